@@ -1,0 +1,31 @@
+/** A parsed image reference, normalised the way docker (distribution/reference) does. */
+export interface ImageReference {
+  /** Registry host, with port when given: `docker.io`, `ghcr.io`, `localhost:5000`, `[::1]:5000`. */
+  readonly registry: string;
+  /** Repository path inside the registry: `library/nginx`, `acme/app`. */
+  readonly repository: string;
+  readonly tag?: string;
+  /** `algorithm:hex`, for example `sha256:…`. */
+  readonly digest?: string;
+}
+
+/** Mirrors the error values of distribution/reference so callers can tell cases apart. */
+export type InvalidReferenceCode =
+  | "invalid-format" // ErrReferenceInvalidFormat
+  | "tag-invalid" // ErrTagInvalidFormat
+  | "digest-invalid" // ErrDigestInvalidFormat
+  | "name-contains-uppercase" // ErrNameContainsUppercase
+  | "name-empty" // ErrNameEmpty
+  | "name-too-long" // ErrNameTooLong
+  | "name-not-canonical"; // ErrNameNotCanonical
+
+export class InvalidReferenceError extends Error {
+  override readonly name = "InvalidReferenceError";
+  constructor(
+    readonly code: InvalidReferenceCode,
+    readonly input: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

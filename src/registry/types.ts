@@ -1,0 +1,87 @@
+/**
+ * The contract between the plan engine and whatever answers registry questions.
+ * The plan engine (pure) only sees this interface; `src/registry/` implements it over HTTP,
+ * tests and the CLI may pass other implementations (for example an in-memory one).
+ */
+
+/** A repository in a registry, normalised as docker does (`docker.io`, `library/nginx`). */
+export interface RepositoryRef {
+  readonly registry: string;
+  readonly repository: string;
+}
+
+/** Where a build time came from; recorded per reference in the plan. */
+export type TimestampSource =
+  | "cache" // digest → time learnt on an earlier run (the original source is kept in `cachedFrom`)
+  | "config-blob" // `created` of the image config blob
+  | "annotation" // `org.opencontainers.image.created` on the manifest / index
+  | "docker-hub-api" // Docker Hub tag API `tag_last_pushed`
+  | "gcr-tags-list" // GCR / Artifact Registry `tags/list` manifest map `timeUploadedMs`
+  | "ecr-describe-images" // ECR DescribeImages `imagePushedAt`
+  | "registry-api"; // another registry-specific listing API
+
+export interface TagList {
+  /** Every tag of the repository, in the order the registry returned them. */
+  readonly tags: readonly string[];
+  /**
+   * Build (or push) times the listing API gave for free, keyed by tag. Registries whose tag API
+   * carries timestamps (Docker Hub, GCR) fill this so the engine needs no manifest requests.
+   */
+  readonly times?: ReadonlyMap<string, TagDetails>;
+  /** True when the page cap stopped the listing early: the plan says so. */
+  readonly truncated?: boolean;
+}
+
+export interface TagDetails {
+  /** Manifest digest the tag points at (`sha256:…`), when known. */
+  readonly digest?: string;
+  /** Build time of the image; undefined when no source could tell. */
+  readonly created?: Date;
+  readonly source?: TimestampSource;
+}
+
+export interface DescribeRequest {
+  /** Tags whose build time is wanted (for build-time ordering). */
+  readonly times: readonly string[];
+  /** Tags whose manifest digest is wanted (references pinned `tag@digest`). */
+  readonly digests: readonly string[];
+}
+
+/**
+ * Answers the registry questions the plan needs. Implementations must throw `RegistryError`
+ * (or a subclass) for registry failures so the plan can mark only the affected references.
+ */
+export interface TagSource {
+  listTags(repo: RepositoryRef): Promise<TagList>;
+  /**
+   * Details for the requested tags. Implementations should answer from caches first and fetch
+   * only what is missing; a tag that vanished is simply absent from the result.
+   */
+  describeTags(repo: RepositoryRef, request: DescribeRequest): Promise<ReadonlyMap<string, TagDetails>>;
+}
+
+/** Request counts by kind, reported in the plan and by the benchmarks. */
+export interface RequestCounts {
+  ping: number;
+  token: number;
+  tagPages: number;
+  manifestHead: number;
+  manifestGet: number;
+  blobGet: number;
+  api: number; // registry-specific timestamp APIs (Docker Hub, GCR, ECR)
+  retries: number;
+}
+
+/** A registry failure: names the registry and, when there was one, the HTTP status. */
+export class RegistryError extends Error {
+  override readonly name = "RegistryError";
+  constructor(
+    message: string,
+    readonly registry: string,
+    readonly status?: number,
+    readonly repository?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
