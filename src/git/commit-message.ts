@@ -1,0 +1,165 @@
+/**
+ * Commit messages (and pull-request titles/bodies, which use the same templates) for a set of image
+ * tag changes.
+ *
+ * Default format:
+ * - one change: `<file>: <image>:<tag>` — the format of the tool Laminar replaces, so the history of
+ *   repositories that switch over reads the same;
+ * - several: a summary line `Update N images` (N = number of changes, one per edited line), a blank
+ *   line, then one `file: image from → to` line per change, sorted by file and line so the same set of
+ *   changes always gives the same message (and a re-run finds its pull request unchanged).
+ *
+ * User templates are deliberately tiny (no logic, no helpers): `{{name}}` variables and one repeated
+ * section `{{#changes}}…{{/changes}}`. Unknown names are an error at parse time so a typo in the
+ * configuration fails the run instead of producing a commit titled "Update {{cout}} images".
+ */
+
+/** One edited image reference. `line` is 1-based. */
+export interface ImageChange {
+  readonly file: string;
+  readonly line: number;
+  readonly image: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Variables available at the top level of a template. */
+export const TEMPLATE_VARIABLES = [
+  "count", // number of changes
+  "summary", // the default subject line for these changes
+  "changes", // default body: one "file: image from → to" line per change
+  "images", // distinct "image:to", comma separated
+  "files", // distinct files, comma separated
+  "image", // distinct images, comma separated (one change: just that image)
+  "from", // distinct old tags, comma separated
+  "to", // distinct new tags, comma separated
+  "file", // same as files (one change: just that file)
+] as const;
+
+/** Variables inside `{{#changes}}…{{/changes}}`, one repetition per change. */
+export const CHANGE_VARIABLES = ["file", "line", "image", "from", "to"] as const;
+
+export class TemplateError extends Error {
+  override readonly name = "TemplateError";
+}
+
+type Node =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "var"; readonly name: string }
+  | { readonly kind: "changes"; readonly body: readonly Node[] };
+
+/** A parsed, checked template; parse once (when reading configuration), render per run. */
+export interface CommitTemplate {
+  readonly source: string;
+  readonly nodes: readonly Node[];
+}
+
+const TAG = /\{\{\s*([#/]?)\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
+
+/** Parses and checks a template; throws TemplateError with the offending tag on any mistake. */
+export function parseTemplate(source: string): CommitTemplate {
+  const root: Node[] = [];
+  let current: Node[] = root;
+  let inSection = false;
+  let last = 0;
+  for (const m of source.matchAll(TAG)) {
+    const [tag, sigil = "", name = ""] = m;
+    const at = m.index ?? 0;
+    if (at > last) current.push({ kind: "text", text: source.slice(last, at) });
+    last = at + tag.length;
+    if (sigil === "#") {
+      if (name !== "changes") throw new TemplateError(`unknown section ${tag}: only {{#changes}} repeats`);
+      if (inSection) throw new TemplateError(`{{#changes}} cannot be nested`);
+      const body: Node[] = [];
+      current.push({ kind: "changes", body });
+      current = body;
+      inSection = true;
+    } else if (sigil === "/") {
+      if (!inSection || name !== "changes") throw new TemplateError(`${tag} closes no open section`);
+      current = root;
+      inSection = false;
+    } else {
+      const allowed: readonly string[] = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
+      if (!allowed.includes(name)) {
+        throw new TemplateError(`unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`);
+      }
+      current.push({ kind: "var", name });
+    }
+  }
+  if (inSection) throw new TemplateError("{{#changes}} is not closed by {{/changes}}");
+  if (last < source.length) current.push({ kind: "text", text: source.slice(last) });
+  return { source, nodes: root };
+}
+
+function sorted(changes: readonly ImageChange[]): ImageChange[] {
+  return [...changes].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+}
+
+function distinct(values: readonly string[]): string {
+  return [...new Set(values)].join(", ");
+}
+
+/** One body line of the default format. */
+export function describeChange(c: ImageChange): string {
+  return `${c.file}: ${c.image} ${c.from} → ${c.to}`;
+}
+
+/** The default subject line. */
+export function commitSubject(changes: readonly ImageChange[]): string {
+  const [only] = changes;
+  if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
+  return `Update ${changes.length} images`;
+}
+
+function variables(changes: readonly ImageChange[]): Record<(typeof TEMPLATE_VARIABLES)[number], string> {
+  const list = sorted(changes);
+  return {
+    count: String(list.length),
+    summary: commitSubject(list),
+    changes: list.map(describeChange).join("\n"),
+    images: distinct(list.map((c) => `${c.image}:${c.to}`)),
+    files: distinct(list.map((c) => c.file)),
+    image: distinct(list.map((c) => c.image)),
+    from: distinct(list.map((c) => c.from)),
+    to: distinct(list.map((c) => c.to)),
+    file: distinct(list.map((c) => c.file)),
+  };
+}
+
+function renderNodes(nodes: readonly Node[], lookup: (name: string) => string, changes: readonly ImageChange[]): string {
+  let out = "";
+  for (const n of nodes) {
+    if (n.kind === "text") out += n.text;
+    else if (n.kind === "var") out += lookup(n.name);
+    else {
+      for (const c of changes) {
+        const fields: Record<string, string> = { file: c.file, line: String(c.line), image: c.image, from: c.from, to: c.to };
+        out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
+      }
+    }
+  }
+  return out;
+}
+
+/** Renders a parsed template for these changes (sorted by file and line). */
+export function renderTemplate(template: CommitTemplate | string, changes: readonly ImageChange[]): string {
+  const t = typeof template === "string" ? parseTemplate(template) : template;
+  const vars: Record<string, string> = variables(changes);
+  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(changes));
+}
+
+/**
+ * The commit message for these changes: the default format, or the user's template.
+ * Throws when there is nothing to describe — committing no change is a caller bug.
+ */
+export function buildCommitMessage(changes: readonly ImageChange[], template?: CommitTemplate | string): string {
+  if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
+  if (template !== undefined) {
+    const text = renderTemplate(template, changes).trim();
+    if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
+    return `${text}\n`;
+  }
+  const subject = commitSubject(changes);
+  if (changes.length === 1) return `${subject}\n`;
+  return `${subject}\n\n${sorted(changes).map(describeChange).join("\n")}\n`;
+}
