@@ -1,0 +1,50 @@
+import { lstat, readFile, realpath } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { ConfigError } from "./errors.js";
+import { MAX_CONFIG_BYTES, parseConfig } from "./parse.js";
+import type { LaminarConfig } from "./types.js";
+
+export const DEFAULT_CONFIG_FILE = ".laminar.yaml";
+
+/**
+ * Reads and validates the config of the repository at `dir` (default file `DIR/.laminar.yaml`),
+ * then checks what only the disk can tell: a `files` entry that is a symlink leading out of the
+ * repository is refused with its line and key.
+ */
+export async function loadConfig(dir: string, configPath?: string): Promise<LaminarConfig> {
+  const path = configPath ? resolve(dir, configPath) : join(dir, DEFAULT_CONFIG_FILE);
+  const shown = displayPath(dir, path);
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) throw new ConfigError(shown, 0, 0, "", "config file not found; create it (see README: .laminar.yaml) or pass --config");
+  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown, 0, 0, "", "is not a file");
+  if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  const text = await readFile(path, "utf8");
+  const config = parseConfig(text.replace(/^\uFEFF/, ""), shown);
+  await checkSelectorsStayInside(dir, config);
+  return config;
+}
+
+async function checkSelectorsStayInside(dir: string, config: LaminarConfig): Promise<void> {
+  const root = await realpath(dir);
+  for (const rule of config.updates) {
+    for (const [j, selector] of rule.files.entries()) {
+      if (/[*?[\]{}]/.test(selector)) continue;
+      // Check every existing prefix: `a/b/c` escapes if `a` is a link to elsewhere.
+      const parts = selector.split("/");
+      for (let k = 1; k <= parts.length; k++) {
+        const p = join(root, ...parts.slice(0, k));
+        const real = await realpath(p).catch(() => undefined);
+        if (real === undefined) break;
+        if (real !== root && !real.startsWith(root + sep)) {
+          const pos = rule.filePositions?.[j] ?? rule.position;
+          throw new ConfigError(config.file, pos.line, pos.column, `updates[${rule.index}].files[${j}]`, `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`);
+        }
+      }
+    }
+  }
+}
+
+function displayPath(dir: string, path: string): string {
+  const rel = relative(dir, path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}

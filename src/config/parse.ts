@@ -1,0 +1,332 @@
+import { Ajv, type ErrorObject } from "ajv";
+import { posix } from "node:path";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { parsePolicy, PolicyError, type SortSpec } from "../policy/policy.js";
+import { ConfigError } from "./errors.js";
+import { laminarSchema } from "./schema.js";
+import {
+  DEFAULT_COMMAND_TIMEOUT,
+  DEFAULT_MAX_FILE_SIZE,
+  type CommandSpec,
+  type LaminarConfig,
+  type RegistrySettings,
+  type TagFilter,
+  type UpdateRule,
+} from "./types.js";
+
+/** Config files are small; anything bigger is a mistake or an attack (huge documents). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_DEPTH = 32;
+const MAX_ALIASES = 100;
+
+let validator: ReturnType<Ajv["compile"]> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(laminarSchema);
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+type PathSeg = string | number;
+
+/**
+ * Parses and fully validates `.laminar.yaml` text. Pure: the caller reads the file.
+ * Every problem is a `ConfigError` naming file, line, column and key; nothing runs on a bad config.
+ */
+export function parseConfig(text: string, file = ".laminar.yaml"): LaminarConfig {
+  if (Buffer.byteLength(text, "utf8") > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  }
+  const lineCounter = new LineCounter();
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (e) {
+    // The parser recurses per nesting level; absurd nesting ends in a RangeError.
+    throw new ConfigError(file, 1, 1, "", `cannot parse YAML: ${(e as Error).message}`);
+  }
+  const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+  const first = doc.errors[0];
+  if (first) {
+    const p = at(first.pos[0]);
+    throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${first.message.split("\n")[0]}`);
+  }
+  if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ""))) {
+    throw new ConfigError(file, 1, 1, "", "the file is empty; it needs at least an `updates` list");
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    throw new ConfigError(file, 1, 1, "", `refusing the document: ${(e as Error).message} (alias bomb?)`);
+  }
+  if (depthOf(data) > MAX_DEPTH) throw new ConfigError(file, 1, 1, "", `nesting deeper than ${MAX_DEPTH} levels`);
+
+  const locate = (path: readonly PathSeg[], keyOf = false): { line: number; col: number } => {
+    const node = nodeAt(doc, path, keyOf);
+    return node?.range ? at(node.range[0]) : { line: 1, col: 1 };
+  };
+  const fail = (path: readonly PathSeg[], detail: string, keyOf = false): never => {
+    const p = locate(path, keyOf);
+    throw new ConfigError(file, p.line, p.col, keyName(path), detail);
+  };
+
+  const errors = validate(data);
+  if (errors.length) {
+    const { path, detail, keyOf } = describeSchemaError(errors);
+    fail(path, detail, keyOf);
+  }
+  return build(data as RawConfig, file, fail, locate);
+}
+
+interface RawPatternEntry {
+  pattern: string;
+  images?: string[];
+}
+interface RawUpdate {
+  name?: string;
+  pattern: string;
+  files: Array<string | { path: string }>;
+  images?: string[];
+  exclude?: Array<string | RawPatternEntry>;
+  blacklist?: Array<string | RawPatternEntry>;
+  sort?: SortSpec["by"] | SortSpec;
+  prerelease?: boolean;
+}
+type RawCommand = string | { run: string; name?: string; timeout?: number };
+interface RawConfig {
+  registries?: Array<Omit<RegistrySettings, "prefix">>;
+  dockerRegistries?: Array<{ reg: string; name?: string; timeOut?: number }>;
+  updates?: RawUpdate[];
+  commands?: RawCommand[];
+  preCommitCommands?: RawCommand[];
+  scan?: { maxFileSize?: number; exclude?: string[] };
+  global?: { gitUser?: string; gitEmail?: string; gitMessage?: string };
+}
+
+function build(
+  raw: RawConfig,
+  file: string,
+  fail: (path: readonly PathSeg[], detail: string, keyOf?: boolean) => never,
+  locate: (path: readonly PathSeg[]) => { line: number; col: number },
+): LaminarConfig {
+  if (raw.registries && raw.dockerRegistries) fail(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
+  if (raw.commands && raw.preCommitCommands) fail(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
+  if (!raw.updates || raw.updates.length === 0) fail(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+
+  const registries: RegistrySettings[] = [];
+  for (const [i, r] of (raw.registries ?? []).entries()) {
+    registries.push({ ...r, ...splitRegistry(r.host, (d) => fail(["registries", i, "host"], d)) });
+  }
+  for (const [i, r] of (raw.dockerRegistries ?? []).entries()) {
+    registries.push({
+      ...splitRegistry(r.reg, (d) => fail(["dockerRegistries", i, "reg"], d)),
+      ...(r.name !== undefined ? { name: r.name } : {}),
+      ...(r.timeOut !== undefined ? { timeout: r.timeOut } : {}),
+    });
+  }
+
+  const updates: UpdateRule[] = [];
+  const seen = new Map<string, number>();
+  for (const [i, u] of (raw.updates ?? []).entries()) {
+    const base: PathSeg[] = ["updates", i];
+    const sort: SortSpec | undefined = typeof u.sort === "string" ? { by: u.sort } : u.sort;
+    let policy;
+    try {
+      policy = parsePolicy(u.pattern, { sort, prerelease: u.prerelease });
+    } catch (e) {
+      if (e instanceof PolicyError) fail([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
+      throw e;
+    }
+    const files = u.files.map((f, j) => {
+      const path = typeof f === "string" ? f : f.path;
+      return normaliseFileSelector(path, (d) => fail([...base, "files", j, ...(typeof f === "string" ? [] : ["path"])], d));
+    });
+    const images = (u.images ?? []).map((g, j) => checkGlob(g, (d) => fail([...base, "images", j], d)));
+    const exclude: TagFilter[] = [];
+    for (const key of ["exclude", "blacklist"] as const) {
+      for (const [j, e] of (u[key] ?? []).entries()) {
+        const pattern = typeof e === "string" ? e : e.pattern;
+        const where: PathSeg[] = [...base, key, j, ...(typeof e === "string" ? [] : ["pattern"])];
+        try {
+          exclude.push({
+            policy: parsePolicy(pattern),
+            images: typeof e === "string" ? [] : (e.images ?? []).map((g, k) => checkGlob(g, (d) => fail([...base, key, j, "images", k], d))),
+          });
+        } catch (err) {
+          if (err instanceof PolicyError) fail(where, err.message);
+          throw err;
+        }
+      }
+    }
+    const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
+    const dup = seen.get(identity);
+    if (dup !== undefined) fail(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
+    seen.set(identity, i);
+    const p = locate(base);
+    const filePositions = u.files.map((_, j) => {
+      const q = locate([...base, "files", j]);
+      return { file, line: q.line, column: q.col };
+    });
+    updates.push({ name: u.name ?? `updates[${i}]`, index: i, position: { file, line: p.line, column: p.col }, policy, files, filePositions, images, exclude });
+  }
+
+  const commands: CommandSpec[] = (raw.commands ?? raw.preCommitCommands ?? []).map((c) =>
+    typeof c === "string"
+      ? { run: c, timeout: DEFAULT_COMMAND_TIMEOUT }
+      : { run: c.run, timeout: c.timeout ?? DEFAULT_COMMAND_TIMEOUT, ...(c.name !== undefined ? { name: c.name } : {}) },
+  );
+  const scanExclude = (raw.scan?.exclude ?? []).map((g, j) => checkGlob(g, (d) => fail(["scan", "exclude", j], d)));
+  const g = raw.global ?? {};
+  return {
+    file,
+    registries,
+    updates,
+    commands,
+    scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    commit: {
+      ...(g.gitUser !== undefined ? { authorName: g.gitUser } : {}),
+      ...(g.gitEmail !== undefined ? { authorEmail: g.gitEmail } : {}),
+      ...(g.gitMessage !== undefined ? { message: g.gitMessage } : {}),
+    },
+  };
+}
+
+/** `ghcr.io/acme` → host `ghcr.io`, prefix `acme`; `index.docker.io` and `docker.io` are one registry. */
+export function splitRegistry(text: string, fail: (detail: string) => never): { host: string; prefix: string } {
+  const t = text.trim().replace(/^[a-z]+:\/\//i, "").replace(/\/+$/, "");
+  const slash = t.indexOf("/");
+  let host = (slash < 0 ? t : t.slice(0, slash)).toLowerCase();
+  const prefix = slash < 0 ? "" : t.slice(slash + 1);
+  if (!/^(\[[0-9a-f:]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)(:\d{1,5})?$/.test(host)) {
+    fail(`${JSON.stringify(text)} is not a registry host[:port][/prefix]`);
+  }
+  if (prefix && !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix)) {
+    fail(`${JSON.stringify(prefix)} is not a valid repository prefix`);
+  }
+  if (host === "index.docker.io" || host === "registry-1.docker.io") host = "docker.io";
+  return { host, prefix };
+}
+
+/**
+ * A `files` entry becomes a glob relative to the repo root. Paths that could leave the repository
+ * (`../x`, `/etc`) are refused here, before anything reads the disk.
+ */
+export function normaliseFileSelector(path: string, fail: (detail: string) => never): string {
+  const trimmed = path.trim();
+  if (posix.isAbsolute(trimmed) || /^[A-Za-z]:[\\/]/.test(trimmed)) fail(`${JSON.stringify(path)} is absolute; use a path relative to the repository root`);
+  const norm = posix.normalize(trimmed.replace(/\\/g, "/"));
+  if (norm === ".." || norm.startsWith("../")) fail(`${JSON.stringify(path)} points outside the repository`);
+  const clean = norm.replace(/^\.\/?/, "").replace(/\/+$/, "");
+  checkGlob(clean || "**", fail);
+  return clean === "" ? "**" : clean;
+}
+
+function checkGlob(glob: string, fail: (detail: string) => never): string {
+  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) fail(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  return glob;
+}
+
+function depthOf(v: unknown, depth = 0): number {
+  if (depth > MAX_DEPTH || v === null || typeof v !== "object") return depth;
+  let max = depth;
+  for (const child of Object.values(v as Record<string, unknown>)) max = Math.max(max, depthOf(child, depth + 1));
+  return max;
+}
+
+function keyName(path: readonly PathSeg[]): string {
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}
+
+function nodeAt(doc: Document.Parsed, path: readonly PathSeg[], keyOf: boolean): YamlNode | null {
+  let node: unknown = doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === seg);
+      if (!pair) return node as YamlNode;
+      if (last && keyOf) return pair.key as YamlNode;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof seg === "number") {
+      node = node.items[seg] ?? node;
+    } else break;
+  }
+  return (node as YamlNode | null) ?? null;
+}
+
+const PLAIN_TYPES: Record<string, string> = { string: "a string", integer: "a whole number", number: "a number", boolean: "true or false", array: "a list", object: "a mapping" };
+
+/** Picks the most useful of ajv's errors (the deepest, not the `oneOf` summary) and words it. */
+function describeSchemaError(errors: ErrorObject[]): { path: PathSeg[]; detail: string; keyOf: boolean } {
+  const toPath = (p: string): PathSeg[] =>
+    p
+      .split("/")
+      .slice(1)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const unknown = errors.find((e) => e.keyword === "additionalProperties");
+  const depth = (e: ErrorObject) => e.instancePath.split("/").length;
+  const maxDepth = Math.max(...errors.map(depth));
+  if (unknown && depth(unknown) >= maxDepth) {
+    const prop = String((unknown.params as { additionalProperty: string }).additionalProperty);
+    const path = [...toPath(unknown.instancePath), prop];
+    const allowed = allowedKeys(unknown.schemaPath);
+    const hint = closest(prop, allowed);
+    return { path, detail: `unknown key ${JSON.stringify(prop)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`, keyOf: true };
+  }
+  const deepest = errors.filter((e) => depth(e) === maxDepth && e.keyword !== "oneOf");
+  const e = deepest[0] ?? (errors[0] as ErrorObject);
+  const path = toPath(e.instancePath);
+  const types = deepest.filter((x) => x.keyword === "type").map((x) => PLAIN_TYPES[String((x.params as { type: string }).type)] ?? String((x.params as { type: string }).type));
+  if (types.length) return { path, detail: `must be ${[...new Set(types)].join(" or ")}`, keyOf: false };
+  switch (e.keyword) {
+    case "required":
+      return { path, detail: `missing required key ${JSON.stringify((e.params as { missingProperty: string }).missingProperty)}`, keyOf: false };
+    case "enum":
+      return { path, detail: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`, keyOf: false };
+    case "const":
+      return { path, detail: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`, keyOf: false };
+    case "minItems":
+      return { path, detail: "must not be empty", keyOf: false };
+    case "minLength":
+      return { path, detail: "must not be empty", keyOf: false };
+    default:
+      return { path, detail: e.message ?? "is invalid", keyOf: false };
+  }
+}
+
+function allowedKeys(schemaPath: string): string[] {
+  // schemaPath like "#/properties/updates/items/additionalProperties"
+  let node: unknown = laminarSchema;
+  for (const seg of schemaPath.replace(/^#\//, "").split("/").slice(0, -1)) {
+    node = (node as Record<string, unknown> | undefined)?.[seg];
+  }
+  const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props) : [];
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}

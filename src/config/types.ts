@@ -1,0 +1,64 @@
+import type { TagPolicy } from "../policy/policy.js";
+
+/** Where a value sits in the config file, for error messages and plan explanations. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface RegistrySettings {
+  /** `host[:port]`, lower-cased; `docker.io` for Docker Hub. */
+  readonly host: string;
+  /** Repository prefix inside the registry (`acme` for `ghcr.io/acme`), or "" for the whole registry. */
+  readonly prefix: string;
+  readonly name?: string;
+  readonly insecure?: boolean;
+  readonly usernameEnv?: string;
+  readonly passwordEnv?: string;
+  readonly tokenEnv?: string;
+  readonly pageCap?: number;
+  readonly platforms?: readonly string[];
+  /** Seconds per request. */
+  readonly timeout?: number;
+}
+
+export interface TagFilter {
+  readonly policy: TagPolicy;
+  /** Image globs this exclusion is limited to; empty = every image of the rule. */
+  readonly images: readonly string[];
+}
+
+export interface UpdateRule {
+  /** `updates[N]` or the rule's `name`. */
+  readonly name: string;
+  readonly index: number;
+  readonly position: SourcePosition;
+  readonly policy: TagPolicy;
+  /** Normalised file selectors: globs relative to the repo root (`dev/**`, `k8s/app.yaml`). */
+  readonly files: readonly string[];
+  /** Where each `files` entry is written, parallel to `files`. */
+  readonly filePositions?: readonly SourcePosition[];
+  readonly images: readonly string[];
+  readonly exclude: readonly TagFilter[];
+}
+
+export interface CommandSpec {
+  readonly run: string;
+  readonly name?: string;
+  /** Seconds. */
+  readonly timeout: number;
+}
+
+export interface LaminarConfig {
+  /** Path of the config file as given (for messages). */
+  readonly file: string;
+  readonly registries: readonly RegistrySettings[];
+  readonly updates: readonly UpdateRule[];
+  readonly commands: readonly CommandSpec[];
+  readonly scan: { readonly maxFileSize: number; readonly exclude: readonly string[] };
+  readonly commit: { readonly authorName?: string; readonly authorEmail?: string; readonly message?: string };
+}
+
+export const DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024;
+export const DEFAULT_COMMAND_TIMEOUT = 600;

@@ -1,0 +1,57 @@
+import { spawn } from "node:child_process";
+import type { CommandSpec } from "../config/types.js";
+
+export interface CommandResult {
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly timedOut: boolean;
+  /** stdout and stderr interleaved, the last 64 KiB. */
+  readonly output: string;
+  readonly durationMs: number;
+}
+
+const OUTPUT_LIMIT = 64 * 1024;
+
+/** Runs one configured command with `sh -c` in `cwd`; kills its whole process group on timeout. */
+export function runCommand(spec: CommandSpec, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const take = (chunk: Buffer): void => {
+      output += chunk.toString("utf8");
+      if (output.length > OUTPUT_LIMIT * 2) output = output.slice(-OUTPUT_LIMIT);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, spec.timeout * 1000);
+    const done = (exitCode: number | null, signal: string | null): void => {
+      clearTimeout(timer);
+      resolve({ command: spec.run, exitCode, signal, timedOut, output: output.slice(-OUTPUT_LIMIT), durationMs: Date.now() - started });
+    };
+    child.on("error", (e) => {
+      output += `\n${e.message}`;
+      done(127, null);
+    });
+    child.on("close", (code, signal) => done(code, signal));
+  });
+}
+
+export function commandFailed(r: CommandResult): boolean {
+  return r.timedOut || r.exitCode !== 0;
+}
+
+export function describeFailure(r: CommandResult, timeout: number): string {
+  if (r.timedOut) return `command \`${r.command}\` timed out after ${timeout}s`;
+  if (r.signal) return `command \`${r.command}\` was killed by ${r.signal}`;
+  return `command \`${r.command}\` failed with exit code ${r.exitCode}`;
+}

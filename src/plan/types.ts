@@ -1,0 +1,76 @@
+import type { TimestampSource } from "../registry/types.js";
+
+/** One byte edit: replace `[start, end)` (which must still read `expect`) by `replace`. */
+export interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly expect: string;
+  readonly replace: string;
+}
+
+/** A reference that moves. Field names are a stable interface: other tools read `plan --json`. */
+export interface PlanChange {
+  /** Repo-relative POSIX path. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** The image as written, without tag and digest. */
+  readonly image: string;
+  /** Normalised `registry/repository`. */
+  readonly repository: string;
+  readonly from: string;
+  readonly to: string;
+  readonly fromDigest?: string;
+  readonly toDigest?: string;
+  /** The update rule that moved it (`updates[0]` or its name) and its pattern. */
+  readonly rule: string;
+  readonly pattern: string;
+  /** ISO 8601 build time of the new tag, and where that time came from. */
+  readonly buildTime?: string;
+  readonly timeSource?: TimestampSource;
+  readonly previousBuildTime?: string;
+  readonly edits: readonly Edit[];
+}
+
+/** Why a reference stays as it is. Stable codes, for tools; `detail` is for people. */
+export type UnchangedReason =
+  | "no-rule" // no update rule selects this file
+  | "image-not-selected" // the rules selecting this file do not select this image (images / registries)
+  | "no-tag" // bare name or digest only: nothing to move
+  | "not-in-channel" // the current tag does not match any rule's pattern
+  | "no-candidates" // the registry has no tag in the channel (after excludes and `latest`)
+  | "up-to-date" // the current tag is the newest in its channel
+  | "older-than-current" // the best candidate is older than the current tag (monotonic guard)
+  | "unknown-build-time" // no candidate's build time could be learnt
+  | "registry-error"; // the registry or repository failed: see `detail`
+
+export interface PlanUnchanged {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly image: string;
+  readonly repository: string;
+  /** The current tag, or null for a reference without one. */
+  readonly tag: string | null;
+  readonly reason: UnchangedReason;
+  readonly detail: string;
+  readonly rule?: string;
+  /** Build time of the current tag when it was learnt, and its source. */
+  readonly buildTime?: string;
+  readonly timeSource?: TimestampSource;
+}
+
+/** A registry or repository that failed: only its references are marked, others proceed. */
+export interface PlanFailure {
+  readonly registry: string;
+  readonly repository?: string;
+  readonly status?: number;
+  readonly message: string;
+}
+
+export interface Plan {
+  readonly changes: readonly PlanChange[];
+  readonly unchanged: readonly PlanUnchanged[];
+  readonly failures: readonly PlanFailure[];
+  readonly warnings: readonly { readonly file: string; readonly message: string }[];
+}

@@ -1,0 +1,179 @@
+import { minimatch } from "minimatch";
+import semver from "semver";
+
+/**
+ * A tag policy: which tags belong to a channel and how they are ordered.
+ * Pure: no I/O. Build-time ordering needs times the registry layer supplies.
+ */
+export type SortKind = "build-time" | "numerical" | "alphabetical" | "semver";
+
+export interface SortSpec {
+  readonly by: "build-time" | "numerical" | "alphabetical";
+  readonly capture?: string;
+  readonly order?: "asc" | "desc";
+}
+
+export interface TagPolicy {
+  readonly kind: "glob" | "regex" | "semver";
+  /** As written in the config, with its prefix: `glob:develop-*`. */
+  readonly source: string;
+  readonly sort: SortKind;
+  readonly order: "asc" | "desc";
+  matches(tag: string): boolean;
+  /**
+   * For value orderings (semver, numerical, alphabetical): compares two matching tags;
+   * positive when `a` should win over `b`. Undefined for build-time ordering.
+   */
+  readonly compare?: (a: string, b: string) => number;
+}
+
+export class PolicyError extends Error {
+  override readonly name = "PolicyError";
+}
+
+const MAX_REGEX_LENGTH = 1000;
+
+/** Parses `glob:…`, `regex:…`, `semver:…` (a bare value is a glob). Throws PolicyError. */
+export function parsePolicy(text: string, options: { sort?: SortSpec | undefined; prerelease?: boolean | undefined } = {}): TagPolicy {
+  const m = /^(glob|regex|semver):(.*)$/s.exec(text);
+  const kind = (m?.[1] ?? "glob") as TagPolicy["kind"];
+  const body = m ? (m[2] ?? "") : text;
+  if (body.trim() === "") throw new PolicyError(`empty ${kind} pattern`);
+  if (kind === "semver") {
+    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` applies to regex patterns; semver is always ordered by version");
+    return semverPolicy(text, body, options.prerelease ?? false);
+  }
+  if (kind === "glob") {
+    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
+    return globPolicy(text, body);
+  }
+  return regexPolicy(text, body, options.sort);
+}
+
+function globPolicy(source: string, glob: string): TagPolicy {
+  // Tags never contain "/", so minimatch's path semantics reduce to plain wildcard matching.
+  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) throw new PolicyError(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
+  return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
+}
+
+function semverPolicy(source: string, range: string, includePrerelease: boolean): TagPolicy {
+  const r = semver.validRange(range, { loose: true, includePrerelease });
+  if (r === null) throw new PolicyError(`invalid semver range ${JSON.stringify(range)}`);
+  const parsed = new semver.Range(range, { loose: true, includePrerelease });
+  const version = (tag: string): semver.SemVer | null => {
+    // `v1.2.3` and `1.2.3` are the same version; partial versions (`1.2`) are not releases.
+    const v = semver.parse(tag.startsWith("v") || tag.startsWith("V") ? tag.slice(1) : tag, { loose: false });
+    return v;
+  };
+  return {
+    kind: "semver",
+    source,
+    sort: "semver",
+    order: "asc",
+    matches: (tag) => {
+      const v = version(tag);
+      return v !== null && parsed.test(v);
+    },
+    compare: (a, b) => {
+      const va = version(a);
+      const vb = version(b);
+      if (!va || !vb) return 0;
+      const c = semver.compare(va, vb);
+      // Same version written two ways (v1.0.0 / 1.0.0): prefer the spelling without build metadata, then text.
+      return c !== 0 ? c : b.localeCompare(a);
+    },
+  };
+}
+
+function regexPolicy(source: string, body: string, sort: SortSpec | undefined): TagPolicy {
+  if (body.length > MAX_REGEX_LENGTH) throw new PolicyError(`regex longer than ${MAX_REGEX_LENGTH} characters`);
+  assertSafeRegex(body);
+  let re: RegExp;
+  try {
+    // Anchored: `regex:develop-\d+` must not match `feature-develop-1`.
+    re = new RegExp(`^(?:${body})$`, "u");
+  } catch (e) {
+    throw new PolicyError(`invalid regex ${JSON.stringify(body)}: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`);
+  }
+  const by = sort?.by ?? "build-time";
+  const order = sort?.order ?? "asc";
+  if (by === "build-time") return { kind: "regex", source, sort: "build-time", order, matches: (t) => re.test(t) };
+  const groups = [...body.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((g) => g[1] as string);
+  const capture = sort?.capture ?? groups[0];
+  if (!capture) throw new PolicyError(`sort by ${by} needs a named capture group in the regex, e.g. (?<build>\\d+)`);
+  if (!groups.includes(capture)) throw new PolicyError(`the regex has no named group ${JSON.stringify(capture)}`);
+  const key = (tag: string): string => re.exec(tag)?.groups?.[capture] ?? "";
+  const cmp =
+    by === "numerical"
+      ? (a: string, b: string) => {
+          const x = Number(key(a));
+          const y = Number(key(b));
+          if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
+          return x - y;
+        }
+      : (a: string, b: string) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  return {
+    kind: "regex",
+    source,
+    sort: by,
+    order,
+    matches: (t) => re.test(t) && (by !== "numerical" || !Number.isNaN(Number(key(t)))),
+    compare: order === "asc" ? cmp : (a, b) => cmp(b, a),
+  };
+}
+
+/**
+ * Rejects patterns that can backtrack catastrophically: a quantified group that itself contains a
+ * quantifier or an alternation (star height > 1, `(a+)+`, `(a|a)*`), and backreferences. Tags are at
+ * most 128 characters, but exponential backtracking makes even that hang a run.
+ */
+export function assertSafeRegex(body: string): void {
+  if (/\\[1-9]|\\k</.test(body)) throw new PolicyError("backreferences are not allowed in tag regexes");
+  // Walk the pattern tracking, for each open group, whether it contains a quantifier or alternation.
+  const stack: Array<{ risky: boolean; start: number }> = [];
+  let inClass = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    else if (c === "(") stack.push({ risky: false, start: i });
+    else if (c === "|" && stack.length) (stack[stack.length - 1] as { risky: boolean }).risky = true;
+    else if (c === ")") {
+      const g = stack.pop();
+      const next = body[i + 1];
+      const quantified = next === "*" || next === "+" || next === "?" || next === "{";
+      const repeats = next === "*" || next === "+" || (next === "{" && !/^\{\d+\}/.test(body.slice(i + 1)) && !/^\{0?,?1\}/.test(body.slice(i + 1)));
+      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i))) throw new PolicyError("nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats");
+      if (stack.length && (g?.risky || quantified)) (stack[stack.length - 1] as { risky: boolean }).risky = true;
+    } else if ((c === "*" || c === "+" || c === "{") && stack.length) {
+      (stack[stack.length - 1] as { risky: boolean }).risky = true;
+    }
+  }
+}
+
+/**
+ * `(\.\d+)*`, `(-[a-z0-9]+)*`: a repeated group that starts with a separator its body cannot match
+ * has one way to split any input, so it cannot backtrack exponentially.
+ */
+function separatedRepeat(group: string): boolean {
+  const inner = group.replace(/^\?:/, "");
+  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner);
+  if (!m) return false;
+  const sep = (m[1] as string).replace("\\", "");
+  const rest = m[2] as string;
+  if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, ""))) return false;
+  return !rest.includes(sep) || (sep === "." && !rest.replace(/\\\./g, "").includes("."));
+}
+
+/** Tags Laminar never picks whatever the policy says: `latest` moves under everyone's feet. */
+export function isNeverChosen(tag: string): boolean {
+  return tag === "latest";
+}

@@ -1,0 +1,70 @@
+import type { Plan, PlanChange, PlanUnchanged } from "../plan/types.js";
+import type { RequestCounts } from "../registry/types.js";
+import type { ScannedFile } from "../scan/repository.js";
+
+/** `plan --json`: stable field names other tools read. Byte edits stay internal. */
+export function planToJson(plan: Plan, requests?: RequestCounts): Record<string, unknown> {
+  return {
+    changes: plan.changes.map(({ edits: _edits, ...c }) => c),
+    unchanged: plan.unchanged,
+    failures: plan.failures,
+    warnings: plan.warnings,
+    ...(requests ? { requests } : {}),
+  };
+}
+
+/** `scan --json`: the inventory of every reference. */
+export function scanToJson(files: readonly ScannedFile[]): { references: Array<Record<string, unknown>> } {
+  return {
+    references: files.flatMap((f) =>
+      f.references.map((r) => ({
+        file: f.path,
+        line: r.line,
+        column: r.column,
+        text: r.text,
+        registry: r.reference.registry,
+        repository: r.reference.repository,
+        tag: r.reference.tag ?? null,
+        digest: r.reference.digest ?? null,
+      })),
+    ),
+  };
+}
+
+/** Left-aligned columns, for terminals. */
+export function table(rows: readonly (readonly string[])[], indent = "  "): string {
+  if (rows.length === 0) return "";
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n");
+}
+
+export function formatRequests(r: RequestCounts): string {
+  return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
+}
+
+const when = (c: { buildTime?: string; timeSource?: string }): string => (c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"})` : "");
+
+/** The readable plan: what moves, what stays and why, what failed. */
+export function formatPlan(plan: Plan, requests?: RequestCounts): string {
+  const out: string[] = [];
+  out.push(`${plan.changes.length} change(s), ${plan.unchanged.length} reference(s) left alone, ${plan.failures.length} failure(s)`);
+  if (plan.changes.length) {
+    out.push("", "Changes:");
+    out.push(table([["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"], ...plan.changes.map((c: PlanChange) => [`${c.file}:${c.line}`, c.image, c.from, "→", c.to, when(c)])]));
+  }
+  if (plan.unchanged.length) {
+    out.push("", "Left alone:");
+    out.push(table([["FILE:LINE", "IMAGE", "TAG", "REASON", "DETAIL"], ...plan.unchanged.map((u: PlanUnchanged) => [`${u.file}:${u.line}`, u.image, u.tag ?? "-", u.reason, u.detail])]));
+  }
+  if (plan.failures.length) {
+    out.push("", "Failures:");
+    for (const f of plan.failures) out.push(`  ${f.message}`);
+  }
+  if (plan.warnings.length) {
+    out.push("", "Warnings:");
+    for (const w of plan.warnings) out.push(`  ${w.file}: ${w.message}`);
+  }
+  if (requests) out.push("", `Registry requests: ${formatRequests(requests)}`);
+  return out.join("\n");
+}

@@ -1,0 +1,108 @@
+import { lstat, open, readdir, realpath } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import { matchesAny } from "./select.js";
+import { scanText, type FoundReference } from "./scan.js";
+
+/** Something the scan passed over, for the plan and the logs. */
+export interface ScanWarning {
+  readonly file: string;
+  readonly message: string;
+}
+
+export interface ScannedFile {
+  /** Repo-relative, POSIX separators. */
+  readonly path: string;
+  readonly references: readonly FoundReference[];
+}
+
+export interface ScanOptions {
+  /** Only files under these selectors (default: every file). */
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+  readonly maxFileSize: number;
+  /** Files read at once. */
+  readonly concurrency?: number;
+}
+
+export interface RepositoryScan {
+  readonly files: readonly ScannedFile[];
+  readonly warnings: readonly ScanWarning[];
+  /** Files read and bytes scanned, for the logs and the benchmarks. */
+  readonly stats: { readonly files: number; readonly bytes: number };
+}
+
+/** Directories that never hold deployment files and would only slow the walk. */
+const SKIP_DIRS = new Set([".git", "node_modules", ".laminar-cache"]);
+const BINARY_SNIFF = 8000;
+
+/**
+ * Walks `root` and scans every selected text file. Skips `.git/`, binary files (a NUL byte in the
+ * first 8000 bytes, as git decides), files over the size limit (with a warning) and symlinks (a link
+ * may point outside the repository; the file it points to is scanned under its own path if selected).
+ */
+export async function scanRepository(root: string, options: ScanOptions): Promise<RepositoryScan> {
+  const rootReal = await realpath(root);
+  const paths: string[] = [];
+  const warnings: ScanWarning[] = [];
+  await walk(rootReal, rootReal, paths, warnings, options);
+  paths.sort();
+  const files: ScannedFile[] = [];
+  let bytes = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const path = paths[next++] as string;
+      const r = await readText(join(rootReal, path), options.maxFileSize);
+      if (r.kind === "too-big") warnings.push({ file: path, message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)` });
+      else if (r.kind === "binary") continue;
+      else {
+        bytes += r.data.length;
+        const references = scanText(r.data);
+        if (references.length) files.push({ path, references });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, warnings, stats: { files: paths.length, bytes } };
+}
+
+async function walk(root: string, dir: string, out: string[], warnings: ScanWarning[], options: ScanOptions): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  await Promise.all(
+    entries.map(async (e) => {
+      const abs = join(dir, e.name);
+      const rel = relative(root, abs).split(sep).join("/");
+      if (e.isDirectory()) {
+        if (SKIP_DIRS.has(e.name)) return;
+        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
+        await walk(root, abs, out, warnings, options);
+      } else if (e.isSymbolicLink()) {
+        if (options.include && !matchesAny(rel, options.include)) return;
+        const target = await realpath(abs).catch(() => undefined);
+        const inside = target !== undefined && (target === root || target.startsWith(root + sep));
+        warnings.push({ file: rel, message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository" });
+      } else if (e.isFile()) {
+        if (options.include && !matchesAny(rel, options.include)) return;
+        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
+        out.push(rel);
+      }
+    }),
+  );
+}
+
+type ReadResult = { kind: "text"; data: Buffer } | { kind: "binary" } | { kind: "too-big"; size: number };
+
+async function readText(path: string, maxSize: number): Promise<ReadResult> {
+  const st = await lstat(path);
+  if (st.size > maxSize) return { kind: "too-big", size: st.size };
+  const fh = await open(path, "r");
+  try {
+    const data = await fh.readFile();
+    const sniff = data.subarray(0, BINARY_SNIFF);
+    if (sniff.includes(0)) return { kind: "binary" };
+    return { kind: "text", data };
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,244 @@
+import { parseImageReference } from "../reference/parse.js";
+import type { ImageReference } from "../reference/types.js";
+
+/**
+ * Finds image references in any text with their exact byte spans. Pure: takes bytes, returns spans.
+ *
+ * The text is read as latin1 so one character is one byte: offsets are byte offsets and non-UTF-8
+ * files survive untouched; references are ASCII, so multi-byte UTF-8 never matches by accident.
+ *
+ * What counts as a reference (and nothing else):
+ * - a token with a tag or digest whose name has a `/` (`ghcr.io/acme/app:1.2`, `acme/app@sha256:…`),
+ *   anywhere in the text — Kapitan inventories, Terraform strings, templates, scripts;
+ * - any valid reference, tagged or bare (`nginx`, `redis:alpine`), as the whole value of an
+ *   image-ish key (`image:`, `image =`, `"image":`, `containerImage:`, kustomize `newName:`) or
+ *   after a Dockerfile `FROM`.
+ * A token glued to template syntax (`{{ .Values.registry }}/app:1`, `${REG}/app:1`), a URL, or text
+ * inside a `#` comment is not a reference. Port mappings (`"5000:5000/tcp"`) and probe URLs
+ * (`localhost:9898/healthz`) have no valid tag and are not references either.
+ */
+export interface FoundReference {
+  /** Byte offsets of the whole reference text. */
+  readonly start: number;
+  readonly end: number;
+  /** The text as written. */
+  readonly text: string;
+  /** 1-based line and column (column counts characters, UTF-8 aware). */
+  readonly line: number;
+  readonly column: number;
+  readonly reference: ImageReference;
+  /** The name as written, without tag and digest. */
+  readonly name: string;
+  /** Byte span of the tag (without `:`), when there is one. */
+  readonly tagSpan?: readonly [number, number];
+  /** Byte span of the digest (without `@`), when there is one. */
+  readonly digestSpan?: readonly [number, number];
+}
+
+// Characters a reference token can contain (brackets of IPv6 hosts are handled apart).
+const TOKEN = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
+const isToken = (code: number): boolean => code < 128 && TOKEN[code] === 1;
+const TAG_START = /[\w]/;
+
+/** Keys whose value is an image: `image`, `imageName`, `containerImage`, `base_image`, kustomize `newName`. */
+const IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*(?:[_-]image|Image))$/;
+const isImageKey = (key: string): boolean => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
+
+/** Lines of a text, found lazily, to turn offsets into line/column. */
+class LineIndex {
+  private starts: number[] | undefined;
+  constructor(private readonly text: string) {}
+  private build(): number[] {
+    const s = [0];
+    let i = -1;
+    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
+    return s;
+  }
+  lineStart(offset: number): number {
+    const s = (this.starts ??= this.build());
+    return s[this.lineOf(offset) - 1] as number;
+  }
+  lineOf(offset: number): number {
+    const s = (this.starts ??= this.build());
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((s[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+}
+
+/** Scans bytes (or a latin1 string of them) for image references, in order of position. */
+export function scanText(input: Uint8Array | string): FoundReference[] {
+  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
+  const lines = new LineIndex(text);
+  const found: FoundReference[] = [];
+  let consumed = 0; // everything before this offset has been decided
+
+  const emit = (start: number, end: number, requireSlash: boolean): boolean => {
+    const r = candidate(text, start, end, requireSlash, lines);
+    if (!r) return false;
+    found.push(r);
+    consumed = end;
+    return true;
+  };
+
+  // Dockerfile FROM lines: `FROM [--platform=…] image[:tag] [AS name]`.
+  if (/^\s*FROM\s/im.test(text)) {
+    const from = /^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
+    for (let m; (m = from.exec(text)); ) {
+      const s = m.index + m[0].length - (m[1] as string).length;
+      candidateValue(text, s, lines, found);
+    }
+  }
+
+  // Every reference worth reporting has a `:` (key or tag) or `@` (digest) near it: jump between them.
+  const anchors = /[:@=]/g;
+  for (let m; (m = anchors.exec(text)); ) {
+    const i = m.index;
+    if (i < consumed) continue;
+    const next = text.charCodeAt(i + 1);
+    const ch = text[i];
+    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+      // `key: value`, `key = value`, `"key": "value"`: a value of an image-ish key may be a bare name.
+      if (ch === "@") continue;
+      const key = keyBefore(text, i);
+      if (key && isImageKey(key) && !inComment(text, i, lines)) {
+        const end = candidateValue(text, i + 1, lines, found);
+        if (end > 0) {
+          consumed = end;
+          anchors.lastIndex = end;
+        }
+      }
+      continue;
+    }
+    if (ch === "=") continue;
+    // A token around the anchor: expand over token characters.
+    let s = i;
+    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
+    let e = i + 1;
+    while (e < text.length && isToken(text.charCodeAt(e))) e++;
+    if (s < consumed) continue;
+    anchors.lastIndex = e;
+    // IPv6 host: `[::1]:5000/app:1` — the token stopped at `]`.
+    if (text[s - 1] === "]") {
+      const open = text.lastIndexOf("[", s - 1);
+      if (open >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open, s))) s = open;
+    }
+    if (!inComment(text, s, lines)) {
+      const before = text.slice(lines.lineStart(s), s);
+      emit(s, e, !imageContext(before));
+    }
+    consumed = Math.max(consumed, e);
+  }
+  found.sort((a, b) => a.start - b.start);
+  // The FROM pass and the anchor pass can meet on the same token.
+  return found.filter((f, k) => k === 0 || (found[k - 1] as FoundReference).start !== f.start);
+}
+
+/** The identifier right before a `:`/`=` (skipping a closing quote and spaces), or "". */
+function keyBefore(text: string, i: number): string {
+  let e = i;
+  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "\t")) e--;
+  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
+  let s = e;
+  while (s > 0 && /[\w.-]/.test(text[s - 1] as string)) s--;
+  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
+}
+
+/** Is the text before a token on its line an image-ish key or a FROM? (`image: `, `--image=`, `"image": "`) */
+function imageContext(before: string): boolean {
+  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
+  if (!m) return false;
+  const key = (m[1] as string).replace(/^-+/, "");
+  return key.toUpperCase() === "FROM" || isImageKey(key);
+}
+
+/**
+ * The value starting at `from` (after `key:`/`key =`): skips blanks and one quote, takes the token,
+ * and emits it when it is a complete, valid reference. Returns the token end, or 0.
+ */
+function candidateValue(text: string, from: number, lines: LineIndex, found: FoundReference[]): number {
+  let s = from;
+  while (text[s] === " " || text[s] === "\t") s++;
+  const quote = text[s] === '"' || text[s] === "'" ? text[s] : "";
+  if (quote) s++;
+  let e = s;
+  if (text[e] === "[") {
+    const close = text.indexOf("]", e);
+    if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
+  }
+  while (e < text.length && isToken(text.charCodeAt(e))) e++;
+  if (e === s) return 0;
+  const after = text[e];
+  // The whole value must be the reference: `image: {{ x }}`, `image: app:{{ .tag }}` are templates.
+  const ends = quote ? after === quote : after === undefined || /[\s,\]}#]/.test(after);
+  if (!ends) return 0;
+  const r = candidate(text, s, e, false, lines);
+  if (!r) return 0;
+  found.push(r);
+  return e;
+}
+
+function candidate(text: string, start: number, end: number, requireSlashOrDigest: boolean, lines: LineIndex): FoundReference | undefined {
+  const e = end;
+  const before = text[start - 1];
+  // Glued to template or variable syntax: `${REGISTRY}/app:1`, `{{ .Values.x }}/app:1`, `%s/app`.
+  if (before === "}" || before === "$" || before === "%" || before === "{") return undefined;
+  // The token must end at a delimiter: `app:~1.0` (a constraint) or `app:{{ .tag }}` is no reference.
+  const after = text[end];
+  if (after !== undefined && !/[\s"'`,;)\]}>|\\&]/.test(after)) return undefined;
+  const raw = text.slice(start, e);
+  if (raw.includes("://") || raw.startsWith("//")) return undefined;
+  const at = raw.indexOf("@");
+  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
+  const slash = nameAndTag.lastIndexOf("/");
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > slash && colon >= 0;
+  if (requireSlashOrDigest && (slash < 0 || (!hasTag && at < 0))) return undefined;
+  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return undefined;
+  let reference: ImageReference;
+  try {
+    reference = parseImageReference(raw);
+  } catch {
+    return undefined;
+  }
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const line = lines.lineOf(start);
+  const ls = lines.lineStart(start);
+  let column = 1;
+  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 0xc0) !== 0x80) column++;
+  return {
+    start,
+    end: e,
+    text: raw,
+    line,
+    column,
+    reference,
+    name: raw.slice(0, nameEnd),
+    ...(hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] as const } : {}),
+    ...(at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] as const } : {}),
+  };
+}
+
+/** Is `offset` inside a `#` comment? A `#` starts one at line start or after a blank, outside quotes. */
+function inComment(text: string, offset: number, lines: LineIndex): boolean {
+  const ls = lines.lineStart(offset);
+  const hash = text.indexOf("#", ls);
+  if (hash < 0 || hash >= offset) return false;
+  let quote = "";
+  for (let k = ls; k < offset; k++) {
+    const c = text[k];
+    if (quote) {
+      if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") {
+      // An apostrophe inside a word (`don't`) opens nothing.
+      if (!(c === "'" && k > ls && /\w/.test(text[k - 1] as string))) quote = c;
+    } else if (c === "#" && (k === ls || /\s/.test(text[k - 1] as string))) return true;
+  }
+  return false;
+}
