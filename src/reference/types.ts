@@ -1,6 +1,10 @@
 /** A parsed image reference, normalised the way docker (distribution/reference) does. */
 export interface ImageReference {
-  /** Registry host, with port when given: `docker.io`, `ghcr.io`, `localhost:5000`, `[::1]:5000`. */
+  /**
+   * Registry host, with port when given: `docker.io`, `ghcr.io`, `localhost:5000`, `[::1]:5000`.
+   * Empty only where docker's parser finds no domain either: a first component with a "." that is
+   * not a valid host name, such as `foo_bar.com/app` (see parse.ts).
+   */
   readonly registry: string;
   /** Repository path inside the registry: `library/nginx`, `acme/app`. */
   readonly repository: string;
