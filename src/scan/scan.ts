@@ -207,6 +207,8 @@ function candidate(text: string, start: number, end: number, requireSlashOrDiges
   } catch {
     return undefined;
   }
+  // `foo_bar.com/app` parses (as docker does) with no registry: nothing could pull it.
+  if (!reference.registry) return undefined;
   const nameEnd = hasTag ? colon : nameAndTag.length;
   const line = lines.lineOf(start);
   const ls = lines.lineStart(start);

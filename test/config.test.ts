@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { mkdtemp, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError } from "../src/config/errors.js";
+import { loadConfig } from "../src/config/load.js";
+import { parseConfig } from "../src/config/parse.js";
+import { laminarSchema } from "../src/config/schema.js";
+
+function error(text: string): ConfigError {
+  try {
+    parseConfig(text, "repo/.laminar.yaml");
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("parseConfig: the original laminar format", () => {
+  it("accepts updates/pattern/files[].path/blacklist, dockerRegistries and preCommitCommands unchanged", () => {
+    const c = parseConfig(
+      [
+        "dockerRegistries:",
+        "- reg: 1122334455.dkr.ecr.eu-west-2.amazonaws.com/acmecorp",
+        "  name: acmecorp-aws",
+        "  timeOut: 30",
+        "updates:",
+        '- pattern: "glob:develop-*"',
+        "  files:",
+        "  - path: dev/",
+        "  - path: inventory/classes/images-dev.yml",
+        "  blacklist:",
+        '  - pattern: "glob:develop-bad*"',
+        "preCommitCommands:",
+        "- make render",
+        "global:",
+        "  gitUser: Laminar",
+        "  gitEmail: laminar@example.com",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual(c.registries, [{ host: "1122334455.dkr.ecr.eu-west-2.amazonaws.com", prefix: "acmecorp", name: "acmecorp-aws", timeout: 30 }]);
+    assert.equal(c.updates.length, 1);
+    const u = c.updates[0]!;
+    assert.deepEqual(u.files, ["dev", "inventory/classes/images-dev.yml"]);
+    assert.equal(u.policy.kind, "glob");
+    assert.ok(u.policy.matches("develop-52af76b8"));
+    assert.ok(!u.policy.matches("master-1"));
+    assert.equal(u.exclude.length, 1);
+    assert.ok(u.exclude[0]!.policy.matches("develop-bad1"));
+    assert.deepEqual(c.commands, [{ run: "make render", timeout: 600 }]);
+    assert.deepEqual(c.commit, { authorName: "Laminar", authorEmail: "laminar@example.com" });
+  });
+});
+
+describe("parseConfig: the modern form", () => {
+  it("accepts file globs, exclude, images, regex sort, semver, registries and commands", () => {
+    const c = parseConfig(`
+registries:
+  - host: localhost:5000
+    insecure: true
+    usernameEnv: REG_USER
+    passwordEnv: REG_PASS
+updates:
+  - name: dev
+    pattern: "glob:develop-*"
+    files: ["dev/**/*.yaml", "compose.yaml"]
+    images: ["acme/*"]
+    exclude: ["develop-broken", {pattern: "regex:develop-0.*", images: ["acme/old"]}]
+  - pattern: "regex:^build-(?<n>\\\\d+)$"
+    sort: numerical
+    files: [ci/]
+  - pattern: "semver:^1.2"
+    files: [prod]
+commands:
+  - make render
+  - {run: "./check.sh", timeout: 30}
+scan:
+  maxFileSize: 1000
+  exclude: ["vendor/**"]
+`);
+    assert.equal(c.updates[0]!.name, "dev");
+    assert.deepEqual(c.updates[0]!.images, ["acme/*"]);
+    assert.equal(c.updates[0]!.exclude.length, 2);
+    assert.deepEqual(c.updates[0]!.exclude[1]!.images, ["acme/old"]);
+    const r = c.updates[1]!.policy;
+    assert.equal(r.sort, "numerical");
+    assert.ok(r.compare!("build-10", "build-9") > 0);
+    assert.ok(!r.matches("xbuild-1"), "regexes are anchored");
+    assert.equal(c.updates[2]!.policy.kind, "semver");
+    assert.deepEqual(c.commands[1], { run: "./check.sh", timeout: 30 });
+    assert.deepEqual(c.scan, { maxFileSize: 1000, exclude: ["vendor/**"] });
+    assert.equal(c.registries[0]!.insecure, true);
+    assert.equal(c.updates[0]!.position.line, 8);
+  });
+});
+
+describe("parseConfig: errors name file, line, column and key", () => {
+  it("unknown keys, with a suggestion", () => {
+    const e = error("updates:\n  - pattern: glob:x\n    files: [a]\n    exlude: [b]\n");
+    assert.equal(e.key, "updates[0].exlude");
+    assert.equal(e.line, 4);
+    assert.equal(e.column, 5);
+    assert.match(e.message, /^repo\/\.laminar\.yaml:4:5: updates\[0\]\.exlude: unknown key "exlude" \(did you mean "exclude"\?\)/);
+  });
+  it("wrong types", () => {
+    const e = error("updates:\n  - pattern: 12\n    files: [a]\n");
+    assert.equal(e.key, "updates[0].pattern");
+    assert.equal(e.line, 2);
+    assert.match(e.detail, /must be a string/);
+    const f = error("updates:\n  - pattern: glob:x\n    files: a\n");
+    assert.equal(f.key, "updates[0].files");
+    assert.match(f.detail, /must be a list/);
+  });
+  it("missing required keys", () => {
+    const e = error("updates:\n  - pattern: glob:x\n");
+    assert.equal(e.key, "updates[0]");
+    assert.match(e.detail, /missing required key "files"/);
+  });
+  it("invalid glob, regex and semver range", () => {
+    assert.match(error("updates:\n  - pattern: 'glob:develop-['\n    files: [a]\n").detail, /invalid glob/);
+    const r = error("updates:\n  - pattern: 'regex:develop-(\\d+'\n    files: [a]\n");
+    assert.equal(r.key, "updates[0].pattern");
+    assert.equal(r.line, 2);
+    assert.match(r.detail, /invalid regex/);
+    assert.match(error("updates:\n  - pattern: 'semver:>>1.x.y.z'\n    files: [a]\n").detail, /invalid semver range/);
+    assert.match(error("updates:\n  - pattern: glob:x\n    files: ['k8s/[a']\n").detail, /invalid glob/);
+  });
+  it("regexes that could backtrack catastrophically are refused", () => {
+    const e = error("updates:\n  - pattern: 'regex:(a+)+b'\n    files: [a]\n");
+    assert.match(e.detail, /nested quantifiers/);
+    assert.match(error("updates:\n  - pattern: 'regex:(x|xx)*'\n    files: [a]\n").detail, /nested quantifiers/);
+    // Separated repeats are linear and stay allowed.
+    parseConfig("updates:\n  - pattern: 'regex:v\\d+(\\.\\d+)*'\n    files: [a]\n");
+  });
+  it("sort by capture needs a named group", () => {
+    const e = error("updates:\n  - pattern: 'regex:build-\\d+'\n    sort: numerical\n    files: [a]\n");
+    assert.equal(e.key, "updates[0].sort");
+  });
+  it("duplicate update entries", () => {
+    const e = error("updates:\n  - pattern: glob:x\n    files: [a]\n  - pattern: glob:x\n    files: [a/]\n");
+    assert.equal(e.key, "updates[1]");
+    assert.equal(e.line, 4);
+    assert.match(e.detail, /duplicate of updates\[0\]/);
+  });
+  it("paths that escape the repository", () => {
+    const e = error("updates:\n  - pattern: glob:x\n    files: [../other]\n");
+    assert.equal(e.key, "updates[0].files[0]");
+    assert.equal(e.line, 3);
+    assert.match(e.detail, /outside the repository/);
+    assert.match(error("updates:\n  - pattern: glob:x\n    files: [{path: /etc}]\n").detail, /absolute/);
+    assert.match(error("updates:\n  - pattern: glob:x\n    files: [a/../../b]\n").detail, /outside the repository/);
+  });
+  it("empty file, YAML syntax errors, duplicate keys", () => {
+    assert.match(error("").detail, /empty/);
+    assert.match(error("# only a comment\n").detail, /empty/);
+    const s = error("updates:\n  - pattern: [unclosed\n");
+    assert.match(s.detail, /YAML syntax error/);
+    assert.ok(s.line >= 2);
+    assert.match(error("updates: []\nupdates: []\n").detail, /YAML syntax error/);
+  });
+  it("alias bombs, deep nesting and huge documents are refused", () => {
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
+    assert.match(error(bomb.join("\n")).detail, /alias/i);
+    assert.match(error(`${"[".repeat(200)}${"]".repeat(200)}`).detail, /nesting|YAML|parse/);
+    assert.match(error(`updates: []\n# ${"x".repeat(1024 * 1024)}`).detail, /larger than/);
+  });
+  it("both original and modern names for one thing", () => {
+    const e = error("dockerRegistries: [{reg: a.io}]\nregistries: [{host: b.io}]\nupdates:\n  - pattern: glob:x\n    files: [a]\n");
+    assert.equal(e.key, "dockerRegistries");
+    assert.equal(e.line, 1);
+  });
+});
+
+describe("loadConfig", () => {
+  it("names a missing file and refuses a files entry that links outside the repository", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "laminar-config-"));
+    await assert.rejects(loadConfig(dir), (e: unknown) => e instanceof ConfigError && /not found/.test(e.message) && e.file === ".laminar.yaml");
+    const outside = await mkdtemp(join(tmpdir(), "laminar-outside-"));
+    await symlink(outside, join(dir, "linked"));
+    await mkdir(join(dir, "dev"));
+    await writeFile(join(dir, ".laminar.yaml"), "updates:\n  - pattern: glob:x\n    files:\n      - dev\n      - linked\n");
+    await assert.rejects(loadConfig(dir), (e: unknown) => e instanceof ConfigError && e.key === "updates[0].files[1]" && e.line === 5 && /symbolic link pointing outside/.test(e.message));
+  });
+});
+
+describe("schema/laminar.schema.json", () => {
+  it("is the schema the code validates with", async () => {
+    const file = JSON.parse(await readFile(new URL("../schema/laminar.schema.json", import.meta.url), "utf8"));
+    assert.deepEqual(file, laminarSchema, "run `npm run schema` to regenerate");
+  });
+});

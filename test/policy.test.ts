@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { assertSafeRegex, parsePolicy, PolicyError } from "../src/policy/policy.js";
+
+const best = (pattern: string, tags: string[], sort?: Parameters<typeof parsePolicy>[1]["sort"]): string | undefined => {
+  const p = parsePolicy(pattern, { sort });
+  const m = tags.filter((t) => p.matches(t));
+  return m.length ? m.reduce((a, b) => (p.compare!(b, a) > 0 ? b : a)) : undefined;
+};
+
+describe("policies", () => {
+  it("glob: wildcards over the whole tag, a bare value is a glob", () => {
+    const p = parsePolicy("glob:develop-*");
+    assert.equal(p.kind, "glob");
+    assert.equal(p.sort, "build-time");
+    assert.ok(p.matches("develop-52af76b8") && p.matches("develop-"));
+    assert.ok(!p.matches("xdevelop-1") && !p.matches("master-1"));
+    assert.ok(parsePolicy("release-?.?").matches("release-1.2"));
+    assert.ok(parsePolicy("glob:v[0-9]*").matches("v9"));
+  });
+  it("regex: anchored, build-time by default", () => {
+    const p = parsePolicy("regex:develop-[0-9a-f]{8}");
+    assert.ok(p.matches("develop-52af76b8"));
+    assert.ok(!p.matches("develop-52af76b8-dirty") && !p.matches("a-develop-52af76b8"));
+    assert.equal(p.compare, undefined);
+  });
+  it("regex with a named capture: numerical and alphabetical, asc and desc", () => {
+    assert.equal(best("regex:^main-(?<ts>\\d+)-[a-f0-9]+$", ["main-9-aa", "main-10-bb", "main-2-cc"], { by: "numerical" }), "main-10-bb");
+    assert.equal(best("regex:^rc-(?<n>\\d+)$", ["rc-9", "rc-10"], { by: "alphabetical" }), "rc-9");
+    assert.equal(best("regex:^rc-(?<n>\\d+)$", ["rc-9", "rc-10", "rc-3"], { by: "numerical", order: "desc" }), "rc-3");
+    assert.equal(best("regex:^(?<a>[a-z]+)-(?<b>\\d+)$", ["x-1", "y-0"], { by: "numerical", capture: "b" }), "x-1");
+    assert.throws(() => parsePolicy("regex:^rc-(?<n>\\d+)$", { sort: { by: "numerical", capture: "zz" } }), /no named group "zz"/);
+  });
+  it("semver: node-semver ranges, v prefixes, prereleases excluded by default", () => {
+    assert.equal(best("semver:^1.2", ["1.2.0", "v1.9.3", "1.10.0", "2.0.0", "1.11.0-rc.1", "latest", "1.12"]), "1.10.0");
+    assert.equal(best("semver:>=1.0.0 <2", ["v1.0.0", "1.0.1"]), "1.0.1");
+    assert.equal(best("semver:~1.11.0-0", ["1.11.0-rc.1", "1.11.0-rc.2"]), "1.11.0-rc.2");
+    const pre = parsePolicy("semver:^1", { prerelease: true });
+    assert.ok(pre.matches("1.5.0-beta.1"));
+    assert.ok(!parsePolicy("semver:^1").matches("1.5.0-beta.1"));
+    assert.throws(() => parsePolicy("semver:not a range"), PolicyError);
+  });
+  it("rejects empty and invalid patterns", () => {
+    assert.throws(() => parsePolicy("glob:"), /empty/);
+    assert.throws(() => parsePolicy("regex:("), /invalid regex/);
+    assert.throws(() => parsePolicy("glob:a", { sort: { by: "numerical" } }), /regex/);
+  });
+  it("bounds regexes: nested quantifiers and backreferences are refused, separated repeats stay allowed", () => {
+    for (const bad of ["(a+)+", "(a*)*b", "(a|aa)+", "((ab)*)+", "(.*a){3,}", "(a)\\1", "(?<x>a)\\k<x>"]) {
+      assert.throws(() => assertSafeRegex(bad), PolicyError, bad);
+    }
+    for (const ok of ["develop-[0-9a-f]+", "v\\d+(\\.\\d+)*", "(develop|main)-\\d+", "(?<n>\\d+)-(-[a-z0-9]+)?", "a{2}"]) assertSafeRegex(ok);
+    assert.ok(!parsePolicy("regex:v\\d+(\\.\\d+)*").matches(`v1${".1".repeat(60)}x`));
+  });
+});
