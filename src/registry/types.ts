@@ -38,6 +38,8 @@ export interface TagDetails {
   /** Build time of the image; undefined when no source could tell. */
   readonly created?: Date;
   readonly source?: TimestampSource;
+  /** When `source` is "cache": where the cached time originally came from. */
+  readonly cachedFrom?: Exclude<TimestampSource, "cache">;
 }
 
 export interface DescribeRequest {

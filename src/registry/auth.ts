@@ -1,0 +1,157 @@
+/**
+ * Authorises requests to one registry: pings `/v2/` once to learn the challenge (distribution
+ * spec, "API version check"; token flow from distribution's docs/spec/auth/token.md), then sends
+ * Basic credentials or a Bearer token per repository scope, and on a 401 fetches a fresh token
+ * (using the scope the 401's challenge names) and retries once.
+ */
+import { parseWwwAuthenticate, pickChallenge, type Challenge } from "./challenge.js";
+import { credentialIdentity, type Credential } from "./credentials.js";
+import { describePath, statusLine, type HttpClient, type HttpRequest, type HttpResponse } from "./http.js";
+import { TokenCache, type IssuedToken } from "./token-cache.js";
+import { RegistryError } from "./types.js";
+
+export interface Endpoint {
+  /** Registry name as in image references (`docker.io`, `127.0.0.1:5000`). */
+  readonly registry: string;
+  /** Base URL the `/v2/` API lives under (`https://registry-1.docker.io`). */
+  readonly baseUrl: string;
+}
+
+export type AuthedRequest = Omit<HttpRequest, "registry" | "url" | "headers"> & {
+  /** Path below the base URL (`/v2/…`) or an absolute URL (Link headers). */
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+};
+
+export class RegistrySession {
+  private pinged: Promise<void> | undefined;
+  private challenge: Challenge | undefined;
+  private credential: Promise<Credential | undefined> | undefined;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly http: HttpClient,
+    private readonly tokens: TokenCache,
+    private readonly loadCredential: () => Promise<Credential | undefined>,
+  ) {}
+
+  private cred(): Promise<Credential | undefined> {
+    this.credential ??= this.loadCredential();
+    return this.credential;
+  }
+
+  url(path: string): string {
+    return new URL(path, this.endpoint.baseUrl).toString();
+  }
+
+  /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+  ping(): Promise<void> {
+    this.pinged ??= (async () => {
+      const req: HttpRequest = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
+      const res = await this.http.request(req);
+      if (res.status === 401) {
+        this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+        return;
+      }
+      if (res.status >= 200 && res.status < 300) return;
+      throw new RegistryError(
+        `registry ${this.endpoint.registry}: GET /v2/ → ${statusLine(res.status, res.statusText)} (is this a registry?)`,
+        this.endpoint.registry,
+        res.status,
+      );
+    })();
+    this.pinged.catch(() => (this.pinged = undefined));
+    return this.pinged;
+  }
+
+  private async fetchToken(ch: Challenge, scope: string, cred: Credential | undefined): Promise<IssuedToken> {
+    const realm = ch.params.realm;
+    const registry = this.endpoint.registry;
+    if (!realm) throw new RegistryError(`registry ${registry}: Bearer challenge without a realm`, registry, 401);
+    const u = new URL(realm);
+    let res: HttpResponse;
+    if (cred?.kind === "identity-token") {
+      // Refresh tokens go in an OAuth2 POST (distribution docs/spec/auth/oauth.md).
+      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: cred.token, client_id: "laminar" });
+      if (ch.params.service) form.set("service", ch.params.service);
+      if (scope) form.set("scope", scope);
+      res = await this.http.request({
+        registry,
+        kind: "token",
+        method: "POST",
+        idempotent: true,
+        url: u.toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString(),
+      });
+    } else {
+      if (ch.params.service) u.searchParams.set("service", ch.params.service);
+      if (scope) u.searchParams.set("scope", scope);
+      const headers: Record<string, string> = {};
+      if (cred?.kind === "basic") {
+        headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+      }
+      res = await this.http.request({ registry, kind: "token", method: "GET", url: u.toString(), headers });
+    }
+    if (res.status !== 200) {
+      throw new RegistryError(
+        `registry ${registry}: token request to ${u.host}${describePath(u.toString())} → ${statusLine(res.status, res.statusText)}` +
+          (cred ? " (credentials refused)" : " (no credentials found for this registry)"),
+        registry,
+        res.status,
+      );
+    }
+    let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
+    try {
+      body = JSON.parse(res.body.toString("utf8")) as typeof body;
+    } catch (err) {
+      throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, undefined, { cause: err });
+    }
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
+    return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : undefined };
+  }
+
+  private tokenKey(ch: Challenge, scope: string, cred: Credential | undefined): string {
+    return TokenCache.key(this.endpoint.registry, ch.params.service ?? "", scope, credentialIdentity(cred));
+  }
+
+  private async authorization(repository: string | undefined, fresh: Challenge | undefined): Promise<string | undefined> {
+    const ch = fresh ?? this.challenge;
+    if (!ch) return undefined;
+    const cred = await this.cred();
+    if (ch.scheme === "basic") {
+      if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+      return undefined;
+    }
+    if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
+    // The 401 of a request names the scope it wants; otherwise ask for pull on the repository.
+    const scope = fresh?.params.scope ?? (repository ? `repository:${repository}:pull` : "");
+    const key = this.tokenKey(ch, scope, cred);
+    if (fresh) this.tokens.invalidate(key);
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(ch, scope, cred));
+    return `Bearer ${token}`;
+  }
+
+  /** Sends a request with auth; on 401 refreshes the token once and retries. */
+  async request(req: AuthedRequest): Promise<HttpResponse> {
+    await this.ping();
+    let fresh: Challenge | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const authz = await this.authorization(req.repository, fresh);
+      const res = await this.http.request({
+        ...req,
+        registry: this.endpoint.registry,
+        url: this.url(req.url),
+        headers: { ...req.headers, ...(authz ? { authorization: authz } : {}) },
+      });
+      if (res.status !== 401 || attempt > 0) return res;
+      const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+      if (!ch) return res;
+      // Expired or revoked token, or a registry that only challenges per repository.
+      if (!this.challenge) this.challenge = ch;
+      if (ch.scheme === "basic" && !authz && !(await this.cred())) return res;
+      fresh = ch;
+    }
+  }
+}

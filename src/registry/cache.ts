@@ -1,0 +1,151 @@
+/**
+ * On-disk JSON cache that makes repeated runs cheap. It holds two kinds of facts:
+ *
+ *   - digest → build time + source. A digest names immutable content, so this never goes stale
+ *     (an index's time depends on the wanted platforms, which are part of its key);
+ *   - per repository, a snapshot of the last tag list (as a hash) and tag → digest, each entry
+ *     with the time it was last confirmed. When the tag list is unchanged since the snapshot, the
+ *     snapshot's digests are trusted (for `snapshotMaxAgeMs`), so a warm run makes no manifest or
+ *     blob request at all. When the list changed, someone pushed: moving tags (`latest`, `1`)
+ *     may have moved too, so each requested tag's digest is confirmed with one HEAD.
+ *
+ * Writes go to a temp file renamed over the old one (atomic on POSIX), after merging with what
+ * is on disk so two runs sharing the path lose nothing. The default path `.laminar-cache/` is
+ * what the GitHub Action persists with actions/cache.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { TimestampSource } from "./types.js";
+
+export const DEFAULT_CACHE_PATH = ".laminar-cache/registry.json";
+const VERSION = 1;
+const MAX_FACTS = 200_000;
+
+export interface DigestFact {
+  readonly created?: Date;
+  /** Where the time originally came from (never "cache"). */
+  readonly source?: Exclude<TimestampSource, "cache">;
+}
+
+export interface SnapshotEntry {
+  readonly digest: string;
+  readonly verifiedAt: number;
+}
+
+export interface RepoSnapshot {
+  /** sha256 of the sorted tag list. */
+  readonly hash: string;
+  /** When this tag list was first seen. */
+  readonly changedAt: number;
+  readonly tags: Map<string, SnapshotEntry>;
+}
+
+interface FileFact {
+  created: string | null;
+  source?: Exclude<TimestampSource, "cache">;
+  at: number;
+}
+
+interface FileRepo {
+  hash: string;
+  changedAt: number;
+  tags: Record<string, [string, number]>;
+}
+
+interface CacheFile {
+  version: number;
+  digests: Record<string, FileFact>;
+  repos: Record<string, FileRepo>;
+}
+
+export function tagListHash(tags: readonly string[]): string {
+  return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
+}
+
+async function readCacheFile(path: string): Promise<CacheFile | undefined> {
+  try {
+    const parsed = JSON.parse(await readFile(path, "utf8")) as CacheFile;
+    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object") return undefined;
+    return parsed;
+  } catch {
+    // missing or corrupt: start afresh (the cache is only an optimisation)
+    return undefined;
+  }
+}
+
+export class RegistryCache {
+  private readonly digests = new Map<string, FileFact>();
+  private readonly repos = new Map<string, FileRepo>();
+  private readonly dirtyRepos = new Set<string>();
+  private readonly dirtyFacts = new Set<string>();
+
+  private constructor(readonly path: string | undefined) {}
+
+  /** Loads the cache at `path`; without a path the cache lives in memory only. */
+  static async open(path: string | undefined): Promise<RegistryCache> {
+    const c = new RegistryCache(path);
+    const file = path ? await readCacheFile(path) : undefined;
+    if (file) {
+      for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
+      for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+    }
+    return c;
+  }
+
+  fact(key: string): DigestFact | undefined {
+    const f = this.digests.get(key);
+    if (!f) return undefined;
+    return { created: f.created ? new Date(f.created) : undefined, source: f.source };
+  }
+
+  setFact(key: string, fact: DigestFact): void {
+    this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+    this.dirtyFacts.add(key);
+  }
+
+  snapshot(repoKey: string): RepoSnapshot | undefined {
+    const r = this.repos.get(repoKey);
+    if (!r) return undefined;
+    const tags = new Map<string, SnapshotEntry>();
+    for (const [tag, [digest, verifiedAt]] of Object.entries(r.tags)) tags.set(tag, { digest, verifiedAt });
+    return { hash: r.hash, changedAt: r.changedAt, tags };
+  }
+
+  setSnapshot(repoKey: string, s: RepoSnapshot): void {
+    const tags: Record<string, [string, number]> = {};
+    for (const [tag, e] of s.tags) tags[tag] = [e.digest, e.verifiedAt];
+    this.repos.set(repoKey, { hash: s.hash, changedAt: s.changedAt, tags });
+    this.dirtyRepos.add(repoKey);
+  }
+
+  get dirty(): boolean {
+    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+  }
+
+  /** Writes the cache (merged with the file's current content) atomically. */
+  async save(): Promise<void> {
+    if (!this.path || !this.dirty) return;
+    const onDisk = await readCacheFile(this.path);
+    const digests: Record<string, FileFact> = { ...(onDisk?.digests ?? {}) };
+    for (const [k, v] of this.digests) if (this.dirtyFacts.has(k) || !(k in digests)) digests[k] = v;
+    const repos: Record<string, FileRepo> = { ...(onDisk?.repos ?? {}) };
+    for (const [k, v] of this.repos) if (this.dirtyRepos.has(k) || !(k in repos)) repos[k] = v;
+    let entries = Object.entries(digests);
+    if (entries.length > MAX_FACTS) {
+      entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
+    }
+    const file: CacheFile = { version: VERSION, digests: Object.fromEntries(entries), repos };
+    await mkdir(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify(file));
+      await rename(tmp, this.path);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    this.dirtyFacts.clear();
+    this.dirtyRepos.clear();
+  }
+}

@@ -1,0 +1,439 @@
+/**
+ * `RegistryClient`: the `TagSource` the plan engine uses, over the registry HTTP API.
+ *
+ * Cost model (what the tests prove with request counts):
+ *   - per registry and run: one `/v2/` ping, and one token per repository scope (cached);
+ *   - `listTags`: the tag pages (or Docker Hub's tag API pages, which carry push times);
+ *   - `describeTags`, per requested tag, only what the caches cannot answer:
+ *       warm (tag list unchanged since the cached snapshot): 0 requests;
+ *       tag list changed, tag seen before: 1 HEAD (+ GET + config blob if its digest is new);
+ *       never seen: GET manifest (digest + body) + GET config blob = 2
+ *       (a multi-arch index: + 1 child manifest per wanted platform);
+ *       digest only wanted: 1 HEAD.
+ *   Identical requests within a run are made once (in-flight sharing plus per-run memos).
+ */
+import { RegistrySession } from "./auth.js";
+import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
+import { DEFAULT_CACHE_PATH, RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
+import { isDockerHub, resolveCredential } from "./credentials.js";
+import { HttpClient, type RetryPolicy } from "./http.js";
+import { getJsonBlob, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
+import { awsCredentialsFromEnv } from "./sigv4.js";
+import { listTagsPaged } from "./tag-list.js";
+import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
+import { TokenCache } from "./token-cache.js";
+import {
+  RegistryError,
+  type DescribeRequest,
+  type RepositoryRef,
+  type RequestCounts,
+  type TagDetails,
+  type TagList,
+  type TagSource,
+} from "./types.js";
+
+export { DEFAULT_CACHE_PATH };
+
+export type TimestampApi = "auto" | "none" | "docker-hub" | "gcr" | "ecr";
+
+export interface RegistrySettings {
+  /** Registry name as in image references: `ghcr.io`, `docker.io`, `127.0.0.1:5000`. */
+  readonly host: string;
+  /** Base URL to use instead of the one derived from `host` (mirrors, tests). */
+  readonly endpoint?: string;
+  /** Plain HTTP even though the host is not a loopback address. */
+  readonly insecure?: boolean;
+  readonly username?: string;
+  readonly password?: string;
+  /** A bearer token sent as is. */
+  readonly token?: string;
+  /** Most tag pages read per repository (default 100); past it the list is `truncated`. */
+  readonly pageCap?: number;
+  /** `n` asked per tag page (default and max 1000). */
+  readonly pageSize?: number;
+  /** `os/arch[/variant]` whose build time counts for multi-arch images (default linux/amd64). */
+  readonly platforms?: readonly string[];
+  /**
+   * Timestamp API: `auto` (default) uses Docker Hub's tag API for docker.io, GCR's manifest map
+   * wherever `tags/list` has one, ECR DescribeImages for ECR hosts when AWS credentials are set.
+   */
+  readonly api?: TimestampApi;
+  /** Base URL of that API (Docker Hub `https://hub.docker.com`, ECR's endpoint). */
+  readonly apiUrl?: string;
+}
+
+export interface RegistryClientOptions {
+  readonly registries?: readonly RegistrySettings[];
+  /** JSON cache file (see cache.ts); `DEFAULT_CACHE_PATH` is what the Action persists. Memory only when unset. */
+  readonly cachePath?: string;
+  /** Requests in flight over all registries (default 16). */
+  readonly concurrency?: number;
+  /** Requests in flight per registry (default 8). */
+  readonly perRegistryConcurrency?: number;
+  /** Default platforms for multi-arch images (default `["linux/amd64"]`). */
+  readonly platforms?: readonly string[];
+  readonly retry?: Partial<RetryPolicy>;
+  /** Per attempt (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Pulls kept back from a registry's `ratelimit-remaining` (default 5). */
+  readonly rateLimitReserve?: number;
+  /** How long a cached tag → digest is trusted while the tag list is unchanged (default 24 h). */
+  readonly snapshotMaxAgeMs?: number;
+  /** Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`, `AWS_*`); default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly dockerConfigDir?: string;
+  readonly log?: { readonly debug?: (message: string) => void; readonly warn?: (message: string) => void };
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/** `docker.io` for every Docker Hub spelling, otherwise the host lower-cased. */
+export function registryKey(host: string): string {
+  return isDockerHub(host) ? "docker.io" : host.toLowerCase();
+}
+
+/** Plain HTTP for loopback addresses, as docker does; HTTPS otherwise unless `insecure`. */
+export function baseUrlFor(s: RegistrySettings): string {
+  if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
+  const host = isDockerHub(s.host) ? "registry-1.docker.io" : s.host;
+  let hostname = host;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    // leave it: fetch will report the bad host
+  }
+  return `${s.insecure || LOOPBACK.test(hostname) ? "http" : "https"}://${host}`;
+}
+
+interface ListedState {
+  readonly unchanged: boolean;
+  readonly times?: ReadonlyMap<string, TagDetails>;
+}
+
+interface RepoState {
+  listed?: Promise<TagList>;
+  listedInfo?: ListedState;
+  snapshot?: { hash: string; changedAt: number; tags: RepoSnapshot["tags"] };
+  snapshotDirty: boolean;
+  /** Tag → digest confirmed during this run. */
+  readonly confirmed: Map<string, string>;
+  readonly apiTimes: Map<string, TagDetails>;
+  readonly resolving: Map<string, Promise<TagDetails | undefined>>;
+}
+
+export class RegistryClient implements TagSource {
+  private readonly http: HttpClient;
+  private readonly tokens: TokenCache;
+  private readonly settings = new Map<string, RegistrySettings>();
+  private readonly sessions = new Map<string, RegistrySession>();
+  private readonly repos = new Map<string, RepoState>();
+  private readonly buildTimes = new Map<string, Promise<TagDetails>>();
+  private readonly manifests = new Map<string, Promise<Manifest | undefined>>();
+  private readonly blobs = new Map<string, Promise<unknown>>();
+  private cache: Promise<RegistryCache> | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: RegistryClientOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.tokens = new TokenCache(this.now);
+    this.http = new HttpClient({
+      concurrency: opts.concurrency,
+      perRegistryConcurrency: opts.perRegistryConcurrency,
+      retry: opts.retry,
+      timeoutMs: opts.timeoutMs,
+      rateLimitReserve: opts.rateLimitReserve,
+      fetch: opts.fetch,
+      userAgent: "laminar",
+      debug: opts.log?.debug,
+    });
+    for (const s of opts.registries ?? []) this.settings.set(registryKey(s.host), s);
+  }
+
+  /** Requests sent so far, over all registries or for one. */
+  counts(registry?: string): RequestCounts {
+    return this.http.counts(registry === undefined ? undefined : registryKey(registry));
+  }
+
+  /** Writes the on-disk cache. Call once at the end of a run. */
+  async flush(): Promise<void> {
+    const cache = await this.loadCache();
+    for (const [key, state] of this.repos) {
+      if (state.snapshot && state.snapshotDirty) {
+        cache.setSnapshot(key, state.snapshot);
+        state.snapshotDirty = false;
+      }
+    }
+    await cache.save();
+  }
+
+  /** Forgets what this run learnt in memory (tag lists, confirmed digests); the caches stay. */
+  newRun(): void {
+    this.repos.clear();
+  }
+
+  private loadCache(): Promise<RegistryCache> {
+    this.cache ??= RegistryCache.open(this.opts.cachePath);
+    return this.cache;
+  }
+
+  private settingsFor(registry: string): RegistrySettings {
+    const key = registryKey(registry);
+    return this.settings.get(key) ?? { host: key };
+  }
+
+  private session(registry: string): RegistrySession {
+    const key = registryKey(registry);
+    let s = this.sessions.get(key);
+    if (!s) {
+      const settings = this.settingsFor(key);
+      s = new RegistrySession({ registry: key, baseUrl: baseUrlFor(settings) }, this.http, this.tokens, () =>
+        resolveCredential(settings.host, {
+          explicit: { username: settings.username, password: settings.password, token: settings.token },
+          env: this.opts.env,
+          dockerConfigDir: this.opts.dockerConfigDir,
+          warn: this.opts.log?.warn,
+        }),
+      );
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  private platforms(registry: string): Platform[] {
+    return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
+  }
+
+  private state(repo: RepositoryRef): RepoState {
+    const key = `${registryKey(repo.registry)}/${repo.repository}`;
+    let s = this.repos.get(key);
+    if (!s) {
+      s = { snapshotDirty: false, confirmed: new Map(), apiTimes: new Map(), resolving: new Map() };
+      this.repos.set(key, s);
+    }
+    return s;
+  }
+
+  private api(registry: string): TimestampApi {
+    return this.settingsFor(registry).api ?? "auto";
+  }
+
+  listTags(repo: RepositoryRef): Promise<TagList> {
+    const state = this.state(repo);
+    state.listed ??= this.fetchTagList(repo, state);
+    state.listed.catch(() => (state.listed = undefined));
+    return state.listed;
+  }
+
+  private async fetchTagList(repo: RepositoryRef, state: RepoState): Promise<TagList> {
+    const registry = registryKey(repo.registry);
+    const settings = this.settingsFor(registry);
+    const api = this.api(registry);
+    let list: TagList | undefined;
+    if (api === "docker-hub" || (api === "auto" && registry === "docker.io")) {
+      try {
+        list = await listDockerHubTags(this.http, {
+          apiUrl: settings.apiUrl ?? "https://hub.docker.com",
+          repository: repo.repository,
+          pageCap: settings.pageCap ?? 100,
+          registry,
+        });
+      } catch (err) {
+        this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`);
+      }
+    }
+    list ??= await listTagsPaged(this.session(registry), repo.repository, {
+      pageSize: settings.pageSize,
+      pageCap: settings.pageCap,
+      gcrTimes: api !== "none",
+    });
+
+    const cache = await this.loadCache();
+    const key = `${registry}/${repo.repository}`;
+    const prev = state.snapshot ?? cache.snapshot(key);
+    const hash = tagListHash(list.tags);
+    const unchanged = prev?.hash === hash;
+    const current = new Set(list.tags);
+    const tags = new Map([...(prev?.tags ?? [])].filter(([t]) => current.has(t)));
+    state.snapshot = { hash, changedAt: unchanged && prev ? prev.changedAt : this.now(), tags };
+    if (!unchanged) state.snapshotDirty = true;
+    state.listedInfo = { unchanged, times: list.times };
+    return list;
+  }
+
+  async describeTags(repo: RepositoryRef, request: DescribeRequest): Promise<ReadonlyMap<string, TagDetails>> {
+    const state = this.state(repo);
+    const cache = await this.loadCache();
+    if (!state.snapshot) {
+      const s = cache.snapshot(`${registryKey(repo.registry)}/${repo.repository}`);
+      // Not listed in this run: the snapshot's digests are confirmed by HEAD before use.
+      if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
+    }
+    const wantTime = new Set(request.times);
+    const all = [...new Set([...request.times, ...request.digests])];
+
+    await this.askEcr(repo, state, all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)));
+
+    const out = new Map<string, TagDetails>();
+    await Promise.all(
+      all.map(async (tag) => {
+        const need = wantTime.has(tag);
+        const memoKey = `${tag}\u0000${need}`;
+        let p = state.resolving.get(memoKey);
+        if (!p) {
+          p = this.resolveTag(repo, state, cache, tag, need);
+          state.resolving.set(memoKey, p);
+          p.catch(() => state.resolving.delete(memoKey));
+        }
+        const d = await p;
+        if (d) out.set(tag, d);
+      }),
+    );
+    return out;
+  }
+
+  /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
+  private async askEcr(repo: RepositoryRef, state: RepoState, tags: string[]): Promise<void> {
+    const registry = registryKey(repo.registry);
+    const api = this.api(registry);
+    const ecrHost = parseEcrHost(registry);
+    const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
+    if (!missing.length || api === "none" || (api !== "ecr" && !(api === "auto" && ecrHost))) return;
+    const credentials = awsCredentialsFromEnv(this.opts.env ?? process.env);
+    if (!credentials) return;
+    const env = this.opts.env ?? process.env;
+    const region = ecrHost?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!region) return;
+    try {
+      const found = await describeEcrImages(this.http, {
+        registry,
+        repository: repo.repository,
+        tags: missing,
+        region,
+        registryId: ecrHost?.registryId,
+        credentials,
+        apiUrl: this.settingsFor(registry).apiUrl,
+      });
+      for (const [t, d] of found) state.apiTimes.set(t, d);
+    } catch (err) {
+      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+    }
+  }
+
+  private trustedDigest(state: RepoState, tag: string): string | undefined {
+    const confirmed = state.confirmed.get(tag);
+    if (confirmed) return confirmed;
+    const snap = state.snapshot;
+    const e = snap?.tags.get(tag);
+    if (!snap || !e || !state.listedInfo?.unchanged) return undefined;
+    const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 3600_000;
+    if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return undefined;
+    return e.digest;
+  }
+
+  private confirm(state: RepoState, tag: string, digest: string): void {
+    state.confirmed.set(tag, digest);
+    if (state.snapshot) {
+      state.snapshot.tags.set(tag, { digest, verifiedAt: this.now() });
+      state.snapshotDirty = true;
+    }
+  }
+
+  private async resolveTag(
+    repo: RepositoryRef,
+    state: RepoState,
+    cache: RegistryCache,
+    tag: string,
+    needTime: boolean,
+  ): Promise<TagDetails | undefined> {
+    // 1. A timestamp API already answered (Docker Hub / GCR listing, ECR DescribeImages).
+    const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
+    if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+
+    const session = this.session(repo.registry);
+    let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
+    let manifest: Manifest | undefined;
+    if (!digest) {
+      const seenBefore = state.snapshot?.tags.has(tag) ?? false;
+      if (!needTime || seenBefore) {
+        // Probably the digest we know: a HEAD confirms it and costs no Docker Hub pull.
+        const head = await headManifest(session, repo.repository, tag);
+        if (!head) return undefined; // the tag vanished
+        digest = head.digest;
+      } else {
+        manifest = await getManifest(session, repo.repository, tag);
+        if (!manifest) return undefined;
+        digest = manifest.digest;
+        this.manifests.set(this.manifestKey(repo, digest), Promise.resolve(manifest));
+      }
+      this.confirm(state, tag, digest);
+    }
+    if (!needTime) return { digest };
+    return this.buildTime(repo, cache, digest, manifest);
+  }
+
+  private manifestKey(repo: RepositoryRef, digest: string): string {
+    return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
+  }
+
+  private fetchManifest(repo: RepositoryRef, digest: string): Promise<Manifest | undefined> {
+    const key = this.manifestKey(repo, digest);
+    let p = this.manifests.get(key);
+    if (!p) {
+      p = getManifest(this.session(repo.registry), repo.repository, digest);
+      this.manifests.set(key, p);
+      p.catch(() => this.manifests.delete(key));
+    }
+    return p;
+  }
+
+  private fetchBlob(repo: RepositoryRef, digest: string): Promise<unknown> {
+    const key = this.manifestKey(repo, digest);
+    let p = this.blobs.get(key);
+    if (!p) {
+      p = getJsonBlob(this.session(repo.registry), repo.repository, digest);
+      this.blobs.set(key, p);
+      p.catch(() => this.blobs.delete(key));
+    }
+    return p;
+  }
+
+  /** Build time of a digest: from the cache, else fetched once per run and remembered. */
+  private buildTime(repo: RepositoryRef, cache: RegistryCache, digest: string, known?: Manifest): Promise<TagDetails> {
+    const platforms = this.platforms(repo.registry);
+    const pk = platformKey(platforms);
+    // Facts are keyed by content digest alone (an index also by platforms): the same bytes have
+    // the same build time in every registry and repository.
+    const fact = cache.fact(digest) ?? cache.fact(`${digest}|${pk}`);
+    if (fact) {
+      return Promise.resolve(
+        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest },
+      );
+    }
+    const memo = `${digest}|${pk}`;
+    let p = this.buildTimes.get(memo);
+    if (!p) {
+      p = (async (): Promise<TagDetails> => {
+        const m = known ?? (await this.fetchManifest(repo, digest));
+        if (!m) {
+          throw new RegistryError(
+            `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
+            registryKey(repo.registry),
+            404,
+            repo.repository,
+          );
+        }
+        const bt = await resolveBuildTime(m, platforms, {
+          manifest: (d) => this.fetchManifest(repo, d),
+          blob: (d) => this.fetchBlob(repo, d),
+        });
+        cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
+        return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+      })();
+      this.buildTimes.set(memo, p);
+      p.catch(() => this.buildTimes.delete(memo));
+    }
+    return p;
+  }
+}

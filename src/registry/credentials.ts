@@ -1,0 +1,199 @@
+/**
+ * Finds credentials for a registry the way the docker CLI does, so a runner that ran
+ * `docker login` (or has a credential helper configured) needs no extra setup:
+ *
+ *   explicit per-registry settings
+ *   > `credHelpers[host]` > `credsStore` (via `docker-credential-<name> get`)
+ *   > `auths[host]` (`auth` = base64 user:password, `username`/`password`, `identitytoken`,
+ *     `registrytoken`)
+ *   > `GITHUB_TOKEN` for ghcr.io.
+ *
+ * The config file is `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. Docker Hub's key
+ * is the legacy `https://index.docker.io/v1/`.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export type Credential =
+  | { readonly kind: "basic"; readonly username: string; readonly password: string }
+  /** An OAuth2 refresh token from `docker login` (`identitytoken`, or a helper's `<token>` user). */
+  | { readonly kind: "identity-token"; readonly username?: string; readonly token: string }
+  /** A bearer token sent to the registry as is (`registrytoken`, or a `token` setting). */
+  | { readonly kind: "registry-token"; readonly token: string };
+
+export interface ExplicitCredentials {
+  readonly username?: string;
+  readonly password?: string;
+  readonly token?: string;
+}
+
+export interface CredentialOptions {
+  readonly explicit?: ExplicitCredentials;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Directory holding config.json; default `$DOCKER_CONFIG` or `~/.docker`. */
+  readonly dockerConfigDir?: string;
+  readonly helperTimeoutMs?: number;
+  /** Told about helper failures (never with a secret in the message). */
+  readonly warn?: (message: string) => void;
+}
+
+interface DockerAuthEntry {
+  auth?: string;
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+interface DockerConfig {
+  auths?: Record<string, DockerAuthEntry>;
+  credHelpers?: Record<string, string>;
+  credsStore?: string;
+}
+
+export const DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
+const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
+
+export function isDockerHub(host: string): boolean {
+  return DOCKER_HUB_ALIASES.has(host.toLowerCase());
+}
+
+/** The key docker uses for a registry in config.json and as the helper's server URL. */
+export function dockerConfigKey(host: string): string {
+  return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
+}
+
+/** `https://ghcr.io/v2/` → `ghcr.io`; Docker Hub spellings → `docker.io`. */
+function normaliseKey(key: string): string {
+  const bare = key.replace(/^[a-z]+:\/\//i, "").split("/")[0]!.toLowerCase();
+  return isDockerHub(bare) ? "docker.io" : bare;
+}
+
+export async function readDockerConfig(dir: string): Promise<DockerConfig | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, "config.json"), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as DockerConfig;
+  } catch {
+    return undefined;
+  }
+}
+
+function fromAuthEntry(e: DockerAuthEntry): Credential | undefined {
+  if (e.registrytoken) return { kind: "registry-token", token: e.registrytoken };
+  let username = e.username;
+  let password = e.password;
+  if (e.auth) {
+    const decoded = Buffer.from(e.auth, "base64").toString("utf8");
+    const i = decoded.indexOf(":");
+    if (i >= 0) {
+      username = decoded.slice(0, i);
+      password = decoded.slice(i + 1);
+    }
+  }
+  if (e.identitytoken) return { kind: "identity-token", username, token: e.identitytoken };
+  if (username && password !== undefined && password !== "") return { kind: "basic", username, password };
+  return undefined;
+}
+
+/** Runs `docker-credential-<helper> get` with the server URL on stdin (docker-credential-helpers protocol). */
+export function runCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Credential | undefined> {
+  return new Promise((resolve, reject) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
+      reject(new Error(`invalid credential helper name "${helper}"`));
+      return;
+    }
+    const child = spawn(`docker-credential-${helper}`, ["get"], {
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: opts.timeoutMs ?? 10_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+    child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
+    child.on("close", (code) => {
+      if (code !== 0) {
+        // The helpers print "credentials not found in native keychain" for an unknown server.
+        if (/not found/i.test(stdout + stderr)) resolve(undefined);
+        // Only the exit code: a helper's output could contain a secret.
+        else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
+        return;
+      }
+      try {
+        const out = JSON.parse(stdout) as { Username?: string; Secret?: string };
+        if (!out.Secret) resolve(undefined);
+        else if (out.Username === "<token>") resolve({ kind: "identity-token", token: out.Secret });
+        else resolve({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+      } catch {
+        reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
+      }
+    });
+    child.stdin.on("error", () => {
+      /* the helper may exit before reading stdin */
+    });
+    child.stdin.end(serverUrl);
+  });
+}
+
+export async function resolveCredential(host: string, opts: CredentialOptions = {}): Promise<Credential | undefined> {
+  const ex = opts.explicit;
+  if (ex?.token) return { kind: "registry-token", token: ex.token };
+  if (ex?.username && ex.password !== undefined) return { kind: "basic", username: ex.username, password: ex.password };
+
+  const env = opts.env ?? process.env;
+  const dir = opts.dockerConfigDir ?? env.DOCKER_CONFIG ?? join(homedir(), ".docker");
+  const config = await readDockerConfig(dir);
+  const want = normaliseKey(host);
+  const serverUrl = dockerConfigKey(host);
+
+  const helperFor = (helper: string) =>
+    runCredentialHelper(helper, serverUrl, { env, timeoutMs: opts.helperTimeoutMs }).catch((err: unknown) => {
+      opts.warn?.(`credentials for ${host}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
+
+  if (config) {
+    const helper = Object.entries(config.credHelpers ?? {}).find(([k]) => normaliseKey(k) === want)?.[1];
+    if (helper) {
+      const c = await helperFor(helper);
+      if (c) return c;
+    } else if (config.credsStore) {
+      const c = await helperFor(config.credsStore);
+      if (c) return c;
+    }
+    for (const [k, entry] of Object.entries(config.auths ?? {})) {
+      if (normaliseKey(k) !== want) continue;
+      const c = fromAuthEntry(entry);
+      if (c) return c;
+    }
+  }
+
+  // GHCR takes a GitHub token as the password of Basic auth to its token endpoint.
+  if (want === "ghcr.io" && env.GITHUB_TOKEN) {
+    return { kind: "basic", username: env.GITHUB_ACTOR || "x-access-token", password: env.GITHUB_TOKEN };
+  }
+  return undefined;
+}
+
+/** A non-secret label for a credential, used in token cache keys and debug logs. */
+export function credentialIdentity(c: Credential | undefined): string {
+  if (!c) return "anonymous";
+  if (c.kind === "basic") return `basic:${c.username}`;
+  // A hash prefix tells two tokens apart without putting either into a key or a log line.
+  const h = createHash("sha256").update(c.token).digest("hex").slice(0, 12);
+  if (c.kind === "identity-token") return `identity:${c.username ?? ""}:${h}`;
+  return `registry-token:${h}`;
+}

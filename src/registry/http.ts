@@ -1,0 +1,315 @@
+/**
+ * HTTP for registry requests, on Node's built-in fetch: bounded retries (Retry-After on 429/503,
+ * exponential backoff with full jitter on 5xx and network errors, a cap on the total wait),
+ * per-registry and overall concurrency limits, sharing of identical in-flight requests, request
+ * counts by kind, manual redirects (auth dropped across origins, loops detected) and a stop
+ * before a registry's `ratelimit-remaining` runs out.
+ *
+ * Authentication is not done here (see auth.ts): this layer sends the headers it is given.
+ */
+import { RegistryError, type RequestCounts } from "./types.js";
+
+export type RequestKind = Exclude<keyof RequestCounts, "retries">;
+
+export interface HttpRequest {
+  /** Registry name for counts, limits and messages (`127.0.0.1:5000`, `docker.io`). */
+  readonly registry: string;
+  readonly repository?: string;
+  readonly kind: RequestKind;
+  readonly method: "GET" | "HEAD" | "POST";
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** Retry POSTs too (only for requests known to be idempotent, like DescribeImages). */
+  readonly idempotent?: boolean;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  readonly body: Buffer;
+  /** Final URL after redirects. */
+  readonly url: string;
+}
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. */
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Upper bound on the time one request may spend waiting between attempts. */
+  readonly maxTotalWaitMs: number;
+  /** A Retry-After longer than this fails at once instead of waiting. */
+  readonly maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 8_000,
+  maxTotalWaitMs: 30_000,
+  maxRetryAfterMs: 60_000,
+};
+
+export interface HttpOptions {
+  readonly retry?: Partial<RetryPolicy>;
+  /** Requests in flight over all registries (default 16). */
+  readonly concurrency?: number;
+  /** Requests in flight per registry (default 8). */
+  readonly perRegistryConcurrency?: number;
+  /** Per attempt (default 30 s). */
+  readonly timeoutMs?: number;
+  readonly maxRedirects?: number;
+  /**
+   * Stop sending manifest GETs to a registry once its `ratelimit-remaining` is at or below this
+   * (default 5): Docker Hub counts each manifest GET as a pull, and the runner's own pulls (the
+   * deploy itself) need what is left.
+   */
+  readonly rateLimitReserve?: number;
+  readonly userAgent?: string;
+  readonly fetch?: typeof fetch;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly debug?: (message: string) => void;
+}
+
+export const emptyCounts = (): RequestCounts => ({
+  ping: 0,
+  token: 0,
+  tagPages: 0,
+  manifestHead: 0,
+  manifestGet: 0,
+  blobGet: 0,
+  api: 0,
+  retries: 0,
+});
+
+/** A counting semaphore. */
+export class Limiter {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+/** `Retry-After`: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+/** `ratelimit-remaining: 76;w=21600` → 76 (Docker Hub's format). */
+export function parseRateLimitRemaining(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const m = /^\s*(\d+)/.exec(value);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Path (never the query, which could carry something private) for messages. */
+export function describePath(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.split("?")[0]!;
+  }
+}
+
+export function statusLine(status: number, statusText: string): string {
+  return `${status}${statusText ? ` ${statusText}` : ""}`;
+}
+
+export class HttpClient {
+  private readonly retry: RetryPolicy;
+  private readonly global: Limiter;
+  private readonly perRegistry = new Map<string, Limiter>();
+  private readonly inflight = new Map<string, Promise<HttpResponse>>();
+  /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
+  private readonly remaining = new Map<string, number>();
+  private readonly total = emptyCounts();
+  private readonly byRegistry = new Map<string, RequestCounts>();
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly opts: HttpOptions = {}) {
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.global = new Limiter(opts.concurrency ?? 16);
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = opts.random ?? Math.random;
+  }
+
+  counts(registry?: string): RequestCounts {
+    return { ...(registry ? (this.byRegistry.get(registry) ?? emptyCounts()) : this.total) };
+  }
+
+  private count(registry: string, kind: keyof RequestCounts): void {
+    this.total[kind]++;
+    let c = this.byRegistry.get(registry);
+    if (!c) this.byRegistry.set(registry, (c = emptyCounts()));
+    c[kind]++;
+  }
+
+  private limiter(registry: string): Limiter {
+    let l = this.perRegistry.get(registry);
+    if (!l) this.perRegistry.set(registry, (l = new Limiter(this.opts.perRegistryConcurrency ?? 8)));
+    return l;
+  }
+
+  /**
+   * Sends a request, retrying what is worth retrying. Resolves with any final response (the
+   * caller decides what 401/404 mean); rejects with RegistryError when retries ran out, the
+   * network failed, redirects looped or the rate limit reserve was reached.
+   */
+  request(req: HttpRequest): Promise<HttpResponse> {
+    if (req.method === "POST") return this.send(req);
+    // Identical GET/HEADs in flight share one request and its response.
+    const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.send(req).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private error(req: HttpRequest, what: string, status?: number, cause?: unknown): RegistryError {
+    return new RegistryError(
+      `registry ${req.registry}: ${req.method} ${describePath(req.url)} → ${what}`,
+      req.registry,
+      status,
+      req.repository,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+
+  private async send(req: HttpRequest): Promise<HttpResponse> {
+    const retryable = req.method !== "POST" || req.idempotent === true;
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      let res: HttpResponse | undefined;
+      let failure: unknown;
+      try {
+        res = await this.once(req);
+      } catch (err) {
+        if (err instanceof RegistryError) throw err;
+        failure = err;
+      }
+      if (res && !RETRY_STATUSES.has(res.status)) return res;
+
+      const last = !retryable || attempt >= this.retry.maxAttempts;
+      let delay: number;
+      const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : undefined;
+      if (res && retryAfter !== undefined && (res.status === 429 || res.status === 503)) {
+        if (retryAfter > this.retry.maxRetryAfterMs) {
+          throw this.error(
+            req,
+            `${statusLine(res.status, res.statusText)} (Retry-After ${Math.ceil(retryAfter / 1000)} s is longer than the ${Math.ceil(this.retry.maxRetryAfterMs / 1000)} s we wait)`,
+            res.status,
+          );
+        }
+        delay = retryAfter;
+      } else {
+        const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        delay = Math.round(this.random() * cap); // "full jitter"
+      }
+      if (last || waited + delay > this.retry.maxTotalWaitMs) {
+        const why = res
+          ? statusLine(res.status, res.statusText)
+          : `network error: ${failure instanceof Error ? failure.message : String(failure)}`;
+        const cause = failure ?? undefined;
+        throw this.error(
+          req,
+          `${why} (gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}, ${Math.round(waited / 100) / 10} s waiting)`,
+          res?.status,
+          cause,
+        );
+      }
+      this.opts.debug?.(
+        `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`,
+      );
+      this.count(req.registry, "retries");
+      waited += delay;
+      await this.sleep(delay);
+    }
+  }
+
+  /** One attempt, following redirects by hand. */
+  private async once(req: HttpRequest): Promise<HttpResponse> {
+    if (req.kind === "manifestGet") {
+      const left = this.remaining.get(req.registry);
+      const reserve = this.opts.rateLimitReserve ?? 5;
+      if (left !== undefined && left <= reserve) {
+        throw this.error(
+          req,
+          `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
+          429,
+        );
+      }
+      if (left !== undefined) this.remaining.set(req.registry, left - 1);
+    }
+    let url = req.url;
+    let method: string = req.method;
+    let headers: Record<string, string> = { ...req.headers };
+    if (this.opts.userAgent) headers["user-agent"] = this.opts.userAgent;
+    const origin = new URL(url).origin;
+    const seen = new Set<string>();
+    const maxRedirects = this.opts.maxRedirects ?? 5;
+    for (let hop = 0; ; hop++) {
+      seen.add(`${method} ${url}`);
+      const res = await this.limiter(req.registry).run(() =>
+        this.global.run(async () => {
+          this.count(req.registry, req.kind);
+          const r = await this.fetchImpl(url, {
+            method,
+            headers,
+            body: method === "POST" ? req.body : undefined,
+            redirect: "manual",
+            signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+          });
+          const len = Number(r.headers.get("content-length") ?? 0);
+          if (len > MAX_BODY_BYTES) {
+            await r.body?.cancel();
+            throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+          }
+          const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
+          return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
+        }),
+      );
+      const left = parseRateLimitRemaining(res.headers.get("ratelimit-remaining"));
+      if (left !== undefined) this.remaining.set(req.registry, left);
+
+      if (!REDIRECT_STATUSES.has(res.status)) return res;
+      const location = res.headers.get("location");
+      if (!location) return res;
+      const next = new URL(location, url).toString();
+      if (res.status === 303) method = "GET";
+      if (seen.has(`${method} ${next}`)) {
+        throw this.error(req, `redirect loop (${describePath(next)} again after ${hop + 1} redirects)`, res.status);
+      }
+      if (hop + 1 > maxRedirects) throw this.error(req, `more than ${maxRedirects} redirects`, res.status);
+      // Blob downloads redirect to object storage; the registry's credentials must not follow.
+      if (new URL(next).origin !== origin) {
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
+      }
+      url = next;
+    }
+  }
+}

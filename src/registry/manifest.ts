@@ -1,0 +1,159 @@
+/**
+ * Manifest requests. All four manifest media types go in every `Accept`: the distribution spec
+ * ("Pulling manifests") leaves content negotiation to the client, and distribution 2.8 answers
+ * differently when a type is missing — an OCI manifest without the OCI type → 404, a manifest list
+ * with only the Docker v2 type → the amd64 child (another digest), no Accept → schema1 (another
+ * digest). Only with all four do the digests we report match what `docker pull` resolves.
+ *
+ * HEAD learns a digest (Docker-Content-Digest; Docker Hub does not count HEAD as a pull); GET is
+ * used only when the body is needed, and its digest is computed from the bytes and checked.
+ */
+import { createHash } from "node:crypto";
+import type { RegistrySession } from "./auth.js";
+import { describePath, statusLine, type HttpResponse } from "./http.js";
+import { RegistryError } from "./types.js";
+
+export const MEDIA_TYPES = {
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+} as const;
+
+export const MANIFEST_ACCEPT = [
+  MEDIA_TYPES.ociIndex,
+  MEDIA_TYPES.ociManifest,
+  MEDIA_TYPES.dockerList,
+  MEDIA_TYPES.dockerManifest,
+].join(", ");
+
+export interface Descriptor {
+  readonly mediaType?: string;
+  readonly digest: string;
+  readonly size?: number;
+  readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** The fields of an image manifest or index that the build-time lookup reads. */
+export interface ManifestBody {
+  readonly schemaVersion?: number;
+  readonly mediaType?: string;
+  readonly config?: Descriptor;
+  readonly manifests?: readonly Descriptor[];
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface ManifestHead {
+  readonly digest: string;
+  readonly mediaType?: string;
+}
+
+export interface Manifest extends ManifestHead {
+  readonly body: ManifestBody;
+}
+
+export function isIndex(m: { mediaType?: string; body?: ManifestBody }): boolean {
+  const t = m.body?.mediaType ?? m.mediaType;
+  if (t === MEDIA_TYPES.ociIndex || t === MEDIA_TYPES.dockerList) return true;
+  return !t && Array.isArray(m.body?.manifests);
+}
+
+export function sha256Digest(data: Buffer): string {
+  return `sha256:${createHash("sha256").update(data).digest("hex")}`;
+}
+
+function fail(session: RegistrySession, method: string, url: string, repository: string, res: HttpResponse): never {
+  throw new RegistryError(
+    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} → ${statusLine(res.status, res.statusText)}${registryErrorDetail(res)}`,
+    session.endpoint.registry,
+    res.status,
+    repository,
+  );
+}
+
+/** `(MANIFEST_UNKNOWN: manifest unknown)` from a distribution error body, when there is one. */
+export function registryErrorDetail(res: HttpResponse): string {
+  try {
+    const body = JSON.parse(res.body.toString("utf8")) as { errors?: Array<{ code?: string; message?: string }> };
+    const e = body.errors?.[0];
+    if (e?.code) return ` (${e.code}${e.message ? `: ${e.message}` : ""})`;
+  } catch {
+    // not a distribution error body
+  }
+  return "";
+}
+
+const manifestPath = (repository: string, ref: string) => `/v2/${repository}/manifests/${ref}`;
+
+/** HEAD a manifest: its digest and media type, or undefined when the tag does not exist. */
+export async function headManifest(session: RegistrySession, repository: string, ref: string): Promise<ManifestHead | undefined> {
+  const url = manifestPath(repository, ref);
+  const res = await session.request({ kind: "manifestHead", method: "HEAD", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) fail(session, "HEAD", url, repository, res);
+  const digest = res.headers.get("docker-content-digest");
+  if (digest) return { digest, mediaType: res.headers.get("content-type") ?? undefined };
+  // Without the header (the spec says registries SHOULD send it) only the body tells.
+  const m = await getManifest(session, repository, ref);
+  return m && { digest: m.digest, mediaType: m.mediaType };
+}
+
+/** GET a manifest with its body; undefined when it does not exist. */
+export async function getManifest(session: RegistrySession, repository: string, ref: string): Promise<Manifest | undefined> {
+  const url = manifestPath(repository, ref);
+  const res = await session.request({ kind: "manifestGet", method: "GET", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  if (res.status === 404) return undefined;
+  if (res.status !== 200) fail(session, "GET", url, repository, res);
+  const computed = sha256Digest(res.body);
+  const header = res.headers.get("docker-content-digest");
+  const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : undefined;
+  if (expected && expected !== computed) {
+    throw new RegistryError(
+      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → body digest ${computed} does not match ${expected}`,
+      session.endpoint.registry,
+      res.status,
+      repository,
+    );
+  }
+  let body: ManifestBody;
+  try {
+    body = JSON.parse(res.body.toString("utf8")) as ManifestBody;
+  } catch (err) {
+    throw new RegistryError(
+      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → malformed JSON in manifest`,
+      session.endpoint.registry,
+      res.status,
+      repository,
+      { cause: err },
+    );
+  }
+  const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
+  return { digest: header && !header.startsWith("sha256:") ? header : computed, mediaType: body.mediaType ?? contentType, body };
+}
+
+/** GET a blob (JSON config) and check its digest. */
+export async function getJsonBlob(session: RegistrySession, repository: string, digest: string): Promise<unknown> {
+  const url = `/v2/${repository}/blobs/${digest}`;
+  const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
+  if (res.status !== 200) fail(session, "GET", url, repository, res);
+  if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
+    throw new RegistryError(
+      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → blob content does not match its digest`,
+      session.endpoint.registry,
+      res.status,
+      repository,
+    );
+  }
+  try {
+    return JSON.parse(res.body.toString("utf8")) as unknown;
+  } catch (err) {
+    throw new RegistryError(
+      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → malformed JSON in config blob`,
+      session.endpoint.registry,
+      res.status,
+      repository,
+      { cause: err },
+    );
+  }
+}

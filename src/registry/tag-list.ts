@@ -1,0 +1,98 @@
+/**
+ * `GET /v2/<name>/tags/list`, page by page (distribution spec, "Listing Tags"): ask for `n` tags
+ * (never more than 1000: ECR rejects larger pages and the spec only asks registries to support
+ * 100), then follow the `Link: <…>; rel="next"` header exactly as given — Quay's `next_page` is
+ * opaque and GHCR pages by 100 whatever `n` says, so building `last=` URLs ourselves would break
+ * them. No Link header means the list is complete. A page cap bounds the work; hitting it marks
+ * the list `truncated`.
+ *
+ * GCR and Artifact Registry add a `manifest` map (digest → tags + `timeUploadedMs`) to the same
+ * response: we keep those times, which spares every manifest request for those repositories.
+ */
+import type { RegistrySession } from "./auth.js";
+import { describePath, statusLine, type HttpResponse } from "./http.js";
+import { registryErrorDetail } from "./manifest.js";
+import { parseGcrManifestMap } from "./timestamp-apis.js";
+import { RegistryError, type TagDetails, type TagList } from "./types.js";
+
+export const MAX_PAGE_SIZE = 1000;
+
+export interface TagListOptions {
+  /** `n` of the first request (default and maximum 1000). */
+  readonly pageSize?: number;
+  /** Most pages fetched (default 100). */
+  readonly pageCap?: number;
+  /** Read GCR's manifest map (default true). */
+  readonly gcrTimes?: boolean;
+}
+
+/** The `rel="next"` target of a Link header (RFC 8288), if any. */
+export function parseNextLink(header: string | null): string | undefined {
+  if (!header) return undefined;
+  for (const m of header.matchAll(/<([^>]*)>([^,<]*)/g)) {
+    const params = m[2] ?? "";
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;\s,]+))/i.exec(params);
+    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (rels.includes("next")) return m[1];
+  }
+  return undefined;
+}
+
+function fail(session: RegistrySession, repository: string, url: string, res: HttpResponse, what?: string): never {
+  throw new RegistryError(
+    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → ${what ?? statusLine(res.status, res.statusText) + registryErrorDetail(res)}`,
+    session.endpoint.registry,
+    res.status,
+    repository,
+  );
+}
+
+export async function listTagsPaged(session: RegistrySession, repository: string, opts: TagListOptions = {}): Promise<TagList> {
+  const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
+  const pageCap = Math.max(1, opts.pageCap ?? 100);
+  const tags: string[] = [];
+  const seenTags = new Set<string>();
+  const times = new Map<string, TagDetails>();
+  const visited = new Set<string>();
+  const origin = new URL(session.endpoint.baseUrl).origin;
+  let url: string | undefined = `/v2/${repository}/tags/list?n=${n}`;
+  let pages = 0;
+  while (url) {
+    if (pages >= pageCap) return { tags, times: times.size ? times : undefined, truncated: true };
+    const absolute = session.url(url);
+    if (visited.has(absolute)) break; // a Link back to a page we read: stop rather than loop
+    visited.add(absolute);
+    const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
+    pages++;
+    if (res.status !== 200) fail(session, repository, url, res);
+    let body: { tags?: unknown; manifest?: unknown };
+    try {
+      body = JSON.parse(res.body.toString("utf8")) as typeof body;
+    } catch {
+      fail(session, repository, url, res, `malformed JSON in tag list (${res.body.length} bytes)`);
+    }
+    if (body === null || typeof body !== "object") fail(session, repository, url, res, "tag list is not a JSON object");
+    // `tags` is null for an empty repository on some registries.
+    if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) {
+      fail(session, repository, url, res, "tag list has no `tags` array");
+    }
+    for (const t of (body.tags as unknown[] | null | undefined) ?? []) {
+      if (typeof t === "string" && !seenTags.has(t)) {
+        seenTags.add(t);
+        tags.push(t);
+      }
+    }
+    if (opts.gcrTimes !== false && body.manifest) {
+      for (const [tag, d] of parseGcrManifestMap(body.manifest)) times.set(tag, d);
+    }
+    const next = parseNextLink(res.headers.get("link"));
+    if (!next) break;
+    const target = new URL(next, absolute);
+    if (target.origin !== origin) {
+      // Our credentials must not go to another host named by a header.
+      fail(session, repository, url, res, `Link header points at another host (${target.host})`);
+    }
+    url = target.toString();
+  }
+  return { tags, times: times.size ? times : undefined, truncated: false };
+}

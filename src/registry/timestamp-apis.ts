@@ -1,0 +1,181 @@
+/**
+ * Registry-specific APIs that know when a tag was pushed, so no manifest or config blob has to be
+ * fetched for it:
+ *   - Docker Hub's tag API (`/v2/namespaces/{ns}/repositories/{repo}/tags`, `tag_last_pushed`,
+ *     at most 100 per page, `next` is an absolute URL);
+ *   - GCR / Artifact Registry: the `manifest` map in `tags/list` (`timeUploadedMs`);
+ *   - ECR DescribeImages (`imagePushedAt`), only with AWS credentials in the environment.
+ * These report push times, not build times; the recorded `source` says which one a plan used.
+ * Callers fall back to the generic manifest → config path on any failure.
+ */
+import type { HttpClient } from "./http.js";
+import { describePath, statusLine } from "./http.js";
+import { signRequest, type AwsCredentials } from "./sigv4.js";
+import { RegistryError, type TagDetails, type TagList } from "./types.js";
+
+const validDate = (d: Date) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
+
+/** GCR `manifest` map → tag → details. Values are strings of epoch milliseconds. */
+export function parseGcrManifestMap(map: unknown): Map<string, TagDetails> {
+  const out = new Map<string, TagDetails>();
+  if (!map || typeof map !== "object") return out;
+  for (const [digest, entry] of Object.entries(map as Record<string, unknown>)) {
+    if (!entry || typeof entry !== "object") continue;
+    const e = entry as { tag?: unknown; timeUploadedMs?: unknown };
+    const created = new Date(Number(e.timeUploadedMs));
+    if (!Array.isArray(e.tag)) continue;
+    for (const tag of e.tag) {
+      if (typeof tag !== "string") continue;
+      out.set(tag, validDate(created) ? { digest, created, source: "gcr-tags-list" } : { digest });
+    }
+  }
+  return out;
+}
+
+export interface DockerHubListOptions {
+  /** `https://hub.docker.com` */
+  readonly apiUrl: string;
+  /** `library/nginx`, `bitnami/redis` */
+  readonly repository: string;
+  readonly pageCap: number;
+  readonly registry: string;
+}
+
+interface HubPage {
+  next?: string | null;
+  results?: Array<{ name?: string; digest?: string; tag_last_pushed?: string; last_updated?: string }>;
+}
+
+/** Every tag of a Docker Hub repository with its push time and digest. */
+export async function listDockerHubTags(http: HttpClient, o: DockerHubListOptions): Promise<TagList> {
+  const parts = o.repository.split("/");
+  if (parts.length !== 2) {
+    throw new RegistryError(`registry ${o.registry}: ${o.repository} is not namespace/name`, o.registry, undefined, o.repository);
+  }
+  const base = new URL(o.apiUrl);
+  let url: string | undefined = new URL(
+    `/v2/namespaces/${encodeURIComponent(parts[0]!)}/repositories/${encodeURIComponent(parts[1]!)}/tags?page_size=100`,
+    base,
+  ).toString();
+  const tags: string[] = [];
+  const times = new Map<string, TagDetails>();
+  let pages = 0;
+  while (url) {
+    if (pages >= o.pageCap) return { tags, times, truncated: true };
+    const res = await http.request({ registry: o.registry, repository: o.repository, kind: "api", method: "GET", url });
+    pages++;
+    if (res.status !== 200) {
+      throw new RegistryError(
+        `registry ${o.registry}: GET ${base.host}${describePath(url)} → ${statusLine(res.status, res.statusText)}`,
+        o.registry,
+        res.status,
+        o.repository,
+      );
+    }
+    let body: HubPage;
+    try {
+      body = JSON.parse(res.body.toString("utf8")) as HubPage;
+    } catch (err) {
+      throw new RegistryError(`registry ${o.registry}: Docker Hub tag API answered malformed JSON`, o.registry, res.status, o.repository, {
+        cause: err,
+      });
+    }
+    for (const r of body.results ?? []) {
+      if (!r.name || times.has(r.name)) continue;
+      tags.push(r.name);
+      const pushed = new Date(r.tag_last_pushed ?? r.last_updated ?? "");
+      times.set(r.name, {
+        digest: r.digest || undefined,
+        ...(validDate(pushed) ? { created: pushed, source: "docker-hub-api" as const } : {}),
+      });
+    }
+    const next: string | undefined = body.next ?? undefined;
+    // Only follow `next` on the API's own host.
+    url = next && new URL(next, base).origin === base.origin ? new URL(next, base).toString() : undefined;
+  }
+  return { tags, times, truncated: false };
+}
+
+/** `123456789012.dkr.ecr.eu-west-1.amazonaws.com` → account and region. */
+export function parseEcrHost(host: string): { registryId: string; region: string } | undefined {
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host.toLowerCase());
+  return m ? { registryId: m[1]!, region: m[2]! } : undefined;
+}
+
+export interface EcrDescribeOptions {
+  readonly registry: string;
+  readonly repository: string;
+  readonly tags: readonly string[];
+  readonly region: string;
+  readonly registryId?: string;
+  readonly credentials: AwsCredentials;
+  /** Default `https://api.ecr.<region>.amazonaws.com/`. */
+  readonly apiUrl?: string;
+}
+
+interface EcrResponse {
+  imageDetails?: Array<{ imageDigest?: string; imageTags?: string[]; imagePushedAt?: number | string }>;
+}
+
+/** DescribeImages for the given tags (100 per call, the API's limit on `imageIds`). */
+export async function describeEcrImages(http: HttpClient, o: EcrDescribeOptions): Promise<Map<string, TagDetails>> {
+  const out = new Map<string, TagDetails>();
+  const url = o.apiUrl ?? `https://api.ecr.${o.region}.amazonaws.com/`;
+  for (let i = 0; i < o.tags.length; i += 100) {
+    const batch = o.tags.slice(i, i + 100);
+    const body = JSON.stringify({
+      repositoryName: o.repository,
+      ...(o.registryId ? { registryId: o.registryId } : {}),
+      imageIds: batch.map((imageTag) => ({ imageTag })),
+    });
+    const signed = signRequest({
+      method: "POST",
+      url,
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AmazonEC2ContainerRegistry_V20150921.DescribeImages",
+      },
+      body,
+      region: o.region,
+      service: "ecr",
+      credentials: o.credentials,
+    });
+    delete signed.host; // fetch sets it from the URL (same value, signed above)
+    const res = await http.request({
+      registry: o.registry,
+      repository: o.repository,
+      kind: "api",
+      method: "POST",
+      idempotent: true,
+      url,
+      headers: signed,
+      body,
+    });
+    if (res.status !== 200) {
+      let type = "";
+      try {
+        type = ` (${(JSON.parse(res.body.toString("utf8")) as { __type?: string }).__type ?? ""})`;
+      } catch {
+        // not JSON
+      }
+      throw new RegistryError(
+        `registry ${o.registry}: ECR DescribeImages → ${statusLine(res.status, res.statusText)}${type}`,
+        o.registry,
+        res.status,
+        o.repository,
+      );
+    }
+    const parsed = JSON.parse(res.body.toString("utf8")) as EcrResponse;
+    for (const d of parsed.imageDetails ?? []) {
+      const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1000 : (d.imagePushedAt ?? ""));
+      for (const tag of d.imageTags ?? []) {
+        if (!batch.includes(tag)) continue;
+        out.set(tag, {
+          digest: d.imageDigest,
+          ...(validDate(pushed) ? { created: pushed, source: "ecr-describe-images" as const } : {}),
+        });
+      }
+    }
+  }
+  return out;
+}
