@@ -35,6 +35,8 @@ export interface StartRegistryOptions {
   identityTokens?: Record<string, string>;
   /** Token mode: the `service` of the challenge (default `laminar-test-registry`). */
   service?: string;
+  /** A fixed port (the README example); default: a free one picked by the kernel. */
+  port?: number;
   /** Extra environment for the registry process (e.g. `REGISTRY_LOG_LEVEL=debug`). */
   env?: Record<string, string>;
 }
@@ -149,7 +151,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Ru
     // A port picked by the kernel can be taken again before the registry binds it: retry a few times.
     let lastError: unknown;
     for (let attempt = 0; attempt < 4; attempt++) {
-      const port = await freePort();
+      const port = opts.port ?? (await freePort());
       const configPath = join(dir, `config-${attempt}.yml`);
       await writeFile(configPath, registryConfig(port, storageDir, authYaml));
       try {
