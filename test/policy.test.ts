@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { assertSafeRegex, parsePolicy, PolicyError } from "../src/policy/policy.js";
 
-const best = (pattern: string, tags: string[], sort?: Parameters<typeof parsePolicy>[1]["sort"]): string | undefined => {
+const best = (pattern: string, tags: string[], sort?: NonNullable<Parameters<typeof parsePolicy>[1]>["sort"]): string | undefined => {
   const p = parsePolicy(pattern, { sort });
   const m = tags.filter((t) => p.matches(t));
   return m.length ? m.reduce((a, b) => (p.compare!(b, a) > 0 ? b : a)) : undefined;

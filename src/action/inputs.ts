@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import { homedir } from "node:os";
+import { isAbsolute, join, relative, resolve } from "node:path";
+
+/**
+ * Every action input, read, trimmed and validated in one place (like actions/checkout's
+ * input-helper). Nothing else reads inputs; the rest of the action gets this typed object.
+ */
+export interface ActionSettings {
+  /** Absolute repository root (the workspace, or `working-directory` inside it). */
+  readonly repoDir: string;
+  /** Config path relative to `repoDir`. */
+  readonly configPath: string;
+  readonly mode: "push" | "pull-request";
+  readonly token: string;
+  readonly dryRun: boolean;
+  /** Branch to update (push mode) or to target (pull-request mode); undefined = the checked-out branch. */
+  readonly targetBranch?: string;
+  readonly prBranch: string;
+  readonly prTitle: string;
+  /** PR body template; "" = the default body (changes with build times, references left alone). */
+  readonly prBody: string;
+  readonly labels: readonly string[];
+  readonly reviewers: readonly string[];
+  readonly teamReviewers: readonly string[];
+  readonly autoMerge: false | "merge" | "squash" | "rebase";
+  readonly signCommits: boolean;
+  readonly commitMessage?: string;
+  readonly author: { readonly name: string; readonly email: string };
+  readonly cachePath: string;
+  readonly registryErrors: "fail" | "warn";
+  readonly runCommands: boolean;
+  readonly maxAttempts: number;
+  /** `owner/repo`, from GITHUB_REPOSITORY. */
+  readonly repository: { readonly owner: string; readonly repo: string };
+  readonly apiUrl: string;
+  readonly serverUrl: string;
+}
+
+export class InputError extends Error {
+  override readonly name = "InputError";
+  constructor(
+    readonly input: string,
+    detail: string,
+  ) {
+    super(`input \`${input}\`: ${detail}`);
+  }
+}
+
+export const DEFAULT_AUTHOR = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
+export const DEFAULT_PR_TITLE = "{{summary}}";
+export const DEFAULT_PR_BODY = "";
+
+type GetInput = (name: string) => string;
+
+/** Reads and validates all inputs. `getInput` returns "" for unset inputs, like `core.getInput`. */
+export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): ActionSettings {
+  const get = (name: string): string => getInput(name).trim();
+  const bool = (name: string, dflt: boolean): boolean => {
+    const v = get(name).toLowerCase();
+    if (v === "") return dflt;
+    if (["true", "yes", "1", "on"].includes(v)) return true;
+    if (["false", "no", "0", "off"].includes(v)) return false;
+    throw new InputError(name, `expected true or false, got ${JSON.stringify(getInput(name))}`);
+  };
+  const list = (name: string): string[] =>
+    get(name)
+      .split(/[\n,]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], dflt: T): T => {
+    const v = (get(name) || dflt) as T;
+    if (!allowed.includes(v)) throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+
+  const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd());
+  const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
+  const configPath = get("config") || ".laminar.yaml";
+  const configAbs = insideWorkspace(repoDir, configPath, "config");
+
+  const mode = oneOf("mode", ["push", "pull-request"] as const, "push");
+  const token = get("token");
+  if (!token && !bool("dry-run", false)) throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
+
+  const autoMergeRaw = get("auto-merge").toLowerCase();
+  let autoMerge: ActionSettings["autoMerge"] = false;
+  if (["", "false", "no", "off"].includes(autoMergeRaw)) autoMerge = false;
+  else if (autoMergeRaw === "true") autoMerge = "merge";
+  else if (autoMergeRaw === "merge" || autoMergeRaw === "squash" || autoMergeRaw === "rebase") autoMerge = autoMergeRaw;
+  else throw new InputError("auto-merge", `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`);
+
+  const authorRaw = get("author");
+  let author = DEFAULT_AUTHOR;
+  if (authorRaw) {
+    const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(authorRaw);
+    if (!m) throw new InputError("author", `expected "Name <email>", got ${JSON.stringify(authorRaw)}`);
+    author = { name: m[1] as string, email: m[2] as string };
+  }
+
+  const branchName = /^(?!\/|.*(?:\/\.|\/\/|\.\.|@\{|\\))[^\0-\x20~^:?*[\x7f]+(?<!\.lock|\/|\.)$/;
+  const targetBranch = get("branch") || undefined;
+  if (targetBranch !== undefined && !branchName.test(targetBranch)) throw new InputError("branch", `${JSON.stringify(targetBranch)} is not a valid branch name`);
+  // One PR branch per config file, so reruns update the same PR instead of opening new ones.
+  const defaultPrBranch = configPath === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash("sha256").update(relative(repoDir, configAbs)).digest("hex").slice(0, 8)}`;
+  const prBranch = get("pr-branch") || defaultPrBranch;
+  if (!branchName.test(prBranch)) throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
+  if (targetBranch && prBranch === targetBranch) throw new InputError("pr-branch", "must differ from `branch`");
+
+  const attemptsRaw = get("max-attempts") || "3";
+  const maxAttempts = Number(attemptsRaw);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10) throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
+
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
+  if (!owner || !repo) {
+    if (mode === "pull-request" || bool("sign-commits", false)) throw new InputError("mode", "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it");
+  }
+  const defaultCache = env.RUNNER_TEMP ? join(env.RUNNER_TEMP, "laminar-cache", "registry.json") : join(homedir(), ".cache", "laminar", "registry.json");
+  const cacheRaw = get("cache");
+  return {
+    repoDir,
+    configPath: relative(repoDir, configAbs),
+    mode,
+    token,
+    dryRun: bool("dry-run", false),
+    ...(targetBranch ? { targetBranch } : {}),
+    prBranch,
+    prTitle: get("pr-title") || DEFAULT_PR_TITLE,
+    prBody: getInput("pr-body").trim(),
+    labels: list("labels"),
+    reviewers: list("reviewers"),
+    teamReviewers: list("team-reviewers"),
+    autoMerge,
+    signCommits: bool("sign-commits", false),
+    ...(get("commit-message") ? { commitMessage: getInput("commit-message").trim() } : {}),
+    author,
+    cachePath: cacheRaw ? resolve(workspace, cacheRaw) : defaultCache,
+    registryErrors: oneOf("registry-errors", ["fail", "warn"] as const, "fail"),
+    runCommands: bool("commands", true),
+    maxAttempts,
+    repository: { owner: owner ?? "", repo: repo ?? "" },
+    apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+    serverUrl: env.GITHUB_SERVER_URL || "https://github.com",
+  };
+}
+
+/** Paths that escape the workspace are refused here, before anything touches the disk. */
+function insideWorkspace(base: string, path: string, input: string): string {
+  const abs = resolve(base, path);
+  const rel = relative(base, abs);
+  if (rel.startsWith("..") || isAbsolute(rel)) throw new InputError(input, `${JSON.stringify(path)} is outside the workspace`);
+  return abs;
+}

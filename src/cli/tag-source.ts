@@ -1,0 +1,55 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { LaminarConfig } from "../config/types.js";
+import { RegistryClient, type RegistrySettings } from "../registry/index.js";
+import type { RequestCounts, TagSource } from "../registry/types.js";
+
+export interface TagSourceHandle {
+  readonly source: TagSource;
+  /** Request counts so far, by kind. */
+  counts(): RequestCounts;
+  /** Persists the registry cache (build times, tag snapshots) for the next run. */
+  save(): Promise<void>;
+}
+
+/** Where the registry cache lives by default: shared by every repository of this user. */
+export function defaultCachePath(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "laminar", "registry.json");
+}
+
+/**
+ * The registry client for a config: per-registry settings from `registries`, credentials from the
+ * environment variables the config names (never from the config itself), docker's config.json and
+ * credential helpers, and GITHUB_TOKEN for ghcr.io.
+ */
+export function createTagSource(
+  config: LaminarConfig,
+  options: { dir: string; env: NodeJS.ProcessEnv; cachePath?: string; log?: { debug?: (m: string) => void; warn?: (m: string) => void } },
+): TagSourceHandle {
+  const settings = new Map<string, RegistrySettings>();
+  for (const r of config.registries) {
+    if (settings.has(r.host)) continue; // several prefixes of one registry share its settings
+    const env = (name: string | undefined): string | undefined => (name ? options.env[name] || undefined : undefined);
+    const username = env(r.usernameEnv);
+    const password = env(r.passwordEnv);
+    const token = env(r.tokenEnv);
+    settings.set(r.host, {
+      host: r.host,
+      ...(r.insecure !== undefined ? { insecure: r.insecure } : {}),
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(token !== undefined ? { token } : {}),
+      ...(r.pageCap !== undefined ? { pageCap: r.pageCap } : {}),
+      ...(r.platforms ? { platforms: r.platforms } : {}),
+    });
+  }
+  const timeouts = config.registries.map((r) => r.timeout).filter((t): t is number => t !== undefined);
+  const client = new RegistryClient({
+    registries: [...settings.values()],
+    cachePath: options.cachePath ?? defaultCachePath(options.env),
+    env: options.env,
+    ...(timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1000 } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  return { source: client, counts: () => client.counts(), save: () => client.flush() };
+}
