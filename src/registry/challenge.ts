@@ -27,6 +27,13 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
     while (i < n && TOKEN_CHAR.test(header[i]!)) i++;
     return header.slice(start, i);
   };
+  // RFC 7235 wants a token here, but servers send unquoted URLs (`realm=https://…`): read to the
+  // next comma or space instead.
+  const readBare = (): string => {
+    const start = i;
+    while (i < n && header[i] !== "," && header[i] !== " " && header[i] !== "\t") i++;
+    return header.slice(start, i);
+  };
   const readQuoted = (): string => {
     // header[i] === '"'
     i++;
@@ -64,7 +71,7 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
       }
       i++; // '='
       skipWs();
-      const value = header[i] === '"' ? readQuoted() : readToken();
+      const value = header[i] === '"' ? readQuoted() : readBare();
       params[name.toLowerCase()] = value;
       skipWs();
       if (header[i] === ",") {

@@ -251,20 +251,26 @@ export class HttpClient {
     }
   }
 
+  /**
+   * Docker Hub counts manifest GETs as pulls and reports what is left in `ratelimit-remaining`.
+   * Until a first answer tells, up to the per-registry concurrency may go out unchecked.
+   */
+  private spendPull(req: HttpRequest): void {
+    const left = this.remaining.get(req.registry);
+    if (left === undefined) return;
+    const reserve = this.opts.rateLimitReserve ?? 5;
+    if (left <= reserve) {
+      throw this.error(
+        req,
+        `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
+        429,
+      );
+    }
+    this.remaining.set(req.registry, left - 1);
+  }
+
   /** One attempt, following redirects by hand. */
   private async once(req: HttpRequest): Promise<HttpResponse> {
-    if (req.kind === "manifestGet") {
-      const left = this.remaining.get(req.registry);
-      const reserve = this.opts.rateLimitReserve ?? 5;
-      if (left !== undefined && left <= reserve) {
-        throw this.error(
-          req,
-          `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
-          429,
-        );
-      }
-      if (left !== undefined) this.remaining.set(req.registry, left - 1);
-    }
     let url = req.url;
     let method: string = req.method;
     let headers: Record<string, string> = { ...req.headers };
@@ -276,6 +282,8 @@ export class HttpClient {
       seen.add(`${method} ${url}`);
       const res = await this.limiter(req.registry).run(() =>
         this.global.run(async () => {
+          // Checked in the slot, right before sending: requests queued earlier see the latest count.
+          if (req.kind === "manifestGet") this.spendPull(req);
           this.count(req.registry, req.kind);
           const r = await this.fetchImpl(url, {
             method,
@@ -284,6 +292,8 @@ export class HttpClient {
             redirect: "manual",
             signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
           });
+          const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
+          if (left !== undefined) this.remaining.set(req.registry, left);
           const len = Number(r.headers.get("content-length") ?? 0);
           if (len > MAX_BODY_BYTES) {
             await r.body?.cancel();
@@ -293,8 +303,6 @@ export class HttpClient {
           return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
         }),
       );
-      const left = parseRateLimitRemaining(res.headers.get("ratelimit-remaining"));
-      if (left !== undefined) this.remaining.set(req.registry, left);
 
       if (!REDIRECT_STATUSES.has(res.status)) return res;
       const location = res.headers.get("location");

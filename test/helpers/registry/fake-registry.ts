@@ -107,6 +107,8 @@ export interface FakeRegistry {
   readonly url: string;
   readonly requests: readonly FakeRequestRecord[];
   counts(): Record<FakeRequestKind, number>;
+  /** Most requests that were being answered at the same time (since the last reset). */
+  maxInFlight(): number;
   /** Forget recorded requests (rules and data stay). */
   reset(): void;
   /** Adds a scripted answer; rules are tried in the order added. */
@@ -215,6 +217,8 @@ export async function startFakeRegistry(opts: FakeRegistryOptions = {}): Promise
   let tokens = new Set<string>();
   let remaining = opts.rateLimit?.remaining ?? 0;
   let baseUrl = "";
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const rateHeaders = (): Record<string, string> =>
     opts.rateLimit
@@ -433,7 +437,10 @@ export async function startFakeRegistry(opts: FakeRegistryOptions = {}): Promise
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const full = url.pathname + url.search;
     const kind = classify(method, url.pathname);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     res.on("close", () => {
+      inFlight--;
       requests.push({
         method,
         path: full,
@@ -489,8 +496,10 @@ export async function startFakeRegistry(opts: FakeRegistryOptions = {}): Promise
       for (const r of requests) c[r.kind]++;
       return c;
     },
+    maxInFlight: () => maxInFlight,
     reset() {
       requests.length = 0;
+      maxInFlight = inFlight;
     },
     rule(rule) {
       rules.push(rule);
