@@ -1,0 +1,93 @@
+import { parseArgs } from "node:util";
+
+/** Every size and switch of a benchmark run. */
+export interface BenchOptions {
+  readonly files: number;
+  readonly refs: number;
+  readonly repos: number;
+  readonly tags: number;
+  readonly corpusMb: number;
+  /** Tiny sizes for CI: checks that everything runs and the warm-run invariant, never timings. */
+  readonly quick: boolean;
+  /** Where results.json goes. */
+  readonly out: string;
+  /** Parallel image pushes while seeding. */
+  readonly seedConcurrency: number;
+  /** Measured repetitions of each scan (the median is reported). */
+  readonly scanRuns: number;
+  /** Keep the generated repository, corpus and cache (their directory is printed). */
+  readonly keep: boolean;
+  /** How peak RSS of child processes is read: GNU time, or the in-process wrapper. */
+  readonly rss: "auto" | "time" | "node";
+  /** Run the CLI through tsx from src/ even when dist/cli.js exists. */
+  readonly fromSource: boolean;
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --files N          manifest files in the synthetic repository (default 1000)
+  --refs N           image references in them (default 2000)
+  --repos N          registry repositories (default 50)
+  --tags N           tags per repository (default 500)
+  --corpus-mb N      size of the scan corpus in MB (default 100)
+  --quick            tiny sizes for CI; fails only if something breaks or the warm run fetches metadata
+  --out FILE         results file (default bench/results.json)
+  --seed-concurrency N  parallel image pushes while seeding (default 32)
+  --scan-runs N      measured scans per tool, median reported (default 3)
+  --rss auto|time|node  peak RSS via /usr/bin/time (auto when present) or bench/measure-child.ts
+  --from-source      run the CLI from src/ through tsx even when dist/cli.js exists
+  --keep             keep the generated files (their directory is printed)`;
+
+const QUICK = { files: 40, refs: 80, repos: 6, tags: 30, corpusMb: 2, scanRuns: 1 } as const;
+const FULL = { files: 1000, refs: 2000, repos: 50, tags: 500, corpusMb: 100, scanRuns: 3 } as const;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[], defaultOut: string): BenchOptions {
+  const { values: v } = parseArgs({
+    args: [...argv],
+    options: {
+      files: { type: "string" },
+      refs: { type: "string" },
+      repos: { type: "string" },
+      tags: { type: "string" },
+      "corpus-mb": { type: "string" },
+      quick: { type: "boolean", default: false },
+      out: { type: "string" },
+      "seed-concurrency": { type: "string" },
+      "scan-runs": { type: "string" },
+      rss: { type: "string", default: "auto" },
+      "from-source": { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (v.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const base = v.quick ? QUICK : FULL;
+  if (v.rss !== "auto" && v.rss !== "time" && v.rss !== "node") throw new Error("--rss must be auto, time or node");
+  const opts: BenchOptions = {
+    files: positiveInt("files", v.files, base.files),
+    refs: positiveInt("refs", v.refs, base.refs),
+    repos: positiveInt("repos", v.repos, base.repos),
+    tags: positiveInt("tags", v.tags, base.tags),
+    corpusMb: positiveInt("corpus-mb", v["corpus-mb"], base.corpusMb),
+    quick: v.quick,
+    out: v.out ?? defaultOut,
+    seedConcurrency: positiveInt("seed-concurrency", v["seed-concurrency"], 32),
+    scanRuns: positiveInt("scan-runs", v["scan-runs"], base.scanRuns),
+    keep: v.keep,
+    rss: v.rss,
+    fromSource: v["from-source"],
+  };
+  // The after-push run pushes one tag to each of 5 repositories; channels need a few tags to choose from.
+  if (opts.tags < 10) throw new Error("--tags must be at least 10");
+  return opts;
+}

@@ -1,0 +1,213 @@
+/**
+ * `npm run bench [-- options]`: Laminar's benchmarks (see bench/README.md).
+ *
+ *   1. a real registry (docker-registry, token auth) seeded with repos × tags;
+ *   2. a synthetic manifests repository; `laminar plan` cold, warm and after 5 pushes, each in a
+ *      child process: registry requests by kind, wall time, peak RSS;
+ *   3. the naive strategy on the same data (before and after the pushes);
+ *   4. a large corpus: scan throughput against ripgrep, and `laminar plan`'s peak RSS on it.
+ *
+ * Prints a table, writes results JSON, and exits non-zero if something broke or the warm run
+ * fetched any manifest or blob. Timings are reported, never enforced.
+ */
+import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile, copyFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startRegistry, type RunningRegistry } from "../test/helpers/registry/server.js";
+import { seedImages } from "../test/helpers/registry/seed.js";
+import { parseBenchArgs, type BenchOptions } from "./args.js";
+import { writeCorpus, type CorpusStats } from "./corpus.js";
+import { generateTree, laminarConfig, refPicker, writeTree } from "./manifests.js";
+import { resolveRssMode } from "./measure.js";
+import { cliRunner, probeCli, runPlan, type PlanRun, type Runner } from "./plan-runs.js";
+import { buildRepos, pushedTags, seedImagesFor, type BenchRepo } from "./registry-data.js";
+import { checkTargets, metadataRequests, runsTable, scanLine, targetsTable, type Target } from "./report.js";
+import { compareScan, RG_PATTERN, type ScanComparison } from "./scan-bench.js";
+import { seedRegistry } from "./seeding.js";
+
+const log = (msg: string): void => {
+  process.stderr.write(`[bench] ${msg}\n`);
+};
+const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export interface BenchResults {
+  readonly date: string;
+  readonly node: string;
+  readonly machine: { readonly cpus: number; readonly memoryGb: number };
+  readonly options: BenchOptions;
+  readonly runner: string;
+  readonly runnerNote?: string;
+  readonly rssVia: string;
+  readonly registry: {
+    readonly repositories: number;
+    readonly tagsPerRepository: number;
+    readonly tags: number;
+    readonly kinds: Readonly<Record<string, number>>;
+    readonly seedMs: number;
+    readonly seedTagsPerSecond: number;
+    readonly seedConcurrency: number;
+  };
+  readonly repository: { readonly files: number; readonly references: number; readonly bytes: number; readonly candidates: number; readonly multiArchCandidates: number };
+  readonly runs: Readonly<Record<string, PlanRun>>;
+  readonly corpus?: CorpusStats & { readonly plan: PlanRun; readonly generateMs: number };
+  readonly scan?: ScanComparison & { readonly rgPattern: string };
+  readonly targets: readonly Target[];
+  readonly problems: readonly string[];
+}
+
+/** Build-time candidates the cold run must learn times for: every channel tag of a referenced build repository. */
+function candidateCounts(repos: readonly BenchRepo[], refs: number): { candidates: number; multiArch: number } {
+  let candidates = 0;
+  let multiArch = 0;
+  for (const r of repos.slice(0, Math.min(refs, repos.length))) {
+    if (r.kind === "semver") continue;
+    const c = r.tags.filter((t) => t.inChannel).length;
+    candidates += c;
+    if (r.kind === "multiarch") multiArch += c;
+  }
+  return { candidates, multiArch };
+}
+
+async function main(): Promise<number> {
+  const opts = parseBenchArgs(process.argv.slice(2), new URL("results.json", import.meta.url).pathname);
+  const rssVia = resolveRssMode(opts.rss);
+  const work = await mkdtemp(join(tmpdir(), "laminar-bench-"));
+  const problems: string[] = [];
+  let registry: RunningRegistry | undefined;
+  const stop = async (): Promise<void> => {
+    await registry?.stop().catch(() => undefined);
+    registry = undefined;
+    if (!opts.keep) await rm(work, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => {
+    void stop().then(() => process.exit(130));
+  });
+  try {
+    log(`work directory ${work}${opts.keep ? " (kept)" : ""}`);
+    let runner: Runner = cliRunner(opts.fromSource);
+    const broken = await probeCli(runner, rssVia);
+    let runnerNote: string | undefined;
+    if (broken) {
+      runnerNote = `${runner.name} does not run yet (${broken}); measured bench/plan-child.ts (same engine and registry client) instead`;
+      log(runnerNote);
+      runner = { kind: "child", name: "plan-child laminar" };
+    }
+
+    // 1. Registry.
+    registry = await startRegistry({ auth: "token", anonymousPull: true });
+    const repos = buildRepos(opts.repos, opts.tags);
+    log(`seeding ${opts.repos} repositories × ${opts.tags} tags into ${registry.host} (concurrency ${opts.seedConcurrency})`);
+    const seeded = await seedRegistry(registry, repos, {
+      concurrency: opts.seedConcurrency,
+      progress: (done, total, ms) => log(`  seeded ${done}/${total} tags in ${secs(ms)}`),
+    });
+    const kinds: Record<string, number> = {};
+    for (const r of repos) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
+
+    // 2. Manifests repository.
+    const host = registry.host;
+    const pick = refPicker(host, seeded.digests);
+    const repoDir = join(work, "repo");
+    await mkdir(repoDir, { recursive: true });
+    await writeFile(join(repoDir, ".laminar.yaml"), laminarConfig(host));
+    const tree = await writeTree(repoDir, generateTree({ files: opts.files, refs: opts.refs, repos, host, pick, noise: [500, 3000], noiseShare: 0.1, seed: 3 }));
+    const { candidates, multiArch } = candidateCounts(repos, opts.refs);
+    log(`repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB`);
+
+    // 3. Laminar: cold, warm; naive; 5 pushes; after push; naive again.
+    const cache = join(work, "cache", "registry.json");
+    const mode = rssVia;
+    const runs: Record<string, PlanRun> = {};
+    const plan = async (key: string, label: string, strategy?: "naive"): Promise<PlanRun> => {
+      log(`${label}…`);
+      const r = await runPlan(label, strategy ? { kind: "child", name: "plan-child naive" } : runner, { dir: repoDir, cache, mode, ...(strategy ? { strategy } : {}) });
+      log(`  ${secs(r.wallMs)}, ${r.changes} changes, metadata requests ${metadataRequests(r.requests)}`);
+      if (r.failures) problems.push(`${label}: ${r.failures} registry failure(s) in the plan`);
+      const seen = r.changes + Object.values(r.unchanged).reduce((a, b) => a + b, 0);
+      if (seen !== tree.refs) problems.push(`${label}: the plan covers ${seen} references, ${tree.refs} were written`);
+      runs[key] = r;
+      return r;
+    };
+    const cold = await plan("cold", "cold (empty cache)");
+    const warm = await plan("warm", "warm (nothing new)");
+    const naive = await plan("naive", "naive", "naive");
+    const pushes = pushedTags(repos, opts.tags);
+    await seedImages(registry, pushes.flatMap(({ repo, tag }) => seedImagesFor(repo, [tag])), { concurrency: 5 });
+    log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
+    await plan("afterPush", `after ${pushes.length} pushes`);
+    await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
+    if (metadataRequests(warm.requests) !== 0) problems.push(`warm run made ${metadataRequests(warm.requests)} manifest/blob requests (must be 0)`);
+
+    // 4. Corpus: scan throughput against ripgrep, then `laminar plan` over it with the warm cache.
+    log(`generating the ${opts.corpusMb} MB corpus…`);
+    const corpusDir = join(work, "corpus");
+    const genStart = performance.now();
+    // The pushed tags are in the registry now: references may point at them like at any other tag.
+    const reposNow = repos.map((r) => ({ ...r, tags: [...r.tags, ...pushes.filter((p) => p.repo.name === r.name).map((p) => p.tag)] }));
+    const corpus = await writeCorpus(corpusDir, { mb: opts.corpusMb, repos: reposNow, host, pick });
+    const generateMs = performance.now() - genStart;
+    log(`corpus: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB in ${secs(generateMs)}; scanning (${opts.scanRuns} runs per tool)…`);
+    const scan = await compareScan(corpusDir, opts.scanRuns);
+    log(`  ${scanLine(scan)}`);
+    const corpusCache = join(work, "cache", "corpus.json");
+    await copyFile(cache, corpusCache);
+    log("laminar plan on the corpus (warm cache)…");
+    const corpusPlan = await runPlan("corpus (warm)", runner, { dir: corpusDir, cache: corpusCache, mode });
+    log(`  ${secs(corpusPlan.wallMs)}, peak RSS ${corpusPlan.maxRssKb ? `${(corpusPlan.maxRssKb / 1024).toFixed(0)} MB` : "?"}`);
+    if (corpusPlan.failures) problems.push(`corpus plan: ${corpusPlan.failures} registry failure(s)`);
+
+    const defaultSizes = !opts.quick && opts.files === 1000 && opts.refs === 2000 && opts.repos === 50 && opts.tags === 500;
+    const targets = checkTargets({ defaultSizes, cold, warm, naive, candidates, multiArchCandidates: multiArch, corpusPlan, corpusMb: opts.corpusMb, scan });
+    const results: BenchResults = {
+      date: new Date().toISOString(),
+      node: process.version,
+      machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30) },
+      options: opts,
+      runner: runner.name,
+      ...(runnerNote ? { runnerNote } : {}),
+      rssVia,
+      registry: {
+        repositories: opts.repos,
+        tagsPerRepository: opts.tags,
+        tags: seeded.tags,
+        kinds,
+        seedMs: seeded.ms,
+        seedTagsPerSecond: seeded.tags / (seeded.ms / 1000),
+        seedConcurrency: opts.seedConcurrency,
+      },
+      repository: { files: tree.files, references: tree.refs, bytes: tree.bytes, candidates, multiArchCandidates: multiArch },
+      runs,
+      corpus: { ...corpus, plan: corpusPlan, generateMs },
+      scan: { ...scan, rgPattern: RG_PATTERN },
+      targets,
+      problems,
+    };
+    await mkdir(join(opts.out, ".."), { recursive: true });
+    await writeFile(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+
+    const kindText = Object.entries(kinds).map(([k, c]) => `${c} ${k}`).join(", ");
+    console.log(`\nLaminar benchmarks — ${results.date}, Node ${process.version}, ${results.machine.cpus} cores`);
+    console.log(`plan runner: ${runner.name}; peak RSS via ${rssVia === "time" ? "/usr/bin/time" : "bench/measure-child.ts"}`);
+    if (runnerNote) console.log(`note: ${runnerNote}`);
+    console.log(`registry: ${opts.repos} repositories (${kindText}) × ${opts.tags} tags = ${seeded.tags} tags, seeded in ${secs(seeded.ms)} (${results.registry.seedTagsPerSecond.toFixed(0)} tags/s)`);
+    console.log(`repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB; ${candidates} build-time candidate tags (${multiArch} multi-arch)\n`);
+    console.log(runsTable([...Object.values(runs), corpusPlan]));
+    console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
+    console.log(`\ntargets:\n${targetsTable(targets)}`);
+    if (problems.length) console.log(`\nproblems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    console.log(`\nresults: ${opts.out}`);
+    return problems.length ? 1 : 0;
+  } finally {
+    await stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
