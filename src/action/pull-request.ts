@@ -1,0 +1,124 @@
+import { buildCommitMessage, renderTemplate } from "../git/commit-message.js";
+import type { GitCommandManager, GitIdentity } from "../git/git-command-manager.js";
+import type { Plan } from "../plan/types.js";
+import { pullRequestBody } from "../report/markdown.js";
+import { toImageChange } from "../sync/push.js";
+import { updatePass, type UpdateOptions } from "../sync/update.js";
+import { createGitHub } from "./github-client.js";
+import type { ActionSettings } from "./inputs.js";
+import { commitThroughApi } from "./signed-push.js";
+
+export interface PullRequestOutcome {
+  readonly operation: "created" | "updated" | "unchanged" | "closed" | "none";
+  readonly number?: number;
+  readonly url?: string;
+}
+
+export interface PullRequestModeOptions extends UpdateOptions {
+  readonly git: GitCommandManager;
+  readonly settings: ActionSettings;
+  readonly base: string;
+  readonly author: GitIdentity;
+  readonly log: (message: string) => void;
+}
+
+export interface PullRequestModeResult {
+  readonly plan: Plan;
+  readonly files: readonly string[];
+  readonly commitSha?: string;
+  readonly pullRequest: PullRequestOutcome;
+  readonly sentence: string;
+}
+
+/**
+ * Pull-request mode. One deterministic branch per config, so reruns update the same pull request:
+ * the branch is rebuilt from the base on every run (one commit on top of it) and pushed with
+ * `--force-with-lease` against the sha we saw, skipped when its content would not change; the title
+ * and body follow the set of changes; the pull request is closed and its branch deleted once nothing
+ * is left to change. The local checkout is put back on the base branch afterwards.
+ */
+export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRequestModeResult> {
+  const { git, settings: s } = o;
+  const gh = createGitHub(s);
+  const baseSha = await git.revParse("HEAD");
+  const prBranch = s.prBranch;
+  const remotePr = await git.remoteBranchSha(prBranch);
+  const existing = await gh.findOpenPullRequest(prBranch, o.base);
+
+  const pass = await updatePass(o);
+  const changes = pass.plan.changes.map(toImageChange);
+  try {
+    if (!pass.applied) {
+      if (existing) {
+        await gh.closePullRequest(existing.number);
+        if (remotePr) await gh.deleteBranch(prBranch);
+        o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
+        return { plan: pass.plan, files: [], pullRequest: { operation: "closed", number: existing.number, url: existing.url }, sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.` };
+      }
+      return { plan: pass.plan, files: [], pullRequest: { operation: "none" }, sentence: "Nothing to update: every image is at the newest tag its policy allows." };
+    }
+
+    const message = buildCommitMessage(changes, s.commitMessage);
+    await git.add(["."]);
+    // A local commit always: it fixes the tree we compare with the remote branch (idempotent reruns).
+    const local = await git.commit({ message, author: o.author });
+    let headSha = local;
+    let pushed = false;
+    if (remotePr !== undefined && (await sameTree(git, prBranch, remotePr, baseSha, local))) {
+      headSha = remotePr;
+    } else if (s.signCommits) {
+      // GitHub creates (and signs) the commit; the branch ref is then forced onto it.
+      const files = await git.diffNameOnly({ from: baseSha, to: local });
+      headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
+      await gh.setBranch(prBranch, headSha, { force: true });
+      pushed = true;
+    } else {
+      const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
+      if (r.kind !== "ok") {
+        const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
+        throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
+      }
+      pushed = true;
+    }
+    o.log(pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`);
+
+    const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
+    const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
+    let operation: PullRequestOutcome["operation"];
+    let pr = existing;
+    if (!pr) {
+      pr = await gh.createPullRequest({ head: prBranch, base: o.base, title, body });
+      operation = "created";
+    } else if (pr.title !== title || pr.body !== body) {
+      await gh.updatePullRequest(pr.number, { title, body });
+      operation = "updated";
+    } else operation = pushed ? "updated" : "unchanged";
+    if (s.labels.length) await gh.addLabels(pr.number, s.labels);
+    if (s.reviewers.length || s.teamReviewers.length) await gh.requestReviewers(pr.number, s.reviewers, s.teamReviewers);
+    if (s.autoMerge) await gh.enableAutoMerge(pr.nodeId, s.autoMerge);
+    o.log(`pull request #${pr.number} ${operation}: ${pr.url}`);
+    return {
+      plan: pass.plan,
+      files: pass.applied.files,
+      commitSha: headSha,
+      pullRequest: { operation, number: pr.number, url: pr.url },
+      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`,
+    };
+  } finally {
+    // The workspace goes back to the base branch as checked out.
+    await git.resetHard(baseSha);
+  }
+}
+
+/**
+ * Would pushing change anything? True when the remote PR branch is one commit on top of the same
+ * base with the same tree as ours: then the pull request already shows exactly these changes.
+ */
+async function sameTree(git: GitCommandManager, branch: string, remoteSha: string, baseSha: string, local: string): Promise<boolean> {
+  await git.fetch({ refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`], depth: 2 });
+  const parent = await git.tryRevParse(`${remoteSha}^`);
+  if (parent !== baseSha) return false;
+  const theirs = await git.revParse(`${remoteSha}^{tree}`);
+  const ours = await git.revParse(`${local}^{tree}`);
+  return theirs === ours;
+}
