@@ -153,9 +153,10 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Ru
     for (let attempt = 0; attempt < 4; attempt++) {
       const port = opts.port ?? (await freePort());
       const configPath = join(dir, `config-${attempt}.yml`);
-      await writeFile(configPath, registryConfig(port, storageDir, authYaml));
+      const instance = randomBytes(8).toString("hex");
+      await writeFile(configPath, registryConfig(port, storageDir, authYaml, instance));
       try {
-        const running = await launch(port, configPath, opts.env ?? {});
+        const running = await launch(port, configPath, opts.env ?? {}, instance);
         const host = `127.0.0.1:${port}`;
         const first = Object.entries(users)[0];
         const tokenStop = token?.stop;
@@ -186,7 +187,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Ru
   }
 }
 
-function registryConfig(port: number, storageDir: string, authYaml: string): string {
+function registryConfig(port: number, storageDir: string, authYaml: string, instance: string): string {
   return [
     "version: 0.1",
     "log:",
@@ -206,6 +207,9 @@ function registryConfig(port: number, storageDir: string, authYaml: string): str
     "http:",
     `  addr: 127.0.0.1:${port}`,
     `  secret: ${randomBytes(16).toString("hex")}`,
+    // Lets the readiness poll tell our process from another one already on a fixed port.
+    "  headers:",
+    `    X-Laminar-Instance: [${instance}]`,
     "health:",
     "  storagedriver:",
     "    enabled: false",
@@ -217,6 +221,7 @@ async function launch(
   port: number,
   configPath: string,
   env: Record<string, string>,
+  instance: string,
 ): Promise<{ logs(): string; stop(): Promise<void> }> {
   installExitHook();
   const child = spawn(REGISTRY_BINARY, ["serve", configPath], {
@@ -259,7 +264,8 @@ async function launch(
     try {
       const res = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.status === 200 || res.status === 401) return { logs: () => stderr, stop };
+      const ours = res.headers.get("x-laminar-instance") === instance;
+      if (ours && (res.status === 200 || res.status === 401)) return { logs: () => stderr, stop };
     } catch {
       // not listening yet
     }
