@@ -204,6 +204,22 @@ describe("retries and failures", () => {
     fake.clearRules();
   });
 
+  test("a Link cycle stops and marks the list truncated", async () => {
+    fake.clearRules();
+    fake.reset();
+    fake.rule({
+      kind: "tagPages",
+      status: 200,
+      headers: { link: '</v2/r/app/tags/list?n=1000>; rel="next"' },
+      body: '{"name":"r/app","tags":["a","b"]}',
+      times: Infinity,
+    });
+    const list = await client(fake).listTags(repo());
+    assert.deepEqual(list, { tags: ["a", "b"], times: undefined, truncated: true });
+    assert.equal(fake.counts().tagPages, 1);
+    fake.clearRules();
+  });
+
   test("concurrency per registry is bounded and identical requests are made once", async () => {
     fake.clearRules();
     fake.reset();

@@ -60,7 +60,8 @@ export async function listTagsPaged(session: RegistrySession, repository: string
   while (url) {
     if (pages >= pageCap) return { tags, times: times.size ? times : undefined, truncated: true };
     const absolute = session.url(url);
-    if (visited.has(absolute)) break; // a Link back to a page we read: stop rather than loop
+    // A Link back to a page we already read: stop rather than loop, and say the list may be partial.
+    if (visited.has(absolute)) return { tags, times: times.size ? times : undefined, truncated: true };
     visited.add(absolute);
     const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
     pages++;
