@@ -300,6 +300,10 @@ export class HttpClient {
             throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
           }
           const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
+          // Chunked answers carry no length up front: check what arrived.
+          if (body.length > MAX_BODY_BYTES) {
+            throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+          }
           return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
         }),
       );
