@@ -20376,7 +20376,7 @@ async function planUpdates(input) {
           continue;
         }
         const current = info(it.tag);
-        const times = current?.created ? { buildTime: current.created.toISOString(), ...current.source ? { timeSource: current.source } : {} } : {};
+        const times = current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {};
         const best = pickBest(it, candidates, info);
         if (!best) {
           stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
@@ -20427,7 +20427,7 @@ async function planUpdates(input) {
           rule: it.rule.name,
           pattern: it.rule.policy.source,
           ...t?.created ? { buildTime: t.created.toISOString() } : {},
-          ...t?.source ? { timeSource: t.source } : {},
+          ...t ? timeSource(t) : {},
           ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
           edits: editsFor(it.ref, to, toDigest)
         });
@@ -20438,6 +20438,11 @@ async function planUpdates(input) {
   changes.sort(order);
   unchanged.sort(order);
   return { changes, unchanged, failures, warnings: [...input.warnings ?? []] };
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
 }
 function repoKey(r) {
   return `${r.registry}/${r.repository}`;
@@ -20859,7 +20864,7 @@ var when;
 var init_format2 = __esm({
   "src/report/format.ts"() {
     "use strict";
-    when = (c) => c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"})` : "";
+    when = (c) => c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
   }
 });
 
@@ -21286,6 +21291,9 @@ var init_http = __esm({
                 throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
               }
               const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
+              if (body.length > MAX_BODY_BYTES) {
+                throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+              }
               return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
             })
           );
@@ -21975,7 +21983,7 @@ async function listTagsPaged(session, repository, opts = {}) {
   while (url) {
     if (pages >= pageCap) return { tags, times: times.size ? times : void 0, truncated: true };
     const absolute = session.url(url);
-    if (visited.has(absolute)) break;
+    if (visited.has(absolute)) return { tags, times: times.size ? times : void 0, truncated: true };
     visited.add(absolute);
     const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
     pages++;

@@ -41298,6 +41298,9 @@ var HttpClient2 = class {
             throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
           }
           const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
+          if (body.length > MAX_BODY_BYTES) {
+            throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+          }
           return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
         })
       );
@@ -41933,7 +41936,7 @@ async function listTagsPaged(session, repository, opts = {}) {
   while (url) {
     if (pages >= pageCap) return { tags, times: times.size ? times : void 0, truncated: true };
     const absolute = session.url(url);
-    if (visited.has(absolute)) break;
+    if (visited.has(absolute)) return { tags, times: times.size ? times : void 0, truncated: true };
     visited.add(absolute);
     const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
     pages++;
@@ -42668,10 +42671,10 @@ function formatRequests(r) {
 // src/report/markdown.ts
 var cell = (s) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 var code = (s) => `\`${s.replace(/`/g, "'")}\``;
-var time = (iso, source) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source})` : ""}` : "\u2014";
+var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
 function changesTable(plan) {
   if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} \u2192 ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource))} |`);
+  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} \u2192 ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, c.cached))} |`);
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 function unchangedTable(plan) {
@@ -43076,7 +43079,7 @@ async function planUpdates(input) {
           continue;
         }
         const current = info2(it.tag);
-        const times = current?.created ? { buildTime: current.created.toISOString(), ...current.source ? { timeSource: current.source } : {} } : {};
+        const times = current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {};
         const best = pickBest(it, candidates, info2);
         if (!best) {
           stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
@@ -43127,7 +43130,7 @@ async function planUpdates(input) {
           rule: it.rule.name,
           pattern: it.rule.policy.source,
           ...t?.created ? { buildTime: t.created.toISOString() } : {},
-          ...t?.source ? { timeSource: t.source } : {},
+          ...t ? timeSource(t) : {},
           ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
           edits: editsFor(it.ref, to, toDigest)
         });
@@ -43138,6 +43141,11 @@ async function planUpdates(input) {
   changes.sort(order);
   unchanged.sort(order);
   return { changes, unchanged, failures, warnings: [...input.warnings ?? []] };
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
 }
 function repoKey(r) {
   return `${r.registry}/${r.repository}`;

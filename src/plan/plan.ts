@@ -120,7 +120,7 @@ export async function planUpdates(input: {
           continue;
         }
         const current = info(it.tag);
-        const times = current?.created ? { buildTime: current.created.toISOString(), ...(current.source ? { timeSource: current.source } : {}) } : {};
+        const times = current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {};
         const best = pickBest(it, candidates, info);
         if (!best) {
           stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
@@ -173,7 +173,7 @@ export async function planUpdates(input: {
           rule: it.rule.name,
           pattern: it.rule.policy.source,
           ...(t?.created ? { buildTime: t.created.toISOString() } : {}),
-          ...(t?.source ? { timeSource: t.source } : {}),
+          ...(t ? timeSource(t) : {}),
           ...(cur?.created ? { previousBuildTime: cur.created.toISOString() } : {}),
           edits: editsFor(it.ref, to, toDigest),
         });
@@ -186,6 +186,13 @@ export async function planUpdates(input: {
   changes.sort(order);
   unchanged.sort(order);
   return { changes, unchanged, failures, warnings: [...(input.warnings ?? [])] };
+}
+
+/** Where a time came from; a cached time names its original source and says it was cached. */
+function timeSource(d: TagDetails): { timeSource?: PlanChange["timeSource"]; cached?: boolean } {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
 }
 
 function repoKey(r: { registry: string; repository: string }): string {

@@ -28,6 +28,8 @@ export interface PlanChange {
   /** ISO 8601 build time of the new tag, and where that time came from. */
   readonly buildTime?: string;
   readonly timeSource?: TimestampSource;
+  /** True when the time was read from Laminar's registry cache (learnt on an earlier run). */
+  readonly cached?: boolean;
   readonly previousBuildTime?: string;
   readonly edits: readonly Edit[];
 }
@@ -58,6 +60,7 @@ export interface PlanUnchanged {
   /** Build time of the current tag when it was learnt, and its source. */
   readonly buildTime?: string;
   readonly timeSource?: TimestampSource;
+  readonly cached?: boolean;
 }
 
 /** A registry or repository that failed: only its references are marked, others proceed. */

@@ -43,7 +43,8 @@ export function formatRequests(r: RequestCounts): string {
   return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
 }
 
-const when = (c: { buildTime?: string; timeSource?: string }): string => (c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"})` : "");
+const when = (c: { buildTime?: string; timeSource?: string; cached?: boolean }): string =>
+  c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
 
 /** The readable plan: what moves, what stays and why, what failed. */
 export function formatPlan(plan: Plan, requests?: RequestCounts): string {

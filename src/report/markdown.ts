@@ -5,12 +5,12 @@ import { formatRequests } from "./format.js";
 /** Markdown cells must not break the table: escape pipes, flatten newlines. */
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
-const time = (iso?: string, source?: string): string => (iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source})` : ""}` : "—");
+const time = (iso?: string, source?: string, cached?: boolean): string => (iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "—");
 
 /** The changes as a markdown table (job summary and pull-request body). */
 export function changesTable(plan: Plan): string {
   if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource))} |`);
+  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, c.cached))} |`);
   return ["| Image | File | From → To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
