@@ -131,6 +131,32 @@ export function describePath(url: string): string {
   }
 }
 
+/**
+ * What went wrong below HTTP, in words: fetch says only "fetch failed" and keeps the reason in
+ * `cause` (ECONNREFUSED, ENOTFOUND, …); a timeout is a DOMException named TimeoutError.
+ */
+export function describeNetworkError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && err.name === "TimeoutError") return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  const cause = err instanceof Error ? (err.cause as (Error & { code?: string }) | undefined) : undefined;
+  const code = cause?.code;
+  const detail = cause?.message ? ` (${cause.message})` : "";
+  switch (code) {
+    case "ECONNREFUSED":
+      return `connection refused${detail}`;
+    case "ENOTFOUND":
+      return `DNS lookup failed: no such host${detail}`;
+    case "EAI_AGAIN":
+      return `DNS lookup failed (temporary)${detail}`;
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return `connection reset${detail}`;
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `connect timed out${detail}`;
+  }
+  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function statusLine(status: number, statusText: string): string {
   return `${status}${statusText ? ` ${statusText}` : ""}`;
 }
@@ -233,7 +259,7 @@ export class HttpClient {
       if (last || waited + delay > this.retry.maxTotalWaitMs) {
         const why = res
           ? statusLine(res.status, res.statusText)
-          : `network error: ${failure instanceof Error ? failure.message : String(failure)}`;
+          : `network error: ${describeNetworkError(failure, this.opts.timeoutMs ?? 30_000)}`;
         const cause = failure ?? undefined;
         throw this.error(
           req,
@@ -314,9 +340,9 @@ export class HttpClient {
       const next = new URL(location, url).toString();
       if (res.status === 303) method = "GET";
       if (seen.has(`${method} ${next}`)) {
-        throw this.error(req, `redirect loop (${describePath(next)} again after ${hop + 1} redirects)`, res.status);
+        throw this.error(req, `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`, res.status);
       }
-      if (hop + 1 > maxRedirects) throw this.error(req, `more than ${maxRedirects} redirects`, res.status);
+      if (hop + 1 > maxRedirects) throw this.error(req, `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`, res.status);
       // Blob downloads redirect to object storage; the registry's credentials must not follow.
       if (new URL(next).origin !== origin) {
         headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
