@@ -47,6 +47,8 @@ export class ApiObjects {
       members_url: `${u.api}/teams/${id}/members{/member}`,
       repositories_url: `${u.api}/teams/${id}/repos`,
       type: "organization",
+      // Required by the full `team` schema that pull-request-simple uses for requested_teams.
+      parent: null,
     };
   }
 
@@ -56,7 +58,8 @@ export class ApiObjects {
       node_id: nodeId("LA", l.id),
       url: `${repoApi(u)}/labels/${encodeURIComponent(l.name)}`,
       name: l.name,
-      description: l.description,
+      // The "simple" PR shape declares description as a non-null string; GitHub sends "" for none.
+      description: l.description ?? "",
       color: l.color,
       default: false,
     };

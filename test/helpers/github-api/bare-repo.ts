@@ -144,10 +144,10 @@ export class BareRepo {
     try {
       if (baseTree) await this.git(["read-tree", baseTree], { env });
       else await this.git(["read-tree", "--empty"], { env });
-      for (const e of edits) {
-        if (e.sha === null) await this.git(["update-index", "--force-remove", "--", e.path], { env });
-        else await this.git(["update-index", "--add", "--cacheinfo", `${e.mode},${e.sha},${e.path}`], { env });
-      }
+      // --index-info takes every edit in one process; mode 0 removes a path (and, unlike
+      // --force-remove, works without a work tree).
+      const lines = edits.map((e) => (e.sha === null ? `0 ${"0".repeat(40)}\t${e.path}\n` : `${e.mode} ${e.sha}\t${e.path}\n`));
+      if (lines.length) await this.git(["update-index", "--index-info"], { env, input: lines.join("") });
       return await this.text(["write-tree"], { env });
     } finally {
       rmSync(index, { force: true });

@@ -59,8 +59,8 @@ export function handleGraphql(body: unknown, state: EmulatorState, config: Emula
   const id = argument(input, "pullRequestId", variables);
   const method = argument(input, "mergeMethod", variables);
   for (const a of [id, method]) if (a?.variable && !declared.has(a.variable)) violations.push(`graphql: variable $${a.variable} is used but not declared`);
-  if (id && id.variable && declared.get(id.variable) !== "ID!") violations.push(`graphql: $${id.variable} must be declared ID!`);
-  if (method?.variable && !(declared.get(method.variable) ?? "").startsWith("PullRequestMergeMethod")) {
+  if (id?.variable && declared.has(id.variable) && declared.get(id.variable) !== "ID!") violations.push(`graphql: $${id.variable} must be declared ID!`);
+  if (method?.variable && declared.has(method.variable) && !(declared.get(method.variable) ?? "").startsWith("PullRequestMergeMethod")) {
     violations.push(`graphql: $${method.variable} must be declared PullRequestMergeMethod`);
   }
   if (!id || typeof id.value !== "string") {
