@@ -249,6 +249,25 @@ describe("GitHubApi: GitHub Enterprise Server base URL", () => {
     );
   });
 
+  it("waits out a secondary rate limit once (plugin-throttling) and succeeds", async () => {
+    const warnings: string[] = [];
+    const api = createGitHubApi({
+      token: server.token,
+      repository: server.repository,
+      log: { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
+    });
+    server.injectFault({
+      operationId: "pulls/get",
+      status: 403,
+      body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest" },
+      headers: { "retry-after": "1" },
+    });
+    const started = Date.now();
+    assert.equal((await api.getPullRequest(1)).number, 1);
+    assert.ok(Date.now() - started >= 900, "waited for retry-after");
+    assert.match(warnings.join("\n"), /secondary rate limit hit for GET/);
+  });
+
   it("reports an auto-merge refusal without throwing", async () => {
     const refusing = await startGitHubApiServer({ files: FILES, autoMergeAllowed: false });
     try {
