@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly seedConcurrency: number;
   /** Measured repetitions of each scan (the median is reported). */
   readonly scanRuns: number;
+  /** Repetitions of the warm plan (the median wall time is reported). */
+  readonly warmRuns: number;
   /** Keep the generated repository, corpus and cache (their directory is printed). */
   readonly keep: boolean;
   /** How peak RSS of child processes is read: GNU time, or the in-process wrapper. */
@@ -34,12 +36,13 @@ export const USAGE = `npm run bench -- [options]
   --out FILE         results file (default bench/results.json)
   --seed-concurrency N  parallel image pushes while seeding (default 32)
   --scan-runs N      measured scans per tool, median reported (default 3)
+  --warm-runs N      warm plans, median wall time reported (default 3)
   --rss auto|time|node  peak RSS via /usr/bin/time (auto when present) or bench/measure-child.ts
   --from-source      run the CLI from src/ through tsx even when dist/cli.js exists
   --keep             keep the generated files (their directory is printed)`;
 
-const QUICK = { files: 40, refs: 80, repos: 6, tags: 30, corpusMb: 2, scanRuns: 1 } as const;
-const FULL = { files: 1000, refs: 2000, repos: 50, tags: 500, corpusMb: 100, scanRuns: 3 } as const;
+const QUICK = { files: 40, refs: 80, repos: 6, tags: 30, corpusMb: 2, scanRuns: 1, warmRuns: 1 } as const;
+const FULL = { files: 1000, refs: 2000, repos: 50, tags: 500, corpusMb: 100, scanRuns: 3, warmRuns: 3 } as const;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -61,6 +64,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
       out: { type: "string" },
       "seed-concurrency": { type: "string" },
       "scan-runs": { type: "string" },
+      "warm-runs": { type: "string" },
       rss: { type: "string", default: "auto" },
       "from-source": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
@@ -83,6 +87,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     out: v.out ?? defaultOut,
     seedConcurrency: positiveInt("seed-concurrency", v["seed-concurrency"], 32),
     scanRuns: positiveInt("scan-runs", v["scan-runs"], base.scanRuns),
+    warmRuns: positiveInt("warm-runs", v["warm-runs"], base.warmRuns),
     keep: v.keep,
     rss: v.rss,
     fromSource: v["from-source"],

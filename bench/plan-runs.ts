@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { RequestCounts } from "../src/registry/types.js";
+import { bundleCli } from "./bundle-cli.js";
 import { BENCH_DIR, ROOT, runMeasured, type NodeProgram } from "./measure.js";
 import type { ChildPlanResult } from "./plan-child.js";
 
@@ -13,7 +14,11 @@ export interface PlanRun {
   /** What ran: `dist/cli.js`, `src/cli/main.ts (tsx)`, `plan-child laminar`, `plan-child naive`. */
   readonly runner: string;
   readonly requests: RequestCounts;
+  /** Wall time; the median when the run was repeated. */
   readonly wallMs: number;
+  /** Every repetition's wall time, when repeated. */
+  readonly wallRunsMs?: readonly number[];
+  /** Peak RSS (the highest of the repetitions). */
   readonly maxRssKb: number | undefined;
   readonly changes: number;
   readonly unchanged: Readonly<Record<string, number>>;
@@ -22,11 +27,21 @@ export interface PlanRun {
 
 export type Runner = { kind: "cli"; program: (args: readonly string[]) => NodeProgram; name: string } | { kind: "child"; name: string };
 
-/** The CLI as built (dist/cli.js), else from source through tsx. */
-export function cliRunner(fromSource: boolean): Runner {
+/**
+ * The CLI as built (dist/cli.js); before it exists, src/ bundled the same way into `workDir`;
+ * with `fromSource` (or if bundling fails), src/cli/main.ts through tsx.
+ */
+export async function cliRunner(fromSource: boolean, workDir: string): Promise<{ runner: Runner; note?: string }> {
   const dist = join(ROOT, "dist/cli.js");
-  if (!fromSource && existsSync(dist)) return { kind: "cli", name: "dist/cli.js", program: (args) => ({ script: dist, args, tsx: false }) };
-  return { kind: "cli", name: "src/cli/main.ts (tsx)", program: (args) => ({ script: join(ROOT, "src/cli/main.ts"), args, tsx: true }) };
+  const tsx: Runner = { kind: "cli", name: "src/cli/main.ts (tsx)", program: (args) => ({ script: join(ROOT, "src/cli/main.ts"), args, tsx: true }) };
+  if (fromSource) return { runner: tsx };
+  if (existsSync(dist)) return { runner: { kind: "cli", name: "dist/cli.js", program: (args) => ({ script: dist, args, tsx: false }) } };
+  try {
+    const script = await bundleCli(workDir);
+    return { runner: { kind: "cli", name: "src/ bundled as dist/cli.js would be", program: (args) => ({ script, args, tsx: false }) } };
+  } catch (e) {
+    return { runner: tsx, note: `bundling the CLI failed (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); ran it through tsx` };
+  }
 }
 
 /** Does the CLI start? (While src/cli/ is being written it may not; the bench then says so.) */

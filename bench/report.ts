@@ -118,7 +118,7 @@ export function targetsTable(targets: readonly Target[]): string {
 }
 
 export function scanLine(c: ScanComparison): string {
-  const base = `Laminar ${c.laminar.mbPerS.toFixed(1)} MB/s (${n(c.laminar.matches)} references)`;
+  const base = `Laminar ${c.laminar.mbPerS.toFixed(1)} MB/s (${n(c.laminar.matches)} references; scanText alone ${c.laminarTextOnly.mbPerS.toFixed(1)} MB/s)`;
   if (!c.rg || !c.rgOneThread) return `${base}; ripgrep: ${c.rgMissing ?? "not run"}`;
   return `${base}; ripgrep ${c.rg.mbPerS.toFixed(1)} MB/s (${n(c.rg.matches)} matches; 1 thread: ${c.rgOneThread.mbPerS.toFixed(1)} MB/s) → ripgrep is ${(c.ratio ?? 0).toFixed(2)}× faster (${(c.rgOneThread.mbPerS / c.laminar.mbPerS).toFixed(2)}× on one thread)`;
 }

@@ -29,7 +29,10 @@ export interface ToolScan {
 export interface ScanComparison {
   readonly bytes: number;
   readonly files: number;
+  /** scanRepository (walk, read, scan), as `laminar plan` runs it. */
   readonly laminar: ToolScan;
+  /** scanText alone over the same bytes already in memory: the scanner without the file handling. */
+  readonly laminarTextOnly: ToolScan;
   readonly rg?: ToolScan;
   /** ripgrep with one thread: the scanner runs on one thread too. */
   readonly rgOneThread?: ToolScan;
@@ -38,7 +41,7 @@ export interface ScanComparison {
   readonly rgMissing?: string;
 }
 
-const median = (xs: readonly number[]): number => {
+export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
@@ -86,8 +89,10 @@ export async function compareScan(dir: string, runs: number): Promise<ScanCompar
   const s = JSON.parse(r.stdout) as ScanChildResult;
   const medianMs = median(s.runsMs);
   const laminar: ToolScan = { medianMs, runsMs: s.runsMs, mbPerS: s.bytes / 1e6 / (medianMs / 1000), matches: s.references };
-  if (!existsSync(RG)) return { bytes: s.bytes, files: s.files, laminar, rgMissing: `${RG} not found (apt-get install ripgrep)` };
+  const textMs = median(s.textOnlyRunsMs);
+  const laminarTextOnly: ToolScan = { medianMs: textMs, runsMs: s.textOnlyRunsMs, mbPerS: s.bytes / 1e6 / (textMs / 1000), matches: s.references };
+  if (!existsSync(RG)) return { bytes: s.bytes, files: s.files, laminar, laminarTextOnly, rgMissing: `${RG} not found (apt-get install ripgrep)` };
   const rg = await rgScan(dir, runs, s.bytes);
   const rgOneThread = await rgScan(dir, runs, s.bytes, 1);
-  return { bytes: s.bytes, files: s.files, laminar, rg, rgOneThread, ratio: rg.mbPerS / laminar.mbPerS };
+  return { bytes: s.bytes, files: s.files, laminar, laminarTextOnly, rg, rgOneThread, ratio: rg.mbPerS / laminar.mbPerS };
 }

@@ -37,7 +37,8 @@ function yamlNoise(rng: Random, host: string, indent: string, bytes: number): st
       case 0:
         return [`# Owned by team-${rng.int(40)}; runbook: https://wiki.acme.example/runbooks/${rng.hex(6)}`];
       case 1:
-        return [`# image: ${host}/acme/legacy-${rng.int(9)}:main-0000${rng.int(9)}-${rng.hex(7)}  (kept for the rollback notes)`];
+        // A commented-out reference: common, but not on every twelfth line.
+        return rng.chance(0.25) ? [`# image: ${host}/acme/legacy-${rng.int(9)}:main-0000${rng.int(9)}-${rng.hex(7)}  (kept for the rollback notes)`] : [`# TODO(team-${rng.int(40)}): drop this once the migration is done`];
       case 2:
         return [`checksum/config: "{{ include (print $.Template.BasePath \\"/configmap.yaml\\") . | sha256sum }}"`];
       case 3:

@@ -1,0 +1,44 @@
+/**
+ * Runs the benchmark in its quick mode (tiny sizes, real registry, real CLI) and checks what it
+ * guarantees: it runs to the end, and the warm run asks the registry for no manifest or blob at
+ * all. Nothing about time: CI machines vary.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { BenchResults } from "./run.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function runBench(args: readonly string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+test("npm run bench -- --quick runs and the warm run fetches no metadata", { timeout: 180_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "laminar-bench-test-"));
+  try {
+    const out = join(dir, "results.json");
+    const { code, output } = await runBench(["--quick", "--out", out]);
+    assert.equal(code, 0, output);
+    const results = JSON.parse(await readFile(out, "utf8")) as BenchResults;
+    const { cold, warm, naive } = results.runs;
+    assert.ok(cold && warm && naive, "cold, warm and naive runs are reported");
+    assert.equal(warm.requests.manifestHead + warm.requests.manifestGet + warm.requests.blobGet, 0, "warm run: no manifest or blob request");
+    // The cold run must really have learnt build times, or the warm figure proves nothing.
+    assert.ok(cold.requests.manifestGet > 0 && cold.requests.blobGet > 0, "cold run fetched manifests and config blobs");
+    assert.equal(warm.changes, cold.changes, "warm and cold runs plan the same changes");
+    assert.deepEqual(results.problems, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
