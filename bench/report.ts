@@ -48,7 +48,11 @@ export function checkTargets(t: TargetInput): Target[] {
     actual: `${n(coldUsed)} (+ ${n(t.cold.requests.ping + t.cold.requests.token)} ping/token)`,
     met: coldUsed <= bound,
     ...(coldUsed > bound
-      ? { note: `over by ${n(coldUsed - bound)} (${(((coldUsed - bound) / bound) * 100).toFixed(1)}%); ${n(t.multiArchCandidates)} candidates are multi-arch indexes, which need the platform manifest as a third request` }
+      ? {
+          note:
+            `over by ${n(coldUsed - bound)} (${(((coldUsed - bound) / bound) * 100).toFixed(1)}%): ${n(t.multiArchCandidates)} candidates are multi-arch indexes, which need the platform manifest as a third request` +
+            (t.cold.requests.manifestHead ? `; ${n(t.cold.requests.manifestHead)} HEAD(s) learn the new digest of tag@digest references` : ""),
+        }
       : {}),
   });
 
@@ -121,4 +125,25 @@ export function scanLine(c: ScanComparison): string {
   const base = `Laminar ${c.laminar.mbPerS.toFixed(1)} MB/s (${n(c.laminar.matches)} references; scanText alone ${c.laminarTextOnly.mbPerS.toFixed(1)} MB/s)`;
   if (!c.rg || !c.rgOneThread) return `${base}; ripgrep: ${c.rgMissing ?? "not run"}`;
   return `${base}; ripgrep ${c.rg.mbPerS.toFixed(1)} MB/s (${n(c.rg.matches)} matches; 1 thread: ${c.rgOneThread.mbPerS.toFixed(1)} MB/s) → ripgrep is ${(c.ratio ?? 0).toFixed(2)}× faster (${(c.rgOneThread.mbPerS / c.laminar.mbPerS).toFixed(2)}× on one thread)`;
+}
+
+export interface NaiveComparison {
+  readonly against: string;
+  /** naive requests ÷ Laminar requests (all kinds). */
+  readonly requestRatio: number;
+  /** naive wall time ÷ Laminar wall time. */
+  readonly timeRatio: number;
+}
+
+/** The naive strategy against each Laminar run on the same registry state. */
+export function compareNaive(pairs: ReadonlyArray<readonly [PlanRun, PlanRun]>): NaiveComparison[] {
+  return pairs.map(([naive, laminar]) => ({
+    against: laminar.label,
+    requestRatio: totalRequests(naive.requests) / Math.max(1, totalRequests(laminar.requests)),
+    timeRatio: naive.wallMs / laminar.wallMs,
+  }));
+}
+
+export function naiveTable(c: readonly NaiveComparison[]): string {
+  return table([["naive ÷ laminar", "requests", "wall time"], ...c.map((x) => [x.against, `${x.requestRatio.toFixed(1)}×`, `${x.timeRatio.toFixed(2)}×`])]);
 }

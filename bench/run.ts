@@ -21,7 +21,7 @@ import { generateTree, laminarConfig, refPicker, writeTree } from "./manifests.j
 import { resolveRssMode } from "./measure.js";
 import { cliRunner, probeCli, runPlan, type PlanRun, type Runner } from "./plan-runs.js";
 import { buildRepos, pushedTags, seedImagesFor, type BenchRepo } from "./registry-data.js";
-import { checkTargets, metadataRequests, runsTable, scanLine, targetsTable, type Target } from "./report.js";
+import { checkTargets, compareNaive, metadataRequests, naiveTable, runsTable, scanLine, targetsTable, type NaiveComparison, type Target } from "./report.js";
 import { compareScan, median, RG_PATTERN, type ScanComparison } from "./scan-bench.js";
 import { seedRegistry } from "./seeding.js";
 
@@ -49,6 +49,7 @@ export interface BenchResults {
   };
   readonly repository: { readonly files: number; readonly references: number; readonly bytes: number; readonly candidates: number; readonly multiArchCandidates: number };
   readonly runs: Readonly<Record<string, PlanRun>>;
+  readonly naive: readonly NaiveComparison[];
   readonly corpus?: CorpusStats & { readonly plan: PlanRun; readonly generateMs: number };
   readonly scan?: ScanComparison & { readonly rgPattern: string };
   readonly targets: readonly Target[];
@@ -148,8 +149,14 @@ async function main(): Promise<number> {
     const pushes = pushedTags(repos, opts.tags);
     await seedImages(registry, pushes.flatMap(({ repo, tag }) => seedImagesFor(repo, [tag])), { concurrency: 5 });
     log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
-    await plan("afterPush", `after ${pushes.length} pushes`);
-    await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
+    const afterPush = await plan("afterPush", `after ${pushes.length} pushes`);
+    const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
+    // Naive has no cache: its run before the pushes is its cold and its warm run alike.
+    const naiveComparison = compareNaive([
+      [naive, cold],
+      [naive, warm],
+      [naiveAfterPush, afterPush],
+    ]);
     if (metadataRequests(warm.requests) !== 0) problems.push(`warm run made ${metadataRequests(warm.requests)} manifest/blob requests (must be 0)`);
 
     // 4. Corpus: scan throughput against ripgrep, then `laminar plan` over it with the warm cache.
@@ -191,6 +198,7 @@ async function main(): Promise<number> {
       },
       repository: { files: tree.files, references: tree.refs, bytes: tree.bytes, candidates, multiArchCandidates: multiArch },
       runs,
+      naive: naiveComparison,
       corpus: { ...corpus, plan: corpusPlan, generateMs },
       scan: { ...scan, rgPattern: RG_PATTERN },
       targets,
@@ -206,6 +214,7 @@ async function main(): Promise<number> {
     console.log(`registry: ${opts.repos} repositories (${kindText}) × ${opts.tags} tags = ${seeded.tags} tags, seeded in ${secs(seeded.ms)} (${results.registry.seedTagsPerSecond.toFixed(0)} tags/s)`);
     console.log(`repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB; ${candidates} build-time candidate tags (${multiArch} multi-arch)\n`);
     console.log(runsTable([...Object.values(runs), corpusPlan]));
+    console.log(`\n${naiveTable(naiveComparison)}`);
     console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
     console.log(`\ntargets:\n${targetsTable(targets)}`);
     if (problems.length) console.log(`\nproblems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
