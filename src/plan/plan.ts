@@ -2,6 +2,7 @@ import { minimatch } from "minimatch";
 import type { LaminarConfig, RegistrySettings, UpdateRule } from "../config/types.js";
 import { isNeverChosen } from "../policy/policy.js";
 import { familiarName } from "../reference/format.js";
+import { isValidDigest, isValidTag } from "../reference/grammar.js";
 import type { FoundReference } from "../scan/scan.js";
 import type { ScannedFile, ScanWarning } from "../scan/repository.js";
 import { matchesAny } from "../scan/select.js";
@@ -89,9 +90,12 @@ export async function planUpdates(input: {
         for (const it of items) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
         return;
       }
-      const available = new Set(list.tags);
+      // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a reference: a registry that
+      // lists "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
+      const validTags = list.tags.filter(isValidTag);
+      const available = new Set(validTags);
       const candidatesOf = (it: Tracked): string[] =>
-        list.tags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t) && !excluded(t, it.ref, it.rule));
+        validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t) && !excluded(t, it.ref, it.rule));
 
       // Build times for build-time channels: every candidate and the current tags, minus what the listing gave.
       const wantTimes = new Set<string>();
@@ -156,6 +160,14 @@ export async function planUpdates(input: {
           if (!failures.some((f) => f.registry === repo.registry && f.repository === repo.repository)) {
             stay(it.file, it.ref, "registry-error", `could not learn the digest of ${to}`, { rule: it.rule.name });
           }
+          continue;
+        }
+        if (toDigest !== undefined && !isValidDigest(toDigest)) {
+          // Never write what a registry header says into a file unless it is a digest.
+          const shown = toDigest.length > 80 ? `${toDigest.slice(0, 80)}…` : toDigest;
+          const failure: PlanFailure = { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it` };
+          if (!failures.some((f) => f.message === failure.message)) failures.push(failure);
+          stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
           continue;
         }
         const t = info(to);
