@@ -99,6 +99,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const requests = tags.counts();
         if (command === "plan") {
           io.out(o.json ? JSON.stringify(planToJson(plan, requests), null, 2) : formatPlan(plan, requests));
+          reportFailures(plan, o["registry-errors"], "planned", io);
           return failureStatus(plan, o["registry-errors"]);
         }
         return await applyCommand(dir, config, plan, { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests }, io);
@@ -151,11 +152,23 @@ async function applyCommand(
     io.out(formatPlan(plan, opts.requests));
     io.out(result.files.length ? `\nRewrote ${result.files.length} file(s): ${result.files.join(", ")}` : "\nNothing to rewrite.");
   }
+  reportFailures(plan, opts.mode, "updated", io);
   return failureStatus(plan, opts.mode);
 }
 
 function failureStatus(plan: Plan, mode: string): number {
   return plan.failures.length && mode === "fail" ? 3 : 0;
+}
+
+/**
+ * Registry failures also go to stderr, so a CI log shows why the run exits 3 (or what `warn`
+ * let through) even when stdout is JSON for another tool.
+ */
+function reportFailures(plan: Plan, mode: string, done: "planned" | "updated", io: CliIo): void {
+  if (!plan.failures.length) return;
+  const lines = plan.failures.map((f) => `  ${f.message}`).join("\n");
+  if (mode === "fail") io.err(`laminar: ${plan.failures.length} registry failure(s) (exit 3; healthy registries were ${done}; --registry-errors warn exits 0):\n${lines}`);
+  else io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):\n${lines}`);
 }
 
 /** One line a person can act on; the config error already names file, line and key. */
