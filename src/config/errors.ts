@@ -9,6 +9,7 @@ export class ConfigError extends Error {
     readonly key: string,
     readonly detail: string,
   ) {
-    super(`${file}:${line}:${column}: ${key ? `${key}: ` : ""}${detail}`);
+    // Line 0: a problem with the file as a whole (missing, not a file), which has no position.
+    super(`${file}${line > 0 ? `:${line}:${column}` : ""}: ${key ? `${key}: ` : ""}${detail}`);
   }
 }
