@@ -1,8 +1,9 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
-import { parsePolicy, PolicyError, type SortSpec } from "../policy/policy.js";
+import { parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
 import { ConfigError } from "./errors.js";
+import { MAX_TAG_LENGTH, PROBE_BUDGET_MS, probePolicy } from "./pattern-probe.js";
 import { laminarSchema } from "./schema.js";
 import {
   DEFAULT_COMMAND_TIMEOUT,
@@ -35,6 +36,10 @@ export function parseConfig(text: string, file = ".laminar.yaml"): LaminarConfig
   if (Buffer.byteLength(text, "utf8") > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   }
+  // The YAML parser recurses per nesting level and its lexer builds a regex per flow level:
+  // `[[[[…` 10k deep (20 kB) takes the process down with a fatal out-of-memory, not an exception.
+  const deep = tooDeep(text, MAX_DEPTH * 2);
+  if (deep) throw new ConfigError(file, deep.line, deep.column, "", `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`);
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -136,6 +141,7 @@ function build(
       if (e instanceof PolicyError) fail([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
       throw e;
     }
+    checkPatternSpeed(policy, (d) => fail([...base, "pattern"], d));
     const files = u.files.map((f, j) => {
       const path = typeof f === "string" ? f : f.path;
       return normaliseFileSelector(path, (d) => fail([...base, "files", j, ...(typeof f === "string" ? [] : ["path"])], d));
@@ -147,8 +153,10 @@ function build(
         const pattern = typeof e === "string" ? e : e.pattern;
         const where: PathSeg[] = [...base, key, j, ...(typeof e === "string" ? [] : ["pattern"])];
         try {
+          const policy = parsePolicy(pattern);
+          checkPatternSpeed(policy, (d) => fail(where, d));
           exclude.push({
-            policy: parsePolicy(pattern),
+            policy,
             images: typeof e === "string" ? [] : (e.images ?? []).map((g, k) => checkGlob(g, (d) => fail([...base, key, j, "images", k], d))),
           });
         } catch (err) {
@@ -223,6 +231,61 @@ export function normaliseFileSelector(path: string, fail: (detail: string) => ne
 function checkGlob(glob: string, fail: (detail: string) => never): string {
   if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) fail(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
   return glob;
+}
+
+/**
+ * A pattern that backtracks catastrophically would hang every run on some tag a registry lists.
+ * The policy's static check catches the classic shapes (`(a+)+`); this bounded probe catches the
+ * rest (`(a+){5}b`, `(.*a){20}`, `.*.*.*.*x`) by timing the pattern on adversarial 128-char tags.
+ */
+function checkPatternSpeed(policy: TagPolicy, fail: (detail: string) => never): void {
+  if (probePolicy(policy) === undefined) {
+    fail(`${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`);
+  }
+}
+
+/**
+ * A cheap upper bound of the nesting depth, before the parser sees the text: open flow brackets
+ * outside quotes and comments, plus block levels (indentation steps and compact `- - -` entries).
+ * Returns where it first exceeds `max`.
+ */
+export function tooDeep(text: string, max: number): { line: number; column: number } | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let quote: "'" | '"' | undefined;
+  const lines = text.split("\n");
+  for (let ln = 0; ln < lines.length; ln++) {
+    const l = lines[ln] as string;
+    if (!quote && flow === 0 && /\S/.test(l) && !/^\s*#/.test(l)) {
+      const m = /^( *)((?:[-?](?: +|$))*)/.exec(l) as RegExpExecArray;
+      const indent = (m[1] as string).length;
+      while (indents.length && (indents[indents.length - 1] as number) >= indent) indents.pop();
+      indents.push(indent);
+      const compact = ((m[2] as string).match(/[-?]/g) ?? []).length;
+      if (indents.length + compact > max) return { line: ln + 1, column: indent + 1 };
+    }
+    for (let i = 0; i < l.length; i++) {
+      const c = l[i];
+      if (quote === '"') {
+        if (c === "\\") i++;
+        else if (c === '"') quote = undefined;
+        continue;
+      }
+      if (quote === "'") {
+        if (c === "'" && l[i + 1] === "'") i++;
+        else if (c === "'") quote = undefined;
+        continue;
+      }
+      const prev = i === 0 ? " " : (l[i - 1] as string);
+      if (c === "#" && /\s/.test(prev)) break;
+      if ((c === '"' || c === "'") && /[\s:,[{-]/.test(prev)) quote = c;
+      else if (c === "[" || c === "{") {
+        flow++;
+        if (indents.length + flow > max) return { line: ln + 1, column: i + 1 };
+      } else if ((c === "]" || c === "}") && flow > 0) flow--;
+    }
+  }
+  return undefined;
 }
 
 function depthOf(v: unknown, depth = 0): number {
