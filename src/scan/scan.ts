@@ -88,8 +88,9 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
   };
 
   // Dockerfile FROM lines: `FROM [--platform=…] image[:tag] [AS name]`.
-  if (/^\s*FROM\s/im.test(text)) {
-    const from = /^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
+  // A UTF-8 byte order mark (read as latin1: "\xEF\xBB\xBF") may precede the first line.
+  if (/^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
     for (let m; (m = from.exec(text)); ) {
       const s = m.index + m[0].length - (m[1] as string).length;
       candidateValue(text, s, lines, found);
@@ -152,7 +153,7 @@ function keyBefore(text: string, i: number): string {
 
 /** Is the text before a token on its line an image-ish key or a FROM? (`image: `, `--image=`, `"image": "`) */
 function imageContext(before: string): boolean {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
+  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
   if (!m) return false;
   const key = (m[1] as string).replace(/^-+/, "");
   return key.toUpperCase() === "FROM" || isImageKey(key);
@@ -211,7 +212,8 @@ function candidate(text: string, start: number, end: number, requireSlashOrDiges
   if (!reference.registry) return undefined;
   const nameEnd = hasTag ? colon : nameAndTag.length;
   const line = lines.lineOf(start);
-  const ls = lines.lineStart(start);
+  // The byte order mark is not a character anyone sees: columns start after it, as in editors.
+  const ls = lines.lineStart(start) === 0 && text.startsWith("\xEF\xBB\xBF") ? 3 : lines.lineStart(start);
   let column = 1;
   for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 0xc0) !== 0x80) column++;
   return {
