@@ -64,6 +64,8 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // The walk and the reads finish in any order; the report must not.
+  warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { files, warnings, stats: { files: paths.length, bytes } };
 }
 
