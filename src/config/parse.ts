@@ -51,8 +51,16 @@ export function parseConfig(text: string, file = ".laminar.yaml"): LaminarConfig
   const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
   const first = doc.errors[0];
   if (first) {
-    const p = at(first.pos[0]);
-    throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${first.message.split("\n")[0]}`);
+    let offset = first.pos[0];
+    let message = first.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "";
+    // An unclosed quote is reported where the file ends; point at the quote that opened it.
+    const quote = first.code === "MISSING_CHAR" ? /Missing closing (["'])quote/.exec(message)?.[1] : undefined;
+    if (quote && text.lastIndexOf(quote, offset - 1) >= 0) {
+      offset = text.lastIndexOf(quote, offset - 1);
+      message += " (the string that starts here never ends)";
+    }
+    const p = at(offset);
+    throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${message}`);
   }
   if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ""))) {
     throw new ConfigError(file, 1, 1, "", "the file is empty; it needs at least an `updates` list");
