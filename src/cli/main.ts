@@ -11,6 +11,7 @@ import type { Plan } from "../plan/types.js";
 import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
 import { scanRepository } from "../scan/repository.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../config/types.js";
+import { Redactor } from "./redact.js";
 import { createTagSource } from "./tag-source.js";
 import { VERSION } from "../version.js";
 
@@ -83,7 +84,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 2;
   }
   const dir = resolve(io.cwd, o.dir ?? ".");
+  // Everything printed from here on passes through the redactor (see redact.ts).
+  const redactor = new Redactor();
+  redactor.addEnvironment(io.env);
+  const safe: CliIo = { ...io, out: (s) => io.out(redactor.redact(s)), err: (s) => io.err(redactor.redact(s)) };
   try {
+    if (command === "plan" || command === "apply" || command === "watch") await redactor.addDockerConfig(io.env);
     switch (command) {
       case "schema":
         io.out(JSON.stringify(laminarSchema, null, 2));
@@ -93,27 +99,28 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case "plan":
       case "apply": {
         const config = await loadConfig(dir, o.config);
+        redactor.addConfig(config, io.env);
         const tags = createTagSource(config, { dir, env: io.env, ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}) });
         const { plan } = await planRepository(dir, config, tags.source);
         await tags.save();
         const requests = tags.counts();
         if (command === "plan") {
-          io.out(o.json ? JSON.stringify(planToJson(plan, requests), null, 2) : formatPlan(plan, requests));
-          reportFailures(plan, o["registry-errors"], "planned", io);
+          safe.out(o.json ? JSON.stringify(planToJson(plan, requests), null, 2) : formatPlan(plan, requests));
+          reportFailures(plan, o["registry-errors"], "planned", safe);
           return failureStatus(plan, o["registry-errors"]);
         }
-        return await applyCommand(dir, config, plan, { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests }, io);
+        return await applyCommand(dir, config, plan, { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests }, safe);
       }
       case "watch": {
         const { watch } = await import("./watch.js");
-        return await watch({ dir, configPath: o.config, interval: Number(o.interval), push: o.push, metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : undefined, once: o.once, cachePath: o.cache ? resolve(io.cwd, o.cache) : undefined }, io);
+        return await watch({ dir, configPath: o.config, interval: Number(o.interval), push: o.push, metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : undefined, once: o.once, cachePath: o.cache ? resolve(io.cwd, o.cache) : undefined }, safe);
       }
       default:
         io.err(`laminar: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
         return 2;
     }
   } catch (e) {
-    io.err(`laminar: ${describeError(e)}`);
+    safe.err(`laminar: ${describeError(e)}`);
     return 1;
   }
 }
