@@ -56,9 +56,12 @@ interface Outcome {
 
 /**
  * A repository with one reference into the healthy real registry and one into the sick one.
- * Runs `plan --json --registry-errors warn` (must write nothing) and then `apply` (default `fail`).
+ * Runs `plan --json --registry-errors warn` (must write nothing) and `apply` (default `fail`).
+ * By default the two run at the same time on two copies of the repository (a slow registry makes
+ * each wait for its own timeouts); `sequential` runs them one after the other on one copy, for
+ * scripted answers that the first run consumes.
  */
-async function run(sick: Sick, env: NodeJS.ProcessEnv = {}, applyArgs: readonly string[] = []): Promise<Outcome> {
+async function run(sick: Sick, env: NodeJS.ProcessEnv = {}, opts: { sequential?: boolean } = {}): Promise<Outcome> {
   const sickRef = `${sick.host}/${sick.repository ?? "acme/app"}${sick.suffix ?? ":develop-1"}`;
   const healthyBefore = `# healthy\nimage: ${healthy.host}/acme/app:develop-1\n`;
   const sickBefore = `# sick\r\nimage: "${sickRef}"  # keep\r\n`;
@@ -72,13 +75,18 @@ async function run(sick: Sick, env: NodeJS.ProcessEnv = {}, applyArgs: readonly 
     "    files: [deploy/]",
     "",
   ].join("\n");
-  const dir = await makeRepo({ ".laminar.yaml": config, "deploy/healthy.yaml": healthyBefore, "deploy/sick.yaml": sickBefore });
-  const cache = await mkdtemp(join(tmpdir(), "laminar-fault-cache-"));
-  const fullEnv = { XDG_CACHE_HOME: cache, ...env };
-  const before = await snapshotTree(dir);
-  const plan = await laminar(["plan", "--dir", dir, "--json", "--registry-errors", "warn"], fullEnv);
-  assert.deepEqual(changedPaths(before, await snapshotTree(dir)), [], "plan writes nothing");
-  const apply = await laminar(["apply", "--dir", dir, ...applyArgs], fullEnv);
+  const files = { ".laminar.yaml": config, "deploy/healthy.yaml": healthyBefore, "deploy/sick.yaml": sickBefore };
+  const dir = await makeRepo(files);
+  const planDir = opts.sequential ? dir : await makeRepo(files);
+  const cache = async (): Promise<NodeJS.ProcessEnv> => ({ XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-fault-cache-")), ...env });
+  const before = await snapshotTree(planDir);
+  const planRun = async (): Promise<CliResult> => {
+    const r = await laminar(["plan", "--dir", planDir, "--json", "--registry-errors", "warn"], await cache());
+    assert.deepEqual(changedPaths(before, await snapshotTree(planDir)), [], "plan writes nothing");
+    return r;
+  };
+  const applyRun = async (): Promise<CliResult> => laminar(["apply", "--dir", dir], await cache());
+  const [plan, apply] = opts.sequential ? [await planRun(), await applyRun()] : await Promise.all([planRun(), applyRun()]);
   let planJson: Outcome["planJson"];
   try {
     planJson = JSON.parse(plan.stdout) as Outcome["planJson"];
@@ -133,7 +141,7 @@ async function withFake<T>(opts: FakeRegistryOptions, rules: readonly FakeRule[]
 
 const APP = { repositories: { "acme/app": { tags: DEVELOP } } } satisfies FakeRegistryOptions;
 
-describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { concurrency: 4 }, () => {
+describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { concurrency: 8 }, () => {
   it("registry down (connection refused): named, bounded, healthy one updated", async () => {
     const sick = { host: `127.0.0.1:${await freePort()}` };
     const o = await run(sick);
@@ -179,7 +187,7 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
 
   it("429 with Retry-After, then success: waits, retries once, updates everything, exit 0", async () => {
     await withFake(APP, [{ kind: "tagPages", status: 429, headers: { "retry-after": "1" }, body: DISTRIBUTION_ERROR("TOOMANYREQUESTS", "slow down") }], async (fake) => {
-      const o = await run({ host: fake.host });
+      const o = await run({ host: fake.host }, {}, { sequential: true });
       assert.equal(o.plan.status, 0, o.plan.stderr);
       assert.deepEqual(o.planJson.failures, []);
       assert.deepEqual(o.planJson.changes.map((c) => [c.file, c.to]), [["deploy/healthy.yaml", "develop-3"], ["deploy/sick.yaml", "develop-3"]]);
@@ -194,7 +202,7 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
   it("500, 502, 503 then success: retried with backoff, updates everything, exit 0", async () => {
     const rules: FakeRule[] = [500, 502, 503].map((status) => ({ kind: "tagPages", status }));
     await withFake(APP, rules, async (fake) => {
-      const o = await run({ host: fake.host });
+      const o = await run({ host: fake.host }, {}, { sequential: true });
       assert.equal(o.plan.status, 0, o.plan.stderr);
       assert.deepEqual(o.planJson.failures, []);
       assert.equal(o.planJson.requests.retries, 3);
