@@ -12422,21 +12422,21 @@ var require_response = __commonJS({
         return responseObject;
       }
       // Creates a redirect Response that redirects to url with status status.
-      static redirect(url, status2 = 302) {
+      static redirect(url, status = 302) {
         webidl.argumentLengthCheck(arguments, 1, "Response.redirect");
         url = webidl.converters.USVString(url);
-        status2 = webidl.converters["unsigned short"](status2);
+        status = webidl.converters["unsigned short"](status);
         let parsedURL;
         try {
           parsedURL = new URL(url, relevantRealm.settingsObject.baseUrl);
         } catch (err) {
           throw new TypeError(`Failed to parse URL from ${url}`, { cause: err });
         }
-        if (!redirectStatusSet.has(status2)) {
-          throw new RangeError(`Invalid status code ${status2}`);
+        if (!redirectStatusSet.has(status)) {
+          throw new RangeError(`Invalid status code ${status}`);
         }
         const responseObject = fromInnerResponse(makeResponse({}), "immutable");
-        responseObject[kState].status = status2;
+        responseObject[kState].status = status;
         const value = isomorphicEncode(URLSerializer(parsedURL));
         responseObject[kState].headersList.append("location", value, true);
         return responseObject;
@@ -14328,13 +14328,13 @@ var require_fetch = __commonJS({
         })();
       }
       try {
-        const { body, status: status2, statusText, headersList, socket } = await dispatch({ body: requestBody });
+        const { body, status, statusText, headersList, socket } = await dispatch({ body: requestBody });
         if (socket) {
-          response = makeResponse({ status: status2, statusText, headersList, socket });
+          response = makeResponse({ status, statusText, headersList, socket });
         } else {
           const iterator2 = body[Symbol.asyncIterator]();
           fetchParams.controller.next = () => iterator2.next();
-          response = makeResponse({ status: status2, statusText, headersList });
+          response = makeResponse({ status, statusText, headersList });
         }
       } catch (err) {
         if (err.name === "AbortError") {
@@ -14458,8 +14458,8 @@ var require_fetch = __commonJS({
             onResponseStarted() {
               timingInfo.finalNetworkResponseStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
             },
-            onHeaders(status2, rawHeaders, resume, statusText) {
-              if (status2 < 200) {
+            onHeaders(status, rawHeaders, resume, statusText) {
+              if (status < 200) {
                 return;
               }
               let location = "";
@@ -14469,8 +14469,8 @@ var require_fetch = __commonJS({
               }
               location = headersList.get("location", true);
               const decoders = [];
-              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status2);
-              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status2) && !willFollow) {
+              const willFollow = location && request2.redirect === "follow" && redirectStatusSet.has(status);
+              if (request2.method !== "HEAD" && request2.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -14508,7 +14508,7 @@ var require_fetch = __commonJS({
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
               resolve3({
-                status: status2,
+                status,
                 statusText,
                 headersList,
                 body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
@@ -14542,8 +14542,8 @@ var require_fetch = __commonJS({
               fetchParams.controller.terminate(error2);
               reject(error2);
             },
-            onUpgrade(status2, rawHeaders, socket) {
-              if (status2 !== 101) {
+            onUpgrade(status, rawHeaders, socket) {
+              if (status !== 101) {
                 return;
               }
               const headersList = new HeadersList();
@@ -14551,8 +14551,8 @@ var require_fetch = __commonJS({
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
               resolve3({
-                status: status2,
-                statusText: STATUS_CODES[status2],
+                status,
+                statusText: STATUS_CODES[status],
                 headersList,
                 socket
               });
@@ -35736,12 +35736,12 @@ var require_light = __commonJS({
             }
           };
         }
-        _addListener(name, status2, cb) {
+        _addListener(name, status, cb) {
           var base;
           if ((base = this._events)[name] == null) {
             base[name] = [];
           }
-          this._events[name].push({ cb, status: status2 });
+          this._events[name].push({ cb, status });
           return this.instance;
         }
         listenerCount(name) {
@@ -35914,10 +35914,10 @@ var require_light = __commonJS({
           }
         }
         _assertStatus(expected) {
-          var status2;
-          status2 = this._states.jobStatus(this.options.id);
-          if (!(status2 === expected || expected === "DONE" && status2 === null)) {
-            throw new BottleneckError$1(`Invalid job status ${status2}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+          var status;
+          status = this._states.jobStatus(this.options.id);
+          if (!(status === expected || expected === "DONE" && status === null)) {
+            throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
           }
         }
         doReceive() {
@@ -36221,10 +36221,10 @@ var require_light = __commonJS({
           var ref;
           return (ref = this.status[this._jobs[id]]) != null ? ref : null;
         }
-        statusJobs(status2) {
+        statusJobs(status) {
           var k, pos, ref, results, v;
-          if (status2 != null) {
-            pos = this.status.indexOf(status2);
+          if (status != null) {
+            pos = this.status.indexOf(status);
             if (pos < 0) {
               throw new BottleneckError$3(`status must be one of ${this.status.join(", ")}`);
             }
@@ -36582,8 +36582,8 @@ var require_light = __commonJS({
           jobStatus(id) {
             return this._states.jobStatus(id);
           }
-          jobs(status2) {
-            return this._states.statusJobs(status2);
+          jobs(status) {
+            return this._states.statusJobs(status);
           }
           counts() {
             return this._states.statusCounts();
@@ -37657,7 +37657,7 @@ async function applyPlan(root, plan, commands, options = {}) {
 // src/config/errors.ts
 var ConfigError = class extends Error {
   constructor(file, line, column, key, detail) {
-    super(`${file}:${line}:${column}: ${key ? `${key}: ` : ""}${detail}`);
+    super(`${file}${line > 0 ? `:${line}:${column}` : ""}: ${key ? `${key}: ` : ""}${detail}`);
     this.file = file;
     this.line = line;
     this.column = column;
@@ -40443,6 +40443,38 @@ function isNeverChosen(tag) {
   return tag === "latest";
 }
 
+// src/config/pattern-probe.ts
+import { runInNewContext } from "node:vm";
+var MAX_TAG_LENGTH = 128;
+var PROBE_BUDGET_MS = 250;
+function probeTags(source) {
+  const alphabet = [.../* @__PURE__ */ new Set([..."a0-._Z", ...source.replace(/\\./g, "").replace(/[^\w.-]/g, "")])].slice(0, 16);
+  const out = [];
+  for (const c of alphabet) {
+    out.push(c.repeat(MAX_TAG_LENGTH));
+    for (const end of alphabet) if (end !== c) out.push(c.repeat(MAX_TAG_LENGTH - 1) + end);
+  }
+  for (const [i, c] of alphabet.entries()) {
+    for (const d of alphabet.slice(i + 1)) {
+      const run2 = (c + d).repeat(MAX_TAG_LENGTH / 2);
+      const breaker = alphabet.find((x) => x !== c && x !== d);
+      out.push(run2, run2.slice(0, -1) + breaker);
+    }
+  }
+  return out;
+}
+function probePolicy(policy, budgetMs = PROBE_BUDGET_MS) {
+  const tags = probeTags(policy.source);
+  const started = Date.now();
+  try {
+    runInNewContext("for (const t of tags) matches(t);", { tags, matches: (t) => policy.matches(t) }, { timeout: budgetMs });
+  } catch (e) {
+    if (/timed out/i.test(e?.message ?? "")) return void 0;
+    throw e;
+  }
+  return Date.now() - started;
+}
+
 // src/config/schema.ts
 var pattern = {
   type: "string",
@@ -40603,6 +40635,8 @@ function parseConfig(text, file = ".laminar.yaml") {
   if (Buffer.byteLength(text, "utf8") > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   }
+  const deep = tooDeep(text, MAX_DEPTH * 2);
+  if (deep) throw new ConfigError(file, deep.line, deep.column, "", `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`);
   const lineCounter = new import_yaml.LineCounter();
   let doc;
   try {
@@ -40613,8 +40647,15 @@ function parseConfig(text, file = ".laminar.yaml") {
   const at = (offset) => lineCounter.linePos(offset);
   const first = doc.errors[0];
   if (first) {
-    const p = at(first.pos[0]);
-    throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${first.message.split("\n")[0]}`);
+    let offset = first.pos[0];
+    let message = first.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") ?? "";
+    const quote2 = first.code === "MISSING_CHAR" ? /Missing closing (["'])quote/.exec(message)?.[1] : void 0;
+    if (quote2 && text.lastIndexOf(quote2, offset - 1) >= 0) {
+      offset = text.lastIndexOf(quote2, offset - 1);
+      message += " (the string that starts here never ends)";
+    }
+    const p = at(offset);
+    throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${message}`);
   }
   if (doc.contents === null || (0, import_yaml.isScalar)(doc.contents) && (doc.contents.value === null || doc.contents.value === "")) {
     throw new ConfigError(file, 1, 1, "", "the file is empty; it needs at least an `updates` list");
@@ -40668,6 +40709,7 @@ function build2(raw, file, fail4, locate) {
       if (e instanceof PolicyError) fail4([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
       throw e;
     }
+    checkPatternSpeed(policy, (d) => fail4([...base, "pattern"], d));
     const files = u.files.map((f, j) => {
       const path2 = typeof f === "string" ? f : f.path;
       return normaliseFileSelector(path2, (d) => fail4([...base, "files", j, ...typeof f === "string" ? [] : ["path"]], d));
@@ -40679,8 +40721,10 @@ function build2(raw, file, fail4, locate) {
         const pattern2 = typeof e === "string" ? e : e.pattern;
         const where = [...base, key, j, ...typeof e === "string" ? [] : ["pattern"]];
         try {
+          const policy2 = parsePolicy(pattern2);
+          checkPatternSpeed(policy2, (d) => fail4(where, d));
           exclude.push({
-            policy: parsePolicy(pattern2),
+            policy: policy2,
             images: typeof e === "string" ? [] : (e.images ?? []).map((g2, k) => checkGlob(g2, (d) => fail4([...base, key, j, "images", k], d)))
           });
         } catch (err) {
@@ -40744,6 +40788,49 @@ function normaliseFileSelector(path2, fail4) {
 function checkGlob(glob, fail4) {
   if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) fail4(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
   return glob;
+}
+function checkPatternSpeed(policy, fail4) {
+  if (probePolicy(policy) === void 0) {
+    fail4(`${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`);
+  }
+}
+function tooDeep(text, max) {
+  const indents = [];
+  let flow = 0;
+  let quote2;
+  const lines = text.split("\n");
+  for (let ln = 0; ln < lines.length; ln++) {
+    const l = lines[ln];
+    if (!quote2 && flow === 0 && /\S/.test(l) && !/^\s*#/.test(l)) {
+      const m = /^( *)((?:[-?](?: +|$))*)/.exec(l);
+      const indent = m[1].length;
+      while (indents.length && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+      const compact = (m[2].match(/[-?]/g) ?? []).length;
+      if (indents.length + compact > max) return { line: ln + 1, column: indent + 1 };
+    }
+    for (let i = 0; i < l.length; i++) {
+      const c = l[i];
+      if (quote2 === '"') {
+        if (c === "\\") i++;
+        else if (c === '"') quote2 = void 0;
+        continue;
+      }
+      if (quote2 === "'") {
+        if (c === "'" && l[i + 1] === "'") i++;
+        else if (c === "'") quote2 = void 0;
+        continue;
+      }
+      const prev = i === 0 ? " " : l[i - 1];
+      if (c === "#" && /\s/.test(prev)) break;
+      if ((c === '"' || c === "'") && /[\s:,[{-]/.test(prev)) quote2 = c;
+      else if (c === "[" || c === "{") {
+        flow++;
+        if (indents.length + flow > max) return { line: ln + 1, column: i + 1 };
+      } else if ((c === "]" || c === "}") && flow > 0) flow--;
+    }
+  }
+  return void 0;
 }
 function depthOf(v, depth = 0) {
   if (depth > MAX_DEPTH || v === null || typeof v !== "object") return depth;
@@ -40880,10 +40967,10 @@ import { join as join6 } from "node:path";
 
 // src/registry/types.ts
 var RegistryError = class extends Error {
-  constructor(message, registry, status2, repository, options) {
+  constructor(message, registry, status, repository, options) {
     super(message, options);
     this.registry = registry;
-    this.status = status2;
+    this.status = status;
     this.repository = repository;
   }
   registry;
@@ -41142,8 +41229,29 @@ function describePath(url) {
     return url.split("?")[0];
   }
 }
-function statusLine(status2, statusText) {
-  return `${status2}${statusText ? ` ${statusText}` : ""}`;
+function describeNetworkError(err, timeoutMs) {
+  if (err instanceof Error && err.name === "TimeoutError") return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  const cause = err instanceof Error ? err.cause : void 0;
+  const code2 = cause?.code;
+  const detail = cause?.message ? ` (${cause.message})` : "";
+  switch (code2) {
+    case "ECONNREFUSED":
+      return `connection refused${detail}`;
+    case "ENOTFOUND":
+      return `DNS lookup failed: no such host${detail}`;
+    case "EAI_AGAIN":
+      return `DNS lookup failed (temporary)${detail}`;
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return `connection reset${detail}`;
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `connect timed out${detail}`;
+  }
+  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+function statusLine(status, statusText) {
+  return `${status}${statusText ? ` ${statusText}` : ""}`;
 }
 var HttpClient2 = class {
   constructor(opts = {}) {
@@ -41195,11 +41303,11 @@ var HttpClient2 = class {
     }
     return p;
   }
-  error(req, what, status2, cause) {
+  error(req, what, status, cause) {
     return new RegistryError(
       `registry ${req.registry}: ${req.method} ${describePath(req.url)} \u2192 ${what}`,
       req.registry,
-      status2,
+      status,
       req.repository,
       cause === void 0 ? void 0 : { cause }
     );
@@ -41234,7 +41342,7 @@ var HttpClient2 = class {
         delay = Math.round(this.random() * cap);
       }
       if (last || waited + delay > this.retry.maxTotalWaitMs) {
-        const why = res ? statusLine(res.status, res.statusText) : `network error: ${failure instanceof Error ? failure.message : String(failure)}`;
+        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.opts.timeoutMs ?? 3e4)}`;
         const cause = failure ?? void 0;
         throw this.error(
           req,
@@ -41310,9 +41418,9 @@ var HttpClient2 = class {
       const next = new URL(location, url).toString();
       if (res.status === 303) method = "GET";
       if (seen.has(`${method} ${next}`)) {
-        throw this.error(req, `redirect loop (${describePath(next)} again after ${hop + 1} redirects)`, res.status);
+        throw this.error(req, `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`, res.status);
       }
-      if (hop + 1 > maxRedirects) throw this.error(req, `more than ${maxRedirects} redirects`, res.status);
+      if (hop + 1 > maxRedirects) throw this.error(req, `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`, res.status);
       if (new URL(next).origin !== origin) {
         headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
       }
@@ -42438,8 +42546,8 @@ function classifyPush(exitCode, stdout, stderr) {
   }
   const first = lines[0];
   if (exitCode === 0 && first) {
-    const status2 = first.flag === "+" ? "forced" : first.flag === "*" ? "created" : first.flag === "-" ? "deleted" : first.flag === "=" ? "up-to-date" : "fast-forward";
-    return { kind: "ok", ref: first.to, status: status2 };
+    const status = first.flag === "+" ? "forced" : first.flag === "*" ? "created" : first.flag === "-" ? "deleted" : first.flag === "=" ? "up-to-date" : "fast-forward";
+    return { kind: "ok", ref: first.to, status };
   }
   return { kind: "error", exitCode: exitCode || 1, stderr };
 }
@@ -42672,9 +42780,9 @@ function formatRequests(r) {
 var cell = (s) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 var code = (s) => `\`${s.replace(/`/g, "'")}\``;
 var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
-function changesTable(plan) {
+function changesTable(plan, options = {}) {
   if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} \u2192 ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, c.cached))} |`);
+  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} \u2192 ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`);
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 function unchangedTable(plan) {
@@ -42683,7 +42791,7 @@ function unchangedTable(plan) {
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 function jobSummary(plan, ctx) {
-  const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan)];
+  const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan, { showCache: true })];
   if (plan.failures.length) parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
   if (plan.warnings.length) parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${cell(`${w.file}: ${w.message}`)}`));
   const left = unchangedTable(plan);
@@ -42861,6 +42969,12 @@ function digestProblem(digest) {
     return GO_DIGEST_ANCHORED.test(digest) ? "unsupported digest algorithm" : "invalid checksum digest format";
   }
   return encoded.test(digest.slice(colon + 1)) ? void 0 : "invalid checksum digest format";
+}
+function isValidTag(tag) {
+  return ANCHORED_TAG.test(tag);
+}
+function isValidDigest(digest) {
+  return ANCHORED_DIGEST.test(digest) && digestProblem(digest) === void 0;
 }
 
 // src/reference/types.ts
@@ -43052,8 +43166,9 @@ async function planUpdates(input) {
         for (const it of items) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
         return;
       }
-      const available = new Set(list.tags);
-      const candidatesOf = (it) => list.tags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t) && !excluded(t, it.ref, it.rule));
+      const validTags = list.tags.filter(isValidTag);
+      const available = new Set(validTags);
+      const candidatesOf = (it) => validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t) && !excluded(t, it.ref, it.rule));
       const wantTimes = /* @__PURE__ */ new Set();
       for (const it of items) {
         if (it.rule.policy.sort !== "build-time") continue;
@@ -43113,6 +43228,13 @@ async function planUpdates(input) {
           if (!failures.some((f) => f.registry === repo.registry && f.repository === repo.repository)) {
             stay(it.file, it.ref, "registry-error", `could not learn the digest of ${to}`, { rule: it.rule.name });
           }
+          continue;
+        }
+        if (toDigest !== void 0 && !isValidDigest(toDigest)) {
+          const shown = toDigest.length > 80 ? `${toDigest.slice(0, 80)}\u2026` : toDigest;
+          const failure = { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it` };
+          if (!failures.some((f) => f.message === failure.message)) failures.push(failure);
+          stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
           continue;
         }
         const t = info2(to);
@@ -43261,8 +43383,8 @@ function scanText(input) {
     consumed = end;
     return true;
   };
-  if (/^\s*FROM\s/im.test(text)) {
-    const from = /^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
+  if (/^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
     for (let m; m = from.exec(text); ) {
       const s = m.index + m[0].length - m[1].length;
       candidateValue(text, s, lines, found);
@@ -43315,7 +43437,7 @@ function keyBefore(text, i) {
   return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
 }
 function imageContext(before) {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
+  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
   if (!m) return false;
   const key = m[1].replace(/^-+/, "");
   return key.toUpperCase() === "FROM" || isImageKey(key);
@@ -43364,7 +43486,7 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   if (!reference.registry) return void 0;
   const nameEnd = hasTag ? colon : nameAndTag.length;
   const line = lines.lineOf(start);
-  const ls = lines.lineStart(start);
+  const ls = lines.lineStart(start) === 0 && text.startsWith("\xEF\xBB\xBF") ? 3 : lines.lineStart(start);
   let column = 1;
   for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
   return {
@@ -43422,6 +43544,7 @@ async function scanRepository(root, options) {
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
   return { files, warnings, stats: { files: paths.length, bytes } };
 }
 async function walk(root, dir, out, warnings, options) {
@@ -44985,7 +45108,7 @@ async function fetchWrapper(requestOptions) {
     requestError.cause = error2;
     throw requestError;
   }
-  const status2 = fetchResponse.status;
+  const status = fetchResponse.status;
   const url = fetchResponse.url;
   const responseHeaders = {};
   for (const [key, value] of fetchResponse.headers) {
@@ -44993,7 +45116,7 @@ async function fetchWrapper(requestOptions) {
   }
   const octokitResponse = {
     url,
-    status: status2,
+    status,
     headers: responseHeaders,
     data: ""
   };
@@ -45004,28 +45127,28 @@ async function fetchWrapper(requestOptions) {
       `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
     );
   }
-  if (status2 === 204 || status2 === 205) {
+  if (status === 204 || status === 205) {
     return octokitResponse;
   }
   if (requestOptions.method === "HEAD") {
-    if (status2 < 400) {
+    if (status < 400) {
       return octokitResponse;
     }
-    throw new RequestError(fetchResponse.statusText, status2, {
+    throw new RequestError(fetchResponse.statusText, status, {
       response: octokitResponse,
       request: requestOptions
     });
   }
-  if (status2 === 304) {
+  if (status === 304) {
     octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status2, {
+    throw new RequestError("Not modified", status, {
       response: octokitResponse,
       request: requestOptions
     });
   }
-  if (status2 >= 400) {
+  if (status >= 400) {
     octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status2, {
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
       response: octokitResponse,
       request: requestOptions
     });
@@ -47981,115 +48104,272 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
   }
 );
 
+// src/github/octokit-client.ts
+var LaminarOctokit = Octokit2.plugin(retry, throttling);
+var silentLog = { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 };
+function apiBaseUrl(explicit) {
+  const url = explicit ?? process.env.GITHUB_API_URL ?? "https://api.github.com";
+  return url.replace(/\/+$/, "");
+}
+function createOctokit(options) {
+  if (!options.token) throw new Error("a GitHub token is required");
+  options.maskSecret?.(options.token);
+  const log = options.log ?? silentLog;
+  const tuning = options.tuning ?? {};
+  const rateLimitRetries = tuning.rateLimitRetries ?? 2;
+  return new LaminarOctokit({
+    auth: options.token,
+    baseUrl: apiBaseUrl(options.baseUrl),
+    userAgent: options.userAgent ?? "laminar",
+    log,
+    retry: {
+      retries: tuning.retries ?? 3,
+      ...tuning.retryAfterBaseMs !== void 0 ? { retryAfterBaseValue: tuning.retryAfterBaseMs } : {}
+    },
+    throttle: {
+      enabled: tuning.throttle ?? true,
+      ...tuning.retryAfterBaseMs !== void 0 ? { retryAfterBaseValue: tuning.retryAfterBaseMs } : {},
+      onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
+        log.warn(`GitHub rate limit hit for ${request2.method} ${request2.url}; retry ${retryCount + 1} in ${retryAfter}s`);
+        return retryCount < rateLimitRetries;
+      },
+      onSecondaryRateLimit: (retryAfter, request2, _octokit, retryCount) => {
+        log.warn(`GitHub secondary rate limit hit for ${request2.method} ${request2.url}; retry ${retryCount + 1} in ${retryAfter}s`);
+        return retryCount < 1;
+      }
+    }
+  });
+}
+
+// src/github/request-errors.ts
+function httpFailure(error2) {
+  if (typeof error2 !== "object" || error2 === null) return void 0;
+  const e = error2;
+  if (typeof e.status !== "number") return void 0;
+  return { status: e.status, message: typeof e.message === "string" ? e.message : "" };
+}
+function isHttpError(error2, status, text) {
+  const f = httpFailure(error2);
+  if (!f || f.status !== status) return false;
+  if (text === void 0) return true;
+  return typeof text === "string" ? f.message.includes(text) : text.test(f.message);
+}
+function graphqlFailure(error2) {
+  if (typeof error2 !== "object" || error2 === null) return void 0;
+  const errors = error2.errors;
+  if (!Array.isArray(errors)) return void 0;
+  const items = errors.filter((x) => typeof x === "object" && x !== null);
+  return {
+    messages: items.map((x) => typeof x.message === "string" ? x.message : ""),
+    types: items.map((x) => typeof x.type === "string" ? x.type : "")
+  };
+}
+function errorMessage(error2) {
+  return error2 instanceof Error ? error2.message : String(error2);
+}
+
+// src/github/github-api.ts
+var PR_ALREADY_EXISTS = "A pull request already exists";
+var REF_ALREADY_EXISTS = "Reference already exists";
+var REF_DOES_NOT_EXIST = "Reference does not exist";
+var NOT_FAST_FORWARD = /not a fast.forward/i;
+var PROTECTED = /protected branch|rule violation|GH006|GH013|Cannot update this protected ref/i;
+function toPullRequest(p) {
+  return {
+    number: p.number,
+    nodeId: p.node_id,
+    htmlUrl: p.html_url,
+    state: p.state === "closed" ? "closed" : "open",
+    title: p.title,
+    body: p.body ?? "",
+    headRef: p.head.ref,
+    headSha: p.head.sha,
+    baseRef: p.base.ref,
+    draft: p.draft ?? false,
+    labels: p.labels.map((l) => typeof l === "string" ? l : l.name ?? "").filter((n) => n.length > 0)
+  };
+}
+function blobContent(file) {
+  return Buffer.from(file.content).toString("base64");
+}
+var ENABLE_AUTO_MERGE = `mutation LaminarEnableAutoMerge($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) {
+    pullRequest { number autoMergeRequest { mergeMethod enabledAt } }
+  }
+}`;
+var OctokitGitHubApi = class {
+  constructor(octokit, repository, log) {
+    this.octokit = octokit;
+    this.repository = repository;
+    this.log = log;
+  }
+  octokit;
+  repository;
+  log;
+  get repo() {
+    return { owner: this.repository.owner, repo: this.repository.repo };
+  }
+  async findOpenPullRequest(branch, base) {
+    const { data } = await this.octokit.rest.pulls.list({
+      ...this.repo,
+      state: "open",
+      head: `${this.repository.owner}:${branch}`,
+      ...base ? { base } : {},
+      per_page: 100
+    });
+    const match2 = data.find((p) => p.head.ref === branch);
+    return match2 ? toPullRequest(match2) : void 0;
+  }
+  async getPullRequest(number) {
+    const { data } = await this.octokit.rest.pulls.get({ ...this.repo, pull_number: number });
+    return toPullRequest(data);
+  }
+  async createOrUpdatePullRequest(input) {
+    try {
+      const { data } = await this.octokit.rest.pulls.create({
+        ...this.repo,
+        head: input.head,
+        base: input.base,
+        title: input.title,
+        body: input.body,
+        ...input.draft !== void 0 ? { draft: input.draft } : {}
+      });
+      this.log?.info(`Created pull request #${data.number} (${input.head} \u2192 ${input.base})`);
+      return { ...toPullRequest(data), created: true };
+    } catch (e) {
+      if (!isHttpError(e, 422, PR_ALREADY_EXISTS)) throw e;
+    }
+    const existing = await this.findOpenPullRequest(input.head, input.base);
+    if (!existing) throw new Error(`GitHub says a pull request exists for ${input.head}, but none is open into ${input.base}`);
+    const updated = await this.updatePullRequest(existing.number, { title: input.title, body: input.body });
+    this.log?.info(`Updated pull request #${updated.number} (${input.head} \u2192 ${input.base})`);
+    return { ...updated, created: false };
+  }
+  async updatePullRequest(number, update) {
+    const { data } = await this.octokit.rest.pulls.update({
+      ...this.repo,
+      pull_number: number,
+      ...update.title !== void 0 ? { title: update.title } : {},
+      ...update.body !== void 0 ? { body: update.body } : {},
+      ...update.base !== void 0 ? { base: update.base } : {}
+    });
+    return toPullRequest(data);
+  }
+  async addLabels(number, labels) {
+    if (labels.length === 0) return;
+    await this.octokit.rest.issues.addLabels({ ...this.repo, issue_number: number, labels: [...labels] });
+  }
+  async requestReviewers(number, request2) {
+    const users = [...request2.users ?? []];
+    const teams = (request2.teams ?? []).map((t) => t.slice(t.lastIndexOf("/") + 1));
+    if (users.length === 0 && teams.length === 0) return;
+    try {
+      await this.octokit.rest.pulls.requestReviewers({
+        ...this.repo,
+        pull_number: number,
+        ...users.length ? { reviewers: users } : {},
+        ...teams.length ? { team_reviewers: teams } : {}
+      });
+    } catch (e) {
+      if (teams.length && isHttpError(e, 422, "Could not resolve to a node")) {
+        throw new Error(`cannot request team reviewers (${teams.join(", ")}): the token needs read access to the organization's teams \u2014 ${errorMessage(e)}`);
+      }
+      throw e;
+    }
+  }
+  async closePullRequest(number, options = {}) {
+    const { data } = await this.octokit.rest.pulls.update({ ...this.repo, pull_number: number, state: "closed" });
+    if (options.deleteBranch !== false) await this.deleteBranch(data.head.ref);
+  }
+  async deleteBranch(branch) {
+    try {
+      await this.octokit.rest.git.deleteRef({ ...this.repo, ref: `heads/${branch}` });
+      return true;
+    } catch (e) {
+      if (isHttpError(e, 422, REF_DOES_NOT_EXIST) || isHttpError(e, 404)) return false;
+      throw e;
+    }
+  }
+  async enableAutoMerge(pullRequestNodeId, mergeMethod) {
+    try {
+      await this.octokit.graphql(ENABLE_AUTO_MERGE, { pullRequestId: pullRequestNodeId, mergeMethod });
+      return { kind: "enabled", mergeMethod };
+    } catch (e) {
+      const failure = graphqlFailure(e);
+      if (failure) return { kind: "refused", message: failure.messages.join("; ") };
+      throw e;
+    }
+  }
+  async getBranchSha(branch) {
+    try {
+      const { data } = await this.octokit.rest.git.getRef({ ...this.repo, ref: `heads/${branch}` });
+      return data.object.sha;
+    } catch (e) {
+      if (isHttpError(e, 404)) return void 0;
+      throw e;
+    }
+  }
+  async createSignedCommit(input) {
+    const baseTree = input.parentTree ?? (await this.octokit.rest.git.getCommit({ ...this.repo, commit_sha: input.parent })).data.tree.sha;
+    const tree = [];
+    for (const file of input.files) {
+      if ("deleted" in file) {
+        tree.push({ path: file.path, mode: "100644", type: "blob", sha: null });
+        continue;
+      }
+      const { data: blob } = await this.octokit.rest.git.createBlob({ ...this.repo, content: blobContent(file), encoding: "base64" });
+      tree.push({ path: file.path, mode: file.mode ?? "100644", type: "blob", sha: blob.sha });
+    }
+    const { data: newTree } = await this.octokit.rest.git.createTree({ ...this.repo, base_tree: baseTree, tree });
+    const { data: commit } = await this.octokit.rest.git.createCommit({
+      ...this.repo,
+      message: input.message,
+      tree: newTree.sha,
+      parents: [input.parent],
+      ...input.author ? { author: { name: input.author.name, email: input.author.email } } : {}
+    });
+    this.log?.info(`Created commit ${commit.sha} (verified: ${commit.verification.verified}, ${commit.verification.reason})`);
+    return { sha: commit.sha, treeSha: commit.tree.sha, verified: commit.verification.verified, reason: commit.verification.reason };
+  }
+  async updateBranch(branch, sha, options) {
+    if (await this.getBranchSha(branch) === void 0) {
+      try {
+        await this.octokit.rest.git.createRef({ ...this.repo, ref: `refs/heads/${branch}`, sha });
+        return { kind: "created", sha };
+      } catch (e) {
+        if (!isHttpError(e, 422, REF_ALREADY_EXISTS)) throw e;
+      }
+    }
+    try {
+      await this.octokit.rest.git.updateRef({ ...this.repo, ref: `heads/${branch}`, sha, force: options.force });
+      return { kind: "updated", sha };
+    } catch (e) {
+      const f = httpFailure(e);
+      if (f && f.status === 422 && NOT_FAST_FORWARD.test(f.message)) return { kind: "rejected-non-fast-forward", message: f.message };
+      if (f && (f.status === 422 || f.status === 403 || f.status === 409) && PROTECTED.test(f.message)) {
+        return { kind: "rejected-protected", message: f.message };
+      }
+      throw e;
+    }
+  }
+};
+function createGitHubApi(options) {
+  return new OctokitGitHubApi(createOctokit(options), options.repository, options.log);
+}
+
 // src/version.ts
 var VERSION12 = "0.1.0";
 
-// src/action/github-client.ts
-var RetryingOctokit = Octokit2.plugin(retry, throttling);
-function createGitHub(s) {
-  const octokit = new RetryingOctokit({
-    auth: s.token,
-    baseUrl: s.apiUrl.replace(/\/+$/, ""),
+// src/action/github.ts
+function actionGitHub(s) {
+  return createGitHubApi({
+    token: s.token,
+    baseUrl: s.apiUrl,
+    repository: s.repository,
     userAgent: `laminar/${VERSION12}`,
-    throttle: {
-      // Primary and secondary rate limits: wait and retry up to twice, then fail with GitHub's message.
-      onRateLimit: (_after, _opts, _o, retryCount) => retryCount < 2,
-      onSecondaryRateLimit: (_after, _opts, _o, retryCount) => retryCount < 2
-    },
-    retry: { doNotRetry: [400, 401, 403, 404, 409, 422] },
-    log: { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 }
+    maskSecret: (secret) => setSecret(secret),
+    log: { debug: (m) => debug(m), info: (m) => debug(m), warn: (m) => warning(m), error: (m) => warning(m) }
   });
-  const { owner, repo } = s.repository;
-  const info2 = (pr) => ({
-    number: pr.number,
-    url: pr.html_url,
-    nodeId: pr.node_id,
-    title: pr.title,
-    body: pr.body ?? ""
-  });
-  const graphqlUrl = s.apiUrl.replace(/\/+$/, "").replace(/\/api\/v3$/, "/api");
-  return {
-    async findOpenPullRequest(head, base) {
-      const { data } = await octokit.rest.pulls.list({ owner, repo, state: "open", head: `${owner}:${head}`, base, per_page: 10 });
-      const pr = data[0];
-      return pr ? info2(pr) : void 0;
-    },
-    async createPullRequest(p) {
-      try {
-        const { data } = await octokit.rest.pulls.create({ owner, repo, head: p.head, base: p.base, title: p.title, body: p.body, maintainer_can_modify: false });
-        return info2(data);
-      } catch (e) {
-        if (status(e) === 422 && /already exists/i.test(String(e.message))) {
-          const found = await this.findOpenPullRequest(p.head, p.base);
-          if (found) {
-            await this.updatePullRequest(found.number, { title: p.title, body: p.body });
-            return { ...found, title: p.title, body: p.body };
-          }
-        }
-        throw e;
-      }
-    },
-    async updatePullRequest(number, p) {
-      await octokit.rest.pulls.update({ owner, repo, pull_number: number, title: p.title, body: p.body });
-    },
-    async closePullRequest(number) {
-      await octokit.rest.pulls.update({ owner, repo, pull_number: number, state: "closed" });
-    },
-    async deleteBranch(branch) {
-      try {
-        await octokit.rest.git.deleteRef({ owner, repo, ref: `heads/${branch}` });
-      } catch (e) {
-        if (status(e) !== 422 && status(e) !== 404) throw e;
-      }
-    },
-    async addLabels(number, labels) {
-      await octokit.rest.issues.addLabels({ owner, repo, issue_number: number, labels: [...labels] });
-    },
-    async requestReviewers(number, users, teams) {
-      await octokit.rest.pulls.requestReviewers({ owner, repo, pull_number: number, reviewers: [...users], team_reviewers: [...teams] });
-    },
-    async enableAutoMerge(nodeId, method) {
-      await octokit.graphql(
-        `mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { number } } }`,
-        { id: nodeId, method: method.toUpperCase(), baseUrl: graphqlUrl }
-      );
-    },
-    async createCommit(c) {
-      const { data: parent } = await octokit.rest.git.getCommit({ owner, repo, commit_sha: c.parent });
-      const tree = await Promise.all(
-        c.files.map(async (f) => {
-          if (f.content === null) return { path: f.path, mode: f.mode, type: "blob", sha: null };
-          const { data: blob } = await octokit.rest.git.createBlob({ owner, repo, content: f.content.toString("base64"), encoding: "base64" });
-          return { path: f.path, mode: f.mode, type: "blob", sha: blob.sha };
-        })
-      );
-      const { data: t } = await octokit.rest.git.createTree({ owner, repo, base_tree: parent.tree.sha, tree });
-      const { data: commit } = await octokit.rest.git.createCommit({ owner, repo, message: c.message, tree: t.sha, parents: [c.parent] });
-      return commit.sha;
-    },
-    async setBranch(branch, sha, options) {
-      try {
-        await octokit.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha, force: options.force });
-        return "ok";
-      } catch (e) {
-        const code2 = status(e);
-        if (code2 === 422 && /fast forward/i.test(String(e.message))) return "not-fast-forward";
-        if (code2 === 422 || code2 === 404) {
-          try {
-            await octokit.rest.git.createRef({ owner, repo, ref: `refs/heads/${branch}`, sha });
-            return "ok";
-          } catch (e2) {
-            if (status(e2) === 422 && /already exists/i.test(String(e2.message))) return "not-fast-forward";
-            throw e2;
-          }
-        }
-        throw e;
-      }
-    }
-  };
-}
-function status(e) {
-  return typeof e === "object" && e !== null && "status" in e ? Number(e.status) : void 0;
 }
 
 // src/action/signed-push.ts
@@ -48103,14 +48383,16 @@ async function commitThroughApi(gh, git, o) {
         if (e.code === "ENOENT") return null;
         throw e;
       });
-      return { path: path2, content, mode: modes.get(path2) ?? "100644" };
+      if (content === null) return { path: path2, deleted: true };
+      const mode = modes.get(path2);
+      return { path: path2, content, ...mode === "100755" || mode === "120000" ? { mode } : {} };
     })
   );
-  return gh.createCommit({ parent: o.parent, files, message: o.message });
+  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
 }
 async function signedPushMode(o) {
   const { git, settings: s } = o;
-  const gh = createGitHub(s);
+  const gh = actionGitHub(s);
   const start = await git.revParse("HEAD");
   try {
     for (let attempt = 1; ; attempt++) {
@@ -48122,9 +48404,10 @@ async function signedPushMode(o) {
       const local = await git.commit({ message, author: s.author });
       const files = await git.diffNameOnly({ from: head, to: local });
       const sha = await commitThroughApi(gh, git, { parent: head, files, message });
-      const moved = await gh.setBranch(o.branch, sha, { force: false });
+      const moved = await gh.updateBranch(o.branch, sha, { force: false });
+      if (moved.kind === "rejected-protected") throw new Error(`GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``);
       await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
-      if (moved === "ok") {
+      if (moved.kind === "created" || moved.kind === "updated") {
         await git.resetHard(sha);
         return { pass, commitSha: sha, attempts: attempt };
       }
@@ -48141,7 +48424,7 @@ async function signedPushMode(o) {
 // src/action/pull-request.ts
 async function pullRequestMode(o) {
   const { git, settings: s } = o;
-  const gh = createGitHub(s);
+  const gh = actionGitHub(s);
   const baseSha = await git.revParse("HEAD");
   const prBranch = s.prBranch;
   const remotePr = await git.remoteBranchSha(prBranch);
@@ -48151,10 +48434,9 @@ async function pullRequestMode(o) {
   try {
     if (!pass.applied) {
       if (existing) {
-        await gh.closePullRequest(existing.number);
-        if (remotePr) await gh.deleteBranch(prBranch);
+        await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
-        return { plan: pass.plan, files: [], pullRequest: { operation: "closed", number: existing.number, url: existing.url }, sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.` };
+        return { plan: pass.plan, files: [], pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl }, sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.` };
       }
       return { plan: pass.plan, files: [], pullRequest: { operation: "none" }, sentence: "Nothing to update: every image is at the newest tag its policy allows." };
     }
@@ -48168,7 +48450,8 @@ async function pullRequestMode(o) {
     } else if (s.signCommits) {
       const files = await git.diffNameOnly({ from: baseSha, to: local });
       headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
-      await gh.setBranch(prBranch, headSha, { force: true });
+      const moved = await gh.updateBranch(prBranch, headSha, { force: true });
+      if (moved.kind !== "created" && moved.kind !== "updated") throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
       pushed = true;
     } else {
       const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
@@ -48184,21 +48467,26 @@ async function pullRequestMode(o) {
     let operation;
     let pr = existing;
     if (!pr) {
-      pr = await gh.createPullRequest({ head: prBranch, base: o.base, title, body });
-      operation = "created";
-    } else if (pr.title !== title || pr.body !== body) {
-      await gh.updatePullRequest(pr.number, { title, body });
+      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
+      pr = made;
+      operation = made.created ? "created" : "updated";
+    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
+      pr = await gh.updatePullRequest(pr.number, { title, body });
       operation = "updated";
     } else operation = pushed ? "updated" : "unchanged";
-    if (s.labels.length) await gh.addLabels(pr.number, s.labels);
-    if (s.reviewers.length || s.teamReviewers.length) await gh.requestReviewers(pr.number, s.reviewers, s.teamReviewers);
-    if (s.autoMerge) await gh.enableAutoMerge(pr.nodeId, s.autoMerge);
-    o.log(`pull request #${pr.number} ${operation}: ${pr.url}`);
+    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
+    if (missing.length) await gh.addLabels(pr.number, missing);
+    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length)) await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
+    if (s.autoMerge) {
+      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
+      if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
+    }
+    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
       files: pass.applied.files,
       commitSha: headSha,
-      pullRequest: { operation, number: pr.number, url: pr.url },
+      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`
     };
   } finally {
@@ -48212,6 +48500,9 @@ async function sameTree(git, branch, remoteSha, baseSha, local) {
   const theirs = await git.revParse(`${remoteSha}^{tree}`);
   const ours = await git.revParse(`${local}^{tree}`);
   return theirs === ours;
+}
+function normalise(text) {
+  return text.replace(/\r\n/g, "\n").trim();
 }
 
 // src/action/main.ts

@@ -4,7 +4,7 @@ import type { Plan } from "../plan/types.js";
 import { pullRequestBody } from "../report/markdown.js";
 import { toImageChange } from "../sync/push.js";
 import { updatePass, type UpdateOptions } from "../sync/update.js";
-import { createGitHub } from "./github-client.js";
+import { actionGitHub } from "./github.js";
 import type { ActionSettings } from "./inputs.js";
 import { commitThroughApi } from "./signed-push.js";
 
@@ -39,7 +39,7 @@ export interface PullRequestModeResult {
  */
 export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRequestModeResult> {
   const { git, settings: s } = o;
-  const gh = createGitHub(s);
+  const gh = actionGitHub(s);
   const baseSha = await git.revParse("HEAD");
   const prBranch = s.prBranch;
   const remotePr = await git.remoteBranchSha(prBranch);
@@ -50,10 +50,9 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
   try {
     if (!pass.applied) {
       if (existing) {
-        await gh.closePullRequest(existing.number);
-        if (remotePr) await gh.deleteBranch(prBranch);
+        await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
-        return { plan: pass.plan, files: [], pullRequest: { operation: "closed", number: existing.number, url: existing.url }, sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.` };
+        return { plan: pass.plan, files: [], pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl }, sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.` };
       }
       return { plan: pass.plan, files: [], pullRequest: { operation: "none" }, sentence: "Nothing to update: every image is at the newest tag its policy allows." };
     }
@@ -70,7 +69,8 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
       // GitHub creates (and signs) the commit; the branch ref is then forced onto it.
       const files = await git.diffNameOnly({ from: baseSha, to: local });
       headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
-      await gh.setBranch(prBranch, headSha, { force: true });
+      const moved = await gh.updateBranch(prBranch, headSha, { force: true });
+      if (moved.kind !== "created" && moved.kind !== "updated") throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
       pushed = true;
     } else {
       const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
@@ -87,21 +87,26 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     let operation: PullRequestOutcome["operation"];
     let pr = existing;
     if (!pr) {
-      pr = await gh.createPullRequest({ head: prBranch, base: o.base, title, body });
-      operation = "created";
-    } else if (pr.title !== title || pr.body !== body) {
-      await gh.updatePullRequest(pr.number, { title, body });
+      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
+      pr = made;
+      operation = made.created ? "created" : "updated";
+    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
+      pr = await gh.updatePullRequest(pr.number, { title, body });
       operation = "updated";
     } else operation = pushed ? "updated" : "unchanged";
-    if (s.labels.length) await gh.addLabels(pr.number, s.labels);
-    if (s.reviewers.length || s.teamReviewers.length) await gh.requestReviewers(pr.number, s.reviewers, s.teamReviewers);
-    if (s.autoMerge) await gh.enableAutoMerge(pr.nodeId, s.autoMerge);
-    o.log(`pull request #${pr.number} ${operation}: ${pr.url}`);
+    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
+    if (missing.length) await gh.addLabels(pr.number, missing);
+    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length)) await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
+    if (s.autoMerge) {
+      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase() as "MERGE" | "SQUASH" | "REBASE");
+      if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
+    }
+    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
       files: pass.applied.files,
       commitSha: headSha,
-      pullRequest: { operation, number: pr.number, url: pr.url },
+      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`,
     };
   } finally {
@@ -121,4 +126,9 @@ async function sameTree(git: GitCommandManager, branch: string, remoteSha: strin
   const theirs = await git.revParse(`${remoteSha}^{tree}`);
   const ours = await git.revParse(`${local}^{tree}`);
   return theirs === ours;
+}
+
+/** GitHub may store a body with CRLF line endings and without the final newline: compare content only. */
+function normalise(text: string): string {
+  return text.replace(/\r\n/g, "\n").trim();
 }

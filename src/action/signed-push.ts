@@ -4,25 +4,29 @@ import { buildCommitMessage } from "../git/commit-message.js";
 import type { GitCommandManager } from "../git/git-command-manager.js";
 import { toImageChange, type PushModeResult } from "../sync/push.js";
 import { updatePass, type UpdateOptions } from "../sync/update.js";
-import { createGitHub, type GitHubPort } from "./github-client.js";
+import type { FileChange, GitHubApi } from "../github/types.js";
+import { actionGitHub } from "./github.js";
 import type { ActionSettings } from "./inputs.js";
 
 /**
  * Creates the commit through the REST API (blobs → tree on the parent's tree → commit), so GitHub
  * signs it and shows it as verified. The files are read from the work tree; modes from the index.
  */
-export async function commitThroughApi(gh: GitHubPort, git: GitCommandManager, o: { parent: string; files: readonly string[]; message: string }): Promise<string> {
+export async function commitThroughApi(gh: GitHubApi, git: GitCommandManager, o: { parent: string; files: readonly string[]; message: string }): Promise<string> {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
-    o.files.map(async (path) => {
+    o.files.map(async (path): Promise<FileChange> => {
       const content = await readFile(join(git.workingDirectory, path)).catch((e: NodeJS.ErrnoException) => {
         if (e.code === "ENOENT") return null; // deleted by a command
         throw e;
       });
-      return { path, content, mode: modes.get(path) ?? "100644" };
+      if (content === null) return { path, deleted: true };
+      const mode = modes.get(path);
+      return { path, content, ...(mode === "100755" || mode === "120000" ? { mode } : {}) };
     }),
   );
-  return gh.createCommit({ parent: o.parent, files, message: o.message });
+  // No author: GitHub signs the commit as the token's identity, which is what makes it "Verified".
+  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
 }
 
 export interface SignedPushOptions extends UpdateOptions {
@@ -38,7 +42,7 @@ export interface SignedPushOptions extends UpdateOptions {
  */
 export async function signedPushMode(o: SignedPushOptions): Promise<PushModeResult> {
   const { git, settings: s } = o;
-  const gh = createGitHub(s);
+  const gh = actionGitHub(s);
   const start = await git.revParse("HEAD");
   try {
     for (let attempt = 1; ; attempt++) {
@@ -50,9 +54,10 @@ export async function signedPushMode(o: SignedPushOptions): Promise<PushModeResu
       const local = await git.commit({ message, author: s.author });
       const files = await git.diffNameOnly({ from: head, to: local });
       const sha = await commitThroughApi(gh, git, { parent: head, files, message });
-      const moved = await gh.setBranch(o.branch, sha, { force: false });
+      const moved = await gh.updateBranch(o.branch, sha, { force: false });
+      if (moved.kind === "rejected-protected") throw new Error(`GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``);
       await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
-      if (moved === "ok") {
+      if (moved.kind === "created" || moved.kind === "updated") {
         await git.resetHard(sha);
         return { pass, commitSha: sha, attempts: attempt };
       }

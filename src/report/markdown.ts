@@ -8,9 +8,9 @@ const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 const time = (iso?: string, source?: string, cached?: boolean): string => (iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "—");
 
 /** The changes as a markdown table (job summary and pull-request body). */
-export function changesTable(plan: Plan): string {
+export function changesTable(plan: Plan, options: { showCache?: boolean } = {}): string {
   if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, c.cached))} |`);
+  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`);
   return ["| Image | File | From → To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
@@ -29,7 +29,7 @@ export interface SummaryContext {
 
 /** The job summary: outcome, changes, failures, and what was left alone (folded). */
 export function jobSummary(plan: Plan, ctx: SummaryContext): string {
-  const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan)];
+  const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan, { showCache: true })];
   if (plan.failures.length) parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
   if (plan.warnings.length) parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${cell(`${w.file}: ${w.message}`)}`));
   const left = unchangedTable(plan);
@@ -38,7 +38,10 @@ export function jobSummary(plan: Plan, ctx: SummaryContext): string {
   return `${parts.join("\n")}\n`;
 }
 
-/** Default pull-request body: what moves, with build times, and what stays. Deterministic for a given plan. */
+/**
+ * Default pull-request body: what moves, with build times, and what stays. It depends only on the
+ * plan's facts (not on whether a time came from the cache), so a rerun finds it unchanged.
+ */
 export function pullRequestBody(plan: Plan): string {
   const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
   const left = unchangedTable(plan);

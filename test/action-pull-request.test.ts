@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runAction } from "./helpers/action-runner.js";
+import { git, gitAsync, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
+import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
+import { seedImages } from "./helpers/registry/seed.js";
+
+isolateGitConfig();
+const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
+
+describe("the action in pull-request mode against a GitHub emulator checked by GitHub's OpenAPI description", () => {
+  let registry: RunningRegistry;
+  before(async () => {
+    registry = await startRegistry();
+    await seedImages(registry, [
+      { repository: "acme/app", tag: "develop-1", created: day(1) },
+      { repository: "acme/app", tag: "develop-2", created: day(2) },
+    ]);
+  });
+  after(async () => registry?.stop());
+
+  const config = "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n";
+  const servers: GitHubApiServer[] = [];
+  after(async () => Promise.all(servers.map((s) => s.close())));
+
+  async function github(files: Record<string, string>, extra: Parameters<typeof startGitHubApiServer>[0] = {}): Promise<GitHubApiServer> {
+    const s = await startGitHubApiServer({ files, collaborators: ["octocat"], teams: ["platform"], autoMergeAllowed: true, ...extra });
+    servers.push(s);
+    return s;
+  }
+  async function checkout(s: GitHubApiServer): Promise<string> {
+    const base = mkdtempSync(join(tmpdir(), "laminar-pr-"));
+    const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+    await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+    return join(base, "ws");
+  }
+  const cache = mkdtempSync(join(tmpdir(), "laminar-pr-cache-"));
+  const run = (s: GitHubApiServer, workspace: string, inputs: Record<string, string> = {}, apiUrl = s.apiUrl) =>
+    runAction({ workspace, inputs: { token: s.token, mode: "pull-request", cache: join(cache, "r.json"), ...inputs }, env: { GITHUB_API_URL: apiUrl, GITHUB_SERVER_URL: s.url } });
+  const branchSha = (s: GitHubApiServer, branch: string): string | undefined => {
+    try {
+      return git(s.bareRepoPath, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]).trim();
+    } catch {
+      return undefined;
+    }
+  };
+
+  it("creates the pull request, then updates the same one on rerun, leaves it alone when nothing changed, and closes it when obsolete", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const mainBefore = branchSha(s, "main");
+
+    // 1. Create.
+    const r1 = await run(s, await checkout(s), { labels: "automated, deploy", reviewers: "octocat", "team-reviewers": "platform", "auto-merge": "squash" });
+    assert.equal(r1.status, 0, r1.stdout + r1.stderr);
+    assert.equal(r1.outputs["pull-request-operation"], "created");
+    const number = Number(r1.outputs["pull-request-number"]);
+    const pr = s.state.pullRequests.get(number);
+    assert.ok(pr);
+    assert.equal(pr.head, "laminar/updates");
+    assert.equal(pr.base, "main");
+    assert.equal(pr.title, `k8s/app.yaml: ${h}/acme/app:develop-2`);
+    assert.match(pr.body ?? "", /\| `develop-1` → `develop-2` \|/);
+    assert.deepEqual([...pr.labels].sort(), ["automated", "deploy"]);
+    assert.deepEqual(pr.requestedReviewers, ["octocat"]);
+    assert.deepEqual(pr.requestedTeams, ["platform"]);
+    assert.equal(pr.autoMerge?.mergeMethod, "SQUASH");
+    assert.equal(r1.outputs["pull-request-url"], `${s.url}/acme/manifests/pull/${number}`);
+    assert.equal(git(s.bareRepoPath, ["show", "laminar/updates:k8s/app.yaml"]), `image: ${h}/acme/app:develop-2\n`);
+    assert.equal(branchSha(s, "main"), mainBefore, "the base branch is untouched");
+    assert.match(r1.summary, /Pull request #\d+ created/);
+
+    // 2. A new build: the same pull request is updated (branch rewritten with a lease, title and body).
+    await seedImages(registry, [{ repository: "acme/app", tag: "develop-3", created: day(3) }]);
+    const r2 = await run(s, await checkout(s));
+    assert.equal(r2.status, 0, r2.stdout);
+    assert.equal(r2.outputs["pull-request-operation"], "updated");
+    assert.equal(Number(r2.outputs["pull-request-number"]), number);
+    assert.equal(s.state.openPullRequests().length, 1);
+    assert.equal(pr.title, `k8s/app.yaml: ${h}/acme/app:develop-3`);
+    assert.equal(git(s.bareRepoPath, ["show", "laminar/updates:k8s/app.yaml"]), `image: ${h}/acme/app:develop-3\n`);
+    assert.equal(git(s.bareRepoPath, ["rev-list", "--count", "main..laminar/updates"]).trim(), "1");
+
+    // 3. Nothing new: no push, nothing rewritten on GitHub.
+    const headBefore = branchSha(s, "laminar/updates");
+    const seen = s.requests.length;
+    const r3 = await run(s, await checkout(s));
+    assert.equal(r3.status, 0, r3.stdout);
+    assert.equal(r3.outputs["pull-request-operation"], "unchanged", r3.stdout);
+    assert.equal(branchSha(s, "laminar/updates"), headBefore);
+    const writes = s.requests.slice(seen).filter((q) => q.surface === "rest" && q.method !== "GET");
+    assert.deepEqual(writes.map((q) => q.operationId), [], "no REST write on an unchanged rerun");
+
+    // 4. Someone updated main by hand: the pull request is obsolete, closed, its branch deleted.
+    const ws = await checkout(s);
+    await import("node:fs/promises").then((fs) => fs.writeFile(join(ws, "k8s/app.yaml"), `image: ${h}/acme/app:develop-3\n`));
+    git(ws, ["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qam", "manual bump"]);
+    // Async: the emulator runs in this process, a synchronous git would block it.
+    await gitAsync(ws, ["-c", `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`, "push", "-q", "origin", "HEAD:main"]);
+    const r4 = await run(s, await checkout(s));
+    assert.equal(r4.status, 0, r4.stdout);
+    assert.equal(r4.outputs["pull-request-operation"], "closed");
+    assert.equal(pr.state, "closed");
+    assert.equal(branchSha(s, "laminar/updates"), undefined);
+    assert.deepEqual(s.violations, []);
+  });
+
+  it("signed commits: the pull-request commit is made by the API, verified, and fetchable", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const r = await run(s, await checkout(s), { "sign-commits": "true" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const sha = r.outputs["commit-sha"] as string;
+    assert.ok(s.state.signedCommits.has(sha), "the commit was created through POST /git/commits");
+    assert.equal(branchSha(s, "laminar/updates"), sha);
+    assert.equal(git(s.bareRepoPath, ["show", `${sha}:k8s/app.yaml`]), `image: ${h}/acme/app:develop-3\n`);
+    assert.ok(s.requests.some((q) => q.operationId === "git/create-tree") && s.requests.some((q) => q.operationId === "git/create-blob"));
+    assert.deepEqual(s.violations, []);
+  });
+
+  it("signed commits in push mode move the branch through the API", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const r = await run(s, await checkout(s), { mode: "push", "sign-commits": "true" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const sha = r.outputs["commit-sha"] as string;
+    assert.ok(s.state.signedCommits.has(sha));
+    assert.equal(branchSha(s, "main"), sha);
+    assert.deepEqual(s.violations, []);
+  });
+
+  it("GitHub Enterprise: the API under /api/v3 from GITHUB_API_URL", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const r = await run(s, await checkout(s), {}, s.enterpriseApiUrl);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.outputs["pull-request-operation"], "created");
+    assert.ok(s.requests.filter((q) => q.surface === "rest").every((q) => q.enterprise));
+    assert.deepEqual(s.violations, []);
+  });
+
+  it("a failing command opens nothing and pushes nothing", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": `${config}commands:\n  - exit 9\n`, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const ws = await checkout(s);
+    const r = await run(s, ws);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /::error::command `exit 9` failed with exit code 9/);
+    assert.equal(s.state.pullRequests.size, 0);
+    assert.equal(branchSha(s, "laminar/updates"), undefined);
+    assert.equal(git(ws, ["status", "--porcelain"]), "");
+    assert.deepEqual(s.violations, []);
+  });
+});
