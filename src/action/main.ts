@@ -60,6 +60,16 @@ async function execute(s: ActionSettings): Promise<Outcome> {
   const config = await loadConfig(s.repoDir, s.configPath);
   core.info(`config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`);
   const env = { ...process.env, ...(s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}) };
+  // Registry secrets the config names are masked in the job log like the token.
+  for (const r of config.registries) {
+    for (const name of [r.passwordEnv, r.tokenEnv]) {
+      const value = name ? env[name] : undefined;
+      if (value) {
+        core.setSecret(value);
+        core.setSecret(Buffer.from(value).toString("base64"));
+      }
+    }
+  }
   const tags = createTagSource(config, { dir: s.repoDir, env, cachePath: s.cachePath, log: { debug: (m) => core.debug(m), warn: (m) => core.warning(m) } });
   core.endGroup();
 

@@ -35,9 +35,36 @@ export class RegistrySession {
     private readonly loadCredential: () => Promise<Credential | undefined>,
   ) {}
 
+  /** Every secret this session has sent or received, so error text can never repeat one. */
+  private readonly secrets = new Set<string>();
+
   private cred(): Promise<Credential | undefined> {
-    this.credential ??= this.loadCredential();
+    this.credential ??= this.loadCredential().then((c) => {
+      if (c?.kind === "basic") this.remember(c.password, c.username);
+      else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : undefined);
+      return c;
+    });
     return this.credential;
+  }
+
+  private remember(secret: string, user?: string): void {
+    if (secret.length < 4) return;
+    this.secrets.add(secret);
+    this.secrets.add(Buffer.from(secret).toString("base64").replace(/=+$/, ""));
+    for (const u of [user, "x-access-token", "oauth2accesstoken", "AWS"]) {
+      if (u) this.secrets.add(Buffer.from(`${u}:${secret}`).toString("base64").replace(/=+$/, ""));
+    }
+  }
+
+  /**
+   * Masks the credentials and tokens of this session in text that came from the registry (error
+   * bodies are copied into messages): a registry that reflects what it received must not put a
+   * password into a log, a plan or a job summary.
+   */
+  scrub(text: string): string {
+    let out = text;
+    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
+    return out;
   }
 
   url(path: string): string {
@@ -109,6 +136,7 @@ export class RegistrySession {
     }
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
+    this.remember(token);
     return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : undefined };
   }
 

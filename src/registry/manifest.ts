@@ -65,7 +65,7 @@ export function sha256Digest(data: Buffer): string {
 
 function fail(session: RegistrySession, method: string, url: string, repository: string, res: HttpResponse): never {
   throw new RegistryError(
-    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} → ${statusLine(res.status, res.statusText)}${registryErrorDetail(res)}`,
+    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} → ${statusLine(res.status, res.statusText)}${session.scrub(registryErrorDetail(res))}`,
     session.endpoint.registry,
     res.status,
     repository,

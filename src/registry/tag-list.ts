@@ -40,7 +40,7 @@ export function parseNextLink(header: string | null): string | undefined {
 
 function fail(session: RegistrySession, repository: string, url: string, res: HttpResponse, what?: string): never {
   throw new RegistryError(
-    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → ${what ?? statusLine(res.status, res.statusText) + registryErrorDetail(res)}`,
+    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → ${what ?? statusLine(res.status, res.statusText) + session.scrub(registryErrorDetail(res))}`,
     session.endpoint.registry,
     res.status,
     repository,
