@@ -21599,9 +21599,33 @@ var init_auth = __esm({
       pinged;
       challenge;
       credential;
+      /** Every secret this session has sent or received, so error text can never repeat one. */
+      secrets = /* @__PURE__ */ new Set();
       cred() {
-        this.credential ??= this.loadCredential();
+        this.credential ??= this.loadCredential().then((c) => {
+          if (c?.kind === "basic") this.remember(c.password, c.username);
+          else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : void 0);
+          return c;
+        });
         return this.credential;
+      }
+      remember(secret, user) {
+        if (secret.length < 4) return;
+        this.secrets.add(secret);
+        this.secrets.add(Buffer.from(secret).toString("base64").replace(/=+$/, ""));
+        for (const u of [user, "x-access-token", "oauth2accesstoken", "AWS"]) {
+          if (u) this.secrets.add(Buffer.from(`${u}:${secret}`).toString("base64").replace(/=+$/, ""));
+        }
+      }
+      /**
+       * Masks the credentials and tokens of this session in text that came from the registry (error
+       * bodies are copied into messages): a registry that reflects what it received must not put a
+       * password into a log, a plan or a job summary.
+       */
+      scrub(text) {
+        let out = text;
+        for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
+        return out;
       }
       url(path2) {
         return new URL(path2, this.endpoint.baseUrl).toString();
@@ -21668,6 +21692,7 @@ var init_auth = __esm({
         }
         const token = body.token ?? body.access_token;
         if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
+        this.remember(token);
         return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : void 0 };
       }
       tokenKey(ch, scope, cred) {
@@ -21724,7 +21749,7 @@ function sha256Digest(data) {
 }
 function fail2(session, method, url, repository, res) {
   throw new RegistryError(
-    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} \u2192 ${statusLine(res.status, res.statusText)}${registryErrorDetail(res)}`,
+    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} \u2192 ${statusLine(res.status, res.statusText)}${session.scrub(registryErrorDetail(res))}`,
     session.endpoint.registry,
     res.status,
     repository
@@ -22172,7 +22197,7 @@ function parseNextLink(header) {
 }
 function fail3(session, repository, url, res, what) {
   throw new RegistryError(
-    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 ${what ?? statusLine(res.status, res.statusText) + registryErrorDetail(res)}`,
+    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 ${what ?? statusLine(res.status, res.statusText) + session.scrub(registryErrorDetail(res))}`,
     session.endpoint.registry,
     res.status,
     repository

@@ -41489,9 +41489,33 @@ var RegistrySession = class {
   pinged;
   challenge;
   credential;
+  /** Every secret this session has sent or received, so error text can never repeat one. */
+  secrets = /* @__PURE__ */ new Set();
   cred() {
-    this.credential ??= this.loadCredential();
+    this.credential ??= this.loadCredential().then((c) => {
+      if (c?.kind === "basic") this.remember(c.password, c.username);
+      else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : void 0);
+      return c;
+    });
     return this.credential;
+  }
+  remember(secret, user) {
+    if (secret.length < 4) return;
+    this.secrets.add(secret);
+    this.secrets.add(Buffer.from(secret).toString("base64").replace(/=+$/, ""));
+    for (const u of [user, "x-access-token", "oauth2accesstoken", "AWS"]) {
+      if (u) this.secrets.add(Buffer.from(`${u}:${secret}`).toString("base64").replace(/=+$/, ""));
+    }
+  }
+  /**
+   * Masks the credentials and tokens of this session in text that came from the registry (error
+   * bodies are copied into messages): a registry that reflects what it received must not put a
+   * password into a log, a plan or a job summary.
+   */
+  scrub(text) {
+    let out = text;
+    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
+    return out;
   }
   url(path2) {
     return new URL(path2, this.endpoint.baseUrl).toString();
@@ -41558,6 +41582,7 @@ var RegistrySession = class {
     }
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
+    this.remember(token);
     return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : void 0 };
   }
   tokenKey(ch, scope, cred) {
@@ -41624,7 +41649,7 @@ function sha256Digest(data) {
 }
 function fail(session, method, url, repository, res) {
   throw new RegistryError(
-    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} \u2192 ${statusLine(res.status, res.statusText)}${registryErrorDetail(res)}`,
+    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} \u2192 ${statusLine(res.status, res.statusText)}${session.scrub(registryErrorDetail(res))}`,
     session.endpoint.registry,
     res.status,
     repository
@@ -42025,7 +42050,7 @@ function parseNextLink(header) {
 }
 function fail2(session, repository, url, res, what) {
   throw new RegistryError(
-    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 ${what ?? statusLine(res.status, res.statusText) + registryErrorDetail(res)}`,
+    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 ${what ?? statusLine(res.status, res.statusText) + session.scrub(registryErrorDetail(res))}`,
     session.endpoint.registry,
     res.status,
     repository
@@ -48534,6 +48559,15 @@ async function execute(s) {
   const config = await loadConfig(s.repoDir, s.configPath);
   info(`config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`);
   const env = { ...process.env, ...s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {} };
+  for (const r of config.registries) {
+    for (const name of [r.passwordEnv, r.tokenEnv]) {
+      const value = name ? env[name] : void 0;
+      if (value) {
+        setSecret(value);
+        setSecret(Buffer.from(value).toString("base64"));
+      }
+    }
+  }
   const tags = createTagSource(config, { dir: s.repoDir, env, cachePath: s.cachePath, log: { debug: (m) => debug(m), warn: (m) => warning(m) } });
   endGroup();
   const withCounts = (o) => ({ ...o, requests: tags.counts() });

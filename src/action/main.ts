@@ -59,7 +59,7 @@ async function execute(s: ActionSettings): Promise<Outcome> {
   // Validate the config before anything else runs: a config error names file, line and key.
   const config = await loadConfig(s.repoDir, s.configPath);
   core.info(`config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`);
-  const env = { ...process.env, ...(s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}) };
   // Registry secrets the config names are masked in the job log like the token.
   for (const r of config.registries) {
     for (const name of [r.passwordEnv, r.tokenEnv]) {
