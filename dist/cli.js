@@ -20451,7 +20451,19 @@ async function planUpdates(input) {
       }
       const validTags = list.tags.filter(isValidTag);
       const available = new Set(validTags);
-      const candidatesOf = (it) => validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t) && !excluded(t, it.ref, it.rule));
+      const inChannel = /* @__PURE__ */ new Map();
+      const candidateMemo = /* @__PURE__ */ new Map();
+      const candidatesOf = (it) => {
+        const key = `${it.rule.index}\0${it.ref.name}`;
+        let c = candidateMemo.get(key);
+        if (!c) {
+          let m = inChannel.get(it.rule);
+          if (!m) inChannel.set(it.rule, m = validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t)));
+          c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.ref, it.rule)) : m;
+          candidateMemo.set(key, c);
+        }
+        return c;
+      };
       const wantTimes = /* @__PURE__ */ new Set();
       for (const it of items) {
         if (it.rule.policy.sort !== "build-time") continue;
@@ -20469,6 +20481,7 @@ async function planUpdates(input) {
       }
       const info = (t) => details.get(t) ?? list.times?.get(t);
       const decided = [];
+      const bestMemo = /* @__PURE__ */ new Map();
       for (const it of items) {
         const candidates = candidatesOf(it);
         const capped = list.truncated ? " (tag list truncated by the page cap)" : "";
@@ -20478,7 +20491,9 @@ async function planUpdates(input) {
         }
         const current = info(it.tag);
         const times = current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {};
-        const best = pickBest(it, candidates, info);
+        const bestKey = `${it.rule.index}\0${it.ref.name}`;
+        if (!bestMemo.has(bestKey)) bestMemo.set(bestKey, pickBest(it, candidates, info));
+        const best = bestMemo.get(bestKey);
         if (!best) {
           stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
           continue;
@@ -20639,7 +20654,7 @@ function scanText(input) {
     consumed = end;
     return true;
   };
-  if (/^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
     const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
     for (let m; m = from.exec(text); ) {
       const s = m.index + m[0].length - m[1].length;
@@ -20689,7 +20704,7 @@ function keyBefore(text, i) {
   while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
   if (text[e - 1] === '"' || text[e - 1] === "'") e--;
   let s = e;
-  while (s > 0 && /[\w.-]/.test(text[s - 1])) s--;
+  for (let c = text.charCodeAt(s - 1); s > 0 && (TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64); c = text.charCodeAt(s - 1)) s--;
   return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
 }
 function imageContext(before) {
@@ -20724,7 +20739,7 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
   const after = text[end];
   if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
-  const raw = text.slice(start, e);
+  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
   if (raw.includes("://") || raw.startsWith("//")) return void 0;
   const at = raw.indexOf("@");
   const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;

@@ -94,8 +94,21 @@ export async function planUpdates(input: {
       // lists "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
       const validTags = list.tags.filter(isValidTag);
       const available = new Set(validTags);
-      const candidatesOf = (it: Tracked): string[] =>
-        validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t) && !excluded(t, it.ref, it.rule));
+      // Many references share a repository and a rule: match the tag list once per rule, and apply
+      // exclusions (which may name images) once per rule and image as written.
+      const inChannel = new Map<UpdateRule, string[]>();
+      const candidateMemo = new Map<string, string[]>();
+      const candidatesOf = (it: Tracked): string[] => {
+        const key = `${it.rule.index}\0${it.ref.name}`;
+        let c = candidateMemo.get(key);
+        if (!c) {
+          let m = inChannel.get(it.rule);
+          if (!m) inChannel.set(it.rule, (m = validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t))));
+          c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.ref, it.rule)) : m;
+          candidateMemo.set(key, c);
+        }
+        return c;
+      };
 
       // Build times for build-time channels: every candidate and the current tags, minus what the listing gave.
       const wantTimes = new Set<string>();
@@ -116,6 +129,7 @@ export async function planUpdates(input: {
       const info = (t: string): TagDetails | undefined => details.get(t) ?? list.times?.get(t);
 
       const decided: Array<{ it: Tracked; to: string }> = [];
+      const bestMemo = new Map<string, string | undefined>();
       for (const it of items) {
         const candidates = candidatesOf(it);
         const capped = list.truncated ? " (tag list truncated by the page cap)" : "";
@@ -125,7 +139,9 @@ export async function planUpdates(input: {
         }
         const current = info(it.tag);
         const times = current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {};
-        const best = pickBest(it, candidates, info);
+        const bestKey = `${it.rule.index}\0${it.ref.name}`;
+        if (!bestMemo.has(bestKey)) bestMemo.set(bestKey, pickBest(it, candidates, info));
+        const best = bestMemo.get(bestKey);
         if (!best) {
           stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
           continue;

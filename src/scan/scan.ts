@@ -89,7 +89,9 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
 
   // Dockerfile FROM lines: `FROM [--platform=…] image[:tag] [AS name]`.
   // A UTF-8 byte order mark (read as latin1: "\xEF\xBB\xBF") may precede the first line.
-  if (/^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+  // A cheap substring check first: the multiline regex would walk every line of every file.
+  // (Instructions are case-insensitive; FROM, from and From are the spellings in use.)
+  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
     const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
     for (let m; (m = from.exec(text)); ) {
       const s = m.index + m[0].length - (m[1] as string).length;
@@ -147,7 +149,8 @@ function keyBefore(text: string, i: number): string {
   while (e > 0 && (text[e - 1] === " " || text[e - 1] === "\t")) e--;
   if (text[e - 1] === '"' || text[e - 1] === "'") e--;
   let s = e;
-  while (s > 0 && /[\w.-]/.test(text[s - 1] as string)) s--;
+  // [A-Za-z0-9_.-], by char code: this runs at every `key:` of every file.
+  for (let c = text.charCodeAt(s - 1); s > 0 && (TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64); c = text.charCodeAt(s - 1)) s--;
   return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
 }
 
@@ -193,7 +196,8 @@ function candidate(text: string, start: number, end: number, requireSlashOrDiges
   // The token must end at a delimiter: `app:~1.0` (a constraint) or `app:{{ .tag }}` is no reference.
   const after = text[end];
   if (after !== undefined && !/[\s"'`,;)\]}>|\\&]/.test(after)) return undefined;
-  const raw = text.slice(start, e);
+  // A copy, not a slice: a slice keeps the whole file's text alive as long as the reference lives.
+  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
   if (raw.includes("://") || raw.startsWith("//")) return undefined;
   const at = raw.indexOf("@");
   const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
