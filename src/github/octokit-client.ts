@@ -7,7 +7,9 @@ import { Octokit } from "@octokit/rest";
  * secondary rate limits; writes are also spaced one second apart, as GitHub asks integrators to do:
  * https://docs.github.com/rest/using-the-rest-api/best-practices-for-using-the-rest-api).
  */
-export const LaminarOctokit = Octokit.plugin(retry, throttling);
+// Annotated: the plugins add constructor options only, and the inferred type cannot be named in
+// the published .d.ts files (TS2883).
+export const LaminarOctokit: typeof Octokit = Octokit.plugin(retry, throttling);
 export type LaminarOctokit = InstanceType<typeof LaminarOctokit>;
 
 export interface OctokitClientOptions {
