@@ -23442,6 +23442,8 @@ ${USAGE}`);
         return await applyCommand(dir, config, plan, { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests }, safe);
       }
       case "watch": {
+        const config = await loadConfig(dir, o.config).catch(() => void 0);
+        if (config) redactor.addConfig(config, io.env);
         const { watch: watch2 } = await Promise.resolve().then(() => (init_watch(), watch_exports));
         return await watch2({ dir, configPath: o.config, interval: Number(o.interval), push: o.push, metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0, once: o.once, cachePath: o.cache ? resolve2(io.cwd, o.cache) : void 0 }, safe);
       }

@@ -112,6 +112,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await applyCommand(dir, config, plan, { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests }, safe);
       }
       case "watch": {
+        // Mask the secrets the config names too (a config error is reported by the loop itself).
+        const config = await loadConfig(dir, o.config).catch(() => undefined);
+        if (config) redactor.addConfig(config, io.env);
         const { watch } = await import("./watch.js");
         return await watch({ dir, configPath: o.config, interval: Number(o.interval), push: o.push, metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : undefined, once: o.once, cachePath: o.cache ? resolve(io.cwd, o.cache) : undefined }, safe);
       }
