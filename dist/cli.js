@@ -19487,8 +19487,12 @@ function parsePolicy(text, options = {}) {
   }
   return regexPolicy(text, body, options.sort);
 }
+function globProblem(glob) {
+  return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
+}
 function globPolicy(source, glob) {
-  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) throw new PolicyError(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  const problem = globProblem(glob);
+  if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
   return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
 }
@@ -19962,7 +19966,8 @@ function normaliseFileSelector(path2, fail4) {
   return clean === "" ? "**" : clean;
 }
 function checkGlob(glob, fail4) {
-  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) fail4(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  const problem = globProblem(glob);
+  if (problem) fail4(problem);
   return glob;
 }
 function checkPatternSpeed(policy, fail4) {
@@ -20993,6 +20998,30 @@ var init_format2 = __esm({
   }
 });
 
+// src/secrets/secret-forms.ts
+function secretForms(secret, users = []) {
+  const forms = [
+    secret,
+    Buffer.from(secret).toString("base64"),
+    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+    Buffer.from(secret).toString("base64url"),
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1)
+  ];
+  for (const u of new Set([...users, ...TOKEN_USERS].filter((x) => !!x))) {
+    const pair2 = Buffer.from(`${u}:${secret}`);
+    forms.push(pair2.toString("base64"), pair2.toString("base64").replace(/=+$/, ""), pair2.toString("base64url"));
+  }
+  return [...new Set(forms)];
+}
+var TOKEN_USERS;
+var init_secret_forms = __esm({
+  "src/secrets/secret-forms.ts"() {
+    "use strict";
+    TOKEN_USERS = ["x-access-token", "oauth2accesstoken", "AWS"];
+  }
+});
+
 // src/cli/redact.ts
 import { readFile as readFile3 } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -21001,6 +21030,7 @@ var MIN_SECRET_LENGTH, MASK, WELL_KNOWN, Redactor;
 var init_redact = __esm({
   "src/cli/redact.ts"() {
     "use strict";
+    init_secret_forms();
     MIN_SECRET_LENGTH = 6;
     MASK = "***";
     WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
@@ -21009,18 +21039,7 @@ var init_redact = __esm({
       /** Adds a secret (and, for Basic auth, the user it goes with). */
       add(secret, user) {
         if (!secret || secret.length < MIN_SECRET_LENGTH) return;
-        const forms = [
-          secret,
-          Buffer.from(secret).toString("base64"),
-          Buffer.from(secret).toString("base64").replace(/=+$/, ""),
-          Buffer.from(secret).toString("base64url"),
-          encodeURIComponent(secret),
-          JSON.stringify(secret).slice(1, -1)
-        ];
-        for (const u of new Set([user, "x-access-token", "oauth2accesstoken", "AWS"].filter((x) => !!x))) {
-          const pair2 = Buffer.from(`${u}:${secret}`);
-          forms.push(pair2.toString("base64"), pair2.toString("base64").replace(/=+$/, ""), pair2.toString("base64url"));
-        }
+        const forms = secretForms(secret, [user]);
         this.needles = [.../* @__PURE__ */ new Set([...this.needles, ...forms.filter((f) => f.length >= MIN_SECRET_LENGTH)])].sort((a, b) => b.length - a.length);
       }
       /** The well-known credential variables of the environment. */
@@ -21599,6 +21618,7 @@ var init_auth = __esm({
     init_credentials();
     init_http();
     init_token_cache();
+    init_secret_forms();
     init_types3();
     RegistrySession = class {
       constructor(endpoint, http, tokens, loadCredential) {
@@ -21626,11 +21646,7 @@ var init_auth = __esm({
       }
       remember(secret, user) {
         if (secret.length < 4) return;
-        this.secrets.add(secret);
-        this.secrets.add(Buffer.from(secret).toString("base64").replace(/=+$/, ""));
-        for (const u of [user, "x-access-token", "oauth2accesstoken", "AWS"]) {
-          if (u) this.secrets.add(Buffer.from(`${u}:${secret}`).toString("base64").replace(/=+$/, ""));
-        }
+        for (const form of secretForms(secret, [user])) this.secrets.add(form);
       }
       /**
        * Masks the credentials and tokens of this session in text that came from the registry (error
@@ -22817,12 +22833,13 @@ function credentialEnvironment(credentials, inherited = process.env) {
   });
   return env;
 }
-function secretForms(token) {
-  return token ? [token, basicCredential(token)] : [];
+function tokenForms(token) {
+  return token ? secretForms(token) : [];
 }
 var init_http_auth = __esm({
   "src/git/http-auth.ts"() {
     "use strict";
+    init_secret_forms();
   }
 });
 
@@ -22950,7 +22967,7 @@ var init_git_command_manager = __esm({
         this.credentials = credentials;
       }
       secrets() {
-        return this.credentials ? secretForms(this.credentials.token) : [];
+        return this.credentials ? tokenForms(this.credentials.token) : [];
       }
       /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
       async run(args, opts = {}) {

@@ -40338,8 +40338,12 @@ function parsePolicy(text, options = {}) {
   }
   return regexPolicy(text, body, options.sort);
 }
+function globProblem(glob) {
+  return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
+}
 function globPolicy(source, glob) {
-  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) throw new PolicyError(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  const problem = globProblem(glob);
+  if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
   return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
 }
@@ -40786,7 +40790,8 @@ function normaliseFileSelector(path2, fail4) {
   return clean === "" ? "**" : clean;
 }
 function checkGlob(glob, fail4) {
-  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) fail4(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  const problem = globProblem(glob);
+  if (problem) fail4(problem);
   return glob;
 }
 function checkPatternSpeed(policy, fail4) {
@@ -41474,6 +41479,24 @@ var TokenCache = class {
   }
 };
 
+// src/secrets/secret-forms.ts
+var TOKEN_USERS = ["x-access-token", "oauth2accesstoken", "AWS"];
+function secretForms(secret, users = []) {
+  const forms = [
+    secret,
+    Buffer.from(secret).toString("base64"),
+    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+    Buffer.from(secret).toString("base64url"),
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1)
+  ];
+  for (const u of new Set([...users, ...TOKEN_USERS].filter((x) => !!x))) {
+    const pair2 = Buffer.from(`${u}:${secret}`);
+    forms.push(pair2.toString("base64"), pair2.toString("base64").replace(/=+$/, ""), pair2.toString("base64url"));
+  }
+  return [...new Set(forms)];
+}
+
 // src/registry/auth.ts
 var RegistrySession = class {
   constructor(endpoint2, http, tokens, loadCredential) {
@@ -41501,11 +41524,7 @@ var RegistrySession = class {
   }
   remember(secret, user) {
     if (secret.length < 4) return;
-    this.secrets.add(secret);
-    this.secrets.add(Buffer.from(secret).toString("base64").replace(/=+$/, ""));
-    for (const u of [user, "x-access-token", "oauth2accesstoken", "AWS"]) {
-      if (u) this.secrets.add(Buffer.from(`${u}:${secret}`).toString("base64").replace(/=+$/, ""));
-    }
+    for (const form of secretForms(secret, [user])) this.secrets.add(form);
   }
   /**
    * Masks the credentials and tokens of this session in text that came from the registry (error
@@ -42529,8 +42548,8 @@ function credentialEnvironment(credentials, inherited = process.env) {
   });
   return env;
 }
-function secretForms(token) {
-  return token ? [token, basicCredential(token)] : [];
+function tokenForms(token) {
+  return token ? secretForms(token) : [];
 }
 
 // src/git/push-result.ts
@@ -42635,7 +42654,7 @@ var GitCli = class {
     this.credentials = credentials;
   }
   secrets() {
-    return this.credentials ? secretForms(this.credentials.token) : [];
+    return this.credentials ? tokenForms(this.credentials.token) : [];
   }
   /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
   async run(args, opts = {}) {
@@ -48577,10 +48596,7 @@ async function execute(s) {
   for (const r of config.registries) {
     for (const name of [r.passwordEnv, r.tokenEnv]) {
       const value = name ? env[name] : void 0;
-      if (value) {
-        setSecret(value);
-        setSecret(Buffer.from(value).toString("base64"));
-      }
+      if (value) for (const form of secretForms(value)) setSecret(form);
     }
   }
   const tags = createTagSource(config, { dir: s.repoDir, env, cachePath: s.cachePath, log: { debug: (m) => debug(m), warn: (m) => warning(m) } });

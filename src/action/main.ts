@@ -6,6 +6,7 @@ import { loadConfig } from "../config/load.js";
 import { createTagSource } from "../cli/tag-source.js";
 import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
 import { basicCredential } from "../git/http-auth.js";
+import { secretForms } from "../secrets/secret-forms.js";
 import type { Plan } from "../plan/types.js";
 import type { RequestCounts } from "../registry/types.js";
 import { jobSummary } from "../report/markdown.js";
@@ -64,10 +65,7 @@ async function execute(s: ActionSettings): Promise<Outcome> {
   for (const r of config.registries) {
     for (const name of [r.passwordEnv, r.tokenEnv]) {
       const value = name ? env[name] : undefined;
-      if (value) {
-        core.setSecret(value);
-        core.setSecret(Buffer.from(value).toString("base64"));
-      }
+      if (value) for (const form of secretForms(value)) core.setSecret(form);
     }
   }
   const tags = createTagSource(config, { dir: s.repoDir, env, cachePath: s.cachePath, log: { debug: (m) => core.debug(m), warn: (m) => core.warning(m) } });

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { LaminarConfig } from "../config/types.js";
+import { secretForms } from "../secrets/secret-forms.js";
 
 /** Shorter values are not masked: hiding every "ci" or "1234" in a report would garble it. */
 const MIN_SECRET_LENGTH = 6;
@@ -22,18 +23,7 @@ export class Redactor {
   /** Adds a secret (and, for Basic auth, the user it goes with). */
   add(secret: string | undefined, user?: string): void {
     if (!secret || secret.length < MIN_SECRET_LENGTH) return;
-    const forms = [
-      secret,
-      Buffer.from(secret).toString("base64"),
-      Buffer.from(secret).toString("base64").replace(/=+$/, ""),
-      Buffer.from(secret).toString("base64url"),
-      encodeURIComponent(secret),
-      JSON.stringify(secret).slice(1, -1),
-    ];
-    for (const u of new Set([user, "x-access-token", "oauth2accesstoken", "AWS"].filter((x): x is string => !!x))) {
-      const pair = Buffer.from(`${u}:${secret}`);
-      forms.push(pair.toString("base64"), pair.toString("base64").replace(/=+$/, ""), pair.toString("base64url"));
-    }
+    const forms = secretForms(secret, [user]);
     this.needles = [...new Set([...this.needles, ...forms.filter((f) => f.length >= MIN_SECRET_LENGTH)])].sort((a, b) => b.length - a.length);
   }
 

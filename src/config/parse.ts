@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
-import { parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
+import { globProblem, parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
 import { ConfigError } from "./errors.js";
 import { MAX_TAG_LENGTH, PROBE_BUDGET_MS, probePolicy } from "./pattern-probe.js";
 import { laminarSchema } from "./schema.js";
@@ -237,7 +237,8 @@ export function normaliseFileSelector(path: string, fail: (detail: string) => ne
 }
 
 function checkGlob(glob: string, fail: (detail: string) => never): string {
-  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) fail(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  const problem = globProblem(glob);
+  if (problem) fail(problem);
   return glob;
 }
 

@@ -1,5 +1,5 @@
 import { execGit, GitCommandError, type GitOutput } from "./exec-git.js";
-import { credentialEnvironment, secretForms, type HttpCredentials } from "./http-auth.js";
+import { credentialEnvironment, tokenForms, type HttpCredentials } from "./http-auth.js";
 import { classifyPush, type PushResult } from "./push-result.js";
 
 /** Who a commit is by. `date` pins the time (tests, reproducible commits); otherwise "now". */
@@ -185,7 +185,7 @@ class GitCli implements GitCommandManager {
   }
 
   private secrets(): string[] {
-    return this.credentials ? secretForms(this.credentials.token) : [];
+    return this.credentials ? tokenForms(this.credentials.token) : [];
   }
 
   /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */

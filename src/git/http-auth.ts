@@ -1,3 +1,5 @@
+import { secretForms } from "../secrets/secret-forms.js";
+
 /**
  * HTTPS credentials for git network commands, the way actions/checkout sends them: an
  * `http.<server>/.extraheader` of `AUTHORIZATION: basic base64(x-access-token:<token>)`.
@@ -54,7 +56,7 @@ export function credentialEnvironment(
   return env;
 }
 
-/** Every form of the token that could appear in output: redact all of them. */
-export function secretForms(token: string): string[] {
-  return token ? [token, basicCredential(token)] : [];
+/** Every form of the token that could appear in output (the shared list, which includes the Basic header). */
+export function tokenForms(token: string): string[] {
+  return token ? secretForms(token) : [];
 }

@@ -50,9 +50,15 @@ export function parsePolicy(text: string, options: { sort?: SortSpec | undefined
   return regexPolicy(text, body, options.sort);
 }
 
+/** Why a glob is invalid, or undefined. minimatch accepts anything, so unclosed `[` / `{` are caught here. */
+export function globProblem(glob: string): string | undefined {
+  return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : undefined;
+}
+
 function globPolicy(source: string, glob: string): TagPolicy {
   // Tags never contain "/", so minimatch's path semantics reduce to plain wildcard matching.
-  if (/\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)) throw new PolicyError(`invalid glob ${JSON.stringify(glob)}: unclosed bracket`);
+  const problem = globProblem(glob);
+  if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
   return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
 }

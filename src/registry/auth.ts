@@ -8,6 +8,7 @@ import { parseWwwAuthenticate, pickChallenge, type Challenge } from "./challenge
 import { credentialIdentity, type Credential } from "./credentials.js";
 import { describePath, statusLine, type HttpClient, type HttpRequest, type HttpResponse } from "./http.js";
 import { TokenCache, type IssuedToken } from "./token-cache.js";
+import { secretForms } from "../secrets/secret-forms.js";
 import { RegistryError } from "./types.js";
 
 export interface Endpoint {
@@ -49,11 +50,7 @@ export class RegistrySession {
 
   private remember(secret: string, user?: string): void {
     if (secret.length < 4) return;
-    this.secrets.add(secret);
-    this.secrets.add(Buffer.from(secret).toString("base64").replace(/=+$/, ""));
-    for (const u of [user, "x-access-token", "oauth2accesstoken", "AWS"]) {
-      if (u) this.secrets.add(Buffer.from(`${u}:${secret}`).toString("base64").replace(/=+$/, ""));
-    }
+    for (const form of secretForms(secret, [user])) this.secrets.add(form);
   }
 
   /**
