@@ -47,7 +47,8 @@ const FULL = { files: 1000, refs: 2000, repos: 50, tags: 500, corpusMb: 100, sca
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return n;
 }
 

@@ -27,7 +27,9 @@ export async function bundleCli(dir: string): Promise<string> {
     write: false,
     legalComments: "none",
     logLevel: "silent",
-    banner: { js: "import { createRequire as __laminarCreateRequire } from 'node:module';\nconst require = __laminarCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __laminarCreateRequire } from 'node:module';\nconst require = __laminarCreateRequire(import.meta.url);",
+    },
   });
   const out = result.outputFiles.find((f) => f.path.endsWith("cli.js"));
   if (!out) throw new Error("esbuild produced no cli.js");

@@ -50,7 +50,10 @@ async function copyUpstream(root: string, budget: number): Promise<{ files: numb
   return { files, bytes };
 }
 
-export async function writeCorpus(root: string, opts: { mb: number; repos: readonly BenchRepo[]; host: string; pick: RefPicker }): Promise<CorpusStats> {
+export async function writeCorpus(
+  root: string,
+  opts: { mb: number; repos: readonly BenchRepo[]; host: string; pick: RefPicker },
+): Promise<CorpusStats> {
   const target = opts.mb * 1e6;
   await mkdir(root, { recursive: true });
   await writeFile(join(root, ".laminar.yaml"), laminarConfig(opts.host));
@@ -61,7 +64,16 @@ export async function writeCorpus(root: string, opts: { mb: number; repos: reado
   let generatedRefs = 0;
   for (let part = 0; bytes < target; part++) {
     // ~200 files of ~10 kB per part: fine-grained enough to stop close to the target.
-    const tree = generateTree({ files: 200, refs: 600, repos: opts.repos, host: opts.host, pick: opts.pick, noise: [3000, 15000], noiseShare: 0.15, seed: 1000 + part });
+    const tree = generateTree({
+      files: 200,
+      refs: 600,
+      repos: opts.repos,
+      host: opts.host,
+      pick: opts.pick,
+      noise: [3000, 15000],
+      noiseShare: 0.15,
+      seed: 1000 + part,
+    });
     const w = await writeTree(join(root, `part-${String(part).padStart(3, "0")}`), tree);
     files += w.files;
     bytes += w.bytes;

@@ -64,7 +64,11 @@ export function* generateTree(spec: TreeSpec): Generator<GeneratedFile> {
     const refs: string[] = [];
     for (let k = 0; k < perFile[n]!; k++) refs.push(spec.pick(spec.repos[refIndex++ % spec.repos.length]!, rng));
     const noiseBytes = spec.noise[0] + rng.int(spec.noise[1] - spec.noise[0]);
-    yield { path: shape.path(app, n), content: shape.render({ name: app, refs, host: spec.host, rng, noiseBytes }), refs: refs.length };
+    yield {
+      path: shape.path(app, n),
+      content: shape.render({ name: app, refs, host: spec.host, rng, noiseBytes }),
+      refs: refs.length,
+    };
   }
   for (let n = 0; n < noiseFiles; n++) {
     const f = noiseFile(rng, spec.host, n, spec.noise[0] + rng.int(spec.noise[1] - spec.noise[0]));
@@ -81,16 +85,19 @@ export function laminarConfig(host: string): string {
     "updates:",
     "  - name: main-builds",
     `    pattern: "${BUILD_PATTERN}"`,
-    "    files: [\"**\"]",
+    '    files: ["**"]',
     "  - name: releases",
     `    pattern: "${SEMVER_PATTERN}"`,
-    "    files: [\"**\"]",
+    '    files: ["**"]',
     "",
   ].join("\n");
 }
 
 /** Writes the files under `root`, a few at a time; returns how many references and bytes went in. */
-export async function writeTree(root: string, files: Iterable<GeneratedFile>): Promise<{ files: number; refs: number; bytes: number }> {
+export async function writeTree(
+  root: string,
+  files: Iterable<GeneratedFile>,
+): Promise<{ files: number; refs: number; bytes: number }> {
   const made = new Set<string>();
   let count = 0;
   let refs = 0;

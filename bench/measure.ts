@@ -38,7 +38,11 @@ export function resolveRssMode(mode: RssMode): "time" | "node" {
   return mode;
 }
 
-function collect(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string; wallMs: number }> {
+function collect(
+  cmd: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -58,21 +62,35 @@ function collect(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): 
   });
 }
 
-export async function runMeasured(program: NodeProgram, mode: "time" | "node", env: NodeJS.ProcessEnv = process.env): Promise<Measured> {
+export async function runMeasured(
+  program: NodeProgram,
+  mode: "time" | "node",
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Measured> {
   const dir = await mkdtemp(join(tmpdir(), "laminar-measure-"));
   const rssFile = join(dir, "rss");
   try {
     const loader = program.tsx ? ["--import", "tsx"] : [];
     let r;
     if (mode === "time") {
-      r = await collect(GNU_TIME, ["-f", "%M", "-o", rssFile, process.execPath, ...loader, program.script, ...program.args], env);
+      r = await collect(
+        GNU_TIME,
+        ["-f", "%M", "-o", rssFile, process.execPath, ...loader, program.script, ...program.args],
+        env,
+      );
     } else {
       const wrapper = join(BENCH_DIR, "measure-child.ts");
-      r = await collect(process.execPath, ["--import", "tsx", wrapper, program.script, ...program.args], { ...env, BENCH_MEASURE_OUT: rssFile });
+      r = await collect(process.execPath, ["--import", "tsx", wrapper, program.script, ...program.args], {
+        ...env,
+        BENCH_MEASURE_OUT: rssFile,
+      });
     }
     const text = await readFile(rssFile, "utf8").catch(() => "");
     // GNU time writes "Command exited with non-zero status N" before the figure when the child fails.
-    const kb = mode === "time" ? Number(text.trim().split("\n").pop()) : (JSON.parse(text || "{}") as { maxRssKb?: number }).maxRssKb;
+    const kb =
+      mode === "time"
+        ? Number(text.trim().split("\n").pop())
+        : (JSON.parse(text || "{}") as { maxRssKb?: number }).maxRssKb;
     return { ...r, maxRssKb: kb !== undefined && Number.isFinite(kb) && kb > 0 ? kb : undefined, rssVia: mode };
   } finally {
     await rm(dir, { recursive: true, force: true });

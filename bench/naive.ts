@@ -104,7 +104,8 @@ export class NaiveTagSource implements TagSource {
         u.searchParams.set("service", c.service);
         u.searchParams.set("scope", `repository:${repository}:pull`);
         const res = await this.fetchCounted("token", u.toString());
-        if (!res.ok) throw new RegistryError(`token: ${res.status} for ${repository}`, this.baseUrl, res.status, repository);
+        if (!res.ok)
+          throw new RegistryError(`token: ${res.status} for ${repository}`, this.baseUrl, res.status, repository);
         const body = (await res.json()) as { token?: string; access_token?: string };
         return body.token ?? body.access_token;
       })();
@@ -158,7 +159,9 @@ export class NaiveTagSource implements TagSource {
     const digest = res.headers.get("docker-content-digest") ?? undefined;
     let body = (await res.json()) as ManifestBody;
     if (body.manifests) {
-      const child = body.manifests.find((m) => m.platform?.os === "linux" && m.platform.architecture === "amd64") ?? body.manifests[0];
+      const child =
+        body.manifests.find((m) => m.platform?.os === "linux" && m.platform.architecture === "amd64") ??
+        body.manifests[0];
       if (!child) return digest ? { digest } : undefined;
       res = await this.get("manifestGet", repository, `/v2/${repository}/manifests/${child.digest}`, MANIFEST_ACCEPT);
       body = (await res.json()) as ManifestBody;

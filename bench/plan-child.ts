@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   const { values: v } = parseArgs({
     options: { dir: { type: "string" }, strategy: { type: "string" }, cache: { type: "string" } },
   });
-  if (!v.dir || (v.strategy !== "naive" && v.strategy !== "laminar")) throw new Error("usage: plan-child.ts --dir D --strategy naive|laminar [--cache F]");
+  if (!v.dir || (v.strategy !== "naive" && v.strategy !== "laminar"))
+    throw new Error("usage: plan-child.ts --dir D --strategy naive|laminar [--cache F]");
   const started = performance.now();
   const config = await loadConfig(v.dir);
   const registry = config.registries[0];
@@ -38,7 +39,10 @@ async function main(): Promise<void> {
   if (v.strategy === "naive") {
     source = new NaiveTagSource(`http://${registry.host}`);
   } else {
-    const client = new RegistryClient({ registries: [{ host: registry.host }], ...(v.cache ? { cachePath: v.cache } : {}) });
+    const client = new RegistryClient({
+      registries: [{ host: registry.host }],
+      ...(v.cache ? { cachePath: v.cache } : {}),
+    });
     source = client;
     finish = () => client.flush();
   }

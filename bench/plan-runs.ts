@@ -25,7 +25,8 @@ export interface PlanRun {
   readonly failures: number;
 }
 
-export type Runner = { kind: "cli"; program: (args: readonly string[]) => NodeProgram; name: string } | { kind: "child"; name: string };
+export type Runner =
+  { kind: "cli"; program: (args: readonly string[]) => NodeProgram; name: string } | { kind: "child"; name: string };
 
 /**
  * The CLI as built (dist/cli.js); before it exists, src/ bundled the same way into `workDir`;
@@ -33,14 +34,28 @@ export type Runner = { kind: "cli"; program: (args: readonly string[]) => NodePr
  */
 export async function cliRunner(fromSource: boolean, workDir: string): Promise<{ runner: Runner; note?: string }> {
   const dist = join(ROOT, "dist/cli.js");
-  const tsx: Runner = { kind: "cli", name: "src/cli/main.ts (tsx)", program: (args) => ({ script: join(ROOT, "src/cli/main.ts"), args, tsx: true }) };
+  const tsx: Runner = {
+    kind: "cli",
+    name: "src/cli/main.ts (tsx)",
+    program: (args) => ({ script: join(ROOT, "src/cli/main.ts"), args, tsx: true }),
+  };
   if (fromSource) return { runner: tsx };
-  if (existsSync(dist)) return { runner: { kind: "cli", name: "dist/cli.js", program: (args) => ({ script: dist, args, tsx: false }) } };
+  if (existsSync(dist))
+    return { runner: { kind: "cli", name: "dist/cli.js", program: (args) => ({ script: dist, args, tsx: false }) } };
   try {
     const script = await bundleCli(workDir);
-    return { runner: { kind: "cli", name: "src/ bundled as dist/cli.js would be", program: (args) => ({ script, args, tsx: false }) } };
+    return {
+      runner: {
+        kind: "cli",
+        name: "src/ bundled as dist/cli.js would be",
+        program: (args) => ({ script, args, tsx: false }),
+      },
+    };
   } catch (e) {
-    return { runner: tsx, note: `bundling the CLI failed (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); ran it through tsx` };
+    return {
+      runner: tsx,
+      note: `bundling the CLI failed (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); ran it through tsx`,
+    };
   }
 }
 
@@ -48,7 +63,12 @@ export async function cliRunner(fromSource: boolean, workDir: string): Promise<{
 export async function probeCli(runner: Runner, mode: "time" | "node"): Promise<string | undefined> {
   if (runner.kind !== "cli") return undefined;
   const r = await runMeasured(runner.program(["--version"]), mode);
-  return r.code === 0 ? undefined : (r.stderr.trim().split("\n").find((l) => /error|cannot|not found/i.test(l)) ?? `exit ${r.code}`);
+  return r.code === 0
+    ? undefined
+    : (r.stderr
+        .trim()
+        .split("\n")
+        .find((l) => /error|cannot|not found/i.test(l)) ?? `exit ${r.code}`);
 }
 
 interface CliPlanJson {
@@ -58,21 +78,47 @@ interface CliPlanJson {
   requests?: RequestCounts;
 }
 
-export async function runPlan(label: string, runner: Runner, opts: { dir: string; cache: string; mode: "time" | "node"; strategy?: "naive" }): Promise<PlanRun> {
+export async function runPlan(
+  label: string,
+  runner: Runner,
+  opts: { dir: string; cache: string; mode: "time" | "node"; strategy?: "naive" },
+): Promise<PlanRun> {
   if (runner.kind === "cli" && !opts.strategy) {
-    const r = await runMeasured(runner.program(["plan", "--dir", opts.dir, "--json", "--cache", opts.cache]), opts.mode);
+    const r = await runMeasured(
+      runner.program(["plan", "--dir", opts.dir, "--json", "--cache", opts.cache]),
+      opts.mode,
+    );
     // Exit 3 means some registry failed; the JSON is still there and failures are counted below.
-    if (r.code !== 0 && r.code !== 3) throw new Error(`${label}: laminar plan exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
+    if (r.code !== 0 && r.code !== 3)
+      throw new Error(`${label}: laminar plan exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
     const json = JSON.parse(r.stdout) as CliPlanJson;
     if (!json.requests) throw new Error(`${label}: laminar plan --json printed no request counts`);
     const unchanged: Record<string, number> = {};
     for (const u of json.unchanged) unchanged[u.reason] = (unchanged[u.reason] ?? 0) + 1;
-    return { label, runner: runner.name, requests: json.requests, wallMs: r.wallMs, maxRssKb: r.maxRssKb, changes: json.changes.length, unchanged, failures: json.failures.length };
+    return {
+      label,
+      runner: runner.name,
+      requests: json.requests,
+      wallMs: r.wallMs,
+      maxRssKb: r.maxRssKb,
+      changes: json.changes.length,
+      unchanged,
+      failures: json.failures.length,
+    };
   }
   const strategy = opts.strategy ?? "laminar";
   const args = ["--dir", opts.dir, "--strategy", strategy, ...(strategy === "laminar" ? ["--cache", opts.cache] : [])];
   const r = await runMeasured({ script: join(BENCH_DIR, "plan-child.ts"), args, tsx: true }, opts.mode);
   if (r.code !== 0) throw new Error(`${label}: plan-child exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   const json = JSON.parse(r.stdout) as ChildPlanResult;
-  return { label, runner: `plan-child ${strategy}`, requests: json.requests, wallMs: r.wallMs, maxRssKb: r.maxRssKb, changes: json.changes, unchanged: json.unchanged, failures: json.failures };
+  return {
+    label,
+    runner: `plan-child ${strategy}`,
+    requests: json.requests,
+    wallMs: r.wallMs,
+    maxRssKb: r.maxRssKb,
+    changes: json.changes,
+    unchanged: json.unchanged,
+    failures: json.failures,
+  };
 }

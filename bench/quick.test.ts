@@ -15,7 +15,10 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 function runBench(args: readonly string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (b: Buffer) => (output += b.toString()));
     child.stderr.on("data", (b: Buffer) => (output += b.toString()));
@@ -33,9 +36,16 @@ test("npm run bench -- --quick runs and the warm run fetches no metadata", { tim
     const results = JSON.parse(await readFile(out, "utf8")) as BenchResults;
     const { cold, warm, naive } = results.runs;
     assert.ok(cold && warm && naive, "cold, warm and naive runs are reported");
-    assert.equal(warm.requests.manifestHead + warm.requests.manifestGet + warm.requests.blobGet, 0, "warm run: no manifest or blob request");
+    assert.equal(
+      warm.requests.manifestHead + warm.requests.manifestGet + warm.requests.blobGet,
+      0,
+      "warm run: no manifest or blob request",
+    );
     // The cold run must really have learnt build times, or the warm figure proves nothing.
-    assert.ok(cold.requests.manifestGet > 0 && cold.requests.blobGet > 0, "cold run fetched manifests and config blobs");
+    assert.ok(
+      cold.requests.manifestGet > 0 && cold.requests.blobGet > 0,
+      "cold run fetched manifests and config blobs",
+    );
     assert.equal(warm.changes, cold.changes, "warm and cold runs plan the same changes");
     assert.deepEqual(results.problems, []);
   } finally {

@@ -30,11 +30,56 @@ export const SEMVER_PATTERN = "semver:^1.0.0";
 export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
 
 const WORDS = [
-  "payments", "orders", "gateway", "checkout", "catalog", "search", "accounts", "billing", "ledger", "notifier",
-  "mailer", "scheduler", "ingest", "exporter", "auth", "profile", "inventory", "shipping", "pricing", "reviews",
-  "recommender", "frontend", "admin", "reporting", "audit", "webhooks", "uploader", "thumbnailer", "geo", "chat",
-  "feed", "metrics-proxy", "config-server", "feature-flags", "session", "cart", "tax", "fraud", "loyalty", "support",
-  "status-page", "docs-site", "importer", "sync-worker", "queue-worker", "cron-runner", "backup", "migrator", "edge-cache", "identity",
+  "payments",
+  "orders",
+  "gateway",
+  "checkout",
+  "catalog",
+  "search",
+  "accounts",
+  "billing",
+  "ledger",
+  "notifier",
+  "mailer",
+  "scheduler",
+  "ingest",
+  "exporter",
+  "auth",
+  "profile",
+  "inventory",
+  "shipping",
+  "pricing",
+  "reviews",
+  "recommender",
+  "frontend",
+  "admin",
+  "reporting",
+  "audit",
+  "webhooks",
+  "uploader",
+  "thumbnailer",
+  "geo",
+  "chat",
+  "feed",
+  "metrics-proxy",
+  "config-server",
+  "feature-flags",
+  "session",
+  "cart",
+  "tax",
+  "fraud",
+  "loyalty",
+  "support",
+  "status-page",
+  "docs-site",
+  "importer",
+  "sync-worker",
+  "queue-worker",
+  "cron-runner",
+  "backup",
+  "migrator",
+  "edge-cache",
+  "identity",
 ];
 
 const BASE_TIME = Date.UTC(2024, 0, 1);
@@ -64,16 +109,23 @@ function tagText(kind: RepoKind, k: number, rng: Random): { tag: string; inChann
   if (kind === "semver") {
     const minor = Math.floor(k / 20);
     const patch = k % 20;
-    return k % 10 === 9 ? { tag: `1.${minor}.${patch}-rc.1`, inChannel: false } : { tag: `1.${minor}.${patch}`, inChannel: true };
+    return k % 10 === 9
+      ? { tag: `1.${minor}.${patch}-rc.1`, inChannel: false }
+      : { tag: `1.${minor}.${patch}`, inChannel: true };
   }
-  return k % 5 === 4 ? { tag: `pr-${1000 + k}-${rng.hex(7)}`, inChannel: false } : { tag: `main-${String(k).padStart(5, "0")}-${rng.hex(7)}`, inChannel: true };
+  return k % 5 === 4
+    ? { tag: `pr-${1000 + k}-${rng.hex(7)}`, inChannel: false }
+    : { tag: `main-${String(k).padStart(5, "0")}-${rng.hex(7)}`, inChannel: true };
 }
 
 export function buildRepos(count: number, tagsPerRepo: number, seed = 1): BenchRepo[] {
   const rng = new Random(seed);
   return Array.from({ length: count }, (_, r) => {
     const kind = repoKind(r);
-    const tags = Array.from({ length: tagsPerRepo }, (_, k) => ({ ...tagText(kind, k, rng), created: createdAt(k, r, count) }));
+    const tags = Array.from({ length: tagsPerRepo }, (_, k) => ({
+      ...tagText(kind, k, rng),
+      created: createdAt(k, r, count),
+    }));
     return { name: repoName(r), kind, tags };
   });
 }
@@ -91,12 +143,24 @@ export function seedImagesFor(repo: BenchRepo, tags: readonly BenchTag[] = repo.
  * The "after push" event: one new channel tag, newer than anything, in each of 5 repositories that
  * need build times (where a push costs Laminar something; a semver push would be just a tag page).
  */
-export function pushedTags(repos: readonly BenchRepo[], tagsPerRepo: number, count = 5, seed = 2): Array<{ repo: BenchRepo; tag: BenchTag }> {
+export function pushedTags(
+  repos: readonly BenchRepo[],
+  tagsPerRepo: number,
+  count = 5,
+  seed = 2,
+): Array<{ repo: BenchRepo; tag: BenchTag }> {
   const rng = new Random(seed);
   const eligible = repos.map((repo, r) => ({ repo, r })).filter(({ repo }) => repo.kind !== "semver");
   return eligible.slice(0, count).map(({ repo, r }) => {
     const k = tagsPerRepo + 1;
-    return { repo, tag: { tag: `main-${String(k).padStart(5, "0")}-${rng.hex(7)}`, inChannel: true, created: createdAt(k, r, repos.length) } };
+    return {
+      repo,
+      tag: {
+        tag: `main-${String(k).padStart(5, "0")}-${rng.hex(7)}`,
+        inChannel: true,
+        created: createdAt(k, r, repos.length),
+      },
+    };
   });
 }
 

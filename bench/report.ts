@@ -15,7 +15,8 @@ export interface Target {
 }
 
 export const metadataRequests = (r: RequestCounts): number => r.manifestHead + r.manifestGet + r.blobGet;
-export const totalRequests = (r: RequestCounts): number => r.ping + r.token + r.tagPages + r.manifestHead + r.manifestGet + r.blobGet + r.api;
+export const totalRequests = (r: RequestCounts): number =>
+  r.ping + r.token + r.tagPages + r.manifestHead + r.manifestGet + r.blobGet + r.api;
 
 export interface TargetInput {
   readonly defaultSizes: boolean;
@@ -38,7 +39,12 @@ const n = (x: number): string => x.toLocaleString("en-US");
 export function checkTargets(t: TargetInput): Target[] {
   const out: Target[] = [];
   const warmMeta = metadataRequests(t.warm.requests);
-  out.push({ name: "warm run fetches no metadata", goal: "0 manifest/blob requests", actual: n(warmMeta), met: warmMeta === 0 });
+  out.push({
+    name: "warm run fetches no metadata",
+    goal: "0 manifest/blob requests",
+    actual: n(warmMeta),
+    met: warmMeta === 0,
+  });
 
   const coldUsed = t.cold.requests.tagPages + metadataRequests(t.cold.requests);
   const bound = t.cold.requests.tagPages + 2 * t.candidates;
@@ -51,7 +57,9 @@ export function checkTargets(t: TargetInput): Target[] {
       ? {
           note:
             `over by ${n(coldUsed - bound)} (${(((coldUsed - bound) / bound) * 100).toFixed(1)}%): ${n(t.multiArchCandidates)} candidates are multi-arch indexes, which need the platform manifest as a third request` +
-            (t.cold.requests.manifestHead ? `; ${n(t.cold.requests.manifestHead)} HEAD(s) learn the new digest of tag@digest references` : ""),
+            (t.cold.requests.manifestHead
+              ? `; ${n(t.cold.requests.manifestHead)} HEAD(s) learn the new digest of tag@digest references`
+              : ""),
         }
       : {}),
   });
@@ -86,18 +94,42 @@ export function checkTargets(t: TargetInput): Target[] {
   const naiveTotal = totalRequests(t.naive.requests);
   const warmTotal = totalRequests(t.warm.requests);
   const ratio = naiveTotal / Math.max(1, warmTotal);
-  out.push({ name: "fewer requests than naive (warm)", goal: "≥ 20×", actual: `${ratio.toFixed(1)}× (${n(naiveTotal)} vs ${n(warmTotal)})`, met: ratio >= 20 });
+  out.push({
+    name: "fewer requests than naive (warm)",
+    goal: "≥ 20×",
+    actual: `${ratio.toFixed(1)}× (${n(naiveTotal)} vs ${n(warmTotal)})`,
+    met: ratio >= 20,
+  });
   return out;
 }
 
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length))) ?? [];
   // Numbers right-aligned, the first (label) column left-aligned.
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function runsTable(runs: readonly PlanRun[]): string {
-  const head = ["run", "ping", "token", "tag pages", "manifest HEAD", "manifest GET", "blob GET", "total", "wall", "peak RSS", "changes"];
+  const head = [
+    "run",
+    "ping",
+    "token",
+    "tag pages",
+    "manifest HEAD",
+    "manifest GET",
+    "blob GET",
+    "total",
+    "wall",
+    "peak RSS",
+    "changes",
+  ];
   return table([
     head,
     ...runs.map((r) => [
@@ -118,7 +150,9 @@ export function runsTable(runs: readonly PlanRun[]): string {
 
 export function targetsTable(targets: readonly Target[]): string {
   const mark = (m: boolean | undefined): string => (m === undefined ? "n/a " : m ? "met " : "MISS");
-  return targets.map((t) => `  ${mark(t.met)}  ${t.name}: ${t.actual}  (target ${t.goal})${t.note ? `\n        ${t.note}` : ""}`).join("\n");
+  return targets
+    .map((t) => `  ${mark(t.met)}  ${t.name}: ${t.actual}  (target ${t.goal})${t.note ? `\n        ${t.note}` : ""}`)
+    .join("\n");
 }
 
 export function scanLine(c: ScanComparison): string {
@@ -145,5 +179,8 @@ export function compareNaive(pairs: ReadonlyArray<readonly [PlanRun, PlanRun]>):
 }
 
 export function naiveTable(c: readonly NaiveComparison[]): string {
-  return table([["naive ÷ laminar", "requests", "wall time"], ...c.map((x) => [x.against, `${x.requestRatio.toFixed(1)}×`, `${x.timeRatio.toFixed(2)}×`])]);
+  return table([
+    ["naive ÷ laminar", "requests", "wall time"],
+    ...c.map((x) => [x.against, `${x.requestRatio.toFixed(1)}×`, `${x.timeRatio.toFixed(2)}×`]),
+  ]);
 }

@@ -21,7 +21,17 @@ import { generateTree, laminarConfig, refPicker, writeTree } from "./manifests.j
 import { resolveRssMode } from "./measure.js";
 import { cliRunner, probeCli, runPlan, type PlanRun, type Runner } from "./plan-runs.js";
 import { buildRepos, pushedTags, seedImagesFor, type BenchRepo } from "./registry-data.js";
-import { checkTargets, compareNaive, metadataRequests, naiveTable, runsTable, scanLine, targetsTable, type NaiveComparison, type Target } from "./report.js";
+import {
+  checkTargets,
+  compareNaive,
+  metadataRequests,
+  naiveTable,
+  runsTable,
+  scanLine,
+  targetsTable,
+  type NaiveComparison,
+  type Target,
+} from "./report.js";
 import { compareScan, median, RG_PATTERN, type ScanComparison } from "./scan-bench.js";
 import { seedRegistry } from "./seeding.js";
 
@@ -47,7 +57,13 @@ export interface BenchResults {
     readonly seedTagsPerSecond: number;
     readonly seedConcurrency: number;
   };
-  readonly repository: { readonly files: number; readonly references: number; readonly bytes: number; readonly candidates: number; readonly multiArchCandidates: number };
+  readonly repository: {
+    readonly files: number;
+    readonly references: number;
+    readonly bytes: number;
+    readonly candidates: number;
+    readonly multiArchCandidates: number;
+  };
   readonly runs: Readonly<Record<string, PlanRun>>;
   readonly naive: readonly NaiveComparison[];
   readonly corpus?: CorpusStats & { readonly plan: PlanRun; readonly generateMs: number };
@@ -101,7 +117,9 @@ async function main(): Promise<number> {
     // 1. Registry.
     registry = await startRegistry({ auth: "token", anonymousPull: true });
     const repos = buildRepos(opts.repos, opts.tags);
-    log(`seeding ${opts.repos} repositories × ${opts.tags} tags into ${registry.host} (concurrency ${opts.seedConcurrency})`);
+    log(
+      `seeding ${opts.repos} repositories × ${opts.tags} tags into ${registry.host} (concurrency ${opts.seedConcurrency})`,
+    );
     const seeded = await seedRegistry(registry, repos, {
       concurrency: opts.seedConcurrency,
       progress: (done, total, ms) => log(`  seeded ${done}/${total} tags in ${secs(ms)}`),
@@ -115,7 +133,19 @@ async function main(): Promise<number> {
     const repoDir = join(work, "repo");
     await mkdir(repoDir, { recursive: true });
     await writeFile(join(repoDir, ".laminar.yaml"), laminarConfig(host));
-    const tree = await writeTree(repoDir, generateTree({ files: opts.files, refs: opts.refs, repos, host, pick, noise: [500, 3000], noiseShare: 0.1, seed: 3 }));
+    const tree = await writeTree(
+      repoDir,
+      generateTree({
+        files: opts.files,
+        refs: opts.refs,
+        repos,
+        host,
+        pick,
+        noise: [500, 3000],
+        noiseShare: 0.1,
+        seed: 3,
+      }),
+    );
     const { candidates, multiArch } = candidateCounts(repos, opts.refs);
     log(`repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB`);
 
@@ -125,7 +155,13 @@ async function main(): Promise<number> {
     const runs: Record<string, PlanRun> = {};
     const plan = async (key: string, label: string, strategy?: "naive", repeat = 1): Promise<PlanRun> => {
       log(`${label}…`);
-      const once = (): Promise<PlanRun> => runPlan(label, strategy ? { kind: "child", name: "plan-child naive" } : runner, { dir: repoDir, cache, mode, ...(strategy ? { strategy } : {}) });
+      const once = (): Promise<PlanRun> =>
+        runPlan(label, strategy ? { kind: "child", name: "plan-child naive" } : runner, {
+          dir: repoDir,
+          cache,
+          mode,
+          ...(strategy ? { strategy } : {}),
+        });
       let r = await once();
       if (repeat > 1) {
         // A warm run changes nothing, so it can be repeated: wall time on 2 shared cores is noisy.
@@ -134,9 +170,12 @@ async function main(): Promise<number> {
         const walls = all.map((x) => x.wallMs);
         const rss = all.map((x) => x.maxRssKb ?? 0);
         r = { ...r, wallMs: median(walls), wallRunsMs: walls, maxRssKb: Math.max(...rss) || undefined };
-        if (all.some((x) => metadataRequests(x.requests) !== 0)) problems.push(`${label}: a repeated warm run made manifest/blob requests`);
+        if (all.some((x) => metadataRequests(x.requests) !== 0))
+          problems.push(`${label}: a repeated warm run made manifest/blob requests`);
       }
-      log(`  ${secs(r.wallMs)}${r.wallRunsMs ? ` (median of ${r.wallRunsMs.map(secs).join(", ")})` : ""}, ${r.changes} changes, metadata requests ${metadataRequests(r.requests)}`);
+      log(
+        `  ${secs(r.wallMs)}${r.wallRunsMs ? ` (median of ${r.wallRunsMs.map(secs).join(", ")})` : ""}, ${r.changes} changes, metadata requests ${metadataRequests(r.requests)}`,
+      );
       if (r.failures) problems.push(`${label}: ${r.failures} registry failure(s) in the plan`);
       const seen = r.changes + Object.values(r.unchanged).reduce((a, b) => a + b, 0);
       if (seen !== tree.refs) problems.push(`${label}: the plan covers ${seen} references, ${tree.refs} were written`);
@@ -147,7 +186,11 @@ async function main(): Promise<number> {
     const warm = await plan("warm", "warm (nothing new)", undefined, opts.warmRuns);
     const naive = await plan("naive", "naive", "naive");
     const pushes = pushedTags(repos, opts.tags);
-    await seedImages(registry, pushes.flatMap(({ repo, tag }) => seedImagesFor(repo, [tag])), { concurrency: 5 });
+    await seedImages(
+      registry,
+      pushes.flatMap(({ repo, tag }) => seedImagesFor(repo, [tag])),
+      { concurrency: 5 },
+    );
     log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
     const afterPush = await plan("afterPush", `after ${pushes.length} pushes`);
     const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
@@ -157,28 +200,47 @@ async function main(): Promise<number> {
       [naive, warm],
       [naiveAfterPush, afterPush],
     ]);
-    if (metadataRequests(warm.requests) !== 0) problems.push(`warm run made ${metadataRequests(warm.requests)} manifest/blob requests (must be 0)`);
+    if (metadataRequests(warm.requests) !== 0)
+      problems.push(`warm run made ${metadataRequests(warm.requests)} manifest/blob requests (must be 0)`);
 
     // 4. Corpus: scan throughput against ripgrep, then `laminar plan` over it with the warm cache.
     log(`generating the ${opts.corpusMb} MB corpus…`);
     const corpusDir = join(work, "corpus");
     const genStart = performance.now();
     // The pushed tags are in the registry now: references may point at them like at any other tag.
-    const reposNow = repos.map((r) => ({ ...r, tags: [...r.tags, ...pushes.filter((p) => p.repo.name === r.name).map((p) => p.tag)] }));
+    const reposNow = repos.map((r) => ({
+      ...r,
+      tags: [...r.tags, ...pushes.filter((p) => p.repo.name === r.name).map((p) => p.tag)],
+    }));
     const corpus = await writeCorpus(corpusDir, { mb: opts.corpusMb, repos: reposNow, host, pick });
     const generateMs = performance.now() - genStart;
-    log(`corpus: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB in ${secs(generateMs)}; scanning (${opts.scanRuns} runs per tool)…`);
+    log(
+      `corpus: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB in ${secs(generateMs)}; scanning (${opts.scanRuns} runs per tool)…`,
+    );
     const scan = await compareScan(corpusDir, opts.scanRuns);
     log(`  ${scanLine(scan)}`);
     const corpusCache = join(work, "cache", "corpus.json");
     await copyFile(cache, corpusCache);
     log("laminar plan on the corpus (warm cache)…");
     const corpusPlan = await runPlan("corpus (warm)", runner, { dir: corpusDir, cache: corpusCache, mode });
-    log(`  ${secs(corpusPlan.wallMs)}, peak RSS ${corpusPlan.maxRssKb ? `${(corpusPlan.maxRssKb / 1024).toFixed(0)} MB` : "?"}`);
+    log(
+      `  ${secs(corpusPlan.wallMs)}, peak RSS ${corpusPlan.maxRssKb ? `${(corpusPlan.maxRssKb / 1024).toFixed(0)} MB` : "?"}`,
+    );
     if (corpusPlan.failures) problems.push(`corpus plan: ${corpusPlan.failures} registry failure(s)`);
 
-    const defaultSizes = !opts.quick && opts.files === 1000 && opts.refs === 2000 && opts.repos === 50 && opts.tags === 500;
-    const targets = checkTargets({ defaultSizes, cold, warm, naive, candidates, multiArchCandidates: multiArch, corpusPlan, corpusMb: opts.corpusMb, scan });
+    const defaultSizes =
+      !opts.quick && opts.files === 1000 && opts.refs === 2000 && opts.repos === 50 && opts.tags === 500;
+    const targets = checkTargets({
+      defaultSizes,
+      cold,
+      warm,
+      naive,
+      candidates,
+      multiArchCandidates: multiArch,
+      corpusPlan,
+      corpusMb: opts.corpusMb,
+      scan,
+    });
     const results: BenchResults = {
       date: new Date().toISOString(),
       node: process.version,
@@ -196,7 +258,13 @@ async function main(): Promise<number> {
         seedTagsPerSecond: seeded.tags / (seeded.ms / 1000),
         seedConcurrency: opts.seedConcurrency,
       },
-      repository: { files: tree.files, references: tree.refs, bytes: tree.bytes, candidates, multiArchCandidates: multiArch },
+      repository: {
+        files: tree.files,
+        references: tree.refs,
+        bytes: tree.bytes,
+        candidates,
+        multiArchCandidates: multiArch,
+      },
       runs,
       naive: naiveComparison,
       corpus: { ...corpus, plan: corpusPlan, generateMs },
@@ -207,12 +275,20 @@ async function main(): Promise<number> {
     await mkdir(join(opts.out, ".."), { recursive: true });
     await writeFile(opts.out, `${JSON.stringify(results, null, 2)}\n`);
 
-    const kindText = Object.entries(kinds).map(([k, c]) => `${c} ${k}`).join(", ");
+    const kindText = Object.entries(kinds)
+      .map(([k, c]) => `${c} ${k}`)
+      .join(", ");
     console.log(`\nLaminar benchmarks — ${results.date}, Node ${process.version}, ${results.machine.cpus} cores`);
-    console.log(`plan runner: ${runner.name}; peak RSS via ${rssVia === "time" ? "/usr/bin/time" : "bench/measure-child.ts"}`);
+    console.log(
+      `plan runner: ${runner.name}; peak RSS via ${rssVia === "time" ? "/usr/bin/time" : "bench/measure-child.ts"}`,
+    );
     if (runnerNote) console.log(`note: ${runnerNote}`);
-    console.log(`registry: ${opts.repos} repositories (${kindText}) × ${opts.tags} tags = ${seeded.tags} tags, seeded in ${secs(seeded.ms)} (${results.registry.seedTagsPerSecond.toFixed(0)} tags/s)`);
-    console.log(`repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB; ${candidates} build-time candidate tags (${multiArch} multi-arch)\n`);
+    console.log(
+      `registry: ${opts.repos} repositories (${kindText}) × ${opts.tags} tags = ${seeded.tags} tags, seeded in ${secs(seeded.ms)} (${results.registry.seedTagsPerSecond.toFixed(0)} tags/s)`,
+    );
+    console.log(
+      `repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB; ${candidates} build-time candidate tags (${multiArch} multi-arch)\n`,
+    );
     console.log(runsTable([...Object.values(runs), corpusPlan]));
     console.log(`\n${naiveTable(naiveComparison)}`);
     console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);

@@ -55,13 +55,24 @@ function run(cmd: string, args: readonly string[]): Promise<{ code: number; stdo
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on("close", (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
   });
 }
 
 async function rgOnce(dir: string, threads?: number): Promise<{ ms: number; matches: number }> {
   // -uu: no ignore files, hidden files too (Laminar reads every file); binary files are skipped by both.
-  const args = ["--no-config", "-uu", "--count-matches", "--no-messages", ...(threads ? ["-j", String(threads)] : []), "-e", RG_PATTERN, dir];
+  const args = [
+    "--no-config",
+    "-uu",
+    "--count-matches",
+    "--no-messages",
+    ...(threads ? ["-j", String(threads)] : []),
+    "-e",
+    RG_PATTERN,
+    dir,
+  ];
   const t = performance.now();
   const r = await run(RG, args);
   const ms = performance.now() - t;
@@ -88,11 +99,36 @@ export async function compareScan(dir: string, runs: number): Promise<ScanCompar
   if (r.code !== 0) throw new Error(`scan-child exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   const s = JSON.parse(r.stdout) as ScanChildResult;
   const medianMs = median(s.runsMs);
-  const laminar: ToolScan = { medianMs, runsMs: s.runsMs, mbPerS: s.bytes / 1e6 / (medianMs / 1000), matches: s.references };
+  const laminar: ToolScan = {
+    medianMs,
+    runsMs: s.runsMs,
+    mbPerS: s.bytes / 1e6 / (medianMs / 1000),
+    matches: s.references,
+  };
   const textMs = median(s.textOnlyRunsMs);
-  const laminarTextOnly: ToolScan = { medianMs: textMs, runsMs: s.textOnlyRunsMs, mbPerS: s.bytes / 1e6 / (textMs / 1000), matches: s.references };
-  if (!existsSync(RG)) return { bytes: s.bytes, files: s.files, laminar, laminarTextOnly, rgMissing: `${RG} not found (apt-get install ripgrep)` };
+  const laminarTextOnly: ToolScan = {
+    medianMs: textMs,
+    runsMs: s.textOnlyRunsMs,
+    mbPerS: s.bytes / 1e6 / (textMs / 1000),
+    matches: s.references,
+  };
+  if (!existsSync(RG))
+    return {
+      bytes: s.bytes,
+      files: s.files,
+      laminar,
+      laminarTextOnly,
+      rgMissing: `${RG} not found (apt-get install ripgrep)`,
+    };
   const rg = await rgScan(dir, runs, s.bytes);
   const rgOneThread = await rgScan(dir, runs, s.bytes, 1);
-  return { bytes: s.bytes, files: s.files, laminar, laminarTextOnly, rg, rgOneThread, ratio: rg.mbPerS / laminar.mbPerS };
+  return {
+    bytes: s.bytes,
+    files: s.files,
+    laminar,
+    laminarTextOnly,
+    rg,
+    rgOneThread,
+    ratio: rg.mbPerS / laminar.mbPerS,
+  };
 }

@@ -40,7 +40,12 @@ const once = async (): Promise<{ ms: number; files: number; bytes: number; refer
   const t = performance.now();
   const scan = await scanRepository(dir, { maxFileSize: DEFAULT_MAX_FILE_SIZE });
   const ms = performance.now() - t;
-  return { ms, files: scan.stats.files, bytes: scan.stats.bytes, references: scan.files.reduce((n, f) => n + f.references.length, 0) };
+  return {
+    ms,
+    files: scan.stats.files,
+    bytes: scan.stats.bytes,
+    references: scan.files.reduce((n, f) => n + f.references.length, 0),
+  };
 };
 let last = await once();
 const runsMs: number[] = [];
@@ -55,5 +60,11 @@ for (let i = 0; i < runs; i++) {
   for (const b of buffers) scanText(b);
   textOnlyRunsMs.push(performance.now() - t);
 }
-const result: ScanChildResult = { files: last.files, bytes: last.bytes, references: last.references, runsMs, textOnlyRunsMs };
+const result: ScanChildResult = {
+  files: last.files,
+  bytes: last.bytes,
+  references: last.references,
+  runsMs,
+  textOnlyRunsMs,
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);

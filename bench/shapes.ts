@@ -38,7 +38,11 @@ function yamlNoise(rng: Random, host: string, indent: string, bytes: number): st
         return [`# Owned by team-${rng.int(40)}; runbook: https://wiki.acme.example/runbooks/${rng.hex(6)}`];
       case 1:
         // A commented-out reference: common, but not on every twelfth line.
-        return rng.chance(0.25) ? [`# image: ${host}/acme/legacy-${rng.int(9)}:main-0000${rng.int(9)}-${rng.hex(7)}  (kept for the rollback notes)`] : [`# TODO(team-${rng.int(40)}): drop this once the migration is done`];
+        return rng.chance(0.25)
+          ? [
+              `# image: ${host}/acme/legacy-${rng.int(9)}:main-0000${rng.int(9)}-${rng.hex(7)}  (kept for the rollback notes)`,
+            ]
+          : [`# TODO(team-${rng.int(40)}): drop this once the migration is done`];
       case 2:
         return [`checksum/config: "{{ include (print $.Template.BasePath \\"/configmap.yaml\\") . | sha256sum }}"`];
       case 3:
@@ -50,7 +54,10 @@ function yamlNoise(rng: Random, host: string, indent: string, bytes: number): st
       case 6:
         return [`listen: 0.0.0.0:${8000 + rng.int(1000)}`, `metricsAddr: ":${9000 + rng.int(100)}"`];
       case 7:
-        return [`deployedAt: "2024-0${1 + rng.int(9)}-1${rng.int(9)}T1${rng.int(9)}:${10 + rng.int(49)}:00Z"`, `revision: sha256:${rng.hex(16)}`];
+        return [
+          `deployedAt: "2024-0${1 + rng.int(9)}-1${rng.int(9)}T1${rng.int(9)}:${10 + rng.int(49)}:00Z"`,
+          `revision: sha256:${rng.hex(16)}`,
+        ];
       case 8:
         return [`ports:`, `  - "${8000 + rng.int(100)}:${8000 + rng.int(100)}/tcp"`];
       case 9:
@@ -58,7 +65,12 @@ function yamlNoise(rng: Random, host: string, indent: string, bytes: number): st
       case 10:
         return [`certificate: ${Buffer.from(rng.hex(96), "hex").toString("base64")}`];
       default:
-        return [`labels:`, `  app.kubernetes.io/part-of: shop`, `  app.kubernetes.io/version: "{{ .Chart.AppVersion }}"`, `  acme.example/cost-center: cc-${rng.int(900)}`];
+        return [
+          `labels:`,
+          `  app.kubernetes.io/part-of: shop`,
+          `  app.kubernetes.io/version: "{{ .Chart.AppVersion }}"`,
+          `  acme.example/cost-center: cc-${rng.int(900)}`,
+        ];
     }
   };
   while (size < bytes) {
@@ -231,7 +243,12 @@ const helmValues: Shape = {
       `  pullPolicy: IfNotPresent`,
       ...refs.flatMap((ref, i) => {
         const q = quoteOf(rng);
-        return [`sidecar${i}:`, `  enabled: true`, `  image: ${q}${ref}${q}`, `  resources: { limits: { cpu: 100m, memory: 64Mi } }`];
+        return [
+          `sidecar${i}:`,
+          `  enabled: true`,
+          `  image: ${q}${ref}${q}`,
+          `  resources: { limits: { cpu: 100m, memory: 64Mi } }`,
+        ];
       }),
       `podAnnotations:`,
       yamlNoise(rng, host, "  ", noiseBytes),
@@ -259,7 +276,10 @@ export function noiseFile(rng: Random, host: string, n: number, bytes: number): 
         entries.push(e);
         size += e.length + 2;
       }
-      return { path: `dashboards/board-${n}.json`, content: `{\n  "title": "board ${n}",\n  "panels": [\n${entries.join(",\n")}\n  ]\n}\n` };
+      return {
+        path: `dashboards/board-${n}.json`,
+        content: `{\n  "title": "board ${n}",\n  "panels": [\n${entries.join(",\n")}\n  ]\n}\n`,
+      };
     }
     default:
       return {

@@ -73,7 +73,14 @@ function runCommand(spec, cwd, env = process.env) {
     }, spec.timeout * 1e3);
     const done = (exitCode, signal) => {
       clearTimeout(timer);
-      resolve3({ command: spec.run, exitCode, signal, timedOut, output: output.slice(-OUTPUT_LIMIT), durationMs: Date.now() - started });
+      resolve3({
+        command: spec.run,
+        exitCode,
+        signal,
+        timedOut,
+        output: output.slice(-OUTPUT_LIMIT),
+        durationMs: Date.now() - started
+      });
     };
     child.on("error", (e) => {
       output += `
@@ -138,9 +145,13 @@ function applyEdits(bytes, edits) {
   let pos = 0;
   for (const e of sorted2) {
     if (e.start < pos) throw new StaleEditError(`overlapping edits at byte ${e.start}`);
-    if (e.end < e.start || e.end > src.length) throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
+    if (e.end < e.start || e.end > src.length)
+      throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
     const current = src.subarray(e.start, e.end).toString("latin1");
-    if (current !== e.expect) throw new StaleEditError(`expected ${JSON.stringify(e.expect)} at byte ${e.start}, found ${JSON.stringify(current)}`);
+    if (current !== e.expect)
+      throw new StaleEditError(
+        `expected ${JSON.stringify(e.expect)} at byte ${e.start}, found ${JSON.stringify(current)}`
+      );
     parts.push(src.subarray(pos, e.start), Buffer.from(e.replace, "latin1"));
     pos = e.end;
   }
@@ -236,7 +247,12 @@ var init_snapshot = __esm({
       files;
       static async take(root) {
         const copy = await mkdtemp(join3(tmpdir(), "laminar-snapshot-"));
-        await cp(root, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (src) => !isGitPath(root, src) });
+        await cp(root, copy, {
+          recursive: true,
+          verbatimSymlinks: true,
+          preserveTimestamps: true,
+          filter: (src) => !isGitPath(root, src)
+        });
         return new _TreeSnapshot(root, copy, await listFiles(root));
       }
       /** Puts the tree back as it was: restores changed and deleted files, removes new ones. */
@@ -19478,11 +19494,13 @@ function parsePolicy(text, options = {}) {
   const body = m ? m[2] ?? "" : text;
   if (body.trim() === "") throw new PolicyError(`empty ${kind} pattern`);
   if (kind === "semver") {
-    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` applies to regex patterns; semver is always ordered by version");
+    if (options.sort && options.sort.by !== "build-time")
+      throw new PolicyError("`sort` applies to regex patterns; semver is always ordered by version");
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
+    if (options.sort && options.sort.by !== "build-time")
+      throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
     return globPolicy(text, body);
   }
   return regexPolicy(text, body, options.sort);
@@ -19529,7 +19547,9 @@ function regexPolicy(source, body, sort2) {
   try {
     re = new RegExp(`^(?:${body})$`, "u");
   } catch (e) {
-    throw new PolicyError(`invalid regex ${JSON.stringify(body)}: ${e.message.replace(/^Invalid regular expression: /, "")}`);
+    throw new PolicyError(
+      `invalid regex ${JSON.stringify(body)}: ${e.message.replace(/^Invalid regular expression: /, "")}`
+    );
   }
   const by = sort2?.by ?? "build-time";
   const order = sort2?.order ?? "asc";
@@ -19576,7 +19596,10 @@ function assertSafeRegex(body) {
       const next = body[i + 1];
       const quantified = next === "*" || next === "+" || next === "?" || next === "{";
       const repeats = next === "*" || next === "+" || next === "{" && !/^\{\d+\}/.test(body.slice(i + 1)) && !/^\{0?,?1\}/.test(body.slice(i + 1));
-      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i))) throw new PolicyError("nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats");
+      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i)))
+        throw new PolicyError(
+          "nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats"
+        );
       if (stack.length && (g?.risky || quantified)) stack[stack.length - 1].risky = true;
     } else if ((c === "*" || c === "+" || c === "{") && stack.length) {
       stack[stack.length - 1].risky = true;
@@ -19589,7 +19612,8 @@ function separatedRepeat(group) {
   if (!m) return false;
   const sep5 = m[1].replace("\\", "");
   const rest = m[2];
-  if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, ""))) return false;
+  if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, "")))
+    return false;
   return !rest.includes(sep5) || sep5 === "." && !rest.replace(/\\\./g, "").includes(".");
 }
 function isNeverChosen(tag) {
@@ -19630,7 +19654,11 @@ function probePolicy(policy, budgetMs = PROBE_BUDGET_MS) {
   const tags = probeTags(policy.source);
   const started = Date.now();
   try {
-    runInNewContext("for (const t of tags) matches(t);", { tags, matches: (t) => policy.matches(t) }, { timeout: budgetMs });
+    runInNewContext(
+      "for (const t of tags) matches(t);",
+      { tags, matches: (t) => policy.matches(t) },
+      { timeout: budgetMs }
+    );
   } catch (e) {
     if (/timed out/i.test(e?.message ?? "")) return void 0;
     throw e;
@@ -19666,7 +19694,11 @@ var init_schema = __esm({
           required: ["pattern"],
           properties: {
             pattern,
-            images: { type: "array", items: { type: "string", minLength: 1 }, description: "Only for these images (globs on `registry/repository` or the familiar name)." }
+            images: {
+              type: "array",
+              items: { type: "string", minLength: 1 },
+              description: "Only for these images (globs on `registry/repository` or the familiar name)."
+            }
           }
         }
       ]
@@ -19675,7 +19707,12 @@ var init_schema = __esm({
       description: "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.",
       oneOf: [
         { type: "string", minLength: 1 },
-        { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 } } }
+        {
+          type: "object",
+          additionalProperties: false,
+          required: ["path"],
+          properties: { path: { type: "string", minLength: 1 } }
+        }
       ]
     };
     command = {
@@ -19703,7 +19740,11 @@ var init_schema = __esm({
           required: ["by"],
           properties: {
             by: { enum: ["build-time", "numerical", "alphabetical"] },
-            capture: { type: "string", minLength: 1, description: "Named capture group to sort on (default: the first one)." },
+            capture: {
+              type: "string",
+              minLength: 1,
+              description: "Named capture group to sort on (default: the first one)."
+            },
             order: { enum: ["asc", "desc"], description: "`asc` (default): the highest value wins; `desc`: the lowest." }
           }
         }
@@ -19725,14 +19766,26 @@ var init_schema = __esm({
             additionalProperties: false,
             required: ["host"],
             properties: {
-              host: { type: "string", minLength: 1, description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." },
+              host: {
+                type: "string",
+                minLength: 1,
+                description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`."
+              },
               name: { type: "string" },
               insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
               usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
-              passwordEnv: { type: "string", minLength: 1, description: "Environment variable holding the password or token." },
+              passwordEnv: {
+                type: "string",
+                minLength: 1,
+                description: "Environment variable holding the password or token."
+              },
               tokenEnv: { type: "string", minLength: 1, description: "Environment variable holding a bearer token." },
               pageCap: { type: "integer", minimum: 1, description: "At most this many tag-list pages per repository." },
-              platforms: { type: "array", items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, description: "Platforms whose build time counts for multi-arch images (default linux/amd64)." },
+              platforms: {
+                type: "array",
+                items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" },
+                description: "Platforms whose build time counts for multi-arch images (default linux/amd64)."
+              },
               timeout: { type: "integer", minimum: 1, description: "Seconds per request." }
             }
           }
@@ -19762,7 +19815,11 @@ var init_schema = __esm({
               name: { type: "string", minLength: 1 },
               pattern,
               files: { type: "array", minItems: 1, items: fileEntry },
-              images: { type: "array", items: { type: "string", minLength: 1 }, description: "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." },
+              images: {
+                type: "array",
+                items: { type: "string", minLength: 1 },
+                description: "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)."
+              },
               exclude: { type: "array", items: patternEntry, description: "Tags never chosen." },
               blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
               sort,
@@ -19770,14 +19827,26 @@ var init_schema = __esm({
             }
           }
         },
-        commands: { type: "array", items: command, description: "Run after rewriting, before committing, in the repository root." },
+        commands: {
+          type: "array",
+          items: command,
+          description: "Run after rewriting, before committing, in the repository root."
+        },
         preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
         scan: {
           type: "object",
           additionalProperties: false,
           properties: {
-            maxFileSize: { type: "integer", minimum: 1, description: "Bytes; larger files are skipped with a warning (default 4 MiB)." },
-            exclude: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs of files never scanned." }
+            maxFileSize: {
+              type: "integer",
+              minimum: 1,
+              description: "Bytes; larger files are skipped with a warning (default 4 MiB)."
+            },
+            exclude: {
+              type: "array",
+              items: { type: "string", minLength: 1 },
+              description: "Globs of files never scanned."
+            }
           }
         },
         global: {
@@ -19816,7 +19885,14 @@ function parseConfig(text, file = ".laminar.yaml") {
     throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   }
   const deep = tooDeep(text, MAX_DEPTH * 2);
-  if (deep) throw new ConfigError(file, deep.line, deep.column, "", `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`);
+  if (deep)
+    throw new ConfigError(
+      file,
+      deep.line,
+      deep.column,
+      "",
+      `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`
+    );
   const lineCounter = new import_yaml.LineCounter();
   let doc;
   try {
@@ -19863,9 +19939,12 @@ function parseConfig(text, file = ".laminar.yaml") {
   return build2(data, file, fail4, locate);
 }
 function build2(raw, file, fail4, locate) {
-  if (raw.registries && raw.dockerRegistries) fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
-  if (raw.commands && raw.preCommitCommands) fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (!raw.updates || raw.updates.length === 0) fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (raw.registries && raw.dockerRegistries)
+    fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
+  if (raw.commands && raw.preCommitCommands)
+    fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
+  if (!raw.updates || raw.updates.length === 0)
+    fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
   const registries = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
     registries.push({ ...r, ...splitRegistry(r.host, (d) => fail4(["registries", i, "host"], d)) });
@@ -19886,13 +19965,17 @@ function build2(raw, file, fail4, locate) {
     try {
       policy = parsePolicy(u.pattern, { sort: sort2, prerelease: u.prerelease });
     } catch (e) {
-      if (e instanceof PolicyError) fail4([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
+      if (e instanceof PolicyError)
+        fail4([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
       throw e;
     }
     checkPatternSpeed(policy, (d) => fail4([...base, "pattern"], d));
     const files = u.files.map((f, j) => {
       const path2 = typeof f === "string" ? f : f.path;
-      return normaliseFileSelector(path2, (d) => fail4([...base, "files", j, ...typeof f === "string" ? [] : ["path"]], d));
+      return normaliseFileSelector(
+        path2,
+        (d) => fail4([...base, "files", j, ...typeof f === "string" ? [] : ["path"]], d)
+      );
     });
     const images = (u.images ?? []).map((g2, j) => checkGlob(g2, (d) => fail4([...base, "images", j], d)));
     const exclude = [];
@@ -19922,10 +20005,23 @@ function build2(raw, file, fail4, locate) {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
-    updates.push({ name: u.name ?? `updates[${i}]`, index: i, position: { file, line: p.line, column: p.col }, policy, files, filePositions, images, exclude });
+    updates.push({
+      name: u.name ?? `updates[${i}]`,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      policy,
+      files,
+      filePositions,
+      images,
+      exclude
+    });
   }
   const commands = (raw.commands ?? raw.preCommitCommands ?? []).map(
-    (c) => typeof c === "string" ? { run: c, timeout: DEFAULT_COMMAND_TIMEOUT } : { run: c.run, timeout: c.timeout ?? DEFAULT_COMMAND_TIMEOUT, ...c.name !== void 0 ? { name: c.name } : {} }
+    (c) => typeof c === "string" ? { run: c, timeout: DEFAULT_COMMAND_TIMEOUT } : {
+      run: c.run,
+      timeout: c.timeout ?? DEFAULT_COMMAND_TIMEOUT,
+      ...c.name !== void 0 ? { name: c.name } : {}
+    }
   );
   const scanExclude = (raw.scan?.exclude ?? []).map((g2, j) => checkGlob(g2, (d) => fail4(["scan", "exclude", j], d)));
   const g = raw.global ?? {};
@@ -19958,7 +20054,8 @@ function splitRegistry(text, fail4) {
 }
 function normaliseFileSelector(path2, fail4) {
   const trimmed = path2.trim();
-  if (posix.isAbsolute(trimmed) || /^[A-Za-z]:[\\/]/.test(trimmed)) fail4(`${JSON.stringify(path2)} is absolute; use a path relative to the repository root`);
+  if (posix.isAbsolute(trimmed) || /^[A-Za-z]:[\\/]/.test(trimmed))
+    fail4(`${JSON.stringify(path2)} is absolute; use a path relative to the repository root`);
   const norm = posix.normalize(trimmed.replace(/\\/g, "/"));
   if (norm === ".." || norm.startsWith("../")) fail4(`${JSON.stringify(path2)} points outside the repository`);
   const clean = norm.replace(/^\.\/?/, "").replace(/\/+$/, "");
@@ -19972,7 +20069,9 @@ function checkGlob(glob, fail4) {
 }
 function checkPatternSpeed(policy, fail4) {
   if (probePolicy(policy) === void 0) {
-    fail4(`${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`);
+    fail4(
+      `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`
+    );
   }
 }
 function tooDeep(text, max) {
@@ -20048,20 +20147,38 @@ function describeSchemaError(errors) {
     const path3 = [...toPath(unknown.instancePath), prop];
     const allowed = allowedKeys(unknown.schemaPath);
     const hint = closest(prop, allowed);
-    return { path: path3, detail: `unknown key ${JSON.stringify(prop)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`, keyOf: true };
+    return {
+      path: path3,
+      detail: `unknown key ${JSON.stringify(prop)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`,
+      keyOf: true
+    };
   }
   const deepest = errors.filter((e2) => depth(e2) === maxDepth && e2.keyword !== "oneOf");
   const e = deepest[0] ?? errors[0];
   const path2 = toPath(e.instancePath);
-  const types = deepest.filter((x) => x.keyword === "type").map((x) => PLAIN_TYPES[String(x.params.type)] ?? String(x.params.type));
+  const types = deepest.filter((x) => x.keyword === "type").map(
+    (x) => PLAIN_TYPES[String(x.params.type)] ?? String(x.params.type)
+  );
   if (types.length) return { path: path2, detail: `must be ${[...new Set(types)].join(" or ")}`, keyOf: false };
   switch (e.keyword) {
     case "required":
-      return { path: path2, detail: `missing required key ${JSON.stringify(e.params.missingProperty)}`, keyOf: false };
+      return {
+        path: path2,
+        detail: `missing required key ${JSON.stringify(e.params.missingProperty)}`,
+        keyOf: false
+      };
     case "enum":
-      return { path: path2, detail: `must be one of ${e.params.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`, keyOf: false };
+      return {
+        path: path2,
+        detail: `must be one of ${e.params.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`,
+        keyOf: false
+      };
     case "const":
-      return { path: path2, detail: `must be ${JSON.stringify(e.params.allowedValue)}`, keyOf: false };
+      return {
+        path: path2,
+        detail: `must be ${JSON.stringify(e.params.allowedValue)}`,
+        keyOf: false
+      };
     case "minItems":
       return { path: path2, detail: "must not be empty", keyOf: false };
     case "minLength":
@@ -20117,7 +20234,14 @@ var init_parse = __esm({
     MAX_CONFIG_BYTES = 1024 * 1024;
     MAX_DEPTH = 32;
     MAX_ALIASES = 100;
-    PLAIN_TYPES = { string: "a string", integer: "a whole number", number: "a number", boolean: "true or false", array: "a list", object: "a mapping" };
+    PLAIN_TYPES = {
+      string: "a string",
+      integer: "a whole number",
+      number: "a number",
+      boolean: "true or false",
+      array: "a list",
+      object: "a mapping"
+    };
   }
 });
 
@@ -20128,9 +20252,17 @@ async function loadConfig(dir, configPath) {
   const path2 = configPath ? resolve(dir, configPath) : join4(dir, DEFAULT_CONFIG_FILE);
   const shown = displayPath(dir, path2);
   const st = await lstat2(path2).catch(() => void 0);
-  if (!st) throw new ConfigError(shown, 0, 0, "", "config file not found; create it (see README: .laminar.yaml) or pass --config");
+  if (!st)
+    throw new ConfigError(
+      shown,
+      0,
+      0,
+      "",
+      "config file not found; create it (see README: .laminar.yaml) or pass --config"
+    );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown, 0, 0, "", "is not a file");
-  if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  if (st.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile2(path2, "utf8");
   const config = parseConfig(text.replace(/^\uFEFF/, ""), shown);
   await checkSelectorsStayInside(dir, config);
@@ -20148,7 +20280,13 @@ async function checkSelectorsStayInside(dir, config) {
         if (real === void 0) break;
         if (real !== root && !real.startsWith(root + sep3)) {
           const pos = rule.filePositions?.[j] ?? rule.position;
-          throw new ConfigError(config.file, pos.line, pos.column, `updates[${rule.index}].files[${j}]`, `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`);
+          throw new ConfigError(
+            config.file,
+            pos.line,
+            pos.column,
+            `updates[${rule.index}].files[${j}]`,
+            `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`
+          );
         }
       }
     }
@@ -20203,9 +20341,7 @@ var init_grammar = __esm({
     IDENTIFIER_PATTERN = "[a-f0-9]{64}";
     REFERENCE_PATTERN = `${NAME_PATTERN}(?::${TAG_PATTERN})?(?:@${DIGEST_PATTERN})?`;
     NAME_TOTAL_LENGTH_MAX = 255;
-    ANCHORED_REFERENCE = new RegExp(
-      `^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`
-    );
+    ANCHORED_REFERENCE = new RegExp(`^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`);
     ANCHORED_NAME = new RegExp(`^(?:(${DOMAIN_PATTERN})/)?(${REMOTE_NAME_PATTERN})$`);
     ANCHORED_IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN}$`);
     ANCHORED_TAG = new RegExp(`^${TAG_PATTERN}$`);
@@ -20429,17 +20565,31 @@ async function planUpdates(input) {
       }
       const tag = ref.reference.tag;
       if (tag === void 0) {
-        stay(file.path, ref, "no-tag", ref.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)");
+        stay(
+          file.path,
+          ref,
+          "no-tag",
+          ref.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)"
+        );
         continue;
       }
       const rule = selecting.find((u) => u.policy.matches(tag));
       if (!rule) {
-        stay(file.path, ref, "not-in-channel", `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`);
+        stay(
+          file.path,
+          ref,
+          "not-in-channel",
+          `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
+        );
         continue;
       }
       const key = repoKey(ref.reference);
       let g = groups.get(key);
-      if (!g) groups.set(key, g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] });
+      if (!g)
+        groups.set(
+          key,
+          g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] }
+        );
       g.items.push({ file: file.path, ref, rule, tag });
     }
   }
@@ -20491,7 +20641,13 @@ async function planUpdates(input) {
         const candidates = candidatesOf(it);
         const capped = list.truncated ? " (tag list truncated by the page cap)" : "";
         if (candidates.length === 0) {
-          stay(it.file, it.ref, "no-candidates", `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`, { rule: it.rule.name });
+          stay(
+            it.file,
+            it.ref,
+            "no-candidates",
+            `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`,
+            { rule: it.rule.name }
+          );
           continue;
         }
         const current = info(it.tag);
@@ -20500,20 +20656,40 @@ async function planUpdates(input) {
         if (!bestMemo.has(bestKey)) bestMemo.set(bestKey, pickBest(it, candidates, info));
         const best = bestMemo.get(bestKey);
         if (!best) {
-          stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
+          stay(
+            it.file,
+            it.ref,
+            "unknown-build-time",
+            `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+            { rule: it.rule.name }
+          );
           continue;
         }
         if (best === it.tag || sameBuild(it, best, info)) {
-          stay(it.file, it.ref, "up-to-date", `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`, { rule: it.rule.name, ...times });
+          stay(
+            it.file,
+            it.ref,
+            "up-to-date",
+            `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
+            { rule: it.rule.name, ...times }
+          );
           continue;
         }
         if (isOlder(it, best, info)) {
-          stay(it.file, it.ref, "older-than-current", `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`, { rule: it.rule.name, ...times });
+          stay(
+            it.file,
+            it.ref,
+            "older-than-current",
+            `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
+            { rule: it.rule.name, ...times }
+          );
           continue;
         }
         decided.push({ it, to: best });
       }
-      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter((t) => !info(t)?.digest);
+      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter(
+        (t) => !info(t)?.digest
+      );
       let digests = /* @__PURE__ */ new Map();
       if (wantDigests.length) {
         try {
@@ -20521,7 +20697,8 @@ async function planUpdates(input) {
         } catch (e) {
           const failure = toFailure(e, repo);
           failures.push(failure);
-          for (const { it } of decided.filter((d) => d.it.ref.reference.digest)) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
+          for (const { it } of decided.filter((d) => d.it.ref.reference.digest))
+            stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
         }
       }
       for (const { it, to } of decided) {
@@ -20535,7 +20712,11 @@ async function planUpdates(input) {
         }
         if (toDigest !== void 0 && !isValidDigest(toDigest)) {
           const shown = toDigest.length > 80 ? `${toDigest.slice(0, 80)}\u2026` : toDigest;
-          const failure = { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it` };
+          const failure = {
+            registry: repo.registry,
+            repository: repo.repository,
+            message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`
+          };
           if (!failures.some((f) => f.message === failure.message)) failures.push(failure);
           stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
           continue;
@@ -20577,7 +20758,9 @@ function repoKey(r) {
 }
 function registryFor(ref, registries) {
   const { registry, repository } = ref.reference;
-  return registries.find((r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`)));
+  return registries.find(
+    (r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`))
+  );
 }
 function imageMatches(ref, globs) {
   const names = [repoKey(ref.reference), familiarName(ref.reference), ref.name, ref.reference.repository];
@@ -20624,15 +20807,31 @@ function isOlder(it, best, info) {
 }
 function editsFor(ref, to, toDigest) {
   const edits = [];
-  if (ref.tagSpan) edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
-  if (ref.digestSpan && toDigest) edits.push({ start: ref.digestSpan[0], end: ref.digestSpan[1], expect: ref.reference.digest ?? "", replace: toDigest });
+  if (ref.tagSpan)
+    edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
+  if (ref.digestSpan && toDigest)
+    edits.push({
+      start: ref.digestSpan[0],
+      end: ref.digestSpan[1],
+      expect: ref.reference.digest ?? "",
+      replace: toDigest
+    });
   return edits;
 }
 function toFailure(e, repo) {
   if (e instanceof RegistryError) {
-    return { registry: e.registry, repository: e.repository ?? repo.repository, ...e.status !== void 0 ? { status: e.status } : {}, message: e.message };
+    return {
+      registry: e.registry,
+      repository: e.repository ?? repo.repository,
+      ...e.status !== void 0 ? { status: e.status } : {},
+      message: e.message
+    };
   }
-  return { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${e?.message ?? String(e)}` };
+  return {
+    registry: repo.registry,
+    repository: repo.repository,
+    message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
+  };
 }
 var init_plan = __esm({
   "src/plan/plan.ts"() {
@@ -20709,7 +20908,8 @@ function keyBefore(text, i) {
   while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
   if (text[e - 1] === '"' || text[e - 1] === "'") e--;
   let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && (TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64); c = text.charCodeAt(s - 1)) s--;
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
+    s--;
   return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
 }
 function imageContext(before) {
@@ -20850,7 +21050,11 @@ async function scanRepository(root, options) {
     while (next < paths.length) {
       const path2 = paths[next++];
       const r = await readText(join5(rootReal, path2), options.maxFileSize);
-      if (r.kind === "too-big") warnings.push({ file: path2, message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)` });
+      if (r.kind === "too-big")
+        warnings.push({
+          file: path2,
+          message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`
+        });
       else if (r.kind === "binary") continue;
       else {
         bytes += r.data.length;
@@ -20878,7 +21082,10 @@ async function walk(root, dir, out, warnings, options) {
         if (options.include && !matchesAny(rel, options.include)) return;
         const target = await realpath2(abs).catch(() => void 0);
         const inside = target !== void 0 && (target === root || target.startsWith(root + sep4));
-        warnings.push({ file: rel, message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository" });
+        warnings.push({
+          file: rel,
+          message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository"
+        });
       } else if (e.isFile()) {
         if (options.include && !matchesAny(rel, options.include)) return;
         if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
@@ -20933,71 +21140,6 @@ var init_engine = __esm({
   }
 });
 
-// src/report/format.ts
-function planToJson(plan, requests) {
-  return {
-    changes: plan.changes.map(({ edits: _edits, ...c }) => c),
-    unchanged: plan.unchanged,
-    failures: plan.failures,
-    warnings: plan.warnings,
-    ...requests ? { requests } : {}
-  };
-}
-function scanToJson(files) {
-  return {
-    references: files.flatMap(
-      (f) => f.references.map((r) => ({
-        file: f.path,
-        line: r.line,
-        column: r.column,
-        text: r.text,
-        registry: r.reference.registry,
-        repository: r.reference.repository,
-        tag: r.reference.tag ?? null,
-        digest: r.reference.digest ?? null
-      }))
-    )
-  };
-}
-function table(rows, indent = "  ") {
-  if (rows.length === 0) return "";
-  const widths = [];
-  for (const r of rows) r.forEach((c, i) => widths[i] = Math.max(widths[i] ?? 0, c.length));
-  return rows.map((r) => indent + r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n");
-}
-function formatRequests(r) {
-  return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
-}
-function formatPlan(plan, requests) {
-  const out = [];
-  out.push(`${plan.changes.length} change(s), ${plan.unchanged.length} reference(s) left alone, ${plan.failures.length} failure(s)`);
-  if (plan.changes.length) {
-    out.push("", "Changes:");
-    out.push(table([["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"], ...plan.changes.map((c) => [`${c.file}:${c.line}`, c.image, c.from, "\u2192", c.to, when(c)])]));
-  }
-  if (plan.unchanged.length) {
-    out.push("", "Left alone:");
-    out.push(table([["FILE:LINE", "IMAGE", "TAG", "REASON", "DETAIL"], ...plan.unchanged.map((u) => [`${u.file}:${u.line}`, u.image, u.tag ?? "-", u.reason, u.detail])]));
-  }
-  if (plan.failures.length) {
-    out.push("", "Failures:");
-    for (const f of plan.failures) out.push(`  ${f.message}`);
-  }
-  if (plan.warnings.length) {
-    out.push("", "Warnings:");
-    for (const w of plan.warnings) out.push(`  ${w.file}: ${w.message}`);
-  }
-  if (requests) out.push("", `Registry requests: ${formatRequests(requests)}`);
-  return out.join("\n");
-}
-var when;
-var init_format2 = __esm({
-  "src/report/format.ts"() {
-    "use strict";
-    when = (c) => c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
-  }
-});
-
 // src/secrets/secret-forms.ts
 function secretForms(secret, users = []) {
   const forms = [
@@ -21019,73 +21161,6 @@ var init_secret_forms = __esm({
   "src/secrets/secret-forms.ts"() {
     "use strict";
     TOKEN_USERS = ["x-access-token", "oauth2accesstoken", "AWS"];
-  }
-});
-
-// src/cli/redact.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join as join6 } from "node:path";
-var MIN_SECRET_LENGTH, MASK, WELL_KNOWN, Redactor;
-var init_redact = __esm({
-  "src/cli/redact.ts"() {
-    "use strict";
-    init_secret_forms();
-    MIN_SECRET_LENGTH = 6;
-    MASK = "***";
-    WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
-    Redactor = class {
-      needles = [];
-      /** Adds a secret (and, for Basic auth, the user it goes with). */
-      add(secret, user) {
-        if (!secret || secret.length < MIN_SECRET_LENGTH) return;
-        const forms = secretForms(secret, [user]);
-        this.needles = [.../* @__PURE__ */ new Set([...this.needles, ...forms.filter((f) => f.length >= MIN_SECRET_LENGTH)])].sort((a, b) => b.length - a.length);
-      }
-      /** The well-known credential variables of the environment. */
-      addEnvironment(env) {
-        for (const name of WELL_KNOWN) this.add(env[name], name.startsWith("GITHUB") || name === "GH_TOKEN" ? env.GITHUB_ACTOR || "x-access-token" : void 0);
-      }
-      /** The variables the config names (`passwordEnv`, `tokenEnv`, with `usernameEnv` for pairs). */
-      addConfig(config, env) {
-        for (const r of config.registries) {
-          const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
-          if (r.passwordEnv) this.add(env[r.passwordEnv], user);
-          if (r.tokenEnv) this.add(env[r.tokenEnv], user);
-        }
-      }
-      /** Passwords and tokens of docker's config.json (`$DOCKER_CONFIG` or `~/.docker`). */
-      async addDockerConfig(env) {
-        let config;
-        try {
-          config = JSON.parse(await readFile3(join6(env.DOCKER_CONFIG ?? join6(homedir(), ".docker"), "config.json"), "utf8"));
-        } catch {
-          return;
-        }
-        for (const entry of Object.values(config?.auths ?? {})) {
-          if (!entry || typeof entry !== "object") continue;
-          let user = entry.username;
-          let password = entry.password;
-          if (typeof entry.auth === "string") {
-            this.add(entry.auth);
-            const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
-            const i = decoded.indexOf(":");
-            if (i >= 0) {
-              user = decoded.slice(0, i);
-              password = decoded.slice(i + 1);
-            }
-          }
-          this.add(password, user);
-          this.add(entry.identitytoken, user);
-          this.add(entry.registrytoken);
-        }
-      }
-      redact(text) {
-        let out = text;
-        for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(MASK);
-        return out;
-      }
-    };
   }
 });
 
@@ -21314,7 +21389,8 @@ function describePath(url) {
   }
 }
 function describeNetworkError(err, timeoutMs) {
-  if (err instanceof Error && err.name === "TimeoutError") return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  if (err instanceof Error && err.name === "TimeoutError")
+    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
   const cause = err instanceof Error ? err.cause : void 0;
   const code = cause?.code;
   const detail = cause?.message ? ` (${cause.message})` : "";
@@ -21545,9 +21621,18 @@ var init_http = __esm({
           const next = new URL(location, url).toString();
           if (res.status === 303) method = "GET";
           if (seen.has(`${method} ${next}`)) {
-            throw this.error(req, `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`, res.status);
+            throw this.error(
+              req,
+              `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
+              res.status
+            );
           }
-          if (hop + 1 > maxRedirects) throw this.error(req, `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`, res.status);
+          if (hop + 1 > maxRedirects)
+            throw this.error(
+              req,
+              `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
+              res.status
+            );
           if (new URL(next).origin !== origin) {
             headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
           }
@@ -21687,7 +21772,11 @@ var init_auth = __esm({
         const u = new URL(realm);
         let res;
         if (cred?.kind === "identity-token") {
-          const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: cred.token, client_id: "laminar" });
+          const form = new URLSearchParams({
+            grant_type: "refresh_token",
+            refresh_token: cred.token,
+            client_id: "laminar"
+          });
           if (ch.params.service) form.set("service", ch.params.service);
           if (scope) form.set("scope", scope);
           res = await this.http.request({
@@ -21719,7 +21808,9 @@ var init_auth = __esm({
         try {
           body = JSON.parse(res.body.toString("utf8"));
         } catch (err) {
-          throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, void 0, { cause: err });
+          throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, void 0, {
+            cause: err
+          });
         }
         const token = body.token ?? body.access_token;
         if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
@@ -21797,7 +21888,13 @@ function registryErrorDetail(res) {
 }
 async function headManifest(session, repository, ref) {
   const url = manifestPath(repository, ref);
-  const res = await session.request({ kind: "manifestHead", method: "HEAD", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  const res = await session.request({
+    kind: "manifestHead",
+    method: "HEAD",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
   if (res.status === 404) return void 0;
   if (res.status !== 200) fail2(session, "HEAD", url, repository, res);
   const digest = res.headers.get("docker-content-digest");
@@ -21807,7 +21904,13 @@ async function headManifest(session, repository, ref) {
 }
 async function getManifest(session, repository, ref) {
   const url = manifestPath(repository, ref);
-  const res = await session.request({ kind: "manifestGet", method: "GET", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  const res = await session.request({
+    kind: "manifestGet",
+    method: "GET",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
   if (res.status === 404) return void 0;
   if (res.status !== 200) fail2(session, "GET", url, repository, res);
   const computed = sha256Digest(res.body);
@@ -21834,7 +21937,11 @@ async function getManifest(session, repository, ref) {
     );
   }
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
-  return { digest: header && !header.startsWith("sha256:") ? header : computed, mediaType: body.mediaType ?? contentType, body };
+  return {
+    digest: header && !header.startsWith("sha256:") ? header : computed,
+    mediaType: body.mediaType ?? contentType,
+    body
+  };
 }
 async function getJsonBlob(session, repository, digest) {
   const url = `/v2/${repository}/blobs/${digest}`;
@@ -21948,7 +22055,8 @@ function tagListHash(tags) {
 async function readCacheFile(path2) {
   try {
     const parsed = JSON.parse(await readFile5(path2, "utf8"));
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object") return void 0;
+    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
+      return void 0;
     return parsed;
   } catch {
     return void 0;
@@ -22096,7 +22204,12 @@ function parseGcrManifestMap(map) {
 async function listDockerHubTags(http, o) {
   const parts = o.repository.split("/");
   if (parts.length !== 2) {
-    throw new RegistryError(`registry ${o.registry}: ${o.repository} is not namespace/name`, o.registry, void 0, o.repository);
+    throw new RegistryError(
+      `registry ${o.registry}: ${o.repository} is not namespace/name`,
+      o.registry,
+      void 0,
+      o.repository
+    );
   }
   const base = new URL(o.apiUrl);
   let url = new URL(
@@ -22122,9 +22235,15 @@ async function listDockerHubTags(http, o) {
     try {
       body = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw new RegistryError(`registry ${o.registry}: Docker Hub tag API answered malformed JSON`, o.registry, res.status, o.repository, {
-        cause: err
-      });
+      throw new RegistryError(
+        `registry ${o.registry}: Docker Hub tag API answered malformed JSON`,
+        o.registry,
+        res.status,
+        o.repository,
+        {
+          cause: err
+        }
+      );
     }
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
@@ -22433,7 +22552,9 @@ var init_client = __esm({
               registry
             });
           } catch (err) {
-            this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`);
+            this.opts.log?.warn?.(
+              `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`
+            );
           }
         }
         list ??= await listTagsPaged(this.session(registry), repo.repository, {
@@ -22462,7 +22583,11 @@ var init_client = __esm({
         }
         const wantTime = new Set(request.times);
         const all = [.../* @__PURE__ */ new Set([...request.times, ...request.digests])];
-        await this.askEcr(repo, state, all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)));
+        await this.askEcr(
+          repo,
+          state,
+          all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t))
+        );
         const out = /* @__PURE__ */ new Map();
         await Promise.all(
           all.map(async (tag) => {
@@ -22667,12 +22792,21 @@ var init_tag_source = __esm({
   }
 });
 
-// src/version.ts
-var VERSION2;
-var init_version = __esm({
-  "src/version.ts"() {
+// src/cli/io.ts
+function describeError(e) {
+  if (e instanceof ConfigError) return `config error: ${e.message}`;
+  if (e instanceof CommandFailedError)
+    return `${e.message}
+--- output of \`${e.result.command}\` ---
+${e.result.output.trimEnd()}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+var init_io = __esm({
+  "src/cli/io.ts"() {
     "use strict";
-    VERSION2 = "0.1.0";
+    init_apply();
+    init_errors();
   }
 });
 
@@ -22705,12 +22839,29 @@ var init_metrics = __esm({
           out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
           for (const [labels, v] of samples) out.push(`${name}${labels} ${v}`);
         };
-        metric("laminar_runs_total", "counter", "Plan/apply runs by result.", [...this.runs].map(([r, n]) => [`{result="${r}"}`, n]));
+        metric(
+          "laminar_runs_total",
+          "counter",
+          "Plan/apply runs by result.",
+          [...this.runs].map(([r, n]) => [`{result="${r}"}`, n])
+        );
         metric("laminar_changes_total", "counter", "Image tags moved.", [["", this.changes]]);
-        metric("laminar_references", "gauge", "Image references in the last run, by state (changed or the reason they stayed).", [...this.references].map(([s, n]) => [`{state="${s}"}`, n]));
-        metric("laminar_registry_requests_total", "counter", "Registry requests by kind.", Object.entries(this.requests ?? {}).map(([k, n]) => [`{kind="${k}"}`, n]));
+        metric(
+          "laminar_references",
+          "gauge",
+          "Image references in the last run, by state (changed or the reason they stayed).",
+          [...this.references].map(([s, n]) => [`{state="${s}"}`, n])
+        );
+        metric(
+          "laminar_registry_requests_total",
+          "counter",
+          "Registry requests by kind.",
+          Object.entries(this.requests ?? {}).map(([k, n]) => [`{kind="${k}"}`, n])
+        );
         metric("laminar_last_run_timestamp_seconds", "gauge", "When the last run ended.", [["", this.lastRun]]);
-        metric("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [["", this.lastSuccess]]);
+        metric("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [
+          ["", this.lastSuccess]
+        ]);
         metric("laminar_last_run_duration_seconds", "gauge", "How long the last run took.", [["", this.lastDuration]]);
         return `${out.join("\n")}
 `;
@@ -23137,7 +23288,9 @@ function parseTemplate(source) {
     } else {
       const allowed = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
       if (!allowed.includes(name)) {
-        throw new TemplateError(`unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`);
+        throw new TemplateError(
+          `unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`
+        );
       }
       current.push({ kind: "var", name });
     }
@@ -23181,7 +23334,13 @@ function renderNodes(nodes, lookup, changes) {
     else if (n.kind === "var") out += lookup(n.name);
     else {
       for (const c of changes) {
-        const fields = { file: c.file, line: String(c.line), image: c.image, from: c.from, to: c.to };
+        const fields = {
+          file: c.file,
+          line: String(c.line),
+          image: c.image,
+          from: c.from,
+          to: c.to
+        };
         out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
       }
     }
@@ -23276,16 +23435,23 @@ async function pushMode(o) {
       const pushed = await git.push({ branch: o.branch });
       if (pushed.kind === "ok") return { pass, commitSha: sha, attempts: attempt };
       if (pushed.kind === "rejected-non-fast-forward" && attempt < o.maxAttempts) {
-        log(`push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${attempt + 1} of ${o.maxAttempts})`);
+        log(
+          `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${attempt + 1} of ${o.maxAttempts})`
+        );
         await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
         await git.resetHard(`refs/remotes/origin/${o.branch}`);
         continue;
       }
       if (pushed.kind === "rejected-protected") {
         const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
-        throw new PushDeniedError(`the remote refused the push to ${o.branch} (${why}); the branch is protected: use \`mode: pull-request\``);
+        throw new PushDeniedError(
+          `the remote refused the push to ${o.branch} (${why}); the branch is protected: use \`mode: pull-request\``
+        );
       }
-      if (pushed.kind === "rejected-non-fast-forward") throw new Error(`push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`);
+      if (pushed.kind === "rejected-non-fast-forward")
+        throw new Error(
+          `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`
+        );
       throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
     }
   } catch (e) {
@@ -23336,18 +23502,48 @@ async function watch(o, io) {
       let plan;
       try {
         const config = await loadConfig(o.dir, o.configPath);
-        tags ??= createTagSource(config, { dir: o.dir, env: io.env, ...o.cachePath ? { cachePath: o.cachePath } : {} });
+        tags ??= createTagSource(config, {
+          dir: o.dir,
+          env: io.env,
+          ...o.cachePath ? { cachePath: o.cachePath } : {}
+        });
         if (o.push) {
           const git = await createGitCommandManager(o.dir);
           const branch = await git.currentBranch();
           if (!branch) throw new Error("HEAD is detached: check out the branch laminar should update");
           await git.fetch({ refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`] });
           await git.resetHard(`refs/remotes/origin/${branch}`);
-          const r = await pushMode({ git, dir: o.dir, ...o.configPath ? { configPath: o.configPath } : {}, tags: tags.source, runCommands: true, dryRun: false, env: io.env, branch, author: { name: config.commit.authorName ?? "Laminar", email: config.commit.authorEmail ?? "laminar@localhost" }, ...config.commit.message ? { messageTemplate: config.commit.message } : {}, maxAttempts: 3, log: io.err });
+          const r = await pushMode({
+            git,
+            dir: o.dir,
+            ...o.configPath ? { configPath: o.configPath } : {},
+            tags: tags.source,
+            runCommands: true,
+            dryRun: false,
+            env: io.env,
+            branch,
+            author: {
+              name: config.commit.authorName ?? "Laminar",
+              email: config.commit.authorEmail ?? "laminar@localhost"
+            },
+            ...config.commit.message ? { messageTemplate: config.commit.message } : {},
+            maxAttempts: 3,
+            log: io.err
+          });
           plan = r.pass.plan;
-          if (r.commitSha) io.out(`${(/* @__PURE__ */ new Date()).toISOString()} pushed ${r.commitSha.slice(0, 12)} to ${branch}: ${plan.changes.length} change(s)`);
+          if (r.commitSha)
+            io.out(
+              `${(/* @__PURE__ */ new Date()).toISOString()} pushed ${r.commitSha.slice(0, 12)} to ${branch}: ${plan.changes.length} change(s)`
+            );
         } else {
-          plan = (await updatePass({ dir: o.dir, ...o.configPath ? { configPath: o.configPath } : {}, tags: tags.source, runCommands: true, dryRun: false, env: io.env })).plan;
+          plan = (await updatePass({
+            dir: o.dir,
+            ...o.configPath ? { configPath: o.configPath } : {},
+            tags: tags.source,
+            runCommands: true,
+            dryRun: false,
+            env: io.env
+          })).plan;
           if (plan.changes.length) io.out(`${(/* @__PURE__ */ new Date()).toISOString()} rewrote ${plan.changes.length} reference(s)`);
         }
         await tags.save();
@@ -23362,7 +23558,22 @@ async function watch(o, io) {
         states.set("changed", plan.changes.length);
         for (const u of plan.unchanged) states.set(u.reason, (states.get(u.reason) ?? 0) + 1);
       }
-      metrics.recordRun(status === 0 ? "success" : status === 3 ? "registry-error" : "error", Date.now() - started, plan?.changes.length ?? 0, states, tags?.counts() ?? { ping: 0, token: 0, tagPages: 0, manifestHead: 0, manifestGet: 0, blobGet: 0, api: 0, retries: 0 });
+      metrics.recordRun(
+        status === 0 ? "success" : status === 3 ? "registry-error" : "error",
+        Date.now() - started,
+        plan?.changes.length ?? 0,
+        states,
+        tags?.counts() ?? {
+          ping: 0,
+          token: 0,
+          tagPages: 0,
+          manifestHead: 0,
+          manifestGet: 0,
+          blobGet: 0,
+          api: 0,
+          retries: 0
+        }
+      );
       if (o.once) break;
       const until = Date.now() + o.interval * 1e3;
       while (!stop && Date.now() < until) await sleep(Math.min(1e3, until - Date.now()));
@@ -23377,7 +23588,7 @@ async function watch(o, io) {
 var init_watch = __esm({
   "src/cli/watch.ts"() {
     "use strict";
-    init_main();
+    init_io();
     init_tag_source();
     init_metrics();
     init_load();
@@ -23388,8 +23599,189 @@ var init_watch = __esm({
 });
 
 // src/cli/main.ts
+init_apply();
+init_errors();
+init_load();
+init_schema();
+init_engine();
 import { resolve as resolve2 } from "node:path";
 import { parseArgs } from "node:util";
+
+// src/report/format.ts
+function planToJson(plan, requests) {
+  return {
+    changes: plan.changes.map(({ edits: _edits, ...c }) => c),
+    unchanged: plan.unchanged,
+    failures: plan.failures,
+    warnings: plan.warnings,
+    ...requests ? { requests } : {}
+  };
+}
+function scanToJson(files) {
+  return {
+    references: files.flatMap(
+      (f) => f.references.map((r) => ({
+        file: f.path,
+        line: r.line,
+        column: r.column,
+        text: r.text,
+        registry: r.reference.registry,
+        repository: r.reference.repository,
+        tag: r.reference.tag ?? null,
+        digest: r.reference.digest ?? null
+      }))
+    )
+  };
+}
+function table(rows, indent = "  ") {
+  if (rows.length === 0) return "";
+  const widths = [];
+  for (const r of rows) r.forEach((c, i) => widths[i] = Math.max(widths[i] ?? 0, c.length));
+  return rows.map(
+    (r) => indent + r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()
+  ).join("\n");
+}
+function formatRequests(r) {
+  return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
+}
+var when = (c) => c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
+function formatPlan(plan, requests) {
+  const out = [];
+  out.push(
+    `${plan.changes.length} change(s), ${plan.unchanged.length} reference(s) left alone, ${plan.failures.length} failure(s)`
+  );
+  if (plan.changes.length) {
+    out.push("", "Changes:");
+    out.push(
+      table([
+        ["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"],
+        ...plan.changes.map((c) => [`${c.file}:${c.line}`, c.image, c.from, "\u2192", c.to, when(c)])
+      ])
+    );
+  }
+  if (plan.unchanged.length) {
+    out.push("", "Left alone:");
+    out.push(
+      table([
+        ["FILE:LINE", "IMAGE", "TAG", "REASON", "DETAIL"],
+        ...plan.unchanged.map((u) => [`${u.file}:${u.line}`, u.image, u.tag ?? "-", u.reason, u.detail])
+      ])
+    );
+  }
+  if (plan.failures.length) {
+    out.push("", "Failures:");
+    for (const f of plan.failures) out.push(`  ${f.message}`);
+  }
+  if (plan.warnings.length) {
+    out.push("", "Warnings:");
+    for (const w of plan.warnings) out.push(`  ${w.file}: ${w.message}`);
+  }
+  if (requests) out.push("", `Registry requests: ${formatRequests(requests)}`);
+  return out.join("\n");
+}
+
+// src/cli/main.ts
+init_repository();
+init_types();
+
+// src/cli/redact.ts
+init_secret_forms();
+import { readFile as readFile3 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join as join6 } from "node:path";
+var MIN_SECRET_LENGTH = 6;
+var MASK = "***";
+var WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+var Redactor = class {
+  needles = [];
+  /** Adds a secret (and, for Basic auth, the user it goes with). */
+  add(secret, user) {
+    if (!secret || secret.length < MIN_SECRET_LENGTH) return;
+    const forms = secretForms(secret, [user]);
+    this.needles = [.../* @__PURE__ */ new Set([...this.needles, ...forms.filter((f) => f.length >= MIN_SECRET_LENGTH)])].sort(
+      (a, b) => b.length - a.length
+    );
+  }
+  /** The well-known credential variables of the environment. */
+  addEnvironment(env) {
+    for (const name of WELL_KNOWN)
+      this.add(
+        env[name],
+        name.startsWith("GITHUB") || name === "GH_TOKEN" ? env.GITHUB_ACTOR || "x-access-token" : void 0
+      );
+  }
+  /** The variables the config names (`passwordEnv`, `tokenEnv`, with `usernameEnv` for pairs). */
+  addConfig(config, env) {
+    for (const r of config.registries) {
+      const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
+      if (r.passwordEnv) this.add(env[r.passwordEnv], user);
+      if (r.tokenEnv) this.add(env[r.tokenEnv], user);
+    }
+  }
+  /** Passwords and tokens of docker's config.json (`$DOCKER_CONFIG` or `~/.docker`). */
+  async addDockerConfig(env) {
+    let config;
+    try {
+      config = JSON.parse(
+        await readFile3(join6(env.DOCKER_CONFIG ?? join6(homedir(), ".docker"), "config.json"), "utf8")
+      );
+    } catch {
+      return;
+    }
+    for (const entry of Object.values(config?.auths ?? {})) {
+      if (!entry || typeof entry !== "object") continue;
+      let user = entry.username;
+      let password = entry.password;
+      if (typeof entry.auth === "string") {
+        this.add(entry.auth);
+        const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+        const i = decoded.indexOf(":");
+        if (i >= 0) {
+          user = decoded.slice(0, i);
+          password = decoded.slice(i + 1);
+        }
+      }
+      this.add(password, user);
+      this.add(entry.identitytoken, user);
+      this.add(entry.registrytoken);
+    }
+  }
+  redact(text) {
+    let out = text;
+    for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(MASK);
+    return out;
+  }
+};
+
+// src/cli/main.ts
+init_tag_source();
+
+// src/version.ts
+var VERSION2 = "0.1.0";
+
+// src/cli/main.ts
+init_io();
+init_io();
+var USAGE = `laminar ${VERSION2}: keeps container image tags in a repository of deployment files up to date
+
+Usage:
+  laminar scan  [--dir DIR] [--json]                 list every image reference in the repository
+  laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
+  laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
+  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
+                                                     plan + apply (+ commit and push) on a timer
+  laminar schema                                     print the JSON Schema of .laminar.yaml
+
+Options:
+  --dir DIR              repository root (default: the current directory)
+  --config FILE          config file (default: DIR/.laminar.yaml)
+  --json                 machine-readable output
+  --cache FILE           registry metadata cache (default: DIR/.laminar-cache/registry.json)
+  --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
+  --no-commands          apply: do not run the configured commands
+  -h, --help, --version
+
+Exit status: 0 done, 1 error (config, command, I/O), 2 usage, 3 some registry failed.`;
 async function main(argv, io) {
   let args;
   try {
@@ -23447,7 +23839,11 @@ ${USAGE}`);
       case "apply": {
         const config = await loadConfig(dir, o.config);
         redactor.addConfig(config, io.env);
-        const tags = createTagSource(config, { dir, env: io.env, ...o.cache ? { cachePath: resolve2(io.cwd, o.cache) } : {} });
+        const tags = createTagSource(config, {
+          dir,
+          env: io.env,
+          ...o.cache ? { cachePath: resolve2(io.cwd, o.cache) } : {}
+        });
         const { plan } = await planRepository(dir, config, tags.source);
         await tags.save();
         const requests = tags.counts();
@@ -23456,13 +23852,30 @@ ${USAGE}`);
           reportFailures(plan, o["registry-errors"], "planned", safe);
           return failureStatus(plan, o["registry-errors"]);
         }
-        return await applyCommand(dir, config, plan, { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests }, safe);
+        return await applyCommand(
+          dir,
+          config,
+          plan,
+          { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests },
+          safe
+        );
       }
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addConfig(config, io.env);
         const { watch: watch2 } = await Promise.resolve().then(() => (init_watch(), watch_exports));
-        return await watch2({ dir, configPath: o.config, interval: Number(o.interval), push: o.push, metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0, once: o.once, cachePath: o.cache ? resolve2(io.cwd, o.cache) : void 0 }, safe);
+        return await watch2(
+          {
+            dir,
+            configPath: o.config,
+            interval: Number(o.interval),
+            push: o.push,
+            metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0,
+            once: o.once,
+            cachePath: o.cache ? resolve2(io.cwd, o.cache) : void 0
+          },
+          safe
+        );
       }
       default:
         io.err(`laminar: unknown command ${JSON.stringify(command2)}
@@ -23482,25 +23895,55 @@ async function scanCommand(dir, configPath, json, io) {
   } catch (e) {
     if (!(e instanceof ConfigError && /not found/.test(e.detail)) || configPath) throw e;
   }
-  const scan = await scanRepository(dir, { exclude: config?.scan.exclude ?? [], maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE });
+  const scan = await scanRepository(dir, {
+    exclude: config?.scan.exclude ?? [],
+    maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE
+  });
   if (json) {
     io.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
     return 0;
   }
-  const rows = scan.files.flatMap((f) => f.references.map((r) => [`${f.path}:${r.line}:${r.column}`, r.text, `${r.reference.registry}/${r.reference.repository}`, r.reference.tag ?? "-", r.reference.digest ? `${r.reference.digest.slice(0, 19)}\u2026` : "-"]));
+  const rows = scan.files.flatMap(
+    (f) => f.references.map((r) => [
+      `${f.path}:${r.line}:${r.column}`,
+      r.text,
+      `${r.reference.registry}/${r.reference.repository}`,
+      r.reference.tag ?? "-",
+      r.reference.digest ? `${r.reference.digest.slice(0, 19)}\u2026` : "-"
+    ])
+  );
   io.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned)`);
   if (rows.length) io.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
   for (const w of scan.warnings) io.err(`warning: ${w.file}: ${w.message}`);
   return 0;
 }
 async function applyCommand(dir, config, plan, opts, io) {
-  const result = await applyPlan(dir, plan, opts.commands ? config.commands : [], { env: io.env, onCommand: (c) => opts.json || io.err(`running: ${c.run}`) });
+  const result = await applyPlan(dir, plan, opts.commands ? config.commands : [], {
+    env: io.env,
+    onCommand: (c) => opts.json || io.err(`running: ${c.run}`)
+  });
   if (opts.json) {
-    io.out(JSON.stringify({ ...planToJson(plan, opts.requests), files: result.files, commands: result.commands.map((c) => ({ command: c.command, exitCode: c.exitCode, durationMs: c.durationMs })) }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          ...planToJson(plan, opts.requests),
+          files: result.files,
+          commands: result.commands.map((c) => ({
+            command: c.command,
+            exitCode: c.exitCode,
+            durationMs: c.durationMs
+          }))
+        },
+        null,
+        2
+      )
+    );
   } else {
     io.out(formatPlan(plan, opts.requests));
-    io.out(result.files.length ? `
-Rewrote ${result.files.length} file(s): ${result.files.join(", ")}` : "\nNothing to rewrite.");
+    io.out(
+      result.files.length ? `
+Rewrote ${result.files.length} file(s): ${result.files.join(", ")}` : "\nNothing to rewrite."
+    );
   }
   reportFailures(plan, opts.mode, "updated", io);
   return failureStatus(plan, opts.mode);
@@ -23511,71 +23954,35 @@ function failureStatus(plan, mode) {
 function reportFailures(plan, mode, done, io) {
   if (!plan.failures.length) return;
   const lines = plan.failures.map((f) => `  ${f.message}`).join("\n");
-  if (mode === "fail") io.err(`laminar: ${plan.failures.length} registry failure(s) (exit 3; healthy registries were ${done}; --registry-errors warn exits 0):
-${lines}`);
-  else io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):
+  if (mode === "fail")
+    io.err(
+      `laminar: ${plan.failures.length} registry failure(s) (exit 3; healthy registries were ${done}; --registry-errors warn exits 0):
+${lines}`
+    );
+  else
+    io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):
 ${lines}`);
 }
-function describeError(e) {
-  if (e instanceof ConfigError) return `config error: ${e.message}`;
-  if (e instanceof CommandFailedError) return `${e.message}
---- output of \`${e.result.command}\` ---
-${e.result.output.trimEnd()}`;
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
-var USAGE, invoked;
-var init_main = __esm({
-  "src/cli/main.ts"() {
-    init_apply();
-    init_errors();
-    init_load();
-    init_schema();
-    init_engine();
-    init_format2();
-    init_repository();
-    init_types();
-    init_redact();
-    init_tag_source();
-    init_version();
-    USAGE = `laminar ${VERSION2}: keeps container image tags in a repository of deployment files up to date
-
-Usage:
-  laminar scan  [--dir DIR] [--json]                 list every image reference in the repository
-  laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
-  laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
-  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
-                                                     plan + apply (+ commit and push) on a timer
-  laminar schema                                     print the JSON Schema of .laminar.yaml
-
-Options:
-  --dir DIR              repository root (default: the current directory)
-  --config FILE          config file (default: DIR/.laminar.yaml)
-  --json                 machine-readable output
-  --cache FILE           registry metadata cache (default: DIR/.laminar-cache/registry.json)
-  --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
-  --no-commands          apply: do not run the configured commands
-  -h, --help, --version
-
-Exit status: 0 done, 1 error (config, command, I/O), 2 usage, 3 some registry failed.`;
-    invoked = process.argv[1] ?? "";
-    if (/(?:^|[\\/])(?:cli\.js|main\.ts|main\.js|laminar)$/.test(invoked) && !process.env.LAMINAR_CLI_NO_AUTORUN) {
-      main(process.argv.slice(2), { out: (s) => process.stdout.write(`${s}
-`), err: (s) => process.stderr.write(`${s}
-`), env: process.env, cwd: process.cwd() }).then(
-        (code) => {
-          process.exitCode = code;
-        },
-        (e) => {
-          process.stderr.write(`laminar: ${describeError(e)}
+var invoked = process.argv[1] ?? "";
+if (/(?:^|[\\/])(?:cli\.js|main\.ts|main\.js|laminar)$/.test(invoked) && !process.env.LAMINAR_CLI_NO_AUTORUN) {
+  main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}
+`),
+    err: (s) => process.stderr.write(`${s}
+`),
+    env: process.env,
+    cwd: process.cwd()
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`laminar: ${describeError(e)}
 `);
-          process.exitCode = 1;
-        }
-      );
+      process.exitCode = 1;
     }
-  }
-});
-init_main();
+  );
+}
 export {
   describeError,
   main

@@ -37455,7 +37455,14 @@ function runCommand(spec, cwd, env = process.env) {
     }, spec.timeout * 1e3);
     const done = (exitCode, signal) => {
       clearTimeout(timer);
-      resolve3({ command: spec.run, exitCode, signal, timedOut, output: output.slice(-OUTPUT_LIMIT), durationMs: Date.now() - started });
+      resolve3({
+        command: spec.run,
+        exitCode,
+        signal,
+        timedOut,
+        output: output.slice(-OUTPUT_LIMIT),
+        durationMs: Date.now() - started
+      });
     };
     child.on("error", (e) => {
       output += `
@@ -37515,9 +37522,13 @@ function applyEdits(bytes, edits) {
   let pos = 0;
   for (const e of sorted2) {
     if (e.start < pos) throw new StaleEditError(`overlapping edits at byte ${e.start}`);
-    if (e.end < e.start || e.end > src.length) throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
+    if (e.end < e.start || e.end > src.length)
+      throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
     const current = src.subarray(e.start, e.end).toString("latin1");
-    if (current !== e.expect) throw new StaleEditError(`expected ${JSON.stringify(e.expect)} at byte ${e.start}, found ${JSON.stringify(current)}`);
+    if (current !== e.expect)
+      throw new StaleEditError(
+        `expected ${JSON.stringify(e.expect)} at byte ${e.start}, found ${JSON.stringify(current)}`
+      );
     parts.push(src.subarray(pos, e.start), Buffer.from(e.replace, "latin1"));
     pos = e.end;
   }
@@ -37571,7 +37582,12 @@ var TreeSnapshot = class _TreeSnapshot {
   files;
   static async take(root) {
     const copy = await mkdtemp(join3(tmpdir(), "laminar-snapshot-"));
-    await cp(root, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (src) => !isGitPath(root, src) });
+    await cp(root, copy, {
+      recursive: true,
+      verbatimSymlinks: true,
+      preserveTimestamps: true,
+      filter: (src) => !isGitPath(root, src)
+    });
     return new _TreeSnapshot(root, copy, await listFiles(root));
   }
   /** Puts the tree back as it was: restores changed and deleted files, removes new ones. */
@@ -40329,11 +40345,13 @@ function parsePolicy(text, options = {}) {
   const body = m ? m[2] ?? "" : text;
   if (body.trim() === "") throw new PolicyError(`empty ${kind} pattern`);
   if (kind === "semver") {
-    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` applies to regex patterns; semver is always ordered by version");
+    if (options.sort && options.sort.by !== "build-time")
+      throw new PolicyError("`sort` applies to regex patterns; semver is always ordered by version");
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
+    if (options.sort && options.sort.by !== "build-time")
+      throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
     return globPolicy(text, body);
   }
   return regexPolicy(text, body, options.sort);
@@ -40380,7 +40398,9 @@ function regexPolicy(source, body, sort2) {
   try {
     re = new RegExp(`^(?:${body})$`, "u");
   } catch (e) {
-    throw new PolicyError(`invalid regex ${JSON.stringify(body)}: ${e.message.replace(/^Invalid regular expression: /, "")}`);
+    throw new PolicyError(
+      `invalid regex ${JSON.stringify(body)}: ${e.message.replace(/^Invalid regular expression: /, "")}`
+    );
   }
   const by = sort2?.by ?? "build-time";
   const order = sort2?.order ?? "asc";
@@ -40427,7 +40447,10 @@ function assertSafeRegex(body) {
       const next = body[i + 1];
       const quantified = next === "*" || next === "+" || next === "?" || next === "{";
       const repeats = next === "*" || next === "+" || next === "{" && !/^\{\d+\}/.test(body.slice(i + 1)) && !/^\{0?,?1\}/.test(body.slice(i + 1));
-      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i))) throw new PolicyError("nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats");
+      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i)))
+        throw new PolicyError(
+          "nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats"
+        );
       if (stack.length && (g?.risky || quantified)) stack[stack.length - 1].risky = true;
     } else if ((c === "*" || c === "+" || c === "{") && stack.length) {
       stack[stack.length - 1].risky = true;
@@ -40440,7 +40463,8 @@ function separatedRepeat(group) {
   if (!m) return false;
   const sep6 = m[1].replace("\\", "");
   const rest = m[2];
-  if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, ""))) return false;
+  if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, "")))
+    return false;
   return !rest.includes(sep6) || sep6 === "." && !rest.replace(/\\\./g, "").includes(".");
 }
 function isNeverChosen(tag) {
@@ -40471,7 +40495,11 @@ function probePolicy(policy, budgetMs = PROBE_BUDGET_MS) {
   const tags = probeTags(policy.source);
   const started = Date.now();
   try {
-    runInNewContext("for (const t of tags) matches(t);", { tags, matches: (t) => policy.matches(t) }, { timeout: budgetMs });
+    runInNewContext(
+      "for (const t of tags) matches(t);",
+      { tags, matches: (t) => policy.matches(t) },
+      { timeout: budgetMs }
+    );
   } catch (e) {
     if (/timed out/i.test(e?.message ?? "")) return void 0;
     throw e;
@@ -40495,7 +40523,11 @@ var patternEntry = {
       required: ["pattern"],
       properties: {
         pattern,
-        images: { type: "array", items: { type: "string", minLength: 1 }, description: "Only for these images (globs on `registry/repository` or the familiar name)." }
+        images: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          description: "Only for these images (globs on `registry/repository` or the familiar name)."
+        }
       }
     }
   ]
@@ -40504,7 +40536,12 @@ var fileEntry = {
   description: "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.",
   oneOf: [
     { type: "string", minLength: 1 },
-    { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 } } }
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["path"],
+      properties: { path: { type: "string", minLength: 1 } }
+    }
   ]
 };
 var command = {
@@ -40532,7 +40569,11 @@ var sort = {
       required: ["by"],
       properties: {
         by: { enum: ["build-time", "numerical", "alphabetical"] },
-        capture: { type: "string", minLength: 1, description: "Named capture group to sort on (default: the first one)." },
+        capture: {
+          type: "string",
+          minLength: 1,
+          description: "Named capture group to sort on (default: the first one)."
+        },
         order: { enum: ["asc", "desc"], description: "`asc` (default): the highest value wins; `desc`: the lowest." }
       }
     }
@@ -40554,14 +40595,26 @@ var laminarSchema = {
         additionalProperties: false,
         required: ["host"],
         properties: {
-          host: { type: "string", minLength: 1, description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." },
+          host: {
+            type: "string",
+            minLength: 1,
+            description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`."
+          },
           name: { type: "string" },
           insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
           usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
-          passwordEnv: { type: "string", minLength: 1, description: "Environment variable holding the password or token." },
+          passwordEnv: {
+            type: "string",
+            minLength: 1,
+            description: "Environment variable holding the password or token."
+          },
           tokenEnv: { type: "string", minLength: 1, description: "Environment variable holding a bearer token." },
           pageCap: { type: "integer", minimum: 1, description: "At most this many tag-list pages per repository." },
-          platforms: { type: "array", items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, description: "Platforms whose build time counts for multi-arch images (default linux/amd64)." },
+          platforms: {
+            type: "array",
+            items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" },
+            description: "Platforms whose build time counts for multi-arch images (default linux/amd64)."
+          },
           timeout: { type: "integer", minimum: 1, description: "Seconds per request." }
         }
       }
@@ -40591,7 +40644,11 @@ var laminarSchema = {
           name: { type: "string", minLength: 1 },
           pattern,
           files: { type: "array", minItems: 1, items: fileEntry },
-          images: { type: "array", items: { type: "string", minLength: 1 }, description: "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." },
+          images: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)."
+          },
           exclude: { type: "array", items: patternEntry, description: "Tags never chosen." },
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
@@ -40599,14 +40656,26 @@ var laminarSchema = {
         }
       }
     },
-    commands: { type: "array", items: command, description: "Run after rewriting, before committing, in the repository root." },
+    commands: {
+      type: "array",
+      items: command,
+      description: "Run after rewriting, before committing, in the repository root."
+    },
     preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
     scan: {
       type: "object",
       additionalProperties: false,
       properties: {
-        maxFileSize: { type: "integer", minimum: 1, description: "Bytes; larger files are skipped with a warning (default 4 MiB)." },
-        exclude: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs of files never scanned." }
+        maxFileSize: {
+          type: "integer",
+          minimum: 1,
+          description: "Bytes; larger files are skipped with a warning (default 4 MiB)."
+        },
+        exclude: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          description: "Globs of files never scanned."
+        }
       }
     },
     global: {
@@ -40640,7 +40709,14 @@ function parseConfig(text, file = ".laminar.yaml") {
     throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   }
   const deep = tooDeep(text, MAX_DEPTH * 2);
-  if (deep) throw new ConfigError(file, deep.line, deep.column, "", `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`);
+  if (deep)
+    throw new ConfigError(
+      file,
+      deep.line,
+      deep.column,
+      "",
+      `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`
+    );
   const lineCounter = new import_yaml.LineCounter();
   let doc;
   try {
@@ -40687,9 +40763,12 @@ function parseConfig(text, file = ".laminar.yaml") {
   return build2(data, file, fail4, locate);
 }
 function build2(raw, file, fail4, locate) {
-  if (raw.registries && raw.dockerRegistries) fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
-  if (raw.commands && raw.preCommitCommands) fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (!raw.updates || raw.updates.length === 0) fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (raw.registries && raw.dockerRegistries)
+    fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
+  if (raw.commands && raw.preCommitCommands)
+    fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
+  if (!raw.updates || raw.updates.length === 0)
+    fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
   const registries = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
     registries.push({ ...r, ...splitRegistry(r.host, (d) => fail4(["registries", i, "host"], d)) });
@@ -40710,13 +40789,17 @@ function build2(raw, file, fail4, locate) {
     try {
       policy = parsePolicy(u.pattern, { sort: sort2, prerelease: u.prerelease });
     } catch (e) {
-      if (e instanceof PolicyError) fail4([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
+      if (e instanceof PolicyError)
+        fail4([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
       throw e;
     }
     checkPatternSpeed(policy, (d) => fail4([...base, "pattern"], d));
     const files = u.files.map((f, j) => {
       const path2 = typeof f === "string" ? f : f.path;
-      return normaliseFileSelector(path2, (d) => fail4([...base, "files", j, ...typeof f === "string" ? [] : ["path"]], d));
+      return normaliseFileSelector(
+        path2,
+        (d) => fail4([...base, "files", j, ...typeof f === "string" ? [] : ["path"]], d)
+      );
     });
     const images = (u.images ?? []).map((g2, j) => checkGlob(g2, (d) => fail4([...base, "images", j], d)));
     const exclude = [];
@@ -40746,10 +40829,23 @@ function build2(raw, file, fail4, locate) {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
-    updates.push({ name: u.name ?? `updates[${i}]`, index: i, position: { file, line: p.line, column: p.col }, policy, files, filePositions, images, exclude });
+    updates.push({
+      name: u.name ?? `updates[${i}]`,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      policy,
+      files,
+      filePositions,
+      images,
+      exclude
+    });
   }
   const commands = (raw.commands ?? raw.preCommitCommands ?? []).map(
-    (c) => typeof c === "string" ? { run: c, timeout: DEFAULT_COMMAND_TIMEOUT } : { run: c.run, timeout: c.timeout ?? DEFAULT_COMMAND_TIMEOUT, ...c.name !== void 0 ? { name: c.name } : {} }
+    (c) => typeof c === "string" ? { run: c, timeout: DEFAULT_COMMAND_TIMEOUT } : {
+      run: c.run,
+      timeout: c.timeout ?? DEFAULT_COMMAND_TIMEOUT,
+      ...c.name !== void 0 ? { name: c.name } : {}
+    }
   );
   const scanExclude = (raw.scan?.exclude ?? []).map((g2, j) => checkGlob(g2, (d) => fail4(["scan", "exclude", j], d)));
   const g = raw.global ?? {};
@@ -40782,7 +40878,8 @@ function splitRegistry(text, fail4) {
 }
 function normaliseFileSelector(path2, fail4) {
   const trimmed = path2.trim();
-  if (posix.isAbsolute(trimmed) || /^[A-Za-z]:[\\/]/.test(trimmed)) fail4(`${JSON.stringify(path2)} is absolute; use a path relative to the repository root`);
+  if (posix.isAbsolute(trimmed) || /^[A-Za-z]:[\\/]/.test(trimmed))
+    fail4(`${JSON.stringify(path2)} is absolute; use a path relative to the repository root`);
   const norm = posix.normalize(trimmed.replace(/\\/g, "/"));
   if (norm === ".." || norm.startsWith("../")) fail4(`${JSON.stringify(path2)} points outside the repository`);
   const clean = norm.replace(/^\.\/?/, "").replace(/\/+$/, "");
@@ -40796,7 +40893,9 @@ function checkGlob(glob, fail4) {
 }
 function checkPatternSpeed(policy, fail4) {
   if (probePolicy(policy) === void 0) {
-    fail4(`${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`);
+    fail4(
+      `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`
+    );
   }
 }
 function tooDeep(text, max) {
@@ -40862,7 +40961,14 @@ function nodeAt(doc, path2, keyOf) {
   }
   return node ?? null;
 }
-var PLAIN_TYPES = { string: "a string", integer: "a whole number", number: "a number", boolean: "true or false", array: "a list", object: "a mapping" };
+var PLAIN_TYPES = {
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping"
+};
 function describeSchemaError(errors) {
   const toPath = (p) => p.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => /^\d+$/.test(s) ? Number(s) : s);
   const unknown = errors.find((e2) => e2.keyword === "additionalProperties");
@@ -40873,20 +40979,38 @@ function describeSchemaError(errors) {
     const path3 = [...toPath(unknown.instancePath), prop];
     const allowed = allowedKeys(unknown.schemaPath);
     const hint = closest(prop, allowed);
-    return { path: path3, detail: `unknown key ${JSON.stringify(prop)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`, keyOf: true };
+    return {
+      path: path3,
+      detail: `unknown key ${JSON.stringify(prop)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`,
+      keyOf: true
+    };
   }
   const deepest = errors.filter((e2) => depth(e2) === maxDepth && e2.keyword !== "oneOf");
   const e = deepest[0] ?? errors[0];
   const path2 = toPath(e.instancePath);
-  const types = deepest.filter((x) => x.keyword === "type").map((x) => PLAIN_TYPES[String(x.params.type)] ?? String(x.params.type));
+  const types = deepest.filter((x) => x.keyword === "type").map(
+    (x) => PLAIN_TYPES[String(x.params.type)] ?? String(x.params.type)
+  );
   if (types.length) return { path: path2, detail: `must be ${[...new Set(types)].join(" or ")}`, keyOf: false };
   switch (e.keyword) {
     case "required":
-      return { path: path2, detail: `missing required key ${JSON.stringify(e.params.missingProperty)}`, keyOf: false };
+      return {
+        path: path2,
+        detail: `missing required key ${JSON.stringify(e.params.missingProperty)}`,
+        keyOf: false
+      };
     case "enum":
-      return { path: path2, detail: `must be one of ${e.params.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`, keyOf: false };
+      return {
+        path: path2,
+        detail: `must be one of ${e.params.allowedValues.map((v) => JSON.stringify(v)).join(", ")}`,
+        keyOf: false
+      };
     case "const":
-      return { path: path2, detail: `must be ${JSON.stringify(e.params.allowedValue)}`, keyOf: false };
+      return {
+        path: path2,
+        detail: `must be ${JSON.stringify(e.params.allowedValue)}`,
+        keyOf: false
+      };
     case "minItems":
       return { path: path2, detail: "must not be empty", keyOf: false };
     case "minLength":
@@ -40935,9 +41059,17 @@ async function loadConfig(dir, configPath) {
   const path2 = configPath ? resolve(dir, configPath) : join4(dir, DEFAULT_CONFIG_FILE);
   const shown = displayPath(dir, path2);
   const st = await lstat3(path2).catch(() => void 0);
-  if (!st) throw new ConfigError(shown, 0, 0, "", "config file not found; create it (see README: .laminar.yaml) or pass --config");
+  if (!st)
+    throw new ConfigError(
+      shown,
+      0,
+      0,
+      "",
+      "config file not found; create it (see README: .laminar.yaml) or pass --config"
+    );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown, 0, 0, "", "is not a file");
-  if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  if (st.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile2(path2, "utf8");
   const config = parseConfig(text.replace(/^\uFEFF/, ""), shown);
   await checkSelectorsStayInside(dir, config);
@@ -40955,7 +41087,13 @@ async function checkSelectorsStayInside(dir, config) {
         if (real === void 0) break;
         if (real !== root && !real.startsWith(root + sep3)) {
           const pos = rule.filePositions?.[j] ?? rule.position;
-          throw new ConfigError(config.file, pos.line, pos.column, `updates[${rule.index}].files[${j}]`, `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`);
+          throw new ConfigError(
+            config.file,
+            pos.line,
+            pos.column,
+            `updates[${rule.index}].files[${j}]`,
+            `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`
+          );
         }
       }
     }
@@ -41235,7 +41373,8 @@ function describePath(url) {
   }
 }
 function describeNetworkError(err, timeoutMs) {
-  if (err instanceof Error && err.name === "TimeoutError") return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  if (err instanceof Error && err.name === "TimeoutError")
+    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
   const cause = err instanceof Error ? err.cause : void 0;
   const code2 = cause?.code;
   const detail = cause?.message ? ` (${cause.message})` : "";
@@ -41423,9 +41562,18 @@ var HttpClient2 = class {
       const next = new URL(location, url).toString();
       if (res.status === 303) method = "GET";
       if (seen.has(`${method} ${next}`)) {
-        throw this.error(req, `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`, res.status);
+        throw this.error(
+          req,
+          `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
+          res.status
+        );
       }
-      if (hop + 1 > maxRedirects) throw this.error(req, `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`, res.status);
+      if (hop + 1 > maxRedirects)
+        throw this.error(
+          req,
+          `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
+          res.status
+        );
       if (new URL(next).origin !== origin) {
         headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
       }
@@ -41565,7 +41713,11 @@ var RegistrySession = class {
     const u = new URL(realm);
     let res;
     if (cred?.kind === "identity-token") {
-      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: cred.token, client_id: "laminar" });
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: cred.token,
+        client_id: "laminar"
+      });
       if (ch.params.service) form.set("service", ch.params.service);
       if (scope) form.set("scope", scope);
       res = await this.http.request({
@@ -41597,7 +41749,9 @@ var RegistrySession = class {
     try {
       body = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, void 0, { cause: err });
+      throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, void 0, {
+        cause: err
+      });
     }
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
@@ -41686,7 +41840,13 @@ function registryErrorDetail(res) {
 var manifestPath = (repository, ref) => `/v2/${repository}/manifests/${ref}`;
 async function headManifest(session, repository, ref) {
   const url = manifestPath(repository, ref);
-  const res = await session.request({ kind: "manifestHead", method: "HEAD", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  const res = await session.request({
+    kind: "manifestHead",
+    method: "HEAD",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
   if (res.status === 404) return void 0;
   if (res.status !== 200) fail(session, "HEAD", url, repository, res);
   const digest = res.headers.get("docker-content-digest");
@@ -41696,7 +41856,13 @@ async function headManifest(session, repository, ref) {
 }
 async function getManifest(session, repository, ref) {
   const url = manifestPath(repository, ref);
-  const res = await session.request({ kind: "manifestGet", method: "GET", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  const res = await session.request({
+    kind: "manifestGet",
+    method: "GET",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
   if (res.status === 404) return void 0;
   if (res.status !== 200) fail(session, "GET", url, repository, res);
   const computed = sha256Digest(res.body);
@@ -41723,7 +41889,11 @@ async function getManifest(session, repository, ref) {
     );
   }
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
-  return { digest: header && !header.startsWith("sha256:") ? header : computed, mediaType: body.mediaType ?? contentType, body };
+  return {
+    digest: header && !header.startsWith("sha256:") ? header : computed,
+    mediaType: body.mediaType ?? contentType,
+    body
+  };
 }
 async function getJsonBlob(session, repository, digest) {
   const url = `/v2/${repository}/blobs/${digest}`;
@@ -41811,7 +41981,8 @@ function tagListHash(tags) {
 async function readCacheFile(path2) {
   try {
     const parsed = JSON.parse(await readFile4(path2, "utf8"));
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object") return void 0;
+    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
+      return void 0;
     return parsed;
   } catch {
     return void 0;
@@ -41946,7 +42117,12 @@ function parseGcrManifestMap(map) {
 async function listDockerHubTags(http, o) {
   const parts = o.repository.split("/");
   if (parts.length !== 2) {
-    throw new RegistryError(`registry ${o.registry}: ${o.repository} is not namespace/name`, o.registry, void 0, o.repository);
+    throw new RegistryError(
+      `registry ${o.registry}: ${o.repository} is not namespace/name`,
+      o.registry,
+      void 0,
+      o.repository
+    );
   }
   const base = new URL(o.apiUrl);
   let url = new URL(
@@ -41972,9 +42148,15 @@ async function listDockerHubTags(http, o) {
     try {
       body = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw new RegistryError(`registry ${o.registry}: Docker Hub tag API answered malformed JSON`, o.registry, res.status, o.repository, {
-        cause: err
-      });
+      throw new RegistryError(
+        `registry ${o.registry}: Docker Hub tag API answered malformed JSON`,
+        o.registry,
+        res.status,
+        o.repository,
+        {
+          cause: err
+        }
+      );
     }
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
@@ -42248,7 +42430,9 @@ var RegistryClient = class {
           registry
         });
       } catch (err) {
-        this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`);
+        this.opts.log?.warn?.(
+          `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`
+        );
       }
     }
     list ??= await listTagsPaged(this.session(registry), repo.repository, {
@@ -42277,7 +42461,11 @@ var RegistryClient = class {
     }
     const wantTime = new Set(request2.times);
     const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests])];
-    await this.askEcr(repo, state, all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)));
+    await this.askEcr(
+      repo,
+      state,
+      all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t))
+    );
     const out = /* @__PURE__ */ new Map();
     await Promise.all(
       all.map(async (tag) => {
@@ -42826,20 +43014,34 @@ var code = (s) => `\`${s.replace(/`/g, "'")}\``;
 var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
 function changesTable(plan, options = {}) {
   if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} \u2192 ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`);
+  const rows = plan.changes.map(
+    (c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} \u2192 ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+  );
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 function unchangedTable(plan) {
   if (plan.unchanged.length === 0) return "";
-  const rows = plan.unchanged.map((u) => `| ${code(u.image)} | ${cell(`${u.file}:${u.line}`)} | ${u.tag ? code(u.tag) : "\u2014"} | ${u.reason} | ${cell(u.detail)} |`);
+  const rows = plan.unchanged.map(
+    (u) => `| ${code(u.image)} | ${cell(`${u.file}:${u.line}`)} | ${u.tag ? code(u.tag) : "\u2014"} | ${u.reason} | ${cell(u.detail)} |`
+  );
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 function jobSummary(plan, ctx) {
   const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan, { showCache: true })];
-  if (plan.failures.length) parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
-  if (plan.warnings.length) parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${cell(`${w.file}: ${w.message}`)}`));
+  if (plan.failures.length)
+    parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
+  if (plan.warnings.length)
+    parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${cell(`${w.file}: ${w.message}`)}`));
   const left = unchangedTable(plan);
-  if (left) parts.push("", `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`, "", left, "", "</details>");
+  if (left)
+    parts.push(
+      "",
+      `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+      "",
+      left,
+      "",
+      "</details>"
+    );
   if (ctx.requests) parts.push("", `<sub>Registry requests: ${formatRequests(ctx.requests)}</sub>`);
   return `${parts.join("\n")}
 `;
@@ -42847,8 +43049,19 @@ function jobSummary(plan, ctx) {
 function pullRequestBody(plan) {
   const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
   const left = unchangedTable(plan);
-  if (left) parts.push("", `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`, "", left, "", "</details>");
-  parts.push("", "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>");
+  if (left)
+    parts.push(
+      "",
+      `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+      "",
+      left,
+      "",
+      "</details>"
+    );
+  parts.push(
+    "",
+    "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>"
+  );
   return `${parts.join("\n")}
 `;
 }
@@ -42903,7 +43116,9 @@ function parseTemplate(source) {
     } else {
       const allowed = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
       if (!allowed.includes(name)) {
-        throw new TemplateError(`unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`);
+        throw new TemplateError(
+          `unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`
+        );
       }
       current.push({ kind: "var", name });
     }
@@ -42947,7 +43162,13 @@ function renderNodes(nodes, lookup, changes) {
     else if (n.kind === "var") out += lookup(n.name);
     else {
       for (const c of changes) {
-        const fields = { file: c.file, line: String(c.line), image: c.image, from: c.from, to: c.to };
+        const fields = {
+          file: c.file,
+          line: String(c.line),
+          image: c.image,
+          from: c.from,
+          to: c.to
+        };
         out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
       }
     }
@@ -42992,9 +43213,7 @@ var DIGEST_PATTERN = "[A-Za-z][A-Za-z0-9]*(?:[\\-_+.][A-Za-z][A-Za-z0-9]*)*[:][0
 var IDENTIFIER_PATTERN = "[a-f0-9]{64}";
 var REFERENCE_PATTERN = `${NAME_PATTERN}(?::${TAG_PATTERN})?(?:@${DIGEST_PATTERN})?`;
 var NAME_TOTAL_LENGTH_MAX = 255;
-var ANCHORED_REFERENCE = new RegExp(
-  `^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`
-);
+var ANCHORED_REFERENCE = new RegExp(`^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`);
 var ANCHORED_NAME = new RegExp(`^(?:(${DOMAIN_PATTERN})/)?(${REMOTE_NAME_PATTERN})$`);
 var ANCHORED_IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN}$`);
 var ANCHORED_TAG = new RegExp(`^${TAG_PATTERN}$`);
@@ -43185,17 +43404,31 @@ async function planUpdates(input) {
       }
       const tag = ref.reference.tag;
       if (tag === void 0) {
-        stay(file.path, ref, "no-tag", ref.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)");
+        stay(
+          file.path,
+          ref,
+          "no-tag",
+          ref.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)"
+        );
         continue;
       }
       const rule = selecting.find((u) => u.policy.matches(tag));
       if (!rule) {
-        stay(file.path, ref, "not-in-channel", `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`);
+        stay(
+          file.path,
+          ref,
+          "not-in-channel",
+          `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
+        );
         continue;
       }
       const key = repoKey(ref.reference);
       let g = groups2.get(key);
-      if (!g) groups2.set(key, g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] });
+      if (!g)
+        groups2.set(
+          key,
+          g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] }
+        );
       g.items.push({ file: file.path, ref, rule, tag });
     }
   }
@@ -43247,7 +43480,13 @@ async function planUpdates(input) {
         const candidates = candidatesOf(it);
         const capped = list.truncated ? " (tag list truncated by the page cap)" : "";
         if (candidates.length === 0) {
-          stay(it.file, it.ref, "no-candidates", `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`, { rule: it.rule.name });
+          stay(
+            it.file,
+            it.ref,
+            "no-candidates",
+            `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`,
+            { rule: it.rule.name }
+          );
           continue;
         }
         const current = info2(it.tag);
@@ -43256,20 +43495,40 @@ async function planUpdates(input) {
         if (!bestMemo.has(bestKey)) bestMemo.set(bestKey, pickBest(it, candidates, info2));
         const best = bestMemo.get(bestKey);
         if (!best) {
-          stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
+          stay(
+            it.file,
+            it.ref,
+            "unknown-build-time",
+            `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+            { rule: it.rule.name }
+          );
           continue;
         }
         if (best === it.tag || sameBuild(it, best, info2)) {
-          stay(it.file, it.ref, "up-to-date", `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`, { rule: it.rule.name, ...times });
+          stay(
+            it.file,
+            it.ref,
+            "up-to-date",
+            `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
+            { rule: it.rule.name, ...times }
+          );
           continue;
         }
         if (isOlder(it, best, info2)) {
-          stay(it.file, it.ref, "older-than-current", `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`, { rule: it.rule.name, ...times });
+          stay(
+            it.file,
+            it.ref,
+            "older-than-current",
+            `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
+            { rule: it.rule.name, ...times }
+          );
           continue;
         }
         decided.push({ it, to: best });
       }
-      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter((t) => !info2(t)?.digest);
+      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter(
+        (t) => !info2(t)?.digest
+      );
       let digests = /* @__PURE__ */ new Map();
       if (wantDigests.length) {
         try {
@@ -43277,7 +43536,8 @@ async function planUpdates(input) {
         } catch (e) {
           const failure = toFailure(e, repo);
           failures.push(failure);
-          for (const { it } of decided.filter((d) => d.it.ref.reference.digest)) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
+          for (const { it } of decided.filter((d) => d.it.ref.reference.digest))
+            stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
         }
       }
       for (const { it, to } of decided) {
@@ -43291,7 +43551,11 @@ async function planUpdates(input) {
         }
         if (toDigest !== void 0 && !isValidDigest(toDigest)) {
           const shown = toDigest.length > 80 ? `${toDigest.slice(0, 80)}\u2026` : toDigest;
-          const failure = { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it` };
+          const failure = {
+            registry: repo.registry,
+            repository: repo.repository,
+            message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`
+          };
           if (!failures.some((f) => f.message === failure.message)) failures.push(failure);
           stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
           continue;
@@ -43333,7 +43597,9 @@ function repoKey(r) {
 }
 function registryFor(ref, registries) {
   const { registry, repository } = ref.reference;
-  return registries.find((r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`)));
+  return registries.find(
+    (r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`))
+  );
 }
 function imageMatches(ref, globs) {
   const names = [repoKey(ref.reference), familiarName(ref.reference), ref.name, ref.reference.repository];
@@ -43380,15 +43646,31 @@ function isOlder(it, best, info2) {
 }
 function editsFor(ref, to, toDigest) {
   const edits = [];
-  if (ref.tagSpan) edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
-  if (ref.digestSpan && toDigest) edits.push({ start: ref.digestSpan[0], end: ref.digestSpan[1], expect: ref.reference.digest ?? "", replace: toDigest });
+  if (ref.tagSpan)
+    edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
+  if (ref.digestSpan && toDigest)
+    edits.push({
+      start: ref.digestSpan[0],
+      end: ref.digestSpan[1],
+      expect: ref.reference.digest ?? "",
+      replace: toDigest
+    });
   return edits;
 }
 function toFailure(e, repo) {
   if (e instanceof RegistryError) {
-    return { registry: e.registry, repository: e.repository ?? repo.repository, ...e.status !== void 0 ? { status: e.status } : {}, message: e.message };
+    return {
+      registry: e.registry,
+      repository: e.repository ?? repo.repository,
+      ...e.status !== void 0 ? { status: e.status } : {},
+      message: e.message
+    };
   }
-  return { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${e?.message ?? String(e)}` };
+  return {
+    registry: repo.registry,
+    repository: repo.repository,
+    message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
+  };
 }
 
 // src/scan/repository.ts
@@ -43492,7 +43774,8 @@ function keyBefore(text, i) {
   while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
   if (text[e - 1] === '"' || text[e - 1] === "'") e--;
   let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && (TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64); c = text.charCodeAt(s - 1)) s--;
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
+    s--;
   return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
 }
 function imageContext(before) {
@@ -43592,7 +43875,11 @@ async function scanRepository(root, options) {
     while (next < paths.length) {
       const path2 = paths[next++];
       const r = await readText(join7(rootReal, path2), options.maxFileSize);
-      if (r.kind === "too-big") warnings.push({ file: path2, message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)` });
+      if (r.kind === "too-big")
+        warnings.push({
+          file: path2,
+          message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`
+        });
       else if (r.kind === "binary") continue;
       else {
         bytes += r.data.length;
@@ -43620,7 +43907,10 @@ async function walk(root, dir, out, warnings, options) {
         if (options.include && !matchesAny(rel, options.include)) return;
         const target = await realpath2(abs).catch(() => void 0);
         const inside = target !== void 0 && (target === root || target.startsWith(root + sep4));
-        warnings.push({ file: rel, message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository" });
+        warnings.push({
+          file: rel,
+          message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository"
+        });
       } else if (e.isFile()) {
         if (options.include && !matchesAny(rel, options.include)) return;
         if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
@@ -43688,16 +43978,23 @@ async function pushMode(o) {
       const pushed = await git.push({ branch: o.branch });
       if (pushed.kind === "ok") return { pass, commitSha: sha, attempts: attempt };
       if (pushed.kind === "rejected-non-fast-forward" && attempt < o.maxAttempts) {
-        log(`push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${attempt + 1} of ${o.maxAttempts})`);
+        log(
+          `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${attempt + 1} of ${o.maxAttempts})`
+        );
         await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
         await git.resetHard(`refs/remotes/origin/${o.branch}`);
         continue;
       }
       if (pushed.kind === "rejected-protected") {
         const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
-        throw new PushDeniedError(`the remote refused the push to ${o.branch} (${why}); the branch is protected: use \`mode: pull-request\``);
+        throw new PushDeniedError(
+          `the remote refused the push to ${o.branch} (${why}); the branch is protected: use \`mode: pull-request\``
+        );
       }
-      if (pushed.kind === "rejected-non-fast-forward") throw new Error(`push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`);
+      if (pushed.kind === "rejected-non-fast-forward")
+        throw new Error(
+          `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`
+        );
       throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
     }
   } catch (e) {
@@ -43721,7 +44018,10 @@ var InputError = class extends Error {
   input;
   name = "InputError";
 };
-var DEFAULT_AUTHOR = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
+var DEFAULT_AUTHOR = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com"
+};
 var DEFAULT_PR_TITLE = "{{summary}}";
 function readSettings(getInput2, env) {
   const get = (name) => getInput2(name).trim();
@@ -43735,7 +44035,8 @@ function readSettings(getInput2, env) {
   const list = (name) => get(name).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
   const oneOf = (name, allowed, dflt) => {
     const v = get(name) || dflt;
-    if (!allowed.includes(v)) throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+    if (!allowed.includes(v))
+      throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
   const workspace = resolve2(env.GITHUB_WORKSPACE || process.cwd());
@@ -43744,13 +44045,18 @@ function readSettings(getInput2, env) {
   const configAbs = insideWorkspace(repoDir, configPath, "config");
   const mode = oneOf("mode", ["push", "pull-request"], "push");
   const token = get("token");
-  if (!token && !bool("dry-run", false)) throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
+  if (!token && !bool("dry-run", false))
+    throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
   const autoMergeRaw = get("auto-merge").toLowerCase();
-  let autoMerge = false;
+  let autoMerge;
   if (["", "false", "no", "off"].includes(autoMergeRaw)) autoMerge = false;
   else if (autoMergeRaw === "true") autoMerge = "merge";
   else if (autoMergeRaw === "merge" || autoMergeRaw === "squash" || autoMergeRaw === "rebase") autoMerge = autoMergeRaw;
-  else throw new InputError("auto-merge", `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`);
+  else
+    throw new InputError(
+      "auto-merge",
+      `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`
+    );
   const authorRaw = get("author");
   let author = DEFAULT_AUTHOR;
   if (authorRaw) {
@@ -43760,17 +44066,24 @@ function readSettings(getInput2, env) {
   }
   const branchName = /^(?!\/|.*(?:\/\.|\/\/|\.\.|@\{|\\))[^\0-\x20~^:?*[\x7f]+(?<!\.lock|\/|\.)$/;
   const targetBranch2 = get("branch") || void 0;
-  if (targetBranch2 !== void 0 && !branchName.test(targetBranch2)) throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
+  if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
+    throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
   const defaultPrBranch = configPath === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relative4(repoDir, configAbs)).digest("hex").slice(0, 8)}`;
   const prBranch = get("pr-branch") || defaultPrBranch;
-  if (!branchName.test(prBranch)) throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
+  if (!branchName.test(prBranch))
+    throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
   if (targetBranch2 && prBranch === targetBranch2) throw new InputError("pr-branch", "must differ from `branch`");
   const attemptsRaw = get("max-attempts") || "3";
   const maxAttempts = Number(attemptsRaw);
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10) throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
+    throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
   if (!owner || !repo) {
-    if (mode === "pull-request" || bool("sign-commits", false)) throw new InputError("mode", "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it");
+    if (mode === "pull-request" || bool("sign-commits", false))
+      throw new InputError(
+        "mode",
+        "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it"
+      );
   }
   const defaultCache = env.RUNNER_TEMP ? join8(env.RUNNER_TEMP, "laminar-cache", "registry.json") : join8(homedir3(), ".cache", "laminar", "registry.json");
   const cacheRaw = get("cache");
@@ -43803,7 +44116,8 @@ function readSettings(getInput2, env) {
 function insideWorkspace(base, path2, input) {
   const abs = resolve2(base, path2);
   const rel = relative4(base, abs);
-  if (rel.startsWith("..") || isAbsolute2(rel)) throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
+  if (rel.startsWith("..") || isAbsolute2(rel))
+    throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
   return abs;
 }
 
@@ -48165,7 +48479,12 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 
 // src/github/octokit-client.ts
 var LaminarOctokit = Octokit2.plugin(retry, throttling);
-var silentLog = { debug: () => void 0, info: () => void 0, warn: () => void 0, error: () => void 0 };
+var silentLog = {
+  debug: () => void 0,
+  info: () => void 0,
+  warn: () => void 0,
+  error: () => void 0
+};
 function apiBaseUrl(explicit) {
   const url = explicit ?? process.env.GITHUB_API_URL ?? "https://api.github.com";
   return url.replace(/\/+$/, "");
@@ -48189,11 +48508,15 @@ function createOctokit(options) {
       enabled: tuning.throttle ?? true,
       ...tuning.retryAfterBaseMs !== void 0 ? { retryAfterBaseValue: tuning.retryAfterBaseMs } : {},
       onRateLimit: (retryAfter, request2, _octokit, retryCount) => {
-        log.warn(`GitHub rate limit hit for ${request2.method} ${request2.url}; retry ${retryCount + 1} in ${retryAfter}s`);
+        log.warn(
+          `GitHub rate limit hit for ${request2.method} ${request2.url}; retry ${retryCount + 1} in ${retryAfter}s`
+        );
         return retryCount < rateLimitRetries;
       },
       onSecondaryRateLimit: (retryAfter, request2, _octokit, retryCount) => {
-        log.warn(`GitHub secondary rate limit hit for ${request2.method} ${request2.url}; retry ${retryCount + 1} in ${retryAfter}s`);
+        log.warn(
+          `GitHub secondary rate limit hit for ${request2.method} ${request2.url}; retry ${retryCount + 1} in ${retryAfter}s`
+        );
         return retryCount < 1;
       }
     }
@@ -48299,7 +48622,8 @@ var OctokitGitHubApi = class {
       if (!isHttpError(e, 422, PR_ALREADY_EXISTS)) throw e;
     }
     const existing = await this.findOpenPullRequest(input.head, input.base);
-    if (!existing) throw new Error(`GitHub says a pull request exists for ${input.head}, but none is open into ${input.base}`);
+    if (!existing)
+      throw new Error(`GitHub says a pull request exists for ${input.head}, but none is open into ${input.base}`);
     const updated = await this.updatePullRequest(existing.number, { title: input.title, body: input.body });
     this.log?.info(`Updated pull request #${updated.number} (${input.head} \u2192 ${input.base})`);
     return { ...updated, created: false };
@@ -48331,7 +48655,10 @@ var OctokitGitHubApi = class {
       });
     } catch (e) {
       if (teams.length && isHttpError(e, 422, "Could not resolve to a node")) {
-        throw new Error(`cannot request team reviewers (${teams.join(", ")}): the token needs read access to the organization's teams \u2014 ${errorMessage(e)}`);
+        throw new Error(
+          `cannot request team reviewers (${teams.join(", ")}): the token needs read access to the organization's teams \u2014 ${errorMessage(e)}`,
+          { cause: e }
+        );
       }
       throw e;
     }
@@ -48376,7 +48703,11 @@ var OctokitGitHubApi = class {
         tree.push({ path: file.path, mode: "100644", type: "blob", sha: null });
         continue;
       }
-      const { data: blob } = await this.octokit.rest.git.createBlob({ ...this.repo, content: blobContent(file), encoding: "base64" });
+      const { data: blob } = await this.octokit.rest.git.createBlob({
+        ...this.repo,
+        content: blobContent(file),
+        encoding: "base64"
+      });
       tree.push({ path: file.path, mode: file.mode ?? "100644", type: "blob", sha: blob.sha });
     }
     const { data: newTree } = await this.octokit.rest.git.createTree({ ...this.repo, base_tree: baseTree, tree });
@@ -48387,8 +48718,15 @@ var OctokitGitHubApi = class {
       parents: [input.parent],
       ...input.author ? { author: { name: input.author.name, email: input.author.email } } : {}
     });
-    this.log?.info(`Created commit ${commit.sha} (verified: ${commit.verification.verified}, ${commit.verification.reason})`);
-    return { sha: commit.sha, treeSha: commit.tree.sha, verified: commit.verification.verified, reason: commit.verification.reason };
+    this.log?.info(
+      `Created commit ${commit.sha} (verified: ${commit.verification.verified}, ${commit.verification.reason})`
+    );
+    return {
+      sha: commit.sha,
+      treeSha: commit.tree.sha,
+      verified: commit.verification.verified,
+      reason: commit.verification.reason
+    };
   }
   async updateBranch(branch, sha, options) {
     if (await this.getBranchSha(branch) === void 0) {
@@ -48404,7 +48742,8 @@ var OctokitGitHubApi = class {
       return { kind: "updated", sha };
     } catch (e) {
       const f = httpFailure(e);
-      if (f && f.status === 422 && NOT_FAST_FORWARD.test(f.message)) return { kind: "rejected-non-fast-forward", message: f.message };
+      if (f && f.status === 422 && NOT_FAST_FORWARD.test(f.message))
+        return { kind: "rejected-non-fast-forward", message: f.message };
       if (f && (f.status === 422 || f.status === 403 || f.status === 409) && PROTECTED.test(f.message)) {
         return { kind: "rejected-protected", message: f.message };
       }
@@ -48427,7 +48766,12 @@ function actionGitHub(s) {
     repository: s.repository,
     userAgent: `laminar/${VERSION12}`,
     maskSecret: (secret) => setSecret(secret),
-    log: { debug: (m) => debug(m), info: (m) => debug(m), warn: (m) => warning(m), error: (m) => warning(m) }
+    log: {
+      debug: (m) => debug(m),
+      info: (m) => debug(m),
+      warn: (m) => warning(m),
+      error: (m) => warning(m)
+    }
   });
 }
 
@@ -48464,14 +48808,22 @@ async function signedPushMode(o) {
       const files = await git.diffNameOnly({ from: head, to: local });
       const sha = await commitThroughApi(gh, git, { parent: head, files, message });
       const moved = await gh.updateBranch(o.branch, sha, { force: false });
-      if (moved.kind === "rejected-protected") throw new Error(`GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``);
+      if (moved.kind === "rejected-protected")
+        throw new Error(
+          `GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``
+        );
       await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
       if (moved.kind === "created" || moved.kind === "updated") {
         await git.resetHard(sha);
         return { pass, commitSha: sha, attempts: attempt };
       }
-      if (attempt >= s.maxAttempts) throw new Error(`updating ${o.branch} was rejected ${attempt} times because the branch kept moving; nothing was pushed`);
-      o.log(`${o.branch} moved on the remote; planning again on its new head (attempt ${attempt + 1} of ${s.maxAttempts})`);
+      if (attempt >= s.maxAttempts)
+        throw new Error(
+          `updating ${o.branch} was rejected ${attempt} times because the branch kept moving; nothing was pushed`
+        );
+      o.log(
+        `${o.branch} moved on the remote; planning again on its new head (attempt ${attempt + 1} of ${s.maxAttempts})`
+      );
       await git.resetHard(`refs/remotes/origin/${o.branch}`);
     }
   } catch (e) {
@@ -48495,9 +48847,19 @@ async function pullRequestMode(o) {
       if (existing) {
         await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
-        return { plan: pass.plan, files: [], pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl }, sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.` };
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
+          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`
+        };
       }
-      return { plan: pass.plan, files: [], pullRequest: { operation: "none" }, sentence: "Nothing to update: every image is at the newest tag its policy allows." };
+      return {
+        plan: pass.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: "Nothing to update: every image is at the newest tag its policy allows."
+      };
     }
     const message = buildCommitMessage(changes, s.commitMessage);
     await git.add(["."]);
@@ -48510,7 +48872,8 @@ async function pullRequestMode(o) {
       const files = await git.diffNameOnly({ from: baseSha, to: local });
       headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
       const moved = await gh.updateBranch(prBranch, headSha, { force: true });
-      if (moved.kind !== "created" && moved.kind !== "updated") throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
+      if (moved.kind !== "created" && moved.kind !== "updated")
+        throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
       pushed = true;
     } else {
       const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
@@ -48520,7 +48883,9 @@ async function pullRequestMode(o) {
       }
       pushed = true;
     }
-    o.log(pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`);
+    o.log(
+      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
+    );
     const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
     const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
     let operation;
@@ -48535,7 +48900,8 @@ async function pullRequestMode(o) {
     } else operation = pushed ? "updated" : "unchanged";
     const missing = s.labels.filter((l) => !pr?.labels.includes(l));
     if (missing.length) await gh.addLabels(pr.number, missing);
-    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length)) await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
+    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
+      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
     if (s.autoMerge) {
       const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
       if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
@@ -48587,42 +48953,93 @@ async function execute(s) {
   });
   const dirty = await git.status();
   if (dirty.length) {
-    throw new Error(`the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`);
+    throw new Error(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
+    );
   }
   const branch = await targetBranch(git, s);
   const config = await loadConfig(s.repoDir, s.configPath);
-  info(`config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`);
-  const env = { ...process.env, ...s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {} };
+  info(
+    `config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`
+  );
+  const env = {
+    ...process.env,
+    ...s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}
+  };
   for (const r of config.registries) {
     for (const name of [r.passwordEnv, r.tokenEnv]) {
       const value = name ? env[name] : void 0;
       if (value) for (const form of secretForms(value)) setSecret(form);
     }
   }
-  const tags = createTagSource(config, { dir: s.repoDir, env, cachePath: s.cachePath, log: { debug: (m) => debug(m), warn: (m) => warning(m) } });
+  const tags = createTagSource(config, {
+    dir: s.repoDir,
+    env,
+    cachePath: s.cachePath,
+    log: { debug: (m) => debug(m), warn: (m) => warning(m) }
+  });
   endGroup();
   const withCounts = (o) => ({ ...o, requests: tags.counts() });
-  const common = { dir: s.repoDir, configPath: s.configPath, tags: tags.source, runCommands: s.runCommands, env, onCommand: (c) => info(`running: ${c}`) };
+  const common = {
+    dir: s.repoDir,
+    configPath: s.configPath,
+    tags: tags.source,
+    runCommands: s.runCommands,
+    env,
+    onCommand: (c) => info(`running: ${c}`)
+  };
   const author = { name: s.author.name, email: s.author.email };
   try {
     if (s.dryRun) {
       startGroup("Plan (dry run)");
       const pass = await updatePass({ ...common, dryRun: true });
       endGroup();
-      return withCounts({ plan: pass.plan, files: [], sentence: `Dry run: ${pass.plan.changes.length} image tag(s) would move; nothing was written.` });
+      return withCounts({
+        plan: pass.plan,
+        files: [],
+        sentence: `Dry run: ${pass.plan.changes.length} image tag(s) would move; nothing was written.`
+      });
     }
     if (s.mode === "pull-request") {
       startGroup("Plan, rewrite and pull request");
-      const r2 = await pullRequestMode({ ...common, git, settings: s, base: branch, author, dryRun: false, log: (m) => info(m) });
+      const r2 = await pullRequestMode({
+        ...common,
+        git,
+        settings: s,
+        base: branch,
+        author,
+        dryRun: false,
+        log: (m) => info(m)
+      });
       endGroup();
-      return withCounts({ plan: r2.plan, files: r2.files, ...r2.commitSha ? { commitSha: r2.commitSha } : {}, pullRequest: r2.pullRequest, sentence: r2.sentence });
+      return withCounts({
+        plan: r2.plan,
+        files: r2.files,
+        ...r2.commitSha ? { commitSha: r2.commitSha } : {},
+        pullRequest: r2.pullRequest,
+        sentence: r2.sentence
+      });
     }
     startGroup("Plan, rewrite, commit and push");
-    const r = s.signCommits ? await signedPushMode({ ...common, git, settings: s, branch, dryRun: false, log: (m) => info(m) }) : await pushMode({ ...common, git, branch, author, dryRun: false, ...s.commitMessage ? { messageTemplate: s.commitMessage } : config.commit.message ? { messageTemplate: config.commit.message } : {}, maxAttempts: s.maxAttempts, log: (m) => info(m) });
+    const r = s.signCommits ? await signedPushMode({ ...common, git, settings: s, branch, dryRun: false, log: (m) => info(m) }) : await pushMode({
+      ...common,
+      git,
+      branch,
+      author,
+      dryRun: false,
+      ...s.commitMessage ? { messageTemplate: s.commitMessage } : config.commit.message ? { messageTemplate: config.commit.message } : {},
+      maxAttempts: s.maxAttempts,
+      log: (m) => info(m)
+    });
     endGroup();
     const plan = r.pass.plan;
     const sentence = r.commitSha ? `Pushed ${r.commitSha.slice(0, 12)} to \`${branch}\`: ${plan.changes.length} image tag(s) moved${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.` : "Nothing to update: every image is at the newest tag its policy allows.";
-    return withCounts({ plan, files: r.pass.applied?.files ?? [], ...r.commitSha ? { commitSha: r.commitSha } : {}, sentence });
+    return withCounts({
+      plan,
+      files: r.pass.applied?.files ?? [],
+      ...r.commitSha ? { commitSha: r.commitSha } : {},
+      sentence
+    });
   } finally {
     await tags.save().catch((e) => warning(`could not save the registry cache: ${e.message}`));
     info(`registry requests: ${JSON.stringify(tags.counts())}`);
@@ -48631,7 +49048,10 @@ async function execute(s) {
 async function targetBranch(git, s) {
   const current = await git.currentBranch();
   if (!s.targetBranch) {
-    if (!current) throw new Error("HEAD is detached (a tag, a pull_request event or a sha checkout): set the `branch` input to the branch Laminar should update");
+    if (!current)
+      throw new Error(
+        "HEAD is detached (a tag, a pull_request event or a sha checkout): set the `branch` input to the branch Laminar should update"
+      );
     return current;
   }
   if (current !== s.targetBranch) {
@@ -48645,7 +49065,11 @@ async function report(s, o) {
   for (const c of plan.changes) info(`${c.file}:${c.line}: ${c.image} ${c.from} \u2192 ${c.to}`);
   for (const w of plan.warnings) warning(w.message, { file: w.file });
   for (const u of plan.unchanged.filter((x) => x.reason === "registry-error")) {
-    warning(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, { file: u.file, startLine: u.line, title: "Laminar: registry error" });
+    warning(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, {
+      file: u.file,
+      startLine: u.line,
+      title: "Laminar: registry error"
+    });
   }
   setOutput("plan", JSON.stringify(planToJson(plan, o.requests)));
   setOutput("changes", String(plan.changes.length));
@@ -48657,12 +49081,19 @@ async function report(s, o) {
   info(o.sentence);
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) {
-    const md = jobSummary(plan, { title: "Laminar", outcome: o.sentence, ...o.requests ? { requests: o.requests } : {} });
-    await writeFile3(summaryFile, md, { flag: "a" }).catch((e) => warning(`could not write the job summary: ${e.message}`));
+    const md = jobSummary(plan, {
+      title: "Laminar",
+      outcome: o.sentence,
+      ...o.requests ? { requests: o.requests } : {}
+    });
+    await writeFile3(summaryFile, md, { flag: "a" }).catch(
+      (e) => warning(`could not write the job summary: ${e.message}`)
+    );
   }
   if (plan.failures.length) {
     const msg = `${plan.failures.length} registry failure(s): ${plan.failures.map((f) => f.message).join("; ")}`;
-    if (s.registryErrors === "fail") setFailed(`${msg} (healthy registries were updated; set registry-errors: warn to pass)`);
+    if (s.registryErrors === "fail")
+      setFailed(`${msg} (healthy registries were updated; set registry-errors: warn to pass)`);
     else warning(msg);
   }
 }

@@ -39,11 +39,15 @@ const cli = (dir: string, ...args: string[]): number => {
   return r.status ?? 1;
 };
 
-const { ensureTools } = (await import(join(root, "scripts/tools.mjs"))) as { ensureTools: (o: { node24: boolean }) => void };
+const { ensureTools } = (await import(join(root, "scripts/tools.mjs"))) as {
+  ensureTools: (o: { node24: boolean }) => void;
+};
 ensureTools({ node24: false });
 console.log(`starting the CNCF registry on 127.0.0.1:${PORT} and pushing ${images.length} images …`);
 const registry = await startRegistry({ port: PORT }).catch((e: unknown) => {
-  console.error(`could not start the registry on port ${PORT} (${(e as Error).message}); set LAMINAR_EXAMPLE_PORT? The example files name 127.0.0.1:5055.`);
+  console.error(
+    `could not start the registry on port ${PORT} (${(e as Error).message}); set LAMINAR_EXAMPLE_PORT? The example files name 127.0.0.1:5055.`,
+  );
   process.exit(1);
 });
 try {

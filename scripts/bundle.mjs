@@ -19,12 +19,18 @@ export async function bundle({ write = true } = {}) {
     legalComments: "none",
     logLevel: "warning",
     // Some dependencies still call require() on Node built-ins from ESM output.
-    banner: { js: "import { createRequire as __laminarCreateRequire } from 'node:module';\nconst require = __laminarCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __laminarCreateRequire } from 'node:module';\nconst require = __laminarCreateRequire(import.meta.url);",
+    },
   });
   return result.outputFiles?.map((f) => ({ path: f.path, text: f.text })) ?? [];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   await bundle();
-  console.log(`bundled ${Object.keys(entries).map((e) => relative(root, `dist/${e}.js`)).join(", ")}`);
+  console.log(
+    `bundled ${Object.keys(entries)
+      .map((e) => relative(root, `dist/${e}.js`))
+      .join(", ")}`,
+  );
 }

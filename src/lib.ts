@@ -8,7 +8,14 @@ export { InvalidReferenceError } from "./reference/types.js";
 export { parseConfig } from "./config/parse.js";
 export { loadConfig, DEFAULT_CONFIG_FILE } from "./config/load.js";
 export { ConfigError } from "./config/errors.js";
-export type { LaminarConfig, UpdateRule, RegistrySettings, CommandSpec, TagFilter, SourcePosition } from "./config/types.js";
+export type {
+  LaminarConfig,
+  UpdateRule,
+  RegistrySettings,
+  CommandSpec,
+  TagFilter,
+  SourcePosition,
+} from "./config/types.js";
 export { laminarSchema } from "./config/schema.js";
 export { parsePolicy, PolicyError } from "./policy/policy.js";
 export type { TagPolicy, SortSpec } from "./policy/policy.js";
@@ -26,4 +33,12 @@ export type { ApplyResult } from "./apply/apply.js";
 export { planRepository, scanForConfig } from "./engine.js";
 export { planToJson, scanToJson, formatPlan } from "./report/format.js";
 export { RegistryError } from "./registry/types.js";
-export type { TagSource, TagList, TagDetails, RepositoryRef, RequestCounts, TimestampSource, DescribeRequest } from "./registry/types.js";
+export type {
+  TagSource,
+  TagList,
+  TagDetails,
+  RepositoryRef,
+  RequestCounts,
+  TimestampSource,
+  DescribeRequest,
+} from "./registry/types.js";

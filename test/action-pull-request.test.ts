@@ -27,8 +27,17 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
   const servers: GitHubApiServer[] = [];
   after(async () => Promise.all(servers.map((s) => s.close())));
 
-  async function github(files: Record<string, string>, extra: Parameters<typeof startGitHubApiServer>[0] = {}): Promise<GitHubApiServer> {
-    const s = await startGitHubApiServer({ files, collaborators: ["octocat"], teams: ["platform"], autoMergeAllowed: true, ...extra });
+  async function github(
+    files: Record<string, string>,
+    extra: Parameters<typeof startGitHubApiServer>[0] = {},
+  ): Promise<GitHubApiServer> {
+    const s = await startGitHubApiServer({
+      files,
+      collaborators: ["octocat"],
+      teams: ["platform"],
+      autoMergeAllowed: true,
+      ...extra,
+    });
     servers.push(s);
     return s;
   }
@@ -40,7 +49,11 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
   }
   const cache = mkdtempSync(join(tmpdir(), "laminar-pr-cache-"));
   const run = (s: GitHubApiServer, workspace: string, inputs: Record<string, string> = {}, apiUrl = s.apiUrl) =>
-    runAction({ workspace, inputs: { token: s.token, mode: "pull-request", cache: join(cache, "r.json"), ...inputs }, env: { GITHUB_API_URL: apiUrl, GITHUB_SERVER_URL: s.url } });
+    runAction({
+      workspace,
+      inputs: { token: s.token, mode: "pull-request", cache: join(cache, "r.json"), ...inputs },
+      env: { GITHUB_API_URL: apiUrl, GITHUB_SERVER_URL: s.url },
+    });
   const branchSha = (s: GitHubApiServer, branch: string): string | undefined => {
     try {
       return git(s.bareRepoPath, ["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]).trim();
@@ -55,7 +68,12 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     const mainBefore = branchSha(s, "main");
 
     // 1. Create.
-    const r1 = await run(s, await checkout(s), { labels: "automated, deploy", reviewers: "octocat", "team-reviewers": "platform", "auto-merge": "squash" });
+    const r1 = await run(s, await checkout(s), {
+      labels: "automated, deploy",
+      reviewers: "octocat",
+      "team-reviewers": "platform",
+      "auto-merge": "squash",
+    });
     assert.equal(r1.status, 0, r1.stdout + r1.stderr);
     assert.equal(r1.outputs["pull-request-operation"], "created");
     const number = Number(r1.outputs["pull-request-number"]);
@@ -93,14 +111,27 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     assert.equal(r3.outputs["pull-request-operation"], "unchanged", r3.stdout);
     assert.equal(branchSha(s, "laminar/updates"), headBefore);
     const writes = s.requests.slice(seen).filter((q) => q.surface === "rest" && q.method !== "GET");
-    assert.deepEqual(writes.map((q) => q.operationId), [], "no REST write on an unchanged rerun");
+    assert.deepEqual(
+      writes.map((q) => q.operationId),
+      [],
+      "no REST write on an unchanged rerun",
+    );
 
     // 4. Someone updated main by hand: the pull request is obsolete, closed, its branch deleted.
     const ws = await checkout(s);
-    await import("node:fs/promises").then((fs) => fs.writeFile(join(ws, "k8s/app.yaml"), `image: ${h}/acme/app:develop-3\n`));
+    await import("node:fs/promises").then((fs) =>
+      fs.writeFile(join(ws, "k8s/app.yaml"), `image: ${h}/acme/app:develop-3\n`),
+    );
     git(ws, ["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-qam", "manual bump"]);
     // Async: the emulator runs in this process, a synchronous git would block it.
-    await gitAsync(ws, ["-c", `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`, "push", "-q", "origin", "HEAD:main"]);
+    await gitAsync(ws, [
+      "-c",
+      `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`,
+      "push",
+      "-q",
+      "origin",
+      "HEAD:main",
+    ]);
     const r4 = await run(s, await checkout(s));
     assert.equal(r4.status, 0, r4.stdout);
     assert.equal(r4.outputs["pull-request-operation"], "closed");
@@ -118,7 +149,10 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     assert.ok(s.state.signedCommits.has(sha), "the commit was created through POST /git/commits");
     assert.equal(branchSha(s, "laminar/updates"), sha);
     assert.equal(git(s.bareRepoPath, ["show", `${sha}:k8s/app.yaml`]), `image: ${h}/acme/app:develop-3\n`);
-    assert.ok(s.requests.some((q) => q.operationId === "git/create-tree") && s.requests.some((q) => q.operationId === "git/create-blob"));
+    assert.ok(
+      s.requests.some((q) => q.operationId === "git/create-tree") &&
+        s.requests.some((q) => q.operationId === "git/create-blob"),
+    );
     assert.deepEqual(s.violations, []);
   });
 
@@ -145,7 +179,10 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
 
   it("a failing command opens nothing and pushes nothing", async () => {
     const h = registry.host;
-    const s = await github({ ".laminar.yaml": `${config}commands:\n  - exit 9\n`, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const s = await github({
+      ".laminar.yaml": `${config}commands:\n  - exit 9\n`,
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
     const ws = await checkout(s);
     const r = await run(s, ws);
     assert.equal(r.status, 1);

@@ -40,11 +40,18 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
   after(async () => registry?.stop());
 
   const config = (extra = "") => `updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n${extra}`;
-  const inputs = (more: Record<string, string> = {}) => ({ token: "ghs_actiontesttoken123", cache: join(cache, "registry.json"), ...more });
+  const inputs = (more: Record<string, string> = {}) => ({
+    token: "ghs_actiontesttoken123",
+    cache: join(cache, "registry.json"),
+    ...more,
+  });
 
   it("commits one change per the original message format, pushes, reports, and is idempotent", async () => {
     const h = registry.host;
-    const { bare, workspace } = manifests({ ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\r\n# keep\r\n` });
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\r\n# keep\r\n`,
+    });
     const r = await runAction({ workspace, inputs: inputs() });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.deepEqual(log(bare), [`k8s/app.yaml: ${h}/acme/app:develop-3`, "initial"]);
@@ -55,7 +62,10 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     assert.equal(r.outputs["pull-request-operation"], "none");
     const plan = JSON.parse(r.outputs.plan as string);
     assert.equal(plan.changes[0].to, "develop-3");
-    assert.match(r.summary, /\| `127\.0\.0\.1:\d+\/acme\/app` \| k8s\/app\.yaml:1 \| `develop-1` → `develop-3` \| 2026-11-03T00:00:00Z \(config-blob\) \|/);
+    assert.match(
+      r.summary,
+      /\| `127\.0\.0\.1:\d+\/acme\/app` \| k8s\/app\.yaml:1 \| `develop-1` → `develop-3` \| 2026-11-03T00:00:00Z \(config-blob\) \|/,
+    );
     assert.match(r.stdout, /::group::/);
     // The token is masked (the runner reads ::add-mask:: lines) and printed nowhere else.
     assert.ok(r.stdout.includes("::add-mask::ghs_actiontesttoken123"));
@@ -73,11 +83,17 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
 
   it("several changes: a summary line and one line per change", async () => {
     const h = registry.host;
-    const { bare, workspace } = manifests({ ".laminar.yaml": config(), "k8s/app.yaml": `a: ${h}/acme/app:develop-2\nb: ${h}/acme/api:develop-a\n` });
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `a: ${h}/acme/app:develop-2\nb: ${h}/acme/api:develop-a\n`,
+    });
     const r = await runAction({ workspace, inputs: inputs({ author: "Bot <bot@example.test>" }) });
     assert.equal(r.status, 0, r.stdout);
     const msg = git(bare, ["log", "-1", "--format=%B%n--%an <%ae>", "main"]);
-    assert.match(msg, /^Update 2 images\n\nk8s\/app\.yaml: .*acme\/app develop-2 → develop-3\nk8s\/app\.yaml: .*acme\/api develop-a → develop-b\n/);
+    assert.match(
+      msg,
+      /^Update 2 images\n\nk8s\/app\.yaml: .*acme\/app develop-2 → develop-3\nk8s\/app\.yaml: .*acme\/api develop-a → develop-b\n/,
+    );
     assert.match(msg, /--Bot <bot@example\.test>/);
   });
 
@@ -92,17 +108,27 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     });
     const r = await runAction({ workspace, inputs: inputs(), env: { REMOTE: bare } });
     assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /push rejected: main moved on the remote; fetching it and planning again \(attempt 2 of 3\)/);
+    assert.match(
+      r.stdout,
+      /push rejected: main moved on the remote; fetching it and planning again \(attempt 2 of 3\)/,
+    );
     assert.deepEqual(log(bare), [`k8s/app.yaml: ${h}/acme/app:develop-3`, "teammate", "initial"]);
     assert.equal(show(bare, "main", "NOTES"), "hi\n");
   });
 
   it("a remote rewritten by a force-push since the checkout is taken as it is", async () => {
     const h = registry.host;
-    const { bare, workspace } = manifests({ ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
     // Rewrite history on the remote: a new root commit replaces main.
     const other = mkdtempSync(join(tmpdir(), "laminar-rewrite-"));
-    initBareRepo(other, { ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-2\n`, "README": "rewritten\n" });
+    initBareRepo(other, {
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-2\n`,
+      README: "rewritten\n",
+    });
     git(bare, ["fetch", "--quiet", "--force", other, "main:main"]);
     const r = await runAction({ workspace, inputs: inputs() });
     assert.equal(r.status, 0, r.stdout);
@@ -112,11 +138,17 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
 
   it("a failing command: exit 1 with its output, nothing committed, tree restored", async () => {
     const h = registry.host;
-    const { bare, workspace } = manifests({ ".laminar.yaml": config(`commands:\n  - echo rendering; echo oops >&2; exit 4\n`), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config(`commands:\n  - echo rendering; echo oops >&2; exit 4\n`),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
     const before = git(bare, ["rev-parse", "main"]);
     const r = await runAction({ workspace, inputs: inputs() });
     assert.equal(r.status, 1);
-    assert.match(r.stdout, /::error::command `echo rendering; echo oops >&2; exit 4` failed with exit code 4; the work tree was restored \(\d+ file\(s\)\); nothing was committed/);
+    assert.match(
+      r.stdout,
+      /::error::command `echo rendering; echo oops >&2; exit 4` failed with exit code 4; the work tree was restored \(\d+ file\(s\)\); nothing was committed/,
+    );
     assert.match(r.stdout, /rendering[\s\S]*oops/);
     assert.equal(git(bare, ["rev-parse", "main"]), before);
     assert.equal(git(workspace, ["status", "--porcelain"]), "");
@@ -125,7 +157,10 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
 
   it("dry-run writes and pushes nothing but reports the plan", async () => {
     const h = registry.host;
-    const { bare, workspace } = manifests({ ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
     const r = await runAction({ workspace, inputs: inputs({ "dry-run": "true" }) });
     assert.equal(r.status, 0, r.stdout);
     assert.equal(r.outputs.changes, "1");
@@ -136,14 +171,20 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
 
   it("a protected branch: a clear error suggesting pull-request mode, branch and files unchanged", async () => {
     const h = registry.host;
-    const { bare, workspace } = manifests({ ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
     const hook = join(bare, "hooks", "pre-receive");
     writeFileSync(hook, "#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n");
     chmodSync(hook, 0o755);
     const start = git(workspace, ["rev-parse", "HEAD"]);
     const r = await runAction({ workspace, inputs: inputs() });
     assert.equal(r.status, 1);
-    assert.match(r.stdout, /::error::the remote refused the push to main \(.*GH006: Protected branch update failed.*\); the branch is protected: use `mode: pull-request`/);
+    assert.match(
+      r.stdout,
+      /::error::the remote refused the push to main \(.*GH006: Protected branch update failed.*\); the branch is protected: use `mode: pull-request`/,
+    );
     assert.equal(git(workspace, ["rev-parse", "HEAD"]), start);
     assert.equal(git(workspace, ["status", "--porcelain"]), "");
     assert.equal(log(bare).length, 1);
@@ -155,8 +196,14 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     writeFileSync(join(workspace, "stray.txt"), "x");
     const dirty = await runAction({ workspace, inputs: inputs() });
     assert.equal(dirty.status, 1);
-    assert.match(dirty.stdout, /::error::the working tree has uncommitted changes \(stray\.txt\); Laminar commits only its own edits/);
-    const { workspace: w2 } = manifests({ ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    assert.match(
+      dirty.stdout,
+      /::error::the working tree has uncommitted changes \(stray\.txt\); Laminar commits only its own edits/,
+    );
+    const { workspace: w2 } = manifests({
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
     git(w2, ["checkout", "--quiet", "--detach"]);
     const detached = await runAction({ workspace: w2, inputs: inputs() });
     assert.equal(detached.status, 1);
@@ -166,7 +213,10 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
   });
 
   it("a config error names file, line and key, and nothing runs", async () => {
-    const { bare, workspace } = manifests({ ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n    comands: [x]\n", "k8s/app.yaml": "image: a/b:develop-1\n" });
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n    comands: [x]\n",
+      "k8s/app.yaml": "image: a/b:develop-1\n",
+    });
     const r = await runAction({ workspace, inputs: inputs() });
     assert.equal(r.status, 1);
     assert.match(r.stdout, /::error::config error: \.laminar\.yaml:4:5: updates\[0\]\.comands: unknown key "comands"/);
@@ -180,4 +230,3 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     assert.match(r.stdout, /::error::input `mode`: must be one of push, pull-request, got "merge"/);
   });
 });
-

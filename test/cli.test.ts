@@ -11,7 +11,10 @@ const root = new URL("..", import.meta.url).pathname;
 
 /** Runs the CLI the way a user does: a child process, its stdout, stderr and exit status. */
 function laminar(args: string[], env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,7 +34,10 @@ describe("laminar CLI against the real registry", () => {
   let locked: RunningRegistry;
   let cacheHome: string;
   before(async () => {
-    [anon, locked] = await Promise.all([startRegistry(), startRegistry({ auth: "htpasswd", users: { ci: "s3cret-pass" } })]);
+    [anon, locked] = await Promise.all([
+      startRegistry(),
+      startRegistry({ auth: "htpasswd", users: { ci: "s3cret-pass" } }),
+    ]);
     const imgs = [
       { repository: "acme/app", tag: "develop-1", created: day(1) },
       { repository: "acme/app", tag: "develop-3", created: day(3) },
@@ -68,12 +74,18 @@ describe("laminar CLI against the real registry", () => {
         ["prod/app.yaml", 1, `${h}/acme/app`, "1.0.0", "v1.4.2", undefined],
       ],
     );
-    assert.deepEqual(plan.unchanged.map((u: Record<string, unknown>) => [u.file, u.line, u.image, u.tag, u.reason]), [["dev/app.yaml", 3, `${h}/acme/app`, "feature", "not-in-channel"]]);
+    assert.deepEqual(
+      plan.unchanged.map((u: Record<string, unknown>) => [u.file, u.line, u.image, u.tag, u.reason]),
+      [["dev/app.yaml", 3, `${h}/acme/app`, "feature", "not-in-channel"]],
+    );
     assert.ok(plan.requests.tagPages >= 2 && plan.requests.manifestGet > 0 && plan.requests.blobGet > 0);
     // A second run with nothing new makes no manifest or blob request at all.
     const warm = JSON.parse(laminar(["plan", "--dir", dir, "--json"], { XDG_CACHE_HOME: cacheHome }).stdout);
     assert.equal(warm.requests.manifestGet + warm.requests.manifestHead + warm.requests.blobGet, 0);
-    assert.deepEqual(warm.changes.map((c: Record<string, unknown>) => c.to), ["develop-3", "develop-b", "v1.4.2"]);
+    assert.deepEqual(
+      warm.changes.map((c: Record<string, unknown>) => c.to),
+      ["develop-3", "develop-b", "v1.4.2"],
+    );
   });
 
   it("works with htpasswd auth, credentials from the variables the config names", async () => {
@@ -82,18 +94,30 @@ describe("laminar CLI against the real registry", () => {
       ".laminar.yaml": `registries:\n  - host: ${h}\n    usernameEnv: REG_USER\n    passwordEnv: REG_PASS\nupdates:\n  - pattern: glob:develop-*\n    files: [.]\n`,
       "a.yaml": `image: ${h}/acme/app:develop-2\n`,
     });
-    const ok = laminar(["plan", "--dir", dir, "--json"], { REG_USER: "ci", REG_PASS: "s3cret-pass", XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "c-")) });
+    const ok = laminar(["plan", "--dir", dir, "--json"], {
+      REG_USER: "ci",
+      REG_PASS: "s3cret-pass",
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "c-")),
+    });
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal(JSON.parse(ok.stdout).changes[0].to, "develop-9");
     assert.ok(!ok.stdout.includes("s3cret-pass") && !ok.stderr.includes("s3cret-pass"));
 
-    const bad = laminar(["plan", "--dir", dir, "--json"], { REG_USER: "ci", REG_PASS: "wrong-pass", XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "c-")) });
+    const bad = laminar(["plan", "--dir", dir, "--json"], {
+      REG_USER: "ci",
+      REG_PASS: "wrong-pass",
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "c-")),
+    });
     assert.equal(bad.status, 3, "a failing registry exits 3");
     const plan = JSON.parse(bad.stdout);
     assert.equal(plan.unchanged[0].reason, "registry-error");
     assert.match(plan.failures[0].message, new RegExp(`${h.replace(/\./g, "\\.")}.*401`));
     assert.ok(!bad.stdout.includes("wrong-pass") && !bad.stderr.includes("wrong-pass"));
-    const warn = laminar(["plan", "--dir", dir, "--registry-errors", "warn"], { REG_USER: "ci", REG_PASS: "wrong-pass", XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "c-")) });
+    const warn = laminar(["plan", "--dir", dir, "--registry-errors", "warn"], {
+      REG_USER: "ci",
+      REG_PASS: "wrong-pass",
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "c-")),
+    });
     assert.equal(warn.status, 0);
     assert.match(warn.stdout, /Failures:/);
   });
@@ -101,7 +125,11 @@ describe("laminar CLI against the real registry", () => {
   it("apply rewrites only the tags and runs the commands", async () => {
     const h = anon.host;
     const text = `# deploy\r\nimage: ${h}/acme/app:develop-1  # keep this comment\r\nargs: ["{{ .Values.x }}"]`;
-    const dir = await repo({ ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\ncommands:\n  - cp k8s/app.yaml rendered.yaml\n", "k8s/app.yaml": text });
+    const dir = await repo({
+      ".laminar.yaml":
+        "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\ncommands:\n  - cp k8s/app.yaml rendered.yaml\n",
+      "k8s/app.yaml": text,
+    });
     const r = laminar(["apply", "--dir", dir], { XDG_CACHE_HOME: cacheHome });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(await readFile(join(dir, "k8s/app.yaml"), "utf8"), text.replace("develop-1", "develop-9"));
@@ -110,12 +138,35 @@ describe("laminar CLI against the real registry", () => {
   });
 
   it("scan --json lists every reference with its parsed parts", async () => {
-    const dir = await repo({ "compose.yaml": "services:\n  db:\n    image: postgres\n  web:\n    image: ghcr.io/acme/web:1.2@sha256:" + "c".repeat(64) + "\n    ports: ['5000:5000/tcp']\n" });
+    const dir = await repo({
+      "compose.yaml":
+        "services:\n  db:\n    image: postgres\n  web:\n    image: ghcr.io/acme/web:1.2@sha256:" +
+        "c".repeat(64) +
+        "\n    ports: ['5000:5000/tcp']\n",
+    });
     const r = laminar(["scan", "--dir", dir, "--json"]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout).references, [
-      { file: "compose.yaml", line: 3, column: 12, text: "postgres", registry: "docker.io", repository: "library/postgres", tag: null, digest: null },
-      { file: "compose.yaml", line: 5, column: 12, text: `ghcr.io/acme/web:1.2@sha256:${"c".repeat(64)}`, registry: "ghcr.io", repository: "acme/web", tag: "1.2", digest: `sha256:${"c".repeat(64)}` },
+      {
+        file: "compose.yaml",
+        line: 3,
+        column: 12,
+        text: "postgres",
+        registry: "docker.io",
+        repository: "library/postgres",
+        tag: null,
+        digest: null,
+      },
+      {
+        file: "compose.yaml",
+        line: 5,
+        column: 12,
+        text: `ghcr.io/acme/web:1.2@sha256:${"c".repeat(64)}`,
+        registry: "ghcr.io",
+        repository: "acme/web",
+        tag: "1.2",
+        digest: `sha256:${"c".repeat(64)}`,
+      },
     ]);
   });
 

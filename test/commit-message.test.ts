@@ -11,7 +11,13 @@ import {
 
 const nginx: ImageChange = { file: "apps/web/deploy.yaml", line: 12, image: "nginx", from: "1.25.3", to: "1.25.4" };
 const redis: ImageChange = { file: "apps/cache/values.yaml", line: 3, image: "redis", from: "7.2.3", to: "7.2.4" };
-const app: ImageChange = { file: "apps/web/deploy.yaml", line: 40, image: "ghcr.io/acme/app", from: "v1.0.0", to: "v1.1.0" };
+const app: ImageChange = {
+  file: "apps/web/deploy.yaml",
+  line: 40,
+  image: "ghcr.io/acme/app",
+  from: "v1.0.0",
+  to: "v1.1.0",
+};
 
 describe("buildCommitMessage (default format)", () => {
   it("one change: <file>: <image>:<tag>, the original tool's format", () => {
@@ -51,11 +57,17 @@ describe("templates", () => {
   });
 
   it("single-change variables read naturally", () => {
-    assert.equal(renderTemplate("bump {{image}} from {{from}} to {{to}} ({{file}})", [nginx]), "bump nginx from 1.25.3 to 1.25.4 (apps/web/deploy.yaml)");
+    assert.equal(
+      renderTemplate("bump {{image}} from {{from}} to {{to}} ({{file}})", [nginx]),
+      "bump nginx from 1.25.3 to 1.25.4 (apps/web/deploy.yaml)",
+    );
   });
 
   it("{{changes}} is the default body", () => {
-    assert.equal(renderTemplate("{{changes}}", [redis, nginx]), "apps/cache/values.yaml: redis 7.2.3 → 7.2.4\napps/web/deploy.yaml: nginx 1.25.3 → 1.25.4");
+    assert.equal(
+      renderTemplate("{{changes}}", [redis, nginx]),
+      "apps/cache/values.yaml: redis 7.2.3 → 7.2.4\napps/web/deploy.yaml: nginx 1.25.3 → 1.25.4",
+    );
   });
 
   it("repeats {{#changes}} sections per change, sorted", () => {
@@ -71,7 +83,10 @@ describe("templates", () => {
   });
 
   it("rejects unknown variables, with the list of known ones", () => {
-    assert.throws(() => parseTemplate("Update {{cout}} images"), (e: unknown) => e instanceof TemplateError && /\{\{cout\}\}.*known: count/.test(e.message));
+    assert.throws(
+      () => parseTemplate("Update {{cout}} images"),
+      (e: unknown) => e instanceof TemplateError && /\{\{cout\}\}.*known: count/.test(e.message),
+    );
     assert.throws(() => parseTemplate("{{#changes}}{{count}}{{/changes}}"), /inside \{\{#changes\}\}/);
   });
 
@@ -84,7 +99,10 @@ describe("templates", () => {
 
   it("buildCommitMessage uses a template, trimmed, with one final newline", () => {
     const t = parseTemplate("\n{{summary}}\n\n{{changes}}\n\n");
-    assert.equal(buildCommitMessage([nginx], t), "apps/web/deploy.yaml: nginx:1.25.4\n\napps/web/deploy.yaml: nginx 1.25.3 → 1.25.4\n");
+    assert.equal(
+      buildCommitMessage([nginx], t),
+      "apps/web/deploy.yaml: nginx:1.25.4\n\napps/web/deploy.yaml: nginx 1.25.3 → 1.25.4\n",
+    );
     assert.throws(() => buildCommitMessage([nginx], "   "), /empty message/);
   });
 

@@ -41,7 +41,9 @@ describe("parseConfig: the original laminar format", () => {
         "",
       ].join("\n"),
     );
-    assert.deepEqual(c.registries, [{ host: "1122334455.dkr.ecr.eu-west-2.amazonaws.com", prefix: "acmecorp", name: "acmecorp-aws", timeout: 30 }]);
+    assert.deepEqual(c.registries, [
+      { host: "1122334455.dkr.ecr.eu-west-2.amazonaws.com", prefix: "acmecorp", name: "acmecorp-aws", timeout: 30 },
+    ]);
     assert.equal(c.updates.length, 1);
     const u = c.updates[0]!;
     assert.deepEqual(u.files, ["dev", "inventory/classes/images-dev.yml"]);
@@ -103,7 +105,10 @@ describe("parseConfig: errors name file, line, column and key", () => {
     assert.equal(e.key, "updates[0].exlude");
     assert.equal(e.line, 4);
     assert.equal(e.column, 5);
-    assert.match(e.message, /^repo\/\.laminar\.yaml:4:5: updates\[0\]\.exlude: unknown key "exlude" \(did you mean "exclude"\?\)/);
+    assert.match(
+      e.message,
+      /^repo\/\.laminar\.yaml:4:5: updates\[0\]\.exlude: unknown key "exlude" \(did you mean "exclude"\?\)/,
+    );
   });
   it("wrong types", () => {
     const e = error("updates:\n  - pattern: 12\n    files: [a]\n");
@@ -163,13 +168,20 @@ describe("parseConfig: errors name file, line, column and key", () => {
   });
   it("alias bombs, deep nesting and huge documents are refused", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`);
+    for (let i = 0; i < 8; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(", ")}]`,
+      );
     assert.match(error(bomb.join("\n")).detail, /alias/i);
     assert.match(error(`${"[".repeat(200)}${"]".repeat(200)}`).detail, /nesting|YAML|parse/);
     assert.match(error(`updates: []\n# ${"x".repeat(1024 * 1024)}`).detail, /larger than/);
   });
   it("both original and modern names for one thing", () => {
-    const e = error("dockerRegistries: [{reg: a.io}]\nregistries: [{host: b.io}]\nupdates:\n  - pattern: glob:x\n    files: [a]\n");
+    const e = error(
+      "dockerRegistries: [{reg: a.io}]\nregistries: [{host: b.io}]\nupdates:\n  - pattern: glob:x\n    files: [a]\n",
+    );
     assert.equal(e.key, "dockerRegistries");
     assert.equal(e.line, 1);
   });
@@ -178,12 +190,25 @@ describe("parseConfig: errors name file, line, column and key", () => {
 describe("loadConfig", () => {
   it("names a missing file and refuses a files entry that links outside the repository", async () => {
     const dir = await mkdtemp(join(tmpdir(), "laminar-config-"));
-    await assert.rejects(loadConfig(dir), (e: unknown) => e instanceof ConfigError && /not found/.test(e.message) && e.file === ".laminar.yaml");
+    await assert.rejects(
+      loadConfig(dir),
+      (e: unknown) => e instanceof ConfigError && /not found/.test(e.message) && e.file === ".laminar.yaml",
+    );
     const outside = await mkdtemp(join(tmpdir(), "laminar-outside-"));
     await symlink(outside, join(dir, "linked"));
     await mkdir(join(dir, "dev"));
-    await writeFile(join(dir, ".laminar.yaml"), "updates:\n  - pattern: glob:x\n    files:\n      - dev\n      - linked\n");
-    await assert.rejects(loadConfig(dir), (e: unknown) => e instanceof ConfigError && e.key === "updates[0].files[1]" && e.line === 5 && /symbolic link pointing outside/.test(e.message));
+    await writeFile(
+      join(dir, ".laminar.yaml"),
+      "updates:\n  - pattern: glob:x\n    files:\n      - dev\n      - linked\n",
+    );
+    await assert.rejects(
+      loadConfig(dir),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.key === "updates[0].files[1]" &&
+        e.line === 5 &&
+        /symbolic link pointing outside/.test(e.message),
+    );
   });
 });
 

@@ -19,13 +19,23 @@ const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
  * `laminar apply` on a repo whose config is `config`: exit 1, exactly `message` on stderr, nothing
  * on stdout, and not one byte or mode changed (the deploy file would move if the config were read).
  */
-async function configError(config: string | Uint8Array | undefined, message: string, extra: Record<string, string> = {}, args: readonly string[] = []): Promise<void> {
-  const files: Record<string, string | Uint8Array> = { "deploy/app.yaml": "image: 127.0.0.1:1/acme/app:develop-1\n", ...extra };
+async function configError(
+  config: string | Uint8Array | undefined,
+  message: string,
+  extra: Record<string, string> = {},
+  args: readonly string[] = [],
+): Promise<void> {
+  const files: Record<string, string | Uint8Array> = {
+    "deploy/app.yaml": "image: 127.0.0.1:1/acme/app:develop-1\n",
+    ...extra,
+  };
   if (config !== undefined) files[".laminar.yaml"] = config;
   const dir = await makeRepo(files);
   const before = await snapshotTree(dir);
   const started = Date.now();
-  const r = await laminar(["apply", "--dir", dir, ...args], { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")) });
+  const r = await laminar(["apply", "--dir", dir, ...args], {
+    XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
+  });
   assert.equal(r.stderr, `laminar: config error: ${message}\n`);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, "");
@@ -33,58 +43,114 @@ async function configError(config: string | Uint8Array | undefined, message: str
   assert.ok(Date.now() - started < 10_000, "bounded");
 }
 
-const rule = (pattern: string, more = ""): string => `updates:\n  - pattern: ${JSON.stringify(pattern)}\n    files: [deploy/]\n${more}`;
+const rule = (pattern: string, more = ""): string =>
+  `updates:\n  - pattern: ${JSON.stringify(pattern)}\n    files: [deploy/]\n${more}`;
 
 describe("config faults: file, line and key named, exit 1, nothing changed", { concurrency: 4 }, () => {
   it("missing config file", async () => {
-    await configError(undefined, ".laminar.yaml: config file not found; create it (see README: .laminar.yaml) or pass --config");
+    await configError(
+      undefined,
+      ".laminar.yaml: config file not found; create it (see README: .laminar.yaml) or pass --config",
+    );
   });
   it("missing --config file", async () => {
-    await configError(undefined, "ci/laminar.yaml: config file not found; create it (see README: .laminar.yaml) or pass --config", {}, ["--config", "ci/laminar.yaml"]);
+    await configError(
+      undefined,
+      "ci/laminar.yaml: config file not found; create it (see README: .laminar.yaml) or pass --config",
+      {},
+      ["--config", "ci/laminar.yaml"],
+    );
   });
   it("empty file (and only a comment)", async () => {
     await configError("", ".laminar.yaml:1:1: the file is empty; it needs at least an `updates` list");
     await configError("# nothing yet\n", ".laminar.yaml:1:1: the file is empty; it needs at least an `updates` list");
   });
   it("YAML syntax error", async () => {
-    await configError('updates:\n  - pattern: "glob:develop-*\n    files: [deploy/]\n', ".laminar.yaml:2:14: YAML syntax error: Missing closing \"quote (the string that starts here never ends)");
-    await configError("updates:\n\t- pattern: x\n", ".laminar.yaml:2:1: YAML syntax error: Tabs are not allowed as indentation");
+    await configError(
+      'updates:\n  - pattern: "glob:develop-*\n    files: [deploy/]\n',
+      '.laminar.yaml:2:14: YAML syntax error: Missing closing "quote (the string that starts here never ends)',
+    );
+    await configError(
+      "updates:\n\t- pattern: x\n",
+      ".laminar.yaml:2:1: YAML syntax error: Tabs are not allowed as indentation",
+    );
   });
   it("wrong types", async () => {
-    await configError("updates:\n  - pattern: 12\n    files: [deploy/]\n", ".laminar.yaml:2:14: updates[0].pattern: must be a string");
-    await configError("updates:\n  - pattern: glob:x\n    files: deploy/\n", ".laminar.yaml:3:12: updates[0].files: must be a list");
-    await configError(`registries:\n  - host: 127.0.0.1:1\n    timeout: fast\n${rule("glob:x")}`, ".laminar.yaml:3:14: registries[0].timeout: must be a whole number");
+    await configError(
+      "updates:\n  - pattern: 12\n    files: [deploy/]\n",
+      ".laminar.yaml:2:14: updates[0].pattern: must be a string",
+    );
+    await configError(
+      "updates:\n  - pattern: glob:x\n    files: deploy/\n",
+      ".laminar.yaml:3:12: updates[0].files: must be a list",
+    );
+    await configError(
+      `registries:\n  - host: 127.0.0.1:1\n    timeout: fast\n${rule("glob:x")}`,
+      ".laminar.yaml:3:14: registries[0].timeout: must be a whole number",
+    );
   });
   it("unknown keys, with a suggestion", async () => {
-    await configError(rule("glob:x", "    exlude: [develop-9]\n"), '.laminar.yaml:4:5: updates[0].exlude: unknown key "exlude" (did you mean "exclude"?)');
-    await configError(`${rule("glob:x")}comands: [make]\n`, '.laminar.yaml:4:1: comands: unknown key "comands" (did you mean "commands"?)');
+    await configError(
+      rule("glob:x", "    exlude: [develop-9]\n"),
+      '.laminar.yaml:4:5: updates[0].exlude: unknown key "exlude" (did you mean "exclude"?)',
+    );
+    await configError(
+      `${rule("glob:x")}comands: [make]\n`,
+      '.laminar.yaml:4:1: comands: unknown key "comands" (did you mean "commands"?)',
+    );
   });
   it("invalid glob", async () => {
-    await configError(rule("glob:develop-["), '.laminar.yaml:2:14: updates[0].pattern: invalid glob "develop-[": unclosed bracket');
-    await configError('updates:\n  - pattern: glob:x\n    files: ["deploy/{a,b"]\n', '.laminar.yaml:3:13: updates[0].files[0]: invalid glob "deploy/{a,b": unclosed bracket');
+    await configError(
+      rule("glob:develop-["),
+      '.laminar.yaml:2:14: updates[0].pattern: invalid glob "develop-[": unclosed bracket',
+    );
+    await configError(
+      'updates:\n  - pattern: glob:x\n    files: ["deploy/{a,b"]\n',
+      '.laminar.yaml:3:13: updates[0].files[0]: invalid glob "deploy/{a,b": unclosed bracket',
+    );
   });
   it("invalid regex", async () => {
-    await configError(rule("regex:develop-("), '.laminar.yaml:2:14: updates[0].pattern: invalid regex "develop-(": /^(?:develop-()$/u: Unterminated group');
+    await configError(
+      rule("regex:develop-("),
+      '.laminar.yaml:2:14: updates[0].pattern: invalid regex "develop-(": /^(?:develop-()$/u: Unterminated group',
+    );
   });
   it("invalid semver range", async () => {
     await configError(rule("semver:>>1.x.y"), '.laminar.yaml:2:14: updates[0].pattern: invalid semver range ">>1.x.y"');
   });
   it("duplicate update entries", async () => {
-    await configError(`${rule("glob:develop-*")}  - pattern: "glob:develop-*"\n    files: [deploy]\n`, ".laminar.yaml:4:5: updates[1]: duplicate of updates[0] (same pattern, files and images)");
+    await configError(
+      `${rule("glob:develop-*")}  - pattern: "glob:develop-*"\n    files: [deploy]\n`,
+      ".laminar.yaml:4:5: updates[1]: duplicate of updates[0] (same pattern, files and images)",
+    );
   });
   it("files escaping the repository: ../ and absolute", async () => {
-    await configError('updates:\n  - pattern: glob:x\n    files: ["../other-repo/"]\n', '.laminar.yaml:3:13: updates[0].files[0]: "../other-repo/" points outside the repository');
-    await configError('updates:\n  - pattern: glob:x\n    files: ["deploy/../../x"]\n', '.laminar.yaml:3:13: updates[0].files[0]: "deploy/../../x" points outside the repository');
-    await configError("updates:\n  - pattern: glob:x\n    files:\n      - path: /etc/\n", '.laminar.yaml:4:15: updates[0].files[0].path: "/etc/" is absolute; use a path relative to the repository root');
+    await configError(
+      'updates:\n  - pattern: glob:x\n    files: ["../other-repo/"]\n',
+      '.laminar.yaml:3:13: updates[0].files[0]: "../other-repo/" points outside the repository',
+    );
+    await configError(
+      'updates:\n  - pattern: glob:x\n    files: ["deploy/../../x"]\n',
+      '.laminar.yaml:3:13: updates[0].files[0]: "deploy/../../x" points outside the repository',
+    );
+    await configError(
+      "updates:\n  - pattern: glob:x\n    files:\n      - path: /etc/\n",
+      '.laminar.yaml:4:15: updates[0].files[0].path: "/etc/" is absolute; use a path relative to the repository root',
+    );
   });
   it("a files entry that is a symlink pointing outside the repository", async () => {
     const outside = await mkdtemp(join(tmpdir(), "laminar-outside-"));
     await writeFile(join(outside, "app.yaml"), "image: 127.0.0.1:1/acme/app:develop-1\n");
-    const dir = await makeRepo({ ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [deploy/, linked/app.yaml]\n" });
+    const dir = await makeRepo({
+      ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [deploy/, linked/app.yaml]\n",
+    });
     await symlink(outside, join(dir, "linked"));
     const before = await snapshotTree(dir);
     const r = await laminar(["apply", "--dir", dir]);
-    assert.equal(r.stderr, 'laminar: config error: .laminar.yaml:3:22: updates[0].files[1]: "linked/app.yaml" is a symbolic link pointing outside the repository\n');
+    assert.equal(
+      r.stderr,
+      'laminar: config error: .laminar.yaml:3:22: updates[0].files[1]: "linked/app.yaml" is a symbolic link pointing outside the repository\n',
+    );
     assert.equal(r.status, 1);
     assert.deepEqual(changedPaths(before, await snapshotTree(dir)), []);
     assert.equal(await readFile(join(outside, "app.yaml"), "utf8"), "image: 127.0.0.1:1/acme/app:develop-1\n");
@@ -93,28 +159,55 @@ describe("config faults: file, line and key named, exit 1, nothing changed", { c
 
 describe("hostile patterns and YAML: refused at config time, bounded", { concurrency: 4 }, () => {
   it("catastrophic regexes the static check knows: (a+)+, (a|b)*", async () => {
-    const nested = "nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats";
+    const nested =
+      "nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats";
     await configError(rule("regex:(a+)+"), `.laminar.yaml:2:14: updates[0].pattern: ${nested}`);
-    await configError(rule("glob:develop-*", '    exclude: ["regex:(x|xy)*z"]\n'), `.laminar.yaml:4:15: updates[0].exclude[0]: ${nested}`);
+    await configError(
+      rule("glob:develop-*", '    exclude: ["regex:(x|xy)*z"]\n'),
+      `.laminar.yaml:4:15: updates[0].exclude[0]: ${nested}`,
+    );
   });
   it("catastrophic regexes only timing finds: (a+){5}b, (.*a){20}, .*.*.*.*.*.*x — refused within the probe budget", async () => {
     const slow = (p: string): string =>
       `${JSON.stringify(p)} takes more than 250 ms to test a few 128-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`;
     await configError(rule("regex:(a+){5}b"), `.laminar.yaml:2:14: updates[0].pattern: ${slow("regex:(a+){5}b")}`);
     await configError(rule("regex:(.*a){20}"), `.laminar.yaml:2:14: updates[0].pattern: ${slow("regex:(.*a){20}")}`);
-    await configError(rule("glob:develop-*", "    exclude:\n      - pattern: \"regex:.*.*.*.*.*.*x\"\n"), `.laminar.yaml:5:18: updates[0].exclude[0].pattern: ${slow("regex:.*.*.*.*.*.*x")}`);
+    await configError(
+      rule("glob:develop-*", '    exclude:\n      - pattern: "regex:.*.*.*.*.*.*x"\n'),
+      `.laminar.yaml:5:18: updates[0].exclude[0].pattern: ${slow("regex:.*.*.*.*.*.*x")}`,
+    );
   });
   it("alias bomb (billion laughs)", async () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ..."bcdefgh".split("").map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(",")}]`), "updates: *h", ""].join("\n");
-    await configError(bomb, ".laminar.yaml:1:1: refusing the document: Excessive alias count indicates a resource exhaustion attack (alias bomb?)");
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ..."bcdefgh".split("").map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(",")}]`),
+      "updates: *h",
+      "",
+    ].join("\n");
+    await configError(
+      bomb,
+      ".laminar.yaml:1:1: refusing the document: Excessive alias count indicates a resource exhaustion attack (alias bomb?)",
+    );
   });
   it("deep nesting: 10k flow brackets and 100k compact sequence entries (used to crash the process)", async () => {
-    await configError(`updates: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`, ".laminar.yaml:1:73: nesting deeper than 32 levels; refusing to parse it");
-    await configError(`${"- ".repeat(100_000)}x\n`, ".laminar.yaml:1:1: nesting deeper than 32 levels; refusing to parse it");
-    await configError(`${rule("glob:x")}    images: ${"[".repeat(40)}x${"]".repeat(40)}\n`, ".laminar.yaml:1:1: nesting deeper than 32 levels");
+    await configError(
+      `updates: ${"[".repeat(10_000)}${"]".repeat(10_000)}\n`,
+      ".laminar.yaml:1:73: nesting deeper than 32 levels; refusing to parse it",
+    );
+    await configError(
+      `${"- ".repeat(100_000)}x\n`,
+      ".laminar.yaml:1:1: nesting deeper than 32 levels; refusing to parse it",
+    );
+    await configError(
+      `${rule("glob:x")}    images: ${"[".repeat(40)}x${"]".repeat(40)}\n`,
+      ".laminar.yaml:1:1: nesting deeper than 32 levels",
+    );
   });
   it("huge document (over 1 MiB)", async () => {
-    await configError(`${rule("glob:x")}# ${"x".repeat(1024 * 1024)}\n`, ".laminar.yaml:1:1: file is larger than 1048576 bytes; refusing to parse it");
+    await configError(
+      `${rule("glob:x")}# ${"x".repeat(1024 * 1024)}\n`,
+      ".laminar.yaml:1:1: file is larger than 1048576 bytes; refusing to parse it",
+    );
   });
 });
 
@@ -122,13 +215,22 @@ describe("awkward files: every byte outside the tag span and the file mode are k
   let registry: RunningRegistry;
   before(async () => {
     registry = await startRegistry();
-    await seedImages(registry, [1, 2, 3].map((d) => ({ repository: "acme/app", tag: `develop-${d}`, created: day(d) })));
+    await seedImages(
+      registry,
+      [1, 2, 3].map((d) => ({ repository: "acme/app", tag: `develop-${d}`, created: day(d) })),
+    );
   });
   after(() => registry?.stop());
 
   it("binary, huge, non-UTF-8, CRLF, BOM, no trailing newline, read-only, executable, outside symlink", async () => {
     const ref = `${registry.host}/acme/app:develop-1`;
-    const latin1 = Buffer.concat([Buffer.from([0xff, 0xfe, 0xe9, 0x0a]), Buffer.from(`name: caf`), Buffer.from([0xe9, 0xc3, 0x28]), Buffer.from(`\nimage: ${ref} # \x80\x81\n`), Buffer.from([0xa0, 0x0a])]);
+    const latin1 = Buffer.concat([
+      Buffer.from([0xff, 0xfe, 0xe9, 0x0a]),
+      Buffer.from(`name: caf`),
+      Buffer.from([0xe9, 0xc3, 0x28]),
+      Buffer.from(`\nimage: ${ref} # \x80\x81\n`),
+      Buffer.from([0xa0, 0x0a]),
+    ]);
     const files: Record<string, string | Uint8Array> = {
       ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [.]\nscan:\n  maxFileSize: 4000\n",
       "crlf.yaml": `a: 1\r\nimage: ${ref}\r\nb: 2\r\n`,
@@ -151,13 +253,28 @@ describe("awkward files: every byte outside the tag span and the file mode are k
     await mkdir(join(dir, "sub"));
     const before = await snapshotTree(dir);
 
-    const r = await laminar(["apply", "--dir", dir], { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")) });
+    const r = await laminar(["apply", "--dir", dir], {
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
+    });
     assert.equal(r.status, 0, r.stderr);
-    const rewritten = ["bom.yaml", "crlf.yaml", "deploy.sh", "group.yaml", "latin1.yaml", "no-newline.yaml", "read-only.yaml"];
+    const rewritten = [
+      "bom.yaml",
+      "crlf.yaml",
+      "deploy.sh",
+      "group.yaml",
+      "latin1.yaml",
+      "no-newline.yaml",
+      "read-only.yaml",
+    ];
     assert.match(r.stdout, new RegExp(`^Rewrote 7 file\\(s\\): ${rewritten.join(", ").replace(/\./g, "\\.")}$`, "m"));
     const hugeSize = Buffer.byteLength(files["huge.yaml"] as string);
-    assert.ok(r.stdout.includes(`\nWarnings:\n  huge.yaml: skipped: ${hugeSize} bytes is over the 4000-byte limit (scan.maxFileSize)\n  linked.yaml: skipped: symbolic link pointing outside the repository\n`), r.stdout);
-    assert.match(r.stdout, /^  bom\.yaml:1 /m, "a BOM does not shift the line");
+    assert.ok(
+      r.stdout.includes(
+        `\nWarnings:\n  huge.yaml: skipped: ${hugeSize} bytes is over the 4000-byte limit (scan.maxFileSize)\n  linked.yaml: skipped: symbolic link pointing outside the repository\n`,
+      ),
+      r.stdout,
+    );
+    assert.match(r.stdout, /^ {2}bom\.yaml:1 /m, "a BOM does not shift the line");
 
     const after = await snapshotTree(dir);
     assert.deepEqual(changedPaths(before, after), rewritten);
@@ -172,7 +289,11 @@ describe("awkward files: every byte outside the tag span and the file mode are k
       assert.equal(now.mode, was.mode, `${p}: mode kept`);
     }
     assert.equal((await stat(join(dir, "read-only.yaml"))).mode & 0o777, 0o444);
-    assert.equal(await readFile(join(outside, "app.yaml"), "utf8"), `image: ${ref}\n`, "the symlink's target outside is untouched");
+    assert.equal(
+      await readFile(join(outside, "app.yaml"), "utf8"),
+      `image: ${ref}\n`,
+      "the symlink's target outside is untouched",
+    );
   });
 });
 
@@ -181,7 +302,10 @@ describe("configured commands that fail: exit 1, output shown, tree restored", {
   let registry: RunningRegistry;
   before(async () => {
     registry = await startRegistry();
-    await seedImages(registry, [1, 3].map((d) => ({ repository: "acme/app", tag: `develop-${d}`, created: day(d) })));
+    await seedImages(
+      registry,
+      [1, 3].map((d) => ({ repository: "acme/app", tag: `develop-${d}`, created: day(d) })),
+    );
   });
   after(() => registry?.stop());
 
@@ -192,14 +316,23 @@ describe("configured commands that fail: exit 1, output shown, tree restored", {
     });
 
   it("a command that fails after writing files: its output is shown, every file is put back, new ones removed", async () => {
-    const dir = await repoWith('  - "cp deploy/app.yaml rendered.yaml"\n  - "echo rendering; echo broken template >&2; echo junk >> keep.txt; rm deploy/app.yaml; exit 3"\n');
+    const dir = await repoWith(
+      '  - "cp deploy/app.yaml rendered.yaml"\n  - "echo rendering; echo broken template >&2; echo junk >> keep.txt; rm deploy/app.yaml; exit 3"\n',
+    );
     const before = await snapshotTree(dir);
-    const r = await laminar(["apply", "--dir", dir], { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")) });
+    const r = await laminar(["apply", "--dir", dir], {
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
+    });
     assert.equal(r.status, 1);
     assert.equal(r.stdout, "");
     const cmd = "echo rendering; echo broken template >&2; echo junk >> keep.txt; rm deploy/app.yaml; exit 3";
     assert.match(r.stderr, /^running: cp deploy\/app\.yaml rendered\.yaml\nrunning: echo rendering;/);
-    assert.ok(r.stderr.includes(`laminar: command \`${cmd}\` failed with exit code 3; the work tree was restored (3 file(s))\n--- output of \`${cmd}\` ---\n`), JSON.stringify(r.stderr));
+    assert.ok(
+      r.stderr.includes(
+        `laminar: command \`${cmd}\` failed with exit code 3; the work tree was restored (3 file(s))\n--- output of \`${cmd}\` ---\n`,
+      ),
+      JSON.stringify(r.stderr),
+    );
     assert.match(r.stderr, /^rendering$/m);
     assert.match(r.stderr, /^broken template$/m);
     assert.deepEqual(changedPaths(before, await snapshotTree(dir)), []);
@@ -208,10 +341,15 @@ describe("configured commands that fail: exit 1, output shown, tree restored", {
   it("a command that times out: killed at its timeout, output shown, tree restored", async () => {
     const dir = await repoWith('  - run: "echo started; touch half-done.txt; sleep 30"\n    timeout: 1\n');
     const before = await snapshotTree(dir);
-    const r = await laminar(["apply", "--dir", dir], { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")) });
+    const r = await laminar(["apply", "--dir", dir], {
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
+    });
     assert.equal(r.status, 1);
     const cmd = "echo started; touch half-done.txt; sleep 30";
-    assert.equal(r.stderr, `running: ${cmd}\nlaminar: command \`${cmd}\` timed out after 1s; the work tree was restored (2 file(s))\n--- output of \`${cmd}\` ---\nstarted\n`);
+    assert.equal(
+      r.stderr,
+      `running: ${cmd}\nlaminar: command \`${cmd}\` timed out after 1s; the work tree was restored (2 file(s))\n--- output of \`${cmd}\` ---\nstarted\n`,
+    );
     assert.ok(r.ms < 10_000, `killed in time: ${r.ms} ms`);
     assert.deepEqual(changedPaths(before, await snapshotTree(dir)), []);
   });
@@ -219,9 +357,14 @@ describe("configured commands that fail: exit 1, output shown, tree restored", {
   it("a command that does not exist: exit 1 with the shell's message, tree restored", async () => {
     const dir = await repoWith("  - laminar-no-such-renderer --all\n");
     const before = await snapshotTree(dir);
-    const r = await laminar(["apply", "--dir", dir], { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")) });
+    const r = await laminar(["apply", "--dir", dir], {
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
+    });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /laminar: command `laminar-no-such-renderer --all` failed with exit code 127; the work tree was restored \(1 file\(s\)\)\n--- output of `laminar-no-such-renderer --all` ---\n.*laminar-no-such-renderer.*not found/);
+    assert.match(
+      r.stderr,
+      /laminar: command `laminar-no-such-renderer --all` failed with exit code 127; the work tree was restored \(1 file\(s\)\)\n--- output of `laminar-no-such-renderer --all` ---\n.*laminar-no-such-renderer.*not found/,
+    );
     assert.deepEqual(changedPaths(before, await snapshotTree(dir)), []);
   });
 });

@@ -13,21 +13,31 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startFakeRegistry, type FakeRegistry, type FakeRegistryOptions, type FakeRule, type FakeTagSpec } from "./helpers/registry/fake-registry.js";
+import {
+  startFakeRegistry,
+  type FakeRegistry,
+  type FakeRegistryOptions,
+  type FakeRule,
+  type FakeTagSpec,
+} from "./helpers/registry/fake-registry.js";
 import { freePort, startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
 import { changedPaths, laminar, literal, makeRepo, snapshotTree, type CliResult } from "./helpers/faults.js";
 
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
 const DEVELOP: FakeTagSpec[] = [1, 2, 3].map((d) => ({ tag: `develop-${d}`, created: day(d) }));
-const DISTRIBUTION_ERROR = (code: string, message: string): string => JSON.stringify({ errors: [{ code, message, detail: null }] });
+const DISTRIBUTION_ERROR = (code: string, message: string): string =>
+  JSON.stringify({ errors: [{ code, message, detail: null }] });
 const WAITED = String.raw`[\d.]+ s waiting`;
 
 let healthy: RunningRegistry;
 let locked: RunningRegistry;
 
 before(async () => {
-  [healthy, locked] = await Promise.all([startRegistry(), startRegistry({ auth: "htpasswd", users: { ci: "right-pass" } })]);
+  [healthy, locked] = await Promise.all([
+    startRegistry(),
+    startRegistry({ auth: "htpasswd", users: { ci: "right-pass" } }),
+  ]);
   const imgs = DEVELOP.map((t) => ({ repository: "acme/app", tag: t.tag, created: t.created }));
   await Promise.all([seedImages(healthy, imgs), seedImages(locked, imgs)]);
 });
@@ -48,7 +58,12 @@ interface Sick {
 interface Outcome {
   readonly plan: CliResult;
   readonly apply: CliResult;
-  readonly planJson: { changes: Array<Record<string, unknown>>; unchanged: Array<Record<string, unknown>>; failures: Array<Record<string, unknown>>; requests: Record<string, number> };
+  readonly planJson: {
+    changes: Array<Record<string, unknown>>;
+    unchanged: Array<Record<string, unknown>>;
+    failures: Array<Record<string, unknown>>;
+    requests: Record<string, number>;
+  };
   readonly dir: string;
   readonly healthyBefore: string;
   readonly sickBefore: string;
@@ -78,7 +93,10 @@ async function run(sick: Sick, env: NodeJS.ProcessEnv = {}, opts: { sequential?:
   const files = { ".laminar.yaml": config, "deploy/healthy.yaml": healthyBefore, "deploy/sick.yaml": sickBefore };
   const dir = await makeRepo(files);
   const planDir = opts.sequential ? dir : await makeRepo(files);
-  const cache = async (): Promise<NodeJS.ProcessEnv> => ({ XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-fault-cache-")), ...env });
+  const cache = async (): Promise<NodeJS.ProcessEnv> => ({
+    XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-fault-cache-")),
+    ...env,
+  });
   const before = await snapshotTree(planDir);
   const planRun = async (): Promise<CliResult> => {
     const r = await laminar(["plan", "--dir", planDir, "--json", "--registry-errors", "warn"], await cache());
@@ -86,7 +104,9 @@ async function run(sick: Sick, env: NodeJS.ProcessEnv = {}, opts: { sequential?:
     return r;
   };
   const applyRun = async (): Promise<CliResult> => laminar(["apply", "--dir", dir], await cache());
-  const [plan, apply] = opts.sequential ? [await planRun(), await applyRun()] : await Promise.all([planRun(), applyRun()]);
+  const [plan, apply] = opts.sequential
+    ? [await planRun(), await applyRun()]
+    : await Promise.all([planRun(), applyRun()]);
   let planJson: Outcome["planJson"];
   try {
     planJson = JSON.parse(plan.stdout) as Outcome["planJson"];
@@ -101,7 +121,12 @@ async function run(sick: Sick, env: NodeJS.ProcessEnv = {}, opts: { sequential?:
  * byte-identical, the message (a RegExp source for the text after `registry HOST: `) is shown in
  * the plan's failures, in the reference's detail and on stderr; exit 0 with warn and 3 with fail.
  */
-async function assertPartialFailure(o: Outcome, sick: Sick, message: string, status: number | undefined): Promise<void> {
+async function assertPartialFailure(
+  o: Outcome,
+  sick: Sick,
+  message: string,
+  status: number | undefined,
+): Promise<void> {
   const full = new RegExp(`^registry ${literal(sick.host)}: ${message}$`);
   // --registry-errors warn: exit 0, the failure is reported, healthy references still move.
   assert.equal(o.plan.status, 0, o.plan.stderr);
@@ -118,18 +143,37 @@ async function assertPartialFailure(o: Outcome, sick: Sick, message: string, sta
   const left = o.planJson.unchanged.find((u) => u.file === "deploy/sick.yaml");
   assert.equal(left?.reason, "registry-error");
   assert.equal(left?.detail, f.message);
-  assert.match(o.plan.stderr, new RegExp(`^laminar: warning: 1 registry failure\\(s\\) ignored \\(--registry-errors warn\\):\\n  registry ${literal(sick.host)}: ${message}$`, "m"));
+  assert.match(
+    o.plan.stderr,
+    new RegExp(
+      `^laminar: warning: 1 registry failure\\(s\\) ignored \\(--registry-errors warn\\):\\n  registry ${literal(sick.host)}: ${message}$`,
+      "m",
+    ),
+  );
 
   // --registry-errors fail (the default): exit 3, same report, healthy file rewritten, sick one intact.
   assert.equal(o.apply.status, 3, `${o.apply.stdout}\n${o.apply.stderr}`);
   assert.match(o.apply.stdout, new RegExp(`^Failures:\\n  registry ${literal(sick.host)}: ${message}$`, "m"));
   assert.match(o.apply.stdout, /^Rewrote 1 file\(s\): deploy\/healthy\.yaml$/m);
-  assert.match(o.apply.stderr, new RegExp(`^laminar: 1 registry failure\\(s\\) \\(exit 3; healthy registries were updated; --registry-errors warn exits 0\\):\\n  registry ${literal(sick.host)}: ${message}$`, "m"));
-  assert.equal(await readFile(join(o.dir, "deploy/healthy.yaml"), "utf8"), o.healthyBefore.replace("develop-1", "develop-3"));
+  assert.match(
+    o.apply.stderr,
+    new RegExp(
+      `^laminar: 1 registry failure\\(s\\) \\(exit 3; healthy registries were updated; --registry-errors warn exits 0\\):\\n  registry ${literal(sick.host)}: ${message}$`,
+      "m",
+    ),
+  );
+  assert.equal(
+    await readFile(join(o.dir, "deploy/healthy.yaml"), "utf8"),
+    o.healthyBefore.replace("develop-1", "develop-3"),
+  );
   assert.equal(await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"), o.sickBefore);
 }
 
-async function withFake<T>(opts: FakeRegistryOptions, rules: readonly FakeRule[], fn: (fake: FakeRegistry) => Promise<T>): Promise<T> {
+async function withFake<T>(
+  opts: FakeRegistryOptions,
+  rules: readonly FakeRule[],
+  fn: (fake: FakeRegistry) => Promise<T>,
+): Promise<T> {
   const fake = await startFakeRegistry(opts);
   for (const r of rules) fake.rule({ ...r });
   try {
@@ -145,20 +189,35 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
   it("registry down (connection refused): named, bounded, healthy one updated", async () => {
     const sick = { host: `127.0.0.1:${await freePort()}` };
     const o = await run(sick);
-    await assertPartialFailure(o, sick, String.raw`GET /v2/ → network error: connection refused \(connect ECONNREFUSED ${literal(sick.host)}\) \(gave up after 5 attempts, ${WAITED}\)`, undefined);
+    await assertPartialFailure(
+      o,
+      sick,
+      String.raw`GET /v2/ → network error: connection refused \(connect ECONNREFUSED ${literal(sick.host)}\) \(gave up after 5 attempts, ${WAITED}\)`,
+      undefined,
+    );
   });
 
   it("DNS failure (.invalid host): named, no traffic leaves the machine", async () => {
     const sick = { host: "registry.invalid" };
     const o = await run(sick);
-    await assertPartialFailure(o, sick, String.raw`GET /v2/ → network error: DNS lookup failed(?:: no such host| \(temporary\)) \(getaddrinfo E[A-Z_]+ registry\.invalid\) \(gave up after 5 attempts, ${WAITED}\)`, undefined);
+    await assertPartialFailure(
+      o,
+      sick,
+      String.raw`GET /v2/ → network error: DNS lookup failed(?:: no such host| \(temporary\)) \(getaddrinfo E[A-Z_]+ registry\.invalid\) \(gave up after 5 attempts, ${WAITED}\)`,
+      undefined,
+    );
   });
 
   it("timeout (slow server, registries[].timeout: 1): each attempt cut at 1 s, bounded overall", async () => {
     await withFake(APP, [{ kind: "tagPages", delayMs: 4_000, times: Infinity }], async (fake) => {
       const sick = { host: fake.host, settings: ["timeout: 1"] };
       const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/tags/list → network error: timed out after 1 s \(gave up after 5 attempts, ${WAITED}\)`, undefined);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`GET /v2/acme/app/tags/list → network error: timed out after 1 s \(gave up after 5 attempts, ${WAITED}\)`,
+        undefined,
+      );
       assert.ok(o.apply.ms < 15_000, `bounded: ${o.apply.ms} ms`);
     });
   });
@@ -166,8 +225,14 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
   it("401 with wrong credentials (real registry, htpasswd): named with the status, password never shown", async () => {
     const sick = { host: locked.host, settings: ["usernameEnv: REG_USER", "passwordEnv: REG_PASS"] };
     const o = await run(sick, { REG_USER: "ci", REG_PASS: "wrong-pass-4711" });
-    await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/tags/list → 401 Unauthorized \(UNAUTHORIZED: authentication required\)`, 401);
-    for (const out of [o.plan.stdout, o.plan.stderr, o.apply.stdout, o.apply.stderr]) assert.ok(!out.includes("wrong-pass-4711"));
+    await assertPartialFailure(
+      o,
+      sick,
+      String.raw`GET /v2/acme/app/tags/list → 401 Unauthorized \(UNAUTHORIZED: authentication required\)`,
+      401,
+    );
+    for (const out of [o.plan.stdout, o.plan.stderr, o.apply.stdout, o.apply.stderr])
+      assert.ok(!out.includes("wrong-pass-4711"));
   });
 
   it("403 (access denied)", async () => {
@@ -175,28 +240,58 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
     await withFake(APP, [{ kind: "tagPages", status: 403, body, times: Infinity }], async (fake) => {
       const sick = { host: fake.host };
       const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/tags/list → 403 Forbidden \(DENIED: requested access to the resource is denied\)`, 403);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`GET /v2/acme/app/tags/list → 403 Forbidden \(DENIED: requested access to the resource is denied\)`,
+        403,
+      );
     });
   });
 
   it("404 repository (real registry): only that repository fails, the same registry's others move", async () => {
     const sick = { host: healthy.host, repository: "acme/missing" };
     const o = await run(sick);
-    await assertPartialFailure(o, sick, String.raw`GET /v2/acme/missing/tags/list → 404 Not Found \(NAME_UNKNOWN: repository name not known to registry\)`, 404);
+    await assertPartialFailure(
+      o,
+      sick,
+      String.raw`GET /v2/acme/missing/tags/list → 404 Not Found \(NAME_UNKNOWN: repository name not known to registry\)`,
+      404,
+    );
   });
 
   it("429 with Retry-After, then success: waits, retries once, updates everything, exit 0", async () => {
-    await withFake(APP, [{ kind: "tagPages", status: 429, headers: { "retry-after": "1" }, body: DISTRIBUTION_ERROR("TOOMANYREQUESTS", "slow down") }], async (fake) => {
-      const o = await run({ host: fake.host }, {}, { sequential: true });
-      assert.equal(o.plan.status, 0, o.plan.stderr);
-      assert.deepEqual(o.planJson.failures, []);
-      assert.deepEqual(o.planJson.changes.map((c) => [c.file, c.to]), [["deploy/healthy.yaml", "develop-3"], ["deploy/sick.yaml", "develop-3"]]);
-      assert.equal(o.planJson.requests.retries, 1);
-      assert.ok(o.plan.ms >= 1_000, "Retry-After honoured");
-      assert.equal(o.apply.status, 0, o.apply.stderr);
-      assert.equal(o.apply.stderr, "");
-      assert.equal(await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"), o.sickBefore.replace("develop-1", "develop-3"));
-    });
+    await withFake(
+      APP,
+      [
+        {
+          kind: "tagPages",
+          status: 429,
+          headers: { "retry-after": "1" },
+          body: DISTRIBUTION_ERROR("TOOMANYREQUESTS", "slow down"),
+        },
+      ],
+      async (fake) => {
+        const o = await run({ host: fake.host }, {}, { sequential: true });
+        assert.equal(o.plan.status, 0, o.plan.stderr);
+        assert.deepEqual(o.planJson.failures, []);
+        assert.deepEqual(
+          o.planJson.changes.map((c) => [c.file, c.to]),
+          [
+            ["deploy/healthy.yaml", "develop-3"],
+            ["deploy/sick.yaml", "develop-3"],
+          ],
+        );
+        assert.equal(o.planJson.requests.retries, 1);
+        assert.ok(o.plan.ms >= 1_000, "Retry-After honoured");
+        assert.equal(o.apply.status, 0, o.apply.stderr);
+        assert.equal(o.apply.stderr, "");
+        assert.equal(
+          await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"),
+          o.sickBefore.replace("develop-1", "develop-3"),
+        );
+      },
+    );
   });
 
   it("500, 502, 503 then success: retried with backoff, updates everything, exit 0", async () => {
@@ -207,8 +302,14 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
       assert.deepEqual(o.planJson.failures, []);
       assert.equal(o.planJson.requests.retries, 3);
       assert.equal(o.apply.status, 0, o.apply.stderr);
-      assert.equal(await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"), o.sickBefore.replace("develop-1", "develop-3"));
-      assert.equal(await readFile(join(o.dir, "deploy/healthy.yaml"), "utf8"), o.healthyBefore.replace("develop-1", "develop-3"));
+      assert.equal(
+        await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"),
+        o.sickBefore.replace("develop-1", "develop-3"),
+      );
+      assert.equal(
+        await readFile(join(o.dir, "deploy/healthy.yaml"), "utf8"),
+        o.healthyBefore.replace("develop-1", "develop-3"),
+      );
     });
   });
 
@@ -216,25 +317,50 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
     await withFake(APP, [{ kind: "tagPages", status: 503, times: Infinity }], async (fake) => {
       const sick = { host: fake.host };
       const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/tags/list → 503 Service Unavailable \(gave up after 5 attempts, ${WAITED}\)`, 503);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`GET /v2/acme/app/tags/list → 503 Service Unavailable \(gave up after 5 attempts, ${WAITED}\)`,
+        503,
+      );
       assert.ok(o.apply.ms < 15_000, `bounded: ${o.apply.ms} ms`);
     });
   });
 
   it("malformed JSON in the tag list", async () => {
-    await withFake(APP, [{ kind: "tagPages", status: 200, body: '{"name":"acme/app","tags":["develop-9",', times: Infinity }], async (fake) => {
-      const sick = { host: fake.host };
-      const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/tags/list → malformed JSON in tag list \(39 bytes\)`, 200);
-    });
+    await withFake(
+      APP,
+      [{ kind: "tagPages", status: 200, body: '{"name":"acme/app","tags":["develop-9",', times: Infinity }],
+      async (fake) => {
+        const sick = { host: fake.host };
+        const o = await run(sick);
+        await assertPartialFailure(
+          o,
+          sick,
+          String.raw`GET /v2/acme/app/tags/list → malformed JSON in tag list \(39 bytes\)`,
+          200,
+        );
+      },
+    );
   });
 
   it("malformed JSON in a manifest", async () => {
-    const rule: FakeRule = { kind: "manifestGet", status: 200, headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" }, body: "{not json", times: Infinity };
+    const rule: FakeRule = {
+      kind: "manifestGet",
+      status: 200,
+      headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      body: "{not json",
+      times: Infinity,
+    };
     await withFake(APP, [rule], async (fake) => {
       const sick = { host: fake.host };
       const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/manifests/develop-\d → malformed JSON in manifest`, 200);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`GET /v2/acme/app/manifests/develop-\d → malformed JSON in manifest`,
+        200,
+      );
     });
   });
 
@@ -245,13 +371,23 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
       path: "/manifests/develop-3",
       status: 200,
       headers: { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": wrong },
-      body: JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { digest: `sha256:${"2".repeat(64)}` }, layers: [] }),
+      body: JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { digest: `sha256:${"2".repeat(64)}` },
+        layers: [],
+      }),
       times: Infinity,
     };
     await withFake(APP, [rule], async (fake) => {
       const sick = { host: fake.host };
       const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/manifests/develop-3 → body digest sha256:[0-9a-f]{64} does not match ${wrong}`, 200);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`GET /v2/acme/app/manifests/develop-3 → body digest sha256:[0-9a-f]{64} does not match ${wrong}`,
+        200,
+      );
     });
   });
 
@@ -259,11 +395,31 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
     await withFake(APP, [], async (fake) => {
       // develop-3's real manifest, served under a Docker-Content-Digest that is no digest at all.
       const img = fake.images("acme/app").get("develop-3")!;
-      const body = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: img.configDigest, size: 1 }, layers: [] });
-      fake.rule({ kind: "manifestGet", path: "/manifests/develop-3", status: 200, headers: { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": "not-a-digest" }, body, times: Infinity });
+      const body = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: img.configDigest, size: 1 },
+        layers: [],
+      });
+      fake.rule({
+        kind: "manifestGet",
+        path: "/manifests/develop-3",
+        status: 200,
+        headers: {
+          "content-type": "application/vnd.oci.image.manifest.v1+json",
+          "docker-content-digest": "not-a-digest",
+        },
+        body,
+        times: Infinity,
+      });
       const sick = { host: fake.host, suffix: `:develop-1@sha256:${"a".repeat(64)}` };
       const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`acme/app:develop-3 has an invalid digest "not-a-digest"; not writing it`, undefined);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`acme/app:develop-3 has an invalid digest "not-a-digest"; not writing it`,
+        undefined,
+      );
     });
   });
 
@@ -274,20 +430,42 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
       const o = await run({ host: fake.host });
       assert.equal(o.plan.status, 0, o.plan.stderr);
       assert.deepEqual(o.planJson.failures, []);
-      assert.deepEqual(o.planJson.changes.map((c) => [c.file, c.to]), [["deploy/healthy.yaml", "develop-3"], ["deploy/sick.yaml", "develop-3"]]);
+      assert.deepEqual(
+        o.planJson.changes.map((c) => [c.file, c.to]),
+        [
+          ["deploy/healthy.yaml", "develop-3"],
+          ["deploy/sick.yaml", "develop-3"],
+        ],
+      );
       assert.equal(o.apply.status, 0, o.apply.stderr);
-      assert.equal(await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"), o.sickBefore.replace("develop-1", "develop-3"));
+      assert.equal(
+        await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"),
+        o.sickBefore.replace("develop-1", "develop-3"),
+      );
       // No request was made for the invalid tags.
-      assert.ok(!fake.requests.some((r) => /develop-9/.test(decodeURIComponent(r.path))), fake.requests.map((r) => r.path).join("\n"));
+      assert.ok(
+        !fake.requests.some((r) => /develop-9/.test(decodeURIComponent(r.path))),
+        fake.requests.map((r) => r.path).join("\n"),
+      );
     });
   });
 
   it("redirect loop: detected, named with the status", async () => {
-    const rule: FakeRule = { kind: "tagPages", status: 302, headers: { location: "/v2/acme/app/tags/list?n=1000" }, times: Infinity };
+    const rule: FakeRule = {
+      kind: "tagPages",
+      status: 302,
+      headers: { location: "/v2/acme/app/tags/list?n=1000" },
+      times: Infinity,
+    };
     await withFake(APP, [rule], async (fake) => {
       const sick = { host: fake.host };
       const o = await run(sick);
-      await assertPartialFailure(o, sick, String.raw`GET /v2/acme/app/tags/list → 302 Found: redirect loop \(/v2/acme/app/tags/list again after 1 redirect\)`, 302);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`GET /v2/acme/app/tags/list → 302 Found: redirect loop \(/v2/acme/app/tags/list again after 1 redirect\)`,
+        302,
+      );
     });
   });
 });
@@ -295,7 +473,10 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
 describe("a tag list of 100k tags", { concurrency: 2 }, () => {
   let fake: FakeRegistry;
   // 99,997 build tags, then the develop channel on the very last page: only a complete listing finds it.
-  const tags: FakeTagSpec[] = [...Array.from({ length: 99_997 }, (_, i) => ({ tag: `build-${String(i).padStart(6, "0")}` })), ...DEVELOP];
+  const tags: FakeTagSpec[] = [
+    ...Array.from({ length: 99_997 }, (_, i) => ({ tag: `build-${String(i).padStart(6, "0")}` })),
+    ...DEVELOP,
+  ];
   before(async () => {
     fake = await startFakeRegistry({ repositories: { "acme/app": { tags, pageSize: 1000, pagination: "link" } } });
   });
@@ -304,7 +485,13 @@ describe("a tag list of 100k tags", { concurrency: 2 }, () => {
   it("completes within the default page cap (100 pages of 1000) and finds the newest tag on the last page", async () => {
     const o = await run({ host: fake.host });
     assert.equal(o.plan.status, 0, o.plan.stderr);
-    assert.deepEqual(o.planJson.changes.map((c) => [c.file, c.to]), [["deploy/healthy.yaml", "develop-3"], ["deploy/sick.yaml", "develop-3"]]);
+    assert.deepEqual(
+      o.planJson.changes.map((c) => [c.file, c.to]),
+      [
+        ["deploy/healthy.yaml", "develop-3"],
+        ["deploy/sick.yaml", "develop-3"],
+      ],
+    );
     assert.equal(o.apply.status, 0, o.apply.stderr);
     assert.ok(o.plan.ms < 15_000, `${o.plan.ms} ms`);
   });
@@ -314,7 +501,12 @@ describe("a tag list of 100k tags", { concurrency: 2 }, () => {
     assert.equal(o.plan.status, 0, o.plan.stderr);
     const left = o.planJson.unchanged.find((u) => u.file === "deploy/sick.yaml");
     assert.equal(left?.reason, "no-candidates");
-    assert.match(String(left?.detail), new RegExp(`^no tag in ${literal(fake.host)}/acme/app matches glob:develop-\\* \\(tag list truncated by the page cap\\)$`));
+    assert.match(
+      String(left?.detail),
+      new RegExp(
+        `^no tag in ${literal(fake.host)}/acme/app matches glob:develop-\\* \\(tag list truncated by the page cap\\)$`,
+      ),
+    );
     assert.equal(o.planJson.requests.tagPages, 1 + 5, "the healthy registry's one page + exactly 5 capped pages");
     assert.equal(o.apply.status, 0);
     assert.equal(await readFile(join(o.dir, "deploy/sick.yaml"), "utf8"), o.sickBefore);
@@ -328,7 +520,10 @@ describe("several failing registries at once", () => {
       await withFake(APP, [{ kind: "tagPages", status: 503, times: Infinity }], async (unavailable) => {
         const hosts = [down, denied.host, unavailable.host];
         const config = ["updates:", '  - pattern: "glob:develop-*"', "    files: [.]", ""].join("\n");
-        const files: Record<string, string> = { ".laminar.yaml": config, "ok.yaml": `image: ${healthy.host}/acme/app:develop-2\n` };
+        const files: Record<string, string> = {
+          ".laminar.yaml": config,
+          "ok.yaml": `image: ${healthy.host}/acme/app:develop-2\n`,
+        };
         hosts.forEach((h, i) => (files[`sick-${i}.yaml`] = `image: ${h}/acme/app:develop-1\n`));
         const mk = () => makeRepo(files);
         const cache = await mkdtemp(join(tmpdir(), "laminar-fault-cache-"));
@@ -344,7 +539,10 @@ describe("several failing registries at once", () => {
           assert.match(r.stdout, /^1 change\(s\), 3 reference\(s\) left alone, 3 failure\(s\)$/m);
           for (const h of hosts) assert.match(r.stdout, new RegExp(`^  registry ${literal(h)}: GET /v2/`, "m"));
           assert.match(r.stdout, new RegExp(`^  registry ${literal(denied.host)}: .* → 403 Forbidden`, "m"));
-          assert.match(r.stdout, new RegExp(`^  registry ${literal(unavailable.host)}: .* → 503 Service Unavailable`, "m"));
+          assert.match(
+            r.stdout,
+            new RegExp(`^  registry ${literal(unavailable.host)}: .* → 503 Service Unavailable`, "m"),
+          );
           assert.match(r.stderr, /3 registry failure\(s\)/);
         }
         assert.deepEqual(changedPaths(before, await snapshotTree(dirFail)), ["ok.yaml"]);

@@ -12,7 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { RegistryClient } from "../src/registry/index.js";
-import { startFakeRegistry, type FakeRegistry, type FakeRegistryOptions, type FakeRule, type FakeTagSpec } from "./helpers/registry/fake-registry.js";
+import {
+  startFakeRegistry,
+  type FakeRegistry,
+  type FakeRegistryOptions,
+  type FakeRule,
+  type FakeTagSpec,
+} from "./helpers/registry/fake-registry.js";
 import { freePort } from "./helpers/registry/server.js";
 import { laminar, makeRepo, snapshotTree } from "./helpers/faults.js";
 
@@ -27,11 +33,14 @@ const b64url = (s: string): string => Buffer.from(s).toString("base64url");
 
 /** Every form a secret could leak in: raw, base64 / base64url of it and of the Basic `user:secret` pair. */
 const FORMS: ReadonlyArray<readonly [string, string]> = [
-  ...[PASS, TOKEN, DOCKER_PASS, GITHUB_TOKEN].flatMap((s) => [
-    [s, s],
-    [`base64(${s})`, b64(s)],
-    [`base64url(${s})`, b64url(s)],
-  ] as const),
+  ...[PASS, TOKEN, DOCKER_PASS, GITHUB_TOKEN].flatMap(
+    (s) =>
+      [
+        [s, s],
+        [`base64(${s})`, b64(s)],
+        [`base64url(${s})`, b64url(s)],
+      ] as const,
+  ),
   [`base64(${USER}:${PASS})`, b64(`${USER}:${PASS}`)],
   [`base64(${DOCKER_USER}:${DOCKER_PASS})`, b64(`${DOCKER_USER}:${DOCKER_PASS}`)],
   [`base64(x-access-token:${GITHUB_TOKEN})`, b64(`x-access-token:${GITHUB_TOKEN}`)],
@@ -58,13 +67,23 @@ const AUTHORIZATION: Record<Kind, string> = {
 const SECRET_OF: Record<Kind, string> = { "password-env": PASS, "token-env": TOKEN, "docker-config": DOCKER_PASS };
 
 const authFor = (kind: Kind, wrong = false): FakeRegistryOptions["auth"] =>
-  kind === "token-env" ? { scheme: "bearer" } : { scheme: "basic", users: kind === "password-env" ? { [USER]: wrong ? "other" : PASS } : { [DOCKER_USER]: wrong ? "other" : DOCKER_PASS } };
+  kind === "token-env"
+    ? { scheme: "bearer" }
+    : {
+        scheme: "basic",
+        users:
+          kind === "password-env"
+            ? { [USER]: wrong ? "other" : PASS }
+            : { [DOCKER_USER]: wrong ? "other" : DOCKER_PASS },
+      };
 
 const echo = (kind: Kind, status: number): FakeRule => ({
   kind: "tagPages",
   status,
   times: Infinity,
-  body: JSON.stringify({ errors: [{ code: "DENIED", message: `credentials ${AUTHORIZATION[kind]} (secret ${SECRET_OF[kind]}) refused` }] }),
+  body: JSON.stringify({
+    errors: [{ code: "DENIED", message: `credentials ${AUTHORIZATION[kind]} (secret ${SECRET_OF[kind]}) refused` }],
+  }),
 });
 
 interface Fault {
@@ -77,29 +96,70 @@ interface Fault {
   readonly suffix?: string;
 }
 
-const fake = (rules: (kind: Kind) => FakeRule[], repositories: FakeRegistryOptions["repositories"] = { "acme/app": { tags: DEVELOP } }, wrong = false) => (kind: Kind) => ({
-  opts: { repositories, auth: authFor(kind, wrong) },
-  rules: rules(kind),
+const fake =
+  (
+    rules: (kind: Kind) => FakeRule[],
+    repositories: FakeRegistryOptions["repositories"] = { "acme/app": { tags: DEVELOP } },
+    wrong = false,
+  ) =>
+  (kind: Kind) => ({
+    opts: { repositories, auth: authFor(kind, wrong) },
+    rules: rules(kind),
+  });
+const manifestBody = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: "application/vnd.oci.image.manifest.v1+json",
+  config: { digest: `sha256:${"2".repeat(64)}` },
+  layers: [],
 });
-const manifestBody = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { digest: `sha256:${"2".repeat(64)}` }, layers: [] });
 
 const FAULTS: readonly Fault[] = [
   { name: "registry down (connection refused)", host: async () => `127.0.0.1:${await freePort()}` },
   { name: "DNS failure (.invalid)", host: async (kind) => `${kind}.invalid` },
-  { name: "timeout (timeout: 1)", fake: fake(() => [{ kind: "tagPages", delayMs: 4_000, times: Infinity }]), settings: ["timeout: 1"] },
+  {
+    name: "timeout (timeout: 1)",
+    fake: fake(() => [{ kind: "tagPages", delayMs: 4_000, times: Infinity }]),
+    settings: ["timeout: 1"],
+  },
   { name: "401 with wrong credentials", fake: fake(() => [], undefined, true) },
   { name: "403", fake: fake(() => [{ kind: "tagPages", status: 403, times: Infinity }]) },
   { name: "404 repository", fake: fake(() => []), repository: "acme/missing" },
-  { name: "429 with Retry-After then success", fake: fake(() => [{ kind: "tagPages", status: 429, headers: { "retry-after": "1" } }]) },
-  { name: "500/502/503 then success", fake: fake(() => [500, 502, 503].map((status) => ({ kind: "tagPages", status }))) },
+  {
+    name: "429 with Retry-After then success",
+    fake: fake(() => [{ kind: "tagPages", status: 429, headers: { "retry-after": "1" } }]),
+  },
+  {
+    name: "500/502/503 then success",
+    fake: fake(() => [500, 502, 503].map((status) => ({ kind: "tagPages", status }))),
+  },
   { name: "503 for ever", fake: fake(() => [{ kind: "tagPages", status: 503, times: Infinity }]) },
   { name: "malformed JSON", fake: fake(() => [{ kind: "tagPages", status: 200, body: '{"tags":[', times: Infinity }]) },
   {
     name: "manifest digest mismatch",
-    fake: fake(() => [{ kind: "manifestGet", status: 200, headers: { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": `sha256:${"1".repeat(64)}` }, body: manifestBody, times: Infinity }]),
+    fake: fake(() => [
+      {
+        kind: "manifestGet",
+        status: 200,
+        headers: {
+          "content-type": "application/vnd.oci.image.manifest.v1+json",
+          "docker-content-digest": `sha256:${"1".repeat(64)}`,
+        },
+        body: manifestBody,
+        times: Infinity,
+      },
+    ]),
   },
-  { name: "long paginated tag list with a page cap", fake: fake(() => [], { "acme/app": { tags: MANY, pageSize: 100 } }), settings: ["pageCap: 20"] },
-  { name: "redirect loop", fake: fake(() => [{ kind: "tagPages", status: 302, headers: { location: "/v2/acme/app/tags/list?n=1000" }, times: Infinity }]) },
+  {
+    name: "long paginated tag list with a page cap",
+    fake: fake(() => [], { "acme/app": { tags: MANY, pageSize: 100 } }),
+    settings: ["pageCap: 20"],
+  },
+  {
+    name: "redirect loop",
+    fake: fake(() => [
+      { kind: "tagPages", status: 302, headers: { location: "/v2/acme/app/tags/list?n=1000" }, times: Infinity },
+    ]),
+  },
   { name: "a registry that echoes the credentials in a 401", fake: fake((kind) => [echo(kind, 401)]) },
   { name: "a registry that echoes the credentials in a 403", fake: fake((kind) => [echo(kind, 403)]) },
 ];
@@ -123,7 +183,10 @@ async function runWithSecrets(f: Fault): Promise<void> {
       }
     }
     const docker = await mkdtemp(join(tmpdir(), "laminar-docker-config-"));
-    await writeFile(join(docker, "config.json"), JSON.stringify({ auths: { [hosts["docker-config"]]: { auth: b64(`${DOCKER_USER}:${DOCKER_PASS}`) } } }));
+    await writeFile(
+      join(docker, "config.json"),
+      JSON.stringify({ auths: { [hosts["docker-config"]]: { auth: b64(`${DOCKER_USER}:${DOCKER_PASS}`) } } }),
+    );
     const settings = (f.settings ?? []).map((l) => `    ${l}`);
     const config = [
       "registries:",
@@ -142,26 +205,45 @@ async function runWithSecrets(f: Fault): Promise<void> {
       "",
     ].join("\n");
     const files: Record<string, string> = { ".laminar.yaml": config };
-    for (const kind of KINDS) files[`deploy/${kind}.yaml`] = `image: ${hosts[kind]}/${f.repository ?? "acme/app"}${f.suffix ?? ":develop-1"}\n`;
+    for (const kind of KINDS)
+      files[`deploy/${kind}.yaml`] = `image: ${hosts[kind]}/${f.repository ?? "acme/app"}${f.suffix ?? ":develop-1"}\n`;
     // plan and apply at the same time on two copies: a slow registry costs its timeouts once.
     const [dir, applyDir] = await Promise.all([makeRepo(files), makeRepo(files)]);
     const cache = await mkdtemp(join(tmpdir(), "laminar-fault-cache-"));
-    const env = { REG_USER: USER, REG_PASS: PASS, REG_TOKEN: TOKEN, GITHUB_TOKEN, DOCKER_CONFIG: docker, XDG_CACHE_HOME: cache };
+    const env = {
+      REG_USER: USER,
+      REG_PASS: PASS,
+      REG_TOKEN: TOKEN,
+      GITHUB_TOKEN,
+      DOCKER_CONFIG: docker,
+      XDG_CACHE_HOME: cache,
+    };
 
-    const [plan, apply] = await Promise.all([laminar(["plan", "--dir", dir, "--json"], env), laminar(["apply", "--dir", applyDir], env)]);
+    const [plan, apply] = await Promise.all([
+      laminar(["plan", "--dir", dir, "--json"], env),
+      laminar(["apply", "--dir", applyDir], env),
+    ]);
     assert.ok([0, 3].includes(plan.status) && [0, 3].includes(apply.status), `${plan.stderr}\n${apply.stderr}`);
     JSON.parse(plan.stdout); // the plan JSON is whole
     // The credentials really were in play: each sick fake registry received its Authorization.
     for (const [i, kind] of (f.fake ? KINDS : []).entries()) {
       if (f.name.startsWith("timeout")) continue; // answers only after the client gave up
-      assert.ok(fakes[i]!.requests.some((r) => r.authorization === AUTHORIZATION[kind]), `${kind}: credentials sent`);
+      assert.ok(
+        fakes[i]!.requests.some((r) => r.authorization === AUTHORIZATION[kind]),
+        `${kind}: credentials sent`,
+      );
     }
     assertNoSecret("plan stdout", plan.stdout);
     assertNoSecret("plan stderr", plan.stderr);
     assertNoSecret("apply stdout", apply.stdout);
     assertNoSecret("apply stderr", apply.stderr);
-    for (const [root, what] of [[dir, "repository (plan)"], [applyDir, "repository (apply)"], [cache, "cache"]] as const) {
-      for (const [path, entry] of await snapshotTree(root)) assertNoSecret(`${what} file ${path}`, entry.bytes.toString("latin1"));
+    for (const [root, what] of [
+      [dir, "repository (plan)"],
+      [applyDir, "repository (apply)"],
+      [cache, "cache"],
+    ] as const) {
+      for (const [path, entry] of await snapshotTree(root))
+        assertNoSecret(`${what} file ${path}`, entry.bytes.toString("latin1"));
     }
   } finally {
     await Promise.all(fakes.map((fk) => fk.stop()));
@@ -175,7 +257,10 @@ describe("no secret in any output, whatever the registry does (CLI)", { concurre
 describe("GITHUB_TOKEN sent to ghcr.io (library; the fake stands in for ghcr.io)", { concurrency: 4 }, () => {
   /** A RegistryClient whose `ghcr.io` is the fake: GITHUB_TOKEN is the Basic password of the token request. */
   async function ghcr(rules: FakeRule[]): Promise<{ messages: string[]; fake: FakeRegistry }> {
-    const fk = await startFakeRegistry({ repositories: { "acme/app": { tags: DEVELOP } }, auth: { scheme: "bearer", users: { "x-access-token": GITHUB_TOKEN } } });
+    const fk = await startFakeRegistry({
+      repositories: { "acme/app": { tags: DEVELOP } },
+      auth: { scheme: "bearer", users: { "x-access-token": GITHUB_TOKEN } },
+    });
     for (const r of rules) fk.rule({ ...r });
     const warnings: string[] = [];
     const client = new RegistryClient({
@@ -203,18 +288,43 @@ describe("GITHUB_TOKEN sent to ghcr.io (library; the fake stands in for ghcr.io)
     ["503 for ever", [{ kind: "tagPages", status: 503, times: Infinity }]],
     ["slow (timeout)", [{ kind: "tagPages", delayMs: 2_000, times: Infinity }]],
     ["malformed JSON", [{ kind: "tagPages", status: 200, body: "{", times: Infinity }]],
-    ["redirect loop", [{ kind: "tagPages", status: 302, headers: { location: "/v2/acme/app/tags/list" }, times: Infinity }]],
+    [
+      "redirect loop",
+      [{ kind: "tagPages", status: 302, headers: { location: "/v2/acme/app/tags/list" }, times: Infinity }],
+    ],
     ["token endpoint 500", [{ kind: "token", status: 500, times: Infinity }]],
-    ["digest mismatch", [{ kind: "manifestGet", status: 200, headers: { "docker-content-digest": `sha256:${"1".repeat(64)}` }, body: manifestBody, times: Infinity }]],
+    [
+      "digest mismatch",
+      [
+        {
+          kind: "manifestGet",
+          status: 200,
+          headers: { "docker-content-digest": `sha256:${"1".repeat(64)}` },
+          body: manifestBody,
+          times: Infinity,
+        },
+      ],
+    ],
   ];
   const check = async (rules: FakeRule[]): Promise<void> => {
     const { messages, fake: fk } = await ghcr(rules);
-    assert.ok(fk.requests.some((r) => r.kind === "token" && r.authorization === `Basic ${b64(`x-access-token:${GITHUB_TOKEN}`)}`), "GITHUB_TOKEN was used");
+    assert.ok(
+      fk.requests.some(
+        (r) => r.kind === "token" && r.authorization === `Basic ${b64(`x-access-token:${GITHUB_TOKEN}`)}`,
+      ),
+      "GITHUB_TOKEN was used",
+    );
     for (const m of messages) assertNoSecret(`error/log "${m.slice(0, 80)}"`, m);
   };
   for (const [name, rules] of cases) it(name, () => check(rules));
   // The session masks every credential and token it sent or received in registry error text.
   it("a registry that echoes the token in a 403 (library path)", () =>
-    check([{ kind: "tagPages", status: 403, times: Infinity, body: JSON.stringify({ errors: [{ code: "DENIED", message: `token ${GITHUB_TOKEN} refused` }] }) }]),
-  );
+    check([
+      {
+        kind: "tagPages",
+        status: 403,
+        times: Infinity,
+        body: JSON.stringify({ errors: [{ code: "DENIED", message: `token ${GITHUB_TOKEN} refused` }] }),
+      },
+    ]));
 });

@@ -8,7 +8,17 @@ import { createGitCommandManager, type GitCommandManager } from "../src/git/git-
 import { basicCredential } from "../src/git/http-auth.js";
 import { classifyPush } from "../src/git/push-result.js";
 import { serveGitHttp } from "./helpers/github-api/git-http-backend.js";
-import { clone, commitFiles, git, gitAsync, initBareRepo, isolateGitConfig, tempDir, writeFile, type TempDir } from "./helpers/github-api/git-fixtures.js";
+import {
+  clone,
+  commitFiles,
+  git,
+  gitAsync,
+  initBareRepo,
+  isolateGitConfig,
+  tempDir,
+  writeFile,
+  type TempDir,
+} from "./helpers/github-api/git-fixtures.js";
 
 isolateGitConfig();
 
@@ -94,7 +104,10 @@ describe("GitCommandManager: local state", () => {
     });
     assert.equal(sha, await g.revParse("HEAD"));
     const info = git(ctx.work, ["log", "-1", "--format=%an <%ae>|%cn <%ce>|%at|%B"]);
-    assert.equal(info, "laminar[bot] <laminar@example.test>|Committer <c@example.test>|1714564800|deploy.yaml: nginx:1.25.4\n\n# a line starting with a hash is kept\n\n");
+    assert.equal(
+      info,
+      "laminar[bot] <laminar@example.test>|Committer <c@example.test>|1714564800|deploy.yaml: nginx:1.25.4\n\n# a line starting with a hash is kept\n\n",
+    );
     assert.deepEqual(await g.diffNameOnly({ from: "HEAD~1", to: "HEAD" }), ["deploy.yaml"]);
     assert.equal((await g.fileModes(["deploy.yaml"])).get("deploy.yaml"), "100644");
     await g.resetHard(ctx.base);
@@ -142,7 +155,10 @@ describe("GitCommandManager: push results", () => {
 
   it("reports a pre-receive hook refusal as rejected-protected with the server's words", async () => {
     const hook = join(ctx.remote, "hooks", "pre-receive");
-    writeFileSync(hook, '#!/bin/sh\necho "GH006: Protected branch update failed for refs/heads/main." >&2\necho "error: Changes must be made through a pull request." >&2\nexit 1\n');
+    writeFileSync(
+      hook,
+      '#!/bin/sh\necho "GH006: Protected branch update failed for refs/heads/main." >&2\necho "error: Changes must be made through a pull request." >&2\nexit 1\n',
+    );
     chmodSync(hook, 0o755);
     try {
       await commitEdit(ctx.git, ctx.work, "image: nginx:1.27.0\n");
@@ -164,16 +180,28 @@ describe("GitCommandManager: push results", () => {
     const branch = "laminar/nginx";
     await g.resetHard("origin/main");
     const first = await commitEdit(g, ctx.work, "image: nginx:2.0.0\n");
-    assert.deepEqual(await g.push({ branch, expectedSha: null }), { kind: "ok", ref: `refs/heads/${branch}`, status: "created" });
+    assert.deepEqual(await g.push({ branch, expectedSha: null }), {
+      kind: "ok",
+      ref: `refs/heads/${branch}`,
+      status: "created",
+    });
     // Pushing the same commit again is simply up to date: nothing to protect.
-    assert.deepEqual(await g.push({ branch, expectedSha: null }), { kind: "ok", ref: `refs/heads/${branch}`, status: "up-to-date" });
+    assert.deepEqual(await g.push({ branch, expectedSha: null }), {
+      kind: "ok",
+      ref: `refs/heads/${branch}`,
+      status: "up-to-date",
+    });
 
     // Rewrite the branch (the usual "reset to base, re-apply, force push" of a PR branch).
     await g.resetHard("origin/main");
     const second = await commitEdit(g, ctx.work, "image: nginx:2.0.1\n");
     // A second "create" of different content must not clobber what is now there.
     assert.equal((await g.push({ branch, expectedSha: null })).kind, "rejected-stale-lease");
-    assert.deepEqual(await g.push({ branch, expectedSha: first }), { kind: "ok", ref: `refs/heads/${branch}`, status: "forced" });
+    assert.deepEqual(await g.push({ branch, expectedSha: first }), {
+      kind: "ok",
+      ref: `refs/heads/${branch}`,
+      status: "forced",
+    });
     assert.equal(git(ctx.remote, ["rev-parse", branch]).trim(), second);
 
     // Someone else pushed to the PR branch meanwhile: our stale lease must lose.
@@ -191,7 +219,10 @@ describe("GitCommandManager: push results", () => {
     assert.deepEqual([...refs.keys()].sort(), ["refs/heads/laminar/nginx", "refs/heads/main"]);
     const sha = refs.get("refs/heads/laminar/nginx");
     assert.ok(sha);
-    assert.equal((await g.deleteRemoteBranch("laminar/nginx", { expectedSha: "0".repeat(40) })).kind, "rejected-stale-lease");
+    assert.equal(
+      (await g.deleteRemoteBranch("laminar/nginx", { expectedSha: "0".repeat(40) })).kind,
+      "rejected-stale-lease",
+    );
     assert.deepEqual(await g.deleteRemoteBranch("laminar/nginx", { expectedSha: sha }), {
       kind: "ok",
       ref: "refs/heads/laminar/nginx",
@@ -204,7 +235,10 @@ describe("GitCommandManager: push results", () => {
     git(ctx.work, ["remote", "add", "nowhere", join(ctx.tmp.path, "missing.git")]);
     const r = await ctx.git.push({ branch: "main", remote: "nowhere" });
     assert.equal(r.kind, "error");
-    assert.ok(r.kind === "error" && /does not appear to be a git repository|Could not read/.test(r.stderr), JSON.stringify(r));
+    assert.ok(
+      r.kind === "error" && /does not appear to be a git repository|Could not read/.test(r.stderr),
+      JSON.stringify(r),
+    );
   });
 });
 
@@ -217,7 +251,11 @@ describe("classifyPush", () => {
     );
     assert.equal(r.kind, "rejected-protected");
     assert.ok(r.kind === "rejected-protected" && r.reason === "push declined due to repository rule violations");
-    const denied = classifyPush(128, "", "remote: Permission to a/b.git denied to github-actions[bot].\nfatal: unable to access 'https://github.com/a/b/': The requested URL returned error: 403\n");
+    const denied = classifyPush(
+      128,
+      "",
+      "remote: Permission to a/b.git denied to github-actions[bot].\nfatal: unable to access 'https://github.com/a/b/': The requested URL returned error: 403\n",
+    );
     assert.equal(denied.kind, "error");
   });
 });
@@ -285,18 +323,31 @@ describe("GitCommandManager: HTTPS credentials", () => {
   it("pushes with the token, overriding a header actions/checkout persisted, and leaves .git/config as it was", async () => {
     // Clone with a header on the command line, then persist a (stale) checkout-style header.
     const work = join(tmp.path, "work");
-    await gitAsync(tmp.path, ["-c", `http.${url}/.extraheader=AUTHORIZATION: basic ${basicCredential(token)}`, "clone", "--quiet", `${url}/acme/manifests.git`, work]);
+    await gitAsync(tmp.path, [
+      "-c",
+      `http.${url}/.extraheader=AUTHORIZATION: basic ${basicCredential(token)}`,
+      "clone",
+      "--quiet",
+      `${url}/acme/manifests.git`,
+      work,
+    ]);
     git(work, ["config", "--local", `http.${url}/.extraheader`, "AUTHORIZATION: basic c3RhbGU="]);
     const configBefore = readFileSync(join(work, ".git", "config"), "utf8");
 
     const logged: string[] = [];
-    const g = await createGitCommandManager(work, { credentials: { serverUrl: url, token }, log: (l) => logged.push(l) });
+    const g = await createGitCommandManager(work, {
+      credentials: { serverUrl: url, token },
+      log: (l) => logged.push(l),
+    });
     seenAuth.length = 0;
     await commitEdit(g, work, "image: nginx:2\n");
     const r = await g.push({ branch: "main" });
     assert.equal(r.kind, "ok", JSON.stringify(r));
     // Exactly one Authorization header per request: ours, not checkout's as well.
-    assert.ok(seenAuth.length > 0 && seenAuth.every((v) => v.length === 1 && v[0] === `basic ${basicCredential(token)}`), JSON.stringify(seenAuth));
+    assert.ok(
+      seenAuth.length > 0 && seenAuth.every((v) => v.length === 1 && v[0] === `basic ${basicCredential(token)}`),
+      JSON.stringify(seenAuth),
+    );
     assert.equal(await g.remoteBranchSha("main"), await g.revParse("HEAD"));
     await g.fetch({ refspecs: ["+refs/heads/main:refs/remotes/origin/main"] });
 
@@ -314,7 +365,10 @@ describe("GitCommandManager: HTTPS credentials", () => {
     const started = Date.now();
     const r = await g.push({ branch: "main" });
     assert.equal(r.kind, "error");
-    assert.ok(r.kind === "error" && /terminal prompts disabled|Authentication failed|could not read Username/i.test(r.stderr), JSON.stringify(r));
+    assert.ok(
+      r.kind === "error" && /terminal prompts disabled|Authentication failed|could not read Username/i.test(r.stderr),
+      JSON.stringify(r),
+    );
     assert.ok(Date.now() - started < 10_000);
 
     g.setCredentials({ serverUrl: url, token: "wrong-token" });

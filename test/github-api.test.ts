@@ -11,7 +11,11 @@ import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api
 
 isolateGitConfig();
 
-const FILES = { "deploy.yaml": "image: nginx:1.25.3\n", "README.md": "# manifests\n", "apps/web/values.yaml": "tag: v1\n" };
+const FILES = {
+  "deploy.yaml": "image: nginx:1.25.3\n",
+  "README.md": "# manifests\n",
+  "apps/web/values.yaml": "tag: v1\n",
+};
 // Tests do not need GitHub's one-second spacing of writes; one suite below keeps it on.
 const FAST = { throttle: false, retryAfterBaseMs: 5 } as const;
 
@@ -48,7 +52,12 @@ describe("GitHubApi: pull requests", () => {
 
   it("creates a pull request and returns what orchestration needs", async () => {
     const head = branchWithChange(server, "laminar/nginx", "image: nginx:1.25.4\n");
-    const pr = await api.createOrUpdatePullRequest({ head: "laminar/nginx", base: "main", title: "deploy.yaml: nginx:1.25.4", body: "one change" });
+    const pr = await api.createOrUpdatePullRequest({
+      head: "laminar/nginx",
+      base: "main",
+      title: "deploy.yaml: nginx:1.25.4",
+      body: "one change",
+    });
     assert.equal(pr.created, true);
     assert.equal(pr.number, 1);
     assert.equal(pr.state, "open");
@@ -61,7 +70,12 @@ describe("GitHubApi: pull requests", () => {
   });
 
   it("falls back to updating when GitHub says the pull request already exists (422)", async () => {
-    const pr = await api.createOrUpdatePullRequest({ head: "laminar/nginx", base: "main", title: "Update 2 images", body: "two changes" });
+    const pr = await api.createOrUpdatePullRequest({
+      head: "laminar/nginx",
+      base: "main",
+      title: "Update 2 images",
+      body: "two changes",
+    });
     assert.equal(pr.created, false);
     assert.equal(pr.number, 1);
     assert.equal(pr.title, "Update 2 images");
@@ -95,7 +109,10 @@ describe("GitHubApi: pull requests", () => {
   });
 
   it("surfaces GitHub's refusal of a reviewer", async () => {
-    await assert.rejects(api.requestReviewers(1, { users: ["github-actions[bot]"] }), /Review cannot be requested from pull request author/);
+    await assert.rejects(
+      api.requestReviewers(1, { users: ["github-actions[bot]"] }),
+      /Review cannot be requested from pull request author/,
+    );
     await assert.rejects(api.requestReviewers(1, { users: ["mallory"] }), /only be requested from collaborators/);
   });
 
@@ -126,7 +143,10 @@ describe("GitHubApi: pull requests", () => {
   it("refuses to create a pull request for a branch that has nothing new", async () => {
     const main = git(server.bareRepoPath, ["rev-parse", "main"]).trim();
     git(server.bareRepoPath, ["update-ref", "refs/heads/laminar/empty", main]);
-    await assert.rejects(api.createOrUpdatePullRequest({ head: "laminar/empty", base: "main", title: "t", body: "" }), /No commits between main and laminar\/empty/);
+    await assert.rejects(
+      api.createOrUpdatePullRequest({ head: "laminar/empty", base: "main", title: "t", body: "" }),
+      /No commits between main and laminar\/empty/,
+    );
   });
 });
 
@@ -160,13 +180,23 @@ describe("GitHubApi: signed commits and branch updates", () => {
     });
     assert.equal(commit.verified, true);
     assert.equal(commit.reason, "valid");
-    assert.deepEqual(await api.updateBranch("laminar/signed", commit.sha, { force: true }), { kind: "created", sha: commit.sha });
+    assert.deepEqual(await api.updateBranch("laminar/signed", commit.sha, { force: true }), {
+      kind: "created",
+      sha: commit.sha,
+    });
 
     // Fetch it over smart HTTP with our git wrapper, as the action would.
     const tmp = tempDir();
     try {
       const work = join(tmp.path, "clone");
-      await gitAsync(tmp.path, ["-c", `http.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${server.token}`).toString("base64")}`, "clone", "--quiet", server.gitUrl, work]);
+      await gitAsync(tmp.path, [
+        "-c",
+        `http.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${server.token}`).toString("base64")}`,
+        "clone",
+        "--quiet",
+        server.gitUrl,
+        work,
+      ]);
       const g = await createGitCommandManager(work, { credentials: { serverUrl: server.url, token: server.token } });
       await g.fetch({ refspecs: ["+refs/heads/laminar/signed:refs/remotes/origin/laminar/signed"] });
       assert.equal(await g.revParse("origin/laminar/signed"), commit.sha);
@@ -177,7 +207,10 @@ describe("GitHubApi: signed commits and branch updates", () => {
       assert.equal(readFileSync(join(work, "apps/web/values.yaml"), "utf8"), "tag: v2\n");
       assert.equal(statSync(join(work, "scripts/run.sh")).mode & 0o111, 0o111);
       assert.throws(() => statSync(join(work, "README.md")));
-      assert.equal(git(work, ["log", "-1", "--format=%an|%cn <%ce>|%B"]).trim(), "github-actions[bot]|GitHub <noreply@github.com>|Update 2 images\n\ndeploy.yaml: nginx 1.25.3 → 1.25.4\napps/web/values.yaml: app v1 → v2");
+      assert.equal(
+        git(work, ["log", "-1", "--format=%an|%cn <%ce>|%B"]).trim(),
+        "github-actions[bot]|GitHub <noreply@github.com>|Update 2 images\n\ndeploy.yaml: nginx 1.25.3 → 1.25.4\napps/web/values.yaml: app v1 → v2",
+      );
     } finally {
       tmp.remove();
     }
@@ -185,16 +218,27 @@ describe("GitHubApi: signed commits and branch updates", () => {
 
   it("force-updates an existing PR branch, and types fast-forward and protection refusals", async () => {
     const main = (await api.getBranchSha("main")) ?? "";
-    const other = await api.createSignedCommit({ parent: main, message: "other", files: [{ path: "x.txt", content: "x" }] });
+    const other = await api.createSignedCommit({
+      parent: main,
+      message: "other",
+      files: [{ path: "x.txt", content: "x" }],
+    });
     // laminar/signed exists and `other` is not its descendant.
     assert.deepEqual(await api.updateBranch("laminar/signed", other.sha, { force: false }), {
       kind: "rejected-non-fast-forward",
       message: "Update is not a fast forward - https://docs.github.com/rest",
     });
-    assert.deepEqual(await api.updateBranch("laminar/signed", other.sha, { force: true }), { kind: "updated", sha: other.sha });
+    assert.deepEqual(await api.updateBranch("laminar/signed", other.sha, { force: true }), {
+      kind: "updated",
+      sha: other.sha,
+    });
     assert.equal(await server.bareRepo.refSha("refs/heads/laminar/signed"), other.sha);
 
-    const onMain = await api.createSignedCommit({ parent: main, message: "direct", files: [{ path: "y.txt", content: "y" }] });
+    const onMain = await api.createSignedCommit({
+      parent: main,
+      message: "direct",
+      files: [{ path: "y.txt", content: "y" }],
+    });
     const refused = await api.updateBranch("main", onMain.sha, { force: false });
     assert.equal(refused.kind, "rejected-protected");
     assert.equal(await server.bareRepo.refSha("refs/heads/main"), main);
@@ -210,7 +254,10 @@ describe("GitHubApi: signed commits and branch updates", () => {
     server.injectFault({ operationId: "git/get-ref", status: 502, times: 1 });
     const before = server.requests.length;
     assert.match((await api.getBranchSha("main")) ?? "", /^[0-9a-f]{40}$/);
-    assert.deepEqual(server.requests.slice(before).map((r) => r.status), [502, 200]);
+    assert.deepEqual(
+      server.requests.slice(before).map((r) => r.status),
+      [502, 200],
+    );
   });
 });
 
@@ -234,10 +281,20 @@ describe("GitHubApi: GitHub Enterprise Server base URL", () => {
   it("takes GITHUB_API_URL (…/api/v3), sends REST there and GraphQL to /api/graphql; throttling on", async () => {
     const masked: string[] = [];
     // No baseUrl and no tuning: production defaults (GITHUB_API_URL, retry, throttling).
-    const api = createGitHubApi({ token: server.token, repository: server.repository, maskSecret: (s) => masked.push(s) });
+    const api = createGitHubApi({
+      token: server.token,
+      repository: server.repository,
+      maskSecret: (s) => masked.push(s),
+    });
     assert.deepEqual(masked, [server.token]);
     branchWithChange(server, "laminar/ghe", "image: nginx:9\n");
-    const pr = await api.createOrUpdatePullRequest({ head: "laminar/ghe", base: "main", title: "t", body: "b", draft: true });
+    const pr = await api.createOrUpdatePullRequest({
+      head: "laminar/ghe",
+      base: "main",
+      title: "t",
+      body: "b",
+      draft: true,
+    });
     assert.equal(pr.draft, true);
     assert.equal(pr.htmlUrl, `${server.url}/platform/deploys/pull/1`);
     assert.deepEqual(await api.enableAutoMerge(pr.nodeId, "MERGE"), { kind: "enabled", mergeMethod: "MERGE" });
@@ -259,7 +316,10 @@ describe("GitHubApi: GitHub Enterprise Server base URL", () => {
     server.injectFault({
       operationId: "pulls/get",
       status: 403,
-      body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest" },
+      body: {
+        message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        documentation_url: "https://docs.github.com/rest",
+      },
       headers: { "retry-after": "1" },
     });
     const started = Date.now();
@@ -274,7 +334,10 @@ describe("GitHubApi: GitHub Enterprise Server base URL", () => {
       const api = apiFor(refusing, refusing.enterpriseApiUrl);
       branchWithChange(refusing, "laminar/x", "image: nginx:10\n");
       const pr = await api.createOrUpdatePullRequest({ head: "laminar/x", base: "main", title: "t", body: "b" });
-      assert.deepEqual(await api.enableAutoMerge(pr.nodeId, "SQUASH"), { kind: "refused", message: "Pull request Auto merge is not allowed for this repository" });
+      assert.deepEqual(await api.enableAutoMerge(pr.nodeId, "SQUASH"), {
+        kind: "refused",
+        message: "Pull request Auto merge is not allowed for this repository",
+      });
       assertClean(refusing);
     } finally {
       await refusing.close();
@@ -297,25 +360,53 @@ describe("the emulator's OpenAPI validation catches client mistakes", () => {
 
   it("a body that does not match the operation's schema: 422 and a recorded violation", async () => {
     await assert.rejects(
-      raw("POST /repos/{owner}/{repo}/pulls", { owner: "acme", repo: "manifests", head: "x", base: "main", title: 5, draft: "yes", labels: ["x"] }),
+      raw("POST /repos/{owner}/{repo}/pulls", {
+        owner: "acme",
+        repo: "manifests",
+        head: "x",
+        base: "main",
+        title: 5,
+        draft: "yes",
+        labels: ["x"],
+      }),
       (e: unknown) => (e as { status?: number }).status === 422,
     );
     const v = server.violations.at(-1);
     assert.equal(v?.kind, "request");
     assert.equal(v?.operationId, "pulls/create");
-    assert.deepEqual(v?.problems, ["body/title must be string", "body/draft must be boolean", 'body has property "labels" that the operation does not define']);
+    assert.deepEqual(v?.problems, [
+      "body/title must be string",
+      "body/draft must be boolean",
+      'body has property "labels" that the operation does not define',
+    ]);
   });
 
   it("a misspelt optional field GitHub would silently ignore", async () => {
-    await assert.rejects(raw("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", { owner: "acme", repo: "manifests", pull_number: 1, team_reviewer: ["x"] }));
-    assert.deepEqual(server.violations.at(-1)?.problems, ['body has property "team_reviewer" that the operation does not define']);
+    await assert.rejects(
+      raw("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", {
+        owner: "acme",
+        repo: "manifests",
+        pull_number: 1,
+        team_reviewer: ["x"],
+      }),
+    );
+    assert.deepEqual(server.violations.at(-1)?.problems, [
+      'body has property "team_reviewer" that the operation does not define',
+    ]);
   });
 
   it("bad path and query parameters, and a missing required body", async () => {
-    await assert.rejects(raw("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "manifests", pull_number: "one" }));
+    await assert.rejects(
+      raw("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "manifests", pull_number: "one" }),
+    );
     assert.deepEqual(server.violations.at(-1)?.problems, ["path parameter pull_number=one is not an integer"]);
-    await assert.rejects(raw("GET /repos/{owner}/{repo}/pulls", { owner: "acme", repo: "manifests", state: "opened", heads: "x" }));
-    assert.deepEqual(server.violations.at(-1)?.problems, ["query parameter state must be equal to one of the allowed values (open, closed, all)", "unknown query parameter heads"]);
+    await assert.rejects(
+      raw("GET /repos/{owner}/{repo}/pulls", { owner: "acme", repo: "manifests", state: "opened", heads: "x" }),
+    );
+    assert.deepEqual(server.violations.at(-1)?.problems, [
+      "query parameter state must be equal to one of the allowed values (open, closed, all)",
+      "unknown query parameter heads",
+    ]);
     await assert.rejects(raw("GET /search/code", {}));
     assert.deepEqual(server.violations.at(-1)?.problems, ["required query parameter q is missing"]);
     await assert.rejects(raw("POST /repos/{owner}/{repo}/git/refs", { owner: "acme", repo: "manifests" }));
@@ -323,9 +414,15 @@ describe("the emulator's OpenAPI validation catches client mistakes", () => {
   });
 
   it("an unknown route and a wrong method: 404 and recorded", async () => {
-    await assert.rejects(raw("GET /repos/{owner}/{repo}/frobnicate", { owner: "acme", repo: "manifests" }), (e: unknown) => (e as { status?: number }).status === 404);
+    await assert.rejects(
+      raw("GET /repos/{owner}/{repo}/frobnicate", { owner: "acme", repo: "manifests" }),
+      (e: unknown) => (e as { status?: number }).status === 404,
+    );
     assert.equal(server.violations.at(-1)?.kind, "unknown-route");
-    await assert.rejects(raw("PUT /repos/{owner}/{repo}/pulls", { owner: "acme", repo: "manifests" }), (e: unknown) => (e as { status?: number }).status === 404);
+    await assert.rejects(
+      raw("PUT /repos/{owner}/{repo}/pulls", { owner: "acme", repo: "manifests" }),
+      (e: unknown) => (e as { status?: number }).status === 404,
+    );
     assert.equal(server.violations.at(-1)?.kind, "method-not-allowed");
   });
 
@@ -334,10 +431,17 @@ describe("the emulator's OpenAPI validation catches client mistakes", () => {
     assert.equal(res.status, 401);
     assert.equal(server.violations.at(-1)?.kind, "auth");
     const octokit = createOctokit({ token: server.token, baseUrl: server.apiUrl, tuning: FAST });
-    await assert.rejects(octokit.graphql("mutation($id: ID!) { mergePullRequest(input: { pullRequestId: $id }) { clientMutationId } }", { id: "x" }));
+    await assert.rejects(
+      octokit.graphql("mutation($id: ID!) { mergePullRequest(input: { pullRequestId: $id }) { clientMutationId } }", {
+        id: "x",
+      }),
+    );
     assert.equal(server.violations.at(-1)?.kind, "graphql");
     await assert.rejects(
-      octokit.graphql("mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $method }) { clientMutationId } }", { id: "x" }),
+      octokit.graphql(
+        "mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $method }) { clientMutationId } }",
+        { id: "x" },
+      ),
     );
     assert.deepEqual(server.violations.at(-1)?.problems, ["graphql: variable $method is used but not declared"]);
   });

@@ -7,22 +7,28 @@ import { scanText } from "../src/scan/scan.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
-const tags = new MemoryTags({
-  "ghcr.io/acme/app": {
-    "develop-aaa": { created: "2026-11-01T00:00:00Z", digest: D("1") },
-    "develop-bbb": { created: "2026-11-03T00:00:00Z", digest: D("2") },
-    "develop-ccc": { created: "2026-11-02T00:00:00Z", digest: D("3") },
-    "develop-bad": { created: "2026-11-09T00:00:00Z", digest: D("4") },
-    latest: { created: "2026-11-10T00:00:00Z", digest: D("5") },
-    "master-1": { created: "2026-11-05T00:00:00Z", digest: D("6") },
-    "1.2.0": { created: "2026-10-01T00:00:00Z" },
-    "1.3.1": { created: "2026-09-01T00:00:00Z" },
-    "v1.4.0": { created: "2026-08-01T00:00:00Z" },
-    "2.0.0": { created: "2026-12-01T00:00:00Z" },
+const tags = new MemoryTags(
+  {
+    "ghcr.io/acme/app": {
+      "develop-aaa": { created: "2026-11-01T00:00:00Z", digest: D("1") },
+      "develop-bbb": { created: "2026-11-03T00:00:00Z", digest: D("2") },
+      "develop-ccc": { created: "2026-11-02T00:00:00Z", digest: D("3") },
+      "develop-bad": { created: "2026-11-09T00:00:00Z", digest: D("4") },
+      latest: { created: "2026-11-10T00:00:00Z", digest: D("5") },
+      "master-1": { created: "2026-11-05T00:00:00Z", digest: D("6") },
+      "1.2.0": { created: "2026-10-01T00:00:00Z" },
+      "1.3.1": { created: "2026-09-01T00:00:00Z" },
+      "v1.4.0": { created: "2026-08-01T00:00:00Z" },
+      "2.0.0": { created: "2026-12-01T00:00:00Z" },
+    },
+    "ghcr.io/acme/old": {
+      "develop-zzz": { created: "2026-01-01T00:00:00Z" },
+      "develop-yyy": { created: "2025-01-01T00:00:00Z" },
+    },
+    "docker.io/library/nginx": { "1.25.0": {}, "1.27.1": {} },
   },
-  "ghcr.io/acme/old": { "develop-zzz": { created: "2026-01-01T00:00:00Z" }, "develop-yyy": { created: "2025-01-01T00:00:00Z" } },
-  "docker.io/library/nginx": { "1.25.0": {}, "1.27.1": {} },
-}, { "ghcr.io/acme/broken": 500 });
+  { "ghcr.io/acme/broken": 500 },
+);
 
 const config = parseConfig(`
 updates:
@@ -53,7 +59,7 @@ describe("planUpdates", async () => {
   ].join("\n");
   const files = [
     scanned("dev/app.yaml", devText),
-    scanned("prod/app.yaml", "image: ghcr.io/acme/app:1.2.0\nweb: {image: \"nginx:1.25.0\"}\n"),
+    scanned("prod/app.yaml", 'image: ghcr.io/acme/app:1.2.0\nweb: {image: "nginx:1.25.0"}\n'),
     scanned("docs/readme.txt", "see ghcr.io/acme/app:develop-aaa\n"),
   ];
   const plan = await planUpdates({ config, files, tags });
@@ -63,7 +69,19 @@ describe("planUpdates", async () => {
   it("moves glob channels to the newest build, skipping excluded tags and latest", () => {
     const c = change(1);
     assert.ok(c);
-    assert.deepEqual([c.image, c.from, c.to, c.rule, c.pattern, c.buildTime, c.timeSource, c.previousBuildTime], ["ghcr.io/acme/app", "develop-aaa", "develop-bbb", "updates[0]", "glob:develop-*", "2026-11-03T00:00:00.000Z", "config-blob", "2026-11-01T00:00:00.000Z"]);
+    assert.deepEqual(
+      [c.image, c.from, c.to, c.rule, c.pattern, c.buildTime, c.timeSource, c.previousBuildTime],
+      [
+        "ghcr.io/acme/app",
+        "develop-aaa",
+        "develop-bbb",
+        "updates[0]",
+        "glob:develop-*",
+        "2026-11-03T00:00:00.000Z",
+        "config-blob",
+        "2026-11-01T00:00:00.000Z",
+      ],
+    );
   });
   it("follows the channel of the current tag", () => {
     assert.equal(left(2)?.reason, "up-to-date");
@@ -103,7 +121,10 @@ describe("planUpdates", async () => {
   });
   it("edits rewrite exactly the tag and digest", () => {
     const src = Buffer.from(devText);
-    const out = applyEdits(src, plan.changes.filter((c) => c.file === "dev/app.yaml").flatMap((c) => c.edits)).toString();
+    const out = applyEdits(
+      src,
+      plan.changes.filter((c) => c.file === "dev/app.yaml").flatMap((c) => c.edits),
+    ).toString();
     assert.equal(out.split("\n")[0], "image: ghcr.io/acme/app:develop-bbb");
     assert.equal(out.split("\n")[2], `pinned: ghcr.io/acme/app:develop-bbb@${D("2")}`);
     assert.equal(out.split("\n")[3], "old: ghcr.io/acme/old:develop-zzz");
@@ -113,33 +134,60 @@ describe("planUpdates", async () => {
 
 describe("planUpdates: monotonic guard and orderings", () => {
   it("never moves to an older build or a lower version", async () => {
-    const t = new MemoryTags({ "docker.io/acme/a": { "develop-new": { created: "2026-01-02T00:00:00Z" }, "develop-old": { created: "2026-01-01T00:00:00Z" }, "develop-bad": { created: "2026-01-03T00:00:00Z" } } });
+    const t = new MemoryTags({
+      "docker.io/acme/a": {
+        "develop-new": { created: "2026-01-02T00:00:00Z" },
+        "develop-old": { created: "2026-01-01T00:00:00Z" },
+        "develop-bad": { created: "2026-01-03T00:00:00Z" },
+      },
+    });
     const cfg = parseConfig("updates:\n  - pattern: glob:develop-*\n    files: [x.yaml]\n    exclude: [develop-bad]\n");
     const plan = await planUpdates({ config: cfg, files: [scanned("x.yaml", "image: acme/a:develop-bad\n")], tags: t });
     assert.equal(plan.changes.length, 0);
     assert.equal(plan.unchanged[0]?.reason, "older-than-current");
   });
   it("regex with numerical capture orders by the capture, not the build time", async () => {
-    const t = new MemoryTags({ "docker.io/acme/a": { "build-9": { created: "2026-01-05T00:00:00Z" }, "build-10": { created: "2026-01-01T00:00:00Z" }, "build-2": {} } });
-    const cfg = parseConfig("updates:\n  - pattern: 'regex:build-(?<n>\\d+)'\n    sort: numerical\n    files: [x.yaml]\n");
+    const t = new MemoryTags({
+      "docker.io/acme/a": {
+        "build-9": { created: "2026-01-05T00:00:00Z" },
+        "build-10": { created: "2026-01-01T00:00:00Z" },
+        "build-2": {},
+      },
+    });
+    const cfg = parseConfig(
+      "updates:\n  - pattern: 'regex:build-(?<n>\\d+)'\n    sort: numerical\n    files: [x.yaml]\n",
+    );
     const plan = await planUpdates({ config: cfg, files: [scanned("x.yaml", "image: acme/a:build-2\n")], tags: t });
     assert.equal(plan.changes[0]?.to, "build-10");
     assert.equal(t.asked.length, 0, "value orderings need no build times");
   });
   it("images filters and configured registries select references", async () => {
-    const t = new MemoryTags({ "docker.io/acme/a": { "d-2": { created: "2026-01-05T00:00:00Z" }, "d-1": { created: "2026-01-01T00:00:00Z" } } });
+    const t = new MemoryTags({
+      "docker.io/acme/a": { "d-2": { created: "2026-01-05T00:00:00Z" }, "d-1": { created: "2026-01-01T00:00:00Z" } },
+    });
     const cfg = parseConfig("registries: [{host: ghcr.io}]\nupdates:\n  - pattern: glob:d-*\n    files: [x.yaml]\n");
     const plan = await planUpdates({ config: cfg, files: [scanned("x.yaml", "image: acme/a:d-1\n")], tags: t });
     assert.equal(plan.unchanged[0]?.reason, "image-not-selected");
     assert.match(plan.unchanged[0]!.detail, /docker.io is not among the configured registries/);
-    const cfg2 = parseConfig("updates:\n  - pattern: glob:d-*\n    files: [x.yaml]\n    images: [acme/b]\n  - pattern: glob:d-*\n    files: [x.yaml]\n    images: ['docker.io/acme/*']\n");
+    const cfg2 = parseConfig(
+      "updates:\n  - pattern: glob:d-*\n    files: [x.yaml]\n    images: [acme/b]\n  - pattern: glob:d-*\n    files: [x.yaml]\n    images: ['docker.io/acme/*']\n",
+    );
     const plan2 = await planUpdates({ config: cfg2, files: [scanned("x.yaml", "image: acme/a:d-1\n")], tags: t });
     assert.equal(plan2.changes[0]?.rule, "updates[1]");
   });
   it("no candidates and unknown build times are reported", async () => {
     const t = new MemoryTags({ "docker.io/acme/a": { "d-1": {}, "d-2": {} } });
-    const cfg = parseConfig("updates:\n  - pattern: glob:d-*\n    files: [x.yaml]\n  - pattern: glob:z-*\n    files: [x.yaml]\n");
-    const plan = await planUpdates({ config: cfg, files: [scanned("x.yaml", "a: acme/a:d-1\nb: acme/a:z-1\n")], tags: t });
-    assert.deepEqual(plan.unchanged.map((u) => u.reason), ["unknown-build-time", "no-candidates"]);
+    const cfg = parseConfig(
+      "updates:\n  - pattern: glob:d-*\n    files: [x.yaml]\n  - pattern: glob:z-*\n    files: [x.yaml]\n",
+    );
+    const plan = await planUpdates({
+      config: cfg,
+      files: [scanned("x.yaml", "a: acme/a:d-1\nb: acme/a:z-1\n")],
+      tags: t,
+    });
+    assert.deepEqual(
+      plan.unchanged.map((u) => u.reason),
+      ["unknown-build-time", "no-candidates"],
+    );
   });
 });

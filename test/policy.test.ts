@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { assertSafeRegex, parsePolicy, PolicyError } from "../src/policy/policy.js";
 
-const best = (pattern: string, tags: string[], sort?: NonNullable<Parameters<typeof parsePolicy>[1]>["sort"]): string | undefined => {
+const best = (
+  pattern: string,
+  tags: string[],
+  sort?: NonNullable<Parameters<typeof parsePolicy>[1]>["sort"],
+): string | undefined => {
   const p = parsePolicy(pattern, { sort });
   const m = tags.filter((t) => p.matches(t));
   return m.length ? m.reduce((a, b) => (p.compare!(b, a) > 0 ? b : a)) : undefined;
@@ -25,14 +29,23 @@ describe("policies", () => {
     assert.equal(p.compare, undefined);
   });
   it("regex with a named capture: numerical and alphabetical, asc and desc", () => {
-    assert.equal(best("regex:^main-(?<ts>\\d+)-[a-f0-9]+$", ["main-9-aa", "main-10-bb", "main-2-cc"], { by: "numerical" }), "main-10-bb");
+    assert.equal(
+      best("regex:^main-(?<ts>\\d+)-[a-f0-9]+$", ["main-9-aa", "main-10-bb", "main-2-cc"], { by: "numerical" }),
+      "main-10-bb",
+    );
     assert.equal(best("regex:^rc-(?<n>\\d+)$", ["rc-9", "rc-10"], { by: "alphabetical" }), "rc-9");
     assert.equal(best("regex:^rc-(?<n>\\d+)$", ["rc-9", "rc-10", "rc-3"], { by: "numerical", order: "desc" }), "rc-3");
     assert.equal(best("regex:^(?<a>[a-z]+)-(?<b>\\d+)$", ["x-1", "y-0"], { by: "numerical", capture: "b" }), "x-1");
-    assert.throws(() => parsePolicy("regex:^rc-(?<n>\\d+)$", { sort: { by: "numerical", capture: "zz" } }), /no named group "zz"/);
+    assert.throws(
+      () => parsePolicy("regex:^rc-(?<n>\\d+)$", { sort: { by: "numerical", capture: "zz" } }),
+      /no named group "zz"/,
+    );
   });
   it("semver: node-semver ranges, v prefixes, prereleases excluded by default", () => {
-    assert.equal(best("semver:^1.2", ["1.2.0", "v1.9.3", "1.10.0", "2.0.0", "1.11.0-rc.1", "latest", "1.12"]), "1.10.0");
+    assert.equal(
+      best("semver:^1.2", ["1.2.0", "v1.9.3", "1.10.0", "2.0.0", "1.11.0-rc.1", "latest", "1.12"]),
+      "1.10.0",
+    );
     assert.equal(best("semver:>=1.0.0 <2", ["v1.0.0", "1.0.1"]), "1.0.1");
     assert.equal(best("semver:~1.11.0-0", ["1.11.0-rc.1", "1.11.0-rc.2"]), "1.11.0-rc.2");
     const pre = parsePolicy("semver:^1", { prerelease: true });
@@ -49,7 +62,14 @@ describe("policies", () => {
     for (const bad of ["(a+)+", "(a*)*b", "(a|aa)+", "((ab)*)+", "(.*a){3,}", "(a)\\1", "(?<x>a)\\k<x>"]) {
       assert.throws(() => assertSafeRegex(bad), PolicyError, bad);
     }
-    for (const ok of ["develop-[0-9a-f]+", "v\\d+(\\.\\d+)*", "(develop|main)-\\d+", "(?<n>\\d+)-(-[a-z0-9]+)?", "a{2}"]) assertSafeRegex(ok);
+    for (const ok of [
+      "develop-[0-9a-f]+",
+      "v\\d+(\\.\\d+)*",
+      "(develop|main)-\\d+",
+      "(?<n>\\d+)-(-[a-z0-9]+)?",
+      "a{2}",
+    ])
+      assertSafeRegex(ok);
     assert.ok(!parsePolicy("regex:v\\d+(\\.\\d+)*").matches(`v1${".1".repeat(60)}x`));
   });
 });

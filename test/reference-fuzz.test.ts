@@ -33,7 +33,20 @@ const referenceish = fc.string({
   unit: fc.oneof(
     { weight: 8, arbitrary: chars(`${LOWER}ABCXYZ${DIGITS}`) },
     { weight: 4, arbitrary: chars("./:@_-[]") },
-    { weight: 1, arbitrary: fc.constantFrom("sha256:", "docker.io/", "library/", "localhost", "index.docker.io/", "\u0130", "\ud800", " ", "\n") },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        "sha256:",
+        "docker.io/",
+        "library/",
+        "localhost",
+        "index.docker.io/",
+        "\u0130",
+        "\ud800",
+        " ",
+        "\n",
+      ),
+    },
   ),
   maxLength: 90,
 });
@@ -101,7 +114,9 @@ const withPort = (host: fc.Arbitrary<string>): fc.Arbitrary<string> =>
 const hexGroup = word(HEX + "ABCDEF", 1, 4);
 const ipv6 = fc.oneof(
   fc.array(hexGroup, { minLength: 8, maxLength: 8 }).map((g) => `[${g.join(":")}]`),
-  fc.tuple(fc.array(hexGroup, { maxLength: 3 }), fc.array(hexGroup, { maxLength: 3 })).map(([a, b]) => `[${a.join(":")}::${b.join(":")}]`),
+  fc
+    .tuple(fc.array(hexGroup, { maxLength: 3 }), fc.array(hexGroup, { maxLength: 3 }))
+    .map(([a, b]) => `[${a.join(":")}::${b.join(":")}]`),
 );
 const dotted = fc
   .array(label, { minLength: 2, maxLength: 4 })
@@ -158,7 +173,14 @@ test("round trip: parseImageReference(formatReference(x)) equals x", () => {
 
 test("round trip through the familiar form for Docker Hub references", () => {
   const hub = fc
-    .tuple(fc.oneof(path(1).map((p) => `library/${p}`), path(2)), fc.option(tag), fc.option(digest))
+    .tuple(
+      fc.oneof(
+        path(1).map((p) => `library/${p}`),
+        path(2),
+      ),
+      fc.option(tag),
+      fc.option(digest),
+    )
     .filter(([repository]) => repository.length <= NAME_TOTAL_LENGTH_MAX)
     // A familiar first component with "." or ":" would read as a registry (familiarString's caveat).
     .filter(([repository]) => !/[.:]/.test(repository.replace(/^library\//, "").split("/")[0] ?? ""))

@@ -220,18 +220,77 @@ describe("normalize_test.go TestValidateRemoteName", () => {
 
 describe("normalize_test.go TestParseRepositoryInfo", () => {
   const cases: { remote: string; familiar: string; full: string; ambiguous?: string; domain: string }[] = [
-    { remote: "fooo/bar", familiar: "fooo/bar", full: "docker.io/fooo/bar", ambiguous: "index.docker.io/fooo/bar", domain: "docker.io" },
-    { remote: "library/ubuntu", familiar: "ubuntu", full: "docker.io/library/ubuntu", ambiguous: "library/ubuntu", domain: "docker.io" },
-    { remote: "nonlibrary/ubuntu", familiar: "nonlibrary/ubuntu", full: "docker.io/nonlibrary/ubuntu", domain: "docker.io" },
+    {
+      remote: "fooo/bar",
+      familiar: "fooo/bar",
+      full: "docker.io/fooo/bar",
+      ambiguous: "index.docker.io/fooo/bar",
+      domain: "docker.io",
+    },
+    {
+      remote: "library/ubuntu",
+      familiar: "ubuntu",
+      full: "docker.io/library/ubuntu",
+      ambiguous: "library/ubuntu",
+      domain: "docker.io",
+    },
+    {
+      remote: "nonlibrary/ubuntu",
+      familiar: "nonlibrary/ubuntu",
+      full: "docker.io/nonlibrary/ubuntu",
+      domain: "docker.io",
+    },
     { remote: "other/library", familiar: "other/library", full: "docker.io/other/library", domain: "docker.io" },
-    { remote: "private/moonbase", familiar: "127.0.0.1:8000/private/moonbase", full: "127.0.0.1:8000/private/moonbase", domain: "127.0.0.1:8000" },
-    { remote: "privatebase", familiar: "127.0.0.1:8000/privatebase", full: "127.0.0.1:8000/privatebase", domain: "127.0.0.1:8000" },
-    { remote: "private/moonbase", familiar: "example.com/private/moonbase", full: "example.com/private/moonbase", domain: "example.com" },
-    { remote: "privatebase", familiar: "example.com/privatebase", full: "example.com/privatebase", domain: "example.com" },
-    { remote: "private/moonbase", familiar: "example.com:8000/private/moonbase", full: "example.com:8000/private/moonbase", domain: "example.com:8000" },
-    { remote: "privatebasee", familiar: "example.com:8000/privatebasee", full: "example.com:8000/privatebasee", domain: "example.com:8000" },
-    { remote: "library/ubuntu-12.04-base", familiar: "ubuntu-12.04-base", full: "docker.io/library/ubuntu-12.04-base", ambiguous: "index.docker.io/library/ubuntu-12.04-base", domain: "docker.io" },
-    { remote: "library/foo", familiar: "foo", full: "docker.io/library/foo", ambiguous: "docker.io/foo", domain: "docker.io" },
+    {
+      remote: "private/moonbase",
+      familiar: "127.0.0.1:8000/private/moonbase",
+      full: "127.0.0.1:8000/private/moonbase",
+      domain: "127.0.0.1:8000",
+    },
+    {
+      remote: "privatebase",
+      familiar: "127.0.0.1:8000/privatebase",
+      full: "127.0.0.1:8000/privatebase",
+      domain: "127.0.0.1:8000",
+    },
+    {
+      remote: "private/moonbase",
+      familiar: "example.com/private/moonbase",
+      full: "example.com/private/moonbase",
+      domain: "example.com",
+    },
+    {
+      remote: "privatebase",
+      familiar: "example.com/privatebase",
+      full: "example.com/privatebase",
+      domain: "example.com",
+    },
+    {
+      remote: "private/moonbase",
+      familiar: "example.com:8000/private/moonbase",
+      full: "example.com:8000/private/moonbase",
+      domain: "example.com:8000",
+    },
+    {
+      remote: "privatebasee",
+      familiar: "example.com:8000/privatebasee",
+      full: "example.com:8000/privatebasee",
+      domain: "example.com:8000",
+    },
+    {
+      remote: "library/ubuntu-12.04-base",
+      familiar: "ubuntu-12.04-base",
+      full: "docker.io/library/ubuntu-12.04-base",
+      ambiguous: "index.docker.io/library/ubuntu-12.04-base",
+      domain: "docker.io",
+    },
+    {
+      remote: "library/foo",
+      familiar: "foo",
+      full: "docker.io/library/foo",
+      ambiguous: "docker.io/foo",
+      domain: "docker.io",
+    },
     { remote: "library/foo/bar", familiar: "library/foo/bar", full: "docker.io/library/foo/bar", domain: "docker.io" },
     { remote: "store/foo/bar", familiar: "store/foo/bar", full: "docker.io/store/foo/bar", domain: "docker.io" },
     { remote: "bar", familiar: "Foo/bar", full: "Foo/bar", domain: "Foo" },
@@ -326,7 +385,11 @@ describe("domain detection edge cases", () => {
     // No port range check in the grammar (regexp_test.go: "will fail on validation").
     ["example.com:99999999/foo", "example.com:99999999", "foo"],
     ["0101.com/foo", "0101.com", "foo"],
-    ["registry.io/foo/project--id.module--name.ver---sion--name", "registry.io", "foo/project--id.module--name.ver---sion--name"],
+    [
+      "registry.io/foo/project--id.module--name.ver---sion--name",
+      "registry.io",
+      "foo/project--id.module--name.ver---sion--name",
+    ],
     ["example.com/some_separator__underscore/myimage", "example.com", "some_separator__underscore/myimage"],
     // Go quirk, mirrored: the first component is taken as a domain (it has a "."), but it is not a
     // valid host, only a valid path component, so Go's name regexp leaves the domain empty.
@@ -520,9 +583,18 @@ describe("no catastrophic backtracking", () => {
   test("adversarial 100k-character inputs are rejected quickly", () => {
     const n = 50_000;
     const inputs = [
-      `${"a".repeat(n)}!`, `${"a-".repeat(n)}!`, `${"a.".repeat(n)}!`, `${"a/".repeat(n)}A!`,
-      `${"a.b/".repeat(n)}!`, `[${":".repeat(n)}!`, `${"ab-ab.".repeat(n / 3)}/x!`, `a@${"a-".repeat(n)}:ff`,
-      `a@sha256:${"f".repeat(n)}!`, `${"a_".repeat(n)}_!`, `${"A".repeat(n)}/a!`, "a:".repeat(n),
+      `${"a".repeat(n)}!`,
+      `${"a-".repeat(n)}!`,
+      `${"a.".repeat(n)}!`,
+      `${"a/".repeat(n)}A!`,
+      `${"a.b/".repeat(n)}!`,
+      `[${":".repeat(n)}!`,
+      `${"ab-ab.".repeat(n / 3)}/x!`,
+      `a@${"a-".repeat(n)}:ff`,
+      `a@sha256:${"f".repeat(n)}!`,
+      `${"a_".repeat(n)}_!`,
+      `${"A".repeat(n)}/a!`,
+      "a:".repeat(n),
     ];
     const start = performance.now();
     for (const input of inputs) assert.ok(tryParseImageReference(input) === undefined, label(input));
@@ -588,7 +660,13 @@ describe("withTag and withDigest (reference.go WithTag / WithDigest)", () => {
   });
   test("withDigest rejects digests that would not parse (stricter than Go's WithDigest)", () => {
     const ref = parseImageReference("busybox");
-    for (const digest of ["foo", "sha256:1234567890098765432112345667890098765", `sha256:${"A".repeat(64)}`, `md5:${"a".repeat(32)}`, ""]) {
+    for (const digest of [
+      "foo",
+      "sha256:1234567890098765432112345667890098765",
+      `sha256:${"A".repeat(64)}`,
+      `md5:${"a".repeat(32)}`,
+      "",
+    ]) {
       assert.throws(
         () => withDigest(ref, digest),
         (e: unknown) => e instanceof InvalidReferenceError && e.code === "digest-invalid",
@@ -608,7 +686,16 @@ describe("exported grammar (regexp_test.go)", () => {
   const anchored = (source: string, flags = ""): RegExp => new RegExp(`^(?:${source})$`, flags);
 
   test("every pattern compiles with no flags, `u` and `v`, and has no capturing group", () => {
-    const all = [DIGEST_PATTERN, DOMAIN_PATTERN, IDENTIFIER_PATTERN, NAME_PATTERN, PATH_COMPONENT_PATTERN, REFERENCE_PATTERN, REMOTE_NAME_PATTERN, TAG_PATTERN];
+    const all = [
+      DIGEST_PATTERN,
+      DOMAIN_PATTERN,
+      IDENTIFIER_PATTERN,
+      NAME_PATTERN,
+      PATH_COMPONENT_PATTERN,
+      REFERENCE_PATTERN,
+      REMOTE_NAME_PATTERN,
+      TAG_PATTERN,
+    ];
     for (const source of all) {
       for (const flags of ["", "u", "v"]) anchored(source, flags);
       assert.equal(new RegExp(`${source}|`).exec("")?.length, 1, source);
@@ -616,15 +703,36 @@ describe("exported grammar (regexp_test.go)", () => {
   });
 
   const domainCases: [string, boolean][] = [
-    ["test.com", true], ["test.com:10304", true], ["test.com:http", false], ["localhost", true],
-    ["localhost:8080", true], ["a", true], ["a.b", true], ["ab.cd.com", true], ["a-b.com", true],
-    ["-ab.com", false], ["ab-.com", false], ["ab.c-om", true], ["ab.-com", false], ["ab.com-", false],
-    ["0101.com", true], ["001a.com", true], ["b.gbc.io:443", true], ["b.gbc.io", true],
-    ["xn--n3h.com", true], ["Asdf.com", true], ["192.168.1.1:75050", true], ["192.168.1.1:750050", true],
-    ["[fd00:1:2::3]:75050", true], ["[fd00:1:2::3]75050", false], ["[fd00:1:2::3]::75050", false],
-    ["[fd00:1:2::3%eth0]:75050", false], ["[fd00123123123]:75050", true],
+    ["test.com", true],
+    ["test.com:10304", true],
+    ["test.com:http", false],
+    ["localhost", true],
+    ["localhost:8080", true],
+    ["a", true],
+    ["a.b", true],
+    ["ab.cd.com", true],
+    ["a-b.com", true],
+    ["-ab.com", false],
+    ["ab-.com", false],
+    ["ab.c-om", true],
+    ["ab.-com", false],
+    ["ab.com-", false],
+    ["0101.com", true],
+    ["001a.com", true],
+    ["b.gbc.io:443", true],
+    ["b.gbc.io", true],
+    ["xn--n3h.com", true],
+    ["Asdf.com", true],
+    ["192.168.1.1:75050", true],
+    ["192.168.1.1:750050", true],
+    ["[fd00:1:2::3]:75050", true],
+    ["[fd00:1:2::3]75050", false],
+    ["[fd00:1:2::3]::75050", false],
+    ["[fd00:1:2::3%eth0]:75050", false],
+    ["[fd00123123123]:75050", true],
     ["[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:75050", true],
-    ["[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:750505", true], ["fd00:1:2::3:75050", false],
+    ["[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:750505", true],
+    ["fd00:1:2::3:75050", false],
   ];
   for (const [input, match] of domainCases) {
     test(`DOMAIN_PATTERN ${input} ${match ? "matches" : "does not match"}`, () => {
@@ -636,31 +744,70 @@ describe("exported grammar (regexp_test.go)", () => {
   // regexp.go anchoredNameRegexp, rebuilt from the exported parts: [domain, path] or no match.
   const nameRegexp = new RegExp(`^(?:(${DOMAIN_PATTERN})/)?(${REMOTE_NAME_PATTERN})$`);
   const nameCases: [string, [string, string] | null][] = [
-    ["", null], ["short", ["", "short"]], ["simple/name", ["simple", "name"]],
-    ["library/ubuntu", ["library", "ubuntu"]], ["docker/stevvooe/app", ["docker", "stevvooe/app"]],
+    ["", null],
+    ["short", ["", "short"]],
+    ["simple/name", ["simple", "name"]],
+    ["library/ubuntu", ["library", "ubuntu"]],
+    ["docker/stevvooe/app", ["docker", "stevvooe/app"]],
     ["aa/aa/aa/aa/aa/aa/aa/aa/aa/bb/bb/bb/bb/bb/bb", ["aa", "aa/aa/aa/aa/aa/aa/aa/aa/bb/bb/bb/bb/bb/bb"]],
-    ["aa/aa/bb/bb/bb", ["aa", "aa/bb/bb/bb"]], ["a/a/a/a", ["a", "a/a/a"]], ["a/a/a/a/", null],
-    ["a//a/a", null], ["a", ["", "a"]], ["a/aa", ["a", "aa"]], ["a/aa/a", ["a", "aa/a"]],
-    ["foo.com", ["", "foo.com"]], ["foo.com/", null], ["foo.com:8080/bar", ["foo.com:8080", "bar"]],
-    ["foo.com:http/bar", null], ["foo.com/bar", ["foo.com", "bar"]], ["foo.com/bar/baz", ["foo.com", "bar/baz"]],
-    ["localhost:8080/bar", ["localhost:8080", "bar"]], ["sub-dom1.foo.com/bar/baz/quux", ["sub-dom1.foo.com", "bar/baz/quux"]],
-    ["blog.foo.com/bar/baz", ["blog.foo.com", "bar/baz"]], ["a^a", null], ["aa/asdf$$^/aa", null],
-    ["asdf$$^/aa", null], ["aa-a/a", ["aa-a", "a"]],
+    ["aa/aa/bb/bb/bb", ["aa", "aa/bb/bb/bb"]],
+    ["a/a/a/a", ["a", "a/a/a"]],
+    ["a/a/a/a/", null],
+    ["a//a/a", null],
+    ["a", ["", "a"]],
+    ["a/aa", ["a", "aa"]],
+    ["a/aa/a", ["a", "aa/a"]],
+    ["foo.com", ["", "foo.com"]],
+    ["foo.com/", null],
+    ["foo.com:8080/bar", ["foo.com:8080", "bar"]],
+    ["foo.com:http/bar", null],
+    ["foo.com/bar", ["foo.com", "bar"]],
+    ["foo.com/bar/baz", ["foo.com", "bar/baz"]],
+    ["localhost:8080/bar", ["localhost:8080", "bar"]],
+    ["sub-dom1.foo.com/bar/baz/quux", ["sub-dom1.foo.com", "bar/baz/quux"]],
+    ["blog.foo.com/bar/baz", ["blog.foo.com", "bar/baz"]],
+    ["a^a", null],
+    ["aa/asdf$$^/aa", null],
+    ["asdf$$^/aa", null],
+    ["aa-a/a", ["aa-a", "a"]],
     [`${"a/".repeat(128)}a`, ["a", `${"a/".repeat(127)}a`]],
-    ["a-/a/a/a", null], ["foo.com/a-/a/a", null], ["-foo/bar", null], ["foo/bar-", null], ["foo-/bar", null],
-    ["foo/-bar", null], ["_foo/bar", null], ["foo_bar", ["", "foo_bar"]], ["foo_bar.com", ["", "foo_bar.com"]],
-    ["foo_bar.com:8080", null], ["foo_bar.com:8080/app", null], ["foo.com/foo_bar", ["foo.com", "foo_bar"]],
-    ["____/____", null], ["_docker/_docker", null], ["docker_/docker_", null],
+    ["a-/a/a/a", null],
+    ["foo.com/a-/a/a", null],
+    ["-foo/bar", null],
+    ["foo/bar-", null],
+    ["foo-/bar", null],
+    ["foo/-bar", null],
+    ["_foo/bar", null],
+    ["foo_bar", ["", "foo_bar"]],
+    ["foo_bar.com", ["", "foo_bar.com"]],
+    ["foo_bar.com:8080", null],
+    ["foo_bar.com:8080/app", null],
+    ["foo.com/foo_bar", ["foo.com", "foo_bar"]],
+    ["____/____", null],
+    ["_docker/_docker", null],
+    ["docker_/docker_", null],
     ["b.gcr.io/test.example.com/my-app", ["b.gcr.io", "test.example.com/my-app"]],
-    ["xn--n3h.com/myimage", ["xn--n3h.com", "myimage"]], ["xn--7o8h.com/myimage", ["xn--7o8h.com", "myimage"]],
+    ["xn--n3h.com/myimage", ["xn--n3h.com", "myimage"]],
+    ["xn--7o8h.com/myimage", ["xn--7o8h.com", "myimage"]],
     ["example.com/xn--7o8h.com/myimage", ["example.com", "xn--7o8h.com/myimage"]],
     ["example.com/some_separator__underscore/myimage", ["example.com", "some_separator__underscore/myimage"]],
-    ["example.com/__underscore/myimage", null], ["example.com/..dots/myimage", null],
-    ["example.com/.dots/myimage", null], ["example.com/nodouble..dots/myimage", null],
-    ["docker./docker", null], [".docker/docker", null], ["docker-/docker", null], ["-docker/docker", null],
-    ["do..cker/docker", null], ["do__cker:8080/docker", null], ["do__cker/docker", ["", "do__cker/docker"]],
-    ["registry.io/foo/project--id.module--name.ver---sion--name", ["registry.io", "foo/project--id.module--name.ver---sion--name"]],
-    ["Asdf.com/foo/bar", ["Asdf.com", "foo/bar"]], ["Foo/FarB", null],
+    ["example.com/__underscore/myimage", null],
+    ["example.com/..dots/myimage", null],
+    ["example.com/.dots/myimage", null],
+    ["example.com/nodouble..dots/myimage", null],
+    ["docker./docker", null],
+    [".docker/docker", null],
+    ["docker-/docker", null],
+    ["-docker/docker", null],
+    ["do..cker/docker", null],
+    ["do__cker:8080/docker", null],
+    ["do__cker/docker", ["", "do__cker/docker"]],
+    [
+      "registry.io/foo/project--id.module--name.ver---sion--name",
+      ["registry.io", "foo/project--id.module--name.ver---sion--name"],
+    ],
+    ["Asdf.com/foo/bar", ["Asdf.com", "foo/bar"]],
+    ["Foo/FarB", null],
   ];
   for (const [input, subs] of nameCases) {
     test(`name ${label(input)}`, () => {
@@ -708,8 +855,10 @@ describe("exported grammar (regexp_test.go)", () => {
   }
 
   test("PATH_COMPONENT_PATTERN and TAG_PATTERN", () => {
-    for (const ok of ["a", "a.b", "a_b", "a__b", "a---b", "a1-2.3_4"]) assert.ok(anchored(PATH_COMPONENT_PATTERN).test(ok), ok);
-    for (const bad of ["", "A", "a..b", "a___b", "a_.b", "-a", "a-", "a/b"]) assert.ok(!anchored(PATH_COMPONENT_PATTERN).test(bad), bad);
+    for (const ok of ["a", "a.b", "a_b", "a__b", "a---b", "a1-2.3_4"])
+      assert.ok(anchored(PATH_COMPONENT_PATTERN).test(ok), ok);
+    for (const bad of ["", "A", "a..b", "a___b", "a_.b", "-a", "a-", "a/b"])
+      assert.ok(!anchored(PATH_COMPONENT_PATTERN).test(bad), bad);
     for (const ok of ["w", "_", "0.1-x_Y", "a".repeat(128)]) assert.ok(anchored(TAG_PATTERN).test(ok), ok);
     for (const bad of ["", ".a", "-a", "a".repeat(129), "a+b"]) assert.ok(!anchored(TAG_PATTERN).test(bad), bad);
   });

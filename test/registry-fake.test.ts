@@ -17,7 +17,11 @@ const series = (n: number, prefix = "v"): FakeTagSpec[] =>
 
 const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 40, maxTotalWaitMs: 3_000, maxRetryAfterMs: 5_000 };
 
-function client(fake: FakeRegistry, extra: Partial<RegistryClientOptions> = {}, settings: Record<string, unknown> = {}) {
+function client(
+  fake: FakeRegistry,
+  extra: Partial<RegistryClientOptions> = {},
+  settings: Record<string, unknown> = {},
+) {
   return new RegistryClient({
     retry: FAST_RETRY,
     env: {},
@@ -44,7 +48,10 @@ describe("tag list pagination", () => {
     fake.reset();
     const c = client(fake);
     const list = await c.listTags({ registry: fake.host, repository: "p/link" });
-    assert.deepEqual(list.tags, series(250).map((t) => t.tag));
+    assert.deepEqual(
+      list.tags,
+      series(250).map((t) => t.tag),
+    );
     assert.equal(list.truncated, false);
     const pages = fake.requests.filter((r) => r.kind === "tagPages").map((r) => r.path);
     assert.deepEqual(pages, [
@@ -175,7 +182,11 @@ describe("retries and failures", () => {
   });
 
   test("network error (connection refused) is bounded", async () => {
-    const c = new RegistryClient({ retry: { ...FAST_RETRY, maxAttempts: 3 }, env: {}, registries: [{ host: "127.0.0.1:9" }] });
+    const c = new RegistryClient({
+      retry: { ...FAST_RETRY, maxAttempts: 3 },
+      env: {},
+      registries: [{ host: "127.0.0.1:9" }],
+    });
     await assert.rejects(c.listTags({ registry: "127.0.0.1:9", repository: "x/y" }), (err: unknown) => {
       assert.ok(err instanceof RegistryError);
       assert.match(err.message, /^registry 127\.0\.0\.1:9: GET \/v2\/ → network error/);
@@ -303,7 +314,11 @@ describe("timestamp APIs and rate limits", () => {
     assert.equal(d.get("v0149")?.created?.getTime(), T0 + 149 * 60_000 + 3_600_000);
     assert.equal(d.get("v0149")?.digest, fake.images("library/nginx").get("v0149")?.digest);
     assert.deepEqual(
-      { api: c.counts().api, tagPages: c.counts().tagPages, manifests: c.counts().manifestGet + c.counts().manifestHead },
+      {
+        api: c.counts().api,
+        tagPages: c.counts().tagPages,
+        manifests: c.counts().manifestGet + c.counts().manifestHead,
+      },
       { api: 2, tagPages: 0, manifests: 0 },
     );
     assert.match(fake.requests[0]!.path, /^\/v2\/namespaces\/library\/repositories\/nginx\/tags\?page_size=100$/);
@@ -343,9 +358,16 @@ describe("timestamp APIs and rate limits", () => {
     assert.equal(d.get("v0003")?.created?.getTime(), T0 + 3 * 60_000 + 3_600_000);
     assert.equal(d.has("gone"), false);
     assert.equal(withCreds.counts().api, 1);
-    assert.equal(withCreds.counts().manifestGet + withCreds.counts().manifestHead, 1, "only the missing tag is looked up");
+    assert.equal(
+      withCreds.counts().manifestGet + withCreds.counts().manifestHead,
+      1,
+      "only the missing tag is looked up",
+    );
     const call = fake.requests.find((r) => r.kind === "ecrApi")!;
-    assert.match(call.authorization ?? "", /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/ecr\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=[0-9a-f]{64}$/);
+    assert.match(
+      call.authorization ?? "",
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/ecr\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=[0-9a-f]{64}$/,
+    );
     assert.doesNotMatch(JSON.stringify(fake.requests), /secret-key-value/);
 
     const without = new RegistryClient({ retry: FAST_RETRY, env: {}, registries: [settings] });
@@ -363,7 +385,10 @@ describe("timestamp APIs and rate limits", () => {
   });
 
   test("stops before ratelimit-remaining runs out", async () => {
-    const fake = await startFakeRegistry({ repositories: { "rl/app": { tags: series(10) } }, rateLimit: { limit: 100, remaining: 8 } });
+    const fake = await startFakeRegistry({
+      repositories: { "rl/app": { tags: series(10) } },
+      rateLimit: { limit: 100, remaining: 8 },
+    });
     after(() => fake.stop());
     const c = client(fake, { perRegistryConcurrency: 1, rateLimitReserve: 5 });
     const repo = { registry: fake.host, repository: "rl/app" };

@@ -31,9 +31,26 @@ describe("anonymous registry", () => {
     reg = await startRegistry({ auth: "none" });
     seeded = await seedImages(reg, [
       ...tagSeries("acme/app", N, { newest: hours(100) }),
-      { repository: "acme/multi", tag: "v1", created: hours(1), platforms: ["linux/amd64", "linux/arm64/v8"], platformCreated: { "linux/arm64/v8": hours(5) } },
-      { repository: "acme/multi", tag: "v1-docker", format: "docker", created: hours(2), platforms: ["linux/amd64", "linux/arm/v7"] },
-      { repository: "acme/annotated", tag: "a", created: hours(3), annotations: { "org.opencontainers.image.created": hours(7).toISOString() } },
+      {
+        repository: "acme/multi",
+        tag: "v1",
+        created: hours(1),
+        platforms: ["linux/amd64", "linux/arm64/v8"],
+        platformCreated: { "linux/arm64/v8": hours(5) },
+      },
+      {
+        repository: "acme/multi",
+        tag: "v1-docker",
+        format: "docker",
+        created: hours(2),
+        platforms: ["linux/amd64", "linux/arm/v7"],
+      },
+      {
+        repository: "acme/annotated",
+        tag: "a",
+        created: hours(3),
+        annotations: { "org.opencontainers.image.created": hours(7).toISOString() },
+      },
       { repository: "acme/docker", tag: "d", created: hours(9), format: "docker" },
     ]);
   });
@@ -43,7 +60,12 @@ describe("anonymous registry", () => {
     const c = new RegistryClient();
     const list = await c.listTags({ registry: reg.host, repository: "acme/app" });
     assert.equal(list.tags.length, N);
-    assert.deepEqual([...list.tags].sort(), tagSeries("acme/app", N).map((i) => i.tag).sort());
+    assert.deepEqual(
+      [...list.tags].sort(),
+      tagSeries("acme/app", N)
+        .map((i) => i.tag)
+        .sort(),
+    );
     assert.equal(list.truncated, false);
     assert.equal(c.counts().tagPages, 1);
     assert.equal(c.counts().ping, 1);
@@ -68,7 +90,13 @@ describe("anonymous registry", () => {
     }
     const c1 = cold.counts();
     assert.deepEqual(
-      { tagPages: c1.tagPages, manifestGet: c1.manifestGet, blobGet: c1.blobGet, manifestHead: c1.manifestHead, retries: c1.retries },
+      {
+        tagPages: c1.tagPages,
+        manifestGet: c1.manifestGet,
+        blobGet: c1.blobGet,
+        manifestHead: c1.manifestHead,
+        retries: c1.retries,
+      },
       { tagPages: 1, manifestGet: N, blobGet: N, manifestHead: 0, retries: 0 },
     );
     assert.ok(c1.manifestGet + c1.blobGet + c1.tagPages <= c1.tagPages + 2 * N);
@@ -157,25 +185,35 @@ describe("anonymous registry", () => {
 
   test("annotation gives the time without a config blob request; Docker v2 manifests work", async () => {
     const c = new RegistryClient();
-    const a = (await c.describeTags({ registry: reg.host, repository: "acme/annotated" }, { times: ["a"], digests: [] })).get("a")!;
+    const a = (
+      await c.describeTags({ registry: reg.host, repository: "acme/annotated" }, { times: ["a"], digests: [] })
+    ).get("a")!;
     assert.equal(a.source, "annotation");
     assert.equal(a.created?.toISOString(), hours(7).toISOString());
     assert.equal(c.counts().blobGet, 0);
-    const d = (await c.describeTags({ registry: reg.host, repository: "acme/docker" }, { times: ["d"], digests: [] })).get("d")!;
+    const d = (
+      await c.describeTags({ registry: reg.host, repository: "acme/docker" }, { times: ["d"], digests: [] })
+    ).get("d")!;
     assert.equal(d.created?.toISOString(), hours(9).toISOString());
     assert.equal(d.digest, seeded.find((s) => s.tag === "d")!.digest);
   });
 
   test("a vanished tag is absent; an unknown repository is a RegistryError naming registry, path and status", async () => {
     const c = new RegistryClient();
-    const d = await c.describeTags({ registry: reg.host, repository: "acme/app" }, { times: ["nope"], digests: ["nope2"] });
+    const d = await c.describeTags(
+      { registry: reg.host, repository: "acme/app" },
+      { times: ["nope"], digests: ["nope2"] },
+    );
     assert.equal(d.size, 0);
     await assert.rejects(c.listTags({ registry: reg.host, repository: "acme/missing" }), (err: unknown) => {
       assert.ok(err instanceof RegistryError);
       assert.equal(err.status, 404);
       assert.equal(err.registry, reg.host);
       assert.equal(err.repository, "acme/missing");
-      assert.match(err.message, new RegExp(`^registry ${reg.host.replace(/\./g, "\\.")}: GET /v2/acme/missing/tags/list → 404 Not Found`));
+      assert.match(
+        err.message,
+        new RegExp(`^registry ${reg.host.replace(/\./g, "\\.")}: GET /v2/acme/missing/tags/list → 404 Not Found`),
+      );
       return true;
     });
   });
@@ -192,7 +230,10 @@ describe("htpasswd (bcrypt) registry", () => {
   after(() => reg.stop());
 
   test("explicit username/password", async () => {
-    const c = new RegistryClient({ registries: [{ host: reg.host, username: "alice", password: users.alice }], env: {} });
+    const c = new RegistryClient({
+      registries: [{ host: reg.host, username: "alice", password: users.alice }],
+      env: {},
+    });
     const repo = { registry: reg.host, repository: "team/svc" };
     const list = await c.listTags(repo);
     assert.equal(list.tags.length, 5);
@@ -206,7 +247,9 @@ describe("htpasswd (bcrypt) registry", () => {
     await mkdir(dir, { recursive: true });
     await writeFile(
       join(dir, "config.json"),
-      JSON.stringify({ auths: { [`http://${reg.host}`]: { auth: Buffer.from(`alice:${users.alice}`).toString("base64") } } }),
+      JSON.stringify({
+        auths: { [`http://${reg.host}`]: { auth: Buffer.from(`alice:${users.alice}`).toString("base64") } },
+      }),
     );
     const c = new RegistryClient({ env: { DOCKER_CONFIG: dir } });
     const list = await c.listTags({ registry: reg.host, repository: "team/svc" });
@@ -214,7 +257,10 @@ describe("htpasswd (bcrypt) registry", () => {
   });
 
   test("wrong password: 401 RegistryError that does not contain the password", async () => {
-    const c = new RegistryClient({ registries: [{ host: reg.host, username: "alice", password: "s3cret-wrong" }], env: {} });
+    const c = new RegistryClient({
+      registries: [{ host: reg.host, username: "alice", password: "s3cret-wrong" }],
+      env: {},
+    });
     await assert.rejects(c.listTags({ registry: reg.host, repository: "team/svc" }), (err: unknown) => {
       assert.ok(err instanceof RegistryError);
       assert.equal(err.status, 401);
@@ -230,7 +276,12 @@ describe("token auth registry", () => {
   let reg: RunningRegistry;
 
   before(async () => {
-    reg = await startRegistry({ auth: "token", users: { bob: "hunter2" }, anonymousPull: false, identityTokens: { "refresh-abc": "bob" } });
+    reg = await startRegistry({
+      auth: "token",
+      users: { bob: "hunter2" },
+      anonymousPull: false,
+      identityTokens: { "refresh-abc": "bob" },
+    });
     await seedImages(reg, [
       ...tagSeries("org/api", 8, { newest: hours(30) }),
       ...tagSeries("org/web", 3, { newest: hours(40) }),
@@ -249,7 +300,7 @@ describe("token auth registry", () => {
       helper,
       [
         "#!/bin/sh",
-        'read -r url',
+        "read -r url",
         `echo "$1 $url" >> "${log}"`,
         `if [ "$url" = "${reg.host}" ]; then`,
         `  printf '{"ServerURL":"%s","Username":"bob","Secret":"hunter2"}' "$url"`,
@@ -287,7 +338,10 @@ describe("token auth registry", () => {
   test("identity token (OAuth2 refresh token) from auths", async () => {
     const cfg = join(tmp, "docker-config-identity");
     await mkdir(cfg, { recursive: true });
-    await writeFile(join(cfg, "config.json"), JSON.stringify({ auths: { [reg.host]: { identitytoken: "refresh-abc" } } }));
+    await writeFile(
+      join(cfg, "config.json"),
+      JSON.stringify({ auths: { [reg.host]: { identitytoken: "refresh-abc" } } }),
+    );
     const c = new RegistryClient({ env: { DOCKER_CONFIG: cfg } });
     const list = await c.listTags({ registry: reg.host, repository: "org/web" });
     assert.equal(list.tags.length, 3);
@@ -320,10 +374,7 @@ describe("token auth with anonymous pull", () => {
     const d = await c.describeTags(repo, { times: list.tags, digests: [] });
     assert.equal(d.size, 4);
     const n = c.counts();
-    assert.deepEqual(
-      [n.ping, n.token, n.tagPages, n.manifestGet, n.blobGet, n.manifestHead],
-      [1, 1, 1, 4, 4, 0],
-    );
+    assert.deepEqual([n.ping, n.token, n.tagPages, n.manifestGet, n.blobGet, n.manifestHead], [1, 1, 1, 4, 4, 0]);
     assert.equal(reg.tokenServer!.requests.at(-1)!.username, undefined);
   });
 });

@@ -24,15 +24,24 @@ describe("WWW-Authenticate", () => {
     );
     assert.deepEqual(c, {
       scheme: "bearer",
-      params: { realm: "https://auth.example.com/token", service: "registry.example.com", scope: "repository:a/b:pull,push" },
+      params: {
+        realm: "https://auth.example.com/token",
+        service: "registry.example.com",
+        scope: "repository:a/b:pull,push",
+      },
     });
   });
 
   test("several challenges in one header, escapes, unquoted values, spaces", () => {
-    const cs = parseWwwAuthenticate('Basic realm="a \\"quoted\\", realm" , Bearer realm=https://x/token, service = svc,error="insufficient_scope"');
+    const cs = parseWwwAuthenticate(
+      'Basic realm="a \\"quoted\\", realm" , Bearer realm=https://x/token, service = svc,error="insufficient_scope"',
+    );
     assert.equal(cs.length, 2);
     assert.deepEqual(cs[0], { scheme: "basic", params: { realm: 'a "quoted", realm' } });
-    assert.deepEqual(cs[1], { scheme: "bearer", params: { realm: "https://x/token", service: "svc", error: "insufficient_scope" } });
+    assert.deepEqual(cs[1], {
+      scheme: "bearer",
+      params: { realm: "https://x/token", service: "svc", error: "insufficient_scope" },
+    });
   });
 
   test("scheme only and garbage do not loop", () => {
@@ -45,7 +54,10 @@ describe("WWW-Authenticate", () => {
 describe("Link and Retry-After", () => {
   test("rel=next among several links, quoted or not", () => {
     assert.equal(parseNextLink('</v2/a/tags/list?n=100&last=x>; rel="next"'), "/v2/a/tags/list?n=100&last=x");
-    assert.equal(parseNextLink('<https://r/prev>; rel="prev", <https://r/next?x=1,2>; rel=next'), "https://r/next?x=1,2");
+    assert.equal(
+      parseNextLink('<https://r/prev>; rel="prev", <https://r/next?x=1,2>; rel=next'),
+      "https://r/next?x=1,2",
+    );
     assert.equal(parseNextLink('<https://r/first>; rel="first"'), undefined);
     assert.equal(parseNextLink(null), undefined);
   });
@@ -84,7 +96,10 @@ describe("SigV4", () => {
   });
 
   test("ECR host parsing", () => {
-    assert.deepEqual(parseEcrHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), { registryId: "123456789012", region: "eu-west-1" });
+    assert.deepEqual(parseEcrHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), {
+      registryId: "123456789012",
+      region: "eu-west-1",
+    });
     assert.equal(parseEcrHost("ghcr.io"), undefined);
   });
 
@@ -136,7 +151,11 @@ describe("tokens, endpoints, cache", () => {
       const b = await RegistryCache.open(path);
       a.setFact("sha256:a", { created: new Date(1e12), source: "config-blob" });
       b.setFact("sha256:b", { source: "config-blob" });
-      b.setSnapshot("r/x", { hash: tagListHash(["2", "1"]), changedAt: 5, tags: new Map([["1", { digest: "sha256:a", verifiedAt: 6 }]]) });
+      b.setSnapshot("r/x", {
+        hash: tagListHash(["2", "1"]),
+        changedAt: 5,
+        tags: new Map([["1", { digest: "sha256:a", verifiedAt: 6 }]]),
+      });
       await a.save();
       await b.save();
       const c = await RegistryCache.open(path);
@@ -187,8 +206,16 @@ describe("docker config credentials", () => {
       credsStore: "store",
       auths: { "quay.io": { auth: Buffer.from("q:qp").toString("base64") } },
     });
-    assert.deepEqual(await resolveCredential("ghcr.io", { env }), { kind: "basic", username: "from-helper", password: "pw-ghcr.io" });
-    assert.deepEqual(await resolveCredential("quay.io", { env }), { kind: "basic", username: "from-store", password: "pw-quay.io" });
+    assert.deepEqual(await resolveCredential("ghcr.io", { env }), {
+      kind: "basic",
+      username: "from-helper",
+      password: "pw-ghcr.io",
+    });
+    assert.deepEqual(await resolveCredential("quay.io", { env }), {
+      kind: "basic",
+      username: "from-store",
+      password: "pw-quay.io",
+    });
     // Docker Hub is asked for by its legacy key
     assert.deepEqual(await resolveCredential("docker.io", { env }), {
       kind: "basic",
@@ -196,9 +223,19 @@ describe("docker config credentials", () => {
       password: "pw-https://index.docker.io/v1/",
     });
     // helper has nothing → auths
-    const env2 = await config("prec2", { credsStore: "store", auths: { "https://nothing.example/v2/": { username: "n", password: "np" } } });
-    assert.deepEqual(await resolveCredential("nothing.example", { env: env2 }), { kind: "basic", username: "n", password: "np" });
-    assert.deepEqual(await resolveCredential("token.example", { env: env2 }), { kind: "identity-token", token: "idtok" });
+    const env2 = await config("prec2", {
+      credsStore: "store",
+      auths: { "https://nothing.example/v2/": { username: "n", password: "np" } },
+    });
+    assert.deepEqual(await resolveCredential("nothing.example", { env: env2 }), {
+      kind: "basic",
+      username: "n",
+      password: "np",
+    });
+    assert.deepEqual(await resolveCredential("token.example", { env: env2 }), {
+      kind: "identity-token",
+      token: "idtok",
+    });
   });
 
   test("broken helper: warning without its output, then auths", async () => {
@@ -218,10 +255,26 @@ describe("docker config credentials", () => {
         "id.example": { auth: Buffer.from("u2:").toString("base64"), identitytoken: "refresh" },
       },
     });
-    assert.deepEqual(await resolveCredential("docker.io", { env }), { kind: "basic", username: "hubuser", password: "hub:pass" });
-    assert.deepEqual(await resolveCredential("registry-1.docker.io", { env }), { kind: "basic", username: "hubuser", password: "hub:pass" });
-    assert.deepEqual(await resolveCredential("registry.example", { env }), { kind: "basic", username: "u", password: "p" });
-    assert.deepEqual(await resolveCredential("id.example", { env }), { kind: "identity-token", username: "u2", token: "refresh" });
+    assert.deepEqual(await resolveCredential("docker.io", { env }), {
+      kind: "basic",
+      username: "hubuser",
+      password: "hub:pass",
+    });
+    assert.deepEqual(await resolveCredential("registry-1.docker.io", { env }), {
+      kind: "basic",
+      username: "hubuser",
+      password: "hub:pass",
+    });
+    assert.deepEqual(await resolveCredential("registry.example", { env }), {
+      kind: "basic",
+      username: "u",
+      password: "p",
+    });
+    assert.deepEqual(await resolveCredential("id.example", { env }), {
+      kind: "identity-token",
+      username: "u2",
+      token: "refresh",
+    });
     assert.deepEqual(await resolveCredential("registry.example", { env, explicit: { username: "x", password: "y" } }), {
       kind: "basic",
       username: "x",

@@ -44,7 +44,13 @@ describe("scanText", () => {
 
   it("never over-matches a longer tag or name", () => {
     const found = scanText(Buffer.from("a: acme/app:develop-12\nb: acme/app-other:develop-1\n"));
-    assert.deepEqual(found.map((r) => [r.name, r.reference.tag]), [["acme/app", "develop-12"], ["acme/app-other", "develop-1"]]);
+    assert.deepEqual(
+      found.map((r) => [r.name, r.reference.tag]),
+      [
+        ["acme/app", "develop-12"],
+        ["acme/app-other", "develop-1"],
+      ],
+    );
   });
 
   it("finds bare names only as the value of an image key", () => {
@@ -52,8 +58,13 @@ describe("scanText", () => {
     assert.deepEqual(texts(`resource "x" {\n  image = "redis"\n}\n`), ["redis"]);
     assert.deepEqual(texts(`{"image": "mongo"}`), ["mongo"]);
     assert.deepEqual(texts("name: nginx\nrepo: acme/app\n"), []);
-    assert.deepEqual(texts("  newName: quay.io/argoprojlabs/argocd-image-updater\n"), ["quay.io/argoprojlabs/argocd-image-updater"]);
-    assert.deepEqual(texts("FROM --platform=linux/amd64 node:20-alpine AS build\nFROM build\n"), ["node:20-alpine", "build"]);
+    assert.deepEqual(texts("  newName: quay.io/argoprojlabs/argocd-image-updater\n"), [
+      "quay.io/argoprojlabs/argocd-image-updater",
+    ]);
+    assert.deepEqual(texts("FROM --platform=linux/amd64 node:20-alpine AS build\nFROM build\n"), [
+      "node:20-alpine",
+      "build",
+    ]);
   });
 
   it("ignores ports, URLs, templates, constraints and comments", () => {
@@ -75,9 +86,18 @@ describe("scanText", () => {
   });
 
   it("handles CRLF, BOM and files without a trailing newline", () => {
-    const src = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("a: 1\r\nimage: acme/app:2\r\nimage: acme/b:3")]);
+    const src = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from("a: 1\r\nimage: acme/app:2\r\nimage: acme/b:3"),
+    ]);
     const found = scanText(src);
-    assert.deepEqual(found.map((r) => [r.text, r.line]), [["acme/app:2", 2], ["acme/b:3", 3]]);
+    assert.deepEqual(
+      found.map((r) => [r.text, r.line]),
+      [
+        ["acme/app:2", 2],
+        ["acme/b:3", 3],
+      ],
+    );
   });
 
   it("reads non-UTF-8 bytes without breaking spans", () => {
@@ -134,7 +154,9 @@ describe("scanText on the real-world corpus (160 files from six public repositor
     for (const f of files) {
       const bytes = readFileSync(f);
       const expected = oracle(bytes.toString("utf8"));
-      const got = scanText(bytes).map((r) => r.text).sort();
+      const got = scanText(bytes)
+        .map((r) => r.text)
+        .sort();
       total += got.length;
       if (!expected) continue; // Helm templates are not YAML until rendered: checked below
       checked++;
@@ -145,10 +167,18 @@ describe("scanText on the real-world corpus (160 files from six public repositor
   });
 
   it("finds references in Helm templates, and none in their template expressions", () => {
-    const cart = readFileSync(join(CORPUS, "GoogleCloudPlatform__microservices-demo/helm-chart/templates/cartservice.yaml"));
-    assert.deepEqual(scanText(cart).map((r) => r.text), ["redis:alpine@sha256:8096655e437712b07503796fb64d81359256cfcff0ab29d95a7da72863786efb"]);
+    const cart = readFileSync(
+      join(CORPUS, "GoogleCloudPlatform__microservices-demo/helm-chart/templates/cartservice.yaml"),
+    );
+    assert.deepEqual(
+      scanText(cart).map((r) => r.text),
+      ["redis:alpine@sha256:8096655e437712b07503796fb64d81359256cfcff0ab29d95a7da72863786efb"],
+    );
     const cache = readFileSync(join(CORPUS, "stefanprodan__podinfo/charts/podinfo/templates/tests/cache.yaml"));
-    assert.deepEqual(scanText(cache).map((r) => r.text), ["curlimages/curl:7.69.0"]);
+    assert.deepEqual(
+      scanText(cache).map((r) => r.text),
+      ["curlimages/curl:7.69.0"],
+    );
   });
 
   it("does not take the probe URL in podinfo or compose port mappings for images", () => {

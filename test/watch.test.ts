@@ -28,7 +28,8 @@ describe("laminar watch: the long-running mode for people not on GitHub", () => 
     const base = mkdtempSync(join(tmpdir(), "laminar-watch-"));
     const bare = join(base, "remote.git");
     initBareRepo(bare, {
-      ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\nglobal:\n  gitUser: Laminar\n  gitEmail: laminar@example.test\n",
+      ".laminar.yaml":
+        "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\nglobal:\n  gitUser: Laminar\n  gitEmail: laminar@example.test\n",
       "k8s/app.yaml": `image: ${registry.host}/acme/app:develop-1\n`,
     });
     const work = join(base, "work");
@@ -38,21 +39,34 @@ describe("laminar watch: the long-running mode for people not on GitHub", () => 
 
   it("--once --push syncs from the remote, commits and pushes with the configured author", () => {
     const { bare, work } = checkout();
-    const r = spawnSync(process.execPath, ["--import", "tsx", cli, "watch", "--dir", work, "--push", "--once"], { encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "c-")) } });
+    const r = spawnSync(process.execPath, ["--import", "tsx", cli, "watch", "--dir", work, "--push", "--once"], {
+      encoding: "utf8",
+      env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "c-")) },
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /pushed [0-9a-f]{12} to main: 1 change\(s\)/);
-    assert.equal(git(bare, ["log", "-1", "--format=%s|%an <%ae>", "main"]).trim(), `k8s/app.yaml: ${registry.host}/acme/app:develop-2|Laminar <laminar@example.test>`);
+    assert.equal(
+      git(bare, ["log", "-1", "--format=%s|%an <%ae>", "main"]).trim(),
+      `k8s/app.yaml: ${registry.host}/acme/app:develop-2|Laminar <laminar@example.test>`,
+    );
   });
 
   it("serves Prometheus metrics while it runs and stops on SIGTERM", async () => {
     const { work } = checkout();
     const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", cli, "watch", "--dir", work, "--interval", "1", "--metrics-port", String(port)], { env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "c-")) }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", cli, "watch", "--dir", work, "--interval", "1", "--metrics-port", String(port)],
+      { env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "c-")) }, stdio: ["ignore", "pipe", "pipe"] },
+    );
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     let text = "";
     for (let i = 0; i < 100 && !/laminar_runs_total\{result="success"\} [1-9]/.test(text); i++) {
       await sleep(100);
-      text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => "");
+      text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => "",
+      );
     }
     assert.match(text, /laminar_runs_total\{result="success"\} [1-9]/);
     assert.match(text, /laminar_changes_total 1/);

@@ -13,7 +13,10 @@ import { seedImages } from "./helpers/registry/seed.js";
 isolateGitConfig();
 const root = new URL("..", import.meta.url).pathname;
 const readme = readFileSync(join(root, "README.md"), "utf8");
-const action = parse(readFileSync(join(root, "action.yml"), "utf8")) as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+const action = parse(readFileSync(join(root, "action.yml"), "utf8")) as {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+};
 const workflows = ["nightly.yml", "on-image-push.yml", "pull-request.yml"];
 
 interface Step {
@@ -23,8 +26,12 @@ interface Step {
   run?: string;
 }
 function laminarStep(file: string): Step {
-  const wf = parse(readFileSync(join(root, "examples/workflows", file), "utf8")) as { jobs: Record<string, { steps: Step[] }> };
-  const step = Object.values(wf.jobs).flatMap((j) => j.steps).find((s) => s.uses?.startsWith("laminar-gitops/laminar@"));
+  const wf = parse(readFileSync(join(root, "examples/workflows", file), "utf8")) as {
+    jobs: Record<string, { steps: Step[] }>;
+  };
+  const step = Object.values(wf.jobs)
+    .flatMap((j) => j.steps)
+    .find((s) => s.uses?.startsWith("laminar-gitops/laminar@"));
   assert.ok(step, `${file} has a laminar step`);
   return step;
 }
@@ -35,8 +42,10 @@ describe("the README's example workflows", () => {
       const text = readFileSync(join(root, "examples/workflows", file), "utf8").trimEnd();
       assert.ok(readme.includes(`\`\`\`yaml\n${text}\n\`\`\``), `README shows examples/workflows/${file}`);
       const step = laminarStep(file);
-      for (const key of Object.keys(step.with ?? {})) assert.ok(key in action.inputs, `${file}: input ${key} is in action.yml`);
-      for (const m of text.matchAll(/steps\.laminar\.outputs\.([\w-]+)/g)) assert.ok((m[1] as string) in action.outputs, `${file}: output ${m[1]}`);
+      for (const key of Object.keys(step.with ?? {}))
+        assert.ok(key in action.inputs, `${file}: input ${key} is in action.yml`);
+      for (const m of text.matchAll(/steps\.laminar\.outputs\.([\w-]+)/g))
+        assert.ok((m[1] as string) in action.outputs, `${file}: output ${m[1]}`);
     });
   }
 
@@ -50,19 +59,31 @@ describe("the README's example workflows", () => {
       ]);
     });
     after(async () => registry?.stop());
-    const files = () => ({ ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n", "k8s/app.yaml": `image: ${registry.host}/acme/app:develop-1\n` });
-    const inputsOf = (file: string): Record<string, string> => Object.fromEntries(Object.entries(laminarStep(file).with ?? {}).map(([k, v]) => [k, String(v)]));
+    const files = () => ({
+      ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n",
+      "k8s/app.yaml": `image: ${registry.host}/acme/app:develop-1\n`,
+    });
+    const inputsOf = (file: string): Record<string, string> =>
+      Object.fromEntries(Object.entries(laminarStep(file).with ?? {}).map(([k, v]) => [k, String(v)]));
 
     for (const file of ["nightly.yml", "on-image-push.yml"]) {
       it(`${file}: pushes the commit`, async () => {
         const base = mkdtempSync(join(tmpdir(), "laminar-wf-"));
         initBareRepo(join(base, "remote.git"), files());
         git(base, ["clone", "--quiet", join(base, "remote.git"), "ws"]);
-        const r = await runAction({ workspace: join(base, "ws"), inputs: { token: "ghs_workflowtest", ...inputsOf(file) } });
+        const r = await runAction({
+          workspace: join(base, "ws"),
+          inputs: { token: "ghs_workflowtest", ...inputsOf(file) },
+        });
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.equal(r.outputs.changes, "1");
         const subject = git(join(base, "remote.git"), ["log", "-1", "--format=%s", "main"]).trim();
-        assert.equal(subject, file === "on-image-push.yml" ? `k8s/app.yaml: ${registry.host}/acme/app:develop-2 [skip ci]` : `k8s/app.yaml: ${registry.host}/acme/app:develop-2`);
+        assert.equal(
+          subject,
+          file === "on-image-push.yml"
+            ? `k8s/app.yaml: ${registry.host}/acme/app:develop-2 [skip ci]`
+            : `k8s/app.yaml: ${registry.host}/acme/app:develop-2`,
+        );
       });
     }
 
@@ -72,7 +93,11 @@ describe("the README's example workflows", () => {
         const base = mkdtempSync(join(tmpdir(), "laminar-wf-pr-"));
         const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
         await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
-        const r = await runAction({ workspace: join(base, "ws"), inputs: { token: s.token, ...inputsOf("pull-request.yml") }, env: { GITHUB_API_URL: s.apiUrl, GITHUB_SERVER_URL: s.url } });
+        const r = await runAction({
+          workspace: join(base, "ws"),
+          inputs: { token: s.token, ...inputsOf("pull-request.yml") },
+          env: { GITHUB_API_URL: s.apiUrl, GITHUB_SERVER_URL: s.url },
+        });
         assert.equal(r.status, 0, r.stdout + r.stderr);
         const pr = s.state.pullRequests.get(Number(r.outputs["pull-request-number"]));
         assert.ok(pr);

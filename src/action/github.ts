@@ -12,6 +12,11 @@ export function actionGitHub(s: Pick<ActionSettings, "token" | "apiUrl" | "repos
     repository: s.repository,
     userAgent: `laminar/${VERSION}`,
     maskSecret: (secret) => core.setSecret(secret),
-    log: { debug: (m) => core.debug(m), info: (m) => core.debug(m), warn: (m) => core.warning(m), error: (m) => core.warning(m) },
+    log: {
+      debug: (m) => core.debug(m),
+      info: (m) => core.debug(m),
+      warn: (m) => core.warning(m),
+      error: (m) => core.warning(m),
+    },
   });
 }

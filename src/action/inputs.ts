@@ -47,7 +47,10 @@ export class InputError extends Error {
   }
 }
 
-export const DEFAULT_AUTHOR = { name: "github-actions[bot]", email: "41898282+github-actions[bot]@users.noreply.github.com" };
+export const DEFAULT_AUTHOR = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com",
+};
 export const DEFAULT_PR_TITLE = "{{summary}}";
 export const DEFAULT_PR_BODY = "";
 
@@ -70,7 +73,8 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
       .filter(Boolean);
   const oneOf = <T extends string>(name: string, allowed: readonly T[], dflt: T): T => {
     const v = (get(name) || dflt) as T;
-    if (!allowed.includes(v)) throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+    if (!allowed.includes(v))
+      throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
 
@@ -81,14 +85,19 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
 
   const mode = oneOf("mode", ["push", "pull-request"] as const, "push");
   const token = get("token");
-  if (!token && !bool("dry-run", false)) throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
+  if (!token && !bool("dry-run", false))
+    throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
 
   const autoMergeRaw = get("auto-merge").toLowerCase();
-  let autoMerge: ActionSettings["autoMerge"] = false;
+  let autoMerge: ActionSettings["autoMerge"];
   if (["", "false", "no", "off"].includes(autoMergeRaw)) autoMerge = false;
   else if (autoMergeRaw === "true") autoMerge = "merge";
   else if (autoMergeRaw === "merge" || autoMergeRaw === "squash" || autoMergeRaw === "rebase") autoMerge = autoMergeRaw;
-  else throw new InputError("auto-merge", `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`);
+  else
+    throw new InputError(
+      "auto-merge",
+      `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`,
+    );
 
   const authorRaw = get("author");
   let author = DEFAULT_AUTHOR;
@@ -100,22 +109,34 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
 
   const branchName = /^(?!\/|.*(?:\/\.|\/\/|\.\.|@\{|\\))[^\0-\x20~^:?*[\x7f]+(?<!\.lock|\/|\.)$/;
   const targetBranch = get("branch") || undefined;
-  if (targetBranch !== undefined && !branchName.test(targetBranch)) throw new InputError("branch", `${JSON.stringify(targetBranch)} is not a valid branch name`);
+  if (targetBranch !== undefined && !branchName.test(targetBranch))
+    throw new InputError("branch", `${JSON.stringify(targetBranch)} is not a valid branch name`);
   // One PR branch per config file, so reruns update the same PR instead of opening new ones.
-  const defaultPrBranch = configPath === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash("sha256").update(relative(repoDir, configAbs)).digest("hex").slice(0, 8)}`;
+  const defaultPrBranch =
+    configPath === ".laminar.yaml"
+      ? "laminar/updates"
+      : `laminar/updates-${createHash("sha256").update(relative(repoDir, configAbs)).digest("hex").slice(0, 8)}`;
   const prBranch = get("pr-branch") || defaultPrBranch;
-  if (!branchName.test(prBranch)) throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
+  if (!branchName.test(prBranch))
+    throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
   if (targetBranch && prBranch === targetBranch) throw new InputError("pr-branch", "must differ from `branch`");
 
   const attemptsRaw = get("max-attempts") || "3";
   const maxAttempts = Number(attemptsRaw);
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10) throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
+    throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
 
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
   if (!owner || !repo) {
-    if (mode === "pull-request" || bool("sign-commits", false)) throw new InputError("mode", "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it");
+    if (mode === "pull-request" || bool("sign-commits", false))
+      throw new InputError(
+        "mode",
+        "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it",
+      );
   }
-  const defaultCache = env.RUNNER_TEMP ? join(env.RUNNER_TEMP, "laminar-cache", "registry.json") : join(homedir(), ".cache", "laminar", "registry.json");
+  const defaultCache = env.RUNNER_TEMP
+    ? join(env.RUNNER_TEMP, "laminar-cache", "registry.json")
+    : join(homedir(), ".cache", "laminar", "registry.json");
   const cacheRaw = get("cache");
   return {
     repoDir,
@@ -148,6 +169,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
 function insideWorkspace(base: string, path: string, input: string): string {
   const abs = resolve(base, path);
   const rel = relative(base, abs);
-  if (rel.startsWith("..") || isAbsolute(rel)) throw new InputError(input, `${JSON.stringify(path)} is outside the workspace`);
+  if (rel.startsWith("..") || isAbsolute(rel))
+    throw new InputError(input, `${JSON.stringify(path)} is outside the workspace`);
   return abs;
 }

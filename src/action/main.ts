@@ -54,13 +54,23 @@ async function execute(s: ActionSettings): Promise<Outcome> {
   });
   const dirty = await git.status();
   if (dirty.length) {
-    throw new Error(`the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", …" : ""}); Laminar commits only its own edits: start from a clean checkout`);
+    throw new Error(
+      `the working tree has uncommitted changes (${dirty
+        .slice(0, 5)
+        .map((d) => d.path)
+        .join(", ")}${dirty.length > 5 ? ", …" : ""}); Laminar commits only its own edits: start from a clean checkout`,
+    );
   }
   const branch = await targetBranch(git, s);
   // Validate the config before anything else runs: a config error names file, line and key.
   const config = await loadConfig(s.repoDir, s.configPath);
-  core.info(`config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...(s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}) };
+  core.info(
+    `config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}),
+  };
   // Registry secrets the config names are masked in the job log like the token.
   for (const r of config.registries) {
     for (const name of [r.passwordEnv, r.tokenEnv]) {
@@ -68,33 +78,83 @@ async function execute(s: ActionSettings): Promise<Outcome> {
       if (value) for (const form of secretForms(value)) core.setSecret(form);
     }
   }
-  const tags = createTagSource(config, { dir: s.repoDir, env, cachePath: s.cachePath, log: { debug: (m) => core.debug(m), warn: (m) => core.warning(m) } });
+  const tags = createTagSource(config, {
+    dir: s.repoDir,
+    env,
+    cachePath: s.cachePath,
+    log: { debug: (m) => core.debug(m), warn: (m) => core.warning(m) },
+  });
   core.endGroup();
 
   const withCounts = (o: Outcome): Outcome => ({ ...o, requests: tags.counts() });
-  const common = { dir: s.repoDir, configPath: s.configPath, tags: tags.source, runCommands: s.runCommands, env, onCommand: (c: string) => core.info(`running: ${c}`) };
+  const common = {
+    dir: s.repoDir,
+    configPath: s.configPath,
+    tags: tags.source,
+    runCommands: s.runCommands,
+    env,
+    onCommand: (c: string) => core.info(`running: ${c}`),
+  };
   const author = { name: s.author.name, email: s.author.email };
   try {
     if (s.dryRun) {
       core.startGroup("Plan (dry run)");
       const pass = await updatePass({ ...common, dryRun: true });
       core.endGroup();
-      return withCounts({ plan: pass.plan, files: [], sentence: `Dry run: ${pass.plan.changes.length} image tag(s) would move; nothing was written.` });
+      return withCounts({
+        plan: pass.plan,
+        files: [],
+        sentence: `Dry run: ${pass.plan.changes.length} image tag(s) would move; nothing was written.`,
+      });
     }
     if (s.mode === "pull-request") {
       core.startGroup("Plan, rewrite and pull request");
-      const r = await pullRequestMode({ ...common, git, settings: s, base: branch, author, dryRun: false, log: (m) => core.info(m) });
+      const r = await pullRequestMode({
+        ...common,
+        git,
+        settings: s,
+        base: branch,
+        author,
+        dryRun: false,
+        log: (m) => core.info(m),
+      });
       core.endGroup();
-      return withCounts({ plan: r.plan, files: r.files, ...(r.commitSha ? { commitSha: r.commitSha } : {}), pullRequest: r.pullRequest, sentence: r.sentence });
+      return withCounts({
+        plan: r.plan,
+        files: r.files,
+        ...(r.commitSha ? { commitSha: r.commitSha } : {}),
+        pullRequest: r.pullRequest,
+        sentence: r.sentence,
+      });
     }
     core.startGroup("Plan, rewrite, commit and push");
     const r = s.signCommits
       ? await signedPushMode({ ...common, git, settings: s, branch, dryRun: false, log: (m) => core.info(m) })
-      : await pushMode({ ...common, git, branch, author, dryRun: false, ...(s.commitMessage ? { messageTemplate: s.commitMessage } : config.commit.message ? { messageTemplate: config.commit.message } : {}), maxAttempts: s.maxAttempts, log: (m) => core.info(m) });
+      : await pushMode({
+          ...common,
+          git,
+          branch,
+          author,
+          dryRun: false,
+          ...(s.commitMessage
+            ? { messageTemplate: s.commitMessage }
+            : config.commit.message
+              ? { messageTemplate: config.commit.message }
+              : {}),
+          maxAttempts: s.maxAttempts,
+          log: (m) => core.info(m),
+        });
     core.endGroup();
     const plan = r.pass.plan;
-    const sentence = r.commitSha ? `Pushed ${r.commitSha.slice(0, 12)} to \`${branch}\`: ${plan.changes.length} image tag(s) moved${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.` : "Nothing to update: every image is at the newest tag its policy allows.";
-    return withCounts({ plan, files: r.pass.applied?.files ?? [], ...(r.commitSha ? { commitSha: r.commitSha } : {}), sentence });
+    const sentence = r.commitSha
+      ? `Pushed ${r.commitSha.slice(0, 12)} to \`${branch}\`: ${plan.changes.length} image tag(s) moved${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
+      : "Nothing to update: every image is at the newest tag its policy allows.";
+    return withCounts({
+      plan,
+      files: r.pass.applied?.files ?? [],
+      ...(r.commitSha ? { commitSha: r.commitSha } : {}),
+      sentence,
+    });
   } finally {
     await tags.save().catch((e: unknown) => core.warning(`could not save the registry cache: ${(e as Error).message}`));
     core.info(`registry requests: ${JSON.stringify(tags.counts())}`);
@@ -105,7 +165,10 @@ async function execute(s: ActionSettings): Promise<Outcome> {
 async function targetBranch(git: GitCommandManager, s: ActionSettings): Promise<string> {
   const current = await git.currentBranch();
   if (!s.targetBranch) {
-    if (!current) throw new Error("HEAD is detached (a tag, a pull_request event or a sha checkout): set the `branch` input to the branch Laminar should update");
+    if (!current)
+      throw new Error(
+        "HEAD is detached (a tag, a pull_request event or a sha checkout): set the `branch` input to the branch Laminar should update",
+      );
     return current;
   }
   if (current !== s.targetBranch) {
@@ -120,7 +183,11 @@ async function report(s: ActionSettings, o: Outcome): Promise<void> {
   for (const c of plan.changes) core.info(`${c.file}:${c.line}: ${c.image} ${c.from} → ${c.to}`);
   for (const w of plan.warnings) core.warning(w.message, { file: w.file });
   for (const u of plan.unchanged.filter((x) => x.reason === "registry-error")) {
-    core.warning(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, { file: u.file, startLine: u.line, title: "Laminar: registry error" });
+    core.warning(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, {
+      file: u.file,
+      startLine: u.line,
+      title: "Laminar: registry error",
+    });
   }
   core.setOutput("plan", JSON.stringify(planToJson(plan, o.requests)));
   core.setOutput("changes", String(plan.changes.length));
@@ -132,12 +199,19 @@ async function report(s: ActionSettings, o: Outcome): Promise<void> {
   core.info(o.sentence);
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
   if (summaryFile) {
-    const md = jobSummary(plan, { title: "Laminar", outcome: o.sentence, ...(o.requests ? { requests: o.requests } : {}) });
-    await writeFile(summaryFile, md, { flag: "a" }).catch((e: unknown) => core.warning(`could not write the job summary: ${(e as Error).message}`));
+    const md = jobSummary(plan, {
+      title: "Laminar",
+      outcome: o.sentence,
+      ...(o.requests ? { requests: o.requests } : {}),
+    });
+    await writeFile(summaryFile, md, { flag: "a" }).catch((e: unknown) =>
+      core.warning(`could not write the job summary: ${(e as Error).message}`),
+    );
   }
   if (plan.failures.length) {
     const msg = `${plan.failures.length} registry failure(s): ${plan.failures.map((f) => f.message).join("; ")}`;
-    if (s.registryErrors === "fail") core.setFailed(`${msg} (healthy registries were updated; set registry-errors: warn to pass)`);
+    if (s.registryErrors === "fail")
+      core.setFailed(`${msg} (healthy registries were updated; set registry-errors: warn to pass)`);
     else core.warning(msg);
   }
 }

@@ -52,9 +52,19 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
       if (existing) {
         await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
-        return { plan: pass.plan, files: [], pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl }, sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.` };
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
+          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`,
+        };
       }
-      return { plan: pass.plan, files: [], pullRequest: { operation: "none" }, sentence: "Nothing to update: every image is at the newest tag its policy allows." };
+      return {
+        plan: pass.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: "Nothing to update: every image is at the newest tag its policy allows.",
+      };
     }
 
     const message = buildCommitMessage(changes, s.commitMessage);
@@ -70,17 +80,25 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
       const files = await git.diffNameOnly({ from: baseSha, to: local });
       headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
       const moved = await gh.updateBranch(prBranch, headSha, { force: true });
-      if (moved.kind !== "created" && moved.kind !== "updated") throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
+      if (moved.kind !== "created" && moved.kind !== "updated")
+        throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
       pushed = true;
     } else {
       const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
       if (r.kind !== "ok") {
-        const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
+        const why =
+          r.kind === "error"
+            ? r.stderr.trim()
+            : r.kind === "rejected-protected"
+              ? r.remoteMessages.join(" ") || r.reason
+              : r.reason;
         throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
       }
       pushed = true;
     }
-    o.log(pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`);
+    o.log(
+      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`,
+    );
 
     const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
     const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
@@ -96,7 +114,8 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     } else operation = pushed ? "updated" : "unchanged";
     const missing = s.labels.filter((l) => !pr?.labels.includes(l));
     if (missing.length) await gh.addLabels(pr.number, missing);
-    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length)) await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
+    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
+      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
     if (s.autoMerge) {
       const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase() as "MERGE" | "SQUASH" | "REBASE");
       if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
@@ -119,7 +138,13 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
  * Would pushing change anything? True when the remote PR branch is one commit on top of the same
  * base with the same tree as ours: then the pull request already shows exactly these changes.
  */
-async function sameTree(git: GitCommandManager, branch: string, remoteSha: string, baseSha: string, local: string): Promise<boolean> {
+async function sameTree(
+  git: GitCommandManager,
+  branch: string,
+  remoteSha: string,
+  baseSha: string,
+  local: string,
+): Promise<boolean> {
   await git.fetch({ refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`], depth: 2 });
   const parent = await git.tryRevParse(`${remoteSha}^`);
   if (parent !== baseSha) return false;

@@ -12,7 +12,11 @@ import type { ActionSettings } from "./inputs.js";
  * Creates the commit through the REST API (blobs → tree on the parent's tree → commit), so GitHub
  * signs it and shows it as verified. The files are read from the work tree; modes from the index.
  */
-export async function commitThroughApi(gh: GitHubApi, git: GitCommandManager, o: { parent: string; files: readonly string[]; message: string }): Promise<string> {
+export async function commitThroughApi(
+  gh: GitHubApi,
+  git: GitCommandManager,
+  o: { parent: string; files: readonly string[]; message: string },
+): Promise<string> {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path): Promise<FileChange> => {
@@ -55,14 +59,22 @@ export async function signedPushMode(o: SignedPushOptions): Promise<PushModeResu
       const files = await git.diffNameOnly({ from: head, to: local });
       const sha = await commitThroughApi(gh, git, { parent: head, files, message });
       const moved = await gh.updateBranch(o.branch, sha, { force: false });
-      if (moved.kind === "rejected-protected") throw new Error(`GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``);
+      if (moved.kind === "rejected-protected")
+        throw new Error(
+          `GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``,
+        );
       await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
       if (moved.kind === "created" || moved.kind === "updated") {
         await git.resetHard(sha);
         return { pass, commitSha: sha, attempts: attempt };
       }
-      if (attempt >= s.maxAttempts) throw new Error(`updating ${o.branch} was rejected ${attempt} times because the branch kept moving; nothing was pushed`);
-      o.log(`${o.branch} moved on the remote; planning again on its new head (attempt ${attempt + 1} of ${s.maxAttempts})`);
+      if (attempt >= s.maxAttempts)
+        throw new Error(
+          `updating ${o.branch} was rejected ${attempt} times because the branch kept moving; nothing was pushed`,
+        );
+      o.log(
+        `${o.branch} moved on the remote; planning again on its new head (attempt ${attempt + 1} of ${s.maxAttempts})`,
+      );
       await git.resetHard(`refs/remotes/origin/${o.branch}`);
     }
   } catch (e) {

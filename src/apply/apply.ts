@@ -33,7 +33,12 @@ export interface ApplyOptions {
  * fails or times out, every file is put back (including what the commands wrote) and
  * `CommandFailedError` is thrown. Nothing runs when there is nothing to change.
  */
-export async function applyPlan(root: string, plan: Plan, commands: readonly CommandSpec[], options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyPlan(
+  root: string,
+  plan: Plan,
+  commands: readonly CommandSpec[],
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
   if (plan.changes.length === 0) return { files: [], commands: [] };
   const snapshot = commands.length ? await TreeSnapshot.take(root) : undefined;
   try {

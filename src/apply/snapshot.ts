@@ -15,7 +15,12 @@ export class TreeSnapshot {
 
   static async take(root: string): Promise<TreeSnapshot> {
     const copy = await mkdtemp(join(tmpdir(), "laminar-snapshot-"));
-    await cp(root, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (src) => !isGitPath(root, src) });
+    await cp(root, copy, {
+      recursive: true,
+      verbatimSymlinks: true,
+      preserveTimestamps: true,
+      filter: (src) => !isGitPath(root, src),
+    });
     return new TreeSnapshot(root, copy, await listFiles(root));
   }
 

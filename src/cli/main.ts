@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { applyPlan, CommandFailedError } from "../apply/apply.js";
+import { applyPlan } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import { laminarSchema } from "../config/schema.js";
@@ -14,6 +14,10 @@ import { DEFAULT_MAX_FILE_SIZE } from "../config/types.js";
 import { Redactor } from "./redact.js";
 import { createTagSource } from "./tag-source.js";
 import { VERSION } from "../version.js";
+import { describeError, type CliIo } from "./io.js";
+
+export type { CliIo } from "./io.js";
+export { describeError } from "./io.js";
 
 const USAGE = `laminar ${VERSION}: keeps container image tags in a repository of deployment files up to date
 
@@ -35,13 +39,6 @@ Options:
   -h, --help, --version
 
 Exit status: 0 done, 1 error (config, command, I/O), 2 usage, 3 some registry failed.`;
-
-export interface CliIo {
-  readonly out: (s: string) => void;
-  readonly err: (s: string) => void;
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-}
 
 /** Runs the CLI; returns the exit status. Exported so tests can run it in-process too. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -100,7 +97,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case "apply": {
         const config = await loadConfig(dir, o.config);
         redactor.addConfig(config, io.env);
-        const tags = createTagSource(config, { dir, env: io.env, ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}) });
+        const tags = createTagSource(config, {
+          dir,
+          env: io.env,
+          ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}),
+        });
         const { plan } = await planRepository(dir, config, tags.source);
         await tags.save();
         const requests = tags.counts();
@@ -109,14 +110,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           reportFailures(plan, o["registry-errors"], "planned", safe);
           return failureStatus(plan, o["registry-errors"]);
         }
-        return await applyCommand(dir, config, plan, { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests }, safe);
+        return await applyCommand(
+          dir,
+          config,
+          plan,
+          { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests },
+          safe,
+        );
       }
       case "watch": {
         // Mask the secrets the config names too (a config error is reported by the loop itself).
         const config = await loadConfig(dir, o.config).catch(() => undefined);
         if (config) redactor.addConfig(config, io.env);
         const { watch } = await import("./watch.js");
-        return await watch({ dir, configPath: o.config, interval: Number(o.interval), push: o.push, metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : undefined, once: o.once, cachePath: o.cache ? resolve(io.cwd, o.cache) : undefined }, safe);
+        return await watch(
+          {
+            dir,
+            configPath: o.config,
+            interval: Number(o.interval),
+            push: o.push,
+            metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : undefined,
+            once: o.once,
+            cachePath: o.cache ? resolve(io.cwd, o.cache) : undefined,
+          },
+          safe,
+        );
       }
       default:
         io.err(`laminar: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
@@ -136,12 +154,23 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
   } catch (e) {
     if (!(e instanceof ConfigError && /not found/.test(e.detail)) || configPath) throw e;
   }
-  const scan = await scanRepository(dir, { exclude: config?.scan.exclude ?? [], maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE });
+  const scan = await scanRepository(dir, {
+    exclude: config?.scan.exclude ?? [],
+    maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+  });
   if (json) {
     io.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
     return 0;
   }
-  const rows = scan.files.flatMap((f) => f.references.map((r) => [`${f.path}:${r.line}:${r.column}`, r.text, `${r.reference.registry}/${r.reference.repository}`, r.reference.tag ?? "-", r.reference.digest ? `${r.reference.digest.slice(0, 19)}…` : "-"]));
+  const rows = scan.files.flatMap((f) =>
+    f.references.map((r) => [
+      `${f.path}:${r.line}:${r.column}`,
+      r.text,
+      `${r.reference.registry}/${r.reference.repository}`,
+      r.reference.tag ?? "-",
+      r.reference.digest ? `${r.reference.digest.slice(0, 19)}…` : "-",
+    ]),
+  );
   io.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned)`);
   if (rows.length) io.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
   for (const w of scan.warnings) io.err(`warning: ${w.file}: ${w.message}`);
@@ -152,15 +181,41 @@ async function applyCommand(
   dir: string,
   config: LaminarConfig,
   plan: Plan,
-  opts: { json: boolean; commands: boolean; mode: string; requests: ReturnType<ReturnType<typeof createTagSource>["counts"]> },
+  opts: {
+    json: boolean;
+    commands: boolean;
+    mode: string;
+    requests: ReturnType<ReturnType<typeof createTagSource>["counts"]>;
+  },
   io: CliIo,
 ): Promise<number> {
-  const result = await applyPlan(dir, plan, opts.commands ? config.commands : [], { env: io.env, onCommand: (c) => opts.json || io.err(`running: ${c.run}`) });
+  const result = await applyPlan(dir, plan, opts.commands ? config.commands : [], {
+    env: io.env,
+    onCommand: (c) => opts.json || io.err(`running: ${c.run}`),
+  });
   if (opts.json) {
-    io.out(JSON.stringify({ ...planToJson(plan, opts.requests), files: result.files, commands: result.commands.map((c) => ({ command: c.command, exitCode: c.exitCode, durationMs: c.durationMs })) }, null, 2));
+    io.out(
+      JSON.stringify(
+        {
+          ...planToJson(plan, opts.requests),
+          files: result.files,
+          commands: result.commands.map((c) => ({
+            command: c.command,
+            exitCode: c.exitCode,
+            durationMs: c.durationMs,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
   } else {
     io.out(formatPlan(plan, opts.requests));
-    io.out(result.files.length ? `\nRewrote ${result.files.length} file(s): ${result.files.join(", ")}` : "\nNothing to rewrite.");
+    io.out(
+      result.files.length
+        ? `\nRewrote ${result.files.length} file(s): ${result.files.join(", ")}`
+        : "\nNothing to rewrite.",
+    );
   }
   reportFailures(plan, opts.mode, "updated", io);
   return failureStatus(plan, opts.mode);
@@ -177,22 +232,23 @@ function failureStatus(plan: Plan, mode: string): number {
 function reportFailures(plan: Plan, mode: string, done: "planned" | "updated", io: CliIo): void {
   if (!plan.failures.length) return;
   const lines = plan.failures.map((f) => `  ${f.message}`).join("\n");
-  if (mode === "fail") io.err(`laminar: ${plan.failures.length} registry failure(s) (exit 3; healthy registries were ${done}; --registry-errors warn exits 0):\n${lines}`);
-  else io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):\n${lines}`);
-}
-
-/** One line a person can act on; the config error already names file, line and key. */
-export function describeError(e: unknown): string {
-  if (e instanceof ConfigError) return `config error: ${e.message}`;
-  if (e instanceof CommandFailedError) return `${e.message}\n--- output of \`${e.result.command}\` ---\n${e.result.output.trimEnd()}`;
-  if (e instanceof Error) return e.message;
-  return String(e);
+  if (mode === "fail")
+    io.err(
+      `laminar: ${plan.failures.length} registry failure(s) (exit 3; healthy registries were ${done}; --registry-errors warn exits 0):\n${lines}`,
+    );
+  else
+    io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):\n${lines}`);
 }
 
 // Run when executed directly (dist/cli.js or `node src/cli/main.ts`), not when imported by tests.
 const invoked = process.argv[1] ?? "";
 if (/(?:^|[\\/])(?:cli\.js|main\.ts|main\.js|laminar)$/.test(invoked) && !process.env.LAMINAR_CLI_NO_AUTORUN) {
-  main(process.argv.slice(2), { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), env: process.env, cwd: process.cwd() }).then(
+  main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+    cwd: process.cwd(),
+  }).then(
     (code) => {
       process.exitCode = code;
     },

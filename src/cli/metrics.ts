@@ -14,7 +14,13 @@ export class Metrics {
   private lastDuration = 0;
   private lastSuccess = 0;
 
-  recordRun(result: "success" | "error" | "registry-error", durationMs: number, changes: number, references: Map<string, number>, requests: RequestCounts): void {
+  recordRun(
+    result: "success" | "error" | "registry-error",
+    durationMs: number,
+    changes: number,
+    references: Map<string, number>,
+    requests: RequestCounts,
+  ): void {
     this.runs.set(result, (this.runs.get(result) ?? 0) + 1);
     this.changes += changes;
     this.references = references;
@@ -30,12 +36,29 @@ export class Metrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, v] of samples) out.push(`${name}${labels} ${v}`);
     };
-    metric("laminar_runs_total", "counter", "Plan/apply runs by result.", [...this.runs].map(([r, n]) => [`{result="${r}"}`, n]));
+    metric(
+      "laminar_runs_total",
+      "counter",
+      "Plan/apply runs by result.",
+      [...this.runs].map(([r, n]) => [`{result="${r}"}`, n]),
+    );
     metric("laminar_changes_total", "counter", "Image tags moved.", [["", this.changes]]);
-    metric("laminar_references", "gauge", "Image references in the last run, by state (changed or the reason they stayed).", [...this.references].map(([s, n]) => [`{state="${s}"}`, n]));
-    metric("laminar_registry_requests_total", "counter", "Registry requests by kind.", Object.entries(this.requests ?? {}).map(([k, n]) => [`{kind="${k}"}`, n as number]));
+    metric(
+      "laminar_references",
+      "gauge",
+      "Image references in the last run, by state (changed or the reason they stayed).",
+      [...this.references].map(([s, n]) => [`{state="${s}"}`, n]),
+    );
+    metric(
+      "laminar_registry_requests_total",
+      "counter",
+      "Registry requests by kind.",
+      Object.entries(this.requests ?? {}).map(([k, n]) => [`{kind="${k}"}`, n as number]),
+    );
     metric("laminar_last_run_timestamp_seconds", "gauge", "When the last run ended.", [["", this.lastRun]]);
-    metric("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [["", this.lastSuccess]]);
+    metric("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [
+      ["", this.lastSuccess],
+    ]);
     metric("laminar_last_run_duration_seconds", "gauge", "How long the last run took.", [["", this.lastDuration]]);
     return `${out.join("\n")}\n`;
   }

@@ -24,12 +24,18 @@ export class Redactor {
   add(secret: string | undefined, user?: string): void {
     if (!secret || secret.length < MIN_SECRET_LENGTH) return;
     const forms = secretForms(secret, [user]);
-    this.needles = [...new Set([...this.needles, ...forms.filter((f) => f.length >= MIN_SECRET_LENGTH)])].sort((a, b) => b.length - a.length);
+    this.needles = [...new Set([...this.needles, ...forms.filter((f) => f.length >= MIN_SECRET_LENGTH)])].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   /** The well-known credential variables of the environment. */
   addEnvironment(env: NodeJS.ProcessEnv): void {
-    for (const name of WELL_KNOWN) this.add(env[name], name.startsWith("GITHUB") || name === "GH_TOKEN" ? env.GITHUB_ACTOR || "x-access-token" : undefined);
+    for (const name of WELL_KNOWN)
+      this.add(
+        env[name],
+        name.startsWith("GITHUB") || name === "GH_TOKEN" ? env.GITHUB_ACTOR || "x-access-token" : undefined,
+      );
   }
 
   /** The variables the config names (`passwordEnv`, `tokenEnv`, with `usernameEnv` for pairs). */
@@ -43,9 +49,16 @@ export class Redactor {
 
   /** Passwords and tokens of docker's config.json (`$DOCKER_CONFIG` or `~/.docker`). */
   async addDockerConfig(env: NodeJS.ProcessEnv): Promise<void> {
-    let config: { auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }> };
+    let config: {
+      auths?: Record<
+        string,
+        { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }
+      >;
+    };
     try {
-      config = JSON.parse(await readFile(join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json"), "utf8")) as typeof config;
+      config = JSON.parse(
+        await readFile(join(env.DOCKER_CONFIG ?? join(homedir(), ".docker"), "config.json"), "utf8"),
+      ) as typeof config;
     } catch {
       return;
     }

@@ -24,7 +24,12 @@ export function defaultCachePath(env: NodeJS.ProcessEnv): string {
  */
 export function createTagSource(
   config: LaminarConfig,
-  options: { dir: string; env: NodeJS.ProcessEnv; cachePath?: string; log?: { debug?: (m: string) => void; warn?: (m: string) => void } },
+  options: {
+    dir: string;
+    env: NodeJS.ProcessEnv;
+    cachePath?: string;
+    log?: { debug?: (m: string) => void; warn?: (m: string) => void };
+  },
 ): TagSourceHandle {
   const settings = new Map<string, RegistrySettings>();
   for (const r of config.registries) {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describeError, type CliIo } from "./main.js";
+import { describeError, type CliIo } from "./io.js";
 import { createTagSource, type TagSourceHandle } from "./tag-source.js";
 import { Metrics } from "./metrics.js";
 import { loadConfig } from "../config/load.js";
@@ -29,7 +29,10 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
     return 2;
   }
   const metrics = new Metrics();
-  const server = o.metricsPort !== undefined ? await metrics.listen(o.metricsPort, io.env.LAMINAR_METRICS_HOST ?? "127.0.0.1") : undefined;
+  const server =
+    o.metricsPort !== undefined
+      ? await metrics.listen(o.metricsPort, io.env.LAMINAR_METRICS_HOST ?? "127.0.0.1")
+      : undefined;
   if (server) io.err(`metrics on http://${io.env.LAMINAR_METRICS_HOST ?? "127.0.0.1"}:${o.metricsPort}/metrics`);
   let stop = false;
   const onSignal = (): void => {
@@ -45,7 +48,11 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
       let plan: Plan | undefined;
       try {
         const config = await loadConfig(o.dir, o.configPath);
-        tags ??= createTagSource(config, { dir: o.dir, env: io.env, ...(o.cachePath ? { cachePath: o.cachePath } : {}) });
+        tags ??= createTagSource(config, {
+          dir: o.dir,
+          env: io.env,
+          ...(o.cachePath ? { cachePath: o.cachePath } : {}),
+        });
         if (o.push) {
           const git = await createGitCommandManager(o.dir);
           const branch = await git.currentBranch();
@@ -53,11 +60,39 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
           // Take the remote as it is, even after a force-push: laminar keeps no local history of its own.
           await git.fetch({ refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`] });
           await git.resetHard(`refs/remotes/origin/${branch}`);
-          const r = await pushMode({ git, dir: o.dir, ...(o.configPath ? { configPath: o.configPath } : {}), tags: tags.source, runCommands: true, dryRun: false, env: io.env, branch, author: { name: config.commit.authorName ?? "Laminar", email: config.commit.authorEmail ?? "laminar@localhost" }, ...(config.commit.message ? { messageTemplate: config.commit.message } : {}), maxAttempts: 3, log: io.err });
+          const r = await pushMode({
+            git,
+            dir: o.dir,
+            ...(o.configPath ? { configPath: o.configPath } : {}),
+            tags: tags.source,
+            runCommands: true,
+            dryRun: false,
+            env: io.env,
+            branch,
+            author: {
+              name: config.commit.authorName ?? "Laminar",
+              email: config.commit.authorEmail ?? "laminar@localhost",
+            },
+            ...(config.commit.message ? { messageTemplate: config.commit.message } : {}),
+            maxAttempts: 3,
+            log: io.err,
+          });
           plan = r.pass.plan;
-          if (r.commitSha) io.out(`${new Date().toISOString()} pushed ${r.commitSha.slice(0, 12)} to ${branch}: ${plan.changes.length} change(s)`);
+          if (r.commitSha)
+            io.out(
+              `${new Date().toISOString()} pushed ${r.commitSha.slice(0, 12)} to ${branch}: ${plan.changes.length} change(s)`,
+            );
         } else {
-          plan = (await updatePass({ dir: o.dir, ...(o.configPath ? { configPath: o.configPath } : {}), tags: tags.source, runCommands: true, dryRun: false, env: io.env })).plan;
+          plan = (
+            await updatePass({
+              dir: o.dir,
+              ...(o.configPath ? { configPath: o.configPath } : {}),
+              tags: tags.source,
+              runCommands: true,
+              dryRun: false,
+              env: io.env,
+            })
+          ).plan;
           if (plan.changes.length) io.out(`${new Date().toISOString()} rewrote ${plan.changes.length} reference(s)`);
         }
         await tags.save();
@@ -72,7 +107,22 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
         states.set("changed", plan.changes.length);
         for (const u of plan.unchanged) states.set(u.reason, (states.get(u.reason) ?? 0) + 1);
       }
-      metrics.recordRun(status === 0 ? "success" : status === 3 ? "registry-error" : "error", Date.now() - started, plan?.changes.length ?? 0, states, tags?.counts() ?? { ping: 0, token: 0, tagPages: 0, manifestHead: 0, manifestGet: 0, blobGet: 0, api: 0, retries: 0 });
+      metrics.recordRun(
+        status === 0 ? "success" : status === 3 ? "registry-error" : "error",
+        Date.now() - started,
+        plan?.changes.length ?? 0,
+        states,
+        tags?.counts() ?? {
+          ping: 0,
+          token: 0,
+          tagPages: 0,
+          manifestHead: 0,
+          manifestGet: 0,
+          blobGet: 0,
+          api: 0,
+          retries: 0,
+        },
+      );
       if (o.once) break;
       const until = Date.now() + o.interval * 1000;
       while (!stop && Date.now() < until) await sleep(Math.min(1000, until - Date.now()));

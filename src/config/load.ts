@@ -15,9 +15,17 @@ export async function loadConfig(dir: string, configPath?: string): Promise<Lami
   const path = configPath ? resolve(dir, configPath) : join(dir, DEFAULT_CONFIG_FILE);
   const shown = displayPath(dir, path);
   const st = await lstat(path).catch(() => undefined);
-  if (!st) throw new ConfigError(shown, 0, 0, "", "config file not found; create it (see README: .laminar.yaml) or pass --config");
+  if (!st)
+    throw new ConfigError(
+      shown,
+      0,
+      0,
+      "",
+      "config file not found; create it (see README: .laminar.yaml) or pass --config",
+    );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown, 0, 0, "", "is not a file");
-  if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  if (st.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile(path, "utf8");
   const config = parseConfig(text.replace(/^\uFEFF/, ""), shown);
   await checkSelectorsStayInside(dir, config);
@@ -37,7 +45,13 @@ async function checkSelectorsStayInside(dir: string, config: LaminarConfig): Pro
         if (real === undefined) break;
         if (real !== root && !real.startsWith(root + sep)) {
           const pos = rule.filePositions?.[j] ?? rule.position;
-          throw new ConfigError(config.file, pos.line, pos.column, `updates[${rule.index}].files[${j}]`, `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`);
+          throw new ConfigError(
+            config.file,
+            pos.line,
+            pos.column,
+            `updates[${rule.index}].files[${j}]`,
+            `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`,
+          );
         }
       }
     }

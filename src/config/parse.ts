@@ -39,7 +39,14 @@ export function parseConfig(text: string, file = ".laminar.yaml"): LaminarConfig
   // The YAML parser recurses per nesting level and its lexer builds a regex per flow level:
   // `[[[[…` 10k deep (20 kB) takes the process down with a fatal out-of-memory, not an exception.
   const deep = tooDeep(text, MAX_DEPTH * 2);
-  if (deep) throw new ConfigError(file, deep.line, deep.column, "", `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`);
+  if (deep)
+    throw new ConfigError(
+      file,
+      deep.line,
+      deep.column,
+      "",
+      `nesting deeper than ${MAX_DEPTH} levels; refusing to parse it`,
+    );
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -121,9 +128,12 @@ function build(
   fail: (path: readonly PathSeg[], detail: string, keyOf?: boolean) => never,
   locate: (path: readonly PathSeg[]) => { line: number; col: number },
 ): LaminarConfig {
-  if (raw.registries && raw.dockerRegistries) fail(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
-  if (raw.commands && raw.preCommitCommands) fail(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (!raw.updates || raw.updates.length === 0) fail(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (raw.registries && raw.dockerRegistries)
+    fail(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
+  if (raw.commands && raw.preCommitCommands)
+    fail(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
+  if (!raw.updates || raw.updates.length === 0)
+    fail(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
 
   const registries: RegistrySettings[] = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
@@ -146,13 +156,16 @@ function build(
     try {
       policy = parsePolicy(u.pattern, { sort, prerelease: u.prerelease });
     } catch (e) {
-      if (e instanceof PolicyError) fail([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
+      if (e instanceof PolicyError)
+        fail([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
       throw e;
     }
     checkPatternSpeed(policy, (d) => fail([...base, "pattern"], d));
     const files = u.files.map((f, j) => {
       const path = typeof f === "string" ? f : f.path;
-      return normaliseFileSelector(path, (d) => fail([...base, "files", j, ...(typeof f === "string" ? [] : ["path"])], d));
+      return normaliseFileSelector(path, (d) =>
+        fail([...base, "files", j, ...(typeof f === "string" ? [] : ["path"])], d),
+      );
     });
     const images = (u.images ?? []).map((g, j) => checkGlob(g, (d) => fail([...base, "images", j], d)));
     const exclude: TagFilter[] = [];
@@ -165,7 +178,10 @@ function build(
           checkPatternSpeed(policy, (d) => fail(where, d));
           exclude.push({
             policy,
-            images: typeof e === "string" ? [] : (e.images ?? []).map((g, k) => checkGlob(g, (d) => fail([...base, key, j, "images", k], d))),
+            images:
+              typeof e === "string"
+                ? []
+                : (e.images ?? []).map((g, k) => checkGlob(g, (d) => fail([...base, key, j, "images", k], d))),
           });
         } catch (err) {
           if (err instanceof PolicyError) fail(where, err.message);
@@ -182,13 +198,26 @@ function build(
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
-    updates.push({ name: u.name ?? `updates[${i}]`, index: i, position: { file, line: p.line, column: p.col }, policy, files, filePositions, images, exclude });
+    updates.push({
+      name: u.name ?? `updates[${i}]`,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      policy,
+      files,
+      filePositions,
+      images,
+      exclude,
+    });
   }
 
   const commands: CommandSpec[] = (raw.commands ?? raw.preCommitCommands ?? []).map((c) =>
     typeof c === "string"
       ? { run: c, timeout: DEFAULT_COMMAND_TIMEOUT }
-      : { run: c.run, timeout: c.timeout ?? DEFAULT_COMMAND_TIMEOUT, ...(c.name !== undefined ? { name: c.name } : {}) },
+      : {
+          run: c.run,
+          timeout: c.timeout ?? DEFAULT_COMMAND_TIMEOUT,
+          ...(c.name !== undefined ? { name: c.name } : {}),
+        },
   );
   const scanExclude = (raw.scan?.exclude ?? []).map((g, j) => checkGlob(g, (d) => fail(["scan", "exclude", j], d)));
   const g = raw.global ?? {};
@@ -208,7 +237,10 @@ function build(
 
 /** `ghcr.io/acme` → host `ghcr.io`, prefix `acme`; `index.docker.io` and `docker.io` are one registry. */
 export function splitRegistry(text: string, fail: (detail: string) => never): { host: string; prefix: string } {
-  const t = text.trim().replace(/^[a-z]+:\/\//i, "").replace(/\/+$/, "");
+  const t = text
+    .trim()
+    .replace(/^[a-z]+:\/\//i, "")
+    .replace(/\/+$/, "");
   const slash = t.indexOf("/");
   let host = (slash < 0 ? t : t.slice(0, slash)).toLowerCase();
   const prefix = slash < 0 ? "" : t.slice(slash + 1);
@@ -228,7 +260,8 @@ export function splitRegistry(text: string, fail: (detail: string) => never): { 
  */
 export function normaliseFileSelector(path: string, fail: (detail: string) => never): string {
   const trimmed = path.trim();
-  if (posix.isAbsolute(trimmed) || /^[A-Za-z]:[\\/]/.test(trimmed)) fail(`${JSON.stringify(path)} is absolute; use a path relative to the repository root`);
+  if (posix.isAbsolute(trimmed) || /^[A-Za-z]:[\\/]/.test(trimmed))
+    fail(`${JSON.stringify(path)} is absolute; use a path relative to the repository root`);
   const norm = posix.normalize(trimmed.replace(/\\/g, "/"));
   if (norm === ".." || norm.startsWith("../")) fail(`${JSON.stringify(path)} points outside the repository`);
   const clean = norm.replace(/^\.\/?/, "").replace(/\/+$/, "");
@@ -249,7 +282,9 @@ function checkGlob(glob: string, fail: (detail: string) => never): string {
  */
 function checkPatternSpeed(policy: TagPolicy, fail: (detail: string) => never): void {
   if (probePolicy(policy) === undefined) {
-    fail(`${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`);
+    fail(
+      `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`,
+    );
   }
 }
 
@@ -325,7 +360,14 @@ function nodeAt(doc: Document.Parsed, path: readonly PathSeg[], keyOf: boolean):
   return (node as YamlNode | null) ?? null;
 }
 
-const PLAIN_TYPES: Record<string, string> = { string: "a string", integer: "a whole number", number: "a number", boolean: "true or false", array: "a list", object: "a mapping" };
+const PLAIN_TYPES: Record<string, string> = {
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping",
+};
 
 /** Picks the most useful of ajv's errors (the deepest, not the `oneOf` summary) and words it. */
 function describeSchemaError(errors: ErrorObject[]): { path: PathSeg[]; detail: string; keyOf: boolean } {
@@ -343,20 +385,40 @@ function describeSchemaError(errors: ErrorObject[]): { path: PathSeg[]; detail: 
     const path = [...toPath(unknown.instancePath), prop];
     const allowed = allowedKeys(unknown.schemaPath);
     const hint = closest(prop, allowed);
-    return { path, detail: `unknown key ${JSON.stringify(prop)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`, keyOf: true };
+    return {
+      path,
+      detail: `unknown key ${JSON.stringify(prop)}${hint ? ` (did you mean ${JSON.stringify(hint)}?)` : ""}`,
+      keyOf: true,
+    };
   }
   const deepest = errors.filter((e) => depth(e) === maxDepth && e.keyword !== "oneOf");
   const e = deepest[0] ?? (errors[0] as ErrorObject);
   const path = toPath(e.instancePath);
-  const types = deepest.filter((x) => x.keyword === "type").map((x) => PLAIN_TYPES[String((x.params as { type: string }).type)] ?? String((x.params as { type: string }).type));
+  const types = deepest
+    .filter((x) => x.keyword === "type")
+    .map(
+      (x) => PLAIN_TYPES[String((x.params as { type: string }).type)] ?? String((x.params as { type: string }).type),
+    );
   if (types.length) return { path, detail: `must be ${[...new Set(types)].join(" or ")}`, keyOf: false };
   switch (e.keyword) {
     case "required":
-      return { path, detail: `missing required key ${JSON.stringify((e.params as { missingProperty: string }).missingProperty)}`, keyOf: false };
+      return {
+        path,
+        detail: `missing required key ${JSON.stringify((e.params as { missingProperty: string }).missingProperty)}`,
+        keyOf: false,
+      };
     case "enum":
-      return { path, detail: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`, keyOf: false };
+      return {
+        path,
+        detail: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`,
+        keyOf: false,
+      };
     case "const":
-      return { path, detail: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`, keyOf: false };
+      return {
+        path,
+        detail: `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`,
+        keyOf: false,
+      };
     case "minItems":
       return { path, detail: "must not be empty", keyOf: false };
     case "minLength":

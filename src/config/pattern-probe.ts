@@ -38,7 +38,11 @@ export function probePolicy(policy: TagPolicy, budgetMs = PROBE_BUDGET_MS): numb
   const tags = probeTags(policy.source);
   const started = Date.now();
   try {
-    runInNewContext("for (const t of tags) matches(t);", { tags, matches: (t: string) => policy.matches(t) }, { timeout: budgetMs });
+    runInNewContext(
+      "for (const t of tags) matches(t);",
+      { tags, matches: (t: string) => policy.matches(t) },
+      { timeout: budgetMs },
+    );
   } catch (e) {
     if (/timed out/i.test((e as Error)?.message ?? "")) return undefined;
     throw e;

@@ -21,7 +21,11 @@ const patternEntry = {
       required: ["pattern"],
       properties: {
         pattern,
-        images: { type: "array", items: { type: "string", minLength: 1 }, description: "Only for these images (globs on `registry/repository` or the familiar name)." },
+        images: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          description: "Only for these images (globs on `registry/repository` or the familiar name).",
+        },
       },
     },
   ],
@@ -31,7 +35,12 @@ const fileEntry = {
   description: "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.",
   oneOf: [
     { type: "string", minLength: 1 },
-    { type: "object", additionalProperties: false, required: ["path"], properties: { path: { type: "string", minLength: 1 } } },
+    {
+      type: "object",
+      additionalProperties: false,
+      required: ["path"],
+      properties: { path: { type: "string", minLength: 1 } },
+    },
   ],
 } as const;
 
@@ -61,7 +70,11 @@ const sort = {
       required: ["by"],
       properties: {
         by: { enum: ["build-time", "numerical", "alphabetical"] },
-        capture: { type: "string", minLength: 1, description: "Named capture group to sort on (default: the first one)." },
+        capture: {
+          type: "string",
+          minLength: 1,
+          description: "Named capture group to sort on (default: the first one).",
+        },
         order: { enum: ["asc", "desc"], description: "`asc` (default): the highest value wins; `desc`: the lowest." },
       },
     },
@@ -78,20 +91,33 @@ export const laminarSchema = {
     version: { const: 1, description: "Configuration format version." },
     registries: {
       type: "array",
-      description: "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.",
+      description:
+        "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.",
       items: {
         type: "object",
         additionalProperties: false,
         required: ["host"],
         properties: {
-          host: { type: "string", minLength: 1, description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." },
+          host: {
+            type: "string",
+            minLength: 1,
+            description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`.",
+          },
           name: { type: "string" },
           insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
           usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
-          passwordEnv: { type: "string", minLength: 1, description: "Environment variable holding the password or token." },
+          passwordEnv: {
+            type: "string",
+            minLength: 1,
+            description: "Environment variable holding the password or token.",
+          },
           tokenEnv: { type: "string", minLength: 1, description: "Environment variable holding a bearer token." },
           pageCap: { type: "integer", minimum: 1, description: "At most this many tag-list pages per repository." },
-          platforms: { type: "array", items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, description: "Platforms whose build time counts for multi-arch images (default linux/amd64)." },
+          platforms: {
+            type: "array",
+            items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" },
+            description: "Platforms whose build time counts for multi-arch images (default linux/amd64).",
+          },
           timeout: { type: "integer", minimum: 1, description: "Seconds per request." },
         },
       },
@@ -121,7 +147,11 @@ export const laminarSchema = {
           name: { type: "string", minLength: 1 },
           pattern,
           files: { type: "array", minItems: 1, items: fileEntry },
-          images: { type: "array", items: { type: "string", minLength: 1 }, description: "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." },
+          images: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`).",
+          },
           exclude: { type: "array", items: patternEntry, description: "Tags never chosen." },
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
@@ -129,14 +159,26 @@ export const laminarSchema = {
         },
       },
     },
-    commands: { type: "array", items: command, description: "Run after rewriting, before committing, in the repository root." },
+    commands: {
+      type: "array",
+      items: command,
+      description: "Run after rewriting, before committing, in the repository root.",
+    },
     preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
     scan: {
       type: "object",
       additionalProperties: false,
       properties: {
-        maxFileSize: { type: "integer", minimum: 1, description: "Bytes; larger files are skipped with a warning (default 4 MiB)." },
-        exclude: { type: "array", items: { type: "string", minLength: 1 }, description: "Globs of files never scanned." },
+        maxFileSize: {
+          type: "integer",
+          minimum: 1,
+          description: "Bytes; larger files are skipped with a warning (default 4 MiB).",
+        },
+        exclude: {
+          type: "array",
+          items: { type: "string", minLength: 1 },
+          description: "Globs of files never scanned.",
+        },
       },
     },
     global: {

@@ -14,7 +14,11 @@ export interface CommandResult {
 const OUTPUT_LIMIT = 64 * 1024;
 
 /** Runs one configured command with `sh -c` in `cwd`; kills its whole process group on timeout. */
-export function runCommand(spec: CommandSpec, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<CommandResult> {
+export function runCommand(
+  spec: CommandSpec,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -36,7 +40,14 @@ export function runCommand(spec: CommandSpec, cwd: string, env: NodeJS.ProcessEn
     }, spec.timeout * 1000);
     const done = (exitCode: number | null, signal: string | null): void => {
       clearTimeout(timer);
-      resolve({ command: spec.run, exitCode, signal, timedOut, output: output.slice(-OUTPUT_LIMIT), durationMs: Date.now() - started });
+      resolve({
+        command: spec.run,
+        exitCode,
+        signal,
+        timedOut,
+        output: output.slice(-OUTPUT_LIMIT),
+        durationMs: Date.now() - started,
+      });
     };
     child.on("error", (e) => {
       output += `\n${e.message}`;

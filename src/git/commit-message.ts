@@ -81,7 +81,9 @@ export function parseTemplate(source: string): CommitTemplate {
     } else {
       const allowed: readonly string[] = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
       if (!allowed.includes(name)) {
-        throw new TemplateError(`unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`);
+        throw new TemplateError(
+          `unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`,
+        );
       }
       current.push({ kind: "var", name });
     }
@@ -126,14 +128,24 @@ function variables(changes: readonly ImageChange[]): Record<(typeof TEMPLATE_VAR
   };
 }
 
-function renderNodes(nodes: readonly Node[], lookup: (name: string) => string, changes: readonly ImageChange[]): string {
+function renderNodes(
+  nodes: readonly Node[],
+  lookup: (name: string) => string,
+  changes: readonly ImageChange[],
+): string {
   let out = "";
   for (const n of nodes) {
     if (n.kind === "text") out += n.text;
     else if (n.kind === "var") out += lookup(n.name);
     else {
       for (const c of changes) {
-        const fields: Record<string, string> = { file: c.file, line: String(c.line), image: c.image, from: c.from, to: c.to };
+        const fields: Record<string, string> = {
+          file: c.file,
+          line: String(c.line),
+          image: c.image,
+          from: c.from,
+          to: c.to,
+        };
         out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
       }
     }

@@ -95,7 +95,12 @@ export interface GitCommandManager {
   tryRevParse(rev: string): Promise<string | undefined>;
   isShallow(): Promise<boolean>;
   /** Paths changed between two revisions, or `from` and the worktree, or index and HEAD (`cached`). */
-  diffNameOnly(options?: { from?: string; to?: string; cached?: boolean; paths?: readonly string[] }): Promise<string[]>;
+  diffNameOnly(options?: {
+    from?: string;
+    to?: string;
+    cached?: boolean;
+    paths?: readonly string[];
+  }): Promise<string[]>;
   /** File modes in the index (`100644`, `100755`, `120000`…), for API commits that must keep them. */
   fileModes(paths: readonly string[]): Promise<Map<string, string>>;
   /** Exact refs → sha on the remote; refs that do not exist are absent from the map. */
@@ -335,7 +340,10 @@ class GitCli implements GitCommandManager {
     return classifyPush(r.exitCode, r.stdout, r.stderr);
   }
 
-  async deleteRemoteBranch(branch: string, options: { remote?: string; expectedSha?: string } = {}): Promise<PushResult> {
+  async deleteRemoteBranch(
+    branch: string,
+    options: { remote?: string; expectedSha?: string } = {},
+  ): Promise<PushResult> {
     const ref = `refs/heads/${branch}`;
     const args = ["push", "--porcelain"];
     if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);

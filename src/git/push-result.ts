@@ -12,11 +12,7 @@
  */
 
 export type PushResult =
-  | PushOk
-  | PushRejectedNonFastForward
-  | PushRejectedStaleLease
-  | PushRejectedProtected
-  | PushError;
+  PushOk | PushRejectedNonFastForward | PushRejectedStaleLease | PushRejectedProtected | PushError;
 
 export interface PushOk {
   readonly kind: "ok";

@@ -120,13 +120,17 @@ export class OctokitGitHubApi implements GitHubApi {
     }
     // It exists (maybe a concurrent run just made it): find it and bring title/body up to date.
     const existing = await this.findOpenPullRequest(input.head, input.base);
-    if (!existing) throw new Error(`GitHub says a pull request exists for ${input.head}, but none is open into ${input.base}`);
+    if (!existing)
+      throw new Error(`GitHub says a pull request exists for ${input.head}, but none is open into ${input.base}`);
     const updated = await this.updatePullRequest(existing.number, { title: input.title, body: input.body });
     this.log?.info(`Updated pull request #${updated.number} (${input.head} → ${input.base})`);
     return { ...updated, created: false };
   }
 
-  async updatePullRequest(number: number, update: { title?: string; body?: string; base?: string }): Promise<PullRequest> {
+  async updatePullRequest(
+    number: number,
+    update: { title?: string; body?: string; base?: string },
+  ): Promise<PullRequest> {
     const { data } = await this.octokit.rest.pulls.update({
       ...this.repo,
       pull_number: number,
@@ -157,7 +161,10 @@ export class OctokitGitHubApi implements GitHubApi {
     } catch (e) {
       // The default GITHUB_TOKEN cannot see teams: GitHub answers with an unhelpful node-id error.
       if (teams.length && isHttpError(e, 422, "Could not resolve to a node")) {
-        throw new Error(`cannot request team reviewers (${teams.join(", ")}): the token needs read access to the organization's teams — ${errorMessage(e)}`);
+        throw new Error(
+          `cannot request team reviewers (${teams.join(", ")}): the token needs read access to the organization's teams — ${errorMessage(e)}`,
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -201,7 +208,8 @@ export class OctokitGitHubApi implements GitHubApi {
 
   async createSignedCommit(input: SignedCommitInput): Promise<SignedCommit> {
     const baseTree =
-      input.parentTree ?? (await this.octokit.rest.git.getCommit({ ...this.repo, commit_sha: input.parent })).data.tree.sha;
+      input.parentTree ??
+      (await this.octokit.rest.git.getCommit({ ...this.repo, commit_sha: input.parent })).data.tree.sha;
 
     // Sequential on purpose: the throttling plugin serialises writes anyway, and secondary rate
     // limits punish parallel content creation.
@@ -211,7 +219,11 @@ export class OctokitGitHubApi implements GitHubApi {
         tree.push({ path: file.path, mode: "100644", type: "blob", sha: null });
         continue;
       }
-      const { data: blob } = await this.octokit.rest.git.createBlob({ ...this.repo, content: blobContent(file), encoding: "base64" });
+      const { data: blob } = await this.octokit.rest.git.createBlob({
+        ...this.repo,
+        content: blobContent(file),
+        encoding: "base64",
+      });
       tree.push({ path: file.path, mode: file.mode ?? "100644", type: "blob", sha: blob.sha });
     }
     const { data: newTree } = await this.octokit.rest.git.createTree({ ...this.repo, base_tree: baseTree, tree });
@@ -223,8 +235,15 @@ export class OctokitGitHubApi implements GitHubApi {
       parents: [input.parent],
       ...(input.author ? { author: { name: input.author.name, email: input.author.email } } : {}),
     });
-    this.log?.info(`Created commit ${commit.sha} (verified: ${commit.verification.verified}, ${commit.verification.reason})`);
-    return { sha: commit.sha, treeSha: commit.tree.sha, verified: commit.verification.verified, reason: commit.verification.reason };
+    this.log?.info(
+      `Created commit ${commit.sha} (verified: ${commit.verification.verified}, ${commit.verification.reason})`,
+    );
+    return {
+      sha: commit.sha,
+      treeSha: commit.tree.sha,
+      verified: commit.verification.verified,
+      reason: commit.verification.reason,
+    };
   }
 
   async updateBranch(branch: string, sha: string, options: { force: boolean }): Promise<RefUpdateResult> {
@@ -242,7 +261,8 @@ export class OctokitGitHubApi implements GitHubApi {
       return { kind: "updated", sha };
     } catch (e) {
       const f = httpFailure(e);
-      if (f && f.status === 422 && NOT_FAST_FORWARD.test(f.message)) return { kind: "rejected-non-fast-forward", message: f.message };
+      if (f && f.status === 422 && NOT_FAST_FORWARD.test(f.message))
+        return { kind: "rejected-non-fast-forward", message: f.message };
       if (f && (f.status === 422 || f.status === 403 || f.status === 409) && PROTECTED.test(f.message)) {
         return { kind: "rejected-protected", message: f.message };
       }

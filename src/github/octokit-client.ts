@@ -27,7 +27,12 @@ export interface OctokitClientOptions {
    * Tests turn off write spacing and shorten retry back-off; production keeps the defaults.
    * `rateLimitRetries`: how often a rate-limited request is retried after GitHub's `retry-after`.
    */
-  readonly tuning?: { readonly throttle?: boolean; readonly retries?: number; readonly retryAfterBaseMs?: number; readonly rateLimitRetries?: number };
+  readonly tuning?: {
+    readonly throttle?: boolean;
+    readonly retries?: number;
+    readonly retryAfterBaseMs?: number;
+    readonly rateLimitRetries?: number;
+  };
 }
 
 export interface OctokitLog {
@@ -37,7 +42,12 @@ export interface OctokitLog {
   error(message: string): void;
 }
 
-const silentLog: OctokitLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const silentLog: OctokitLog = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 export function apiBaseUrl(explicit?: string): string {
   const url = explicit ?? process.env.GITHUB_API_URL ?? "https://api.github.com";
@@ -64,12 +74,16 @@ export function createOctokit(options: OctokitClientOptions): LaminarOctokit {
       enabled: tuning.throttle ?? true,
       ...(tuning.retryAfterBaseMs !== undefined ? { retryAfterBaseValue: tuning.retryAfterBaseMs } : {}),
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        log.warn(`GitHub rate limit hit for ${request.method} ${request.url}; retry ${retryCount + 1} in ${retryAfter}s`);
+        log.warn(
+          `GitHub rate limit hit for ${request.method} ${request.url}; retry ${retryCount + 1} in ${retryAfter}s`,
+        );
         return retryCount < rateLimitRetries;
       },
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
         // Secondary limits punish bursts of content creation; waiting once is worth it, hammering is not.
-        log.warn(`GitHub secondary rate limit hit for ${request.method} ${request.url}; retry ${retryCount + 1} in ${retryAfter}s`);
+        log.warn(
+          `GitHub secondary rate limit hit for ${request.method} ${request.url}; retry ${retryCount + 1} in ${retryAfter}s`,
+        );
         return retryCount < 1;
       },
     },

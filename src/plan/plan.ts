@@ -33,7 +33,13 @@ export async function planUpdates(input: {
   }
   const groups = new Map<string, { repo: RepositoryRef; items: Tracked[] }>();
 
-  const stay = (file: string, ref: FoundReference, reason: UnchangedReason, detail: string, extra: Partial<PlanUnchanged> = {}): void => {
+  const stay = (
+    file: string,
+    ref: FoundReference,
+    reason: UnchangedReason,
+    detail: string,
+    extra: Partial<PlanUnchanged> = {},
+  ): void => {
     unchanged.push({
       file,
       line: ref.line,
@@ -56,24 +62,43 @@ export async function planUpdates(input: {
       }
       const selecting = rules.filter((u) => imageSelected(ref, u, config.registries));
       if (selecting.length === 0) {
-        const why = config.registries.length && !registryFor(ref, config.registries) ? `registry ${ref.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(ref.reference)}`;
+        const why =
+          config.registries.length && !registryFor(ref, config.registries)
+            ? `registry ${ref.reference.registry} is not among the configured registries`
+            : `no rule's \`images\` selects ${familiarName(ref.reference)}`;
         stay(file.path, ref, "image-not-selected", why);
         continue;
       }
       const tag = ref.reference.tag;
       if (tag === undefined) {
-        stay(file.path, ref, "no-tag", ref.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)");
+        stay(
+          file.path,
+          ref,
+          "no-tag",
+          ref.reference.digest
+            ? "pinned by digest only; add a tag to let Laminar move it"
+            : "no tag (docker would pull `latest`)",
+        );
         continue;
       }
       // Channels: a reference follows the first rule whose pattern its current tag matches.
       const rule = selecting.find((u) => u.policy.matches(tag));
       if (!rule) {
-        stay(file.path, ref, "not-in-channel", `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`);
+        stay(
+          file.path,
+          ref,
+          "not-in-channel",
+          `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`,
+        );
         continue;
       }
       const key = repoKey(ref.reference);
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] }));
+      if (!g)
+        groups.set(
+          key,
+          (g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] }),
+        );
       g.items.push({ file: file.path, ref, rule, tag });
     }
   }
@@ -134,7 +159,13 @@ export async function planUpdates(input: {
         const candidates = candidatesOf(it);
         const capped = list.truncated ? " (tag list truncated by the page cap)" : "";
         if (candidates.length === 0) {
-          stay(it.file, it.ref, "no-candidates", `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`, { rule: it.rule.name });
+          stay(
+            it.file,
+            it.ref,
+            "no-candidates",
+            `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`,
+            { rule: it.rule.name },
+          );
           continue;
         }
         const current = info(it.tag);
@@ -143,22 +174,42 @@ export async function planUpdates(input: {
         if (!bestMemo.has(bestKey)) bestMemo.set(bestKey, pickBest(it, candidates, info));
         const best = bestMemo.get(bestKey);
         if (!best) {
-          stay(it.file, it.ref, "unknown-build-time", `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`, { rule: it.rule.name });
+          stay(
+            it.file,
+            it.ref,
+            "unknown-build-time",
+            `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+            { rule: it.rule.name },
+          );
           continue;
         }
         if (best === it.tag || sameBuild(it, best, info)) {
-          stay(it.file, it.ref, "up-to-date", `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`, { rule: it.rule.name, ...times });
+          stay(
+            it.file,
+            it.ref,
+            "up-to-date",
+            `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
+            { rule: it.rule.name, ...times },
+          );
           continue;
         }
         if (isOlder(it, best, info)) {
-          stay(it.file, it.ref, "older-than-current", `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`, { rule: it.rule.name, ...times });
+          stay(
+            it.file,
+            it.ref,
+            "older-than-current",
+            `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
+            { rule: it.rule.name, ...times },
+          );
           continue;
         }
         decided.push({ it, to: best });
       }
 
       // References pinned `tag@digest` also need the new digest.
-      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter((t) => !info(t)?.digest);
+      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter(
+        (t) => !info(t)?.digest,
+      );
       let digests: ReadonlyMap<string, TagDetails> = new Map();
       if (wantDigests.length) {
         try {
@@ -166,7 +217,8 @@ export async function planUpdates(input: {
         } catch (e) {
           const failure = toFailure(e, repo);
           failures.push(failure);
-          for (const { it } of decided.filter((d) => d.it.ref.reference.digest)) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
+          for (const { it } of decided.filter((d) => d.it.ref.reference.digest))
+            stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
         }
       }
       for (const { it, to } of decided) {
@@ -181,7 +233,11 @@ export async function planUpdates(input: {
         if (toDigest !== undefined && !isValidDigest(toDigest)) {
           // Never write what a registry header says into a file unless it is a digest.
           const shown = toDigest.length > 80 ? `${toDigest.slice(0, 80)}…` : toDigest;
-          const failure: PlanFailure = { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it` };
+          const failure: PlanFailure = {
+            registry: repo.registry,
+            repository: repo.repository,
+            message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`,
+          };
           if (!failures.some((f) => f.message === failure.message)) failures.push(failure);
           stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
           continue;
@@ -229,7 +285,9 @@ function repoKey(r: { registry: string; repository: string }): string {
 
 function registryFor(ref: FoundReference, registries: readonly RegistrySettings[]): RegistrySettings | undefined {
   const { registry, repository } = ref.reference;
-  return registries.find((r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`)));
+  return registries.find(
+    (r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`)),
+  );
 }
 
 /** Image globs match the normalised name, the familiar name or the name as written. */
@@ -252,7 +310,11 @@ function exclusionNote(it: { rule: UpdateRule }): string {
 }
 
 /** The winning tag: highest by the policy's ordering, or newest build (ties: highest tag text). */
-function pickBest(it: { rule: UpdateRule }, candidates: readonly string[], info: (t: string) => TagDetails | undefined): string | undefined {
+function pickBest(
+  it: { rule: UpdateRule },
+  candidates: readonly string[],
+  info: (t: string) => TagDetails | undefined,
+): string | undefined {
   const { compare } = it.rule.policy;
   if (compare) return candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a));
   let best: string | undefined;
@@ -268,15 +330,26 @@ function pickBest(it: { rule: UpdateRule }, candidates: readonly string[], info:
   return best;
 }
 
-function sameBuild(it: { rule: UpdateRule; tag: string }, best: string, info: (t: string) => TagDetails | undefined): boolean {
+function sameBuild(
+  it: { rule: UpdateRule; tag: string },
+  best: string,
+  info: (t: string) => TagDetails | undefined,
+): boolean {
   if (it.rule.policy.compare) return false;
   const cur = info(it.tag);
   const next = info(best);
-  return (cur?.digest !== undefined && cur.digest === next?.digest) || (cur?.created !== undefined && cur.created.getTime() === next?.created?.getTime());
+  return (
+    (cur?.digest !== undefined && cur.digest === next?.digest) ||
+    (cur?.created !== undefined && cur.created.getTime() === next?.created?.getTime())
+  );
 }
 
 /** Monotonic guard: would moving to `best` go back in time (or version)? */
-function isOlder(it: { rule: UpdateRule; tag: string }, best: string, info: (t: string) => TagDetails | undefined): boolean {
+function isOlder(
+  it: { rule: UpdateRule; tag: string },
+  best: string,
+  info: (t: string) => TagDetails | undefined,
+): boolean {
   const { compare } = it.rule.policy;
   if (compare) return compare(best, it.tag) <= 0;
   const cur = info(it.tag)?.created?.getTime();
@@ -288,14 +361,30 @@ function isOlder(it: { rule: UpdateRule; tag: string }, best: string, info: (t: 
 
 function editsFor(ref: FoundReference, to: string, toDigest: string | undefined): Edit[] {
   const edits: Edit[] = [];
-  if (ref.tagSpan) edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
-  if (ref.digestSpan && toDigest) edits.push({ start: ref.digestSpan[0], end: ref.digestSpan[1], expect: ref.reference.digest ?? "", replace: toDigest });
+  if (ref.tagSpan)
+    edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
+  if (ref.digestSpan && toDigest)
+    edits.push({
+      start: ref.digestSpan[0],
+      end: ref.digestSpan[1],
+      expect: ref.reference.digest ?? "",
+      replace: toDigest,
+    });
   return edits;
 }
 
 function toFailure(e: unknown, repo: RepositoryRef): PlanFailure {
   if (e instanceof RegistryError) {
-    return { registry: e.registry, repository: e.repository ?? repo.repository, ...(e.status !== undefined ? { status: e.status } : {}), message: e.message };
+    return {
+      registry: e.registry,
+      repository: e.repository ?? repo.repository,
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      message: e.message,
+    };
   }
-  return { registry: repo.registry, repository: repo.repository, message: `registry ${repo.registry}: ${(e as Error)?.message ?? String(e)}` };
+  return {
+    registry: repo.registry,
+    repository: repo.repository,
+    message: `registry ${repo.registry}: ${(e as Error)?.message ?? String(e)}`,
+  };
 }

@@ -34,17 +34,22 @@ export class PolicyError extends Error {
 const MAX_REGEX_LENGTH = 1000;
 
 /** Parses `glob:…`, `regex:…`, `semver:…` (a bare value is a glob). Throws PolicyError. */
-export function parsePolicy(text: string, options: { sort?: SortSpec | undefined; prerelease?: boolean | undefined } = {}): TagPolicy {
+export function parsePolicy(
+  text: string,
+  options: { sort?: SortSpec | undefined; prerelease?: boolean | undefined } = {},
+): TagPolicy {
   const m = /^(glob|regex|semver):(.*)$/s.exec(text);
   const kind = (m?.[1] ?? "glob") as TagPolicy["kind"];
   const body = m ? (m[2] ?? "") : text;
   if (body.trim() === "") throw new PolicyError(`empty ${kind} pattern`);
   if (kind === "semver") {
-    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` applies to regex patterns; semver is always ordered by version");
+    if (options.sort && options.sort.by !== "build-time")
+      throw new PolicyError("`sort` applies to regex patterns; semver is always ordered by version");
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time") throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
+    if (options.sort && options.sort.by !== "build-time")
+      throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
     return globPolicy(text, body);
   }
   return regexPolicy(text, body, options.sort);
@@ -52,7 +57,9 @@ export function parsePolicy(text: string, options: { sort?: SortSpec | undefined
 
 /** Why a glob is invalid, or undefined. minimatch accepts anything, so unclosed `[` / `{` are caught here. */
 export function globProblem(glob: string): string | undefined {
-  return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : undefined;
+  return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob)
+    ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket`
+    : undefined;
 }
 
 function globPolicy(source: string, glob: string): TagPolicy {
@@ -100,7 +107,9 @@ function regexPolicy(source: string, body: string, sort: SortSpec | undefined): 
     // Anchored: `regex:develop-\d+` must not match `feature-develop-1`.
     re = new RegExp(`^(?:${body})$`, "u");
   } catch (e) {
-    throw new PolicyError(`invalid regex ${JSON.stringify(body)}: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`);
+    throw new PolicyError(
+      `invalid regex ${JSON.stringify(body)}: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`,
+    );
   }
   const by = sort?.by ?? "build-time";
   const order = sort?.order ?? "asc";
@@ -156,8 +165,14 @@ export function assertSafeRegex(body: string): void {
       const g = stack.pop();
       const next = body[i + 1];
       const quantified = next === "*" || next === "+" || next === "?" || next === "{";
-      const repeats = next === "*" || next === "+" || (next === "{" && !/^\{\d+\}/.test(body.slice(i + 1)) && !/^\{0?,?1\}/.test(body.slice(i + 1)));
-      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i))) throw new PolicyError("nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats");
+      const repeats =
+        next === "*" ||
+        next === "+" ||
+        (next === "{" && !/^\{\d+\}/.test(body.slice(i + 1)) && !/^\{0?,?1\}/.test(body.slice(i + 1)));
+      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i)))
+        throw new PolicyError(
+          "nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats",
+        );
       if (stack.length && (g?.risky || quantified)) (stack[stack.length - 1] as { risky: boolean }).risky = true;
     } else if ((c === "*" || c === "+" || c === "{") && stack.length) {
       (stack[stack.length - 1] as { risky: boolean }).risky = true;
@@ -175,7 +190,13 @@ function separatedRepeat(group: string): boolean {
   if (!m) return false;
   const sep = (m[1] as string).replace("\\", "");
   const rest = m[2] as string;
-  if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, ""))) return false;
+  if (
+    /[|()]/.test(rest) ||
+    /(^|[^\\])\./.test(rest) ||
+    rest.includes("[^") ||
+    /\\[SWDswd]/.test(rest.replace(/\\d/g, ""))
+  )
+    return false;
   return !rest.includes(sep) || (sep === "." && !rest.replace(/\\\./g, "").includes("."));
 }
 

@@ -55,8 +55,7 @@ export const TAG_PATTERN = "[\\w][\\w.\\-]{0,127}";
  * The digest shape the reference grammar accepts (regexp.go `digestPat`). Registered algorithms
  * are then checked more strictly; see `isValidDigest`.
  */
-export const DIGEST_PATTERN =
-  "[A-Za-z][A-Za-z0-9]*(?:[\\-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9A-Fa-f]{32,}";
+export const DIGEST_PATTERN = "[A-Za-z][A-Za-z0-9]*(?:[\\-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9A-Fa-f]{32,}";
 
 /** A bare 64-hex image id (regexp.go `identifier`); refused as a repository name. */
 export const IDENTIFIER_PATTERN = "[a-f0-9]{64}";
@@ -70,9 +69,7 @@ export const NAME_TOTAL_LENGTH_MAX = 255;
 // Anchored, capturing forms used by the parser (regexp.go referenceRegexp / anchoredNameRegexp).
 // JavaScript's backtracking and Go's RE2 both use leftmost-first submatch semantics, so the
 // groups split the input exactly as Go does (e.g. `localhost:8080@…` → name `localhost`, tag `8080`).
-export const ANCHORED_REFERENCE = new RegExp(
-  `^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`,
-);
+export const ANCHORED_REFERENCE = new RegExp(`^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`);
 export const ANCHORED_NAME = new RegExp(`^(?:(${DOMAIN_PATTERN})/)?(${REMOTE_NAME_PATTERN})$`);
 export const ANCHORED_IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN}$`);
 const ANCHORED_TAG = new RegExp(`^${TAG_PATTERN}$`);
@@ -102,9 +99,7 @@ export function digestProblem(digest: string): DigestProblem | undefined {
   if (colon <= 0 || colon + 1 === digest.length) return "invalid checksum digest format";
   const encoded = ENCODED_BY_ALGORITHM.get(digest.slice(0, colon));
   if (encoded === undefined) {
-    return GO_DIGEST_ANCHORED.test(digest)
-      ? "unsupported digest algorithm"
-      : "invalid checksum digest format";
+    return GO_DIGEST_ANCHORED.test(digest) ? "unsupported digest algorithm" : "invalid checksum digest format";
   }
   return encoded.test(digest.slice(colon + 1)) ? undefined : "invalid checksum digest format";
 }

@@ -96,7 +96,11 @@ export class RegistrySession {
     let res: HttpResponse;
     if (cred?.kind === "identity-token") {
       // Refresh tokens go in an OAuth2 POST (distribution docs/spec/auth/oauth.md).
-      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: cred.token, client_id: "laminar" });
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: cred.token,
+        client_id: "laminar",
+      });
       if (ch.params.service) form.set("service", ch.params.service);
       if (scope) form.set("scope", scope);
       res = await this.http.request({
@@ -129,7 +133,9 @@ export class RegistrySession {
     try {
       body = JSON.parse(res.body.toString("utf8")) as typeof body;
     } catch (err) {
-      throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, undefined, { cause: err });
+      throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, undefined, {
+        cause: err,
+      });
     }
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
@@ -141,7 +147,10 @@ export class RegistrySession {
     return TokenCache.key(this.endpoint.registry, ch.params.service ?? "", scope, credentialIdentity(cred));
   }
 
-  private async authorization(repository: string | undefined, fresh: Challenge | undefined): Promise<string | undefined> {
+  private async authorization(
+    repository: string | undefined,
+    fresh: Challenge | undefined,
+  ): Promise<string | undefined> {
     const ch = fresh ?? this.challenge;
     if (!ch) return undefined;
     const cred = await this.cred();

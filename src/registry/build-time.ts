@@ -25,7 +25,10 @@ export function parsePlatform(s: string): Platform {
 }
 
 export const platformKey = (ps: readonly Platform[]) =>
-  ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
+  ps
+    .map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/"))
+    .sort()
+    .join(",");
 
 function matches(want: Platform, have: Descriptor["platform"]): boolean {
   if (!have || have.os !== want.os || have.architecture !== want.architecture) return false;
@@ -61,12 +64,18 @@ async function singleBuildTime(m: Manifest, fetcher: BuildTimeFetcher): Promise<
   return created ? { created, source: "config-blob" } : {};
 }
 
-export async function resolveBuildTime(m: Manifest, platforms: readonly Platform[], fetcher: BuildTimeFetcher): Promise<BuildTime> {
+export async function resolveBuildTime(
+  m: Manifest,
+  platforms: readonly Platform[],
+  fetcher: BuildTimeFetcher,
+): Promise<BuildTime> {
   if (!isIndex(m)) return singleBuildTime(m, fetcher);
   const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
   if (annotated) return { created: annotated, source: "annotation" };
   const children = (m.body.manifests ?? []).filter(
-    (d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" && platforms.some((p) => matches(p, d.platform)),
+    (d) =>
+      d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" &&
+      platforms.some((p) => matches(p, d.platform)),
   );
   let best: BuildTime = {};
   const times = await Promise.all(

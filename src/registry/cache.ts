@@ -60,13 +60,16 @@ interface CacheFile {
 }
 
 export function tagListHash(tags: readonly string[]): string {
-  return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
+  return createHash("sha256")
+    .update([...tags].sort().join("\n"))
+    .digest("hex");
 }
 
 async function readCacheFile(path: string): Promise<CacheFile | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, "utf8")) as CacheFile;
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object") return undefined;
+    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
+      return undefined;
     return parsed;
   } catch {
     // missing or corrupt: start afresh (the cache is only an optimisation)

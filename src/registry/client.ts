@@ -240,7 +240,9 @@ export class RegistryClient implements TagSource {
           registry,
         });
       } catch (err) {
-        this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`);
+        this.opts.log?.warn?.(
+          `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`,
+        );
       }
     }
     list ??= await listTagsPaged(this.session(registry), repo.repository, {
@@ -273,7 +275,11 @@ export class RegistryClient implements TagSource {
     const wantTime = new Set(request.times);
     const all = [...new Set([...request.times, ...request.digests])];
 
-    await this.askEcr(repo, state, all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)));
+    await this.askEcr(
+      repo,
+      state,
+      all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)),
+    );
 
     const out = new Map<string, TagDetails>();
     await Promise.all(

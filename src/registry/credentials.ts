@@ -68,7 +68,10 @@ export function dockerConfigKey(host: string): string {
 
 /** `https://ghcr.io/v2/` → `ghcr.io`; Docker Hub spellings → `docker.io`. */
 function normaliseKey(key: string): string {
-  const bare = key.replace(/^[a-z]+:\/\//i, "").split("/")[0]!.toLowerCase();
+  const bare = key
+    .replace(/^[a-z]+:\/\//i, "")
+    .split("/")[0]!
+    .toLowerCase();
   return isDockerHub(bare) ? "docker.io" : bare;
 }
 

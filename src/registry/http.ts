@@ -136,7 +136,8 @@ export function describePath(url: string): string {
  * `cause` (ECONNREFUSED, ENOTFOUND, …); a timeout is a DOMException named TimeoutError.
  */
 export function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && err.name === "TimeoutError") return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  if (err instanceof Error && err.name === "TimeoutError")
+    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
   const cause = err instanceof Error ? (err.cause as (Error & { code?: string }) | undefined) : undefined;
   const code = cause?.code;
   const detail = cause?.message ? ` (${cause.message})` : "";
@@ -340,9 +341,18 @@ export class HttpClient {
       const next = new URL(location, url).toString();
       if (res.status === 303) method = "GET";
       if (seen.has(`${method} ${next}`)) {
-        throw this.error(req, `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`, res.status);
+        throw this.error(
+          req,
+          `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
+          res.status,
+        );
       }
-      if (hop + 1 > maxRedirects) throw this.error(req, `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`, res.status);
+      if (hop + 1 > maxRedirects)
+        throw this.error(
+          req,
+          `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
+          res.status,
+        );
       // Blob downloads redirect to object storage; the registry's credentials must not follow.
       if (new URL(next).origin !== origin) {
         headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));

@@ -87,9 +87,19 @@ export function registryErrorDetail(res: HttpResponse): string {
 const manifestPath = (repository: string, ref: string) => `/v2/${repository}/manifests/${ref}`;
 
 /** HEAD a manifest: its digest and media type, or undefined when the tag does not exist. */
-export async function headManifest(session: RegistrySession, repository: string, ref: string): Promise<ManifestHead | undefined> {
+export async function headManifest(
+  session: RegistrySession,
+  repository: string,
+  ref: string,
+): Promise<ManifestHead | undefined> {
   const url = manifestPath(repository, ref);
-  const res = await session.request({ kind: "manifestHead", method: "HEAD", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  const res = await session.request({
+    kind: "manifestHead",
+    method: "HEAD",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT },
+  });
   if (res.status === 404) return undefined;
   if (res.status !== 200) fail(session, "HEAD", url, repository, res);
   const digest = res.headers.get("docker-content-digest");
@@ -100,9 +110,19 @@ export async function headManifest(session: RegistrySession, repository: string,
 }
 
 /** GET a manifest with its body; undefined when it does not exist. */
-export async function getManifest(session: RegistrySession, repository: string, ref: string): Promise<Manifest | undefined> {
+export async function getManifest(
+  session: RegistrySession,
+  repository: string,
+  ref: string,
+): Promise<Manifest | undefined> {
   const url = manifestPath(repository, ref);
-  const res = await session.request({ kind: "manifestGet", method: "GET", url, repository, headers: { accept: MANIFEST_ACCEPT } });
+  const res = await session.request({
+    kind: "manifestGet",
+    method: "GET",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT },
+  });
   if (res.status === 404) return undefined;
   if (res.status !== 200) fail(session, "GET", url, repository, res);
   const computed = sha256Digest(res.body);
@@ -129,7 +149,11 @@ export async function getManifest(session: RegistrySession, repository: string, 
     );
   }
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
-  return { digest: header && !header.startsWith("sha256:") ? header : computed, mediaType: body.mediaType ?? contentType, body };
+  return {
+    digest: header && !header.startsWith("sha256:") ? header : computed,
+    mediaType: body.mediaType ?? contentType,
+    body,
+  };
 }
 
 /** GET a blob (JSON config) and check its digest. */

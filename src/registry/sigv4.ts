@@ -25,10 +25,14 @@ const hex = (d: string | Buffer) => createHash("sha256").update(d).digest("hex")
 const hmac = (key: string | Buffer, d: string) => createHmac("sha256", key).update(d).digest();
 
 /** RFC 3986 encoding as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
-const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const enc = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export function amzDate(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** Returns the headers to send: the input headers plus host, x-amz-date, token and Authorization. */
@@ -46,7 +50,11 @@ export function signRequest(input: SignInput): Record<string, string> {
     .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
-  const path = u.pathname.split("/").map((s) => enc(decodeURIComponent(s))).join("/") || "/";
+  const path =
+    u.pathname
+      .split("/")
+      .map((s) => enc(decodeURIComponent(s)))
+      .join("/") || "/";
   const payloadHash = headers["x-amz-content-sha256"] ?? hex(input.body);
   const canonicalRequest = [input.method, path, query, canonicalHeaders, signedHeaders, payloadHash].join("\n");
   const day = date.slice(0, 8);

@@ -47,7 +47,11 @@ function fail(session: RegistrySession, repository: string, url: string, res: Ht
   );
 }
 
-export async function listTagsPaged(session: RegistrySession, repository: string, opts: TagListOptions = {}): Promise<TagList> {
+export async function listTagsPaged(
+  session: RegistrySession,
+  repository: string,
+  opts: TagListOptions = {},
+): Promise<TagList> {
   const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
   const pageCap = Math.max(1, opts.pageCap ?? 100);
   const tags: string[] = [];

@@ -50,7 +50,12 @@ interface HubPage {
 export async function listDockerHubTags(http: HttpClient, o: DockerHubListOptions): Promise<TagList> {
   const parts = o.repository.split("/");
   if (parts.length !== 2) {
-    throw new RegistryError(`registry ${o.registry}: ${o.repository} is not namespace/name`, o.registry, undefined, o.repository);
+    throw new RegistryError(
+      `registry ${o.registry}: ${o.repository} is not namespace/name`,
+      o.registry,
+      undefined,
+      o.repository,
+    );
   }
   const base = new URL(o.apiUrl);
   let url: string | undefined = new URL(
@@ -76,9 +81,15 @@ export async function listDockerHubTags(http: HttpClient, o: DockerHubListOption
     try {
       body = JSON.parse(res.body.toString("utf8")) as HubPage;
     } catch (err) {
-      throw new RegistryError(`registry ${o.registry}: Docker Hub tag API answered malformed JSON`, o.registry, res.status, o.repository, {
-        cause: err,
-      });
+      throw new RegistryError(
+        `registry ${o.registry}: Docker Hub tag API answered malformed JSON`,
+        o.registry,
+        res.status,
+        o.repository,
+        {
+          cause: err,
+        },
+      );
     }
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;

@@ -37,7 +37,8 @@ export class TokenCache {
 
   set(key: string, issued: IssuedToken): void {
     const lifetime = (issued.expiresIn && issued.expiresIn > 0 ? issued.expiresIn : 60) * 1000;
-    const issuedAt = issued.issuedAt && !Number.isNaN(issued.issuedAt.getTime()) ? issued.issuedAt.getTime() : this.now();
+    const issuedAt =
+      issued.issuedAt && !Number.isNaN(issued.issuedAt.getTime()) ? issued.issuedAt.getTime() : this.now();
     // Renew a little early (10 % of the lifetime, at most 30 s) so a token cannot expire in flight.
     const margin = Math.min(30_000, lifetime / 10);
     this.entries.set(key, { token: issued.token, expiresAt: Math.min(issuedAt, this.now()) + lifetime - margin });

@@ -36,7 +36,16 @@ export function table(rows: readonly (readonly string[])[], indent = "  "): stri
   if (rows.length === 0) return "";
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+          .join("  ")
+          .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function formatRequests(r: RequestCounts): string {
@@ -49,14 +58,26 @@ const when = (c: { buildTime?: string; timeSource?: string; cached?: boolean }):
 /** The readable plan: what moves, what stays and why, what failed. */
 export function formatPlan(plan: Plan, requests?: RequestCounts): string {
   const out: string[] = [];
-  out.push(`${plan.changes.length} change(s), ${plan.unchanged.length} reference(s) left alone, ${plan.failures.length} failure(s)`);
+  out.push(
+    `${plan.changes.length} change(s), ${plan.unchanged.length} reference(s) left alone, ${plan.failures.length} failure(s)`,
+  );
   if (plan.changes.length) {
     out.push("", "Changes:");
-    out.push(table([["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"], ...plan.changes.map((c: PlanChange) => [`${c.file}:${c.line}`, c.image, c.from, "→", c.to, when(c)])]));
+    out.push(
+      table([
+        ["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"],
+        ...plan.changes.map((c: PlanChange) => [`${c.file}:${c.line}`, c.image, c.from, "→", c.to, when(c)]),
+      ]),
+    );
   }
   if (plan.unchanged.length) {
     out.push("", "Left alone:");
-    out.push(table([["FILE:LINE", "IMAGE", "TAG", "REASON", "DETAIL"], ...plan.unchanged.map((u: PlanUnchanged) => [`${u.file}:${u.line}`, u.image, u.tag ?? "-", u.reason, u.detail])]));
+    out.push(
+      table([
+        ["FILE:LINE", "IMAGE", "TAG", "REASON", "DETAIL"],
+        ...plan.unchanged.map((u: PlanUnchanged) => [`${u.file}:${u.line}`, u.image, u.tag ?? "-", u.reason, u.detail]),
+      ]),
+    );
   }
   if (plan.failures.length) {
     out.push("", "Failures:");

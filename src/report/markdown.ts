@@ -5,19 +5,26 @@ import { formatRequests } from "./format.js";
 /** Markdown cells must not break the table: escape pipes, flatten newlines. */
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
-const time = (iso?: string, source?: string, cached?: boolean): string => (iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "—");
+const time = (iso?: string, source?: string, cached?: boolean): string =>
+  iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "—";
 
 /** The changes as a markdown table (job summary and pull-request body). */
 export function changesTable(plan: Plan, options: { showCache?: boolean } = {}): string {
   if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map((c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`);
+  const rows = plan.changes.map(
+    (c) =>
+      `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`,
+  );
   return ["| Image | File | From → To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 
 /** The references left alone, with their reasons. */
 export function unchangedTable(plan: Plan): string {
   if (plan.unchanged.length === 0) return "";
-  const rows = plan.unchanged.map((u) => `| ${code(u.image)} | ${cell(`${u.file}:${u.line}`)} | ${u.tag ? code(u.tag) : "—"} | ${u.reason} | ${cell(u.detail)} |`);
+  const rows = plan.unchanged.map(
+    (u) =>
+      `| ${code(u.image)} | ${cell(`${u.file}:${u.line}`)} | ${u.tag ? code(u.tag) : "—"} | ${u.reason} | ${cell(u.detail)} |`,
+  );
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
@@ -30,10 +37,20 @@ export interface SummaryContext {
 /** The job summary: outcome, changes, failures, and what was left alone (folded). */
 export function jobSummary(plan: Plan, ctx: SummaryContext): string {
   const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan, { showCache: true })];
-  if (plan.failures.length) parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
-  if (plan.warnings.length) parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${cell(`${w.file}: ${w.message}`)}`));
+  if (plan.failures.length)
+    parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
+  if (plan.warnings.length)
+    parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${cell(`${w.file}: ${w.message}`)}`));
   const left = unchangedTable(plan);
-  if (left) parts.push("", `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`, "", left, "", "</details>");
+  if (left)
+    parts.push(
+      "",
+      `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+      "",
+      left,
+      "",
+      "</details>",
+    );
   if (ctx.requests) parts.push("", `<sub>Registry requests: ${formatRequests(ctx.requests)}</sub>`);
   return `${parts.join("\n")}\n`;
 }
@@ -45,7 +62,18 @@ export function jobSummary(plan: Plan, ctx: SummaryContext): string {
 export function pullRequestBody(plan: Plan): string {
   const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
   const left = unchangedTable(plan);
-  if (left) parts.push("", `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`, "", left, "", "</details>");
-  parts.push("", "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>");
+  if (left)
+    parts.push(
+      "",
+      `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+      "",
+      left,
+      "",
+      "</details>",
+    );
+  parts.push(
+    "",
+    "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>",
+  );
   return `${parts.join("\n")}\n`;
 }

@@ -17,9 +17,13 @@ export function applyEdits(bytes: Uint8Array, edits: readonly Edit[]): Buffer {
   let pos = 0;
   for (const e of sorted) {
     if (e.start < pos) throw new StaleEditError(`overlapping edits at byte ${e.start}`);
-    if (e.end < e.start || e.end > src.length) throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
+    if (e.end < e.start || e.end > src.length)
+      throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
     const current = src.subarray(e.start, e.end).toString("latin1");
-    if (current !== e.expect) throw new StaleEditError(`expected ${JSON.stringify(e.expect)} at byte ${e.start}, found ${JSON.stringify(current)}`);
+    if (current !== e.expect)
+      throw new StaleEditError(
+        `expected ${JSON.stringify(e.expect)} at byte ${e.start}, found ${JSON.stringify(current)}`,
+      );
     parts.push(src.subarray(pos, e.start), Buffer.from(e.replace, "latin1"));
     pos = e.end;
   }

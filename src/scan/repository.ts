@@ -53,7 +53,11 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
     while (next < paths.length) {
       const path = paths[next++] as string;
       const r = await readText(join(rootReal, path), options.maxFileSize);
-      if (r.kind === "too-big") warnings.push({ file: path, message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)` });
+      if (r.kind === "too-big")
+        warnings.push({
+          file: path,
+          message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`,
+        });
       else if (r.kind === "binary") continue;
       else {
         bytes += r.data.length;
@@ -69,7 +73,13 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
   return { files, warnings, stats: { files: paths.length, bytes } };
 }
 
-async function walk(root: string, dir: string, out: string[], warnings: ScanWarning[], options: ScanOptions): Promise<void> {
+async function walk(
+  root: string,
+  dir: string,
+  out: string[],
+  warnings: ScanWarning[],
+  options: ScanOptions,
+): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   await Promise.all(
     entries.map(async (e) => {
@@ -83,7 +93,12 @@ async function walk(root: string, dir: string, out: string[], warnings: ScanWarn
         if (options.include && !matchesAny(rel, options.include)) return;
         const target = await realpath(abs).catch(() => undefined);
         const inside = target !== undefined && (target === root || target.startsWith(root + sep));
-        warnings.push({ file: rel, message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository" });
+        warnings.push({
+          file: rel,
+          message: inside
+            ? "skipped: symbolic link (its target is scanned under its own path)"
+            : "skipped: symbolic link pointing outside the repository",
+        });
       } else if (e.isFile()) {
         if (options.include && !matchesAny(rel, options.include)) return;
         if (options.exclude?.length && matchesAny(rel, options.exclude)) return;

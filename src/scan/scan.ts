@@ -74,7 +74,10 @@ class LineIndex {
 
 /** Scans bytes (or a latin1 string of them) for image references, in order of position. */
 export function scanText(input: Uint8Array | string): FoundReference[] {
-  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
+  const text =
+    typeof input === "string"
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const lines = new LineIndex(text);
   const found: FoundReference[] = [];
   let consumed = 0; // everything before this offset has been decided
@@ -91,9 +94,12 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
   // A UTF-8 byte order mark (read as latin1: "\xEF\xBB\xBF") may precede the first line.
   // A cheap substring check first: the multiline regex would walk every line of every file.
   // (Instructions are case-insensitive; FROM, from and From are the spellings in use.)
-  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+  if (
+    (text.includes("FROM") || text.includes("from") || text.includes("From")) &&
+    /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)
+  ) {
     const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
-    for (let m; (m = from.exec(text)); ) {
+    for (let m; (m = from.exec(text));) {
       const s = m.index + m[0].length - (m[1] as string).length;
       candidateValue(text, s, lines, found);
     }
@@ -101,12 +107,21 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
 
   // Every reference worth reporting has a `:` (key or tag) or `@` (digest) near it: jump between them.
   const anchors = /[:@=]/g;
-  for (let m; (m = anchors.exec(text)); ) {
+  for (let m; (m = anchors.exec(text));) {
     const i = m.index;
     if (i < consumed) continue;
     const next = text.charCodeAt(i + 1);
     const ch = text[i];
-    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+    if (
+      ch === "=" ||
+      next === 32 ||
+      next === 9 ||
+      next === 10 ||
+      next === 13 ||
+      next === 34 ||
+      next === 39 ||
+      Number.isNaN(next)
+    ) {
       // `key: value`, `key = value`, `"key": "value"`: a value of an image-ish key may be a bare name.
       if (ch === "@") continue;
       const key = keyBefore(text, i);
@@ -150,13 +165,19 @@ function keyBefore(text: string, i: number): string {
   if (text[e - 1] === '"' || text[e - 1] === "'") e--;
   let s = e;
   // [A-Za-z0-9_.-], by char code: this runs at every `key:` of every file.
-  for (let c = text.charCodeAt(s - 1); s > 0 && (TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64); c = text.charCodeAt(s - 1)) s--;
+  for (
+    let c = text.charCodeAt(s - 1);
+    s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64;
+    c = text.charCodeAt(s - 1)
+  )
+    s--;
   return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
 }
 
 /** Is the text before a token on its line an image-ish key or a FROM? (`image: `, `--image=`, `"image": "`) */
 function imageContext(before: string): boolean {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
+  const m =
+    /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
   if (!m) return false;
   const key = (m[1] as string).replace(/^-+/, "");
   return key.toUpperCase() === "FROM" || isImageKey(key);
@@ -188,7 +209,13 @@ function candidateValue(text: string, from: number, lines: LineIndex, found: Fou
   return e;
 }
 
-function candidate(text: string, start: number, end: number, requireSlashOrDigest: boolean, lines: LineIndex): FoundReference | undefined {
+function candidate(
+  text: string,
+  start: number,
+  end: number,
+  requireSlashOrDigest: boolean,
+  lines: LineIndex,
+): FoundReference | undefined {
   const e = end;
   const before = text[start - 1];
   // Glued to template or variable syntax: `${REGISTRY}/app:1`, `{{ .Values.x }}/app:1`, `%s/app`.

@@ -42,16 +42,23 @@ export async function pushMode(o: PushModeOptions): Promise<PushModeResult> {
       const pushed = await git.push({ branch: o.branch });
       if (pushed.kind === "ok") return { pass, commitSha: sha, attempts: attempt };
       if (pushed.kind === "rejected-non-fast-forward" && attempt < o.maxAttempts) {
-        log(`push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${attempt + 1} of ${o.maxAttempts})`);
+        log(
+          `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${attempt + 1} of ${o.maxAttempts})`,
+        );
         await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
         await git.resetHard(`refs/remotes/origin/${o.branch}`);
         continue;
       }
       if (pushed.kind === "rejected-protected") {
         const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
-        throw new PushDeniedError(`the remote refused the push to ${o.branch} (${why}); the branch is protected: use \`mode: pull-request\``);
+        throw new PushDeniedError(
+          `the remote refused the push to ${o.branch} (${why}); the branch is protected: use \`mode: pull-request\``,
+        );
       }
-      if (pushed.kind === "rejected-non-fast-forward") throw new Error(`push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`);
+      if (pushed.kind === "rejected-non-fast-forward")
+        throw new Error(
+          `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`,
+        );
       throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
     }
   } catch (e) {

@@ -37,7 +37,11 @@ export function parseOutputs(text: string): Record<string, string> {
  * INPUT_* variables (upper-cased, spaces to underscores, dashes kept), GITHUB_OUTPUT and
  * GITHUB_STEP_SUMMARY files, GITHUB_EVENT_PATH, GITHUB_WORKSPACE and friends.
  */
-export async function runAction(o: { workspace: string; inputs: Record<string, string>; env?: Record<string, string> }): Promise<ActionRun> {
+export async function runAction(o: {
+  workspace: string;
+  inputs: Record<string, string>;
+  env?: Record<string, string>;
+}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), "laminar-runner-"));
   const outputFile = join(dir, "output");
   const summaryFile = join(dir, "summary");
@@ -63,11 +67,21 @@ export async function runAction(o: { workspace: string; inputs: Record<string, s
     ...o.env,
   };
   for (const [k, v] of Object.entries(o.inputs)) env[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [join(root, "dist/index.js")], { cwd: o.workspace, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(root, "dist/index.js")], {
+    cwd: o.workspace,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
-  return { status, stdout, stderr, outputs: parseOutputs(readFileSync(outputFile, "utf8")), summary: readFileSync(summaryFile, "utf8") };
+  return {
+    status,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(outputFile, "utf8")),
+    summary: readFileSync(summaryFile, "utf8"),
+  };
 }

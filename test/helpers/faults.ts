@@ -32,7 +32,9 @@ export function cliPath(): Promise<string> {
       write: false,
       legalComments: "none",
       logLevel: "silent",
-      banner: { js: "import { createRequire as __laminarCreateRequire } from 'node:module';\nconst require = __laminarCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __laminarCreateRequire } from 'node:module';\nconst require = __laminarCreateRequire(import.meta.url);",
+      },
     });
     const out = result.outputFiles.find((f) => f.path.endsWith("cli.js"));
     if (!out) throw new Error("esbuild produced no cli.js");
@@ -54,7 +56,11 @@ export interface CliResult {
  * purpose: the fake registry lives in this process and must keep answering while the CLI runs.
  * The environment is only what is given plus PATH/HOME, so no credential of the machine leaks in.
  */
-export async function laminar(args: readonly string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): Promise<CliResult> {
+export async function laminar(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  opts: { cwd?: string } = {},
+): Promise<CliResult> {
   const cli = await cliPath();
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -68,12 +74,17 @@ export async function laminar(args: readonly string[], env: NodeJS.ProcessEnv = 
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
     child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr, ms: Date.now() - started }));
+    child.on("close", (code, signal) =>
+      resolve({ status: code ?? (signal ? 128 : -1), stdout, stderr, ms: Date.now() - started }),
+    );
   });
 }
 
 /** A temporary repository with these files (string or exact bytes). */
-export async function makeRepo(files: Readonly<Record<string, string | Uint8Array>>, prefix = "laminar-fault-"): Promise<string> {
+export async function makeRepo(
+  files: Readonly<Record<string, string | Uint8Array>>,
+  prefix = "laminar-fault-",
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   for (const [p, content] of Object.entries(files)) {
     await mkdir(dirname(join(dir, p)), { recursive: true });
@@ -96,7 +107,8 @@ export async function snapshotTree(dir: string): Promise<Map<string, TreeEntry>>
       const rel = relative(dir, abs);
       const st = await lstat(abs);
       if (e.isDirectory()) await walk(abs);
-      else if (e.isSymbolicLink()) out.set(rel, { bytes: Buffer.from(`-> ${await readlink(abs)}`), mode: st.mode & 0o7777 });
+      else if (e.isSymbolicLink())
+        out.set(rel, { bytes: Buffer.from(`-> ${await readlink(abs)}`), mode: st.mode & 0o7777 });
       else out.set(rel, { bytes: await readFile(abs), mode: st.mode & 0o7777 });
     }
   };

@@ -1,4 +1,11 @@
-import { RegistryError, type DescribeRequest, type RepositoryRef, type TagDetails, type TagList, type TagSource } from "../../src/registry/types.js";
+import {
+  RegistryError,
+  type DescribeRequest,
+  type RepositoryRef,
+  type TagDetails,
+  type TagList,
+  type TagSource,
+} from "../../src/registry/types.js";
 
 /**
  * An in-memory TagSource for the pure plan tests: repositories → tag → {created, digest}.
@@ -15,9 +22,21 @@ export class MemoryTags implements TagSource {
     const key = `${repo.registry}/${repo.repository}`;
     this.listed.push(key);
     const status = this.failing[key];
-    if (status) throw new RegistryError(`registry ${repo.registry}: GET /v2/${repo.repository}/tags/list → ${status}`, repo.registry, status, repo.repository);
+    if (status)
+      throw new RegistryError(
+        `registry ${repo.registry}: GET /v2/${repo.repository}/tags/list → ${status}`,
+        repo.registry,
+        status,
+        repo.repository,
+      );
     const tags = this.repos[key];
-    if (!tags) throw new RegistryError(`registry ${repo.registry}: GET /v2/${repo.repository}/tags/list → 404 Not Found`, repo.registry, 404, repo.repository);
+    if (!tags)
+      throw new RegistryError(
+        `registry ${repo.registry}: GET /v2/${repo.repository}/tags/list → 404 Not Found`,
+        repo.registry,
+        404,
+        repo.repository,
+      );
     return { tags: Object.keys(tags) };
   }
   async describeTags(repo: RepositoryRef, request: DescribeRequest): Promise<ReadonlyMap<string, TagDetails>> {
@@ -27,7 +46,10 @@ export class MemoryTags implements TagSource {
     for (const t of new Set([...request.times, ...request.digests])) {
       const d = this.repos[key]?.[t];
       if (!d) continue;
-      out.set(t, { ...(d.created ? { created: new Date(d.created), source: "config-blob" as const } : {}), ...(d.digest ? { digest: d.digest } : {}) });
+      out.set(t, {
+        ...(d.created ? { created: new Date(d.created), source: "config-blob" as const } : {}),
+        ...(d.digest ? { digest: d.digest } : {}),
+      });
     }
     return out;
   }

@@ -29,7 +29,14 @@ export class ApiObjects {
 
   user(u: Urls, login: string, id = 1): Json {
     const user = exampleValue<Json>(this.doc, "pull-request").user as Json;
-    return { ...user, login, id, node_id: nodeId("U", login), url: `${u.api}/users/${login}`, html_url: `${u.web}/${login}` };
+    return {
+      ...user,
+      login,
+      id,
+      node_id: nodeId("U", login),
+      url: `${u.api}/users/${login}`,
+      html_url: `${u.web}/${login}`,
+    };
   }
 
   team(u: Urls, slug: string, id: number): Json {
@@ -66,7 +73,12 @@ export class ApiObjects {
   }
 
   private repository(template: Json, u: Urls): Json {
-    const owner = { ...(template.owner as Json), login: u.owner, url: `${u.api}/users/${u.owner}`, html_url: `${u.web}/${u.owner}` };
+    const owner = {
+      ...(template.owner as Json),
+      login: u.owner,
+      url: `${u.api}/users/${u.owner}`,
+      html_url: `${u.web}/${u.owner}`,
+    };
     return {
       ...template,
       name: u.repo,
@@ -114,11 +126,30 @@ export class ApiObjects {
       assignees: [],
       requested_reviewers: pr.requestedReviewers.map((login, i) => this.user(u, login, 5000 + i)),
       requested_teams: pr.requestedTeams.map((slug, i) => this.team(u, slug, 7000 + i)),
-      head: { ...head, label: `${u.owner}:${pr.head}`, ref: pr.head, sha: pr.headSha, user: this.user(u, u.owner), repo: this.repository(head.repo as Json, u) },
-      base: { ...base, label: `${u.owner}:${pr.base}`, ref: pr.base, sha: pr.baseSha, user: this.user(u, u.owner), repo: this.repository(base.repo as Json, u) },
+      head: {
+        ...head,
+        label: `${u.owner}:${pr.head}`,
+        ref: pr.head,
+        sha: pr.headSha,
+        user: this.user(u, u.owner),
+        repo: this.repository(head.repo as Json, u),
+      },
+      base: {
+        ...base,
+        label: `${u.owner}:${pr.base}`,
+        ref: pr.base,
+        sha: pr.baseSha,
+        user: this.user(u, u.owner),
+        repo: this.repository(base.repo as Json, u),
+      },
       author_association: "CONTRIBUTOR",
       auto_merge: pr.autoMerge
-        ? { enabled_by: author, merge_method: pr.autoMerge.mergeMethod.toLowerCase(), commit_title: pr.title, commit_message: "" }
+        ? {
+            enabled_by: author,
+            merge_method: pr.autoMerge.mergeMethod.toLowerCase(),
+            commit_title: pr.title,
+            commit_message: "",
+          }
         : null,
       draft: pr.draft,
     };
@@ -189,7 +220,11 @@ export class ApiObjects {
       committer: c.committer,
       message: c.message,
       tree: { sha: c.tree, url: `${repoApi(u)}/git/trees/${c.tree}` },
-      parents: c.parents.map((p) => ({ sha: p, url: `${repoApi(u)}/git/commits/${p}`, html_url: `${u.web}/${u.owner}/${u.repo}/commit/${p}` })),
+      parents: c.parents.map((p) => ({
+        sha: p,
+        url: `${repoApi(u)}/git/commits/${p}`,
+        html_url: `${u.web}/${u.owner}/${u.repo}/commit/${p}`,
+      })),
       verification: signed
         ? {
             verified: true,

@@ -49,12 +49,21 @@ export class GitFailure extends Error {
   }
 }
 
-function run(cwd: string, args: readonly string[], options: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Buffer> {
+function run(
+  cwd: string,
+  args: readonly string[],
+  options: { input?: Buffer | string; env?: Record<string, string> } = {},
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       "git",
       args,
-      { cwd, encoding: "buffer", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", ...options.env } },
+      {
+        cwd,
+        encoding: "buffer",
+        maxBuffer: 256 * 1024 * 1024,
+        env: { ...process.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0", ...options.env },
+      },
       (error, stdout, stderr) => {
         if (error) reject(new GitFailure(args, stderr.toString("utf8") || error.message));
         else resolve(stdout);
@@ -69,7 +78,11 @@ function parsePerson(line: string): PersonStamp {
   // "Name <email> 1714564800 +0000"
   const m = /^(.*) <([^>]*)> (\d+) ([+-]\d{4})$/.exec(line);
   if (!m) return { name: line, email: "", date: new Date(0).toISOString() };
-  return { name: m[1] ?? "", email: m[2] ?? "", date: new Date(Number(m[3]) * 1000).toISOString().replace(/\.000Z$/, "Z") };
+  return {
+    name: m[1] ?? "",
+    email: m[2] ?? "",
+    date: new Date(Number(m[3]) * 1000).toISOString().replace(/\.000Z$/, "Z"),
+  };
 }
 
 function epoch(date: string): string {
@@ -81,11 +94,17 @@ export class BareRepo {
 
   constructor(readonly path: string) {}
 
-  git(args: readonly string[], options: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<Buffer> {
+  git(
+    args: readonly string[],
+    options: { input?: Buffer | string; env?: Record<string, string> } = {},
+  ): Promise<Buffer> {
     return run(this.path, args, options);
   }
 
-  private async text(args: readonly string[], options: { input?: Buffer | string; env?: Record<string, string> } = {}): Promise<string> {
+  private async text(
+    args: readonly string[],
+    options: { input?: Buffer | string; env?: Record<string, string> } = {},
+  ): Promise<string> {
     return (await this.git(args, options)).toString("utf8").trim();
   }
 
@@ -146,7 +165,9 @@ export class BareRepo {
       else await this.git(["read-tree", "--empty"], { env });
       // --index-info takes every edit in one process; mode 0 removes a path (and, unlike
       // --force-remove, works without a work tree).
-      const lines = edits.map((e) => (e.sha === null ? `0 ${"0".repeat(40)}\t${e.path}\n` : `${e.mode} ${e.sha}\t${e.path}\n`));
+      const lines = edits.map((e) =>
+        e.sha === null ? `0 ${"0".repeat(40)}\t${e.path}\n` : `${e.mode} ${e.sha}\t${e.path}\n`,
+      );
       if (lines.length) await this.git(["update-index", "--index-info"], { env, input: lines.join("") });
       return await this.text(["write-tree"], { env });
     } finally {
@@ -168,7 +189,13 @@ export class BareRepo {
   }
 
   /** `commit-tree` with explicit identities and dates. */
-  async commitTree(tree: string, parents: readonly string[], message: string, author: PersonStamp, committer: PersonStamp): Promise<string> {
+  async commitTree(
+    tree: string,
+    parents: readonly string[],
+    message: string,
+    author: PersonStamp,
+    committer: PersonStamp,
+  ): Promise<string> {
     const args = ["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-F", "-"];
     return this.text(args, {
       input: message,

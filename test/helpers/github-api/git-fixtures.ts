@@ -36,7 +36,9 @@ export function git(cwd: string, args: readonly string[], input?: string | Buffe
     }).toString("utf8");
   } catch (e) {
     const err = e as { stderr?: Buffer; message: string };
-    throw new Error(`fixture: git ${args.join(" ")} failed: ${err.stderr?.toString() ?? err.message}`);
+    throw new Error(`fixture: git ${args.join(" ")} failed: ${err.stderr?.toString() ?? err.message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -49,7 +51,11 @@ export function gitAsync(cwd: string, args: readonly string[]): Promise<string> 
     execFile(
       "git",
       args,
-      { cwd, env: { ...process.env, ...FIXTURE_ENV, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd,
+        env: { ...process.env, ...FIXTURE_ENV, GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" },
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`fixture: git ${args.join(" ")} failed: ${stderr || error.message}`));
         else resolve(stdout);
@@ -79,11 +85,18 @@ export function initBareRepo(path: string, files: Readonly<Record<string, string
 }
 
 /** Adds a commit on `branch` of a bare repository (creating the branch if needed); returns its sha. */
-export function commitFiles(bare: string, branch: string, files: Readonly<Record<string, string>>, message: string): string {
+export function commitFiles(
+  bare: string,
+  branch: string,
+  files: Readonly<Record<string, string>>,
+  message: string,
+): string {
   const index = join(bare, `fixture-index-${process.pid}-${Date.now()}`);
   const env = { ...process.env, ...FIXTURE_ENV, GIT_INDEX_FILE: index };
   const run = (args: string[], input?: string) =>
-    execFileSync("git", args, { cwd: bare, env, input, stdio: ["pipe", "pipe", "pipe"] }).toString("utf8").trim();
+    execFileSync("git", args, { cwd: bare, env, input, stdio: ["pipe", "pipe", "pipe"] })
+      .toString("utf8")
+      .trim();
   let parent: string | undefined;
   try {
     parent = run(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`]);

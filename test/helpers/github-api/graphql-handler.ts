@@ -24,7 +24,11 @@ function gqlError(message: string, type?: string): { message: string; type?: str
 }
 
 /** `name: $var` or `name: "literal"` / `name: ENUM` inside the mutation's `input: { … }`. */
-function argument(input: string, name: string, variables: Record<string, unknown>): { value: unknown; variable?: string } | undefined {
+function argument(
+  input: string,
+  name: string,
+  variables: Record<string, unknown>,
+): { value: unknown; variable?: string } | undefined {
   const m = new RegExp(`\\b${name}\\s*:\\s*(\\$\\w+|"(?:[^"\\\\]|\\\\.)*"|\\w+)`).exec(input);
   const raw = m?.[1];
   if (!raw) return undefined;
@@ -37,13 +41,23 @@ export function handleGraphql(body: unknown, state: EmulatorState, config: Emula
   const b = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
   const query = typeof b.query === "string" ? b.query : undefined;
   const variables = b.variables && typeof b.variables === "object" ? (b.variables as Record<string, unknown>) : {};
-  if (!query) return { body: { errors: [{ message: "A query attribute must be specified and must be a string." }] }, violations: ["graphql: no query"] };
+  if (!query)
+    return {
+      body: { errors: [{ message: "A query attribute must be specified and must be a string." }] },
+      violations: ["graphql: no query"],
+    };
 
   const mutation = /^\s*mutation\b[^{]*\{\s*enablePullRequestAutoMerge\s*\(\s*input\s*:\s*\{([^}]*)\}\s*\)/.exec(query);
   if (!mutation) {
     const field = /\{\s*(\w+)/.exec(query)?.[1] ?? "?";
     return {
-      body: { errors: [{ message: `Field '${field}' doesn't exist on type 'Mutation' (the emulator knows only enablePullRequestAutoMerge)` }] },
+      body: {
+        errors: [
+          {
+            message: `Field '${field}' doesn't exist on type 'Mutation' (the emulator knows only enablePullRequestAutoMerge)`,
+          },
+        ],
+      },
       violations: [`graphql: unsupported operation (${field})`],
     };
   }
@@ -51,36 +65,72 @@ export function handleGraphql(body: unknown, state: EmulatorState, config: Emula
   const violations: string[] = [];
   // Declared variables: `($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!)`.
   const declared = new Map<string, string>();
-  for (const d of query.slice(0, mutation.index + mutation[0].indexOf("{")).matchAll(/\$(\w+)\s*:\s*([\w!]+)/g)) declared.set(d[1] ?? "", d[2] ?? "");
+  for (const d of query.slice(0, mutation.index + mutation[0].indexOf("{")).matchAll(/\$(\w+)\s*:\s*([\w!]+)/g))
+    declared.set(d[1] ?? "", d[2] ?? "");
   for (const [name, type] of declared) {
-    if (type.endsWith("!") && variables[name] === undefined) violations.push(`graphql: non-null variable $${name} was not supplied`);
+    if (type.endsWith("!") && variables[name] === undefined)
+      violations.push(`graphql: non-null variable $${name} was not supplied`);
   }
   const input = mutation[1] ?? "";
   const id = argument(input, "pullRequestId", variables);
   const method = argument(input, "mergeMethod", variables);
-  for (const a of [id, method]) if (a?.variable && !declared.has(a.variable)) violations.push(`graphql: variable $${a.variable} is used but not declared`);
-  if (id?.variable && declared.has(id.variable) && declared.get(id.variable) !== "ID!") violations.push(`graphql: $${id.variable} must be declared ID!`);
-  if (method?.variable && declared.has(method.variable) && !(declared.get(method.variable) ?? "").startsWith("PullRequestMergeMethod")) {
+  for (const a of [id, method])
+    if (a?.variable && !declared.has(a.variable))
+      violations.push(`graphql: variable $${a.variable} is used but not declared`);
+  if (id?.variable && declared.has(id.variable) && declared.get(id.variable) !== "ID!")
+    violations.push(`graphql: $${id.variable} must be declared ID!`);
+  if (
+    method?.variable &&
+    declared.has(method.variable) &&
+    !(declared.get(method.variable) ?? "").startsWith("PullRequestMergeMethod")
+  ) {
     violations.push(`graphql: $${method.variable} must be declared PullRequestMergeMethod`);
   }
   if (!id || typeof id.value !== "string") {
     violations.push("graphql: input.pullRequestId is required");
-    return { body: { errors: [gqlError("Argument 'pullRequestId' on InputObject 'EnablePullRequestAutoMergeInput' is required.")] }, violations };
+    return {
+      body: {
+        errors: [gqlError("Argument 'pullRequestId' on InputObject 'EnablePullRequestAutoMergeInput' is required.")],
+      },
+      violations,
+    };
   }
   const mergeMethod = method?.value ?? "MERGE";
   if (typeof mergeMethod !== "string" || !MERGE_METHODS.has(mergeMethod)) {
     violations.push(`graphql: mergeMethod ${String(mergeMethod)} is not a PullRequestMergeMethod`);
-    return { body: { errors: [gqlError(`Variable $mergeMethod of type PullRequestMergeMethod was provided invalid value`)] }, violations };
+    return {
+      body: { errors: [gqlError(`Variable $mergeMethod of type PullRequestMergeMethod was provided invalid value`)] },
+      violations,
+    };
   }
   if (violations.length) return { body: { errors: violations.map((v) => gqlError(v)) }, violations };
 
   const pr = state.findByNodeId(id.value);
-  if (!pr) return { body: { data: { enablePullRequestAutoMerge: null }, errors: [gqlError(`Could not resolve to a node with the global id of '${id.value}'.`, "NOT_FOUND")] }, violations };
+  if (!pr)
+    return {
+      body: {
+        data: { enablePullRequestAutoMerge: null },
+        errors: [gqlError(`Could not resolve to a node with the global id of '${id.value}'.`, "NOT_FOUND")],
+      },
+      violations,
+    };
   if (!config.autoMergeAllowed) {
-    return { body: { data: { enablePullRequestAutoMerge: null }, errors: [gqlError("Pull request Auto merge is not allowed for this repository", "UNPROCESSABLE")] }, violations };
+    return {
+      body: {
+        data: { enablePullRequestAutoMerge: null },
+        errors: [gqlError("Pull request Auto merge is not allowed for this repository", "UNPROCESSABLE")],
+      },
+      violations,
+    };
   }
   if (pr.state !== "open") {
-    return { body: { data: { enablePullRequestAutoMerge: null }, errors: [gqlError("Pull request is not in the correct state to enable auto-merge", "UNPROCESSABLE")] }, violations };
+    return {
+      body: {
+        data: { enablePullRequestAutoMerge: null },
+        errors: [gqlError("Pull request is not in the correct state to enable auto-merge", "UNPROCESSABLE")],
+      },
+      violations,
+    };
   }
   pr.autoMerge = { mergeMethod: mergeMethod as "MERGE" | "SQUASH" | "REBASE", enabledAt: now() };
   return {

@@ -69,7 +69,7 @@ export class OpenApiValidator {
     for (const [template, item] of Object.entries(doc.paths)) {
       const names: string[] = [];
       const methods: Partial<Record<HttpMethod, OpenApiOperation>> = {};
-      let multi = new Set<string>();
+      const multi = new Set<string>();
       for (const m of HTTP_METHODS) {
         const op = item[m];
         if (!op) continue;
@@ -91,7 +91,6 @@ export class OpenApiValidator {
       pattern += escapeRegex(template.slice(last));
       literal += template.length - last;
       this.routes.push({ template, regex: new RegExp(`^${pattern}$`), names, literal, methods });
-      multi = new Set();
     }
     this.routes.sort((a, b) => b.literal - a.literal);
     // strict: false — the description uses OpenAPI keywords (nullable, example, x-*) that are not
@@ -124,7 +123,9 @@ export class OpenApiValidator {
   /** Path-item and operation parameters, `$ref`s resolved (operation wins on name clashes). */
   parameters(template: string, op: OpenApiOperation): OpenApiParameter[] {
     const item = this.doc.paths[template];
-    const all = [...(item?.parameters ?? []), ...(op.parameters ?? [])].map((p) => resolveRef<OpenApiParameter>(this.doc, p));
+    const all = [...(item?.parameters ?? []), ...(op.parameters ?? [])].map((p) =>
+      resolveRef<OpenApiParameter>(this.doc, p),
+    );
     const byKey = new Map<string, OpenApiParameter>();
     for (const p of all) byKey.set(`${p.in}:${p.name}`, p);
     return [...byKey.values()];
@@ -150,13 +151,20 @@ export class OpenApiValidator {
           pathParams[name] = raw;
         }
       });
-      return { kind: "matched", match: { method: m, template: route.template, operation: op, operationId: op.operationId, pathParams } };
+      return {
+        kind: "matched",
+        match: { method: m, template: route.template, operation: op, operationId: op.operationId, pathParams },
+      };
     }
     return allowed ? { kind: "method-not-allowed", allowed } : { kind: "unknown-route" };
   }
 
   /** Problems with a matched request; empty when it conforms. */
-  validateRequest(match: MatchedOperation, query: URLSearchParams, body: { present: boolean; json: boolean; value: unknown }): string[] {
+  validateRequest(
+    match: MatchedOperation,
+    query: URLSearchParams,
+    body: { present: boolean; json: boolean; value: unknown },
+  ): string[] {
     const problems: string[] = [];
     const params = this.parameters(match.template, match.operation);
 
@@ -219,7 +227,8 @@ export class OpenApiValidator {
     const type = (p.schema as { type?: string }).type;
     let value: unknown = raw;
     if (type === "integer" || type === "number") {
-      if (!/^-?\d+(\.\d+)?$/.test(raw)) return [`${p.in} parameter ${p.name}=${raw} is not ${type === "integer" ? "an" : "a"} ${type}`];
+      if (!/^-?\d+(\.\d+)?$/.test(raw))
+        return [`${p.in} parameter ${p.name}=${raw} is not ${type === "integer" ? "an" : "a"} ${type}`];
       value = Number(raw);
     } else if (type === "boolean") {
       if (raw !== "true" && raw !== "false") return [`${p.in} parameter ${p.name}=${raw} is not a boolean`];
@@ -273,6 +282,13 @@ function pointRefsAtComponents(node: unknown): unknown {
 
 function formatErrors(where: string, errors: ErrorObject[] | null | undefined): string[] {
   // allErrors + oneOf produce one line per failed branch; keep the distinct messages, capped.
-  const lines = [...new Set((errors ?? []).map((e) => `${where}${e.instancePath || ""} ${e.message ?? e.keyword}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`))];
+  const lines = [
+    ...new Set(
+      (errors ?? []).map(
+        (e) =>
+          `${where}${e.instancePath || ""} ${e.message ?? e.keyword}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`,
+      ),
+    ),
+  ];
   return lines.slice(0, 10);
 }

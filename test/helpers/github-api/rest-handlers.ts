@@ -83,12 +83,20 @@ async function refreshShas(ctx: RestContext, pr: EmulatedPullRequest): Promise<v
 
 async function fullPull(ctx: RestContext, pr: EmulatedPullRequest): Promise<unknown> {
   await refreshShas(ctx, pr);
-  return ctx.objects.pullRequest(ctx.urls, pr, pr.labels.map((n) => ctx.state.labelFor(n)));
+  return ctx.objects.pullRequest(
+    ctx.urls,
+    pr,
+    pr.labels.map((n) => ctx.state.labelFor(n)),
+  );
 }
 
 async function simplePull(ctx: RestContext, pr: EmulatedPullRequest): Promise<unknown> {
   await refreshShas(ctx, pr);
-  return ctx.objects.pullRequestSimple(ctx.urls, pr, pr.labels.map((n) => ctx.state.labelFor(n)));
+  return ctx.objects.pullRequestSimple(
+    ctx.urls,
+    pr,
+    pr.labels.map((n) => ctx.state.labelFor(n)),
+  );
 }
 
 function pullByNumber(ctx: RestContext, param: string): EmulatedPullRequest | undefined {
@@ -138,10 +146,18 @@ const pullsCreate: RestHandler = async (ctx) => {
   if (!head || !headSha) return validationFailed({ resource: "PullRequest", field: "head", code: "invalid" });
   const existing = openDuplicate(ctx, head, base);
   if (existing) {
-    return validationFailed({ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${ctx.config.owner}:${head}.` });
+    return validationFailed({
+      resource: "PullRequest",
+      code: "custom",
+      message: `A pull request already exists for ${ctx.config.owner}:${head}.`,
+    });
   }
   if (await ctx.repo.isAncestor(headSha, baseSha)) {
-    return validationFailed({ resource: "PullRequest", code: "custom", message: `No commits between ${base} and ${head}` });
+    return validationFailed({
+      resource: "PullRequest",
+      code: "custom",
+      message: `No commits between ${base} and ${head}`,
+    });
   }
   const number = ctx.state.allocateNumber();
   const at = now();
@@ -185,13 +201,19 @@ const pullsUpdate: RestHandler = async (ctx) => {
   if (!pr) return notFound();
   const b = asBody(ctx.body);
   if (typeof b.base === "string") {
-    if (!(await ctx.repo.refSha(`refs/heads/${b.base}`))) return validationFailed({ resource: "PullRequest", field: "base", code: "invalid" });
+    if (!(await ctx.repo.refSha(`refs/heads/${b.base}`)))
+      return validationFailed({ resource: "PullRequest", field: "base", code: "invalid" });
     pr.base = b.base;
   }
   if (b.state === "open" && pr.state === "closed") {
-    if (!(await ctx.repo.refSha(`refs/heads/${pr.head}`))) return unprocessable("state cannot be changed. The head branch was deleted.");
+    if (!(await ctx.repo.refSha(`refs/heads/${pr.head}`)))
+      return unprocessable("state cannot be changed. The head branch was deleted.");
     if (openDuplicate(ctx, pr.head, pr.base, pr.number)) {
-      return validationFailed({ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${ctx.config.owner}:${pr.head}.` });
+      return validationFailed({
+        resource: "PullRequest",
+        code: "custom",
+        message: `A pull request already exists for ${ctx.config.owner}:${pr.head}.`,
+      });
     }
     pr.state = "open";
     pr.closedAt = null;
@@ -210,8 +232,8 @@ const pullsUpdate: RestHandler = async (ctx) => {
 const issuesAddLabels: RestHandler = async (ctx) => {
   const pr = pullByNumber(ctx, "issue_number");
   if (!pr) return notFound();
-  const raw = Array.isArray(ctx.body) ? ctx.body : (asBody(ctx.body).labels as unknown[] | undefined) ?? [];
-  const names = raw.map((l) => (typeof l === "string" ? l : str(asBody(l).name) ?? "")).filter((n) => n.length > 0);
+  const raw = Array.isArray(ctx.body) ? ctx.body : ((asBody(ctx.body).labels as unknown[] | undefined) ?? []);
+  const names = raw.map((l) => (typeof l === "string" ? l : (str(asBody(l).name) ?? ""))).filter((n) => n.length > 0);
   for (const name of names) {
     const label = ctx.state.labelFor(name);
     if (!pr.labels.some((l) => l.toLowerCase() === label.name.toLowerCase())) pr.labels.push(label.name);
@@ -255,7 +277,8 @@ const gitCreateRef: RestHandler = async (ctx) => {
   const ref = str(b.ref) ?? "";
   const sha = str(b.sha) ?? "";
   // "If it doesn't start with 'refs' and have at least two slashes, it will be rejected."
-  if (!/^refs\/[^/]+\/.+/.test(ref)) return unprocessable("Reference name must start with 'refs/' and contain at least two slashes");
+  if (!/^refs\/[^/]+\/.+/.test(ref))
+    return unprocessable("Reference name must start with 'refs/' and contain at least two slashes");
   if ((await ctx.repo.objectType(sha)) !== "commit") return unprocessable("Object does not exist");
   if (await ctx.repo.refSha(ref)) return unprocessable("Reference already exists");
   if (protectedRef(ctx, ref)) return unprocessable(`Protected branch update failed for ${ref}.`);
@@ -275,7 +298,8 @@ const gitUpdateRef: RestHandler = async (ctx) => {
   if (!current) return unprocessable("Reference does not exist");
   if ((await ctx.repo.objectType(sha)) !== "commit") return unprocessable("Object does not exist");
   if (protectedRef(ctx, ref)) return unprocessable(`Protected branch update failed for ${ref}.`);
-  if (b.force !== true && !(await ctx.repo.isAncestor(current, sha))) return unprocessable("Update is not a fast forward");
+  if (b.force !== true && !(await ctx.repo.isAncestor(current, sha)))
+    return unprocessable("Update is not a fast forward");
   await ctx.repo.updateRef(ref, sha, current);
   return { status: 200, body: ctx.objects.gitRef(ctx.urls, ref, sha) };
 };
@@ -291,7 +315,8 @@ const gitDeleteRef: RestHandler = async (ctx) => {
 const gitCreateBlob: RestHandler = async (ctx) => {
   const b = asBody(ctx.body);
   const encoding = str(b.encoding) ?? "utf-8";
-  if (encoding !== "utf-8" && encoding !== "utf8" && encoding !== "base64") return unprocessable(`encoding must be "utf-8" or "base64"`);
+  if (encoding !== "utf-8" && encoding !== "utf8" && encoding !== "base64")
+    return unprocessable(`encoding must be "utf-8" or "base64"`);
   const content = Buffer.from(str(b.content) ?? "", encoding === "base64" ? "base64" : "utf8");
   const sha = await ctx.repo.writeBlob(content);
   return {
@@ -301,7 +326,13 @@ const gitCreateBlob: RestHandler = async (ctx) => {
   };
 };
 
-const TYPE_OF_MODE: Record<string, string> = { "100644": "blob", "100755": "blob", "120000": "blob", "040000": "tree", "160000": "commit" };
+const TYPE_OF_MODE: Record<string, string> = {
+  "100644": "blob",
+  "100755": "blob",
+  "120000": "blob",
+  "040000": "tree",
+  "160000": "commit",
+};
 
 const gitCreateTree: RestHandler = async (ctx) => {
   const b = asBody(ctx.body);
@@ -316,14 +347,16 @@ const gitCreateTree: RestHandler = async (ctx) => {
     const e = asBody(raw);
     const path = str(e.path) ?? "";
     const mode = str(e.mode) ?? "100644";
-    if (e.sha !== undefined && e.content !== undefined) return unprocessable("Must supply either tree.sha or tree.content, not both");
+    if (e.sha !== undefined && e.content !== undefined)
+      return unprocessable("Must supply either tree.sha or tree.content, not both");
     if (typeof e.content === "string") {
       edits.push({ path, mode, sha: await ctx.repo.writeBlob(Buffer.from(e.content, "utf8")) });
     } else if (e.sha === null) {
       edits.push({ path, mode, sha: null });
     } else if (typeof e.sha === "string") {
       const type = await ctx.repo.objectType(e.sha);
-      if (!type || (TYPE_OF_MODE[mode] && type !== TYPE_OF_MODE[mode])) return unprocessable(`tree.sha ${e.sha} is not a valid ${TYPE_OF_MODE[mode] ?? "object"}`);
+      if (!type || (TYPE_OF_MODE[mode] && type !== TYPE_OF_MODE[mode]))
+        return unprocessable(`tree.sha ${e.sha} is not a valid ${TYPE_OF_MODE[mode] ?? "object"}`);
       edits.push({ path, mode, sha: e.sha });
     } else {
       return unprocessable("Must supply tree.sha or tree.content");
@@ -351,7 +384,9 @@ const gitCreateCommit: RestHandler = async (ctx) => {
   const tree = str(b.tree) ?? "";
   if ((await ctx.repo.objectType(tree)) !== "tree") return unprocessable("Tree SHA does not exist");
   const parents = ((b.parents as unknown[] | undefined) ?? []).filter((p): p is string => typeof p === "string");
-  for (const p of parents) if ((await ctx.repo.objectType(p)) !== "commit") return unprocessable("Parent SHA does not exist or is not a commit object");
+  for (const p of parents)
+    if ((await ctx.repo.objectType(p)) !== "commit")
+      return unprocessable("Parent SHA does not exist or is not a commit object");
   const at = now();
   const me: PersonStamp = { ...ctx.config.commitIdentity, date: at };
   const author = person(b.author, me);
@@ -371,7 +406,10 @@ const gitCreateCommit: RestHandler = async (ctx) => {
 const gitGetCommit: RestHandler = async (ctx) => {
   const sha = ctx.params.commit_sha ?? "";
   if ((await ctx.repo.objectType(sha)) !== "commit") return notFound();
-  return { status: 200, body: ctx.objects.gitCommit(ctx.urls, await ctx.repo.readCommit(sha), ctx.state.signedCommits.has(sha)) };
+  return {
+    status: 200,
+    body: ctx.objects.gitCommit(ctx.urls, await ctx.repo.readCommit(sha), ctx.state.signedCommits.has(sha)),
+  };
 };
 
 export const REST_HANDLERS: Readonly<Record<string, RestHandler>> = {

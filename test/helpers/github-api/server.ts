@@ -151,7 +151,9 @@ function send(res: ServerResponse, result: RestResult): void {
     res.writeHead(result.status, headers).end();
     return;
   }
-  res.writeHead(result.status, { ...headers, "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(result.body));
+  res
+    .writeHead(result.status, { ...headers, "content-type": "application/json; charset=utf-8" })
+    .end(JSON.stringify(result.body));
 }
 
 export async function startGitHubApiServer(options: GitHubApiServerOptions = {}): Promise<GitHubApiServer> {
@@ -199,7 +201,13 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
     const method = req.method ?? "GET";
     const auth = req.headers.authorization;
     const log = (entry: Omit<RequestLogEntry, "method" | "path" | "query" | "authorization">) =>
-      requests.push({ method, path: url.pathname, query: url.search, ...(auth ? { authorization: auth.split(" ")[0] } : {}), ...entry });
+      requests.push({
+        method,
+        path: url.pathname,
+        query: url.search,
+        ...(auth ? { authorization: auth.split(" ")[0] } : {}),
+        ...entry,
+      });
 
     // git smart HTTP: /<owner>/<repo>.git/...
     const gitPath = /^\/[^/]+\/[^/]+\.git(\/.*)?$/.exec(url.pathname);
@@ -215,12 +223,18 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
     }
 
     const body = await readBody(req);
-    const enterprise = url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/") || url.pathname === "/api/graphql";
+    const enterprise =
+      url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/") || url.pathname === "/api/graphql";
     const path = url.pathname.startsWith("/api/v3/") ? url.pathname.slice("/api/v3".length) : url.pathname;
     const urls: Urls = { api: enterprise ? `${baseUrl}/api/v3` : baseUrl, web: baseUrl, owner, repo: repoName };
 
     if (!tokenAccepted(auth)) {
-      violations.push({ kind: "auth", method, path: url.pathname, problems: [auth ? "wrong token" : "no Authorization header"] });
+      violations.push({
+        kind: "auth",
+        method,
+        path: url.pathname,
+        problems: [auth ? "wrong token" : "no Authorization header"],
+      });
       const result = errorBody(401, auth ? "Bad credentials" : "Requires authentication");
       send(res, result);
       log({ surface: path.endsWith("graphql") ? "graphql" : "rest", enterprise, status: 401 });
@@ -237,7 +251,8 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
       const outcome = body.json
         ? handleGraphql(body.value, state, config)
         : { body: { errors: [{ message: "Problems parsing JSON" }] }, violations: ["graphql: body is not JSON"] };
-      if (outcome.violations.length) violations.push({ kind: "graphql", method, path: url.pathname, problems: outcome.violations });
+      if (outcome.violations.length)
+        violations.push({ kind: "graphql", method, path: url.pathname, problems: outcome.violations });
       send(res, { status: 200, body: outcome.body });
       log({ surface: "graphql", enterprise, status: 200, body: body.value });
       return;
@@ -245,7 +260,10 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
 
     const routed = v.match(method, path);
     if (routed.kind !== "matched") {
-      const problems = routed.kind === "unknown-route" ? [`no operation in GitHub's API for ${method} ${path}`] : [`${path} does not support ${method} (only ${routed.allowed.join(", ")})`];
+      const problems =
+        routed.kind === "unknown-route"
+          ? [`no operation in GitHub's API for ${method} ${path}`]
+          : [`${path} does not support ${method} (only ${routed.allowed.join(", ")})`];
       violations.push({ kind: routed.kind, method, path: url.pathname, problems });
       send(res, errorBody(404, "Not Found"));
       log({ surface: "rest", enterprise, status: 404, body: body.value });
@@ -265,20 +283,52 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
     const handler = REST_HANDLERS[match.operationId];
     if (fault) {
       fault.remaining--;
-      result = { status: fault.fault.status, body: fault.fault.body ?? { message: "Injected fault" }, ...(fault.fault.headers ? { headers: fault.fault.headers } : {}) };
+      result = {
+        status: fault.fault.status,
+        body: fault.fault.body ?? { message: "Injected fault" },
+        ...(fault.fault.headers ? { headers: fault.fault.headers } : {}),
+      };
     } else if (!handler) {
-      violations.push({ kind: "not-emulated", method, path: url.pathname, operationId: match.operationId, problems: [`${match.operationId} is valid but not emulated`] });
+      violations.push({
+        kind: "not-emulated",
+        method,
+        path: url.pathname,
+        operationId: match.operationId,
+        problems: [`${match.operationId} is valid but not emulated`],
+      });
       result = errorBody(501, `${match.operationId} is not emulated`);
     } else {
       try {
-        result = await handler({ params: match.pathParams, query: url.searchParams, body: body.value, urls, state, repo: bareRepo, objects, config });
+        result = await handler({
+          params: match.pathParams,
+          query: url.searchParams,
+          body: body.value,
+          urls,
+          state,
+          repo: bareRepo,
+          objects,
+          config,
+        });
       } catch (e) {
-        violations.push({ kind: "emulator-error", method, path: url.pathname, operationId: match.operationId, problems: [e instanceof Error ? (e.stack ?? e.message) : String(e)] });
+        violations.push({
+          kind: "emulator-error",
+          method,
+          path: url.pathname,
+          operationId: match.operationId,
+          problems: [e instanceof Error ? (e.stack ?? e.message) : String(e)],
+        });
         result = errorBody(500, "emulator error");
       }
       if (validateResponses) {
         const bad = v.validateResponse(match, result.status, result.body);
-        if (bad.length) responseViolations.push({ kind: "response", method, path: url.pathname, operationId: match.operationId, problems: bad });
+        if (bad.length)
+          responseViolations.push({
+            kind: "response",
+            method,
+            path: url.pathname,
+            operationId: match.operationId,
+            problems: bad,
+          });
       }
     }
     send(res, result);

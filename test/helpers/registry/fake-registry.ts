@@ -12,15 +12,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 export type FakeRequestKind =
-  | "ping"
-  | "token"
-  | "tagPages"
-  | "manifestHead"
-  | "manifestGet"
-  | "blobGet"
-  | "hubApi"
-  | "ecrApi"
-  | "other";
+  "ping" | "token" | "tagPages" | "manifestHead" | "manifestGet" | "blobGet" | "hubApi" | "ecrApi" | "other";
 
 export interface FakeTagSpec {
   readonly tag: string;
@@ -124,7 +116,6 @@ export interface FakeRegistry {
 
 const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
-const LAYER_DIGEST = `sha256:${"0".repeat(64)}`;
 
 const sha256 = (b: Buffer | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
@@ -331,7 +322,11 @@ export async function startFakeRegistry(opts: FakeRegistryOptions = {}): Promise
     const accept = String(req.headers.accept ?? "");
     if (!accept.includes(OCI_MANIFEST)) {
       // Like distribution: an OCI manifest is not served to a client that does not accept it.
-      return send(res, 404, errorBody("MANIFEST_UNKNOWN", "OCI manifest found, but accept header does not support OCI manifests"));
+      return send(
+        res,
+        404,
+        errorBody("MANIFEST_UNKNOWN", "OCI manifest found, but accept header does not support OCI manifests"),
+      );
     }
     if (req.method === "GET" && opts.rateLimit) {
       if (remaining <= 0) {

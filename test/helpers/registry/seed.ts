@@ -252,7 +252,12 @@ async function pushPlatformManifest(
     ...plat,
     config: img.labels ? { Labels: img.labels } : {},
     rootfs: { type: "layers", diff_ids: [LAYER_DIFF_ID] },
-    history: [{ ...(created ? { created: created.toISOString() } : {}), created_by: `laminar seed ${img.repository}:${img.tag}` }],
+    history: [
+      {
+        ...(created ? { created: created.toISOString() } : {}),
+        created_by: `laminar seed ${img.repository}:${img.tag}`,
+      },
+    ],
   };
   const configBytes = Buffer.from(JSON.stringify(config));
   await p.ensureLayer(img.repository);
@@ -301,7 +306,11 @@ async function seedOne(p: Pusher, img: SeedImage): Promise<SeededImage> {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -295,8 +295,20 @@ export function tokenKeys(): Promise<TokenKeys> {
       const keyPath = join(dir, "key.pem");
       const certPath = join(dir, "cert.pem");
       await execFileP("openssl", [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2",
-        "-keyout", keyPath, "-out", certPath, "-subj", "/CN=laminar-test-token-signer",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-sha256",
+        "-days",
+        "2",
+        "-keyout",
+        keyPath,
+        "-out",
+        certPath,
+        "-subj",
+        "/CN=laminar-test-token-signer",
       ]);
       const keyPem = await readFile(keyPath, "utf8");
       const certPem = await readFile(certPath, "utf8");
@@ -352,7 +364,10 @@ function parseScope(scope: string): TokenAccess | undefined {
   return {
     type: scope.slice(0, first),
     name: scope.slice(first + 1, last),
-    actions: scope.slice(last + 1).split(",").filter(Boolean),
+    actions: scope
+      .slice(last + 1)
+      .split(",")
+      .filter(Boolean),
   };
 }
 
@@ -374,7 +389,10 @@ async function startTokenServer(o: TokenServerOptions): Promise<StartedTokenServ
     }
     let username: string | undefined;
     let authenticated = false;
-    let scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean);
+    let scopes = url.searchParams
+      .getAll("scope")
+      .flatMap((s) => s.split(" "))
+      .filter(Boolean);
     let service = url.searchParams.get("service") ?? undefined;
     let badCredentials = false;
 

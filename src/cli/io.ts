@@ -1,0 +1,19 @@
+import { CommandFailedError } from "../apply/apply.js";
+import { ConfigError } from "../config/errors.js";
+
+/** Where the CLI writes and what it runs in; tests pass their own to run it in-process. */
+export interface CliIo {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** One line a person can act on; the config error already names file, line and key. */
+export function describeError(e: unknown): string {
+  if (e instanceof ConfigError) return `config error: ${e.message}`;
+  if (e instanceof CommandFailedError)
+    return `${e.message}\n--- output of \`${e.result.command}\` ---\n${e.result.output.trimEnd()}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
