@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ensureTools, node24Path } from "./tools.mjs";
+import { ensureDependencies, ensureTools, node24Path } from "./tools.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -26,6 +26,7 @@ function findTests(dir) {
   return out.sort();
 }
 
+ensureDependencies();
 ensureTools();
 run("npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]);
 run(process.execPath, ["scripts/check-dist.mjs"]);

