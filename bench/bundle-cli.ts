@@ -18,7 +18,7 @@ export async function bundleCli(dir: string): Promise<string> {
   await writeFile(join(dir, "package.json"), '{ "type": "module" }\n');
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { cli: "src/cli/main.ts" },
+    entryPoints: { cli: "src/cli/bin.ts" },
     outdir: dir,
     bundle: true,
     platform: "node",

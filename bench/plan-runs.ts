@@ -11,7 +11,7 @@ import type { ChildPlanResult } from "./plan-child.js";
 
 export interface PlanRun {
   readonly label: string;
-  /** What ran: `dist/cli.js`, `src/cli/main.ts (tsx)`, `plan-child laminar`, `plan-child naive`. */
+  /** What ran: `dist/cli.js`, `src/cli/bin.ts (tsx)`, `plan-child laminar`, `plan-child naive`. */
   readonly runner: string;
   readonly requests: RequestCounts;
   /** Wall time; the median when the run was repeated. */
@@ -30,14 +30,14 @@ export type Runner =
 
 /**
  * The CLI as built (dist/cli.js); before it exists, src/ bundled the same way into `workDir`;
- * with `fromSource` (or if bundling fails), src/cli/main.ts through tsx.
+ * with `fromSource` (or if bundling fails), src/cli/bin.ts through tsx.
  */
 export async function cliRunner(fromSource: boolean, workDir: string): Promise<{ runner: Runner; note?: string }> {
   const dist = join(ROOT, "dist/cli.js");
   const tsx: Runner = {
     kind: "cli",
-    name: "src/cli/main.ts (tsx)",
-    program: (args) => ({ script: join(ROOT, "src/cli/main.ts"), args, tsx: true }),
+    name: "src/cli/bin.ts (tsx)",
+    program: (args) => ({ script: join(ROOT, "src/cli/bin.ts"), args, tsx: true }),
   };
   if (fromSource) return { runner: tsx };
   if (existsSync(dist))

@@ -350,6 +350,24 @@ var init_errors = __esm({
   }
 });
 
+// src/cli/io.ts
+function describeError(e) {
+  if (e instanceof ConfigError) return `config error: ${e.message}`;
+  if (e instanceof CommandFailedError)
+    return `${e.message}
+--- output of \`${e.result.command}\` ---
+${e.result.output.trimEnd()}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+var init_io = __esm({
+  "src/cli/io.ts"() {
+    "use strict";
+    init_apply();
+    init_errors();
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -22792,24 +22810,6 @@ var init_tag_source = __esm({
   }
 });
 
-// src/cli/io.ts
-function describeError(e) {
-  if (e instanceof ConfigError) return `config error: ${e.message}`;
-  if (e instanceof CommandFailedError)
-    return `${e.message}
---- output of \`${e.result.command}\` ---
-${e.result.output.trimEnd()}`;
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
-var init_io = __esm({
-  "src/cli/io.ts"() {
-    "use strict";
-    init_apply();
-    init_errors();
-  }
-});
-
 // src/cli/metrics.ts
 import { createServer } from "node:http";
 var Metrics;
@@ -23598,6 +23598,9 @@ var init_watch = __esm({
   }
 });
 
+// src/cli/bin.ts
+init_io();
+
 // src/cli/main.ts
 init_apply();
 init_errors();
@@ -23963,27 +23966,22 @@ ${lines}`
     io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):
 ${lines}`);
 }
-var invoked = process.argv[1] ?? "";
-if (/(?:^|[\\/])(?:cli\.js|main\.ts|main\.js|laminar)$/.test(invoked) && !process.env.LAMINAR_CLI_NO_AUTORUN) {
-  main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(`${s}
+
+// src/cli/bin.ts
+main(process.argv.slice(2), {
+  out: (s) => process.stdout.write(`${s}
 `),
-    err: (s) => process.stderr.write(`${s}
+  err: (s) => process.stderr.write(`${s}
 `),
-    env: process.env,
-    cwd: process.cwd()
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e) => {
-      process.stderr.write(`laminar: ${describeError(e)}
+  env: process.env,
+  cwd: process.cwd()
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`laminar: ${describeError(e)}
 `);
-      process.exitCode = 1;
-    }
-  );
-}
-export {
-  describeError,
-  main
-};
+    process.exitCode = 1;
+  }
+);

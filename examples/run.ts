@@ -32,7 +32,7 @@ const images: SeedImage[] = [
 const cli = (dir: string, ...args: string[]): number => {
   const cacheDir = join(dir, "..", "cache");
   console.log(`\n$ laminar ${args.join(" ")}`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args, "--dir", dir], {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args, "--dir", dir], {
     stdio: "inherit",
     env: { ...process.env, XDG_CACHE_HOME: cacheDir },
   });

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const entries = { index: "src/index.ts", cli: "src/cli/main.ts" };
+const entries = { index: "src/index.ts", cli: "src/cli/bin.ts" };
 
 export async function bundle({ write = true } = {}) {
   const result = await build({

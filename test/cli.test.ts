@@ -11,7 +11,7 @@ const root = new URL("..", import.meta.url).pathname;
 
 /** Runs the CLI the way a user does: a child process, its stdout, stderr and exit status. */
 function laminar(args: string[], env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
     encoding: "utf8",
     env: { ...process.env, ...env },
   });

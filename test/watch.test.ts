@@ -11,7 +11,7 @@ import { seedImages } from "./helpers/registry/seed.js";
 
 isolateGitConfig();
 const root = new URL("..", import.meta.url).pathname;
-const cli = join(root, "src/cli/main.ts");
+const cli = join(root, "src/cli/bin.ts");
 
 describe("laminar watch: the long-running mode for people not on GitHub", () => {
   let registry: RunningRegistry;

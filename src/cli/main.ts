@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { applyPlan } from "../apply/apply.js";
@@ -238,23 +237,4 @@ function reportFailures(plan: Plan, mode: string, done: "planned" | "updated", i
     );
   else
     io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):\n${lines}`);
-}
-
-// Run when executed directly (dist/cli.js or `node src/cli/main.ts`), not when imported by tests.
-const invoked = process.argv[1] ?? "";
-if (/(?:^|[\\/])(?:cli\.js|main\.ts|main\.js|laminar)$/.test(invoked) && !process.env.LAMINAR_CLI_NO_AUTORUN) {
-  main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(`${s}\n`),
-    err: (s) => process.stderr.write(`${s}\n`),
-    env: process.env,
-    cwd: process.cwd(),
-  }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`laminar: ${describeError(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -14,7 +14,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 let bundled: Promise<string> | undefined;
 
 /**
- * `src/cli/main.ts` bundled with the options of scripts/bundle.mjs into a temp dir. The file is
+ * `src/cli/bin.ts` bundled with the options of scripts/bundle.mjs into a temp dir. The file is
  * named `cli.js` (the CLI runs itself when argv[1] ends so) next to a package.json making it ESM.
  */
 export function cliPath(): Promise<string> {
@@ -23,7 +23,7 @@ export function cliPath(): Promise<string> {
     await writeFile(join(dir, "package.json"), '{ "type": "module" }\n');
     const result = await build({
       absWorkingDir: ROOT,
-      entryPoints: { cli: "src/cli/main.ts" },
+      entryPoints: { cli: "src/cli/bin.ts" },
       outdir: dir,
       bundle: true,
       platform: "node",
