@@ -14603,6 +14603,143 @@ var require_dist = __commonJS({
   }
 });
 
+// src/git/commit-message.ts
+function parseTemplate(source) {
+  const root = [];
+  let current = root;
+  let inSection = false;
+  let last = 0;
+  for (const m of source.matchAll(TAG)) {
+    const [tag, sigil = "", name = ""] = m;
+    const at = m.index ?? 0;
+    if (at > last) current.push({ kind: "text", text: source.slice(last, at) });
+    last = at + tag.length;
+    if (sigil === "#") {
+      if (name !== "changes") throw new TemplateError(`unknown section ${tag}: only {{#changes}} repeats`);
+      if (inSection) throw new TemplateError(`{{#changes}} cannot be nested`);
+      const body = [];
+      current.push({ kind: "changes", body });
+      current = body;
+      inSection = true;
+    } else if (sigil === "/") {
+      if (!inSection || name !== "changes") throw new TemplateError(`${tag} closes no open section`);
+      current = root;
+      inSection = false;
+    } else {
+      const allowed = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
+      if (!allowed.includes(name)) {
+        throw new TemplateError(
+          `unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`
+        );
+      }
+      current.push({ kind: "var", name });
+    }
+  }
+  if (inSection) throw new TemplateError("{{#changes}} is not closed by {{/changes}}");
+  if (last < source.length) current.push({ kind: "text", text: source.slice(last) });
+  return { source, nodes: root };
+}
+function sorted(changes) {
+  return [...changes].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
+}
+function distinct(values) {
+  return [...new Set(values)].join(", ");
+}
+function describeChange(c) {
+  return `${c.file}: ${c.image} ${c.from} \u2192 ${c.to}`;
+}
+function commitSubject(changes) {
+  const [only] = changes;
+  if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
+  return `Update ${changes.length} images`;
+}
+function variables(changes) {
+  const list = sorted(changes);
+  return {
+    count: String(list.length),
+    summary: commitSubject(list),
+    changes: list.map(describeChange).join("\n"),
+    images: distinct(list.map((c) => `${c.image}:${c.to}`)),
+    files: distinct(list.map((c) => c.file)),
+    image: distinct(list.map((c) => c.image)),
+    from: distinct(list.map((c) => c.from)),
+    to: distinct(list.map((c) => c.to)),
+    file: distinct(list.map((c) => c.file))
+  };
+}
+function renderNodes(nodes, lookup, changes) {
+  let out = "";
+  for (const n of nodes) {
+    if (n.kind === "text") out += n.text;
+    else if (n.kind === "var") out += lookup(n.name);
+    else {
+      for (const c of changes) {
+        const fields = {
+          file: c.file,
+          line: String(c.line),
+          image: c.image,
+          from: c.from,
+          to: c.to
+        };
+        out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
+      }
+    }
+  }
+  return out;
+}
+function renderTemplate(template, changes) {
+  const t = typeof template === "string" ? parseTemplate(template) : template;
+  const vars = variables(changes);
+  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(changes));
+}
+function buildCommitMessage(changes, template) {
+  if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
+  if (template !== void 0) {
+    const text = renderTemplate(template, changes).trim();
+    if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
+    return `${text}
+`;
+  }
+  const subject = commitSubject(changes);
+  if (changes.length === 1) return `${subject}
+`;
+  return `${subject}
+
+${sorted(changes).map(describeChange).join("\n")}
+`;
+}
+var TEMPLATE_VARIABLES, CHANGE_VARIABLES, TemplateError, TAG;
+var init_commit_message = __esm({
+  "src/git/commit-message.ts"() {
+    "use strict";
+    TEMPLATE_VARIABLES = [
+      "count",
+      // number of changes
+      "summary",
+      // the default subject line for these changes
+      "changes",
+      // default body: one "file: image from → to" line per change
+      "images",
+      // distinct "image:to", comma separated
+      "files",
+      // distinct files, comma separated
+      "image",
+      // distinct images, comma separated (one change: just that image)
+      "from",
+      // distinct old tags, comma separated
+      "to",
+      // distinct new tags, comma separated
+      "file"
+      // same as files (one change: just that file)
+    ];
+    CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
+    TemplateError = class extends Error {
+      name = "TemplateError";
+    };
+    TAG = /\{\{\s*([#/]?)\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
+  }
+});
+
 // node_modules/balanced-match/dist/esm/index.js
 var range;
 var init_esm = __esm({
@@ -20043,6 +20180,14 @@ function build2(raw, file, fail4, locate) {
   );
   const scanExclude = (raw.scan?.exclude ?? []).map((g2, j) => checkGlob(g2, (d) => fail4(["scan", "exclude", j], d)));
   const g = raw.global ?? {};
+  if (g.gitMessage !== void 0) {
+    try {
+      parseTemplate(g.gitMessage);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      fail4(["global", "gitMessage"], e.message);
+    }
+  }
   return {
     file,
     registries,
@@ -20244,6 +20389,7 @@ var init_parse = __esm({
     "use strict";
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_dist(), 1);
+    init_commit_message();
     init_policy();
     init_errors();
     init_pattern_probe();
@@ -23260,143 +23406,6 @@ var init_git_command_manager = __esm({
         await this.must(args);
       }
     };
-  }
-});
-
-// src/git/commit-message.ts
-function parseTemplate(source) {
-  const root = [];
-  let current = root;
-  let inSection = false;
-  let last = 0;
-  for (const m of source.matchAll(TAG)) {
-    const [tag, sigil = "", name = ""] = m;
-    const at = m.index ?? 0;
-    if (at > last) current.push({ kind: "text", text: source.slice(last, at) });
-    last = at + tag.length;
-    if (sigil === "#") {
-      if (name !== "changes") throw new TemplateError(`unknown section ${tag}: only {{#changes}} repeats`);
-      if (inSection) throw new TemplateError(`{{#changes}} cannot be nested`);
-      const body = [];
-      current.push({ kind: "changes", body });
-      current = body;
-      inSection = true;
-    } else if (sigil === "/") {
-      if (!inSection || name !== "changes") throw new TemplateError(`${tag} closes no open section`);
-      current = root;
-      inSection = false;
-    } else {
-      const allowed = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
-      if (!allowed.includes(name)) {
-        throw new TemplateError(
-          `unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`
-        );
-      }
-      current.push({ kind: "var", name });
-    }
-  }
-  if (inSection) throw new TemplateError("{{#changes}} is not closed by {{/changes}}");
-  if (last < source.length) current.push({ kind: "text", text: source.slice(last) });
-  return { source, nodes: root };
-}
-function sorted(changes) {
-  return [...changes].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
-}
-function distinct(values) {
-  return [...new Set(values)].join(", ");
-}
-function describeChange(c) {
-  return `${c.file}: ${c.image} ${c.from} \u2192 ${c.to}`;
-}
-function commitSubject(changes) {
-  const [only] = changes;
-  if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
-  return `Update ${changes.length} images`;
-}
-function variables(changes) {
-  const list = sorted(changes);
-  return {
-    count: String(list.length),
-    summary: commitSubject(list),
-    changes: list.map(describeChange).join("\n"),
-    images: distinct(list.map((c) => `${c.image}:${c.to}`)),
-    files: distinct(list.map((c) => c.file)),
-    image: distinct(list.map((c) => c.image)),
-    from: distinct(list.map((c) => c.from)),
-    to: distinct(list.map((c) => c.to)),
-    file: distinct(list.map((c) => c.file))
-  };
-}
-function renderNodes(nodes, lookup, changes) {
-  let out = "";
-  for (const n of nodes) {
-    if (n.kind === "text") out += n.text;
-    else if (n.kind === "var") out += lookup(n.name);
-    else {
-      for (const c of changes) {
-        const fields = {
-          file: c.file,
-          line: String(c.line),
-          image: c.image,
-          from: c.from,
-          to: c.to
-        };
-        out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
-      }
-    }
-  }
-  return out;
-}
-function renderTemplate(template, changes) {
-  const t = typeof template === "string" ? parseTemplate(template) : template;
-  const vars = variables(changes);
-  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(changes));
-}
-function buildCommitMessage(changes, template) {
-  if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
-  if (template !== void 0) {
-    const text = renderTemplate(template, changes).trim();
-    if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
-    return `${text}
-`;
-  }
-  const subject = commitSubject(changes);
-  if (changes.length === 1) return `${subject}
-`;
-  return `${subject}
-
-${sorted(changes).map(describeChange).join("\n")}
-`;
-}
-var TEMPLATE_VARIABLES, CHANGE_VARIABLES, TemplateError, TAG;
-var init_commit_message = __esm({
-  "src/git/commit-message.ts"() {
-    "use strict";
-    TEMPLATE_VARIABLES = [
-      "count",
-      // number of changes
-      "summary",
-      // the default subject line for these changes
-      "changes",
-      // default body: one "file: image from → to" line per change
-      "images",
-      // distinct "image:to", comma separated
-      "files",
-      // distinct files, comma separated
-      "image",
-      // distinct images, comma separated (one change: just that image)
-      "from",
-      // distinct old tags, comma separated
-      "to",
-      // distinct new tags, comma separated
-      "file"
-      // same as files (one change: just that file)
-    ];
-    CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
-    TemplateError = class extends Error {
-      name = "TemplateError";
-    };
-    TAG = /\{\{\s*([#/]?)\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
   }
 });
 

@@ -37697,6 +37697,137 @@ var import_ajv = __toESM(require_ajv(), 1);
 var import_yaml = __toESM(require_dist(), 1);
 import { posix } from "node:path";
 
+// src/git/commit-message.ts
+var TEMPLATE_VARIABLES = [
+  "count",
+  // number of changes
+  "summary",
+  // the default subject line for these changes
+  "changes",
+  // default body: one "file: image from → to" line per change
+  "images",
+  // distinct "image:to", comma separated
+  "files",
+  // distinct files, comma separated
+  "image",
+  // distinct images, comma separated (one change: just that image)
+  "from",
+  // distinct old tags, comma separated
+  "to",
+  // distinct new tags, comma separated
+  "file"
+  // same as files (one change: just that file)
+];
+var CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
+var TemplateError = class extends Error {
+  name = "TemplateError";
+};
+var TAG = /\{\{\s*([#/]?)\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
+function parseTemplate(source) {
+  const root = [];
+  let current = root;
+  let inSection = false;
+  let last = 0;
+  for (const m of source.matchAll(TAG)) {
+    const [tag, sigil = "", name = ""] = m;
+    const at = m.index ?? 0;
+    if (at > last) current.push({ kind: "text", text: source.slice(last, at) });
+    last = at + tag.length;
+    if (sigil === "#") {
+      if (name !== "changes") throw new TemplateError(`unknown section ${tag}: only {{#changes}} repeats`);
+      if (inSection) throw new TemplateError(`{{#changes}} cannot be nested`);
+      const body = [];
+      current.push({ kind: "changes", body });
+      current = body;
+      inSection = true;
+    } else if (sigil === "/") {
+      if (!inSection || name !== "changes") throw new TemplateError(`${tag} closes no open section`);
+      current = root;
+      inSection = false;
+    } else {
+      const allowed = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
+      if (!allowed.includes(name)) {
+        throw new TemplateError(
+          `unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`
+        );
+      }
+      current.push({ kind: "var", name });
+    }
+  }
+  if (inSection) throw new TemplateError("{{#changes}} is not closed by {{/changes}}");
+  if (last < source.length) current.push({ kind: "text", text: source.slice(last) });
+  return { source, nodes: root };
+}
+function sorted(changes) {
+  return [...changes].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
+}
+function distinct(values) {
+  return [...new Set(values)].join(", ");
+}
+function describeChange(c) {
+  return `${c.file}: ${c.image} ${c.from} \u2192 ${c.to}`;
+}
+function commitSubject(changes) {
+  const [only] = changes;
+  if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
+  return `Update ${changes.length} images`;
+}
+function variables(changes) {
+  const list = sorted(changes);
+  return {
+    count: String(list.length),
+    summary: commitSubject(list),
+    changes: list.map(describeChange).join("\n"),
+    images: distinct(list.map((c) => `${c.image}:${c.to}`)),
+    files: distinct(list.map((c) => c.file)),
+    image: distinct(list.map((c) => c.image)),
+    from: distinct(list.map((c) => c.from)),
+    to: distinct(list.map((c) => c.to)),
+    file: distinct(list.map((c) => c.file))
+  };
+}
+function renderNodes(nodes, lookup, changes) {
+  let out = "";
+  for (const n of nodes) {
+    if (n.kind === "text") out += n.text;
+    else if (n.kind === "var") out += lookup(n.name);
+    else {
+      for (const c of changes) {
+        const fields = {
+          file: c.file,
+          line: String(c.line),
+          image: c.image,
+          from: c.from,
+          to: c.to
+        };
+        out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
+      }
+    }
+  }
+  return out;
+}
+function renderTemplate(template, changes) {
+  const t = typeof template === "string" ? parseTemplate(template) : template;
+  const vars = variables(changes);
+  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(changes));
+}
+function buildCommitMessage(changes, template) {
+  if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
+  if (template !== void 0) {
+    const text = renderTemplate(template, changes).trim();
+    if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
+    return `${text}
+`;
+  }
+  const subject = commitSubject(changes);
+  if (changes.length === 1) return `${subject}
+`;
+  return `${subject}
+
+${sorted(changes).map(describeChange).join("\n")}
+`;
+}
+
 // node_modules/balanced-match/dist/esm/index.js
 var range = (a, b, str) => {
   let begs, beg, left, right = void 0, result;
@@ -40849,6 +40980,14 @@ function build2(raw, file, fail4, locate) {
   );
   const scanExclude = (raw.scan?.exclude ?? []).map((g2, j) => checkGlob(g2, (d) => fail4(["scan", "exclude", j], d)));
   const g = raw.global ?? {};
+  if (g.gitMessage !== void 0) {
+    try {
+      parseTemplate(g.gitMessage);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      fail4(["global", "gitMessage"], e.message);
+    }
+  }
   return {
     file,
     registries,
@@ -43066,137 +43205,6 @@ function pullRequestBody(plan) {
 `;
 }
 
-// src/git/commit-message.ts
-var TEMPLATE_VARIABLES = [
-  "count",
-  // number of changes
-  "summary",
-  // the default subject line for these changes
-  "changes",
-  // default body: one "file: image from → to" line per change
-  "images",
-  // distinct "image:to", comma separated
-  "files",
-  // distinct files, comma separated
-  "image",
-  // distinct images, comma separated (one change: just that image)
-  "from",
-  // distinct old tags, comma separated
-  "to",
-  // distinct new tags, comma separated
-  "file"
-  // same as files (one change: just that file)
-];
-var CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
-var TemplateError = class extends Error {
-  name = "TemplateError";
-};
-var TAG = /\{\{\s*([#/]?)\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
-function parseTemplate(source) {
-  const root = [];
-  let current = root;
-  let inSection = false;
-  let last = 0;
-  for (const m of source.matchAll(TAG)) {
-    const [tag, sigil = "", name = ""] = m;
-    const at = m.index ?? 0;
-    if (at > last) current.push({ kind: "text", text: source.slice(last, at) });
-    last = at + tag.length;
-    if (sigil === "#") {
-      if (name !== "changes") throw new TemplateError(`unknown section ${tag}: only {{#changes}} repeats`);
-      if (inSection) throw new TemplateError(`{{#changes}} cannot be nested`);
-      const body = [];
-      current.push({ kind: "changes", body });
-      current = body;
-      inSection = true;
-    } else if (sigil === "/") {
-      if (!inSection || name !== "changes") throw new TemplateError(`${tag} closes no open section`);
-      current = root;
-      inSection = false;
-    } else {
-      const allowed = inSection ? CHANGE_VARIABLES : TEMPLATE_VARIABLES;
-      if (!allowed.includes(name)) {
-        throw new TemplateError(
-          `unknown variable ${tag}${inSection ? " inside {{#changes}}" : ""}; known: ${allowed.join(", ")}`
-        );
-      }
-      current.push({ kind: "var", name });
-    }
-  }
-  if (inSection) throw new TemplateError("{{#changes}} is not closed by {{/changes}}");
-  if (last < source.length) current.push({ kind: "text", text: source.slice(last) });
-  return { source, nodes: root };
-}
-function sorted(changes) {
-  return [...changes].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
-}
-function distinct(values) {
-  return [...new Set(values)].join(", ");
-}
-function describeChange(c) {
-  return `${c.file}: ${c.image} ${c.from} \u2192 ${c.to}`;
-}
-function commitSubject(changes) {
-  const [only] = changes;
-  if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
-  return `Update ${changes.length} images`;
-}
-function variables(changes) {
-  const list = sorted(changes);
-  return {
-    count: String(list.length),
-    summary: commitSubject(list),
-    changes: list.map(describeChange).join("\n"),
-    images: distinct(list.map((c) => `${c.image}:${c.to}`)),
-    files: distinct(list.map((c) => c.file)),
-    image: distinct(list.map((c) => c.image)),
-    from: distinct(list.map((c) => c.from)),
-    to: distinct(list.map((c) => c.to)),
-    file: distinct(list.map((c) => c.file))
-  };
-}
-function renderNodes(nodes, lookup, changes) {
-  let out = "";
-  for (const n of nodes) {
-    if (n.kind === "text") out += n.text;
-    else if (n.kind === "var") out += lookup(n.name);
-    else {
-      for (const c of changes) {
-        const fields = {
-          file: c.file,
-          line: String(c.line),
-          image: c.image,
-          from: c.from,
-          to: c.to
-        };
-        out += renderNodes(n.body, (name) => fields[name] ?? "", changes);
-      }
-    }
-  }
-  return out;
-}
-function renderTemplate(template, changes) {
-  const t = typeof template === "string" ? parseTemplate(template) : template;
-  const vars = variables(changes);
-  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(changes));
-}
-function buildCommitMessage(changes, template) {
-  if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
-  if (template !== void 0) {
-    const text = renderTemplate(template, changes).trim();
-    if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
-    return `${text}
-`;
-  }
-  const subject = commitSubject(changes);
-  if (changes.length === 1) return `${subject}
-`;
-  return `${subject}
-
-${sorted(changes).map(describeChange).join("\n")}
-`;
-}
-
 // src/reference/grammar.ts
 var ALPHANUMERIC = "[a-z0-9]+";
 var SEPARATOR = "(?:[._]|__|[\\-]+)";
@@ -44058,7 +44066,7 @@ function readSettings(getInput2, env) {
       `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`
     );
   const authorRaw = get("author");
-  let author = DEFAULT_AUTHOR;
+  let author;
   if (authorRaw) {
     const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(authorRaw);
     if (!m) throw new InputError("author", `expected "Name <email>", got ${JSON.stringify(authorRaw)}`);
@@ -44077,6 +44085,18 @@ function readSettings(getInput2, env) {
   const maxAttempts = Number(attemptsRaw);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
     throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
+  const template = (name, source) => {
+    try {
+      parseTemplate(source);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new InputError(name, e.message);
+      throw e;
+    }
+    return source;
+  };
+  const prTitle = template("pr-title", get("pr-title") || DEFAULT_PR_TITLE);
+  const prBody = template("pr-body", getInput2("pr-body").trim());
+  const commitMessage = get("commit-message") ? template("commit-message", getInput2("commit-message").trim()) : "";
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
   if (!owner || !repo) {
     if (mode === "pull-request" || bool("sign-commits", false))
@@ -44095,15 +44115,15 @@ function readSettings(getInput2, env) {
     dryRun: bool("dry-run", false),
     ...targetBranch2 ? { targetBranch: targetBranch2 } : {},
     prBranch,
-    prTitle: get("pr-title") || DEFAULT_PR_TITLE,
-    prBody: getInput2("pr-body").trim(),
+    prTitle,
+    prBody,
     labels: list("labels"),
     reviewers: list("reviewers"),
     teamReviewers: list("team-reviewers"),
     autoMerge,
     signCommits: bool("sign-commits", false),
-    ...get("commit-message") ? { commitMessage: getInput2("commit-message").trim() } : {},
-    author,
+    ...commitMessage ? { commitMessage } : {},
+    ...author ? { author } : {},
     cachePath: cacheRaw ? resolve2(workspace, cacheRaw) : defaultCache,
     registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
     runCommands: bool("commands", true),
@@ -44119,6 +44139,14 @@ function insideWorkspace(base, path2, input) {
   if (rel.startsWith("..") || isAbsolute2(rel))
     throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
   return abs;
+}
+function commitSettings(s, commit) {
+  const author = s.author ?? {
+    name: commit.authorName || DEFAULT_AUTHOR.name,
+    email: commit.authorEmail || DEFAULT_AUTHOR.email
+  };
+  const messageTemplate = s.commitMessage || commit.message || void 0;
+  return { author: { name: author.name, email: author.email }, ...messageTemplate ? { messageTemplate } : {} };
 }
 
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
@@ -48802,9 +48830,9 @@ async function signedPushMode(o) {
       const pass = await updatePass(o);
       if (!pass.applied) return { pass, attempts: attempt };
       const head = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), s.commitMessage);
+      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.messageTemplate);
       await git.add(["."]);
-      const local = await git.commit({ message, author: s.author });
+      const local = await git.commit({ message, author: o.author });
       const files = await git.diffNameOnly({ from: head, to: local });
       const sha = await commitThroughApi(gh, git, { parent: head, files, message });
       const moved = await gh.updateBranch(o.branch, sha, { force: false });
@@ -48861,7 +48889,9 @@ async function pullRequestMode(o) {
         sentence: "Nothing to update: every image is at the newest tag its policy allows."
       };
     }
-    const message = buildCommitMessage(changes, s.commitMessage);
+    const message = buildCommitMessage(changes, o.messageTemplate);
+    const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
+    const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
     await git.add(["."]);
     const local = await git.commit({ message, author: o.author });
     let headSha = local;
@@ -48886,8 +48916,6 @@ async function pullRequestMode(o) {
     o.log(
       pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
     );
-    const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
-    const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
     let operation;
     let pr = existing;
     if (!pr) {
@@ -48988,7 +49016,7 @@ async function execute(s) {
     env,
     onCommand: (c) => info(`running: ${c}`)
   };
-  const author = { name: s.author.name, email: s.author.email };
+  const commit = commitSettings(s, config.commit);
   try {
     if (s.dryRun) {
       startGroup("Plan (dry run)");
@@ -49007,7 +49035,7 @@ async function execute(s) {
         git,
         settings: s,
         base: branch,
-        author,
+        ...commit,
         dryRun: false,
         log: (m) => info(m)
       });
@@ -49021,13 +49049,20 @@ async function execute(s) {
       });
     }
     startGroup("Plan, rewrite, commit and push");
-    const r = s.signCommits ? await signedPushMode({ ...common, git, settings: s, branch, dryRun: false, log: (m) => info(m) }) : await pushMode({
+    const r = s.signCommits ? await signedPushMode({
+      ...common,
+      git,
+      settings: s,
+      branch,
+      ...commit,
+      dryRun: false,
+      log: (m) => info(m)
+    }) : await pushMode({
       ...common,
       git,
       branch,
-      author,
+      ...commit,
       dryRun: false,
-      ...s.commitMessage ? { messageTemplate: s.commitMessage } : config.commit.message ? { messageTemplate: config.commit.message } : {},
       maxAttempts: s.maxAttempts,
       log: (m) => info(m)
     });

@@ -177,6 +177,82 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     assert.deepEqual(s.violations, []);
   });
 
+  it("a bad pr-title template is an input error before any git work: no branch pushed, no pull request", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const ws = await checkout(s);
+    const r = await run(s, ws, { "pr-title": "Bump {{cout}} images" });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /::error::input `pr-title`: unknown variable \{\{cout\}\}/);
+    // The point of the fix: the branch used to be pushed before the title was rendered.
+    assert.equal(branchSha(s, "laminar/updates"), undefined, "the pull-request branch was not pushed");
+    assert.equal(s.state.pullRequests.size, 0);
+    assert.equal(git(ws, ["status", "--porcelain"]), "");
+    // Nothing reached the API either: the input check runs before git and before any request.
+    assert.equal(s.requests.filter((q) => q.surface === "rest" && q.method !== "GET").length, 0);
+    assert.deepEqual(s.violations, []);
+  });
+
+  it("a bad pr-body or commit-message template names its input, and pushes nothing", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const body = await run(s, await checkout(s), { "pr-body": "{{#changes}}{{file}}" });
+    assert.equal(body.status, 1);
+    assert.match(body.stdout, /::error::input `pr-body`: \{\{#changes\}\} is not closed/);
+    const msg = await run(s, await checkout(s), { "commit-message": "{{#changes}}{{count}}{{/changes}}" });
+    assert.equal(msg.status, 1);
+    assert.match(msg.stdout, /::error::input `commit-message`: unknown variable \{\{count\}\} inside/);
+    assert.equal(branchSha(s, "laminar/updates"), undefined);
+    assert.equal(s.state.pullRequests.size, 0);
+  });
+
+  it("a bad global.gitMessage in the config is a config error naming the key; nothing pushed", async () => {
+    const h = registry.host;
+    const s = await github({
+      ".laminar.yaml": `global:\n  gitMessage: "Bump {{imgs}}"\n${config}`,
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
+    const r = await run(s, await checkout(s));
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stdout,
+      /::error::config error: \.laminar\.yaml:2:\d+: global\.gitMessage: unknown variable \{\{imgs\}\}/,
+    );
+    assert.equal(branchSha(s, "laminar/updates"), undefined);
+    assert.equal(s.state.pullRequests.size, 0);
+  });
+
+  it("the config's global gitUser, gitEmail and gitMessage apply in pull-request mode when no input is given", async () => {
+    const h = registry.host;
+    const s = await github({
+      ".laminar.yaml": `global:\n  gitUser: Config Bot\n  gitEmail: config-bot@example.test\n  gitMessage: "chore: bump {{images}}"\n${config}`,
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
+    const r = await run(s, await checkout(s));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const commit = git(s.bareRepoPath, ["log", "-1", "--format=%B%n--%an <%ae>", "laminar/updates"]);
+    assert.match(commit, new RegExp(`^chore: bump ${h.replace(/[.]/g, "\\.")}/acme/app:develop-\\d\n`));
+    assert.match(commit, /--Config Bot <config-bot@example\.test>/);
+
+    assert.deepEqual(s.violations, []);
+
+    // The inputs still win over the config, in this mode as in push mode (a fresh repository, so
+    // the shared registry is not reseeded under the other tests).
+    const s2 = await github({
+      ".laminar.yaml": `global:\n  gitUser: Config Bot\n  gitMessage: "chore: bump {{images}}"\n${config}`,
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
+    const r2 = await run(s2, await checkout(s2), {
+      author: "Input Bot <input@example.test>",
+      "commit-message": "{{summary}}",
+    });
+    assert.equal(r2.status, 0, r2.stdout + r2.stderr);
+    const fromInputs = git(s2.bareRepoPath, ["log", "-1", "--format=%B%n--%an <%ae>", "laminar/updates"]);
+    assert.match(fromInputs, /^k8s\/app\.yaml: .*acme\/app:develop-\d\n/);
+    assert.match(fromInputs, /--Input Bot <input@example\.test>/);
+    assert.deepEqual(s2.violations, []);
+  });
+
   it("a failing command opens nothing and pushes nothing", async () => {
     const h = registry.host;
     const s = await github({

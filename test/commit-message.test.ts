@@ -8,6 +8,9 @@ import {
   TemplateError,
   type ImageChange,
 } from "../src/git/commit-message.js";
+import { commitSettings, DEFAULT_AUTHOR, InputError, readSettings } from "../src/action/inputs.js";
+import { ConfigError } from "../src/config/errors.js";
+import { parseConfig } from "../src/config/parse.js";
 
 const nginx: ImageChange = { file: "apps/web/deploy.yaml", line: 12, image: "nginx", from: "1.25.3", to: "1.25.4" };
 const redis: ImageChange = { file: "apps/cache/values.yaml", line: 3, image: "redis", from: "7.2.3", to: "7.2.4" };
@@ -108,5 +111,52 @@ describe("templates", () => {
 
   it("commitSubject matches the default message's first line", () => {
     assert.equal(commitSubject([nginx, redis]), buildCommitMessage([nginx, redis]).split("\n")[0]);
+  });
+});
+
+describe("templates are checked when inputs and config are read, not when committing", () => {
+  const env = { GITHUB_WORKSPACE: "/ws", GITHUB_REPOSITORY: "acme/manifests" };
+  const settings = (inputs: Record<string, string>) =>
+    readSettings((name) => ({ token: "t", mode: "pull-request", ...inputs })[name] ?? "", env);
+
+  it("a bad pr-title, pr-body or commit-message is an InputError naming the input", () => {
+    for (const [input, value] of [
+      ["pr-title", "Bump {{cout}}"],
+      ["pr-body", "{{#changes}}{{file}}"],
+      ["commit-message", "{{/changes}}"],
+    ] as const) {
+      assert.throws(
+        () => settings({ [input]: value }),
+        (e: unknown) => e instanceof InputError && e.input === input && e.message.startsWith(`input \`${input}\`: `),
+      );
+    }
+    assert.doesNotThrow(() => settings({ "pr-title": "{{count}} images", "commit-message": "{{summary}}" }));
+  });
+
+  it("a bad global.gitMessage is a config error at that key", () => {
+    assert.throws(
+      () => parseConfig('global:\n  gitMessage: "{{imgs}}"\nupdates:\n  - pattern: glob:x\n    files: [a]\n', "c.yaml"),
+      (e: unknown) => e instanceof ConfigError && e.key === "global.gitMessage" && e.line === 2,
+    );
+  });
+});
+
+describe("commitSettings: one rule for author and message in every mode", () => {
+  const config = { authorName: "Config Bot", authorEmail: "config@example.test", message: "{{images}}" };
+  it("input, then config global, then the default", () => {
+    assert.deepEqual(commitSettings({}, config), {
+      author: { name: "Config Bot", email: "config@example.test" },
+      messageTemplate: "{{images}}",
+    });
+    assert.deepEqual(
+      commitSettings({ author: { name: "In", email: "in@example.test" }, commitMessage: "{{summary}}" }, config),
+      { author: { name: "In", email: "in@example.test" }, messageTemplate: "{{summary}}" },
+    );
+    assert.deepEqual(commitSettings({}, {}), { author: DEFAULT_AUTHOR });
+    // Only gitUser set: the email still falls back to the default rather than being empty.
+    assert.deepEqual(commitSettings({}, { authorName: "Only Name" }).author, {
+      name: "Only Name",
+      email: DEFAULT_AUTHOR.email,
+    });
   });
 });

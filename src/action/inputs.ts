@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { parseTemplate, TemplateError } from "../git/commit-message.js";
+import type { GitIdentity } from "../git/git-command-manager.js";
+import type { LaminarConfig } from "../config/types.js";
 
 /**
  * Every action input, read, trimmed and validated in one place (like actions/checkout's
@@ -26,7 +29,8 @@ export interface ActionSettings {
   readonly autoMerge: false | "merge" | "squash" | "rebase";
   readonly signCommits: boolean;
   readonly commitMessage?: string;
-  readonly author: { readonly name: string; readonly email: string };
+  /** The `author` input; undefined = not given (the config's `global`, then the default, apply). */
+  readonly author?: { readonly name: string; readonly email: string };
   readonly cachePath: string;
   readonly registryErrors: "fail" | "warn";
   readonly runCommands: boolean;
@@ -100,7 +104,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     );
 
   const authorRaw = get("author");
-  let author = DEFAULT_AUTHOR;
+  let author: ActionSettings["author"];
   if (authorRaw) {
     const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(authorRaw);
     if (!m) throw new InputError("author", `expected "Name <email>", got ${JSON.stringify(authorRaw)}`);
@@ -126,6 +130,21 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
     throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
 
+  // Every template is parsed now, so a typo is an input error before any git work (and never after
+  // the pull-request branch was pushed).
+  const template = (name: string, source: string): string => {
+    try {
+      parseTemplate(source);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new InputError(name, e.message);
+      throw e;
+    }
+    return source;
+  };
+  const prTitle = template("pr-title", get("pr-title") || DEFAULT_PR_TITLE);
+  const prBody = template("pr-body", getInput("pr-body").trim());
+  const commitMessage = get("commit-message") ? template("commit-message", getInput("commit-message").trim()) : "";
+
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
   if (!owner || !repo) {
     if (mode === "pull-request" || bool("sign-commits", false))
@@ -146,15 +165,15 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     dryRun: bool("dry-run", false),
     ...(targetBranch ? { targetBranch } : {}),
     prBranch,
-    prTitle: get("pr-title") || DEFAULT_PR_TITLE,
-    prBody: getInput("pr-body").trim(),
+    prTitle,
+    prBody,
     labels: list("labels"),
     reviewers: list("reviewers"),
     teamReviewers: list("team-reviewers"),
     autoMerge,
     signCommits: bool("sign-commits", false),
-    ...(get("commit-message") ? { commitMessage: getInput("commit-message").trim() } : {}),
-    author,
+    ...(commitMessage ? { commitMessage } : {}),
+    ...(author ? { author } : {}),
     cachePath: cacheRaw ? resolve(workspace, cacheRaw) : defaultCache,
     registryErrors: oneOf("registry-errors", ["fail", "warn"] as const, "fail"),
     runCommands: bool("commands", true),
@@ -172,4 +191,29 @@ function insideWorkspace(base: string, path: string, input: string): string {
   if (rel.startsWith("..") || isAbsolute(rel))
     throw new InputError(input, `${JSON.stringify(path)} is outside the workspace`);
   return abs;
+}
+
+/** Author and message template of the commit Laminar makes. */
+export interface CommitSettings {
+  readonly author: GitIdentity;
+  /** undefined = the default message format. */
+  readonly messageTemplate?: string;
+}
+
+/**
+ * The one rule for every mode (push, signed push, pull request), so a setting never works in one
+ * mode and is silently ignored in another: the action input, then the config's `global`
+ * (gitUser / gitEmail / gitMessage), then the default. Name and email fall back separately, so a
+ * config that sets only `gitUser` keeps the default email.
+ */
+export function commitSettings(
+  s: Pick<ActionSettings, "author" | "commitMessage">,
+  commit: LaminarConfig["commit"],
+): CommitSettings {
+  const author = s.author ?? {
+    name: commit.authorName || DEFAULT_AUTHOR.name,
+    email: commit.authorEmail || DEFAULT_AUTHOR.email,
+  };
+  const messageTemplate = s.commitMessage || commit.message || undefined;
+  return { author: { name: author.name, email: author.email }, ...(messageTemplate ? { messageTemplate } : {}) };
 }

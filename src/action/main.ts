@@ -13,7 +13,7 @@ import { jobSummary } from "../report/markdown.js";
 import { planToJson } from "../report/format.js";
 import { pushMode } from "../sync/push.js";
 import { updatePass } from "../sync/update.js";
-import { readSettings, type ActionSettings } from "./inputs.js";
+import { commitSettings, readSettings, type ActionSettings } from "./inputs.js";
 import { pullRequestMode, type PullRequestOutcome } from "./pull-request.js";
 import { signedPushMode } from "./signed-push.js";
 
@@ -95,7 +95,7 @@ async function execute(s: ActionSettings): Promise<Outcome> {
     env,
     onCommand: (c: string) => core.info(`running: ${c}`),
   };
-  const author = { name: s.author.name, email: s.author.email };
+  const commit = commitSettings(s, config.commit);
   try {
     if (s.dryRun) {
       core.startGroup("Plan (dry run)");
@@ -114,7 +114,7 @@ async function execute(s: ActionSettings): Promise<Outcome> {
         git,
         settings: s,
         base: branch,
-        author,
+        ...commit,
         dryRun: false,
         log: (m) => core.info(m),
       });
@@ -129,18 +129,21 @@ async function execute(s: ActionSettings): Promise<Outcome> {
     }
     core.startGroup("Plan, rewrite, commit and push");
     const r = s.signCommits
-      ? await signedPushMode({ ...common, git, settings: s, branch, dryRun: false, log: (m) => core.info(m) })
+      ? await signedPushMode({
+          ...common,
+          git,
+          settings: s,
+          branch,
+          ...commit,
+          dryRun: false,
+          log: (m) => core.info(m),
+        })
       : await pushMode({
           ...common,
           git,
           branch,
-          author,
+          ...commit,
           dryRun: false,
-          ...(s.commitMessage
-            ? { messageTemplate: s.commitMessage }
-            : config.commit.message
-              ? { messageTemplate: config.commit.message }
-              : {}),
           maxAttempts: s.maxAttempts,
           log: (m) => core.info(m),
         });

@@ -19,6 +19,7 @@ export interface PullRequestModeOptions extends UpdateOptions {
   readonly settings: ActionSettings;
   readonly base: string;
   readonly author: GitIdentity;
+  readonly messageTemplate?: string;
   readonly log: (message: string) => void;
 }
 
@@ -67,7 +68,11 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
       };
     }
 
-    const message = buildCommitMessage(changes, s.commitMessage);
+    // Everything rendered before the branch is pushed: a template that fails must not leave a
+    // pushed branch without its pull request behind.
+    const message = buildCommitMessage(changes, o.messageTemplate);
+    const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
+    const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
     await git.add(["."]);
     // A local commit always: it fixes the tree we compare with the remote branch (idempotent reruns).
     const local = await git.commit({ message, author: o.author });
@@ -100,8 +105,6 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
       pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`,
     );
 
-    const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
-    const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
     let operation: PullRequestOutcome["operation"];
     let pr = existing;
     if (!pr) {

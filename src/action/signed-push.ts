@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildCommitMessage } from "../git/commit-message.js";
-import type { GitCommandManager } from "../git/git-command-manager.js";
+import type { GitCommandManager, GitIdentity } from "../git/git-command-manager.js";
 import { toImageChange, type PushModeResult } from "../sync/push.js";
 import { updatePass, type UpdateOptions } from "../sync/update.js";
 import type { FileChange, GitHubApi } from "../github/types.js";
@@ -37,6 +37,9 @@ export interface SignedPushOptions extends UpdateOptions {
   readonly git: GitCommandManager;
   readonly settings: ActionSettings;
   readonly branch: string;
+  /** For the local commit only (the API commit is signed as the token's identity). */
+  readonly author: GitIdentity;
+  readonly messageTemplate?: string;
   readonly log: (message: string) => void;
 }
 
@@ -53,9 +56,9 @@ export async function signedPushMode(o: SignedPushOptions): Promise<PushModeResu
       const pass = await updatePass(o);
       if (!pass.applied) return { pass, attempts: attempt };
       const head = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), s.commitMessage);
+      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.messageTemplate);
       await git.add(["."]);
-      const local = await git.commit({ message, author: s.author });
+      const local = await git.commit({ message, author: o.author });
       const files = await git.diffNameOnly({ from: head, to: local });
       const sha = await commitThroughApi(gh, git, { parent: head, files, message });
       const moved = await gh.updateBranch(o.branch, sha, { force: false });

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import { globProblem, parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
 import { ConfigError } from "./errors.js";
 import { MAX_TAG_LENGTH, PROBE_BUDGET_MS, probePolicy } from "./pattern-probe.js";
@@ -221,6 +222,15 @@ function build(
   );
   const scanExclude = (raw.scan?.exclude ?? []).map((g, j) => checkGlob(g, (d) => fail(["scan", "exclude", j], d)));
   const g = raw.global ?? {};
+  // Parsed here, not at commit time, so a typo in the template fails the run before any git work.
+  if (g.gitMessage !== undefined) {
+    try {
+      parseTemplate(g.gitMessage);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      fail(["global", "gitMessage"], e.message);
+    }
+  }
   return {
     file,
     registries,
