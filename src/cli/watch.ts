@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describeError, type CliIo } from "./io.js";
 import { createTagSource, type TagSourceHandle } from "./tag-source.js";
 import { Metrics } from "./metrics.js";
+import type { Redactor } from "./redact.js";
 import { loadConfig } from "../config/load.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
 import { pushMode } from "../sync/push.js";
@@ -16,6 +17,8 @@ export interface WatchOptions {
   readonly metricsPort: number | undefined;
   readonly once: boolean;
   readonly cachePath: string | undefined;
+  /** Masks what the loop prints; fed the secrets of each new `registries` section. */
+  readonly redactor?: Redactor;
 }
 
 /**
@@ -41,6 +44,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   let tags: TagSourceHandle | undefined;
+  let tagsKey: string | undefined;
   let status = 0;
   try {
     while (!stop) {
@@ -48,11 +52,22 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
       let plan: Plan | undefined;
       try {
         const config = await loadConfig(o.dir, o.configPath);
-        tags ??= createTagSource(config, {
-          dir: o.dir,
-          env: io.env,
-          ...(o.cachePath ? { cachePath: o.cachePath } : {}),
-        });
+        // The config is read again every pass: new registry settings (hosts, credential variables,
+        // insecure, platforms…) need a new client, and their secrets must be masked from now on.
+        const registriesKey = JSON.stringify(config.registries);
+        if (!tags || registriesKey !== tagsKey) {
+          o.redactor?.addConfig(config, io.env);
+          tags = createTagSource(config, {
+            dir: o.dir,
+            env: io.env,
+            ...(o.cachePath ? { cachePath: o.cachePath } : {}),
+          });
+          tagsKey = registriesKey;
+        } else {
+          // Same client, new pass: without this it answers from the tag lists of its first pass
+          // and never sees a tag pushed since.
+          tags.newRun();
+        }
         if (o.push) {
           const git = await createGitCommandManager(o.dir);
           const branch = await git.currentBranch();
