@@ -8,6 +8,24 @@ import { createGitCommandManager } from "../git/git-command-manager.js";
 import { pushMode } from "../sync/push.js";
 import { updatePass } from "../sync/update.js";
 import type { Plan } from "../plan/types.js";
+import type { RequestCounts } from "../registry/types.js";
+
+const NO_REQUESTS: RequestCounts = {
+  ping: 0,
+  token: 0,
+  tagPages: 0,
+  manifestHead: 0,
+  manifestGet: 0,
+  blobGet: 0,
+  api: 0,
+  retries: 0,
+};
+
+function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
+  const out = { ...a };
+  for (const k of Object.keys(out) as Array<keyof RequestCounts>) out[k] += b[k];
+  return out;
+}
 
 export interface WatchOptions {
   readonly dir: string;
@@ -45,6 +63,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
   process.once("SIGTERM", onSignal);
   let tags: TagSourceHandle | undefined;
   let tagsKey: string | undefined;
+  let retiredCounts = NO_REQUESTS;
   let status = 0;
   try {
     while (!stop) {
@@ -56,6 +75,8 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
         // insecure, platforms…) need a new client, and their secrets must be masked from now on.
         const registriesKey = JSON.stringify(config.registries);
         if (!tags || registriesKey !== tagsKey) {
+          // The request metric is a counter: what the replaced client sent must not vanish from it.
+          if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
           o.redactor?.addConfig(config, io.env);
           tags = createTagSource(config, {
             dir: o.dir,
@@ -127,16 +148,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
         Date.now() - started,
         plan?.changes.length ?? 0,
         states,
-        tags?.counts() ?? {
-          ping: 0,
-          token: 0,
-          tagPages: 0,
-          manifestHead: 0,
-          manifestGet: 0,
-          blobGet: 0,
-          api: 0,
-          retries: 0,
-        },
+        addCounts(retiredCounts, tags?.counts() ?? NO_REQUESTS),
       );
       if (o.once) break;
       const until = Date.now() + o.interval * 1000;
