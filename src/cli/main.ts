@@ -131,6 +131,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : undefined,
             once: o.once,
             cachePath: o.cache ? resolve(io.cwd, o.cache) : undefined,
+            redactor,
           },
           safe,
         );

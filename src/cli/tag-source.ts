@@ -10,6 +10,8 @@ export interface TagSourceHandle {
   counts(): RequestCounts;
   /** Persists the registry cache (build times, tag snapshots) for the next run. */
   save(): Promise<void>;
+  /** Starts a new run: tag lists and confirmed digests are asked again; the caches stay. */
+  newRun(): void;
 }
 
 /** Where the registry cache lives by default: shared by every repository of this user. */
@@ -56,5 +58,10 @@ export function createTagSource(
     ...(timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1000 } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
-  return { source: client, counts: () => client.counts(), save: () => client.flush() };
+  return {
+    source: client,
+    counts: () => client.counts(),
+    save: () => client.flush(),
+    newRun: () => client.newRun(),
+  };
 }

@@ -2,11 +2,30 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describeError, type CliIo } from "./io.js";
 import { createTagSource, type TagSourceHandle } from "./tag-source.js";
 import { Metrics } from "./metrics.js";
+import type { Redactor } from "./redact.js";
 import { loadConfig } from "../config/load.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
 import { pushMode } from "../sync/push.js";
 import { updatePass } from "../sync/update.js";
 import type { Plan } from "../plan/types.js";
+import type { RequestCounts } from "../registry/types.js";
+
+const NO_REQUESTS: RequestCounts = {
+  ping: 0,
+  token: 0,
+  tagPages: 0,
+  manifestHead: 0,
+  manifestGet: 0,
+  blobGet: 0,
+  api: 0,
+  retries: 0,
+};
+
+function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
+  const out = { ...a };
+  for (const k of Object.keys(out) as Array<keyof RequestCounts>) out[k] += b[k];
+  return out;
+}
 
 export interface WatchOptions {
   readonly dir: string;
@@ -16,6 +35,8 @@ export interface WatchOptions {
   readonly metricsPort: number | undefined;
   readonly once: boolean;
   readonly cachePath: string | undefined;
+  /** Masks what the loop prints; fed the secrets of each new `registries` section. */
+  readonly redactor?: Redactor;
 }
 
 /**
@@ -41,6 +62,8 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   let tags: TagSourceHandle | undefined;
+  let tagsKey: string | undefined;
+  let retiredCounts = NO_REQUESTS;
   let status = 0;
   try {
     while (!stop) {
@@ -48,11 +71,24 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
       let plan: Plan | undefined;
       try {
         const config = await loadConfig(o.dir, o.configPath);
-        tags ??= createTagSource(config, {
-          dir: o.dir,
-          env: io.env,
-          ...(o.cachePath ? { cachePath: o.cachePath } : {}),
-        });
+        // The config is read again every pass: new registry settings (hosts, credential variables,
+        // insecure, platforms…) need a new client, and their secrets must be masked from now on.
+        const registriesKey = JSON.stringify(config.registries);
+        if (!tags || registriesKey !== tagsKey) {
+          // The request metric is a counter: what the replaced client sent must not vanish from it.
+          if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
+          o.redactor?.addConfig(config, io.env);
+          tags = createTagSource(config, {
+            dir: o.dir,
+            env: io.env,
+            ...(o.cachePath ? { cachePath: o.cachePath } : {}),
+          });
+          tagsKey = registriesKey;
+        } else {
+          // Same client, new pass: without this it answers from the tag lists of its first pass
+          // and never sees a tag pushed since.
+          tags.newRun();
+        }
         if (o.push) {
           const git = await createGitCommandManager(o.dir);
           const branch = await git.currentBranch();
@@ -112,16 +148,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
         Date.now() - started,
         plan?.changes.length ?? 0,
         states,
-        tags?.counts() ?? {
-          ping: 0,
-          token: 0,
-          tagPages: 0,
-          manifestHead: 0,
-          manifestGet: 0,
-          blobGet: 0,
-          api: 0,
-          retries: 0,
-        },
+        addCounts(retiredCounts, tags?.counts() ?? NO_REQUESTS),
       );
       if (o.once) break;
       const until = Date.now() + o.interval * 1000;

@@ -168,9 +168,33 @@ export class RegistryClient implements TagSource {
     await cache.save();
   }
 
-  /** Forgets what this run learnt in memory (tag lists, confirmed digests); the caches stay. */
+  /**
+   * Starts a new run (each `laminar watch` pass): forgets what the last run learnt about the
+   * registries' current state (tag lists, tag → digest confirmations, timestamp-API answers, ping
+   * results), so a tag pushed since is seen. What stays is what cannot go stale: the token cache
+   * (tokens carry their own expiry), the disk cache (build times by content digest) and each
+   * repository's tag snapshot, which is only trusted while a fresh listing has the same hash.
+   */
   newRun(): void {
-    this.repos.clear();
+    for (const [key, s] of this.repos) {
+      // The snapshot is the disk cache's entry (flush may not have written it yet if the last run
+      // failed), not a per-run memo: keep it, dirty flag included, so it is neither lost nor re-read.
+      this.repos.set(key, {
+        ...(s.snapshot ? { snapshot: s.snapshot } : {}),
+        snapshotDirty: s.snapshotDirty,
+        confirmed: new Map(),
+        apiTimes: new Map(),
+        resolving: new Map(),
+      });
+    }
+    // Sessions memoise the /v2/ ping, the auth challenge and the credential: a registry that was
+    // down or changed its auth, or a docker login in between, must be picked up by the next pass.
+    this.sessions.clear();
+    // Per-run memos by digest: the durable answers are in the disk cache; keeping these would only
+    // grow a long-running watch's memory with every image it ever looked at.
+    this.buildTimes.clear();
+    this.manifests.clear();
+    this.blobs.clear();
   }
 
   private loadCache(): Promise<RegistryCache> {
