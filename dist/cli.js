@@ -22649,9 +22649,27 @@ var init_client = __esm({
         }
         await cache2.save();
       }
-      /** Forgets what this run learnt in memory (tag lists, confirmed digests); the caches stay. */
+      /**
+       * Starts a new run (each `laminar watch` pass): forgets what the last run learnt about the
+       * registries' current state (tag lists, tag → digest confirmations, timestamp-API answers, ping
+       * results), so a tag pushed since is seen. What stays is what cannot go stale: the token cache
+       * (tokens carry their own expiry), the disk cache (build times by content digest) and each
+       * repository's tag snapshot, which is only trusted while a fresh listing has the same hash.
+       */
       newRun() {
-        this.repos.clear();
+        for (const [key, s] of this.repos) {
+          this.repos.set(key, {
+            ...s.snapshot ? { snapshot: s.snapshot } : {},
+            snapshotDirty: s.snapshotDirty,
+            confirmed: /* @__PURE__ */ new Map(),
+            apiTimes: /* @__PURE__ */ new Map(),
+            resolving: /* @__PURE__ */ new Map()
+          });
+        }
+        this.sessions.clear();
+        this.buildTimes.clear();
+        this.manifests.clear();
+        this.blobs.clear();
       }
       loadCache() {
         this.cache ??= RegistryCache.open(this.opts.cachePath);
@@ -22947,7 +22965,12 @@ function createTagSource(config, options) {
     ...timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1e3 } : {},
     ...options.log ? { log: options.log } : {}
   });
-  return { source: client, counts: () => client.counts(), save: () => client.flush() };
+  return {
+    source: client,
+    counts: () => client.counts(),
+    save: () => client.flush(),
+    newRun: () => client.newRun()
+  };
 }
 var init_tag_source = __esm({
   "src/cli/tag-source.ts"() {
@@ -23489,6 +23512,11 @@ __export(watch_exports, {
   watch: () => watch
 });
 import { setTimeout as sleep } from "node:timers/promises";
+function addCounts(a, b) {
+  const out = { ...a };
+  for (const k of Object.keys(out)) out[k] += b[k];
+  return out;
+}
 async function watch(o, io) {
   if (!Number.isFinite(o.interval) || o.interval < 1) {
     io.err("laminar: --interval must be a number of seconds >= 1");
@@ -23504,6 +23532,8 @@ async function watch(o, io) {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   let tags;
+  let tagsKey;
+  let retiredCounts = NO_REQUESTS;
   let status = 0;
   try {
     while (!stop) {
@@ -23511,11 +23541,19 @@ async function watch(o, io) {
       let plan;
       try {
         const config = await loadConfig(o.dir, o.configPath);
-        tags ??= createTagSource(config, {
-          dir: o.dir,
-          env: io.env,
-          ...o.cachePath ? { cachePath: o.cachePath } : {}
-        });
+        const registriesKey = JSON.stringify(config.registries);
+        if (!tags || registriesKey !== tagsKey) {
+          if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
+          o.redactor?.addConfig(config, io.env);
+          tags = createTagSource(config, {
+            dir: o.dir,
+            env: io.env,
+            ...o.cachePath ? { cachePath: o.cachePath } : {}
+          });
+          tagsKey = registriesKey;
+        } else {
+          tags.newRun();
+        }
         if (o.push) {
           const git = await createGitCommandManager(o.dir);
           const branch = await git.currentBranch();
@@ -23572,16 +23610,7 @@ async function watch(o, io) {
         Date.now() - started,
         plan?.changes.length ?? 0,
         states,
-        tags?.counts() ?? {
-          ping: 0,
-          token: 0,
-          tagPages: 0,
-          manifestHead: 0,
-          manifestGet: 0,
-          blobGet: 0,
-          api: 0,
-          retries: 0
-        }
+        addCounts(retiredCounts, tags?.counts() ?? NO_REQUESTS)
       );
       if (o.once) break;
       const until = Date.now() + o.interval * 1e3;
@@ -23594,6 +23623,7 @@ async function watch(o, io) {
   }
   return status;
 }
+var NO_REQUESTS;
 var init_watch = __esm({
   "src/cli/watch.ts"() {
     "use strict";
@@ -23604,6 +23634,16 @@ var init_watch = __esm({
     init_git_command_manager();
     init_push();
     init_update();
+    NO_REQUESTS = {
+      ping: 0,
+      token: 0,
+      tagPages: 0,
+      manifestHead: 0,
+      manifestGet: 0,
+      blobGet: 0,
+      api: 0,
+      retries: 0
+    };
   }
 });
 
@@ -23884,7 +23924,8 @@ ${USAGE}`);
             push: o.push,
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0,
             once: o.once,
-            cachePath: o.cache ? resolve2(io.cwd, o.cache) : void 0
+            cachePath: o.cache ? resolve2(io.cwd, o.cache) : void 0,
+            redactor
           },
           safe
         );

@@ -42502,9 +42502,27 @@ var RegistryClient = class {
     }
     await cache2.save();
   }
-  /** Forgets what this run learnt in memory (tag lists, confirmed digests); the caches stay. */
+  /**
+   * Starts a new run (each `laminar watch` pass): forgets what the last run learnt about the
+   * registries' current state (tag lists, tag → digest confirmations, timestamp-API answers, ping
+   * results), so a tag pushed since is seen. What stays is what cannot go stale: the token cache
+   * (tokens carry their own expiry), the disk cache (build times by content digest) and each
+   * repository's tag snapshot, which is only trusted while a fresh listing has the same hash.
+   */
   newRun() {
-    this.repos.clear();
+    for (const [key, s] of this.repos) {
+      this.repos.set(key, {
+        ...s.snapshot ? { snapshot: s.snapshot } : {},
+        snapshotDirty: s.snapshotDirty,
+        confirmed: /* @__PURE__ */ new Map(),
+        apiTimes: /* @__PURE__ */ new Map(),
+        resolving: /* @__PURE__ */ new Map()
+      });
+    }
+    this.sessions.clear();
+    this.buildTimes.clear();
+    this.manifests.clear();
+    this.blobs.clear();
   }
   loadCache() {
     this.cache ??= RegistryCache.open(this.opts.cachePath);
@@ -42779,7 +42797,12 @@ function createTagSource(config, options) {
     ...timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1e3 } : {},
     ...options.log ? { log: options.log } : {}
   });
-  return { source: client, counts: () => client.counts(), save: () => client.flush() };
+  return {
+    source: client,
+    counts: () => client.counts(),
+    save: () => client.flush(),
+    newRun: () => client.newRun()
+  };
 }
 
 // src/git/exec-git.ts
