@@ -368,6 +368,25 @@ var init_io = __esm({
   }
 });
 
+// src/reference/docker-hub.ts
+function isDockerHub(host) {
+  return DOCKER_HUB_HOSTS.has(host.toLowerCase());
+}
+var DOCKER_HUB, DOCKER_HUB_API_HOST, DOCKER_HUB_HOSTS;
+var init_docker_hub = __esm({
+  "src/reference/docker-hub.ts"() {
+    "use strict";
+    DOCKER_HUB = "docker.io";
+    DOCKER_HUB_API_HOST = "registry-1.docker.io";
+    DOCKER_HUB_HOSTS = /* @__PURE__ */ new Set([
+      DOCKER_HUB,
+      "index.docker.io",
+      DOCKER_HUB_API_HOST,
+      "registry.hub.docker.com"
+    ]);
+  }
+});
+
 // node_modules/ajv/dist/compile/codegen/code.js
 var require_code = __commonJS({
   "node_modules/ajv/dist/compile/codegen/code.js"(exports) {
@@ -20212,7 +20231,7 @@ function splitRegistry(text, fail4) {
   if (prefix2 && !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix2)) {
     fail4(`${JSON.stringify(prefix2)} is not a valid repository prefix`);
   }
-  if (host === "index.docker.io" || host === "registry-1.docker.io") host = "docker.io";
+  if (isDockerHub(host)) host = DOCKER_HUB;
   return { host, prefix: prefix2 };
 }
 function normaliseFileSelector(path2, fail4) {
@@ -20387,6 +20406,7 @@ var import_ajv, import_yaml, MAX_CONFIG_BYTES, MAX_DEPTH, MAX_ALIASES, validator
 var init_parse = __esm({
   "src/config/parse.ts"() {
     "use strict";
+    init_docker_hub();
     import_ajv = __toESM(require_ajv(), 1);
     import_yaml = __toESM(require_dist(), 1);
     init_commit_message();
@@ -21408,9 +21428,6 @@ import { createHash } from "node:crypto";
 import { readFile as readFile4 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
 import { join as join7 } from "node:path";
-function isDockerHub(host) {
-  return DOCKER_HUB_ALIASES.has(host.toLowerCase());
-}
 function dockerConfigKey(host) {
   return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
 }
@@ -21523,12 +21540,12 @@ function credentialIdentity(c) {
   if (c.kind === "identity-token") return `identity:${c.username ?? ""}:${h}`;
   return `registry-token:${h}`;
 }
-var DOCKER_HUB_CONFIG_KEY, DOCKER_HUB_ALIASES;
+var DOCKER_HUB_CONFIG_KEY;
 var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
+    init_docker_hub();
     DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
-    DOCKER_HUB_ALIASES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
   }
 });
 
@@ -22582,7 +22599,7 @@ function registryKey(host) {
 }
 function baseUrlFor(s) {
   if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
-  const host = isDockerHub(s.host) ? "registry-1.docker.io" : s.host;
+  const host = isDockerHub(s.host) ? DOCKER_HUB_API_HOST : s.host;
   let hostname = host;
   try {
     hostname = new URL(`http://${host}`).hostname;
@@ -22598,6 +22615,7 @@ var init_client = __esm({
     init_build_time();
     init_cache();
     init_credentials();
+    init_docker_hub();
     init_http();
     init_manifest();
     init_sigv4();

@@ -37692,6 +37692,19 @@ var ConfigError = class extends Error {
 import { lstat as lstat3, readFile as readFile2, realpath } from "node:fs/promises";
 import { isAbsolute, join as join4, relative as relative2, resolve, sep as sep3 } from "node:path";
 
+// src/reference/docker-hub.ts
+var DOCKER_HUB = "docker.io";
+var DOCKER_HUB_API_HOST = "registry-1.docker.io";
+var DOCKER_HUB_HOSTS = /* @__PURE__ */ new Set([
+  DOCKER_HUB,
+  "index.docker.io",
+  DOCKER_HUB_API_HOST,
+  "registry.hub.docker.com"
+]);
+function isDockerHub(host) {
+  return DOCKER_HUB_HOSTS.has(host.toLowerCase());
+}
+
 // src/config/parse.ts
 var import_ajv = __toESM(require_ajv(), 1);
 var import_yaml = __toESM(require_dist(), 1);
@@ -41012,7 +41025,7 @@ function splitRegistry(text, fail4) {
   if (prefix2 && !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix2)) {
     fail4(`${JSON.stringify(prefix2)} is not a valid repository prefix`);
   }
-  if (host === "index.docker.io" || host === "registry-1.docker.io") host = "docker.io";
+  if (isDockerHub(host)) host = DOCKER_HUB;
   return { host, prefix: prefix2 };
 }
 function normaliseFileSelector(path2, fail4) {
@@ -41336,10 +41349,6 @@ import { readFile as readFile3 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join as join5 } from "node:path";
 var DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
-var DOCKER_HUB_ALIASES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
-function isDockerHub(host) {
-  return DOCKER_HUB_ALIASES.has(host.toLowerCase());
-}
 function dockerConfigKey(host) {
   return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
 }
@@ -42451,7 +42460,7 @@ function registryKey(host) {
 }
 function baseUrlFor(s) {
   if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
-  const host = isDockerHub(s.host) ? "registry-1.docker.io" : s.host;
+  const host = isDockerHub(s.host) ? DOCKER_HUB_API_HOST : s.host;
   let hostname = host;
   try {
     hostname = new URL(`http://${host}`).hostname;

@@ -218,3 +218,15 @@ describe("schema/laminar.schema.json", () => {
     assert.deepEqual(file, laminarSchema, "run `npm run schema` to regenerate");
   });
 });
+
+describe("parseConfig: Docker Hub spellings", () => {
+  // One alias list (src/reference/docker-hub.ts) for config, credentials and the client: a
+  // `registries` entry for registry.hub.docker.com must select docker.io references.
+  it("every Docker Hub host name is the registry docker.io", () => {
+    for (const host of ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]) {
+      const c = parseConfig(`registries: [{host: ${host}/acme}]\nupdates:\n  - pattern: glob:x\n    files: [a]\n`);
+      assert.equal(c.registries[0]?.host, "docker.io", host);
+      assert.equal(c.registries[0]?.prefix, "acme", host);
+    }
+  });
+});

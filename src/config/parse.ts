@@ -1,3 +1,4 @@
+import { DOCKER_HUB, isDockerHub } from "../reference/docker-hub.js";
 import { Ajv, type ErrorObject } from "ajv";
 import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
@@ -260,7 +261,7 @@ export function splitRegistry(text: string, fail: (detail: string) => never): { 
   if (prefix && !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(prefix)) {
     fail(`${JSON.stringify(prefix)} is not a valid repository prefix`);
   }
-  if (host === "index.docker.io" || host === "registry-1.docker.io") host = "docker.io";
+  if (isDockerHub(host)) host = DOCKER_HUB;
   return { host, prefix };
 }
 

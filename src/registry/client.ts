@@ -15,7 +15,8 @@
 import { RegistrySession } from "./auth.js";
 import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
 import { DEFAULT_CACHE_PATH, RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
-import { isDockerHub, resolveCredential } from "./credentials.js";
+import { resolveCredential } from "./credentials.js";
+import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
 import { getJsonBlob, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
@@ -97,7 +98,7 @@ export function registryKey(host: string): string {
 /** Plain HTTP for loopback addresses, as docker does; HTTPS otherwise unless `insecure`. */
 export function baseUrlFor(s: RegistrySettings): string {
   if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
-  const host = isDockerHub(s.host) ? "registry-1.docker.io" : s.host;
+  const host = isDockerHub(s.host) ? DOCKER_HUB_API_HOST : s.host;
   let hostname = host;
   try {
     hostname = new URL(`http://${host}`).hostname;

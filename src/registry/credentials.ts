@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { isDockerHub } from "../reference/docker-hub.js";
 
 export type Credential =
   | { readonly kind: "basic"; readonly username: string; readonly password: string }
@@ -55,11 +56,7 @@ interface DockerConfig {
 }
 
 export const DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
-const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"]);
-
-export function isDockerHub(host: string): boolean {
-  return DOCKER_HUB_ALIASES.has(host.toLowerCase());
-}
+export { isDockerHub };
 
 /** The key docker uses for a registry in config.json and as the helper's server URL. */
 export function dockerConfigKey(host: string): string {
