@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { defaultCachePath } from "../src/registry/cache.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
 
@@ -194,5 +195,23 @@ describe("laminar CLI against the real registry", () => {
     assert.equal(plan.changes.length, 1);
     assert.equal(plan.unchanged[0].reason, "registry-error");
     assert.match(plan.unchanged[0].detail, /127\.0\.0\.1:1/);
+  });
+});
+
+describe("laminar --help", () => {
+  // The help text once named `DIR/.laminar-cache/registry.json` while the CLI used another file;
+  // both now come from defaultCachePath, so the test asks that function rather than repeating a path.
+  it("names the default cache path that defaultCachePath returns", async () => {
+    const xdg = await mkdtemp(join(tmpdir(), "c-"));
+    for (const env of [{ XDG_CACHE_HOME: xdg }, { XDG_CACHE_HOME: "" }]) {
+      const r = laminar(["--help"], env);
+      assert.equal(r.status, 0);
+      const expected = defaultCachePath({ ...process.env, ...env });
+      assert.ok(
+        r.stdout.includes(`registry metadata cache (default: ${expected})`),
+        `help should name ${expected}:\n${r.stdout}`,
+      );
+      assert.doesNotMatch(r.stdout, /\.laminar-cache/);
+    }
   });
 });

@@ -1,7 +1,5 @@
-import { homedir } from "node:os";
-import { join } from "node:path";
 import type { LaminarConfig } from "../config/types.js";
-import { RegistryClient, type RegistrySettings } from "../registry/index.js";
+import { RegistryClient, defaultCachePath, type RegistrySettings } from "../registry/index.js";
 import type { RequestCounts, TagSource } from "../registry/types.js";
 
 export interface TagSourceHandle {
@@ -10,11 +8,6 @@ export interface TagSourceHandle {
   counts(): RequestCounts;
   /** Persists the registry cache (build times, tag snapshots) for the next run. */
   save(): Promise<void>;
-}
-
-/** Where the registry cache lives by default: shared by every repository of this user. */
-export function defaultCachePath(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "laminar", "registry.json");
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 import { RegistrySession } from "./auth.js";
 import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
-import { DEFAULT_CACHE_PATH, RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
+import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
 import { isDockerHub, resolveCredential } from "./credentials.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
 import { getJsonBlob, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
@@ -31,8 +31,6 @@ import {
   type TagList,
   type TagSource,
 } from "./types.js";
-
-export { DEFAULT_CACHE_PATH };
 
 export type TimestampApi = "auto" | "none" | "docker-hub" | "gcr" | "ecr";
 
@@ -64,7 +62,7 @@ export interface RegistrySettings {
 
 export interface RegistryClientOptions {
   readonly registries?: readonly RegistrySettings[];
-  /** JSON cache file (see cache.ts); `DEFAULT_CACHE_PATH` is what the Action persists. Memory only when unset. */
+  /** JSON cache file (see cache.ts; `defaultCachePath` is where the CLI and the Action keep it). Memory only when unset. */
   readonly cachePath?: string;
   /** Requests in flight over all registries (default 16). */
   readonly concurrency?: number;
