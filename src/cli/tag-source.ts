@@ -26,7 +26,14 @@ export function createTagSource(
 ): TagSourceHandle {
   const settings = new Map<string, RegistrySettings>();
   for (const r of config.registries) {
-    if (settings.has(r.host)) continue; // several prefixes of one registry share its settings
+    const seen = settings.get(r.host);
+    if (seen) {
+      // Several prefixes of one registry share its settings (requests go to the host, whatever
+      // the prefix); a timeout set only on a later prefix still applies rather than being lost.
+      if (seen.timeoutMs === undefined && r.timeout !== undefined)
+        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1000 });
+      continue;
+    }
     const env = (name: string | undefined): string | undefined => (name ? options.env[name] || undefined : undefined);
     const username = env(r.usernameEnv);
     const password = env(r.passwordEnv);
@@ -39,14 +46,14 @@ export function createTagSource(
       ...(token !== undefined ? { token } : {}),
       ...(r.pageCap !== undefined ? { pageCap: r.pageCap } : {}),
       ...(r.platforms ? { platforms: r.platforms } : {}),
+      // Per registry: a short timeout for one slow registry must not cut the others short.
+      ...(r.timeout !== undefined ? { timeoutMs: r.timeout * 1000 } : {}),
     });
   }
-  const timeouts = config.registries.map((r) => r.timeout).filter((t): t is number => t !== undefined);
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
     env: options.env,
-    ...(timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1000 } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   return { source: client, counts: () => client.counts(), save: () => client.flush() };

@@ -58,6 +58,11 @@ export interface RegistrySettings {
   readonly api?: TimestampApi;
   /** Base URL of that API (Docker Hub `https://hub.docker.com`, ECR's endpoint). */
   readonly apiUrl?: string;
+  /**
+   * Per attempt, for every request made on this registry's behalf (ping, token, tags, manifests,
+   * blobs, timestamp API); default the client's `timeoutMs`.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface RegistryClientOptions {
@@ -71,7 +76,7 @@ export interface RegistryClientOptions {
   /** Default platforms for multi-arch images (default `["linux/amd64"]`). */
   readonly platforms?: readonly string[];
   readonly retry?: Partial<RetryPolicy>;
-  /** Per attempt (default 30 s). */
+  /** Per attempt (default 30 s), for registries whose settings set no `timeoutMs`. */
   readonly timeoutMs?: number;
   /** Pulls kept back from a registry's `ratelimit-remaining` (default 5). */
   readonly rateLimitReserve?: number;
@@ -141,6 +146,8 @@ export class RegistryClient implements TagSource {
       perRegistryConcurrency: opts.perRegistryConcurrency,
       retry: opts.retry,
       timeoutMs: opts.timeoutMs,
+      // Requests carry the registry key (registryKey), the key `settings` is filled under below.
+      timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
       rateLimitReserve: opts.rateLimitReserve,
       fetch: opts.fetch,
       userAgent: "laminar",
