@@ -21348,6 +21348,107 @@ var init_secret_forms = __esm({
   }
 });
 
+// src/registry/cache.ts
+import { createHash, randomBytes as randomBytes2 } from "node:crypto";
+import { mkdir, readFile as readFile4, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { dirname as dirname2, join as join7 } from "node:path";
+function defaultCachePath(env, opts = {}) {
+  if (opts.runnerTemp && env.RUNNER_TEMP) return join7(env.RUNNER_TEMP, "laminar-cache", "registry.json");
+  return join7(env.XDG_CACHE_HOME || join7(homedir2(), ".cache"), "laminar", "registry.json");
+}
+function tagListHash(tags) {
+  return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
+}
+async function readCacheFile(path2) {
+  try {
+    const parsed = JSON.parse(await readFile4(path2, "utf8"));
+    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
+      return void 0;
+    return parsed;
+  } catch {
+    return void 0;
+  }
+}
+var VERSION, MAX_FACTS, RegistryCache;
+var init_cache = __esm({
+  "src/registry/cache.ts"() {
+    "use strict";
+    VERSION = 1;
+    MAX_FACTS = 2e5;
+    RegistryCache = class _RegistryCache {
+      constructor(path2) {
+        this.path = path2;
+      }
+      path;
+      digests = /* @__PURE__ */ new Map();
+      repos = /* @__PURE__ */ new Map();
+      dirtyRepos = /* @__PURE__ */ new Set();
+      dirtyFacts = /* @__PURE__ */ new Set();
+      /** Loads the cache at `path`; without a path the cache lives in memory only. */
+      static async open(path2) {
+        const c = new _RegistryCache(path2);
+        const file = path2 ? await readCacheFile(path2) : void 0;
+        if (file) {
+          for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
+          for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+        }
+        return c;
+      }
+      fact(key) {
+        const f = this.digests.get(key);
+        if (!f) return void 0;
+        return { created: f.created ? new Date(f.created) : void 0, source: f.source };
+      }
+      setFact(key, fact) {
+        this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+        this.dirtyFacts.add(key);
+      }
+      snapshot(repoKey2) {
+        const r = this.repos.get(repoKey2);
+        if (!r) return void 0;
+        const tags = /* @__PURE__ */ new Map();
+        for (const [tag, [digest, verifiedAt]] of Object.entries(r.tags)) tags.set(tag, { digest, verifiedAt });
+        return { hash: r.hash, changedAt: r.changedAt, tags };
+      }
+      setSnapshot(repoKey2, s) {
+        const tags = {};
+        for (const [tag, e] of s.tags) tags[tag] = [e.digest, e.verifiedAt];
+        this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
+        this.dirtyRepos.add(repoKey2);
+      }
+      get dirty() {
+        return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+      }
+      /** Writes the cache (merged with the file's current content) atomically. */
+      async save() {
+        if (!this.path || !this.dirty) return;
+        const onDisk = await readCacheFile(this.path);
+        const digests = { ...onDisk?.digests ?? {} };
+        for (const [k, v] of this.digests) if (this.dirtyFacts.has(k) || !(k in digests)) digests[k] = v;
+        const repos = { ...onDisk?.repos ?? {} };
+        for (const [k, v] of this.repos) if (this.dirtyRepos.has(k) || !(k in repos)) repos[k] = v;
+        let entries = Object.entries(digests);
+        if (entries.length > MAX_FACTS) {
+          entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
+        }
+        const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
+        await mkdir(dirname2(this.path), { recursive: true });
+        const tmp = `${this.path}.${process.pid}.${randomBytes2(4).toString("hex")}.tmp`;
+        try {
+          await writeFile(tmp, JSON.stringify(file));
+          await rename2(tmp, this.path);
+        } catch (err) {
+          await rm3(tmp, { force: true });
+          throw err;
+        }
+        this.dirtyFacts.clear();
+        this.dirtyRepos.clear();
+      }
+    };
+  }
+});
+
 // src/registry/challenge.ts
 function parseWwwAuthenticate(header) {
   const out = [];
@@ -21424,10 +21525,10 @@ var init_challenge = __esm({
 
 // src/registry/credentials.ts
 import { spawn as spawn2 } from "node:child_process";
-import { createHash } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { join as join7 } from "node:path";
+import { createHash as createHash2 } from "node:crypto";
+import { readFile as readFile5 } from "node:fs/promises";
+import { homedir as homedir3 } from "node:os";
+import { join as join8 } from "node:path";
 function dockerConfigKey(host) {
   return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
 }
@@ -21438,7 +21539,7 @@ function normaliseKey(key) {
 async function readDockerConfig(dir) {
   let text;
   try {
-    text = await readFile4(join7(dir, "config.json"), "utf8");
+    text = await readFile5(join8(dir, "config.json"), "utf8");
   } catch {
     return void 0;
   }
@@ -21505,7 +21606,7 @@ async function resolveCredential(host, opts = {}) {
   if (ex?.token) return { kind: "registry-token", token: ex.token };
   if (ex?.username && ex.password !== void 0) return { kind: "basic", username: ex.username, password: ex.password };
   const env = opts.env ?? process.env;
-  const dir = opts.dockerConfigDir ?? env.DOCKER_CONFIG ?? join7(homedir2(), ".docker");
+  const dir = opts.dockerConfigDir ?? env.DOCKER_CONFIG ?? join8(homedir3(), ".docker");
   const config = await readDockerConfig(dir);
   const want = normaliseKey(host);
   const serverUrl = dockerConfigKey(host);
@@ -21536,7 +21637,7 @@ async function resolveCredential(host, opts = {}) {
 function credentialIdentity(c) {
   if (!c) return "anonymous";
   if (c.kind === "basic") return `basic:${c.username}`;
-  const h = createHash("sha256").update(c.token).digest("hex").slice(0, 12);
+  const h = createHash2("sha256").update(c.token).digest("hex").slice(0, 12);
   if (c.kind === "identity-token") return `identity:${c.username ?? ""}:${h}`;
   return `registry-token:${h}`;
 }
@@ -21667,6 +21768,10 @@ var init_http = __esm({
         if (!c) this.byRegistry.set(registry, c = emptyCounts());
         c[kind]++;
       }
+      /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
+      timeoutMs(registry) {
+        return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
+      }
       limiter(registry) {
         let l = this.perRegistry.get(registry);
         if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
@@ -21726,7 +21831,7 @@ var init_http = __esm({
             delay = Math.round(this.random() * cap);
           }
           if (last || waited + delay > this.retry.maxTotalWaitMs) {
-            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.opts.timeoutMs ?? 3e4)}`;
+            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
             const cause = failure ?? void 0;
             throw this.error(
               req,
@@ -21780,7 +21885,7 @@ var init_http = __esm({
                 headers,
                 body: method === "POST" ? req.body : void 0,
                 redirect: "manual",
-                signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3e4)
+                signal: AbortSignal.timeout(this.timeoutMs(req.registry))
               });
               const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
               if (left !== void 0) this.remaining.set(req.registry, left);
@@ -22041,14 +22146,14 @@ var init_auth = __esm({
 });
 
 // src/registry/manifest.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function isIndex(m) {
   const t = m.body?.mediaType ?? m.mediaType;
   if (t === MEDIA_TYPES.ociIndex || t === MEDIA_TYPES.dockerList) return true;
   return !t && Array.isArray(m.body?.manifests);
 }
 function sha256Digest(data) {
-  return `sha256:${createHash2("sha256").update(data).digest("hex")}`;
+  return `sha256:${createHash3("sha256").update(data).digest("hex")}`;
 }
 function fail2(session, method, url, repository, res) {
   throw new RegistryError(
@@ -22223,102 +22328,6 @@ var init_build_time = __esm({
     CREATED_ANNOTATION = "org.opencontainers.image.created";
     MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
     platformKey = (ps) => ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
-  }
-});
-
-// src/registry/cache.ts
-import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir, readFile as readFile5, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
-function tagListHash(tags) {
-  return createHash3("sha256").update([...tags].sort().join("\n")).digest("hex");
-}
-async function readCacheFile(path2) {
-  try {
-    const parsed = JSON.parse(await readFile5(path2, "utf8"));
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
-      return void 0;
-    return parsed;
-  } catch {
-    return void 0;
-  }
-}
-var VERSION, MAX_FACTS, RegistryCache;
-var init_cache = __esm({
-  "src/registry/cache.ts"() {
-    "use strict";
-    VERSION = 1;
-    MAX_FACTS = 2e5;
-    RegistryCache = class _RegistryCache {
-      constructor(path2) {
-        this.path = path2;
-      }
-      path;
-      digests = /* @__PURE__ */ new Map();
-      repos = /* @__PURE__ */ new Map();
-      dirtyRepos = /* @__PURE__ */ new Set();
-      dirtyFacts = /* @__PURE__ */ new Set();
-      /** Loads the cache at `path`; without a path the cache lives in memory only. */
-      static async open(path2) {
-        const c = new _RegistryCache(path2);
-        const file = path2 ? await readCacheFile(path2) : void 0;
-        if (file) {
-          for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
-          for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
-        }
-        return c;
-      }
-      fact(key) {
-        const f = this.digests.get(key);
-        if (!f) return void 0;
-        return { created: f.created ? new Date(f.created) : void 0, source: f.source };
-      }
-      setFact(key, fact) {
-        this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
-        this.dirtyFacts.add(key);
-      }
-      snapshot(repoKey2) {
-        const r = this.repos.get(repoKey2);
-        if (!r) return void 0;
-        const tags = /* @__PURE__ */ new Map();
-        for (const [tag, [digest, verifiedAt]] of Object.entries(r.tags)) tags.set(tag, { digest, verifiedAt });
-        return { hash: r.hash, changedAt: r.changedAt, tags };
-      }
-      setSnapshot(repoKey2, s) {
-        const tags = {};
-        for (const [tag, e] of s.tags) tags[tag] = [e.digest, e.verifiedAt];
-        this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
-        this.dirtyRepos.add(repoKey2);
-      }
-      get dirty() {
-        return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
-      }
-      /** Writes the cache (merged with the file's current content) atomically. */
-      async save() {
-        if (!this.path || !this.dirty) return;
-        const onDisk = await readCacheFile(this.path);
-        const digests = { ...onDisk?.digests ?? {} };
-        for (const [k, v] of this.digests) if (this.dirtyFacts.has(k) || !(k in digests)) digests[k] = v;
-        const repos = { ...onDisk?.repos ?? {} };
-        for (const [k, v] of this.repos) if (this.dirtyRepos.has(k) || !(k in repos)) repos[k] = v;
-        let entries = Object.entries(digests);
-        if (entries.length > MAX_FACTS) {
-          entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
-        }
-        const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
-        await mkdir(dirname2(this.path), { recursive: true });
-        const tmp = `${this.path}.${process.pid}.${randomBytes2(4).toString("hex")}.tmp`;
-        try {
-          await writeFile(tmp, JSON.stringify(file));
-          await rename2(tmp, this.path);
-        } catch (err) {
-          await rm3(tmp, { force: true });
-          throw err;
-        }
-        this.dirtyFacts.clear();
-        this.dirtyRepos.clear();
-      }
-    };
   }
 });
 
@@ -22634,6 +22643,8 @@ var init_client = __esm({
           perRegistryConcurrency: opts.perRegistryConcurrency,
           retry: opts.retry,
           timeoutMs: opts.timeoutMs,
+          // Requests carry the registry key (registryKey), the key `settings` is filled under below.
+          timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
           rateLimitReserve: opts.rateLimitReserve,
           fetch: opts.fetch,
           userAgent: "laminar",
@@ -22952,15 +22963,15 @@ var init_registry = __esm({
 });
 
 // src/cli/tag-source.ts
-import { homedir as homedir3 } from "node:os";
-import { join as join8 } from "node:path";
-function defaultCachePath(env) {
-  return join8(env.XDG_CACHE_HOME || join8(homedir3(), ".cache"), "laminar", "registry.json");
-}
 function createTagSource(config, options) {
   const settings = /* @__PURE__ */ new Map();
   for (const r of config.registries) {
-    if (settings.has(r.host)) continue;
+    const seen = settings.get(r.host);
+    if (seen) {
+      if (seen.timeoutMs === void 0 && r.timeout !== void 0)
+        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1e3 });
+      continue;
+    }
     const env = (name) => name ? options.env[name] || void 0 : void 0;
     const username = env(r.usernameEnv);
     const password = env(r.passwordEnv);
@@ -22972,15 +22983,15 @@ function createTagSource(config, options) {
       ...password !== void 0 ? { password } : {},
       ...token !== void 0 ? { token } : {},
       ...r.pageCap !== void 0 ? { pageCap: r.pageCap } : {},
-      ...r.platforms ? { platforms: r.platforms } : {}
+      ...r.platforms ? { platforms: r.platforms } : {},
+      // Per registry: a short timeout for one slow registry must not cut the others short.
+      ...r.timeout !== void 0 ? { timeoutMs: r.timeout * 1e3 } : {}
     });
   }
-  const timeouts = config.registries.map((r) => r.timeout).filter((t) => t !== void 0);
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
     env: options.env,
-    ...timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1e3 } : {},
     ...options.log ? { log: options.log } : {}
   });
   return {
@@ -23824,6 +23835,7 @@ var Redactor = class {
 };
 
 // src/cli/main.ts
+init_cache();
 init_tag_source();
 
 // src/version.ts
@@ -23832,7 +23844,7 @@ var VERSION2 = "0.1.0";
 // src/cli/main.ts
 init_io();
 init_io();
-var USAGE = `laminar ${VERSION2}: keeps container image tags in a repository of deployment files up to date
+var usage = (env) => `laminar ${VERSION2}: keeps container image tags in a repository of deployment files up to date
 
 Usage:
   laminar scan  [--dir DIR] [--json]                 list every image reference in the repository
@@ -23846,7 +23858,7 @@ Options:
   --dir DIR              repository root (default: the current directory)
   --config FILE          config file (default: DIR/.laminar.yaml)
   --json                 machine-readable output
-  --cache FILE           registry metadata cache (default: DIR/.laminar-cache/registry.json)
+  --cache FILE           registry metadata cache (default: ${defaultCachePath(env)})
   --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
   --no-commands          apply: do not run the configured commands
   -h, --help, --version
@@ -23876,7 +23888,7 @@ async function main(argv, io) {
   } catch (e) {
     io.err(`laminar: ${e.message}
 
-${USAGE}`);
+${usage(io.env)}`);
     return 2;
   }
   const { values: o, positionals } = args;
@@ -23886,7 +23898,7 @@ ${USAGE}`);
   }
   const command2 = positionals[0];
   if (o.help || !command2) {
-    (o.help ? io.out : io.err)(USAGE);
+    (o.help ? io.out : io.err)(usage(io.env));
     return o.help ? 0 : 2;
   }
   if (o["registry-errors"] !== "fail" && o["registry-errors"] !== "warn") {
@@ -23951,7 +23963,7 @@ ${USAGE}`);
       default:
         io.err(`laminar: unknown command ${JSON.stringify(command2)}
 
-${USAGE}`);
+${usage(io.env)}`);
         return 2;
     }
   } catch (e) {

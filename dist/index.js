@@ -41256,10 +41256,6 @@ function displayPath(dir, path2) {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path2;
 }
 
-// src/cli/tag-source.ts
-import { homedir as homedir2 } from "node:os";
-import { join as join6 } from "node:path";
-
 // src/registry/types.ts
 var RegistryError = class extends Error {
   constructor(message, registry, status, repository, options) {
@@ -41575,6 +41571,10 @@ var HttpClient2 = class {
     if (!c) this.byRegistry.set(registry, c = emptyCounts());
     c[kind]++;
   }
+  /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
+  timeoutMs(registry) {
+    return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
+  }
   limiter(registry) {
     let l = this.perRegistry.get(registry);
     if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
@@ -41634,7 +41634,7 @@ var HttpClient2 = class {
         delay = Math.round(this.random() * cap);
       }
       if (last || waited + delay > this.retry.maxTotalWaitMs) {
-        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.opts.timeoutMs ?? 3e4)}`;
+        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
         const cause = failure ?? void 0;
         throw this.error(
           req,
@@ -41688,7 +41688,7 @@ var HttpClient2 = class {
             headers,
             body: method === "POST" ? req.body : void 0,
             redirect: "manual",
-            signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3e4)
+            signal: AbortSignal.timeout(this.timeoutMs(req.registry))
           });
           const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
           if (left !== void 0) this.remaining.set(req.registry, left);
@@ -42120,7 +42120,12 @@ async function resolveBuildTime(m, platforms, fetcher) {
 // src/registry/cache.ts
 import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
 import { mkdir as mkdir2, readFile as readFile4, rename as rename3, rm as rm4, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname2 } from "node:path";
+import { homedir as homedir2 } from "node:os";
+import { dirname as dirname2, join as join6 } from "node:path";
+function defaultCachePath(env, opts = {}) {
+  if (opts.runnerTemp && env.RUNNER_TEMP) return join6(env.RUNNER_TEMP, "laminar-cache", "registry.json");
+  return join6(env.XDG_CACHE_HOME || join6(homedir2(), ".cache"), "laminar", "registry.json");
+}
 var VERSION = 1;
 var MAX_FACTS = 2e5;
 function tagListHash(tags) {
@@ -42478,6 +42483,8 @@ var RegistryClient = class {
       perRegistryConcurrency: opts.perRegistryConcurrency,
       retry: opts.retry,
       timeoutMs: opts.timeoutMs,
+      // Requests carry the registry key (registryKey), the key `settings` is filled under below.
+      timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
       rateLimitReserve: opts.rateLimitReserve,
       fetch: opts.fetch,
       userAgent: "laminar",
@@ -42777,13 +42784,15 @@ var RegistryClient = class {
 };
 
 // src/cli/tag-source.ts
-function defaultCachePath(env) {
-  return join6(env.XDG_CACHE_HOME || join6(homedir2(), ".cache"), "laminar", "registry.json");
-}
 function createTagSource(config, options) {
   const settings = /* @__PURE__ */ new Map();
   for (const r of config.registries) {
-    if (settings.has(r.host)) continue;
+    const seen = settings.get(r.host);
+    if (seen) {
+      if (seen.timeoutMs === void 0 && r.timeout !== void 0)
+        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1e3 });
+      continue;
+    }
     const env = (name) => name ? options.env[name] || void 0 : void 0;
     const username = env(r.usernameEnv);
     const password = env(r.passwordEnv);
@@ -42795,15 +42804,15 @@ function createTagSource(config, options) {
       ...password !== void 0 ? { password } : {},
       ...token !== void 0 ? { token } : {},
       ...r.pageCap !== void 0 ? { pageCap: r.pageCap } : {},
-      ...r.platforms ? { platforms: r.platforms } : {}
+      ...r.platforms ? { platforms: r.platforms } : {},
+      // Per registry: a short timeout for one slow registry must not cut the others short.
+      ...r.timeout !== void 0 ? { timeoutMs: r.timeout * 1e3 } : {}
     });
   }
-  const timeouts = config.registries.map((r) => r.timeout).filter((t) => t !== void 0);
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
     env: options.env,
-    ...timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1e3 } : {},
     ...options.log ? { log: options.log } : {}
   });
   return {
@@ -44048,8 +44057,7 @@ function toImageChange(c) {
 
 // src/action/inputs.ts
 import { createHash as createHash5 } from "node:crypto";
-import { homedir as homedir3 } from "node:os";
-import { isAbsolute as isAbsolute2, join as join8, relative as relative4, resolve as resolve2 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve2 } from "node:path";
 var InputError = class extends Error {
   constructor(input, detail) {
     super(`input \`${input}\`: ${detail}`);
@@ -44137,7 +44145,6 @@ function readSettings(getInput2, env) {
         "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it"
       );
   }
-  const defaultCache = env.RUNNER_TEMP ? join8(env.RUNNER_TEMP, "laminar-cache", "registry.json") : join8(homedir3(), ".cache", "laminar", "registry.json");
   const cacheRaw = get("cache");
   return {
     repoDir,
@@ -44156,7 +44163,7 @@ function readSettings(getInput2, env) {
     signCommits: bool("sign-commits", false),
     ...commitMessage ? { commitMessage } : {},
     ...author ? { author } : {},
-    cachePath: cacheRaw ? resolve2(workspace, cacheRaw) : defaultCache,
+    cachePath: cacheRaw ? resolve2(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
     runCommands: bool("commands", true),
     maxAttempts,
@@ -48837,12 +48844,12 @@ function actionGitHub(s) {
 
 // src/action/signed-push.ts
 import { readFile as readFile5 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { join as join8 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path2) => {
-      const content = await readFile5(join9(git.workingDirectory, path2)).catch((e) => {
+      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
         if (e.code === "ENOENT") return null;
         throw e;
       });

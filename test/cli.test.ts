@@ -4,6 +4,9 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { defaultCachePath } from "../src/registry/cache.js";
+import { laminar as runCli } from "./helpers/faults.js";
+import { startFakeRegistry, type FakeRegistry } from "./helpers/registry/fake-registry.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
 
@@ -195,4 +198,90 @@ describe("laminar CLI against the real registry", () => {
     assert.equal(plan.unchanged[0].reason, "registry-error");
     assert.match(plan.unchanged[0].detail, /127\.0\.0\.1:1/);
   });
+});
+
+describe("laminar --help", () => {
+  // The help text once named `DIR/.laminar-cache/registry.json` while the CLI used another file;
+  // both now come from defaultCachePath, so the test asks that function rather than repeating a path.
+  it("names the default cache path that defaultCachePath returns", async () => {
+    const xdg = await mkdtemp(join(tmpdir(), "c-"));
+    for (const env of [{ XDG_CACHE_HOME: xdg }, { XDG_CACHE_HOME: "" }]) {
+      const r = laminar(["--help"], env);
+      assert.equal(r.status, 0);
+      const expected = defaultCachePath({ ...process.env, ...env });
+      assert.ok(
+        r.stdout.includes(`registry metadata cache (default: ${expected})`),
+        `help should name ${expected}:\n${r.stdout}`,
+      );
+      assert.doesNotMatch(r.stdout, /\.laminar-cache/);
+    }
+  });
+});
+
+describe("per-registry timeout (two fake registries)", () => {
+  // The CLI once gave the client the largest configured timeout for every registry. Here one
+  // registry stalls under a 1 s timeout and the other answers after 1.5 s under a 3 s timeout: the
+  // first must fail naming its own 1 s, the second must still succeed (its answer is slower than
+  // the first registry's timeout, so a shared timeout either way would break one of the two).
+  const DEVELOP = [1, 2, 3].map((d) => ({ tag: `develop-${d}`, created: day(d) }));
+  let stalled: FakeRegistry;
+  let slow: FakeRegistry;
+  before(async () => {
+    [stalled, slow] = await Promise.all([
+      startFakeRegistry({ repositories: { "acme/app": { tags: DEVELOP } } }),
+      startFakeRegistry({ repositories: { "acme/app": { tags: DEVELOP } } }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([stalled?.stop(), slow?.stop()]);
+  });
+
+  for (const [format, registries] of [
+    [
+      "registries[].timeout",
+      (a: string, b: string) => `registries:\n  - host: ${a}\n    timeout: 1\n  - host: ${b}\n    timeout: 3\n`,
+    ],
+    [
+      "dockerRegistries[].timeOut (original format)",
+      (a: string, b: string) => `dockerRegistries:\n  - reg: ${a}\n    timeOut: 1\n  - reg: ${b}\n    timeOut: 3\n`,
+    ],
+  ] as const) {
+    it(`${format}: each registry is cut at its own timeout`, async () => {
+      for (const fake of [stalled, slow]) {
+        fake.clearRules();
+        fake.reset();
+      }
+      stalled.rule({ kind: "tagPages", delayMs: 4_000, times: Infinity });
+      slow.rule({ kind: "tagPages", delayMs: 1_500, times: Infinity });
+      const a = stalled.host;
+      const b = slow.host;
+      const dir = await repo({
+        ".laminar.yaml": `${registries(a, b)}updates:\n  - pattern: glob:develop-*\n    files: [.]\n`,
+        "a.yaml": `a: ${a}/acme/app:develop-1\n`,
+        "b.yaml": `b: ${b}/acme/app:develop-1\n`,
+      });
+      // A child process run without blocking: the fake registries answer from this process.
+      const r = await runCli(["plan", "--dir", dir, "--json", "--registry-errors", "warn"], {
+        XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "c-")),
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const plan = JSON.parse(r.stdout);
+      assert.deepEqual(
+        plan.changes.map((c: Record<string, unknown>) => [c.file, c.from, c.to]),
+        [["b.yaml", "develop-1", "develop-3"]],
+        JSON.stringify(plan.unchanged),
+      );
+      const stuck = plan.unchanged.find((u: Record<string, unknown>) => u.file === "a.yaml");
+      assert.equal(stuck?.reason, "registry-error");
+      // The text documented in docs/reliability.md, with this registry's own 1 s.
+      assert.match(
+        stuck.detail,
+        new RegExp(
+          String.raw`^registry ${a.replace(/\./g, "\\.")}: GET /v2/acme/app/tags/list → network error: timed out after 1 s \(gave up after 5 attempts, [\d.]+ s waiting\)$`,
+        ),
+      );
+      // The slow registry answered its first try: it was never cut at the stalled one's 1 s.
+      assert.equal(slow.counts().tagPages, 1);
+    });
+  }
 });

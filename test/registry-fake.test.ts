@@ -404,3 +404,47 @@ describe("timestamp APIs and rate limits", () => {
     assert.ok(fake.requests.every((r) => r.status !== 429));
   });
 });
+
+describe("per-registry timeout", () => {
+  // RegistrySettings.timeoutMs belongs to its registry: a short one set for a stalling registry
+  // must not cut a slower-but-healthy registry, which keeps its own (longer) timeout.
+  let stalled: FakeRegistry;
+  let slow: FakeRegistry;
+  before(async () => {
+    [stalled, slow] = await Promise.all([
+      startFakeRegistry({ repositories: { "r/app": { tags: series(3) } } }),
+      startFakeRegistry({ repositories: { "r/app": { tags: series(3) } } }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([stalled?.stop(), slow?.stop()]);
+  });
+
+  test("a stalling registry fails at its own timeout; another answers slower than that and succeeds", async () => {
+    stalled.rule({ kind: "tagPages", delayMs: 3_000, times: Infinity });
+    slow.rule({ kind: "tagPages", delayMs: 800, times: Infinity });
+    const c = new RegistryClient({
+      retry: { ...FAST_RETRY, maxAttempts: 2 },
+      env: {},
+      timeoutMs: 200, // the client default: the slow registry overrides it, so it must not apply there
+      registries: [
+        { host: stalled.host, timeoutMs: 300 },
+        { host: slow.host, timeoutMs: 3_000 },
+      ],
+    });
+    const [bad, good] = await Promise.allSettled([
+      c.listTags({ registry: stalled.host, repository: "r/app" }),
+      c.listTags({ registry: slow.host, repository: "r/app" }),
+    ]);
+    assert.equal(bad.status, "rejected");
+    const err = (bad as PromiseRejectedResult).reason as unknown;
+    assert.ok(err instanceof RegistryError);
+    assert.match(
+      err.message,
+      /^registry 127\.0\.0\.1:\d+: GET \/v2\/r\/app\/tags\/list → network error: timed out after 0\.3 s \(gave up after 2 attempts, [\d.]+ s waiting\)$/,
+    );
+    assert.equal(good.status, "fulfilled");
+    assert.equal((good as PromiseFulfilledResult<{ tags: string[] }>).value.tags.length, 3);
+    assert.equal(c.counts(slow.host).retries, 0);
+  });
+});

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { homedir } from "node:os";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import type { GitIdentity } from "../git/git-command-manager.js";
 import type { LaminarConfig } from "../config/types.js";
+import { defaultCachePath } from "../registry/cache.js";
 
 /**
  * Every action input, read, trimmed and validated in one place (like actions/checkout's
@@ -153,9 +153,6 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
         "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it",
       );
   }
-  const defaultCache = env.RUNNER_TEMP
-    ? join(env.RUNNER_TEMP, "laminar-cache", "registry.json")
-    : join(homedir(), ".cache", "laminar", "registry.json");
   const cacheRaw = get("cache");
   return {
     repoDir,
@@ -174,7 +171,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     signCommits: bool("sign-commits", false),
     ...(commitMessage ? { commitMessage } : {}),
     ...(author ? { author } : {}),
-    cachePath: cacheRaw ? resolve(workspace, cacheRaw) : defaultCache,
+    cachePath: cacheRaw ? resolve(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"] as const, "fail"),
     runCommands: bool("commands", true),
     maxAttempts,

@@ -11,6 +11,7 @@ import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
 import { scanRepository } from "../scan/repository.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../config/types.js";
 import { Redactor } from "./redact.js";
+import { defaultCachePath } from "../registry/cache.js";
 import { createTagSource } from "./tag-source.js";
 import { VERSION } from "../version.js";
 import { describeError, type CliIo } from "./io.js";
@@ -18,7 +19,10 @@ import { describeError, type CliIo } from "./io.js";
 export type { CliIo } from "./io.js";
 export { describeError } from "./io.js";
 
-const USAGE = `laminar ${VERSION}: keeps container image tags in a repository of deployment files up to date
+/** The help text; it takes the environment so the cache default it names is the one this run would use. */
+const usage = (
+  env: NodeJS.ProcessEnv,
+): string => `laminar ${VERSION}: keeps container image tags in a repository of deployment files up to date
 
 Usage:
   laminar scan  [--dir DIR] [--json]                 list every image reference in the repository
@@ -32,7 +36,7 @@ Options:
   --dir DIR              repository root (default: the current directory)
   --config FILE          config file (default: DIR/.laminar.yaml)
   --json                 machine-readable output
-  --cache FILE           registry metadata cache (default: DIR/.laminar-cache/registry.json)
+  --cache FILE           registry metadata cache (default: ${defaultCachePath(env)})
   --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
   --no-commands          apply: do not run the configured commands
   -h, --help, --version
@@ -62,7 +66,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       },
     });
   } catch (e) {
-    io.err(`laminar: ${(e as Error).message}\n\n${USAGE}`);
+    io.err(`laminar: ${(e as Error).message}\n\n${usage(io.env)}`);
     return 2;
   }
   const { values: o, positionals } = args;
@@ -72,7 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const command = positionals[0];
   if (o.help || !command) {
-    (o.help ? io.out : io.err)(USAGE);
+    (o.help ? io.out : io.err)(usage(io.env));
     return o.help ? 0 : 2;
   }
   if (o["registry-errors"] !== "fail" && o["registry-errors"] !== "warn") {
@@ -137,7 +141,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         );
       }
       default:
-        io.err(`laminar: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        io.err(`laminar: unknown command ${JSON.stringify(command)}\n\n${usage(io.env)}`);
         return 2;
     }
   } catch (e) {

@@ -1,7 +1,5 @@
-import { homedir } from "node:os";
-import { join } from "node:path";
 import type { LaminarConfig } from "../config/types.js";
-import { RegistryClient, type RegistrySettings } from "../registry/index.js";
+import { RegistryClient, defaultCachePath, type RegistrySettings } from "../registry/index.js";
 import type { RequestCounts, TagSource } from "../registry/types.js";
 
 export interface TagSourceHandle {
@@ -12,11 +10,6 @@ export interface TagSourceHandle {
   save(): Promise<void>;
   /** Starts a new run: tag lists and confirmed digests are asked again; the caches stay. */
   newRun(): void;
-}
-
-/** Where the registry cache lives by default: shared by every repository of this user. */
-export function defaultCachePath(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "laminar", "registry.json");
 }
 
 /**
@@ -35,7 +28,14 @@ export function createTagSource(
 ): TagSourceHandle {
   const settings = new Map<string, RegistrySettings>();
   for (const r of config.registries) {
-    if (settings.has(r.host)) continue; // several prefixes of one registry share its settings
+    const seen = settings.get(r.host);
+    if (seen) {
+      // Several prefixes of one registry share its settings (requests go to the host, whatever
+      // the prefix); a timeout set only on a later prefix still applies rather than being lost.
+      if (seen.timeoutMs === undefined && r.timeout !== undefined)
+        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1000 });
+      continue;
+    }
     const env = (name: string | undefined): string | undefined => (name ? options.env[name] || undefined : undefined);
     const username = env(r.usernameEnv);
     const password = env(r.passwordEnv);
@@ -48,14 +48,14 @@ export function createTagSource(
       ...(token !== undefined ? { token } : {}),
       ...(r.pageCap !== undefined ? { pageCap: r.pageCap } : {}),
       ...(r.platforms ? { platforms: r.platforms } : {}),
+      // Per registry: a short timeout for one slow registry must not cut the others short.
+      ...(r.timeout !== undefined ? { timeoutMs: r.timeout * 1000 } : {}),
     });
   }
-  const timeouts = config.registries.map((r) => r.timeout).filter((t): t is number => t !== undefined);
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
     env: options.env,
-    ...(timeouts.length ? { timeoutMs: Math.max(...timeouts) * 1000 } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   return {

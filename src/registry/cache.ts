@@ -10,15 +10,26 @@
  *     may have moved too, so each requested tag's digest is confirmed with one HEAD.
  *
  * Writes go to a temp file renamed over the old one (atomic on POSIX), after merging with what
- * is on disk so two runs sharing the path lose nothing. The default path `.laminar-cache/` is
- * what the GitHub Action persists with actions/cache.
+ * is on disk so two runs sharing the path lose nothing. Where it lives by default is
+ * `defaultCachePath` below, the one place the CLI, the Action and the CLI's help text take it from.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import type { TimestampSource } from "./types.js";
 
-export const DEFAULT_CACHE_PATH = ".laminar-cache/registry.json";
+/**
+ * The registry cache file used when none is given. It is per user, not per repository, so every
+ * repository a user plans shares one set of build times: `$XDG_CACHE_HOME/laminar/registry.json`,
+ * else `~/.cache/laminar/registry.json`. With `runnerTemp` (the GitHub Action) and `RUNNER_TEMP`
+ * set, it is `$RUNNER_TEMP/laminar-cache/registry.json` instead: a runner's home is thrown away
+ * with the job, so the Action's cache must sit in a directory actions/cache can persist.
+ */
+export function defaultCachePath(env: NodeJS.ProcessEnv, opts: { runnerTemp?: boolean } = {}): string {
+  if (opts.runnerTemp && env.RUNNER_TEMP) return join(env.RUNNER_TEMP, "laminar-cache", "registry.json");
+  return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "laminar", "registry.json");
+}
 const VERSION = 1;
 const MAX_FACTS = 200_000;
 

@@ -14,7 +14,7 @@
  */
 import { RegistrySession } from "./auth.js";
 import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
-import { DEFAULT_CACHE_PATH, RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
+import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
@@ -32,8 +32,6 @@ import {
   type TagList,
   type TagSource,
 } from "./types.js";
-
-export { DEFAULT_CACHE_PATH };
 
 export type TimestampApi = "auto" | "none" | "docker-hub" | "gcr" | "ecr";
 
@@ -61,11 +59,16 @@ export interface RegistrySettings {
   readonly api?: TimestampApi;
   /** Base URL of that API (Docker Hub `https://hub.docker.com`, ECR's endpoint). */
   readonly apiUrl?: string;
+  /**
+   * Per attempt, for every request made on this registry's behalf (ping, token, tags, manifests,
+   * blobs, timestamp API); default the client's `timeoutMs`.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface RegistryClientOptions {
   readonly registries?: readonly RegistrySettings[];
-  /** JSON cache file (see cache.ts); `DEFAULT_CACHE_PATH` is what the Action persists. Memory only when unset. */
+  /** JSON cache file (see cache.ts; `defaultCachePath` is where the CLI and the Action keep it). Memory only when unset. */
   readonly cachePath?: string;
   /** Requests in flight over all registries (default 16). */
   readonly concurrency?: number;
@@ -74,7 +77,7 @@ export interface RegistryClientOptions {
   /** Default platforms for multi-arch images (default `["linux/amd64"]`). */
   readonly platforms?: readonly string[];
   readonly retry?: Partial<RetryPolicy>;
-  /** Per attempt (default 30 s). */
+  /** Per attempt (default 30 s), for registries whose settings set no `timeoutMs`. */
   readonly timeoutMs?: number;
   /** Pulls kept back from a registry's `ratelimit-remaining` (default 5). */
   readonly rateLimitReserve?: number;
@@ -144,6 +147,8 @@ export class RegistryClient implements TagSource {
       perRegistryConcurrency: opts.perRegistryConcurrency,
       retry: opts.retry,
       timeoutMs: opts.timeoutMs,
+      // Requests carry the registry key (registryKey), the key `settings` is filled under below.
+      timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
       rateLimitReserve: opts.rateLimitReserve,
       fetch: opts.fetch,
       userAgent: "laminar",

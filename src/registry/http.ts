@@ -58,8 +58,13 @@ export interface HttpOptions {
   readonly concurrency?: number;
   /** Requests in flight per registry (default 8). */
   readonly perRegistryConcurrency?: number;
-  /** Per attempt (default 30 s). */
+  /** Per attempt (default 30 s), for registries `timeoutFor` has no answer for. */
   readonly timeoutMs?: number;
+  /**
+   * Per-attempt timeout of one registry (by `HttpRequest.registry`), or undefined for `timeoutMs`.
+   * Asked per request so that one slow registry's short timeout does not cut the others.
+   */
+  readonly timeoutFor?: (registry: string) => number | undefined;
   readonly maxRedirects?: number;
   /**
    * Stop sending manifest GETs to a registry once its `ratelimit-remaining` is at or below this
@@ -194,6 +199,11 @@ export class HttpClient {
     c[kind]++;
   }
 
+  /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
+  private timeoutMs(registry: string): number {
+    return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 30_000;
+  }
+
   private limiter(registry: string): Limiter {
     let l = this.perRegistry.get(registry);
     if (!l) this.perRegistry.set(registry, (l = new Limiter(this.opts.perRegistryConcurrency ?? 8)));
@@ -260,7 +270,7 @@ export class HttpClient {
       if (last || waited + delay > this.retry.maxTotalWaitMs) {
         const why = res
           ? statusLine(res.status, res.statusText)
-          : `network error: ${describeNetworkError(failure, this.opts.timeoutMs ?? 30_000)}`;
+          : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
         const cause = failure ?? undefined;
         throw this.error(
           req,
@@ -317,7 +327,7 @@ export class HttpClient {
             headers,
             body: method === "POST" ? req.body : undefined,
             redirect: "manual",
-            signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+            signal: AbortSignal.timeout(this.timeoutMs(req.registry)),
           });
           const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
           if (left !== undefined) this.remaining.set(req.registry, left);

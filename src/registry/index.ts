@@ -4,7 +4,6 @@ export {
   RegistryClient,
   baseUrlFor,
   registryKey,
-  DEFAULT_CACHE_PATH,
   type RegistryClientOptions,
   type RegistrySettings,
   type TimestampApi,
@@ -22,6 +21,6 @@ export {
 export { DEFAULT_RETRY, type RetryPolicy, type RequestKind } from "./http.js";
 export { MANIFEST_ACCEPT, MEDIA_TYPES } from "./manifest.js";
 export { CREATED_ANNOTATION, parsePlatform, type Platform } from "./build-time.js";
-export { RegistryCache, tagListHash } from "./cache.js";
+export { RegistryCache, defaultCachePath, tagListHash } from "./cache.js";
 export { parseNextLink, MAX_PAGE_SIZE } from "./tag-list.js";
 export { signRequest, type AwsCredentials } from "./sigv4.js";
