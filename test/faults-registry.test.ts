@@ -208,7 +208,7 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
     );
   });
 
-  it("timeout (slow server, registries[].timeout: 1): each attempt cut at 1 s, bounded overall", async () => {
+  it("timeout (slow server, registries[].timeout: 1): each attempt cut at 1 s, at most 5 attempts", async () => {
     await withFake(APP, [{ kind: "tagPages", delayMs: 4_000, times: Infinity }], async (fake) => {
       const sick = { host: fake.host, settings: ["timeout: 1"] };
       const o = await run(sick);
@@ -218,7 +218,8 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
         String.raw`GET /v2/acme/app/tags/list → network error: timed out after 1 s \(gave up after 5 attempts, ${WAITED}\)`,
         undefined,
       );
-      assert.ok(o.apply.ms < 15_000, `bounded: ${o.apply.ms} ms`);
+      // Bounded by count, not by the clock (tests never assert a time; on 2 busy cores a wall-clock
+      // bound flaked): the error above says each attempt was cut at 1 s and the run gave up after 5.
     });
   });
 
@@ -323,7 +324,8 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
         String.raw`GET /v2/acme/app/tags/list → 503 Service Unavailable \(gave up after 5 attempts, ${WAITED}\)`,
         503,
       );
-      assert.ok(o.apply.ms < 15_000, `bounded: ${o.apply.ms} ms`);
+      // Bounded by count, not by the clock (tests never assert a time; on 2 busy cores a wall-clock
+      // bound flaked): the error above says each attempt was cut at 1 s and the run gave up after 5.
     });
   });
 
