@@ -19,6 +19,7 @@ import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
 import { getJsonBlob, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
+import { PromiseMemo } from "./single-flight.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
 import { listTagsPaged } from "./tag-list.js";
 import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
@@ -124,7 +125,8 @@ interface RepoState {
   /** Tag → digest confirmed during this run. */
   readonly confirmed: Map<string, string>;
   readonly apiTimes: Map<string, TagDetails>;
-  readonly resolving: Map<string, Promise<TagDetails | undefined>>;
+  /** Tag + whether a time is wanted → its resolution this run; a failure is retried. */
+  readonly resolving: PromiseMemo<string, TagDetails | undefined>;
 }
 
 export class RegistryClient implements TagSource {
@@ -133,9 +135,10 @@ export class RegistryClient implements TagSource {
   private readonly settings = new Map<string, RegistrySettings>();
   private readonly sessions = new Map<string, RegistrySession>();
   private readonly repos = new Map<string, RepoState>();
-  private readonly buildTimes = new Map<string, Promise<TagDetails>>();
-  private readonly manifests = new Map<string, Promise<Manifest | undefined>>();
-  private readonly blobs = new Map<string, Promise<unknown>>();
+  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
+  private readonly buildTimes = new PromiseMemo<string, TagDetails>("rejected");
+  private readonly manifests = new PromiseMemo<string, Manifest | undefined>("rejected");
+  private readonly blobs = new PromiseMemo<string, unknown>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;
 
@@ -190,7 +193,7 @@ export class RegistryClient implements TagSource {
         snapshotDirty: s.snapshotDirty,
         confirmed: new Map(),
         apiTimes: new Map(),
-        resolving: new Map(),
+        resolving: new PromiseMemo("rejected"),
       });
     }
     // Sessions memoise the /v2/ ping, the auth challenge and the credential: a registry that was
@@ -239,7 +242,7 @@ export class RegistryClient implements TagSource {
     const key = `${registryKey(repo.registry)}/${repo.repository}`;
     let s = this.repos.get(key);
     if (!s) {
-      s = { snapshotDirty: false, confirmed: new Map(), apiTimes: new Map(), resolving: new Map() };
+      s = { snapshotDirty: false, confirmed: new Map(), apiTimes: new Map(), resolving: new PromiseMemo("rejected") };
       this.repos.set(key, s);
     }
     return s;
@@ -316,13 +319,7 @@ export class RegistryClient implements TagSource {
       all.map(async (tag) => {
         const need = wantTime.has(tag);
         const memoKey = `${tag}\u0000${need}`;
-        let p = state.resolving.get(memoKey);
-        if (!p) {
-          p = this.resolveTag(repo, state, cache, tag, need);
-          state.resolving.set(memoKey, p);
-          p.catch(() => state.resolving.delete(memoKey));
-        }
-        const d = await p;
+        const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache, tag, need));
         if (d) out.set(tag, d);
       }),
     );
@@ -415,24 +412,12 @@ export class RegistryClient implements TagSource {
 
   private fetchManifest(repo: RepositoryRef, digest: string): Promise<Manifest | undefined> {
     const key = this.manifestKey(repo, digest);
-    let p = this.manifests.get(key);
-    if (!p) {
-      p = getManifest(this.session(repo.registry), repo.repository, digest);
-      this.manifests.set(key, p);
-      p.catch(() => this.manifests.delete(key));
-    }
-    return p;
+    return this.manifests.get(key, () => getManifest(this.session(repo.registry), repo.repository, digest));
   }
 
   private fetchBlob(repo: RepositoryRef, digest: string): Promise<unknown> {
     const key = this.manifestKey(repo, digest);
-    let p = this.blobs.get(key);
-    if (!p) {
-      p = getJsonBlob(this.session(repo.registry), repo.repository, digest);
-      this.blobs.set(key, p);
-      p.catch(() => this.blobs.delete(key));
-    }
-    return p;
+    return this.blobs.get(key, () => getJsonBlob(this.session(repo.registry), repo.repository, digest));
   }
 
   /** Build time of a digest: from the cache, else fetched once per run and remembered. */
@@ -448,28 +433,22 @@ export class RegistryClient implements TagSource {
       );
     }
     const memo = `${digest}|${pk}`;
-    let p = this.buildTimes.get(memo);
-    if (!p) {
-      p = (async (): Promise<TagDetails> => {
-        const m = known ?? (await this.fetchManifest(repo, digest));
-        if (!m) {
-          throw new RegistryError(
-            `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
-            registryKey(repo.registry),
-            404,
-            repo.repository,
-          );
-        }
-        const bt = await resolveBuildTime(m, platforms, {
-          manifest: (d) => this.fetchManifest(repo, d),
-          blob: (d) => this.fetchBlob(repo, d),
-        });
-        cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-        return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
-      })();
-      this.buildTimes.set(memo, p);
-      p.catch(() => this.buildTimes.delete(memo));
-    }
-    return p;
+    return this.buildTimes.get(memo, async (): Promise<TagDetails> => {
+      const m = known ?? (await this.fetchManifest(repo, digest));
+      if (!m) {
+        throw new RegistryError(
+          `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
+          registryKey(repo.registry),
+          404,
+          repo.repository,
+        );
+      }
+      const bt = await resolveBuildTime(m, platforms, {
+        manifest: (d) => this.fetchManifest(repo, d),
+        blob: (d) => this.fetchBlob(repo, d),
+      });
+      cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
+      return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+    });
   }
 }

@@ -8,6 +8,7 @@
  * Authentication is not done here (see auth.ts): this layer sends the headers it is given.
  */
 import { RegistryError, type RequestCounts } from "./types.js";
+import { PromiseMemo } from "./single-flight.js";
 
 export type RequestKind = Exclude<keyof RequestCounts, "retries">;
 
@@ -171,7 +172,8 @@ export class HttpClient {
   private readonly retry: RetryPolicy;
   private readonly global: Limiter;
   private readonly perRegistry = new Map<string, Limiter>();
-  private readonly inflight = new Map<string, Promise<HttpResponse>>();
+  /** Identical GET/HEADs in flight, shared until they settle. */
+  private readonly inflight = new PromiseMemo<string, HttpResponse>("settled");
   /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
   private readonly remaining = new Map<string, number>();
   private readonly total = emptyCounts();
@@ -219,12 +221,7 @@ export class HttpClient {
     if (req.method === "POST") return this.send(req);
     // Identical GET/HEADs in flight share one request and its response.
     const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = this.send(req).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
+    return this.inflight.get(key, () => this.send(req));
   }
 
   private error(req: HttpRequest, what: string, status?: number, cause?: unknown): RegistryError {

@@ -3,6 +3,8 @@
  * with concurrent fetches of the same token shared.
  */
 
+import { PromiseMemo } from "./single-flight.js";
+
 export interface IssuedToken {
   readonly token: string;
   /** Seconds; the distribution token spec says to assume 60 when the server gives none. */
@@ -17,7 +19,8 @@ interface Entry {
 
 export class TokenCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<string>>();
+  /** Token fetches in flight, shared until they settle; the tokens themselves live in `entries`. */
+  private readonly inflight = new PromiseMemo<string, string>("settled");
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -52,16 +55,11 @@ export class TokenCache {
   async getOrFetch(key: string, fetchToken: () => Promise<IssuedToken>): Promise<string> {
     const cached = this.get(key);
     if (cached) return cached;
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = fetchToken()
-        .then((t) => {
-          this.set(key, t);
-          return t.token;
-        })
-        .finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
+    return this.inflight.get(key, () =>
+      fetchToken().then((t) => {
+        this.set(key, t);
+        return t.token;
+      }),
+    );
   }
 }
