@@ -27,7 +27,7 @@ export { planUpdates } from "./plan/plan.js";
 export type { Plan, PlanChange, PlanUnchanged, PlanFailure, UnchangedReason, Edit } from "./plan/types.js";
 export { applyEdits, StaleEditError } from "./rewrite/edits.js";
 export { rewriteFiles, restoreFiles } from "./rewrite/rewrite.js";
-export { writeFileAtomic } from "./rewrite/atomic-write.js";
+export { writeFileAtomic } from "./files/atomic-write.js";
 export { applyPlan, CommandFailedError } from "./apply/apply.js";
 export type { ApplyResult } from "./apply/apply.js";
 export { planRepository, scanForConfig } from "./engine.js";

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { applyPlan, CommandFailedError } from "../src/apply/apply.js";
 import type { Edit, Plan, PlanChange } from "../src/plan/types.js";
 import { parseImageReference } from "../src/reference/parse.js";
-import { writeFileAtomic } from "../src/rewrite/atomic-write.js";
+import { writeFileAtomic } from "../src/files/atomic-write.js";
 import { applyEdits, StaleEditError } from "../src/rewrite/edits.js";
 import { scanText } from "../src/scan/scan.js";
 
@@ -147,6 +147,16 @@ describe("writeFileAtomic and applyPlan", () => {
     assert.equal(await readFile(p, "utf8"), "new");
     assert.equal((await stat(p)).mode & 0o777, 0o555);
     assert.deepEqual(await readdir(dir), ["a.sh"]);
+  });
+
+  it("creates a file that does not exist yet, with its parent directories and writeFile's mode", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "laminar-write-"));
+    const p = join(dir, "a", "b", "new.json");
+    await writeFileAtomic(p, Buffer.from("{}"));
+    assert.equal(await readFile(p, "utf8"), "{}");
+    await writeFile(join(dir, "plain.json"), "{}");
+    assert.equal((await stat(p)).mode & 0o777, (await stat(join(dir, "plain.json"))).mode & 0o777);
+    assert.deepEqual(await readdir(join(dir, "a", "b")), ["new.json"]);
   });
 
   it("rewrites, runs commands in the repo root, and restores everything when a command fails", async () => {

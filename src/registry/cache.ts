@@ -9,14 +9,15 @@
  *     blob request at all. When the list changed, someone pushed: moving tags (`latest`, `1`)
  *     may have moved too, so each requested tag's digest is confirmed with one HEAD.
  *
- * Writes go to a temp file renamed over the old one (atomic on POSIX), after merging with what
- * is on disk so two runs sharing the path lose nothing. Where it lives by default is
+ * Writes go through `writeFileAtomic` (temp file in the same directory, fsync, rename over the old
+ * one), after merging with what is on disk so two runs sharing the path lose nothing. Where it lives by default is
  * `defaultCachePath` below, the one place the CLI, the Action and the CLI's help text take it from.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { writeFileAtomic } from "../files/atomic-write.js";
 import type { TimestampSource } from "./types.js";
 
 /**
@@ -150,15 +151,7 @@ export class RegistryCache {
       entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
     }
     const file: CacheFile = { version: VERSION, digests: Object.fromEntries(entries), repos };
-    await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(file));
-      await rename(tmp, this.path);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
     this.dirtyFacts.clear();
     this.dirtyRepos.clear();
   }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Edit, PlanChange } from "../plan/types.js";
-import { writeFileAtomic } from "./atomic-write.js";
+import { writeFileAtomic } from "../files/atomic-write.js";
 import { applyEdits } from "./edits.js";
 
 export interface RewriteResult {
