@@ -106,14 +106,15 @@ var init_commands = __esm({
   }
 });
 
-// src/rewrite/atomic-write.ts
+// src/files/atomic-write.ts
 import { randomBytes } from "node:crypto";
-import { chmod, open, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 async function writeFileAtomic(path2, data) {
   const mode = (await stat(path2).catch(() => void 0))?.mode;
+  if (mode === void 0) await mkdir(dirname(path2), { recursive: true });
   const tmp = join(dirname(path2), `.${basename(path2)}.laminar-${randomBytes(6).toString("hex")}`);
-  const fh = await open(tmp, "wx", 384);
+  const fh = await open(tmp, "wx", mode === void 0 ? 438 : 384);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -132,7 +133,7 @@ async function writeFileAtomic(path2, data) {
   }
 }
 var init_atomic_write = __esm({
-  "src/rewrite/atomic-write.ts"() {
+  "src/files/atomic-write.ts"() {
     "use strict";
   }
 });
@@ -21349,10 +21350,10 @@ var init_secret_forms = __esm({
 });
 
 // src/registry/cache.ts
-import { createHash, randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir, readFile as readFile4, rename as rename2, rm as rm3, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readFile as readFile4 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { dirname as dirname2, join as join7 } from "node:path";
+import { join as join7 } from "node:path";
 function defaultCachePath(env, opts = {}) {
   if (opts.runnerTemp && env.RUNNER_TEMP) return join7(env.RUNNER_TEMP, "laminar-cache", "registry.json");
   return join7(env.XDG_CACHE_HOME || join7(homedir2(), ".cache"), "laminar", "registry.json");
@@ -21374,6 +21375,7 @@ var VERSION, MAX_FACTS, RegistryCache;
 var init_cache = __esm({
   "src/registry/cache.ts"() {
     "use strict";
+    init_atomic_write();
     VERSION = 1;
     MAX_FACTS = 2e5;
     RegistryCache = class _RegistryCache {
@@ -21433,15 +21435,7 @@ var init_cache = __esm({
           entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
         }
         const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
-        await mkdir(dirname2(this.path), { recursive: true });
-        const tmp = `${this.path}.${process.pid}.${randomBytes2(4).toString("hex")}.tmp`;
-        try {
-          await writeFile(tmp, JSON.stringify(file));
-          await rename2(tmp, this.path);
-        } catch (err) {
-          await rm3(tmp, { force: true });
-          throw err;
-        }
+        await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
         this.dirtyFacts.clear();
         this.dirtyRepos.clear();
       }
@@ -21650,6 +21644,64 @@ var init_credentials = __esm({
   }
 });
 
+// src/registry/single-flight.ts
+var PromiseMemo;
+var init_single_flight = __esm({
+  "src/registry/single-flight.ts"() {
+    "use strict";
+    PromiseMemo = class {
+      /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
+      constructor(forget = "rejected") {
+        this.forget = forget;
+      }
+      forget;
+      entries = /* @__PURE__ */ new Map();
+      /**
+       * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
+       * is called at most once per stored promise; if it throws, the error propagates and nothing is
+       * stored.
+       */
+      get(key, produce) {
+        const stored = this.entries.get(key);
+        if (stored) return stored;
+        return this.set(key, produce());
+      }
+      /**
+       * Stores `value` under `key` (replacing what was there), subject to the same forget policy,
+       * e.g. to prime the memo with an answer obtained another way. Returns the promise callers of
+       * {@link PromiseMemo.get} will now receive.
+       */
+      set(key, value) {
+        let p = value;
+        const forget = () => {
+          if (this.entries.get(key) === p) this.entries.delete(key);
+        };
+        if (this.forget === "settled") {
+          p = value.finally(forget);
+        } else if (this.forget === "rejected") {
+          value.catch(forget);
+        }
+        this.entries.set(key, p);
+        return p;
+      }
+      has(key) {
+        return this.entries.has(key);
+      }
+      /** Forgets the promise under `key`, so the next caller calls `produce` again. */
+      delete(key) {
+        return this.entries.delete(key);
+      }
+      /** Forgets every stored promise. Calls in flight still settle for those already awaiting them. */
+      clear() {
+        this.entries.clear();
+      }
+      get size() {
+        return this.entries.size;
+      }
+    };
+  }
+});
+
 // src/registry/http.ts
 function parseRetryAfter(value, now = Date.now()) {
   if (!value) return void 0;
@@ -21700,6 +21752,7 @@ var init_http = __esm({
   "src/registry/http.ts"() {
     "use strict";
     init_types3();
+    init_single_flight();
     DEFAULT_RETRY = {
       maxAttempts: 5,
       baseDelayMs: 250,
@@ -21751,7 +21804,8 @@ var init_http = __esm({
       retry;
       global;
       perRegistry = /* @__PURE__ */ new Map();
-      inflight = /* @__PURE__ */ new Map();
+      /** Identical GET/HEADs in flight, shared until they settle. */
+      inflight = new PromiseMemo("settled");
       /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
       remaining = /* @__PURE__ */ new Map();
       total = emptyCounts();
@@ -21785,12 +21839,7 @@ var init_http = __esm({
       request(req) {
         if (req.method === "POST") return this.send(req);
         const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-        let p = this.inflight.get(key);
-        if (!p) {
-          p = this.send(req).finally(() => this.inflight.delete(key));
-          this.inflight.set(key, p);
-        }
-        return p;
+        return this.inflight.get(key, () => this.send(req));
       }
       error(req, what, status, cause) {
         return new RegistryError(
@@ -21934,13 +21983,15 @@ var TokenCache;
 var init_token_cache = __esm({
   "src/registry/token-cache.ts"() {
     "use strict";
+    init_single_flight();
     TokenCache = class {
       constructor(now = Date.now) {
         this.now = now;
       }
       now;
       entries = /* @__PURE__ */ new Map();
-      inflight = /* @__PURE__ */ new Map();
+      /** Token fetches in flight, shared until they settle; the tokens themselves live in `entries`. */
+      inflight = new PromiseMemo("settled");
       static key(registry, service, scope, identity) {
         return `${registry}\0${service}\0${scope}\0${identity}`;
       }
@@ -21966,15 +22017,13 @@ var init_token_cache = __esm({
       async getOrFetch(key, fetchToken) {
         const cached = this.get(key);
         if (cached) return cached;
-        let p = this.inflight.get(key);
-        if (!p) {
-          p = fetchToken().then((t) => {
+        return this.inflight.get(
+          key,
+          () => fetchToken().then((t) => {
             this.set(key, t);
             return t.token;
-          }).finally(() => this.inflight.delete(key));
-          this.inflight.set(key, p);
-        }
-        return p;
+          })
+        );
       }
     };
   }
@@ -22627,6 +22676,7 @@ var init_client = __esm({
     init_docker_hub();
     init_http();
     init_manifest();
+    init_single_flight();
     init_sigv4();
     init_tag_list();
     init_timestamp_apis();
@@ -22658,9 +22708,10 @@ var init_client = __esm({
       settings = /* @__PURE__ */ new Map();
       sessions = /* @__PURE__ */ new Map();
       repos = /* @__PURE__ */ new Map();
-      buildTimes = /* @__PURE__ */ new Map();
-      manifests = /* @__PURE__ */ new Map();
-      blobs = /* @__PURE__ */ new Map();
+      // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
+      buildTimes = new PromiseMemo("rejected");
+      manifests = new PromiseMemo("rejected");
+      blobs = new PromiseMemo("rejected");
       cache;
       now;
       /** Requests sent so far, over all registries or for one. */
@@ -22692,7 +22743,7 @@ var init_client = __esm({
             snapshotDirty: s.snapshotDirty,
             confirmed: /* @__PURE__ */ new Map(),
             apiTimes: /* @__PURE__ */ new Map(),
-            resolving: /* @__PURE__ */ new Map()
+            resolving: new PromiseMemo("rejected")
           });
         }
         this.sessions.clear();
@@ -22735,7 +22786,7 @@ var init_client = __esm({
         const key = `${registryKey(repo.registry)}/${repo.repository}`;
         let s = this.repos.get(key);
         if (!s) {
-          s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: /* @__PURE__ */ new Map() };
+          s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: new PromiseMemo("rejected") };
           this.repos.set(key, s);
         }
         return s;
@@ -22804,13 +22855,7 @@ var init_client = __esm({
           all.map(async (tag) => {
             const need = wantTime.has(tag);
             const memoKey = `${tag}\0${need}`;
-            let p = state.resolving.get(memoKey);
-            if (!p) {
-              p = this.resolveTag(repo, state, cache2, tag, need);
-              state.resolving.set(memoKey, p);
-              p.catch(() => state.resolving.delete(memoKey));
-            }
-            const d = await p;
+            const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache2, tag, need));
             if (d) out.set(tag, d);
           })
         );
@@ -22888,23 +22933,11 @@ var init_client = __esm({
       }
       fetchManifest(repo, digest) {
         const key = this.manifestKey(repo, digest);
-        let p = this.manifests.get(key);
-        if (!p) {
-          p = getManifest(this.session(repo.registry), repo.repository, digest);
-          this.manifests.set(key, p);
-          p.catch(() => this.manifests.delete(key));
-        }
-        return p;
+        return this.manifests.get(key, () => getManifest(this.session(repo.registry), repo.repository, digest));
       }
       fetchBlob(repo, digest) {
         const key = this.manifestKey(repo, digest);
-        let p = this.blobs.get(key);
-        if (!p) {
-          p = getJsonBlob(this.session(repo.registry), repo.repository, digest);
-          this.blobs.set(key, p);
-          p.catch(() => this.blobs.delete(key));
-        }
-        return p;
+        return this.blobs.get(key, () => getJsonBlob(this.session(repo.registry), repo.repository, digest));
       }
       /** Build time of a digest: from the cache, else fetched once per run and remembered. */
       buildTime(repo, cache2, digest, known) {
@@ -22917,29 +22950,23 @@ var init_client = __esm({
           );
         }
         const memo = `${digest}|${pk}`;
-        let p = this.buildTimes.get(memo);
-        if (!p) {
-          p = (async () => {
-            const m = known ?? await this.fetchManifest(repo, digest);
-            if (!m) {
-              throw new RegistryError(
-                `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
-                registryKey(repo.registry),
-                404,
-                repo.repository
-              );
-            }
-            const bt = await resolveBuildTime(m, platforms, {
-              manifest: (d) => this.fetchManifest(repo, d),
-              blob: (d) => this.fetchBlob(repo, d)
-            });
-            cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-            return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
-          })();
-          this.buildTimes.set(memo, p);
-          p.catch(() => this.buildTimes.delete(memo));
-        }
-        return p;
+        return this.buildTimes.get(memo, async () => {
+          const m = known ?? await this.fetchManifest(repo, digest);
+          if (!m) {
+            throw new RegistryError(
+              `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
+              registryKey(repo.registry),
+              404,
+              repo.repository
+            );
+          }
+          const bt = await resolveBuildTime(m, platforms, {
+            manifest: (d) => this.fetchManifest(repo, d),
+            blob: (d) => this.fetchBlob(repo, d)
+          });
+          cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
+          return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+        });
       }
     };
   }

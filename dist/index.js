@@ -37428,7 +37428,7 @@ function endGroup() {
 }
 
 // src/action/main.ts
-import { writeFile as writeFile3 } from "node:fs/promises";
+import { writeFile as writeFile2 } from "node:fs/promises";
 
 // src/exec/commands.ts
 import { spawn } from "node:child_process";
@@ -37485,14 +37485,15 @@ function describeFailure(r, timeout) {
 import { readFile } from "node:fs/promises";
 import { join as join2 } from "node:path";
 
-// src/rewrite/atomic-write.ts
+// src/files/atomic-write.ts
 import { randomBytes } from "node:crypto";
-import { chmod as chmod2, open as open2, rename as rename2, rm as rm2, stat as stat2 } from "node:fs/promises";
+import { chmod as chmod2, mkdir as mkdir2, open as open2, rename as rename2, rm as rm2, stat as stat2 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 async function writeFileAtomic(path2, data) {
   const mode = (await stat2(path2).catch(() => void 0))?.mode;
+  if (mode === void 0) await mkdir2(dirname(path2), { recursive: true });
   const tmp = join(dirname(path2), `.${basename(path2)}.laminar-${randomBytes(6).toString("hex")}`);
-  const fh = await open2(tmp, "wx", 384);
+  const fh = await open2(tmp, "wx", mode === void 0 ? 438 : 384);
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -41458,6 +41459,58 @@ function credentialIdentity(c) {
   return `registry-token:${h}`;
 }
 
+// src/registry/single-flight.ts
+var PromiseMemo = class {
+  /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
+  constructor(forget = "rejected") {
+    this.forget = forget;
+  }
+  forget;
+  entries = /* @__PURE__ */ new Map();
+  /**
+   * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
+   * is called at most once per stored promise; if it throws, the error propagates and nothing is
+   * stored.
+   */
+  get(key, produce) {
+    const stored = this.entries.get(key);
+    if (stored) return stored;
+    return this.set(key, produce());
+  }
+  /**
+   * Stores `value` under `key` (replacing what was there), subject to the same forget policy,
+   * e.g. to prime the memo with an answer obtained another way. Returns the promise callers of
+   * {@link PromiseMemo.get} will now receive.
+   */
+  set(key, value) {
+    let p = value;
+    const forget = () => {
+      if (this.entries.get(key) === p) this.entries.delete(key);
+    };
+    if (this.forget === "settled") {
+      p = value.finally(forget);
+    } else if (this.forget === "rejected") {
+      value.catch(forget);
+    }
+    this.entries.set(key, p);
+    return p;
+  }
+  has(key) {
+    return this.entries.has(key);
+  }
+  /** Forgets the promise under `key`, so the next caller calls `produce` again. */
+  delete(key) {
+    return this.entries.delete(key);
+  }
+  /** Forgets every stored promise. Calls in flight still settle for those already awaiting them. */
+  clear() {
+    this.entries.clear();
+  }
+  get size() {
+    return this.entries.size;
+  }
+};
+
 // src/registry/http.ts
 var DEFAULT_RETRY = {
   maxAttempts: 5,
@@ -41554,7 +41607,8 @@ var HttpClient2 = class {
   retry;
   global;
   perRegistry = /* @__PURE__ */ new Map();
-  inflight = /* @__PURE__ */ new Map();
+  /** Identical GET/HEADs in flight, shared until they settle. */
+  inflight = new PromiseMemo("settled");
   /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
   remaining = /* @__PURE__ */ new Map();
   total = emptyCounts();
@@ -41588,12 +41642,7 @@ var HttpClient2 = class {
   request(req) {
     if (req.method === "POST") return this.send(req);
     const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = this.send(req).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
+    return this.inflight.get(key, () => this.send(req));
   }
   error(req, what, status, cause) {
     return new RegistryError(
@@ -41737,7 +41786,8 @@ var TokenCache = class {
   }
   now;
   entries = /* @__PURE__ */ new Map();
-  inflight = /* @__PURE__ */ new Map();
+  /** Token fetches in flight, shared until they settle; the tokens themselves live in `entries`. */
+  inflight = new PromiseMemo("settled");
   static key(registry, service, scope, identity) {
     return `${registry}\0${service}\0${scope}\0${identity}`;
   }
@@ -41763,15 +41813,13 @@ var TokenCache = class {
   async getOrFetch(key, fetchToken) {
     const cached = this.get(key);
     if (cached) return cached;
-    let p = this.inflight.get(key);
-    if (!p) {
-      p = fetchToken().then((t) => {
+    return this.inflight.get(
+      key,
+      () => fetchToken().then((t) => {
         this.set(key, t);
         return t.token;
-      }).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
-    }
-    return p;
+      })
+    );
   }
 };
 
@@ -42118,10 +42166,10 @@ async function resolveBuildTime(m, platforms, fetcher) {
 }
 
 // src/registry/cache.ts
-import { createHash as createHash3, randomBytes as randomBytes2 } from "node:crypto";
-import { mkdir as mkdir2, readFile as readFile4, rename as rename3, rm as rm4, writeFile as writeFile2 } from "node:fs/promises";
+import { createHash as createHash3 } from "node:crypto";
+import { readFile as readFile4 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { dirname as dirname2, join as join6 } from "node:path";
+import { join as join6 } from "node:path";
 function defaultCachePath(env, opts = {}) {
   if (opts.runnerTemp && env.RUNNER_TEMP) return join6(env.RUNNER_TEMP, "laminar-cache", "registry.json");
   return join6(env.XDG_CACHE_HOME || join6(homedir2(), ".cache"), "laminar", "registry.json");
@@ -42198,15 +42246,7 @@ var RegistryCache = class _RegistryCache {
       entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
     }
     const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
-    await mkdir2(dirname2(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomBytes2(4).toString("hex")}.tmp`;
-    try {
-      await writeFile2(tmp, JSON.stringify(file));
-      await rename3(tmp, this.path);
-    } catch (err) {
-      await rm4(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
     this.dirtyFacts.clear();
     this.dirtyRepos.clear();
   }
@@ -42498,9 +42538,10 @@ var RegistryClient = class {
   settings = /* @__PURE__ */ new Map();
   sessions = /* @__PURE__ */ new Map();
   repos = /* @__PURE__ */ new Map();
-  buildTimes = /* @__PURE__ */ new Map();
-  manifests = /* @__PURE__ */ new Map();
-  blobs = /* @__PURE__ */ new Map();
+  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
+  buildTimes = new PromiseMemo("rejected");
+  manifests = new PromiseMemo("rejected");
+  blobs = new PromiseMemo("rejected");
   cache;
   now;
   /** Requests sent so far, over all registries or for one. */
@@ -42532,7 +42573,7 @@ var RegistryClient = class {
         snapshotDirty: s.snapshotDirty,
         confirmed: /* @__PURE__ */ new Map(),
         apiTimes: /* @__PURE__ */ new Map(),
-        resolving: /* @__PURE__ */ new Map()
+        resolving: new PromiseMemo("rejected")
       });
     }
     this.sessions.clear();
@@ -42575,7 +42616,7 @@ var RegistryClient = class {
     const key = `${registryKey(repo.registry)}/${repo.repository}`;
     let s = this.repos.get(key);
     if (!s) {
-      s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: /* @__PURE__ */ new Map() };
+      s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: new PromiseMemo("rejected") };
       this.repos.set(key, s);
     }
     return s;
@@ -42644,13 +42685,7 @@ var RegistryClient = class {
       all.map(async (tag) => {
         const need = wantTime.has(tag);
         const memoKey = `${tag}\0${need}`;
-        let p = state.resolving.get(memoKey);
-        if (!p) {
-          p = this.resolveTag(repo, state, cache2, tag, need);
-          state.resolving.set(memoKey, p);
-          p.catch(() => state.resolving.delete(memoKey));
-        }
-        const d = await p;
+        const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache2, tag, need));
         if (d) out.set(tag, d);
       })
     );
@@ -42728,23 +42763,11 @@ var RegistryClient = class {
   }
   fetchManifest(repo, digest) {
     const key = this.manifestKey(repo, digest);
-    let p = this.manifests.get(key);
-    if (!p) {
-      p = getManifest(this.session(repo.registry), repo.repository, digest);
-      this.manifests.set(key, p);
-      p.catch(() => this.manifests.delete(key));
-    }
-    return p;
+    return this.manifests.get(key, () => getManifest(this.session(repo.registry), repo.repository, digest));
   }
   fetchBlob(repo, digest) {
     const key = this.manifestKey(repo, digest);
-    let p = this.blobs.get(key);
-    if (!p) {
-      p = getJsonBlob(this.session(repo.registry), repo.repository, digest);
-      this.blobs.set(key, p);
-      p.catch(() => this.blobs.delete(key));
-    }
-    return p;
+    return this.blobs.get(key, () => getJsonBlob(this.session(repo.registry), repo.repository, digest));
   }
   /** Build time of a digest: from the cache, else fetched once per run and remembered. */
   buildTime(repo, cache2, digest, known) {
@@ -42757,29 +42780,23 @@ var RegistryClient = class {
       );
     }
     const memo = `${digest}|${pk}`;
-    let p = this.buildTimes.get(memo);
-    if (!p) {
-      p = (async () => {
-        const m = known ?? await this.fetchManifest(repo, digest);
-        if (!m) {
-          throw new RegistryError(
-            `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
-            registryKey(repo.registry),
-            404,
-            repo.repository
-          );
-        }
-        const bt = await resolveBuildTime(m, platforms, {
-          manifest: (d) => this.fetchManifest(repo, d),
-          blob: (d) => this.fetchBlob(repo, d)
-        });
-        cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-        return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
-      })();
-      this.buildTimes.set(memo, p);
-      p.catch(() => this.buildTimes.delete(memo));
-    }
-    return p;
+    return this.buildTimes.get(memo, async () => {
+      const m = known ?? await this.fetchManifest(repo, digest);
+      if (!m) {
+        throw new RegistryError(
+          `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
+          registryKey(repo.registry),
+          404,
+          repo.repository
+        );
+      }
+      const bt = await resolveBuildTime(m, platforms, {
+        manifest: (d) => this.fetchManifest(repo, d),
+        blob: (d) => this.fetchBlob(repo, d)
+      });
+      cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
+      return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+    });
   }
 };
 
@@ -49160,7 +49177,7 @@ async function report(s, o) {
       outcome: o.sentence,
       ...o.requests ? { requests: o.requests } : {}
     });
-    await writeFile3(summaryFile, md, { flag: "a" }).catch(
+    await writeFile2(summaryFile, md, { flag: "a" }).catch(
       (e) => warning(`could not write the job summary: ${e.message}`)
     );
   }
