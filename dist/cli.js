@@ -21703,6 +21703,11 @@ var init_single_flight = __esm({
 });
 
 // src/registry/http.ts
+function addCounts(a, b) {
+  const out = { ...a };
+  for (const k of Object.keys(out)) out[k] += b[k];
+  return out;
+}
 function parseRetryAfter(value, now = Date.now()) {
   if (!value) return void 0;
   const v = value.trim();
@@ -23568,11 +23573,6 @@ __export(watch_exports, {
   watch: () => watch
 });
 import { setTimeout as sleep } from "node:timers/promises";
-function addCounts(a, b) {
-  const out = { ...a };
-  for (const k of Object.keys(out)) out[k] += b[k];
-  return out;
-}
 async function watch(o, io) {
   if (!Number.isFinite(o.interval) || o.interval < 1) {
     io.err("laminar: --interval must be a number of seconds >= 1");
@@ -23589,7 +23589,7 @@ async function watch(o, io) {
   process.once("SIGTERM", onSignal);
   let tags;
   let tagsKey;
-  let retiredCounts = NO_REQUESTS;
+  let retiredCounts = emptyCounts();
   let status = 0;
   try {
     while (!stop) {
@@ -23666,7 +23666,7 @@ async function watch(o, io) {
         Date.now() - started,
         plan?.changes.length ?? 0,
         states,
-        addCounts(retiredCounts, tags?.counts() ?? NO_REQUESTS)
+        addCounts(retiredCounts, tags?.counts() ?? emptyCounts())
       );
       if (o.once) break;
       const until = Date.now() + o.interval * 1e3;
@@ -23679,7 +23679,6 @@ async function watch(o, io) {
   }
   return status;
 }
-var NO_REQUESTS;
 var init_watch = __esm({
   "src/cli/watch.ts"() {
     "use strict";
@@ -23690,16 +23689,7 @@ var init_watch = __esm({
     init_git_command_manager();
     init_push();
     init_update();
-    NO_REQUESTS = {
-      ping: 0,
-      token: 0,
-      tagPages: 0,
-      manifestHead: 0,
-      manifestGet: 0,
-      blobGet: 0,
-      api: 0,
-      retries: 0
-    };
+    init_http();
   }
 });
 

@@ -8,24 +8,7 @@ import { createGitCommandManager } from "../git/git-command-manager.js";
 import { pushMode } from "../sync/push.js";
 import { updatePass } from "../sync/update.js";
 import type { Plan } from "../plan/types.js";
-import type { RequestCounts } from "../registry/types.js";
-
-const NO_REQUESTS: RequestCounts = {
-  ping: 0,
-  token: 0,
-  tagPages: 0,
-  manifestHead: 0,
-  manifestGet: 0,
-  blobGet: 0,
-  api: 0,
-  retries: 0,
-};
-
-function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
-  const out = { ...a };
-  for (const k of Object.keys(out) as Array<keyof RequestCounts>) out[k] += b[k];
-  return out;
-}
+import { addCounts, emptyCounts } from "../registry/http.js";
 
 export interface WatchOptions {
   readonly dir: string;
@@ -63,7 +46,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
   process.once("SIGTERM", onSignal);
   let tags: TagSourceHandle | undefined;
   let tagsKey: string | undefined;
-  let retiredCounts = NO_REQUESTS;
+  let retiredCounts = emptyCounts();
   let status = 0;
   try {
     while (!stop) {
@@ -148,7 +131,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
         Date.now() - started,
         plan?.changes.length ?? 0,
         states,
-        addCounts(retiredCounts, tags?.counts() ?? NO_REQUESTS),
+        addCounts(retiredCounts, tags?.counts() ?? emptyCounts()),
       );
       if (o.once) break;
       const until = Date.now() + o.interval * 1000;

@@ -91,6 +91,13 @@ export const emptyCounts = (): RequestCounts => ({
   retries: 0,
 });
 
+/** Counts of two clients added kind by kind (a replaced client's requests stay in a counter). */
+export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
+  const out = { ...a };
+  for (const k of Object.keys(out) as Array<keyof RequestCounts>) out[k] += b[k];
+  return out;
+}
+
 /** A counting semaphore. */
 export class Limiter {
   private active = 0;
