@@ -1,5 +1,6 @@
 import { parseImageReference } from "../reference/parse.js";
 import type { ImageReference } from "../reference/types.js";
+import type { ImageSite } from "./site.js";
 
 /**
  * Finds image references in any text with their exact byte spans. Pure: takes bytes, returns spans.
@@ -17,23 +18,8 @@ import type { ImageReference } from "../reference/types.js";
  * inside a `#` comment is not a reference. Port mappings (`"5000:5000/tcp"`) and probe URLs
  * (`localhost:9898/healthz`) have no valid tag and are not references either.
  */
-export interface FoundReference {
-  /** Byte offsets of the whole reference text. */
-  readonly start: number;
-  readonly end: number;
-  /** The text as written. */
-  readonly text: string;
-  /** 1-based line and column (column counts characters, UTF-8 aware). */
-  readonly line: number;
-  readonly column: number;
-  readonly reference: ImageReference;
-  /** The name as written, without tag and digest. */
-  readonly name: string;
-  /** Byte span of the tag (without `:`), when there is one. */
-  readonly tagSpan?: readonly [number, number];
-  /** Byte span of the digest (without `@`), when there is one. */
-  readonly digestSpan?: readonly [number, number];
-}
+/** A reference found in text: an image site of form `inline`. */
+export type FoundReference = ImageSite;
 
 // Characters a reference token can contain (brackets of IPv6 hosts are handled apart).
 const TOKEN = new Uint8Array(128);
@@ -248,6 +234,7 @@ function candidate(
   let column = 1;
   for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 0xc0) !== 0x80) column++;
   return {
+    form: "inline",
     start,
     end: e,
     text: raw,
@@ -255,6 +242,7 @@ function candidate(
     column,
     reference,
     name: raw.slice(0, nameEnd),
+    nameSpan: [start, start + nameEnd] as const,
     ...(hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] as const } : {}),
     ...(at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] as const } : {}),
   };
