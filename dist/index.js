@@ -43898,6 +43898,7 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   let column = 1;
   for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
   return {
+    form: "inline",
     start,
     end: e,
     text: raw,
@@ -43905,6 +43906,7 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
     column,
     reference,
     name: raw.slice(0, nameEnd),
+    nameSpan: [start, start + nameEnd],
     ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
     ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
   };
