@@ -1,6 +1,7 @@
 import type { LaminarConfig } from "../config/types.js";
-import { RegistryClient, defaultCachePath, type RegistrySettings } from "../registry/index.js";
-import type { RequestCounts, TagSource } from "../registry/types.js";
+import { defaultCachePath } from "./cache.js";
+import { RegistryClient, type RegistrySettings } from "./client.js";
+import type { RequestCounts, TagSource } from "./types.js";
 
 export interface TagSourceHandle {
   readonly source: TagSource;
