@@ -3,6 +3,7 @@ import { defaultCachePath } from "./cache.js";
 import { RegistryClient, type RegistrySettings } from "./client.js";
 import type { RequestCounts, TagSource } from "./types.js";
 
+/** A registry client built from a config, with what the front ends need around it. */
 export interface TagSourceHandle {
   readonly source: TagSource;
   /** Request counts so far, by kind. */
