@@ -10,6 +10,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { resolveCredential } from "../src/registry/credentials.js";
 import { parseDockerConfig } from "../src/registry/docker-config.js";
 import { knownSecrets } from "../src/secrets/known-secrets.js";
 import { maskableForms, SecretMasker, MIN_SECRET_LENGTH } from "../src/secrets/masker.js";
@@ -73,6 +74,28 @@ describe("docker config.json: one reader, each entry on its own", () => {
     assert.equal(masker.mask(line), `auth *** user ${DOCKER_USER} password *** basic ***`);
     // The malformed value is still masked: it gives no credential but may be one.
     assert.equal(masker.mask(`raw ${BAD_AUTH}`), "raw ***");
+  });
+
+  it("credential lookup: the good entry is used; the bad one is named only for the host it belongs to", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "laminar-docker-config-"));
+    await writeFile(join(dir, "config.json"), text);
+    const warnings: string[] = [];
+    const warn = (m: string): void => void warnings.push(m);
+    assert.deepEqual(await resolveCredential("127.0.0.1:5000", { env: { DOCKER_CONFIG: dir }, warn }), {
+      kind: "basic",
+      username: DOCKER_USER,
+      password: DOCKER_PASS,
+    });
+    assert.deepEqual(warnings, []);
+    // ghcr.io's entry is unusable: named, and the GITHUB_TOKEN fallback still applies.
+    assert.deepEqual(await resolveCredential("ghcr.io", { env: { DOCKER_CONFIG: dir, GITHUB_TOKEN: "ghs_x" }, warn }), {
+      kind: "basic",
+      username: "x-access-token",
+      password: "ghs_x",
+    });
+    assert.deepEqual(warnings, [
+      `credentials for ghcr.io: ${join(dir, "config.json")}: auths["ghcr.io"].auth is not base64 "user:password"; ignored`,
+    ]);
   });
 
   it("not JSON: named, and the parser's message (which may quote the text) is not repeated", () => {

@@ -119,10 +119,11 @@ export async function resolveCredential(host: string, opts: CredentialOptions = 
   const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
   const config = file?.config;
   const want = normaliseKey(host);
-  // A malformed value is reported where it matters (the entry for this host, or the file as a
+  // A malformed value is reported where it matters (an entry for this host, or the file as a
   // whole); the well-formed rest of the file is used all the same.
   for (const p of file?.problems ?? [])
-    if (p.auths === undefined || normaliseKey(p.auths) === want) opts.warn?.(`credentials for ${host}: ${p.message}`);
+    if (p.registryKey === undefined || normaliseKey(p.registryKey) === want)
+      opts.warn?.(`credentials for ${host}: ${p.message}`);
   const serverUrl = dockerConfigKey(host);
 
   const helperFor = (helper: string) =>

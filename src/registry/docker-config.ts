@@ -32,8 +32,11 @@ export interface DockerConfig {
 export interface DockerConfigProblem {
   /** Names the file and the key, never a value (a value may be a secret). */
   readonly message: string;
-  /** The `auths` key the value belongs to, so a credential lookup can report the entry it uses. */
-  readonly auths?: string;
+  /**
+   * The registry key (of `auths` or `credHelpers`) the value belongs to, so a credential lookup
+   * reports only the entries of the host it looks up; absent for a problem of the whole file.
+   */
+  readonly registryKey?: string;
 }
 
 /** A config.json as read: its path, the usable part, and one problem per malformed value. */
@@ -70,8 +73,8 @@ function decodeAuth(auth: string): { username: string; password: string } | unde
  */
 export function parseDockerConfig(text: string, path: string): DockerConfigFile {
   const problems: DockerConfigProblem[] = [];
-  const problem = (message: string, auths?: string): void => {
-    problems.push({ message: `${path}: ${message}`, ...(auths !== undefined ? { auths } : {}) });
+  const problem = (message: string, registryKey?: string): void => {
+    problems.push({ message: `${path}: ${message}`, ...(registryKey !== undefined ? { registryKey } : {}) });
   };
   const empty: DockerConfig = { auths: {}, credHelpers: {} };
   let raw: unknown;
@@ -120,7 +123,7 @@ export function parseDockerConfig(text: string, path: string): DockerConfigFile 
   if (raw.credHelpers !== undefined && !isObject(raw.credHelpers)) problem(`credHelpers is not an object; ignored`);
   for (const [key, value] of Object.entries(isObject(raw.credHelpers) ? raw.credHelpers : {})) {
     if (typeof value === "string" && value) credHelpers[key] = value;
-    else problem(`credHelpers[${JSON.stringify(key)}] is not a helper name; ignored`);
+    else problem(`credHelpers[${JSON.stringify(key)}] is not a helper name; ignored`, key);
   }
 
   let credsStore: string | undefined;
