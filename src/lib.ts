@@ -42,3 +42,15 @@ export type {
   TimestampSource,
   DescribeRequest,
 } from "./registry/types.js";
+export { createTagSource, type TagSourceHandle } from "./registry/from-config.js";
+export {
+  parseDockerConfig,
+  readDockerConfig,
+  dockerConfigDir,
+  type DockerConfig,
+  type DockerConfigFile,
+  type DockerConfigProblem,
+} from "./registry/docker-config.js";
+export { SecretMasker, maskableForms, MIN_SECRET_LENGTH, type KnownSecret } from "./secrets/masker.js";
+export { knownSecrets, type SecretSources } from "./secrets/known-secrets.js";
+export { collectSecrets, type CollectedSecrets } from "./secrets/collect.js";

@@ -3,10 +3,11 @@ import { writeFile } from "node:fs/promises";
 import { CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
-import { createTagSource } from "../cli/tag-source.js";
 import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
-import { basicCredential } from "../git/http-auth.js";
-import { secretForms } from "../secrets/secret-forms.js";
+import { createTagSource } from "../registry/from-config.js";
+import { collectSecrets } from "../secrets/collect.js";
+import { knownSecrets } from "../secrets/known-secrets.js";
+import { SecretMasker } from "../secrets/masker.js";
 import type { Plan } from "../plan/types.js";
 import type { RequestCounts } from "../registry/types.js";
 import { jobSummary } from "../report/markdown.js";
@@ -35,18 +36,22 @@ export async function run(): Promise<void> {
   let settings: ActionSettings | undefined;
   try {
     settings = readSettings((name) => core.getInput(name), process.env);
-    if (settings.token) {
-      core.setSecret(settings.token);
-      core.setSecret(basicCredential(settings.token));
-    }
-    const outcome = await execute(settings);
+    // The runner masks exactly what the CLI masks: the same collector, the same forms and length rule.
+    const masker = new SecretMasker((form) => core.setSecret(form));
+    masker.addAll(knownSecrets({ env: process.env, extra: tokenSecret(settings) }));
+    const outcome = await execute(settings, masker);
     await report(settings, outcome);
   } catch (e) {
     core.setFailed(describe(e));
   }
 }
 
-async function execute(s: ActionSettings): Promise<Outcome> {
+/** The `token` input, sent as the password of `x-access-token` (git's Basic header). */
+function tokenSecret(s: ActionSettings): { value: string; user: string }[] {
+  return s.token ? [{ value: s.token, user: "x-access-token" }] : [];
+}
+
+async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome> {
   core.startGroup("Prepare");
   const git = await createGitCommandManager(s.repoDir, {
     ...(s.token ? { credentials: { serverUrl: s.serverUrl, token: s.token } } : {}),
@@ -71,13 +76,9 @@ async function execute(s: ActionSettings): Promise<Outcome> {
     ...process.env,
     ...(s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}),
   };
-  // Registry secrets the config names are masked in the job log like the token.
-  for (const r of config.registries) {
-    for (const name of [r.passwordEnv, r.tokenEnv]) {
-      const value = name ? env[name] : undefined;
-      if (value) for (const form of secretForms(value)) core.setSecret(form);
-    }
-  }
+  // Registry secrets the config names and docker's config.json holds are masked like the token.
+  // Malformed config.json entries are reported by the registry client for the host that uses them.
+  masker.addAll((await collectSecrets(env, { config, extra: tokenSecret(s) })).secrets);
   const tags = createTagSource(config, {
     dir: s.repoDir,
     env,

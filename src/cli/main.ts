@@ -10,9 +10,11 @@ import type { Plan } from "../plan/types.js";
 import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
 import { scanRepository } from "../scan/repository.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../config/types.js";
-import { Redactor } from "./redact.js";
 import { defaultCachePath } from "../registry/cache.js";
-import { createTagSource } from "./tag-source.js";
+import { createTagSource } from "../registry/from-config.js";
+import { collectSecrets } from "../secrets/collect.js";
+import { knownSecrets } from "../secrets/known-secrets.js";
+import { SecretMasker } from "../secrets/masker.js";
 import { VERSION } from "../version.js";
 import { describeError, type CliIo } from "./io.js";
 
@@ -84,12 +86,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 2;
   }
   const dir = resolve(io.cwd, o.dir ?? ".");
-  // Everything printed from here on passes through the redactor (see redact.ts).
-  const redactor = new Redactor();
-  redactor.addEnvironment(io.env);
-  const safe: CliIo = { ...io, out: (s) => io.out(redactor.redact(s)), err: (s) => io.err(redactor.redact(s)) };
+  // Everything printed from here on passes through the masker (src/secrets/masker.ts).
+  const redactor = new SecretMasker();
+  redactor.addAll(knownSecrets({ env: io.env }));
+  const safe: CliIo = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
-    if (command === "plan" || command === "apply" || command === "watch") await redactor.addDockerConfig(io.env);
+    if (command === "plan" || command === "apply" || command === "watch") {
+      const docker = await collectSecrets(io.env);
+      redactor.addAll(docker.secrets);
+      for (const p of docker.problems) safe.err(`laminar: warning: ${p}`);
+    }
     switch (command) {
       case "schema":
         io.out(JSON.stringify(laminarSchema, null, 2));
@@ -99,7 +105,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case "plan":
       case "apply": {
         const config = await loadConfig(dir, o.config);
-        redactor.addConfig(config, io.env);
+        redactor.addAll(knownSecrets({ env: io.env, config }));
         const tags = createTagSource(config, {
           dir,
           env: io.env,
@@ -124,7 +130,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case "watch": {
         // Mask the secrets the config names too (a config error is reported by the loop itself).
         const config = await loadConfig(dir, o.config).catch(() => undefined);
-        if (config) redactor.addConfig(config, io.env);
+        if (config) redactor.addAll(knownSecrets({ env: io.env, config }));
         const { watch } = await import("./watch.js");
         return await watch(
           {

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describeError, type CliIo } from "./io.js";
-import { createTagSource, type TagSourceHandle } from "./tag-source.js";
+import { createTagSource, type TagSourceHandle } from "../registry/from-config.js";
 import { Metrics } from "./metrics.js";
-import type { Redactor } from "./redact.js";
+import type { SecretMasker } from "../secrets/masker.js";
+import { knownSecrets } from "../secrets/known-secrets.js";
 import { loadConfig } from "../config/load.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
 import { pushMode } from "../sync/push.js";
@@ -19,7 +20,7 @@ export interface WatchOptions {
   readonly once: boolean;
   readonly cachePath: string | undefined;
   /** Masks what the loop prints; fed the secrets of each new `registries` section. */
-  readonly redactor?: Redactor;
+  readonly redactor?: SecretMasker;
 }
 
 /**
@@ -60,7 +61,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
         if (!tags || registriesKey !== tagsKey) {
           // The request metric is a counter: what the replaced client sent must not vanish from it.
           if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
-          o.redactor?.addConfig(config, io.env);
+          o.redactor?.addAll(knownSecrets({ env: io.env, config }));
           tags = createTagSource(config, {
             dir: o.dir,
             env: io.env,

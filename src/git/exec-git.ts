@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import type { SecretMasker } from "../secrets/masker.js";
 
 /** What one git invocation produced. Output is kept whole: callers parse it (porcelain formats). */
 export interface GitOutput {
@@ -13,8 +14,8 @@ export interface ExecGitOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Written to git's standard input, then closed (commit messages, object content). */
   readonly input?: string | Buffer;
-  /** Strings that must never leave this module in an error message. */
-  readonly secrets?: readonly string[];
+  /** Masks the secrets (the token and its forms) that must never leave this module in an error message. */
+  readonly secrets?: SecretMasker;
 }
 
 /**
@@ -54,15 +55,6 @@ export function gitEnvironment(extra: Readonly<Record<string, string>> = {}): No
   };
 }
 
-/** Replaces every secret (and its base64 forms, see http-auth.ts) with `***`. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length > 0) out = out.split(s).join("***");
-  }
-  return out;
-}
-
 /** Runs git and resolves with its exit code and output; never rejects on a non-zero exit. */
 export function execGit(args: readonly string[], options: ExecGitOptions): Promise<GitOutput> {
   return new Promise((resolve, reject) => {
@@ -74,6 +66,7 @@ export function execGit(args: readonly string[], options: ExecGitOptions): Promi
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const mask = (text: string): string => options.secrets?.mask(text) ?? text;
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
@@ -81,7 +74,7 @@ export function execGit(args: readonly string[], options: ExecGitOptions): Promi
       resolve({
         exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: redact(Buffer.concat(err).toString("utf8"), options.secrets),
+        stderr: mask(Buffer.concat(err).toString("utf8")),
       });
     });
     // EPIPE when git exits before reading stdin (e.g. a bad argument) is not our error to report.

@@ -1,6 +1,7 @@
 import { execGit, GitCommandError, type GitOutput } from "./exec-git.js";
-import { credentialEnvironment, tokenForms, type HttpCredentials } from "./http-auth.js";
+import { credentialEnvironment, type HttpCredentials } from "./http-auth.js";
 import { classifyPush, type PushResult } from "./push-result.js";
+import { SecretMasker } from "../secrets/masker.js";
 
 /** Who a commit is by. `date` pins the time (tests, reproducible commits); otherwise "now". */
 export interface GitIdentity {
@@ -189,8 +190,11 @@ class GitCli implements GitCommandManager {
     this.credentials = credentials;
   }
 
-  private secrets(): string[] {
-    return this.credentials ? tokenForms(this.credentials.token) : [];
+  /** The token in every form git could print it (the Basic header of the extraheader included). */
+  private secrets(): SecretMasker {
+    const masker = new SecretMasker();
+    masker.add(this.credentials?.token, "x-access-token");
+    return masker;
   }
 
   /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */

@@ -1,5 +1,3 @@
-import { secretForms } from "../secrets/secret-forms.js";
-
 /**
  * HTTPS credentials for git network commands, the way actions/checkout sends them: an
  * `http.<server>/.extraheader` of `AUTHORIZATION: basic base64(x-access-token:<token>)`.
@@ -54,9 +52,4 @@ export function credentialEnvironment(
     env[`GIT_CONFIG_VALUE_${start + i}`] = v;
   });
   return env;
-}
-
-/** Every form of the token that could appear in output (the shared list, which includes the Basic header). */
-export function tokenForms(token: string): string[] {
-  return token ? secretForms(token) : [];
 }

@@ -8,7 +8,7 @@ import { parseWwwAuthenticate, pickChallenge, type Challenge } from "./challenge
 import { credentialIdentity, type Credential } from "./credentials.js";
 import { describePath, statusLine, type HttpClient, type HttpRequest, type HttpResponse } from "./http.js";
 import { TokenCache, type IssuedToken } from "./token-cache.js";
-import { secretForms } from "../secrets/secret-forms.js";
+import { SecretMasker } from "../secrets/masker.js";
 import { RegistryError } from "./types.js";
 
 export interface Endpoint {
@@ -37,7 +37,7 @@ export class RegistrySession {
   ) {}
 
   /** Every secret this session has sent or received, so error text can never repeat one. */
-  private readonly secrets = new Set<string>();
+  private readonly secrets = new SecretMasker();
 
   private cred(): Promise<Credential | undefined> {
     this.credential ??= this.loadCredential().then((c) => {
@@ -49,8 +49,7 @@ export class RegistrySession {
   }
 
   private remember(secret: string, user?: string): void {
-    if (secret.length < 4) return;
-    for (const form of secretForms(secret, [user])) this.secrets.add(form);
+    this.secrets.add(secret, user);
   }
 
   /**
@@ -59,9 +58,7 @@ export class RegistrySession {
    * password into a log, a plan or a job summary.
    */
   scrub(text: string): string {
-    let out = text;
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
-    return out;
+    return this.secrets.mask(text);
   }
 
   url(path: string): string {

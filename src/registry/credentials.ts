@@ -13,10 +13,8 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { isDockerHub } from "../reference/docker-hub.js";
+import { dockerConfigDir, readDockerConfig, type DockerAuthEntry } from "./docker-config.js";
 
 export type Credential =
   | { readonly kind: "basic"; readonly username: string; readonly password: string }
@@ -41,20 +39,6 @@ export interface CredentialOptions {
   readonly warn?: (message: string) => void;
 }
 
-interface DockerAuthEntry {
-  auth?: string;
-  username?: string;
-  password?: string;
-  identitytoken?: string;
-  registrytoken?: string;
-}
-
-interface DockerConfig {
-  auths?: Record<string, DockerAuthEntry>;
-  credHelpers?: Record<string, string>;
-  credsStore?: string;
-}
-
 export const DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
 export { isDockerHub };
 
@@ -72,32 +56,10 @@ function normaliseKey(key: string): string {
   return isDockerHub(bare) ? "docker.io" : bare;
 }
 
-export async function readDockerConfig(dir: string): Promise<DockerConfig | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, "config.json"), "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as DockerConfig;
-  } catch {
-    return undefined;
-  }
-}
-
+/** The credential an `auths` entry gives (validated and decoded by docker-config.ts). */
 function fromAuthEntry(e: DockerAuthEntry): Credential | undefined {
   if (e.registrytoken) return { kind: "registry-token", token: e.registrytoken };
-  let username = e.username;
-  let password = e.password;
-  if (e.auth) {
-    const decoded = Buffer.from(e.auth, "base64").toString("utf8");
-    const i = decoded.indexOf(":");
-    if (i >= 0) {
-      username = decoded.slice(0, i);
-      password = decoded.slice(i + 1);
-    }
-  }
+  const { username, password } = e;
   if (e.identitytoken) return { kind: "identity-token", username, token: e.identitytoken };
   if (username && password !== undefined && password !== "") return { kind: "basic", username, password };
   return undefined;
@@ -154,9 +116,14 @@ export async function resolveCredential(host: string, opts: CredentialOptions = 
   if (ex?.username && ex.password !== undefined) return { kind: "basic", username: ex.username, password: ex.password };
 
   const env = opts.env ?? process.env;
-  const dir = opts.dockerConfigDir ?? env.DOCKER_CONFIG ?? join(homedir(), ".docker");
-  const config = await readDockerConfig(dir);
+  const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
+  const config = file?.config;
   const want = normaliseKey(host);
+  // A malformed value is reported where it matters (an entry for this host, or the file as a
+  // whole); the well-formed rest of the file is used all the same.
+  for (const p of file?.problems ?? [])
+    if (p.registryKey === undefined || normaliseKey(p.registryKey) === want)
+      opts.warn?.(`credentials for ${host}: ${p.message}`);
   const serverUrl = dockerConfigKey(host);
 
   const helperFor = (helper: string) =>
@@ -166,7 +133,7 @@ export async function resolveCredential(host: string, opts: CredentialOptions = 
     });
 
   if (config) {
-    const helper = Object.entries(config.credHelpers ?? {}).find(([k]) => normaliseKey(k) === want)?.[1];
+    const helper = Object.entries(config.credHelpers).find(([k]) => normaliseKey(k) === want)?.[1];
     if (helper) {
       const c = await helperFor(helper);
       if (c) return c;
@@ -174,7 +141,7 @@ export async function resolveCredential(host: string, opts: CredentialOptions = 
       const c = await helperFor(config.credsStore);
       if (c) return c;
     }
-    for (const [k, entry] of Object.entries(config.auths ?? {})) {
+    for (const [k, entry] of Object.entries(config.auths)) {
       if (normaliseKey(k) !== want) continue;
       const c = fromAuthEntry(entry);
       if (c) return c;

@@ -18,6 +18,15 @@ export {
   type CredentialOptions,
   type ExplicitCredentials,
 } from "./credentials.js";
+export {
+  dockerConfigDir,
+  parseDockerConfig,
+  readDockerConfig,
+  type DockerAuthEntry,
+  type DockerConfig,
+  type DockerConfigFile,
+  type DockerConfigProblem,
+} from "./docker-config.js";
 export { DEFAULT_RETRY, type RetryPolicy, type RequestKind } from "./http.js";
 export { MANIFEST_ACCEPT, MEDIA_TYPES } from "./manifest.js";
 export { CREATED_ANNOTATION, parsePlatform, type Platform } from "./build-time.js";

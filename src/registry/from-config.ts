@@ -1,7 +1,9 @@
 import type { LaminarConfig } from "../config/types.js";
-import { RegistryClient, defaultCachePath, type RegistrySettings } from "../registry/index.js";
-import type { RequestCounts, TagSource } from "../registry/types.js";
+import { defaultCachePath } from "./cache.js";
+import { RegistryClient, type RegistrySettings } from "./client.js";
+import type { RequestCounts, TagSource } from "./types.js";
 
+/** A registry client built from a config, with what the front ends need around it. */
 export interface TagSourceHandle {
   readonly source: TagSource;
   /** Request counts so far, by kind. */
