@@ -21327,45 +21327,21 @@ var init_engine = __esm({
   }
 });
 
-// src/secrets/secret-forms.ts
-function secretForms(secret, users = []) {
-  const forms = [
-    secret,
-    Buffer.from(secret).toString("base64"),
-    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
-    Buffer.from(secret).toString("base64url"),
-    encodeURIComponent(secret),
-    JSON.stringify(secret).slice(1, -1)
-  ];
-  for (const u of new Set([...users, ...TOKEN_USERS].filter((x) => !!x))) {
-    const pair2 = Buffer.from(`${u}:${secret}`);
-    forms.push(pair2.toString("base64"), pair2.toString("base64").replace(/=+$/, ""), pair2.toString("base64url"));
-  }
-  return [...new Set(forms)];
-}
-var TOKEN_USERS;
-var init_secret_forms = __esm({
-  "src/secrets/secret-forms.ts"() {
-    "use strict";
-    TOKEN_USERS = ["x-access-token", "oauth2accesstoken", "AWS"];
-  }
-});
-
 // src/registry/cache.ts
 import { createHash } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { join as join7 } from "node:path";
+import { readFile as readFile3 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join as join6 } from "node:path";
 function defaultCachePath(env, opts = {}) {
-  if (opts.runnerTemp && env.RUNNER_TEMP) return join7(env.RUNNER_TEMP, "laminar-cache", "registry.json");
-  return join7(env.XDG_CACHE_HOME || join7(homedir2(), ".cache"), "laminar", "registry.json");
+  if (opts.runnerTemp && env.RUNNER_TEMP) return join6(env.RUNNER_TEMP, "laminar-cache", "registry.json");
+  return join6(env.XDG_CACHE_HOME || join6(homedir(), ".cache"), "laminar", "registry.json");
 }
 function tagListHash(tags) {
   return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
 }
 async function readCacheFile(path2) {
   try {
-    const parsed = JSON.parse(await readFile4(path2, "utf8"));
+    const parsed = JSON.parse(await readFile3(path2, "utf8"));
     if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
       return void 0;
     return parsed;
@@ -21519,12 +21495,96 @@ var init_challenge = __esm({
   }
 });
 
+// src/registry/docker-config.ts
+import { readFile as readFile4 } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { join as join7 } from "node:path";
+function dockerConfigDir(env) {
+  return env.DOCKER_CONFIG || join7(homedir2(), ".docker");
+}
+function decodeAuth(auth) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth) || auth.length === 0) return void 0;
+  const decoded = Buffer.from(auth, "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  if (i <= 0) return void 0;
+  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+function parseDockerConfig(text, path2) {
+  const problems = [];
+  const problem = (message, registryKey2) => {
+    problems.push({ message: `${path2}: ${message}`, ...registryKey2 !== void 0 ? { registryKey: registryKey2 } : {} });
+  };
+  const empty = { auths: {}, credHelpers: {} };
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    problem("not valid JSON; its credentials are not used");
+    return { path: path2, config: empty, problems };
+  }
+  if (!isObject(raw)) {
+    problem("not a JSON object; ignored");
+    return { path: path2, config: empty, problems };
+  }
+  const auths = {};
+  if (raw.auths !== void 0 && !isObject(raw.auths)) problem(`auths is not an object; ignored`);
+  for (const [key, value] of Object.entries(isObject(raw.auths) ? raw.auths : {})) {
+    const where = `auths[${JSON.stringify(key)}]`;
+    if (!isObject(value)) {
+      problem(`${where} is not an object; ignored`, key);
+      continue;
+    }
+    const entry = {};
+    for (const field of STRING_FIELDS) {
+      const v = value[field];
+      if (v === void 0 || v === "") continue;
+      if (typeof v === "string") entry[field] = v;
+      else problem(`${where}.${field} is not a string; ignored`, key);
+    }
+    if (value.auth !== void 0 && value.auth !== "") {
+      if (typeof value.auth !== "string") problem(`${where}.auth is not a string; ignored`, key);
+      else {
+        entry.auth = value.auth;
+        const pair2 = decodeAuth(value.auth);
+        if (pair2) Object.assign(entry, pair2);
+        else problem(`${where}.auth is not base64 "user:password"; ignored`, key);
+      }
+    }
+    auths[key] = entry;
+  }
+  const credHelpers = {};
+  if (raw.credHelpers !== void 0 && !isObject(raw.credHelpers)) problem(`credHelpers is not an object; ignored`);
+  for (const [key, value] of Object.entries(isObject(raw.credHelpers) ? raw.credHelpers : {})) {
+    if (typeof value === "string" && value) credHelpers[key] = value;
+    else problem(`credHelpers[${JSON.stringify(key)}] is not a helper name; ignored`, key);
+  }
+  let credsStore;
+  if (typeof raw.credsStore === "string" && raw.credsStore) credsStore = raw.credsStore;
+  else if (raw.credsStore !== void 0 && raw.credsStore !== "") problem(`credsStore is not a helper name; ignored`);
+  return { path: path2, config: { auths, credHelpers, ...credsStore ? { credsStore } : {} }, problems };
+}
+async function readDockerConfig(dir) {
+  const path2 = join7(dir, "config.json");
+  let text;
+  try {
+    text = await readFile4(path2, "utf8");
+  } catch {
+    return void 0;
+  }
+  return parseDockerConfig(text, path2);
+}
+var STRING_FIELDS, isObject;
+var init_docker_config = __esm({
+  "src/registry/docker-config.ts"() {
+    "use strict";
+    STRING_FIELDS = ["username", "password", "identitytoken", "registrytoken"];
+    isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+  }
+});
+
 // src/registry/credentials.ts
 import { spawn as spawn2 } from "node:child_process";
 import { createHash as createHash2 } from "node:crypto";
-import { readFile as readFile5 } from "node:fs/promises";
-import { homedir as homedir3 } from "node:os";
-import { join as join8 } from "node:path";
 function dockerConfigKey(host) {
   return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
 }
@@ -21532,31 +21592,9 @@ function normaliseKey(key) {
   const bare = key.replace(/^[a-z]+:\/\//i, "").split("/")[0].toLowerCase();
   return isDockerHub(bare) ? "docker.io" : bare;
 }
-async function readDockerConfig(dir) {
-  let text;
-  try {
-    text = await readFile5(join8(dir, "config.json"), "utf8");
-  } catch {
-    return void 0;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
 function fromAuthEntry(e) {
   if (e.registrytoken) return { kind: "registry-token", token: e.registrytoken };
-  let username = e.username;
-  let password = e.password;
-  if (e.auth) {
-    const decoded = Buffer.from(e.auth, "base64").toString("utf8");
-    const i = decoded.indexOf(":");
-    if (i >= 0) {
-      username = decoded.slice(0, i);
-      password = decoded.slice(i + 1);
-    }
-  }
+  const { username, password } = e;
   if (e.identitytoken) return { kind: "identity-token", username, token: e.identitytoken };
   if (username && password !== void 0 && password !== "") return { kind: "basic", username, password };
   return void 0;
@@ -21602,16 +21640,19 @@ async function resolveCredential(host, opts = {}) {
   if (ex?.token) return { kind: "registry-token", token: ex.token };
   if (ex?.username && ex.password !== void 0) return { kind: "basic", username: ex.username, password: ex.password };
   const env = opts.env ?? process.env;
-  const dir = opts.dockerConfigDir ?? env.DOCKER_CONFIG ?? join8(homedir3(), ".docker");
-  const config = await readDockerConfig(dir);
+  const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
+  const config = file?.config;
   const want = normaliseKey(host);
+  for (const p of file?.problems ?? [])
+    if (p.registryKey === void 0 || normaliseKey(p.registryKey) === want)
+      opts.warn?.(`credentials for ${host}: ${p.message}`);
   const serverUrl = dockerConfigKey(host);
   const helperFor = (helper) => runCredentialHelper(helper, serverUrl, { env, timeoutMs: opts.helperTimeoutMs }).catch((err) => {
     opts.warn?.(`credentials for ${host}: ${err instanceof Error ? err.message : String(err)}`);
     return void 0;
   });
   if (config) {
-    const helper = Object.entries(config.credHelpers ?? {}).find(([k]) => normaliseKey(k) === want)?.[1];
+    const helper = Object.entries(config.credHelpers).find(([k]) => normaliseKey(k) === want)?.[1];
     if (helper) {
       const c = await helperFor(helper);
       if (c) return c;
@@ -21619,7 +21660,7 @@ async function resolveCredential(host, opts = {}) {
       const c = await helperFor(config.credsStore);
       if (c) return c;
     }
-    for (const [k, entry] of Object.entries(config.auths ?? {})) {
+    for (const [k, entry] of Object.entries(config.auths)) {
       if (normaliseKey(k) !== want) continue;
       const c = fromAuthEntry(entry);
       if (c) return c;
@@ -21642,6 +21683,7 @@ var init_credentials = __esm({
   "src/registry/credentials.ts"() {
     "use strict";
     init_docker_hub();
+    init_docker_config();
     DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
   }
 });
@@ -22036,6 +22078,78 @@ var init_token_cache = __esm({
   }
 });
 
+// src/secrets/secret-forms.ts
+function secretForms(secret, users = []) {
+  const forms = [
+    secret,
+    Buffer.from(secret).toString("base64"),
+    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+    Buffer.from(secret).toString("base64url"),
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1)
+  ];
+  for (const u of new Set([...users, ...TOKEN_USERS].filter((x) => !!x))) {
+    const pair2 = Buffer.from(`${u}:${secret}`);
+    forms.push(pair2.toString("base64"), pair2.toString("base64").replace(/=+$/, ""), pair2.toString("base64url"));
+  }
+  return [...new Set(forms)];
+}
+var TOKEN_USERS;
+var init_secret_forms = __esm({
+  "src/secrets/secret-forms.ts"() {
+    "use strict";
+    TOKEN_USERS = ["x-access-token", "oauth2accesstoken", "AWS"];
+  }
+});
+
+// src/secrets/masker.ts
+function maskableForms(secret, user) {
+  if (!secret || secret.length < MIN_SECRET_LENGTH) return [];
+  return secretForms(secret, [user]).filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+var MIN_SECRET_LENGTH, MASK, SecretMasker;
+var init_masker = __esm({
+  "src/secrets/masker.ts"() {
+    "use strict";
+    init_secret_forms();
+    MIN_SECRET_LENGTH = 4;
+    MASK = "***";
+    SecretMasker = class {
+      /**
+       * @param onForm - told each form once, when it is first added (the Action passes
+       *   `core.setSecret`, so the runner masks exactly what this masker masks)
+       */
+      constructor(onForm) {
+        this.onForm = onForm;
+      }
+      onForm;
+      /** Longest first, so a form that contains another is replaced whole. */
+      needles = [];
+      /** Adds a secret (and, for Basic auth, the user it goes with); short or empty values are ignored. */
+      add(secret, user) {
+        const forms = maskableForms(secret, user).filter((f) => !this.needles.includes(f));
+        if (!forms.length) return;
+        this.needles = [...this.needles, ...forms].sort((a, b) => b.length - a.length);
+        for (const f of forms) this.onForm?.(f);
+      }
+      /** Adds every secret of a list (see src/secrets/known-secrets.ts for where they come from). */
+      addAll(secrets) {
+        for (const s of secrets) this.add(s.value, s.user);
+      }
+      /** Every form masked so far, longest first (the Action hands each to `core.setSecret`). */
+      forms() {
+        return this.needles;
+      }
+      /** `text` with every known form replaced by `***`. */
+      mask(text) {
+        let out = text;
+        for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(MASK);
+        return out;
+      }
+    };
+  }
+});
+
 // src/registry/auth.ts
 var RegistrySession;
 var init_auth = __esm({
@@ -22045,7 +22159,7 @@ var init_auth = __esm({
     init_credentials();
     init_http();
     init_token_cache();
-    init_secret_forms();
+    init_masker();
     init_types3();
     RegistrySession = class {
       constructor(endpoint, http, tokens, loadCredential) {
@@ -22062,7 +22176,7 @@ var init_auth = __esm({
       challenge;
       credential;
       /** Every secret this session has sent or received, so error text can never repeat one. */
-      secrets = /* @__PURE__ */ new Set();
+      secrets = new SecretMasker();
       cred() {
         this.credential ??= this.loadCredential().then((c) => {
           if (c?.kind === "basic") this.remember(c.password, c.username);
@@ -22072,8 +22186,7 @@ var init_auth = __esm({
         return this.credential;
       }
       remember(secret, user) {
-        if (secret.length < 4) return;
-        for (const form of secretForms(secret, [user])) this.secrets.add(form);
+        this.secrets.add(secret, user);
       }
       /**
        * Masks the credentials and tokens of this session in text that came from the registry (error
@@ -22081,9 +22194,7 @@ var init_auth = __esm({
        * password into a log, a plan or a job summary.
        */
       scrub(text) {
-        let out = text;
-        for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
-        return out;
+        return this.secrets.mask(text);
       }
       url(path2) {
         return new URL(path2, this.endpoint.baseUrl).toString();
@@ -22979,24 +23090,7 @@ var init_client = __esm({
   }
 });
 
-// src/registry/index.ts
-var init_registry = __esm({
-  "src/registry/index.ts"() {
-    "use strict";
-    init_types3();
-    init_client();
-    init_challenge();
-    init_credentials();
-    init_http();
-    init_manifest();
-    init_build_time();
-    init_cache();
-    init_tag_list();
-    init_sigv4();
-  }
-});
-
-// src/cli/tag-source.ts
+// src/registry/from-config.ts
 function createTagSource(config, options) {
   const settings = /* @__PURE__ */ new Map();
   for (const r of config.registries) {
@@ -23035,10 +23129,41 @@ function createTagSource(config, options) {
     newRun: () => client.newRun()
   };
 }
-var init_tag_source = __esm({
-  "src/cli/tag-source.ts"() {
+var init_from_config = __esm({
+  "src/registry/from-config.ts"() {
     "use strict";
-    init_registry();
+    init_cache();
+    init_client();
+  }
+});
+
+// src/secrets/known-secrets.ts
+function knownSecrets(sources) {
+  const { env } = sources;
+  const out = [...sources.extra ?? []];
+  const push = (value, user) => {
+    if (value) out.push(user ? { value, user } : { value });
+  };
+  const githubUser = env.GITHUB_ACTOR || "x-access-token";
+  for (const name of WELL_KNOWN) push(env[name], name.startsWith("AWS_") ? void 0 : githubUser);
+  for (const r of sources.config?.registries ?? []) {
+    const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
+    if (r.passwordEnv) push(env[r.passwordEnv], user);
+    if (r.tokenEnv) push(env[r.tokenEnv], user);
+  }
+  for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {
+    push(entry.auth);
+    push(entry.password, entry.username);
+    push(entry.identitytoken, entry.username);
+    push(entry.registrytoken);
+  }
+  return out;
+}
+var WELL_KNOWN;
+var init_known_secrets = __esm({
+  "src/secrets/known-secrets.ts"() {
+    "use strict";
+    WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
   }
 });
 
@@ -23131,13 +23256,6 @@ function gitEnvironment(extra = {}) {
     ...extra
   };
 }
-function redact(text, secrets = []) {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length > 0) out = out.split(s).join("***");
-  }
-  return out;
-}
 function execGit(args, options) {
   return new Promise((resolve3, reject) => {
     const child = spawn3("git", args, {
@@ -23148,6 +23266,7 @@ function execGit(args, options) {
     });
     const out = [];
     const err = [];
+    const mask = (text) => options.secrets?.mask(text) ?? text;
     child.stdout.on("data", (b) => out.push(b));
     child.stderr.on("data", (b) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
@@ -23155,7 +23274,7 @@ function execGit(args, options) {
       resolve3({
         exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: redact(Buffer.concat(err).toString("utf8"), options.secrets)
+        stderr: mask(Buffer.concat(err).toString("utf8"))
       });
     });
     child.stdin.on("error", () => void 0);
@@ -23216,13 +23335,9 @@ function credentialEnvironment(credentials, inherited = process.env) {
   });
   return env;
 }
-function tokenForms(token) {
-  return token ? secretForms(token) : [];
-}
 var init_http_auth = __esm({
   "src/git/http-auth.ts"() {
     "use strict";
-    init_secret_forms();
   }
 });
 
@@ -23333,6 +23448,7 @@ var init_git_command_manager = __esm({
     init_exec_git();
     init_http_auth();
     init_push_result();
+    init_masker();
     init_exec_git();
     MINIMUM_VERSION = [2, 31, 0];
     GitCli = class {
@@ -23349,8 +23465,11 @@ var init_git_command_manager = __esm({
       setCredentials(credentials) {
         this.credentials = credentials;
       }
+      /** The token in every form git could print it (the Basic header of the extraheader included). */
       secrets() {
-        return this.credentials ? tokenForms(this.credentials.token) : [];
+        const masker = new SecretMasker();
+        masker.add(this.credentials?.token, "x-access-token");
+        return masker;
       }
       /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
       async run(args, opts = {}) {
@@ -23602,7 +23721,7 @@ async function watch(o, io) {
         const registriesKey = JSON.stringify(config.registries);
         if (!tags || registriesKey !== tagsKey) {
           if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
-          o.redactor?.addConfig(config, io.env);
+          o.redactor?.addAll(knownSecrets({ env: io.env, config }));
           tags = createTagSource(config, {
             dir: o.dir,
             env: io.env,
@@ -23685,8 +23804,9 @@ var init_watch = __esm({
   "src/cli/watch.ts"() {
     "use strict";
     init_io();
-    init_tag_source();
+    init_from_config();
     init_metrics();
+    init_known_secrets();
     init_load();
     init_git_command_manager();
     init_push();
@@ -23783,79 +23903,28 @@ function formatPlan(plan, requests) {
 // src/cli/main.ts
 init_repository();
 init_types();
+init_cache();
+init_from_config();
 
-// src/cli/redact.ts
-init_secret_forms();
-import { readFile as readFile3 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join as join6 } from "node:path";
-var MIN_SECRET_LENGTH = 6;
-var MASK = "***";
-var WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
-var Redactor = class {
-  needles = [];
-  /** Adds a secret (and, for Basic auth, the user it goes with). */
-  add(secret, user) {
-    if (!secret || secret.length < MIN_SECRET_LENGTH) return;
-    const forms = secretForms(secret, [user]);
-    this.needles = [.../* @__PURE__ */ new Set([...this.needles, ...forms.filter((f) => f.length >= MIN_SECRET_LENGTH)])].sort(
-      (a, b) => b.length - a.length
-    );
-  }
-  /** The well-known credential variables of the environment. */
-  addEnvironment(env) {
-    for (const name of WELL_KNOWN)
-      this.add(
-        env[name],
-        name.startsWith("GITHUB") || name === "GH_TOKEN" ? env.GITHUB_ACTOR || "x-access-token" : void 0
-      );
-  }
-  /** The variables the config names (`passwordEnv`, `tokenEnv`, with `usernameEnv` for pairs). */
-  addConfig(config, env) {
-    for (const r of config.registries) {
-      const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
-      if (r.passwordEnv) this.add(env[r.passwordEnv], user);
-      if (r.tokenEnv) this.add(env[r.tokenEnv], user);
-    }
-  }
-  /** Passwords and tokens of docker's config.json (`$DOCKER_CONFIG` or `~/.docker`). */
-  async addDockerConfig(env) {
-    let config;
-    try {
-      config = JSON.parse(
-        await readFile3(join6(env.DOCKER_CONFIG ?? join6(homedir(), ".docker"), "config.json"), "utf8")
-      );
-    } catch {
-      return;
-    }
-    for (const entry of Object.values(config?.auths ?? {})) {
-      if (!entry || typeof entry !== "object") continue;
-      let user = entry.username;
-      let password = entry.password;
-      if (typeof entry.auth === "string") {
-        this.add(entry.auth);
-        const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
-        const i = decoded.indexOf(":");
-        if (i >= 0) {
-          user = decoded.slice(0, i);
-          password = decoded.slice(i + 1);
-        }
-      }
-      this.add(password, user);
-      this.add(entry.identitytoken, user);
-      this.add(entry.registrytoken);
-    }
-  }
-  redact(text) {
-    let out = text;
-    for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(MASK);
-    return out;
-  }
-};
+// src/secrets/collect.ts
+init_docker_config();
+init_known_secrets();
+async function collectSecrets(env, options = {}) {
+  const docker = await readDockerConfig(dockerConfigDir(env));
+  return {
+    secrets: knownSecrets({
+      env,
+      ...options.config ? { config: options.config } : {},
+      ...docker ? { dockerConfig: docker.config } : {},
+      ...options.extra ? { extra: options.extra } : {}
+    }),
+    problems: docker?.problems.map((p) => p.message) ?? []
+  };
+}
 
 // src/cli/main.ts
-init_cache();
-init_tag_source();
+init_known_secrets();
+init_masker();
 
 // src/version.ts
 var VERSION2 = "0.1.0";
@@ -23925,11 +23994,15 @@ ${usage(io.env)}`);
     return 2;
   }
   const dir = resolve2(io.cwd, o.dir ?? ".");
-  const redactor = new Redactor();
-  redactor.addEnvironment(io.env);
-  const safe = { ...io, out: (s) => io.out(redactor.redact(s)), err: (s) => io.err(redactor.redact(s)) };
+  const redactor = new SecretMasker();
+  redactor.addAll(knownSecrets({ env: io.env }));
+  const safe = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
-    if (command2 === "plan" || command2 === "apply" || command2 === "watch") await redactor.addDockerConfig(io.env);
+    if (command2 === "plan" || command2 === "apply" || command2 === "watch") {
+      const docker = await collectSecrets(io.env);
+      redactor.addAll(docker.secrets);
+      for (const p of docker.problems) safe.err(`laminar: warning: ${p}`);
+    }
     switch (command2) {
       case "schema":
         io.out(JSON.stringify(laminarSchema, null, 2));
@@ -23939,7 +24012,7 @@ ${usage(io.env)}`);
       case "plan":
       case "apply": {
         const config = await loadConfig(dir, o.config);
-        redactor.addConfig(config, io.env);
+        redactor.addAll(knownSecrets({ env: io.env, config }));
         const tags = createTagSource(config, {
           dir,
           env: io.env,
@@ -23963,7 +24036,7 @@ ${usage(io.env)}`);
       }
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
-        if (config) redactor.addConfig(config, io.env);
+        if (config) redactor.addAll(knownSecrets({ env: io.env, config }));
         const { watch: watch2 } = await Promise.resolve().then(() => (init_watch(), watch_exports));
         return await watch2(
           {

@@ -41257,18 +41257,495 @@ function displayPath(dir, path2) {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path2;
 }
 
-// src/registry/types.ts
-var RegistryError = class extends Error {
-  constructor(message, registry, status, repository, options) {
-    super(message, options);
-    this.registry = registry;
-    this.status = status;
-    this.repository = repository;
+// src/git/exec-git.ts
+import { spawn as spawn2 } from "node:child_process";
+var INHERITED_GIT_VARIABLES = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_NAMESPACE",
+  "GIT_PREFIX",
+  // Any askpass program would open a prompt (or a GUI) on a runner; we want a plain failure.
+  "GIT_ASKPASS",
+  "SSH_ASKPASS"
+];
+function gitEnvironment(extra = {}) {
+  const env = { ...process.env };
+  for (const name of INHERITED_GIT_VARIABLES) delete env[name];
+  return {
+    ...env,
+    GIT_TERMINAL_PROMPT: "0",
+    GCM_INTERACTIVE: "never",
+    LC_ALL: "C",
+    LANG: "C",
+    ...extra
+  };
+}
+function execGit(args, options) {
+  return new Promise((resolve3, reject) => {
+    const child = spawn2("git", args, {
+      cwd: options.cwd,
+      env: gitEnvironment(options.env),
+      stdio: ["pipe", "pipe", "pipe"],
+      windowsHide: true
+    });
+    const out = [];
+    const err = [];
+    const mask = (text) => options.secrets?.mask(text) ?? text;
+    child.stdout.on("data", (b) => out.push(b));
+    child.stderr.on("data", (b) => err.push(b));
+    child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
+    child.on("close", (code2, signal) => {
+      resolve3({
+        exitCode: code2 ?? (signal ? 128 : 1),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: mask(Buffer.concat(err).toString("utf8"))
+      });
+    });
+    child.stdin.on("error", () => void 0);
+    if (options.input !== void 0) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
+var GitCommandError = class extends Error {
+  constructor(args, exitCode, stderr) {
+    super(`git ${args.join(" ")} failed with exit code ${exitCode}: ${stderr.trim() || "(no output)"}`);
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
   }
-  registry;
-  status;
-  repository;
-  name = "RegistryError";
+  args;
+  exitCode;
+  stderr;
+  name = "GitCommandError";
+};
+
+// src/git/http-auth.ts
+function extraHeaderKey(serverUrl) {
+  const origin = new URL(serverUrl).origin;
+  return `http.${origin}/.extraheader`;
+}
+function basicCredential(token) {
+  return Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
+}
+function credentialEnvironment(credentials, inherited = process.env) {
+  const key = extraHeaderKey(credentials.serverUrl);
+  const start = Number.parseInt(inherited.GIT_CONFIG_COUNT ?? "0", 10) || 0;
+  const entries = [
+    [key, ""],
+    [key, `AUTHORIZATION: basic ${basicCredential(credentials.token)}`]
+  ];
+  const env = { GIT_CONFIG_COUNT: String(start + entries.length) };
+  entries.forEach(([k, v], i) => {
+    env[`GIT_CONFIG_KEY_${start + i}`] = k;
+    env[`GIT_CONFIG_VALUE_${start + i}`] = v;
+  });
+  return env;
+}
+
+// src/git/push-result.ts
+function parsePorcelain(stdout) {
+  const lines = [];
+  for (const line of stdout.split("\n")) {
+    const parts = line.split("	");
+    if (parts.length < 3) continue;
+    const [flag = "", refs = "", summary2 = ""] = parts;
+    if (flag.length !== 1) continue;
+    const colon = refs.lastIndexOf(":");
+    lines.push({ flag, from: refs.slice(0, colon), to: refs.slice(colon + 1), summary: summary2 });
+  }
+  return lines;
+}
+function remoteMessages(stderr) {
+  return stderr.split("\n").filter((l) => l.startsWith("remote:")).map((l) => l.slice("remote:".length).trim()).filter((l) => l.length > 0);
+}
+function reasonOf(summary2) {
+  const m = /\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(summary2);
+  return m?.[1] ?? summary2;
+}
+function classifyPush(exitCode, stdout, stderr) {
+  const lines = parsePorcelain(stdout);
+  const rejected = lines.find((l) => l.flag === "!");
+  if (rejected) {
+    const reason = reasonOf(rejected.summary);
+    if (rejected.summary.startsWith("[remote rejected]")) {
+      return { kind: "rejected-protected", ref: rejected.to, reason, remoteMessages: remoteMessages(stderr), stderr };
+    }
+    if (reason === "stale info") {
+      return { kind: "rejected-stale-lease", ref: rejected.to, reason, stderr };
+    }
+    if (reason === "non-fast-forward" || reason === "fetch first") {
+      return { kind: "rejected-non-fast-forward", ref: rejected.to, reason, stderr };
+    }
+    return { kind: "error", exitCode: exitCode || 1, stderr };
+  }
+  const first = lines[0];
+  if (exitCode === 0 && first) {
+    const status = first.flag === "+" ? "forced" : first.flag === "*" ? "created" : first.flag === "-" ? "deleted" : first.flag === "=" ? "up-to-date" : "fast-forward";
+    return { kind: "ok", ref: first.to, status };
+  }
+  return { kind: "error", exitCode: exitCode || 1, stderr };
+}
+
+// src/secrets/secret-forms.ts
+var TOKEN_USERS = ["x-access-token", "oauth2accesstoken", "AWS"];
+function secretForms(secret, users = []) {
+  const forms = [
+    secret,
+    Buffer.from(secret).toString("base64"),
+    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+    Buffer.from(secret).toString("base64url"),
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1)
+  ];
+  for (const u of new Set([...users, ...TOKEN_USERS].filter((x) => !!x))) {
+    const pair2 = Buffer.from(`${u}:${secret}`);
+    forms.push(pair2.toString("base64"), pair2.toString("base64").replace(/=+$/, ""), pair2.toString("base64url"));
+  }
+  return [...new Set(forms)];
+}
+
+// src/secrets/masker.ts
+var MIN_SECRET_LENGTH = 4;
+var MASK = "***";
+function maskableForms(secret, user) {
+  if (!secret || secret.length < MIN_SECRET_LENGTH) return [];
+  return secretForms(secret, [user]).filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+var SecretMasker = class {
+  /**
+   * @param onForm - told each form once, when it is first added (the Action passes
+   *   `core.setSecret`, so the runner masks exactly what this masker masks)
+   */
+  constructor(onForm) {
+    this.onForm = onForm;
+  }
+  onForm;
+  /** Longest first, so a form that contains another is replaced whole. */
+  needles = [];
+  /** Adds a secret (and, for Basic auth, the user it goes with); short or empty values are ignored. */
+  add(secret, user) {
+    const forms = maskableForms(secret, user).filter((f) => !this.needles.includes(f));
+    if (!forms.length) return;
+    this.needles = [...this.needles, ...forms].sort((a, b) => b.length - a.length);
+    for (const f of forms) this.onForm?.(f);
+  }
+  /** Adds every secret of a list (see src/secrets/known-secrets.ts for where they come from). */
+  addAll(secrets) {
+    for (const s of secrets) this.add(s.value, s.user);
+  }
+  /** Every form masked so far, longest first (the Action hands each to `core.setSecret`). */
+  forms() {
+    return this.needles;
+  }
+  /** `text` with every known form replaced by `***`. */
+  mask(text) {
+    let out = text;
+    for (const n of this.needles) if (out.includes(n)) out = out.split(n).join(MASK);
+    return out;
+  }
+};
+
+// src/git/git-command-manager.ts
+var MINIMUM_VERSION = [2, 31, 0];
+function parseVersion(text) {
+  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!m) throw new Error(`cannot parse git version from "${text.trim()}"`);
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+function atLeast(v, min) {
+  for (let i = 0; i < min.length; i++) {
+    const a = v[i] ?? 0;
+    const b = min[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+function identityEnv(prefix2, id) {
+  const env = {
+    [`GIT_${prefix2}_NAME`]: id.name,
+    [`GIT_${prefix2}_EMAIL`]: id.email
+  };
+  if (id.date) env[`GIT_${prefix2}_DATE`] = `@${Math.floor(id.date.getTime() / 1e3)} +0000`;
+  return env;
+}
+function splitZ(text) {
+  return text.split("\0").filter((s) => s.length > 0);
+}
+function parseStatus(stdout) {
+  const fields = stdout.split("\0");
+  const entries = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    if (!f || f.length < 4) continue;
+    const index = f[0] ?? " ";
+    const worktree = f[1] ?? " ";
+    const path2 = f.slice(3);
+    if (index === "R" || index === "C") {
+      entries.push({ path: path2, index, worktree, origPath: fields[++i] ?? "" });
+    } else {
+      entries.push({ path: path2, index, worktree });
+    }
+  }
+  return entries;
+}
+var GitCli = class {
+  constructor(workingDirectory, version, options, log) {
+    this.workingDirectory = workingDirectory;
+    this.version = version;
+    this.log = log;
+    this.credentials = options.credentials;
+  }
+  workingDirectory;
+  version;
+  log;
+  credentials;
+  setCredentials(credentials) {
+    this.credentials = credentials;
+  }
+  /** The token in every form git could print it (the Basic header of the extraheader included). */
+  secrets() {
+    const masker = new SecretMasker();
+    masker.add(this.credentials?.token, "x-access-token");
+    return masker;
+  }
+  /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
+  async run(args, opts = {}) {
+    this.log(`git ${args.join(" ")}`);
+    const env = { ...opts.env ?? {} };
+    if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
+    return execGit(args, {
+      cwd: this.workingDirectory,
+      env,
+      ...opts.input !== void 0 ? { input: opts.input } : {},
+      secrets: this.secrets()
+    });
+  }
+  /** Runs git and throws GitCommandError on a non-zero exit. */
+  async must(args, opts = {}) {
+    const r = await this.run(args, opts);
+    if (r.exitCode !== 0) throw new GitCommandError(args, r.exitCode, r.stderr);
+    return r.stdout;
+  }
+  async status(paths = []) {
+    const args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=no"];
+    if (paths.length) args.push("--", ...paths);
+    return parseStatus(await this.must(args));
+  }
+  async isDirty(paths = []) {
+    return (await this.status(paths)).length > 0;
+  }
+  async currentBranch() {
+    const r = await this.run(["symbolic-ref", "--quiet", "--short", "HEAD"]);
+    if (r.exitCode === 0) return r.stdout.trim();
+    if (r.exitCode === 1) return void 0;
+    throw new GitCommandError(["symbolic-ref", "--quiet", "--short", "HEAD"], r.exitCode, r.stderr);
+  }
+  async isDetached() {
+    return await this.currentBranch() === void 0;
+  }
+  async revParse(rev) {
+    return (await this.must(["rev-parse", "--verify", "--end-of-options", `${rev}^{object}`])).trim();
+  }
+  async tryRevParse(rev) {
+    const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
+    return r.exitCode === 0 ? r.stdout.trim() : void 0;
+  }
+  async isShallow() {
+    return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
+  }
+  async diffNameOnly(options = {}) {
+    const args = ["diff", "--name-only", "-z", "--no-renames"];
+    if (options.cached) args.push("--cached");
+    if (options.from) args.push(options.from);
+    if (options.to) args.push(options.to);
+    args.push("--", ...options.paths ?? []);
+    return splitZ(await this.must(args));
+  }
+  async fileModes(paths) {
+    const modes = /* @__PURE__ */ new Map();
+    if (!paths.length) return modes;
+    for (const entry of splitZ(await this.must(["ls-files", "--stage", "-z", "--", ...paths]))) {
+      const tab = entry.indexOf("	");
+      const mode = entry.slice(0, entry.indexOf(" "));
+      modes.set(entry.slice(tab + 1), mode);
+    }
+    return modes;
+  }
+  async lsRemote(refs, remote = "origin") {
+    const out = await this.must(["ls-remote", "--", remote, ...refs], { network: true });
+    const wanted = new Set(refs);
+    const found = /* @__PURE__ */ new Map();
+    for (const line of out.split("\n")) {
+      const [sha, ref] = line.split("	");
+      if (sha && ref && (wanted.size === 0 || wanted.has(ref))) found.set(ref, sha);
+    }
+    return found;
+  }
+  async remoteBranchSha(branch, remote = "origin") {
+    const ref = `refs/heads/${branch}`;
+    return (await this.lsRemote([ref], remote)).get(ref);
+  }
+  async fetch(options) {
+    const args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"];
+    if (options.depth === "unshallow") {
+      if (await this.isShallow()) args.push("--unshallow");
+    } else if (typeof options.depth === "number") {
+      args.push(`--depth=${options.depth}`);
+    } else if (await this.isShallow()) {
+      args.push("--depth=1");
+    }
+    args.push("--", options.remote ?? "origin", ...options.refspecs);
+    await this.must(args, { network: true });
+  }
+  async add(paths) {
+    if (!paths.length) return;
+    await this.must(["add", "--all", "--", ...paths]);
+  }
+  async commit(options) {
+    const env = {
+      ...identityEnv("AUTHOR", options.author),
+      ...identityEnv("COMMITTER", options.committer ?? options.author)
+    };
+    const args = ["commit", "--file=-", "--cleanup=whitespace", "--no-edit"];
+    if (options.allowEmpty) args.push("--allow-empty");
+    await this.must(args, { env, input: options.message });
+    return this.revParse("HEAD");
+  }
+  async push(options) {
+    const ref = `refs/heads/${options.branch}`;
+    const args = ["push", "--porcelain"];
+    if (options.expectedSha !== void 0) {
+      args.push(`--force-with-lease=${ref}:${options.expectedSha ?? ""}`);
+    }
+    args.push("--", options.remote ?? "origin", `${options.source ?? "HEAD"}:${ref}`);
+    const r = await this.run(args, { network: true });
+    return classifyPush(r.exitCode, r.stdout, r.stderr);
+  }
+  async deleteRemoteBranch(branch, options = {}) {
+    const ref = `refs/heads/${branch}`;
+    const args = ["push", "--porcelain"];
+    if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);
+    args.push("--", options.remote ?? "origin", `:${ref}`);
+    const r = await this.run(args, { network: true });
+    return classifyPush(r.exitCode, r.stdout, r.stderr);
+  }
+  async resetHard(rev) {
+    await this.must(["reset", "--hard", "--quiet", rev, "--"]);
+  }
+  async checkoutBranch(branch, startPoint) {
+    const args = ["checkout", "--quiet", "-B", branch];
+    if (startPoint) args.push(startPoint);
+    args.push("--");
+    await this.must(args);
+  }
+  async restore(paths, options = {}) {
+    if (!paths.length) return;
+    const args = ["restore"];
+    if (options.source) args.push(`--source=${options.source}`);
+    if (options.staged) args.push("--staged");
+    if (options.worktree || !options.staged) args.push("--worktree");
+    args.push("--", ...paths);
+    await this.must(args);
+  }
+};
+async function createGitCommandManager(workingDirectory, options = {}) {
+  const v = await execGit(["version"], { cwd: workingDirectory });
+  if (v.exitCode !== 0) throw new Error(`git is not usable in ${workingDirectory}: ${v.stderr.trim()}`);
+  const version = parseVersion(v.stdout);
+  if (!atLeast(version, MINIMUM_VERSION)) {
+    throw new Error(`git ${version.join(".")} is too old: Laminar needs git ${MINIMUM_VERSION.join(".")} or newer`);
+  }
+  return new GitCli(workingDirectory, version, options, options.log ?? (() => void 0));
+}
+
+// src/registry/cache.ts
+import { createHash } from "node:crypto";
+import { readFile as readFile3 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join as join5 } from "node:path";
+function defaultCachePath(env, opts = {}) {
+  if (opts.runnerTemp && env.RUNNER_TEMP) return join5(env.RUNNER_TEMP, "laminar-cache", "registry.json");
+  return join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "laminar", "registry.json");
+}
+var VERSION = 1;
+var MAX_FACTS = 2e5;
+function tagListHash(tags) {
+  return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
+}
+async function readCacheFile(path2) {
+  try {
+    const parsed = JSON.parse(await readFile3(path2, "utf8"));
+    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
+      return void 0;
+    return parsed;
+  } catch {
+    return void 0;
+  }
+}
+var RegistryCache = class _RegistryCache {
+  constructor(path2) {
+    this.path = path2;
+  }
+  path;
+  digests = /* @__PURE__ */ new Map();
+  repos = /* @__PURE__ */ new Map();
+  dirtyRepos = /* @__PURE__ */ new Set();
+  dirtyFacts = /* @__PURE__ */ new Set();
+  /** Loads the cache at `path`; without a path the cache lives in memory only. */
+  static async open(path2) {
+    const c = new _RegistryCache(path2);
+    const file = path2 ? await readCacheFile(path2) : void 0;
+    if (file) {
+      for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
+      for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+    }
+    return c;
+  }
+  fact(key) {
+    const f = this.digests.get(key);
+    if (!f) return void 0;
+    return { created: f.created ? new Date(f.created) : void 0, source: f.source };
+  }
+  setFact(key, fact) {
+    this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+    this.dirtyFacts.add(key);
+  }
+  snapshot(repoKey2) {
+    const r = this.repos.get(repoKey2);
+    if (!r) return void 0;
+    const tags = /* @__PURE__ */ new Map();
+    for (const [tag, [digest, verifiedAt]] of Object.entries(r.tags)) tags.set(tag, { digest, verifiedAt });
+    return { hash: r.hash, changedAt: r.changedAt, tags };
+  }
+  setSnapshot(repoKey2, s) {
+    const tags = {};
+    for (const [tag, e] of s.tags) tags[tag] = [e.digest, e.verifiedAt];
+    this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
+    this.dirtyRepos.add(repoKey2);
+  }
+  get dirty() {
+    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+  }
+  /** Writes the cache (merged with the file's current content) atomically. */
+  async save() {
+    if (!this.path || !this.dirty) return;
+    const onDisk = await readCacheFile(this.path);
+    const digests = { ...onDisk?.digests ?? {} };
+    for (const [k, v] of this.digests) if (this.dirtyFacts.has(k) || !(k in digests)) digests[k] = v;
+    const repos = { ...onDisk?.repos ?? {} };
+    for (const [k, v] of this.repos) if (this.dirtyRepos.has(k) || !(k in repos)) repos[k] = v;
+    let entries = Object.entries(digests);
+    if (entries.length > MAX_FACTS) {
+      entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
+    }
+    const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
+    await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
+    this.dirtyFacts.clear();
+    this.dirtyRepos.clear();
+  }
 };
 
 // src/registry/challenge.ts
@@ -41340,11 +41817,91 @@ function pickChallenge(challenges) {
 }
 
 // src/registry/credentials.ts
-import { spawn as spawn2 } from "node:child_process";
-import { createHash } from "node:crypto";
-import { readFile as readFile3 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join as join5 } from "node:path";
+import { spawn as spawn3 } from "node:child_process";
+import { createHash as createHash2 } from "node:crypto";
+
+// src/registry/docker-config.ts
+import { readFile as readFile4 } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { join as join6 } from "node:path";
+function dockerConfigDir(env) {
+  return env.DOCKER_CONFIG || join6(homedir2(), ".docker");
+}
+var STRING_FIELDS = ["username", "password", "identitytoken", "registrytoken"];
+var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function decodeAuth(auth2) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth2) || auth2.length === 0) return void 0;
+  const decoded = Buffer.from(auth2, "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  if (i <= 0) return void 0;
+  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+function parseDockerConfig(text, path2) {
+  const problems = [];
+  const problem = (message, registryKey2) => {
+    problems.push({ message: `${path2}: ${message}`, ...registryKey2 !== void 0 ? { registryKey: registryKey2 } : {} });
+  };
+  const empty = { auths: {}, credHelpers: {} };
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    problem("not valid JSON; its credentials are not used");
+    return { path: path2, config: empty, problems };
+  }
+  if (!isObject(raw)) {
+    problem("not a JSON object; ignored");
+    return { path: path2, config: empty, problems };
+  }
+  const auths = {};
+  if (raw.auths !== void 0 && !isObject(raw.auths)) problem(`auths is not an object; ignored`);
+  for (const [key, value] of Object.entries(isObject(raw.auths) ? raw.auths : {})) {
+    const where = `auths[${JSON.stringify(key)}]`;
+    if (!isObject(value)) {
+      problem(`${where} is not an object; ignored`, key);
+      continue;
+    }
+    const entry = {};
+    for (const field of STRING_FIELDS) {
+      const v = value[field];
+      if (v === void 0 || v === "") continue;
+      if (typeof v === "string") entry[field] = v;
+      else problem(`${where}.${field} is not a string; ignored`, key);
+    }
+    if (value.auth !== void 0 && value.auth !== "") {
+      if (typeof value.auth !== "string") problem(`${where}.auth is not a string; ignored`, key);
+      else {
+        entry.auth = value.auth;
+        const pair2 = decodeAuth(value.auth);
+        if (pair2) Object.assign(entry, pair2);
+        else problem(`${where}.auth is not base64 "user:password"; ignored`, key);
+      }
+    }
+    auths[key] = entry;
+  }
+  const credHelpers = {};
+  if (raw.credHelpers !== void 0 && !isObject(raw.credHelpers)) problem(`credHelpers is not an object; ignored`);
+  for (const [key, value] of Object.entries(isObject(raw.credHelpers) ? raw.credHelpers : {})) {
+    if (typeof value === "string" && value) credHelpers[key] = value;
+    else problem(`credHelpers[${JSON.stringify(key)}] is not a helper name; ignored`, key);
+  }
+  let credsStore;
+  if (typeof raw.credsStore === "string" && raw.credsStore) credsStore = raw.credsStore;
+  else if (raw.credsStore !== void 0 && raw.credsStore !== "") problem(`credsStore is not a helper name; ignored`);
+  return { path: path2, config: { auths, credHelpers, ...credsStore ? { credsStore } : {} }, problems };
+}
+async function readDockerConfig(dir) {
+  const path2 = join6(dir, "config.json");
+  let text;
+  try {
+    text = await readFile4(path2, "utf8");
+  } catch {
+    return void 0;
+  }
+  return parseDockerConfig(text, path2);
+}
+
+// src/registry/credentials.ts
 var DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
 function dockerConfigKey(host) {
   return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
@@ -41353,31 +41910,9 @@ function normaliseKey(key) {
   const bare = key.replace(/^[a-z]+:\/\//i, "").split("/")[0].toLowerCase();
   return isDockerHub(bare) ? "docker.io" : bare;
 }
-async function readDockerConfig(dir) {
-  let text;
-  try {
-    text = await readFile3(join5(dir, "config.json"), "utf8");
-  } catch {
-    return void 0;
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    return void 0;
-  }
-}
 function fromAuthEntry(e) {
   if (e.registrytoken) return { kind: "registry-token", token: e.registrytoken };
-  let username = e.username;
-  let password = e.password;
-  if (e.auth) {
-    const decoded = Buffer.from(e.auth, "base64").toString("utf8");
-    const i = decoded.indexOf(":");
-    if (i >= 0) {
-      username = decoded.slice(0, i);
-      password = decoded.slice(i + 1);
-    }
-  }
+  const { username, password } = e;
   if (e.identitytoken) return { kind: "identity-token", username, token: e.identitytoken };
   if (username && password !== void 0 && password !== "") return { kind: "basic", username, password };
   return void 0;
@@ -41388,7 +41923,7 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
     }
-    const child = spawn2(`docker-credential-${helper}`, ["get"], {
+    const child = spawn3(`docker-credential-${helper}`, ["get"], {
       env: opts.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
       timeout: opts.timeoutMs ?? 1e4
@@ -41423,16 +41958,19 @@ async function resolveCredential(host, opts = {}) {
   if (ex?.token) return { kind: "registry-token", token: ex.token };
   if (ex?.username && ex.password !== void 0) return { kind: "basic", username: ex.username, password: ex.password };
   const env = opts.env ?? process.env;
-  const dir = opts.dockerConfigDir ?? env.DOCKER_CONFIG ?? join5(homedir(), ".docker");
-  const config = await readDockerConfig(dir);
+  const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
+  const config = file?.config;
   const want = normaliseKey(host);
+  for (const p of file?.problems ?? [])
+    if (p.registryKey === void 0 || normaliseKey(p.registryKey) === want)
+      opts.warn?.(`credentials for ${host}: ${p.message}`);
   const serverUrl = dockerConfigKey(host);
   const helperFor = (helper) => runCredentialHelper(helper, serverUrl, { env, timeoutMs: opts.helperTimeoutMs }).catch((err) => {
     opts.warn?.(`credentials for ${host}: ${err instanceof Error ? err.message : String(err)}`);
     return void 0;
   });
   if (config) {
-    const helper = Object.entries(config.credHelpers ?? {}).find(([k]) => normaliseKey(k) === want)?.[1];
+    const helper = Object.entries(config.credHelpers).find(([k]) => normaliseKey(k) === want)?.[1];
     if (helper) {
       const c = await helperFor(helper);
       if (c) return c;
@@ -41440,7 +41978,7 @@ async function resolveCredential(host, opts = {}) {
       const c = await helperFor(config.credsStore);
       if (c) return c;
     }
-    for (const [k, entry] of Object.entries(config.auths ?? {})) {
+    for (const [k, entry] of Object.entries(config.auths)) {
       if (normaliseKey(k) !== want) continue;
       const c = fromAuthEntry(entry);
       if (c) return c;
@@ -41454,10 +41992,24 @@ async function resolveCredential(host, opts = {}) {
 function credentialIdentity(c) {
   if (!c) return "anonymous";
   if (c.kind === "basic") return `basic:${c.username}`;
-  const h = createHash("sha256").update(c.token).digest("hex").slice(0, 12);
+  const h = createHash2("sha256").update(c.token).digest("hex").slice(0, 12);
   if (c.kind === "identity-token") return `identity:${c.username ?? ""}:${h}`;
   return `registry-token:${h}`;
 }
+
+// src/registry/types.ts
+var RegistryError = class extends Error {
+  constructor(message, registry, status, repository, options) {
+    super(message, options);
+    this.registry = registry;
+    this.status = status;
+    this.repository = repository;
+  }
+  registry;
+  status;
+  repository;
+  name = "RegistryError";
+};
 
 // src/registry/single-flight.ts
 var PromiseMemo = class {
@@ -41823,24 +42375,6 @@ var TokenCache = class {
   }
 };
 
-// src/secrets/secret-forms.ts
-var TOKEN_USERS = ["x-access-token", "oauth2accesstoken", "AWS"];
-function secretForms(secret, users = []) {
-  const forms = [
-    secret,
-    Buffer.from(secret).toString("base64"),
-    Buffer.from(secret).toString("base64").replace(/=+$/, ""),
-    Buffer.from(secret).toString("base64url"),
-    encodeURIComponent(secret),
-    JSON.stringify(secret).slice(1, -1)
-  ];
-  for (const u of new Set([...users, ...TOKEN_USERS].filter((x) => !!x))) {
-    const pair2 = Buffer.from(`${u}:${secret}`);
-    forms.push(pair2.toString("base64"), pair2.toString("base64").replace(/=+$/, ""), pair2.toString("base64url"));
-  }
-  return [...new Set(forms)];
-}
-
 // src/registry/auth.ts
 var RegistrySession = class {
   constructor(endpoint2, http, tokens, loadCredential) {
@@ -41857,7 +42391,7 @@ var RegistrySession = class {
   challenge;
   credential;
   /** Every secret this session has sent or received, so error text can never repeat one. */
-  secrets = /* @__PURE__ */ new Set();
+  secrets = new SecretMasker();
   cred() {
     this.credential ??= this.loadCredential().then((c) => {
       if (c?.kind === "basic") this.remember(c.password, c.username);
@@ -41867,8 +42401,7 @@ var RegistrySession = class {
     return this.credential;
   }
   remember(secret, user) {
-    if (secret.length < 4) return;
-    for (const form of secretForms(secret, [user])) this.secrets.add(form);
+    this.secrets.add(secret, user);
   }
   /**
    * Masks the credentials and tokens of this session in text that came from the registry (error
@@ -41876,9 +42409,7 @@ var RegistrySession = class {
    * password into a log, a plan or a job summary.
    */
   scrub(text) {
-    let out = text;
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
-    return out;
+    return this.secrets.mask(text);
   }
   url(path2) {
     return new URL(path2, this.endpoint.baseUrl).toString();
@@ -41995,7 +42526,7 @@ var RegistrySession = class {
 };
 
 // src/registry/manifest.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 var MEDIA_TYPES = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
   ociManifest: "application/vnd.oci.image.manifest.v1+json",
@@ -42014,7 +42545,7 @@ function isIndex(m) {
   return !t && Array.isArray(m.body?.manifests);
 }
 function sha256Digest(data) {
-  return `sha256:${createHash2("sha256").update(data).digest("hex")}`;
+  return `sha256:${createHash3("sha256").update(data).digest("hex")}`;
 }
 function fail(session, method, url, repository, res) {
   throw new RegistryError(
@@ -42164,93 +42695,6 @@ async function resolveBuildTime(m, platforms, fetcher) {
   }
   return best;
 }
-
-// src/registry/cache.ts
-import { createHash as createHash3 } from "node:crypto";
-import { readFile as readFile4 } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { join as join6 } from "node:path";
-function defaultCachePath(env, opts = {}) {
-  if (opts.runnerTemp && env.RUNNER_TEMP) return join6(env.RUNNER_TEMP, "laminar-cache", "registry.json");
-  return join6(env.XDG_CACHE_HOME || join6(homedir2(), ".cache"), "laminar", "registry.json");
-}
-var VERSION = 1;
-var MAX_FACTS = 2e5;
-function tagListHash(tags) {
-  return createHash3("sha256").update([...tags].sort().join("\n")).digest("hex");
-}
-async function readCacheFile(path2) {
-  try {
-    const parsed = JSON.parse(await readFile4(path2, "utf8"));
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
-      return void 0;
-    return parsed;
-  } catch {
-    return void 0;
-  }
-}
-var RegistryCache = class _RegistryCache {
-  constructor(path2) {
-    this.path = path2;
-  }
-  path;
-  digests = /* @__PURE__ */ new Map();
-  repos = /* @__PURE__ */ new Map();
-  dirtyRepos = /* @__PURE__ */ new Set();
-  dirtyFacts = /* @__PURE__ */ new Set();
-  /** Loads the cache at `path`; without a path the cache lives in memory only. */
-  static async open(path2) {
-    const c = new _RegistryCache(path2);
-    const file = path2 ? await readCacheFile(path2) : void 0;
-    if (file) {
-      for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
-      for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
-    }
-    return c;
-  }
-  fact(key) {
-    const f = this.digests.get(key);
-    if (!f) return void 0;
-    return { created: f.created ? new Date(f.created) : void 0, source: f.source };
-  }
-  setFact(key, fact) {
-    this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
-    this.dirtyFacts.add(key);
-  }
-  snapshot(repoKey2) {
-    const r = this.repos.get(repoKey2);
-    if (!r) return void 0;
-    const tags = /* @__PURE__ */ new Map();
-    for (const [tag, [digest, verifiedAt]] of Object.entries(r.tags)) tags.set(tag, { digest, verifiedAt });
-    return { hash: r.hash, changedAt: r.changedAt, tags };
-  }
-  setSnapshot(repoKey2, s) {
-    const tags = {};
-    for (const [tag, e] of s.tags) tags[tag] = [e.digest, e.verifiedAt];
-    this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
-    this.dirtyRepos.add(repoKey2);
-  }
-  get dirty() {
-    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
-  }
-  /** Writes the cache (merged with the file's current content) atomically. */
-  async save() {
-    if (!this.path || !this.dirty) return;
-    const onDisk = await readCacheFile(this.path);
-    const digests = { ...onDisk?.digests ?? {} };
-    for (const [k, v] of this.digests) if (this.dirtyFacts.has(k) || !(k in digests)) digests[k] = v;
-    const repos = { ...onDisk?.repos ?? {} };
-    for (const [k, v] of this.repos) if (this.dirtyRepos.has(k) || !(k in repos)) repos[k] = v;
-    let entries = Object.entries(digests);
-    if (entries.length > MAX_FACTS) {
-      entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
-    }
-    const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
-    await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
-    this.dirtyFacts.clear();
-    this.dirtyRepos.clear();
-  }
-};
 
 // src/registry/sigv4.ts
 import { createHash as createHash4, createHmac } from "node:crypto";
@@ -42800,7 +43244,7 @@ var RegistryClient = class {
   }
 };
 
-// src/cli/tag-source.ts
+// src/registry/from-config.ts
 function createTagSource(config, options) {
   const settings = /* @__PURE__ */ new Map();
   for (const r of config.registries) {
@@ -42840,355 +43284,42 @@ function createTagSource(config, options) {
   };
 }
 
-// src/git/exec-git.ts
-import { spawn as spawn3 } from "node:child_process";
-var INHERITED_GIT_VARIABLES = [
-  "GIT_DIR",
-  "GIT_WORK_TREE",
-  "GIT_INDEX_FILE",
-  "GIT_OBJECT_DIRECTORY",
-  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-  "GIT_NAMESPACE",
-  "GIT_PREFIX",
-  // Any askpass program would open a prompt (or a GUI) on a runner; we want a plain failure.
-  "GIT_ASKPASS",
-  "SSH_ASKPASS"
-];
-function gitEnvironment(extra = {}) {
-  const env = { ...process.env };
-  for (const name of INHERITED_GIT_VARIABLES) delete env[name];
-  return {
-    ...env,
-    GIT_TERMINAL_PROMPT: "0",
-    GCM_INTERACTIVE: "never",
-    LC_ALL: "C",
-    LANG: "C",
-    ...extra
+// src/secrets/known-secrets.ts
+var WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+function knownSecrets(sources) {
+  const { env } = sources;
+  const out = [...sources.extra ?? []];
+  const push = (value, user) => {
+    if (value) out.push(user ? { value, user } : { value });
   };
-}
-function redact(text, secrets = []) {
-  let out = text;
-  for (const s of secrets) {
-    if (s.length > 0) out = out.split(s).join("***");
+  const githubUser = env.GITHUB_ACTOR || "x-access-token";
+  for (const name of WELL_KNOWN) push(env[name], name.startsWith("AWS_") ? void 0 : githubUser);
+  for (const r of sources.config?.registries ?? []) {
+    const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
+    if (r.passwordEnv) push(env[r.passwordEnv], user);
+    if (r.tokenEnv) push(env[r.tokenEnv], user);
+  }
+  for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {
+    push(entry.auth);
+    push(entry.password, entry.username);
+    push(entry.identitytoken, entry.username);
+    push(entry.registrytoken);
   }
   return out;
 }
-function execGit(args, options) {
-  return new Promise((resolve3, reject) => {
-    const child = spawn3("git", args, {
-      cwd: options.cwd,
-      env: gitEnvironment(options.env),
-      stdio: ["pipe", "pipe", "pipe"],
-      windowsHide: true
-    });
-    const out = [];
-    const err = [];
-    child.stdout.on("data", (b) => out.push(b));
-    child.stderr.on("data", (b) => err.push(b));
-    child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
-    child.on("close", (code2, signal) => {
-      resolve3({
-        exitCode: code2 ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: redact(Buffer.concat(err).toString("utf8"), options.secrets)
-      });
-    });
-    child.stdin.on("error", () => void 0);
-    if (options.input !== void 0) child.stdin.end(options.input);
-    else child.stdin.end();
-  });
-}
-var GitCommandError = class extends Error {
-  constructor(args, exitCode, stderr) {
-    super(`git ${args.join(" ")} failed with exit code ${exitCode}: ${stderr.trim() || "(no output)"}`);
-    this.args = args;
-    this.exitCode = exitCode;
-    this.stderr = stderr;
-  }
-  args;
-  exitCode;
-  stderr;
-  name = "GitCommandError";
-};
 
-// src/git/http-auth.ts
-function extraHeaderKey(serverUrl) {
-  const origin = new URL(serverUrl).origin;
-  return `http.${origin}/.extraheader`;
-}
-function basicCredential(token) {
-  return Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
-}
-function credentialEnvironment(credentials, inherited = process.env) {
-  const key = extraHeaderKey(credentials.serverUrl);
-  const start = Number.parseInt(inherited.GIT_CONFIG_COUNT ?? "0", 10) || 0;
-  const entries = [
-    [key, ""],
-    [key, `AUTHORIZATION: basic ${basicCredential(credentials.token)}`]
-  ];
-  const env = { GIT_CONFIG_COUNT: String(start + entries.length) };
-  entries.forEach(([k, v], i) => {
-    env[`GIT_CONFIG_KEY_${start + i}`] = k;
-    env[`GIT_CONFIG_VALUE_${start + i}`] = v;
-  });
-  return env;
-}
-function tokenForms(token) {
-  return token ? secretForms(token) : [];
-}
-
-// src/git/push-result.ts
-function parsePorcelain(stdout) {
-  const lines = [];
-  for (const line of stdout.split("\n")) {
-    const parts = line.split("	");
-    if (parts.length < 3) continue;
-    const [flag = "", refs = "", summary2 = ""] = parts;
-    if (flag.length !== 1) continue;
-    const colon = refs.lastIndexOf(":");
-    lines.push({ flag, from: refs.slice(0, colon), to: refs.slice(colon + 1), summary: summary2 });
-  }
-  return lines;
-}
-function remoteMessages(stderr) {
-  return stderr.split("\n").filter((l) => l.startsWith("remote:")).map((l) => l.slice("remote:".length).trim()).filter((l) => l.length > 0);
-}
-function reasonOf(summary2) {
-  const m = /\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(summary2);
-  return m?.[1] ?? summary2;
-}
-function classifyPush(exitCode, stdout, stderr) {
-  const lines = parsePorcelain(stdout);
-  const rejected = lines.find((l) => l.flag === "!");
-  if (rejected) {
-    const reason = reasonOf(rejected.summary);
-    if (rejected.summary.startsWith("[remote rejected]")) {
-      return { kind: "rejected-protected", ref: rejected.to, reason, remoteMessages: remoteMessages(stderr), stderr };
-    }
-    if (reason === "stale info") {
-      return { kind: "rejected-stale-lease", ref: rejected.to, reason, stderr };
-    }
-    if (reason === "non-fast-forward" || reason === "fetch first") {
-      return { kind: "rejected-non-fast-forward", ref: rejected.to, reason, stderr };
-    }
-    return { kind: "error", exitCode: exitCode || 1, stderr };
-  }
-  const first = lines[0];
-  if (exitCode === 0 && first) {
-    const status = first.flag === "+" ? "forced" : first.flag === "*" ? "created" : first.flag === "-" ? "deleted" : first.flag === "=" ? "up-to-date" : "fast-forward";
-    return { kind: "ok", ref: first.to, status };
-  }
-  return { kind: "error", exitCode: exitCode || 1, stderr };
-}
-
-// src/git/git-command-manager.ts
-var MINIMUM_VERSION = [2, 31, 0];
-function parseVersion(text) {
-  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  if (!m) throw new Error(`cannot parse git version from "${text.trim()}"`);
-  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-}
-function atLeast(v, min) {
-  for (let i = 0; i < min.length; i++) {
-    const a = v[i] ?? 0;
-    const b = min[i] ?? 0;
-    if (a !== b) return a > b;
-  }
-  return true;
-}
-function identityEnv(prefix2, id) {
-  const env = {
-    [`GIT_${prefix2}_NAME`]: id.name,
-    [`GIT_${prefix2}_EMAIL`]: id.email
-  };
-  if (id.date) env[`GIT_${prefix2}_DATE`] = `@${Math.floor(id.date.getTime() / 1e3)} +0000`;
-  return env;
-}
-function splitZ(text) {
-  return text.split("\0").filter((s) => s.length > 0);
-}
-function parseStatus(stdout) {
-  const fields = stdout.split("\0");
-  const entries = [];
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    if (!f || f.length < 4) continue;
-    const index = f[0] ?? " ";
-    const worktree = f[1] ?? " ";
-    const path2 = f.slice(3);
-    if (index === "R" || index === "C") {
-      entries.push({ path: path2, index, worktree, origPath: fields[++i] ?? "" });
-    } else {
-      entries.push({ path: path2, index, worktree });
-    }
-  }
-  return entries;
-}
-var GitCli = class {
-  constructor(workingDirectory, version, options, log) {
-    this.workingDirectory = workingDirectory;
-    this.version = version;
-    this.log = log;
-    this.credentials = options.credentials;
-  }
-  workingDirectory;
-  version;
-  log;
-  credentials;
-  setCredentials(credentials) {
-    this.credentials = credentials;
-  }
-  secrets() {
-    return this.credentials ? tokenForms(this.credentials.token) : [];
-  }
-  /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
-  async run(args, opts = {}) {
-    this.log(`git ${args.join(" ")}`);
-    const env = { ...opts.env ?? {} };
-    if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
-    return execGit(args, {
-      cwd: this.workingDirectory,
+// src/secrets/collect.ts
+async function collectSecrets(env, options = {}) {
+  const docker = await readDockerConfig(dockerConfigDir(env));
+  return {
+    secrets: knownSecrets({
       env,
-      ...opts.input !== void 0 ? { input: opts.input } : {},
-      secrets: this.secrets()
-    });
-  }
-  /** Runs git and throws GitCommandError on a non-zero exit. */
-  async must(args, opts = {}) {
-    const r = await this.run(args, opts);
-    if (r.exitCode !== 0) throw new GitCommandError(args, r.exitCode, r.stderr);
-    return r.stdout;
-  }
-  async status(paths = []) {
-    const args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=no"];
-    if (paths.length) args.push("--", ...paths);
-    return parseStatus(await this.must(args));
-  }
-  async isDirty(paths = []) {
-    return (await this.status(paths)).length > 0;
-  }
-  async currentBranch() {
-    const r = await this.run(["symbolic-ref", "--quiet", "--short", "HEAD"]);
-    if (r.exitCode === 0) return r.stdout.trim();
-    if (r.exitCode === 1) return void 0;
-    throw new GitCommandError(["symbolic-ref", "--quiet", "--short", "HEAD"], r.exitCode, r.stderr);
-  }
-  async isDetached() {
-    return await this.currentBranch() === void 0;
-  }
-  async revParse(rev) {
-    return (await this.must(["rev-parse", "--verify", "--end-of-options", `${rev}^{object}`])).trim();
-  }
-  async tryRevParse(rev) {
-    const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
-    return r.exitCode === 0 ? r.stdout.trim() : void 0;
-  }
-  async isShallow() {
-    return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
-  }
-  async diffNameOnly(options = {}) {
-    const args = ["diff", "--name-only", "-z", "--no-renames"];
-    if (options.cached) args.push("--cached");
-    if (options.from) args.push(options.from);
-    if (options.to) args.push(options.to);
-    args.push("--", ...options.paths ?? []);
-    return splitZ(await this.must(args));
-  }
-  async fileModes(paths) {
-    const modes = /* @__PURE__ */ new Map();
-    if (!paths.length) return modes;
-    for (const entry of splitZ(await this.must(["ls-files", "--stage", "-z", "--", ...paths]))) {
-      const tab = entry.indexOf("	");
-      const mode = entry.slice(0, entry.indexOf(" "));
-      modes.set(entry.slice(tab + 1), mode);
-    }
-    return modes;
-  }
-  async lsRemote(refs, remote = "origin") {
-    const out = await this.must(["ls-remote", "--", remote, ...refs], { network: true });
-    const wanted = new Set(refs);
-    const found = /* @__PURE__ */ new Map();
-    for (const line of out.split("\n")) {
-      const [sha, ref] = line.split("	");
-      if (sha && ref && (wanted.size === 0 || wanted.has(ref))) found.set(ref, sha);
-    }
-    return found;
-  }
-  async remoteBranchSha(branch, remote = "origin") {
-    const ref = `refs/heads/${branch}`;
-    return (await this.lsRemote([ref], remote)).get(ref);
-  }
-  async fetch(options) {
-    const args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"];
-    if (options.depth === "unshallow") {
-      if (await this.isShallow()) args.push("--unshallow");
-    } else if (typeof options.depth === "number") {
-      args.push(`--depth=${options.depth}`);
-    } else if (await this.isShallow()) {
-      args.push("--depth=1");
-    }
-    args.push("--", options.remote ?? "origin", ...options.refspecs);
-    await this.must(args, { network: true });
-  }
-  async add(paths) {
-    if (!paths.length) return;
-    await this.must(["add", "--all", "--", ...paths]);
-  }
-  async commit(options) {
-    const env = {
-      ...identityEnv("AUTHOR", options.author),
-      ...identityEnv("COMMITTER", options.committer ?? options.author)
-    };
-    const args = ["commit", "--file=-", "--cleanup=whitespace", "--no-edit"];
-    if (options.allowEmpty) args.push("--allow-empty");
-    await this.must(args, { env, input: options.message });
-    return this.revParse("HEAD");
-  }
-  async push(options) {
-    const ref = `refs/heads/${options.branch}`;
-    const args = ["push", "--porcelain"];
-    if (options.expectedSha !== void 0) {
-      args.push(`--force-with-lease=${ref}:${options.expectedSha ?? ""}`);
-    }
-    args.push("--", options.remote ?? "origin", `${options.source ?? "HEAD"}:${ref}`);
-    const r = await this.run(args, { network: true });
-    return classifyPush(r.exitCode, r.stdout, r.stderr);
-  }
-  async deleteRemoteBranch(branch, options = {}) {
-    const ref = `refs/heads/${branch}`;
-    const args = ["push", "--porcelain"];
-    if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);
-    args.push("--", options.remote ?? "origin", `:${ref}`);
-    const r = await this.run(args, { network: true });
-    return classifyPush(r.exitCode, r.stdout, r.stderr);
-  }
-  async resetHard(rev) {
-    await this.must(["reset", "--hard", "--quiet", rev, "--"]);
-  }
-  async checkoutBranch(branch, startPoint) {
-    const args = ["checkout", "--quiet", "-B", branch];
-    if (startPoint) args.push(startPoint);
-    args.push("--");
-    await this.must(args);
-  }
-  async restore(paths, options = {}) {
-    if (!paths.length) return;
-    const args = ["restore"];
-    if (options.source) args.push(`--source=${options.source}`);
-    if (options.staged) args.push("--staged");
-    if (options.worktree || !options.staged) args.push("--worktree");
-    args.push("--", ...paths);
-    await this.must(args);
-  }
-};
-async function createGitCommandManager(workingDirectory, options = {}) {
-  const v = await execGit(["version"], { cwd: workingDirectory });
-  if (v.exitCode !== 0) throw new Error(`git is not usable in ${workingDirectory}: ${v.stderr.trim()}`);
-  const version = parseVersion(v.stdout);
-  if (!atLeast(version, MINIMUM_VERSION)) {
-    throw new Error(`git ${version.join(".")} is too old: Laminar needs git ${MINIMUM_VERSION.join(".")} or newer`);
-  }
-  return new GitCli(workingDirectory, version, options, options.log ?? (() => void 0));
+      ...options.config ? { config: options.config } : {},
+      ...docker ? { dockerConfig: docker.config } : {},
+      ...options.extra ? { extra: options.extra } : {}
+    }),
+    problems: docker?.problems.map((p) => p.message) ?? []
+  };
 }
 
 // src/report/format.ts
@@ -45186,8 +45317,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject = val !== null && typeof val === "object";
-    const hasToJSON = isObject && typeof val.toJSON === "function";
+    const isObject2 = val !== null && typeof val === "object";
+    const hasToJSON = isObject2 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -49021,17 +49152,18 @@ async function run() {
   let settings;
   try {
     settings = readSettings((name) => getInput(name), process.env);
-    if (settings.token) {
-      setSecret(settings.token);
-      setSecret(basicCredential(settings.token));
-    }
-    const outcome = await execute(settings);
+    const masker = new SecretMasker((form) => setSecret(form));
+    masker.addAll(knownSecrets({ env: process.env, extra: tokenSecret(settings) }));
+    const outcome = await execute(settings, masker);
     await report(settings, outcome);
   } catch (e) {
     setFailed(describe(e));
   }
 }
-async function execute(s) {
+function tokenSecret(s) {
+  return s.token ? [{ value: s.token, user: "x-access-token" }] : [];
+}
+async function execute(s, masker) {
   startGroup("Prepare");
   const git = await createGitCommandManager(s.repoDir, {
     ...s.token ? { credentials: { serverUrl: s.serverUrl, token: s.token } } : {},
@@ -49052,12 +49184,7 @@ async function execute(s) {
     ...process.env,
     ...s.token && !process.env.GITHUB_TOKEN ? { GITHUB_TOKEN: s.token } : {}
   };
-  for (const r of config.registries) {
-    for (const name of [r.passwordEnv, r.tokenEnv]) {
-      const value = name ? env[name] : void 0;
-      if (value) for (const form of secretForms(value)) setSecret(form);
-    }
-  }
+  masker.addAll((await collectSecrets(env, { config, extra: tokenSecret(s) })).secrets);
   const tags = createTagSource(config, {
     dir: s.repoDir,
     env,
