@@ -3,8 +3,14 @@ import type { TagPolicy } from "../policy/policy.js";
 
 /** Tags are at most 128 characters (`[\w][\w.-]{0,127}`); the plan ignores anything longer. */
 export const MAX_TAG_LENGTH = 128;
-/** Time all probes of one pattern may take together. A linear pattern needs well under 1 ms. */
-export const PROBE_BUDGET_MS = 250;
+/**
+ * Time all probes of one pattern may take together. A linear pattern needs well under 1 ms; a
+ * backtracking one needs years on 128 characters. The first try is short; a pattern that runs out of
+ * it gets one longer try before it is refused, so a busy machine (a descheduled process, a slow vm
+ * context) never turns a good pattern into a config error.
+ */
+export const PROBE_BUDGET_MS = 2000;
+const FIRST_TRY_MS = 250;
 
 /**
  * Adversarial tags for a pattern: long runs of one character, and of two alternating ones, each
@@ -35,6 +41,10 @@ export function probeTags(source: string): string[] {
  * ran out: the pattern would stall a run on some tag a registry could list.
  */
 export function probePolicy(policy: TagPolicy, budgetMs = PROBE_BUDGET_MS): number | undefined {
+  return probeOnce(policy, Math.min(budgetMs, FIRST_TRY_MS)) ?? probeOnce(policy, budgetMs);
+}
+
+function probeOnce(policy: TagPolicy, budgetMs: number): number | undefined {
   const tags = probeTags(policy.source);
   const started = Date.now();
   try {
