@@ -128,6 +128,7 @@ describe("writeFileAtomic and applyPlan", () => {
     file,
     line: 1,
     column: 1,
+    form: "inline",
     image: "acme/app",
     repository: "docker.io/acme/app",
     from,
