@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../src/config/parse.js";
 import { planUpdates } from "../src/plan/plan.js";
 import { parseImageReference } from "../src/reference/parse.js";
+import { RegistryError, type DescribeRequest, type RepositoryRef, type TagDetails } from "../src/registry/types.js";
 import { planToJson } from "../src/report/format.js";
 import { applyEdits } from "../src/rewrite/edits.js";
 import { scanText } from "../src/scan/scan.js";
@@ -328,5 +329,45 @@ describe("planUpdates: structured image sites (issue #10)", () => {
       ).toString(),
       anchored.replace("&v 1.9", '&v "1.10"'),
     );
+  });
+});
+
+describe("planUpdates: a failed digest question", () => {
+  /** The in-memory registry, except that asking for digests fails (a registry whose manifests 503). */
+  class DigestsFail extends MemoryTags {
+    readonly digestQuestions: string[][] = [];
+    override async describeTags(
+      repo: RepositoryRef,
+      request: DescribeRequest,
+    ): Promise<ReadonlyMap<string, TagDetails>> {
+      this.digestQuestions.push([...request.digests]);
+      if (request.digests.length)
+        throw new RegistryError(`registry ${repo.registry}: HEAD manifest → 503`, repo.registry, 503, repo.repository);
+      return super.describeTags(repo, request);
+    }
+  }
+  it("marks only the pinned sites that needed it, once, and moves the others", async () => {
+    const t = new DigestsFail({ "docker.io/acme/p": { "1.0.0": { digest: D("0") }, "1.1.0": { digest: D("1") } } });
+    const cfg = parseConfig("updates:\n  - pattern: 'semver:^1'\n    files: [p.yaml]\n");
+    const plan = await planUpdates({
+      config: cfg,
+      files: [scanned("p.yaml", `a: acme/p:1.0.0@${D("0")}\nb: acme/p:1.0.0\nc: acme/p:1.0.0@${D("0")}\n`)],
+      tags: t,
+    });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.to]),
+      [[2, "1.1.0"]],
+    );
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.line, u.reason, u.detail, u.rule]),
+      [
+        [1, "registry-error", "registry docker.io: HEAD manifest → 503", "updates[0]"],
+        [3, "registry-error", "registry docker.io: HEAD manifest → 503", "updates[0]"],
+      ],
+    );
+    assert.deepEqual(plan.failures, [
+      { registry: "docker.io", repository: "acme/p", status: 503, message: "registry docker.io: HEAD manifest → 503" },
+    ]);
+    assert.deepEqual(t.digestQuestions, [["1.1.0"]], "one digest question for the repository");
   });
 });
