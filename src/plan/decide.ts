@@ -161,7 +161,7 @@ function exclusionNote(rule: UpdateRule): string {
 }
 
 /** The winning tag: highest by the policy's ordering, or newest build (ties: highest tag text). */
-export function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo): string | undefined {
+function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo): string | undefined {
   const { compare } = rule.policy;
   if (compare) return candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a));
   let best: string | undefined;
