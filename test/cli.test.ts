@@ -159,6 +159,7 @@ describe("laminar CLI against the real registry", () => {
         repository: "library/postgres",
         tag: null,
         digest: null,
+        form: "inline",
       },
       {
         file: "compose.yaml",
@@ -169,6 +170,7 @@ describe("laminar CLI against the real registry", () => {
         repository: "acme/web",
         tag: "1.2",
         digest: `sha256:${"c".repeat(64)}`,
+        form: "inline",
       },
     ]);
   });

@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../src/config/parse.js";
 import { planUpdates } from "../src/plan/plan.js";
+import { parseImageReference } from "../src/reference/parse.js";
+import { RegistryError, type DescribeRequest, type RepositoryRef, type TagDetails } from "../src/registry/types.js";
+import { planToJson } from "../src/report/format.js";
 import { applyEdits } from "../src/rewrite/edits.js";
 import { scanText } from "../src/scan/scan.js";
+import type { ImageSite } from "../src/scan/site.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
@@ -189,5 +194,180 @@ describe("planUpdates: monotonic guard and orderings", () => {
       plan.unchanged.map((u) => u.reason),
       ["unknown-build-time", "no-candidates"],
     );
+  });
+});
+
+describe("planUpdates: structured image sites (issue #10)", () => {
+  // Hand-built sites of form helm-values, as the structured scanner emits them: name and tag on
+  // different lines, spans into the file, the tag's YAML style, and a skip for a templated tag.
+  const text = [
+    "image:",
+    "  repository: ghcr.io/acme/app",
+    "  tag: 1.9",
+    "sidecar:",
+    "  repository: ghcr.io/acme/side",
+    '  tag: "{{ .Values.sideTag }}"',
+    "quoted:",
+    "  repository: ghcr.io/acme/app",
+    '  tag: "1.9"',
+    "",
+  ].join("\n");
+  const at = (needle: string, from = 0): number => {
+    const i = text.indexOf(needle, from);
+    assert.ok(i >= 0, needle);
+    return i;
+  };
+  const helmSite = (
+    line: number,
+    tagStart: number,
+    tag: string | undefined,
+    name: string,
+    extra: Partial<ImageSite> = {},
+  ): ImageSite => {
+    // The `repository:` value right above the tag.
+    const nameStart = text.lastIndexOf("repository: ", tagStart) + "repository: ".length;
+    const end = tag === undefined ? tagStart : tagStart + tag.length;
+    return {
+      form: "helm-values",
+      start: tagStart,
+      end,
+      text: tag ?? "",
+      line,
+      column: tagStart - text.lastIndexOf("\n", tagStart - 1),
+      reference: parseImageReference(tag === undefined ? name : `${name}:${tag}`),
+      name,
+      nameSpan: [nameStart, nameStart + name.length],
+      ...(tag === undefined ? {} : { tagSpan: [tagStart, end] as const }),
+      tagStyle: "plain",
+      ...extra,
+    };
+  };
+  const sites: ImageSite[] = [
+    helmSite(3, at("1.9"), "1.9", "ghcr.io/acme/app"),
+    helmSite(6, at("{{"), undefined, "ghcr.io/acme/side", {
+      tagStyle: "double-quoted",
+      skip: { reason: "templated", detail: "tag is template text `{{ .Values.sideTag }}`" },
+    }),
+    helmSite(9, at('"1.9"') + 1, "1.9", "ghcr.io/acme/app", { tagStyle: "double-quoted" }),
+  ];
+  const t = new MemoryTags({ "ghcr.io/acme/app": { "1.8": {}, "1.9": {}, "1.10": {}, "2.0": {} } });
+  const cfg = parseConfig(
+    "updates:\n  - pattern: 'regex:^1\\.(?<n>\\d+)$'\n    sort: numerical\n    files: [values.yaml]\n",
+  );
+
+  it("moves 1.9 to 1.10 as a string, quoting a plain scalar, and leaves a templated tag alone", async () => {
+    const plan = await planUpdates({ config: cfg, files: [{ path: "values.yaml", references: sites }], tags: t });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.column, c.form, c.image, c.from, c.to, c.quoted]),
+      [
+        [3, 8, "helm-values", "ghcr.io/acme/app", "1.9", "1.10", true],
+        [9, 9, "helm-values", "ghcr.io/acme/app", "1.9", "1.10", undefined],
+      ],
+    );
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.line, u.form, u.image, u.tag, u.reason, u.detail]),
+      [[6, "helm-values", "ghcr.io/acme/side", null, "templated", "tag is template text `{{ .Values.sideTag }}`"]],
+    );
+    const out = applyEdits(
+      Buffer.from(text),
+      plan.changes.flatMap((c) => c.edits),
+    ).toString();
+    assert.equal(
+      out,
+      [
+        "image:",
+        "  repository: ghcr.io/acme/app",
+        '  tag: "1.10"',
+        "sidecar:",
+        "  repository: ghcr.io/acme/side",
+        '  tag: "{{ .Values.sideTag }}"',
+        "quoted:",
+        "  repository: ghcr.io/acme/app",
+        '  tag: "1.10"',
+        "",
+      ].join("\n"),
+    );
+    for (const version of ["1.1", "1.2"] as const) {
+      const v = parseYaml(out, { version }) as Record<string, { tag: unknown }>;
+      assert.deepEqual([v.image?.tag, v.quoted?.tag], ["1.10", "1.10"], `YAML ${version}`);
+    }
+    const json = planToJson(plan) as {
+      changes: Array<Record<string, unknown>>;
+      unchanged: Array<Record<string, unknown>>;
+    };
+    assert.equal(json.changes[0]?.form, "helm-values");
+    assert.equal(json.changes[0]?.quoted, true);
+    assert.equal(json.changes[0]?.edits, undefined, "byte edits stay internal");
+    assert.equal(json.unchanged[0]?.reason, "templated");
+  });
+  it("two sites sharing one anchored tag span write it once", async () => {
+    const anchored =
+      "a:\n  repository: ghcr.io/acme/app\n  tag: &v 1.9\nb:\n  repository: ghcr.io/acme/app\n  tag: *v\n";
+    const start = anchored.indexOf("1.9");
+    const shared = (line: number): ImageSite => ({
+      form: "helm-values",
+      start,
+      end: start + 3,
+      text: "1.9",
+      line,
+      column: 11,
+      reference: parseImageReference("ghcr.io/acme/app:1.9"),
+      name: "ghcr.io/acme/app",
+      tagSpan: [start, start + 3],
+      tagStyle: "plain",
+    });
+    const plan = await planUpdates({
+      config: cfg,
+      files: [{ path: "values.yaml", references: [shared(3), shared(6)] }],
+      tags: t,
+    });
+    assert.equal(plan.changes.length, 2);
+    assert.equal(
+      applyEdits(
+        Buffer.from(anchored),
+        plan.changes.flatMap((c) => c.edits),
+      ).toString(),
+      anchored.replace("&v 1.9", '&v "1.10"'),
+    );
+  });
+});
+
+describe("planUpdates: a failed digest question", () => {
+  /** The in-memory registry, except that asking for digests fails (a registry whose manifests 503). */
+  class DigestsFail extends MemoryTags {
+    readonly digestQuestions: string[][] = [];
+    override async describeTags(
+      repo: RepositoryRef,
+      request: DescribeRequest,
+    ): Promise<ReadonlyMap<string, TagDetails>> {
+      this.digestQuestions.push([...request.digests]);
+      if (request.digests.length)
+        throw new RegistryError(`registry ${repo.registry}: HEAD manifest → 503`, repo.registry, 503, repo.repository);
+      return super.describeTags(repo, request);
+    }
+  }
+  it("marks only the pinned sites that needed it, once, and moves the others", async () => {
+    const t = new DigestsFail({ "docker.io/acme/p": { "1.0.0": { digest: D("0") }, "1.1.0": { digest: D("1") } } });
+    const cfg = parseConfig("updates:\n  - pattern: 'semver:^1'\n    files: [p.yaml]\n");
+    const plan = await planUpdates({
+      config: cfg,
+      files: [scanned("p.yaml", `a: acme/p:1.0.0@${D("0")}\nb: acme/p:1.0.0\nc: acme/p:1.0.0@${D("0")}\n`)],
+      tags: t,
+    });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.to]),
+      [[2, "1.1.0"]],
+    );
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.line, u.reason, u.detail, u.rule]),
+      [
+        [1, "registry-error", "registry docker.io: HEAD manifest → 503", "updates[0]"],
+        [3, "registry-error", "registry docker.io: HEAD manifest → 503", "updates[0]"],
+      ],
+    );
+    assert.deepEqual(plan.failures, [
+      { registry: "docker.io", repository: "acme/p", status: 503, message: "registry docker.io: HEAD manifest → 503" },
+    ]);
+    assert.deepEqual(t.digestQuestions, [["1.1.0"]], "one digest question for the repository");
   });
 });

@@ -121,6 +121,14 @@ describe("byte-exact rewrite (property)", () => {
     );
     assert.equal(b.toString(), "image: acme/app:1\n");
   });
+
+  it("applies an edit shared by several sites once, and still refuses two different ones", () => {
+    // One anchored tag read through two aliases: two changes carry the same edit of one span.
+    const b = Buffer.from("tag: &v 1.9\na: {tag: *v}\nb: {tag: *v}\n");
+    const edit: Edit = { start: 8, end: 11, expect: "1.9", replace: '"1.10"' };
+    assert.equal(applyEdits(b, [edit, { ...edit }]).toString(), 'tag: &v "1.10"\na: {tag: *v}\nb: {tag: *v}\n');
+    assert.throws(() => applyEdits(b, [edit, { ...edit, replace: "2.0" }]), /overlapping edits at byte 8/);
+  });
 });
 
 describe("writeFileAtomic and applyPlan", () => {
@@ -128,6 +136,7 @@ describe("writeFileAtomic and applyPlan", () => {
     file,
     line: 1,
     column: 1,
+    form: "inline",
     image: "acme/app",
     repository: "docker.io/acme/app",
     from,

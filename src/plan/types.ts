@@ -1,4 +1,5 @@
 import type { TimestampSource } from "../registry/types.js";
+import type { SiteForm } from "../scan/site.js";
 
 /** One byte edit: replace `[start, end)` (which must still read `expect`) by `replace`. */
 export interface Edit {
@@ -14,7 +15,9 @@ export interface PlanChange {
   readonly file: string;
   readonly line: number;
   readonly column: number;
-  /** The image as written, without tag and digest. */
+  /** How the image is written (`inline` reference, Helm values, kustomize…); added with issue #10. */
+  readonly form: SiteForm;
+  /** The image as written, without tag and digest (structured forms: registry and repository joined). */
   readonly image: string;
   /** Normalised `registry/repository`. */
   readonly repository: string;
@@ -31,6 +34,11 @@ export interface PlanChange {
   /** True when the time was read from Laminar's registry cache (learnt on an earlier run). */
   readonly cached?: boolean;
   readonly previousBuildTime?: string;
+  /**
+   * True when the new tag is written double-quoted where the old value was a plain YAML scalar, so it
+   * stays a string (`tag: 1.9` → `tag: "1.10"`, not the number 1.1). Absent otherwise.
+   */
+  readonly quoted?: boolean;
   readonly edits: readonly Edit[];
 }
 
@@ -39,6 +47,8 @@ export type UnchangedReason =
   | "no-rule" // no update rule selects this file
   | "image-not-selected" // the rules selecting this file do not select this image (images / registries)
   | "no-tag" // bare name or digest only: nothing to move
+  | "templated" // the name or tag is template text (`{{ .Values.tag }}`): only a person can move it
+  | "ignored" // the file marks this image to be left alone
   | "not-in-channel" // the current tag does not match any rule's pattern
   | "no-candidates" // the registry has no tag in the channel (after excludes and `latest`)
   | "up-to-date" // the current tag is the newest in its channel
@@ -50,6 +60,8 @@ export interface PlanUnchanged {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** How the image is written; see `PlanChange.form`. */
+  readonly form: SiteForm;
   readonly image: string;
   readonly repository: string;
   /** The current tag, or null for a reference without one. */

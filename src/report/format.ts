@@ -2,7 +2,10 @@ import type { Plan, PlanChange, PlanUnchanged } from "../plan/types.js";
 import type { RequestCounts } from "../registry/types.js";
 import type { ScannedFile } from "../scan/repository.js";
 
-/** `plan --json`: stable field names other tools read. Byte edits stay internal. */
+/**
+ * `plan --json`: stable field names other tools read. Byte edits stay internal. Fields are only
+ * ever added (`form`, `quoted` with issue #10), never renamed.
+ */
 export function planToJson(plan: Plan, requests?: RequestCounts): Record<string, unknown> {
   return {
     changes: plan.changes.map(({ edits: _edits, ...c }) => c),
@@ -13,7 +16,7 @@ export function planToJson(plan: Plan, requests?: RequestCounts): Record<string,
   };
 }
 
-/** `scan --json`: the inventory of every reference. */
+/** `scan --json`: the inventory of every image site; `form` (issue #10) says how it is written. */
 export function scanToJson(files: readonly ScannedFile[]): { references: Array<Record<string, unknown>> } {
   return {
     references: files.flatMap((f) =>
@@ -26,6 +29,7 @@ export function scanToJson(files: readonly ScannedFile[]): { references: Array<R
         repository: r.reference.repository,
         tag: r.reference.tag ?? null,
         digest: r.reference.digest ?? null,
+        form: r.form,
       })),
     ),
   };

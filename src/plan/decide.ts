@@ -1,0 +1,200 @@
+import type { UpdateRule } from "../config/types.js";
+import { isNeverChosen } from "../policy/policy.js";
+import { isValidDigest, isValidTag } from "../reference/grammar.js";
+import type { RepositoryRef, TagDetails, TagList } from "../registry/types.js";
+import type { ImageSite } from "../scan/site.js";
+import { imageMatches, repoKey } from "./classify.js";
+import type { PlanFailure, UnchangedReason } from "./types.js";
+
+/** A site that follows a channel, waiting for its repository's facts. */
+export interface Tracked {
+  readonly file: string;
+  readonly site: ImageSite;
+  readonly rule: UpdateRule;
+  /** The current tag. */
+  readonly tag: string;
+}
+
+/** What is known about a tag: from the registry's answers, else from the listing. */
+export type TagInfo = (tag: string) => TagDetails | undefined;
+
+/** A site stays after its registry facts were weighed; `current` is the current tag's details when known. */
+export interface StaysDecided {
+  readonly stays: UnchangedReason;
+  readonly detail: string;
+  /** Set for `up-to-date` and `older-than-current`: the record shows the current build time. */
+  readonly current?: TagDetails | undefined;
+}
+
+/** The decision for one tracked site: move to a tag, or stay. */
+export type Decision = { readonly move: string } | StaysDecided;
+
+/** Looks tags up in the described details first, then in the times the listing carried. */
+export function tagInfo(list: TagList, details: ReadonlyMap<string, TagDetails>): TagInfo {
+  return (t) => details.get(t) ?? list.times?.get(t);
+}
+
+/**
+ * The pure decisions for the sites of one repository, given its tag list (and later its details).
+ * Many sites share a repository and a rule: the tag list is matched once per rule, exclusions (which
+ * may name images) once per rule and image as written, and the best tag picked once per both.
+ */
+export class RepositoryDecisions {
+  // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
+  // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
+  private readonly validTags: readonly string[];
+  private readonly available: ReadonlySet<string>;
+  private readonly inChannel = new Map<UpdateRule, string[]>();
+  private readonly candidateMemo = new Map<string, string[]>();
+  private readonly bestMemo = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly repo: RepositoryRef,
+    private readonly list: TagList,
+  ) {
+    this.validTags = list.tags.filter(isValidTag);
+    this.available = new Set(this.validTags);
+  }
+
+  /** The tags a site may move to: valid, in its rule's channel, never-chosen tags and exclusions left out. */
+  candidates(it: Tracked): readonly string[] {
+    const key = memoKey(it);
+    let c = this.candidateMemo.get(key);
+    if (!c) {
+      let m = this.inChannel.get(it.rule);
+      if (!m)
+        this.inChannel.set(it.rule, (m = this.validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t))));
+      c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.site, it.rule)) : m;
+      this.candidateMemo.set(key, c);
+    }
+    return c;
+  }
+
+  /**
+   * Tags whose build time must still be asked: for build-time channels, every candidate and every
+   * current tag the registry still has, minus what the listing already gave.
+   */
+  timesWanted(items: readonly Tracked[]): string[] {
+    const want = new Set<string>();
+    const known = (t: string): boolean => this.list.times?.get(t)?.created !== undefined;
+    for (const it of items) {
+      if (it.rule.policy.sort !== "build-time") continue;
+      for (const t of this.candidates(it)) if (!known(t)) want.add(t);
+      if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+    }
+    return [...want];
+  }
+
+  /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
+  decide(it: Tracked, info: TagInfo): Decision {
+    const candidates = this.candidates(it);
+    const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
+    if (candidates.length === 0)
+      return {
+        stays: "no-candidates",
+        detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`,
+      };
+    const key = memoKey(it);
+    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
+    const best = this.bestMemo.get(key);
+    if (!best)
+      return {
+        stays: "unknown-build-time",
+        detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+      };
+    const current = info(it.tag);
+    if (best === it.tag || sameBuild(it, best, info))
+      return {
+        stays: "up-to-date",
+        detail: `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
+        current,
+      };
+    if (isOlder(it, best, info))
+      return {
+        stays: "older-than-current",
+        detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
+        current,
+      };
+    return { move: best };
+  }
+}
+
+/** Target tags whose digest must still be asked: sites pinned `tag@digest` also move their digest. */
+export function digestsWanted(moves: readonly { it: Tracked; to: string }[], info: TagInfo): string[] {
+  return [...new Set(moves.filter((m) => m.it.site.reference.digest).map((m) => m.to))].filter((t) => !info(t)?.digest);
+}
+
+/**
+ * The digest to write beside the new tag, or why the site stays. A pinned site needs one; whatever a
+ * registry header said is only written when it is a digest.
+ *
+ * @param digest - the new tag's digest as learnt (undefined when the registry did not say).
+ */
+export function checkDigest(
+  repo: RepositoryRef,
+  it: Tracked,
+  to: string,
+  digest: string | undefined,
+): { readonly toDigest: string | undefined } | (StaysDecided & { readonly failure?: PlanFailure }) {
+  if (!it.site.reference.digest) return { toDigest: undefined };
+  if (!digest) return { stays: "registry-error", detail: `could not learn the digest of ${to}` };
+  if (!isValidDigest(digest)) {
+    const shown = digest.length > 80 ? `${digest.slice(0, 80)}…` : digest;
+    const message = `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`;
+    return {
+      stays: "registry-error",
+      detail: message,
+      failure: { registry: repo.registry, repository: repo.repository, message },
+    };
+  }
+  return { toDigest: digest };
+}
+
+const memoKey = (it: Tracked): string => `${it.rule.index}\0${it.site.name}`;
+
+function excluded(tag: string, site: ImageSite, rule: UpdateRule): boolean {
+  return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(site, x.images)));
+}
+
+function exclusionNote(rule: UpdateRule): string {
+  return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
+}
+
+/** The winning tag: highest by the policy's ordering, or newest build (ties: highest tag text). */
+function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo): string | undefined {
+  const { compare } = rule.policy;
+  if (compare) return candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a));
+  let best: string | undefined;
+  let bestTime = -Infinity;
+  for (const t of candidates) {
+    const time = info(t)?.created?.getTime();
+    if (time === undefined || Number.isNaN(time)) continue;
+    if (time > bestTime || (time === bestTime && best !== undefined && t > best)) {
+      best = t;
+      bestTime = time;
+    }
+  }
+  return best;
+}
+
+/** Build-time channels: a different tag of the same build (same digest or time) is not a move. */
+function sameBuild(it: { rule: UpdateRule; tag: string }, best: string, info: TagInfo): boolean {
+  if (it.rule.policy.compare) return false;
+  const cur = info(it.tag);
+  const next = info(best);
+  return (
+    (cur?.digest !== undefined && cur.digest === next?.digest) ||
+    (cur?.created !== undefined && cur.created.getTime() === next?.created?.getTime())
+  );
+}
+
+/** Monotonic guard: would moving to `best` go back in time (or version)? */
+function isOlder(it: { rule: UpdateRule; tag: string }, best: string, info: TagInfo): boolean {
+  const { compare } = it.rule.policy;
+  if (compare) return compare(best, it.tag) <= 0;
+  const cur = info(it.tag)?.created?.getTime();
+  const next = info(best)?.created?.getTime();
+  // An unknown current time (tag deleted from the registry) cannot hold the site back.
+  if (cur === undefined || next === undefined) return false;
+  return next <= cur;
+}

@@ -1,0 +1,60 @@
+import {
+  RegistryError,
+  type DescribeRequest,
+  type RepositoryRef,
+  type TagDetails,
+  type TagList,
+  type TagSource,
+} from "../registry/types.js";
+import type { PlanFailure } from "./types.js";
+
+/** A registry answer, or the failure that replaces it (the plan marks the sites that needed it). */
+export type Answer<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: PlanFailure };
+
+/**
+ * The registry facts the plan needs, asked through the `TagSource` interface: the only part of the
+ * plan that waits on anything. Each call is one question about one repository; a thrown error
+ * becomes a `PlanFailure` so one broken repository never stops the others.
+ */
+export async function askTagList(tags: TagSource, repo: RepositoryRef): Promise<Answer<TagList>> {
+  try {
+    return { ok: true, value: await tags.listTags(repo) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}
+
+/**
+ * Build times and digests for some tags of one repository. An empty request asks nothing: the
+ * benchmarks count requests, and a repository whose listing carried every time needs no more.
+ */
+export async function askTagDetails(
+  tags: TagSource,
+  repo: RepositoryRef,
+  request: DescribeRequest,
+): Promise<Answer<ReadonlyMap<string, TagDetails>>> {
+  if (request.times.length === 0 && request.digests.length === 0) return { ok: true, value: new Map() };
+  try {
+    return { ok: true, value: await tags.describeTags(repo, request) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}
+
+/** A failure record naming the registry, repository and (when there was one) the HTTP status. */
+export function toFailure(e: unknown, repo: RepositoryRef): PlanFailure {
+  if (e instanceof RegistryError) {
+    return {
+      registry: e.registry,
+      repository: e.repository ?? repo.repository,
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      message: e.message,
+    };
+  }
+  return {
+    registry: repo.registry,
+    repository: repo.repository,
+    message: `registry ${repo.registry}: ${(e as Error)?.message ?? String(e)}`,
+  };
+}
