@@ -144,7 +144,10 @@ function applyEdits(bytes, edits) {
   const sorted2 = [...edits].sort((a, b) => a.start - b.start);
   const parts = [];
   let pos = 0;
+  let last;
   for (const e of sorted2) {
+    if (last && sameEdit(last, e)) continue;
+    last = e;
     if (e.start < pos) throw new StaleEditError(`overlapping edits at byte ${e.start}`);
     if (e.end < e.start || e.end > src.length)
       throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
@@ -159,13 +162,14 @@ function applyEdits(bytes, edits) {
   parts.push(src.subarray(pos));
   return Buffer.concat(parts);
 }
-var StaleEditError;
+var StaleEditError, sameEdit;
 var init_edits = __esm({
   "src/rewrite/edits.ts"() {
     "use strict";
     StaleEditError = class extends Error {
       name = "StaleEditError";
     };
+    sameEdit = (a, b) => a.start === b.start && a.end === b.end && a.expect === b.expect && a.replace === b.replace;
   }
 });
 
@@ -18664,8 +18668,8 @@ var require_range = __commonJS({
       parseRange(range2) {
         range2 = range2.replace(BUILDSTRIPRE, "");
         const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
-        const memoKey = memoOpts + ":" + range2;
-        const cached = cache2.get(memoKey);
+        const memoKey2 = memoOpts + ":" + range2;
+        const cached = cache2.get(memoKey2);
         if (cached) {
           return cached;
         }
@@ -18699,7 +18703,7 @@ var require_range = __commonJS({
           rangeMap.delete("");
         }
         const result = [...rangeMap.values()];
-        cache2.set(memoKey, result);
+        cache2.set(memoKey2, result);
         return result;
       }
       intersects(range2, options) {
@@ -19826,6 +19830,9 @@ function probeTags(source) {
   return out;
 }
 function probePolicy(policy, budgetMs = PROBE_BUDGET_MS) {
+  return probeOnce(policy, Math.min(budgetMs, FIRST_TRY_MS)) ?? probeOnce(policy, budgetMs);
+}
+function probeOnce(policy, budgetMs) {
   const tags = probeTags(policy.source);
   const started = Date.now();
   try {
@@ -19840,12 +19847,13 @@ function probePolicy(policy, budgetMs = PROBE_BUDGET_MS) {
   }
   return Date.now() - started;
 }
-var MAX_TAG_LENGTH, PROBE_BUDGET_MS;
+var MAX_TAG_LENGTH, PROBE_BUDGET_MS, FIRST_TRY_MS;
 var init_pattern_probe = __esm({
   "src/config/pattern-probe.ts"() {
     "use strict";
     MAX_TAG_LENGTH = 128;
-    PROBE_BUDGET_MS = 250;
+    PROBE_BUDGET_MS = 2e3;
+    FIRST_TRY_MS = 250;
   }
 });
 
@@ -20695,274 +20703,86 @@ var init_select = __esm({
   }
 });
 
-// src/registry/types.ts
-var RegistryError;
-var init_types3 = __esm({
-  "src/registry/types.ts"() {
-    "use strict";
-    RegistryError = class extends Error {
-      constructor(message, registry, status, repository, options) {
-        super(message, options);
-        this.registry = registry;
-        this.status = status;
-        this.repository = repository;
-      }
-      registry;
-      status;
-      repository;
-      name = "RegistryError";
+// src/plan/classify.ts
+function classifySite(site, rules, registries) {
+  if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
+  if (site.skip) return { stays: site.skip.reason, detail: site.skip.detail };
+  const selecting = rules.filter((u) => imageSelected(site, u, registries));
+  if (selecting.length === 0) {
+    const detail = registries.length && !registryFor(site, registries) ? `registry ${site.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(site.reference)}`;
+    return { stays: "image-not-selected", detail };
+  }
+  const tag = site.reference.tag;
+  if (tag === void 0) {
+    const detail = site.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)";
+    return { stays: "no-tag", detail };
+  }
+  const rule = selecting.find((u) => u.policy.matches(tag));
+  if (!rule)
+    return {
+      stays: "not-in-channel",
+      detail: `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
     };
-  }
-});
-
-// src/plan/plan.ts
-async function planUpdates(input) {
-  const { config, files, tags } = input;
-  const changes = [];
-  const unchanged = [];
-  const failures = [];
-  const groups = /* @__PURE__ */ new Map();
-  const stay = (file, ref, reason, detail, extra = {}) => {
-    unchanged.push({
-      file,
-      line: ref.line,
-      column: ref.column,
-      image: ref.name,
-      repository: repoKey(ref.reference),
-      tag: ref.reference.tag ?? null,
-      reason,
-      detail,
-      ...extra
-    });
-  };
-  for (const file of files) {
-    const rules = config.updates.filter((u) => matchesAny(file.path, u.files));
-    for (const ref of file.references) {
-      if (rules.length === 0) {
-        stay(file.path, ref, "no-rule", "no update rule selects this file");
-        continue;
-      }
-      const selecting = rules.filter((u) => imageSelected(ref, u, config.registries));
-      if (selecting.length === 0) {
-        const why = config.registries.length && !registryFor(ref, config.registries) ? `registry ${ref.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(ref.reference)}`;
-        stay(file.path, ref, "image-not-selected", why);
-        continue;
-      }
-      const tag = ref.reference.tag;
-      if (tag === void 0) {
-        stay(
-          file.path,
-          ref,
-          "no-tag",
-          ref.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)"
-        );
-        continue;
-      }
-      const rule = selecting.find((u) => u.policy.matches(tag));
-      if (!rule) {
-        stay(
-          file.path,
-          ref,
-          "not-in-channel",
-          `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
-        );
-        continue;
-      }
-      const key = repoKey(ref.reference);
-      let g = groups.get(key);
-      if (!g)
-        groups.set(
-          key,
-          g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] }
-        );
-      g.items.push({ file: file.path, ref, rule, tag });
-    }
-  }
-  await Promise.all(
-    [...groups.values()].map(async ({ repo, items }) => {
-      let list;
-      try {
-        list = await tags.listTags(repo);
-      } catch (e) {
-        const failure = toFailure(e, repo);
-        failures.push(failure);
-        for (const it of items) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-        return;
-      }
-      const validTags = list.tags.filter(isValidTag);
-      const available = new Set(validTags);
-      const inChannel = /* @__PURE__ */ new Map();
-      const candidateMemo = /* @__PURE__ */ new Map();
-      const candidatesOf = (it) => {
-        const key = `${it.rule.index}\0${it.ref.name}`;
-        let c = candidateMemo.get(key);
-        if (!c) {
-          let m = inChannel.get(it.rule);
-          if (!m) inChannel.set(it.rule, m = validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t)));
-          c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.ref, it.rule)) : m;
-          candidateMemo.set(key, c);
-        }
-        return c;
-      };
-      const wantTimes = /* @__PURE__ */ new Set();
-      for (const it of items) {
-        if (it.rule.policy.sort !== "build-time") continue;
-        for (const t of candidatesOf(it)) if (!list.times?.get(t)?.created) wantTimes.add(t);
-        if (available.has(it.tag) && !list.times?.get(it.tag)?.created) wantTimes.add(it.tag);
-      }
-      let details = /* @__PURE__ */ new Map();
-      try {
-        if (wantTimes.size) details = await tags.describeTags(repo, { times: [...wantTimes], digests: [] });
-      } catch (e) {
-        const failure = toFailure(e, repo);
-        failures.push(failure);
-        for (const it of items) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-        return;
-      }
-      const info = (t) => details.get(t) ?? list.times?.get(t);
-      const decided = [];
-      const bestMemo = /* @__PURE__ */ new Map();
-      for (const it of items) {
-        const candidates = candidatesOf(it);
-        const capped = list.truncated ? " (tag list truncated by the page cap)" : "";
-        if (candidates.length === 0) {
-          stay(
-            it.file,
-            it.ref,
-            "no-candidates",
-            `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`,
-            { rule: it.rule.name }
-          );
-          continue;
-        }
-        const current = info(it.tag);
-        const times = current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {};
-        const bestKey = `${it.rule.index}\0${it.ref.name}`;
-        if (!bestMemo.has(bestKey)) bestMemo.set(bestKey, pickBest(it, candidates, info));
-        const best = bestMemo.get(bestKey);
-        if (!best) {
-          stay(
-            it.file,
-            it.ref,
-            "unknown-build-time",
-            `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
-            { rule: it.rule.name }
-          );
-          continue;
-        }
-        if (best === it.tag || sameBuild(it, best, info)) {
-          stay(
-            it.file,
-            it.ref,
-            "up-to-date",
-            `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
-            { rule: it.rule.name, ...times }
-          );
-          continue;
-        }
-        if (isOlder(it, best, info)) {
-          stay(
-            it.file,
-            it.ref,
-            "older-than-current",
-            `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
-            { rule: it.rule.name, ...times }
-          );
-          continue;
-        }
-        decided.push({ it, to: best });
-      }
-      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter(
-        (t) => !info(t)?.digest
-      );
-      let digests = /* @__PURE__ */ new Map();
-      if (wantDigests.length) {
-        try {
-          digests = await tags.describeTags(repo, { times: [], digests: wantDigests });
-        } catch (e) {
-          const failure = toFailure(e, repo);
-          failures.push(failure);
-          for (const { it } of decided.filter((d) => d.it.ref.reference.digest))
-            stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-        }
-      }
-      for (const { it, to } of decided) {
-        const pinned = it.ref.reference.digest;
-        const toDigest = pinned ? digests.get(to)?.digest ?? info(to)?.digest : void 0;
-        if (pinned && !toDigest) {
-          if (!failures.some((f) => f.registry === repo.registry && f.repository === repo.repository)) {
-            stay(it.file, it.ref, "registry-error", `could not learn the digest of ${to}`, { rule: it.rule.name });
-          }
-          continue;
-        }
-        if (toDigest !== void 0 && !isValidDigest(toDigest)) {
-          const shown = toDigest.length > 80 ? `${toDigest.slice(0, 80)}\u2026` : toDigest;
-          const failure = {
-            registry: repo.registry,
-            repository: repo.repository,
-            message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`
-          };
-          if (!failures.some((f) => f.message === failure.message)) failures.push(failure);
-          stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-          continue;
-        }
-        const t = info(to);
-        const cur = info(it.tag);
-        changes.push({
-          file: it.file,
-          line: it.ref.line,
-          column: it.ref.column,
-          image: it.ref.name,
-          repository: repoKey(repo),
-          from: it.tag,
-          to,
-          ...pinned ? { fromDigest: pinned } : {},
-          ...toDigest ? { toDigest } : {},
-          rule: it.rule.name,
-          pattern: it.rule.policy.source,
-          ...t?.created ? { buildTime: t.created.toISOString() } : {},
-          ...t ? timeSource(t) : {},
-          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-          edits: editsFor(it.ref, to, toDigest)
-        });
-      }
-    })
-  );
-  const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
-  changes.sort(order);
-  unchanged.sort(order);
-  return { changes, unchanged, failures, warnings: [...input.warnings ?? []] };
+  return { follows: rule, tag };
 }
-function timeSource(d) {
-  if (!d.source) return {};
-  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
-  return { timeSource: d.source };
+function rulesForFile(config, path2) {
+  return config.updates.filter((u) => matchesAny(path2, u.files));
 }
 function repoKey(r) {
   return `${r.registry}/${r.repository}`;
 }
-function registryFor(ref, registries) {
-  const { registry, repository } = ref.reference;
+function imageMatches(site, globs) {
+  const names = [repoKey(site.reference), familiarName(site.reference), site.name, site.reference.repository];
+  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
+}
+function registryFor(site, registries) {
+  const { registry, repository } = site.reference;
   return registries.find(
     (r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`))
   );
 }
-function imageMatches(ref, globs) {
-  const names = [repoKey(ref.reference), familiarName(ref.reference), ref.name, ref.reference.repository];
-  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
+function imageSelected(site, rule, registries) {
+  if (registries.length && !registryFor(site, registries)) return false;
+  return rule.images.length === 0 || imageMatches(site, rule.images);
 }
-function imageSelected(ref, rule, registries) {
-  if (registries.length && !registryFor(ref, registries)) return false;
-  return rule.images.length === 0 || imageMatches(ref, rule.images);
+var init_classify = __esm({
+  "src/plan/classify.ts"() {
+    "use strict";
+    init_esm4();
+    init_format();
+    init_select();
+  }
+});
+
+// src/plan/decide.ts
+function tagInfo(list, details) {
+  return (t) => details.get(t) ?? list.times?.get(t);
 }
-function excluded(tag, ref, rule) {
-  return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(ref, x.images)));
+function digestsWanted(moves, info) {
+  return [...new Set(moves.filter((m) => m.it.site.reference.digest).map((m) => m.to))].filter((t) => !info(t)?.digest);
 }
-function exclusionNote(it) {
-  return it.rule.exclude.length ? ` outside its ${it.rule.exclude.length} exclusion(s)` : "";
+function checkDigest(repo, it, to, digest) {
+  if (!it.site.reference.digest) return { toDigest: void 0 };
+  if (!digest) return { stays: "registry-error", detail: `could not learn the digest of ${to}` };
+  if (!isValidDigest(digest)) {
+    const shown = digest.length > 80 ? `${digest.slice(0, 80)}\u2026` : digest;
+    const message = `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`;
+    return {
+      stays: "registry-error",
+      detail: message,
+      failure: { registry: repo.registry, repository: repo.repository, message }
+    };
+  }
+  return { toDigest: digest };
 }
-function pickBest(it, candidates, info) {
-  const { compare } = it.rule.policy;
+function excluded(tag, site, rule) {
+  return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(site, x.images)));
+}
+function exclusionNote(rule) {
+  return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
+}
+function pickBest(rule, candidates, info) {
+  const { compare } = rule.policy;
   if (compare) return candidates.reduce((a, b) => compare(b, a) > 0 ? b : a);
   let best;
   let bestTime = -Infinity;
@@ -20990,18 +20810,128 @@ function isOlder(it, best, info) {
   if (cur === void 0 || next === void 0) return false;
   return next <= cur;
 }
-function editsFor(ref, to, toDigest) {
-  const edits = [];
-  if (ref.tagSpan)
-    edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
-  if (ref.digestSpan && toDigest)
-    edits.push({
-      start: ref.digestSpan[0],
-      end: ref.digestSpan[1],
-      expect: ref.reference.digest ?? "",
-      replace: toDigest
-    });
-  return edits;
+var RepositoryDecisions, memoKey;
+var init_decide = __esm({
+  "src/plan/decide.ts"() {
+    "use strict";
+    init_policy();
+    init_grammar();
+    init_classify();
+    RepositoryDecisions = class {
+      constructor(repo, list) {
+        this.repo = repo;
+        this.list = list;
+        this.validTags = list.tags.filter(isValidTag);
+        this.available = new Set(this.validTags);
+      }
+      repo;
+      list;
+      // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
+      // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
+      validTags;
+      available;
+      inChannel = /* @__PURE__ */ new Map();
+      candidateMemo = /* @__PURE__ */ new Map();
+      bestMemo = /* @__PURE__ */ new Map();
+      /** The tags a site may move to: valid, in its rule's channel, never-chosen tags and exclusions left out. */
+      candidates(it) {
+        const key = memoKey(it);
+        let c = this.candidateMemo.get(key);
+        if (!c) {
+          let m = this.inChannel.get(it.rule);
+          if (!m)
+            this.inChannel.set(it.rule, m = this.validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t)));
+          c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.site, it.rule)) : m;
+          this.candidateMemo.set(key, c);
+        }
+        return c;
+      }
+      /**
+       * Tags whose build time must still be asked: for build-time channels, every candidate and every
+       * current tag the registry still has, minus what the listing already gave.
+       */
+      timesWanted(items) {
+        const want = /* @__PURE__ */ new Set();
+        const known = (t) => this.list.times?.get(t)?.created !== void 0;
+        for (const it of items) {
+          if (it.rule.policy.sort !== "build-time") continue;
+          for (const t of this.candidates(it)) if (!known(t)) want.add(t);
+          if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+        }
+        return [...want];
+      }
+      /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
+      decide(it, info) {
+        const candidates = this.candidates(it);
+        const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
+        if (candidates.length === 0)
+          return {
+            stays: "no-candidates",
+            detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
+          };
+        const key = memoKey(it);
+        if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
+        const best = this.bestMemo.get(key);
+        if (!best)
+          return {
+            stays: "unknown-build-time",
+            detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+          };
+        const current = info(it.tag);
+        if (best === it.tag || sameBuild(it, best, info))
+          return {
+            stays: "up-to-date",
+            detail: `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
+            current
+          };
+        if (isOlder(it, best, info))
+          return {
+            stays: "older-than-current",
+            detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
+            current
+          };
+        return { move: best };
+      }
+    };
+    memoKey = (it) => `${it.rule.index}\0${it.site.name}`;
+  }
+});
+
+// src/registry/types.ts
+var RegistryError;
+var init_types3 = __esm({
+  "src/registry/types.ts"() {
+    "use strict";
+    RegistryError = class extends Error {
+      constructor(message, registry, status, repository, options) {
+        super(message, options);
+        this.registry = registry;
+        this.status = status;
+        this.repository = repository;
+      }
+      registry;
+      status;
+      repository;
+      name = "RegistryError";
+    };
+  }
+});
+
+// src/plan/facts.ts
+async function askTagList(tags, repo) {
+  try {
+    return { ok: true, value: await tags.listTags(repo) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}
+async function askTagDetails(tags, repo, request) {
+  if (request.times.length === 0 && request.digests.length === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
+  try {
+    return { ok: true, value: await tags.describeTags(repo, request) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
 }
 function toFailure(e, repo) {
   if (e instanceof RegistryError) {
@@ -21018,15 +20948,204 @@ function toFailure(e, repo) {
     message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
   };
 }
+var init_facts = __esm({
+  "src/plan/facts.ts"() {
+    "use strict";
+    init_types3();
+  }
+});
+
+// src/rewrite/yaml-scalar.ts
+function readsAsNonString(value) {
+  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
+  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
+  return /[0-9]/.test(value) && V11_FLOAT.test(value);
+}
+function tagText(style, tag) {
+  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
+  return { text: tag, quoted: false };
+}
+var CORE_INT, CORE_FLOAT, V11_INT, V11_FLOAT, SPECIAL_FLOAT, WORDS;
+var init_yaml_scalar = __esm({
+  "src/rewrite/yaml-scalar.ts"() {
+    "use strict";
+    CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+    CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+    V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
+    V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
+    SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
+    WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
+  }
+});
+
+// src/plan/output.ts
+function editsFor(site, to, toDigest) {
+  const edits = [];
+  let quoted = false;
+  if (site.tagSpan) {
+    const written = tagText(site.tagStyle, to);
+    quoted = written.quoted;
+    edits.push({
+      start: site.tagSpan[0],
+      end: site.tagSpan[1],
+      expect: site.reference.tag ?? "",
+      replace: written.text
+    });
+  }
+  if (site.digestSpan && toDigest)
+    edits.push({
+      start: site.digestSpan[0],
+      end: site.digestSpan[1],
+      expect: site.reference.digest ?? "",
+      replace: toDigest
+    });
+  return { edits, quoted };
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
+}
+var PlanRecords;
+var init_output = __esm({
+  "src/plan/output.ts"() {
+    "use strict";
+    init_yaml_scalar();
+    init_classify();
+    PlanRecords = class {
+      changes = [];
+      unchanged = [];
+      failures = [];
+      /** Records a site that stays, with the rule it follows and the current build time when known. */
+      stay(file, site, reason, detail, extra = {}) {
+        const { rule, current } = extra;
+        this.unchanged.push({
+          file,
+          line: site.line,
+          column: site.column,
+          form: site.form,
+          image: site.name,
+          repository: repoKey(site.reference),
+          tag: site.reference.tag ?? null,
+          reason,
+          detail,
+          ...rule !== void 0 ? { rule } : {},
+          ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
+        });
+      }
+      /**
+       * The one path for a failed registry answer: the failure is listed once, and only the sites that
+       * needed the answer stay, as `registry-error`; other repositories and sites proceed.
+       */
+      registryError(items, failure) {
+        const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
+        if (!this.failures.some(same)) this.failures.push(failure);
+        for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
+      }
+      /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
+      change(it, to, toDigest, info) {
+        const { site, rule } = it;
+        const pinned = site.reference.digest;
+        const next = info(to);
+        const cur = info(it.tag);
+        const { edits, quoted } = editsFor(site, to, toDigest);
+        this.changes.push({
+          file: it.file,
+          line: site.line,
+          column: site.column,
+          form: site.form,
+          image: site.name,
+          repository: repoKey(site.reference),
+          from: it.tag,
+          to,
+          ...pinned ? { fromDigest: pinned } : {},
+          ...toDigest ? { toDigest } : {},
+          rule: rule.name,
+          pattern: rule.policy.source,
+          ...next?.created ? { buildTime: next.created.toISOString() } : {},
+          ...next ? timeSource(next) : {},
+          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+          ...quoted ? { quoted } : {},
+          edits
+        });
+      }
+      /** The plan, changes and unchanged records sorted by file, line and column. */
+      plan(warnings = []) {
+        const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+        return {
+          changes: [...this.changes].sort(order),
+          unchanged: [...this.unchanged].sort(order),
+          failures: [...this.failures],
+          warnings: [...warnings]
+        };
+      }
+    };
+  }
+});
+
+// src/plan/plan.ts
+async function planUpdates(input) {
+  const { config, files, tags } = input;
+  const records = new PlanRecords();
+  const groups = /* @__PURE__ */ new Map();
+  for (const file of files) {
+    const rules = rulesForFile(config, file.path);
+    for (const site of file.references) {
+      const c = classifySite(site, rules, config.registries);
+      if ("stays" in c) {
+        records.stay(file.path, site, c.stays, c.detail);
+        continue;
+      }
+      const key = repoKey(site.reference);
+      let g = groups.get(key);
+      if (!g) {
+        g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
+        groups.set(key, g);
+      }
+      g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag });
+    }
+  }
+  await Promise.all([...groups.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  return records.plan(input.warnings);
+}
+async function planRepository(tags, repo, items, records) {
+  const listed = await askTagList(tags, repo);
+  if (!listed.ok) return records.registryError(items, listed.failure);
+  const decisions = new RepositoryDecisions(repo, listed.value);
+  const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const info = tagInfo(listed.value, described.value);
+  const moves = [];
+  for (const it of items) {
+    const d = decisions.decide(it, info);
+    if ("move" in d) moves.push({ it, to: d.move });
+    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+  }
+  const wanted = digestsWanted(moves, info);
+  const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
+  const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
+  if (!digests.ok)
+    records.registryError(
+      unanswered.map((m) => m.it),
+      digests.failure
+    );
+  for (const move of moves) {
+    if (unanswered.includes(move)) continue;
+    const { it, to } = move;
+    const learnt = digests.ok ? digests.value.get(to)?.digest : void 0;
+    const checked = checkDigest(repo, it, to, learnt ?? info(to)?.digest);
+    if ("toDigest" in checked) records.change(it, to, checked.toDigest, info);
+    else if (checked.failure) records.registryError([it], checked.failure);
+    else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
+  }
+}
 var init_plan = __esm({
   "src/plan/plan.ts"() {
     "use strict";
-    init_esm4();
-    init_policy();
-    init_format();
-    init_grammar();
-    init_select();
-    init_types3();
+    init_classify();
+    init_decide();
+    init_facts();
+    init_output();
   }
 });
 
@@ -21314,7 +21433,7 @@ function scanForConfig(dir, config, options = {}) {
     maxFileSize: config.scan.maxFileSize
   });
 }
-async function planRepository(dir, config, tags) {
+async function planRepository2(dir, config, tags) {
   const scan = await scanForConfig(dir, config);
   const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
   return { plan, scan };
@@ -22972,8 +23091,8 @@ var init_client = __esm({
         await Promise.all(
           all.map(async (tag) => {
             const need = wantTime.has(tag);
-            const memoKey = `${tag}\0${need}`;
-            const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache2, tag, need));
+            const memoKey2 = `${tag}\0${need}`;
+            const d = await state.resolving.get(memoKey2, () => this.resolveTag(repo, state, cache2, tag, need));
             if (d) out.set(tag, d);
           })
         );
@@ -23617,7 +23736,7 @@ var init_git_command_manager = __esm({
 // src/sync/update.ts
 async function updatePass(o) {
   const config = await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository(o.dir, config, o.tags);
+  const { plan } = await planRepository2(o.dir, config, o.tags);
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
@@ -23848,7 +23967,8 @@ function scanToJson(files) {
         registry: r.reference.registry,
         repository: r.reference.repository,
         tag: r.reference.tag ?? null,
-        digest: r.reference.digest ?? null
+        digest: r.reference.digest ?? null,
+        form: r.form
       }))
     )
   };
@@ -24018,7 +24138,7 @@ ${usage(io.env)}`);
           env: io.env,
           ...o.cache ? { cachePath: resolve2(io.cwd, o.cache) } : {}
         });
-        const { plan } = await planRepository(dir, config, tags.source);
+        const { plan } = await planRepository2(dir, config, tags.source);
         await tags.save();
         const requests = tags.counts();
         if (command2 === "plan") {

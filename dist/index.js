@@ -34600,8 +34600,8 @@ var require_range = __commonJS({
       parseRange(range2) {
         range2 = range2.replace(BUILDSTRIPRE, "");
         const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
-        const memoKey = memoOpts + ":" + range2;
-        const cached = cache2.get(memoKey);
+        const memoKey2 = memoOpts + ":" + range2;
+        const cached = cache2.get(memoKey2);
         if (cached) {
           return cached;
         }
@@ -34635,7 +34635,7 @@ var require_range = __commonJS({
           rangeMap.delete("");
         }
         const result = [...rangeMap.values()];
-        cache2.set(memoKey, result);
+        cache2.set(memoKey2, result);
         return result;
       }
       intersects(range2, options) {
@@ -37521,7 +37521,10 @@ function applyEdits(bytes, edits) {
   const sorted2 = [...edits].sort((a, b) => a.start - b.start);
   const parts = [];
   let pos = 0;
+  let last;
   for (const e of sorted2) {
+    if (last && sameEdit(last, e)) continue;
+    last = e;
     if (e.start < pos) throw new StaleEditError(`overlapping edits at byte ${e.start}`);
     if (e.end < e.start || e.end > src.length)
       throw new StaleEditError(`edit [${e.start}, ${e.end}) is outside the file`);
@@ -37536,6 +37539,7 @@ function applyEdits(bytes, edits) {
   parts.push(src.subarray(pos));
   return Buffer.concat(parts);
 }
+var sameEdit = (a, b) => a.start === b.start && a.end === b.end && a.expect === b.expect && a.replace === b.replace;
 
 // src/rewrite/rewrite.ts
 async function rewriteFiles(root, changes) {
@@ -40619,7 +40623,8 @@ function isNeverChosen(tag) {
 // src/config/pattern-probe.ts
 import { runInNewContext } from "node:vm";
 var MAX_TAG_LENGTH = 128;
-var PROBE_BUDGET_MS = 250;
+var PROBE_BUDGET_MS = 2e3;
+var FIRST_TRY_MS = 250;
 function probeTags(source) {
   const alphabet = [.../* @__PURE__ */ new Set([..."a0-._Z", ...source.replace(/\\./g, "").replace(/[^\w.-]/g, "")])].slice(0, 16);
   const out = [];
@@ -40637,6 +40642,9 @@ function probeTags(source) {
   return out;
 }
 function probePolicy(policy, budgetMs = PROBE_BUDGET_MS) {
+  return probeOnce(policy, Math.min(budgetMs, FIRST_TRY_MS)) ?? probeOnce(policy, budgetMs);
+}
+function probeOnce(policy, budgetMs) {
   const tags = probeTags(policy.source);
   const started = Date.now();
   try {
@@ -43128,8 +43136,8 @@ var RegistryClient = class {
     await Promise.all(
       all.map(async (tag) => {
         const need = wantTime.has(tag);
-        const memoKey = `${tag}\0${need}`;
-        const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache2, tag, need));
+        const memoKey2 = `${tag}\0${need}`;
+        const d = await state.resolving.get(memoKey2, () => this.resolveTag(repo, state, cache2, tag, need));
         if (d) out.set(tag, d);
       })
     );
@@ -43566,254 +43574,155 @@ function matchesAny(path2, selectors) {
   return selectors.some((s) => matchesSelector(path2, s));
 }
 
-// src/plan/plan.ts
-async function planUpdates(input) {
-  const { config, files, tags } = input;
-  const changes = [];
-  const unchanged = [];
-  const failures = [];
-  const groups2 = /* @__PURE__ */ new Map();
-  const stay = (file, ref, reason, detail, extra = {}) => {
-    unchanged.push({
-      file,
-      line: ref.line,
-      column: ref.column,
-      image: ref.name,
-      repository: repoKey(ref.reference),
-      tag: ref.reference.tag ?? null,
-      reason,
-      detail,
-      ...extra
-    });
-  };
-  for (const file of files) {
-    const rules = config.updates.filter((u) => matchesAny(file.path, u.files));
-    for (const ref of file.references) {
-      if (rules.length === 0) {
-        stay(file.path, ref, "no-rule", "no update rule selects this file");
-        continue;
-      }
-      const selecting = rules.filter((u) => imageSelected(ref, u, config.registries));
-      if (selecting.length === 0) {
-        const why = config.registries.length && !registryFor(ref, config.registries) ? `registry ${ref.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(ref.reference)}`;
-        stay(file.path, ref, "image-not-selected", why);
-        continue;
-      }
-      const tag = ref.reference.tag;
-      if (tag === void 0) {
-        stay(
-          file.path,
-          ref,
-          "no-tag",
-          ref.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)"
-        );
-        continue;
-      }
-      const rule = selecting.find((u) => u.policy.matches(tag));
-      if (!rule) {
-        stay(
-          file.path,
-          ref,
-          "not-in-channel",
-          `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
-        );
-        continue;
-      }
-      const key = repoKey(ref.reference);
-      let g = groups2.get(key);
-      if (!g)
-        groups2.set(
-          key,
-          g = { repo: { registry: ref.reference.registry, repository: ref.reference.repository }, items: [] }
-        );
-      g.items.push({ file: file.path, ref, rule, tag });
-    }
+// src/plan/classify.ts
+function classifySite(site, rules, registries) {
+  if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
+  if (site.skip) return { stays: site.skip.reason, detail: site.skip.detail };
+  const selecting = rules.filter((u) => imageSelected(site, u, registries));
+  if (selecting.length === 0) {
+    const detail = registries.length && !registryFor(site, registries) ? `registry ${site.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(site.reference)}`;
+    return { stays: "image-not-selected", detail };
   }
-  await Promise.all(
-    [...groups2.values()].map(async ({ repo, items }) => {
-      let list;
-      try {
-        list = await tags.listTags(repo);
-      } catch (e) {
-        const failure = toFailure(e, repo);
-        failures.push(failure);
-        for (const it of items) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-        return;
-      }
-      const validTags = list.tags.filter(isValidTag);
-      const available = new Set(validTags);
-      const inChannel = /* @__PURE__ */ new Map();
-      const candidateMemo = /* @__PURE__ */ new Map();
-      const candidatesOf = (it) => {
-        const key = `${it.rule.index}\0${it.ref.name}`;
-        let c = candidateMemo.get(key);
-        if (!c) {
-          let m = inChannel.get(it.rule);
-          if (!m) inChannel.set(it.rule, m = validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t)));
-          c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.ref, it.rule)) : m;
-          candidateMemo.set(key, c);
-        }
-        return c;
-      };
-      const wantTimes = /* @__PURE__ */ new Set();
-      for (const it of items) {
-        if (it.rule.policy.sort !== "build-time") continue;
-        for (const t of candidatesOf(it)) if (!list.times?.get(t)?.created) wantTimes.add(t);
-        if (available.has(it.tag) && !list.times?.get(it.tag)?.created) wantTimes.add(it.tag);
-      }
-      let details = /* @__PURE__ */ new Map();
-      try {
-        if (wantTimes.size) details = await tags.describeTags(repo, { times: [...wantTimes], digests: [] });
-      } catch (e) {
-        const failure = toFailure(e, repo);
-        failures.push(failure);
-        for (const it of items) stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-        return;
-      }
-      const info2 = (t) => details.get(t) ?? list.times?.get(t);
-      const decided = [];
-      const bestMemo = /* @__PURE__ */ new Map();
-      for (const it of items) {
-        const candidates = candidatesOf(it);
-        const capped = list.truncated ? " (tag list truncated by the page cap)" : "";
-        if (candidates.length === 0) {
-          stay(
-            it.file,
-            it.ref,
-            "no-candidates",
-            `no tag in ${repoKey(repo)} matches ${it.rule.policy.source}${exclusionNote(it)}${capped}`,
-            { rule: it.rule.name }
-          );
-          continue;
-        }
-        const current = info2(it.tag);
-        const times = current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {};
-        const bestKey = `${it.rule.index}\0${it.ref.name}`;
-        if (!bestMemo.has(bestKey)) bestMemo.set(bestKey, pickBest(it, candidates, info2));
-        const best = bestMemo.get(bestKey);
-        if (!best) {
-          stay(
-            it.file,
-            it.ref,
-            "unknown-build-time",
-            `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
-            { rule: it.rule.name }
-          );
-          continue;
-        }
-        if (best === it.tag || sameBuild(it, best, info2)) {
-          stay(
-            it.file,
-            it.ref,
-            "up-to-date",
-            `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
-            { rule: it.rule.name, ...times }
-          );
-          continue;
-        }
-        if (isOlder(it, best, info2)) {
-          stay(
-            it.file,
-            it.ref,
-            "older-than-current",
-            `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
-            { rule: it.rule.name, ...times }
-          );
-          continue;
-        }
-        decided.push({ it, to: best });
-      }
-      const wantDigests = [...new Set(decided.filter((d) => d.it.ref.reference.digest).map((d) => d.to))].filter(
-        (t) => !info2(t)?.digest
-      );
-      let digests = /* @__PURE__ */ new Map();
-      if (wantDigests.length) {
-        try {
-          digests = await tags.describeTags(repo, { times: [], digests: wantDigests });
-        } catch (e) {
-          const failure = toFailure(e, repo);
-          failures.push(failure);
-          for (const { it } of decided.filter((d) => d.it.ref.reference.digest))
-            stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-        }
-      }
-      for (const { it, to } of decided) {
-        const pinned = it.ref.reference.digest;
-        const toDigest = pinned ? digests.get(to)?.digest ?? info2(to)?.digest : void 0;
-        if (pinned && !toDigest) {
-          if (!failures.some((f) => f.registry === repo.registry && f.repository === repo.repository)) {
-            stay(it.file, it.ref, "registry-error", `could not learn the digest of ${to}`, { rule: it.rule.name });
-          }
-          continue;
-        }
-        if (toDigest !== void 0 && !isValidDigest(toDigest)) {
-          const shown = toDigest.length > 80 ? `${toDigest.slice(0, 80)}\u2026` : toDigest;
-          const failure = {
-            registry: repo.registry,
-            repository: repo.repository,
-            message: `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`
-          };
-          if (!failures.some((f) => f.message === failure.message)) failures.push(failure);
-          stay(it.file, it.ref, "registry-error", failure.message, { rule: it.rule.name });
-          continue;
-        }
-        const t = info2(to);
-        const cur = info2(it.tag);
-        changes.push({
-          file: it.file,
-          line: it.ref.line,
-          column: it.ref.column,
-          image: it.ref.name,
-          repository: repoKey(repo),
-          from: it.tag,
-          to,
-          ...pinned ? { fromDigest: pinned } : {},
-          ...toDigest ? { toDigest } : {},
-          rule: it.rule.name,
-          pattern: it.rule.policy.source,
-          ...t?.created ? { buildTime: t.created.toISOString() } : {},
-          ...t ? timeSource(t) : {},
-          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-          edits: editsFor(it.ref, to, toDigest)
-        });
-      }
-    })
-  );
-  const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
-  changes.sort(order);
-  unchanged.sort(order);
-  return { changes, unchanged, failures, warnings: [...input.warnings ?? []] };
+  const tag = site.reference.tag;
+  if (tag === void 0) {
+    const detail = site.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)";
+    return { stays: "no-tag", detail };
+  }
+  const rule = selecting.find((u) => u.policy.matches(tag));
+  if (!rule)
+    return {
+      stays: "not-in-channel",
+      detail: `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
+    };
+  return { follows: rule, tag };
 }
-function timeSource(d) {
-  if (!d.source) return {};
-  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
-  return { timeSource: d.source };
+function rulesForFile(config, path2) {
+  return config.updates.filter((u) => matchesAny(path2, u.files));
 }
 function repoKey(r) {
   return `${r.registry}/${r.repository}`;
 }
-function registryFor(ref, registries) {
-  const { registry, repository } = ref.reference;
+function imageMatches(site, globs) {
+  const names = [repoKey(site.reference), familiarName(site.reference), site.name, site.reference.repository];
+  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
+}
+function registryFor(site, registries) {
+  const { registry, repository } = site.reference;
   return registries.find(
     (r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`))
   );
 }
-function imageMatches(ref, globs) {
-  const names = [repoKey(ref.reference), familiarName(ref.reference), ref.name, ref.reference.repository];
-  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
+function imageSelected(site, rule, registries) {
+  if (registries.length && !registryFor(site, registries)) return false;
+  return rule.images.length === 0 || imageMatches(site, rule.images);
 }
-function imageSelected(ref, rule, registries) {
-  if (registries.length && !registryFor(ref, registries)) return false;
-  return rule.images.length === 0 || imageMatches(ref, rule.images);
+
+// src/plan/decide.ts
+function tagInfo(list, details) {
+  return (t) => details.get(t) ?? list.times?.get(t);
 }
-function excluded(tag, ref, rule) {
-  return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(ref, x.images)));
+var RepositoryDecisions = class {
+  constructor(repo, list) {
+    this.repo = repo;
+    this.list = list;
+    this.validTags = list.tags.filter(isValidTag);
+    this.available = new Set(this.validTags);
+  }
+  repo;
+  list;
+  // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
+  // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
+  validTags;
+  available;
+  inChannel = /* @__PURE__ */ new Map();
+  candidateMemo = /* @__PURE__ */ new Map();
+  bestMemo = /* @__PURE__ */ new Map();
+  /** The tags a site may move to: valid, in its rule's channel, never-chosen tags and exclusions left out. */
+  candidates(it) {
+    const key = memoKey(it);
+    let c = this.candidateMemo.get(key);
+    if (!c) {
+      let m = this.inChannel.get(it.rule);
+      if (!m)
+        this.inChannel.set(it.rule, m = this.validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t)));
+      c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.site, it.rule)) : m;
+      this.candidateMemo.set(key, c);
+    }
+    return c;
+  }
+  /**
+   * Tags whose build time must still be asked: for build-time channels, every candidate and every
+   * current tag the registry still has, minus what the listing already gave.
+   */
+  timesWanted(items) {
+    const want = /* @__PURE__ */ new Set();
+    const known = (t) => this.list.times?.get(t)?.created !== void 0;
+    for (const it of items) {
+      if (it.rule.policy.sort !== "build-time") continue;
+      for (const t of this.candidates(it)) if (!known(t)) want.add(t);
+      if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+    }
+    return [...want];
+  }
+  /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
+  decide(it, info2) {
+    const candidates = this.candidates(it);
+    const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
+    if (candidates.length === 0)
+      return {
+        stays: "no-candidates",
+        detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
+      };
+    const key = memoKey(it);
+    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info2));
+    const best = this.bestMemo.get(key);
+    if (!best)
+      return {
+        stays: "unknown-build-time",
+        detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+      };
+    const current = info2(it.tag);
+    if (best === it.tag || sameBuild(it, best, info2))
+      return {
+        stays: "up-to-date",
+        detail: `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
+        current
+      };
+    if (isOlder(it, best, info2))
+      return {
+        stays: "older-than-current",
+        detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
+        current
+      };
+    return { move: best };
+  }
+};
+function digestsWanted(moves, info2) {
+  return [...new Set(moves.filter((m) => m.it.site.reference.digest).map((m) => m.to))].filter((t) => !info2(t)?.digest);
 }
-function exclusionNote(it) {
-  return it.rule.exclude.length ? ` outside its ${it.rule.exclude.length} exclusion(s)` : "";
+function checkDigest(repo, it, to, digest) {
+  if (!it.site.reference.digest) return { toDigest: void 0 };
+  if (!digest) return { stays: "registry-error", detail: `could not learn the digest of ${to}` };
+  if (!isValidDigest(digest)) {
+    const shown = digest.length > 80 ? `${digest.slice(0, 80)}\u2026` : digest;
+    const message = `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`;
+    return {
+      stays: "registry-error",
+      detail: message,
+      failure: { registry: repo.registry, repository: repo.repository, message }
+    };
+  }
+  return { toDigest: digest };
 }
-function pickBest(it, candidates, info2) {
-  const { compare } = it.rule.policy;
+var memoKey = (it) => `${it.rule.index}\0${it.site.name}`;
+function excluded(tag, site, rule) {
+  return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(site, x.images)));
+}
+function exclusionNote(rule) {
+  return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
+}
+function pickBest(rule, candidates, info2) {
+  const { compare } = rule.policy;
   if (compare) return candidates.reduce((a, b) => compare(b, a) > 0 ? b : a);
   let best;
   let bestTime = -Infinity;
@@ -43841,18 +43750,22 @@ function isOlder(it, best, info2) {
   if (cur === void 0 || next === void 0) return false;
   return next <= cur;
 }
-function editsFor(ref, to, toDigest) {
-  const edits = [];
-  if (ref.tagSpan)
-    edits.push({ start: ref.tagSpan[0], end: ref.tagSpan[1], expect: ref.reference.tag ?? "", replace: to });
-  if (ref.digestSpan && toDigest)
-    edits.push({
-      start: ref.digestSpan[0],
-      end: ref.digestSpan[1],
-      expect: ref.reference.digest ?? "",
-      replace: toDigest
-    });
-  return edits;
+
+// src/plan/facts.ts
+async function askTagList(tags, repo) {
+  try {
+    return { ok: true, value: await tags.listTags(repo) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}
+async function askTagDetails(tags, repo, request2) {
+  if (request2.times.length === 0 && request2.digests.length === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
+  try {
+    return { ok: true, value: await tags.describeTags(repo, request2) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
 }
 function toFailure(e, repo) {
   if (e instanceof RegistryError) {
@@ -43868,6 +43781,177 @@ function toFailure(e, repo) {
     repository: repo.repository,
     message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
   };
+}
+
+// src/rewrite/yaml-scalar.ts
+var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
+var V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
+var SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
+var WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
+function readsAsNonString(value) {
+  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
+  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
+  return /[0-9]/.test(value) && V11_FLOAT.test(value);
+}
+function tagText(style, tag) {
+  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
+  return { text: tag, quoted: false };
+}
+
+// src/plan/output.ts
+var PlanRecords = class {
+  changes = [];
+  unchanged = [];
+  failures = [];
+  /** Records a site that stays, with the rule it follows and the current build time when known. */
+  stay(file, site, reason, detail, extra = {}) {
+    const { rule, current } = extra;
+    this.unchanged.push({
+      file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      tag: site.reference.tag ?? null,
+      reason,
+      detail,
+      ...rule !== void 0 ? { rule } : {},
+      ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
+    });
+  }
+  /**
+   * The one path for a failed registry answer: the failure is listed once, and only the sites that
+   * needed the answer stay, as `registry-error`; other repositories and sites proceed.
+   */
+  registryError(items, failure) {
+    const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
+    if (!this.failures.some(same)) this.failures.push(failure);
+    for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
+  }
+  /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
+  change(it, to, toDigest, info2) {
+    const { site, rule } = it;
+    const pinned = site.reference.digest;
+    const next = info2(to);
+    const cur = info2(it.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: it.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: it.tag,
+      to,
+      ...pinned ? { fromDigest: pinned } : {},
+      ...toDigest ? { toDigest } : {},
+      rule: rule.name,
+      pattern: rule.policy.source,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      edits
+    });
+  }
+  /** The plan, changes and unchanged records sorted by file, line and column. */
+  plan(warnings = []) {
+    const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+    return {
+      changes: [...this.changes].sort(order),
+      unchanged: [...this.unchanged].sort(order),
+      failures: [...this.failures],
+      warnings: [...warnings]
+    };
+  }
+};
+function editsFor(site, to, toDigest) {
+  const edits = [];
+  let quoted = false;
+  if (site.tagSpan) {
+    const written = tagText(site.tagStyle, to);
+    quoted = written.quoted;
+    edits.push({
+      start: site.tagSpan[0],
+      end: site.tagSpan[1],
+      expect: site.reference.tag ?? "",
+      replace: written.text
+    });
+  }
+  if (site.digestSpan && toDigest)
+    edits.push({
+      start: site.digestSpan[0],
+      end: site.digestSpan[1],
+      expect: site.reference.digest ?? "",
+      replace: toDigest
+    });
+  return { edits, quoted };
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
+}
+
+// src/plan/plan.ts
+async function planUpdates(input) {
+  const { config, files, tags } = input;
+  const records = new PlanRecords();
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const file of files) {
+    const rules = rulesForFile(config, file.path);
+    for (const site of file.references) {
+      const c = classifySite(site, rules, config.registries);
+      if ("stays" in c) {
+        records.stay(file.path, site, c.stays, c.detail);
+        continue;
+      }
+      const key = repoKey(site.reference);
+      let g = groups2.get(key);
+      if (!g) {
+        g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
+        groups2.set(key, g);
+      }
+      g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag });
+    }
+  }
+  await Promise.all([...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  return records.plan(input.warnings);
+}
+async function planRepository(tags, repo, items, records) {
+  const listed = await askTagList(tags, repo);
+  if (!listed.ok) return records.registryError(items, listed.failure);
+  const decisions = new RepositoryDecisions(repo, listed.value);
+  const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const info2 = tagInfo(listed.value, described.value);
+  const moves = [];
+  for (const it of items) {
+    const d = decisions.decide(it, info2);
+    if ("move" in d) moves.push({ it, to: d.move });
+    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+  }
+  const wanted = digestsWanted(moves, info2);
+  const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
+  const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
+  if (!digests.ok)
+    records.registryError(
+      unanswered.map((m) => m.it),
+      digests.failure
+    );
+  for (const move of moves) {
+    if (unanswered.includes(move)) continue;
+    const { it, to } = move;
+    const learnt = digests.ok ? digests.value.get(to)?.digest : void 0;
+    const checked = checkDigest(repo, it, to, learnt ?? info2(to)?.digest);
+    if ("toDigest" in checked) records.change(it, to, checked.toDigest, info2);
+    else if (checked.failure) records.registryError([it], checked.failure);
+    else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
+  }
 }
 
 // src/scan/repository.ts
@@ -44141,7 +44225,7 @@ function scanForConfig(dir, config, options = {}) {
     maxFileSize: config.scan.maxFileSize
   });
 }
-async function planRepository(dir, config, tags) {
+async function planRepository2(dir, config, tags) {
   const scan = await scanForConfig(dir, config);
   const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
   return { plan, scan };
@@ -44150,7 +44234,7 @@ async function planRepository(dir, config, tags) {
 // src/sync/update.ts
 async function updatePass(o) {
   const config = await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository(o.dir, config, o.tags);
+  const { plan } = await planRepository2(o.dir, config, o.tags);
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},

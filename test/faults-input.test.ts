@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -339,18 +340,28 @@ describe("configured commands that fail: exit 1, output shown, tree restored", {
   });
 
   it("a command that times out: killed at its timeout, output shown, tree restored", async () => {
-    const dir = await repoWith('  - run: "echo started; touch half-done.txt; sleep 30"\n    timeout: 1\n');
+    const dir = await repoWith('  - run: "echo started; touch half-done.txt; sleep 30.417"\n    timeout: 1\n');
     const before = await snapshotTree(dir);
     const r = await laminar(["apply", "--dir", dir], {
       XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
     });
     assert.equal(r.status, 1);
-    const cmd = "echo started; touch half-done.txt; sleep 30";
+    const cmd = "echo started; touch half-done.txt; sleep 30.417";
     assert.equal(
       r.stderr,
       `running: ${cmd}\nlaminar: command \`${cmd}\` timed out after 1s; the work tree was restored (2 file(s))\n--- output of \`${cmd}\` ---\nstarted\n`,
     );
-    assert.ok(r.ms < 10_000, `killed in time: ${r.ms} ms`);
+    // Killed, not waited for: no `sleep 30.417` of this command is left running.
+    const left = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/cmdline`, "latin1") === "sleep\u000030.417\u0000";
+        } catch {
+          return false; // gone between the listing and the read
+        }
+      });
+    assert.deepEqual(left, [], "the command's process outlived its timeout");
     assert.deepEqual(changedPaths(before, await snapshotTree(dir)), []);
   });
 
