@@ -63,8 +63,14 @@ export interface ApplyOutcome {
  * GitHub REST API — the same delivery layer, with the CLI's default author.
  */
 export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
-  const pass = { dir: o.dir, ...(o.configPath ? { configPath: o.configPath } : {}), tags: o.tags };
-  const common = { ...pass, runCommands: o.runCommands, env: o.env, onCommand: o.onCommand };
+  const common = {
+    dir: o.dir,
+    ...(o.configPath ? { configPath: o.configPath } : {}),
+    tags: o.tags,
+    runCommands: o.runCommands,
+    env: o.env,
+    onCommand: o.onCommand,
+  };
   if (o.delivery.kind === "work-tree") {
     const r = await updatePass({ ...common, dryRun: false });
     return { plan: r.plan, files: r.applied?.files ?? [], commands: r.applied?.commands ?? [] };
