@@ -32,6 +32,7 @@ export type Delivery =
       readonly branch?: string;
     };
 
+/** One `laminar apply`: the loaded config (for the commit settings), the tag source and the delivery. */
 export interface ApplyRun {
   readonly dir: string;
   readonly configPath: string | undefined;

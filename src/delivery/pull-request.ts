@@ -23,6 +23,7 @@ export function defaultPullRequestBranch(given: string, relativePath: string): s
     : `laminar/updates-${createHash("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
 }
 
+/** What happened to the pull request, as the Action's `pull-request-operation` output names it. */
 export interface PullRequestOutcome {
   readonly operation: "created" | "updated" | "unchanged" | "closed" | "none";
   readonly number?: number;
@@ -45,6 +46,7 @@ export interface PullRequestSettings {
   readonly signCommits: boolean;
 }
 
+/** Pull-request mode's inputs: the shared delivery options, the API client, the base and the PR's looks. */
 export interface PullRequestModeOptions extends DeliveryOptions {
   readonly github: GitHubApi;
   /** The branch the pull request targets (checked out in `git`). */
@@ -53,6 +55,7 @@ export interface PullRequestModeOptions extends DeliveryOptions {
   readonly log: (message: string) => void;
 }
 
+/** What pull-request mode did, for the front end's report. */
 export interface PullRequestModeResult {
   readonly plan: Plan;
   readonly files: readonly string[];

@@ -6,6 +6,7 @@ export class PushDeniedError extends Error {
   override readonly name = "PushDeniedError";
 }
 
+/** Plain push mode's inputs: the retry loop's, plus how to word a protected-branch refusal. */
 export interface PushModeOptions extends RetryLoopOptions {
   /**
    * What to do about a protected branch, in the front end's words. Default: the Action's

@@ -16,6 +16,7 @@ export interface Publisher {
   exhausted(attempts: number): Error;
 }
 
+/** The branch both push modes update, and how often they try when it keeps moving. */
 export interface RetryLoopOptions extends DeliveryOptions {
   readonly branch: string;
   readonly maxAttempts: number;

@@ -31,6 +31,7 @@ export async function commitThroughApi(
   return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
 }
 
+/** Signed push mode's inputs: the retry loop's, plus the API client that makes the commit. */
 export interface SignedPushOptions extends RetryLoopOptions {
   /** The API client of the repository the branch lives in. */
   readonly github: GitHubApi;
