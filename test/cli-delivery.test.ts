@@ -155,6 +155,9 @@ describe("laminar apply --push / --pull-request: the Action's delivery from any 
     const both = await apply(workspace, ["--push", "--pull-request"]);
     assert.equal(both.status, 2);
     assert.match(both.stderr, /--push and --pull-request exclude each other/);
+    const onPlan = await laminar(["plan", "--dir", workspace, "--pull-request"]);
+    assert.equal(onPlan.status, 2);
+    assert.match(onPlan.stderr, /--pull-request works with `apply` only/);
     const noToken = await apply(workspace, ["--pull-request"], { GITHUB_REPOSITORY: "acme/manifests" });
     assert.equal(noToken.status, 2);
     assert.match(noToken.stderr, /--pull-request needs a token: --github-token or GITHUB_TOKEN/);

@@ -100,7 +100,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.err("laminar: --registry-errors must be fail or warn");
     return 2;
   }
-  const delivery = command === "apply" ? deliveryOf(o, io.env) : ({ kind: "work-tree" } as const);
+  // --pull-request is new and only `apply` delivers one: refuse it elsewhere rather than ignore it.
+  const delivery =
+    command === "apply"
+      ? deliveryOf(o, io.env)
+      : o["pull-request"]
+        ? "--pull-request works with `apply` only"
+        : ({ kind: "work-tree" } as const);
   if (typeof delivery === "string") {
     io.err(`laminar: ${delivery}`);
     return 2;
