@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/load.js";
-import { planRepository } from "../src/engine.js";
+import { planRepository } from "../src/pipeline.js";
 import { RegistryClient } from "../src/registry/client.js";
 import type { RequestCounts, TagSource } from "../src/registry/types.js";
 import { NaiveTagSource } from "./naive.js";

@@ -30,7 +30,8 @@ export { rewriteFiles, restoreFiles } from "./rewrite/rewrite.js";
 export { writeFileAtomic } from "./files/atomic-write.js";
 export { applyPlan, CommandFailedError } from "./apply/apply.js";
 export type { ApplyResult } from "./apply/apply.js";
-export { planRepository, scanForConfig } from "./engine.js";
+export { planRepository, scanForConfig, updatePass } from "./pipeline.js";
+export type { UpdatePass, UpdateOptions } from "./pipeline.js";
 export { planToJson, scanToJson, formatPlan } from "./report/format.js";
 export { RegistryError } from "./registry/types.js";
 export type {

@@ -167,6 +167,31 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     assert.deepEqual(s.violations, []);
   });
 
+  it("signed push race: main moves while Laminar works; the shared loop fetches, re-plans and retries", async () => {
+    const h = registry.host;
+    const base = mkdtempSync(join(tmpdir(), "laminar-signed-race-"));
+    const marker = join(base, "raced");
+    const s = await github({
+      ".laminar.yaml": `${config}commands:\n  - sh race.sh\n`,
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+      // A teammate pushes to main (once) between Laminar's plan and its ref update.
+      "race.sh": `if [ ! -e "${marker}" ]; then touch "${marker}"; git clone -q "$REMOTE" "${base}/other" && cd "${base}/other" && echo hi > NOTES && git add NOTES && git -c user.name=T -c user.email=t@e commit -qm teammate && git push -q origin HEAD:main; fi\n`,
+    });
+    const r = await runAction({
+      workspace: await checkout(s),
+      inputs: { token: s.token, mode: "push", "sign-commits": "true", cache: join(cache, "r.json") },
+      env: { GITHUB_API_URL: s.apiUrl, GITHUB_SERVER_URL: s.url, REMOTE: s.bareRepoPath },
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /main moved on the remote; planning again on its new head \(attempt 2 of 3\)/);
+    const sha = r.outputs["commit-sha"] as string;
+    assert.ok(s.state.signedCommits.has(sha));
+    assert.equal(branchSha(s, "main"), sha);
+    assert.equal(git(s.bareRepoPath, ["log", "-1", "--format=%s", `${sha}^`]).trim(), "teammate");
+    assert.equal(git(s.bareRepoPath, ["show", "main:NOTES"]), "hi\n");
+    assert.deepEqual(s.violations, []);
+  });
+
   it("GitHub Enterprise: the API under /api/v3 from GITHUB_API_URL", async () => {
     const h = registry.host;
     const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });

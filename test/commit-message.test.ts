@@ -8,7 +8,8 @@ import {
   TemplateError,
   type ImageChange,
 } from "../src/git/commit-message.js";
-import { commitSettings, DEFAULT_AUTHOR, InputError, readSettings } from "../src/action/inputs.js";
+import { InputError, readSettings } from "../src/action/inputs.js";
+import { ACTION_AUTHOR as DEFAULT_AUTHOR, CLI_AUTHOR, resolveCommitSettings } from "../src/delivery/commit-settings.js";
 import { ConfigError } from "../src/config/errors.js";
 import { parseConfig } from "../src/config/parse.js";
 
@@ -141,22 +142,35 @@ describe("templates are checked when inputs and config are read, not when commit
   });
 });
 
-describe("commitSettings: one rule for author and message in every mode", () => {
+describe("resolveCommitSettings: one rule for author and message in every mode", () => {
   const config = { authorName: "Config Bot", authorEmail: "config@example.test", message: "{{images}}" };
   it("input, then config global, then the default", () => {
-    assert.deepEqual(commitSettings({}, config), {
+    assert.deepEqual(resolveCommitSettings({}, config, DEFAULT_AUTHOR), {
       author: { name: "Config Bot", email: "config@example.test" },
       messageTemplate: "{{images}}",
     });
     assert.deepEqual(
-      commitSettings({ author: { name: "In", email: "in@example.test" }, commitMessage: "{{summary}}" }, config),
+      resolveCommitSettings(
+        { author: { name: "In", email: "in@example.test" }, commitMessage: "{{summary}}" },
+        config,
+        DEFAULT_AUTHOR,
+      ),
       { author: { name: "In", email: "in@example.test" }, messageTemplate: "{{summary}}" },
     );
-    assert.deepEqual(commitSettings({}, {}), { author: DEFAULT_AUTHOR });
+    assert.deepEqual(resolveCommitSettings({}, {}, DEFAULT_AUTHOR), { author: DEFAULT_AUTHOR });
     // Only gitUser set: the email still falls back to the default rather than being empty.
-    assert.deepEqual(commitSettings({}, { authorName: "Only Name" }).author, {
+    assert.deepEqual(resolveCommitSettings({}, { authorName: "Only Name" }, DEFAULT_AUTHOR).author, {
       name: "Only Name",
       email: DEFAULT_AUTHOR.email,
+    });
+  });
+  it("the default author is the front end's: the CLI and watch commit as Laminar", () => {
+    assert.deepEqual(resolveCommitSettings({}, {}, CLI_AUTHOR), {
+      author: { name: "Laminar", email: "laminar@localhost" },
+    });
+    assert.deepEqual(resolveCommitSettings({}, { authorEmail: "ops@example.test" }, CLI_AUTHOR).author, {
+      name: "Laminar",
+      email: "ops@example.test",
     });
   });
 });

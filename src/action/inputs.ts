@@ -1,8 +1,6 @@
-import { createHash } from "node:crypto";
 import { isAbsolute, relative, resolve } from "node:path";
 import { parseTemplate, TemplateError } from "../git/commit-message.js";
-import type { GitIdentity } from "../git/git-command-manager.js";
-import type { LaminarConfig } from "../config/types.js";
+import { DEFAULT_PR_TITLE, defaultPullRequestBranch } from "../delivery/pull-request.js";
 import { defaultCachePath } from "../registry/cache.js";
 
 /**
@@ -51,11 +49,6 @@ export class InputError extends Error {
   }
 }
 
-export const DEFAULT_AUTHOR = {
-  name: "github-actions[bot]",
-  email: "41898282+github-actions[bot]@users.noreply.github.com",
-};
-export const DEFAULT_PR_TITLE = "{{summary}}";
 export const DEFAULT_PR_BODY = "";
 
 type GetInput = (name: string) => string;
@@ -115,11 +108,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
   const targetBranch = get("branch") || undefined;
   if (targetBranch !== undefined && !branchName.test(targetBranch))
     throw new InputError("branch", `${JSON.stringify(targetBranch)} is not a valid branch name`);
-  // One PR branch per config file, so reruns update the same PR instead of opening new ones.
-  const defaultPrBranch =
-    configPath === ".laminar.yaml"
-      ? "laminar/updates"
-      : `laminar/updates-${createHash("sha256").update(relative(repoDir, configAbs)).digest("hex").slice(0, 8)}`;
+  const defaultPrBranch = defaultPullRequestBranch(configPath, relative(repoDir, configAbs));
   const prBranch = get("pr-branch") || defaultPrBranch;
   if (!branchName.test(prBranch))
     throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
@@ -188,29 +177,4 @@ function insideWorkspace(base: string, path: string, input: string): string {
   if (rel.startsWith("..") || isAbsolute(rel))
     throw new InputError(input, `${JSON.stringify(path)} is outside the workspace`);
   return abs;
-}
-
-/** Author and message template of the commit Laminar makes. */
-export interface CommitSettings {
-  readonly author: GitIdentity;
-  /** undefined = the default message format. */
-  readonly messageTemplate?: string;
-}
-
-/**
- * The one rule for every mode (push, signed push, pull request), so a setting never works in one
- * mode and is silently ignored in another: the action input, then the config's `global`
- * (gitUser / gitEmail / gitMessage), then the default. Name and email fall back separately, so a
- * config that sets only `gitUser` keeps the default email.
- */
-export function commitSettings(
-  s: Pick<ActionSettings, "author" | "commitMessage">,
-  commit: LaminarConfig["commit"],
-): CommitSettings {
-  const author = s.author ?? {
-    name: commit.authorName || DEFAULT_AUTHOR.name,
-    email: commit.authorEmail || DEFAULT_AUTHOR.email,
-  };
-  const messageTemplate = s.commitMessage || commit.message || undefined;
-  return { author: { name: author.name, email: author.email }, ...(messageTemplate ? { messageTemplate } : {}) };
 }

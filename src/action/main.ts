@@ -12,11 +12,14 @@ import type { Plan } from "../plan/types.js";
 import type { RequestCounts } from "../registry/types.js";
 import { jobSummary } from "../report/markdown.js";
 import { planToJson } from "../report/format.js";
-import { pushMode } from "../sync/push.js";
-import { updatePass } from "../sync/update.js";
-import { commitSettings, readSettings, type ActionSettings } from "./inputs.js";
-import { pullRequestMode, type PullRequestOutcome } from "./pull-request.js";
-import { signedPushMode } from "./signed-push.js";
+import { ACTION_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
+import { pullRequestMode, type PullRequestOutcome } from "../delivery/pull-request.js";
+import { pushMode } from "../delivery/push.js";
+import { assertCleanWorkTree, fetchBranch } from "../delivery/remote-branch.js";
+import { signedPushMode } from "../delivery/signed-push.js";
+import { updatePass } from "../pipeline.js";
+import { actionGitHub } from "./github.js";
+import { readSettings, type ActionSettings } from "./inputs.js";
 
 /** What the run did, turned into outputs and the job summary once at the end. */
 interface Outcome {
@@ -57,15 +60,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     ...(s.token ? { credentials: { serverUrl: s.serverUrl, token: s.token } } : {}),
     log: (line) => core.debug(line),
   });
-  const dirty = await git.status();
-  if (dirty.length) {
-    throw new Error(
-      `the working tree has uncommitted changes (${dirty
-        .slice(0, 5)
-        .map((d) => d.path)
-        .join(", ")}${dirty.length > 5 ? ", …" : ""}); Laminar commits only its own edits: start from a clean checkout`,
-    );
-  }
+  await assertCleanWorkTree(git);
   const branch = await targetBranch(git, s);
   // Validate the config before anything else runs: a config error names file, line and key.
   const config = await loadConfig(s.repoDir, s.configPath);
@@ -96,7 +91,12 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     env,
     onCommand: (c: string) => core.info(`running: ${c}`),
   };
-  const commit = commitSettings(s, config.commit);
+  const delivery = {
+    ...common,
+    git,
+    commit: resolveCommitSettings(s, config.commit, ACTION_AUTHOR),
+    log: (m: string) => core.info(m),
+  };
   try {
     if (s.dryRun) {
       core.startGroup("Plan (dry run)");
@@ -111,13 +111,19 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     if (s.mode === "pull-request") {
       core.startGroup("Plan, rewrite and pull request");
       const r = await pullRequestMode({
-        ...common,
-        git,
-        settings: s,
+        ...delivery,
+        github: actionGitHub(s),
         base: branch,
-        ...commit,
-        dryRun: false,
-        log: (m) => core.info(m),
+        pullRequest: {
+          branch: s.prBranch,
+          title: s.prTitle,
+          body: s.prBody,
+          labels: s.labels,
+          reviewers: s.reviewers,
+          teamReviewers: s.teamReviewers,
+          autoMerge: s.autoMerge,
+          signCommits: s.signCommits,
+        },
       });
       core.endGroup();
       return withCounts({
@@ -130,24 +136,8 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     }
     core.startGroup("Plan, rewrite, commit and push");
     const r = s.signCommits
-      ? await signedPushMode({
-          ...common,
-          git,
-          settings: s,
-          branch,
-          ...commit,
-          dryRun: false,
-          log: (m) => core.info(m),
-        })
-      : await pushMode({
-          ...common,
-          git,
-          branch,
-          ...commit,
-          dryRun: false,
-          maxAttempts: s.maxAttempts,
-          log: (m) => core.info(m),
-        });
+      ? await signedPushMode({ ...delivery, github: actionGitHub(s), branch, maxAttempts: s.maxAttempts })
+      : await pushMode({ ...delivery, branch, maxAttempts: s.maxAttempts });
     core.endGroup();
     const plan = r.pass.plan;
     const sentence = r.commitSha
@@ -176,8 +166,7 @@ async function targetBranch(git: GitCommandManager, s: ActionSettings): Promise<
     return current;
   }
   if (current !== s.targetBranch) {
-    await git.fetch({ refspecs: [`+refs/heads/${s.targetBranch}:refs/remotes/origin/${s.targetBranch}`] });
-    await git.checkoutBranch(s.targetBranch, `refs/remotes/origin/${s.targetBranch}`);
+    await git.checkoutBranch(s.targetBranch, await fetchBranch(git, s.targetBranch));
   }
   return s.targetBranch;
 }

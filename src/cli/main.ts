@@ -1,11 +1,10 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { applyPlan } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import { laminarSchema } from "../config/schema.js";
 import type { LaminarConfig } from "../config/types.js";
-import { planRepository } from "../engine.js";
+import { planRepository } from "../pipeline.js";
 import type { Plan } from "../plan/types.js";
 import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
 import { scanRepository } from "../scan/repository.js";
@@ -17,6 +16,7 @@ import { knownSecrets } from "../secrets/known-secrets.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { VERSION } from "../version.js";
 import { describeError, type CliIo } from "./io.js";
+import { runApply, type ApplyOutcome, type Delivery } from "./apply.js";
 
 export type { CliIo } from "./io.js";
 export { describeError } from "./io.js";
@@ -30,6 +30,7 @@ Usage:
   laminar scan  [--dir DIR] [--json]                 list every image reference in the repository
   laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
   laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
+        [--push | --pull-request]                     … then commit and push, or open a pull request
   laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
                                                      plan + apply (+ commit and push) on a timer
   laminar schema                                     print the JSON Schema of .laminar.yaml
@@ -41,6 +42,16 @@ Options:
   --cache FILE           registry metadata cache (default: ${defaultCachePath(env)})
   --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
   --no-commands          apply: do not run the configured commands
+  --push                 apply, watch: commit and push to the checked-out branch on origin; when the
+                         branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
+  --pull-request         apply: commit on a branch of its own, push it to origin and open or update
+                         a pull request into the checked-out branch (closed once nothing is left)
+  --github-token T       pull request: token (default: $GITHUB_TOKEN); also git's HTTPS credential
+                         for --github-server-url
+  --repository O/R       pull request: owner/name on GitHub (default: $GITHUB_REPOSITORY)
+  --github-api-url URL   pull request: REST root (default: $GITHUB_API_URL, else https://api.github.com)
+  --github-server-url U  pull request: git server (default: $GITHUB_SERVER_URL, else https://github.com)
+  --pr-branch NAME       pull request: its branch (default: laminar/updates, one per config file)
   -h, --help, --version
 
 Exit status: 0 done, 1 error (config, command, I/O), 2 usage, 3 some registry failed.`;
@@ -61,6 +72,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         "no-commands": { type: "boolean", default: false },
         interval: { type: "string", default: "300" },
         push: { type: "boolean", default: false },
+        "pull-request": { type: "boolean", default: false },
+        "github-token": { type: "string" },
+        repository: { type: "string" },
+        "github-api-url": { type: "string" },
+        "github-server-url": { type: "string" },
+        "pr-branch": { type: "string" },
         "metrics-port": { type: "string" },
         once: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -85,10 +102,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.err("laminar: --registry-errors must be fail or warn");
     return 2;
   }
+  // --pull-request is new and only `apply` delivers one: refuse it elsewhere rather than ignore it.
+  const delivery =
+    command === "apply"
+      ? deliveryOf(o, io.env)
+      : o["pull-request"]
+        ? "--pull-request works with `apply` only"
+        : ({ kind: "work-tree" } as const);
+  if (typeof delivery === "string") {
+    io.err(`laminar: ${delivery}`);
+    return 2;
+  }
   const dir = resolve(io.cwd, o.dir ?? ".");
   // Everything printed from here on passes through the masker (src/secrets/masker.ts).
   const redactor = new SecretMasker();
   redactor.addAll(knownSecrets({ env: io.env }));
+  if (delivery.kind === "pull-request") redactor.add(delivery.token);
   const safe: CliIo = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
     if (command === "plan" || command === "apply" || command === "watch") {
@@ -111,21 +140,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           env: io.env,
           ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}),
         });
-        const { plan } = await planRepository(dir, config, tags.source);
-        await tags.save();
-        const requests = tags.counts();
         if (command === "plan") {
+          const { plan } = await planRepository(dir, config, tags.source);
+          await tags.save();
+          const requests = tags.counts();
           safe.out(o.json ? JSON.stringify(planToJson(plan, requests), null, 2) : formatPlan(plan, requests));
           reportFailures(plan, o["registry-errors"], "planned", safe);
           return failureStatus(plan, o["registry-errors"]);
         }
-        return await applyCommand(
-          dir,
-          config,
-          plan,
-          { json: o.json, commands: !o["no-commands"], mode: o["registry-errors"], requests },
-          safe,
-        );
+        let outcome: ApplyOutcome;
+        try {
+          outcome = await runApply({
+            dir,
+            configPath: o.config,
+            config,
+            tags: tags.source,
+            runCommands: !o["no-commands"],
+            env: io.env,
+            delivery,
+            onCommand: (c) => o.json || safe.err(`running: ${c}`),
+            log: safe.err,
+          });
+        } finally {
+          await tags.save();
+        }
+        return applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
       }
       case "watch": {
         // Mask the secrets the config names too (a config error is reported by the loop itself).
@@ -187,33 +226,65 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
   return 0;
 }
 
-async function applyCommand(
-  dir: string,
-  config: LaminarConfig,
-  plan: Plan,
-  opts: {
-    json: boolean;
-    commands: boolean;
-    mode: string;
-    requests: ReturnType<ReturnType<typeof createTagSource>["counts"]>;
+/** `--push` / `--pull-request`, checked before anything runs; a string is a usage error. */
+function deliveryOf(
+  o: {
+    push: boolean;
+    "pull-request": boolean;
+    "github-token"?: string | undefined;
+    repository?: string | undefined;
+    "github-api-url"?: string | undefined;
+    "github-server-url"?: string | undefined;
+    "pr-branch"?: string | undefined;
   },
+  env: NodeJS.ProcessEnv,
+): Delivery | string {
+  if (o.push && o["pull-request"]) return "--push and --pull-request exclude each other";
+  if (o.push) return { kind: "push" };
+  if (!o["pull-request"]) return { kind: "work-tree" };
+  const token = o["github-token"] || env.GITHUB_TOKEN || "";
+  if (!token) return "--pull-request needs a token: --github-token or GITHUB_TOKEN";
+  const repository = o.repository || env.GITHUB_REPOSITORY || "";
+  const [owner, repo, extra] = repository.split("/");
+  if (!owner || !repo || extra !== undefined)
+    return `--pull-request needs the repository as owner/name: --repository or GITHUB_REPOSITORY${repository ? ` (got ${JSON.stringify(repository)})` : ""}`;
+  const serverUrl = o["github-server-url"] || env.GITHUB_SERVER_URL || "https://github.com";
+  const apiUrl = o["github-api-url"] || env.GITHUB_API_URL || "https://api.github.com";
+  for (const [flag, url] of [
+    ["--github-server-url", serverUrl],
+    ["--github-api-url", apiUrl],
+  ] as const) {
+    if (!URL.canParse(url)) return `${flag}: ${JSON.stringify(url)} is not a URL`;
+  }
+  return {
+    kind: "pull-request",
+    token,
+    apiUrl,
+    serverUrl,
+    repository: { owner, repo },
+    ...(o["pr-branch"] ? { branch: o["pr-branch"] } : {}),
+  };
+}
+
+function applyReport(
+  r: ApplyOutcome,
+  opts: { json: boolean; mode: string; requests: ReturnType<ReturnType<typeof createTagSource>["counts"]> },
   io: CliIo,
-): Promise<number> {
-  const result = await applyPlan(dir, plan, opts.commands ? config.commands : [], {
-    env: io.env,
-    onCommand: (c) => opts.json || io.err(`running: ${c.run}`),
-  });
+): number {
+  const { plan } = r;
   if (opts.json) {
     io.out(
       JSON.stringify(
         {
           ...planToJson(plan, opts.requests),
-          files: result.files,
-          commands: result.commands.map((c) => ({
+          files: r.files,
+          commands: r.commands.map((c) => ({
             command: c.command,
             exitCode: c.exitCode,
             durationMs: c.durationMs,
           })),
+          ...(r.commitSha ? { commitSha: r.commitSha } : {}),
+          ...(r.pullRequest ? { pullRequest: r.pullRequest } : {}),
         },
         null,
         2,
@@ -221,11 +292,8 @@ async function applyCommand(
     );
   } else {
     io.out(formatPlan(plan, opts.requests));
-    io.out(
-      result.files.length
-        ? `\nRewrote ${result.files.length} file(s): ${result.files.join(", ")}`
-        : "\nNothing to rewrite.",
-    );
+    io.out(r.files.length ? `\nRewrote ${r.files.length} file(s): ${r.files.join(", ")}` : "\nNothing to rewrite.");
+    if (r.sentence) io.out(r.sentence);
   }
   reportFailures(plan, opts.mode, "updated", io);
   return failureStatus(plan, opts.mode);

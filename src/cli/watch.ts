@@ -6,8 +6,10 @@ import type { SecretMasker } from "../secrets/masker.js";
 import { knownSecrets } from "../secrets/known-secrets.js";
 import { loadConfig } from "../config/load.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
-import { pushMode } from "../sync/push.js";
-import { updatePass } from "../sync/update.js";
+import { CLI_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
+import { pushMode } from "../delivery/push.js";
+import { fetchBranch } from "../delivery/remote-branch.js";
+import { updatePass } from "../pipeline.js";
 import type { Plan } from "../plan/types.js";
 import { addCounts, emptyCounts } from "../registry/http.js";
 
@@ -78,23 +80,18 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
           const branch = await git.currentBranch();
           if (!branch) throw new Error("HEAD is detached: check out the branch laminar should update");
           // Take the remote as it is, even after a force-push: laminar keeps no local history of its own.
-          await git.fetch({ refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`] });
-          await git.resetHard(`refs/remotes/origin/${branch}`);
+          await git.resetHard(await fetchBranch(git, branch));
           const r = await pushMode({
             git,
             dir: o.dir,
             ...(o.configPath ? { configPath: o.configPath } : {}),
             tags: tags.source,
             runCommands: true,
-            dryRun: false,
             env: io.env,
             branch,
-            author: {
-              name: config.commit.authorName ?? "Laminar",
-              email: config.commit.authorEmail ?? "laminar@localhost",
-            },
-            ...(config.commit.message ? { messageTemplate: config.commit.message } : {}),
+            commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
             maxAttempts: 3,
+            protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
             log: io.err,
           });
           plan = r.pass.plan;

@@ -1,28 +1,61 @@
+import { createHash } from "node:crypto";
 import { buildCommitMessage, renderTemplate } from "../git/commit-message.js";
-import type { GitCommandManager, GitIdentity } from "../git/git-command-manager.js";
+import type { GitCommandManager } from "../git/git-command-manager.js";
+import type { GitHubApi, MergeMethod } from "../github/types.js";
 import type { Plan } from "../plan/types.js";
+import { updatePass } from "../pipeline.js";
 import { pullRequestBody } from "../report/markdown.js";
-import { toImageChange } from "../sync/push.js";
-import { updatePass, type UpdateOptions } from "../sync/update.js";
-import { actionGitHub } from "./github.js";
-import type { ActionSettings } from "./inputs.js";
+import { fetchBranch } from "./remote-branch.js";
 import { commitThroughApi } from "./signed-push.js";
+import { toImageChange, type DeliveryOptions } from "./types.js";
 
+/** The default pull-request title template. */
+export const DEFAULT_PR_TITLE = "{{summary}}";
+
+/**
+ * One pull-request branch per config file, so reruns update the same pull request instead of
+ * opening new ones. `given` is the config path as written (the default name keeps the short
+ * branch), `relativePath` the same file relative to the repository root (what is hashed).
+ */
+export function defaultPullRequestBranch(given: string, relativePath: string): string {
+  return given === ".laminar.yaml"
+    ? "laminar/updates"
+    : `laminar/updates-${createHash("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
+}
+
+/** What happened to the pull request, as the Action's `pull-request-operation` output names it. */
 export interface PullRequestOutcome {
   readonly operation: "created" | "updated" | "unchanged" | "closed" | "none";
   readonly number?: number;
   readonly url?: string;
 }
 
-export interface PullRequestModeOptions extends UpdateOptions {
-  readonly git: GitCommandManager;
-  readonly settings: ActionSettings;
+/** How the pull request looks and who is asked; only what this mode reads. */
+export interface PullRequestSettings {
+  /** The pull-request branch (head). */
+  readonly branch: string;
+  /** Title template. */
+  readonly title: string;
+  /** Body template; "" = the default body (changes with build times, references left alone). */
+  readonly body: string;
+  readonly labels: readonly string[];
+  readonly reviewers: readonly string[];
+  readonly teamReviewers: readonly string[];
+  readonly autoMerge: false | "merge" | "squash" | "rebase";
+  /** Commit through the API so GitHub signs it. */
+  readonly signCommits: boolean;
+}
+
+/** Pull-request mode's inputs: the shared delivery options, the API client, the base and the PR's looks. */
+export interface PullRequestModeOptions extends DeliveryOptions {
+  readonly github: GitHubApi;
+  /** The branch the pull request targets (checked out in `git`). */
   readonly base: string;
-  readonly author: GitIdentity;
-  readonly messageTemplate?: string;
+  readonly pullRequest: PullRequestSettings;
   readonly log: (message: string) => void;
 }
 
+/** What pull-request mode did, for the front end's report. */
 export interface PullRequestModeResult {
   readonly plan: Plan;
   readonly files: readonly string[];
@@ -39,14 +72,13 @@ export interface PullRequestModeResult {
  * is left to change. The local checkout is put back on the base branch afterwards.
  */
 export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRequestModeResult> {
-  const { git, settings: s } = o;
-  const gh = actionGitHub(s);
+  const { git, github: gh, pullRequest: s } = o;
   const baseSha = await git.revParse("HEAD");
-  const prBranch = s.prBranch;
+  const prBranch = s.branch;
   const remotePr = await git.remoteBranchSha(prBranch);
   const existing = await gh.findOpenPullRequest(prBranch, o.base);
 
-  const pass = await updatePass(o);
+  const pass = await updatePass({ ...o, dryRun: false });
   const changes = pass.plan.changes.map(toImageChange);
   try {
     if (!pass.applied) {
@@ -70,12 +102,12 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
 
     // Everything rendered before the branch is pushed: a template that fails must not leave a
     // pushed branch without its pull request behind.
-    const message = buildCommitMessage(changes, o.messageTemplate);
-    const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
-    const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
+    const message = buildCommitMessage(changes, o.commit.messageTemplate);
+    const title = renderTemplate(s.title, changes).trim() || "Update image tags";
+    const body = s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass.plan);
     await git.add(["."]);
     // A local commit always: it fixes the tree we compare with the remote branch (idempotent reruns).
-    const local = await git.commit({ message, author: o.author });
+    const local = await git.commit({ message, author: o.commit.author });
     let headSha = local;
     let pushed = false;
     if (remotePr !== undefined && (await sameTree(git, prBranch, remotePr, baseSha, local))) {
@@ -120,7 +152,7 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
       await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
     if (s.autoMerge) {
-      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase() as "MERGE" | "SQUASH" | "REBASE");
+      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase() as MergeMethod);
       if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
     }
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
@@ -148,7 +180,7 @@ async function sameTree(
   baseSha: string,
   local: string,
 ): Promise<boolean> {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`], depth: 2 });
+  await fetchBranch(git, branch, 2);
   const parent = await git.tryRevParse(`${remoteSha}^`);
   if (parent !== baseSha) return false;
   const theirs = await git.revParse(`${remoteSha}^{tree}`);

@@ -1,0 +1,31 @@
+import type { GitCommandManager } from "../git/git-command-manager.js";
+
+/** The remote-tracking ref a branch is fetched into; every delivery mode talks to `origin`. */
+export function trackingRef(branch: string): string {
+  return `refs/remotes/origin/${branch}`;
+}
+
+/**
+ * Fetches one branch of `origin` into its tracking ref (forced: a force-pushed remote is taken as
+ * it is). The one branch fetch of the delivery layer, so every mode sees the remote the same way.
+ */
+export async function fetchBranch(git: GitCommandManager, branch: string, depth?: number): Promise<string> {
+  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...(depth ? { depth } : {}) });
+  return trackingRef(branch);
+}
+
+/**
+ * Refuses a dirty work tree: Laminar commits everything it staged (`git add .`), so a stray file
+ * would end up in its commit.
+ */
+export async function assertCleanWorkTree(git: GitCommandManager): Promise<void> {
+  const dirty = await git.status();
+  if (dirty.length) {
+    throw new Error(
+      `the working tree has uncommitted changes (${dirty
+        .slice(0, 5)
+        .map((d) => d.path)
+        .join(", ")}${dirty.length > 5 ? ", …" : ""}); Laminar commits only its own edits: start from a clean checkout`,
+    );
+  }
+}

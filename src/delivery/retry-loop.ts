@@ -1,0 +1,53 @@
+import { buildCommitMessage } from "../git/commit-message.js";
+import { updatePass } from "../pipeline.js";
+import { fetchBranch } from "./remote-branch.js";
+import { toImageChange, type DeliveryOptions, type PushModeResult } from "./types.js";
+
+/** What publishing one local commit did: the branch now points at `sha`, or it had moved first. */
+export type PublishOutcome = { readonly kind: "published"; readonly sha: string } | { readonly kind: "moved" };
+
+/** How one push mode (git push, or commits through the API) publishes; the loop does the rest. */
+export interface Publisher {
+  /** Puts the local commit `local` (on top of `parent`) onto the branch; throws on a refusal. */
+  publish(c: { parent: string; local: string; message: string }): Promise<PublishOutcome>;
+  /** The log line before the next attempt. */
+  retryNote(attempt: number, maxAttempts: number): string;
+  /** The error once every attempt found the branch moved. */
+  exhausted(attempts: number): Error;
+}
+
+/** The branch both push modes update, and how often they try when it keeps moving. */
+export interface RetryLoopOptions extends DeliveryOptions {
+  readonly branch: string;
+  readonly maxAttempts: number;
+}
+
+/**
+ * The one fetch → re-plan → retry loop of both push modes: run the pipeline, commit locally, publish;
+ * when the branch moved on the remote meanwhile, fetch its new head, reset onto it and plan again
+ * (the config and the files may differ there), at most `maxAttempts` times. Never forces. On any
+ * failure the local branch and the files go back to where they were: nothing reached the remote.
+ */
+export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher): Promise<PushModeResult> {
+  const { git } = o;
+  const start = await git.revParse("HEAD");
+  const log = o.log ?? (() => undefined);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const pass = await updatePass({ ...o, dryRun: false });
+      if (!pass.applied) return { pass, attempts: attempt };
+      const parent = await git.revParse("HEAD");
+      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
+      await git.add(["."]);
+      const local = await git.commit({ message, author: o.commit.author });
+      const outcome = await publisher.publish({ parent, local, message });
+      if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
+      if (attempt >= o.maxAttempts) throw publisher.exhausted(attempt);
+      log(publisher.retryNote(attempt + 1, o.maxAttempts));
+      await git.resetHard(await fetchBranch(git, o.branch));
+    }
+  } catch (e) {
+    await git.resetHard(start).catch(() => undefined);
+    throw e;
+  }
+}
