@@ -43402,6 +43402,23 @@ function pullRequestBody(plan) {
 `;
 }
 
+// src/delivery/commit-settings.ts
+var ACTION_AUTHOR = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com"
+};
+function resolveCommitSettings(overrides, commit, defaultAuthor) {
+  const author = overrides.author ?? {
+    name: commit.authorName || defaultAuthor.name,
+    email: commit.authorEmail || defaultAuthor.email
+  };
+  const messageTemplate = overrides.commitMessage || commit.message || void 0;
+  return { author: { name: author.name, email: author.email }, ...messageTemplate ? { messageTemplate } : {} };
+}
+
+// src/delivery/pull-request.ts
+import { createHash as createHash5 } from "node:crypto";
+
 // src/reference/grammar.ts
 var ALPHANUMERIC = "[a-z0-9]+";
 var SEPARATOR = "(?:[._]|__|[\\-]+)";
@@ -44216,7 +44233,7 @@ async function readText(path2, maxSize) {
   }
 }
 
-// src/engine.ts
+// src/pipeline.ts
 function scanForConfig(dir, config, options = {}) {
   const include = options.all ? void 0 : [...new Set(config.updates.flatMap((u) => u.files))];
   return scanRepository(dir, {
@@ -44230,8 +44247,6 @@ async function planRepository2(dir, config, tags) {
   const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
   return { plan, scan };
 }
-
-// src/sync/update.ts
 async function updatePass(o) {
   const config = await loadConfig(o.dir, o.configPath);
   const { plan } = await planRepository2(o.dir, config, o.tags);
@@ -44243,183 +44258,221 @@ async function updatePass(o) {
   return { config, plan, applied };
 }
 
-// src/sync/push.ts
-var PushDeniedError = class extends Error {
-  name = "PushDeniedError";
-};
-async function pushMode(o) {
+// src/delivery/remote-branch.ts
+function trackingRef(branch) {
+  return `refs/remotes/origin/${branch}`;
+}
+async function fetchBranch(git, branch, depth) {
+  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
+  return trackingRef(branch);
+}
+async function assertCleanWorkTree(git) {
+  const dirty = await git.status();
+  if (dirty.length) {
+    throw new Error(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
+    );
+  }
+}
+
+// src/delivery/signed-push.ts
+import { readFile as readFile5 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+
+// src/delivery/types.ts
+function toImageChange(c) {
+  return { file: c.file, line: c.line, image: c.image, from: c.from, to: c.to };
+}
+
+// src/delivery/retry-loop.ts
+async function deliverWithRetry(o, publisher) {
   const { git } = o;
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => void 0);
   try {
     for (let attempt = 1; ; attempt++) {
-      const pass = await updatePass(o);
+      const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
+      const parent = await git.revParse("HEAD");
+      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
       await git.add(["."]);
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.messageTemplate);
-      const sha = await git.commit({ message, author: o.author });
-      const pushed = await git.push({ branch: o.branch });
-      if (pushed.kind === "ok") return { pass, commitSha: sha, attempts: attempt };
-      if (pushed.kind === "rejected-non-fast-forward" && attempt < o.maxAttempts) {
-        log(
-          `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${attempt + 1} of ${o.maxAttempts})`
-        );
-        await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
-        await git.resetHard(`refs/remotes/origin/${o.branch}`);
-        continue;
-      }
-      if (pushed.kind === "rejected-protected") {
-        const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
-        throw new PushDeniedError(
-          `the remote refused the push to ${o.branch} (${why}); the branch is protected: use \`mode: pull-request\``
-        );
-      }
-      if (pushed.kind === "rejected-non-fast-forward")
-        throw new Error(
-          `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`
-        );
-      throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
+      const local = await git.commit({ message, author: o.commit.author });
+      const outcome = await publisher.publish({ parent, local, message });
+      if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
+      if (attempt >= o.maxAttempts) throw publisher.exhausted(attempt);
+      log(publisher.retryNote(attempt + 1, o.maxAttempts));
+      await git.resetHard(await fetchBranch(git, o.branch));
     }
   } catch (e) {
     await git.resetHard(start).catch(() => void 0);
     throw e;
   }
 }
-function toImageChange(c) {
-  return { file: c.file, line: c.line, image: c.image, from: c.from, to: c.to };
+
+// src/delivery/signed-push.ts
+async function commitThroughApi(gh, git, o) {
+  const modes = await git.fileModes(o.files);
+  const files = await Promise.all(
+    o.files.map(async (path2) => {
+      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
+        if (e.code === "ENOENT") return null;
+        throw e;
+      });
+      if (content === null) return { path: path2, deleted: true };
+      const mode = modes.get(path2);
+      return { path: path2, content, ...mode === "100755" || mode === "120000" ? { mode } : {} };
+    })
+  );
+  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
+}
+function signedPushMode(o) {
+  const { git, github: gh } = o;
+  return deliverWithRetry(o, {
+    publish: async ({ parent, local, message }) => {
+      const files = await git.diffNameOnly({ from: parent, to: local });
+      const sha = await commitThroughApi(gh, git, { parent, files, message });
+      const moved = await gh.updateBranch(o.branch, sha, { force: false });
+      if (moved.kind === "rejected-protected")
+        throw new Error(
+          `GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``
+        );
+      if (moved.kind === "rejected-non-fast-forward") return { kind: "moved" };
+      await fetchBranch(git, o.branch);
+      await git.resetHard(sha);
+      return { kind: "published", sha };
+    },
+    retryNote: (next, max) => `${o.branch} moved on the remote; planning again on its new head (attempt ${next} of ${max})`,
+    exhausted: (attempts) => new Error(
+      `updating ${o.branch} was rejected ${attempts} times because the branch kept moving; nothing was pushed`
+    )
+  });
 }
 
-// src/action/inputs.ts
-import { createHash as createHash5 } from "node:crypto";
-import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve2 } from "node:path";
-var InputError = class extends Error {
-  constructor(input, detail) {
-    super(`input \`${input}\`: ${detail}`);
-    this.input = input;
-  }
-  input;
-  name = "InputError";
-};
-var DEFAULT_AUTHOR = {
-  name: "github-actions[bot]",
-  email: "41898282+github-actions[bot]@users.noreply.github.com"
-};
+// src/delivery/pull-request.ts
 var DEFAULT_PR_TITLE = "{{summary}}";
-function readSettings(getInput2, env) {
-  const get = (name) => getInput2(name).trim();
-  const bool = (name, dflt) => {
-    const v = get(name).toLowerCase();
-    if (v === "") return dflt;
-    if (["true", "yes", "1", "on"].includes(v)) return true;
-    if (["false", "no", "0", "off"].includes(v)) return false;
-    throw new InputError(name, `expected true or false, got ${JSON.stringify(getInput2(name))}`);
-  };
-  const list = (name) => get(name).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
-  const oneOf = (name, allowed, dflt) => {
-    const v = get(name) || dflt;
-    if (!allowed.includes(v))
-      throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const workspace = resolve2(env.GITHUB_WORKSPACE || process.cwd());
-  const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
-  const configPath = get("config") || ".laminar.yaml";
-  const configAbs = insideWorkspace(repoDir, configPath, "config");
-  const mode = oneOf("mode", ["push", "pull-request"], "push");
-  const token = get("token");
-  if (!token && !bool("dry-run", false))
-    throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
-  const autoMergeRaw = get("auto-merge").toLowerCase();
-  let autoMerge;
-  if (["", "false", "no", "off"].includes(autoMergeRaw)) autoMerge = false;
-  else if (autoMergeRaw === "true") autoMerge = "merge";
-  else if (autoMergeRaw === "merge" || autoMergeRaw === "squash" || autoMergeRaw === "rebase") autoMerge = autoMergeRaw;
-  else
-    throw new InputError(
-      "auto-merge",
-      `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`
-    );
-  const authorRaw = get("author");
-  let author;
-  if (authorRaw) {
-    const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(authorRaw);
-    if (!m) throw new InputError("author", `expected "Name <email>", got ${JSON.stringify(authorRaw)}`);
-    author = { name: m[1], email: m[2] };
-  }
-  const branchName = /^(?!\/|.*(?:\/\.|\/\/|\.\.|@\{|\\))[^\0-\x20~^:?*[\x7f]+(?<!\.lock|\/|\.)$/;
-  const targetBranch2 = get("branch") || void 0;
-  if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
-    throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
-  const defaultPrBranch = configPath === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relative4(repoDir, configAbs)).digest("hex").slice(0, 8)}`;
-  const prBranch = get("pr-branch") || defaultPrBranch;
-  if (!branchName.test(prBranch))
-    throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
-  if (targetBranch2 && prBranch === targetBranch2) throw new InputError("pr-branch", "must differ from `branch`");
-  const attemptsRaw = get("max-attempts") || "3";
-  const maxAttempts = Number(attemptsRaw);
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
-    throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
-  const template = (name, source) => {
-    try {
-      parseTemplate(source);
-    } catch (e) {
-      if (e instanceof TemplateError) throw new InputError(name, e.message);
-      throw e;
+function defaultPullRequestBranch(given, relativePath) {
+  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
+}
+async function pullRequestMode(o) {
+  const { git, github: gh, pullRequest: s } = o;
+  const baseSha = await git.revParse("HEAD");
+  const prBranch = s.branch;
+  const remotePr = await git.remoteBranchSha(prBranch);
+  const existing = await gh.findOpenPullRequest(prBranch, o.base);
+  const pass = await updatePass({ ...o, dryRun: false });
+  const changes = pass.plan.changes.map(toImageChange);
+  try {
+    if (!pass.applied) {
+      if (existing) {
+        await gh.closePullRequest(existing.number, { deleteBranch: true });
+        o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
+          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`
+        };
+      }
+      return {
+        plan: pass.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: "Nothing to update: every image is at the newest tag its policy allows."
+      };
     }
-    return source;
-  };
-  const prTitle = template("pr-title", get("pr-title") || DEFAULT_PR_TITLE);
-  const prBody = template("pr-body", getInput2("pr-body").trim());
-  const commitMessage = get("commit-message") ? template("commit-message", getInput2("commit-message").trim()) : "";
-  const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
-  if (!owner || !repo) {
-    if (mode === "pull-request" || bool("sign-commits", false))
-      throw new InputError(
-        "mode",
-        "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it"
-      );
+    const message = buildCommitMessage(changes, o.commit.messageTemplate);
+    const title = renderTemplate(s.title, changes).trim() || "Update image tags";
+    const body = s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass.plan);
+    await git.add(["."]);
+    const local = await git.commit({ message, author: o.commit.author });
+    let headSha = local;
+    let pushed = false;
+    if (remotePr !== void 0 && await sameTree(git, prBranch, remotePr, baseSha, local)) {
+      headSha = remotePr;
+    } else if (s.signCommits) {
+      const files = await git.diffNameOnly({ from: baseSha, to: local });
+      headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
+      const moved = await gh.updateBranch(prBranch, headSha, { force: true });
+      if (moved.kind !== "created" && moved.kind !== "updated")
+        throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
+      pushed = true;
+    } else {
+      const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
+      if (r.kind !== "ok") {
+        const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
+        throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
+      }
+      pushed = true;
+    }
+    o.log(
+      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
+    );
+    let operation;
+    let pr = existing;
+    if (!pr) {
+      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
+      pr = made;
+      operation = made.created ? "created" : "updated";
+    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
+      pr = await gh.updatePullRequest(pr.number, { title, body });
+      operation = "updated";
+    } else operation = pushed ? "updated" : "unchanged";
+    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
+    if (missing.length) await gh.addLabels(pr.number, missing);
+    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
+      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
+    if (s.autoMerge) {
+      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
+      if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
+    }
+    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
+    return {
+      plan: pass.plan,
+      files: pass.applied.files,
+      commitSha: headSha,
+      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
+      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`
+    };
+  } finally {
+    await git.resetHard(baseSha);
   }
-  const cacheRaw = get("cache");
-  return {
-    repoDir,
-    configPath: relative4(repoDir, configAbs),
-    mode,
-    token,
-    dryRun: bool("dry-run", false),
-    ...targetBranch2 ? { targetBranch: targetBranch2 } : {},
-    prBranch,
-    prTitle,
-    prBody,
-    labels: list("labels"),
-    reviewers: list("reviewers"),
-    teamReviewers: list("team-reviewers"),
-    autoMerge,
-    signCommits: bool("sign-commits", false),
-    ...commitMessage ? { commitMessage } : {},
-    ...author ? { author } : {},
-    cachePath: cacheRaw ? resolve2(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
-    registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
-    runCommands: bool("commands", true),
-    maxAttempts,
-    repository: { owner: owner ?? "", repo: repo ?? "" },
-    apiUrl: env.GITHUB_API_URL || "https://api.github.com",
-    serverUrl: env.GITHUB_SERVER_URL || "https://github.com"
-  };
 }
-function insideWorkspace(base, path2, input) {
-  const abs = resolve2(base, path2);
-  const rel = relative4(base, abs);
-  if (rel.startsWith("..") || isAbsolute2(rel))
-    throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
-  return abs;
+async function sameTree(git, branch, remoteSha, baseSha, local) {
+  await fetchBranch(git, branch, 2);
+  const parent = await git.tryRevParse(`${remoteSha}^`);
+  if (parent !== baseSha) return false;
+  const theirs = await git.revParse(`${remoteSha}^{tree}`);
+  const ours = await git.revParse(`${local}^{tree}`);
+  return theirs === ours;
 }
-function commitSettings(s, commit) {
-  const author = s.author ?? {
-    name: commit.authorName || DEFAULT_AUTHOR.name,
-    email: commit.authorEmail || DEFAULT_AUTHOR.email
-  };
-  const messageTemplate = s.commitMessage || commit.message || void 0;
-  return { author: { name: author.name, email: author.email }, ...messageTemplate ? { messageTemplate } : {} };
+function normalise(text) {
+  return text.replace(/\r\n/g, "\n").trim();
+}
+
+// src/delivery/push.ts
+var PushDeniedError = class extends Error {
+  name = "PushDeniedError";
+};
+function pushMode(o) {
+  const hint = o.protectedHint ?? "use `mode: pull-request`";
+  return deliverWithRetry(o, {
+    publish: async ({ local }) => {
+      const pushed = await o.git.push({ branch: o.branch });
+      if (pushed.kind === "ok") return { kind: "published", sha: local };
+      if (pushed.kind === "rejected-non-fast-forward") return { kind: "moved" };
+      if (pushed.kind === "rejected-protected") {
+        const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
+        throw new PushDeniedError(
+          `the remote refused the push to ${o.branch} (${why}); the branch is protected: ${hint}`
+        );
+      }
+      throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
+    },
+    retryNote: (next, max) => `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
+    exhausted: () => new Error(
+      `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`
+    )
+  });
 }
 
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
@@ -49076,159 +49129,123 @@ function actionGitHub(s) {
   });
 }
 
-// src/action/signed-push.ts
-import { readFile as readFile5 } from "node:fs/promises";
-import { join as join8 } from "node:path";
-async function commitThroughApi(gh, git, o) {
-  const modes = await git.fileModes(o.files);
-  const files = await Promise.all(
-    o.files.map(async (path2) => {
-      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
-        if (e.code === "ENOENT") return null;
-        throw e;
-      });
-      if (content === null) return { path: path2, deleted: true };
-      const mode = modes.get(path2);
-      return { path: path2, content, ...mode === "100755" || mode === "120000" ? { mode } : {} };
-    })
-  );
-  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
-}
-async function signedPushMode(o) {
-  const { git, settings: s } = o;
-  const gh = actionGitHub(s);
-  const start = await git.revParse("HEAD");
-  try {
-    for (let attempt = 1; ; attempt++) {
-      const pass = await updatePass(o);
-      if (!pass.applied) return { pass, attempts: attempt };
-      const head = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.messageTemplate);
-      await git.add(["."]);
-      const local = await git.commit({ message, author: o.author });
-      const files = await git.diffNameOnly({ from: head, to: local });
-      const sha = await commitThroughApi(gh, git, { parent: head, files, message });
-      const moved = await gh.updateBranch(o.branch, sha, { force: false });
-      if (moved.kind === "rejected-protected")
-        throw new Error(
-          `GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``
-        );
-      await git.fetch({ refspecs: [`+refs/heads/${o.branch}:refs/remotes/origin/${o.branch}`] });
-      if (moved.kind === "created" || moved.kind === "updated") {
-        await git.resetHard(sha);
-        return { pass, commitSha: sha, attempts: attempt };
-      }
-      if (attempt >= s.maxAttempts)
-        throw new Error(
-          `updating ${o.branch} was rejected ${attempt} times because the branch kept moving; nothing was pushed`
-        );
-      o.log(
-        `${o.branch} moved on the remote; planning again on its new head (attempt ${attempt + 1} of ${s.maxAttempts})`
-      );
-      await git.resetHard(`refs/remotes/origin/${o.branch}`);
-    }
-  } catch (e) {
-    await git.resetHard(start).catch(() => void 0);
-    throw e;
+// src/action/inputs.ts
+import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve2 } from "node:path";
+var InputError = class extends Error {
+  constructor(input, detail) {
+    super(`input \`${input}\`: ${detail}`);
+    this.input = input;
   }
-}
-
-// src/action/pull-request.ts
-async function pullRequestMode(o) {
-  const { git, settings: s } = o;
-  const gh = actionGitHub(s);
-  const baseSha = await git.revParse("HEAD");
-  const prBranch = s.prBranch;
-  const remotePr = await git.remoteBranchSha(prBranch);
-  const existing = await gh.findOpenPullRequest(prBranch, o.base);
-  const pass = await updatePass(o);
-  const changes = pass.plan.changes.map(toImageChange);
-  try {
-    if (!pass.applied) {
-      if (existing) {
-        await gh.closePullRequest(existing.number, { deleteBranch: true });
-        o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
-        return {
-          plan: pass.plan,
-          files: [],
-          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
-          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`
-        };
-      }
-      return {
-        plan: pass.plan,
-        files: [],
-        pullRequest: { operation: "none" },
-        sentence: "Nothing to update: every image is at the newest tag its policy allows."
-      };
-    }
-    const message = buildCommitMessage(changes, o.messageTemplate);
-    const title = renderTemplate(s.prTitle, changes).trim() || "Update image tags";
-    const body = s.prBody ? renderTemplate(s.prBody, changes) : pullRequestBody(pass.plan);
-    await git.add(["."]);
-    const local = await git.commit({ message, author: o.author });
-    let headSha = local;
-    let pushed = false;
-    if (remotePr !== void 0 && await sameTree(git, prBranch, remotePr, baseSha, local)) {
-      headSha = remotePr;
-    } else if (s.signCommits) {
-      const files = await git.diffNameOnly({ from: baseSha, to: local });
-      headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
-      const moved = await gh.updateBranch(prBranch, headSha, { force: true });
-      if (moved.kind !== "created" && moved.kind !== "updated")
-        throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
-      pushed = true;
-    } else {
-      const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
-      if (r.kind !== "ok") {
-        const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
-        throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
-      }
-      pushed = true;
-    }
-    o.log(
-      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
+  input;
+  name = "InputError";
+};
+function readSettings(getInput2, env) {
+  const get = (name) => getInput2(name).trim();
+  const bool = (name, dflt) => {
+    const v = get(name).toLowerCase();
+    if (v === "") return dflt;
+    if (["true", "yes", "1", "on"].includes(v)) return true;
+    if (["false", "no", "0", "off"].includes(v)) return false;
+    throw new InputError(name, `expected true or false, got ${JSON.stringify(getInput2(name))}`);
+  };
+  const list = (name) => get(name).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  const oneOf = (name, allowed, dflt) => {
+    const v = get(name) || dflt;
+    if (!allowed.includes(v))
+      throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const workspace = resolve2(env.GITHUB_WORKSPACE || process.cwd());
+  const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
+  const configPath = get("config") || ".laminar.yaml";
+  const configAbs = insideWorkspace(repoDir, configPath, "config");
+  const mode = oneOf("mode", ["push", "pull-request"], "push");
+  const token = get("token");
+  if (!token && !bool("dry-run", false))
+    throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
+  const autoMergeRaw = get("auto-merge").toLowerCase();
+  let autoMerge;
+  if (["", "false", "no", "off"].includes(autoMergeRaw)) autoMerge = false;
+  else if (autoMergeRaw === "true") autoMerge = "merge";
+  else if (autoMergeRaw === "merge" || autoMergeRaw === "squash" || autoMergeRaw === "rebase") autoMerge = autoMergeRaw;
+  else
+    throw new InputError(
+      "auto-merge",
+      `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`
     );
-    let operation;
-    let pr = existing;
-    if (!pr) {
-      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
-      pr = made;
-      operation = made.created ? "created" : "updated";
-    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
-      pr = await gh.updatePullRequest(pr.number, { title, body });
-      operation = "updated";
-    } else operation = pushed ? "updated" : "unchanged";
-    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
-    if (missing.length) await gh.addLabels(pr.number, missing);
-    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
-      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
-    if (s.autoMerge) {
-      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
-      if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
-    }
-    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
-    return {
-      plan: pass.plan,
-      files: pass.applied.files,
-      commitSha: headSha,
-      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
-      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`
-    };
-  } finally {
-    await git.resetHard(baseSha);
+  const authorRaw = get("author");
+  let author;
+  if (authorRaw) {
+    const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(authorRaw);
+    if (!m) throw new InputError("author", `expected "Name <email>", got ${JSON.stringify(authorRaw)}`);
+    author = { name: m[1], email: m[2] };
   }
+  const branchName = /^(?!\/|.*(?:\/\.|\/\/|\.\.|@\{|\\))[^\0-\x20~^:?*[\x7f]+(?<!\.lock|\/|\.)$/;
+  const targetBranch2 = get("branch") || void 0;
+  if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
+    throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
+  const defaultPrBranch = defaultPullRequestBranch(configPath, relative4(repoDir, configAbs));
+  const prBranch = get("pr-branch") || defaultPrBranch;
+  if (!branchName.test(prBranch))
+    throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
+  if (targetBranch2 && prBranch === targetBranch2) throw new InputError("pr-branch", "must differ from `branch`");
+  const attemptsRaw = get("max-attempts") || "3";
+  const maxAttempts = Number(attemptsRaw);
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
+    throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
+  const template = (name, source) => {
+    try {
+      parseTemplate(source);
+    } catch (e) {
+      if (e instanceof TemplateError) throw new InputError(name, e.message);
+      throw e;
+    }
+    return source;
+  };
+  const prTitle = template("pr-title", get("pr-title") || DEFAULT_PR_TITLE);
+  const prBody = template("pr-body", getInput2("pr-body").trim());
+  const commitMessage = get("commit-message") ? template("commit-message", getInput2("commit-message").trim()) : "";
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
+  if (!owner || !repo) {
+    if (mode === "pull-request" || bool("sign-commits", false))
+      throw new InputError(
+        "mode",
+        "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it"
+      );
+  }
+  const cacheRaw = get("cache");
+  return {
+    repoDir,
+    configPath: relative4(repoDir, configAbs),
+    mode,
+    token,
+    dryRun: bool("dry-run", false),
+    ...targetBranch2 ? { targetBranch: targetBranch2 } : {},
+    prBranch,
+    prTitle,
+    prBody,
+    labels: list("labels"),
+    reviewers: list("reviewers"),
+    teamReviewers: list("team-reviewers"),
+    autoMerge,
+    signCommits: bool("sign-commits", false),
+    ...commitMessage ? { commitMessage } : {},
+    ...author ? { author } : {},
+    cachePath: cacheRaw ? resolve2(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
+    registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
+    runCommands: bool("commands", true),
+    maxAttempts,
+    repository: { owner: owner ?? "", repo: repo ?? "" },
+    apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+    serverUrl: env.GITHUB_SERVER_URL || "https://github.com"
+  };
 }
-async function sameTree(git, branch, remoteSha, baseSha, local) {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:refs/remotes/origin/${branch}`], depth: 2 });
-  const parent = await git.tryRevParse(`${remoteSha}^`);
-  if (parent !== baseSha) return false;
-  const theirs = await git.revParse(`${remoteSha}^{tree}`);
-  const ours = await git.revParse(`${local}^{tree}`);
-  return theirs === ours;
-}
-function normalise(text) {
-  return text.replace(/\r\n/g, "\n").trim();
+function insideWorkspace(base, path2, input) {
+  const abs = resolve2(base, path2);
+  const rel = relative4(base, abs);
+  if (rel.startsWith("..") || isAbsolute2(rel))
+    throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
+  return abs;
 }
 
 // src/action/main.ts
@@ -49253,12 +49270,7 @@ async function execute(s, masker) {
     ...s.token ? { credentials: { serverUrl: s.serverUrl, token: s.token } } : {},
     log: (line) => debug(line)
   });
-  const dirty = await git.status();
-  if (dirty.length) {
-    throw new Error(
-      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
-    );
-  }
+  await assertCleanWorkTree(git);
   const branch = await targetBranch(git, s);
   const config = await loadConfig(s.repoDir, s.configPath);
   info(
@@ -49285,7 +49297,12 @@ async function execute(s, masker) {
     env,
     onCommand: (c) => info(`running: ${c}`)
   };
-  const commit = commitSettings(s, config.commit);
+  const delivery = {
+    ...common,
+    git,
+    commit: resolveCommitSettings(s, config.commit, ACTION_AUTHOR),
+    log: (m) => info(m)
+  };
   try {
     if (s.dryRun) {
       startGroup("Plan (dry run)");
@@ -49300,13 +49317,19 @@ async function execute(s, masker) {
     if (s.mode === "pull-request") {
       startGroup("Plan, rewrite and pull request");
       const r2 = await pullRequestMode({
-        ...common,
-        git,
-        settings: s,
+        ...delivery,
+        github: actionGitHub(s),
         base: branch,
-        ...commit,
-        dryRun: false,
-        log: (m) => info(m)
+        pullRequest: {
+          branch: s.prBranch,
+          title: s.prTitle,
+          body: s.prBody,
+          labels: s.labels,
+          reviewers: s.reviewers,
+          teamReviewers: s.teamReviewers,
+          autoMerge: s.autoMerge,
+          signCommits: s.signCommits
+        }
       });
       endGroup();
       return withCounts({
@@ -49318,23 +49341,7 @@ async function execute(s, masker) {
       });
     }
     startGroup("Plan, rewrite, commit and push");
-    const r = s.signCommits ? await signedPushMode({
-      ...common,
-      git,
-      settings: s,
-      branch,
-      ...commit,
-      dryRun: false,
-      log: (m) => info(m)
-    }) : await pushMode({
-      ...common,
-      git,
-      branch,
-      ...commit,
-      dryRun: false,
-      maxAttempts: s.maxAttempts,
-      log: (m) => info(m)
-    });
+    const r = s.signCommits ? await signedPushMode({ ...delivery, github: actionGitHub(s), branch, maxAttempts: s.maxAttempts }) : await pushMode({ ...delivery, branch, maxAttempts: s.maxAttempts });
     endGroup();
     const plan = r.pass.plan;
     const sentence = r.commitSha ? `Pushed ${r.commitSha.slice(0, 12)} to \`${branch}\`: ${plan.changes.length} image tag(s) moved${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.` : "Nothing to update: every image is at the newest tag its policy allows.";
@@ -49359,8 +49366,7 @@ async function targetBranch(git, s) {
     return current;
   }
   if (current !== s.targetBranch) {
-    await git.fetch({ refspecs: [`+refs/heads/${s.targetBranch}:refs/remotes/origin/${s.targetBranch}`] });
-    await git.checkoutBranch(s.targetBranch, `refs/remotes/origin/${s.targetBranch}`);
+    await git.checkoutBranch(s.targetBranch, await fetchBranch(git, s.targetBranch));
   }
   return s.targetBranch;
 }
