@@ -24,8 +24,8 @@ import { awsCredentialsFromEnv } from "./sigv4.js";
 import { listTagsPaged } from "./tag-list.js";
 import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
 import { TokenCache } from "./token-cache.js";
+import { registryFailure } from "./errors.js";
 import {
-  RegistryError,
   type DescribeRequest,
   type RepositoryRef,
   type RequestCounts,
@@ -436,11 +436,10 @@ export class RegistryClient implements TagSource {
     return this.buildTimes.get(memo, async (): Promise<TagDetails> => {
       const m = known ?? (await this.fetchManifest(repo, digest));
       if (!m) {
-        throw new RegistryError(
-          `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
-          registryKey(repo.registry),
+        throw registryFailure(
+          { registry: registryKey(repo.registry), repository: repo.repository },
+          `manifest ${digest} of ${repo.repository} disappeared`,
           404,
-          repo.repository,
         );
       }
       const bt = await resolveBuildTime(m, platforms, {

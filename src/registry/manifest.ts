@@ -10,8 +10,8 @@
  */
 import { createHash } from "node:crypto";
 import type { RegistrySession } from "./auth.js";
-import { describePath, statusLine, type HttpResponse } from "./http.js";
-import { RegistryError } from "./types.js";
+import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
+import type { HttpResponse } from "./http.js";
 
 export const MEDIA_TYPES = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -64,24 +64,8 @@ export function sha256Digest(data: Buffer): string {
 }
 
 function fail(session: RegistrySession, method: string, url: string, repository: string, res: HttpResponse): never {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} → ${statusLine(res.status, res.statusText)}${session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository,
-  );
-}
-
-/** `(MANIFEST_UNKNOWN: manifest unknown)` from a distribution error body, when there is one. */
-export function registryErrorDetail(res: HttpResponse): string {
-  try {
-    const body = JSON.parse(res.body.toString("utf8")) as { errors?: Array<{ code?: string; message?: string }> };
-    const e = body.errors?.[0];
-    if (e?.code) return ` (${e.code}${e.message ? `: ${e.message}` : ""})`;
-  } catch {
-    // not a distribution error body
-  }
-  return "";
+  const site = { registry: session.endpoint.registry, repository };
+  throw statusFailure(site, requestLine(method, session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
 }
 
 const manifestPath = (repository: string, ref: string) => `/v2/${repository}/manifests/${ref}`;
@@ -129,23 +113,23 @@ export async function getManifest(
   const header = res.headers.get("docker-content-digest");
   const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : undefined;
   if (expected && expected !== computed) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → body digest ${computed} does not match ${expected}`,
-      session.endpoint.registry,
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      `body digest ${computed} does not match ${expected}`,
       res.status,
-      repository,
     );
   }
   let body: ManifestBody;
   try {
     body = JSON.parse(res.body.toString("utf8")) as ManifestBody;
   } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → malformed JSON in manifest`,
-      session.endpoint.registry,
+    throw malformedJson(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
       res.status,
-      repository,
-      { cause: err },
+      "manifest",
+      err,
     );
   }
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
@@ -162,22 +146,22 @@ export async function getJsonBlob(session: RegistrySession, repository: string, 
   const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
   if (res.status !== 200) fail(session, "GET", url, repository, res);
   if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → blob content does not match its digest`,
-      session.endpoint.registry,
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      "blob content does not match its digest",
       res.status,
-      repository,
     );
   }
   try {
     return JSON.parse(res.body.toString("utf8")) as unknown;
   } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → malformed JSON in config blob`,
-      session.endpoint.registry,
+    throw malformedJson(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
       res.status,
-      repository,
-      { cause: err },
+      "config blob",
+      err,
     );
   }
 }

@@ -10,10 +10,10 @@
  * response: we keep those times, which spares every manifest request for those repositories.
  */
 import type { RegistrySession } from "./auth.js";
-import { describePath, statusLine, type HttpResponse } from "./http.js";
-import { registryErrorDetail } from "./manifest.js";
+import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
+import type { HttpResponse } from "./http.js";
 import { parseGcrManifestMap } from "./timestamp-apis.js";
-import { RegistryError, type TagDetails, type TagList } from "./types.js";
+import type { TagDetails, TagList } from "./types.js";
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -39,12 +39,10 @@ export function parseNextLink(header: string | null): string | undefined {
 }
 
 function fail(session: RegistrySession, repository: string, url: string, res: HttpResponse, what?: string): never {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → ${what ?? statusLine(res.status, res.statusText) + session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository,
-  );
+  const site = { registry: session.endpoint.registry, repository };
+  const request = requestLine("GET", session.url(url));
+  if (what === undefined) throw statusFailure(site, request, res, session.scrub(registryErrorDetail(res.body)));
+  throw requestFailure(site, request, what, res.status);
 }
 
 export async function listTagsPaged(
@@ -73,8 +71,14 @@ export async function listTagsPaged(
     let body: { tags?: unknown; manifest?: unknown };
     try {
       body = JSON.parse(res.body.toString("utf8")) as typeof body;
-    } catch {
-      fail(session, repository, url, res, `malformed JSON in tag list (${res.body.length} bytes)`);
+    } catch (err) {
+      throw malformedJson(
+        { registry: session.endpoint.registry, repository },
+        requestLine("GET", session.url(url)),
+        res.status,
+        `tag list (${res.body.length} bytes)`,
+        err,
+      );
     }
     if (body === null || typeof body !== "object") fail(session, repository, url, res, "tag list is not a JSON object");
     // `tags` is null for an empty repository on some registries.

@@ -9,9 +9,9 @@
  * Callers fall back to the generic manifest → config path on any failure.
  */
 import type { HttpClient } from "./http.js";
-import { describePath, statusLine } from "./http.js";
+import { describePath, malformedJson, registryFailure, statusFailure } from "./errors.js";
 import { signRequest, type AwsCredentials } from "./sigv4.js";
-import { RegistryError, type TagDetails, type TagList } from "./types.js";
+import type { TagDetails, TagList } from "./types.js";
 
 const validDate = (d: Date) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
 
@@ -50,12 +50,7 @@ interface HubPage {
 export async function listDockerHubTags(http: HttpClient, o: DockerHubListOptions): Promise<TagList> {
   const parts = o.repository.split("/");
   if (parts.length !== 2) {
-    throw new RegistryError(
-      `registry ${o.registry}: ${o.repository} is not namespace/name`,
-      o.registry,
-      undefined,
-      o.repository,
-    );
+    throw registryFailure(o, `${o.repository} is not namespace/name`);
   }
   const base = new URL(o.apiUrl);
   let url: string | undefined = new URL(
@@ -69,27 +64,13 @@ export async function listDockerHubTags(http: HttpClient, o: DockerHubListOption
     if (pages >= o.pageCap) return { tags, times, truncated: true };
     const res = await http.request({ registry: o.registry, repository: o.repository, kind: "api", method: "GET", url });
     pages++;
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `registry ${o.registry}: GET ${base.host}${describePath(url)} → ${statusLine(res.status, res.statusText)}`,
-        o.registry,
-        res.status,
-        o.repository,
-      );
-    }
+    const request = `GET ${base.host}${describePath(url)}`;
+    if (res.status !== 200) throw statusFailure(o, request, res);
     let body: HubPage;
     try {
       body = JSON.parse(res.body.toString("utf8")) as HubPage;
     } catch (err) {
-      throw new RegistryError(
-        `registry ${o.registry}: Docker Hub tag API answered malformed JSON`,
-        o.registry,
-        res.status,
-        o.repository,
-        {
-          cause: err,
-        },
-      );
+      throw malformedJson(o, request, res.status, "Docker Hub tag API page", err);
     }
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
@@ -169,14 +150,14 @@ export async function describeEcrImages(http: HttpClient, o: EcrDescribeOptions)
       } catch {
         // not JSON
       }
-      throw new RegistryError(
-        `registry ${o.registry}: ECR DescribeImages → ${statusLine(res.status, res.statusText)}${type}`,
-        o.registry,
-        res.status,
-        o.repository,
-      );
+      throw statusFailure(o, "ECR DescribeImages", res, type);
     }
-    const parsed = JSON.parse(res.body.toString("utf8")) as EcrResponse;
+    let parsed: EcrResponse;
+    try {
+      parsed = JSON.parse(res.body.toString("utf8")) as EcrResponse;
+    } catch (err) {
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+    }
     for (const d of parsed.imageDetails ?? []) {
       const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1000 : (d.imagePushedAt ?? ""));
       for (const tag of d.imageTags ?? []) {
