@@ -9,6 +9,7 @@ import { credentialIdentity, type Credential } from "./credentials.js";
 import { describePath, malformedJson, registryFailure, requestFailure, statusFailure } from "./errors.js";
 import type { HttpClient, HttpRequest, HttpResponse } from "./http.js";
 import { TokenCache, type IssuedToken } from "./token-cache.js";
+import { expectShape, TOKEN_ANSWER } from "./wire.js";
 import { secretForms } from "../secrets/secret-forms.js";
 
 export interface Endpoint {
@@ -122,12 +123,13 @@ export class RegistrySession {
       const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
       throw statusFailure(this.endpoint, request, res, why);
     }
-    let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
+    let parsed: unknown;
     try {
-      body = JSON.parse(res.body.toString("utf8")) as typeof body;
+      parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
       throw malformedJson(this.endpoint, request, res.status, "token response", err);
     }
+    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request, res.status);
     const token = body.token ?? body.access_token;
     if (!token) throw requestFailure(this.endpoint, request, "token response has no token", res.status);
     this.remember(token);

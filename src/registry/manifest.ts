@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import type { RegistrySession } from "./auth.js";
 import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
 import type { HttpResponse } from "./http.js";
+import { expectShape, IMAGE_CONFIG, MANIFEST, type ImageConfig, type ManifestBody } from "./wire.js";
 
 export const MEDIA_TYPES = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -27,22 +28,7 @@ export const MANIFEST_ACCEPT = [
   MEDIA_TYPES.dockerManifest,
 ].join(", ");
 
-export interface Descriptor {
-  readonly mediaType?: string;
-  readonly digest: string;
-  readonly size?: number;
-  readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
-  readonly annotations?: Readonly<Record<string, string>>;
-}
-
-/** The fields of an image manifest or index that the build-time lookup reads. */
-export interface ManifestBody {
-  readonly schemaVersion?: number;
-  readonly mediaType?: string;
-  readonly config?: Descriptor;
-  readonly manifests?: readonly Descriptor[];
-  readonly annotations?: Readonly<Record<string, string>>;
-}
+export type { Descriptor, ManifestBody } from "./wire.js";
 
 export interface ManifestHead {
   readonly digest: string;
@@ -120,18 +106,15 @@ export async function getManifest(
       res.status,
     );
   }
-  let body: ManifestBody;
+  const site = { registry: session.endpoint.registry, repository };
+  const request = requestLine("GET", session.url(url));
+  let parsed: unknown;
   try {
-    body = JSON.parse(res.body.toString("utf8")) as ManifestBody;
+    parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(
-      { registry: session.endpoint.registry, repository },
-      requestLine("GET", session.url(url)),
-      res.status,
-      "manifest",
-      err,
-    );
+    throw malformedJson(site, request, res.status, "manifest", err);
   }
+  const body: ManifestBody = expectShape(MANIFEST, parsed, site, request, res.status);
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
   return {
     digest: header && !header.startsWith("sha256:") ? header : computed,
@@ -140,8 +123,12 @@ export async function getManifest(
   };
 }
 
-/** GET a blob (JSON config) and check its digest. */
-export async function getJsonBlob(session: RegistrySession, repository: string, digest: string): Promise<unknown> {
+/** GET an image config blob, check its digest and its shape. */
+export async function getImageConfig(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+): Promise<ImageConfig> {
   const url = `/v2/${repository}/blobs/${digest}`;
   const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
   if (res.status !== 200) fail(session, "GET", url, repository, res);
@@ -153,15 +140,13 @@ export async function getJsonBlob(session: RegistrySession, repository: string, 
       res.status,
     );
   }
+  const site = { registry: session.endpoint.registry, repository };
+  const request = requestLine("GET", session.url(url));
+  let parsed: unknown;
   try {
-    return JSON.parse(res.body.toString("utf8")) as unknown;
+    parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(
-      { registry: session.endpoint.registry, repository },
-      requestLine("GET", session.url(url)),
-      res.status,
-      "config blob",
-      err,
-    );
+    throw malformedJson(site, request, res.status, "config blob", err);
   }
+  return expectShape(IMAGE_CONFIG, parsed, site, request, res.status);
 }

@@ -13,6 +13,7 @@ import type { RegistrySession } from "./auth.js";
 import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
 import type { HttpResponse } from "./http.js";
 import { parseGcrManifestMap } from "./timestamp-apis.js";
+import { expectShape, TAG_LIST } from "./wire.js";
 import type { TagDetails, TagList } from "./types.js";
 
 export const MAX_PAGE_SIZE = 1000;
@@ -68,25 +69,17 @@ export async function listTagsPaged(
     const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
     pages++;
     if (res.status !== 200) fail(session, repository, url, res);
-    let body: { tags?: unknown; manifest?: unknown };
+    const site = { registry: session.endpoint.registry, repository };
+    const request = requestLine("GET", session.url(url));
+    let parsed: unknown;
     try {
-      body = JSON.parse(res.body.toString("utf8")) as typeof body;
+      parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(
-        { registry: session.endpoint.registry, repository },
-        requestLine("GET", session.url(url)),
-        res.status,
-        `tag list (${res.body.length} bytes)`,
-        err,
-      );
+      throw malformedJson(site, request, res.status, `tag list (${res.body.length} bytes)`, err);
     }
-    if (body === null || typeof body !== "object") fail(session, repository, url, res, "tag list is not a JSON object");
-    // `tags` is null for an empty repository on some registries.
-    if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) {
-      fail(session, repository, url, res, "tag list has no `tags` array");
-    }
-    for (const t of (body.tags as unknown[] | null | undefined) ?? []) {
-      if (typeof t === "string" && !seenTags.has(t)) {
+    const body = expectShape(TAG_LIST, parsed, site, request, res.status);
+    for (const t of body.tags ?? []) {
+      if (!seenTags.has(t)) {
         seenTags.add(t);
         tags.push(t);
       }
