@@ -50,12 +50,11 @@ export function registryErrorDetail(body: Buffer): string {
   } catch {
     return ""; // not a distribution error body
   }
-  const errors = parsed !== null && typeof parsed === "object" ? (parsed as { errors?: unknown }).errors : undefined;
+  const errors = parsed !== null && typeof parsed === "object" && "errors" in parsed ? parsed.errors : undefined;
   const e: unknown = Array.isArray(errors) ? errors[0] : undefined;
-  if (e === null || typeof e !== "object") return "";
-  const { code, message } = e as { code?: unknown; message?: unknown };
-  if (typeof code !== "string" || !code) return "";
-  return ` (${code}${typeof message === "string" && message ? `: ${message}` : ""})`;
+  if (e === null || typeof e !== "object" || !("code" in e) || typeof e.code !== "string" || !e.code) return "";
+  const message = "message" in e && typeof e.message === "string" ? e.message : "";
+  return ` (${e.code}${message ? `: ${message}` : ""})`;
 }
 
 /** `registry HOST: WHAT`, for failures that are not about one request (a missing realm, …). */
