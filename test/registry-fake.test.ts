@@ -413,6 +413,30 @@ describe("timestamp APIs and rate limits", () => {
     assert.equal(w.get("v0003")?.source, "config-blob", "403 from ECR → generic path");
   });
 
+  test("ECR DescribeImages answer of the wrong shape → named warning, generic path", async () => {
+    const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const repo = { registry: host, repository: "team/ecr-app" };
+    fake.reset();
+    const body = JSON.stringify({ imageDetails: [{ imageDigest: "sha256:00", imageTags: "v0003", imagePushedAt: 1 }] });
+    fake.rule({ kind: "ecrApi", status: 200, body, times: Infinity });
+    try {
+      const warnings: string[] = [];
+      const c = new RegistryClient({
+        retry: FAST_RETRY,
+        env: { AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-key-value" },
+        log: { warn: (m) => warnings.push(m) },
+        registries: [{ host, endpoint: fake.url, apiUrl: `${fake.url}/` }],
+      });
+      const d = await c.describeTags(repo, { times: ["v0003"], digests: [] });
+      assert.equal(d.get("v0003")?.source, "config-blob");
+      assert.deepEqual(warnings, [
+        `registry ${host}: ECR DescribeImages → answer is not a DescribeImages answer: imageDetails[0].imageTags must be an array; using manifests instead`,
+      ]);
+    } finally {
+      fake.clearRules();
+    }
+  });
+
   test("stops before ratelimit-remaining runs out", async () => {
     const fake = await startFakeRegistry({
       repositories: { "rl/app": { tags: series(10) } },
