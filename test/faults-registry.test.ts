@@ -366,6 +366,67 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
     });
   });
 
+  // Answers that parse but have the wrong shape (src/registry/wire.ts): a named error at the answer,
+  // with what was expected and what was wrong, instead of a crash or a silently empty list.
+  it("a tag list whose tags are not an array: named with what was expected", async () => {
+    await withFake(
+      APP,
+      [{ kind: "tagPages", status: 200, body: '{"name":"acme/app","tags":"develop-9"}', times: Infinity }],
+      async (fake) => {
+        const sick = { host: fake.host };
+        const o = await run(sick);
+        await assertPartialFailure(
+          o,
+          sick,
+          String.raw`GET /v2/acme/app/tags/list → answer is not a tag list: tags must be an array or null`,
+          200,
+        );
+      },
+    );
+  });
+
+  it("a manifest without a config digest: named with what was expected", async () => {
+    const rule: FakeRule = {
+      kind: "manifestGet",
+      status: 200,
+      headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+      body: JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", size: 2 },
+        layers: [],
+      }),
+      times: Infinity,
+    };
+    await withFake(APP, [rule], async (fake) => {
+      const sick = { host: fake.host };
+      const o = await run(sick);
+      await assertPartialFailure(
+        o,
+        sick,
+        String.raw`GET /v2/acme/app/manifests/develop-\d → answer is not an image manifest or index: config\.digest is missing`,
+        200,
+      );
+    });
+  });
+
+  it("a token response without a token: named with the token request", async () => {
+    await withFake(
+      { ...APP, auth: { scheme: "bearer", anonymous: true } },
+      [{ kind: "token", status: 200, body: '{"expires_in":300}', times: Infinity }],
+      async (fake) => {
+        const sick = { host: fake.host };
+        const o = await run(sick);
+        await assertPartialFailure(
+          o,
+          sick,
+          String.raw`token request to ${literal(fake.host)}/token → token response has no token`,
+          200,
+        );
+      },
+    );
+  });
+
   it("a manifest whose content does not match its Docker-Content-Digest is refused", async () => {
     const wrong = `sha256:${"1".repeat(64)}`;
     const rule: FakeRule = {

@@ -342,6 +342,35 @@ describe("timestamp APIs and rate limits", () => {
     assert.match(warnings[0]!, /404/);
   });
 
+  test("Docker Hub tag page of the wrong shape → named warning, registry API", async () => {
+    fake.reset();
+    fake.rule({
+      kind: "hubApi",
+      status: 200,
+      body: '{"results":[{"name":"v0001","tag_last_pushed":5}]}',
+      times: Infinity,
+    });
+    try {
+      const warnings: string[] = [];
+      const c = new RegistryClient({
+        retry: FAST_RETRY,
+        env: {},
+        log: { warn: (m) => warnings.push(m) },
+        registries: [{ host: "docker.io", endpoint: fake.url, apiUrl: fake.url }],
+      });
+      const repo = { registry: "docker.io", repository: "someone/private" };
+      const list = await c.listTags(repo);
+      assert.equal(list.tags.length, 3);
+      const d = await c.describeTags(repo, { times: ["v0001"], digests: [] });
+      assert.equal(d.get("v0001")?.source, "config-blob");
+      assert.deepEqual(warnings, [
+        `registry docker.io: GET ${fake.host}/v2/namespaces/someone/repositories/private/tags → answer is not a Docker Hub tag page: results[0].tag_last_pushed must be a string or null; listing tags through the registry API instead`,
+      ]);
+    } finally {
+      fake.clearRules();
+    }
+  });
+
   test("ECR DescribeImages with AWS credentials (SigV4), generic path without them", async () => {
     const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
     const settings = { host, endpoint: fake.url, apiUrl: `${fake.url}/` };
@@ -382,6 +411,30 @@ describe("timestamp APIs and rate limits", () => {
     });
     const w = await wrongKey.describeTags(repo, { times: ["v0003"], digests: [] });
     assert.equal(w.get("v0003")?.source, "config-blob", "403 from ECR → generic path");
+  });
+
+  test("ECR DescribeImages answer of the wrong shape → named warning, generic path", async () => {
+    const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const repo = { registry: host, repository: "team/ecr-app" };
+    fake.reset();
+    const body = JSON.stringify({ imageDetails: [{ imageDigest: "sha256:00", imageTags: "v0003", imagePushedAt: 1 }] });
+    fake.rule({ kind: "ecrApi", status: 200, body, times: Infinity });
+    try {
+      const warnings: string[] = [];
+      const c = new RegistryClient({
+        retry: FAST_RETRY,
+        env: { AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-key-value" },
+        log: { warn: (m) => warnings.push(m) },
+        registries: [{ host, endpoint: fake.url, apiUrl: `${fake.url}/` }],
+      });
+      const d = await c.describeTags(repo, { times: ["v0003"], digests: [] });
+      assert.equal(d.get("v0003")?.source, "config-blob");
+      assert.deepEqual(warnings, [
+        `registry ${host}: ECR DescribeImages → answer is not a DescribeImages answer: imageDetails[0].imageTags must be an array; using manifests instead`,
+      ]);
+    } finally {
+      fake.clearRules();
+    }
   });
 
   test("stops before ratelimit-remaining runs out", async () => {

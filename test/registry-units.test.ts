@@ -172,6 +172,61 @@ describe("tokens, endpoints, cache", () => {
   });
 });
 
+describe("registry cache file of the wrong shape", () => {
+  test("a cache file with wrong types is ignored with a warning naming the problem, and replaced on save", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "laminar-cache-shape-"));
+    try {
+      const path = join(dir, "registry.json");
+      const wrong = {
+        version: 1,
+        digests: { "sha256:a": { created: 5, at: 1 } },
+        repos: { "r/x": { hash: "h", changedAt: 1, tags: "not a map" } },
+      };
+      await writeFile(path, JSON.stringify(wrong));
+      const warnings: string[] = [];
+      const c = await RegistryCache.open(path, (m) => warnings.push(m));
+      assert.deepEqual(warnings, [
+        `registry cache ${path}: not a Laminar registry cache (digests.sha256:a.created must be a string or null); starting with an empty cache`,
+      ]);
+      assert.equal(c.fact("sha256:a"), undefined);
+      assert.equal(c.snapshot("r/x"), undefined);
+      c.setFact("sha256:b", { created: new Date(1e12), source: "config-blob" });
+      await c.save();
+      const again: string[] = [];
+      const d = await RegistryCache.open(path, (m) => again.push(m));
+      assert.deepEqual(again, []);
+      assert.equal(d.fact("sha256:b")?.created?.getTime(), 1e12);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a cache file that is not JSON, or is JSON of another kind, is ignored with a warning", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "laminar-cache-shape-"));
+    try {
+      const path = join(dir, "registry.json");
+      for (const [text, problem] of [
+        ["{not json", "not JSON"],
+        ["[1,2]", "not a Laminar registry cache (the answer must be an object)"],
+        ['{"version":1,"digests":{}}', "not a Laminar registry cache (repos is missing)"],
+      ] as const) {
+        await writeFile(path, text);
+        const warnings: string[] = [];
+        const c = await RegistryCache.open(path, (m) => warnings.push(m));
+        assert.deepEqual(warnings, [`registry cache ${path}: ${problem}; starting with an empty cache`]);
+        assert.equal(c.dirty, false);
+      }
+      // Another version's file is expected after an upgrade: ignored without a word.
+      await writeFile(path, '{"version":99,"digests":[],"repos":null}');
+      const warnings: string[] = [];
+      await RegistryCache.open(path, (m) => warnings.push(m));
+      assert.deepEqual(warnings, []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("docker config credentials", () => {
   let dir: string;
   let bin: string;

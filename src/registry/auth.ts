@@ -6,10 +6,11 @@
  */
 import { parseWwwAuthenticate, pickChallenge, type Challenge } from "./challenge.js";
 import { credentialIdentity, type Credential } from "./credentials.js";
-import { describePath, statusLine, type HttpClient, type HttpRequest, type HttpResponse } from "./http.js";
+import { describePath, malformedJson, registryFailure, requestFailure, statusFailure } from "./errors.js";
+import type { HttpClient, HttpRequest, HttpResponse } from "./http.js";
 import { TokenCache, type IssuedToken } from "./token-cache.js";
 import { SecretMasker } from "../secrets/masker.js";
-import { RegistryError } from "./types.js";
+import { expectShape, TOKEN_ANSWER } from "./wire.js";
 
 export interface Endpoint {
   /** Registry name as in image references (`docker.io`, `127.0.0.1:5000`). */
@@ -75,11 +76,7 @@ export class RegistrySession {
         return;
       }
       if (res.status >= 200 && res.status < 300) return;
-      throw new RegistryError(
-        `registry ${this.endpoint.registry}: GET /v2/ → ${statusLine(res.status, res.statusText)} (is this a registry?)`,
-        this.endpoint.registry,
-        res.status,
-      );
+      throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
     })();
     this.pinged.catch(() => (this.pinged = undefined));
     return this.pinged;
@@ -88,7 +85,7 @@ export class RegistrySession {
   private async fetchToken(ch: Challenge, scope: string, cred: Credential | undefined): Promise<IssuedToken> {
     const realm = ch.params.realm;
     const registry = this.endpoint.registry;
-    if (!realm) throw new RegistryError(`registry ${registry}: Bearer challenge without a realm`, registry, 401);
+    if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
     const u = new URL(realm);
     let res: HttpResponse;
     if (cred?.kind === "identity-token") {
@@ -118,24 +115,20 @@ export class RegistrySession {
       }
       res = await this.http.request({ registry, kind: "token", method: "GET", url: u.toString(), headers });
     }
+    const request = `token request to ${u.host}${describePath(u.toString())}`;
     if (res.status !== 200) {
-      throw new RegistryError(
-        `registry ${registry}: token request to ${u.host}${describePath(u.toString())} → ${statusLine(res.status, res.statusText)}` +
-          (cred ? " (credentials refused)" : " (no credentials found for this registry)"),
-        registry,
-        res.status,
-      );
+      const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
+      throw statusFailure(this.endpoint, request, res, why);
     }
-    let body: { token?: string; access_token?: string; expires_in?: number; issued_at?: string };
+    let parsed: unknown;
     try {
-      body = JSON.parse(res.body.toString("utf8")) as typeof body;
+      parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, undefined, {
-        cause: err,
-      });
+      throw malformedJson(this.endpoint, request, res.status, "token response", err);
     }
+    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request, res.status);
     const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
+    if (!token) throw requestFailure(this.endpoint, request, "token response has no token", res.status);
     this.remember(token);
     return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : undefined };
   }

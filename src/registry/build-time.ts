@@ -9,6 +9,7 @@
  * write the epoch, which says nothing about which build is newer.
  */
 import { isIndex, type Descriptor, type Manifest } from "./manifest.js";
+import type { ImageConfig } from "./wire.js";
 
 export const CREATED_ANNOTATION = "org.opencontainers.image.created";
 const MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
@@ -45,7 +46,7 @@ export interface BuildTime {
 
 export interface BuildTimeFetcher {
   manifest(digest: string): Promise<Manifest | undefined>;
-  blob(digest: string): Promise<unknown>;
+  blob(digest: string): Promise<ImageConfig>;
 }
 
 export function parseTime(value: unknown): Date | undefined {
@@ -60,7 +61,7 @@ async function singleBuildTime(m: Manifest, fetcher: BuildTimeFetcher): Promise<
   if (annotated) return { created: annotated, source: "annotation" };
   if (!m.body.config?.digest) return {};
   const config = await fetcher.blob(m.body.config.digest);
-  const created = parseTime((config as { created?: unknown } | null)?.created);
+  const created = parseTime(config.created);
   return created ? { created, source: "config-blob" } : {};
 }
 

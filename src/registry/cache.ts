@@ -19,6 +19,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files/atomic-write.js";
 import type { TimestampSource } from "./types.js";
+import { checkShape, shape } from "./wire.js";
 
 /**
  * The registry cache file used when none is given. It is per user, not per repository, so every
@@ -77,16 +78,71 @@ export function tagListHash(tags: readonly string[]): string {
     .digest("hex");
 }
 
-async function readCacheFile(path: string): Promise<CacheFile | undefined> {
+/** The file's shape, checked whole: a cache someone else wrote (or half-wrote) must not crash a run. */
+const CACHE_FILE = shape<CacheFile>("a Laminar registry cache", {
+  type: "object",
+  required: ["version", "digests", "repos"],
+  properties: {
+    version: { type: "number" },
+    digests: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["created", "at"],
+        properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } },
+      },
+    },
+    repos: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["hash", "changedAt", "tags"],
+        properties: {
+          hash: { type: "string" },
+          changedAt: { type: "number" },
+          tags: {
+            type: "object",
+            additionalProperties: {
+              type: "array",
+              items: [{ type: "string" }, { type: "number" }],
+              minItems: 2,
+              maxItems: 2,
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+/**
+ * The cache file, or undefined to start afresh (the cache is only an optimisation). A missing file
+ * or one of another version says nothing; a file that does not parse or has the wrong shape is
+ * reported through `warn`, since the next save replaces it.
+ */
+async function readCacheFile(path: string, warn?: (message: string) => void): Promise<CacheFile | undefined> {
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(path, "utf8")) as CacheFile;
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
-      return undefined;
-    return parsed;
+    text = await readFile(path, "utf8");
   } catch {
-    // missing or corrupt: start afresh (the cache is only an optimisation)
+    return undefined; // missing or unreadable: start afresh
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    warn?.(`registry cache ${path}: not JSON; starting with an empty cache`);
     return undefined;
   }
+  if (parsed !== null && typeof parsed === "object" && "version" in parsed && parsed.version !== VERSION) {
+    return undefined; // written by another version of Laminar
+  }
+  const checked = checkShape(CACHE_FILE, parsed);
+  if (!checked.ok) {
+    warn?.(`registry cache ${path}: not ${CACHE_FILE.expected} (${checked.problem}); starting with an empty cache`);
+    return undefined;
+  }
+  return checked.value;
 }
 
 export class RegistryCache {
@@ -97,10 +153,13 @@ export class RegistryCache {
 
   private constructor(readonly path: string | undefined) {}
 
-  /** Loads the cache at `path`; without a path the cache lives in memory only. */
-  static async open(path: string | undefined): Promise<RegistryCache> {
+  /**
+   * Loads the cache at `path`; without a path the cache lives in memory only.
+   * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
+   */
+  static async open(path: string | undefined, warn?: (message: string) => void): Promise<RegistryCache> {
     const c = new RegistryCache(path);
-    const file = path ? await readCacheFile(path) : undefined;
+    const file = path ? await readCacheFile(path, warn) : undefined;
     if (file) {
       for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
       for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);

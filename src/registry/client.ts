@@ -18,14 +18,15 @@ import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
-import { getJsonBlob, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
+import { getImageConfig, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
 import { PromiseMemo } from "./single-flight.js";
+import type { ImageConfig } from "./wire.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
 import { listTagsPaged } from "./tag-list.js";
 import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
 import { TokenCache } from "./token-cache.js";
+import { registryFailure } from "./errors.js";
 import {
-  RegistryError,
   type DescribeRequest,
   type RepositoryRef,
   type RequestCounts,
@@ -138,7 +139,7 @@ export class RegistryClient implements TagSource {
   // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
   private readonly buildTimes = new PromiseMemo<string, TagDetails>("rejected");
   private readonly manifests = new PromiseMemo<string, Manifest | undefined>("rejected");
-  private readonly blobs = new PromiseMemo<string, unknown>("rejected");
+  private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;
 
@@ -207,7 +208,7 @@ export class RegistryClient implements TagSource {
   }
 
   private loadCache(): Promise<RegistryCache> {
-    this.cache ??= RegistryCache.open(this.opts.cachePath);
+    this.cache ??= RegistryCache.open(this.opts.cachePath, this.opts.log?.warn);
     return this.cache;
   }
 
@@ -415,9 +416,9 @@ export class RegistryClient implements TagSource {
     return this.manifests.get(key, () => getManifest(this.session(repo.registry), repo.repository, digest));
   }
 
-  private fetchBlob(repo: RepositoryRef, digest: string): Promise<unknown> {
+  private fetchBlob(repo: RepositoryRef, digest: string): Promise<ImageConfig> {
     const key = this.manifestKey(repo, digest);
-    return this.blobs.get(key, () => getJsonBlob(this.session(repo.registry), repo.repository, digest));
+    return this.blobs.get(key, () => getImageConfig(this.session(repo.registry), repo.repository, digest));
   }
 
   /** Build time of a digest: from the cache, else fetched once per run and remembered. */
@@ -436,11 +437,10 @@ export class RegistryClient implements TagSource {
     return this.buildTimes.get(memo, async (): Promise<TagDetails> => {
       const m = known ?? (await this.fetchManifest(repo, digest));
       if (!m) {
-        throw new RegistryError(
-          `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
-          registryKey(repo.registry),
+        throw registryFailure(
+          { registry: registryKey(repo.registry), repository: repo.repository },
+          `manifest ${digest} of ${repo.repository} disappeared`,
           404,
-          repo.repository,
         );
       }
       const bt = await resolveBuildTime(m, platforms, {

@@ -7,6 +7,7 @@
  *
  * Authentication is not done here (see auth.ts): this layer sends the headers it is given.
  */
+import { describePath, requestFailure, requestLine, statusLine } from "./errors.js";
 import { RegistryError, type RequestCounts } from "./types.js";
 import { PromiseMemo } from "./single-flight.js";
 
@@ -135,15 +136,6 @@ export function parseRateLimitRemaining(value: string | null): number | undefine
   return m ? Number(m[1]) : undefined;
 }
 
-/** Path (never the query, which could carry something private) for messages. */
-export function describePath(url: string): string {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url.split("?")[0]!;
-  }
-}
-
 /**
  * What went wrong below HTTP, in words: fetch says only "fetch failed" and keeps the reason in
  * `cause` (ECONNREFUSED, ENOTFOUND, …); a timeout is a DOMException named TimeoutError.
@@ -169,10 +161,6 @@ export function describeNetworkError(err: unknown, timeoutMs: number): string {
   }
   if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
   return err instanceof Error ? err.message : String(err);
-}
-
-export function statusLine(status: number, statusText: string): string {
-  return `${status}${statusText ? ` ${statusText}` : ""}`;
 }
 
 export class HttpClient {
@@ -232,13 +220,7 @@ export class HttpClient {
   }
 
   private error(req: HttpRequest, what: string, status?: number, cause?: unknown): RegistryError {
-    return new RegistryError(
-      `registry ${req.registry}: ${req.method} ${describePath(req.url)} → ${what}`,
-      req.registry,
-      status,
-      req.repository,
-      cause === undefined ? undefined : { cause },
-    );
+    return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
   }
 
   private async send(req: HttpRequest): Promise<HttpResponse> {

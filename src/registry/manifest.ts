@@ -10,8 +10,9 @@
  */
 import { createHash } from "node:crypto";
 import type { RegistrySession } from "./auth.js";
-import { describePath, statusLine, type HttpResponse } from "./http.js";
-import { RegistryError } from "./types.js";
+import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
+import type { HttpResponse } from "./http.js";
+import { expectShape, IMAGE_CONFIG, MANIFEST, type ImageConfig, type ManifestBody } from "./wire.js";
 
 export const MEDIA_TYPES = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -27,22 +28,7 @@ export const MANIFEST_ACCEPT = [
   MEDIA_TYPES.dockerManifest,
 ].join(", ");
 
-export interface Descriptor {
-  readonly mediaType?: string;
-  readonly digest: string;
-  readonly size?: number;
-  readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
-  readonly annotations?: Readonly<Record<string, string>>;
-}
-
-/** The fields of an image manifest or index that the build-time lookup reads. */
-export interface ManifestBody {
-  readonly schemaVersion?: number;
-  readonly mediaType?: string;
-  readonly config?: Descriptor;
-  readonly manifests?: readonly Descriptor[];
-  readonly annotations?: Readonly<Record<string, string>>;
-}
+export type { Descriptor, ManifestBody } from "./wire.js";
 
 export interface ManifestHead {
   readonly digest: string;
@@ -64,24 +50,8 @@ export function sha256Digest(data: Buffer): string {
 }
 
 function fail(session: RegistrySession, method: string, url: string, repository: string, res: HttpResponse): never {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} → ${statusLine(res.status, res.statusText)}${session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository,
-  );
-}
-
-/** `(MANIFEST_UNKNOWN: manifest unknown)` from a distribution error body, when there is one. */
-export function registryErrorDetail(res: HttpResponse): string {
-  try {
-    const body = JSON.parse(res.body.toString("utf8")) as { errors?: Array<{ code?: string; message?: string }> };
-    const e = body.errors?.[0];
-    if (e?.code) return ` (${e.code}${e.message ? `: ${e.message}` : ""})`;
-  } catch {
-    // not a distribution error body
-  }
-  return "";
+  const site = { registry: session.endpoint.registry, repository };
+  throw statusFailure(site, requestLine(method, session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
 }
 
 const manifestPath = (repository: string, ref: string) => `/v2/${repository}/manifests/${ref}`;
@@ -129,25 +99,22 @@ export async function getManifest(
   const header = res.headers.get("docker-content-digest");
   const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : undefined;
   if (expected && expected !== computed) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → body digest ${computed} does not match ${expected}`,
-      session.endpoint.registry,
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      `body digest ${computed} does not match ${expected}`,
       res.status,
-      repository,
     );
   }
-  let body: ManifestBody;
+  const site = { registry: session.endpoint.registry, repository };
+  const request = requestLine("GET", session.url(url));
+  let parsed: unknown;
   try {
-    body = JSON.parse(res.body.toString("utf8")) as ManifestBody;
+    parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → malformed JSON in manifest`,
-      session.endpoint.registry,
-      res.status,
-      repository,
-      { cause: err },
-    );
+    throw malformedJson(site, request, res.status, "manifest", err);
   }
+  const body: ManifestBody = expectShape(MANIFEST, parsed, site, request, res.status);
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
   return {
     digest: header && !header.startsWith("sha256:") ? header : computed,
@@ -156,28 +123,30 @@ export async function getManifest(
   };
 }
 
-/** GET a blob (JSON config) and check its digest. */
-export async function getJsonBlob(session: RegistrySession, repository: string, digest: string): Promise<unknown> {
+/** GET an image config blob, check its digest and its shape. */
+export async function getImageConfig(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+): Promise<ImageConfig> {
   const url = `/v2/${repository}/blobs/${digest}`;
   const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
   if (res.status !== 200) fail(session, "GET", url, repository, res);
   if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → blob content does not match its digest`,
-      session.endpoint.registry,
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      "blob content does not match its digest",
       res.status,
-      repository,
     );
   }
+  const site = { registry: session.endpoint.registry, repository };
+  const request = requestLine("GET", session.url(url));
+  let parsed: unknown;
   try {
-    return JSON.parse(res.body.toString("utf8")) as unknown;
+    parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → malformed JSON in config blob`,
-      session.endpoint.registry,
-      res.status,
-      repository,
-      { cause: err },
-    );
+    throw malformedJson(site, request, res.status, "config blob", err);
   }
+  return expectShape(IMAGE_CONFIG, parsed, site, request, res.status);
 }

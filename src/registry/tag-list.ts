@@ -10,10 +10,11 @@
  * response: we keep those times, which spares every manifest request for those repositories.
  */
 import type { RegistrySession } from "./auth.js";
-import { describePath, statusLine, type HttpResponse } from "./http.js";
-import { registryErrorDetail } from "./manifest.js";
+import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
+import type { HttpResponse } from "./http.js";
 import { parseGcrManifestMap } from "./timestamp-apis.js";
-import { RegistryError, type TagDetails, type TagList } from "./types.js";
+import { expectShape, TAG_LIST } from "./wire.js";
+import type { TagDetails, TagList } from "./types.js";
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -39,12 +40,10 @@ export function parseNextLink(header: string | null): string | undefined {
 }
 
 function fail(session: RegistrySession, repository: string, url: string, res: HttpResponse, what?: string): never {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} → ${what ?? statusLine(res.status, res.statusText) + session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository,
-  );
+  const site = { registry: session.endpoint.registry, repository };
+  const request = requestLine("GET", session.url(url));
+  if (what === undefined) throw statusFailure(site, request, res, session.scrub(registryErrorDetail(res.body)));
+  throw requestFailure(site, request, what, res.status);
 }
 
 export async function listTagsPaged(
@@ -70,19 +69,17 @@ export async function listTagsPaged(
     const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
     pages++;
     if (res.status !== 200) fail(session, repository, url, res);
-    let body: { tags?: unknown; manifest?: unknown };
+    const site = { registry: session.endpoint.registry, repository };
+    const request = requestLine("GET", session.url(url));
+    let parsed: unknown;
     try {
-      body = JSON.parse(res.body.toString("utf8")) as typeof body;
-    } catch {
-      fail(session, repository, url, res, `malformed JSON in tag list (${res.body.length} bytes)`);
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(site, request, res.status, `tag list (${res.body.length} bytes)`, err);
     }
-    if (body === null || typeof body !== "object") fail(session, repository, url, res, "tag list is not a JSON object");
-    // `tags` is null for an empty repository on some registries.
-    if (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags)) {
-      fail(session, repository, url, res, "tag list has no `tags` array");
-    }
-    for (const t of (body.tags as unknown[] | null | undefined) ?? []) {
-      if (typeof t === "string" && !seenTags.has(t)) {
+    const body = expectShape(TAG_LIST, parsed, site, request, res.status);
+    for (const t of body.tags ?? []) {
+      if (!seenTags.has(t)) {
         seenTags.add(t);
         tags.push(t);
       }

@@ -9,23 +9,22 @@
  * Callers fall back to the generic manifest → config path on any failure.
  */
 import type { HttpClient } from "./http.js";
-import { describePath, statusLine } from "./http.js";
+import { describePath, malformedJson, registryFailure, statusFailure } from "./errors.js";
 import { signRequest, type AwsCredentials } from "./sigv4.js";
-import { RegistryError, type TagDetails, type TagList } from "./types.js";
+import type { TagDetails, TagList } from "./types.js";
+import { checkShape, ECR_IMAGES, expectShape, GCR_MANIFEST_MAP, HUB_TAG_PAGE, type HubTagPage } from "./wire.js";
 
 const validDate = (d: Date) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
 
 /** GCR `manifest` map → tag → details. Values are strings of epoch milliseconds. */
 export function parseGcrManifestMap(map: unknown): Map<string, TagDetails> {
   const out = new Map<string, TagDetails>();
-  if (!map || typeof map !== "object") return out;
-  for (const [digest, entry] of Object.entries(map as Record<string, unknown>)) {
-    if (!entry || typeof entry !== "object") continue;
-    const e = entry as { tag?: unknown; timeUploadedMs?: unknown };
+  // Only an optimisation on top of the tag list: a map of another shape is ignored, not an error.
+  const checked = checkShape(GCR_MANIFEST_MAP, map);
+  if (!checked.ok) return out;
+  for (const [digest, e] of Object.entries(checked.value)) {
     const created = new Date(Number(e.timeUploadedMs));
-    if (!Array.isArray(e.tag)) continue;
-    for (const tag of e.tag) {
-      if (typeof tag !== "string") continue;
+    for (const tag of e.tag ?? []) {
       out.set(tag, validDate(created) ? { digest, created, source: "gcr-tags-list" } : { digest });
     }
   }
@@ -41,21 +40,11 @@ export interface DockerHubListOptions {
   readonly registry: string;
 }
 
-interface HubPage {
-  next?: string | null;
-  results?: Array<{ name?: string; digest?: string; tag_last_pushed?: string; last_updated?: string }>;
-}
-
 /** Every tag of a Docker Hub repository with its push time and digest. */
 export async function listDockerHubTags(http: HttpClient, o: DockerHubListOptions): Promise<TagList> {
   const parts = o.repository.split("/");
   if (parts.length !== 2) {
-    throw new RegistryError(
-      `registry ${o.registry}: ${o.repository} is not namespace/name`,
-      o.registry,
-      undefined,
-      o.repository,
-    );
+    throw registryFailure(o, `${o.repository} is not namespace/name`);
   }
   const base = new URL(o.apiUrl);
   let url: string | undefined = new URL(
@@ -69,28 +58,15 @@ export async function listDockerHubTags(http: HttpClient, o: DockerHubListOption
     if (pages >= o.pageCap) return { tags, times, truncated: true };
     const res = await http.request({ registry: o.registry, repository: o.repository, kind: "api", method: "GET", url });
     pages++;
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `registry ${o.registry}: GET ${base.host}${describePath(url)} → ${statusLine(res.status, res.statusText)}`,
-        o.registry,
-        res.status,
-        o.repository,
-      );
-    }
-    let body: HubPage;
+    const request: string = `GET ${base.host}${describePath(url)}`;
+    if (res.status !== 200) throw statusFailure(o, request, res);
+    let parsed: unknown;
     try {
-      body = JSON.parse(res.body.toString("utf8")) as HubPage;
+      parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw new RegistryError(
-        `registry ${o.registry}: Docker Hub tag API answered malformed JSON`,
-        o.registry,
-        res.status,
-        o.repository,
-        {
-          cause: err,
-        },
-      );
+      throw malformedJson(o, request, res.status, "Docker Hub tag API page", err);
     }
+    const body: HubTagPage = expectShape(HUB_TAG_PAGE, parsed, o, request, res.status);
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
       tags.push(r.name);
@@ -122,10 +98,6 @@ export interface EcrDescribeOptions {
   readonly credentials: AwsCredentials;
   /** Default `https://api.ecr.<region>.amazonaws.com/`. */
   readonly apiUrl?: string;
-}
-
-interface EcrResponse {
-  imageDetails?: Array<{ imageDigest?: string; imageTags?: string[]; imagePushedAt?: number | string }>;
 }
 
 /** DescribeImages for the given tags (100 per call, the API's limit on `imageIds`). */
@@ -165,18 +137,21 @@ export async function describeEcrImages(http: HttpClient, o: EcrDescribeOptions)
     if (res.status !== 200) {
       let type = "";
       try {
-        type = ` (${(JSON.parse(res.body.toString("utf8")) as { __type?: string }).__type ?? ""})`;
+        const answer: unknown = JSON.parse(res.body.toString("utf8"));
+        const t = answer !== null && typeof answer === "object" && "__type" in answer ? answer.__type : undefined;
+        type = ` (${typeof t === "string" ? t : ""})`;
       } catch {
         // not JSON
       }
-      throw new RegistryError(
-        `registry ${o.registry}: ECR DescribeImages → ${statusLine(res.status, res.statusText)}${type}`,
-        o.registry,
-        res.status,
-        o.repository,
-      );
+      throw statusFailure(o, "ECR DescribeImages", res, type);
     }
-    const parsed = JSON.parse(res.body.toString("utf8")) as EcrResponse;
+    let json: unknown;
+    try {
+      json = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+    }
+    const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
     for (const d of parsed.imageDetails ?? []) {
       const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1000 : (d.imagePushedAt ?? ""));
       for (const tag of d.imageTags ?? []) {

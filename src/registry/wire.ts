@@ -1,0 +1,227 @@
+/**
+ * Shapes of what comes over the wire, checked with JSON Schema (ajv, compiled once at module load)
+ * instead of cast: a registry that answers the wrong shape gets a named error at the answer, not a
+ * TypeError three calls later. Each schema lists only the fields we read; unknown fields stay
+ * allowed, because real registries add their own (GCR's `manifest` map, Hub's `images`, …).
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { unexpectedAnswer, type ErrorSite } from "./errors.js";
+
+const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+
+/** A compiled schema and what to call a value that does not match it ("a tag list"). */
+export interface WireShape<T> {
+  readonly expected: string;
+  readonly validate: ValidateFunction<T>;
+}
+
+/** Compiles a schema once (call at module load); `expected` names a value of the shape in messages. */
+export function shape<T>(expected: string, schema: object): WireShape<T> {
+  return { expected, validate: ajv.compile<T>(schema) };
+}
+
+const ARTICLE: Readonly<Record<string, string>> = {
+  array: "an array",
+  object: "an object",
+  string: "a string",
+  number: "a number",
+  integer: "an integer",
+  boolean: "a boolean",
+  null: "null",
+};
+
+/** `/tags/0` → `tags[0]`, `/config` → `config`, `` → `the answer`. */
+function where(pointer: string, extra?: string): string {
+  const parts = pointer
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (extra !== undefined) parts.push(extra);
+  if (parts.length === 0) return "the answer";
+  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/** The first schema violation in words: `tags[3] must be a string`, `config.digest is missing`. */
+function describeProblem(errors: readonly ErrorObject[] | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return "unexpected shape";
+  if (e.keyword === "type") {
+    const t = (e.params as { type: string | string[] }).type;
+    const types = Array.isArray(t) ? t : t.split(",");
+    return `${where(e.instancePath)} must be ${types.map((x) => ARTICLE[x] ?? x).join(" or ")}`;
+  }
+  if (e.keyword === "required") {
+    return `${where(e.instancePath, (e.params as { missingProperty: string }).missingProperty)} is missing`;
+  }
+  return `${where(e.instancePath)} ${e.message ?? "is not valid"}`;
+}
+
+/** The value typed by its shape, or why it does not have it. */
+export function checkShape<T>(
+  s: WireShape<T>,
+  value: unknown,
+): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string } {
+  return s.validate(value) ? { ok: true, value } : { ok: false, problem: describeProblem(s.validate.errors) };
+}
+
+/**
+ * The answer typed by its shape, or a RegistryError naming the registry, the request, the status
+ * and what was expected (`… → answer is not a tag list: tags must be an array or null`).
+ */
+export function expectShape<T>(s: WireShape<T>, value: unknown, site: ErrorSite, request: string, status: number): T {
+  const r = checkShape(s, value);
+  if (r.ok) return r.value;
+  throw unexpectedAnswer(site, request, status, s.expected, r.problem);
+}
+
+const STRING = { type: "string" } as const;
+const OPTIONAL_STRING = { type: ["string", "null"] } as const;
+
+/** `tags/list` (distribution spec, "Listing Tags"); `tags` is null for an empty repository on some registries. */
+export interface TagListPage {
+  readonly tags?: readonly string[] | null;
+  /** GCR / Artifact Registry: digest → tags and upload time (read by `parseGcrManifestMap`). */
+  readonly manifest?: unknown;
+}
+export const TAG_LIST = shape<TagListPage>("a tag list", {
+  type: "object",
+  properties: { tags: { type: ["array", "null"], items: STRING } },
+});
+
+/** GCR / Artifact Registry's `manifest` map in `tags/list`: digest → tags and upload time (epoch ms). */
+export type GcrManifestMap = Readonly<
+  Record<string, { readonly tag?: readonly string[]; readonly timeUploadedMs?: string | number }>
+>;
+export const GCR_MANIFEST_MAP = shape<GcrManifestMap>("a GCR manifest map", {
+  type: "object",
+  additionalProperties: {
+    type: "object",
+    properties: { tag: { type: "array", items: STRING }, timeUploadedMs: { type: ["string", "number"] } },
+  },
+});
+
+/** A descriptor (image-spec descriptor.md) as the build-time lookup reads it. */
+export interface Descriptor {
+  readonly mediaType?: string;
+  readonly digest: string;
+  readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
+  /** Values are strings by the spec; read through `parseTime` and equality, never cast. */
+  readonly annotations?: Readonly<Record<string, unknown>>;
+}
+const DESCRIPTOR = {
+  type: "object",
+  required: ["digest"],
+  properties: {
+    mediaType: STRING,
+    digest: STRING,
+    platform: {
+      type: "object",
+      properties: { os: STRING, architecture: STRING, variant: STRING },
+    },
+    annotations: { type: "object" },
+  },
+} as const;
+
+const IMAGE_MANIFEST_TYPES = [
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+];
+
+/**
+ * An image manifest or index (image-spec manifest.md, image-index.md; Docker's manifest v2 and
+ * manifest list). An image manifest that says what it is must have a config descriptor
+ * (image-spec manifest.md: `config` is REQUIRED).
+ */
+export interface ManifestBody {
+  readonly mediaType?: string;
+  readonly config?: Descriptor;
+  readonly manifests?: readonly Descriptor[];
+  readonly annotations?: Readonly<Record<string, unknown>>;
+}
+export const MANIFEST = shape<ManifestBody>("an image manifest or index", {
+  type: "object",
+  properties: {
+    mediaType: STRING,
+    config: DESCRIPTOR,
+    manifests: { type: "array", items: DESCRIPTOR },
+    annotations: { type: "object" },
+  },
+  if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
+  then: { required: ["config"], properties: { config: DESCRIPTOR } },
+});
+
+/** An image config blob (image-spec config.md): only `created` is read. */
+export interface ImageConfig {
+  readonly created?: string;
+}
+export const IMAGE_CONFIG = shape<ImageConfig>("an image config", {
+  type: "object",
+  properties: { created: STRING },
+});
+
+/** A token server's answer (distribution docs/spec/auth/token.md, "Token Response Fields"). */
+export interface TokenAnswer {
+  readonly token?: string;
+  readonly access_token?: string;
+  readonly expires_in?: number;
+  readonly issued_at?: string;
+}
+export const TOKEN_ANSWER = shape<TokenAnswer>("a token response", {
+  type: "object",
+  properties: { token: STRING, access_token: STRING, expires_in: { type: "number" }, issued_at: STRING },
+});
+
+/** One page of Docker Hub's tag API (`/v2/namespaces/{ns}/repositories/{repo}/tags`). */
+export interface HubTagPage {
+  readonly next?: string | null;
+  readonly results?: ReadonlyArray<{
+    readonly name: string;
+    readonly digest?: string | null;
+    readonly tag_last_pushed?: string | null;
+    readonly last_updated?: string | null;
+  }>;
+}
+export const HUB_TAG_PAGE = shape<HubTagPage>("a Docker Hub tag page", {
+  type: "object",
+  properties: {
+    next: OPTIONAL_STRING,
+    results: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name"],
+        properties: {
+          name: STRING,
+          digest: OPTIONAL_STRING,
+          tag_last_pushed: OPTIONAL_STRING,
+          last_updated: OPTIONAL_STRING,
+        },
+      },
+    },
+  },
+});
+
+/** ECR DescribeImages' answer; `imagePushedAt` is epoch seconds (a number) in the JSON protocol. */
+export interface EcrImages {
+  readonly imageDetails?: ReadonlyArray<{
+    readonly imageDigest?: string;
+    readonly imageTags?: readonly string[];
+    readonly imagePushedAt?: number | string;
+  }>;
+}
+export const ECR_IMAGES = shape<EcrImages>("a DescribeImages answer", {
+  type: "object",
+  properties: {
+    imageDetails: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          imageDigest: STRING,
+          imageTags: { type: "array", items: STRING },
+          imagePushedAt: { type: ["number", "string"] },
+        },
+      },
+    },
+  },
+});
