@@ -4756,7 +4756,7 @@ var require_core = __commonJS({
         uriResolver
       };
     }
-    var Ajv2 = class {
+    var Ajv3 = class {
       constructor(opts = {}) {
         this.schemas = {};
         this.refs = {};
@@ -5126,9 +5126,9 @@ var require_core = __commonJS({
         }
       }
     };
-    Ajv2.ValidationError = validation_error_1.default;
-    Ajv2.MissingRefError = ref_error_1.default;
-    exports.default = Ajv2;
+    Ajv3.ValidationError = validation_error_1.default;
+    Ajv3.MissingRefError = ref_error_1.default;
+    exports.default = Ajv3;
     function checkOptions(checkOpts, options, msg, log = "error") {
       for (const key in checkOpts) {
         const opt = key;
@@ -7239,7 +7239,7 @@ var require_ajv = __commonJS({
     var draft7MetaSchema = require_json_schema_draft_07();
     var META_SUPPORT_DATA = ["/properties"];
     var META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
-    var Ajv2 = class extends core_1.default {
+    var Ajv3 = class extends core_1.default {
       _addVocabularies() {
         super._addVocabularies();
         draft7_1.default.forEach((v) => this.addVocabulary(v));
@@ -7258,11 +7258,11 @@ var require_ajv = __commonJS({
         return this.opts.defaultMeta = super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : void 0);
       }
     };
-    exports.Ajv = Ajv2;
-    module.exports = exports = Ajv2;
-    module.exports.Ajv = Ajv2;
+    exports.Ajv = Ajv3;
+    module.exports = exports = Ajv3;
+    module.exports.Ajv = Ajv3;
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.default = Ajv2;
+    exports.default = Ajv3;
     var validate_1 = require_validate();
     Object.defineProperty(exports, "KeywordCxt", { enumerable: true, get: function() {
       return validate_1.KeywordCxt;
@@ -16826,10 +16826,10 @@ var init_esm4 = __esm({
             if (tailStart === -1)
               continue;
           }
-          const shape = this.#shapes[r];
-          if (shape === "base" && end)
+          const shape2 = this.#shapes[r];
+          if (shape2 === "base" && end)
             return "yes";
-          if (shape === "tail" && end) {
+          if (shape2 === "tail" && end) {
             if (this.#level2 && dotPortion(f, 0, tailStart, true, sep6)) {
               return "maybe";
             }
@@ -16837,8 +16837,8 @@ var init_esm4 = __esm({
               return "yes";
             continue;
           }
-          if (shape === "mid" || shape === "head") {
-            const m = this.#walk(f, row, shape === "head", dot, sep6);
+          if (shape2 === "mid" || shape2 === "head") {
+            const m = this.#walk(f, row, shape2 === "head", dot, sep6);
             if (m !== "no")
               return m;
             continue;
@@ -16850,10 +16850,10 @@ var init_esm4 = __esm({
       // Match a row of a known shape against the split path, the same as
       // #matchGlobstar and #matchGlobStarBodySections do. None of these
       // rows have a drive letter, so they start at the first portion.
-      #matchShape(file, row, shape) {
+      #matchShape(file, row, shape2) {
         const dot = !!this.options.dot;
         const n = file.length;
-        if (shape === "head") {
+        if (shape2 === "head") {
           if (n < 2 || !portionMatch(row[0], file[0])) {
             return false;
           }
@@ -16863,7 +16863,7 @@ var init_esm4 = __esm({
           return true;
         }
         const x = row[1];
-        if (shape === "tail") {
+        if (shape2 === "tail") {
           let t = n - 1;
           if (!portionMatch(x, file[t])) {
             if (file[t] !== "" || n === 1 || !portionMatch(x, file[--t])) {
@@ -17429,8 +17429,8 @@ var init_esm4 = __esm({
         }
         for (let r = 0; r < set.length; r++) {
           const pattern2 = set[r];
-          const shape = partial ? void 0 : this.#shapes[r];
-          const hit = shape === "base" ? portionMatch(pattern2[0], filename) : shape ? this.#matchShape(resolved, pattern2, shape) : options.matchBase && pattern2.length === 1 ? this.#matchRow([filename], [filename], pattern2, partial) : this.#matchRow(ff, resolved, pattern2, partial);
+          const shape2 = partial ? void 0 : this.#shapes[r];
+          const hit = shape2 === "base" ? portionMatch(pattern2[0], filename) : shape2 ? this.#matchShape(resolved, pattern2, shape2) : options.matchBase && pattern2.length === 1 ? this.#matchRow([filename], [filename], pattern2, partial) : this.#matchRow(ff, resolved, pattern2, partial);
           if (hit) {
             if (options.flipNegate) {
               return true;
@@ -20165,16 +20165,16 @@ function build2(raw, file, fail4, locate) {
     for (const key of ["exclude", "blacklist"]) {
       for (const [j, e] of (u[key] ?? []).entries()) {
         const pattern2 = typeof e === "string" ? e : e.pattern;
-        const where = [...base, key, j, ...typeof e === "string" ? [] : ["pattern"]];
+        const where2 = [...base, key, j, ...typeof e === "string" ? [] : ["pattern"]];
         try {
           const policy2 = parsePolicy(pattern2);
-          checkPatternSpeed(policy2, (d) => fail4(where, d));
+          checkPatternSpeed(policy2, (d) => fail4(where2, d));
           exclude.push({
             policy: policy2,
             images: typeof e === "string" ? [] : (e.images ?? []).map((g2, k) => checkGlob(g2, (d) => fail4([...base, key, j, "images", k], d)))
           });
         } catch (err) {
-          if (err instanceof PolicyError) fail4(where, err.message);
+          if (err instanceof PolicyError) fail4(where2, err.message);
           throw err;
         }
       }
@@ -21458,6 +21458,195 @@ var init_pipeline = __esm({
   }
 });
 
+// src/registry/errors.ts
+function statusLine(status, statusText) {
+  return `${status}${statusText ? ` ${statusText}` : ""}`;
+}
+function describePath(url) {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.split("?")[0];
+  }
+}
+function requestLine(method, url) {
+  return `${method} ${describePath(url)}`;
+}
+function registryErrorDetail(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return "";
+  }
+  const errors = parsed !== null && typeof parsed === "object" && "errors" in parsed ? parsed.errors : void 0;
+  const e = Array.isArray(errors) ? errors[0] : void 0;
+  if (e === null || typeof e !== "object" || !("code" in e) || typeof e.code !== "string" || !e.code) return "";
+  const message = "message" in e && typeof e.message === "string" ? e.message : "";
+  return ` (${e.code}${message ? `: ${message}` : ""})`;
+}
+function registryFailure(site, what, status, cause) {
+  return new RegistryError(
+    `registry ${site.registry}: ${what}`,
+    site.registry,
+    status,
+    site.repository,
+    cause === void 0 ? void 0 : { cause }
+  );
+}
+function requestFailure(site, request2, what, status, cause) {
+  return registryFailure(site, `${request2} \u2192 ${what}`, status, cause);
+}
+function statusFailure(site, request2, res, detail = "") {
+  return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
+}
+function malformedJson(site, request2, status, what, cause) {
+  return requestFailure(site, request2, `malformed JSON in ${what}`, status, cause);
+}
+function unexpectedAnswer(site, request2, status, expected, problem) {
+  return requestFailure(site, request2, `answer is not ${expected}: ${problem}`, status);
+}
+var init_errors2 = __esm({
+  "src/registry/errors.ts"() {
+    "use strict";
+    init_types3();
+  }
+});
+
+// src/registry/wire.ts
+function shape(expected, schema) {
+  return { expected, validate: ajv.compile(schema) };
+}
+function where(pointer, extra) {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (extra !== void 0) parts.push(extra);
+  if (parts.length === 0) return "the answer";
+  return parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+}
+function describeProblem(errors) {
+  const e = errors?.[0];
+  if (!e) return "unexpected shape";
+  if (e.keyword === "type") {
+    const t = e.params.type;
+    const types = Array.isArray(t) ? t : t.split(",");
+    return `${where(e.instancePath)} must be ${types.map((x) => ARTICLE[x] ?? x).join(" or ")}`;
+  }
+  if (e.keyword === "required") {
+    return `${where(e.instancePath, e.params.missingProperty)} is missing`;
+  }
+  return `${where(e.instancePath)} ${e.message ?? "is not valid"}`;
+}
+function checkShape(s, value) {
+  return s.validate(value) ? { ok: true, value } : { ok: false, problem: describeProblem(s.validate.errors) };
+}
+function expectShape(s, value, site, request2, status) {
+  const r = checkShape(s, value);
+  if (r.ok) return r.value;
+  throw unexpectedAnswer(site, request2, status, s.expected, r.problem);
+}
+var import_ajv2, ajv, ARTICLE, STRING, OPTIONAL_STRING, TAG_LIST, GCR_MANIFEST_MAP, DESCRIPTOR, IMAGE_MANIFEST_TYPES, MANIFEST, IMAGE_CONFIG, TOKEN_ANSWER, HUB_TAG_PAGE, ECR_IMAGES;
+var init_wire = __esm({
+  "src/registry/wire.ts"() {
+    "use strict";
+    import_ajv2 = __toESM(require_ajv(), 1);
+    init_errors2();
+    ajv = new import_ajv2.Ajv({ strict: true, allowUnionTypes: true });
+    ARTICLE = {
+      array: "an array",
+      object: "an object",
+      string: "a string",
+      number: "a number",
+      integer: "an integer",
+      boolean: "a boolean",
+      null: "null"
+    };
+    STRING = { type: "string" };
+    OPTIONAL_STRING = { type: ["string", "null"] };
+    TAG_LIST = shape("a tag list", {
+      type: "object",
+      properties: { tags: { type: ["array", "null"], items: STRING } }
+    });
+    GCR_MANIFEST_MAP = shape("a GCR manifest map", {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        properties: { tag: { type: "array", items: STRING }, timeUploadedMs: { type: ["string", "number"] } }
+      }
+    });
+    DESCRIPTOR = {
+      type: "object",
+      required: ["digest"],
+      properties: {
+        mediaType: STRING,
+        digest: STRING,
+        platform: {
+          type: "object",
+          properties: { os: STRING, architecture: STRING, variant: STRING }
+        },
+        annotations: { type: "object" }
+      }
+    };
+    IMAGE_MANIFEST_TYPES = [
+      "application/vnd.oci.image.manifest.v1+json",
+      "application/vnd.docker.distribution.manifest.v2+json"
+    ];
+    MANIFEST = shape("an image manifest or index", {
+      type: "object",
+      properties: {
+        mediaType: STRING,
+        config: DESCRIPTOR,
+        manifests: { type: "array", items: DESCRIPTOR },
+        annotations: { type: "object" }
+      },
+      if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
+      then: { required: ["config"], properties: { config: DESCRIPTOR } }
+    });
+    IMAGE_CONFIG = shape("an image config", {
+      type: "object",
+      properties: { created: STRING }
+    });
+    TOKEN_ANSWER = shape("a token response", {
+      type: "object",
+      properties: { token: STRING, access_token: STRING, expires_in: { type: "number" }, issued_at: STRING }
+    });
+    HUB_TAG_PAGE = shape("a Docker Hub tag page", {
+      type: "object",
+      properties: {
+        next: OPTIONAL_STRING,
+        results: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["name"],
+            properties: {
+              name: STRING,
+              digest: OPTIONAL_STRING,
+              tag_last_pushed: OPTIONAL_STRING,
+              last_updated: OPTIONAL_STRING
+            }
+          }
+        }
+      }
+    });
+    ECR_IMAGES = shape("a DescribeImages answer", {
+      type: "object",
+      properties: {
+        imageDetails: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              imageDigest: STRING,
+              imageTags: { type: "array", items: STRING },
+              imagePushedAt: { type: ["number", "string"] }
+            }
+          }
+        }
+      }
+    });
+  }
+});
+
 // src/registry/cache.ts
 import { createHash } from "node:crypto";
 import { readFile as readFile3 } from "node:fs/promises";
@@ -21470,23 +21659,73 @@ function defaultCachePath(env, opts = {}) {
 function tagListHash(tags) {
   return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
 }
-async function readCacheFile(path2) {
+async function readCacheFile(path2, warn) {
+  let text;
   try {
-    const parsed = JSON.parse(await readFile3(path2, "utf8"));
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
-      return void 0;
-    return parsed;
+    text = await readFile3(path2, "utf8");
   } catch {
     return void 0;
   }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    warn?.(`registry cache ${path2}: not JSON; starting with an empty cache`);
+    return void 0;
+  }
+  if (parsed !== null && typeof parsed === "object" && "version" in parsed && parsed.version !== VERSION) {
+    return void 0;
+  }
+  const checked = checkShape(CACHE_FILE, parsed);
+  if (!checked.ok) {
+    warn?.(`registry cache ${path2}: not ${CACHE_FILE.expected} (${checked.problem}); starting with an empty cache`);
+    return void 0;
+  }
+  return checked.value;
 }
-var VERSION, MAX_FACTS, RegistryCache;
+var VERSION, MAX_FACTS, CACHE_FILE, RegistryCache;
 var init_cache = __esm({
   "src/registry/cache.ts"() {
     "use strict";
     init_atomic_write();
+    init_wire();
     VERSION = 1;
     MAX_FACTS = 2e5;
+    CACHE_FILE = shape("a Laminar registry cache", {
+      type: "object",
+      required: ["version", "digests", "repos"],
+      properties: {
+        version: { type: "number" },
+        digests: {
+          type: "object",
+          additionalProperties: {
+            type: "object",
+            required: ["created", "at"],
+            properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } }
+          }
+        },
+        repos: {
+          type: "object",
+          additionalProperties: {
+            type: "object",
+            required: ["hash", "changedAt", "tags"],
+            properties: {
+              hash: { type: "string" },
+              changedAt: { type: "number" },
+              tags: {
+                type: "object",
+                additionalProperties: {
+                  type: "array",
+                  items: [{ type: "string" }, { type: "number" }],
+                  minItems: 2,
+                  maxItems: 2
+                }
+              }
+            }
+          }
+        }
+      }
+    });
     RegistryCache = class _RegistryCache {
       constructor(path2) {
         this.path = path2;
@@ -21496,10 +21735,13 @@ var init_cache = __esm({
       repos = /* @__PURE__ */ new Map();
       dirtyRepos = /* @__PURE__ */ new Set();
       dirtyFacts = /* @__PURE__ */ new Set();
-      /** Loads the cache at `path`; without a path the cache lives in memory only. */
-      static async open(path2) {
+      /**
+       * Loads the cache at `path`; without a path the cache lives in memory only.
+       * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
+       */
+      static async open(path2, warn) {
         const c = new _RegistryCache(path2);
-        const file = path2 ? await readCacheFile(path2) : void 0;
+        const file = path2 ? await readCacheFile(path2, warn) : void 0;
         if (file) {
           for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
           for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
@@ -21660,9 +21902,9 @@ function parseDockerConfig(text, path2) {
   const auths = {};
   if (raw.auths !== void 0 && !isObject(raw.auths)) problem(`auths is not an object; ignored`);
   for (const [key, value] of Object.entries(isObject(raw.auths) ? raw.auths : {})) {
-    const where = `auths[${JSON.stringify(key)}]`;
+    const where2 = `auths[${JSON.stringify(key)}]`;
     if (!isObject(value)) {
-      problem(`${where} is not an object; ignored`, key);
+      problem(`${where2} is not an object; ignored`, key);
       continue;
     }
     const entry = {};
@@ -21670,15 +21912,15 @@ function parseDockerConfig(text, path2) {
       const v = value[field];
       if (v === void 0 || v === "") continue;
       if (typeof v === "string") entry[field] = v;
-      else problem(`${where}.${field} is not a string; ignored`, key);
+      else problem(`${where2}.${field} is not a string; ignored`, key);
     }
     if (value.auth !== void 0 && value.auth !== "") {
-      if (typeof value.auth !== "string") problem(`${where}.auth is not a string; ignored`, key);
+      if (typeof value.auth !== "string") problem(`${where2}.auth is not a string; ignored`, key);
       else {
         entry.auth = value.auth;
         const pair2 = decodeAuth(value.auth);
         if (pair2) Object.assign(entry, pair2);
-        else problem(`${where}.auth is not base64 "user:password"; ignored`, key);
+        else problem(`${where2}.auth is not base64 "user:password"; ignored`, key);
       }
     }
     auths[key] = entry;
@@ -21877,287 +22119,6 @@ var init_single_flight = __esm({
   }
 });
 
-// src/registry/http.ts
-function addCounts(a, b) {
-  const out = { ...a };
-  for (const k of Object.keys(out)) out[k] += b[k];
-  return out;
-}
-function parseRetryAfter(value, now = Date.now()) {
-  if (!value) return void 0;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1e3);
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
-}
-function parseRateLimitRemaining(value) {
-  if (!value) return void 0;
-  const m = /^\s*(\d+)/.exec(value);
-  return m ? Number(m[1]) : void 0;
-}
-function describePath(url) {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url.split("?")[0];
-  }
-}
-function describeNetworkError(err, timeoutMs) {
-  if (err instanceof Error && err.name === "TimeoutError")
-    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
-  const cause = err instanceof Error ? err.cause : void 0;
-  const code2 = cause?.code;
-  const detail = cause?.message ? ` (${cause.message})` : "";
-  switch (code2) {
-    case "ECONNREFUSED":
-      return `connection refused${detail}`;
-    case "ENOTFOUND":
-      return `DNS lookup failed: no such host${detail}`;
-    case "EAI_AGAIN":
-      return `DNS lookup failed (temporary)${detail}`;
-    case "ECONNRESET":
-    case "UND_ERR_SOCKET":
-      return `connection reset${detail}`;
-    case "UND_ERR_CONNECT_TIMEOUT":
-      return `connect timed out${detail}`;
-  }
-  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
-function statusLine(status, statusText) {
-  return `${status}${statusText ? ` ${statusText}` : ""}`;
-}
-var DEFAULT_RETRY, emptyCounts, Limiter, RETRY_STATUSES, REDIRECT_STATUSES, MAX_BODY_BYTES, HttpClient;
-var init_http = __esm({
-  "src/registry/http.ts"() {
-    "use strict";
-    init_types3();
-    init_single_flight();
-    DEFAULT_RETRY = {
-      maxAttempts: 5,
-      baseDelayMs: 250,
-      maxDelayMs: 8e3,
-      maxTotalWaitMs: 3e4,
-      maxRetryAfterMs: 6e4
-    };
-    emptyCounts = () => ({
-      ping: 0,
-      token: 0,
-      tagPages: 0,
-      manifestHead: 0,
-      manifestGet: 0,
-      blobGet: 0,
-      api: 0,
-      retries: 0
-    });
-    Limiter = class {
-      constructor(limit) {
-        this.limit = limit;
-      }
-      limit;
-      active = 0;
-      queue = [];
-      async run(fn) {
-        if (this.active >= this.limit) await new Promise((r) => this.queue.push(r));
-        this.active++;
-        try {
-          return await fn();
-        } finally {
-          this.active--;
-          this.queue.shift()?.();
-        }
-      }
-    };
-    RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
-    REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-    MAX_BODY_BYTES = 32 * 1024 * 1024;
-    HttpClient = class {
-      constructor(opts = {}) {
-        this.opts = opts;
-        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-        this.global = new Limiter(opts.concurrency ?? 16);
-        this.fetchImpl = opts.fetch ?? fetch;
-        this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-        this.random = opts.random ?? Math.random;
-      }
-      opts;
-      retry;
-      global;
-      perRegistry = /* @__PURE__ */ new Map();
-      /** Identical GET/HEADs in flight, shared until they settle. */
-      inflight = new PromiseMemo("settled");
-      /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
-      remaining = /* @__PURE__ */ new Map();
-      total = emptyCounts();
-      byRegistry = /* @__PURE__ */ new Map();
-      fetchImpl;
-      sleep;
-      random;
-      counts(registry) {
-        return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
-      }
-      count(registry, kind) {
-        this.total[kind]++;
-        let c = this.byRegistry.get(registry);
-        if (!c) this.byRegistry.set(registry, c = emptyCounts());
-        c[kind]++;
-      }
-      /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
-      timeoutMs(registry) {
-        return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
-      }
-      limiter(registry) {
-        let l = this.perRegistry.get(registry);
-        if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
-        return l;
-      }
-      /**
-       * Sends a request, retrying what is worth retrying. Resolves with any final response (the
-       * caller decides what 401/404 mean); rejects with RegistryError when retries ran out, the
-       * network failed, redirects looped or the rate limit reserve was reached.
-       */
-      request(req) {
-        if (req.method === "POST") return this.send(req);
-        const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-        return this.inflight.get(key, () => this.send(req));
-      }
-      error(req, what, status, cause) {
-        return new RegistryError(
-          `registry ${req.registry}: ${req.method} ${describePath(req.url)} \u2192 ${what}`,
-          req.registry,
-          status,
-          req.repository,
-          cause === void 0 ? void 0 : { cause }
-        );
-      }
-      async send(req) {
-        const retryable = req.method !== "POST" || req.idempotent === true;
-        let waited = 0;
-        for (let attempt = 1; ; attempt++) {
-          let res;
-          let failure;
-          try {
-            res = await this.once(req);
-          } catch (err) {
-            if (err instanceof RegistryError) throw err;
-            failure = err;
-          }
-          if (res && !RETRY_STATUSES.has(res.status)) return res;
-          const last = !retryable || attempt >= this.retry.maxAttempts;
-          let delay;
-          const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
-          if (res && retryAfter !== void 0 && (res.status === 429 || res.status === 503)) {
-            if (retryAfter > this.retry.maxRetryAfterMs) {
-              throw this.error(
-                req,
-                `${statusLine(res.status, res.statusText)} (Retry-After ${Math.ceil(retryAfter / 1e3)} s is longer than the ${Math.ceil(this.retry.maxRetryAfterMs / 1e3)} s we wait)`,
-                res.status
-              );
-            }
-            delay = retryAfter;
-          } else {
-            const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-            delay = Math.round(this.random() * cap);
-          }
-          if (last || waited + delay > this.retry.maxTotalWaitMs) {
-            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
-            const cause = failure ?? void 0;
-            throw this.error(
-              req,
-              `${why} (gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}, ${Math.round(waited / 100) / 10} s waiting)`,
-              res?.status,
-              cause
-            );
-          }
-          this.opts.debug?.(
-            `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
-          );
-          this.count(req.registry, "retries");
-          waited += delay;
-          await this.sleep(delay);
-        }
-      }
-      /**
-       * Docker Hub counts manifest GETs as pulls and reports what is left in `ratelimit-remaining`.
-       * Until a first answer tells, up to the per-registry concurrency may go out unchecked.
-       */
-      spendPull(req) {
-        const left = this.remaining.get(req.registry);
-        if (left === void 0) return;
-        const reserve = this.opts.rateLimitReserve ?? 5;
-        if (left <= reserve) {
-          throw this.error(
-            req,
-            `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
-            429
-          );
-        }
-        this.remaining.set(req.registry, left - 1);
-      }
-      /** One attempt, following redirects by hand. */
-      async once(req) {
-        let url = req.url;
-        let method = req.method;
-        let headers = { ...req.headers };
-        if (this.opts.userAgent) headers["user-agent"] = this.opts.userAgent;
-        const origin = new URL(url).origin;
-        const seen = /* @__PURE__ */ new Set();
-        const maxRedirects = this.opts.maxRedirects ?? 5;
-        for (let hop = 0; ; hop++) {
-          seen.add(`${method} ${url}`);
-          const res = await this.limiter(req.registry).run(
-            () => this.global.run(async () => {
-              if (req.kind === "manifestGet") this.spendPull(req);
-              this.count(req.registry, req.kind);
-              const r = await this.fetchImpl(url, {
-                method,
-                headers,
-                body: method === "POST" ? req.body : void 0,
-                redirect: "manual",
-                signal: AbortSignal.timeout(this.timeoutMs(req.registry))
-              });
-              const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
-              if (left !== void 0) this.remaining.set(req.registry, left);
-              const len = Number(r.headers.get("content-length") ?? 0);
-              if (len > MAX_BODY_BYTES) {
-                await r.body?.cancel();
-                throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-              }
-              const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
-              if (body.length > MAX_BODY_BYTES) {
-                throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-              }
-              return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
-            })
-          );
-          if (!REDIRECT_STATUSES.has(res.status)) return res;
-          const location = res.headers.get("location");
-          if (!location) return res;
-          const next = new URL(location, url).toString();
-          if (res.status === 303) method = "GET";
-          if (seen.has(`${method} ${next}`)) {
-            throw this.error(
-              req,
-              `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
-              res.status
-            );
-          }
-          if (hop + 1 > maxRedirects)
-            throw this.error(
-              req,
-              `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
-              res.status
-            );
-          if (new URL(next).origin !== origin) {
-            headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
-          }
-          url = next;
-        }
-      }
-    };
-  }
-});
-
 // src/registry/token-cache.ts
 var TokenCache;
 var init_token_cache = __esm({
@@ -22288,10 +22249,10 @@ var init_auth = __esm({
     "use strict";
     init_challenge();
     init_credentials();
-    init_http();
+    init_errors2();
     init_token_cache();
     init_masker();
-    init_types3();
+    init_wire();
     RegistrySession = class {
       constructor(endpoint2, http, tokens, loadCredential) {
         this.endpoint = endpoint2;
@@ -22340,11 +22301,7 @@ var init_auth = __esm({
             return;
           }
           if (res.status >= 200 && res.status < 300) return;
-          throw new RegistryError(
-            `registry ${this.endpoint.registry}: GET /v2/ \u2192 ${statusLine(res.status, res.statusText)} (is this a registry?)`,
-            this.endpoint.registry,
-            res.status
-          );
+          throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
         })();
         this.pinged.catch(() => this.pinged = void 0);
         return this.pinged;
@@ -22352,7 +22309,7 @@ var init_auth = __esm({
       async fetchToken(ch, scope, cred) {
         const realm = ch.params.realm;
         const registry = this.endpoint.registry;
-        if (!realm) throw new RegistryError(`registry ${registry}: Bearer challenge without a realm`, registry, 401);
+        if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
         const u = new URL(realm);
         let res;
         if (cred?.kind === "identity-token") {
@@ -22381,23 +22338,20 @@ var init_auth = __esm({
           }
           res = await this.http.request({ registry, kind: "token", method: "GET", url: u.toString(), headers });
         }
+        const request2 = `token request to ${u.host}${describePath(u.toString())}`;
         if (res.status !== 200) {
-          throw new RegistryError(
-            `registry ${registry}: token request to ${u.host}${describePath(u.toString())} \u2192 ${statusLine(res.status, res.statusText)}` + (cred ? " (credentials refused)" : " (no credentials found for this registry)"),
-            registry,
-            res.status
-          );
+          const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
+          throw statusFailure(this.endpoint, request2, res, why);
         }
-        let body;
+        let parsed;
         try {
-          body = JSON.parse(res.body.toString("utf8"));
+          parsed = JSON.parse(res.body.toString("utf8"));
         } catch (err) {
-          throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, void 0, {
-            cause: err
-          });
+          throw malformedJson(this.endpoint, request2, res.status, "token response", err);
         }
+        const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
         const token = body.token ?? body.access_token;
-        if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
+        if (!token) throw requestFailure(this.endpoint, request2, "token response has no token", res.status);
         this.remember(token);
         return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : void 0 };
       }
@@ -22454,21 +22408,8 @@ function sha256Digest(data) {
   return `sha256:${createHash3("sha256").update(data).digest("hex")}`;
 }
 function fail2(session, method, url, repository, res) {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} \u2192 ${statusLine(res.status, res.statusText)}${session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository
-  );
-}
-function registryErrorDetail(res) {
-  try {
-    const body = JSON.parse(res.body.toString("utf8"));
-    const e = body.errors?.[0];
-    if (e?.code) return ` (${e.code}${e.message ? `: ${e.message}` : ""})`;
-  } catch {
-  }
-  return "";
+  const site = { registry: session.endpoint.registry, repository };
+  throw statusFailure(site, requestLine(method, session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
 }
 async function headManifest(session, repository, ref) {
   const url = manifestPath(repository, ref);
@@ -22501,25 +22442,22 @@ async function getManifest(session, repository, ref) {
   const header = res.headers.get("docker-content-digest");
   const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : void 0;
   if (expected && expected !== computed) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 body digest ${computed} does not match ${expected}`,
-      session.endpoint.registry,
-      res.status,
-      repository
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      `body digest ${computed} does not match ${expected}`,
+      res.status
     );
   }
-  let body;
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  let parsed;
   try {
-    body = JSON.parse(res.body.toString("utf8"));
+    parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 malformed JSON in manifest`,
-      session.endpoint.registry,
-      res.status,
-      repository,
-      { cause: err }
-    );
+    throw malformedJson(site, request2, res.status, "manifest", err);
   }
+  const body = expectShape(MANIFEST, parsed, site, request2, res.status);
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
   return {
     digest: header && !header.startsWith("sha256:") ? header : computed,
@@ -22527,36 +22465,34 @@ async function getManifest(session, repository, ref) {
     body
   };
 }
-async function getJsonBlob(session, repository, digest) {
+async function getImageConfig(session, repository, digest) {
   const url = `/v2/${repository}/blobs/${digest}`;
   const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
   if (res.status !== 200) fail2(session, "GET", url, repository, res);
   if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 blob content does not match its digest`,
-      session.endpoint.registry,
-      res.status,
-      repository
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      "blob content does not match its digest",
+      res.status
     );
   }
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  let parsed;
   try {
-    return JSON.parse(res.body.toString("utf8"));
+    parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 malformed JSON in config blob`,
-      session.endpoint.registry,
-      res.status,
-      repository,
-      { cause: err }
-    );
+    throw malformedJson(site, request2, res.status, "config blob", err);
   }
+  return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
 }
 var MEDIA_TYPES, MANIFEST_ACCEPT, manifestPath;
 var init_manifest = __esm({
   "src/registry/manifest.ts"() {
     "use strict";
-    init_http();
-    init_types3();
+    init_errors2();
+    init_wire();
     MEDIA_TYPES = {
       ociIndex: "application/vnd.oci.image.index.v1+json",
       ociManifest: "application/vnd.oci.image.manifest.v1+json",
@@ -22595,7 +22531,7 @@ async function singleBuildTime(m, fetcher) {
   if (annotated) return { created: annotated, source: "annotation" };
   if (!m.body.config?.digest) return {};
   const config = await fetcher.blob(m.body.config.digest);
-  const created = parseTime(config?.created);
+  const created = parseTime(config.created);
   return created ? { created, source: "config-blob" } : {};
 }
 async function resolveBuildTime(m, platforms, fetcher) {
@@ -22626,6 +22562,272 @@ var init_build_time = __esm({
     CREATED_ANNOTATION = "org.opencontainers.image.created";
     MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
     platformKey = (ps) => ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
+  }
+});
+
+// src/registry/http.ts
+function addCounts(a, b) {
+  const out = { ...a };
+  for (const k of Object.keys(out)) out[k] += b[k];
+  return out;
+}
+function parseRetryAfter(value, now = Date.now()) {
+  if (!value) return void 0;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1e3);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
+}
+function parseRateLimitRemaining(value) {
+  if (!value) return void 0;
+  const m = /^\s*(\d+)/.exec(value);
+  return m ? Number(m[1]) : void 0;
+}
+function describeNetworkError(err, timeoutMs) {
+  if (err instanceof Error && err.name === "TimeoutError")
+    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  const cause = err instanceof Error ? err.cause : void 0;
+  const code2 = cause?.code;
+  const detail = cause?.message ? ` (${cause.message})` : "";
+  switch (code2) {
+    case "ECONNREFUSED":
+      return `connection refused${detail}`;
+    case "ENOTFOUND":
+      return `DNS lookup failed: no such host${detail}`;
+    case "EAI_AGAIN":
+      return `DNS lookup failed (temporary)${detail}`;
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return `connection reset${detail}`;
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `connect timed out${detail}`;
+  }
+  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+var DEFAULT_RETRY, emptyCounts, Limiter, RETRY_STATUSES, REDIRECT_STATUSES, MAX_BODY_BYTES, HttpClient;
+var init_http = __esm({
+  "src/registry/http.ts"() {
+    "use strict";
+    init_errors2();
+    init_types3();
+    init_single_flight();
+    DEFAULT_RETRY = {
+      maxAttempts: 5,
+      baseDelayMs: 250,
+      maxDelayMs: 8e3,
+      maxTotalWaitMs: 3e4,
+      maxRetryAfterMs: 6e4
+    };
+    emptyCounts = () => ({
+      ping: 0,
+      token: 0,
+      tagPages: 0,
+      manifestHead: 0,
+      manifestGet: 0,
+      blobGet: 0,
+      api: 0,
+      retries: 0
+    });
+    Limiter = class {
+      constructor(limit) {
+        this.limit = limit;
+      }
+      limit;
+      active = 0;
+      queue = [];
+      async run(fn) {
+        if (this.active >= this.limit) await new Promise((r) => this.queue.push(r));
+        this.active++;
+        try {
+          return await fn();
+        } finally {
+          this.active--;
+          this.queue.shift()?.();
+        }
+      }
+    };
+    RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+    REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+    MAX_BODY_BYTES = 32 * 1024 * 1024;
+    HttpClient = class {
+      constructor(opts = {}) {
+        this.opts = opts;
+        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+        this.global = new Limiter(opts.concurrency ?? 16);
+        this.fetchImpl = opts.fetch ?? fetch;
+        this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+        this.random = opts.random ?? Math.random;
+      }
+      opts;
+      retry;
+      global;
+      perRegistry = /* @__PURE__ */ new Map();
+      /** Identical GET/HEADs in flight, shared until they settle. */
+      inflight = new PromiseMemo("settled");
+      /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
+      remaining = /* @__PURE__ */ new Map();
+      total = emptyCounts();
+      byRegistry = /* @__PURE__ */ new Map();
+      fetchImpl;
+      sleep;
+      random;
+      counts(registry) {
+        return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
+      }
+      count(registry, kind) {
+        this.total[kind]++;
+        let c = this.byRegistry.get(registry);
+        if (!c) this.byRegistry.set(registry, c = emptyCounts());
+        c[kind]++;
+      }
+      /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
+      timeoutMs(registry) {
+        return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
+      }
+      limiter(registry) {
+        let l = this.perRegistry.get(registry);
+        if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
+        return l;
+      }
+      /**
+       * Sends a request, retrying what is worth retrying. Resolves with any final response (the
+       * caller decides what 401/404 mean); rejects with RegistryError when retries ran out, the
+       * network failed, redirects looped or the rate limit reserve was reached.
+       */
+      request(req) {
+        if (req.method === "POST") return this.send(req);
+        const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
+        return this.inflight.get(key, () => this.send(req));
+      }
+      error(req, what, status, cause) {
+        return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
+      }
+      async send(req) {
+        const retryable = req.method !== "POST" || req.idempotent === true;
+        let waited = 0;
+        for (let attempt = 1; ; attempt++) {
+          let res;
+          let failure;
+          try {
+            res = await this.once(req);
+          } catch (err) {
+            if (err instanceof RegistryError) throw err;
+            failure = err;
+          }
+          if (res && !RETRY_STATUSES.has(res.status)) return res;
+          const last = !retryable || attempt >= this.retry.maxAttempts;
+          let delay;
+          const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
+          if (res && retryAfter !== void 0 && (res.status === 429 || res.status === 503)) {
+            if (retryAfter > this.retry.maxRetryAfterMs) {
+              throw this.error(
+                req,
+                `${statusLine(res.status, res.statusText)} (Retry-After ${Math.ceil(retryAfter / 1e3)} s is longer than the ${Math.ceil(this.retry.maxRetryAfterMs / 1e3)} s we wait)`,
+                res.status
+              );
+            }
+            delay = retryAfter;
+          } else {
+            const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+            delay = Math.round(this.random() * cap);
+          }
+          if (last || waited + delay > this.retry.maxTotalWaitMs) {
+            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
+            const cause = failure ?? void 0;
+            throw this.error(
+              req,
+              `${why} (gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}, ${Math.round(waited / 100) / 10} s waiting)`,
+              res?.status,
+              cause
+            );
+          }
+          this.opts.debug?.(
+            `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
+          );
+          this.count(req.registry, "retries");
+          waited += delay;
+          await this.sleep(delay);
+        }
+      }
+      /**
+       * Docker Hub counts manifest GETs as pulls and reports what is left in `ratelimit-remaining`.
+       * Until a first answer tells, up to the per-registry concurrency may go out unchecked.
+       */
+      spendPull(req) {
+        const left = this.remaining.get(req.registry);
+        if (left === void 0) return;
+        const reserve = this.opts.rateLimitReserve ?? 5;
+        if (left <= reserve) {
+          throw this.error(
+            req,
+            `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
+            429
+          );
+        }
+        this.remaining.set(req.registry, left - 1);
+      }
+      /** One attempt, following redirects by hand. */
+      async once(req) {
+        let url = req.url;
+        let method = req.method;
+        let headers = { ...req.headers };
+        if (this.opts.userAgent) headers["user-agent"] = this.opts.userAgent;
+        const origin = new URL(url).origin;
+        const seen = /* @__PURE__ */ new Set();
+        const maxRedirects = this.opts.maxRedirects ?? 5;
+        for (let hop = 0; ; hop++) {
+          seen.add(`${method} ${url}`);
+          const res = await this.limiter(req.registry).run(
+            () => this.global.run(async () => {
+              if (req.kind === "manifestGet") this.spendPull(req);
+              this.count(req.registry, req.kind);
+              const r = await this.fetchImpl(url, {
+                method,
+                headers,
+                body: method === "POST" ? req.body : void 0,
+                redirect: "manual",
+                signal: AbortSignal.timeout(this.timeoutMs(req.registry))
+              });
+              const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
+              if (left !== void 0) this.remaining.set(req.registry, left);
+              const len = Number(r.headers.get("content-length") ?? 0);
+              if (len > MAX_BODY_BYTES) {
+                await r.body?.cancel();
+                throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+              }
+              const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
+              if (body.length > MAX_BODY_BYTES) {
+                throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+              }
+              return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
+            })
+          );
+          if (!REDIRECT_STATUSES.has(res.status)) return res;
+          const location = res.headers.get("location");
+          if (!location) return res;
+          const next = new URL(location, url).toString();
+          if (res.status === 303) method = "GET";
+          if (seen.has(`${method} ${next}`)) {
+            throw this.error(
+              req,
+              `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
+              res.status
+            );
+          }
+          if (hop + 1 > maxRedirects)
+            throw this.error(
+              req,
+              `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
+              res.status
+            );
+          if (new URL(next).origin !== origin) {
+            headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
+          }
+          url = next;
+        }
+      }
+    };
   }
 });
 
@@ -22676,14 +22878,11 @@ var init_sigv4 = __esm({
 // src/registry/timestamp-apis.ts
 function parseGcrManifestMap(map) {
   const out = /* @__PURE__ */ new Map();
-  if (!map || typeof map !== "object") return out;
-  for (const [digest, entry] of Object.entries(map)) {
-    if (!entry || typeof entry !== "object") continue;
-    const e = entry;
+  const checked = checkShape(GCR_MANIFEST_MAP, map);
+  if (!checked.ok) return out;
+  for (const [digest, e] of Object.entries(checked.value)) {
     const created = new Date(Number(e.timeUploadedMs));
-    if (!Array.isArray(e.tag)) continue;
-    for (const tag of e.tag) {
-      if (typeof tag !== "string") continue;
+    for (const tag of e.tag ?? []) {
       out.set(tag, validDate(created) ? { digest, created, source: "gcr-tags-list" } : { digest });
     }
   }
@@ -22692,12 +22891,7 @@ function parseGcrManifestMap(map) {
 async function listDockerHubTags(http, o) {
   const parts = o.repository.split("/");
   if (parts.length !== 2) {
-    throw new RegistryError(
-      `registry ${o.registry}: ${o.repository} is not namespace/name`,
-      o.registry,
-      void 0,
-      o.repository
-    );
+    throw registryFailure(o, `${o.repository} is not namespace/name`);
   }
   const base = new URL(o.apiUrl);
   let url = new URL(
@@ -22711,28 +22905,15 @@ async function listDockerHubTags(http, o) {
     if (pages >= o.pageCap) return { tags, times, truncated: true };
     const res = await http.request({ registry: o.registry, repository: o.repository, kind: "api", method: "GET", url });
     pages++;
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `registry ${o.registry}: GET ${base.host}${describePath(url)} \u2192 ${statusLine(res.status, res.statusText)}`,
-        o.registry,
-        res.status,
-        o.repository
-      );
-    }
-    let body;
+    const request2 = `GET ${base.host}${describePath(url)}`;
+    if (res.status !== 200) throw statusFailure(o, request2, res);
+    let parsed;
     try {
-      body = JSON.parse(res.body.toString("utf8"));
+      parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw new RegistryError(
-        `registry ${o.registry}: Docker Hub tag API answered malformed JSON`,
-        o.registry,
-        res.status,
-        o.repository,
-        {
-          cause: err
-        }
-      );
+      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err);
     }
+    const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
       tags.push(r.name);
@@ -22787,17 +22968,20 @@ async function describeEcrImages(http, o) {
     if (res.status !== 200) {
       let type = "";
       try {
-        type = ` (${JSON.parse(res.body.toString("utf8")).__type ?? ""})`;
+        const answer = JSON.parse(res.body.toString("utf8"));
+        const t = answer !== null && typeof answer === "object" && "__type" in answer ? answer.__type : void 0;
+        type = ` (${typeof t === "string" ? t : ""})`;
       } catch {
       }
-      throw new RegistryError(
-        `registry ${o.registry}: ECR DescribeImages \u2192 ${statusLine(res.status, res.statusText)}${type}`,
-        o.registry,
-        res.status,
-        o.repository
-      );
+      throw statusFailure(o, "ECR DescribeImages", res, type);
     }
-    const parsed = JSON.parse(res.body.toString("utf8"));
+    let json;
+    try {
+      json = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+    }
+    const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
     for (const d of parsed.imageDetails ?? []) {
       const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1e3 : d.imagePushedAt ?? "");
       for (const tag of d.imageTags ?? []) {
@@ -22815,9 +22999,9 @@ var validDate;
 var init_timestamp_apis = __esm({
   "src/registry/timestamp-apis.ts"() {
     "use strict";
-    init_http();
+    init_errors2();
     init_sigv4();
-    init_types3();
+    init_wire();
     validDate = (d) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
   }
 });
@@ -22834,12 +23018,10 @@ function parseNextLink(header) {
   return void 0;
 }
 function fail3(session, repository, url, res, what) {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 ${what ?? statusLine(res.status, res.statusText) + session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository
-  );
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  if (what === void 0) throw statusFailure(site, request2, res, session.scrub(registryErrorDetail(res.body)));
+  throw requestFailure(site, request2, what, res.status);
 }
 async function listTagsPaged(session, repository, opts = {}) {
   const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
@@ -22859,18 +23041,17 @@ async function listTagsPaged(session, repository, opts = {}) {
     const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
     pages++;
     if (res.status !== 200) fail3(session, repository, url, res);
-    let body;
+    const site = { registry: session.endpoint.registry, repository };
+    const request2 = requestLine("GET", session.url(url));
+    let parsed;
     try {
-      body = JSON.parse(res.body.toString("utf8"));
-    } catch {
-      fail3(session, repository, url, res, `malformed JSON in tag list (${res.body.length} bytes)`);
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err);
     }
-    if (body === null || typeof body !== "object") fail3(session, repository, url, res, "tag list is not a JSON object");
-    if (body.tags !== null && body.tags !== void 0 && !Array.isArray(body.tags)) {
-      fail3(session, repository, url, res, "tag list has no `tags` array");
-    }
+    const body = expectShape(TAG_LIST, parsed, site, request2, res.status);
     for (const t of body.tags ?? []) {
-      if (typeof t === "string" && !seenTags.has(t)) {
+      if (!seenTags.has(t)) {
         seenTags.add(t);
         tags.push(t);
       }
@@ -22892,10 +23073,9 @@ var MAX_PAGE_SIZE;
 var init_tag_list = __esm({
   "src/registry/tag-list.ts"() {
     "use strict";
-    init_http();
-    init_manifest();
+    init_errors2();
     init_timestamp_apis();
-    init_types3();
+    init_wire();
     MAX_PAGE_SIZE = 1e3;
   }
 });
@@ -22930,6 +23110,7 @@ var init_client = __esm({
     init_tag_list();
     init_timestamp_apis();
     init_token_cache();
+    init_errors2();
     init_types3();
     LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
     RegistryClient = class {
@@ -23001,7 +23182,7 @@ var init_client = __esm({
         this.blobs.clear();
       }
       loadCache() {
-        this.cache ??= RegistryCache.open(this.opts.cachePath);
+        this.cache ??= RegistryCache.open(this.opts.cachePath, this.opts.log?.warn);
         return this.cache;
       }
       settingsFor(registry) {
@@ -23186,7 +23367,7 @@ var init_client = __esm({
       }
       fetchBlob(repo, digest) {
         const key = this.manifestKey(repo, digest);
-        return this.blobs.get(key, () => getJsonBlob(this.session(repo.registry), repo.repository, digest));
+        return this.blobs.get(key, () => getImageConfig(this.session(repo.registry), repo.repository, digest));
       }
       /** Build time of a digest: from the cache, else fetched once per run and remembered. */
       buildTime(repo, cache2, digest, known) {
@@ -23202,11 +23383,10 @@ var init_client = __esm({
         return this.buildTimes.get(memo, async () => {
           const m = known ?? await this.fetchManifest(repo, digest);
           if (!m) {
-            throw new RegistryError(
-              `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
-              registryKey(repo.registry),
-              404,
-              repo.repository
+            throw registryFailure(
+              { registry: registryKey(repo.registry), repository: repo.repository },
+              `manifest ${digest} of ${repo.repository} disappeared`,
+              404
             );
           }
           const bt = await resolveBuildTime(m, platforms, {

@@ -23514,7 +23514,7 @@ var require_core = __commonJS({
         uriResolver
       };
     }
-    var Ajv2 = class {
+    var Ajv3 = class {
       constructor(opts = {}) {
         this.schemas = {};
         this.refs = {};
@@ -23884,9 +23884,9 @@ var require_core = __commonJS({
         }
       }
     };
-    Ajv2.ValidationError = validation_error_1.default;
-    Ajv2.MissingRefError = ref_error_1.default;
-    exports.default = Ajv2;
+    Ajv3.ValidationError = validation_error_1.default;
+    Ajv3.MissingRefError = ref_error_1.default;
+    exports.default = Ajv3;
     function checkOptions(checkOpts, options, msg, log = "error") {
       for (const key in checkOpts) {
         const opt = key;
@@ -25997,7 +25997,7 @@ var require_ajv = __commonJS({
     var draft7MetaSchema = require_json_schema_draft_07();
     var META_SUPPORT_DATA = ["/properties"];
     var META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
-    var Ajv2 = class extends core_1.default {
+    var Ajv3 = class extends core_1.default {
       _addVocabularies() {
         super._addVocabularies();
         draft7_1.default.forEach((v) => this.addVocabulary(v));
@@ -26016,11 +26016,11 @@ var require_ajv = __commonJS({
         return this.opts.defaultMeta = super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : void 0);
       }
     };
-    exports.Ajv = Ajv2;
-    module.exports = exports = Ajv2;
-    module.exports.Ajv = Ajv2;
+    exports.Ajv = Ajv3;
+    module.exports = exports = Ajv3;
+    module.exports.Ajv = Ajv3;
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.default = Ajv2;
+    exports.default = Ajv3;
     var validate_1 = require_validate();
     Object.defineProperty(exports, "KeywordCxt", { enumerable: true, get: function() {
       return validate_1.KeywordCxt;
@@ -39857,10 +39857,10 @@ var Minimatch = class {
         if (tailStart === -1)
           continue;
       }
-      const shape = this.#shapes[r];
-      if (shape === "base" && end)
+      const shape2 = this.#shapes[r];
+      if (shape2 === "base" && end)
         return "yes";
-      if (shape === "tail" && end) {
+      if (shape2 === "tail" && end) {
         if (this.#level2 && dotPortion(f, 0, tailStart, true, sep6)) {
           return "maybe";
         }
@@ -39868,8 +39868,8 @@ var Minimatch = class {
           return "yes";
         continue;
       }
-      if (shape === "mid" || shape === "head") {
-        const m = this.#walk(f, row, shape === "head", dot, sep6);
+      if (shape2 === "mid" || shape2 === "head") {
+        const m = this.#walk(f, row, shape2 === "head", dot, sep6);
         if (m !== "no")
           return m;
         continue;
@@ -39881,10 +39881,10 @@ var Minimatch = class {
   // Match a row of a known shape against the split path, the same as
   // #matchGlobstar and #matchGlobStarBodySections do. None of these
   // rows have a drive letter, so they start at the first portion.
-  #matchShape(file, row, shape) {
+  #matchShape(file, row, shape2) {
     const dot = !!this.options.dot;
     const n = file.length;
-    if (shape === "head") {
+    if (shape2 === "head") {
       if (n < 2 || !portionMatch(row[0], file[0])) {
         return false;
       }
@@ -39894,7 +39894,7 @@ var Minimatch = class {
       return true;
     }
     const x = row[1];
-    if (shape === "tail") {
+    if (shape2 === "tail") {
       let t = n - 1;
       if (!portionMatch(x, file[t])) {
         if (file[t] !== "" || n === 1 || !portionMatch(x, file[--t])) {
@@ -40460,8 +40460,8 @@ var Minimatch = class {
     }
     for (let r = 0; r < set.length; r++) {
       const pattern2 = set[r];
-      const shape = partial ? void 0 : this.#shapes[r];
-      const hit = shape === "base" ? portionMatch(pattern2[0], filename) : shape ? this.#matchShape(resolved, pattern2, shape) : options.matchBase && pattern2.length === 1 ? this.#matchRow([filename], [filename], pattern2, partial) : this.#matchRow(ff, resolved, pattern2, partial);
+      const shape2 = partial ? void 0 : this.#shapes[r];
+      const hit = shape2 === "base" ? portionMatch(pattern2[0], filename) : shape2 ? this.#matchShape(resolved, pattern2, shape2) : options.matchBase && pattern2.length === 1 ? this.#matchRow([filename], [filename], pattern2, partial) : this.#matchRow(ff, resolved, pattern2, partial);
       if (hit) {
         if (options.flipNegate) {
           return true;
@@ -40959,16 +40959,16 @@ function build2(raw, file, fail4, locate) {
     for (const key of ["exclude", "blacklist"]) {
       for (const [j, e] of (u[key] ?? []).entries()) {
         const pattern2 = typeof e === "string" ? e : e.pattern;
-        const where = [...base, key, j, ...typeof e === "string" ? [] : ["pattern"]];
+        const where2 = [...base, key, j, ...typeof e === "string" ? [] : ["pattern"]];
         try {
           const policy2 = parsePolicy(pattern2);
-          checkPatternSpeed(policy2, (d) => fail4(where, d));
+          checkPatternSpeed(policy2, (d) => fail4(where2, d));
           exclude.push({
             policy: policy2,
             images: typeof e === "string" ? [] : (e.images ?? []).map((g2, k) => checkGlob(g2, (d) => fail4([...base, key, j, "images", k], d)))
           });
         } catch (err) {
-          if (err instanceof PolicyError) fail4(where, err.message);
+          if (err instanceof PolicyError) fail4(where2, err.message);
           throw err;
         }
       }
@@ -41674,6 +41674,200 @@ import { createHash } from "node:crypto";
 import { readFile as readFile3 } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join as join5 } from "node:path";
+
+// src/registry/wire.ts
+var import_ajv2 = __toESM(require_ajv(), 1);
+
+// src/registry/types.ts
+var RegistryError = class extends Error {
+  constructor(message, registry, status, repository, options) {
+    super(message, options);
+    this.registry = registry;
+    this.status = status;
+    this.repository = repository;
+  }
+  registry;
+  status;
+  repository;
+  name = "RegistryError";
+};
+
+// src/registry/errors.ts
+function statusLine(status, statusText) {
+  return `${status}${statusText ? ` ${statusText}` : ""}`;
+}
+function describePath(url) {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.split("?")[0];
+  }
+}
+function requestLine(method, url) {
+  return `${method} ${describePath(url)}`;
+}
+function registryErrorDetail(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return "";
+  }
+  const errors = parsed !== null && typeof parsed === "object" && "errors" in parsed ? parsed.errors : void 0;
+  const e = Array.isArray(errors) ? errors[0] : void 0;
+  if (e === null || typeof e !== "object" || !("code" in e) || typeof e.code !== "string" || !e.code) return "";
+  const message = "message" in e && typeof e.message === "string" ? e.message : "";
+  return ` (${e.code}${message ? `: ${message}` : ""})`;
+}
+function registryFailure(site, what, status, cause) {
+  return new RegistryError(
+    `registry ${site.registry}: ${what}`,
+    site.registry,
+    status,
+    site.repository,
+    cause === void 0 ? void 0 : { cause }
+  );
+}
+function requestFailure(site, request2, what, status, cause) {
+  return registryFailure(site, `${request2} \u2192 ${what}`, status, cause);
+}
+function statusFailure(site, request2, res, detail = "") {
+  return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
+}
+function malformedJson(site, request2, status, what, cause) {
+  return requestFailure(site, request2, `malformed JSON in ${what}`, status, cause);
+}
+function unexpectedAnswer(site, request2, status, expected, problem) {
+  return requestFailure(site, request2, `answer is not ${expected}: ${problem}`, status);
+}
+
+// src/registry/wire.ts
+var ajv = new import_ajv2.Ajv({ strict: true, allowUnionTypes: true });
+function shape(expected, schema) {
+  return { expected, validate: ajv.compile(schema) };
+}
+var ARTICLE = {
+  array: "an array",
+  object: "an object",
+  string: "a string",
+  number: "a number",
+  integer: "an integer",
+  boolean: "a boolean",
+  null: "null"
+};
+function where(pointer, extra) {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (extra !== void 0) parts.push(extra);
+  if (parts.length === 0) return "the answer";
+  return parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+}
+function describeProblem(errors) {
+  const e = errors?.[0];
+  if (!e) return "unexpected shape";
+  if (e.keyword === "type") {
+    const t = e.params.type;
+    const types = Array.isArray(t) ? t : t.split(",");
+    return `${where(e.instancePath)} must be ${types.map((x) => ARTICLE[x] ?? x).join(" or ")}`;
+  }
+  if (e.keyword === "required") {
+    return `${where(e.instancePath, e.params.missingProperty)} is missing`;
+  }
+  return `${where(e.instancePath)} ${e.message ?? "is not valid"}`;
+}
+function checkShape(s, value) {
+  return s.validate(value) ? { ok: true, value } : { ok: false, problem: describeProblem(s.validate.errors) };
+}
+function expectShape(s, value, site, request2, status) {
+  const r = checkShape(s, value);
+  if (r.ok) return r.value;
+  throw unexpectedAnswer(site, request2, status, s.expected, r.problem);
+}
+var STRING = { type: "string" };
+var OPTIONAL_STRING = { type: ["string", "null"] };
+var TAG_LIST = shape("a tag list", {
+  type: "object",
+  properties: { tags: { type: ["array", "null"], items: STRING } }
+});
+var GCR_MANIFEST_MAP = shape("a GCR manifest map", {
+  type: "object",
+  additionalProperties: {
+    type: "object",
+    properties: { tag: { type: "array", items: STRING }, timeUploadedMs: { type: ["string", "number"] } }
+  }
+});
+var DESCRIPTOR = {
+  type: "object",
+  required: ["digest"],
+  properties: {
+    mediaType: STRING,
+    digest: STRING,
+    platform: {
+      type: "object",
+      properties: { os: STRING, architecture: STRING, variant: STRING }
+    },
+    annotations: { type: "object" }
+  }
+};
+var IMAGE_MANIFEST_TYPES = [
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json"
+];
+var MANIFEST = shape("an image manifest or index", {
+  type: "object",
+  properties: {
+    mediaType: STRING,
+    config: DESCRIPTOR,
+    manifests: { type: "array", items: DESCRIPTOR },
+    annotations: { type: "object" }
+  },
+  if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
+  then: { required: ["config"], properties: { config: DESCRIPTOR } }
+});
+var IMAGE_CONFIG = shape("an image config", {
+  type: "object",
+  properties: { created: STRING }
+});
+var TOKEN_ANSWER = shape("a token response", {
+  type: "object",
+  properties: { token: STRING, access_token: STRING, expires_in: { type: "number" }, issued_at: STRING }
+});
+var HUB_TAG_PAGE = shape("a Docker Hub tag page", {
+  type: "object",
+  properties: {
+    next: OPTIONAL_STRING,
+    results: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name"],
+        properties: {
+          name: STRING,
+          digest: OPTIONAL_STRING,
+          tag_last_pushed: OPTIONAL_STRING,
+          last_updated: OPTIONAL_STRING
+        }
+      }
+    }
+  }
+});
+var ECR_IMAGES = shape("a DescribeImages answer", {
+  type: "object",
+  properties: {
+    imageDetails: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          imageDigest: STRING,
+          imageTags: { type: "array", items: STRING },
+          imagePushedAt: { type: ["number", "string"] }
+        }
+      }
+    }
+  }
+});
+
+// src/registry/cache.ts
 function defaultCachePath(env, opts = {}) {
   if (opts.runnerTemp && env.RUNNER_TEMP) return join5(env.RUNNER_TEMP, "laminar-cache", "registry.json");
   return join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "laminar", "registry.json");
@@ -41683,15 +41877,64 @@ var MAX_FACTS = 2e5;
 function tagListHash(tags) {
   return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
 }
-async function readCacheFile(path2) {
+var CACHE_FILE = shape("a Laminar registry cache", {
+  type: "object",
+  required: ["version", "digests", "repos"],
+  properties: {
+    version: { type: "number" },
+    digests: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["created", "at"],
+        properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } }
+      }
+    },
+    repos: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["hash", "changedAt", "tags"],
+        properties: {
+          hash: { type: "string" },
+          changedAt: { type: "number" },
+          tags: {
+            type: "object",
+            additionalProperties: {
+              type: "array",
+              items: [{ type: "string" }, { type: "number" }],
+              minItems: 2,
+              maxItems: 2
+            }
+          }
+        }
+      }
+    }
+  }
+});
+async function readCacheFile(path2, warn) {
+  let text;
   try {
-    const parsed = JSON.parse(await readFile3(path2, "utf8"));
-    if (parsed?.version !== VERSION || typeof parsed.digests !== "object" || typeof parsed.repos !== "object")
-      return void 0;
-    return parsed;
+    text = await readFile3(path2, "utf8");
   } catch {
     return void 0;
   }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    warn?.(`registry cache ${path2}: not JSON; starting with an empty cache`);
+    return void 0;
+  }
+  if (parsed !== null && typeof parsed === "object" && "version" in parsed && parsed.version !== VERSION) {
+    return void 0;
+  }
+  const checked = checkShape(CACHE_FILE, parsed);
+  if (!checked.ok) {
+    warn?.(`registry cache ${path2}: not ${CACHE_FILE.expected} (${checked.problem}); starting with an empty cache`);
+    return void 0;
+  }
+  return checked.value;
 }
 var RegistryCache = class _RegistryCache {
   constructor(path2) {
@@ -41702,10 +41945,13 @@ var RegistryCache = class _RegistryCache {
   repos = /* @__PURE__ */ new Map();
   dirtyRepos = /* @__PURE__ */ new Set();
   dirtyFacts = /* @__PURE__ */ new Set();
-  /** Loads the cache at `path`; without a path the cache lives in memory only. */
-  static async open(path2) {
+  /**
+   * Loads the cache at `path`; without a path the cache lives in memory only.
+   * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
+   */
+  static async open(path2, warn) {
     const c = new _RegistryCache(path2);
-    const file = path2 ? await readCacheFile(path2) : void 0;
+    const file = path2 ? await readCacheFile(path2, warn) : void 0;
     if (file) {
       for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
       for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
@@ -41864,9 +42110,9 @@ function parseDockerConfig(text, path2) {
   const auths = {};
   if (raw.auths !== void 0 && !isObject(raw.auths)) problem(`auths is not an object; ignored`);
   for (const [key, value] of Object.entries(isObject(raw.auths) ? raw.auths : {})) {
-    const where = `auths[${JSON.stringify(key)}]`;
+    const where2 = `auths[${JSON.stringify(key)}]`;
     if (!isObject(value)) {
-      problem(`${where} is not an object; ignored`, key);
+      problem(`${where2} is not an object; ignored`, key);
       continue;
     }
     const entry = {};
@@ -41874,15 +42120,15 @@ function parseDockerConfig(text, path2) {
       const v = value[field];
       if (v === void 0 || v === "") continue;
       if (typeof v === "string") entry[field] = v;
-      else problem(`${where}.${field} is not a string; ignored`, key);
+      else problem(`${where2}.${field} is not a string; ignored`, key);
     }
     if (value.auth !== void 0 && value.auth !== "") {
-      if (typeof value.auth !== "string") problem(`${where}.auth is not a string; ignored`, key);
+      if (typeof value.auth !== "string") problem(`${where2}.auth is not a string; ignored`, key);
       else {
         entry.auth = value.auth;
         const pair2 = decodeAuth(value.auth);
         if (pair2) Object.assign(entry, pair2);
-        else problem(`${where}.auth is not base64 "user:password"; ignored`, key);
+        else problem(`${where2}.auth is not base64 "user:password"; ignored`, key);
       }
     }
     auths[key] = entry;
@@ -42005,20 +42251,6 @@ function credentialIdentity(c) {
   return `registry-token:${h}`;
 }
 
-// src/registry/types.ts
-var RegistryError = class extends Error {
-  constructor(message, registry, status, repository, options) {
-    super(message, options);
-    this.registry = registry;
-    this.status = status;
-    this.repository = repository;
-  }
-  registry;
-  status;
-  repository;
-  name = "RegistryError";
-};
-
 // src/registry/single-flight.ts
 var PromiseMemo = class {
   /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
@@ -42071,6 +42303,346 @@ var PromiseMemo = class {
   }
 };
 
+// src/registry/token-cache.ts
+var TokenCache = class {
+  constructor(now = Date.now) {
+    this.now = now;
+  }
+  now;
+  entries = /* @__PURE__ */ new Map();
+  /** Token fetches in flight, shared until they settle; the tokens themselves live in `entries`. */
+  inflight = new PromiseMemo("settled");
+  static key(registry, service, scope, identity) {
+    return `${registry}\0${service}\0${scope}\0${identity}`;
+  }
+  get(key) {
+    const e = this.entries.get(key);
+    if (!e) return void 0;
+    if (this.now() >= e.expiresAt) {
+      this.entries.delete(key);
+      return void 0;
+    }
+    return e.token;
+  }
+  set(key, issued) {
+    const lifetime = (issued.expiresIn && issued.expiresIn > 0 ? issued.expiresIn : 60) * 1e3;
+    const issuedAt = issued.issuedAt && !Number.isNaN(issued.issuedAt.getTime()) ? issued.issuedAt.getTime() : this.now();
+    const margin = Math.min(3e4, lifetime / 10);
+    this.entries.set(key, { token: issued.token, expiresAt: Math.min(issuedAt, this.now()) + lifetime - margin });
+  }
+  invalidate(key) {
+    this.entries.delete(key);
+  }
+  /** The cached token, or one fetched once however many callers ask at the same time. */
+  async getOrFetch(key, fetchToken) {
+    const cached = this.get(key);
+    if (cached) return cached;
+    return this.inflight.get(
+      key,
+      () => fetchToken().then((t) => {
+        this.set(key, t);
+        return t.token;
+      })
+    );
+  }
+};
+
+// src/registry/auth.ts
+var RegistrySession = class {
+  constructor(endpoint2, http, tokens, loadCredential) {
+    this.endpoint = endpoint2;
+    this.http = http;
+    this.tokens = tokens;
+    this.loadCredential = loadCredential;
+  }
+  endpoint;
+  http;
+  tokens;
+  loadCredential;
+  pinged;
+  challenge;
+  credential;
+  /** Every secret this session has sent or received, so error text can never repeat one. */
+  secrets = new SecretMasker();
+  cred() {
+    this.credential ??= this.loadCredential().then((c) => {
+      if (c?.kind === "basic") this.remember(c.password, c.username);
+      else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : void 0);
+      return c;
+    });
+    return this.credential;
+  }
+  remember(secret, user) {
+    this.secrets.add(secret, user);
+  }
+  /**
+   * Masks the credentials and tokens of this session in text that came from the registry (error
+   * bodies are copied into messages): a registry that reflects what it received must not put a
+   * password into a log, a plan or a job summary.
+   */
+  scrub(text) {
+    return this.secrets.mask(text);
+  }
+  url(path2) {
+    return new URL(path2, this.endpoint.baseUrl).toString();
+  }
+  /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+  ping() {
+    this.pinged ??= (async () => {
+      const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
+      const res = await this.http.request(req);
+      if (res.status === 401) {
+        this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+        return;
+      }
+      if (res.status >= 200 && res.status < 300) return;
+      throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
+    })();
+    this.pinged.catch(() => this.pinged = void 0);
+    return this.pinged;
+  }
+  async fetchToken(ch, scope, cred) {
+    const realm = ch.params.realm;
+    const registry = this.endpoint.registry;
+    if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
+    const u = new URL(realm);
+    let res;
+    if (cred?.kind === "identity-token") {
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: cred.token,
+        client_id: "laminar"
+      });
+      if (ch.params.service) form.set("service", ch.params.service);
+      if (scope) form.set("scope", scope);
+      res = await this.http.request({
+        registry,
+        kind: "token",
+        method: "POST",
+        idempotent: true,
+        url: u.toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString()
+      });
+    } else {
+      if (ch.params.service) u.searchParams.set("service", ch.params.service);
+      if (scope) u.searchParams.set("scope", scope);
+      const headers = {};
+      if (cred?.kind === "basic") {
+        headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+      }
+      res = await this.http.request({ registry, kind: "token", method: "GET", url: u.toString(), headers });
+    }
+    const request2 = `token request to ${u.host}${describePath(u.toString())}`;
+    if (res.status !== 200) {
+      const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
+      throw statusFailure(this.endpoint, request2, res, why);
+    }
+    let parsed;
+    try {
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(this.endpoint, request2, res.status, "token response", err);
+    }
+    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
+    const token = body.token ?? body.access_token;
+    if (!token) throw requestFailure(this.endpoint, request2, "token response has no token", res.status);
+    this.remember(token);
+    return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : void 0 };
+  }
+  tokenKey(ch, scope, cred) {
+    return TokenCache.key(this.endpoint.registry, ch.params.service ?? "", scope, credentialIdentity(cred));
+  }
+  async authorization(repository, fresh) {
+    const ch = fresh ?? this.challenge;
+    if (!ch) return void 0;
+    const cred = await this.cred();
+    if (ch.scheme === "basic") {
+      if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+      return void 0;
+    }
+    if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
+    const scope = fresh?.params.scope ?? (repository ? `repository:${repository}:pull` : "");
+    const key = this.tokenKey(ch, scope, cred);
+    if (fresh) this.tokens.invalidate(key);
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(ch, scope, cred));
+    return `Bearer ${token}`;
+  }
+  /** Sends a request with auth; on 401 refreshes the token once and retries. */
+  async request(req) {
+    await this.ping();
+    let fresh;
+    for (let attempt = 0; ; attempt++) {
+      const authz = await this.authorization(req.repository, fresh);
+      const res = await this.http.request({
+        ...req,
+        registry: this.endpoint.registry,
+        url: this.url(req.url),
+        headers: { ...req.headers, ...authz ? { authorization: authz } : {} }
+      });
+      if (res.status !== 401 || attempt > 0) return res;
+      const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+      if (!ch) return res;
+      if (!this.challenge) this.challenge = ch;
+      if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
+      fresh = ch;
+    }
+  }
+};
+
+// src/registry/manifest.ts
+import { createHash as createHash3 } from "node:crypto";
+var MEDIA_TYPES = {
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json"
+};
+var MANIFEST_ACCEPT = [
+  MEDIA_TYPES.ociIndex,
+  MEDIA_TYPES.ociManifest,
+  MEDIA_TYPES.dockerList,
+  MEDIA_TYPES.dockerManifest
+].join(", ");
+function isIndex(m) {
+  const t = m.body?.mediaType ?? m.mediaType;
+  if (t === MEDIA_TYPES.ociIndex || t === MEDIA_TYPES.dockerList) return true;
+  return !t && Array.isArray(m.body?.manifests);
+}
+function sha256Digest(data) {
+  return `sha256:${createHash3("sha256").update(data).digest("hex")}`;
+}
+function fail(session, method, url, repository, res) {
+  const site = { registry: session.endpoint.registry, repository };
+  throw statusFailure(site, requestLine(method, session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
+}
+var manifestPath = (repository, ref) => `/v2/${repository}/manifests/${ref}`;
+async function headManifest(session, repository, ref) {
+  const url = manifestPath(repository, ref);
+  const res = await session.request({
+    kind: "manifestHead",
+    method: "HEAD",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
+  if (res.status === 404) return void 0;
+  if (res.status !== 200) fail(session, "HEAD", url, repository, res);
+  const digest = res.headers.get("docker-content-digest");
+  if (digest) return { digest, mediaType: res.headers.get("content-type") ?? void 0 };
+  const m = await getManifest(session, repository, ref);
+  return m && { digest: m.digest, mediaType: m.mediaType };
+}
+async function getManifest(session, repository, ref) {
+  const url = manifestPath(repository, ref);
+  const res = await session.request({
+    kind: "manifestGet",
+    method: "GET",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
+  if (res.status === 404) return void 0;
+  if (res.status !== 200) fail(session, "GET", url, repository, res);
+  const computed = sha256Digest(res.body);
+  const header = res.headers.get("docker-content-digest");
+  const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : void 0;
+  if (expected && expected !== computed) {
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      `body digest ${computed} does not match ${expected}`,
+      res.status
+    );
+  }
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  let parsed;
+  try {
+    parsed = JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request2, res.status, "manifest", err);
+  }
+  const body = expectShape(MANIFEST, parsed, site, request2, res.status);
+  const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
+  return {
+    digest: header && !header.startsWith("sha256:") ? header : computed,
+    mediaType: body.mediaType ?? contentType,
+    body
+  };
+}
+async function getImageConfig(session, repository, digest) {
+  const url = `/v2/${repository}/blobs/${digest}`;
+  const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
+  if (res.status !== 200) fail(session, "GET", url, repository, res);
+  if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      "blob content does not match its digest",
+      res.status
+    );
+  }
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  let parsed;
+  try {
+    parsed = JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request2, res.status, "config blob", err);
+  }
+  return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
+}
+
+// src/registry/build-time.ts
+var CREATED_ANNOTATION = "org.opencontainers.image.created";
+var MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
+function parsePlatform(s) {
+  const [os5 = "linux", architecture = "amd64", variant] = s.split("/");
+  return variant ? { os: os5, architecture, variant } : { os: os5, architecture };
+}
+var platformKey = (ps) => ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
+function matches(want, have) {
+  if (!have || have.os !== want.os || have.architecture !== want.architecture) return false;
+  if (!want.variant) return true;
+  const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
+  return v === want.variant;
+}
+function parseTime(value) {
+  if (typeof value !== "string" || !value) return void 0;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()) || d.getTime() < MIN_MEANINGFUL) return void 0;
+  return d;
+}
+async function singleBuildTime(m, fetcher) {
+  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
+  if (annotated) return { created: annotated, source: "annotation" };
+  if (!m.body.config?.digest) return {};
+  const config = await fetcher.blob(m.body.config.digest);
+  const created = parseTime(config.created);
+  return created ? { created, source: "config-blob" } : {};
+}
+async function resolveBuildTime(m, platforms, fetcher) {
+  if (!isIndex(m)) return singleBuildTime(m, fetcher);
+  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
+  if (annotated) return { created: annotated, source: "annotation" };
+  const children = (m.body.manifests ?? []).filter(
+    (d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" && platforms.some((p) => matches(p, d.platform))
+  );
+  let best = {};
+  const times = await Promise.all(
+    children.map(async (d) => {
+      const child = await fetcher.manifest(d.digest);
+      if (!child) return {};
+      return isIndex(child) ? resolveBuildTime(child, platforms, fetcher) : singleBuildTime(child, fetcher);
+    })
+  );
+  for (const t of times) {
+    if (t.created && (!best.created || t.created > best.created)) best = t;
+  }
+  return best;
+}
+
 // src/registry/http.ts
 var DEFAULT_RETRY = {
   maxAttempts: 5,
@@ -42122,13 +42694,6 @@ function parseRateLimitRemaining(value) {
   const m = /^\s*(\d+)/.exec(value);
   return m ? Number(m[1]) : void 0;
 }
-function describePath(url) {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url.split("?")[0];
-  }
-}
 function describeNetworkError(err, timeoutMs) {
   if (err instanceof Error && err.name === "TimeoutError")
     return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
@@ -42150,9 +42715,6 @@ function describeNetworkError(err, timeoutMs) {
   }
   if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
   return err instanceof Error ? err.message : String(err);
-}
-function statusLine(status, statusText) {
-  return `${status}${statusText ? ` ${statusText}` : ""}`;
 }
 var HttpClient2 = class {
   constructor(opts = {}) {
@@ -42205,13 +42767,7 @@ var HttpClient2 = class {
     return this.inflight.get(key, () => this.send(req));
   }
   error(req, what, status, cause) {
-    return new RegistryError(
-      `registry ${req.registry}: ${req.method} ${describePath(req.url)} \u2192 ${what}`,
-      req.registry,
-      status,
-      req.repository,
-      cause === void 0 ? void 0 : { cause }
-    );
+    return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
   }
   async send(req) {
     const retryable = req.method !== "POST" || req.idempotent === true;
@@ -42339,371 +42895,6 @@ var HttpClient2 = class {
   }
 };
 
-// src/registry/token-cache.ts
-var TokenCache = class {
-  constructor(now = Date.now) {
-    this.now = now;
-  }
-  now;
-  entries = /* @__PURE__ */ new Map();
-  /** Token fetches in flight, shared until they settle; the tokens themselves live in `entries`. */
-  inflight = new PromiseMemo("settled");
-  static key(registry, service, scope, identity) {
-    return `${registry}\0${service}\0${scope}\0${identity}`;
-  }
-  get(key) {
-    const e = this.entries.get(key);
-    if (!e) return void 0;
-    if (this.now() >= e.expiresAt) {
-      this.entries.delete(key);
-      return void 0;
-    }
-    return e.token;
-  }
-  set(key, issued) {
-    const lifetime = (issued.expiresIn && issued.expiresIn > 0 ? issued.expiresIn : 60) * 1e3;
-    const issuedAt = issued.issuedAt && !Number.isNaN(issued.issuedAt.getTime()) ? issued.issuedAt.getTime() : this.now();
-    const margin = Math.min(3e4, lifetime / 10);
-    this.entries.set(key, { token: issued.token, expiresAt: Math.min(issuedAt, this.now()) + lifetime - margin });
-  }
-  invalidate(key) {
-    this.entries.delete(key);
-  }
-  /** The cached token, or one fetched once however many callers ask at the same time. */
-  async getOrFetch(key, fetchToken) {
-    const cached = this.get(key);
-    if (cached) return cached;
-    return this.inflight.get(
-      key,
-      () => fetchToken().then((t) => {
-        this.set(key, t);
-        return t.token;
-      })
-    );
-  }
-};
-
-// src/registry/auth.ts
-var RegistrySession = class {
-  constructor(endpoint2, http, tokens, loadCredential) {
-    this.endpoint = endpoint2;
-    this.http = http;
-    this.tokens = tokens;
-    this.loadCredential = loadCredential;
-  }
-  endpoint;
-  http;
-  tokens;
-  loadCredential;
-  pinged;
-  challenge;
-  credential;
-  /** Every secret this session has sent or received, so error text can never repeat one. */
-  secrets = new SecretMasker();
-  cred() {
-    this.credential ??= this.loadCredential().then((c) => {
-      if (c?.kind === "basic") this.remember(c.password, c.username);
-      else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : void 0);
-      return c;
-    });
-    return this.credential;
-  }
-  remember(secret, user) {
-    this.secrets.add(secret, user);
-  }
-  /**
-   * Masks the credentials and tokens of this session in text that came from the registry (error
-   * bodies are copied into messages): a registry that reflects what it received must not put a
-   * password into a log, a plan or a job summary.
-   */
-  scrub(text) {
-    return this.secrets.mask(text);
-  }
-  url(path2) {
-    return new URL(path2, this.endpoint.baseUrl).toString();
-  }
-  /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
-  ping() {
-    this.pinged ??= (async () => {
-      const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
-      const res = await this.http.request(req);
-      if (res.status === 401) {
-        this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
-        return;
-      }
-      if (res.status >= 200 && res.status < 300) return;
-      throw new RegistryError(
-        `registry ${this.endpoint.registry}: GET /v2/ \u2192 ${statusLine(res.status, res.statusText)} (is this a registry?)`,
-        this.endpoint.registry,
-        res.status
-      );
-    })();
-    this.pinged.catch(() => this.pinged = void 0);
-    return this.pinged;
-  }
-  async fetchToken(ch, scope, cred) {
-    const realm = ch.params.realm;
-    const registry = this.endpoint.registry;
-    if (!realm) throw new RegistryError(`registry ${registry}: Bearer challenge without a realm`, registry, 401);
-    const u = new URL(realm);
-    let res;
-    if (cred?.kind === "identity-token") {
-      const form = new URLSearchParams({
-        grant_type: "refresh_token",
-        refresh_token: cred.token,
-        client_id: "laminar"
-      });
-      if (ch.params.service) form.set("service", ch.params.service);
-      if (scope) form.set("scope", scope);
-      res = await this.http.request({
-        registry,
-        kind: "token",
-        method: "POST",
-        idempotent: true,
-        url: u.toString(),
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: form.toString()
-      });
-    } else {
-      if (ch.params.service) u.searchParams.set("service", ch.params.service);
-      if (scope) u.searchParams.set("scope", scope);
-      const headers = {};
-      if (cred?.kind === "basic") {
-        headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
-      }
-      res = await this.http.request({ registry, kind: "token", method: "GET", url: u.toString(), headers });
-    }
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `registry ${registry}: token request to ${u.host}${describePath(u.toString())} \u2192 ${statusLine(res.status, res.statusText)}` + (cred ? " (credentials refused)" : " (no credentials found for this registry)"),
-        registry,
-        res.status
-      );
-    }
-    let body;
-    try {
-      body = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw new RegistryError(`registry ${registry}: token response is not JSON`, registry, res.status, void 0, {
-        cause: err
-      });
-    }
-    const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError(`registry ${registry}: token response has no token`, registry, res.status);
-    this.remember(token);
-    return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : void 0 };
-  }
-  tokenKey(ch, scope, cred) {
-    return TokenCache.key(this.endpoint.registry, ch.params.service ?? "", scope, credentialIdentity(cred));
-  }
-  async authorization(repository, fresh) {
-    const ch = fresh ?? this.challenge;
-    if (!ch) return void 0;
-    const cred = await this.cred();
-    if (ch.scheme === "basic") {
-      if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
-      return void 0;
-    }
-    if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
-    const scope = fresh?.params.scope ?? (repository ? `repository:${repository}:pull` : "");
-    const key = this.tokenKey(ch, scope, cred);
-    if (fresh) this.tokens.invalidate(key);
-    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(ch, scope, cred));
-    return `Bearer ${token}`;
-  }
-  /** Sends a request with auth; on 401 refreshes the token once and retries. */
-  async request(req) {
-    await this.ping();
-    let fresh;
-    for (let attempt = 0; ; attempt++) {
-      const authz = await this.authorization(req.repository, fresh);
-      const res = await this.http.request({
-        ...req,
-        registry: this.endpoint.registry,
-        url: this.url(req.url),
-        headers: { ...req.headers, ...authz ? { authorization: authz } : {} }
-      });
-      if (res.status !== 401 || attempt > 0) return res;
-      const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
-      if (!ch) return res;
-      if (!this.challenge) this.challenge = ch;
-      if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
-      fresh = ch;
-    }
-  }
-};
-
-// src/registry/manifest.ts
-import { createHash as createHash3 } from "node:crypto";
-var MEDIA_TYPES = {
-  ociIndex: "application/vnd.oci.image.index.v1+json",
-  ociManifest: "application/vnd.oci.image.manifest.v1+json",
-  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json"
-};
-var MANIFEST_ACCEPT = [
-  MEDIA_TYPES.ociIndex,
-  MEDIA_TYPES.ociManifest,
-  MEDIA_TYPES.dockerList,
-  MEDIA_TYPES.dockerManifest
-].join(", ");
-function isIndex(m) {
-  const t = m.body?.mediaType ?? m.mediaType;
-  if (t === MEDIA_TYPES.ociIndex || t === MEDIA_TYPES.dockerList) return true;
-  return !t && Array.isArray(m.body?.manifests);
-}
-function sha256Digest(data) {
-  return `sha256:${createHash3("sha256").update(data).digest("hex")}`;
-}
-function fail(session, method, url, repository, res) {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: ${method} ${describePath(session.url(url))} \u2192 ${statusLine(res.status, res.statusText)}${session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository
-  );
-}
-function registryErrorDetail(res) {
-  try {
-    const body = JSON.parse(res.body.toString("utf8"));
-    const e = body.errors?.[0];
-    if (e?.code) return ` (${e.code}${e.message ? `: ${e.message}` : ""})`;
-  } catch {
-  }
-  return "";
-}
-var manifestPath = (repository, ref) => `/v2/${repository}/manifests/${ref}`;
-async function headManifest(session, repository, ref) {
-  const url = manifestPath(repository, ref);
-  const res = await session.request({
-    kind: "manifestHead",
-    method: "HEAD",
-    url,
-    repository,
-    headers: { accept: MANIFEST_ACCEPT }
-  });
-  if (res.status === 404) return void 0;
-  if (res.status !== 200) fail(session, "HEAD", url, repository, res);
-  const digest = res.headers.get("docker-content-digest");
-  if (digest) return { digest, mediaType: res.headers.get("content-type") ?? void 0 };
-  const m = await getManifest(session, repository, ref);
-  return m && { digest: m.digest, mediaType: m.mediaType };
-}
-async function getManifest(session, repository, ref) {
-  const url = manifestPath(repository, ref);
-  const res = await session.request({
-    kind: "manifestGet",
-    method: "GET",
-    url,
-    repository,
-    headers: { accept: MANIFEST_ACCEPT }
-  });
-  if (res.status === 404) return void 0;
-  if (res.status !== 200) fail(session, "GET", url, repository, res);
-  const computed = sha256Digest(res.body);
-  const header = res.headers.get("docker-content-digest");
-  const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : void 0;
-  if (expected && expected !== computed) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 body digest ${computed} does not match ${expected}`,
-      session.endpoint.registry,
-      res.status,
-      repository
-    );
-  }
-  let body;
-  try {
-    body = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 malformed JSON in manifest`,
-      session.endpoint.registry,
-      res.status,
-      repository,
-      { cause: err }
-    );
-  }
-  const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
-  return {
-    digest: header && !header.startsWith("sha256:") ? header : computed,
-    mediaType: body.mediaType ?? contentType,
-    body
-  };
-}
-async function getJsonBlob(session, repository, digest) {
-  const url = `/v2/${repository}/blobs/${digest}`;
-  const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
-  if (res.status !== 200) fail(session, "GET", url, repository, res);
-  if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 blob content does not match its digest`,
-      session.endpoint.registry,
-      res.status,
-      repository
-    );
-  }
-  try {
-    return JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw new RegistryError(
-      `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 malformed JSON in config blob`,
-      session.endpoint.registry,
-      res.status,
-      repository,
-      { cause: err }
-    );
-  }
-}
-
-// src/registry/build-time.ts
-var CREATED_ANNOTATION = "org.opencontainers.image.created";
-var MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
-function parsePlatform(s) {
-  const [os5 = "linux", architecture = "amd64", variant] = s.split("/");
-  return variant ? { os: os5, architecture, variant } : { os: os5, architecture };
-}
-var platformKey = (ps) => ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
-function matches(want, have) {
-  if (!have || have.os !== want.os || have.architecture !== want.architecture) return false;
-  if (!want.variant) return true;
-  const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
-  return v === want.variant;
-}
-function parseTime(value) {
-  if (typeof value !== "string" || !value) return void 0;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()) || d.getTime() < MIN_MEANINGFUL) return void 0;
-  return d;
-}
-async function singleBuildTime(m, fetcher) {
-  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
-  if (annotated) return { created: annotated, source: "annotation" };
-  if (!m.body.config?.digest) return {};
-  const config = await fetcher.blob(m.body.config.digest);
-  const created = parseTime(config?.created);
-  return created ? { created, source: "config-blob" } : {};
-}
-async function resolveBuildTime(m, platforms, fetcher) {
-  if (!isIndex(m)) return singleBuildTime(m, fetcher);
-  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
-  if (annotated) return { created: annotated, source: "annotation" };
-  const children = (m.body.manifests ?? []).filter(
-    (d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" && platforms.some((p) => matches(p, d.platform))
-  );
-  let best = {};
-  const times = await Promise.all(
-    children.map(async (d) => {
-      const child = await fetcher.manifest(d.digest);
-      if (!child) return {};
-      return isIndex(child) ? resolveBuildTime(child, platforms, fetcher) : singleBuildTime(child, fetcher);
-    })
-  );
-  for (const t of times) {
-    if (t.created && (!best.created || t.created > best.created)) best = t;
-  }
-  return best;
-}
-
 // src/registry/sigv4.ts
 import { createHash as createHash4, createHmac } from "node:crypto";
 var hex = (d) => createHash4("sha256").update(d).digest("hex");
@@ -42746,14 +42937,11 @@ function awsCredentialsFromEnv(env) {
 var validDate = (d) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
 function parseGcrManifestMap(map) {
   const out = /* @__PURE__ */ new Map();
-  if (!map || typeof map !== "object") return out;
-  for (const [digest, entry] of Object.entries(map)) {
-    if (!entry || typeof entry !== "object") continue;
-    const e = entry;
+  const checked = checkShape(GCR_MANIFEST_MAP, map);
+  if (!checked.ok) return out;
+  for (const [digest, e] of Object.entries(checked.value)) {
     const created = new Date(Number(e.timeUploadedMs));
-    if (!Array.isArray(e.tag)) continue;
-    for (const tag of e.tag) {
-      if (typeof tag !== "string") continue;
+    for (const tag of e.tag ?? []) {
       out.set(tag, validDate(created) ? { digest, created, source: "gcr-tags-list" } : { digest });
     }
   }
@@ -42762,12 +42950,7 @@ function parseGcrManifestMap(map) {
 async function listDockerHubTags(http, o) {
   const parts = o.repository.split("/");
   if (parts.length !== 2) {
-    throw new RegistryError(
-      `registry ${o.registry}: ${o.repository} is not namespace/name`,
-      o.registry,
-      void 0,
-      o.repository
-    );
+    throw registryFailure(o, `${o.repository} is not namespace/name`);
   }
   const base = new URL(o.apiUrl);
   let url = new URL(
@@ -42781,28 +42964,15 @@ async function listDockerHubTags(http, o) {
     if (pages >= o.pageCap) return { tags, times, truncated: true };
     const res = await http.request({ registry: o.registry, repository: o.repository, kind: "api", method: "GET", url });
     pages++;
-    if (res.status !== 200) {
-      throw new RegistryError(
-        `registry ${o.registry}: GET ${base.host}${describePath(url)} \u2192 ${statusLine(res.status, res.statusText)}`,
-        o.registry,
-        res.status,
-        o.repository
-      );
-    }
-    let body;
+    const request2 = `GET ${base.host}${describePath(url)}`;
+    if (res.status !== 200) throw statusFailure(o, request2, res);
+    let parsed;
     try {
-      body = JSON.parse(res.body.toString("utf8"));
+      parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw new RegistryError(
-        `registry ${o.registry}: Docker Hub tag API answered malformed JSON`,
-        o.registry,
-        res.status,
-        o.repository,
-        {
-          cause: err
-        }
-      );
+      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err);
     }
+    const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
       tags.push(r.name);
@@ -42857,17 +43027,20 @@ async function describeEcrImages(http, o) {
     if (res.status !== 200) {
       let type = "";
       try {
-        type = ` (${JSON.parse(res.body.toString("utf8")).__type ?? ""})`;
+        const answer = JSON.parse(res.body.toString("utf8"));
+        const t = answer !== null && typeof answer === "object" && "__type" in answer ? answer.__type : void 0;
+        type = ` (${typeof t === "string" ? t : ""})`;
       } catch {
       }
-      throw new RegistryError(
-        `registry ${o.registry}: ECR DescribeImages \u2192 ${statusLine(res.status, res.statusText)}${type}`,
-        o.registry,
-        res.status,
-        o.repository
-      );
+      throw statusFailure(o, "ECR DescribeImages", res, type);
     }
-    const parsed = JSON.parse(res.body.toString("utf8"));
+    let json;
+    try {
+      json = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+    }
+    const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
     for (const d of parsed.imageDetails ?? []) {
       const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1e3 : d.imagePushedAt ?? "");
       for (const tag of d.imageTags ?? []) {
@@ -42895,12 +43068,10 @@ function parseNextLink(header) {
   return void 0;
 }
 function fail2(session, repository, url, res, what) {
-  throw new RegistryError(
-    `registry ${session.endpoint.registry}: GET ${describePath(session.url(url))} \u2192 ${what ?? statusLine(res.status, res.statusText) + session.scrub(registryErrorDetail(res))}`,
-    session.endpoint.registry,
-    res.status,
-    repository
-  );
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  if (what === void 0) throw statusFailure(site, request2, res, session.scrub(registryErrorDetail(res.body)));
+  throw requestFailure(site, request2, what, res.status);
 }
 async function listTagsPaged(session, repository, opts = {}) {
   const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
@@ -42920,18 +43091,17 @@ async function listTagsPaged(session, repository, opts = {}) {
     const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
     pages++;
     if (res.status !== 200) fail2(session, repository, url, res);
-    let body;
+    const site = { registry: session.endpoint.registry, repository };
+    const request2 = requestLine("GET", session.url(url));
+    let parsed;
     try {
-      body = JSON.parse(res.body.toString("utf8"));
-    } catch {
-      fail2(session, repository, url, res, `malformed JSON in tag list (${res.body.length} bytes)`);
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err);
     }
-    if (body === null || typeof body !== "object") fail2(session, repository, url, res, "tag list is not a JSON object");
-    if (body.tags !== null && body.tags !== void 0 && !Array.isArray(body.tags)) {
-      fail2(session, repository, url, res, "tag list has no `tags` array");
-    }
+    const body = expectShape(TAG_LIST, parsed, site, request2, res.status);
     for (const t of body.tags ?? []) {
-      if (typeof t === "string" && !seenTags.has(t)) {
+      if (!seenTags.has(t)) {
         seenTags.add(t);
         tags.push(t);
       }
@@ -43034,7 +43204,7 @@ var RegistryClient = class {
     this.blobs.clear();
   }
   loadCache() {
-    this.cache ??= RegistryCache.open(this.opts.cachePath);
+    this.cache ??= RegistryCache.open(this.opts.cachePath, this.opts.log?.warn);
     return this.cache;
   }
   settingsFor(registry) {
@@ -43219,7 +43389,7 @@ var RegistryClient = class {
   }
   fetchBlob(repo, digest) {
     const key = this.manifestKey(repo, digest);
-    return this.blobs.get(key, () => getJsonBlob(this.session(repo.registry), repo.repository, digest));
+    return this.blobs.get(key, () => getImageConfig(this.session(repo.registry), repo.repository, digest));
   }
   /** Build time of a digest: from the cache, else fetched once per run and remembered. */
   buildTime(repo, cache2, digest, known) {
@@ -43235,11 +43405,10 @@ var RegistryClient = class {
     return this.buildTimes.get(memo, async () => {
       const m = known ?? await this.fetchManifest(repo, digest);
       if (!m) {
-        throw new RegistryError(
-          `registry ${registryKey(repo.registry)}: manifest ${digest} of ${repo.repository} disappeared`,
-          registryKey(repo.registry),
-          404,
-          repo.repository
+        throw registryFailure(
+          { registry: registryKey(repo.registry), repository: repo.repository },
+          `manifest ${digest} of ${repo.repository} disappeared`,
+          404
         );
       }
       const bt = await resolveBuildTime(m, platforms, {
