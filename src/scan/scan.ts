@@ -1,5 +1,6 @@
 import { parseImageReference } from "../reference/parse.js";
 import type { ImageReference } from "../reference/types.js";
+import { LineIndex } from "./lines.js";
 import type { ImageSite } from "./site.js";
 
 /**
@@ -30,33 +31,6 @@ const TAG_START = /[\w]/;
 /** Keys whose value is an image: `image`, `imageName`, `containerImage`, `base_image`, kustomize `newName`. */
 const IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*(?:[_-]image|Image))$/;
 const isImageKey = (key: string): boolean => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
-
-/** Lines of a text, found lazily, to turn offsets into line/column. */
-class LineIndex {
-  private starts: number[] | undefined;
-  constructor(private readonly text: string) {}
-  private build(): number[] {
-    const s = [0];
-    let i = -1;
-    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
-    return s;
-  }
-  lineStart(offset: number): number {
-    const s = (this.starts ??= this.build());
-    return s[this.lineOf(offset) - 1] as number;
-  }
-  lineOf(offset: number): number {
-    const s = (this.starts ??= this.build());
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((s[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-}
 
 /** Scans bytes (or a latin1 string of them) for image references, in order of position. */
 export function scanText(input: Uint8Array | string): FoundReference[] {
@@ -229,10 +203,7 @@ function candidate(
   if (!reference.registry) return undefined;
   const nameEnd = hasTag ? colon : nameAndTag.length;
   const line = lines.lineOf(start);
-  // The byte order mark is not a character anyone sees: columns start after it, as in editors.
-  const ls = lines.lineStart(start) === 0 && text.startsWith("\xEF\xBB\xBF") ? 3 : lines.lineStart(start);
-  let column = 1;
-  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 0xc0) !== 0x80) column++;
+  const column = lines.columnOf(start);
   return {
     form: "inline",
     start,
