@@ -58,7 +58,10 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
     (text.includes("FROM") || text.includes("from") || text.includes("From")) &&
     /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)
   ) {
-    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
+    // The instruction ends after the image or an `AS name`: a Python `from kubernetes import client`
+    // in a ConfigMap is prose, not a FROM (#10).
+    const from =
+      /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
     for (let m; (m = from.exec(text));) {
       const s = m.index + m[0].length - (m[1] as string).length;
       candidateValue(text, s, lines, found);

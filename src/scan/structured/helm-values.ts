@@ -1,4 +1,4 @@
-import { isMap, isScalar, type YAMLMap } from "yaml";
+import { isAlias, isMap, isScalar, type YAMLMap } from "yaml";
 import { buildSite, hasHost, isEmpty, scalarPart, valueOf, type Part, type ScanContext } from "./site-builder.js";
 
 /** Keys that say "this map is an image": `image`, `initImage`, `imageOverride`, `sidecarImage`. */
@@ -17,6 +17,8 @@ const IMAGE_ISH = /image/i;
 export function helmValuesMap(ctx: ScanContext, map: YAMLMap, parentKey: string, globalRegistry?: Part): void {
   const get = (k: string): unknown => valueOf(map, k);
   const tagNode = get("tag");
+  // An alias to an anchor outside the parsed window: its value is unknown here, so no site at all.
+  if (isAlias(tagNode) && !scalarPart(ctx, tagNode)) return;
   let nameNode = get("repository");
   if (nameNode !== undefined) {
     // `repository:` also names Helm chart repositories (`https://charts…`): ask for one more sign.

@@ -21,7 +21,8 @@ export interface FileScan {
  * The cheap check (#10, "Speed"): the YAML work happens only in files where a structured key or a
  * marker appears at all. Most deployment files (plain manifests, compose files) have none.
  */
-const STRUCTURED_HINT = /repository|newTag|newName|[iI]mage_?[tT]ag|laminar:|parameters:|\btag["']?[ \t]*:|images:/;
+const STRUCTURED_HINT =
+  /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
 const YAML_PATH = /\.(?:ya?ml|json)$/i;
 
 /**

@@ -22,6 +22,8 @@ export interface ScanContext {
   readonly text: string;
   readonly lines: LineIndex;
   readonly doc?: Document.Parsed;
+  /** Offset of the parsed window in the file: YAML node ranges are relative to it. */
+  readonly base?: number;
   readonly found: FoundSite[];
 }
 
@@ -38,9 +40,10 @@ const NULLS = new Set(["", "null", "Null", "NULL", "~"]);
  */
 export function scalarPart(ctx: ScanContext, node: unknown): Part | undefined {
   let n = node;
-  if (isAlias(n) && ctx.doc) n = n.resolve(ctx.doc);
+  if (isAlias(n)) n = ctx.doc ? n.resolve(ctx.doc) : undefined;
   if (!isScalar(n) || !n.range) return undefined;
-  const [s, e] = n.range;
+  const s = n.range[0] + (ctx.base ?? 0);
+  const e = n.range[1] + (ctx.base ?? 0);
   const src = ctx.text.slice(s, e);
   switch (n.type) {
     case Scalar.PLAIN:
