@@ -1,7 +1,8 @@
 import { lstat, open, readdir, realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { matchesAny } from "./select.js";
-import { scanText, type FoundReference } from "./scan.js";
+import type { FoundReference } from "./scan.js";
+import { scanFile } from "./structured/index.js";
 
 /** Something the scan passed over, for the plan and the logs. */
 export interface ScanWarning {
@@ -64,8 +65,9 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
       else if (r.kind === "binary") continue;
       else {
         bytes += r.data.length;
-        const references = scanText(r.data);
-        if (references.length) files.push({ path, references });
+        const scanned = scanFile(r.data.toString("latin1"), path);
+        for (const w of scanned.warnings) warnings.push({ file: path, message: w.message });
+        if (scanned.sites.length) files.push({ path, references: scanned.sites });
       }
     }
   };
