@@ -1,0 +1,170 @@
+/**
+ * The library's public surface, used only through src/lib.ts: a plan and an apply with the in-memory
+ * TagSource, the template functions and their error, the masker, and a push to a real bare remote.
+ * A name removed from lib.ts breaks this file; internals that were exported once must stay out.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import * as laminar from "../src/lib.js";
+import {
+  applyPlan,
+  buildCommitMessage,
+  CLI_AUTHOR,
+  createGitCommandManager,
+  formatPlan,
+  loadConfig,
+  MemoryTags,
+  parseConfig,
+  parseImageReference,
+  parseTemplate,
+  planRepository,
+  planToJson,
+  pushMode,
+  renderTemplate,
+  resolveCommitSettings,
+  SecretMasker,
+  TemplateError,
+  toImageChange,
+  type PlanChange,
+} from "../src/lib.js";
+import { git, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+
+isolateGitConfig();
+
+const CONFIG = 'updates:\n  - pattern: "semver:^1"\n    files: [deploy]\n';
+const TAGS = {
+  "ghcr.io/acme/app": {
+    "1.0.0": { created: "2026-11-01T00:00:00Z" },
+    "1.4.0": { created: "2026-11-02T00:00:00Z" },
+    "2.0.0": { created: "2026-11-03T00:00:00Z" },
+  },
+};
+
+/** A manifests repository on disk: a bare remote and a clone of it. */
+function manifests(): { bare: string; workspace: string } {
+  const base = mkdtempSync(join(tmpdir(), "laminar-lib-"));
+  const bare = join(base, "remote.git");
+  initBareRepo(bare, { ".laminar.yaml": CONFIG, "deploy/app.yaml": "image: ghcr.io/acme/app:1.0.0\n" });
+  const workspace = join(base, "workspace");
+  git(base, ["clone", "--quiet", bare, workspace]);
+  return { bare, workspace };
+}
+
+describe("the library API (src/lib.ts)", () => {
+  it("plans and applies with the in-memory TagSource, using exported names only", async () => {
+    const { workspace } = manifests();
+    const config = await loadConfig(workspace);
+    const tags = new MemoryTags(TAGS);
+    const { plan } = await planRepository(workspace, config, tags);
+    assert.deepEqual(
+      plan.changes.map((c: PlanChange) => [c.file, c.line, c.image, c.from, c.to]),
+      [["deploy/app.yaml", 1, "ghcr.io/acme/app", "1.0.0", "1.4.0"]],
+    );
+    assert.deepEqual(tags.listed, ["ghcr.io/acme/app"]);
+    assert.match(formatPlan(plan), /deploy\/app\.yaml:1 +ghcr\.io\/acme\/app +1\.0\.0 +→ +1\.4\.0/);
+    assert.equal((planToJson(plan).changes as unknown[]).length, 1);
+
+    const applied = await applyPlan(workspace, plan, config.commands);
+    assert.deepEqual(applied.files, ["deploy/app.yaml"]);
+    assert.equal(readFileSync(join(workspace, "deploy/app.yaml"), "utf8"), "image: ghcr.io/acme/app:1.4.0\n");
+  });
+
+  it("a repository the TagSource does not know is a registry failure, not a crash", async () => {
+    const { workspace } = manifests();
+    const { plan } = await planRepository(workspace, parseConfig(CONFIG), new MemoryTags({}));
+    assert.equal(plan.changes.length, 0);
+    assert.equal(plan.unchanged[0]?.reason, "registry-error");
+    assert.match(plan.failures[0]?.message ?? "", /404/);
+  });
+
+  it("templates: a bad one fails when parsed, a good one renders the changes", () => {
+    assert.throws(() => parseTemplate("update {{nope}}"), TemplateError);
+    const change = { file: "deploy/app.yaml", line: 1, image: "ghcr.io/acme/app", from: "1.0.0", to: "1.4.0" };
+    assert.equal(
+      renderTemplate(parseTemplate("{{#changes}}{{image}}→{{to}}{{/changes}}"), [change]),
+      "ghcr.io/acme/app→1.4.0",
+    );
+    assert.match(buildCommitMessage([change]), /ghcr\.io\/acme\/app.*1\.4\.0/);
+  });
+
+  it("the masker hides a secret and its encoded forms", () => {
+    const masker = new SecretMasker();
+    masker.add("lib-s3cret", "ci");
+    const basic = Buffer.from("ci:lib-s3cret").toString("base64");
+    assert.equal(masker.mask(`pass=lib-s3cret auth=${basic}`), "pass=*** auth=***");
+    assert.equal(parseImageReference("nginx").repository, "library/nginx");
+  });
+
+  it("pushMode commits and pushes to a real remote with the resolved author", async () => {
+    const { bare, workspace } = manifests();
+    const config = await loadConfig(workspace);
+    const r = await pushMode({
+      dir: workspace,
+      tags: new MemoryTags(TAGS),
+      runCommands: true,
+      git: await createGitCommandManager(workspace),
+      commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+      branch: "main",
+      maxAttempts: 3,
+    });
+    assert.equal(r.attempts, 1);
+    assert.equal(git(bare, ["rev-parse", "main"]).trim(), r.commitSha);
+    assert.equal(git(bare, ["log", "-1", "--format=%an <%ae>", "main"]).trim(), "Laminar <laminar@localhost>");
+    assert.equal(
+      git(bare, ["log", "-1", "--format=%B", "main"]).trim(),
+      buildCommitMessage(r.pass.plan.changes.map(toImageChange)).trim(),
+    );
+    assert.equal(git(bare, ["show", "main:deploy/app.yaml"]), "image: ghcr.io/acme/app:1.4.0\n");
+  });
+
+  it("exports the public names and none of the internals", () => {
+    const exported = new Set(Object.keys(laminar));
+    for (const name of [
+      "createRegistryClient",
+      "MemoryTags",
+      "planRepository",
+      "updatePass",
+      "scanForConfig",
+      "pushMode",
+      "signedPushMode",
+      "pullRequestMode",
+      "resolveCommitSettings",
+      "createGitCommandManager",
+      "createGitHubApi",
+      "renderTemplate",
+      "buildCommitMessage",
+      "parseTemplate",
+      "TemplateError",
+      "SecretMasker",
+      "collectSecrets",
+      "loadConfig",
+      "parseConfig",
+      "ConfigError",
+      "parseImageReference",
+      "formatPlan",
+      "planToJson",
+      "RegistryError",
+    ])
+      assert.ok(exported.has(name), `lib exports ${name}`);
+    for (const name of [
+      "writeFileAtomic",
+      "restoreFiles",
+      "rewriteFiles",
+      "createTagSource",
+      "RegistryClient",
+      "parseDockerConfig",
+      "readDockerConfig",
+      "dockerConfigDir",
+      "maskableForms",
+      "secretForms",
+      "commitThroughApi",
+      "deliverWithRetry",
+      "fetchBranch",
+      "execGit",
+    ])
+      assert.ok(!exported.has(name), `lib does not export the internal ${name}`);
+  });
+});
