@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import ts from "typescript";
 import * as laminar from "../src/lib.js";
 import {
   applyPlan,
@@ -166,5 +167,29 @@ describe("the library API (src/lib.ts)", () => {
       "execGit",
     ])
       assert.ok(!exported.has(name), `lib does not export the internal ${name}`);
+  });
+
+  it("every export carries TSDoc on its declaration", () => {
+    // Only the declarations are needed, not types: no default lib, so the compiler reads src/ alone.
+    const entry = join(new URL("..", import.meta.url).pathname, "src/lib.ts");
+    const program = ts.createProgram([entry], {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      noLib: true,
+      types: [],
+    });
+    const checker = program.getTypeChecker();
+    const lib = checker.getSymbolAtLocation(program.getSourceFile(entry) as ts.SourceFile);
+    assert.ok(lib);
+    const exports = checker.getExportsOfModule(lib);
+    assert.ok(exports.length > 50);
+    const undocumented = exports
+      .filter((s) => {
+        const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+        const declaration = target.declarations?.[0];
+        return !target.getDocumentationComment(checker).length && !(declaration && ts.getJSDocTags(declaration).length);
+      })
+      .map((s) => s.name);
+    assert.deepEqual(undocumented, []);
   });
 });
