@@ -15,6 +15,9 @@ import {
   buildCommitMessage,
   CLI_AUTHOR,
   createGitCommandManager,
+  createGitHubApi,
+  DEFAULT_PR_TITLE,
+  defaultPullRequestBranch,
   formatPlan,
   loadConfig,
   MemoryTags,
@@ -23,6 +26,7 @@ import {
   parseTemplate,
   planRepository,
   planToJson,
+  pullRequestMode,
   pushMode,
   renderTemplate,
   resolveCommitSettings,
@@ -31,7 +35,8 @@ import {
   toImageChange,
   type PlanChange,
 } from "../src/lib.js";
-import { git, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+import { git, gitAsync, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+import { startGitHubApiServer } from "./helpers/github-api/server.js";
 
 isolateGitConfig();
 
@@ -119,6 +124,55 @@ describe("the library API (src/lib.ts)", () => {
       buildCommitMessage(r.pass.plan.changes.map(toImageChange)).trim(),
     );
     assert.equal(git(bare, ["show", "main:deploy/app.yaml"]), "image: ghcr.io/acme/app:1.4.0\n");
+  });
+
+  it("pullRequestMode opens a pull request through the local GitHub API, with a rendered title and body", async () => {
+    const s = await startGitHubApiServer({
+      files: { ".laminar.yaml": CONFIG, "deploy/app.yaml": "image: ghcr.io/acme/app:1.0.0\n" },
+    });
+    try {
+      const base = mkdtempSync(join(tmpdir(), "laminar-lib-pr-"));
+      const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+      await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+      const workspace = join(base, "ws");
+      const config = await loadConfig(workspace);
+      const logged: string[] = [];
+      const r = await pullRequestMode({
+        dir: workspace,
+        tags: new MemoryTags(TAGS),
+        runCommands: true,
+        git: await createGitCommandManager(workspace, { credentials: { serverUrl: s.url, token: s.token } }),
+        commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+        github: createGitHubApi({
+          token: s.token,
+          baseUrl: s.apiUrl,
+          repository: s.repository,
+          tuning: { throttle: false, retries: 0 },
+        }),
+        base: "main",
+        pullRequest: {
+          branch: defaultPullRequestBranch(".laminar.yaml", ".laminar.yaml"),
+          title: DEFAULT_PR_TITLE,
+          body: "{{#changes}}- {{image}}: {{from}} → {{to}}\n{{/changes}}",
+          labels: ["images"],
+          reviewers: [],
+          teamReviewers: [],
+          autoMerge: false,
+          signCommits: false,
+        },
+        log: (m) => logged.push(m),
+      });
+      assert.equal(r.pullRequest.operation, "created");
+      const [pr] = s.state.openPullRequests();
+      assert.ok(pr);
+      assert.equal(pr.head, "laminar/updates");
+      assert.equal(pr.title, "deploy/app.yaml: ghcr.io/acme/app:1.4.0");
+      assert.equal(pr.body, "- ghcr.io/acme/app: 1.0.0 → 1.4.0\n");
+      assert.equal(git(s.bareRepoPath, ["show", "laminar/updates:deploy/app.yaml"]), "image: ghcr.io/acme/app:1.4.0\n");
+      assert.ok(!logged.join("\n").includes(s.token), "the token is never logged");
+    } finally {
+      await s.close();
+    }
   });
 
   it("exports the public names and none of the internals", () => {
