@@ -18,6 +18,15 @@ export interface PushModeOptions extends RetryLoopOptions {
 /**
  * Push mode: plan, rewrite, commit, `git push` to the branch. If the push is rejected because the
  * branch moved, fetch the new head, re-plan on it and try again (bounded, see retry-loop.ts).
+ *
+ * @example
+ * ```ts
+ * const result = await pushMode({
+ *   dir, tags: registry.source, runCommands: true, branch: "main", maxAttempts: 3,
+ *   git: await createGitCommandManager(dir),
+ *   commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+ * });
+ * ```
  */
 export function pushMode(o: PushModeOptions): Promise<PushModeResult> {
   const hint = o.protectedHint ?? "use `mode: pull-request`";
