@@ -18,6 +18,9 @@ import { updatePass } from "../pipeline.js";
 import type { TagSource } from "../registry/types.js";
 import { VERSION } from "../version.js";
 
+/** Attempts when a branch moves under a delivery (the Action's `max-attempts` default). */
+const MAX_ATTEMPTS = 3;
+
 /** Where `laminar apply` delivers its edits. */
 export type Delivery =
   | { readonly kind: "work-tree" }
@@ -93,7 +96,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     const r = await pushMode({
       ...delivery,
       branch,
-      maxAttempts: 3,
+      maxAttempts: MAX_ATTEMPTS,
       protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
     });
     return {
@@ -118,6 +121,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
       userAgent: `laminar/${VERSION}`,
     }),
     base: branch,
+    maxAttempts: MAX_ATTEMPTS,
     pullRequest: {
       branch: prBranch,
       title: DEFAULT_PR_TITLE,
