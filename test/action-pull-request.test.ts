@@ -291,6 +291,9 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
     const r = await run(s, await checkout(s), {}, s.enterpriseApiUrl);
     assert.equal(r.status, 0, r.stdout + r.stderr);
+    // The one masker hands the token to the runner once; the GitHub client does not mask it again.
+    assert.equal(r.stdout.split("\n").filter((l) => l === `::add-mask::${s.token}`).length, 1);
+    assert.ok(!r.stdout.split("\n").some((l) => !l.startsWith("::add-mask::") && l.includes(s.token)));
     assert.equal(r.outputs["pull-request-operation"], "created");
     assert.ok(s.requests.filter((q) => q.surface === "rest").every((q) => q.enterprise));
     assert.deepEqual(s.violations, []);
