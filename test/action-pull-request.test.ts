@@ -242,6 +242,7 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
         /laminar\/updates is at [0-9a-f]{12}; rebuilding it from main \(the branch is Laminar's own/,
       );
       assert.equal(r.outputs["pull-request-operation"], "created");
+      assert.match(r.summary, /Pull request #\d+ created: 1 image tag\(s\) move \(after 2 attempts\)\./);
       const head = branchSha(s, "laminar/updates");
       assert.equal(r.outputs["commit-sha"], head);
       assert.equal(git(s.bareRepoPath, ["rev-parse", "laminar/updates^"]).trim(), mainBefore);

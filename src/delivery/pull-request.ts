@@ -74,7 +74,8 @@ export interface PullRequestModeResult {
  * follow the set of changes; the pull request is closed and its branch deleted once nothing is left
  * to change. When the pull-request branch or the base moved while Laminar worked (a concurrent run,
  * a person), the shared loop (retry-loop.ts) fetches both, plans again on the base's new head and
- * compares again, at most `maxAttempts` times. The local checkout is put back on the base as it was.
+ * compares again, at most `maxAttempts` times. The first attempt plans on the checkout as it is; a
+ * retry plans on the remote base. The local checkout is put back on the base as it was.
  */
 export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRequestModeResult> {
   const { git, github: gh, pullRequest: s } = o;
@@ -187,7 +188,7 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
       files: pass.applied.files,
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
-      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`,
+      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`,
     };
   } finally {
     // The workspace goes back to the base branch as checked out.
