@@ -18,9 +18,6 @@ import { updatePass } from "../pipeline.js";
 import type { TagSource } from "../registry/types.js";
 import { VERSION } from "../version.js";
 
-/** Attempts when a branch moves under a delivery (the Action's `max-attempts` default). */
-const MAX_ATTEMPTS = 3;
-
 /** Where `laminar apply` delivers its edits. */
 export type Delivery =
   | { readonly kind: "work-tree" }
@@ -96,7 +93,6 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     const r = await pushMode({
       ...delivery,
       branch,
-      maxAttempts: MAX_ATTEMPTS,
       protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
     });
     return {
@@ -121,7 +117,6 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
       userAgent: `laminar/${VERSION}`,
     }),
     base: branch,
-    maxAttempts: MAX_ATTEMPTS,
     pullRequest: {
       branch: prBranch,
       title: DEFAULT_PR_TITLE,

@@ -53,8 +53,8 @@ export interface PullRequestModeOptions extends DeliveryOptions {
   readonly base: string;
   readonly pullRequest: PullRequestSettings;
   readonly log: (message: string) => void;
-  /** How often to plan again when the pull-request branch or the base moved during the run. */
-  readonly maxAttempts: number;
+  /** Attempts when the pull-request branch or the base moves during the run; default 3 (retry-loop.ts). */
+  readonly maxAttempts?: number;
 }
 
 /** What pull-request mode did, for the front end's report. */

@@ -24,13 +24,17 @@ export interface Publisher {
   exhausted(attempts: number): Error;
 }
 
+/** Attempts when a branch keeps moving, unless told otherwise (the Action's `max-attempts` default). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
 /**
  * The branch the modes plan on (the one pushed to, or a pull request's base), and how often they try
  * when it keeps moving.
  */
 export interface RetryLoopOptions extends DeliveryOptions {
   readonly branch: string;
-  readonly maxAttempts: number;
+  /** Default {@link DEFAULT_MAX_ATTEMPTS}. */
+  readonly maxAttempts?: number;
 }
 
 /**
@@ -44,6 +48,7 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
   const { git } = o;
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => undefined);
+  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
@@ -54,8 +59,8 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
       const local = await git.commit({ message, author: o.commit.author });
       const outcome = await publisher.publish({ parent, local, message, pass });
       if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
-      if (attempt >= o.maxAttempts) throw publisher.exhausted(attempt);
-      log(publisher.retryNote(attempt + 1, o.maxAttempts));
+      if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
+      log(publisher.retryNote(attempt + 1, maxAttempts));
       await git.resetHard(publisher.refetch ? await publisher.refetch() : await fetchBranch(git, o.branch));
     }
   } catch (e) {
