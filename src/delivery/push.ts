@@ -45,9 +45,7 @@ export function pushMode(o: PushModeOptions): Promise<PushModeResult> {
     },
     retryNote: (next, max) =>
       `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
-    exhausted: () =>
-      new Error(
-        `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`,
-      ),
+    exhausted: (attempts) =>
+      new Error(`push to ${o.branch} rejected ${attempts} times because the branch kept moving; nothing was pushed`),
   });
 }
