@@ -90,7 +90,6 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
             env: io.env,
             branch,
             commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
-            maxAttempts: 3,
             protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
             log: io.err,
           });
