@@ -25923,7 +25923,6 @@ async function watch(o, io) {
             env: io.env,
             branch,
             commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
-            maxAttempts: 3,
             protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
             log: io.err
           });
