@@ -21356,6 +21356,7 @@ async function scanRepository(root, options) {
     while (next < paths.length) {
       const path2 = paths[next++];
       const r = await readText(join5(rootReal, path2), options.maxFileSize);
+      options.onFile?.(path2);
       if (r.kind === "too-big")
         warnings.push({
           file: path2,
@@ -21430,17 +21431,18 @@ function scanForConfig(dir, config, options = {}) {
   return scanRepository(dir, {
     ...include ? { include } : {},
     exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize
+    maxFileSize: config.scan.maxFileSize,
+    ...options.onFile ? { onFile: options.onFile } : {}
   });
 }
-async function planRepository2(dir, config, tags) {
-  const scan = await scanForConfig(dir, config);
+async function planRepository2(dir, config, tags, options = {}) {
+  const scan = await scanForConfig(dir, config, options);
   const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
   return { plan, scan };
 }
 async function updatePass(o) {
   const config = await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository2(o.dir, config, o.tags);
+  const { plan } = await planRepository2(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
@@ -25600,6 +25602,39 @@ var VERSION2 = "0.1.0";
 
 // src/cli/main.ts
 init_io();
+
+// src/cli/progress.ts
+var CLEAR_LINE = "\r\x1B[2K";
+function startProgress(stream, read, options = {}) {
+  if (!stream.isTTY) return { stop: () => void 0 };
+  let drawn = false;
+  let last = "";
+  let interval;
+  const draw = () => {
+    const c = read();
+    let line = `laminar: scanned ${c.files} file(s) \xB7 ${c.tagPages} tag page(s) \xB7 ${c.requests} registry request(s)`;
+    const width = stream.columns || 80;
+    if (line.length > width - 1) line = line.slice(0, Math.max(0, width - 2)) + "\u2026";
+    if (drawn && line === last) return;
+    stream.write(CLEAR_LINE + line);
+    last = line;
+    drawn = true;
+  };
+  const delay = setTimeout(() => {
+    draw();
+    interval = setInterval(draw, options.intervalMs ?? 250);
+    interval.unref();
+  }, options.delayMs ?? 2e3);
+  delay.unref();
+  return {
+    stop: () => {
+      clearTimeout(delay);
+      if (interval) clearInterval(interval);
+      if (drawn) stream.write(CLEAR_LINE);
+      drawn = false;
+    }
+  };
+}
 
 // src/cli/apply.ts
 init_load();
@@ -30423,7 +30458,8 @@ async function runApply(o) {
     tags: o.tags,
     runCommands: o.runCommands,
     env: o.env,
-    onCommand: o.onCommand
+    onCommand: o.onCommand,
+    ...o.onFile ? { onFile: o.onFile } : {}
   };
   if (o.delivery.kind === "work-tree") {
     const r2 = await updatePass({ ...common, dryRun: false });
@@ -30602,8 +30638,20 @@ ${usage(io.env)}`);
           env: io.env,
           ...o.cache ? { cachePath: resolve3(io.cwd, o.cache) } : {}
         });
+        let files = 0;
+        const onFile = () => void files++;
+        const progress = startProgress(io.progress ?? { write: () => void 0 }, () => {
+          const c = tags.counts();
+          return { files, tagPages: c.tagPages, requests: totalRequests(c) };
+        });
         if (command2 === "plan") {
-          const { plan } = await planRepository2(dir, config, tags.source);
+          let planned;
+          try {
+            planned = await planRepository2(dir, config, tags.source, { onFile });
+          } finally {
+            progress.stop();
+          }
+          const { plan } = planned;
           await tags.save();
           const requests = tags.counts();
           safe.out(o.json ? JSON.stringify(planToJson(plan, requests), null, 2) : formatPlan(plan, requests));
@@ -30620,10 +30668,15 @@ ${usage(io.env)}`);
             runCommands: !o["no-commands"],
             env: io.env,
             delivery,
-            onCommand: (c) => o.json || safe.err(`running: ${c}`),
+            onCommand: (c) => {
+              progress.stop();
+              if (!o.json) safe.err(`running: ${c}`);
+            },
+            onFile,
             log: safe.err
           });
         } finally {
+          progress.stop();
           await tags.save();
         }
         return applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
@@ -30757,6 +30810,9 @@ ${lines}`
     io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):
 ${lines}`);
 }
+function totalRequests(c) {
+  return c.ping + c.token + c.tagPages + c.manifestHead + c.manifestGet + c.blobGet + c.api;
+}
 
 // src/cli/bin.ts
 main(process.argv.slice(2), {
@@ -30765,7 +30821,8 @@ main(process.argv.slice(2), {
   err: (s) => process.stderr.write(`${s}
 `),
   env: process.env,
-  cwd: process.cwd()
+  cwd: process.cwd(),
+  progress: process.stderr
 }).then(
   (code2) => {
     process.exitCode = code2;

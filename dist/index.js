@@ -44344,6 +44344,7 @@ async function scanRepository(root, options) {
     while (next < paths.length) {
       const path2 = paths[next++];
       const r = await readText(join7(rootReal, path2), options.maxFileSize);
+      options.onFile?.(path2);
       if (r.kind === "too-big")
         warnings.push({
           file: path2,
@@ -44408,17 +44409,18 @@ function scanForConfig(dir, config, options = {}) {
   return scanRepository(dir, {
     ...include ? { include } : {},
     exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize
+    maxFileSize: config.scan.maxFileSize,
+    ...options.onFile ? { onFile: options.onFile } : {}
   });
 }
-async function planRepository2(dir, config, tags) {
-  const scan = await scanForConfig(dir, config);
+async function planRepository2(dir, config, tags, options = {}) {
+  const scan = await scanForConfig(dir, config, options);
   const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
   return { plan, scan };
 }
 async function updatePass(o) {
   const config = await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository2(o.dir, config, o.tags);
+  const { plan } = await planRepository2(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},

@@ -16,13 +16,14 @@ import { scanRepository, type RepositoryScan } from "./scan/repository.js";
 export function scanForConfig(
   dir: string,
   config: LaminarConfig,
-  options: { all?: boolean } = {},
+  options: { all?: boolean; onFile?: (path: string) => void } = {},
 ): Promise<RepositoryScan> {
   const include = options.all ? undefined : [...new Set(config.updates.flatMap((u) => u.files))];
   return scanRepository(dir, {
     ...(include ? { include } : {}),
     exclude: config.scan.exclude,
     maxFileSize: config.scan.maxFileSize,
+    ...(options.onFile ? { onFile: options.onFile } : {}),
   });
 }
 
@@ -31,8 +32,9 @@ export async function planRepository(
   dir: string,
   config: LaminarConfig,
   tags: TagSource,
+  options: { onFile?: (path: string) => void } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
-  const scan = await scanForConfig(dir, config);
+  const scan = await scanForConfig(dir, config, options);
   const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
   return { plan, scan };
 }
@@ -56,6 +58,8 @@ export interface UpdateOptions {
   /** Environment of the configured commands. */
   readonly env?: NodeJS.ProcessEnv;
   readonly onCommand?: (run: string) => void;
+  /** Called after each file is scanned, for progress displays. */
+  readonly onFile?: (path: string) => void;
 }
 
 /**
@@ -64,7 +68,7 @@ export interface UpdateOptions {
  */
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
   const config = await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository(o.dir, config, o.tags);
+  const { plan } = await planRepository(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...(o.env ? { env: o.env } : {}),

@@ -42,6 +42,7 @@ export interface ApplyRun {
   readonly env: NodeJS.ProcessEnv;
   readonly delivery: Delivery;
   readonly onCommand: (run: string) => void;
+  readonly onFile?: (path: string) => void;
   readonly log: (message: string) => void;
 }
 
@@ -71,6 +72,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     runCommands: o.runCommands,
     env: o.env,
     onCommand: o.onCommand,
+    ...(o.onFile ? { onFile: o.onFile } : {}),
   };
   if (o.delivery.kind === "work-tree") {
     const r = await updatePass({ ...common, dryRun: false });

@@ -9,6 +9,7 @@ main(process.argv.slice(2), {
   err: (s) => process.stderr.write(`${s}\n`),
   env: process.env,
   cwd: process.cwd(),
+  progress: process.stderr,
 }).then(
   (code) => {
     process.exitCode = code;

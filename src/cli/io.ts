@@ -1,5 +1,6 @@
 import { CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
+import type { ProgressStream } from "./progress.js";
 
 /** Where the CLI writes and what it runs in; tests pass their own to run it in-process. */
 export interface CliIo {
@@ -7,6 +8,8 @@ export interface CliIo {
   readonly err: (s: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** The terminal for the progress line (process.stderr); none in tests and pipes. */
+  readonly progress?: ProgressStream;
 }
 
 /** One line a person can act on; the config error already names file, line and key. */

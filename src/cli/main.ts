@@ -6,6 +6,7 @@ import { laminarSchema } from "../config/schema.js";
 import type { LaminarConfig } from "../config/types.js";
 import { planRepository } from "../pipeline.js";
 import type { Plan } from "../plan/types.js";
+import type { RequestCounts } from "../registry/types.js";
 import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
 import { scanRepository } from "../scan/repository.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../config/types.js";
@@ -16,6 +17,7 @@ import { knownSecrets } from "../secrets/known-secrets.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { VERSION } from "../version.js";
 import { describeError, type CliIo } from "./io.js";
+import { startProgress } from "./progress.js";
 import { runApply, type ApplyOutcome, type Delivery } from "./apply.js";
 
 export type { CliIo } from "./io.js";
@@ -140,8 +142,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           env: io.env,
           ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}),
         });
+        // Files scanned and registry work so far, on one line of stderr when it is a terminal.
+        let files = 0;
+        const onFile = (): void => void files++;
+        const progress = startProgress(io.progress ?? { write: () => undefined }, () => {
+          const c = tags.counts();
+          return { files, tagPages: c.tagPages, requests: totalRequests(c) };
+        });
         if (command === "plan") {
-          const { plan } = await planRepository(dir, config, tags.source);
+          let planned;
+          try {
+            planned = await planRepository(dir, config, tags.source, { onFile });
+          } finally {
+            progress.stop();
+          }
+          const { plan } = planned;
           await tags.save();
           const requests = tags.counts();
           safe.out(o.json ? JSON.stringify(planToJson(plan, requests), null, 2) : formatPlan(plan, requests));
@@ -158,10 +173,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             runCommands: !o["no-commands"],
             env: io.env,
             delivery,
-            onCommand: (c) => o.json || safe.err(`running: ${c}`),
+            onCommand: (c) => {
+              progress.stop();
+              if (!o.json) safe.err(`running: ${c}`);
+            },
+            onFile,
             log: safe.err,
           });
         } finally {
+          progress.stop();
           await tags.save();
         }
         return applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
@@ -316,4 +336,9 @@ function reportFailures(plan: Plan, mode: string, done: "planned" | "updated", i
     );
   else
     io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):\n${lines}`);
+}
+
+/** Every registry request of a run, whatever its kind. */
+function totalRequests(c: RequestCounts): number {
+  return c.ping + c.token + c.tagPages + c.manifestHead + c.manifestGet + c.blobGet + c.api;
 }

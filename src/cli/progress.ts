@@ -1,7 +1,8 @@
 /** What a progress line shows; read afresh at every redraw. */
 export interface ProgressCounts {
   readonly files: number;
-  readonly repositories: number;
+  /** Tag list pages read: one per repository unless a list is paginated. */
+  readonly tagPages: number;
   readonly requests: number;
 }
 
@@ -37,13 +38,18 @@ export function startProgress(
 ): Progress {
   if (!stream.isTTY) return { stop: () => undefined };
   let drawn = false;
+  let last = "";
   let interval: NodeJS.Timeout | undefined;
   const draw = (): void => {
     const c = read();
-    let line = `laminar: scanned ${c.files} file(s) · ${c.repositories} repositor${c.repositories === 1 ? "y" : "ies"} · ${c.requests} registry request(s)`;
-    const width = stream.columns ?? 80;
+    let line = `laminar: scanned ${c.files} file(s) · ${c.tagPages} tag page(s) · ${c.requests} registry request(s)`;
+    // A pty with no size set reports 0 columns: treat it as unknown.
+    const width = stream.columns || 80;
     if (line.length > width - 1) line = line.slice(0, Math.max(0, width - 2)) + "…";
+    // Redraw only what changed: a stalled registry must not flood a log that records the terminal.
+    if (drawn && line === last) return;
     stream.write(CLEAR_LINE + line);
+    last = line;
     drawn = true;
   };
   const delay = setTimeout(() => {

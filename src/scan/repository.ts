@@ -22,6 +22,8 @@ export interface ScanOptions {
   readonly maxFileSize: number;
   /** Files read at once. */
   readonly concurrency?: number;
+  /** Called after each file is read, for progress displays. */
+  readonly onFile?: (path: string) => void;
 }
 
 export interface RepositoryScan {
@@ -53,6 +55,7 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
     while (next < paths.length) {
       const path = paths[next++] as string;
       const r = await readText(join(rootReal, path), options.maxFileSize);
+      options.onFile?.(path);
       if (r.kind === "too-big")
         warnings.push({
           file: path,
