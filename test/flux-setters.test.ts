@@ -5,8 +5,8 @@ import { planUpdates } from "../src/plan/plan.js";
 import { fluxExclusions, fluxTagPolicy } from "../src/policy/flux-policy.js";
 import { PolicyError } from "../src/policy/policy.js";
 import { applyEdits } from "../src/rewrite/edits.js";
-import { fluxCatalog, findFluxObjects } from "../src/scan/flux-objects.js";
-import { applySetterMarks, findSetterMarks } from "../src/scan/flux-setters.js";
+import { FluxSetterScan } from "../src/scan/flux-scan.js";
+import { findSetterMarks } from "../src/scan/flux-setters.js";
 import { scanText } from "../src/scan/scan.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
@@ -172,12 +172,14 @@ spec:
           image: ghcr.io/acme/other:6.5.0 # {"$imagepolicy": "flux-system:podinfo"}
 `;
 
+/** The files as the repository scan hands them on: inline sites, then setters resolved repository-wide. */
 function scanFluxRepo(files: Record<string, string>) {
-  const catalog = fluxCatalog(Object.entries(files).flatMap(([path, text]) => findFluxObjects(path, text)));
-  return Object.entries(files).map(([path, text]) => ({
-    path,
-    references: applySetterMarks(scanText(text), findSetterMarks(text), catalog),
-  }));
+  const flux = new FluxSetterScan();
+  const scanned = Object.entries(files).map(([path, text]) => {
+    flux.note(path, Buffer.from(text, "latin1"));
+    return { path, references: scanText(text) };
+  });
+  return flux.resolve(scanned.filter((f) => f.references.length));
 }
 
 describe("Flux setters in the plan", () => {
@@ -276,5 +278,79 @@ updates:
     const plan = await planUpdates({ config: only, files: scanFluxRepo(files), tags });
     assert.equal(plan.changes.length, 0);
     assert.ok(plan.unchanged.length > 0 && plan.unchanged.every((u) => u.reason === "no-rule"));
+  });
+});
+
+describe("Flux setters: numerical policies, pinned digests, objects without a namespace", () => {
+  const D = (c: string) => `sha256:${c.repeat(64)}`;
+  const tags = new MemoryTags({
+    "docker.io/acme/api": {
+      "main-aaa-100": { digest: D("1") },
+      "main-bbb-99": { digest: D("2") },
+      "main-ccc-1000": { digest: D("3") },
+      "pr-7-2000": { digest: D("4") },
+    },
+  });
+  const config = parseConfig("updates:\n  - pattern: glob:x-*\n    files: [.]\n");
+  // Written without metadata.namespace (kustomize sets it): matches the setter's namespace.
+  const objects = [
+    "apiVersion: image.toolkit.fluxcd.io/v1",
+    "kind: ImageRepository",
+    "metadata: {name: api}",
+    "spec: {image: acme/api}",
+    "---",
+    "apiVersion: image.toolkit.fluxcd.io/v1",
+    "kind: ImagePolicy",
+    "metadata: {name: api}",
+    "spec:",
+    "  imageRepositoryRef: {name: api}",
+    "  filterTags:",
+    "    pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)'",
+    "    extract: '$ts'",
+    "  policy:",
+    "    numerical: {order: asc}",
+    "",
+  ].join("\n");
+  const app = `image: acme/api:main-aaa-100@${D("1")} # {"$imagepolicy": "apps:api"}\n`;
+
+  it("picks by the extracted number and moves the pinned digest with the tag", async () => {
+    const plan = await planUpdates({
+      config,
+      files: scanFluxRepo({ "policies.yaml": objects, "app.yaml": app }),
+      tags,
+    });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.file, c.from, c.to, c.toDigest, c.rule, c.pattern]),
+      [
+        [
+          "app.yaml",
+          "main-aaa-100",
+          "main-ccc-1000",
+          D("3"),
+          "flux:apps/api",
+          "numerical:asc filter ^main-[a-f0-9]+-(?P<ts>[0-9]+) extract $ts",
+        ],
+      ],
+    );
+    const change = plan.changes[0];
+    assert.ok(change);
+    assert.equal(
+      applyEdits(Buffer.from(app, "latin1"), change.edits).toString("latin1"),
+      `image: acme/api:main-ccc-1000@${D("3")} # {"$imagepolicy": "apps:api"}\n`,
+    );
+  });
+
+  it("an ImagePolicy Laminar cannot translate leaves its setters with `no-policy` and the error", async () => {
+    const bad = objects.replace("numerical: {order: asc}", "numerical: {order: upward}");
+    const plan = await planUpdates({ config, files: scanFluxRepo({ "policies.yaml": bad, "app.yaml": app }), tags });
+    assert.deepEqual(
+      plan.unchanged.filter((u) => u.form === "flux-setter").map((u) => [u.reason, u.detail]),
+      [
+        [
+          "no-policy",
+          'ImagePolicy apps/api (policies.yaml:6): policy.numerical.order must be asc or desc, not "upward"',
+        ],
+      ],
+    );
   });
 });
