@@ -353,4 +353,28 @@ describe("Flux setters: numerical policies, pinned digests, objects without a na
       ],
     );
   });
+
+  it("a whole-reference setter vouches for a value the inline scanner passes over", async () => {
+    const nginxObjects = objects
+      .replace("spec: {image: acme/api}", "spec: {image: nginx}")
+      .replace(/ {2}filterTags:\n.*\n.*\n/, "")
+      .replace("numerical: {order: asc}", "semver: {range: '1.25.x'}");
+    // `sidecarRef` is not an image-ish key and `nginx:1.25.0` has no `/`: only the marker says it is an image.
+    const text = 'sidecarRef: nginx:1.25.0 # {"$imagepolicy": "apps:api"}\n';
+    const nginx = new MemoryTags({ "docker.io/library/nginx": { "1.25.0": {}, "1.25.4": {}, "1.27.0": {} } });
+    assert.deepEqual(scanText(text), []);
+    const plan = await planUpdates({
+      config,
+      files: scanFluxRepo({ "policies.yaml": nginxObjects, "sidecar.yaml": text }),
+      tags: nginx,
+    });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.file, c.line, c.column, c.image, c.from, c.to, c.pattern]),
+      [["sidecar.yaml", 1, 13, "nginx", "1.25.0", "1.25.4", "semver:1.25.x"]],
+    );
+    assert.equal(
+      applyEdits(Buffer.from(text, "latin1"), plan.changes[0]?.edits ?? []).toString("latin1"),
+      text.replace("1.25.0", "1.25.4"),
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { familiarString } from "../reference/format.js";
 import { isValidTag } from "../reference/grammar.js";
+import { tryParseImageReference } from "../reference/parse.js";
 import type { ImageReference } from "../reference/types.js";
 import type { FluxCatalog } from "./flux-objects.js";
 import type { ImageSite, ValueStyle } from "./site.js";
@@ -130,19 +131,21 @@ function setterSite(mark: SetterMark, existing: ImageSite | undefined, catalog: 
     column: mark.column,
   };
   if (mark.field === "image") {
-    // The scanner found (or refused) the reference on this line; without one there is nothing to move.
-    if (!existing) return undefined;
-    const site: ImageSite = { ...existing, ...base, tagStyle: "reference" };
+    // Usually the scanner found the reference on this line; the marker also vouches for one it
+    // passes over (a bare `nginx:1.25` under a key that is not image-ish).
+    const found = existing ?? referenceSite(mark);
+    if (!found) return undefined;
+    const site: ImageSite = { ...found, ...base, tagStyle: "reference" };
     if (!("policy" in entry)) return { ...site, skip: { reason: "no-policy", detail: entry.problem } };
-    if (!sameImage(existing.reference, entry.policy.image))
+    if (!sameImage(found.reference, entry.policy.image))
       return {
         ...site,
         skip: {
           reason: "setter-not-applied",
-          detail: `ImagePolicy ${policyName} follows ${familiarString(entry.policy.image)}, not ${existing.name}; Laminar moves tags, never names`,
+          detail: `ImagePolicy ${policyName} follows ${familiarString(entry.policy.image)}, not ${found.name}; Laminar moves tags, never names`,
         },
       };
-    return existing.skip ? site : { ...site, policy: entry.policy };
+    return found.skip ? site : { ...site, policy: entry.policy };
   }
   if (mark.field === "tag") {
     const reference: ImageReference = image
@@ -181,6 +184,28 @@ function setterSite(mark: SetterMark, existing: ImageSite | undefined, catalog: 
       ? `name setters are not applied; Laminar moves tags (ImagePolicy ${policyName})`
       : `digest setters are not applied; pin the digest beside the tag (\`tag@sha256:…\`) to have Laminar refresh it (ImagePolicy ${policyName})`;
   return { ...site, skip: { reason: "setter-not-applied", detail } };
+}
+
+/** A whole-reference value as a site of its own: name, tag and digest spans inside the value. */
+function referenceSite(mark: SetterMark): Omit<ImageSite, "form" | "line" | "column"> | undefined {
+  const reference = tryParseImageReference(mark.value);
+  if (!reference?.registry) return undefined;
+  const at = mark.value.indexOf("@");
+  const nameAndTag = at >= 0 ? mark.value.slice(0, at) : mark.value;
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > nameAndTag.lastIndexOf("/");
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const s = mark.start;
+  return {
+    start: s,
+    end: mark.end,
+    text: mark.value,
+    reference,
+    name: mark.value.slice(0, nameEnd),
+    nameSpan: [s, s + nameEnd],
+    ...(hasTag ? { tagSpan: [s + colon + 1, s + nameAndTag.length] as const } : {}),
+    ...(at >= 0 ? { digestSpan: [s + at + 1, mark.end] as const } : {}),
+  };
 }
 
 function sameImage(a: ImageReference, b: ImageReference): boolean {
