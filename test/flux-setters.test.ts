@@ -354,6 +354,17 @@ describe("Flux setters: numerical policies, pinned digests, objects without a na
     );
   });
 
+  it("an ImagePolicy file that is not valid YAML is named in the `no-policy` detail", async () => {
+    const broken = objects.replace("  imageRepositoryRef: {name: api}", "  imageRepositoryRef: {name: api\n   oops: [");
+    const plan = await planUpdates({ config, files: scanFluxRepo({ "policies.yaml": broken, "app.yaml": app }), tags });
+    const setter = plan.unchanged.find((u) => u.form === "flux-setter");
+    assert.equal(setter?.reason, "no-policy");
+    assert.match(
+      setter?.detail ?? "",
+      /^ImagePolicy apps\/api not found in the repository \(not valid YAML: policies\.yaml:\d+ /,
+    );
+  });
+
   it("a whole-reference setter vouches for a value the inline scanner passes over", async () => {
     const nginxObjects = objects
       .replace("spec: {image: acme/api}", "spec: {image: nginx}")

@@ -23,6 +23,14 @@ export interface FluxObject {
   readonly line: number;
 }
 
+/** A YAML document that declares a Flux image object but does not parse: named in "not found" details. */
+export interface FluxUnreadable {
+  readonly kind: "unreadable";
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
 /** The cheap check before any YAML is parsed: does the text declare one of the objects? */
 const DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
 
@@ -33,12 +41,20 @@ const DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
  * @param file - the repo-relative path, recorded on each object.
  * @param text - the file's text.
  */
-export function findFluxObjects(file: string, text: string): FluxObject[] {
+export function findFluxObjects(file: string, text: string): Array<FluxObject | FluxUnreadable> {
   if (!DECLARES.test(text)) return [];
   const lines = new LineCounter();
-  const found: FluxObject[] = [];
+  const found: Array<FluxObject | FluxUnreadable> = [];
   for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
-    if (!("errors" in doc) || doc.errors.length) continue;
+    if (!("errors" in doc)) continue;
+    const error = doc.errors[0];
+    if (error) {
+      // Said where the setter's policy is looked for: "not found" alone would send the reader astray.
+      const line = lines.linePos(error.pos[0]).line;
+      const declared = /^kind:[ \t]*["']?(Image(?:Policy|Repository))\b/m.exec(text.slice(doc.range[0], doc.range[2]));
+      if (declared) found.push({ kind: "unreadable", file, line, message: error.message.split("\n")[0] ?? "" });
+      continue;
+    }
     let o: unknown;
     try {
       o = doc.toJS({ maxAliasCount: 100 });
@@ -76,7 +92,14 @@ export interface FluxCatalog {
  * the policy's own, as in Flux) and builds its tag policy. An object written without a namespace
  * (left to kustomize or `kubectl -n`) matches a setter of any namespace when its name is unique.
  */
-export function fluxCatalog(objects: readonly FluxObject[]): FluxCatalog {
+export function fluxCatalog(found: readonly (FluxObject | FluxUnreadable)[]): FluxCatalog {
+  const objects = found.filter((o): o is FluxObject => o.kind !== "unreadable");
+  const unreadable = found.filter((o): o is FluxUnreadable => o.kind === "unreadable");
+  const notFound = (what: string): string =>
+    `${what} not found in the repository` +
+    (unreadable.length
+      ? ` (not valid YAML: ${unreadable.map((u) => `${u.file}:${u.line} ${u.message}`).join("; ")})`
+      : "");
   const find = (kind: FluxObject["kind"], namespace: string, name: string): FluxObject | undefined => {
     const named = objects.filter((o) => o.kind === kind && o.name === name);
     return (
@@ -89,7 +112,7 @@ export function fluxCatalog(objects: readonly FluxObject[]): FluxCatalog {
   const memo = new Map<string, FluxCatalogEntry>();
   const resolve = (namespace: string, name: string): FluxCatalogEntry => {
     const ip = find("ImagePolicy", namespace, name);
-    if (!ip) return { problem: `ImagePolicy ${namespace}/${name} not found in the repository` };
+    if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
     const repoName = typeof ref.name === "string" ? ref.name : undefined;
     if (!repoName) return { problem: `ImagePolicy ${namespace}/${name} has no spec.imageRepositoryRef.name` };
@@ -97,7 +120,7 @@ export function fluxCatalog(objects: readonly FluxObject[]): FluxCatalog {
     const ir = find("ImageRepository", repoNamespace, repoName);
     if (!ir)
       return {
-        problem: `ImageRepository ${repoNamespace}/${repoName} (of ImagePolicy ${namespace}/${name}) not found in the repository`,
+        problem: notFound(`ImageRepository ${repoNamespace}/${repoName} (of ImagePolicy ${namespace}/${name})`),
       };
     const image = typeof ir.spec.image === "string" ? tryParseImageReference(ir.spec.image) : undefined;
     if (!image?.registry || image.tag || image.digest)

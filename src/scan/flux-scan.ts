@@ -1,4 +1,4 @@
-import { fluxCatalog, findFluxObjects, type FluxObject } from "./flux-objects.js";
+import { fluxCatalog, findFluxObjects, type FluxObject, type FluxUnreadable } from "./flux-objects.js";
 import { applySetterMarks, findSetterMarks, type SetterMark } from "./flux-setters.js";
 import type { ImageSite } from "./site.js";
 
@@ -17,7 +17,7 @@ export interface FileSites {
  */
 export class FluxSetterScan {
   private readonly marks = new Map<string, SetterMark[]>();
-  private readonly objects: FluxObject[] = [];
+  private readonly objects: Array<FluxObject | FluxUnreadable> = [];
 
   /** Notes a scanned file's setter markers and Flux image objects. */
   note(path: string, data: Buffer): void {
