@@ -26066,12 +26066,12 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
+    var isAlias3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isMap6 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
     var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
+    var isScalar5 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isSeq3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
@@ -26092,7 +26092,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar5(node) || isCollection(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -26101,14 +26101,14 @@ var require_identity = __commonJS({
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias;
+    exports.isAlias = isAlias3;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap6;
     exports.isNode = isNode;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar2;
-    exports.isSeq = isSeq2;
+    exports.isScalar = isScalar5;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -26758,7 +26758,7 @@ var require_Scalar = __commonJS({
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
-    var Scalar = class extends Node.NodeBase {
+    var Scalar3 = class extends Node.NodeBase {
       constructor(value) {
         super(identity.SCALAR);
         this.value = value;
@@ -26770,12 +26770,12 @@ var require_Scalar = __commonJS({
         return String(this.value);
       }
     };
-    Scalar.BLOCK_FOLDED = "BLOCK_FOLDED";
-    Scalar.BLOCK_LITERAL = "BLOCK_LITERAL";
-    Scalar.PLAIN = "PLAIN";
-    Scalar.QUOTE_DOUBLE = "QUOTE_DOUBLE";
-    Scalar.QUOTE_SINGLE = "QUOTE_SINGLE";
-    exports.Scalar = Scalar;
+    Scalar3.BLOCK_FOLDED = "BLOCK_FOLDED";
+    Scalar3.BLOCK_LITERAL = "BLOCK_LITERAL";
+    Scalar3.PLAIN = "PLAIN";
+    Scalar3.QUOTE_DOUBLE = "QUOTE_DOUBLE";
+    Scalar3.QUOTE_SINGLE = "QUOTE_SINGLE";
+    exports.Scalar = Scalar3;
     exports.isScalarValue = isScalarValue;
   }
 });
@@ -26786,7 +26786,7 @@ var require_createNode = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
@@ -26831,7 +26831,7 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node2 = new Scalar.Scalar(value);
+          const node2 = new Scalar3.Scalar(value);
           if (ref)
             ref.node = node2;
           return node2;
@@ -26842,7 +26842,7 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar3.Scalar(value);
       if (tagName)
         node.tag = tagName;
       else if (!tagObj.default)
@@ -27155,7 +27155,7 @@ ${indent}${text.slice(fold + 1, end2)}`;
 var require_stringifyString = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyString.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var foldFlowLines = require_foldFlowLines();
     var getFoldOptions = (ctx, isBlock) => ({
       indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -27298,7 +27298,7 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar.Scalar.BLOCK_FOLDED ? false : type === Scalar.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
         return literal2 ? "|\n" : ">\n";
       let chomp;
@@ -27353,7 +27353,7 @@ ${indent}`) + "'";
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
-        if (blockQuote !== "folded" && type !== Scalar.Scalar.BLOCK_FOLDED) {
+        if (blockQuote !== "folded" && type !== Scalar3.Scalar.BLOCK_FOLDED) {
           foldOptions.onOverflow = () => {
             literalFallback = true;
           };
@@ -27376,7 +27376,7 @@ ${indent}${start}${value}${end}`;
       if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
         return implicitKey || inFlow || !value.includes("\n") ? quotedString(value, ctx) : blockString(item, ctx, onComment, onChompKeep);
       }
-      if (!implicitKey && !inFlow && type !== Scalar.Scalar.PLAIN && value.includes("\n")) {
+      if (!implicitKey && !inFlow && type !== Scalar3.Scalar.PLAIN && value.includes("\n")) {
         return blockString(item, ctx, onComment, onChompKeep);
       }
       if (containsDocumentMarker(value)) {
@@ -27401,20 +27401,20 @@ ${indent}`);
       const { implicitKey, inFlow } = ctx;
       const ss = typeof item.value === "string" ? item : Object.assign({}, item, { value: String(item.value) });
       let { type } = item;
-      if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+      if (type !== Scalar3.Scalar.QUOTE_DOUBLE) {
         if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
-          type = Scalar.Scalar.QUOTE_DOUBLE;
+          type = Scalar3.Scalar.QUOTE_DOUBLE;
       }
       const _stringify = (_type) => {
         switch (_type) {
-          case Scalar.Scalar.BLOCK_FOLDED:
-          case Scalar.Scalar.BLOCK_LITERAL:
+          case Scalar3.Scalar.BLOCK_FOLDED:
+          case Scalar3.Scalar.BLOCK_LITERAL:
             return implicitKey || inFlow ? quotedString(ss.value, ctx) : blockString(ss, ctx, onComment, onChompKeep);
-          case Scalar.Scalar.QUOTE_DOUBLE:
+          case Scalar3.Scalar.QUOTE_DOUBLE:
             return doubleQuotedString(ss.value, ctx);
-          case Scalar.Scalar.QUOTE_SINGLE:
+          case Scalar3.Scalar.QUOTE_SINGLE:
             return singleQuotedString(ss.value, ctx);
-          case Scalar.Scalar.PLAIN:
+          case Scalar3.Scalar.PLAIN:
             return plainString(ss, ctx, onComment, onChompKeep);
           default:
             return null;
@@ -27563,7 +27563,7 @@ var require_stringifyPair = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyPair.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
@@ -27578,7 +27578,7 @@ var require_stringifyPair = __commonJS({
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar3.Scalar.BLOCK_FOLDED || key.type === Scalar3.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -27718,19 +27718,19 @@ var require_merge = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var MERGE_KEY = "<<";
     var merge2 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
       test: /^<<$/,
-      resolve: () => Object.assign(new Scalar.Scalar(Symbol(MERGE_KEY)), {
+      resolve: () => Object.assign(new Scalar3.Scalar(Symbol(MERGE_KEY)), {
         addToJSMap: addMergeToJSMap
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar3.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -28037,7 +28037,7 @@ var require_YAMLMap = __commonJS({
     var Collection2 = require_Collection();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     function findPair(items, key) {
       const k = identity.isScalar(key) ? key.value : key;
       for (const it of items) {
@@ -28104,7 +28104,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity.isScalar(prev.value) && Scalar3.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -28202,7 +28202,7 @@ var require_YAMLSeq = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var Collection2 = require_Collection();
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection2.Collection {
       static get tagName() {
@@ -28259,7 +28259,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity.isScalar(prev) && Scalar3.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -28355,14 +28355,14 @@ var require_string = __commonJS({
 var require_null = __commonJS({
   "node_modules/yaml/dist/schema/common/null.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var nullTag = {
       identify: (value) => value == null,
-      createNode: () => new Scalar.Scalar(null),
+      createNode: () => new Scalar3.Scalar(null),
       default: true,
       tag: "tag:yaml.org,2002:null",
       test: /^(?:~|[Nn]ull|NULL)?$/,
-      resolve: () => new Scalar.Scalar(null),
+      resolve: () => new Scalar3.Scalar(null),
       stringify: ({ source }, ctx) => typeof source === "string" && nullTag.test.test(source) ? source : ctx.options.nullStr
     };
     exports.nullTag = nullTag;
@@ -28373,13 +28373,13 @@ var require_null = __commonJS({
 var require_bool = __commonJS({
   "node_modules/yaml/dist/schema/core/bool.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var boolTag = {
       identify: (value) => typeof value === "boolean",
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-      resolve: (str) => new Scalar.Scalar(str[0] === "t" || str[0] === "T"),
+      resolve: (str) => new Scalar3.Scalar(str[0] === "t" || str[0] === "T"),
       stringify({ source, value }, ctx) {
         if (source && boolTag.test.test(source)) {
           const sv = source[0] === "t" || source[0] === "T";
@@ -28424,7 +28424,7 @@ var require_stringifyNumber = __commonJS({
 var require_float = __commonJS({
   "node_modules/yaml/dist/schema/core/float.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
@@ -28452,7 +28452,7 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
       resolve(str) {
-        const node = new Scalar.Scalar(parseFloat(str));
+        const node = new Scalar3.Scalar(parseFloat(str));
         const dot = str.indexOf(".");
         if (dot !== -1 && str[str.length - 1] === "0")
           node.minFractionDigits = str.length - dot - 1;
@@ -28543,7 +28543,7 @@ var require_schema = __commonJS({
 var require_schema2 = __commonJS({
   "node_modules/yaml/dist/schema/json/schema.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var map = require_map();
     var seq = require_seq();
     function intIdentify(value) {
@@ -28560,7 +28560,7 @@ var require_schema2 = __commonJS({
       },
       {
         identify: (value) => value == null,
-        createNode: () => new Scalar.Scalar(null),
+        createNode: () => new Scalar3.Scalar(null),
         default: true,
         tag: "tag:yaml.org,2002:null",
         test: /^null$/,
@@ -28611,7 +28611,7 @@ var require_binary = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/binary.js"(exports) {
     "use strict";
     var node_buffer = __require("buffer");
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringifyString = require_stringifyString();
     var binary = {
       identify: (value) => value instanceof Uint8Array,
@@ -28655,15 +28655,15 @@ var require_binary = __commonJS({
         } else {
           throw new Error("This environment does not support writing binary tags; either Buffer or btoa is required");
         }
-        type ?? (type = Scalar.Scalar.BLOCK_LITERAL);
-        if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+        type ?? (type = Scalar3.Scalar.BLOCK_LITERAL);
+        if (type !== Scalar3.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
           const n = Math.ceil(str.length / lineWidth);
           const lines = new Array(n);
           for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
             lines[i] = str.substr(o, lineWidth);
           }
-          str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str = lines.join(type === Scalar3.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
         return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
       }
@@ -28678,7 +28678,7 @@ var require_pairs = __commonJS({
     "use strict";
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
       if (identity.isSeq(seq)) {
@@ -28689,7 +28689,7 @@ var require_pairs = __commonJS({
           else if (identity.isMap(item)) {
             if (item.items.length > 1)
               onError("Each pair must have its own sequence indicator");
-            const pair2 = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
+            const pair2 = item.items[0] || new Pair.Pair(new Scalar3.Scalar(null));
             if (item.commentBefore)
               pair2.key.commentBefore = pair2.key.commentBefore ? `${item.commentBefore}
 ${pair2.key.commentBefore}` : item.commentBefore;
@@ -28832,7 +28832,7 @@ var require_omap = __commonJS({
 var require_bool2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/bool.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     function boolStringify({ value, source }, ctx) {
       const boolObj = value ? trueTag : falseTag;
       if (source && boolObj.test.test(source))
@@ -28844,7 +28844,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
-      resolve: () => new Scalar.Scalar(true),
+      resolve: () => new Scalar3.Scalar(true),
       stringify: boolStringify
     };
     var falseTag = {
@@ -28852,7 +28852,7 @@ var require_bool2 = __commonJS({
       default: true,
       tag: "tag:yaml.org,2002:bool",
       test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
-      resolve: () => new Scalar.Scalar(false),
+      resolve: () => new Scalar3.Scalar(false),
       stringify: boolStringify
     };
     exports.falseTag = falseTag;
@@ -28864,7 +28864,7 @@ var require_bool2 = __commonJS({
 var require_float2 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/float.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var stringifyNumber = require_stringifyNumber();
     var floatNaN = {
       identify: (value) => typeof value === "number",
@@ -28892,7 +28892,7 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
       resolve(str) {
-        const node = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
+        const node = new Scalar3.Scalar(parseFloat(str.replace(/_/g, "")));
         const dot = str.indexOf(".");
         if (dot !== -1) {
           const f = str.substring(dot + 1).replace(/_/g, "");
@@ -30216,9 +30216,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap6 = fc.start.source === "{";
+      const fcName = isMap6 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap6 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -30254,7 +30254,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap6 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -30294,7 +30294,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep6 && !props.found) {
+        if (!isMap6 && !sep6 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep6, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -30317,7 +30317,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap6 && !props.found && ctx.options.strict) {
               if (sep6)
                 for (const st of sep6) {
                   if (st === valueProps.found)
@@ -30349,7 +30349,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair2 = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair2.srcToken = collItem;
-          if (isMap2) {
+          if (isMap6) {
             const map = coll;
             if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -30365,7 +30365,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap6 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -30400,7 +30400,7 @@ var require_compose_collection = __commonJS({
   "node_modules/yaml/dist/compose/compose-collection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var resolveBlockMap = require_resolve_block_map();
@@ -30449,7 +30449,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      const node = identity.isNode(res) ? res : new Scalar3.Scalar(res);
       node.range = coll.range;
       node.tag = tagName;
       if (tag?.format)
@@ -30464,13 +30464,13 @@ var require_compose_collection = __commonJS({
 var require_resolve_block_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-block-scalar.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
       const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
       if (!header)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const type = header.mode === ">" ? Scalar3.Scalar.BLOCK_FOLDED : Scalar3.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
       for (let i = lines.length - 1; i >= 0; --i) {
@@ -30532,7 +30532,7 @@ var require_resolve_block_scalar = __commonJS({
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
         }
-        if (type === Scalar.Scalar.BLOCK_LITERAL) {
+        if (type === Scalar3.Scalar.BLOCK_LITERAL) {
           value += sep6 + indent.slice(trimIndent) + content;
           sep6 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
@@ -30647,7 +30647,7 @@ var require_resolve_block_scalar = __commonJS({
 var require_resolve_flow_scalar = __commonJS({
   "node_modules/yaml/dist/compose/resolve-flow-scalar.js"(exports) {
     "use strict";
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var resolveEnd = require_resolve_end();
     function resolveFlowScalar(scalar, strict, onError) {
       const { offset, type, source, end } = scalar;
@@ -30656,15 +30656,15 @@ var require_resolve_flow_scalar = __commonJS({
       const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
       switch (type) {
         case "scalar":
-          _type = Scalar.Scalar.PLAIN;
+          _type = Scalar3.Scalar.PLAIN;
           value = plainValue(source, _onError);
           break;
         case "single-quoted-scalar":
-          _type = Scalar.Scalar.QUOTE_SINGLE;
+          _type = Scalar3.Scalar.QUOTE_SINGLE;
           value = singleQuotedValue(source, _onError);
           break;
         case "double-quoted-scalar":
-          _type = Scalar.Scalar.QUOTE_DOUBLE;
+          _type = Scalar3.Scalar.QUOTE_DOUBLE;
           value = doubleQuotedValue(source, _onError);
           break;
         /* istanbul ignore next should not happen */
@@ -30869,7 +30869,7 @@ var require_compose_scalar = __commonJS({
   "node_modules/yaml/dist/compose/compose-scalar.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
     function composeScalar(ctx, token, tagToken, onError) {
@@ -30887,11 +30887,11 @@ var require_compose_scalar = __commonJS({
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity.isScalar(res) ? res : new Scalar3.Scalar(res);
       } catch (error2) {
         const msg = error2 instanceof Error ? error2.message : String(error2);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
-        scalar = new Scalar.Scalar(value);
+        scalar = new Scalar3.Scalar(value);
       }
       scalar.range = range2;
       scalar.source = value;
@@ -31652,7 +31652,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar5 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -31736,7 +31736,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar2;
+    exports.isScalar = isScalar5;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -31747,7 +31747,7 @@ var require_lexer = __commonJS({
   "node_modules/yaml/dist/parse/lexer.js"(exports) {
     "use strict";
     var cst = require_cst();
-    function isEmpty(ch) {
+    function isEmpty2(ch) {
       switch (ch) {
         case void 0:
         case " ":
@@ -31825,7 +31825,7 @@ var require_lexer = __commonJS({
         }
         if (ch === "-" || ch === ".") {
           const dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+          if ((dt === "---" || dt === "...") && isEmpty2(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -31924,7 +31924,7 @@ var require_lexer = __commonJS({
           if (!this.atEnd && !this.hasChars(4))
             return this.setNext("line-start");
           const s = this.peek(3);
-          if ((s === "---" || s === "...") && isEmpty(this.charAt(3))) {
+          if ((s === "---" || s === "...") && isEmpty2(this.charAt(3))) {
             yield* this.pushCount(3);
             this.indentValue = 0;
             this.indentNext = 0;
@@ -31932,7 +31932,7 @@ var require_lexer = __commonJS({
           }
         }
         this.indentValue = yield* this.pushSpaces(false);
-        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+        if (this.indentNext > this.indentValue && !isEmpty2(this.charAt(1)))
           this.indentNext = this.indentValue;
         return yield* this.parseBlockStart();
       }
@@ -31940,7 +31940,7 @@ var require_lexer = __commonJS({
         const [ch0, ch1] = this.peek(2);
         if (!ch1 && !this.atEnd)
           return this.setNext("block-start");
-        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty(ch1)) {
+        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty2(ch1)) {
           const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
           this.indentNext = this.indentValue + 1;
           this.indentValue += n;
@@ -32004,7 +32004,7 @@ var require_lexer = __commonJS({
         const line = this.getLine();
         if (line === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
+        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty2(line[3])) {
           const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
@@ -32046,7 +32046,7 @@ var require_lexer = __commonJS({
             return yield* this.parseQuotedScalar();
           case ":": {
             const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            if (this.flowKey || isEmpty2(next) || next === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -32109,7 +32109,7 @@ var require_lexer = __commonJS({
           else if (ch !== "-")
             break;
         }
-        return yield* this.pushUntil((ch) => isEmpty(ch) || ch === "#");
+        return yield* this.pushUntil((ch) => isEmpty2(ch) || ch === "#");
       }
       *parseBlockScalar() {
         let nl = this.pos - 1;
@@ -32191,10 +32191,10 @@ var require_lexer = __commonJS({
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
             const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
             end = i;
-          } else if (isEmpty(ch)) {
+          } else if (isEmpty2(ch)) {
             let next = this.buffer[i + 1];
             if (ch === "\r") {
               if (next === "\n") {
@@ -32261,7 +32261,7 @@ var require_lexer = __commonJS({
             case ":": {
               const inFlow = this.flowLevel > 0;
               const ch1 = this.charAt(1);
-              if (isEmpty(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
+              if (isEmpty2(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
                 if (!inFlow)
                   this.indentNext = this.indentValue + 1;
                 else if (this.flowKey)
@@ -32280,7 +32280,7 @@ var require_lexer = __commonJS({
         if (this.charAt(1) === "<") {
           let i = this.pos + 2;
           let ch = this.buffer[i];
-          while (!isEmpty(ch) && ch !== ">")
+          while (!isEmpty2(ch) && ch !== ">")
             ch = this.buffer[++i];
           return yield* this.pushToIndex(ch === ">" ? i + 1 : i, false);
         } else {
@@ -33252,7 +33252,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments(source, options = {}) {
+    function parseAllDocuments2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -33327,7 +33327,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse4;
-    exports.parseAllDocuments = parseAllDocuments;
+    exports.parseAllDocuments = parseAllDocuments2;
     exports.parseDocument = parseDocument2;
     exports.stringify = stringify;
   }
@@ -33344,7 +33344,7 @@ var require_dist = __commonJS({
     var Alias = require_Alias();
     var identity = require_identity();
     var Pair = require_Pair();
-    var Scalar = require_Scalar();
+    var Scalar3 = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
     var cst = require_cst();
@@ -33369,7 +33369,7 @@ var require_dist = __commonJS({
     exports.isScalar = identity.isScalar;
     exports.isSeq = identity.isSeq;
     exports.Pair = Pair.Pair;
-    exports.Scalar = Scalar.Scalar;
+    exports.Scalar = Scalar3.Scalar;
     exports.YAMLMap = YAMLMap.YAMLMap;
     exports.YAMLSeq = YAMLSeq.YAMLSeq;
     exports.CST = cst;
@@ -37628,18 +37628,18 @@ function isGitPath(root, path2) {
 }
 async function listFiles(root) {
   const out = /* @__PURE__ */ new Map();
-  const walk2 = async (dir) => {
+  const walk3 = async (dir) => {
     for (const e of await readdir2(dir, { withFileTypes: true })) {
       const abs = join3(dir, e.name);
       if (isGitPath(root, abs)) continue;
-      if (e.isDirectory()) await walk2(abs);
+      if (e.isDirectory()) await walk3(abs);
       else {
         const st = await lstat2(abs);
         out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode });
       }
     }
   };
-  await walk2(root);
+  await walk3(root);
   return out;
 }
 
@@ -38545,7 +38545,7 @@ var show = (start) => {
   const lines = [];
   const seen = /* @__PURE__ */ new Set();
   const ref = (n) => n.t === "match" ? "match" : String(n.id);
-  const walk2 = (n, indent) => {
+  const walk3 = (n, indent) => {
     if (n.t === "match" || seen.has(n))
       return;
     seen.add(n);
@@ -38554,12 +38554,12 @@ var show = (start) => {
       case "split":
         line(`split -> ${n.out.map(ref).join(", ")}`);
         for (const o of n.out)
-          walk2(o, indent);
+          walk3(o, indent);
         return;
       case "neg":
         line(`!(${ref(n.sub)}) -> ${ref(n.next)}`);
-        walk2(n.sub, indent + "  ");
-        return walk2(n.next, indent);
+        walk3(n.sub, indent + "  ");
+        return walk3(n.next, indent);
       case "lit":
         line(`${JSON.stringify(n.ch)} -> ${ref(n.next)}`);
         break;
@@ -38569,9 +38569,9 @@ var show = (start) => {
       default:
         line(`${n.t === "any" ? "?" : "*"} -> ${ref(n.next)}`);
     }
-    walk2(n.next, indent);
+    walk3(n.next, indent);
   };
-  walk2(start, "");
+  walk3(start, "");
   return [`start -> ${ref(start)}`, ...lines].join("\n");
 };
 var State = class {
@@ -44144,13 +44144,7 @@ async function planRepository(tags, repo, items, records) {
 import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
 import { join as join7, relative as relative3, sep as sep4 } from "node:path";
 
-// src/scan/scan.ts
-var TOKEN = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-var isToken = (code2) => code2 < 128 && TOKEN[code2] === 1;
-var TAG_START = /[\w]/;
-var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*(?:[_-]image|Image))$/;
-var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
+// src/scan/lines.ts
 var LineIndex = class {
   constructor(text) {
     this.text = text;
@@ -44163,10 +44157,12 @@ var LineIndex = class {
     while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
     return s;
   }
+  /** Offset of the first byte of the line holding `offset`. */
   lineStart(offset) {
     const s = this.starts ??= this.build();
     return s[this.lineOf(offset) - 1];
   }
+  /** 1-based line of `offset`. */
   lineOf(offset) {
     const s = this.starts ??= this.build();
     let lo = 0;
@@ -44178,7 +44174,26 @@ var LineIndex = class {
     }
     return lo + 1;
   }
+  /**
+   * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
+   * mark is not a character anyone sees: columns start after it, as in editors.
+   */
+  columnOf(offset) {
+    const start = this.lineStart(offset);
+    const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+    let column = 1;
+    for (let k = ls; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+    return column;
+  }
 };
+
+// src/scan/scan.ts
+var TOKEN = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
+var isToken = (code2) => code2 < 128 && TOKEN[code2] === 1;
+var TAG_START = /[\w]/;
+var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*(?:[_-]image|Image))$/;
+var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 function scanText(input) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const lines = new LineIndex(text);
@@ -44192,7 +44207,7 @@ function scanText(input) {
     return true;
   };
   if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
-    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
+    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
     for (let m; m = from.exec(text); ) {
       const s = m.index + m[0].length - m[1].length;
       candidateValue(text, s, lines, found);
@@ -44295,9 +44310,7 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   if (!reference.registry) return void 0;
   const nameEnd = hasTag ? colon : nameAndTag.length;
   const line = lines.lineOf(start);
-  const ls = lines.lineStart(start) === 0 && text.startsWith("\xEF\xBB\xBF") ? 3 : lines.lineStart(start);
-  let column = 1;
-  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
+  const column = lines.columnOf(start);
   return {
     form: "inline",
     start,
@@ -44328,6 +44341,436 @@ function inComment(text, offset, lines) {
   return false;
 }
 
+// src/scan/structured/site-builder.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+var TEMPLATED = /\{\{|\$\{|\$\(|<%/;
+var NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
+function scalarPart(ctx, node) {
+  let n = node;
+  if ((0, import_yaml2.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
+  if (!(0, import_yaml2.isScalar)(n) || !n.range) return void 0;
+  const s = n.range[0] + (ctx.base ?? 0);
+  const e = n.range[1] + (ctx.base ?? 0);
+  const src = ctx.text.slice(s, e);
+  switch (n.type) {
+    case import_yaml2.Scalar.PLAIN:
+      if (src.includes("\n")) return void 0;
+      return { span: [s, e], text: src, style: "plain" };
+    case import_yaml2.Scalar.QUOTE_DOUBLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("\\") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
+    }
+    case import_yaml2.Scalar.QUOTE_SINGLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("'") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
+    }
+    default:
+      return void 0;
+  }
+}
+var isEmpty = (p) => p.style === "plain" ? NULLS.has(p.text) : p.text === "";
+function hasHost(name) {
+  const slash = name.indexOf("/");
+  if (slash < 0) return false;
+  const first = name.slice(0, slash);
+  return first.includes(".") || first.includes(":") || first === "localhost";
+}
+var NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
+function buildSite(ctx, input) {
+  const { name } = input;
+  if (!name || TEMPLATED.test(name)) return void 0;
+  let tag = input.tag && !isEmpty(input.tag) ? input.tag : void 0;
+  let digest = input.digest && !isEmpty(input.digest) ? input.digest : void 0;
+  let skip = input.skip;
+  if (tag && TEMPLATED.test(tag.text)) {
+    skip ??= { reason: "templated", detail: `the tag ${tag.text} is a template, filled in when it is rendered` };
+  }
+  if (tag && !skip && !digest) {
+    const at2 = tag.text.indexOf("@");
+    if (at2 > 0) {
+      digest = { span: [tag.span[0] + at2 + 1, tag.span[1]], text: tag.text.slice(at2 + 1), style: "reference" };
+      tag = { span: [tag.span[0], tag.span[0] + at2], text: tag.text.slice(0, at2), style: "reference" };
+    }
+  }
+  if (digest && TEMPLATED.test(digest.text)) digest = void 0;
+  if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
+  let reference;
+  const movable = !skip || skip.reason === "ignored";
+  try {
+    const named = parseImageReference(name);
+    if (named.tag !== void 0 || named.digest !== void 0) return void 0;
+    reference = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
+  } catch {
+    return void 0;
+  }
+  if (!reference.registry) return void 0;
+  const at = tag ?? input.namePart;
+  const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
+  const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
+  const site = {
+    form: input.form,
+    start,
+    end,
+    text: at ? at.text : name,
+    line: ctx.lines.lineOf(start),
+    column: ctx.lines.columnOf(start),
+    reference,
+    name,
+    ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
+    ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
+    ...digest && movable ? { digestSpan: digest.span } : {},
+    ...skip ? { skip } : {}
+  };
+  const covers = [...input.covers ?? []];
+  for (const p of [input.namePart, input.tag, input.digest]) if (p) covers.push(p.span);
+  return { site, covers };
+}
+function valueOf(node, key) {
+  if (!node || !("items" in node)) return void 0;
+  for (const pair2 of node.items) {
+    const p = pair2;
+    if ((0, import_yaml2.isScalar)(p.key) && p.key.value === key) return p.value;
+  }
+  return void 0;
+}
+
+// src/scan/structured/markers.ts
+var MARKER = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
+var ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
+function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
+  const ctx = { text, lines, found };
+  for (let m; m = MARKER.exec(text); ) {
+    const ls = lines.lineStart(m.index);
+    const before = text.slice(ls, m.index);
+    const arg = m[1];
+    const line = lines.lineOf(m.index);
+    if (arg === "ignore") {
+      ignoredLines.add(/^\s*$/.test(before) ? line + 1 : line);
+      continue;
+    }
+    const a = ASSIGNMENT.exec(before);
+    if (!a) continue;
+    const quote2 = a[1];
+    const value = a[2] ?? a[3];
+    if (!value) continue;
+    const start = quote2 ? ls + before.lastIndexOf(`${quote2}${value}${quote2}`) + 1 : ls + before.lastIndexOf(value);
+    const tag = {
+      span: [start, start + value.length],
+      text: value,
+      style: !yamlFile ? "reference" : quote2 === '"' ? "double-quoted" : quote2 === "'" ? "single-quoted" : "plain"
+    };
+    const f = buildSite(ctx, { form: "marker", name: arg, tag });
+    if (f) found.push(f);
+  }
+}
+
+// src/scan/structured/yaml-scan.ts
+var import_yaml6 = __toESM(require_dist(), 1);
+
+// src/scan/structured/argocd.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+function argocdParameters(ctx, seq) {
+  const byPrefix = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const item of seq.items) {
+    if (!(0, import_yaml3.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const value = scalarPart(ctx, valueOf(item, "value"));
+    if (!name || !value) continue;
+    const dot = name.text.lastIndexOf(".");
+    const prefix2 = dot >= 0 ? name.text.slice(0, dot) : "";
+    const field = name.text.slice(dot + 1);
+    let fields = byPrefix.get(prefix2);
+    if (!fields) {
+      fields = /* @__PURE__ */ new Map();
+      byPrefix.set(prefix2, fields);
+      order.push(prefix2);
+    }
+    fields.set(field, value);
+  }
+  for (const prefix2 of order) {
+    const f = byPrefix.get(prefix2);
+    const repo = f.get("repository") ?? f.get("repo");
+    if (!repo || !f.has("tag")) continue;
+    const registry = f.get("registry");
+    const tag = f.get("tag");
+    const found = buildSite(ctx, {
+      form: "argocd-parameters",
+      name: registry?.text ? `${registry.text}/${repo.text}` : repo.text,
+      namePart: repo,
+      tag,
+      ...registry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+function argocdKustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    const p = scalarPart(ctx, item);
+    if (!p) continue;
+    const eq = p.text.indexOf("=");
+    const ref = p.text.slice(eq + 1);
+    const base = p.span[0] + eq + 1;
+    const at = ref.indexOf("@");
+    const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
+    const colon = nameAndTag.lastIndexOf(":");
+    const hasTag = colon > nameAndTag.lastIndexOf("/");
+    const nameEnd = hasTag ? colon : nameAndTag.length;
+    const part = (s, e) => ({
+      span: [base + s, base + e],
+      text: ref.slice(s, e),
+      style: "reference"
+    });
+    const found = buildSite(ctx, {
+      form: "argocd-kustomize",
+      name: ref.slice(0, nameEnd),
+      namePart: part(0, nameEnd),
+      ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
+      ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
+      covers: [p.span]
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+
+// src/scan/structured/helm-values.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var IMAGE_ISH = /image/i;
+function helmValuesMap(ctx, map, parentKey, globalRegistry) {
+  const get = (k) => valueOf(map, k);
+  const tagNode = get("tag");
+  if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
+  let nameNode = get("repository");
+  if (nameNode !== void 0) {
+    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
+  } else {
+    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
+    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
+  }
+  if (nameNode !== void 0) {
+    const repo = scalarPart(ctx, nameNode);
+    if (!repo || isEmpty(repo)) return;
+    const regNode = get("registry");
+    let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
+    if (registry && isEmpty(registry)) registry = void 0;
+    if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
+    const name = registry ? `${registry.text}/${repo.text}` : repo.text;
+    const digestNode = get("digest") ?? get("sha");
+    const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
+    if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
+    const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
+    const found = buildSite(ctx, {
+      form: "helm-values",
+      name,
+      namePart: repo,
+      ...tag ? { tag } : {},
+      ...digest && /^sha256:/.test(digest.text) ? { digest } : {},
+      ...registry && registry !== globalRegistry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+    return;
+  }
+  for (const pair2 of map.items) {
+    if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
+    const key = pair2.key.value;
+    if (!/image$/i.test(key)) continue;
+    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
+    const image = scalarPart(ctx, pair2.value);
+    if (!tagPart || !image || isEmpty(image)) continue;
+    const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
+    if (found) ctx.found.push(found);
+  }
+}
+function globalImageRegistry(ctx, root) {
+  if (!(0, import_yaml4.isMap)(root)) return void 0;
+  const global2 = valueOf(root, "global");
+  if (!(0, import_yaml4.isMap)(global2)) return void 0;
+  const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
+  return reg && !isEmpty(reg) ? reg : void 0;
+}
+
+// src/scan/structured/kustomize.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+var RENAME_ONLY = {
+  reason: "no-tag",
+  detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
+};
+function kustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    if (!(0, import_yaml5.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const newName = scalarPart(ctx, valueOf(item, "newName"));
+    const newTag = valueOf(item, "newTag");
+    const digest = valueOf(item, "digest");
+    if (!name || newName === void 0 && newTag === void 0 && digest === void 0) continue;
+    const image = newName && !isEmpty(newName) ? newName : name;
+    const tag = scalarPart(ctx, newTag);
+    const d = scalarPart(ctx, digest);
+    const found = buildSite(ctx, {
+      form: "kustomize",
+      name: image.text,
+      namePart: image,
+      ...tag ? { tag } : {},
+      ...d ? { digest: d } : {},
+      covers: [name.span],
+      ...(!tag || isEmpty(tag)) && (!d || isEmpty(d)) ? { skip: RENAME_ONLY } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+
+// src/scan/structured/yaml-scan.ts
+var HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
+function hintWindows(text) {
+  const out = [];
+  HINT_KEY.lastIndex = 0;
+  for (let m; m = HINT_KEY.exec(text); ) {
+    const last = out[out.length - 1];
+    if (last && m.index < last[1]) continue;
+    let start = text.lastIndexOf("\n", m.index - 1) + 1;
+    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
+    let end = text.indexOf("\n", m.index);
+    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
+    end = end < 0 ? text.length : end + 1;
+    if (last && start <= last[1]) last[1] = end;
+    else out.push([start, end]);
+    HINT_KEY.lastIndex = end;
+  }
+  return out;
+}
+function topLevelLine(text, ls) {
+  const c = text[ls];
+  if (c === void 0) return true;
+  if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
+  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
+}
+function scanYaml(text, lines, found, problems, whole = false) {
+  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
+  const windows = whole ? [[0, source.length]] : hintWindows(source);
+  let globalRegistry;
+  for (const [a, b] of windows) {
+    const part = source.slice(a, b);
+    let docs;
+    try {
+      docs = (0, import_yaml6.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
+    } catch (e) {
+      problems.push({ line: lines.lineOf(a), message: e.message });
+      return;
+    }
+    if (!Array.isArray(docs)) continue;
+    const bad = docs.flatMap((d) => d.errors);
+    if (bad.length) {
+      const e = bad[0];
+      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
+      return;
+    }
+    for (const doc of docs) {
+      const ctx = { text, lines, doc, found, base: a };
+      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
+      walk(ctx, doc.contents, "", "", globalRegistry, problems);
+    }
+  }
+}
+function walk(ctx, node, key, parentKey, globalRegistry, problems) {
+  if ((0, import_yaml6.isMap)(node)) {
+    helmValuesMap(ctx, node, key, globalRegistry);
+    for (const pair2 of node.items) {
+      const k = (0, import_yaml6.isScalar)(pair2.key) ? String(pair2.key.value) : "";
+      const v = pair2.value;
+      if (k === "images" && (0, import_yaml6.isSeq)(v)) {
+        if (key === "kustomize") argocdKustomizeImages(ctx, v);
+        else kustomizeImages(ctx, v);
+        continue;
+      }
+      if (k === "parameters" && key === "helm" && (0, import_yaml6.isSeq)(v)) {
+        argocdParameters(ctx, v);
+        continue;
+      }
+      if (k === "values" && key === "helm" && (0, import_yaml6.isScalar)(v) && v.type === import_yaml6.Scalar.BLOCK_LITERAL) {
+        helmValuesBlock(ctx, v, problems);
+        continue;
+      }
+      walk(ctx, v, k, key, globalRegistry, problems);
+    }
+  } else if ((0, import_yaml6.isSeq)(node)) {
+    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
+  }
+}
+function helmValuesBlock(ctx, node, problems) {
+  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
+  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
+  const headerEnd = ctx.text.indexOf("\n", s);
+  if (headerEnd < 0 || headerEnd >= e) return;
+  const blank = (t) => t.replace(/[^\n]/g, " ");
+  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
+  const before = problems.length;
+  scanYaml(inner, ctx.lines, ctx.found, problems, true);
+  for (let k = before; k < problems.length; k++) {
+    const p = problems[k];
+    problems[k] = { line: p.line, message: `helm.values block: ${p.message}` };
+  }
+}
+
+// src/scan/structured/index.ts
+var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
+var YAML_PATH = /\.(?:ya?ml|json)$/i;
+function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
+  const yamlFile = YAML_PATH.test(path2);
+  if (yamlFile) {
+    const problems = [];
+    scanYaml(text, lines, found, problems);
+    for (const p of problems)
+      warnings.push({
+        line: p.line,
+        message: `not valid YAML at line ${p.line} (${p.message}): only image strings are scanned in it`
+      });
+    if (problems.length) found.length = 0;
+  }
+  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
+}
+function scanFile(text, path2) {
+  const inline = scanText(text);
+  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+  const lines = new LineIndex(text);
+  const found = [];
+  const warnings = [];
+  const ignored = /* @__PURE__ */ new Set();
+  scanStructuredInto(text, path2, lines, found, warnings, ignored);
+  const structured = dedupe(found);
+  const covers = structured.flatMap((f) => f.covers);
+  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
+  let sites = [...kept, ...structured.map((f) => f.site)];
+  if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
+  sites.sort((a, b) => a.start - b.start || a.end - b.end);
+  return { sites, warnings };
+}
+function dedupe(found) {
+  const seen = /* @__PURE__ */ new Set();
+  return found.filter((f) => {
+    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
+    const key = `${span[0]}:${span[1]}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function siteLines(s, lines) {
+  const out = [s.line];
+  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
+  return out;
+}
+function ignore(s) {
+  const { registry, repository } = s.reference;
+  return {
+    ...s,
+    reference: { registry, repository },
+    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" }
+  };
+}
+
 // src/scan/repository.ts
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
 var BINARY_SNIFF = 8e3;
@@ -44335,7 +44778,7 @@ async function scanRepository(root, options) {
   const rootReal = await realpath2(root);
   const paths = [];
   const warnings = [];
-  await walk(rootReal, rootReal, paths, warnings, options);
+  await walk2(rootReal, rootReal, paths, warnings, options);
   paths.sort();
   const files = [];
   let bytes = 0;
@@ -44353,8 +44796,9 @@ async function scanRepository(root, options) {
       else if (r.kind === "binary") continue;
       else {
         bytes += r.data.length;
-        const references = scanText(r.data);
-        if (references.length) files.push({ path: path2, references });
+        const scanned = scanFile(r.data.toString("latin1"), path2);
+        for (const w of scanned.warnings) warnings.push({ file: path2, message: w.message });
+        if (scanned.sites.length) files.push({ path: path2, references: scanned.sites });
       }
     }
   };
@@ -44363,7 +44807,7 @@ async function scanRepository(root, options) {
   warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
   return { files, warnings, stats: { files: paths.length, bytes } };
 }
-async function walk(root, dir, out, warnings, options) {
+async function walk2(root, dir, out, warnings, options) {
   const entries = await readdir3(dir, { withFileTypes: true });
   await Promise.all(
     entries.map(async (e) => {
@@ -44372,7 +44816,7 @@ async function walk(root, dir, out, warnings, options) {
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name)) return;
         if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
-        await walk(root, abs, out, warnings, options);
+        await walk2(root, abs, out, warnings, options);
       } else if (e.isSymbolicLink()) {
         if (options.include && !matchesAny(rel, options.include)) return;
         const target = await realpath2(abs).catch(() => void 0);

@@ -8,6 +8,7 @@ import { applyEdits } from "../src/rewrite/edits.js";
 import { FluxSetterScan } from "../src/scan/flux-scan.js";
 import { findSetterMarks } from "../src/scan/flux-setters.js";
 import { scanText } from "../src/scan/scan.js";
+import { scanFile } from "../src/scan/structured/index.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
 /** The best tag of `tags` under a policy, the way the plan picks it (highest by `compare`). */
@@ -177,7 +178,7 @@ function scanFluxRepo(files: Record<string, string>) {
   const flux = new FluxSetterScan();
   const scanned = Object.entries(files).map(([path, text]) => {
     flux.note(path, Buffer.from(text, "latin1"));
-    return { path, references: scanText(text) };
+    return { path, references: scanFile(text, path).sites };
   });
   return flux.resolve(scanned.filter((f) => f.references.length));
 }

@@ -2,7 +2,8 @@ import { lstat, open, readdir, realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { FluxSetterScan } from "./flux-scan.js";
 import { matchesAny } from "./select.js";
-import { scanText, type FoundReference } from "./scan.js";
+import type { FoundReference } from "./scan.js";
+import { scanFile } from "./structured/index.js";
 
 /** Something the scan passed over, for the plan and the logs. */
 export interface ScanWarning {
@@ -66,9 +67,10 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
       else if (r.kind === "binary") continue;
       else {
         bytes += r.data.length;
-        const references = scanText(r.data);
+        const scanned = scanFile(r.data.toString("latin1"), path);
+        for (const w of scanned.warnings) warnings.push({ file: path, message: w.message });
         flux.note(path, r.data);
-        if (references.length) files.push({ path, references });
+        if (scanned.sites.length) files.push({ path, references: scanned.sites });
       }
     }
   };

@@ -1,5 +1,6 @@
 import { parseImageReference } from "../reference/parse.js";
 import type { ImageReference } from "../reference/types.js";
+import { LineIndex } from "./lines.js";
 import type { ImageSite } from "./site.js";
 
 /**
@@ -31,33 +32,6 @@ const TAG_START = /[\w]/;
 const IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*(?:[_-]image|Image))$/;
 const isImageKey = (key: string): boolean => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 
-/** Lines of a text, found lazily, to turn offsets into line/column. */
-class LineIndex {
-  private starts: number[] | undefined;
-  constructor(private readonly text: string) {}
-  private build(): number[] {
-    const s = [0];
-    let i = -1;
-    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
-    return s;
-  }
-  lineStart(offset: number): number {
-    const s = (this.starts ??= this.build());
-    return s[this.lineOf(offset) - 1] as number;
-  }
-  lineOf(offset: number): number {
-    const s = (this.starts ??= this.build());
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((s[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-}
-
 /** Scans bytes (or a latin1 string of them) for image references, in order of position. */
 export function scanText(input: Uint8Array | string): FoundReference[] {
   const text =
@@ -84,7 +58,10 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
     (text.includes("FROM") || text.includes("from") || text.includes("From")) &&
     /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)
   ) {
-    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)/gim;
+    // The instruction ends after the image or an `AS name`: a Python `from kubernetes import client`
+    // in a ConfigMap is prose, not a FROM (#10).
+    const from =
+      /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
     for (let m; (m = from.exec(text));) {
       const s = m.index + m[0].length - (m[1] as string).length;
       candidateValue(text, s, lines, found);
@@ -229,10 +206,7 @@ function candidate(
   if (!reference.registry) return undefined;
   const nameEnd = hasTag ? colon : nameAndTag.length;
   const line = lines.lineOf(start);
-  // The byte order mark is not a character anyone sees: columns start after it, as in editors.
-  const ls = lines.lineStart(start) === 0 && text.startsWith("\xEF\xBB\xBF") ? 3 : lines.lineStart(start);
-  let column = 1;
-  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 0xc0) !== 0x80) column++;
+  const column = lines.columnOf(start);
   return {
     form: "inline",
     start,

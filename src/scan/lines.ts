@@ -1,0 +1,42 @@
+/**
+ * Offsets to line and column in a latin1 file text (one character = one byte), shared by the inline
+ * and the structured scanners so both report positions the same way.
+ */
+export class LineIndex {
+  private starts: number[] | undefined;
+  constructor(private readonly text: string) {}
+  private build(): number[] {
+    const s = [0];
+    let i = -1;
+    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
+    return s;
+  }
+  /** Offset of the first byte of the line holding `offset`. */
+  lineStart(offset: number): number {
+    const s = (this.starts ??= this.build());
+    return s[this.lineOf(offset) - 1] as number;
+  }
+  /** 1-based line of `offset`. */
+  lineOf(offset: number): number {
+    const s = (this.starts ??= this.build());
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((s[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+  /**
+   * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
+   * mark is not a character anyone sees: columns start after it, as in editors.
+   */
+  columnOf(offset: number): number {
+    const start = this.lineStart(offset);
+    const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+    let column = 1;
+    for (let k = ls; k < offset; k++) if ((this.text.charCodeAt(k) & 0xc0) !== 0x80) column++;
+    return column;
+  }
+}

@@ -1,0 +1,116 @@
+import { LineIndex } from "../lines.js";
+import { scanText } from "../scan.js";
+import type { ImageSite, Span } from "../site.js";
+import { scanMarkers } from "./markers.js";
+import type { FoundSite } from "./site-builder.js";
+import { scanYaml } from "./yaml-scan.js";
+
+/** Something a file's structured scan passed over: a file that is not valid YAML, where. */
+export interface StructuredWarning {
+  readonly line: number;
+  readonly message: string;
+}
+
+/** What one file holds: every image site, in order of position, and what could not be read. */
+export interface FileScan {
+  readonly sites: ImageSite[];
+  readonly warnings: StructuredWarning[];
+}
+
+/**
+ * The cheap check (#10, "Speed"): the YAML work happens only in files where a structured key or a
+ * marker appears at all. Most deployment files (plain manifests, compose files) have none.
+ */
+const STRUCTURED_HINT =
+  /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
+const YAML_PATH = /\.(?:ya?ml|json)$/i;
+
+/**
+ * The structured image sites of one file (Helm values maps, Kustomize and Argo CD images, Argo CD
+ * parameters, markers), without the inline ones. Pure: text in (latin1, offsets are bytes), sites out.
+ * Structured YAML fields are read only in `.yaml`/`.yml`/`.json` files; markers in any file.
+ */
+export function scanStructured(text: string, path: string): { sites: ImageSite[]; warnings: StructuredWarning[] } {
+  const found: FoundSite[] = [];
+  const warnings: StructuredWarning[] = [];
+  const ignored = new Set<number>();
+  scanStructuredInto(text, path, new LineIndex(text), found, warnings, ignored);
+  return { sites: dedupe(found).map((f) => f.site), warnings };
+}
+
+function scanStructuredInto(
+  text: string,
+  path: string,
+  lines: LineIndex,
+  found: FoundSite[],
+  warnings: StructuredWarning[],
+  ignored: Set<number>,
+): void {
+  const yamlFile = YAML_PATH.test(path);
+  if (yamlFile) {
+    const problems: { line: number; message: string }[] = [];
+    scanYaml(text, lines, found, problems);
+    for (const p of problems)
+      warnings.push({
+        line: p.line,
+        message: `not valid YAML at line ${p.line} (${p.message}): only image strings are scanned in it`,
+      });
+    // A file that does not parse yields nothing structured (its one-string scan still applies).
+    if (problems.length) found.length = 0;
+  }
+  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
+}
+
+/**
+ * Every image site of one file: the one-string scan (`scanText`) and, when the cheap check flags the
+ * file, the structured scan. A structured site supersedes the inline sites on its name, tag or digest
+ * (kustomize `newName: ghcr.io/a/b` is otherwise a bare, tagless inline reference); `# laminar: ignore`
+ * marks the sites on its line `ignored`.
+ */
+export function scanFile(text: string, path: string): FileScan {
+  const inline = scanText(text);
+  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+  const lines = new LineIndex(text);
+  const found: FoundSite[] = [];
+  const warnings: StructuredWarning[] = [];
+  const ignored = new Set<number>();
+  scanStructuredInto(text, path, lines, found, warnings, ignored);
+  const structured = dedupe(found);
+  const covers: Span[] = structured.flatMap((f) => f.covers);
+  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
+  let sites = [...kept, ...structured.map((f) => f.site)];
+  if (ignored.size) sites = sites.map((s) => (siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s));
+  sites.sort((a, b) => a.start - b.start || a.end - b.end);
+  return { sites, warnings };
+}
+
+/** One site per tag value: a tag anchored once and reused by aliases is found at every alias. */
+function dedupe(found: readonly FoundSite[]): FoundSite[] {
+  const seen = new Set<string>();
+  return found.filter((f) => {
+    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
+    const key = `${span[0]}:${span[1]}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function siteLines(s: ImageSite, lines: LineIndex): number[] {
+  const out = [s.line];
+  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
+  return out;
+}
+
+/**
+ * An ignored site keeps its spans (for the report) but its reference loses tag and digest, so a plan
+ * that does not read `skip` yet still leaves it alone (as tagless) instead of moving it.
+ */
+function ignore(s: ImageSite): ImageSite {
+  const { registry, repository } = s.reference;
+  return {
+    ...s,
+    reference: { registry, repository },
+    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" },
+  };
+}

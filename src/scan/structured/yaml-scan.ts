@@ -1,0 +1,146 @@
+import { isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Document } from "yaml";
+import type { LineIndex } from "../lines.js";
+import { argocdKustomizeImages, argocdParameters } from "./argocd.js";
+import { globalImageRegistry, helmValuesMap } from "./helm-values.js";
+import { kustomizeImages } from "./kustomize.js";
+import type { FoundSite, Part, ScanContext } from "./site-builder.js";
+
+/** A file (or an Argo CD `helm.values` block) that is not valid YAML: where and why. */
+export interface YamlProblem {
+  readonly line: number;
+  readonly message: string;
+}
+
+/**
+ * Keys that start a structured image: only the top-level blocks holding one are parsed. The `yaml`
+ * parser reads about 1 MB/s; parsing whole noisy files made `plan` on the bench corpus 3× slower (#10).
+ */
+const HINT_KEY =
+  /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
+
+/**
+ * The top-level blocks (a line at indentation 0 up to the next one; comments, blank lines and `- `
+ * items do not end a block) that hold a hint key, merged, as `[start, end)` offsets.
+ */
+export function hintWindows(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  HINT_KEY.lastIndex = 0;
+  for (let m; (m = HINT_KEY.exec(text));) {
+    const last = out[out.length - 1];
+    if (last && m.index < last[1]) continue;
+    let start = text.lastIndexOf("\n", m.index - 1) + 1;
+    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
+    let end = text.indexOf("\n", m.index);
+    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
+    end = end < 0 ? text.length : end + 1;
+    if (last && start <= last[1]) last[1] = end;
+    else out.push([start, end]);
+    HINT_KEY.lastIndex = end;
+  }
+  return out;
+}
+
+/** Does a top-level node (or a document marker) start at line offset `ls`? */
+function topLevelLine(text: string, ls: number): boolean {
+  const c = text[ls];
+  if (c === undefined) return true;
+  if (c === " " || c === "\t" || c === "\n" || c === "\r" || c === "#") return false;
+  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
+}
+
+/**
+ * Parses `text` (latin1: offsets are bytes) as YAML and runs every structured finder over each
+ * document. `parseAllDocuments` reports string offsets; on a latin1 string those are byte offsets, so
+ * spans need no conversion beyond the window's base. A UTF-8 byte order mark ("\xEF\xBB\xBF" in
+ * latin1) is blanked to spaces at the same offsets, so the YAML parser does not read it as content.
+ * Only the windows `hintWindows` finds are parsed; `whole` parses everything (a `helm.values` block).
+ */
+export function scanYaml(
+  text: string,
+  lines: LineIndex,
+  found: FoundSite[],
+  problems: YamlProblem[],
+  whole = false,
+): void {
+  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
+  const windows = whole ? [[0, source.length] as [number, number]] : hintWindows(source);
+  // Bitnami's `global.imageRegistry` lives in its own top-level block: read it first.
+  let globalRegistry: Part | undefined;
+  for (const [a, b] of windows) {
+    const part = source.slice(a, b);
+    let docs: Document.Parsed[];
+    try {
+      docs = parseAllDocuments(part, { uniqueKeys: false, version: "1.2" }) as Document.Parsed[];
+    } catch (e) {
+      problems.push({ line: lines.lineOf(a), message: (e as Error).message });
+      return;
+    }
+    if (!Array.isArray(docs)) continue; // an empty stream
+    const bad = docs.flatMap((d) => d.errors);
+    if (bad.length) {
+      const e = bad[0] as (typeof bad)[number];
+      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
+      return;
+    }
+    for (const doc of docs) {
+      const ctx: ScanContext = { text, lines, doc, found, base: a };
+      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
+      walk(ctx, doc.contents, "", "", globalRegistry, problems);
+    }
+  }
+}
+
+function walk(
+  ctx: ScanContext,
+  node: unknown,
+  key: string,
+  parentKey: string,
+  globalRegistry: Part | undefined,
+  problems: YamlProblem[],
+): void {
+  if (isMap(node)) {
+    helmValuesMap(ctx, node, key, globalRegistry);
+    for (const pair of node.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : "";
+      const v = pair.value;
+      if (k === "images" && isSeq(v)) {
+        if (key === "kustomize") argocdKustomizeImages(ctx, v);
+        else kustomizeImages(ctx, v);
+        continue;
+      }
+      if (k === "parameters" && key === "helm" && isSeq(v)) {
+        argocdParameters(ctx, v);
+        continue;
+      }
+      if (k === "values" && key === "helm" && isScalar(v) && v.type === Scalar.BLOCK_LITERAL) {
+        helmValuesBlock(ctx, v, problems);
+        continue;
+      }
+      walk(ctx, v, k, key, globalRegistry, problems);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
+  }
+  // Aliases are not followed: the anchored node is walked where it is defined.
+}
+
+/**
+ * Argo CD `helm.values: |` — a values document inside a literal block scalar. Everything outside the
+ * block's content lines is blanked to spaces (newlines kept), so the inner YAML parses at the very
+ * offsets it has in the file, whatever the indentation indicator or chomping. The content is indented
+ * uniformly, which YAML allows for a document's root node.
+ */
+function helmValuesBlock(ctx: ScanContext, node: Scalar, problems: YamlProblem[]): void {
+  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
+  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
+  const headerEnd = ctx.text.indexOf("\n", s);
+  if (headerEnd < 0 || headerEnd >= e) return;
+  const blank = (t: string): string => t.replace(/[^\n]/g, " ");
+  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
+  const before = problems.length;
+  scanYaml(inner, ctx.lines, ctx.found, problems, true);
+  for (let k = before; k < problems.length; k++) {
+    const p = problems[k] as YamlProblem;
+    problems[k] = { line: p.line, message: `helm.values block: ${p.message}` };
+  }
+}
