@@ -366,6 +366,27 @@ describe("Flux setters: numerical policies, pinned digests, objects without a na
     );
   });
 
+  it("a :tag setter on template text or on a value that is not a tag says which", async () => {
+    const text = [
+      'tag: "{{ .Values.tag }}" # {"$imagepolicy": "apps:api:tag"}',
+      `tag: main-aaa-100@${D("1")} # {"$imagepolicy": "apps:api:tag"}`,
+      "",
+    ].join("\n");
+    const plan = await planUpdates({ config, files: scanFluxRepo({ "policies.yaml": objects, "v.yaml": text }), tags });
+    assert.deepEqual(
+      plan.unchanged.filter((u) => u.file === "v.yaml").map((u) => [u.line, u.form, u.reason, u.detail]),
+      [
+        [1, "flux-setter", "templated", 'the tag "{{ .Values.tag }}" is template text; only a person can move it'],
+        [
+          2,
+          "flux-setter",
+          "setter-not-applied",
+          `"main-aaa-100@${D("1")}" is not a tag; a :tag setter marks a tag value (ImagePolicy apps/api)`,
+        ],
+      ],
+    );
+  });
+
   it("a whole-reference setter vouches for a value the inline scanner passes over", async () => {
     const nginxObjects = objects
       .replace("spec: {image: acme/api}", "spec: {image: nginx}")

@@ -164,8 +164,13 @@ function setterSite(mark: SetterMark, existing: ImageSite | undefined, catalog: 
     };
     if (!("policy" in entry)) return { ...site, skip: { reason: "no-policy", detail: entry.problem } };
     if (existing?.skip) return { ...site, skip: existing.skip };
-    if (!isValidTag(mark.value))
-      return { ...site, skip: { reason: "templated", detail: `${JSON.stringify(mark.value)} is not a tag` } };
+    if (!isValidTag(mark.value)) {
+      const templated = /\{\{|\$\{|\$\(/.test(mark.value);
+      const detail = templated
+        ? `the tag ${JSON.stringify(mark.value)} is template text; only a person can move it`
+        : `${JSON.stringify(mark.value)} is not a tag; a :tag setter marks a tag value (ImagePolicy ${policyName})`;
+      return { ...site, skip: { reason: templated ? "templated" : "setter-not-applied", detail } };
+    }
     return { ...site, policy: entry.policy };
   }
   // `:name` and `:digest` setters: Laminar writes tags (and the digest pinned beside a tag), not these.
