@@ -43588,6 +43588,23 @@ function resolveCommitSettings(overrides, commit, defaultAuthor) {
 // src/delivery/pull-request.ts
 import { createHash as createHash5 } from "node:crypto";
 
+// src/delivery/remote-branch.ts
+function trackingRef(branch) {
+  return `refs/remotes/origin/${branch}`;
+}
+async function fetchBranch(git, branch, depth) {
+  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
+  return trackingRef(branch);
+}
+async function assertCleanWorkTree(git) {
+  const dirty = await git.status();
+  if (dirty.length) {
+    throw new Error(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
+    );
+  }
+}
+
 // src/reference/grammar.ts
 var ALPHANUMERIC = "[a-z0-9]+";
 var SEPARATOR = "(?:[._]|__|[\\-]+)";
@@ -44873,37 +44890,18 @@ async function updatePass(o) {
   return { config, plan, applied };
 }
 
-// src/delivery/remote-branch.ts
-function trackingRef(branch) {
-  return `refs/remotes/origin/${branch}`;
-}
-async function fetchBranch(git, branch, depth) {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
-  return trackingRef(branch);
-}
-async function assertCleanWorkTree(git) {
-  const dirty = await git.status();
-  if (dirty.length) {
-    throw new Error(
-      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
-    );
-  }
-}
-
-// src/delivery/signed-push.ts
-import { readFile as readFile5 } from "node:fs/promises";
-import { join as join8 } from "node:path";
-
 // src/delivery/types.ts
 function toImageChange(c) {
   return { file: c.file, line: c.line, image: c.image, from: c.from, to: c.to };
 }
 
 // src/delivery/retry-loop.ts
+var DEFAULT_MAX_ATTEMPTS = 3;
 async function deliverWithRetry(o, publisher) {
   const { git } = o;
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => void 0);
+  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
@@ -44912,11 +44910,11 @@ async function deliverWithRetry(o, publisher) {
       const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
       await git.add(["."]);
       const local = await git.commit({ message, author: o.commit.author });
-      const outcome = await publisher.publish({ parent, local, message });
+      const outcome = await publisher.publish({ parent, local, message, pass });
       if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
-      if (attempt >= o.maxAttempts) throw publisher.exhausted(attempt);
-      log(publisher.retryNote(attempt + 1, o.maxAttempts));
-      await git.resetHard(await fetchBranch(git, o.branch));
+      if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
+      log(publisher.retryNote(attempt + 1, maxAttempts));
+      await git.resetHard(publisher.refetch ? await publisher.refetch() : await fetchBranch(git, o.branch));
     }
   } catch (e) {
     await git.resetHard(start).catch(() => void 0);
@@ -44925,6 +44923,8 @@ async function deliverWithRetry(o, publisher) {
 }
 
 // src/delivery/signed-push.ts
+import { readFile as readFile5 } from "node:fs/promises";
+import { join as join8 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
@@ -44970,14 +44970,58 @@ function defaultPullRequestBranch(given, relativePath) {
 }
 async function pullRequestMode(o) {
   const { git, github: gh, pullRequest: s } = o;
-  const baseSha = await git.revParse("HEAD");
+  const start = await git.revParse("HEAD");
   const prBranch = s.branch;
-  const remotePr = await git.remoteBranchSha(prBranch);
+  let seenPr = await git.remoteBranchSha(prBranch);
+  let seenBase = await git.remoteBranchSha(o.base);
+  let moved = "";
   const existing = await gh.findOpenPullRequest(prBranch, o.base);
-  const pass = await updatePass({ ...o, dryRun: false });
-  const changes = pass.plan.changes.map(toImageChange);
+  let rendered = { title: "", body: "" };
+  let pushed = false;
   try {
-    if (!pass.applied) {
+    const r = await deliverWithRetry(
+      { ...o, branch: o.base },
+      {
+        publish: async ({ parent, local, message, pass: pass2 }) => {
+          const changes = pass2.plan.changes.map(toImageChange);
+          rendered = {
+            title: renderTemplate(s.title, changes).trim() || "Update image tags",
+            body: s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass2.plan)
+          };
+          if (await git.remoteBranchSha(o.base) !== seenBase) {
+            moved = `${o.base} moved on the remote`;
+            return { kind: "moved" };
+          }
+          if (seenPr !== void 0 && await sameTree(git, prBranch, seenPr, parent, local)) {
+            pushed = false;
+            return { kind: "published", sha: seenPr };
+          }
+          if (seenPr !== void 0)
+            o.log(
+              `${prBranch} is at ${seenPr.slice(0, 12)}; rebuilding it from ${o.base} (the branch is Laminar's own: commits others pushed to it are replaced, not kept)`
+            );
+          const sha = s.signCommits ? await publishSigned(o, { parent, local, message, expected: seenPr }) : await publishWithLease(o, local, seenPr);
+          if (sha === void 0) {
+            moved = `${prBranch} was pushed to by someone else`;
+            return { kind: "moved" };
+          }
+          pushed = true;
+          return { kind: "published", sha };
+        },
+        refetch: async () => {
+          const base = await fetchBranch(git, o.base);
+          seenBase = await git.revParse(base);
+          seenPr = await git.remoteBranchSha(prBranch);
+          return base;
+        },
+        retryNote: (next, max) => `${moved}; fetching ${o.base} and ${prBranch} and planning again (attempt ${next} of ${max})`,
+        exhausted: (attempts) => new Error(
+          `updating the pull-request branch ${prBranch} failed ${attempts} times because ${o.base} or ${prBranch} kept moving; nothing was pushed`
+        )
+      }
+    );
+    const pass = r.pass;
+    if (!pass.applied || r.commitSha === void 0) {
       if (existing) {
         await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
@@ -44995,33 +45039,11 @@ async function pullRequestMode(o) {
         sentence: "Nothing to update: every image is at the newest tag its policy allows."
       };
     }
-    const message = buildCommitMessage(changes, o.commit.messageTemplate);
-    const title = renderTemplate(s.title, changes).trim() || "Update image tags";
-    const body = s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass.plan);
-    await git.add(["."]);
-    const local = await git.commit({ message, author: o.commit.author });
-    let headSha = local;
-    let pushed = false;
-    if (remotePr !== void 0 && await sameTree(git, prBranch, remotePr, baseSha, local)) {
-      headSha = remotePr;
-    } else if (s.signCommits) {
-      const files = await git.diffNameOnly({ from: baseSha, to: local });
-      headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
-      const moved = await gh.updateBranch(prBranch, headSha, { force: true });
-      if (moved.kind !== "created" && moved.kind !== "updated")
-        throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
-      pushed = true;
-    } else {
-      const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
-      if (r.kind !== "ok") {
-        const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
-        throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
-      }
-      pushed = true;
-    }
+    const headSha = r.commitSha;
     o.log(
       pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
     );
+    const { title, body } = rendered;
     let operation;
     let pr = existing;
     if (!pr) {
@@ -45037,8 +45059,8 @@ async function pullRequestMode(o) {
     if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
       await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
     if (s.autoMerge) {
-      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
-      if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
+      const m = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
+      if (m.kind === "refused") o.log(`auto-merge not enabled: ${m.message}`);
     }
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
@@ -45046,11 +45068,30 @@ async function pullRequestMode(o) {
       files: pass.applied.files,
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
-      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`
+      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
     };
   } finally {
-    await git.resetHard(baseSha);
+    await git.resetHard(start);
   }
+}
+async function publishWithLease(o, local, expected) {
+  const prBranch = o.pullRequest.branch;
+  const r = await o.git.push({ branch: prBranch, source: local, expectedSha: expected ?? null });
+  if (r.kind === "ok") return local;
+  if (r.kind === "rejected-stale-lease") return void 0;
+  const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
+  throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
+}
+async function publishSigned(o, c) {
+  const { git, github: gh } = o;
+  const prBranch = o.pullRequest.branch;
+  const files = await git.diffNameOnly({ from: c.parent, to: c.local });
+  const sha = await commitThroughApi(gh, git, { parent: c.parent, files, message: c.message });
+  if (await gh.getBranchSha(prBranch) !== c.expected) return void 0;
+  const moved = await gh.updateBranch(prBranch, sha, { force: true });
+  if (moved.kind !== "created" && moved.kind !== "updated")
+    throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
+  return sha;
 }
 async function sameTree(git, branch, remoteSha, baseSha, local) {
   await fetchBranch(git, branch, 2);
@@ -45084,9 +45125,7 @@ function pushMode(o) {
       throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
     },
     retryNote: (next, max) => `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
-    exhausted: () => new Error(
-      `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`
-    )
+    exhausted: (attempts) => new Error(`push to ${o.branch} rejected ${attempts} times because the branch kept moving; nothing was pushed`)
   });
 }
 
@@ -49734,7 +49773,6 @@ function actionGitHub(s) {
     baseUrl: s.apiUrl,
     repository: s.repository,
     userAgent: `laminar/${VERSION12}`,
-    maskSecret: (secret) => setSecret(secret),
     log: {
       debug: (m) => debug(m),
       info: (m) => debug(m),
@@ -49935,6 +49973,7 @@ async function execute(s, masker) {
         ...delivery,
         github: actionGitHub(s),
         base: branch,
+        maxAttempts: s.maxAttempts,
         pullRequest: {
           branch: s.prBranch,
           title: s.prTitle,

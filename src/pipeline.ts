@@ -27,7 +27,16 @@ export function scanForConfig(
   });
 }
 
-/** Scan + plan: what would move in the repository at `dir`, and why everything else stays. */
+/**
+ * Scan + plan: what would move in the repository at `dir`, and why everything else stays. Writes
+ * nothing: apply the plan with `applyPlan`, or use {@link updatePass} for both in one call.
+ *
+ * @example
+ * ```ts
+ * const { plan } = await planRepository(dir, await loadConfig(dir), new MemoryTags({ ... }));
+ * console.log(formatPlan(plan));
+ * ```
+ */
 export async function planRepository(
   dir: string,
   config: LaminarConfig,
@@ -64,7 +73,13 @@ export interface UpdateOptions {
 
 /**
  * Loads the config (it may differ on a new head), plans, and — unless dry-run — rewrites and runs
- * the commands.
+ * the commands. This is one attempt of every delivery mode; call it directly to update the work tree
+ * without committing (what `laminar apply` does).
+ *
+ * @example
+ * ```ts
+ * const { plan, applied } = await updatePass({ dir, tags: registry.source, runCommands: true, dryRun: false });
+ * ```
  */
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
   const config = await loadConfig(o.dir, o.configPath);

@@ -192,11 +192,109 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     assert.deepEqual(s.violations, []);
   });
 
+  /**
+   * A config whose command (run once, marked by a file) lets someone else push while Laminar works:
+   * between its look at the remote and its push. `then` runs in a fresh clone of the bare remote.
+   */
+  function racing(then: string): { config: string; script: string; base: string } {
+    const base = mkdtempSync(join(tmpdir(), "laminar-pr-race-"));
+    const marker = join(base, "raced");
+    return {
+      base,
+      config: "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\ncommands:\n  - sh race.sh\n",
+      script: `if [ ! -e "${marker}" ]; then touch "${marker}"; git clone -q "$REMOTE" "${base}/other" && cd "${base}/other" && ${then}; fi\n`,
+    };
+  }
+  const commitAs = "git -c user.name=Person -c user.email=person@example.test commit -qm";
+  async function racedRun(s: GitHubApiServer, inputs: Record<string, string> = {}) {
+    return runAction({
+      workspace: await checkout(s),
+      inputs: { token: s.token, mode: "pull-request", cache: join(cache, "r.json"), ...inputs },
+      env: { GITHUB_API_URL: s.apiUrl, GITHUB_SERVER_URL: s.url, REMOTE: s.bareRepoPath },
+    });
+  }
+
+  for (const sign of [false, true]) {
+    it(`pull-request branch race${sign ? " (signed commits)" : ""}: someone pushes to it mid-run; Laminar fetches, plans again and replaces it`, async () => {
+      const h = registry.host;
+      await seedImages(registry, [
+        { repository: "acme/race", tag: "develop-1", created: day(1) },
+        { repository: "acme/race", tag: "develop-2", created: day(2) },
+      ]);
+      const race = racing(
+        `git checkout -qb laminar/updates && echo mine > PERSON && git add PERSON && ${commitAs} "by hand" && git push -q origin laminar/updates`,
+      );
+      const s = await github({
+        ".laminar.yaml": race.config,
+        "k8s/app.yaml": `image: ${h}/acme/race:develop-1\n`,
+        "race.sh": race.script,
+      });
+      const mainBefore = branchSha(s, "main");
+      const r = await racedRun(s, sign ? { "sign-commits": "true" } : {});
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(
+        r.stdout,
+        /laminar\/updates was pushed to by someone else; fetching main and laminar\/updates and planning again \(attempt 2 of 3\)/,
+      );
+      // The rule of the current code, said in the log: the branch is Laminar's, a person's commit is replaced.
+      assert.match(
+        r.stdout,
+        /laminar\/updates is at [0-9a-f]{12}; rebuilding it from main \(the branch is Laminar's own/,
+      );
+      assert.equal(r.outputs["pull-request-operation"], "created");
+      assert.match(r.summary, /Pull request #\d+ created: 1 image tag\(s\) move \(after 2 attempts\)\./);
+      const head = branchSha(s, "laminar/updates");
+      assert.equal(r.outputs["commit-sha"], head);
+      assert.equal(git(s.bareRepoPath, ["rev-parse", "laminar/updates^"]).trim(), mainBefore);
+      assert.equal(git(s.bareRepoPath, ["show", "laminar/updates:k8s/app.yaml"]), `image: ${h}/acme/race:develop-2\n`);
+      assert.equal(git(s.bareRepoPath, ["ls-tree", "--name-only", "laminar/updates"]).includes("PERSON"), false);
+      if (sign) assert.ok(s.state.signedCommits.has(head ?? ""));
+      const [pr] = s.state.openPullRequests();
+      assert.equal(pr?.head, "laminar/updates");
+      assert.equal(pr?.title, `k8s/app.yaml: ${h}/acme/race:develop-2`);
+      assert.equal(branchSha(s, "main"), mainBefore, "the base branch is untouched");
+      assert.deepEqual(s.violations, []);
+    });
+  }
+
+  it("base race: main moves mid-run; the pull request is planned again on main's new head", async () => {
+    const h = registry.host;
+    await seedImages(registry, [
+      { repository: "acme/base-race", tag: "develop-1", created: day(1) },
+      { repository: "acme/base-race", tag: "develop-2", created: day(2) },
+    ]);
+    // The teammate adds a second manifest: only a plan on the new main can see it.
+    const race = racing(
+      `echo "image: ${h}/acme/base-race:develop-1" > k8s/other.yaml && git add k8s/other.yaml && ${commitAs} teammate && git push -q origin HEAD:main`,
+    );
+    const s = await github({
+      ".laminar.yaml": race.config,
+      "k8s/app.yaml": `image: ${h}/acme/base-race:develop-1\n`,
+      "race.sh": race.script,
+    });
+    const r = await racedRun(s);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /main moved on the remote; fetching main and laminar\/updates and planning again \(attempt 2 of 3\)/,
+    );
+    assert.equal(r.outputs["pull-request-operation"], "created");
+    assert.equal(git(s.bareRepoPath, ["log", "-1", "--format=%s", "main"]).trim(), "teammate");
+    assert.equal(git(s.bareRepoPath, ["rev-parse", "laminar/updates^"]).trim(), branchSha(s, "main"));
+    for (const f of ["k8s/app.yaml", "k8s/other.yaml"])
+      assert.equal(git(s.bareRepoPath, ["show", `laminar/updates:${f}`]), `image: ${h}/acme/base-race:develop-2\n`);
+    assert.deepEqual(JSON.parse(r.outputs["changed-files"] ?? "[]").sort(), ["k8s/app.yaml", "k8s/other.yaml"]);
+    assert.deepEqual(s.violations, []);
+  });
+
   it("GitHub Enterprise: the API under /api/v3 from GITHUB_API_URL", async () => {
     const h = registry.host;
     const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
     const r = await run(s, await checkout(s), {}, s.enterpriseApiUrl);
     assert.equal(r.status, 0, r.stdout + r.stderr);
+    // The one masker hands the token to the runner once; the GitHub client does not mask it again.
+    assert.equal(r.stdout.split("\n").filter((l) => l === `::add-mask::${s.token}`).length, 1);
+    assert.ok(!r.stdout.split("\n").some((l) => !l.startsWith("::add-mask::") && l.includes(s.token)));
     assert.equal(r.outputs["pull-request-operation"], "created");
     assert.ok(s.requests.filter((q) => q.surface === "rest").every((q) => q.enterprise));
     assert.deepEqual(s.violations, []);

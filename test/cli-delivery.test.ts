@@ -209,4 +209,74 @@ describe("laminar apply --push / --pull-request: the Action's delivery from any 
     });
     assert.equal(s.state.openPullRequests().length, 1);
   });
+  it("--pull-request: a concurrent run pushes the same change to the branch mid-run; Laminar retries and finds nothing to push", async () => {
+    const h = registry.host;
+    const base = mkdtempSync(join(tmpdir(), "laminar-cli-pr-race-"));
+    const marker = join(base, "raced");
+    const s = await startGitHubApiServer({
+      files: {
+        ".laminar.yaml": config(`commands:\n  - sh race.sh\n`),
+        "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        // Another run of Laminar (once) pushes its pull-request branch with the very same tree.
+        "race.sh": `if [ ! -e "${marker}" ]; then touch "${marker}"; git clone -q "$REMOTE" "${base}/other" && cd "${base}/other" && echo "image: ${h}/acme/app:develop-3" > k8s/app.yaml && git -c user.name=L -c user.email=l@e commit -qam "other run" && git push -q origin HEAD:laminar/updates; fi\n`,
+      },
+    });
+    servers.push(s);
+    const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+    await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+    const r = await apply(join(base, "ws"), ["--pull-request", "--json", "--github-api-url", s.apiUrl], {
+      GITHUB_TOKEN: s.token,
+      GITHUB_REPOSITORY: `${s.repository.owner}/${s.repository.repo}`,
+      GITHUB_SERVER_URL: s.url,
+      REMOTE: s.bareRepoPath,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /laminar\/updates was pushed to by someone else; fetching main and laminar\/updates and planning again \(attempt 2 of 3\)/,
+    );
+    assert.match(r.stderr, /laminar\/updates already has these changes; not pushing/);
+    const theirs = git(s.bareRepoPath, ["rev-parse", "laminar/updates"]).trim();
+    assert.equal(git(s.bareRepoPath, ["log", "-1", "--format=%s", theirs]).trim(), "other run", "their commit stays");
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.commitSha, theirs);
+    assert.equal(out.pullRequest.operation, "created");
+    const [pr] = s.state.openPullRequests();
+    assert.equal(pr?.head, "laminar/updates");
+    assert.equal(pr?.title, `k8s/app.yaml: ${h}/acme/app:develop-3`);
+  });
+  it("--pull-request: the branch moves on every attempt; after 3 it fails, nothing of ours pushed, checkout as it was", async () => {
+    const h = registry.host;
+    const base = mkdtempSync(join(tmpdir(), "laminar-cli-pr-busy-"));
+    const s = await startGitHubApiServer({
+      files: {
+        ".laminar.yaml": config(`commands:\n  - sh race.sh\n`),
+        "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        // Someone pushes to the pull-request branch during every attempt.
+        "race.sh": `d=$(mktemp -d "${base}/other-XXXXXX") && git clone -q "$REMOTE" "$d" && cd "$d" && date +%s%N > BUSY && git add BUSY && git -c user.name=P -c user.email=p@e commit -qm busy && git push -qf origin HEAD:laminar/updates\n`,
+      },
+    });
+    servers.push(s);
+    const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+    await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+    const workspace = join(base, "ws");
+    const start = git(workspace, ["rev-parse", "HEAD"]).trim();
+    const r = await apply(workspace, ["--pull-request", "--github-api-url", s.apiUrl], {
+      GITHUB_TOKEN: s.token,
+      GITHUB_REPOSITORY: `${s.repository.owner}/${s.repository.repo}`,
+      GITHUB_SERVER_URL: s.url,
+      REMOTE: s.bareRepoPath,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /\(attempt 3 of 3\)/);
+    assert.match(
+      r.stderr,
+      /updating the pull-request branch laminar\/updates failed 3 times because main or laminar\/updates kept moving; nothing was pushed/,
+    );
+    assert.equal(git(s.bareRepoPath, ["log", "-1", "--format=%s", "laminar/updates"]).trim(), "busy");
+    assert.equal(s.state.pullRequests.size, 0);
+    assert.equal(git(workspace, ["rev-parse", "HEAD"]).trim(), start);
+    assert.equal(git(workspace, ["status", "--porcelain"]), "");
+    assert.equal(readFileSync(join(workspace, "k8s/app.yaml"), "utf8"), `image: ${h}/acme/app:develop-1\n`);
+  });
 });

@@ -4,14 +4,17 @@ import type { GitHubApi } from "../github/types.js";
 import { VERSION } from "../version.js";
 import type { ActionSettings } from "./inputs.js";
 
-/** The action's GitHub helper: token masked, GITHUB_API_URL honoured (GitHub Enterprise), logs to the job. */
+/**
+ * The action's GitHub helper: GITHUB_API_URL honoured (GitHub Enterprise), logs to the job. The token
+ * is not masked here: the Action's one SecretMasker (main.ts) already hands it, with its other forms,
+ * to `core.setSecret`, by the same length rule as every other secret.
+ */
 export function actionGitHub(s: Pick<ActionSettings, "token" | "apiUrl" | "repository">): GitHubApi {
   return createGitHubApi({
     token: s.token,
     baseUrl: s.apiUrl,
     repository: s.repository,
     userAgent: `laminar/${VERSION}`,
-    maskSecret: (secret) => core.setSecret(secret),
     log: {
       debug: (m) => core.debug(m),
       info: (m) => core.debug(m),

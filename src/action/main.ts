@@ -114,6 +114,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
         ...delivery,
         github: actionGitHub(s),
         base: branch,
+        maxAttempts: s.maxAttempts,
         pullRequest: {
           branch: s.prBranch,
           title: s.prTitle,

@@ -4,6 +4,7 @@ import type { Plan } from "../plan/types.js";
 import { rewriteFiles } from "../rewrite/rewrite.js";
 import { TreeSnapshot } from "./snapshot.js";
 
+/** What {@link applyPlan} did: the files it rewrote and each command's result. */
 export interface ApplyResult {
   /** Files Laminar rewrote (repo-relative). Commands may have changed others. */
   readonly files: readonly string[];
@@ -22,6 +23,7 @@ export class CommandFailedError extends Error {
   }
 }
 
+/** How {@link applyPlan} runs the configured commands. */
 export interface ApplyOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Called before each command, for logs. */

@@ -95,7 +95,6 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     const r = await pushMode({
       ...delivery,
       branch,
-      maxAttempts: 3,
       protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
     });
     return {

@@ -4,6 +4,7 @@ import { ConfigError } from "./errors.js";
 import { MAX_CONFIG_BYTES, parseConfig } from "./parse.js";
 import type { LaminarConfig } from "./types.js";
 
+/** The config file {@link loadConfig} reads when no path is given, relative to the repository root. */
 export const DEFAULT_CONFIG_FILE = ".laminar.yaml";
 
 /**

@@ -81,6 +81,10 @@ const sort = {
   ],
 } as const;
 
+/**
+ * The JSON Schema (draft-07) of `.laminar.yaml`, the one `parseConfig` validates with; `laminar
+ * schema` prints it and schema/ holds it for editors (yaml-language-server).
+ */
 export const laminarSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
   $id: "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json",

@@ -7,6 +7,10 @@ export interface SourcePosition {
   readonly column: number;
 }
 
+/**
+ * One `registries` entry: how to reach a registry (or a prefix of it). Credentials are never in the
+ * config: it names the environment variables that hold them (`usernameEnv`, `passwordEnv`, `tokenEnv`).
+ */
 export interface RegistrySettings {
   /** `host[:port]`, lower-cased; `docker.io` for Docker Hub. */
   readonly host: string;
@@ -23,12 +27,14 @@ export interface RegistrySettings {
   readonly timeout?: number;
 }
 
+/** One `exclude` entry of a rule: tags its policy matches are never chosen for the images listed. */
 export interface TagFilter {
   readonly policy: TagPolicy;
   /** Image globs this exclusion is limited to; empty = every image of the rule. */
   readonly images: readonly string[];
 }
 
+/** One `updates` entry: which files and images it covers, and the tag policy that picks the new tag. */
 export interface UpdateRule {
   /** `updates[N]` or the rule's `name`. */
   readonly name: string;
@@ -43,6 +49,7 @@ export interface UpdateRule {
   readonly exclude: readonly TagFilter[];
 }
 
+/** One `commands` entry: a shell command run in the repository root after the files are rewritten. */
 export interface CommandSpec {
   readonly run: string;
   readonly name?: string;
@@ -50,6 +57,10 @@ export interface CommandSpec {
   readonly timeout: number;
 }
 
+/**
+ * A validated `.laminar.yaml`, as {@link loadConfig} and {@link parseConfig} return it: defaults
+ * filled in, policies parsed, selectors normalised. Everything downstream takes this, never raw YAML.
+ */
 export interface LaminarConfig {
   /** Path of the config file as given (for messages). */
   readonly file: string;

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { buildCommitMessage, renderTemplate } from "../git/commit-message.js";
+import { renderTemplate } from "../git/commit-message.js";
 import type { GitCommandManager } from "../git/git-command-manager.js";
 import type { GitHubApi, MergeMethod } from "../github/types.js";
 import type { Plan } from "../plan/types.js";
-import { updatePass } from "../pipeline.js";
 import { pullRequestBody } from "../report/markdown.js";
 import { fetchBranch } from "./remote-branch.js";
+import { deliverWithRetry } from "./retry-loop.js";
 import { commitThroughApi } from "./signed-push.js";
 import { toImageChange, type DeliveryOptions } from "./types.js";
 
@@ -53,6 +53,8 @@ export interface PullRequestModeOptions extends DeliveryOptions {
   readonly base: string;
   readonly pullRequest: PullRequestSettings;
   readonly log: (message: string) => void;
+  /** Attempts when the pull-request branch or the base moves during the run; default 3 (retry-loop.ts). */
+  readonly maxAttempts?: number;
 }
 
 /** What pull-request mode did, for the front end's report. */
@@ -66,22 +68,79 @@ export interface PullRequestModeResult {
 
 /**
  * Pull-request mode. One deterministic branch per config, so reruns update the same pull request:
- * the branch is rebuilt from the base on every run (one commit on top of it) and pushed with
- * `--force-with-lease` against the sha we saw, skipped when its content would not change; the title
- * and body follow the set of changes; the pull request is closed and its branch deleted once nothing
- * is left to change. The local checkout is put back on the base branch afterwards.
+ * the branch is Laminar's own, rebuilt from the base on every run (one commit on top of it) and
+ * pushed with `--force-with-lease` against the sha we saw, skipped when its content would not
+ * change; commits someone else pushed to it are replaced, and the log says so. The title and body
+ * follow the set of changes; the pull request is closed and its branch deleted once nothing is left
+ * to change. When the pull-request branch or the base moved while Laminar worked (a concurrent run,
+ * a person), the shared loop (retry-loop.ts) fetches both, plans again on the base's new head and
+ * compares again, at most `maxAttempts` times. The first attempt plans on the checkout as it is; a
+ * retry plans on the remote base. The local checkout is put back on the base as it was.
  */
 export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRequestModeResult> {
   const { git, github: gh, pullRequest: s } = o;
-  const baseSha = await git.revParse("HEAD");
+  const start = await git.revParse("HEAD");
   const prBranch = s.branch;
-  const remotePr = await git.remoteBranchSha(prBranch);
+  // What we saw on the remote; a change to either before our push means planning again.
+  let seenPr = await git.remoteBranchSha(prBranch);
+  let seenBase = await git.remoteBranchSha(o.base);
+  let moved = "";
   const existing = await gh.findOpenPullRequest(prBranch, o.base);
+  let rendered = { title: "", body: "" };
+  let pushed = false;
 
-  const pass = await updatePass({ ...o, dryRun: false });
-  const changes = pass.plan.changes.map(toImageChange);
   try {
-    if (!pass.applied) {
+    const r = await deliverWithRetry(
+      { ...o, branch: o.base },
+      {
+        publish: async ({ parent, local, message, pass }) => {
+          // Everything rendered before the branch is pushed: a template that fails must not leave a
+          // pushed branch without its pull request behind.
+          const changes = pass.plan.changes.map(toImageChange);
+          rendered = {
+            title: renderTemplate(s.title, changes).trim() || "Update image tags",
+            body: s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass.plan),
+          };
+          // The lease covers the pull-request branch only; the base is checked here, so a pull request
+          // is not built on a base that moved during the run (the window left is the push itself).
+          if ((await git.remoteBranchSha(o.base)) !== seenBase) {
+            moved = `${o.base} moved on the remote`;
+            return { kind: "moved" };
+          }
+          if (seenPr !== undefined && (await sameTree(git, prBranch, seenPr, parent, local))) {
+            pushed = false;
+            return { kind: "published", sha: seenPr };
+          }
+          if (seenPr !== undefined)
+            o.log(
+              `${prBranch} is at ${seenPr.slice(0, 12)}; rebuilding it from ${o.base} (the branch is Laminar's own: commits others pushed to it are replaced, not kept)`,
+            );
+          const sha = s.signCommits
+            ? await publishSigned(o, { parent, local, message, expected: seenPr })
+            : await publishWithLease(o, local, seenPr);
+          if (sha === undefined) {
+            moved = `${prBranch} was pushed to by someone else`;
+            return { kind: "moved" };
+          }
+          pushed = true;
+          return { kind: "published", sha };
+        },
+        refetch: async () => {
+          const base = await fetchBranch(git, o.base);
+          seenBase = await git.revParse(base);
+          seenPr = await git.remoteBranchSha(prBranch);
+          return base;
+        },
+        retryNote: (next, max) =>
+          `${moved}; fetching ${o.base} and ${prBranch} and planning again (attempt ${next} of ${max})`,
+        exhausted: (attempts) =>
+          new Error(
+            `updating the pull-request branch ${prBranch} failed ${attempts} times because ${o.base} or ${prBranch} kept moving; nothing was pushed`,
+          ),
+      },
+    );
+    const pass = r.pass;
+    if (!pass.applied || r.commitSha === undefined) {
       if (existing) {
         await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
@@ -99,44 +158,12 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
         sentence: "Nothing to update: every image is at the newest tag its policy allows.",
       };
     }
-
-    // Everything rendered before the branch is pushed: a template that fails must not leave a
-    // pushed branch without its pull request behind.
-    const message = buildCommitMessage(changes, o.commit.messageTemplate);
-    const title = renderTemplate(s.title, changes).trim() || "Update image tags";
-    const body = s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass.plan);
-    await git.add(["."]);
-    // A local commit always: it fixes the tree we compare with the remote branch (idempotent reruns).
-    const local = await git.commit({ message, author: o.commit.author });
-    let headSha = local;
-    let pushed = false;
-    if (remotePr !== undefined && (await sameTree(git, prBranch, remotePr, baseSha, local))) {
-      headSha = remotePr;
-    } else if (s.signCommits) {
-      // GitHub creates (and signs) the commit; the branch ref is then forced onto it.
-      const files = await git.diffNameOnly({ from: baseSha, to: local });
-      headSha = await commitThroughApi(gh, git, { parent: baseSha, files, message });
-      const moved = await gh.updateBranch(prBranch, headSha, { force: true });
-      if (moved.kind !== "created" && moved.kind !== "updated")
-        throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
-      pushed = true;
-    } else {
-      const r = await git.push({ branch: prBranch, source: local, expectedSha: remotePr ?? null });
-      if (r.kind !== "ok") {
-        const why =
-          r.kind === "error"
-            ? r.stderr.trim()
-            : r.kind === "rejected-protected"
-              ? r.remoteMessages.join(" ") || r.reason
-              : r.reason;
-        throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
-      }
-      pushed = true;
-    }
+    const headSha = r.commitSha;
     o.log(
       pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`,
     );
 
+    const { title, body } = rendered;
     let operation: PullRequestOutcome["operation"];
     let pr = existing;
     if (!pr) {
@@ -152,8 +179,8 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
       await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
     if (s.autoMerge) {
-      const r = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase() as MergeMethod);
-      if (r.kind === "refused") o.log(`auto-merge not enabled: ${r.message}`);
+      const m = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase() as MergeMethod);
+      if (m.kind === "refused") o.log(`auto-merge not enabled: ${m.message}`);
     }
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
@@ -161,12 +188,50 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
       files: pass.applied.files,
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
-      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move.`,
+      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`,
     };
   } finally {
     // The workspace goes back to the base branch as checked out.
-    await git.resetHard(baseSha);
+    await git.resetHard(start);
   }
+}
+
+/** `git push --force-with-lease` of our commit; undefined when the lease was lost (the branch moved). */
+async function publishWithLease(
+  o: PullRequestModeOptions,
+  local: string,
+  expected: string | undefined,
+): Promise<string | undefined> {
+  const prBranch = o.pullRequest.branch;
+  const r = await o.git.push({ branch: prBranch, source: local, expectedSha: expected ?? null });
+  if (r.kind === "ok") return local;
+  if (r.kind === "rejected-stale-lease") return undefined;
+  const why =
+    r.kind === "error"
+      ? r.stderr.trim()
+      : r.kind === "rejected-protected"
+        ? r.remoteMessages.join(" ") || r.reason
+        : r.reason;
+  throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
+}
+
+/**
+ * GitHub creates (and signs) the commit; the branch ref is then forced onto it. The REST API has no
+ * lease, so the branch is checked just before: undefined when it is no longer where we saw it.
+ */
+async function publishSigned(
+  o: PullRequestModeOptions,
+  c: { parent: string; local: string; message: string; expected: string | undefined },
+): Promise<string | undefined> {
+  const { git, github: gh } = o;
+  const prBranch = o.pullRequest.branch;
+  const files = await git.diffNameOnly({ from: c.parent, to: c.local });
+  const sha = await commitThroughApi(gh, git, { parent: c.parent, files, message: c.message });
+  if ((await gh.getBranchSha(prBranch)) !== c.expected) return undefined;
+  const moved = await gh.updateBranch(prBranch, sha, { force: true });
+  if (moved.kind !== "created" && moved.kind !== "updated")
+    throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
+  return sha;
 }
 
 /**

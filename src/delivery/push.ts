@@ -18,6 +18,15 @@ export interface PushModeOptions extends RetryLoopOptions {
 /**
  * Push mode: plan, rewrite, commit, `git push` to the branch. If the push is rejected because the
  * branch moved, fetch the new head, re-plan on it and try again (bounded, see retry-loop.ts).
+ *
+ * @example
+ * ```ts
+ * const result = await pushMode({
+ *   dir, tags: registry.source, runCommands: true, branch: "main", maxAttempts: 3,
+ *   git: await createGitCommandManager(dir),
+ *   commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+ * });
+ * ```
  */
 export function pushMode(o: PushModeOptions): Promise<PushModeResult> {
   const hint = o.protectedHint ?? "use `mode: pull-request`";
@@ -36,9 +45,7 @@ export function pushMode(o: PushModeOptions): Promise<PushModeResult> {
     },
     retryNote: (next, max) =>
       `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
-    exhausted: () =>
-      new Error(
-        `push to ${o.branch} rejected ${o.maxAttempts} times because the branch kept moving; nothing was pushed`,
-      ),
+    exhausted: (attempts) =>
+      new Error(`push to ${o.branch} rejected ${attempts} times because the branch kept moving; nothing was pushed`),
   });
 }

@@ -1,37 +1,54 @@
 import { buildCommitMessage } from "../git/commit-message.js";
-import { updatePass } from "../pipeline.js";
+import { updatePass, type UpdatePass } from "../pipeline.js";
 import { fetchBranch } from "./remote-branch.js";
 import { toImageChange, type DeliveryOptions, type PushModeResult } from "./types.js";
 
 /** What publishing one local commit did: the branch now points at `sha`, or it had moved first. */
 export type PublishOutcome = { readonly kind: "published"; readonly sha: string } | { readonly kind: "moved" };
 
-/** How one push mode (git push, or commits through the API) publishes; the loop does the rest. */
+/** How one delivery mode (git push, commits through the API, a pull request) publishes; the loop does the rest. */
 export interface Publisher {
-  /** Puts the local commit `local` (on top of `parent`) onto the branch; throws on a refusal. */
-  publish(c: { parent: string; local: string; message: string }): Promise<PublishOutcome>;
+  /**
+   * Puts the local commit `local` (on top of `parent`, made from `pass`) where the mode publishes it;
+   * throws on a refusal.
+   */
+  publish(c: { parent: string; local: string; message: string; pass: UpdatePass }): Promise<PublishOutcome>;
+  /**
+   * Fetches what moved and returns the commit to plan on next. Default: `branch`'s new head. Pull-request
+   * mode also has its own branch to look at again.
+   */
+  refetch?(): Promise<string>;
   /** The log line before the next attempt. */
   retryNote(attempt: number, maxAttempts: number): string;
   /** The error once every attempt found the branch moved. */
   exhausted(attempts: number): Error;
 }
 
-/** The branch both push modes update, and how often they try when it keeps moving. */
+/** Attempts when a branch keeps moving, unless told otherwise (the Action's `max-attempts` default). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * The branch the modes plan on (the one pushed to, or a pull request's base), and how often they try
+ * when it keeps moving.
+ */
 export interface RetryLoopOptions extends DeliveryOptions {
   readonly branch: string;
-  readonly maxAttempts: number;
+  /** Default {@link DEFAULT_MAX_ATTEMPTS}. */
+  readonly maxAttempts?: number;
 }
 
 /**
- * The one fetch → re-plan → retry loop of both push modes: run the pipeline, commit locally, publish;
- * when the branch moved on the remote meanwhile, fetch its new head, reset onto it and plan again
- * (the config and the files may differ there), at most `maxAttempts` times. Never forces. On any
- * failure the local branch and the files go back to where they were: nothing reached the remote.
+ * The one fetch → re-plan → retry loop of every delivery mode (push, signed push, pull request): run
+ * the pipeline, commit locally, publish; when a branch moved on the remote meanwhile, fetch its new
+ * head, reset onto it and plan again (the config and the files may differ there), at most
+ * `maxAttempts` times. On any failure the local branch and the files go back to where they were:
+ * nothing reached the remote.
  */
 export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher): Promise<PushModeResult> {
   const { git } = o;
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => undefined);
+  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
@@ -40,11 +57,11 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
       const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
       await git.add(["."]);
       const local = await git.commit({ message, author: o.commit.author });
-      const outcome = await publisher.publish({ parent, local, message });
+      const outcome = await publisher.publish({ parent, local, message, pass });
       if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
-      if (attempt >= o.maxAttempts) throw publisher.exhausted(attempt);
-      log(publisher.retryNote(attempt + 1, o.maxAttempts));
-      await git.resetHard(await fetchBranch(git, o.branch));
+      if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
+      log(publisher.retryNote(attempt + 1, maxAttempts));
+      await git.resetHard(publisher.refetch ? await publisher.refetch() : await fetchBranch(git, o.branch));
     }
   } catch (e) {
     await git.resetHard(start).catch(() => undefined);

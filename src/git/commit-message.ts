@@ -39,6 +39,16 @@ export const TEMPLATE_VARIABLES = [
 /** Variables inside `{{#changes}}…{{/changes}}`, one repetition per change. */
 export const CHANGE_VARIABLES = ["file", "line", "image", "from", "to"] as const;
 
+/**
+ * A commit-message or pull-request template that cannot be rendered (unknown variable, unclosed
+ * section). Thrown by {@link parseTemplate}, so front ends parse templates when they read their
+ * inputs and fail before anything is pushed.
+ *
+ * @example
+ * ```ts
+ * parseTemplate("{{summry}}"); // throws TemplateError naming {{summry}}
+ * ```
+ */
 export class TemplateError extends Error {
   override readonly name = "TemplateError";
 }

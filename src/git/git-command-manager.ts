@@ -65,6 +65,7 @@ export interface RestoreOptions {
   readonly worktree?: boolean;
 }
 
+/** Options of {@link createGitCommandManager}: HTTPS credentials for network commands, and a log. */
 export interface GitCommandManagerOptions {
   /** HTTPS token for network commands (fetch, push, ls-remote); see http-auth.ts. */
   readonly credentials?: HttpCredentials;

@@ -64,6 +64,7 @@ const ENABLE_AUTO_MERGE = `mutation LaminarEnableAutoMerge($pullRequestId: ID!, 
   }
 }`;
 
+/** Options of {@link createGitHubApi}: the token and API root (see OctokitClientOptions) and the repository. */
 export interface GitHubApiOptions extends OctokitClientOptions {
   readonly repository: RepositoryId;
 }

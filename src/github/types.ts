@@ -96,6 +96,11 @@ export type RefUpdateResult =
   | { readonly kind: "rejected-non-fast-forward"; readonly message: string }
   | { readonly kind: "rejected-protected"; readonly message: string };
 
+/**
+ * Every GitHub call the delivery modes make (pull requests, labels, reviewers, auto-merge, signed
+ * commits, branch updates), for one repository. The modes take it as an argument, so they never
+ * build their own client; {@link createGitHubApi} gives the Octokit-backed one.
+ */
 export interface GitHubApi {
   readonly repository: RepositoryId;
 

@@ -58,6 +58,7 @@ export type UnchangedReason =
   | "unknown-build-time" // no candidate's build time could be learnt
   | "registry-error"; // the registry or repository failed: see `detail`
 
+/** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */
 export interface PlanUnchanged {
   readonly file: string;
   readonly line: number;
@@ -85,6 +86,11 @@ export interface PlanFailure {
   readonly message: string;
 }
 
+/**
+ * What a run would do: every reference found is either a change or left alone with a reason;
+ * `failures` names the registries that failed (only their references are affected). Pure data:
+ * print it with `formatPlan`, serialise it with `planToJson`, apply it with `applyPlan`.
+ */
 export interface Plan {
   readonly changes: readonly PlanChange[];
   readonly unchanged: readonly PlanUnchanged[];

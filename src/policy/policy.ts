@@ -7,12 +7,14 @@ import semver from "semver";
  */
 export type SortKind = "build-time" | "numerical" | "alphabetical" | "semver";
 
+/** The `sort` of a glob or regex rule: order by build time, or by a value (optionally a regex capture). */
 export interface SortSpec {
   readonly by: "build-time" | "numerical" | "alphabetical";
   readonly capture?: string;
   readonly order?: "asc" | "desc";
 }
 
+/** A parsed tag policy (see {@link parsePolicy}): which tags are in the channel and which one wins. */
 export interface TagPolicy {
   readonly kind: "glob" | "regex" | "semver";
   /** As written in the config, with its prefix: `glob:develop-*`. */
@@ -27,6 +29,7 @@ export interface TagPolicy {
   readonly compare?: (a: string, b: string) => number;
 }
 
+/** A pattern or sort that cannot be a policy (bad glob, regex, semver range or capture); the config reports it with its line. */
 export class PolicyError extends Error {
   override readonly name = "PolicyError";
 }

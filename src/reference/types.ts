@@ -23,6 +23,19 @@ export type InvalidReferenceCode =
   | "name-too-long" // ErrNameTooLong
   | "name-not-canonical"; // ErrNameNotCanonical
 
+/**
+ * A string that is not a valid image reference by docker's grammar (distribution/reference).
+ * `code` names the rule it broke (the Go error it mirrors), `input` is the string as given.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseImageReference("Acme/App:1.0");
+ * } catch (e) {
+ *   if (e instanceof InvalidReferenceError) console.error(e.code); // "name-contains-uppercase"
+ * }
+ * ```
+ */
 export class InvalidReferenceError extends Error {
   override readonly name = "InvalidReferenceError";
   constructor(

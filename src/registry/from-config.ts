@@ -17,7 +17,19 @@ export interface TagSourceHandle {
 /**
  * The registry client for a config: per-registry settings from `registries`, credentials from the
  * environment variables the config names (never from the config itself), docker's config.json and
- * credential helpers, and GITHUB_TOKEN for ghcr.io.
+ * credential helpers, and GITHUB_TOKEN for ghcr.io. The CLI, the Action and `watch` all build their
+ * client here, so a library user gets exactly their registry behaviour (auth, retries, timeouts,
+ * the on-disk cache of build times). The library exports it as `createRegistryClient`.
+ *
+ * @param config - the loaded config (its `registries`)
+ * @param options - the repository directory, the environment credentials are read from, the cache
+ *   file (default: `~/.cache/laminar/registry.json`, see `defaultCachePath`) and an optional log
+ * @example
+ * ```ts
+ * const registry = createRegistryClient(config, { dir, env: process.env });
+ * const { plan } = await planRepository(dir, config, registry.source);
+ * await registry.save(); // keep the build times for the next run
+ * ```
  */
 export function createTagSource(
   config: LaminarConfig,

@@ -20,6 +20,7 @@ export type TimestampSource =
   | "ecr-describe-images" // ECR DescribeImages `imagePushedAt`
   | "registry-api"; // another registry-specific listing API
 
+/** A repository's tags, as {@link TagSource.listTags} answers. */
 export interface TagList {
   /** Every tag of the repository, in the order the registry returned them. */
   readonly tags: readonly string[];
@@ -32,6 +33,7 @@ export interface TagList {
   readonly truncated?: boolean;
 }
 
+/** What is known about one tag: its digest and build time, and where the time came from. */
 export interface TagDetails {
   /** Manifest digest the tag points at (`sha256:…`), when known. */
   readonly digest?: string;
@@ -42,6 +44,7 @@ export interface TagDetails {
   readonly cachedFrom?: Exclude<TimestampSource, "cache">;
 }
 
+/** The tags {@link TagSource.describeTags} is asked about, and what is wanted for each. */
 export interface DescribeRequest {
   /** Tags whose build time is wanted (for build-time ordering). */
   readonly times: readonly string[];

@@ -11,12 +11,14 @@ export interface ScanWarning {
   readonly message: string;
 }
 
+/** One file with the image references found in it. */
 export interface ScannedFile {
   /** Repo-relative, POSIX separators. */
   readonly path: string;
   readonly references: readonly FoundReference[];
 }
 
+/** Which files {@link scanRepository} reads, and how many at once. */
 export interface ScanOptions {
   /** Only files under these selectors (default: every file). */
   readonly include?: readonly string[];
@@ -28,6 +30,7 @@ export interface ScanOptions {
   readonly onFile?: (path: string) => void;
 }
 
+/** What {@link scanRepository} found: the files with references, and what it could not read. */
 export interface RepositoryScan {
   readonly files: readonly ScannedFile[];
   readonly warnings: readonly ScanWarning[];
