@@ -47,7 +47,7 @@ export { scanText } from "./scan/scan.js";
 export type { FoundReference } from "./scan/scan.js";
 export { scanRepository } from "./scan/repository.js";
 export type { RepositoryScan, ScannedFile, ScanWarning, ScanOptions } from "./scan/repository.js";
-export type { ImageSite, SiteForm, SiteSkip, Span, ValueStyle } from "./scan/site.js";
+export type { ImageSite, SiteForm, SitePolicy, SiteSkip, Span, ValueStyle } from "./scan/site.js";
 
 // Plan and apply, and the one pipeline that runs them.
 export { planUpdates } from "./plan/plan.js";

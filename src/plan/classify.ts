@@ -1,7 +1,7 @@
 import { minimatch } from "minimatch";
 import type { LaminarConfig, RegistrySettings, UpdateRule } from "../config/types.js";
 import { familiarName } from "../reference/format.js";
-import type { ImageSite } from "../scan/site.js";
+import type { ImageSite, SitePolicy } from "../scan/site.js";
 import { matchesAny } from "../scan/select.js";
 import type { UnchangedReason } from "./types.js";
 
@@ -36,6 +36,7 @@ export function classifySite(
 ): Follows | StaysUnasked {
   if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
   if (site.skip) return { stays: site.skip.reason, detail: site.skip.detail };
+  if (site.policy) return followsOwnPolicy(site, site.policy, registries);
   const selecting = rules.filter((u) => imageSelected(site, u, registries));
   if (selecting.length === 0) {
     const detail =
@@ -59,6 +60,49 @@ export function classifySite(
       detail: `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`,
     };
   return { follows: rule, tag };
+}
+
+/**
+ * A site that carries its own policy (a Flux setter, docs/flux.md) follows it whatever the rules'
+ * `images` and patterns say: the file names the policy, as it does for Flux. The configured
+ * registries still bound where Laminar may ask, and its current tag need not match the policy (Flux
+ * moves a setter to the policy's latest tag from anywhere; the monotonic guard still applies).
+ */
+function followsOwnPolicy(
+  site: ImageSite,
+  policy: SitePolicy,
+  registries: readonly RegistrySettings[],
+): Follows | StaysUnasked {
+  if (registries.length && !registryFor(site, registries))
+    return {
+      stays: "image-not-selected",
+      detail: `registry ${site.reference.registry} is not among the configured registries`,
+    };
+  const tag = site.reference.tag;
+  if (tag === undefined) return { stays: "no-tag", detail: `no tag to move (${policy.name})` };
+  return { follows: ruleOf(policy), tag };
+}
+
+// One rule object per site policy: the plan memoises candidates per rule object and `index`.
+const siteRules = new WeakMap<SitePolicy, UpdateRule>();
+let siteRuleCount = 0;
+
+/** The update rule a site policy acts as; negative indexes never meet a configured rule's. */
+function ruleOf(p: SitePolicy): UpdateRule {
+  let rule = siteRules.get(p);
+  if (!rule) {
+    rule = {
+      name: p.name,
+      index: -++siteRuleCount,
+      position: { file: p.file, line: p.line, column: 1 },
+      policy: p.policy,
+      files: [],
+      images: [],
+      exclude: p.exclude.map((policy) => ({ policy, images: [] })),
+    };
+    siteRules.set(p, rule);
+  }
+  return rule;
 }
 
 /** The update rules whose `files` select a repo-relative path, in configuration order. */

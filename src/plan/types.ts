@@ -49,6 +49,8 @@ export type UnchangedReason =
   | "no-tag" // bare name or digest only: nothing to move
   | "templated" // the name or tag is template text (`{{ .Values.tag }}`): only a person can move it
   | "ignored" // the file marks this image to be left alone
+  | "no-policy" // a Flux setter whose ImagePolicy (or its ImageRepository) is not in the repository or is invalid
+  | "setter-not-applied" // a Flux `:name` / `:digest` setter, or a setter whose policy follows another image
   | "not-in-channel" // the current tag does not match any rule's pattern
   | "no-candidates" // the registry has no tag in the channel (after excludes and `latest`)
   | "up-to-date" // the current tag is the newest in its channel

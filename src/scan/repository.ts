@@ -1,5 +1,6 @@
 import { lstat, open, readdir, realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { FluxSetterScan } from "./flux-scan.js";
 import { matchesAny } from "./select.js";
 import type { FoundReference } from "./scan.js";
 import { scanFile } from "./structured/index.js";
@@ -52,7 +53,8 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
   const warnings: ScanWarning[] = [];
   await walk(rootReal, rootReal, paths, warnings, options);
   paths.sort();
-  const files: ScannedFile[] = [];
+  let files: ScannedFile[] = [];
+  const flux = new FluxSetterScan();
   let bytes = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -70,15 +72,37 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
         bytes += r.data.length;
         const scanned = scanFile(r.data.toString("latin1"), path);
         for (const w of scanned.warnings) warnings.push({ file: path, message: w.message });
+        flux.note(path, r.data);
         if (scanned.sites.length) files.push({ path, references: scanned.sites });
       }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
+  if (flux.wanted && options.include) await noteFluxObjectsOutside(rootReal, new Set(paths), flux, options);
+  files = flux.resolve(files);
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // The walk and the reads finish in any order; the report must not.
   warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return { files, warnings, stats: { files: paths.length, bytes } };
+}
+
+/**
+ * A Flux setter names an ImagePolicy that may sit in a file the selectors leave out (it usually lives
+ * beside the cluster's flux-system, not the apps): read the other YAML files for those objects only.
+ * Only runs when a selected file has a setter.
+ */
+async function noteFluxObjectsOutside(
+  root: string,
+  scanned: ReadonlySet<string>,
+  flux: FluxSetterScan,
+  options: ScanOptions,
+): Promise<void> {
+  const all: string[] = [];
+  await walk(root, root, all, [], { ...options, include: undefined });
+  for (const path of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
+    const r = await readText(join(root, path), options.maxFileSize);
+    if (r.kind === "text") flux.noteObjects(path, r.data);
+  }
 }
 
 async function walk(

@@ -1,3 +1,4 @@
+import type { TagPolicy } from "../policy/policy.js";
 import type { ImageReference } from "../reference/types.js";
 
 /**
@@ -19,7 +20,7 @@ export type ValueStyle = "reference" | "plain" | "single-quoted" | "double-quote
 
 /** Why a site can never move, known from the file alone (before any registry is asked). */
 export interface SiteSkip {
-  readonly reason: "no-tag" | "templated" | "ignored";
+  readonly reason: "no-tag" | "templated" | "ignored" | "no-policy" | "setter-not-applied";
   /** For people: what was found and what to change to let Laminar move it. */
   readonly detail: string;
 }
@@ -52,4 +53,21 @@ export interface ImageSite {
   readonly tagStyle?: ValueStyle;
   /** Set when the site is found but can never move (templated, ignored, no tag). */
   readonly skip?: SiteSkip;
+  /**
+   * A policy the file itself gives the site (a Flux setter's `ImagePolicy`): the site follows it
+   * instead of the configuration's rules. See docs/flux.md.
+   */
+  readonly policy?: SitePolicy;
+}
+
+/** A tag policy that travels with a site (Flux: one per `ImagePolicy`, shared by its setters). */
+export interface SitePolicy {
+  /** Shown as the plan's `rule`: `flux:<namespace>/<name>`. */
+  readonly name: string;
+  readonly policy: TagPolicy;
+  /** Tags never chosen (Flux `ImageRepository.spec.exclusionList`). */
+  readonly exclude: readonly TagPolicy[];
+  /** Where the policy is written (the ImagePolicy object), repo-relative. */
+  readonly file: string;
+  readonly line: number;
 }
