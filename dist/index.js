@@ -25762,9 +25762,9 @@ var require_discriminator = __commonJS({
         function validateMapping() {
           const mapping = getMapping();
           gen.if(false);
-          for (const tagValue in mapping) {
-            gen.elseIf((0, codegen_1._)`${tag} === ${tagValue}`);
-            gen.assign(valid, applyTagSchema(mapping[tagValue]));
+          for (const tagValue2 in mapping) {
+            gen.elseIf((0, codegen_1._)`${tag} === ${tagValue2}`);
+            gen.assign(valid, applyTagSchema(mapping[tagValue2]));
           }
           gen.else();
           cxt.error(false, { discrError: types_1.DiscrError.Mapping, tag, tagName });
@@ -25808,18 +25808,18 @@ var require_discriminator = __commonJS({
             if (sch.const) {
               addMapping(sch.const, i);
             } else if (sch.enum) {
-              for (const tagValue of sch.enum) {
-                addMapping(tagValue, i);
+              for (const tagValue2 of sch.enum) {
+                addMapping(tagValue2, i);
               }
             } else {
               throw new Error(`discriminator: "properties/${tagName}" must have "const" or "enum"`);
             }
           }
-          function addMapping(tagValue, i) {
-            if (typeof tagValue != "string" || tagValue in oneOfMapping) {
+          function addMapping(tagValue2, i) {
+            if (typeof tagValue2 != "string" || tagValue2 in oneOfMapping) {
               throw new Error(`discriminator: "${tagName}" values must be unique strings`);
             }
-            oneOfMapping[tagValue] = i;
+            oneOfMapping[tagValue2] = i;
           }
         }
       }
@@ -32335,7 +32335,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter2 = class {
+    var LineCounter3 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -32358,7 +32358,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter2;
+    exports.LineCounter = LineCounter3;
   }
 });
 
@@ -33252,7 +33252,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments2(source, options = {}) {
+    function parseAllDocuments3(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -33327,7 +33327,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse4;
-    exports.parseAllDocuments = parseAllDocuments2;
+    exports.parseAllDocuments = parseAllDocuments3;
     exports.parseDocument = parseDocument2;
     exports.stringify = stringify;
   }
@@ -43673,6 +43673,11 @@ function parseImageReference(text) {
   if ("code" in result) throw toError(result, text);
   return result;
 }
+function tryParseImageReference(text) {
+  if (typeof text !== "string") return void 0;
+  const result = parseNormalizedNamed(text);
+  return "code" in result ? void 0 : result;
+}
 function parseNormalizedNamed(s) {
   if (s === "") return fail3("name-empty", "repository name must have at least one component");
   if (ANCHORED_IDENTIFIER.test(s)) {
@@ -43764,8 +43769,17 @@ function familiarName(ref) {
   }
   return ref.repository;
 }
+function familiarString(ref) {
+  return withSuffixes(familiarName(ref), ref);
+}
 function canonicalName(ref) {
   return ref.registry === "" ? ref.repository : `${ref.registry}/${ref.repository}`;
+}
+function withSuffixes(name, ref) {
+  let out = name;
+  if (ref.tag !== void 0 && ref.tag !== "") out += `:${ref.tag}`;
+  if (ref.digest !== void 0 && ref.digest !== "") out += `@${ref.digest}`;
+  return out;
 }
 
 // src/scan/select.ts
@@ -43781,6 +43795,7 @@ function matchesAny(path2, selectors) {
 function classifySite(site, rules, registries) {
   if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
   if (site.skip) return { stays: site.skip.reason, detail: site.skip.detail };
+  if (site.policy) return followsOwnPolicy(site, site.policy, registries);
   const selecting = rules.filter((u) => imageSelected(site, u, registries));
   if (selecting.length === 0) {
     const detail = registries.length && !registryFor(site, registries) ? `registry ${site.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(site.reference)}`;
@@ -43798,6 +43813,34 @@ function classifySite(site, rules, registries) {
       detail: `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
     };
   return { follows: rule, tag };
+}
+function followsOwnPolicy(site, policy, registries) {
+  if (registries.length && !registryFor(site, registries))
+    return {
+      stays: "image-not-selected",
+      detail: `registry ${site.reference.registry} is not among the configured registries`
+    };
+  const tag = site.reference.tag;
+  if (tag === void 0) return { stays: "no-tag", detail: `no tag to move (${policy.name})` };
+  return { follows: ruleOf(policy), tag };
+}
+var siteRules = /* @__PURE__ */ new WeakMap();
+var siteRuleCount = 0;
+function ruleOf(p) {
+  let rule = siteRules.get(p);
+  if (!rule) {
+    rule = {
+      name: p.name,
+      index: -++siteRuleCount,
+      position: { file: p.file, line: p.line, column: 1 },
+      policy: p.policy,
+      files: [],
+      images: [],
+      exclude: p.exclude.map((policy) => ({ policy, images: [] }))
+    };
+    siteRules.set(p, rule);
+  }
+  return rule;
 }
 function rulesForFile(config, path2) {
   return config.updates.filter((u) => matchesAny(path2, u.files));
@@ -44161,6 +44204,380 @@ async function planRepository(tags, repo, items, records) {
 import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
 import { join as join7, relative as relative3, sep as sep4 } from "node:path";
 
+// src/scan/flux-objects.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
+// src/policy/flux-policy.ts
+var import_semver2 = __toESM(require_semver2(), 1);
+var FLUX_DEFAULT_EXCLUSIONS = ["^.*\\.sig$"];
+function fluxTagPolicy(spec) {
+  const choice = spec.policy ?? {};
+  const pattern2 = optionalString(spec.filterTags?.pattern, "filterTags.pattern");
+  const extract = optionalString(spec.filterTags?.extract, "filterTags.extract");
+  const value = tagValue(pattern2, extract);
+  const filterNote = pattern2 ? ` filter ${pattern2}${extract ? ` extract ${extract}` : ""}` : "";
+  if (choice.semver) {
+    const range2 = optionalString(choice.semver.range, "policy.semver.range");
+    if (!range2) throw new PolicyError("ImagePolicy policy.semver.range is empty");
+    const npmRange = range2.replace(/\s*,\s*/g, " ");
+    if (import_semver2.default.validRange(npmRange, { loose: true }) === null)
+      throw new PolicyError(`invalid semver range ${JSON.stringify(range2)}`);
+    const r = new import_semver2.default.Range(npmRange, { loose: true });
+    const version = (tag) => {
+      const v = value(tag);
+      return v === void 0 ? null : fluxVersion(v);
+    };
+    return {
+      kind: "semver",
+      source: `semver:${range2}${filterNote}`,
+      sort: "semver",
+      order: "asc",
+      matches: (tag) => {
+        const v = version(tag);
+        return v !== null && r.test(v);
+      },
+      compare: (a, b) => {
+        const va = version(a);
+        const vb = version(b);
+        if (!va || !vb) return 0;
+        return import_semver2.default.compare(va, vb) || (a < b ? 1 : a > b ? -1 : 0);
+      }
+    };
+  }
+  const ordering = choice.numerical ? "numerical" : choice.alphabetical ? "alphabetical" : void 0;
+  if (!ordering) throw new PolicyError("ImagePolicy names no policy (semver, numerical or alphabetical)");
+  const order = optionalString((choice.numerical ?? choice.alphabetical)?.order, `policy.${ordering}.order`) ?? "asc";
+  if (order !== "asc" && order !== "desc")
+    throw new PolicyError(`policy.${ordering}.order must be asc or desc, not ${JSON.stringify(order)}`);
+  const number = (tag) => {
+    const v = value(tag);
+    return v !== void 0 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  };
+  const ascending = ordering === "numerical" ? (a, b) => number(a) - number(b) : (a, b) => {
+    const x = value(a) ?? "";
+    const y = value(b) ?? "";
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return {
+    kind: "regex",
+    source: `${ordering}:${order}${filterNote}`,
+    sort: ordering,
+    order,
+    matches: (tag) => value(tag) !== void 0 && (ordering !== "numerical" || !Number.isNaN(number(tag))),
+    compare: order === "asc" ? ascending : (a, b) => ascending(b, a)
+  };
+}
+function fluxExclusions(list) {
+  const patterns = list === void 0 || list === null ? FLUX_DEFAULT_EXCLUSIONS : list;
+  if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== "string"))
+    throw new PolicyError("ImageRepository spec.exclusionList must be a list of regular expressions");
+  return patterns.map((p) => {
+    const re = goRegExp(p, "exclusionList");
+    return { kind: "regex", source: `regex:${p}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
+  });
+}
+function tagValue(pattern2, extract) {
+  if (!pattern2) return (tag) => tag;
+  const re = goRegExp(pattern2, "filterTags.pattern");
+  return (tag) => {
+    const m = re.exec(tag);
+    if (!m) return void 0;
+    return extract ? expand2(extract, m) : tag;
+  };
+}
+function expand2(template, m) {
+  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_all, whole, braced, bare) => {
+    if (whole === "$") return "$";
+    const name = braced ?? bare ?? "";
+    const found = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
+    return found ?? "";
+  });
+}
+function goRegExp(pattern2, field) {
+  const js = pattern2.replace(/\(\?P</g, "(?<");
+  assertSafeRegex(js);
+  try {
+    return new RegExp(js, "u");
+  } catch (e) {
+    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern2)}: ${e.message}`);
+  }
+}
+function fluxVersion(text) {
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/.exec(text);
+  if (!m) return null;
+  return import_semver2.default.parse(`${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4] ?? ""}`);
+}
+function optionalString(v, field) {
+  if (v === void 0 || v === null || v === "") return void 0;
+  if (typeof v !== "string") throw new PolicyError(`ImagePolicy ${field} must be a string`);
+  return v;
+}
+
+// src/scan/flux-objects.ts
+var DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
+function findFluxObjects(file, text) {
+  if (!DECLARES.test(text)) return [];
+  const lines = new import_yaml2.LineCounter();
+  const found = [];
+  for (const doc of (0, import_yaml2.parseAllDocuments)(text, { lineCounter: lines })) {
+    if (!("errors" in doc)) continue;
+    const error2 = doc.errors[0];
+    if (error2) {
+      const line2 = lines.linePos(error2.pos[0]).line;
+      const declared = /^kind:[ \t]*["']?(Image(?:Policy|Repository))\b/m.exec(text.slice(doc.range[0], doc.range[2]));
+      if (declared) found.push({ kind: "unreadable", file, line: line2, message: error2.message.split("\n")[0] ?? "" });
+      continue;
+    }
+    let o;
+    try {
+      o = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    if (!isRecord(o)) continue;
+    const { apiVersion, kind, metadata, spec } = o;
+    if (typeof apiVersion !== "string" || !apiVersion.startsWith("image.toolkit.fluxcd.io/")) continue;
+    if (kind !== "ImagePolicy" && kind !== "ImageRepository") continue;
+    if (!isRecord(metadata) || typeof metadata.name !== "string" || !isRecord(spec)) continue;
+    const namespace = typeof metadata.namespace === "string" ? metadata.namespace : void 0;
+    const line = lines.linePos(doc.contents?.range[0] ?? 0).line;
+    found.push({ kind, namespace, name: metadata.name, spec, file, line });
+  }
+  return found;
+}
+function fluxCatalog(found) {
+  const objects = found.filter((o) => o.kind !== "unreadable");
+  const unreadable = found.filter((o) => o.kind === "unreadable");
+  const notFound = (what) => `${what} not found in the repository` + (unreadable.length ? ` (not valid YAML: ${unreadable.map((u) => `${u.file}:${u.line} ${u.message}`).join("; ")})` : "");
+  const find = (kind, namespace, name) => {
+    const named = objects.filter((o) => o.kind === kind && o.name === name);
+    return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
+  };
+  const memo = /* @__PURE__ */ new Map();
+  const resolve3 = (namespace, name) => {
+    const ip = find("ImagePolicy", namespace, name);
+    if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
+    const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
+    const repoName = typeof ref.name === "string" ? ref.name : void 0;
+    if (!repoName) return { problem: `ImagePolicy ${namespace}/${name} has no spec.imageRepositoryRef.name` };
+    const repoNamespace = typeof ref.namespace === "string" ? ref.namespace : ip.namespace ?? namespace;
+    const ir = find("ImageRepository", repoNamespace, repoName);
+    if (!ir)
+      return {
+        problem: notFound(`ImageRepository ${repoNamespace}/${repoName} (of ImagePolicy ${namespace}/${name})`)
+      };
+    const image = typeof ir.spec.image === "string" ? tryParseImageReference(ir.spec.image) : void 0;
+    if (!image?.registry || image.tag || image.digest)
+      return { problem: `ImageRepository ${repoNamespace}/${repoName} has no valid spec.image (a name without tag)` };
+    try {
+      const policy = fluxTagPolicy(ip.spec);
+      const exclude = fluxExclusions(ir.spec.exclusionList);
+      return {
+        policy: { name: `flux:${namespace}/${name}`, policy, exclude, image, file: ip.file, line: ip.line }
+      };
+    } catch (e) {
+      if (!(e instanceof PolicyError)) throw e;
+      return { problem: `ImagePolicy ${namespace}/${name} (${ip.file}:${ip.line}): ${e.message}` };
+    }
+  };
+  return {
+    lookup(namespace, name) {
+      const key = `${namespace}/${name}`;
+      let e = memo.get(key);
+      if (!e) memo.set(key, e = resolve3(namespace, name));
+      return e;
+    }
+  };
+}
+function isRecord(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// src/scan/flux-setters.ts
+var MARKER = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
+var VALUE_LINE = /^([ \t]*(?:-[ \t]+)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#-][^#]*?)[ \t]*:[ \t]+)?)(.*?)[ \t]*$/;
+function findSetterMarks(text) {
+  if (!text.includes("$imagepolicy")) return [];
+  const marks2 = [];
+  let lineNo = 0;
+  let ls = 0;
+  while (ls <= text.length) {
+    lineNo++;
+    const nl = text.indexOf("\n", ls);
+    const le = nl < 0 ? text.length : nl;
+    const lineText = text.slice(ls, le).replace(/\r$/, "");
+    const m = MARKER.exec(lineText);
+    if (m) {
+      const mark = markOf(lineText, m, ls, lineNo, text);
+      if (mark) marks2.push(mark);
+    }
+    if (nl < 0) break;
+    ls = nl + 1;
+  }
+  return marks2;
+}
+function markOf(lineText, m, ls, line, text) {
+  const parts = m[1].split(":");
+  const [namespace, name, suffix] = parts;
+  if (!namespace || !name || parts.length > 3) return void 0;
+  const field = suffix === void 0 ? "image" : suffix;
+  if (!["tag", "name", "digest"].includes(field) && suffix !== void 0) return void 0;
+  const before = lineText.slice(0, m.index);
+  if (before !== "" && !/[ \t]$/.test(before)) return void 0;
+  const v = VALUE_LINE.exec(before);
+  if (!v) return void 0;
+  let start = ls + v[1].length;
+  let raw = v[2];
+  if (raw === "") return void 0;
+  let style = "plain";
+  if (raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0])) {
+    style = raw[0] === '"' ? "double-quoted" : "single-quoted";
+    raw = raw.slice(1, -1);
+    start++;
+  }
+  let column = 1;
+  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
+  if (ls === 0 && text.startsWith("\xEF\xBB\xBF")) column -= 1;
+  return { namespace, name, field, value: raw, start, end: start + raw.length, style, line, column };
+}
+function applySetterMarks(references, marks2, catalog) {
+  if (marks2.length === 0) return [...references];
+  const replaced = /* @__PURE__ */ new Set();
+  const made = [];
+  for (const mark of marks2) {
+    const within = (s) => s.start >= mark.start && s.end <= mark.end;
+    const sameTag = (s) => s.tagSpan?.[0] === mark.start && s.tagSpan[1] === mark.end;
+    const existing = references.find((s) => mark.field === "tag" ? sameTag(s) : within(s));
+    if (existing) replaced.add(existing);
+    const site = setterSite(mark, existing, catalog);
+    if (site) made.push(site);
+  }
+  return [...references.filter((s) => !replaced.has(s)), ...made].sort((a, b) => a.start - b.start);
+}
+function setterSite(mark, existing, catalog) {
+  const entry = catalog.lookup(mark.namespace, mark.name);
+  const policyName = `${mark.namespace}/${mark.name}`;
+  const image = "policy" in entry ? entry.policy.image : void 0;
+  const base = {
+    form: "flux-setter",
+    start: mark.start,
+    end: mark.end,
+    text: mark.value,
+    line: mark.line,
+    column: mark.column
+  };
+  if (mark.field === "image") {
+    const found = existing ?? referenceSite(mark);
+    if (!found) return void 0;
+    const site2 = { ...found, ...base, tagStyle: "reference" };
+    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
+    if (!sameImage(found.reference, entry.policy.image))
+      return {
+        ...site2,
+        skip: {
+          reason: "setter-not-applied",
+          detail: `ImagePolicy ${policyName} follows ${familiarString(entry.policy.image)}, not ${found.name}; Laminar moves tags, never names`
+        }
+      };
+    return found.skip ? site2 : { ...site2, policy: entry.policy };
+  }
+  if (mark.field === "tag") {
+    const reference = image ? {
+      registry: image.registry,
+      repository: image.repository,
+      ...isValidTag(mark.value) ? { tag: mark.value } : {}
+    } : { registry: "", repository: "" };
+    const site2 = {
+      ...base,
+      reference,
+      name: image ? familiarString(image) : `flux:${policyName}`,
+      tagSpan: [mark.start, mark.end],
+      tagStyle: mark.style
+    };
+    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
+    if (existing?.skip) return { ...site2, skip: existing.skip };
+    if (!isValidTag(mark.value)) {
+      const templated = /\{\{|\$\{|\$\(/.test(mark.value);
+      const detail2 = templated ? `the tag ${JSON.stringify(mark.value)} is template text; only a person can move it` : `${JSON.stringify(mark.value)} is not a tag; a :tag setter marks a tag value (ImagePolicy ${policyName})`;
+      return { ...site2, skip: { reason: templated ? "templated" : "setter-not-applied", detail: detail2 } };
+    }
+    return { ...site2, policy: entry.policy };
+  }
+  const site = existing ? { ...existing, ...base } : {
+    ...base,
+    reference: image ? { registry: image.registry, repository: image.repository } : { registry: "", repository: "" },
+    name: mark.field === "name" ? mark.value : image ? familiarString(image) : `flux:${policyName}`,
+    ...mark.field === "name" ? { nameSpan: [mark.start, mark.end] } : {}
+  };
+  const detail = mark.field === "name" ? `name setters are not applied; Laminar moves tags (ImagePolicy ${policyName})` : `digest setters are not applied; pin the digest beside the tag (\`tag@sha256:\u2026\`) to have Laminar refresh it (ImagePolicy ${policyName})`;
+  return { ...site, skip: { reason: "setter-not-applied", detail } };
+}
+function referenceSite(mark) {
+  const reference = tryParseImageReference(mark.value);
+  if (!reference?.registry) return void 0;
+  const at = mark.value.indexOf("@");
+  const nameAndTag = at >= 0 ? mark.value.slice(0, at) : mark.value;
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > nameAndTag.lastIndexOf("/");
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const s = mark.start;
+  return {
+    start: s,
+    end: mark.end,
+    text: mark.value,
+    reference,
+    name: mark.value.slice(0, nameEnd),
+    nameSpan: [s, s + nameEnd],
+    ...hasTag ? { tagSpan: [s + colon + 1, s + nameAndTag.length] } : {},
+    ...at >= 0 ? { digestSpan: [s + at + 1, mark.end] } : {}
+  };
+}
+function sameImage(a, b) {
+  return a.registry === b.registry && a.repository === b.repository;
+}
+
+// src/scan/flux-scan.ts
+var FluxSetterScan = class {
+  marks = /* @__PURE__ */ new Map();
+  objects = [];
+  /** Notes a scanned file's setter markers and Flux image objects. */
+  note(path2, data) {
+    if (data.includes("$imagepolicy")) {
+      const marks2 = findSetterMarks(data.toString("latin1"));
+      if (marks2.length) this.marks.set(path2, marks2);
+    }
+    this.noteObjects(path2, data);
+  }
+  /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
+  noteObjects(path2, data) {
+    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path2, data.toString("latin1")));
+  }
+  /** True when some scanned file has a setter marker (only then are other files worth reading). */
+  get wanted() {
+    return this.marks.size > 0;
+  }
+  /**
+   * The files with their setter sites resolved, sorted by path: a file whose only sites are setters
+   * (a Helm `tag:` line) joins the list.
+   */
+  resolve(files) {
+    if (!this.wanted) return [...files];
+    const catalog = fluxCatalog(
+      [...this.objects].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)
+    );
+    const out = files.map((f) => {
+      const marks2 = this.marks.get(f.path);
+      return marks2 ? { path: f.path, references: applySetterMarks(f.references, marks2, catalog) } : f;
+    });
+    for (const [path2, marks2] of this.marks)
+      if (!files.some((f) => f.path === path2)) {
+        const references = applySetterMarks([], marks2, catalog);
+        if (references.length) out.push({ path: path2, references });
+      }
+    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+};
+
 // src/scan/lines.ts
 var LineIndex = class {
   constructor(text) {
@@ -44359,26 +44776,26 @@ function inComment(text, offset, lines) {
 }
 
 // src/scan/structured/site-builder.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 var TEMPLATED = /\{\{|\$\{|\$\(|<%/;
 var NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
 function scalarPart(ctx, node) {
   let n = node;
-  if ((0, import_yaml2.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
-  if (!(0, import_yaml2.isScalar)(n) || !n.range) return void 0;
+  if ((0, import_yaml3.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
+  if (!(0, import_yaml3.isScalar)(n) || !n.range) return void 0;
   const s = n.range[0] + (ctx.base ?? 0);
   const e = n.range[1] + (ctx.base ?? 0);
   const src = ctx.text.slice(s, e);
   switch (n.type) {
-    case import_yaml2.Scalar.PLAIN:
+    case import_yaml3.Scalar.PLAIN:
       if (src.includes("\n")) return void 0;
       return { span: [s, e], text: src, style: "plain" };
-    case import_yaml2.Scalar.QUOTE_DOUBLE: {
+    case import_yaml3.Scalar.QUOTE_DOUBLE: {
       const inner = src.slice(1, -1);
       if (inner.includes("\\") || inner.includes("\n")) return void 0;
       return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
     }
-    case import_yaml2.Scalar.QUOTE_SINGLE: {
+    case import_yaml3.Scalar.QUOTE_SINGLE: {
       const inner = src.slice(1, -1);
       if (inner.includes("'") || inner.includes("\n")) return void 0;
       return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
@@ -44448,17 +44865,17 @@ function valueOf(node, key) {
   if (!node || !("items" in node)) return void 0;
   for (const pair2 of node.items) {
     const p = pair2;
-    if ((0, import_yaml2.isScalar)(p.key) && p.key.value === key) return p.value;
+    if ((0, import_yaml3.isScalar)(p.key) && p.key.value === key) return p.value;
   }
   return void 0;
 }
 
 // src/scan/structured/markers.ts
-var MARKER = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
+var MARKER2 = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
 var ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
 function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
   const ctx = { text, lines, found };
-  for (let m; m = MARKER.exec(text); ) {
+  for (let m; m = MARKER2.exec(text); ) {
     const ls = lines.lineStart(m.index);
     const before = text.slice(ls, m.index);
     const arg = m[1];
@@ -44484,15 +44901,15 @@ function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
 }
 
 // src/scan/structured/yaml-scan.ts
-var import_yaml6 = __toESM(require_dist(), 1);
+var import_yaml7 = __toESM(require_dist(), 1);
 
 // src/scan/structured/argocd.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml4 = __toESM(require_dist(), 1);
 function argocdParameters(ctx, seq) {
   const byPrefix = /* @__PURE__ */ new Map();
   const order = [];
   for (const item of seq.items) {
-    if (!(0, import_yaml3.isMap)(item)) continue;
+    if (!(0, import_yaml4.isMap)(item)) continue;
     const name = scalarPart(ctx, valueOf(item, "name"));
     const value = scalarPart(ctx, valueOf(item, "value"));
     if (!name || !value) continue;
@@ -44553,19 +44970,19 @@ function argocdKustomizeImages(ctx, seq) {
 }
 
 // src/scan/structured/helm-values.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var IMAGE_ISH = /image/i;
 function helmValuesMap(ctx, map, parentKey, globalRegistry) {
   const get = (k) => valueOf(map, k);
   const tagNode = get("tag");
-  if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
+  if ((0, import_yaml5.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
   let nameNode = get("repository");
   if (nameNode !== void 0) {
     if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
   } else {
     const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
     if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
-    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml5.isScalar)(get("image"))) nameNode = get("image");
   }
   if (nameNode !== void 0) {
     const repo = scalarPart(ctx, nameNode);
@@ -44577,7 +44994,7 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
     const name = registry ? `${registry.text}/${repo.text}` : repo.text;
     const digestNode = get("digest") ?? get("sha");
     const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
-    if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
+    if (tagNode !== void 0 && !tag && (0, import_yaml5.isScalar)(tagNode) && tagNode.value !== null) return;
     const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
     const found = buildSite(ctx, {
       form: "helm-values",
@@ -44591,7 +45008,7 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
     return;
   }
   for (const pair2 of map.items) {
-    if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
+    if (!(0, import_yaml5.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
     const key = pair2.key.value;
     if (!/image$/i.test(key)) continue;
     const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
@@ -44602,22 +45019,22 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
   }
 }
 function globalImageRegistry(ctx, root) {
-  if (!(0, import_yaml4.isMap)(root)) return void 0;
+  if (!(0, import_yaml5.isMap)(root)) return void 0;
   const global2 = valueOf(root, "global");
-  if (!(0, import_yaml4.isMap)(global2)) return void 0;
+  if (!(0, import_yaml5.isMap)(global2)) return void 0;
   const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
   return reg && !isEmpty(reg) ? reg : void 0;
 }
 
 // src/scan/structured/kustomize.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var RENAME_ONLY = {
   reason: "no-tag",
   detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
 };
 function kustomizeImages(ctx, seq) {
   for (const item of seq.items) {
-    if (!(0, import_yaml5.isMap)(item)) continue;
+    if (!(0, import_yaml6.isMap)(item)) continue;
     const name = scalarPart(ctx, valueOf(item, "name"));
     const newName = scalarPart(ctx, valueOf(item, "newName"));
     const newTag = valueOf(item, "newTag");
@@ -44672,7 +45089,7 @@ function scanYaml(text, lines, found, problems, whole = false) {
     const part = source.slice(a, b);
     let docs;
     try {
-      docs = (0, import_yaml6.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
+      docs = (0, import_yaml7.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
     } catch (e) {
       problems.push({ line: lines.lineOf(a), message: e.message });
       return;
@@ -44692,27 +45109,27 @@ function scanYaml(text, lines, found, problems, whole = false) {
   }
 }
 function walk(ctx, node, key, parentKey, globalRegistry, problems) {
-  if ((0, import_yaml6.isMap)(node)) {
+  if ((0, import_yaml7.isMap)(node)) {
     helmValuesMap(ctx, node, key, globalRegistry);
     for (const pair2 of node.items) {
-      const k = (0, import_yaml6.isScalar)(pair2.key) ? String(pair2.key.value) : "";
+      const k = (0, import_yaml7.isScalar)(pair2.key) ? String(pair2.key.value) : "";
       const v = pair2.value;
-      if (k === "images" && (0, import_yaml6.isSeq)(v)) {
+      if (k === "images" && (0, import_yaml7.isSeq)(v)) {
         if (key === "kustomize") argocdKustomizeImages(ctx, v);
         else kustomizeImages(ctx, v);
         continue;
       }
-      if (k === "parameters" && key === "helm" && (0, import_yaml6.isSeq)(v)) {
+      if (k === "parameters" && key === "helm" && (0, import_yaml7.isSeq)(v)) {
         argocdParameters(ctx, v);
         continue;
       }
-      if (k === "values" && key === "helm" && (0, import_yaml6.isScalar)(v) && v.type === import_yaml6.Scalar.BLOCK_LITERAL) {
+      if (k === "values" && key === "helm" && (0, import_yaml7.isScalar)(v) && v.type === import_yaml7.Scalar.BLOCK_LITERAL) {
         helmValuesBlock(ctx, v, problems);
         continue;
       }
       walk(ctx, v, k, key, globalRegistry, problems);
     }
-  } else if ((0, import_yaml6.isSeq)(node)) {
+  } else if ((0, import_yaml7.isSeq)(node)) {
     for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
   }
 }
@@ -44797,7 +45214,8 @@ async function scanRepository(root, options) {
   const warnings = [];
   await walk2(rootReal, rootReal, paths, warnings, options);
   paths.sort();
-  const files = [];
+  let files = [];
+  const flux = new FluxSetterScan();
   let bytes = 0;
   let next = 0;
   const worker = async () => {
@@ -44815,14 +45233,25 @@ async function scanRepository(root, options) {
         bytes += r.data.length;
         const scanned = scanFile(r.data.toString("latin1"), path2);
         for (const w of scanned.warnings) warnings.push({ file: path2, message: w.message });
+        flux.note(path2, r.data);
         if (scanned.sites.length) files.push({ path: path2, references: scanned.sites });
       }
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
+  if (flux.wanted && options.include) await noteFluxObjectsOutside(rootReal, new Set(paths), flux, options);
+  files = flux.resolve(files);
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
   return { files, warnings, stats: { files: paths.length, bytes } };
+}
+async function noteFluxObjectsOutside(root, scanned, flux, options) {
+  const all = [];
+  await walk2(root, root, all, [], { ...options, include: void 0 });
+  for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
+    const r = await readText(join7(root, path2), options.maxFileSize);
+    if (r.kind === "text") flux.noteObjects(path2, r.data);
+  }
 }
 async function walk2(root, dir, out, warnings, options) {
   const entries = await readdir3(dir, { withFileTypes: true });
@@ -45785,10 +46214,10 @@ function getValues(context, operator, key, modifier) {
 }
 function parseUrl(template) {
   return {
-    expand: expand2.bind(null, template)
+    expand: expand3.bind(null, template)
   };
 }
-function expand2(template, context) {
+function expand3(template, context) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
