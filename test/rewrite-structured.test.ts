@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { parseAllDocuments } from "yaml";
+import { parseConfig } from "../src/config/parse.js";
+import { planUpdates } from "../src/plan/plan.js";
+import type { Edit } from "../src/plan/types.js";
+import { applyEdits } from "../src/rewrite/edits.js";
+import { scanFile } from "../src/scan/structured/index.js";
+import { MemoryTags } from "./helpers/memory-tags.js";
+
+// Issue #10, "Proof: the byte-exact property test extended": random YAML documents holding Helm
+// values image maps (registry / repository / tag / digest present or not, every scalar style, flow
+// and block maps, comments between keys, anchors and aliases, CRLF, BOM, several documents) go
+// through scan → plan → applyEdits. Every byte outside the edited tag and digest values must stay,
+// and the YAML must parse to the same tree except those values, which are strings equal to the new
+// tag (so `1.10`, `1e3`, `012`, `true` must have been quoted where they were written plain).
+
+// Fixed seed so a failure reproduces; bump it locally to explore further.
+const SEED = 20261201;
+
+/** The images the documents use, each written with or without a `registry:` key. */
+const IMAGES = [
+  { registry: "ghcr.io", path: "acme/app" },
+  { registry: "quay.io", path: "acme/db" },
+  { registry: "docker.io", path: "acme/web" },
+] as const;
+// Current tags: some read as numbers when plain (`1.9`, `01`), none is ever offered as the new tag.
+const CURRENT = ["1.9", "1.0.0", "0.9", "v1", "01", "rc-1"] as const;
+// New tags, most of which would not read as a string written plain (YAML 1.1 or 1.2).
+const NEWER = ["1.10", "1e3", "012", "true", "yes", "0x1F", "1_000", "null", "on", "2.0.0", "v3"] as const;
+const OLD_DIGEST = `sha256:${"a".repeat(64)}`;
+
+type Style = "plain" | "single" | "double";
+interface ImageMap {
+  image: number;
+  withRegistry: boolean;
+  tag: "value" | "empty" | "absent";
+  current: (typeof CURRENT)[number];
+  digest: boolean;
+  styles: { repository: Style; tag: Style; digest: Style };
+  flow: boolean;
+  comments: boolean;
+  pullPolicy: boolean;
+  keyOrder: number;
+  /** Anchor this tag (`&tN`) or reuse an earlier anchor of the same image in the document (`*tN`). */
+  anchor: "none" | "define" | "alias";
+  nesting: number;
+}
+
+const style = fc.constantFrom<Style>("plain", "single", "double");
+const imageMap: fc.Arbitrary<ImageMap> = fc.record({
+  image: fc.integer({ min: 0, max: IMAGES.length - 1 }),
+  withRegistry: fc.boolean(),
+  tag: fc.constantFrom<ImageMap["tag"]>("value", "value", "value", "empty", "absent"),
+  current: fc.constantFrom(...CURRENT),
+  digest: fc.boolean(),
+  styles: fc.record({ repository: style, tag: style, digest: style }),
+  flow: fc.boolean(),
+  comments: fc.boolean(),
+  pullPolicy: fc.boolean(),
+  keyOrder: fc.nat(),
+  anchor: fc.constantFrom<ImageMap["anchor"]>("none", "define", "alias", "alias"),
+  nesting: fc.integer({ min: 0, max: 2 }),
+});
+const repositoryFile = fc.record({
+  docs: fc.array(fc.array(imageMap, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 3 }),
+  crlf: fc.boolean(),
+  bom: fc.boolean(),
+  newer: fc.tuple(...IMAGES.map(() => fc.constantFrom(...NEWER))),
+  newDigest: fc.constantFrom("b", "c", "d").map((c) => `sha256:${c.repeat(64)}`),
+});
+
+const quote = (s: Style, v: string): string => (s === "single" ? `'${v}'` : s === "double" ? `"${v}"` : v);
+
+/** Where each generated image map sits in its document's tree, and what it holds. */
+interface Placed {
+  doc: number;
+  path: string[];
+  map: ImageMap;
+  /** The anchor defining this map's tag, when it is an alias. */
+  aliasOf?: ImageMap;
+}
+
+/** Writes the documents as YAML lines and records where each image map is. */
+function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
+  const lines: string[] = [];
+  const placed: Placed[] = [];
+  docs.forEach((maps, d) => {
+    if (d > 0) lines.push("---");
+    lines.push(`# document ${d}`);
+    const anchors = new Map<number, { name: string; map: ImageMap }>();
+    maps.forEach((m, k) => {
+      const img = IMAGES[m.image] as (typeof IMAGES)[number];
+      const path = [`c${k}`, ...Array.from({ length: m.nesting }, (_, n) => `sub${n}`), "image"];
+      // An alias needs an anchor of the same image earlier in the same document (YAML scopes anchors
+      // to a document); otherwise the tag is written as a value.
+      const earlier = anchors.get(m.image);
+      const mode = m.tag !== "value" ? "none" : m.anchor === "alias" && !earlier ? "none" : m.anchor;
+      let tagText: string | undefined;
+      if (m.tag === "empty") tagText = quote(m.styles.tag === "plain" ? "double" : m.styles.tag, "");
+      else if (m.tag === "value") {
+        if (mode === "alias" && earlier) tagText = `*${earlier.name}`;
+        else {
+          tagText = quote(m.styles.tag, m.current);
+          if (mode === "define") {
+            const name = `t${d}x${k}`;
+            tagText = `&${name} ${tagText}`;
+            anchors.set(m.image, { name, map: m });
+          }
+        }
+      }
+      const entries: Array<[string, string]> = [
+        ["repository", quote(m.styles.repository, m.withRegistry ? img.path : `${img.registry}/${img.path}`)],
+      ];
+      if (m.withRegistry) entries.push(["registry", quote(m.styles.repository, img.registry)]);
+      if (tagText !== undefined) entries.push(["tag", tagText]);
+      if (m.digest)
+        entries.push(["digest", quote(m.styles.digest === "plain" ? "double" : m.styles.digest, OLD_DIGEST)]);
+      if (m.pullPolicy) entries.push(["pullPolicy", "IfNotPresent"]);
+      // A stable shuffle: rotate the keys by keyOrder.
+      const r = m.keyOrder % entries.length;
+      const ordered = [...entries.slice(r), ...entries.slice(0, r)];
+      path.slice(0, -1).forEach((p, n) => lines.push(`${"  ".repeat(n)}${p}:`));
+      const indent = "  ".repeat(path.length - 1);
+      if (m.flow) {
+        lines.push(
+          `${indent}image: {${ordered.map(([key, v]) => `${key}: ${v}`).join(", ")}}${m.comments ? "  # flow map" : ""}`,
+        );
+      } else {
+        lines.push(`${indent}image:${m.comments ? " # block map" : ""}`);
+        for (const [key, v] of ordered) {
+          if (m.comments) lines.push(`${indent}  # about ${key}`);
+          lines.push(`${indent}  ${key}: ${v}${m.comments && key === "tag" ? "   # the tag" : ""}`);
+        }
+      }
+      placed.push({
+        doc: d,
+        path,
+        map: m,
+        ...(mode === "alias" && earlier ? { aliasOf: earlier.map } : {}),
+      });
+    });
+  });
+  return { lines, placed };
+}
+
+/** Every document of `text` as plain JS, after checking it parses without error. */
+function trees(text: string): unknown[] {
+  const docs = parseAllDocuments(text);
+  assert.ok(Array.isArray(docs), "parses as documents");
+  for (const d of docs) assert.deepEqual(d.errors, [], String(d.errors[0]));
+  return docs.map((d) => d.toJS());
+}
+
+function at(tree: unknown, path: readonly string[]): Record<string, unknown> {
+  return path.reduce((node, key) => (node as Record<string, unknown>)[key], tree) as Record<string, unknown>;
+}
+
+const config = parseConfig('updates:\n  - pattern: "glob:*"\n    files: ["**"]\n');
+
+describe("byte-exact rewrite of split images (property, #10)", () => {
+  it("changes only tag and digest values; the YAML reads the same except those, as string tags", async () => {
+    // What the runs exercised, so a generator that stops producing a shape fails instead of passing.
+    const seen = { quoted: 0, aliased: 0, digests: 0, flow: 0, crlf: 0, bom: 0, multiDoc: 0, noTag: 0 };
+    await fc.assert(
+      fc.asyncProperty(repositoryFile, async ({ docs, crlf, bom, newer, newDigest }) => {
+        const { lines, placed } = render(docs);
+        const text = (bom ? "\uFEFF" : "") + lines.join(crlf ? "\r\n" : "\n") + (crlf ? "\r\n" : "\n");
+        const bytes = Buffer.from(text, "utf8");
+        const before = trees(text);
+
+        // Built by time (glob ordering): every current tag is older than the one new tag per image.
+        const tags = new MemoryTags(
+          Object.fromEntries(
+            IMAGES.map((img, i) => [
+              `${img.registry}/${img.path}`,
+              {
+                ...Object.fromEntries(CURRENT.map((t) => [t, { created: "2026-01-01T00:00:00Z", digest: OLD_DIGEST }])),
+                [newer[i] as string]: { created: "2026-06-01T00:00:00Z", digest: newDigest },
+              },
+            ]),
+          ),
+        );
+        const sites = scanFile(bytes.toString("latin1"), "values.yaml");
+        assert.deepEqual(sites.warnings, []);
+        const plan = await planUpdates({ config, files: [{ path: "values.yaml", references: sites.sites }], tags });
+        assert.deepEqual(plan.failures, []);
+        const edits: Edit[] = plan.changes.flatMap((c) => c.edits);
+        const out = applyEdits(bytes, edits);
+        seen.quoted += plan.changes.filter((c) => c.quoted).length;
+        seen.aliased += placed.filter((p) => p.aliasOf).length;
+        seen.digests += plan.changes.filter((c) => c.toDigest).length;
+        seen.flow += placed.filter((p) => p.map.flow).length;
+        seen.noTag += plan.unchanged.filter((u) => u.reason === "no-tag").length;
+        seen.crlf += crlf ? 1 : 0;
+        seen.bom += bom ? 1 : 0;
+        seen.multiDoc += docs.length > 1 ? 1 : 0;
+
+        // Walk both buffers: outside the edited spans every byte is the same, and each edited span
+        // held a current tag or digest.
+        const unique = [...new Map(edits.map((e) => [`${e.start}:${e.end}`, e])).values()].sort(
+          (a, b) => a.start - b.start,
+        );
+        let i = 0;
+        let j = 0;
+        for (const e of unique) {
+          assert.ok(bytes.subarray(i, e.start).equals(out.subarray(j, j + (e.start - i))), "bytes before an edit");
+          assert.ok([...CURRENT, OLD_DIGEST].includes(bytes.subarray(e.start, e.end).toString("latin1") as never));
+          j += e.start - i + Buffer.byteLength(e.replace, "latin1");
+          i = e.end;
+        }
+        assert.ok(bytes.subarray(i).equals(out.subarray(j)), "bytes after the last edit");
+
+        // The same tree, except each image's tag and digest, now the new ones and strings.
+        const expected = structuredClone(before);
+        for (const p of placed) {
+          const node = at(expected[p.doc], p.path);
+          const defining = p.aliasOf ?? p.map;
+          if (p.map.tag === "value") node.tag = newer[defining.image];
+          if (p.map.digest && p.map.tag === "value") node.digest = newDigest;
+        }
+        assert.deepEqual(trees(out.toString("utf8")), expected);
+      }),
+      { numRuns: 500, seed: SEED },
+    );
+    for (const [shape, n] of Object.entries(seen)) assert.ok(n >= 20, `${shape}: only ${n} cases`);
+  });
+});
