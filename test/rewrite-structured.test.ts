@@ -10,11 +10,12 @@ import { scanFile } from "../src/scan/structured/index.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
 // Issue #10, "Proof: the byte-exact property test extended": random YAML documents holding Helm
-// values image maps (registry / repository / tag / digest present or not, every scalar style, flow
-// and block maps, comments between keys, anchors and aliases, CRLF, BOM, several documents) go
-// through scan → plan → applyEdits. Every byte outside the edited tag and digest values must stay,
-// and the YAML must parse to the same tree except those values, which are strings equal to the new
-// tag (so `1.10`, `1e3`, `012`, `true` must have been quoted where they were written plain).
+// values image maps and Kustomize `images:` entries (registry / repository / tag / digest present or
+// not, every scalar style, flow and block maps, comments between keys, anchors and aliases, CRLF,
+// BOM, several documents) go through scan → plan → applyEdits. Every byte outside the edited tag and
+// digest values must stay, and the YAML must parse to the same tree except those values, which are
+// strings equal to the new tag (so `1.10`, `1e3`, `012`, `true` must have been quoted where they
+// were written plain).
 
 // Fixed seed so a failure reproduces; bump it locally to explore further.
 const SEED = 20261201;
@@ -33,6 +34,8 @@ const OLD_DIGEST = `sha256:${"a".repeat(64)}`;
 
 type Style = "plain" | "single" | "double";
 interface ImageMap {
+  /** A Helm values `image:` map, or a one-entry Kustomize `images:` list. */
+  shape: "helm" | "kustomize";
   image: number;
   withRegistry: boolean;
   tag: "value" | "empty" | "absent";
@@ -50,6 +53,7 @@ interface ImageMap {
 
 const style = fc.constantFrom<Style>("plain", "single", "double");
 const imageMap: fc.Arbitrary<ImageMap> = fc.record({
+  shape: fc.constantFrom<ImageMap["shape"]>("helm", "helm", "kustomize"),
   image: fc.integer({ min: 0, max: IMAGES.length - 1 }),
   withRegistry: fc.boolean(),
   tag: fc.constantFrom<ImageMap["tag"]>("value", "value", "value", "empty", "absent"),
@@ -92,7 +96,8 @@ function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
     const anchors = new Map<number, { name: string; map: ImageMap }>();
     maps.forEach((m, k) => {
       const img = IMAGES[m.image] as (typeof IMAGES)[number];
-      const path = [`c${k}`, ...Array.from({ length: m.nesting }, (_, n) => `sub${n}`), "image"];
+      const helm = m.shape === "helm";
+      const path = [`c${k}`, ...Array.from({ length: m.nesting }, (_, n) => `sub${n}`), helm ? "image" : "images"];
       // An alias needs an anchor of the same image earlier in the same document (YAML scopes anchors
       // to a document); otherwise the tag is written as a value.
       const earlier = anchors.get(m.image);
@@ -110,11 +115,14 @@ function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
           }
         }
       }
-      const entries: Array<[string, string]> = [
-        ["repository", quote(m.styles.repository, m.withRegistry ? img.path : `${img.registry}/${img.path}`)],
-      ];
-      if (m.withRegistry) entries.push(["registry", quote(m.styles.repository, img.registry)]);
-      if (tagText !== undefined) entries.push(["tag", tagText]);
+      const entries: Array<[string, string]> = helm
+        ? [["repository", quote(m.styles.repository, m.withRegistry ? img.path : `${img.registry}/${img.path}`)]]
+        : [
+            ["name", "app"],
+            ["newName", quote(m.styles.repository, `${img.registry}/${img.path}`)],
+          ];
+      if (helm && m.withRegistry) entries.push(["registry", quote(m.styles.repository, img.registry)]);
+      if (tagText !== undefined) entries.push([helm ? "tag" : "newTag", tagText]);
       if (m.digest)
         entries.push(["digest", quote(m.styles.digest === "plain" ? "double" : m.styles.digest, OLD_DIGEST)]);
       if (m.pullPolicy) entries.push(["pullPolicy", "IfNotPresent"]);
@@ -123,20 +131,22 @@ function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
       const ordered = [...entries.slice(r), ...entries.slice(0, r)];
       path.slice(0, -1).forEach((p, n) => lines.push(`${"  ".repeat(n)}${p}:`));
       const indent = "  ".repeat(path.length - 1);
+      const last = path[path.length - 1] as string;
       if (m.flow) {
-        lines.push(
-          `${indent}image: {${ordered.map(([key, v]) => `${key}: ${v}`).join(", ")}}${m.comments ? "  # flow map" : ""}`,
-        );
+        const map = `{${ordered.map(([key, v]) => `${key}: ${v}`).join(", ")}}`;
+        lines.push(`${indent}${last}: ${helm ? map : `[${map}]`}${m.comments ? "  # flow map" : ""}`);
       } else {
-        lines.push(`${indent}image:${m.comments ? " # block map" : ""}`);
-        for (const [key, v] of ordered) {
+        lines.push(`${indent}${last}:${m.comments ? " # block map" : ""}`);
+        // A Kustomize entry is a list item: `- ` before its first key, two spaces before the others.
+        ordered.forEach(([key, v], n) => {
           if (m.comments) lines.push(`${indent}  # about ${key}`);
-          lines.push(`${indent}  ${key}: ${v}${m.comments && key === "tag" ? "   # the tag" : ""}`);
-        }
+          const lead = helm ? "  " : n === 0 ? "  - " : "    ";
+          lines.push(`${indent}${lead}${key}: ${v}${m.comments && key.endsWith("ag") ? "   # the tag" : ""}`);
+        });
       }
       placed.push({
         doc: d,
-        path,
+        path: helm ? path : [...path, "0"],
         map: m,
         ...(mode === "alias" && earlier ? { aliasOf: earlier.map } : {}),
       });
@@ -162,7 +172,7 @@ const config = parseConfig('updates:\n  - pattern: "glob:*"\n    files: ["**"]\n
 describe("byte-exact rewrite of split images (property, #10)", () => {
   it("changes only tag and digest values; the YAML reads the same except those, as string tags", async () => {
     // What the runs exercised, so a generator that stops producing a shape fails instead of passing.
-    const seen = { quoted: 0, aliased: 0, digests: 0, flow: 0, crlf: 0, bom: 0, multiDoc: 0, noTag: 0 };
+    const seen = { kustomize: 0, quoted: 0, aliased: 0, digests: 0, flow: 0, crlf: 0, bom: 0, multiDoc: 0, noTag: 0 };
     await fc.assert(
       fc.asyncProperty(repositoryFile, async ({ docs, crlf, bom, newer, newDigest }) => {
         const { lines, placed } = render(docs);
@@ -189,6 +199,7 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
         const edits: Edit[] = plan.changes.flatMap((c) => c.edits);
         const out = applyEdits(bytes, edits);
         seen.quoted += plan.changes.filter((c) => c.quoted).length;
+        seen.kustomize += plan.changes.filter((c) => c.form === "kustomize").length;
         seen.aliased += placed.filter((p) => p.aliasOf).length;
         seen.digests += plan.changes.filter((c) => c.toDigest).length;
         seen.flow += placed.filter((p) => p.map.flow).length;
@@ -217,7 +228,7 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
         for (const p of placed) {
           const node = at(expected[p.doc], p.path);
           const defining = p.aliasOf ?? p.map;
-          if (p.map.tag === "value") node.tag = newer[defining.image];
+          if (p.map.tag === "value") node[p.map.shape === "helm" ? "tag" : "newTag"] = newer[defining.image];
           if (p.map.digest && p.map.tag === "value") node.digest = newDigest;
         }
         assert.deepEqual(trees(out.toString("utf8")), expected);
