@@ -41,6 +41,8 @@ interface ImageMap {
   tag: "value" | "empty" | "absent";
   current: (typeof CURRENT)[number];
   digest: boolean;
+  /** Helm only: the digest pinned in the tag value itself, `tag: 1.9@sha256:…`. */
+  digestInTag: boolean;
   styles: { repository: Style; tag: Style; digest: Style };
   flow: boolean;
   comments: boolean;
@@ -59,6 +61,7 @@ const imageMap: fc.Arbitrary<ImageMap> = fc.record({
   tag: fc.constantFrom<ImageMap["tag"]>("value", "value", "value", "empty", "absent"),
   current: fc.constantFrom(...CURRENT),
   digest: fc.boolean(),
+  digestInTag: fc.boolean(),
   styles: fc.record({ repository: style, tag: style, digest: style }),
   flow: fc.boolean(),
   comments: fc.boolean(),
@@ -77,11 +80,17 @@ const repositoryFile = fc.record({
 
 const quote = (s: Style, v: string): string => (s === "single" ? `'${v}'` : s === "double" ? `"${v}"` : v);
 
+/** A Helm map whose digest is written in its tag value (an alias has no value of its own). */
+const pinnedInTag = (m: ImageMap): boolean =>
+  m.shape === "helm" && m.digest && m.digestInTag && m.tag === "value" && m.anchor !== "alias";
+
 /** Where each generated image map sits in its document's tree, and what it holds. */
 interface Placed {
   doc: number;
   path: string[];
   map: ImageMap;
+  /** Whether the map has a `digest:` key of its own. */
+  digestKey: boolean;
   /** The anchor defining this map's tag, when it is an alias. */
   aliasOf?: ImageMap;
 }
@@ -93,25 +102,25 @@ function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
   docs.forEach((maps, d) => {
     if (d > 0) lines.push("---");
     lines.push(`# document ${d}`);
-    const anchors = new Map<number, { name: string; map: ImageMap }>();
+    const anchors = new Map<string, { name: string; map: ImageMap }>();
     maps.forEach((m, k) => {
       const img = IMAGES[m.image] as (typeof IMAGES)[number];
       const helm = m.shape === "helm";
       const path = [`c${k}`, ...Array.from({ length: m.nesting }, (_, n) => `sub${n}`), helm ? "image" : "images"];
-      // An alias needs an anchor of the same image earlier in the same document (YAML scopes anchors
+      // An alias needs an anchor of the same image and shape earlier in the same document (YAML scopes anchors
       // to a document); otherwise the tag is written as a value.
-      const earlier = anchors.get(m.image);
+      const earlier = anchors.get(`${m.shape}:${m.image}`);
       const mode = m.tag !== "value" ? "none" : m.anchor === "alias" && !earlier ? "none" : m.anchor;
       let tagText: string | undefined;
       if (m.tag === "empty") tagText = quote(m.styles.tag === "plain" ? "double" : m.styles.tag, "");
       else if (m.tag === "value") {
         if (mode === "alias" && earlier) tagText = `*${earlier.name}`;
         else {
-          tagText = quote(m.styles.tag, m.current);
+          tagText = quote(m.styles.tag, pinnedInTag(m) ? `${m.current}@${OLD_DIGEST}` : m.current);
           if (mode === "define") {
             const name = `t${d}x${k}`;
             tagText = `&${name} ${tagText}`;
-            anchors.set(m.image, { name, map: m });
+            anchors.set(`${m.shape}:${m.image}`, { name, map: m });
           }
         }
       }
@@ -123,7 +132,10 @@ function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
           ];
       if (helm && m.withRegistry) entries.push(["registry", quote(m.styles.repository, img.registry)]);
       if (tagText !== undefined) entries.push([helm ? "tag" : "newTag", tagText]);
-      if (m.digest)
+      // Two digests for one image (one in the anchored tag, one in a `digest:` key beside the alias)
+      // is not a shape anyone writes: such an alias gets no digest key.
+      const digestKey = m.digest && !pinnedInTag(m) && !(mode === "alias" && earlier && pinnedInTag(earlier.map));
+      if (digestKey)
         entries.push(["digest", quote(m.styles.digest === "plain" ? "double" : m.styles.digest, OLD_DIGEST)]);
       if (m.pullPolicy) entries.push(["pullPolicy", "IfNotPresent"]);
       // A stable shuffle: rotate the keys by keyOrder.
@@ -148,6 +160,7 @@ function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
         doc: d,
         path: helm ? path : [...path, "0"],
         map: m,
+        digestKey,
         ...(mode === "alias" && earlier ? { aliasOf: earlier.map } : {}),
       });
     });
@@ -172,7 +185,18 @@ const config = parseConfig('updates:\n  - pattern: "glob:*"\n    files: ["**"]\n
 describe("byte-exact rewrite of split images (property, #10)", () => {
   it("changes only tag and digest values; the YAML reads the same except those, as string tags", async () => {
     // What the runs exercised, so a generator that stops producing a shape fails instead of passing.
-    const seen = { kustomize: 0, quoted: 0, aliased: 0, digests: 0, flow: 0, crlf: 0, bom: 0, multiDoc: 0, noTag: 0 };
+    const seen = {
+      pinnedInTag: 0,
+      kustomize: 0,
+      quoted: 0,
+      aliased: 0,
+      digests: 0,
+      flow: 0,
+      crlf: 0,
+      bom: 0,
+      multiDoc: 0,
+      noTag: 0,
+    };
     await fc.assert(
       fc.asyncProperty(repositoryFile, async ({ docs, crlf, bom, newer, newDigest }) => {
         const { lines, placed } = render(docs);
@@ -199,6 +223,7 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
         const edits: Edit[] = plan.changes.flatMap((c) => c.edits);
         const out = applyEdits(bytes, edits);
         seen.quoted += plan.changes.filter((c) => c.quoted).length;
+        seen.pinnedInTag += placed.filter((p) => pinnedInTag(p.map)).length;
         seen.kustomize += plan.changes.filter((c) => c.form === "kustomize").length;
         seen.aliased += placed.filter((p) => p.aliasOf).length;
         seen.digests += plan.changes.filter((c) => c.toDigest).length;
@@ -228,8 +253,10 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
         for (const p of placed) {
           const node = at(expected[p.doc], p.path);
           const defining = p.aliasOf ?? p.map;
-          if (p.map.tag === "value") node[p.map.shape === "helm" ? "tag" : "newTag"] = newer[defining.image];
-          if (p.map.digest && p.map.tag === "value") node.digest = newDigest;
+          const tag = newer[defining.image] as string;
+          if (p.map.tag === "value") node[p.map.shape === "helm" ? "tag" : "newTag"] = tag;
+          if (p.digestKey && p.map.tag === "value") node.digest = newDigest;
+          if (pinnedInTag(defining) && p.map.tag === "value") node.tag = `${tag}@${newDigest}`;
         }
         assert.deepEqual(trees(out.toString("utf8")), expected);
       }),
