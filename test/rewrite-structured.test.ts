@@ -10,7 +10,7 @@ import { scanFile } from "../src/scan/structured/index.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
 // Issue #10, "Proof: the byte-exact property test extended": random YAML documents holding Helm
-// values image maps and Kustomize `images:` entries (registry / repository / tag / digest present or
+// values image maps and Kustomize `images:` entries, at the top level or inside an Argo CD `helm.values: |` block (registry / repository / tag / digest present or
 // not, every scalar style, flow and block maps, comments between keys, anchors and aliases, CRLF,
 // BOM, several documents) go through scan → plan → applyEdits. Every byte outside the edited tag and
 // digest values must stay, and the YAML must parse to the same tree except those values, which are
@@ -71,7 +71,15 @@ const imageMap: fc.Arbitrary<ImageMap> = fc.record({
   nesting: fc.integer({ min: 0, max: 2 }),
 });
 const repositoryFile = fc.record({
-  docs: fc.array(fc.array(imageMap, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 3 }),
+  docs: fc.array(
+    fc.record({
+      maps: fc.array(imageMap, { minLength: 1, maxLength: 5 }),
+      argo: fc.option(fc.record({ indicator: fc.constantFrom("", "2", "4"), chomp: fc.constantFrom("", "-", "+") }), {
+        nil: undefined,
+      }),
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
   crlf: fc.boolean(),
   bom: fc.boolean(),
   newer: fc.tuple(...IMAGES.map(() => fc.constantFrom(...NEWER))),
@@ -96,12 +104,27 @@ interface Placed {
 }
 
 /** Writes the documents as YAML lines and records where each image map is. */
-function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
+/**
+ * One document: its image maps, written at the top level or inside an Argo CD Application's
+ * `helm.values: |` block scalar (with an indentation indicator and chomping), which the scan must map
+ * back into the outer file byte for byte.
+ */
+interface Doc {
+  maps: ImageMap[];
+  argo: { indicator: string; chomp: string } | undefined;
+}
+
+const ARGO_VALUES = ["spec", "source", "helm", "values"];
+
+function render(docs: Doc[]): { lines: string[]; placed: Placed[] } {
   const lines: string[] = [];
   const placed: Placed[] = [];
-  docs.forEach((maps, d) => {
+  docs.forEach(({ maps, argo }, d) => {
     if (d > 0) lines.push("---");
     lines.push(`# document ${d}`);
+    const outer = lines;
+    // Inside the block scalar, lines are collected apart and indented as the indicator says.
+    const body: string[] = argo ? [] : lines;
     const anchors = new Map<string, { name: string; map: ImageMap }>();
     maps.forEach((m, k) => {
       const img = IMAGES[m.image] as (typeof IMAGES)[number];
@@ -141,29 +164,35 @@ function render(docs: ImageMap[][]): { lines: string[]; placed: Placed[] } {
       // A stable shuffle: rotate the keys by keyOrder.
       const r = m.keyOrder % entries.length;
       const ordered = [...entries.slice(r), ...entries.slice(0, r)];
-      path.slice(0, -1).forEach((p, n) => lines.push(`${"  ".repeat(n)}${p}:`));
+      path.slice(0, -1).forEach((p, n) => body.push(`${"  ".repeat(n)}${p}:`));
       const indent = "  ".repeat(path.length - 1);
       const last = path[path.length - 1] as string;
       if (m.flow) {
         const map = `{${ordered.map(([key, v]) => `${key}: ${v}`).join(", ")}}`;
-        lines.push(`${indent}${last}: ${helm ? map : `[${map}]`}${m.comments ? "  # flow map" : ""}`);
+        body.push(`${indent}${last}: ${helm ? map : `[${map}]`}${m.comments ? "  # flow map" : ""}`);
       } else {
-        lines.push(`${indent}${last}:${m.comments ? " # block map" : ""}`);
+        body.push(`${indent}${last}:${m.comments ? " # block map" : ""}`);
         // A Kustomize entry is a list item: `- ` before its first key, two spaces before the others.
         ordered.forEach(([key, v], n) => {
-          if (m.comments) lines.push(`${indent}  # about ${key}`);
+          if (m.comments) body.push(`${indent}  # about ${key}`);
           const lead = helm ? "  " : n === 0 ? "  - " : "    ";
-          lines.push(`${indent}${lead}${key}: ${v}${m.comments && key.endsWith("ag") ? "   # the tag" : ""}`);
+          body.push(`${indent}${lead}${key}: ${v}${m.comments && key.endsWith("ag") ? "   # the tag" : ""}`);
         });
       }
       placed.push({
         doc: d,
-        path: helm ? path : [...path, "0"],
+        path: [...(argo ? ARGO_VALUES : []), ...path, ...(helm ? [] : ["0"])],
         map: m,
         digestKey,
         ...(mode === "alias" && earlier ? { aliasOf: earlier.map } : {}),
       });
     });
+    if (argo) {
+      outer.push("apiVersion: argoproj.io/v1alpha1", "kind: Application", "spec:", "  source:", "    helm:");
+      outer.push(`      values: |${argo.indicator}${argo.chomp}`);
+      const pad = " ".repeat(6 + (argo.indicator ? Number(argo.indicator) : 2));
+      outer.push(...body.map((l) => pad + l));
+    }
   });
   return { lines, placed };
 }
@@ -176,6 +205,17 @@ function trees(text: string): unknown[] {
   return docs.map((d) => d.toJS());
 }
 
+/** The trees with each Argo CD `helm.values` block read as the YAML document it holds. */
+function readValuesBlocks(docs: unknown[], spec: readonly Doc[]): unknown[] {
+  return docs.map((tree, d) => {
+    if (!spec[d]?.argo) return tree;
+    const helm = at(tree, ARGO_VALUES.slice(0, -1));
+    const inner = trees(String(helm.values));
+    assert.equal(inner.length, 1);
+    return { ...(tree as object), spec: { source: { helm: { values: inner[0] } } } };
+  });
+}
+
 function at(tree: unknown, path: readonly string[]): Record<string, unknown> {
   return path.reduce((node, key) => (node as Record<string, unknown>)[key], tree) as Record<string, unknown>;
 }
@@ -186,6 +226,7 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
   it("changes only tag and digest values; the YAML reads the same except those, as string tags", async () => {
     // What the runs exercised, so a generator that stops producing a shape fails instead of passing.
     const seen = {
+      argoBlock: 0,
       pinnedInTag: 0,
       kustomize: 0,
       quoted: 0,
@@ -202,7 +243,7 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
         const { lines, placed } = render(docs);
         const text = (bom ? "\uFEFF" : "") + lines.join(crlf ? "\r\n" : "\n") + (crlf ? "\r\n" : "\n");
         const bytes = Buffer.from(text, "utf8");
-        const before = trees(text);
+        const before = readValuesBlocks(trees(text), docs);
 
         // Built by time (glob ordering): every current tag is older than the one new tag per image.
         const tags = new MemoryTags(
@@ -223,6 +264,7 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
         const edits: Edit[] = plan.changes.flatMap((c) => c.edits);
         const out = applyEdits(bytes, edits);
         seen.quoted += plan.changes.filter((c) => c.quoted).length;
+        seen.argoBlock += docs.filter((d) => d.argo).length;
         seen.pinnedInTag += placed.filter((p) => pinnedInTag(p.map)).length;
         seen.kustomize += plan.changes.filter((c) => c.form === "kustomize").length;
         seen.aliased += placed.filter((p) => p.aliasOf).length;
@@ -258,7 +300,7 @@ describe("byte-exact rewrite of split images (property, #10)", () => {
           if (p.digestKey && p.map.tag === "value") node.digest = newDigest;
           if (pinnedInTag(defining) && p.map.tag === "value") node.tag = `${tag}@${newDigest}`;
         }
-        assert.deepEqual(trees(out.toString("utf8")), expected);
+        assert.deepEqual(readValuesBlocks(trees(out.toString("utf8")), docs), expected);
       }),
       { numRuns: 500, seed: SEED },
     );
