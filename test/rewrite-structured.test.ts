@@ -10,12 +10,12 @@ import { scanFile } from "../src/scan/structured/index.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
 // Issue #10, "Proof: the byte-exact property test extended": random YAML documents holding Helm
-// values image maps and Kustomize `images:` entries, at the top level or inside an Argo CD `helm.values: |` block (registry / repository / tag / digest present or
-// not, every scalar style, flow and block maps, comments between keys, anchors and aliases, CRLF,
-// BOM, several documents) go through scan → plan → applyEdits. Every byte outside the edited tag and
-// digest values must stay, and the YAML must parse to the same tree except those values, which are
-// strings equal to the new tag (so `1.10`, `1e3`, `012`, `true` must have been quoted where they
-// were written plain).
+// values image maps and Kustomize `images:` entries, at the top level or inside an Argo CD
+// `helm.values: |` block (registry / repository / tag / digest present or not, every scalar style,
+// flow and block maps, comments between keys, anchors and aliases, CRLF, BOM, several documents) go
+// through scan → plan → applyEdits. Every byte outside the edited tag and digest values must stay,
+// and the YAML must parse to the same tree except those values, which are strings equal to the new
+// tag (so `1.10`, `1e3`, `012`, `true` must have been quoted where they were written plain).
 
 // Fixed seed so a failure reproduces; bump it locally to explore further.
 const SEED = 20261201;
