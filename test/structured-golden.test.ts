@@ -9,11 +9,26 @@ import { scanFile } from "../src/scan/structured/index.js";
 import { MemoryTags } from "./helpers/memory-tags.js";
 
 const GOLDEN = new URL("./golden/", import.meta.url).pathname;
-const config = parseConfig('updates:\n  - pattern: "semver:^1.0.0"\n    files: ["**"]\n');
+// `1.9` / `1.10` are not semver (two parts): the quoting golden orders them by their minor number.
+const config = parseConfig(
+  [
+    "updates:",
+    '  - pattern: "semver:^1.0.0"',
+    '    files: ["**"]',
+    '    images: ["ghcr.io/acme/app", "ghcr.io/acme/cache"]',
+    '  - pattern: "regex:1\\\\.(?<minor>\\\\d+)"',
+    '    files: ["**"]',
+    '    images: ["ghcr.io/acme/quoting"]',
+    "    sort: {by: numerical, capture: minor}",
+    "",
+  ].join("\n"),
+);
 const tags = () =>
   new MemoryTags({
     "ghcr.io/acme/app": { "1.2.3": {}, "1.4.0": {}, "2.0.0-rc.1": {} },
     "ghcr.io/acme/cache": { "1.2.3": {}, "1.3.0": {} },
+    // 1.10 written plain would read as the number 1.1: the quoting golden.
+    "ghcr.io/acme/quoting": { "1.9": {}, "1.10": {} },
   });
 
 /** Scans, plans and rewrites every file of `original/` in memory, the way `laminar apply` does on disk. */

@@ -109,6 +109,19 @@ describe("structured scan: Helm values", () => {
     assert.equal(text.slice(...(sites[0]?.tagSpan ?? [0, 0])), "1.2.3");
   });
 
+  it("an alias whose map pins its own digest is a second site on the same tag, so its digest moves too", () => {
+    const pin = `sha256:${"a".repeat(64)}`;
+    const text = `a:\n  image:\n    repository: acme/app\n    tag: &v 1.2.3\nb:\n  image:\n    repository: acme/app\n    tag: *v\n    digest: "${pin}"\n`;
+    const sites = scanFile(text, "values.yaml").sites;
+    assert.deepEqual(
+      sites.map((s) => [at(text, s).tag, at(text, s).digest, s.line]),
+      [
+        ["1.2.3", undefined, 4],
+        ["1.2.3", pin, 4],
+      ],
+    );
+  });
+
   it("keeps byte offsets after a BOM and multi-byte characters", () => {
     const text = Buffer.from("\uFEFF# café … \nimage:\n  repository: acme/app # ünïcode\n  tag: 1.0.0\n").toString(
       "latin1",

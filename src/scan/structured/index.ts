@@ -84,12 +84,18 @@ export function scanFile(text: string, path: string): FileScan {
   return { sites, warnings };
 }
 
-/** One site per tag value: a tag anchored once and reused by aliases is found at every alias. */
+/**
+ * One site per tag value: a tag anchored once and reused by aliases is found at every alias. The
+ * digest span is part of the key: an alias whose map pins its own `digest` is a site of its own, or
+ * its digest would stay the old tag's while the shared tag moves (found by the property test in
+ * test/rewrite-structured.test.ts). Both sites carry the same tag edit, which is applied once.
+ */
 function dedupe(found: readonly FoundSite[]): FoundSite[] {
   const seen = new Set<string>();
   return found.filter((f) => {
     const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
-    const key = `${span[0]}:${span[1]}`;
+    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
+    const key = `${span[0]}:${span[1]}${digest}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
