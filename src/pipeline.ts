@@ -56,6 +56,11 @@ export interface UpdateOptions {
   /** Environment of the configured commands. */
   readonly env?: NodeJS.ProcessEnv;
   readonly onCommand?: (run: string) => void;
+  /**
+   * Where the config comes from instead of `dir/configPath`: `laminar serve` merges the server
+   * file's rules with the repository's own. Called on every pass, so a new head's rules count.
+   */
+  readonly readConfig?: () => Promise<LaminarConfig>;
 }
 
 /**
@@ -63,7 +68,7 @@ export interface UpdateOptions {
  * the commands.
  */
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
-  const config = await loadConfig(o.dir, o.configPath);
+  const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
   const { plan } = await planRepository(o.dir, config, o.tags);
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
