@@ -33,6 +33,9 @@ Usage:
         [--push | --pull-request]                     … then commit and push, or open a pull request
   laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
                                                      plan + apply (+ commit and push) on a timer
+  laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
+                                                     the daemon: many repositories, API, webhooks
+                                                     (see docs/serve.md)
   laminar schema                                     print the JSON Schema of .laminar.yaml
 
 Options:
@@ -79,6 +82,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
         "metrics-port": { type: "string" },
+        listen: { type: "string" },
+        "state-dir": { type: "string" },
         once: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
@@ -120,7 +125,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
   const safe: CliIo = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
-    if (command === "plan" || command === "apply" || command === "watch") {
+    if (command === "plan" || command === "apply" || command === "watch" || command === "serve") {
       const docker = await collectSecrets(io.env);
       redactor.addAll(docker.secrets);
       for (const p of docker.problems) safe.err(`laminar: warning: ${p}`);
@@ -184,6 +189,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           },
           safe,
         );
+      }
+      case "serve": {
+        if (!o.config) {
+          io.err(`laminar: serve needs --config server.yaml\n\n${usage(io.env)}`);
+          return 2;
+        }
+        const { serve } = await import("./serve.js");
+        return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:
         io.err(`laminar: unknown command ${JSON.stringify(command)}\n\n${usage(io.env)}`);
