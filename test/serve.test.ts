@@ -9,7 +9,7 @@ import { ServeEngine } from "../src/serve/engine.js";
 import { listenHttp, type RunningHttpServer } from "../src/serve/http.js";
 import type { RepositoryStatus } from "../src/serve/types.js";
 import { commitFiles, git, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
-import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
+import { freePort, startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
 
 isolateGitConfig();
@@ -36,7 +36,7 @@ interface Running {
 
 async function startServe(
   serverYaml: string,
-  o: { stateDir?: string; token?: string | undefined; debounceMs?: number } = {},
+  o: { stateDir?: string; token?: string | undefined; debounceMs?: number; port?: number } = {},
 ): Promise<Running> {
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "laminar-serve-state-"));
   const server = parseServerConfig(serverYaml, "server.yaml", tmpdir());
@@ -52,7 +52,7 @@ async function startServe(
   const http = await listenHttp(
     { engine, apiToken: "token" in o ? o.token : TOKEN, log: (m) => logs.push(m) },
     "127.0.0.1",
-    0,
+    o.port ?? 0,
   );
   await engine.start();
   return {
@@ -298,6 +298,49 @@ describe("laminar serve: many repositories, one registry view", () => {
       assert.equal((await fetch(`${s.url}/readyz`)).status, 503);
     } finally {
       await s.stop();
+    }
+  });
+
+  it("the real registry's push notifications make serve commit the new tag, only where it is used", async () => {
+    const port = await freePort();
+    const notifying = await startRegistry({
+      notify: {
+        url: `http://127.0.0.1:${port}/api/v1/hooks/distribution`,
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      },
+    });
+    try {
+      await seedImages(notifying, [
+        { repository: "acme/notified", tag: "develop-1", created: new Date("2026-11-01T00:00:00Z") },
+        { repository: "acme/quiet", tag: "develop-1", created: new Date("2026-11-01T00:00:00Z") },
+      ]);
+      const used = remote(base, "notified", `${notifying.host}/acme/notified`);
+      const quiet = remote(base, "quiet", `${notifying.host}/acme/quiet`);
+      const s = await startServe(
+        `git:\n  - name: notified\n    url: ${used}\n    pollFreq: 3600\n${rules}` +
+          `  - name: quiet\n    url: ${quiet}\n    pollFreq: 3600\n${rules}`,
+        { port, debounceMs: 200 },
+      );
+      try {
+        await runsDone(s.url, ["notified", "quiet"], (r) => r.lastRun?.result === "success", "first runs");
+        const quietHead = git(quiet, ["rev-parse", "main"]);
+        await seedImages(notifying, [
+          { repository: "acme/notified", tag: "develop-2", created: new Date("2026-11-02T00:00:00Z") },
+        ]);
+        await eventually(
+          () => (fileAt(used).includes(":develop-2") ? true : undefined),
+          "the notified repository is pushed",
+        );
+        assert.equal(fileAt(used), `image: ${notifying.host}/acme/notified:develop-2\n`);
+        await runsDone(s.url, ["notified"], (r) => r.lastRun?.trigger === "webhook", "the run the webhook started");
+        const byName = new Map((await repos(s.url)).map((r) => [r.name, r]));
+        assert.equal(byName.get("quiet")?.lastRun?.trigger, "schedule", "the other repository did not run again");
+        assert.equal(git(quiet, ["rev-parse", "main"]), quietHead);
+      } finally {
+        await s.stop();
+      }
+    } finally {
+      await notifying.stop();
     }
   });
 });

@@ -113,6 +113,11 @@ export class ServeEngine {
     for (const s of this.repos.values()) this.enqueue(s, "schedule");
   }
 
+  /** True once `stop()` was called: no new work is taken. */
+  isStopping(): boolean {
+    return this.stopping;
+  }
+
   /** True once every repository has been cloned (the readiness probe). */
   ready(): boolean {
     return [...this.repos.values()].every((s) => s.cloned);

@@ -84,7 +84,7 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
     // Before reading the body: an unauthorised client must not make the server buffer anything.
     if (!bearerMatches(req.headers.authorization, o.apiToken))
       throw new HttpError(401, "missing or wrong Bearer token", { "www-authenticate": 'Bearer realm="laminar"' });
-    if (closing) throw new HttpError(503, "shutting down");
+    if (closing || o.engine.isStopping()) throw new HttpError(503, "shutting down: no new work is taken");
     return readJson(req);
   };
 
