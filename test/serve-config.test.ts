@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { describe, it } from "node:test";
 import { ConfigError } from "../src/config/errors.js";
 import { parseListenAddress, parseServerConfig } from "../src/config/server.js";
+import { serverSchema } from "../src/config/server-schema.js";
 
 const ORIGINAL = `global:
   gitUser: Laminar Bot
@@ -104,5 +106,12 @@ describe("server.yaml: the original daemon's format", () => {
     const web = errorOf(ORIGINAL.replace('webAddress: ":8080"', "webAddress: nowhere"));
     assert.equal(web.key, "global.webAddress");
     assert.equal(web.line, 5);
+  });
+});
+
+describe("schema/server.schema.json", () => {
+  it("is the schema the code validates server files with", async () => {
+    const file = JSON.parse(await readFile(new URL("../schema/server.schema.json", import.meta.url), "utf8"));
+    assert.deepEqual(file, JSON.parse(JSON.stringify(serverSchema)), "run `npm run schema` to regenerate");
   });
 });

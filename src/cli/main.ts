@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import { laminarSchema } from "../config/schema.js";
+import { serverSchema } from "../config/server-schema.js";
 import type { LaminarConfig } from "../config/types.js";
 import { planRepository } from "../pipeline.js";
 import type { Plan } from "../plan/types.js";
@@ -36,7 +37,7 @@ Usage:
   laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
                                                      the daemon: many repositories, API, webhooks
                                                      (see docs/serve.md)
-  laminar schema                                     print the JSON Schema of .laminar.yaml
+  laminar schema [server]                            print the JSON Schema of .laminar.yaml (or server.yaml)
 
 Options:
   --dir DIR              repository root (default: the current directory)
@@ -132,7 +133,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     switch (command) {
       case "schema":
-        io.out(JSON.stringify(laminarSchema, null, 2));
+        io.out(JSON.stringify(positionals[1] === "server" ? serverSchema : laminarSchema, null, 2));
         return 0;
       case "scan":
         return await scanCommand(dir, o.config, o.json, io);

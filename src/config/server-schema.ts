@@ -1,6 +1,7 @@
 /**
  * JSON Schema of the `laminar serve` server file (`server.yaml`): the original laminar daemon's
- * format, read unchanged. The per-repository rule keys are `.laminar.yaml`'s own schema pieces, so a
+ * format, read unchanged. `schema/server.schema.json` is generated from it by `npm run schema`
+ * (a test keeps the two equal). The per-repository rule keys are `.laminar.yaml`'s own schema pieces, so a
  * rule means the same in both files and is validated by one definition.
  */
 import { laminarSchema } from "./schema.js";
@@ -10,6 +11,7 @@ const p = laminarSchema.properties;
 /** The server file's schema (ajv strict mode accepts it as is). */
 export const serverSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://github.com/laminar-gitops/laminar/schema/server.schema.json",
   title: "Laminar server configuration (server.yaml, `laminar serve`)",
   type: "object",
   additionalProperties: false,

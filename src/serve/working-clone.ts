@@ -21,7 +21,7 @@ export interface CloneTarget {
  * The environment that makes git use the repository's SSH key and known hosts. Host keys are
  * checked strictly: an unknown or changed host key is refused, never learnt silently.
  */
-export function sshEnvironment(repo: CloneTarget["repo"]): Record<string, string> {
+export function sshEnvironment(repo: Pick<CloneTarget["repo"], "key" | "knownHosts">): Record<string, string> {
   if (!repo.key && !repo.knownHosts) return {};
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const args = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"];
