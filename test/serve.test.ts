@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -8,6 +10,7 @@ import { parseServerConfig } from "../src/config/server.js";
 import { ServeEngine } from "../src/serve/engine.js";
 import { listenHttp, type RunningHttpServer } from "../src/serve/http.js";
 import type { RepositoryStatus } from "../src/serve/types.js";
+import { serveGitHttp } from "./helpers/github-api/git-http-backend.js";
 import { commitFiles, git, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { freePort, startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
@@ -36,7 +39,13 @@ interface Running {
 
 async function startServe(
   serverYaml: string,
-  o: { stateDir?: string; token?: string | undefined; debounceMs?: number; port?: number } = {},
+  o: {
+    stateDir?: string;
+    token?: string | undefined;
+    debounceMs?: number;
+    port?: number;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<Running> {
   const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "laminar-serve-state-"));
   const server = parseServerConfig(serverYaml, "server.yaml", tmpdir());
@@ -44,7 +53,7 @@ async function startServe(
   const engine = new ServeEngine({
     server,
     stateDir,
-    env: { ...process.env },
+    env: { ...process.env, ...o.env },
     log: (m) => logs.push(m),
     mask: (s) => s,
     debounceMs: o.debounceMs ?? 50,
@@ -341,6 +350,50 @@ describe("laminar serve: many repositories, one registry view", () => {
       }
     } finally {
       await notifying.stop();
+    }
+  });
+
+  it("clones and pushes over HTTP with the token of tokenEnv, and never shows it", async () => {
+    const gitToken = "git-http-token-9f8e7d6c5b4a";
+    const expected = `Basic ${Buffer.from(`x-access-token:${gitToken}`).toString("base64")}`;
+    const root = mkdtempSync(join(tmpdir(), "laminar-serve-http-"));
+    const image = `${registry.host}/acme/shared`;
+    const bare = remote(root, "over-http", image);
+    git(bare, ["config", "http.receivepack", "true"]);
+    const gitServer = createServer((req, res) => {
+      // git sends the scheme as written in the extra header (`basic`); schemes are case-insensitive.
+      if (req.headers.authorization?.replace(/^basic /i, "Basic ") !== expected) {
+        res.writeHead(401, { "www-authenticate": 'Basic realm="git"' }).end();
+        return;
+      }
+      serveGitHttp(req, res, {
+        projectRoot: root,
+        pathInfo: new URL(req.url ?? "/", "http://x").pathname,
+        remoteUser: "laminar",
+      });
+    });
+    await new Promise<void>((resolve) => gitServer.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(gitServer.address() as AddressInfo).port}/over-http.git`;
+    const s = await startServe(
+      `git:\n  - name: over-http\n    url: ${url}\n    tokenEnv: LAMINAR_TEST_GIT_TOKEN\n    pollFreq: 3600\n${rules}` +
+        `  - name: wrong-token\n    url: ${url}\n    tokenEnv: LAMINAR_TEST_WRONG_TOKEN\n    pollFreq: 3600\n${rules}`,
+      { env: { LAMINAR_TEST_GIT_TOKEN: gitToken, LAMINAR_TEST_WRONG_TOKEN: "not-the-token-123456" } },
+    );
+    try {
+      const all = await runsDone(s.url, ["over-http", "wrong-token"], (r) => r.lastRun !== undefined, "runs");
+      const by = new Map(all.map((r) => [r.name, r]));
+      assert.equal(by.get("over-http")?.lastRun?.result, "success", s.logs.join("\n"));
+      assert.equal(fileAt(bare), `image: ${image}:develop-2\n`);
+      assert.equal(by.get("wrong-token")?.lastRun?.result, "error");
+      assert.match(by.get("wrong-token")?.lastRun?.error ?? "", /clone/);
+      for (const text of [JSON.stringify(all), s.logs.join("\n")]) {
+        assert.doesNotMatch(text, new RegExp(gitToken));
+        assert.doesNotMatch(text, /not-the-token-123456/);
+      }
+    } finally {
+      await s.stop();
+      await new Promise<void>((resolve) => gitServer.close(() => resolve()));
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

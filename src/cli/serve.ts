@@ -30,7 +30,10 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
   o.redactor.add(server.gitHubToken);
   o.redactor.add(io.env.LAMINAR_API_TOKEN);
   o.redactor.add(io.env.LAMINAR_WEBHOOK_SECRET);
-  for (const r of server.repositories) o.redactor.addAll(knownSecrets({ env: io.env, config: r.config }));
+  for (const r of server.repositories) {
+    o.redactor.addAll(knownSecrets({ env: io.env, config: r.config }));
+    if (r.tokenEnv) o.redactor.add(io.env[r.tokenEnv], "x-access-token");
+  }
   const listenText = o.listen ?? server.webAddress ?? "127.0.0.1:8080";
   const listen = parseListenAddress(listenText);
   if (!listen) {

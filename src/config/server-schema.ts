@@ -55,6 +55,11 @@ export const serverSchema = {
           branch: { type: "string", minLength: 1, description: "Branch to update (default main)." },
           key: { type: "string", minLength: 1, description: "SSH private key file (SSH remotes)." },
           knownHosts: { type: "string", minLength: 1, description: "known_hosts file for SSH remotes." },
+          tokenEnv: {
+            type: "string",
+            minLength: 1,
+            description: "HTTPS remotes: environment variable holding the token (sent as x-access-token).",
+          },
           pollFreq: { type: "integer", minimum: 1, description: "Seconds between runs (default 120)." },
           remoteConfig: {
             type: "boolean",

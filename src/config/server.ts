@@ -25,6 +25,8 @@ export interface ServerRepository {
   readonly key?: string;
   /** known_hosts file for SSH remotes, resolved. */
   readonly knownHosts?: string;
+  /** HTTP(S) remotes: the environment variable holding the token (never the token itself). */
+  readonly tokenEnv?: string;
   /** Seconds. */
   readonly pollFreq: number;
   /** Also apply the rules of the repository's own `.laminar.yaml`, re-read every run. */
@@ -59,6 +61,7 @@ interface RawRepository {
   branch?: string;
   key?: string;
   knownHosts?: string;
+  tokenEnv?: string;
   pollFreq?: number;
   remoteConfig?: boolean;
   updates?: unknown[];
@@ -93,6 +96,12 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
     const first = names.get(r.name);
     if (first !== undefined) fail([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
     names.set(r.name, i);
+    // A token over plain http would be readable on the wire: only https, or http on this machine.
+    if (r.tokenEnv !== undefined && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
+      fail(
+        [...at, "tokenEnv"],
+        "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes",
+      );
     if (!r.updates?.length && !r.remoteConfig)
       fail(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
     // The section's paths are `.laminar.yaml` paths: its rules live under git[i], the shared
@@ -126,6 +135,7 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       branch: r.branch ?? "main",
       ...(r.key !== undefined ? { key: path(r.key) } : {}),
       ...(r.knownHosts !== undefined ? { knownHosts: path(r.knownHosts) } : {}),
+      ...(r.tokenEnv !== undefined ? { tokenEnv: r.tokenEnv } : {}),
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
       remoteConfig: r.remoteConfig ?? false,
       config,

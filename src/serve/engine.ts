@@ -268,7 +268,7 @@ export class ServeEngine {
     };
     let record: Omit<RunRecord, "finishedAt" | "durationMs">;
     try {
-      const git = await syncWorkingClone({ repo, stateDir: this.stateDir, log: this.o.log });
+      const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
       s.cloned = true;
       const env = { ...this.o.env };
       for (const name of SERVER_SECRETS) delete env[name];

@@ -6,14 +6,18 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execGit } from "../git/exec-git.js";
-import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
+import { createGitCommandManager, type GitCommandManager, type HttpCredentials } from "../git/git-command-manager.js";
+import { credentialEnvironment } from "../git/http-auth.js";
+import { SecretMasker } from "../secrets/masker.js";
 import { fetchBranch } from "../delivery/remote-branch.js";
 import type { ServerRepository } from "../config/server.js";
 
 /** Where the clone lives and how to talk to its remote. */
 export interface CloneTarget {
-  readonly repo: Pick<ServerRepository, "name" | "url" | "branch" | "key" | "knownHosts">;
+  readonly repo: Pick<ServerRepository, "name" | "url" | "branch" | "key" | "knownHosts" | "tokenEnv">;
   readonly stateDir: string;
+  /** Where `tokenEnv` is read. */
+  readonly env: NodeJS.ProcessEnv;
   readonly log?: (message: string) => void;
 }
 
@@ -30,6 +34,17 @@ export function sshEnvironment(repo: Pick<CloneTarget["repo"], "key" | "knownHos
   return { GIT_SSH_COMMAND: args.join(" ") };
 }
 
+/**
+ * The HTTPS credential of `tokenEnv`, scoped to the remote's origin; it reaches git through the
+ * environment of each network command only (src/git/http-auth.ts), never the clone's config.
+ */
+function httpCredentials(t: CloneTarget): HttpCredentials | undefined {
+  if (!t.repo.tokenEnv) return undefined;
+  const token = t.env[t.repo.tokenEnv];
+  if (!token) throw new Error(`${t.repo.name}: the variable ${t.repo.tokenEnv} (its tokenEnv) is not set`);
+  return { serverUrl: new URL(t.repo.url).origin, token };
+}
+
 /** The clone's folder: one per repository name (names are unique in the server file). */
 export function clonePath(stateDir: string, name: string): string {
   return join(stateDir, "repos", name);
@@ -43,12 +58,13 @@ export function clonePath(stateDir: string, name: string): string {
 export async function syncWorkingClone(t: CloneTarget): Promise<GitCommandManager> {
   const dir = clonePath(t.stateDir, t.repo.name);
   const environment = sshEnvironment(t.repo);
+  const credentials = httpCredentials(t);
   const log = t.log ?? (() => undefined);
   if (!(await isUsableClone(dir, t.repo.url, environment))) {
     log(`${t.repo.name}: cloning ${t.repo.branch}`);
-    await freshClone(t, dir, environment);
+    await freshClone(t, dir, environment, credentials);
   }
-  const git = await createGitCommandManager(dir, { environment });
+  const git = await createGitCommandManager(dir, { environment, ...(credentials ? { credentials } : {}) });
   // A fetch failure is the remote's (auth, network): re-cloning would not help and costs a clone.
   const tracking = await fetchBranch(git, t.repo.branch);
   try {
@@ -56,7 +72,7 @@ export async function syncWorkingClone(t: CloneTarget): Promise<GitCommandManage
   } catch (e) {
     // The objects or the index are damaged: start over from the remote.
     log(`${t.repo.name}: the clone is damaged (${(e as Error).message.split("\n")[0]}); cloning again`);
-    await freshClone(t, dir, environment);
+    await freshClone(t, dir, environment, credentials);
     await resetTo(git, dir, environment, await fetchBranch(git, t.repo.branch));
   }
   return git;
@@ -84,14 +100,22 @@ function samePath(a: string, b: string): boolean {
 }
 
 /** Clones next to the old clone and swaps it in, so a crash mid-clone never leaves a half clone. */
-async function freshClone(t: CloneTarget, dir: string, env: Record<string, string>): Promise<void> {
+async function freshClone(
+  t: CloneTarget,
+  dir: string,
+  env: Record<string, string>,
+  credentials: HttpCredentials | undefined,
+): Promise<void> {
   const parent = join(t.stateDir, "repos");
   await mkdir(parent, { recursive: true });
   const tmp = join(parent, `.${t.repo.name}.cloning`);
   await rm(tmp, { recursive: true, force: true });
+  const secrets = new SecretMasker();
+  secrets.add(credentials?.token, "x-access-token");
   const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
     cwd: parent,
-    env,
+    env: { ...env, ...(credentials ? credentialEnvironment(credentials) : {}) },
+    secrets,
   });
   if (r.exitCode !== 0) {
     await rm(tmp, { recursive: true, force: true });
