@@ -99,6 +99,21 @@ describe("server.yaml: the original daemon's format", () => {
     assert.match(e.detail, /no rules/);
   });
 
+  it("sends a token to https:// (or loopback http://) remotes only", () => {
+    const yaml = (url: string) =>
+      `git:\n  - name: r\n    url: ${url}\n    tokenEnv: GIT_TOKEN\n    remoteConfig: true\n`;
+    assert.equal(
+      parseServerConfig(yaml("https://git.example/r.git"), "s.yaml", "/").repositories[0]?.tokenEnv,
+      "GIT_TOKEN",
+    );
+    assert.ok(parseServerConfig(yaml("http://127.0.0.1:9/r.git"), "s.yaml", "/"));
+    for (const url of ["http://git.example/r.git", "git@git.example:r.git"]) {
+      const e = errorOf(yaml(url));
+      assert.equal(e.key, "git[0].tokenEnv");
+      assert.equal(e.line, 4);
+    }
+  });
+
   it("refuses two repositories with one name, and a bad webAddress", () => {
     const dup = errorOf(`${ORIGINAL}  - name: other\n    url: /y.git\n    remoteConfig: true\n`);
     assert.equal(dup.key, "git[2].name");
