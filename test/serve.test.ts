@@ -290,10 +290,12 @@ describe("laminar serve: many repositories, one registry view", () => {
     const s = await startServe(
       `git:\n  - name: no-rules\n    url: ${norules}\n    remoteConfig: true\n    pollFreq: 3600\n` +
         `  - name: unreachable\n    url: ${join(base, "missing.git")}\n    pollFreq: 3600\n${rules}` +
-        `  - name: still-good\n    url: ${good}\n    pollFreq: 3600\n${rules}`,
+        `  - name: still-good\n    url: ${good}\n    pollFreq: 3600\n${rules}` +
+        `  - name: userinfo\n    url: https://someone:pw-in-url-secret@127.0.0.1:1/x.git\n    pollFreq: 3600\n${rules}`,
     );
     try {
-      const all = await runsDone(s.url, ["no-rules", "unreachable", "still-good"], (r) => !!r.lastRun, "runs");
+      const names = ["no-rules", "unreachable", "still-good", "userinfo"];
+      const all = await runsDone(s.url, names, (r) => !!r.lastRun, "runs");
       const by = new Map(all.map((r) => [r.name, r]));
       assert.equal(by.get("no-rules")?.lastRun?.result, "error");
       assert.match(by.get("no-rules")?.lastRun?.error ?? "", /no rules/);
@@ -302,6 +304,9 @@ describe("laminar serve: many repositories, one registry view", () => {
       assert.equal(by.get("unreachable")?.consecutiveFailures, 1);
       assert.ok(by.get("unreachable")?.nextRunAt, "a retry is scheduled");
       assert.equal(by.get("still-good")?.lastRun?.result, "success");
+      assert.equal(by.get("userinfo")?.url, "https://***@127.0.0.1:1/x.git");
+      assert.equal(by.get("userinfo")?.lastRun?.result, "error");
+      assert.doesNotMatch(JSON.stringify(all), /pw-in-url-secret/);
       assert.equal(fileAt(good), `image: ${image}:develop-2\n`);
       // Not every repository was cloned: not ready.
       assert.equal((await fetch(`${s.url}/readyz`)).status, 503);

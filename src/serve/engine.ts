@@ -136,7 +136,8 @@ export class ServeEngine {
   status(): RepositoryStatus[] {
     return [...this.repos.values()].map((s) => ({
       name: s.repo.name,
-      url: this.o.mask(s.repo.url),
+      // A URL may carry credentials (`https://user:token@host/…`) the masker was never told about.
+      url: this.o.mask(s.repo.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@")),
       branch: s.repo.branch,
       pollFreq: s.repo.pollFreq,
       cloned: s.cloned,
