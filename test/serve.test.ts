@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -399,6 +399,66 @@ describe("laminar serve: many repositories, one registry view", () => {
       await s.stop();
       await new Promise<void>((resolve) => gitServer.close(() => resolve()));
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("never runs one repository twice at once, and a stop lets the run in progress push", async () => {
+    const image = `${registry.host}/acme/clone`;
+    const bare = remote(base, "gated", image);
+    const gate = mkdtempSync(join(tmpdir(), "laminar-serve-gate-"));
+    const started = join(gate, "started");
+    const release = join(gate, "release");
+    // The command holds the run (after the rewrite, before the commit) until the test releases it.
+    const command = `touch '${started}'; while [ ! -f '${release}' ]; do sleep 0.05; done`;
+    const s = await startServe(
+      `git:\n  - name: gated\n    url: ${bare}\n    pollFreq: 3600\n${rules}    preCommitCommands:\n      - ${JSON.stringify(command)}\n`,
+    );
+    let stopped = false;
+    try {
+      await eventually(() => (existsSync(started) ? true : undefined), "the first run reaches its command");
+      for (let i = 0; i < 3; i++) assert.equal((await post(`${s.url}/api/v1/repos/gated/sync`, TOKEN)).status, 202);
+      const [during] = (await repos(s.url)).filter((r) => r.name === "gated");
+      assert.equal(during?.running, true);
+      assert.equal(during?.lastRun, undefined, "still the first run");
+      // Stop while the run waits in its command: it must still commit and push, then stop resolves.
+      const stopping = s.stop().then(() => (stopped = true));
+      assert.equal((await post(`${s.url}/api/v1/sync`, TOKEN)).status, 503);
+      writeFileSync(release, "");
+      await stopping;
+      assert.equal(fileAt(bare), `image: ${image}:develop-2\n`);
+      assert.equal(git(bare, ["rev-list", "--count", "main"]).trim(), "2");
+      // One run, and none of the three queued requests started a second one after the stop.
+      assert.match(s.engine.metrics.render(), /laminar_runs_total\{repository="gated",result="success"\} 1\n/);
+    } finally {
+      writeFileSync(release, "");
+      if (!stopped) await s.stop();
+      rmSync(gate, { recursive: true, force: true });
+    }
+  });
+
+  it("a sync asked during a run queues exactly one more run", async () => {
+    const image = `${registry.host}/acme/clone`;
+    const bare = remote(base, "queued", image);
+    const gate = mkdtempSync(join(tmpdir(), "laminar-serve-gate-"));
+    const started = join(gate, "started");
+    const release = join(gate, "release");
+    const command = `touch '${started}'; while [ ! -f '${release}' ]; do sleep 0.05; done`;
+    const s = await startServe(
+      `git:\n  - name: queued\n    url: ${bare}\n    pollFreq: 3600\n${rules}    preCommitCommands:\n      - ${JSON.stringify(command)}\n`,
+    );
+    try {
+      await eventually(() => (existsSync(started) ? true : undefined), "the first run reaches its command");
+      for (let i = 0; i < 3; i++) assert.equal((await post(`${s.url}/api/v1/repos/queued/sync`, TOKEN)).status, 202);
+      writeFileSync(release, "");
+      // The second run finds nothing to change (no command, no commit) and is the last one.
+      await runsDone(s.url, ["queued"], (r) => r.lastRun?.trigger === "api", "the queued run");
+      const text = s.engine.metrics.render();
+      assert.match(text, /laminar_runs_total\{repository="queued",result="success"\} 2\n/);
+      assert.equal(git(bare, ["rev-list", "--count", "main"]).trim(), "2");
+    } finally {
+      writeFileSync(release, "");
+      await s.stop();
+      rmSync(gate, { recursive: true, force: true });
     }
   });
 });
