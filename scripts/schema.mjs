@@ -1,5 +1,11 @@
-// Writes schema/laminar.schema.json from src/config/schema.ts (the source of truth).
+// Writes schema/laminar.schema.json and schema/server.schema.json from src/config/ (the source of truth).
 import { writeFileSync } from "node:fs";
 import { laminarSchema } from "../src/config/schema.ts";
-writeFileSync(new URL("../schema/laminar.schema.json", import.meta.url), `${JSON.stringify(laminarSchema, null, 2)}\n`);
-console.log("wrote schema/laminar.schema.json");
+import { serverSchema } from "../src/config/server-schema.ts";
+for (const [file, schema] of [
+  ["laminar.schema.json", laminarSchema],
+  ["server.schema.json", serverSchema],
+]) {
+  writeFileSync(new URL(`../schema/${file}`, import.meta.url), `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`wrote schema/${file}`);
+}

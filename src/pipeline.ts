@@ -69,6 +69,11 @@ export interface UpdateOptions {
   readonly onCommand?: (run: string) => void;
   /** Called after each file is scanned, for progress displays. */
   readonly onFile?: (path: string) => void;
+  /**
+   * Where the config comes from instead of `dir/configPath`: `laminar serve` merges the server
+   * file's rules with the repository's own. Called on every pass, so a new head's rules count.
+   */
+  readonly readConfig?: () => Promise<LaminarConfig>;
 }
 
 /**
@@ -82,7 +87,7 @@ export interface UpdateOptions {
  * ```
  */
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
-  const config = await loadConfig(o.dir, o.configPath);
+  const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
   const { plan } = await planRepository(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {

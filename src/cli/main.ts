@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import { laminarSchema } from "../config/schema.js";
+import { serverSchema } from "../config/server-schema.js";
 import type { LaminarConfig } from "../config/types.js";
 import { planRepository } from "../pipeline.js";
 import type { Plan } from "../plan/types.js";
@@ -35,7 +36,10 @@ Usage:
         [--push | --pull-request]                     … then commit and push, or open a pull request
   laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
                                                      plan + apply (+ commit and push) on a timer
-  laminar schema                                     print the JSON Schema of .laminar.yaml
+  laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
+                                                     the daemon: many repositories, API, webhooks
+                                                     (see docs/serve.md)
+  laminar schema [server]                            print the JSON Schema of .laminar.yaml (or server.yaml)
 
 Options:
   --dir DIR              repository root (default: the current directory)
@@ -81,6 +85,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
         "metrics-port": { type: "string" },
+        listen: { type: "string" },
+        "state-dir": { type: "string" },
         once: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
@@ -122,14 +128,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
   const safe: CliIo = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
-    if (command === "plan" || command === "apply" || command === "watch") {
+    if (command === "plan" || command === "apply" || command === "watch" || command === "serve") {
       const docker = await collectSecrets(io.env);
       redactor.addAll(docker.secrets);
       for (const p of docker.problems) safe.err(`laminar: warning: ${p}`);
     }
     switch (command) {
       case "schema":
-        io.out(JSON.stringify(laminarSchema, null, 2));
+        io.out(JSON.stringify(positionals[1] === "server" ? serverSchema : laminarSchema, null, 2));
         return 0;
       case "scan":
         return await scanCommand(dir, o.config, o.json, io);
@@ -204,6 +210,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           },
           safe,
         );
+      }
+      case "serve": {
+        if (!o.config) {
+          io.err(`laminar: serve needs --config server.yaml\n\n${usage(io.env)}`);
+          return 2;
+        }
+        const { serve } = await import("./serve.js");
+        return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:
         io.err(`laminar: unknown command ${JSON.stringify(command)}\n\n${usage(io.env)}`);

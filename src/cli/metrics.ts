@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { Exposition } from "../metrics/exposition.js";
 import type { RequestCounts } from "../registry/types.js";
 
 /**
@@ -31,36 +32,34 @@ export class Metrics {
   }
 
   render(): string {
-    const out: string[] = [];
-    const metric = (name: string, type: string, help: string, samples: Array<[string, number]>): void => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, v] of samples) out.push(`${name}${labels} ${v}`);
-    };
-    metric(
-      "laminar_runs_total",
-      "counter",
-      "Plan/apply runs by result.",
-      [...this.runs].map(([r, n]) => [`{result="${r}"}`, n]),
-    );
-    metric("laminar_changes_total", "counter", "Image tags moved.", [["", this.changes]]);
-    metric(
-      "laminar_references",
-      "gauge",
-      "Image references in the last run, by state (changed or the reason they stayed).",
-      [...this.references].map(([s, n]) => [`{state="${s}"}`, n]),
-    );
-    metric(
-      "laminar_registry_requests_total",
-      "counter",
-      "Registry requests by kind.",
-      Object.entries(this.requests ?? {}).map(([k, n]) => [`{kind="${k}"}`, n as number]),
-    );
-    metric("laminar_last_run_timestamp_seconds", "gauge", "When the last run ended.", [["", this.lastRun]]);
-    metric("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [
-      ["", this.lastSuccess],
-    ]);
-    metric("laminar_last_run_duration_seconds", "gauge", "How long the last run took.", [["", this.lastDuration]]);
-    return `${out.join("\n")}\n`;
+    return new Exposition()
+      .family(
+        "laminar_runs_total",
+        "counter",
+        "Plan/apply runs by result.",
+        [...this.runs].map(([result, value]) => ({ labels: { result }, value })),
+      )
+      .family("laminar_changes_total", "counter", "Image tags moved.", [{ value: this.changes }])
+      .family(
+        "laminar_references",
+        "gauge",
+        "Image references in the last run, by state (changed or the reason they stayed).",
+        [...this.references].map(([state, value]) => ({ labels: { state }, value })),
+      )
+      .family(
+        "laminar_registry_requests_total",
+        "counter",
+        "Registry requests by kind.",
+        Object.entries(this.requests ?? {}).map(([kind, value]) => ({ labels: { kind }, value: value as number })),
+      )
+      .family("laminar_last_run_timestamp_seconds", "gauge", "When the last run ended.", [{ value: this.lastRun }])
+      .family("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [
+        { value: this.lastSuccess },
+      ])
+      .family("laminar_last_run_duration_seconds", "gauge", "How long the last run took.", [
+        { value: this.lastDuration },
+      ])
+      .text();
   }
 
   /** Serves `/metrics` (and `/healthz`) on `host:port`. */

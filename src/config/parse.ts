@@ -28,13 +28,38 @@ function validate(data: unknown): ErrorObject[] {
   return validator(data) ? [] : [...(validator.errors ?? [])];
 }
 
-type PathSeg = string | number;
+/** One step of a path into a YAML document: a key or a list index. */
+export type PathSeg = string | number;
 
 /**
  * Parses and fully validates `.laminar.yaml` text. Pure: the caller reads the file.
  * Every problem is a `ConfigError` naming file, line, column and key; nothing runs on a bad config.
  */
 export function parseConfig(text: string, file = ".laminar.yaml"): LaminarConfig {
+  const { data, fail, locate } = parseValidatedYaml(text, file, {
+    validate,
+    schema: laminarSchema,
+    empty: "the file is empty; it needs at least an `updates` list",
+  });
+  return build(data as RawConfig, file, fail, locate);
+}
+
+/** Reports a problem at a path of the document (`["updates", 0, "pattern"]`); never returns. */
+export type FailAt = (path: readonly PathSeg[], detail: string, keyOf?: boolean) => never;
+/** Line and column of the node at a path of the document. */
+export type LocateAt = (path: readonly PathSeg[]) => { line: number; col: number };
+
+/**
+ * The guarded YAML reading every Laminar config format shares (`.laminar.yaml`, the server file):
+ * size and depth limits, strict YAML, alias-bomb refusal, then schema validation with errors
+ * worded and positioned. Returns the plain data with `fail`/`locate` bound to the document, so the
+ * format's builder reports its own semantic errors with the same file, line and key.
+ */
+export function parseValidatedYaml(
+  text: string,
+  file: string,
+  format: { validate: (data: unknown) => ErrorObject[]; schema: object; empty: string },
+): { data: unknown; fail: FailAt; locate: LocateAt } {
   if (Buffer.byteLength(text, "utf8") > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   }
@@ -72,7 +97,7 @@ export function parseConfig(text: string, file = ".laminar.yaml"): LaminarConfig
     throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${message}`);
   }
   if (doc.contents === null || (isScalar(doc.contents) && (doc.contents.value === null || doc.contents.value === ""))) {
-    throw new ConfigError(file, 1, 1, "", "the file is empty; it needs at least an `updates` list");
+    throw new ConfigError(file, 1, 1, "", format.empty);
   }
   let data: unknown;
   try {
@@ -91,12 +116,26 @@ export function parseConfig(text: string, file = ".laminar.yaml"): LaminarConfig
     throw new ConfigError(file, p.line, p.col, keyName(path), detail);
   };
 
-  const errors = validate(data);
+  const errors = format.validate(data);
   if (errors.length) {
-    const { path, detail, keyOf } = describeSchemaError(errors);
+    const { path, detail, keyOf } = describeSchemaError(errors, format.schema);
     fail(path, detail, keyOf);
   }
-  return build(data as RawConfig, file, fail, locate);
+  return { data, fail, locate };
+}
+
+/**
+ * Builds the `LaminarConfig` of one `.laminar.yaml`-shaped section of a larger document (the
+ * server file gives each repository one): `fail`/`locate` map the section's paths to the document.
+ */
+export function buildConfigSection(
+  raw: unknown,
+  file: string,
+  fail: FailAt,
+  locate: LocateAt,
+  options: { requireUpdates: boolean },
+): LaminarConfig {
+  return build(raw as RawConfig, file, fail, locate, options);
 }
 
 interface RawPatternEntry {
@@ -129,12 +168,13 @@ function build(
   file: string,
   fail: (path: readonly PathSeg[], detail: string, keyOf?: boolean) => never,
   locate: (path: readonly PathSeg[]) => { line: number; col: number },
+  options: { requireUpdates: boolean } = { requireUpdates: true },
 ): LaminarConfig {
   if (raw.registries && raw.dockerRegistries)
     fail(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (!raw.updates || raw.updates.length === 0)
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
     fail(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
 
   const registries: RegistrySettings[] = [];
@@ -381,7 +421,10 @@ const PLAIN_TYPES: Record<string, string> = {
 };
 
 /** Picks the most useful of ajv's errors (the deepest, not the `oneOf` summary) and words it. */
-function describeSchemaError(errors: ErrorObject[]): { path: PathSeg[]; detail: string; keyOf: boolean } {
+function describeSchemaError(
+  errors: ErrorObject[],
+  schema: object,
+): { path: PathSeg[]; detail: string; keyOf: boolean } {
   const toPath = (p: string): PathSeg[] =>
     p
       .split("/")
@@ -394,7 +437,7 @@ function describeSchemaError(errors: ErrorObject[]): { path: PathSeg[]; detail: 
   if (unknown && depth(unknown) >= maxDepth) {
     const prop = String((unknown.params as { additionalProperty: string }).additionalProperty);
     const path = [...toPath(unknown.instancePath), prop];
-    const allowed = allowedKeys(unknown.schemaPath);
+    const allowed = allowedKeys(unknown.schemaPath, schema);
     const hint = closest(prop, allowed);
     return {
       path,
@@ -439,9 +482,9 @@ function describeSchemaError(errors: ErrorObject[]): { path: PathSeg[]; detail: 
   }
 }
 
-function allowedKeys(schemaPath: string): string[] {
+function allowedKeys(schemaPath: string, schema: object): string[] {
   // schemaPath like "#/properties/updates/items/additionalProperties"
-  let node: unknown = laminarSchema;
+  let node: unknown = schema;
   for (const seg of schemaPath.replace(/^#\//, "").split("/").slice(0, -1)) {
     node = (node as Record<string, unknown> | undefined)?.[seg];
   }

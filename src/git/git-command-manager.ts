@@ -71,6 +71,8 @@ export interface GitCommandManagerOptions {
   readonly credentials?: HttpCredentials;
   /** Receives each command line (never a credential). The action passes `core.debug`. */
   readonly log?: (line: string) => void;
+  /** Extra environment of every git command (`laminar serve`: `GIT_SSH_COMMAND` with the key). */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -177,6 +179,7 @@ function parseStatus(stdout: string): StatusEntry[] {
 
 class GitCli implements GitCommandManager {
   private credentials: HttpCredentials | undefined;
+  private readonly environment: Readonly<Record<string, string>>;
 
   constructor(
     readonly workingDirectory: string,
@@ -185,6 +188,7 @@ class GitCli implements GitCommandManager {
     private readonly log: (line: string) => void,
   ) {
     this.credentials = options.credentials;
+    this.environment = options.environment ?? {};
   }
 
   setCredentials(credentials: HttpCredentials | undefined): void {
@@ -204,7 +208,7 @@ class GitCli implements GitCommandManager {
     opts: { env?: Record<string, string>; input?: string; network?: boolean } = {},
   ): Promise<GitOutput> {
     this.log(`git ${args.join(" ")}`);
-    const env = { ...(opts.env ?? {}) };
+    const env = { ...this.environment, ...(opts.env ?? {}) };
     if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
     return execGit(args, {
       cwd: this.workingDirectory,

@@ -39,6 +39,11 @@ export interface StartRegistryOptions {
   port?: number;
   /** Extra environment for the registry process (e.g. `REGISTRY_LOG_LEVEL=debug`). */
   env?: Record<string, string>;
+  /**
+   * A notification endpoint (the registry's `notifications.endpoints`): every push is POSTed there
+   * as a CNCF event envelope, with these headers (e.g. `Authorization: Bearer …`).
+   */
+  notify?: { url: string; headers?: Record<string, string> };
 }
 
 export interface TokenRequestRecord {
@@ -154,7 +159,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Ru
       const port = opts.port ?? (await freePort());
       const configPath = join(dir, `config-${attempt}.yml`);
       const instance = randomBytes(8).toString("hex");
-      await writeFile(configPath, registryConfig(port, storageDir, authYaml, instance));
+      await writeFile(configPath, registryConfig(port, storageDir, authYaml + notifyYaml(opts.notify), instance));
       try {
         const running = await launch(port, configPath, opts.env ?? {}, instance);
         const host = `127.0.0.1:${port}`;
@@ -185,6 +190,23 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Ru
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+function notifyYaml(notify: StartRegistryOptions["notify"]): string {
+  if (!notify) return "";
+  const headers = Object.entries(notify.headers ?? {}).map(([k, v]) => `        ${k}: [${JSON.stringify(v)}]`);
+  return [
+    "",
+    "notifications:",
+    "  endpoints:",
+    "    - name: laminar-test",
+    `      url: ${notify.url}`,
+    ...(headers.length ? ["      headers:", ...headers] : []),
+    "      timeout: 2s",
+    "      threshold: 3",
+    "      backoff: 200ms",
+    "",
+  ].join("\n");
 }
 
 function registryConfig(port: number, storageDir: string, authYaml: string, instance: string): string {

@@ -1,0 +1,71 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { loadServerConfig, parseListenAddress } from "../config/server.js";
+import { knownSecrets } from "../secrets/known-secrets.js";
+import type { SecretMasker } from "../secrets/masker.js";
+import { ServeEngine } from "../serve/engine.js";
+import { listenHttp } from "../serve/http.js";
+import type { CliIo } from "./io.js";
+
+/** `laminar serve`'s flags. */
+export interface ServeOptions {
+  readonly configPath: string;
+  readonly listen: string | undefined;
+  readonly stateDir: string | undefined;
+  /** Masks everything serve prints and keeps; fed the server file's secrets here. */
+  readonly redactor: SecretMasker;
+}
+
+/** Where clones and the registry cache live when --state-dir is not given. */
+export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), ".local", "state"), "laminar", "serve");
+}
+
+/**
+ * Front end of `laminar serve`: reads the server file, starts the engine and the HTTP server, and
+ * on SIGTERM/SIGINT stops taking work, lets the current runs (and their pushes) finish, exits 0.
+ */
+export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
+  const server = await loadServerConfig(resolve(io.cwd, o.configPath));
+  o.redactor.add(server.gitHubToken);
+  o.redactor.add(io.env.LAMINAR_API_TOKEN);
+  o.redactor.add(io.env.LAMINAR_WEBHOOK_SECRET);
+  for (const r of server.repositories) {
+    o.redactor.addAll(knownSecrets({ env: io.env, config: r.config }));
+    if (r.tokenEnv) o.redactor.add(io.env[r.tokenEnv], "x-access-token");
+  }
+  const listenText = o.listen ?? server.webAddress ?? "127.0.0.1:8080";
+  const listen = parseListenAddress(listenText);
+  if (!listen) {
+    io.err(`laminar: --listen ${JSON.stringify(listenText)} is not host:port or :port`);
+    return 2;
+  }
+  const log = (m: string): void => io.err(`${new Date().toISOString()} ${m}`);
+  const engine = new ServeEngine({
+    server,
+    stateDir: resolve(io.cwd, o.stateDir ?? defaultStateDir(io.env)),
+    env: io.env,
+    log,
+    mask: (s) => o.redactor.mask(s),
+    ...(io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {}),
+  });
+  const apiToken = io.env.LAMINAR_API_TOKEN || undefined;
+  const http = await listenHttp({ engine, apiToken, log }, listen.host, listen.port);
+  log(`laminar serve: ${server.repositories.length} repositories; listening on http://${http.address}`);
+  if (!apiToken) log("laminar serve: LAMINAR_API_TOKEN is not set: sync and webhook endpoints are disabled");
+  await engine.start();
+  await new Promise<void>((resolveStop) => {
+    const onSignal = (signal: string): void => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      log(`laminar serve: ${signal}: finishing the runs in progress, taking no new work`);
+      resolveStop();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  await engine.stop();
+  await http.close();
+  log("laminar serve: stopped");
+  return 0;
+}

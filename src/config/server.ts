@@ -1,0 +1,186 @@
+/**
+ * The `laminar serve` server file: the original laminar daemon's format (`global`,
+ * `dockerRegistries`, `git: [...]`), read unchanged and validated like `.laminar.yaml` (file, line,
+ * key) by the same guarded YAML reader and the same rule builder.
+ */
+import { lstat, readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { dirname, resolve } from "node:path";
+import { Ajv, type ErrorObject } from "ajv";
+import { ConfigError } from "./errors.js";
+import { buildConfigSection, MAX_CONFIG_BYTES, parseValidatedYaml, type FailAt, type PathSeg } from "./parse.js";
+import { serverSchema } from "./server-schema.js";
+import type { LaminarConfig, SourcePosition } from "./types.js";
+
+/** Seconds between two runs of a repository when `pollFreq` is not set (the original's example). */
+export const DEFAULT_POLL_FREQ = 120;
+
+/** One `git:` entry: where the repository is, how often to run, and its server-side rules. */
+export interface ServerRepository {
+  readonly name: string;
+  /** As written for SSH remotes; local paths resolved against the server file's folder. */
+  readonly url: string;
+  readonly branch: string;
+  /** SSH private key file, resolved (`~` expanded). */
+  readonly key?: string;
+  /** known_hosts file for SSH remotes, resolved. */
+  readonly knownHosts?: string;
+  /** HTTP(S) remotes: the environment variable holding the token (never the token itself). */
+  readonly tokenEnv?: string;
+  /** Seconds. */
+  readonly pollFreq: number;
+  /** Also apply the rules of the repository's own `.laminar.yaml`, re-read every run. */
+  readonly remoteConfig: boolean;
+  /**
+   * The rules and commands the server file gives this repository, with the global registries and
+   * commit settings; `updates` may be empty when `remoteConfig` brings the rules.
+   */
+  readonly config: LaminarConfig;
+  readonly position: SourcePosition;
+}
+
+/** A parsed, validated server file. */
+export interface ServerConfig {
+  readonly file: string;
+  /** `global.webAddress`, as written. */
+  readonly webAddress?: string;
+  /** `global.gitHubToken`: a secret, masked wherever Laminar prints. */
+  readonly gitHubToken?: string;
+  readonly repositories: readonly ServerRepository[];
+}
+
+let validator: ReturnType<Ajv["compile"]> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+interface RawRepository {
+  name: string;
+  url: string;
+  branch?: string;
+  key?: string;
+  knownHosts?: string;
+  tokenEnv?: string;
+  pollFreq?: number;
+  remoteConfig?: boolean;
+  updates?: unknown[];
+  commands?: unknown[];
+  preCommitCommands?: unknown[];
+}
+interface RawServer {
+  global?: { gitUser?: string; gitEmail?: string; gitMessage?: string; gitHubToken?: string; webAddress?: string };
+  registries?: unknown[];
+  dockerRegistries?: unknown[];
+  git: RawRepository[];
+}
+
+/** Keys of a repository section that sit under `git[i]`; the rest (registries, global) is top-level. */
+const REPOSITORY_KEYS = new Set<PathSeg>(["updates", "commands", "preCommitCommands"]);
+
+/**
+ * Parses and validates server-file text. Pure apart from `baseDir`, which relative local remotes and
+ * key files are resolved against (the server file's folder).
+ */
+export function parseServerConfig(text: string, file: string, baseDir: string, home = homedir()): ServerConfig {
+  const { data, fail, locate } = parseValidatedYaml(text.replace(/^\uFEFF/, ""), file, {
+    validate,
+    schema: serverSchema,
+    empty: "the file is empty; it needs at least a `git` list of repositories",
+  });
+  const raw = data as RawServer;
+  const g = raw.global ?? {};
+  const names = new Map<string, number>();
+  const repositories = raw.git.map((r, i): ServerRepository => {
+    const at: PathSeg[] = ["git", i];
+    const first = names.get(r.name);
+    if (first !== undefined) fail([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
+    names.set(r.name, i);
+    // A token over plain http would be readable on the wire: only https, or http on this machine.
+    if (r.tokenEnv !== undefined && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
+      fail(
+        [...at, "tokenEnv"],
+        "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes",
+      );
+    if (!r.updates?.length && !r.remoteConfig)
+      fail(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
+    // The section's paths are `.laminar.yaml` paths: its rules live under git[i], the shared
+    // registries and commit settings at the top of the file.
+    const inSection = (path: readonly PathSeg[]): PathSeg[] =>
+      path.length === 0 || REPOSITORY_KEYS.has(path[0] as PathSeg) ? [...at, ...path] : [...path];
+    const sectionFail: FailAt = (path, detail, keyOf) => fail(inSection(path), detail, keyOf);
+    const config = buildConfigSection(
+      {
+        ...(raw.registries ? { registries: raw.registries } : {}),
+        ...(raw.dockerRegistries ? { dockerRegistries: raw.dockerRegistries } : {}),
+        global: {
+          ...(g.gitUser !== undefined ? { gitUser: g.gitUser } : {}),
+          ...(g.gitEmail !== undefined ? { gitEmail: g.gitEmail } : {}),
+          ...(g.gitMessage !== undefined ? { gitMessage: g.gitMessage } : {}),
+        },
+        ...(r.updates ? { updates: r.updates } : {}),
+        ...(r.commands ? { commands: r.commands } : {}),
+        ...(r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}),
+      },
+      file,
+      sectionFail,
+      (path) => locate(inSection(path)),
+      { requireUpdates: false },
+    );
+    const p = locate(at);
+    const path = (v: string): string => resolve(baseDir, v.replace(/^~(?=\/|$)/, home));
+    return {
+      name: r.name,
+      url: isLocalRemote(r.url) ? path(r.url) : r.url,
+      branch: r.branch ?? "main",
+      ...(r.key !== undefined ? { key: path(r.key) } : {}),
+      ...(r.knownHosts !== undefined ? { knownHosts: path(r.knownHosts) } : {}),
+      ...(r.tokenEnv !== undefined ? { tokenEnv: r.tokenEnv } : {}),
+      pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
+      remoteConfig: r.remoteConfig ?? false,
+      config,
+      position: { file, line: p.line, column: p.col },
+    };
+  });
+  if (g.webAddress !== undefined && !parseListenAddress(g.webAddress))
+    fail(["global", "webAddress"], `${JSON.stringify(g.webAddress)} is not host:port or :port`);
+  return {
+    file,
+    ...(g.webAddress !== undefined ? { webAddress: g.webAddress } : {}),
+    ...(g.gitHubToken !== undefined ? { gitHubToken: g.gitHubToken } : {}),
+    repositories,
+  };
+}
+
+/** Reads and validates the server file at `path`. */
+export async function loadServerConfig(path: string): Promise<ServerConfig> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) throw new ConfigError(path, 0, 0, "", "server file not found");
+  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(path, 0, 0, "", "is not a file");
+  if (st.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(path, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  return parseServerConfig(await readFile(path, "utf8"), path, dirname(resolve(path)));
+}
+
+/** A path or `file://` URL (as opposed to `ssh://`, `https://` or scp-like `git@host:repo`). */
+function isLocalRemote(url: string): boolean {
+  if (/^file:\/\//i.test(url)) return false; // kept as written: git reads it as is
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  // scp-like syntax: a colon before the first slash (git's own rule), unless it is a drive letter.
+  const colon = url.indexOf(":");
+  const slash = url.indexOf("/");
+  if (colon > 1 && (slash < 0 || colon < slash)) return false;
+  return true;
+}
+
+/**
+ * `host:port`, `:port` (the original's Go form; Laminar binds 127.0.0.1 then, never every
+ * interface by surprise) or `[v6]:port`; undefined when it is none of them.
+ */
+export function parseListenAddress(text: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65535) return undefined;
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}

@@ -1,0 +1,347 @@
+/**
+ * The `laminar serve` engine: every repository of the server file on its own schedule, through the
+ * same pipeline and race-safe push as the Action, with ONE registry client for all of them.
+ *
+ * - Each repository runs every `pollFreq` seconds (±10 % jitter, so many repositories do not hit
+ *   the registries and git servers in step); never two runs of one repository at once (a request
+ *   during a run queues exactly one more); at most `maxParallel` runs at a time.
+ * - A failing repository (clone, auth, rules, command, push) is reported in its status and retried
+ *   with exponential backoff; the others go on.
+ * - Cycle window: the shared client answers every repository from one tag list per image
+ *   repository until the window ends (half the shortest `pollFreq`), or until an API sync or a
+ *   registry webhook asks for fresh tags. With 10 clusters' repositories referencing one image,
+ *   the registry is asked once, not 10 times.
+ */
+import { realpath, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { ServerConfig, ServerRepository } from "../config/server.js";
+import { CLI_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
+import { pushMode } from "../delivery/push.js";
+import type { Plan } from "../plan/types.js";
+import { createTagSource, type TagSourceHandle } from "../registry/from-config.js";
+import type { RequestCounts } from "../registry/types.js";
+import { clonePath, syncWorkingClone } from "./working-clone.js";
+import { readRepositoryConfig } from "./repository-config.js";
+import { ServeMetrics } from "./metrics.js";
+import type { ReferenceStatus, RepositoryStatus, RunRecord, RunTrigger } from "./types.js";
+
+/** What the engine needs; the front end builds it from flags and the environment. */
+export interface ServeEngineOptions {
+  readonly server: ServerConfig;
+  readonly stateDir: string;
+  /** Environment of the registry client (credential variables) and of the commands. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Runs at a time across repositories (default 4). */
+  readonly maxParallel?: number;
+  /** Milliseconds a webhook waits for more pushes before it starts the runs (default 2000). */
+  readonly debounceMs?: number;
+  /** Every message goes through here; the front end masks secrets. */
+  readonly log: (message: string) => void;
+  /** Masks secrets in what the status API keeps (error texts, URLs). */
+  readonly mask: (text: string) => string;
+}
+
+const JITTER = 0.1;
+const FIRST_BACKOFF_S = 10;
+const MAX_BACKOFF_S = 3600;
+/** Variables that authorise calls to this server: a configured command has no business with them. */
+const SERVER_SECRETS = ["LAMINAR_API_TOKEN", "LAMINAR_WEBHOOK_SECRET"];
+
+interface RepoState {
+  readonly repo: ServerRepository;
+  cloned: boolean;
+  running: boolean;
+  /** A run was asked for while one was running: run again right after. */
+  again: RunTrigger | undefined;
+  waiting: RunTrigger | undefined;
+  failures: number;
+  timer: NodeJS.Timeout | undefined;
+  nextRunAt: number | undefined;
+  lastRun: RunRecord | undefined;
+  references: ReferenceStatus[];
+  warnings: string[];
+}
+
+/** See the module comment. */
+export class ServeEngine {
+  private readonly repos = new Map<string, RepoState>();
+  private readonly queue: RepoState[] = [];
+  private readonly active = new Set<Promise<void>>();
+  private readonly tags: TagSourceHandle;
+  private readonly windowMs: number;
+  private windowStartedAt = 0;
+  private stopping = false;
+  private stateDir: string;
+  private hookTimer: NodeJS.Timeout | undefined;
+  private readonly hookPending = new Set<RepoState>();
+  /** Prometheus series of every run. */
+  readonly metrics = new ServeMetrics();
+
+  constructor(private readonly o: ServeEngineOptions) {
+    this.stateDir = o.stateDir;
+    const first = o.server.repositories[0];
+    if (!first) throw new Error("the server file has no repository");
+    // One client for all: every repository shares the server file's registries and one cache.
+    this.tags = createTagSource(first.config, {
+      dir: o.stateDir,
+      env: o.env,
+      cachePath: join(o.stateDir, "registry-cache.json"),
+    });
+    this.windowMs = (Math.min(...o.server.repositories.map((r) => r.pollFreq)) * 1000) / 2;
+    for (const repo of o.server.repositories) {
+      this.repos.set(repo.name, {
+        repo,
+        cloned: false,
+        running: false,
+        again: undefined,
+        waiting: undefined,
+        failures: 0,
+        timer: undefined,
+        nextRunAt: undefined,
+        lastRun: undefined,
+        references: [],
+        warnings: [],
+      });
+    }
+  }
+
+  /** Creates the state dir and queues a first run of every repository. */
+  async start(): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true });
+    // git reports the clone's real path; compare like with like (macOS /tmp, symlinked volumes).
+    this.stateDir = await realpath(this.stateDir);
+    for (const s of this.repos.values()) this.enqueue(s, "schedule");
+  }
+
+  /** True once `stop()` was called: no new work is taken. */
+  isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** True once every repository has been cloned (the readiness probe). */
+  ready(): boolean {
+    return [...this.repos.values()].every((s) => s.cloned);
+  }
+
+  /** Registry requests so far, by kind. */
+  registryCounts(): RequestCounts {
+    return this.tags.counts();
+  }
+
+  /** The names of the repositories, in server-file order. */
+  names(): string[] {
+    return [...this.repos.keys()];
+  }
+
+  status(): RepositoryStatus[] {
+    return [...this.repos.values()].map((s) => ({
+      name: s.repo.name,
+      // A URL may carry credentials (`https://user:token@host/…`) the masker was never told about.
+      url: this.o.mask(s.repo.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@")),
+      branch: s.repo.branch,
+      pollFreq: s.repo.pollFreq,
+      cloned: s.cloned,
+      running: s.running,
+      consecutiveFailures: s.failures,
+      ...(s.nextRunAt !== undefined ? { nextRunAt: new Date(s.nextRunAt).toISOString() } : {}),
+      ...(s.lastRun ? { lastRun: s.lastRun } : {}),
+      references: s.references,
+      warnings: s.warnings,
+    }));
+  }
+
+  /** Queues a run of every repository now, with fresh tag lists. */
+  syncAll(trigger: RunTrigger = "api"): void {
+    this.newWindow();
+    for (const s of this.repos.values()) this.enqueue(s, trigger);
+  }
+
+  /** Queues a run of one repository now, with fresh tag lists; false when there is no such repository. */
+  sync(name: string, trigger: RunTrigger = "api"): boolean {
+    const s = this.repos.get(name);
+    if (!s) return false;
+    this.newWindow();
+    this.enqueue(s, trigger);
+    return true;
+  }
+
+  /**
+   * A registry says `host/repository` got a new push: after the debounce delay, run every repository
+   * whose last scan referenced it (a push of many layers and tags ends in one run). `host` is
+   * optional: the registry may not know the name clients use for it. Returns the names queued.
+   */
+  imagePushed(repository: string, host: string | undefined): string[] {
+    const hit: string[] = [];
+    for (const s of this.repos.values()) {
+      if (s.references.some((r) => referenceMatches(r.repository, repository, host))) {
+        this.hookPending.add(s);
+        hit.push(s.repo.name);
+      }
+    }
+    if (hit.length && !this.hookTimer && !this.stopping) {
+      this.hookTimer = setTimeout(() => {
+        this.hookTimer = undefined;
+        this.newWindow();
+        for (const s of this.hookPending) this.enqueue(s, "webhook");
+        this.hookPending.clear();
+      }, this.o.debounceMs ?? 2000);
+    }
+    return hit;
+  }
+
+  /**
+   * Stops taking work (timers, queue, webhooks), lets the runs in progress finish — a push is never
+   * cut in half — and saves the registry cache.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.hookTimer);
+    for (const s of this.repos.values()) clearTimeout(s.timer);
+    this.queue.length = 0;
+    while (this.active.size) await Promise.all([...this.active]);
+    await this.tags
+      .save()
+      .catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+  }
+
+  /** Starts a new cycle window: the next tag-list question goes to the registry again. */
+  private newWindow(): void {
+    this.tags.newRun();
+    this.windowStartedAt = Date.now();
+  }
+
+  private enqueue(s: RepoState, trigger: RunTrigger): void {
+    if (this.stopping) return;
+    if (s.running) {
+      s.again ??= trigger;
+      return;
+    }
+    clearTimeout(s.timer);
+    s.timer = undefined;
+    s.nextRunAt = undefined;
+    if (s.waiting) return;
+    s.waiting = trigger;
+    this.queue.push(s);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.active.size < (this.o.maxParallel ?? 4) && this.queue.length) {
+      const s = this.queue.shift() as RepoState;
+      const trigger = s.waiting ?? "schedule";
+      s.waiting = undefined;
+      s.running = true;
+      const p = this.run(s, trigger).finally(() => {
+        this.active.delete(p);
+        s.running = false;
+        this.afterRun(s);
+        this.pump();
+      });
+      this.active.add(p);
+    }
+  }
+
+  private afterRun(s: RepoState): void {
+    if (this.stopping) return;
+    if (s.again) {
+      const t = s.again;
+      s.again = undefined;
+      this.enqueue(s, t);
+      return;
+    }
+    const base = s.failures ? Math.min(FIRST_BACKOFF_S * 2 ** (s.failures - 1), MAX_BACKOFF_S) : s.repo.pollFreq;
+    const delay = base * 1000 * (1 - JITTER + Math.random() * 2 * JITTER);
+    s.nextRunAt = Date.now() + delay;
+    s.timer = setTimeout(() => this.enqueue(s, "schedule"), delay);
+    // Timers must not keep a stopping process alive; the HTTP server is what keeps it running.
+    s.timer.unref();
+  }
+
+  private async run(s: RepoState, trigger: RunTrigger): Promise<void> {
+    const started = Date.now();
+    if (started - this.windowStartedAt >= this.windowMs) this.newWindow();
+    const { repo } = s;
+    const dir = clonePath(this.stateDir, repo.name);
+    const warnings: string[] = [];
+    const warn = (m: string): void => {
+      warnings.push(this.o.mask(m));
+      this.o.log(m);
+    };
+    let record: Omit<RunRecord, "finishedAt" | "durationMs">;
+    try {
+      const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
+      s.cloned = true;
+      const env = { ...this.o.env };
+      for (const name of SERVER_SECRETS) delete env[name];
+      const r = await pushMode({
+        git,
+        dir,
+        readConfig: () => readRepositoryConfig(repo, dir, warn),
+        tags: this.tags.source,
+        runCommands: true,
+        env,
+        branch: repo.branch,
+        commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
+        maxAttempts: 3,
+        protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
+        log: (m) => this.o.log(`${repo.name}: ${m}`),
+      });
+      const plan = r.pass.plan;
+      s.references = references(plan);
+      for (const f of plan.failures) warn(`${repo.name}: ${f.message}`);
+      record = {
+        startedAt: new Date(started).toISOString(),
+        result: plan.failures.length ? "registry-error" : "success",
+        trigger,
+        changes: plan.changes.map((c) => ({ file: c.file, line: c.line, image: c.image, from: c.from, to: c.to })),
+        ...(r.commitSha ? { commit: r.commitSha } : {}),
+      };
+      if (r.commitSha)
+        this.o.log(
+          `${repo.name}: pushed ${r.commitSha.slice(0, 12)} to ${repo.branch}: ${plan.changes.length} change(s)`,
+        );
+      s.failures = 0;
+    } catch (e) {
+      s.failures++;
+      const message = this.o.mask(e instanceof Error ? e.message : String(e));
+      this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
+      record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
+    }
+    const durationMs = Date.now() - started;
+    s.lastRun = { ...record, finishedAt: new Date().toISOString(), durationMs };
+    s.warnings = warnings;
+    this.metrics.recordRun(repo.name, s.lastRun, s.failures, this.tags.counts());
+    await this.tags
+      .save()
+      .catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+  }
+}
+
+/** `registry/repository` of a reference against a pushed repository (and the host the registry named). */
+function referenceMatches(reference: string, repository: string, host: string | undefined): boolean {
+  if (host) return reference === `${host}/${repository}`;
+  return reference === repository || reference.endsWith(`/${repository}`);
+}
+
+function references(plan: Plan): ReferenceStatus[] {
+  return [
+    ...plan.changes.map((c) => ({
+      file: c.file,
+      line: c.line,
+      image: c.image,
+      repository: c.repository,
+      tag: c.from,
+      candidate: c.to,
+      reason: "changed",
+    })),
+    ...plan.unchanged.map((u) => ({
+      file: u.file,
+      line: u.line,
+      image: u.image,
+      repository: u.repository,
+      tag: u.tag,
+      reason: u.reason,
+      detail: u.detail,
+    })),
+  ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
