@@ -53,7 +53,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 import { spawn } from "node:child_process";
 function runCommand(spec, cwd, env = process.env) {
   const started = Date.now();
-  return new Promise((resolve4) => {
+  return new Promise((resolve6) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -73,7 +73,7 @@ function runCommand(spec, cwd, env = process.env) {
     }, spec.timeout * 1e3);
     const done = (exitCode, signal) => {
       clearTimeout(timer);
-      resolve4({
+      resolve6({
         command: spec.run,
         exitCode,
         signal,
@@ -1542,7 +1542,7 @@ var require_util = __commonJS({
     }
     exports.evaluatedPropsToName = evaluatedPropsToName;
     function setEvaluated(gen, props, ps) {
-      Object.keys(ps).forEach((p) => gen.assign((0, codegen_1._)`${props}${(0, codegen_1.getProperty)(p)}`, true));
+      Object.keys(ps).forEach((p2) => gen.assign((0, codegen_1._)`${props}${(0, codegen_1.getProperty)(p2)}`, true));
     }
     exports.setEvaluated = setEvaluated;
     var snippets = {};
@@ -2115,11 +2115,11 @@ var require_code2 = __commonJS({
     }
     exports.noPropertyInData = noPropertyInData;
     function allSchemaProperties(schemaMap) {
-      return schemaMap ? Object.keys(schemaMap).filter((p) => p !== "__proto__") : [];
+      return schemaMap ? Object.keys(schemaMap).filter((p2) => p2 !== "__proto__") : [];
     }
     exports.allSchemaProperties = allSchemaProperties;
     function schemaProperties(it, schemaMap) {
-      return allSchemaProperties(schemaMap).filter((p) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p]));
+      return allSchemaProperties(schemaMap).filter((p2) => !(0, util_1.alwaysValidSchema)(it, schemaMap[p2]));
     }
     exports.schemaProperties = schemaProperties;
     function callValidateCode({ schemaCode, data, it: { gen, topSchemaRef, schemaPath, errorPath }, it }, func, context, passSchema) {
@@ -2229,8 +2229,8 @@ var require_keyword = __commonJS({
       var _a;
       const { gen, keyword, schema, parentSchema, $data, it } = cxt;
       checkAsyncKeyword(it, def);
-      const validate2 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
-      const validateRef = useKeyword(gen, keyword, validate2);
+      const validate3 = !$data && def.compile ? def.compile.call(it.self, schema, parentSchema, it) : def.validate;
+      const validateRef = useKeyword(gen, keyword, validate3);
       const valid = gen.let("valid");
       cxt.block$data(valid, validateKeyword);
       cxt.ok((_a = def.valid) !== null && _a !== void 0 ? _a : valid);
@@ -2597,12 +2597,12 @@ var require_resolve = __commonJS({
     function getFullPath(resolver, id = "", normalize2) {
       if (normalize2 !== false)
         id = normalizeId(id);
-      const p = resolver.parse(id);
-      return _getFullPath(resolver, p);
+      const p2 = resolver.parse(id);
+      return _getFullPath(resolver, p2);
     }
     exports.getFullPath = getFullPath;
-    function _getFullPath(resolver, p) {
-      const serialized = resolver.serialize(p);
+    function _getFullPath(resolver, p2) {
+      const serialized = resolver.serialize(p2);
       return serialized.split("#")[0] + "#";
     }
     exports._getFullPath = _getFullPath;
@@ -3303,28 +3303,28 @@ var require_compile = __commonJS({
         if (this.opts.code.process)
           sourceCode = this.opts.code.process(sourceCode, sch);
         const makeValidate = new Function(`${names_1.default.self}`, `${names_1.default.scope}`, sourceCode);
-        const validate2 = makeValidate(this, this.scope.get());
-        this.scope.value(validateName, { ref: validate2 });
-        validate2.errors = null;
-        validate2.schema = sch.schema;
-        validate2.schemaEnv = sch;
+        const validate3 = makeValidate(this, this.scope.get());
+        this.scope.value(validateName, { ref: validate3 });
+        validate3.errors = null;
+        validate3.schema = sch.schema;
+        validate3.schemaEnv = sch;
         if (sch.$async)
-          validate2.$async = true;
+          validate3.$async = true;
         if (this.opts.code.source === true) {
-          validate2.source = { validateName, validateCode, scopeValues: gen._values };
+          validate3.source = { validateName, validateCode, scopeValues: gen._values };
         }
         if (this.opts.unevaluated) {
           const { props, items } = schemaCxt;
-          validate2.evaluated = {
+          validate3.evaluated = {
             props: props instanceof codegen_1.Name ? void 0 : props,
             items: items instanceof codegen_1.Name ? void 0 : items,
             dynamicProps: props instanceof codegen_1.Name,
             dynamicItems: items instanceof codegen_1.Name
           };
-          if (validate2.source)
-            validate2.source.evaluated = (0, codegen_1.stringify)(validate2.evaluated);
+          if (validate3.source)
+            validate3.source.evaluated = (0, codegen_1.stringify)(validate3.evaluated);
         }
-        sch.validate = validate2;
+        sch.validate = validate3;
         return sch;
       } catch (e) {
         delete sch.validate;
@@ -3343,7 +3343,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve4.call(this, root, ref);
+      let _sch = resolve6.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -3370,18 +3370,18 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve4(root, ref) {
+    function resolve6(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
       return sch || this.schemas[ref] || resolveSchema.call(this, root, ref);
     }
     function resolveSchema(root, ref) {
-      const p = this.opts.uriResolver.parse(ref);
-      const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p);
+      const p2 = this.opts.uriResolver.parse(ref);
+      const refPath = (0, resolve_1._getFullPath)(this.opts.uriResolver, p2);
       let baseId = (0, resolve_1.getFullPath)(this.opts.uriResolver, root.baseId, void 0);
       if (Object.keys(root.schema).length > 0 && refPath === baseId) {
-        return getJsonPointer.call(this, p, root);
+        return getJsonPointer.call(this, p2, root);
       }
       const id = (0, resolve_1.normalizeId)(refPath);
       const schOrRef = this.refs[id] || this.schemas[id];
@@ -3389,7 +3389,7 @@ var require_compile = __commonJS({
         const sch = resolveSchema.call(this, root, schOrRef);
         if (typeof (sch === null || sch === void 0 ? void 0 : sch.schema) !== "object")
           return;
-        return getJsonPointer.call(this, p, sch);
+        return getJsonPointer.call(this, p2, sch);
       }
       if (typeof (schOrRef === null || schOrRef === void 0 ? void 0 : schOrRef.schema) !== "object")
         return;
@@ -3403,7 +3403,7 @@ var require_compile = __commonJS({
           baseId = (0, resolve_1.resolveUrl)(this.opts.uriResolver, baseId, schId);
         return new SchemaEnv({ schema, schemaId, root, baseId });
       }
-      return getJsonPointer.call(this, p, schOrRef);
+      return getJsonPointer.call(this, p2, schOrRef);
     }
     exports.resolveSchema = resolveSchema;
     var PREVENT_SCOPE_CHANGE = /* @__PURE__ */ new Set([
@@ -4234,7 +4234,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve4(baseURI, relativeURI, options) {
+    function resolve6(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -4625,7 +4625,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve4,
+      resolve: resolve6,
       resolveComponent,
       equal,
       serialize,
@@ -4756,7 +4756,7 @@ var require_core = __commonJS({
         uriResolver
       };
     }
-    var Ajv3 = class {
+    var Ajv4 = class {
       constructor(opts = {}) {
         this.schemas = {};
         this.refs = {};
@@ -4861,9 +4861,9 @@ var require_core = __commonJS({
             this.addSchema(_schema, ref, meta);
         }
         async function _loadSchema(ref) {
-          const p = this._loading[ref];
-          if (p)
-            return p;
+          const p2 = this._loading[ref];
+          if (p2)
+            return p2;
           try {
             return await (this._loading[ref] = loadSchema(ref));
           } finally {
@@ -5126,9 +5126,9 @@ var require_core = __commonJS({
         }
       }
     };
-    Ajv3.ValidationError = validation_error_1.default;
-    Ajv3.MissingRefError = ref_error_1.default;
-    exports.default = Ajv3;
+    Ajv4.ValidationError = validation_error_1.default;
+    Ajv4.MissingRefError = ref_error_1.default;
+    exports.default = Ajv4;
     function checkOptions(checkOpts, options, msg, log = "error") {
       for (const key in checkOpts) {
         const opt = key;
@@ -6345,12 +6345,12 @@ var require_additionalProperties = __commonJS({
             const propsSchema = (0, util_1.schemaRefOrVal)(it, parentSchema.properties, "properties");
             definedProp = (0, code_1.isOwnProperty)(gen, propsSchema, key);
           } else if (props.length) {
-            definedProp = (0, codegen_1.or)(...props.map((p) => (0, codegen_1._)`${key} === ${p}`));
+            definedProp = (0, codegen_1.or)(...props.map((p2) => (0, codegen_1._)`${key} === ${p2}`));
           } else {
             definedProp = codegen_1.nil;
           }
           if (patProps.length) {
-            definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p) => (0, codegen_1._)`${(0, code_1.usePattern)(cxt, p)}.test(${key})`));
+            definedProp = (0, codegen_1.or)(definedProp, ...patProps.map((p2) => (0, codegen_1._)`${(0, code_1.usePattern)(cxt, p2)}.test(${key})`));
           }
           return (0, codegen_1.not)(definedProp);
         }
@@ -6430,7 +6430,7 @@ var require_properties = __commonJS({
         if (it.opts.unevaluated && allProps.length && it.props !== true) {
           it.props = util_1.mergeEvaluated.props(gen, (0, util_1.toHash)(allProps), it.props);
         }
-        const properties = allProps.filter((p) => !(0, util_1.alwaysValidSchema)(it, schema[p]));
+        const properties = allProps.filter((p2) => !(0, util_1.alwaysValidSchema)(it, schema[p2]));
         if (properties.length === 0)
           return;
         const valid = gen.name("valid");
@@ -6480,7 +6480,7 @@ var require_patternProperties = __commonJS({
         const { gen, schema, data, parentSchema, it } = cxt;
         const { opts } = it;
         const patterns = (0, code_1.allSchemaProperties)(schema);
-        const alwaysValidPatterns = patterns.filter((p) => (0, util_1.alwaysValidSchema)(it, schema[p]));
+        const alwaysValidPatterns = patterns.filter((p2) => (0, util_1.alwaysValidSchema)(it, schema[p2]));
         if (patterns.length === 0 || alwaysValidPatterns.length === patterns.length && (!it.opts.unevaluated || it.props === true)) {
           return;
         }
@@ -7239,7 +7239,7 @@ var require_ajv = __commonJS({
     var draft7MetaSchema = require_json_schema_draft_07();
     var META_SUPPORT_DATA = ["/properties"];
     var META_SCHEMA_ID = "http://json-schema.org/draft-07/schema";
-    var Ajv3 = class extends core_1.default {
+    var Ajv4 = class extends core_1.default {
       _addVocabularies() {
         super._addVocabularies();
         draft7_1.default.forEach((v) => this.addVocabulary(v));
@@ -7258,11 +7258,11 @@ var require_ajv = __commonJS({
         return this.opts.defaultMeta = super.defaultMeta() || (this.getSchema(META_SCHEMA_ID) ? META_SCHEMA_ID : void 0);
       }
     };
-    exports.Ajv = Ajv3;
-    module.exports = exports = Ajv3;
-    module.exports.Ajv = Ajv3;
+    exports.Ajv = Ajv4;
+    module.exports = exports = Ajv4;
+    module.exports.Ajv = Ajv4;
     Object.defineProperty(exports, "__esModule", { value: true });
-    exports.default = Ajv3;
+    exports.default = Ajv4;
     var validate_1 = require_validate();
     Object.defineProperty(exports, "KeywordCxt", { enumerable: true, get: function() {
       return validate_1.KeywordCxt;
@@ -7579,8 +7579,8 @@ var require_directives = __commonJS({
               if (parts.length < 2)
                 return false;
             }
-            const [handle, prefix2] = parts;
-            this.tags[handle] = prefix2;
+            const [handle2, prefix2] = parts;
+            this.tags[handle2] = prefix2;
             return true;
           }
           case "%YAML": {
@@ -7627,10 +7627,10 @@ var require_directives = __commonJS({
             onError("Verbatim tags must end with a >");
           return verbatim;
         }
-        const [, handle, suffix] = source.match(/^(.*!)([^!]*)$/s);
+        const [, handle2, suffix] = source.match(/^(.*!)([^!]*)$/s);
         if (!suffix)
           onError(`The ${source} tag has no suffix`);
-        const prefix2 = this.tags[handle];
+        const prefix2 = this.tags[handle2];
         if (prefix2) {
           try {
             return prefix2 + decodeURIComponent(suffix);
@@ -7639,7 +7639,7 @@ var require_directives = __commonJS({
             return null;
           }
         }
-        if (handle === "!")
+        if (handle2 === "!")
           return source;
         onError(`Could not resolve tag: ${source}`);
         return null;
@@ -7649,9 +7649,9 @@ var require_directives = __commonJS({
        * taking into account current tag prefixes and defaults.
        */
       tagString(tag) {
-        for (const [handle, prefix2] of Object.entries(this.tags)) {
+        for (const [handle2, prefix2] of Object.entries(this.tags)) {
           if (tag.startsWith(prefix2))
-            return handle + escapeTagName(tag.substring(prefix2.length));
+            return handle2 + escapeTagName(tag.substring(prefix2.length));
         }
         return tag[0] === "!" ? tag : `!<${tag}>`;
       }
@@ -7668,11 +7668,11 @@ var require_directives = __commonJS({
           tagNames = Object.keys(tags);
         } else
           tagNames = [];
-        for (const [handle, prefix2] of tagEntries) {
-          if (handle === "!!" && prefix2 === "tag:yaml.org,2002:")
+        for (const [handle2, prefix2] of tagEntries) {
+          if (handle2 === "!!" && prefix2 === "tag:yaml.org,2002:")
             continue;
           if (!doc || tagNames.some((tn) => tn.startsWith(prefix2)))
-            lines.push(`%TAG ${handle} ${prefix2}`);
+            lines.push(`%TAG ${handle2} ${prefix2}`);
         }
         return lines.join("\n");
       }
@@ -10328,7 +10328,7 @@ var require_timestamp = __commonJS({
       const sign = str[0];
       const parts = sign === "-" || sign === "+" ? str.substring(1) : str;
       const num = (n) => asBigInt ? BigInt(n) : Number(n);
-      const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num(60) + num(p), num(0));
+      const res = parts.replace(/_/g, "").split(":").reduce((res2, p2) => res2 * num(60) + num(p2), num(0));
       return sign === "-" ? num(-1) * res : res;
     }
     function stringifySexagesimal(node) {
@@ -14892,15 +14892,15 @@ function parseCommaParts(str, budget) {
       return parts;
     }
     const { pre, body, post } = m;
-    const p = pre.split(",");
-    p[0] = carry + p[0];
-    p[p.length - 1] += "{" + body + "}";
+    const p2 = pre.split(",");
+    p2[0] = carry + p2[0];
+    p2[p2.length - 1] += "{" + body + "}";
     if (!post.length) {
-      pushAll(parts, p);
+      pushAll(parts, p2);
       return parts;
     }
-    carry = p.pop();
-    pushAll(parts, p);
+    carry = p2.pop();
+    pushAll(parts, p2);
     str = post;
   }
 }
@@ -15356,16 +15356,16 @@ var init_esm3 = __esm({
       ascii[code2] ||= l.re.test(c) ? 1 : 2;
       return ascii[code2] === 1;
     };
-    tokenize = (p, nocase, noext, form, mark) => {
+    tokenize = (p2, nocase, noext, form, mark) => {
       const toks = [];
-      for (let i = 0; i < p.length; ) {
-        const c = String.fromCodePoint(p.codePointAt(i));
+      for (let i = 0; i < p2.length; ) {
+        const c = String.fromCodePoint(p2.codePointAt(i));
         if (mark) {
-          const m = c === "\\" && p.startsWith(mark, i + 1) ? 1 : 0;
+          const m = c === "\\" && p2.startsWith(mark, i + 1) ? 1 : 0;
           if (m || c === mark) {
             const start = i + m + mark.length;
-            const end = p.indexOf(mark, start);
-            const r = /^(-?\d+)\.\.(-?\d+)$/.exec(p.slice(start, end));
+            const end = p2.indexOf(mark, start);
+            const r = /^(-?\d+)\.\.(-?\d+)$/.exec(p2.slice(start, end));
             const alts = end !== -1 && r && numericRange(r[1], r[2]);
             if (alts) {
               toks.push({ t: "ext", type: "@", alts });
@@ -15375,21 +15375,21 @@ var init_esm3 = __esm({
           }
         }
         if (c === "\\") {
-          const e = p.codePointAt(i + 1);
+          const e = p2.codePointAt(i + 1);
           const ch = e === void 0 ? c : String.fromCodePoint(e);
           toks.push(lit(ch));
           i += 1 + ch.length;
           continue;
         }
         if (c === "[") {
-          const [re, consumed] = parseClass(p, i, nocase, form);
+          const [re, consumed] = parseClass(p2, i, nocase, form);
           if (consumed) {
             toks.push({ t: "class", re });
             i += consumed;
             continue;
           }
         }
-        if (!noext && extTypes.includes(c) && p[i + 1] === "(") {
+        if (!noext && extTypes.includes(c) && p2[i + 1] === "(") {
           toks.push({ t: "open", type: c });
           i += 2;
           continue;
@@ -16067,12 +16067,12 @@ var init_esm4 = __esm({
     DEFAULT_BRACE_EXPAND_MAX = 1e5;
     DEFAULT_GLOB_STAR_RECURSION_MAX = 200;
     AWE_KEY = "allowWindowsEscape";
-    minimatch = (p, pattern2, options) => {
+    minimatch = (p2, pattern2, options) => {
       assertValidPattern(pattern2);
       if (!options?.nocomment && pattern2.charAt(0) === "#") {
         return false;
       }
-      return cachedMinimatch(pattern2, options).match(p);
+      return cachedMinimatch(pattern2, options).match(p2);
     };
     cache = /* @__PURE__ */ new Map();
     oldCache = /* @__PURE__ */ new Map();
@@ -16124,14 +16124,14 @@ var init_esm4 = __esm({
               wpe = true;
             break;
           case "platform": {
-            const p = v || defaultPlatform;
-            if (p === defaultPlatform)
+            const p2 = v || defaultPlatform;
+            if (p2 === defaultPlatform)
               break;
-            if (p === "darwin")
+            if (p2 === "darwin")
               n += 3;
-            else if (p === "win32")
+            else if (p2 === "win32")
               n += 6;
-            else if (p === "linux")
+            else if (p2 === "linux")
               n += 9;
             else
               return JSON.stringify(o);
@@ -16202,7 +16202,7 @@ var init_esm4 = __esm({
     minimatch.GLOBSTAR = GLOBSTAR;
     filter = (pattern2, options) => {
       let mm;
-      return (p) => (mm ??= cachedMinimatch(pattern2, options)).match(p);
+      return (p2) => (mm ??= cachedMinimatch(pattern2, options)).match(p2);
     };
     minimatch.filter = filter;
     ext = (a, b = {}) => Object.assign({}, a, b);
@@ -16211,7 +16211,7 @@ var init_esm4 = __esm({
         return minimatch;
       }
       const orig = minimatch;
-      const m = (p, pattern2, options = {}) => orig(p, pattern2, ext(def, options));
+      const m = (p2, pattern2, options = {}) => orig(p2, pattern2, ext(def, options));
       return Object.assign(m, {
         Minimatch: class Minimatch extends orig.Minimatch {
           constructor(pattern2, options = {}) {
@@ -16237,11 +16237,11 @@ var init_esm4 = __esm({
       if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern2)) {
         return [pattern2];
       }
-      let p = pattern2.replace(/\\\\/g, "\\\\\\\\");
+      let p2 = pattern2.replace(/\\\\/g, "\\\\\\\\");
       if (options.windowsPathsNoEscape || options[AWE_KEY] === false) {
-        p = p.replace(/\[([{}])\]/g, "[\\$1]");
+        p2 = p2.replace(/\[([{}])\]/g, "[\\$1]");
       }
-      return expand(p, { max: options.braceExpandMax });
+      return expand(p2, { max: options.braceExpandMax });
     };
     minimatch.braceExpand = braceExpand;
     RANGE_MIN = 100;
@@ -16365,20 +16365,20 @@ var init_esm4 = __esm({
       }
       return !depth;
     };
-    portionMatch = (p, f) => typeof p === "string" ? f === p : f !== "" && p.testUnchecked(f);
-    endIndex = (p, last, lastStart, prev, prevStart) => portionMatch(p, last) ? lastStart : prev !== void 0 && portionMatch(p, prev) ? prevStart : -1;
-    isDots = (p) => p === "." || p === "..";
-    isDrive = (p) => typeof p === "string" && /^[a-z]:$/i.test(p);
-    isLongUNC = (p) => typeof p === "string" && /^unc$/i.test(p);
-    uncHost = (p) => {
-      if (p[0] !== "" || p[1] !== "")
+    portionMatch = (p2, f) => typeof p2 === "string" ? f === p2 : f !== "" && p2.testUnchecked(f);
+    endIndex = (p2, last, lastStart, prev, prevStart) => portionMatch(p2, last) ? lastStart : prev !== void 0 && portionMatch(p2, prev) ? prevStart : -1;
+    isDots = (p2) => p2 === "." || p2 === "..";
+    isDrive = (p2) => typeof p2 === "string" && /^[a-z]:$/i.test(p2);
+    isLongUNC = (p2) => typeof p2 === "string" && /^unc$/i.test(p2);
+    uncHost = (p2) => {
+      if (p2[0] !== "" || p2[1] !== "")
         return -1;
-      const h = p[2] !== "?" ? 2 : isLongUNC(p[3]) ? 4 : -1;
-      const host = p[h];
-      const share = p[h + 1];
+      const h = p2[2] !== "?" ? 2 : isLongUNC(p2[3]) ? 4 : -1;
+      const host = p2[h];
+      const share = p2[h + 1];
       return h !== -1 && host !== void 0 && host !== "" && host !== GLOBSTAR && share !== void 0 && share !== "" && share !== GLOBSTAR ? h : -1;
     };
-    walkable = (p, dot) => !isDots(p) && (dot || !p.startsWith("."));
+    walkable = (p2, dot) => !isDots(p2) && (dot || !p2.startsWith("."));
     dotPortion = (f, start, end, dot, sep6) => {
       for (let k = start; k < end; ) {
         if (f.charCodeAt(k) === 46) {
@@ -16480,7 +16480,7 @@ var init_esm4 = __esm({
         this.#endRows = this.set.map((row, r) => this.#endCheck && row.length - 1 > drives[r]);
         this.#literals = this.set.map((row, r) => {
           const end = this.#endRows[r] ? row.length - 1 : row.length;
-          const lits = row.slice(drives[r] + 1, end).filter((p) => typeof p === "string" && !!p);
+          const lits = row.slice(drives[r] + 1, end).filter((p2) => typeof p2 === "string" && !!p2);
           return [...new Set(lits)];
         });
         this.#literalCheck = this.#literals.some((l) => l.length);
@@ -16506,8 +16506,8 @@ var init_esm4 = __esm({
         });
       }
       // a string portion of a pattern, normalized if the option is set
-      #norm(p) {
-        return this.#form ? p.normalize(this.#form) : p;
+      #norm(p2) {
+        return this.#form ? p2.normalize(this.#form) : p2;
       }
       // On Windows, the index of the last root portion of a row, as
       // #matchRow finds it: 0 for `c:/...`, 3 for `//?/c:/...` and
@@ -16555,11 +16555,11 @@ var init_esm4 = __esm({
         let set = this.globParts.map((s, _, __) => {
           if (this.isWindows && this.windowsNoMagicRoot) {
             const n = s[2] === "?" && isLongUNC(s[3]) ? 6 : 4;
-            const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && s.slice(3, n).every((p) => !globMagic.test(p));
+            const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && s.slice(3, n).every((p2) => !globMagic.test(p2));
             const isDrive2 = /^[a-z]:/i.test(s[0]);
             if (isUNC) {
               return [
-                ...s.slice(0, n).map((p) => this.#norm(p)),
+                ...s.slice(0, n).map((p2) => this.#norm(p2)),
                 ...s.slice(n).map((ss) => this.parse(ss))
               ];
             } else if (isDrive2) {
@@ -16574,11 +16574,11 @@ var init_esm4 = __esm({
         this.set = set.filter((s) => s.indexOf(false) === -1);
         if (this.isWindows) {
           for (let i = 0; i < this.set.length; i++) {
-            const p = this.set[i];
-            if (p[0] === "" && p[1] === "" && this.globParts[i][2] === "?" && (isDrive(p[3]) || isLongUNC(this.globParts[i][3]))) {
+            const p2 = this.set[i];
+            if (p2[0] === "" && p2[1] === "" && this.globParts[i][2] === "?" && (isDrive(p2[3]) || isLongUNC(this.globParts[i][3]))) {
               if (isLongUNC(this.globParts[i][3]))
-                p[3] = "UNC";
-              p[2] = "?";
+                p2[3] = "UNC";
+              p2[2] = "?";
             }
           }
         }
@@ -16792,8 +16792,8 @@ var init_esm4 = __esm({
         const dot = !!this.options.dot;
         ROWS: for (let r = 0; r < this.set.length; r++) {
           const row = this.set[r];
-          const p = row[row.length - 1];
-          let end = ends !== -1 && this.#endRows[r] && p !== GLOBSTAR;
+          const p2 = row[row.length - 1];
+          let end = ends !== -1 && this.#endRows[r] && p2 !== GLOBSTAR;
           if (end && ends === 0) {
             const i = lastSep(f, f.length, sep6);
             lastStart = i + 1;
@@ -16810,8 +16810,8 @@ var init_esm4 = __esm({
             end = !resolves;
           }
           let tailStart = -1;
-          if (end && typeof p === "string") {
-            tailStart = endIndex(p, last, lastStart, prev, prevStart);
+          if (end && typeof p2 === "string") {
+            tailStart = endIndex(p2, last, lastStart, prev, prevStart);
             if (tailStart === -1)
               continue;
           }
@@ -16821,8 +16821,8 @@ var init_esm4 = __esm({
                 continue ROWS;
             }
           }
-          if (end && typeof p === "object") {
-            tailStart = endIndex(p, last, lastStart, prev, prevStart);
+          if (end && typeof p2 === "object") {
+            tailStart = endIndex(p2, last, lastStart, prev, prevStart);
             if (tailStart === -1)
               continue;
           }
@@ -16924,7 +16924,7 @@ var init_esm4 = __esm({
         let parts = this.#slashSplit(isWindows ? f.split("\\").join("/") : f);
         const normalize2 = this.#form;
         if (normalize2)
-          parts = parts.map((p) => p.normalize(normalize2));
+          parts = parts.map((p2) => p2.normalize(normalize2));
         lastSplit = {
           f,
           isWindows,
@@ -16942,10 +16942,10 @@ var init_esm4 = __esm({
           didSomething = false;
           if (!this.preserveMultipleSlashes) {
             for (let i = 1; i < parts.length - 1; i++) {
-              const p = parts[i];
-              if (i === 1 && p === "" && parts[0] === "")
+              const p2 = parts[i];
+              if (i === 1 && p2 === "" && parts[0] === "")
                 continue;
-              if (p === "." || p === "") {
+              if (p2 === "." || p2 === "") {
                 didSomething = true;
                 parts.splice(i, 1);
                 i--;
@@ -16959,8 +16959,8 @@ var init_esm4 = __esm({
           const root = this.#rootIndex(parts) + 1;
           let dd = root;
           while (-1 !== (dd = parts.indexOf("..", dd + 1))) {
-            const p = parts[dd - 1];
-            if (p && p !== "." && p !== ".." && p !== "**") {
+            const p2 = parts[dd - 1];
+            if (p2 && p2 !== "." && p2 !== ".." && p2 !== "**") {
               didSomething = true;
               parts.splice(dd - 1, 2);
               dd = Math.max(dd - 2, root);
@@ -17005,11 +17005,11 @@ var init_esm4 = __esm({
                 parts.splice(gs + 1, gss - gs);
               }
               let next = parts[gs + 1];
-              const p = parts[gs + 2];
-              const p2 = parts[gs + 3];
+              const p2 = parts[gs + 2];
+              const p22 = parts[gs + 3];
               if (next !== "..")
                 continue;
-              if (!p || p === "." || p === ".." || !p2 || p2 === "." || p2 === "..") {
+              if (!p2 || p2 === "." || p2 === ".." || !p22 || p22 === "." || p22 === "..") {
                 continue;
               }
               const addedCells = parts.length - 1;
@@ -17026,10 +17026,10 @@ var init_esm4 = __esm({
             }
             if (!this.preserveMultipleSlashes) {
               for (let i = 1; i < parts.length - 1; i++) {
-                const p = parts[i];
-                if (i === 1 && p === "" && parts[0] === "")
+                const p2 = parts[i];
+                if (i === 1 && p2 === "" && parts[0] === "")
                   continue;
-                if (p === "." || p === "") {
+                if (p2 === "." || p2 === "") {
                   didSomething = true;
                   parts.splice(i, 1);
                   i--;
@@ -17043,8 +17043,8 @@ var init_esm4 = __esm({
             const root = this.#rootIndex(parts) + 1;
             let dd = root;
             while (-1 !== (dd = parts.indexOf("..", dd + 1))) {
-              const p = parts[dd - 1];
-              if (p && p !== "." && p !== ".." && p !== "**") {
+              const p2 = parts[dd - 1];
+              if (p2 && p2 !== "." && p2 !== ".." && p2 !== "**") {
                 didSomething = true;
                 const needDot = dd === 1 && parts[dd + 1] === "**";
                 const splin = needDot ? ["."] : [];
@@ -17091,10 +17091,10 @@ var init_esm4 = __esm({
             let ok = true;
             let changed = false;
             for (const i of s) {
-              const p = parts[i];
-              if (p === "*")
+              const p2 = parts[i];
+              if (p2 === "*")
                 continue;
-              if (!p || p === "**" || !dot && p.startsWith(".")) {
+              if (!p2 || p2 === "**" || !dot && p2.startsWith(".")) {
                 ok = false;
                 break;
               }
@@ -17294,12 +17294,12 @@ var init_esm4 = __esm({
         let pl;
         let fl;
         for (fi = fileIndex, pi = patternIndex, fl = Math.min(fileEnd, file.length), pl = pattern2.length; fi < fl && pi < pl; fi++, pi++) {
-          let p = pattern2[pi];
+          let p2 = pattern2[pi];
           let f = file[fi];
-          if (p === false || p === GLOBSTAR) {
+          if (p2 === false || p2 === GLOBSTAR) {
             return false;
           }
-          if (!portionMatch(p, f))
+          if (!portionMatch(p2, f))
             return false;
         }
         if (fi === fl && pi === pl) {
@@ -17342,8 +17342,8 @@ var init_esm4 = __esm({
         if (!found)
           return this.braceExpand();
         const set = braceExpand(marked, this.options);
-        for (const p of set) {
-          for (const portion of p.split("/")) {
+        for (const p2 of set) {
+          for (const portion of p2.split("/")) {
             const c = portion.indexOf("[");
             if (c !== -1 && c < portion.lastIndexOf(mark)) {
               return this.braceExpand();
@@ -17386,13 +17386,13 @@ var init_esm4 = __esm({
         }
         return m;
       }
-      #slashSplit(p) {
+      #slashSplit(p2) {
         if (this.preserveMultipleSlashes) {
-          return p.split("/");
-        } else if (this.isWindows && /^\/\/[^/]+/.test(p)) {
-          return ["", ...p.split(/\/+/)];
+          return p2.split("/");
+        } else if (this.isWindows && /^\/\/[^/]+/.test(p2)) {
+          return ["", ...p2.split(/\/+/)];
         } else {
-          return p.split(/\/+/);
+          return p2.split(/\/+/);
         }
       }
       match(f, partial = this.partial) {
@@ -18785,27 +18785,27 @@ var require_range = __commonJS({
       return comp;
     };
     var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
-    var invalidXRangeOrder = (M, m, p) => isX(M) && !isX(m) || isX(m) && p && !isX(p);
+    var invalidXRangeOrder = (M, m, p2) => isX(M) && !isX(m) || isX(m) && p2 && !isX(p2);
     var replaceTildes = (comp, options) => {
       return comp.trim().split(/\s+/).map((c) => replaceTilde(c, options)).join(" ");
     };
     var replaceTilde = (comp, options) => {
       const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE];
       const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r, (_, M, m, p, pr) => {
-        debug("tilde", comp, _, M, m, p, pr);
+      return comp.replace(r, (_, M, m, p2, pr) => {
+        debug("tilde", comp, _, M, m, p2, pr);
         let ret;
         if (isX(M)) {
           ret = "";
         } else if (isX(m)) {
           ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p)) {
+        } else if (isX(p2)) {
           ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
         } else if (pr) {
           debug("replaceTilde pr", pr);
-          ret = `>=${M}.${m}.${p}-${pr} <${M}.${+m + 1}.0-0`;
+          ret = `>=${M}.${m}.${p2}-${pr} <${M}.${+m + 1}.0-0`;
         } else {
-          ret = `>=${M}.${m}.${p} <${M}.${+m + 1}.0-0`;
+          ret = `>=${M}.${m}.${p2} <${M}.${+m + 1}.0-0`;
         }
         debug("tilde return", ret);
         return ret;
@@ -18818,14 +18818,14 @@ var require_range = __commonJS({
       debug("caret", comp, options);
       const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET];
       const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r, (_, M, m, p, pr) => {
-        debug("caret", comp, _, M, m, p, pr);
+      return comp.replace(r, (_, M, m, p2, pr) => {
+        debug("caret", comp, _, M, m, p2, pr);
         let ret;
         if (isX(M)) {
           ret = "";
         } else if (isX(m)) {
           ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p)) {
+        } else if (isX(p2)) {
           if (M === "0") {
             ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
           } else {
@@ -18835,23 +18835,23 @@ var require_range = __commonJS({
           debug("replaceCaret pr", pr);
           if (M === "0") {
             if (m === "0") {
-              ret = `>=${M}.${m}.${p}-${pr} <${M}.${m}.${+p + 1}-0`;
+              ret = `>=${M}.${m}.${p2}-${pr} <${M}.${m}.${+p2 + 1}-0`;
             } else {
-              ret = `>=${M}.${m}.${p}-${pr} <${M}.${+m + 1}.0-0`;
+              ret = `>=${M}.${m}.${p2}-${pr} <${M}.${+m + 1}.0-0`;
             }
           } else {
-            ret = `>=${M}.${m}.${p}-${pr} <${+M + 1}.0.0-0`;
+            ret = `>=${M}.${m}.${p2}-${pr} <${+M + 1}.0.0-0`;
           }
         } else {
           debug("no pr");
           if (M === "0") {
             if (m === "0") {
-              ret = `>=${M}.${m}.${p} <${M}.${m}.${+p + 1}-0`;
+              ret = `>=${M}.${m}.${p2} <${M}.${m}.${+p2 + 1}-0`;
             } else {
-              ret = `>=${M}.${m}.${p} <${M}.${+m + 1}.0-0`;
+              ret = `>=${M}.${m}.${p2} <${M}.${+m + 1}.0-0`;
             }
           } else {
-            ret = `>=${M}.${m}.${p} <${+M + 1}.0.0-0`;
+            ret = `>=${M}.${m}.${p2} <${+M + 1}.0.0-0`;
           }
         }
         debug("caret return", ret);
@@ -18865,14 +18865,14 @@ var require_range = __commonJS({
     var replaceXRange = (comp, options) => {
       comp = comp.trim();
       const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
-      return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
-        debug("xRange", comp, ret, gtlt, M, m, p, pr);
-        if (invalidXRangeOrder(M, m, p)) {
+      return comp.replace(r, (ret, gtlt, M, m, p2, pr) => {
+        debug("xRange", comp, ret, gtlt, M, m, p2, pr);
+        if (invalidXRangeOrder(M, m, p2)) {
           return comp;
         }
         const xM = isX(M);
         const xm = xM || isX(m);
-        const xp = xm || isX(p);
+        const xp = xm || isX(p2);
         const anyX = xp;
         if (gtlt === "=" && anyX) {
           gtlt = "";
@@ -18888,16 +18888,16 @@ var require_range = __commonJS({
           if (xm) {
             m = 0;
           }
-          p = 0;
+          p2 = 0;
           if (gtlt === ">") {
             gtlt = ">=";
             if (xm) {
               M = +M + 1;
               m = 0;
-              p = 0;
+              p2 = 0;
             } else {
               m = +m + 1;
-              p = 0;
+              p2 = 0;
             }
           } else if (gtlt === "<=") {
             gtlt = "<";
@@ -18910,7 +18910,7 @@ var require_range = __commonJS({
           if (gtlt === "<") {
             pr = "-0";
           }
-          ret = `${gtlt + M}.${m}.${p}${pr}`;
+          ret = `${gtlt + M}.${m}.${p2}${pr}`;
         } else if (xm) {
           ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
         } else if (xp) {
@@ -20064,6 +20064,14 @@ function validate(data) {
   return validator(data) ? [] : [...validator.errors ?? []];
 }
 function parseConfig(text, file = ".laminar.yaml") {
+  const { data, fail: fail4, locate } = parseValidatedYaml(text, file, {
+    validate,
+    schema: laminarSchema,
+    empty: "the file is empty; it needs at least an `updates` list"
+  });
+  return build2(data, file, fail4, locate);
+}
+function parseValidatedYaml(text, file, format) {
   if (Buffer.byteLength(text, "utf8") > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   }
@@ -20093,11 +20101,11 @@ function parseConfig(text, file = ".laminar.yaml") {
       offset = text.lastIndexOf(quote2, offset - 1);
       message += " (the string that starts here never ends)";
     }
-    const p = at(offset);
-    throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${message}`);
+    const p2 = at(offset);
+    throw new ConfigError(file, p2.line, p2.col, "", `YAML syntax error: ${message}`);
   }
   if (doc.contents === null || (0, import_yaml.isScalar)(doc.contents) && (doc.contents.value === null || doc.contents.value === "")) {
-    throw new ConfigError(file, 1, 1, "", "the file is empty; it needs at least an `updates` list");
+    throw new ConfigError(file, 1, 1, "", format.empty);
   }
   let data;
   try {
@@ -20111,22 +20119,25 @@ function parseConfig(text, file = ".laminar.yaml") {
     return node?.range ? at(node.range[0]) : { line: 1, col: 1 };
   };
   const fail4 = (path2, detail, keyOf = false) => {
-    const p = locate(path2, keyOf);
-    throw new ConfigError(file, p.line, p.col, keyName(path2), detail);
+    const p2 = locate(path2, keyOf);
+    throw new ConfigError(file, p2.line, p2.col, keyName(path2), detail);
   };
-  const errors = validate(data);
+  const errors = format.validate(data);
   if (errors.length) {
-    const { path: path2, detail, keyOf } = describeSchemaError(errors);
+    const { path: path2, detail, keyOf } = describeSchemaError(errors, format.schema);
     fail4(path2, detail, keyOf);
   }
-  return build2(data, file, fail4, locate);
+  return { data, fail: fail4, locate };
 }
-function build2(raw, file, fail4, locate) {
+function buildConfigSection(raw, file, fail4, locate, options) {
+  return build2(raw, file, fail4, locate, options);
+}
+function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
   if (raw.registries && raw.dockerRegistries)
     fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (!raw.updates || raw.updates.length === 0)
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
     fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
   const registries = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
@@ -20183,7 +20194,7 @@ function build2(raw, file, fail4, locate) {
     const dup = seen.get(identity);
     if (dup !== void 0) fail4(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
     seen.set(identity, i);
-    const p = locate(base);
+    const p2 = locate(base);
     const filePositions = u.files.map((_, j) => {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
@@ -20191,7 +20202,7 @@ function build2(raw, file, fail4, locate) {
     updates.push({
       name: u.name ?? `updates[${i}]`,
       index: i,
-      position: { file, line: p.line, column: p.col },
+      position: { file, line: p2.line, column: p2.col },
       policy,
       files,
       filePositions,
@@ -20318,7 +20329,7 @@ function nodeAt(doc, path2, keyOf) {
     const seg = path2[i];
     const last = i === path2.length - 1;
     if ((0, import_yaml.isMap)(node)) {
-      const pair2 = node.items.find((p) => (0, import_yaml.isPair)(p) && (0, import_yaml.isScalar)(p.key) && p.key.value === seg);
+      const pair2 = node.items.find((p2) => (0, import_yaml.isPair)(p2) && (0, import_yaml.isScalar)(p2.key) && p2.key.value === seg);
       if (!pair2) return node;
       if (last && keyOf) return pair2.key;
       node = pair2.value ?? pair2.key;
@@ -20328,15 +20339,15 @@ function nodeAt(doc, path2, keyOf) {
   }
   return node ?? null;
 }
-function describeSchemaError(errors) {
-  const toPath = (p) => p.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => /^\d+$/.test(s) ? Number(s) : s);
+function describeSchemaError(errors, schema) {
+  const toPath = (p2) => p2.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => /^\d+$/.test(s) ? Number(s) : s);
   const unknown = errors.find((e2) => e2.keyword === "additionalProperties");
   const depth = (e2) => e2.instancePath.split("/").length;
   const maxDepth = Math.max(...errors.map(depth));
   if (unknown && depth(unknown) >= maxDepth) {
     const prop = String(unknown.params.additionalProperty);
     const path3 = [...toPath(unknown.instancePath), prop];
-    const allowed = allowedKeys(unknown.schemaPath);
+    const allowed = allowedKeys(unknown.schemaPath, schema);
     const hint = closest(prop, allowed);
     return {
       path: path3,
@@ -20378,8 +20389,8 @@ function describeSchemaError(errors) {
       return { path: path2, detail: e.message ?? "is invalid", keyOf: false };
   }
 }
-function allowedKeys(schemaPath) {
-  let node = laminarSchema;
+function allowedKeys(schemaPath, schema) {
+  let node = schema;
   for (const seg of schemaPath.replace(/^#\//, "").split("/").slice(0, -1)) {
     node = node?.[seg];
   }
@@ -20468,8 +20479,8 @@ async function checkSelectorsStayInside(dir, config) {
       if (/[*?[\]{}]/.test(selector)) continue;
       const parts = selector.split("/");
       for (let k = 1; k <= parts.length; k++) {
-        const p = join4(root, ...parts.slice(0, k));
-        const real = await realpath(p).catch(() => void 0);
+        const p2 = join4(root, ...parts.slice(0, k));
+        const real = await realpath(p2).catch(() => void 0);
         if (real === void 0) break;
         if (real !== root && !real.startsWith(root + sep3)) {
           const pos = rule.filePositions?.[j] ?? rule.position;
@@ -20496,6 +20507,80 @@ var init_load = __esm({
     init_errors();
     init_parse();
     DEFAULT_CONFIG_FILE = ".laminar.yaml";
+  }
+});
+
+// src/config/server-schema.ts
+var p, serverSchema;
+var init_server_schema = __esm({
+  "src/config/server-schema.ts"() {
+    "use strict";
+    init_schema();
+    p = laminarSchema.properties;
+    serverSchema = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      $id: "https://github.com/laminar-gitops/laminar/schema/server.schema.json",
+      title: "Laminar server configuration (server.yaml, `laminar serve`)",
+      type: "object",
+      additionalProperties: false,
+      required: ["git"],
+      properties: {
+        global: {
+          type: "object",
+          additionalProperties: false,
+          description: "Settings for every repository.",
+          properties: {
+            gitUser: { type: "string", description: "Commit author name." },
+            gitEmail: { type: "string", description: "Commit author email." },
+            gitMessage: { type: "string", description: "Commit message template." },
+            gitHubToken: {
+              type: "string",
+              description: "The original's GitHub webhook path secret; accepted and masked (not used yet)."
+            },
+            webAddress: {
+              type: "string",
+              description: "Default listen address (`host:port` or `:port`); --listen overrides it."
+            }
+          }
+        },
+        registries: p.registries,
+        dockerRegistries: p.dockerRegistries,
+        git: {
+          type: "array",
+          minItems: 1,
+          description: "The repositories to keep up to date.",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name", "url"],
+            properties: {
+              name: {
+                type: "string",
+                pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                description: "Unique name: the clone's folder in the state dir and the API's {name}."
+              },
+              url: { type: "string", minLength: 1, description: "Remote: a local path, file://, or SSH." },
+              branch: { type: "string", minLength: 1, description: "Branch to update (default main)." },
+              key: { type: "string", minLength: 1, description: "SSH private key file (SSH remotes)." },
+              knownHosts: { type: "string", minLength: 1, description: "known_hosts file for SSH remotes." },
+              tokenEnv: {
+                type: "string",
+                minLength: 1,
+                description: "HTTPS remotes: environment variable holding the token (sent as x-access-token)."
+              },
+              pollFreq: { type: "integer", minimum: 1, description: "Seconds between runs (default 120)." },
+              remoteConfig: {
+                type: "boolean",
+                description: "Also apply the `updates` of the repository's own .laminar.yaml (re-read every run)."
+              },
+              updates: p.updates,
+              commands: p.commands,
+              preCommitCommands: p.preCommitCommands
+            }
+          }
+        }
+      }
+    };
   }
 });
 
@@ -20750,19 +20835,19 @@ function followsOwnPolicy(site, policy, registries) {
   if (tag === void 0) return { stays: "no-tag", detail: `no tag to move (${policy.name})` };
   return { follows: ruleOf(policy), tag };
 }
-function ruleOf(p) {
-  let rule = siteRules.get(p);
+function ruleOf(p2) {
+  let rule = siteRules.get(p2);
   if (!rule) {
     rule = {
-      name: p.name,
+      name: p2.name,
       index: -++siteRuleCount,
-      position: { file: p.file, line: p.line, column: 1 },
-      policy: p.policy,
+      position: { file: p2.file, line: p2.line, column: 1 },
+      policy: p2.policy,
       files: [],
       images: [],
-      exclude: p.exclude.map((policy) => ({ policy, images: [] }))
+      exclude: p2.exclude.map((policy) => ({ policy, images: [] }))
     };
-    siteRules.set(p, rule);
+    siteRules.set(p2, rule);
   }
   return rule;
 }
@@ -21253,11 +21338,11 @@ function fluxTagPolicy(spec) {
 }
 function fluxExclusions(list) {
   const patterns = list === void 0 || list === null ? FLUX_DEFAULT_EXCLUSIONS : list;
-  if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== "string"))
+  if (!Array.isArray(patterns) || patterns.some((p2) => typeof p2 !== "string"))
     throw new PolicyError("ImageRepository spec.exclusionList must be a list of regular expressions");
-  return patterns.map((p) => {
-    const re = goRegExp(p, "exclusionList");
-    return { kind: "regex", source: `regex:${p}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
+  return patterns.map((p2) => {
+    const re = goRegExp(p2, "exclusionList");
+    return { kind: "regex", source: `regex:${p2}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
   });
 }
 function tagValue(pattern2, extract) {
@@ -21346,7 +21431,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve4 = (namespace, name) => {
+  const resolve6 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -21376,7 +21461,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve4(namespace, name));
+      if (!e) memo.set(key, e = resolve6(namespace, name));
       return e;
     }
   };
@@ -21441,19 +21526,19 @@ function markOf(lineText, m, ls, line, text) {
   if (ls === 0 && text.startsWith("\xEF\xBB\xBF")) column -= 1;
   return { namespace, name, field, value: raw, start, end: start + raw.length, style, line, column };
 }
-function applySetterMarks(references, marks2, catalog) {
-  if (marks2.length === 0) return [...references];
+function applySetterMarks(references2, marks2, catalog) {
+  if (marks2.length === 0) return [...references2];
   const replaced = /* @__PURE__ */ new Set();
   const made = [];
   for (const mark of marks2) {
     const within = (s) => s.start >= mark.start && s.end <= mark.end;
     const sameTag = (s) => s.tagSpan?.[0] === mark.start && s.tagSpan[1] === mark.end;
-    const existing = references.find((s) => mark.field === "tag" ? sameTag(s) : within(s));
+    const existing = references2.find((s) => mark.field === "tag" ? sameTag(s) : within(s));
     if (existing) replaced.add(existing);
     const site = setterSite(mark, existing, catalog);
     if (site) made.push(site);
   }
-  return [...references.filter((s) => !replaced.has(s)), ...made].sort((a, b) => a.start - b.start);
+  return [...references2.filter((s) => !replaced.has(s)), ...made].sort((a, b) => a.start - b.start);
 }
 function setterSite(mark, existing, catalog) {
   const entry = catalog.lookup(mark.namespace, mark.name);
@@ -21589,8 +21674,8 @@ var init_flux_scan = __esm({
         });
         for (const [path2, marks2] of this.marks)
           if (!files.some((f) => f.path === path2)) {
-            const references = applySetterMarks([], marks2, catalog);
-            if (references.length) out.push({ path: path2, references });
+            const references2 = applySetterMarks([], marks2, catalog);
+            if (references2.length) out.push({ path: path2, references: references2 });
           }
         return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
       }
@@ -21887,14 +21972,14 @@ function buildSite(ctx, input) {
     ...skip ? { skip } : {}
   };
   const covers = [...input.covers ?? []];
-  for (const p of [input.namePart, input.tag, input.digest]) if (p) covers.push(p.span);
+  for (const p2 of [input.namePart, input.tag, input.digest]) if (p2) covers.push(p2.span);
   return { site, covers };
 }
 function valueOf(node, key) {
   if (!node || !("items" in node)) return void 0;
   for (const pair2 of node.items) {
-    const p = pair2;
-    if ((0, import_yaml3.isScalar)(p.key) && p.key.value === key) return p.value;
+    const p2 = pair2;
+    if ((0, import_yaml3.isScalar)(p2.key) && p2.key.value === key) return p2.value;
   }
   return void 0;
 }
@@ -21906,7 +21991,7 @@ var init_site_builder = __esm({
     init_parse2();
     TEMPLATED = /\{\{|\$\{|\$\(|<%/;
     NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
-    isEmpty = (p) => p.style === "plain" ? NULLS.has(p.text) : p.text === "";
+    isEmpty = (p2) => p2.style === "plain" ? NULLS.has(p2.text) : p2.text === "";
     NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
   }
 });
@@ -21986,11 +22071,11 @@ function argocdParameters(ctx, seq) {
 }
 function argocdKustomizeImages(ctx, seq) {
   for (const item of seq.items) {
-    const p = scalarPart(ctx, item);
-    if (!p) continue;
-    const eq = p.text.indexOf("=");
-    const ref = p.text.slice(eq + 1);
-    const base = p.span[0] + eq + 1;
+    const p2 = scalarPart(ctx, item);
+    if (!p2) continue;
+    const eq = p2.text.indexOf("=");
+    const ref = p2.text.slice(eq + 1);
+    const base = p2.span[0] + eq + 1;
     const at = ref.indexOf("@");
     const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
     const colon = nameAndTag.lastIndexOf(":");
@@ -22007,7 +22092,7 @@ function argocdKustomizeImages(ctx, seq) {
       namePart: part(0, nameEnd),
       ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
       ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
-      covers: [p.span]
+      covers: [p2.span]
     });
     if (found) ctx.found.push(found);
   }
@@ -22208,8 +22293,8 @@ function helmValuesBlock(ctx, node, problems) {
   const before = problems.length;
   scanYaml(inner, ctx.lines, ctx.found, problems, true);
   for (let k = before; k < problems.length; k++) {
-    const p = problems[k];
-    problems[k] = { line: p.line, message: `helm.values block: ${p.message}` };
+    const p2 = problems[k];
+    problems[k] = { line: p2.line, message: `helm.values block: ${p2.message}` };
   }
 }
 var import_yaml7, HINT_KEY;
@@ -22230,10 +22315,10 @@ function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
   if (yamlFile) {
     const problems = [];
     scanYaml(text, lines, found, problems);
-    for (const p of problems)
+    for (const p2 of problems)
       warnings.push({
-        line: p.line,
-        message: `not valid YAML at line ${p.line} (${p.message}): only image strings are scanned in it`
+        line: p2.line,
+        message: `not valid YAML at line ${p2.line} (${p2.message}): only image strings are scanned in it`
       });
     if (problems.length) found.length = 0;
   }
@@ -22259,7 +22344,8 @@ function dedupe(found) {
   const seen = /* @__PURE__ */ new Set();
   return found.filter((f) => {
     const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
-    const key = `${span[0]}:${span[1]}`;
+    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
+    const key = `${span[0]}:${span[1]}${digest}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -22334,7 +22420,7 @@ async function scanRepository(root, options) {
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
   await walk2(root, root, all, [], { ...options, include: void 0 });
-  for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
+  for (const path2 of all.filter((p2) => !scanned.has(p2) && /\.ya?ml$/i.test(p2)).sort()) {
     const r = await readText(join5(root, path2), options.maxFileSize);
     if (r.kind === "text") flux.noteObjects(path2, r.data);
   }
@@ -22406,7 +22492,7 @@ async function planRepository2(dir, config, tags, options = {}) {
   return { plan, scan };
 }
 async function updatePass(o) {
-  const config = await loadConfig(o.dir, o.configPath);
+  const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
   const { plan } = await planRepository2(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
@@ -22485,10 +22571,10 @@ function shape(expected, schema) {
   return { expected, validate: ajv.compile(schema) };
 }
 function where(pointer, extra) {
-  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = pointer.split("/").slice(1).map((p2) => p2.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (extra !== void 0) parts.push(extra);
   if (parts.length === 0) return "the answer";
-  return parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+  return parts.map((p2, i) => /^\d+$/.test(p2) ? `[${p2}]` : i === 0 ? p2 : `.${p2}`).join("");
 }
 function describeProblem(errors) {
   const e = errors?.[0];
@@ -22940,7 +23026,7 @@ function fromAuthEntry(e) {
   return void 0;
 }
 function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve6, reject) => {
     if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
@@ -22957,15 +23043,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
     child.on("close", (code2) => {
       if (code2 !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve4(void 0);
+        if (/not found/i.test(stdout + stderr)) resolve6(void 0);
         else reject(new Error(`docker-credential-${helper} get exited with ${code2 ?? "a signal"}`));
         return;
       }
       try {
         const out = JSON.parse(stdout);
-        if (!out.Secret) resolve4(void 0);
-        else if (out.Username === "<token>") resolve4({ kind: "identity-token", token: out.Secret });
-        else resolve4({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+        if (!out.Secret) resolve6(void 0);
+        else if (out.Username === "<token>") resolve6({ kind: "identity-token", token: out.Secret });
+        else resolve6({ kind: "basic", username: out.Username ?? "", password: out.Secret });
       } catch {
         reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
       }
@@ -22983,9 +23069,9 @@ async function resolveCredential(host, opts = {}) {
   const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
   const config = file?.config;
   const want = normaliseKey(host);
-  for (const p of file?.problems ?? [])
-    if (p.registryKey === void 0 || normaliseKey(p.registryKey) === want)
-      opts.warn?.(`credentials for ${host}: ${p.message}`);
+  for (const p2 of file?.problems ?? [])
+    if (p2.registryKey === void 0 || normaliseKey(p2.registryKey) === want)
+      opts.warn?.(`credentials for ${host}: ${p2.message}`);
   const serverUrl = dockerConfigKey(host);
   const helperFor = (helper) => runCredentialHelper(helper, serverUrl, { env, timeoutMs: opts.helperTimeoutMs }).catch((err) => {
     opts.warn?.(`credentials for ${host}: ${err instanceof Error ? err.message : String(err)}`);
@@ -23056,17 +23142,17 @@ var init_single_flight = __esm({
        * {@link PromiseMemo.get} will now receive.
        */
       set(key, value) {
-        let p = value;
+        let p2 = value;
         const forget = () => {
-          if (this.entries.get(key) === p) this.entries.delete(key);
+          if (this.entries.get(key) === p2) this.entries.delete(key);
         };
         if (this.forget === "settled") {
-          p = value.finally(forget);
+          p2 = value.finally(forget);
         } else if (this.forget === "rejected") {
           value.catch(forget);
         }
-        this.entries.set(key, p);
-        return p;
+        this.entries.set(key, p2);
+        return p2;
       }
       has(key) {
         return this.entries.has(key);
@@ -23506,7 +23592,7 @@ async function resolveBuildTime(m, platforms, fetcher) {
   const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
   if (annotated) return { created: annotated, source: "annotation" };
   const children = (m.body.manifests ?? []).filter(
-    (d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" && platforms.some((p) => matches(p, d.platform))
+    (d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" && platforms.some((p2) => matches(p2, d.platform))
   );
   let best = {};
   const times = await Promise.all(
@@ -23528,7 +23614,7 @@ var init_build_time = __esm({
     init_manifest();
     CREATED_ANNOTATION = "org.opencontainers.image.created";
     MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
-    platformKey = (ps) => ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
+    platformKey = (ps) => ps.map((p2) => [p2.os, p2.architecture, p2.variant].filter(Boolean).join("/")).sort().join(",");
   }
 });
 
@@ -24577,7 +24663,7 @@ function gitEnvironment(extra = {}) {
   };
 }
 function execGit(args, options) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve6, reject) => {
     const child = spawn3("git", args, {
       cwd: options.cwd,
       env: gitEnvironment(options.env),
@@ -24591,7 +24677,7 @@ function execGit(args, options) {
     child.stderr.on("data", (b) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code2, signal) => {
-      resolve4({
+      resolve6({
         exitCode: code2 ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: mask(Buffer.concat(err).toString("utf8"))
@@ -24777,11 +24863,13 @@ var init_git_command_manager = __esm({
         this.version = version;
         this.log = log;
         this.credentials = options.credentials;
+        this.environment = options.environment ?? {};
       }
       workingDirectory;
       version;
       log;
       credentials;
+      environment;
       setCredentials(credentials) {
         this.credentials = credentials;
       }
@@ -24794,7 +24882,7 @@ var init_git_command_manager = __esm({
       /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
       async run(args, opts = {}) {
         this.log(`git ${args.join(" ")}`);
-        const env = { ...opts.env ?? {} };
+        const env = { ...this.environment, ...opts.env ?? {} };
         if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
         return execGit(args, {
           cwd: this.workingDirectory,
@@ -25387,8 +25475,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve4, reject) {
-            return setTimeout(resolve4, t);
+          return new this.Promise(function(resolve6, reject) {
+            return setTimeout(resolve6, t);
           });
         }
         computePenalty() {
@@ -25599,15 +25687,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error, reject, resolve4, returned, task;
+          var args, cb, error, reject, resolve6, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve4, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve4(returned);
+                  return resolve6(returned);
                 };
               } catch (error1) {
                 error = error1;
@@ -25622,13 +25710,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve4;
-          resolve4 = reject = null;
+          var promise, reject, resolve6;
+          resolve6 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve4 = _resolve;
+            resolve6 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve4, reject });
+          this._queue.push({ task, args, resolve: resolve6, reject });
           this._tryToRun();
           return promise;
         }
@@ -26029,14 +26117,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve4, reject) => {
+              return new this.Promise((resolve6, reject) => {
                 if (finished()) {
-                  return resolve4();
+                  return resolve6();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve4();
+                      return resolve6();
                     }
                   });
                 }
@@ -26129,9 +26217,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve4, reject) {
+              return new this.Promise(function(resolve6, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve4)(args3);
+                  return (args3[0] != null ? reject : resolve6)(args3);
                 });
               });
             };
@@ -26253,12 +26341,75 @@ var require_light = __commonJS({
   }
 });
 
+// src/metrics/exposition.ts
+function escapeLabelValue(v) {
+  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+function labelText(labels) {
+  const entries = Object.entries(labels ?? {});
+  return entries.length ? `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}` : "";
+}
+function valueText(v) {
+  if (Number.isNaN(v)) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  return String(v);
+}
+var Exposition, Histogram;
+var init_exposition = __esm({
+  "src/metrics/exposition.ts"() {
+    "use strict";
+    Exposition = class {
+      lines = [];
+      /** Adds one family: HELP and TYPE, then its samples. */
+      family(name, type, help, samples) {
+        this.lines.push(`# HELP ${name} ${help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${name} ${type}`);
+        for (const s of samples) this.lines.push(`${name}${s.suffix ?? ""}${labelText(s.labels)} ${valueText(s.value)}`);
+        return this;
+      }
+      /** The text, ending with a line feed as the format requires. */
+      text() {
+        return `${this.lines.join("\n")}
+`;
+      }
+    };
+    Histogram = class {
+      constructor(buckets) {
+        this.buckets = buckets;
+      }
+      buckets;
+      series = /* @__PURE__ */ new Map();
+      observe(labels, value) {
+        const key = JSON.stringify(labels);
+        let s = this.series.get(key);
+        if (!s) {
+          s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+          this.series.set(key, s);
+        }
+        for (const [i, le] of this.buckets.entries()) if (value <= le) s.counts[i] = (s.counts[i] ?? 0) + 1;
+        s.sum += value;
+        s.count++;
+      }
+      *samples() {
+        for (const s of this.series.values()) {
+          for (const [i, le] of this.buckets.entries())
+            yield { suffix: "_bucket", labels: { ...s.labels, le: String(le) }, value: s.counts[i] ?? 0 };
+          yield { suffix: "_bucket", labels: { ...s.labels, le: "+Inf" }, value: s.count };
+          yield { suffix: "_sum", labels: s.labels, value: s.sum };
+          yield { suffix: "_count", labels: s.labels, value: s.count };
+        }
+      }
+    };
+  }
+});
+
 // src/cli/metrics.ts
 import { createServer } from "node:http";
 var Metrics;
 var init_metrics = __esm({
   "src/cli/metrics.ts"() {
     "use strict";
+    init_exposition();
     Metrics = class {
       runs = /* @__PURE__ */ new Map();
       changes = 0;
@@ -26267,47 +26418,36 @@ var init_metrics = __esm({
       lastRun = 0;
       lastDuration = 0;
       lastSuccess = 0;
-      recordRun(result, durationMs, changes, references, requests) {
+      recordRun(result, durationMs, changes, references2, requests) {
         this.runs.set(result, (this.runs.get(result) ?? 0) + 1);
         this.changes += changes;
-        this.references = references;
+        this.references = references2;
         this.requests = requests;
         this.lastRun = Date.now() / 1e3;
         this.lastDuration = durationMs / 1e3;
         if (result === "success") this.lastSuccess = this.lastRun;
       }
       render() {
-        const out = [];
-        const metric = (name, type, help, samples) => {
-          out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-          for (const [labels, v] of samples) out.push(`${name}${labels} ${v}`);
-        };
-        metric(
+        return new Exposition().family(
           "laminar_runs_total",
           "counter",
           "Plan/apply runs by result.",
-          [...this.runs].map(([r, n]) => [`{result="${r}"}`, n])
-        );
-        metric("laminar_changes_total", "counter", "Image tags moved.", [["", this.changes]]);
-        metric(
+          [...this.runs].map(([result, value]) => ({ labels: { result }, value }))
+        ).family("laminar_changes_total", "counter", "Image tags moved.", [{ value: this.changes }]).family(
           "laminar_references",
           "gauge",
           "Image references in the last run, by state (changed or the reason they stayed).",
-          [...this.references].map(([s, n]) => [`{state="${s}"}`, n])
-        );
-        metric(
+          [...this.references].map(([state, value]) => ({ labels: { state }, value }))
+        ).family(
           "laminar_registry_requests_total",
           "counter",
           "Registry requests by kind.",
-          Object.entries(this.requests ?? {}).map(([k, n]) => [`{kind="${k}"}`, n])
-        );
-        metric("laminar_last_run_timestamp_seconds", "gauge", "When the last run ended.", [["", this.lastRun]]);
-        metric("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [
-          ["", this.lastSuccess]
-        ]);
-        metric("laminar_last_run_duration_seconds", "gauge", "How long the last run took.", [["", this.lastDuration]]);
-        return `${out.join("\n")}
-`;
+          Object.entries(this.requests ?? {}).map(([kind, value]) => ({ labels: { kind }, value }))
+        ).family("laminar_last_run_timestamp_seconds", "gauge", "When the last run ended.", [{ value: this.lastRun }]).family("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [
+          { value: this.lastSuccess }
+        ]).family("laminar_last_run_duration_seconds", "gauge", "How long the last run took.", [
+          { value: this.lastDuration }
+        ]).text();
       }
       /** Serves `/metrics` (and `/healthz`) on `host:port`. */
       listen(port, host = "127.0.0.1") {
@@ -26319,9 +26459,9 @@ var init_metrics = __esm({
             res.writeHead(200).end("ok\n");
           } else res.writeHead(404).end();
         });
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve6, reject) => {
           server.once("error", reject);
-          server.listen(port, host, () => resolve4(server));
+          server.listen(port, host, () => resolve6(server));
         });
       }
     };
@@ -26451,6 +26591,855 @@ var init_watch = __esm({
   }
 });
 
+// src/config/server.ts
+import { lstat as lstat4, readFile as readFile6 } from "node:fs/promises";
+import { homedir as homedir3 } from "node:os";
+import { dirname as dirname2, resolve as resolve3 } from "node:path";
+function validate2(data) {
+  validator2 ??= new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
+  return validator2(data) ? [] : [...validator2.errors ?? []];
+}
+function parseServerConfig(text, file, baseDir, home = homedir3()) {
+  const { data, fail: fail4, locate } = parseValidatedYaml(text.replace(/^\uFEFF/, ""), file, {
+    validate: validate2,
+    schema: serverSchema,
+    empty: "the file is empty; it needs at least a `git` list of repositories"
+  });
+  const raw = data;
+  const g = raw.global ?? {};
+  const names = /* @__PURE__ */ new Map();
+  const repositories = raw.git.map((r, i) => {
+    const at = ["git", i];
+    const first = names.get(r.name);
+    if (first !== void 0) fail4([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
+    names.set(r.name, i);
+    if (r.tokenEnv !== void 0 && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
+      fail4(
+        [...at, "tokenEnv"],
+        "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
+      );
+    if (!r.updates?.length && !r.remoteConfig)
+      fail4(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
+    const inSection = (path3) => path3.length === 0 || REPOSITORY_KEYS.has(path3[0]) ? [...at, ...path3] : [...path3];
+    const sectionFail = (path3, detail, keyOf) => fail4(inSection(path3), detail, keyOf);
+    const config = buildConfigSection(
+      {
+        ...raw.registries ? { registries: raw.registries } : {},
+        ...raw.dockerRegistries ? { dockerRegistries: raw.dockerRegistries } : {},
+        global: {
+          ...g.gitUser !== void 0 ? { gitUser: g.gitUser } : {},
+          ...g.gitEmail !== void 0 ? { gitEmail: g.gitEmail } : {},
+          ...g.gitMessage !== void 0 ? { gitMessage: g.gitMessage } : {}
+        },
+        ...r.updates ? { updates: r.updates } : {},
+        ...r.commands ? { commands: r.commands } : {},
+        ...r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}
+      },
+      file,
+      sectionFail,
+      (path3) => locate(inSection(path3)),
+      { requireUpdates: false }
+    );
+    const p2 = locate(at);
+    const path2 = (v) => resolve3(baseDir, v.replace(/^~(?=\/|$)/, home));
+    return {
+      name: r.name,
+      url: isLocalRemote(r.url) ? path2(r.url) : r.url,
+      branch: r.branch ?? "main",
+      ...r.key !== void 0 ? { key: path2(r.key) } : {},
+      ...r.knownHosts !== void 0 ? { knownHosts: path2(r.knownHosts) } : {},
+      ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
+      pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
+      remoteConfig: r.remoteConfig ?? false,
+      config,
+      position: { file, line: p2.line, column: p2.col }
+    };
+  });
+  if (g.webAddress !== void 0 && !parseListenAddress(g.webAddress))
+    fail4(["global", "webAddress"], `${JSON.stringify(g.webAddress)} is not host:port or :port`);
+  return {
+    file,
+    ...g.webAddress !== void 0 ? { webAddress: g.webAddress } : {},
+    ...g.gitHubToken !== void 0 ? { gitHubToken: g.gitHubToken } : {},
+    repositories
+  };
+}
+async function loadServerConfig(path2) {
+  const st = await lstat4(path2).catch(() => void 0);
+  if (!st) throw new ConfigError(path2, 0, 0, "", "server file not found");
+  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(path2, 0, 0, "", "is not a file");
+  if (st.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(path2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  return parseServerConfig(await readFile6(path2, "utf8"), path2, dirname2(resolve3(path2)));
+}
+function isLocalRemote(url) {
+  if (/^file:\/\//i.test(url)) return false;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  const colon = url.indexOf(":");
+  const slash = url.indexOf("/");
+  if (colon > 1 && (slash < 0 || colon < slash)) return false;
+  return true;
+}
+function parseListenAddress(text) {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return void 0;
+  const port = Number(m[3]);
+  if (port > 65535) return void 0;
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+var import_ajv3, DEFAULT_POLL_FREQ, validator2, REPOSITORY_KEYS;
+var init_server = __esm({
+  "src/config/server.ts"() {
+    "use strict";
+    import_ajv3 = __toESM(require_ajv(), 1);
+    init_errors();
+    init_parse();
+    init_server_schema();
+    DEFAULT_POLL_FREQ = 120;
+    REPOSITORY_KEYS = /* @__PURE__ */ new Set(["updates", "commands", "preCommitCommands"]);
+  }
+});
+
+// src/serve/working-clone.ts
+import { mkdir as mkdir2, rename as rename2, rm as rm3 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+function sshEnvironment(repo) {
+  if (!repo.key && !repo.knownHosts) return {};
+  const quote2 = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const args = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"];
+  if (repo.key) args.push("-o", "IdentitiesOnly=yes", "-i", quote2(repo.key));
+  if (repo.knownHosts) args.push("-o", `UserKnownHostsFile=${quote2(repo.knownHosts)}`);
+  return { GIT_SSH_COMMAND: args.join(" ") };
+}
+function httpCredentials(t) {
+  if (!t.repo.tokenEnv) return void 0;
+  const token = t.env[t.repo.tokenEnv];
+  if (!token) throw new Error(`${t.repo.name}: the variable ${t.repo.tokenEnv} (its tokenEnv) is not set`);
+  return { serverUrl: new URL(t.repo.url).origin, token };
+}
+function clonePath(stateDir, name) {
+  return join9(stateDir, "repos", name);
+}
+async function syncWorkingClone(t) {
+  const dir = clonePath(t.stateDir, t.repo.name);
+  const environment = sshEnvironment(t.repo);
+  const credentials = httpCredentials(t);
+  const log = t.log ?? (() => void 0);
+  if (!await isUsableClone(dir, t.repo.url, environment)) {
+    log(`${t.repo.name}: cloning ${t.repo.branch}`);
+    await freshClone(t, dir, environment, credentials);
+  }
+  const git = await createGitCommandManager(dir, { environment, ...credentials ? { credentials } : {} });
+  const tracking = await fetchBranch(git, t.repo.branch);
+  try {
+    await resetTo(git, dir, environment, tracking);
+  } catch (e) {
+    log(`${t.repo.name}: the clone is damaged (${e.message.split("\n")[0]}); cloning again`);
+    await freshClone(t, dir, environment, credentials);
+    await resetTo(git, dir, environment, await fetchBranch(git, t.repo.branch));
+  }
+  return git;
+}
+async function resetTo(git, dir, env, rev) {
+  await git.resetHard(rev);
+  const clean = await execGit(["clean", "-ffdx", "-q"], { cwd: dir, env });
+  if (clean.exitCode !== 0) throw new Error(`git clean failed: ${clean.stderr.trim()}`);
+}
+async function isUsableClone(dir, url, env) {
+  const top = await execGit(["rev-parse", "--show-toplevel"], { cwd: dir, env }).catch(() => void 0);
+  if (!top || top.exitCode !== 0 || !samePath(top.stdout.trim(), dir)) return false;
+  const origin = await execGit(["config", "--get", "remote.origin.url"], { cwd: dir, env });
+  if (origin.exitCode !== 0 || origin.stdout.trim() !== url) return false;
+  const head = await execGit(["rev-parse", "--verify", "-q", "HEAD^{commit}"], { cwd: dir, env });
+  return head.exitCode === 0;
+}
+function samePath(a, b) {
+  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+}
+async function freshClone(t, dir, env, credentials) {
+  const parent = join9(t.stateDir, "repos");
+  await mkdir2(parent, { recursive: true });
+  const tmp = join9(parent, `.${t.repo.name}.cloning`);
+  await rm3(tmp, { recursive: true, force: true });
+  const secrets = new SecretMasker();
+  secrets.add(credentials?.token, "x-access-token");
+  const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
+    cwd: parent,
+    env: { ...env, ...credentials ? credentialEnvironment(credentials) : {} },
+    secrets
+  });
+  if (r.exitCode !== 0) {
+    await rm3(tmp, { recursive: true, force: true });
+    throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
+  }
+  await rm3(dir, { recursive: true, force: true });
+  await rename2(tmp, dir);
+}
+var init_working_clone = __esm({
+  "src/serve/working-clone.ts"() {
+    "use strict";
+    init_exec_git();
+    init_git_command_manager();
+    init_http_auth();
+    init_masker();
+    init_remote_branch();
+  }
+});
+
+// src/serve/repository-config.ts
+async function readRepositoryConfig(repo, dir, warn) {
+  let updates = repo.config.updates;
+  let scan = repo.config.scan;
+  if (repo.remoteConfig) {
+    try {
+      const own = await loadConfig(dir);
+      updates = [...updates, ...own.updates];
+      scan = own.scan;
+    } catch (e) {
+      const missing = e instanceof ConfigError && e.line === 0 && /not found/.test(e.detail);
+      if (!missing) {
+        if (!(e instanceof ConfigError)) throw e;
+        warn(`${repo.name}: its .laminar.yaml is ignored: ${e.message}`);
+      }
+    }
+  }
+  if (updates.length === 0)
+    throw new NoRulesError(
+      `${repo.name}: no rules: the server file gives it no \`updates\` and the repository has no usable .laminar.yaml`
+    );
+  return { ...repo.config, updates, scan };
+}
+var NoRulesError;
+var init_repository_config = __esm({
+  "src/serve/repository-config.ts"() {
+    "use strict";
+    init_errors();
+    init_load();
+    NoRulesError = class extends Error {
+      name = "NoRulesError";
+    };
+  }
+});
+
+// src/serve/metrics.ts
+var DURATION_BUCKETS, ServeMetrics;
+var init_metrics2 = __esm({
+  "src/serve/metrics.ts"() {
+    "use strict";
+    init_exposition();
+    DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+    ServeMetrics = class {
+      runs = /* @__PURE__ */ new Map();
+      changes = /* @__PURE__ */ new Map();
+      last = /* @__PURE__ */ new Map();
+      durations = new Histogram(DURATION_BUCKETS);
+      requests;
+      startedAt = Date.now() / 1e3;
+      /** Records one finished run of `repository`. */
+      recordRun(repository, run, failures, requests) {
+        const key = JSON.stringify([repository, run.result]);
+        this.runs.set(key, (this.runs.get(key) ?? 0) + 1);
+        this.changes.set(repository, (this.changes.get(repository) ?? 0) + (run.commit ? run.changes.length : 0));
+        this.last.set(repository, {
+          at: Date.parse(run.finishedAt) / 1e3,
+          ok: run.result !== "error",
+          changes: run.changes.length,
+          failures
+        });
+        this.durations.observe({ repository }, run.durationMs / 1e3);
+        this.requests = requests;
+      }
+      /** The exposition text for `/metrics`. */
+      render() {
+        const perRepo = (f) => [...this.last].map(([repository, v]) => ({ labels: { repository }, value: f(v) }));
+        const mem = process.memoryUsage();
+        const cpu = process.cpuUsage();
+        return new Exposition().family(
+          "laminar_runs_total",
+          "counter",
+          "Repository runs by result.",
+          [...this.runs].map(([k, value]) => {
+            const [repository, result] = JSON.parse(k);
+            return { labels: { repository, result }, value };
+          })
+        ).family(
+          "laminar_changes_total",
+          "counter",
+          "Image tags moved and pushed, per repository.",
+          [...this.changes].map(([repository, value]) => ({ labels: { repository }, value }))
+        ).family(
+          "laminar_repository_last_run_timestamp_seconds",
+          "gauge",
+          "When the repository's last run ended.",
+          perRepo((v) => v.at)
+        ).family(
+          "laminar_repository_last_run_success",
+          "gauge",
+          "1 when the repository's last run went through (registry failures included), 0 when it failed.",
+          perRepo((v) => v.ok ? 1 : 0)
+        ).family(
+          "laminar_repository_last_run_changes",
+          "gauge",
+          "Image tags the repository's last run moved.",
+          perRepo((v) => v.changes)
+        ).family(
+          "laminar_repository_consecutive_failures",
+          "gauge",
+          "Failed runs in a row (0 after a run that went through).",
+          perRepo((v) => v.failures)
+        ).family("laminar_run_duration_seconds", "histogram", "How long repository runs take.", this.durations.samples()).family(
+          "laminar_registry_requests_total",
+          "counter",
+          "Registry requests of the shared client, by kind.",
+          Object.entries(this.requests ?? {}).map(([kind, value]) => ({ labels: { kind }, value }))
+        ).family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [{ value: mem.rss }]).family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.", [
+          { value: (cpu.user + cpu.system) / 1e6 }
+        ]).family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.", [
+          { value: this.startedAt }
+        ]).text();
+      }
+    };
+  }
+});
+
+// src/serve/engine.ts
+import { realpath as realpath3, mkdir as mkdir3 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+function referenceMatches(reference, repository, host) {
+  if (host) return reference === `${host}/${repository}`;
+  return reference === repository || reference.endsWith(`/${repository}`);
+}
+function references(plan) {
+  return [
+    ...plan.changes.map((c) => ({
+      file: c.file,
+      line: c.line,
+      image: c.image,
+      repository: c.repository,
+      tag: c.from,
+      candidate: c.to,
+      reason: "changed"
+    })),
+    ...plan.unchanged.map((u) => ({
+      file: u.file,
+      line: u.line,
+      image: u.image,
+      repository: u.repository,
+      tag: u.tag,
+      reason: u.reason,
+      detail: u.detail
+    }))
+  ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+}
+var JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, SERVER_SECRETS, ServeEngine;
+var init_engine = __esm({
+  "src/serve/engine.ts"() {
+    "use strict";
+    init_commit_settings();
+    init_push();
+    init_from_config();
+    init_working_clone();
+    init_repository_config();
+    init_metrics2();
+    JITTER = 0.1;
+    FIRST_BACKOFF_S = 10;
+    MAX_BACKOFF_S = 3600;
+    SERVER_SECRETS = ["LAMINAR_API_TOKEN", "LAMINAR_WEBHOOK_SECRET"];
+    ServeEngine = class {
+      constructor(o) {
+        this.o = o;
+        this.stateDir = o.stateDir;
+        const first = o.server.repositories[0];
+        if (!first) throw new Error("the server file has no repository");
+        this.tags = createTagSource(first.config, {
+          dir: o.stateDir,
+          env: o.env,
+          cachePath: join10(o.stateDir, "registry-cache.json")
+        });
+        this.windowMs = Math.min(...o.server.repositories.map((r) => r.pollFreq)) * 1e3 / 2;
+        for (const repo of o.server.repositories) {
+          this.repos.set(repo.name, {
+            repo,
+            cloned: false,
+            running: false,
+            again: void 0,
+            waiting: void 0,
+            failures: 0,
+            timer: void 0,
+            nextRunAt: void 0,
+            lastRun: void 0,
+            references: [],
+            warnings: []
+          });
+        }
+      }
+      o;
+      repos = /* @__PURE__ */ new Map();
+      queue = [];
+      active = /* @__PURE__ */ new Set();
+      tags;
+      windowMs;
+      windowStartedAt = 0;
+      stopping = false;
+      stateDir;
+      hookTimer;
+      hookPending = /* @__PURE__ */ new Set();
+      /** Prometheus series of every run. */
+      metrics = new ServeMetrics();
+      /** Creates the state dir and queues a first run of every repository. */
+      async start() {
+        await mkdir3(this.stateDir, { recursive: true });
+        this.stateDir = await realpath3(this.stateDir);
+        for (const s of this.repos.values()) this.enqueue(s, "schedule");
+      }
+      /** True once `stop()` was called: no new work is taken. */
+      isStopping() {
+        return this.stopping;
+      }
+      /** True once every repository has been cloned (the readiness probe). */
+      ready() {
+        return [...this.repos.values()].every((s) => s.cloned);
+      }
+      /** Registry requests so far, by kind. */
+      registryCounts() {
+        return this.tags.counts();
+      }
+      /** The names of the repositories, in server-file order. */
+      names() {
+        return [...this.repos.keys()];
+      }
+      status() {
+        return [...this.repos.values()].map((s) => ({
+          name: s.repo.name,
+          // A URL may carry credentials (`https://user:token@host/…`) the masker was never told about.
+          url: this.o.mask(s.repo.url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1***@")),
+          branch: s.repo.branch,
+          pollFreq: s.repo.pollFreq,
+          cloned: s.cloned,
+          running: s.running,
+          consecutiveFailures: s.failures,
+          ...s.nextRunAt !== void 0 ? { nextRunAt: new Date(s.nextRunAt).toISOString() } : {},
+          ...s.lastRun ? { lastRun: s.lastRun } : {},
+          references: s.references,
+          warnings: s.warnings
+        }));
+      }
+      /** Queues a run of every repository now, with fresh tag lists. */
+      syncAll(trigger = "api") {
+        this.newWindow();
+        for (const s of this.repos.values()) this.enqueue(s, trigger);
+      }
+      /** Queues a run of one repository now, with fresh tag lists; false when there is no such repository. */
+      sync(name, trigger = "api") {
+        const s = this.repos.get(name);
+        if (!s) return false;
+        this.newWindow();
+        this.enqueue(s, trigger);
+        return true;
+      }
+      /**
+       * A registry says `host/repository` got a new push: after the debounce delay, run every repository
+       * whose last scan referenced it (a push of many layers and tags ends in one run). `host` is
+       * optional: the registry may not know the name clients use for it. Returns the names queued.
+       */
+      imagePushed(repository, host) {
+        const hit = [];
+        for (const s of this.repos.values()) {
+          if (s.references.some((r) => referenceMatches(r.repository, repository, host))) {
+            this.hookPending.add(s);
+            hit.push(s.repo.name);
+          }
+        }
+        if (hit.length && !this.hookTimer && !this.stopping) {
+          this.hookTimer = setTimeout(() => {
+            this.hookTimer = void 0;
+            this.newWindow();
+            for (const s of this.hookPending) this.enqueue(s, "webhook");
+            this.hookPending.clear();
+          }, this.o.debounceMs ?? 2e3);
+        }
+        return hit;
+      }
+      /**
+       * Stops taking work (timers, queue, webhooks), lets the runs in progress finish — a push is never
+       * cut in half — and saves the registry cache.
+       */
+      async stop() {
+        this.stopping = true;
+        clearTimeout(this.hookTimer);
+        for (const s of this.repos.values()) clearTimeout(s.timer);
+        this.queue.length = 0;
+        while (this.active.size) await Promise.all([...this.active]);
+        await this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+      }
+      /** Starts a new cycle window: the next tag-list question goes to the registry again. */
+      newWindow() {
+        this.tags.newRun();
+        this.windowStartedAt = Date.now();
+      }
+      enqueue(s, trigger) {
+        if (this.stopping) return;
+        if (s.running) {
+          s.again ??= trigger;
+          return;
+        }
+        clearTimeout(s.timer);
+        s.timer = void 0;
+        s.nextRunAt = void 0;
+        if (s.waiting) return;
+        s.waiting = trigger;
+        this.queue.push(s);
+        this.pump();
+      }
+      pump() {
+        while (!this.stopping && this.active.size < (this.o.maxParallel ?? 4) && this.queue.length) {
+          const s = this.queue.shift();
+          const trigger = s.waiting ?? "schedule";
+          s.waiting = void 0;
+          s.running = true;
+          const p2 = this.run(s, trigger).finally(() => {
+            this.active.delete(p2);
+            s.running = false;
+            this.afterRun(s);
+            this.pump();
+          });
+          this.active.add(p2);
+        }
+      }
+      afterRun(s) {
+        if (this.stopping) return;
+        if (s.again) {
+          const t = s.again;
+          s.again = void 0;
+          this.enqueue(s, t);
+          return;
+        }
+        const base = s.failures ? Math.min(FIRST_BACKOFF_S * 2 ** (s.failures - 1), MAX_BACKOFF_S) : s.repo.pollFreq;
+        const delay = base * 1e3 * (1 - JITTER + Math.random() * 2 * JITTER);
+        s.nextRunAt = Date.now() + delay;
+        s.timer = setTimeout(() => this.enqueue(s, "schedule"), delay);
+        s.timer.unref();
+      }
+      async run(s, trigger) {
+        const started = Date.now();
+        if (started - this.windowStartedAt >= this.windowMs) this.newWindow();
+        const { repo } = s;
+        const dir = clonePath(this.stateDir, repo.name);
+        const warnings = [];
+        const warn = (m) => {
+          warnings.push(this.o.mask(m));
+          this.o.log(m);
+        };
+        let record;
+        try {
+          const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
+          s.cloned = true;
+          const env = { ...this.o.env };
+          for (const name of SERVER_SECRETS) delete env[name];
+          const r = await pushMode({
+            git,
+            dir,
+            readConfig: () => readRepositoryConfig(repo, dir, warn),
+            tags: this.tags.source,
+            runCommands: true,
+            env,
+            branch: repo.branch,
+            commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
+            maxAttempts: 3,
+            protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
+            log: (m) => this.o.log(`${repo.name}: ${m}`)
+          });
+          const plan = r.pass.plan;
+          s.references = references(plan);
+          for (const f of plan.failures) warn(`${repo.name}: ${f.message}`);
+          record = {
+            startedAt: new Date(started).toISOString(),
+            result: plan.failures.length ? "registry-error" : "success",
+            trigger,
+            changes: plan.changes.map((c) => ({ file: c.file, line: c.line, image: c.image, from: c.from, to: c.to })),
+            ...r.commitSha ? { commit: r.commitSha } : {}
+          };
+          if (r.commitSha)
+            this.o.log(
+              `${repo.name}: pushed ${r.commitSha.slice(0, 12)} to ${repo.branch}: ${plan.changes.length} change(s)`
+            );
+          s.failures = 0;
+        } catch (e) {
+          s.failures++;
+          const message = this.o.mask(e instanceof Error ? e.message : String(e));
+          this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
+          record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
+        }
+        const durationMs = Date.now() - started;
+        s.lastRun = { ...record, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), durationMs };
+        s.warnings = warnings;
+        this.metrics.recordRun(repo.name, s.lastRun, s.failures, this.tags.counts());
+        await this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+      }
+    };
+  }
+});
+
+// src/serve/bearer-token.ts
+import { createHash as createHash6, timingSafeEqual } from "node:crypto";
+function bearerMatches(header, expected) {
+  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? "");
+  const given = m?.[1] ?? "";
+  const a = createHash6("sha256").update(given).digest();
+  const b = createHash6("sha256").update(expected).digest();
+  return timingSafeEqual(a, b) && given.length > 0;
+}
+var init_bearer_token = __esm({
+  "src/serve/bearer-token.ts"() {
+    "use strict";
+  }
+});
+
+// src/serve/hooks/distribution.ts
+function pushedRepositories(body) {
+  if (typeof body !== "object" || body === null || !Array.isArray(body.events))
+    throw new EnvelopeError("expected a notification envelope: an object with an `events` list");
+  const out = [];
+  for (const [i, e] of (body.events ?? []).entries()) {
+    if (typeof e !== "object" || e === null) throw new EnvelopeError(`events[${i}] is not an object`);
+    const ev = e;
+    if (ev.action !== "push") continue;
+    const repository = ev.target?.repository;
+    if (typeof repository !== "string" || !repository)
+      throw new EnvelopeError(`events[${i}].target.repository must be a non-empty string`);
+    const host = typeof ev.request?.host === "string" && ev.request.host ? ev.request.host.toLowerCase() : void 0;
+    const tag = typeof ev.target?.tag === "string" && ev.target.tag ? ev.target.tag : void 0;
+    out.push({ repository, ...host ? { host } : {}, ...tag ? { tag } : {} });
+  }
+  return out;
+}
+var EnvelopeError;
+var init_distribution = __esm({
+  "src/serve/hooks/distribution.ts"() {
+    "use strict";
+    EnvelopeError = class extends Error {
+      name = "EnvelopeError";
+    };
+  }
+});
+
+// src/serve/http.ts
+import { createServer as createServer2 } from "node:http";
+async function listenHttp(o, host, port) {
+  let closing = false;
+  const server = createServer2((req, res) => {
+    handle(o, req, res, closing).catch((e) => {
+      const err = e instanceof HttpError ? e : new HttpError(500, "internal error");
+      if (!(e instanceof HttpError)) o.log(`laminar: HTTP ${req.method} ${req.url}: ${String(e)}`);
+      sendJson(res, err.status, { error: err.message }, err.headers);
+    });
+  });
+  server.headersTimeout = 1e4;
+  server.requestTimeout = 3e4;
+  await new Promise((resolve6, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve6());
+  });
+  const a = server.address();
+  return {
+    server,
+    address: `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`,
+    close: () => new Promise((resolve6) => {
+      closing = true;
+      server.close(() => resolve6());
+      server.closeIdleConnections();
+    })
+  };
+}
+async function handle(o, req, res, closing) {
+  const url = new URL(req.url ?? "/", "http://laminar.invalid");
+  const path2 = url.pathname.replace(/\/+$/, "") || "/";
+  const method = req.method ?? "GET";
+  const get = () => {
+    if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "use GET", { allow: "GET, HEAD" });
+  };
+  const post = async () => {
+    if (method !== "POST") throw new HttpError(405, "use POST", { allow: "POST" });
+    if (o.apiToken === void 0)
+      throw new HttpError(403, "POST endpoints are disabled: start laminar serve with LAMINAR_API_TOKEN set");
+    if (!bearerMatches(req.headers.authorization, o.apiToken))
+      throw new HttpError(401, "missing or wrong Bearer token", { "www-authenticate": 'Bearer realm="laminar"' });
+    if (closing || o.engine.isStopping()) throw new HttpError(503, "shutting down: no new work is taken");
+    return readJson(req);
+  };
+  if (path2 === "/healthz") {
+    get();
+    return sendJson(res, 200, { status: "ok" });
+  }
+  if (path2 === "/readyz") {
+    get();
+    const waiting = o.engine.status().filter((r) => !r.cloned).map((r) => r.name);
+    return sendJson(
+      res,
+      waiting.length ? 503 : 200,
+      waiting.length ? { status: "cloning", waiting } : { status: "ready" }
+    );
+  }
+  if (path2 === "/metrics") {
+    get();
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    res.end(o.engine.metrics.render());
+    return;
+  }
+  if (path2 === "/api/v1/repos") {
+    get();
+    return sendJson(res, 200, { repositories: o.engine.status() });
+  }
+  if (path2 === "/api/v1/sync") {
+    await post();
+    o.engine.syncAll("api");
+    return sendJson(res, 202, { queued: o.engine.names() });
+  }
+  const one = /^\/api\/v1\/repos\/([^/]+)\/sync$/.exec(path2);
+  if (one) {
+    await post();
+    const name = decodeURIComponent(one[1]);
+    if (!o.engine.sync(name, "api")) throw new HttpError(404, `no repository named ${JSON.stringify(name)}`);
+    return sendJson(res, 202, { queued: [name] });
+  }
+  if (path2 === "/api/v1/hooks/distribution") {
+    const body = await post();
+    let pushed;
+    try {
+      pushed = pushedRepositories(body);
+    } catch (e) {
+      if (e instanceof EnvelopeError) throw new HttpError(400, e.message);
+      throw e;
+    }
+    const triggered = /* @__PURE__ */ new Set();
+    for (const p2 of pushed) for (const n of o.engine.imagePushed(p2.repository, p2.host)) triggered.add(n);
+    return sendJson(res, 202, { triggered: [...triggered] });
+  }
+  throw new HttpError(404, `no such endpoint: ${method} ${path2}`);
+}
+async function readJson(req) {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > MAX_BODY_BYTES2) {
+    req.resume();
+    throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES2} bytes`, { connection: "close" });
+  }
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES2) {
+      req.resume();
+      throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES2} bytes`, { connection: "close" });
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) return void 0;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, `the body is not JSON: ${e.message}`);
+  }
+}
+function sendJson(res, status, body, headers = {}) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `${JSON.stringify(body, null, 2)}
+`;
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(text)),
+    "cache-control": "no-store",
+    ...headers
+  });
+  res.end(text);
+}
+var MAX_BODY_BYTES2, HttpError;
+var init_http2 = __esm({
+  "src/serve/http.ts"() {
+    "use strict";
+    init_bearer_token();
+    init_distribution();
+    MAX_BODY_BYTES2 = 1024 * 1024;
+    HttpError = class extends Error {
+      constructor(status, message, headers = {}) {
+        super(message);
+        this.status = status;
+        this.headers = headers;
+      }
+      status;
+      headers;
+    };
+  }
+});
+
+// src/cli/serve.ts
+var serve_exports = {};
+__export(serve_exports, {
+  defaultStateDir: () => defaultStateDir,
+  serve: () => serve
+});
+import { homedir as homedir4 } from "node:os";
+import { join as join11, resolve as resolve4 } from "node:path";
+function defaultStateDir(env) {
+  return join11(env.XDG_STATE_HOME || join11(homedir4(), ".local", "state"), "laminar", "serve");
+}
+async function serve(o, io) {
+  const server = await loadServerConfig(resolve4(io.cwd, o.configPath));
+  o.redactor.add(server.gitHubToken);
+  o.redactor.add(io.env.LAMINAR_API_TOKEN);
+  o.redactor.add(io.env.LAMINAR_WEBHOOK_SECRET);
+  for (const r of server.repositories) {
+    o.redactor.addAll(knownSecrets({ env: io.env, config: r.config }));
+    if (r.tokenEnv) o.redactor.add(io.env[r.tokenEnv], "x-access-token");
+  }
+  const listenText = o.listen ?? server.webAddress ?? "127.0.0.1:8080";
+  const listen = parseListenAddress(listenText);
+  if (!listen) {
+    io.err(`laminar: --listen ${JSON.stringify(listenText)} is not host:port or :port`);
+    return 2;
+  }
+  const log = (m) => io.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${m}`);
+  const engine = new ServeEngine({
+    server,
+    stateDir: resolve4(io.cwd, o.stateDir ?? defaultStateDir(io.env)),
+    env: io.env,
+    log,
+    mask: (s) => o.redactor.mask(s),
+    ...io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {}
+  });
+  const apiToken = io.env.LAMINAR_API_TOKEN || void 0;
+  const http = await listenHttp({ engine, apiToken, log }, listen.host, listen.port);
+  log(`laminar serve: ${server.repositories.length} repositories; listening on http://${http.address}`);
+  if (!apiToken) log("laminar serve: LAMINAR_API_TOKEN is not set: sync and webhook endpoints are disabled");
+  await engine.start();
+  await new Promise((resolveStop) => {
+    const onSignal = (signal) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      log(`laminar serve: ${signal}: finishing the runs in progress, taking no new work`);
+      resolveStop();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  await engine.stop();
+  await http.close();
+  log("laminar serve: stopped");
+  return 0;
+}
+var init_serve = __esm({
+  "src/cli/serve.ts"() {
+    "use strict";
+    init_server();
+    init_known_secrets();
+    init_engine();
+    init_http2();
+  }
+});
+
 // src/cli/bin.ts
 init_io();
 
@@ -26458,8 +27447,9 @@ init_io();
 init_errors();
 init_load();
 init_schema();
+init_server_schema();
 init_pipeline();
-import { resolve as resolve3 } from "node:path";
+import { resolve as resolve5 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/report/format.ts
@@ -26554,7 +27544,7 @@ async function collectSecrets(env, options = {}) {
       ...docker ? { dockerConfig: docker.config } : {},
       ...options.extra ? { extra: options.extra } : {}
     }),
-    problems: docker?.problems.map((p) => p.message) ?? []
+    problems: docker?.problems.map((p2) => p2.message) ?? []
   };
 }
 
@@ -31256,19 +32246,19 @@ var REF_ALREADY_EXISTS = "Reference already exists";
 var REF_DOES_NOT_EXIST = "Reference does not exist";
 var NOT_FAST_FORWARD = /not a fast.forward/i;
 var PROTECTED = /protected branch|rule violation|GH006|GH013|Cannot update this protected ref/i;
-function toPullRequest(p) {
+function toPullRequest(p2) {
   return {
-    number: p.number,
-    nodeId: p.node_id,
-    htmlUrl: p.html_url,
-    state: p.state === "closed" ? "closed" : "open",
-    title: p.title,
-    body: p.body ?? "",
-    headRef: p.head.ref,
-    headSha: p.head.sha,
-    baseRef: p.base.ref,
-    draft: p.draft ?? false,
-    labels: p.labels.map((l) => typeof l === "string" ? l : l.name ?? "").filter((n) => n.length > 0)
+    number: p2.number,
+    nodeId: p2.node_id,
+    htmlUrl: p2.html_url,
+    state: p2.state === "closed" ? "closed" : "open",
+    title: p2.title,
+    body: p2.body ?? "",
+    headRef: p2.head.ref,
+    headSha: p2.head.sha,
+    baseRef: p2.base.ref,
+    draft: p2.draft ?? false,
+    labels: p2.labels.map((l) => typeof l === "string" ? l : l.name ?? "").filter((n) => n.length > 0)
   };
 }
 function blobContent(file) {
@@ -31299,7 +32289,7 @@ var OctokitGitHubApi = class {
       ...base ? { base } : {},
       per_page: 100
     });
-    const match2 = data.find((p) => p.head.ref === branch);
+    const match2 = data.find((p2) => p2.head.ref === branch);
     return match2 ? toPullRequest(match2) : void 0;
   }
   async getPullRequest(number) {
@@ -31543,7 +32533,10 @@ Usage:
         [--push | --pull-request]                     \u2026 then commit and push, or open a pull request
   laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
                                                      plan + apply (+ commit and push) on a timer
-  laminar schema                                     print the JSON Schema of .laminar.yaml
+  laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
+                                                     the daemon: many repositories, API, webhooks
+                                                     (see docs/serve.md)
+  laminar schema [server]                            print the JSON Schema of .laminar.yaml (or server.yaml)
 
 Options:
   --dir DIR              repository root (default: the current directory)
@@ -31587,6 +32580,8 @@ async function main(argv, io) {
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
         "metrics-port": { type: "string" },
+        listen: { type: "string" },
+        "state-dir": { type: "string" },
         once: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false }
@@ -31617,20 +32612,20 @@ ${usage(io.env)}`);
     io.err(`laminar: ${delivery}`);
     return 2;
   }
-  const dir = resolve3(io.cwd, o.dir ?? ".");
+  const dir = resolve5(io.cwd, o.dir ?? ".");
   const redactor = new SecretMasker();
   redactor.addAll(knownSecrets({ env: io.env }));
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
   const safe = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
-    if (command2 === "plan" || command2 === "apply" || command2 === "watch") {
+    if (command2 === "plan" || command2 === "apply" || command2 === "watch" || command2 === "serve") {
       const docker = await collectSecrets(io.env);
       redactor.addAll(docker.secrets);
-      for (const p of docker.problems) safe.err(`laminar: warning: ${p}`);
+      for (const p2 of docker.problems) safe.err(`laminar: warning: ${p2}`);
     }
     switch (command2) {
       case "schema":
-        io.out(JSON.stringify(laminarSchema, null, 2));
+        io.out(JSON.stringify(positionals[1] === "server" ? serverSchema : laminarSchema, null, 2));
         return 0;
       case "scan":
         return await scanCommand(dir, o.config, o.json, io);
@@ -31641,7 +32636,7 @@ ${usage(io.env)}`);
         const tags = createTagSource(config, {
           dir,
           env: io.env,
-          ...o.cache ? { cachePath: resolve3(io.cwd, o.cache) } : {}
+          ...o.cache ? { cachePath: resolve5(io.cwd, o.cache) } : {}
         });
         let files = 0;
         const onFile = () => void files++;
@@ -31698,11 +32693,21 @@ ${usage(io.env)}`);
             push: o.push,
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0,
             once: o.once,
-            cachePath: o.cache ? resolve3(io.cwd, o.cache) : void 0,
+            cachePath: o.cache ? resolve5(io.cwd, o.cache) : void 0,
             redactor
           },
           safe
         );
+      }
+      case "serve": {
+        if (!o.config) {
+          io.err(`laminar: serve needs --config server.yaml
+
+${usage(io.env)}`);
+          return 2;
+        }
+        const { serve: serve2 } = await Promise.resolve().then(() => (init_serve(), serve_exports));
+        return await serve2({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:
         io.err(`laminar: unknown command ${JSON.stringify(command2)}

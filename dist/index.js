@@ -40858,6 +40858,14 @@ function validate(data) {
   return validator(data) ? [] : [...validator.errors ?? []];
 }
 function parseConfig(text, file = ".laminar.yaml") {
+  const { data, fail: fail4, locate } = parseValidatedYaml(text, file, {
+    validate,
+    schema: laminarSchema,
+    empty: "the file is empty; it needs at least an `updates` list"
+  });
+  return build2(data, file, fail4, locate);
+}
+function parseValidatedYaml(text, file, format) {
   if (Buffer.byteLength(text, "utf8") > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   }
@@ -40891,7 +40899,7 @@ function parseConfig(text, file = ".laminar.yaml") {
     throw new ConfigError(file, p.line, p.col, "", `YAML syntax error: ${message}`);
   }
   if (doc.contents === null || (0, import_yaml.isScalar)(doc.contents) && (doc.contents.value === null || doc.contents.value === "")) {
-    throw new ConfigError(file, 1, 1, "", "the file is empty; it needs at least an `updates` list");
+    throw new ConfigError(file, 1, 1, "", format.empty);
   }
   let data;
   try {
@@ -40908,19 +40916,19 @@ function parseConfig(text, file = ".laminar.yaml") {
     const p = locate(path2, keyOf);
     throw new ConfigError(file, p.line, p.col, keyName(path2), detail);
   };
-  const errors = validate(data);
+  const errors = format.validate(data);
   if (errors.length) {
-    const { path: path2, detail, keyOf } = describeSchemaError(errors);
+    const { path: path2, detail, keyOf } = describeSchemaError(errors, format.schema);
     fail4(path2, detail, keyOf);
   }
-  return build2(data, file, fail4, locate);
+  return { data, fail: fail4, locate };
 }
-function build2(raw, file, fail4, locate) {
+function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
   if (raw.registries && raw.dockerRegistries)
     fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (!raw.updates || raw.updates.length === 0)
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
     fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
   const registries = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
@@ -41130,7 +41138,7 @@ var PLAIN_TYPES = {
   array: "a list",
   object: "a mapping"
 };
-function describeSchemaError(errors) {
+function describeSchemaError(errors, schema) {
   const toPath = (p) => p.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~")).map((s) => /^\d+$/.test(s) ? Number(s) : s);
   const unknown = errors.find((e2) => e2.keyword === "additionalProperties");
   const depth = (e2) => e2.instancePath.split("/").length;
@@ -41138,7 +41146,7 @@ function describeSchemaError(errors) {
   if (unknown && depth(unknown) >= maxDepth) {
     const prop = String(unknown.params.additionalProperty);
     const path3 = [...toPath(unknown.instancePath), prop];
-    const allowed = allowedKeys(unknown.schemaPath);
+    const allowed = allowedKeys(unknown.schemaPath, schema);
     const hint = closest(prop, allowed);
     return {
       path: path3,
@@ -41180,8 +41188,8 @@ function describeSchemaError(errors) {
       return { path: path2, detail: e.message ?? "is invalid", keyOf: false };
   }
 }
-function allowedKeys(schemaPath) {
-  let node = laminarSchema;
+function allowedKeys(schemaPath, schema) {
+  let node = schema;
   for (const seg of schemaPath.replace(/^#\//, "").split("/").slice(0, -1)) {
     node = node?.[seg];
   }
@@ -41505,11 +41513,13 @@ var GitCli = class {
     this.version = version;
     this.log = log;
     this.credentials = options.credentials;
+    this.environment = options.environment ?? {};
   }
   workingDirectory;
   version;
   log;
   credentials;
+  environment;
   setCredentials(credentials) {
     this.credentials = credentials;
   }
@@ -41522,7 +41532,7 @@ var GitCli = class {
   /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
   async run(args, opts = {}) {
     this.log(`git ${args.join(" ")}`);
-    const env = { ...opts.env ?? {} };
+    const env = { ...this.environment, ...opts.env ?? {} };
     if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
     return execGit(args, {
       cwd: this.workingDirectory,
@@ -45185,7 +45195,8 @@ function dedupe(found) {
   const seen = /* @__PURE__ */ new Set();
   return found.filter((f) => {
     const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
-    const key = `${span[0]}:${span[1]}`;
+    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
+    const key = `${span[0]}:${span[1]}${digest}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -45309,7 +45320,7 @@ async function planRepository2(dir, config, tags, options = {}) {
   return { plan, scan };
 }
 async function updatePass(o) {
-  const config = await loadConfig(o.dir, o.configPath);
+  const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
   const { plan } = await planRepository2(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
