@@ -55,7 +55,7 @@ describe("CLI progress line", () => {
 
 describe("CLI progress on a real terminal", () => {
   it("shows on stderr of a slow `plan --json` run and never in its stdout", async () => {
-    // A registry that accepts connections and never answers: the run lasts its 3 s timeout.
+    // A registry that accepts connections and never answers: the run lasts its attempts at a 1 s timeout.
     const silent = createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     const port = (silent.address() as AddressInfo).port;
@@ -63,7 +63,7 @@ describe("CLI progress on a real terminal", () => {
     await mkdir(join(dir, "deploy"));
     await writeFile(
       join(dir, ".laminar.yaml"),
-      `registries:\n  - host: 127.0.0.1:${port}\n    insecure: true\n    timeout: 3\nupdates:\n  - files: ["deploy/**"]\n    pattern: "glob:develop-*"\n`,
+      `registries:\n  - host: 127.0.0.1:${port}\n    insecure: true\n    timeout: 1\nupdates:\n  - files: ["deploy/**"]\n    pattern: "glob:develop-*"\n`,
     );
     await writeFile(join(dir, "deploy/app.yaml"), `image: 127.0.0.1:${port}/acme/app:develop-1\n`);
     const bin = join(new URL("..", import.meta.url).pathname, "src/cli/bin.ts");
