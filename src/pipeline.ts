@@ -66,6 +66,8 @@ export interface UpdateOptions {
   readonly dryRun: boolean;
   /** Environment of the configured commands. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Aborting kills a running command (the work tree is restored and the pass fails). */
+  readonly signal?: AbortSignal;
   readonly onCommand?: (run: string) => void;
   /** Called after each file is scanned, for progress displays. */
   readonly onFile?: (path: string) => void;
@@ -92,6 +94,7 @@ export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...(o.env ? { env: o.env } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onCommand ? { onCommand: (c: { run: string }) => o.onCommand?.(c.run) } : {}),
   });
   return { config, plan, applied };

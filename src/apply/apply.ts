@@ -26,6 +26,8 @@ export class CommandFailedError extends Error {
 /** How {@link applyPlan} runs the configured commands. */
 export interface ApplyOptions {
   readonly env?: NodeJS.ProcessEnv;
+  /** Aborting kills the running command; the tree is restored as for a failed one. */
+  readonly signal?: AbortSignal;
   /** Called before each command, for logs. */
   readonly onCommand?: (spec: CommandSpec) => void;
 }
@@ -48,7 +50,7 @@ export async function applyPlan(
     const results: CommandResult[] = [];
     for (const spec of commands) {
       options.onCommand?.(spec);
-      const r = await runCommand(spec, root, options.env);
+      const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
         const restored = snapshot ? await snapshot.restore() : [];

@@ -7,6 +7,11 @@ import { ServeEngine } from "../serve/engine.js";
 import { listenHttp } from "../serve/http.js";
 import type { CliIo } from "./io.js";
 
+/** How long the runs in progress get after SIGTERM before they are abandoned (src/serve/engine.ts). */
+const STOP_GRACE_MS = 7000;
+/** After the engine stopped (at most 9 s): open HTTP requests get this long, then serve returns. */
+const HTTP_CLOSE_WAIT_MS = 500;
+
 /** `laminar serve`'s flags. */
 export interface ServeOptions {
   readonly configPath: string;
@@ -41,6 +46,7 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     return 2;
   }
   const log = (m: string): void => io.err(`${new Date().toISOString()} ${m}`);
+  const stopGraceMs = Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
   const engine = new ServeEngine({
     server,
     stateDir: resolve(io.cwd, o.stateDir ?? defaultStateDir(io.env)),
@@ -48,6 +54,7 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     log,
     mask: (s) => o.redactor.mask(s),
     ...(io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {}),
+    stopGraceMs,
   });
   const apiToken = io.env.LAMINAR_API_TOKEN || undefined;
   const http = await listenHttp({ engine, apiToken, log }, listen.host, listen.port);
@@ -58,14 +65,23 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     const onSignal = (signal: string): void => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      log(`laminar serve: ${signal}: finishing the runs in progress, taking no new work`);
+      log(
+        `laminar serve: ${signal}: finishing the runs in progress (abandoning them after ${stopGraceMs / 1000} s), taking no new work`,
+      );
       resolveStop();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
   await engine.stop();
-  await http.close();
+  // A client holding a request open must not hold the exit past the bound.
+  const closed = http.close();
+  let closeTimer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((r) => (closeTimer = setTimeout(r, HTTP_CLOSE_WAIT_MS)))]);
+  clearTimeout(closeTimer);
   log("laminar serve: stopped");
+  // Exit even if something still holds the event loop (an open connection, a git process left
+  // behind by an abandoned run); unref'd, so a clean stop exits at once without it.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }

@@ -57,6 +57,8 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
       const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
       await git.add(["."]);
       const local = await git.commit({ message, author: o.commit.author });
+      // Abandoned (a server stopping) after the commands: the commit stays local and is reset below.
+      if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
       const outcome = await publisher.publish({ parent, local, message, pass });
       if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
       if (attempt >= maxAttempts) throw publisher.exhausted(attempt);

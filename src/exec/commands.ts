@@ -6,6 +6,8 @@ export interface CommandResult {
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly timedOut: boolean;
+  /** Killed because the caller's AbortSignal fired (e.g. `laminar serve` shutting down). */
+  readonly aborted: boolean;
   /** stdout and stderr interleaved, the last 64 KiB. */
   readonly output: string;
   readonly durationMs: number;
@@ -13,11 +15,15 @@ export interface CommandResult {
 
 const OUTPUT_LIMIT = 64 * 1024;
 
-/** Runs one configured command with `sh -c` in `cwd`; kills its whole process group on timeout. */
+/**
+ * Runs one configured command with `sh -c` in `cwd`; kills its whole process group on timeout, or
+ * when `signal` aborts (so a server that is stopping does not wait for a long command).
+ */
 export function runCommand(
   spec: CommandSpec,
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
+  signal?: AbortSignal,
 ): Promise<CommandResult> {
   const started = Date.now();
   return new Promise((resolve) => {
@@ -30,21 +36,33 @@ export function runCommand(
     child.stdout.on("data", take);
     child.stderr.on("data", take);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    let aborted = false;
+    const killGroup = (): void => {
       try {
         process.kill(-(child.pid as number), "SIGKILL");
       } catch {
         child.kill("SIGKILL");
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
     }, spec.timeout * 1000);
-    const done = (exitCode: number | null, signal: string | null): void => {
+    const onAbort = (): void => {
+      aborted = true;
+      killGroup();
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (exitCode: number | null, killedBy: string | null): void => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       resolve({
         command: spec.run,
         exitCode,
-        signal,
+        signal: killedBy,
         timedOut,
+        aborted,
         output: output.slice(-OUTPUT_LIMIT),
         durationMs: Date.now() - started,
       });
@@ -58,11 +76,12 @@ export function runCommand(
 }
 
 export function commandFailed(r: CommandResult): boolean {
-  return r.timedOut || r.exitCode !== 0;
+  return r.timedOut || r.aborted || r.exitCode !== 0;
 }
 
 export function describeFailure(r: CommandResult, timeout: number): string {
   if (r.timedOut) return `command \`${r.command}\` timed out after ${timeout}s`;
+  if (r.aborted) return `command \`${r.command}\` was stopped: the run was abandoned`;
   if (r.signal) return `command \`${r.command}\` was killed by ${r.signal}`;
   return `command \`${r.command}\` failed with exit code ${r.exitCode}`;
 }

@@ -39,6 +39,12 @@ export interface ServeEngineOptions {
   readonly log: (message: string) => void;
   /** Masks secrets in what the status API keeps (error texts, URLs). */
   readonly mask: (text: string) => string;
+  /**
+   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default 7000),
+   * and then waits for them to restore their work trees (default 2000): serve exits within 10 s.
+   */
+  readonly stopGraceMs?: number;
+  readonly abandonWaitMs?: number;
 }
 
 const JITTER = 0.1;
@@ -71,6 +77,8 @@ export class ServeEngine {
   private readonly windowMs: number;
   private windowStartedAt = 0;
   private stopping = false;
+  /** Fired when `stop()` gives up waiting: kills running commands, forbids pushes not yet started. */
+  private readonly abandon = new AbortController();
   private stateDir: string;
   private hookTimer: NodeJS.Timeout | undefined;
   private readonly hookPending = new Set<RepoState>();
@@ -190,18 +198,42 @@ export class ServeEngine {
   }
 
   /**
-   * Stops taking work (timers, queue, webhooks), lets the runs in progress finish — a push is never
-   * cut in half — and saves the registry cache.
+   * Stops taking work (timers, queue, webhooks), lets the runs in progress finish for a grace
+   * period, then abandons them: a running command is killed and its run restores the work tree
+   * (src/apply/apply.ts), a push not yet started never starts, and a push under way is atomic on
+   * the remote — nothing is half-pushed. Then it saves the registry cache. Bounded: returns within
+   * `stopGraceMs + abandonWaitMs`, even if a run is stuck (it is left behind; the process exits).
    */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.hookTimer);
     for (const s of this.repos.values()) clearTimeout(s.timer);
     this.queue.length = 0;
-    while (this.active.size) await Promise.all([...this.active]);
+    if (!(await this.settleWithin(this.o.stopGraceMs ?? 7000))) {
+      const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
+      this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
+      this.abandon.abort();
+      if (!(await this.settleWithin(this.o.abandonWaitMs ?? 2000)))
+        this.o.log("laminar serve: a run did not end after it was abandoned; stopping without it");
+    }
     await this.tags
       .save()
       .catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+  }
+
+  /** Waits for the runs in progress; false when some still run after `ms`. */
+  private async settleWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const settled = (async (): Promise<true> => {
+      while (this.active.size) await Promise.all([...this.active]);
+      return true;
+    })();
+    try {
+      return await Promise.race([settled, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Starts a new cycle window: the next tag-list question goes to the registry again. */
@@ -280,6 +312,7 @@ export class ServeEngine {
         tags: this.tags.source,
         runCommands: true,
         env,
+        signal: this.abandon.signal,
         branch: repo.branch,
         commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
         maxAttempts: 3,
