@@ -60,6 +60,9 @@ interface RepoState {
   lastRun: RunRecord | undefined;
   references: ReferenceStatus[];
   warnings: string[];
+  /** Scheduled or webhook runs skipped while paused; a resume runs the repository if any. */
+  skipped: number;
+  missed: boolean;
 }
 
 /** See the module comment. */
@@ -74,6 +77,8 @@ export class ServeEngine {
   private stateDir: string;
   private hookTimer: NodeJS.Timeout | undefined;
   private readonly hookPending = new Set<RepoState>();
+  /** When updates were paused; undefined while they run. A pause lasts until resumed. */
+  private pausedSince: number | undefined;
   /** Prometheus series of every run. */
   readonly metrics = new ServeMetrics();
 
@@ -101,6 +106,8 @@ export class ServeEngine {
         lastRun: undefined,
         references: [],
         warnings: [],
+        skipped: 0,
+        missed: false,
       });
     }
   }
@@ -147,7 +154,54 @@ export class ServeEngine {
       ...(s.lastRun ? { lastRun: s.lastRun } : {}),
       references: s.references,
       warnings: s.warnings,
+      paused: this.pausedSince !== undefined,
+      ...(this.pausedSince !== undefined ? { pausedSince: new Date(this.pausedSince).toISOString() } : {}),
+      skippedWhilePaused: s.skipped,
     }));
+  }
+
+  /**
+   * Pauses updates: scheduled and webhook runs are skipped (and counted) until `resume()`; an
+   * explicit API sync still runs. There is no expiry: a pause lasts until someone resumes.
+   * Returns when the pause began (the earlier one, when already paused).
+   */
+  pause(by: string): Date {
+    if (this.pausedSince === undefined) {
+      this.pausedSince = Date.now();
+      this.metrics.paused = 1;
+      this.o.log(`laminar: updates paused by ${by} until resumed`);
+    }
+    return new Date(this.pausedSince);
+  }
+
+  /** Ends a pause and runs every repository that skipped a run meanwhile; the names it queued. */
+  resume(by: string): string[] {
+    if (this.pausedSince === undefined) return [];
+    this.pausedSince = undefined;
+    this.metrics.paused = 0;
+    this.o.log(`laminar: updates resumed by ${by}`);
+    const missed = [...this.repos.values()].filter((s) => s.missed);
+    if (missed.length) this.newWindow();
+    for (const s of missed) {
+      s.missed = false;
+      this.enqueue(s, "resume");
+    }
+    return missed.map((s) => s.repo.name);
+  }
+
+  /**
+   * The secrets the webhook endpoints check: `LAMINAR_WEBHOOK_SECRET` (GitHub's HMAC) from the
+   * engine's environment and `global.gitHubToken` of the server file (the original's path token).
+   */
+  hookSecrets(): { webhookSecret?: string; gitHubToken?: string } {
+    const webhookSecret = this.o.env.LAMINAR_WEBHOOK_SECRET || undefined;
+    const gitHubToken = this.o.server.gitHubToken || undefined;
+    return { ...(webhookSecret ? { webhookSecret } : {}), ...(gitHubToken ? { gitHubToken } : {}) };
+  }
+
+  /** When the current pause began, or undefined. */
+  pausedAt(): Date | undefined {
+    return this.pausedSince === undefined ? undefined : new Date(this.pausedSince);
   }
 
   /** Queues a run of every repository now, with fresh tag lists. */
@@ -230,6 +284,13 @@ export class ServeEngine {
       const s = this.queue.shift() as RepoState;
       const trigger = s.waiting ?? "schedule";
       s.waiting = undefined;
+      if (this.pausedSince !== undefined && (trigger === "schedule" || trigger === "webhook")) {
+        s.skipped++;
+        s.missed = true;
+        this.o.log(`${s.repo.name}: ${trigger} run skipped: updates are paused`);
+        this.afterRun(s);
+        continue;
+      }
       s.running = true;
       const p = this.run(s, trigger).finally(() => {
         this.active.delete(p);
