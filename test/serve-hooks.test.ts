@@ -46,9 +46,9 @@ interface Running {
 
 async function startServe(
   serverYaml: string,
-  o: { env?: NodeJS.ProcessEnv; hookHosts?: { dockerhub?: string; ghcr?: string } } = {},
+  o: { env?: NodeJS.ProcessEnv; hookHosts?: { dockerhub?: string; ghcr?: string }; stateDir?: string } = {},
 ): Promise<Running> {
-  const stateDir = mkdtempSync(join(tmpdir(), "laminar-hooks-state-"));
+  const stateDir = o.stateDir ?? mkdtempSync(join(tmpdir(), "laminar-hooks-state-"));
   const server = parseServerConfig(serverYaml, "server.yaml", tmpdir());
   const logs: string[] = [];
   const engine = new ServeEngine({
@@ -73,7 +73,7 @@ async function startServe(
     stop: async () => {
       await engine.stop();
       await http.close();
-      rmSync(stateDir, { recursive: true, force: true });
+      if (!o.stateDir) rmSync(stateDir, { recursive: true, force: true });
     },
   };
 }
@@ -361,6 +361,40 @@ describe("laminar serve: hosted-registry webhooks and pause", () => {
       assert.match(await (await fetch(`${s.url}/metrics`)).text(), /^laminar_paused 0$/m);
     } finally {
       await s.stop();
+    }
+  });
+
+  it("a pause survives a restart: it lasts until resumed", async () => {
+    const a = remote(base, "restart-paused", `${registry.host}/acme/paused`);
+    const stateDir = mkdtempSync(join(tmpdir(), "laminar-hooks-state-"));
+    const yaml = `git:\n  - name: restart-paused\n    url: ${a}\n    pollFreq: 3600\n${rules}`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    try {
+      const first = await startServe(yaml, { stateDir });
+      try {
+        await runsDone(first.url, ["restart-paused"], (r) => r.lastRun?.result === "success", "first run");
+        const p = await post(`${first.url}/api/v1/pause`, "", auth);
+        assert.equal(p.status, 200);
+        assert.equal(((await p.json()) as { paused: boolean }).paused, true);
+      } finally {
+        await first.stop();
+      }
+      const head = git(a, ["rev-parse", "main"]);
+      const second = await startServe(yaml, { stateDir });
+      try {
+        // The restart's first scheduled run is skipped: the pause came back from the state dir.
+        const [r] = await runsDone(second.url, ["restart-paused"], (x) => x.skippedWhilePaused === 1, "skipped");
+        assert.equal(r?.paused, true);
+        assert.equal(r?.lastRun, undefined);
+        assert.equal(git(a, ["rev-parse", "main"]), head);
+        const resumed = await post(`${second.url}/api/v1/resume`, "", auth);
+        assert.deepEqual(await resumed.json(), { paused: false, queued: ["restart-paused"] });
+        await runsDone(second.url, ["restart-paused"], (x) => x.lastRun?.trigger === "resume", "resumed run");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 });

@@ -12,6 +12,7 @@
  *   registry webhook asks for fresh tags. With 10 clusters' repositories referencing one image,
  *   the registry is asked once, not 10 times.
  */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { realpath, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ServerConfig, ServerRepository } from "../config/server.js";
@@ -117,6 +118,11 @@ export class ServeEngine {
     await mkdir(this.stateDir, { recursive: true });
     // git reports the clone's real path; compare like with like (macOS /tmp, symlinked volumes).
     this.stateDir = await realpath(this.stateDir);
+    this.pausedSince ??= this.readPause();
+    if (this.pausedSince !== undefined) {
+      this.metrics.paused = 1;
+      this.o.log(`laminar: updates are paused since ${new Date(this.pausedSince).toISOString()} until resumed`);
+    }
     for (const s of this.repos.values()) this.enqueue(s, "schedule");
   }
 
@@ -169,6 +175,7 @@ export class ServeEngine {
     if (this.pausedSince === undefined) {
       this.pausedSince = Date.now();
       this.metrics.paused = 1;
+      this.writePause();
       this.o.log(`laminar: updates paused by ${by} until resumed`);
     }
     return new Date(this.pausedSince);
@@ -179,6 +186,7 @@ export class ServeEngine {
     if (this.pausedSince === undefined) return [];
     this.pausedSince = undefined;
     this.metrics.paused = 0;
+    this.writePause();
     this.o.log(`laminar: updates resumed by ${by}`);
     const missed = [...this.repos.values()].filter((s) => s.missed);
     if (missed.length) this.newWindow();
@@ -256,6 +264,35 @@ export class ServeEngine {
     await this.tags
       .save()
       .catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+  }
+
+  /**
+   * The pause is kept in the state dir so that a restart (a new pod, an upgrade) does not quietly
+   * end it: it lasts until resumed. Written synchronously so a pause and a resume in quick
+   * succession cannot land on disk in the wrong order.
+   */
+  private writePause(): void {
+    const file = join(this.stateDir, "paused.json");
+    try {
+      if (this.pausedSince === undefined) rmSync(file, { force: true });
+      else writeFileSync(file, `${JSON.stringify({ since: new Date(this.pausedSince).toISOString() })}\n`);
+    } catch (e) {
+      this.o.log(`laminar: could not record the pause in ${file}: ${String(e)}`);
+    }
+  }
+
+  private readPause(): number | undefined {
+    try {
+      const since = Date.parse(
+        (JSON.parse(readFileSync(join(this.stateDir, "paused.json"), "utf8")) as { since: string }).since,
+      );
+      return Number.isNaN(since) ? Date.now() : since;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      // A damaged file still says "paused": staying paused is the safe reading.
+      this.o.log(`laminar: ${join(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
+      return Date.now();
+    }
   }
 
   /** Starts a new cycle window: the next tag-list question goes to the registry again. */

@@ -291,7 +291,7 @@ function sendPaused(res: ServerResponse, since: Date): void {
   sendJson(res, 200, {
     paused: true,
     pausedSince: since.toISOString(),
-    until: "resumed: a [laminar resume] comment, or POST /api/v1/resume with the Bearer token (a restart also ends it)",
+    until: "resumed (a restart keeps it): a [laminar resume] comment, or POST /api/v1/resume with the Bearer token",
   });
 }
 
