@@ -131,6 +131,14 @@ describe("serve webhook payload readers", () => {
       githubPackagePushed("package", { action: "published", package: { ...pkg, package_type: "npm" } }),
       undefined,
     );
+    const { package_type: _, ...byEcosystem } = pkg;
+    assert.deepEqual(
+      githubPackagePushed("registry_package", {
+        action: "updated",
+        registry_package: { ...byEcosystem, ecosystem: "CONTAINER" },
+      }),
+      { repository: "acme/app", host: "ghcr.io", tag: "v2" },
+    );
     assert.equal(githubCommentCommand({ action: "created", comment: { body: "ok [laminar pause] now" } }), "pause");
     assert.equal(githubCommentCommand({ action: "created", comment: { body: "[Laminar Resume]" } }), "resume");
     assert.equal(githubCommentCommand({ action: "deleted", comment: { body: "[laminar pause]" } }), undefined);

@@ -31,7 +31,9 @@ export function githubPackagePushed(event: string, body: unknown, host = "ghcr.i
   if (action !== "published" && action !== "updated") return undefined;
   const pkg = dig(body, event);
   if (typeof pkg !== "object" || pkg === null) throw new PayloadError(`expected the ${event} object`);
-  const type = dig(pkg, "package_type");
+  // `package` events say `package_type: "container"`; `registry_package` ones `package_type` or
+  // `ecosystem: "CONTAINER"` depending on their age: either counts.
+  const type = dig(pkg, "package_type") ?? dig(pkg, "ecosystem");
   if (typeof type !== "string" || type.toLowerCase() !== "container") return undefined;
   const namespace = needString(pkg, "namespace").toLowerCase();
   const name = needString(pkg, "name").toLowerCase();
