@@ -2,7 +2,9 @@
  * The one HTTP server of `laminar serve` (node:http): probes, metrics, the status API, sync
  * requests and registry webhooks. Every error is JSON (`{"error": "..."}`); request bodies are
  * capped at 1 MiB; every POST needs the Bearer token from LAMINAR_API_TOKEN (without it, POSTs are
- * disabled rather than open).
+ * disabled rather than open), except for senders that cannot set that header: GitHub's package
+ * hook (HMAC signature with LAMINAR_WEBHOOK_SECRET), Docker Hub and the original's
+ * `/webhooks/github/<gitHubToken>` (a token in the path). See docs/serve.md, "Hosted registries".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
