@@ -12,3 +12,14 @@ export function bearerMatches(header: string | undefined, expected: string): boo
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b) && given.length > 0;
 }
+
+/**
+ * Compares a token given some other way (a path segment, for senders that cannot set headers) with
+ * the expected one, in constant time like `bearerMatches`.
+ */
+export function tokenMatches(given: string | undefined, expected: string): boolean {
+  const g = given ?? "";
+  const a = createHash("sha256").update(g).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b) && g.length > 0;
+}

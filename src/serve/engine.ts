@@ -12,6 +12,7 @@
  *   registry webhook asks for fresh tags. With 10 clusters' repositories referencing one image,
  *   the registry is asked once, not 10 times.
  */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { realpath, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ServerConfig, ServerRepository } from "../config/server.js";
@@ -66,6 +67,9 @@ interface RepoState {
   lastRun: RunRecord | undefined;
   references: ReferenceStatus[];
   warnings: string[];
+  /** Scheduled or webhook runs skipped while paused; a resume runs the repository if any. */
+  skipped: number;
+  missed: boolean;
 }
 
 /** See the module comment. */
@@ -82,6 +86,8 @@ export class ServeEngine {
   private stateDir: string;
   private hookTimer: NodeJS.Timeout | undefined;
   private readonly hookPending = new Set<RepoState>();
+  /** When updates were paused; undefined while they run. A pause lasts until resumed. */
+  private pausedSince: number | undefined;
   /** Prometheus series of every run. */
   readonly metrics = new ServeMetrics();
 
@@ -109,6 +115,8 @@ export class ServeEngine {
         lastRun: undefined,
         references: [],
         warnings: [],
+        skipped: 0,
+        missed: false,
       });
     }
   }
@@ -118,6 +126,11 @@ export class ServeEngine {
     await mkdir(this.stateDir, { recursive: true });
     // git reports the clone's real path; compare like with like (macOS /tmp, symlinked volumes).
     this.stateDir = await realpath(this.stateDir);
+    this.pausedSince ??= this.readPause();
+    if (this.pausedSince !== undefined) {
+      this.metrics.paused = 1;
+      this.o.log(`laminar: updates are paused since ${new Date(this.pausedSince).toISOString()} until resumed`);
+    }
     for (const s of this.repos.values()) this.enqueue(s, "schedule");
   }
 
@@ -155,7 +168,56 @@ export class ServeEngine {
       ...(s.lastRun ? { lastRun: s.lastRun } : {}),
       references: s.references,
       warnings: s.warnings,
+      paused: this.pausedSince !== undefined,
+      ...(this.pausedSince !== undefined ? { pausedSince: new Date(this.pausedSince).toISOString() } : {}),
+      skippedWhilePaused: s.skipped,
     }));
+  }
+
+  /**
+   * Pauses updates: scheduled and webhook runs are skipped (and counted) until `resume()`; an
+   * explicit API sync still runs. There is no expiry: a pause lasts until someone resumes.
+   * Returns when the pause began (the earlier one, when already paused).
+   */
+  pause(by: string): Date {
+    if (this.pausedSince === undefined) {
+      this.pausedSince = Date.now();
+      this.metrics.paused = 1;
+      this.writePause();
+      this.o.log(`laminar: updates paused by ${by} until resumed`);
+    }
+    return new Date(this.pausedSince);
+  }
+
+  /** Ends a pause and runs every repository that skipped a run meanwhile; the names it queued. */
+  resume(by: string): string[] {
+    if (this.pausedSince === undefined) return [];
+    this.pausedSince = undefined;
+    this.metrics.paused = 0;
+    this.writePause();
+    this.o.log(`laminar: updates resumed by ${by}`);
+    const missed = [...this.repos.values()].filter((s) => s.missed);
+    if (missed.length) this.newWindow();
+    for (const s of missed) {
+      s.missed = false;
+      this.enqueue(s, "resume");
+    }
+    return missed.map((s) => s.repo.name);
+  }
+
+  /**
+   * The secrets the webhook endpoints check: `LAMINAR_WEBHOOK_SECRET` (GitHub's HMAC) from the
+   * engine's environment and `global.gitHubToken` of the server file (the original's path token).
+   */
+  hookSecrets(): { webhookSecret?: string; gitHubToken?: string } {
+    const webhookSecret = this.o.env.LAMINAR_WEBHOOK_SECRET || undefined;
+    const gitHubToken = this.o.server.gitHubToken || undefined;
+    return { ...(webhookSecret ? { webhookSecret } : {}), ...(gitHubToken ? { gitHubToken } : {}) };
+  }
+
+  /** When the current pause began, or undefined. */
+  pausedAt(): Date | undefined {
+    return this.pausedSince === undefined ? undefined : new Date(this.pausedSince);
   }
 
   /** Queues a run of every repository now, with fresh tag lists. */
@@ -236,6 +298,35 @@ export class ServeEngine {
     }
   }
 
+  /**
+   * The pause is kept in the state dir so that a restart (a new pod, an upgrade) does not quietly
+   * end it: it lasts until resumed. Written synchronously so a pause and a resume in quick
+   * succession cannot land on disk in the wrong order.
+   */
+  private writePause(): void {
+    const file = join(this.stateDir, "paused.json");
+    try {
+      if (this.pausedSince === undefined) rmSync(file, { force: true });
+      else writeFileSync(file, `${JSON.stringify({ since: new Date(this.pausedSince).toISOString() })}\n`);
+    } catch (e) {
+      this.o.log(`laminar: could not record the pause in ${file}: ${String(e)}`);
+    }
+  }
+
+  private readPause(): number | undefined {
+    try {
+      const since = Date.parse(
+        (JSON.parse(readFileSync(join(this.stateDir, "paused.json"), "utf8")) as { since: string }).since,
+      );
+      return Number.isNaN(since) ? Date.now() : since;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      // A damaged file still says "paused": staying paused is the safe reading.
+      this.o.log(`laminar: ${join(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
+      return Date.now();
+    }
+  }
+
   /** Starts a new cycle window: the next tag-list question goes to the registry again. */
   private newWindow(): void {
     this.tags.newRun();
@@ -262,6 +353,13 @@ export class ServeEngine {
       const s = this.queue.shift() as RepoState;
       const trigger = s.waiting ?? "schedule";
       s.waiting = undefined;
+      if (this.pausedSince !== undefined && (trigger === "schedule" || trigger === "webhook")) {
+        s.skipped++;
+        s.missed = true;
+        this.o.log(`${s.repo.name}: ${trigger} run skipped: updates are paused`);
+        this.afterRun(s);
+        continue;
+      }
       s.running = true;
       const p = this.run(s, trigger).finally(() => {
         this.active.delete(p);

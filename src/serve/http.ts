@@ -2,13 +2,20 @@
  * The one HTTP server of `laminar serve` (node:http): probes, metrics, the status API, sync
  * requests and registry webhooks. Every error is JSON (`{"error": "..."}`); request bodies are
  * capped at 1 MiB; every POST needs the Bearer token from LAMINAR_API_TOKEN (without it, POSTs are
- * disabled rather than open).
+ * disabled rather than open), except for senders that cannot set that header: GitHub's package
+ * hook (HMAC signature with LAMINAR_WEBHOOK_SECRET), Docker Hub and the original's
+ * `/webhooks/github/<gitHubToken>` (a token in the path). See docs/serve.md, "Hosted registries".
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { bearerMatches } from "./bearer-token.js";
+import { bearerMatches, tokenMatches } from "./bearer-token.js";
 import type { ServeEngine } from "./engine.js";
-import { EnvelopeError, pushedRepositories } from "./hooks/distribution.js";
+import { buildDockerPushed } from "./hooks/build-docker.js";
+import { dockerHubPushed } from "./hooks/dockerhub.js";
+import { EnvelopeError, pushedRepositories, type PushedRepository } from "./hooks/distribution.js";
+import { githubCommentCommand, githubPackagePushed, githubSignatureMatches } from "./hooks/github.js";
+import { harborPushed } from "./hooks/harbor.js";
+import { PayloadError } from "./hooks/payload.js";
 
 /** Largest request body read; a bigger one is refused with 413 before it is buffered. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -19,6 +26,11 @@ export interface HttpOptions {
   /** The API token; undefined disables every POST endpoint. */
   readonly apiToken: string | undefined;
   readonly log: (message: string) => void;
+  /**
+   * The registry host Docker Hub and GitHub Packages pushes refer to (default `docker.io`,
+   * `ghcr.io`): a setup that reads those images through a mirror names the mirror here.
+   */
+  readonly hookHosts?: { readonly dockerhub?: string; readonly ghcr?: string };
 }
 
 class HttpError extends Error {
@@ -46,7 +58,8 @@ export async function listenHttp(o: HttpOptions, host: string, port: number): Pr
   const server = createServer((req, res) => {
     handle(o, req, res, closing).catch((e: unknown) => {
       const err = e instanceof HttpError ? e : new HttpError(500, "internal error");
-      if (!(e instanceof HttpError)) o.log(`laminar: HTTP ${req.method} ${req.url}: ${String(e)}`);
+      if (!(e instanceof HttpError))
+        o.log(`laminar: HTTP ${req.method} ${withoutPathToken(req.url ?? "/")}: ${String(e)}`);
       sendJson(res, err.status, { error: err.message }, err.headers);
     });
   });
@@ -77,15 +90,44 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
   const get = (): void => {
     if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "use GET", { allow: "GET, HEAD" });
   };
-  const post = async (): Promise<unknown> => {
+  const postOnly = (): void => {
     if (method !== "POST") throw new HttpError(405, "use POST", { allow: "POST" });
+  };
+  const apiToken = (): string => {
     if (o.apiToken === undefined)
       throw new HttpError(403, "POST endpoints are disabled: start laminar serve with LAMINAR_API_TOKEN set");
-    // Before reading the body: an unauthorised client must not make the server buffer anything.
-    if (!bearerMatches(req.headers.authorization, o.apiToken))
-      throw new HttpError(401, "missing or wrong Bearer token", { "www-authenticate": 'Bearer realm="laminar"' });
+    return o.apiToken;
+  };
+  const unauthorised = (): HttpError =>
+    new HttpError(401, "missing or wrong Bearer token", { "www-authenticate": 'Bearer realm="laminar"' });
+  const notClosing = (): void => {
     if (closing || o.engine.isStopping()) throw new HttpError(503, "shutting down: no new work is taken");
+  };
+  const post = async (): Promise<unknown> => {
+    postOnly();
+    // Before reading the body: an unauthorised client must not make the server buffer anything.
+    if (!bearerMatches(req.headers.authorization, apiToken())) throw unauthorised();
+    notClosing();
     return readJson(req);
+  };
+  /** Payload errors of the hook readers are the client's: 400 with the reader's message. */
+  const parse = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof EnvelopeError || e instanceof PayloadError) throw new HttpError(400, e.message);
+      throw e;
+    }
+  };
+  const trigger = (pushed: readonly PushedRepository[]): void => {
+    const triggered = new Set<string>();
+    for (const p of pushed) for (const n of o.engine.imagePushed(p.repository, p.host)) triggered.add(n);
+    const pausedSince = o.engine.pausedAt();
+    sendJson(res, 202, {
+      triggered: [...triggered],
+      // Said in the answer too: a sender's delivery log shows why nothing changed.
+      ...(pausedSince ? { paused: true, pausedSince: pausedSince.toISOString() } : {}),
+    });
   };
 
   if (path === "/healthz") {
@@ -128,22 +170,77 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
   }
   if (path === "/api/v1/hooks/distribution") {
     const body = await post();
-    let pushed;
-    try {
-      pushed = pushedRepositories(body);
-    } catch (e) {
-      if (e instanceof EnvelopeError) throw new HttpError(400, e.message);
-      throw e;
-    }
-    const triggered = new Set<string>();
-    for (const p of pushed) for (const n of o.engine.imagePushed(p.repository, p.host)) triggered.add(n);
-    return sendJson(res, 202, { triggered: [...triggered] });
+    return trigger(parse(() => pushedRepositories(body)));
   }
-  throw new HttpError(404, `no such endpoint: ${method} ${path}`);
+  if (path === "/api/v1/hooks/github") {
+    postOnly();
+    // GitHub signs with a shared secret instead of sending a token: LAMINAR_WEBHOOK_SECRET.
+    const secret = o.engine.hookSecrets().webhookSecret;
+    if (!secret)
+      throw new HttpError(403, "the GitHub webhook is disabled: start laminar serve with LAMINAR_WEBHOOK_SECRET set");
+    // The signature covers the raw bytes, so the body is read before it can be checked (capped).
+    const raw = await readBody(req);
+    const signature = req.headers["x-hub-signature-256"];
+    if (!githubSignatureMatches(typeof signature === "string" ? signature : undefined, raw, secret))
+      throw new HttpError(401, "missing or wrong X-Hub-Signature-256");
+    notClosing();
+    const event = String(req.headers["x-github-event"] ?? "");
+    if (event === "ping") return sendJson(res, 200, { status: "pong" });
+    if (event !== "package" && event !== "registry_package")
+      return sendJson(res, 202, { triggered: [], ignored: `event ${JSON.stringify(event)}` });
+    const body = parseJson(raw);
+    const pushed = parse(() => githubPackagePushed(event, body, o.hookHosts?.ghcr));
+    return trigger(pushed ? [pushed] : []);
+  }
+  // Docker Hub cannot send headers, and a `?token=` query lands in every proxy's access log: the
+  // token is a path segment instead (still logged by some proxies: keep this endpoint behind TLS).
+  const dockerHub = /^\/api\/v1\/hooks\/dockerhub(?:\/([^/]*))?$/.exec(path);
+  if (dockerHub) {
+    postOnly();
+    if (!tokenMatches(safeDecode(dockerHub[1]), apiToken()))
+      throw new HttpError(401, "missing or wrong token: use /api/v1/hooks/dockerhub/<LAMINAR_API_TOKEN>");
+    notClosing();
+    const body = await readJson(req);
+    return trigger([parse(() => dockerHubPushed(body, o.hookHosts?.dockerhub))]);
+  }
+  if (path === "/api/v1/hooks/harbor") {
+    // Harbor's "Auth Header" setting sends its value as the Authorization header: `Bearer <token>`.
+    const body = await post();
+    return trigger(parse(() => harborPushed(body)));
+  }
+  if (path === "/webhooks/build/docker") {
+    const body = await post();
+    return trigger([parse(() => buildDockerPushed(body))]);
+  }
+  const original = /^\/webhooks\/github(?:\/([^/]*))?$/.exec(path);
+  if (original) {
+    postOnly();
+    const token = o.engine.hookSecrets().gitHubToken;
+    if (!token) throw new HttpError(403, "this endpoint is disabled: set global.gitHubToken in the server file");
+    if (!tokenMatches(safeDecode(original[1]), token)) throw new HttpError(401, "missing or wrong token in the path");
+    notClosing();
+    const body = await readJson(req);
+    const event = String(req.headers["x-github-event"] ?? "issue_comment");
+    if (event === "ping") return sendJson(res, 200, { status: "pong" });
+    if (event !== "issue_comment") return sendJson(res, 202, { ignored: `event ${JSON.stringify(event)}` });
+    const command = parse(() => githubCommentCommand(body));
+    if (command === "pause") return sendPaused(res, o.engine.pause("a [laminar pause] comment"));
+    if (command === "resume") return sendResumed(res, o.engine.resume("a [laminar resume] comment"));
+    return sendJson(res, 202, { ignored: "the comment has no [laminar pause] or [laminar resume]" });
+  }
+  if (path === "/api/v1/pause") {
+    await post();
+    return sendPaused(res, o.engine.pause("POST /api/v1/pause"));
+  }
+  if (path === "/api/v1/resume") {
+    await post();
+    return sendResumed(res, o.engine.resume("POST /api/v1/resume"));
+  }
+  throw new HttpError(404, `no such endpoint: ${method} ${withoutPathToken(path)}`);
 }
 
-/** Reads a JSON body of at most MAX_BODY_BYTES; 413 when larger, 400 when not JSON. */
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** Reads a body of at most MAX_BODY_BYTES; 413 when larger. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
   if (declared > MAX_BODY_BYTES) {
     req.resume();
@@ -159,13 +256,49 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON body of at most MAX_BODY_BYTES; 413 when larger, 400 when not JSON. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  return parseJson(await readBody(req));
+}
+
+function parseJson(raw: Buffer): unknown {
+  const text = raw.toString("utf8");
   if (!text.trim()) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
     throw new HttpError(400, `the body is not JSON: ${(e as Error).message}`);
   }
+}
+
+/** The URL with the tokens some endpoints carry in their path replaced by `***` (for logs and errors). */
+function withoutPathToken(url: string): string {
+  return url.replace(/(\/hooks\/dockerhub|\/webhooks\/github)\/[^?#]*/, "$1/***");
+}
+
+/** A percent-decoded path segment; a malformed escape is simply a wrong token. */
+function safeDecode(segment: string | undefined): string | undefined {
+  if (segment === undefined) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return "";
+  }
+}
+
+function sendPaused(res: ServerResponse, since: Date): void {
+  sendJson(res, 200, {
+    paused: true,
+    pausedSince: since.toISOString(),
+    until: "resumed (a restart keeps it): a [laminar resume] comment, or POST /api/v1/resume with the Bearer token",
+  });
+}
+
+function sendResumed(res: ServerResponse, queued: string[]): void {
+  sendJson(res, 200, { paused: false, queued });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

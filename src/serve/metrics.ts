@@ -17,6 +17,8 @@ export class ServeMetrics {
   private readonly durations = new Histogram(DURATION_BUCKETS);
   private requests: RequestCounts | undefined;
   private readonly startedAt = Date.now() / 1000;
+  /** 1 while updates are paused. */
+  paused = 0;
 
   /** Records one finished run of `repository`. */
   recordRun(repository: string, run: RunRecord, failures: number, requests: RequestCounts): void {
@@ -79,6 +81,9 @@ export class ServeMetrics {
         "Failed runs in a row (0 after a run that went through).",
         perRepo((v) => v.failures),
       )
+      .family("laminar_paused", "gauge", "1 while updates are paused (until resumed), else 0.", [
+        { value: this.paused },
+      ])
       .family("laminar_run_duration_seconds", "histogram", "How long repository runs take.", this.durations.samples())
       .family(
         "laminar_registry_requests_total",

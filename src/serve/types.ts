@@ -14,7 +14,8 @@ export interface RunRecord {
 }
 
 /** Why a run started. */
-export type RunTrigger = "schedule" | "api" | "webhook";
+/** `resume`: the run a repository missed while updates were paused. */
+export type RunTrigger = "schedule" | "api" | "webhook" | "resume";
 
 /** One image reference of the last scan: where, which tag, and what Laminar makes of it. */
 export interface ReferenceStatus {
@@ -42,4 +43,9 @@ export interface RepositoryStatus {
   readonly lastRun?: RunRecord;
   readonly references: readonly ReferenceStatus[];
   readonly warnings: readonly string[];
+  /** Updates are paused (`POST /api/v1/pause` or a `[laminar pause]` comment) until resumed. */
+  readonly paused: boolean;
+  readonly pausedSince?: string;
+  /** Scheduled and webhook runs skipped while paused (since the process started). */
+  readonly skippedWhilePaused: number;
 }
