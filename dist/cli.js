@@ -51,7 +51,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 
 // src/exec/commands.ts
 import { spawn } from "node:child_process";
-function runCommand(spec, cwd, env = process.env) {
+function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
   return new Promise((resolve6) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -63,21 +63,33 @@ function runCommand(spec, cwd, env = process.env) {
     child.stdout.on("data", take);
     child.stderr.on("data", take);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    let aborted = false;
+    const killGroup = () => {
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
         child.kill("SIGKILL");
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
     }, spec.timeout * 1e3);
-    const done = (exitCode, signal) => {
+    const onAbort = () => {
+      aborted = true;
+      killGroup();
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (exitCode, killedBy) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       resolve6({
         command: spec.run,
         exitCode,
-        signal,
+        signal: killedBy,
         timedOut,
+        aborted,
         output: output.slice(-OUTPUT_LIMIT),
         durationMs: Date.now() - started
       });
@@ -87,14 +99,15 @@ function runCommand(spec, cwd, env = process.env) {
 ${e.message}`;
       done(127, null);
     });
-    child.on("close", (code2, signal) => done(code2, signal));
+    child.on("close", (code2, signal2) => done(code2, signal2));
   });
 }
 function commandFailed(r) {
-  return r.timedOut || r.exitCode !== 0;
+  return r.timedOut || r.aborted || r.exitCode !== 0;
 }
 function describeFailure(r, timeout) {
   if (r.timedOut) return `command \`${r.command}\` timed out after ${timeout}s`;
+  if (r.aborted) return `command \`${r.command}\` was stopped: the run was abandoned`;
   if (r.signal) return `command \`${r.command}\` was killed by ${r.signal}`;
   return `command \`${r.command}\` failed with exit code ${r.exitCode}`;
 }
@@ -299,7 +312,7 @@ async function applyPlan(root, plan, commands, options = {}) {
     const results = [];
     for (const spec of commands) {
       options.onCommand?.(spec);
-      const r = await runCommand(spec, root, options.env);
+      const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
         const restored = snapshot ? await snapshot.restore() : [];
@@ -22497,6 +22510,7 @@ async function updatePass(o) {
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
+    ...o.signal ? { signal: o.signal } : {},
     ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {}
   });
   return { config, plan, applied };
@@ -24594,6 +24608,7 @@ async function deliverWithRetry(o, publisher) {
       const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
       await git.add(["."]);
       const local = await git.commit({ message, author: o.commit.author });
+      if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
       const outcome = await publisher.publish({ parent, local, message, pass });
       if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
       if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
@@ -26835,6 +26850,8 @@ var init_metrics2 = __esm({
       durations = new Histogram(DURATION_BUCKETS);
       requests;
       startedAt = Date.now() / 1e3;
+      /** 1 while updates are paused. */
+      paused = 0;
       /** Records one finished run of `repository`. */
       recordRun(repository, run, failures, requests) {
         const key = JSON.stringify([repository, run.result]);
@@ -26887,7 +26904,9 @@ var init_metrics2 = __esm({
           "gauge",
           "Failed runs in a row (0 after a run that went through).",
           perRepo((v) => v.failures)
-        ).family("laminar_run_duration_seconds", "histogram", "How long repository runs take.", this.durations.samples()).family(
+        ).family("laminar_paused", "gauge", "1 while updates are paused (until resumed), else 0.", [
+          { value: this.paused }
+        ]).family("laminar_run_duration_seconds", "histogram", "How long repository runs take.", this.durations.samples()).family(
           "laminar_registry_requests_total",
           "counter",
           "Registry requests of the shared client, by kind.",
@@ -26903,6 +26922,7 @@ var init_metrics2 = __esm({
 });
 
 // src/serve/engine.ts
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { realpath as realpath3, mkdir as mkdir3 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 function referenceMatches(reference, repository, host) {
@@ -26969,7 +26989,9 @@ var init_engine = __esm({
             nextRunAt: void 0,
             lastRun: void 0,
             references: [],
-            warnings: []
+            warnings: [],
+            skipped: 0,
+            missed: false
           });
         }
       }
@@ -26981,15 +27003,24 @@ var init_engine = __esm({
       windowMs;
       windowStartedAt = 0;
       stopping = false;
+      /** Fired when `stop()` gives up waiting: kills running commands, forbids pushes not yet started. */
+      abandon = new AbortController();
       stateDir;
       hookTimer;
       hookPending = /* @__PURE__ */ new Set();
+      /** When updates were paused; undefined while they run. A pause lasts until resumed. */
+      pausedSince;
       /** Prometheus series of every run. */
       metrics = new ServeMetrics();
       /** Creates the state dir and queues a first run of every repository. */
       async start() {
         await mkdir3(this.stateDir, { recursive: true });
         this.stateDir = await realpath3(this.stateDir);
+        this.pausedSince ??= this.readPause();
+        if (this.pausedSince !== void 0) {
+          this.metrics.paused = 1;
+          this.o.log(`laminar: updates are paused since ${new Date(this.pausedSince).toISOString()} until resumed`);
+        }
         for (const s of this.repos.values()) this.enqueue(s, "schedule");
       }
       /** True once `stop()` was called: no new work is taken. */
@@ -27021,8 +27052,53 @@ var init_engine = __esm({
           ...s.nextRunAt !== void 0 ? { nextRunAt: new Date(s.nextRunAt).toISOString() } : {},
           ...s.lastRun ? { lastRun: s.lastRun } : {},
           references: s.references,
-          warnings: s.warnings
+          warnings: s.warnings,
+          paused: this.pausedSince !== void 0,
+          ...this.pausedSince !== void 0 ? { pausedSince: new Date(this.pausedSince).toISOString() } : {},
+          skippedWhilePaused: s.skipped
         }));
+      }
+      /**
+       * Pauses updates: scheduled and webhook runs are skipped (and counted) until `resume()`; an
+       * explicit API sync still runs. There is no expiry: a pause lasts until someone resumes.
+       * Returns when the pause began (the earlier one, when already paused).
+       */
+      pause(by) {
+        if (this.pausedSince === void 0) {
+          this.pausedSince = Date.now();
+          this.metrics.paused = 1;
+          this.writePause();
+          this.o.log(`laminar: updates paused by ${by} until resumed`);
+        }
+        return new Date(this.pausedSince);
+      }
+      /** Ends a pause and runs every repository that skipped a run meanwhile; the names it queued. */
+      resume(by) {
+        if (this.pausedSince === void 0) return [];
+        this.pausedSince = void 0;
+        this.metrics.paused = 0;
+        this.writePause();
+        this.o.log(`laminar: updates resumed by ${by}`);
+        const missed = [...this.repos.values()].filter((s) => s.missed);
+        if (missed.length) this.newWindow();
+        for (const s of missed) {
+          s.missed = false;
+          this.enqueue(s, "resume");
+        }
+        return missed.map((s) => s.repo.name);
+      }
+      /**
+       * The secrets the webhook endpoints check: `LAMINAR_WEBHOOK_SECRET` (GitHub's HMAC) from the
+       * engine's environment and `global.gitHubToken` of the server file (the original's path token).
+       */
+      hookSecrets() {
+        const webhookSecret = this.o.env.LAMINAR_WEBHOOK_SECRET || void 0;
+        const gitHubToken = this.o.server.gitHubToken || void 0;
+        return { ...webhookSecret ? { webhookSecret } : {}, ...gitHubToken ? { gitHubToken } : {} };
+      }
+      /** When the current pause began, or undefined. */
+      pausedAt() {
+        return this.pausedSince === void 0 ? void 0 : new Date(this.pausedSince);
       }
       /** Queues a run of every repository now, with fresh tag lists. */
       syncAll(trigger = "api") {
@@ -27061,16 +27137,66 @@ var init_engine = __esm({
         return hit;
       }
       /**
-       * Stops taking work (timers, queue, webhooks), lets the runs in progress finish — a push is never
-       * cut in half — and saves the registry cache.
+       * Stops taking work (timers, queue, webhooks), lets the runs in progress finish for a grace
+       * period, then abandons them: a running command is killed and its run restores the work tree
+       * (src/apply/apply.ts), a push not yet started never starts, and a push under way is atomic on
+       * the remote — nothing is half-pushed. Then it saves the registry cache. Bounded: returns within
+       * `stopGraceMs + abandonWaitMs`, even if a run is stuck (it is left behind; the process exits).
        */
       async stop() {
         this.stopping = true;
         clearTimeout(this.hookTimer);
         for (const s of this.repos.values()) clearTimeout(s.timer);
         this.queue.length = 0;
-        while (this.active.size) await Promise.all([...this.active]);
+        if (!await this.settleWithin(this.o.stopGraceMs ?? 7e3)) {
+          const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
+          this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
+          this.abandon.abort();
+          if (!await this.settleWithin(this.o.abandonWaitMs ?? 2e3))
+            this.o.log("laminar serve: a run did not end after it was abandoned; stopping without it");
+        }
         await this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+      }
+      /** Waits for the runs in progress; false when some still run after `ms`. */
+      async settleWithin(ms) {
+        let timer;
+        const timeout = new Promise((resolve6) => timer = setTimeout(() => resolve6(false), ms));
+        const settled = (async () => {
+          while (this.active.size) await Promise.all([...this.active]);
+          return true;
+        })();
+        try {
+          return await Promise.race([settled, timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      /**
+       * The pause is kept in the state dir so that a restart (a new pod, an upgrade) does not quietly
+       * end it: it lasts until resumed. Written synchronously so a pause and a resume in quick
+       * succession cannot land on disk in the wrong order.
+       */
+      writePause() {
+        const file = join10(this.stateDir, "paused.json");
+        try {
+          if (this.pausedSince === void 0) rmSync(file, { force: true });
+          else writeFileSync(file, `${JSON.stringify({ since: new Date(this.pausedSince).toISOString() })}
+`);
+        } catch (e) {
+          this.o.log(`laminar: could not record the pause in ${file}: ${String(e)}`);
+        }
+      }
+      readPause() {
+        try {
+          const since = Date.parse(
+            JSON.parse(readFileSync(join10(this.stateDir, "paused.json"), "utf8")).since
+          );
+          return Number.isNaN(since) ? Date.now() : since;
+        } catch (e) {
+          if (e.code === "ENOENT") return void 0;
+          this.o.log(`laminar: ${join10(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
+          return Date.now();
+        }
       }
       /** Starts a new cycle window: the next tag-list question goes to the registry again. */
       newWindow() {
@@ -27096,6 +27222,13 @@ var init_engine = __esm({
           const s = this.queue.shift();
           const trigger = s.waiting ?? "schedule";
           s.waiting = void 0;
+          if (this.pausedSince !== void 0 && (trigger === "schedule" || trigger === "webhook")) {
+            s.skipped++;
+            s.missed = true;
+            this.o.log(`${s.repo.name}: ${trigger} run skipped: updates are paused`);
+            this.afterRun(s);
+            continue;
+          }
           s.running = true;
           const p2 = this.run(s, trigger).finally(() => {
             this.active.delete(p2);
@@ -27143,6 +27276,7 @@ var init_engine = __esm({
             tags: this.tags.source,
             runCommands: true,
             env,
+            signal: this.abandon.signal,
             branch: repo.branch,
             commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
             maxAttempts: 3,
@@ -27189,9 +27323,86 @@ function bearerMatches(header, expected) {
   const b = createHash6("sha256").update(expected).digest();
   return timingSafeEqual(a, b) && given.length > 0;
 }
+function tokenMatches(given, expected) {
+  const g = given ?? "";
+  const a = createHash6("sha256").update(g).digest();
+  const b = createHash6("sha256").update(expected).digest();
+  return timingSafeEqual(a, b) && g.length > 0;
+}
 var init_bearer_token = __esm({
   "src/serve/bearer-token.ts"() {
     "use strict";
+  }
+});
+
+// src/serve/hooks/payload.ts
+function dig(obj, ...keys) {
+  let v = obj;
+  for (const k of keys) {
+    if (typeof v !== "object" || v === null) return void 0;
+    v = v[k];
+  }
+  return v;
+}
+function needString(obj, ...keys) {
+  const v = dig(obj, ...keys);
+  if (typeof v !== "string" || !v) throw new PayloadError(`${keys.join(".")} must be a non-empty string`);
+  return v;
+}
+var PayloadError;
+var init_payload = __esm({
+  "src/serve/hooks/payload.ts"() {
+    "use strict";
+    PayloadError = class extends Error {
+      name = "PayloadError";
+    };
+  }
+});
+
+// src/serve/hooks/build-docker.ts
+function buildDockerPushed(body) {
+  let image = needString(body, "url").replace(/^[a-z]+:\/\//i, "").toLowerCase();
+  const registry = dig(body, "docker_registry_url");
+  if (registry !== void 0 && typeof registry !== "string")
+    throw new PayloadError("docker_registry_url must be a string");
+  let host = registry ? registry.replace(/^[a-z]+:\/\//i, "").split("/")[0]?.toLowerCase() : void 0;
+  const first = image.split("/")[0] ?? "";
+  if (host && first === host) image = image.slice(host.length + 1);
+  else if (!host && image.includes("/") && /[.:]|^localhost$/.test(first)) {
+    host = first;
+    image = image.slice(first.length + 1);
+  }
+  const at = image.indexOf("@");
+  if (at >= 0) image = image.slice(0, at);
+  const colon = image.lastIndexOf(":");
+  const tag = colon >= 0 ? image.slice(colon + 1) : void 0;
+  if (colon >= 0) image = image.slice(0, colon);
+  if (!image) throw new PayloadError("url names no image");
+  if (host === "index.docker.io" || host === "registry-1.docker.io") host = "docker.io";
+  if (host === "docker.io" && !image.includes("/")) image = `library/${image}`;
+  return { repository: image, ...host ? { host } : {}, ...tag ? { tag } : {} };
+}
+var init_build_docker = __esm({
+  "src/serve/hooks/build-docker.ts"() {
+    "use strict";
+    init_payload();
+  }
+});
+
+// src/serve/hooks/dockerhub.ts
+function dockerHubPushed(body, host = "docker.io") {
+  const name = needString(body, "repository", "repo_name").toLowerCase();
+  const tag = dig(body, "push_data", "tag");
+  return {
+    repository: name.includes("/") ? name : `library/${name}`,
+    host,
+    ...typeof tag === "string" && tag ? { tag } : {}
+  };
+}
+var init_dockerhub = __esm({
+  "src/serve/hooks/dockerhub.ts"() {
+    "use strict";
+    init_payload();
   }
 });
 
@@ -27223,6 +27434,73 @@ var init_distribution = __esm({
   }
 });
 
+// src/serve/hooks/github.ts
+import { createHmac as createHmac2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+function githubSignatureMatches(header, body, secret) {
+  const expected = createHmac2("sha256", secret).update(body).digest();
+  const m = /^sha256=([0-9a-f]{64})$/i.exec((header ?? "").trim());
+  const given = m ? Buffer.from(m[1], "hex") : Buffer.alloc(expected.length);
+  return timingSafeEqual2(given, expected) && m !== null;
+}
+function githubPackagePushed(event, body, host = "ghcr.io") {
+  if (event !== "package" && event !== "registry_package") throw new PayloadError(`unsupported event ${event}`);
+  const action = dig(body, "action");
+  if (action !== "published" && action !== "updated") return void 0;
+  const pkg = dig(body, event);
+  if (typeof pkg !== "object" || pkg === null) throw new PayloadError(`expected the ${event} object`);
+  const type = dig(pkg, "package_type") ?? dig(pkg, "ecosystem");
+  if (typeof type !== "string" || type.toLowerCase() !== "container") return void 0;
+  const namespace = needString(pkg, "namespace").toLowerCase();
+  const name = needString(pkg, "name").toLowerCase();
+  const tag = dig(pkg, "package_version", "container_metadata", "tag", "name");
+  return {
+    repository: `${namespace}/${name}`,
+    host,
+    ...typeof tag === "string" && tag ? { tag } : {}
+  };
+}
+function githubCommentCommand(body) {
+  const text = dig(body, "comment", "body");
+  if (typeof text !== "string") throw new PayloadError("comment.body must be a string");
+  const action = dig(body, "action");
+  if (action === "deleted") return void 0;
+  const lower = text.toLowerCase();
+  const pause = lower.lastIndexOf("[laminar pause]");
+  const resume = lower.lastIndexOf("[laminar resume]");
+  if (pause < 0 && resume < 0) return void 0;
+  return pause > resume ? "pause" : "resume";
+}
+var init_github = __esm({
+  "src/serve/hooks/github.ts"() {
+    "use strict";
+    init_payload();
+  }
+});
+
+// src/serve/hooks/harbor.ts
+function harborPushed(body) {
+  const type = dig(body, "type");
+  if (typeof type !== "string") throw new PayloadError("type must be a string");
+  if (type !== "PUSH_ARTIFACT") return [];
+  const repository = needString(body, "event_data", "repository", "repo_full_name").toLowerCase();
+  const resources = dig(body, "event_data", "resources");
+  if (!Array.isArray(resources) || !resources.length)
+    throw new PayloadError("event_data.resources must be a non-empty list");
+  return resources.map((r, i) => {
+    const url = needString(r, "resource_url");
+    const host = url.replace(/^[a-z]+:\/\//i, "").split("/")[0]?.toLowerCase();
+    if (!host) throw new PayloadError(`event_data.resources[${i}].resource_url has no host`);
+    const tag = dig(r, "tag");
+    return { repository, host, ...typeof tag === "string" && tag ? { tag } : {} };
+  });
+}
+var init_harbor = __esm({
+  "src/serve/hooks/harbor.ts"() {
+    "use strict";
+    init_payload();
+  }
+});
+
 // src/serve/http.ts
 import { createServer as createServer2 } from "node:http";
 async function listenHttp(o, host, port) {
@@ -27230,7 +27508,8 @@ async function listenHttp(o, host, port) {
   const server = createServer2((req, res) => {
     handle(o, req, res, closing).catch((e) => {
       const err = e instanceof HttpError ? e : new HttpError(500, "internal error");
-      if (!(e instanceof HttpError)) o.log(`laminar: HTTP ${req.method} ${req.url}: ${String(e)}`);
+      if (!(e instanceof HttpError))
+        o.log(`laminar: HTTP ${req.method} ${withoutPathToken(req.url ?? "/")}: ${String(e)}`);
       sendJson(res, err.status, { error: err.message }, err.headers);
     });
   });
@@ -27258,14 +27537,41 @@ async function handle(o, req, res, closing) {
   const get = () => {
     if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "use GET", { allow: "GET, HEAD" });
   };
-  const post = async () => {
+  const postOnly = () => {
     if (method !== "POST") throw new HttpError(405, "use POST", { allow: "POST" });
+  };
+  const apiToken = () => {
     if (o.apiToken === void 0)
       throw new HttpError(403, "POST endpoints are disabled: start laminar serve with LAMINAR_API_TOKEN set");
-    if (!bearerMatches(req.headers.authorization, o.apiToken))
-      throw new HttpError(401, "missing or wrong Bearer token", { "www-authenticate": 'Bearer realm="laminar"' });
+    return o.apiToken;
+  };
+  const unauthorised = () => new HttpError(401, "missing or wrong Bearer token", { "www-authenticate": 'Bearer realm="laminar"' });
+  const notClosing = () => {
     if (closing || o.engine.isStopping()) throw new HttpError(503, "shutting down: no new work is taken");
+  };
+  const post = async () => {
+    postOnly();
+    if (!bearerMatches(req.headers.authorization, apiToken())) throw unauthorised();
+    notClosing();
     return readJson(req);
+  };
+  const parse4 = (f) => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof EnvelopeError || e instanceof PayloadError) throw new HttpError(400, e.message);
+      throw e;
+    }
+  };
+  const trigger = (pushed) => {
+    const triggered = /* @__PURE__ */ new Set();
+    for (const p2 of pushed) for (const n of o.engine.imagePushed(p2.repository, p2.host)) triggered.add(n);
+    const pausedSince = o.engine.pausedAt();
+    sendJson(res, 202, {
+      triggered: [...triggered],
+      // Said in the answer too: a sender's delivery log shows why nothing changed.
+      ...pausedSince ? { paused: true, pausedSince: pausedSince.toISOString() } : {}
+    });
   };
   if (path2 === "/healthz") {
     get();
@@ -27304,20 +27610,70 @@ async function handle(o, req, res, closing) {
   }
   if (path2 === "/api/v1/hooks/distribution") {
     const body = await post();
-    let pushed;
-    try {
-      pushed = pushedRepositories(body);
-    } catch (e) {
-      if (e instanceof EnvelopeError) throw new HttpError(400, e.message);
-      throw e;
-    }
-    const triggered = /* @__PURE__ */ new Set();
-    for (const p2 of pushed) for (const n of o.engine.imagePushed(p2.repository, p2.host)) triggered.add(n);
-    return sendJson(res, 202, { triggered: [...triggered] });
+    return trigger(parse4(() => pushedRepositories(body)));
   }
-  throw new HttpError(404, `no such endpoint: ${method} ${path2}`);
+  if (path2 === "/api/v1/hooks/github") {
+    postOnly();
+    const secret = o.engine.hookSecrets().webhookSecret;
+    if (!secret)
+      throw new HttpError(403, "the GitHub webhook is disabled: start laminar serve with LAMINAR_WEBHOOK_SECRET set");
+    const raw = await readBody(req);
+    const signature = req.headers["x-hub-signature-256"];
+    if (!githubSignatureMatches(typeof signature === "string" ? signature : void 0, raw, secret))
+      throw new HttpError(401, "missing or wrong X-Hub-Signature-256");
+    notClosing();
+    const event = String(req.headers["x-github-event"] ?? "");
+    if (event === "ping") return sendJson(res, 200, { status: "pong" });
+    if (event !== "package" && event !== "registry_package")
+      return sendJson(res, 202, { triggered: [], ignored: `event ${JSON.stringify(event)}` });
+    const body = parseJson(raw);
+    const pushed = parse4(() => githubPackagePushed(event, body, o.hookHosts?.ghcr));
+    return trigger(pushed ? [pushed] : []);
+  }
+  const dockerHub = /^\/api\/v1\/hooks\/dockerhub(?:\/([^/]*))?$/.exec(path2);
+  if (dockerHub) {
+    postOnly();
+    if (!tokenMatches(safeDecode(dockerHub[1]), apiToken()))
+      throw new HttpError(401, "missing or wrong token: use /api/v1/hooks/dockerhub/<LAMINAR_API_TOKEN>");
+    notClosing();
+    const body = await readJson(req);
+    return trigger([parse4(() => dockerHubPushed(body, o.hookHosts?.dockerhub))]);
+  }
+  if (path2 === "/api/v1/hooks/harbor") {
+    const body = await post();
+    return trigger(parse4(() => harborPushed(body)));
+  }
+  if (path2 === "/webhooks/build/docker") {
+    const body = await post();
+    return trigger([parse4(() => buildDockerPushed(body))]);
+  }
+  const original = /^\/webhooks\/github(?:\/([^/]*))?$/.exec(path2);
+  if (original) {
+    postOnly();
+    const token = o.engine.hookSecrets().gitHubToken;
+    if (!token) throw new HttpError(403, "this endpoint is disabled: set global.gitHubToken in the server file");
+    if (!tokenMatches(safeDecode(original[1]), token)) throw new HttpError(401, "missing or wrong token in the path");
+    notClosing();
+    const body = await readJson(req);
+    const event = String(req.headers["x-github-event"] ?? "issue_comment");
+    if (event === "ping") return sendJson(res, 200, { status: "pong" });
+    if (event !== "issue_comment") return sendJson(res, 202, { ignored: `event ${JSON.stringify(event)}` });
+    const command2 = parse4(() => githubCommentCommand(body));
+    if (command2 === "pause") return sendPaused(res, o.engine.pause("a [laminar pause] comment"));
+    if (command2 === "resume") return sendResumed(res, o.engine.resume("a [laminar resume] comment"));
+    return sendJson(res, 202, { ignored: "the comment has no [laminar pause] or [laminar resume]" });
+  }
+  if (path2 === "/api/v1/pause") {
+    await post();
+    return sendPaused(res, o.engine.pause("POST /api/v1/pause"));
+  }
+  if (path2 === "/api/v1/resume") {
+    await post();
+    return sendResumed(res, o.engine.resume("POST /api/v1/resume"));
+  }
+  throw new HttpError(404, `no such endpoint: ${method} ${withoutPathToken(path2)}`);
 }
-async function readJson(req) {
+async function readBody(req) {
   const declared = Number(req.headers["content-length"] ?? "0");
   if (declared > MAX_BODY_BYTES2) {
     req.resume();
@@ -27333,13 +27689,40 @@ async function readJson(req) {
     }
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+async function readJson(req) {
+  return parseJson(await readBody(req));
+}
+function parseJson(raw) {
+  const text = raw.toString("utf8");
   if (!text.trim()) return void 0;
   try {
     return JSON.parse(text);
   } catch (e) {
     throw new HttpError(400, `the body is not JSON: ${e.message}`);
   }
+}
+function withoutPathToken(url) {
+  return url.replace(/(\/hooks\/dockerhub|\/webhooks\/github)\/[^?#]*/, "$1/***");
+}
+function safeDecode(segment) {
+  if (segment === void 0) return void 0;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return "";
+  }
+}
+function sendPaused(res, since) {
+  sendJson(res, 200, {
+    paused: true,
+    pausedSince: since.toISOString(),
+    until: "resumed (a restart keeps it): a [laminar resume] comment, or POST /api/v1/resume with the Bearer token"
+  });
+}
+function sendResumed(res, queued) {
+  sendJson(res, 200, { paused: false, queued });
 }
 function sendJson(res, status, body, headers = {}) {
   if (res.headersSent) {
@@ -27361,7 +27744,12 @@ var init_http2 = __esm({
   "src/serve/http.ts"() {
     "use strict";
     init_bearer_token();
+    init_build_docker();
+    init_dockerhub();
     init_distribution();
+    init_github();
+    init_harbor();
+    init_payload();
     MAX_BODY_BYTES2 = 1024 * 1024;
     HttpError = class extends Error {
       constructor(status, message, headers = {}) {
@@ -27402,13 +27790,15 @@ async function serve(o, io) {
     return 2;
   }
   const log = (m) => io.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${m}`);
+  const stopGraceMs = Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
   const engine = new ServeEngine({
     server,
     stateDir: resolve4(io.cwd, o.stateDir ?? defaultStateDir(io.env)),
     env: io.env,
     log,
     mask: (s) => o.redactor.mask(s),
-    ...io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {}
+    ...io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {},
+    stopGraceMs
   });
   const apiToken = io.env.LAMINAR_API_TOKEN || void 0;
   const http = await listenHttp({ engine, apiToken, log }, listen.host, listen.port);
@@ -27419,17 +27809,24 @@ async function serve(o, io) {
     const onSignal = (signal) => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      log(`laminar serve: ${signal}: finishing the runs in progress, taking no new work`);
+      log(
+        `laminar serve: ${signal}: finishing the runs in progress (abandoning them after ${stopGraceMs / 1e3} s), taking no new work`
+      );
       resolveStop();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
   await engine.stop();
-  await http.close();
+  const closed = http.close();
+  let closeTimer;
+  await Promise.race([closed, new Promise((r) => closeTimer = setTimeout(r, HTTP_CLOSE_WAIT_MS))]);
+  clearTimeout(closeTimer);
   log("laminar serve: stopped");
+  setTimeout(() => process.exit(0), 1e3).unref();
   return 0;
 }
+var STOP_GRACE_MS, HTTP_CLOSE_WAIT_MS;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
@@ -27437,6 +27834,8 @@ var init_serve = __esm({
     init_known_secrets();
     init_engine();
     init_http2();
+    STOP_GRACE_MS = 7e3;
+    HTTP_CLOSE_WAIT_MS = 500;
   }
 });
 

@@ -37433,7 +37433,7 @@ import { writeFile as writeFile2 } from "node:fs/promises";
 // src/exec/commands.ts
 import { spawn } from "node:child_process";
 var OUTPUT_LIMIT = 64 * 1024;
-function runCommand(spec, cwd, env = process.env) {
+function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
   return new Promise((resolve3) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -37445,21 +37445,33 @@ function runCommand(spec, cwd, env = process.env) {
     child.stdout.on("data", take);
     child.stderr.on("data", take);
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    let aborted = false;
+    const killGroup = () => {
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
         child.kill("SIGKILL");
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
     }, spec.timeout * 1e3);
-    const done = (exitCode, signal) => {
+    const onAbort = () => {
+      aborted = true;
+      killGroup();
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    const done = (exitCode, killedBy) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       resolve3({
         command: spec.run,
         exitCode,
-        signal,
+        signal: killedBy,
         timedOut,
+        aborted,
         output: output.slice(-OUTPUT_LIMIT),
         durationMs: Date.now() - started
       });
@@ -37469,14 +37481,15 @@ function runCommand(spec, cwd, env = process.env) {
 ${e.message}`;
       done(127, null);
     });
-    child.on("close", (code2, signal) => done(code2, signal));
+    child.on("close", (code2, signal2) => done(code2, signal2));
   });
 }
 function commandFailed(r) {
-  return r.timedOut || r.exitCode !== 0;
+  return r.timedOut || r.aborted || r.exitCode !== 0;
 }
 function describeFailure(r, timeout) {
   if (r.timedOut) return `command \`${r.command}\` timed out after ${timeout}s`;
+  if (r.aborted) return `command \`${r.command}\` was stopped: the run was abandoned`;
   if (r.signal) return `command \`${r.command}\` was killed by ${r.signal}`;
   return `command \`${r.command}\` failed with exit code ${r.exitCode}`;
 }
@@ -37662,7 +37675,7 @@ async function applyPlan(root, plan, commands, options = {}) {
     const results = [];
     for (const spec of commands) {
       options.onCommand?.(spec);
-      const r = await runCommand(spec, root, options.env);
+      const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
         const restored = snapshot ? await snapshot.restore() : [];
@@ -45325,6 +45338,7 @@ async function updatePass(o) {
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
+    ...o.signal ? { signal: o.signal } : {},
     ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {}
   });
   return { config, plan, applied };
@@ -45350,6 +45364,7 @@ async function deliverWithRetry(o, publisher) {
       const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
       await git.add(["."]);
       const local = await git.commit({ message, author: o.commit.author });
+      if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
       const outcome = await publisher.publish({ parent, local, message, pass });
       if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
       if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
