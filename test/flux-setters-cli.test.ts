@@ -1,31 +1,13 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { laminar, writeRepo } from "./helpers/cli.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
 
-const root = new URL("..", import.meta.url).pathname;
-
-/** Runs the CLI the way a user does: a child process, its stdout, stderr and exit status. */
-function laminar(args: string[], env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-async function repo(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "laminar-flux-"));
-  for (const [p, text] of Object.entries(files)) {
-    await mkdir(join(dir, p, ".."), { recursive: true });
-    await writeFile(join(dir, p), text);
-  }
-  return dir;
-}
+const repo = (files: Record<string, string>): Promise<string> => writeRepo(files, "laminar-flux-");
 
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
 

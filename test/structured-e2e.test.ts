@@ -4,23 +4,13 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { laminar } from "./helpers/cli.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
 
 // Issue #10, "Proof: end to end on the real registry": a chart's values, a Kustomize overlay, a Flux
 // HelmRelease and an Argo CD Application in one repository; the CLI's `apply` moves each, and
 // `kubectl kustomize` renders the rewritten overlay with the new image.
-
-const root = new URL("..", import.meta.url).pathname;
-
-/** Runs the CLI the way a user does: a child process, its stdout, stderr and exit status. */
-function laminar(args: string[], env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** Whether `kubectl` runs here; the render check is skipped (with this reason) when it does not. */
 function kubectlMissing(): string | false {
