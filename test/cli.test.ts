@@ -123,12 +123,12 @@ describe("laminar CLI against the real registry", () => {
   });
 
   it("scan --json lists every reference with its parsed parts", async () => {
-    const dir = await repo({
-      "compose.yaml":
-        "services:\n  db:\n    image: postgres\n  web:\n    image: ghcr.io/acme/web:1.2@sha256:" +
-        "c".repeat(64) +
-        "\n    ports: ['5000:5000/tcp']\n",
-    });
+    const compose =
+      "services:\n  db:\n    image: postgres\n  web:\n    image: ghcr.io/acme/web:1.2@sha256:" +
+      "c".repeat(64) +
+      "\n    ports: ['5000:5000/tcp']\n";
+    const dir = await repo({ "compose.yaml": compose });
+    const at = (s: string): number => compose.indexOf(s);
     const r = laminar(["scan", "--dir", dir, "--json"]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout).references, [
@@ -142,6 +142,9 @@ describe("laminar CLI against the real registry", () => {
         tag: null,
         digest: null,
         form: "inline",
+        nameSpan: [at("postgres"), at("postgres") + 8],
+        tagSpan: null,
+        digestSpan: null,
       },
       {
         file: "compose.yaml",
@@ -153,6 +156,9 @@ describe("laminar CLI against the real registry", () => {
         tag: "1.2",
         digest: `sha256:${"c".repeat(64)}`,
         form: "inline",
+        nameSpan: [at("ghcr.io"), at("ghcr.io") + "ghcr.io/acme/web".length],
+        tagSpan: [at("1.2@"), at("1.2@") + 3],
+        digestSpan: [at("sha256:"), at("sha256:") + 71],
       },
     ]);
   });

@@ -260,3 +260,35 @@ describe("structured scan: the shared corpus", { skip: CORPUS_SKIP }, () => {
     }
   });
 });
+
+describe("structured scan: one anchored tag under two images", () => {
+  it("leaves every image on the shared value alone with reason shared-tag (one image per site)", () => {
+    const text = "app:\n  repository: acme/app\n  tag: &v 1.2\nother:\n  repository: acme/other\n  tag: *v\n";
+    const { sites } = scanFile(text, "values.yaml");
+    assert.deepEqual(
+      sites.map((s) => [s.reference.repository, s.skip?.reason, s.tagSpan]),
+      [
+        ["acme/app", "shared-tag", [text.indexOf("1.2"), text.indexOf("1.2") + 3]],
+        ["acme/other", "shared-tag", [text.indexOf("1.2"), text.indexOf("1.2") + 3]],
+      ],
+    );
+    assert.match(sites[0]?.skip?.detail ?? "", /used by docker\.io\/acme\/app and docker\.io\/acme\/other/);
+  });
+
+  it("still moves an anchored tag shared by aliases of the same image once", () => {
+    const text = "a:\n  repository: acme/app\n  tag: &v 1.2\nb:\n  repository: acme/app\n  tag: *v\n";
+    const { sites } = scanFile(text, "values.yaml");
+    assert.equal(sites.length, 1);
+    assert.equal(sites[0]?.skip, undefined);
+  });
+});
+
+describe("inline scan: camelCase image keys", () => {
+  it("finds bare names under multi-hump keys as under single-hump ones", () => {
+    const text = "natsStreamingImage: nats-streaming:latest\nnatsImage: nats:2.10\nbaseImage: alpine\n";
+    assert.deepEqual(
+      scanText(text).map((s) => s.text),
+      ["nats-streaming:latest", "nats:2.10", "alpine"],
+    );
+  });
+});

@@ -51,6 +51,7 @@ export type UnchangedReason =
   | "ignored" // the file marks this image to be left alone
   | "no-policy" // a Flux setter whose ImagePolicy (or its ImageRepository) is not in the repository or is invalid
   | "setter-not-applied" // a Flux `:name` / `:digest` setter, or a setter whose policy follows another image
+  | "shared-tag" // one anchored tag value serves several images: moving it for one would move the others
   | "not-in-channel" // the current tag does not match any rule's pattern
   | "no-candidates" // the registry has no tag in the channel (after excludes and `latest`)
   | "up-to-date" // the current tag is the newest in its channel

@@ -30,6 +30,10 @@ export function scanToJson(files: readonly ScannedFile[]): { references: Array<R
         tag: r.reference.tag ?? null,
         digest: r.reference.digest ?? null,
         form: r.form,
+        // Byte offsets [start, end) of the name, tag and digest values, for tools that edit the file.
+        nameSpan: r.nameSpan ?? null,
+        tagSpan: r.tagSpan ?? null,
+        digestSpan: r.digestSpan ?? null,
       })),
     ),
   };

@@ -29,7 +29,8 @@ const isToken = (code: number): boolean => code < 128 && TOKEN[code] === 1;
 const TAG_START = /[\w]/;
 
 /** Keys whose value is an image: `image`, `imageName`, `containerImage`, `base_image`, kustomize `newName`. */
-const IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*(?:[_-]image|Image))$/;
+// camelCase keys may have several humps (`natsStreamingImage`, issue #10): any letters before `Image`.
+const IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
 const isImageKey = (key: string): boolean => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 
 /** Scans bytes (or a latin1 string of them) for image references, in order of position. */

@@ -20,7 +20,7 @@ export type ValueStyle = "reference" | "plain" | "single-quoted" | "double-quote
 
 /** Why a site can never move, known from the file alone (before any registry is asked). */
 export interface SiteSkip {
-  readonly reason: "no-tag" | "templated" | "ignored" | "no-policy" | "setter-not-applied";
+  readonly reason: "no-tag" | "templated" | "ignored" | "no-policy" | "setter-not-applied" | "shared-tag";
   /** For people: what was found and what to change to let Laminar move it. */
   readonly detail: string;
 }

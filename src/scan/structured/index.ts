@@ -90,15 +90,54 @@ export function scanFile(text: string, path: string): FileScan {
  * its digest would stay the old tag's while the shared tag moves (found by the property test in
  * test/rewrite-structured.test.ts). Both sites carry the same tag edit, which is applied once.
  */
-function dedupe(found: readonly FoundSite[]): FoundSite[] {
+function dedupe(input: readonly FoundSite[]): FoundSite[] {
+  const found = refuseSharedTags(input);
   const seen = new Set<string>();
   return found.filter((f) => {
     const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
     const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
-    const key = `${span[0]}:${span[1]}${digest}`;
+    // Sites refused for a shared tag all stay in the report, one per image.
+    const image =
+      f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
+    const key = `${span[0]}:${span[1]}${digest}${image}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
+  });
+}
+
+/**
+ * An anchored tag reused by aliases under *different* images (`app: {repository: a, tag: &v 1.2}`,
+ * `other: {repository: b, tag: *v}`) is one value serving two channels: moving it for one image
+ * would silently move the other. Every site on such a value stays, with reason `shared-tag`.
+ */
+function refuseSharedTags(found: readonly FoundSite[]): readonly FoundSite[] {
+  const images = new Map<string, Set<string>>();
+  const keyOf = (f: FoundSite): string | undefined =>
+    f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : undefined;
+  for (const f of found) {
+    const key = keyOf(f);
+    if (key === undefined || f.site.skip) continue;
+    const set = images.get(key) ?? new Set<string>();
+    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
+    images.set(key, set);
+  }
+  if (![...images.values()].some((s) => s.size > 1)) return found;
+  return found.map((f) => {
+    const key = keyOf(f);
+    const shared = key === undefined ? undefined : images.get(key);
+    if (!shared || shared.size < 2) return f;
+    const names = [...shared].sort().join(" and ");
+    return {
+      ...f,
+      site: {
+        ...f.site,
+        skip: {
+          reason: "shared-tag",
+          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others — give each image its own tag`,
+        },
+      },
+    };
   });
 }
 
