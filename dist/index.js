@@ -44649,7 +44649,7 @@ var TOKEN = new Uint8Array(128);
 for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
 var isToken = (code2) => code2 < 128 && TOKEN[code2] === 1;
 var TAG_START = /[\w]/;
-var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*(?:[_-]image|Image))$/;
+var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
 var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 function scanText(input) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
@@ -45204,15 +45204,45 @@ function scanFile(text, path2) {
   sites.sort((a, b) => a.start - b.start || a.end - b.end);
   return { sites, warnings };
 }
-function dedupe(found) {
+function dedupe(input) {
+  const found = refuseSharedTags(input);
   const seen = /* @__PURE__ */ new Set();
   return found.filter((f) => {
     const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
     const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
-    const key = `${span[0]}:${span[1]}${digest}`;
+    const image = f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
+    const key = `${span[0]}:${span[1]}${digest}${image}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
+  });
+}
+function refuseSharedTags(found) {
+  const images = /* @__PURE__ */ new Map();
+  const keyOf = (f) => f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : void 0;
+  for (const f of found) {
+    const key = keyOf(f);
+    if (key === void 0 || f.site.skip) continue;
+    const set = images.get(key) ?? /* @__PURE__ */ new Set();
+    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
+    images.set(key, set);
+  }
+  if (![...images.values()].some((s) => s.size > 1)) return found;
+  return found.map((f) => {
+    const key = keyOf(f);
+    const shared = key === void 0 ? void 0 : images.get(key);
+    if (!shared || shared.size < 2) return f;
+    const names = [...shared].sort().join(" and ");
+    return {
+      ...f,
+      site: {
+        ...f.site,
+        skip: {
+          reason: "shared-tag",
+          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others \u2014 give each image its own tag`
+        }
+      }
+    };
   });
 }
 function siteLines(s, lines) {
