@@ -340,23 +340,25 @@ describe("configured commands that fail: exit 1, output shown, tree restored", {
   });
 
   it("a command that times out: killed at its timeout, output shown, tree restored", async () => {
-    const dir = await repoWith('  - run: "echo started; touch half-done.txt; sleep 30.417"\n    timeout: 1\n');
+    // A sleep length no other run on this machine uses, so its process can be told apart.
+    const secs = `30.${String(process.pid).padStart(7, "0")}`;
+    const dir = await repoWith(`  - run: "echo started; touch half-done.txt; sleep ${secs}"\n    timeout: 1\n`);
     const before = await snapshotTree(dir);
     const r = await laminar(["apply", "--dir", dir], {
       XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
     });
     assert.equal(r.status, 1);
-    const cmd = "echo started; touch half-done.txt; sleep 30.417";
+    const cmd = `echo started; touch half-done.txt; sleep ${secs}`;
     assert.equal(
       r.stderr,
       `running: ${cmd}\nlaminar: command \`${cmd}\` timed out after 1s; the work tree was restored (2 file(s))\n--- output of \`${cmd}\` ---\nstarted\n`,
     );
-    // Killed, not waited for: no `sleep 30.417` of this command is left running.
+    // Killed, not waited for: no `sleep` of this command is left running.
     const left = readdirSync("/proc")
       .filter((d) => /^\d+$/.test(d))
       .filter((d) => {
         try {
-          return readFileSync(`/proc/${d}/cmdline`, "latin1") === "sleep\u000030.417\u0000";
+          return readFileSync(`/proc/${d}/cmdline`, "latin1") === `sleep\u0000${secs}\u0000`;
         } catch {
           return false; // gone between the listing and the read
         }

@@ -326,10 +326,16 @@ describe("laminar serve: many repositories, one registry view", () => {
     try {
       await seedImages(notifying, [
         { repository: "acme/notified", tag: "develop-1", created: new Date("2026-11-01T00:00:00Z") },
-        { repository: "acme/quiet", tag: "develop-1", created: new Date("2026-11-01T00:00:00Z") },
+      ]);
+      // The quiet repository uses the same repository path on another registry (which sends no
+      // notifications): a push notice names its host, so it must not run. Seeding a second image into
+      // the notifying registry instead made the test racy: that seed's own notice, queued by the
+      // registry until serve listened, could legitimately start a run of the quiet repository.
+      await seedImages(registry, [
+        { repository: "acme/notified", tag: "develop-1", created: new Date("2026-11-01T00:00:00Z") },
       ]);
       const used = remote(base, "notified", `${notifying.host}/acme/notified`);
-      const quiet = remote(base, "quiet", `${notifying.host}/acme/quiet`);
+      const quiet = remote(base, "quiet", `${registry.host}/acme/notified`);
       const s = await startServe(
         `git:\n  - name: notified\n    url: ${used}\n    pollFreq: 3600\n${rules}` +
           `  - name: quiet\n    url: ${quiet}\n    pollFreq: 3600\n${rules}`,
