@@ -1,6 +1,7 @@
 /**
  * The figures of a run: targets checked against them, and the table printed at the end.
  */
+import { totalRequests } from "../src/registry/http.js";
 import type { RequestCounts } from "../src/registry/types.js";
 import type { PlanRun } from "./plan-runs.js";
 import type { ScanComparison } from "./scan-bench.js";
@@ -15,8 +16,6 @@ export interface Target {
 }
 
 export const metadataRequests = (r: RequestCounts): number => r.manifestHead + r.manifestGet + r.blobGet;
-export const totalRequests = (r: RequestCounts): number =>
-  r.ping + r.token + r.tagPages + r.manifestHead + r.manifestGet + r.blobGet + r.api;
 
 export interface TargetInput {
   readonly defaultSizes: boolean;

@@ -22610,6 +22610,333 @@ var init_errors2 = __esm({
   }
 });
 
+// src/registry/single-flight.ts
+var PromiseMemo;
+var init_single_flight = __esm({
+  "src/registry/single-flight.ts"() {
+    "use strict";
+    PromiseMemo = class {
+      /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
+      constructor(forget = "rejected") {
+        this.forget = forget;
+      }
+      forget;
+      entries = /* @__PURE__ */ new Map();
+      /**
+       * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
+       * is called at most once per stored promise; if it throws, the error propagates and nothing is
+       * stored.
+       */
+      get(key, produce) {
+        const stored = this.entries.get(key);
+        if (stored) return stored;
+        return this.set(key, produce());
+      }
+      /**
+       * Stores `value` under `key` (replacing what was there), subject to the same forget policy,
+       * e.g. to prime the memo with an answer obtained another way. Returns the promise callers of
+       * {@link PromiseMemo.get} will now receive.
+       */
+      set(key, value) {
+        let p2 = value;
+        const forget = () => {
+          if (this.entries.get(key) === p2) this.entries.delete(key);
+        };
+        if (this.forget === "settled") {
+          p2 = value.finally(forget);
+        } else if (this.forget === "rejected") {
+          value.catch(forget);
+        }
+        this.entries.set(key, p2);
+        return p2;
+      }
+      has(key) {
+        return this.entries.has(key);
+      }
+      /** Forgets the promise under `key`, so the next caller calls `produce` again. */
+      delete(key) {
+        return this.entries.delete(key);
+      }
+      /** Forgets every stored promise. Calls in flight still settle for those already awaiting them. */
+      clear() {
+        this.entries.clear();
+      }
+      get size() {
+        return this.entries.size;
+      }
+    };
+  }
+});
+
+// src/registry/http.ts
+function addCounts(a, b) {
+  const out = { ...a };
+  for (const k of Object.keys(out)) out[k] += b[k];
+  return out;
+}
+function totalRequests(c) {
+  return c.ping + c.token + c.tagPages + c.manifestHead + c.manifestGet + c.blobGet + c.api;
+}
+function parseRetryAfter(value, now = Date.now()) {
+  if (!value) return void 0;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1e3);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
+}
+function parseRateLimitRemaining(value) {
+  if (!value) return void 0;
+  const m = /^\s*(\d+)/.exec(value);
+  return m ? Number(m[1]) : void 0;
+}
+function describeNetworkError(err, timeoutMs) {
+  if (err instanceof Error && err.name === "TimeoutError")
+    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  const cause = err instanceof Error ? err.cause : void 0;
+  const code2 = cause?.code;
+  const detail = cause?.message ? ` (${cause.message})` : "";
+  switch (code2) {
+    case "ECONNREFUSED":
+      return `connection refused${detail}`;
+    case "ENOTFOUND":
+      return `DNS lookup failed: no such host${detail}`;
+    case "EAI_AGAIN":
+      return `DNS lookup failed (temporary)${detail}`;
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return `connection reset${detail}`;
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `connect timed out${detail}`;
+  }
+  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+var DEFAULT_RETRY, emptyCounts, Limiter, RETRY_STATUSES, REDIRECT_STATUSES, MAX_BODY_BYTES, HttpClient;
+var init_http = __esm({
+  "src/registry/http.ts"() {
+    "use strict";
+    init_errors2();
+    init_types3();
+    init_single_flight();
+    DEFAULT_RETRY = {
+      maxAttempts: 5,
+      baseDelayMs: 250,
+      maxDelayMs: 8e3,
+      maxTotalWaitMs: 3e4,
+      maxRetryAfterMs: 6e4
+    };
+    emptyCounts = () => ({
+      ping: 0,
+      token: 0,
+      tagPages: 0,
+      manifestHead: 0,
+      manifestGet: 0,
+      blobGet: 0,
+      api: 0,
+      retries: 0
+    });
+    Limiter = class {
+      constructor(limit) {
+        this.limit = limit;
+      }
+      limit;
+      active = 0;
+      queue = [];
+      async run(fn) {
+        if (this.active >= this.limit) await new Promise((r) => this.queue.push(r));
+        this.active++;
+        try {
+          return await fn();
+        } finally {
+          this.active--;
+          this.queue.shift()?.();
+        }
+      }
+    };
+    RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+    REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+    MAX_BODY_BYTES = 32 * 1024 * 1024;
+    HttpClient = class {
+      constructor(opts = {}) {
+        this.opts = opts;
+        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+        this.global = new Limiter(opts.concurrency ?? 16);
+        this.fetchImpl = opts.fetch ?? fetch;
+        this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+        this.random = opts.random ?? Math.random;
+      }
+      opts;
+      retry;
+      global;
+      perRegistry = /* @__PURE__ */ new Map();
+      /** Identical GET/HEADs in flight, shared until they settle. */
+      inflight = new PromiseMemo("settled");
+      /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
+      remaining = /* @__PURE__ */ new Map();
+      total = emptyCounts();
+      byRegistry = /* @__PURE__ */ new Map();
+      fetchImpl;
+      sleep;
+      random;
+      counts(registry) {
+        return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
+      }
+      count(registry, kind) {
+        this.total[kind]++;
+        let c = this.byRegistry.get(registry);
+        if (!c) this.byRegistry.set(registry, c = emptyCounts());
+        c[kind]++;
+      }
+      /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
+      timeoutMs(registry) {
+        return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
+      }
+      limiter(registry) {
+        let l = this.perRegistry.get(registry);
+        if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
+        return l;
+      }
+      /**
+       * Sends a request, retrying what is worth retrying. Resolves with any final response (the
+       * caller decides what 401/404 mean); rejects with RegistryError when retries ran out, the
+       * network failed, redirects looped or the rate limit reserve was reached.
+       */
+      request(req) {
+        if (req.method === "POST") return this.send(req);
+        const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
+        return this.inflight.get(key, () => this.send(req));
+      }
+      error(req, what, status, cause) {
+        return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
+      }
+      async send(req) {
+        const retryable = req.method !== "POST" || req.idempotent === true;
+        let waited = 0;
+        for (let attempt = 1; ; attempt++) {
+          let res;
+          let failure;
+          try {
+            res = await this.once(req);
+          } catch (err) {
+            if (err instanceof RegistryError) throw err;
+            failure = err;
+          }
+          if (res && !RETRY_STATUSES.has(res.status)) return res;
+          const last = !retryable || attempt >= this.retry.maxAttempts;
+          let delay;
+          const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
+          if (res && retryAfter !== void 0 && (res.status === 429 || res.status === 503)) {
+            if (retryAfter > this.retry.maxRetryAfterMs) {
+              throw this.error(
+                req,
+                `${statusLine(res.status, res.statusText)} (Retry-After ${Math.ceil(retryAfter / 1e3)} s is longer than the ${Math.ceil(this.retry.maxRetryAfterMs / 1e3)} s we wait)`,
+                res.status
+              );
+            }
+            delay = retryAfter;
+          } else {
+            const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+            delay = Math.round(this.random() * cap);
+          }
+          if (last || waited + delay > this.retry.maxTotalWaitMs) {
+            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
+            const cause = failure ?? void 0;
+            throw this.error(
+              req,
+              `${why} (gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}, ${Math.round(waited / 100) / 10} s waiting)`,
+              res?.status,
+              cause
+            );
+          }
+          this.opts.debug?.(
+            `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
+          );
+          this.count(req.registry, "retries");
+          waited += delay;
+          await this.sleep(delay);
+        }
+      }
+      /**
+       * Docker Hub counts manifest GETs as pulls and reports what is left in `ratelimit-remaining`.
+       * Until a first answer tells, up to the per-registry concurrency may go out unchecked.
+       */
+      spendPull(req) {
+        const left = this.remaining.get(req.registry);
+        if (left === void 0) return;
+        const reserve = this.opts.rateLimitReserve ?? 5;
+        if (left <= reserve) {
+          throw this.error(
+            req,
+            `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
+            429
+          );
+        }
+        this.remaining.set(req.registry, left - 1);
+      }
+      /** One attempt, following redirects by hand. */
+      async once(req) {
+        let url = req.url;
+        let method = req.method;
+        let headers = { ...req.headers };
+        if (this.opts.userAgent) headers["user-agent"] = this.opts.userAgent;
+        const origin = new URL(url).origin;
+        const seen = /* @__PURE__ */ new Set();
+        const maxRedirects = this.opts.maxRedirects ?? 5;
+        for (let hop = 0; ; hop++) {
+          seen.add(`${method} ${url}`);
+          const res = await this.limiter(req.registry).run(
+            () => this.global.run(async () => {
+              if (req.kind === "manifestGet") this.spendPull(req);
+              this.count(req.registry, req.kind);
+              const r = await this.fetchImpl(url, {
+                method,
+                headers,
+                body: method === "POST" ? req.body : void 0,
+                redirect: "manual",
+                signal: AbortSignal.timeout(this.timeoutMs(req.registry))
+              });
+              const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
+              if (left !== void 0) this.remaining.set(req.registry, left);
+              const len = Number(r.headers.get("content-length") ?? 0);
+              if (len > MAX_BODY_BYTES) {
+                await r.body?.cancel();
+                throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+              }
+              const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
+              if (body.length > MAX_BODY_BYTES) {
+                throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
+              }
+              return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
+            })
+          );
+          if (!REDIRECT_STATUSES.has(res.status)) return res;
+          const location = res.headers.get("location");
+          if (!location) return res;
+          const next = new URL(location, url).toString();
+          if (res.status === 303) method = "GET";
+          if (seen.has(`${method} ${next}`)) {
+            throw this.error(
+              req,
+              `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
+              res.status
+            );
+          }
+          if (hop + 1 > maxRedirects)
+            throw this.error(
+              req,
+              `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
+              res.status
+            );
+          if (new URL(next).origin !== origin) {
+            headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
+          }
+          url = next;
+        }
+      }
+    };
+  }
+});
+
 // src/registry/wire.ts
 function shape(expected, schema) {
   return { expected, validate: ajv.compile(schema) };
@@ -23158,64 +23485,6 @@ var init_credentials = __esm({
   }
 });
 
-// src/registry/single-flight.ts
-var PromiseMemo;
-var init_single_flight = __esm({
-  "src/registry/single-flight.ts"() {
-    "use strict";
-    PromiseMemo = class {
-      /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
-      constructor(forget = "rejected") {
-        this.forget = forget;
-      }
-      forget;
-      entries = /* @__PURE__ */ new Map();
-      /**
-       * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
-       * is called at most once per stored promise; if it throws, the error propagates and nothing is
-       * stored.
-       */
-      get(key, produce) {
-        const stored = this.entries.get(key);
-        if (stored) return stored;
-        return this.set(key, produce());
-      }
-      /**
-       * Stores `value` under `key` (replacing what was there), subject to the same forget policy,
-       * e.g. to prime the memo with an answer obtained another way. Returns the promise callers of
-       * {@link PromiseMemo.get} will now receive.
-       */
-      set(key, value) {
-        let p2 = value;
-        const forget = () => {
-          if (this.entries.get(key) === p2) this.entries.delete(key);
-        };
-        if (this.forget === "settled") {
-          p2 = value.finally(forget);
-        } else if (this.forget === "rejected") {
-          value.catch(forget);
-        }
-        this.entries.set(key, p2);
-        return p2;
-      }
-      has(key) {
-        return this.entries.has(key);
-      }
-      /** Forgets the promise under `key`, so the next caller calls `produce` again. */
-      delete(key) {
-        return this.entries.delete(key);
-      }
-      /** Forgets every stored promise. Calls in flight still settle for those already awaiting them. */
-      clear() {
-        this.entries.clear();
-      }
-      get size() {
-        return this.entries.size;
-      }
-    };
-  }
-});
-
 // src/registry/token-cache.ts
 var TokenCache;
 var init_token_cache = __esm({
@@ -23659,272 +23928,6 @@ var init_build_time = __esm({
     CREATED_ANNOTATION = "org.opencontainers.image.created";
     MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
     platformKey = (ps) => ps.map((p2) => [p2.os, p2.architecture, p2.variant].filter(Boolean).join("/")).sort().join(",");
-  }
-});
-
-// src/registry/http.ts
-function addCounts(a, b) {
-  const out = { ...a };
-  for (const k of Object.keys(out)) out[k] += b[k];
-  return out;
-}
-function parseRetryAfter(value, now = Date.now()) {
-  if (!value) return void 0;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1e3);
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
-}
-function parseRateLimitRemaining(value) {
-  if (!value) return void 0;
-  const m = /^\s*(\d+)/.exec(value);
-  return m ? Number(m[1]) : void 0;
-}
-function describeNetworkError(err, timeoutMs) {
-  if (err instanceof Error && err.name === "TimeoutError")
-    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
-  const cause = err instanceof Error ? err.cause : void 0;
-  const code2 = cause?.code;
-  const detail = cause?.message ? ` (${cause.message})` : "";
-  switch (code2) {
-    case "ECONNREFUSED":
-      return `connection refused${detail}`;
-    case "ENOTFOUND":
-      return `DNS lookup failed: no such host${detail}`;
-    case "EAI_AGAIN":
-      return `DNS lookup failed (temporary)${detail}`;
-    case "ECONNRESET":
-    case "UND_ERR_SOCKET":
-      return `connection reset${detail}`;
-    case "UND_ERR_CONNECT_TIMEOUT":
-      return `connect timed out${detail}`;
-  }
-  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
-var DEFAULT_RETRY, emptyCounts, Limiter, RETRY_STATUSES, REDIRECT_STATUSES, MAX_BODY_BYTES, HttpClient;
-var init_http = __esm({
-  "src/registry/http.ts"() {
-    "use strict";
-    init_errors2();
-    init_types3();
-    init_single_flight();
-    DEFAULT_RETRY = {
-      maxAttempts: 5,
-      baseDelayMs: 250,
-      maxDelayMs: 8e3,
-      maxTotalWaitMs: 3e4,
-      maxRetryAfterMs: 6e4
-    };
-    emptyCounts = () => ({
-      ping: 0,
-      token: 0,
-      tagPages: 0,
-      manifestHead: 0,
-      manifestGet: 0,
-      blobGet: 0,
-      api: 0,
-      retries: 0
-    });
-    Limiter = class {
-      constructor(limit) {
-        this.limit = limit;
-      }
-      limit;
-      active = 0;
-      queue = [];
-      async run(fn) {
-        if (this.active >= this.limit) await new Promise((r) => this.queue.push(r));
-        this.active++;
-        try {
-          return await fn();
-        } finally {
-          this.active--;
-          this.queue.shift()?.();
-        }
-      }
-    };
-    RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
-    REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-    MAX_BODY_BYTES = 32 * 1024 * 1024;
-    HttpClient = class {
-      constructor(opts = {}) {
-        this.opts = opts;
-        this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-        this.global = new Limiter(opts.concurrency ?? 16);
-        this.fetchImpl = opts.fetch ?? fetch;
-        this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-        this.random = opts.random ?? Math.random;
-      }
-      opts;
-      retry;
-      global;
-      perRegistry = /* @__PURE__ */ new Map();
-      /** Identical GET/HEADs in flight, shared until they settle. */
-      inflight = new PromiseMemo("settled");
-      /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
-      remaining = /* @__PURE__ */ new Map();
-      total = emptyCounts();
-      byRegistry = /* @__PURE__ */ new Map();
-      fetchImpl;
-      sleep;
-      random;
-      counts(registry) {
-        return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
-      }
-      count(registry, kind) {
-        this.total[kind]++;
-        let c = this.byRegistry.get(registry);
-        if (!c) this.byRegistry.set(registry, c = emptyCounts());
-        c[kind]++;
-      }
-      /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
-      timeoutMs(registry) {
-        return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
-      }
-      limiter(registry) {
-        let l = this.perRegistry.get(registry);
-        if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
-        return l;
-      }
-      /**
-       * Sends a request, retrying what is worth retrying. Resolves with any final response (the
-       * caller decides what 401/404 mean); rejects with RegistryError when retries ran out, the
-       * network failed, redirects looped or the rate limit reserve was reached.
-       */
-      request(req) {
-        if (req.method === "POST") return this.send(req);
-        const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-        return this.inflight.get(key, () => this.send(req));
-      }
-      error(req, what, status, cause) {
-        return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
-      }
-      async send(req) {
-        const retryable = req.method !== "POST" || req.idempotent === true;
-        let waited = 0;
-        for (let attempt = 1; ; attempt++) {
-          let res;
-          let failure;
-          try {
-            res = await this.once(req);
-          } catch (err) {
-            if (err instanceof RegistryError) throw err;
-            failure = err;
-          }
-          if (res && !RETRY_STATUSES.has(res.status)) return res;
-          const last = !retryable || attempt >= this.retry.maxAttempts;
-          let delay;
-          const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
-          if (res && retryAfter !== void 0 && (res.status === 429 || res.status === 503)) {
-            if (retryAfter > this.retry.maxRetryAfterMs) {
-              throw this.error(
-                req,
-                `${statusLine(res.status, res.statusText)} (Retry-After ${Math.ceil(retryAfter / 1e3)} s is longer than the ${Math.ceil(this.retry.maxRetryAfterMs / 1e3)} s we wait)`,
-                res.status
-              );
-            }
-            delay = retryAfter;
-          } else {
-            const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-            delay = Math.round(this.random() * cap);
-          }
-          if (last || waited + delay > this.retry.maxTotalWaitMs) {
-            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
-            const cause = failure ?? void 0;
-            throw this.error(
-              req,
-              `${why} (gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}, ${Math.round(waited / 100) / 10} s waiting)`,
-              res?.status,
-              cause
-            );
-          }
-          this.opts.debug?.(
-            `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
-          );
-          this.count(req.registry, "retries");
-          waited += delay;
-          await this.sleep(delay);
-        }
-      }
-      /**
-       * Docker Hub counts manifest GETs as pulls and reports what is left in `ratelimit-remaining`.
-       * Until a first answer tells, up to the per-registry concurrency may go out unchecked.
-       */
-      spendPull(req) {
-        const left = this.remaining.get(req.registry);
-        if (left === void 0) return;
-        const reserve = this.opts.rateLimitReserve ?? 5;
-        if (left <= reserve) {
-          throw this.error(
-            req,
-            `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
-            429
-          );
-        }
-        this.remaining.set(req.registry, left - 1);
-      }
-      /** One attempt, following redirects by hand. */
-      async once(req) {
-        let url = req.url;
-        let method = req.method;
-        let headers = { ...req.headers };
-        if (this.opts.userAgent) headers["user-agent"] = this.opts.userAgent;
-        const origin = new URL(url).origin;
-        const seen = /* @__PURE__ */ new Set();
-        const maxRedirects = this.opts.maxRedirects ?? 5;
-        for (let hop = 0; ; hop++) {
-          seen.add(`${method} ${url}`);
-          const res = await this.limiter(req.registry).run(
-            () => this.global.run(async () => {
-              if (req.kind === "manifestGet") this.spendPull(req);
-              this.count(req.registry, req.kind);
-              const r = await this.fetchImpl(url, {
-                method,
-                headers,
-                body: method === "POST" ? req.body : void 0,
-                redirect: "manual",
-                signal: AbortSignal.timeout(this.timeoutMs(req.registry))
-              });
-              const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
-              if (left !== void 0) this.remaining.set(req.registry, left);
-              const len = Number(r.headers.get("content-length") ?? 0);
-              if (len > MAX_BODY_BYTES) {
-                await r.body?.cancel();
-                throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-              }
-              const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
-              if (body.length > MAX_BODY_BYTES) {
-                throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-              }
-              return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
-            })
-          );
-          if (!REDIRECT_STATUSES.has(res.status)) return res;
-          const location = res.headers.get("location");
-          if (!location) return res;
-          const next = new URL(location, url).toString();
-          if (res.status === 303) method = "GET";
-          if (seen.has(`${method} ${next}`)) {
-            throw this.error(
-              req,
-              `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
-              res.status
-            );
-          }
-          if (hop + 1 > maxRedirects)
-            throw this.error(
-              req,
-              `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
-              res.status
-            );
-          if (new URL(next).origin !== origin) {
-            headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
-          }
-          url = next;
-        }
-      }
-    };
   }
 });
 
@@ -27878,6 +27881,7 @@ init_load();
 init_schema();
 init_server_schema();
 init_pipeline();
+init_http();
 import { resolve as resolve5 } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -28051,18 +28055,21 @@ function unchangedTable(plan) {
   );
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
+function leftAlone(plan) {
+  const left = unchangedTable(plan);
+  if (!left) return [];
+  return [
+    "",
+    `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+    "",
+    left,
+    "",
+    "</details>"
+  ];
+}
 function pullRequestBody(plan) {
   const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
-  const left = unchangedTable(plan);
-  if (left)
-    parts.push(
-      "",
-      `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
-      "",
-      left,
-      "",
-      "</details>"
-    );
+  parts.push(...leftAlone(plan));
   parts.push(
     "",
     "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>"
@@ -33252,9 +33259,6 @@ ${lines}`
   else
     io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):
 ${lines}`);
-}
-function totalRequests(c) {
-  return c.ping + c.token + c.tagPages + c.manifestHead + c.manifestGet + c.blobGet + c.api;
 }
 
 // src/cli/bin.ts

@@ -7,7 +7,7 @@ import { serverSchema } from "../config/server-schema.js";
 import type { LaminarConfig } from "../config/types.js";
 import { planRepository } from "../pipeline.js";
 import type { Plan } from "../plan/types.js";
-import type { RequestCounts } from "../registry/types.js";
+import { totalRequests } from "../registry/http.js";
 import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
 import { scanRepository } from "../scan/repository.js";
 import { DEFAULT_MAX_FILE_SIZE } from "../config/types.js";
@@ -350,9 +350,4 @@ function reportFailures(plan: Plan, mode: string, done: "planned" | "updated", i
     );
   else
     io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):\n${lines}`);
-}
-
-/** Every registry request of a run, whatever its kind. */
-function totalRequests(c: RequestCounts): number {
-  return c.ping + c.token + c.tagPages + c.manifestHead + c.manifestGet + c.blobGet + c.api;
 }

@@ -99,6 +99,11 @@ export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
   return out;
 }
 
+/** Every request a run sent to registries, whatever its kind (retries are counted in their kind). */
+export function totalRequests(c: RequestCounts): number {
+  return c.ping + c.token + c.tagPages + c.manifestHead + c.manifestGet + c.blobGet + c.api;
+}
+
 /** A counting semaphore. */
 export class Limiter {
   private active = 0;

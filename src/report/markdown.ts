@@ -41,18 +41,23 @@ export function jobSummary(plan: Plan, ctx: SummaryContext): string {
     parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
   if (plan.warnings.length)
     parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${cell(`${w.file}: ${w.message}`)}`));
-  const left = unchangedTable(plan);
-  if (left)
-    parts.push(
-      "",
-      `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
-      "",
-      left,
-      "",
-      "</details>",
-    );
+  parts.push(...leftAlone(plan));
   if (ctx.requests) parts.push("", `<sub>Registry requests: ${formatRequests(ctx.requests)}</sub>`);
   return `${parts.join("\n")}\n`;
+}
+
+/** The references left alone, folded (nothing when there are none). */
+function leftAlone(plan: Plan): string[] {
+  const left = unchangedTable(plan);
+  if (!left) return [];
+  return [
+    "",
+    `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+    "",
+    left,
+    "",
+    "</details>",
+  ];
 }
 
 /**
@@ -61,16 +66,7 @@ export function jobSummary(plan: Plan, ctx: SummaryContext): string {
  */
 export function pullRequestBody(plan: Plan): string {
   const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
-  const left = unchangedTable(plan);
-  if (left)
-    parts.push(
-      "",
-      `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
-      "",
-      left,
-      "",
-      "</details>",
-    );
+  parts.push(...leftAlone(plan));
   parts.push(
     "",
     "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>",
