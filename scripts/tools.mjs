@@ -10,8 +10,20 @@ const DEBIAN = {
   htpasswd: "/usr/bin/htpasswd",
   rg: "/usr/bin/rg",
   openssl: "/usr/bin/openssl",
+  // The serve tests: a real SSH server, a real Prometheus scraping /metrics, headless Chromium on `/`.
+  sshd: "/usr/sbin/sshd",
+  prometheus: "/usr/bin/prometheus",
+  chromium: "/usr/bin/chromium",
 };
-const PACKAGES = { "docker-registry": "docker-registry", htpasswd: "apache2-utils", rg: "ripgrep", openssl: "openssl" };
+const PACKAGES = {
+  "docker-registry": "docker-registry",
+  htpasswd: "apache2-utils",
+  rg: "ripgrep",
+  openssl: "openssl",
+  sshd: "openssh-server",
+  prometheus: "prometheus",
+  chromium: "chromium",
+};
 
 /**
  * `npm test` and `npm run example` must each work as the very first command on a fresh clone: when
