@@ -51,6 +51,8 @@ export interface ServeEngineOptions {
 const JITTER = 0.1;
 const FIRST_BACKOFF_S = 10;
 const MAX_BACKOFF_S = 3600;
+/** Runs kept per repository for the page at `/` (a bounded ring: serve runs for months). */
+export const RECENT_RUNS = 10;
 /** Variables that authorise calls to this server: a configured command has no business with them. */
 const SERVER_SECRETS = ["LAMINAR_API_TOKEN", "LAMINAR_WEBHOOK_SECRET"];
 
@@ -65,6 +67,8 @@ interface RepoState {
   timer: NodeJS.Timeout | undefined;
   nextRunAt: number | undefined;
   lastRun: RunRecord | undefined;
+  /** The last RECENT_RUNS runs, newest first. */
+  recentRuns: RunRecord[];
   references: ReferenceStatus[];
   warnings: string[];
   /** Scheduled or webhook runs skipped while paused; a resume runs the repository if any. */
@@ -113,6 +117,7 @@ export class ServeEngine {
         timer: undefined,
         nextRunAt: undefined,
         lastRun: undefined,
+        recentRuns: [],
         references: [],
         warnings: [],
         skipped: 0,
@@ -166,6 +171,7 @@ export class ServeEngine {
       consecutiveFailures: s.failures,
       ...(s.nextRunAt !== undefined ? { nextRunAt: new Date(s.nextRunAt).toISOString() } : {}),
       ...(s.lastRun ? { lastRun: s.lastRun } : {}),
+      recentRuns: [...s.recentRuns],
       references: s.references,
       warnings: s.warnings,
       paused: this.pausedSince !== undefined,
@@ -440,6 +446,7 @@ export class ServeEngine {
     }
     const durationMs = Date.now() - started;
     s.lastRun = { ...record, finishedAt: new Date().toISOString(), durationMs };
+    s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);
     s.warnings = warnings;
     this.metrics.recordRun(repo.name, s.lastRun, s.failures, this.tags.counts());
     await this.tags
@@ -464,6 +471,8 @@ function references(plan: Plan): ReferenceStatus[] {
       tag: c.from,
       candidate: c.to,
       reason: "changed",
+      ...(c.previousBuildTime ? { buildTime: c.previousBuildTime } : {}),
+      ...(c.buildTime ? { candidateBuildTime: c.buildTime } : {}),
     })),
     ...plan.unchanged.map((u) => ({
       file: u.file,
@@ -473,6 +482,7 @@ function references(plan: Plan): ReferenceStatus[] {
       tag: u.tag,
       reason: u.reason,
       detail: u.detail,
+      ...(u.buildTime ? { buildTime: u.buildTime } : {}),
     })),
   ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }

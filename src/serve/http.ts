@@ -16,6 +16,7 @@ import { EnvelopeError, pushedRepositories, type PushedRepository } from "./hook
 import { githubCommentCommand, githubPackagePushed, githubSignatureMatches } from "./hooks/github.js";
 import { harborPushed } from "./hooks/harbor.js";
 import { PayloadError } from "./hooks/payload.js";
+import { renderStatusPage } from "./page.js";
 
 /** Largest request body read; a bigger one is refused with 413 before it is buffered. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -130,6 +131,10 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
     });
   };
 
+  if (path === "/") {
+    get();
+    return sendPage(res, method, renderStatusPage(o.engine.status(), { now: new Date() }));
+  }
   if (path === "/healthz") {
     get();
     return sendJson(res, 200, { status: "ok" });
@@ -299,6 +304,23 @@ function sendPaused(res: ServerResponse, since: Date): void {
 
 function sendResumed(res: ServerResponse, queued: string[]): void {
   sendJson(res, 200, { paused: false, queued });
+}
+
+/**
+ * The status page. The policy allows inline CSS and nothing else (no script, image, frame or form
+ * target at all): even a value that escaped escaping could not run or load anything.
+ */
+function sendPage(res: ServerResponse, method: string, page: string): void {
+  res.writeHead(200, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": String(Buffer.byteLength(page)),
+    "content-security-policy":
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+  });
+  res.end(method === "HEAD" ? undefined : page);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

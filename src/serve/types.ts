@@ -26,6 +26,10 @@ export interface ReferenceStatus {
   readonly tag: string | null;
   /** The tag it moved to in the last run. */
   readonly candidate?: string;
+  /** ISO 8601 build time of the current tag, when the registry told it. */
+  readonly buildTime?: string;
+  /** ISO 8601 build time of `candidate`. */
+  readonly candidateBuildTime?: string;
   readonly reason: string;
   readonly detail?: string;
 }
@@ -41,6 +45,8 @@ export interface RepositoryStatus {
   readonly consecutiveFailures: number;
   readonly nextRunAt?: string;
   readonly lastRun?: RunRecord;
+  /** The last runs, newest first (at most `RECENT_RUNS`, since the process started), for the page at `/`. */
+  readonly recentRuns: readonly RunRecord[];
   readonly references: readonly ReferenceStatus[];
   readonly warnings: readonly string[];
   /** Updates are paused (`POST /api/v1/pause` or a `[laminar pause]` comment) until resumed. */
