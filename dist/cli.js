@@ -2670,11 +2670,11 @@ var require_resolve = __commonJS({
           }
           return ref;
         }
-        function addAnchor(anchor) {
-          if (typeof anchor == "string") {
-            if (!ANCHOR.test(anchor))
-              throw new Error(`invalid anchor "${anchor}"`);
-            addRef.call(this, `#${anchor}`);
+        function addAnchor(anchor2) {
+          if (typeof anchor2 == "string") {
+            if (!ANCHOR.test(anchor2))
+              throw new Error(`invalid anchor "${anchor2}"`);
+            addRef.call(this, `#${anchor2}`);
           }
         }
       });
@@ -7702,9 +7702,9 @@ var require_anchors = __commonJS({
     "use strict";
     var identity = require_identity();
     var visit = require_visit();
-    function anchorIsValid(anchor) {
-      if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
-        const sa = JSON.stringify(anchor);
+    function anchorIsValid(anchor2) {
+      if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
+        const sa = JSON.stringify(anchor2);
         const msg = `Anchor must not contain whitespace or control characters: ${sa}`;
         throw new Error(msg);
       }
@@ -7735,9 +7735,9 @@ var require_anchors = __commonJS({
         onAnchor: (source) => {
           aliasObjects.push(source);
           prevAnchors ?? (prevAnchors = anchorNames(doc));
-          const anchor = findNewAnchor(prefix2, prevAnchors);
-          prevAnchors.add(anchor);
-          return anchor;
+          const anchor2 = findNewAnchor(prefix2, prevAnchors);
+          prevAnchors.add(anchor2);
+          return anchor2;
         },
         /**
          * With circular references, the source node is only resolved after all
@@ -7984,8 +7984,8 @@ var require_Alias = __commonJS({
     function getAliasCount(doc, node, anchors2) {
       if (identity.isAlias(node)) {
         const source = node.resolve(doc);
-        const anchor = anchors2 && source && anchors2.get(source);
-        return anchor ? anchor.count * anchor.aliasCount : 0;
+        const anchor2 = anchors2 && source && anchors2.get(source);
+        return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
       } else if (identity.isCollection(node)) {
         let count = 0;
         for (const item of node.items) {
@@ -8770,10 +8770,10 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor = (identity.isScalar(node) || identity.isCollection(node)) && node.anchor;
-      if (anchor && anchors.anchorIsValid(anchor)) {
-        anchors$1.add(anchor);
-        props.push(`&${anchor}`);
+      const anchor2 = (identity.isScalar(node) || identity.isCollection(node)) && node.anchor;
+      if (anchor2 && anchors.anchorIsValid(anchor2)) {
+        anchors$1.add(anchor2);
+        props.push(`&${anchor2}`);
       }
       const tag = node.tag ?? (tagObj.default ? null : tagObj.tag);
       if (tag)
@@ -11057,7 +11057,7 @@ var require_resolve_props = __commonJS({
       let hasNewline = false;
       let reqSpace = false;
       let tab = null;
-      let anchor = null;
+      let anchor2 = null;
       let tag = null;
       let newlineAfterProp = null;
       let comma = null;
@@ -11104,16 +11104,16 @@ var require_resolve_props = __commonJS({
               commentSep += token.source;
             atNewline = true;
             hasNewline = true;
-            if (anchor || tag)
+            if (anchor2 || tag)
               newlineAfterProp = token;
             hasSpace = true;
             break;
           case "anchor":
-            if (anchor)
+            if (anchor2)
               onError(token, "MULTIPLE_ANCHORS", "A node can have at most one anchor");
             if (token.source.endsWith(":"))
               onError(token.offset + token.source.length - 1, "BAD_ALIAS", "Anchor ending in : is ambiguous", true);
-            anchor = token;
+            anchor2 = token;
             start ?? (start = token.offset);
             atNewline = false;
             hasSpace = false;
@@ -11130,7 +11130,7 @@ var require_resolve_props = __commonJS({
             break;
           }
           case indicator:
-            if (anchor || tag)
+            if (anchor2 || tag)
               onError(token, "BAD_PROP_ORDER", `Anchors and tags must be after the ${token.source} indicator`);
             if (found)
               onError(token, "UNEXPECTED_TOKEN", `Unexpected ${token.source} in ${flow ?? "collection"}`);
@@ -11167,7 +11167,7 @@ var require_resolve_props = __commonJS({
         spaceBefore,
         comment,
         hasNewline,
-        anchor,
+        anchor: anchor2,
         tag,
         newlineAfterProp,
         end,
@@ -11676,8 +11676,8 @@ var require_compose_collection = __commonJS({
       const tagToken = props.tag;
       const tagName = !tagToken ? null : ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg));
       if (token.type === "block-seq") {
-        const { anchor, newlineAfterProp: nl } = props;
-        const lastProp = anchor && tagToken ? anchor.offset > tagToken.offset ? anchor : tagToken : anchor ?? tagToken;
+        const { anchor: anchor2, newlineAfterProp: nl } = props;
+        const lastProp = anchor2 && tagToken ? anchor2.offset > tagToken.offset ? anchor2 : tagToken : anchor2 ?? tagToken;
         if (lastProp && (!nl || nl.offset < lastProp.offset)) {
           const message = "Missing newline after block sequence props";
           onError(lastProp, "MISSING_CHAR", message);
@@ -12243,13 +12243,13 @@ var require_compose_node = __commonJS({
     var CN = { composeNode, composeEmptyNode };
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
-      const { spaceBefore, comment, anchor, tag } = props;
+      const { spaceBefore, comment, anchor: anchor2, tag } = props;
       let node;
       let isSrcToken = true;
       switch (token.type) {
         case "alias":
           node = composeAlias(ctx, token, onError);
-          if (anchor || tag)
+          if (anchor2 || tag)
             onError(token, "ALIAS_PROPS", "An alias node must not specify any properties");
           break;
         case "scalar":
@@ -12257,16 +12257,16 @@ var require_compose_node = __commonJS({
         case "double-quoted-scalar":
         case "block-scalar":
           node = composeScalar.composeScalar(ctx, token, tag, onError);
-          if (anchor)
-            node.anchor = anchor.source.substring(1);
+          if (anchor2)
+            node.anchor = anchor2.source.substring(1);
           break;
         case "block-map":
         case "block-seq":
         case "flow-collection":
           try {
             node = composeCollection.composeCollection(CN, ctx, token, props, onError);
-            if (anchor)
-              node.anchor = anchor.source.substring(1);
+            if (anchor2)
+              node.anchor = anchor2.source.substring(1);
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
             onError(token, "RESOURCE_EXHAUSTION", message);
@@ -12279,8 +12279,8 @@ var require_compose_node = __commonJS({
         }
       }
       node ?? (node = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
-      if (anchor && node.anchor === "")
-        onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
+      if (anchor2 && node.anchor === "")
+        onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
       if (atKey && ctx.options.stringKeys && (!identity.isScalar(node) || typeof node.value !== "string" || node.tag && node.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
@@ -12297,7 +12297,7 @@ var require_compose_node = __commonJS({
         node.srcToken = token;
       return node;
     }
-    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor: anchor2, tag, end }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
@@ -12305,10 +12305,10 @@ var require_compose_node = __commonJS({
         source: ""
       };
       const node = composeScalar.composeScalar(ctx, token, tag, onError);
-      if (anchor) {
-        node.anchor = anchor.source.substring(1);
+      if (anchor2) {
+        node.anchor = anchor2.source.substring(1);
         if (node.anchor === "")
-          onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
+          onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
       }
       if (spaceBefore)
         node.spaceBefore = true;
@@ -13100,11 +13100,11 @@ var require_lexer = __commonJS({
       hasChars(n) {
         return this.pos + n <= this.buffer.length;
       }
-      setNext(state) {
+      setNext(state2) {
         this.buffer = this.buffer.substring(this.pos);
         this.pos = 0;
         this.lineEndPos = null;
-        this.next = state;
+        this.next = state2;
         return null;
       }
       peek(n) {
@@ -15449,15 +15449,15 @@ var init_esm3 = __esm({
     };
     normalize = (items, form) => {
       const out = [];
-      let run = "";
+      let run2 = "";
       const flush = () => {
-        for (const ch of run.normalize(form))
+        for (const ch of run2.normalize(form))
           out.push(lit(ch));
-        run = "";
+        run2 = "";
       };
       for (const it of items) {
         if (it.t === "lit") {
-          run += it.ch;
+          run2 += it.ch;
           continue;
         }
         flush();
@@ -15577,27 +15577,27 @@ var init_esm3 = __esm({
         return new State(++this.#marks.gen);
       }
       // sort the ids of a state, once it has all of its threads
-      done(state) {
-        state.ids = state.threads.map((n) => n.id).sort((a, b) => a - b);
-        if (state.match)
-          state.ids.unshift(MATCH.id);
-        return state;
+      done(state2) {
+        state2.ids = state2.threads.map((n) => n.id).sort((a, b) => a - b);
+        if (state2.match)
+          state2.ids.unshift(MATCH.id);
+        return state2;
       }
       // true the first time that the state walks through the node, so
       // that loops in the graph stop
-      #visit(state, node) {
+      #visit(state2, node) {
         const { seen } = this.#marks;
-        if (seen[node.id] === state.gen)
+        if (seen[node.id] === state2.gen)
           return false;
-        seen[node.id] = state.gen;
+        seen[node.id] = state2.gen;
         return true;
       }
-      #addThread(state, node) {
+      #addThread(state2, node) {
         const { has } = this.#marks;
-        if (has[node.id] === state.gen)
+        if (has[node.id] === state2.gen)
           return false;
-        has[node.id] = state.gen;
-        state.threads.push(node);
+        has[node.id] = state2.gen;
+        state2.threads.push(node);
         return true;
       }
       // wildcards only match a leading dot if `dot:true`. In a negated
@@ -15606,48 +15606,48 @@ var init_esm3 = __esm({
       restricted(i, top) {
         return top && (this.dots || this.dotStart && i === 0);
       }
-      add(state, node, i, top) {
+      add(state2, node, i, top) {
         switch (node.t) {
           case "split":
-            if (!this.#visit(state, node))
+            if (!this.#visit(state2, node))
               return;
             for (const o of node.out)
-              this.add(state, o, i, top);
+              this.add(state2, o, i, top);
             return;
           case "neg":
-            if (!this.#visit(state, node))
+            if (!this.#visit(state2, node))
               return;
             const sub = this.state();
             this.add(sub, node.sub, i, false);
             this.done(sub);
-            return this.addRun(state, { t: "run", neg: node, state: sub }, i, top);
+            return this.addRun(state2, { t: "run", neg: node, state: sub }, i, top);
           case "star":
             if (this.restricted(i, top))
               return;
-            if (this.#addThread(state, node))
-              this.add(state, node.next, i, top);
+            if (this.#addThread(state2, node))
+              this.add(state2, node.next, i, top);
             return;
           case "match":
-            state.match = true;
+            state2.match = true;
             return;
           default:
-            this.#addThread(state, node);
+            this.#addThread(state2, node);
         }
       }
-      addRun(state, run, i, top) {
-        for (const r of state.runs) {
-          if (r.neg === run.neg && sameState(r.state, run.state))
+      addRun(state2, run2, i, top) {
+        for (const r of state2.runs) {
+          if (r.neg === run2.neg && sameState(r.state, run2.state))
             return;
         }
-        state.runs.push(run);
-        if (!run.state.match) {
-          this.add(state, run.neg.next, i, top);
+        state2.runs.push(run2);
+        if (!run2.state.match) {
+          this.add(state2, run2.neg.next, i, top);
         }
       }
       // the threads after char `c`, at index `i`
-      step(state, c, i, top) {
+      step(state2, c, i, top) {
         const next = this.state();
-        for (const th of state.threads) {
+        for (const th of state2.threads) {
           switch (th.t) {
             case "lit":
               if (litMatch(th, c)) {
@@ -15669,23 +15669,23 @@ var init_esm3 = __esm({
           }
         }
         if (!this.restricted(i, top)) {
-          for (const run of state.runs) {
-            if (run.state.dead) {
-              this.addRun(next, run, i + 1, top);
+          for (const run2 of state2.runs) {
+            if (run2.state.dead) {
+              this.addRun(next, run2, i + 1, top);
               continue;
             }
-            const sub = this.step(run.state, c, i, false);
-            this.addRun(next, { t: "run", neg: run.neg, state: sub }, i + 1, top);
+            const sub = this.step(run2.state, c, i, false);
+            this.addRun(next, { t: "run", neg: run2.neg, state: sub }, i + 1, top);
           }
         }
         return this.done(next);
       }
     };
-    stateKey = (state) => {
-      const ids = state.ids.join();
-      if (!state.runs.length)
+    stateKey = (state2) => {
+      const ids = state2.ids.join();
+      if (!state2.runs.length)
         return ids;
-      const runs = state.runs.map((r) => `${r.neg.id}(${stateKey(r.state)})`);
+      const runs = state2.runs.map((r) => `${r.neg.id}(${stateKey(r.state)})`);
       return `${ids}|${runs.sort().join("|")}`;
     };
     DFA_BUDGET = 1 << 18;
@@ -15702,22 +15702,22 @@ var init_esm3 = __esm({
         this.#sim = new Sim(false, false, marks2);
         this.#dotSim = new Sim(false, true, marks2);
       }
-      #make(state) {
+      #make(state2) {
         return {
-          state,
-          match: state.match,
-          dead: state.dead,
+          state: state2,
+          match: state2.match,
+          dead: state2.dead,
           next: /* @__PURE__ */ new Map()
         };
       }
-      #intern(state) {
-        const key = stateKey(state);
+      #intern(state2) {
+        const key = stateKey(state2);
         const found = this.#states.get(key);
         if (found)
           return found;
         if (this.#size > DFA_BUDGET)
           this.#clear();
-        const d = this.#make(state);
+        const d = this.#make(state2);
         this.#states.set(key, d);
         this.#size += key.length + 1;
         return d;
@@ -15732,15 +15732,15 @@ var init_esm3 = __esm({
         if (dotStart) {
           if (this.#dotStart)
             return this.#dotStart;
-          const state2 = this.#dotSim.state();
-          this.#dotSim.add(state2, this.#start, 0, true);
-          return this.#dotStart = this.#make(this.#dotSim.done(state2));
+          const state3 = this.#dotSim.state();
+          this.#dotSim.add(state3, this.#start, 0, true);
+          return this.#dotStart = this.#make(this.#dotSim.done(state3));
         }
         if (this.#plain)
           return this.#plain;
-        const state = this.#sim.state();
-        this.#sim.add(state, this.#start, 0, true);
-        return this.#plain = this.#intern(this.#sim.done(state));
+        const state2 = this.#sim.state();
+        this.#sim.add(state2, this.#start, 0, true);
+        return this.#plain = this.#intern(this.#sim.done(state2));
       }
       // the next state, after a miss in `d.ascii`
       next(d, c) {
@@ -15990,11 +15990,11 @@ var init_esm3 = __esm({
           const sim = this.#dotsSim ??= new Sim(true, false, this.#marks);
           const start = sim.state();
           sim.add(start, this.#start, 0, true);
-          let state = sim.done(start);
+          let state2 = sim.done(start);
           for (let i = 0; i < chars.length; i++) {
-            state = sim.step(state, chars[i], i, true);
+            state2 = sim.step(state2, chars[i], i, true);
           }
-          return state.match;
+          return state2.match;
         }
         this.#marks ??= marks(this.#size);
         const dfa = this.#dfa ??= new Dfa(this.#start, this.#marks);
@@ -19835,9 +19835,9 @@ function probeTags(source) {
   }
   for (const [i, c] of alphabet.entries()) {
     for (const d of alphabet.slice(i + 1)) {
-      const run = (c + d).repeat(MAX_TAG_LENGTH / 2);
+      const run2 = (c + d).repeat(MAX_TAG_LENGTH / 2);
       const breaker = alphabet.find((x) => x !== c && x !== d);
-      out.push(run, run.slice(0, -1) + breaker);
+      out.push(run2, run2.slice(0, -1) + breaker);
     }
   }
   return out;
@@ -20929,11 +20929,11 @@ function pickBest(rule, candidates, info) {
   let best;
   let bestTime = -Infinity;
   for (const t of candidates) {
-    const time2 = info(t)?.created?.getTime();
-    if (time2 === void 0 || Number.isNaN(time2)) continue;
-    if (time2 > bestTime || time2 === bestTime && best !== void 0 && t > best) {
+    const time3 = info(t)?.created?.getTime();
+    if (time3 === void 0 || Number.isNaN(time3)) continue;
+    if (time3 > bestTime || time3 === bestTime && best !== void 0 && t > best) {
       best = t;
-      bestTime = time2;
+      bestTime = time3;
     }
   }
   return best;
@@ -21581,14 +21581,14 @@ function setterSite(mark, existing, catalog) {
     return found.skip ? site2 : { ...site2, policy: entry.policy };
   }
   if (mark.field === "tag") {
-    const reference = image ? {
+    const reference2 = image ? {
       registry: image.registry,
       repository: image.repository,
       ...isValidTag(mark.value) ? { tag: mark.value } : {}
     } : { registry: "", repository: "" };
     const site2 = {
       ...base,
-      reference,
+      reference: reference2,
       name: image ? familiarString(image) : `flux:${policyName}`,
       tagSpan: [mark.start, mark.end],
       tagStyle: mark.style
@@ -21612,8 +21612,8 @@ function setterSite(mark, existing, catalog) {
   return { ...site, skip: { reason: "setter-not-applied", detail } };
 }
 function referenceSite(mark) {
-  const reference = tryParseImageReference(mark.value);
-  if (!reference?.registry) return void 0;
+  const reference2 = tryParseImageReference(mark.value);
+  if (!reference2?.registry) return void 0;
   const at = mark.value.indexOf("@");
   const nameAndTag = at >= 0 ? mark.value.slice(0, at) : mark.value;
   const colon = nameAndTag.lastIndexOf(":");
@@ -21624,7 +21624,7 @@ function referenceSite(mark) {
     start: s,
     end: mark.end,
     text: mark.value,
-    reference,
+    reference: reference2,
     name: mark.value.slice(0, nameEnd),
     nameSpan: [s, s + nameEnd],
     ...hasTag ? { tagSpan: [s + colon + 1, s + nameAndTag.length] } : {},
@@ -21853,13 +21853,13 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   const hasTag = colon > slash && colon >= 0;
   if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
   if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
-  let reference;
+  let reference2;
   try {
-    reference = parseImageReference(raw);
+    reference2 = parseImageReference(raw);
   } catch {
     return void 0;
   }
-  if (!reference.registry) return void 0;
+  if (!reference2.registry) return void 0;
   const nameEnd = hasTag ? colon : nameAndTag.length;
   const line = lines.lineOf(start);
   const column = lines.columnOf(start);
@@ -21870,7 +21870,7 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
     text: raw,
     line,
     column,
-    reference,
+    reference: reference2,
     name: raw.slice(0, nameEnd),
     nameSpan: [start, start + nameEnd],
     ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
@@ -21957,16 +21957,16 @@ function buildSite(ctx, input) {
   }
   if (digest && TEMPLATED.test(digest.text)) digest = void 0;
   if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
-  let reference;
+  let reference2;
   const movable = !skip || skip.reason === "ignored";
   try {
     const named = parseImageReference(name);
     if (named.tag !== void 0 || named.digest !== void 0) return void 0;
-    reference = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
+    reference2 = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
   } catch {
     return void 0;
   }
-  if (!reference.registry) return void 0;
+  if (!reference2.registry) return void 0;
   const at = tag ?? input.namePart;
   const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
   const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
@@ -21977,7 +21977,7 @@ function buildSite(ctx, input) {
     text: at ? at.text : name,
     line: ctx.lines.lineOf(start),
     column: ctx.lines.columnOf(start),
-    reference,
+    reference: reference2,
     name,
     ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
     ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
@@ -24251,10 +24251,10 @@ var init_client = __esm({
       /** Writes the on-disk cache. Call once at the end of a run. */
       async flush() {
         const cache2 = await this.loadCache();
-        for (const [key, state] of this.repos) {
-          if (state.snapshot && state.snapshotDirty) {
-            cache2.setSnapshot(key, state.snapshot);
-            state.snapshotDirty = false;
+        for (const [key, state2] of this.repos) {
+          if (state2.snapshot && state2.snapshotDirty) {
+            cache2.setSnapshot(key, state2.snapshot);
+            state2.snapshotDirty = false;
           }
         }
         await cache2.save();
@@ -24325,12 +24325,12 @@ var init_client = __esm({
         return this.settingsFor(registry).api ?? "auto";
       }
       listTags(repo) {
-        const state = this.state(repo);
-        state.listed ??= this.fetchTagList(repo, state);
-        state.listed.catch(() => state.listed = void 0);
-        return state.listed;
+        const state2 = this.state(repo);
+        state2.listed ??= this.fetchTagList(repo, state2);
+        state2.listed.catch(() => state2.listed = void 0);
+        return state2.listed;
       }
-      async fetchTagList(repo, state) {
+      async fetchTagList(repo, state2) {
         const registry = registryKey(repo.registry);
         const settings = this.settingsFor(registry);
         const api = this.api(registry);
@@ -24356,47 +24356,47 @@ var init_client = __esm({
         });
         const cache2 = await this.loadCache();
         const key = `${registry}/${repo.repository}`;
-        const prev = state.snapshot ?? cache2.snapshot(key);
+        const prev = state2.snapshot ?? cache2.snapshot(key);
         const hash = tagListHash(list.tags);
         const unchanged = prev?.hash === hash;
         const current = new Set(list.tags);
         const tags = new Map([...prev?.tags ?? []].filter(([t]) => current.has(t)));
-        state.snapshot = { hash, changedAt: unchanged && prev ? prev.changedAt : this.now(), tags };
-        if (!unchanged) state.snapshotDirty = true;
-        state.listedInfo = { unchanged, times: list.times };
+        state2.snapshot = { hash, changedAt: unchanged && prev ? prev.changedAt : this.now(), tags };
+        if (!unchanged) state2.snapshotDirty = true;
+        state2.listedInfo = { unchanged, times: list.times };
         return list;
       }
       async describeTags(repo, request2) {
-        const state = this.state(repo);
+        const state2 = this.state(repo);
         const cache2 = await this.loadCache();
-        if (!state.snapshot) {
+        if (!state2.snapshot) {
           const s = cache2.snapshot(`${registryKey(repo.registry)}/${repo.repository}`);
-          if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
+          if (s) state2.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
         }
         const wantTime = new Set(request2.times);
         const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests])];
         await this.askEcr(
           repo,
-          state,
-          all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t))
+          state2,
+          all.filter((t) => wantTime.has(t) && !this.trustedDigest(state2, t))
         );
         const out = /* @__PURE__ */ new Map();
         await Promise.all(
           all.map(async (tag) => {
             const need = wantTime.has(tag);
             const memoKey2 = `${tag}\0${need}`;
-            const d = await state.resolving.get(memoKey2, () => this.resolveTag(repo, state, cache2, tag, need));
+            const d = await state2.resolving.get(memoKey2, () => this.resolveTag(repo, state2, cache2, tag, need));
             if (d) out.set(tag, d);
           })
         );
         return out;
       }
       /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
-      async askEcr(repo, state, tags) {
+      async askEcr(repo, state2, tags) {
         const registry = registryKey(repo.registry);
         const api = this.api(registry);
         const ecrHost = parseEcrHost(registry);
-        const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
+        const missing = tags.filter((t) => !state2.apiTimes.has(t) && !state2.listedInfo?.times?.get(t)?.created);
         if (!missing.length || api === "none" || api !== "ecr" && !(api === "auto" && ecrHost)) return;
         const credentials = awsCredentialsFromEnv(this.opts.env ?? process.env);
         if (!credentials) return;
@@ -24413,36 +24413,36 @@ var init_client = __esm({
             credentials,
             apiUrl: this.settingsFor(registry).apiUrl
           });
-          for (const [t, d] of found) state.apiTimes.set(t, d);
+          for (const [t, d] of found) state2.apiTimes.set(t, d);
         } catch (err) {
           this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
         }
       }
-      trustedDigest(state, tag) {
-        const confirmed = state.confirmed.get(tag);
+      trustedDigest(state2, tag) {
+        const confirmed = state2.confirmed.get(tag);
         if (confirmed) return confirmed;
-        const snap = state.snapshot;
+        const snap = state2.snapshot;
         const e = snap?.tags.get(tag);
-        if (!snap || !e || !state.listedInfo?.unchanged) return void 0;
+        if (!snap || !e || !state2.listedInfo?.unchanged) return void 0;
         const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 36e5;
         if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return void 0;
         return e.digest;
       }
-      confirm(state, tag, digest) {
-        state.confirmed.set(tag, digest);
-        if (state.snapshot) {
-          state.snapshot.tags.set(tag, { digest, verifiedAt: this.now() });
-          state.snapshotDirty = true;
+      confirm(state2, tag, digest) {
+        state2.confirmed.set(tag, digest);
+        if (state2.snapshot) {
+          state2.snapshot.tags.set(tag, { digest, verifiedAt: this.now() });
+          state2.snapshotDirty = true;
         }
       }
-      async resolveTag(repo, state, cache2, tag, needTime) {
-        const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
+      async resolveTag(repo, state2, cache2, tag, needTime) {
+        const fromApi = state2.apiTimes.get(tag) ?? state2.listedInfo?.times?.get(tag);
         if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
         const session = this.session(repo.registry);
-        let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
+        let digest = this.trustedDigest(state2, tag) ?? fromApi?.digest;
         let manifest;
         if (!digest) {
-          const seenBefore = state.snapshot?.tags.has(tag) ?? false;
+          const seenBefore = state2.snapshot?.tags.has(tag) ?? false;
           if (!needTime || seenBefore) {
             const head = await headManifest(session, repo.repository, tag);
             if (!head) return void 0;
@@ -24453,7 +24453,7 @@ var init_client = __esm({
             digest = manifest.digest;
             this.manifests.set(this.manifestKey(repo, digest), Promise.resolve(manifest));
           }
-          this.confirm(state, tag, digest);
+          this.confirm(state2, tag, digest);
         }
         if (!needTime) return { digest };
         return this.buildTime(repo, cache2, digest, manifest);
@@ -25410,7 +25410,7 @@ var require_light = __commonJS({
           }
           return this.Events.trigger("scheduled", { args: this.args, options: this.options });
         }
-        async doExecute(chained, clearGlobalState, run, free) {
+        async doExecute(chained, clearGlobalState, run2, free) {
           var error, eventInfo, passed;
           if (this.retryCount === 0) {
             this._assertStatus("RUNNING");
@@ -25430,10 +25430,10 @@ var require_light = __commonJS({
             }
           } catch (error1) {
             error = error1;
-            return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+            return this._onFailure(error, eventInfo, clearGlobalState, run2, free);
           }
         }
-        doExpire(clearGlobalState, run, free) {
+        doExpire(clearGlobalState, run2, free) {
           var error, eventInfo;
           if (this._states.jobStatus(this.options.id === "RUNNING")) {
             this._states.next(this.options.id);
@@ -25441,9 +25441,9 @@ var require_light = __commonJS({
           this._assertStatus("EXECUTING");
           eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
           error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
-          return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+          return this._onFailure(error, eventInfo, clearGlobalState, run2, free);
         }
-        async _onFailure(error, eventInfo, clearGlobalState, run, free) {
+        async _onFailure(error, eventInfo, clearGlobalState, run2, free) {
           var retry2, retryAfter;
           if (clearGlobalState()) {
             retry2 = await this.Events.trigger("failed", error, eventInfo);
@@ -25451,7 +25451,7 @@ var require_light = __commonJS({
               retryAfter = ~~retry2;
               this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
               this.retryCount++;
-              return run(retryAfter);
+              return run2(retryAfter);
             } else {
               this.doDone(eventInfo);
               await free(this.options, eventInfo);
@@ -25550,9 +25550,9 @@ var require_light = __commonJS({
           await this.yieldLoop();
           return this._done;
         }
-        async __groupCheck__(time2) {
+        async __groupCheck__(time3) {
           await this.yieldLoop();
-          return this._nextRequest + this.timeout < time2;
+          return this._nextRequest + this.timeout < time3;
         }
         computeCapacity() {
           var maxConcurrent, reservoir;
@@ -25870,14 +25870,14 @@ var require_light = __commonJS({
             var base;
             clearInterval(this.interval);
             return typeof (base = this.interval = setInterval(async () => {
-              var e, k, ref, results, time2, v;
-              time2 = Date.now();
+              var e, k, ref, results, time3, v;
+              time3 = Date.now();
               ref = this.instances;
               results = [];
               for (k in ref) {
                 v = ref[k];
                 try {
-                  if (await v._store.__groupCheck__(time2)) {
+                  if (await v._store.__groupCheck__(time3)) {
                     results.push(this.deleteKey(k));
                   } else {
                     results.push(void 0);
@@ -26089,17 +26089,17 @@ var require_light = __commonJS({
             }
           }
           _run(index, job, wait) {
-            var clearGlobalState, free, run;
+            var clearGlobalState, free, run2;
             job.doRun();
             clearGlobalState = this._clearGlobalState.bind(this, index);
-            run = this._run.bind(this, index, job);
+            run2 = this._run.bind(this, index, job);
             free = this._free.bind(this, index, job);
             return this._scheduled[index] = {
               timeout: setTimeout(() => {
-                return job.doExecute(this._limiter, clearGlobalState, run, free);
+                return job.doExecute(this._limiter, clearGlobalState, run2, free);
               }, wait),
               expiration: job.options.expiration != null ? setTimeout(function() {
-                return job.doExpire(clearGlobalState, run, free);
+                return job.doExpire(clearGlobalState, run2, free);
               }, wait + job.options.expiration) : void 0,
               job
             };
@@ -26485,7 +26485,7 @@ var init_metrics = __esm({
           "laminar_references",
           "gauge",
           "Image references in the last run, by state (changed or the reason they stayed).",
-          [...this.references].map(([state, value]) => ({ labels: { state }, value }))
+          [...this.references].map(([state2, value]) => ({ labels: { state: state2 }, value }))
         ).family(
           "laminar_registry_requests_total",
           "counter",
@@ -26886,17 +26886,17 @@ var init_metrics2 = __esm({
       /** 1 while updates are paused. */
       paused = 0;
       /** Records one finished run of `repository`. */
-      recordRun(repository, run, failures, requests) {
-        const key = JSON.stringify([repository, run.result]);
+      recordRun(repository, run2, failures, requests) {
+        const key = JSON.stringify([repository, run2.result]);
         this.runs.set(key, (this.runs.get(key) ?? 0) + 1);
-        this.changes.set(repository, (this.changes.get(repository) ?? 0) + (run.commit ? run.changes.length : 0));
+        this.changes.set(repository, (this.changes.get(repository) ?? 0) + (run2.commit ? run2.changes.length : 0));
         this.last.set(repository, {
-          at: Date.parse(run.finishedAt) / 1e3,
-          ok: run.result !== "error",
-          changes: run.changes.length,
+          at: Date.parse(run2.finishedAt) / 1e3,
+          ok: run2.result !== "error",
+          changes: run2.changes.length,
           failures
         });
-        this.durations.observe({ repository }, run.durationMs / 1e3);
+        this.durations.observe({ repository }, run2.durationMs / 1e3);
         this.requests = requests;
       }
       /** The exposition text for `/metrics`. */
@@ -26958,9 +26958,9 @@ var init_metrics2 = __esm({
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { realpath as realpath3, mkdir as mkdir3 } from "node:fs/promises";
 import { join as join10 } from "node:path";
-function referenceMatches(reference, repository, host) {
-  if (host) return reference === `${host}/${repository}`;
-  return reference === repository || reference.endsWith(`/${repository}`);
+function referenceMatches(reference2, repository, host) {
+  if (host) return reference2 === `${host}/${repository}`;
+  return reference2 === repository || reference2.endsWith(`/${repository}`);
 }
 function references(plan) {
   return [
@@ -26971,7 +26971,9 @@ function references(plan) {
       repository: c.repository,
       tag: c.from,
       candidate: c.to,
-      reason: "changed"
+      reason: "changed",
+      ...c.previousBuildTime ? { buildTime: c.previousBuildTime } : {},
+      ...c.buildTime ? { candidateBuildTime: c.buildTime } : {}
     })),
     ...plan.unchanged.map((u) => ({
       file: u.file,
@@ -26980,11 +26982,12 @@ function references(plan) {
       repository: u.repository,
       tag: u.tag,
       reason: u.reason,
-      detail: u.detail
+      detail: u.detail,
+      ...u.buildTime ? { buildTime: u.buildTime } : {}
     }))
   ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
-var JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, SERVER_SECRETS, ServeEngine;
+var JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, RECENT_RUNS, SERVER_SECRETS, ServeEngine;
 var init_engine = __esm({
   "src/serve/engine.ts"() {
     "use strict";
@@ -26997,6 +27000,7 @@ var init_engine = __esm({
     JITTER = 0.1;
     FIRST_BACKOFF_S = 10;
     MAX_BACKOFF_S = 3600;
+    RECENT_RUNS = 10;
     SERVER_SECRETS = ["LAMINAR_API_TOKEN", "LAMINAR_WEBHOOK_SECRET"];
     ServeEngine = class {
       constructor(o) {
@@ -27021,6 +27025,7 @@ var init_engine = __esm({
             timer: void 0,
             nextRunAt: void 0,
             lastRun: void 0,
+            recentRuns: [],
             references: [],
             warnings: [],
             skipped: 0,
@@ -27084,6 +27089,7 @@ var init_engine = __esm({
           consecutiveFailures: s.failures,
           ...s.nextRunAt !== void 0 ? { nextRunAt: new Date(s.nextRunAt).toISOString() } : {},
           ...s.lastRun ? { lastRun: s.lastRun } : {},
+          recentRuns: [...s.recentRuns],
           references: s.references,
           warnings: s.warnings,
           paused: this.pausedSince !== void 0,
@@ -27339,6 +27345,7 @@ var init_engine = __esm({
         }
         const durationMs = Date.now() - started;
         s.lastRun = { ...record, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), durationMs };
+        s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);
         s.warnings = warnings;
         this.metrics.recordRun(repo.name, s.lastRun, s.failures, this.tags.counts());
         await this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
@@ -27534,6 +27541,164 @@ var init_harbor = __esm({
   }
 });
 
+// src/output/html.ts
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+function markup(strings, ...values) {
+  let out = strings[0] ?? "";
+  values.forEach((v, i) => out += render(v) + (strings[i + 1] ?? ""));
+  return new SafeHtml(out);
+}
+function render(v) {
+  if (v === null || v === void 0 || v === false) return "";
+  if (v instanceof SafeHtml) return v.html;
+  if (Array.isArray(v)) return v.map(render).join("");
+  return escapeHtml(String(v));
+}
+var ENTITIES, SafeHtml;
+var init_html = __esm({
+  "src/output/html.ts"() {
+    "use strict";
+    ENTITIES = {
+      "&": "&amp;",
+      "<": "&lt;",
+      ">": "&gt;",
+      '"': "&quot;",
+      "'": "&#39;"
+    };
+    SafeHtml = class {
+      /** @internal Use `markup`. */
+      constructor(html) {
+        this.html = html;
+      }
+      html;
+      toString() {
+        return this.html;
+      }
+    };
+  }
+});
+
+// src/serve/page.ts
+function renderStatusPage(repos, o) {
+  const refresh = o.refreshSeconds ?? 30;
+  const count = `${repos.length} ${repos.length === 1 ? "repository" : "repositories"}`;
+  const paused = repos.find((r) => r.paused);
+  const banner = paused ? markup`<p class="banner" role="status"><strong>Updates are paused</strong>${paused.pausedSince ? markup` since ${time2(paused.pausedSince)}` : null}: scheduled and webhook runs are skipped until resumed (a <code>[laminar resume]</code> comment, or <code>POST /api/v1/resume</code> with the Bearer token).</p>` : null;
+  const nav = repos.length ? markup`<nav><ul>${repos.map((r) => markup`<li><a href="#${anchor(r.name)}">${r.name}</a> ${state(r)}</li>`)}</ul></nav>` : markup`<p class="empty">No repositories.</p>`;
+  return markup`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${refresh > 0 ? markup`<meta http-equiv="refresh" content="${refresh}">` : null}
+<title>Laminar serve: ${count}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Laminar</h1>
+<p class="meta">${count} · page made ${time2(o.now.toISOString())}${refresh > 0 ? ` \xB7 reloads every ${refresh} s` : null} · <a href="/api/v1/repos">JSON</a> · <a href="/metrics">metrics</a></p>
+</header>
+${banner}
+${nav}
+${repos.map(section)}
+</body>
+</html>
+`.html;
+}
+function section(r) {
+  const runs = r.recentRuns.length ? r.recentRuns : r.lastRun ? [r.lastRun] : [];
+  const references2 = r.references.length ? markup`<table class="refs">
+<thead><tr><th>File</th><th>Image</th><th>Current tag</th><th>→ Best candidate, or why it stays</th></tr></thead>
+<tbody>${r.references.map(reference)}</tbody>
+</table>` : markup`<p class="empty">${r.lastRun ? "No image references found." : "Not scanned yet: the first run has not finished."}</p>`;
+  const history = runs.length ? markup`<table class="runs">
+<thead><tr><th>Started</th><th>Trigger</th><th>Result</th><th>Took</th><th>Changes</th><th>Commit</th></tr></thead>
+<tbody>${runs.map(run)}</tbody>
+</table>` : markup`<p class="empty">No run yet.</p>`;
+  return markup`
+<section id="${anchor(r.name)}">
+<h2>${r.name} ${state(r)}</h2>
+<p class="meta">branch <code>${r.branch}</code> of <code>${r.url}</code> · every ${r.pollFreq} s${r.nextRunAt ? markup` · next run ${time2(r.nextRunAt)}` : null}${r.skippedWhilePaused ? ` \xB7 ${r.skippedWhilePaused} run(s) skipped while paused` : null}</p>
+${r.warnings.length ? markup`<ul class="warnings">${r.warnings.map((w) => markup`<li>${w}</li>`)}</ul>` : null}
+<h3>Image references (${r.references.length})</h3>
+${references2}
+<h3>Recent runs</h3>
+${history}
+</section>`;
+}
+function reference(ref) {
+  const outcome = ref.candidate ? markup`<span class="move">→ <code>${ref.candidate}</code></span>${ref.candidateBuildTime ? markup`<br><span class="when">built ${time2(ref.candidateBuildTime)}</span>` : null}` : markup`<span class="reason reason-${ref.reason === "up-to-date" ? "ok" : "stay"}">${ref.reason}</span>${ref.detail ? markup` <span class="detail">${ref.detail}</span>` : null}`;
+  return markup`<tr>
+<td><code>${ref.file}:${ref.line}</code></td>
+<td><code>${ref.image}</code></td>
+<td>${ref.tag === null ? markup`<span class="empty">none</span>` : markup`<code>${ref.tag}</code>`}${ref.buildTime ? markup`<br><span class="when">built ${time2(ref.buildTime)}</span>` : null}</td>
+<td>${outcome}</td>
+</tr>`;
+}
+function run(r) {
+  const changes = r.changes.length ? markup`<ul>${r.changes.map((c) => markup`<li><code>${c.file}:${c.line}</code> <code>${c.image}</code> <code>${c.from}</code> → <code>${c.to}</code></li>`)}</ul>` : r.error ? markup`<span class="error">${r.error}</span>` : markup`<span class="empty">none</span>`;
+  return markup`<tr>
+<td>${time2(r.startedAt)}</td>
+<td>${r.trigger}</td>
+<td><span class="result result-${r.result}">${r.result}</span></td>
+<td class="nowrap">${duration(r.durationMs)}</td>
+<td>${changes}</td>
+<td>${r.commit ? markup`<code class="nowrap" title="${r.commit}">${r.commit.slice(0, 12)}</code>` : markup`<span class="empty">none</span>`}</td>
+</tr>`;
+}
+function state(r) {
+  const [cls, text] = r.running ? ["run", "running"] : !r.lastRun ? ["wait", "waiting for its first run"] : r.lastRun.result === "error" ? ["err", `failing (${r.consecutiveFailures} in a row)`] : r.lastRun.result === "registry-error" ? ["warn", "registry error"] : ["ok", "ok"];
+  return markup`<span class="badge badge-${cls}">${text}</span>${r.paused ? markup` <span class="badge badge-warn">paused</span>` : null}`;
+}
+function time2(iso) {
+  const shown = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso;
+  return markup`<time datetime="${iso}">${shown}</time>`;
+}
+function duration(ms) {
+  return ms < 1e3 ? `${Math.round(ms)} ms` : `${(ms / 1e3).toFixed(1)} s`;
+}
+function anchor(name) {
+  return `repo-${encodeURIComponent(name)}`;
+}
+var STYLE;
+var init_page = __esm({
+  "src/serve/page.ts"() {
+    "use strict";
+    init_html();
+    STYLE = markup`
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg-alt: #f6f8fa; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 1200px; padding: 16px 24px 48px; }
+h1 { margin: 0 0 4px; font-size: 26px; }
+h2 { margin: 0 0 4px; font-size: 20px; }
+h3 { margin: 18px 0 6px; font-size: 15px; }
+section { border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin: 18px 0; }
+.meta, .when, .detail, .empty { color: var(--muted); }
+.when { font-size: 13px; white-space: nowrap; }
+time, .nowrap { white-space: nowrap; }
+nav ul { list-style: none; padding: 0; margin: 8px 0; display: flex; flex-wrap: wrap; gap: 6px 20px; }
+code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--bg-alt); padding: 1px 4px; border-radius: 4px; overflow-wrap: break-word; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
+th { font-size: 13px; color: var(--muted); font-weight: 600; }
+tbody tr:nth-child(even) { background: #fbfcfd; }
+td ul { margin: 0; padding-left: 16px; }
+.badge, .result, .reason { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; vertical-align: middle; }
+.badge-ok, .result-success, .reason-ok { background: #dafbe1; color: #116329; }
+.badge-err, .result-error { background: #ffebe9; color: #a40e26; }
+.badge-warn, .result-registry-error, .reason-stay { background: #fff8c5; color: #7d4e00; }
+.badge-run { background: #ddf4ff; color: #0550ae; }
+.badge-wait { background: var(--bg-alt); color: var(--muted); }
+.move { color: #116329; font-weight: 600; }
+.error { color: #a40e26; }
+.warnings { color: #7d4e00; }
+.banner { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px; padding: 10px 14px; }
+`;
+  }
+});
+
 // src/serve/http.ts
 import { createServer as createServer2 } from "node:http";
 async function listenHttp(o, host, port) {
@@ -27606,6 +27771,10 @@ async function handle(o, req, res, closing) {
       ...pausedSince ? { paused: true, pausedSince: pausedSince.toISOString() } : {}
     });
   };
+  if (path2 === "/") {
+    get();
+    return sendPage(res, method, renderStatusPage(o.engine.status(), { now: /* @__PURE__ */ new Date() }));
+  }
   if (path2 === "/healthz") {
     get();
     return sendJson(res, 200, { status: "ok" });
@@ -27757,6 +27926,17 @@ function sendPaused(res, since) {
 function sendResumed(res, queued) {
   sendJson(res, 200, { paused: false, queued });
 }
+function sendPage(res, method, page) {
+  res.writeHead(200, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": String(Buffer.byteLength(page)),
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store"
+  });
+  res.end(method === "HEAD" ? void 0 : page);
+}
 function sendJson(res, status, body, headers = {}) {
   if (res.headersSent) {
     res.destroy();
@@ -27783,6 +27963,7 @@ var init_http2 = __esm({
     init_github();
     init_harbor();
     init_payload();
+    init_page();
     MAX_BODY_BYTES2 = 1024 * 1024;
     HttpError = class extends Error {
       constructor(status, message, headers = {}) {
@@ -28298,33 +28479,33 @@ var VERSION3 = "0.0.0-development";
 function isRequestError(error) {
   return error.request !== void 0;
 }
-async function errorRequest(state, octokit, error, options) {
+async function errorRequest(state2, octokit, error, options) {
   if (!isRequestError(error) || !error?.request.request) {
     throw error;
   }
-  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state.retries;
+  if (error.status >= 400 && !state2.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state2.retries;
     const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
     throw octokit.retry.retryRequest(error, retries, retryAfter);
   }
   throw error;
 }
-async function wrapRequest(state, octokit, request2, options) {
+async function wrapRequest(state2, octokit, request2, options) {
   const limiter = new import_light.default();
   limiter.on("failed", function(error, info) {
     const maxRetries = ~~error.request.request?.retries;
     const after = ~~error.request.request?.retryAfter;
     options.request.retryCount = info.retryCount + 1;
     if (maxRetries > info.retryCount) {
-      return after * state.retryAfterBaseValue;
+      return after * state2.retryAfterBaseValue;
     }
   });
   return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
+    requestWithGraphqlErrorHandling.bind(null, state2, octokit, request2),
     options
   );
 }
-async function requestWithGraphqlErrorHandling(state, octokit, request2, options) {
+async function requestWithGraphqlErrorHandling(state2, octokit, request2, options) {
   const response = await request2(options);
   if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
     response.data.errors[0].message
@@ -28333,12 +28514,12 @@ async function requestWithGraphqlErrorHandling(state, octokit, request2, options
       request: options,
       response
     });
-    return errorRequest(state, octokit, error, options);
+    return errorRequest(state2, octokit, error, options);
   }
   return response;
 }
 function retry(octokit, octokitOptions) {
-  const state = Object.assign(
+  const state2 = Object.assign(
     {
       enabled: true,
       retryAfterBaseValue: 1e3,
@@ -28358,9 +28539,9 @@ function retry(octokit, octokitOptions) {
       }
     }
   };
-  if (state.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  if (state2.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state2, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state2, retryPlugin));
   }
   return retryPlugin;
 }
@@ -28370,10 +28551,10 @@ retry.VERSION = VERSION3;
 var import_light2 = __toESM(require_light(), 1);
 var VERSION4 = "0.0.0-development";
 var noop = () => Promise.resolve();
-function wrapRequest2(state, request2, options) {
-  return state.retryLimiter.schedule(doRequest, state, request2, options);
+function wrapRequest2(state2, request2, options) {
+  return state2.retryLimiter.schedule(doRequest, state2, request2, options);
 }
-async function doRequest(state, request2, options) {
+async function doRequest(state2, request2, options) {
   const { pathname } = new URL(options.url, "http://github.test");
   const isAuth = isAuthRequest(options.method, pathname);
   const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
@@ -28381,19 +28562,19 @@ async function doRequest(state, request2, options) {
   const isGraphQL = pathname.startsWith("/graphql");
   const retryCount = ~~request2.retryCount;
   const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state.clustering) {
+  if (state2.clustering) {
     jobOptions.expiration = 1e3 * 60;
   }
   if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, noop);
+    await state2.write.key(state2.id).schedule(jobOptions, noop);
   }
-  if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, noop);
+  if (isWrite && state2.triggersNotification(pathname)) {
+    await state2.notifications.key(state2.id).schedule(jobOptions, noop);
   }
   if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, noop);
+    await state2.search.key(state2.id).schedule(jobOptions, noop);
   }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request2, options);
+  const req = (isAuth ? state2.auth : state2.global).key(state2.id).schedule(jobOptions, request2, options);
   if (isGraphQL) {
     const res = await req;
     if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
@@ -28490,7 +28671,7 @@ function throttling(octokit, octokitOptions) {
   if (typeof connection !== "undefined") {
     common.connection = connection;
   }
-  const state = Object.assign(
+  const state2 = Object.assign(
     {
       clustering: connection != null,
       triggersNotification,
@@ -28500,7 +28681,7 @@ function throttling(octokit, octokitOptions) {
     },
     octokitOptions.throttle
   );
-  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+  if (typeof state2.onSecondaryRateLimit !== "function" || typeof state2.onRateLimit !== "function") {
     throw new Error(`octokit/plugin-throttling error:
         You must pass the onSecondaryRateLimit and onRateLimit error handlers.
         See https://octokit.github.io/rest.js/#throttling
@@ -28522,22 +28703,22 @@ function throttling(octokit, octokitOptions) {
     if (groups.global == null) {
       createGroups(Bottleneck2, common);
     }
-    state.global = state.global ?? groups.global;
-    state.auth = state.auth ?? groups.auth;
-    state.search = state.search ?? groups.search;
-    state.write = state.write ?? groups.write;
-    state.notifications = state.notifications ?? groups.notifications;
-    state.retryLimiter = state.retryLimiter ?? new Bottleneck2();
+    state2.global = state2.global ?? groups.global;
+    state2.auth = state2.auth ?? groups.auth;
+    state2.search = state2.search ?? groups.search;
+    state2.write = state2.write ?? groups.write;
+    state2.notifications = state2.notifications ?? groups.notifications;
+    state2.retryLimiter = state2.retryLimiter ?? new Bottleneck2();
     const events = {};
     const emitter = new Bottleneck2.Events(events);
-    events.on("secondary-limit", state.onSecondaryRateLimit);
-    events.on("rate-limit", state.onRateLimit);
+    events.on("secondary-limit", state2.onSecondaryRateLimit);
+    events.on("rate-limit", state2.onRateLimit);
     events.on(
       "error",
       (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
     );
-    state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request2, options] = info.args;
+    state2.retryLimiter.on("failed", async function(error, info) {
+      const [state22, request2, options] = info.args;
       const { pathname } = new URL(options.url, "http://github.test");
       const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
       if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
@@ -28548,7 +28729,7 @@ function throttling(octokit, octokitOptions) {
       options.request.retryCount = retryCount;
       const { wantRetry, retryAfter = 0 } = await (async function() {
         if (/\bsecondary rate\b/i.test(error.message)) {
-          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state22.fallbackSecondaryRateRetryAfter;
           const wantRetry2 = await emitter.trigger(
             "secondary-limit",
             retryAfter2,
@@ -28583,13 +28764,13 @@ function throttling(octokit, octokitOptions) {
       })();
       if (wantRetry) {
         request2.retryCount++;
-        return retryAfter * state2.retryAfterBaseValue;
+        return retryAfter * state22.retryAfterBaseValue;
       }
     });
   };
   octokit.hook.wrap("request", (request2, options) => {
     initializeBottleneck();
-    return wrapRequest2(state, request2, options);
+    return wrapRequest2(state2, request2, options);
   });
   return {};
 }
@@ -28608,7 +28789,7 @@ function getUserAgent() {
 }
 
 // node_modules/before-after-hook/lib/register.js
-function register(state, name, method, options) {
+function register(state2, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
   }
@@ -28617,24 +28798,24 @@ function register(state, name, method, options) {
   }
   if (Array.isArray(name)) {
     return name.reverse().reduce((callback, name2) => {
-      return register.bind(null, state, name2, callback, options);
+      return register.bind(null, state2, name2, callback, options);
     }, method)();
   }
   return Promise.resolve().then(() => {
-    if (!state.registry[name]) {
+    if (!state2.registry[name]) {
       return method(options);
     }
-    return state.registry[name].reduce((method2, registered) => {
+    return state2.registry[name].reduce((method2, registered) => {
       return registered.hook.bind(null, method2, options);
     }, method)();
   });
 }
 
 // node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
+function addHook(state2, kind, name, hook2) {
   const orig = hook2;
-  if (!state.registry[name]) {
-    state.registry[name] = [];
+  if (!state2.registry[name]) {
+    state2.registry[name] = [];
   }
   if (kind === "before") {
     hook2 = (method, options) => {
@@ -28659,38 +28840,38 @@ function addHook(state, kind, name, hook2) {
       });
     };
   }
-  state.registry[name].push({
+  state2.registry[name].push({
     hook: hook2,
     orig
   });
 }
 
 // node_modules/before-after-hook/lib/remove.js
-function removeHook(state, name, method) {
-  if (!state.registry[name]) {
+function removeHook(state2, name, method) {
+  if (!state2.registry[name]) {
     return;
   }
-  const index = state.registry[name].map((registered) => {
+  const index = state2.registry[name].map((registered) => {
     return registered.orig;
   }).indexOf(method);
   if (index === -1) {
     return;
   }
-  state.registry[name].splice(index, 1);
+  state2.registry[name].splice(index, 1);
 }
 
 // node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
-function bindApi(hook2, state, name) {
+function bindApi(hook2, state2, name) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
-    name ? [state, name] : [state]
+    name ? [state2, name] : [state2]
   );
   hook2.api = { remove: removeHookRef };
   hook2.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
-    const args = name ? [state, kind, name] : [state, kind];
+    const args = name ? [state2, kind, name] : [state2, kind];
     hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
@@ -28704,11 +28885,11 @@ function Singular() {
   return singularHook;
 }
 function Collection() {
-  const state = {
+  const state2 = {
     registry: {}
   };
-  const hook2 = register.bind(null, state);
-  bindApi(hook2, state);
+  const hook2 = register.bind(null, state2);
+  bindApi(hook2, state2);
   return hook2;
 }
 var before_after_hook_default = { Singular, Collection };
