@@ -15,7 +15,7 @@ import type { RepositoryStatus } from "../src/serve/types.js";
 import { git, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
-import { generateKey, SSHD_SKIP, startSshd, type RunningSshd } from "./helpers/sshd.js";
+import { generateKey, portFree, SSHD_SKIP, startSshd, type RunningSshd } from "./helpers/sshd.js";
 
 isolateGitConfig();
 
@@ -122,6 +122,27 @@ describe("laminar serve over a real SSH server", { skip: SSHD_SKIP }, () => {
     // sshd saw our key log in (not some other identity of the machine).
     assert.match(sshd.logs(), /Accepted publickey for \S+ from 127\.0\.0\.1/);
     assertNoKeyContent(s);
+  });
+
+  it("clones and pushes over the scp-like form user@127.0.0.1:/path (an sshd on port 22, when it is free)", async (t) => {
+    if (!(await portFree(22))) return t.skip("127.0.0.1:22 is in use or cannot be bound here");
+    const on22 = await startSshd({ port: 22 });
+    try {
+      const hosts22 = join(base, "known_hosts.22");
+      writeFileSync(hosts22, `${on22.knownHostsLine}\n`);
+      const bare = bareRepo("scp-form");
+      const { s, status } = await serve(
+        entry("scp-form", on22.scpUrl(bare), { key: on22.userKey, knownHosts: hosts22 }),
+      );
+      const run = status.get("scp-form")?.lastRun;
+      assert.equal(run?.result, "success", `${run?.error ?? ""}\n${on22.logs().slice(-1500)}`);
+      assert.equal(fileAt(bare), `image: ${registry.host}/acme/ssh:develop-2\n`);
+      assert.equal(run?.commit, head(bare));
+      assert.match(on22.logs(), /Accepted publickey for \S+ from 127\.0\.0\.1/);
+      await s.engine.stop();
+    } finally {
+      await on22.stop();
+    }
   });
 
   it("an unknown host key is refused, naming host-key verification; nothing is pushed; the other repositories update", async () => {

@@ -5,13 +5,22 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./registry/server.js";
 
 export const SSHD_BINARY = process.env.LAMINAR_SSHD_BIN ?? "/usr/sbin/sshd";
+
+/** True when nothing listens on 127.0.0.1:`port` and this process may bind it (root for 22). */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
 
 /** Why the SSH tests cannot run here, or false when they can. */
 export const SSHD_SKIP: false | string = !existsSync(SSHD_BINARY)
@@ -32,6 +41,8 @@ export interface RunningSshd {
   readonly dir: string;
   /** `ssh://user@127.0.0.1:PORT/abs/path`. */
   url(absolutePath: string): string;
+  /** The scp-like `user@127.0.0.1:/abs/path` (port 22 only: the form has no port). */
+  scpUrl(absolutePath: string): string;
   /** What sshd logged (to find out why a login failed). */
   logs(): string;
   stop(): Promise<void>;
@@ -50,8 +61,11 @@ export function generateKey(path: string, comment = "laminar-test"): string {
   return readFileSync(`${path}.pub`, "utf8").trim();
 }
 
-/** Starts sshd; resolves once its port accepts connections. */
-export async function startSshd(): Promise<RunningSshd> {
+/**
+ * Starts sshd on `port` (default: a free one); resolves once the port accepts connections. Port 22
+ * lets git's scp-like form (`user@127.0.0.1:/path`, which has no port) reach it.
+ */
+export async function startSshd(o: { port?: number } = {}): Promise<RunningSshd> {
   if (SSHD_SKIP) throw new Error(SSHD_SKIP);
   const dir = mkdtempSync(join(tmpdir(), "laminar-sshd-"));
   const hostKey = join(dir, "ssh_host_ed25519_key");
@@ -59,7 +73,7 @@ export async function startSshd(): Promise<RunningSshd> {
   const userKey = join(dir, "user_key");
   const authorized = join(dir, "authorized_keys");
   writeFileSync(authorized, `${generateKey(userKey, "laminar-test-user")}\n`, { mode: 0o600 });
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const user = userInfo().username;
   const config = join(dir, "sshd_config");
   writeFileSync(
@@ -117,15 +131,22 @@ export async function startSshd(): Promise<RunningSshd> {
     rmSync(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 200 && !exited; i++) {
+    // On a fixed port, make sure it is this sshd that answers, not another one already there.
+    if (o.port !== undefined && !/Server listening on 127\.0\.0\.1 port/.test(log)) {
+      await sleep(25);
+      continue;
+    }
     if (await accepts(port)) {
       const [type, key] = hostPub.split(" ");
       return {
         port,
         user,
         userKey,
-        knownHostsLine: `[127.0.0.1]:${port} ${type} ${key}`,
+        // known_hosts names a host on port 22 without brackets.
+        knownHostsLine: `${port === 22 ? "127.0.0.1" : `[127.0.0.1]:${port}`} ${type} ${key}`,
         dir,
         url: (path) => `ssh://${user}@127.0.0.1:${port}${path}`,
+        scpUrl: (path) => `${user}@127.0.0.1:${path}`,
         logs: () => log,
         stop,
       };
