@@ -126,7 +126,14 @@ describe("laminar serve over a real SSH server", { skip: SSHD_SKIP }, () => {
 
   it("clones and pushes over the scp-like form user@127.0.0.1:/path (an sshd on port 22, when it is free)", async (t) => {
     if (!(await portFree(22))) return t.skip("127.0.0.1:22 is in use or cannot be bound here");
-    const on22 = await startSshd({ port: 22 });
+    let on22: RunningSshd;
+    try {
+      on22 = await startSshd({ port: 22 });
+    } catch (e) {
+      // Another process took the port between the check and sshd's bind.
+      if (/Address already in use|Cannot bind any address/.test(String(e))) return t.skip("127.0.0.1:22 was taken");
+      throw e;
+    }
     try {
       const hosts22 = join(base, "known_hosts.22");
       writeFileSync(hosts22, `${on22.knownHostsLine}\n`);
