@@ -4,7 +4,16 @@
  * against `knownHosts` strictly, and records a new host key only with `trustNewHostKeys: true`.
  */
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -254,6 +263,17 @@ describe("laminar serve over a real SSH server", { skip: SSHD_SKIP }, () => {
         l.includes(`loose-key: the key ${looseKey} is readable by others (mode 644), which ssh refuses`),
       ),
     );
+    // Once the key is fixed, the next run uses it as it is and removes the copy.
+    chmodSync(looseKey, 0o600);
+    const done = s.engine.status().find((r) => r.name === "loose-key")?.lastRun?.finishedAt;
+    assert.ok(s.engine.sync("loose-key"));
+    for (let i = 0; i < 600; i++) {
+      const r = s.engine.status().find((x) => x.name === "loose-key");
+      if (r?.lastRun && r.lastRun.finishedAt !== done && !r.running) break;
+      await sleep(50);
+    }
+    assert.equal(s.engine.status().find((r) => r.name === "loose-key")?.lastRun?.result, "success");
+    assert.equal(existsSync(copy), false, "no copy of the private key stays in the state dir");
     assertNoKeyContent(s);
   });
 });

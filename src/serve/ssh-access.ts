@@ -5,7 +5,7 @@
  * recorded. Errors name the repository, the option and the path; never the key's content.
  */
 import { constants } from "node:fs";
-import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isSshRemote, sshCommandEnvironment, sshFailureHint } from "../git/ssh-command.js";
 import type { ServerRepository } from "../config/server.js";
@@ -79,8 +79,12 @@ async function usableKey(name: string, key: string, own: string, log: (message: 
   const st = await stat(key);
   if (!st.isFile()) throw new Error(`${name}: the key ${key} is not a file`);
   const loose = (st.mode & 0o077) !== 0 && st.uid === process.getuid?.();
-  if (!loose) return key;
   const copy = join(own, "key");
+  if (!loose) {
+    // The key was fixed (or replaced): no copy of a private key stays behind in the state dir.
+    await rm(copy, { force: true });
+    return key;
+  }
   const content = await readFile(key);
   const previous = await readFile(copy).catch(() => undefined);
   await mkdir(own, { recursive: true, mode: 0o700 });
