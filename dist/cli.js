@@ -782,11 +782,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants);
+          this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -803,10 +803,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants);
+        this.rhs = optimizeExpr(this.rhs, names, constants2);
         return this;
       }
       get names() {
@@ -867,8 +867,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants) {
-        this.code = optimizeExpr(this.code, names, constants);
+      optimizeNames(names, constants2) {
+        this.code = optimizeExpr(this.code, names, constants2);
         return this;
       }
       get names() {
@@ -897,12 +897,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants))
+          if (n.optimizeNames(names, constants2))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -955,12 +955,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        if (!(super.optimizeNames(names, constants) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants2);
+        if (!(super.optimizeNames(names, constants2) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants);
+        this.condition = optimizeExpr(this.condition, names, constants2);
         return this;
       }
       get names() {
@@ -983,10 +983,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants);
+        this.iteration = optimizeExpr(this.iteration, names, constants2);
         return this;
       }
       get names() {
@@ -1022,10 +1022,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants) {
-        if (!super.optimizeNames(names, constants))
+      optimizeNames(names, constants2) {
+        if (!super.optimizeNames(names, constants2))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants);
+        this.iterable = optimizeExpr(this.iterable, names, constants2);
         return this;
       }
       get names() {
@@ -1067,11 +1067,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants) {
+      optimizeNames(names, constants2) {
         var _a, _b;
-        super.optimizeNames(names, constants);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants);
+        super.optimizeNames(names, constants2);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants2);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants2);
         return this;
       }
       get names() {
@@ -1372,7 +1372,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants) {
+    function optimizeExpr(expr, names, constants2) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -1387,14 +1387,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants[n.str];
+        const c = constants2[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants2[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -18344,10 +18344,10 @@ var require_truncate = __commonJS({
   "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse4 = require_parse();
-    var constants = require_constants();
+    var constants2 = require_constants();
     var SemVer = require_semver();
     var truncate = (version, truncation, options) => {
-      if (!constants.RELEASE_TYPES.includes(truncation)) {
+      if (!constants2.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version, options);
@@ -19587,7 +19587,7 @@ var require_semver2 = __commonJS({
   "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants = require_constants();
+    var constants2 = require_constants();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse4 = require_parse();
@@ -19671,8 +19671,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants2.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants2.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -20576,6 +20576,10 @@ var init_server_schema = __esm({
               branch: { type: "string", minLength: 1, description: "Branch to update (default main)." },
               key: { type: "string", minLength: 1, description: "SSH private key file (SSH remotes)." },
               knownHosts: { type: "string", minLength: 1, description: "known_hosts file for SSH remotes." },
+              trustNewHostKeys: {
+                type: "boolean",
+                description: "SSH remotes: record the host key of a server seen for the first time (in the state dir) instead of refusing it; a changed key is always refused (default false)."
+              },
               tokenEnv: {
                 type: "string",
                 minLength: 1,
@@ -26639,6 +26643,43 @@ var init_watch = __esm({
   }
 });
 
+// src/git/ssh-command.ts
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+function sshCommandEnvironment(s) {
+  const args = ["ssh", "-o", "BatchMode=yes", "-o", `StrictHostKeyChecking=${s.acceptNew ? "accept-new" : "yes"}`];
+  if (s.acceptNew) args.push("-o", "HashKnownHosts=no");
+  if (s.key) args.push("-o", "IdentitiesOnly=yes", "-i", shellQuote(s.key));
+  if (s.knownHosts?.length) {
+    const files = s.knownHosts.map((f) => `"${f.replace(/(["\\])/g, "\\$1")}"`).join(" ");
+    args.push("-o", shellQuote(`UserKnownHostsFile=${files}`));
+  }
+  return { GIT_SSH_COMMAND: args.join(" ") };
+}
+function isSshRemote(url) {
+  if (/^(ssh|git\+ssh|ssh\+git):\/\//i.test(url)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  const colon = url.indexOf(":");
+  const slash = url.indexOf("/");
+  return colon > 1 && (slash < 0 || colon < slash);
+}
+function sshFailureHint(stderr, o) {
+  const where2 = o.knownHosts ? `knownHosts (${o.knownHosts})` : "the known_hosts files (no `knownHosts` is set)";
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/i.test(stderr))
+    return `host key verification failed: the server's host key differs from the one in ${where2}; Laminar never replaces a known host key (check with the server's owner, then edit the file)`;
+  if (/Host key verification failed/i.test(stderr))
+    return o.acceptNew ? `host key verification failed (${where2})` : `host key verification failed: the server's host key is not in ${where2}; add it (ssh-keyscan, after checking its fingerprint) or set \`trustNewHostKeys: true\` to record it on first use`;
+  if (/Permission denied \(publickey/i.test(stderr))
+    return "the SSH server refused the key (Permission denied (publickey)): check that `key` is the private key of a deploy key with access to this repository";
+  return void 0;
+}
+var init_ssh_command = __esm({
+  "src/git/ssh-command.ts"() {
+    "use strict";
+  }
+});
+
 // src/config/server.ts
 import { lstat as lstat4, readFile as readFile6 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
@@ -26666,6 +26707,8 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
         [...at, "tokenEnv"],
         "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
       );
+    if (r.trustNewHostKeys && !isSshRemote(r.url))
+      fail4([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://\u2026 or host:path)");
     if (!r.updates?.length && !r.remoteConfig)
       fail4(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
     const inSection = (path3) => path3.length === 0 || REPOSITORY_KEYS.has(path3[0]) ? [...at, ...path3] : [...path3];
@@ -26696,6 +26739,7 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
       branch: r.branch ?? "main",
       ...r.key !== void 0 ? { key: path2(r.key) } : {},
       ...r.knownHosts !== void 0 ? { knownHosts: path2(r.knownHosts) } : {},
+      trustNewHostKeys: r.trustNewHostKeys ?? false,
       ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
       remoteConfig: r.remoteConfig ?? false,
@@ -26721,12 +26765,7 @@ async function loadServerConfig(path2) {
   return parseServerConfig(await readFile6(path2, "utf8"), path2, dirname2(resolve3(path2)));
 }
 function isLocalRemote(url) {
-  if (/^file:\/\//i.test(url)) return false;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
-  const colon = url.indexOf(":");
-  const slash = url.indexOf("/");
-  if (colon > 1 && (slash < 0 || colon < slash)) return false;
-  return true;
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshRemote(url);
 }
 function parseListenAddress(text) {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
@@ -26740,6 +26779,7 @@ var init_server = __esm({
   "src/config/server.ts"() {
     "use strict";
     import_ajv3 = __toESM(require_ajv(), 1);
+    init_ssh_command();
     init_errors();
     init_parse();
     init_server_schema();
@@ -26748,17 +26788,78 @@ var init_server = __esm({
   }
 });
 
-// src/serve/working-clone.ts
-import { mkdir as mkdir2, rename as rename2, rm as rm3 } from "node:fs/promises";
+// src/serve/ssh-access.ts
+import { constants } from "node:fs";
+import { access, chmod as chmod2, mkdir as mkdir2, readFile as readFile7, rm as rm3, stat as stat2, writeFile } from "node:fs/promises";
 import { join as join9 } from "node:path";
-function sshEnvironment(repo) {
-  if (!repo.key && !repo.knownHosts) return {};
-  const quote2 = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const args = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"];
-  if (repo.key) args.push("-o", "IdentitiesOnly=yes", "-i", quote2(repo.key));
-  if (repo.knownHosts) args.push("-o", `UserKnownHostsFile=${quote2(repo.knownHosts)}`);
-  return { GIT_SSH_COMMAND: args.join(" ") };
+function sshStateDir(stateDir, name) {
+  return join9(stateDir, "ssh", name);
 }
+async function sshEnvironment(repo, stateDir, log) {
+  if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts) return {};
+  const own = sshStateDir(stateDir, repo.name);
+  let key = repo.key;
+  if (key) key = await usableKey(repo.name, key, own, log);
+  if (repo.knownHosts) await mustExist(repo.name, "knownHosts", repo.knownHosts);
+  const knownHosts = [];
+  if (repo.trustNewHostKeys) {
+    await mkdir2(own, { recursive: true, mode: 448 });
+    knownHosts.push(join9(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
+  } else if (repo.knownHosts) knownHosts.push(repo.knownHosts);
+  return sshCommandEnvironment({ ...key ? { key } : {}, knownHosts, acceptNew: repo.trustNewHostKeys });
+}
+function explainSshFailure(repo, message) {
+  if (!isSshRemote(repo.url)) return message;
+  const hint = sshFailureHint(message, {
+    ...repo.knownHosts ? { knownHosts: repo.knownHosts } : {},
+    acceptNew: repo.trustNewHostKeys
+  });
+  return hint ? `${hint}
+${message}` : message;
+}
+async function mustExist(name, option, path2) {
+  try {
+    await access(path2, constants.R_OK);
+  } catch (e) {
+    const code2 = e.code;
+    throw new Error(
+      `${name}: the ${option} file ${path2} ${code2 === "ENOENT" ? "does not exist" : `cannot be read (${code2})`}`,
+      { cause: e }
+    );
+  }
+}
+async function usableKey(name, key, own, log) {
+  await mustExist(name, "key", key);
+  const st = await stat2(key);
+  if (!st.isFile()) throw new Error(`${name}: the key ${key} is not a file`);
+  const loose = (st.mode & 63) !== 0 && st.uid === process.getuid?.();
+  const copy = join9(own, "key");
+  if (!loose) {
+    await rm3(copy, { force: true });
+    return key;
+  }
+  const content = await readFile7(key);
+  const previous = await readFile7(copy).catch(() => void 0);
+  await mkdir2(own, { recursive: true, mode: 448 });
+  if (!previous?.equals(content)) {
+    await writeFile(copy, content, { mode: 384 });
+    log(
+      `${name}: the key ${key} is readable by others (mode ${(st.mode & 511).toString(8)}), which ssh refuses; using a private copy (mode 600) in ${own}`
+    );
+  }
+  await chmod2(copy, 384);
+  return copy;
+}
+var init_ssh_access = __esm({
+  "src/serve/ssh-access.ts"() {
+    "use strict";
+    init_ssh_command();
+  }
+});
+
+// src/serve/working-clone.ts
+import { mkdir as mkdir3, rename as rename2, rm as rm4 } from "node:fs/promises";
+import { join as join10 } from "node:path";
 function httpCredentials(t) {
   if (!t.repo.tokenEnv) return void 0;
   const token = t.env[t.repo.tokenEnv];
@@ -26766,13 +26867,13 @@ function httpCredentials(t) {
   return { serverUrl: new URL(t.repo.url).origin, token };
 }
 function clonePath(stateDir, name) {
-  return join9(stateDir, "repos", name);
+  return join10(stateDir, "repos", name);
 }
 async function syncWorkingClone(t) {
   const dir = clonePath(t.stateDir, t.repo.name);
-  const environment = sshEnvironment(t.repo);
-  const credentials = httpCredentials(t);
   const log = t.log ?? (() => void 0);
+  const environment = await sshEnvironment(t.repo, t.stateDir, log);
+  const credentials = httpCredentials(t);
   if (!await isUsableClone(dir, t.repo.url, environment)) {
     log(`${t.repo.name}: cloning ${t.repo.branch}`);
     await freshClone(t, dir, environment, credentials);
@@ -26805,10 +26906,10 @@ function samePath(a, b) {
   return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 async function freshClone(t, dir, env, credentials) {
-  const parent = join9(t.stateDir, "repos");
-  await mkdir2(parent, { recursive: true });
-  const tmp = join9(parent, `.${t.repo.name}.cloning`);
-  await rm3(tmp, { recursive: true, force: true });
+  const parent = join10(t.stateDir, "repos");
+  await mkdir3(parent, { recursive: true });
+  const tmp = join10(parent, `.${t.repo.name}.cloning`);
+  await rm4(tmp, { recursive: true, force: true });
   const secrets = new SecretMasker();
   secrets.add(credentials?.token, "x-access-token");
   const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
@@ -26817,10 +26918,10 @@ async function freshClone(t, dir, env, credentials) {
     secrets
   });
   if (r.exitCode !== 0) {
-    await rm3(tmp, { recursive: true, force: true });
+    await rm4(tmp, { recursive: true, force: true });
     throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
   }
-  await rm3(dir, { recursive: true, force: true });
+  await rm4(dir, { recursive: true, force: true });
   await rename2(tmp, dir);
 }
 var init_working_clone = __esm({
@@ -26831,6 +26932,7 @@ var init_working_clone = __esm({
     init_http_auth();
     init_masker();
     init_remote_branch();
+    init_ssh_access();
   }
 });
 
@@ -26956,8 +27058,8 @@ var init_metrics2 = __esm({
 
 // src/serve/engine.ts
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { realpath as realpath3, mkdir as mkdir3 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { realpath as realpath3, mkdir as mkdir4 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 function referenceMatches(reference2, repository, host) {
   if (host) return reference2 === `${host}/${repository}`;
   return reference2 === repository || reference2.endsWith(`/${repository}`);
@@ -26996,6 +27098,7 @@ var init_engine = __esm({
     init_from_config();
     init_working_clone();
     init_repository_config();
+    init_ssh_access();
     init_metrics2();
     JITTER = 0.1;
     FIRST_BACKOFF_S = 10;
@@ -27011,7 +27114,7 @@ var init_engine = __esm({
         this.tags = createTagSource(first.config, {
           dir: o.stateDir,
           env: o.env,
-          cachePath: join10(o.stateDir, "registry-cache.json")
+          cachePath: join11(o.stateDir, "registry-cache.json")
         });
         this.windowMs = Math.min(...o.server.repositories.map((r) => r.pollFreq)) * 1e3 / 2;
         for (const repo of o.server.repositories) {
@@ -27052,7 +27155,7 @@ var init_engine = __esm({
       metrics = new ServeMetrics();
       /** Creates the state dir and queues a first run of every repository. */
       async start() {
-        await mkdir3(this.stateDir, { recursive: true });
+        await mkdir4(this.stateDir, { recursive: true });
         this.stateDir = await realpath3(this.stateDir);
         this.pausedSince ??= this.readPause();
         if (this.pausedSince !== void 0) {
@@ -27216,7 +27319,7 @@ var init_engine = __esm({
        * succession cannot land on disk in the wrong order.
        */
       writePause() {
-        const file = join10(this.stateDir, "paused.json");
+        const file = join11(this.stateDir, "paused.json");
         try {
           if (this.pausedSince === void 0) rmSync(file, { force: true });
           else writeFileSync(file, `${JSON.stringify({ since: new Date(this.pausedSince).toISOString() })}
@@ -27228,12 +27331,12 @@ var init_engine = __esm({
       readPause() {
         try {
           const since = Date.parse(
-            JSON.parse(readFileSync(join10(this.stateDir, "paused.json"), "utf8")).since
+            JSON.parse(readFileSync(join11(this.stateDir, "paused.json"), "utf8")).since
           );
           return Number.isNaN(since) ? Date.now() : since;
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
-          this.o.log(`laminar: ${join10(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
+          this.o.log(`laminar: ${join11(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
           return Date.now();
         }
       }
@@ -27339,7 +27442,7 @@ var init_engine = __esm({
           s.failures = 0;
         } catch (e) {
           s.failures++;
-          const message = this.o.mask(e instanceof Error ? e.message : String(e));
+          const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
           this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
           record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
         }
@@ -27984,9 +28087,9 @@ __export(serve_exports, {
   serve: () => serve
 });
 import { homedir as homedir4 } from "node:os";
-import { join as join11, resolve as resolve4 } from "node:path";
+import { join as join12, resolve as resolve4 } from "node:path";
 function defaultStateDir(env) {
-  return join11(env.XDG_STATE_HOME || join11(homedir4(), ".local", "state"), "laminar", "serve");
+  return join12(env.XDG_STATE_HOME || join12(homedir4(), ".local", "state"), "laminar", "serve");
 }
 async function serve(o, io) {
   const server = await loadServerConfig(resolve4(io.cwd, o.configPath));

@@ -114,6 +114,25 @@ describe("server.yaml: the original daemon's format", () => {
     }
   });
 
+  it("trustNewHostKeys: off by default, an explicit opt-in for SSH remotes only", () => {
+    const yaml = (url: string, trust = "") =>
+      `git:\n  - name: r\n    url: ${url}\n    remoteConfig: true\n${trust ? `    trustNewHostKeys: ${trust}\n` : ""}`;
+    assert.equal(
+      parseServerConfig(yaml("git@git.example:r.git"), "s.yaml", "/").repositories[0]?.trustNewHostKeys,
+      false,
+    );
+    for (const url of ["git@git.example:r.git", "ssh://git@git.example:2222/r.git"])
+      assert.equal(parseServerConfig(yaml(url, "true"), "s.yaml", "/").repositories[0]?.trustNewHostKeys, true, url);
+    for (const url of ["/srv/r.git", "https://git.example/r.git"]) {
+      const e = errorOf(yaml(url, "true"));
+      assert.equal(e.key, "git[0].trustNewHostKeys");
+      assert.match(e.message, /applies to SSH remotes only/);
+    }
+    const e = errorOf(yaml("git@git.example:r.git", '"yes"'));
+    assert.equal(e.key, "git[0].trustNewHostKeys");
+    assert.equal(e.line, 5);
+  });
+
   it("refuses two repositories with one name, and a bad webAddress", () => {
     const dup = errorOf(`${ORIGINAL}  - name: other\n    url: /y.git\n    remoteConfig: true\n`);
     assert.equal(dup.key, "git[2].name");

@@ -55,6 +55,11 @@ export const serverSchema = {
           branch: { type: "string", minLength: 1, description: "Branch to update (default main)." },
           key: { type: "string", minLength: 1, description: "SSH private key file (SSH remotes)." },
           knownHosts: { type: "string", minLength: 1, description: "known_hosts file for SSH remotes." },
+          trustNewHostKeys: {
+            type: "boolean",
+            description:
+              "SSH remotes: record the host key of a server seen for the first time (in the state dir) instead of refusing it; a changed key is always refused (default false).",
+          },
           tokenEnv: {
             type: "string",
             minLength: 1,

@@ -7,6 +7,7 @@ import { lstat, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
+import { isSshRemote } from "../git/ssh-command.js";
 import { ConfigError } from "./errors.js";
 import { buildConfigSection, MAX_CONFIG_BYTES, parseValidatedYaml, type FailAt, type PathSeg } from "./parse.js";
 import { serverSchema } from "./server-schema.js";
@@ -25,6 +26,11 @@ export interface ServerRepository {
   readonly key?: string;
   /** known_hosts file for SSH remotes, resolved. */
   readonly knownHosts?: string;
+  /**
+   * SSH remotes: record the host key of a server seen for the first time (in the state dir) instead
+   * of refusing it. Off by default: host keys are checked strictly.
+   */
+  readonly trustNewHostKeys: boolean;
   /** HTTP(S) remotes: the environment variable holding the token (never the token itself). */
   readonly tokenEnv?: string;
   /** Seconds. */
@@ -61,6 +67,7 @@ interface RawRepository {
   branch?: string;
   key?: string;
   knownHosts?: string;
+  trustNewHostKeys?: boolean;
   tokenEnv?: string;
   pollFreq?: number;
   remoteConfig?: boolean;
@@ -102,6 +109,8 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
         [...at, "tokenEnv"],
         "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes",
       );
+    if (r.trustNewHostKeys && !isSshRemote(r.url))
+      fail([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://… or host:path)");
     if (!r.updates?.length && !r.remoteConfig)
       fail(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
     // The section's paths are `.laminar.yaml` paths: its rules live under git[i], the shared
@@ -135,6 +144,7 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       branch: r.branch ?? "main",
       ...(r.key !== undefined ? { key: path(r.key) } : {}),
       ...(r.knownHosts !== undefined ? { knownHosts: path(r.knownHosts) } : {}),
+      trustNewHostKeys: r.trustNewHostKeys ?? false,
       ...(r.tokenEnv !== undefined ? { tokenEnv: r.tokenEnv } : {}),
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
       remoteConfig: r.remoteConfig ?? false,
@@ -162,15 +172,12 @@ export async function loadServerConfig(path: string): Promise<ServerConfig> {
   return parseServerConfig(await readFile(path, "utf8"), path, dirname(resolve(path)));
 }
 
-/** A path or `file://` URL (as opposed to `ssh://`, `https://` or scp-like `git@host:repo`). */
+/**
+ * A path, resolved against the server file's folder (as opposed to a URL such as `file://`, kept as
+ * written, `ssh://`, `https://` or scp-like `git@host:repo`).
+ */
 function isLocalRemote(url: string): boolean {
-  if (/^file:\/\//i.test(url)) return false; // kept as written: git reads it as is
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
-  // scp-like syntax: a colon before the first slash (git's own rule), unless it is a drive letter.
-  const colon = url.indexOf(":");
-  const slash = url.indexOf("/");
-  if (colon > 1 && (slash < 0 || colon < slash)) return false;
-  return true;
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshRemote(url);
 }
 
 /**

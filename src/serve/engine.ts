@@ -23,6 +23,7 @@ import { createTagSource, type TagSourceHandle } from "../registry/from-config.j
 import type { RequestCounts } from "../registry/types.js";
 import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
+import { explainSshFailure } from "./ssh-access.js";
 import { ServeMetrics } from "./metrics.js";
 import type { ReferenceStatus, RepositoryStatus, RunRecord, RunTrigger } from "./types.js";
 
@@ -440,7 +441,7 @@ export class ServeEngine {
       s.failures = 0;
     } catch (e) {
       s.failures++;
-      const message = this.o.mask(e instanceof Error ? e.message : String(e));
+      const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
       this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
       record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
     }

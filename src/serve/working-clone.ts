@@ -11,27 +11,18 @@ import { credentialEnvironment } from "../git/http-auth.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { fetchBranch } from "../delivery/remote-branch.js";
 import type { ServerRepository } from "../config/server.js";
+import { sshEnvironment } from "./ssh-access.js";
 
 /** Where the clone lives and how to talk to its remote. */
 export interface CloneTarget {
-  readonly repo: Pick<ServerRepository, "name" | "url" | "branch" | "key" | "knownHosts" | "tokenEnv">;
+  readonly repo: Pick<
+    ServerRepository,
+    "name" | "url" | "branch" | "key" | "knownHosts" | "trustNewHostKeys" | "tokenEnv"
+  >;
   readonly stateDir: string;
   /** Where `tokenEnv` is read. */
   readonly env: NodeJS.ProcessEnv;
   readonly log?: (message: string) => void;
-}
-
-/**
- * The environment that makes git use the repository's SSH key and known hosts. Host keys are
- * checked strictly: an unknown or changed host key is refused, never learnt silently.
- */
-export function sshEnvironment(repo: Pick<CloneTarget["repo"], "key" | "knownHosts">): Record<string, string> {
-  if (!repo.key && !repo.knownHosts) return {};
-  const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  const args = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"];
-  if (repo.key) args.push("-o", "IdentitiesOnly=yes", "-i", quote(repo.key));
-  if (repo.knownHosts) args.push("-o", `UserKnownHostsFile=${quote(repo.knownHosts)}`);
-  return { GIT_SSH_COMMAND: args.join(" ") };
 }
 
 /**
@@ -57,9 +48,9 @@ export function clonePath(stateDir: string, name: string): string {
  */
 export async function syncWorkingClone(t: CloneTarget): Promise<GitCommandManager> {
   const dir = clonePath(t.stateDir, t.repo.name);
-  const environment = sshEnvironment(t.repo);
-  const credentials = httpCredentials(t);
   const log = t.log ?? (() => undefined);
+  const environment = await sshEnvironment(t.repo, t.stateDir, log);
+  const credentials = httpCredentials(t);
   if (!(await isUsableClone(dir, t.repo.url, environment))) {
     log(`${t.repo.name}: cloning ${t.repo.branch}`);
     await freshClone(t, dir, environment, credentials);
