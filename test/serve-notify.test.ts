@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { signatureOf, slackEscape, slackPayload, webhookPayload } from "../src/serve/notify.js";
 import type { RepositoryStatus } from "../src/serve/types.js";
 import { git, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { freePort, startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
@@ -87,6 +88,45 @@ async function eventually<T>(check: () => Promise<T | undefined> | T | undefined
   }
   assert.fail(`never happened: ${what}`);
 }
+
+describe("notification payloads", () => {
+  it("Slack text escapes &, < and > from files, tags and errors, and lists at most 20 changes", () => {
+    assert.equal(slackEscape("a & <b> <!channel>"), "a &amp; &lt;b&gt; &lt;!channel&gt;");
+    const change = (i: number) => ({ file: `k8s/<x>&${i}.yaml`, line: i, image: "r/a", from: "1", to: "2" });
+    const { text } = slackPayload({
+      event: "pushed",
+      repository: "a<b>",
+      branch: "main",
+      commit: "0123456789abcdef",
+      changes: Array.from({ length: 22 }, (_, i) => change(i + 1)),
+    });
+    const lines = text.split("\n");
+    assert.equal(lines[0], "*a&lt;b&gt;*: pushed `0123456789ab` to main (22 image tags)");
+    assert.equal(lines[1], "• k8s/&lt;x&gt;&amp;1.yaml:1 r/a 1 → 2");
+    assert.equal(lines.length, 22);
+    assert.equal(lines[21], "… and 2 more");
+    assert.equal(
+      slackPayload({ event: "failing", repository: "a", branch: "main", error: "<@U123> broke" }).text,
+      ":x: *a* (main) is failing: &lt;@U123&gt; broke",
+    );
+  });
+
+  it("the webhook body is the event with its time; the signature is GitHub's scheme", () => {
+    const at = new Date("2026-12-01T00:00:00Z");
+    const body = JSON.stringify(
+      webhookPayload({ event: "recovered", repository: "a", branch: "main", failedRuns: 3 }, at),
+    );
+    assert.equal(
+      body,
+      '{"event":"recovered","repository":"a","branch":"main","failedRuns":3,"at":"2026-12-01T00:00:00.000Z"}',
+    );
+    // The value GitHub documents for its own example (docs.github.com, "Validating webhook deliveries").
+    assert.equal(
+      signatureOf("Hello, World!", "It's a Secret to Everybody"),
+      "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+    );
+  });
+});
 
 describe("laminar serve: notifications (Slack, signed webhooks)", () => {
   let registry: RunningRegistry;
