@@ -292,7 +292,8 @@ export class ServeEngine {
         this.o.log("laminar serve: a run did not end after it was abandoned; stopping without it");
     }
     await Promise.all([
-      this.notifier?.close(NOTIFY_CLOSE_WAIT_MS),
+      // After abandoned runs the 10 s bound has no room left: what is under way is cut at once.
+      this.notifier?.close(this.abandon.signal.aborted ? 0 : NOTIFY_CLOSE_WAIT_MS),
       this.tags.save().catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`)),
     ]);
   }
@@ -408,7 +409,10 @@ export class ServeEngine {
     const dir = clonePath(this.stateDir, repo.name);
     const warnings: string[] = [];
     const failedBefore = s.failures;
-    const notify = (e: NotifyEvent): void => this.notifier?.send(e);
+    // A run abandoned by a stopping server did not fail for a reason anyone must act on: no notice.
+    const notify = (e: NotifyEvent): void => {
+      if (!this.abandon.signal.aborted) this.notifier?.send(e);
+    };
     const warn = (m: string): void => {
       warnings.push(this.o.mask(m));
       this.o.log(m);

@@ -33,7 +33,8 @@ export interface HttpOptions {
   readonly log: (message: string) => void;
   /**
    * The registry host Docker Hub and GitHub Packages pushes refer to (default `docker.io`,
-   * `ghcr.io`): a setup that reads those images through a mirror names the mirror here.
+   * `ghcr.io`): a setup that reads those images through a mirror names the mirror here
+   * (`global.hookHosts` of the server file).
    */
   readonly hookHosts?: { readonly dockerhub?: string; readonly ghcr?: string };
 }

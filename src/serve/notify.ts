@@ -195,11 +195,6 @@ export class Notifier {
 
   constructor(private readonly o: NotifierOptions) {}
 
-  /** True when some target would receive notices of `repository`. */
-  has(repository: string): boolean {
-    return this.targetsOf(repository).length > 0;
-  }
-
   /** Queues `e` to every target of its repository and returns at once. */
   send(e: NotifyEvent): void {
     if (this.closing.signal.aborted) return;
