@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import { ConfigError } from "../src/config/errors.js";
 import { parseListenAddress, parseServerConfig } from "../src/config/server.js";
 import { serverSchema } from "../src/config/server-schema.js";
+import { resolveNotifyTargets } from "../src/serve/notify.js";
 
 const ORIGINAL = `global:
   gitUser: Laminar Bot
@@ -140,6 +141,92 @@ describe("server.yaml: the original daemon's format", () => {
     const web = errorOf(ORIGINAL.replace('webAddress: ":8080"', "webAddress: nowhere"));
     assert.equal(web.key, "global.webAddress");
     assert.equal(web.line, 5);
+  });
+});
+
+describe("server.yaml: notify and hookHosts", () => {
+  const NOTIFY = `global:
+  hookHosts:
+    dockerhub: mirror.example.test:5000
+    ghcr: ghcr-mirror.example.test
+notify:
+  - slack: { webhookUrlEnv: SLACK_URL }
+  - webhook:
+      urlEnv: HOOK_URL
+      secretEnv: HOOK_SECRET
+git:
+  - name: apps
+    url: /apps.git
+    remoteConfig: true
+    notify:
+      - webhook: { urlEnv: TEAM_URL, secretEnv: HOOK_SECRET }
+`;
+
+  it("reads the targets by variable name, and the mirror hosts", () => {
+    const c = parseServerConfig(NOTIFY, "server.yaml", "/srv");
+    assert.deepEqual(c.hookHosts, { dockerhub: "mirror.example.test:5000", ghcr: "ghcr-mirror.example.test" });
+    assert.deepEqual(
+      c.notify.map((n) => [n.kind, n.url.variable, n.url.key, n.url.line, n.secret?.variable]),
+      [
+        ["slack", "SLACK_URL", "notify[0].slack.webhookUrlEnv", 6, undefined],
+        ["webhook", "HOOK_URL", "notify[1].webhook.urlEnv", 8, "HOOK_SECRET"],
+      ],
+    );
+    assert.equal(c.repositories[0]?.notify[0]?.url.key, "git[0].notify[0].webhook.urlEnv");
+  });
+
+  it("refuses an entry with both kinds, a webhook without a secret, and a bad mirror host", () => {
+    const both = errorOf(
+      NOTIFY.replace(
+        "  - slack: { webhookUrlEnv: SLACK_URL }",
+        "  - slack: { webhookUrlEnv: A }\n    webhook: { urlEnv: B, secretEnv: C }",
+      ),
+    );
+    assert.equal(both.key, "notify[0]");
+    assert.match(both.detail, /exactly one of `slack` or `webhook`/);
+    const unsigned = errorOf(NOTIFY.replace("      secretEnv: HOOK_SECRET\n", ""));
+    assert.equal(unsigned.key, "notify[1].webhook");
+    assert.match(unsigned.detail, /missing required key "secretEnv"/);
+    const host = errorOf(NOTIFY.replace("ghcr: ghcr-mirror.example.test", "ghcr: https://ghcr.example.test/"));
+    assert.equal(host.key, "global.hookHosts.ghcr");
+    assert.equal(host.line, 4);
+  });
+
+  it("a variable that is not set, or not an https URL, is an error naming key and variable, never the value", () => {
+    const c = parseServerConfig(NOTIFY, "server.yaml", "/srv");
+    const env = {
+      SLACK_URL: "https://hooks.slack.example/services/T0/B0/s3cr3tpath",
+      HOOK_URL: "http://127.0.0.1:9/hook",
+      HOOK_SECRET: "hook-secret-value",
+      TEAM_URL: "https://team.example/hook",
+    };
+    const t = resolveNotifyTargets(c, env);
+    assert.deepEqual(
+      t.global.map((x) => x.label),
+      ["slack (SLACK_URL)", "webhook (HOOK_URL)"],
+    );
+    assert.equal(t.byRepository.get("apps")?.[0]?.secret, "hook-secret-value");
+    const fails = (e: Record<string, string>, message: RegExp) =>
+      assert.throws(
+        () => resolveNotifyTargets(c, e),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError);
+          assert.match(err.message, message);
+          for (const v of Object.values(e)) if (v) assert.ok(!err.message.includes(v), "the value is not printed");
+          return true;
+        },
+      );
+    const { HOOK_SECRET: _, ...noSecret } = env;
+    fails(noSecret, /^server\.yaml:9:\d+: notify\[1\]\.webhook\.secretEnv: the variable HOOK_SECRET is not set/);
+    fails(
+      { ...env, SLACK_URL: "" },
+      /^server\.yaml:6:\d+: notify\[0\]\.slack\.webhookUrlEnv: the variable SLACK_URL is not set/,
+    );
+    fails(
+      { ...env, TEAM_URL: "http://team.example/hook" },
+      /git\[0\]\.notify\[0\]\.webhook\.urlEnv: the variable TEAM_URL does not hold an https:\/\/ URL/,
+    );
+    fails({ ...env, HOOK_URL: "not a url at all" }, /notify\[1\]\.webhook\.urlEnv: .*HOOK_URL does not hold/);
   });
 });
 

@@ -253,6 +253,41 @@ describe("laminar serve: hosted-registry webhooks and pause", () => {
     }
   });
 
+  it("GitHub: the signature is checked on the raw body before anything reads or parses it", async () => {
+    const a = remote(base, "sig-order", `${registry.host}/acme/gh`);
+    const s = await startServe(`git:\n  - name: sig-order\n    url: ${a}\n    pollFreq: 3600\n${rules}`, {
+      env: { LAMINAR_WEBHOOK_SECRET: SECRET },
+    });
+    try {
+      const hook = `${s.url}/api/v1/hooks/github`;
+      const ev = { "x-github-event": "registry_package" };
+      const error = async (r: Response) => ((await r.json()) as { error: string }).error;
+      // Unsigned and 2 MiB: refused as unsigned (401), not as too large (413): the body was never read.
+      const big = await post(hook, `{"pad":"${"x".repeat(2 * 1024 * 1024)}"}`, ev);
+      assert.equal(big.status, 401);
+      assert.match(await error(big), /X-Hub-Signature-256/);
+      // Not JSON with a wrong or malformed signature: 401, not the parser's 400.
+      const notJson = "{not json";
+      for (const signature of [sign("{}"), "sha256=zz", `sha1=${"0".repeat(40)}`]) {
+        const r = await post(hook, notJson, { ...ev, "x-hub-signature-256": signature });
+        assert.equal(r.status, 401, signature);
+      }
+      // Signed by the secret: now it is parsed, and its faults are the sender's (400).
+      const signed = await post(hook, notJson, { ...ev, "x-hub-signature-256": sign(notJson) });
+      assert.equal(signed.status, 400);
+      assert.match(await error(signed), /not JSON/);
+      // A body changed after signing (one byte) is refused.
+      const body = '{"action":"published"}';
+      const tampered = await post(hook, body.replace("published", "Published"), {
+        ...ev,
+        "x-hub-signature-256": sign(body),
+      });
+      assert.equal(tampered.status, 401);
+    } finally {
+      await s.stop();
+    }
+  });
+
   it("GitHub: without LAMINAR_WEBHOOK_SECRET the endpoint answers 403", async () => {
     const a = remote(base, "no-secret", `${registry.host}/acme/gh`);
     const s = await startServe(`git:\n  - name: no-secret\n    url: ${a}\n    pollFreq: 3600\n${rules}`);

@@ -5,7 +5,9 @@ import { knownSecrets } from "../secrets/known-secrets.js";
 import type { SecretMasker } from "../secrets/masker.js";
 import { ServeEngine } from "../serve/engine.js";
 import { listenHttp } from "../serve/http.js";
+import { allTargets, resolveNotifyTargets } from "../serve/notify.js";
 import type { CliIo } from "./io.js";
+import { VERSION } from "../version.js";
 
 /** How long the runs in progress get after SIGTERM before they are abandoned (src/serve/engine.ts). */
 const STOP_GRACE_MS = 7000;
@@ -39,6 +41,13 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     o.redactor.addAll(knownSecrets({ env: io.env, config: r.config }));
     if (r.tokenEnv) o.redactor.add(io.env[r.tokenEnv], "x-access-token");
   }
+  // Read at start: a missing variable is a config error now, not a silent loss at the first push.
+  const notifyTargets = resolveNotifyTargets(server, io.env);
+  for (const t of allTargets(notifyTargets)) {
+    // A webhook URL is a credential (anyone holding a Slack one can post to the channel).
+    o.redactor.add(t.url);
+    o.redactor.add(t.secret);
+  }
   const listenText = o.listen ?? server.webAddress ?? "127.0.0.1:8080";
   const listen = parseListenAddress(listenText);
   if (!listen) {
@@ -55,9 +64,18 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     mask: (s) => o.redactor.mask(s),
     ...(io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {}),
     stopGraceMs,
+    notify: {
+      targets: notifyTargets,
+      userAgent: `laminar/${VERSION}`,
+      ...(io.env.LAMINAR_NOTIFY_TIMEOUT_MS ? { timeoutMs: Number(io.env.LAMINAR_NOTIFY_TIMEOUT_MS) } : {}),
+    },
   });
   const apiToken = io.env.LAMINAR_API_TOKEN || undefined;
-  const http = await listenHttp({ engine, apiToken, log }, listen.host, listen.port);
+  const http = await listenHttp(
+    { engine, apiToken, log, ...(server.hookHosts ? { hookHosts: server.hookHosts } : {}) },
+    listen.host,
+    listen.port,
+  );
   log(`laminar serve: ${server.repositories.length} repositories; listening on http://${http.address}`);
   if (!apiToken) log("laminar serve: LAMINAR_API_TOKEN is not set: sync and webhook endpoints are disabled");
   await engine.start();

@@ -390,7 +390,8 @@ function depthOf(v: unknown, depth = 0): number {
   return max;
 }
 
-function keyName(path: readonly PathSeg[]): string {
+/** `git[0].notify[1].slack`: a path as error messages name it. */
+export function keyName(path: readonly PathSeg[]): string {
   return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }
 

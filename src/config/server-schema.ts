@@ -8,6 +8,47 @@ import { laminarSchema } from "./schema.js";
 
 const p = laminarSchema.properties;
 
+/** An environment variable's name (the value is a secret and never sits in the file). */
+const envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" } as const;
+
+/** A registry host as image references name it (`registry.example.com`, `mirror.local:5000`). */
+const registryHost = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?$" } as const;
+
+/**
+ * Where notifications go (docs/serve.md, "Notifications"): one of `slack` or `webhook` per entry.
+ * URLs and secrets are read from environment variables: a webhook URL is itself a credential.
+ */
+const notify = {
+  type: "array",
+  description: "Notifications after each push and when a repository starts or stops failing.",
+  items: {
+    type: "object",
+    additionalProperties: false,
+    description: "Exactly one of `slack` or `webhook`.",
+    properties: {
+      slack: {
+        type: "object",
+        additionalProperties: false,
+        required: ["webhookUrlEnv"],
+        description: "A Slack incoming webhook.",
+        properties: {
+          webhookUrlEnv: { ...envName, description: "Environment variable holding the incoming-webhook URL." },
+        },
+      },
+      webhook: {
+        type: "object",
+        additionalProperties: false,
+        required: ["urlEnv", "secretEnv"],
+        description: "A generic JSON webhook, signed like GitHub's (X-Laminar-Signature-256).",
+        properties: {
+          urlEnv: { ...envName, description: "Environment variable holding the URL." },
+          secretEnv: { ...envName, description: "Environment variable holding the HMAC-SHA256 secret." },
+        },
+      },
+    },
+  },
+} as const;
+
 /** The server file's schema (ajv strict mode accepts it as is). */
 export const serverSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -33,8 +74,19 @@ export const serverSchema = {
           type: "string",
           description: "Default listen address (`host:port` or `:port`); --listen overrides it.",
         },
+        hookHosts: {
+          type: "object",
+          additionalProperties: false,
+          description:
+            "The registry host Docker Hub and GitHub Packages pushes mean, for setups that pull them through a mirror.",
+          properties: {
+            dockerhub: { ...registryHost, description: "Host Docker Hub pushes refer to (default docker.io)." },
+            ghcr: { ...registryHost, description: "Host GitHub Packages pushes refer to (default ghcr.io)." },
+          },
+        },
       },
     },
+    notify: { ...notify, description: "Notifications for every repository." },
     registries: p.registries,
     dockerRegistries: p.dockerRegistries,
     git: {
@@ -73,6 +125,7 @@ export const serverSchema = {
           updates: p.updates,
           commands: p.commands,
           preCommitCommands: p.preCommitCommands,
+          notify: { ...notify, description: "Notifications for this repository, besides the top-level ones." },
         },
       },
     },

@@ -9,12 +9,39 @@ import { dirname, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { isSshRemote } from "../git/ssh-command.js";
 import { ConfigError } from "./errors.js";
-import { buildConfigSection, MAX_CONFIG_BYTES, parseValidatedYaml, type FailAt, type PathSeg } from "./parse.js";
+import {
+  buildConfigSection,
+  keyName,
+  MAX_CONFIG_BYTES,
+  parseValidatedYaml,
+  type FailAt,
+  type PathSeg,
+} from "./parse.js";
 import { serverSchema } from "./server-schema.js";
 import type { LaminarConfig, SourcePosition } from "./types.js";
 
 /** Seconds between two runs of a repository when `pollFreq` is not set (the original's example). */
 export const DEFAULT_POLL_FREQ = 120;
+
+/** An environment variable the server file names, and where (for the error when it is not set). */
+export interface EnvReference {
+  readonly variable: string;
+  /** Dotted key, `notify[0].webhook.urlEnv`. */
+  readonly key: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * One `notify` entry (src/serve/notify.ts sends them). Only the names of the variables are kept
+ * here: a webhook URL is a credential and never sits in the file.
+ */
+export interface NotifyTargetConfig {
+  readonly kind: "slack" | "webhook";
+  readonly url: EnvReference;
+  /** `webhook` entries: the HMAC secret. */
+  readonly secret?: EnvReference;
+}
 
 /** One `git:` entry: where the repository is, how often to run, and its server-side rules. */
 export interface ServerRepository {
@@ -42,6 +69,8 @@ export interface ServerRepository {
    * commit settings; `updates` may be empty when `remoteConfig` brings the rules.
    */
   readonly config: LaminarConfig;
+  /** Its own `notify` entries (the top-level ones apply too). */
+  readonly notify: readonly NotifyTargetConfig[];
   readonly position: SourcePosition;
 }
 
@@ -52,6 +81,13 @@ export interface ServerConfig {
   readonly webAddress?: string;
   /** `global.gitHubToken`: a secret, masked wherever Laminar prints. */
   readonly gitHubToken?: string;
+  /**
+   * `global.hookHosts`: the registry host Docker Hub and GitHub Packages pushes refer to, when those
+   * images are pulled through a mirror (default `docker.io`, `ghcr.io`).
+   */
+  readonly hookHosts?: { readonly dockerhub?: string; readonly ghcr?: string };
+  /** Top-level `notify` entries: for every repository. */
+  readonly notify: readonly NotifyTargetConfig[];
   readonly repositories: readonly ServerRepository[];
 }
 
@@ -74,9 +110,22 @@ interface RawRepository {
   updates?: unknown[];
   commands?: unknown[];
   preCommitCommands?: unknown[];
+  notify?: RawNotify[];
+}
+interface RawNotify {
+  slack?: { webhookUrlEnv: string };
+  webhook?: { urlEnv: string; secretEnv: string };
 }
 interface RawServer {
-  global?: { gitUser?: string; gitEmail?: string; gitMessage?: string; gitHubToken?: string; webAddress?: string };
+  global?: {
+    gitUser?: string;
+    gitEmail?: string;
+    gitMessage?: string;
+    gitHubToken?: string;
+    webAddress?: string;
+    hookHosts?: { dockerhub?: string; ghcr?: string };
+  };
+  notify?: RawNotify[];
   registries?: unknown[];
   dockerRegistries?: unknown[];
   git: RawRepository[];
@@ -97,6 +146,23 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
   });
   const raw = data as RawServer;
   const g = raw.global ?? {};
+  const notifyAt = (list: RawNotify[] | undefined, at: PathSeg[]): NotifyTargetConfig[] =>
+    (list ?? []).map((n, i) => {
+      const here = [...at, i];
+      const ref = (path: PathSeg[], variable: string): EnvReference => {
+        const p = locate(path);
+        return { variable, key: keyName(path), line: p.line, column: p.col };
+      };
+      if ((n.slack ? 1 : 0) + (n.webhook ? 1 : 0) !== 1)
+        fail(here, "give exactly one of `slack` or `webhook` per entry (use two entries for both)");
+      if (n.slack) return { kind: "slack", url: ref([...here, "slack", "webhookUrlEnv"], n.slack.webhookUrlEnv) };
+      const w = n.webhook as { urlEnv: string; secretEnv: string };
+      return {
+        kind: "webhook",
+        url: ref([...here, "webhook", "urlEnv"], w.urlEnv),
+        secret: ref([...here, "webhook", "secretEnv"], w.secretEnv),
+      };
+    });
   const names = new Map<string, number>();
   const repositories = raw.git.map((r, i): ServerRepository => {
     const at: PathSeg[] = ["git", i];
@@ -149,6 +215,7 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
       remoteConfig: r.remoteConfig ?? false,
       config,
+      notify: notifyAt(r.notify, [...at, "notify"]),
       position: { file, line: p.line, column: p.col },
     };
   });
@@ -158,6 +225,8 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
     file,
     ...(g.webAddress !== undefined ? { webAddress: g.webAddress } : {}),
     ...(g.gitHubToken !== undefined ? { gitHubToken: g.gitHubToken } : {}),
+    ...(g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {}),
+    notify: notifyAt(raw.notify, ["notify"]),
     repositories,
   };
 }

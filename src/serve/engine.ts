@@ -25,6 +25,7 @@ import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
 import { explainSshFailure } from "./ssh-access.js";
 import { ServeMetrics } from "./metrics.js";
+import { Notifier, type NotifierOptions, type NotifyEvent } from "./notify.js";
 import type { ReferenceStatus, RepositoryStatus, RunRecord, RunTrigger } from "./types.js";
 
 /** What the engine needs; the front end builds it from flags and the environment. */
@@ -47,7 +48,12 @@ export interface ServeEngineOptions {
    */
   readonly stopGraceMs?: number;
   readonly abandonWaitMs?: number;
+  /** Where notifications go (src/serve/notify.ts), already read from the environment; none by default. */
+  readonly notify?: Omit<NotifierOptions, "log" | "onResult">;
 }
+
+/** How long `stop()` lets notifications still under way finish (they never hold a run). */
+const NOTIFY_CLOSE_WAIT_MS = 500;
 
 const JITTER = 0.1;
 const FIRST_BACKOFF_S = 10;
@@ -95,6 +101,7 @@ export class ServeEngine {
   private pausedSince: number | undefined;
   /** Prometheus series of every run. */
   readonly metrics = new ServeMetrics();
+  private readonly notifier: Notifier | undefined;
 
   constructor(private readonly o: ServeEngineOptions) {
     this.stateDir = o.stateDir;
@@ -106,6 +113,12 @@ export class ServeEngine {
       env: o.env,
       cachePath: join(o.stateDir, "registry-cache.json"),
     });
+    if (o.notify)
+      this.notifier = new Notifier({
+        ...o.notify,
+        log: o.log,
+        onResult: (kind, result) => this.metrics.recordNotification(kind, result),
+      });
     this.windowMs = (Math.min(...o.server.repositories.map((r) => r.pollFreq)) * 1000) / 2;
     for (const repo of o.server.repositories) {
       this.repos.set(repo.name, {
@@ -285,9 +298,11 @@ export class ServeEngine {
       if (!(await this.settleWithin(this.o.abandonWaitMs ?? 2000)))
         this.o.log("laminar serve: a run did not end after it was abandoned; stopping without it");
     }
-    await this.tags
-      .save()
-      .catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+    await Promise.all([
+      // After abandoned runs the 10 s bound has no room left: what is under way is cut at once.
+      this.notifier?.close(this.abandon.signal.aborted ? 0 : NOTIFY_CLOSE_WAIT_MS),
+      this.tags.save().catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`)),
+    ]);
   }
 
   /** Waits for the runs in progress; false when some still run after `ms`. */
@@ -400,6 +415,11 @@ export class ServeEngine {
     const { repo } = s;
     const dir = clonePath(this.stateDir, repo.name);
     const warnings: string[] = [];
+    const failedBefore = s.failures;
+    // A run abandoned by a stopping server did not fail for a reason anyone must act on: no notice.
+    const notify = (e: NotifyEvent): void => {
+      if (!this.abandon.signal.aborted) this.notifier?.send(e);
+    };
     const warn = (m: string): void => {
       warnings.push(this.o.mask(m));
       this.o.log(m);
@@ -434,16 +454,28 @@ export class ServeEngine {
         changes: plan.changes.map((c) => ({ file: c.file, line: c.line, image: c.image, from: c.from, to: c.to })),
         ...(r.commitSha ? { commit: r.commitSha } : {}),
       };
-      if (r.commitSha)
+      if (r.commitSha) {
         this.o.log(
           `${repo.name}: pushed ${r.commitSha.slice(0, 12)} to ${repo.branch}: ${plan.changes.length} change(s)`,
         );
+        notify({
+          event: "pushed",
+          repository: repo.name,
+          branch: repo.branch,
+          commit: r.commitSha,
+          changes: record.changes,
+        });
+      }
       s.failures = 0;
+      // Transitions only: a repository failing run after run is one notice, not one per run.
+      if (failedBefore)
+        notify({ event: "recovered", repository: repo.name, branch: repo.branch, failedRuns: failedBefore });
     } catch (e) {
       s.failures++;
       const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
       this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
       record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
+      if (!failedBefore) notify({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
     }
     const durationMs = Date.now() - started;
     s.lastRun = { ...record, finishedAt: new Date().toISOString(), durationMs };

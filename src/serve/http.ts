@@ -13,7 +13,12 @@ import type { ServeEngine } from "./engine.js";
 import { buildDockerPushed } from "./hooks/build-docker.js";
 import { dockerHubPushed } from "./hooks/dockerhub.js";
 import { EnvelopeError, pushedRepositories, type PushedRepository } from "./hooks/distribution.js";
-import { githubCommentCommand, githubPackagePushed, githubSignatureMatches } from "./hooks/github.js";
+import {
+  githubCommentCommand,
+  githubPackagePushed,
+  githubSignatureMatches,
+  githubSignatureShape,
+} from "./hooks/github.js";
 import { harborPushed } from "./hooks/harbor.js";
 import { PayloadError } from "./hooks/payload.js";
 import { renderStatusPage } from "./page.js";
@@ -29,7 +34,8 @@ export interface HttpOptions {
   readonly log: (message: string) => void;
   /**
    * The registry host Docker Hub and GitHub Packages pushes refer to (default `docker.io`,
-   * `ghcr.io`): a setup that reads those images through a mirror names the mirror here.
+   * `ghcr.io`): a setup that reads those images through a mirror names the mirror here
+   * (`global.hookHosts` of the server file).
    */
   readonly hookHosts?: { readonly dockerhub?: string; readonly ghcr?: string };
 }
@@ -183,11 +189,17 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
     const secret = o.engine.hookSecrets().webhookSecret;
     if (!secret)
       throw new HttpError(403, "the GitHub webhook is disabled: start laminar serve with LAMINAR_WEBHOOK_SECRET set");
-    // The signature covers the raw bytes, so the body is read before it can be checked (capped).
+    const header = req.headers["x-hub-signature-256"];
+    const signature = typeof header === "string" ? header : undefined;
+    // `connection: close`: a body left unread is not drained to keep the connection alive.
+    const badSignature = (): HttpError =>
+      new HttpError(401, "missing or wrong X-Hub-Signature-256", { connection: "close" });
+    // Without a well-formed signature nothing of the body is read: an unsigned sender cannot make
+    // the server buffer (or parse) anything.
+    if (!githubSignatureShape(signature)) throw badSignature();
+    // The signature covers the raw bytes: read them (capped), check them, and only then parse.
     const raw = await readBody(req);
-    const signature = req.headers["x-hub-signature-256"];
-    if (!githubSignatureMatches(typeof signature === "string" ? signature : undefined, raw, secret))
-      throw new HttpError(401, "missing or wrong X-Hub-Signature-256");
+    if (!githubSignatureMatches(signature, raw, secret)) throw badSignature();
     notClosing();
     const event = String(req.headers["x-github-event"] ?? "");
     if (event === "ping") return sendJson(res, 200, { status: "pong" });

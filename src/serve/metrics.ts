@@ -8,7 +8,7 @@ const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 /**
  * The `laminar serve` series: per repository its last run (time, result, changes, failures in a
  * row), runs by result, run durations as a histogram, the shared client's registry requests by
- * kind, and the process metrics Prometheus' own clients expose.
+ * kind, notification deliveries, and the process metrics Prometheus' own clients expose.
  */
 export class ServeMetrics {
   private readonly runs = new Map<string, number>();
@@ -16,6 +16,8 @@ export class ServeMetrics {
   private readonly last = new Map<string, { at: number; ok: boolean; changes: number; failures: number }>();
   private readonly durations = new Histogram(DURATION_BUCKETS);
   private requests: RequestCounts | undefined;
+  /** Notification deliveries (after their retries) by `[kind, result]`. */
+  private readonly notifications = new Map<string, number>();
   private readonly startedAt = Date.now() / 1000;
   /** 1 while updates are paused. */
   paused = 0;
@@ -33,6 +35,12 @@ export class ServeMetrics {
     });
     this.durations.observe({ repository }, run.durationMs / 1000);
     this.requests = requests;
+  }
+
+  /** Records one notification delivery (src/serve/notify.ts), once its retries are over. */
+  recordNotification(kind: string, result: "sent" | "failed"): void {
+    const key = JSON.stringify([kind, result]);
+    this.notifications.set(key, (this.notifications.get(key) ?? 0) + 1);
   }
 
   /** The exposition text for `/metrics`. */
@@ -90,6 +98,15 @@ export class ServeMetrics {
         "counter",
         "Registry requests of the shared client, by kind.",
         Object.entries(this.requests ?? {}).map(([kind, value]) => ({ labels: { kind }, value: value as number })),
+      )
+      .family(
+        "laminar_notifications_total",
+        "counter",
+        "Notification deliveries (Slack, webhooks) by kind and result, retries not counted apart.",
+        [...this.notifications].map(([k, value]) => {
+          const [kind, result] = JSON.parse(k) as [string, string];
+          return { labels: { kind, result }, value };
+        }),
       )
       .family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [{ value: mem.rss }])
       .family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.", [

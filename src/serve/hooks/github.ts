@@ -12,9 +12,20 @@ import type { PushedRepository } from "./distribution.js";
  * Checks `X-Hub-Signature-256: sha256=<hex>` against HMAC-SHA256 of the raw body, in constant
  * time. https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
  */
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+
+/**
+ * True when the header has the form of a signature (`sha256=` and 64 hex digits): checked before
+ * the body is read, so an unsigned request is refused without buffering it. Says nothing about
+ * whether it is right.
+ */
+export function githubSignatureShape(header: string | undefined): boolean {
+  return SIGNATURE.test((header ?? "").trim());
+}
+
 export function githubSignatureMatches(header: string | undefined, body: Buffer, secret: string): boolean {
   const expected = createHmac("sha256", secret).update(body).digest();
-  const m = /^sha256=([0-9a-f]{64})$/i.exec((header ?? "").trim());
+  const m = SIGNATURE.exec((header ?? "").trim());
   // A malformed header is compared against a value of the right length so the time spent is the same.
   const given = m ? Buffer.from(m[1] as string, "hex") : Buffer.alloc(expected.length);
   return timingSafeEqual(given, expected) && m !== null;
