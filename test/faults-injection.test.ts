@@ -323,4 +323,39 @@ describe("hostile registry text and file names reach every sink escaped", () => 
     assert.equal(git(s.bareRepoPath, ["log", "-1", "--format=%(trailers)", "laminar/updates"]).trim(), "");
     assertMarkdownSafe(r.summary, "job summary");
   });
+
+  it("Action, pull request: a registry that fails does not close the open pull request as obsolete", async () => {
+    const own = await startRegistry();
+    await seedImages(own, [
+      { repository: "acme/app", tag: "develop-1", created: day(1) },
+      { repository: "acme/app", tag: "develop-2", created: day(2) },
+    ]);
+    const s = await startGitHubApiServer({
+      files: { ".laminar.yaml": config, "k8s/app.yaml": `image: ${own.host}/acme/app:develop-1\n` },
+    });
+    servers.push(s);
+    const checkout = async (): Promise<string> => {
+      const base = mkdtempSync(join(tmpdir(), "laminar-inject-pr-"));
+      const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+      await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+      return join(base, "ws");
+    };
+    const run = async (): Promise<ActionRun> =>
+      runAction({
+        workspace: await checkout(),
+        inputs: { token: s.token, mode: "pull-request", "registry-errors": "warn" },
+        env: { GITHUB_API_URL: s.apiUrl, GITHUB_SERVER_URL: s.url },
+      });
+    const r1 = await run();
+    assert.equal(r1.outputs["pull-request-operation"], "created", r1.stdout);
+    await own.stop();
+    const r2 = await run();
+    assert.equal(r2.status, 0, r2.stdout + r2.stderr);
+    assert.equal(r2.outputs["pull-request-operation"], "unchanged", r2.stdout);
+    assert.equal(s.state.openPullRequests().length, 1, "the pull request stays open");
+    assert.match(
+      r2.summary,
+      /Nothing updated: 1 registry failure\(s\) left images unchecked.*Pull request #\d+ is left open\./,
+    );
+  });
 });
