@@ -1,8 +1,8 @@
-import * as core from "@actions/core";
 import { createGitHubApi } from "../github/github-api.js";
 import type { GitHubApi } from "../github/types.js";
 import { VERSION } from "../version.js";
 import type { ActionSettings } from "./inputs.js";
+import * as log from "./log.js";
 
 /**
  * The action's GitHub helper: GITHUB_API_URL honoured (GitHub Enterprise), logs to the job. The token
@@ -16,10 +16,10 @@ export function actionGitHub(s: Pick<ActionSettings, "token" | "apiUrl" | "repos
     repository: s.repository,
     userAgent: `laminar/${VERSION}`,
     log: {
-      debug: (m) => core.debug(m),
-      info: (m) => core.debug(m),
-      warn: (m) => core.warning(m),
-      error: (m) => core.warning(m),
+      debug: (m) => log.debug(m),
+      info: (m) => log.debug(m),
+      warn: (m) => log.warning(m),
+      error: (m) => log.warning(m),
     },
   });
 }

@@ -3,6 +3,9 @@ import { renderTemplate } from "../git/commit-message.js";
 import type { GitCommandManager } from "../git/git-command-manager.js";
 import type { GitHubApi, MergeMethod } from "../github/types.js";
 import type { Plan } from "../plan/types.js";
+import { oneLine } from "../output/one-line.js";
+import { markdownText } from "../output/markdown.js";
+import { nothingToUpdate } from "../report/format.js";
 import { pullRequestBody } from "../report/markdown.js";
 import { fetchBranch } from "./remote-branch.js";
 import { deliverWithRetry } from "./retry-loop.js";
@@ -98,8 +101,10 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
           // pushed branch without its pull request behind.
           const changes = pass.plan.changes.map(toImageChange);
           rendered = {
-            title: renderTemplate(s.title, changes).trim() || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass.plan),
+            // The title is one line whatever the template says; the body's values are Markdown-escaped
+            // (issue #13: file names and tags are outside text).
+            title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
+            body: s.body ? renderTemplate(s.body, changes, markdownText) : pullRequestBody(pass.plan),
           };
           // The lease covers the pull-request branch only; the base is checked here, so a pull request
           // is not built on a base that moved during the run (the window left is the push itself).
@@ -141,6 +146,16 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     );
     const pass = r.pass;
     if (!pass.applied || r.commitSha === undefined) {
+      // A registry that failed hid what may still be pending: the open pull request is kept then.
+      if (existing && pass.plan.failures.length) {
+        o.log(`no change found, but a registry failed: pull request #${existing.number} is left open`);
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "unchanged", number: existing.number, url: existing.htmlUrl },
+          sentence: `${nothingToUpdate(pass.plan)} Pull request #${existing.number} is left open.`,
+        };
+      }
       if (existing) {
         await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
@@ -155,7 +170,7 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
         plan: pass.plan,
         files: [],
         pullRequest: { operation: "none" },
-        sentence: "Nothing to update: every image is at the newest tag its policy allows.",
+        sentence: nothingToUpdate(pass.plan),
       };
     }
     const headSha = r.commitSha;

@@ -12,7 +12,13 @@
  * User templates are deliberately tiny (no logic, no helpers): `{{name}}` variables and one repeated
  * section `{{#changes}}…{{/changes}}`. Unknown names are an error at parse time so a typo in the
  * configuration fails the run instead of producing a commit titled "Update {{cout}} images".
+ *
+ * Every value from a change (file, image, tags) is escaped once, before any template sees it: by
+ * default to one line (src/output/one-line.ts), so a file name with a newline cannot add a
+ * `Co-authored-by:` trailer or a second subject line (issue #13). A pull-request body passes the
+ * Markdown escaper instead.
  */
+import { oneLine } from "../output/one-line.js";
 
 /** One edited image reference. `line` is 1-based. */
 export interface ImageChange {
@@ -163,11 +169,31 @@ function renderNodes(
   return out;
 }
 
-/** Renders a parsed template for these changes (sorted by file and line). */
-export function renderTemplate(template: CommitTemplate | string, changes: readonly ImageChange[]): string {
+/** Each outside value of a change through `escape` (the line number is ours). */
+function escaped(changes: readonly ImageChange[], escape: (text: string) => string): ImageChange[] {
+  return changes.map((c) => ({
+    file: escape(c.file),
+    line: c.line,
+    image: escape(c.image),
+    from: escape(c.from),
+    to: escape(c.to),
+  }));
+}
+
+/**
+ * Renders a parsed template for these changes (sorted by file and line). Each value of a change goes
+ * through `escape` first: {@link oneLine} by default (commit messages, titles); a Markdown body
+ * passes `markdownText`.
+ */
+export function renderTemplate(
+  template: CommitTemplate | string,
+  changes: readonly ImageChange[],
+  escape: (text: string) => string = oneLine,
+): string {
   const t = typeof template === "string" ? parseTemplate(template) : template;
-  const vars: Record<string, string> = variables(changes);
-  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(changes));
+  const safe = escaped(changes, escape);
+  const vars: Record<string, string> = variables(safe);
+  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
 
 /**
@@ -181,7 +207,8 @@ export function buildCommitMessage(changes: readonly ImageChange[], template?: C
     if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
     return `${text}\n`;
   }
-  const subject = commitSubject(changes);
-  if (changes.length === 1) return `${subject}\n`;
-  return `${subject}\n\n${sorted(changes).map(describeChange).join("\n")}\n`;
+  const safe = escaped(changes, oneLine);
+  const subject = commitSubject(safe);
+  if (safe.length === 1) return `${subject}\n`;
+  return `${subject}\n\n${sorted(safe).map(describeChange).join("\n")}\n`;
 }

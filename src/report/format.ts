@@ -39,6 +39,15 @@ export function scanToJson(files: readonly ScannedFile[]): { references: Array<R
   };
 }
 
+/**
+ * The outcome sentence of a run that changed nothing. It only claims every image is at its newest
+ * tag when every registry answered (issue #13: it used to say so after a registry failed).
+ */
+export function nothingToUpdate(plan: Plan): string {
+  if (!plan.failures.length) return "Nothing to update: every image is at the newest tag its policy allows.";
+  return `Nothing updated: ${plan.failures.length} registry failure(s) left images unchecked (see the failures); the images that were checked are at the newest tag their policy allows.`;
+}
+
 /** Left-aligned columns, for terminals. */
 export function table(rows: readonly (readonly string[])[], indent = "  "): string {
   if (rows.length === 0) return "";

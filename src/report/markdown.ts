@@ -1,10 +1,10 @@
 import type { Plan } from "../plan/types.js";
 import type { RequestCounts } from "../registry/types.js";
+import { markdownCode as code, markdownText as cell } from "../output/markdown.js";
 import { formatRequests } from "./format.js";
 
-/** Markdown cells must not break the table: escape pipes, flatten newlines. */
-const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
+// Every piece from the plan (file names, images, tags, registry messages) passes through `cell` or
+// `code` (src/output/markdown.ts): the one escaping rule of this sink (issue #13).
 const time = (iso?: string, source?: string, cached?: boolean): string =>
   iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "—";
 
@@ -44,6 +44,11 @@ export function jobSummary(plan: Plan, ctx: SummaryContext): string {
   parts.push(...leftAlone(plan));
   if (ctx.requests) parts.push("", `<sub>Registry requests: ${formatRequests(ctx.requests)}</sub>`);
   return `${parts.join("\n")}\n`;
+}
+
+/** The job summary of a run that failed before it had a plan: the error, as text. */
+export function failedSummary(title: string, error: string): string {
+  return `## ${title}\n\n**Failed:** ${cell(error)}\n`;
 }
 
 /** The references left alone, folded (nothing when there are none). */
