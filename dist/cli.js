@@ -99,7 +99,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
 ${e.message}`;
       done(127, null);
     });
-    child.on("close", (code2, signal2) => done(code2, signal2));
+    child.on("close", (code, signal2) => done(code, signal2));
   });
 }
 function commandFailed(r) {
@@ -368,6 +368,42 @@ var init_errors = __esm({
   }
 });
 
+// src/output/one-line.ts
+function shown(c) {
+  const named = NAMED[c];
+  if (named) return named;
+  const code = c.charCodeAt(0);
+  return code < 32 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+function escapeControls(text, keep = "") {
+  return text.replace(CONTROL, (c) => keep.includes(c) ? c : shown(c));
+}
+function oneLine(text) {
+  return escapeControls(text);
+}
+var CONTROL, NAMED;
+var init_one_line = __esm({
+  "src/output/one-line.ts"() {
+    "use strict";
+    CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+    NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t", "\x1B": "\\e" };
+  }
+});
+
+// src/output/terminal.ts
+function terminalText(text) {
+  return escapeControls(text.replace(/\r\n/g, "\n"), "\n	").replace(WORKFLOW_COMMAND, `$&${ZWSP}`);
+}
+var ZWSP, WORKFLOW_COMMAND;
+var init_terminal = __esm({
+  "src/output/terminal.ts"() {
+    "use strict";
+    init_one_line();
+    ZWSP = "\u200B";
+    WORKFLOW_COMMAND = /^([ \t]*):(?=:)|#(?=#\[)/gm;
+  }
+});
+
 // src/cli/io.ts
 function describeError(e) {
   if (e instanceof ConfigError) return `config error: ${e.message}`;
@@ -378,11 +414,25 @@ ${e.result.output.trimEnd()}`;
   if (e instanceof Error) return e.message;
   return String(e);
 }
+function printTo(stream) {
+  return (text) => void stream.write(`${terminalText(text)}
+`);
+}
+function processIo() {
+  return {
+    out: printTo(process.stdout),
+    err: printTo(process.stderr),
+    env: process.env,
+    cwd: process.cwd(),
+    progress: process.stderr
+  };
+}
 var init_io = __esm({
   "src/cli/io.ts"() {
     "use strict";
     init_apply();
     init_errors();
+    init_terminal();
   }
 });
 
@@ -434,9 +484,9 @@ var require_code = __commonJS({
     };
     exports.Name = Name;
     var _Code = class extends _CodeOrName {
-      constructor(code2) {
+      constructor(code) {
         super();
-        this._items = typeof code2 === "string" ? [code2] : code2;
+        this._items = typeof code === "string" ? [code] : code;
       }
       toString() {
         return this.str;
@@ -463,13 +513,13 @@ var require_code = __commonJS({
     exports._Code = _Code;
     exports.nil = new _Code("");
     function _(strs, ...args) {
-      const code2 = [strs[0]];
+      const code = [strs[0]];
       let i = 0;
       while (i < args.length) {
-        addCodeArg(code2, args[i]);
-        code2.push(strs[++i]);
+        addCodeArg(code, args[i]);
+        code.push(strs[++i]);
       }
-      return new _Code(code2);
+      return new _Code(code);
     }
     exports._ = _;
     var plus = new _Code("+");
@@ -485,13 +535,13 @@ var require_code = __commonJS({
       return new _Code(expr);
     }
     exports.str = str;
-    function addCodeArg(code2, arg) {
+    function addCodeArg(code, arg) {
       if (arg instanceof _Code)
-        code2.push(...arg._items);
+        code.push(...arg._items);
       else if (arg instanceof Name)
-        code2.push(arg);
+        code.push(arg);
       else
-        code2.push(interpolate(arg));
+        code.push(interpolate(arg));
     }
     exports.addCodeArg = addCodeArg;
     function optimize(expr) {
@@ -675,7 +725,7 @@ var require_scope = __commonJS({
         }, usedValues, getCode);
       }
       _reduceValues(values, valueCode, usedValues = {}, getCode) {
-        let code2 = code_1.nil;
+        let code = code_1.nil;
         for (const prefix2 in values) {
           const vs = values[prefix2];
           if (!vs)
@@ -688,16 +738,16 @@ var require_scope = __commonJS({
             let c = valueCode(name);
             if (c) {
               const def = this.opts.es5 ? exports.varKinds.var : exports.varKinds.const;
-              code2 = (0, code_1._)`${code2}${def} ${name} = ${c};${this.opts._n}`;
+              code = (0, code_1._)`${code}${def} ${name} = ${c};${this.opts._n}`;
             } else if (c = getCode === null || getCode === void 0 ? void 0 : getCode(name)) {
-              code2 = (0, code_1._)`${code2}${c}${this.opts._n}`;
+              code = (0, code_1._)`${code}${c}${this.opts._n}`;
             } else {
               throw new ValueError(name);
             }
             nameSet.set(name, UsedValueState.Completed);
           });
         }
-        return code2;
+        return code;
       }
     };
     exports.ValueScope = ValueScope;
@@ -857,9 +907,9 @@ var require_codegen = __commonJS({
       }
     };
     var AnyCode = class extends Node {
-      constructor(code2) {
+      constructor(code) {
         super();
-        this.code = code2;
+        this.code = code;
       }
       render({ _n }) {
         return `${this.code};` + _n;
@@ -881,7 +931,7 @@ var require_codegen = __commonJS({
         this.nodes = nodes;
       }
       render(opts) {
-        return this.nodes.reduce((code2, n) => code2 + n.render(opts), "");
+        return this.nodes.reduce((code, n) => code + n.render(opts), "");
       }
       optimizeNodes() {
         const { nodes } = this;
@@ -929,10 +979,10 @@ var require_codegen = __commonJS({
         this.condition = condition;
       }
       render(opts) {
-        let code2 = `if(${this.condition})` + super.render(opts);
+        let code = `if(${this.condition})` + super.render(opts);
         if (this.else)
-          code2 += "else " + this.else.render(opts);
-        return code2;
+          code += "else " + this.else.render(opts);
+        return code;
       }
       optimizeNodes() {
         super.optimizeNodes();
@@ -1053,12 +1103,12 @@ var require_codegen = __commonJS({
     Return.kind = "return";
     var Try = class extends BlockNode {
       render(opts) {
-        let code2 = "try" + super.render(opts);
+        let code = "try" + super.render(opts);
         if (this.catch)
-          code2 += this.catch.render(opts);
+          code += this.catch.render(opts);
         if (this.finally)
-          code2 += this.finally.render(opts);
-        return code2;
+          code += this.finally.render(opts);
+        return code;
       }
       optimizeNodes() {
         var _a, _b;
@@ -1175,18 +1225,18 @@ var require_codegen = __commonJS({
       }
       // returns code for object literal for the passed argument list of key-value pairs
       object(...keyValues) {
-        const code2 = ["{"];
+        const code = ["{"];
         for (const [key, value] of keyValues) {
-          if (code2.length > 1)
-            code2.push(",");
-          code2.push(key);
+          if (code.length > 1)
+            code.push(",");
+          code.push(key);
           if (key !== value || this.opts.es5) {
-            code2.push(":");
-            (0, code_1.addCodeArg)(code2, value);
+            code.push(":");
+            (0, code_1.addCodeArg)(code, value);
           }
         }
-        code2.push("}");
-        return new code_1._Code(code2);
+        code.push("}");
+        return new code_1._Code(code);
       }
       // `if` clause (or statement if `thenBody` and, optionally, `elseBody` are passed)
       if(condition, thenBody, elseBody) {
@@ -3505,22 +3555,22 @@ var require_utils = __commonJS({
     }
     function stringArrayToHexStripped(input) {
       let acc = "";
-      let code2 = 0;
+      let code = 0;
       let i = 0;
       for (i = 0; i < input.length; i++) {
-        code2 = input[i].charCodeAt(0);
-        if (code2 === 48) {
+        code = input[i].charCodeAt(0);
+        if (code === 48) {
           continue;
         }
-        if (!(code2 >= 48 && code2 <= 57 || code2 >= 65 && code2 <= 70 || code2 >= 97 && code2 <= 102)) {
+        if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
           return "";
         }
         acc += input[i];
         break;
       }
       for (i += 1; i < input.length; i++) {
-        code2 = input[i].charCodeAt(0);
-        if (!(code2 >= 48 && code2 <= 57 || code2 >= 65 && code2 <= 70 || code2 >= 97 && code2 <= 102)) {
+        code = input[i].charCodeAt(0);
+        if (!(code >= 48 && code <= 57 || code >= 65 && code <= 70 || code >= 97 && code <= 102)) {
           return "";
         }
         acc += input[i];
@@ -3793,15 +3843,15 @@ var require_utils = __commonJS({
         if (isPathCharacter(ch)) {
           output += ch;
         } else {
-          const code2 = input.charCodeAt(i);
-          if (code2 < 128) {
-            output += isEscapeSafe(code2) ? ch : BYTE_HEX[code2];
-          } else if (code2 < 55296 || code2 > 57343) {
-            output += percentEncodeNonAscii(code2);
-          } else if (code2 <= 56319 && i + 1 < input.length) {
+          const code = input.charCodeAt(i);
+          if (code < 128) {
+            output += isEscapeSafe(code) ? ch : BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i + 1 < input.length) {
             const low = input.charCodeAt(i + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
               i++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -3832,15 +3882,15 @@ var require_utils = __commonJS({
         if (isPathCharacter(ch) && (ch !== ":" || !firstSegment)) {
           output += ch;
         } else {
-          const code2 = input.charCodeAt(i);
-          if (code2 < 128) {
-            output += BYTE_HEX[code2];
-          } else if (code2 < 55296 || code2 > 57343) {
-            output += percentEncodeNonAscii(code2);
-          } else if (code2 <= 56319 && i + 1 < input.length) {
+          const code = input.charCodeAt(i);
+          if (code < 128) {
+            output += BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i + 1 < input.length) {
             const low = input.charCodeAt(i + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
               i++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -3867,15 +3917,15 @@ var require_utils = __commonJS({
         if (isAllowed(ch)) {
           output += ch;
         } else {
-          const code2 = input.charCodeAt(i);
-          if (code2 < 128) {
-            output += BYTE_HEX[code2];
-          } else if (code2 < 55296 || code2 > 57343) {
-            output += percentEncodeNonAscii(code2);
-          } else if (code2 <= 56319 && i + 1 < input.length) {
+          const code = input.charCodeAt(i);
+          if (code < 128) {
+            output += BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i + 1 < input.length) {
             const low = input.charCodeAt(i + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
               i++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -3920,15 +3970,15 @@ var require_utils = __commonJS({
         if (isQueryFragmentCharacter(ch)) {
           output += ch;
         } else {
-          const code2 = input.charCodeAt(i);
-          if (code2 < 128) {
-            output += isEscapeSafe(code2) ? ch : BYTE_HEX[code2];
-          } else if (code2 < 55296 || code2 > 57343) {
-            output += percentEncodeNonAscii(code2);
-          } else if (code2 <= 56319 && i + 1 < input.length) {
+          const code = input.charCodeAt(i);
+          if (code < 128) {
+            output += isEscapeSafe(code) ? ch : BYTE_HEX[code];
+          } else if (code < 55296 || code > 57343) {
+            output += percentEncodeNonAscii(code);
+          } else if (code <= 56319 && i + 1 < input.length) {
             const low = input.charCodeAt(i + 1);
             if (low >= 56320 && low <= 57343) {
-              output += percentEncodeNonAscii(65536 + (code2 - 55296 << 10) + (low - 56320));
+              output += percentEncodeNonAscii(65536 + (code - 55296 << 10) + (low - 56320));
               i++;
             } else {
               output += percentEncodeNonAscii(65533);
@@ -6886,8 +6936,8 @@ var require_format = __commonJS({
             }
           }
           function getFormat(fmtDef) {
-            const code2 = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
-            const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code: code2 });
+            const code = fmtDef instanceof RegExp ? (0, codegen_1.regexpCode)(fmtDef) : opts.code.formats ? (0, codegen_1._)`${opts.code.formats}${(0, codegen_1.getProperty)(schema)}` : void 0;
+            const fmt = gen.scopeValue("formats", { key: schema, ref: fmtDef, code });
             if (typeof fmtDef == "object" && !(fmtDef instanceof RegExp)) {
               return [fmtDef.type || "string", fmtDef.validate, (0, codegen_1._)`${fmt}.validate`];
             }
@@ -8457,8 +8507,8 @@ var require_stringifyString = __commonJS({
             case "u":
               {
                 str += json.slice(start, i);
-                const code2 = json.substr(i + 2, 4);
-                switch (code2) {
+                const code = json.substr(i + 2, 4);
+                switch (code) {
                   case "0000":
                     str += "\\0";
                     break;
@@ -8484,8 +8534,8 @@ var require_stringifyString = __commonJS({
                     str += "\\P";
                     break;
                   default:
-                    if (code2.substr(0, 2) === "00")
-                      str += "\\x" + code2.substr(2);
+                    if (code.substr(0, 2) === "00")
+                      str += "\\x" + code.substr(2);
                     else
                       str += json.substr(i, 6);
                 }
@@ -10984,22 +11034,22 @@ var require_errors2 = __commonJS({
   "node_modules/yaml/dist/errors.js"(exports) {
     "use strict";
     var YAMLError = class extends Error {
-      constructor(name, pos, code2, message) {
+      constructor(name, pos, code, message) {
         super();
         this.name = name;
-        this.code = code2;
+        this.code = code;
         this.message = message;
         this.pos = pos;
       }
     };
     var YAMLParseError = class extends YAMLError {
-      constructor(pos, code2, message) {
-        super("YAMLParseError", pos, code2, message);
+      constructor(pos, code, message) {
+        super("YAMLParseError", pos, code, message);
       }
     };
     var YAMLWarning = class extends YAMLError {
-      constructor(pos, code2, message) {
-        super("YAMLWarning", pos, code2, message);
+      constructor(pos, code, message) {
+        super("YAMLWarning", pos, code, message);
       }
     };
     var prettifyError = (src, lc) => (error) => {
@@ -11908,7 +11958,7 @@ var require_resolve_flow_scalar = __commonJS({
       const { offset, type, source, end } = scalar;
       let _type;
       let value;
-      const _onError = (rel, code2, msg) => onError(offset + rel, code2, msg);
+      const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
       switch (type) {
         case "scalar":
           _type = Scalar3.Scalar.PLAIN;
@@ -12106,9 +12156,9 @@ var require_resolve_flow_scalar = __commonJS({
     function parseCharCode(source, offset, length, onError) {
       const cc = source.substr(offset, length);
       const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
-      const code2 = ok ? parseInt(cc, 16) : NaN;
+      const code = ok ? parseInt(cc, 16) : NaN;
       try {
-        return String.fromCodePoint(code2);
+        return String.fromCodePoint(code);
       } catch {
         const raw = source.substr(offset - 2, length + 2);
         onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
@@ -12430,12 +12480,12 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code2, message, warning) => {
+        this.onError = (source, code, message, warning) => {
           const pos = getErrorPos(source);
           if (warning)
-            this.warnings.push(new errors.YAMLWarning(pos, code2, message));
+            this.warnings.push(new errors.YAMLWarning(pos, code, message));
           else
-            this.errors.push(new errors.YAMLParseError(pos, code2, message));
+            this.errors.push(new errors.YAMLParseError(pos, code, message));
         };
         this.directives = new directives.Directives({ version: options.version || "1.2" });
         this.options = options;
@@ -12597,12 +12647,12 @@ var require_cst_scalar = __commonJS({
     var stringifyString = require_stringifyString();
     function resolveAsScalar(token, strict = true, onError) {
       if (token) {
-        const _onError = (pos, code2, message) => {
+        const _onError = (pos, code, message) => {
           const offset = typeof pos === "number" ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
           if (onError)
-            onError(offset, code2, message);
+            onError(offset, code, message);
           else
-            throw new errors.YAMLParseError([offset, offset + 1], code2, message);
+            throw new errors.YAMLParseError([offset, offset + 1], code, message);
         };
         switch (token.type) {
           case "scalar":
@@ -14724,10 +14774,20 @@ function renderNodes(nodes, lookup, changes) {
   }
   return out;
 }
-function renderTemplate(template, changes) {
+function escaped(changes, escape3) {
+  return changes.map((c) => ({
+    file: escape3(c.file),
+    line: c.line,
+    image: escape3(c.image),
+    from: escape3(c.from),
+    to: escape3(c.to)
+  }));
+}
+function renderTemplate(template, changes, escape3 = oneLine) {
   const t = typeof template === "string" ? parseTemplate(template) : template;
-  const vars = variables(changes);
-  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(changes));
+  const safe = escaped(changes, escape3);
+  const vars = variables(safe);
+  return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
 function buildCommitMessage(changes, template) {
   if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
@@ -14737,18 +14797,20 @@ function buildCommitMessage(changes, template) {
     return `${text}
 `;
   }
-  const subject = commitSubject(changes);
-  if (changes.length === 1) return `${subject}
+  const safe = escaped(changes, oneLine);
+  const subject = commitSubject(safe);
+  if (safe.length === 1) return `${subject}
 `;
   return `${subject}
 
-${sorted(changes).map(describeChange).join("\n")}
+${sorted(safe).map(describeChange).join("\n")}
 `;
 }
 var TEMPLATE_VARIABLES, CHANGE_VARIABLES, TemplateError, TAG;
 var init_commit_message = __esm({
   "src/git/commit-message.ts"() {
     "use strict";
+    init_one_line();
     TEMPLATE_VARIABLES = [
       "count",
       // number of changes
@@ -15362,12 +15424,12 @@ var init_esm3 = __esm({
         return true;
       if (!l.re)
         return false;
-      const code2 = c.charCodeAt(0);
-      if (code2 >= 128)
+      const code = c.charCodeAt(0);
+      if (code >= 128)
         return l.re.test(c);
       const ascii = l.ascii ??= new Uint8Array(128);
-      ascii[code2] ||= l.re.test(c) ? 1 : 2;
-      return ascii[code2] === 1;
+      ascii[code] ||= l.re.test(c) ? 1 : 2;
+      return ascii[code] === 1;
     };
     tokenize = (p2, nocase, noext, form, mark) => {
       const toks = [];
@@ -15744,17 +15806,17 @@ var init_esm3 = __esm({
       }
       // the next state, after a miss in `d.ascii`
       next(d, c) {
-        const code2 = c.charCodeAt(0);
-        const found = code2 < 128 ? void 0 : d.next.get(c);
+        const code = c.charCodeAt(0);
+        const found = code < 128 ? void 0 : d.next.get(c);
         if (found)
           return found;
         const n = d === this.#dotStart ? this.#intern(this.#dotSim.step(d.state, c, 0, true)) : this.#intern(this.#sim.step(d.state, c, 1, true));
-        if (code2 < 128) {
+        if (code < 128) {
           if (!d.ascii) {
             d.ascii = new Array(128);
             this.#size += 128;
           }
-          d.ascii[code2] = n;
+          d.ascii[code] = n;
         } else {
           d.next.set(c, n);
         }
@@ -16003,8 +16065,8 @@ var init_esm3 = __esm({
         for (let i = 0; i < chars.length; i++) {
           if (d.dead)
             return false;
-          const code2 = str ? s.charCodeAt(i) : chars[i].charCodeAt(0);
-          d = d.ascii?.[code2] ?? dfa.next(d, chars[i]);
+          const code = str ? s.charCodeAt(i) : chars[i].charCodeAt(0);
+          d = d.ascii?.[code] ?? dfa.next(d, chars[i]);
         }
         return d.match;
       }
@@ -17336,12 +17398,12 @@ var init_esm4 = __esm({
         const { pattern: pattern2 } = this;
         if (this.options.nobrace)
           return this.braceExpand();
-        let code2 = 57344;
-        while (pattern2.includes(String.fromCharCode(code2))) {
-          if (++code2 > 63743)
+        let code = 57344;
+        while (pattern2.includes(String.fromCharCode(code))) {
+          if (++code > 63743)
             return this.braceExpand();
         }
-        const mark = String.fromCharCode(code2);
+        const mark = String.fromCharCode(code);
         let found = false;
         const marked = pattern2.replace(rangeRe, (m, lo, hi) => {
           const a = Number(lo);
@@ -20467,21 +20529,21 @@ import { lstat as lstat2, readFile as readFile2, realpath } from "node:fs/promis
 import { isAbsolute, join as join4, relative as relative2, resolve, sep as sep3 } from "node:path";
 async function loadConfig(dir, configPath) {
   const path2 = configPath ? resolve(dir, configPath) : join4(dir, DEFAULT_CONFIG_FILE);
-  const shown = displayPath(dir, path2);
+  const shown2 = displayPath(dir, path2);
   const st = await lstat2(path2).catch(() => void 0);
   if (!st)
     throw new ConfigError(
-      shown,
+      shown2,
       0,
       0,
       "",
       "config file not found; create it (see README: .laminar.yaml) or pass --config"
     );
-  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown, 0, 0, "", "is not a file");
+  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown2, 0, 0, "", "is not a file");
   if (st.size > MAX_CONFIG_BYTES)
-    throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+    throw new ConfigError(shown2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile2(path2, "utf8");
-  const config = parseConfig(text.replace(/^\uFEFF/, ""), shown);
+  const config = parseConfig(text.replace(/^\uFEFF/, ""), shown2);
   await checkSelectorsStayInside(dir, config);
   return config;
 }
@@ -20524,12 +20586,44 @@ var init_load = __esm({
 });
 
 // src/config/server-schema.ts
-var p, serverSchema;
+var p, envName, registryHost, notify, serverSchema;
 var init_server_schema = __esm({
   "src/config/server-schema.ts"() {
     "use strict";
     init_schema();
     p = laminarSchema.properties;
+    envName = { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$" };
+    registryHost = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?$" };
+    notify = {
+      type: "array",
+      description: "Notifications after each push and when a repository starts or stops failing.",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        description: "Exactly one of `slack` or `webhook`.",
+        properties: {
+          slack: {
+            type: "object",
+            additionalProperties: false,
+            required: ["webhookUrlEnv"],
+            description: "A Slack incoming webhook.",
+            properties: {
+              webhookUrlEnv: { ...envName, description: "Environment variable holding the incoming-webhook URL." }
+            }
+          },
+          webhook: {
+            type: "object",
+            additionalProperties: false,
+            required: ["urlEnv", "secretEnv"],
+            description: "A generic JSON webhook, signed like GitHub's (X-Laminar-Signature-256).",
+            properties: {
+              urlEnv: { ...envName, description: "Environment variable holding the URL." },
+              secretEnv: { ...envName, description: "Environment variable holding the HMAC-SHA256 secret." }
+            }
+          }
+        }
+      }
+    };
     serverSchema = {
       $schema: "http://json-schema.org/draft-07/schema#",
       $id: "https://github.com/laminar-gitops/laminar/schema/server.schema.json",
@@ -20553,9 +20647,19 @@ var init_server_schema = __esm({
             webAddress: {
               type: "string",
               description: "Default listen address (`host:port` or `:port`); --listen overrides it."
+            },
+            hookHosts: {
+              type: "object",
+              additionalProperties: false,
+              description: "The registry host Docker Hub and GitHub Packages pushes mean, for setups that pull them through a mirror.",
+              properties: {
+                dockerhub: { ...registryHost, description: "Host Docker Hub pushes refer to (default docker.io)." },
+                ghcr: { ...registryHost, description: "Host GitHub Packages pushes refer to (default ghcr.io)." }
+              }
             }
           }
         },
+        notify: { ...notify, description: "Notifications for every repository." },
         registries: p.registries,
         dockerRegistries: p.dockerRegistries,
         git: {
@@ -20592,7 +20696,8 @@ var init_server_schema = __esm({
               },
               updates: p.updates,
               commands: p.commands,
-              preCommitCommands: p.preCommitCommands
+              preCommitCommands: p.preCommitCommands,
+              notify: { ...notify, description: "Notifications for this repository, besides the top-level ones." }
             }
           }
         }
@@ -20656,9 +20761,9 @@ var init_types2 = __esm({
   "src/reference/types.ts"() {
     "use strict";
     InvalidReferenceError = class extends Error {
-      constructor(code2, input, message) {
+      constructor(code, input, message) {
         super(message);
-        this.code = code2;
+        this.code = code;
         this.input = input;
       }
       code;
@@ -20772,7 +20877,7 @@ var init_parse2 = __esm({
     DEFAULT_REGISTRY = "docker.io";
     LEGACY_DEFAULT_REGISTRY = "index.docker.io";
     OFFICIAL_REPOSITORY_PREFIX = "library/";
-    fail = (code2, reason) => ({ code: code2, reason });
+    fail = (code, reason) => ({ code, reason });
   }
 });
 
@@ -20911,8 +21016,8 @@ function checkDigest(repo, it, to, digest) {
   if (!it.site.reference.digest) return { toDigest: void 0 };
   if (!digest) return { stays: "registry-error", detail: `could not learn the digest of ${to}` };
   if (!isValidDigest(digest)) {
-    const shown = digest.length > 80 ? `${digest.slice(0, 80)}\u2026` : digest;
-    const message = `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown)}; not writing it`;
+    const shown2 = digest.length > 80 ? `${digest.slice(0, 80)}\u2026` : digest;
+    const message = `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown2)}; not writing it`;
     return {
       stays: "registry-error",
       detail: message,
@@ -21904,7 +22009,7 @@ var init_scan = __esm({
     init_lines();
     TOKEN = new Uint8Array(128);
     for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-    isToken = (code2) => code2 < 128 && TOKEN[code2] === 1;
+    isToken = (code) => code < 128 && TOKEN[code] === 1;
     TAG_START = /[\w]/;
     IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
     isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
@@ -22697,9 +22802,9 @@ function describeNetworkError(err, timeoutMs) {
   if (err instanceof Error && err.name === "TimeoutError")
     return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
   const cause = err instanceof Error ? err.cause : void 0;
-  const code2 = cause?.code;
+  const code = cause?.code;
   const detail = cause?.message ? ` (${cause.message})` : "";
-  switch (code2) {
+  switch (code) {
     case "ECONNREFUSED":
       return `connection refused${detail}`;
     case "ENOTFOUND":
@@ -23416,10 +23521,10 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.stdout.on("data", (c) => stdout += c.toString("utf8"));
     child.stderr.on("data", (c) => stderr += c.toString("utf8"));
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
-    child.on("close", (code2) => {
-      if (code2 !== 0) {
+    child.on("close", (code) => {
+      if (code !== 0) {
         if (/not found/i.test(stdout + stderr)) resolve6(void 0);
-        else reject(new Error(`docker-credential-${helper} get exited with ${code2 ?? "a signal"}`));
+        else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
         return;
       }
       try {
@@ -24582,6 +24687,15 @@ var init_known_secrets = __esm({
   }
 });
 
+// src/version.ts
+var VERSION2;
+var init_version = __esm({
+  "src/version.ts"() {
+    "use strict";
+    VERSION2 = "0.1.0";
+  }
+});
+
 // src/delivery/commit-settings.ts
 function resolveCommitSettings(overrides, commit, defaultAuthor) {
   const author = overrides.author ?? {
@@ -24728,9 +24842,9 @@ function execGit(args, options) {
     child.stdout.on("data", (b) => out.push(b));
     child.stderr.on("data", (b) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
-    child.on("close", (code2, signal) => {
+    child.on("close", (code, signal) => {
       resolve6({
-        exitCode: code2 ?? (signal ? 128 : 1),
+        exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: mask(Buffer.concat(err).toString("utf8"))
       });
@@ -26526,14 +26640,14 @@ __export(watch_exports, {
   watch: () => watch
 });
 import { setTimeout as sleep } from "node:timers/promises";
-async function watch(o, io) {
+async function watch(o, io2) {
   if (!Number.isFinite(o.interval) || o.interval < 1) {
-    io.err("laminar: --interval must be a number of seconds >= 1");
+    io2.err("laminar: --interval must be a number of seconds >= 1");
     return 2;
   }
   const metrics = new Metrics();
-  const server = o.metricsPort !== void 0 ? await metrics.listen(o.metricsPort, io.env.LAMINAR_METRICS_HOST ?? "127.0.0.1") : void 0;
-  if (server) io.err(`metrics on http://${io.env.LAMINAR_METRICS_HOST ?? "127.0.0.1"}:${o.metricsPort}/metrics`);
+  const server = o.metricsPort !== void 0 ? await metrics.listen(o.metricsPort, io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1") : void 0;
+  if (server) io2.err(`metrics on http://${io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1"}:${o.metricsPort}/metrics`);
   let stop = false;
   const onSignal = () => {
     stop = true;
@@ -26553,10 +26667,10 @@ async function watch(o, io) {
         const registriesKey = JSON.stringify(config.registries);
         if (!tags || registriesKey !== tagsKey) {
           if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
-          o.redactor?.addAll(knownSecrets({ env: io.env, config }));
+          o.redactor?.addAll(knownSecrets({ env: io2.env, config }));
           tags = createTagSource(config, {
             dir: o.dir,
-            env: io.env,
+            env: io2.env,
             ...o.cachePath ? { cachePath: o.cachePath } : {}
           });
           tagsKey = registriesKey;
@@ -26574,15 +26688,15 @@ async function watch(o, io) {
             ...o.configPath ? { configPath: o.configPath } : {},
             tags: tags.source,
             runCommands: true,
-            env: io.env,
+            env: io2.env,
             branch,
             commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
             protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
-            log: io.err
+            log: io2.err
           });
           plan = r.pass.plan;
           if (r.commitSha)
-            io.out(
+            io2.out(
               `${(/* @__PURE__ */ new Date()).toISOString()} pushed ${r.commitSha.slice(0, 12)} to ${branch}: ${plan.changes.length} change(s)`
             );
         } else {
@@ -26592,15 +26706,15 @@ async function watch(o, io) {
             tags: tags.source,
             runCommands: true,
             dryRun: false,
-            env: io.env
+            env: io2.env
           })).plan;
-          if (plan.changes.length) io.out(`${(/* @__PURE__ */ new Date()).toISOString()} rewrote ${plan.changes.length} reference(s)`);
+          if (plan.changes.length) io2.out(`${(/* @__PURE__ */ new Date()).toISOString()} rewrote ${plan.changes.length} reference(s)`);
         }
         await tags.save();
-        for (const f of plan.failures) io.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${f.message}`);
+        for (const f of plan.failures) io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${f.message}`);
         status = plan.failures.length ? 3 : 0;
       } catch (e) {
-        io.err(`${(/* @__PURE__ */ new Date()).toISOString()} laminar: ${describeError(e)}`);
+        io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} laminar: ${describeError(e)}`);
         status = 1;
       }
       const states = /* @__PURE__ */ new Map();
@@ -26696,6 +26810,22 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
   });
   const raw = data;
   const g = raw.global ?? {};
+  const notifyAt = (list, at) => (list ?? []).map((n, i) => {
+    const here = [...at, i];
+    const ref = (path2, variable) => {
+      const p2 = locate(path2);
+      return { variable, key: keyName(path2), line: p2.line, column: p2.col };
+    };
+    if ((n.slack ? 1 : 0) + (n.webhook ? 1 : 0) !== 1)
+      fail4(here, "give exactly one of `slack` or `webhook` per entry (use two entries for both)");
+    if (n.slack) return { kind: "slack", url: ref([...here, "slack", "webhookUrlEnv"], n.slack.webhookUrlEnv) };
+    const w = n.webhook;
+    return {
+      kind: "webhook",
+      url: ref([...here, "webhook", "urlEnv"], w.urlEnv),
+      secret: ref([...here, "webhook", "secretEnv"], w.secretEnv)
+    };
+  });
   const names = /* @__PURE__ */ new Map();
   const repositories = raw.git.map((r, i) => {
     const at = ["git", i];
@@ -26744,6 +26874,7 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
       remoteConfig: r.remoteConfig ?? false,
       config,
+      notify: notifyAt(r.notify, [...at, "notify"]),
       position: { file, line: p2.line, column: p2.col }
     };
   });
@@ -26753,6 +26884,8 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
     file,
     ...g.webAddress !== void 0 ? { webAddress: g.webAddress } : {},
     ...g.gitHubToken !== void 0 ? { gitHubToken: g.gitHubToken } : {},
+    ...g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {},
+    notify: notifyAt(raw.notify, ["notify"]),
     repositories
   };
 }
@@ -26821,9 +26954,9 @@ async function mustExist(name, option, path2) {
   try {
     await access(path2, constants.R_OK);
   } catch (e) {
-    const code2 = e.code;
+    const code = e.code;
     throw new Error(
-      `${name}: the ${option} file ${path2} ${code2 === "ENOENT" ? "does not exist" : `cannot be read (${code2})`}`,
+      `${name}: the ${option} file ${path2} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}`,
       { cause: e }
     );
   }
@@ -26984,6 +27117,8 @@ var init_metrics2 = __esm({
       last = /* @__PURE__ */ new Map();
       durations = new Histogram(DURATION_BUCKETS);
       requests;
+      /** Notification deliveries (after their retries) by `[kind, result]`. */
+      notifications = /* @__PURE__ */ new Map();
       startedAt = Date.now() / 1e3;
       /** 1 while updates are paused. */
       paused = 0;
@@ -27000,6 +27135,11 @@ var init_metrics2 = __esm({
         });
         this.durations.observe({ repository }, run2.durationMs / 1e3);
         this.requests = requests;
+      }
+      /** Records one notification delivery (src/serve/notify.ts), once its retries are over. */
+      recordNotification(kind, result) {
+        const key = JSON.stringify([kind, result]);
+        this.notifications.set(key, (this.notifications.get(key) ?? 0) + 1);
       }
       /** The exposition text for `/metrics`. */
       render() {
@@ -27046,11 +27186,213 @@ var init_metrics2 = __esm({
           "counter",
           "Registry requests of the shared client, by kind.",
           Object.entries(this.requests ?? {}).map(([kind, value]) => ({ labels: { kind }, value }))
+        ).family(
+          "laminar_notifications_total",
+          "counter",
+          "Notification deliveries (Slack, webhooks) by kind and result, retries not counted apart.",
+          [...this.notifications].map(([k, value]) => {
+            const [kind, result] = JSON.parse(k);
+            return { labels: { kind, result }, value };
+          })
         ).family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [{ value: mem.rss }]).family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.", [
           { value: (cpu.user + cpu.system) / 1e6 }
         ]).family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.", [
           { value: this.startedAt }
         ]).text();
+      }
+    };
+  }
+});
+
+// src/serve/notify.ts
+import { createHmac as createHmac2, randomUUID } from "node:crypto";
+function allTargets(t) {
+  return [...t.global, ...[...t.byRepository.values()].flat()];
+}
+function resolveNotifyTargets(server, env) {
+  const read = (ref, what) => {
+    const value = env[ref.variable];
+    if (!value)
+      throw new ConfigError(
+        server.file,
+        ref.line,
+        ref.column,
+        ref.key,
+        `the variable ${ref.variable} is not set (it must hold ${what})`
+      );
+    return value;
+  };
+  const resolve6 = (c) => {
+    const url = read(c.url, c.kind === "slack" ? "the Slack incoming-webhook URL" : "the webhook URL");
+    if (!allowedUrl(url))
+      throw new ConfigError(
+        server.file,
+        c.url.line,
+        c.url.column,
+        c.url.key,
+        `the variable ${c.url.variable} does not hold an https:// URL (plain http:// is accepted only to 127.0.0.1 / localhost)`
+      );
+    return {
+      kind: c.kind,
+      url,
+      ...c.secret ? { secret: read(c.secret, "the HMAC secret the webhook is signed with") } : {},
+      label: `${c.kind} (${c.url.variable})`
+    };
+  };
+  return {
+    global: server.notify.map(resolve6),
+    byRepository: new Map(server.repositories.map((r) => [r.name, r.notify.map(resolve6)]))
+  };
+}
+function allowedUrl(text) {
+  let u;
+  try {
+    u = new URL(text);
+  } catch {
+    return false;
+  }
+  if (u.protocol === "https:") return true;
+  return u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
+}
+function webhookPayload(e, at) {
+  return { ...e, at: at.toISOString() };
+}
+function slackEscape(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+function slackPayload(e) {
+  const repo = `*${slackEscape(e.repository)}*`;
+  const branch = slackEscape(e.branch);
+  if (e.event === "pushed") {
+    const lines = e.changes.slice(0, SLACK_MAX_CHANGES).map((c) => `\u2022 ${slackEscape(`${c.file}:${c.line} ${c.image} ${c.from} \u2192 ${c.to}`)}`);
+    if (e.changes.length > SLACK_MAX_CHANGES) lines.push(`\u2026 and ${e.changes.length - SLACK_MAX_CHANGES} more`);
+    const n = e.changes.length;
+    return {
+      text: [
+        `${repo}: pushed \`${e.commit.slice(0, 12)}\` to ${branch} (${n} image tag${n === 1 ? "" : "s"})`,
+        ...lines
+      ].join("\n")
+    };
+  }
+  if (e.event === "failing") {
+    const error = e.error.length > SLACK_MAX_ERROR ? `${e.error.slice(0, SLACK_MAX_ERROR)}\u2026` : e.error;
+    return { text: `:x: ${repo} (${branch}) is failing: ${slackEscape(error)}` };
+  }
+  return {
+    text: `:white_check_mark: ${repo} (${branch}) recovered after ${e.failedRuns} failed run${e.failedRuns === 1 ? "" : "s"}`
+  };
+}
+function signatureOf(body, secret) {
+  return `sha256=${createHmac2("sha256", secret).update(body).digest("hex")}`;
+}
+var SLACK_MAX_CHANGES, SLACK_MAX_ERROR, RETRY_STATUSES2, Notifier;
+var init_notify = __esm({
+  "src/serve/notify.ts"() {
+    "use strict";
+    init_errors();
+    init_http();
+    SLACK_MAX_CHANGES = 20;
+    SLACK_MAX_ERROR = 500;
+    RETRY_STATUSES2 = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+    Notifier = class {
+      constructor(o) {
+        this.o = o;
+      }
+      o;
+      inFlight = /* @__PURE__ */ new Set();
+      /** Fired by `close()`: cuts the attempts and waits still under way. */
+      closing = new AbortController();
+      /** Queues `e` to every target of its repository and returns at once. */
+      send(e) {
+        if (this.closing.signal.aborted) return;
+        const at = /* @__PURE__ */ new Date();
+        for (const t of this.targetsOf(e.repository)) {
+          const p2 = this.deliver(t, e, at).finally(() => this.inFlight.delete(p2));
+          this.inFlight.add(p2);
+        }
+      }
+      /** Waits up to `waitMs` for deliveries under way, then abandons the rest (logged). */
+      async close(waitMs) {
+        let timer;
+        const all = Promise.all([...this.inFlight]).then(() => true);
+        const late = new Promise((r) => timer = setTimeout(() => r(false), waitMs));
+        const done = await Promise.race([all, late]);
+        clearTimeout(timer);
+        this.closing.abort();
+        if (!done) {
+          this.o.log(`laminar: stopping with ${this.inFlight.size} notification(s) undelivered`);
+          await Promise.all([...this.inFlight]);
+        }
+      }
+      targetsOf(repository) {
+        const own = this.o.targets.byRepository.get(repository) ?? [];
+        const seen = /* @__PURE__ */ new Set();
+        return [...this.o.targets.global, ...own].filter((t) => !seen.has(t.url) && seen.add(t.url));
+      }
+      async deliver(t, e, at) {
+        const body = JSON.stringify(t.kind === "slack" ? slackPayload(e) : webhookPayload(e, at));
+        const headers = {
+          "content-type": "application/json",
+          "user-agent": this.o.userAgent ?? "laminar"
+        };
+        if (t.kind === "webhook") {
+          headers["x-laminar-event"] = e.event;
+          headers["x-laminar-delivery"] = randomUUID();
+          if (t.secret) headers["x-laminar-signature-256"] = signatureOf(body, t.secret);
+        }
+        const timeoutMs = this.o.timeoutMs ?? 1e4;
+        const maxAttempts = this.o.maxAttempts ?? 3;
+        const what = `notification "${e.event}" of ${e.repository} to ${t.label}`;
+        let why = "";
+        for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+          let retry2;
+          try {
+            const res = await fetch(t.url, {
+              method: "POST",
+              headers,
+              body,
+              // A redirect of a POST to a webhook is a setup mistake, and following it would send the
+              // payload (and the signature) somewhere nobody configured.
+              redirect: "manual",
+              signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.closing.signal])
+            });
+            await res.body?.cancel().catch(() => void 0);
+            if (res.status >= 200 && res.status < 300) {
+              this.o.onResult?.(t.kind, "sent");
+              return;
+            }
+            why = `answered ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+            retry2 = RETRY_STATUSES2.has(res.status);
+          } catch (err) {
+            why = this.closing.signal.aborted ? "abandoned: serve is stopping" : describeNetworkError(err, timeoutMs);
+            retry2 = !this.closing.signal.aborted;
+          }
+          if (!retry2 || attempt === maxAttempts) break;
+          const delay = (this.o.retryDelayMs ?? 1e3) * 2 ** (attempt - 1);
+          this.o.log(`laminar: ${what}: ${why}; attempt ${attempt + 1} of ${maxAttempts} in ${delay} ms`);
+          if (!await this.wait(delay)) {
+            why = "abandoned: serve is stopping";
+            break;
+          }
+        }
+        this.o.onResult?.(t.kind, "failed");
+        this.o.log(`laminar: ${what} failed: ${why}`);
+      }
+      /** Sleeps `ms`; false when `close()` cut the wait. */
+      wait(ms) {
+        const signal = this.closing.signal;
+        return new Promise((resolve6) => {
+          if (signal.aborted) return resolve6(false);
+          const timer = setTimeout(() => {
+            signal.removeEventListener("abort", onAbort);
+            resolve6(true);
+          }, ms);
+          const onAbort = () => {
+            clearTimeout(timer);
+            resolve6(false);
+          };
+          signal.addEventListener("abort", onAbort, { once: true });
+        });
       }
     };
   }
@@ -27089,7 +27431,7 @@ function references(plan) {
     }))
   ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
-var JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, RECENT_RUNS, SERVER_SECRETS, ServeEngine;
+var NOTIFY_CLOSE_WAIT_MS, JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, RECENT_RUNS, SERVER_SECRETS, ServeEngine;
 var init_engine = __esm({
   "src/serve/engine.ts"() {
     "use strict";
@@ -27100,6 +27442,8 @@ var init_engine = __esm({
     init_repository_config();
     init_ssh_access();
     init_metrics2();
+    init_notify();
+    NOTIFY_CLOSE_WAIT_MS = 500;
     JITTER = 0.1;
     FIRST_BACKOFF_S = 10;
     MAX_BACKOFF_S = 3600;
@@ -27116,6 +27460,12 @@ var init_engine = __esm({
           env: o.env,
           cachePath: join11(o.stateDir, "registry-cache.json")
         });
+        if (o.notify)
+          this.notifier = new Notifier({
+            ...o.notify,
+            log: o.log,
+            onResult: (kind, result) => this.metrics.recordNotification(kind, result)
+          });
         this.windowMs = Math.min(...o.server.repositories.map((r) => r.pollFreq)) * 1e3 / 2;
         for (const repo of o.server.repositories) {
           this.repos.set(repo.name, {
@@ -27153,6 +27503,7 @@ var init_engine = __esm({
       pausedSince;
       /** Prometheus series of every run. */
       metrics = new ServeMetrics();
+      notifier;
       /** Creates the state dir and queues a first run of every repository. */
       async start() {
         await mkdir4(this.stateDir, { recursive: true });
@@ -27297,7 +27648,11 @@ var init_engine = __esm({
           if (!await this.settleWithin(this.o.abandonWaitMs ?? 2e3))
             this.o.log("laminar serve: a run did not end after it was abandoned; stopping without it");
         }
-        await this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+        await Promise.all([
+          // After abandoned runs the 10 s bound has no room left: what is under way is cut at once.
+          this.notifier?.close(this.abandon.signal.aborted ? 0 : NOTIFY_CLOSE_WAIT_MS),
+          this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`))
+        ]);
       }
       /** Waits for the runs in progress; false when some still run after `ms`. */
       async settleWithin(ms) {
@@ -27401,6 +27756,10 @@ var init_engine = __esm({
         const { repo } = s;
         const dir = clonePath(this.stateDir, repo.name);
         const warnings = [];
+        const failedBefore = s.failures;
+        const notify2 = (e) => {
+          if (!this.abandon.signal.aborted) this.notifier?.send(e);
+        };
         const warn = (m) => {
           warnings.push(this.o.mask(m));
           this.o.log(m);
@@ -27435,16 +27794,27 @@ var init_engine = __esm({
             changes: plan.changes.map((c) => ({ file: c.file, line: c.line, image: c.image, from: c.from, to: c.to })),
             ...r.commitSha ? { commit: r.commitSha } : {}
           };
-          if (r.commitSha)
+          if (r.commitSha) {
             this.o.log(
               `${repo.name}: pushed ${r.commitSha.slice(0, 12)} to ${repo.branch}: ${plan.changes.length} change(s)`
             );
+            notify2({
+              event: "pushed",
+              repository: repo.name,
+              branch: repo.branch,
+              commit: r.commitSha,
+              changes: record.changes
+            });
+          }
           s.failures = 0;
+          if (failedBefore)
+            notify2({ event: "recovered", repository: repo.name, branch: repo.branch, failedRuns: failedBefore });
         } catch (e) {
           s.failures++;
           const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
           this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
           record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
+          if (!failedBefore) notify2({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
         }
         const durationMs = Date.now() - started;
         s.lastRun = { ...record, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), durationMs };
@@ -27578,10 +27948,13 @@ var init_distribution = __esm({
 });
 
 // src/serve/hooks/github.ts
-import { createHmac as createHmac2, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+import { createHmac as createHmac3, timingSafeEqual as timingSafeEqual2 } from "node:crypto";
+function githubSignatureShape(header) {
+  return SIGNATURE.test((header ?? "").trim());
+}
 function githubSignatureMatches(header, body, secret) {
-  const expected = createHmac2("sha256", secret).update(body).digest();
-  const m = /^sha256=([0-9a-f]{64})$/i.exec((header ?? "").trim());
+  const expected = createHmac3("sha256", secret).update(body).digest();
+  const m = SIGNATURE.exec((header ?? "").trim());
   const given = m ? Buffer.from(m[1], "hex") : Buffer.alloc(expected.length);
   return timingSafeEqual2(given, expected) && m !== null;
 }
@@ -27613,10 +27986,12 @@ function githubCommentCommand(body) {
   if (pause < 0 && resume < 0) return void 0;
   return pause > resume ? "pause" : "resume";
 }
+var SIGNATURE;
 var init_github = __esm({
   "src/serve/hooks/github.ts"() {
     "use strict";
     init_payload();
+    SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
   }
 });
 
@@ -27757,8 +28132,8 @@ function state(r) {
   return markup`<span class="badge badge-${cls}">${text}</span>${r.paused ? markup` <span class="badge badge-warn">paused</span>` : null}`;
 }
 function time2(iso) {
-  const shown = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso;
-  return markup`<time datetime="${iso}">${shown}</time>`;
+  const shown2 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso;
+  return markup`<time datetime="${iso}">${shown2}</time>`;
 }
 function duration(ms) {
   return ms < 1e3 ? `${Math.round(ms)} ms` : `${(ms / 1e3).toFixed(1)} s`;
@@ -27922,10 +28297,12 @@ async function handle(o, req, res, closing) {
     const secret = o.engine.hookSecrets().webhookSecret;
     if (!secret)
       throw new HttpError(403, "the GitHub webhook is disabled: start laminar serve with LAMINAR_WEBHOOK_SECRET set");
+    const header = req.headers["x-hub-signature-256"];
+    const signature = typeof header === "string" ? header : void 0;
+    const badSignature = () => new HttpError(401, "missing or wrong X-Hub-Signature-256", { connection: "close" });
+    if (!githubSignatureShape(signature)) throw badSignature();
     const raw = await readBody(req);
-    const signature = req.headers["x-hub-signature-256"];
-    if (!githubSignatureMatches(typeof signature === "string" ? signature : void 0, raw, secret))
-      throw new HttpError(401, "missing or wrong X-Hub-Signature-256");
+    if (!githubSignatureMatches(signature, raw, secret)) throw badSignature();
     notClosing();
     const event = String(req.headers["x-github-event"] ?? "");
     if (event === "ping") return sendJson(res, 200, { status: "pong" });
@@ -28091,34 +28468,48 @@ import { join as join12, resolve as resolve4 } from "node:path";
 function defaultStateDir(env) {
   return join12(env.XDG_STATE_HOME || join12(homedir4(), ".local", "state"), "laminar", "serve");
 }
-async function serve(o, io) {
-  const server = await loadServerConfig(resolve4(io.cwd, o.configPath));
+async function serve(o, io2) {
+  const server = await loadServerConfig(resolve4(io2.cwd, o.configPath));
   o.redactor.add(server.gitHubToken);
-  o.redactor.add(io.env.LAMINAR_API_TOKEN);
-  o.redactor.add(io.env.LAMINAR_WEBHOOK_SECRET);
+  o.redactor.add(io2.env.LAMINAR_API_TOKEN);
+  o.redactor.add(io2.env.LAMINAR_WEBHOOK_SECRET);
   for (const r of server.repositories) {
-    o.redactor.addAll(knownSecrets({ env: io.env, config: r.config }));
-    if (r.tokenEnv) o.redactor.add(io.env[r.tokenEnv], "x-access-token");
+    o.redactor.addAll(knownSecrets({ env: io2.env, config: r.config }));
+    if (r.tokenEnv) o.redactor.add(io2.env[r.tokenEnv], "x-access-token");
+  }
+  const notifyTargets = resolveNotifyTargets(server, io2.env);
+  for (const t of allTargets(notifyTargets)) {
+    o.redactor.add(t.url);
+    o.redactor.add(t.secret);
   }
   const listenText = o.listen ?? server.webAddress ?? "127.0.0.1:8080";
   const listen = parseListenAddress(listenText);
   if (!listen) {
-    io.err(`laminar: --listen ${JSON.stringify(listenText)} is not host:port or :port`);
+    io2.err(`laminar: --listen ${JSON.stringify(listenText)} is not host:port or :port`);
     return 2;
   }
-  const log = (m) => io.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${m}`);
-  const stopGraceMs = Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
+  const log = (m) => io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${m}`);
+  const stopGraceMs = Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
   const engine = new ServeEngine({
     server,
-    stateDir: resolve4(io.cwd, o.stateDir ?? defaultStateDir(io.env)),
-    env: io.env,
+    stateDir: resolve4(io2.cwd, o.stateDir ?? defaultStateDir(io2.env)),
+    env: io2.env,
     log,
     mask: (s) => o.redactor.mask(s),
-    ...io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {},
-    stopGraceMs
+    ...io2.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io2.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {},
+    stopGraceMs,
+    notify: {
+      targets: notifyTargets,
+      userAgent: `laminar/${VERSION2}`,
+      ...io2.env.LAMINAR_NOTIFY_TIMEOUT_MS ? { timeoutMs: Number(io2.env.LAMINAR_NOTIFY_TIMEOUT_MS) } : {}
+    }
   });
-  const apiToken = io.env.LAMINAR_API_TOKEN || void 0;
-  const http = await listenHttp({ engine, apiToken, log }, listen.host, listen.port);
+  const apiToken = io2.env.LAMINAR_API_TOKEN || void 0;
+  const http = await listenHttp(
+    { engine, apiToken, log, ...server.hookHosts ? { hookHosts: server.hookHosts } : {} },
+    listen.host,
+    listen.port
+  );
   log(`laminar serve: ${server.repositories.length} repositories; listening on http://${http.address}`);
   if (!apiToken) log("laminar serve: LAMINAR_API_TOKEN is not set: sync and webhook endpoints are disabled");
   await engine.start();
@@ -28151,6 +28542,8 @@ var init_serve = __esm({
     init_known_secrets();
     init_engine();
     init_http2();
+    init_notify();
+    init_version();
     STOP_GRACE_MS = 7e3;
     HTTP_CLOSE_WAIT_MS = 500;
   }
@@ -28199,6 +28592,10 @@ function scanToJson(files) {
       }))
     )
   };
+}
+function nothingToUpdate(plan) {
+  if (!plan.failures.length) return "Nothing to update: every image is at the newest tag its policy allows.";
+  return `Nothing updated: ${plan.failures.length} registry failure(s) left images unchecked (see the failures); the images that were checked are at the newest tag their policy allows.`;
 }
 function table(rows, indent = "  ") {
   if (rows.length === 0) return "";
@@ -28272,11 +28669,7 @@ async function collectSecrets(env, options = {}) {
 // src/cli/main.ts
 init_known_secrets();
 init_masker();
-
-// src/version.ts
-var VERSION2 = "0.1.0";
-
-// src/cli/main.ts
+init_version();
 init_io();
 
 // src/cli/progress.ts
@@ -28319,23 +28712,37 @@ import { relative as relative4, resolve as resolve2 } from "node:path";
 
 // src/delivery/pull-request.ts
 init_commit_message();
+init_one_line();
 import { createHash as createHash5 } from "node:crypto";
 
+// src/output/markdown.ts
+init_one_line();
+var ZWSP2 = "\u200B";
+var HTML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+function unlink(text) {
+  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZWSP2}`).replace(/#(?=[0-9])/g, `#${ZWSP2}`).replace(/:\/\//g, `:${ZWSP2}//`).replace(/\b(www)\./gi, `$1${ZWSP2}.`);
+}
+function markdownText(text) {
+  const escaped2 = oneLine(text).replace(/[\\`*_[\]|~!]/g, "\\$&").replace(/[&<>"]/g, (c) => HTML[c] ?? c);
+  return unlink(escaped2);
+}
+function markdownCode(text) {
+  return `\`${oneLine(text).replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+}
+
 // src/report/markdown.ts
-var cell = (s) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-var code = (s) => `\`${s.replace(/`/g, "'")}\``;
 var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
 function changesTable(plan, options = {}) {
   if (plan.changes.length === 0) return "No image tag moves.";
   const rows = plan.changes.map(
-    (c) => `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} \u2192 ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${markdownCode(c.from)} \u2192 ${markdownCode(c.to)} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
   );
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
 function unchangedTable(plan) {
   if (plan.unchanged.length === 0) return "";
   const rows = plan.unchanged.map(
-    (u) => `| ${code(u.image)} | ${cell(`${u.file}:${u.line}`)} | ${u.tag ? code(u.tag) : "\u2014"} | ${u.reason} | ${cell(u.detail)} |`
+    (u) => `| ${markdownCode(u.image)} | ${markdownText(`${u.file}:${u.line}`)} | ${u.tag ? markdownCode(u.tag) : "\u2014"} | ${u.reason} | ${markdownText(u.detail)} |`
   );
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
@@ -28410,8 +28817,10 @@ async function pullRequestMode(o) {
         publish: async ({ parent, local, message, pass: pass2 }) => {
           const changes = pass2.plan.changes.map(toImageChange);
           rendered = {
-            title: renderTemplate(s.title, changes).trim() || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass2.plan)
+            // The title is one line whatever the template says; the body's values are Markdown-escaped
+            // (issue #13: file names and tags are outside text).
+            title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
+            body: s.body ? renderTemplate(s.body, changes, markdownText) : pullRequestBody(pass2.plan)
           };
           if (await git.remoteBranchSha(o.base) !== seenBase) {
             moved = `${o.base} moved on the remote`;
@@ -28447,6 +28856,15 @@ async function pullRequestMode(o) {
     );
     const pass = r.pass;
     if (!pass.applied || r.commitSha === void 0) {
+      if (existing && pass.plan.failures.length) {
+        o.log(`no change found, but a registry failed: pull request #${existing.number} is left open`);
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "unchanged", number: existing.number, url: existing.htmlUrl },
+          sentence: `${nothingToUpdate(pass.plan)} Pull request #${existing.number} is left open.`
+        };
+      }
       if (existing) {
         await gh.closePullRequest(existing.number, { deleteBranch: true });
         o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
@@ -28461,7 +28879,7 @@ async function pullRequestMode(o) {
         plan: pass.plan,
         files: [],
         pullRequest: { operation: "none" },
-        sentence: "Nothing to update: every image is at the newest tag its policy allows."
+        sentence: nothingToUpdate(pass.plan)
       };
     }
     const headSha = r.commitSha;
@@ -29330,20 +29748,20 @@ CHAR_MAP[HTAB] |= OWS;
 CHAR_MAP[SP] |= OWS;
 CHAR_MAP[SEMI] |= SEMI_FLAG;
 CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code2 = 128; code2 <= 255; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE;
+for (let code = 128; code <= 255; code++) {
+  CHAR_MAP[code] |= LOWER_CASE;
 }
 for (const char of "!#$%&'*+-.^_`|~") {
   CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
 }
-for (let code2 = 48; code2 <= 57; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
+for (let code = 48; code <= 57; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
 }
-for (let code2 = 65; code2 <= 90; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
+for (let code = 65; code <= 90; code++) {
+  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
 }
-for (let code2 = 97; code2 <= 122; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
+for (let code = 97; code <= 122; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
 }
 var NullObject = /* @__PURE__ */ (() => {
   const C = function() {
@@ -29363,8 +29781,8 @@ function parse3(header, options) {
   let whitespace = -1;
   let stop = options?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code2 = header.charCodeAt(index);
-    const flags = CHAR_MAP[code2];
+    const code = header.charCodeAt(index);
+    const flags = CHAR_MAP[code];
     if ((flags & stopFlags) !== 0) {
       stop |= flags & COMMA_FLAG;
       break;
@@ -29375,7 +29793,7 @@ function parse3(header, options) {
     } else {
       whitespace = -1;
     }
-    typeFlags |= code2 & NON_ASCII | flags;
+    typeFlags |= code & NON_ASCII | flags;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -29397,14 +29815,14 @@ function parseParameters(header, type, index, len, stopFlags) {
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code2 = header.charCodeAt(index);
-      const flags = CHAR_MAP[code2];
+      const code = header.charCodeAt(index);
+      const flags = CHAR_MAP[code];
       if ((flags & stopFlags) !== 0) {
         if ((flags & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
-      if (code2 === EQ) {
+      if (code === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
@@ -29414,18 +29832,18 @@ function parseParameters(header, type, index, len, stopFlags) {
         }
         if (index < len && header.charCodeAt(index) === DQUOTE) {
           const quotedStart = ++index;
-          let escaped = false;
+          let escaped2 = false;
           while (index < len) {
-            const code3 = header.charCodeAt(index);
-            if (code3 === DQUOTE) {
+            const code2 = header.charCodeAt(index);
+            if (code2 === DQUOTE) {
               if (parameters[key] === void 0) {
-                parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+                parameters[key] = escaped2 ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code4 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code4];
+                const code3 = header.charCodeAt(index);
+                const flags2 = CHAR_MAP[code3];
                 if ((flags2 & stopFlags) !== 0) {
                   stop2 = flags2 & COMMA_FLAG;
                   break;
@@ -29436,8 +29854,8 @@ function parseParameters(header, type, index, len, stopFlags) {
                 break parameter;
               continue parameter;
             }
-            if (code3 === BSLASH && index + 1 < len) {
-              escaped = true;
+            if (code2 === BSLASH && index + 1 < len) {
+              escaped2 = true;
               index += 2;
               continue;
             }
@@ -29449,8 +29867,8 @@ function parseParameters(header, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code3 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code3];
+          const code2 = header.charCodeAt(index);
+          const flags2 = CHAR_MAP[code2];
           if ((flags2 & stopFlags) !== 0) {
             stop = flags2 & COMMA_FLAG;
             break;
@@ -29477,7 +29895,7 @@ function parseParameters(header, type, index, len, stopFlags) {
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code2 & NON_ASCII | flags;
+      keyFlags |= code & NON_ASCII | flags;
       index++;
     }
   }
@@ -33171,6 +33589,7 @@ function createGitHubApi(options) {
 
 // src/cli/apply.ts
 init_pipeline();
+init_version();
 async function runApply(o) {
   const common = {
     dir: o.dir,
@@ -33282,7 +33701,7 @@ Options:
   -h, --help, --version
 
 Exit status: 0 done, 1 error (config, command, I/O), 2 usage, 3 some registry failed.`;
-async function main(argv, io) {
+async function main(argv, io2) {
   let args;
   try {
     args = parseArgs({
@@ -33312,59 +33731,59 @@ async function main(argv, io) {
       }
     });
   } catch (e) {
-    io.err(`laminar: ${e.message}
+    io2.err(`laminar: ${e.message}
 
-${usage(io.env)}`);
+${usage(io2.env)}`);
     return 2;
   }
   const { values: o, positionals } = args;
   if (o.version) {
-    io.out(VERSION2);
+    io2.out(VERSION2);
     return 0;
   }
   const command2 = positionals[0];
   if (o.help || !command2) {
-    (o.help ? io.out : io.err)(usage(io.env));
+    (o.help ? io2.out : io2.err)(usage(io2.env));
     return o.help ? 0 : 2;
   }
   if (o["registry-errors"] !== "fail" && o["registry-errors"] !== "warn") {
-    io.err("laminar: --registry-errors must be fail or warn");
+    io2.err("laminar: --registry-errors must be fail or warn");
     return 2;
   }
-  const delivery = command2 === "apply" ? deliveryOf(o, io.env) : o["pull-request"] ? "--pull-request works with `apply` only" : { kind: "work-tree" };
+  const delivery = command2 === "apply" ? deliveryOf(o, io2.env) : o["pull-request"] ? "--pull-request works with `apply` only" : { kind: "work-tree" };
   if (typeof delivery === "string") {
-    io.err(`laminar: ${delivery}`);
+    io2.err(`laminar: ${delivery}`);
     return 2;
   }
-  const dir = resolve5(io.cwd, o.dir ?? ".");
+  const dir = resolve5(io2.cwd, o.dir ?? ".");
   const redactor = new SecretMasker();
-  redactor.addAll(knownSecrets({ env: io.env }));
+  redactor.addAll(knownSecrets({ env: io2.env }));
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
-  const safe = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
+  const safe = { ...io2, out: (s) => io2.out(redactor.mask(s)), err: (s) => io2.err(redactor.mask(s)) };
   try {
     if (command2 === "plan" || command2 === "apply" || command2 === "watch" || command2 === "serve") {
-      const docker = await collectSecrets(io.env);
+      const docker = await collectSecrets(io2.env);
       redactor.addAll(docker.secrets);
       for (const p2 of docker.problems) safe.err(`laminar: warning: ${p2}`);
     }
     switch (command2) {
       case "schema":
-        io.out(JSON.stringify(positionals[1] === "server" ? serverSchema : laminarSchema, null, 2));
+        io2.out(JSON.stringify(positionals[1] === "server" ? serverSchema : laminarSchema, null, 2));
         return 0;
       case "scan":
-        return await scanCommand(dir, o.config, o.json, io);
+        return await scanCommand(dir, o.config, o.json, io2);
       case "plan":
       case "apply": {
         const config = await loadConfig(dir, o.config);
-        redactor.addAll(knownSecrets({ env: io.env, config }));
+        redactor.addAll(knownSecrets({ env: io2.env, config }));
         const tags = createTagSource(config, {
           dir,
-          env: io.env,
-          ...o.cache ? { cachePath: resolve5(io.cwd, o.cache) } : {}
+          env: io2.env,
+          ...o.cache ? { cachePath: resolve5(io2.cwd, o.cache) } : {}
         });
         let files = 0;
         const onFile = () => void files++;
-        const progress = startProgress(io.progress ?? { write: () => void 0 }, () => {
+        const progress = startProgress(io2.progress ?? { write: () => void 0 }, () => {
           const c = tags.counts();
           return { files, tagPages: c.tagPages, requests: totalRequests(c) };
         });
@@ -33390,7 +33809,7 @@ ${usage(io.env)}`);
             config,
             tags: tags.source,
             runCommands: !o["no-commands"],
-            env: io.env,
+            env: io2.env,
             delivery,
             onCommand: (c) => {
               progress.stop();
@@ -33407,7 +33826,7 @@ ${usage(io.env)}`);
       }
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
-        if (config) redactor.addAll(knownSecrets({ env: io.env, config }));
+        if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
         const { watch: watch2 } = await Promise.resolve().then(() => (init_watch(), watch_exports));
         return await watch2(
           {
@@ -33417,7 +33836,7 @@ ${usage(io.env)}`);
             push: o.push,
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0,
             once: o.once,
-            cachePath: o.cache ? resolve5(io.cwd, o.cache) : void 0,
+            cachePath: o.cache ? resolve5(io2.cwd, o.cache) : void 0,
             redactor
           },
           safe
@@ -33425,18 +33844,18 @@ ${usage(io.env)}`);
       }
       case "serve": {
         if (!o.config) {
-          io.err(`laminar: serve needs --config server.yaml
+          io2.err(`laminar: serve needs --config server.yaml
 
-${usage(io.env)}`);
+${usage(io2.env)}`);
           return 2;
         }
         const { serve: serve2 } = await Promise.resolve().then(() => (init_serve(), serve_exports));
         return await serve2({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:
-        io.err(`laminar: unknown command ${JSON.stringify(command2)}
+        io2.err(`laminar: unknown command ${JSON.stringify(command2)}
 
-${usage(io.env)}`);
+${usage(io2.env)}`);
         return 2;
     }
   } catch (e) {
@@ -33444,7 +33863,7 @@ ${usage(io.env)}`);
     return 1;
   }
 }
-async function scanCommand(dir, configPath, json, io) {
+async function scanCommand(dir, configPath, json, io2) {
   let config;
   try {
     config = await loadConfig(dir, configPath);
@@ -33456,7 +33875,7 @@ async function scanCommand(dir, configPath, json, io) {
     maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE
   });
   if (json) {
-    io.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
+    io2.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
     return 0;
   }
   const rows = scan.files.flatMap(
@@ -33468,9 +33887,9 @@ async function scanCommand(dir, configPath, json, io) {
       r.reference.digest ? `${r.reference.digest.slice(0, 19)}\u2026` : "-"
     ])
   );
-  io.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned)`);
-  if (rows.length) io.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
-  for (const w of scan.warnings) io.err(`warning: ${w.file}: ${w.message}`);
+  io2.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned)`);
+  if (rows.length) io2.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
+  for (const w of scan.warnings) io2.err(`warning: ${w.file}: ${w.message}`);
   return 0;
 }
 function deliveryOf(o, env) {
@@ -33500,10 +33919,10 @@ function deliveryOf(o, env) {
     ...o["pr-branch"] ? { branch: o["pr-branch"] } : {}
   };
 }
-function applyReport(r, opts, io) {
+function applyReport(r, opts, io2) {
   const { plan } = r;
   if (opts.json) {
-    io.out(
+    io2.out(
       JSON.stringify(
         {
           ...planToJson(plan, opts.requests),
@@ -33521,46 +33940,38 @@ function applyReport(r, opts, io) {
       )
     );
   } else {
-    io.out(formatPlan(plan, opts.requests));
-    io.out(r.files.length ? `
+    io2.out(formatPlan(plan, opts.requests));
+    io2.out(r.files.length ? `
 Rewrote ${r.files.length} file(s): ${r.files.join(", ")}` : "\nNothing to rewrite.");
-    if (r.sentence) io.out(r.sentence);
+    if (r.sentence) io2.out(r.sentence);
   }
-  reportFailures(plan, opts.mode, "updated", io);
+  reportFailures(plan, opts.mode, "updated", io2);
   return failureStatus(plan, opts.mode);
 }
 function failureStatus(plan, mode) {
   return plan.failures.length && mode === "fail" ? 3 : 0;
 }
-function reportFailures(plan, mode, done, io) {
+function reportFailures(plan, mode, done, io2) {
   if (!plan.failures.length) return;
   const lines = plan.failures.map((f) => `  ${f.message}`).join("\n");
   if (mode === "fail")
-    io.err(
+    io2.err(
       `laminar: ${plan.failures.length} registry failure(s) (exit 3; healthy registries were ${done}; --registry-errors warn exits 0):
 ${lines}`
     );
   else
-    io.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):
+    io2.err(`laminar: warning: ${plan.failures.length} registry failure(s) ignored (--registry-errors warn):
 ${lines}`);
 }
 
 // src/cli/bin.ts
-main(process.argv.slice(2), {
-  out: (s) => process.stdout.write(`${s}
-`),
-  err: (s) => process.stderr.write(`${s}
-`),
-  env: process.env,
-  cwd: process.cwd(),
-  progress: process.stderr
-}).then(
-  (code2) => {
-    process.exitCode = code2;
+var io = processIo();
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`laminar: ${describeError(e)}
-`);
+    io.err(`laminar: ${describeError(e)}`);
     process.exitCode = 1;
   }
 );
