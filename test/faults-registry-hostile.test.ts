@@ -483,3 +483,32 @@ describe("hostile registries: answers that lie", { concurrency: 2 }, () => {
     }
   });
 });
+
+describe("limits: configuration errors name file, line and key", () => {
+  for (const [yaml, message] of [
+    ["limits:\n  tags: 0\n", "laminar: config error: .laminar.yaml:2:9: limits.tags: must be >= 1"],
+    [
+      "limits:\n  candidate: 5\n",
+      'laminar: config error: .laminar.yaml:2:3: limits.candidate: unknown key "candidate" (did you mean "candidates"?)',
+    ],
+    [
+      "limits:\n  registryDeadline: 1.5\n",
+      "laminar: config error: .laminar.yaml:2:21: limits.registryDeadline: must be a whole number",
+    ],
+    [
+      "registries:\n  - host: ghcr.io\n    trustRealm: yes\n",
+      "laminar: config error: .laminar.yaml:3:17: registries[0].trustRealm: must be true or false",
+    ],
+  ] as const) {
+    it(JSON.stringify(yaml), async () => {
+      const dir = await makeRepo({
+        ".laminar.yaml": `${yaml}updates:\n  - pattern: "glob:develop-*"\n    files: [deploy/]\n`,
+        "deploy/a.yaml": "image: ghcr.io/acme/app:develop-1\n",
+      });
+      const r = await laminar(["plan", "--dir", dir]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim(), message);
+      assert.equal(r.stdout, "");
+    });
+  }
+});
