@@ -20,6 +20,7 @@ import { startRegistry, type RunningRegistry } from "./helpers/registry/server.j
 import { seedImages } from "./helpers/registry/seed.js";
 import { changedPaths, laminar, literal, makeRepo, snapshotTree, type CliResult } from "./helpers/faults.js";
 import { realmRefusal } from "../src/registry/auth.js";
+import { RegistryClient } from "../src/registry/client.js";
 
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
 const DEVELOP: FakeTagSpec[] = [1, 2, 3].map((d) => ({ tag: `develop-${d}`, created: day(d) }));
@@ -511,4 +512,32 @@ describe("limits: configuration errors name file, line and key", () => {
       assert.equal(r.stdout, "");
     });
   }
+});
+
+describe("hostile registries: the breaker lasts one run (library, as watch and serve use it)", () => {
+  it("a registry given up in one run is asked again after newRun()", async () => {
+    let stalling = true;
+    const h = await hostile((req, res) => {
+      if (pingOk(req, res)) return;
+      if (stalling) return stall(res);
+      json(res, 200, { tags: ["develop-1"] });
+    });
+    try {
+      const client = new RegistryClient({ timeoutMs: 200, breakerTimeouts: 1, retry: { maxAttempts: 2 } });
+      const repo = { registry: h.host, repository: "acme/app" };
+      await assert.rejects(
+        client.listTags(repo),
+        /gave up on this registry for this run: 1 different requests timed out/,
+      );
+      const sent = h.requests.length;
+      // Same run: skipped at once, nothing sent.
+      await assert.rejects(client.listTags({ ...repo, repository: "acme/other" }), /gave up on this registry/);
+      assert.equal(h.requests.length, sent);
+      stalling = false;
+      client.newRun();
+      assert.deepEqual((await client.listTags(repo)).tags, ["develop-1"]);
+    } finally {
+      await h.stop();
+    }
+  });
 });
