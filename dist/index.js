@@ -40794,7 +40794,14 @@ var laminarSchema = {
             description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`."
           },
           name: { type: "string" },
-          insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
+          insecure: {
+            type: "boolean",
+            description: "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well."
+          },
+          trustRealm: {
+            type: "boolean",
+            description: "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)."
+          },
           usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
           passwordEnv: {
             type: "string",
@@ -40855,6 +40862,28 @@ var laminarSchema = {
       description: "Run after rewriting, before committing, in the repository root."
     },
     preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
+    limits: {
+      type: "object",
+      description: "Bounds on the work one run asks of registries, whatever they answer.",
+      additionalProperties: false,
+      properties: {
+        tags: {
+          type: "integer",
+          minimum: 1,
+          description: "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`."
+        },
+        candidates: {
+          type: "integer",
+          minimum: 1,
+          description: "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`."
+        },
+        registryDeadline: {
+          type: "integer",
+          minimum: 1,
+          description: "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped."
+        }
+      }
+    },
     scan: {
       type: "object",
       additionalProperties: false,
@@ -41064,6 +41093,7 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     updates,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    limits: { ...raw.limits },
     commit: {
       ...g.gitUser !== void 0 ? { authorName: g.gitUser } : {},
       ...g.gitEmail !== void 0 ? { authorEmail: g.gitEmail } : {},
@@ -41784,7 +41814,25 @@ function requestFailure(site, request2, what, status, cause) {
 function statusFailure(site, request2, res, detail = "") {
   return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
 }
-function malformedJson(site, request2, status, what, cause) {
+function htmlContentType(answer) {
+  const type = answer.headers.get("content-type") ?? "";
+  const head = answer.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
+  if (/html/i.test(type) || head.startsWith("<!doctype html") || head.startsWith("<html")) {
+    return (type.replace(/[^\x20-\x7e]/g, "").slice(0, 80) || "none").trim();
+  }
+  return void 0;
+}
+function malformedJson(site, request2, status, what, cause, answer) {
+  const html = answer ? htmlContentType(answer) : void 0;
+  if (html !== void 0) {
+    return requestFailure(
+      site,
+      request2,
+      `${status}: an HTML page instead of JSON in ${what}, content-type ${JSON.stringify(html)} (a login page or a proxy in the way?)`,
+      status,
+      cause
+    );
+  }
   return requestFailure(site, request2, `malformed JSON in ${what}`, status, cause);
 }
 function unexpectedAnswer(site, request2, status, expected, problem) {
@@ -42398,6 +42446,22 @@ var TokenCache = class {
 };
 
 // src/registry/auth.ts
+function parentDomain(hostname) {
+  if (/^[\d.]+$/.test(hostname) || hostname.includes(":")) return void 0;
+  const labels = hostname.split(".");
+  return labels.length >= 3 ? labels.slice(1).join(".") : void 0;
+}
+function realmRefusal(registryBase, realm) {
+  if (registryBase.protocol === "https:" && realm.protocol !== "https:") {
+    return `the token realm ${realm.origin} is plain ${realm.protocol.replace(":", "")} while the registry is https`;
+  }
+  const host = registryBase.hostname.toLowerCase();
+  const other = realm.hostname.toLowerCase();
+  if (other === host) return void 0;
+  const parent = parentDomain(host);
+  if (parent && (other === parent || other.endsWith(`.${parent}`))) return void 0;
+  return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
+}
 var RegistrySession = class {
   constructor(endpoint2, http, tokens, loadCredential) {
     this.endpoint = endpoint2;
@@ -42456,6 +42520,16 @@ var RegistrySession = class {
     const registry = this.endpoint.registry;
     if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
     const u = new URL(realm);
+    if (cred && !this.endpoint.trustRealm) {
+      const refused = realmRefusal(new URL(this.endpoint.baseUrl), u);
+      if (refused) {
+        throw registryFailure(
+          this.endpoint,
+          `not sending credentials: ${refused} (set \`trustRealm: true\` on this registry in .laminar.yaml if that host is really its token server)`,
+          401
+        );
+      }
+    }
     let res;
     if (cred?.kind === "identity-token") {
       const form = new URLSearchParams({
@@ -42492,7 +42566,7 @@ var RegistrySession = class {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(this.endpoint, request2, res.status, "token response", err);
+      throw malformedJson(this.endpoint, request2, res.status, "token response", err, res);
     }
     const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
     const token = body.token ?? body.access_token;
@@ -42611,7 +42685,7 @@ async function getManifest(session, repository, ref) {
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request2, res.status, "manifest", err);
+    throw malformedJson(site, request2, res.status, "manifest", err, res);
   }
   const body = expectShape(MANIFEST, parsed, site, request2, res.status);
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
@@ -42639,7 +42713,7 @@ async function getImageConfig(session, repository, digest) {
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request2, res.status, "config blob", err);
+    throw malformedJson(site, request2, res.status, "config blob", err, res);
   }
   return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
 }
@@ -42731,7 +42805,15 @@ var Limiter = class {
 };
 var RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
 var REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-var MAX_BODY_BYTES = 32 * 1024 * 1024;
+var MIB = 1024 * 1024;
+var MAX_BODY_BYTES = 32 * MIB;
+var DEFAULT_REGISTRY_DEADLINE_MS = 6e4;
+var DEFAULT_BREAKER_TIMEOUTS = 3;
+function isTimeout(err) {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "TimeoutError") return true;
+  return err.cause?.code === "UND_ERR_CONNECT_TIMEOUT";
+}
 function parseRetryAfter(value, now = Date.now()) {
   if (!value) return void 0;
   const v = value.trim();
@@ -42774,6 +42856,7 @@ var HttpClient2 = class {
     this.fetchImpl = opts.fetch ?? fetch;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
   }
   opts;
   retry;
@@ -42785,9 +42868,60 @@ var HttpClient2 = class {
   remaining = /* @__PURE__ */ new Map();
   total = emptyCounts();
   byRegistry = /* @__PURE__ */ new Map();
+  runs = /* @__PURE__ */ new Map();
+  now;
   fetchImpl;
   sleep;
   random;
+  /**
+   * Starts a new run (each `laminar watch` pass): every registry gets its deadline and its
+   * breaker back, so a registry that stalled once is asked again next time.
+   */
+  newRun() {
+    this.runs.clear();
+  }
+  run(registry) {
+    let r = this.runs.get(registry);
+    if (!r) this.runs.set(registry, r = { busyMs: 0, outstanding: 0, busySince: 0, timedOut: /* @__PURE__ */ new Set() });
+    return r;
+  }
+  /** Runs `fn` as outstanding work of the registry, for its deadline. */
+  async busy(registry, fn) {
+    const run2 = this.run(registry);
+    if (run2.outstanding++ === 0) run2.busySince = this.now();
+    try {
+      return await fn();
+    } finally {
+      if (--run2.outstanding === 0) run2.busyMs += this.now() - run2.busySince;
+    }
+  }
+  deadlineMs(registry) {
+    return this.opts.deadlineFor?.(registry) ?? this.opts.deadlineMs ?? DEFAULT_REGISTRY_DEADLINE_MS;
+  }
+  /** Time left of this registry's deadline in this run (ms, may be ≤ 0). */
+  left(registry) {
+    const run2 = this.run(registry);
+    const busy = run2.busyMs + (run2.outstanding > 0 ? this.now() - run2.busySince : 0);
+    return this.deadlineMs(registry) - busy;
+  }
+  /**
+   * Gives the registry up for the rest of the run with one message, which every request to it
+   * from now on fails with (so the plan lists it once per repository, all alike).
+   */
+  giveUp(req, why) {
+    const run2 = this.run(req.registry);
+    run2.gaveUp ??= `registry ${req.registry}: gave up on this registry for this run: ${why}; its remaining requests were skipped`;
+    return new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+  }
+  /** Throws the run's verdict on a registry that was given up, or whose deadline passed. */
+  checkOpen(req) {
+    const run2 = this.run(req.registry);
+    if (run2.gaveUp) throw new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+    if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+  }
+  deadlineWords(registry) {
+    return `its deadline of ${Math.round(this.deadlineMs(registry) / 100) / 10} s per run passed (limits.registryDeadline)`;
+  }
   counts(registry) {
     return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
   }
@@ -42812,9 +42946,9 @@ var HttpClient2 = class {
    * network failed, redirects looped or the rate limit reserve was reached.
    */
   request(req) {
-    if (req.method === "POST") return this.send(req);
+    if (req.method === "POST") return this.busy(req.registry, () => this.send(req));
     const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-    return this.inflight.get(key, () => this.send(req));
+    return this.inflight.get(key, () => this.busy(req.registry, () => this.send(req)));
   }
   error(req, what, status, cause) {
     return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
@@ -42825,13 +42959,26 @@ var HttpClient2 = class {
     for (let attempt = 1; ; attempt++) {
       let res;
       let failure;
+      let attemptMs = this.timeoutMs(req.registry);
       try {
-        res = await this.once(req);
+        res = await this.once(req, (ms) => attemptMs = ms);
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         failure = err;
       }
       if (res && !RETRY_STATUSES.has(res.status)) return res;
+      if (failure !== void 0 && isTimeout(failure)) {
+        if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+        const run2 = this.run(req.registry);
+        run2.timedOut.add(`${req.method} ${req.url}`);
+        const limit = this.opts.breakerTimeouts ?? DEFAULT_BREAKER_TIMEOUTS;
+        if (run2.timedOut.size >= limit) {
+          throw this.giveUp(
+            req,
+            `${run2.timedOut.size} different requests timed out (the last: ${requestLine(req.method, req.url)}, after ${Math.round(attemptMs / 100) / 10} s)`
+          );
+        }
+      }
       const last = !retryable || attempt >= this.retry.maxAttempts;
       let delay;
       const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
@@ -42849,7 +42996,7 @@ var HttpClient2 = class {
         delay = Math.round(this.random() * cap);
       }
       if (last || waited + delay > this.retry.maxTotalWaitMs) {
-        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
+        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, attemptMs)}`;
         const cause = failure ?? void 0;
         throw this.error(
           req,
@@ -42861,6 +43008,7 @@ var HttpClient2 = class {
       this.opts.debug?.(
         `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
       );
+      if (delay >= this.left(req.registry)) throw this.giveUp(req, this.deadlineWords(req.registry));
       this.count(req.registry, "retries");
       waited += delay;
       await this.sleep(delay);
@@ -42883,8 +43031,37 @@ var HttpClient2 = class {
     }
     this.remaining.set(req.registry, left - 1);
   }
-  /** One attempt, following redirects by hand. */
-  async once(req) {
+  /**
+   * The body of `r`, read as a stream and counted as it comes: a body without Content-Length is
+   * cut off at the cap instead of being read whole first (issue #13: 1 GB of chunked tag list cost
+   * 3 GB of memory before the old check after `arrayBuffer()`).
+   */
+  async readBody(req, r) {
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const tooLarge = () => this.error(req, `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`, r.status);
+    const len = Number(r.headers.get("content-length") ?? 0);
+    if (len > cap) {
+      await r.body?.cancel().catch(() => void 0);
+      throw tooLarge();
+    }
+    if (!r.body) return Buffer.alloc(0);
+    const chunks = [];
+    let size = 0;
+    const reader = r.body.getReader();
+    for (; ; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        await reader.cancel().catch(() => void 0);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, size);
+  }
+  /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
+  async once(req, onTimeout) {
     let url = req.url;
     let method = req.method;
     let headers = { ...req.headers };
@@ -42896,26 +43073,25 @@ var HttpClient2 = class {
       seen.add(`${method} ${url}`);
       const res = await this.limiter(req.registry).run(
         () => this.global.run(async () => {
+          this.checkOpen(req);
           if (req.kind === "manifestGet") this.spendPull(req);
           this.count(req.registry, req.kind);
+          const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
+          onTimeout(ms);
           const r = await this.fetchImpl(url, {
             method,
             headers,
             body: method === "POST" ? req.body : void 0,
             redirect: "manual",
-            signal: AbortSignal.timeout(this.timeoutMs(req.registry))
+            signal: AbortSignal.timeout(ms)
           });
           const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
           if (left !== void 0) this.remaining.set(req.registry, left);
-          const len = Number(r.headers.get("content-length") ?? 0);
-          if (len > MAX_BODY_BYTES) {
-            await r.body?.cancel();
-            throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-          }
-          const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
-          if (body.length > MAX_BODY_BYTES) {
-            throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-          }
+          let body;
+          if (method === "HEAD") {
+            await r.body?.cancel().catch(() => void 0);
+            body = Buffer.alloc(0);
+          } else body = await this.readBody(req, r);
           return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
         })
       );
@@ -43020,11 +43196,12 @@ async function listDockerHubTags(http, o) {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err);
+      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err, res);
     }
     const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
+      if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
       tags.push(r.name);
       const pushed = new Date(r.tag_last_pushed ?? r.last_updated ?? "");
       times.set(r.name, {
@@ -43088,7 +43265,7 @@ async function describeEcrImages(http, o) {
     try {
       json = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
     }
     const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
     for (const d of parsed.imageDetails ?? []) {
@@ -43107,6 +43284,7 @@ async function describeEcrImages(http, o) {
 
 // src/registry/tag-list.ts
 var MAX_PAGE_SIZE = 1e3;
+var DEFAULT_MAX_TAGS = 1e5;
 function parseNextLink(header) {
   if (!header) return void 0;
   for (const m of header.matchAll(/<([^>]*)>([^,<]*)/g)) {
@@ -43123,9 +43301,21 @@ function fail2(session, repository, url, res, what) {
   if (what === void 0) throw statusFailure(site, request2, res, session.scrub(registryErrorDetail(res.body)));
   throw requestFailure(site, request2, what, res.status);
 }
+function countNew(page, seen, cap) {
+  let n = seen.size;
+  const fresh = /* @__PURE__ */ new Set();
+  for (const t of page) {
+    if (typeof t === "string" && !seen.has(t) && !fresh.has(t)) {
+      fresh.add(t);
+      if (++n > cap) break;
+    }
+  }
+  return n;
+}
 async function listTagsPaged(session, repository, opts = {}) {
   const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
   const pageCap = Math.max(1, opts.pageCap ?? 100);
+  const maxTags = Math.max(1, opts.maxTags ?? DEFAULT_MAX_TAGS);
   const tags = [];
   const seenTags = /* @__PURE__ */ new Set();
   const times = /* @__PURE__ */ new Map();
@@ -43147,8 +43337,11 @@ async function listTagsPaged(session, repository, opts = {}) {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err);
+      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err, res);
     }
+    const raw = parsed?.tags;
+    if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
+      return { tags: [], overLimit: maxTags };
     const body = expectShape(TAG_LIST, parsed, site, request2, res.status);
     for (const t of body.tags ?? []) {
       if (!seenTags.has(t)) {
@@ -43171,6 +43364,7 @@ async function listTagsPaged(session, repository, opts = {}) {
 }
 
 // src/registry/client.ts
+var FUTURE_SKEW_MS = 36e5;
 var LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 function registryKey(host) {
   return isDockerHub(host) ? "docker.io" : host.toLowerCase();
@@ -43198,6 +43392,9 @@ var RegistryClient = class {
       // Requests carry the registry key (registryKey), the key `settings` is filled under below.
       timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
       rateLimitReserve: opts.rateLimitReserve,
+      deadlineMs: opts.deadlineMs,
+      breakerTimeouts: opts.breakerTimeouts,
+      now: opts.now,
       fetch: opts.fetch,
       userAgent: "laminar",
       debug: opts.log?.debug
@@ -43216,6 +43413,8 @@ var RegistryClient = class {
   blobs = new PromiseMemo("rejected");
   cache;
   now;
+  /** `image:tag` whose future build time was reported in this run (one warning each). */
+  warnedFuture = /* @__PURE__ */ new Set();
   /** Requests sent so far, over all registries or for one. */
   counts(registry) {
     return this.http.counts(registry === void 0 ? void 0 : registryKey(registry));
@@ -43249,6 +43448,8 @@ var RegistryClient = class {
       });
     }
     this.sessions.clear();
+    this.http.newRun();
+    this.warnedFuture.clear();
     this.buildTimes.clear();
     this.manifests.clear();
     this.blobs.clear();
@@ -43266,8 +43467,9 @@ var RegistryClient = class {
     let s = this.sessions.get(key);
     if (!s) {
       const settings = this.settingsFor(key);
+      const trustRealm = settings.insecure === true || settings.trustRealm === true;
       s = new RegistrySession(
-        { registry: key, baseUrl: baseUrlFor(settings) },
+        { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
         this.http,
         this.tokens,
         () => resolveCredential(settings.host, {
@@ -43313,7 +43515,8 @@ var RegistryClient = class {
           apiUrl: settings.apiUrl ?? "https://hub.docker.com",
           repository: repo.repository,
           pageCap: settings.pageCap ?? 100,
-          registry
+          registry,
+          maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS
         });
       } catch (err) {
         this.opts.log?.warn?.(
@@ -43324,8 +43527,11 @@ var RegistryClient = class {
     list ??= await listTagsPaged(this.session(registry), repo.repository, {
       pageSize: settings.pageSize,
       pageCap: settings.pageCap,
-      gcrTimes: api !== "none"
+      gcrTimes: api !== "none",
+      ...this.opts.maxTags !== void 0 ? { maxTags: this.opts.maxTags } : {}
     });
+    if (list.overLimit !== void 0) return list;
+    if (list.times) list = { ...list, times: this.withoutFutureTimes(repo, list.times) };
     const cache2 = await this.loadCache();
     const key = `${registry}/${repo.repository}`;
     const prev = state.snapshot ?? cache2.snapshot(key);
@@ -43358,9 +43564,30 @@ var RegistryClient = class {
         const need = wantTime.has(tag);
         const memoKey2 = `${tag}\0${need}`;
         const d = await state.resolving.get(memoKey2, () => this.resolveTag(repo, state, cache2, tag, need));
-        if (d) out.set(tag, d);
+        if (d) out.set(tag, this.unlessFuture(repo, tag, d));
       })
     );
+    return out;
+  }
+  /**
+   * The details without their build time when it is more than {@link FUTURE_SKEW_MS} ahead of
+   * now, with one warning per image and tag and run.
+   */
+  unlessFuture(repo, tag, d) {
+    const t = d.created?.getTime();
+    if (t === void 0 || t <= this.now() + FUTURE_SKEW_MS) return d;
+    const image = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+    if (!this.warnedFuture.has(image)) {
+      this.warnedFuture.add(image);
+      this.opts.log?.warn?.(
+        `registry ${registryKey(repo.registry)}: ${image} says it was built at ${d.created.toISOString()}, in the future; its build time is treated as unknown`
+      );
+    }
+    return d.digest !== void 0 ? { digest: d.digest } : {};
+  }
+  withoutFutureTimes(repo, times) {
+    const out = /* @__PURE__ */ new Map();
+    for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
     return out;
   }
   /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
@@ -43478,7 +43705,8 @@ function createTagSource(config, options) {
     const seen = settings.get(r.host);
     if (seen) {
       if (seen.timeoutMs === void 0 && r.timeout !== void 0)
-        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1e3 });
+        settings.set(r.host, { ...settings.get(r.host), timeoutMs: r.timeout * 1e3 });
+      if (r.trustRealm && !seen.trustRealm) settings.set(r.host, { ...settings.get(r.host), trustRealm: true });
       continue;
     }
     const env = (name) => name ? options.env[name] || void 0 : void 0;
@@ -43488,6 +43716,7 @@ function createTagSource(config, options) {
     settings.set(r.host, {
       host: r.host,
       ...r.insecure !== void 0 ? { insecure: r.insecure } : {},
+      ...r.trustRealm !== void 0 ? { trustRealm: r.trustRealm } : {},
       ...username !== void 0 ? { username } : {},
       ...password !== void 0 ? { password } : {},
       ...token !== void 0 ? { token } : {},
@@ -43500,6 +43729,8 @@ function createTagSource(config, options) {
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
+    ...config.limits?.tags !== void 0 ? { maxTags: config.limits.tags } : {},
+    ...config.limits?.registryDeadline !== void 0 ? { deadlineMs: config.limits.registryDeadline * 1e3 } : {},
     env: options.env,
     ...options.log ? { log: options.log } : {}
   });
@@ -43930,18 +44161,32 @@ function imageSelected(site, rule, registries) {
 }
 
 // src/plan/decide.ts
+var DEFAULT_MAX_CANDIDATES = 200;
+function tooManyTags(repo, list) {
+  if (list.overLimit === void 0) return void 0;
+  return {
+    stays: "too-many-tags",
+    detail: `${repoKey(repo)} lists more than ${list.overLimit} tags (limits.tags): raise limits.tags, or delete old tags from the repository`
+  };
+}
 function tagInfo(list, details) {
   return (t) => details.get(t) ?? list.times?.get(t);
 }
 var RepositoryDecisions = class {
-  constructor(repo, list) {
+  /**
+   * @param maxCandidates - most candidates of one build-time channel whose build time is asked
+   *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+   */
+  constructor(repo, list, maxCandidates = DEFAULT_MAX_CANDIDATES) {
     this.repo = repo;
     this.list = list;
+    this.maxCandidates = maxCandidates;
     this.validTags = list.tags.filter(isValidTag);
     this.available = new Set(this.validTags);
   }
   repo;
   list;
+  maxCandidates;
   // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
   // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
   validTags;
@@ -43970,15 +44215,28 @@ var RepositoryDecisions = class {
     const want = /* @__PURE__ */ new Set();
     const known = (t) => this.list.times?.get(t)?.created !== void 0;
     for (const it of items) {
-      if (it.rule.policy.sort !== "build-time") continue;
+      if (it.rule.policy.sort !== "build-time" || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
     }
     return [...want];
   }
+  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+  unknownTimes(it) {
+    if (it.rule.policy.sort !== "build-time") return 0;
+    let n = 0;
+    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
+    return n;
+  }
   /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
   decide(it, info3) {
     const candidates = this.candidates(it);
+    const unknown = this.unknownTimes(it);
+    if (unknown > this.maxCandidates)
+      return {
+        stays: "too-many-candidates",
+        detail: `${unknown} tags of ${repoKey(this.repo)} match ${it.rule.policy.source}${exclusionNote(it.rule)} and would each need a build time; at most ${this.maxCandidates} are asked per run (limits.candidates): narrow the pattern, exclude old tags, order by a version in the tag (semver, or sort: numerical), or raise limits.candidates`
+      };
     const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
     if (candidates.length === 0)
       return {
@@ -44231,13 +44489,20 @@ async function planUpdates(input) {
       g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag });
     }
   }
-  await Promise.all([...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  await Promise.all(
+    [...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, config.limits ?? {}))
+  );
   return records.plan(input.warnings);
 }
-async function planRepository(tags, repo, items, records) {
+async function planRepository(tags, repo, items, records, limits) {
   const listed = await askTagList(tags, repo);
   if (!listed.ok) return records.registryError(items, listed.failure);
-  const decisions = new RepositoryDecisions(repo, listed.value);
+  const over = tooManyTags(repo, listed.value);
+  if (over) {
+    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
+    return;
+  }
+  const decisions = new RepositoryDecisions(repo, listed.value, limits.candidates);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info3 = tagInfo(listed.value, described.value);

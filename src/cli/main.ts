@@ -147,6 +147,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           dir,
           env: io.env,
           ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}),
+          // Registry warnings (a build time in the future, a timestamp API that failed) go to stderr.
+          log: { warn: (m) => safe.err(`laminar: warning: ${m}`) },
         });
         // Files scanned and registry work so far, on one line of stderr when it is a terminal.
         let files = 0;

@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_FILE_SIZE,
   type CommandSpec,
   type LaminarConfig,
+  type Limits,
   type RegistrySettings,
   type TagFilter,
   type UpdateRule,
@@ -160,6 +161,7 @@ interface RawConfig {
   commands?: RawCommand[];
   preCommitCommands?: RawCommand[];
   scan?: { maxFileSize?: number; exclude?: string[] };
+  limits?: Limits;
   global?: { gitUser?: string; gitEmail?: string; gitMessage?: string };
 }
 
@@ -278,6 +280,7 @@ function build(
     updates,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    limits: { ...raw.limits },
     commit: {
       ...(g.gitUser !== undefined ? { authorName: g.gitUser } : {}),
       ...(g.gitEmail !== undefined ? { authorEmail: g.gitEmail } : {}),

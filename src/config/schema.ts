@@ -108,7 +108,15 @@ export const laminarSchema = {
             description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`.",
           },
           name: { type: "string" },
-          insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
+          insecure: {
+            type: "boolean",
+            description: "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well.",
+          },
+          trustRealm: {
+            type: "boolean",
+            description:
+              "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise).",
+          },
           usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
           passwordEnv: {
             type: "string",
@@ -169,6 +177,31 @@ export const laminarSchema = {
       description: "Run after rewriting, before committing, in the repository root.",
     },
     preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
+    limits: {
+      type: "object",
+      description: "Bounds on the work one run asks of registries, whatever they answer.",
+      additionalProperties: false,
+      properties: {
+        tags: {
+          type: "integer",
+          minimum: 1,
+          description:
+            "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`.",
+        },
+        candidates: {
+          type: "integer",
+          minimum: 1,
+          description:
+            "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`.",
+        },
+        registryDeadline: {
+          type: "integer",
+          minimum: 1,
+          description:
+            "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped.",
+        },
+      },
+    },
     scan: {
       type: "object",
       additionalProperties: false,

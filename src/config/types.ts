@@ -18,6 +18,8 @@ export interface RegistrySettings {
   readonly prefix: string;
   readonly name?: string;
   readonly insecure?: boolean;
+  /** Send credentials to a token realm on another host or over plain http (issue #13). */
+  readonly trustRealm?: boolean;
   readonly usernameEnv?: string;
   readonly passwordEnv?: string;
   readonly tokenEnv?: string;
@@ -49,6 +51,20 @@ export interface UpdateRule {
   readonly exclude: readonly TagFilter[];
 }
 
+/**
+ * `limits`: bounds on the work a run asks of registries (issue #13). Unset keys keep the defaults
+ * of the code that enforces them: `tags` 100,000 (registry/tag-list.ts), `candidates` 200
+ * (plan/decide.ts), `registryDeadline` 60 s (registry/http.ts).
+ */
+export interface Limits {
+  /** Most tags read per repository. */
+  readonly tags?: number;
+  /** Most candidates of one build-time channel whose build time is asked per run. */
+  readonly candidates?: number;
+  /** Seconds each registry may keep requests outstanding per run. */
+  readonly registryDeadline?: number;
+}
+
 /** One `commands` entry: a shell command run in the repository root after the files are rewritten. */
 export interface CommandSpec {
   readonly run: string;
@@ -68,6 +84,8 @@ export interface LaminarConfig {
   readonly updates: readonly UpdateRule[];
   readonly commands: readonly CommandSpec[];
   readonly scan: { readonly maxFileSize: number; readonly exclude: readonly string[] };
+  /** `limits`: only what the file sets; each consumer has its own default (see {@link Limits}). */
+  readonly limits?: Limits;
   readonly commit: { readonly authorName?: string; readonly authorEmail?: string; readonly message?: string };
 }
 

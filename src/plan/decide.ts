@@ -29,6 +29,24 @@ export interface StaysDecided {
 /** The decision for one tracked site: move to a tag, or stay. */
 export type Decision = { readonly move: string } | StaysDecided;
 
+/**
+ * Candidates of one build-time channel whose build time may be asked per run unless
+ * `limits.candidates` says otherwise. Each costs a manifest and a config blob request on a cold
+ * cache; 200 is far above a real channel's live tags (the newest builds of a branch) and keeps a
+ * cold run against Docker Hub's 100 pulls per 6 hours within reach, where a glob over 100k tags
+ * made 100,003 requests (issue #13).
+ */
+export const DEFAULT_MAX_CANDIDATES = 200;
+
+/** The repository listed more tags than its cap: every site of it stays (`too-many-tags`). */
+export function tooManyTags(repo: RepositoryRef, list: TagList): StaysDecided | undefined {
+  if (list.overLimit === undefined) return undefined;
+  return {
+    stays: "too-many-tags",
+    detail: `${repoKey(repo)} lists more than ${list.overLimit} tags (limits.tags): raise limits.tags, or delete old tags from the repository`,
+  };
+}
+
 /** Looks tags up in the described details first, then in the times the listing carried. */
 export function tagInfo(list: TagList, details: ReadonlyMap<string, TagDetails>): TagInfo {
   return (t) => details.get(t) ?? list.times?.get(t);
@@ -48,9 +66,14 @@ export class RepositoryDecisions {
   private readonly candidateMemo = new Map<string, string[]>();
   private readonly bestMemo = new Map<string, string | undefined>();
 
+  /**
+   * @param maxCandidates - most candidates of one build-time channel whose build time is asked
+   *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+   */
   constructor(
     private readonly repo: RepositoryRef,
     private readonly list: TagList,
+    private readonly maxCandidates: number = DEFAULT_MAX_CANDIDATES,
   ) {
     this.validTags = list.tags.filter(isValidTag);
     this.available = new Set(this.validTags);
@@ -78,16 +101,33 @@ export class RepositoryDecisions {
     const want = new Set<string>();
     const known = (t: string): boolean => this.list.times?.get(t)?.created !== undefined;
     for (const it of items) {
-      if (it.rule.policy.sort !== "build-time") continue;
+      if (it.rule.policy.sort !== "build-time" || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
     }
     return [...want];
   }
 
+  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+  private unknownTimes(it: Tracked): number {
+    if (it.rule.policy.sort !== "build-time") return 0;
+    let n = 0;
+    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === undefined) n++;
+    return n;
+  }
+
   /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
   decide(it: Tracked, info: TagInfo): Decision {
     const candidates = this.candidates(it);
+    const unknown = this.unknownTimes(it);
+    if (unknown > this.maxCandidates)
+      return {
+        stays: "too-many-candidates",
+        detail:
+          `${unknown} tags of ${repoKey(this.repo)} match ${it.rule.policy.source}${exclusionNote(it.rule)} and would each need ` +
+          `a build time; at most ${this.maxCandidates} are asked per run (limits.candidates): narrow the pattern, ` +
+          `exclude old tags, order by a version in the tag (semver, or sort: numerical), or raise limits.candidates`,
+      };
     const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
     if (candidates.length === 0)
       return {

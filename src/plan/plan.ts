@@ -1,8 +1,8 @@
-import type { LaminarConfig } from "../config/types.js";
+import type { LaminarConfig, Limits } from "../config/types.js";
 import type { RepositoryRef, TagSource } from "../registry/types.js";
 import type { ScannedFile, ScanWarning } from "../scan/repository.js";
 import { classifySite, repoKey, rulesForFile } from "./classify.js";
-import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, type Tracked } from "./decide.js";
+import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, tooManyTags, type Tracked } from "./decide.js";
 import { askTagDetails, askTagList } from "./facts.js";
 import { PlanRecords } from "./output.js";
 import type { Plan } from "./types.js";
@@ -45,7 +45,9 @@ export async function planUpdates(input: {
   }
 
   // Repositories are independent: ask them concurrently (the registry client bounds concurrency).
-  await Promise.all([...groups.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  await Promise.all(
+    [...groups.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, config.limits ?? {})),
+  );
   return records.plan(input.warnings);
 }
 
@@ -55,10 +57,16 @@ async function planRepository(
   repo: RepositoryRef,
   items: readonly Tracked[],
   records: PlanRecords,
+  limits: Limits,
 ): Promise<void> {
   const listed = await askTagList(tags, repo);
   if (!listed.ok) return records.registryError(items, listed.failure);
-  const decisions = new RepositoryDecisions(repo, listed.value);
+  const over = tooManyTags(repo, listed.value);
+  if (over) {
+    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
+    return;
+  }
+  const decisions = new RepositoryDecisions(repo, listed.value, limits.candidates);
 
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);

@@ -57,6 +57,8 @@ export type UnchangedReason =
   | "up-to-date" // the current tag is the newest in its channel
   | "older-than-current" // the best candidate is older than the current tag (monotonic guard)
   | "unknown-build-time" // no candidate's build time could be learnt
+  | "too-many-tags" // the repository lists more tags than `limits.tags` (issue #13)
+  | "too-many-candidates" // more candidates of a build-time channel than `limits.candidates` would need a build time
   | "registry-error"; // the registry or repository failed: see `detail`
 
 /** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */

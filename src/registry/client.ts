@@ -22,7 +22,7 @@ import { getImageConfig, getManifest, headManifest, isIndex, type Manifest } fro
 import { PromiseMemo } from "./single-flight.js";
 import type { ImageConfig } from "./wire.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
-import { listTagsPaged } from "./tag-list.js";
+import { DEFAULT_MAX_TAGS, listTagsPaged } from "./tag-list.js";
 import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
 import { TokenCache } from "./token-cache.js";
 import { registryFailure } from "./errors.js";
@@ -42,8 +42,13 @@ export interface RegistrySettings {
   readonly host: string;
   /** Base URL to use instead of the one derived from `host` (mirrors, tests). */
   readonly endpoint?: string;
-  /** Plain HTTP even though the host is not a loopback address. */
+  /** Plain HTTP even though the host is not a loopback address (and any token realm is trusted). */
   readonly insecure?: boolean;
+  /**
+   * Send credentials to the token realm the registry names even when it is on another host or
+   * plain http (see `realmRefusal` in auth.ts).
+   */
+  readonly trustRealm?: boolean;
   readonly username?: string;
   readonly password?: string;
   /** A bearer token sent as is. */
@@ -83,6 +88,12 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   /** Pulls kept back from a registry's `ratelimit-remaining` (default 5). */
   readonly rateLimitReserve?: number;
+  /** Most tags kept per repository (default `DEFAULT_MAX_TAGS`, 100,000); see `TagList.overLimit`. */
+  readonly maxTags?: number;
+  /** Most time each registry may keep requests outstanding per run (default 60 s); see `HttpOptions.deadlineMs`. */
+  readonly deadlineMs?: number;
+  /** Distinct timed-out requests after which a registry is given up for the run (default 3). */
+  readonly breakerTimeouts?: number;
   /** How long a cached tag → digest is trusted while the tag list is unchanged (default 24 h). */
   readonly snapshotMaxAgeMs?: number;
   /** Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`, `AWS_*`); default `process.env`. */
@@ -92,6 +103,13 @@ export interface RegistryClientOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
 }
+
+/**
+ * A build time more than this ahead of the clock is treated as unknown: a year-2999 image would
+ * otherwise stay the newest of its channel for good (issue #13). An hour covers clock skew
+ * between a builder and this machine.
+ */
+export const FUTURE_SKEW_MS = 3600_000;
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
@@ -142,6 +160,8 @@ export class RegistryClient implements TagSource {
   private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;
+  /** `image:tag` whose future build time was reported in this run (one warning each). */
+  private readonly warnedFuture = new Set<string>();
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -154,6 +174,9 @@ export class RegistryClient implements TagSource {
       // Requests carry the registry key (registryKey), the key `settings` is filled under below.
       timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
       rateLimitReserve: opts.rateLimitReserve,
+      deadlineMs: opts.deadlineMs,
+      breakerTimeouts: opts.breakerTimeouts,
+      now: opts.now,
       fetch: opts.fetch,
       userAgent: "laminar",
       debug: opts.log?.debug,
@@ -200,6 +223,9 @@ export class RegistryClient implements TagSource {
     // Sessions memoise the /v2/ ping, the auth challenge and the credential: a registry that was
     // down or changed its auth, or a docker login in between, must be picked up by the next pass.
     this.sessions.clear();
+    // A registry that stalled or ran out of time in the last pass is asked again.
+    this.http.newRun();
+    this.warnedFuture.clear();
     // Per-run memos by digest: the durable answers are in the disk cache; keeping these would only
     // grow a long-running watch's memory with every image it ever looked at.
     this.buildTimes.clear();
@@ -222,13 +248,18 @@ export class RegistryClient implements TagSource {
     let s = this.sessions.get(key);
     if (!s) {
       const settings = this.settingsFor(key);
-      s = new RegistrySession({ registry: key, baseUrl: baseUrlFor(settings) }, this.http, this.tokens, () =>
-        resolveCredential(settings.host, {
-          explicit: { username: settings.username, password: settings.password, token: settings.token },
-          env: this.opts.env,
-          dockerConfigDir: this.opts.dockerConfigDir,
-          warn: this.opts.log?.warn,
-        }),
+      const trustRealm = settings.insecure === true || settings.trustRealm === true;
+      s = new RegistrySession(
+        { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
+        this.http,
+        this.tokens,
+        () =>
+          resolveCredential(settings.host, {
+            explicit: { username: settings.username, password: settings.password, token: settings.token },
+            env: this.opts.env,
+            dockerConfigDir: this.opts.dockerConfigDir,
+            warn: this.opts.log?.warn,
+          }),
       );
       this.sessions.set(key, s);
     }
@@ -272,6 +303,7 @@ export class RegistryClient implements TagSource {
           repository: repo.repository,
           pageCap: settings.pageCap ?? 100,
           registry,
+          maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS,
         });
       } catch (err) {
         this.opts.log?.warn?.(
@@ -283,7 +315,11 @@ export class RegistryClient implements TagSource {
       pageSize: settings.pageSize,
       pageCap: settings.pageCap,
       gcrTimes: api !== "none",
+      ...(this.opts.maxTags !== undefined ? { maxTags: this.opts.maxTags } : {}),
     });
+    // Too many tags: nothing to remember (the plan leaves the repository alone).
+    if (list.overLimit !== undefined) return list;
+    if (list.times) list = { ...list, times: this.withoutFutureTimes(repo, list.times) };
 
     const cache = await this.loadCache();
     const key = `${registry}/${repo.repository}`;
@@ -321,9 +357,35 @@ export class RegistryClient implements TagSource {
         const need = wantTime.has(tag);
         const memoKey = `${tag}\u0000${need}`;
         const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache, tag, need));
-        if (d) out.set(tag, d);
+        if (d) out.set(tag, this.unlessFuture(repo, tag, d));
       }),
     );
+    return out;
+  }
+
+  /**
+   * The details without their build time when it is more than {@link FUTURE_SKEW_MS} ahead of
+   * now, with one warning per image and tag and run.
+   */
+  private unlessFuture(repo: RepositoryRef, tag: string, d: TagDetails): TagDetails {
+    const t = d.created?.getTime();
+    if (t === undefined || t <= this.now() + FUTURE_SKEW_MS) return d;
+    const image = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+    if (!this.warnedFuture.has(image)) {
+      this.warnedFuture.add(image);
+      this.opts.log?.warn?.(
+        `registry ${registryKey(repo.registry)}: ${image} says it was built at ${d.created!.toISOString()}, in the future; its build time is treated as unknown`,
+      );
+    }
+    return d.digest !== undefined ? { digest: d.digest } : {};
+  }
+
+  private withoutFutureTimes(
+    repo: RepositoryRef,
+    times: ReadonlyMap<string, TagDetails>,
+  ): ReadonlyMap<string, TagDetails> {
+    const out = new Map<string, TagDetails>();
+    for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
     return out;
   }
 

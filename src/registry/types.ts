@@ -31,6 +31,12 @@ export interface TagList {
   readonly times?: ReadonlyMap<string, TagDetails>;
   /** True when the page cap stopped the listing early: the plan says so. */
   readonly truncated?: boolean;
+  /**
+   * Set when the repository lists more tags than this cap (`limits.tags`): the listing stopped
+   * there, `tags` is empty and the plan leaves the repository's references alone with reason
+   * `too-many-tags` (issue #13: one page of a million tags ran the process out of memory).
+   */
+  readonly overLimit?: number;
 }
 
 /** What is known about one tag: its digest and build time, and where the time came from. */
