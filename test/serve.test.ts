@@ -434,7 +434,7 @@ describe("laminar serve: many repositories, one registry view", () => {
       assert.equal(fileAt(bare), `image: ${image}:develop-2\n`);
       assert.equal(git(bare, ["rev-list", "--count", "main"]).trim(), "2");
       // One run, and none of the three queued requests started a second one after the stop.
-      assert.match(s.engine.metrics.render(), /laminar_runs_total\{repository="gated",result="success"\} 1\n/);
+      assert.match(await s.engine.metrics.render(), /laminar_runs_total\{repository="gated",result="success"\} 1\n/);
     } finally {
       writeFileSync(release, "");
       if (!stopped) await s.stop();
@@ -458,7 +458,7 @@ describe("laminar serve: many repositories, one registry view", () => {
       writeFileSync(release, "");
       // The second run finds nothing to change (no command, no commit) and is the last one.
       await runsDone(s.url, ["queued"], (r) => r.lastRun?.trigger === "api", "the queued run");
-      const text = s.engine.metrics.render();
+      const text = await s.engine.metrics.render();
       assert.match(text, /laminar_runs_total\{repository="queued",result="success"\} 2\n/);
       assert.equal(git(bare, ["rev-list", "--count", "main"]).trim(), "2");
     } finally {

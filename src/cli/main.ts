@@ -198,6 +198,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         // Mask the secrets the config names too (a config error is reported by the loop itself).
         const config = await loadConfig(dir, o.config).catch(() => undefined);
         if (config) redactor.addAll(knownSecrets({ env: io.env, config }));
+        // watch and serve load on use: they bring prom-client and an HTTP server that `plan` does not need.
         const { watch } = await import("./watch.js");
         return await watch(
           {

@@ -100,7 +100,7 @@ export class ServeEngine {
   /** When updates were paused; undefined while they run. A pause lasts until resumed. */
   private pausedSince: number | undefined;
   /** Prometheus series of every run. */
-  readonly metrics = new ServeMetrics();
+  readonly metrics = new ServeMetrics(() => this.tags.counts());
   private readonly notifier: Notifier | undefined;
 
   constructor(private readonly o: ServeEngineOptions) {
@@ -481,7 +481,7 @@ export class ServeEngine {
     s.lastRun = { ...record, finishedAt: new Date().toISOString(), durationMs };
     s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);
     s.warnings = warnings;
-    this.metrics.recordRun(repo.name, s.lastRun, s.failures, this.tags.counts());
+    this.metrics.recordRun(repo.name, s.lastRun, s.failures);
     await this.tags
       .save()
       .catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
