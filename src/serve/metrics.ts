@@ -24,7 +24,8 @@ export class ServeMetrics {
   recordRun(repository: string, run: RunRecord, failures: number, requests: RequestCounts): void {
     const key = JSON.stringify([repository, run.result]);
     this.runs.set(key, (this.runs.get(key) ?? 0) + 1);
-    this.changes.set(repository, (this.changes.get(repository) ?? 0) + (run.commit ? run.changes.length : 0));
+    // A run's changes are in its commit (serve, watch --push) or rewritten in the checkout (watch).
+    this.changes.set(repository, (this.changes.get(repository) ?? 0) + run.changes.length);
     this.last.set(repository, {
       at: Date.parse(run.finishedAt) / 1000,
       ok: run.result !== "error",
@@ -54,7 +55,7 @@ export class ServeMetrics {
       .family(
         "laminar_changes_total",
         "counter",
-        "Image tags moved and pushed, per repository.",
+        "Image tags moved (pushed, or rewritten in place by watch without --push), per repository.",
         [...this.changes].map(([repository, value]) => ({ labels: { repository }, value })),
       )
       .family(
