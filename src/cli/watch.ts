@@ -75,6 +75,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
     env: io.env,
     log: (m) => io.err(stamp(m)),
     mask: (s) => o.redactor?.mask(s) ?? s,
+    describeError,
     stopGraceMs: Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS,
     checkout: {
       dir: o.dir,

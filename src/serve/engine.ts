@@ -60,6 +60,8 @@ export interface ServeEngineOptions {
    * {@link CheckoutInPlace}.
    */
   readonly checkout?: CheckoutInPlace;
+  /** How a failed run is worded in the log (default: the error's message); e.g. with a command's output. */
+  readonly describeError?: (e: unknown) => string;
   /** Called after every run of a repository (the front end's result lines). */
   readonly onRun?: (name: string, run: RunRecord) => void;
 }
@@ -455,7 +457,8 @@ export class ServeEngine {
     } catch (e) {
       s.failures++;
       const message = this.o.mask(e instanceof Error ? e.message : String(e));
-      this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
+      const described = this.o.describeError ? this.o.mask(this.o.describeError(e)) : message;
+      this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${described}`);
       record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
     }
     const durationMs = Date.now() - started;
