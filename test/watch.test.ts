@@ -101,7 +101,7 @@ describe("laminar watch: the long-running mode for people not on GitHub", () => 
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     let text = "";
     // The serve engine's series (watch runs on it): labelled with the repository, the checkout's folder name.
-    for (let i = 0; i < 100 && !/laminar_runs_total\{repository="work",result="success"\} [1-9]/.test(text); i++) {
+    for (let i = 0; i < 300 && !/laminar_runs_total\{repository="work",result="success"\} [1-9]/.test(text); i++) {
       await sleep(100);
       text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
         (r) => r.text(),
