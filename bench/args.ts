@@ -62,7 +62,7 @@ const QUICK = {
   serveRepos: 10,
   serveRefs: 5,
   serveShared: 3,
-  servePlanSample: 10,
+  servePlanSample: 3,
 } as const;
 const FULL = {
   files: 1000,
