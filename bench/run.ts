@@ -34,6 +34,7 @@ import {
 } from "./report.js";
 import { compareScan, median, RG_PATTERN, type ScanComparison } from "./scan-bench.js";
 import { seedRegistry } from "./seeding.js";
+import { serveBench, serveTable, type ServeBenchResult } from "./serve-bench.js";
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -68,6 +69,8 @@ export interface BenchResults {
   readonly naive: readonly NaiveComparison[];
   readonly corpus?: CorpusStats & { readonly plan: PlanRun; readonly generateMs: number };
   readonly scan?: ScanComparison & { readonly rgPattern: string };
+  /** One `laminar serve` cycle against separate `laminar plan` runs (bench/serve-bench.ts). */
+  readonly serve?: ServeBenchResult;
   readonly targets: readonly Target[];
   readonly problems: readonly string[];
 }
@@ -234,6 +237,29 @@ async function main(): Promise<number> {
     );
     if (corpusPlan.failures) problems.push(`corpus plan: ${corpusPlan.failures} registry failure(s)`);
 
+    // 5. One serve cycle over many git repositories sharing a few registry repositories.
+    const serve = await serveBench({
+      work,
+      host,
+      registryRepos: repos,
+      pick,
+      sizes: {
+        gitRepos: opts.serveRepos,
+        refs: opts.serveRefs,
+        shared: opts.serveShared,
+        planSample: opts.servePlanSample,
+      },
+      runner,
+      mode,
+      log,
+    });
+    for (const e of serve.cycle.errors) problems.push(`serve cycle: ${e}`);
+    // With fewer than 1000 tags a repository's tag list is one page: one request per registry repository.
+    if (opts.tags < 1000 && serve.cycle.tagListRequests !== serve.distinctRegistryRepositories)
+      problems.push(
+        `serve cycle: ${serve.cycle.tagListRequests} tag-list requests for ${serve.distinctRegistryRepositories} registry repositories`,
+      );
+
     const defaultSizes =
       !opts.quick && opts.files === 1000 && opts.refs === 2000 && opts.repos === 50 && opts.tags === 500;
     const targets = checkTargets({
@@ -275,6 +301,7 @@ async function main(): Promise<number> {
       naive: naiveComparison,
       corpus: { ...corpus, plan: corpusPlan, generateMs },
       scan: { ...scan, rgPattern: RG_PATTERN },
+      serve,
       targets,
       problems,
     };
@@ -298,6 +325,9 @@ async function main(): Promise<number> {
     console.log(runsTable([...Object.values(runs), corpusPlan]));
     console.log(`\n${naiveTable(naiveComparison)}`);
     console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
+    console.log(
+      `\nserve: one cycle over ${serve.gitRepos} git repositories × ${serve.refs} references sharing ${serve.distinctRegistryRepositories} registry repositories (clone, plan, commit, push each; maxParallel 4)\n${serveTable(serve)}`,
+    );
     console.log(`\ntargets:\n${targetsTable(targets)}`);
     if (problems.length) console.log(`\nproblems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     console.log(`\nresults: ${opts.out}`);

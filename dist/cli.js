@@ -25016,13 +25016,14 @@ async function deliverWithRetry(o, publisher) {
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => void 0);
   const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
       const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
-      await git.add(["."]);
+      await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
       const outcome = await publisher.publish({ parent, local, message, pass });
@@ -25035,6 +25036,14 @@ async function deliverWithRetry(o, publisher) {
     await git.resetHard(start).catch(() => void 0);
     throw e;
   }
+}
+async function changedByPass(git, pass, before) {
+  const rewritten = new Set(pass.applied?.files ?? []);
+  const paths = /* @__PURE__ */ new Set();
+  for (const e of await git.status()) {
+    for (const p2 of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p2) || rewritten.has(p2)) paths.add(p2);
+  }
+  return [...paths].sort();
 }
 var DEFAULT_MAX_ATTEMPTS;
 var init_retry_loop = __esm({
@@ -25351,6 +25360,12 @@ var init_git_command_manager = __esm({
       async tryRevParse(rev) {
         const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
         return r.exitCode === 0 ? r.stdout.trim() : void 0;
+      }
+      async isAncestor(ancestor, rev) {
+        const args = ["merge-base", "--is-ancestor", ancestor, rev];
+        const r = await this.run(args);
+        if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
+        throw new GitCommandError(args, r.exitCode, r.stderr);
       }
       async isShallow() {
         return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
@@ -26772,6 +26787,250 @@ var require_light = __commonJS({
   }
 });
 
+// src/serve/checkout-in-place.ts
+async function syncCheckoutInPlace(git) {
+  const branch = await git.currentBranch();
+  if (!branch) throw new Error("HEAD is detached: check out the branch laminar should update");
+  await assertCleanWorkTree(git);
+  const tracking = await fetchBranch(git, branch);
+  const head = await git.revParse("HEAD");
+  const remote = await git.revParse(tracking);
+  if (head === remote) return branch;
+  if (!await git.isAncestor(head, remote)) {
+    throw new Error(
+      `${branch} has commits that are not on origin/${branch} (unpushed, or the remote was force-pushed): laminar watch pushes only its own commits and never resets your checkout: push or reset ${branch} yourself`
+    );
+  }
+  await git.resetHard(remote);
+  return branch;
+}
+var init_checkout_in_place = __esm({
+  "src/serve/checkout-in-place.ts"() {
+    "use strict";
+    init_remote_branch();
+  }
+});
+
+// src/git/ssh-command.ts
+function shellQuote(s) {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+function sshCommandEnvironment(s) {
+  const args = ["ssh", "-o", "BatchMode=yes", "-o", `StrictHostKeyChecking=${s.acceptNew ? "accept-new" : "yes"}`];
+  if (s.acceptNew) args.push("-o", "HashKnownHosts=no");
+  if (s.key) args.push("-o", "IdentitiesOnly=yes", "-i", shellQuote(s.key));
+  if (s.knownHosts?.length) {
+    const files = s.knownHosts.map((f) => `"${f.replace(/(["\\])/g, "\\$1")}"`).join(" ");
+    args.push("-o", shellQuote(`UserKnownHostsFile=${files}`));
+  }
+  return { GIT_SSH_COMMAND: args.join(" ") };
+}
+function isSshRemote(url) {
+  if (/^(ssh|git\+ssh|ssh\+git):\/\//i.test(url)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
+  const colon = url.indexOf(":");
+  const slash = url.indexOf("/");
+  return colon > 1 && (slash < 0 || colon < slash);
+}
+function sshFailureHint(stderr, o) {
+  const where2 = o.knownHosts ? `knownHosts (${o.knownHosts})` : "the known_hosts files (no `knownHosts` is set)";
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/i.test(stderr))
+    return `host key verification failed: the server's host key differs from the one in ${where2}; Laminar never replaces a known host key (check with the server's owner, then edit the file)`;
+  if (/Host key verification failed/i.test(stderr))
+    return o.acceptNew ? `host key verification failed (${where2})` : `host key verification failed: the server's host key is not in ${where2}; add it (ssh-keyscan, after checking its fingerprint) or set \`trustNewHostKeys: true\` to record it on first use`;
+  if (/Permission denied \(publickey/i.test(stderr))
+    return "the SSH server refused the key (Permission denied (publickey)): check that `key` is the private key of a deploy key with access to this repository";
+  return void 0;
+}
+var init_ssh_command = __esm({
+  "src/git/ssh-command.ts"() {
+    "use strict";
+  }
+});
+
+// src/serve/ssh-access.ts
+import { constants } from "node:fs";
+import { access, chmod as chmod2, mkdir as mkdir2, readFile as readFile6, rm as rm3, stat as stat2, writeFile } from "node:fs/promises";
+import { join as join9 } from "node:path";
+function sshStateDir(stateDir, name) {
+  return join9(stateDir, "ssh", name);
+}
+async function sshEnvironment(repo, stateDir, log) {
+  if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts) return {};
+  const own = sshStateDir(stateDir, repo.name);
+  let key = repo.key;
+  if (key) key = await usableKey(repo.name, key, own, log);
+  if (repo.knownHosts) await mustExist(repo.name, "knownHosts", repo.knownHosts);
+  const knownHosts = [];
+  if (repo.trustNewHostKeys) {
+    await mkdir2(own, { recursive: true, mode: 448 });
+    knownHosts.push(join9(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
+  } else if (repo.knownHosts) knownHosts.push(repo.knownHosts);
+  return sshCommandEnvironment({ ...key ? { key } : {}, knownHosts, acceptNew: repo.trustNewHostKeys });
+}
+function explainSshFailure(repo, message) {
+  if (!isSshRemote(repo.url)) return message;
+  const hint = sshFailureHint(message, {
+    ...repo.knownHosts ? { knownHosts: repo.knownHosts } : {},
+    acceptNew: repo.trustNewHostKeys
+  });
+  return hint ? `${hint}
+${message}` : message;
+}
+async function mustExist(name, option, path2) {
+  try {
+    await access(path2, constants.R_OK);
+  } catch (e) {
+    const code = e.code;
+    throw new Error(
+      `${name}: the ${option} file ${path2} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}`,
+      { cause: e }
+    );
+  }
+}
+async function usableKey(name, key, own, log) {
+  await mustExist(name, "key", key);
+  const st = await stat2(key);
+  if (!st.isFile()) throw new Error(`${name}: the key ${key} is not a file`);
+  const loose = (st.mode & 63) !== 0 && st.uid === process.getuid?.();
+  const copy = join9(own, "key");
+  if (!loose) {
+    await rm3(copy, { force: true });
+    return key;
+  }
+  const content = await readFile6(key);
+  const previous = await readFile6(copy).catch(() => void 0);
+  await mkdir2(own, { recursive: true, mode: 448 });
+  if (!previous?.equals(content)) {
+    await writeFile(copy, content, { mode: 384 });
+    log(
+      `${name}: the key ${key} is readable by others (mode ${(st.mode & 511).toString(8)}), which ssh refuses; using a private copy (mode 600) in ${own}`
+    );
+  }
+  await chmod2(copy, 384);
+  return copy;
+}
+var init_ssh_access = __esm({
+  "src/serve/ssh-access.ts"() {
+    "use strict";
+    init_ssh_command();
+  }
+});
+
+// src/serve/working-clone.ts
+import { mkdir as mkdir3, rename as rename2, rm as rm4 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+function httpCredentials(t) {
+  if (!t.repo.tokenEnv) return void 0;
+  const token = t.env[t.repo.tokenEnv];
+  if (!token) throw new Error(`${t.repo.name}: the variable ${t.repo.tokenEnv} (its tokenEnv) is not set`);
+  return { serverUrl: new URL(t.repo.url).origin, token };
+}
+function clonePath(stateDir, name) {
+  return join10(stateDir, "repos", name);
+}
+async function syncWorkingClone(t) {
+  const dir = clonePath(t.stateDir, t.repo.name);
+  const log = t.log ?? (() => void 0);
+  const environment = await sshEnvironment(t.repo, t.stateDir, log);
+  const credentials = httpCredentials(t);
+  if (!await isUsableClone(dir, t.repo.url, environment)) {
+    log(`${t.repo.name}: cloning ${t.repo.branch}`);
+    await freshClone(t, dir, environment, credentials);
+  }
+  const git = await createGitCommandManager(dir, { environment, ...credentials ? { credentials } : {} });
+  const tracking = await fetchBranch(git, t.repo.branch);
+  try {
+    await resetTo(git, dir, environment, tracking);
+  } catch (e) {
+    log(`${t.repo.name}: the clone is damaged (${e.message.split("\n")[0]}); cloning again`);
+    await freshClone(t, dir, environment, credentials);
+    await resetTo(git, dir, environment, await fetchBranch(git, t.repo.branch));
+  }
+  return git;
+}
+async function resetTo(git, dir, env, rev) {
+  await git.resetHard(rev);
+  const clean = await execGit(["clean", "-ffdx", "-q"], { cwd: dir, env });
+  if (clean.exitCode !== 0) throw new Error(`git clean failed: ${clean.stderr.trim()}`);
+}
+async function isUsableClone(dir, url, env) {
+  const top = await execGit(["rev-parse", "--show-toplevel"], { cwd: dir, env }).catch(() => void 0);
+  if (!top || top.exitCode !== 0 || !samePath(top.stdout.trim(), dir)) return false;
+  const origin = await execGit(["config", "--get", "remote.origin.url"], { cwd: dir, env });
+  if (origin.exitCode !== 0 || origin.stdout.trim() !== url) return false;
+  const head = await execGit(["rev-parse", "--verify", "-q", "HEAD^{commit}"], { cwd: dir, env });
+  return head.exitCode === 0;
+}
+function samePath(a, b) {
+  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+}
+async function freshClone(t, dir, env, credentials) {
+  const parent = join10(t.stateDir, "repos");
+  await mkdir3(parent, { recursive: true });
+  const tmp = join10(parent, `.${t.repo.name}.cloning`);
+  await rm4(tmp, { recursive: true, force: true });
+  const secrets = new SecretMasker();
+  secrets.add(credentials?.token, "x-access-token");
+  const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
+    cwd: parent,
+    env: { ...env, ...credentials ? credentialEnvironment(credentials) : {} },
+    secrets
+  });
+  if (r.exitCode !== 0) {
+    await rm4(tmp, { recursive: true, force: true });
+    throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
+  }
+  await rm4(dir, { recursive: true, force: true });
+  await rename2(tmp, dir);
+}
+var init_working_clone = __esm({
+  "src/serve/working-clone.ts"() {
+    "use strict";
+    init_exec_git();
+    init_git_command_manager();
+    init_http_auth();
+    init_masker();
+    init_remote_branch();
+    init_ssh_access();
+  }
+});
+
+// src/serve/repository-config.ts
+async function readRepositoryConfig(repo, dir, warn) {
+  let updates = repo.config.updates;
+  let scan = repo.config.scan;
+  if (repo.remoteConfig) {
+    try {
+      const own = await loadConfig(dir);
+      updates = [...updates, ...own.updates];
+      scan = own.scan;
+    } catch (e) {
+      const missing = e instanceof ConfigError && e.line === 0 && /not found/.test(e.detail);
+      if (!missing) {
+        if (!(e instanceof ConfigError)) throw e;
+        warn(`${repo.name}: its .laminar.yaml is ignored: ${e.message}`);
+      }
+    }
+  }
+  if (updates.length === 0)
+    throw new NoRulesError(
+      `${repo.name}: no rules: the server file gives it no \`updates\` and the repository has no usable .laminar.yaml`
+    );
+  return { ...repo.config, updates, scan };
+}
+var NoRulesError;
+var init_repository_config = __esm({
+  "src/serve/repository-config.ts"() {
+    "use strict";
+    init_errors();
+    init_load();
+    NoRulesError = class extends Error {
+      name = "NoRulesError";
+    };
+  }
+});
+
 // node_modules/prom-client/lib/util.js
 var require_util2 = __commonJS({
   "node_modules/prom-client/lib/util.js"(exports) {
@@ -26881,7 +27140,7 @@ var require_registry = __commonJS({
   "node_modules/prom-client/lib/registry.js"(exports, module) {
     "use strict";
     var { getValueAsString } = require_util2();
-    var Registry4 = class _Registry {
+    var Registry3 = class _Registry {
       static get PROMETHEUS_CONTENT_TYPE() {
         return "text/plain; version=0.0.4; charset=utf-8";
       }
@@ -27060,8 +27319,8 @@ var require_registry = __commonJS({
     function standardizeCounterName(name) {
       return name.replace(/_total$/, "");
     }
-    module.exports = Registry4;
-    module.exports.globalRegistry = new Registry4();
+    module.exports = Registry3;
+    module.exports.globalRegistry = new Registry3();
   }
 });
 
@@ -27096,7 +27355,7 @@ var require_validation2 = __commonJS({
 var require_metric = __commonJS({
   "node_modules/prom-client/lib/metric.js"(exports, module) {
     "use strict";
-    var Registry4 = require_registry();
+    var Registry3 = require_registry();
     var { isObject: isObject2 } = require_util2();
     var { validateMetricName, validateLabelName } = require_validation2();
     var Metric = class {
@@ -27108,7 +27367,7 @@ var require_metric = __commonJS({
           this,
           {
             labelNames: [],
-            registers: [Registry4.globalRegistry],
+            registers: [Registry3.globalRegistry],
             aggregator: "sum",
             enableExemplars: false
           },
@@ -27116,7 +27375,7 @@ var require_metric = __commonJS({
           config
         );
         if (!this.registers) {
-          this.registers = [Registry4.globalRegistry];
+          this.registers = [Registry3.globalRegistry];
         }
         if (!this.help) {
           throw new Error("Missing mandatory help parameter");
@@ -27140,7 +27399,7 @@ var require_metric = __commonJS({
         }
         this.reset();
         for (const register2 of this.registers) {
-          if (this.enableExemplars && register2.contentType === Registry4.PROMETHEUS_CONTENT_TYPE) {
+          if (this.enableExemplars && register2.contentType === Registry3.PROMETHEUS_CONTENT_TYPE) {
             throw new TypeError(
               "Exemplars are supported only on OpenMetrics registries"
             );
@@ -27203,7 +27462,7 @@ var require_counter = __commonJS({
     var { validateLabel } = require_validation2();
     var { Metric } = require_metric();
     var Exemplar = require_exemplar();
-    var Counter3 = class extends Metric {
+    var Counter2 = class extends Metric {
       constructor(config) {
         super(config);
         this.type = "counter";
@@ -27318,7 +27577,7 @@ var require_counter = __commonJS({
       }
       return hashMap;
     }
-    module.exports = Counter3;
+    module.exports = Counter2;
   }
 });
 
@@ -27337,7 +27596,7 @@ var require_gauge = __commonJS({
     } = require_util2();
     var { validateLabel } = require_validation2();
     var { Metric } = require_metric();
-    var Gauge3 = class extends Metric {
+    var Gauge2 = class extends Metric {
       constructor(config) {
         super(config);
         this.type = "gauge";
@@ -27474,7 +27733,7 @@ var require_gauge = __commonJS({
     function getValueArg(labels, value) {
       return isObject2(labels) ? value : labels;
     }
-    module.exports = Gauge3;
+    module.exports = Gauge2;
   }
 });
 
@@ -30631,7 +30890,7 @@ var require_processCpuTotal = __commonJS({
   "node_modules/prom-client/lib/metrics/processCpuTotal.js"(exports, module) {
     "use strict";
     var OtelApi = require_dist2();
-    var Counter3 = require_counter();
+    var Counter2 = require_counter();
     var PROCESS_CPU_USER_SECONDS = "process_cpu_user_seconds_total";
     var PROCESS_CPU_SYSTEM_SECONDS = "process_cpu_system_seconds_total";
     var PROCESS_CPU_SECONDS = "process_cpu_seconds_total";
@@ -30642,7 +30901,7 @@ var require_processCpuTotal = __commonJS({
       const exemplars = config.enableExemplars ? config.enableExemplars : false;
       const labelNames = Object.keys(labels);
       let lastCpuUsage = process.cpuUsage();
-      const cpuUserUsageCounter = new Counter3({
+      const cpuUserUsageCounter = new Counter2({
         name: namePrefix + PROCESS_CPU_USER_SECONDS,
         help: "Total user CPU time spent in seconds.",
         enableExemplars: exemplars,
@@ -30688,14 +30947,14 @@ var require_processCpuTotal = __commonJS({
           }
         }
       });
-      const cpuSystemUsageCounter = new Counter3({
+      const cpuSystemUsageCounter = new Counter2({
         name: namePrefix + PROCESS_CPU_SYSTEM_SECONDS,
         help: "Total system CPU time spent in seconds.",
         enableExemplars: exemplars,
         registers,
         labelNames
       });
-      const cpuUsageCounter = new Counter3({
+      const cpuUsageCounter = new Counter2({
         name: namePrefix + PROCESS_CPU_SECONDS,
         help: "Total user and system CPU time spent in seconds.",
         enableExemplars: exemplars,
@@ -30715,14 +30974,14 @@ var require_processCpuTotal = __commonJS({
 var require_processStartTime = __commonJS({
   "node_modules/prom-client/lib/metrics/processStartTime.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var startInSeconds = Math.round(Date.now() / 1e3 - process.uptime());
     var PROCESS_START_TIME = "process_start_time_seconds";
     module.exports = (registry, config = {}) => {
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + PROCESS_START_TIME,
         help: "Start time of the process since unix epoch in seconds.",
         registers: registry ? [registry] : void 0,
@@ -30741,7 +31000,7 @@ var require_processStartTime = __commonJS({
 var require_osMemoryHeapLinux = __commonJS({
   "node_modules/prom-client/lib/metrics/osMemoryHeapLinux.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var fs = __require("fs");
     var values = ["VmSize", "VmRSS", "VmData"];
     var PROCESS_RESIDENT_MEMORY = "process_resident_memory_bytes";
@@ -30765,7 +31024,7 @@ var require_osMemoryHeapLinux = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      const residentMemGauge = new Gauge3({
+      const residentMemGauge = new Gauge2({
         name: namePrefix + PROCESS_RESIDENT_MEMORY,
         help: "Resident memory size in bytes.",
         registers,
@@ -30782,13 +31041,13 @@ var require_osMemoryHeapLinux = __commonJS({
           }
         }
       });
-      const virtualMemGauge = new Gauge3({
+      const virtualMemGauge = new Gauge2({
         name: namePrefix + PROCESS_VIRTUAL_MEMORY,
         help: "Virtual memory size in bytes.",
         registers,
         labelNames
       });
-      const heapSizeMemGauge = new Gauge3({
+      const heapSizeMemGauge = new Gauge2({
         name: namePrefix + PROCESS_HEAP,
         help: "Process heap size in bytes.",
         registers,
@@ -30822,7 +31081,7 @@ var require_safeMemoryUsage = __commonJS({
 var require_osMemoryHeap = __commonJS({
   "node_modules/prom-client/lib/metrics/osMemoryHeap.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var linuxVariant = require_osMemoryHeapLinux();
     var safeMemoryUsage = require_safeMemoryUsage();
     var PROCESS_RESIDENT_MEMORY = "process_resident_memory_bytes";
@@ -30830,7 +31089,7 @@ var require_osMemoryHeap = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + PROCESS_RESIDENT_MEMORY,
         help: "Resident memory size in bytes.",
         registers: registry ? [registry] : void 0,
@@ -30852,7 +31111,7 @@ var require_osMemoryHeap = __commonJS({
 var require_processOpenFileDescriptors = __commonJS({
   "node_modules/prom-client/lib/metrics/processOpenFileDescriptors.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var fs = __require("fs");
     var process2 = __require("process");
     var PROCESS_OPEN_FDS = "process_open_fds";
@@ -30863,7 +31122,7 @@ var require_processOpenFileDescriptors = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + PROCESS_OPEN_FDS,
         help: "Number of open file descriptors.",
         registers: registry ? [registry] : void 0,
@@ -30885,7 +31144,7 @@ var require_processOpenFileDescriptors = __commonJS({
 var require_processMaxFileDescriptors = __commonJS({
   "node_modules/prom-client/lib/metrics/processMaxFileDescriptors.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var fs = __require("fs");
     var PROCESS_MAX_FDS = "process_max_fds";
     var maxFds;
@@ -30909,7 +31168,7 @@ var require_processMaxFileDescriptors = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + PROCESS_MAX_FDS,
         help: "Maximum number of open file descriptors.",
         registers: registry ? [registry] : void 0,
@@ -30927,7 +31186,7 @@ var require_processMaxFileDescriptors = __commonJS({
 var require_eventLoopLag = __commonJS({
   "node_modules/prom-client/lib/metrics/eventLoopLag.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var perf_hooks;
     try {
       perf_hooks = __require("perf_hooks");
@@ -30981,7 +31240,7 @@ var require_eventLoopLag = __commonJS({
           throw e;
         }
       }
-      const lag = new Gauge3({
+      const lag = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG,
         help: "Lag of event loop in seconds.",
         registers,
@@ -30990,49 +31249,49 @@ var require_eventLoopLag = __commonJS({
         // Use this one metric's `collect` to set all metrics' values.
         collect
       });
-      const lagMin = new Gauge3({
+      const lagMin = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG_MIN,
         help: "The minimum recorded event loop delay.",
         registers,
         labelNames,
         aggregator: "min"
       });
-      const lagMax = new Gauge3({
+      const lagMax = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG_MAX,
         help: "The maximum recorded event loop delay.",
         registers,
         labelNames,
         aggregator: "max"
       });
-      const lagMean = new Gauge3({
+      const lagMean = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG_MEAN,
         help: "The mean of the recorded event loop delays.",
         registers,
         labelNames,
         aggregator: "average"
       });
-      const lagStddev = new Gauge3({
+      const lagStddev = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG_STDDEV,
         help: "The standard deviation of the recorded event loop delays.",
         registers,
         labelNames,
         aggregator: "average"
       });
-      const lagP50 = new Gauge3({
+      const lagP50 = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG_P50,
         help: "The 50th percentile of the recorded event loop delays.",
         registers,
         labelNames,
         aggregator: "average"
       });
-      const lagP90 = new Gauge3({
+      const lagP90 = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG_P90,
         help: "The 90th percentile of the recorded event loop delays.",
         registers,
         labelNames,
         aggregator: "average"
       });
-      const lagP99 = new Gauge3({
+      const lagP99 = new Gauge2({
         name: namePrefix + NODEJS_EVENTLOOP_LAG_P99,
         help: "The 99th percentile of the recorded event loop delays.",
         registers,
@@ -31091,7 +31350,7 @@ var require_processHandles = __commonJS({
     "use strict";
     var { aggregateByObjectName } = require_processMetricsHelpers();
     var { updateMetrics } = require_processMetricsHelpers();
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var NODEJS_ACTIVE_HANDLES = "nodejs_active_handles";
     var NODEJS_ACTIVE_HANDLES_TOTAL = "nodejs_active_handles_total";
     module.exports = (registry, config = {}) => {
@@ -31102,7 +31361,7 @@ var require_processHandles = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + NODEJS_ACTIVE_HANDLES,
         help: "Number of active libuv handles grouped by handle type. Every handle type is C++ class name.",
         labelNames: ["type", ...labelNames],
@@ -31112,7 +31371,7 @@ var require_processHandles = __commonJS({
           updateMetrics(this, aggregateByObjectName(handles), labels);
         }
       });
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + NODEJS_ACTIVE_HANDLES_TOTAL,
         help: "Total number of active handles.",
         registers,
@@ -31134,7 +31393,7 @@ var require_processHandles = __commonJS({
 var require_processRequests = __commonJS({
   "node_modules/prom-client/lib/metrics/processRequests.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var { aggregateByObjectName } = require_processMetricsHelpers();
     var { updateMetrics } = require_processMetricsHelpers();
     var NODEJS_ACTIVE_REQUESTS = "nodejs_active_requests";
@@ -31146,7 +31405,7 @@ var require_processRequests = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + NODEJS_ACTIVE_REQUESTS,
         help: "Number of active libuv requests grouped by request type. Every request type is C++ class name.",
         labelNames: ["type", ...labelNames],
@@ -31156,7 +31415,7 @@ var require_processRequests = __commonJS({
           updateMetrics(this, aggregateByObjectName(requests), labels);
         }
       });
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + NODEJS_ACTIVE_REQUESTS_TOTAL,
         help: "Total number of active requests.",
         registers: registry ? [registry] : void 0,
@@ -31178,7 +31437,7 @@ var require_processRequests = __commonJS({
 var require_processResources = __commonJS({
   "node_modules/prom-client/lib/metrics/processResources.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var { updateMetrics } = require_processMetricsHelpers();
     var NODEJS_ACTIVE_RESOURCES = "nodejs_active_resources";
     var NODEJS_ACTIVE_RESOURCES_TOTAL = "nodejs_active_resources_total";
@@ -31189,7 +31448,7 @@ var require_processResources = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + NODEJS_ACTIVE_RESOURCES,
         help: "Number of active resources that are currently keeping the event loop alive, grouped by async resource type.",
         labelNames: ["type", ...labelNames],
@@ -31208,7 +31467,7 @@ var require_processResources = __commonJS({
           updateMetrics(this, data, labels);
         }
       });
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + NODEJS_ACTIVE_RESOURCES_TOTAL,
         help: "Total number of active resources.",
         registers: registry ? [registry] : void 0,
@@ -31230,7 +31489,7 @@ var require_processResources = __commonJS({
 var require_heapSizeAndUsed = __commonJS({
   "node_modules/prom-client/lib/metrics/heapSizeAndUsed.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var safeMemoryUsage = require_safeMemoryUsage();
     var NODEJS_HEAP_SIZE_TOTAL = "nodejs_heap_size_total_bytes";
     var NODEJS_HEAP_SIZE_USED = "nodejs_heap_size_used_bytes";
@@ -31253,7 +31512,7 @@ var require_heapSizeAndUsed = __commonJS({
           }
         }
       };
-      const heapSizeTotal = new Gauge3({
+      const heapSizeTotal = new Gauge2({
         name: namePrefix + NODEJS_HEAP_SIZE_TOTAL,
         help: "Process heap size from Node.js in bytes.",
         registers,
@@ -31261,13 +31520,13 @@ var require_heapSizeAndUsed = __commonJS({
         // Use this one metric's `collect` to set all metrics' values.
         collect
       });
-      const heapSizeUsed = new Gauge3({
+      const heapSizeUsed = new Gauge2({
         name: namePrefix + NODEJS_HEAP_SIZE_USED,
         help: "Process heap size used from Node.js in bytes.",
         registers,
         labelNames
       });
-      const externalMemUsed = new Gauge3({
+      const externalMemUsed = new Gauge2({
         name: namePrefix + NODEJS_EXTERNAL_MEMORY,
         help: "Node.js external memory size in bytes.",
         registers,
@@ -31286,7 +31545,7 @@ var require_heapSizeAndUsed = __commonJS({
 var require_heapSpacesSizeAndUsed = __commonJS({
   "node_modules/prom-client/lib/metrics/heapSpacesSizeAndUsed.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var v8 = __require("v8");
     var METRICS = ["total", "used", "available"];
     var NODEJS_HEAP_SIZE = {};
@@ -31308,7 +31567,7 @@ var require_heapSpacesSizeAndUsed = __commonJS({
       const labelNames = ["space", ...Object.keys(labels)];
       const gauges = {};
       METRICS.forEach((metricType) => {
-        gauges[metricType] = new Gauge3({
+        gauges[metricType] = new Gauge2({
           name: namePrefix + NODEJS_HEAP_SIZE[metricType],
           help: `Process heap space size ${metricType} from Node.js in bytes.`,
           labelNames,
@@ -31338,7 +31597,7 @@ var require_heapSpacesSizeAndUsed = __commonJS({
 var require_version2 = __commonJS({
   "node_modules/prom-client/lib/metrics/version.js"(exports, module) {
     "use strict";
-    var Gauge3 = require_gauge();
+    var Gauge2 = require_gauge();
     var version = process.version;
     var versionSegments = version.slice(1).split(".").map(Number);
     var NODE_VERSION_INFO = "nodejs_version_info";
@@ -31346,7 +31605,7 @@ var require_version2 = __commonJS({
       const namePrefix = config.prefix ? config.prefix : "";
       const labels = config.labels ? config.labels : {};
       const labelNames = Object.keys(labels);
-      new Gauge3({
+      new Gauge2({
         name: namePrefix + NODE_VERSION_INFO,
         help: "Node.js version info.",
         labelNames: ["version", "major", "minor", "patch", ...labelNames],
@@ -31537,7 +31796,7 @@ var require_metricAggregators = __commonJS({
 var require_cluster = __commonJS({
   "node_modules/prom-client/lib/cluster.js"(exports, module) {
     "use strict";
-    var Registry4 = require_registry();
+    var Registry3 = require_registry();
     var { Grouper } = require_util2();
     var { aggregators } = require_metricAggregators();
     var cluster = () => {
@@ -31547,12 +31806,12 @@ var require_cluster = __commonJS({
     };
     var GET_METRICS_REQ = "prom-client:getMetricsReq";
     var GET_METRICS_RES = "prom-client:getMetricsRes";
-    var registries = [Registry4.globalRegistry];
+    var registries = [Registry3.globalRegistry];
     var requestCtr = 0;
     var listenersAdded = false;
     var requests = /* @__PURE__ */ new Map();
-    var AggregatorRegistry = class extends Registry4 {
-      constructor(regContentType = Registry4.PROMETHEUS_CONTENT_TYPE) {
+    var AggregatorRegistry = class extends Registry3 {
+      constructor(regContentType = Registry3.PROMETHEUS_CONTENT_TYPE) {
         super(regContentType);
         addListeners();
       }
@@ -31612,8 +31871,8 @@ var require_cluster = __commonJS({
        * to PROMETHEUS_CONTENT_TYPE.
        * @return {Registry} aggregated registry.
        */
-      static aggregate(metricsArr, registryType = Registry4.PROMETHEUS_CONTENT_TYPE) {
-        const aggregatedRegistry = new Registry4();
+      static aggregate(metricsArr, registryType = Registry3.PROMETHEUS_CONTENT_TYPE) {
+        const aggregatedRegistry = new Registry3();
         const metricsByName = new Grouper();
         aggregatedRegistry.setContentType(registryType);
         metricsArr.forEach((metrics) => {
@@ -31650,7 +31909,7 @@ var require_cluster = __commonJS({
       static setRegistries(regs) {
         if (!Array.isArray(regs)) regs = [regs];
         regs.forEach((reg) => {
-          if (!(reg instanceof Registry4)) {
+          if (!(reg instanceof Registry3)) {
             throw new TypeError(`Expected Registry, got ${typeof reg}`);
           }
         });
@@ -31756,576 +32015,25 @@ var init_prometheus = __esm({
   }
 });
 
-// src/cli/metrics.ts
-import { createServer } from "node:http";
-var import_prom_client2, Metrics;
+// src/serve/metrics.ts
+var import_prom_client2, DURATION_BUCKETS, ServeMetrics;
 var init_metrics = __esm({
-  "src/cli/metrics.ts"() {
+  "src/serve/metrics.ts"() {
     "use strict";
     import_prom_client2 = __toESM(require_prom_client(), 1);
     init_prometheus();
-    Metrics = class {
-      registry = new import_prom_client2.Registry();
-      runs = new import_prom_client2.Counter({
-        name: "laminar_runs_total",
-        help: "Plan/apply runs by result.",
-        labelNames: ["result"],
-        registers: [this.registry]
-      });
-      changes = new import_prom_client2.Counter({
-        name: "laminar_changes_total",
-        help: "Image tags moved.",
-        registers: [this.registry]
-      });
-      references = new import_prom_client2.Gauge({
-        name: "laminar_references",
-        help: "Image references in the last run, by state (changed or the reason they stayed).",
-        labelNames: ["state"],
-        registers: [this.registry]
-      });
-      requests = new import_prom_client2.Counter({
-        name: "laminar_registry_requests_total",
-        help: "Registry requests by kind.",
-        labelNames: ["kind"],
-        registers: [this.registry]
-      });
-      lastRun = this.gauge("laminar_last_run_timestamp_seconds", "When the last run ended.");
-      lastSuccess = this.gauge(
-        "laminar_last_success_timestamp_seconds",
-        "When the last successful run ended."
-      );
-      lastDuration = this.gauge("laminar_last_run_duration_seconds", "How long the last run took.");
-      gauge(name, help) {
-        return new import_prom_client2.Gauge({ name, help, registers: [this.registry] });
-      }
-      /** Records one pass; `requests` are the totals so far (replaced clients included). */
-      recordRun(result, durationMs, changes, references2, requests) {
-        this.runs.inc({ result });
-        this.changes.inc(changes);
-        this.references.reset();
-        for (const [state2, value] of references2) this.references.set({ state: state2 }, value);
-        this.requests.reset();
-        for (const [kind, value] of Object.entries(requests)) this.requests.inc({ kind }, value);
-        const now = Date.now() / 1e3;
-        this.lastRun.set(now);
-        this.lastDuration.set(durationMs / 1e3);
-        if (result === "success") this.lastSuccess.set(now);
-      }
-      /** The exposition text for `/metrics`. */
-      render() {
-        return renderMetrics(this.registry);
-      }
-      /** Serves `/metrics` (and `/healthz`) on `host:port`. */
-      listen(port, host = "127.0.0.1") {
-        const server = createServer((req, res) => {
-          if (req.url === "/metrics") {
-            this.render().then(
-              (text) => res.writeHead(200, { "content-type": METRICS_CONTENT_TYPE }).end(text),
-              (e) => res.writeHead(500).end(`${String(e)}
-`)
-            );
-          } else if (req.url === "/healthz") {
-            res.writeHead(200).end("ok\n");
-          } else res.writeHead(404).end();
-        });
-        return new Promise((resolve6, reject) => {
-          server.once("error", reject);
-          server.listen(port, host, () => resolve6(server));
-        });
-      }
-    };
-  }
-});
-
-// src/cli/watch.ts
-var watch_exports = {};
-__export(watch_exports, {
-  watch: () => watch
-});
-import { setTimeout as sleep } from "node:timers/promises";
-async function watch(o, io2) {
-  if (!Number.isFinite(o.interval) || o.interval < 1) {
-    io2.err("laminar: --interval must be a number of seconds >= 1");
-    return 2;
-  }
-  const metrics = new Metrics();
-  const server = o.metricsPort !== void 0 ? await metrics.listen(o.metricsPort, io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1") : void 0;
-  if (server) io2.err(`metrics on http://${io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1"}:${o.metricsPort}/metrics`);
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  let tags;
-  let tagsKey;
-  let retiredCounts = emptyCounts();
-  let status = 0;
-  try {
-    while (!stop) {
-      const started = Date.now();
-      let plan;
-      try {
-        const config = await loadConfig(o.dir, o.configPath);
-        const registriesKey = JSON.stringify(config.registries);
-        if (!tags || registriesKey !== tagsKey) {
-          if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
-          o.redactor?.addAll(knownSecrets({ env: io2.env, config }));
-          tags = createTagSource(config, {
-            dir: o.dir,
-            env: io2.env,
-            ...o.cachePath ? { cachePath: o.cachePath } : {}
-          });
-          tagsKey = registriesKey;
-        } else {
-          tags.newRun();
-        }
-        if (o.push) {
-          const git = await createGitCommandManager(o.dir);
-          const branch = await git.currentBranch();
-          if (!branch) throw new Error("HEAD is detached: check out the branch laminar should update");
-          await git.resetHard(await fetchBranch(git, branch));
-          const r = await pushMode({
-            git,
-            dir: o.dir,
-            ...o.configPath ? { configPath: o.configPath } : {},
-            tags: tags.source,
-            runCommands: true,
-            env: io2.env,
-            branch,
-            commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
-            protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
-            log: io2.err
-          });
-          plan = r.pass.plan;
-          if (r.commitSha)
-            io2.out(
-              `${(/* @__PURE__ */ new Date()).toISOString()} pushed ${r.commitSha.slice(0, 12)} to ${branch}: ${plan.changes.length} change(s)`
-            );
-        } else {
-          plan = (await updatePass({
-            dir: o.dir,
-            ...o.configPath ? { configPath: o.configPath } : {},
-            tags: tags.source,
-            runCommands: true,
-            dryRun: false,
-            env: io2.env
-          })).plan;
-          if (plan.changes.length) io2.out(`${(/* @__PURE__ */ new Date()).toISOString()} rewrote ${plan.changes.length} reference(s)`);
-        }
-        await tags.save();
-        for (const f of plan.failures) io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${f.message}`);
-        status = plan.failures.length ? 3 : 0;
-      } catch (e) {
-        io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} laminar: ${describeError(e)}`);
-        status = 1;
-      }
-      const states = /* @__PURE__ */ new Map();
-      if (plan) {
-        states.set("changed", plan.changes.length);
-        for (const u of plan.unchanged) states.set(u.reason, (states.get(u.reason) ?? 0) + 1);
-      }
-      metrics.recordRun(
-        status === 0 ? "success" : status === 3 ? "registry-error" : "error",
-        Date.now() - started,
-        plan?.changes.length ?? 0,
-        states,
-        addCounts(retiredCounts, tags?.counts() ?? emptyCounts())
-      );
-      if (o.once) break;
-      const until = Date.now() + o.interval * 1e3;
-      while (!stop && Date.now() < until) await sleep(Math.min(1e3, until - Date.now()));
-    }
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await new Promise((r) => server ? server.close(() => r()) : r());
-  }
-  return status;
-}
-var init_watch = __esm({
-  "src/cli/watch.ts"() {
-    "use strict";
-    init_io();
-    init_from_config();
-    init_metrics();
-    init_known_secrets();
-    init_load();
-    init_git_command_manager();
-    init_commit_settings();
-    init_push();
-    init_remote_branch();
-    init_pipeline();
-    init_http();
-  }
-});
-
-// src/git/ssh-command.ts
-function shellQuote(s) {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-function sshCommandEnvironment(s) {
-  const args = ["ssh", "-o", "BatchMode=yes", "-o", `StrictHostKeyChecking=${s.acceptNew ? "accept-new" : "yes"}`];
-  if (s.acceptNew) args.push("-o", "HashKnownHosts=no");
-  if (s.key) args.push("-o", "IdentitiesOnly=yes", "-i", shellQuote(s.key));
-  if (s.knownHosts?.length) {
-    const files = s.knownHosts.map((f) => `"${f.replace(/(["\\])/g, "\\$1")}"`).join(" ");
-    args.push("-o", shellQuote(`UserKnownHostsFile=${files}`));
-  }
-  return { GIT_SSH_COMMAND: args.join(" ") };
-}
-function isSshRemote(url) {
-  if (/^(ssh|git\+ssh|ssh\+git):\/\//i.test(url)) return true;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return false;
-  const colon = url.indexOf(":");
-  const slash = url.indexOf("/");
-  return colon > 1 && (slash < 0 || colon < slash);
-}
-function sshFailureHint(stderr, o) {
-  const where2 = o.knownHosts ? `knownHosts (${o.knownHosts})` : "the known_hosts files (no `knownHosts` is set)";
-  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed/i.test(stderr))
-    return `host key verification failed: the server's host key differs from the one in ${where2}; Laminar never replaces a known host key (check with the server's owner, then edit the file)`;
-  if (/Host key verification failed/i.test(stderr))
-    return o.acceptNew ? `host key verification failed (${where2})` : `host key verification failed: the server's host key is not in ${where2}; add it (ssh-keyscan, after checking its fingerprint) or set \`trustNewHostKeys: true\` to record it on first use`;
-  if (/Permission denied \(publickey/i.test(stderr))
-    return "the SSH server refused the key (Permission denied (publickey)): check that `key` is the private key of a deploy key with access to this repository";
-  return void 0;
-}
-var init_ssh_command = __esm({
-  "src/git/ssh-command.ts"() {
-    "use strict";
-  }
-});
-
-// src/config/server.ts
-import { lstat as lstat4, readFile as readFile6 } from "node:fs/promises";
-import { homedir as homedir3 } from "node:os";
-import { dirname as dirname2, resolve as resolve3 } from "node:path";
-function validate2(data) {
-  validator2 ??= new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
-  return validator2(data) ? [] : [...validator2.errors ?? []];
-}
-function parseServerConfig(text, file, baseDir, home = homedir3()) {
-  const { data, fail: fail4, locate } = parseValidatedYaml(text.replace(/^\uFEFF/, ""), file, {
-    validate: validate2,
-    schema: serverSchema,
-    empty: "the file is empty; it needs at least a `git` list of repositories"
-  });
-  const raw = data;
-  const g = raw.global ?? {};
-  const notifyAt = (list, at) => (list ?? []).map((n, i) => {
-    const here = [...at, i];
-    const ref = (path2, variable) => {
-      const p2 = locate(path2);
-      return { variable, key: keyName(path2), line: p2.line, column: p2.col };
-    };
-    if ((n.slack ? 1 : 0) + (n.webhook ? 1 : 0) !== 1)
-      fail4(here, "give exactly one of `slack` or `webhook` per entry (use two entries for both)");
-    if (n.slack) return { kind: "slack", url: ref([...here, "slack", "webhookUrlEnv"], n.slack.webhookUrlEnv) };
-    const w = n.webhook;
-    return {
-      kind: "webhook",
-      url: ref([...here, "webhook", "urlEnv"], w.urlEnv),
-      secret: ref([...here, "webhook", "secretEnv"], w.secretEnv)
-    };
-  });
-  const names = /* @__PURE__ */ new Map();
-  const repositories = raw.git.map((r, i) => {
-    const at = ["git", i];
-    const first = names.get(r.name);
-    if (first !== void 0) fail4([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
-    names.set(r.name, i);
-    if (r.tokenEnv !== void 0 && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
-      fail4(
-        [...at, "tokenEnv"],
-        "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
-      );
-    if (r.trustNewHostKeys && !isSshRemote(r.url))
-      fail4([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://\u2026 or host:path)");
-    if (!r.updates?.length && !r.remoteConfig)
-      fail4(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
-    const inSection = (path3) => path3.length === 0 || REPOSITORY_KEYS.has(path3[0]) ? [...at, ...path3] : [...path3];
-    const sectionFail = (path3, detail, keyOf) => fail4(inSection(path3), detail, keyOf);
-    const config = buildConfigSection(
-      {
-        ...raw.registries ? { registries: raw.registries } : {},
-        ...raw.dockerRegistries ? { dockerRegistries: raw.dockerRegistries } : {},
-        global: {
-          ...g.gitUser !== void 0 ? { gitUser: g.gitUser } : {},
-          ...g.gitEmail !== void 0 ? { gitEmail: g.gitEmail } : {},
-          ...g.gitMessage !== void 0 ? { gitMessage: g.gitMessage } : {}
-        },
-        ...r.updates ? { updates: r.updates } : {},
-        ...r.commands ? { commands: r.commands } : {},
-        ...r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}
-      },
-      file,
-      sectionFail,
-      (path3) => locate(inSection(path3)),
-      { requireUpdates: false }
-    );
-    const p2 = locate(at);
-    const path2 = (v) => resolve3(baseDir, v.replace(/^~(?=\/|$)/, home));
-    return {
-      name: r.name,
-      url: isLocalRemote(r.url) ? path2(r.url) : r.url,
-      branch: r.branch ?? "main",
-      ...r.key !== void 0 ? { key: path2(r.key) } : {},
-      ...r.knownHosts !== void 0 ? { knownHosts: path2(r.knownHosts) } : {},
-      trustNewHostKeys: r.trustNewHostKeys ?? false,
-      ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
-      pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
-      remoteConfig: r.remoteConfig ?? false,
-      config,
-      notify: notifyAt(r.notify, [...at, "notify"]),
-      position: { file, line: p2.line, column: p2.col }
-    };
-  });
-  if (g.webAddress !== void 0 && !parseListenAddress(g.webAddress))
-    fail4(["global", "webAddress"], `${JSON.stringify(g.webAddress)} is not host:port or :port`);
-  return {
-    file,
-    ...g.webAddress !== void 0 ? { webAddress: g.webAddress } : {},
-    ...g.gitHubToken !== void 0 ? { gitHubToken: g.gitHubToken } : {},
-    ...g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {},
-    notify: notifyAt(raw.notify, ["notify"]),
-    repositories
-  };
-}
-async function loadServerConfig(path2) {
-  const st = await lstat4(path2).catch(() => void 0);
-  if (!st) throw new ConfigError(path2, 0, 0, "", "server file not found");
-  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(path2, 0, 0, "", "is not a file");
-  if (st.size > MAX_CONFIG_BYTES)
-    throw new ConfigError(path2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
-  return parseServerConfig(await readFile6(path2, "utf8"), path2, dirname2(resolve3(path2)));
-}
-function isLocalRemote(url) {
-  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshRemote(url);
-}
-function parseListenAddress(text) {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  if (!m) return void 0;
-  const port = Number(m[3]);
-  if (port > 65535) return void 0;
-  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
-}
-var import_ajv3, DEFAULT_POLL_FREQ, validator2, REPOSITORY_KEYS;
-var init_server = __esm({
-  "src/config/server.ts"() {
-    "use strict";
-    import_ajv3 = __toESM(require_ajv(), 1);
-    init_ssh_command();
-    init_errors();
-    init_parse();
-    init_server_schema();
-    DEFAULT_POLL_FREQ = 120;
-    REPOSITORY_KEYS = /* @__PURE__ */ new Set(["updates", "commands", "preCommitCommands"]);
-  }
-});
-
-// src/serve/ssh-access.ts
-import { constants } from "node:fs";
-import { access, chmod as chmod2, mkdir as mkdir2, readFile as readFile7, rm as rm3, stat as stat2, writeFile } from "node:fs/promises";
-import { join as join9 } from "node:path";
-function sshStateDir(stateDir, name) {
-  return join9(stateDir, "ssh", name);
-}
-async function sshEnvironment(repo, stateDir, log) {
-  if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts) return {};
-  const own = sshStateDir(stateDir, repo.name);
-  let key = repo.key;
-  if (key) key = await usableKey(repo.name, key, own, log);
-  if (repo.knownHosts) await mustExist(repo.name, "knownHosts", repo.knownHosts);
-  const knownHosts = [];
-  if (repo.trustNewHostKeys) {
-    await mkdir2(own, { recursive: true, mode: 448 });
-    knownHosts.push(join9(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
-  } else if (repo.knownHosts) knownHosts.push(repo.knownHosts);
-  return sshCommandEnvironment({ ...key ? { key } : {}, knownHosts, acceptNew: repo.trustNewHostKeys });
-}
-function explainSshFailure(repo, message) {
-  if (!isSshRemote(repo.url)) return message;
-  const hint = sshFailureHint(message, {
-    ...repo.knownHosts ? { knownHosts: repo.knownHosts } : {},
-    acceptNew: repo.trustNewHostKeys
-  });
-  return hint ? `${hint}
-${message}` : message;
-}
-async function mustExist(name, option, path2) {
-  try {
-    await access(path2, constants.R_OK);
-  } catch (e) {
-    const code = e.code;
-    throw new Error(
-      `${name}: the ${option} file ${path2} ${code === "ENOENT" ? "does not exist" : `cannot be read (${code})`}`,
-      { cause: e }
-    );
-  }
-}
-async function usableKey(name, key, own, log) {
-  await mustExist(name, "key", key);
-  const st = await stat2(key);
-  if (!st.isFile()) throw new Error(`${name}: the key ${key} is not a file`);
-  const loose = (st.mode & 63) !== 0 && st.uid === process.getuid?.();
-  const copy = join9(own, "key");
-  if (!loose) {
-    await rm3(copy, { force: true });
-    return key;
-  }
-  const content = await readFile7(key);
-  const previous = await readFile7(copy).catch(() => void 0);
-  await mkdir2(own, { recursive: true, mode: 448 });
-  if (!previous?.equals(content)) {
-    await writeFile(copy, content, { mode: 384 });
-    log(
-      `${name}: the key ${key} is readable by others (mode ${(st.mode & 511).toString(8)}), which ssh refuses; using a private copy (mode 600) in ${own}`
-    );
-  }
-  await chmod2(copy, 384);
-  return copy;
-}
-var init_ssh_access = __esm({
-  "src/serve/ssh-access.ts"() {
-    "use strict";
-    init_ssh_command();
-  }
-});
-
-// src/serve/working-clone.ts
-import { mkdir as mkdir3, rename as rename2, rm as rm4 } from "node:fs/promises";
-import { join as join10 } from "node:path";
-function httpCredentials(t) {
-  if (!t.repo.tokenEnv) return void 0;
-  const token = t.env[t.repo.tokenEnv];
-  if (!token) throw new Error(`${t.repo.name}: the variable ${t.repo.tokenEnv} (its tokenEnv) is not set`);
-  return { serverUrl: new URL(t.repo.url).origin, token };
-}
-function clonePath(stateDir, name) {
-  return join10(stateDir, "repos", name);
-}
-async function syncWorkingClone(t) {
-  const dir = clonePath(t.stateDir, t.repo.name);
-  const log = t.log ?? (() => void 0);
-  const environment = await sshEnvironment(t.repo, t.stateDir, log);
-  const credentials = httpCredentials(t);
-  if (!await isUsableClone(dir, t.repo.url, environment)) {
-    log(`${t.repo.name}: cloning ${t.repo.branch}`);
-    await freshClone(t, dir, environment, credentials);
-  }
-  const git = await createGitCommandManager(dir, { environment, ...credentials ? { credentials } : {} });
-  const tracking = await fetchBranch(git, t.repo.branch);
-  try {
-    await resetTo(git, dir, environment, tracking);
-  } catch (e) {
-    log(`${t.repo.name}: the clone is damaged (${e.message.split("\n")[0]}); cloning again`);
-    await freshClone(t, dir, environment, credentials);
-    await resetTo(git, dir, environment, await fetchBranch(git, t.repo.branch));
-  }
-  return git;
-}
-async function resetTo(git, dir, env, rev) {
-  await git.resetHard(rev);
-  const clean = await execGit(["clean", "-ffdx", "-q"], { cwd: dir, env });
-  if (clean.exitCode !== 0) throw new Error(`git clean failed: ${clean.stderr.trim()}`);
-}
-async function isUsableClone(dir, url, env) {
-  const top = await execGit(["rev-parse", "--show-toplevel"], { cwd: dir, env }).catch(() => void 0);
-  if (!top || top.exitCode !== 0 || !samePath(top.stdout.trim(), dir)) return false;
-  const origin = await execGit(["config", "--get", "remote.origin.url"], { cwd: dir, env });
-  if (origin.exitCode !== 0 || origin.stdout.trim() !== url) return false;
-  const head = await execGit(["rev-parse", "--verify", "-q", "HEAD^{commit}"], { cwd: dir, env });
-  return head.exitCode === 0;
-}
-function samePath(a, b) {
-  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
-}
-async function freshClone(t, dir, env, credentials) {
-  const parent = join10(t.stateDir, "repos");
-  await mkdir3(parent, { recursive: true });
-  const tmp = join10(parent, `.${t.repo.name}.cloning`);
-  await rm4(tmp, { recursive: true, force: true });
-  const secrets = new SecretMasker();
-  secrets.add(credentials?.token, "x-access-token");
-  const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
-    cwd: parent,
-    env: { ...env, ...credentials ? credentialEnvironment(credentials) : {} },
-    secrets
-  });
-  if (r.exitCode !== 0) {
-    await rm4(tmp, { recursive: true, force: true });
-    throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
-  }
-  await rm4(dir, { recursive: true, force: true });
-  await rename2(tmp, dir);
-}
-var init_working_clone = __esm({
-  "src/serve/working-clone.ts"() {
-    "use strict";
-    init_exec_git();
-    init_git_command_manager();
-    init_http_auth();
-    init_masker();
-    init_remote_branch();
-    init_ssh_access();
-  }
-});
-
-// src/serve/repository-config.ts
-async function readRepositoryConfig(repo, dir, warn) {
-  let updates = repo.config.updates;
-  let scan = repo.config.scan;
-  if (repo.remoteConfig) {
-    try {
-      const own = await loadConfig(dir);
-      updates = [...updates, ...own.updates];
-      scan = own.scan;
-    } catch (e) {
-      const missing = e instanceof ConfigError && e.line === 0 && /not found/.test(e.detail);
-      if (!missing) {
-        if (!(e instanceof ConfigError)) throw e;
-        warn(`${repo.name}: its .laminar.yaml is ignored: ${e.message}`);
-      }
-    }
-  }
-  if (updates.length === 0)
-    throw new NoRulesError(
-      `${repo.name}: no rules: the server file gives it no \`updates\` and the repository has no usable .laminar.yaml`
-    );
-  return { ...repo.config, updates, scan };
-}
-var NoRulesError;
-var init_repository_config = __esm({
-  "src/serve/repository-config.ts"() {
-    "use strict";
-    init_errors();
-    init_load();
-    NoRulesError = class extends Error {
-      name = "NoRulesError";
-    };
-  }
-});
-
-// src/serve/metrics.ts
-var import_prom_client3, DURATION_BUCKETS, ServeMetrics;
-var init_metrics2 = __esm({
-  "src/serve/metrics.ts"() {
-    "use strict";
-    import_prom_client3 = __toESM(require_prom_client(), 1);
-    init_prometheus();
     DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
     ServeMetrics = class {
-      registry = new import_prom_client3.Registry();
-      runs = new import_prom_client3.Counter({
+      registry = new import_prom_client2.Registry();
+      runs = new import_prom_client2.Counter({
         name: "laminar_runs_total",
         help: "Repository runs by result.",
         labelNames: ["repository", "result"],
         registers: [this.registry]
       });
-      changes = new import_prom_client3.Counter({
+      changes = new import_prom_client2.Counter({
         name: "laminar_changes_total",
-        help: "Image tags moved and pushed, per repository.",
+        help: "Image tags moved (pushed, or rewritten in place by watch without --push), per repository.",
         labelNames: ["repository"],
         registers: [this.registry]
       });
@@ -32345,14 +32053,14 @@ var init_metrics2 = __esm({
         "laminar_repository_consecutive_failures",
         "Failed runs in a row (0 after a run that went through)."
       );
-      durations = new import_prom_client3.Histogram({
+      durations = new import_prom_client2.Histogram({
         name: "laminar_run_duration_seconds",
         help: "How long repository runs take.",
         labelNames: ["repository"],
         buckets: DURATION_BUCKETS,
         registers: [this.registry]
       });
-      notifications = new import_prom_client3.Counter({
+      notifications = new import_prom_client2.Counter({
         name: "laminar_notifications_total",
         help: "Notification deliveries (Slack, webhooks) by kind and result, retries not counted apart.",
         labelNames: ["kind", "result"],
@@ -32368,7 +32076,7 @@ var init_metrics2 = __esm({
        */
       constructor(requests) {
         const paused = () => this.paused;
-        new import_prom_client3.Gauge({
+        new import_prom_client2.Gauge({
           name: "laminar_paused",
           help: "1 while updates are paused (until resumed), else 0.",
           registers: [this.registry],
@@ -32376,7 +32084,7 @@ var init_metrics2 = __esm({
             this.set(paused());
           }
         });
-        new import_prom_client3.Counter({
+        new import_prom_client2.Counter({
           name: "laminar_registry_requests_total",
           help: "Registry requests of the shared client, by kind.",
           labelNames: ["kind"],
@@ -32390,12 +32098,12 @@ var init_metrics2 = __esm({
         });
       }
       perRepository(name, help) {
-        return new import_prom_client3.Gauge({ name, help, labelNames: ["repository"], registers: [this.registry] });
+        return new import_prom_client2.Gauge({ name, help, labelNames: ["repository"], registers: [this.registry] });
       }
       /** Records one finished run of `repository`. */
       recordRun(repository, run2, failures) {
         this.runs.inc({ repository, result: run2.result });
-        this.changes.inc({ repository }, run2.commit ? run2.changes.length : 0);
+        this.changes.inc({ repository }, run2.changes.length);
         this.lastRunAt.set({ repository }, Date.parse(run2.finishedAt) / 1e3);
         this.lastRunSuccess.set({ repository }, run2.result !== "error" ? 1 : 0);
         this.lastRunChanges.set({ repository }, run2.changes.length);
@@ -32645,13 +32353,18 @@ var NOTIFY_CLOSE_WAIT_MS, JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, RECENT_RUNS, S
 var init_engine = __esm({
   "src/serve/engine.ts"() {
     "use strict";
+    init_load();
     init_commit_settings();
     init_push();
+    init_git_command_manager();
+    init_pipeline();
     init_from_config();
+    init_http();
+    init_checkout_in_place();
     init_working_clone();
     init_repository_config();
     init_ssh_access();
-    init_metrics2();
+    init_metrics();
     init_notify();
     NOTIFY_CLOSE_WAIT_MS = 500;
     JITTER = 0.1;
@@ -32665,11 +32378,8 @@ var init_engine = __esm({
         this.stateDir = o.stateDir;
         const first = o.server.repositories[0];
         if (!first) throw new Error("the server file has no repository");
-        this.tags = createTagSource(first.config, {
-          dir: o.stateDir,
-          env: o.env,
-          cachePath: join11(o.stateDir, "registry-cache.json")
-        });
+        this.tags = this.tagSource(first.config);
+        this.tagsKey = JSON.stringify(first.config.registries);
         if (o.notify)
           this.notifier = new Notifier({
             ...o.notify,
@@ -32701,6 +32411,10 @@ var init_engine = __esm({
       queue = [];
       active = /* @__PURE__ */ new Set();
       tags;
+      /** The registries `tags` was made for (a checkout in place may change them between runs). */
+      tagsKey;
+      /** Requests of clients replaced since: the request metric is a counter. */
+      retiredCounts = emptyCounts();
       windowMs;
       windowStartedAt = 0;
       stopping = false;
@@ -32712,7 +32426,7 @@ var init_engine = __esm({
       /** When updates were paused; undefined while they run. A pause lasts until resumed. */
       pausedSince;
       /** Prometheus series of every run. */
-      metrics = new ServeMetrics(() => this.tags.counts());
+      metrics = new ServeMetrics(() => this.registryCounts());
       notifier;
       /** Creates the state dir and queues a first run of every repository. */
       async start() {
@@ -32735,7 +32449,11 @@ var init_engine = __esm({
       }
       /** Registry requests so far, by kind. */
       registryCounts() {
-        return this.tags.counts();
+        return addCounts(this.retiredCounts, this.tags.counts());
+      }
+      /** Resolves once no run is queued or in progress (`laminar watch --once` after `start()`). */
+      async idle() {
+        while (this.active.size || this.queue.length) await Promise.all([...this.active]);
       }
       /** The names of the repositories, in server-file order. */
       names() {
@@ -32964,7 +32682,6 @@ var init_engine = __esm({
         const started = Date.now();
         if (started - this.windowStartedAt >= this.windowMs) this.newWindow();
         const { repo } = s;
-        const dir = clonePath(this.stateDir, repo.name);
         const warnings = [];
         const failedBefore = s.failures;
         const notify2 = (e) => {
@@ -32976,24 +32693,7 @@ var init_engine = __esm({
         };
         let record;
         try {
-          const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
-          s.cloned = true;
-          const env = { ...this.o.env };
-          for (const name of SERVER_SECRETS) delete env[name];
-          const r = await pushMode({
-            git,
-            dir,
-            readConfig: () => readRepositoryConfig(repo, dir, warn),
-            tags: this.tags.source,
-            runCommands: true,
-            env,
-            signal: this.abandon.signal,
-            branch: repo.branch,
-            commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
-            maxAttempts: 3,
-            protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
-            log: (m) => this.o.log(`${repo.name}: ${m}`)
-          });
+          const r = this.o.checkout ? await this.runInPlace(s, this.o.checkout) : await this.runInClone(s, warn);
           const plan = r.pass.plan;
           s.references = references(plan);
           for (const f of plan.failures) warn(`${repo.name}: ${f.message}`);
@@ -33022,7 +32722,8 @@ var init_engine = __esm({
         } catch (e) {
           s.failures++;
           const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
-          this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
+          const described = this.o.describeError ? this.o.mask(explainSshFailure(repo, this.o.describeError(e))) : message;
+          this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${described}`);
           record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
           if (!failedBefore) notify2({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
         }
@@ -33032,6 +32733,76 @@ var init_engine = __esm({
         s.warnings = warnings;
         this.metrics.recordRun(repo.name, s.lastRun, s.failures);
         await this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+        this.o.onRun?.(repo.name, s.lastRun);
+      }
+      /** The environment of configured commands: without the variables that authorise calls to this server. */
+      commandEnv() {
+        const env = { ...this.o.env };
+        for (const name of SERVER_SECRETS) delete env[name];
+        return env;
+      }
+      /** serve: the repository's working clone in the state dir, synced to the remote, then the race-safe push. */
+      async runInClone(s, warn) {
+        const { repo } = s;
+        const dir = clonePath(this.stateDir, repo.name);
+        const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
+        s.cloned = true;
+        return pushMode({
+          git,
+          dir,
+          readConfig: () => readRepositoryConfig(repo, dir, warn),
+          tags: this.tags.source,
+          runCommands: true,
+          env: this.commandEnv(),
+          signal: this.abandon.signal,
+          branch: repo.branch,
+          commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
+          maxAttempts: 3,
+          protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
+          log: (m) => this.o.log(`${repo.name}: ${m}`)
+        });
+      }
+      /**
+       * watch: the user's checkout in place, with its own config (registries included: a changed
+       * `registries` section gets a new client, whose secrets the front end masks from then on).
+       */
+      async runInPlace(s, c) {
+        s.cloned = true;
+        const config = await loadConfig(c.dir, c.configPath);
+        c.onConfig?.(config);
+        const registriesKey = JSON.stringify(config.registries);
+        if (registriesKey !== this.tagsKey) {
+          await this.tags.save().catch(() => void 0);
+          this.retiredCounts = addCounts(this.retiredCounts, this.tags.counts());
+          this.tags = this.tagSource(config);
+          this.tagsKey = registriesKey;
+        }
+        const pass = {
+          dir: c.dir,
+          ...c.configPath ? { configPath: c.configPath } : {},
+          tags: this.tags.source,
+          runCommands: true,
+          env: this.commandEnv(),
+          signal: this.abandon.signal
+        };
+        if (!c.push) return { pass: await updatePass({ ...pass, dryRun: false }), attempts: 1 };
+        const git = await createGitCommandManager(c.dir);
+        const branch = await syncCheckoutInPlace(git);
+        return pushMode({
+          ...pass,
+          git,
+          branch,
+          commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+          protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
+          log: (m) => this.o.log(`${s.repo.name}: ${m}`)
+        });
+      }
+      tagSource(config) {
+        return createTagSource(config, {
+          dir: this.o.checkout?.dir ?? this.o.stateDir,
+          env: this.o.env,
+          cachePath: this.o.cachePath ?? join11(this.o.stateDir, "registry-cache.json")
+        });
       }
     };
   }
@@ -33388,10 +33159,10 @@ td ul { margin: 0; padding-left: 16px; }
 });
 
 // src/serve/http.ts
-import { createServer as createServer2 } from "node:http";
+import { createServer } from "node:http";
 async function listenHttp(o, host, port) {
   let closing = false;
-  const server = createServer2((req, res) => {
+  const server = createServer((req, res) => {
     handle(o, req, res, closing).catch((e) => {
       const err = e instanceof HttpError ? e : new HttpError(500, "internal error");
       if (!(e instanceof HttpError))
@@ -33668,6 +33439,241 @@ var init_http2 = __esm({
   }
 });
 
+// src/cli/watch.ts
+var watch_exports = {};
+__export(watch_exports, {
+  watch: () => watch
+});
+import { basename as basename2, dirname as dirname2, join as join12 } from "node:path";
+async function watch(o, io2) {
+  if (!Number.isFinite(o.interval) || o.interval < 1) {
+    io2.err("laminar: --interval must be a number of seconds >= 1");
+    return 2;
+  }
+  const stamp = (m) => `${(/* @__PURE__ */ new Date()).toISOString()} ${m}`;
+  let config;
+  try {
+    config = await loadConfig(o.dir, o.configPath);
+  } catch (e) {
+    io2.err(stamp(`laminar: ${describeError(e)}`));
+    return 1;
+  }
+  const name = basename2(o.dir) || "checkout";
+  const branch = await createGitCommandManager(o.dir).then((g) => g.currentBranch()).catch(() => void 0) ?? "HEAD";
+  const server = {
+    file: join12(o.dir, o.configPath ?? ".laminar.yaml"),
+    repositories: [
+      {
+        name,
+        url: o.dir,
+        branch,
+        pollFreq: o.interval,
+        remoteConfig: false,
+        trustNewHostKeys: false,
+        notify: [],
+        config,
+        position: { file: join12(o.dir, o.configPath ?? ".laminar.yaml"), line: 0, column: 0 }
+      }
+    ],
+    notify: []
+  };
+  const cachePath = o.cachePath ?? defaultCachePath(io2.env);
+  let last;
+  const engine = new ServeEngine({
+    server,
+    // Nothing of watch's lives there but the cache: the checkout is its own clone.
+    stateDir: dirname2(cachePath),
+    cachePath,
+    env: io2.env,
+    log: (m) => io2.err(stamp(m)),
+    mask: (s) => o.redactor?.mask(s) ?? s,
+    describeError,
+    stopGraceMs: Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS,
+    checkout: {
+      dir: o.dir,
+      ...o.configPath ? { configPath: o.configPath } : {},
+      push: o.push,
+      onConfig: (c) => o.redactor?.addAll(knownSecrets({ env: io2.env, config: c }))
+    },
+    onRun: (_, run2) => {
+      last = run2;
+      if (run2.commit) io2.out(stamp(`pushed ${run2.commit.slice(0, 12)} to ${branch}: ${run2.changes.length} change(s)`));
+      else if (run2.changes.length) io2.out(stamp(`rewrote ${run2.changes.length} reference(s)`));
+    }
+  });
+  const host = io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1";
+  let http;
+  if (o.metricsPort !== void 0) {
+    http = await listenHttp({ engine, apiToken: void 0, log: (m) => io2.err(stamp(m)) }, host, o.metricsPort);
+    io2.err(`metrics on http://${http.address}/metrics`);
+  }
+  let onSignal;
+  const signalled = new Promise((resolve6) => {
+    onSignal = (signal) => {
+      io2.err(stamp(`laminar watch: ${signal}: finishing the run in progress, taking no new work`));
+      resolve6();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  const keepAlive = setInterval(() => void 0, 6e4);
+  try {
+    await engine.start();
+    await (o.once ? Promise.race([engine.idle(), signalled]) : signalled);
+    await engine.stop();
+  } finally {
+    clearInterval(keepAlive);
+    if (onSignal) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    await http?.close();
+  }
+  if (!o.once) return 0;
+  return last?.result === "success" ? 0 : last?.result === "registry-error" ? 3 : 1;
+}
+var STOP_GRACE_MS;
+var init_watch = __esm({
+  "src/cli/watch.ts"() {
+    "use strict";
+    init_load();
+    init_git_command_manager();
+    init_cache();
+    init_known_secrets();
+    init_engine();
+    init_http2();
+    init_io();
+    STOP_GRACE_MS = 7e3;
+  }
+});
+
+// src/config/server.ts
+import { lstat as lstat4, readFile as readFile7 } from "node:fs/promises";
+import { homedir as homedir3 } from "node:os";
+import { dirname as dirname3, resolve as resolve3 } from "node:path";
+function validate2(data) {
+  validator2 ??= new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
+  return validator2(data) ? [] : [...validator2.errors ?? []];
+}
+function parseServerConfig(text, file, baseDir, home = homedir3()) {
+  const { data, fail: fail4, locate } = parseValidatedYaml(text.replace(/^\uFEFF/, ""), file, {
+    validate: validate2,
+    schema: serverSchema,
+    empty: "the file is empty; it needs at least a `git` list of repositories"
+  });
+  const raw = data;
+  const g = raw.global ?? {};
+  const notifyAt = (list, at) => (list ?? []).map((n, i) => {
+    const here = [...at, i];
+    const ref = (path2, variable) => {
+      const p2 = locate(path2);
+      return { variable, key: keyName(path2), line: p2.line, column: p2.col };
+    };
+    if ((n.slack ? 1 : 0) + (n.webhook ? 1 : 0) !== 1)
+      fail4(here, "give exactly one of `slack` or `webhook` per entry (use two entries for both)");
+    if (n.slack) return { kind: "slack", url: ref([...here, "slack", "webhookUrlEnv"], n.slack.webhookUrlEnv) };
+    const w = n.webhook;
+    return {
+      kind: "webhook",
+      url: ref([...here, "webhook", "urlEnv"], w.urlEnv),
+      secret: ref([...here, "webhook", "secretEnv"], w.secretEnv)
+    };
+  });
+  const names = /* @__PURE__ */ new Map();
+  const repositories = raw.git.map((r, i) => {
+    const at = ["git", i];
+    const first = names.get(r.name);
+    if (first !== void 0) fail4([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
+    names.set(r.name, i);
+    if (r.tokenEnv !== void 0 && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
+      fail4(
+        [...at, "tokenEnv"],
+        "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
+      );
+    if (r.trustNewHostKeys && !isSshRemote(r.url))
+      fail4([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://\u2026 or host:path)");
+    if (!r.updates?.length && !r.remoteConfig)
+      fail4(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
+    const inSection = (path3) => path3.length === 0 || REPOSITORY_KEYS.has(path3[0]) ? [...at, ...path3] : [...path3];
+    const sectionFail = (path3, detail, keyOf) => fail4(inSection(path3), detail, keyOf);
+    const config = buildConfigSection(
+      {
+        ...raw.registries ? { registries: raw.registries } : {},
+        ...raw.dockerRegistries ? { dockerRegistries: raw.dockerRegistries } : {},
+        global: {
+          ...g.gitUser !== void 0 ? { gitUser: g.gitUser } : {},
+          ...g.gitEmail !== void 0 ? { gitEmail: g.gitEmail } : {},
+          ...g.gitMessage !== void 0 ? { gitMessage: g.gitMessage } : {}
+        },
+        ...r.updates ? { updates: r.updates } : {},
+        ...r.commands ? { commands: r.commands } : {},
+        ...r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}
+      },
+      file,
+      sectionFail,
+      (path3) => locate(inSection(path3)),
+      { requireUpdates: false }
+    );
+    const p2 = locate(at);
+    const path2 = (v) => resolve3(baseDir, v.replace(/^~(?=\/|$)/, home));
+    return {
+      name: r.name,
+      url: isLocalRemote(r.url) ? path2(r.url) : r.url,
+      branch: r.branch ?? "main",
+      ...r.key !== void 0 ? { key: path2(r.key) } : {},
+      ...r.knownHosts !== void 0 ? { knownHosts: path2(r.knownHosts) } : {},
+      trustNewHostKeys: r.trustNewHostKeys ?? false,
+      ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
+      pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
+      remoteConfig: r.remoteConfig ?? false,
+      config,
+      notify: notifyAt(r.notify, [...at, "notify"]),
+      position: { file, line: p2.line, column: p2.col }
+    };
+  });
+  if (g.webAddress !== void 0 && !parseListenAddress(g.webAddress))
+    fail4(["global", "webAddress"], `${JSON.stringify(g.webAddress)} is not host:port or :port`);
+  return {
+    file,
+    ...g.webAddress !== void 0 ? { webAddress: g.webAddress } : {},
+    ...g.gitHubToken !== void 0 ? { gitHubToken: g.gitHubToken } : {},
+    ...g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {},
+    notify: notifyAt(raw.notify, ["notify"]),
+    repositories
+  };
+}
+async function loadServerConfig(path2) {
+  const st = await lstat4(path2).catch(() => void 0);
+  if (!st) throw new ConfigError(path2, 0, 0, "", "server file not found");
+  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(path2, 0, 0, "", "is not a file");
+  if (st.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(path2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  return parseServerConfig(await readFile7(path2, "utf8"), path2, dirname3(resolve3(path2)));
+}
+function isLocalRemote(url) {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshRemote(url);
+}
+function parseListenAddress(text) {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return void 0;
+  const port = Number(m[3]);
+  if (port > 65535) return void 0;
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+var import_ajv3, DEFAULT_POLL_FREQ, validator2, REPOSITORY_KEYS;
+var init_server = __esm({
+  "src/config/server.ts"() {
+    "use strict";
+    import_ajv3 = __toESM(require_ajv(), 1);
+    init_ssh_command();
+    init_errors();
+    init_parse();
+    init_server_schema();
+    DEFAULT_POLL_FREQ = 120;
+    REPOSITORY_KEYS = /* @__PURE__ */ new Set(["updates", "commands", "preCommitCommands"]);
+  }
+});
+
 // src/cli/serve.ts
 var serve_exports = {};
 __export(serve_exports, {
@@ -33675,9 +33681,9 @@ __export(serve_exports, {
   serve: () => serve
 });
 import { homedir as homedir4 } from "node:os";
-import { join as join12, resolve as resolve4 } from "node:path";
+import { join as join13, resolve as resolve4 } from "node:path";
 function defaultStateDir(env) {
-  return join12(env.XDG_STATE_HOME || join12(homedir4(), ".local", "state"), "laminar", "serve");
+  return join13(env.XDG_STATE_HOME || join13(homedir4(), ".local", "state"), "laminar", "serve");
 }
 async function serve(o, io2) {
   const server = await loadServerConfig(resolve4(io2.cwd, o.configPath));
@@ -33700,13 +33706,14 @@ async function serve(o, io2) {
     return 2;
   }
   const log = (m) => io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${m}`);
-  const stopGraceMs = Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
+  const stopGraceMs = Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS2;
   const engine = new ServeEngine({
     server,
     stateDir: resolve4(io2.cwd, o.stateDir ?? defaultStateDir(io2.env)),
     env: io2.env,
     log,
     mask: (s) => o.redactor.mask(s),
+    describeError,
     ...io2.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io2.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {},
     stopGraceMs,
     notify: {
@@ -33745,7 +33752,7 @@ async function serve(o, io2) {
   setTimeout(() => process.exit(0), 1e3).unref();
   return 0;
 }
-var STOP_GRACE_MS, HTTP_CLOSE_WAIT_MS;
+var STOP_GRACE_MS2, HTTP_CLOSE_WAIT_MS;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
@@ -33754,8 +33761,9 @@ var init_serve = __esm({
     init_engine();
     init_http2();
     init_notify();
+    init_io();
     init_version();
-    STOP_GRACE_MS = 7e3;
+    STOP_GRACE_MS2 = 7e3;
     HTTP_CLOSE_WAIT_MS = 500;
   }
 });
@@ -38885,8 +38893,9 @@ Usage:
   laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
   laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
         [--push | --pull-request]                     \u2026 then commit and push, or open a pull request
-  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
-                                                     plan + apply (+ commit and push) on a timer
+  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--once] [--metrics-port N]
+                                                     serve for this one checkout: apply (+ commit and
+                                                     push) on a timer, never resetting your work
   laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
                                                      the daemon: many repositories, API, webhooks
                                                      (see docs/serve.md)

@@ -41641,6 +41641,12 @@ var GitCli = class {
     const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
     return r.exitCode === 0 ? r.stdout.trim() : void 0;
   }
+  async isAncestor(ancestor, rev) {
+    const args = ["merge-base", "--is-ancestor", ancestor, rev];
+    const r = await this.run(args);
+    if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
+    throw new GitCommandError(args, r.exitCode, r.stderr);
+  }
   async isShallow() {
     return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
   }
@@ -45694,13 +45700,14 @@ async function deliverWithRetry(o, publisher) {
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => void 0);
   const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
       const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
-      await git.add(["."]);
+      await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
       const outcome = await publisher.publish({ parent, local, message, pass });
@@ -45713,6 +45720,14 @@ async function deliverWithRetry(o, publisher) {
     await git.resetHard(start).catch(() => void 0);
     throw e;
   }
+}
+async function changedByPass(git, pass, before) {
+  const rewritten = new Set(pass.applied?.files ?? []);
+  const paths = /* @__PURE__ */ new Set();
+  for (const e of await git.status()) {
+    for (const p of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p) || rewritten.has(p)) paths.add(p);
+  }
+  return [...paths].sort();
 }
 
 // src/delivery/signed-push.ts

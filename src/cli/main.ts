@@ -34,8 +34,9 @@ Usage:
   laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
   laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
         [--push | --pull-request]                     … then commit and push, or open a pull request
-  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
-                                                     plan + apply (+ commit and push) on a timer
+  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--once] [--metrics-port N]
+                                                     serve for this one checkout: apply (+ commit and
+                                                     push) on a timer, never resetting your work
   laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
                                                      the daemon: many repositories, API, webhooks
                                                      (see docs/serve.md)

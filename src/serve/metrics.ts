@@ -22,7 +22,7 @@ export class ServeMetrics {
   });
   private readonly changes = new Counter({
     name: "laminar_changes_total",
-    help: "Image tags moved and pushed, per repository.",
+    help: "Image tags moved (pushed, or rewritten in place by watch without --push), per repository.",
     labelNames: ["repository"],
     registers: [this.registry],
   });
@@ -95,8 +95,9 @@ export class ServeMetrics {
   /** Records one finished run of `repository`. */
   recordRun(repository: string, run: RunRecord, failures: number): void {
     this.runs.inc({ repository, result: run.result });
-    // Inc by 0 too: a repository that never pushed still has its series (at 0).
-    this.changes.inc({ repository }, run.commit ? run.changes.length : 0);
+    // A run's changes are in its commit (serve, watch --push) or rewritten in the checkout (watch);
+    // inc by 0 too, so a repository that never changed anything still has its series (at 0).
+    this.changes.inc({ repository }, run.changes.length);
     this.lastRunAt.set({ repository }, Date.parse(run.finishedAt) / 1000);
     this.lastRunSuccess.set({ repository }, run.result !== "error" ? 1 : 0);
     this.lastRunChanges.set({ repository }, run.changes.length);
