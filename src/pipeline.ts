@@ -5,7 +5,8 @@
  * ordered differently in one of them.
  */
 import { applyPlan, type ApplyResult } from "./apply/apply.js";
-import { loadConfig } from "./config/load.js";
+import { relative, resolve } from "node:path";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "./config/load.js";
 import type { LaminarConfig } from "./config/types.js";
 import { planUpdates } from "./plan/plan.js";
 import type { Plan } from "./plan/types.js";
@@ -96,6 +97,7 @@ export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
     ...(o.env ? { env: o.env } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onCommand ? { onCommand: (c: { run: string }) => o.onCommand?.(c.run) } : {}),
+    protect: [relative(o.dir, resolve(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))],
   });
   return { config, plan, applied };
 }

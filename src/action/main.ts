@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import { writeFile } from "node:fs/promises";
-import { CommandFailedError } from "../apply/apply.js";
+import { changedPaths, CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
@@ -146,7 +146,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
       : "Nothing to update: every image is at the newest tag its policy allows.";
     return withCounts({
       plan,
-      files: r.pass.applied?.files ?? [],
+      files: changedPaths(r.pass.applied),
       ...(r.commitSha ? { commitSha: r.commitSha } : {}),
       sentence,
     });

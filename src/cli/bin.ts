@@ -10,6 +10,25 @@ main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
   progress: process.stderr,
+  trapInterrupts: () => {
+    const controller = new AbortController();
+    let received: NodeJS.Signals | undefined;
+    const on = (sig: NodeJS.Signals) => (): void => {
+      // The first signal stops the run cleanly; a second one ends the process at once (default action).
+      received = sig;
+      release();
+      controller.abort();
+    };
+    const onInt = on("SIGINT");
+    const onTerm = on("SIGTERM");
+    const release = (): void => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    };
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    return { signal: controller.signal, received: () => received, release };
+  },
 }).then(
   (code) => {
     process.exitCode = code;

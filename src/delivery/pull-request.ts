@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { renderTemplate } from "../git/commit-message.js";
+import { changedPaths } from "../apply/apply.js";
+import { renderTemplate, type CommandFileChange } from "../git/commit-message.js";
 import type { GitCommandManager } from "../git/git-command-manager.js";
 import type { GitHubApi, MergeMethod } from "../github/types.js";
 import type { Plan } from "../plan/types.js";
@@ -99,7 +100,9 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
           const changes = pass.plan.changes.map(toImageChange);
           rendered = {
             title: renderTemplate(s.title, changes).trim() || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes) : pullRequestBody(pass.plan),
+            body: s.body
+              ? renderTemplate(s.body, changes, pass.applied?.commandChanges)
+              : pullRequestBody(pass.plan) + commandFilesSection(pass.applied?.commandChanges ?? []),
           };
           // The lease covers the pull-request branch only; the base is checked here, so a pull request
           // is not built on a base that moved during the run (the window left is the push itself).
@@ -185,7 +188,7 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
-      files: pass.applied.files,
+      files: changedPaths(pass.applied),
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`,
@@ -194,6 +197,12 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     // The workspace goes back to the base branch as checked out.
     await git.resetHard(start);
   }
+}
+
+/** The default body's list of what the configured commands changed (committed on the branch too). */
+function commandFilesSection(files: readonly CommandFileChange[]): string {
+  if (!files.length) return "";
+  return `\nChanged by the configured commands:\n\n${files.map((f) => `- ${f.change} \`${f.path}\``).join("\n")}\n`;
 }
 
 /** `git push --force-with-lease` of our commit; undefined when the lease was lost (the branch moved). */
