@@ -108,6 +108,45 @@ describe("scanText", () => {
   });
 });
 
+describe("scanText on long lines (issue #13: 10k references on one line took 37 s)", () => {
+  it(
+    "finds 10k references on one line with their columns; the walk is linear (bounded by the test timeout)",
+    { timeout: 120_000 },
+    () => {
+      const n = 10_000;
+      const line = Array.from({ length: n }, (_, i) => `ghcr.io/acme/app${i}:1.${i}`).join(" ");
+      const found = scanText(Buffer.from(`kind: List\n${line}\n`));
+      assert.equal(found.length, n);
+      const last = found[n - 1];
+      assert.equal(last?.text, `ghcr.io/acme/app${n - 1}:1.${n - 1}`);
+      assert.equal(last?.line, 2);
+      assert.equal(last?.column, line.length - (last?.text.length ?? 0) + 1);
+    },
+  );
+
+  it("a # in the middle of a long line still ends the references there, unless quoted", () => {
+    const refs = (k: number, p: string) => Array.from({ length: k }, (_, i) => `ghcr.io/acme/${p}${i}:1`).join(" ");
+    const text = `${refs(300, "a")} '#quoted' ${refs(2, "b")} # ${refs(300, "c")}\n${refs(2, "d")}\n`;
+    const got = texts(text);
+    assert.equal(got.length, 304);
+    assert.deepEqual(got.slice(298), [
+      "ghcr.io/acme/a298:1",
+      "ghcr.io/acme/a299:1",
+      "ghcr.io/acme/b0:1",
+      "ghcr.io/acme/b1:1",
+      "ghcr.io/acme/d0:1",
+      "ghcr.io/acme/d1:1",
+    ]);
+  });
+
+  it("on a long line, the key right before a value still counts and a FROM glued to a word does not", () => {
+    assert.deepEqual(texts(`${"x".repeat(5000)} image: nginx:1.25\n`), ["nginx:1.25"]);
+    assert.deepEqual(texts(`${"x ".repeat(300)}FROM nginx:1.25\n`), ["nginx:1.25"]);
+    assert.deepEqual(texts(`${"x".repeat(300)}FROM nginx:1.25\n`), []);
+    assert.deepEqual(texts(`FROM nginx:1.25\n`), ["nginx:1.25"]);
+  });
+});
+
 describe("scanText on the real-world corpus (160 files from six public repositories)", { skip: CORPUS_SKIP }, () => {
   const files: string[] = [];
   const walk = (d: string): void => {

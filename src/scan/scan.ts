@@ -27,6 +27,8 @@ const TOKEN = new Uint8Array(128);
 for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
 const isToken = (code: number): boolean => code < 128 && TOKEN[code] === 1;
 const TAG_START = /[\w]/;
+/** How far back {@link imageContext} looks for `image:` / `FROM` before a token. */
+const CONTEXT_WINDOW = 256;
 
 /** Keys whose value is an image: `image`, `imageName`, `containerImage`, `base_image`, kustomize `newName`. */
 // camelCase keys may have several humps (`natsStreamingImage`, issue #10): any letters before `Image`.
@@ -40,6 +42,7 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const lines = new LineIndex(text);
+  const inComment = commentTracker(text, lines);
   const found: FoundReference[] = [];
   let consumed = 0; // everything before this offset has been decided
 
@@ -89,7 +92,7 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
       // `key: value`, `key = value`, `"key": "value"`: a value of an image-ish key may be a bare name.
       if (ch === "@") continue;
       const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(text, i, lines)) {
+      if (key && isImageKey(key) && !inComment(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
@@ -111,8 +114,12 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
       const open = text.lastIndexOf("[", s - 1);
       if (open >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open, s))) s = open;
     }
-    if (!inComment(text, s, lines)) {
-      const before = text.slice(lines.lineStart(s), s);
+    if (!inComment(s)) {
+      // The key before a token is short: look at a bounded window, not the whole line (a line of 10k
+      // references made this quadratic). A cut window starts with NUL so `^FROM` cannot match there.
+      const ls = lines.lineStart(s);
+      const from = Math.max(ls, s - CONTEXT_WINDOW);
+      const before = (from > ls ? "\0" : "") + text.slice(from, s);
       emit(s, e, !imageContext(before));
     }
     consumed = Math.max(consumed, e);
@@ -223,20 +230,36 @@ function candidate(
   };
 }
 
-/** Is `offset` inside a `#` comment? A `#` starts one at line start or after a blank, outside quotes. */
-function inComment(text: string, offset: number, lines: LineIndex): boolean {
-  const ls = lines.lineStart(offset);
-  const hash = text.indexOf("#", ls);
-  if (hash < 0 || hash >= offset) return false;
+/**
+ * Is an offset inside a `#` comment? A `#` starts one at line start or after a blank, outside quotes.
+ * The scanner asks in order of position, so the walk over a line resumes where the last question
+ * left it: linear in the line, however many references it holds (issue #13: 10k on one line took 37 s).
+ */
+function commentTracker(text: string, lines: LineIndex): (offset: number) => boolean {
+  let ls = -1; // line of the walk
+  let k = 0; // walked up to here
   let quote = "";
-  for (let k = ls; k < offset; k++) {
-    const c = text[k];
-    if (quote) {
-      if (c === quote) quote = "";
-    } else if (c === '"' || c === "'") {
-      // An apostrophe inside a word (`don't`) opens nothing.
-      if (!(c === "'" && k > ls && /\w/.test(text[k - 1] as string))) quote = c;
-    } else if (c === "#" && (k === ls || /\s/.test(text[k - 1] as string))) return true;
-  }
-  return false;
+  let comment = false;
+  return (offset) => {
+    const start = lines.lineStart(offset);
+    if (start !== ls || offset < k) {
+      ls = start;
+      k = start;
+      quote = "";
+      comment = false;
+      const hash = text.indexOf("#", start);
+      // No `#` before the offset: nothing to walk yet (the common case, one search per line).
+      if (hash < 0 || hash >= offset) return false;
+    }
+    for (; k < offset && !comment; k++) {
+      const c = text[k];
+      if (quote) {
+        if (c === quote) quote = "";
+      } else if (c === '"' || c === "'") {
+        // An apostrophe inside a word (`don't`) opens nothing.
+        if (!(c === "'" && k > ls && /\w/.test(text[k - 1] as string))) quote = c;
+      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1] as string))) comment = true;
+    }
+    return comment;
+  };
 }
