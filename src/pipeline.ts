@@ -8,6 +8,7 @@ import { applyPlan, type ApplyResult } from "./apply/apply.js";
 import { relative, resolve } from "node:path";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "./config/load.js";
 import type { LaminarConfig } from "./config/types.js";
+import { configWarnings } from "./plan/config-warnings.js";
 import { planUpdates } from "./plan/plan.js";
 import type { Plan } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
@@ -45,7 +46,8 @@ export async function planRepository(
   options: { onFile?: (path: string) => void } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  const warnings = [...configWarnings(config, scan.paths), ...scan.warnings];
+  const plan = await planUpdates({ config, files: scan.files, tags, warnings });
   return { plan, scan };
 }
 

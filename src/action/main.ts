@@ -175,7 +175,8 @@ async function targetBranch(git: GitCommandManager, s: ActionSettings): Promise<
 async function report(s: ActionSettings, o: Outcome): Promise<void> {
   const { plan } = o;
   for (const c of plan.changes) core.info(`${c.file}:${c.line}: ${c.image} ${c.from} → ${c.to}`);
-  for (const w of plan.warnings) core.warning(w.message, { file: w.file });
+  for (const w of plan.warnings)
+    core.warning(w.message, { file: w.file, ...(w.line ? { startLine: w.line, startColumn: w.column ?? 1 } : {}) });
   for (const u of plan.unchanged.filter((x) => x.reason === "registry-error")) {
     core.warning(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, {
       file: u.file,
