@@ -14,9 +14,34 @@ const root = new URL("..", import.meta.url).pathname;
 const cli = join(root, "dist", "cli.js");
 
 describe("the laminar executable under other names (#13)", () => {
-  it("package.json's bin is laminar → dist/cli.js", () => {
-    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> };
+  it("the package has a name of our own (npm's unscoped `laminar` is another project) and its bin is laminar → dist/cli.js", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      name: string;
+      bin: Record<string, string>;
+    };
+    assert.equal(pkg.name, "@laminar-gitops/laminar");
     assert.deepEqual(pkg.bin, { laminar: "dist/cli.js" });
+  });
+
+  it("the README's quick start, `npx @laminar-gitops/laminar …`, runs this package when it is installed (no network)", (t) => {
+    const npx = spawnSync("npx", ["--version"], { encoding: "utf8" });
+    if (npx.status !== 0) return t.skip("npx is not installed");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    assert.match(readme, /^ {3}npx @laminar-gitops\/laminar scan /m);
+    const base = mkdtempSync(join(tmpdir(), "laminar-npx-"));
+    writeFileSync(join(base, "package.json"), '{"name": "manifests", "private": true}\n');
+    mkdirSync(join(base, "node_modules", "@laminar-gitops"), { recursive: true });
+    mkdirSync(join(base, "node_modules", ".bin"));
+    symlinkSync(root, join(base, "node_modules", "@laminar-gitops", "laminar"));
+    symlinkSync("../@laminar-gitops/laminar/dist/cli.js", join(base, "node_modules", ".bin", "laminar"));
+    writeFileSync(join(base, "app.yaml"), "image: ghcr.io/acme/app:1.2.3\n");
+    const r = spawnSync("npx", ["--no-install", "@laminar-gitops/laminar", "scan"], {
+      cwd: base,
+      encoding: "utf8",
+      env: { ...process.env, npm_config_offline: "true", npm_config_update_notifier: "false" },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /app\.yaml:1:8 +ghcr\.io\/acme\/app:1\.2\.3/);
   });
 
   it("a symlink named lam (absolute and relative, run directly and through node) prints the version and scans", () => {
@@ -24,10 +49,10 @@ describe("the laminar executable under other names (#13)", () => {
     mkdirSync(join(base, "bin"));
     mkdirSync(join(base, "node_modules", ".bin"), { recursive: true });
     symlinkSync(cli, join(base, "bin", "lam"));
-    // npm links `.bin/laminar` with a relative target.
-    mkdirSync(join(base, "node_modules", "laminar"));
-    symlinkSync(join(root, "dist"), join(base, "node_modules", "laminar", "dist"));
-    symlinkSync("../laminar/dist/cli.js", join(base, "node_modules", ".bin", "laminar"));
+    // npm installs the scoped package and links `.bin/laminar` with a relative target.
+    mkdirSync(join(base, "node_modules", "@laminar-gitops", "laminar"), { recursive: true });
+    symlinkSync(join(root, "dist"), join(base, "node_modules", "@laminar-gitops", "laminar", "dist"));
+    symlinkSync("../@laminar-gitops/laminar/dist/cli.js", join(base, "node_modules", ".bin", "laminar"));
     const repo = join(base, "repo");
     mkdirSync(repo);
     writeFileSync(join(repo, "app.yaml"), "image: ghcr.io/acme/app:1.2.3\n");
