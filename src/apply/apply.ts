@@ -96,9 +96,9 @@ export async function applyPlan(
       const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
-        const restored = snapshot ? await snapshot.restore() : [];
-        if (r.aborted) throw new ApplyAbortedError(restored);
-        throw new CommandFailedError(r, restored, spec.timeout);
+        // An aborted command stays a CommandFailedError ("was stopped: the run was abandoned"), as
+        // `laminar serve` reports it; the CLI names the signal itself.
+        throw new CommandFailedError(r, snapshot ? await snapshot.restore() : [], spec.timeout);
       }
     }
     const commandChanges = rewritten && snapshot ? await snapshot.changesSince(rewritten) : [];

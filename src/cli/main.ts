@@ -18,7 +18,7 @@ import { knownSecrets } from "../secrets/known-secrets.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { VERSION } from "../version.js";
 import { describeError, signalStatus, type CliIo } from "./io.js";
-import { ApplyAbortedError } from "../apply/apply.js";
+import { ApplyAbortedError, CommandFailedError } from "../apply/apply.js";
 import { acquireRunLock } from "../apply/lock.js";
 import { startProgress } from "./progress.js";
 import { runApply, type ApplyOutcome, type Delivery } from "./apply.js";
@@ -195,7 +195,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         } catch (e) {
           const sig = trap?.received();
           if (!sig) throw e;
-          safe.err(`laminar: ${sig}: ${e instanceof ApplyAbortedError ? e.message : `stopped (${describeError(e)})`}`);
+          const restored = e instanceof ApplyAbortedError || e instanceof CommandFailedError ? e.restored : undefined;
+          safe.err(
+            restored
+              ? `laminar: ${sig}: interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed`
+              : `laminar: ${sig}: stopped (${describeError(e)})`,
+          );
           return signalStatus(sig);
         } finally {
           trap?.release();
@@ -203,7 +208,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           progress.stop();
           await tags.save();
         }
-        const status = applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
+        const status = applyReport(
+          outcome,
+          { json: o.json, mode: o["registry-errors"], requests: tags.counts() },
+          safe,
+        );
         const sig = trap?.received();
         if (!sig) return status;
         // The signal came after the last step: what was done stands (reported above), the status says it.
