@@ -152,7 +152,9 @@ describe("parseConfig: errors name file, line, column and key", () => {
     { timeout: 300_000 },
     () => {
       const n = 50_000;
-      const list = Array.from({ length: n }, (_, i) => (i % 2 ? `      - v${i}.1` : `      - regex:v${i}\\.2`)).join("\n");
+      const list = Array.from({ length: n }, (_, i) => (i % 2 ? `      - v${i}.1` : `      - regex:v${i}\\.2`)).join(
+        "\n",
+      );
       const c = parseConfig(`updates:\n  - pattern: glob:v*\n    files: [a]\n    exclude:\n${list}\n`);
       const exclude = c.updates[0]?.exclude ?? [];
       assert.equal(exclude.length, n);
