@@ -53,7 +53,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 import { spawn } from "node:child_process";
 function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
-  return new Promise((resolve6) => {
+  return new Promise((resolve7) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -84,7 +84,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
     const done = (exitCode, killedBy) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      resolve6({
+      resolve7({
         command: spec.run,
         exitCode,
         signal: killedBy,
@@ -97,9 +97,25 @@ function runCommand(spec, cwd, env = process.env, signal) {
     child.on("error", (e) => {
       output += `
 ${e.message}`;
-      done(127, null);
+      finish(127, null);
     });
-    child.on("close", (code, signal2) => done(code, signal2));
+    let settled = false;
+    const finish = (code, killedBy) => {
+      if (settled) return;
+      settled = true;
+      done(code, killedBy);
+    };
+    child.on("exit", (code, killedBy) => {
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, killedBy);
+      }, OUTPUT_GRACE_MS);
+      child.on("close", () => {
+        clearTimeout(grace);
+        finish(code, killedBy);
+      });
+    });
   });
 }
 function commandFailed(r) {
@@ -111,11 +127,12 @@ function describeFailure(r, timeout) {
   if (r.signal) return `command \`${r.command}\` was killed by ${r.signal}`;
   return `command \`${r.command}\` failed with exit code ${r.exitCode}`;
 }
-var OUTPUT_LIMIT;
+var OUTPUT_LIMIT, OUTPUT_GRACE_MS;
 var init_commands = __esm({
   "src/exec/commands.ts"() {
     "use strict";
     OUTPUT_LIMIT = 64 * 1024;
+    OUTPUT_GRACE_MS = 500;
   }
 });
 
@@ -243,7 +260,7 @@ async function listFiles(root) {
       if (e.isDirectory()) await walk3(abs);
       else {
         const st = await lstat(abs);
-        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode });
+        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, ino: st.ino });
       }
     }
   };
@@ -296,6 +313,26 @@ var init_snapshot = __esm({
         }
         return touched.sort();
       }
+      /** The tree's listing now, to compare with {@link changesSince} later. */
+      async mark() {
+        return listFiles(this.root);
+      }
+      /**
+       * What changed since `mark`, by path: size, modification time, mode or inode (an atomic rename
+       * gives a new inode even when size and time match).
+       */
+      async changesSince(mark) {
+        const now = await listFiles(this.root);
+        const out = [];
+        for (const [path2, st] of now) {
+          const was = mark.get(path2);
+          if (!was) out.push({ path: path2, change: "created" });
+          else if (was.size !== st.size || was.mtimeMs !== st.mtimeMs || was.mode !== st.mode || was.ino !== st.ino)
+            out.push({ path: path2, change: "modified" });
+        }
+        for (const path2 of mark.keys()) if (!now.has(path2)) out.push({ path: path2, change: "deleted" });
+        return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+      }
       async discard() {
         await rm2(this.copy, { recursive: true, force: true });
       }
@@ -304,27 +341,42 @@ var init_snapshot = __esm({
 });
 
 // src/apply/apply.ts
+function changedPaths(applied) {
+  if (!applied) return [];
+  return [.../* @__PURE__ */ new Set([...applied.files, ...applied.commandChanges.map((c) => c.path)])].sort();
+}
 async function applyPlan(root, plan, commands, options = {}) {
-  if (plan.changes.length === 0) return { files: [], commands: [] };
+  if (plan.changes.length === 0) return { files: [], commandChanges: [], commands: [] };
+  if (options.signal?.aborted) throw new ApplyAbortedError([]);
   const snapshot = commands.length ? await TreeSnapshot.take(root) : void 0;
   try {
-    const { files } = await rewriteFiles(root, plan.changes);
+    const { files, originals } = await rewriteFiles(root, plan.changes);
+    const rewritten = commands.length ? await snapshot?.mark() : void 0;
     const results = [];
     for (const spec of commands) {
+      if (options.signal?.aborted) throw new ApplyAbortedError(snapshot ? await snapshot.restore() : []);
       options.onCommand?.(spec);
       const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
-        const restored = snapshot ? await snapshot.restore() : [];
-        throw new CommandFailedError(r, restored, spec.timeout);
+        throw new CommandFailedError(r, snapshot ? await snapshot.restore() : [], spec.timeout);
       }
     }
-    return { files, commands: results };
+    const commandChanges = rewritten && snapshot ? await snapshot.changesSince(rewritten) : [];
+    const protect = /* @__PURE__ */ new Set([...files, ...options.protect ?? [".laminar.yaml"]]);
+    const lost = commandChanges.filter((c) => c.change === "deleted" && protect.has(c.path)).map((c) => c.path);
+    if (lost.length) throw new ProtectedDeletionError(lost, snapshot ? await snapshot.restore() : []);
+    if (options.signal?.aborted) {
+      if (snapshot) throw new ApplyAbortedError(await snapshot.restore());
+      await restoreFiles(root, originals);
+      throw new ApplyAbortedError([...originals.keys()]);
+    }
+    return { files, commandChanges, commands: results };
   } finally {
     await snapshot?.discard();
   }
 }
-var CommandFailedError;
+var CommandFailedError, ProtectedDeletionError, ApplyAbortedError;
 var init_apply = __esm({
   "src/apply/apply.ts"() {
     "use strict";
@@ -340,6 +392,26 @@ var init_apply = __esm({
       result;
       restored;
       name = "CommandFailedError";
+    };
+    ProtectedDeletionError = class extends Error {
+      constructor(paths, restored) {
+        super(
+          `the configured commands deleted ${paths.join(", ")}, which Laminar just rewrote or reads its config from; nothing was committed and the work tree was restored (${restored.length} file(s))`
+        );
+        this.paths = paths;
+        this.restored = restored;
+      }
+      paths;
+      restored;
+      name = "ProtectedDeletionError";
+    };
+    ApplyAbortedError = class extends Error {
+      constructor(restored) {
+        super(`interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed`);
+        this.restored = restored;
+      }
+      restored;
+      name = "ApplyAbortedError";
     };
   }
 });
@@ -424,15 +496,36 @@ function processIo() {
     err: printTo(process.stderr),
     env: process.env,
     cwd: process.cwd(),
-    progress: process.stderr
+    progress: process.stderr,
+    trapInterrupts
   };
 }
+function trapInterrupts() {
+  const controller = new AbortController();
+  let received;
+  const on = (sig) => () => {
+    received = sig;
+    release();
+    controller.abort();
+  };
+  const onInt = on("SIGINT");
+  const onTerm = on("SIGTERM");
+  const release = () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return { signal: controller.signal, received: () => received, release };
+}
+var signalStatus;
 var init_io = __esm({
   "src/cli/io.ts"() {
     "use strict";
     init_apply();
     init_errors();
     init_terminal();
+    signalStatus = (sig) => sig === "SIGINT" ? 130 : sig === "SIGTERM" ? 143 : 1;
   }
 });
 
@@ -3406,7 +3499,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve6.call(this, root, ref);
+      let _sch = resolve7.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -3433,7 +3526,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve6(root, ref) {
+    function resolve7(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -4297,7 +4390,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve6(baseURI, relativeURI, options) {
+    function resolve7(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -4333,50 +4426,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative5, options, skipNormalization) {
+    function resolveComponent(base, relative6, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse4(serialize(base, options), options);
-        relative5 = parse4(serialize(relative5, options), options);
+        relative6 = parse4(serialize(relative6, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative5.scheme) {
-        target.scheme = relative5.scheme;
-        target.userinfo = relative5.userinfo;
-        target.host = relative5.host;
-        target.port = relative5.port;
-        target.path = removeDotSegments(relative5.path || "");
-        target.query = relative5.query;
+      if (!options.tolerant && relative6.scheme) {
+        target.scheme = relative6.scheme;
+        target.userinfo = relative6.userinfo;
+        target.host = relative6.host;
+        target.port = relative6.port;
+        target.path = removeDotSegments(relative6.path || "");
+        target.query = relative6.query;
       } else {
-        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
-          target.userinfo = relative5.userinfo;
-          target.host = relative5.host;
-          target.port = relative5.port;
-          target.path = removeDotSegments(relative5.path || "");
-          target.query = relative5.query;
+        if (relative6.userinfo !== void 0 || relative6.host !== void 0 || relative6.port !== void 0) {
+          target.userinfo = relative6.userinfo;
+          target.host = relative6.host;
+          target.port = relative6.port;
+          target.path = removeDotSegments(relative6.path || "");
+          target.query = relative6.query;
         } else {
-          if (!relative5.path) {
+          if (!relative6.path) {
             target.path = base.path;
-            if (relative5.query !== void 0) {
-              target.query = relative5.query;
+            if (relative6.query !== void 0) {
+              target.query = relative6.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative5.path[0] === "/") {
-              target.path = removeDotSegments(relative5.path);
+            if (relative6.path[0] === "/") {
+              target.path = removeDotSegments(relative6.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative5.path;
+                target.path = "/" + relative6.path;
               } else if (!base.path) {
-                target.path = relative5.path;
+                target.path = relative6.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative6.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative5.query;
+            target.query = relative6.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -4384,7 +4477,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative5.fragment;
+      target.fragment = relative6.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -4688,7 +4781,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve6,
+      resolve: resolve7,
       resolveComponent,
       equal,
       serialize,
@@ -14740,7 +14833,10 @@ function commitSubject(changes) {
   if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
   return `Update ${changes.length} images`;
 }
-function variables(changes) {
+function commandFileLines(files) {
+  return files.map((f) => `${f.change} ${f.path}`).join("\n");
+}
+function variables(changes, commandFiles) {
   const list = sorted(changes);
   return {
     count: String(list.length),
@@ -14751,7 +14847,8 @@ function variables(changes) {
     image: distinct(list.map((c) => c.image)),
     from: distinct(list.map((c) => c.from)),
     to: distinct(list.map((c) => c.to)),
-    file: distinct(list.map((c) => c.file))
+    file: distinct(list.map((c) => c.file)),
+    commandFiles: commandFileLines(commandFiles)
   };
 }
 function renderNodes(nodes, lookup, changes) {
@@ -14783,28 +14880,30 @@ function escaped(changes, escape3) {
     to: escape3(c.to)
   }));
 }
-function renderTemplate(template, changes, escape3 = oneLine) {
+function escapedFiles(files, escape3) {
+  return files.map((f) => ({ path: escape3(f.path), change: f.change }));
+}
+function renderTemplate(template, changes, escape3 = oneLine, commandFiles = []) {
   const t = typeof template === "string" ? parseTemplate(template) : template;
   const safe = escaped(changes, escape3);
-  const vars = variables(safe);
+  const vars = variables(safe, escapedFiles(commandFiles, escape3));
   return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
-function buildCommitMessage(changes, template) {
+function buildCommitMessage(changes, template, commandFiles = []) {
   if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
   if (template !== void 0) {
-    const text = renderTemplate(template, changes).trim();
+    const text = renderTemplate(template, changes, oneLine, commandFiles).trim();
     if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
     return `${text}
 `;
   }
   const safe = escaped(changes, oneLine);
   const subject = commitSubject(safe);
-  if (safe.length === 1) return `${subject}
-`;
-  return `${subject}
-
-${sorted(safe).map(describeChange).join("\n")}
-`;
+  const body = safe.length === 1 ? [] : [sorted(safe).map(describeChange).join("\n")];
+  if (commandFiles.length)
+    body.push(`Changed by the configured commands:
+${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
+  return [subject, ...body].join("\n\n") + "\n";
 }
 var TEMPLATE_VARIABLES, CHANGE_VARIABLES, TemplateError, TAG;
 var init_commit_message = __esm({
@@ -14828,8 +14927,10 @@ var init_commit_message = __esm({
       // distinct old tags, comma separated
       "to",
       // distinct new tags, comma separated
-      "file"
+      "file",
       // same as files (one change: just that file)
+      "commandFiles"
+      // paths the configured commands changed, one "created|modified|deleted path" per line
     ];
     CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
     TemplateError = class extends Error {
@@ -14916,19 +15017,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open3 = [];
+  const open4 = [];
   for (let i = 0; i < masked.length; i++) {
     const c = masked.charCodeAt(i);
     if (c === 123) {
-      open3.push(i);
-    } else if (c === 125 && open3.length) {
-      open3.pop();
+      open4.push(i);
+    } else if (c === 125 && open4.length) {
+      open4.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i = 0; i < open3.length; i++) {
-    const at = open3[i];
+  for (let i = 0; i < open4.length; i++) {
+    const at = open4[i];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -19755,9 +19856,18 @@ function parsePolicy(text, options = {}) {
   if (kind === "glob") {
     if (options.sort && options.sort.by !== "build-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
+    if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
     return globPolicy(text, body);
   }
+  if (!options.sort || options.sort.by === "build-time") {
+    const plain = body.replace(/\\([^\w\s])/g, "$1");
+    if (!/[\\^$.|?*+()[\]{}]/.test(body.replace(/\\[^\w\s]/g, "")) && body.length <= MAX_REGEX_LENGTH)
+      return literalPolicy("regex", text, plain, options.sort?.order);
+  }
   return regexPolicy(text, body, options.sort);
+}
+function literalPolicy(kind, source, tag, order = "asc") {
+  return { kind, source, sort: "build-time", order, literal: tag, matches: (t) => t === tag };
 }
 function globProblem(glob) {
   return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
@@ -19862,10 +19972,11 @@ function assertSafeRegex(body) {
 }
 function separatedRepeat(group) {
   const inner = group.replace(/^\?:/, "");
-  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner);
+  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner) ?? /^()(.*?)(\\[.\-_/+]|[-_/:~])$/s.exec(inner)?.slice(0) ?? null;
   if (!m) return false;
-  const sep6 = m[1].replace("\\", "");
+  const sep6 = (m[1] || m[3]).replace("\\", "");
   const rest = m[2];
+  if (!m[1] && rest.endsWith("\\")) return false;
   if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, "")))
     return false;
   return !rest.includes(sep6) || sep6 === "." && !rest.replace(/\\\./g, "").includes(".");
@@ -20191,7 +20302,7 @@ function parseValidatedYaml(text, file, format) {
   const lineCounter = new import_yaml.LineCounter();
   let doc;
   try {
-    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   } catch (e) {
     throw new ConfigError(file, 1, 1, "", `cannot parse YAML: ${e.message}`);
   }
@@ -20303,10 +20414,12 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
+    const pp = locate([...base, "pattern"]);
     updates.push({
       name: u.name ?? `updates[${i}]`,
       index: i,
       position: { file, line: p2.line, column: p2.col },
+      patternPosition: { file, line: pp.line, column: pp.col },
       policy,
       files,
       filePositions,
@@ -20375,6 +20488,7 @@ function checkGlob(glob, fail4) {
   return glob;
 }
 function checkPatternSpeed(policy, fail4) {
+  if (policy.literal !== void 0) return;
   if (probePolicy(policy) === void 0) {
     fail4(
       `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`
@@ -20570,6 +20684,21 @@ async function loadConfig(dir, configPath) {
       "config file not found; create it (see README: .laminar.yaml) or pass --config"
     );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown2, 0, 0, "", "is not a file");
+  const lexical = relative2(dir, path2);
+  if (!lexical.startsWith("..") && !isAbsolute(lexical)) {
+    const root = await realpath(dir);
+    const real = await realpath(path2).catch(() => void 0);
+    if (real === void 0)
+      throw new ConfigError(shown2, 0, 0, "", "is a symbolic link to nothing (a dangling link); point it at a file");
+    if (real !== root && !real.startsWith(root + sep3))
+      throw new ConfigError(
+        shown2,
+        0,
+        0,
+        "",
+        "is a symbolic link pointing outside the repository; refusing to read it (copy the file into the repository or pass --config with its real path)"
+      );
+  }
   if (st.size > MAX_CONFIG_BYTES)
     throw new ConfigError(shown2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile2(path2, "utf8");
@@ -20733,6 +20862,58 @@ var init_server_schema = __esm({
         }
       }
     };
+  }
+});
+
+// src/scan/select.ts
+function matchesSelector(path2, selector) {
+  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
+  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
+}
+function matchesAny(path2, selectors) {
+  return selectors.some((s) => matchesSelector(path2, s));
+}
+var init_select = __esm({
+  "src/scan/select.ts"() {
+    "use strict";
+    init_esm4();
+  }
+});
+
+// src/plan/config-warnings.ts
+function configWarnings(config, paths) {
+  const out = [];
+  for (const rule of config.updates) {
+    const prefix2 = /^([A-Za-z][\w-]*):/.exec(rule.policy.source)?.[1];
+    if (rule.policy.kind === "glob" && prefix2 !== void 0 && !PREFIXES.includes(prefix2)) {
+      const at = rule.patternPosition ?? rule.position;
+      const known = PREFIXES.find((p2) => p2 === prefix2.toLowerCase());
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.pattern: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p2) => `${p2}:`).join(", ")})`}; read as a glob, it matches no tag (tags never contain ":")`
+      });
+    }
+    rule.files.forEach((selector, j) => {
+      if (paths.some((p2) => matchesSelector(p2, selector))) return;
+      const at = rule.filePositions?.[j] ?? rule.position;
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.files[${j}]: ${JSON.stringify(selector)} matches no file in the repository (or only excluded ones); the rule updates nothing there`
+      });
+    });
+  }
+  return out;
+}
+var PREFIXES;
+var init_config_warnings = __esm({
+  "src/plan/config-warnings.ts"() {
+    "use strict";
+    init_select();
+    PREFIXES = ["glob", "regex", "semver"];
   }
 });
 
@@ -20936,21 +21117,6 @@ var init_format = __esm({
   "src/reference/format.ts"() {
     "use strict";
     init_parse2();
-  }
-});
-
-// src/scan/select.ts
-function matchesSelector(path2, selector) {
-  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
-  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
-}
-function matchesAny(path2, selectors) {
-  return selectors.some((s) => matchesSelector(path2, s));
-}
-var init_select = __esm({
-  "src/scan/select.ts"() {
-    "use strict";
-    init_esm4();
   }
 });
 
@@ -21617,7 +21783,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve6 = (namespace, name) => {
+  const resolve7 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -21647,7 +21813,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve6(namespace, name));
+      if (!e) memo.set(key, e = resolve7(namespace, name));
       return e;
     }
   };
@@ -21910,10 +22076,14 @@ var init_lines = __esm({
       columnOf(offset) {
         const start = this.lineStart(offset);
         const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+        let k = ls;
         let column = 1;
-        for (let k = ls; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+        if (this.last && this.last.lineStart === ls && this.last.offset <= offset) ({ offset: k, column } = this.last);
+        for (; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+        this.last = { lineStart: ls, offset, column };
         return column;
       }
+      last;
     };
   }
 });
@@ -21922,6 +22092,7 @@ var init_lines = __esm({
 function scanText(input) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const lines = new LineIndex(text);
+  const inComment = commentTracker(text, lines);
   const found = [];
   let consumed = 0;
   const emit = (start, end, requireSlash) => {
@@ -21947,7 +22118,7 @@ function scanText(input) {
     if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
       if (ch === "@") continue;
       const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(text, i, lines)) {
+      if (key && isImageKey(key) && !inComment(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
@@ -21964,17 +22135,50 @@ function scanText(input) {
     if (s < consumed) continue;
     anchors.lastIndex = e;
     if (text[s - 1] === "]") {
-      const open3 = text.lastIndexOf("[", s - 1);
-      if (open3 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open3, s))) s = open3;
+      const open4 = text.lastIndexOf("[", s - 1);
+      if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
     }
-    if (!inComment(text, s, lines)) {
-      const before = text.slice(lines.lineStart(s), s);
-      emit(s, e, !imageContext(before));
+    if (!inComment(s)) {
+      const ls = lines.lineStart(s);
+      const from = Math.max(ls, s - CONTEXT_WINDOW);
+      const before = (from > ls ? "\0" : "") + text.slice(from, s);
+      const context = imageContext(before);
+      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
     }
     consumed = Math.max(consumed, e);
   }
   found.sort((a, b) => a.start - b.start);
-  return found.filter((f, k) => k === 0 || found[k - 1].start !== f.start);
+  const prose = proseRanges(text);
+  let p2 = 0;
+  const inProse = (offset) => {
+    while (p2 < prose.length && prose[p2][1] <= offset) p2++;
+    return p2 < prose.length && prose[p2][0] <= offset;
+  };
+  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
+}
+function proseRanges(text) {
+  const out = [];
+  if (!text.includes("description")) return out;
+  const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
+  for (let m; m = key.exec(text); ) {
+    const lineEnd = text.indexOf("\n", m.index);
+    let end = lineEnd < 0 ? text.length : lineEnd;
+    if (/^[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(m[3])) {
+      const indent = m[1].length;
+      for (let ls = end + 1; ls < text.length; ) {
+        const le = text.indexOf("\n", ls);
+        const line = text.slice(ls, le < 0 ? text.length : le);
+        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+        if (line.trim() !== "" && lead <= indent) break;
+        end = le < 0 ? text.length : le;
+        if (le < 0) break;
+        ls = le + 1;
+      }
+    }
+    out.push([m.index, end]);
+    key.lastIndex = Math.max(key.lastIndex, end);
+  }
+  return out;
 }
 function keyBefore(text, i) {
   let e = i;
@@ -22026,6 +22230,10 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   const hasTag = colon > slash && colon >= 0;
   if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
   if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
+  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+    const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
+    if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
+  }
   let reference2;
   try {
     reference2 = parseImageReference(raw);
@@ -22050,22 +22258,33 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
     ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
   };
 }
-function inComment(text, offset, lines) {
-  const ls = lines.lineStart(offset);
-  const hash = text.indexOf("#", ls);
-  if (hash < 0 || hash >= offset) return false;
+function commentTracker(text, lines) {
+  let ls = -1;
+  let k = 0;
   let quote2 = "";
-  for (let k = ls; k < offset; k++) {
-    const c = text[k];
-    if (quote2) {
-      if (c === quote2) quote2 = "";
-    } else if (c === '"' || c === "'") {
-      if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
-    } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) return true;
-  }
-  return false;
+  let comment = false;
+  return (offset) => {
+    const start = lines.lineStart(offset);
+    if (start !== ls || offset < k) {
+      ls = start;
+      k = start;
+      quote2 = "";
+      comment = false;
+      const hash = text.indexOf("#", start);
+      if (hash < 0 || hash >= offset) return false;
+    }
+    for (; k < offset && !comment; k++) {
+      const c = text[k];
+      if (quote2) {
+        if (c === quote2) quote2 = "";
+      } else if (c === '"' || c === "'") {
+        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
+      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
+    }
+    return comment;
+  };
 }
-var TOKEN, isToken, TAG_START, IMAGE_KEY, isImageKey;
+var TOKEN, isToken, TAG_START, CONTEXT_WINDOW, FLAG_VALUE, IMAGE_KEY, isImageKey;
 var init_scan = __esm({
   "src/scan/scan.ts"() {
     "use strict";
@@ -22075,6 +22294,8 @@ var init_scan = __esm({
     for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
     isToken = (code) => code < 128 && TOKEN[code] === 1;
     TAG_START = /[\w]/;
+    CONTEXT_WINDOW = 256;
+    FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
     IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
     isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
   }
@@ -22631,7 +22852,7 @@ async function scanRepository(root, options) {
   files = flux.resolve(files);
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-  return { files, warnings, stats: { files: paths.length, bytes } };
+  return { files, warnings, paths, stats: { files: paths.length, bytes } };
 }
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
@@ -22693,6 +22914,7 @@ var init_repository = __esm({
 });
 
 // src/pipeline.ts
+import { relative as relative4, resolve as resolve2 } from "node:path";
 function scanForConfig(dir, config, options = {}) {
   const include = options.all ? void 0 : [...new Set(config.updates.flatMap((u) => u.files))];
   return scanRepository(dir, {
@@ -22704,7 +22926,8 @@ function scanForConfig(dir, config, options = {}) {
 }
 async function planRepository2(dir, config, tags, options = {}) {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  const warnings = [...configWarnings(config, scan.paths), ...scan.warnings];
+  const plan = await planUpdates({ config, files: scan.files, tags, warnings });
   return { plan, scan };
 }
 async function updatePass(o) {
@@ -22714,7 +22937,8 @@ async function updatePass(o) {
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
     ...o.signal ? { signal: o.signal } : {},
-    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {}
+    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
+    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
 }
@@ -22723,6 +22947,7 @@ var init_pipeline = __esm({
     "use strict";
     init_apply();
     init_load();
+    init_config_warnings();
     init_plan();
     init_repository();
   }
@@ -23690,7 +23915,7 @@ function fromAuthEntry(e) {
   return void 0;
 }
 function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
@@ -23707,15 +23932,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
     child.on("close", (code) => {
       if (code !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve6(void 0);
+        if (/not found/i.test(stdout + stderr)) resolve7(void 0);
         else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
         return;
       }
       try {
         const out = JSON.parse(stdout);
-        if (!out.Secret) resolve6(void 0);
-        else if (out.Username === "<token>") resolve6({ kind: "identity-token", token: out.Secret });
-        else resolve6({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+        if (!out.Secret) resolve7(void 0);
+        else if (out.Username === "<token>") resolve7({ kind: "identity-token", token: out.Secret });
+        else resolve7({ kind: "basic", username: out.Username ?? "", password: out.Secret });
       } catch {
         reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
       }
@@ -23902,9 +24127,9 @@ var init_masker = __esm({
 });
 
 // src/registry/auth.ts
-function parentDomain(hostname) {
-  if (/^[\d.]+$/.test(hostname) || hostname.includes(":")) return void 0;
-  const labels = hostname.split(".");
+function parentDomain(hostname2) {
+  if (/^[\d.]+$/.test(hostname2) || hostname2.includes(":")) return void 0;
+  const labels = hostname2.split(".");
   return labels.length >= 3 ? labels.slice(1).join(".") : void 0;
 }
 function realmRefusal(registryBase, realm) {
@@ -24523,12 +24748,12 @@ function registryKey(host) {
 function baseUrlFor(s) {
   if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
   const host = isDockerHub(s.host) ? DOCKER_HUB_API_HOST : s.host;
-  let hostname = host;
+  let hostname2 = host;
   try {
-    hostname = new URL(`http://${host}`).hostname;
+    hostname2 = new URL(`http://${host}`).hostname;
   } catch {
   }
-  return `${s.insecure || LOOPBACK.test(hostname) ? "http" : "https"}://${host}`;
+  return `${s.insecure || LOOPBACK.test(hostname2) ? "http" : "https"}://${host}`;
 }
 var FUTURE_SKEW_MS, LOOPBACK, RegistryClient;
 var init_client = __esm({
@@ -25022,7 +25247,11 @@ async function deliverWithRetry(o, publisher) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
+      const message = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges
+      );
       await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
@@ -25103,7 +25332,7 @@ function gitEnvironment(extra = {}) {
   };
 }
 function execGit(args, options) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     const child = spawn3("git", args, {
       cwd: options.cwd,
       env: gitEnvironment(options.env),
@@ -25117,7 +25346,7 @@ function execGit(args, options) {
     child.stderr.on("data", (b) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
-      resolve6({
+      resolve7({
         exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: mask(Buffer.concat(err).toString("utf8"))
@@ -25921,8 +26150,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve6, reject) {
-            return setTimeout(resolve6, t);
+          return new this.Promise(function(resolve7, reject) {
+            return setTimeout(resolve7, t);
           });
         }
         computePenalty() {
@@ -26133,15 +26362,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error, reject, resolve6, returned, task;
+          var args, cb, error, reject, resolve7, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve7, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve7(returned);
                 };
               } catch (error1) {
                 error = error1;
@@ -26156,13 +26385,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve6;
-          resolve6 = reject = null;
+          var promise, reject, resolve7;
+          resolve7 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve6 = _resolve;
+            resolve7 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve6, reject });
+          this._queue.push({ task, args, resolve: resolve7, reject });
           this._tryToRun();
           return promise;
         }
@@ -26563,14 +26792,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve6, reject) => {
+              return new this.Promise((resolve7, reject) => {
                 if (finished()) {
-                  return resolve6();
+                  return resolve7();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve6();
+                      return resolve7();
                     }
                   });
                 }
@@ -26663,9 +26892,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve6, reject) {
+              return new this.Promise(function(resolve7, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve6)(args3);
+                  return (args3[0] != null ? reject : resolve7)(args3);
                 });
               });
             };
@@ -26850,10 +27079,10 @@ var init_ssh_command = __esm({
 
 // src/serve/ssh-access.ts
 import { constants } from "node:fs";
-import { access, chmod as chmod2, mkdir as mkdir2, readFile as readFile6, rm as rm3, stat as stat2, writeFile } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { access, chmod as chmod2, mkdir as mkdir2, readFile as readFile7, rm as rm4, stat as stat2, writeFile } from "node:fs/promises";
+import { join as join10 } from "node:path";
 function sshStateDir(stateDir, name) {
-  return join9(stateDir, "ssh", name);
+  return join10(stateDir, "ssh", name);
 }
 async function sshEnvironment(repo, stateDir, log) {
   if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts) return {};
@@ -26864,7 +27093,7 @@ async function sshEnvironment(repo, stateDir, log) {
   const knownHosts = [];
   if (repo.trustNewHostKeys) {
     await mkdir2(own, { recursive: true, mode: 448 });
-    knownHosts.push(join9(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
+    knownHosts.push(join10(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
   } else if (repo.knownHosts) knownHosts.push(repo.knownHosts);
   return sshCommandEnvironment({ ...key ? { key } : {}, knownHosts, acceptNew: repo.trustNewHostKeys });
 }
@@ -26893,13 +27122,13 @@ async function usableKey(name, key, own, log) {
   const st = await stat2(key);
   if (!st.isFile()) throw new Error(`${name}: the key ${key} is not a file`);
   const loose = (st.mode & 63) !== 0 && st.uid === process.getuid?.();
-  const copy = join9(own, "key");
+  const copy = join10(own, "key");
   if (!loose) {
-    await rm3(copy, { force: true });
+    await rm4(copy, { force: true });
     return key;
   }
-  const content = await readFile6(key);
-  const previous = await readFile6(copy).catch(() => void 0);
+  const content = await readFile7(key);
+  const previous = await readFile7(copy).catch(() => void 0);
   await mkdir2(own, { recursive: true, mode: 448 });
   if (!previous?.equals(content)) {
     await writeFile(copy, content, { mode: 384 });
@@ -26918,8 +27147,8 @@ var init_ssh_access = __esm({
 });
 
 // src/serve/working-clone.ts
-import { mkdir as mkdir3, rename as rename2, rm as rm4 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { mkdir as mkdir3, rename as rename2, rm as rm5 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 function httpCredentials(t) {
   if (!t.repo.tokenEnv) return void 0;
   const token = t.env[t.repo.tokenEnv];
@@ -26927,7 +27156,7 @@ function httpCredentials(t) {
   return { serverUrl: new URL(t.repo.url).origin, token };
 }
 function clonePath(stateDir, name) {
-  return join10(stateDir, "repos", name);
+  return join11(stateDir, "repos", name);
 }
 async function syncWorkingClone(t) {
   const dir = clonePath(t.stateDir, t.repo.name);
@@ -26966,10 +27195,10 @@ function samePath(a, b) {
   return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 async function freshClone(t, dir, env, credentials) {
-  const parent = join10(t.stateDir, "repos");
+  const parent = join11(t.stateDir, "repos");
   await mkdir3(parent, { recursive: true });
-  const tmp = join10(parent, `.${t.repo.name}.cloning`);
-  await rm4(tmp, { recursive: true, force: true });
+  const tmp = join11(parent, `.${t.repo.name}.cloning`);
+  await rm5(tmp, { recursive: true, force: true });
   const secrets = new SecretMasker();
   secrets.add(credentials?.token, "x-access-token");
   const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
@@ -26978,10 +27207,10 @@ async function freshClone(t, dir, env, credentials) {
     secrets
   });
   if (r.exitCode !== 0) {
-    await rm4(tmp, { recursive: true, force: true });
+    await rm5(tmp, { recursive: true, force: true });
     throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
   }
-  await rm4(dir, { recursive: true, force: true });
+  await rm5(dir, { recursive: true, force: true });
   await rename2(tmp, dir);
 }
 var init_working_clone = __esm({
@@ -29033,7 +29262,7 @@ var require_pushgateway = __commonJS({
       const options = Object.assign(requestParams, this.requestOptions, {
         method
       });
-      return new Promise((resolve6, reject) => {
+      return new Promise((resolve7, reject) => {
         if (method === "DELETE" && options.headers) {
           delete options.headers["Content-Encoding"];
         }
@@ -29049,7 +29278,7 @@ var require_pushgateway = __commonJS({
                 new Error(`push failed with status ${resp.statusCode}, ${body}`)
               );
             } else {
-              resolve6({ resp, body });
+              resolve7({ resp, body });
             }
           });
         });
@@ -31823,13 +32052,13 @@ var require_cluster = __commonJS({
        */
       clusterMetrics() {
         const requestId = requestCtr++;
-        return new Promise((resolve6, reject) => {
+        return new Promise((resolve7, reject) => {
           let settled = false;
           function done(err, result) {
             if (settled) return;
             settled = true;
             if (err) reject(err);
-            else resolve6(result);
+            else resolve7(result);
           }
           const request2 = {
             responses: [],
@@ -32140,7 +32369,7 @@ function resolveNotifyTargets(server, env) {
       );
     return value;
   };
-  const resolve6 = (c) => {
+  const resolve7 = (c) => {
     const url = read(c.url, c.kind === "slack" ? "the Slack incoming-webhook URL" : "the webhook URL");
     if (!allowedUrl(url))
       throw new ConfigError(
@@ -32158,8 +32387,8 @@ function resolveNotifyTargets(server, env) {
     };
   };
   return {
-    global: server.notify.map(resolve6),
-    byRepository: new Map(server.repositories.map((r) => [r.name, r.notify.map(resolve6)]))
+    global: server.notify.map(resolve7),
+    byRepository: new Map(server.repositories.map((r) => [r.name, r.notify.map(resolve7)]))
   };
 }
 function allowedUrl(text) {
@@ -32299,15 +32528,15 @@ var init_notify = __esm({
       /** Sleeps `ms`; false when `close()` cut the wait. */
       wait(ms) {
         const signal = this.closing.signal;
-        return new Promise((resolve6) => {
-          if (signal.aborted) return resolve6(false);
+        return new Promise((resolve7) => {
+          if (signal.aborted) return resolve7(false);
           const timer = setTimeout(() => {
             signal.removeEventListener("abort", onAbort);
-            resolve6(true);
+            resolve7(true);
           }, ms);
           const onAbort = () => {
             clearTimeout(timer);
-            resolve6(false);
+            resolve7(false);
           };
           signal.addEventListener("abort", onAbort, { once: true });
         });
@@ -32319,7 +32548,7 @@ var init_notify = __esm({
 // src/serve/engine.ts
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { realpath as realpath3, mkdir as mkdir4 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 function referenceMatches(reference2, repository, host) {
   if (host) return reference2 === `${host}/${repository}`;
   return reference2 === repository || reference2.endsWith(`/${repository}`);
@@ -32585,7 +32814,7 @@ var init_engine = __esm({
       /** Waits for the runs in progress; false when some still run after `ms`. */
       async settleWithin(ms) {
         let timer;
-        const timeout = new Promise((resolve6) => timer = setTimeout(() => resolve6(false), ms));
+        const timeout = new Promise((resolve7) => timer = setTimeout(() => resolve7(false), ms));
         const settled = (async () => {
           while (this.active.size) await Promise.all([...this.active]);
           return true;
@@ -32602,7 +32831,7 @@ var init_engine = __esm({
        * succession cannot land on disk in the wrong order.
        */
       writePause() {
-        const file = join11(this.stateDir, "paused.json");
+        const file = join12(this.stateDir, "paused.json");
         try {
           if (this.pausedSince === void 0) rmSync(file, { force: true });
           else writeFileSync(file, `${JSON.stringify({ since: new Date(this.pausedSince).toISOString() })}
@@ -32614,12 +32843,12 @@ var init_engine = __esm({
       readPause() {
         try {
           const since = Date.parse(
-            JSON.parse(readFileSync(join11(this.stateDir, "paused.json"), "utf8")).since
+            JSON.parse(readFileSync(join12(this.stateDir, "paused.json"), "utf8")).since
           );
           return Number.isNaN(since) ? Date.now() : since;
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
-          this.o.log(`laminar: ${join11(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
+          this.o.log(`laminar: ${join12(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
           return Date.now();
         }
       }
@@ -32801,7 +33030,7 @@ var init_engine = __esm({
         return createTagSource(config, {
           dir: this.o.checkout?.dir ?? this.o.stateDir,
           env: this.o.env,
-          cachePath: this.o.cachePath ?? join11(this.o.stateDir, "registry-cache.json")
+          cachePath: this.o.cachePath ?? join12(this.o.stateDir, "registry-cache.json")
         });
       }
     };
@@ -33172,17 +33401,17 @@ async function listenHttp(o, host, port) {
   });
   server.headersTimeout = 1e4;
   server.requestTimeout = 3e4;
-  await new Promise((resolve6, reject) => {
+  await new Promise((resolve7, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve6());
+    server.listen(port, host, () => resolve7());
   });
   const a = server.address();
   return {
     server,
     address: `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`,
-    close: () => new Promise((resolve6) => {
+    close: () => new Promise((resolve7) => {
       closing = true;
-      server.close(() => resolve6());
+      server.close(() => resolve7());
       server.closeIdleConnections();
     })
   };
@@ -33444,7 +33673,7 @@ var watch_exports = {};
 __export(watch_exports, {
   watch: () => watch
 });
-import { basename as basename2, dirname as dirname2, join as join12 } from "node:path";
+import { basename as basename2, dirname as dirname2, join as join13 } from "node:path";
 async function watch(o, io2) {
   if (!Number.isFinite(o.interval) || o.interval < 1) {
     io2.err("laminar: --interval must be a number of seconds >= 1");
@@ -33461,7 +33690,7 @@ async function watch(o, io2) {
   const name = basename2(o.dir) || "checkout";
   const branch = await createGitCommandManager(o.dir).then((g) => g.currentBranch()).catch(() => void 0) ?? "HEAD";
   const server = {
-    file: join12(o.dir, o.configPath ?? ".laminar.yaml"),
+    file: join13(o.dir, o.configPath ?? ".laminar.yaml"),
     repositories: [
       {
         name,
@@ -33472,7 +33701,7 @@ async function watch(o, io2) {
         trustNewHostKeys: false,
         notify: [],
         config,
-        position: { file: join12(o.dir, o.configPath ?? ".laminar.yaml"), line: 0, column: 0 }
+        position: { file: join13(o.dir, o.configPath ?? ".laminar.yaml"), line: 0, column: 0 }
       }
     ],
     notify: []
@@ -33508,10 +33737,10 @@ async function watch(o, io2) {
     io2.err(`metrics on http://${http.address}/metrics`);
   }
   let onSignal;
-  const signalled = new Promise((resolve6) => {
+  const signalled = new Promise((resolve7) => {
     onSignal = (signal) => {
       io2.err(stamp(`laminar watch: ${signal}: finishing the run in progress, taking no new work`));
-      resolve6();
+      resolve7();
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
@@ -33548,9 +33777,9 @@ var init_watch = __esm({
 });
 
 // src/config/server.ts
-import { lstat as lstat4, readFile as readFile7 } from "node:fs/promises";
+import { lstat as lstat4, readFile as readFile8 } from "node:fs/promises";
 import { homedir as homedir3 } from "node:os";
-import { dirname as dirname3, resolve as resolve3 } from "node:path";
+import { dirname as dirname3, resolve as resolve4 } from "node:path";
 function validate2(data) {
   validator2 ??= new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
   return validator2(data) ? [] : [...validator2.errors ?? []];
@@ -33615,7 +33844,7 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
       { requireUpdates: false }
     );
     const p2 = locate(at);
-    const path2 = (v) => resolve3(baseDir, v.replace(/^~(?=\/|$)/, home));
+    const path2 = (v) => resolve4(baseDir, v.replace(/^~(?=\/|$)/, home));
     return {
       name: r.name,
       url: isLocalRemote(r.url) ? path2(r.url) : r.url,
@@ -33648,7 +33877,7 @@ async function loadServerConfig(path2) {
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(path2, 0, 0, "", "is not a file");
   if (st.size > MAX_CONFIG_BYTES)
     throw new ConfigError(path2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
-  return parseServerConfig(await readFile7(path2, "utf8"), path2, dirname3(resolve3(path2)));
+  return parseServerConfig(await readFile8(path2, "utf8"), path2, dirname3(resolve4(path2)));
 }
 function isLocalRemote(url) {
   return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshRemote(url);
@@ -33681,12 +33910,12 @@ __export(serve_exports, {
   serve: () => serve
 });
 import { homedir as homedir4 } from "node:os";
-import { join as join13, resolve as resolve4 } from "node:path";
+import { join as join14, resolve as resolve5 } from "node:path";
 function defaultStateDir(env) {
-  return join13(env.XDG_STATE_HOME || join13(homedir4(), ".local", "state"), "laminar", "serve");
+  return join14(env.XDG_STATE_HOME || join14(homedir4(), ".local", "state"), "laminar", "serve");
 }
 async function serve(o, io2) {
-  const server = await loadServerConfig(resolve4(io2.cwd, o.configPath));
+  const server = await loadServerConfig(resolve5(io2.cwd, o.configPath));
   o.redactor.add(server.gitHubToken);
   o.redactor.add(io2.env.LAMINAR_API_TOKEN);
   o.redactor.add(io2.env.LAMINAR_WEBHOOK_SECRET);
@@ -33709,7 +33938,7 @@ async function serve(o, io2) {
   const stopGraceMs = Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS2;
   const engine = new ServeEngine({
     server,
-    stateDir: resolve4(io2.cwd, o.stateDir ?? defaultStateDir(io2.env)),
+    stateDir: resolve5(io2.cwd, o.stateDir ?? defaultStateDir(io2.env)),
     env: io2.env,
     log,
     mask: (s) => o.redactor.mask(s),
@@ -33778,7 +34007,7 @@ init_schema();
 init_server_schema();
 init_pipeline();
 init_http();
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/report/format.ts
@@ -33857,7 +34086,7 @@ function formatPlan(plan, requests) {
   }
   if (plan.warnings.length) {
     out.push("", "Warnings:");
-    for (const w of plan.warnings) out.push(`  ${w.file}: ${w.message}`);
+    for (const w of plan.warnings) out.push(`  ${w.file}${w.line ? `:${w.line}:${w.column ?? 1}` : ""}: ${w.message}`);
   }
   if (requests) out.push("", `Registry requests: ${formatRequests(requests)}`);
   return out.join("\n");
@@ -33890,6 +34119,84 @@ init_known_secrets();
 init_masker();
 init_version();
 init_io();
+init_apply();
+
+// src/apply/lock.ts
+import { execFile } from "node:child_process";
+import { open as open3, readFile as readFile5, rm as rm3 } from "node:fs/promises";
+import { hostname } from "node:os";
+import { isAbsolute as isAbsolute2, join as join8 } from "node:path";
+import { promisify } from "node:util";
+var LockHeldError = class extends Error {
+  constructor(path2, owner) {
+    super(
+      `another laminar run is updating this work tree (${owner ? `pid ${owner.pid} on ${owner.host}, started ${owner.started}` : "owner unreadable"}); wait for it to finish, or delete ${path2} if that run is gone`
+    );
+    this.path = path2;
+    this.owner = owner;
+  }
+  path;
+  owner;
+  name = "LockHeldError";
+};
+async function acquireRunLock(dir, warn) {
+  const gitDir = await gitDirOf(dir);
+  const path2 = gitDir ? join8(gitDir, "laminar.lock") : join8(dir, ".laminar.lock");
+  const me = { pid: process.pid, host: hostname(), started: (/* @__PURE__ */ new Date()).toISOString() };
+  const body = `${JSON.stringify(me)}
+`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open3(path2, "wx");
+      try {
+        await fh.writeFile(body);
+      } finally {
+        await fh.close();
+      }
+      return {
+        path: path2,
+        release: async () => {
+          if (await readFile5(path2, "utf8").catch(() => "") === body) await rm3(path2, { force: true });
+        }
+      };
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+    }
+    const owner = await readOwner(path2);
+    if (attempt === 0 && owner && owner.host === me.host && !alive(owner.pid)) {
+      warn(`taking over ${path2}: its run (pid ${owner.pid}, started ${owner.started}) is no longer running`);
+      await rm3(path2, { force: true });
+      continue;
+    }
+    throw new LockHeldError(path2, owner);
+  }
+}
+async function gitDirOf(dir) {
+  try {
+    const { stdout } = await promisify(execFile)("git", ["rev-parse", "--git-dir"], { cwd: dir });
+    const gitDir = stdout.trim();
+    return isAbsolute2(gitDir) ? gitDir : join8(dir, gitDir);
+  } catch {
+    return void 0;
+  }
+}
+async function readOwner(path2) {
+  try {
+    const v = JSON.parse(await readFile5(path2, "utf8"));
+    if (typeof v.pid === "number" && typeof v.host === "string" && typeof v.started === "string")
+      return { pid: v.pid, host: v.host, started: v.started };
+  } catch {
+  }
+  return void 0;
+}
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
 
 // src/cli/progress.ts
 var CLEAR_LINE = "\r\x1B[2K";
@@ -33927,9 +34234,10 @@ function startProgress(stream, read, options = {}) {
 // src/cli/apply.ts
 init_load();
 init_commit_settings();
-import { relative as relative4, resolve as resolve2 } from "node:path";
+import { relative as relative5, resolve as resolve3 } from "node:path";
 
 // src/delivery/pull-request.ts
+init_apply();
 init_commit_message();
 init_one_line();
 import { createHash as createHash5 } from "node:crypto";
@@ -33995,13 +34303,13 @@ init_retry_loop();
 // src/delivery/signed-push.ts
 init_remote_branch();
 init_retry_loop();
-import { readFile as readFile5 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path2) => {
-      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
+      const content = await readFile6(join9(git.workingDirectory, path2)).catch((e) => {
         if (e.code === "ENOENT") return null;
         throw e;
       });
@@ -34039,7 +34347,7 @@ async function pullRequestMode(o) {
             // The title is one line whatever the template says; the body's values are Markdown-escaped
             // (issue #13: file names and tags are outside text).
             title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes, markdownText) : pullRequestBody(pass2.plan)
+            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
           };
           if (await git.remoteBranchSha(o.base) !== seenBase) {
             moved = `${o.base} moved on the remote`;
@@ -34127,7 +34435,7 @@ async function pullRequestMode(o) {
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
-      files: pass.applied.files,
+      files: changedPaths(pass.applied),
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
@@ -34135,6 +34443,14 @@ async function pullRequestMode(o) {
   } finally {
     await git.resetHard(start);
   }
+}
+function commandFilesSection(files) {
+  if (!files.length) return "";
+  return `
+Changed by the configured commands:
+
+${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
+`;
 }
 async function publishWithLease(o, local, expected) {
   const prBranch = o.pullRequest.branch;
@@ -38817,11 +39133,17 @@ async function runApply(o) {
     runCommands: o.runCommands,
     env: o.env,
     onCommand: o.onCommand,
-    ...o.onFile ? { onFile: o.onFile } : {}
+    ...o.onFile ? { onFile: o.onFile } : {},
+    ...o.signal ? { signal: o.signal } : {}
   };
   if (o.delivery.kind === "work-tree") {
     const r2 = await updatePass({ ...common, dryRun: false });
-    return { plan: r2.plan, files: r2.applied?.files ?? [], commands: r2.applied?.commands ?? [] };
+    return {
+      plan: r2.plan,
+      files: r2.applied?.files ?? [],
+      commandChanges: r2.applied?.commandChanges ?? [],
+      commands: r2.applied?.commands ?? []
+    };
   }
   const d = o.delivery;
   const git = await createGitCommandManager(o.dir, {
@@ -38845,13 +39167,14 @@ async function runApply(o) {
     return {
       plan: r2.pass.plan,
       files: r2.pass.applied?.files ?? [],
+      commandChanges: r2.pass.applied?.commandChanges ?? [],
       commands: r2.pass.applied?.commands ?? [],
       ...r2.commitSha ? { commitSha: r2.commitSha } : {},
       sentence: r2.commitSha ? `Pushed ${r2.commitSha.slice(0, 12)} to ${branch}: ${r2.pass.plan.changes.length} image tag(s) moved${r2.attempts > 1 ? ` (after ${r2.attempts} attempts)` : ""}.` : "Nothing to update: every image is at the newest tag its policy allows."
     };
   }
   const configFile = o.configPath ?? DEFAULT_CONFIG_FILE;
-  const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative4(o.dir, resolve2(o.dir, configFile)));
+  const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative5(o.dir, resolve3(o.dir, configFile)));
   if (prBranch === branch) throw new Error(`--pr-branch must differ from the checked-out branch ${branch}`);
   const r = await pullRequestMode({
     ...delivery,
@@ -38877,6 +39200,7 @@ async function runApply(o) {
   return {
     plan: r.plan,
     files: r.files,
+    commandChanges: [],
     commands: [],
     ...r.commitSha ? { commitSha: r.commitSha } : {},
     pullRequest: r.pullRequest,
@@ -38975,7 +39299,7 @@ ${usage(io2.env)}`);
     io2.err(`laminar: ${delivery}`);
     return 2;
   }
-  const dir = resolve5(io2.cwd, o.dir ?? ".");
+  const dir = resolve6(io2.cwd, o.dir ?? ".");
   const redactor = new SecretMasker();
   redactor.addAll(knownSecrets({ env: io2.env }));
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
@@ -38999,7 +39323,7 @@ ${usage(io2.env)}`);
         const tags = createTagSource(config, {
           dir,
           env: io2.env,
-          ...o.cache ? { cachePath: resolve5(io2.cwd, o.cache) } : {},
+          ...o.cache ? { cachePath: resolve6(io2.cwd, o.cache) } : {},
           // Registry warnings (a build time in the future, a timestamp API that failed) go to stderr.
           log: { warn: (m) => safe.err(`laminar: warning: ${m}`) }
         });
@@ -39024,8 +39348,11 @@ ${usage(io2.env)}`);
           return failureStatus(plan, o["registry-errors"]);
         }
         let outcome;
+        const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
+        const trap = io2.trapInterrupts?.();
         try {
           outcome = await runApply({
+            ...trap ? { signal: trap.signal } : {},
             dir,
             configPath: o.config,
             config,
@@ -39040,11 +39367,29 @@ ${usage(io2.env)}`);
             onFile,
             log: safe.err
           });
+        } catch (e) {
+          const sig2 = trap?.received();
+          if (!sig2) throw e;
+          const restored = e instanceof ApplyAbortedError || e instanceof CommandFailedError ? e.restored : void 0;
+          safe.err(
+            restored ? `laminar: ${sig2}: interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed` : `laminar: ${sig2}: stopped (${describeError(e)})`
+          );
+          return signalStatus(sig2);
         } finally {
+          trap?.release();
+          await lock.release();
           progress.stop();
           await tags.save();
         }
-        return applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
+        const status = applyReport(
+          outcome,
+          { json: o.json, mode: o["registry-errors"], requests: tags.counts() },
+          safe
+        );
+        const sig = trap?.received();
+        if (!sig) return status;
+        safe.err(`laminar: ${sig} received after the run finished its work`);
+        return signalStatus(sig);
       }
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
@@ -39058,7 +39403,7 @@ ${usage(io2.env)}`);
             push: o.push,
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0,
             once: o.once,
-            cachePath: o.cache ? resolve5(io2.cwd, o.cache) : void 0,
+            cachePath: o.cache ? resolve6(io2.cwd, o.cache) : void 0,
             redactor
           },
           safe
@@ -39149,6 +39494,7 @@ function applyReport(r, opts, io2) {
         {
           ...planToJson(plan, opts.requests),
           files: r.files,
+          commandChanges: r.commandChanges,
           commands: r.commands.map((c) => ({
             command: c.command,
             exitCode: c.exitCode,
@@ -39165,6 +39511,10 @@ function applyReport(r, opts, io2) {
     io2.out(formatPlan(plan, opts.requests));
     io2.out(r.files.length ? `
 Rewrote ${r.files.length} file(s): ${r.files.join(", ")}` : "\nNothing to rewrite.");
+    if (r.commandChanges.length)
+      io2.out(
+        `Commands changed ${r.commandChanges.length} file(s): ${r.commandChanges.map((c) => `${c.path} (${c.change})`).join(", ")}`
+      );
     if (r.sentence) io2.out(r.sentence);
   }
   reportFailures(plan, opts.mode, "updated", io2);

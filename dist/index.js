@@ -2161,9 +2161,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2201,12 +2201,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4473,8 +4473,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6725,12 +6725,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7400,12 +7400,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7884,16 +7884,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7904,7 +7904,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7955,7 +7955,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7967,7 +7967,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8303,8 +8303,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9573,7 +9573,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9586,7 +9586,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9605,7 +9605,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9622,7 +9622,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9692,18 +9692,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9960,9 +9960,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10185,9 +10185,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10472,9 +10472,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10566,9 +10566,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -14431,7 +14431,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14507,7 +14507,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14550,7 +14550,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18291,8 +18291,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module.exports = {
@@ -22101,7 +22101,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve3.call(this, root, ref);
+      let _sch = resolve4.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -22128,7 +22128,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve3(root, ref) {
+    function resolve4(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -22992,7 +22992,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve3(baseURI, relativeURI, options) {
+    function resolve4(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -23028,50 +23028,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative5, options, skipNormalization) {
+    function resolveComponent(base, relative6, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse4(serialize(base, options), options);
-        relative5 = parse4(serialize(relative5, options), options);
+        relative6 = parse4(serialize(relative6, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative5.scheme) {
-        target.scheme = relative5.scheme;
-        target.userinfo = relative5.userinfo;
-        target.host = relative5.host;
-        target.port = relative5.port;
-        target.path = removeDotSegments(relative5.path || "");
-        target.query = relative5.query;
+      if (!options.tolerant && relative6.scheme) {
+        target.scheme = relative6.scheme;
+        target.userinfo = relative6.userinfo;
+        target.host = relative6.host;
+        target.port = relative6.port;
+        target.path = removeDotSegments(relative6.path || "");
+        target.query = relative6.query;
       } else {
-        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
-          target.userinfo = relative5.userinfo;
-          target.host = relative5.host;
-          target.port = relative5.port;
-          target.path = removeDotSegments(relative5.path || "");
-          target.query = relative5.query;
+        if (relative6.userinfo !== void 0 || relative6.host !== void 0 || relative6.port !== void 0) {
+          target.userinfo = relative6.userinfo;
+          target.host = relative6.host;
+          target.port = relative6.port;
+          target.path = removeDotSegments(relative6.path || "");
+          target.query = relative6.query;
         } else {
-          if (!relative5.path) {
+          if (!relative6.path) {
             target.path = base.path;
-            if (relative5.query !== void 0) {
-              target.query = relative5.query;
+            if (relative6.query !== void 0) {
+              target.query = relative6.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative5.path[0] === "/") {
-              target.path = removeDotSegments(relative5.path);
+            if (relative6.path[0] === "/") {
+              target.path = removeDotSegments(relative6.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative5.path;
+                target.path = "/" + relative6.path;
               } else if (!base.path) {
-                target.path = relative5.path;
+                target.path = relative6.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative6.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative5.query;
+            target.query = relative6.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -23079,7 +23079,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative5.fragment;
+      target.fragment = relative6.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -23383,7 +23383,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve3,
+      resolve: resolve4,
       resolveComponent,
       equal,
       serialize,
@@ -36051,8 +36051,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve3, reject) {
-            return setTimeout(resolve3, t);
+          return new this.Promise(function(resolve4, reject) {
+            return setTimeout(resolve4, t);
           });
         }
         computePenalty() {
@@ -36263,15 +36263,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error3, reject, resolve3, returned, task;
+          var args, cb, error3, reject, resolve4, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve3, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve4, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve3(returned);
+                  return resolve4(returned);
                 };
               } catch (error1) {
                 error3 = error1;
@@ -36286,13 +36286,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve3;
-          resolve3 = reject = null;
+          var promise, reject, resolve4;
+          resolve4 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve3 = _resolve;
+            resolve4 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve3, reject });
+          this._queue.push({ task, args, resolve: resolve4, reject });
           this._tryToRun();
           return promise;
         }
@@ -36693,14 +36693,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve3, reject) => {
+              return new this.Promise((resolve4, reject) => {
                 if (finished()) {
-                  return resolve3();
+                  return resolve4();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve3();
+                      return resolve4();
                     }
                   });
                 }
@@ -36793,9 +36793,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve3, reject) {
+              return new this.Promise(function(resolve4, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve3)(args3);
+                  return (args3[0] != null ? reject : resolve4)(args3);
                 });
               });
             };
@@ -37082,11 +37082,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -37102,7 +37102,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -37435,7 +37435,7 @@ import { spawn } from "node:child_process";
 var OUTPUT_LIMIT = 64 * 1024;
 function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -37466,7 +37466,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
     const done = (exitCode, killedBy) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      resolve3({
+      resolve4({
         command: spec.run,
         exitCode,
         signal: killedBy,
@@ -37479,11 +37479,28 @@ function runCommand(spec, cwd, env = process.env, signal) {
     child.on("error", (e) => {
       output += `
 ${e.message}`;
-      done(127, null);
+      finish(127, null);
     });
-    child.on("close", (code, signal2) => done(code, signal2));
+    let settled = false;
+    const finish = (code, killedBy) => {
+      if (settled) return;
+      settled = true;
+      done(code, killedBy);
+    };
+    child.on("exit", (code, killedBy) => {
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, killedBy);
+      }, OUTPUT_GRACE_MS);
+      child.on("close", () => {
+        clearTimeout(grace);
+        finish(code, killedBy);
+      });
+    });
   });
 }
+var OUTPUT_GRACE_MS = 500;
 function commandFailed(r) {
   return r.timedOut || r.aborted || r.exitCode !== 0;
 }
@@ -37631,6 +37648,26 @@ var TreeSnapshot = class _TreeSnapshot {
     }
     return touched.sort();
   }
+  /** The tree's listing now, to compare with {@link changesSince} later. */
+  async mark() {
+    return listFiles(this.root);
+  }
+  /**
+   * What changed since `mark`, by path: size, modification time, mode or inode (an atomic rename
+   * gives a new inode even when size and time match).
+   */
+  async changesSince(mark) {
+    const now = await listFiles(this.root);
+    const out = [];
+    for (const [path2, st] of now) {
+      const was = mark.get(path2);
+      if (!was) out.push({ path: path2, change: "created" });
+      else if (was.size !== st.size || was.mtimeMs !== st.mtimeMs || was.mode !== st.mode || was.ino !== st.ino)
+        out.push({ path: path2, change: "modified" });
+    }
+    for (const path2 of mark.keys()) if (!now.has(path2)) out.push({ path: path2, change: "deleted" });
+    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
   async discard() {
     await rm3(this.copy, { recursive: true, force: true });
   }
@@ -37648,7 +37685,7 @@ async function listFiles(root) {
       if (e.isDirectory()) await walk3(abs);
       else {
         const st = await lstat2(abs);
-        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode });
+        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, ino: st.ino });
       }
     }
   };
@@ -37657,6 +37694,10 @@ async function listFiles(root) {
 }
 
 // src/apply/apply.ts
+function changedPaths(applied) {
+  if (!applied) return [];
+  return [.../* @__PURE__ */ new Set([...applied.files, ...applied.commandChanges.map((c) => c.path)])].sort();
+}
 var CommandFailedError = class extends Error {
   constructor(result, restored, timeout) {
     super(`${describeFailure(result, timeout)}; the work tree was restored (${restored.length} file(s))`);
@@ -37667,22 +37708,53 @@ var CommandFailedError = class extends Error {
   restored;
   name = "CommandFailedError";
 };
+var ProtectedDeletionError = class extends Error {
+  constructor(paths, restored) {
+    super(
+      `the configured commands deleted ${paths.join(", ")}, which Laminar just rewrote or reads its config from; nothing was committed and the work tree was restored (${restored.length} file(s))`
+    );
+    this.paths = paths;
+    this.restored = restored;
+  }
+  paths;
+  restored;
+  name = "ProtectedDeletionError";
+};
+var ApplyAbortedError = class extends Error {
+  constructor(restored) {
+    super(`interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed`);
+    this.restored = restored;
+  }
+  restored;
+  name = "ApplyAbortedError";
+};
 async function applyPlan(root, plan, commands, options = {}) {
-  if (plan.changes.length === 0) return { files: [], commands: [] };
+  if (plan.changes.length === 0) return { files: [], commandChanges: [], commands: [] };
+  if (options.signal?.aborted) throw new ApplyAbortedError([]);
   const snapshot = commands.length ? await TreeSnapshot.take(root) : void 0;
   try {
-    const { files } = await rewriteFiles(root, plan.changes);
+    const { files, originals } = await rewriteFiles(root, plan.changes);
+    const rewritten = commands.length ? await snapshot?.mark() : void 0;
     const results = [];
     for (const spec of commands) {
+      if (options.signal?.aborted) throw new ApplyAbortedError(snapshot ? await snapshot.restore() : []);
       options.onCommand?.(spec);
       const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
-        const restored = snapshot ? await snapshot.restore() : [];
-        throw new CommandFailedError(r, restored, spec.timeout);
+        throw new CommandFailedError(r, snapshot ? await snapshot.restore() : [], spec.timeout);
       }
     }
-    return { files, commands: results };
+    const commandChanges = rewritten && snapshot ? await snapshot.changesSince(rewritten) : [];
+    const protect = /* @__PURE__ */ new Set([...files, ...options.protect ?? [".laminar.yaml"]]);
+    const lost = commandChanges.filter((c) => c.change === "deleted" && protect.has(c.path)).map((c) => c.path);
+    if (lost.length) throw new ProtectedDeletionError(lost, snapshot ? await snapshot.restore() : []);
+    if (options.signal?.aborted) {
+      if (snapshot) throw new ApplyAbortedError(await snapshot.restore());
+      await restoreFiles(root, originals);
+      throw new ApplyAbortedError([...originals.keys()]);
+    }
+    return { files, commandChanges, commands: results };
   } finally {
     await snapshot?.discard();
   }
@@ -37762,8 +37834,10 @@ var TEMPLATE_VARIABLES = [
   // distinct old tags, comma separated
   "to",
   // distinct new tags, comma separated
-  "file"
+  "file",
   // same as files (one change: just that file)
+  "commandFiles"
+  // paths the configured commands changed, one "created|modified|deleted path" per line
 ];
 var CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
 var TemplateError = class extends Error {
@@ -37819,7 +37893,10 @@ function commitSubject(changes) {
   if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
   return `Update ${changes.length} images`;
 }
-function variables(changes) {
+function commandFileLines(files) {
+  return files.map((f) => `${f.change} ${f.path}`).join("\n");
+}
+function variables(changes, commandFiles) {
   const list = sorted(changes);
   return {
     count: String(list.length),
@@ -37830,7 +37907,8 @@ function variables(changes) {
     image: distinct(list.map((c) => c.image)),
     from: distinct(list.map((c) => c.from)),
     to: distinct(list.map((c) => c.to)),
-    file: distinct(list.map((c) => c.file))
+    file: distinct(list.map((c) => c.file)),
+    commandFiles: commandFileLines(commandFiles)
   };
 }
 function renderNodes(nodes, lookup, changes) {
@@ -37862,28 +37940,30 @@ function escaped(changes, escape3) {
     to: escape3(c.to)
   }));
 }
-function renderTemplate(template, changes, escape3 = oneLine) {
+function escapedFiles(files, escape3) {
+  return files.map((f) => ({ path: escape3(f.path), change: f.change }));
+}
+function renderTemplate(template, changes, escape3 = oneLine, commandFiles = []) {
   const t = typeof template === "string" ? parseTemplate(template) : template;
   const safe = escaped(changes, escape3);
-  const vars = variables(safe);
+  const vars = variables(safe, escapedFiles(commandFiles, escape3));
   return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
-function buildCommitMessage(changes, template) {
+function buildCommitMessage(changes, template, commandFiles = []) {
   if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
   if (template !== void 0) {
-    const text = renderTemplate(template, changes).trim();
+    const text = renderTemplate(template, changes, oneLine, commandFiles).trim();
     if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
     return `${text}
 `;
   }
   const safe = escaped(changes, oneLine);
   const subject = commitSubject(safe);
-  if (safe.length === 1) return `${subject}
-`;
-  return `${subject}
-
-${sorted(safe).map(describeChange).join("\n")}
-`;
+  const body = safe.length === 1 ? [] : [sorted(safe).map(describeChange).join("\n")];
+  if (commandFiles.length)
+    body.push(`Changed by the configured commands:
+${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
+  return [subject, ...body].join("\n\n") + "\n";
 }
 
 // node_modules/balanced-match/dist/esm/index.js
@@ -40541,9 +40621,18 @@ function parsePolicy(text, options = {}) {
   if (kind === "glob") {
     if (options.sort && options.sort.by !== "build-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
+    if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
     return globPolicy(text, body);
   }
+  if (!options.sort || options.sort.by === "build-time") {
+    const plain = body.replace(/\\([^\w\s])/g, "$1");
+    if (!/[\\^$.|?*+()[\]{}]/.test(body.replace(/\\[^\w\s]/g, "")) && body.length <= MAX_REGEX_LENGTH)
+      return literalPolicy("regex", text, plain, options.sort?.order);
+  }
   return regexPolicy(text, body, options.sort);
+}
+function literalPolicy(kind, source, tag, order = "asc") {
+  return { kind, source, sort: "build-time", order, literal: tag, matches: (t) => t === tag };
 }
 function globProblem(glob) {
   return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
@@ -40648,10 +40737,11 @@ function assertSafeRegex(body) {
 }
 function separatedRepeat(group2) {
   const inner = group2.replace(/^\?:/, "");
-  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner);
+  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner) ?? /^()(.*?)(\\[.\-_/+]|[-_/:~])$/s.exec(inner)?.slice(0) ?? null;
   if (!m) return false;
-  const sep6 = m[1].replace("\\", "");
+  const sep6 = (m[1] || m[3]).replace("\\", "");
   const rest = m[2];
+  if (!m[1] && rest.endsWith("\\")) return false;
   if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, "")))
     return false;
   return !rest.includes(sep6) || sep6 === "." && !rest.replace(/\\\./g, "").includes(".");
@@ -40950,7 +41040,7 @@ function parseValidatedYaml(text, file, format) {
   const lineCounter = new import_yaml.LineCounter();
   let doc;
   try {
-    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   } catch (e) {
     throw new ConfigError(file, 1, 1, "", `cannot parse YAML: ${e.message}`);
   }
@@ -41059,10 +41149,12 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
+    const pp = locate([...base, "pattern"]);
     updates.push({
       name: u.name ?? `updates[${i}]`,
       index: i,
       position: { file, line: p.line, column: p.col },
+      patternPosition: { file, line: pp.line, column: pp.col },
       policy,
       files,
       filePositions,
@@ -41131,6 +41223,7 @@ function checkGlob(glob, fail4) {
   return glob;
 }
 function checkPatternSpeed(policy, fail4) {
+  if (policy.literal !== void 0) return;
   if (probePolicy(policy) === void 0) {
     fail4(
       `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`
@@ -41307,6 +41400,21 @@ async function loadConfig(dir, configPath) {
       "config file not found; create it (see README: .laminar.yaml) or pass --config"
     );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown2, 0, 0, "", "is not a file");
+  const lexical = relative2(dir, path2);
+  if (!lexical.startsWith("..") && !isAbsolute(lexical)) {
+    const root = await realpath(dir);
+    const real = await realpath(path2).catch(() => void 0);
+    if (real === void 0)
+      throw new ConfigError(shown2, 0, 0, "", "is a symbolic link to nothing (a dangling link); point it at a file");
+    if (real !== root && !real.startsWith(root + sep3))
+      throw new ConfigError(
+        shown2,
+        0,
+        0,
+        "",
+        "is a symbolic link pointing outside the repository; refusing to read it (copy the file into the repository or pass --config with its real path)"
+      );
+  }
   if (st.size > MAX_CONFIG_BYTES)
     throw new ConfigError(shown2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile2(path2, "utf8");
@@ -41370,7 +41478,7 @@ function gitEnvironment(extra = {}) {
   };
 }
 function execGit(args, options) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const child = spawn2("git", args, {
       cwd: options.cwd,
       env: gitEnvironment(options.env),
@@ -41384,7 +41492,7 @@ function execGit(args, options) {
     child.stderr.on("data", (b) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
-      resolve3({
+      resolve4({
         exitCode: code ?? (signal ? 128 : 1),
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: mask(Buffer.concat(err).toString("utf8"))
@@ -42276,7 +42384,7 @@ function fromAuthEntry(e) {
   return void 0;
 }
 function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
@@ -42293,15 +42401,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
     child.on("close", (code) => {
       if (code !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve3(void 0);
+        if (/not found/i.test(stdout + stderr)) resolve4(void 0);
         else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
         return;
       }
       try {
         const out = JSON.parse(stdout);
-        if (!out.Secret) resolve3(void 0);
-        else if (out.Username === "<token>") resolve3({ kind: "identity-token", token: out.Secret });
-        else resolve3({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+        if (!out.Secret) resolve4(void 0);
+        else if (out.Username === "<token>") resolve4({ kind: "identity-token", token: out.Secret });
+        else resolve4({ kind: "basic", username: out.Username ?? "", password: out.Secret });
       } catch {
         reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
       }
@@ -43908,6 +44016,48 @@ async function assertCleanWorkTree(git) {
   }
 }
 
+// src/pipeline.ts
+import { relative as relative4, resolve as resolve2 } from "node:path";
+
+// src/scan/select.ts
+function matchesSelector(path2, selector) {
+  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
+  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
+}
+function matchesAny(path2, selectors) {
+  return selectors.some((s) => matchesSelector(path2, s));
+}
+
+// src/plan/config-warnings.ts
+var PREFIXES = ["glob", "regex", "semver"];
+function configWarnings(config, paths) {
+  const out = [];
+  for (const rule of config.updates) {
+    const prefix2 = /^([A-Za-z][\w-]*):/.exec(rule.policy.source)?.[1];
+    if (rule.policy.kind === "glob" && prefix2 !== void 0 && !PREFIXES.includes(prefix2)) {
+      const at = rule.patternPosition ?? rule.position;
+      const known = PREFIXES.find((p) => p === prefix2.toLowerCase());
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.pattern: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p) => `${p}:`).join(", ")})`}; read as a glob, it matches no tag (tags never contain ":")`
+      });
+    }
+    rule.files.forEach((selector, j) => {
+      if (paths.some((p) => matchesSelector(p, selector))) return;
+      const at = rule.filePositions?.[j] ?? rule.position;
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.files[${j}]: ${JSON.stringify(selector)} matches no file in the repository (or only excluded ones); the rule updates nothing there`
+      });
+    });
+  }
+  return out;
+}
+
 // src/reference/grammar.ts
 var ALPHANUMERIC = "[a-z0-9]+";
 var SEPARATOR = "(?:[._]|__|[\\-]+)";
@@ -44083,15 +44233,6 @@ function withSuffixes(name, ref) {
   if (ref.tag !== void 0 && ref.tag !== "") out += `:${ref.tag}`;
   if (ref.digest !== void 0 && ref.digest !== "") out += `@${ref.digest}`;
   return out;
-}
-
-// src/scan/select.ts
-function matchesSelector(path2, selector) {
-  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
-  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
-}
-function matchesAny(path2, selectors) {
-  return selectors.some((s) => matchesSelector(path2, s));
 }
 
 // src/plan/classify.ts
@@ -44691,7 +44832,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve3 = (namespace, name) => {
+  const resolve4 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -44721,7 +44862,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve3(namespace, name));
+      if (!e) memo.set(key, e = resolve4(namespace, name));
       return e;
     }
   };
@@ -44952,10 +45093,14 @@ var LineIndex = class {
   columnOf(offset) {
     const start = this.lineStart(offset);
     const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+    let k = ls;
     let column = 1;
-    for (let k = ls; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+    if (this.last && this.last.lineStart === ls && this.last.offset <= offset) ({ offset: k, column } = this.last);
+    for (; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+    this.last = { lineStart: ls, offset, column };
     return column;
   }
+  last;
 };
 
 // src/scan/scan.ts
@@ -44963,11 +45108,14 @@ var TOKEN = new Uint8Array(128);
 for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
 var isToken = (code) => code < 128 && TOKEN[code] === 1;
 var TAG_START = /[\w]/;
+var CONTEXT_WINDOW = 256;
+var FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
 var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
 var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 function scanText(input) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const lines = new LineIndex(text);
+  const inComment = commentTracker(text, lines);
   const found = [];
   let consumed = 0;
   const emit = (start, end, requireSlash) => {
@@ -44993,7 +45141,7 @@ function scanText(input) {
     if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
       if (ch === "@") continue;
       const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(text, i, lines)) {
+      if (key && isImageKey(key) && !inComment(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
@@ -45013,14 +45161,47 @@ function scanText(input) {
       const open4 = text.lastIndexOf("[", s - 1);
       if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
     }
-    if (!inComment(text, s, lines)) {
-      const before = text.slice(lines.lineStart(s), s);
-      emit(s, e, !imageContext(before));
+    if (!inComment(s)) {
+      const ls = lines.lineStart(s);
+      const from = Math.max(ls, s - CONTEXT_WINDOW);
+      const before = (from > ls ? "\0" : "") + text.slice(from, s);
+      const context = imageContext(before);
+      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
     }
     consumed = Math.max(consumed, e);
   }
   found.sort((a, b) => a.start - b.start);
-  return found.filter((f, k) => k === 0 || found[k - 1].start !== f.start);
+  const prose = proseRanges(text);
+  let p = 0;
+  const inProse = (offset) => {
+    while (p < prose.length && prose[p][1] <= offset) p++;
+    return p < prose.length && prose[p][0] <= offset;
+  };
+  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
+}
+function proseRanges(text) {
+  const out = [];
+  if (!text.includes("description")) return out;
+  const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
+  for (let m; m = key.exec(text); ) {
+    const lineEnd = text.indexOf("\n", m.index);
+    let end = lineEnd < 0 ? text.length : lineEnd;
+    if (/^[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(m[3])) {
+      const indent = m[1].length;
+      for (let ls = end + 1; ls < text.length; ) {
+        const le = text.indexOf("\n", ls);
+        const line = text.slice(ls, le < 0 ? text.length : le);
+        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+        if (line.trim() !== "" && lead <= indent) break;
+        end = le < 0 ? text.length : le;
+        if (le < 0) break;
+        ls = le + 1;
+      }
+    }
+    out.push([m.index, end]);
+    key.lastIndex = Math.max(key.lastIndex, end);
+  }
+  return out;
 }
 function keyBefore(text, i) {
   let e = i;
@@ -45072,6 +45253,10 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   const hasTag = colon > slash && colon >= 0;
   if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
   if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
+  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+    const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
+    if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
+  }
   let reference;
   try {
     reference = parseImageReference(raw);
@@ -45096,20 +45281,31 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
     ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
   };
 }
-function inComment(text, offset, lines) {
-  const ls = lines.lineStart(offset);
-  const hash = text.indexOf("#", ls);
-  if (hash < 0 || hash >= offset) return false;
+function commentTracker(text, lines) {
+  let ls = -1;
+  let k = 0;
   let quote2 = "";
-  for (let k = ls; k < offset; k++) {
-    const c = text[k];
-    if (quote2) {
-      if (c === quote2) quote2 = "";
-    } else if (c === '"' || c === "'") {
-      if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
-    } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) return true;
-  }
-  return false;
+  let comment = false;
+  return (offset) => {
+    const start = lines.lineStart(offset);
+    if (start !== ls || offset < k) {
+      ls = start;
+      k = start;
+      quote2 = "";
+      comment = false;
+      const hash = text.indexOf("#", start);
+      if (hash < 0 || hash >= offset) return false;
+    }
+    for (; k < offset && !comment; k++) {
+      const c = text[k];
+      if (quote2) {
+        if (c === quote2) quote2 = "";
+      } else if (c === '"' || c === "'") {
+        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
+      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
+    }
+    return comment;
+  };
 }
 
 // src/scan/structured/site-builder.ts
@@ -45611,7 +45807,7 @@ async function scanRepository(root, options) {
   files = flux.resolve(files);
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-  return { files, warnings, stats: { files: paths.length, bytes } };
+  return { files, warnings, paths, stats: { files: paths.length, bytes } };
 }
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
@@ -45673,7 +45869,8 @@ function scanForConfig(dir, config, options = {}) {
 }
 async function planRepository2(dir, config, tags, options = {}) {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  const warnings = [...configWarnings(config, scan.paths), ...scan.warnings];
+  const plan = await planUpdates({ config, files: scan.files, tags, warnings });
   return { plan, scan };
 }
 async function updatePass(o) {
@@ -45683,7 +45880,8 @@ async function updatePass(o) {
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
     ...o.signal ? { signal: o.signal } : {},
-    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {}
+    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
+    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
 }
@@ -45706,7 +45904,11 @@ async function deliverWithRetry(o, publisher) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
+      const message = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges
+      );
       await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
@@ -45796,7 +45998,7 @@ async function pullRequestMode(o) {
             // The title is one line whatever the template says; the body's values are Markdown-escaped
             // (issue #13: file names and tags are outside text).
             title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes, markdownText) : pullRequestBody(pass2.plan)
+            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
           };
           if (await git.remoteBranchSha(o.base) !== seenBase) {
             moved = `${o.base} moved on the remote`;
@@ -45884,7 +46086,7 @@ async function pullRequestMode(o) {
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
-      files: pass.applied.files,
+      files: changedPaths(pass.applied),
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
@@ -45892,6 +46094,14 @@ async function pullRequestMode(o) {
   } finally {
     await git.resetHard(start);
   }
+}
+function commandFilesSection(files) {
+  if (!files.length) return "";
+  return `
+Changed by the configured commands:
+
+${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
+`;
 }
 async function publishWithLease(o, local, expected) {
   const prBranch = o.pullRequest.branch;
@@ -50634,7 +50844,7 @@ function actionGitHub(s) {
 }
 
 // src/action/inputs.ts
-import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve2 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative5, resolve as resolve3 } from "node:path";
 var InputError = class extends Error {
   constructor(input, detail) {
     super(`input \`${input}\`: ${detail}`);
@@ -50659,7 +50869,7 @@ function readSettings(getInput2, env) {
       throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
-  const workspace = resolve2(env.GITHUB_WORKSPACE || process.cwd());
+  const workspace = resolve3(env.GITHUB_WORKSPACE || process.cwd());
   const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
   const configPath = get("config") || ".laminar.yaml";
   const configAbs = insideWorkspace(repoDir, configPath, "config");
@@ -50688,7 +50898,7 @@ function readSettings(getInput2, env) {
   const targetBranch2 = get("branch") || void 0;
   if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
     throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
-  const defaultPrBranch = defaultPullRequestBranch(configPath, relative4(repoDir, configAbs));
+  const defaultPrBranch = defaultPullRequestBranch(configPath, relative5(repoDir, configAbs));
   const prBranch = get("pr-branch") || defaultPrBranch;
   if (!branchName.test(prBranch))
     throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
@@ -50720,7 +50930,7 @@ function readSettings(getInput2, env) {
   const cacheRaw = get("cache");
   return {
     repoDir,
-    configPath: relative4(repoDir, configAbs),
+    configPath: relative5(repoDir, configAbs),
     mode,
     token,
     dryRun: bool("dry-run", false),
@@ -50735,7 +50945,7 @@ function readSettings(getInput2, env) {
     signCommits: bool("sign-commits", false),
     ...commitMessage ? { commitMessage } : {},
     ...author ? { author } : {},
-    cachePath: cacheRaw ? resolve2(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
+    cachePath: cacheRaw ? resolve3(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
     runCommands: bool("commands", true),
     maxAttempts,
@@ -50745,8 +50955,8 @@ function readSettings(getInput2, env) {
   };
 }
 function insideWorkspace(base, path2, input) {
-  const abs = resolve2(base, path2);
-  const rel = relative4(base, abs);
+  const abs = resolve3(base, path2);
+  const rel = relative5(base, abs);
   if (rel.startsWith("..") || isAbsolute2(rel))
     throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
   return abs;
@@ -50861,7 +51071,7 @@ async function execute(s, masker) {
     const sentence = r.commitSha ? `Pushed ${r.commitSha.slice(0, 12)} to \`${branch}\`: ${plan.changes.length} image tag(s) moved${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.` : nothingToUpdate(plan);
     return withCounts({
       plan,
-      files: r.pass.applied?.files ?? [],
+      files: changedPaths(r.pass.applied),
       ...r.commitSha ? { commitSha: r.commitSha } : {},
       sentence
     });
@@ -50887,7 +51097,8 @@ async function targetBranch(git, s) {
 async function report(s, o, failure) {
   const plan = o?.plan ?? { changes: [], unchanged: [], failures: [], warnings: [] };
   for (const c of plan.changes) info2(`${c.file}:${c.line}: ${c.image} ${c.from} \u2192 ${c.to}`);
-  for (const w of plan.warnings) warning2(w.message, { file: w.file });
+  for (const w of plan.warnings)
+    warning2(w.message, { file: w.file, ...w.line ? { startLine: w.line, startColumn: w.column ?? 1 } : {} });
   for (const u of plan.unchanged.filter((x) => x.reason === "registry-error")) {
     warning2(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, {
       file: u.file,

@@ -5,8 +5,10 @@
  * ordered differently in one of them.
  */
 import { applyPlan, type ApplyResult } from "./apply/apply.js";
-import { loadConfig } from "./config/load.js";
+import { relative, resolve } from "node:path";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "./config/load.js";
 import type { LaminarConfig } from "./config/types.js";
+import { configWarnings } from "./plan/config-warnings.js";
 import { planUpdates } from "./plan/plan.js";
 import type { Plan } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
@@ -44,7 +46,8 @@ export async function planRepository(
   options: { onFile?: (path: string) => void } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  const warnings = [...configWarnings(config, scan.paths), ...scan.warnings];
+  const plan = await planUpdates({ config, files: scan.files, tags, warnings });
   return { plan, scan };
 }
 
@@ -96,6 +99,7 @@ export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
     ...(o.env ? { env: o.env } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onCommand ? { onCommand: (c: { run: string }) => o.onCommand?.(c.run) } : {}),
+    protect: [relative(o.dir, resolve(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))],
   });
   return { config, plan, applied };
 }

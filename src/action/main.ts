@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import { writeFile } from "node:fs/promises";
-import { CommandFailedError } from "../apply/apply.js";
+import { changedPaths, CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
@@ -156,7 +156,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
       : nothingToUpdate(plan);
     return withCounts({
       plan,
-      files: r.pass.applied?.files ?? [],
+      files: changedPaths(r.pass.applied),
       ...(r.commitSha ? { commitSha: r.commitSha } : {}),
       sentence,
     });
@@ -194,7 +194,8 @@ async function report(
 ): Promise<string | undefined> {
   const plan: Plan = o?.plan ?? { changes: [], unchanged: [], failures: [], warnings: [] };
   for (const c of plan.changes) log.info(`${c.file}:${c.line}: ${c.image} ${c.from} → ${c.to}`);
-  for (const w of plan.warnings) log.warning(w.message, { file: w.file });
+  for (const w of plan.warnings)
+    log.warning(w.message, { file: w.file, ...(w.line ? { startLine: w.line, startColumn: w.column ?? 1 } : {}) });
   for (const u of plan.unchanged.filter((x) => x.reason === "registry-error")) {
     log.warning(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, {
       file: u.file,

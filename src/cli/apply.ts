@@ -44,6 +44,8 @@ export interface ApplyRun {
   readonly onCommand: (run: string) => void;
   readonly onFile?: (path: string) => void;
   readonly log: (message: string) => void;
+  /** Ctrl-C / SIGTERM: kills the running command's process group and restores the files. */
+  readonly signal?: AbortSignal;
 }
 
 /** What `laminar apply` did, for the text and JSON reports. */
@@ -51,6 +53,8 @@ export interface ApplyOutcome {
   readonly plan: Plan;
   /** Files rewritten (empty when nothing moved). */
   readonly files: readonly string[];
+  /** What the configured commands created, modified or deleted (committed with the tag moves). */
+  readonly commandChanges: ApplyResult["commandChanges"];
   /** The configured commands that ran (not reported in pull-request mode). */
   readonly commands: ApplyResult["commands"];
   readonly commitSha?: string;
@@ -73,10 +77,16 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     env: o.env,
     onCommand: o.onCommand,
     ...(o.onFile ? { onFile: o.onFile } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
   };
   if (o.delivery.kind === "work-tree") {
     const r = await updatePass({ ...common, dryRun: false });
-    return { plan: r.plan, files: r.applied?.files ?? [], commands: r.applied?.commands ?? [] };
+    return {
+      plan: r.plan,
+      files: r.applied?.files ?? [],
+      commandChanges: r.applied?.commandChanges ?? [],
+      commands: r.applied?.commands ?? [],
+    };
   }
   const d = o.delivery;
   const git = await createGitCommandManager(o.dir, {
@@ -100,6 +110,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     return {
       plan: r.pass.plan,
       files: r.pass.applied?.files ?? [],
+      commandChanges: r.pass.applied?.commandChanges ?? [],
       commands: r.pass.applied?.commands ?? [],
       ...(r.commitSha ? { commitSha: r.commitSha } : {}),
       sentence: r.commitSha
@@ -134,6 +145,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
   return {
     plan: r.plan,
     files: r.files,
+    commandChanges: [],
     commands: [],
     ...(r.commitSha ? { commitSha: r.commitSha } : {}),
     pullRequest: r.pullRequest,

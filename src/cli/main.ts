@@ -17,7 +17,9 @@ import { collectSecrets } from "../secrets/collect.js";
 import { knownSecrets } from "../secrets/known-secrets.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { VERSION } from "../version.js";
-import { describeError, type CliIo } from "./io.js";
+import { describeError, signalStatus, type CliIo } from "./io.js";
+import { ApplyAbortedError, CommandFailedError } from "../apply/apply.js";
+import { acquireRunLock } from "../apply/lock.js";
 import { startProgress } from "./progress.js";
 import { runApply, type ApplyOutcome, type Delivery } from "./apply.js";
 
@@ -173,8 +175,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           return failureStatus(plan, o["registry-errors"]);
         }
         let outcome: ApplyOutcome;
+        // One apply per work tree at a time; Ctrl-C / SIGTERM restore the files and end with the signal's status.
+        const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
+        const trap = io.trapInterrupts?.();
         try {
           outcome = await runApply({
+            ...(trap ? { signal: trap.signal } : {}),
             dir,
             configPath: o.config,
             config,
@@ -189,11 +195,32 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             onFile,
             log: safe.err,
           });
+        } catch (e) {
+          const sig = trap?.received();
+          if (!sig) throw e;
+          const restored = e instanceof ApplyAbortedError || e instanceof CommandFailedError ? e.restored : undefined;
+          safe.err(
+            restored
+              ? `laminar: ${sig}: interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed`
+              : `laminar: ${sig}: stopped (${describeError(e)})`,
+          );
+          return signalStatus(sig);
         } finally {
+          trap?.release();
+          await lock.release();
           progress.stop();
           await tags.save();
         }
-        return applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
+        const status = applyReport(
+          outcome,
+          { json: o.json, mode: o["registry-errors"], requests: tags.counts() },
+          safe,
+        );
+        const sig = trap?.received();
+        if (!sig) return status;
+        // The signal came after the last step: what was done stands (reported above), the status says it.
+        safe.err(`laminar: ${sig} received after the run finished its work`);
+        return signalStatus(sig);
       }
       case "watch": {
         // Mask the secrets the config names too (a config error is reported by the loop itself).
@@ -316,6 +343,7 @@ function applyReport(
         {
           ...planToJson(plan, opts.requests),
           files: r.files,
+          commandChanges: r.commandChanges,
           commands: r.commands.map((c) => ({
             command: c.command,
             exitCode: c.exitCode,
@@ -331,6 +359,10 @@ function applyReport(
   } else {
     io.out(formatPlan(plan, opts.requests));
     io.out(r.files.length ? `\nRewrote ${r.files.length} file(s): ${r.files.join(", ")}` : "\nNothing to rewrite.");
+    if (r.commandChanges.length)
+      io.out(
+        `Commands changed ${r.commandChanges.length} file(s): ${r.commandChanges.map((c) => `${c.path} (${c.change})`).join(", ")}`,
+      );
     if (r.sentence) io.out(r.sentence);
   }
   reportFailures(plan, opts.mode, "updated", io);

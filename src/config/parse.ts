@@ -78,7 +78,7 @@ export function parseValidatedYaml(
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   } catch (e) {
     // The parser recurses per nesting level; absurd nesting ends in a RangeError.
     throw new ConfigError(file, 1, 1, "", `cannot parse YAML: ${(e as Error).message}`);
@@ -242,10 +242,12 @@ function build(
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
+    const pp = locate([...base, "pattern"]);
     updates.push({
       name: u.name ?? `updates[${i}]`,
       index: i,
       position: { file, line: p.line, column: p.col },
+      patternPosition: { file, line: pp.line, column: pp.col },
       policy,
       files,
       filePositions,
@@ -335,6 +337,8 @@ function checkGlob(glob: string, fail: (detail: string) => never): string {
  * rest (`(a+){5}b`, `(.*a){20}`, `.*.*.*.*x`) by timing the pattern on adversarial 128-char tags.
  */
 function checkPatternSpeed(policy: TagPolicy, fail: (detail: string) => never): void {
+  // A literal tag is compared as a string: nothing to time (60k literal excludes took a minute, #13).
+  if (policy.literal !== undefined) return;
   if (probePolicy(policy) === undefined) {
     fail(
       `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`,

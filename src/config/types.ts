@@ -42,6 +42,8 @@ export interface UpdateRule {
   readonly name: string;
   readonly index: number;
   readonly position: SourcePosition;
+  /** Where `pattern` is written. */
+  readonly patternPosition?: SourcePosition;
   readonly policy: TagPolicy;
   /** Normalised file selectors: globs relative to the repo root (`dev/**`, `k8s/app.yaml`). */
   readonly files: readonly string[];

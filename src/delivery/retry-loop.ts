@@ -56,7 +56,11 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
+      const message = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges,
+      );
       await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       // Abandoned (a server stopping) after the commands: the commit stays local and is reset below.

@@ -40,7 +40,14 @@ export const TEMPLATE_VARIABLES = [
   "from", // distinct old tags, comma separated
   "to", // distinct new tags, comma separated
   "file", // same as files (one change: just that file)
+  "commandFiles", // paths the configured commands changed, one "created|modified|deleted path" per line
 ] as const;
+
+/** A path the configured commands changed; it is committed too, so the message names it. */
+export interface CommandFileChange {
+  readonly path: string;
+  readonly change: "created" | "modified" | "deleted";
+}
 
 /** Variables inside `{{#changes}}…{{/changes}}`, one repetition per change. */
 export const CHANGE_VARIABLES = ["file", "line", "image", "from", "to"] as const;
@@ -129,7 +136,15 @@ export function commitSubject(changes: readonly ImageChange[]): string {
   return `Update ${changes.length} images`;
 }
 
-function variables(changes: readonly ImageChange[]): Record<(typeof TEMPLATE_VARIABLES)[number], string> {
+/** The lines naming what the commands changed: `modified dist/app.yaml`. */
+function commandFileLines(files: readonly CommandFileChange[]): string {
+  return files.map((f) => `${f.change} ${f.path}`).join("\n");
+}
+
+function variables(
+  changes: readonly ImageChange[],
+  commandFiles: readonly CommandFileChange[],
+): Record<(typeof TEMPLATE_VARIABLES)[number], string> {
   const list = sorted(changes);
   return {
     count: String(list.length),
@@ -141,6 +156,7 @@ function variables(changes: readonly ImageChange[]): Record<(typeof TEMPLATE_VAR
     from: distinct(list.map((c) => c.from)),
     to: distinct(list.map((c) => c.to)),
     file: distinct(list.map((c) => c.file)),
+    commandFiles: commandFileLines(commandFiles),
   };
 }
 
@@ -180,35 +196,49 @@ function escaped(changes: readonly ImageChange[], escape: (text: string) => stri
   }));
 }
 
+/** The paths commands changed are outside text too (a file name may hold a newline). */
+function escapedFiles(files: readonly CommandFileChange[], escape: (text: string) => string): CommandFileChange[] {
+  return files.map((f) => ({ path: escape(f.path), change: f.change }));
+}
+
 /**
  * Renders a parsed template for these changes (sorted by file and line). Each value of a change goes
  * through `escape` first: {@link oneLine} by default (commit messages, titles); a Markdown body
- * passes `markdownText`.
+ * passes `markdownText`. `commandFiles` fills `{{commandFiles}}`.
  */
 export function renderTemplate(
   template: CommitTemplate | string,
   changes: readonly ImageChange[],
   escape: (text: string) => string = oneLine,
+  commandFiles: readonly CommandFileChange[] = [],
 ): string {
   const t = typeof template === "string" ? parseTemplate(template) : template;
   const safe = escaped(changes, escape);
-  const vars: Record<string, string> = variables(safe);
+  const vars: Record<string, string> = variables(safe, escapedFiles(commandFiles, escape));
   return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
 
 /**
  * The commit message for these changes: the default format, or the user's template.
+ * `commandFiles` (what the configured commands changed, committed alongside) ends the default
+ * message in a paragraph of its own; a template places it with `{{commandFiles}}`.
  * Throws when there is nothing to describe — committing no change is a caller bug.
  */
-export function buildCommitMessage(changes: readonly ImageChange[], template?: CommitTemplate | string): string {
+export function buildCommitMessage(
+  changes: readonly ImageChange[],
+  template?: CommitTemplate | string,
+  commandFiles: readonly CommandFileChange[] = [],
+): string {
   if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
   if (template !== undefined) {
-    const text = renderTemplate(template, changes).trim();
+    const text = renderTemplate(template, changes, oneLine, commandFiles).trim();
     if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
     return `${text}\n`;
   }
   const safe = escaped(changes, oneLine);
   const subject = commitSubject(safe);
-  if (safe.length === 1) return `${subject}\n`;
-  return `${subject}\n\n${sorted(safe).map(describeChange).join("\n")}\n`;
+  const body = safe.length === 1 ? [] : [sorted(safe).map(describeChange).join("\n")];
+  if (commandFiles.length)
+    body.push(`Changed by the configured commands:\n${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
+  return [subject, ...body].join("\n\n") + "\n";
 }

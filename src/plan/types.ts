@@ -98,5 +98,10 @@ export interface Plan {
   readonly changes: readonly PlanChange[];
   readonly unchanged: readonly PlanUnchanged[];
   readonly failures: readonly PlanFailure[];
-  readonly warnings: readonly { readonly file: string; readonly message: string }[];
+  readonly warnings: readonly {
+    readonly file: string;
+    readonly line?: number;
+    readonly column?: number;
+    readonly message: string;
+  }[];
 }

@@ -21,6 +21,11 @@ export interface TagPolicy {
   readonly source: string;
   readonly sort: SortKind;
   readonly order: "asc" | "desc";
+  /**
+   * Set when the pattern is one literal tag (`glob:v1.2.3`, `regex:v1\.2\.3`): it matches that tag
+   * only, needs no backtracking check, and a long list of them costs nothing to load (issue #13).
+   */
+  readonly literal?: string;
   matches(tag: string): boolean;
   /**
    * For value orderings (semver, numerical, alphabetical): compares two matching tags;
@@ -53,9 +58,21 @@ export function parsePolicy(
   if (kind === "glob") {
     if (options.sort && options.sort.by !== "build-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
+    if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
     return globPolicy(text, body);
   }
+  if (!options.sort || options.sort.by === "build-time") {
+    // Only escaped punctuation and plain characters: `v1\.2\.3` is the tag v1.2.3.
+    const plain = body.replace(/\\([^\w\s])/g, "$1");
+    if (!/[\\^$.|?*+()[\]{}]/.test(body.replace(/\\[^\w\s]/g, "")) && body.length <= MAX_REGEX_LENGTH)
+      return literalPolicy("regex", text, plain, options.sort?.order);
+  }
   return regexPolicy(text, body, options.sort);
+}
+
+/** A pattern that is one literal tag: compared as a string, nothing to compile or check. */
+function literalPolicy(kind: "glob" | "regex", source: string, tag: string, order: "asc" | "desc" = "asc"): TagPolicy {
+  return { kind, source, sort: "build-time", order, literal: tag, matches: (t) => t === tag };
 }
 
 /** Why a glob is invalid, or undefined. minimatch accepts anything, so unclosed `[` / `{` are caught here. */
@@ -189,10 +206,13 @@ export function assertSafeRegex(body: string): void {
  */
 function separatedRepeat(group: string): boolean {
   const inner = group.replace(/^\?:/, "");
-  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner);
+  // The separator may open the group (`(\.\d+)*`) or close it (`(\d+\.)*`, issue #13): either way
+  // each repetition is delimited by one character the rest cannot match.
+  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner) ?? /^()(.*?)(\\[.\-_/+]|[-_/:~])$/s.exec(inner)?.slice(0) ?? null;
   if (!m) return false;
-  const sep = (m[1] as string).replace("\\", "");
+  const sep = ((m[1] || m[3]) as string).replace("\\", "");
   const rest = m[2] as string;
+  if (!m[1] && rest.endsWith("\\")) return false;
   if (
     /[|()]/.test(rest) ||
     /(^|[^\\])\./.test(rest) ||

@@ -102,7 +102,7 @@ export function formatPlan(plan: Plan, requests?: RequestCounts): string {
   }
   if (plan.warnings.length) {
     out.push("", "Warnings:");
-    for (const w of plan.warnings) out.push(`  ${w.file}: ${w.message}`);
+    for (const w of plan.warnings) out.push(`  ${w.file}${w.line ? `:${w.line}:${w.column ?? 1}` : ""}: ${w.message}`);
   }
   if (requests) out.push("", `Registry requests: ${formatRequests(requests)}`);
   return out.join("\n");
