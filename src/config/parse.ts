@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import { globProblem, parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
+import { parseDuration, type ConfigDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { MAX_TAG_LENGTH, PROBE_BUDGET_MS, probePolicy } from "./pattern-probe.js";
 import { laminarSchema } from "./schema.js";
@@ -151,6 +152,7 @@ interface RawUpdate {
   blacklist?: Array<string | RawPatternEntry>;
   sort?: SortSpec["by"] | SortSpec;
   prerelease?: boolean;
+  minAge?: string;
 }
 type RawCommand = string | { run: string; name?: string; timeout?: number };
 interface RawConfig {
@@ -235,6 +237,7 @@ function build(
     const dup = seen.get(identity);
     if (dup !== undefined) fail(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
     seen.set(identity, i);
+    const minAge = u.minAge === undefined ? undefined : durationAt(u.minAge, (d) => fail([...base, "minAge"], d));
     const p = locate(base);
     const filePositions = u.files.map((_, j) => {
       const q = locate([...base, "files", j]);
@@ -249,6 +252,7 @@ function build(
       filePositions,
       images,
       exclude,
+      ...(minAge ? { minAge } : {}),
     });
   }
 
@@ -318,6 +322,13 @@ export function normaliseFileSelector(path: string, fail: (detail: string) => ne
   const clean = norm.replace(/^\.\/?/, "").replace(/\/+$/, "");
   checkGlob(clean || "**", fail);
   return clean === "" ? "**" : clean;
+}
+
+/** A duration key (`minAge`, `soak`), or the config error at its line. */
+function durationAt(text: string, fail: (detail: string) => never): ConfigDuration {
+  const d = parseDuration(text);
+  if ("problem" in d) fail(d.problem);
+  return d;
 }
 
 function checkGlob(glob: string, fail: (detail: string) => never): string {

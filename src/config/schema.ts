@@ -160,6 +160,12 @@ export const laminarSchema = {
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
           prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+          minAge: {
+            type: "string",
+            minLength: 1,
+            description:
+              "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w).",
+          },
         },
       },
     },

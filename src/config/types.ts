@@ -1,4 +1,5 @@
 import type { TagPolicy } from "../policy/policy.js";
+import type { ConfigDuration } from "./duration.js";
 
 /** Where a value sits in the config file, for error messages and plan explanations. */
 export interface SourcePosition {
@@ -47,6 +48,8 @@ export interface UpdateRule {
   readonly filePositions?: readonly SourcePosition[];
   readonly images: readonly string[];
   readonly exclude: readonly TagFilter[];
+  /** `minAge`: candidates built less than this long ago are not chosen yet (issue #14). */
+  readonly minAge?: ConfigDuration;
 }
 
 /** One `commands` entry: a shell command run in the repository root after the files are rewritten. */

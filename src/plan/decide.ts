@@ -48,9 +48,13 @@ export class RepositoryDecisions {
   private readonly candidateMemo = new Map<string, string[]>();
   private readonly bestMemo = new Map<string, string | undefined>();
 
+  /**
+   * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
+   */
   constructor(
     private readonly repo: RepositoryRef,
     private readonly list: TagList,
+    private readonly now: Date = new Date(),
   ) {
     this.validTags = list.tags.filter(isValidTag);
     this.available = new Set(this.validTags);
@@ -78,7 +82,13 @@ export class RepositoryDecisions {
     const want = new Set<string>();
     const known = (t: string): boolean => this.list.times?.get(t)?.created !== undefined;
     for (const it of items) {
-      if (it.rule.policy.sort !== "build-time") continue;
+      const { compare } = it.rule.policy;
+      if (compare) {
+        // Version orderings need no times, except `minAge` on the versions that would win over the
+        // current one (asked once, then cached: a warm run asks nothing).
+        if (it.rule.minAge) for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
+        continue;
+      }
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
     }
@@ -95,14 +105,34 @@ export class RepositoryDecisions {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`,
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
+    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
     const best = this.bestMemo.get(key);
-    if (!best)
-      return {
-        stays: "unknown-build-time",
-        detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
-      };
     const current = info(it.tag);
+    const tooNew = (): StaysDecided | undefined => {
+      const newest = pickBest(it.rule, candidates, info);
+      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info) || isOlder(it, newest, info))
+        return undefined;
+      const built = info(newest)?.created;
+      const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : undefined;
+      return {
+        stays: "too-new",
+        detail: eligible
+          ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}`
+          : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
+        current,
+      };
+    };
+    if (!best)
+      return (
+        tooNew() ?? {
+          stays: "unknown-build-time",
+          detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+        }
+      );
+    if (best === it.tag || sameBuild(it, best, info) || isOlder(it, best, info)) {
+      const held = tooNew();
+      if (held) return held;
+    }
     if (best === it.tag || sameBuild(it, best, info))
       return {
         stays: "up-to-date",
@@ -116,6 +146,21 @@ export class RepositoryDecisions {
         current,
       };
     return { move: best };
+  }
+
+  /**
+   * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
+   * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
+   * it must not depend on the site's current tag.
+   */
+  private oldEnough(it: Tracked, candidates: readonly string[], info: TagInfo): readonly string[] {
+    const minAge = it.rule.minAge;
+    if (!minAge) return candidates;
+    const latest = this.now.getTime() - minAge.ms;
+    return candidates.filter((t) => {
+      const built = info(t)?.created?.getTime();
+      return built !== undefined && !Number.isNaN(built) && built <= latest;
+    });
   }
 }
 
@@ -163,7 +208,7 @@ function exclusionNote(rule: UpdateRule): string {
 /** The winning tag: highest by the policy's ordering, or newest build (ties: highest tag text). */
 function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo): string | undefined {
   const { compare } = rule.policy;
-  if (compare) return candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a));
+  if (compare) return candidates.length ? candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a)) : undefined;
   let best: string | undefined;
   let bestTime = -Infinity;
   for (const t of candidates) {

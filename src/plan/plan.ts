@@ -21,9 +21,12 @@ export async function planUpdates(input: {
   files: readonly ScannedFile[];
   tags: TagSource;
   warnings?: readonly ScanWarning[];
+  /** The time `minAge` and soak times are measured against (default: now). */
+  now?: Date;
 }): Promise<Plan> {
   const { config, files, tags } = input;
   const records = new PlanRecords();
+  const now = input.now ?? new Date();
 
   const groups = new Map<string, { repo: RepositoryRef; items: Tracked[] }>();
   for (const file of files) {
@@ -45,7 +48,7 @@ export async function planUpdates(input: {
   }
 
   // Repositories are independent: ask them concurrently (the registry client bounds concurrency).
-  await Promise.all([...groups.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  await Promise.all([...groups.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, now)));
   return records.plan(input.warnings);
 }
 
@@ -55,10 +58,11 @@ async function planRepository(
   repo: RepositoryRef,
   items: readonly Tracked[],
   records: PlanRecords,
+  now: Date,
 ): Promise<void> {
   const listed = await askTagList(tags, repo);
   if (!listed.ok) return records.registryError(items, listed.failure);
-  const decisions = new RepositoryDecisions(repo, listed.value);
+  const decisions = new RepositoryDecisions(repo, listed.value, now);
 
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);

@@ -56,6 +56,7 @@ export type UnchangedReason =
   | "no-candidates" // the registry has no tag in the channel (after excludes and `latest`)
   | "up-to-date" // the current tag is the newest in its channel
   | "older-than-current" // the best candidate is older than the current tag (monotonic guard)
+  | "too-new" // the newer candidates are younger than the rule's `minAge` (issue #14)
   | "unknown-build-time" // no candidate's build time could be learnt
   | "registry-error"; // the registry or repository failed: see `detail`
 
