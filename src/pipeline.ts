@@ -7,6 +7,7 @@
 import { applyPlan, type ApplyResult } from "./apply/apply.js";
 import { loadConfig } from "./config/load.js";
 import type { LaminarConfig } from "./config/types.js";
+import { readFileHistory } from "./git/file-history.js";
 import { planUpdates } from "./plan/plan.js";
 import type { Plan } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
@@ -44,7 +45,18 @@ export async function planRepository(
   options: { onFile?: (path: string) => void } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  // One git log for every file with references (rollbacks respected, issue #14); none outside git.
+  const history = await readFileHistory(
+    dir,
+    scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
+  );
+  const plan = await planUpdates({
+    config,
+    files: scan.files,
+    tags,
+    warnings: scan.warnings,
+    ...(history ? { history } : {}),
+  });
   return { plan, scan };
 }
 

@@ -5,15 +5,20 @@
  * compare against those seeded times, never against the wall clock.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { laminar, writeRepo } from "./helpers/cli.js";
 import { parseConfig } from "../src/config/parse.js";
 import { ConfigError } from "../src/config/errors.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
+import { git, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+
+isolateGitConfig();
 
 const HOUR = 3_600_000;
 const start = Date.now();
@@ -91,6 +96,126 @@ describe("minAge on an update rule", () => {
         e.line === 4 &&
         e.key === "updates[0].minAge" &&
         /"2 hours" is not a duration/.test(e.message),
+    );
+  });
+});
+
+/** A bare remote and a clone to work in; the clone's commits get the dates and authors the test says. */
+function gitRepo(): { bare: string; work: string; base: string } {
+  const base = mkdtempSync(join(tmpdir(), "laminar-history-"));
+  const bare = join(base, "remote.git");
+  git(base, ["init", "--quiet", "--bare", "--initial-branch=main", bare]);
+  const work = join(base, "work");
+  git(base, ["clone", "--quiet", bare, work]);
+  git(work, ["checkout", "--quiet", "-B", "main"]);
+  return { bare, work, base };
+}
+
+/** Commits `files` in `dir` as `author` at `date` (author and committer date), and pushes. */
+function commitAt(
+  dir: string,
+  files: Record<string, string>,
+  message: string,
+  date: Date,
+  author = "Dev <dev@example.test>",
+): string {
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  const [, name, email] = /^(.*) <(.*)>$/.exec(author) as RegExpExecArray;
+  const iso = date.toISOString();
+  git(dir, ["add", "-A"]);
+  // Author and dates through the environment, as the issue asks (GIT_COMMITTER_DATE / GIT_AUTHOR_DATE).
+  execFileSync("git", ["commit", "--quiet", "-m", message], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: name,
+      GIT_AUTHOR_EMAIL: email,
+      GIT_COMMITTER_NAME: name,
+      GIT_COMMITTER_EMAIL: email,
+      GIT_AUTHOR_DATE: iso,
+      GIT_COMMITTER_DATE: iso,
+    },
+    stdio: "pipe",
+  });
+  git(dir, ["push", "--quiet", "origin", "HEAD:main"]);
+  return git(dir, ["rev-parse", "HEAD"]).trim();
+}
+
+describe("rollbacks respected", () => {
+  let registry: RunningRegistry;
+  before(async () => {
+    registry = await startRegistry();
+    await seedImages(registry, [
+      { repository: "acme/app", tag: "develop-1", created: ago(72) },
+      { repository: "acme/app", tag: "develop-2", created: ago(48) },
+    ]);
+  });
+  after(async () => registry?.stop());
+
+  it("Laminar's commits carry a trailer; a person's rollback holds the reference until a newer build appears", async () => {
+    const h = registry.host;
+    const { work, bare, base } = gitRepo();
+    const env = { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-rollback-cache-")) };
+    commitAt(
+      work,
+      {
+        ".laminar.yaml": `updates:\n  - name: dev\n    pattern: glob:develop-*\n    files: [k8s]\n`,
+        "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        "k8s/values.yaml": `image:\n  repository: ${h}/acme/app\n  tag: develop-1\n`,
+      },
+      "initial",
+      ago(100),
+    );
+    const pushed = laminar(["apply", "--dir", work, "--push"], env);
+    assert.equal(pushed.status, 0, pushed.stderr);
+    assert.equal(git(bare, ["log", "-1", "--format=%(trailers:key=Laminar-Update,valueonly)", "main"]).trim(), "dev");
+
+    // A person rolls both forms back to develop-1 (develop-2 broke something).
+    const rollback = commitAt(
+      work,
+      {
+        "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        "k8s/values.yaml": `image:\n  repository: ${h}/acme/app\n  tag: develop-1\n`,
+      },
+      "Roll back develop-2: it breaks checkout",
+      ago(2),
+      "Ops Person <ops@example.test>",
+    );
+    const held = JSON.parse(laminar(["plan", "--dir", work, "--json"], env).stdout);
+    assert.deepEqual(held.changes, []);
+    const detail = `commit ${rollback.slice(0, 12)} by Ops Person <ops@example.test> (${ago(2).toISOString()}) rolled develop-2 back to develop-1; held until a build newer than develop-2 appears (newest candidate: develop-2)`;
+    assert.deepEqual(
+      held.unchanged.map((u: Record<string, unknown>) => [u.file, u.form, u.reason, u.detail]),
+      [
+        ["k8s/app.yaml", "inline", "held-after-rollback", detail],
+        ["k8s/values.yaml", "helm-values", "held-after-rollback", detail],
+      ],
+    );
+    const again = laminar(["apply", "--dir", work, "--push"], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(git(bare, ["rev-parse", "main"]).trim(), rollback, "the rollback is not undone");
+
+    // A shallow clone of the same history: deepened, the hold still applies.
+    const shallow = join(base, "shallow");
+    git(base, ["clone", "--quiet", "--depth", "1", `file://${bare}`, shallow]);
+    const fromShallow = JSON.parse(laminar(["plan", "--dir", shallow, "--json"], env).stdout);
+    assert.deepEqual(
+      fromShallow.unchanged.map((u: Record<string, unknown>) => u.reason),
+      ["held-after-rollback", "held-after-rollback"],
+    );
+
+    // A build newer than the one rolled back from: the hold ends.
+    await seedImages(registry, [{ repository: "acme/app", tag: "develop-3", created: ago(1) }]);
+    const moved = JSON.parse(laminar(["plan", "--dir", work, "--json"], env).stdout);
+    assert.deepEqual(
+      moved.changes.map((c: Record<string, unknown>) => [c.file, c.from, c.to]),
+      [
+        ["k8s/app.yaml", "develop-1", "develop-3"],
+        ["k8s/values.yaml", "develop-1", "develop-3"],
+      ],
     );
   });
 });

@@ -1,4 +1,4 @@
-import { buildCommitMessage } from "../git/commit-message.js";
+import { buildCommitMessage, withLaminarTrailers } from "../git/commit-message.js";
 import { updatePass, type UpdatePass } from "../pipeline.js";
 import { fetchBranch } from "./remote-branch.js";
 import { toImageChange, type DeliveryOptions, type PushModeResult } from "./types.js";
@@ -54,7 +54,11 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
+      // Marked as Laminar's, so a later run tells its own moves from a person's rollback (issue #14).
+      const message = withLaminarTrailers(
+        buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate),
+        pass.plan.changes.map((c) => c.rule),
+      );
       await git.add(["."]);
       const local = await git.commit({ message, author: o.commit.author });
       // Abandoned (a server stopping) after the commands: the commit stays local and is reset below.

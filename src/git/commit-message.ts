@@ -185,3 +185,20 @@ export function buildCommitMessage(changes: readonly ImageChange[], template?: C
   if (changes.length === 1) return `${subject}\n`;
   return `${subject}\n\n${sorted(changes).map(describeChange).join("\n")}\n`;
 }
+
+/**
+ * The trailer key Laminar marks its own commits with (`Laminar-Update: <rule>`). The rollback hold
+ * (issue #14) reads it back from history: a tag moved to an older build by a commit without it was a
+ * person's rollback, which the next run must respect instead of undoing.
+ */
+export const LAMINAR_TRAILER = "Laminar-Update";
+
+/**
+ * Appends one `Laminar-Update: <rule>` trailer per distinct rule (in order) to a commit message, as
+ * the last paragraph, so `git interpret-trailers` and `%(trailers)` read them.
+ */
+export function withLaminarTrailers(message: string, rules: readonly string[]): string {
+  const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
+  if (names.length === 0) return message;
+  return `${message.replace(/\n+$/, "")}\n\n${names.map((r) => `${LAMINAR_TRAILER}: ${r}`).join("\n")}\n`;
+}

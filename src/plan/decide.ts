@@ -4,6 +4,7 @@ import { isValidDigest, isValidTag } from "../reference/grammar.js";
 import type { RepositoryRef, TagDetails, TagList } from "../registry/types.js";
 import type { ImageSite } from "../scan/site.js";
 import { imageMatches, repoKey } from "./classify.js";
+import type { TagMove } from "./history.js";
 import type { PlanFailure, UnchangedReason } from "./types.js";
 
 /** A site that follows a channel, waiting for its repository's facts. */
@@ -13,6 +14,11 @@ export interface Tracked {
   readonly rule: UpdateRule;
   /** The current tag. */
   readonly tag: string;
+  /**
+   * The last commit that moved this tag, when it was not Laminar's (no `Laminar-Update` trailer) and
+   * moved to the current tag: a person's move, which may be a rollback to respect (issue #14).
+   */
+  readonly manualMove?: TagMove;
 }
 
 /** What is known about a tag: from the registry's answers, else from the listing. */
@@ -91,6 +97,9 @@ export class RepositoryDecisions {
       }
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+      // A person's move: the tag it moved from decides whether it was a rollback (cached afterwards).
+      const from = it.manualMove?.from;
+      if (from !== undefined && this.available.has(from) && !known(from)) want.add(from);
     }
     return [...want];
   }
@@ -145,6 +154,8 @@ export class RepositoryDecisions {
         detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
         current,
       };
+    const held = heldAfterRollback(it, best, info);
+    if (held) return { ...held, current };
     return { move: best };
   }
 
@@ -231,6 +242,31 @@ function sameBuild(it: { rule: UpdateRule; tag: string }, best: string, info: Ta
     (cur?.digest !== undefined && cur.digest === next?.digest) ||
     (cur?.created !== undefined && cur.created.getTime() === next?.created?.getTime())
   );
+}
+
+/**
+ * Rollbacks respected (issue #14): when the last commit that changed this tag was a person's and
+ * moved it to an older build, the site stays until a build newer than the one rolled back from
+ * appears; a newer build means the fix the rollback waited for has shipped.
+ */
+function heldAfterRollback(it: Tracked, best: string, info: TagInfo): StaysDecided | undefined {
+  const m = it.manualMove;
+  if (!m || newer(it.rule, m.from, m.to, info) !== true) return undefined;
+  if (newer(it.rule, best, m.from, info) === true) return undefined;
+  const c = m.commit;
+  return {
+    stays: "held-after-rollback",
+    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`,
+  };
+}
+
+/** Is `a` newer than `b` (by the policy's ordering, else build time)? Undefined when a time is unknown. */
+function newer(rule: UpdateRule, a: string, b: string, info: TagInfo): boolean | undefined {
+  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
+  const x = info(a)?.created?.getTime();
+  const y = info(b)?.created?.getTime();
+  if (x === undefined || y === undefined || Number.isNaN(x) || Number.isNaN(y)) return undefined;
+  return x > y;
 }
 
 /** Monotonic guard: would moving to `best` go back in time (or version)? */

@@ -1,9 +1,11 @@
 import type { LaminarConfig } from "../config/types.js";
+import type { RepositoryHistory } from "../git/file-history.js";
 import type { RepositoryRef, TagSource } from "../registry/types.js";
 import type { ScannedFile, ScanWarning } from "../scan/repository.js";
 import { classifySite, repoKey, rulesForFile } from "./classify.js";
 import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, type Tracked } from "./decide.js";
 import { askTagDetails, askTagList } from "./facts.js";
+import { HistoryView } from "./history.js";
 import { PlanRecords } from "./output.js";
 import type { Plan } from "./types.js";
 
@@ -23,15 +25,23 @@ export async function planUpdates(input: {
   warnings?: readonly ScanWarning[];
   /** The time `minAge` and soak times are measured against (default: now). */
   now?: Date;
+  /** The files' recent git history (src/git/file-history.ts): rollbacks are respected with it. */
+  history?: RepositoryHistory;
 }): Promise<Plan> {
   const { config, files, tags } = input;
   const records = new PlanRecords();
   const now = input.now ?? new Date();
 
+  const history = new HistoryView(input.history);
   const groups = new Map<string, { repo: RepositoryRef; items: Tracked[] }>();
   for (const file of files) {
     const rules = rulesForFile(config, file.path);
+    // Which occurrence of its image each site is, in file order: how history versions are matched.
+    const seen = new Map<string, number>();
     for (const site of file.references) {
+      const image = repoKey(site.reference);
+      const occurrence = site.reference.tag === undefined ? -1 : (seen.get(image) ?? 0);
+      if (occurrence >= 0) seen.set(image, occurrence + 1);
       const c = classifySite(site, rules, config.registries);
       if ("stays" in c) {
         records.stay(file.path, site, c.stays, c.detail);
@@ -43,7 +53,9 @@ export async function planUpdates(input: {
         g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
         groups.set(key, g);
       }
-      g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag });
+      const move = history.lastMove(file.path, image, occurrence);
+      const manual = move && move.commit.laminar.length === 0 && move.to === c.tag ? move : undefined;
+      g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag, ...(manual ? { manualMove: manual } : {}) });
     }
   }
 

@@ -57,6 +57,7 @@ export type UnchangedReason =
   | "up-to-date" // the current tag is the newest in its channel
   | "older-than-current" // the best candidate is older than the current tag (monotonic guard)
   | "too-new" // the newer candidates are younger than the rule's `minAge` (issue #14)
+  | "held-after-rollback" // a person rolled this tag back; held until a build newer than the rolled-back one
   | "unknown-build-time" // no candidate's build time could be learnt
   | "registry-error"; // the registry or repository failed: see `detail`
 
