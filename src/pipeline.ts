@@ -19,7 +19,14 @@ export function scanForConfig(
   config: LaminarConfig,
   options: { all?: boolean; onFile?: (path: string) => void } = {},
 ): Promise<RepositoryScan> {
-  const include = options.all ? undefined : [...new Set(config.updates.flatMap((u) => u.files))];
+  const include = options.all
+    ? undefined
+    : [
+        ...new Set([
+          ...config.updates.flatMap((u) => u.files),
+          ...config.promotions.flatMap((p) => [...p.from, ...p.to]),
+        ]),
+      ];
   return scanRepository(dir, {
     ...(include ? { include } : {}),
     exclude: config.scan.exclude,

@@ -219,3 +219,147 @@ describe("rollbacks respected", () => {
     );
   });
 });
+
+describe("promotions between environments (dev → staging → prod)", () => {
+  let registry: RunningRegistry;
+  before(async () => {
+    registry = await startRegistry();
+    await seedImages(registry, [
+      { repository: "acme/app", tag: "develop-0", created: ago(150) },
+      { repository: "acme/app", tag: "develop-1", created: ago(130) },
+      { repository: "acme/app", tag: "develop-2", created: ago(50) },
+      { repository: "acme/app", tag: "develop-3", created: ago(6) },
+      { repository: "acme/other", tag: "develop-1", created: ago(130) },
+    ]);
+  });
+  after(async () => registry?.stop());
+
+  const config = `promotions:
+  - name: staging
+    from: [envs/dev]
+    to: [envs/staging]
+    soak: 24h
+  - name: prod
+    from: [envs/staging]
+    to: [envs/prod]
+    soak: 2d
+`;
+
+  it("promotes what soaked, says which source tag wins, chains evaluate on their own, and pushes with evidence", async (t) => {
+    const h = registry.host;
+    const { work, bare } = gitRepo();
+    const env = { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-promote-cache-")) };
+    const c0 = commitAt(
+      work,
+      {
+        ".laminar.yaml": config,
+        "envs/dev/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        "envs/dev/values.yaml": `image:\n  repository: ${h}/acme/app\n  tag: develop-1\n`,
+        "envs/staging/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        "envs/prod/app.yaml": `image: ${h}/acme/app:develop-0\n`,
+        "envs/prod/other.yaml": `image: ${h}/acme/other:develop-1\n`,
+      },
+      "initial",
+      ago(120),
+    );
+    const c1 = commitAt(
+      work,
+      {
+        "envs/dev/app.yaml": `image: ${h}/acme/app:develop-2\n`,
+        "envs/dev/values.yaml": `image:\n  repository: ${h}/acme/app\n  tag: develop-2\n`,
+      },
+      "dev: develop-2",
+      ago(40),
+      "CI Bot <ci@example.test>",
+    );
+    // develop-3 reaches dev in one form only: dev now holds two tags of the image.
+    commitAt(work, { "envs/dev/app.yaml": `image: ${h}/acme/app:develop-3\n` }, "dev: develop-3", ago(5));
+
+    const r = laminar(["plan", "--dir", work, "--json"], env);
+    assert.equal(r.status, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    assert.deepEqual(
+      plan.changes.map((c: Record<string, unknown>) => [c.file, c.from, c.to, c.rule]),
+      [
+        ["envs/prod/app.yaml", "develop-0", "develop-1", "promotion:prod"],
+        ["envs/staging/app.yaml", "develop-1", "develop-2", "promotion:staging"],
+      ],
+    );
+    const [prod, staging] = plan.changes as Array<{ promotion: Record<string, unknown>; buildTime: string }>;
+    assert.deepEqual(
+      { ...staging?.promotion, soaked: undefined, digest: undefined },
+      {
+        promotion: "staging",
+        from: "envs/dev/values.yaml",
+        fromLine: 3,
+        commit: c1,
+        author: "CI Bot <ci@example.test>",
+        arrivedAt: ago(40).toISOString(),
+        arrivalExact: true,
+        soak: "24h",
+        choice:
+          "envs/dev holds develop-3, develop-2; develop-2 wins: the newest build that has soaked (develop-3 is not promotable yet)",
+        soaked: undefined,
+        digest: undefined,
+      },
+    );
+    assert.match(String(staging?.promotion.digest), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(staging?.buildTime, ago(50).toISOString());
+    // prod follows staging's tag (develop-1, there since the first commit), not dev's.
+    assert.equal(prod?.promotion.commit, c0);
+    assert.deepEqual(
+      plan.unchanged.map((u: Record<string, unknown>) => [u.file, u.reason]),
+      [
+        // dev is only a source here: no update rule moves it in this config.
+        ["envs/dev/app.yaml", "no-rule"],
+        ["envs/dev/values.yaml", "no-rule"],
+        ["envs/prod/other.yaml", "not-in-source"],
+      ],
+    );
+    const text = laminar(["plan", "--dir", work], env).stdout;
+    assert.match(
+      text,
+      /Promotions:\n {2}prod: envs\/prod\/app\.yaml:1 .* develop-0 → develop-1: reached envs\/staging\/app\.yaml:1 in /,
+    );
+
+    const pushed = laminar(["apply", "--dir", work, "--push"], env);
+    assert.equal(pushed.status, 0, pushed.stderr);
+    assert.deepEqual(
+      git(bare, ["log", "-1", "--format=%(trailers:key=Laminar-Update,valueonly)", "main"]).trim().split("\n"),
+      ["promotion:prod", "promotion:staging"],
+    );
+    const promotedAt = git(bare, ["log", "-1", "--format=%cI", "main"]).trim();
+    const sha = git(bare, ["rev-parse", "main"]).trim();
+
+    // Next run: staging's develop-2 has just arrived, so prod waits for it to soak; staging waits for develop-3.
+    const next = JSON.parse(laminar(["plan", "--dir", work, "--json"], env).stdout);
+    assert.deepEqual(next.changes, []);
+    // The cost once the times are learnt: one tag-list page per repository (with it the client trusts
+    // the digests it verified for an unchanged repository), no manifest or blob request.
+    t.diagnostic(
+      `requests: first plan ${JSON.stringify(plan.requests)}; after the push ${JSON.stringify(next.requests)}`,
+    );
+    assert.equal(next.requests.manifestGet + next.requests.blobGet, 0);
+    const byFile = new Map<string, string[]>(
+      next.unchanged.map((u: Record<string, string>) => [u.file, [u.reason, u.detail]] as [string, string[]]),
+    );
+    const [prodReason, prodDetail] = byFile.get("envs/prod/app.yaml") ?? [];
+    assert.equal(prodReason, "soaking");
+    const due = new Date(new Date(promotedAt).getTime() + 2 * 24 * HOUR).toISOString();
+    assert.ok(
+      prodDetail?.startsWith(
+        `develop-2 reached envs/staging/app.yaml in ${sha.slice(0, 12)} (Laminar, ${new Date(promotedAt).toISOString()}); soaked `,
+      ) && prodDetail.includes(` of 2d: promotable from ${due} (`),
+      prodDetail,
+    );
+    const [stagingReason, stagingDetail] = byFile.get("envs/staging/app.yaml") ?? [];
+    assert.equal(stagingReason, "soaking");
+    assert.match(
+      stagingDetail ?? "",
+      new RegExp(
+        `^develop-3 reached envs/dev/app\\.yaml in [0-9a-f]{12} \\(Dev, ${ago(5).toISOString()}\\); soaked .* of 24h: promotable from ${new Date(ago(5).getTime() + 24 * HOUR).toISOString()}`,
+      ),
+    );
+    assert.equal(byFile.get("envs/prod/other.yaml")?.[0], "not-in-source");
+  });
+});

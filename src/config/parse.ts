@@ -13,6 +13,7 @@ import {
   DEFAULT_MAX_FILE_SIZE,
   type CommandSpec,
   type LaminarConfig,
+  type PromotionRule,
   type RegistrySettings,
   type TagFilter,
   type UpdateRule,
@@ -154,11 +155,20 @@ interface RawUpdate {
   prerelease?: boolean;
   minAge?: string;
 }
+interface RawPromotion {
+  name: string;
+  from: Array<string | { path: string }>;
+  to: Array<string | { path: string }>;
+  images?: string[];
+  soak: string;
+  minAge?: string;
+}
 type RawCommand = string | { run: string; name?: string; timeout?: number };
 interface RawConfig {
   registries?: Array<Omit<RegistrySettings, "prefix">>;
   dockerRegistries?: Array<{ reg: string; name?: string; timeOut?: number }>;
   updates?: RawUpdate[];
+  promotions?: RawPromotion[];
   commands?: RawCommand[];
   preCommitCommands?: RawCommand[];
   scan?: { maxFileSize?: number; exclude?: string[] };
@@ -176,8 +186,8 @@ function build(
     fail(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
-    fail(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0) && !raw.promotions?.length)
+    fail(raw.updates ? ["updates"] : [], "no `updates` rules (or `promotions`): nothing to do");
 
   const registries: RegistrySettings[] = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
@@ -256,6 +266,36 @@ function build(
     });
   }
 
+  const promotions: PromotionRule[] = [];
+  for (const [i, r] of (raw.promotions ?? []).entries()) {
+    const base: PathSeg[] = ["promotions", i];
+    const dup = promotions.find((q) => q.name === r.name);
+    if (dup) fail([...base, "name"], `duplicate promotion name ${JSON.stringify(r.name)} (promotions[${dup.index}])`);
+    const selectors = (key: "from" | "to"): string[] =>
+      r[key].map((f, j) =>
+        normaliseFileSelector(typeof f === "string" ? f : f.path, (d) =>
+          fail([...base, key, j, ...(typeof f === "string" ? [] : ["path"])], d),
+        ),
+      );
+    const from = selectors("from");
+    const to = selectors("to");
+    const both = to.find((t) => from.includes(t));
+    if (both !== undefined) fail([...base, "to"], `${JSON.stringify(both)} is in both \`from\` and \`to\``);
+    const soak = durationAt(r.soak, (d) => fail([...base, "soak"], d));
+    const minAge = r.minAge === undefined ? undefined : durationAt(r.minAge, (d) => fail([...base, "minAge"], d));
+    const p = locate(base);
+    promotions.push({
+      name: r.name,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      from,
+      to,
+      images: (r.images ?? []).map((g, j) => checkGlob(g, (d) => fail([...base, "images", j], d))),
+      soak,
+      ...(minAge ? { minAge } : {}),
+    });
+  }
+
   const commands: CommandSpec[] = (raw.commands ?? raw.preCommitCommands ?? []).map((c) =>
     typeof c === "string"
       ? { run: c, timeout: DEFAULT_COMMAND_TIMEOUT }
@@ -280,6 +320,7 @@ function build(
     file,
     registries,
     updates,
+    promotions,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
     commit: {

@@ -52,6 +52,22 @@ export interface UpdateRule {
   readonly minAge?: ConfigDuration;
 }
 
+/**
+ * One `promotions` entry (issue #14): each reference in `to` takes the tag the same image has in
+ * `from` once that tag has soaked there (measured from git history).
+ */
+export interface PromotionRule {
+  readonly name: string;
+  readonly index: number;
+  readonly position: SourcePosition;
+  /** Normalised file selectors, as `UpdateRule.files`. */
+  readonly from: readonly string[];
+  readonly to: readonly string[];
+  readonly images: readonly string[];
+  readonly soak: ConfigDuration;
+  readonly minAge?: ConfigDuration;
+}
+
 /** One `commands` entry: a shell command run in the repository root after the files are rewritten. */
 export interface CommandSpec {
   readonly run: string;
@@ -69,6 +85,8 @@ export interface LaminarConfig {
   readonly file: string;
   readonly registries: readonly RegistrySettings[];
   readonly updates: readonly UpdateRule[];
+  /** `promotions` (empty when the file has none). */
+  readonly promotions: readonly PromotionRule[];
   readonly commands: readonly CommandSpec[];
   readonly scan: { readonly maxFileSize: number; readonly exclude: readonly string[] };
   readonly commit: { readonly authorName?: string; readonly authorEmail?: string; readonly message?: string };
