@@ -8,8 +8,9 @@ import { applyPlan, type ApplyResult } from "./apply/apply.js";
 import { loadConfig } from "./config/load.js";
 import type { LaminarConfig } from "./config/types.js";
 import { readFileHistory } from "./git/file-history.js";
+import type { GitCommandManager } from "./git/git-command-manager.js";
 import { planUpdates } from "./plan/plan.js";
-import type { Plan } from "./plan/types.js";
+import type { Plan, PlanChange } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
 import { scanRepository, type RepositoryScan } from "./scan/repository.js";
 
@@ -49,13 +50,14 @@ export async function planRepository(
   dir: string,
   config: LaminarConfig,
   tags: TagSource,
-  options: { onFile?: (path: string) => void } = {},
+  options: { onFile?: (path: string) => void; unshallow?: () => Promise<void> } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
   const scan = await scanForConfig(dir, config, options);
   // One git log for every file with references (rollbacks respected, issue #14); none outside git.
   const history = await readFileHistory(
     dir,
     scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
+    options.unshallow ? { unshallow: options.unshallow } : {},
   );
   const plan = await planUpdates({
     config,
@@ -95,6 +97,16 @@ export interface UpdateOptions {
    * file's rules with the repository's own. Called on every pass, so a new head's rules count.
    */
   readonly readConfig?: () => Promise<LaminarConfig>;
+  /**
+   * Only the changes this keeps are applied (and reported as changes): pull-request mode opens one
+   * pull request per promotion (issue #14), each pass taking its own share of the plan.
+   */
+  readonly selectChanges?: (change: PlanChange) => boolean;
+  /**
+   * The delivery's git (with its credentials): a shallow clone is completed through it before the
+   * history is read (rollbacks, soak times).
+   */
+  readonly git?: GitCommandManager;
 }
 
 /**
@@ -109,7 +121,14 @@ export interface UpdateOptions {
  */
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
   const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
+  const git = o.git;
+  const planned = (
+    await planRepository(o.dir, config, o.tags, {
+      ...(o.onFile ? { onFile: o.onFile } : {}),
+      ...(git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}),
+    })
+  ).plan;
+  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...(o.env ? { env: o.env } : {}),

@@ -5,7 +5,7 @@
  * compare against those seeded times, never against the wall clock.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +16,8 @@ import { parseConfig } from "../src/config/parse.js";
 import { ConfigError } from "../src/config/errors.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
-import { git, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+import { git, gitAsync, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
 
 isolateGitConfig();
 
@@ -361,5 +362,144 @@ describe("promotions between environments (dev → staging → prod)", () => {
       ),
     );
     assert.equal(byFile.get("envs/prod/other.yaml")?.[0], "not-in-source");
+  });
+});
+
+/** The CLI in a child process, asynchronously: the GitHub emulator answers from this process. */
+function laminarAsync(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const root = new URL("..", import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
+        GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM,
+        ...env,
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe("promotion pull requests (OpenAPI-checked GitHub emulator)", () => {
+  let registry: RunningRegistry;
+  let server: GitHubApiServer | undefined;
+  before(async () => {
+    registry = await startRegistry();
+    await seedImages(registry, [
+      { repository: "acme/app", tag: "develop-0", created: ago(150) },
+      { repository: "acme/app", tag: "develop-1", created: ago(130) },
+      { repository: "acme/app", tag: "develop-2", created: ago(50) },
+    ]);
+  });
+  after(async () => {
+    await server?.close();
+    await registry?.stop();
+  });
+
+  it("one pull request per promotion with its evidence, unchanged on rerun, closed when prod caught up by hand", async () => {
+    const h = registry.host;
+    const s = await startGitHubApiServer({ files: { "README.md": "manifests\n" } });
+    server = s;
+    // The history, with its dates, is pushed straight into the emulator's bare repository.
+    const seedDir = mkdtempSync(join(tmpdir(), "laminar-promote-pr-seed-"));
+    git(seedDir, ["clone", "--quiet", s.bareRepoPath, "w"]);
+    const seed = join(seedDir, "w");
+    commitAt(
+      seed,
+      {
+        ".laminar.yaml": `promotions:\n  - name: staging\n    from: [envs/dev]\n    to: [envs/staging]\n    soak: 24h\n  - name: prod\n    from: [envs/staging]\n    to: [envs/prod]\n    soak: 2d\n`,
+        "envs/dev/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        "envs/staging/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        "envs/prod/app.yaml": `image: ${h}/acme/app:develop-0\n`,
+      },
+      "environments",
+      ago(120),
+    );
+    const c1 = commitAt(seed, { "envs/dev/app.yaml": `image: ${h}/acme/app:develop-2\n` }, "dev: develop-2", ago(40));
+
+    const base = mkdtempSync(join(tmpdir(), "laminar-promote-pr-"));
+    const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+    await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+    const workspace = join(base, "ws");
+    const env = {
+      GITHUB_TOKEN: s.token,
+      GITHUB_REPOSITORY: `${s.repository.owner}/${s.repository.repo}`,
+      GITHUB_SERVER_URL: s.url,
+      GITHUB_API_URL: s.apiUrl,
+      XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-promote-pr-cache-")),
+    };
+    const r = await laminarAsync(["apply", "--dir", workspace, "--pull-request"], env);
+    assert.equal(r.status, 0, r.stderr);
+    const prs = s.state.openPullRequests().sort((a, b) => (a.head < b.head ? -1 : 1));
+    assert.deepEqual(
+      prs.map((p) => [p.head, p.base, p.title]),
+      [
+        ["laminar/promote-prod", "main", `Promote prod: envs/prod/app.yaml: ${h}/acme/app:develop-1`],
+        ["laminar/promote-staging", "main", `Promote staging: envs/staging/app.yaml: ${h}/acme/app:develop-2`],
+      ],
+    );
+    const body = prs[1]?.body ?? "";
+    assert.match(body, /### Promotions/);
+    assert.ok(
+      body.includes(
+        `reached envs/dev/app.yaml:1 in \`${c1.slice(0, 12)}\` by Dev <dev@example.test> at ${ago(40)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, "Z")}; soak 24h; built ${ago(50)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, "Z")}; digest \`sha256:`,
+      ),
+      body,
+    );
+    assert.equal(
+      git(s.bareRepoPath, ["show", "laminar/promote-staging:envs/staging/app.yaml"]),
+      `image: ${h}/acme/app:develop-2\n`,
+    );
+    assert.equal(
+      git(s.bareRepoPath, ["show", "laminar/promote-staging:envs/prod/app.yaml"]),
+      `image: ${h}/acme/app:develop-0\n`,
+    );
+    assert.equal(
+      git(s.bareRepoPath, [
+        "log",
+        "-1",
+        "--format=%(trailers:key=Laminar-Update,valueonly)",
+        "laminar/promote-prod",
+      ]).trim(),
+      "promotion:prod",
+    );
+
+    const again = await laminarAsync(["apply", "--dir", workspace, "--pull-request", "--json"], env);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(s.state.openPullRequests().length, 2, again.stdout + again.stderr);
+    assert.deepEqual(
+      prs.map((p) => p.body),
+      s.state
+        .openPullRequests()
+        .sort((a, b) => (a.head < b.head ? -1 : 1))
+        .map((p) => p.body),
+      "a rerun leaves the bodies as they were",
+    );
+
+    // A person brings prod to develop-1 by hand: the prod promotion's pull request is obsolete.
+    git(seed, ["pull", "--quiet", "origin", "main"]);
+    commitAt(seed, { "envs/prod/app.yaml": `image: ${h}/acme/app:develop-1\n` }, "prod: develop-1 by hand", ago(0.1));
+    await gitAsync(workspace, ["-c", auth, "pull", "--quiet", "origin", "main"]);
+    const third = await laminarAsync(["apply", "--dir", workspace, "--pull-request"], env);
+    assert.equal(third.status, 0, third.stderr);
+    assert.deepEqual(
+      s.state.openPullRequests().map((p) => p.head),
+      ["laminar/promote-staging"],
+    );
+    assert.deepEqual(s.violations, []);
   });
 });

@@ -3,12 +3,8 @@ import type { ApplyResult } from "../apply/apply.js";
 import { DEFAULT_CONFIG_FILE } from "../config/load.js";
 import type { LaminarConfig } from "../config/types.js";
 import { CLI_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
-import {
-  DEFAULT_PR_TITLE,
-  defaultPullRequestBranch,
-  pullRequestMode,
-  type PullRequestOutcome,
-} from "../delivery/pull-request.js";
+import { DEFAULT_PR_TITLE, defaultPullRequestBranch, type PullRequestOutcome } from "../delivery/pull-request.js";
+import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.js";
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree } from "../delivery/remote-branch.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
@@ -110,27 +106,30 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
   const configFile = o.configPath ?? DEFAULT_CONFIG_FILE;
   const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative(o.dir, resolve(o.dir, configFile)));
   if (prBranch === branch) throw new Error(`--pr-branch must differ from the checked-out branch ${branch}`);
-  const r = await pullRequestMode({
-    ...delivery,
-    github: createGitHubApi({
-      token: d.token,
-      baseUrl: d.apiUrl,
-      repository: d.repository,
-      userAgent: `laminar/${VERSION}`,
-    }),
-    base: branch,
-    pullRequest: {
-      branch: prBranch,
-      title: DEFAULT_PR_TITLE,
-      body: "",
-      labels: [],
-      reviewers: [],
-      teamReviewers: [],
-      autoMerge: false,
-      signCommits: false,
+  const r = await pullRequestsWithPromotions(
+    {
+      ...delivery,
+      github: createGitHubApi({
+        token: d.token,
+        baseUrl: d.apiUrl,
+        repository: d.repository,
+        userAgent: `laminar/${VERSION}`,
+      }),
+      base: branch,
+      pullRequest: {
+        branch: prBranch,
+        title: DEFAULT_PR_TITLE,
+        body: "",
+        labels: [],
+        reviewers: [],
+        teamReviewers: [],
+        autoMerge: false,
+        signCommits: false,
+      },
+      log: o.log,
     },
-    log: o.log,
-  });
+    o.config.promotions.map((p) => p.name),
+  );
   return {
     plan: r.plan,
     files: r.files,

@@ -54,7 +54,11 @@ export const DEFAULT_HISTORY_COMMITS = 500;
 export async function readFileHistory(
   dir: string,
   paths: readonly string[],
-  options: { maxCommits?: number } = {},
+  options: {
+    maxCommits?: number;
+    /** Completes a shallow clone with the delivery's credentials (default: a plain `git fetch --unshallow`). */
+    unshallow?: () => Promise<void>;
+  } = {},
 ): Promise<RepositoryHistory | undefined> {
   const inside = await execGit(["rev-parse", "--is-inside-work-tree", "--is-shallow-repository"], { cwd: dir });
   if (inside.exitCode !== 0) return undefined;
@@ -65,9 +69,17 @@ export async function readFileHistory(
   if (isShallow === "true") {
     // Soak times and rollbacks need the commits that touched the files, however old: deepen to the
     // whole history once (manifests repositories are small) rather than guess a depth per file.
-    const deepen = await execGit(["fetch", "--quiet", "--unshallow"], { cwd: dir });
-    if (deepen.exitCode !== 0)
-      note = `shallow clone that could not be deepened (git fetch --unshallow: ${deepen.stderr.trim().split("\n")[0] || `exit ${deepen.exitCode}`})`;
+    let problem: string | undefined;
+    if (options.unshallow)
+      problem = await options.unshallow().then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
+    else {
+      const deepen = await execGit(["fetch", "--quiet", "--unshallow"], { cwd: dir });
+      if (deepen.exitCode !== 0) problem = deepen.stderr.trim().split("\n")[0] || `exit ${deepen.exitCode}`;
+    }
+    if (problem !== undefined) note = `shallow clone that could not be deepened (git fetch --unshallow: ${problem})`;
   }
   const files = new Map<string, { versions: FileVersion[] }>();
   for (const p of paths) files.set(p, { versions: [] });
