@@ -10,6 +10,8 @@ import type { LaminarConfig } from "./config/types.js";
 import { readFileHistory } from "./git/file-history.js";
 import type { GitCommandManager } from "./git/git-command-manager.js";
 import { planUpdates } from "./plan/plan.js";
+import { planSetTag } from "./plan/set-tag.js";
+import type { ImageReference } from "./reference/types.js";
 import type { Plan, PlanChange } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
 import { scanRepository, type RepositoryScan } from "./scan/repository.js";
@@ -107,6 +109,11 @@ export interface UpdateOptions {
    * history is read (rollbacks, soak times).
    */
   readonly git?: GitCommandManager;
+  /**
+   * `laminar set`: instead of planning against the registry, write `tag` wherever `image` appears
+   * in the files `files` selects (default: every file), older or newer.
+   */
+  readonly setTag?: { readonly image: ImageReference; readonly tag: string; readonly files?: readonly string[] };
 }
 
 /**
@@ -122,12 +129,14 @@ export interface UpdateOptions {
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
   const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
   const git = o.git;
-  const planned = (
-    await planRepository(o.dir, config, o.tags, {
-      ...(o.onFile ? { onFile: o.onFile } : {}),
-      ...(git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}),
-    })
-  ).plan;
+  const planned = o.setTag
+    ? await planSet(o.dir, config, o.setTag)
+    : (
+        await planRepository(o.dir, config, o.tags, {
+          ...(o.onFile ? { onFile: o.onFile } : {}),
+          ...(git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}),
+        })
+      ).plan;
   const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
@@ -136,4 +145,14 @@ export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
     ...(o.onCommand ? { onCommand: (c: { run: string }) => o.onCommand?.(c.run) } : {}),
   });
   return { config, plan, applied };
+}
+
+/** The `laminar set` plan: scan the selected files (the config's scan settings), write the tag. */
+async function planSet(dir: string, config: LaminarConfig, set: NonNullable<UpdateOptions["setTag"]>): Promise<Plan> {
+  const scan = await scanRepository(dir, {
+    ...(set.files?.length ? { include: set.files } : {}),
+    exclude: config.scan.exclude,
+    maxFileSize: config.scan.maxFileSize,
+  });
+  return planSetTag(scan.files, set.image, set.tag);
 }

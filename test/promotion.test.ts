@@ -221,6 +221,67 @@ describe("rollbacks respected", () => {
   });
 });
 
+describe("laminar set IMAGE:TAG", () => {
+  let registry: RunningRegistry;
+  before(async () => {
+    registry = await startRegistry();
+    await seedImages(registry, [
+      { repository: "acme/app", tag: "develop-1", created: ago(72) },
+      { repository: "acme/app", tag: "develop-2", created: ago(48) },
+    ]);
+  });
+  after(async () => registry?.stop());
+
+  it("writes the tag in every form of the selected files, marks the commit Laminar-Set, and the rollback is held", async () => {
+    const h = registry.host;
+    const { work, bare } = gitRepo();
+    const env = { XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-set-cache-")) };
+    commitAt(
+      work,
+      {
+        ".laminar.yaml": `updates:\n  - pattern: glob:develop-*\n    files: [k8s, other]\n`,
+        "k8s/app.yaml": `image: ${h}/acme/app:develop-2\n`,
+        "k8s/values.yaml": `image:\n  repository: ${h}/acme/app\n  tag: develop-2\n`,
+        "other/app.yaml": `image: ${h}/acme/app:develop-2\n`,
+      },
+      "initial",
+      ago(40),
+    );
+    const bad = laminar(["set", "--dir", work, `${h}/acme/app`], env);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /set needs IMAGE:TAG/);
+
+    const r = laminar(["set", `${h}/acme/app:develop-1`, "--dir", work, "--files", "k8s", "--push"], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(git(bare, ["show", "main:k8s/app.yaml"]), `image: ${h}/acme/app:develop-1\n`);
+    assert.equal(
+      git(bare, ["show", "main:k8s/values.yaml"]),
+      `image:\n  repository: ${h}/acme/app\n  tag: develop-1\n`,
+    );
+    assert.equal(git(bare, ["show", "main:other/app.yaml"]), `image: ${h}/acme/app:develop-2\n`, "outside --files");
+    assert.equal(
+      git(bare, [
+        "log",
+        "-1",
+        "--format=%(trailers:key=Laminar-Set,valueonly)|%(trailers:key=Laminar-Update,valueonly)",
+        "main",
+      ]).trim(),
+      `${h}/acme/app:develop-1\n|`,
+    );
+    const sha = git(bare, ["rev-parse", "main"]).trim();
+    const plan = JSON.parse(laminar(["plan", "--dir", work, "--json"], env).stdout);
+    assert.deepEqual(plan.changes, [], "the next run does not undo the set");
+    assert.deepEqual(
+      plan.unchanged.map((u: Record<string, string>) => [u.file, u.reason, String(u.detail).slice(0, 19)]),
+      [
+        ["k8s/app.yaml", "held-after-rollback", `commit ${sha.slice(0, 12)}`],
+        ["k8s/values.yaml", "held-after-rollback", `commit ${sha.slice(0, 12)}`],
+        ["other/app.yaml", "up-to-date", "develop-2 is the ne"],
+      ],
+    );
+  });
+});
+
 describe("promotions between environments (dev → staging → prod)", () => {
   let registry: RunningRegistry;
   before(async () => {

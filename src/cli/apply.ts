@@ -10,7 +10,7 @@ import { assertCleanWorkTree } from "../delivery/remote-branch.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
 import { createGitHubApi } from "../github/github-api.js";
 import type { Plan } from "../plan/types.js";
-import { updatePass } from "../pipeline.js";
+import { updatePass, type UpdateOptions } from "../pipeline.js";
 import type { TagSource } from "../registry/types.js";
 import { VERSION } from "../version.js";
 
@@ -40,6 +40,8 @@ export interface ApplyRun {
   readonly onCommand: (run: string) => void;
   readonly onFile?: (path: string) => void;
   readonly log: (message: string) => void;
+  /** `laminar set IMAGE:TAG`: write that tag instead of planning against the registry. */
+  readonly setTag?: UpdateOptions["setTag"];
 }
 
 /** What `laminar apply` did, for the text and JSON reports. */
@@ -69,6 +71,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     env: o.env,
     onCommand: o.onCommand,
     ...(o.onFile ? { onFile: o.onFile } : {}),
+    ...(o.setTag ? { setTag: o.setTag } : {}),
   };
   if (o.delivery.kind === "work-tree") {
     const r = await updatePass({ ...common, dryRun: false });

@@ -1,4 +1,4 @@
-import { buildCommitMessage, withLaminarTrailers } from "../git/commit-message.js";
+import { buildCommitMessage, LAMINAR_SET_TRAILER, withLaminarTrailers } from "../git/commit-message.js";
 import { updatePass, type UpdatePass } from "../pipeline.js";
 import { fetchBranch } from "./remote-branch.js";
 import { toImageChange, type DeliveryOptions, type PushModeResult } from "./types.js";
@@ -55,10 +55,17 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
       // Marked as Laminar's, so a later run tells its own moves from a person's rollback (issue #14).
-      const message = withLaminarTrailers(
-        buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate),
-        pass.plan.changes.map((c) => c.rule),
-      );
+      const text = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
+      const message = o.setTag
+        ? withLaminarTrailers(
+            text,
+            [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+            LAMINAR_SET_TRAILER,
+          )
+        : withLaminarTrailers(
+            text,
+            pass.plan.changes.map((c) => c.rule),
+          );
       await git.add(["."]);
       const local = await git.commit({ message, author: o.commit.author });
       // Abandoned (a server stopping) after the commands: the commit stays local and is reset below.

@@ -194,11 +194,17 @@ export function buildCommitMessage(changes: readonly ImageChange[], template?: C
 export const LAMINAR_TRAILER = "Laminar-Update";
 
 /**
+ * The trailer of `laminar set` commits: a tag chosen by a person through Laminar. Not
+ * `Laminar-Update`, so the rollback hold applies to it as to any person's commit.
+ */
+export const LAMINAR_SET_TRAILER = "Laminar-Set";
+
+/**
  * Appends one `Laminar-Update: <rule>` trailer per distinct rule (in order) to a commit message, as
  * the last paragraph, so `git interpret-trailers` and `%(trailers)` read them.
  */
-export function withLaminarTrailers(message: string, rules: readonly string[]): string {
+export function withLaminarTrailers(message: string, rules: readonly string[], key = LAMINAR_TRAILER): string {
   const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
   if (names.length === 0) return message;
-  return `${message.replace(/\n+$/, "")}\n\n${names.map((r) => `${LAMINAR_TRAILER}: ${r}`).join("\n")}\n`;
+  return `${message.replace(/\n+$/, "")}\n\n${names.map((r) => `${key}: ${r}`).join("\n")}\n`;
 }
