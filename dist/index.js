@@ -27298,9 +27298,9 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal3 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
-        return literal2 ? "|\n" : ">\n";
+        return literal3 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -27349,7 +27349,7 @@ ${indent}`) + "'";
         if (onComment)
           onComment();
       }
-      if (!literal2) {
+      if (!literal3) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -37965,6 +37965,16 @@ function buildCommitMessage(changes, template, commandFiles = []) {
 ${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
   return [subject, ...body].join("\n\n") + "\n";
 }
+var LAMINAR_TRAILER = "Laminar-Update";
+var LAMINAR_SET_TRAILER = "Laminar-Set";
+function withLaminarTrailers(message, rules, key = LAMINAR_TRAILER) {
+  const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
+  if (names.length === 0) return message;
+  return `${message.replace(/\n+$/, "")}
+
+${names.map((r) => `${key}: ${r}`).join("\n")}
+`;
+}
 
 // node_modules/balanced-match/dist/esm/index.js
 var range = (a, b, str) => {
@@ -38246,7 +38256,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       masked = maskUnmatchedOpens(masked, budget);
     }
     const pre = m.pre;
-    const literal2 = () => combine(acc, pre + "{" + m.body + "}" + m.post, [""], max, maxLength, dropEmpties, budget);
+    const literal3 = () => combine(acc, pre + "{" + m.body + "}" + m.post, [""], max, maxLength, dropEmpties, budget);
     if (/\$$/.test(pre)) {
       acc = combine(acc, pre + "{" + m.body + "}", [""], max, maxLength, dropEmpties && !m.post.length, budget);
       firstGroup = false;
@@ -38268,7 +38278,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
         isTop = true;
         continue;
       }
-      return literal2();
+      return literal3();
     }
     if (firstGroup) {
       dropEmpties = isTop && !isSequence;
@@ -38278,22 +38288,22 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     if (isSequence) {
       values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
       if (!values) {
-        return literal2();
+        return literal3();
       }
     } else {
       let n = parseCommaParts(m.body, budget);
       if (!n) {
-        return literal2();
+        return literal3();
       }
       if (n.length === 1 && n[0] !== void 0) {
         n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
         if (budget.remaining < 0) {
-          return literal2();
+          return literal3();
         }
         if (n.length === 1) {
           const next2 = combine(acc, pre + n[0], [""], max, maxLength, dropEmpties && !m.post.length, budget);
           if (budget.remaining < 0) {
-            return literal2();
+            return literal3();
           }
           acc = next2;
           if (!m.post.length)
@@ -38314,7 +38324,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       outer: for (let j = 0; j < n.length; j++) {
         const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
         if (budget.remaining < 0) {
-          return literal2();
+          return literal3();
         }
         for (let k = 0; k < expanded.length; k++) {
           const v = expanded[k];
@@ -38330,7 +38340,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     }
     const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
     if (budget.remaining < 0) {
-      return literal2();
+      return literal3();
     }
     acc = next;
     if (!m.post.length)
@@ -39043,8 +39053,8 @@ var Matcher = class {
     this.options = options;
     const { nocase = false, noext = false, normalize: n } = options;
     this.#form = n === true ? "NFC" : n || void 0;
-    const literal2 = /^[?*+@]\(\)$/.test(pattern2);
-    const toks = tokenize(pattern2, nocase, noext || literal2, this.#form, options.rangeMark);
+    const literal3 = /^[?*+@]\(\)$/.test(pattern2);
+    const toks = tokenize(pattern2, nocase, noext || literal3, this.#form, options.rangeMark);
     let [items] = build(toks, pair(toks), 0, toks.length, true);
     if (this.#form)
       items = normalize(items, this.#form);
@@ -40750,6 +40760,43 @@ function isNeverChosen(tag) {
   return tag === "latest";
 }
 
+// src/config/duration.ts
+var UNIT_MS = {
+  s: 1e3,
+  m: 6e4,
+  h: 36e5,
+  d: 864e5,
+  w: 6048e5
+};
+function parseDuration(text) {
+  const t = text.trim();
+  if (!/^(\d+[smhdw])+$/.test(t))
+    return {
+      problem: `${JSON.stringify(text)} is not a duration; write a number and a unit (s, m, h, d, w), e.g. 2h or 1d12h`
+    };
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+)([smhdw])/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
+  if (!Number.isSafeInteger(ms)) return { problem: `${JSON.stringify(text)} is too long a duration` };
+  return { ms, text: t };
+}
+function formatDuration(ms) {
+  const units = [
+    ["d", 864e5],
+    ["h", 36e5],
+    ["m", 6e4],
+    ["s", 1e3]
+  ];
+  const parts = [];
+  let rest = Math.max(0, Math.round(ms));
+  for (const [u, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0 && parts.length < 2) parts.push(`${n}${u}`);
+    if (parts.length === 2) break;
+  }
+  return parts.length ? parts.filter((p) => !/^0/.test(p)).join(" ") || "0s" : "0s";
+}
+
 // src/config/pattern-probe.ts
 import { runInNewContext } from "node:vm";
 var MAX_TAG_LENGTH = 128;
@@ -40942,7 +40989,41 @@ var laminarSchema = {
           exclude: { type: "array", items: patternEntry, description: "Tags never chosen." },
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
-          prerelease: { type: "boolean", description: "semver: allow pre-release versions." }
+          prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+          minAge: {
+            type: "string",
+            minLength: 1,
+            description: "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)."
+          }
+        }
+      }
+    },
+    promotions: {
+      type: "array",
+      description: "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "from", "to", "soak"],
+        properties: {
+          name: {
+            type: "string",
+            pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+            description: "Names the promotion in the plan, the commit trailer and its pull-request branch."
+          },
+          from: { type: "array", minItems: 1, items: fileEntry, description: "The source environment's files." },
+          to: { type: "array", minItems: 1, items: fileEntry, description: "The files that receive the tags." },
+          images: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Only these images (globs, as in `updates[].images`)."
+          },
+          soak: {
+            type: "string",
+            minLength: 1,
+            description: "How long a tag must have been in `from` on the branch (`24h`, `2d`)."
+          },
+          minAge: { type: "string", minLength: 1, description: "The build must also be at least this old." }
         }
       }
     },
@@ -41087,8 +41168,8 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
-    fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0) && !raw.promotions?.length)
+    fail4(raw.updates ? ["updates"] : [], "no `updates` rules (or `promotions`): nothing to do");
   const registries = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
     registries.push({ ...r, ...splitRegistry(r.host, (d) => fail4(["registries", i, "host"], d)) });
@@ -41144,6 +41225,7 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     const dup = seen.get(identity);
     if (dup !== void 0) fail4(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
     seen.set(identity, i);
+    const minAge = u.minAge === void 0 ? void 0 : durationAt(u.minAge, (d) => fail4([...base, "minAge"], d));
     const p = locate(base);
     const filePositions = u.files.map((_, j) => {
       const q = locate([...base, "files", j]);
@@ -41159,7 +41241,37 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
       files,
       filePositions,
       images,
-      exclude
+      exclude,
+      ...minAge ? { minAge } : {}
+    });
+  }
+  const promotions = [];
+  for (const [i, r] of (raw.promotions ?? []).entries()) {
+    const base = ["promotions", i];
+    const dup = promotions.find((q) => q.name === r.name);
+    if (dup) fail4([...base, "name"], `duplicate promotion name ${JSON.stringify(r.name)} (promotions[${dup.index}])`);
+    const selectors = (key) => r[key].map(
+      (f, j) => normaliseFileSelector(
+        typeof f === "string" ? f : f.path,
+        (d) => fail4([...base, key, j, ...typeof f === "string" ? [] : ["path"]], d)
+      )
+    );
+    const from = selectors("from");
+    const to = selectors("to");
+    const both = to.find((t) => from.includes(t));
+    if (both !== void 0) fail4([...base, "to"], `${JSON.stringify(both)} is in both \`from\` and \`to\``);
+    const soak = durationAt(r.soak, (d) => fail4([...base, "soak"], d));
+    const minAge = r.minAge === void 0 ? void 0 : durationAt(r.minAge, (d) => fail4([...base, "minAge"], d));
+    const p = locate(base);
+    promotions.push({
+      name: r.name,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      from,
+      to,
+      images: (r.images ?? []).map((g2, j) => checkGlob(g2, (d) => fail4([...base, "images", j], d))),
+      soak,
+      ...minAge ? { minAge } : {}
     });
   }
   const commands = (raw.commands ?? raw.preCommitCommands ?? []).map(
@@ -41183,6 +41295,7 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     file,
     registries,
     updates,
+    promotions,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
     limits: { ...raw.limits },
@@ -41216,6 +41329,11 @@ function normaliseFileSelector(path2, fail4) {
   const clean = norm.replace(/^\.\/?/, "").replace(/\/+$/, "");
   checkGlob(clean || "**", fail4);
   return clean === "" ? "**" : clean;
+}
+function durationAt(text, fail4) {
+  const d = parseDuration(text);
+  if ("problem" in d) fail4(d.problem);
+  return d;
 }
 function checkGlob(glob, fail4) {
   const problem = globProblem(glob);
@@ -41492,9 +41610,11 @@ function execGit(args, options) {
     child.stderr.on("data", (b) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
+      const bytes = Buffer.concat(out);
       resolve4({
         exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString("utf8"),
+        ...options.binary ? { stdoutBytes: bytes } : {},
+        stdout: bytes.toString("utf8"),
         stderr: mask(Buffer.concat(err).toString("utf8"))
       });
     });
@@ -43942,8 +44062,24 @@ function unchangedTable(plan) {
   );
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
+function promotionEvidence(plan) {
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length === 0) return [];
+  const lines = promoted.map((c) => {
+    const e = c.promotion;
+    return `- **${markdownText(e.promotion)}**: ${markdownCode(c.image)} ${markdownCode(c.to)} in ${markdownText(`${c.file}:${c.line}`)} \u2014 reached ${markdownText(`${e.from}:${e.fromLine}`)} in ${markdownCode(e.commit.slice(0, 12))} by ${markdownText(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}${e.digest ? `; digest ${markdownCode(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${markdownText(e.choice)}` : ""}`;
+  });
+  return ["", "### Promotions", "", ...lines];
+}
 function jobSummary(plan, ctx) {
-  const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan, { showCache: true })];
+  const parts = [
+    `## ${ctx.title}`,
+    "",
+    ctx.outcome,
+    "",
+    changesTable(plan, { showCache: true }),
+    ...promotionEvidence(plan)
+  ];
   if (plan.failures.length)
     parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${markdownText(f.message)}`));
   if (plan.warnings.length)
@@ -43972,7 +44108,7 @@ function leftAlone(plan) {
   ];
 }
 function pullRequestBody(plan) {
-  const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
+  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
   parts.push(...leftAlone(plan));
   parts.push(
     "",
@@ -44056,6 +44192,102 @@ function configWarnings(config, paths) {
     });
   }
   return out;
+}
+
+// src/git/file-history.ts
+var DEFAULT_HISTORY_COMMITS = 500;
+async function readFileHistory(dir, paths, options = {}) {
+  const inside = await execGit(["rev-parse", "--is-inside-work-tree", "--is-shallow-repository"], { cwd: dir });
+  if (inside.exitCode !== 0) return void 0;
+  const [isWorkTree, isShallow] = inside.stdout.trim().split("\n");
+  if (isWorkTree !== "true") return void 0;
+  if ((await execGit(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: dir })).exitCode !== 0) return void 0;
+  let note;
+  if (isShallow === "true") {
+    let problem;
+    if (options.unshallow)
+      problem = await options.unshallow().then(
+        () => void 0,
+        (e) => e.message
+      );
+    else {
+      const deepen = await execGit(["fetch", "--quiet", "--unshallow"], { cwd: dir });
+      if (deepen.exitCode !== 0) problem = deepen.stderr.trim().split("\n")[0] || `exit ${deepen.exitCode}`;
+    }
+    if (problem !== void 0) note = `shallow clone that could not be deepened (git fetch --unshallow: ${problem})`;
+  }
+  const files = /* @__PURE__ */ new Map();
+  for (const p of paths) files.set(p, { versions: [] });
+  if (paths.length === 0) return { files: /* @__PURE__ */ new Map(), ...note ? { note } : {} };
+  const max = options.maxCommits ?? DEFAULT_HISTORY_COMMITS;
+  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)%x1f`;
+  const log = await execGit(
+    [
+      "-c",
+      "core.quotePath=false",
+      "log",
+      `-n${max}`,
+      "--no-renames",
+      "--name-only",
+      `--format=${format}`,
+      "HEAD",
+      "--",
+      ...paths.map(literal2)
+    ],
+    { cwd: dir }
+  );
+  if (log.exitCode !== 0) throw new Error(`git log failed: ${log.stderr.trim()}`);
+  const wanted = [];
+  const records = log.stdout.split("").slice(1);
+  for (const record of records) {
+    const [sha, authorName, authorEmail, date, trailers, names] = record.split("");
+    const commit = {
+      sha,
+      authorName: authorName ?? "",
+      authorEmail: authorEmail ?? "",
+      date: new Date(date ?? "").toISOString(),
+      laminar: (trailers ?? "").split("").map((t) => t.trim()).filter(Boolean)
+    };
+    for (const name of (names ?? "").split("\n").map((n) => n.trim())) {
+      if (name && files.has(name)) wanted.push({ commit, path: name });
+    }
+  }
+  const texts = await readBlobs(
+    dir,
+    wanted.map((w) => `${w.commit.sha}:${w.path}`)
+  );
+  wanted.forEach((w, i) => files.get(w.path)?.versions.push({ commit: w.commit, text: texts[i] }));
+  const complete = records.length < max && note === void 0;
+  return {
+    files: new Map([...files].map(([path2, f]) => [path2, { path: path2, versions: f.versions, complete }])),
+    ...note ? { note } : {}
+  };
+}
+function literal2(path2) {
+  return `:(literal)${path2}`;
+}
+async function readBlobs(dir, specs) {
+  if (specs.length === 0) return [];
+  const r = await execGit(["cat-file", "--batch"], { cwd: dir, input: `${specs.join("\n")}
+`, binary: true });
+  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
+  const out = r.stdoutBytes ?? Buffer.alloc(0);
+  const texts = [];
+  let at = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const eol = out.indexOf(10, at);
+    const header = out.subarray(at, eol).toString("utf8");
+    at = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      texts.push(void 0);
+      continue;
+    }
+    const size = Number(m[2]);
+    texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : void 0);
+    at += size + 1;
+  }
+  return texts;
 }
 
 // src/reference/grammar.ts
@@ -44323,17 +44555,20 @@ var RepositoryDecisions = class {
   /**
    * @param maxCandidates - most candidates of one build-time channel whose build time is asked
    *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+   * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
    */
-  constructor(repo, list, maxCandidates = DEFAULT_MAX_CANDIDATES) {
+  constructor(repo, list, maxCandidates = DEFAULT_MAX_CANDIDATES, now = /* @__PURE__ */ new Date()) {
     this.repo = repo;
     this.list = list;
     this.maxCandidates = maxCandidates;
+    this.now = now;
     this.validTags = list.tags.filter(isValidTag);
     this.available = new Set(this.validTags);
   }
   repo;
   list;
   maxCandidates;
+  now;
   // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
   // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
   validTags;
@@ -44362,9 +44597,18 @@ var RepositoryDecisions = class {
     const want = /* @__PURE__ */ new Set();
     const known = (t) => this.list.times?.get(t)?.created !== void 0;
     for (const it of items) {
+      const { compare } = it.rule.policy;
+      if (compare) {
+        if (it.rule.minAge) {
+          for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
+        }
+        continue;
+      }
       if (it.rule.policy.sort !== "build-time" || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+      const from = it.manualMove?.from;
+      if (from !== void 0 && this.available.has(from) && !known(from)) want.add(from);
     }
     return [...want];
   }
@@ -44391,14 +44635,30 @@ var RepositoryDecisions = class {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info3));
+    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info3), info3));
     const best = this.bestMemo.get(key);
-    if (!best)
+    const current = info3(it.tag);
+    const tooNew = () => {
+      const newest = pickBest(it.rule, candidates, info3);
+      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info3) || isOlder(it, newest, info3))
+        return void 0;
+      const built = info3(newest)?.created;
+      const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : void 0;
       return {
+        stays: "too-new",
+        detail: eligible ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}` : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
+        current
+      };
+    };
+    if (!best)
+      return tooNew() ?? {
         stays: "unknown-build-time",
         detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
       };
-    const current = info3(it.tag);
+    if (best === it.tag || sameBuild(it, best, info3) || isOlder(it, best, info3)) {
+      const held2 = tooNew();
+      if (held2) return held2;
+    }
     if (best === it.tag || sameBuild(it, best, info3))
       return {
         stays: "up-to-date",
@@ -44411,7 +44671,23 @@ var RepositoryDecisions = class {
         detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
         current
       };
+    const held = heldAfterRollback(it, best, info3);
+    if (held) return { ...held, current };
     return { move: best };
+  }
+  /**
+   * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
+   * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
+   * it must not depend on the site's current tag.
+   */
+  oldEnough(it, candidates, info3) {
+    const minAge = it.rule.minAge;
+    if (!minAge) return candidates;
+    const latest = this.now.getTime() - minAge.ms;
+    return candidates.filter((t) => {
+      const built = info3(t)?.created?.getTime();
+      return built !== void 0 && !Number.isNaN(built) && built <= latest;
+    });
   }
 };
 function digestsWanted(moves, info3) {
@@ -44440,7 +44716,7 @@ function exclusionNote(rule) {
 }
 function pickBest(rule, candidates, info3) {
   const { compare } = rule.policy;
-  if (compare) return candidates.reduce((a, b) => compare(b, a) > 0 ? b : a);
+  if (compare) return candidates.length ? candidates.reduce((a, b) => compare(b, a) > 0 ? b : a) : void 0;
   let best;
   let bestTime = -Infinity;
   for (const t of candidates) {
@@ -44458,6 +44734,23 @@ function sameBuild(it, best, info3) {
   const cur = info3(it.tag);
   const next = info3(best);
   return cur?.digest !== void 0 && cur.digest === next?.digest || cur?.created !== void 0 && cur.created.getTime() === next?.created?.getTime();
+}
+function heldAfterRollback(it, best, info3) {
+  const m = it.manualMove;
+  if (!m || newer(it.rule, m.from, m.to, info3) !== true) return void 0;
+  if (newer(it.rule, best, m.from, info3) === true) return void 0;
+  const c = m.commit;
+  return {
+    stays: "held-after-rollback",
+    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`
+  };
+}
+function newer(rule, a, b, info3) {
+  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
+  const x = info3(a)?.created?.getTime();
+  const y = info3(b)?.created?.getTime();
+  if (x === void 0 || y === void 0 || Number.isNaN(x) || Number.isNaN(y)) return void 0;
+  return x > y;
 }
 function isOlder(it, best, info3) {
   const { compare } = it.rule.policy;
@@ -44499,562 +44792,6 @@ function toFailure(e, repo) {
     message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
   };
 }
-
-// src/rewrite/yaml-scalar.ts
-var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
-var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
-var V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
-var SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
-var WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
-function readsAsNonString(value) {
-  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
-  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
-  return /[0-9]/.test(value) && V11_FLOAT.test(value);
-}
-function tagText(style, tag) {
-  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
-  return { text: tag, quoted: false };
-}
-
-// src/plan/output.ts
-var PlanRecords = class {
-  changes = [];
-  unchanged = [];
-  failures = [];
-  /** Records a site that stays, with the rule it follows and the current build time when known. */
-  stay(file, site, reason, detail, extra = {}) {
-    const { rule, current } = extra;
-    this.unchanged.push({
-      file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      tag: site.reference.tag ?? null,
-      reason,
-      detail,
-      ...rule !== void 0 ? { rule } : {},
-      ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
-    });
-  }
-  /**
-   * The one path for a failed registry answer: the failure is listed once, and only the sites that
-   * needed the answer stay, as `registry-error`; other repositories and sites proceed.
-   */
-  registryError(items, failure) {
-    const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
-    if (!this.failures.some(same)) this.failures.push(failure);
-    for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
-  }
-  /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
-  change(it, to, toDigest, info3) {
-    const { site, rule } = it;
-    const pinned = site.reference.digest;
-    const next = info3(to);
-    const cur = info3(it.tag);
-    const { edits, quoted } = editsFor(site, to, toDigest);
-    this.changes.push({
-      file: it.file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      from: it.tag,
-      to,
-      ...pinned ? { fromDigest: pinned } : {},
-      ...toDigest ? { toDigest } : {},
-      rule: rule.name,
-      pattern: rule.policy.source,
-      ...next?.created ? { buildTime: next.created.toISOString() } : {},
-      ...next ? timeSource(next) : {},
-      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-      ...quoted ? { quoted } : {},
-      edits
-    });
-  }
-  /** The plan, changes and unchanged records sorted by file, line and column. */
-  plan(warnings = []) {
-    const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
-    return {
-      changes: [...this.changes].sort(order),
-      unchanged: [...this.unchanged].sort(order),
-      failures: [...this.failures],
-      warnings: [...warnings]
-    };
-  }
-};
-function editsFor(site, to, toDigest) {
-  const edits = [];
-  let quoted = false;
-  if (site.tagSpan) {
-    const written = tagText(site.tagStyle, to);
-    quoted = written.quoted;
-    edits.push({
-      start: site.tagSpan[0],
-      end: site.tagSpan[1],
-      expect: site.reference.tag ?? "",
-      replace: written.text
-    });
-  }
-  if (site.digestSpan && toDigest)
-    edits.push({
-      start: site.digestSpan[0],
-      end: site.digestSpan[1],
-      expect: site.reference.digest ?? "",
-      replace: toDigest
-    });
-  return { edits, quoted };
-}
-function timeSource(d) {
-  if (!d.source) return {};
-  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
-  return { timeSource: d.source };
-}
-
-// src/plan/plan.ts
-async function planUpdates(input) {
-  const { config, files, tags } = input;
-  const records = new PlanRecords();
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const file of files) {
-    const rules = rulesForFile(config, file.path);
-    for (const site of file.references) {
-      const c = classifySite(site, rules, config.registries);
-      if ("stays" in c) {
-        records.stay(file.path, site, c.stays, c.detail);
-        continue;
-      }
-      const key = repoKey(site.reference);
-      let g = groups2.get(key);
-      if (!g) {
-        g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
-        groups2.set(key, g);
-      }
-      g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag });
-    }
-  }
-  await Promise.all(
-    [...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, config.limits ?? {}))
-  );
-  return records.plan(input.warnings);
-}
-async function planRepository(tags, repo, items, records, limits) {
-  const listed = await askTagList(tags, repo);
-  if (!listed.ok) return records.registryError(items, listed.failure);
-  const over = tooManyTags(repo, listed.value);
-  if (over) {
-    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
-    return;
-  }
-  const decisions = new RepositoryDecisions(repo, listed.value, limits.candidates);
-  const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
-  if (!described.ok) return records.registryError(items, described.failure);
-  const info3 = tagInfo(listed.value, described.value);
-  const moves = [];
-  for (const it of items) {
-    const d = decisions.decide(it, info3);
-    if ("move" in d) moves.push({ it, to: d.move });
-    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
-  }
-  const wanted = digestsWanted(moves, info3);
-  const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
-  const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
-  if (!digests.ok)
-    records.registryError(
-      unanswered.map((m) => m.it),
-      digests.failure
-    );
-  for (const move of moves) {
-    if (unanswered.includes(move)) continue;
-    const { it, to } = move;
-    const learnt = digests.ok ? digests.value.get(to)?.digest : void 0;
-    const checked = checkDigest(repo, it, to, learnt ?? info3(to)?.digest);
-    if ("toDigest" in checked) records.change(it, to, checked.toDigest, info3);
-    else if (checked.failure) records.registryError([it], checked.failure);
-    else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
-  }
-}
-
-// src/scan/repository.ts
-import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
-import { join as join7, relative as relative3, sep as sep4 } from "node:path";
-
-// src/scan/flux-objects.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-
-// src/policy/flux-policy.ts
-var import_semver2 = __toESM(require_semver2(), 1);
-var FLUX_DEFAULT_EXCLUSIONS = ["^.*\\.sig$"];
-function fluxTagPolicy(spec) {
-  const choice = spec.policy ?? {};
-  const pattern2 = optionalString(spec.filterTags?.pattern, "filterTags.pattern");
-  const extract = optionalString(spec.filterTags?.extract, "filterTags.extract");
-  const value = tagValue(pattern2, extract);
-  const filterNote = pattern2 ? ` filter ${pattern2}${extract ? ` extract ${extract}` : ""}` : "";
-  if (choice.semver) {
-    const range2 = optionalString(choice.semver.range, "policy.semver.range");
-    if (!range2) throw new PolicyError("ImagePolicy policy.semver.range is empty");
-    const npmRange = range2.replace(/\s*,\s*/g, " ");
-    if (import_semver2.default.validRange(npmRange, { loose: true }) === null)
-      throw new PolicyError(`invalid semver range ${JSON.stringify(range2)}`);
-    const r = new import_semver2.default.Range(npmRange, { loose: true });
-    const version = (tag) => {
-      const v = value(tag);
-      return v === void 0 ? null : fluxVersion(v);
-    };
-    return {
-      kind: "semver",
-      source: `semver:${range2}${filterNote}`,
-      sort: "semver",
-      order: "asc",
-      matches: (tag) => {
-        const v = version(tag);
-        return v !== null && r.test(v);
-      },
-      compare: (a, b) => {
-        const va = version(a);
-        const vb = version(b);
-        if (!va || !vb) return 0;
-        return import_semver2.default.compare(va, vb) || (a < b ? 1 : a > b ? -1 : 0);
-      }
-    };
-  }
-  const ordering = choice.numerical ? "numerical" : choice.alphabetical ? "alphabetical" : void 0;
-  if (!ordering) throw new PolicyError("ImagePolicy names no policy (semver, numerical or alphabetical)");
-  const order = optionalString((choice.numerical ?? choice.alphabetical)?.order, `policy.${ordering}.order`) ?? "asc";
-  if (order !== "asc" && order !== "desc")
-    throw new PolicyError(`policy.${ordering}.order must be asc or desc, not ${JSON.stringify(order)}`);
-  const number = (tag) => {
-    const v = value(tag);
-    return v !== void 0 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
-  };
-  const ascending = ordering === "numerical" ? (a, b) => number(a) - number(b) : (a, b) => {
-    const x = value(a) ?? "";
-    const y = value(b) ?? "";
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-  return {
-    kind: "regex",
-    source: `${ordering}:${order}${filterNote}`,
-    sort: ordering,
-    order,
-    matches: (tag) => value(tag) !== void 0 && (ordering !== "numerical" || !Number.isNaN(number(tag))),
-    compare: order === "asc" ? ascending : (a, b) => ascending(b, a)
-  };
-}
-function fluxExclusions(list) {
-  const patterns = list === void 0 || list === null ? FLUX_DEFAULT_EXCLUSIONS : list;
-  if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== "string"))
-    throw new PolicyError("ImageRepository spec.exclusionList must be a list of regular expressions");
-  return patterns.map((p) => {
-    const re = goRegExp(p, "exclusionList");
-    return { kind: "regex", source: `regex:${p}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
-  });
-}
-function tagValue(pattern2, extract) {
-  if (!pattern2) return (tag) => tag;
-  const re = goRegExp(pattern2, "filterTags.pattern");
-  return (tag) => {
-    const m = re.exec(tag);
-    if (!m) return void 0;
-    return extract ? expand2(extract, m) : tag;
-  };
-}
-function expand2(template, m) {
-  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_all, whole, braced, bare) => {
-    if (whole === "$") return "$";
-    const name = braced ?? bare ?? "";
-    const found = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
-    return found ?? "";
-  });
-}
-function goRegExp(pattern2, field) {
-  const js = pattern2.replace(/\(\?P</g, "(?<");
-  assertSafeRegex(js);
-  try {
-    return new RegExp(js, "u");
-  } catch (e) {
-    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern2)}: ${e.message}`);
-  }
-}
-function fluxVersion(text) {
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/.exec(text);
-  if (!m) return null;
-  return import_semver2.default.parse(`${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4] ?? ""}`);
-}
-function optionalString(v, field) {
-  if (v === void 0 || v === null || v === "") return void 0;
-  if (typeof v !== "string") throw new PolicyError(`ImagePolicy ${field} must be a string`);
-  return v;
-}
-
-// src/scan/flux-objects.ts
-var DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
-function findFluxObjects(file, text) {
-  if (!DECLARES.test(text)) return [];
-  const lines = new import_yaml2.LineCounter();
-  const found = [];
-  for (const doc of (0, import_yaml2.parseAllDocuments)(text, { lineCounter: lines })) {
-    if (!("errors" in doc)) continue;
-    const error3 = doc.errors[0];
-    if (error3) {
-      const line2 = lines.linePos(error3.pos[0]).line;
-      const declared = /^kind:[ \t]*["']?(Image(?:Policy|Repository))\b/m.exec(text.slice(doc.range[0], doc.range[2]));
-      if (declared) found.push({ kind: "unreadable", file, line: line2, message: error3.message.split("\n")[0] ?? "" });
-      continue;
-    }
-    let o;
-    try {
-      o = doc.toJS({ maxAliasCount: 100 });
-    } catch {
-      continue;
-    }
-    if (!isRecord(o)) continue;
-    const { apiVersion, kind, metadata, spec } = o;
-    if (typeof apiVersion !== "string" || !apiVersion.startsWith("image.toolkit.fluxcd.io/")) continue;
-    if (kind !== "ImagePolicy" && kind !== "ImageRepository") continue;
-    if (!isRecord(metadata) || typeof metadata.name !== "string" || !isRecord(spec)) continue;
-    const namespace = typeof metadata.namespace === "string" ? metadata.namespace : void 0;
-    const line = lines.linePos(doc.contents?.range[0] ?? 0).line;
-    found.push({ kind, namespace, name: metadata.name, spec, file, line });
-  }
-  return found;
-}
-function fluxCatalog(found) {
-  const objects = found.filter((o) => o.kind !== "unreadable");
-  const unreadable = found.filter((o) => o.kind === "unreadable");
-  const notFound = (what) => `${what} not found in the repository` + (unreadable.length ? ` (not valid YAML: ${unreadable.map((u) => `${u.file}:${u.line} ${u.message}`).join("; ")})` : "");
-  const find = (kind, namespace, name) => {
-    const named = objects.filter((o) => o.kind === kind && o.name === name);
-    return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
-  };
-  const memo = /* @__PURE__ */ new Map();
-  const resolve4 = (namespace, name) => {
-    const ip = find("ImagePolicy", namespace, name);
-    if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
-    const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
-    const repoName = typeof ref.name === "string" ? ref.name : void 0;
-    if (!repoName) return { problem: `ImagePolicy ${namespace}/${name} has no spec.imageRepositoryRef.name` };
-    const repoNamespace = typeof ref.namespace === "string" ? ref.namespace : ip.namespace ?? namespace;
-    const ir = find("ImageRepository", repoNamespace, repoName);
-    if (!ir)
-      return {
-        problem: notFound(`ImageRepository ${repoNamespace}/${repoName} (of ImagePolicy ${namespace}/${name})`)
-      };
-    const image = typeof ir.spec.image === "string" ? tryParseImageReference(ir.spec.image) : void 0;
-    if (!image?.registry || image.tag || image.digest)
-      return { problem: `ImageRepository ${repoNamespace}/${repoName} has no valid spec.image (a name without tag)` };
-    try {
-      const policy = fluxTagPolicy(ip.spec);
-      const exclude = fluxExclusions(ir.spec.exclusionList);
-      return {
-        policy: { name: `flux:${namespace}/${name}`, policy, exclude, image, file: ip.file, line: ip.line }
-      };
-    } catch (e) {
-      if (!(e instanceof PolicyError)) throw e;
-      return { problem: `ImagePolicy ${namespace}/${name} (${ip.file}:${ip.line}): ${e.message}` };
-    }
-  };
-  return {
-    lookup(namespace, name) {
-      const key = `${namespace}/${name}`;
-      let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve4(namespace, name));
-      return e;
-    }
-  };
-}
-function isRecord(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-// src/scan/flux-setters.ts
-var MARKER = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
-var VALUE_LINE = /^([ \t]*(?:-[ \t]+)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#-][^#]*?)[ \t]*:[ \t]+)?)(.*?)[ \t]*$/;
-function findSetterMarks(text) {
-  if (!text.includes("$imagepolicy")) return [];
-  const marks2 = [];
-  let lineNo = 0;
-  let ls = 0;
-  while (ls <= text.length) {
-    lineNo++;
-    const nl = text.indexOf("\n", ls);
-    const le = nl < 0 ? text.length : nl;
-    const lineText = text.slice(ls, le).replace(/\r$/, "");
-    const m = MARKER.exec(lineText);
-    if (m) {
-      const mark = markOf(lineText, m, ls, lineNo, text);
-      if (mark) marks2.push(mark);
-    }
-    if (nl < 0) break;
-    ls = nl + 1;
-  }
-  return marks2;
-}
-function markOf(lineText, m, ls, line, text) {
-  const parts = m[1].split(":");
-  const [namespace, name, suffix] = parts;
-  if (!namespace || !name || parts.length > 3) return void 0;
-  const field = suffix === void 0 ? "image" : suffix;
-  if (!["tag", "name", "digest"].includes(field) && suffix !== void 0) return void 0;
-  const before = lineText.slice(0, m.index);
-  if (before !== "" && !/[ \t]$/.test(before)) return void 0;
-  const v = VALUE_LINE.exec(before);
-  if (!v) return void 0;
-  let start = ls + v[1].length;
-  let raw = v[2];
-  if (raw === "") return void 0;
-  let style = "plain";
-  if (raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0])) {
-    style = raw[0] === '"' ? "double-quoted" : "single-quoted";
-    raw = raw.slice(1, -1);
-    start++;
-  }
-  let column = 1;
-  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
-  if (ls === 0 && text.startsWith("\xEF\xBB\xBF")) column -= 1;
-  return { namespace, name, field, value: raw, start, end: start + raw.length, style, line, column };
-}
-function applySetterMarks(references, marks2, catalog) {
-  if (marks2.length === 0) return [...references];
-  const replaced = /* @__PURE__ */ new Set();
-  const made = [];
-  for (const mark of marks2) {
-    const within = (s) => s.start >= mark.start && s.end <= mark.end;
-    const sameTag = (s) => s.tagSpan?.[0] === mark.start && s.tagSpan[1] === mark.end;
-    const existing = references.find((s) => mark.field === "tag" ? sameTag(s) : within(s));
-    if (existing) replaced.add(existing);
-    const site = setterSite(mark, existing, catalog);
-    if (site) made.push(site);
-  }
-  return [...references.filter((s) => !replaced.has(s)), ...made].sort((a, b) => a.start - b.start);
-}
-function setterSite(mark, existing, catalog) {
-  const entry = catalog.lookup(mark.namespace, mark.name);
-  const policyName = `${mark.namespace}/${mark.name}`;
-  const image = "policy" in entry ? entry.policy.image : void 0;
-  const base = {
-    form: "flux-setter",
-    start: mark.start,
-    end: mark.end,
-    text: mark.value,
-    line: mark.line,
-    column: mark.column
-  };
-  if (mark.field === "image") {
-    const found = existing ?? referenceSite(mark);
-    if (!found) return void 0;
-    const site2 = { ...found, ...base, tagStyle: "reference" };
-    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
-    if (!sameImage(found.reference, entry.policy.image))
-      return {
-        ...site2,
-        skip: {
-          reason: "setter-not-applied",
-          detail: `ImagePolicy ${policyName} follows ${familiarString(entry.policy.image)}, not ${found.name}; Laminar moves tags, never names`
-        }
-      };
-    return found.skip ? site2 : { ...site2, policy: entry.policy };
-  }
-  if (mark.field === "tag") {
-    const reference = image ? {
-      registry: image.registry,
-      repository: image.repository,
-      ...isValidTag(mark.value) ? { tag: mark.value } : {}
-    } : { registry: "", repository: "" };
-    const site2 = {
-      ...base,
-      reference,
-      name: image ? familiarString(image) : `flux:${policyName}`,
-      tagSpan: [mark.start, mark.end],
-      tagStyle: mark.style
-    };
-    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
-    if (existing?.skip) return { ...site2, skip: existing.skip };
-    if (!isValidTag(mark.value)) {
-      const templated = /\{\{|\$\{|\$\(/.test(mark.value);
-      const detail2 = templated ? `the tag ${JSON.stringify(mark.value)} is template text; only a person can move it` : `${JSON.stringify(mark.value)} is not a tag; a :tag setter marks a tag value (ImagePolicy ${policyName})`;
-      return { ...site2, skip: { reason: templated ? "templated" : "setter-not-applied", detail: detail2 } };
-    }
-    return { ...site2, policy: entry.policy };
-  }
-  const site = existing ? { ...existing, ...base } : {
-    ...base,
-    reference: image ? { registry: image.registry, repository: image.repository } : { registry: "", repository: "" },
-    name: mark.field === "name" ? mark.value : image ? familiarString(image) : `flux:${policyName}`,
-    ...mark.field === "name" ? { nameSpan: [mark.start, mark.end] } : {}
-  };
-  const detail = mark.field === "name" ? `name setters are not applied; Laminar moves tags (ImagePolicy ${policyName})` : `digest setters are not applied; pin the digest beside the tag (\`tag@sha256:\u2026\`) to have Laminar refresh it (ImagePolicy ${policyName})`;
-  return { ...site, skip: { reason: "setter-not-applied", detail } };
-}
-function referenceSite(mark) {
-  const reference = tryParseImageReference(mark.value);
-  if (!reference?.registry) return void 0;
-  const at = mark.value.indexOf("@");
-  const nameAndTag = at >= 0 ? mark.value.slice(0, at) : mark.value;
-  const colon = nameAndTag.lastIndexOf(":");
-  const hasTag = colon > nameAndTag.lastIndexOf("/");
-  const nameEnd = hasTag ? colon : nameAndTag.length;
-  const s = mark.start;
-  return {
-    start: s,
-    end: mark.end,
-    text: mark.value,
-    reference,
-    name: mark.value.slice(0, nameEnd),
-    nameSpan: [s, s + nameEnd],
-    ...hasTag ? { tagSpan: [s + colon + 1, s + nameAndTag.length] } : {},
-    ...at >= 0 ? { digestSpan: [s + at + 1, mark.end] } : {}
-  };
-}
-function sameImage(a, b) {
-  return a.registry === b.registry && a.repository === b.repository;
-}
-
-// src/scan/flux-scan.ts
-var FluxSetterScan = class {
-  marks = /* @__PURE__ */ new Map();
-  objects = [];
-  /** Notes a scanned file's setter markers and Flux image objects. */
-  note(path2, data) {
-    if (data.includes("$imagepolicy")) {
-      const marks2 = findSetterMarks(data.toString("latin1"));
-      if (marks2.length) this.marks.set(path2, marks2);
-    }
-    this.noteObjects(path2, data);
-  }
-  /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
-  noteObjects(path2, data) {
-    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path2, data.toString("latin1")));
-  }
-  /** True when some scanned file has a setter marker (only then are other files worth reading). */
-  get wanted() {
-    return this.marks.size > 0;
-  }
-  /**
-   * The files with their setter sites resolved, sorted by path: a file whose only sites are setters
-   * (a Helm `tag:` line) joins the list.
-   */
-  resolve(files) {
-    if (!this.wanted) return [...files];
-    const catalog = fluxCatalog(
-      [...this.objects].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)
-    );
-    const out = files.map((f) => {
-      const marks2 = this.marks.get(f.path);
-      return marks2 ? { path: f.path, references: applySetterMarks(f.references, marks2, catalog) } : f;
-    });
-    for (const [path2, marks2] of this.marks)
-      if (!files.some((f) => f.path === path2)) {
-        const references = applySetterMarks([], marks2, catalog);
-        if (references.length) out.push({ path: path2, references });
-      }
-    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  }
-};
 
 // src/scan/lines.ts
 var LineIndex = class {
@@ -45309,26 +45046,26 @@ function commentTracker(text, lines) {
 }
 
 // src/scan/structured/site-builder.ts
-var import_yaml3 = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 var TEMPLATED = /\{\{|\$\{|\$\(|<%/;
 var NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
 function scalarPart(ctx, node) {
   let n = node;
-  if ((0, import_yaml3.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
-  if (!(0, import_yaml3.isScalar)(n) || !n.range) return void 0;
+  if ((0, import_yaml2.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
+  if (!(0, import_yaml2.isScalar)(n) || !n.range) return void 0;
   const s = n.range[0] + (ctx.base ?? 0);
   const e = n.range[1] + (ctx.base ?? 0);
   const src = ctx.text.slice(s, e);
   switch (n.type) {
-    case import_yaml3.Scalar.PLAIN:
+    case import_yaml2.Scalar.PLAIN:
       if (src.includes("\n")) return void 0;
       return { span: [s, e], text: src, style: "plain" };
-    case import_yaml3.Scalar.QUOTE_DOUBLE: {
+    case import_yaml2.Scalar.QUOTE_DOUBLE: {
       const inner = src.slice(1, -1);
       if (inner.includes("\\") || inner.includes("\n")) return void 0;
       return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
     }
-    case import_yaml3.Scalar.QUOTE_SINGLE: {
+    case import_yaml2.Scalar.QUOTE_SINGLE: {
       const inner = src.slice(1, -1);
       if (inner.includes("'") || inner.includes("\n")) return void 0;
       return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
@@ -45398,17 +45135,17 @@ function valueOf(node, key) {
   if (!node || !("items" in node)) return void 0;
   for (const pair2 of node.items) {
     const p = pair2;
-    if ((0, import_yaml3.isScalar)(p.key) && p.key.value === key) return p.value;
+    if ((0, import_yaml2.isScalar)(p.key) && p.key.value === key) return p.value;
   }
   return void 0;
 }
 
 // src/scan/structured/markers.ts
-var MARKER2 = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
+var MARKER = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
 var ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
 function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
   const ctx = { text, lines, found };
-  for (let m; m = MARKER2.exec(text); ) {
+  for (let m; m = MARKER.exec(text); ) {
     const ls = lines.lineStart(m.index);
     const before = text.slice(ls, m.index);
     const arg = m[1];
@@ -45434,15 +45171,15 @@ function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
 }
 
 // src/scan/structured/yaml-scan.ts
-var import_yaml7 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 
 // src/scan/structured/argocd.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 function argocdParameters(ctx, seq) {
   const byPrefix = /* @__PURE__ */ new Map();
   const order = [];
   for (const item of seq.items) {
-    if (!(0, import_yaml4.isMap)(item)) continue;
+    if (!(0, import_yaml3.isMap)(item)) continue;
     const name = scalarPart(ctx, valueOf(item, "name"));
     const value = scalarPart(ctx, valueOf(item, "value"));
     if (!name || !value) continue;
@@ -45503,19 +45240,19 @@ function argocdKustomizeImages(ctx, seq) {
 }
 
 // src/scan/structured/helm-values.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml4 = __toESM(require_dist(), 1);
 var IMAGE_ISH = /image/i;
 function helmValuesMap(ctx, map, parentKey, globalRegistry) {
   const get = (k) => valueOf(map, k);
   const tagNode = get("tag");
-  if ((0, import_yaml5.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
+  if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
   let nameNode = get("repository");
   if (nameNode !== void 0) {
     if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
   } else {
     const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
     if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
-    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml5.isScalar)(get("image"))) nameNode = get("image");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
   }
   if (nameNode !== void 0) {
     const repo = scalarPart(ctx, nameNode);
@@ -45527,7 +45264,7 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
     const name = registry ? `${registry.text}/${repo.text}` : repo.text;
     const digestNode = get("digest") ?? get("sha");
     const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
-    if (tagNode !== void 0 && !tag && (0, import_yaml5.isScalar)(tagNode) && tagNode.value !== null) return;
+    if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
     const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
     const found = buildSite(ctx, {
       form: "helm-values",
@@ -45541,7 +45278,7 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
     return;
   }
   for (const pair2 of map.items) {
-    if (!(0, import_yaml5.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
+    if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
     const key = pair2.key.value;
     if (!/image$/i.test(key)) continue;
     const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
@@ -45552,22 +45289,22 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
   }
 }
 function globalImageRegistry(ctx, root) {
-  if (!(0, import_yaml5.isMap)(root)) return void 0;
+  if (!(0, import_yaml4.isMap)(root)) return void 0;
   const global2 = valueOf(root, "global");
-  if (!(0, import_yaml5.isMap)(global2)) return void 0;
+  if (!(0, import_yaml4.isMap)(global2)) return void 0;
   const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
   return reg && !isEmpty(reg) ? reg : void 0;
 }
 
 // src/scan/structured/kustomize.ts
-var import_yaml6 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var RENAME_ONLY = {
   reason: "no-tag",
   detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
 };
 function kustomizeImages(ctx, seq) {
   for (const item of seq.items) {
-    if (!(0, import_yaml6.isMap)(item)) continue;
+    if (!(0, import_yaml5.isMap)(item)) continue;
     const name = scalarPart(ctx, valueOf(item, "name"));
     const newName = scalarPart(ctx, valueOf(item, "newName"));
     const newTag = valueOf(item, "newTag");
@@ -45622,7 +45359,7 @@ function scanYaml(text, lines, found, problems, whole = false) {
     const part = source.slice(a, b);
     let docs;
     try {
-      docs = (0, import_yaml7.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
+      docs = (0, import_yaml6.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
     } catch (e) {
       problems.push({ line: lines.lineOf(a), message: e.message });
       return;
@@ -45642,27 +45379,27 @@ function scanYaml(text, lines, found, problems, whole = false) {
   }
 }
 function walk(ctx, node, key, parentKey, globalRegistry, problems) {
-  if ((0, import_yaml7.isMap)(node)) {
+  if ((0, import_yaml6.isMap)(node)) {
     helmValuesMap(ctx, node, key, globalRegistry);
     for (const pair2 of node.items) {
-      const k = (0, import_yaml7.isScalar)(pair2.key) ? String(pair2.key.value) : "";
+      const k = (0, import_yaml6.isScalar)(pair2.key) ? String(pair2.key.value) : "";
       const v = pair2.value;
-      if (k === "images" && (0, import_yaml7.isSeq)(v)) {
+      if (k === "images" && (0, import_yaml6.isSeq)(v)) {
         if (key === "kustomize") argocdKustomizeImages(ctx, v);
         else kustomizeImages(ctx, v);
         continue;
       }
-      if (k === "parameters" && key === "helm" && (0, import_yaml7.isSeq)(v)) {
+      if (k === "parameters" && key === "helm" && (0, import_yaml6.isSeq)(v)) {
         argocdParameters(ctx, v);
         continue;
       }
-      if (k === "values" && key === "helm" && (0, import_yaml7.isScalar)(v) && v.type === import_yaml7.Scalar.BLOCK_LITERAL) {
+      if (k === "values" && key === "helm" && (0, import_yaml6.isScalar)(v) && v.type === import_yaml6.Scalar.BLOCK_LITERAL) {
         helmValuesBlock(ctx, v, problems);
         continue;
       }
       walk(ctx, v, k, key, globalRegistry, problems);
     }
-  } else if ((0, import_yaml7.isSeq)(node)) {
+  } else if ((0, import_yaml6.isSeq)(node)) {
     for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
   }
 }
@@ -45769,6 +45506,927 @@ function ignore(s) {
   };
 }
 
+// src/plan/history.ts
+var HistoryView = class {
+  constructor(history) {
+    this.history = history;
+  }
+  history;
+  scans = /* @__PURE__ */ new WeakMap();
+  /** The history of a file, or undefined when there is none (not a git repository, untracked file). */
+  file(path2) {
+    return this.history?.files.get(path2);
+  }
+  /**
+   * The tags of an image (`registry/repository`) in one version, in file order; undefined for a
+   * version where the file did not exist.
+   */
+  tagsIn(file, index, image) {
+    const v = file.versions[index];
+    if (!v || v.text === void 0) return void 0;
+    let byImage = this.scans.get(v);
+    if (!byImage) {
+      byImage = /* @__PURE__ */ new Map();
+      for (const s of scanFile(v.text, file.path).sites) {
+        const tag = s.reference.tag;
+        if (tag === void 0) continue;
+        const key = repoKey(s.reference);
+        const list = byImage.get(key) ?? [];
+        list.push(tag);
+        byImage.set(key, list);
+      }
+      this.scans.set(v, byImage);
+    }
+    return byImage.get(image) ?? [];
+  }
+  /**
+   * The latest commit that changed the `occurrence`-th tag of `image` in `path` (0 = the first
+   * occurrence in file order), or undefined when the history shows none.
+   */
+  lastMove(path2, image, occurrence) {
+    const file = this.file(path2);
+    if (!file) return void 0;
+    for (let i = 0; i + 1 < file.versions.length; i++) {
+      const now = this.tagsIn(file, i, image)?.[occurrence];
+      const before = this.tagsIn(file, i + 1, image)?.[occurrence];
+      if (now !== void 0 && before !== void 0 && now !== before)
+        return { commit: file.versions[i].commit, from: before, to: now };
+      if (now === void 0) return void 0;
+    }
+    return void 0;
+  }
+  /**
+   * The commit since which `tag` of `image` has been in `path` without interruption, walking back
+   * from the newest version; undefined when the newest version does not hold it.
+   */
+  arrival(path2, image, tag) {
+    const file = this.file(path2);
+    if (!file) return void 0;
+    let found;
+    for (let i = 0; i < file.versions.length; i++) {
+      if (!this.tagsIn(file, i, image)?.includes(tag)) return found ? { commit: found, exact: true } : void 0;
+      found = file.versions[i].commit;
+    }
+    return found ? { commit: found, exact: file.complete } : void 0;
+  }
+};
+
+// src/plan/promote.ts
+function decidePromotion(t, sources, history, info3, now, note) {
+  const p = t.promotion;
+  const current = info3(t.tag);
+  if (sources.length === 0)
+    return { stays: "not-in-source", detail: `${t.site.name} is not in ${p.from.join(", ")} (promotion ${p.name})` };
+  if (!history.history)
+    return {
+      stays: "no-history",
+      detail: `promotion ${p.name} measures soak times from git history, and this directory is not a git work tree with commits`
+    };
+  const builtAt = (tag) => {
+    const ms = info3(tag)?.created?.getTime();
+    return ms === void 0 || Number.isNaN(ms) ? void 0 : ms;
+  };
+  const byNewest = (a, b) => (b.built ?? -Infinity) - (a.built ?? -Infinity) || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
+  const weighed = [];
+  const image = `${t.site.reference.registry}/${t.site.reference.repository}`;
+  for (const tag of new Set(sources.map((s) => s.tag))) {
+    let latest;
+    for (const s of sources.filter((x) => x.tag === tag)) {
+      const arrival = history.arrival(s.file, image, tag);
+      if (!arrival) continue;
+      if (!latest || arrival.commit.date > latest.arrival.commit.date) latest = { source: s, arrival };
+    }
+    if (!latest) continue;
+    const soakedMs = now.getTime() - new Date(latest.arrival.commit.date).getTime();
+    const built = builtAt(tag);
+    const oldEnough = !p.minAge || built !== void 0 && built <= now.getTime() - p.minAge.ms;
+    weighed.push({ tag, ...latest, soakedMs, built, eligible: soakedMs >= p.soak.ms && oldEnough });
+  }
+  if (weighed.length === 0)
+    return {
+      stays: "no-history",
+      detail: `the tags of ${t.site.name} in ${p.from.join(", ")} are not committed yet${note ? `; ${note}` : ""}`
+    };
+  weighed.sort(byNewest);
+  const newest = weighed[0];
+  if (newest.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest tag of ${t.site.name} in ${newest.source.file} (promotion ${p.name})`,
+      current
+    };
+  const winner = weighed.find((w2) => w2.eligible);
+  const cur = builtAt(t.tag);
+  const notNewer = (w2) => w2.built !== void 0 && cur !== void 0 && w2.built <= cur;
+  if (!newest.eligible && (!winner || winner.tag === t.tag || notNewer(winner))) {
+    const c2 = newest.arrival.commit;
+    const soakLeft = p.soak.ms - newest.soakedMs;
+    if (soakLeft > 0)
+      return {
+        stays: "soaking",
+        detail: `${newest.tag} reached ${newest.source.file} in ${c2.sha.slice(0, 12)} (${c2.authorName}, ${c2.date}); soaked ${formatDuration(newest.soakedMs)} of ${p.soak.text}: promotable from ${new Date(new Date(c2.date).getTime() + p.soak.ms).toISOString()} (${formatDuration(soakLeft)} left)${newest.arrival.exact ? "" : `; history read back only to that commit${note ? ` (${note})` : ""}`}`,
+        current
+      };
+    const eligibleAt = newest.built !== void 0 ? new Date(newest.built + (p.minAge?.ms ?? 0)).toISOString() : void 0;
+    return {
+      stays: "too-new",
+      detail: eligibleAt ? `${newest.tag} has soaked, but was built ${new Date(newest.built).toISOString()}; minAge ${p.minAge?.text}: eligible from ${eligibleAt}` : `${newest.tag} has soaked, but its build time is unknown; minAge ${p.minAge?.text} needs one`,
+      current
+    };
+  }
+  const w = winner;
+  if (w.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest promotable tag in ${p.from.join(", ")}`,
+      current
+    };
+  if (notNewer(w))
+    return {
+      stays: "older-than-current",
+      detail: `${w.tag} (built ${new Date(w.built).toISOString()}) is not newer than the current ${t.tag}; promotions never move backwards`,
+      current
+    };
+  const m = t.manualMove;
+  const from = m ? builtAt(m.from) : void 0;
+  if (m && from !== void 0 && cur !== void 0 && from > cur && !(w.built !== void 0 && w.built > from))
+    return {
+      stays: "held-after-rollback",
+      detail: `commit ${m.commit.sha.slice(0, 12)} by ${m.commit.authorName} <${m.commit.authorEmail}> (${m.commit.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} is promoted (candidate: ${w.tag})`,
+      current
+    };
+  const c = w.arrival.commit;
+  const why = weighed.length > 1 ? `${p.from.join(", ")} holds ${weighed.map((x) => x.tag).join(", ")}; ${w.tag} wins: the newest build that has soaked${w === newest ? "" : ` (${newest.tag} is not promotable yet)`}` : "";
+  return {
+    move: w.tag,
+    evidence: {
+      promotion: p.name,
+      from: w.source.file,
+      fromLine: w.source.site.line,
+      commit: c.sha,
+      author: `${c.authorName} <${c.authorEmail}>`,
+      arrivedAt: c.date,
+      arrivalExact: w.arrival.exact,
+      soaked: formatDuration(w.soakedMs),
+      soak: p.soak.text,
+      ...why ? { choice: why } : {}
+    }
+  };
+}
+
+// src/rewrite/yaml-scalar.ts
+var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
+var V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
+var SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
+var WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
+function readsAsNonString(value) {
+  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
+  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
+  return /[0-9]/.test(value) && V11_FLOAT.test(value);
+}
+function tagText(style, tag) {
+  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
+  return { text: tag, quoted: false };
+}
+
+// src/plan/output.ts
+var PlanRecords = class {
+  changes = [];
+  unchanged = [];
+  failures = [];
+  /** Records a site that stays, with the rule it follows and the current build time when known. */
+  stay(file, site, reason, detail, extra = {}) {
+    const { rule, current } = extra;
+    this.unchanged.push({
+      file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      tag: site.reference.tag ?? null,
+      reason,
+      detail,
+      ...rule !== void 0 ? { rule } : {},
+      ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
+    });
+  }
+  /**
+   * The one path for a failed registry answer: the failure is listed once, and only the sites that
+   * needed the answer stay, as `registry-error`; other repositories and sites proceed.
+   */
+  registryError(items, failure) {
+    const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
+    if (!this.failures.some(same)) this.failures.push(failure);
+    for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
+  }
+  /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
+  change(it, to, toDigest, info3) {
+    const { site, rule } = it;
+    const pinned = site.reference.digest;
+    const next = info3(to);
+    const cur = info3(it.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: it.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: it.tag,
+      to,
+      ...pinned ? { fromDigest: pinned } : {},
+      ...toDigest ? { toDigest } : {},
+      rule: rule.name,
+      pattern: rule.policy.source,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      edits
+    });
+  }
+  /** Records a promotion's move of a site (issue #14), with its evidence. */
+  promote(t, to, toDigest, info3, evidence) {
+    const { site } = t;
+    const next = info3(to);
+    const cur = info3(t.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: t.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: t.tag,
+      to,
+      ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
+      ...toDigest ? { toDigest } : {},
+      rule: promotionRuleName(evidence.promotion),
+      pattern: `soak ${evidence.soak}`,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      promotion: evidence,
+      edits
+    });
+  }
+  /** The plan, changes and unchanged records sorted by file, line and column. */
+  plan(warnings = []) {
+    const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+    return {
+      changes: [...this.changes].sort(order),
+      unchanged: [...this.unchanged].sort(order),
+      failures: [...this.failures],
+      warnings: [...warnings]
+    };
+  }
+};
+function editsFor(site, to, toDigest) {
+  const edits = [];
+  let quoted = false;
+  if (site.tagSpan) {
+    const written = tagText(site.tagStyle, to);
+    quoted = written.quoted;
+    edits.push({
+      start: site.tagSpan[0],
+      end: site.tagSpan[1],
+      expect: site.reference.tag ?? "",
+      replace: written.text
+    });
+  }
+  if (site.digestSpan && toDigest)
+    edits.push({
+      start: site.digestSpan[0],
+      end: site.digestSpan[1],
+      expect: site.reference.digest ?? "",
+      replace: toDigest
+    });
+  return { edits, quoted };
+}
+function promotionRuleName(name) {
+  return `promotion:${name}`;
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
+}
+
+// src/plan/plan.ts
+async function planUpdates(input) {
+  const { config, files, tags } = input;
+  const records = new PlanRecords();
+  const now = input.now ?? /* @__PURE__ */ new Date();
+  const history = new HistoryView(input.history);
+  const groups2 = /* @__PURE__ */ new Map();
+  const promotions = new PromotionSites(config);
+  for (const file of files) {
+    promotions.addSources(file);
+    const rules = rulesForFile(config, file.path);
+    const seen = /* @__PURE__ */ new Map();
+    for (const site of file.references) {
+      const image = repoKey(site.reference);
+      const occurrence = site.reference.tag === void 0 ? -1 : seen.get(image) ?? 0;
+      if (occurrence >= 0) seen.set(image, occurrence + 1);
+      const move = history.lastMove(file.path, image, occurrence);
+      const manual = move && move.commit.laminar.length === 0 ? move : void 0;
+      const promotion = promotions.targetOf(file.path, site);
+      if (promotion) {
+        if (site.skip) records.stay(file.path, site, site.skip.reason, site.skip.detail);
+        else if (site.reference.tag === void 0)
+          records.stay(file.path, site, "no-tag", "no tag to promote", { rule: promotionRuleName(promotion.name) });
+        else {
+          const tag = site.reference.tag;
+          promotions.track(image, site.reference, {
+            file: file.path,
+            site,
+            promotion,
+            tag,
+            ...manual && manual.to === tag ? { manualMove: manual } : {}
+          });
+        }
+        continue;
+      }
+      const c = classifySite(site, rules, config.registries);
+      if ("stays" in c) {
+        records.stay(file.path, site, c.stays, c.detail);
+        continue;
+      }
+      const key = repoKey(site.reference);
+      let g = groups2.get(key);
+      if (!g) {
+        g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
+        groups2.set(key, g);
+      }
+      g.items.push({
+        file: file.path,
+        site,
+        rule: c.follows,
+        tag: c.tag,
+        ...manual && manual.to === c.tag ? { manualMove: manual } : {}
+      });
+    }
+  }
+  await Promise.all(
+    [...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, config.limits ?? {}, now))
+  );
+  await Promise.all(
+    promotions.groups().map((g) => planPromotions(tags, g, (t) => promotions.sourcesFor(t), history, records, now, input.history?.note))
+  );
+  return records.plan(input.warnings);
+}
+async function planRepository(tags, repo, items, records, limits, now) {
+  const listed = await askTagList(tags, repo);
+  if (!listed.ok) return records.registryError(items, listed.failure);
+  const over = tooManyTags(repo, listed.value);
+  if (over) {
+    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
+    return;
+  }
+  const decisions = new RepositoryDecisions(repo, listed.value, limits.candidates, now);
+  const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const info3 = tagInfo(listed.value, described.value);
+  const moves = [];
+  for (const it of items) {
+    const d = decisions.decide(it, info3);
+    if ("move" in d) moves.push({ it, to: d.move });
+    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+  }
+  const wanted = digestsWanted(moves, info3);
+  const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
+  const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
+  if (!digests.ok)
+    records.registryError(
+      unanswered.map((m) => m.it),
+      digests.failure
+    );
+  for (const move of moves) {
+    if (unanswered.includes(move)) continue;
+    const { it, to } = move;
+    const learnt = digests.ok ? digests.value.get(to)?.digest : void 0;
+    const checked = checkDigest(repo, it, to, learnt ?? info3(to)?.digest);
+    if ("toDigest" in checked) records.change(it, to, checked.toDigest, info3);
+    else if (checked.failure) records.registryError([it], checked.failure);
+    else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
+  }
+}
+async function planPromotions(tags, group2, sourcesFor, history, records, now, note) {
+  const { repo, targets } = group2;
+  const asked = /* @__PURE__ */ new Set();
+  for (const t of targets) {
+    asked.add(t.tag);
+    for (const s of sourcesFor(t)) asked.add(s.tag);
+    if (t.manualMove) asked.add(t.manualMove.from);
+  }
+  const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
+  const listed = await askTagList(tags, repo);
+  if (!listed.ok) return records.registryError(targets.map(asTracked), listed.failure);
+  const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
+  if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
+  const info3 = tagInfo(listed.value, answer.value);
+  for (const t of targets) {
+    const sources = sourcesFor(t);
+    const d = decidePromotion(t, sources, history, info3, now, note);
+    const rule = promotionRuleName(t.promotion.name);
+    if (!("move" in d)) {
+      records.stay(t.file, t.site, d.stays, d.detail, { rule, current: d.current });
+      continue;
+    }
+    const digest = info3(d.move)?.digest;
+    const pinned = sources.find((s) => s.tag === d.move && s.site.reference.digest)?.site.reference.digest;
+    if (pinned && digest && pinned !== digest) {
+      records.stay(
+        t.file,
+        t.site,
+        "registry-error",
+        `${repoKey(repo)}:${d.move} is ${digest} in the registry but ${pinned} in ${d.evidence.from}; not promoting`,
+        { rule }
+      );
+      continue;
+    }
+    const checked = checkDigest(repo, asTracked(t), d.move, digest);
+    if ("toDigest" in checked)
+      records.promote(t, d.move, checked.toDigest, info3, { ...d.evidence, ...digest ? { digest } : {} });
+    else if (checked.failure) records.registryError([asTracked(t)], checked.failure);
+    else records.stay(t.file, t.site, checked.stays, checked.detail, { rule });
+  }
+}
+var promotionRules = /* @__PURE__ */ new WeakMap();
+function promotionRule(p) {
+  let rule = promotionRules.get(p);
+  if (!rule) {
+    rule = {
+      name: promotionRuleName(p.name),
+      index: -1e6 - p.index,
+      position: p.position,
+      policy: parsePolicy("*"),
+      files: p.to,
+      images: p.images,
+      exclude: []
+    };
+    promotionRules.set(p, rule);
+  }
+  return rule;
+}
+var PromotionSites = class {
+  constructor(config) {
+    this.config = config;
+  }
+  config;
+  sources = /* @__PURE__ */ new Map();
+  byRepo = /* @__PURE__ */ new Map();
+  /** Records the tags of the sites of a file in some promotion's `from`. */
+  addSources(file) {
+    for (const p of this.config.promotions) {
+      if (!matchesAny(file.path, p.from)) continue;
+      let m = this.sources.get(p);
+      if (!m) this.sources.set(p, m = /* @__PURE__ */ new Map());
+      for (const site of file.references) {
+        const tag = site.reference.tag;
+        if (site.skip || tag === void 0 || !this.selects(p, site)) continue;
+        const key = repoKey(site.reference);
+        m.set(key, [...m.get(key) ?? [], { file: file.path, site, tag }]);
+      }
+    }
+  }
+  /** The first promotion whose `to` holds this file and whose `images` select the site. */
+  targetOf(path2, site) {
+    return this.config.promotions.find((p) => matchesAny(path2, p.to) && this.selects(p, site));
+  }
+  track(image, ref, target) {
+    let g = this.byRepo.get(image);
+    if (!g) this.byRepo.set(image, g = { repo: { registry: ref.registry, repository: ref.repository }, targets: [] });
+    g.targets.push(target);
+  }
+  groups() {
+    return [...this.byRepo.values()];
+  }
+  sourcesFor(t) {
+    return this.sources.get(t.promotion)?.get(repoKey(t.site.reference)) ?? [];
+  }
+  selects(p, site) {
+    return p.images.length === 0 || imageMatches(site, p.images);
+  }
+};
+
+// src/plan/set-tag.ts
+var SET_RULE = "laminar set";
+function planSetTag(files, image, tag) {
+  const key = repoKey(image);
+  const changes = [];
+  const warnings = [];
+  for (const file of files) {
+    for (const site of file.references) {
+      if (repoKey(site.reference) !== key || site.skip || !site.tagSpan || site.reference.tag === tag) continue;
+      if (site.reference.digest) {
+        warnings.push({ file: file.path, message: `line ${site.line}: ${site.name} is pinned by digest; not set` });
+        continue;
+      }
+      const { edits, quoted } = editsFor(site, tag, void 0);
+      changes.push({
+        file: file.path,
+        line: site.line,
+        column: site.column,
+        form: site.form,
+        image: site.name,
+        repository: key,
+        from: site.reference.tag ?? "",
+        to: tag,
+        rule: SET_RULE,
+        pattern: `${key}:${tag}`,
+        ...quoted ? { quoted } : {},
+        edits
+      });
+    }
+  }
+  return { changes, unchanged: [], failures: [], warnings };
+}
+
+// src/scan/repository.ts
+import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
+import { join as join7, relative as relative3, sep as sep4 } from "node:path";
+
+// src/scan/flux-objects.ts
+var import_yaml7 = __toESM(require_dist(), 1);
+
+// src/policy/flux-policy.ts
+var import_semver2 = __toESM(require_semver2(), 1);
+var FLUX_DEFAULT_EXCLUSIONS = ["^.*\\.sig$"];
+function fluxTagPolicy(spec) {
+  const choice = spec.policy ?? {};
+  const pattern2 = optionalString(spec.filterTags?.pattern, "filterTags.pattern");
+  const extract = optionalString(spec.filterTags?.extract, "filterTags.extract");
+  const value = tagValue(pattern2, extract);
+  const filterNote = pattern2 ? ` filter ${pattern2}${extract ? ` extract ${extract}` : ""}` : "";
+  if (choice.semver) {
+    const range2 = optionalString(choice.semver.range, "policy.semver.range");
+    if (!range2) throw new PolicyError("ImagePolicy policy.semver.range is empty");
+    const npmRange = range2.replace(/\s*,\s*/g, " ");
+    if (import_semver2.default.validRange(npmRange, { loose: true }) === null)
+      throw new PolicyError(`invalid semver range ${JSON.stringify(range2)}`);
+    const r = new import_semver2.default.Range(npmRange, { loose: true });
+    const version = (tag) => {
+      const v = value(tag);
+      return v === void 0 ? null : fluxVersion(v);
+    };
+    return {
+      kind: "semver",
+      source: `semver:${range2}${filterNote}`,
+      sort: "semver",
+      order: "asc",
+      matches: (tag) => {
+        const v = version(tag);
+        return v !== null && r.test(v);
+      },
+      compare: (a, b) => {
+        const va = version(a);
+        const vb = version(b);
+        if (!va || !vb) return 0;
+        return import_semver2.default.compare(va, vb) || (a < b ? 1 : a > b ? -1 : 0);
+      }
+    };
+  }
+  const ordering = choice.numerical ? "numerical" : choice.alphabetical ? "alphabetical" : void 0;
+  if (!ordering) throw new PolicyError("ImagePolicy names no policy (semver, numerical or alphabetical)");
+  const order = optionalString((choice.numerical ?? choice.alphabetical)?.order, `policy.${ordering}.order`) ?? "asc";
+  if (order !== "asc" && order !== "desc")
+    throw new PolicyError(`policy.${ordering}.order must be asc or desc, not ${JSON.stringify(order)}`);
+  const number = (tag) => {
+    const v = value(tag);
+    return v !== void 0 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  };
+  const ascending = ordering === "numerical" ? (a, b) => number(a) - number(b) : (a, b) => {
+    const x = value(a) ?? "";
+    const y = value(b) ?? "";
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return {
+    kind: "regex",
+    source: `${ordering}:${order}${filterNote}`,
+    sort: ordering,
+    order,
+    matches: (tag) => value(tag) !== void 0 && (ordering !== "numerical" || !Number.isNaN(number(tag))),
+    compare: order === "asc" ? ascending : (a, b) => ascending(b, a)
+  };
+}
+function fluxExclusions(list) {
+  const patterns = list === void 0 || list === null ? FLUX_DEFAULT_EXCLUSIONS : list;
+  if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== "string"))
+    throw new PolicyError("ImageRepository spec.exclusionList must be a list of regular expressions");
+  return patterns.map((p) => {
+    const re = goRegExp(p, "exclusionList");
+    return { kind: "regex", source: `regex:${p}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
+  });
+}
+function tagValue(pattern2, extract) {
+  if (!pattern2) return (tag) => tag;
+  const re = goRegExp(pattern2, "filterTags.pattern");
+  return (tag) => {
+    const m = re.exec(tag);
+    if (!m) return void 0;
+    return extract ? expand2(extract, m) : tag;
+  };
+}
+function expand2(template, m) {
+  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_all, whole, braced, bare) => {
+    if (whole === "$") return "$";
+    const name = braced ?? bare ?? "";
+    const found = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
+    return found ?? "";
+  });
+}
+function goRegExp(pattern2, field) {
+  const js = pattern2.replace(/\(\?P</g, "(?<");
+  assertSafeRegex(js);
+  try {
+    return new RegExp(js, "u");
+  } catch (e) {
+    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern2)}: ${e.message}`);
+  }
+}
+function fluxVersion(text) {
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/.exec(text);
+  if (!m) return null;
+  return import_semver2.default.parse(`${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4] ?? ""}`);
+}
+function optionalString(v, field) {
+  if (v === void 0 || v === null || v === "") return void 0;
+  if (typeof v !== "string") throw new PolicyError(`ImagePolicy ${field} must be a string`);
+  return v;
+}
+
+// src/scan/flux-objects.ts
+var DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
+function findFluxObjects(file, text) {
+  if (!DECLARES.test(text)) return [];
+  const lines = new import_yaml7.LineCounter();
+  const found = [];
+  for (const doc of (0, import_yaml7.parseAllDocuments)(text, { lineCounter: lines })) {
+    if (!("errors" in doc)) continue;
+    const error3 = doc.errors[0];
+    if (error3) {
+      const line2 = lines.linePos(error3.pos[0]).line;
+      const declared = /^kind:[ \t]*["']?(Image(?:Policy|Repository))\b/m.exec(text.slice(doc.range[0], doc.range[2]));
+      if (declared) found.push({ kind: "unreadable", file, line: line2, message: error3.message.split("\n")[0] ?? "" });
+      continue;
+    }
+    let o;
+    try {
+      o = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    if (!isRecord(o)) continue;
+    const { apiVersion, kind, metadata, spec } = o;
+    if (typeof apiVersion !== "string" || !apiVersion.startsWith("image.toolkit.fluxcd.io/")) continue;
+    if (kind !== "ImagePolicy" && kind !== "ImageRepository") continue;
+    if (!isRecord(metadata) || typeof metadata.name !== "string" || !isRecord(spec)) continue;
+    const namespace = typeof metadata.namespace === "string" ? metadata.namespace : void 0;
+    const line = lines.linePos(doc.contents?.range[0] ?? 0).line;
+    found.push({ kind, namespace, name: metadata.name, spec, file, line });
+  }
+  return found;
+}
+function fluxCatalog(found) {
+  const objects = found.filter((o) => o.kind !== "unreadable");
+  const unreadable = found.filter((o) => o.kind === "unreadable");
+  const notFound = (what) => `${what} not found in the repository` + (unreadable.length ? ` (not valid YAML: ${unreadable.map((u) => `${u.file}:${u.line} ${u.message}`).join("; ")})` : "");
+  const find = (kind, namespace, name) => {
+    const named = objects.filter((o) => o.kind === kind && o.name === name);
+    return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
+  };
+  const memo = /* @__PURE__ */ new Map();
+  const resolve4 = (namespace, name) => {
+    const ip = find("ImagePolicy", namespace, name);
+    if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
+    const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
+    const repoName = typeof ref.name === "string" ? ref.name : void 0;
+    if (!repoName) return { problem: `ImagePolicy ${namespace}/${name} has no spec.imageRepositoryRef.name` };
+    const repoNamespace = typeof ref.namespace === "string" ? ref.namespace : ip.namespace ?? namespace;
+    const ir = find("ImageRepository", repoNamespace, repoName);
+    if (!ir)
+      return {
+        problem: notFound(`ImageRepository ${repoNamespace}/${repoName} (of ImagePolicy ${namespace}/${name})`)
+      };
+    const image = typeof ir.spec.image === "string" ? tryParseImageReference(ir.spec.image) : void 0;
+    if (!image?.registry || image.tag || image.digest)
+      return { problem: `ImageRepository ${repoNamespace}/${repoName} has no valid spec.image (a name without tag)` };
+    try {
+      const policy = fluxTagPolicy(ip.spec);
+      const exclude = fluxExclusions(ir.spec.exclusionList);
+      return {
+        policy: { name: `flux:${namespace}/${name}`, policy, exclude, image, file: ip.file, line: ip.line }
+      };
+    } catch (e) {
+      if (!(e instanceof PolicyError)) throw e;
+      return { problem: `ImagePolicy ${namespace}/${name} (${ip.file}:${ip.line}): ${e.message}` };
+    }
+  };
+  return {
+    lookup(namespace, name) {
+      const key = `${namespace}/${name}`;
+      let e = memo.get(key);
+      if (!e) memo.set(key, e = resolve4(namespace, name));
+      return e;
+    }
+  };
+}
+function isRecord(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// src/scan/flux-setters.ts
+var MARKER2 = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
+var VALUE_LINE = /^([ \t]*(?:-[ \t]+)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#-][^#]*?)[ \t]*:[ \t]+)?)(.*?)[ \t]*$/;
+function findSetterMarks(text) {
+  if (!text.includes("$imagepolicy")) return [];
+  const marks2 = [];
+  let lineNo = 0;
+  let ls = 0;
+  while (ls <= text.length) {
+    lineNo++;
+    const nl = text.indexOf("\n", ls);
+    const le = nl < 0 ? text.length : nl;
+    const lineText = text.slice(ls, le).replace(/\r$/, "");
+    const m = MARKER2.exec(lineText);
+    if (m) {
+      const mark = markOf(lineText, m, ls, lineNo, text);
+      if (mark) marks2.push(mark);
+    }
+    if (nl < 0) break;
+    ls = nl + 1;
+  }
+  return marks2;
+}
+function markOf(lineText, m, ls, line, text) {
+  const parts = m[1].split(":");
+  const [namespace, name, suffix] = parts;
+  if (!namespace || !name || parts.length > 3) return void 0;
+  const field = suffix === void 0 ? "image" : suffix;
+  if (!["tag", "name", "digest"].includes(field) && suffix !== void 0) return void 0;
+  const before = lineText.slice(0, m.index);
+  if (before !== "" && !/[ \t]$/.test(before)) return void 0;
+  const v = VALUE_LINE.exec(before);
+  if (!v) return void 0;
+  let start = ls + v[1].length;
+  let raw = v[2];
+  if (raw === "") return void 0;
+  let style = "plain";
+  if (raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0])) {
+    style = raw[0] === '"' ? "double-quoted" : "single-quoted";
+    raw = raw.slice(1, -1);
+    start++;
+  }
+  let column = 1;
+  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
+  if (ls === 0 && text.startsWith("\xEF\xBB\xBF")) column -= 1;
+  return { namespace, name, field, value: raw, start, end: start + raw.length, style, line, column };
+}
+function applySetterMarks(references, marks2, catalog) {
+  if (marks2.length === 0) return [...references];
+  const replaced = /* @__PURE__ */ new Set();
+  const made = [];
+  for (const mark of marks2) {
+    const within = (s) => s.start >= mark.start && s.end <= mark.end;
+    const sameTag = (s) => s.tagSpan?.[0] === mark.start && s.tagSpan[1] === mark.end;
+    const existing = references.find((s) => mark.field === "tag" ? sameTag(s) : within(s));
+    if (existing) replaced.add(existing);
+    const site = setterSite(mark, existing, catalog);
+    if (site) made.push(site);
+  }
+  return [...references.filter((s) => !replaced.has(s)), ...made].sort((a, b) => a.start - b.start);
+}
+function setterSite(mark, existing, catalog) {
+  const entry = catalog.lookup(mark.namespace, mark.name);
+  const policyName = `${mark.namespace}/${mark.name}`;
+  const image = "policy" in entry ? entry.policy.image : void 0;
+  const base = {
+    form: "flux-setter",
+    start: mark.start,
+    end: mark.end,
+    text: mark.value,
+    line: mark.line,
+    column: mark.column
+  };
+  if (mark.field === "image") {
+    const found = existing ?? referenceSite(mark);
+    if (!found) return void 0;
+    const site2 = { ...found, ...base, tagStyle: "reference" };
+    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
+    if (!sameImage(found.reference, entry.policy.image))
+      return {
+        ...site2,
+        skip: {
+          reason: "setter-not-applied",
+          detail: `ImagePolicy ${policyName} follows ${familiarString(entry.policy.image)}, not ${found.name}; Laminar moves tags, never names`
+        }
+      };
+    return found.skip ? site2 : { ...site2, policy: entry.policy };
+  }
+  if (mark.field === "tag") {
+    const reference = image ? {
+      registry: image.registry,
+      repository: image.repository,
+      ...isValidTag(mark.value) ? { tag: mark.value } : {}
+    } : { registry: "", repository: "" };
+    const site2 = {
+      ...base,
+      reference,
+      name: image ? familiarString(image) : `flux:${policyName}`,
+      tagSpan: [mark.start, mark.end],
+      tagStyle: mark.style
+    };
+    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
+    if (existing?.skip) return { ...site2, skip: existing.skip };
+    if (!isValidTag(mark.value)) {
+      const templated = /\{\{|\$\{|\$\(/.test(mark.value);
+      const detail2 = templated ? `the tag ${JSON.stringify(mark.value)} is template text; only a person can move it` : `${JSON.stringify(mark.value)} is not a tag; a :tag setter marks a tag value (ImagePolicy ${policyName})`;
+      return { ...site2, skip: { reason: templated ? "templated" : "setter-not-applied", detail: detail2 } };
+    }
+    return { ...site2, policy: entry.policy };
+  }
+  const site = existing ? { ...existing, ...base } : {
+    ...base,
+    reference: image ? { registry: image.registry, repository: image.repository } : { registry: "", repository: "" },
+    name: mark.field === "name" ? mark.value : image ? familiarString(image) : `flux:${policyName}`,
+    ...mark.field === "name" ? { nameSpan: [mark.start, mark.end] } : {}
+  };
+  const detail = mark.field === "name" ? `name setters are not applied; Laminar moves tags (ImagePolicy ${policyName})` : `digest setters are not applied; pin the digest beside the tag (\`tag@sha256:\u2026\`) to have Laminar refresh it (ImagePolicy ${policyName})`;
+  return { ...site, skip: { reason: "setter-not-applied", detail } };
+}
+function referenceSite(mark) {
+  const reference = tryParseImageReference(mark.value);
+  if (!reference?.registry) return void 0;
+  const at = mark.value.indexOf("@");
+  const nameAndTag = at >= 0 ? mark.value.slice(0, at) : mark.value;
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > nameAndTag.lastIndexOf("/");
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const s = mark.start;
+  return {
+    start: s,
+    end: mark.end,
+    text: mark.value,
+    reference,
+    name: mark.value.slice(0, nameEnd),
+    nameSpan: [s, s + nameEnd],
+    ...hasTag ? { tagSpan: [s + colon + 1, s + nameAndTag.length] } : {},
+    ...at >= 0 ? { digestSpan: [s + at + 1, mark.end] } : {}
+  };
+}
+function sameImage(a, b) {
+  return a.registry === b.registry && a.repository === b.repository;
+}
+
+// src/scan/flux-scan.ts
+var FluxSetterScan = class {
+  marks = /* @__PURE__ */ new Map();
+  objects = [];
+  /** Notes a scanned file's setter markers and Flux image objects. */
+  note(path2, data) {
+    if (data.includes("$imagepolicy")) {
+      const marks2 = findSetterMarks(data.toString("latin1"));
+      if (marks2.length) this.marks.set(path2, marks2);
+    }
+    this.noteObjects(path2, data);
+  }
+  /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
+  noteObjects(path2, data) {
+    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path2, data.toString("latin1")));
+  }
+  /** True when some scanned file has a setter marker (only then are other files worth reading). */
+  get wanted() {
+    return this.marks.size > 0;
+  }
+  /**
+   * The files with their setter sites resolved, sorted by path: a file whose only sites are setters
+   * (a Helm `tag:` line) joins the list.
+   */
+  resolve(files) {
+    if (!this.wanted) return [...files];
+    const catalog = fluxCatalog(
+      [...this.objects].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)
+    );
+    const out = files.map((f) => {
+      const marks2 = this.marks.get(f.path);
+      return marks2 ? { path: f.path, references: applySetterMarks(f.references, marks2, catalog) } : f;
+    });
+    for (const [path2, marks2] of this.marks)
+      if (!files.some((f) => f.path === path2)) {
+        const references = applySetterMarks([], marks2, catalog);
+        if (references.length) out.push({ path: path2, references });
+      }
+    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+};
+
 // src/scan/repository.ts
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
 var BINARY_SNIFF = 8e3;
@@ -45859,7 +46517,12 @@ async function readText(path2, maxSize) {
 
 // src/pipeline.ts
 function scanForConfig(dir, config, options = {}) {
-  const include = options.all ? void 0 : [...new Set(config.updates.flatMap((u) => u.files))];
+  const include = options.all ? void 0 : [
+    .../* @__PURE__ */ new Set([
+      ...config.updates.flatMap((u) => u.files),
+      ...config.promotions.flatMap((p) => [...p.from, ...p.to])
+    ])
+  ];
   return scanRepository(dir, {
     ...include ? { include } : {},
     exclude: config.scan.exclude,
@@ -45869,13 +46532,28 @@ function scanForConfig(dir, config, options = {}) {
 }
 async function planRepository2(dir, config, tags, options = {}) {
   const scan = await scanForConfig(dir, config, options);
-  const warnings = [...configWarnings(config, scan.paths), ...scan.warnings];
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings });
+  const history = await readFileHistory(
+    dir,
+    scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
+    options.unshallow ? { unshallow: options.unshallow } : {}
+  );
+  const plan = await planUpdates({
+    config,
+    files: scan.files,
+    tags,
+    warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
+    ...history ? { history } : {}
+  });
   return { plan, scan };
 }
 async function updatePass(o) {
   const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository2(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
+  const git = o.git;
+  const planned = o.setTag ? await planSet(o.dir, config, o.setTag) : (await planRepository2(o.dir, config, o.tags, {
+    ...o.onFile ? { onFile: o.onFile } : {},
+    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}
+  })).plan;
+  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
@@ -45884,6 +46562,14 @@ async function updatePass(o) {
     protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
+}
+async function planSet(dir, config, set) {
+  const scan = await scanRepository(dir, {
+    ...set.files?.length ? { include: set.files } : {},
+    exclude: config.scan.exclude,
+    maxFileSize: config.scan.maxFileSize
+  });
+  return planSetTag(scan.files, set.image, set.tag);
 }
 
 // src/delivery/types.ts
@@ -45904,10 +46590,18 @@ async function deliverWithRetry(o, publisher) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(
+      const text = buildCommitMessage(
         pass.plan.changes.map(toImageChange),
         o.commit.messageTemplate,
         pass.applied.commandChanges
+      );
+      const message = o.setTag ? withLaminarTrailers(
+        text,
+        [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+        LAMINAR_SET_TRAILER
+      ) : withLaminarTrailers(
+        text,
+        pass.plan.changes.map((c) => c.rule)
       );
       await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
@@ -46132,6 +46826,37 @@ async function sameTree(git, branch, remoteSha, baseSha, local) {
 }
 function normalise(text) {
   return text.replace(/\r\n/g, "\n").trim();
+}
+
+// src/delivery/promotion-pull-requests.ts
+function promotionBranch(name) {
+  return `laminar/promote-${name}`;
+}
+async function pullRequestsWithPromotions(o, promotions) {
+  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
+  const main = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
+  const changes = [...main.plan.changes];
+  const files = [...main.files];
+  const sentences = [main.sentence];
+  const done = [];
+  for (const name of promotions) {
+    const r = await pullRequestMode({
+      ...o,
+      selectChanges: (c) => c.promotion?.promotion === name,
+      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
+    });
+    changes.push(...r.plan.changes);
+    files.push(...r.files);
+    done.push({ name, pullRequest: r.pullRequest });
+    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
+  }
+  return {
+    ...main,
+    plan: { ...main.plan, changes },
+    files: [...new Set(files)],
+    sentence: sentences.join(" "),
+    promotions: done
+  };
 }
 
 // src/delivery/push.ts
@@ -46821,7 +47546,7 @@ function expand3(template, context) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal2) {
+    function(_, expression, literal3) {
       if (expression) {
         let operator = "";
         const values = [];
@@ -46845,7 +47570,7 @@ function expand3(template, context) {
           return values.join(",");
         }
       } else {
-        return encodeReserved(literal2);
+        return encodeReserved(literal3);
       }
     }
   );
@@ -50995,7 +51720,7 @@ async function execute(s, masker) {
     const branch2 = await targetBranch(git2, s);
     const config2 = await loadConfig(s.repoDir, s.configPath);
     info2(
-      `config ${s.configPath}: ${config2.updates.length} update rule(s), ${config2.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch2}`
+      `config ${s.configPath}: ${config2.updates.length} update rule(s), ${config2.promotions.length} promotion(s), ${config2.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch2}`
     );
     const env2 = {
       ...process.env,
@@ -51038,22 +51763,28 @@ async function execute(s, masker) {
     if (s.mode === "pull-request") {
       const r2 = await group(
         "Plan, rewrite and pull request",
-        () => pullRequestMode({
-          ...delivery,
-          github: actionGitHub(s),
-          base: branch,
-          maxAttempts: s.maxAttempts,
-          pullRequest: {
-            branch: s.prBranch,
-            title: s.prTitle,
-            body: s.prBody,
-            labels: s.labels,
-            reviewers: s.reviewers,
-            teamReviewers: s.teamReviewers,
-            autoMerge: s.autoMerge,
-            signCommits: s.signCommits
-          }
-        })
+        () => (
+          // One pull request for the update rules, and one per promotion (laminar/promote-<name>).
+          pullRequestsWithPromotions(
+            {
+              ...delivery,
+              github: actionGitHub(s),
+              base: branch,
+              maxAttempts: s.maxAttempts,
+              pullRequest: {
+                branch: s.prBranch,
+                title: s.prTitle,
+                body: s.prBody,
+                labels: s.labels,
+                reviewers: s.reviewers,
+                teamReviewers: s.teamReviewers,
+                autoMerge: s.autoMerge,
+                signCommits: s.signCommits
+              }
+            },
+            config.promotions.map((p) => p.name)
+          )
+        )
       );
       return withCounts({
         plan: r2.plan,

@@ -121,7 +121,8 @@ describe("the library API (src/lib.ts)", () => {
     assert.equal(git(bare, ["log", "-1", "--format=%an <%ae>", "main"]).trim(), "Laminar <laminar@localhost>");
     assert.equal(
       git(bare, ["log", "-1", "--format=%B", "main"]).trim(),
-      buildCommitMessage(r.pass.plan.changes.map(toImageChange)).trim(),
+      // Laminar's commits carry its trailer (issue #14: a person's rollback is told from its moves).
+      `${buildCommitMessage(r.pass.plan.changes.map(toImageChange)).trim()}\n\nLaminar-Update: updates[0]`,
     );
     assert.equal(git(bare, ["show", "main:deploy/app.yaml"]), "image: ghcr.io/acme/app:1.4.0\n");
   });

@@ -280,7 +280,8 @@ describe("laminar serve: many repositories, one registry view", () => {
     await third.stop();
     assert.equal(status?.lastRun?.result, "success", third.logs.join("\n"));
     assert.equal(cloned(third.logs), 1, "the damaged clone was replaced");
-    assert.equal(fileAt(bare), `image: ${image}:develop-2\n`);
+    // "back to 1" is a person's rollback (no Laminar-Update trailer): it is respected (issue #14).
+    assert.equal(fileAt(bare), `image: ${image}:develop-1\n`);
   });
 
   it("reports a repository without rules, and a failing one, while the others go on", async () => {

@@ -13,7 +13,8 @@ import type { RequestCounts } from "../registry/types.js";
 import { failedSummary, jobSummary } from "../report/markdown.js";
 import { nothingToUpdate, planToJson } from "../report/format.js";
 import { ACTION_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
-import { pullRequestMode, type PullRequestOutcome } from "../delivery/pull-request.js";
+import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.js";
+import type { PullRequestOutcome } from "../delivery/pull-request.js";
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree, fetchBranch } from "../delivery/remote-branch.js";
 import { signedPushMode } from "../delivery/signed-push.js";
@@ -75,7 +76,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     // Validate the config before anything else runs: a config error names file, line and key.
     const config = await loadConfig(s.repoDir, s.configPath);
     log.info(
-      `config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`,
+      `config ${s.configPath}: ${config.updates.length} update rule(s), ${config.promotions.length} promotion(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`,
     );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -120,22 +121,26 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     }
     if (s.mode === "pull-request") {
       const r = await log.group("Plan, rewrite and pull request", () =>
-        pullRequestMode({
-          ...delivery,
-          github: actionGitHub(s),
-          base: branch,
-          maxAttempts: s.maxAttempts,
-          pullRequest: {
-            branch: s.prBranch,
-            title: s.prTitle,
-            body: s.prBody,
-            labels: s.labels,
-            reviewers: s.reviewers,
-            teamReviewers: s.teamReviewers,
-            autoMerge: s.autoMerge,
-            signCommits: s.signCommits,
+        // One pull request for the update rules, and one per promotion (laminar/promote-<name>).
+        pullRequestsWithPromotions(
+          {
+            ...delivery,
+            github: actionGitHub(s),
+            base: branch,
+            maxAttempts: s.maxAttempts,
+            pullRequest: {
+              branch: s.prBranch,
+              title: s.prTitle,
+              body: s.prBody,
+              labels: s.labels,
+              reviewers: s.reviewers,
+              teamReviewers: s.teamReviewers,
+              autoMerge: s.autoMerge,
+              signCommits: s.signCommits,
+            },
           },
-        }),
+          config.promotions.map((p) => p.name),
+        ),
       );
       return withCounts({
         plan: r.plan,

@@ -21,7 +21,8 @@ import { describeError, signalStatus, type CliIo } from "./io.js";
 import { ApplyAbortedError, CommandFailedError } from "../apply/apply.js";
 import { acquireRunLock } from "../apply/lock.js";
 import { startProgress } from "./progress.js";
-import { runApply, type ApplyOutcome, type Delivery } from "./apply.js";
+import { runApply, type ApplyOutcome, type ApplyRun, type Delivery } from "./apply.js";
+import { tryParseImageReference } from "../reference/parse.js";
 
 export type { CliIo } from "./io.js";
 export { describeError } from "./io.js";
@@ -36,6 +37,9 @@ Usage:
   laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
   laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
         [--push | --pull-request]                     … then commit and push, or open a pull request
+  laminar set IMAGE:TAG [--files PATHS] [--push | --pull-request]
+                                                     write that tag wherever the image appears (older
+                                                     or newer); a rollback by set is respected later
   laminar watch [--dir DIR] [--interval SECONDS] [--push] [--once] [--metrics-port N]
                                                      serve for this one checkout: apply (+ commit and
                                                      push) on a timer, never resetting your work
@@ -87,6 +91,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         "github-api-url": { type: "string" },
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
+        files: { type: "string" },
         "metrics-port": { type: "string" },
         listen: { type: "string" },
         "state-dir": { type: "string" },
@@ -115,7 +120,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   // --pull-request is new and only `apply` delivers one: refuse it elsewhere rather than ignore it.
   const delivery =
-    command === "apply"
+    command === "apply" || command === "set"
       ? deliveryOf(o, io.env)
       : o["pull-request"]
         ? "--pull-request works with `apply` only"
@@ -131,7 +136,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
   const safe: CliIo = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
-    if (command === "plan" || command === "apply" || command === "watch" || command === "serve") {
+    if (command === "plan" || command === "apply" || command === "set" || command === "watch" || command === "serve") {
       const docker = await collectSecrets(io.env);
       redactor.addAll(docker.secrets);
       for (const p of docker.problems) safe.err(`laminar: warning: ${p}`);
@@ -143,7 +148,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case "scan":
         return await scanCommand(dir, o.config, o.json, io);
       case "plan":
+      case "set":
       case "apply": {
+        let setTag: ApplyRun["setTag"];
+        if (command === "set") {
+          const wanted = positionals[1] ? tryParseImageReference(positionals[1]) : undefined;
+          if (!wanted?.tag || wanted.digest) {
+            safe.err("laminar: set needs IMAGE:TAG, e.g. `laminar set ghcr.io/acme/app:1.4.2`");
+            return 2;
+          }
+          const files = (o.files ?? "")
+            .split(",")
+            .map((f) => f.trim())
+            .filter(Boolean);
+          setTag = { image: wanted, tag: wanted.tag, ...(files.length ? { files } : {}) };
+        }
         const config = await loadConfig(dir, o.config);
         redactor.addAll(knownSecrets({ env: io.env, config }));
         const tags = createTagSource(config, {
@@ -194,6 +213,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             },
             onFile,
             log: safe.err,
+            ...(setTag ? { setTag } : {}),
           });
         } catch (e) {
           const sig = trap?.received();

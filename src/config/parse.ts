@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import { globProblem, parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
+import { parseDuration, type ConfigDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { MAX_TAG_LENGTH, PROBE_BUDGET_MS, probePolicy } from "./pattern-probe.js";
 import { laminarSchema } from "./schema.js";
@@ -13,6 +14,7 @@ import {
   type CommandSpec,
   type LaminarConfig,
   type Limits,
+  type PromotionRule,
   type RegistrySettings,
   type TagFilter,
   type UpdateRule,
@@ -152,12 +154,22 @@ interface RawUpdate {
   blacklist?: Array<string | RawPatternEntry>;
   sort?: SortSpec["by"] | SortSpec;
   prerelease?: boolean;
+  minAge?: string;
+}
+interface RawPromotion {
+  name: string;
+  from: Array<string | { path: string }>;
+  to: Array<string | { path: string }>;
+  images?: string[];
+  soak: string;
+  minAge?: string;
 }
 type RawCommand = string | { run: string; name?: string; timeout?: number };
 interface RawConfig {
   registries?: Array<Omit<RegistrySettings, "prefix">>;
   dockerRegistries?: Array<{ reg: string; name?: string; timeOut?: number }>;
   updates?: RawUpdate[];
+  promotions?: RawPromotion[];
   commands?: RawCommand[];
   preCommitCommands?: RawCommand[];
   scan?: { maxFileSize?: number; exclude?: string[] };
@@ -176,8 +188,8 @@ function build(
     fail(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
-    fail(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0) && !raw.promotions?.length)
+    fail(raw.updates ? ["updates"] : [], "no `updates` rules (or `promotions`): nothing to do");
 
   const registries: RegistrySettings[] = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
@@ -237,6 +249,7 @@ function build(
     const dup = seen.get(identity);
     if (dup !== undefined) fail(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
     seen.set(identity, i);
+    const minAge = u.minAge === undefined ? undefined : durationAt(u.minAge, (d) => fail([...base, "minAge"], d));
     const p = locate(base);
     const filePositions = u.files.map((_, j) => {
       const q = locate([...base, "files", j]);
@@ -253,6 +266,37 @@ function build(
       filePositions,
       images,
       exclude,
+      ...(minAge ? { minAge } : {}),
+    });
+  }
+
+  const promotions: PromotionRule[] = [];
+  for (const [i, r] of (raw.promotions ?? []).entries()) {
+    const base: PathSeg[] = ["promotions", i];
+    const dup = promotions.find((q) => q.name === r.name);
+    if (dup) fail([...base, "name"], `duplicate promotion name ${JSON.stringify(r.name)} (promotions[${dup.index}])`);
+    const selectors = (key: "from" | "to"): string[] =>
+      r[key].map((f, j) =>
+        normaliseFileSelector(typeof f === "string" ? f : f.path, (d) =>
+          fail([...base, key, j, ...(typeof f === "string" ? [] : ["path"])], d),
+        ),
+      );
+    const from = selectors("from");
+    const to = selectors("to");
+    const both = to.find((t) => from.includes(t));
+    if (both !== undefined) fail([...base, "to"], `${JSON.stringify(both)} is in both \`from\` and \`to\``);
+    const soak = durationAt(r.soak, (d) => fail([...base, "soak"], d));
+    const minAge = r.minAge === undefined ? undefined : durationAt(r.minAge, (d) => fail([...base, "minAge"], d));
+    const p = locate(base);
+    promotions.push({
+      name: r.name,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      from,
+      to,
+      images: (r.images ?? []).map((g, j) => checkGlob(g, (d) => fail([...base, "images", j], d))),
+      soak,
+      ...(minAge ? { minAge } : {}),
     });
   }
 
@@ -280,6 +324,7 @@ function build(
     file,
     registries,
     updates,
+    promotions,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
     limits: { ...raw.limits },
@@ -323,6 +368,13 @@ export function normaliseFileSelector(path: string, fail: (detail: string) => ne
   const clean = norm.replace(/^\.\/?/, "").replace(/\/+$/, "");
   checkGlob(clean || "**", fail);
   return clean === "" ? "**" : clean;
+}
+
+/** A duration key (`minAge`, `soak`), or the config error at its line. */
+function durationAt(text: string, fail: (detail: string) => never): ConfigDuration {
+  const d = parseDuration(text);
+  if ("problem" in d) fail(d.problem);
+  return d;
 }
 
 function checkGlob(glob: string, fail: (detail: string) => never): string {

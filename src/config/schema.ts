@@ -168,6 +168,42 @@ export const laminarSchema = {
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
           prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+          minAge: {
+            type: "string",
+            minLength: 1,
+            description:
+              "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w).",
+          },
+        },
+      },
+    },
+    promotions: {
+      type: "array",
+      description:
+        "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "from", "to", "soak"],
+        properties: {
+          name: {
+            type: "string",
+            pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+            description: "Names the promotion in the plan, the commit trailer and its pull-request branch.",
+          },
+          from: { type: "array", minItems: 1, items: fileEntry, description: "The source environment's files." },
+          to: { type: "array", minItems: 1, items: fileEntry, description: "The files that receive the tags." },
+          images: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Only these images (globs, as in `updates[].images`).",
+          },
+          soak: {
+            type: "string",
+            minLength: 1,
+            description: "How long a tag must have been in `from` on the branch (`24h`, `2d`).",
+          },
+          minAge: { type: "string", minLength: 1, description: "The build must also be at least this old." },
         },
       },
     },

@@ -1,4 +1,5 @@
 import type { TagPolicy } from "../policy/policy.js";
+import type { ConfigDuration } from "./duration.js";
 
 /** Where a value sits in the config file, for error messages and plan explanations. */
 export interface SourcePosition {
@@ -51,6 +52,24 @@ export interface UpdateRule {
   readonly filePositions?: readonly SourcePosition[];
   readonly images: readonly string[];
   readonly exclude: readonly TagFilter[];
+  /** `minAge`: candidates built less than this long ago are not chosen yet (issue #14). */
+  readonly minAge?: ConfigDuration;
+}
+
+/**
+ * One `promotions` entry (issue #14): each reference in `to` takes the tag the same image has in
+ * `from` once that tag has soaked there (measured from git history).
+ */
+export interface PromotionRule {
+  readonly name: string;
+  readonly index: number;
+  readonly position: SourcePosition;
+  /** Normalised file selectors, as `UpdateRule.files`. */
+  readonly from: readonly string[];
+  readonly to: readonly string[];
+  readonly images: readonly string[];
+  readonly soak: ConfigDuration;
+  readonly minAge?: ConfigDuration;
 }
 
 /**
@@ -84,6 +103,8 @@ export interface LaminarConfig {
   readonly file: string;
   readonly registries: readonly RegistrySettings[];
   readonly updates: readonly UpdateRule[];
+  /** `promotions` (empty when the file has none). */
+  readonly promotions: readonly PromotionRule[];
   readonly commands: readonly CommandSpec[];
   readonly scan: { readonly maxFileSize: number; readonly exclude: readonly string[] };
   /** `limits`: only what the file sets; each consumer has its own default (see {@link Limits}). */

@@ -1,4 +1,4 @@
-import { buildCommitMessage } from "../git/commit-message.js";
+import { buildCommitMessage, LAMINAR_SET_TRAILER, withLaminarTrailers } from "../git/commit-message.js";
 import { updatePass, type UpdatePass } from "../pipeline.js";
 import { fetchBranch } from "./remote-branch.js";
 import { toImageChange, type DeliveryOptions, type PushModeResult } from "./types.js";
@@ -56,11 +56,22 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(
+      // Marked as Laminar's, so a later run tells its own moves from a person's rollback (issue #14).
+      const text = buildCommitMessage(
         pass.plan.changes.map(toImageChange),
         o.commit.messageTemplate,
         pass.applied.commandChanges,
       );
+      const message = o.setTag
+        ? withLaminarTrailers(
+            text,
+            [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+            LAMINAR_SET_TRAILER,
+          )
+        : withLaminarTrailers(
+            text,
+            pass.plan.changes.map((c) => c.rule),
+          );
       await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       // Abandoned (a server stopping) after the commands: the commit stays local and is reset below.

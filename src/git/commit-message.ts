@@ -242,3 +242,26 @@ export function buildCommitMessage(
     body.push(`Changed by the configured commands:\n${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
   return [subject, ...body].join("\n\n") + "\n";
 }
+
+/**
+ * The trailer key Laminar marks its own commits with (`Laminar-Update: <rule>`). The rollback hold
+ * (issue #14) reads it back from history: a tag moved to an older build by a commit without it was a
+ * person's rollback, which the next run must respect instead of undoing.
+ */
+export const LAMINAR_TRAILER = "Laminar-Update";
+
+/**
+ * The trailer of `laminar set` commits: a tag chosen by a person through Laminar. Not
+ * `Laminar-Update`, so the rollback hold applies to it as to any person's commit.
+ */
+export const LAMINAR_SET_TRAILER = "Laminar-Set";
+
+/**
+ * Appends one `Laminar-Update: <rule>` trailer per distinct rule (in order) to a commit message, as
+ * the last paragraph, so `git interpret-trailers` and `%(trailers)` read them.
+ */
+export function withLaminarTrailers(message: string, rules: readonly string[], key = LAMINAR_TRAILER): string {
+  const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
+  if (names.length === 0) return message;
+  return `${message.replace(/\n+$/, "")}\n\n${names.map((r) => `${key}: ${r}`).join("\n")}\n`;
+}

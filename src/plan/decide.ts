@@ -4,6 +4,7 @@ import { isValidDigest, isValidTag } from "../reference/grammar.js";
 import type { RepositoryRef, TagDetails, TagList } from "../registry/types.js";
 import type { ImageSite } from "../scan/site.js";
 import { imageMatches, repoKey } from "./classify.js";
+import type { TagMove } from "./history.js";
 import type { PlanFailure, UnchangedReason } from "./types.js";
 
 /** A site that follows a channel, waiting for its repository's facts. */
@@ -13,6 +14,11 @@ export interface Tracked {
   readonly rule: UpdateRule;
   /** The current tag. */
   readonly tag: string;
+  /**
+   * The last commit that moved this tag, when it was not Laminar's (no `Laminar-Update` trailer) and
+   * moved to the current tag: a person's move, which may be a rollback to respect (issue #14).
+   */
+  readonly manualMove?: TagMove;
 }
 
 /** What is known about a tag: from the registry's answers, else from the listing. */
@@ -69,11 +75,13 @@ export class RepositoryDecisions {
   /**
    * @param maxCandidates - most candidates of one build-time channel whose build time is asked
    *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+   * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
    */
   constructor(
     private readonly repo: RepositoryRef,
     private readonly list: TagList,
     private readonly maxCandidates: number = DEFAULT_MAX_CANDIDATES,
+    private readonly now: Date = new Date(),
   ) {
     this.validTags = list.tags.filter(isValidTag);
     this.available = new Set(this.validTags);
@@ -101,9 +109,19 @@ export class RepositoryDecisions {
     const want = new Set<string>();
     const known = (t: string): boolean => this.list.times?.get(t)?.created !== undefined;
     for (const it of items) {
+      const { compare } = it.rule.policy;
+      if (compare) {
+        // Version orderings need no times, except `minAge` on the versions that would win over the
+        // current one (asked once, then cached: a warm run asks nothing).
+        if (it.rule.minAge) for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
+        continue;
+      }
       if (it.rule.policy.sort !== "build-time" || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+      // A person's move: the tag it moved from decides whether it was a rollback (cached afterwards).
+      const from = it.manualMove?.from;
+      if (from !== undefined && this.available.has(from) && !known(from)) want.add(from);
     }
     return [...want];
   }
@@ -135,14 +153,34 @@ export class RepositoryDecisions {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`,
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
+    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
     const best = this.bestMemo.get(key);
-    if (!best)
-      return {
-        stays: "unknown-build-time",
-        detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
-      };
     const current = info(it.tag);
+    const tooNew = (): StaysDecided | undefined => {
+      const newest = pickBest(it.rule, candidates, info);
+      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info) || isOlder(it, newest, info))
+        return undefined;
+      const built = info(newest)?.created;
+      const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : undefined;
+      return {
+        stays: "too-new",
+        detail: eligible
+          ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}`
+          : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
+        current,
+      };
+    };
+    if (!best)
+      return (
+        tooNew() ?? {
+          stays: "unknown-build-time",
+          detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+        }
+      );
+    if (best === it.tag || sameBuild(it, best, info) || isOlder(it, best, info)) {
+      const held = tooNew();
+      if (held) return held;
+    }
     if (best === it.tag || sameBuild(it, best, info))
       return {
         stays: "up-to-date",
@@ -155,7 +193,24 @@ export class RepositoryDecisions {
         detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
         current,
       };
+    const held = heldAfterRollback(it, best, info);
+    if (held) return { ...held, current };
     return { move: best };
+  }
+
+  /**
+   * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
+   * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
+   * it must not depend on the site's current tag.
+   */
+  private oldEnough(it: Tracked, candidates: readonly string[], info: TagInfo): readonly string[] {
+    const minAge = it.rule.minAge;
+    if (!minAge) return candidates;
+    const latest = this.now.getTime() - minAge.ms;
+    return candidates.filter((t) => {
+      const built = info(t)?.created?.getTime();
+      return built !== undefined && !Number.isNaN(built) && built <= latest;
+    });
   }
 }
 
@@ -203,7 +258,7 @@ function exclusionNote(rule: UpdateRule): string {
 /** The winning tag: highest by the policy's ordering, or newest build (ties: highest tag text). */
 function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo): string | undefined {
   const { compare } = rule.policy;
-  if (compare) return candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a));
+  if (compare) return candidates.length ? candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a)) : undefined;
   let best: string | undefined;
   let bestTime = -Infinity;
   for (const t of candidates) {
@@ -226,6 +281,31 @@ function sameBuild(it: { rule: UpdateRule; tag: string }, best: string, info: Ta
     (cur?.digest !== undefined && cur.digest === next?.digest) ||
     (cur?.created !== undefined && cur.created.getTime() === next?.created?.getTime())
   );
+}
+
+/**
+ * Rollbacks respected (issue #14): when the last commit that changed this tag was a person's and
+ * moved it to an older build, the site stays until a build newer than the one rolled back from
+ * appears; a newer build means the fix the rollback waited for has shipped.
+ */
+function heldAfterRollback(it: Tracked, best: string, info: TagInfo): StaysDecided | undefined {
+  const m = it.manualMove;
+  if (!m || newer(it.rule, m.from, m.to, info) !== true) return undefined;
+  if (newer(it.rule, best, m.from, info) === true) return undefined;
+  const c = m.commit;
+  return {
+    stays: "held-after-rollback",
+    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`,
+  };
+}
+
+/** Is `a` newer than `b` (by the policy's ordering, else build time)? Undefined when a time is unknown. */
+function newer(rule: UpdateRule, a: string, b: string, info: TagInfo): boolean | undefined {
+  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
+  const x = info(a)?.created?.getTime();
+  const y = info(b)?.created?.getTime();
+  if (x === undefined || y === undefined || Number.isNaN(x) || Number.isNaN(y)) return undefined;
+  return x > y;
 }
 
 /** Monotonic guard: would moving to `best` go back in time (or version)? */

@@ -4,7 +4,15 @@ import type { ImageSite } from "../scan/site.js";
 import type { ScanWarning } from "../scan/repository.js";
 import { repoKey } from "./classify.js";
 import type { TagInfo, Tracked } from "./decide.js";
-import type { Edit, Plan, PlanChange, PlanFailure, PlanUnchanged, UnchangedReason } from "./types.js";
+import type {
+  Edit,
+  Plan,
+  PlanChange,
+  PlanFailure,
+  PlanUnchanged,
+  PromotionEvidence,
+  UnchangedReason,
+} from "./types.js";
 
 /**
  * Collects the plan's records as decisions come in, and hands back the sorted plan. Pure: the
@@ -79,6 +87,40 @@ export class PlanRecords {
     });
   }
 
+  /** Records a promotion's move of a site (issue #14), with its evidence. */
+  promote(
+    t: { file: string; site: ImageSite; tag: string },
+    to: string,
+    toDigest: string | undefined,
+    info: TagInfo,
+    evidence: PromotionEvidence,
+  ): void {
+    const { site } = t;
+    const next = info(to);
+    const cur = info(t.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: t.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: t.tag,
+      to,
+      ...(site.reference.digest ? { fromDigest: site.reference.digest } : {}),
+      ...(toDigest ? { toDigest } : {}),
+      rule: promotionRuleName(evidence.promotion),
+      pattern: `soak ${evidence.soak}`,
+      ...(next?.created ? { buildTime: next.created.toISOString() } : {}),
+      ...(next ? timeSource(next) : {}),
+      ...(cur?.created ? { previousBuildTime: cur.created.toISOString() } : {}),
+      ...(quoted ? { quoted } : {}),
+      promotion: evidence,
+      edits,
+    });
+  }
+
   /** The plan, changes and unchanged records sorted by file, line and column. */
   plan(warnings: readonly ScanWarning[] = []): Plan {
     const order = <T extends { file: string; line: number; column: number }>(a: T, b: T): number =>
@@ -122,6 +164,11 @@ export function editsFor(
       replace: toDigest,
     });
   return { edits, quoted };
+}
+
+/** The `rule` a promotion's changes carry (and their commits' `Laminar-Update` trailer). */
+export function promotionRuleName(name: string): string {
+  return `promotion:${name}`;
 }
 
 /** Where a time came from; a cached time names its original source and says it was cached. */

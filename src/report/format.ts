@@ -87,6 +87,16 @@ export function formatPlan(plan: Plan, requests?: RequestCounts): string {
       ]),
     );
   }
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length) {
+    out.push("", "Promotions:");
+    for (const c of promoted) {
+      const e = c.promotion as NonNullable<PlanChange["promotion"]>;
+      out.push(
+        `  ${e.promotion}: ${c.file}:${c.line} ${c.image} ${c.from} → ${c.to}: reached ${e.from}:${e.fromLine} in ${e.commit.slice(0, 12)} by ${e.author} at ${e.arrivedAt}${e.arrivalExact ? "" : " (or earlier)"}; soaked ${e.soaked} (soak ${e.soak})${e.digest ? `; digest ${e.digest}` : ""}${e.choice ? `; ${e.choice}` : ""}`,
+      );
+    }
+  }
   if (plan.unchanged.length) {
     out.push("", "Left alone:");
     out.push(
