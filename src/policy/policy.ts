@@ -1,5 +1,6 @@
 import { minimatch } from "minimatch";
 import semver from "semver";
+import { isArtifactTag } from "./artifact-tags.js";
 
 /**
  * A tag policy: which tags belong to a channel and how they are ordered.
@@ -203,7 +204,10 @@ function separatedRepeat(group: string): boolean {
   return !rest.includes(sep) || (sep === "." && !rest.replace(/\\\./g, "").includes("."));
 }
 
-/** Tags Laminar never picks whatever the policy says: `latest` moves under everyone's feet. */
+/**
+ * Tags Laminar never picks whatever the policy says: `latest` moves under everyone's feet, and
+ * signature / attestation / SBOM tags are artifacts, not images ({@link isArtifactTag}).
+ */
 export function isNeverChosen(tag: string): boolean {
-  return tag === "latest";
+  return tag === "latest" || isArtifactTag(tag);
 }
