@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parseConfig } from "../src/config/parse.js";
 import { planUpdates } from "../src/plan/plan.js";
+import { parseImageTargets } from "../src/plan/targets.js";
 import { RegistryClient } from "../src/registry/index.js";
 import { scanText } from "../src/scan/scan.js";
-import { seedImages, type SeededImage } from "./helpers/registry/seed.js";
+import { seedImages, tagSeries, type SeededImage } from "./helpers/registry/seed.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 
 const T0 = new Date("2026-03-01T10:00:00Z");
@@ -62,5 +63,152 @@ describe("artifact tags", () => {
     );
     // Two image tags described (manifest + config blob each), none of the three artifact tags.
     assert.deepEqual([client.counts().manifestGet, client.counts().blobGet], [2, 2]);
+  });
+});
+
+describe("targeted runs (images / --image)", () => {
+  let reg: RunningRegistry;
+  let cachePath: string;
+  let text: string;
+  const config = parseConfig(
+    `updates:\n  - pattern: "glob:develop-*"\n    files: [deploy]\n  - pattern: "semver:^1"\n    files: [deploy]\n`,
+  );
+  const env = { DOCKER_CONFIG: "/nonexistent-laminar-docker-config" };
+  const targeted = (values: string[]) => parseImageTargets(values, "--image");
+
+  before(async () => {
+    // Token auth with anonymous pull, as for a public GHCR image: every run needs a token.
+    reg = await startRegistry({ auth: "token", anonymousPull: true });
+    const auth = reg.credentials!;
+    await seedImages(
+      reg,
+      [
+        ...tagSeries("acme/app", 3, { prefix: "develop-", newest: hours(3) }).map((i, n) => ({
+          ...i,
+          tag: `develop-${n + 1}`,
+        })),
+        { repository: "acme/app", tag: "1.0.0", created: hours(1) },
+        { repository: "acme/other", tag: "develop-1", created: hours(1) },
+        { repository: "acme/other", tag: "develop-2", created: hours(2) },
+      ],
+      { auth },
+    );
+    cachePath = join(tmp, "targeted-cache.json");
+    text = [
+      `app: ${reg.host}/acme/app:develop-3`,
+      `pinned: ${reg.host}/acme/app:develop-3@sha256:${"0".repeat(64)}`,
+      `versioned: ${reg.host}/acme/app:1.0.0`,
+      `other: ${reg.host}/acme/other:develop-1`,
+    ].join("\n");
+    // A scheduled full run warms the cache: build times, tag → digest, the registry's challenge.
+    const warm = new RegistryClient({ cachePath, env });
+    const plan = await planUpdates({ config, files: files("deploy/app.yaml", text), tags: warm });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.to]),
+      [[4, "develop-2"]],
+    );
+    await warm.flush();
+    await seedImages(
+      reg,
+      [
+        { repository: "acme/app", tag: "develop-4", created: hours(4) },
+        { repository: "acme/app", tag: "develop-0", created: hours(0.5) },
+        { repository: "acme/app", tag: "1.1.0", created: hours(0.2) },
+      ],
+      { auth },
+    );
+  });
+  after(() => reg.stop());
+
+  test("one pushed tag on a warm cache: token + manifest + config blob, no ping, no listing", async () => {
+    const client = new RegistryClient({ cachePath, env, reuseChallenges: true });
+    const plan = await planUpdates({
+      config,
+      files: files("deploy/app.yaml", text),
+      tags: client,
+      targets: targeted([`${reg.host}/acme/app:develop-4`]),
+    });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.from, c.to, c.previousBuildTime]),
+      [
+        [1, "develop-3", "develop-4", hours(3).toISOString()],
+        [2, "develop-3", "develop-4", hours(3).toISOString()],
+      ],
+    );
+    assert.match(plan.changes[1]!.toDigest ?? "", /^sha256:[0-9a-f]{64}$/);
+    const reasons = plan.unchanged.map((u) => [u.line, u.reason]);
+    assert.deepEqual(reasons, [
+      [3, "no-candidates"],
+      [4, "not-targeted"],
+    ]);
+    assert.match(plan.unchanged[0]!.detail, /develop-4 does not match semver:\^1/);
+    const n = client.counts();
+    assert.deepEqual(
+      { ping: n.ping, token: n.token, tagPages: n.tagPages, head: n.manifestHead, get: n.manifestGet, blob: n.blobGet },
+      { ping: 0, token: 1, tagPages: 0, head: 0, get: 1, blob: 1 },
+    );
+  });
+
+  test("an older pushed tag stays older-than-current; a missing one is named; a value policy needs a HEAD only", async () => {
+    const client = new RegistryClient({ cachePath, env, reuseChallenges: true });
+    const plan = await planUpdates({
+      config,
+      files: files("deploy/app.yaml", text),
+      tags: client,
+      targets: targeted([`${reg.host}/acme/app:develop-0, ${reg.host}/acme/app:1.1.0\n${reg.host}/acme/app:develop-9`]),
+    });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.to]),
+      [[3, "1.1.0"]],
+    );
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.line, u.reason]),
+      [
+        [1, "older-than-current"],
+        [2, "older-than-current"],
+        [4, "not-targeted"],
+      ],
+    );
+    const n = client.counts();
+    // develop-0: manifest + blob; develop-9: one 404 manifest GET; 1.1.0: one HEAD (its version decides).
+    assert.deepEqual([n.ping, n.token, n.tagPages, n.manifestHead, n.manifestGet, n.blobGet], [0, 1, 0, 1, 2, 1]);
+  });
+
+  test("a repository without a tag is planned whole; others stay not-targeted", async () => {
+    const client = new RegistryClient({ cachePath, env, reuseChallenges: true });
+    const plan = await planUpdates({
+      config,
+      files: files("deploy/app.yaml", text),
+      tags: client,
+      targets: targeted([`${reg.host}/acme/app`]),
+    });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.to]),
+      [
+        [1, "develop-4"],
+        [2, "develop-4"],
+        [3, "1.1.0"],
+      ],
+    );
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.line, u.reason]),
+      [[4, "not-targeted"]],
+    );
+    assert.equal(client.counts().tagPages, 1);
+  });
+
+  test("bad values name the input and the entry", () => {
+    assert.throws(
+      () => parseImageTargets(["ghcr.io/acme/App:x"], "input images"),
+      /^TargetError: input images: "ghcr.io\/acme\/App:x" is not an image reference/,
+    );
+    assert.throws(
+      () => parseImageTargets([`nginx@sha256:${"a".repeat(64)}`], "--image"),
+      /--image: .* pins a digest; give repository\[:tag\]/,
+    );
+    assert.deepEqual(parseImageTargets([" nginx:1.27 ,\n\n ghcr.io/a/b "], "x"), [
+      { registry: "docker.io", repository: "library/nginx", tag: "1.27" },
+      { registry: "ghcr.io", repository: "a/b" },
+    ]);
   });
 });

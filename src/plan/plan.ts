@@ -2,9 +2,10 @@ import type { LaminarConfig } from "../config/types.js";
 import type { RepositoryRef, TagSource } from "../registry/types.js";
 import type { ScannedFile, ScanWarning } from "../scan/repository.js";
 import { classifySite, repoKey, rulesForFile } from "./classify.js";
-import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, type Tracked } from "./decide.js";
+import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, type TagInfo, type Tracked } from "./decide.js";
 import { askTagDetails, askTagList } from "./facts.js";
 import { PlanRecords } from "./output.js";
+import { targetsByRepository, type ImageTarget } from "./targets.js";
 import type { Plan } from "./types.js";
 
 /**
@@ -21,14 +22,24 @@ export async function planUpdates(input: {
   files: readonly ScannedFile[];
   tags: TagSource;
   warnings?: readonly ScanWarning[];
+  /**
+   * A targeted run (Action input `images`, CLI `--image`): only references of these repositories
+   * are planned, the others stay `not-targeted`; a target with a tag is planned from that tag alone.
+   */
+  targets?: readonly ImageTarget[];
 }): Promise<Plan> {
   const { config, files, tags } = input;
   const records = new PlanRecords();
+  const targeted = input.targets?.length ? targetsByRepository(input.targets) : undefined;
 
   const groups = new Map<string, { repo: RepositoryRef; items: Tracked[] }>();
   for (const file of files) {
     const rules = rulesForFile(config, file.path);
     for (const site of file.references) {
+      if (targeted && !targeted.has(repoKey(site.reference))) {
+        records.stay(file.path, site, "not-targeted", `this run is only about ${[...targeted.keys()].join(", ")}`);
+        continue;
+      }
       const c = classifySite(site, rules, config.registries);
       if ("stays" in c) {
         records.stay(file.path, site, c.stays, c.detail);
@@ -45,7 +56,14 @@ export async function planUpdates(input: {
   }
 
   // Repositories are independent: ask them concurrently (the registry client bounds concurrency).
-  await Promise.all([...groups.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  await Promise.all(
+    [...groups.entries()].map(([key, { repo, items }]) => {
+      const pushed = targeted?.get(key);
+      return pushed?.length
+        ? planPushedTags(tags, repo, pushed, items, records)
+        : planRepository(tags, repo, items, records);
+    }),
+  );
   return records.plan(input.warnings);
 }
 
@@ -63,7 +81,58 @@ async function planRepository(
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info = tagInfo(listed.value, described.value);
+  await decideAll(tags, repo, decisions, items, info, records);
+}
 
+/**
+ * A targeted run with the pushed tag(s) named: the registry is asked about those tags only (and the
+ * current tags' build times, which a warm cache answers), never for the tag list. A reference moves
+ * when a pushed tag is in its channel and newer than its current build, as in a full run.
+ */
+async function planPushedTags(
+  tags: TagSource,
+  repo: RepositoryRef,
+  pushed: readonly string[],
+  items: readonly Tracked[],
+  records: PlanRecords,
+): Promise<void> {
+  const asked = new RepositoryDecisions(repo, { tags: pushed });
+  const byTime = items.filter((it) => it.rule.policy.sort === "build-time");
+  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
+  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
+  // Every pushed candidate is asked about, if only for its digest: it must exist before it is written.
+  const described = await askTagDetails(tags, repo, {
+    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
+    digests: inChannel.filter((t) => !timed.has(t)),
+    current: [...new Set(items.map((it) => it.tag))],
+  });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const found = pushed.filter((t) => described.value.has(t));
+  const decisions = new RepositoryDecisions(repo, { tags: found });
+  const info = tagInfo({ tags: found }, described.value);
+  const open: Tracked[] = [];
+  for (const it of items) {
+    if (decisions.candidates(it).length > 0) open.push(it);
+    else {
+      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
+      const detail = missing.length
+        ? `${missing.join(", ")} not found in ${repoKey(repo)}`
+        : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
+      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
+    }
+  }
+  await decideAll(tags, repo, decisions, open, info, records);
+}
+
+/** Decides each site, then learns the digests pinned moves need and records every change. */
+async function decideAll(
+  tags: TagSource,
+  repo: RepositoryRef,
+  decisions: RepositoryDecisions,
+  items: readonly Tracked[],
+  info: TagInfo,
+  records: PlanRecords,
+): Promise<void> {
   const moves: Array<{ it: Tracked; to: string }> = [];
   for (const it of items) {
     const d = decisions.decide(it, info);

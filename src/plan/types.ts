@@ -57,7 +57,8 @@ export type UnchangedReason =
   | "up-to-date" // the current tag is the newest in its channel
   | "older-than-current" // the best candidate is older than the current tag (monotonic guard)
   | "unknown-build-time" // no candidate's build time could be learnt
-  | "registry-error"; // the registry or repository failed: see `detail`
+  | "registry-error" // the registry or repository failed: see `detail`
+  | "not-targeted"; // a targeted run (`images` input, `--image`) is about other repositories
 
 /** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */
 export interface PlanUnchanged {

@@ -1,5 +1,6 @@
 /**
- * On-disk JSON cache that makes repeated runs cheap. It holds two kinds of facts:
+ * On-disk JSON cache that makes repeated runs cheap. It holds two kinds of facts (and, per registry,
+ * the auth challenge its `/v2/` answered, so a targeted run need not ping):
  *
  *   - digest → build time + source. A digest names immutable content, so this never goes stale
  *     (an index's time depends on the wanted platforms, which are part of its key);
@@ -66,10 +67,15 @@ interface FileRepo {
   tags: Record<string, [string, number]>;
 }
 
+/** A registry's auth challenge as its `/v2/` answered (null: no auth). */
+export type KnownChallenge = { scheme: string; params: Record<string, string> } | null;
+
 interface CacheFile {
   version: number;
   digests: Record<string, FileFact>;
   repos: Record<string, FileRepo>;
+  /** Registry → the challenge of its last `/v2/` ping, for targeted runs (issue #15). */
+  challenges?: Record<string, KnownChallenge>;
 }
 
 export function tagListHash(tags: readonly string[]): string {
@@ -84,6 +90,17 @@ const CACHE_FILE = shape<CacheFile>("a Laminar registry cache", {
   required: ["version", "digests", "repos"],
   properties: {
     version: { type: "number" },
+    challenges: {
+      type: "object",
+      additionalProperties: {
+        type: ["object", "null"],
+        required: ["scheme", "params"],
+        properties: {
+          scheme: { type: "string" },
+          params: { type: "object", additionalProperties: { type: "string" } },
+        },
+      },
+    },
     digests: {
       type: "object",
       additionalProperties: {
@@ -150,6 +167,8 @@ export class RegistryCache {
   private readonly repos = new Map<string, FileRepo>();
   private readonly dirtyRepos = new Set<string>();
   private readonly dirtyFacts = new Set<string>();
+  private readonly challenges = new Map<string, KnownChallenge>();
+  private readonly dirtyChallenges = new Set<string>();
 
   private constructor(readonly path: string | undefined) {}
 
@@ -163,6 +182,7 @@ export class RegistryCache {
     if (file) {
       for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
       for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+      for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
     }
     return c;
   }
@@ -193,8 +213,19 @@ export class RegistryCache {
     this.dirtyRepos.add(repoKey);
   }
 
+  /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
+  challenge(registry: string): KnownChallenge | undefined {
+    return this.challenges.get(registry);
+  }
+
+  setChallenge(registry: string, ch: KnownChallenge): void {
+    if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
+    this.challenges.set(registry, ch);
+    this.dirtyChallenges.add(registry);
+  }
+
   get dirty(): boolean {
-    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
   }
 
   /** Writes the cache (merged with the file's current content) atomically. */
@@ -209,9 +240,12 @@ export class RegistryCache {
     if (entries.length > MAX_FACTS) {
       entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
     }
-    const file: CacheFile = { version: VERSION, digests: Object.fromEntries(entries), repos };
+    const challenges: Record<string, KnownChallenge> = { ...(onDisk?.challenges ?? {}) };
+    for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
+    const file: CacheFile = { version: VERSION, digests: Object.fromEntries(entries), repos, challenges };
     await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
     this.dirtyFacts.clear();
     this.dirtyRepos.clear();
+    this.dirtyChallenges.clear();
   }
 }

@@ -12,7 +12,7 @@
  *       digest only wanted: 1 HEAD.
  *   Identical requests within a run are made once (in-flight sharing plus per-run memos).
  */
-import { RegistrySession } from "./auth.js";
+import { RegistrySession, type ChallengeMemory } from "./auth.js";
 import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
 import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
@@ -83,6 +83,12 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   /** Pulls kept back from a registry's `ratelimit-remaining` (default 5). */
   readonly rateLimitReserve?: number;
+  /**
+   * Answer each registry's auth challenge from the cache (learnt by an earlier run's `/v2/` ping)
+   * instead of pinging first. Targeted runs set it: their whole cost is two or three requests, and
+   * the ping would be one more. A stale challenge costs one 401 and is then learnt afresh.
+   */
+  readonly reuseChallenges?: boolean;
   /** How long a cached tag → digest is trusted while the tag list is unchanged (default 24 h). */
   readonly snapshotMaxAgeMs?: number;
   /** Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`, `AWS_*`); default `process.env`. */
@@ -128,6 +134,8 @@ interface RepoState {
   readonly apiTimes: Map<string, TagDetails>;
   /** Tag + whether a time is wanted → its resolution this run; a failure is retried. */
   readonly resolving: PromiseMemo<string, TagDetails | undefined>;
+  /** Tags the references use, named by a targeted run (`DescribeRequest.current`). */
+  readonly current: Set<string>;
 }
 
 export class RegistryClient implements TagSource {
@@ -195,6 +203,7 @@ export class RegistryClient implements TagSource {
         confirmed: new Map(),
         apiTimes: new Map(),
         resolving: new PromiseMemo("rejected"),
+        current: new Set(),
       });
     }
     // Sessions memoise the /v2/ ping, the auth challenge and the credential: a registry that was
@@ -222,17 +231,46 @@ export class RegistryClient implements TagSource {
     let s = this.sessions.get(key);
     if (!s) {
       const settings = this.settingsFor(key);
-      s = new RegistrySession({ registry: key, baseUrl: baseUrlFor(settings) }, this.http, this.tokens, () =>
-        resolveCredential(settings.host, {
-          explicit: { username: settings.username, password: settings.password, token: settings.token },
-          env: this.opts.env,
-          dockerConfigDir: this.opts.dockerConfigDir,
-          warn: this.opts.log?.warn,
-        }),
+      s = new RegistrySession(
+        { registry: key, baseUrl: baseUrlFor(settings) },
+        this.http,
+        this.tokens,
+        () =>
+          resolveCredential(settings.host, {
+            explicit: { username: settings.username, password: settings.password, token: settings.token },
+            env: this.opts.env,
+            dockerConfigDir: this.opts.dockerConfigDir,
+            warn: this.opts.log?.warn,
+          }),
+        this.challengeMemory(key),
       );
       this.sessions.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+   * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+   * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+   */
+  private challengeMemory(registry: string): ChallengeMemory | undefined {
+    if (!this.opts.cachePath) return undefined;
+    return {
+      recall: async () => {
+        if (!this.opts.reuseChallenges) return undefined;
+        const known = (await this.loadCache()).challenge(registry);
+        return known === undefined ? undefined : known;
+      },
+      remember: (ch) => {
+        // Only what names the token server: a 401's `scope` and `error` belong to that one request.
+        const kept = ch && {
+          scheme: ch.scheme,
+          params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error")),
+        };
+        void this.loadCache().then((c) => c.setChallenge(registry, kept));
+      },
+    };
   }
 
   private platforms(registry: string): Platform[] {
@@ -243,7 +281,13 @@ export class RegistryClient implements TagSource {
     const key = `${registryKey(repo.registry)}/${repo.repository}`;
     let s = this.repos.get(key);
     if (!s) {
-      s = { snapshotDirty: false, confirmed: new Map(), apiTimes: new Map(), resolving: new PromiseMemo("rejected") };
+      s = {
+        snapshotDirty: false,
+        confirmed: new Map(),
+        apiTimes: new Map(),
+        resolving: new PromiseMemo("rejected"),
+        current: new Set(),
+      };
       this.repos.set(key, s);
     }
     return s;
@@ -308,6 +352,7 @@ export class RegistryClient implements TagSource {
     }
     const wantTime = new Set(request.times);
     const all = [...new Set([...request.times, ...request.digests])];
+    for (const t of request.current ?? []) state.current.add(t);
 
     await this.askEcr(
       repo,
@@ -360,7 +405,10 @@ export class RegistryClient implements TagSource {
     if (confirmed) return confirmed;
     const snap = state.snapshot;
     const e = snap?.tags.get(tag);
-    if (!snap || !e || !state.listedInfo?.unchanged) return undefined;
+    // A targeted run does not list: the current tags' digests as last confirmed stand in for the
+    // listing's "nothing changed" (the run is about the pushed tag; a full run re-checks them).
+    if (!snap || !e || !(state.listedInfo?.unchanged || (!state.listedInfo && state.current.has(tag))))
+      return undefined;
     const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 3600_000;
     if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return undefined;
     return e.digest;

@@ -50,6 +50,12 @@ export interface DescribeRequest {
   readonly times: readonly string[];
   /** Tags whose manifest digest is wanted (references pinned `tag@digest`). */
   readonly digests: readonly string[];
+  /**
+   * Tags the references already use, in a targeted run that did not list the repository: their
+   * digest may be taken from the cache's last listing (while it is younger than the cache's trust
+   * window) without asking, since the run is about another, just-pushed tag.
+   */
+  readonly current?: readonly string[];
 }
 
 /**
