@@ -8,6 +8,7 @@ import { applyPlan, type ApplyResult } from "./apply/apply.js";
 import { loadConfig } from "./config/load.js";
 import type { LaminarConfig } from "./config/types.js";
 import { planUpdates } from "./plan/plan.js";
+import type { ImageTarget } from "./plan/targets.js";
 import type { Plan } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
 import { scanRepository, type RepositoryScan } from "./scan/repository.js";
@@ -41,10 +42,16 @@ export async function planRepository(
   dir: string,
   config: LaminarConfig,
   tags: TagSource,
-  options: { onFile?: (path: string) => void } = {},
+  options: { onFile?: (path: string) => void; targets?: readonly ImageTarget[] } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  const plan = await planUpdates({
+    config,
+    files: scan.files,
+    tags,
+    warnings: scan.warnings,
+    ...(options.targets ? { targets: options.targets } : {}),
+  });
   return { plan, scan };
 }
 
@@ -71,6 +78,8 @@ export interface UpdateOptions {
   readonly onCommand?: (run: string) => void;
   /** Called after each file is scanned, for progress displays. */
   readonly onFile?: (path: string) => void;
+  /** A targeted run: only these repositories (and pushed tags) are planned; see `planUpdates`. */
+  readonly targets?: readonly ImageTarget[];
   /**
    * Where the config comes from instead of `dir/configPath`: `laminar serve` merges the server
    * file's rules with the repository's own. Called on every pass, so a new head's rules count.
@@ -90,7 +99,10 @@ export interface UpdateOptions {
  */
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
   const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
+  const { plan } = await planRepository(o.dir, config, o.tags, {
+    ...(o.onFile ? { onFile: o.onFile } : {}),
+    ...(o.targets ? { targets: o.targets } : {}),
+  });
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...(o.env ? { env: o.env } : {}),

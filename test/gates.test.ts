@@ -3,7 +3,7 @@
  * the plan engine over RegistryClient, with request counts proving what a run costs.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +12,7 @@ import { planUpdates } from "../src/plan/plan.js";
 import { parseImageTargets } from "../src/plan/targets.js";
 import { RegistryClient } from "../src/registry/index.js";
 import { scanText } from "../src/scan/scan.js";
+import { laminar, writeRepo } from "./helpers/cli.js";
 import { seedImages, tagSeries, type SeededImage } from "./helpers/registry/seed.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 
@@ -210,5 +211,72 @@ describe("targeted runs (images / --image)", () => {
       { registry: "docker.io", repository: "library/nginx", tag: "1.27" },
       { registry: "ghcr.io", repository: "a/b" },
     ]);
+  });
+});
+
+describe("CLI --image", () => {
+  let reg: RunningRegistry;
+  before(async () => {
+    reg = await startRegistry({ auth: "none" });
+    await seedImages(reg, [
+      { repository: "acme/app", tag: "develop-1", created: hours(1) },
+      { repository: "acme/app", tag: "develop-2", created: hours(2) },
+    ]);
+  });
+  after(() => reg.stop());
+
+  test("apply --image REPO:TAG after a warm run: the pushed tag is written, two requests", async () => {
+    const dir = await writeRepo({
+      ".laminar.yaml": `updates:\n  - pattern: "glob:develop-*"\n    files: [deploy]\n`,
+      "deploy/app.yaml": `image: ${reg.host}/acme/app:develop-2\nside: ${reg.host}/acme/side:develop-1\n`,
+    });
+    const cache = join(tmp, "cli-cache.json");
+    try {
+      const full = laminar(["plan", "--dir", dir, "--cache", cache, "--json", "--registry-errors", "warn"]);
+      assert.equal(full.status, 0, full.stderr);
+      await seedImages(reg, [{ repository: "acme/app", tag: "develop-3", created: hours(3) }]);
+      const r = laminar([
+        "apply",
+        "--dir",
+        dir,
+        "--cache",
+        cache,
+        "--json",
+        "--image",
+        `${reg.host}/acme/app:develop-3`,
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as {
+        unchanged: { reason: string }[];
+        requests: Record<string, number>;
+      };
+      assert.equal(
+        await readFile(join(dir, "deploy/app.yaml"), "utf8"),
+        `image: ${reg.host}/acme/app:develop-3\nside: ${reg.host}/acme/side:develop-1\n`,
+      );
+      assert.deepEqual(
+        out.unchanged.map((u) => u.reason),
+        ["not-targeted"],
+      );
+      // No auth on this registry: the manifest and the config blob of develop-3, nothing else.
+      assert.deepEqual(
+        [
+          out.requests.ping,
+          out.requests.tagPages,
+          out.requests.manifestHead,
+          out.requests.manifestGet,
+          out.requests.blobGet,
+        ],
+        [0, 0, 0, 1, 1],
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a bad --image is a usage error naming it", () => {
+    const r = laminar(["plan", "--image", "Not A Ref"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^laminar: --image: "Not A Ref" is not an image reference/);
   });
 });

@@ -78,6 +78,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     dir: s.repoDir,
     env,
     cachePath: s.cachePath,
+    ...(s.targets.length ? { reuseChallenges: true } : {}),
     log: { debug: (m) => core.debug(m), warn: (m) => core.warning(m) },
   });
   core.endGroup();
@@ -90,6 +91,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     runCommands: s.runCommands,
     env,
     onCommand: (c: string) => core.info(`running: ${c}`),
+    ...(s.targets.length ? { targets: s.targets } : {}),
   };
   const delivery = {
     ...common,

@@ -13,6 +13,7 @@ import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree } from "../delivery/remote-branch.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
 import { createGitHubApi } from "../github/github-api.js";
+import type { ImageTarget } from "../plan/targets.js";
 import type { Plan } from "../plan/types.js";
 import { updatePass } from "../pipeline.js";
 import type { TagSource } from "../registry/types.js";
@@ -44,6 +45,8 @@ export interface ApplyRun {
   readonly onCommand: (run: string) => void;
   readonly onFile?: (path: string) => void;
   readonly log: (message: string) => void;
+  /** `--image`: a targeted run. */
+  readonly targets?: readonly ImageTarget[];
 }
 
 /** What `laminar apply` did, for the text and JSON reports. */
@@ -73,6 +76,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     env: o.env,
     onCommand: o.onCommand,
     ...(o.onFile ? { onFile: o.onFile } : {}),
+    ...(o.targets?.length ? { targets: o.targets } : {}),
   };
   if (o.delivery.kind === "work-tree") {
     const r = await updatePass({ ...common, dryRun: false });

@@ -37,6 +37,8 @@ export function createTagSource(
     dir: string;
     env: NodeJS.ProcessEnv;
     cachePath?: string;
+    /** Recall each registry's auth challenge from the cache instead of pinging (targeted runs). */
+    reuseChallenges?: boolean;
     log?: { debug?: (m: string) => void; warn?: (m: string) => void };
   },
 ): TagSourceHandle {
@@ -70,6 +72,7 @@ export function createTagSource(
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
     env: options.env,
+    ...(options.reuseChallenges ? { reuseChallenges: true } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   return {
