@@ -47,6 +47,21 @@ test("npm run bench -- --quick runs and the warm run fetches no metadata", { tim
       "cold run fetched manifests and config blobs",
     );
     assert.equal(warm.changes, cold.changes, "warm and cold runs plan the same changes");
+    // Issue #15: a one-image dispatch on the warm cache (token auth): token + manifest + config blob.
+    const targeted = results.runs.targeted;
+    assert.ok(targeted, "the targeted run is reported");
+    assert.ok(targeted.changes > 0, "the targeted run moves the references to the pushed tag");
+    assert.deepEqual(
+      [
+        targeted.requests.ping,
+        targeted.requests.tagPages,
+        targeted.requests.token,
+        targeted.requests.manifestGet,
+        targeted.requests.blobGet,
+      ],
+      [0, 0, 1, 1, 1],
+      "targeted run: one token, one manifest, one config blob",
+    );
     assert.deepEqual(results.problems, []);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -36,16 +36,19 @@ export async function planUpdates(input: {
   for (const file of files) {
     const rules = rulesForFile(config, file.path);
     for (const site of file.references) {
-      if (targeted && !targeted.has(repoKey(site.reference))) {
-        records.stay(file.path, site, "not-targeted", `this run is only about ${[...targeted.keys()].join(", ")}`);
-        continue;
-      }
       const c = classifySite(site, rules, config.registries);
       if ("stays" in c) {
         records.stay(file.path, site, c.stays, c.detail);
         continue;
       }
       const key = repoKey(site.reference);
+      // What the file and config say (templated, not in a channel…) still counts; only the
+      // registry questions are limited to the targeted repositories.
+      if (targeted && !targeted.has(key)) {
+        const about = [...targeted.keys()].join(", ");
+        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
+        continue;
+      }
       let g = groups.get(key);
       if (!g) {
         g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
