@@ -280,3 +280,68 @@ describe("CLI --image", () => {
     assert.match(r.stderr, /^laminar: --image: "Not A Ref" is not an image reference/);
   });
 });
+
+describe("platforms gate", () => {
+  let reg: RunningRegistry;
+  const both = ["linux/amd64", "linux/arm64"];
+  before(async () => {
+    reg = await startRegistry({ auth: "none" });
+    await seedImages(reg, [
+      { repository: "acme/multi", tag: "develop-1", created: hours(1), platforms: both },
+      { repository: "acme/multi", tag: "develop-2", created: hours(2), platforms: ["linux/amd64", "linux/arm64/v8"] },
+      // The newest build forgot arm64.
+      { repository: "acme/multi", tag: "develop-3", created: hours(3), platforms: ["linux/amd64"] },
+      { repository: "acme/single", tag: "s-1", created: hours(1) },
+      { repository: "acme/single", tag: "s-2", created: hours(2), platform: "linux/arm64" },
+    ]);
+  });
+  after(() => reg.stop());
+
+  const config = parseConfig(
+    [
+      "updates:",
+      '  - pattern: "glob:develop-*"',
+      "    files: [deploy]",
+      "    platforms: [linux/amd64, linux/arm64]",
+      '  - pattern: "glob:s-*"',
+      "    files: [deploy]",
+      "    platforms: [linux/amd64]",
+      "",
+    ].join("\n"),
+  );
+
+  test("an index lacking arm64 is skipped for the next; a single-platform image must be a required one", async () => {
+    const cachePath = join(tmp, "platforms-cache.json");
+    const text = `a: ${reg.host}/acme/multi:develop-1\nb: ${reg.host}/acme/single:s-1\n`;
+    const cold = new RegistryClient({ cachePath });
+    const plan = await planUpdates({ config, files: files("deploy/app.yaml", text), tags: cold });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.from, c.to]),
+      [[1, "develop-1", "develop-2"]],
+    );
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.line, u.reason]),
+      [[2, "missing-platform"]],
+    );
+    assert.match(plan.unchanged[0]!.detail, /^skipped s-2 lacks linux\/amd64 \(has linux\/arm64\); then up-to-date/);
+    await cold.flush();
+    // The platforms came from the manifests and config blobs the build times needed: no extra request.
+    assert.deepEqual([cold.counts().manifestGet, cold.counts().blobGet], [3 + 3 + 2, 3 + 2]);
+
+    // Warm: build times and platforms by digest from the cache, nothing fetched.
+    const warm = new RegistryClient({ cachePath });
+    const again = await planUpdates({ config, files: files("deploy/app.yaml", text), tags: warm });
+    assert.deepEqual(
+      again.changes.map((c) => c.to),
+      ["develop-2"],
+    );
+    assert.deepEqual([warm.counts().manifestHead, warm.counts().manifestGet, warm.counts().blobGet], [0, 0, 0]);
+  });
+
+  test("platforms that are not os/arch are refused with file, line and key", () => {
+    assert.throws(
+      () => parseConfig(`updates:\n  - pattern: "glob:*"\n    files: [deploy]\n    platforms: [linux/amd64, arm64]\n`),
+      /^ConfigError: \.laminar\.yaml:4:30: updates\[0\]\.platforms\[1\]: "arm64" is not os\/arch\[\/variant\]/,
+    );
+  });
+});

@@ -16,6 +16,7 @@ import {
   type TagFilter,
   type UpdateRule,
 } from "./types.js";
+import { PLATFORM_PATTERN } from "../policy/platforms.js";
 
 /** Config files are small; anything bigger is a mistake or an attack (huge documents). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -151,6 +152,7 @@ interface RawUpdate {
   blacklist?: Array<string | RawPatternEntry>;
   sort?: SortSpec["by"] | SortSpec;
   prerelease?: boolean;
+  platforms?: string[];
 }
 type RawCommand = string | { run: string; name?: string; timeout?: number };
 interface RawConfig {
@@ -231,6 +233,11 @@ function build(
         }
       }
     }
+    const platforms = (u.platforms ?? []).map((pl, j) => {
+      if (!PLATFORM_PATTERN.test(pl))
+        fail([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
+      return pl;
+    });
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== undefined) fail(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
@@ -249,6 +256,7 @@ function build(
       filePositions,
       images,
       exclude,
+      ...(platforms.length ? { platforms } : {}),
     });
   }
 

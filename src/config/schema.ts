@@ -160,6 +160,13 @@ export const laminarSchema = {
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
           prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+          platforms: {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", minLength: 1 },
+            description:
+              "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them.",
+          },
         },
       },
     },

@@ -47,6 +47,8 @@ export interface UpdateRule {
   readonly filePositions?: readonly SourcePosition[];
   readonly images: readonly string[];
   readonly exclude: readonly TagFilter[];
+  /** Required platforms (`os/arch[/variant]`): candidates lacking one are skipped (issue #15). */
+  readonly platforms?: readonly string[];
 }
 
 /** One `commands` entry: a shell command run in the repository root after the files are rewritten. */

@@ -85,9 +85,14 @@ export class RepositoryDecisions {
     return [...want];
   }
 
-  /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
-  decide(it: Tracked, info: TagInfo): Decision {
-    const candidates = this.candidates(it);
+  /**
+   * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+   *
+   * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+   */
+  decide(it: Tracked, info: TagInfo, skip?: ReadonlySet<string>): Decision {
+    const all = this.candidates(it);
+    const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
     const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
     if (candidates.length === 0)
       return {
@@ -95,8 +100,9 @@ export class RepositoryDecisions {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`,
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
-    const best = this.bestMemo.get(key);
+    // The memo holds the ungated best only: a refused candidate is per rule, not per repository.
+    if (!skip?.size && !this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
+    const best = skip?.size ? pickBest(it.rule, candidates, info) : this.bestMemo.get(key);
     if (!best)
       return {
         stays: "unknown-build-time",

@@ -5,6 +5,7 @@ import { classifySite, repoKey, rulesForFile } from "./classify.js";
 import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, type TagInfo, type Tracked } from "./decide.js";
 import { askTagDetails, askTagList } from "./facts.js";
 import { PlanRecords } from "./output.js";
+import { PlatformGate } from "./platform-gate.js";
 import { targetsByRepository, type ImageTarget } from "./targets.js";
 import type { Plan } from "./types.js";
 
@@ -137,11 +138,17 @@ async function decideAll(
   records: PlanRecords,
 ): Promise<void> {
   const moves: Array<{ it: Tracked; to: string }> = [];
-  for (const it of items) {
-    const d = decisions.decide(it, info);
-    if ("move" in d) moves.push({ it, to: d.move });
-    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
-  }
+  const gate = new PlatformGate(tags, repo);
+  await Promise.all(
+    items.map(async (it) => {
+      const d = it.rule.platforms?.length
+        ? await gate.decide(decisions, it, info, it.rule.platforms)
+        : decisions.decide(it, info);
+      if ("move" in d) moves.push({ it, to: d.move });
+      else if ("failure" in d) records.registryError([it], d.failure);
+      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    }),
+  );
 
   // Sites pinned `tag@digest` also need the new digest; it is asked only for moves, once per tag.
   const wanted = digestsWanted(moves, info);

@@ -58,7 +58,8 @@ export type UnchangedReason =
   | "older-than-current" // the best candidate is older than the current tag (monotonic guard)
   | "unknown-build-time" // no candidate's build time could be learnt
   | "registry-error" // the registry or repository failed: see `detail`
-  | "not-targeted"; // a targeted run (`images` input, `--image`) is about other repositories
+  | "not-targeted" // a targeted run (`images` input, `--image`) is about other repositories
+  | "missing-platform"; // the newer candidates lack a platform the rule's `platforms` requires
 
 /** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */
 export interface PlanUnchanged {

@@ -92,3 +92,26 @@ export async function resolveBuildTime(
   }
   return best;
 }
+
+/**
+ * The platforms an image offers, as `os/arch[/variant]`: an index's children (attestation manifests
+ * and `unknown/unknown` entries left out, as docker does), or a single image's config. Fetches the
+ * config blob only for a single image.
+ */
+export async function offeredPlatforms(m: Manifest, fetcher: Pick<BuildTimeFetcher, "blob">): Promise<string[]> {
+  const name = (p: { os?: string; architecture?: string; variant?: string }): string =>
+    [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  if (isIndex(m))
+    return (m.body.manifests ?? [])
+      .filter(
+        (d) =>
+          d.platform?.os &&
+          d.platform.architecture &&
+          d.platform.os !== "unknown" &&
+          d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest",
+      )
+      .map((d) => name(d.platform ?? {}));
+  if (!m.body.config?.digest) return [];
+  const config = await fetcher.blob(m.body.config.digest);
+  return config.os && config.architecture ? [name(config)] : [];
+}

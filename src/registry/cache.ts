@@ -40,6 +40,8 @@ export interface DigestFact {
   readonly created?: Date;
   /** Where the time originally came from (never "cache"). */
   readonly source?: Exclude<TimestampSource, "cache">;
+  /** The platforms the image offers (kept under `<digest>|platforms`). */
+  readonly platforms?: readonly string[];
 }
 
 export interface SnapshotEntry {
@@ -58,6 +60,7 @@ export interface RepoSnapshot {
 interface FileFact {
   created: string | null;
   source?: Exclude<TimestampSource, "cache">;
+  platforms?: string[];
   at: number;
 }
 
@@ -106,7 +109,12 @@ const CACHE_FILE = shape<CacheFile>("a Laminar registry cache", {
       additionalProperties: {
         type: "object",
         required: ["created", "at"],
-        properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } },
+        properties: {
+          created: { type: ["string", "null"] },
+          source: { type: "string" },
+          platforms: { type: "array", items: { type: "string" } },
+          at: { type: "number" },
+        },
       },
     },
     repos: {
@@ -190,11 +198,20 @@ export class RegistryCache {
   fact(key: string): DigestFact | undefined {
     const f = this.digests.get(key);
     if (!f) return undefined;
-    return { created: f.created ? new Date(f.created) : undefined, source: f.source };
+    return {
+      created: f.created ? new Date(f.created) : undefined,
+      source: f.source,
+      ...(f.platforms ? { platforms: f.platforms } : {}),
+    };
   }
 
   setFact(key: string, fact: DigestFact): void {
-    this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+    this.digests.set(key, {
+      created: fact.created?.toISOString() ?? null,
+      source: fact.source,
+      ...(fact.platforms ? { platforms: [...fact.platforms] } : {}),
+      at: Date.now(),
+    });
     this.dirtyFacts.add(key);
   }
 

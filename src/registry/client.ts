@@ -13,7 +13,7 @@
  *   Identical requests within a run are made once (in-flight sharing plus per-run memos).
  */
 import { RegistrySession, type ChallengeMemory } from "./auth.js";
-import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
+import { offeredPlatforms, resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
 import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
@@ -351,7 +351,8 @@ export class RegistryClient implements TagSource {
       if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
     }
     const wantTime = new Set(request.times);
-    const all = [...new Set([...request.times, ...request.digests])];
+    const wantPlatforms = new Set(request.platforms ?? []);
+    const all = [...new Set([...request.times, ...request.digests, ...wantPlatforms])];
     for (const t of request.current ?? []) state.current.add(t);
 
     await this.askEcr(
@@ -364,8 +365,11 @@ export class RegistryClient implements TagSource {
     await Promise.all(
       all.map(async (tag) => {
         const need = wantTime.has(tag);
-        const memoKey = `${tag}\u0000${need}`;
-        const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache, tag, need));
+        const needPlatforms = wantPlatforms.has(tag);
+        const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}`;
+        const d = await state.resolving.get(memoKey, () =>
+          this.resolveTag(repo, state, cache, tag, need, needPlatforms),
+        );
         if (d) out.set(tag, d);
       }),
     );
@@ -428,10 +432,11 @@ export class RegistryClient implements TagSource {
     cache: RegistryCache,
     tag: string,
     needTime: boolean,
+    needPlatforms = false,
   ): Promise<TagDetails | undefined> {
     // 1. A timestamp API already answered (Docker Hub / GCR listing, ECR DescribeImages).
     const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
-    if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+    if (fromApi && !needPlatforms && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
 
     const session = this.session(repo.registry);
     let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
@@ -451,8 +456,30 @@ export class RegistryClient implements TagSource {
       }
       this.confirm(state, tag, digest);
     }
-    if (!needTime) return { digest };
-    return this.buildTime(repo, cache, digest, manifest);
+    const details: TagDetails = needTime ? await this.buildTime(repo, cache, digest, manifest) : { digest };
+    if (!needPlatforms) return details;
+    return { ...details, platforms: await this.platformsOf(repo, cache, digest) };
+  }
+
+  /**
+   * The platforms a digest offers: from the cache (they never change for a digest), else its
+   * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+   */
+  private async platformsOf(repo: RepositoryRef, cache: RegistryCache, digest: string): Promise<readonly string[]> {
+    const key = `${digest}|platforms`;
+    const known = cache.fact(key)?.platforms;
+    if (known) return known;
+    const m = await this.fetchManifest(repo, digest);
+    if (!m) {
+      throw registryFailure(
+        { registry: registryKey(repo.registry), repository: repo.repository },
+        `manifest ${digest} of ${repo.repository} disappeared`,
+        404,
+      );
+    }
+    const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+    cache.setFact(key, { platforms });
+    return platforms;
   }
 
   private manifestKey(repo: RepositoryRef, digest: string): string {

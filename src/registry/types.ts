@@ -42,6 +42,8 @@ export interface TagDetails {
   readonly source?: TimestampSource;
   /** When `source` is "cache": where the cached time originally came from. */
   readonly cachedFrom?: Exclude<TimestampSource, "cache">;
+  /** The platforms the image offers (`os/arch[/variant]`), when asked (`DescribeRequest.platforms`). */
+  readonly platforms?: readonly string[];
 }
 
 /** The tags {@link TagSource.describeTags} is asked about, and what is wanted for each. */
@@ -56,6 +58,8 @@ export interface DescribeRequest {
    * window) without asking, since the run is about another, just-pushed tag.
    */
   readonly current?: readonly string[];
+  /** Tags whose platforms are wanted (a rule's `platforms` gate, asked for the winning candidate only). */
+  readonly platforms?: readonly string[];
 }
 
 /**
