@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import { parseConfig } from "../src/config/parse.js";
 import { planUpdates } from "../src/plan/plan.js";
 import { parseImageTargets } from "../src/plan/targets.js";
+import { MemoryTags } from "../src/registry/memory-tags.js";
 import { RegistryClient } from "../src/registry/index.js";
 import { scanText } from "../src/scan/scan.js";
 import { laminar, writeRepo } from "./helpers/cli.js";
@@ -342,6 +343,91 @@ describe("platforms gate", () => {
     assert.throws(
       () => parseConfig(`updates:\n  - pattern: "glob:*"\n    files: [deploy]\n    platforms: [linux/amd64, arm64]\n`),
       /^ConfigError: \.laminar\.yaml:4:30: updates\[0\]\.platforms\[1\]: "arm64" is not os\/arch\[\/variant\]/,
+    );
+  });
+});
+
+describe("build times that cannot be trusted", () => {
+  let reg: RunningRegistry;
+  const EPOCH = new Date(0);
+  before(async () => {
+    reg = await startRegistry({ auth: "none" });
+    await seedImages(reg, [
+      // ko / Bazel / Nix: every build says 1970-01-01T00:00:00Z.
+      { repository: "acme/ko", tag: "main-aaa", created: EPOCH, labels: { commit: "aaa" } },
+      { repository: "acme/ko", tag: "main-bbb", created: EPOCH, labels: { commit: "bbb" } },
+      // Two different builds stamped with one SOURCE_DATE_EPOCH; a third tag on the same build is fine.
+      { repository: "acme/same", tag: "main-1", created: hours(5), labels: { commit: "1" } },
+      { repository: "acme/same", tag: "main-2", created: hours(5), labels: { commit: "2" } },
+      { repository: "acme/clean", tag: "main-1", created: hours(1) },
+      { repository: "acme/clean", tag: "main-2", created: hours(2) },
+    ]);
+  });
+  after(() => reg.stop());
+
+  test("epoch and identical build times stay ambiguous-build-time instead of a guess", async () => {
+    const config = parseConfig(`updates:\n  - pattern: "glob:main-*"\n    files: [deploy]\n`);
+    const text = [
+      `a: ${reg.host}/acme/ko:main-aaa`,
+      `b: ${reg.host}/acme/same:main-1`,
+      `c: ${reg.host}/acme/clean:main-1`,
+    ].join("\n");
+    const cachePath = join(tmp, "fixed-times-cache.json");
+    const cold = new RegistryClient({ cachePath });
+    const plan = await planUpdates({ config, files: files("deploy/app.yaml", text), tags: cold });
+    await cold.flush();
+    assert.deepEqual(
+      plan.changes.map((c) => [c.line, c.to]),
+      [[3, "main-2"]],
+    );
+    // Warm: the "fixed time" verdict is cached by digest like a build time; nothing is fetched again.
+    const warm = new RegistryClient({ cachePath });
+    const again = await planUpdates({ config, files: files("deploy/app.yaml", text), tags: warm });
+    assert.deepEqual(
+      again.unchanged.map((u) => [u.reason, u.detail]),
+      plan.unchanged.map((u) => [u.reason, u.detail]),
+    );
+    assert.equal(warm.counts().manifestGet + warm.counts().blobGet + warm.counts().manifestHead, 0);
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.line, u.reason]),
+      [
+        [1, "ambiguous-build-time"],
+        [2, "ambiguous-build-time"],
+      ],
+    );
+    assert.match(
+      plan.unchanged[0]!.detail,
+      /^main-aaa, main-bbb say a reproducible build's fixed time \(before 1980\)/,
+    );
+    assert.match(plan.unchanged[1]!.detail, /^main-2 and main-1 are different builds with the same build time/);
+  });
+
+  test("sort: push-time orders by the registry's push time, and says so where there is none", async () => {
+    const config = parseConfig(`updates:\n  - pattern: "glob:main-*"\n    sort: push-time\n    files: ["*"]\n`);
+    const hub = new MemoryTags({
+      "docker.io/acme/ko": {
+        "main-aaa": { created: "2026-01-01T00:00:00Z", source: "docker-hub-api" },
+        "main-bbb": { created: "2026-01-02T00:00:00Z", source: "docker-hub-api" },
+      },
+    });
+    const moved = await planUpdates({ config, files: files("a.yaml", "image: acme/ko:main-aaa\n"), tags: hub });
+    assert.deepEqual(
+      moved.changes.map((c) => [c.to, c.timeSource]),
+      [["main-bbb", "docker-hub-api"]],
+    );
+    // The CNCF registry reports no push time: the reference stays, and the detail says why.
+    const real = await planUpdates({
+      config: parseConfig(`updates:\n  - pattern: "glob:main-*"\n    sort: push-time\n    files: ["*"]\n`),
+      files: files("a.yaml", `image: ${reg.host}/acme/clean:main-1\n`),
+      tags: new RegistryClient(),
+    });
+    assert.deepEqual(
+      real.unchanged.map((u) => u.reason),
+      ["unknown-build-time"],
+    );
+    assert.match(
+      real.unchanged[0]!.detail,
+      /reported no push time for the 2 candidate tag\(s\) \(sort: push-time needs/,
     );
   });
 });

@@ -61,15 +61,16 @@ const command = {
 } as const;
 
 const sort = {
-  description: "How regex matches are ordered: by build time (default), or by a named capture.",
+  description:
+    "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.",
   oneOf: [
-    { enum: ["build-time", "numerical", "alphabetical"] },
+    { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
     {
       type: "object",
       additionalProperties: false,
       required: ["by"],
       properties: {
-        by: { enum: ["build-time", "numerical", "alphabetical"] },
+        by: { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
         capture: {
           type: "string",
           minLength: 1,

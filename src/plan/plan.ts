@@ -1,4 +1,5 @@
 import type { LaminarConfig } from "../config/types.js";
+import { ordersByTime } from "../policy/policy.js";
 import type { RepositoryRef, TagSource } from "../registry/types.js";
 import type { ScannedFile, ScanWarning } from "../scan/repository.js";
 import { classifySite, repoKey, rulesForFile } from "./classify.js";
@@ -101,7 +102,7 @@ async function planPushedTags(
   records: PlanRecords,
 ): Promise<void> {
   const asked = new RepositoryDecisions(repo, { tags: pushed });
-  const byTime = items.filter((it) => it.rule.policy.sort === "build-time");
+  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
   const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
   const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
   // Every pushed candidate is asked about, if only for its digest: it must exist before it is written.

@@ -59,7 +59,8 @@ export type UnchangedReason =
   | "unknown-build-time" // no candidate's build time could be learnt
   | "registry-error" // the registry or repository failed: see `detail`
   | "not-targeted" // a targeted run (`images` input, `--image`) is about other repositories
-  | "missing-platform"; // the newer candidates lack a platform the rule's `platforms` requires
+  | "missing-platform" // the newer candidates lack a platform the rule's `platforms` requires
+  | "ambiguous-build-time"; // reproducible builds: the newest time is fixed (epoch) or shared by another build
 
 /** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */
 export interface PlanUnchanged {

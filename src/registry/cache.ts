@@ -42,6 +42,8 @@ export interface DigestFact {
   readonly source?: Exclude<TimestampSource, "cache">;
   /** The platforms the image offers (kept under `<digest>|platforms`). */
   readonly platforms?: readonly string[];
+  /** No time kept because the image says a reproducible build's fixed time (before 1980). */
+  readonly fixed?: boolean;
 }
 
 export interface SnapshotEntry {
@@ -61,6 +63,7 @@ interface FileFact {
   created: string | null;
   source?: Exclude<TimestampSource, "cache">;
   platforms?: string[];
+  fixed?: boolean;
   at: number;
 }
 
@@ -113,6 +116,7 @@ const CACHE_FILE = shape<CacheFile>("a Laminar registry cache", {
           created: { type: ["string", "null"] },
           source: { type: "string" },
           platforms: { type: "array", items: { type: "string" } },
+          fixed: { type: "boolean" },
           at: { type: "number" },
         },
       },
@@ -202,6 +206,7 @@ export class RegistryCache {
       created: f.created ? new Date(f.created) : undefined,
       source: f.source,
       ...(f.platforms ? { platforms: f.platforms } : {}),
+      ...(f.fixed ? { fixed: true } : {}),
     };
   }
 
@@ -210,6 +215,7 @@ export class RegistryCache {
       created: fact.created?.toISOString() ?? null,
       source: fact.source,
       ...(fact.platforms ? { platforms: [...fact.platforms] } : {}),
+      ...(fact.fixed ? { fixed: true } : {}),
       at: Date.now(),
     });
     this.dirtyFacts.add(key);

@@ -505,7 +505,9 @@ export class RegistryClient implements TagSource {
     const fact = cache.fact(digest) ?? cache.fact(`${digest}|${pk}`);
     if (fact) {
       return Promise.resolve(
-        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest },
+        fact.created
+          ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source }
+          : { digest, ...(fact.fixed ? { fixedTime: true } : {}) },
       );
     }
     const memo = `${digest}|${pk}`;
@@ -522,8 +524,13 @@ export class RegistryClient implements TagSource {
         manifest: (d) => this.fetchManifest(repo, d),
         blob: (d) => this.fetchBlob(repo, d),
       });
-      cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-      return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+      cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+        created: bt.created,
+        source: bt.source,
+        ...(bt.fixed ? { fixed: true } : {}),
+      });
+      if (bt.created) return { digest, created: bt.created, source: bt.source };
+      return bt.fixed ? { digest, fixedTime: true } : { digest };
     });
   }
 }

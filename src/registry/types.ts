@@ -42,6 +42,11 @@ export interface TagDetails {
   readonly source?: TimestampSource;
   /** When `source` is "cache": where the cached time originally came from. */
   readonly cachedFrom?: Exclude<TimestampSource, "cache">;
+  /**
+   * True when the image gives no usable time because it says a reproducible build's fixed time
+   * (ko, Bazel, Nix write the epoch): the plan reports `ambiguous-build-time` rather than guess.
+   */
+  readonly fixedTime?: boolean;
   /** The platforms the image offers (`os/arch[/variant]`), when asked (`DescribeRequest.platforms`). */
   readonly platforms?: readonly string[];
 }
