@@ -12,7 +12,9 @@ import { planUpdates } from "../src/plan/plan.js";
 import { parseImageTargets } from "../src/plan/targets.js";
 import { MemoryTags } from "../src/registry/memory-tags.js";
 import { RegistryClient } from "../src/registry/index.js";
+import { applyEdits } from "../src/rewrite/edits.js";
 import { scanText } from "../src/scan/scan.js";
+import { scanFile } from "../src/scan/structured/index.js";
 import { laminar, writeRepo } from "./helpers/cli.js";
 import { seedImages, tagSeries, type SeededImage } from "./helpers/registry/seed.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
@@ -429,5 +431,57 @@ describe("build times that cannot be trusted", () => {
       real.unchanged[0]!.detail,
       /reported no push time for the 2 candidate tag\(s\) \(sort: push-time needs/,
     );
+  });
+});
+
+describe("digest: refresh", () => {
+  let reg: RunningRegistry;
+  let first: SeededImage;
+  before(async () => {
+    reg = await startRegistry({ auth: "none" });
+    const seeded = await seedImages(reg, [{ repository: "library/nginx", tag: "1.27", created: hours(1) }]);
+    first = seeded[0] as SeededImage;
+  });
+  after(() => reg.stop());
+
+  test("a re-pushed tag gives pinned references its new digest, one-string and Helm values, as a digest-only change", async () => {
+    const config = parseConfig(
+      `updates:\n  - pattern: "glob:1.27"\n    digest: refresh\n    files: [deploy]\n  - pattern: "glob:1.27"\n    files: [keep]\n`,
+    );
+    const old = first.digest;
+    const inline = `image: ${reg.host}/library/nginx:1.27@${old}\n`;
+    const values = `image:\n  registry: ${reg.host}\n  repository: library/nginx\n  tag: "1.27"\n  digest: ${old}\n`;
+    const scanned = () => [
+      { path: "deploy/app.yaml", references: scanFile(inline, "deploy/app.yaml").sites },
+      { path: "deploy/values.yaml", references: scanFile(values, "deploy/values.yaml").sites },
+      { path: "keep/app.yaml", references: scanFile(inline, "keep/app.yaml").sites },
+    ];
+    const cachePath = join(tmp, "refresh-cache.json");
+    const before = new RegistryClient({ cachePath });
+    const same = await planUpdates({ config, files: scanned(), tags: before });
+    await before.flush();
+    assert.deepEqual(same.changes, []);
+    assert.match(same.unchanged[0]!.detail, /its digest is current$/);
+
+    // The same tag pushed again (a patched base image): the tag list, and so its hash, is unchanged.
+    const [rebuilt] = await seedImages(reg, [{ repository: "library/nginx", tag: "1.27", created: hours(2) }]);
+    const client = new RegistryClient({ cachePath });
+    const plan = await planUpdates({ config, files: scanned(), tags: client });
+    assert.deepEqual(
+      plan.changes.map((c) => [c.file, c.form, c.from, c.to, c.fromDigest, c.toDigest, c.digestOnly]),
+      [
+        ["deploy/app.yaml", "inline", "1.27", "1.27", old, rebuilt!.digest, true],
+        ["deploy/values.yaml", "helm-values", "1.27", "1.27", old, rebuilt!.digest, true],
+      ],
+    );
+    // Only the digest bytes change; `keep/` has no `digest: refresh` and stays.
+    const [a, b] = plan.changes;
+    assert.equal(applyEdits(Buffer.from(inline), a!.edits).toString(), inline.replace(old, rebuilt!.digest));
+    assert.equal(applyEdits(Buffer.from(values), b!.edits).toString(), values.replace(old, rebuilt!.digest));
+    assert.deepEqual(
+      plan.unchanged.map((u) => [u.file, u.reason]),
+      [["keep/app.yaml", "up-to-date"]],
+    );
+    assert.equal(client.counts().manifestHead, 1, "one HEAD for the refreshed tag");
   });
 });

@@ -153,6 +153,7 @@ interface RawUpdate {
   sort?: SortSpec["by"] | SortSpec;
   prerelease?: boolean;
   platforms?: string[];
+  digest?: "refresh" | "keep";
 }
 type RawCommand = string | { run: string; name?: string; timeout?: number };
 interface RawConfig {
@@ -257,6 +258,7 @@ function build(
       images,
       exclude,
       ...(platforms.length ? { platforms } : {}),
+      ...(u.digest === "refresh" ? { digest: "refresh" as const } : {}),
     });
   }
 

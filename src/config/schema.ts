@@ -161,6 +161,11 @@ export const laminarSchema = {
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
           prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+          digest: {
+            enum: ["refresh", "keep"],
+            description:
+              "`refresh`: a reference pinned `tag@sha256:…` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it.",
+          },
           platforms: {
             type: "array",
             minItems: 1,

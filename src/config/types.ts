@@ -49,6 +49,8 @@ export interface UpdateRule {
   readonly exclude: readonly TagFilter[];
   /** Required platforms (`os/arch[/variant]`): candidates lacking one are skipped (issue #15). */
   readonly platforms?: readonly string[];
+  /** `refresh`: a reference pinned `tag@digest` whose tag now names another digest gets it (issue #15). */
+  readonly digest?: "refresh";
 }
 
 /** One `commands` entry: a shell command run in the repository root after the files are rewritten. */

@@ -3,7 +3,15 @@ import { ordersByTime } from "../policy/policy.js";
 import type { RepositoryRef, TagSource } from "../registry/types.js";
 import type { ScannedFile, ScanWarning } from "../scan/repository.js";
 import { classifySite, repoKey, rulesForFile } from "./classify.js";
-import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, type TagInfo, type Tracked } from "./decide.js";
+import {
+  checkDigest,
+  digestsWanted,
+  RepositoryDecisions,
+  tagInfo,
+  type StaysDecided,
+  type TagInfo,
+  type Tracked,
+} from "./decide.js";
 import { askTagDetails, askTagList } from "./facts.js";
 import { PlanRecords } from "./output.js";
 import { PlatformGate } from "./platform-gate.js";
@@ -129,6 +137,40 @@ async function planPushedTags(
   await decideAll(tags, repo, decisions, open, info, records);
 }
 
+/**
+ * `digest: refresh`: up-to-date sites pinned `tag@digest` whose tag now names another digest (the
+ * tag was pushed again: a rebuilt `nginx:1.27`) get the new digest, a digest-only change. The
+ * digest is asked fresh (a HEAD per tag): a re-push leaves the tag list, and so the cache, unchanged.
+ */
+async function refreshDigests(
+  tags: TagSource,
+  repo: RepositoryRef,
+  items: readonly { it: Tracked; d: StaysDecided }[],
+  info: TagInfo,
+  records: PlanRecords,
+): Promise<void> {
+  if (items.length === 0) return;
+  const fresh = [...new Set(items.map(({ it }) => it.tag))];
+  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer.ok)
+    return records.registryError(
+      items.map(({ it }) => it),
+      answer.failure,
+    );
+  for (const { it, d } of items) {
+    const now = answer.value.get(it.tag)?.digest;
+    const checked = checkDigest(repo, it, it.tag, now);
+    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
+      records.change(it, it.tag, checked.toDigest, info, true);
+    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
+    else
+      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
+        rule: it.rule.name,
+        current: d.current,
+      });
+  }
+}
+
 /** Decides each site, then learns the digests pinned moves need and records every change. */
 async function decideAll(
   tags: TagSource,
@@ -139,6 +181,7 @@ async function decideAll(
   records: PlanRecords,
 ): Promise<void> {
   const moves: Array<{ it: Tracked; to: string }> = [];
+  const refresh: Array<{ it: Tracked; d: StaysDecided }> = [];
   const gate = new PlatformGate(tags, repo);
   await Promise.all(
     items.map(async (it) => {
@@ -147,9 +190,12 @@ async function decideAll(
         : decisions.decide(it, info);
       if ("move" in d) moves.push({ it, to: d.move });
       else if ("failure" in d) records.registryError([it], d.failure);
+      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
+        refresh.push({ it, d });
       else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
     }),
   );
+  await refreshDigests(tags, repo, refresh, info, records);
 
   // Sites pinned `tag@digest` also need the new digest; it is asked only for moves, once per tag.
   const wanted = digestsWanted(moves, info);

@@ -25,6 +25,8 @@ export interface PlanChange {
   readonly to: string;
   readonly fromDigest?: string;
   readonly toDigest?: string;
+  /** True when only the digest changes (`digest: refresh`: the tag was pushed again); absent otherwise. */
+  readonly digestOnly?: boolean;
   /** The update rule that moved it (`updates[0]` or its name) and its pattern. */
   readonly rule: string;
   readonly pattern: string;

@@ -352,7 +352,8 @@ export class RegistryClient implements TagSource {
     }
     const wantTime = new Set(request.times);
     const wantPlatforms = new Set(request.platforms ?? []);
-    const all = [...new Set([...request.times, ...request.digests, ...wantPlatforms])];
+    const fresh = new Set(request.fresh ?? []);
+    const all = [...new Set([...request.times, ...request.digests, ...wantPlatforms, ...fresh])];
     for (const t of request.current ?? []) state.current.add(t);
 
     await this.askEcr(
@@ -366,9 +367,10 @@ export class RegistryClient implements TagSource {
       all.map(async (tag) => {
         const need = wantTime.has(tag);
         const needPlatforms = wantPlatforms.has(tag);
-        const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}`;
+        const needFresh = fresh.has(tag);
+        const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}\u0000${needFresh}`;
         const d = await state.resolving.get(memoKey, () =>
-          this.resolveTag(repo, state, cache, tag, need, needPlatforms),
+          this.resolveTag(repo, state, cache, tag, need, needPlatforms, needFresh),
         );
         if (d) out.set(tag, d);
       }),
@@ -433,17 +435,19 @@ export class RegistryClient implements TagSource {
     tag: string,
     needTime: boolean,
     needPlatforms = false,
+    needFresh = false,
   ): Promise<TagDetails | undefined> {
     // 1. A timestamp API already answered (Docker Hub / GCR listing, ECR DescribeImages).
     const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
-    if (fromApi && !needPlatforms && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+    if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
 
     const session = this.session(repo.registry);
-    let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
+    // A fresh digest is one confirmed by the registry in this run, never the snapshot's.
+    let digest = needFresh ? state.confirmed.get(tag) : (this.trustedDigest(state, tag) ?? fromApi?.digest);
     let manifest: Manifest | undefined;
     if (!digest) {
       const seenBefore = state.snapshot?.tags.has(tag) ?? false;
-      if (!needTime || seenBefore) {
+      if (!needTime || seenBefore || needFresh) {
         // Probably the digest we know: a HEAD confirms it and costs no Docker Hub pull.
         const head = await headManifest(session, repo.repository, tag);
         if (!head) return undefined; // the tag vanished

@@ -63,6 +63,11 @@ export interface DescribeRequest {
    * window) without asking, since the run is about another, just-pushed tag.
    */
   readonly current?: readonly string[];
+  /**
+   * Tags whose digest must be asked now (a HEAD), not taken from the cache's snapshot: a rebuilt
+   * `nginx:1.27` moves its digest without changing the tag list (`digest: refresh`).
+   */
+  readonly fresh?: readonly string[];
   /** Tags whose platforms are wanted (a rule's `platforms` gate, asked for the winning candidate only). */
   readonly platforms?: readonly string[];
 }
