@@ -9,7 +9,14 @@
  *       tag list changed, tag seen before: 1 HEAD (+ GET + config blob if its digest is new);
  *       never seen: GET manifest (digest + body) + GET config blob = 2
  *       (a multi-arch index: + 1 child manifest per wanted platform);
- *       digest only wanted: 1 HEAD.
+ *       digest only wanted: 1 HEAD;
+ *       platforms wanted (a rule's `platforms` gate, winning candidate only): 0 when the build time
+ *       already fetched the manifest (and config blob), else GET manifest (+ blob for one image);
+ *       cached by digest;
+ *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot.
+ *   Targeted runs (issue #15: `current` tags, `reuseChallenges`): no listing and no ping; the
+ *   pushed tag costs GET manifest + GET config blob (+ 1 token where the registry wants one), the
+ *   current tags' times come from the cache.
  *   Identical requests within a run are made once (in-flight sharing plus per-run memos).
  */
 import { RegistrySession, type ChallengeMemory } from "./auth.js";
