@@ -56,6 +56,21 @@ test("npm run bench -- --quick runs and the warm run fetches no metadata", { tim
     assert.equal(serve.cycle.tagListRequests, serve.distinctRegistryRepositories, "tag-list requests per cycle");
     assert.equal(serve.cycle.succeeded, serve.gitRepos, serve.cycle.errors.join("\n"));
     assert.ok(serve.plans.tagListRequests > serve.cycle.tagListRequests, "separate plan runs each list the tags");
+    // Issue #15: a one-image dispatch on the warm cache (token auth): token + manifest + config blob.
+    const targeted = results.runs.targeted;
+    assert.ok(targeted, "the targeted run is reported");
+    assert.ok(targeted.changes > 0, "the targeted run moves the references to the pushed tag");
+    assert.deepEqual(
+      [
+        targeted.requests.ping,
+        targeted.requests.tagPages,
+        targeted.requests.token,
+        targeted.requests.manifestGet,
+        targeted.requests.blobGet,
+      ],
+      [0, 0, 1, 1, 1],
+      "targeted run: one token, one manifest, one config blob",
+    );
     assert.deepEqual(results.problems, []);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@
 import { cpus, tmpdir, totalmem } from "node:os";
 import { mkdir, mkdtemp, rm, writeFile, copyFile } from "node:fs/promises";
 import { join } from "node:path";
+import { totalRequests } from "../src/registry/http.js";
 import { startRegistry, type RunningRegistry } from "../test/helpers/registry/server.js";
 import { seedImages } from "../test/helpers/registry/seed.js";
 import { parseBenchArgs, type BenchOptions } from "./args.js";
@@ -156,7 +157,13 @@ async function main(): Promise<number> {
     const cache = join(work, "cache", "registry.json");
     const mode = rssVia;
     const runs: Record<string, PlanRun> = {};
-    const plan = async (key: string, label: string, strategy?: "naive", repeat = 1): Promise<PlanRun> => {
+    const plan = async (
+      key: string,
+      label: string,
+      strategy?: "naive",
+      repeat = 1,
+      images?: readonly string[],
+    ): Promise<PlanRun> => {
       log(`${label}…`);
       const once = (): Promise<PlanRun> =>
         runPlan(label, strategy ? { kind: "child", name: "plan-child naive" } : runner, {
@@ -164,6 +171,7 @@ async function main(): Promise<number> {
           cache,
           mode,
           ...(strategy ? { strategy } : {}),
+          ...(images ? { images } : {}),
         });
       let r = await once();
       if (repeat > 1) {
@@ -203,6 +211,17 @@ async function main(): Promise<number> {
     log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
     const afterPush = await plan("afterPush", `after ${pushes.length} pushes`);
     const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
+    // A targeted run, as a repository_dispatch after one more build would start it (issue #15):
+    // `--image REPO:TAG` on the warm cache asks about the pushed tag alone.
+    const [dispatch] = pushedTags(repos, opts.tags + 1, 1, 9);
+    if (dispatch) {
+      await seedImages(registry, seedImagesFor(dispatch.repo, [dispatch.tag]), { concurrency: 1 });
+      const image = `${host}/${dispatch.repo.name}:${dispatch.tag.tag}`;
+      const targeted = await plan("targeted", "targeted (--image, 1 pushed tag)", undefined, 1, [image]);
+      if (totalRequests(targeted.requests) > 3)
+        problems.push(`targeted run made ${totalRequests(targeted.requests)} registry requests (goal ≤ 3)`);
+      if (targeted.changes === 0) problems.push("targeted run moved nothing (the pushed tag is the newest)");
+    }
     // Naive has no cache: its run before the pushes is its cold and its warm run alike.
     const naiveComparison = compareNaive([
       [naive, cold],

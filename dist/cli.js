@@ -8437,7 +8437,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -8470,18 +8470,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text, i, indent.length);
           end = i + indent.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -8494,7 +8494,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -12028,13 +12028,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -15641,7 +15641,7 @@ var init_esm3 = __esm({
     };
     compile = (items, nocase) => {
       let id = 1;
-      const split = (out) => ({ t: "split", id: id++, out });
+      const split2 = (out) => ({ t: "split", id: id++, out });
       const seq = (items2, next) => items2.reduceRight((next2, it) => item(it, next2), next);
       const item = (it, next) => {
         switch (it.t) {
@@ -15657,14 +15657,14 @@ var init_esm3 = __esm({
         const alts = (next2) => it.alts.map((a) => seq(a, next2));
         switch (it.type) {
           case "@":
-            return split(alts(next));
+            return split2(alts(next));
           case "?":
-            return split([next, ...alts(next)]);
+            return split2([next, ...alts(next)]);
           case "!":
-            return { t: "neg", id: id++, sub: split(alts(MATCH)), next };
+            return { t: "neg", id: id++, sub: split2(alts(MATCH)), next };
         }
-        const after = split([]);
-        const entry = split(alts(after));
+        const after = split2([]);
+        const entry = split2(alts(after));
         after.out.push(next, entry);
         return it.type === "*" ? after : entry;
       };
@@ -17592,8 +17592,8 @@ var init_esm4 = __esm({
           return true;
         }
         const options = this.options;
-        let split = this.#cachedSplit(f);
-        if (!split) {
+        let split2 = this.#cachedSplit(f);
+        if (!split2) {
           if (!partial && !this.#form && (this.#endCheck || this.#literalCheck) && lastChecked !== f) {
             lastChecked = f;
             const can = this.#canMatch(f);
@@ -17602,10 +17602,10 @@ var init_esm4 = __esm({
             if (can === "yes")
               return options.flipNegate ? true : !this.negate;
           }
-          split = this.#split(f);
+          split2 = this.#split(f);
         }
-        const ff = split.parts;
-        const resolved = this.#level2 ? split.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
+        const ff = split2.parts;
+        const resolved = this.#level2 ? split2.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
         const set = this.set;
         let filename = ff[ff.length - 1];
         if (!filename) {
@@ -19852,6 +19852,18 @@ var require_semver2 = __commonJS({
   }
 });
 
+// src/policy/artifact-tags.ts
+function isArtifactTag(tag) {
+  return ARTIFACT_TAG.test(tag);
+}
+var ARTIFACT_TAG;
+var init_artifact_tags = __esm({
+  "src/policy/artifact-tags.ts"() {
+    "use strict";
+    ARTIFACT_TAG = /^(?:sha256|sha384|sha512)-[0-9a-f]{64}(?:\.[A-Za-z0-9_-]+)*$/;
+  }
+});
+
 // src/policy/policy.ts
 function parsePolicy(text, options = {}) {
   const m = /^(glob|regex|semver):(.*)$/s.exec(text);
@@ -19864,10 +19876,10 @@ function parsePolicy(text, options = {}) {
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time")
+    if (options.sort && options.sort.by !== "build-time" && options.sort.by !== "push-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
     if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
-    return globPolicy(text, body);
+    return globPolicy(text, body, options.sort?.by === "push-time" ? "push-time" : "build-time");
   }
   if (!options.sort || options.sort.by === "build-time") {
     const plain = body.replace(/\\([^\w\s])/g, "$1");
@@ -19882,11 +19894,11 @@ function literalPolicy(kind, source, tag, order = "asc") {
 function globProblem(glob) {
   return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
 }
-function globPolicy(source, glob) {
+function globPolicy(source, glob, sort2) {
   const problem = globProblem(glob);
   if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
-  return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
+  return { kind: "glob", source, sort: sort2, order: "asc", matches: (tag) => mm.match(tag) };
 }
 function semverPolicy(source, range2, includePrerelease) {
   const r = import_semver.default.validRange(range2, { loose: true, includePrerelease });
@@ -19927,7 +19939,8 @@ function regexPolicy(source, body, sort2) {
   }
   const by = sort2?.by ?? "build-time";
   const order = sort2?.order ?? "asc";
-  if (by === "build-time") return { kind: "regex", source, sort: "build-time", order, matches: (t) => re.test(t) };
+  if (by === "build-time" || by === "push-time")
+    return { kind: "regex", source, sort: by, order, matches: (t) => re.test(t) };
   const groups2 = [...body.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((g) => g[1]);
   const capture = sort2?.capture ?? groups2[0];
   if (!capture) throw new PolicyError(`sort by ${by} needs a named capture group in the regex, e.g. (?<build>\\d+)`);
@@ -19991,8 +20004,11 @@ function separatedRepeat(group) {
     return false;
   return !rest.includes(sep6) || sep6 === "." && !rest.replace(/\\\./g, "").includes(".");
 }
+function ordersByTime(policy) {
+  return policy.sort === "build-time" || policy.sort === "push-time";
+}
 function isNeverChosen(tag) {
-  return tag === "latest";
+  return tag === "latest" || isArtifactTag(tag);
 }
 var import_semver, PolicyError, MAX_REGEX_LENGTH;
 var init_policy = __esm({
@@ -20000,6 +20016,7 @@ var init_policy = __esm({
     "use strict";
     init_esm4();
     import_semver = __toESM(require_semver2(), 1);
+    init_artifact_tags();
     PolicyError = class extends Error {
       name = "PolicyError";
     };
@@ -20153,15 +20170,15 @@ var init_schema = __esm({
       ]
     };
     sort = {
-      description: "How regex matches are ordered: by build time (default), or by a named capture.",
+      description: "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.",
       oneOf: [
-        { enum: ["build-time", "numerical", "alphabetical"] },
+        { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
         {
           type: "object",
           additionalProperties: false,
           required: ["by"],
           properties: {
-            by: { enum: ["build-time", "numerical", "alphabetical"] },
+            by: { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
             capture: {
               type: "string",
               minLength: 1,
@@ -20257,6 +20274,16 @@ var init_schema = __esm({
                 type: "string",
                 minLength: 1,
                 description: "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)."
+              },
+              digest: {
+                enum: ["refresh", "keep"],
+                description: "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it."
+              },
+              platforms: {
+                type: "array",
+                minItems: 1,
+                items: { type: "string", minLength: 1 },
+                description: "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them."
               }
             }
           }
@@ -20356,6 +20383,28 @@ var init_types = __esm({
     "use strict";
     DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024;
     DEFAULT_COMMAND_TIMEOUT = 600;
+  }
+});
+
+// src/policy/platforms.ts
+function missingPlatforms(required, offered) {
+  const have = offered.map(split);
+  return required.filter((r) => {
+    const want = split(r);
+    return !have.some(
+      (h) => h.os === want.os && h.arch === want.arch && (!want.variant || (h.variant ?? (h.arch === "arm64" ? "v8" : void 0)) === want.variant)
+    );
+  });
+}
+function split(p2) {
+  const [os = "", arch = "", variant] = p2.split("/");
+  return variant ? { os, arch, variant } : { os, arch };
+}
+var PLATFORM_PATTERN;
+var init_platforms = __esm({
+  "src/policy/platforms.ts"() {
+    "use strict";
+    PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
   }
 });
 
@@ -20492,6 +20541,11 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
         }
       }
     }
+    const platforms = (u.platforms ?? []).map((pl, j) => {
+      if (!PLATFORM_PATTERN.test(pl))
+        fail4([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
+      return pl;
+    });
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== void 0) fail4(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
@@ -20513,7 +20567,9 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
       filePositions,
       images,
       exclude,
-      ...minAge ? { minAge } : {}
+      ...minAge ? { minAge } : {},
+      ...platforms.length ? { platforms } : {},
+      ...u.digest === "refresh" ? { digest: "refresh" } : {}
     });
   }
   const promotions = [];
@@ -20779,6 +20835,7 @@ var init_parse = __esm({
     init_pattern_probe();
     init_schema();
     init_types();
+    init_platforms();
     MAX_CONFIG_BYTES = 1024 * 1024;
     MAX_DEPTH = 32;
     MAX_ALIASES = 100;
@@ -21503,6 +21560,28 @@ var init_classify = __esm({
   }
 });
 
+// src/policy/build-times.ts
+function isFixedBuildTime(created) {
+  return created.getTime() < TRUSTED_FROM;
+}
+function isPushTime(d) {
+  const source = d?.source === "cache" ? d.cachedFrom : d?.source;
+  return source !== void 0 && PUSH_TIME_SOURCES.has(source);
+}
+var TRUSTED_FROM, PUSH_TIME_SOURCES;
+var init_build_times = __esm({
+  "src/policy/build-times.ts"() {
+    "use strict";
+    TRUSTED_FROM = Date.UTC(1980, 0, 2);
+    PUSH_TIME_SOURCES = /* @__PURE__ */ new Set([
+      "docker-hub-api",
+      "gcr-tags-list",
+      "ecr-describe-images",
+      "registry-api"
+    ]);
+  }
+});
+
 // src/plan/decide.ts
 function tooManyTags(repo, list) {
   if (list.overLimit === void 0) return void 0;
@@ -21537,13 +21616,36 @@ function excluded(tag, site, rule) {
 function exclusionNote(rule) {
   return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
 }
+function timeOf(rule, d) {
+  if (rule.policy.sort === "push-time" && !isPushTime(d)) return void 0;
+  return d?.created?.getTime();
+}
+function ambiguity(rule, best, candidates, info) {
+  if (!ordersByTime(rule.policy)) return void 0;
+  const d = info(best);
+  const t = timeOf(rule, d);
+  if (t === void 0 || !d?.created) return void 0;
+  const when2 = d.created.toISOString();
+  if (!isPushTime(d) && isFixedBuildTime(d.created))
+    return `the newest build time among ${candidates.length} candidate(s) is ${when2}, a reproducible build's fixed time; the registry reports no push time to order them by`;
+  const tied = candidates.filter((c) => {
+    if (c === best || timeOf(rule, info(c)) !== t) return false;
+    const digest = info(c)?.digest;
+    return digest === void 0 || digest !== d.digest;
+  });
+  if (tied.length === 0) return void 0;
+  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when2}: which is newer cannot be told`;
+}
+function listed(tags) {
+  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
+}
 function pickBest(rule, candidates, info) {
   const { compare } = rule.policy;
   if (compare) return candidates.length ? candidates.reduce((a, b) => compare(b, a) > 0 ? b : a) : void 0;
   let best;
   let bestTime = -Infinity;
   for (const t of candidates) {
-    const time3 = info(t)?.created?.getTime();
+    const time3 = timeOf(rule, info(t));
     if (time3 === void 0 || Number.isNaN(time3)) continue;
     if (time3 > bestTime || time3 === bestTime && best !== void 0 && t > best) {
       best = t;
@@ -21556,7 +21658,8 @@ function sameBuild(it, best, info) {
   if (it.rule.policy.compare) return false;
   const cur = info(it.tag);
   const next = info(best);
-  return cur?.digest !== void 0 && cur.digest === next?.digest || cur?.created !== void 0 && cur.created.getTime() === next?.created?.getTime();
+  const curTime = timeOf(it.rule, cur);
+  return cur?.digest !== void 0 && cur.digest === next?.digest || curTime !== void 0 && curTime === timeOf(it.rule, next);
 }
 function heldAfterRollback(it, best, info) {
   const m = it.manualMove;
@@ -21578,8 +21681,8 @@ function newer(rule, a, b, info) {
 function isOlder(it, best, info) {
   const { compare } = it.rule.policy;
   if (compare) return compare(best, it.tag) <= 0;
-  const cur = info(it.tag)?.created?.getTime();
-  const next = info(best)?.created?.getTime();
+  const cur = timeOf(it.rule, info(it.tag));
+  const next = timeOf(it.rule, info(best));
   if (cur === void 0 || next === void 0) return false;
   return next <= cur;
 }
@@ -21587,6 +21690,7 @@ var DEFAULT_MAX_CANDIDATES, RepositoryDecisions, memoKey;
 var init_decide = __esm({
   "src/plan/decide.ts"() {
     "use strict";
+    init_build_times();
     init_policy();
     init_grammar();
     init_classify();
@@ -21644,7 +21748,7 @@ var init_decide = __esm({
             }
             continue;
           }
-          if (it.rule.policy.sort !== "build-time" || this.unknownTimes(it) > this.maxCandidates) continue;
+          if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
           for (const t of this.candidates(it)) if (!known(t)) want.add(t);
           if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
           const from = it.manualMove?.from;
@@ -21659,9 +21763,14 @@ var init_decide = __esm({
         for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
         return n;
       }
-      /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
-      decide(it, info) {
-        const candidates = this.candidates(it);
+      /**
+       * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+       *
+       * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+       */
+      decide(it, info, skip) {
+        const all = this.candidates(it);
+        const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
         const unknown = this.unknownTimes(it);
         if (unknown > this.maxCandidates)
           return {
@@ -21675,8 +21784,15 @@ var init_decide = __esm({
             detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
           };
         const key = memoKey(it);
-        if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
-        const best = this.bestMemo.get(key);
+        if (!skip?.size && !this.bestMemo.has(key))
+          this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
+        const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info), info) : this.bestMemo.get(key);
+        const fixed2 = ordersByTime(it.rule.policy) ? candidates.filter((t) => info(t)?.fixedTime) : [];
+        if (fixed2.length && it.rule.policy.sort === "build-time")
+          return {
+            stays: "ambiguous-build-time",
+            detail: `${listed([...fixed2].sort())} ${fixed2.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`
+          };
         const current = info(it.tag);
         const tooNew = () => {
           const newest = pickBest(it.rule, candidates, info);
@@ -21693,8 +21809,10 @@ var init_decide = __esm({
         if (!best)
           return tooNew() ?? {
             stays: "unknown-build-time",
-            detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+            detail: it.rule.policy.sort === "push-time" ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}` : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
           };
+        const ambiguous = ambiguity(it.rule, best, candidates, info);
+        if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
         if (best === it.tag || sameBuild(it, best, info) || isOlder(it, best, info)) {
           const held2 = tooNew();
           if (held2) return held2;
@@ -21763,7 +21881,8 @@ async function askTagList(tags, repo) {
   }
 }
 async function askTagDetails(tags, repo, request2) {
-  if (request2.times.length === 0 && request2.digests.length === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
+  const asks = request2.times.length + request2.digests.length + (request2.platforms?.length ?? 0);
+  if (asks + (request2.fresh?.length ?? 0) === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
   try {
     return { ok: true, value: await tags.describeTags(repo, request2) };
   } catch (e) {
@@ -22644,6 +22763,224 @@ var init_history = __esm({
   }
 });
 
+// src/rewrite/yaml-scalar.ts
+function readsAsNonString(value) {
+  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
+  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
+  return /[0-9]/.test(value) && V11_FLOAT.test(value);
+}
+function tagText(style, tag) {
+  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
+  return { text: tag, quoted: false };
+}
+var CORE_INT, CORE_FLOAT, V11_INT, V11_FLOAT, SPECIAL_FLOAT, WORDS;
+var init_yaml_scalar = __esm({
+  "src/rewrite/yaml-scalar.ts"() {
+    "use strict";
+    CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+    CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+    V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
+    V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
+    SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
+    WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
+  }
+});
+
+// src/plan/output.ts
+function editsFor(site, to, toDigest) {
+  const edits = [];
+  let quoted = false;
+  if (site.tagSpan) {
+    const written = tagText(site.tagStyle, to);
+    quoted = written.quoted;
+    edits.push({
+      start: site.tagSpan[0],
+      end: site.tagSpan[1],
+      expect: site.reference.tag ?? "",
+      replace: written.text
+    });
+  }
+  if (site.digestSpan && toDigest)
+    edits.push({
+      start: site.digestSpan[0],
+      end: site.digestSpan[1],
+      expect: site.reference.digest ?? "",
+      replace: toDigest
+    });
+  return { edits, quoted };
+}
+function promotionRuleName(name) {
+  return `promotion:${name}`;
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
+}
+var PlanRecords;
+var init_output = __esm({
+  "src/plan/output.ts"() {
+    "use strict";
+    init_yaml_scalar();
+    init_classify();
+    PlanRecords = class {
+      changes = [];
+      unchanged = [];
+      failures = [];
+      /** Records a site that stays, with the rule it follows and the current build time when known. */
+      stay(file, site, reason, detail, extra = {}) {
+        const { rule, current } = extra;
+        this.unchanged.push({
+          file,
+          line: site.line,
+          column: site.column,
+          form: site.form,
+          image: site.name,
+          repository: repoKey(site.reference),
+          tag: site.reference.tag ?? null,
+          reason,
+          detail,
+          ...rule !== void 0 ? { rule } : {},
+          ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
+        });
+      }
+      /**
+       * The one path for a failed registry answer: the failure is listed once, and only the sites that
+       * needed the answer stay, as `registry-error`; other repositories and sites proceed.
+       */
+      registryError(items, failure) {
+        const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
+        if (!this.failures.some(same)) this.failures.push(failure);
+        for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
+      }
+      /**
+       * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
+       * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
+       */
+      change(it, to, toDigest, info, digestOnly = false) {
+        const { site, rule } = it;
+        const pinned = site.reference.digest;
+        const next = info(to);
+        const cur = info(it.tag);
+        const { edits, quoted } = digestOnly ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false } : editsFor(site, to, toDigest);
+        this.changes.push({
+          file: it.file,
+          line: site.line,
+          column: site.column,
+          form: site.form,
+          image: site.name,
+          repository: repoKey(site.reference),
+          from: it.tag,
+          to,
+          ...pinned ? { fromDigest: pinned } : {},
+          ...toDigest ? { toDigest } : {},
+          ...digestOnly ? { digestOnly: true } : {},
+          rule: rule.name,
+          pattern: rule.policy.source,
+          ...next?.created ? { buildTime: next.created.toISOString() } : {},
+          ...next ? timeSource(next) : {},
+          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+          ...quoted ? { quoted } : {},
+          edits
+        });
+      }
+      /** Records a promotion's move of a site (issue #14), with its evidence. */
+      promote(t, to, toDigest, info, evidence) {
+        const { site } = t;
+        const next = info(to);
+        const cur = info(t.tag);
+        const { edits, quoted } = editsFor(site, to, toDigest);
+        this.changes.push({
+          file: t.file,
+          line: site.line,
+          column: site.column,
+          form: site.form,
+          image: site.name,
+          repository: repoKey(site.reference),
+          from: t.tag,
+          to,
+          ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
+          ...toDigest ? { toDigest } : {},
+          rule: promotionRuleName(evidence.promotion),
+          pattern: `soak ${evidence.soak}`,
+          ...next?.created ? { buildTime: next.created.toISOString() } : {},
+          ...next ? timeSource(next) : {},
+          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+          ...quoted ? { quoted } : {},
+          promotion: evidence,
+          edits
+        });
+      }
+      /** The plan, changes and unchanged records sorted by file, line and column. */
+      plan(warnings = []) {
+        const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+        return {
+          changes: [...this.changes].sort(order),
+          unchanged: [...this.unchanged].sort(order),
+          failures: [...this.failures],
+          warnings: [...warnings]
+        };
+      }
+    };
+  }
+});
+
+// src/plan/platform-gate.ts
+var MAX_CHECKED, PlatformGate;
+var init_platform_gate = __esm({
+  "src/plan/platform-gate.ts"() {
+    "use strict";
+    init_platforms();
+    init_facts();
+    MAX_CHECKED = 5;
+    PlatformGate = class {
+      constructor(tags, repo) {
+        this.tags = tags;
+        this.repo = repo;
+      }
+      tags;
+      repo;
+      asked = /* @__PURE__ */ new Map();
+      platformsOf(tag) {
+        let p2 = this.asked.get(tag);
+        if (!p2) {
+          p2 = askTagDetails(this.tags, this.repo, { times: [], digests: [], platforms: [tag] }).then(
+            (a) => a.ok ? { ok: true, value: a.value.get(tag)?.platforms } : a
+          );
+          this.asked.set(tag, p2);
+        }
+        return p2;
+      }
+      /**
+       * The decision with the gate applied: a winner lacking a required platform is skipped and the
+       * next best decided. When some were skipped and nothing moves, the reference stays
+       * `missing-platform`, naming what each skipped candidate lacks.
+       */
+      async decide(decisions, it, info, required) {
+        const skip = /* @__PURE__ */ new Set();
+        const skipped = [];
+        let d = decisions.decide(it, info);
+        while ("move" in d) {
+          const answer = await this.platformsOf(d.move);
+          if (!answer.ok) return { failure: answer.failure };
+          const offered = answer.value ?? [];
+          const missing = missingPlatforms(required, offered);
+          if (missing.length === 0) return d;
+          skipped.push(
+            `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
+          );
+          skip.add(d.move);
+          if (skip.size >= MAX_CHECKED) break;
+          d = decisions.decide(it, info, skip);
+        }
+        if (skipped.length === 0) return d;
+        const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
+        return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
+      }
+    };
+  }
+});
+
 // src/plan/promote.ts
 function decidePromotion(t, sources, history, info, now, note) {
   const p2 = t.promotion;
@@ -22753,160 +23090,49 @@ var init_promote = __esm({
   }
 });
 
-// src/rewrite/yaml-scalar.ts
-function readsAsNonString(value) {
-  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
-  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
-  return /[0-9]/.test(value) && V11_FLOAT.test(value);
-}
-function tagText(style, tag) {
-  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
-  return { text: tag, quoted: false };
-}
-var CORE_INT, CORE_FLOAT, V11_INT, V11_FLOAT, SPECIAL_FLOAT, WORDS;
-var init_yaml_scalar = __esm({
-  "src/rewrite/yaml-scalar.ts"() {
-    "use strict";
-    CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
-    CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-    V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
-    V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
-    SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
-    WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
-  }
-});
-
-// src/plan/output.ts
-function editsFor(site, to, toDigest) {
-  const edits = [];
-  let quoted = false;
-  if (site.tagSpan) {
-    const written = tagText(site.tagStyle, to);
-    quoted = written.quoted;
-    edits.push({
-      start: site.tagSpan[0],
-      end: site.tagSpan[1],
-      expect: site.reference.tag ?? "",
-      replace: written.text
+// src/plan/targets.ts
+function parseImageTargets(values, origin) {
+  const out = [];
+  for (const entry of values.flatMap((v) => v.split(/[\n,]/)).map((e) => e.trim())) {
+    if (entry === "") continue;
+    let ref;
+    try {
+      ref = parseImageReference(entry);
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      throw new TargetError(`${origin}: ${JSON.stringify(entry)} is not an image reference: ${e.message}`);
+    }
+    if (ref.digest)
+      throw new TargetError(
+        `${origin}: ${JSON.stringify(entry)} pins a digest; give repository[:tag] (the tag that was pushed)`
+      );
+    out.push({
+      registry: ref.registry,
+      repository: ref.repository,
+      ...ref.tag !== void 0 ? { tag: ref.tag } : {}
     });
   }
-  if (site.digestSpan && toDigest)
-    edits.push({
-      start: site.digestSpan[0],
-      end: site.digestSpan[1],
-      expect: site.reference.digest ?? "",
-      replace: toDigest
-    });
-  return { edits, quoted };
+  return out;
 }
-function promotionRuleName(name) {
-  return `promotion:${name}`;
+function targetsByRepository(targets) {
+  const byRepo = /* @__PURE__ */ new Map();
+  for (const t of targets) {
+    const key = repoKey(t);
+    const prev = byRepo.get(key);
+    if (t.tag === void 0 || prev === "all") byRepo.set(key, "all");
+    else byRepo.set(key, [.../* @__PURE__ */ new Set([...prev ?? [], t.tag])]);
+  }
+  return new Map([...byRepo].map(([k, v]) => [k, v === "all" ? [] : v]));
 }
-function timeSource(d) {
-  if (!d.source) return {};
-  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
-  return { timeSource: d.source };
-}
-var PlanRecords;
-var init_output = __esm({
-  "src/plan/output.ts"() {
+var TargetError;
+var init_targets = __esm({
+  "src/plan/targets.ts"() {
     "use strict";
-    init_yaml_scalar();
+    init_parse2();
+    init_types2();
     init_classify();
-    PlanRecords = class {
-      changes = [];
-      unchanged = [];
-      failures = [];
-      /** Records a site that stays, with the rule it follows and the current build time when known. */
-      stay(file, site, reason, detail, extra = {}) {
-        const { rule, current } = extra;
-        this.unchanged.push({
-          file,
-          line: site.line,
-          column: site.column,
-          form: site.form,
-          image: site.name,
-          repository: repoKey(site.reference),
-          tag: site.reference.tag ?? null,
-          reason,
-          detail,
-          ...rule !== void 0 ? { rule } : {},
-          ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
-        });
-      }
-      /**
-       * The one path for a failed registry answer: the failure is listed once, and only the sites that
-       * needed the answer stay, as `registry-error`; other repositories and sites proceed.
-       */
-      registryError(items, failure) {
-        const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
-        if (!this.failures.some(same)) this.failures.push(failure);
-        for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
-      }
-      /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
-      change(it, to, toDigest, info) {
-        const { site, rule } = it;
-        const pinned = site.reference.digest;
-        const next = info(to);
-        const cur = info(it.tag);
-        const { edits, quoted } = editsFor(site, to, toDigest);
-        this.changes.push({
-          file: it.file,
-          line: site.line,
-          column: site.column,
-          form: site.form,
-          image: site.name,
-          repository: repoKey(site.reference),
-          from: it.tag,
-          to,
-          ...pinned ? { fromDigest: pinned } : {},
-          ...toDigest ? { toDigest } : {},
-          rule: rule.name,
-          pattern: rule.policy.source,
-          ...next?.created ? { buildTime: next.created.toISOString() } : {},
-          ...next ? timeSource(next) : {},
-          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-          ...quoted ? { quoted } : {},
-          edits
-        });
-      }
-      /** Records a promotion's move of a site (issue #14), with its evidence. */
-      promote(t, to, toDigest, info, evidence) {
-        const { site } = t;
-        const next = info(to);
-        const cur = info(t.tag);
-        const { edits, quoted } = editsFor(site, to, toDigest);
-        this.changes.push({
-          file: t.file,
-          line: site.line,
-          column: site.column,
-          form: site.form,
-          image: site.name,
-          repository: repoKey(site.reference),
-          from: t.tag,
-          to,
-          ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
-          ...toDigest ? { toDigest } : {},
-          rule: promotionRuleName(evidence.promotion),
-          pattern: `soak ${evidence.soak}`,
-          ...next?.created ? { buildTime: next.created.toISOString() } : {},
-          ...next ? timeSource(next) : {},
-          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-          ...quoted ? { quoted } : {},
-          promotion: evidence,
-          edits
-        });
-      }
-      /** The plan, changes and unchanged records sorted by file, line and column. */
-      plan(warnings = []) {
-        const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
-        return {
-          changes: [...this.changes].sort(order),
-          unchanged: [...this.unchanged].sort(order),
-          failures: [...this.failures],
-          warnings: [...warnings]
-        };
-      }
+    TargetError = class extends Error {
+      name = "TargetError";
     };
   }
 });
@@ -22916,6 +23142,7 @@ async function planUpdates(input) {
   const { config, files, tags } = input;
   const records = new PlanRecords();
   const now = input.now ?? /* @__PURE__ */ new Date();
+  const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
   const history = new HistoryView(input.history);
   const groups2 = /* @__PURE__ */ new Map();
   const promotions = new PromotionSites(config);
@@ -22952,6 +23179,11 @@ async function planUpdates(input) {
         continue;
       }
       const key = repoKey(site.reference);
+      if (targeted && !targeted.has(key)) {
+        const about = [...targeted.keys()].join(", ");
+        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
+        continue;
+      }
       let g = groups2.get(key);
       if (!g) {
         g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
@@ -22967,7 +23199,10 @@ async function planUpdates(input) {
     }
   }
   await Promise.all(
-    [...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, config.limits ?? {}, now))
+    [...groups2.entries()].map(([key, { repo, items }]) => {
+      const pushed = targeted?.get(key);
+      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+    })
   );
   await Promise.all(
     promotions.groups().map((g) => planPromotions(tags, g, (t) => promotions.sourcesFor(t), history, records, now, input.history?.note))
@@ -22975,23 +23210,81 @@ async function planUpdates(input) {
   return records.plan(input.warnings);
 }
 async function planRepository(tags, repo, items, records, limits, now) {
-  const listed = await askTagList(tags, repo);
-  if (!listed.ok) return records.registryError(items, listed.failure);
-  const over = tooManyTags(repo, listed.value);
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(items, listed2.failure);
+  const over = tooManyTags(repo, listed2.value);
   if (over) {
     for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
     return;
   }
-  const decisions = new RepositoryDecisions(repo, listed.value, limits.candidates, now);
+  const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
-  const info = tagInfo(listed.value, described.value);
-  const moves = [];
+  const info = tagInfo(listed2.value, described.value);
+  await decideAll(tags, repo, decisions, items, info, records);
+}
+async function planPushedTags(tags, repo, pushed, items, records, now) {
+  const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
+  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
+  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
+  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
+  const described = await askTagDetails(tags, repo, {
+    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
+    digests: inChannel.filter((t) => !timed.has(t)),
+    current: [...new Set(items.map((it) => it.tag))]
+  });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const found = pushed.filter((t) => described.value.has(t));
+  const decisions = new RepositoryDecisions(repo, { tags: found }, void 0, now);
+  const info = tagInfo({ tags: found }, described.value);
+  const open4 = [];
   for (const it of items) {
-    const d = decisions.decide(it, info);
-    if ("move" in d) moves.push({ it, to: d.move });
-    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    if (decisions.candidates(it).length > 0) open4.push(it);
+    else {
+      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
+      const detail = missing.length ? `${missing.join(", ")} not found in ${repoKey(repo)}` : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
+      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
+    }
   }
+  await decideAll(tags, repo, decisions, open4, info, records);
+}
+async function refreshDigests(tags, repo, items, info, records) {
+  if (items.length === 0) return;
+  const fresh = [...new Set(items.map(({ it }) => it.tag))];
+  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer.ok)
+    return records.registryError(
+      items.map(({ it }) => it),
+      answer.failure
+    );
+  for (const { it, d } of items) {
+    const now = answer.value.get(it.tag)?.digest;
+    const checked = checkDigest(repo, it, it.tag, now);
+    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
+      records.change(it, it.tag, checked.toDigest, info, true);
+    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
+    else
+      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
+        rule: it.rule.name,
+        current: d.current
+      });
+  }
+}
+async function decideAll(tags, repo, decisions, items, info, records) {
+  const moves = [];
+  const refresh = [];
+  const gate = new PlatformGate(tags, repo);
+  await Promise.all(
+    items.map(async (it) => {
+      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info, it.rule.platforms) : decisions.decide(it, info);
+      if ("move" in d) moves.push({ it, to: d.move });
+      else if ("failure" in d) records.registryError([it], d.failure);
+      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
+        refresh.push({ it, d });
+      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    })
+  );
+  await refreshDigests(tags, repo, refresh, info, records);
   const wanted = digestsWanted(moves, info);
   const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
   const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
@@ -23019,11 +23312,11 @@ async function planPromotions(tags, group, sourcesFor, history, records, now, no
     if (t.manualMove) asked.add(t.manualMove.from);
   }
   const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
-  const listed = await askTagList(tags, repo);
-  if (!listed.ok) return records.registryError(targets.map(asTracked), listed.failure);
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(targets.map(asTracked), listed2.failure);
   const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
   if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
-  const info = tagInfo(listed.value, answer.value);
+  const info = tagInfo(listed2.value, answer.value);
   for (const t of targets) {
     const sources = sourcesFor(t);
     const d = decidePromotion(t, sources, history, info, now, note);
@@ -23071,14 +23364,16 @@ var promotionRules, PromotionSites;
 var init_plan = __esm({
   "src/plan/plan.ts"() {
     "use strict";
+    init_policy();
+    init_select();
     init_classify();
     init_decide();
     init_facts();
     init_history();
-    init_promote();
-    init_policy();
-    init_select();
     init_output();
+    init_platform_gate();
+    init_promote();
+    init_targets();
     promotionRules = /* @__PURE__ */ new WeakMap();
     PromotionSites = class {
       constructor(config) {
@@ -23696,7 +23991,8 @@ async function planRepository2(dir, config, tags, options = {}) {
     files: scan.files,
     tags,
     warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
-    ...history ? { history } : {}
+    ...history ? { history } : {},
+    ...options.targets ? { targets: options.targets } : {}
   });
   return { plan, scan };
 }
@@ -23705,7 +24001,8 @@ async function updatePass(o) {
   const git = o.git;
   const planned = o.setTag ? await planSet(o.dir, config, o.setTag) : (await planRepository2(o.dir, config, o.tags, {
     ...o.onFile ? { onFile: o.onFile } : {},
-    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}
+    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
+    ...o.targets ? { targets: o.targets } : {}
   })).plan;
   const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
@@ -24330,7 +24627,7 @@ var init_wire = __esm({
     });
     IMAGE_CONFIG = shape("an image config", {
       type: "object",
-      properties: { created: STRING }
+      properties: { created: STRING, os: STRING, architecture: STRING, variant: STRING }
     });
     TOKEN_ANSWER = shape("a token response", {
       type: "object",
@@ -24423,12 +24720,29 @@ var init_cache = __esm({
       required: ["version", "digests", "repos"],
       properties: {
         version: { type: "number" },
+        challenges: {
+          type: "object",
+          additionalProperties: {
+            type: ["object", "null"],
+            required: ["scheme", "params"],
+            properties: {
+              scheme: { type: "string" },
+              params: { type: "object", additionalProperties: { type: "string" } }
+            }
+          }
+        },
         digests: {
           type: "object",
           additionalProperties: {
             type: "object",
             required: ["created", "at"],
-            properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } }
+            properties: {
+              created: { type: ["string", "null"] },
+              source: { type: "string" },
+              platforms: { type: "array", items: { type: "string" } },
+              fixed: { type: "boolean" },
+              at: { type: "number" }
+            }
           }
         },
         repos: {
@@ -24462,6 +24776,8 @@ var init_cache = __esm({
       repos = /* @__PURE__ */ new Map();
       dirtyRepos = /* @__PURE__ */ new Set();
       dirtyFacts = /* @__PURE__ */ new Set();
+      challenges = /* @__PURE__ */ new Map();
+      dirtyChallenges = /* @__PURE__ */ new Set();
       /**
        * Loads the cache at `path`; without a path the cache lives in memory only.
        * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
@@ -24472,16 +24788,28 @@ var init_cache = __esm({
         if (file) {
           for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
           for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+          for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
         }
         return c;
       }
       fact(key) {
         const f = this.digests.get(key);
         if (!f) return void 0;
-        return { created: f.created ? new Date(f.created) : void 0, source: f.source };
+        return {
+          created: f.created ? new Date(f.created) : void 0,
+          source: f.source,
+          ...f.platforms ? { platforms: f.platforms } : {},
+          ...f.fixed ? { fixed: true } : {}
+        };
       }
       setFact(key, fact) {
-        this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+        this.digests.set(key, {
+          created: fact.created?.toISOString() ?? null,
+          source: fact.source,
+          ...fact.platforms ? { platforms: [...fact.platforms] } : {},
+          ...fact.fixed ? { fixed: true } : {},
+          at: Date.now()
+        });
         this.dirtyFacts.add(key);
       }
       snapshot(repoKey2) {
@@ -24497,8 +24825,17 @@ var init_cache = __esm({
         this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
         this.dirtyRepos.add(repoKey2);
       }
+      /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
+      challenge(registry) {
+        return this.challenges.get(registry);
+      }
+      setChallenge(registry, ch) {
+        if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
+        this.challenges.set(registry, ch);
+        this.dirtyChallenges.add(registry);
+      }
       get dirty() {
-        return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+        return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
       }
       /** Writes the cache (merged with the file's current content) atomically. */
       async save() {
@@ -24512,10 +24849,13 @@ var init_cache = __esm({
         if (entries.length > MAX_FACTS) {
           entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
         }
-        const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
+        const challenges = { ...onDisk?.challenges ?? {} };
+        for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
+        const file = { version: VERSION, digests: Object.fromEntries(entries), repos, challenges };
         await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
         this.dirtyFacts.clear();
         this.dirtyRepos.clear();
+        this.dirtyChallenges.clear();
       }
     };
   }
@@ -24939,16 +25279,18 @@ var init_auth = __esm({
     init_masker();
     init_wire();
     RegistrySession = class {
-      constructor(endpoint2, http, tokens, loadCredential) {
+      constructor(endpoint2, http, tokens, loadCredential, memory) {
         this.endpoint = endpoint2;
         this.http = http;
         this.tokens = tokens;
         this.loadCredential = loadCredential;
+        this.memory = memory;
       }
       endpoint;
       http;
       tokens;
       loadCredential;
+      memory;
       pinged;
       challenge;
       credential;
@@ -24976,16 +25318,28 @@ var init_auth = __esm({
       url(path2) {
         return new URL(path2, this.endpoint.baseUrl).toString();
       }
-      /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+      /**
+       * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
+       * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
+       */
       ping() {
         this.pinged ??= (async () => {
+          const recalled = await this.memory?.recall();
+          if (recalled !== void 0) {
+            this.challenge = recalled ?? void 0;
+            return;
+          }
           const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
           const res = await this.http.request(req);
           if (res.status === 401) {
             this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+            this.memory?.remember(this.challenge ?? null);
             return;
           }
-          if (res.status >= 200 && res.status < 300) return;
+          if (res.status >= 200 && res.status < 300) {
+            this.memory?.remember(null);
+            return;
+          }
           throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
         })();
         this.pinged.catch(() => this.pinged = void 0);
@@ -25083,7 +25437,10 @@ var init_auth = __esm({
           if (res.status !== 401 || attempt > 0) return res;
           const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
           if (!ch) return res;
-          if (!this.challenge) this.challenge = ch;
+          if (!this.challenge) {
+            this.challenge = ch;
+            this.memory?.remember(ch);
+          }
           if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
           fresh = ch;
         }
@@ -25215,6 +25572,11 @@ function matches(want, have) {
   const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
   return v === want.variant;
 }
+function isFixed(value) {
+  if (typeof value !== "string" || !value) return false;
+  const t = new Date(value).getTime();
+  return !Number.isNaN(t) && t < MIN_MEANINGFUL;
+}
 function parseTime(value) {
   if (typeof value !== "string" || !value) return void 0;
   const d = new Date(value);
@@ -25227,7 +25589,8 @@ async function singleBuildTime(m, fetcher) {
   if (!m.body.config?.digest) return {};
   const config = await fetcher.blob(m.body.config.digest);
   const created = parseTime(config.created);
-  return created ? { created, source: "config-blob" } : {};
+  if (created) return { created, source: "config-blob" };
+  return isFixed(config.created) || isFixed(m.body.annotations?.[CREATED_ANNOTATION]) ? { fixed: true } : {};
 }
 async function resolveBuildTime(m, platforms, fetcher) {
   if (!isIndex(m)) return singleBuildTime(m, fetcher);
@@ -25247,7 +25610,17 @@ async function resolveBuildTime(m, platforms, fetcher) {
   for (const t of times) {
     if (t.created && (!best.created || t.created > best.created)) best = t;
   }
-  return best;
+  return best.created || !times.some((t) => t.fixed) ? best : { fixed: true };
+}
+async function offeredPlatforms(m, fetcher) {
+  const name = (p2) => [p2.os, p2.architecture, p2.variant].filter(Boolean).join("/");
+  if (isIndex(m))
+    return (m.body.manifests ?? []).filter(
+      (d) => d.platform?.os && d.platform.architecture && d.platform.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
+    ).map((d) => name(d.platform ?? {}));
+  if (!m.body.config?.digest) return [];
+  const config = await fetcher.blob(m.body.config.digest);
+  return config.os && config.architecture ? [name(config)] : [];
 }
 var CREATED_ANNOTATION, MIN_MEANINGFUL, platformKey;
 var init_build_time = __esm({
@@ -25625,7 +25998,8 @@ var init_client = __esm({
             snapshotDirty: s.snapshotDirty,
             confirmed: /* @__PURE__ */ new Map(),
             apiTimes: /* @__PURE__ */ new Map(),
-            resolving: new PromiseMemo("rejected")
+            resolving: new PromiseMemo("rejected"),
+            current: /* @__PURE__ */ new Set()
           });
         }
         this.sessions.clear();
@@ -25658,11 +26032,34 @@ var init_client = __esm({
               env: this.opts.env,
               dockerConfigDir: this.opts.dockerConfigDir,
               warn: this.opts.log?.warn
-            })
+            }),
+            this.challengeMemory(key)
           );
           this.sessions.set(key, s);
         }
         return s;
+      }
+      /**
+       * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+       * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+       * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+       */
+      challengeMemory(registry) {
+        if (!this.opts.cachePath) return void 0;
+        return {
+          recall: async () => {
+            if (!this.opts.reuseChallenges) return void 0;
+            const known = (await this.loadCache()).challenge(registry);
+            return known === void 0 ? void 0 : known;
+          },
+          remember: (ch) => {
+            const kept = ch && {
+              scheme: ch.scheme,
+              params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error"))
+            };
+            void this.loadCache().then((c) => c.setChallenge(registry, kept));
+          }
+        };
       }
       platforms(registry) {
         return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
@@ -25671,7 +26068,13 @@ var init_client = __esm({
         const key = `${registryKey(repo.registry)}/${repo.repository}`;
         let s = this.repos.get(key);
         if (!s) {
-          s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: new PromiseMemo("rejected") };
+          s = {
+            snapshotDirty: false,
+            confirmed: /* @__PURE__ */ new Map(),
+            apiTimes: /* @__PURE__ */ new Map(),
+            resolving: new PromiseMemo("rejected"),
+            current: /* @__PURE__ */ new Set()
+          };
           this.repos.set(key, s);
         }
         return s;
@@ -25733,7 +26136,10 @@ var init_client = __esm({
           if (s) state2.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
         }
         const wantTime = new Set(request2.times);
-        const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests])];
+        const wantPlatforms = new Set(request2.platforms ?? []);
+        const fresh = new Set(request2.fresh ?? []);
+        const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests, ...wantPlatforms, ...fresh])];
+        for (const t of request2.current ?? []) state2.current.add(t);
         await this.askEcr(
           repo,
           state2,
@@ -25743,8 +26149,13 @@ var init_client = __esm({
         await Promise.all(
           all.map(async (tag) => {
             const need = wantTime.has(tag);
-            const memoKey2 = `${tag}\0${need}`;
-            const d = await state2.resolving.get(memoKey2, () => this.resolveTag(repo, state2, cache2, tag, need));
+            const needPlatforms = wantPlatforms.has(tag);
+            const needFresh = fresh.has(tag);
+            const memoKey2 = `${tag}\0${need}\0${needPlatforms}\0${needFresh}`;
+            const d = await state2.resolving.get(
+              memoKey2,
+              () => this.resolveTag(repo, state2, cache2, tag, need, needPlatforms, needFresh)
+            );
             if (d) out.set(tag, this.unlessFuture(repo, tag, d));
           })
         );
@@ -25803,7 +26214,8 @@ var init_client = __esm({
         if (confirmed) return confirmed;
         const snap = state2.snapshot;
         const e = snap?.tags.get(tag);
-        if (!snap || !e || !state2.listedInfo?.unchanged) return void 0;
+        if (!snap || !e || !(state2.listedInfo?.unchanged || !state2.listedInfo && state2.current.has(tag)))
+          return void 0;
         const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 36e5;
         if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return void 0;
         return e.digest;
@@ -25815,15 +26227,15 @@ var init_client = __esm({
           state2.snapshotDirty = true;
         }
       }
-      async resolveTag(repo, state2, cache2, tag, needTime) {
+      async resolveTag(repo, state2, cache2, tag, needTime, needPlatforms = false, needFresh = false) {
         const fromApi = state2.apiTimes.get(tag) ?? state2.listedInfo?.times?.get(tag);
-        if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+        if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
         const session = this.session(repo.registry);
-        let digest = this.trustedDigest(state2, tag) ?? fromApi?.digest;
+        let digest = needFresh ? state2.confirmed.get(tag) : this.trustedDigest(state2, tag) ?? fromApi?.digest;
         let manifest;
         if (!digest) {
           const seenBefore = state2.snapshot?.tags.has(tag) ?? false;
-          if (!needTime || seenBefore) {
+          if (!needTime || seenBefore || needFresh) {
             const head = await headManifest(session, repo.repository, tag);
             if (!head) return void 0;
             digest = head.digest;
@@ -25835,8 +26247,29 @@ var init_client = __esm({
           }
           this.confirm(state2, tag, digest);
         }
-        if (!needTime) return { digest };
-        return this.buildTime(repo, cache2, digest, manifest);
+        const details = needTime ? await this.buildTime(repo, cache2, digest, manifest) : { digest };
+        if (!needPlatforms) return details;
+        return { ...details, platforms: await this.platformsOf(repo, cache2, digest) };
+      }
+      /**
+       * The platforms a digest offers: from the cache (they never change for a digest), else its
+       * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+       */
+      async platformsOf(repo, cache2, digest) {
+        const key = `${digest}|platforms`;
+        const known = cache2.fact(key)?.platforms;
+        if (known) return known;
+        const m = await this.fetchManifest(repo, digest);
+        if (!m) {
+          throw registryFailure(
+            { registry: registryKey(repo.registry), repository: repo.repository },
+            `manifest ${digest} of ${repo.repository} disappeared`,
+            404
+          );
+        }
+        const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+        cache2.setFact(key, { platforms });
+        return platforms;
       }
       manifestKey(repo, digest) {
         return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
@@ -25856,7 +26289,7 @@ var init_client = __esm({
         const fact = cache2.fact(digest) ?? cache2.fact(`${digest}|${pk}`);
         if (fact) {
           return Promise.resolve(
-            fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest }
+            fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest, ...fact.fixed ? { fixedTime: true } : {} }
           );
         }
         const memo = `${digest}|${pk}`;
@@ -25873,8 +26306,13 @@ var init_client = __esm({
             manifest: (d) => this.fetchManifest(repo, d),
             blob: (d) => this.fetchBlob(repo, d)
           });
-          cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-          return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+          cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+            created: bt.created,
+            source: bt.source,
+            ...bt.fixed ? { fixed: true } : {}
+          });
+          if (bt.created) return { digest, created: bt.created, source: bt.source };
+          return bt.fixed ? { digest, fixedTime: true } : { digest };
         });
       }
     };
@@ -25915,6 +26353,7 @@ function createTagSource(config, options) {
     ...config.limits?.tags !== void 0 ? { maxTags: config.limits.tags } : {},
     ...config.limits?.registryDeadline !== void 0 ? { deadlineMs: config.limits.registryDeadline * 1e3 } : {},
     env: options.env,
+    ...options.reuseChallenges ? { reuseChallenges: true } : {},
     ...options.log ? { log: options.log } : {}
   });
   return {
@@ -31962,11 +32401,11 @@ var require_osMemoryHeapLinux = __commonJS({
         if (!values.some((value2) => string.startsWith(value2))) {
           return acc;
         }
-        const split = string.split(":");
-        let value = split[1].trim();
+        const split2 = string.split(":");
+        let value = split2[1].trim();
         value = value.substr(0, value.length - 3);
         value = Number(value) * 1024;
-        acc[split[0]] = value;
+        acc[split2[0]] = value;
         return acc;
       }, {});
     }
@@ -34728,6 +35167,7 @@ init_load();
 init_schema();
 init_server_schema();
 init_pipeline();
+init_targets();
 init_http();
 import { resolve as resolve6 } from "node:path";
 import { parseArgs } from "node:util";
@@ -34779,6 +35219,7 @@ function formatRequests(r) {
   return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
 }
 var when = (c) => c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
+var short = (d) => d ? d.slice(0, 19) : "?";
 function formatPlan(plan, requests) {
   const out = [];
   out.push(
@@ -34789,7 +35230,14 @@ function formatPlan(plan, requests) {
     out.push(
       table([
         ["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"],
-        ...plan.changes.map((c) => [`${c.file}:${c.line}`, c.image, c.from, "\u2192", c.to, when(c)])
+        ...plan.changes.map((c) => [
+          `${c.file}:${c.line}`,
+          c.image,
+          c.digestOnly ? `${c.from}@${short(c.fromDigest)}` : c.from,
+          "\u2192",
+          c.digestOnly ? `${c.to}@${short(c.toDigest)} (digest only)` : c.to,
+          when(c)
+        ])
       ])
     );
   }
@@ -34994,7 +35442,7 @@ var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${sou
 function changesTable(plan, options = {}) {
   if (plan.changes.length === 0) return "No image tag moves.";
   const rows = plan.changes.map(
-    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${markdownCode(c.from)} \u2192 ${markdownCode(c.to)} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
   );
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
@@ -39907,7 +40355,8 @@ async function runApply(o) {
     onCommand: o.onCommand,
     ...o.onFile ? { onFile: o.onFile } : {},
     ...o.signal ? { signal: o.signal } : {},
-    ...o.setTag ? { setTag: o.setTag } : {}
+    ...o.setTag ? { setTag: o.setTag } : {},
+    ...o.targets?.length ? { targets: o.targets } : {}
   };
   if (o.delivery.kind === "work-tree") {
     const r2 = await updatePass({ ...common, dryRun: false });
@@ -40011,6 +40460,8 @@ Options:
   --json                 machine-readable output
   --cache FILE           registry metadata cache (default: ${defaultCachePath(env)})
   --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
+  --image REPO[:TAG]     plan, apply: a targeted run, only references of this repository (repeatable;
+                         with the pushed TAG, only that tag is asked about: a few requests)
   --no-commands          apply: do not run the configured commands
   --push                 apply, watch: commit and push to the checked-out branch on origin; when the
                          branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
@@ -40037,6 +40488,7 @@ async function main(argv, io2) {
         json: { type: "boolean", default: false },
         cache: { type: "string" },
         "registry-errors": { type: "string", default: "fail" },
+        image: { type: "string", multiple: true },
         "no-commands": { type: "boolean", default: false },
         interval: { type: "string", default: "300" },
         push: { type: "boolean", default: false },
@@ -40080,6 +40532,18 @@ ${usage(io2.env)}`);
     io2.err(`laminar: ${delivery}`);
     return 2;
   }
+  let targets;
+  try {
+    targets = parseImageTargets(o.image ?? [], "--image");
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    io2.err(`laminar: ${e.message}`);
+    return 2;
+  }
+  if (targets.length && command2 !== "plan" && command2 !== "apply") {
+    io2.err("laminar: --image works with `plan` and `apply` only");
+    return 2;
+  }
   const dir = resolve6(io2.cwd, o.dir ?? ".");
   const redactor = new SecretMasker();
   redactor.addAll(knownSecrets({ env: io2.env }));
@@ -40117,7 +40581,8 @@ ${usage(io2.env)}`);
           env: io2.env,
           ...o.cache ? { cachePath: resolve6(io2.cwd, o.cache) } : {},
           // Registry warnings (a build time in the future, a timestamp API that failed) go to stderr.
-          log: { warn: (m) => safe.err(`laminar: warning: ${m}`) }
+          log: { warn: (m) => safe.err(`laminar: warning: ${m}`) },
+          ...targets.length ? { reuseChallenges: true } : {}
         });
         let files = 0;
         const onFile = () => void files++;
@@ -40128,7 +40593,10 @@ ${usage(io2.env)}`);
         if (command2 === "plan") {
           let planned;
           try {
-            planned = await planRepository2(dir, config, tags.source, { onFile });
+            planned = await planRepository2(dir, config, tags.source, {
+              onFile,
+              ...targets.length ? { targets } : {}
+            });
           } finally {
             progress.stop();
           }
@@ -40158,7 +40626,8 @@ ${usage(io2.env)}`);
             },
             onFile,
             log: safe.err,
-            ...setTag ? { setTag } : {}
+            ...setTag ? { setTag } : {},
+            ...targets.length ? { targets } : {}
           });
         } catch (e) {
           const sig2 = trap?.received();

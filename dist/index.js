@@ -27039,7 +27039,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -27072,18 +27072,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text, i, indent.length);
           end = i + indent.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -27096,7 +27096,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -30630,13 +30630,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -38641,7 +38641,7 @@ var normalize = (items, form) => {
 };
 var compile = (items, nocase) => {
   let id = 1;
-  const split = (out) => ({ t: "split", id: id++, out });
+  const split2 = (out) => ({ t: "split", id: id++, out });
   const seq = (items2, next) => items2.reduceRight((next2, it) => item(it, next2), next);
   const item = (it, next) => {
     switch (it.t) {
@@ -38657,14 +38657,14 @@ var compile = (items, nocase) => {
     const alts = (next2) => it.alts.map((a) => seq(a, next2));
     switch (it.type) {
       case "@":
-        return split(alts(next));
+        return split2(alts(next));
       case "?":
-        return split([next, ...alts(next)]);
+        return split2([next, ...alts(next)]);
       case "!":
-        return { t: "neg", id: id++, sub: split(alts(MATCH)), next };
+        return { t: "neg", id: id++, sub: split2(alts(MATCH)), next };
     }
-    const after = split([]);
-    const entry = split(alts(after));
+    const after = split2([]);
+    const entry = split2(alts(after));
     after.out.push(next, entry);
     return it.type === "*" ? after : entry;
   };
@@ -40567,8 +40567,8 @@ var Minimatch = class {
       return true;
     }
     const options = this.options;
-    let split = this.#cachedSplit(f);
-    if (!split) {
+    let split2 = this.#cachedSplit(f);
+    if (!split2) {
       if (!partial && !this.#form && (this.#endCheck || this.#literalCheck) && lastChecked !== f) {
         lastChecked = f;
         const can = this.#canMatch(f);
@@ -40577,10 +40577,10 @@ var Minimatch = class {
         if (can === "yes")
           return options.flipNegate ? true : !this.negate;
       }
-      split = this.#split(f);
+      split2 = this.#split(f);
     }
-    const ff = split.parts;
-    const resolved = this.#level2 ? split.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
+    const ff = split2.parts;
+    const resolved = this.#level2 ? split2.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
     const set = this.set;
     let filename = ff[ff.length - 1];
     if (!filename) {
@@ -40614,6 +40614,14 @@ minimatch.unescape = unescape;
 
 // src/policy/policy.ts
 var import_semver = __toESM(require_semver2(), 1);
+
+// src/policy/artifact-tags.ts
+var ARTIFACT_TAG = /^(?:sha256|sha384|sha512)-[0-9a-f]{64}(?:\.[A-Za-z0-9_-]+)*$/;
+function isArtifactTag(tag) {
+  return ARTIFACT_TAG.test(tag);
+}
+
+// src/policy/policy.ts
 var PolicyError = class extends Error {
   name = "PolicyError";
 };
@@ -40629,10 +40637,10 @@ function parsePolicy(text, options = {}) {
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time")
+    if (options.sort && options.sort.by !== "build-time" && options.sort.by !== "push-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
     if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
-    return globPolicy(text, body);
+    return globPolicy(text, body, options.sort?.by === "push-time" ? "push-time" : "build-time");
   }
   if (!options.sort || options.sort.by === "build-time") {
     const plain = body.replace(/\\([^\w\s])/g, "$1");
@@ -40647,11 +40655,11 @@ function literalPolicy(kind, source, tag, order = "asc") {
 function globProblem(glob) {
   return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
 }
-function globPolicy(source, glob) {
+function globPolicy(source, glob, sort2) {
   const problem = globProblem(glob);
   if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
-  return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
+  return { kind: "glob", source, sort: sort2, order: "asc", matches: (tag) => mm.match(tag) };
 }
 function semverPolicy(source, range2, includePrerelease) {
   const r = import_semver.default.validRange(range2, { loose: true, includePrerelease });
@@ -40692,7 +40700,8 @@ function regexPolicy(source, body, sort2) {
   }
   const by = sort2?.by ?? "build-time";
   const order = sort2?.order ?? "asc";
-  if (by === "build-time") return { kind: "regex", source, sort: "build-time", order, matches: (t) => re.test(t) };
+  if (by === "build-time" || by === "push-time")
+    return { kind: "regex", source, sort: by, order, matches: (t) => re.test(t) };
   const groups2 = [...body.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((g) => g[1]);
   const capture = sort2?.capture ?? groups2[0];
   if (!capture) throw new PolicyError(`sort by ${by} needs a named capture group in the regex, e.g. (?<build>\\d+)`);
@@ -40756,8 +40765,11 @@ function separatedRepeat(group2) {
     return false;
   return !rest.includes(sep6) || sep6 === "." && !rest.replace(/\\\./g, "").includes(".");
 }
+function ordersByTime(policy) {
+  return policy.sort === "build-time" || policy.sort === "push-time";
+}
 function isNeverChosen(tag) {
-  return tag === "latest";
+  return tag === "latest" || isArtifactTag(tag);
 }
 
 // src/config/duration.ts
@@ -40890,15 +40902,15 @@ var command = {
   ]
 };
 var sort = {
-  description: "How regex matches are ordered: by build time (default), or by a named capture.",
+  description: "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.",
   oneOf: [
-    { enum: ["build-time", "numerical", "alphabetical"] },
+    { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
     {
       type: "object",
       additionalProperties: false,
       required: ["by"],
       properties: {
-        by: { enum: ["build-time", "numerical", "alphabetical"] },
+        by: { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
         capture: {
           type: "string",
           minLength: 1,
@@ -40994,6 +41006,16 @@ var laminarSchema = {
             type: "string",
             minLength: 1,
             description: "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)."
+          },
+          digest: {
+            enum: ["refresh", "keep"],
+            description: "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it."
+          },
+          platforms: {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", minLength: 1 },
+            description: "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them."
           }
         }
       }
@@ -41087,6 +41109,22 @@ var laminarSchema = {
 // src/config/types.ts
 var DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024;
 var DEFAULT_COMMAND_TIMEOUT = 600;
+
+// src/policy/platforms.ts
+var PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
+function missingPlatforms(required, offered) {
+  const have = offered.map(split);
+  return required.filter((r) => {
+    const want = split(r);
+    return !have.some(
+      (h) => h.os === want.os && h.arch === want.arch && (!want.variant || (h.variant ?? (h.arch === "arm64" ? "v8" : void 0)) === want.variant)
+    );
+  });
+}
+function split(p) {
+  const [os5 = "", arch2 = "", variant] = p.split("/");
+  return variant ? { os: os5, arch: arch2, variant } : { os: os5, arch: arch2 };
+}
 
 // src/config/parse.ts
 var MAX_CONFIG_BYTES = 1024 * 1024;
@@ -41221,6 +41259,11 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
         }
       }
     }
+    const platforms = (u.platforms ?? []).map((pl, j) => {
+      if (!PLATFORM_PATTERN.test(pl))
+        fail4([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
+      return pl;
+    });
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== void 0) fail4(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
@@ -41242,7 +41285,9 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
       filePositions,
       images,
       exclude,
-      ...minAge ? { minAge } : {}
+      ...minAge ? { minAge } : {},
+      ...platforms.length ? { platforms } : {},
+      ...u.digest === "refresh" ? { digest: "refresh" } : {}
     });
   }
   const promotions = [];
@@ -42157,7 +42202,7 @@ var MANIFEST = shape("an image manifest or index", {
 });
 var IMAGE_CONFIG = shape("an image config", {
   type: "object",
-  properties: { created: STRING }
+  properties: { created: STRING, os: STRING, architecture: STRING, variant: STRING }
 });
 var TOKEN_ANSWER = shape("a token response", {
   type: "object",
@@ -42214,12 +42259,29 @@ var CACHE_FILE = shape("a Laminar registry cache", {
   required: ["version", "digests", "repos"],
   properties: {
     version: { type: "number" },
+    challenges: {
+      type: "object",
+      additionalProperties: {
+        type: ["object", "null"],
+        required: ["scheme", "params"],
+        properties: {
+          scheme: { type: "string" },
+          params: { type: "object", additionalProperties: { type: "string" } }
+        }
+      }
+    },
     digests: {
       type: "object",
       additionalProperties: {
         type: "object",
         required: ["created", "at"],
-        properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } }
+        properties: {
+          created: { type: ["string", "null"] },
+          source: { type: "string" },
+          platforms: { type: "array", items: { type: "string" } },
+          fixed: { type: "boolean" },
+          at: { type: "number" }
+        }
       }
     },
     repos: {
@@ -42277,6 +42339,8 @@ var RegistryCache = class _RegistryCache {
   repos = /* @__PURE__ */ new Map();
   dirtyRepos = /* @__PURE__ */ new Set();
   dirtyFacts = /* @__PURE__ */ new Set();
+  challenges = /* @__PURE__ */ new Map();
+  dirtyChallenges = /* @__PURE__ */ new Set();
   /**
    * Loads the cache at `path`; without a path the cache lives in memory only.
    * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
@@ -42287,16 +42351,28 @@ var RegistryCache = class _RegistryCache {
     if (file) {
       for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
       for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+      for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
     }
     return c;
   }
   fact(key) {
     const f = this.digests.get(key);
     if (!f) return void 0;
-    return { created: f.created ? new Date(f.created) : void 0, source: f.source };
+    return {
+      created: f.created ? new Date(f.created) : void 0,
+      source: f.source,
+      ...f.platforms ? { platforms: f.platforms } : {},
+      ...f.fixed ? { fixed: true } : {}
+    };
   }
   setFact(key, fact) {
-    this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+    this.digests.set(key, {
+      created: fact.created?.toISOString() ?? null,
+      source: fact.source,
+      ...fact.platforms ? { platforms: [...fact.platforms] } : {},
+      ...fact.fixed ? { fixed: true } : {},
+      at: Date.now()
+    });
     this.dirtyFacts.add(key);
   }
   snapshot(repoKey2) {
@@ -42312,8 +42388,17 @@ var RegistryCache = class _RegistryCache {
     this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
     this.dirtyRepos.add(repoKey2);
   }
+  /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
+  challenge(registry) {
+    return this.challenges.get(registry);
+  }
+  setChallenge(registry, ch) {
+    if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
+    this.challenges.set(registry, ch);
+    this.dirtyChallenges.add(registry);
+  }
   get dirty() {
-    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
   }
   /** Writes the cache (merged with the file's current content) atomically. */
   async save() {
@@ -42327,10 +42412,13 @@ var RegistryCache = class _RegistryCache {
     if (entries.length > MAX_FACTS) {
       entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
     }
-    const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
+    const challenges = { ...onDisk?.challenges ?? {} };
+    for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
+    const file = { version: VERSION, digests: Object.fromEntries(entries), repos, challenges };
     await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
     this.dirtyFacts.clear();
     this.dirtyRepos.clear();
+    this.dirtyChallenges.clear();
   }
 };
 
@@ -42697,16 +42785,18 @@ function realmRefusal(registryBase, realm) {
   return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
 }
 var RegistrySession = class {
-  constructor(endpoint2, http, tokens, loadCredential) {
+  constructor(endpoint2, http, tokens, loadCredential, memory) {
     this.endpoint = endpoint2;
     this.http = http;
     this.tokens = tokens;
     this.loadCredential = loadCredential;
+    this.memory = memory;
   }
   endpoint;
   http;
   tokens;
   loadCredential;
+  memory;
   pinged;
   challenge;
   credential;
@@ -42734,16 +42824,28 @@ var RegistrySession = class {
   url(path2) {
     return new URL(path2, this.endpoint.baseUrl).toString();
   }
-  /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+  /**
+   * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
+   * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
+   */
   ping() {
     this.pinged ??= (async () => {
+      const recalled = await this.memory?.recall();
+      if (recalled !== void 0) {
+        this.challenge = recalled ?? void 0;
+        return;
+      }
       const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
       const res = await this.http.request(req);
       if (res.status === 401) {
         this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+        this.memory?.remember(this.challenge ?? null);
         return;
       }
-      if (res.status >= 200 && res.status < 300) return;
+      if (res.status >= 200 && res.status < 300) {
+        this.memory?.remember(null);
+        return;
+      }
       throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
     })();
     this.pinged.catch(() => this.pinged = void 0);
@@ -42841,7 +42943,10 @@ var RegistrySession = class {
       if (res.status !== 401 || attempt > 0) return res;
       const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
       if (!ch) return res;
-      if (!this.challenge) this.challenge = ch;
+      if (!this.challenge) {
+        this.challenge = ch;
+        this.memory?.remember(ch);
+      }
       if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
       fresh = ch;
     }
@@ -42966,6 +43071,11 @@ function matches(want, have) {
   const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
   return v === want.variant;
 }
+function isFixed(value) {
+  if (typeof value !== "string" || !value) return false;
+  const t = new Date(value).getTime();
+  return !Number.isNaN(t) && t < MIN_MEANINGFUL;
+}
 function parseTime(value) {
   if (typeof value !== "string" || !value) return void 0;
   const d = new Date(value);
@@ -42978,7 +43088,8 @@ async function singleBuildTime(m, fetcher) {
   if (!m.body.config?.digest) return {};
   const config = await fetcher.blob(m.body.config.digest);
   const created = parseTime(config.created);
-  return created ? { created, source: "config-blob" } : {};
+  if (created) return { created, source: "config-blob" };
+  return isFixed(config.created) || isFixed(m.body.annotations?.[CREATED_ANNOTATION]) ? { fixed: true } : {};
 }
 async function resolveBuildTime(m, platforms, fetcher) {
   if (!isIndex(m)) return singleBuildTime(m, fetcher);
@@ -42998,7 +43109,17 @@ async function resolveBuildTime(m, platforms, fetcher) {
   for (const t of times) {
     if (t.created && (!best.created || t.created > best.created)) best = t;
   }
-  return best;
+  return best.created || !times.some((t) => t.fixed) ? best : { fixed: true };
+}
+async function offeredPlatforms(m, fetcher) {
+  const name = (p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  if (isIndex(m))
+    return (m.body.manifests ?? []).filter(
+      (d) => d.platform?.os && d.platform.architecture && d.platform.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
+    ).map((d) => name(d.platform ?? {}));
+  if (!m.body.config?.digest) return [];
+  const config = await fetcher.blob(m.body.config.digest);
+  return config.os && config.architecture ? [name(config)] : [];
 }
 
 // src/registry/http.ts
@@ -43678,7 +43799,8 @@ var RegistryClient = class {
         snapshotDirty: s.snapshotDirty,
         confirmed: /* @__PURE__ */ new Map(),
         apiTimes: /* @__PURE__ */ new Map(),
-        resolving: new PromiseMemo("rejected")
+        resolving: new PromiseMemo("rejected"),
+        current: /* @__PURE__ */ new Set()
       });
     }
     this.sessions.clear();
@@ -43711,11 +43833,34 @@ var RegistryClient = class {
           env: this.opts.env,
           dockerConfigDir: this.opts.dockerConfigDir,
           warn: this.opts.log?.warn
-        })
+        }),
+        this.challengeMemory(key)
       );
       this.sessions.set(key, s);
     }
     return s;
+  }
+  /**
+   * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+   * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+   * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+   */
+  challengeMemory(registry) {
+    if (!this.opts.cachePath) return void 0;
+    return {
+      recall: async () => {
+        if (!this.opts.reuseChallenges) return void 0;
+        const known = (await this.loadCache()).challenge(registry);
+        return known === void 0 ? void 0 : known;
+      },
+      remember: (ch) => {
+        const kept = ch && {
+          scheme: ch.scheme,
+          params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error"))
+        };
+        void this.loadCache().then((c) => c.setChallenge(registry, kept));
+      }
+    };
   }
   platforms(registry) {
     return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
@@ -43724,7 +43869,13 @@ var RegistryClient = class {
     const key = `${registryKey(repo.registry)}/${repo.repository}`;
     let s = this.repos.get(key);
     if (!s) {
-      s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: new PromiseMemo("rejected") };
+      s = {
+        snapshotDirty: false,
+        confirmed: /* @__PURE__ */ new Map(),
+        apiTimes: /* @__PURE__ */ new Map(),
+        resolving: new PromiseMemo("rejected"),
+        current: /* @__PURE__ */ new Set()
+      };
       this.repos.set(key, s);
     }
     return s;
@@ -43786,7 +43937,10 @@ var RegistryClient = class {
       if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
     }
     const wantTime = new Set(request2.times);
-    const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests])];
+    const wantPlatforms = new Set(request2.platforms ?? []);
+    const fresh = new Set(request2.fresh ?? []);
+    const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests, ...wantPlatforms, ...fresh])];
+    for (const t of request2.current ?? []) state.current.add(t);
     await this.askEcr(
       repo,
       state,
@@ -43796,8 +43950,13 @@ var RegistryClient = class {
     await Promise.all(
       all.map(async (tag) => {
         const need = wantTime.has(tag);
-        const memoKey2 = `${tag}\0${need}`;
-        const d = await state.resolving.get(memoKey2, () => this.resolveTag(repo, state, cache2, tag, need));
+        const needPlatforms = wantPlatforms.has(tag);
+        const needFresh = fresh.has(tag);
+        const memoKey2 = `${tag}\0${need}\0${needPlatforms}\0${needFresh}`;
+        const d = await state.resolving.get(
+          memoKey2,
+          () => this.resolveTag(repo, state, cache2, tag, need, needPlatforms, needFresh)
+        );
         if (d) out.set(tag, this.unlessFuture(repo, tag, d));
       })
     );
@@ -43856,7 +44015,8 @@ var RegistryClient = class {
     if (confirmed) return confirmed;
     const snap = state.snapshot;
     const e = snap?.tags.get(tag);
-    if (!snap || !e || !state.listedInfo?.unchanged) return void 0;
+    if (!snap || !e || !(state.listedInfo?.unchanged || !state.listedInfo && state.current.has(tag)))
+      return void 0;
     const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 36e5;
     if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return void 0;
     return e.digest;
@@ -43868,15 +44028,15 @@ var RegistryClient = class {
       state.snapshotDirty = true;
     }
   }
-  async resolveTag(repo, state, cache2, tag, needTime) {
+  async resolveTag(repo, state, cache2, tag, needTime, needPlatforms = false, needFresh = false) {
     const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
-    if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+    if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
     const session = this.session(repo.registry);
-    let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
+    let digest = needFresh ? state.confirmed.get(tag) : this.trustedDigest(state, tag) ?? fromApi?.digest;
     let manifest;
     if (!digest) {
       const seenBefore = state.snapshot?.tags.has(tag) ?? false;
-      if (!needTime || seenBefore) {
+      if (!needTime || seenBefore || needFresh) {
         const head = await headManifest(session, repo.repository, tag);
         if (!head) return void 0;
         digest = head.digest;
@@ -43888,8 +44048,29 @@ var RegistryClient = class {
       }
       this.confirm(state, tag, digest);
     }
-    if (!needTime) return { digest };
-    return this.buildTime(repo, cache2, digest, manifest);
+    const details = needTime ? await this.buildTime(repo, cache2, digest, manifest) : { digest };
+    if (!needPlatforms) return details;
+    return { ...details, platforms: await this.platformsOf(repo, cache2, digest) };
+  }
+  /**
+   * The platforms a digest offers: from the cache (they never change for a digest), else its
+   * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+   */
+  async platformsOf(repo, cache2, digest) {
+    const key = `${digest}|platforms`;
+    const known = cache2.fact(key)?.platforms;
+    if (known) return known;
+    const m = await this.fetchManifest(repo, digest);
+    if (!m) {
+      throw registryFailure(
+        { registry: registryKey(repo.registry), repository: repo.repository },
+        `manifest ${digest} of ${repo.repository} disappeared`,
+        404
+      );
+    }
+    const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+    cache2.setFact(key, { platforms });
+    return platforms;
   }
   manifestKey(repo, digest) {
     return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
@@ -43909,7 +44090,7 @@ var RegistryClient = class {
     const fact = cache2.fact(digest) ?? cache2.fact(`${digest}|${pk}`);
     if (fact) {
       return Promise.resolve(
-        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest }
+        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest, ...fact.fixed ? { fixedTime: true } : {} }
       );
     }
     const memo = `${digest}|${pk}`;
@@ -43926,8 +44107,13 @@ var RegistryClient = class {
         manifest: (d) => this.fetchManifest(repo, d),
         blob: (d) => this.fetchBlob(repo, d)
       });
-      cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-      return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+      cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+        created: bt.created,
+        source: bt.source,
+        ...bt.fixed ? { fixed: true } : {}
+      });
+      if (bt.created) return { digest, created: bt.created, source: bt.source };
+      return bt.fixed ? { digest, fixedTime: true } : { digest };
     });
   }
 };
@@ -43966,6 +44152,7 @@ function createTagSource(config, options) {
     ...config.limits?.tags !== void 0 ? { maxTags: config.limits.tags } : {},
     ...config.limits?.registryDeadline !== void 0 ? { deadlineMs: config.limits.registryDeadline * 1e3 } : {},
     env: options.env,
+    ...options.reuseChallenges ? { reuseChallenges: true } : {},
     ...options.log ? { log: options.log } : {}
   });
   return {
@@ -44051,7 +44238,7 @@ var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${sou
 function changesTable(plan, options = {}) {
   if (plan.changes.length === 0) return "No image tag moves.";
   const rows = plan.changes.map(
-    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${markdownCode(c.from)} \u2192 ${markdownCode(c.to)} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
   );
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
@@ -44539,6 +44726,22 @@ function imageSelected(site, rule, registries) {
   return rule.images.length === 0 || imageMatches(site, rule.images);
 }
 
+// src/policy/build-times.ts
+var TRUSTED_FROM = Date.UTC(1980, 0, 2);
+var PUSH_TIME_SOURCES = /* @__PURE__ */ new Set([
+  "docker-hub-api",
+  "gcr-tags-list",
+  "ecr-describe-images",
+  "registry-api"
+]);
+function isFixedBuildTime(created) {
+  return created.getTime() < TRUSTED_FROM;
+}
+function isPushTime(d) {
+  const source = d?.source === "cache" ? d.cachedFrom : d?.source;
+  return source !== void 0 && PUSH_TIME_SOURCES.has(source);
+}
+
 // src/plan/decide.ts
 var DEFAULT_MAX_CANDIDATES = 200;
 function tooManyTags(repo, list) {
@@ -44604,7 +44807,7 @@ var RepositoryDecisions = class {
         }
         continue;
       }
-      if (it.rule.policy.sort !== "build-time" || this.unknownTimes(it) > this.maxCandidates) continue;
+      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
       const from = it.manualMove?.from;
@@ -44619,9 +44822,14 @@ var RepositoryDecisions = class {
     for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
     return n;
   }
-  /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
-  decide(it, info3) {
-    const candidates = this.candidates(it);
+  /**
+   * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+   *
+   * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+   */
+  decide(it, info3, skip) {
+    const all = this.candidates(it);
+    const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
     const unknown = this.unknownTimes(it);
     if (unknown > this.maxCandidates)
       return {
@@ -44635,8 +44843,15 @@ var RepositoryDecisions = class {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info3), info3));
-    const best = this.bestMemo.get(key);
+    if (!skip?.size && !this.bestMemo.has(key))
+      this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info3), info3));
+    const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info3), info3) : this.bestMemo.get(key);
+    const fixed2 = ordersByTime(it.rule.policy) ? candidates.filter((t) => info3(t)?.fixedTime) : [];
+    if (fixed2.length && it.rule.policy.sort === "build-time")
+      return {
+        stays: "ambiguous-build-time",
+        detail: `${listed([...fixed2].sort())} ${fixed2.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`
+      };
     const current = info3(it.tag);
     const tooNew = () => {
       const newest = pickBest(it.rule, candidates, info3);
@@ -44653,8 +44868,10 @@ var RepositoryDecisions = class {
     if (!best)
       return tooNew() ?? {
         stays: "unknown-build-time",
-        detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+        detail: it.rule.policy.sort === "push-time" ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}` : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
       };
+    const ambiguous = ambiguity(it.rule, best, candidates, info3);
+    if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
     if (best === it.tag || sameBuild(it, best, info3) || isOlder(it, best, info3)) {
       const held2 = tooNew();
       if (held2) return held2;
@@ -44714,13 +44931,36 @@ function excluded(tag, site, rule) {
 function exclusionNote(rule) {
   return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
 }
+function timeOf(rule, d) {
+  if (rule.policy.sort === "push-time" && !isPushTime(d)) return void 0;
+  return d?.created?.getTime();
+}
+function ambiguity(rule, best, candidates, info3) {
+  if (!ordersByTime(rule.policy)) return void 0;
+  const d = info3(best);
+  const t = timeOf(rule, d);
+  if (t === void 0 || !d?.created) return void 0;
+  const when = d.created.toISOString();
+  if (!isPushTime(d) && isFixedBuildTime(d.created))
+    return `the newest build time among ${candidates.length} candidate(s) is ${when}, a reproducible build's fixed time; the registry reports no push time to order them by`;
+  const tied = candidates.filter((c) => {
+    if (c === best || timeOf(rule, info3(c)) !== t) return false;
+    const digest = info3(c)?.digest;
+    return digest === void 0 || digest !== d.digest;
+  });
+  if (tied.length === 0) return void 0;
+  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when}: which is newer cannot be told`;
+}
+function listed(tags) {
+  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
+}
 function pickBest(rule, candidates, info3) {
   const { compare } = rule.policy;
   if (compare) return candidates.length ? candidates.reduce((a, b) => compare(b, a) > 0 ? b : a) : void 0;
   let best;
   let bestTime = -Infinity;
   for (const t of candidates) {
-    const time2 = info3(t)?.created?.getTime();
+    const time2 = timeOf(rule, info3(t));
     if (time2 === void 0 || Number.isNaN(time2)) continue;
     if (time2 > bestTime || time2 === bestTime && best !== void 0 && t > best) {
       best = t;
@@ -44733,7 +44973,8 @@ function sameBuild(it, best, info3) {
   if (it.rule.policy.compare) return false;
   const cur = info3(it.tag);
   const next = info3(best);
-  return cur?.digest !== void 0 && cur.digest === next?.digest || cur?.created !== void 0 && cur.created.getTime() === next?.created?.getTime();
+  const curTime = timeOf(it.rule, cur);
+  return cur?.digest !== void 0 && cur.digest === next?.digest || curTime !== void 0 && curTime === timeOf(it.rule, next);
 }
 function heldAfterRollback(it, best, info3) {
   const m = it.manualMove;
@@ -44755,8 +44996,8 @@ function newer(rule, a, b, info3) {
 function isOlder(it, best, info3) {
   const { compare } = it.rule.policy;
   if (compare) return compare(best, it.tag) <= 0;
-  const cur = info3(it.tag)?.created?.getTime();
-  const next = info3(best)?.created?.getTime();
+  const cur = timeOf(it.rule, info3(it.tag));
+  const next = timeOf(it.rule, info3(best));
   if (cur === void 0 || next === void 0) return false;
   return next <= cur;
 }
@@ -44770,7 +45011,8 @@ async function askTagList(tags, repo) {
   }
 }
 async function askTagDetails(tags, repo, request2) {
-  if (request2.times.length === 0 && request2.digests.length === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
+  const asks = request2.times.length + request2.digests.length + (request2.platforms?.length ?? 0);
+  if (asks + (request2.fresh?.length ?? 0) === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
   try {
     return { ok: true, value: await tags.describeTags(repo, request2) };
   } catch (e) {
@@ -45571,6 +45813,202 @@ var HistoryView = class {
   }
 };
 
+// src/rewrite/yaml-scalar.ts
+var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
+var V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
+var SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
+var WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
+function readsAsNonString(value) {
+  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
+  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
+  return /[0-9]/.test(value) && V11_FLOAT.test(value);
+}
+function tagText(style, tag) {
+  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
+  return { text: tag, quoted: false };
+}
+
+// src/plan/output.ts
+var PlanRecords = class {
+  changes = [];
+  unchanged = [];
+  failures = [];
+  /** Records a site that stays, with the rule it follows and the current build time when known. */
+  stay(file, site, reason, detail, extra = {}) {
+    const { rule, current } = extra;
+    this.unchanged.push({
+      file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      tag: site.reference.tag ?? null,
+      reason,
+      detail,
+      ...rule !== void 0 ? { rule } : {},
+      ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
+    });
+  }
+  /**
+   * The one path for a failed registry answer: the failure is listed once, and only the sites that
+   * needed the answer stay, as `registry-error`; other repositories and sites proceed.
+   */
+  registryError(items, failure) {
+    const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
+    if (!this.failures.some(same)) this.failures.push(failure);
+    for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
+  }
+  /**
+   * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
+   * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
+   */
+  change(it, to, toDigest, info3, digestOnly = false) {
+    const { site, rule } = it;
+    const pinned = site.reference.digest;
+    const next = info3(to);
+    const cur = info3(it.tag);
+    const { edits, quoted } = digestOnly ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false } : editsFor(site, to, toDigest);
+    this.changes.push({
+      file: it.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: it.tag,
+      to,
+      ...pinned ? { fromDigest: pinned } : {},
+      ...toDigest ? { toDigest } : {},
+      ...digestOnly ? { digestOnly: true } : {},
+      rule: rule.name,
+      pattern: rule.policy.source,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      edits
+    });
+  }
+  /** Records a promotion's move of a site (issue #14), with its evidence. */
+  promote(t, to, toDigest, info3, evidence) {
+    const { site } = t;
+    const next = info3(to);
+    const cur = info3(t.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: t.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: t.tag,
+      to,
+      ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
+      ...toDigest ? { toDigest } : {},
+      rule: promotionRuleName(evidence.promotion),
+      pattern: `soak ${evidence.soak}`,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      promotion: evidence,
+      edits
+    });
+  }
+  /** The plan, changes and unchanged records sorted by file, line and column. */
+  plan(warnings = []) {
+    const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+    return {
+      changes: [...this.changes].sort(order),
+      unchanged: [...this.unchanged].sort(order),
+      failures: [...this.failures],
+      warnings: [...warnings]
+    };
+  }
+};
+function editsFor(site, to, toDigest) {
+  const edits = [];
+  let quoted = false;
+  if (site.tagSpan) {
+    const written = tagText(site.tagStyle, to);
+    quoted = written.quoted;
+    edits.push({
+      start: site.tagSpan[0],
+      end: site.tagSpan[1],
+      expect: site.reference.tag ?? "",
+      replace: written.text
+    });
+  }
+  if (site.digestSpan && toDigest)
+    edits.push({
+      start: site.digestSpan[0],
+      end: site.digestSpan[1],
+      expect: site.reference.digest ?? "",
+      replace: toDigest
+    });
+  return { edits, quoted };
+}
+function promotionRuleName(name) {
+  return `promotion:${name}`;
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
+}
+
+// src/plan/platform-gate.ts
+var MAX_CHECKED = 5;
+var PlatformGate = class {
+  constructor(tags, repo) {
+    this.tags = tags;
+    this.repo = repo;
+  }
+  tags;
+  repo;
+  asked = /* @__PURE__ */ new Map();
+  platformsOf(tag) {
+    let p = this.asked.get(tag);
+    if (!p) {
+      p = askTagDetails(this.tags, this.repo, { times: [], digests: [], platforms: [tag] }).then(
+        (a) => a.ok ? { ok: true, value: a.value.get(tag)?.platforms } : a
+      );
+      this.asked.set(tag, p);
+    }
+    return p;
+  }
+  /**
+   * The decision with the gate applied: a winner lacking a required platform is skipped and the
+   * next best decided. When some were skipped and nothing moves, the reference stays
+   * `missing-platform`, naming what each skipped candidate lacks.
+   */
+  async decide(decisions, it, info3, required) {
+    const skip = /* @__PURE__ */ new Set();
+    const skipped = [];
+    let d = decisions.decide(it, info3);
+    while ("move" in d) {
+      const answer = await this.platformsOf(d.move);
+      if (!answer.ok) return { failure: answer.failure };
+      const offered = answer.value ?? [];
+      const missing = missingPlatforms(required, offered);
+      if (missing.length === 0) return d;
+      skipped.push(
+        `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
+      );
+      skip.add(d.move);
+      if (skip.size >= MAX_CHECKED) break;
+      d = decisions.decide(it, info3, skip);
+    }
+    if (skipped.length === 0) return d;
+    const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
+    return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
+  }
+};
+
 // src/plan/promote.ts
 function decidePromotion(t, sources, history, info3, now, note) {
   const p = t.promotion;
@@ -45674,148 +46112,42 @@ function decidePromotion(t, sources, history, info3, now, note) {
   };
 }
 
-// src/rewrite/yaml-scalar.ts
-var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
-var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
-var V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
-var SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
-var WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
-function readsAsNonString(value) {
-  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
-  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
-  return /[0-9]/.test(value) && V11_FLOAT.test(value);
-}
-function tagText(style, tag) {
-  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
-  return { text: tag, quoted: false };
-}
-
-// src/plan/output.ts
-var PlanRecords = class {
-  changes = [];
-  unchanged = [];
-  failures = [];
-  /** Records a site that stays, with the rule it follows and the current build time when known. */
-  stay(file, site, reason, detail, extra = {}) {
-    const { rule, current } = extra;
-    this.unchanged.push({
-      file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      tag: site.reference.tag ?? null,
-      reason,
-      detail,
-      ...rule !== void 0 ? { rule } : {},
-      ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
-    });
-  }
-  /**
-   * The one path for a failed registry answer: the failure is listed once, and only the sites that
-   * needed the answer stay, as `registry-error`; other repositories and sites proceed.
-   */
-  registryError(items, failure) {
-    const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
-    if (!this.failures.some(same)) this.failures.push(failure);
-    for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
-  }
-  /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
-  change(it, to, toDigest, info3) {
-    const { site, rule } = it;
-    const pinned = site.reference.digest;
-    const next = info3(to);
-    const cur = info3(it.tag);
-    const { edits, quoted } = editsFor(site, to, toDigest);
-    this.changes.push({
-      file: it.file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      from: it.tag,
-      to,
-      ...pinned ? { fromDigest: pinned } : {},
-      ...toDigest ? { toDigest } : {},
-      rule: rule.name,
-      pattern: rule.policy.source,
-      ...next?.created ? { buildTime: next.created.toISOString() } : {},
-      ...next ? timeSource(next) : {},
-      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-      ...quoted ? { quoted } : {},
-      edits
-    });
-  }
-  /** Records a promotion's move of a site (issue #14), with its evidence. */
-  promote(t, to, toDigest, info3, evidence) {
-    const { site } = t;
-    const next = info3(to);
-    const cur = info3(t.tag);
-    const { edits, quoted } = editsFor(site, to, toDigest);
-    this.changes.push({
-      file: t.file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      from: t.tag,
-      to,
-      ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
-      ...toDigest ? { toDigest } : {},
-      rule: promotionRuleName(evidence.promotion),
-      pattern: `soak ${evidence.soak}`,
-      ...next?.created ? { buildTime: next.created.toISOString() } : {},
-      ...next ? timeSource(next) : {},
-      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-      ...quoted ? { quoted } : {},
-      promotion: evidence,
-      edits
-    });
-  }
-  /** The plan, changes and unchanged records sorted by file, line and column. */
-  plan(warnings = []) {
-    const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
-    return {
-      changes: [...this.changes].sort(order),
-      unchanged: [...this.unchanged].sort(order),
-      failures: [...this.failures],
-      warnings: [...warnings]
-    };
-  }
+// src/plan/targets.ts
+var TargetError = class extends Error {
+  name = "TargetError";
 };
-function editsFor(site, to, toDigest) {
-  const edits = [];
-  let quoted = false;
-  if (site.tagSpan) {
-    const written = tagText(site.tagStyle, to);
-    quoted = written.quoted;
-    edits.push({
-      start: site.tagSpan[0],
-      end: site.tagSpan[1],
-      expect: site.reference.tag ?? "",
-      replace: written.text
+function parseImageTargets(values, origin) {
+  const out = [];
+  for (const entry of values.flatMap((v) => v.split(/[\n,]/)).map((e) => e.trim())) {
+    if (entry === "") continue;
+    let ref;
+    try {
+      ref = parseImageReference(entry);
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      throw new TargetError(`${origin}: ${JSON.stringify(entry)} is not an image reference: ${e.message}`);
+    }
+    if (ref.digest)
+      throw new TargetError(
+        `${origin}: ${JSON.stringify(entry)} pins a digest; give repository[:tag] (the tag that was pushed)`
+      );
+    out.push({
+      registry: ref.registry,
+      repository: ref.repository,
+      ...ref.tag !== void 0 ? { tag: ref.tag } : {}
     });
   }
-  if (site.digestSpan && toDigest)
-    edits.push({
-      start: site.digestSpan[0],
-      end: site.digestSpan[1],
-      expect: site.reference.digest ?? "",
-      replace: toDigest
-    });
-  return { edits, quoted };
+  return out;
 }
-function promotionRuleName(name) {
-  return `promotion:${name}`;
-}
-function timeSource(d) {
-  if (!d.source) return {};
-  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
-  return { timeSource: d.source };
+function targetsByRepository(targets) {
+  const byRepo = /* @__PURE__ */ new Map();
+  for (const t of targets) {
+    const key = repoKey(t);
+    const prev = byRepo.get(key);
+    if (t.tag === void 0 || prev === "all") byRepo.set(key, "all");
+    else byRepo.set(key, [.../* @__PURE__ */ new Set([...prev ?? [], t.tag])]);
+  }
+  return new Map([...byRepo].map(([k, v]) => [k, v === "all" ? [] : v]));
 }
 
 // src/plan/plan.ts
@@ -45823,6 +46155,7 @@ async function planUpdates(input) {
   const { config, files, tags } = input;
   const records = new PlanRecords();
   const now = input.now ?? /* @__PURE__ */ new Date();
+  const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
   const history = new HistoryView(input.history);
   const groups2 = /* @__PURE__ */ new Map();
   const promotions = new PromotionSites(config);
@@ -45859,6 +46192,11 @@ async function planUpdates(input) {
         continue;
       }
       const key = repoKey(site.reference);
+      if (targeted && !targeted.has(key)) {
+        const about = [...targeted.keys()].join(", ");
+        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
+        continue;
+      }
       let g = groups2.get(key);
       if (!g) {
         g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
@@ -45874,7 +46212,10 @@ async function planUpdates(input) {
     }
   }
   await Promise.all(
-    [...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, config.limits ?? {}, now))
+    [...groups2.entries()].map(([key, { repo, items }]) => {
+      const pushed = targeted?.get(key);
+      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+    })
   );
   await Promise.all(
     promotions.groups().map((g) => planPromotions(tags, g, (t) => promotions.sourcesFor(t), history, records, now, input.history?.note))
@@ -45882,23 +46223,81 @@ async function planUpdates(input) {
   return records.plan(input.warnings);
 }
 async function planRepository(tags, repo, items, records, limits, now) {
-  const listed = await askTagList(tags, repo);
-  if (!listed.ok) return records.registryError(items, listed.failure);
-  const over = tooManyTags(repo, listed.value);
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(items, listed2.failure);
+  const over = tooManyTags(repo, listed2.value);
   if (over) {
     for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
     return;
   }
-  const decisions = new RepositoryDecisions(repo, listed.value, limits.candidates, now);
+  const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
-  const info3 = tagInfo(listed.value, described.value);
-  const moves = [];
+  const info3 = tagInfo(listed2.value, described.value);
+  await decideAll(tags, repo, decisions, items, info3, records);
+}
+async function planPushedTags(tags, repo, pushed, items, records, now) {
+  const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
+  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
+  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
+  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
+  const described = await askTagDetails(tags, repo, {
+    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
+    digests: inChannel.filter((t) => !timed.has(t)),
+    current: [...new Set(items.map((it) => it.tag))]
+  });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const found = pushed.filter((t) => described.value.has(t));
+  const decisions = new RepositoryDecisions(repo, { tags: found }, void 0, now);
+  const info3 = tagInfo({ tags: found }, described.value);
+  const open4 = [];
   for (const it of items) {
-    const d = decisions.decide(it, info3);
-    if ("move" in d) moves.push({ it, to: d.move });
-    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    if (decisions.candidates(it).length > 0) open4.push(it);
+    else {
+      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
+      const detail = missing.length ? `${missing.join(", ")} not found in ${repoKey(repo)}` : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
+      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
+    }
   }
+  await decideAll(tags, repo, decisions, open4, info3, records);
+}
+async function refreshDigests(tags, repo, items, info3, records) {
+  if (items.length === 0) return;
+  const fresh = [...new Set(items.map(({ it }) => it.tag))];
+  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer.ok)
+    return records.registryError(
+      items.map(({ it }) => it),
+      answer.failure
+    );
+  for (const { it, d } of items) {
+    const now = answer.value.get(it.tag)?.digest;
+    const checked = checkDigest(repo, it, it.tag, now);
+    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
+      records.change(it, it.tag, checked.toDigest, info3, true);
+    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
+    else
+      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
+        rule: it.rule.name,
+        current: d.current
+      });
+  }
+}
+async function decideAll(tags, repo, decisions, items, info3, records) {
+  const moves = [];
+  const refresh = [];
+  const gate = new PlatformGate(tags, repo);
+  await Promise.all(
+    items.map(async (it) => {
+      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info3, it.rule.platforms) : decisions.decide(it, info3);
+      if ("move" in d) moves.push({ it, to: d.move });
+      else if ("failure" in d) records.registryError([it], d.failure);
+      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
+        refresh.push({ it, d });
+      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    })
+  );
+  await refreshDigests(tags, repo, refresh, info3, records);
   const wanted = digestsWanted(moves, info3);
   const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
   const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
@@ -45926,11 +46325,11 @@ async function planPromotions(tags, group2, sourcesFor, history, records, now, n
     if (t.manualMove) asked.add(t.manualMove.from);
   }
   const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
-  const listed = await askTagList(tags, repo);
-  if (!listed.ok) return records.registryError(targets.map(asTracked), listed.failure);
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(targets.map(asTracked), listed2.failure);
   const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
   if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
-  const info3 = tagInfo(listed.value, answer.value);
+  const info3 = tagInfo(listed2.value, answer.value);
   for (const t of targets) {
     const sources = sourcesFor(t);
     const d = decidePromotion(t, sources, history, info3, now, note);
@@ -46542,7 +46941,8 @@ async function planRepository2(dir, config, tags, options = {}) {
     files: scan.files,
     tags,
     warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
-    ...history ? { history } : {}
+    ...history ? { history } : {},
+    ...options.targets ? { targets: options.targets } : {}
   });
   return { plan, scan };
 }
@@ -46551,7 +46951,8 @@ async function updatePass(o) {
   const git = o.git;
   const planned = o.setTag ? await planSet(o.dir, config, o.setTag) : (await planRepository2(o.dir, config, o.tags, {
     ...o.onFile ? { onFile: o.onFile } : {},
-    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}
+    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
+    ...o.targets ? { targets: o.targets } : {}
   })).plan;
   const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
@@ -51672,12 +52073,21 @@ function readSettings(getInput2, env) {
     ...author ? { author } : {},
     cachePath: cacheRaw ? resolve3(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
+    targets: imageTargets(getInput2("images")),
     runCommands: bool("commands", true),
     maxAttempts,
     repository: { owner: owner ?? "", repo: repo ?? "" },
     apiUrl: env.GITHUB_API_URL || "https://api.github.com",
     serverUrl: env.GITHUB_SERVER_URL || "https://github.com"
   };
+}
+function imageTargets(raw) {
+  try {
+    return parseImageTargets([raw], "images");
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    throw new InputError("images", e.message.replace(/^images: /, ""));
+  }
 }
 function insideWorkspace(base, path2, input) {
   const abs = resolve3(base, path2);
@@ -51731,6 +52141,7 @@ async function execute(s, masker) {
       dir: s.repoDir,
       env: env2,
       cachePath: s.cachePath,
+      ...s.targets.length ? { reuseChallenges: true } : {},
       log: { debug: (m) => debug2(m), warn: (m) => warning2(m) }
     });
     return { git: git2, branch: branch2, config: config2, env: env2, tags: tags2 };
@@ -51743,7 +52154,8 @@ async function execute(s, masker) {
     tags: tags.source,
     runCommands: s.runCommands,
     env,
-    onCommand: (c) => info2(`running: ${c}`)
+    onCommand: (c) => info2(`running: ${c}`),
+    ...s.targets.length ? { targets: s.targets } : {}
   };
   const delivery = {
     ...common,

@@ -13,6 +13,7 @@ import { readFileHistory } from "./git/file-history.js";
 import type { GitCommandManager } from "./git/git-command-manager.js";
 import { planUpdates } from "./plan/plan.js";
 import { planSetTag } from "./plan/set-tag.js";
+import type { ImageTarget } from "./plan/targets.js";
 import type { ImageReference } from "./reference/types.js";
 import type { Plan, PlanChange } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
@@ -54,7 +55,11 @@ export async function planRepository(
   dir: string,
   config: LaminarConfig,
   tags: TagSource,
-  options: { onFile?: (path: string) => void; unshallow?: () => Promise<void> } = {},
+  options: {
+    onFile?: (path: string) => void;
+    unshallow?: () => Promise<void>;
+    targets?: readonly ImageTarget[];
+  } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
   const scan = await scanForConfig(dir, config, options);
   // One git log for every file with references (rollbacks respected, issue #14); none outside git.
@@ -69,6 +74,7 @@ export async function planRepository(
     tags,
     warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
     ...(history ? { history } : {}),
+    ...(options.targets ? { targets: options.targets } : {}),
   });
   return { plan, scan };
 }
@@ -96,6 +102,8 @@ export interface UpdateOptions {
   readonly onCommand?: (run: string) => void;
   /** Called after each file is scanned, for progress displays. */
   readonly onFile?: (path: string) => void;
+  /** A targeted run: only these repositories (and pushed tags) are planned; see `planUpdates`. */
+  readonly targets?: readonly ImageTarget[];
   /**
    * Where the config comes from instead of `dir/configPath`: `laminar serve` merges the server
    * file's rules with the repository's own. Called on every pass, so a new head's rules count.
@@ -137,6 +145,7 @@ export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
         await planRepository(o.dir, config, o.tags, {
           ...(o.onFile ? { onFile: o.onFile } : {}),
           ...(git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}),
+          ...(o.targets ? { targets: o.targets } : {}),
         })
       ).plan;
   const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;

@@ -89,6 +89,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
       dir: s.repoDir,
       env,
       cachePath: s.cachePath,
+      ...(s.targets.length ? { reuseChallenges: true } : {}),
       log: { debug: (m) => log.debug(m), warn: (m) => log.warning(m) },
     });
     return { git, branch, config, env, tags };
@@ -103,6 +104,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     runCommands: s.runCommands,
     env,
     onCommand: (c: string) => log.info(`running: ${c}`),
+    ...(s.targets.length ? { targets: s.targets } : {}),
   };
   const delivery = {
     ...common,

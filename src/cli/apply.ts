@@ -9,6 +9,7 @@ import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree } from "../delivery/remote-branch.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
 import { createGitHubApi } from "../github/github-api.js";
+import type { ImageTarget } from "../plan/targets.js";
 import type { Plan } from "../plan/types.js";
 import { updatePass, type UpdateOptions } from "../pipeline.js";
 import type { TagSource } from "../registry/types.js";
@@ -44,6 +45,8 @@ export interface ApplyRun {
   readonly signal?: AbortSignal;
   /** `laminar set IMAGE:TAG`: write that tag instead of planning against the registry. */
   readonly setTag?: UpdateOptions["setTag"];
+  /** `--image`: a targeted run. */
+  readonly targets?: readonly ImageTarget[];
 }
 
 /** What `laminar apply` did, for the text and JSON reports. */
@@ -77,6 +80,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     ...(o.onFile ? { onFile: o.onFile } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.setTag ? { setTag: o.setTag } : {}),
+    ...(o.targets?.length ? { targets: o.targets } : {}),
   };
   if (o.delivery.kind === "work-tree") {
     const r = await updatePass({ ...common, dryRun: false });

@@ -6,6 +6,7 @@ import { laminarSchema } from "../config/schema.js";
 import { serverSchema } from "../config/server-schema.js";
 import type { LaminarConfig } from "../config/types.js";
 import { planRepository } from "../pipeline.js";
+import { parseImageTargets, TargetError, type ImageTarget } from "../plan/targets.js";
 import type { Plan } from "../plan/types.js";
 import { totalRequests } from "../registry/http.js";
 import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
@@ -54,6 +55,8 @@ Options:
   --json                 machine-readable output
   --cache FILE           registry metadata cache (default: ${defaultCachePath(env)})
   --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
+  --image REPO[:TAG]     plan, apply: a targeted run, only references of this repository (repeatable;
+                         with the pushed TAG, only that tag is asked about: a few requests)
   --no-commands          apply: do not run the configured commands
   --push                 apply, watch: commit and push to the checked-out branch on origin; when the
                          branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
@@ -82,6 +85,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         json: { type: "boolean", default: false },
         cache: { type: "string" },
         "registry-errors": { type: "string", default: "fail" },
+        image: { type: "string", multiple: true },
         "no-commands": { type: "boolean", default: false },
         interval: { type: "string", default: "300" },
         push: { type: "boolean", default: false },
@@ -129,6 +133,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.err(`laminar: ${delivery}`);
     return 2;
   }
+  let targets: ImageTarget[];
+  try {
+    targets = parseImageTargets(o.image ?? [], "--image");
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    io.err(`laminar: ${e.message}`);
+    return 2;
+  }
+  if (targets.length && command !== "plan" && command !== "apply") {
+    io.err("laminar: --image works with `plan` and `apply` only");
+    return 2;
+  }
   const dir = resolve(io.cwd, o.dir ?? ".");
   // Everything printed from here on passes through the masker (src/secrets/masker.ts).
   const redactor = new SecretMasker();
@@ -171,6 +187,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}),
           // Registry warnings (a build time in the future, a timestamp API that failed) go to stderr.
           log: { warn: (m) => safe.err(`laminar: warning: ${m}`) },
+          ...(targets.length ? { reuseChallenges: true } : {}),
         });
         // Files scanned and registry work so far, on one line of stderr when it is a terminal.
         let files = 0;
@@ -182,7 +199,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (command === "plan") {
           let planned;
           try {
-            planned = await planRepository(dir, config, tags.source, { onFile });
+            planned = await planRepository(dir, config, tags.source, {
+              onFile,
+              ...(targets.length ? { targets } : {}),
+            });
           } finally {
             progress.stop();
           }
@@ -214,6 +234,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             onFile,
             log: safe.err,
             ...(setTag ? { setTag } : {}),
+            ...(targets.length ? { targets } : {}),
           });
         } catch (e) {
           const sig = trap?.received();

@@ -19,6 +19,7 @@ import {
   type TagFilter,
   type UpdateRule,
 } from "./types.js";
+import { PLATFORM_PATTERN } from "../policy/platforms.js";
 
 /** Config files are small; anything bigger is a mistake or an attack (huge documents). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -155,6 +156,8 @@ interface RawUpdate {
   sort?: SortSpec["by"] | SortSpec;
   prerelease?: boolean;
   minAge?: string;
+  platforms?: string[];
+  digest?: "refresh" | "keep";
 }
 interface RawPromotion {
   name: string;
@@ -245,6 +248,11 @@ function build(
         }
       }
     }
+    const platforms = (u.platforms ?? []).map((pl, j) => {
+      if (!PLATFORM_PATTERN.test(pl))
+        fail([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
+      return pl;
+    });
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== undefined) fail(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
@@ -267,6 +275,8 @@ function build(
       images,
       exclude,
       ...(minAge ? { minAge } : {}),
+      ...(platforms.length ? { platforms } : {}),
+      ...(u.digest === "refresh" ? { digest: "refresh" as const } : {}),
     });
   }
 

@@ -61,15 +61,16 @@ const command = {
 } as const;
 
 const sort = {
-  description: "How regex matches are ordered: by build time (default), or by a named capture.",
+  description:
+    "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.",
   oneOf: [
-    { enum: ["build-time", "numerical", "alphabetical"] },
+    { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
     {
       type: "object",
       additionalProperties: false,
       required: ["by"],
       properties: {
-        by: { enum: ["build-time", "numerical", "alphabetical"] },
+        by: { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
         capture: {
           type: "string",
           minLength: 1,
@@ -173,6 +174,18 @@ export const laminarSchema = {
             minLength: 1,
             description:
               "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w).",
+          },
+          digest: {
+            enum: ["refresh", "keep"],
+            description:
+              "`refresh`: a reference pinned `tag@sha256:…` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it.",
+          },
+          platforms: {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", minLength: 1 },
+            description:
+              "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them.",
           },
         },
       },

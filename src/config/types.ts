@@ -54,6 +54,10 @@ export interface UpdateRule {
   readonly exclude: readonly TagFilter[];
   /** `minAge`: candidates built less than this long ago are not chosen yet (issue #14). */
   readonly minAge?: ConfigDuration;
+  /** Required platforms (`os/arch[/variant]`): candidates lacking one are skipped (issue #15). */
+  readonly platforms?: readonly string[];
+  /** `refresh`: a reference pinned `tag@digest` whose tag now names another digest gets it (issue #15). */
+  readonly digest?: "refresh";
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { UpdateRule } from "../config/types.js";
-import { isNeverChosen } from "../policy/policy.js";
+import { isFixedBuildTime, isPushTime } from "../policy/build-times.js";
+import { isNeverChosen, ordersByTime } from "../policy/policy.js";
 import { isValidDigest, isValidTag } from "../reference/grammar.js";
 import type { RepositoryRef, TagDetails, TagList } from "../registry/types.js";
 import type { ImageSite } from "../scan/site.js";
@@ -116,7 +117,7 @@ export class RepositoryDecisions {
         if (it.rule.minAge) for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
         continue;
       }
-      if (it.rule.policy.sort !== "build-time" || this.unknownTimes(it) > this.maxCandidates) continue;
+      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
       // A person's move: the tag it moved from decides whether it was a rollback (cached afterwards).
@@ -134,9 +135,14 @@ export class RepositoryDecisions {
     return n;
   }
 
-  /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
-  decide(it: Tracked, info: TagInfo): Decision {
-    const candidates = this.candidates(it);
+  /**
+   * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+   *
+   * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+   */
+  decide(it: Tracked, info: TagInfo, skip?: ReadonlySet<string>): Decision {
+    const all = this.candidates(it);
+    const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
     const unknown = this.unknownTimes(it);
     if (unknown > this.maxCandidates)
       return {
@@ -153,8 +159,16 @@ export class RepositoryDecisions {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`,
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
-    const best = this.bestMemo.get(key);
+    // The memo holds the ungated best only: a refused candidate is per rule, not per repository.
+    if (!skip?.size && !this.bestMemo.has(key))
+      this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
+    const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info), info) : this.bestMemo.get(key);
+    const fixed = ordersByTime(it.rule.policy) ? candidates.filter((t) => info(t)?.fixedTime) : [];
+    if (fixed.length && it.rule.policy.sort === "build-time")
+      return {
+        stays: "ambiguous-build-time",
+        detail: `${listed([...fixed].sort())} ${fixed.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`,
+      };
     const current = info(it.tag);
     const tooNew = (): StaysDecided | undefined => {
       const newest = pickBest(it.rule, candidates, info);
@@ -174,9 +188,14 @@ export class RepositoryDecisions {
       return (
         tooNew() ?? {
           stays: "unknown-build-time",
-          detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+          detail:
+            it.rule.policy.sort === "push-time"
+              ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}`
+              : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
         }
       );
+    const ambiguous = ambiguity(it.rule, best, candidates, info);
+    if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
     if (best === it.tag || sameBuild(it, best, info) || isOlder(it, best, info)) {
       const held = tooNew();
       if (held) return held;
@@ -255,6 +274,39 @@ function exclusionNote(rule: UpdateRule): string {
   return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
 }
 
+/** The time a time-ordered rule goes by: the build time, or (`sort: push-time`) only a registry's push time. */
+function timeOf(rule: UpdateRule, d: TagDetails | undefined): number | undefined {
+  if (rule.policy.sort === "push-time" && !isPushTime(d)) return undefined;
+  return d?.created?.getTime();
+}
+
+/**
+ * Why the winner of a time ordering cannot be trusted, or undefined: its time is a reproducible
+ * build's fixed time (ko, Bazel, Nix write the epoch), or another build has the very same time.
+ * Laminar then leaves the reference rather than guess (issue #15). A push time is never "fixed".
+ */
+function ambiguity(rule: UpdateRule, best: string, candidates: readonly string[], info: TagInfo): string | undefined {
+  if (!ordersByTime(rule.policy)) return undefined;
+  const d = info(best);
+  const t = timeOf(rule, d);
+  if (t === undefined || !d?.created) return undefined;
+  const when = d.created.toISOString();
+  if (!isPushTime(d) && isFixedBuildTime(d.created))
+    return `the newest build time among ${candidates.length} candidate(s) is ${when}, a reproducible build's fixed time; the registry reports no push time to order them by`;
+  const tied = candidates.filter((c) => {
+    if (c === best || timeOf(rule, info(c)) !== t) return false;
+    const digest = info(c)?.digest;
+    return digest === undefined || digest !== d.digest;
+  });
+  if (tied.length === 0) return undefined;
+  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when}: which is newer cannot be told`;
+}
+
+/** At most three tags by name, then how many more. */
+function listed(tags: readonly string[]): string {
+  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
+}
+
 /** The winning tag: highest by the policy's ordering, or newest build (ties: highest tag text). */
 function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo): string | undefined {
   const { compare } = rule.policy;
@@ -262,7 +314,7 @@ function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo
   let best: string | undefined;
   let bestTime = -Infinity;
   for (const t of candidates) {
-    const time = info(t)?.created?.getTime();
+    const time = timeOf(rule, info(t));
     if (time === undefined || Number.isNaN(time)) continue;
     if (time > bestTime || (time === bestTime && best !== undefined && t > best)) {
       best = t;
@@ -277,9 +329,10 @@ function sameBuild(it: { rule: UpdateRule; tag: string }, best: string, info: Ta
   if (it.rule.policy.compare) return false;
   const cur = info(it.tag);
   const next = info(best);
+  const curTime = timeOf(it.rule, cur);
   return (
     (cur?.digest !== undefined && cur.digest === next?.digest) ||
-    (cur?.created !== undefined && cur.created.getTime() === next?.created?.getTime())
+    (curTime !== undefined && curTime === timeOf(it.rule, next))
   );
 }
 
@@ -312,8 +365,8 @@ function newer(rule: UpdateRule, a: string, b: string, info: TagInfo): boolean |
 function isOlder(it: { rule: UpdateRule; tag: string }, best: string, info: TagInfo): boolean {
   const { compare } = it.rule.policy;
   if (compare) return compare(best, it.tag) <= 0;
-  const cur = info(it.tag)?.created?.getTime();
-  const next = info(best)?.created?.getTime();
+  const cur = timeOf(it.rule, info(it.tag));
+  const next = timeOf(it.rule, info(best));
   // An unknown current time (tag deleted from the registry) cannot hold the site back.
   if (cur === undefined || next === undefined) return false;
   return next <= cur;

@@ -59,13 +59,18 @@ export class PlanRecords {
     for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
   }
 
-  /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
-  change(it: Tracked, to: string, toDigest: string | undefined, info: TagInfo): void {
+  /**
+   * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
+   * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
+   */
+  change(it: Tracked, to: string, toDigest: string | undefined, info: TagInfo, digestOnly = false): void {
     const { site, rule } = it;
     const pinned = site.reference.digest;
     const next = info(to);
     const cur = info(it.tag);
-    const { edits, quoted } = editsFor(site, to, toDigest);
+    const { edits, quoted } = digestOnly
+      ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false }
+      : editsFor(site, to, toDigest);
     this.changes.push({
       file: it.file,
       line: site.line,
@@ -77,6 +82,7 @@ export class PlanRecords {
       to,
       ...(pinned ? { fromDigest: pinned } : {}),
       ...(toDigest ? { toDigest } : {}),
+      ...(digestOnly ? { digestOnly: true } : {}),
       rule: rule.name,
       pattern: rule.policy.source,
       ...(next?.created ? { buildTime: next.created.toISOString() } : {}),

@@ -1,16 +1,27 @@
 import type { LaminarConfig, Limits, PromotionRule, UpdateRule } from "../config/types.js";
 import type { RepositoryHistory } from "../git/file-history.js";
+import { ordersByTime, parsePolicy } from "../policy/policy.js";
 import type { RepositoryRef, TagSource } from "../registry/types.js";
 import type { ScannedFile, ScanWarning } from "../scan/repository.js";
-import { classifySite, imageMatches, repoKey, rulesForFile } from "./classify.js";
-import { checkDigest, digestsWanted, RepositoryDecisions, tagInfo, tooManyTags, type Tracked } from "./decide.js";
-import { askTagDetails, askTagList } from "./facts.js";
-import { HistoryView } from "./history.js";
-import { decidePromotion, type PromotionSource, type PromotionTarget } from "./promote.js";
-import { parsePolicy } from "../policy/policy.js";
 import { matchesAny } from "../scan/select.js";
 import type { ImageSite } from "../scan/site.js";
+import { classifySite, imageMatches, repoKey, rulesForFile } from "./classify.js";
+import {
+  checkDigest,
+  digestsWanted,
+  RepositoryDecisions,
+  tagInfo,
+  tooManyTags,
+  type StaysDecided,
+  type TagInfo,
+  type Tracked,
+} from "./decide.js";
+import { askTagDetails, askTagList } from "./facts.js";
+import { HistoryView } from "./history.js";
 import { PlanRecords, promotionRuleName } from "./output.js";
+import { PlatformGate } from "./platform-gate.js";
+import { decidePromotion, type PromotionSource, type PromotionTarget } from "./promote.js";
+import { targetsByRepository, type ImageTarget } from "./targets.js";
 import type { Plan } from "./types.js";
 
 /**
@@ -31,10 +42,16 @@ export async function planUpdates(input: {
   now?: Date;
   /** The files' recent git history (src/git/file-history.ts): rollbacks are respected with it. */
   history?: RepositoryHistory;
+  /**
+   * A targeted run (Action input `images`, CLI `--image`): only references of these repositories
+   * are planned, the others stay `not-targeted`; a target with a tag is planned from that tag alone.
+   */
+  targets?: readonly ImageTarget[];
 }): Promise<Plan> {
   const { config, files, tags } = input;
   const records = new PlanRecords();
   const now = input.now ?? new Date();
+  const targeted = input.targets?.length ? targetsByRepository(input.targets) : undefined;
 
   const history = new HistoryView(input.history);
   const groups = new Map<string, { repo: RepositoryRef; items: Tracked[] }>();
@@ -74,6 +91,13 @@ export async function planUpdates(input: {
         continue;
       }
       const key = repoKey(site.reference);
+      // What the file and config say (templated, not in a channel…) still counts; only the
+      // registry questions are limited to the targeted repositories.
+      if (targeted && !targeted.has(key)) {
+        const about = [...targeted.keys()].join(", ");
+        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
+        continue;
+      }
       let g = groups.get(key);
       if (!g) {
         g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
@@ -91,7 +115,12 @@ export async function planUpdates(input: {
 
   // Repositories are independent: ask them concurrently (the registry client bounds concurrency).
   await Promise.all(
-    [...groups.values()].map(({ repo, items }) => planRepository(tags, repo, items, records, config.limits ?? {}, now)),
+    [...groups.entries()].map(([key, { repo, items }]) => {
+      const pushed = targeted?.get(key);
+      return pushed?.length
+        ? planPushedTags(tags, repo, pushed, items, records, now)
+        : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+    }),
   );
   // After the update rules: a repository they listed is then known to the registry client, so its
   // promoted tags' times and digests come from this run's answers where it can.
@@ -124,13 +153,109 @@ async function planRepository(
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info = tagInfo(listed.value, described.value);
+  await decideAll(tags, repo, decisions, items, info, records);
+}
 
-  const moves: Array<{ it: Tracked; to: string }> = [];
+/**
+ * A targeted run with the pushed tag(s) named: the registry is asked about those tags only (and the
+ * current tags' build times, which a warm cache answers), never for the tag list. A reference moves
+ * when a pushed tag is in its channel and newer than its current build, as in a full run.
+ */
+async function planPushedTags(
+  tags: TagSource,
+  repo: RepositoryRef,
+  pushed: readonly string[],
+  items: readonly Tracked[],
+  records: PlanRecords,
+  now: Date,
+): Promise<void> {
+  const asked = new RepositoryDecisions(repo, { tags: pushed }, undefined, now);
+  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
+  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
+  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
+  // Every pushed candidate is asked about, if only for its digest: it must exist before it is written.
+  const described = await askTagDetails(tags, repo, {
+    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
+    digests: inChannel.filter((t) => !timed.has(t)),
+    current: [...new Set(items.map((it) => it.tag))],
+  });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const found = pushed.filter((t) => described.value.has(t));
+  const decisions = new RepositoryDecisions(repo, { tags: found }, undefined, now);
+  const info = tagInfo({ tags: found }, described.value);
+  const open: Tracked[] = [];
   for (const it of items) {
-    const d = decisions.decide(it, info);
-    if ("move" in d) moves.push({ it, to: d.move });
-    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    if (decisions.candidates(it).length > 0) open.push(it);
+    else {
+      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
+      const detail = missing.length
+        ? `${missing.join(", ")} not found in ${repoKey(repo)}`
+        : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
+      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
+    }
   }
+  await decideAll(tags, repo, decisions, open, info, records);
+}
+
+/**
+ * `digest: refresh`: up-to-date sites pinned `tag@digest` whose tag now names another digest (the
+ * tag was pushed again: a rebuilt `nginx:1.27`) get the new digest, a digest-only change. The
+ * digest is asked fresh (a HEAD per tag): a re-push leaves the tag list, and so the cache, unchanged.
+ */
+async function refreshDigests(
+  tags: TagSource,
+  repo: RepositoryRef,
+  items: readonly { it: Tracked; d: StaysDecided }[],
+  info: TagInfo,
+  records: PlanRecords,
+): Promise<void> {
+  if (items.length === 0) return;
+  const fresh = [...new Set(items.map(({ it }) => it.tag))];
+  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer.ok)
+    return records.registryError(
+      items.map(({ it }) => it),
+      answer.failure,
+    );
+  for (const { it, d } of items) {
+    const now = answer.value.get(it.tag)?.digest;
+    const checked = checkDigest(repo, it, it.tag, now);
+    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
+      records.change(it, it.tag, checked.toDigest, info, true);
+    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
+    else
+      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
+        rule: it.rule.name,
+        current: d.current,
+      });
+  }
+}
+
+/** Decides each site, then learns the digests pinned moves need and records every change. */
+async function decideAll(
+  tags: TagSource,
+  repo: RepositoryRef,
+  decisions: RepositoryDecisions,
+  items: readonly Tracked[],
+  info: TagInfo,
+  records: PlanRecords,
+): Promise<void> {
+  const moves: Array<{ it: Tracked; to: string }> = [];
+  const refresh: Array<{ it: Tracked; d: StaysDecided }> = [];
+  const gate = new PlatformGate(tags, repo);
+  await Promise.all(
+    items.map(async (it) => {
+      const d = it.rule.platforms?.length
+        ? await gate.decide(decisions, it, info, it.rule.platforms)
+        : decisions.decide(it, info);
+      if ("move" in d) moves.push({ it, to: d.move });
+      else if ("failure" in d) records.registryError([it], d.failure);
+      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
+        refresh.push({ it, d });
+      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    }),
+  );
+  await refreshDigests(tags, repo, refresh, info, records);
 
   // Sites pinned `tag@digest` also need the new digest; it is asked only for moves, once per tag.
   const wanted = digestsWanted(moves, info);

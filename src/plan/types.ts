@@ -25,6 +25,8 @@ export interface PlanChange {
   readonly to: string;
   readonly fromDigest?: string;
   readonly toDigest?: string;
+  /** True when only the digest changes (`digest: refresh`: the tag was pushed again); absent otherwise. */
+  readonly digestOnly?: boolean;
   /** The update rule that moved it (`updates[0]` or its name) and its pattern. */
   readonly rule: string;
   readonly pattern: string;
@@ -89,7 +91,10 @@ export type UnchangedReason =
   | "unknown-build-time" // no candidate's build time could be learnt
   | "too-many-tags" // the repository lists more tags than `limits.tags` (issue #13)
   | "too-many-candidates" // more candidates of a build-time channel than `limits.candidates` would need a build time
-  | "registry-error"; // the registry or repository failed: see `detail`
+  | "registry-error" // the registry or repository failed: see `detail`
+  | "not-targeted" // a targeted run (`images` input, `--image`) is about other repositories
+  | "missing-platform" // the newer candidates lack a platform the rule's `platforms` requires
+  | "ambiguous-build-time"; // reproducible builds: the newest time is fixed (epoch) or shared by another build
 
 /** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */
 export interface PlanUnchanged {

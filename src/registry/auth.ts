@@ -59,6 +59,15 @@ export type AuthedRequest = Omit<HttpRequest, "registry" | "url" | "headers"> & 
   readonly headers?: Readonly<Record<string, string>>;
 };
 
+/**
+ * Where a session keeps the challenge it learnt (the registry cache), so a later run can skip the
+ * ping: `recall` answers undefined when there is nothing to reuse, null for "no auth".
+ */
+export interface ChallengeMemory {
+  recall(): Promise<Challenge | null | undefined>;
+  remember(challenge: Challenge | null): void;
+}
+
 export class RegistrySession {
   private pinged: Promise<void> | undefined;
   private challenge: Challenge | undefined;
@@ -69,6 +78,7 @@ export class RegistrySession {
     private readonly http: HttpClient,
     private readonly tokens: TokenCache,
     private readonly loadCredential: () => Promise<Credential | undefined>,
+    private readonly memory?: ChallengeMemory,
   ) {}
 
   /** Every secret this session has sent or received, so error text can never repeat one. */
@@ -100,16 +110,28 @@ export class RegistrySession {
     return new URL(path, this.endpoint.baseUrl).toString();
   }
 
-  /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+  /**
+   * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
+   * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
+   */
   ping(): Promise<void> {
     this.pinged ??= (async () => {
+      const recalled = await this.memory?.recall();
+      if (recalled !== undefined) {
+        this.challenge = recalled ?? undefined;
+        return;
+      }
       const req: HttpRequest = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
       const res = await this.http.request(req);
       if (res.status === 401) {
         this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+        this.memory?.remember(this.challenge ?? null);
         return;
       }
-      if (res.status >= 200 && res.status < 300) return;
+      if (res.status >= 200 && res.status < 300) {
+        this.memory?.remember(null);
+        return;
+      }
       throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
     })();
     this.pinged.catch(() => (this.pinged = undefined));
@@ -216,8 +238,12 @@ export class RegistrySession {
       if (res.status !== 401 || attempt > 0) return res;
       const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
       if (!ch) return res;
-      // Expired or revoked token, or a registry that only challenges per repository.
-      if (!this.challenge) this.challenge = ch;
+      // Expired or revoked token, or a registry that only challenges per repository (or whose
+      // recalled challenge said "no auth").
+      if (!this.challenge) {
+        this.challenge = ch;
+        this.memory?.remember(ch);
+      }
       if (ch.scheme === "basic" && !authz && !(await this.cred())) return res;
       fresh = ch;
     }

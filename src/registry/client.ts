@@ -9,11 +9,18 @@
  *       tag list changed, tag seen before: 1 HEAD (+ GET + config blob if its digest is new);
  *       never seen: GET manifest (digest + body) + GET config blob = 2
  *       (a multi-arch index: + 1 child manifest per wanted platform);
- *       digest only wanted: 1 HEAD.
+ *       digest only wanted: 1 HEAD;
+ *       platforms wanted (a rule's `platforms` gate, winning candidate only): 0 when the build time
+ *       already fetched the manifest (and config blob), else GET manifest (+ blob for one image);
+ *       cached by digest;
+ *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot.
+ *   Targeted runs (issue #15: `current` tags, `reuseChallenges`): no listing and no ping; the
+ *   pushed tag costs GET manifest + GET config blob (+ 1 token where the registry wants one), the
+ *   current tags' times come from the cache.
  *   Identical requests within a run are made once (in-flight sharing plus per-run memos).
  */
-import { RegistrySession } from "./auth.js";
-import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
+import { RegistrySession, type ChallengeMemory } from "./auth.js";
+import { offeredPlatforms, resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
 import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
@@ -94,6 +101,12 @@ export interface RegistryClientOptions {
   readonly deadlineMs?: number;
   /** Distinct timed-out requests after which a registry is given up for the run (default 3). */
   readonly breakerTimeouts?: number;
+  /**
+   * Answer each registry's auth challenge from the cache (learnt by an earlier run's `/v2/` ping)
+   * instead of pinging first. Targeted runs set it: their whole cost is two or three requests, and
+   * the ping would be one more. A stale challenge costs one 401 and is then learnt afresh.
+   */
+  readonly reuseChallenges?: boolean;
   /** How long a cached tag → digest is trusted while the tag list is unchanged (default 24 h). */
   readonly snapshotMaxAgeMs?: number;
   /** Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`, `AWS_*`); default `process.env`. */
@@ -146,6 +159,8 @@ interface RepoState {
   readonly apiTimes: Map<string, TagDetails>;
   /** Tag + whether a time is wanted → its resolution this run; a failure is retried. */
   readonly resolving: PromiseMemo<string, TagDetails | undefined>;
+  /** Tags the references use, named by a targeted run (`DescribeRequest.current`). */
+  readonly current: Set<string>;
 }
 
 export class RegistryClient implements TagSource {
@@ -218,6 +233,7 @@ export class RegistryClient implements TagSource {
         confirmed: new Map(),
         apiTimes: new Map(),
         resolving: new PromiseMemo("rejected"),
+        current: new Set(),
       });
     }
     // Sessions memoise the /v2/ ping, the auth challenge and the credential: a registry that was
@@ -260,10 +276,35 @@ export class RegistryClient implements TagSource {
             dockerConfigDir: this.opts.dockerConfigDir,
             warn: this.opts.log?.warn,
           }),
+        this.challengeMemory(key),
       );
       this.sessions.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+   * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+   * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+   */
+  private challengeMemory(registry: string): ChallengeMemory | undefined {
+    if (!this.opts.cachePath) return undefined;
+    return {
+      recall: async () => {
+        if (!this.opts.reuseChallenges) return undefined;
+        const known = (await this.loadCache()).challenge(registry);
+        return known === undefined ? undefined : known;
+      },
+      remember: (ch) => {
+        // Only what names the token server: a 401's `scope` and `error` belong to that one request.
+        const kept = ch && {
+          scheme: ch.scheme,
+          params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error")),
+        };
+        void this.loadCache().then((c) => c.setChallenge(registry, kept));
+      },
+    };
   }
 
   private platforms(registry: string): Platform[] {
@@ -274,7 +315,13 @@ export class RegistryClient implements TagSource {
     const key = `${registryKey(repo.registry)}/${repo.repository}`;
     let s = this.repos.get(key);
     if (!s) {
-      s = { snapshotDirty: false, confirmed: new Map(), apiTimes: new Map(), resolving: new PromiseMemo("rejected") };
+      s = {
+        snapshotDirty: false,
+        confirmed: new Map(),
+        apiTimes: new Map(),
+        resolving: new PromiseMemo("rejected"),
+        current: new Set(),
+      };
       this.repos.set(key, s);
     }
     return s;
@@ -343,7 +390,10 @@ export class RegistryClient implements TagSource {
       if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
     }
     const wantTime = new Set(request.times);
-    const all = [...new Set([...request.times, ...request.digests])];
+    const wantPlatforms = new Set(request.platforms ?? []);
+    const fresh = new Set(request.fresh ?? []);
+    const all = [...new Set([...request.times, ...request.digests, ...wantPlatforms, ...fresh])];
+    for (const t of request.current ?? []) state.current.add(t);
 
     await this.askEcr(
       repo,
@@ -355,8 +405,12 @@ export class RegistryClient implements TagSource {
     await Promise.all(
       all.map(async (tag) => {
         const need = wantTime.has(tag);
-        const memoKey = `${tag}\u0000${need}`;
-        const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache, tag, need));
+        const needPlatforms = wantPlatforms.has(tag);
+        const needFresh = fresh.has(tag);
+        const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}\u0000${needFresh}`;
+        const d = await state.resolving.get(memoKey, () =>
+          this.resolveTag(repo, state, cache, tag, need, needPlatforms, needFresh),
+        );
         if (d) out.set(tag, this.unlessFuture(repo, tag, d));
       }),
     );
@@ -422,7 +476,10 @@ export class RegistryClient implements TagSource {
     if (confirmed) return confirmed;
     const snap = state.snapshot;
     const e = snap?.tags.get(tag);
-    if (!snap || !e || !state.listedInfo?.unchanged) return undefined;
+    // A targeted run does not list: the current tags' digests as last confirmed stand in for the
+    // listing's "nothing changed" (the run is about the pushed tag; a full run re-checks them).
+    if (!snap || !e || !(state.listedInfo?.unchanged || (!state.listedInfo && state.current.has(tag))))
+      return undefined;
     const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 3600_000;
     if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return undefined;
     return e.digest;
@@ -442,17 +499,20 @@ export class RegistryClient implements TagSource {
     cache: RegistryCache,
     tag: string,
     needTime: boolean,
+    needPlatforms = false,
+    needFresh = false,
   ): Promise<TagDetails | undefined> {
     // 1. A timestamp API already answered (Docker Hub / GCR listing, ECR DescribeImages).
     const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
-    if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+    if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
 
     const session = this.session(repo.registry);
-    let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
+    // A fresh digest is one confirmed by the registry in this run, never the snapshot's.
+    let digest = needFresh ? state.confirmed.get(tag) : (this.trustedDigest(state, tag) ?? fromApi?.digest);
     let manifest: Manifest | undefined;
     if (!digest) {
       const seenBefore = state.snapshot?.tags.has(tag) ?? false;
-      if (!needTime || seenBefore) {
+      if (!needTime || seenBefore || needFresh) {
         // Probably the digest we know: a HEAD confirms it and costs no Docker Hub pull.
         const head = await headManifest(session, repo.repository, tag);
         if (!head) return undefined; // the tag vanished
@@ -465,8 +525,30 @@ export class RegistryClient implements TagSource {
       }
       this.confirm(state, tag, digest);
     }
-    if (!needTime) return { digest };
-    return this.buildTime(repo, cache, digest, manifest);
+    const details: TagDetails = needTime ? await this.buildTime(repo, cache, digest, manifest) : { digest };
+    if (!needPlatforms) return details;
+    return { ...details, platforms: await this.platformsOf(repo, cache, digest) };
+  }
+
+  /**
+   * The platforms a digest offers: from the cache (they never change for a digest), else its
+   * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+   */
+  private async platformsOf(repo: RepositoryRef, cache: RegistryCache, digest: string): Promise<readonly string[]> {
+    const key = `${digest}|platforms`;
+    const known = cache.fact(key)?.platforms;
+    if (known) return known;
+    const m = await this.fetchManifest(repo, digest);
+    if (!m) {
+      throw registryFailure(
+        { registry: registryKey(repo.registry), repository: repo.repository },
+        `manifest ${digest} of ${repo.repository} disappeared`,
+        404,
+      );
+    }
+    const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+    cache.setFact(key, { platforms });
+    return platforms;
   }
 
   private manifestKey(repo: RepositoryRef, digest: string): string {
@@ -492,7 +574,9 @@ export class RegistryClient implements TagSource {
     const fact = cache.fact(digest) ?? cache.fact(`${digest}|${pk}`);
     if (fact) {
       return Promise.resolve(
-        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest },
+        fact.created
+          ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source }
+          : { digest, ...(fact.fixed ? { fixedTime: true } : {}) },
       );
     }
     const memo = `${digest}|${pk}`;
@@ -509,8 +593,13 @@ export class RegistryClient implements TagSource {
         manifest: (d) => this.fetchManifest(repo, d),
         blob: (d) => this.fetchBlob(repo, d),
       });
-      cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-      return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+      cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+        created: bt.created,
+        source: bt.source,
+        ...(bt.fixed ? { fixed: true } : {}),
+      });
+      if (bt.created) return { digest, created: bt.created, source: bt.source };
+      return bt.fixed ? { digest, fixedTime: true } : { digest };
     });
   }
 }

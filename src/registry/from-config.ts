@@ -37,6 +37,8 @@ export function createTagSource(
     dir: string;
     env: NodeJS.ProcessEnv;
     cachePath?: string;
+    /** Recall each registry's auth challenge from the cache instead of pinging (targeted runs). */
+    reuseChallenges?: boolean;
     log?: { debug?: (m: string) => void; warn?: (m: string) => void };
   },
 ): TagSourceHandle {
@@ -74,6 +76,7 @@ export function createTagSource(
     ...(config.limits?.tags !== undefined ? { maxTags: config.limits.tags } : {}),
     ...(config.limits?.registryDeadline !== undefined ? { deadlineMs: config.limits.registryDeadline * 1000 } : {}),
     env: options.env,
+    ...(options.reuseChallenges ? { reuseChallenges: true } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   return {

@@ -48,6 +48,13 @@ export interface TagDetails {
   readonly source?: TimestampSource;
   /** When `source` is "cache": where the cached time originally came from. */
   readonly cachedFrom?: Exclude<TimestampSource, "cache">;
+  /**
+   * True when the image gives no usable time because it says a reproducible build's fixed time
+   * (ko, Bazel, Nix write the epoch): the plan reports `ambiguous-build-time` rather than guess.
+   */
+  readonly fixedTime?: boolean;
+  /** The platforms the image offers (`os/arch[/variant]`), when asked (`DescribeRequest.platforms`). */
+  readonly platforms?: readonly string[];
 }
 
 /** The tags {@link TagSource.describeTags} is asked about, and what is wanted for each. */
@@ -56,6 +63,19 @@ export interface DescribeRequest {
   readonly times: readonly string[];
   /** Tags whose manifest digest is wanted (references pinned `tag@digest`). */
   readonly digests: readonly string[];
+  /**
+   * Tags the references already use, in a targeted run that did not list the repository: their
+   * digest may be taken from the cache's last listing (while it is younger than the cache's trust
+   * window) without asking, since the run is about another, just-pushed tag.
+   */
+  readonly current?: readonly string[];
+  /**
+   * Tags whose digest must be asked now (a HEAD), not taken from the cache's snapshot: a rebuilt
+   * `nginx:1.27` moves its digest without changing the tag list (`digest: refresh`).
+   */
+  readonly fresh?: readonly string[];
+  /** Tags whose platforms are wanted (a rule's `platforms` gate, asked for the winning candidate only). */
+  readonly platforms?: readonly string[];
 }
 
 /**

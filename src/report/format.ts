@@ -72,6 +72,9 @@ export function formatRequests(r: RequestCounts): string {
 const when = (c: { buildTime?: string; timeSource?: string; cached?: boolean }): string =>
   c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
 
+/** `sha256:0123456789ab`: enough of a digest to tell two apart in a table. */
+const short = (d: string | undefined): string => (d ? d.slice(0, 19) : "?");
+
 /** The readable plan: what moves, what stays and why, what failed. */
 export function formatPlan(plan: Plan, requests?: RequestCounts): string {
   const out: string[] = [];
@@ -83,7 +86,14 @@ export function formatPlan(plan: Plan, requests?: RequestCounts): string {
     out.push(
       table([
         ["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"],
-        ...plan.changes.map((c: PlanChange) => [`${c.file}:${c.line}`, c.image, c.from, "→", c.to, when(c)]),
+        ...plan.changes.map((c: PlanChange) => [
+          `${c.file}:${c.line}`,
+          c.image,
+          c.digestOnly ? `${c.from}@${short(c.fromDigest)}` : c.from,
+          "→",
+          c.digestOnly ? `${c.to}@${short(c.toDigest)} (digest only)` : c.to,
+          when(c),
+        ]),
       ]),
     );
   }

@@ -13,7 +13,7 @@ export function changesTable(plan: Plan, options: { showCache?: boolean } = {}):
   if (plan.changes.length === 0) return "No image tag moves.";
   const rows = plan.changes.map(
     (c) =>
-      `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`,
+      `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${code(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} → ${code(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${code(c.from)} → ${code(c.to)}`} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`,
   );
   return ["| Image | File | From → To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
