@@ -60,7 +60,7 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     assert.deepEqual(JSON.parse(r.outputs["changed-files"] as string), ["k8s/app.yaml", "old.txt", "rendered.yaml"]);
     assert.equal(
       git(bare, ["log", "-1", "--format=%B", "main"]).trim(),
-      `k8s/app.yaml: ${h}/acme/app:develop-3\n\nChanged by the configured commands:\ndeleted old.txt\ncreated rendered.yaml`,
+      `k8s/app.yaml: ${h}/acme/app:develop-3\n\nChanged by the configured commands:\ndeleted old.txt\ncreated rendered.yaml\n\nLaminar-Update: updates[0]`,
     );
   });
 
