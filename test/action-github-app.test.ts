@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -12,6 +13,28 @@ import { startRegistry, type RunningRegistry } from "./helpers/registry/server.j
 import { seedImages } from "./helpers/registry/seed.js";
 
 isolateGitConfig();
+const root = new URL("..", import.meta.url).pathname;
+
+/** The CLI as a user runs it, in a child process (asynchronous: the emulator answers from this one). */
+function laminar(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
+        GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM,
+        ...env,
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
 
 /** An App key pair the way GitHub hands the private key out: PKCS#1 PEM. */
@@ -193,5 +216,43 @@ describe("the action as a GitHub App (issue #11) against the OpenAPI-checked Git
 
     const half = await run(s, ws, { "app-id": "424242" });
     assert.match(half.stdout, /::error::input `app-private-key`: is empty, but `app-id` is set/);
+  });
+
+  it("the CLI: `laminar apply --pull-request` with LAMINAR_APP_ID and LAMINAR_APP_PRIVATE_KEY_FILE uses the App's token and bot", async () => {
+    const { s, ws } = await setup(appOf());
+    const cloned = s.requests.length;
+    const keyFile = join(mkdtempSync(join(tmpdir(), "laminar-app-key-")), "app.pem");
+    writeFileSync(keyFile, keys.privateKey, { mode: 0o600 });
+    const env = {
+      LAMINAR_APP_ID: "424242",
+      LAMINAR_APP_PRIVATE_KEY_FILE: keyFile,
+      GITHUB_REPOSITORY: "acme/manifests",
+      GITHUB_SERVER_URL: s.url,
+      GITHUB_API_URL: s.apiUrl,
+    };
+    const r = await laminar(["apply", "--dir", ws, "--pull-request", "--cache", join(cache, "cli.json")], env);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Pull request #\d+ created/);
+    const app = s.app!;
+    assert.equal(app.minted.length, 1);
+    const token = app.minted[0]!.token;
+    const mine = s.requests.slice(cloned);
+    assert.equal(mine.find((q) => q.operationId === "pulls/create")?.credential, token);
+    assert.ok(mine.some((q) => q.surface === "git" && q.path.endsWith("/git-receive-pack") && q.credential === token));
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(token));
+    assert.equal(
+      git(s.bareRepoPath, ["log", "-1", "--format=%an <%ae>", "laminar/updates"]).trim(),
+      "laminar-updater[bot] <99001+laminar-updater[bot]@users.noreply.127.0.0.1>",
+    );
+
+    const bad = await laminar(["apply", "--dir", ws, "--pull-request", "--cache", join(cache, "cli.json")], {
+      ...env,
+      LAMINAR_APP_PRIVATE_KEY_FILE: "",
+      LAMINAR_APP_PRIVATE_KEY: "not a key at all, but secret-ish",
+    });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /laminar: LAMINAR_APP_PRIVATE_KEY: is not a PEM private key/);
+    assert.ok(!bad.stderr.includes("secret-ish"));
+    assert.deepEqual(s.violations, []);
   });
 });

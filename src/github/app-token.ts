@@ -188,11 +188,7 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
  * The bot user's id (not the App's id): GitHub links a commit to the bot by `<id>+<login>@…` e-mail.
  * Undefined when the lookup fails; the id-less noreply address still names the bot.
  */
-async function botUserId(
-  request: Octokit["request"],
-  login: string,
-  token: string,
-): Promise<number | undefined> {
+async function botUserId(request: Octokit["request"], login: string, token: string): Promise<number | undefined> {
   try {
     const { data } = await request("GET /users/{username}", {
       username: login,

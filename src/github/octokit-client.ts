@@ -61,8 +61,8 @@ export function apiBaseUrl(explicit?: string): string {
 }
 
 export function createOctokit(options: OctokitClientOptions): LaminarOctokit {
-  if (!options.token) throw new Error("a GitHub token is required");
-  options.maskSecret?.(options.token);
+  if (!options.token && !options.tokenSource) throw new Error("a GitHub token is required");
+  if (options.token) options.maskSecret?.(options.token);
   const log = options.log ?? silentLog;
   const tuning = options.tuning ?? {};
   const rateLimitRetries = tuning.rateLimitRetries ?? 2;
