@@ -103,7 +103,8 @@ async function appTokens(s: ActionSettings, masker: SecretMasker): Promise<AppTo
 
 async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome> {
   const prepared = await log.group("Prepare", async () => {
-    const app = await appTokens(s, masker);
+    // A dry run pushes nothing and calls no API: no token is minted.
+    const app = s.dryRun ? undefined : await appTokens(s, masker);
     const credentials: GitCommandManagerOptions["credentials"] = app
       ? async () => ({ serverUrl: s.serverUrl, token: await app.token() })
       : s.token
