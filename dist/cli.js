@@ -10441,18 +10441,18 @@ var require_set = __commonJS({
       }
       static from(schema, iterable, ctx) {
         const { replacer } = ctx;
-        const set2 = new this(schema);
+        const set3 = new this(schema);
         if (iterable && Symbol.iterator in Object(iterable))
           for (let value of iterable) {
             if (typeof replacer === "function")
               value = replacer.call(iterable, value, value);
-            set2.items.push(Pair.createPair(value, null, ctx));
+            set3.items.push(Pair.createPair(value, null, ctx));
           }
-        return set2;
+        return set3;
       }
     };
     YAMLSet.tag = "tag:yaml.org,2002:set";
-    var set = {
+    var set2 = {
       collection: "map",
       identify: (value) => value instanceof Set,
       nodeClass: YAMLSet,
@@ -10471,7 +10471,7 @@ var require_set = __commonJS({
       }
     };
     exports.YAMLSet = YAMLSet;
-    exports.set = set;
+    exports.set = set2;
   }
 });
 
@@ -10578,7 +10578,7 @@ var require_schema3 = __commonJS({
     var merge2 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
-    var set = require_set();
+    var set2 = require_set();
     var timestamp = require_timestamp();
     var schema = [
       map.map,
@@ -10598,7 +10598,7 @@ var require_schema3 = __commonJS({
       merge2.merge,
       omap.omap,
       pairs.pairs,
-      set.set,
+      set2.set,
       timestamp.intTime,
       timestamp.floatTime,
       timestamp.timestamp
@@ -10625,7 +10625,7 @@ var require_tags = __commonJS({
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
-    var set = require_set();
+    var set2 = require_set();
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
@@ -10651,7 +10651,7 @@ var require_tags = __commonJS({
       omap: omap.omap,
       pairs: pairs.pairs,
       seq: seq.seq,
-      set: set.set,
+      set: set2.set,
       timestamp: timestamp.timestamp
     };
     var coreKnownTags = {
@@ -10659,7 +10659,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:merge": merge2.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
-      "tag:yaml.org,2002:set": set.set,
+      "tag:yaml.org,2002:set": set2.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
@@ -16738,7 +16738,7 @@ var init_esm4 = __esm({
         const rawGlobParts = this.globSet.map((s) => this.#slashSplit(s));
         this.globParts = this.preprocess(rawGlobParts);
         this.#pending = true;
-        let set = this.globParts.map((s, _, __) => {
+        let set2 = this.globParts.map((s, _, __) => {
           if (this.isWindows && this.windowsNoMagicRoot) {
             const n = s[2] === "?" && isLongUNC(s[3]) ? 6 : 4;
             const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && s.slice(3, n).every((p2) => !globMagic.test(p2));
@@ -16757,7 +16757,7 @@ var init_esm4 = __esm({
           }
           return s.map((ss) => this.parse(ss));
         });
-        this.set = set.filter((s) => s.indexOf(false) === -1);
+        this.set = set2.filter((s) => s.indexOf(false) === -1);
         if (this.isWindows) {
           for (let i = 0; i < this.set.length; i++) {
             const p2 = this.set[i];
@@ -16924,19 +16924,19 @@ var init_esm4 = __esm({
       levelOneOptimize(globParts) {
         return globParts.map((parts) => {
           const root = this.#rootIndex(parts) + 1;
-          parts = parts.reduce((set, part) => {
-            const prev = set[set.length - 1];
+          parts = parts.reduce((set2, part) => {
+            const prev = set2[set2.length - 1];
             if (part === "**" && prev === "**") {
-              return set;
+              return set2;
             }
             if (part === "..") {
-              if (set.length > root && prev && prev !== ".." && prev !== "." && prev !== "**") {
-                set.pop();
-                return set;
+              if (set2.length > root && prev && prev !== ".." && prev !== "." && prev !== "**") {
+                set2.pop();
+                return set2;
               }
             }
-            set.push(part);
-            return set;
+            set2.push(part);
+            return set2;
           }, []);
           return parts.length === 0 ? [""] : parts;
         });
@@ -17527,8 +17527,8 @@ var init_esm4 = __esm({
         });
         if (!found)
           return this.braceExpand();
-        const set = braceExpand(marked, this.options);
-        for (const p2 of set) {
+        const set2 = braceExpand(marked, this.options);
+        for (const p2 of set2) {
           for (const portion of p2.split("/")) {
             const c = portion.indexOf("[");
             if (c !== -1 && c < portion.lastIndexOf(mark)) {
@@ -17540,7 +17540,7 @@ var init_esm4 = __esm({
           }
         }
         this.#rangeMark = mark;
-        return set;
+        return set2;
       }
       parse(pattern2) {
         assertValidPattern(pattern2);
@@ -17606,15 +17606,15 @@ var init_esm4 = __esm({
         }
         const ff = split2.parts;
         const resolved = this.#level2 ? split2.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
-        const set = this.set;
+        const set2 = this.set;
         let filename = ff[ff.length - 1];
         if (!filename) {
           for (let i = ff.length - 2; !filename && i >= 0; i--) {
             filename = ff[i];
           }
         }
-        for (let r = 0; r < set.length; r++) {
-          const pattern2 = set[r];
+        for (let r = 0; r < set2.length; r++) {
+          const pattern2 = set2[r];
           const shape2 = partial ? void 0 : this.#shapes[r];
           const hit = shape2 === "base" ? portionMatch(pattern2[0], filename) : shape2 ? this.#matchShape(resolved, pattern2, shape2) : options.matchBase && pattern2.length === 1 ? this.#matchRow([filename], [filename], pattern2, partial) : this.#matchRow(ff, resolved, pattern2, partial);
           if (hit) {
@@ -19141,20 +19141,20 @@ var require_range = __commonJS({
       }
       return `${from} ${to}`.trim();
     };
-    var testSet = (set, version, options) => {
-      for (let i = 0; i < set.length; i++) {
-        if (!set[i].test(version)) {
+    var testSet = (set2, version, options) => {
+      for (let i = 0; i < set2.length; i++) {
+        if (!set2[i].test(version)) {
           return false;
         }
       }
       if (version.prerelease.length && !options.includePrerelease) {
-        for (let i = 0; i < set.length; i++) {
-          debug(set[i].semver);
-          if (set[i].semver === Comparator.ANY) {
+        for (let i = 0; i < set2.length; i++) {
+          debug(set2[i].semver);
+          if (set2[i].semver === Comparator.ANY) {
             continue;
           }
-          if (set[i].semver.prerelease.length > 0) {
-            const allowed = set[i].semver;
+          if (set2[i].semver.prerelease.length > 0) {
+            const allowed = set2[i].semver;
             if (allowed.major === version.major && allowed.minor === version.minor && allowed.patch === version.patch) {
               return true;
             }
@@ -19550,7 +19550,7 @@ var require_simplify = __commonJS({
     var satisfies = require_satisfies();
     var compare = require_compare();
     module.exports = (versions, range2, options) => {
-      const set = [];
+      const set2 = [];
       let first = null;
       let prev = null;
       const v = versions.sort((a, b) => compare(a, b, options));
@@ -19563,17 +19563,17 @@ var require_simplify = __commonJS({
           }
         } else {
           if (prev) {
-            set.push([first, prev]);
+            set2.push([first, prev]);
           }
           prev = null;
           first = null;
         }
       }
       if (first) {
-        set.push([first, null]);
+        set2.push([first, null]);
       }
       const ranges = [];
-      for (const [min, max] of set) {
+      for (const [min, max] of set2) {
         if (min === max) {
           ranges.push(min);
         } else if (!max && min === v[0]) {
@@ -20232,7 +20232,11 @@ var init_schema = __esm({
                 items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" },
                 description: "Platforms whose build time counts for multi-arch images (default linux/amd64)."
               },
-              timeout: { type: "integer", minimum: 1, description: "Seconds per request." }
+              timeout: { type: "integer", minimum: 1, description: "Seconds per request." },
+              api: {
+                enum: ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"],
+                description: "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)."
+              }
             }
           }
         },
@@ -22391,26 +22395,26 @@ var init_argocd = __esm({
 
 // src/scan/structured/helm-values.ts
 function helmValuesMap(ctx, map, parentKey, globalRegistry) {
-  const get = (k) => valueOf(map, k);
-  const tagNode = get("tag");
+  const get2 = (k) => valueOf(map, k);
+  const tagNode = get2("tag");
   if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
-  let nameNode = get("repository");
+  let nameNode = get2("repository");
   if (nameNode !== void 0) {
-    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
+    if (tagNode === void 0 && get2("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
   } else {
-    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
-    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
-    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
+    const signs = tagNode !== void 0 && (get2("pullPolicy") !== void 0 || get2("registry") !== void 0 || get2("digest") !== void 0);
+    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get2("repo") ?? get2("name");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get2("image"))) nameNode = get2("image");
   }
   if (nameNode !== void 0) {
     const repo = scalarPart(ctx, nameNode);
     if (!repo || isEmpty(repo)) return;
-    const regNode = get("registry");
+    const regNode = get2("registry");
     let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
     if (registry && isEmpty(registry)) registry = void 0;
     if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
     const name = registry ? `${registry.text}/${repo.text}` : repo.text;
-    const digestNode = get("digest") ?? get("sha");
+    const digestNode = get2("digest") ?? get2("sha");
     const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
     if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
     const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
@@ -22429,7 +22433,7 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
     if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
     const key = pair2.key.value;
     if (!/image$/i.test(key)) continue;
-    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
+    const tagPart = scalarPart(ctx, get2(`${key}Tag`) ?? get2(`${key}_tag`));
     const image = scalarPart(ctx, pair2.value);
     if (!tagPart || !image || isEmpty(image)) continue;
     const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
@@ -22642,9 +22646,9 @@ function refuseSharedTags(found) {
   for (const f of found) {
     const key = keyOf(f);
     if (key === void 0 || f.site.skip) continue;
-    const set = images.get(key) ?? /* @__PURE__ */ new Set();
-    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
-    images.set(key, set);
+    const set2 = images.get(key) ?? /* @__PURE__ */ new Set();
+    set2.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
+    images.set(key, set2);
   }
   if (![...images.values()].some((s) => s.size > 1)) return found;
   return found.map((f) => {
@@ -24014,13 +24018,13 @@ async function updatePass(o) {
   });
   return { config, plan, applied };
 }
-async function planSet(dir, config, set) {
+async function planSet(dir, config, set2) {
   const scan = await scanRepository(dir, {
-    ...set.files?.length ? { include: set.files } : {},
+    ...set2.files?.length ? { include: set2.files } : {},
     exclude: config.scan.exclude,
     maxFileSize: config.scan.maxFileSize
   });
-  return planSetTag(scan.files, set.image, set.tag);
+  return planSetTag(scan.files, set2.image, set2.tag);
 }
 var init_pipeline = __esm({
   "src/pipeline.ts"() {
@@ -24568,7 +24572,7 @@ function expectShape(s, value, site, request2, status) {
   if (r.ok) return r.value;
   throw unexpectedAnswer(site, request2, status, s.expected, r.problem);
 }
-var import_ajv2, ajv, ARTICLE, STRING, OPTIONAL_STRING, TAG_LIST, GCR_MANIFEST_MAP, DESCRIPTOR, IMAGE_MANIFEST_TYPES, MANIFEST, IMAGE_CONFIG, TOKEN_ANSWER, HUB_TAG_PAGE, ECR_IMAGES;
+var import_ajv2, ajv, ARTICLE, STRING, OPTIONAL_STRING, TAG_LIST, GCR_MANIFEST_MAP, DESCRIPTOR, IMAGE_MANIFEST_TYPES, MANIFEST, IMAGE_CONFIG, TOKEN_ANSWER, HUB_TAG_PAGE, ECR_IMAGES, QUAY_TAG_PAGE, HARBOR_ARTIFACT_PAGE;
 var init_wire = __esm({
   "src/registry/wire.ts"() {
     "use strict";
@@ -24664,6 +24668,36 @@ var init_wire = __esm({
               imageTags: { type: "array", items: STRING },
               imagePushedAt: { type: ["number", "string"] }
             }
+          }
+        }
+      }
+    });
+    QUAY_TAG_PAGE = shape("a Quay tag page", {
+      type: "object",
+      required: ["tags"],
+      properties: {
+        tags: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["name"],
+            properties: { name: STRING, start_ts: { type: ["number", "null"] }, manifest_digest: OPTIONAL_STRING }
+          }
+        },
+        has_additional: { type: ["boolean", "null"] }
+      }
+    });
+    HARBOR_ARTIFACT_PAGE = shape("a Harbor artifact page", {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["digest"],
+        properties: {
+          digest: STRING,
+          push_time: OPTIONAL_STRING,
+          tags: {
+            type: ["array", "null"],
+            items: { type: "object", required: ["name"], properties: { name: STRING, push_time: OPTIONAL_STRING } }
           }
         }
       }
@@ -24942,9 +24976,9 @@ import { join as join7 } from "node:path";
 function dockerConfigDir(env) {
   return env.DOCKER_CONFIG || join7(homedir2(), ".docker");
 }
-function decodeAuth(auth2) {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth2) || auth2.length === 0) return void 0;
-  const decoded = Buffer.from(auth2, "base64").toString("utf8");
+function decodeAuth(auth6) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth6) || auth6.length === 0) return void 0;
+  const decoded = Buffer.from(auth6, "base64").toString("utf8");
   const i = decoded.indexOf(":");
   if (i <= 0) return void 0;
   return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
@@ -25421,6 +25455,17 @@ var init_auth = __esm({
         if (fresh) this.tokens.invalidate(key);
         const token = await this.tokens.getOrFetch(key, () => this.fetchToken(ch, scope, cred));
         return `Bearer ${token}`;
+      }
+      /**
+       * The Authorization header for the registry vendor's own API (Quay, Harbor: quay-harbor.ts), from
+       * this session's credential: Basic for a username and password (what Harbor accepts), Bearer for a
+       * registry token (a Quay OAuth token); undefined without one (public repositories).
+       */
+      async apiAuthorization() {
+        const cred = await this.cred();
+        if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+        if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
+        return void 0;
       }
       /** Sends a request with auth; on 401 refreshes the token once and retries. */
       async request(req) {
@@ -25899,6 +25944,91 @@ var init_tag_list = __esm({
   }
 });
 
+// src/registry/quay-harbor.ts
+function pageUrl(o, page) {
+  const slash = o.repository.indexOf("/");
+  if (slash <= 0) throw registryFailure(o, `${o.repository} has no namespace (the ${o.api} API needs one)`);
+  const first = encodeURIComponent(o.repository.slice(0, slash));
+  const rest = o.repository.slice(slash + 1);
+  if (o.api === "quay") {
+    if (rest.includes("/")) throw registryFailure(o, `${o.repository} is not namespace/name (Quay's tag API)`);
+    return `${o.baseUrl}/api/v1/repository/${first}/${encodeURIComponent(rest)}/tag/?onlyActiveTags=true&limit=${PAGE_SIZE}&page=${page}`;
+  }
+  const repo = encodeURIComponent(encodeURIComponent(rest));
+  return `${o.baseUrl}/api/v2.0/projects/${first}/repositories/${repo}/artifacts?with_tag=true&page=${page}&page_size=${PAGE_SIZE}`;
+}
+async function fetchPage(http, o, url, s) {
+  const res = await http.request({
+    registry: o.registry,
+    repository: o.repository,
+    kind: "api",
+    method: "GET",
+    url,
+    headers: { accept: "application/json", ...o.authorization ? { authorization: o.authorization } : {} }
+  });
+  const request2 = `GET ${new URL(url).host}${describePath(url)}`;
+  if (res.status !== 200) throw statusFailure(o, request2, res);
+  let json;
+  try {
+    json = JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(o, request2, res.status, s.expected, err);
+  }
+  return expectShape(s, json, o, request2, res.status);
+}
+async function listVendorTagTimes(http, o) {
+  const out = /* @__PURE__ */ new Map();
+  const missing = new Set(o.wanted);
+  const found = (tag, details) => {
+    if (out.has(tag)) return;
+    out.set(tag, details);
+    missing.delete(tag);
+  };
+  for (let page = 1; page <= o.pageCap && missing.size > 0; page++) {
+    const url = pageUrl(o, page);
+    let more;
+    if (o.api === "quay") {
+      const body = await fetchPage(http, o, url, QUAY_TAG_PAGE);
+      for (const t of body.tags) {
+        const pushed = new Date((t.start_ts ?? 0) * 1e3);
+        found(t.name, {
+          ...t.manifest_digest ? { digest: t.manifest_digest } : {},
+          ...validDate2(pushed) ? { created: pushed, source: "quay-tag-api" } : {}
+        });
+      }
+      more = body.has_additional === true;
+    } else {
+      const body = await fetchPage(http, o, url, HARBOR_ARTIFACT_PAGE);
+      for (const a of body) {
+        for (const t of a.tags ?? []) {
+          const pushed = new Date(a.push_time ?? t.push_time ?? "");
+          found(t.name, {
+            digest: a.digest,
+            ...validDate2(pushed) ? { created: pushed, source: "harbor-api" } : {}
+          });
+        }
+      }
+      more = body.length === PAGE_SIZE;
+    }
+    if (!more) break;
+  }
+  return out;
+}
+function vendorApiFor(api, registry) {
+  if (api === "quay" || api === "harbor") return api;
+  return api === "auto" && registry === "quay.io" ? "quay" : void 0;
+}
+var PAGE_SIZE, validDate2;
+var init_quay_harbor = __esm({
+  "src/registry/quay-harbor.ts"() {
+    "use strict";
+    init_errors2();
+    init_wire();
+    PAGE_SIZE = 100;
+    validDate2 = (d) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
+  }
+});
+
 // src/registry/client.ts
 function registryKey(host) {
   return isDockerHub(host) ? "docker.io" : host.toLowerCase();
@@ -25928,6 +26058,7 @@ var init_client = __esm({
     init_sigv4();
     init_tag_list();
     init_timestamp_apis();
+    init_quay_harbor();
     init_token_cache();
     init_errors2();
     init_types3();
@@ -26145,6 +26276,12 @@ var init_client = __esm({
           state2,
           all.filter((t) => wantTime.has(t) && !this.trustedDigest(state2, t))
         );
+        await this.askVendorApi(
+          repo,
+          state2,
+          all.filter((t) => wantTime.has(t)),
+          cache2
+        );
         const out = /* @__PURE__ */ new Map();
         await Promise.all(
           all.map(async (tag) => {
@@ -26203,6 +26340,38 @@ var init_client = __esm({
             registryId: ecrHost?.registryId,
             credentials,
             apiUrl: this.settingsFor(registry).apiUrl
+          });
+          for (const [t, d] of found) state2.apiTimes.set(t, d);
+        } catch (err) {
+          this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+        }
+      }
+      /**
+       * Quay's or Harbor's tag API for tags whose time no cache knows: one page of 100 tags instead of a
+       * manifest and a config blob per tag. Failures fall back to the generic path.
+       */
+      async askVendorApi(repo, state2, tags, cache2) {
+        const registry = registryKey(repo.registry);
+        const settings = this.settingsFor(registry);
+        const vendor = vendorApiFor(this.api(registry), registry);
+        if (!vendor) return;
+        const missing = tags.filter((t) => {
+          if (state2.apiTimes.get(t)?.created || state2.listedInfo?.times?.get(t)?.created) return false;
+          const digest = this.trustedDigest(state2, t);
+          return !digest || !cache2.fact(digest);
+        });
+        if (!missing.length) return;
+        try {
+          const session = this.session(registry);
+          const authorization = await session.apiAuthorization();
+          const found = await listVendorTagTimes(this.http, {
+            api: vendor,
+            baseUrl: (settings.apiUrl ?? baseUrlFor(settings)).replace(/\/+$/, ""),
+            registry,
+            repository: repo.repository,
+            wanted: missing,
+            pageCap: settings.pageCap ?? 100,
+            ...authorization ? { authorization } : {}
           });
           for (const [t, d] of found) state2.apiTimes.set(t, d);
         } catch (err) {
@@ -26343,6 +26512,7 @@ function createTagSource(config, options) {
       ...token !== void 0 ? { token } : {},
       ...r.pageCap !== void 0 ? { pageCap: r.pageCap } : {},
       ...r.platforms ? { platforms: r.platforms } : {},
+      ...r.api !== void 0 ? { api: r.api } : {},
       // Per registry: a short timeout for one slow registry must not cut the others short.
       ...r.timeout !== void 0 ? { timeoutMs: r.timeout * 1e3 } : {}
     });
@@ -26379,7 +26549,8 @@ function knownSecrets(sources) {
     if (value) out.push(user ? { value, user } : { value });
   };
   const githubUser = env.GITHUB_ACTOR || "x-access-token";
-  for (const name of WELL_KNOWN) push(env[name], name.startsWith("AWS_") ? void 0 : githubUser);
+  for (const name of WELL_KNOWN)
+    push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
   for (const r of sources.config?.registries ?? []) {
     const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
     if (r.passwordEnv) push(env[r.passwordEnv], user);
@@ -26397,7 +26568,14 @@ var WELL_KNOWN;
 var init_known_secrets = __esm({
   "src/secrets/known-secrets.ts"() {
     "use strict";
-    WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+    WELL_KNOWN = [
+      "GITHUB_TOKEN",
+      "GH_TOKEN",
+      "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN",
+      "LAMINAR_APP_PRIVATE_KEY"
+      // a GitHub App's key (src/github/app-token.ts)
+    ];
   }
 });
 
@@ -26410,451 +26588,1102 @@ var init_version = __esm({
   }
 });
 
-// src/delivery/commit-settings.ts
-function resolveCommitSettings(overrides, commit, defaultAuthor) {
-  const author = overrides.author ?? {
-    name: commit.authorName || defaultAuthor.name,
-    email: commit.authorEmail || defaultAuthor.email
-  };
-  const messageTemplate = overrides.commitMessage || commit.message || void 0;
-  return { author: { name: author.name, email: author.email }, ...messageTemplate ? { messageTemplate } : {} };
+// node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+  if (typeof process === "object" && process.version !== void 0) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
+  }
+  return "<environment undetectable>";
 }
-var CLI_AUTHOR;
-var init_commit_settings = __esm({
-  "src/delivery/commit-settings.ts"() {
-    "use strict";
-    CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };
+var init_universal_user_agent = __esm({
+  "node_modules/universal-user-agent/index.js"() {
   }
 });
 
-// src/delivery/remote-branch.ts
-function trackingRef(branch) {
-  return `refs/remotes/origin/${branch}`;
+// node_modules/@octokit/endpoint/dist-bundle/index.js
+function lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
 }
-async function fetchBranch(git, branch, depth) {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
-  return trackingRef(branch);
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
 }
-async function assertCleanWorkTree(git) {
-  const dirty = await git.status();
-  if (dirty.length) {
+function mergeDeep(defaults2, options) {
+  const result = Object.assign({}, defaults2);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults2[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+function merge(defaults2, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults2 || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults2 && defaults2.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches2 = url.match(urlVariableRegex);
+  if (!matches2) {
+    return [];
+  }
+  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand3.bind(null, template)
+  };
+}
+function expand3(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal3) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal3);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+function parse2(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+function endpointWithDefaults(defaults2, route, options) {
+  return parse2(merge(defaults2, route, options));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse: parse2
+  });
+}
+var VERSION3, userAgent, DEFAULTS, urlVariableRegex, endpoint;
+var init_dist_bundle = __esm({
+  "node_modules/@octokit/endpoint/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    VERSION3 = "0.0.0-development";
+    userAgent = `octokit-endpoint.js/${VERSION3} ${getUserAgent()}`;
+    DEFAULTS = {
+      method: "GET",
+      baseUrl: "https://api.github.com",
+      headers: {
+        accept: "application/vnd.github.v3+json",
+        "user-agent": userAgent
+      },
+      mediaType: {
+        format: ""
+      }
+    };
+    urlVariableRegex = /\{[^{}}]+\}/g;
+    endpoint = withDefaults(null, DEFAULTS);
+  }
+});
+
+// node_modules/content-type/dist/index.js
+function parse3(header, options) {
+  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+  const len = header.length;
+  let valueStart = options?.start ?? 0;
+  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+    valueStart++;
+  }
+  let index = valueStart;
+  let typeFlags = 0;
+  let whitespace = -1;
+  let stop = options?.parameters === false ? COMMA_FLAG : 0;
+  while (index < len) {
+    const code = header.charCodeAt(index);
+    const flags = CHAR_MAP[code];
+    if ((flags & stopFlags) !== 0) {
+      stop |= flags & COMMA_FLAG;
+      break;
+    }
+    if ((flags & OWS) !== 0) {
+      if (whitespace === -1)
+        whitespace = index;
+    } else {
+      whitespace = -1;
+    }
+    typeFlags |= code & NON_ASCII | flags;
+    index++;
+  }
+  const valueEnd = whitespace === -1 ? index : whitespace;
+  const value = header.slice(valueStart, valueEnd);
+  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+  if (index === len || stop !== 0) {
+    return { type, index, parameters: new NullObject() };
+  }
+  return parseParameters(header, type, index, len, stopFlags);
+}
+function parseParameters(header, type, index, len, stopFlags) {
+  const parameters = new NullObject();
+  parameter: while (index < len) {
+    index++;
+    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+      index++;
+    }
+    const keyStart = index;
+    let keyFlags = 0;
+    let keyWhitespace = -1;
+    while (index < len) {
+      const code = header.charCodeAt(index);
+      const flags = CHAR_MAP[code];
+      if ((flags & stopFlags) !== 0) {
+        if ((flags & COMMA_FLAG) !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if (code === EQ) {
+        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+        const value = header.slice(keyStart, keyEnd);
+        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        index++;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+          index++;
+        }
+        if (index < len && header.charCodeAt(index) === DQUOTE) {
+          const quotedStart = ++index;
+          let escaped2 = false;
+          while (index < len) {
+            const code2 = header.charCodeAt(index);
+            if (code2 === DQUOTE) {
+              if (parameters[key] === void 0) {
+                parameters[key] = escaped2 ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+              }
+              index++;
+              let stop2 = 0;
+              while (index < len) {
+                const code3 = header.charCodeAt(index);
+                const flags2 = CHAR_MAP[code3];
+                if ((flags2 & stopFlags) !== 0) {
+                  stop2 = flags2 & COMMA_FLAG;
+                  break;
+                }
+                index++;
+              }
+              if (stop2 !== 0)
+                break parameter;
+              continue parameter;
+            }
+            if (code2 === BSLASH && index + 1 < len) {
+              escaped2 = true;
+              index += 2;
+              continue;
+            }
+            index++;
+          }
+          continue parameter;
+        }
+        const valueStart = index;
+        let stop = 0;
+        let valueWhitespace = -1;
+        while (index < len) {
+          const code2 = header.charCodeAt(index);
+          const flags2 = CHAR_MAP[code2];
+          if ((flags2 & stopFlags) !== 0) {
+            stop = flags2 & COMMA_FLAG;
+            break;
+          }
+          if ((flags2 & OWS) !== 0) {
+            if (valueWhitespace === -1)
+              valueWhitespace = index;
+          } else {
+            valueWhitespace = -1;
+          }
+          index++;
+        }
+        if (parameters[key] === void 0) {
+          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          parameters[key] = header.slice(valueStart, valueEnd);
+        }
+        if (stop !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if ((flags & OWS) !== 0) {
+        if (keyWhitespace === -1)
+          keyWhitespace = index;
+      } else {
+        keyWhitespace = -1;
+      }
+      keyFlags |= code & NON_ASCII | flags;
+      index++;
+    }
+  }
+  return { type, index, parameters };
+}
+function unescapeQuotedPairs(str, start, end) {
+  let result = "";
+  for (let index = start; index < end; index++) {
+    if (str.charCodeAt(index) === BSLASH) {
+      result += str.slice(start, index);
+      start = ++index;
+    }
+  }
+  return result + str.slice(start, end);
+}
+var SP, HTAB, SEMI, EQ, DQUOTE, BSLASH, COMMA, LOWER_CASE, OWS, SEMI_FLAG, COMMA_FLAG, TOKEN_FLAG, NON_ASCII, CASE_FLAGS, CHAR_MAP, NullObject;
+var init_dist = __esm({
+  "node_modules/content-type/dist/index.js"() {
+    SP = 32;
+    HTAB = 9;
+    SEMI = 59;
+    EQ = 61;
+    DQUOTE = 34;
+    BSLASH = 92;
+    COMMA = 44;
+    LOWER_CASE = 1;
+    OWS = 2;
+    SEMI_FLAG = 4;
+    COMMA_FLAG = 8;
+    TOKEN_FLAG = 16;
+    NON_ASCII = 65280;
+    CASE_FLAGS = LOWER_CASE | NON_ASCII;
+    CHAR_MAP = new Uint8Array(256);
+    CHAR_MAP[HTAB] |= OWS;
+    CHAR_MAP[SP] |= OWS;
+    CHAR_MAP[SEMI] |= SEMI_FLAG;
+    CHAR_MAP[COMMA] |= COMMA_FLAG;
+    for (let code = 128; code <= 255; code++) {
+      CHAR_MAP[code] |= LOWER_CASE;
+    }
+    for (const char of "!#$%&'*+-.^_`|~") {
+      CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+    }
+    for (let code = 48; code <= 57; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
+    }
+    for (let code = 65; code <= 90; code++) {
+      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+    }
+    for (let code = 97; code <= 122; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
+    }
+    NullObject = /* @__PURE__ */ (() => {
+      const C = function() {
+      };
+      C.prototype = /* @__PURE__ */ Object.create(null);
+      return C;
+    })();
+  }
+});
+
+// node_modules/json-with-bigint/json-with-bigint.js
+var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse;
+var init_json_with_bigint = __esm({
+  "node_modules/json-with-bigint/json-with-bigint.js"() {
+    intRegex = /^-?\d+$/;
+    noiseValue = /^-?\d+n+$/;
+    originalStringify = JSON.stringify;
+    originalParse = JSON.parse;
+    customFormat = /^-?\d+n$/;
+    bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+    noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+    isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
+    isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
+    stringifyIteratively = (rootValue, replacer, spaceParam) => {
+      let space = "";
+      if (typeof spaceParam === "number") {
+        space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+      } else if (typeof spaceParam === "string") {
+        space = spaceParam.slice(0, 10);
+      }
+      const isFunctionReplacer = typeof replacer === "function";
+      const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
+      const prepareVal = (parent, key, val) => {
+        const isObject2 = val !== null && typeof val === "object";
+        const hasToJSON = isObject2 && typeof val.toJSON === "function";
+        if (hasToJSON) {
+          val = val.toJSON(key);
+        }
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+        if (isNoise) return val + "n";
+        const isBigInt = typeof val === "bigint";
+        if (isBigInt) {
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return JSON.rawJSON(val.toString());
+          return val.toString() + "n";
+        }
+        if (isFunctionReplacer) {
+          val = replacer.call(parent, key, val);
+        }
+        const isPostReplacerObject = val !== null && typeof val === "object";
+        if (isPostReplacerObject) {
+          const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
+          if (isPrimitiveWrapper) {
+            val = val.valueOf();
+          }
+        }
+        return val;
+      };
+      const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+      if (isUnstringifiable(rootProcessed)) {
+        return void 0;
+      }
+      const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
+      const isRootNativeRawJSON = isRawJSON(rootProcessed);
+      if (isRootPrimitive || isRootNativeRawJSON) {
+        return originalStringify(rootProcessed);
+      }
+      const chunks = [];
+      let level = 0;
+      const stack = [
+        {
+          parent: { "": rootProcessed },
+          key: "",
+          val: rootProcessed,
+          isArray: Array.isArray(rootProcessed),
+          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+          index: 0,
+          first: true
+        }
+      ];
+      const visited = new WeakSet([rootProcessed]);
+      while (stack.length > 0) {
+        const node = stack[stack.length - 1];
+        if (node.index === 0) {
+          chunks.push(node.isArray ? "[" : "{");
+          level++;
+        }
+        let isDone = false;
+        if (node.isArray) {
+          if (node.index < node.val.length) {
+            if (!node.first) chunks.push(",");
+            if (space) chunks.push("\n" + space.repeat(level));
+            const childRaw = node.val[node.index];
+            const childVal = prepareVal(node.val, String(node.index), childRaw);
+            if (isUnstringifiable(childVal)) {
+              chunks.push("null");
+              node.first = false;
+              node.index++;
+            } else {
+              const isComplexObject = childVal !== null && typeof childVal === "object";
+              const isNativeRaw = isRawJSON(childVal);
+              if (isComplexObject && !isNativeRaw) {
+                if (visited.has(childVal)) {
+                  throw new TypeError("Converting circular structure to JSON");
+                }
+                visited.add(childVal);
+                stack.push({
+                  parent: node.val,
+                  key: String(node.index),
+                  val: childVal,
+                  isArray: Array.isArray(childVal),
+                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                  index: 0,
+                  first: true
+                });
+                node.first = false;
+                node.index++;
+              } else {
+                chunks.push(originalStringify(childVal));
+                node.first = false;
+                node.index++;
+              }
+            }
+          } else {
+            isDone = true;
+          }
+        } else {
+          while (node.index < node.keys.length) {
+            const k = node.keys[node.index++];
+            const isFilteredOutByArray = propertyList && !propertyList.has(k);
+            if (isFilteredOutByArray) continue;
+            const childRaw = node.val[k];
+            const childVal = prepareVal(node.val, k, childRaw);
+            if (isUnstringifiable(childVal)) continue;
+            if (!node.first) chunks.push(",");
+            if (space) {
+              chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+            } else {
+              chunks.push(originalStringify(k) + ":");
+            }
+            const isComplexObject = childVal !== null && typeof childVal === "object";
+            const isNativeRaw = isRawJSON(childVal);
+            if (isComplexObject && !isNativeRaw) {
+              if (visited.has(childVal)) {
+                throw new TypeError("Converting circular structure to JSON");
+              }
+              visited.add(childVal);
+              stack.push({
+                parent: node.val,
+                key: k,
+                val: childVal,
+                isArray: Array.isArray(childVal),
+                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                index: 0,
+                first: true
+              });
+              node.first = false;
+              break;
+            } else {
+              chunks.push(originalStringify(childVal));
+              node.first = false;
+            }
+          }
+          const isNodeFullyProcessed = node.index >= node.keys.length && stack[stack.length - 1] === node;
+          if (isNodeFullyProcessed) {
+            isDone = true;
+          }
+        }
+        if (isDone) {
+          level--;
+          if (!node.first && space) chunks.push("\n" + space.repeat(level));
+          chunks.push(node.isArray ? "]" : "}");
+          visited.delete(node.val);
+          stack.pop();
+        }
+      }
+      return chunks.join("");
+    };
+    JSONStringify = (value, replacer, space) => {
+      try {
+        const supportsRawJSON = "rawJSON" in JSON;
+        if (supportsRawJSON) {
+          return originalStringify(
+            value,
+            (key, val) => {
+              if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+              const hasFunctionReplacer = typeof replacer === "function";
+              if (hasFunctionReplacer) return replacer(key, val);
+              const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+              if (isKeyInArrayReplacer) return val;
+              return val;
+            },
+            space
+          );
+        }
+        if (!value) return originalStringify(value, replacer, space);
+        const convertedToCustomJSON = originalStringify(
+          value,
+          (key, val) => {
+            const isNoise = typeof val === "string" && noiseValue.test(val);
+            if (isNoise) return val.toString() + "n";
+            if (typeof val === "bigint") return val.toString() + "n";
+            const hasFunctionReplacer = typeof replacer === "function";
+            if (hasFunctionReplacer) return replacer(key, val);
+            const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+            if (isKeyInArrayReplacer) return val;
+            return val;
+          },
+          space
+        );
+        const processedJSON = convertedToCustomJSON.replace(
+          bigIntsStringify,
+          "$1$2$3"
+        );
+        const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
+        return denoisedJSON;
+      } catch (error) {
+        if (error instanceof RangeError) {
+          const convertedJSON = stringifyIteratively(value, replacer, space);
+          if (convertedJSON === void 0) return void 0;
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return convertedJSON;
+          const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+          return processedJSON.replace(noiseStringify, "$1$2$3");
+        }
+        throw error;
+      }
+    };
+    featureCache = /* @__PURE__ */ new Map();
+    isContextSourceSupported = () => {
+      const parseFingerprint = JSON.parse.toString();
+      if (featureCache.has(parseFingerprint)) {
+        return featureCache.get(parseFingerprint);
+      }
+      try {
+        const result = JSON.parse(
+          "1",
+          (_, __, context) => !!context?.source && context.source === "1"
+        );
+        featureCache.set(parseFingerprint, result);
+        return result;
+      } catch {
+        featureCache.set(parseFingerprint, false);
+        return false;
+      }
+    };
+    convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+      const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
+      if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+      const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+      if (isNoiseValue) return value.slice(0, -1);
+      const hasUserReviver = typeof userReviver === "function";
+      if (!hasUserReviver) return value;
+      return userReviver(key, value, context);
+    };
+    JSONParseV2 = (text, reviver) => {
+      return JSON.parse(text, (key, value, context) => {
+        const isNumber = typeof value === "number";
+        const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+        const isBigNumber = isNumber && isOutOfBounds;
+        const isInt = context && intRegex.test(context.source);
+        const isBigInt = isBigNumber && isInt;
+        if (isBigInt) return BigInt(context.source);
+        const hasCustomReviver = typeof reviver === "function";
+        if (!hasCustomReviver) return value;
+        return reviver(key, value, context);
+      });
+    };
+    MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+    MAX_DIGITS = MAX_INT.length;
+    stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+    noiseValueWithQuotes = /^"-?\d+n+"$/;
+    applyReviverIteratively = (parsed, userReviver) => {
+      const rootHolder = { "": parsed };
+      const stack = [{ parent: rootHolder, key: "", visited: false }];
+      while (stack.length > 0) {
+        const node = stack[stack.length - 1];
+        if (!node.visited) {
+          node.visited = true;
+          const value = node.parent[node.key];
+          const isComplexObject = value !== null && typeof value === "object";
+          if (isComplexObject) {
+            const keys = Object.keys(value);
+            for (let i = keys.length - 1; i >= 0; i--) {
+              stack.push({ parent: value, key: keys[i], visited: false });
+            }
+          }
+        } else {
+          const { parent, key } = node;
+          let value = parent[key];
+          if (typeof value === "string") {
+            const isCustomFormatBigInt = customFormat.test(value);
+            if (isCustomFormatBigInt) {
+              value = BigInt(value.slice(0, -1));
+            } else {
+              const isNoise = noiseValue.test(value);
+              if (isNoise) value = value.slice(0, -1);
+            }
+          }
+          const hasUserReviver = typeof userReviver === "function";
+          if (hasUserReviver) {
+            value = userReviver.call(parent, key, value);
+          }
+          const isDeleted = value === void 0;
+          if (isDeleted) {
+            delete parent[key];
+          } else {
+            parent[key] = value;
+          }
+          stack.pop();
+        }
+      }
+      return rootHolder[""];
+    };
+    serializeBigInts = (text) => {
+      return text.replace(
+        stringsOrLargeNumbers,
+        (match2, digits, fractional, exponential) => {
+          const isString = match2[0] === '"';
+          const isNoise = isString && noiseValueWithQuotes.test(match2);
+          if (isNoise) return match2.substring(0, match2.length - 1) + 'n"';
+          const hasFractionalOrExponential = fractional || exponential;
+          const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+          const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+          if (isStandardValue) return match2;
+          return '"' + match2 + 'n"';
+        }
+      );
+    };
+    JSONParse = (text, reviver) => {
+      if (!text) return originalParse(text, reviver);
+      try {
+        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
+        const serializedData = serializeBigInts(text);
+        return originalParse(
+          serializedData,
+          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+        );
+      } catch (error) {
+        if (error instanceof RangeError) {
+          const serializedData = serializeBigInts(text);
+          const parsed = originalParse(serializedData);
+          return applyReviverIteratively(parsed, reviver);
+        }
+        throw error;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/request-error/dist-src/index.js
+var RequestError;
+var init_dist_src = __esm({
+  "node_modules/@octokit/request-error/dist-src/index.js"() {
+    RequestError = class extends Error {
+      name;
+      /**
+       * http status code
+       */
+      status;
+      /**
+       * Request options that lead to the error.
+       */
+      request;
+      /**
+       * Response object if a response was received
+       */
+      response;
+      constructor(message, statusCode, options) {
+        super(message, { cause: options.cause });
+        this.name = "HttpError";
+        this.status = Number.parseInt(statusCode);
+        if (Number.isNaN(this.status)) {
+          this.status = 0;
+        }
+        if ("response" in options) {
+          this.response = options.response;
+        }
+        const requestCopy = Object.assign({}, options.request);
+        if (options.request.headers.authorization) {
+          requestCopy.headers = Object.assign({}, options.request.headers, {
+            authorization: options.request.headers.authorization.replace(
+              /(?<! ) .*$/,
+              " [REDACTED]"
+            )
+          });
+        }
+        requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+        this.request = requestCopy;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/request/dist-bundle/index.js
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+async function fetchWrapper(requestOptions) {
+  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch2) {
     throw new Error(
-      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch2(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches2 && matches2.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = parse3(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
     );
   }
 }
-var init_remote_branch = __esm({
-  "src/delivery/remote-branch.ts"() {
-    "use strict";
-  }
-});
-
-// src/delivery/types.ts
-function toImageChange(c) {
-  return { file: c.file, line: c.line, image: c.image, from: c.from, to: c.to };
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
 }
-var init_types4 = __esm({
-  "src/delivery/types.ts"() {
-    "use strict";
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
   }
-});
-
-// src/delivery/retry-loop.ts
-async function deliverWithRetry(o, publisher) {
-  const { git } = o;
-  const start = await git.revParse("HEAD");
-  const log = o.log ?? (() => void 0);
-  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
-  try {
-    for (let attempt = 1; ; attempt++) {
-      const pass = await updatePass({ ...o, dryRun: false });
-      if (!pass.applied) return { pass, attempts: attempt };
-      const parent = await git.revParse("HEAD");
-      const text = buildCommitMessage(
-        pass.plan.changes.map(toImageChange),
-        o.commit.messageTemplate,
-        pass.applied.commandChanges
-      );
-      const message = o.setTag ? withLaminarTrailers(
-        text,
-        [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
-        LAMINAR_SET_TRAILER
-      ) : withLaminarTrailers(
-        text,
-        pass.plan.changes.map((c) => c.rule)
-      );
-      await git.add(await changedByPass(git, pass, before));
-      const local = await git.commit({ message, author: o.commit.author });
-      if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
-      const outcome = await publisher.publish({ parent, local, message, pass });
-      if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
-      if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
-      log(publisher.retryNote(attempt + 1, maxAttempts));
-      await git.resetHard(publisher.refetch ? await publisher.refetch() : await fetchBranch(git, o.branch));
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
     }
-  } catch (e) {
-    await git.resetHard(start).catch(() => void 0);
-    throw e;
-  }
-}
-async function changedByPass(git, pass, before) {
-  const rewritten = new Set(pass.applied?.files ?? []);
-  const paths = /* @__PURE__ */ new Set();
-  for (const e of await git.status()) {
-    for (const p2 of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p2) || rewritten.has(p2)) paths.add(p2);
-  }
-  return [...paths].sort();
-}
-var DEFAULT_MAX_ATTEMPTS;
-var init_retry_loop = __esm({
-  "src/delivery/retry-loop.ts"() {
-    "use strict";
-    init_commit_message();
-    init_pipeline();
-    init_remote_branch();
-    init_types4();
-    DEFAULT_MAX_ATTEMPTS = 3;
-  }
-});
-
-// src/delivery/push.ts
-function pushMode(o) {
-  const hint = o.protectedHint ?? "use `mode: pull-request`";
-  return deliverWithRetry(o, {
-    publish: async ({ local }) => {
-      const pushed = await o.git.push({ branch: o.branch });
-      if (pushed.kind === "ok") return { kind: "published", sha: local };
-      if (pushed.kind === "rejected-non-fast-forward") return { kind: "moved" };
-      if (pushed.kind === "rejected-protected") {
-        const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
-        throw new PushDeniedError(
-          `the remote refused the push to ${o.branch} (${why}); the branch is protected: ${hint}`
-        );
-      }
-      throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
-    },
-    retryNote: (next, max) => `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
-    exhausted: (attempts) => new Error(`push to ${o.branch} rejected ${attempts} times because the branch kept moving; nothing was pushed`)
-  });
-}
-var PushDeniedError;
-var init_push = __esm({
-  "src/delivery/push.ts"() {
-    "use strict";
-    init_retry_loop();
-    PushDeniedError = class extends Error {
-      name = "PushDeniedError";
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
     };
-  }
-});
-
-// src/git/http-auth.ts
-function extraHeaderKey(serverUrl) {
-  const origin = new URL(serverUrl).origin;
-  return `http.${origin}/.extraheader`;
-}
-function basicCredential(token) {
-  return Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
-}
-function credentialEnvironment(credentials, inherited = process.env) {
-  const key = extraHeaderKey(credentials.serverUrl);
-  const start = Number.parseInt(inherited.GIT_CONFIG_COUNT ?? "0", 10) || 0;
-  const entries = [
-    [key, ""],
-    [key, `AUTHORIZATION: basic ${basicCredential(credentials.token)}`]
-  ];
-  const env = { GIT_CONFIG_COUNT: String(start + entries.length) };
-  entries.forEach(([k, v], i) => {
-    env[`GIT_CONFIG_KEY_${start + i}`] = k;
-    env[`GIT_CONFIG_VALUE_${start + i}`] = v;
-  });
-  return env;
-}
-var init_http_auth = __esm({
-  "src/git/http-auth.ts"() {
-    "use strict";
-  }
-});
-
-// src/git/push-result.ts
-function parsePorcelain(stdout) {
-  const lines = [];
-  for (const line of stdout.split("\n")) {
-    const parts = line.split("	");
-    if (parts.length < 3) continue;
-    const [flag = "", refs = "", summary = ""] = parts;
-    if (flag.length !== 1) continue;
-    const colon = refs.lastIndexOf(":");
-    lines.push({ flag, from: refs.slice(0, colon), to: refs.slice(colon + 1), summary });
-  }
-  return lines;
-}
-function remoteMessages(stderr) {
-  return stderr.split("\n").filter((l) => l.startsWith("remote:")).map((l) => l.slice("remote:".length).trim()).filter((l) => l.length > 0);
-}
-function reasonOf(summary) {
-  const m = /\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(summary);
-  return m?.[1] ?? summary;
-}
-function classifyPush(exitCode, stdout, stderr) {
-  const lines = parsePorcelain(stdout);
-  const rejected = lines.find((l) => l.flag === "!");
-  if (rejected) {
-    const reason = reasonOf(rejected.summary);
-    if (rejected.summary.startsWith("[remote rejected]")) {
-      return { kind: "rejected-protected", ref: rejected.to, reason, remoteMessages: remoteMessages(stderr), stderr };
-    }
-    if (reason === "stale info") {
-      return { kind: "rejected-stale-lease", ref: rejected.to, reason, stderr };
-    }
-    if (reason === "non-fast-forward" || reason === "fetch first") {
-      return { kind: "rejected-non-fast-forward", ref: rejected.to, reason, stderr };
-    }
-    return { kind: "error", exitCode: exitCode || 1, stderr };
-  }
-  const first = lines[0];
-  if (exitCode === 0 && first) {
-    const status = first.flag === "+" ? "forced" : first.flag === "*" ? "created" : first.flag === "-" ? "deleted" : first.flag === "=" ? "up-to-date" : "fast-forward";
-    return { kind: "ok", ref: first.to, status };
-  }
-  return { kind: "error", exitCode: exitCode || 1, stderr };
-}
-var init_push_result = __esm({
-  "src/git/push-result.ts"() {
-    "use strict";
-  }
-});
-
-// src/git/git-command-manager.ts
-function parseVersion(text) {
-  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
-  if (!m) throw new Error(`cannot parse git version from "${text.trim()}"`);
-  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-}
-function atLeast(v, min) {
-  for (let i = 0; i < min.length; i++) {
-    const a = v[i] ?? 0;
-    const b = min[i] ?? 0;
-    if (a !== b) return a > b;
-  }
-  return true;
-}
-function identityEnv(prefix2, id) {
-  const env = {
-    [`GIT_${prefix2}_NAME`]: id.name,
-    [`GIT_${prefix2}_EMAIL`]: id.email
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: withDefaults2.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
   };
-  if (id.date) env[`GIT_${prefix2}_DATE`] = `@${Math.floor(id.date.getTime() / 1e3)} +0000`;
-  return env;
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults2.bind(null, endpoint2)
+  });
 }
-function splitZ(text) {
-  return text.split("\0").filter((s) => s.length > 0);
-}
-function parseStatus(stdout) {
-  const fields = stdout.split("\0");
-  const entries = [];
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    if (!f || f.length < 4) continue;
-    const index = f[0] ?? " ";
-    const worktree = f[1] ?? " ";
-    const path2 = f.slice(3);
-    if (index === "R" || index === "C") {
-      entries.push({ path: path2, index, worktree, origPath: fields[++i] ?? "" });
-    } else {
-      entries.push({ path: path2, index, worktree });
-    }
-  }
-  return entries;
-}
-async function createGitCommandManager(workingDirectory, options = {}) {
-  const v = await execGit(["version"], { cwd: workingDirectory });
-  if (v.exitCode !== 0) throw new Error(`git is not usable in ${workingDirectory}: ${v.stderr.trim()}`);
-  const version = parseVersion(v.stdout);
-  if (!atLeast(version, MINIMUM_VERSION)) {
-    throw new Error(`git ${version.join(".")} is too old: Laminar needs git ${MINIMUM_VERSION.join(".")} or newer`);
-  }
-  return new GitCli(workingDirectory, version, options, options.log ?? (() => void 0));
-}
-var MINIMUM_VERSION, GitCli;
-var init_git_command_manager = __esm({
-  "src/git/git-command-manager.ts"() {
-    "use strict";
-    init_exec_git();
-    init_http_auth();
-    init_push_result();
-    init_masker();
-    init_exec_git();
-    MINIMUM_VERSION = [2, 31, 0];
-    GitCli = class {
-      constructor(workingDirectory, version, options, log) {
-        this.workingDirectory = workingDirectory;
-        this.version = version;
-        this.log = log;
-        this.credentials = options.credentials;
-        this.environment = options.environment ?? {};
-      }
-      workingDirectory;
-      version;
-      log;
-      credentials;
-      environment;
-      setCredentials(credentials) {
-        this.credentials = credentials;
-      }
-      /** The token in every form git could print it (the Basic header of the extraheader included). */
-      secrets() {
-        const masker = new SecretMasker();
-        masker.add(this.credentials?.token, "x-access-token");
-        return masker;
-      }
-      /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
-      async run(args, opts = {}) {
-        this.log(`git ${args.join(" ")}`);
-        const env = { ...this.environment, ...opts.env ?? {} };
-        if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
-        return execGit(args, {
-          cwd: this.workingDirectory,
-          env,
-          ...opts.input !== void 0 ? { input: opts.input } : {},
-          secrets: this.secrets()
-        });
-      }
-      /** Runs git and throws GitCommandError on a non-zero exit. */
-      async must(args, opts = {}) {
-        const r = await this.run(args, opts);
-        if (r.exitCode !== 0) throw new GitCommandError(args, r.exitCode, r.stderr);
-        return r.stdout;
-      }
-      async status(paths = []) {
-        const args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=no"];
-        if (paths.length) args.push("--", ...paths);
-        return parseStatus(await this.must(args));
-      }
-      async isDirty(paths = []) {
-        return (await this.status(paths)).length > 0;
-      }
-      async currentBranch() {
-        const r = await this.run(["symbolic-ref", "--quiet", "--short", "HEAD"]);
-        if (r.exitCode === 0) return r.stdout.trim();
-        if (r.exitCode === 1) return void 0;
-        throw new GitCommandError(["symbolic-ref", "--quiet", "--short", "HEAD"], r.exitCode, r.stderr);
-      }
-      async isDetached() {
-        return await this.currentBranch() === void 0;
-      }
-      async revParse(rev) {
-        return (await this.must(["rev-parse", "--verify", "--end-of-options", `${rev}^{object}`])).trim();
-      }
-      async tryRevParse(rev) {
-        const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
-        return r.exitCode === 0 ? r.stdout.trim() : void 0;
-      }
-      async isAncestor(ancestor, rev) {
-        const args = ["merge-base", "--is-ancestor", ancestor, rev];
-        const r = await this.run(args);
-        if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
-        throw new GitCommandError(args, r.exitCode, r.stderr);
-      }
-      async isShallow() {
-        return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
-      }
-      async diffNameOnly(options = {}) {
-        const args = ["diff", "--name-only", "-z", "--no-renames"];
-        if (options.cached) args.push("--cached");
-        if (options.from) args.push(options.from);
-        if (options.to) args.push(options.to);
-        args.push("--", ...options.paths ?? []);
-        return splitZ(await this.must(args));
-      }
-      async fileModes(paths) {
-        const modes = /* @__PURE__ */ new Map();
-        if (!paths.length) return modes;
-        for (const entry of splitZ(await this.must(["ls-files", "--stage", "-z", "--", ...paths]))) {
-          const tab = entry.indexOf("	");
-          const mode = entry.slice(0, entry.indexOf(" "));
-          modes.set(entry.slice(tab + 1), mode);
-        }
-        return modes;
-      }
-      async lsRemote(refs, remote = "origin") {
-        const out = await this.must(["ls-remote", "--", remote, ...refs], { network: true });
-        const wanted = new Set(refs);
-        const found = /* @__PURE__ */ new Map();
-        for (const line of out.split("\n")) {
-          const [sha, ref] = line.split("	");
-          if (sha && ref && (wanted.size === 0 || wanted.has(ref))) found.set(ref, sha);
-        }
-        return found;
-      }
-      async remoteBranchSha(branch, remote = "origin") {
-        const ref = `refs/heads/${branch}`;
-        return (await this.lsRemote([ref], remote)).get(ref);
-      }
-      async fetch(options) {
-        const args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"];
-        if (options.depth === "unshallow") {
-          if (await this.isShallow()) args.push("--unshallow");
-        } else if (typeof options.depth === "number") {
-          args.push(`--depth=${options.depth}`);
-        } else if (await this.isShallow()) {
-          args.push("--depth=1");
-        }
-        args.push("--", options.remote ?? "origin", ...options.refspecs);
-        await this.must(args, { network: true });
-      }
-      async add(paths) {
-        if (!paths.length) return;
-        await this.must(["add", "--all", "--", ...paths]);
-      }
-      async commit(options) {
-        const env = {
-          ...identityEnv("AUTHOR", options.author),
-          ...identityEnv("COMMITTER", options.committer ?? options.author)
-        };
-        const args = ["commit", "--file=-", "--cleanup=whitespace", "--no-edit"];
-        if (options.allowEmpty) args.push("--allow-empty");
-        await this.must(args, { env, input: options.message });
-        return this.revParse("HEAD");
-      }
-      async push(options) {
-        const ref = `refs/heads/${options.branch}`;
-        const args = ["push", "--porcelain"];
-        if (options.expectedSha !== void 0) {
-          args.push(`--force-with-lease=${ref}:${options.expectedSha ?? ""}`);
-        }
-        args.push("--", options.remote ?? "origin", `${options.source ?? "HEAD"}:${ref}`);
-        const r = await this.run(args, { network: true });
-        return classifyPush(r.exitCode, r.stdout, r.stderr);
-      }
-      async deleteRemoteBranch(branch, options = {}) {
-        const ref = `refs/heads/${branch}`;
-        const args = ["push", "--porcelain"];
-        if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);
-        args.push("--", options.remote ?? "origin", `:${ref}`);
-        const r = await this.run(args, { network: true });
-        return classifyPush(r.exitCode, r.stdout, r.stderr);
-      }
-      async resetHard(rev) {
-        await this.must(["reset", "--hard", "--quiet", rev, "--"]);
-      }
-      async checkoutBranch(branch, startPoint) {
-        const args = ["checkout", "--quiet", "-B", branch];
-        if (startPoint) args.push(startPoint);
-        args.push("--");
-        await this.must(args);
-      }
-      async restore(paths, options = {}) {
-        if (!paths.length) return;
-        const args = ["restore"];
-        if (options.source) args.push(`--source=${options.source}`);
-        if (options.staged) args.push("--staged");
-        if (options.worktree || !options.staged) args.push("--worktree");
-        args.push("--", ...paths);
-        await this.must(args);
+var VERSION4, defaults_default, noop, request;
+var init_dist_bundle2 = __esm({
+  "node_modules/@octokit/request/dist-bundle/index.js"() {
+    init_dist_bundle();
+    init_universal_user_agent();
+    init_dist();
+    init_json_with_bigint();
+    init_dist_src();
+    VERSION4 = "10.0.16";
+    defaults_default = {
+      headers: {
+        "user-agent": `octokit-request.js/${VERSION4} ${getUserAgent()}`
       }
     };
+    noop = () => "";
+    request = withDefaults2(endpoint, defaults_default);
   }
 });
 
@@ -27384,7 +28213,7 @@ var require_light = __commonJS({
           return this.check(weight, now);
         }
         async __register__(index, weight, expiration) {
-          var now, wait;
+          var now, wait2;
           await this.yieldLoop();
           now = Date.now();
           if (this.conditionsCheck(weight)) {
@@ -27392,11 +28221,11 @@ var require_light = __commonJS({
             if (this.storeOptions.reservoir != null) {
               this.storeOptions.reservoir -= weight;
             }
-            wait = Math.max(this._nextRequest - now, 0);
-            this._nextRequest = now + wait + this.storeOptions.minTime;
+            wait2 = Math.max(this._nextRequest - now, 0);
+            this._nextRequest = now + wait2 + this.storeOptions.minTime;
             return {
               success: true,
-              wait,
+              wait: wait2,
               reservoir: this.storeOptions.reservoir
             };
           } else {
@@ -27876,7 +28705,7 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e);
             }
           }
-          _run(index, job, wait) {
+          _run(index, job, wait2) {
             var clearGlobalState, free, run2;
             job.doRun();
             clearGlobalState = this._clearGlobalState.bind(this, index);
@@ -27885,10 +28714,10 @@ var require_light = __commonJS({
             return this._scheduled[index] = {
               timeout: setTimeout(() => {
                 return job.doExecute(this._limiter, clearGlobalState, run2, free);
-              }, wait),
+              }, wait2),
               expiration: job.options.expiration != null ? setTimeout(function() {
                 return job.doExpire(clearGlobalState, run2, free);
-              }, wait + job.options.expiration) : void 0,
+              }, wait2 + job.options.expiration) : void 0,
               job
             };
           }
@@ -27905,7 +28734,7 @@ var require_light = __commonJS({
               }
               this.Events.trigger("debug", `Draining ${options.id}`, { args, options });
               index = this._randomIndex();
-              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
+              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait: wait2, reservoir }) => {
                 var empty;
                 this.Events.trigger("debug", `Drained ${options.id}`, { success, args, options });
                 if (success) {
@@ -27917,7 +28746,7 @@ var require_light = __commonJS({
                   if (reservoir === 0) {
                     this.Events.trigger("depleted", empty);
                   }
-                  this._run(index, next, wait);
+                  this._run(index, next, wait2);
                   return this.Promise.resolve(options.weight);
                 } else {
                   return this.Promise.resolve(null);
@@ -28174,6 +29003,1865 @@ var require_light = __commonJS({
       var lib = Bottleneck_1;
       return lib;
     }));
+  }
+});
+
+// node_modules/@octokit/oauth-methods/dist-bundle/index.js
+function requestToOAuthBaseUrl(request2) {
+  const endpointDefaults = request2.endpoint.DEFAULTS;
+  if (/^https:\/\/(api\.)?github\.com$/.test(endpointDefaults.baseUrl)) {
+    return "https://github.com";
+  }
+  if (/^https:\/\/api\..*\.ghe\.com$/.test(endpointDefaults.baseUrl)) {
+    return endpointDefaults.baseUrl.replace("api.", "");
+  }
+  return endpointDefaults.baseUrl.replace("/api/v3", "");
+}
+async function oauthRequest(request2, route, parameters) {
+  const withOAuthParameters = {
+    baseUrl: requestToOAuthBaseUrl(request2),
+    headers: {
+      accept: "application/json"
+    },
+    ...parameters
+  };
+  const response = await request2(route, withOAuthParameters);
+  if ("error" in response.data) {
+    const error = new RequestError(
+      `${response.data.error_description} (${response.data.error}, ${response.data.error_uri})`,
+      400,
+      {
+        request: request2.endpoint.merge(
+          route,
+          withOAuthParameters
+        )
+      }
+    );
+    error.response = response;
+    throw error;
+  }
+  return response;
+}
+async function exchangeWebFlowCode(options) {
+  const request2 = options.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options.clientId,
+      client_secret: options.clientSecret,
+      code: options.code,
+      redirect_uri: options.redirectUrl
+    }
+  );
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if (options.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function createDeviceCode(options) {
+  const request2 = options.request || request;
+  const parameters = {
+    client_id: options.clientId
+  };
+  if ("scopes" in options && Array.isArray(options.scopes)) {
+    parameters.scope = options.scopes.join(" ");
+  }
+  return oauthRequest(request2, "POST /login/device/code", parameters);
+}
+async function exchangeDeviceCode(options) {
+  const request2 = options.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options.clientId,
+      device_code: options.code,
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code"
+    }
+  );
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if ("clientSecret" in options) {
+    authentication.clientSecret = options.clientSecret;
+  }
+  if (options.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp2(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function checkToken(options) {
+  const request2 = options.request || request;
+  const response = await request2("POST /applications/{client_id}/token", {
+    headers: {
+      authorization: `basic ${btoa(
+        `${options.clientId}:${options.clientSecret}`
+      )}`
+    },
+    client_id: options.clientId,
+    access_token: options.token
+  });
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: options.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function refreshToken(options) {
+  const request2 = options.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options.clientId,
+      client_secret: options.clientSecret,
+      grant_type: "refresh_token",
+      refresh_token: options.refreshToken
+    }
+  );
+  const apiTimeInMs = new Date(response.headers.date).getTime();
+  const authentication = {
+    clientType: "github-app",
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: response.data.access_token,
+    refreshToken: response.data.refresh_token,
+    expiresAt: toTimestamp3(apiTimeInMs, response.data.expires_in),
+    refreshTokenExpiresAt: toTimestamp3(
+      apiTimeInMs,
+      response.data.refresh_token_expires_in
+    )
+  };
+  return { ...response, authentication };
+}
+function toTimestamp3(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function resetToken(options) {
+  const request2 = options.request || request;
+  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
+  const response = await request2(
+    "PATCH /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options.clientId,
+      access_token: options.token
+    }
+  );
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: response.data.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function deleteToken(options) {
+  const request2 = options.request || request;
+  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options.clientId,
+      access_token: options.token
+    }
+  );
+}
+async function deleteAuthorization(options) {
+  const request2 = options.request || request;
+  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/grant",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options.clientId,
+      access_token: options.token
+    }
+  );
+}
+var init_dist_bundle3 = __esm({
+  "node_modules/@octokit/oauth-methods/dist-bundle/index.js"() {
+    init_dist_src();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+  }
+});
+
+// node_modules/@octokit/auth-oauth-device/dist-bundle/index.js
+async function getOAuthAccessToken(state2, options) {
+  const cachedAuthentication = getCachedAuthentication(state2, options.auth);
+  if (cachedAuthentication) return cachedAuthentication;
+  const { data: verification } = await createDeviceCode({
+    clientType: state2.clientType,
+    clientId: state2.clientId,
+    request: options.request || state2.request,
+    // @ts-expect-error the extra code to make TS happy is not worth it
+    scopes: options.auth.scopes || state2.scopes
+  });
+  await state2.onVerification(verification);
+  const authentication = await waitForAccessToken(
+    options.request || state2.request,
+    state2.clientId,
+    state2.clientType,
+    verification
+  );
+  state2.authentication = authentication;
+  return authentication;
+}
+function getCachedAuthentication(state2, auth22) {
+  if (auth22.refresh === true) return false;
+  if (!state2.authentication) return false;
+  if (state2.clientType === "github-app") {
+    return state2.authentication;
+  }
+  const authentication = state2.authentication;
+  const newScope = ("scopes" in auth22 && auth22.scopes || state2.scopes).join(
+    " "
+  );
+  const currentScope = authentication.scopes.join(" ");
+  return newScope === currentScope ? authentication : false;
+}
+async function wait(seconds) {
+  await new Promise((resolve7) => setTimeout(resolve7, seconds * 1e3));
+}
+async function waitForAccessToken(request2, clientId, clientType, verification) {
+  try {
+    const options = {
+      clientId,
+      request: request2,
+      code: verification.device_code
+    };
+    const { authentication } = clientType === "oauth-app" ? await exchangeDeviceCode({
+      ...options,
+      clientType: "oauth-app"
+    }) : await exchangeDeviceCode({
+      ...options,
+      clientType: "github-app"
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  } catch (error) {
+    if (!error.response) throw error;
+    const errorType = error.response.data.error;
+    if (errorType === "authorization_pending") {
+      await wait(verification.interval);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    if (errorType === "slow_down") {
+      await wait(verification.interval + 7);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    throw error;
+  }
+}
+async function auth2(state2, authOptions) {
+  return getOAuthAccessToken(state2, {
+    auth: authOptions
+  });
+}
+async function hook2(state2, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  const { token } = await getOAuthAccessToken(state2, {
+    request: request2,
+    auth: { type: "oauth" }
+  });
+  endpoint2.headers.authorization = `token ${token}`;
+  return request2(endpoint2);
+}
+function createOAuthDeviceAuth(options) {
+  const requestWithDefaults = options.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-device.js/${VERSION13} ${getUserAgent()}`
+    }
+  });
+  const { request: request2 = requestWithDefaults, ...otherOptions } = options;
+  const state2 = options.clientType === "github-app" ? {
+    ...otherOptions,
+    clientType: "github-app",
+    request: request2
+  } : {
+    ...otherOptions,
+    clientType: "oauth-app",
+    request: request2,
+    scopes: options.scopes || []
+  };
+  if (!options.clientId) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "clientId" option must be set (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  if (!options.onVerification) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "onVerification" option must be a function (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  return Object.assign(auth2.bind(null, state2), {
+    hook: hook2.bind(null, state2)
+  });
+}
+var VERSION13;
+var init_dist_bundle4 = __esm({
+  "node_modules/@octokit/auth-oauth-device/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle3();
+    VERSION13 = "0.0.0-development";
+  }
+});
+
+// node_modules/@octokit/auth-oauth-user/dist-bundle/index.js
+async function getAuthentication(state2) {
+  if ("code" in state2.strategyOptions) {
+    const { authentication } = await exchangeWebFlowCode({
+      clientId: state2.clientId,
+      clientSecret: state2.clientSecret,
+      clientType: state2.clientType,
+      onTokenCreated: state2.onTokenCreated,
+      ...state2.strategyOptions,
+      request: state2.request
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  }
+  if ("onVerification" in state2.strategyOptions) {
+    const deviceAuth = createOAuthDeviceAuth({
+      clientType: state2.clientType,
+      clientId: state2.clientId,
+      onTokenCreated: state2.onTokenCreated,
+      ...state2.strategyOptions,
+      request: state2.request
+    });
+    const authentication = await deviceAuth({
+      type: "oauth"
+    });
+    return {
+      clientSecret: state2.clientSecret,
+      ...authentication
+    };
+  }
+  if ("token" in state2.strategyOptions) {
+    return {
+      type: "token",
+      tokenType: "oauth",
+      clientId: state2.clientId,
+      clientSecret: state2.clientSecret,
+      clientType: state2.clientType,
+      onTokenCreated: state2.onTokenCreated,
+      ...state2.strategyOptions
+    };
+  }
+  throw new Error("[@octokit/auth-oauth-user] Invalid strategy options");
+}
+async function auth3(state2, options = {}) {
+  if (!state2.authentication) {
+    state2.authentication = state2.clientType === "oauth-app" ? await getAuthentication(state2) : await getAuthentication(state2);
+  }
+  if (state2.authentication.invalid) {
+    throw new Error("[@octokit/auth-oauth-user] Token is invalid");
+  }
+  const currentAuthentication = state2.authentication;
+  if ("expiresAt" in currentAuthentication) {
+    if (options.type === "refresh" || new Date(currentAuthentication.expiresAt) < /* @__PURE__ */ new Date()) {
+      const { authentication } = await refreshToken({
+        clientType: "github-app",
+        clientId: state2.clientId,
+        clientSecret: state2.clientSecret,
+        refreshToken: currentAuthentication.refreshToken,
+        request: state2.request
+      });
+      state2.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        ...authentication
+      };
+    }
+  }
+  if (options.type === "refresh") {
+    if (state2.clientType === "oauth-app") {
+      throw new Error(
+        "[@octokit/auth-oauth-user] OAuth Apps do not support expiring tokens"
+      );
+    }
+    if (!currentAuthentication.hasOwnProperty("expiresAt")) {
+      throw new Error("[@octokit/auth-oauth-user] Refresh token missing");
+    }
+    await state2.onTokenCreated?.(state2.authentication, {
+      type: options.type
+    });
+  }
+  if (options.type === "check" || options.type === "reset") {
+    const method = options.type === "check" ? checkToken : resetToken;
+    try {
+      const { authentication } = await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state2.clientType,
+        clientId: state2.clientId,
+        clientSecret: state2.clientSecret,
+        token: state2.authentication.token,
+        request: state2.request
+      });
+      state2.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        // @ts-expect-error TBD
+        ...authentication
+      };
+      if (options.type === "reset") {
+        await state2.onTokenCreated?.(state2.authentication, {
+          type: options.type
+        });
+      }
+      return state2.authentication;
+    } catch (error) {
+      if (error.status === 404) {
+        error.message = "[@octokit/auth-oauth-user] Token is invalid";
+        state2.authentication.invalid = true;
+      }
+      throw error;
+    }
+  }
+  if (options.type === "delete" || options.type === "deleteAuthorization") {
+    const method = options.type === "delete" ? deleteToken : deleteAuthorization;
+    try {
+      await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state2.clientType,
+        clientId: state2.clientId,
+        clientSecret: state2.clientSecret,
+        token: state2.authentication.token,
+        request: state2.request
+      });
+    } catch (error) {
+      if (error.status !== 404) throw error;
+    }
+    state2.authentication.invalid = true;
+    return state2.authentication;
+  }
+  return state2.authentication;
+}
+function requiresBasicAuth(url) {
+  return url && ROUTES_REQUIRING_BASIC_AUTH.test(url);
+}
+async function hook3(state2, request2, route, parameters = {}) {
+  const endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (requiresBasicAuth(endpoint2.url)) {
+    const credentials = btoa(`${state2.clientId}:${state2.clientSecret}`);
+    endpoint2.headers.authorization = `basic ${credentials}`;
+    return request2(endpoint2);
+  }
+  const { token } = state2.clientType === "oauth-app" ? await auth3({ ...state2, request: request2 }) : await auth3({ ...state2, request: request2 });
+  endpoint2.headers.authorization = "token " + token;
+  return request2(endpoint2);
+}
+function createOAuthUserAuth({
+  clientId,
+  clientSecret,
+  clientType = "oauth-app",
+  request: request2 = request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-app.js/${VERSION14} ${getUserAgent()}`
+    }
+  }),
+  onTokenCreated,
+  ...strategyOptions
+}) {
+  const state2 = Object.assign({
+    clientType,
+    clientId,
+    clientSecret,
+    onTokenCreated,
+    strategyOptions,
+    request: request2
+  });
+  return Object.assign(auth3.bind(null, state2), {
+    // @ts-expect-error not worth the extra code needed to appease TS
+    hook: hook3.bind(null, state2)
+  });
+}
+var VERSION14, ROUTES_REQUIRING_BASIC_AUTH;
+var init_dist_bundle5 = __esm({
+  "node_modules/@octokit/auth-oauth-user/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle4();
+    init_dist_bundle3();
+    init_dist_bundle3();
+    VERSION14 = "0.0.0-development";
+    ROUTES_REQUIRING_BASIC_AUTH = /\/applications\/[^/]+\/(token|grant)s?/;
+    createOAuthUserAuth.VERSION = VERSION14;
+  }
+});
+
+// node_modules/@octokit/auth-oauth-app/dist-bundle/index.js
+async function auth4(state2, authOptions) {
+  if (authOptions.type === "oauth-app") {
+    return {
+      type: "oauth-app",
+      clientId: state2.clientId,
+      clientSecret: state2.clientSecret,
+      clientType: state2.clientType,
+      headers: {
+        authorization: `basic ${btoa(
+          `${state2.clientId}:${state2.clientSecret}`
+        )}`
+      }
+    };
+  }
+  if ("factory" in authOptions) {
+    const { type, ...options } = {
+      ...authOptions,
+      ...state2
+    };
+    return authOptions.factory(options);
+  }
+  const common = {
+    clientId: state2.clientId,
+    clientSecret: state2.clientSecret,
+    request: state2.request,
+    ...authOptions
+  };
+  const userAuth = state2.clientType === "oauth-app" ? await createOAuthUserAuth({
+    ...common,
+    clientType: state2.clientType
+  }) : await createOAuthUserAuth({
+    ...common,
+    clientType: state2.clientType
+  });
+  return userAuth();
+}
+async function hook4(state2, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (state2.clientType === "github-app" && !requiresBasicAuth(endpoint2.url)) {
+    throw new Error(
+      `[@octokit/auth-oauth-app] GitHub Apps cannot use their client ID/secret for basic authentication for endpoints other than "/applications/{client_id}/**". "${endpoint2.method} ${endpoint2.url}" is not supported.`
+    );
+  }
+  const credentials = btoa(`${state2.clientId}:${state2.clientSecret}`);
+  endpoint2.headers.authorization = `basic ${credentials}`;
+  try {
+    return await request2(endpoint2);
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    error.message = `[@octokit/auth-oauth-app] "${endpoint2.method} ${endpoint2.url}" does not support clientId/clientSecret basic authentication.`;
+    throw error;
+  }
+}
+function createOAuthAppAuth(options) {
+  const state2 = Object.assign(
+    {
+      request: request.defaults({
+        headers: {
+          "user-agent": `octokit-auth-oauth-app.js/${VERSION15} ${getUserAgent()}`
+        }
+      }),
+      clientType: "oauth-app"
+    },
+    options
+  );
+  return Object.assign(auth4.bind(null, state2), {
+    hook: hook4.bind(null, state2)
+  });
+}
+var VERSION15;
+var init_dist_bundle6 = __esm({
+  "node_modules/@octokit/auth-oauth-app/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle5();
+    init_dist_bundle5();
+    VERSION15 = "0.0.0-development";
+  }
+});
+
+// node_modules/universal-github-app-jwt/lib/utils.js
+function isPkcs1(privateKey) {
+  return privateKey.includes("-----BEGIN RSA PRIVATE KEY-----");
+}
+function isOpenSsh(privateKey) {
+  return privateKey.includes("-----BEGIN OPENSSH PRIVATE KEY-----");
+}
+function string2ArrayBuffer(str) {
+  const buf = new ArrayBuffer(str.length);
+  const bufView = new Uint8Array(buf);
+  for (let i = 0, strLen = str.length; i < strLen; i++) {
+    bufView[i] = str.charCodeAt(i);
+  }
+  return buf;
+}
+function getDERfromPEM(pem) {
+  const pemB64 = pem.trim().split("\n").slice(1, -1).join("");
+  const decoded = atob(pemB64);
+  return string2ArrayBuffer(decoded);
+}
+function getEncodedMessage(header, payload) {
+  return `${base64encodeJSON(header)}.${base64encodeJSON(payload)}`;
+}
+function base64encode(buffer) {
+  var binary = "";
+  var bytes = new Uint8Array(buffer);
+  var len = bytes.byteLength;
+  for (var i = 0; i < len; i++) {
+    binary += String.fromCharCode(bytes[i]);
+  }
+  return fromBase64(btoa(binary));
+}
+function fromBase64(base64) {
+  return base64.replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+function base64encodeJSON(obj) {
+  return fromBase64(btoa(JSON.stringify(obj)));
+}
+var init_utils = __esm({
+  "node_modules/universal-github-app-jwt/lib/utils.js"() {
+  }
+});
+
+// node_modules/universal-github-app-jwt/lib/crypto-node.js
+import { subtle } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+function convertPrivateKey(privateKey) {
+  if (!isPkcs1(privateKey)) return privateKey;
+  return createPrivateKey(privateKey).export({
+    type: "pkcs8",
+    format: "pem"
+  });
+}
+var init_crypto_node = __esm({
+  "node_modules/universal-github-app-jwt/lib/crypto-node.js"() {
+    init_utils();
+  }
+});
+
+// node_modules/universal-github-app-jwt/lib/get-token.js
+async function getToken({ privateKey, payload }) {
+  const convertedPrivateKey = convertPrivateKey(privateKey);
+  if (isPkcs1(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in PKCS#1 format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  if (isOpenSsh(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in OpenSSH format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  const algorithm = {
+    name: "RSASSA-PKCS1-v1_5",
+    hash: { name: "SHA-256" }
+  };
+  const header = { alg: "RS256", typ: "JWT" };
+  const privateKeyDER = getDERfromPEM(convertedPrivateKey);
+  const importedKey = await subtle.importKey(
+    "pkcs8",
+    privateKeyDER,
+    algorithm,
+    false,
+    ["sign"]
+  );
+  const encodedMessage = getEncodedMessage(header, payload);
+  const encodedMessageArrBuf = string2ArrayBuffer(encodedMessage);
+  const signatureArrBuf = await subtle.sign(
+    algorithm.name,
+    importedKey,
+    encodedMessageArrBuf
+  );
+  const encodedSignature = base64encode(signatureArrBuf);
+  return `${encodedMessage}.${encodedSignature}`;
+}
+var init_get_token = __esm({
+  "node_modules/universal-github-app-jwt/lib/get-token.js"() {
+    init_utils();
+    init_crypto_node();
+  }
+});
+
+// node_modules/universal-github-app-jwt/index.js
+async function githubAppJwt({
+  id,
+  privateKey,
+  now = Math.floor(Date.now() / 1e3)
+}) {
+  const privateKeyWithNewlines = privateKey.replace(/\\n/g, "\n");
+  const nowWithSafetyMargin = now - 30;
+  const expiration = nowWithSafetyMargin + 60 * 10;
+  const payload = {
+    iat: nowWithSafetyMargin,
+    // Issued at time
+    exp: expiration,
+    iss: id
+  };
+  const token = await getToken({
+    privateKey: privateKeyWithNewlines,
+    payload
+  });
+  return {
+    appId: id,
+    expiration,
+    token
+  };
+}
+var init_universal_github_app_jwt = __esm({
+  "node_modules/universal-github-app-jwt/index.js"() {
+    init_get_token();
+  }
+});
+
+// node_modules/toad-cache/dist/toad-cache.mjs
+function validateCacheParams(max, ttlInMsecs) {
+  if (typeof max !== "number" || !Number.isInteger(max) || max < 0) {
+    throw new Error("Invalid max value");
+  }
+  if (typeof ttlInMsecs !== "number" || !Number.isInteger(ttlInMsecs) || ttlInMsecs < 0) {
+    throw new Error("Invalid ttl value");
+  }
+}
+var LruObject;
+var init_toad_cache = __esm({
+  "node_modules/toad-cache/dist/toad-cache.mjs"() {
+    LruObject = class {
+      constructor(max = 1e3, ttlInMsecs = 0) {
+        validateCacheParams(max, ttlInMsecs);
+        this.first = null;
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.last = null;
+        this.size = 0;
+        this.max = max;
+        this.ttl = ttlInMsecs;
+      }
+      bumpLru(item) {
+        if (this.last === item) {
+          return;
+        }
+        const last = this.last;
+        const next = item.next;
+        const prev = item.prev;
+        if (this.first === item) {
+          this.first = next;
+        }
+        item.next = null;
+        item.prev = last;
+        last.next = item;
+        if (prev !== null) {
+          prev.next = next;
+        }
+        if (next !== null) {
+          next.prev = prev;
+        }
+        this.last = item;
+      }
+      clear() {
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.first = null;
+        this.last = null;
+        this.size = 0;
+      }
+      delete(key) {
+        const item = this.items[key];
+        if (item !== void 0) {
+          delete this.items[key];
+          this.size--;
+          if (item.prev !== null) {
+            item.prev.next = item.next;
+          }
+          if (item.next !== null) {
+            item.next.prev = item.prev;
+          }
+          if (this.first === item) {
+            this.first = item.next;
+          }
+          if (this.last === item) {
+            this.last = item.prev;
+          }
+        }
+      }
+      deleteMany(keys) {
+        for (var i = 0; i < keys.length; i++) {
+          this.delete(keys[i]);
+        }
+      }
+      evict() {
+        if (this.size > 0) {
+          const item = this.first;
+          delete this.items[item.key];
+          if (--this.size === 0) {
+            this.first = null;
+            this.last = null;
+          } else {
+            this.first = item.next;
+            this.first.prev = null;
+          }
+        }
+      }
+      expiresAt(key) {
+        const item = this.items[key];
+        if (item !== void 0) {
+          return item.expiry;
+        }
+      }
+      get(key) {
+        const item = this.items[key];
+        if (item !== void 0) {
+          if (this.ttl > 0 && item.expiry <= Date.now()) {
+            this.delete(key);
+            return;
+          }
+          this.bumpLru(item);
+          return item.value;
+        }
+      }
+      getMany(keys) {
+        const result = new Array(keys.length);
+        for (var i = 0; i < keys.length; i++) {
+          result[i] = this.get(keys[i]);
+        }
+        return result;
+      }
+      keys() {
+        return Object.keys(this.items);
+      }
+      set(key, value) {
+        const existing = this.items[key];
+        if (existing !== void 0) {
+          existing.value = value;
+          existing.expiry = this.ttl > 0 ? Date.now() + this.ttl : this.ttl;
+          this.bumpLru(existing);
+          return;
+        }
+        if (this.max > 0 && this.size >= this.max) {
+          this.evict();
+        }
+        const item = {
+          expiry: this.ttl > 0 ? Date.now() + this.ttl : this.ttl,
+          key,
+          prev: this.last,
+          next: null,
+          value
+        };
+        this.items[key] = item;
+        if (++this.size === 1) {
+          this.first = item;
+        } else {
+          this.last.next = item;
+        }
+        this.last = item;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/auth-app/dist-node/index.js
+var dist_node_exports = {};
+__export(dist_node_exports, {
+  createAppAuth: () => createAppAuth,
+  createOAuthUserAuth: () => createOAuthUserAuth
+});
+async function getAppAuthentication({
+  appId,
+  privateKey,
+  timeDifference,
+  createJwt
+}) {
+  try {
+    if (createJwt) {
+      const { jwt, expiresAt } = await createJwt(appId, timeDifference);
+      return {
+        type: "app",
+        token: jwt,
+        appId,
+        expiresAt
+      };
+    }
+    const authOptions = {
+      id: appId,
+      privateKey
+    };
+    if (timeDifference) {
+      Object.assign(authOptions, {
+        now: Math.floor(Date.now() / 1e3) + timeDifference
+      });
+    }
+    const appAuthentication = await githubAppJwt(authOptions);
+    return {
+      type: "app",
+      token: appAuthentication.token,
+      appId: appAuthentication.appId,
+      expiresAt: new Date(appAuthentication.expiration * 1e3).toISOString()
+    };
+  } catch (error) {
+    if (privateKey === "-----BEGIN RSA PRIVATE KEY-----") {
+      throw new Error(
+        "The 'privateKey` option contains only the first line '-----BEGIN RSA PRIVATE KEY-----'. If you are setting it using a `.env` file, make sure it is set on a single line with newlines replaced by '\n'"
+      );
+    } else {
+      throw error;
+    }
+  }
+}
+function getCache() {
+  return new LruObject(
+    // cache max. 15000 tokens, that will use less than 10mb memory
+    15e3,
+    // Cache for 1 minute less than GitHub expiry
+    1e3 * 60 * 59
+  );
+}
+async function get(cache2, options) {
+  const cacheKey = optionsToCacheKey(options);
+  const result = await cache2.get(cacheKey);
+  if (!result) {
+    return;
+  }
+  const [
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissionsString,
+    singleFileName
+  ] = result.split("|");
+  const permissions = options.permissions || permissionsString.split(/,/).reduce((permissions2, string) => {
+    if (/!$/.test(string)) {
+      permissions2[string.slice(0, -1)] = "write";
+    } else {
+      permissions2[string] = "read";
+    }
+    return permissions2;
+  }, {});
+  return {
+    token,
+    createdAt,
+    expiresAt,
+    permissions,
+    repositoryIds: options.repositoryIds,
+    repositoryNames: options.repositoryNames,
+    singleFileName,
+    repositorySelection
+  };
+}
+async function set(cache2, options, data) {
+  const key = optionsToCacheKey(options);
+  const permissionsString = options.permissions ? "" : Object.keys(data.permissions).map(
+    (name) => `${name}${data.permissions[name] === "write" ? "!" : ""}`
+  ).join(",");
+  const value = [
+    data.token,
+    data.createdAt,
+    data.expiresAt,
+    data.repositorySelection,
+    permissionsString,
+    data.singleFileName
+  ].join("|");
+  await cache2.set(key, value);
+}
+function optionsToCacheKey({
+  installationId,
+  permissions = {},
+  repositoryIds = [],
+  repositoryNames = []
+}) {
+  const permissionsString = Object.keys(permissions).sort().map((name) => permissions[name] === "read" ? name : `${name}!`).join(",");
+  const repositoryIdsString = repositoryIds.sort().join(",");
+  const repositoryNamesString = repositoryNames.join(",");
+  return [
+    installationId,
+    repositoryIdsString,
+    repositoryNamesString,
+    permissionsString
+  ].filter(Boolean).join("|");
+}
+function toTokenAuthentication({
+  installationId,
+  token,
+  createdAt,
+  expiresAt,
+  repositorySelection,
+  permissions,
+  repositoryIds,
+  repositoryNames,
+  singleFileName
+}) {
+  return Object.assign(
+    {
+      type: "token",
+      tokenType: "installation",
+      token,
+      installationId,
+      permissions,
+      createdAt,
+      expiresAt,
+      repositorySelection
+    },
+    repositoryIds ? { repositoryIds } : null,
+    repositoryNames ? { repositoryNames } : null,
+    singleFileName ? { singleFileName } : null
+  );
+}
+async function getInstallationAuthentication(state2, options, customRequest) {
+  const installationId = Number(options.installationId || state2.installationId);
+  if (!installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId option is required for installation authentication."
+    );
+  }
+  if (options.factory) {
+    const { type, factory, oauthApp, ...factoryAuthOptions } = {
+      ...state2,
+      ...options
+    };
+    return factory(factoryAuthOptions);
+  }
+  const request2 = customRequest || state2.request;
+  return getInstallationAuthenticationConcurrently(
+    state2,
+    { ...options, installationId },
+    request2
+  );
+}
+function getInstallationAuthenticationConcurrently(state2, options, request2) {
+  const cacheKey = optionsToCacheKey(options);
+  if (pendingPromises.has(cacheKey)) {
+    return pendingPromises.get(cacheKey);
+  }
+  const promise = getInstallationAuthenticationImpl(
+    state2,
+    options,
+    request2
+  ).finally(() => pendingPromises.delete(cacheKey));
+  pendingPromises.set(cacheKey, promise);
+  return promise;
+}
+async function getInstallationAuthenticationImpl(state2, options, request2) {
+  if (!options.refresh) {
+    const result = await get(state2.cache, options);
+    if (result) {
+      const {
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2,
+        repositorySelection: repositorySelection2
+      } = result;
+      return toTokenAuthentication({
+        installationId: options.installationId,
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositorySelection: repositorySelection2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2
+      });
+    }
+  }
+  const appAuthentication = await getAppAuthentication(state2);
+  const payload = {
+    installation_id: options.installationId,
+    mediaType: {
+      previews: ["machine-man"]
+    },
+    headers: {
+      authorization: `bearer ${appAuthentication.token}`
+    }
+  };
+  if (options.repositoryIds) {
+    Object.assign(payload, { repository_ids: options.repositoryIds });
+  }
+  if (options.repositoryNames) {
+    Object.assign(payload, {
+      repositories: options.repositoryNames
+    });
+  }
+  if (options.permissions) {
+    Object.assign(payload, { permissions: options.permissions });
+  }
+  const {
+    data: {
+      token,
+      expires_at: expiresAt,
+      repositories,
+      permissions: permissionsOptional,
+      repository_selection: repositorySelectionOptional,
+      single_file: singleFileName
+    }
+  } = await request2(
+    "POST /app/installations/{installation_id}/access_tokens",
+    payload
+  );
+  const permissions = permissionsOptional || {};
+  const repositorySelection = repositorySelectionOptional || "all";
+  const repositoryIds = repositories ? repositories.map((r) => r.id) : void 0;
+  const repositoryNames = repositories ? repositories.map((repo) => repo.name) : void 0;
+  const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+  const cacheOptions = {
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(payload, { singleFileName });
+  }
+  await set(state2.cache, options, cacheOptions);
+  const cacheData = {
+    installationId: options.installationId,
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(cacheData, { singleFileName });
+  }
+  return toTokenAuthentication(cacheData);
+}
+async function auth5(state2, authOptions) {
+  switch (authOptions.type) {
+    case "app":
+      return getAppAuthentication(state2);
+    case "oauth-app":
+      return state2.oauthApp({ type: "oauth-app" });
+    case "installation":
+      authOptions;
+      return getInstallationAuthentication(state2, {
+        ...authOptions,
+        type: "installation"
+      });
+    case "oauth-user":
+      return state2.oauthApp(authOptions);
+    default:
+      throw new Error(`Invalid auth type: ${authOptions.type}`);
+  }
+}
+function routeMatcher2(paths) {
+  const regexes = paths.map(
+    (p2) => p2.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})$`;
+  return new RegExp(regex2, "i");
+}
+function requiresAppAuth(url) {
+  return !!url && REGEX.test(url.split("?")[0]);
+}
+function isNotTimeSkewError(error) {
+  return !(error.message.match(
+    /'Expiration time' claim \('exp'\) is too far in the future/
+  ) || error.message.match(
+    /'Expiration time' claim \('exp'\) must be a numeric value representing the future time at which the assertion expires/
+  ) || error.message.match(
+    /'Issued at' claim \('iat'\) must be an Integer representing the time that the assertion was issued/
+  ));
+}
+async function hook5(state2, request2, route, parameters) {
+  const endpoint2 = request2.endpoint.merge(route, parameters);
+  const url = endpoint2.url;
+  if (/\/login\/oauth\/access_token$/.test(url)) {
+    return request2(endpoint2);
+  }
+  if (requiresAppAuth(url.replace(request2.endpoint.DEFAULTS.baseUrl, ""))) {
+    const { token: token2 } = await getAppAuthentication(state2);
+    endpoint2.headers.authorization = `bearer ${token2}`;
+    let response;
+    try {
+      response = await request2(endpoint2);
+    } catch (error) {
+      if (isNotTimeSkewError(error)) {
+        throw error;
+      }
+      if (typeof error.response.headers.date === "undefined") {
+        throw error;
+      }
+      const diff = Math.floor(
+        (Date.parse(error.response.headers.date) - Date.parse((/* @__PURE__ */ new Date()).toString())) / 1e3
+      );
+      state2.log.warn(error.message);
+      state2.log.warn(
+        `[@octokit/auth-app] GitHub API time and system time are different by ${diff} seconds. Retrying request with the difference accounted for.`
+      );
+      const { token: token3 } = await getAppAuthentication({
+        ...state2,
+        timeDifference: diff
+      });
+      endpoint2.headers.authorization = `bearer ${token3}`;
+      return request2(endpoint2);
+    }
+    return response;
+  }
+  if (requiresBasicAuth(url)) {
+    const authentication = await state2.oauthApp({ type: "oauth-app" });
+    endpoint2.headers.authorization = authentication.headers.authorization;
+    return request2(endpoint2);
+  }
+  const { token, createdAt } = await getInstallationAuthentication(
+    state2,
+    // @ts-expect-error TBD
+    {},
+    request2.defaults({ baseUrl: endpoint2.baseUrl })
+  );
+  endpoint2.headers.authorization = `token ${token}`;
+  return sendRequestWithRetries(
+    state2,
+    request2,
+    endpoint2,
+    createdAt
+  );
+}
+async function sendRequestWithRetries(state2, request2, options, createdAt, retries = 0) {
+  const timeSinceTokenCreationInMs = +/* @__PURE__ */ new Date() - +new Date(createdAt);
+  try {
+    return await request2(options);
+  } catch (error) {
+    if (error.status !== 401) {
+      throw error;
+    }
+    if (timeSinceTokenCreationInMs >= FIVE_SECONDS_IN_MS) {
+      if (retries > 0) {
+        error.message = `After ${retries} retries within ${timeSinceTokenCreationInMs / 1e3}s of creating the installation access token, the response remains 401. At this point, the cause may be an authentication problem or a system outage. Please check https://www.githubstatus.com for status information`;
+      }
+      throw error;
+    }
+    ++retries;
+    const awaitTime = retries * 1e3;
+    state2.log.warn(
+      `[@octokit/auth-app] Retrying after 401 response to account for token replication delay (retry: ${retries}, wait: ${awaitTime / 1e3}s)`
+    );
+    await new Promise((resolve7) => setTimeout(resolve7, awaitTime));
+    return sendRequestWithRetries(state2, request2, options, createdAt, retries);
+  }
+}
+function createAppAuth(options) {
+  if (!options.appId) {
+    throw new Error("[@octokit/auth-app] appId option is required");
+  }
+  if (!options.privateKey && !options.createJwt) {
+    throw new Error("[@octokit/auth-app] privateKey option is required");
+  } else if (options.privateKey && options.createJwt) {
+    throw new Error(
+      "[@octokit/auth-app] privateKey and createJwt options are mutually exclusive"
+    );
+  }
+  if ("installationId" in options && !options.installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId is set to a falsy value"
+    );
+  }
+  const log = options.log || {};
+  if (typeof log.warn !== "function") {
+    log.warn = console.warn.bind(console);
+  }
+  const request2 = options.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-app.js/${VERSION16} ${getUserAgent()}`
+    }
+  });
+  const state2 = Object.assign(
+    {
+      request: request2,
+      cache: getCache()
+    },
+    options,
+    options.installationId ? { installationId: Number(options.installationId) } : {},
+    {
+      log,
+      oauthApp: createOAuthAppAuth({
+        clientType: "github-app",
+        clientId: options.clientId || "",
+        clientSecret: options.clientSecret || "",
+        request: request2
+      })
+    }
+  );
+  return Object.assign(auth5.bind(null, state2), {
+    hook: hook5.bind(null, state2)
+  });
+}
+var pendingPromises, PATHS, REGEX, FIVE_SECONDS_IN_MS, VERSION16;
+var init_dist_node = __esm({
+  "node_modules/@octokit/auth-app/dist-node/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle6();
+    init_universal_github_app_jwt();
+    init_toad_cache();
+    init_dist_bundle5();
+    init_dist_bundle5();
+    pendingPromises = /* @__PURE__ */ new Map();
+    PATHS = [
+      "/app",
+      "/app/hook/config",
+      "/app/hook/deliveries",
+      "/app/hook/deliveries/{delivery_id}",
+      "/app/hook/deliveries/{delivery_id}/attempts",
+      "/app/installations",
+      "/app/installations/{installation_id}",
+      "/app/installations/{installation_id}/access_tokens",
+      "/app/installations/{installation_id}/suspended",
+      "/app/installation-requests",
+      "/marketplace_listing/accounts/{account_id}",
+      "/marketplace_listing/plan",
+      "/marketplace_listing/plans",
+      "/marketplace_listing/plans/{plan_id}/accounts",
+      "/marketplace_listing/stubbed/accounts/{account_id}",
+      "/marketplace_listing/stubbed/plan",
+      "/marketplace_listing/stubbed/plans",
+      "/marketplace_listing/stubbed/plans/{plan_id}/accounts",
+      "/orgs/{org}/installation",
+      "/repos/{owner}/{repo}/installation",
+      "/users/{username}/installation",
+      "/enterprises/{enterprise}/installation"
+    ];
+    REGEX = routeMatcher2(PATHS);
+    FIVE_SECONDS_IN_MS = 5 * 1e3;
+    VERSION16 = "8.3.1";
+  }
+});
+
+// src/delivery/commit-settings.ts
+function resolveCommitSettings(overrides, commit, defaultAuthor) {
+  const author = overrides.author ?? {
+    name: commit.authorName || defaultAuthor.name,
+    email: commit.authorEmail || defaultAuthor.email
+  };
+  const messageTemplate = overrides.commitMessage || commit.message || void 0;
+  return { author: { name: author.name, email: author.email }, ...messageTemplate ? { messageTemplate } : {} };
+}
+var CLI_AUTHOR;
+var init_commit_settings = __esm({
+  "src/delivery/commit-settings.ts"() {
+    "use strict";
+    CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };
+  }
+});
+
+// src/delivery/remote-branch.ts
+function trackingRef(branch) {
+  return `refs/remotes/origin/${branch}`;
+}
+async function fetchBranch(git, branch, depth) {
+  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
+  return trackingRef(branch);
+}
+async function assertCleanWorkTree(git) {
+  const dirty = await git.status();
+  if (dirty.length) {
+    throw new Error(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
+    );
+  }
+}
+var init_remote_branch = __esm({
+  "src/delivery/remote-branch.ts"() {
+    "use strict";
+  }
+});
+
+// src/delivery/types.ts
+function toImageChange(c) {
+  return { file: c.file, line: c.line, image: c.image, from: c.from, to: c.to };
+}
+var init_types4 = __esm({
+  "src/delivery/types.ts"() {
+    "use strict";
+  }
+});
+
+// src/delivery/retry-loop.ts
+async function deliverWithRetry(o, publisher) {
+  const { git } = o;
+  const start = await git.revParse("HEAD");
+  const log = o.log ?? (() => void 0);
+  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const pass = await updatePass({ ...o, dryRun: false });
+      if (!pass.applied) return { pass, attempts: attempt };
+      const parent = await git.revParse("HEAD");
+      const text = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges
+      );
+      const message = o.setTag ? withLaminarTrailers(
+        text,
+        [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+        LAMINAR_SET_TRAILER
+      ) : withLaminarTrailers(
+        text,
+        pass.plan.changes.map((c) => c.rule)
+      );
+      await git.add(await changedByPass(git, pass, before));
+      const local = await git.commit({ message, author: o.commit.author });
+      if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
+      const outcome = await publisher.publish({ parent, local, message, pass });
+      if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
+      if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
+      log(publisher.retryNote(attempt + 1, maxAttempts));
+      await git.resetHard(publisher.refetch ? await publisher.refetch() : await fetchBranch(git, o.branch));
+    }
+  } catch (e) {
+    await git.resetHard(start).catch(() => void 0);
+    throw e;
+  }
+}
+async function changedByPass(git, pass, before) {
+  const rewritten = new Set(pass.applied?.files ?? []);
+  const paths = /* @__PURE__ */ new Set();
+  for (const e of await git.status()) {
+    for (const p2 of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p2) || rewritten.has(p2)) paths.add(p2);
+  }
+  return [...paths].sort();
+}
+var DEFAULT_MAX_ATTEMPTS;
+var init_retry_loop = __esm({
+  "src/delivery/retry-loop.ts"() {
+    "use strict";
+    init_commit_message();
+    init_pipeline();
+    init_remote_branch();
+    init_types4();
+    DEFAULT_MAX_ATTEMPTS = 3;
+  }
+});
+
+// src/delivery/push.ts
+function pushMode(o) {
+  const hint = o.protectedHint ?? "use `mode: pull-request`";
+  return deliverWithRetry(o, {
+    publish: async ({ local }) => {
+      const pushed = await o.git.push({ branch: o.branch });
+      if (pushed.kind === "ok") return { kind: "published", sha: local };
+      if (pushed.kind === "rejected-non-fast-forward") return { kind: "moved" };
+      if (pushed.kind === "rejected-protected") {
+        const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
+        throw new PushDeniedError(
+          `the remote refused the push to ${o.branch} (${why}); the branch is protected: ${hint}`
+        );
+      }
+      throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
+    },
+    retryNote: (next, max) => `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
+    exhausted: (attempts) => new Error(`push to ${o.branch} rejected ${attempts} times because the branch kept moving; nothing was pushed`)
+  });
+}
+var PushDeniedError;
+var init_push = __esm({
+  "src/delivery/push.ts"() {
+    "use strict";
+    init_retry_loop();
+    PushDeniedError = class extends Error {
+      name = "PushDeniedError";
+    };
+  }
+});
+
+// src/git/http-auth.ts
+function extraHeaderKey(serverUrl) {
+  const origin = new URL(serverUrl).origin;
+  return `http.${origin}/.extraheader`;
+}
+function basicCredential(token) {
+  return Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
+}
+function credentialEnvironment(credentials, inherited = process.env) {
+  const key = extraHeaderKey(credentials.serverUrl);
+  const start = Number.parseInt(inherited.GIT_CONFIG_COUNT ?? "0", 10) || 0;
+  const entries = [
+    [key, ""],
+    [key, `AUTHORIZATION: basic ${basicCredential(credentials.token)}`]
+  ];
+  const env = { GIT_CONFIG_COUNT: String(start + entries.length) };
+  entries.forEach(([k, v], i) => {
+    env[`GIT_CONFIG_KEY_${start + i}`] = k;
+    env[`GIT_CONFIG_VALUE_${start + i}`] = v;
+  });
+  return env;
+}
+var init_http_auth = __esm({
+  "src/git/http-auth.ts"() {
+    "use strict";
+  }
+});
+
+// src/git/push-result.ts
+function parsePorcelain(stdout) {
+  const lines = [];
+  for (const line of stdout.split("\n")) {
+    const parts = line.split("	");
+    if (parts.length < 3) continue;
+    const [flag = "", refs = "", summary = ""] = parts;
+    if (flag.length !== 1) continue;
+    const colon = refs.lastIndexOf(":");
+    lines.push({ flag, from: refs.slice(0, colon), to: refs.slice(colon + 1), summary });
+  }
+  return lines;
+}
+function remoteMessages(stderr) {
+  return stderr.split("\n").filter((l) => l.startsWith("remote:")).map((l) => l.slice("remote:".length).trim()).filter((l) => l.length > 0);
+}
+function reasonOf(summary) {
+  const m = /\(([^()]*(?:\([^()]*\)[^()]*)*)\)\s*$/.exec(summary);
+  return m?.[1] ?? summary;
+}
+function classifyPush(exitCode, stdout, stderr) {
+  const lines = parsePorcelain(stdout);
+  const rejected = lines.find((l) => l.flag === "!");
+  if (rejected) {
+    const reason = reasonOf(rejected.summary);
+    if (rejected.summary.startsWith("[remote rejected]")) {
+      return { kind: "rejected-protected", ref: rejected.to, reason, remoteMessages: remoteMessages(stderr), stderr };
+    }
+    if (reason === "stale info") {
+      return { kind: "rejected-stale-lease", ref: rejected.to, reason, stderr };
+    }
+    if (reason === "non-fast-forward" || reason === "fetch first") {
+      return { kind: "rejected-non-fast-forward", ref: rejected.to, reason, stderr };
+    }
+    return { kind: "error", exitCode: exitCode || 1, stderr };
+  }
+  const first = lines[0];
+  if (exitCode === 0 && first) {
+    const status = first.flag === "+" ? "forced" : first.flag === "*" ? "created" : first.flag === "-" ? "deleted" : first.flag === "=" ? "up-to-date" : "fast-forward";
+    return { kind: "ok", ref: first.to, status };
+  }
+  return { kind: "error", exitCode: exitCode || 1, stderr };
+}
+var init_push_result = __esm({
+  "src/git/push-result.ts"() {
+    "use strict";
+  }
+});
+
+// src/git/git-command-manager.ts
+function parseVersion(text) {
+  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
+  if (!m) throw new Error(`cannot parse git version from "${text.trim()}"`);
+  return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+}
+function atLeast(v, min) {
+  for (let i = 0; i < min.length; i++) {
+    const a = v[i] ?? 0;
+    const b = min[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+function identityEnv(prefix2, id) {
+  const env = {
+    [`GIT_${prefix2}_NAME`]: id.name,
+    [`GIT_${prefix2}_EMAIL`]: id.email
+  };
+  if (id.date) env[`GIT_${prefix2}_DATE`] = `@${Math.floor(id.date.getTime() / 1e3)} +0000`;
+  return env;
+}
+function splitZ(text) {
+  return text.split("\0").filter((s) => s.length > 0);
+}
+function parseStatus(stdout) {
+  const fields = stdout.split("\0");
+  const entries = [];
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    if (!f || f.length < 4) continue;
+    const index = f[0] ?? " ";
+    const worktree = f[1] ?? " ";
+    const path2 = f.slice(3);
+    if (index === "R" || index === "C") {
+      entries.push({ path: path2, index, worktree, origPath: fields[++i] ?? "" });
+    } else {
+      entries.push({ path: path2, index, worktree });
+    }
+  }
+  return entries;
+}
+async function createGitCommandManager(workingDirectory, options = {}) {
+  const v = await execGit(["version"], { cwd: workingDirectory });
+  if (v.exitCode !== 0) throw new Error(`git is not usable in ${workingDirectory}: ${v.stderr.trim()}`);
+  const version = parseVersion(v.stdout);
+  if (!atLeast(version, MINIMUM_VERSION)) {
+    throw new Error(`git ${version.join(".")} is too old: Laminar needs git ${MINIMUM_VERSION.join(".")} or newer`);
+  }
+  return new GitCli(workingDirectory, version, options, options.log ?? (() => void 0));
+}
+var MINIMUM_VERSION, GitCli;
+var init_git_command_manager = __esm({
+  "src/git/git-command-manager.ts"() {
+    "use strict";
+    init_exec_git();
+    init_http_auth();
+    init_push_result();
+    init_masker();
+    init_exec_git();
+    MINIMUM_VERSION = [2, 31, 0];
+    GitCli = class {
+      constructor(workingDirectory, version, options, log) {
+        this.workingDirectory = workingDirectory;
+        this.version = version;
+        this.log = log;
+        if (typeof options.credentials === "function") this.credentialSource = options.credentials;
+        else this.credentials = options.credentials;
+        this.environment = options.environment ?? {};
+      }
+      workingDirectory;
+      version;
+      log;
+      credentials;
+      credentialSource;
+      environment;
+      setCredentials(credentials) {
+        this.credentials = credentials;
+        this.credentialSource = void 0;
+      }
+      /** The token in every form git could print it (the Basic header of the extraheader included). */
+      secrets() {
+        const masker = new SecretMasker();
+        masker.add(this.credentials?.token, "x-access-token");
+        return masker;
+      }
+      /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
+      async run(args, opts = {}) {
+        this.log(`git ${args.join(" ")}`);
+        const env = { ...this.environment, ...opts.env ?? {} };
+        if (opts.network && this.credentialSource) this.credentials = await this.credentialSource();
+        if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
+        return execGit(args, {
+          cwd: this.workingDirectory,
+          env,
+          ...opts.input !== void 0 ? { input: opts.input } : {},
+          secrets: this.secrets()
+        });
+      }
+      /** Runs git and throws GitCommandError on a non-zero exit. */
+      async must(args, opts = {}) {
+        const r = await this.run(args, opts);
+        if (r.exitCode !== 0) throw new GitCommandError(args, r.exitCode, r.stderr);
+        return r.stdout;
+      }
+      async status(paths = []) {
+        const args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=no"];
+        if (paths.length) args.push("--", ...paths);
+        return parseStatus(await this.must(args));
+      }
+      async isDirty(paths = []) {
+        return (await this.status(paths)).length > 0;
+      }
+      async currentBranch() {
+        const r = await this.run(["symbolic-ref", "--quiet", "--short", "HEAD"]);
+        if (r.exitCode === 0) return r.stdout.trim();
+        if (r.exitCode === 1) return void 0;
+        throw new GitCommandError(["symbolic-ref", "--quiet", "--short", "HEAD"], r.exitCode, r.stderr);
+      }
+      async isDetached() {
+        return await this.currentBranch() === void 0;
+      }
+      async revParse(rev) {
+        return (await this.must(["rev-parse", "--verify", "--end-of-options", `${rev}^{object}`])).trim();
+      }
+      async tryRevParse(rev) {
+        const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
+        return r.exitCode === 0 ? r.stdout.trim() : void 0;
+      }
+      async isAncestor(ancestor, rev) {
+        const args = ["merge-base", "--is-ancestor", ancestor, rev];
+        const r = await this.run(args);
+        if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
+        throw new GitCommandError(args, r.exitCode, r.stderr);
+      }
+      async isShallow() {
+        return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
+      }
+      async diffNameOnly(options = {}) {
+        const args = ["diff", "--name-only", "-z", "--no-renames"];
+        if (options.cached) args.push("--cached");
+        if (options.from) args.push(options.from);
+        if (options.to) args.push(options.to);
+        args.push("--", ...options.paths ?? []);
+        return splitZ(await this.must(args));
+      }
+      async fileModes(paths) {
+        const modes = /* @__PURE__ */ new Map();
+        if (!paths.length) return modes;
+        for (const entry of splitZ(await this.must(["ls-files", "--stage", "-z", "--", ...paths]))) {
+          const tab = entry.indexOf("	");
+          const mode = entry.slice(0, entry.indexOf(" "));
+          modes.set(entry.slice(tab + 1), mode);
+        }
+        return modes;
+      }
+      async lsRemote(refs, remote = "origin") {
+        const out = await this.must(["ls-remote", "--", remote, ...refs], { network: true });
+        const wanted = new Set(refs);
+        const found = /* @__PURE__ */ new Map();
+        for (const line of out.split("\n")) {
+          const [sha, ref] = line.split("	");
+          if (sha && ref && (wanted.size === 0 || wanted.has(ref))) found.set(ref, sha);
+        }
+        return found;
+      }
+      async remoteBranchSha(branch, remote = "origin") {
+        const ref = `refs/heads/${branch}`;
+        return (await this.lsRemote([ref], remote)).get(ref);
+      }
+      async fetch(options) {
+        const args = ["fetch", "--no-tags", "--no-recurse-submodules", "--quiet"];
+        if (options.depth === "unshallow") {
+          if (await this.isShallow()) args.push("--unshallow");
+        } else if (typeof options.depth === "number") {
+          args.push(`--depth=${options.depth}`);
+        } else if (await this.isShallow()) {
+          args.push("--depth=1");
+        }
+        args.push("--", options.remote ?? "origin", ...options.refspecs);
+        await this.must(args, { network: true });
+      }
+      async add(paths) {
+        if (!paths.length) return;
+        await this.must(["add", "--all", "--", ...paths]);
+      }
+      async commit(options) {
+        const env = {
+          ...identityEnv("AUTHOR", options.author),
+          ...identityEnv("COMMITTER", options.committer ?? options.author)
+        };
+        const args = ["commit", "--file=-", "--cleanup=whitespace", "--no-edit"];
+        if (options.allowEmpty) args.push("--allow-empty");
+        await this.must(args, { env, input: options.message });
+        return this.revParse("HEAD");
+      }
+      async push(options) {
+        const ref = `refs/heads/${options.branch}`;
+        const args = ["push", "--porcelain"];
+        if (options.expectedSha !== void 0) {
+          args.push(`--force-with-lease=${ref}:${options.expectedSha ?? ""}`);
+        }
+        args.push("--", options.remote ?? "origin", `${options.source ?? "HEAD"}:${ref}`);
+        const r = await this.run(args, { network: true });
+        return classifyPush(r.exitCode, r.stdout, r.stderr);
+      }
+      async deleteRemoteBranch(branch, options = {}) {
+        const ref = `refs/heads/${branch}`;
+        const args = ["push", "--porcelain"];
+        if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);
+        args.push("--", options.remote ?? "origin", `:${ref}`);
+        const r = await this.run(args, { network: true });
+        return classifyPush(r.exitCode, r.stdout, r.stderr);
+      }
+      async resetHard(rev) {
+        await this.must(["reset", "--hard", "--quiet", rev, "--"]);
+      }
+      async checkoutBranch(branch, startPoint) {
+        const args = ["checkout", "--quiet", "-B", branch];
+        if (startPoint) args.push(startPoint);
+        args.push("--");
+        await this.must(args);
+      }
+      async restore(paths, options = {}) {
+        if (!paths.length) return;
+        const args = ["restore"];
+        if (options.source) args.push(`--source=${options.source}`);
+        if (options.staged) args.push("--staged");
+        if (options.worktree || !options.staged) args.push("--worktree");
+        args.push("--", ...paths);
+        await this.must(args);
+      }
+    };
   }
 });
 
@@ -29000,7 +31688,7 @@ var require_gauge = __commonJS({
       set(labels, value) {
         value = getValueArg(labels, value);
         labels = getLabelArg(labels);
-        set(this, labels, value);
+        set2(this, labels, value);
       }
       /**
        * Reset gauge
@@ -29102,7 +31790,7 @@ var require_gauge = __commonJS({
         removeLabels.call(this, this.hashMap, labels, this.sortedLabelNames);
       }
     };
-    function set(gauge, labels, value) {
+    function set2(gauge, labels, value) {
       if (typeof value !== "number") {
         throw new TypeError(`Value is not a valid number: ${util.format(value)}`);
       }
@@ -30533,8 +33221,8 @@ var require_types2 = __commonJS({
 // node_modules/@opentelemetry/api/dist/version.cjs
 var require_version = __commonJS({
   "node_modules/@opentelemetry/api/dist/version.cjs"(exports) {
-    var VERSION13 = "1.10.0";
-    exports.VERSION = VERSION13;
+    var VERSION17 = "1.10.0";
+    exports.VERSION = VERSION17;
   }
 });
 
@@ -34581,7 +37269,7 @@ async function handle(o, req, res, closing) {
   const url = new URL(req.url ?? "/", "http://laminar.invalid");
   const path2 = url.pathname.replace(/\/+$/, "") || "/";
   const method = req.method ?? "GET";
-  const get = () => {
+  const get2 = () => {
     if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "use GET", { allow: "GET, HEAD" });
   };
   const postOnly = () => {
@@ -34621,15 +37309,15 @@ async function handle(o, req, res, closing) {
     });
   };
   if (path2 === "/") {
-    get();
+    get2();
     return sendPage(res, method, renderStatusPage(o.engine.status(), { now: /* @__PURE__ */ new Date() }));
   }
   if (path2 === "/healthz") {
-    get();
+    get2();
     return sendJson(res, 200, { status: "ok" });
   }
   if (path2 === "/readyz") {
-    get();
+    get2();
     const waiting = o.engine.status().filter((r) => !r.cloned).map((r) => r.name);
     return sendJson(
       res,
@@ -34638,14 +37326,14 @@ async function handle(o, req, res, closing) {
     );
   }
   if (path2 === "/metrics") {
-    get();
+    get2();
     const text = await o.engine.metrics.render();
     res.writeHead(200, { "content-type": o.engine.metrics.contentType });
     res.end(text);
     return;
   }
   if (path2 === "/api/v1/repos") {
-    get();
+    get2();
     return sendJson(res, 200, { repositories: o.engine.status() });
   }
   if (path2 === "/api/v1/sync") {
@@ -35169,6 +37857,7 @@ init_server_schema();
 init_pipeline();
 init_targets();
 init_http();
+import { readFileSync as readFileSync2 } from "node:fs";
 import { resolve as resolve6 } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -35378,691 +38067,11 @@ function alive(pid) {
   }
 }
 
-// src/cli/progress.ts
-var CLEAR_LINE = "\r\x1B[2K";
-function startProgress(stream, read, options = {}) {
-  if (!stream.isTTY) return { stop: () => void 0 };
-  let drawn = false;
-  let last = "";
-  let interval;
-  const draw = () => {
-    const c = read();
-    let line = `laminar: scanned ${c.files} file(s) \xB7 ${c.tagPages} tag page(s) \xB7 ${c.requests} registry request(s)`;
-    const width = stream.columns || 80;
-    if (line.length > width - 1) line = line.slice(0, Math.max(0, width - 2)) + "\u2026";
-    if (drawn && line === last) return;
-    stream.write(CLEAR_LINE + line);
-    last = line;
-    drawn = true;
-  };
-  const delay = setTimeout(() => {
-    draw();
-    interval = setInterval(draw, options.intervalMs ?? 250);
-    interval.unref();
-  }, options.delayMs ?? 2e3);
-  delay.unref();
-  return {
-    stop: () => {
-      clearTimeout(delay);
-      if (interval) clearInterval(interval);
-      if (drawn) stream.write(CLEAR_LINE);
-      drawn = false;
-    }
-  };
-}
+// src/github/app-token.ts
+import { createPrivateKey as createPrivateKey2 } from "node:crypto";
 
-// src/cli/apply.ts
-init_load();
-init_commit_settings();
-import { relative as relative5, resolve as resolve3 } from "node:path";
-
-// src/delivery/pull-request.ts
-init_apply();
-init_commit_message();
-init_one_line();
-import { createHash as createHash5 } from "node:crypto";
-
-// src/output/markdown.ts
-init_one_line();
-var ZWSP2 = "\u200B";
-var HTML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-function unlink(text) {
-  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZWSP2}`).replace(/#(?=[0-9])/g, `#${ZWSP2}`).replace(/:\/\//g, `:${ZWSP2}//`).replace(/\b(www)\./gi, `$1${ZWSP2}.`);
-}
-function markdownText(text) {
-  const escaped2 = oneLine(text).replace(/[\\`*_[\]|~!]/g, "\\$&").replace(/[&<>"]/g, (c) => HTML[c] ?? c);
-  return unlink(escaped2);
-}
-function markdownCode(text) {
-  return `\`${oneLine(text).replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
-}
-
-// src/report/markdown.ts
-var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
-function changesTable(plan, options = {}) {
-  if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map(
-    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
-  );
-  return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
-}
-function unchangedTable(plan) {
-  if (plan.unchanged.length === 0) return "";
-  const rows = plan.unchanged.map(
-    (u) => `| ${markdownCode(u.image)} | ${markdownText(`${u.file}:${u.line}`)} | ${u.tag ? markdownCode(u.tag) : "\u2014"} | ${u.reason} | ${markdownText(u.detail)} |`
-  );
-  return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
-}
-function promotionEvidence(plan) {
-  const promoted = plan.changes.filter((c) => c.promotion);
-  if (promoted.length === 0) return [];
-  const lines = promoted.map((c) => {
-    const e = c.promotion;
-    return `- **${markdownText(e.promotion)}**: ${markdownCode(c.image)} ${markdownCode(c.to)} in ${markdownText(`${c.file}:${c.line}`)} \u2014 reached ${markdownText(`${e.from}:${e.fromLine}`)} in ${markdownCode(e.commit.slice(0, 12))} by ${markdownText(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}${e.digest ? `; digest ${markdownCode(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${markdownText(e.choice)}` : ""}`;
-  });
-  return ["", "### Promotions", "", ...lines];
-}
-function leftAlone(plan) {
-  const left = unchangedTable(plan);
-  if (!left) return [];
-  return [
-    "",
-    `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
-    "",
-    left,
-    "",
-    "</details>"
-  ];
-}
-function pullRequestBody(plan) {
-  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
-  parts.push(...leftAlone(plan));
-  parts.push(
-    "",
-    "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>"
-  );
-  return `${parts.join("\n")}
-`;
-}
-
-// src/delivery/pull-request.ts
-init_remote_branch();
-init_retry_loop();
-
-// src/delivery/signed-push.ts
-init_remote_branch();
-init_retry_loop();
-import { readFile as readFile6 } from "node:fs/promises";
-import { join as join9 } from "node:path";
-async function commitThroughApi(gh, git, o) {
-  const modes = await git.fileModes(o.files);
-  const files = await Promise.all(
-    o.files.map(async (path2) => {
-      const content = await readFile6(join9(git.workingDirectory, path2)).catch((e) => {
-        if (e.code === "ENOENT") return null;
-        throw e;
-      });
-      if (content === null) return { path: path2, deleted: true };
-      const mode = modes.get(path2);
-      return { path: path2, content, ...mode === "100755" || mode === "120000" ? { mode } : {} };
-    })
-  );
-  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
-}
-
-// src/delivery/pull-request.ts
-init_types4();
-var DEFAULT_PR_TITLE = "{{summary}}";
-function defaultPullRequestBranch(given, relativePath) {
-  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
-}
-async function pullRequestMode(o) {
-  const { git, github: gh, pullRequest: s } = o;
-  const start = await git.revParse("HEAD");
-  const prBranch = s.branch;
-  let seenPr = await git.remoteBranchSha(prBranch);
-  let seenBase = await git.remoteBranchSha(o.base);
-  let moved = "";
-  const existing = await gh.findOpenPullRequest(prBranch, o.base);
-  let rendered = { title: "", body: "" };
-  let pushed = false;
-  try {
-    const r = await deliverWithRetry(
-      { ...o, branch: o.base },
-      {
-        publish: async ({ parent, local, message, pass: pass2 }) => {
-          const changes = pass2.plan.changes.map(toImageChange);
-          rendered = {
-            // The title is one line whatever the template says; the body's values are Markdown-escaped
-            // (issue #13: file names and tags are outside text).
-            title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
-          };
-          if (await git.remoteBranchSha(o.base) !== seenBase) {
-            moved = `${o.base} moved on the remote`;
-            return { kind: "moved" };
-          }
-          if (seenPr !== void 0 && await sameTree(git, prBranch, seenPr, parent, local)) {
-            pushed = false;
-            return { kind: "published", sha: seenPr };
-          }
-          if (seenPr !== void 0)
-            o.log(
-              `${prBranch} is at ${seenPr.slice(0, 12)}; rebuilding it from ${o.base} (the branch is Laminar's own: commits others pushed to it are replaced, not kept)`
-            );
-          const sha = s.signCommits ? await publishSigned(o, { parent, local, message, expected: seenPr }) : await publishWithLease(o, local, seenPr);
-          if (sha === void 0) {
-            moved = `${prBranch} was pushed to by someone else`;
-            return { kind: "moved" };
-          }
-          pushed = true;
-          return { kind: "published", sha };
-        },
-        refetch: async () => {
-          const base = await fetchBranch(git, o.base);
-          seenBase = await git.revParse(base);
-          seenPr = await git.remoteBranchSha(prBranch);
-          return base;
-        },
-        retryNote: (next, max) => `${moved}; fetching ${o.base} and ${prBranch} and planning again (attempt ${next} of ${max})`,
-        exhausted: (attempts) => new Error(
-          `updating the pull-request branch ${prBranch} failed ${attempts} times because ${o.base} or ${prBranch} kept moving; nothing was pushed`
-        )
-      }
-    );
-    const pass = r.pass;
-    if (!pass.applied || r.commitSha === void 0) {
-      if (existing && pass.plan.failures.length) {
-        o.log(`no change found, but a registry failed: pull request #${existing.number} is left open`);
-        return {
-          plan: pass.plan,
-          files: [],
-          pullRequest: { operation: "unchanged", number: existing.number, url: existing.htmlUrl },
-          sentence: `${nothingToUpdate(pass.plan)} Pull request #${existing.number} is left open.`
-        };
-      }
-      if (existing) {
-        await gh.closePullRequest(existing.number, { deleteBranch: true });
-        o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
-        return {
-          plan: pass.plan,
-          files: [],
-          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
-          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`
-        };
-      }
-      return {
-        plan: pass.plan,
-        files: [],
-        pullRequest: { operation: "none" },
-        sentence: nothingToUpdate(pass.plan)
-      };
-    }
-    const headSha = r.commitSha;
-    o.log(
-      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
-    );
-    const { title, body } = rendered;
-    let operation;
-    let pr = existing;
-    if (!pr) {
-      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
-      pr = made;
-      operation = made.created ? "created" : "updated";
-    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
-      pr = await gh.updatePullRequest(pr.number, { title, body });
-      operation = "updated";
-    } else operation = pushed ? "updated" : "unchanged";
-    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
-    if (missing.length) await gh.addLabels(pr.number, missing);
-    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
-      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
-    if (s.autoMerge) {
-      const m = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
-      if (m.kind === "refused") o.log(`auto-merge not enabled: ${m.message}`);
-    }
-    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
-    return {
-      plan: pass.plan,
-      files: changedPaths(pass.applied),
-      commitSha: headSha,
-      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
-      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
-    };
-  } finally {
-    await git.resetHard(start);
-  }
-}
-function commandFilesSection(files) {
-  if (!files.length) return "";
-  return `
-Changed by the configured commands:
-
-${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
-`;
-}
-async function publishWithLease(o, local, expected) {
-  const prBranch = o.pullRequest.branch;
-  const r = await o.git.push({ branch: prBranch, source: local, expectedSha: expected ?? null });
-  if (r.kind === "ok") return local;
-  if (r.kind === "rejected-stale-lease") return void 0;
-  const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
-  throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
-}
-async function publishSigned(o, c) {
-  const { git, github: gh } = o;
-  const prBranch = o.pullRequest.branch;
-  const files = await git.diffNameOnly({ from: c.parent, to: c.local });
-  const sha = await commitThroughApi(gh, git, { parent: c.parent, files, message: c.message });
-  if (await gh.getBranchSha(prBranch) !== c.expected) return void 0;
-  const moved = await gh.updateBranch(prBranch, sha, { force: true });
-  if (moved.kind !== "created" && moved.kind !== "updated")
-    throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
-  return sha;
-}
-async function sameTree(git, branch, remoteSha, baseSha, local) {
-  await fetchBranch(git, branch, 2);
-  const parent = await git.tryRevParse(`${remoteSha}^`);
-  if (parent !== baseSha) return false;
-  const theirs = await git.revParse(`${remoteSha}^{tree}`);
-  const ours = await git.revParse(`${local}^{tree}`);
-  return theirs === ours;
-}
-function normalise(text) {
-  return text.replace(/\r\n/g, "\n").trim();
-}
-
-// src/delivery/promotion-pull-requests.ts
-function promotionBranch(name) {
-  return `laminar/promote-${name}`;
-}
-async function pullRequestsWithPromotions(o, promotions) {
-  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
-  const main2 = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
-  const changes = [...main2.plan.changes];
-  const files = [...main2.files];
-  const sentences = [main2.sentence];
-  const done = [];
-  for (const name of promotions) {
-    const r = await pullRequestMode({
-      ...o,
-      selectChanges: (c) => c.promotion?.promotion === name,
-      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
-    });
-    changes.push(...r.plan.changes);
-    files.push(...r.files);
-    done.push({ name, pullRequest: r.pullRequest });
-    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
-  }
-  return {
-    ...main2,
-    plan: { ...main2.plan, changes },
-    files: [...new Set(files)],
-    sentence: sentences.join(" "),
-    promotions: done
-  };
-}
-
-// src/cli/apply.ts
-init_push();
-init_remote_branch();
-init_git_command_manager();
-
-// node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var import_light = __toESM(require_light(), 1);
-
-// node_modules/@octokit/request-error/dist-src/index.js
-var RequestError = class extends Error {
-  name;
-  /**
-   * http status code
-   */
-  status;
-  /**
-   * Request options that lead to the error.
-   */
-  request;
-  /**
-   * Response object if a response was received
-   */
-  response;
-  constructor(message, statusCode, options) {
-    super(message, { cause: options.cause });
-    this.name = "HttpError";
-    this.status = Number.parseInt(statusCode);
-    if (Number.isNaN(this.status)) {
-      this.status = 0;
-    }
-    if ("response" in options) {
-      this.response = options.response;
-    }
-    const requestCopy = Object.assign({}, options.request);
-    if (options.request.headers.authorization) {
-      requestCopy.headers = Object.assign({}, options.request.headers, {
-        authorization: options.request.headers.authorization.replace(
-          /(?<! ) .*$/,
-          " [REDACTED]"
-        )
-      });
-    }
-    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-    this.request = requestCopy;
-  }
-};
-
-// node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var VERSION3 = "0.0.0-development";
-function isRequestError(error) {
-  return error.request !== void 0;
-}
-async function errorRequest(state2, octokit, error, options) {
-  if (!isRequestError(error) || !error?.request.request) {
-    throw error;
-  }
-  if (error.status >= 400 && !state2.doNotRetry.includes(error.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state2.retries;
-    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
-    throw octokit.retry.retryRequest(error, retries, retryAfter);
-  }
-  throw error;
-}
-async function wrapRequest(state2, octokit, request2, options) {
-  const limiter = new import_light.default();
-  limiter.on("failed", function(error, info) {
-    const maxRetries = ~~error.request.request?.retries;
-    const after = ~~error.request.request?.retryAfter;
-    options.request.retryCount = info.retryCount + 1;
-    if (maxRetries > info.retryCount) {
-      return after * state2.retryAfterBaseValue;
-    }
-  });
-  return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state2, octokit, request2),
-    options
-  );
-}
-async function requestWithGraphqlErrorHandling(state2, octokit, request2, options) {
-  const response = await request2(options);
-  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
-    response.data.errors[0].message
-  )) {
-    const error = new RequestError(response.data.errors[0].message, 500, {
-      request: options,
-      response
-    });
-    return errorRequest(state2, octokit, error, options);
-  }
-  return response;
-}
-function retry(octokit, octokitOptions) {
-  const state2 = Object.assign(
-    {
-      enabled: true,
-      retryAfterBaseValue: 1e3,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: 3
-    },
-    octokitOptions.retry
-  );
-  const retryPlugin = {
-    retry: {
-      retryRequest: (error, retries, retryAfter) => {
-        error.request.request = Object.assign({}, error.request.request, {
-          retries,
-          retryAfter
-        });
-        return error;
-      }
-    }
-  };
-  if (state2.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state2, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state2, retryPlugin));
-  }
-  return retryPlugin;
-}
-retry.VERSION = VERSION3;
-
-// node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-var import_light2 = __toESM(require_light(), 1);
-var VERSION4 = "0.0.0-development";
-var noop = () => Promise.resolve();
-function wrapRequest2(state2, request2, options) {
-  return state2.retryLimiter.schedule(doRequest, state2, request2, options);
-}
-async function doRequest(state2, request2, options) {
-  const { pathname } = new URL(options.url, "http://github.test");
-  const isAuth = isAuthRequest(options.method, pathname);
-  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
-  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
-  const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request2.retryCount;
-  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state2.clustering) {
-    jobOptions.expiration = 1e3 * 60;
-  }
-  if (isWrite || isGraphQL) {
-    await state2.write.key(state2.id).schedule(jobOptions, noop);
-  }
-  if (isWrite && state2.triggersNotification(pathname)) {
-    await state2.notifications.key(state2.id).schedule(jobOptions, noop);
-  }
-  if (isSearch) {
-    await state2.search.key(state2.id).schedule(jobOptions, noop);
-  }
-  const req = (isAuth ? state2.auth : state2.global).key(state2.id).schedule(jobOptions, request2, options);
-  if (isGraphQL) {
-    const res = await req;
-    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
-      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
-        response: res,
-        data: res.data
-      });
-      throw error;
-    }
-  }
-  return req;
-}
-function isAuthRequest(method, pathname) {
-  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
-  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
-  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
-  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-  pathname === "/login/oauth/access_token");
-}
-var triggers_notification_paths_default = [
-  "/orgs/{org}/invitations",
-  "/orgs/{org}/invitations/{invitation_id}",
-  "/orgs/{org}/teams/{team_slug}/discussions",
-  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "/repos/{owner}/{repo}/collaborators/{username}",
-  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "/repos/{owner}/{repo}/issues",
-  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
-  "/repos/{owner}/{repo}/pulls",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "/repos/{owner}/{repo}/releases",
-  "/teams/{team_id}/discussions",
-  "/teams/{team_id}/discussions/{discussion_number}/comments"
-];
-function routeMatcher(paths) {
-  const regexes = paths.map(
-    (path2) => path2.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
-  return new RegExp(regex2, "i");
-}
-var regex = routeMatcher(triggers_notification_paths_default);
-var triggersNotification = regex.test.bind(regex);
-var groups = {};
-var createGroups = function(Bottleneck2, common) {
-  groups.global = new Bottleneck2.Group({
-    id: "octokit-global",
-    maxConcurrent: 10,
-    ...common
-  });
-  groups.auth = new Bottleneck2.Group({
-    id: "octokit-auth",
-    maxConcurrent: 1,
-    ...common
-  });
-  groups.search = new Bottleneck2.Group({
-    id: "octokit-search",
-    maxConcurrent: 1,
-    minTime: 2e3,
-    ...common
-  });
-  groups.write = new Bottleneck2.Group({
-    id: "octokit-write",
-    maxConcurrent: 1,
-    minTime: 1e3,
-    ...common
-  });
-  groups.notifications = new Bottleneck2.Group({
-    id: "octokit-notifications",
-    maxConcurrent: 1,
-    minTime: 3e3,
-    ...common
-  });
-};
-function throttling(octokit, octokitOptions) {
-  const {
-    enabled = true,
-    Bottleneck: Bottleneck2 = import_light2.default,
-    id = "no-id",
-    timeout = 1e3 * 60 * 2,
-    // Redis TTL: 2 minutes
-    connection
-  } = octokitOptions.throttle || {};
-  if (!enabled) {
-    return {};
-  }
-  const common = { timeout };
-  if (typeof connection !== "undefined") {
-    common.connection = connection;
-  }
-  const state2 = Object.assign(
-    {
-      clustering: connection != null,
-      triggersNotification,
-      fallbackSecondaryRateRetryAfter: 60,
-      retryAfterBaseValue: 1e3,
-      id
-    },
-    octokitOptions.throttle
-  );
-  if (typeof state2.onSecondaryRateLimit !== "function" || typeof state2.onRateLimit !== "function") {
-    throw new Error(`octokit/plugin-throttling error:
-        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
-        See https://octokit.github.io/rest.js/#throttling
-
-        const octokit = new Octokit({
-          throttle: {
-            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
-            onRateLimit: (retryAfter, options) => {/* ... */}
-          }
-        })
-    `);
-  }
-  let initialized = false;
-  const initializeBottleneck = () => {
-    if (initialized) {
-      return;
-    }
-    initialized = true;
-    if (groups.global == null) {
-      createGroups(Bottleneck2, common);
-    }
-    state2.global = state2.global ?? groups.global;
-    state2.auth = state2.auth ?? groups.auth;
-    state2.search = state2.search ?? groups.search;
-    state2.write = state2.write ?? groups.write;
-    state2.notifications = state2.notifications ?? groups.notifications;
-    state2.retryLimiter = state2.retryLimiter ?? new Bottleneck2();
-    const events = {};
-    const emitter = new Bottleneck2.Events(events);
-    events.on("secondary-limit", state2.onSecondaryRateLimit);
-    events.on("rate-limit", state2.onRateLimit);
-    events.on(
-      "error",
-      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
-    );
-    state2.retryLimiter.on("failed", async function(error, info) {
-      const [state22, request2, options] = info.args;
-      const { pathname } = new URL(options.url, "http://github.test");
-      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
-      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
-        return;
-      }
-      const retryCount = ~~request2.retryCount;
-      request2.retryCount = retryCount;
-      options.request.retryCount = retryCount;
-      const { wantRetry, retryAfter = 0 } = await (async function() {
-        if (/\bsecondary rate\b/i.test(error.message)) {
-          const retryAfter2 = Number(error.response.headers["retry-after"]) || state22.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
-            "secondary-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
-          (error2) => error2.type === "RATE_LIMITED"
-        )) {
-          const rateLimitReset = new Date(
-            ~~error.response.headers["x-ratelimit-reset"] * 1e3
-          ).getTime();
-          const retryAfter2 = Math.max(
-            // Add one second so we retry _after_ the reset time
-            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
-            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
-            0
-          );
-          const wantRetry2 = await emitter.trigger(
-            "rate-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        return {};
-      })();
-      if (wantRetry) {
-        request2.retryCount++;
-        return retryAfter * state22.retryAfterBaseValue;
-      }
-    });
-  };
-  octokit.hook.wrap("request", (request2, options) => {
-    initializeBottleneck();
-    return wrapRequest2(state2, request2, options);
-  });
-  return {};
-}
-throttling.VERSION = VERSION4;
-throttling.triggersNotification = triggersNotification;
-
-// node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-  if (typeof process === "object" && process.version !== void 0) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
-  }
-  return "<environment undetectable>";
-}
+// node_modules/@octokit/core/dist-src/index.js
+init_universal_user_agent();
 
 // node_modules/before-after-hook/lib/register.js
 function register(state2, name, method, options) {
@@ -36088,18 +38097,18 @@ function register(state2, name, method, options) {
 }
 
 // node_modules/before-after-hook/lib/add.js
-function addHook(state2, kind, name, hook2) {
-  const orig = hook2;
+function addHook(state2, kind, name, hook6) {
+  const orig = hook6;
   if (!state2.registry[name]) {
     state2.registry[name] = [];
   }
   if (kind === "before") {
-    hook2 = (method, options) => {
+    hook6 = (method, options) => {
       return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
     };
   }
   if (kind === "after") {
-    hook2 = (method, options) => {
+    hook6 = (method, options) => {
       let result;
       return Promise.resolve().then(method.bind(null, options)).then((result_) => {
         result = result_;
@@ -36110,14 +38119,14 @@ function addHook(state2, kind, name, hook2) {
     };
   }
   if (kind === "error") {
-    hook2 = (method, options) => {
+    hook6 = (method, options) => {
       return Promise.resolve().then(method.bind(null, options)).catch((error) => {
         return orig(error, options);
       });
     };
   }
   state2.registry[name].push({
-    hook: hook2,
+    hook: hook6,
     orig
   });
 }
@@ -36139,16 +38148,16 @@ function removeHook(state2, name, method) {
 // node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
-function bindApi(hook2, state2, name) {
+function bindApi(hook6, state2, name) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
     name ? [state2, name] : [state2]
   );
-  hook2.api = { remove: removeHookRef };
-  hook2.remove = removeHookRef;
+  hook6.api = { remove: removeHookRef };
+  hook6.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
     const args = name ? [state2, kind, name] : [state2, kind];
-    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+    hook6[kind] = hook6.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
 function Singular() {
@@ -36164,1028 +38173,19 @@ function Collection() {
   const state2 = {
     registry: {}
   };
-  const hook2 = register.bind(null, state2);
-  bindApi(hook2, state2);
-  return hook2;
+  const hook6 = register.bind(null, state2);
+  bindApi(hook6, state2);
+  return hook6;
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/endpoint/dist-bundle/index.js
-var VERSION5 = "0.0.0-development";
-var userAgent = `octokit-endpoint.js/${VERSION5} ${getUserAgent()}`;
-var DEFAULTS = {
-  method: "GET",
-  baseUrl: "https://api.github.com",
-  headers: {
-    accept: "application/vnd.github.v3+json",
-    "user-agent": userAgent
-  },
-  mediaType: {
-    format: ""
-  }
-};
-function lowercaseKeys(object) {
-  if (!object) {
-    return {};
-  }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
-    return newObj;
-  }, {});
-}
-function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-function mergeDeep(defaults2, options) {
-  const result = Object.assign({}, defaults2);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject(options[key])) {
-      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults2[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-function merge(defaults2, route, options) {
-  if (typeof route === "string") {
-    let [method, url] = route.split(" ");
-    options = Object.assign(url ? { method, url } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults2 || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults2 && defaults2.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-function addQueryParameters(url, parameters) {
-  const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url;
-  }
-  return url + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-var urlVariableRegex = /\{[^{}}]+\}/g;
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url) {
-  const matches2 = url.match(urlVariableRegex);
-  if (!matches2) {
-    return [];
-  }
-  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
-}
-function omit(object, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
-    }
-  }
-  return result;
-}
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
-    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand3.bind(null, template)
-  };
-}
-function expand3(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal3) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal3);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-function parse2(options) {
-  let method = options.method.toUpperCase();
-  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url);
-  url = parseUrl(url).expand(parameters);
-  if (!/^http/.test(url)) {
-    url = options.baseUrl + url;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url = addQueryParameters(url, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-function endpointWithDefaults(defaults2, route, options) {
-  return parse2(merge(defaults2, route, options));
-}
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge.bind(null, DEFAULTS2),
-    parse: parse2
-  });
-}
-var endpoint = withDefaults(null, DEFAULTS);
-
-// node_modules/content-type/dist/index.js
-var SP = 32;
-var HTAB = 9;
-var SEMI = 59;
-var EQ = 61;
-var DQUOTE = 34;
-var BSLASH = 92;
-var COMMA = 44;
-var LOWER_CASE = 1;
-var OWS = 2;
-var SEMI_FLAG = 4;
-var COMMA_FLAG = 8;
-var TOKEN_FLAG = 16;
-var NON_ASCII = 65280;
-var CASE_FLAGS = LOWER_CASE | NON_ASCII;
-var CHAR_MAP = new Uint8Array(256);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 128; code <= 255; code++) {
-  CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 48; code <= 57; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 65; code <= 90; code++) {
-  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 97; code <= 122; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
-}
-var NullObject = /* @__PURE__ */ (() => {
-  const C = function() {
-  };
-  C.prototype = /* @__PURE__ */ Object.create(null);
-  return C;
-})();
-function parse3(header, options) {
-  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-  const len = header.length;
-  let valueStart = options?.start ?? 0;
-  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-    valueStart++;
-  }
-  let index = valueStart;
-  let typeFlags = 0;
-  let whitespace = -1;
-  let stop = options?.parameters === false ? COMMA_FLAG : 0;
-  while (index < len) {
-    const code = header.charCodeAt(index);
-    const flags = CHAR_MAP[code];
-    if ((flags & stopFlags) !== 0) {
-      stop |= flags & COMMA_FLAG;
-      break;
-    }
-    if ((flags & OWS) !== 0) {
-      if (whitespace === -1)
-        whitespace = index;
-    } else {
-      whitespace = -1;
-    }
-    typeFlags |= code & NON_ASCII | flags;
-    index++;
-  }
-  const valueEnd = whitespace === -1 ? index : whitespace;
-  const value = header.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-  if (index === len || stop !== 0) {
-    return { type, index, parameters: new NullObject() };
-  }
-  return parseParameters(header, type, index, len, stopFlags);
-}
-function parseParameters(header, type, index, len, stopFlags) {
-  const parameters = new NullObject();
-  parameter: while (index < len) {
-    index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-      index++;
-    }
-    const keyStart = index;
-    let keyFlags = 0;
-    let keyWhitespace = -1;
-    while (index < len) {
-      const code = header.charCodeAt(index);
-      const flags = CHAR_MAP[code];
-      if ((flags & stopFlags) !== 0) {
-        if ((flags & COMMA_FLAG) !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if (code === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value = header.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-        index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-          index++;
-        }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
-          const quotedStart = ++index;
-          let escaped2 = false;
-          while (index < len) {
-            const code2 = header.charCodeAt(index);
-            if (code2 === DQUOTE) {
-              if (parameters[key] === void 0) {
-                parameters[key] = escaped2 ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
-              }
-              index++;
-              let stop2 = 0;
-              while (index < len) {
-                const code3 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code3];
-                if ((flags2 & stopFlags) !== 0) {
-                  stop2 = flags2 & COMMA_FLAG;
-                  break;
-                }
-                index++;
-              }
-              if (stop2 !== 0)
-                break parameter;
-              continue parameter;
-            }
-            if (code2 === BSLASH && index + 1 < len) {
-              escaped2 = true;
-              index += 2;
-              continue;
-            }
-            index++;
-          }
-          continue parameter;
-        }
-        const valueStart = index;
-        let stop = 0;
-        let valueWhitespace = -1;
-        while (index < len) {
-          const code2 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code2];
-          if ((flags2 & stopFlags) !== 0) {
-            stop = flags2 & COMMA_FLAG;
-            break;
-          }
-          if ((flags2 & OWS) !== 0) {
-            if (valueWhitespace === -1)
-              valueWhitespace = index;
-          } else {
-            valueWhitespace = -1;
-          }
-          index++;
-        }
-        if (parameters[key] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header.slice(valueStart, valueEnd);
-        }
-        if (stop !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if ((flags & OWS) !== 0) {
-        if (keyWhitespace === -1)
-          keyWhitespace = index;
-      } else {
-        keyWhitespace = -1;
-      }
-      keyFlags |= code & NON_ASCII | flags;
-      index++;
-    }
-  }
-  return { type, index, parameters };
-}
-function unescapeQuotedPairs(str, start, end) {
-  let result = "";
-  for (let index = start; index < end; index++) {
-    if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
-      start = ++index;
-    }
-  }
-  return result + str.slice(start, end);
-}
-
-// node_modules/json-with-bigint/json-with-bigint.js
-var intRegex = /^-?\d+$/;
-var noiseValue = /^-?\d+n+$/;
-var originalStringify = JSON.stringify;
-var originalParse = JSON.parse;
-var customFormat = /^-?\d+n$/;
-var bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-var noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-var isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
-var isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
-var stringifyIteratively = (rootValue, replacer, spaceParam) => {
-  let space = "";
-  if (typeof spaceParam === "number") {
-    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-  } else if (typeof spaceParam === "string") {
-    space = spaceParam.slice(0, 10);
-  }
-  const isFunctionReplacer = typeof replacer === "function";
-  const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
-  const prepareVal = (parent, key, val) => {
-    const isObject2 = val !== null && typeof val === "object";
-    const hasToJSON = isObject2 && typeof val.toJSON === "function";
-    if (hasToJSON) {
-      val = val.toJSON(key);
-    }
-    const isNoise = typeof val === "string" && noiseValue.test(val);
-    if (isNoise) return val + "n";
-    const isBigInt = typeof val === "bigint";
-    if (isBigInt) {
-      const supportsRawJSON = "rawJSON" in JSON;
-      if (supportsRawJSON) return JSON.rawJSON(val.toString());
-      return val.toString() + "n";
-    }
-    if (isFunctionReplacer) {
-      val = replacer.call(parent, key, val);
-    }
-    const isPostReplacerObject = val !== null && typeof val === "object";
-    if (isPostReplacerObject) {
-      const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
-      if (isPrimitiveWrapper) {
-        val = val.valueOf();
-      }
-    }
-    return val;
-  };
-  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-  if (isUnstringifiable(rootProcessed)) {
-    return void 0;
-  }
-  const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
-  const isRootNativeRawJSON = isRawJSON(rootProcessed);
-  if (isRootPrimitive || isRootNativeRawJSON) {
-    return originalStringify(rootProcessed);
-  }
-  const chunks = [];
-  let level = 0;
-  const stack = [
-    {
-      parent: { "": rootProcessed },
-      key: "",
-      val: rootProcessed,
-      isArray: Array.isArray(rootProcessed),
-      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-      index: 0,
-      first: true
-    }
-  ];
-  const visited = new WeakSet([rootProcessed]);
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-    if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
-      level++;
-    }
-    let isDone = false;
-    if (node.isArray) {
-      if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-        if (space) chunks.push("\n" + space.repeat(level));
-        const childRaw = node.val[node.index];
-        const childVal = prepareVal(node.val, String(node.index), childRaw);
-        if (isUnstringifiable(childVal)) {
-          chunks.push("null");
-          node.first = false;
-          node.index++;
-        } else {
-          const isComplexObject = childVal !== null && typeof childVal === "object";
-          const isNativeRaw = isRawJSON(childVal);
-          if (isComplexObject && !isNativeRaw) {
-            if (visited.has(childVal)) {
-              throw new TypeError("Converting circular structure to JSON");
-            }
-            visited.add(childVal);
-            stack.push({
-              parent: node.val,
-              key: String(node.index),
-              val: childVal,
-              isArray: Array.isArray(childVal),
-              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-              index: 0,
-              first: true
-            });
-            node.first = false;
-            node.index++;
-          } else {
-            chunks.push(originalStringify(childVal));
-            node.first = false;
-            node.index++;
-          }
-        }
-      } else {
-        isDone = true;
-      }
-    } else {
-      while (node.index < node.keys.length) {
-        const k = node.keys[node.index++];
-        const isFilteredOutByArray = propertyList && !propertyList.has(k);
-        if (isFilteredOutByArray) continue;
-        const childRaw = node.val[k];
-        const childVal = prepareVal(node.val, k, childRaw);
-        if (isUnstringifiable(childVal)) continue;
-        if (!node.first) chunks.push(",");
-        if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
-        } else {
-          chunks.push(originalStringify(k) + ":");
-        }
-        const isComplexObject = childVal !== null && typeof childVal === "object";
-        const isNativeRaw = isRawJSON(childVal);
-        if (isComplexObject && !isNativeRaw) {
-          if (visited.has(childVal)) {
-            throw new TypeError("Converting circular structure to JSON");
-          }
-          visited.add(childVal);
-          stack.push({
-            parent: node.val,
-            key: k,
-            val: childVal,
-            isArray: Array.isArray(childVal),
-            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-            index: 0,
-            first: true
-          });
-          node.first = false;
-          break;
-        } else {
-          chunks.push(originalStringify(childVal));
-          node.first = false;
-        }
-      }
-      const isNodeFullyProcessed = node.index >= node.keys.length && stack[stack.length - 1] === node;
-      if (isNodeFullyProcessed) {
-        isDone = true;
-      }
-    }
-    if (isDone) {
-      level--;
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-      chunks.push(node.isArray ? "]" : "}");
-      visited.delete(node.val);
-      stack.pop();
-    }
-  }
-  return chunks.join("");
-};
-var JSONStringify = (value, replacer, space) => {
-  try {
-    const supportsRawJSON = "rawJSON" in JSON;
-    if (supportsRawJSON) {
-      return originalStringify(
-        value,
-        (key, val) => {
-          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-          const hasFunctionReplacer = typeof replacer === "function";
-          if (hasFunctionReplacer) return replacer(key, val);
-          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-          if (isKeyInArrayReplacer) return val;
-          return val;
-        },
-        space
-      );
-    }
-    if (!value) return originalStringify(value, replacer, space);
-    const convertedToCustomJSON = originalStringify(
-      value,
-      (key, val) => {
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-        if (isNoise) return val.toString() + "n";
-        if (typeof val === "bigint") return val.toString() + "n";
-        const hasFunctionReplacer = typeof replacer === "function";
-        if (hasFunctionReplacer) return replacer(key, val);
-        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-        if (isKeyInArrayReplacer) return val;
-        return val;
-      },
-      space
-    );
-    const processedJSON = convertedToCustomJSON.replace(
-      bigIntsStringify,
-      "$1$2$3"
-    );
-    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
-    return denoisedJSON;
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const convertedJSON = stringifyIteratively(value, replacer, space);
-      if (convertedJSON === void 0) return void 0;
-      const supportsRawJSON = "rawJSON" in JSON;
-      if (supportsRawJSON) return convertedJSON;
-      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-      return processedJSON.replace(noiseStringify, "$1$2$3");
-    }
-    throw error;
-  }
-};
-var featureCache = /* @__PURE__ */ new Map();
-var isContextSourceSupported = () => {
-  const parseFingerprint = JSON.parse.toString();
-  if (featureCache.has(parseFingerprint)) {
-    return featureCache.get(parseFingerprint);
-  }
-  try {
-    const result = JSON.parse(
-      "1",
-      (_, __, context) => !!context?.source && context.source === "1"
-    );
-    featureCache.set(parseFingerprint, result);
-    return result;
-  } catch {
-    featureCache.set(parseFingerprint, false);
-    return false;
-  }
-};
-var convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-  const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
-  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-  if (isNoiseValue) return value.slice(0, -1);
-  const hasUserReviver = typeof userReviver === "function";
-  if (!hasUserReviver) return value;
-  return userReviver(key, value, context);
-};
-var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
-    const isNumber = typeof value === "number";
-    const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-    const isBigNumber = isNumber && isOutOfBounds;
-    const isInt = context && intRegex.test(context.source);
-    const isBigInt = isBigNumber && isInt;
-    if (isBigInt) return BigInt(context.source);
-    const hasCustomReviver = typeof reviver === "function";
-    if (!hasCustomReviver) return value;
-    return reviver(key, value, context);
-  });
-};
-var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-var MAX_DIGITS = MAX_INT.length;
-var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-var noiseValueWithQuotes = /^"-?\d+n+"$/;
-var applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
-  const stack = [{ parent: rootHolder, key: "", visited: false }];
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-    if (!node.visited) {
-      node.visited = true;
-      const value = node.parent[node.key];
-      const isComplexObject = value !== null && typeof value === "object";
-      if (isComplexObject) {
-        const keys = Object.keys(value);
-        for (let i = keys.length - 1; i >= 0; i--) {
-          stack.push({ parent: value, key: keys[i], visited: false });
-        }
-      }
-    } else {
-      const { parent, key } = node;
-      let value = parent[key];
-      if (typeof value === "string") {
-        const isCustomFormatBigInt = customFormat.test(value);
-        if (isCustomFormatBigInt) {
-          value = BigInt(value.slice(0, -1));
-        } else {
-          const isNoise = noiseValue.test(value);
-          if (isNoise) value = value.slice(0, -1);
-        }
-      }
-      const hasUserReviver = typeof userReviver === "function";
-      if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
-      }
-      const isDeleted = value === void 0;
-      if (isDeleted) {
-        delete parent[key];
-      } else {
-        parent[key] = value;
-      }
-      stack.pop();
-    }
-  }
-  return rootHolder[""];
-};
-var serializeBigInts = (text) => {
-  return text.replace(
-    stringsOrLargeNumbers,
-    (match2, digits, fractional, exponential) => {
-      const isString = match2[0] === '"';
-      const isNoise = isString && noiseValueWithQuotes.test(match2);
-      if (isNoise) return match2.substring(0, match2.length - 1) + 'n"';
-      const hasFractionalOrExponential = fractional || exponential;
-      const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
-      const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-      if (isStandardValue) return match2;
-      return '"' + match2 + 'n"';
-    }
-  );
-};
-var JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
-  try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-    const serializedData = serializeBigInts(text);
-    return originalParse(
-      serializedData,
-      (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
-    );
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-      return applyReviverIteratively(parsed, reviver);
-    }
-    throw error;
-  }
-};
-
-// node_modules/@octokit/request/dist-bundle/index.js
-var VERSION6 = "10.0.16";
-var defaults_default = {
-  headers: {
-    "user-agent": `octokit-request.js/${VERSION6} ${getUserAgent()}`
-  }
-};
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-var noop2 = () => "";
-async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch2(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error) {
-    let message = "Unknown Error";
-    if (error instanceof Error) {
-      if (error.name === "AbortError") {
-        error.status = 500;
-        throw error;
-      }
-      message = error.message;
-      if (error.name === "TypeError" && "cause" in error) {
-        if (error.cause instanceof Error) {
-          message = error.cause.message;
-        } else if (typeof error.cause === "string") {
-          message = error.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches2 && matches2.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop2);
-  }
-  const mimetype = parse3(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop2);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-function withDefaults2(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: withDefaults2.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: withDefaults2.bind(null, endpoint2)
-  });
-}
-var request = withDefaults2(endpoint, defaults_default);
+// node_modules/@octokit/core/dist-src/index.js
+init_dist_bundle2();
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
-var VERSION7 = "0.0.0-development";
+init_dist_bundle2();
+init_universal_user_agent();
+var VERSION5 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
 ` + data.errors.map((e) => ` - ${e.message}`).join("\n");
@@ -37282,7 +38282,7 @@ function withDefaults3(request2, newDefaults) {
 }
 var graphql2 = withDefaults3(request, {
   headers: {
-    "user-agent": `octokit-graphql.js/${VERSION7} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION5} ${getUserAgent()}`
   },
   method: "POST",
   url: "/graphql"
@@ -37340,19 +38340,19 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 // node_modules/@octokit/core/dist-src/version.js
-var VERSION8 = "7.0.8";
+var VERSION6 = "7.0.8";
 
 // node_modules/@octokit/core/dist-src/index.js
-var noop3 = () => {
+var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
 var consoleError = console.error.bind(console);
 function createLogger(logger = {}) {
   if (typeof logger.debug !== "function") {
-    logger.debug = noop3;
+    logger.debug = noop2;
   }
   if (typeof logger.info !== "function") {
-    logger.info = noop3;
+    logger.info = noop2;
   }
   if (typeof logger.warn !== "function") {
     logger.warn = consoleWarn;
@@ -37362,9 +38362,9 @@ function createLogger(logger = {}) {
   }
   return logger;
 }
-var userAgentTrail = `octokit-core.js/${VERSION8} ${getUserAgent()}`;
+var userAgentTrail = `octokit-core.js/${VERSION6} ${getUserAgent()}`;
 var Octokit = class {
-  static VERSION = VERSION8;
+  static VERSION = VERSION6;
   static defaults(defaults2) {
     const OctokitWithDefaults = class extends this {
       constructor(...args) {
@@ -37404,13 +38404,13 @@ var Octokit = class {
     return NewOctokit;
   }
   constructor(options = {}) {
-    const hook2 = new before_after_hook_default.Collection();
+    const hook6 = new before_after_hook_default.Collection();
     const requestDefaults = {
       baseUrl: request.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
-        hook: hook2.bind(null, "request")
+        hook: hook6.bind(null, "request")
       }),
       mediaType: {
         previews: [],
@@ -37430,20 +38430,20 @@ var Octokit = class {
     this.request = request.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
-    this.hook = hook2;
+    this.hook = hook6;
     if (!options.authStrategy) {
       if (!options.auth) {
         this.auth = async () => ({
           type: "unauthenticated"
         });
       } else {
-        const auth2 = createTokenAuth(options.auth);
-        hook2.wrap("request", auth2.hook);
-        this.auth = auth2;
+        const auth6 = createTokenAuth(options.auth);
+        hook6.wrap("request", auth6.hook);
+        this.auth = auth6;
       }
     } else {
       const { authStrategy, ...otherOptions } = options;
-      const auth2 = authStrategy(
+      const auth6 = authStrategy(
         Object.assign(
           {
             request: this.request,
@@ -37459,8 +38459,8 @@ var Octokit = class {
           options.auth
         )
       );
-      hook2.wrap("request", auth2.hook);
-      this.auth = auth2;
+      hook6.wrap("request", auth6.hook);
+      this.auth = auth6;
     }
     const classConstructor = this.constructor;
     for (let i = 0; i < classConstructor.plugins.length; ++i) {
@@ -37477,7 +38477,7 @@ var Octokit = class {
 };
 
 // node_modules/@octokit/plugin-request-log/dist-src/version.js
-var VERSION9 = "6.0.0";
+var VERSION7 = "6.0.0";
 
 // node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
@@ -37501,10 +38501,10 @@ function requestLog(octokit) {
     });
   });
 }
-requestLog.VERSION = VERSION9;
+requestLog.VERSION = VERSION7;
 
 // node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION10 = "0.0.0-development";
+var VERSION8 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
     return {
@@ -37617,10 +38617,10 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = VERSION10;
+paginateRest.VERSION = VERSION8;
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-var VERSION11 = "17.0.0";
+var VERSION9 = "17.0.0";
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
@@ -40044,7 +41044,7 @@ function restEndpointMethods(octokit) {
     rest: api
   };
 }
-restEndpointMethods.VERSION = VERSION11;
+restEndpointMethods.VERSION = VERSION9;
 function legacyRestEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -40052,17 +41052,322 @@ function legacyRestEndpointMethods(octokit) {
     rest: api
   };
 }
-legacyRestEndpointMethods.VERSION = VERSION11;
+legacyRestEndpointMethods.VERSION = VERSION9;
 
 // node_modules/@octokit/rest/dist-src/version.js
-var VERSION12 = "22.0.1";
+var VERSION10 = "22.0.1";
 
 // node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
-    userAgent: `octokit-rest.js/${VERSION12}`
+    userAgent: `octokit-rest.js/${VERSION10}`
   }
 );
+
+// node_modules/@octokit/plugin-retry/dist-bundle/index.js
+var import_light = __toESM(require_light(), 1);
+init_dist_src();
+var VERSION11 = "0.0.0-development";
+function isRequestError(error) {
+  return error.request !== void 0;
+}
+async function errorRequest(state2, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state2.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state2.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
+}
+async function wrapRequest(state2, octokit, request2, options) {
+  const limiter = new import_light.default();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state2.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state2, octokit, request2),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state2, octokit, request2, options) {
+  const response = await request2(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state2, octokit, error, options);
+  }
+  return response;
+}
+function retry(octokit, octokitOptions) {
+  const state2 = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
+        return error;
+      }
+    }
+  };
+  if (state2.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state2, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state2, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = VERSION11;
+
+// node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+var import_light2 = __toESM(require_light(), 1);
+var VERSION12 = "0.0.0-development";
+var noop3 = () => Promise.resolve();
+function wrapRequest2(state2, request2, options) {
+  return state2.retryLimiter.schedule(doRequest, state2, request2, options);
+}
+async function doRequest(state2, request2, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request2.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state2.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state2.write.key(state2.id).schedule(jobOptions, noop3);
+  }
+  if (isWrite && state2.triggersNotification(pathname)) {
+    await state2.notifications.key(state2.id).schedule(jobOptions, noop3);
+  }
+  if (isSearch) {
+    await state2.search.key(state2.id).schedule(jobOptions, noop3);
+  }
+  const req = (isAuth ? state2.auth : state2.global).key(state2.id).schedule(jobOptions, request2, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path2) => path2.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck2, common) {
+  groups.global = new Bottleneck2.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck2.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck2.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck2.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck2.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck: Bottleneck2 = import_light2.default,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state2 = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state2.onSecondaryRateLimit !== "function" || typeof state2.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck2, common);
+    }
+    state2.global = state2.global ?? groups.global;
+    state2.auth = state2.auth ?? groups.auth;
+    state2.search = state2.search ?? groups.search;
+    state2.write = state2.write ?? groups.write;
+    state2.notifications = state2.notifications ?? groups.notifications;
+    state2.retryLimiter = state2.retryLimiter ?? new Bottleneck2();
+    const events = {};
+    const emitter = new Bottleneck2.Events(events);
+    events.on("secondary-limit", state2.onSecondaryRateLimit);
+    events.on("rate-limit", state2.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state2.retryLimiter.on("failed", async function(error, info) {
+      const [state22, request2, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request2.retryCount;
+      request2.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state22.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request2.retryCount++;
+        return retryAfter * state22.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request2, options) => {
+    initializeBottleneck();
+    return wrapRequest2(state2, request2, options);
+  });
+  return {};
+}
+throttling.VERSION = VERSION12;
+throttling.triggersNotification = triggersNotification;
 
 // src/github/octokit-client.ts
 var LaminarOctokit = Octokit2.plugin(retry, throttling);
@@ -40077,13 +41382,13 @@ function apiBaseUrl(explicit) {
   return url.replace(/\/+$/, "");
 }
 function createOctokit(options) {
-  if (!options.token) throw new Error("a GitHub token is required");
-  options.maskSecret?.(options.token);
+  if (!options.token && !options.tokenSource) throw new Error("a GitHub token is required");
+  if (options.token) options.maskSecret?.(options.token);
   const log = options.log ?? silentLog;
   const tuning = options.tuning ?? {};
   const rateLimitRetries = tuning.rateLimitRetries ?? 2;
-  return new LaminarOctokit({
-    auth: options.token,
+  const octokit = new LaminarOctokit({
+    ...options.tokenSource ? {} : { auth: options.token },
     baseUrl: apiBaseUrl(options.baseUrl),
     userAgent: options.userAgent ?? "laminar",
     log,
@@ -40108,6 +41413,10 @@ function createOctokit(options) {
       }
     }
   });
+  const source = options.tokenSource;
+  if (source)
+    octokit.hook.before("request", async (req) => void (req.headers.authorization = `token ${await source()}`));
+  return octokit;
 }
 
 // src/github/request-errors.ts
@@ -40136,6 +41445,454 @@ function graphqlFailure(error) {
 function errorMessage(error) {
   return error instanceof Error ? error.message : String(error);
 }
+
+// src/github/app-token.ts
+var GitHubAppError = class extends Error {
+  constructor(setting, message, options) {
+    super(message, options);
+    this.setting = setting;
+  }
+  setting;
+  name = "GitHubAppError";
+};
+var DEFAULT_REFRESH_MARGIN_MS = 5 * 6e4;
+function normalizePrivateKey(raw) {
+  const key = (raw.includes("\n") ? raw : raw.replace(/\\n/g, "\n")).trim() + "\n";
+  let kind;
+  try {
+    kind = createPrivateKey2(key).asymmetricKeyType;
+  } catch {
+    throw new GitHubAppError(
+      "app-private-key",
+      "is not a PEM private key (expected the .pem file GitHub generated for the App, starting with -----BEGIN RSA PRIVATE KEY-----)"
+    );
+  }
+  if (kind !== "rsa")
+    throw new GitHubAppError("app-private-key", `is a ${kind ?? "non-RSA"} key; GitHub App keys are RSA (RS256)`);
+  return key;
+}
+function assertAppId(appId) {
+  if (!/^(\d+|Iv[0-9A-Za-z.]+)$/.test(appId))
+    throw new GitHubAppError("app-id", `must be the App's numeric id (or client id), got ${JSON.stringify(appId)}`);
+}
+function privateKeySecrets(key) {
+  const lines = key.split(/\r?\n/).filter((l) => l && !l.startsWith("-----"));
+  return [key.trim(), ...lines];
+}
+async function createAppTokenSource(o) {
+  const privateKey = normalizePrivateKey(o.app.privateKey);
+  assertAppId(o.app.appId);
+  const { createAppAuth: createAppAuth2 } = await Promise.resolve().then(() => (init_dist_node(), dist_node_exports));
+  const { request: request2 } = new Octokit2({ baseUrl: apiBaseUrl(o.baseUrl), userAgent: o.userAgent ?? "laminar" });
+  const auth6 = createAppAuth2({ appId: o.app.appId, privateKey, request: request2 });
+  const asApp = async () => ({
+    authorization: `bearer ${(await auth6({ type: "app" })).token}`
+  });
+  const what = `GitHub App ${o.app.appId}`;
+  let slug;
+  try {
+    slug = (await request2("GET /app", { headers: await asApp() })).data?.slug ?? "";
+  } catch (e) {
+    const status = httpFailure(e)?.status;
+    throw new GitHubAppError(
+      status === 401 || status === 404 ? "app-private-key" : "app-id",
+      `${what}: GET /app failed (${errorMessage(e)})${status === 401 ? "; check `app-id` and that `app-private-key` is a current key of that App" : ""}`,
+      { cause: e }
+    );
+  }
+  if (!slug) throw new GitHubAppError("app-id", `${what}: GET /app returned no slug`);
+  let installationId = o.app.installationId;
+  if (installationId === void 0) {
+    try {
+      installationId = (await request2("GET /repos/{owner}/{repo}/installation", { ...o.repository, headers: await asApp() })).data.id;
+    } catch (e) {
+      throw new GitHubAppError(
+        "app-installation-id",
+        `${what} (${slug}) is not installed on ${o.repository.owner}/${o.repository.repo} (${errorMessage(e)}); install it there or set \`app-installation-id\``,
+        { cause: e }
+      );
+    }
+  }
+  const id = installationId;
+  const margin = o.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
+  let current;
+  let pending;
+  const mint = async () => {
+    try {
+      const a = await auth6({
+        type: "installation",
+        installationId: id,
+        repositoryNames: [o.repository.repo],
+        refresh: current !== void 0
+      });
+      o.onToken?.(a.token);
+      current = { token: a.token, expiresAt: Date.parse(a.expiresAt) };
+      return a.token;
+    } catch (e) {
+      throw new GitHubAppError(
+        "app-installation-id",
+        `${what}: no installation token for installation ${id} (${errorMessage(e)})`,
+        { cause: e }
+      );
+    }
+  };
+  const token = () => {
+    if (current && current.expiresAt - Date.now() > margin) return Promise.resolve(current.token);
+    pending ??= mint().finally(() => pending = void 0);
+    return pending;
+  };
+  const login = `${slug}[bot]`;
+  const botId = await botUserId(request2, login, await token());
+  const host = new URL(o.serverUrl ?? "https://github.com").hostname;
+  const domain = host === "github.com" ? "users.noreply.github.com" : `users.noreply.${host}`;
+  return {
+    token,
+    appSlug: slug,
+    installationId: id,
+    identity: { name: login, email: botId ? `${botId}+${login}@${domain}` : `${login}@${domain}` }
+  };
+}
+async function botUserId(request2, login, token) {
+  try {
+    const { data } = await request2("GET /users/{username}", {
+      username: login,
+      headers: { authorization: `token ${token}` }
+    });
+    return Number(data.id);
+  } catch {
+    return void 0;
+  }
+}
+
+// src/cli/progress.ts
+var CLEAR_LINE = "\r\x1B[2K";
+function startProgress(stream, read, options = {}) {
+  if (!stream.isTTY) return { stop: () => void 0 };
+  let drawn = false;
+  let last = "";
+  let interval;
+  const draw = () => {
+    const c = read();
+    let line = `laminar: scanned ${c.files} file(s) \xB7 ${c.tagPages} tag page(s) \xB7 ${c.requests} registry request(s)`;
+    const width = stream.columns || 80;
+    if (line.length > width - 1) line = line.slice(0, Math.max(0, width - 2)) + "\u2026";
+    if (drawn && line === last) return;
+    stream.write(CLEAR_LINE + line);
+    last = line;
+    drawn = true;
+  };
+  const delay = setTimeout(() => {
+    draw();
+    interval = setInterval(draw, options.intervalMs ?? 250);
+    interval.unref();
+  }, options.delayMs ?? 2e3);
+  delay.unref();
+  return {
+    stop: () => {
+      clearTimeout(delay);
+      if (interval) clearInterval(interval);
+      if (drawn) stream.write(CLEAR_LINE);
+      drawn = false;
+    }
+  };
+}
+
+// src/cli/apply.ts
+init_load();
+init_commit_settings();
+import { relative as relative5, resolve as resolve3 } from "node:path";
+
+// src/delivery/pull-request.ts
+init_apply();
+init_commit_message();
+init_one_line();
+import { createHash as createHash5 } from "node:crypto";
+
+// src/output/markdown.ts
+init_one_line();
+var ZWSP2 = "\u200B";
+var HTML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+function unlink(text) {
+  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZWSP2}`).replace(/#(?=[0-9])/g, `#${ZWSP2}`).replace(/:\/\//g, `:${ZWSP2}//`).replace(/\b(www)\./gi, `$1${ZWSP2}.`);
+}
+function markdownText(text) {
+  const escaped2 = oneLine(text).replace(/[\\`*_[\]|~!]/g, "\\$&").replace(/[&<>"]/g, (c) => HTML[c] ?? c);
+  return unlink(escaped2);
+}
+function markdownCode(text) {
+  return `\`${oneLine(text).replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+}
+
+// src/report/markdown.ts
+var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
+function changesTable(plan, options = {}) {
+  if (plan.changes.length === 0) return "No image tag moves.";
+  const rows = plan.changes.map(
+    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+  );
+  return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+function unchangedTable(plan) {
+  if (plan.unchanged.length === 0) return "";
+  const rows = plan.unchanged.map(
+    (u) => `| ${markdownCode(u.image)} | ${markdownText(`${u.file}:${u.line}`)} | ${u.tag ? markdownCode(u.tag) : "\u2014"} | ${u.reason} | ${markdownText(u.detail)} |`
+  );
+  return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+function promotionEvidence(plan) {
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length === 0) return [];
+  const lines = promoted.map((c) => {
+    const e = c.promotion;
+    return `- **${markdownText(e.promotion)}**: ${markdownCode(c.image)} ${markdownCode(c.to)} in ${markdownText(`${c.file}:${c.line}`)} \u2014 reached ${markdownText(`${e.from}:${e.fromLine}`)} in ${markdownCode(e.commit.slice(0, 12))} by ${markdownText(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}${e.digest ? `; digest ${markdownCode(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${markdownText(e.choice)}` : ""}`;
+  });
+  return ["", "### Promotions", "", ...lines];
+}
+function leftAlone(plan) {
+  const left = unchangedTable(plan);
+  if (!left) return [];
+  return [
+    "",
+    `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+    "",
+    left,
+    "",
+    "</details>"
+  ];
+}
+function pullRequestBody(plan) {
+  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
+  parts.push(...leftAlone(plan));
+  parts.push(
+    "",
+    "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>"
+  );
+  return `${parts.join("\n")}
+`;
+}
+
+// src/delivery/pull-request.ts
+init_remote_branch();
+init_retry_loop();
+
+// src/delivery/signed-push.ts
+init_remote_branch();
+init_retry_loop();
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+async function commitThroughApi(gh, git, o) {
+  const modes = await git.fileModes(o.files);
+  const files = await Promise.all(
+    o.files.map(async (path2) => {
+      const content = await readFile6(join9(git.workingDirectory, path2)).catch((e) => {
+        if (e.code === "ENOENT") return null;
+        throw e;
+      });
+      if (content === null) return { path: path2, deleted: true };
+      const mode = modes.get(path2);
+      return { path: path2, content, ...mode === "100755" || mode === "120000" ? { mode } : {} };
+    })
+  );
+  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
+}
+
+// src/delivery/pull-request.ts
+init_types4();
+var DEFAULT_PR_TITLE = "{{summary}}";
+function defaultPullRequestBranch(given, relativePath) {
+  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
+}
+async function pullRequestMode(o) {
+  const { git, github: gh, pullRequest: s } = o;
+  const start = await git.revParse("HEAD");
+  const prBranch = s.branch;
+  let seenPr = await git.remoteBranchSha(prBranch);
+  let seenBase = await git.remoteBranchSha(o.base);
+  let moved = "";
+  const existing = await gh.findOpenPullRequest(prBranch, o.base);
+  let rendered = { title: "", body: "" };
+  let pushed = false;
+  try {
+    const r = await deliverWithRetry(
+      { ...o, branch: o.base },
+      {
+        publish: async ({ parent, local, message, pass: pass2 }) => {
+          const changes = pass2.plan.changes.map(toImageChange);
+          rendered = {
+            // The title is one line whatever the template says; the body's values are Markdown-escaped
+            // (issue #13: file names and tags are outside text).
+            title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
+            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
+          };
+          if (await git.remoteBranchSha(o.base) !== seenBase) {
+            moved = `${o.base} moved on the remote`;
+            return { kind: "moved" };
+          }
+          if (seenPr !== void 0 && await sameTree(git, prBranch, seenPr, parent, local)) {
+            pushed = false;
+            return { kind: "published", sha: seenPr };
+          }
+          if (seenPr !== void 0)
+            o.log(
+              `${prBranch} is at ${seenPr.slice(0, 12)}; rebuilding it from ${o.base} (the branch is Laminar's own: commits others pushed to it are replaced, not kept)`
+            );
+          const sha = s.signCommits ? await publishSigned(o, { parent, local, message, expected: seenPr }) : await publishWithLease(o, local, seenPr);
+          if (sha === void 0) {
+            moved = `${prBranch} was pushed to by someone else`;
+            return { kind: "moved" };
+          }
+          pushed = true;
+          return { kind: "published", sha };
+        },
+        refetch: async () => {
+          const base = await fetchBranch(git, o.base);
+          seenBase = await git.revParse(base);
+          seenPr = await git.remoteBranchSha(prBranch);
+          return base;
+        },
+        retryNote: (next, max) => `${moved}; fetching ${o.base} and ${prBranch} and planning again (attempt ${next} of ${max})`,
+        exhausted: (attempts) => new Error(
+          `updating the pull-request branch ${prBranch} failed ${attempts} times because ${o.base} or ${prBranch} kept moving; nothing was pushed`
+        )
+      }
+    );
+    const pass = r.pass;
+    if (!pass.applied || r.commitSha === void 0) {
+      if (existing && pass.plan.failures.length) {
+        o.log(`no change found, but a registry failed: pull request #${existing.number} is left open`);
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "unchanged", number: existing.number, url: existing.htmlUrl },
+          sentence: `${nothingToUpdate(pass.plan)} Pull request #${existing.number} is left open.`
+        };
+      }
+      if (existing) {
+        await gh.closePullRequest(existing.number, { deleteBranch: true });
+        o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
+          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`
+        };
+      }
+      return {
+        plan: pass.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: nothingToUpdate(pass.plan)
+      };
+    }
+    const headSha = r.commitSha;
+    o.log(
+      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
+    );
+    const { title, body } = rendered;
+    let operation;
+    let pr = existing;
+    if (!pr) {
+      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
+      pr = made;
+      operation = made.created ? "created" : "updated";
+    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
+      pr = await gh.updatePullRequest(pr.number, { title, body });
+      operation = "updated";
+    } else operation = pushed ? "updated" : "unchanged";
+    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
+    if (missing.length) await gh.addLabels(pr.number, missing);
+    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
+      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
+    if (s.autoMerge) {
+      const m = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
+      if (m.kind === "refused") o.log(`auto-merge not enabled: ${m.message}`);
+    }
+    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
+    return {
+      plan: pass.plan,
+      files: changedPaths(pass.applied),
+      commitSha: headSha,
+      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
+      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
+    };
+  } finally {
+    await git.resetHard(start);
+  }
+}
+function commandFilesSection(files) {
+  if (!files.length) return "";
+  return `
+Changed by the configured commands:
+
+${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
+`;
+}
+async function publishWithLease(o, local, expected) {
+  const prBranch = o.pullRequest.branch;
+  const r = await o.git.push({ branch: prBranch, source: local, expectedSha: expected ?? null });
+  if (r.kind === "ok") return local;
+  if (r.kind === "rejected-stale-lease") return void 0;
+  const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
+  throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
+}
+async function publishSigned(o, c) {
+  const { git, github: gh } = o;
+  const prBranch = o.pullRequest.branch;
+  const files = await git.diffNameOnly({ from: c.parent, to: c.local });
+  const sha = await commitThroughApi(gh, git, { parent: c.parent, files, message: c.message });
+  if (await gh.getBranchSha(prBranch) !== c.expected) return void 0;
+  const moved = await gh.updateBranch(prBranch, sha, { force: true });
+  if (moved.kind !== "created" && moved.kind !== "updated")
+    throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
+  return sha;
+}
+async function sameTree(git, branch, remoteSha, baseSha, local) {
+  await fetchBranch(git, branch, 2);
+  const parent = await git.tryRevParse(`${remoteSha}^`);
+  if (parent !== baseSha) return false;
+  const theirs = await git.revParse(`${remoteSha}^{tree}`);
+  const ours = await git.revParse(`${local}^{tree}`);
+  return theirs === ours;
+}
+function normalise(text) {
+  return text.replace(/\r\n/g, "\n").trim();
+}
+
+// src/delivery/promotion-pull-requests.ts
+function promotionBranch(name) {
+  return `laminar/promote-${name}`;
+}
+async function pullRequestsWithPromotions(o, promotions) {
+  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
+  const main2 = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
+  const changes = [...main2.plan.changes];
+  const files = [...main2.files];
+  const sentences = [main2.sentence];
+  const done = [];
+  for (const name of promotions) {
+    const r = await pullRequestMode({
+      ...o,
+      selectChanges: (c) => c.promotion?.promotion === name,
+      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
+    });
+    changes.push(...r.plan.changes);
+    files.push(...r.files);
+    done.push({ name, pullRequest: r.pullRequest });
+    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
+  }
+  return {
+    ...main2,
+    plan: { ...main2.plan, changes },
+    files: [...new Set(files)],
+    sentence: sentences.join(" "),
+    promotions: done
+  };
+}
+
+// src/cli/apply.ts
+init_push();
+init_remote_branch();
+init_git_command_manager();
 
 // src/github/github-api.ts
 var PR_ALREADY_EXISTS = "A pull request already exists";
@@ -40368,8 +42125,19 @@ async function runApply(o) {
     };
   }
   const d = o.delivery;
+  const app = d.kind === "pull-request" && d.app ? await createAppTokenSource({
+    app: d.app,
+    baseUrl: d.apiUrl,
+    serverUrl: d.serverUrl,
+    repository: d.repository,
+    userAgent: `laminar/${VERSION2}`,
+    onToken: (t) => o.onSecret?.(t, "x-access-token")
+  }) : void 0;
+  if (app) o.log(`GitHub App ${app.appSlug} (installation ${app.installationId}): pushes and API calls use its token`);
   const git = await createGitCommandManager(o.dir, {
-    ...d.kind === "pull-request" ? { credentials: { serverUrl: d.serverUrl, token: d.token } } : {}
+    ...d.kind === "pull-request" ? {
+      credentials: app ? async () => ({ serverUrl: d.serverUrl, token: await app.token() }) : { serverUrl: d.serverUrl, token: d.token }
+    } : {}
   });
   await assertCleanWorkTree(git);
   const branch = await git.currentBranch();
@@ -40377,7 +42145,7 @@ async function runApply(o) {
   const delivery = {
     ...common,
     git,
-    commit: resolveCommitSettings({}, o.config.commit, CLI_AUTHOR),
+    commit: resolveCommitSettings({}, o.config.commit, app?.identity ?? CLI_AUTHOR),
     log: o.log
   };
   if (d.kind === "push") {
@@ -40403,6 +42171,7 @@ async function runApply(o) {
       ...delivery,
       github: createGitHubApi({
         token: d.token,
+        ...app ? { tokenSource: () => app.token() } : {},
         baseUrl: d.apiUrl,
         repository: d.repository,
         userAgent: `laminar/${VERSION2}`
@@ -40548,6 +42317,8 @@ ${usage(io2.env)}`);
   const redactor = new SecretMasker();
   redactor.addAll(knownSecrets({ env: io2.env }));
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
+  if (delivery.kind === "pull-request" && delivery.app)
+    for (const line of privateKeySecrets(delivery.app.privateKey)) redactor.add(line);
   const safe = { ...io2, out: (s) => io2.out(redactor.mask(s)), err: (s) => io2.err(redactor.mask(s)) };
   try {
     if (command2 === "plan" || command2 === "apply" || command2 === "set" || command2 === "watch" || command2 === "serve") {
@@ -40627,7 +42398,8 @@ ${usage(io2.env)}`);
             onFile,
             log: safe.err,
             ...setTag ? { setTag } : {},
-            ...targets.length ? { targets } : {}
+            ...targets.length ? { targets } : {},
+            onSecret: (value, user) => redactor.add(value, user)
           });
         } catch (e) {
           const sig2 = trap?.received();
@@ -40721,12 +42493,46 @@ async function scanCommand(dir, configPath, json, io2) {
   for (const w of scan.warnings) io2.err(`warning: ${w.file}: ${w.message}`);
   return 0;
 }
+function appFromEnvironment(env) {
+  const appId = env.LAMINAR_APP_ID?.trim() ?? "";
+  const file = env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim() ?? "";
+  let raw = env.LAMINAR_APP_PRIVATE_KEY ?? "";
+  const keyVar = file ? "LAMINAR_APP_PRIVATE_KEY_FILE" : "LAMINAR_APP_PRIVATE_KEY";
+  if (!appId && !raw && !file) return void 0;
+  if (!appId) return `${keyVar} is set but LAMINAR_APP_ID is not; give both`;
+  if (!raw && !file)
+    return "LAMINAR_APP_ID is set but neither LAMINAR_APP_PRIVATE_KEY nor LAMINAR_APP_PRIVATE_KEY_FILE is";
+  if (file) {
+    try {
+      raw = readFileSync2(file, "utf8");
+    } catch (e) {
+      return `LAMINAR_APP_PRIVATE_KEY_FILE: cannot read ${file} (${e.code ?? "error"})`;
+    }
+  }
+  const installation = env.LAMINAR_APP_INSTALLATION_ID?.trim() ?? "";
+  if (installation && !/^\d+$/.test(installation))
+    return `LAMINAR_APP_INSTALLATION_ID must be a number, got ${JSON.stringify(installation)}`;
+  try {
+    assertAppId(appId);
+    return {
+      appId,
+      privateKey: normalizePrivateKey(raw),
+      ...installation ? { installationId: Number(installation) } : {}
+    };
+  } catch (e) {
+    if (e instanceof GitHubAppError) return `${e.setting === "app-id" ? "LAMINAR_APP_ID" : keyVar}: ${e.message}`;
+    throw e;
+  }
+}
 function deliveryOf(o, env) {
   if (o.push && o["pull-request"]) return "--push and --pull-request exclude each other";
   if (o.push) return { kind: "push" };
   if (!o["pull-request"]) return { kind: "work-tree" };
-  const token = o["github-token"] || env.GITHUB_TOKEN || "";
-  if (!token) return "--pull-request needs a token: --github-token or GITHUB_TOKEN";
+  const app = appFromEnvironment(env);
+  if (typeof app === "string") return app;
+  const token = app ? "" : o["github-token"] || env.GITHUB_TOKEN || "";
+  if (!token && !app)
+    return "--pull-request needs a token: --github-token or GITHUB_TOKEN (or a GitHub App: LAMINAR_APP_ID and LAMINAR_APP_PRIVATE_KEY)";
   const repository = o.repository || env.GITHUB_REPOSITORY || "";
   const [owner, repo, extra] = repository.split("/");
   if (!owner || !repo || extra !== void 0)
@@ -40742,6 +42548,7 @@ function deliveryOf(o, env) {
   return {
     kind: "pull-request",
     token,
+    ...app ? { app } : {},
     apiUrl,
     serverUrl,
     repository: { owner, repo },

@@ -12,12 +12,24 @@ var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require
   if (typeof require !== "undefined") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require2() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
   } catch (e) {
     throw mod = 0, e;
   }
+};
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -29043,18 +29055,18 @@ var require_set = __commonJS({
       }
       static from(schema, iterable, ctx) {
         const { replacer } = ctx;
-        const set2 = new this(schema);
+        const set3 = new this(schema);
         if (iterable && Symbol.iterator in Object(iterable))
           for (let value of iterable) {
             if (typeof replacer === "function")
               value = replacer.call(iterable, value, value);
-            set2.items.push(Pair.createPair(value, null, ctx));
+            set3.items.push(Pair.createPair(value, null, ctx));
           }
-        return set2;
+        return set3;
       }
     };
     YAMLSet.tag = "tag:yaml.org,2002:set";
-    var set = {
+    var set2 = {
       collection: "map",
       identify: (value) => value instanceof Set,
       nodeClass: YAMLSet,
@@ -29073,7 +29085,7 @@ var require_set = __commonJS({
       }
     };
     exports.YAMLSet = YAMLSet;
-    exports.set = set;
+    exports.set = set2;
   }
 });
 
@@ -29180,7 +29192,7 @@ var require_schema3 = __commonJS({
     var merge2 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
-    var set = require_set();
+    var set2 = require_set();
     var timestamp = require_timestamp();
     var schema = [
       map.map,
@@ -29200,7 +29212,7 @@ var require_schema3 = __commonJS({
       merge2.merge,
       omap.omap,
       pairs.pairs,
-      set.set,
+      set2.set,
       timestamp.intTime,
       timestamp.floatTime,
       timestamp.timestamp
@@ -29227,7 +29239,7 @@ var require_tags = __commonJS({
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
-    var set = require_set();
+    var set2 = require_set();
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
@@ -29253,7 +29265,7 @@ var require_tags = __commonJS({
       omap: omap.omap,
       pairs: pairs.pairs,
       seq: seq.seq,
-      set: set.set,
+      set: set2.set,
       timestamp: timestamp.timestamp
     };
     var coreKnownTags = {
@@ -29261,7 +29273,7 @@ var require_tags = __commonJS({
       "tag:yaml.org,2002:merge": merge2.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
-      "tag:yaml.org,2002:set": set.set,
+      "tag:yaml.org,2002:set": set2.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
@@ -34887,20 +34899,20 @@ var require_range = __commonJS({
       }
       return `${from} ${to}`.trim();
     };
-    var testSet = (set, version, options) => {
-      for (let i = 0; i < set.length; i++) {
-        if (!set[i].test(version)) {
+    var testSet = (set2, version, options) => {
+      for (let i = 0; i < set2.length; i++) {
+        if (!set2[i].test(version)) {
           return false;
         }
       }
       if (version.prerelease.length && !options.includePrerelease) {
-        for (let i = 0; i < set.length; i++) {
-          debug3(set[i].semver);
-          if (set[i].semver === Comparator.ANY) {
+        for (let i = 0; i < set2.length; i++) {
+          debug3(set2[i].semver);
+          if (set2[i].semver === Comparator.ANY) {
             continue;
           }
-          if (set[i].semver.prerelease.length > 0) {
-            const allowed = set[i].semver;
+          if (set2[i].semver.prerelease.length > 0) {
+            const allowed = set2[i].semver;
             if (allowed.major === version.major && allowed.minor === version.minor && allowed.patch === version.patch) {
               return true;
             }
@@ -35296,7 +35308,7 @@ var require_simplify = __commonJS({
     var satisfies = require_satisfies();
     var compare = require_compare();
     module.exports = (versions, range2, options) => {
-      const set = [];
+      const set2 = [];
       let first = null;
       let prev = null;
       const v = versions.sort((a, b) => compare(a, b, options));
@@ -35309,17 +35321,17 @@ var require_simplify = __commonJS({
           }
         } else {
           if (prev) {
-            set.push([first, prev]);
+            set2.push([first, prev]);
           }
           prev = null;
           first = null;
         }
       }
       if (first) {
-        set.push([first, null]);
+        set2.push([first, null]);
       }
       const ranges = [];
-      for (const [min, max] of set) {
+      for (const [min, max] of set2) {
         if (min === max) {
           ranges.push(min);
         } else if (!max && min === v[0]) {
@@ -35595,6 +35607,1105 @@ var require_semver2 = __commonJS({
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
+  }
+});
+
+// node_modules/universal-user-agent/index.js
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+  if (typeof process === "object" && process.version !== void 0) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
+  }
+  return "<environment undetectable>";
+}
+var init_universal_user_agent = __esm({
+  "node_modules/universal-user-agent/index.js"() {
+  }
+});
+
+// node_modules/@octokit/endpoint/dist-bundle/index.js
+function lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+function mergeDeep(defaults2, options) {
+  const result = Object.assign({}, defaults2);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults2[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+function merge(defaults2, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults2 || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults2 && defaults2.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches2 = url.match(urlVariableRegex);
+  if (!matches2) {
+    return [];
+  }
+  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand2.bind(null, template)
+  };
+}
+function expand2(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal3) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal3);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+function endpointWithDefaults(defaults2, route, options) {
+  return parse(merge(defaults2, route, options));
+}
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+var VERSION, userAgent, DEFAULTS, urlVariableRegex, endpoint;
+var init_dist_bundle = __esm({
+  "node_modules/@octokit/endpoint/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    VERSION = "0.0.0-development";
+    userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
+    DEFAULTS = {
+      method: "GET",
+      baseUrl: "https://api.github.com",
+      headers: {
+        accept: "application/vnd.github.v3+json",
+        "user-agent": userAgent
+      },
+      mediaType: {
+        format: ""
+      }
+    };
+    urlVariableRegex = /\{[^{}}]+\}/g;
+    endpoint = withDefaults(null, DEFAULTS);
+  }
+});
+
+// node_modules/content-type/dist/index.js
+function parse2(header, options) {
+  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+  const len = header.length;
+  let valueStart = options?.start ?? 0;
+  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+    valueStart++;
+  }
+  let index = valueStart;
+  let typeFlags = 0;
+  let whitespace = -1;
+  let stop = options?.parameters === false ? COMMA_FLAG : 0;
+  while (index < len) {
+    const code = header.charCodeAt(index);
+    const flags = CHAR_MAP[code];
+    if ((flags & stopFlags) !== 0) {
+      stop |= flags & COMMA_FLAG;
+      break;
+    }
+    if ((flags & OWS) !== 0) {
+      if (whitespace === -1)
+        whitespace = index;
+    } else {
+      whitespace = -1;
+    }
+    typeFlags |= code & NON_ASCII | flags;
+    index++;
+  }
+  const valueEnd = whitespace === -1 ? index : whitespace;
+  const value = header.slice(valueStart, valueEnd);
+  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+  if (index === len || stop !== 0) {
+    return { type, index, parameters: new NullObject() };
+  }
+  return parseParameters(header, type, index, len, stopFlags);
+}
+function parseParameters(header, type, index, len, stopFlags) {
+  const parameters = new NullObject();
+  parameter: while (index < len) {
+    index++;
+    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+      index++;
+    }
+    const keyStart = index;
+    let keyFlags = 0;
+    let keyWhitespace = -1;
+    while (index < len) {
+      const code = header.charCodeAt(index);
+      const flags = CHAR_MAP[code];
+      if ((flags & stopFlags) !== 0) {
+        if ((flags & COMMA_FLAG) !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if (code === EQ) {
+        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+        const value = header.slice(keyStart, keyEnd);
+        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+        index++;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+          index++;
+        }
+        if (index < len && header.charCodeAt(index) === DQUOTE) {
+          const quotedStart = ++index;
+          let escaped2 = false;
+          while (index < len) {
+            const code2 = header.charCodeAt(index);
+            if (code2 === DQUOTE) {
+              if (parameters[key] === void 0) {
+                parameters[key] = escaped2 ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
+              }
+              index++;
+              let stop2 = 0;
+              while (index < len) {
+                const code3 = header.charCodeAt(index);
+                const flags2 = CHAR_MAP[code3];
+                if ((flags2 & stopFlags) !== 0) {
+                  stop2 = flags2 & COMMA_FLAG;
+                  break;
+                }
+                index++;
+              }
+              if (stop2 !== 0)
+                break parameter;
+              continue parameter;
+            }
+            if (code2 === BSLASH && index + 1 < len) {
+              escaped2 = true;
+              index += 2;
+              continue;
+            }
+            index++;
+          }
+          continue parameter;
+        }
+        const valueStart = index;
+        let stop = 0;
+        let valueWhitespace = -1;
+        while (index < len) {
+          const code2 = header.charCodeAt(index);
+          const flags2 = CHAR_MAP[code2];
+          if ((flags2 & stopFlags) !== 0) {
+            stop = flags2 & COMMA_FLAG;
+            break;
+          }
+          if ((flags2 & OWS) !== 0) {
+            if (valueWhitespace === -1)
+              valueWhitespace = index;
+          } else {
+            valueWhitespace = -1;
+          }
+          index++;
+        }
+        if (parameters[key] === void 0) {
+          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+          parameters[key] = header.slice(valueStart, valueEnd);
+        }
+        if (stop !== 0)
+          break parameter;
+        continue parameter;
+      }
+      if ((flags & OWS) !== 0) {
+        if (keyWhitespace === -1)
+          keyWhitespace = index;
+      } else {
+        keyWhitespace = -1;
+      }
+      keyFlags |= code & NON_ASCII | flags;
+      index++;
+    }
+  }
+  return { type, index, parameters };
+}
+function unescapeQuotedPairs(str, start, end) {
+  let result = "";
+  for (let index = start; index < end; index++) {
+    if (str.charCodeAt(index) === BSLASH) {
+      result += str.slice(start, index);
+      start = ++index;
+    }
+  }
+  return result + str.slice(start, end);
+}
+var SP, HTAB, SEMI, EQ, DQUOTE, BSLASH, COMMA, LOWER_CASE, OWS, SEMI_FLAG, COMMA_FLAG, TOKEN_FLAG, NON_ASCII, CASE_FLAGS, CHAR_MAP, NullObject;
+var init_dist = __esm({
+  "node_modules/content-type/dist/index.js"() {
+    SP = 32;
+    HTAB = 9;
+    SEMI = 59;
+    EQ = 61;
+    DQUOTE = 34;
+    BSLASH = 92;
+    COMMA = 44;
+    LOWER_CASE = 1;
+    OWS = 2;
+    SEMI_FLAG = 4;
+    COMMA_FLAG = 8;
+    TOKEN_FLAG = 16;
+    NON_ASCII = 65280;
+    CASE_FLAGS = LOWER_CASE | NON_ASCII;
+    CHAR_MAP = new Uint8Array(256);
+    CHAR_MAP[HTAB] |= OWS;
+    CHAR_MAP[SP] |= OWS;
+    CHAR_MAP[SEMI] |= SEMI_FLAG;
+    CHAR_MAP[COMMA] |= COMMA_FLAG;
+    for (let code = 128; code <= 255; code++) {
+      CHAR_MAP[code] |= LOWER_CASE;
+    }
+    for (const char of "!#$%&'*+-.^_`|~") {
+      CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+    }
+    for (let code = 48; code <= 57; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
+    }
+    for (let code = 65; code <= 90; code++) {
+      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+    }
+    for (let code = 97; code <= 122; code++) {
+      CHAR_MAP[code] |= TOKEN_FLAG;
+    }
+    NullObject = /* @__PURE__ */ (() => {
+      const C = function() {
+      };
+      C.prototype = /* @__PURE__ */ Object.create(null);
+      return C;
+    })();
+  }
+});
+
+// node_modules/json-with-bigint/json-with-bigint.js
+var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse;
+var init_json_with_bigint = __esm({
+  "node_modules/json-with-bigint/json-with-bigint.js"() {
+    intRegex = /^-?\d+$/;
+    noiseValue = /^-?\d+n+$/;
+    originalStringify = JSON.stringify;
+    originalParse = JSON.parse;
+    customFormat = /^-?\d+n$/;
+    bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+    noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+    isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
+    isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
+    stringifyIteratively = (rootValue, replacer, spaceParam) => {
+      let space = "";
+      if (typeof spaceParam === "number") {
+        space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+      } else if (typeof spaceParam === "string") {
+        space = spaceParam.slice(0, 10);
+      }
+      const isFunctionReplacer = typeof replacer === "function";
+      const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
+      const prepareVal = (parent, key, val) => {
+        const isObject2 = val !== null && typeof val === "object";
+        const hasToJSON = isObject2 && typeof val.toJSON === "function";
+        if (hasToJSON) {
+          val = val.toJSON(key);
+        }
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+        if (isNoise) return val + "n";
+        const isBigInt = typeof val === "bigint";
+        if (isBigInt) {
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return JSON.rawJSON(val.toString());
+          return val.toString() + "n";
+        }
+        if (isFunctionReplacer) {
+          val = replacer.call(parent, key, val);
+        }
+        const isPostReplacerObject = val !== null && typeof val === "object";
+        if (isPostReplacerObject) {
+          const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
+          if (isPrimitiveWrapper) {
+            val = val.valueOf();
+          }
+        }
+        return val;
+      };
+      const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+      if (isUnstringifiable(rootProcessed)) {
+        return void 0;
+      }
+      const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
+      const isRootNativeRawJSON = isRawJSON(rootProcessed);
+      if (isRootPrimitive || isRootNativeRawJSON) {
+        return originalStringify(rootProcessed);
+      }
+      const chunks = [];
+      let level = 0;
+      const stack = [
+        {
+          parent: { "": rootProcessed },
+          key: "",
+          val: rootProcessed,
+          isArray: Array.isArray(rootProcessed),
+          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+          index: 0,
+          first: true
+        }
+      ];
+      const visited = new WeakSet([rootProcessed]);
+      while (stack.length > 0) {
+        const node = stack[stack.length - 1];
+        if (node.index === 0) {
+          chunks.push(node.isArray ? "[" : "{");
+          level++;
+        }
+        let isDone = false;
+        if (node.isArray) {
+          if (node.index < node.val.length) {
+            if (!node.first) chunks.push(",");
+            if (space) chunks.push("\n" + space.repeat(level));
+            const childRaw = node.val[node.index];
+            const childVal = prepareVal(node.val, String(node.index), childRaw);
+            if (isUnstringifiable(childVal)) {
+              chunks.push("null");
+              node.first = false;
+              node.index++;
+            } else {
+              const isComplexObject = childVal !== null && typeof childVal === "object";
+              const isNativeRaw = isRawJSON(childVal);
+              if (isComplexObject && !isNativeRaw) {
+                if (visited.has(childVal)) {
+                  throw new TypeError("Converting circular structure to JSON");
+                }
+                visited.add(childVal);
+                stack.push({
+                  parent: node.val,
+                  key: String(node.index),
+                  val: childVal,
+                  isArray: Array.isArray(childVal),
+                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                  index: 0,
+                  first: true
+                });
+                node.first = false;
+                node.index++;
+              } else {
+                chunks.push(originalStringify(childVal));
+                node.first = false;
+                node.index++;
+              }
+            }
+          } else {
+            isDone = true;
+          }
+        } else {
+          while (node.index < node.keys.length) {
+            const k = node.keys[node.index++];
+            const isFilteredOutByArray = propertyList && !propertyList.has(k);
+            if (isFilteredOutByArray) continue;
+            const childRaw = node.val[k];
+            const childVal = prepareVal(node.val, k, childRaw);
+            if (isUnstringifiable(childVal)) continue;
+            if (!node.first) chunks.push(",");
+            if (space) {
+              chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+            } else {
+              chunks.push(originalStringify(k) + ":");
+            }
+            const isComplexObject = childVal !== null && typeof childVal === "object";
+            const isNativeRaw = isRawJSON(childVal);
+            if (isComplexObject && !isNativeRaw) {
+              if (visited.has(childVal)) {
+                throw new TypeError("Converting circular structure to JSON");
+              }
+              visited.add(childVal);
+              stack.push({
+                parent: node.val,
+                key: k,
+                val: childVal,
+                isArray: Array.isArray(childVal),
+                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+                index: 0,
+                first: true
+              });
+              node.first = false;
+              break;
+            } else {
+              chunks.push(originalStringify(childVal));
+              node.first = false;
+            }
+          }
+          const isNodeFullyProcessed = node.index >= node.keys.length && stack[stack.length - 1] === node;
+          if (isNodeFullyProcessed) {
+            isDone = true;
+          }
+        }
+        if (isDone) {
+          level--;
+          if (!node.first && space) chunks.push("\n" + space.repeat(level));
+          chunks.push(node.isArray ? "]" : "}");
+          visited.delete(node.val);
+          stack.pop();
+        }
+      }
+      return chunks.join("");
+    };
+    JSONStringify = (value, replacer, space) => {
+      try {
+        const supportsRawJSON = "rawJSON" in JSON;
+        if (supportsRawJSON) {
+          return originalStringify(
+            value,
+            (key, val) => {
+              if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+              const hasFunctionReplacer = typeof replacer === "function";
+              if (hasFunctionReplacer) return replacer(key, val);
+              const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+              if (isKeyInArrayReplacer) return val;
+              return val;
+            },
+            space
+          );
+        }
+        if (!value) return originalStringify(value, replacer, space);
+        const convertedToCustomJSON = originalStringify(
+          value,
+          (key, val) => {
+            const isNoise = typeof val === "string" && noiseValue.test(val);
+            if (isNoise) return val.toString() + "n";
+            if (typeof val === "bigint") return val.toString() + "n";
+            const hasFunctionReplacer = typeof replacer === "function";
+            if (hasFunctionReplacer) return replacer(key, val);
+            const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
+            if (isKeyInArrayReplacer) return val;
+            return val;
+          },
+          space
+        );
+        const processedJSON = convertedToCustomJSON.replace(
+          bigIntsStringify,
+          "$1$2$3"
+        );
+        const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
+        return denoisedJSON;
+      } catch (error3) {
+        if (error3 instanceof RangeError) {
+          const convertedJSON = stringifyIteratively(value, replacer, space);
+          if (convertedJSON === void 0) return void 0;
+          const supportsRawJSON = "rawJSON" in JSON;
+          if (supportsRawJSON) return convertedJSON;
+          const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+          return processedJSON.replace(noiseStringify, "$1$2$3");
+        }
+        throw error3;
+      }
+    };
+    featureCache = /* @__PURE__ */ new Map();
+    isContextSourceSupported = () => {
+      const parseFingerprint = JSON.parse.toString();
+      if (featureCache.has(parseFingerprint)) {
+        return featureCache.get(parseFingerprint);
+      }
+      try {
+        const result = JSON.parse(
+          "1",
+          (_, __, context) => !!context?.source && context.source === "1"
+        );
+        featureCache.set(parseFingerprint, result);
+        return result;
+      } catch {
+        featureCache.set(parseFingerprint, false);
+        return false;
+      }
+    };
+    convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+      const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
+      if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+      const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+      if (isNoiseValue) return value.slice(0, -1);
+      const hasUserReviver = typeof userReviver === "function";
+      if (!hasUserReviver) return value;
+      return userReviver(key, value, context);
+    };
+    JSONParseV2 = (text, reviver) => {
+      return JSON.parse(text, (key, value, context) => {
+        const isNumber = typeof value === "number";
+        const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+        const isBigNumber = isNumber && isOutOfBounds;
+        const isInt = context && intRegex.test(context.source);
+        const isBigInt = isBigNumber && isInt;
+        if (isBigInt) return BigInt(context.source);
+        const hasCustomReviver = typeof reviver === "function";
+        if (!hasCustomReviver) return value;
+        return reviver(key, value, context);
+      });
+    };
+    MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+    MAX_DIGITS = MAX_INT.length;
+    stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+    noiseValueWithQuotes = /^"-?\d+n+"$/;
+    applyReviverIteratively = (parsed, userReviver) => {
+      const rootHolder = { "": parsed };
+      const stack = [{ parent: rootHolder, key: "", visited: false }];
+      while (stack.length > 0) {
+        const node = stack[stack.length - 1];
+        if (!node.visited) {
+          node.visited = true;
+          const value = node.parent[node.key];
+          const isComplexObject = value !== null && typeof value === "object";
+          if (isComplexObject) {
+            const keys = Object.keys(value);
+            for (let i = keys.length - 1; i >= 0; i--) {
+              stack.push({ parent: value, key: keys[i], visited: false });
+            }
+          }
+        } else {
+          const { parent, key } = node;
+          let value = parent[key];
+          if (typeof value === "string") {
+            const isCustomFormatBigInt = customFormat.test(value);
+            if (isCustomFormatBigInt) {
+              value = BigInt(value.slice(0, -1));
+            } else {
+              const isNoise = noiseValue.test(value);
+              if (isNoise) value = value.slice(0, -1);
+            }
+          }
+          const hasUserReviver = typeof userReviver === "function";
+          if (hasUserReviver) {
+            value = userReviver.call(parent, key, value);
+          }
+          const isDeleted = value === void 0;
+          if (isDeleted) {
+            delete parent[key];
+          } else {
+            parent[key] = value;
+          }
+          stack.pop();
+        }
+      }
+      return rootHolder[""];
+    };
+    serializeBigInts = (text) => {
+      return text.replace(
+        stringsOrLargeNumbers,
+        (match2, digits, fractional, exponential) => {
+          const isString = match2[0] === '"';
+          const isNoise = isString && noiseValueWithQuotes.test(match2);
+          if (isNoise) return match2.substring(0, match2.length - 1) + 'n"';
+          const hasFractionalOrExponential = fractional || exponential;
+          const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+          const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+          if (isStandardValue) return match2;
+          return '"' + match2 + 'n"';
+        }
+      );
+    };
+    JSONParse = (text, reviver) => {
+      if (!text) return originalParse(text, reviver);
+      try {
+        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
+        const serializedData = serializeBigInts(text);
+        return originalParse(
+          serializedData,
+          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
+        );
+      } catch (error3) {
+        if (error3 instanceof RangeError) {
+          const serializedData = serializeBigInts(text);
+          const parsed = originalParse(serializedData);
+          return applyReviverIteratively(parsed, reviver);
+        }
+        throw error3;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/request-error/dist-src/index.js
+var RequestError;
+var init_dist_src = __esm({
+  "node_modules/@octokit/request-error/dist-src/index.js"() {
+    RequestError = class extends Error {
+      name;
+      /**
+       * http status code
+       */
+      status;
+      /**
+       * Request options that lead to the error.
+       */
+      request;
+      /**
+       * Response object if a response was received
+       */
+      response;
+      constructor(message, statusCode, options) {
+        super(message, { cause: options.cause });
+        this.name = "HttpError";
+        this.status = Number.parseInt(statusCode);
+        if (Number.isNaN(this.status)) {
+          this.status = 0;
+        }
+        if ("response" in options) {
+          this.response = options.response;
+        }
+        const requestCopy = Object.assign({}, options.request);
+        if (options.request.headers.authorization) {
+          requestCopy.headers = Object.assign({}, options.request.headers, {
+            authorization: options.request.headers.authorization.replace(
+              /(?<! ) .*$/,
+              " [REDACTED]"
+            )
+          });
+        }
+        requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+        this.request = requestCopy;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/request/dist-bundle/index.js
+function isPlainObject2(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+async function fetchWrapper(requestOptions) {
+  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch2) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch2(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error3) {
+    let message = "Unknown Error";
+    if (error3 instanceof Error) {
+      if (error3.name === "AbortError") {
+        error3.status = 500;
+        throw error3;
+      }
+      message = error3.message;
+      if (error3.name === "TypeError" && "cause" in error3) {
+        if (error3.cause instanceof Error) {
+          message = error3.cause.message;
+        } else if (typeof error3.cause === "string") {
+          message = error3.cause;
+        }
+      }
+    }
+    const requestError = new RequestError(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error3;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches2 && matches2.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new RequestError(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = parse2(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+function withDefaults2(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: withDefaults2.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: withDefaults2.bind(null, endpoint2)
+  });
+}
+var VERSION2, defaults_default, noop, request;
+var init_dist_bundle2 = __esm({
+  "node_modules/@octokit/request/dist-bundle/index.js"() {
+    init_dist_bundle();
+    init_universal_user_agent();
+    init_dist();
+    init_json_with_bigint();
+    init_dist_src();
+    VERSION2 = "10.0.16";
+    defaults_default = {
+      headers: {
+        "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
+      }
+    };
+    noop = () => "";
+    request = withDefaults2(endpoint, defaults_default);
   }
 });
 
@@ -36124,7 +37235,7 @@ var require_light = __commonJS({
           return this.check(weight, now);
         }
         async __register__(index, weight, expiration) {
-          var now, wait;
+          var now, wait2;
           await this.yieldLoop();
           now = Date.now();
           if (this.conditionsCheck(weight)) {
@@ -36132,11 +37243,11 @@ var require_light = __commonJS({
             if (this.storeOptions.reservoir != null) {
               this.storeOptions.reservoir -= weight;
             }
-            wait = Math.max(this._nextRequest - now, 0);
-            this._nextRequest = now + wait + this.storeOptions.minTime;
+            wait2 = Math.max(this._nextRequest - now, 0);
+            this._nextRequest = now + wait2 + this.storeOptions.minTime;
             return {
               success: true,
-              wait,
+              wait: wait2,
               reservoir: this.storeOptions.reservoir
             };
           } else {
@@ -36616,7 +37727,7 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e);
             }
           }
-          _run(index, job, wait) {
+          _run(index, job, wait2) {
             var clearGlobalState, free, run2;
             job.doRun();
             clearGlobalState = this._clearGlobalState.bind(this, index);
@@ -36625,10 +37736,10 @@ var require_light = __commonJS({
             return this._scheduled[index] = {
               timeout: setTimeout(() => {
                 return job.doExecute(this._limiter, clearGlobalState, run2, free);
-              }, wait),
+              }, wait2),
               expiration: job.options.expiration != null ? setTimeout(function() {
                 return job.doExpire(clearGlobalState, run2, free);
-              }, wait + job.options.expiration) : void 0,
+              }, wait2 + job.options.expiration) : void 0,
               job
             };
           }
@@ -36645,7 +37756,7 @@ var require_light = __commonJS({
               }
               this.Events.trigger("debug", `Draining ${options.id}`, { args, options });
               index = this._randomIndex();
-              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
+              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait: wait2, reservoir }) => {
                 var empty;
                 this.Events.trigger("debug", `Drained ${options.id}`, { success, args, options });
                 if (success) {
@@ -36657,7 +37768,7 @@ var require_light = __commonJS({
                   if (reservoir === 0) {
                     this.Events.trigger("depleted", empty);
                   }
-                  this._run(index, next, wait);
+                  this._run(index, next, wait2);
                   return this.Promise.resolve(options.weight);
                 } else {
                   return this.Promise.resolve(null);
@@ -36914,6 +38025,1413 @@ var require_light = __commonJS({
       var lib = Bottleneck_1;
       return lib;
     }));
+  }
+});
+
+// node_modules/@octokit/oauth-methods/dist-bundle/index.js
+function requestToOAuthBaseUrl(request2) {
+  const endpointDefaults = request2.endpoint.DEFAULTS;
+  if (/^https:\/\/(api\.)?github\.com$/.test(endpointDefaults.baseUrl)) {
+    return "https://github.com";
+  }
+  if (/^https:\/\/api\..*\.ghe\.com$/.test(endpointDefaults.baseUrl)) {
+    return endpointDefaults.baseUrl.replace("api.", "");
+  }
+  return endpointDefaults.baseUrl.replace("/api/v3", "");
+}
+async function oauthRequest(request2, route, parameters) {
+  const withOAuthParameters = {
+    baseUrl: requestToOAuthBaseUrl(request2),
+    headers: {
+      accept: "application/json"
+    },
+    ...parameters
+  };
+  const response = await request2(route, withOAuthParameters);
+  if ("error" in response.data) {
+    const error3 = new RequestError(
+      `${response.data.error_description} (${response.data.error}, ${response.data.error_uri})`,
+      400,
+      {
+        request: request2.endpoint.merge(
+          route,
+          withOAuthParameters
+        )
+      }
+    );
+    error3.response = response;
+    throw error3;
+  }
+  return response;
+}
+async function exchangeWebFlowCode(options) {
+  const request2 = options.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options.clientId,
+      client_secret: options.clientSecret,
+      code: options.code,
+      redirect_uri: options.redirectUrl
+    }
+  );
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if (options.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function createDeviceCode(options) {
+  const request2 = options.request || request;
+  const parameters = {
+    client_id: options.clientId
+  };
+  if ("scopes" in options && Array.isArray(options.scopes)) {
+    parameters.scope = options.scopes.join(" ");
+  }
+  return oauthRequest(request2, "POST /login/device/code", parameters);
+}
+async function exchangeDeviceCode(options) {
+  const request2 = options.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options.clientId,
+      device_code: options.code,
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code"
+    }
+  );
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    token: response.data.access_token,
+    scopes: response.data.scope.split(/\s+/).filter(Boolean)
+  };
+  if ("clientSecret" in options) {
+    authentication.clientSecret = options.clientSecret;
+  }
+  if (options.clientType === "github-app") {
+    if ("refresh_token" in response.data) {
+      const apiTimeInMs = new Date(response.headers.date).getTime();
+      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.expires_in
+      ), authentication.refreshTokenExpiresAt = toTimestamp2(
+        apiTimeInMs,
+        response.data.refresh_token_expires_in
+      );
+    }
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+function toTimestamp2(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function checkToken(options) {
+  const request2 = options.request || request;
+  const response = await request2("POST /applications/{client_id}/token", {
+    headers: {
+      authorization: `basic ${btoa(
+        `${options.clientId}:${options.clientSecret}`
+      )}`
+    },
+    client_id: options.clientId,
+    access_token: options.token
+  });
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: options.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function refreshToken(options) {
+  const request2 = options.request || request;
+  const response = await oauthRequest(
+    request2,
+    "POST /login/oauth/access_token",
+    {
+      client_id: options.clientId,
+      client_secret: options.clientSecret,
+      grant_type: "refresh_token",
+      refresh_token: options.refreshToken
+    }
+  );
+  const apiTimeInMs = new Date(response.headers.date).getTime();
+  const authentication = {
+    clientType: "github-app",
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: response.data.access_token,
+    refreshToken: response.data.refresh_token,
+    expiresAt: toTimestamp3(apiTimeInMs, response.data.expires_in),
+    refreshTokenExpiresAt: toTimestamp3(
+      apiTimeInMs,
+      response.data.refresh_token_expires_in
+    )
+  };
+  return { ...response, authentication };
+}
+function toTimestamp3(apiTimeInMs, expirationInSeconds) {
+  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
+}
+async function resetToken(options) {
+  const request2 = options.request || request;
+  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
+  const response = await request2(
+    "PATCH /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options.clientId,
+      access_token: options.token
+    }
+  );
+  const authentication = {
+    clientType: options.clientType,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    token: response.data.token,
+    scopes: response.data.scopes
+  };
+  if (response.data.expires_at)
+    authentication.expiresAt = response.data.expires_at;
+  if (options.clientType === "github-app") {
+    delete authentication.scopes;
+  }
+  return { ...response, authentication };
+}
+async function deleteToken(options) {
+  const request2 = options.request || request;
+  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/token",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options.clientId,
+      access_token: options.token
+    }
+  );
+}
+async function deleteAuthorization(options) {
+  const request2 = options.request || request;
+  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
+  return request2(
+    "DELETE /applications/{client_id}/grant",
+    {
+      headers: {
+        authorization: `basic ${auth6}`
+      },
+      client_id: options.clientId,
+      access_token: options.token
+    }
+  );
+}
+var init_dist_bundle3 = __esm({
+  "node_modules/@octokit/oauth-methods/dist-bundle/index.js"() {
+    init_dist_src();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+    init_dist_bundle2();
+  }
+});
+
+// node_modules/@octokit/auth-oauth-device/dist-bundle/index.js
+async function getOAuthAccessToken(state, options) {
+  const cachedAuthentication = getCachedAuthentication(state, options.auth);
+  if (cachedAuthentication) return cachedAuthentication;
+  const { data: verification } = await createDeviceCode({
+    clientType: state.clientType,
+    clientId: state.clientId,
+    request: options.request || state.request,
+    // @ts-expect-error the extra code to make TS happy is not worth it
+    scopes: options.auth.scopes || state.scopes
+  });
+  await state.onVerification(verification);
+  const authentication = await waitForAccessToken(
+    options.request || state.request,
+    state.clientId,
+    state.clientType,
+    verification
+  );
+  state.authentication = authentication;
+  return authentication;
+}
+function getCachedAuthentication(state, auth22) {
+  if (auth22.refresh === true) return false;
+  if (!state.authentication) return false;
+  if (state.clientType === "github-app") {
+    return state.authentication;
+  }
+  const authentication = state.authentication;
+  const newScope = ("scopes" in auth22 && auth22.scopes || state.scopes).join(
+    " "
+  );
+  const currentScope = authentication.scopes.join(" ");
+  return newScope === currentScope ? authentication : false;
+}
+async function wait(seconds) {
+  await new Promise((resolve4) => setTimeout(resolve4, seconds * 1e3));
+}
+async function waitForAccessToken(request2, clientId, clientType, verification) {
+  try {
+    const options = {
+      clientId,
+      request: request2,
+      code: verification.device_code
+    };
+    const { authentication } = clientType === "oauth-app" ? await exchangeDeviceCode({
+      ...options,
+      clientType: "oauth-app"
+    }) : await exchangeDeviceCode({
+      ...options,
+      clientType: "github-app"
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  } catch (error3) {
+    if (!error3.response) throw error3;
+    const errorType = error3.response.data.error;
+    if (errorType === "authorization_pending") {
+      await wait(verification.interval);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    if (errorType === "slow_down") {
+      await wait(verification.interval + 7);
+      return waitForAccessToken(request2, clientId, clientType, verification);
+    }
+    throw error3;
+  }
+}
+async function auth2(state, authOptions) {
+  return getOAuthAccessToken(state, {
+    auth: authOptions
+  });
+}
+async function hook2(state, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  const { token } = await getOAuthAccessToken(state, {
+    request: request2,
+    auth: { type: "oauth" }
+  });
+  endpoint2.headers.authorization = `token ${token}`;
+  return request2(endpoint2);
+}
+function createOAuthDeviceAuth(options) {
+  const requestWithDefaults = options.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-device.js/${VERSION11} ${getUserAgent()}`
+    }
+  });
+  const { request: request2 = requestWithDefaults, ...otherOptions } = options;
+  const state = options.clientType === "github-app" ? {
+    ...otherOptions,
+    clientType: "github-app",
+    request: request2
+  } : {
+    ...otherOptions,
+    clientType: "oauth-app",
+    request: request2,
+    scopes: options.scopes || []
+  };
+  if (!options.clientId) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "clientId" option must be set (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  if (!options.onVerification) {
+    throw new Error(
+      '[@octokit/auth-oauth-device] "onVerification" option must be a function (https://github.com/octokit/auth-oauth-device.js#usage)'
+    );
+  }
+  return Object.assign(auth2.bind(null, state), {
+    hook: hook2.bind(null, state)
+  });
+}
+var VERSION11;
+var init_dist_bundle4 = __esm({
+  "node_modules/@octokit/auth-oauth-device/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle3();
+    VERSION11 = "0.0.0-development";
+  }
+});
+
+// node_modules/@octokit/auth-oauth-user/dist-bundle/index.js
+async function getAuthentication(state) {
+  if ("code" in state.strategyOptions) {
+    const { authentication } = await exchangeWebFlowCode({
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions,
+      request: state.request
+    });
+    return {
+      type: "token",
+      tokenType: "oauth",
+      ...authentication
+    };
+  }
+  if ("onVerification" in state.strategyOptions) {
+    const deviceAuth = createOAuthDeviceAuth({
+      clientType: state.clientType,
+      clientId: state.clientId,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions,
+      request: state.request
+    });
+    const authentication = await deviceAuth({
+      type: "oauth"
+    });
+    return {
+      clientSecret: state.clientSecret,
+      ...authentication
+    };
+  }
+  if ("token" in state.strategyOptions) {
+    return {
+      type: "token",
+      tokenType: "oauth",
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      onTokenCreated: state.onTokenCreated,
+      ...state.strategyOptions
+    };
+  }
+  throw new Error("[@octokit/auth-oauth-user] Invalid strategy options");
+}
+async function auth3(state, options = {}) {
+  if (!state.authentication) {
+    state.authentication = state.clientType === "oauth-app" ? await getAuthentication(state) : await getAuthentication(state);
+  }
+  if (state.authentication.invalid) {
+    throw new Error("[@octokit/auth-oauth-user] Token is invalid");
+  }
+  const currentAuthentication = state.authentication;
+  if ("expiresAt" in currentAuthentication) {
+    if (options.type === "refresh" || new Date(currentAuthentication.expiresAt) < /* @__PURE__ */ new Date()) {
+      const { authentication } = await refreshToken({
+        clientType: "github-app",
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        refreshToken: currentAuthentication.refreshToken,
+        request: state.request
+      });
+      state.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        ...authentication
+      };
+    }
+  }
+  if (options.type === "refresh") {
+    if (state.clientType === "oauth-app") {
+      throw new Error(
+        "[@octokit/auth-oauth-user] OAuth Apps do not support expiring tokens"
+      );
+    }
+    if (!currentAuthentication.hasOwnProperty("expiresAt")) {
+      throw new Error("[@octokit/auth-oauth-user] Refresh token missing");
+    }
+    await state.onTokenCreated?.(state.authentication, {
+      type: options.type
+    });
+  }
+  if (options.type === "check" || options.type === "reset") {
+    const method = options.type === "check" ? checkToken : resetToken;
+    try {
+      const { authentication } = await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state.clientType,
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        token: state.authentication.token,
+        request: state.request
+      });
+      state.authentication = {
+        tokenType: "oauth",
+        type: "token",
+        // @ts-expect-error TBD
+        ...authentication
+      };
+      if (options.type === "reset") {
+        await state.onTokenCreated?.(state.authentication, {
+          type: options.type
+        });
+      }
+      return state.authentication;
+    } catch (error3) {
+      if (error3.status === 404) {
+        error3.message = "[@octokit/auth-oauth-user] Token is invalid";
+        state.authentication.invalid = true;
+      }
+      throw error3;
+    }
+  }
+  if (options.type === "delete" || options.type === "deleteAuthorization") {
+    const method = options.type === "delete" ? deleteToken : deleteAuthorization;
+    try {
+      await method({
+        // @ts-expect-error making TS happy would require unnecessary code so no
+        clientType: state.clientType,
+        clientId: state.clientId,
+        clientSecret: state.clientSecret,
+        token: state.authentication.token,
+        request: state.request
+      });
+    } catch (error3) {
+      if (error3.status !== 404) throw error3;
+    }
+    state.authentication.invalid = true;
+    return state.authentication;
+  }
+  return state.authentication;
+}
+function requiresBasicAuth(url) {
+  return url && ROUTES_REQUIRING_BASIC_AUTH.test(url);
+}
+async function hook3(state, request2, route, parameters = {}) {
+  const endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (requiresBasicAuth(endpoint2.url)) {
+    const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
+    endpoint2.headers.authorization = `basic ${credentials}`;
+    return request2(endpoint2);
+  }
+  const { token } = state.clientType === "oauth-app" ? await auth3({ ...state, request: request2 }) : await auth3({ ...state, request: request2 });
+  endpoint2.headers.authorization = "token " + token;
+  return request2(endpoint2);
+}
+function createOAuthUserAuth({
+  clientId,
+  clientSecret,
+  clientType = "oauth-app",
+  request: request2 = request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-oauth-app.js/${VERSION12} ${getUserAgent()}`
+    }
+  }),
+  onTokenCreated,
+  ...strategyOptions
+}) {
+  const state = Object.assign({
+    clientType,
+    clientId,
+    clientSecret,
+    onTokenCreated,
+    strategyOptions,
+    request: request2
+  });
+  return Object.assign(auth3.bind(null, state), {
+    // @ts-expect-error not worth the extra code needed to appease TS
+    hook: hook3.bind(null, state)
+  });
+}
+var VERSION12, ROUTES_REQUIRING_BASIC_AUTH;
+var init_dist_bundle5 = __esm({
+  "node_modules/@octokit/auth-oauth-user/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle4();
+    init_dist_bundle3();
+    init_dist_bundle3();
+    VERSION12 = "0.0.0-development";
+    ROUTES_REQUIRING_BASIC_AUTH = /\/applications\/[^/]+\/(token|grant)s?/;
+    createOAuthUserAuth.VERSION = VERSION12;
+  }
+});
+
+// node_modules/@octokit/auth-oauth-app/dist-bundle/index.js
+async function auth4(state, authOptions) {
+  if (authOptions.type === "oauth-app") {
+    return {
+      type: "oauth-app",
+      clientId: state.clientId,
+      clientSecret: state.clientSecret,
+      clientType: state.clientType,
+      headers: {
+        authorization: `basic ${btoa(
+          `${state.clientId}:${state.clientSecret}`
+        )}`
+      }
+    };
+  }
+  if ("factory" in authOptions) {
+    const { type, ...options } = {
+      ...authOptions,
+      ...state
+    };
+    return authOptions.factory(options);
+  }
+  const common = {
+    clientId: state.clientId,
+    clientSecret: state.clientSecret,
+    request: state.request,
+    ...authOptions
+  };
+  const userAuth = state.clientType === "oauth-app" ? await createOAuthUserAuth({
+    ...common,
+    clientType: state.clientType
+  }) : await createOAuthUserAuth({
+    ...common,
+    clientType: state.clientType
+  });
+  return userAuth();
+}
+async function hook4(state, request2, route, parameters) {
+  let endpoint2 = request2.endpoint.merge(
+    route,
+    parameters
+  );
+  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
+    return request2(endpoint2);
+  }
+  if (state.clientType === "github-app" && !requiresBasicAuth(endpoint2.url)) {
+    throw new Error(
+      `[@octokit/auth-oauth-app] GitHub Apps cannot use their client ID/secret for basic authentication for endpoints other than "/applications/{client_id}/**". "${endpoint2.method} ${endpoint2.url}" is not supported.`
+    );
+  }
+  const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
+  endpoint2.headers.authorization = `basic ${credentials}`;
+  try {
+    return await request2(endpoint2);
+  } catch (error3) {
+    if (error3.status !== 401) throw error3;
+    error3.message = `[@octokit/auth-oauth-app] "${endpoint2.method} ${endpoint2.url}" does not support clientId/clientSecret basic authentication.`;
+    throw error3;
+  }
+}
+function createOAuthAppAuth(options) {
+  const state = Object.assign(
+    {
+      request: request.defaults({
+        headers: {
+          "user-agent": `octokit-auth-oauth-app.js/${VERSION13} ${getUserAgent()}`
+        }
+      }),
+      clientType: "oauth-app"
+    },
+    options
+  );
+  return Object.assign(auth4.bind(null, state), {
+    hook: hook4.bind(null, state)
+  });
+}
+var VERSION13;
+var init_dist_bundle6 = __esm({
+  "node_modules/@octokit/auth-oauth-app/dist-bundle/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle5();
+    init_dist_bundle5();
+    VERSION13 = "0.0.0-development";
+  }
+});
+
+// node_modules/universal-github-app-jwt/lib/utils.js
+function isPkcs1(privateKey) {
+  return privateKey.includes("-----BEGIN RSA PRIVATE KEY-----");
+}
+function isOpenSsh(privateKey) {
+  return privateKey.includes("-----BEGIN OPENSSH PRIVATE KEY-----");
+}
+function string2ArrayBuffer(str) {
+  const buf = new ArrayBuffer(str.length);
+  const bufView = new Uint8Array(buf);
+  for (let i = 0, strLen = str.length; i < strLen; i++) {
+    bufView[i] = str.charCodeAt(i);
+  }
+  return buf;
+}
+function getDERfromPEM(pem) {
+  const pemB64 = pem.trim().split("\n").slice(1, -1).join("");
+  const decoded = atob(pemB64);
+  return string2ArrayBuffer(decoded);
+}
+function getEncodedMessage(header, payload) {
+  return `${base64encodeJSON(header)}.${base64encodeJSON(payload)}`;
+}
+function base64encode(buffer) {
+  var binary = "";
+  var bytes = new Uint8Array(buffer);
+  var len = bytes.byteLength;
+  for (var i = 0; i < len; i++) {
+    binary += String.fromCharCode(bytes[i]);
+  }
+  return fromBase64(btoa(binary));
+}
+function fromBase64(base64) {
+  return base64.replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+function base64encodeJSON(obj) {
+  return fromBase64(btoa(JSON.stringify(obj)));
+}
+var init_utils = __esm({
+  "node_modules/universal-github-app-jwt/lib/utils.js"() {
+  }
+});
+
+// node_modules/universal-github-app-jwt/lib/crypto-node.js
+import { subtle } from "node:crypto";
+import { createPrivateKey } from "node:crypto";
+function convertPrivateKey(privateKey) {
+  if (!isPkcs1(privateKey)) return privateKey;
+  return createPrivateKey(privateKey).export({
+    type: "pkcs8",
+    format: "pem"
+  });
+}
+var init_crypto_node = __esm({
+  "node_modules/universal-github-app-jwt/lib/crypto-node.js"() {
+    init_utils();
+  }
+});
+
+// node_modules/universal-github-app-jwt/lib/get-token.js
+async function getToken({ privateKey, payload }) {
+  const convertedPrivateKey = convertPrivateKey(privateKey);
+  if (isPkcs1(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in PKCS#1 format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  if (isOpenSsh(convertedPrivateKey)) {
+    throw new Error(
+      "[universal-github-app-jwt] Private Key is in OpenSSH format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
+    );
+  }
+  const algorithm = {
+    name: "RSASSA-PKCS1-v1_5",
+    hash: { name: "SHA-256" }
+  };
+  const header = { alg: "RS256", typ: "JWT" };
+  const privateKeyDER = getDERfromPEM(convertedPrivateKey);
+  const importedKey = await subtle.importKey(
+    "pkcs8",
+    privateKeyDER,
+    algorithm,
+    false,
+    ["sign"]
+  );
+  const encodedMessage = getEncodedMessage(header, payload);
+  const encodedMessageArrBuf = string2ArrayBuffer(encodedMessage);
+  const signatureArrBuf = await subtle.sign(
+    algorithm.name,
+    importedKey,
+    encodedMessageArrBuf
+  );
+  const encodedSignature = base64encode(signatureArrBuf);
+  return `${encodedMessage}.${encodedSignature}`;
+}
+var init_get_token = __esm({
+  "node_modules/universal-github-app-jwt/lib/get-token.js"() {
+    init_utils();
+    init_crypto_node();
+  }
+});
+
+// node_modules/universal-github-app-jwt/index.js
+async function githubAppJwt({
+  id,
+  privateKey,
+  now = Math.floor(Date.now() / 1e3)
+}) {
+  const privateKeyWithNewlines = privateKey.replace(/\\n/g, "\n");
+  const nowWithSafetyMargin = now - 30;
+  const expiration = nowWithSafetyMargin + 60 * 10;
+  const payload = {
+    iat: nowWithSafetyMargin,
+    // Issued at time
+    exp: expiration,
+    iss: id
+  };
+  const token = await getToken({
+    privateKey: privateKeyWithNewlines,
+    payload
+  });
+  return {
+    appId: id,
+    expiration,
+    token
+  };
+}
+var init_universal_github_app_jwt = __esm({
+  "node_modules/universal-github-app-jwt/index.js"() {
+    init_get_token();
+  }
+});
+
+// node_modules/toad-cache/dist/toad-cache.mjs
+function validateCacheParams(max, ttlInMsecs) {
+  if (typeof max !== "number" || !Number.isInteger(max) || max < 0) {
+    throw new Error("Invalid max value");
+  }
+  if (typeof ttlInMsecs !== "number" || !Number.isInteger(ttlInMsecs) || ttlInMsecs < 0) {
+    throw new Error("Invalid ttl value");
+  }
+}
+var LruObject;
+var init_toad_cache = __esm({
+  "node_modules/toad-cache/dist/toad-cache.mjs"() {
+    LruObject = class {
+      constructor(max = 1e3, ttlInMsecs = 0) {
+        validateCacheParams(max, ttlInMsecs);
+        this.first = null;
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.last = null;
+        this.size = 0;
+        this.max = max;
+        this.ttl = ttlInMsecs;
+      }
+      bumpLru(item) {
+        if (this.last === item) {
+          return;
+        }
+        const last = this.last;
+        const next = item.next;
+        const prev = item.prev;
+        if (this.first === item) {
+          this.first = next;
+        }
+        item.next = null;
+        item.prev = last;
+        last.next = item;
+        if (prev !== null) {
+          prev.next = next;
+        }
+        if (next !== null) {
+          next.prev = prev;
+        }
+        this.last = item;
+      }
+      clear() {
+        this.items = /* @__PURE__ */ Object.create(null);
+        this.first = null;
+        this.last = null;
+        this.size = 0;
+      }
+      delete(key) {
+        const item = this.items[key];
+        if (item !== void 0) {
+          delete this.items[key];
+          this.size--;
+          if (item.prev !== null) {
+            item.prev.next = item.next;
+          }
+          if (item.next !== null) {
+            item.next.prev = item.prev;
+          }
+          if (this.first === item) {
+            this.first = item.next;
+          }
+          if (this.last === item) {
+            this.last = item.prev;
+          }
+        }
+      }
+      deleteMany(keys) {
+        for (var i = 0; i < keys.length; i++) {
+          this.delete(keys[i]);
+        }
+      }
+      evict() {
+        if (this.size > 0) {
+          const item = this.first;
+          delete this.items[item.key];
+          if (--this.size === 0) {
+            this.first = null;
+            this.last = null;
+          } else {
+            this.first = item.next;
+            this.first.prev = null;
+          }
+        }
+      }
+      expiresAt(key) {
+        const item = this.items[key];
+        if (item !== void 0) {
+          return item.expiry;
+        }
+      }
+      get(key) {
+        const item = this.items[key];
+        if (item !== void 0) {
+          if (this.ttl > 0 && item.expiry <= Date.now()) {
+            this.delete(key);
+            return;
+          }
+          this.bumpLru(item);
+          return item.value;
+        }
+      }
+      getMany(keys) {
+        const result = new Array(keys.length);
+        for (var i = 0; i < keys.length; i++) {
+          result[i] = this.get(keys[i]);
+        }
+        return result;
+      }
+      keys() {
+        return Object.keys(this.items);
+      }
+      set(key, value) {
+        const existing = this.items[key];
+        if (existing !== void 0) {
+          existing.value = value;
+          existing.expiry = this.ttl > 0 ? Date.now() + this.ttl : this.ttl;
+          this.bumpLru(existing);
+          return;
+        }
+        if (this.max > 0 && this.size >= this.max) {
+          this.evict();
+        }
+        const item = {
+          expiry: this.ttl > 0 ? Date.now() + this.ttl : this.ttl,
+          key,
+          prev: this.last,
+          next: null,
+          value
+        };
+        this.items[key] = item;
+        if (++this.size === 1) {
+          this.first = item;
+        } else {
+          this.last.next = item;
+        }
+        this.last = item;
+      }
+    };
+  }
+});
+
+// node_modules/@octokit/auth-app/dist-node/index.js
+var dist_node_exports = {};
+__export(dist_node_exports, {
+  createAppAuth: () => createAppAuth,
+  createOAuthUserAuth: () => createOAuthUserAuth
+});
+async function getAppAuthentication({
+  appId,
+  privateKey,
+  timeDifference,
+  createJwt
+}) {
+  try {
+    if (createJwt) {
+      const { jwt, expiresAt } = await createJwt(appId, timeDifference);
+      return {
+        type: "app",
+        token: jwt,
+        appId,
+        expiresAt
+      };
+    }
+    const authOptions = {
+      id: appId,
+      privateKey
+    };
+    if (timeDifference) {
+      Object.assign(authOptions, {
+        now: Math.floor(Date.now() / 1e3) + timeDifference
+      });
+    }
+    const appAuthentication = await githubAppJwt(authOptions);
+    return {
+      type: "app",
+      token: appAuthentication.token,
+      appId: appAuthentication.appId,
+      expiresAt: new Date(appAuthentication.expiration * 1e3).toISOString()
+    };
+  } catch (error3) {
+    if (privateKey === "-----BEGIN RSA PRIVATE KEY-----") {
+      throw new Error(
+        "The 'privateKey` option contains only the first line '-----BEGIN RSA PRIVATE KEY-----'. If you are setting it using a `.env` file, make sure it is set on a single line with newlines replaced by '\n'"
+      );
+    } else {
+      throw error3;
+    }
+  }
+}
+function getCache() {
+  return new LruObject(
+    // cache max. 15000 tokens, that will use less than 10mb memory
+    15e3,
+    // Cache for 1 minute less than GitHub expiry
+    1e3 * 60 * 59
+  );
+}
+async function get(cache2, options) {
+  const cacheKey = optionsToCacheKey(options);
+  const result = await cache2.get(cacheKey);
+  if (!result) {
+    return;
+  }
+  const [
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissionsString,
+    singleFileName
+  ] = result.split("|");
+  const permissions = options.permissions || permissionsString.split(/,/).reduce((permissions2, string) => {
+    if (/!$/.test(string)) {
+      permissions2[string.slice(0, -1)] = "write";
+    } else {
+      permissions2[string] = "read";
+    }
+    return permissions2;
+  }, {});
+  return {
+    token,
+    createdAt,
+    expiresAt,
+    permissions,
+    repositoryIds: options.repositoryIds,
+    repositoryNames: options.repositoryNames,
+    singleFileName,
+    repositorySelection
+  };
+}
+async function set(cache2, options, data) {
+  const key = optionsToCacheKey(options);
+  const permissionsString = options.permissions ? "" : Object.keys(data.permissions).map(
+    (name) => `${name}${data.permissions[name] === "write" ? "!" : ""}`
+  ).join(",");
+  const value = [
+    data.token,
+    data.createdAt,
+    data.expiresAt,
+    data.repositorySelection,
+    permissionsString,
+    data.singleFileName
+  ].join("|");
+  await cache2.set(key, value);
+}
+function optionsToCacheKey({
+  installationId,
+  permissions = {},
+  repositoryIds = [],
+  repositoryNames = []
+}) {
+  const permissionsString = Object.keys(permissions).sort().map((name) => permissions[name] === "read" ? name : `${name}!`).join(",");
+  const repositoryIdsString = repositoryIds.sort().join(",");
+  const repositoryNamesString = repositoryNames.join(",");
+  return [
+    installationId,
+    repositoryIdsString,
+    repositoryNamesString,
+    permissionsString
+  ].filter(Boolean).join("|");
+}
+function toTokenAuthentication({
+  installationId,
+  token,
+  createdAt,
+  expiresAt,
+  repositorySelection,
+  permissions,
+  repositoryIds,
+  repositoryNames,
+  singleFileName
+}) {
+  return Object.assign(
+    {
+      type: "token",
+      tokenType: "installation",
+      token,
+      installationId,
+      permissions,
+      createdAt,
+      expiresAt,
+      repositorySelection
+    },
+    repositoryIds ? { repositoryIds } : null,
+    repositoryNames ? { repositoryNames } : null,
+    singleFileName ? { singleFileName } : null
+  );
+}
+async function getInstallationAuthentication(state, options, customRequest) {
+  const installationId = Number(options.installationId || state.installationId);
+  if (!installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId option is required for installation authentication."
+    );
+  }
+  if (options.factory) {
+    const { type, factory, oauthApp, ...factoryAuthOptions } = {
+      ...state,
+      ...options
+    };
+    return factory(factoryAuthOptions);
+  }
+  const request2 = customRequest || state.request;
+  return getInstallationAuthenticationConcurrently(
+    state,
+    { ...options, installationId },
+    request2
+  );
+}
+function getInstallationAuthenticationConcurrently(state, options, request2) {
+  const cacheKey = optionsToCacheKey(options);
+  if (pendingPromises.has(cacheKey)) {
+    return pendingPromises.get(cacheKey);
+  }
+  const promise = getInstallationAuthenticationImpl(
+    state,
+    options,
+    request2
+  ).finally(() => pendingPromises.delete(cacheKey));
+  pendingPromises.set(cacheKey, promise);
+  return promise;
+}
+async function getInstallationAuthenticationImpl(state, options, request2) {
+  if (!options.refresh) {
+    const result = await get(state.cache, options);
+    if (result) {
+      const {
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2,
+        repositorySelection: repositorySelection2
+      } = result;
+      return toTokenAuthentication({
+        installationId: options.installationId,
+        token: token2,
+        createdAt: createdAt2,
+        expiresAt: expiresAt2,
+        permissions: permissions2,
+        repositorySelection: repositorySelection2,
+        repositoryIds: repositoryIds2,
+        repositoryNames: repositoryNames2,
+        singleFileName: singleFileName2
+      });
+    }
+  }
+  const appAuthentication = await getAppAuthentication(state);
+  const payload = {
+    installation_id: options.installationId,
+    mediaType: {
+      previews: ["machine-man"]
+    },
+    headers: {
+      authorization: `bearer ${appAuthentication.token}`
+    }
+  };
+  if (options.repositoryIds) {
+    Object.assign(payload, { repository_ids: options.repositoryIds });
+  }
+  if (options.repositoryNames) {
+    Object.assign(payload, {
+      repositories: options.repositoryNames
+    });
+  }
+  if (options.permissions) {
+    Object.assign(payload, { permissions: options.permissions });
+  }
+  const {
+    data: {
+      token,
+      expires_at: expiresAt,
+      repositories,
+      permissions: permissionsOptional,
+      repository_selection: repositorySelectionOptional,
+      single_file: singleFileName
+    }
+  } = await request2(
+    "POST /app/installations/{installation_id}/access_tokens",
+    payload
+  );
+  const permissions = permissionsOptional || {};
+  const repositorySelection = repositorySelectionOptional || "all";
+  const repositoryIds = repositories ? repositories.map((r) => r.id) : void 0;
+  const repositoryNames = repositories ? repositories.map((repo) => repo.name) : void 0;
+  const createdAt = (/* @__PURE__ */ new Date()).toISOString();
+  const cacheOptions = {
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(payload, { singleFileName });
+  }
+  await set(state.cache, options, cacheOptions);
+  const cacheData = {
+    installationId: options.installationId,
+    token,
+    createdAt,
+    expiresAt,
+    repositorySelection,
+    permissions,
+    repositoryIds,
+    repositoryNames
+  };
+  if (singleFileName) {
+    Object.assign(cacheData, { singleFileName });
+  }
+  return toTokenAuthentication(cacheData);
+}
+async function auth5(state, authOptions) {
+  switch (authOptions.type) {
+    case "app":
+      return getAppAuthentication(state);
+    case "oauth-app":
+      return state.oauthApp({ type: "oauth-app" });
+    case "installation":
+      authOptions;
+      return getInstallationAuthentication(state, {
+        ...authOptions,
+        type: "installation"
+      });
+    case "oauth-user":
+      return state.oauthApp(authOptions);
+    default:
+      throw new Error(`Invalid auth type: ${authOptions.type}`);
+  }
+}
+function routeMatcher2(paths) {
+  const regexes = paths.map(
+    (p) => p.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})$`;
+  return new RegExp(regex2, "i");
+}
+function requiresAppAuth(url) {
+  return !!url && REGEX.test(url.split("?")[0]);
+}
+function isNotTimeSkewError(error3) {
+  return !(error3.message.match(
+    /'Expiration time' claim \('exp'\) is too far in the future/
+  ) || error3.message.match(
+    /'Expiration time' claim \('exp'\) must be a numeric value representing the future time at which the assertion expires/
+  ) || error3.message.match(
+    /'Issued at' claim \('iat'\) must be an Integer representing the time that the assertion was issued/
+  ));
+}
+async function hook5(state, request2, route, parameters) {
+  const endpoint2 = request2.endpoint.merge(route, parameters);
+  const url = endpoint2.url;
+  if (/\/login\/oauth\/access_token$/.test(url)) {
+    return request2(endpoint2);
+  }
+  if (requiresAppAuth(url.replace(request2.endpoint.DEFAULTS.baseUrl, ""))) {
+    const { token: token2 } = await getAppAuthentication(state);
+    endpoint2.headers.authorization = `bearer ${token2}`;
+    let response;
+    try {
+      response = await request2(endpoint2);
+    } catch (error3) {
+      if (isNotTimeSkewError(error3)) {
+        throw error3;
+      }
+      if (typeof error3.response.headers.date === "undefined") {
+        throw error3;
+      }
+      const diff = Math.floor(
+        (Date.parse(error3.response.headers.date) - Date.parse((/* @__PURE__ */ new Date()).toString())) / 1e3
+      );
+      state.log.warn(error3.message);
+      state.log.warn(
+        `[@octokit/auth-app] GitHub API time and system time are different by ${diff} seconds. Retrying request with the difference accounted for.`
+      );
+      const { token: token3 } = await getAppAuthentication({
+        ...state,
+        timeDifference: diff
+      });
+      endpoint2.headers.authorization = `bearer ${token3}`;
+      return request2(endpoint2);
+    }
+    return response;
+  }
+  if (requiresBasicAuth(url)) {
+    const authentication = await state.oauthApp({ type: "oauth-app" });
+    endpoint2.headers.authorization = authentication.headers.authorization;
+    return request2(endpoint2);
+  }
+  const { token, createdAt } = await getInstallationAuthentication(
+    state,
+    // @ts-expect-error TBD
+    {},
+    request2.defaults({ baseUrl: endpoint2.baseUrl })
+  );
+  endpoint2.headers.authorization = `token ${token}`;
+  return sendRequestWithRetries(
+    state,
+    request2,
+    endpoint2,
+    createdAt
+  );
+}
+async function sendRequestWithRetries(state, request2, options, createdAt, retries = 0) {
+  const timeSinceTokenCreationInMs = +/* @__PURE__ */ new Date() - +new Date(createdAt);
+  try {
+    return await request2(options);
+  } catch (error3) {
+    if (error3.status !== 401) {
+      throw error3;
+    }
+    if (timeSinceTokenCreationInMs >= FIVE_SECONDS_IN_MS) {
+      if (retries > 0) {
+        error3.message = `After ${retries} retries within ${timeSinceTokenCreationInMs / 1e3}s of creating the installation access token, the response remains 401. At this point, the cause may be an authentication problem or a system outage. Please check https://www.githubstatus.com for status information`;
+      }
+      throw error3;
+    }
+    ++retries;
+    const awaitTime = retries * 1e3;
+    state.log.warn(
+      `[@octokit/auth-app] Retrying after 401 response to account for token replication delay (retry: ${retries}, wait: ${awaitTime / 1e3}s)`
+    );
+    await new Promise((resolve4) => setTimeout(resolve4, awaitTime));
+    return sendRequestWithRetries(state, request2, options, createdAt, retries);
+  }
+}
+function createAppAuth(options) {
+  if (!options.appId) {
+    throw new Error("[@octokit/auth-app] appId option is required");
+  }
+  if (!options.privateKey && !options.createJwt) {
+    throw new Error("[@octokit/auth-app] privateKey option is required");
+  } else if (options.privateKey && options.createJwt) {
+    throw new Error(
+      "[@octokit/auth-app] privateKey and createJwt options are mutually exclusive"
+    );
+  }
+  if ("installationId" in options && !options.installationId) {
+    throw new Error(
+      "[@octokit/auth-app] installationId is set to a falsy value"
+    );
+  }
+  const log = options.log || {};
+  if (typeof log.warn !== "function") {
+    log.warn = console.warn.bind(console);
+  }
+  const request2 = options.request || request.defaults({
+    headers: {
+      "user-agent": `octokit-auth-app.js/${VERSION14} ${getUserAgent()}`
+    }
+  });
+  const state = Object.assign(
+    {
+      request: request2,
+      cache: getCache()
+    },
+    options,
+    options.installationId ? { installationId: Number(options.installationId) } : {},
+    {
+      log,
+      oauthApp: createOAuthAppAuth({
+        clientType: "github-app",
+        clientId: options.clientId || "",
+        clientSecret: options.clientSecret || "",
+        request: request2
+      })
+    }
+  );
+  return Object.assign(auth5.bind(null, state), {
+    hook: hook5.bind(null, state)
+  });
+}
+var pendingPromises, PATHS, REGEX, FIVE_SECONDS_IN_MS, VERSION14;
+var init_dist_node = __esm({
+  "node_modules/@octokit/auth-app/dist-node/index.js"() {
+    init_universal_user_agent();
+    init_dist_bundle2();
+    init_dist_bundle6();
+    init_universal_github_app_jwt();
+    init_toad_cache();
+    init_dist_bundle5();
+    init_dist_bundle5();
+    pendingPromises = /* @__PURE__ */ new Map();
+    PATHS = [
+      "/app",
+      "/app/hook/config",
+      "/app/hook/deliveries",
+      "/app/hook/deliveries/{delivery_id}",
+      "/app/hook/deliveries/{delivery_id}/attempts",
+      "/app/installations",
+      "/app/installations/{installation_id}",
+      "/app/installations/{installation_id}/access_tokens",
+      "/app/installations/{installation_id}/suspended",
+      "/app/installation-requests",
+      "/marketplace_listing/accounts/{account_id}",
+      "/marketplace_listing/plan",
+      "/marketplace_listing/plans",
+      "/marketplace_listing/plans/{plan_id}/accounts",
+      "/marketplace_listing/stubbed/accounts/{account_id}",
+      "/marketplace_listing/stubbed/plan",
+      "/marketplace_listing/stubbed/plans",
+      "/marketplace_listing/stubbed/plans/{plan_id}/accounts",
+      "/orgs/{org}/installation",
+      "/repos/{owner}/{repo}/installation",
+      "/users/{username}/installation",
+      "/enterprises/{enterprise}/installation"
+    ];
+    REGEX = routeMatcher2(PATHS);
+    FIVE_SECONDS_IN_MS = 5 * 1e3;
+    VERSION14 = "8.3.1";
   }
 });
 
@@ -39713,7 +42231,7 @@ var Minimatch = class {
     const rawGlobParts = this.globSet.map((s) => this.#slashSplit(s));
     this.globParts = this.preprocess(rawGlobParts);
     this.#pending = true;
-    let set = this.globParts.map((s, _, __) => {
+    let set2 = this.globParts.map((s, _, __) => {
       if (this.isWindows && this.windowsNoMagicRoot) {
         const n = s[2] === "?" && isLongUNC(s[3]) ? 6 : 4;
         const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && s.slice(3, n).every((p) => !globMagic.test(p));
@@ -39732,7 +42250,7 @@ var Minimatch = class {
       }
       return s.map((ss) => this.parse(ss));
     });
-    this.set = set.filter((s) => s.indexOf(false) === -1);
+    this.set = set2.filter((s) => s.indexOf(false) === -1);
     if (this.isWindows) {
       for (let i = 0; i < this.set.length; i++) {
         const p = this.set[i];
@@ -39899,19 +42417,19 @@ var Minimatch = class {
   levelOneOptimize(globParts) {
     return globParts.map((parts) => {
       const root = this.#rootIndex(parts) + 1;
-      parts = parts.reduce((set, part) => {
-        const prev = set[set.length - 1];
+      parts = parts.reduce((set2, part) => {
+        const prev = set2[set2.length - 1];
         if (part === "**" && prev === "**") {
-          return set;
+          return set2;
         }
         if (part === "..") {
-          if (set.length > root && prev && prev !== ".." && prev !== "." && prev !== "**") {
-            set.pop();
-            return set;
+          if (set2.length > root && prev && prev !== ".." && prev !== "." && prev !== "**") {
+            set2.pop();
+            return set2;
           }
         }
-        set.push(part);
-        return set;
+        set2.push(part);
+        return set2;
       }, []);
       return parts.length === 0 ? [""] : parts;
     });
@@ -40502,8 +43020,8 @@ var Minimatch = class {
     });
     if (!found)
       return this.braceExpand();
-    const set = braceExpand(marked, this.options);
-    for (const p of set) {
+    const set2 = braceExpand(marked, this.options);
+    for (const p of set2) {
       for (const portion of p.split("/")) {
         const c = portion.indexOf("[");
         if (c !== -1 && c < portion.lastIndexOf(mark)) {
@@ -40515,7 +43033,7 @@ var Minimatch = class {
       }
     }
     this.#rangeMark = mark;
-    return set;
+    return set2;
   }
   parse(pattern2) {
     assertValidPattern(pattern2);
@@ -40581,15 +43099,15 @@ var Minimatch = class {
     }
     const ff = split2.parts;
     const resolved = this.#level2 ? split2.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
-    const set = this.set;
+    const set2 = this.set;
     let filename = ff[ff.length - 1];
     if (!filename) {
       for (let i = ff.length - 2; !filename && i >= 0; i--) {
         filename = ff[i];
       }
     }
-    for (let r = 0; r < set.length; r++) {
-      const pattern2 = set[r];
+    for (let r = 0; r < set2.length; r++) {
+      const pattern2 = set2[r];
       const shape2 = partial ? void 0 : this.#shapes[r];
       const hit = shape2 === "base" ? portionMatch(pattern2[0], filename) : shape2 ? this.#matchShape(resolved, pattern2, shape2) : options.matchBase && pattern2.length === 1 ? this.#matchRow([filename], [filename], pattern2, partial) : this.#matchRow(ff, resolved, pattern2, partial);
       if (hit) {
@@ -40964,7 +43482,11 @@ var laminarSchema = {
             items: { type: "string", pattern: "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" },
             description: "Platforms whose build time counts for multi-arch images (default linux/amd64)."
           },
-          timeout: { type: "integer", minimum: 1, description: "Seconds per request." }
+          timeout: { type: "integer", minimum: 1, description: "Seconds per request." },
+          api: {
+            enum: ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"],
+            description: "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)."
+          }
         }
       }
     },
@@ -41855,16 +44377,19 @@ var GitCli = class {
     this.workingDirectory = workingDirectory;
     this.version = version;
     this.log = log;
-    this.credentials = options.credentials;
+    if (typeof options.credentials === "function") this.credentialSource = options.credentials;
+    else this.credentials = options.credentials;
     this.environment = options.environment ?? {};
   }
   workingDirectory;
   version;
   log;
   credentials;
+  credentialSource;
   environment;
   setCredentials(credentials) {
     this.credentials = credentials;
+    this.credentialSource = void 0;
   }
   /** The token in every form git could print it (the Basic header of the extraheader included). */
   secrets() {
@@ -41876,6 +44401,7 @@ var GitCli = class {
   async run(args, opts = {}) {
     this.log(`git ${args.join(" ")}`);
     const env = { ...this.environment, ...opts.env ?? {} };
+    if (opts.network && this.credentialSource) this.credentials = await this.credentialSource();
     if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
     return execGit(args, {
       cwd: this.workingDirectory,
@@ -42028,5617 +44554,11 @@ async function createGitCommandManager(workingDirectory, options = {}) {
   return new GitCli(workingDirectory, version, options, options.log ?? (() => void 0));
 }
 
-// src/registry/cache.ts
-import { createHash } from "node:crypto";
-import { readFile as readFile3 } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join as join5 } from "node:path";
-
-// src/registry/wire.ts
-var import_ajv2 = __toESM(require_ajv(), 1);
-
-// src/registry/types.ts
-var RegistryError = class extends Error {
-  constructor(message, registry, status, repository, options) {
-    super(message, options);
-    this.registry = registry;
-    this.status = status;
-    this.repository = repository;
-  }
-  registry;
-  status;
-  repository;
-  name = "RegistryError";
-};
-
-// src/registry/errors.ts
-function statusLine(status, statusText) {
-  return `${status}${statusText ? ` ${statusText}` : ""}`;
-}
-function describePath(url) {
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return url.split("?")[0];
-  }
-}
-function requestLine(method, url) {
-  return `${method} ${describePath(url)}`;
-}
-function registryErrorDetail(body) {
-  let parsed;
-  try {
-    parsed = JSON.parse(body.toString("utf8"));
-  } catch {
-    return "";
-  }
-  const errors = parsed !== null && typeof parsed === "object" && "errors" in parsed ? parsed.errors : void 0;
-  const e = Array.isArray(errors) ? errors[0] : void 0;
-  if (e === null || typeof e !== "object" || !("code" in e) || typeof e.code !== "string" || !e.code) return "";
-  const message = "message" in e && typeof e.message === "string" ? e.message : "";
-  return ` (${e.code}${message ? `: ${message}` : ""})`;
-}
-function registryFailure(site, what, status, cause) {
-  return new RegistryError(
-    `registry ${site.registry}: ${what}`,
-    site.registry,
-    status,
-    site.repository,
-    cause === void 0 ? void 0 : { cause }
-  );
-}
-function requestFailure(site, request2, what, status, cause) {
-  return registryFailure(site, `${request2} \u2192 ${what}`, status, cause);
-}
-function statusFailure(site, request2, res, detail = "") {
-  return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
-}
-function htmlContentType(answer) {
-  const type = answer.headers.get("content-type") ?? "";
-  const head = answer.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
-  if (/html/i.test(type) || head.startsWith("<!doctype html") || head.startsWith("<html")) {
-    return (type.replace(/[^\x20-\x7e]/g, "").slice(0, 80) || "none").trim();
-  }
-  return void 0;
-}
-function malformedJson(site, request2, status, what, cause, answer) {
-  const html = answer ? htmlContentType(answer) : void 0;
-  if (html !== void 0) {
-    return requestFailure(
-      site,
-      request2,
-      `${status}: an HTML page instead of JSON in ${what}, content-type ${JSON.stringify(html)} (a login page or a proxy in the way?)`,
-      status,
-      cause
-    );
-  }
-  return requestFailure(site, request2, `malformed JSON in ${what}`, status, cause);
-}
-function unexpectedAnswer(site, request2, status, expected, problem) {
-  return requestFailure(site, request2, `answer is not ${expected}: ${problem}`, status);
-}
-
-// src/registry/wire.ts
-var ajv = new import_ajv2.Ajv({ strict: true, allowUnionTypes: true });
-function shape(expected, schema) {
-  return { expected, validate: ajv.compile(schema) };
-}
-var ARTICLE = {
-  array: "an array",
-  object: "an object",
-  string: "a string",
-  number: "a number",
-  integer: "an integer",
-  boolean: "a boolean",
-  null: "null"
-};
-function where(pointer, extra) {
-  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  if (extra !== void 0) parts.push(extra);
-  if (parts.length === 0) return "the answer";
-  return parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
-}
-function describeProblem(errors) {
-  const e = errors?.[0];
-  if (!e) return "unexpected shape";
-  if (e.keyword === "type") {
-    const t = e.params.type;
-    const types = Array.isArray(t) ? t : t.split(",");
-    return `${where(e.instancePath)} must be ${types.map((x) => ARTICLE[x] ?? x).join(" or ")}`;
-  }
-  if (e.keyword === "required") {
-    return `${where(e.instancePath, e.params.missingProperty)} is missing`;
-  }
-  return `${where(e.instancePath)} ${e.message ?? "is not valid"}`;
-}
-function checkShape(s, value) {
-  return s.validate(value) ? { ok: true, value } : { ok: false, problem: describeProblem(s.validate.errors) };
-}
-function expectShape(s, value, site, request2, status) {
-  const r = checkShape(s, value);
-  if (r.ok) return r.value;
-  throw unexpectedAnswer(site, request2, status, s.expected, r.problem);
-}
-var STRING = { type: "string" };
-var OPTIONAL_STRING = { type: ["string", "null"] };
-var TAG_LIST = shape("a tag list", {
-  type: "object",
-  properties: { tags: { type: ["array", "null"], items: STRING } }
-});
-var GCR_MANIFEST_MAP = shape("a GCR manifest map", {
-  type: "object",
-  additionalProperties: {
-    type: "object",
-    properties: { tag: { type: "array", items: STRING }, timeUploadedMs: { type: ["string", "number"] } }
-  }
-});
-var DESCRIPTOR = {
-  type: "object",
-  required: ["digest"],
-  properties: {
-    mediaType: STRING,
-    digest: STRING,
-    platform: {
-      type: "object",
-      properties: { os: STRING, architecture: STRING, variant: STRING }
-    },
-    annotations: { type: "object" }
-  }
-};
-var IMAGE_MANIFEST_TYPES = [
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json"
-];
-var MANIFEST = shape("an image manifest or index", {
-  type: "object",
-  properties: {
-    mediaType: STRING,
-    config: DESCRIPTOR,
-    manifests: { type: "array", items: DESCRIPTOR },
-    annotations: { type: "object" }
-  },
-  if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
-  then: { required: ["config"], properties: { config: DESCRIPTOR } }
-});
-var IMAGE_CONFIG = shape("an image config", {
-  type: "object",
-  properties: { created: STRING, os: STRING, architecture: STRING, variant: STRING }
-});
-var TOKEN_ANSWER = shape("a token response", {
-  type: "object",
-  properties: { token: STRING, access_token: STRING, expires_in: { type: "number" }, issued_at: STRING }
-});
-var HUB_TAG_PAGE = shape("a Docker Hub tag page", {
-  type: "object",
-  properties: {
-    next: OPTIONAL_STRING,
-    results: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["name"],
-        properties: {
-          name: STRING,
-          digest: OPTIONAL_STRING,
-          tag_last_pushed: OPTIONAL_STRING,
-          last_updated: OPTIONAL_STRING
-        }
-      }
-    }
-  }
-});
-var ECR_IMAGES = shape("a DescribeImages answer", {
-  type: "object",
-  properties: {
-    imageDetails: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          imageDigest: STRING,
-          imageTags: { type: "array", items: STRING },
-          imagePushedAt: { type: ["number", "string"] }
-        }
-      }
-    }
-  }
-});
-
-// src/registry/cache.ts
-function defaultCachePath(env, opts = {}) {
-  if (opts.runnerTemp && env.RUNNER_TEMP) return join5(env.RUNNER_TEMP, "laminar-cache", "registry.json");
-  return join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "laminar", "registry.json");
-}
-var VERSION = 1;
-var MAX_FACTS = 2e5;
-function tagListHash(tags) {
-  return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
-}
-var CACHE_FILE = shape("a Laminar registry cache", {
-  type: "object",
-  required: ["version", "digests", "repos"],
-  properties: {
-    version: { type: "number" },
-    challenges: {
-      type: "object",
-      additionalProperties: {
-        type: ["object", "null"],
-        required: ["scheme", "params"],
-        properties: {
-          scheme: { type: "string" },
-          params: { type: "object", additionalProperties: { type: "string" } }
-        }
-      }
-    },
-    digests: {
-      type: "object",
-      additionalProperties: {
-        type: "object",
-        required: ["created", "at"],
-        properties: {
-          created: { type: ["string", "null"] },
-          source: { type: "string" },
-          platforms: { type: "array", items: { type: "string" } },
-          fixed: { type: "boolean" },
-          at: { type: "number" }
-        }
-      }
-    },
-    repos: {
-      type: "object",
-      additionalProperties: {
-        type: "object",
-        required: ["hash", "changedAt", "tags"],
-        properties: {
-          hash: { type: "string" },
-          changedAt: { type: "number" },
-          tags: {
-            type: "object",
-            additionalProperties: {
-              type: "array",
-              items: [{ type: "string" }, { type: "number" }],
-              minItems: 2,
-              maxItems: 2
-            }
-          }
-        }
-      }
-    }
-  }
-});
-async function readCacheFile(path2, warn) {
-  let text;
-  try {
-    text = await readFile3(path2, "utf8");
-  } catch {
-    return void 0;
-  }
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    warn?.(`registry cache ${path2}: not JSON; starting with an empty cache`);
-    return void 0;
-  }
-  if (parsed !== null && typeof parsed === "object" && "version" in parsed && parsed.version !== VERSION) {
-    return void 0;
-  }
-  const checked = checkShape(CACHE_FILE, parsed);
-  if (!checked.ok) {
-    warn?.(`registry cache ${path2}: not ${CACHE_FILE.expected} (${checked.problem}); starting with an empty cache`);
-    return void 0;
-  }
-  return checked.value;
-}
-var RegistryCache = class _RegistryCache {
-  constructor(path2) {
-    this.path = path2;
-  }
-  path;
-  digests = /* @__PURE__ */ new Map();
-  repos = /* @__PURE__ */ new Map();
-  dirtyRepos = /* @__PURE__ */ new Set();
-  dirtyFacts = /* @__PURE__ */ new Set();
-  challenges = /* @__PURE__ */ new Map();
-  dirtyChallenges = /* @__PURE__ */ new Set();
-  /**
-   * Loads the cache at `path`; without a path the cache lives in memory only.
-   * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
-   */
-  static async open(path2, warn) {
-    const c = new _RegistryCache(path2);
-    const file = path2 ? await readCacheFile(path2, warn) : void 0;
-    if (file) {
-      for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
-      for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
-      for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
-    }
-    return c;
-  }
-  fact(key) {
-    const f = this.digests.get(key);
-    if (!f) return void 0;
-    return {
-      created: f.created ? new Date(f.created) : void 0,
-      source: f.source,
-      ...f.platforms ? { platforms: f.platforms } : {},
-      ...f.fixed ? { fixed: true } : {}
-    };
-  }
-  setFact(key, fact) {
-    this.digests.set(key, {
-      created: fact.created?.toISOString() ?? null,
-      source: fact.source,
-      ...fact.platforms ? { platforms: [...fact.platforms] } : {},
-      ...fact.fixed ? { fixed: true } : {},
-      at: Date.now()
-    });
-    this.dirtyFacts.add(key);
-  }
-  snapshot(repoKey2) {
-    const r = this.repos.get(repoKey2);
-    if (!r) return void 0;
-    const tags = /* @__PURE__ */ new Map();
-    for (const [tag, [digest, verifiedAt]] of Object.entries(r.tags)) tags.set(tag, { digest, verifiedAt });
-    return { hash: r.hash, changedAt: r.changedAt, tags };
-  }
-  setSnapshot(repoKey2, s) {
-    const tags = {};
-    for (const [tag, e] of s.tags) tags[tag] = [e.digest, e.verifiedAt];
-    this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
-    this.dirtyRepos.add(repoKey2);
-  }
-  /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
-  challenge(registry) {
-    return this.challenges.get(registry);
-  }
-  setChallenge(registry, ch) {
-    if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
-    this.challenges.set(registry, ch);
-    this.dirtyChallenges.add(registry);
-  }
-  get dirty() {
-    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
-  }
-  /** Writes the cache (merged with the file's current content) atomically. */
-  async save() {
-    if (!this.path || !this.dirty) return;
-    const onDisk = await readCacheFile(this.path);
-    const digests = { ...onDisk?.digests ?? {} };
-    for (const [k, v] of this.digests) if (this.dirtyFacts.has(k) || !(k in digests)) digests[k] = v;
-    const repos = { ...onDisk?.repos ?? {} };
-    for (const [k, v] of this.repos) if (this.dirtyRepos.has(k) || !(k in repos)) repos[k] = v;
-    let entries = Object.entries(digests);
-    if (entries.length > MAX_FACTS) {
-      entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
-    }
-    const challenges = { ...onDisk?.challenges ?? {} };
-    for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
-    const file = { version: VERSION, digests: Object.fromEntries(entries), repos, challenges };
-    await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
-    this.dirtyFacts.clear();
-    this.dirtyRepos.clear();
-    this.dirtyChallenges.clear();
-  }
-};
-
-// src/registry/challenge.ts
-var TOKEN_CHAR = /[!#$%&'*+.^_`|~0-9A-Za-z-]/;
-function parseWwwAuthenticate(header) {
-  const out = [];
-  let i = 0;
-  const n = header.length;
-  const skipWs = () => {
-    while (i < n && (header[i] === " " || header[i] === "	")) i++;
-  };
-  const readToken = () => {
-    const start = i;
-    while (i < n && TOKEN_CHAR.test(header[i])) i++;
-    return header.slice(start, i);
-  };
-  const readBare = () => {
-    const start = i;
-    while (i < n && header[i] !== "," && header[i] !== " " && header[i] !== "	") i++;
-    return header.slice(start, i);
-  };
-  const readQuoted = () => {
-    i++;
-    let v = "";
-    while (i < n && header[i] !== '"') {
-      if (header[i] === "\\" && i + 1 < n) i++;
-      v += header[i];
-      i++;
-    }
-    i++;
-    return v;
-  };
-  while (i < n) {
-    skipWs();
-    while (i < n && (header[i] === "," || header[i] === " ")) i++;
-    if (i >= n) break;
-    const scheme = readToken();
-    if (!scheme) {
-      i++;
-      continue;
-    }
-    const params = {};
-    out.push({ scheme: scheme.toLowerCase(), params });
-    for (; ; ) {
-      skipWs();
-      const save = i;
-      const name = readToken();
-      skipWs();
-      if (!name || header[i] !== "=") {
-        i = save;
-        break;
-      }
-      i++;
-      skipWs();
-      const value = header[i] === '"' ? readQuoted() : readBare();
-      params[name.toLowerCase()] = value;
-      skipWs();
-      if (header[i] === ",") {
-        i++;
-        continue;
-      }
-      break;
-    }
-  }
-  return out;
-}
-function pickChallenge(challenges) {
-  return challenges.find((c) => c.scheme === "bearer") ?? challenges.find((c) => c.scheme === "basic");
-}
-
-// src/registry/credentials.ts
-import { spawn as spawn3 } from "node:child_process";
-import { createHash as createHash2 } from "node:crypto";
-
-// src/registry/docker-config.ts
-import { readFile as readFile4 } from "node:fs/promises";
-import { homedir as homedir2 } from "node:os";
-import { join as join6 } from "node:path";
-function dockerConfigDir(env) {
-  return env.DOCKER_CONFIG || join6(homedir2(), ".docker");
-}
-var STRING_FIELDS = ["username", "password", "identitytoken", "registrytoken"];
-var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-function decodeAuth(auth2) {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth2) || auth2.length === 0) return void 0;
-  const decoded = Buffer.from(auth2, "base64").toString("utf8");
-  const i = decoded.indexOf(":");
-  if (i <= 0) return void 0;
-  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
-}
-function parseDockerConfig(text, path2) {
-  const problems = [];
-  const problem = (message, registryKey2) => {
-    problems.push({ message: `${path2}: ${message}`, ...registryKey2 !== void 0 ? { registryKey: registryKey2 } : {} });
-  };
-  const empty = { auths: {}, credHelpers: {} };
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    problem("not valid JSON; its credentials are not used");
-    return { path: path2, config: empty, problems };
-  }
-  if (!isObject(raw)) {
-    problem("not a JSON object; ignored");
-    return { path: path2, config: empty, problems };
-  }
-  const auths = {};
-  if (raw.auths !== void 0 && !isObject(raw.auths)) problem(`auths is not an object; ignored`);
-  for (const [key, value] of Object.entries(isObject(raw.auths) ? raw.auths : {})) {
-    const where2 = `auths[${JSON.stringify(key)}]`;
-    if (!isObject(value)) {
-      problem(`${where2} is not an object; ignored`, key);
-      continue;
-    }
-    const entry = {};
-    for (const field of STRING_FIELDS) {
-      const v = value[field];
-      if (v === void 0 || v === "") continue;
-      if (typeof v === "string") entry[field] = v;
-      else problem(`${where2}.${field} is not a string; ignored`, key);
-    }
-    if (value.auth !== void 0 && value.auth !== "") {
-      if (typeof value.auth !== "string") problem(`${where2}.auth is not a string; ignored`, key);
-      else {
-        entry.auth = value.auth;
-        const pair2 = decodeAuth(value.auth);
-        if (pair2) Object.assign(entry, pair2);
-        else problem(`${where2}.auth is not base64 "user:password"; ignored`, key);
-      }
-    }
-    auths[key] = entry;
-  }
-  const credHelpers = {};
-  if (raw.credHelpers !== void 0 && !isObject(raw.credHelpers)) problem(`credHelpers is not an object; ignored`);
-  for (const [key, value] of Object.entries(isObject(raw.credHelpers) ? raw.credHelpers : {})) {
-    if (typeof value === "string" && value) credHelpers[key] = value;
-    else problem(`credHelpers[${JSON.stringify(key)}] is not a helper name; ignored`, key);
-  }
-  let credsStore;
-  if (typeof raw.credsStore === "string" && raw.credsStore) credsStore = raw.credsStore;
-  else if (raw.credsStore !== void 0 && raw.credsStore !== "") problem(`credsStore is not a helper name; ignored`);
-  return { path: path2, config: { auths, credHelpers, ...credsStore ? { credsStore } : {} }, problems };
-}
-async function readDockerConfig(dir) {
-  const path2 = join6(dir, "config.json");
-  let text;
-  try {
-    text = await readFile4(path2, "utf8");
-  } catch {
-    return void 0;
-  }
-  return parseDockerConfig(text, path2);
-}
-
-// src/registry/credentials.ts
-var DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
-function dockerConfigKey(host) {
-  return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
-}
-function normaliseKey(key) {
-  const bare = key.replace(/^[a-z]+:\/\//i, "").split("/")[0].toLowerCase();
-  return isDockerHub(bare) ? "docker.io" : bare;
-}
-function fromAuthEntry(e) {
-  if (e.registrytoken) return { kind: "registry-token", token: e.registrytoken };
-  const { username, password } = e;
-  if (e.identitytoken) return { kind: "identity-token", username, token: e.identitytoken };
-  if (username && password !== void 0 && password !== "") return { kind: "basic", username, password };
-  return void 0;
-}
-function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve4, reject) => {
-    if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
-      reject(new Error(`invalid credential helper name "${helper}"`));
-      return;
-    }
-    const child = spawn3(`docker-credential-${helper}`, ["get"], {
-      env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
-      timeout: opts.timeoutMs ?? 1e4
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => stdout += c.toString("utf8"));
-    child.stderr.on("data", (c) => stderr += c.toString("utf8"));
-    child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
-    child.on("close", (code) => {
-      if (code !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve4(void 0);
-        else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
-        return;
-      }
-      try {
-        const out = JSON.parse(stdout);
-        if (!out.Secret) resolve4(void 0);
-        else if (out.Username === "<token>") resolve4({ kind: "identity-token", token: out.Secret });
-        else resolve4({ kind: "basic", username: out.Username ?? "", password: out.Secret });
-      } catch {
-        reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
-      }
-    });
-    child.stdin.on("error", () => {
-    });
-    child.stdin.end(serverUrl);
-  });
-}
-async function resolveCredential(host, opts = {}) {
-  const ex = opts.explicit;
-  if (ex?.token) return { kind: "registry-token", token: ex.token };
-  if (ex?.username && ex.password !== void 0) return { kind: "basic", username: ex.username, password: ex.password };
-  const env = opts.env ?? process.env;
-  const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
-  const config = file?.config;
-  const want = normaliseKey(host);
-  for (const p of file?.problems ?? [])
-    if (p.registryKey === void 0 || normaliseKey(p.registryKey) === want)
-      opts.warn?.(`credentials for ${host}: ${p.message}`);
-  const serverUrl = dockerConfigKey(host);
-  const helperFor = (helper) => runCredentialHelper(helper, serverUrl, { env, timeoutMs: opts.helperTimeoutMs }).catch((err) => {
-    opts.warn?.(`credentials for ${host}: ${err instanceof Error ? err.message : String(err)}`);
-    return void 0;
-  });
-  if (config) {
-    const helper = Object.entries(config.credHelpers).find(([k]) => normaliseKey(k) === want)?.[1];
-    if (helper) {
-      const c = await helperFor(helper);
-      if (c) return c;
-    } else if (config.credsStore) {
-      const c = await helperFor(config.credsStore);
-      if (c) return c;
-    }
-    for (const [k, entry] of Object.entries(config.auths)) {
-      if (normaliseKey(k) !== want) continue;
-      const c = fromAuthEntry(entry);
-      if (c) return c;
-    }
-  }
-  if (want === "ghcr.io" && env.GITHUB_TOKEN) {
-    return { kind: "basic", username: env.GITHUB_ACTOR || "x-access-token", password: env.GITHUB_TOKEN };
-  }
-  return void 0;
-}
-function credentialIdentity(c) {
-  if (!c) return "anonymous";
-  if (c.kind === "basic") return `basic:${c.username}`;
-  const h = createHash2("sha256").update(c.token).digest("hex").slice(0, 12);
-  if (c.kind === "identity-token") return `identity:${c.username ?? ""}:${h}`;
-  return `registry-token:${h}`;
-}
-
-// src/registry/single-flight.ts
-var PromiseMemo = class {
-  /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
-  constructor(forget = "rejected") {
-    this.forget = forget;
-  }
-  forget;
-  entries = /* @__PURE__ */ new Map();
-  /**
-   * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
-   * is called at most once per stored promise; if it throws, the error propagates and nothing is
-   * stored.
-   */
-  get(key, produce) {
-    const stored = this.entries.get(key);
-    if (stored) return stored;
-    return this.set(key, produce());
-  }
-  /**
-   * Stores `value` under `key` (replacing what was there), subject to the same forget policy,
-   * e.g. to prime the memo with an answer obtained another way. Returns the promise callers of
-   * {@link PromiseMemo.get} will now receive.
-   */
-  set(key, value) {
-    let p = value;
-    const forget = () => {
-      if (this.entries.get(key) === p) this.entries.delete(key);
-    };
-    if (this.forget === "settled") {
-      p = value.finally(forget);
-    } else if (this.forget === "rejected") {
-      value.catch(forget);
-    }
-    this.entries.set(key, p);
-    return p;
-  }
-  has(key) {
-    return this.entries.has(key);
-  }
-  /** Forgets the promise under `key`, so the next caller calls `produce` again. */
-  delete(key) {
-    return this.entries.delete(key);
-  }
-  /** Forgets every stored promise. Calls in flight still settle for those already awaiting them. */
-  clear() {
-    this.entries.clear();
-  }
-  get size() {
-    return this.entries.size;
-  }
-};
-
-// src/registry/token-cache.ts
-var TokenCache = class {
-  constructor(now = Date.now) {
-    this.now = now;
-  }
-  now;
-  entries = /* @__PURE__ */ new Map();
-  /** Token fetches in flight, shared until they settle; the tokens themselves live in `entries`. */
-  inflight = new PromiseMemo("settled");
-  static key(registry, service, scope, identity) {
-    return `${registry}\0${service}\0${scope}\0${identity}`;
-  }
-  get(key) {
-    const e = this.entries.get(key);
-    if (!e) return void 0;
-    if (this.now() >= e.expiresAt) {
-      this.entries.delete(key);
-      return void 0;
-    }
-    return e.token;
-  }
-  set(key, issued) {
-    const lifetime = (issued.expiresIn && issued.expiresIn > 0 ? issued.expiresIn : 60) * 1e3;
-    const issuedAt = issued.issuedAt && !Number.isNaN(issued.issuedAt.getTime()) ? issued.issuedAt.getTime() : this.now();
-    const margin = Math.min(3e4, lifetime / 10);
-    this.entries.set(key, { token: issued.token, expiresAt: Math.min(issuedAt, this.now()) + lifetime - margin });
-  }
-  invalidate(key) {
-    this.entries.delete(key);
-  }
-  /** The cached token, or one fetched once however many callers ask at the same time. */
-  async getOrFetch(key, fetchToken) {
-    const cached = this.get(key);
-    if (cached) return cached;
-    return this.inflight.get(
-      key,
-      () => fetchToken().then((t) => {
-        this.set(key, t);
-        return t.token;
-      })
-    );
-  }
-};
-
-// src/registry/auth.ts
-function parentDomain(hostname) {
-  if (/^[\d.]+$/.test(hostname) || hostname.includes(":")) return void 0;
-  const labels = hostname.split(".");
-  return labels.length >= 3 ? labels.slice(1).join(".") : void 0;
-}
-function realmRefusal(registryBase, realm) {
-  if (registryBase.protocol === "https:" && realm.protocol !== "https:") {
-    return `the token realm ${realm.origin} is plain ${realm.protocol.replace(":", "")} while the registry is https`;
-  }
-  const host = registryBase.hostname.toLowerCase();
-  const other = realm.hostname.toLowerCase();
-  if (other === host) return void 0;
-  const parent = parentDomain(host);
-  if (parent && (other === parent || other.endsWith(`.${parent}`))) return void 0;
-  return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
-}
-var RegistrySession = class {
-  constructor(endpoint2, http, tokens, loadCredential, memory) {
-    this.endpoint = endpoint2;
-    this.http = http;
-    this.tokens = tokens;
-    this.loadCredential = loadCredential;
-    this.memory = memory;
-  }
-  endpoint;
-  http;
-  tokens;
-  loadCredential;
-  memory;
-  pinged;
-  challenge;
-  credential;
-  /** Every secret this session has sent or received, so error text can never repeat one. */
-  secrets = new SecretMasker();
-  cred() {
-    this.credential ??= this.loadCredential().then((c) => {
-      if (c?.kind === "basic") this.remember(c.password, c.username);
-      else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : void 0);
-      return c;
-    });
-    return this.credential;
-  }
-  remember(secret, user) {
-    this.secrets.add(secret, user);
-  }
-  /**
-   * Masks the credentials and tokens of this session in text that came from the registry (error
-   * bodies are copied into messages): a registry that reflects what it received must not put a
-   * password into a log, a plan or a job summary.
-   */
-  scrub(text) {
-    return this.secrets.mask(text);
-  }
-  url(path2) {
-    return new URL(path2, this.endpoint.baseUrl).toString();
-  }
-  /**
-   * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
-   * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
-   */
-  ping() {
-    this.pinged ??= (async () => {
-      const recalled = await this.memory?.recall();
-      if (recalled !== void 0) {
-        this.challenge = recalled ?? void 0;
-        return;
-      }
-      const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
-      const res = await this.http.request(req);
-      if (res.status === 401) {
-        this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
-        this.memory?.remember(this.challenge ?? null);
-        return;
-      }
-      if (res.status >= 200 && res.status < 300) {
-        this.memory?.remember(null);
-        return;
-      }
-      throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
-    })();
-    this.pinged.catch(() => this.pinged = void 0);
-    return this.pinged;
-  }
-  async fetchToken(ch, scope, cred) {
-    const realm = ch.params.realm;
-    const registry = this.endpoint.registry;
-    if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
-    const u = new URL(realm);
-    if (cred && !this.endpoint.trustRealm) {
-      const refused = realmRefusal(new URL(this.endpoint.baseUrl), u);
-      if (refused) {
-        throw registryFailure(
-          this.endpoint,
-          `not sending credentials: ${refused} (set \`trustRealm: true\` on this registry in .laminar.yaml if that host is really its token server)`,
-          401
-        );
-      }
-    }
-    let res;
-    if (cred?.kind === "identity-token") {
-      const form = new URLSearchParams({
-        grant_type: "refresh_token",
-        refresh_token: cred.token,
-        client_id: "laminar"
-      });
-      if (ch.params.service) form.set("service", ch.params.service);
-      if (scope) form.set("scope", scope);
-      res = await this.http.request({
-        registry,
-        kind: "token",
-        method: "POST",
-        idempotent: true,
-        url: u.toString(),
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: form.toString()
-      });
-    } else {
-      if (ch.params.service) u.searchParams.set("service", ch.params.service);
-      if (scope) u.searchParams.set("scope", scope);
-      const headers = {};
-      if (cred?.kind === "basic") {
-        headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
-      }
-      res = await this.http.request({ registry, kind: "token", method: "GET", url: u.toString(), headers });
-    }
-    const request2 = `token request to ${u.host}${describePath(u.toString())}`;
-    if (res.status !== 200) {
-      const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
-      throw statusFailure(this.endpoint, request2, res, why);
-    }
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(this.endpoint, request2, res.status, "token response", err, res);
-    }
-    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
-    const token = body.token ?? body.access_token;
-    if (!token) throw requestFailure(this.endpoint, request2, "token response has no token", res.status);
-    this.remember(token);
-    return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : void 0 };
-  }
-  tokenKey(ch, scope, cred) {
-    return TokenCache.key(this.endpoint.registry, ch.params.service ?? "", scope, credentialIdentity(cred));
-  }
-  async authorization(repository, fresh) {
-    const ch = fresh ?? this.challenge;
-    if (!ch) return void 0;
-    const cred = await this.cred();
-    if (ch.scheme === "basic") {
-      if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
-      return void 0;
-    }
-    if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
-    const scope = fresh?.params.scope ?? (repository ? `repository:${repository}:pull` : "");
-    const key = this.tokenKey(ch, scope, cred);
-    if (fresh) this.tokens.invalidate(key);
-    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(ch, scope, cred));
-    return `Bearer ${token}`;
-  }
-  /** Sends a request with auth; on 401 refreshes the token once and retries. */
-  async request(req) {
-    await this.ping();
-    let fresh;
-    for (let attempt = 0; ; attempt++) {
-      const authz = await this.authorization(req.repository, fresh);
-      const res = await this.http.request({
-        ...req,
-        registry: this.endpoint.registry,
-        url: this.url(req.url),
-        headers: { ...req.headers, ...authz ? { authorization: authz } : {} }
-      });
-      if (res.status !== 401 || attempt > 0) return res;
-      const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
-      if (!ch) return res;
-      if (!this.challenge) {
-        this.challenge = ch;
-        this.memory?.remember(ch);
-      }
-      if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
-      fresh = ch;
-    }
-  }
-};
-
-// src/registry/manifest.ts
-import { createHash as createHash3 } from "node:crypto";
-var MEDIA_TYPES = {
-  ociIndex: "application/vnd.oci.image.index.v1+json",
-  ociManifest: "application/vnd.oci.image.manifest.v1+json",
-  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
-  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json"
-};
-var MANIFEST_ACCEPT = [
-  MEDIA_TYPES.ociIndex,
-  MEDIA_TYPES.ociManifest,
-  MEDIA_TYPES.dockerList,
-  MEDIA_TYPES.dockerManifest
-].join(", ");
-function isIndex(m) {
-  const t = m.body?.mediaType ?? m.mediaType;
-  if (t === MEDIA_TYPES.ociIndex || t === MEDIA_TYPES.dockerList) return true;
-  return !t && Array.isArray(m.body?.manifests);
-}
-function sha256Digest(data) {
-  return `sha256:${createHash3("sha256").update(data).digest("hex")}`;
-}
-function fail(session, method, url, repository, res) {
-  const site = { registry: session.endpoint.registry, repository };
-  throw statusFailure(site, requestLine(method, session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
-}
-var manifestPath = (repository, ref) => `/v2/${repository}/manifests/${ref}`;
-async function headManifest(session, repository, ref) {
-  const url = manifestPath(repository, ref);
-  const res = await session.request({
-    kind: "manifestHead",
-    method: "HEAD",
-    url,
-    repository,
-    headers: { accept: MANIFEST_ACCEPT }
-  });
-  if (res.status === 404) return void 0;
-  if (res.status !== 200) fail(session, "HEAD", url, repository, res);
-  const digest = res.headers.get("docker-content-digest");
-  if (digest) return { digest, mediaType: res.headers.get("content-type") ?? void 0 };
-  const m = await getManifest(session, repository, ref);
-  return m && { digest: m.digest, mediaType: m.mediaType };
-}
-async function getManifest(session, repository, ref) {
-  const url = manifestPath(repository, ref);
-  const res = await session.request({
-    kind: "manifestGet",
-    method: "GET",
-    url,
-    repository,
-    headers: { accept: MANIFEST_ACCEPT }
-  });
-  if (res.status === 404) return void 0;
-  if (res.status !== 200) fail(session, "GET", url, repository, res);
-  const computed = sha256Digest(res.body);
-  const header = res.headers.get("docker-content-digest");
-  const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : void 0;
-  if (expected && expected !== computed) {
-    throw requestFailure(
-      { registry: session.endpoint.registry, repository },
-      requestLine("GET", session.url(url)),
-      `body digest ${computed} does not match ${expected}`,
-      res.status
-    );
-  }
-  const site = { registry: session.endpoint.registry, repository };
-  const request2 = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request2, res.status, "manifest", err, res);
-  }
-  const body = expectShape(MANIFEST, parsed, site, request2, res.status);
-  const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
-  return {
-    digest: header && !header.startsWith("sha256:") ? header : computed,
-    mediaType: body.mediaType ?? contentType,
-    body
-  };
-}
-async function getImageConfig(session, repository, digest) {
-  const url = `/v2/${repository}/blobs/${digest}`;
-  const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
-  if (res.status !== 200) fail(session, "GET", url, repository, res);
-  if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
-    throw requestFailure(
-      { registry: session.endpoint.registry, repository },
-      requestLine("GET", session.url(url)),
-      "blob content does not match its digest",
-      res.status
-    );
-  }
-  const site = { registry: session.endpoint.registry, repository };
-  const request2 = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request2, res.status, "config blob", err, res);
-  }
-  return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
-}
-
-// src/registry/build-time.ts
-var CREATED_ANNOTATION = "org.opencontainers.image.created";
-var MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
-function parsePlatform(s) {
-  const [os5 = "linux", architecture = "amd64", variant] = s.split("/");
-  return variant ? { os: os5, architecture, variant } : { os: os5, architecture };
-}
-var platformKey = (ps) => ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
-function matches(want, have) {
-  if (!have || have.os !== want.os || have.architecture !== want.architecture) return false;
-  if (!want.variant) return true;
-  const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
-  return v === want.variant;
-}
-function isFixed(value) {
-  if (typeof value !== "string" || !value) return false;
-  const t = new Date(value).getTime();
-  return !Number.isNaN(t) && t < MIN_MEANINGFUL;
-}
-function parseTime(value) {
-  if (typeof value !== "string" || !value) return void 0;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()) || d.getTime() < MIN_MEANINGFUL) return void 0;
-  return d;
-}
-async function singleBuildTime(m, fetcher) {
-  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
-  if (annotated) return { created: annotated, source: "annotation" };
-  if (!m.body.config?.digest) return {};
-  const config = await fetcher.blob(m.body.config.digest);
-  const created = parseTime(config.created);
-  if (created) return { created, source: "config-blob" };
-  return isFixed(config.created) || isFixed(m.body.annotations?.[CREATED_ANNOTATION]) ? { fixed: true } : {};
-}
-async function resolveBuildTime(m, platforms, fetcher) {
-  if (!isIndex(m)) return singleBuildTime(m, fetcher);
-  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
-  if (annotated) return { created: annotated, source: "annotation" };
-  const children = (m.body.manifests ?? []).filter(
-    (d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" && platforms.some((p) => matches(p, d.platform))
-  );
-  let best = {};
-  const times = await Promise.all(
-    children.map(async (d) => {
-      const child = await fetcher.manifest(d.digest);
-      if (!child) return {};
-      return isIndex(child) ? resolveBuildTime(child, platforms, fetcher) : singleBuildTime(child, fetcher);
-    })
-  );
-  for (const t of times) {
-    if (t.created && (!best.created || t.created > best.created)) best = t;
-  }
-  return best.created || !times.some((t) => t.fixed) ? best : { fixed: true };
-}
-async function offeredPlatforms(m, fetcher) {
-  const name = (p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-  if (isIndex(m))
-    return (m.body.manifests ?? []).filter(
-      (d) => d.platform?.os && d.platform.architecture && d.platform.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
-    ).map((d) => name(d.platform ?? {}));
-  if (!m.body.config?.digest) return [];
-  const config = await fetcher.blob(m.body.config.digest);
-  return config.os && config.architecture ? [name(config)] : [];
-}
-
-// src/registry/http.ts
-var DEFAULT_RETRY = {
-  maxAttempts: 5,
-  baseDelayMs: 250,
-  maxDelayMs: 8e3,
-  maxTotalWaitMs: 3e4,
-  maxRetryAfterMs: 6e4
-};
-var emptyCounts = () => ({
-  ping: 0,
-  token: 0,
-  tagPages: 0,
-  manifestHead: 0,
-  manifestGet: 0,
-  blobGet: 0,
-  api: 0,
-  retries: 0
-});
-var Limiter = class {
-  constructor(limit) {
-    this.limit = limit;
-  }
-  limit;
-  active = 0;
-  queue = [];
-  async run(fn) {
-    if (this.active >= this.limit) await new Promise((r) => this.queue.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
-    }
-  }
-};
-var RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
-var REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-var MIB = 1024 * 1024;
-var MAX_BODY_BYTES = 32 * MIB;
-var DEFAULT_REGISTRY_DEADLINE_MS = 6e4;
-var DEFAULT_BREAKER_TIMEOUTS = 3;
-function isTimeout(err) {
-  if (!(err instanceof Error)) return false;
-  if (err.name === "TimeoutError") return true;
-  return err.cause?.code === "UND_ERR_CONNECT_TIMEOUT";
-}
-function parseRetryAfter(value, now = Date.now()) {
-  if (!value) return void 0;
-  const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1e3);
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
-}
-function parseRateLimitRemaining(value) {
-  if (!value) return void 0;
-  const m = /^\s*(\d+)/.exec(value);
-  return m ? Number(m[1]) : void 0;
-}
-function describeNetworkError(err, timeoutMs) {
-  if (err instanceof Error && err.name === "TimeoutError")
-    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
-  const cause = err instanceof Error ? err.cause : void 0;
-  const code = cause?.code;
-  const detail = cause?.message ? ` (${cause.message})` : "";
-  switch (code) {
-    case "ECONNREFUSED":
-      return `connection refused${detail}`;
-    case "ENOTFOUND":
-      return `DNS lookup failed: no such host${detail}`;
-    case "EAI_AGAIN":
-      return `DNS lookup failed (temporary)${detail}`;
-    case "ECONNRESET":
-    case "UND_ERR_SOCKET":
-      return `connection reset${detail}`;
-    case "UND_ERR_CONNECT_TIMEOUT":
-      return `connect timed out${detail}`;
-  }
-  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
-  return err instanceof Error ? err.message : String(err);
-}
-var HttpClient2 = class {
-  constructor(opts = {}) {
-    this.opts = opts;
-    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
-    this.global = new Limiter(opts.concurrency ?? 16);
-    this.fetchImpl = opts.fetch ?? fetch;
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    this.random = opts.random ?? Math.random;
-    this.now = opts.now ?? Date.now;
-  }
-  opts;
-  retry;
-  global;
-  perRegistry = /* @__PURE__ */ new Map();
-  /** Identical GET/HEADs in flight, shared until they settle. */
-  inflight = new PromiseMemo("settled");
-  /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
-  remaining = /* @__PURE__ */ new Map();
-  total = emptyCounts();
-  byRegistry = /* @__PURE__ */ new Map();
-  runs = /* @__PURE__ */ new Map();
-  now;
-  fetchImpl;
-  sleep;
-  random;
-  /**
-   * Starts a new run (each `laminar watch` pass): every registry gets its deadline and its
-   * breaker back, so a registry that stalled once is asked again next time.
-   */
-  newRun() {
-    this.runs.clear();
-  }
-  run(registry) {
-    let r = this.runs.get(registry);
-    if (!r) this.runs.set(registry, r = { busyMs: 0, outstanding: 0, busySince: 0, timedOut: /* @__PURE__ */ new Set() });
-    return r;
-  }
-  /** Runs `fn` as outstanding work of the registry, for its deadline. */
-  async busy(registry, fn) {
-    const run2 = this.run(registry);
-    if (run2.outstanding++ === 0) run2.busySince = this.now();
-    try {
-      return await fn();
-    } finally {
-      if (--run2.outstanding === 0) run2.busyMs += this.now() - run2.busySince;
-    }
-  }
-  deadlineMs(registry) {
-    return this.opts.deadlineFor?.(registry) ?? this.opts.deadlineMs ?? DEFAULT_REGISTRY_DEADLINE_MS;
-  }
-  /** Time left of this registry's deadline in this run (ms, may be ≤ 0). */
-  left(registry) {
-    const run2 = this.run(registry);
-    const busy = run2.busyMs + (run2.outstanding > 0 ? this.now() - run2.busySince : 0);
-    return this.deadlineMs(registry) - busy;
-  }
-  /**
-   * Gives the registry up for the rest of the run with one message, which every request to it
-   * from now on fails with (so the plan lists it once per repository, all alike).
-   */
-  giveUp(req, why) {
-    const run2 = this.run(req.registry);
-    run2.gaveUp ??= `registry ${req.registry}: gave up on this registry for this run: ${why}; its remaining requests were skipped`;
-    return new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
-  }
-  /** Throws the run's verdict on a registry that was given up, or whose deadline passed. */
-  checkOpen(req) {
-    const run2 = this.run(req.registry);
-    if (run2.gaveUp) throw new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
-    if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
-  }
-  deadlineWords(registry) {
-    return `its deadline of ${Math.round(this.deadlineMs(registry) / 100) / 10} s per run passed (limits.registryDeadline)`;
-  }
-  counts(registry) {
-    return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
-  }
-  count(registry, kind) {
-    this.total[kind]++;
-    let c = this.byRegistry.get(registry);
-    if (!c) this.byRegistry.set(registry, c = emptyCounts());
-    c[kind]++;
-  }
-  /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
-  timeoutMs(registry) {
-    return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
-  }
-  limiter(registry) {
-    let l = this.perRegistry.get(registry);
-    if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
-    return l;
-  }
-  /**
-   * Sends a request, retrying what is worth retrying. Resolves with any final response (the
-   * caller decides what 401/404 mean); rejects with RegistryError when retries ran out, the
-   * network failed, redirects looped or the rate limit reserve was reached.
-   */
-  request(req) {
-    if (req.method === "POST") return this.busy(req.registry, () => this.send(req));
-    const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-    return this.inflight.get(key, () => this.busy(req.registry, () => this.send(req)));
-  }
-  error(req, what, status, cause) {
-    return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
-  }
-  async send(req) {
-    const retryable = req.method !== "POST" || req.idempotent === true;
-    let waited = 0;
-    for (let attempt = 1; ; attempt++) {
-      let res;
-      let failure;
-      let attemptMs = this.timeoutMs(req.registry);
-      try {
-        res = await this.once(req, (ms) => attemptMs = ms);
-      } catch (err) {
-        if (err instanceof RegistryError) throw err;
-        failure = err;
-      }
-      if (res && !RETRY_STATUSES.has(res.status)) return res;
-      if (failure !== void 0 && isTimeout(failure)) {
-        if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
-        const run2 = this.run(req.registry);
-        run2.timedOut.add(`${req.method} ${req.url}`);
-        const limit = this.opts.breakerTimeouts ?? DEFAULT_BREAKER_TIMEOUTS;
-        if (run2.timedOut.size >= limit) {
-          throw this.giveUp(
-            req,
-            `${run2.timedOut.size} different requests timed out (the last: ${requestLine(req.method, req.url)}, after ${Math.round(attemptMs / 100) / 10} s)`
-          );
-        }
-      }
-      const last = !retryable || attempt >= this.retry.maxAttempts;
-      let delay;
-      const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
-      if (res && retryAfter !== void 0 && (res.status === 429 || res.status === 503)) {
-        if (retryAfter > this.retry.maxRetryAfterMs) {
-          throw this.error(
-            req,
-            `${statusLine(res.status, res.statusText)} (Retry-After ${Math.ceil(retryAfter / 1e3)} s is longer than the ${Math.ceil(this.retry.maxRetryAfterMs / 1e3)} s we wait)`,
-            res.status
-          );
-        }
-        delay = retryAfter;
-      } else {
-        const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-        delay = Math.round(this.random() * cap);
-      }
-      if (last || waited + delay > this.retry.maxTotalWaitMs) {
-        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, attemptMs)}`;
-        const cause = failure ?? void 0;
-        throw this.error(
-          req,
-          `${why} (gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}, ${Math.round(waited / 100) / 10} s waiting)`,
-          res?.status,
-          cause
-        );
-      }
-      this.opts.debug?.(
-        `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
-      );
-      if (delay >= this.left(req.registry)) throw this.giveUp(req, this.deadlineWords(req.registry));
-      this.count(req.registry, "retries");
-      waited += delay;
-      await this.sleep(delay);
-    }
-  }
-  /**
-   * Docker Hub counts manifest GETs as pulls and reports what is left in `ratelimit-remaining`.
-   * Until a first answer tells, up to the per-registry concurrency may go out unchecked.
-   */
-  spendPull(req) {
-    const left = this.remaining.get(req.registry);
-    if (left === void 0) return;
-    const reserve = this.opts.rateLimitReserve ?? 5;
-    if (left <= reserve) {
-      throw this.error(
-        req,
-        `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
-        429
-      );
-    }
-    this.remaining.set(req.registry, left - 1);
-  }
-  /**
-   * The body of `r`, read as a stream and counted as it comes: a body without Content-Length is
-   * cut off at the cap instead of being read whole first (issue #13: 1 GB of chunked tag list cost
-   * 3 GB of memory before the old check after `arrayBuffer()`).
-   */
-  async readBody(req, r) {
-    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
-    const tooLarge = () => this.error(req, `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`, r.status);
-    const len = Number(r.headers.get("content-length") ?? 0);
-    if (len > cap) {
-      await r.body?.cancel().catch(() => void 0);
-      throw tooLarge();
-    }
-    if (!r.body) return Buffer.alloc(0);
-    const chunks = [];
-    let size = 0;
-    const reader = r.body.getReader();
-    for (; ; ) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > cap) {
-        await reader.cancel().catch(() => void 0);
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks, size);
-  }
-  /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
-  async once(req, onTimeout) {
-    let url = req.url;
-    let method = req.method;
-    let headers = { ...req.headers };
-    if (this.opts.userAgent) headers["user-agent"] = this.opts.userAgent;
-    const origin = new URL(url).origin;
-    const seen = /* @__PURE__ */ new Set();
-    const maxRedirects = this.opts.maxRedirects ?? 5;
-    for (let hop = 0; ; hop++) {
-      seen.add(`${method} ${url}`);
-      const res = await this.limiter(req.registry).run(
-        () => this.global.run(async () => {
-          this.checkOpen(req);
-          if (req.kind === "manifestGet") this.spendPull(req);
-          this.count(req.registry, req.kind);
-          const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
-          onTimeout(ms);
-          const r = await this.fetchImpl(url, {
-            method,
-            headers,
-            body: method === "POST" ? req.body : void 0,
-            redirect: "manual",
-            signal: AbortSignal.timeout(ms)
-          });
-          const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
-          if (left !== void 0) this.remaining.set(req.registry, left);
-          let body;
-          if (method === "HEAD") {
-            await r.body?.cancel().catch(() => void 0);
-            body = Buffer.alloc(0);
-          } else body = await this.readBody(req, r);
-          return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
-        })
-      );
-      if (!REDIRECT_STATUSES.has(res.status)) return res;
-      const location = res.headers.get("location");
-      if (!location) return res;
-      const next = new URL(location, url).toString();
-      if (res.status === 303) method = "GET";
-      if (seen.has(`${method} ${next}`)) {
-        throw this.error(
-          req,
-          `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
-          res.status
-        );
-      }
-      if (hop + 1 > maxRedirects)
-        throw this.error(
-          req,
-          `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
-          res.status
-        );
-      if (new URL(next).origin !== origin) {
-        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
-      }
-      url = next;
-    }
-  }
-};
-
-// src/registry/sigv4.ts
-import { createHash as createHash4, createHmac } from "node:crypto";
-var hex = (d) => createHash4("sha256").update(d).digest("hex");
-var hmac = (key, d) => createHmac("sha256", key).update(d).digest();
-var enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-function amzDate(d) {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-}
-function signRequest(input) {
-  const u = new URL(input.url);
-  const date = input.headers["x-amz-date"] ?? amzDate(input.date ?? /* @__PURE__ */ new Date());
-  const headers = { ...input.headers, host: u.host, "x-amz-date": date };
-  if (input.credentials.sessionToken) headers["x-amz-security-token"] = input.credentials.sessionToken;
-  const lower = Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim().replace(/\s+/g, " ")]);
-  lower.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  const signedHeaders = lower.map(([k]) => k).join(";");
-  const canonicalHeaders = lower.map(([k, v]) => `${k}:${v}
-`).join("");
-  const query = [...u.searchParams.entries()].map(([k, v]) => [enc(k), enc(v)]).sort(([a, x], [b, y]) => a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0).map(([k, v]) => `${k}=${v}`).join("&");
-  const path2 = u.pathname.split("/").map((s) => enc(decodeURIComponent(s))).join("/") || "/";
-  const payloadHash = headers["x-amz-content-sha256"] ?? hex(input.body);
-  const canonicalRequest = [input.method, path2, query, canonicalHeaders, signedHeaders, payloadHash].join("\n");
-  const day = date.slice(0, 8);
-  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", date, scope, hex(canonicalRequest)].join("\n");
-  const kDate = hmac(`AWS4${input.credentials.secretAccessKey}`, day);
-  const kSigning = hmac(hmac(hmac(kDate, input.region), input.service), "aws4_request");
-  const signature = createHmac("sha256", kSigning).update(stringToSign).digest("hex");
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-  return headers;
-}
-function awsCredentialsFromEnv(env) {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) return void 0;
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || void 0 };
-}
-
-// src/registry/timestamp-apis.ts
-var validDate = (d) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
-function parseGcrManifestMap(map) {
-  const out = /* @__PURE__ */ new Map();
-  const checked = checkShape(GCR_MANIFEST_MAP, map);
-  if (!checked.ok) return out;
-  for (const [digest, e] of Object.entries(checked.value)) {
-    const created = new Date(Number(e.timeUploadedMs));
-    for (const tag of e.tag ?? []) {
-      out.set(tag, validDate(created) ? { digest, created, source: "gcr-tags-list" } : { digest });
-    }
-  }
-  return out;
-}
-async function listDockerHubTags(http, o) {
-  const parts = o.repository.split("/");
-  if (parts.length !== 2) {
-    throw registryFailure(o, `${o.repository} is not namespace/name`);
-  }
-  const base = new URL(o.apiUrl);
-  let url = new URL(
-    `/v2/namespaces/${encodeURIComponent(parts[0])}/repositories/${encodeURIComponent(parts[1])}/tags?page_size=100`,
-    base
-  ).toString();
-  const tags = [];
-  const times = /* @__PURE__ */ new Map();
-  let pages = 0;
-  while (url) {
-    if (pages >= o.pageCap) return { tags, times, truncated: true };
-    const res = await http.request({ registry: o.registry, repository: o.repository, kind: "api", method: "GET", url });
-    pages++;
-    const request2 = `GET ${base.host}${describePath(url)}`;
-    if (res.status !== 200) throw statusFailure(o, request2, res);
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err, res);
-    }
-    const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
-    for (const r of body.results ?? []) {
-      if (!r.name || times.has(r.name)) continue;
-      if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
-      tags.push(r.name);
-      const pushed = new Date(r.tag_last_pushed ?? r.last_updated ?? "");
-      times.set(r.name, {
-        digest: r.digest || void 0,
-        ...validDate(pushed) ? { created: pushed, source: "docker-hub-api" } : {}
-      });
-    }
-    const next = body.next ?? void 0;
-    url = next && new URL(next, base).origin === base.origin ? new URL(next, base).toString() : void 0;
-  }
-  return { tags, times, truncated: false };
-}
-function parseEcrHost(host) {
-  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host.toLowerCase());
-  return m ? { registryId: m[1], region: m[2] } : void 0;
-}
-async function describeEcrImages(http, o) {
-  const out = /* @__PURE__ */ new Map();
-  const url = o.apiUrl ?? `https://api.ecr.${o.region}.amazonaws.com/`;
-  for (let i = 0; i < o.tags.length; i += 100) {
-    const batch = o.tags.slice(i, i + 100);
-    const body = JSON.stringify({
-      repositoryName: o.repository,
-      ...o.registryId ? { registryId: o.registryId } : {},
-      imageIds: batch.map((imageTag) => ({ imageTag }))
-    });
-    const signed = signRequest({
-      method: "POST",
-      url,
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonEC2ContainerRegistry_V20150921.DescribeImages"
-      },
-      body,
-      region: o.region,
-      service: "ecr",
-      credentials: o.credentials
-    });
-    delete signed.host;
-    const res = await http.request({
-      registry: o.registry,
-      repository: o.repository,
-      kind: "api",
-      method: "POST",
-      idempotent: true,
-      url,
-      headers: signed,
-      body
-    });
-    if (res.status !== 200) {
-      let type = "";
-      try {
-        const answer = JSON.parse(res.body.toString("utf8"));
-        const t = answer !== null && typeof answer === "object" && "__type" in answer ? answer.__type : void 0;
-        type = ` (${typeof t === "string" ? t : ""})`;
-      } catch {
-      }
-      throw statusFailure(o, "ECR DescribeImages", res, type);
-    }
-    let json;
-    try {
-      json = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
-    }
-    const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
-    for (const d of parsed.imageDetails ?? []) {
-      const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1e3 : d.imagePushedAt ?? "");
-      for (const tag of d.imageTags ?? []) {
-        if (!batch.includes(tag)) continue;
-        out.set(tag, {
-          digest: d.imageDigest,
-          ...validDate(pushed) ? { created: pushed, source: "ecr-describe-images" } : {}
-        });
-      }
-    }
-  }
-  return out;
-}
-
-// src/registry/tag-list.ts
-var MAX_PAGE_SIZE = 1e3;
-var DEFAULT_MAX_TAGS = 1e5;
-function parseNextLink(header) {
-  if (!header) return void 0;
-  for (const m of header.matchAll(/<([^>]*)>([^,<]*)/g)) {
-    const params = m[2] ?? "";
-    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;\s,]+))/i.exec(params);
-    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
-    if (rels.includes("next")) return m[1];
-  }
-  return void 0;
-}
-function fail2(session, repository, url, res, what) {
-  const site = { registry: session.endpoint.registry, repository };
-  const request2 = requestLine("GET", session.url(url));
-  if (what === void 0) throw statusFailure(site, request2, res, session.scrub(registryErrorDetail(res.body)));
-  throw requestFailure(site, request2, what, res.status);
-}
-function countNew(page, seen, cap) {
-  let n = seen.size;
-  const fresh = /* @__PURE__ */ new Set();
-  for (const t of page) {
-    if (typeof t === "string" && !seen.has(t) && !fresh.has(t)) {
-      fresh.add(t);
-      if (++n > cap) break;
-    }
-  }
-  return n;
-}
-async function listTagsPaged(session, repository, opts = {}) {
-  const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
-  const pageCap = Math.max(1, opts.pageCap ?? 100);
-  const maxTags = Math.max(1, opts.maxTags ?? DEFAULT_MAX_TAGS);
-  const tags = [];
-  const seenTags = /* @__PURE__ */ new Set();
-  const times = /* @__PURE__ */ new Map();
-  const visited = /* @__PURE__ */ new Set();
-  const origin = new URL(session.endpoint.baseUrl).origin;
-  let url = `/v2/${repository}/tags/list?n=${n}`;
-  let pages = 0;
-  while (url) {
-    if (pages >= pageCap) return { tags, times: times.size ? times : void 0, truncated: true };
-    const absolute = session.url(url);
-    if (visited.has(absolute)) return { tags, times: times.size ? times : void 0, truncated: true };
-    visited.add(absolute);
-    const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
-    pages++;
-    if (res.status !== 200) fail2(session, repository, url, res);
-    const site = { registry: session.endpoint.registry, repository };
-    const request2 = requestLine("GET", session.url(url));
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err, res);
-    }
-    const raw = parsed?.tags;
-    if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
-      return { tags: [], overLimit: maxTags };
-    const body = expectShape(TAG_LIST, parsed, site, request2, res.status);
-    for (const t of body.tags ?? []) {
-      if (!seenTags.has(t)) {
-        seenTags.add(t);
-        tags.push(t);
-      }
-    }
-    if (opts.gcrTimes !== false && body.manifest) {
-      for (const [tag, d] of parseGcrManifestMap(body.manifest)) times.set(tag, d);
-    }
-    const next = parseNextLink(res.headers.get("link"));
-    if (!next) break;
-    const target = new URL(next, absolute);
-    if (target.origin !== origin) {
-      fail2(session, repository, url, res, `Link header points at another host (${target.host})`);
-    }
-    url = target.toString();
-  }
-  return { tags, times: times.size ? times : void 0, truncated: false };
-}
-
-// src/registry/client.ts
-var FUTURE_SKEW_MS = 36e5;
-var LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
-function registryKey(host) {
-  return isDockerHub(host) ? "docker.io" : host.toLowerCase();
-}
-function baseUrlFor(s) {
-  if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
-  const host = isDockerHub(s.host) ? DOCKER_HUB_API_HOST : s.host;
-  let hostname = host;
-  try {
-    hostname = new URL(`http://${host}`).hostname;
-  } catch {
-  }
-  return `${s.insecure || LOOPBACK.test(hostname) ? "http" : "https"}://${host}`;
-}
-var RegistryClient = class {
-  constructor(opts = {}) {
-    this.opts = opts;
-    this.now = opts.now ?? Date.now;
-    this.tokens = new TokenCache(this.now);
-    this.http = new HttpClient2({
-      concurrency: opts.concurrency,
-      perRegistryConcurrency: opts.perRegistryConcurrency,
-      retry: opts.retry,
-      timeoutMs: opts.timeoutMs,
-      // Requests carry the registry key (registryKey), the key `settings` is filled under below.
-      timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
-      rateLimitReserve: opts.rateLimitReserve,
-      deadlineMs: opts.deadlineMs,
-      breakerTimeouts: opts.breakerTimeouts,
-      now: opts.now,
-      fetch: opts.fetch,
-      userAgent: "laminar",
-      debug: opts.log?.debug
-    });
-    for (const s of opts.registries ?? []) this.settings.set(registryKey(s.host), s);
-  }
-  opts;
-  http;
-  tokens;
-  settings = /* @__PURE__ */ new Map();
-  sessions = /* @__PURE__ */ new Map();
-  repos = /* @__PURE__ */ new Map();
-  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
-  buildTimes = new PromiseMemo("rejected");
-  manifests = new PromiseMemo("rejected");
-  blobs = new PromiseMemo("rejected");
-  cache;
-  now;
-  /** `image:tag` whose future build time was reported in this run (one warning each). */
-  warnedFuture = /* @__PURE__ */ new Set();
-  /** Requests sent so far, over all registries or for one. */
-  counts(registry) {
-    return this.http.counts(registry === void 0 ? void 0 : registryKey(registry));
-  }
-  /** Writes the on-disk cache. Call once at the end of a run. */
-  async flush() {
-    const cache2 = await this.loadCache();
-    for (const [key, state] of this.repos) {
-      if (state.snapshot && state.snapshotDirty) {
-        cache2.setSnapshot(key, state.snapshot);
-        state.snapshotDirty = false;
-      }
-    }
-    await cache2.save();
-  }
-  /**
-   * Starts a new run (each `laminar watch` pass): forgets what the last run learnt about the
-   * registries' current state (tag lists, tag → digest confirmations, timestamp-API answers, ping
-   * results), so a tag pushed since is seen. What stays is what cannot go stale: the token cache
-   * (tokens carry their own expiry), the disk cache (build times by content digest) and each
-   * repository's tag snapshot, which is only trusted while a fresh listing has the same hash.
-   */
-  newRun() {
-    for (const [key, s] of this.repos) {
-      this.repos.set(key, {
-        ...s.snapshot ? { snapshot: s.snapshot } : {},
-        snapshotDirty: s.snapshotDirty,
-        confirmed: /* @__PURE__ */ new Map(),
-        apiTimes: /* @__PURE__ */ new Map(),
-        resolving: new PromiseMemo("rejected"),
-        current: /* @__PURE__ */ new Set()
-      });
-    }
-    this.sessions.clear();
-    this.http.newRun();
-    this.warnedFuture.clear();
-    this.buildTimes.clear();
-    this.manifests.clear();
-    this.blobs.clear();
-  }
-  loadCache() {
-    this.cache ??= RegistryCache.open(this.opts.cachePath, this.opts.log?.warn);
-    return this.cache;
-  }
-  settingsFor(registry) {
-    const key = registryKey(registry);
-    return this.settings.get(key) ?? { host: key };
-  }
-  session(registry) {
-    const key = registryKey(registry);
-    let s = this.sessions.get(key);
-    if (!s) {
-      const settings = this.settingsFor(key);
-      const trustRealm = settings.insecure === true || settings.trustRealm === true;
-      s = new RegistrySession(
-        { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
-        this.http,
-        this.tokens,
-        () => resolveCredential(settings.host, {
-          explicit: { username: settings.username, password: settings.password, token: settings.token },
-          env: this.opts.env,
-          dockerConfigDir: this.opts.dockerConfigDir,
-          warn: this.opts.log?.warn
-        }),
-        this.challengeMemory(key)
-      );
-      this.sessions.set(key, s);
-    }
-    return s;
-  }
-  /**
-   * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
-   * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
-   * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
-   */
-  challengeMemory(registry) {
-    if (!this.opts.cachePath) return void 0;
-    return {
-      recall: async () => {
-        if (!this.opts.reuseChallenges) return void 0;
-        const known = (await this.loadCache()).challenge(registry);
-        return known === void 0 ? void 0 : known;
-      },
-      remember: (ch) => {
-        const kept = ch && {
-          scheme: ch.scheme,
-          params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error"))
-        };
-        void this.loadCache().then((c) => c.setChallenge(registry, kept));
-      }
-    };
-  }
-  platforms(registry) {
-    return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
-  }
-  state(repo) {
-    const key = `${registryKey(repo.registry)}/${repo.repository}`;
-    let s = this.repos.get(key);
-    if (!s) {
-      s = {
-        snapshotDirty: false,
-        confirmed: /* @__PURE__ */ new Map(),
-        apiTimes: /* @__PURE__ */ new Map(),
-        resolving: new PromiseMemo("rejected"),
-        current: /* @__PURE__ */ new Set()
-      };
-      this.repos.set(key, s);
-    }
-    return s;
-  }
-  api(registry) {
-    return this.settingsFor(registry).api ?? "auto";
-  }
-  listTags(repo) {
-    const state = this.state(repo);
-    state.listed ??= this.fetchTagList(repo, state);
-    state.listed.catch(() => state.listed = void 0);
-    return state.listed;
-  }
-  async fetchTagList(repo, state) {
-    const registry = registryKey(repo.registry);
-    const settings = this.settingsFor(registry);
-    const api = this.api(registry);
-    let list;
-    if (api === "docker-hub" || api === "auto" && registry === "docker.io") {
-      try {
-        list = await listDockerHubTags(this.http, {
-          apiUrl: settings.apiUrl ?? "https://hub.docker.com",
-          repository: repo.repository,
-          pageCap: settings.pageCap ?? 100,
-          registry,
-          maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS
-        });
-      } catch (err) {
-        this.opts.log?.warn?.(
-          `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`
-        );
-      }
-    }
-    list ??= await listTagsPaged(this.session(registry), repo.repository, {
-      pageSize: settings.pageSize,
-      pageCap: settings.pageCap,
-      gcrTimes: api !== "none",
-      ...this.opts.maxTags !== void 0 ? { maxTags: this.opts.maxTags } : {}
-    });
-    if (list.overLimit !== void 0) return list;
-    if (list.times) list = { ...list, times: this.withoutFutureTimes(repo, list.times) };
-    const cache2 = await this.loadCache();
-    const key = `${registry}/${repo.repository}`;
-    const prev = state.snapshot ?? cache2.snapshot(key);
-    const hash = tagListHash(list.tags);
-    const unchanged = prev?.hash === hash;
-    const current = new Set(list.tags);
-    const tags = new Map([...prev?.tags ?? []].filter(([t]) => current.has(t)));
-    state.snapshot = { hash, changedAt: unchanged && prev ? prev.changedAt : this.now(), tags };
-    if (!unchanged) state.snapshotDirty = true;
-    state.listedInfo = { unchanged, times: list.times };
-    return list;
-  }
-  async describeTags(repo, request2) {
-    const state = this.state(repo);
-    const cache2 = await this.loadCache();
-    if (!state.snapshot) {
-      const s = cache2.snapshot(`${registryKey(repo.registry)}/${repo.repository}`);
-      if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
-    }
-    const wantTime = new Set(request2.times);
-    const wantPlatforms = new Set(request2.platforms ?? []);
-    const fresh = new Set(request2.fresh ?? []);
-    const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests, ...wantPlatforms, ...fresh])];
-    for (const t of request2.current ?? []) state.current.add(t);
-    await this.askEcr(
-      repo,
-      state,
-      all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t))
-    );
-    const out = /* @__PURE__ */ new Map();
-    await Promise.all(
-      all.map(async (tag) => {
-        const need = wantTime.has(tag);
-        const needPlatforms = wantPlatforms.has(tag);
-        const needFresh = fresh.has(tag);
-        const memoKey2 = `${tag}\0${need}\0${needPlatforms}\0${needFresh}`;
-        const d = await state.resolving.get(
-          memoKey2,
-          () => this.resolveTag(repo, state, cache2, tag, need, needPlatforms, needFresh)
-        );
-        if (d) out.set(tag, this.unlessFuture(repo, tag, d));
-      })
-    );
-    return out;
-  }
-  /**
-   * The details without their build time when it is more than {@link FUTURE_SKEW_MS} ahead of
-   * now, with one warning per image and tag and run.
-   */
-  unlessFuture(repo, tag, d) {
-    const t = d.created?.getTime();
-    if (t === void 0 || t <= this.now() + FUTURE_SKEW_MS) return d;
-    const image = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
-    if (!this.warnedFuture.has(image)) {
-      this.warnedFuture.add(image);
-      this.opts.log?.warn?.(
-        `registry ${registryKey(repo.registry)}: ${image} says it was built at ${d.created.toISOString()}, in the future; its build time is treated as unknown`
-      );
-    }
-    return d.digest !== void 0 ? { digest: d.digest } : {};
-  }
-  withoutFutureTimes(repo, times) {
-    const out = /* @__PURE__ */ new Map();
-    for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
-    return out;
-  }
-  /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
-  async askEcr(repo, state, tags) {
-    const registry = registryKey(repo.registry);
-    const api = this.api(registry);
-    const ecrHost = parseEcrHost(registry);
-    const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
-    if (!missing.length || api === "none" || api !== "ecr" && !(api === "auto" && ecrHost)) return;
-    const credentials = awsCredentialsFromEnv(this.opts.env ?? process.env);
-    if (!credentials) return;
-    const env = this.opts.env ?? process.env;
-    const region = ecrHost?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (!region) return;
-    try {
-      const found = await describeEcrImages(this.http, {
-        registry,
-        repository: repo.repository,
-        tags: missing,
-        region,
-        registryId: ecrHost?.registryId,
-        credentials,
-        apiUrl: this.settingsFor(registry).apiUrl
-      });
-      for (const [t, d] of found) state.apiTimes.set(t, d);
-    } catch (err) {
-      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
-    }
-  }
-  trustedDigest(state, tag) {
-    const confirmed = state.confirmed.get(tag);
-    if (confirmed) return confirmed;
-    const snap = state.snapshot;
-    const e = snap?.tags.get(tag);
-    if (!snap || !e || !(state.listedInfo?.unchanged || !state.listedInfo && state.current.has(tag)))
-      return void 0;
-    const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 36e5;
-    if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return void 0;
-    return e.digest;
-  }
-  confirm(state, tag, digest) {
-    state.confirmed.set(tag, digest);
-    if (state.snapshot) {
-      state.snapshot.tags.set(tag, { digest, verifiedAt: this.now() });
-      state.snapshotDirty = true;
-    }
-  }
-  async resolveTag(repo, state, cache2, tag, needTime, needPlatforms = false, needFresh = false) {
-    const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
-    if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
-    const session = this.session(repo.registry);
-    let digest = needFresh ? state.confirmed.get(tag) : this.trustedDigest(state, tag) ?? fromApi?.digest;
-    let manifest;
-    if (!digest) {
-      const seenBefore = state.snapshot?.tags.has(tag) ?? false;
-      if (!needTime || seenBefore || needFresh) {
-        const head = await headManifest(session, repo.repository, tag);
-        if (!head) return void 0;
-        digest = head.digest;
-      } else {
-        manifest = await getManifest(session, repo.repository, tag);
-        if (!manifest) return void 0;
-        digest = manifest.digest;
-        this.manifests.set(this.manifestKey(repo, digest), Promise.resolve(manifest));
-      }
-      this.confirm(state, tag, digest);
-    }
-    const details = needTime ? await this.buildTime(repo, cache2, digest, manifest) : { digest };
-    if (!needPlatforms) return details;
-    return { ...details, platforms: await this.platformsOf(repo, cache2, digest) };
-  }
-  /**
-   * The platforms a digest offers: from the cache (they never change for a digest), else its
-   * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
-   */
-  async platformsOf(repo, cache2, digest) {
-    const key = `${digest}|platforms`;
-    const known = cache2.fact(key)?.platforms;
-    if (known) return known;
-    const m = await this.fetchManifest(repo, digest);
-    if (!m) {
-      throw registryFailure(
-        { registry: registryKey(repo.registry), repository: repo.repository },
-        `manifest ${digest} of ${repo.repository} disappeared`,
-        404
-      );
-    }
-    const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
-    cache2.setFact(key, { platforms });
-    return platforms;
-  }
-  manifestKey(repo, digest) {
-    return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
-  }
-  fetchManifest(repo, digest) {
-    const key = this.manifestKey(repo, digest);
-    return this.manifests.get(key, () => getManifest(this.session(repo.registry), repo.repository, digest));
-  }
-  fetchBlob(repo, digest) {
-    const key = this.manifestKey(repo, digest);
-    return this.blobs.get(key, () => getImageConfig(this.session(repo.registry), repo.repository, digest));
-  }
-  /** Build time of a digest: from the cache, else fetched once per run and remembered. */
-  buildTime(repo, cache2, digest, known) {
-    const platforms = this.platforms(repo.registry);
-    const pk = platformKey(platforms);
-    const fact = cache2.fact(digest) ?? cache2.fact(`${digest}|${pk}`);
-    if (fact) {
-      return Promise.resolve(
-        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest, ...fact.fixed ? { fixedTime: true } : {} }
-      );
-    }
-    const memo = `${digest}|${pk}`;
-    return this.buildTimes.get(memo, async () => {
-      const m = known ?? await this.fetchManifest(repo, digest);
-      if (!m) {
-        throw registryFailure(
-          { registry: registryKey(repo.registry), repository: repo.repository },
-          `manifest ${digest} of ${repo.repository} disappeared`,
-          404
-        );
-      }
-      const bt = await resolveBuildTime(m, platforms, {
-        manifest: (d) => this.fetchManifest(repo, d),
-        blob: (d) => this.fetchBlob(repo, d)
-      });
-      cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
-        created: bt.created,
-        source: bt.source,
-        ...bt.fixed ? { fixed: true } : {}
-      });
-      if (bt.created) return { digest, created: bt.created, source: bt.source };
-      return bt.fixed ? { digest, fixedTime: true } : { digest };
-    });
-  }
-};
-
-// src/registry/from-config.ts
-function createTagSource(config, options) {
-  const settings = /* @__PURE__ */ new Map();
-  for (const r of config.registries) {
-    const seen = settings.get(r.host);
-    if (seen) {
-      if (seen.timeoutMs === void 0 && r.timeout !== void 0)
-        settings.set(r.host, { ...settings.get(r.host), timeoutMs: r.timeout * 1e3 });
-      if (r.trustRealm && !seen.trustRealm) settings.set(r.host, { ...settings.get(r.host), trustRealm: true });
-      continue;
-    }
-    const env = (name) => name ? options.env[name] || void 0 : void 0;
-    const username = env(r.usernameEnv);
-    const password = env(r.passwordEnv);
-    const token = env(r.tokenEnv);
-    settings.set(r.host, {
-      host: r.host,
-      ...r.insecure !== void 0 ? { insecure: r.insecure } : {},
-      ...r.trustRealm !== void 0 ? { trustRealm: r.trustRealm } : {},
-      ...username !== void 0 ? { username } : {},
-      ...password !== void 0 ? { password } : {},
-      ...token !== void 0 ? { token } : {},
-      ...r.pageCap !== void 0 ? { pageCap: r.pageCap } : {},
-      ...r.platforms ? { platforms: r.platforms } : {},
-      // Per registry: a short timeout for one slow registry must not cut the others short.
-      ...r.timeout !== void 0 ? { timeoutMs: r.timeout * 1e3 } : {}
-    });
-  }
-  const client = new RegistryClient({
-    registries: [...settings.values()],
-    cachePath: options.cachePath ?? defaultCachePath(options.env),
-    ...config.limits?.tags !== void 0 ? { maxTags: config.limits.tags } : {},
-    ...config.limits?.registryDeadline !== void 0 ? { deadlineMs: config.limits.registryDeadline * 1e3 } : {},
-    env: options.env,
-    ...options.reuseChallenges ? { reuseChallenges: true } : {},
-    ...options.log ? { log: options.log } : {}
-  });
-  return {
-    source: client,
-    counts: () => client.counts(),
-    save: () => client.flush(),
-    newRun: () => client.newRun()
-  };
-}
-
-// src/secrets/known-secrets.ts
-var WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
-function knownSecrets(sources) {
-  const { env } = sources;
-  const out = [...sources.extra ?? []];
-  const push = (value, user) => {
-    if (value) out.push(user ? { value, user } : { value });
-  };
-  const githubUser = env.GITHUB_ACTOR || "x-access-token";
-  for (const name of WELL_KNOWN) push(env[name], name.startsWith("AWS_") ? void 0 : githubUser);
-  for (const r of sources.config?.registries ?? []) {
-    const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
-    if (r.passwordEnv) push(env[r.passwordEnv], user);
-    if (r.tokenEnv) push(env[r.tokenEnv], user);
-  }
-  for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {
-    push(entry.auth);
-    push(entry.password, entry.username);
-    push(entry.identitytoken, entry.username);
-    push(entry.registrytoken);
-  }
-  return out;
-}
-
-// src/secrets/collect.ts
-async function collectSecrets(env, options = {}) {
-  const docker = await readDockerConfig(dockerConfigDir(env));
-  return {
-    secrets: knownSecrets({
-      env,
-      ...options.config ? { config: options.config } : {},
-      ...docker ? { dockerConfig: docker.config } : {},
-      ...options.extra ? { extra: options.extra } : {}
-    }),
-    problems: docker?.problems.map((p) => p.message) ?? []
-  };
-}
-
-// src/output/markdown.ts
-var ZWSP = "\u200B";
-var HTML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-function unlink2(text) {
-  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZWSP}`).replace(/#(?=[0-9])/g, `#${ZWSP}`).replace(/:\/\//g, `:${ZWSP}//`).replace(/\b(www)\./gi, `$1${ZWSP}.`);
-}
-function markdownText(text) {
-  const escaped2 = oneLine(text).replace(/[\\`*_[\]|~!]/g, "\\$&").replace(/[&<>"]/g, (c) => HTML[c] ?? c);
-  return unlink2(escaped2);
-}
-function markdownCode(text) {
-  return `\`${oneLine(text).replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
-}
-
-// src/report/format.ts
-function planToJson(plan, requests) {
-  return {
-    changes: plan.changes.map(({ edits: _edits, ...c }) => c),
-    unchanged: plan.unchanged,
-    failures: plan.failures,
-    warnings: plan.warnings,
-    ...requests ? { requests } : {}
-  };
-}
-function nothingToUpdate(plan) {
-  if (!plan.failures.length) return "Nothing to update: every image is at the newest tag its policy allows.";
-  return `Nothing updated: ${plan.failures.length} registry failure(s) left images unchecked (see the failures); the images that were checked are at the newest tag their policy allows.`;
-}
-function formatRequests(r) {
-  return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
-}
-
-// src/report/markdown.ts
-var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
-function changesTable(plan, options = {}) {
-  if (plan.changes.length === 0) return "No image tag moves.";
-  const rows = plan.changes.map(
-    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
-  );
-  return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
-}
-function unchangedTable(plan) {
-  if (plan.unchanged.length === 0) return "";
-  const rows = plan.unchanged.map(
-    (u) => `| ${markdownCode(u.image)} | ${markdownText(`${u.file}:${u.line}`)} | ${u.tag ? markdownCode(u.tag) : "\u2014"} | ${u.reason} | ${markdownText(u.detail)} |`
-  );
-  return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
-}
-function promotionEvidence(plan) {
-  const promoted = plan.changes.filter((c) => c.promotion);
-  if (promoted.length === 0) return [];
-  const lines = promoted.map((c) => {
-    const e = c.promotion;
-    return `- **${markdownText(e.promotion)}**: ${markdownCode(c.image)} ${markdownCode(c.to)} in ${markdownText(`${c.file}:${c.line}`)} \u2014 reached ${markdownText(`${e.from}:${e.fromLine}`)} in ${markdownCode(e.commit.slice(0, 12))} by ${markdownText(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}${e.digest ? `; digest ${markdownCode(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${markdownText(e.choice)}` : ""}`;
-  });
-  return ["", "### Promotions", "", ...lines];
-}
-function jobSummary(plan, ctx) {
-  const parts = [
-    `## ${ctx.title}`,
-    "",
-    ctx.outcome,
-    "",
-    changesTable(plan, { showCache: true }),
-    ...promotionEvidence(plan)
-  ];
-  if (plan.failures.length)
-    parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${markdownText(f.message)}`));
-  if (plan.warnings.length)
-    parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${markdownText(`${w.file}: ${w.message}`)}`));
-  parts.push(...leftAlone(plan));
-  if (ctx.requests) parts.push("", `<sub>Registry requests: ${formatRequests(ctx.requests)}</sub>`);
-  return `${parts.join("\n")}
-`;
-}
-function failedSummary(title, error3) {
-  return `## ${title}
-
-**Failed:** ${markdownText(error3)}
-`;
-}
-function leftAlone(plan) {
-  const left = unchangedTable(plan);
-  if (!left) return [];
-  return [
-    "",
-    `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
-    "",
-    left,
-    "",
-    "</details>"
-  ];
-}
-function pullRequestBody(plan) {
-  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
-  parts.push(...leftAlone(plan));
-  parts.push(
-    "",
-    "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>"
-  );
-  return `${parts.join("\n")}
-`;
-}
-
-// src/delivery/commit-settings.ts
-var ACTION_AUTHOR = {
-  name: "github-actions[bot]",
-  email: "41898282+github-actions[bot]@users.noreply.github.com"
-};
-function resolveCommitSettings(overrides, commit, defaultAuthor) {
-  const author = overrides.author ?? {
-    name: commit.authorName || defaultAuthor.name,
-    email: commit.authorEmail || defaultAuthor.email
-  };
-  const messageTemplate = overrides.commitMessage || commit.message || void 0;
-  return { author: { name: author.name, email: author.email }, ...messageTemplate ? { messageTemplate } : {} };
-}
-
-// src/delivery/pull-request.ts
-import { createHash as createHash5 } from "node:crypto";
-
-// src/delivery/remote-branch.ts
-function trackingRef(branch) {
-  return `refs/remotes/origin/${branch}`;
-}
-async function fetchBranch(git, branch, depth) {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
-  return trackingRef(branch);
-}
-async function assertCleanWorkTree(git) {
-  const dirty = await git.status();
-  if (dirty.length) {
-    throw new Error(
-      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
-    );
-  }
-}
-
-// src/pipeline.ts
-import { relative as relative4, resolve as resolve2 } from "node:path";
-
-// src/scan/select.ts
-function matchesSelector(path2, selector) {
-  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
-  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
-}
-function matchesAny(path2, selectors) {
-  return selectors.some((s) => matchesSelector(path2, s));
-}
-
-// src/plan/config-warnings.ts
-var PREFIXES = ["glob", "regex", "semver"];
-function configWarnings(config, paths) {
-  const out = [];
-  for (const rule of config.updates) {
-    const prefix2 = /^([A-Za-z][\w-]*):/.exec(rule.policy.source)?.[1];
-    if (rule.policy.kind === "glob" && prefix2 !== void 0 && !PREFIXES.includes(prefix2)) {
-      const at = rule.patternPosition ?? rule.position;
-      const known = PREFIXES.find((p) => p === prefix2.toLowerCase());
-      out.push({
-        file: at.file,
-        line: at.line,
-        column: at.column,
-        message: `${rule.name}.pattern: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p) => `${p}:`).join(", ")})`}; read as a glob, it matches no tag (tags never contain ":")`
-      });
-    }
-    rule.files.forEach((selector, j) => {
-      if (paths.some((p) => matchesSelector(p, selector))) return;
-      const at = rule.filePositions?.[j] ?? rule.position;
-      out.push({
-        file: at.file,
-        line: at.line,
-        column: at.column,
-        message: `${rule.name}.files[${j}]: ${JSON.stringify(selector)} matches no file in the repository (or only excluded ones); the rule updates nothing there`
-      });
-    });
-  }
-  return out;
-}
-
-// src/git/file-history.ts
-var DEFAULT_HISTORY_COMMITS = 500;
-async function readFileHistory(dir, paths, options = {}) {
-  const inside = await execGit(["rev-parse", "--is-inside-work-tree", "--is-shallow-repository"], { cwd: dir });
-  if (inside.exitCode !== 0) return void 0;
-  const [isWorkTree, isShallow] = inside.stdout.trim().split("\n");
-  if (isWorkTree !== "true") return void 0;
-  if ((await execGit(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: dir })).exitCode !== 0) return void 0;
-  let note;
-  if (isShallow === "true") {
-    let problem;
-    if (options.unshallow)
-      problem = await options.unshallow().then(
-        () => void 0,
-        (e) => e.message
-      );
-    else {
-      const deepen = await execGit(["fetch", "--quiet", "--unshallow"], { cwd: dir });
-      if (deepen.exitCode !== 0) problem = deepen.stderr.trim().split("\n")[0] || `exit ${deepen.exitCode}`;
-    }
-    if (problem !== void 0) note = `shallow clone that could not be deepened (git fetch --unshallow: ${problem})`;
-  }
-  const files = /* @__PURE__ */ new Map();
-  for (const p of paths) files.set(p, { versions: [] });
-  if (paths.length === 0) return { files: /* @__PURE__ */ new Map(), ...note ? { note } : {} };
-  const max = options.maxCommits ?? DEFAULT_HISTORY_COMMITS;
-  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)%x1f`;
-  const log = await execGit(
-    [
-      "-c",
-      "core.quotePath=false",
-      "log",
-      `-n${max}`,
-      "--no-renames",
-      "--name-only",
-      `--format=${format}`,
-      "HEAD",
-      "--",
-      ...paths.map(literal2)
-    ],
-    { cwd: dir }
-  );
-  if (log.exitCode !== 0) throw new Error(`git log failed: ${log.stderr.trim()}`);
-  const wanted = [];
-  const records = log.stdout.split("").slice(1);
-  for (const record of records) {
-    const [sha, authorName, authorEmail, date, trailers, names] = record.split("");
-    const commit = {
-      sha,
-      authorName: authorName ?? "",
-      authorEmail: authorEmail ?? "",
-      date: new Date(date ?? "").toISOString(),
-      laminar: (trailers ?? "").split("").map((t) => t.trim()).filter(Boolean)
-    };
-    for (const name of (names ?? "").split("\n").map((n) => n.trim())) {
-      if (name && files.has(name)) wanted.push({ commit, path: name });
-    }
-  }
-  const texts = await readBlobs(
-    dir,
-    wanted.map((w) => `${w.commit.sha}:${w.path}`)
-  );
-  wanted.forEach((w, i) => files.get(w.path)?.versions.push({ commit: w.commit, text: texts[i] }));
-  const complete = records.length < max && note === void 0;
-  return {
-    files: new Map([...files].map(([path2, f]) => [path2, { path: path2, versions: f.versions, complete }])),
-    ...note ? { note } : {}
-  };
-}
-function literal2(path2) {
-  return `:(literal)${path2}`;
-}
-async function readBlobs(dir, specs) {
-  if (specs.length === 0) return [];
-  const r = await execGit(["cat-file", "--batch"], { cwd: dir, input: `${specs.join("\n")}
-`, binary: true });
-  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
-  const out = r.stdoutBytes ?? Buffer.alloc(0);
-  const texts = [];
-  let at = 0;
-  for (let i = 0; i < specs.length; i++) {
-    const eol = out.indexOf(10, at);
-    const header = out.subarray(at, eol).toString("utf8");
-    at = eol + 1;
-    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!m) {
-      texts.push(void 0);
-      continue;
-    }
-    const size = Number(m[2]);
-    texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : void 0);
-    at += size + 1;
-  }
-  return texts;
-}
-
-// src/reference/grammar.ts
-var ALPHANUMERIC = "[a-z0-9]+";
-var SEPARATOR = "(?:[._]|__|[\\-]+)";
-var PATH_COMPONENT_PATTERN = `${ALPHANUMERIC}(?:${SEPARATOR}${ALPHANUMERIC})*`;
-var REMOTE_NAME_PATTERN = `${PATH_COMPONENT_PATTERN}(?:/${PATH_COMPONENT_PATTERN})*`;
-var DOMAIN_NAME_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])";
-var DOMAIN_NAME_PATTERN = `${DOMAIN_NAME_COMPONENT}(?:\\.${DOMAIN_NAME_COMPONENT})*`;
-var IPV6_ADDRESS_PATTERN = "\\[(?:[a-fA-F0-9:]+)\\]";
-var OPTIONAL_PORT = "(?::[0-9]+)?";
-var DOMAIN_PATTERN = `(?:${DOMAIN_NAME_PATTERN}|${IPV6_ADDRESS_PATTERN})${OPTIONAL_PORT}`;
-var NAME_PATTERN = `(?:${DOMAIN_PATTERN}/)?${REMOTE_NAME_PATTERN}`;
-var TAG_PATTERN = "[\\w][\\w.\\-]{0,127}";
-var DIGEST_PATTERN = "[A-Za-z][A-Za-z0-9]*(?:[\\-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9A-Fa-f]{32,}";
-var IDENTIFIER_PATTERN = "[a-f0-9]{64}";
-var REFERENCE_PATTERN = `${NAME_PATTERN}(?::${TAG_PATTERN})?(?:@${DIGEST_PATTERN})?`;
-var NAME_TOTAL_LENGTH_MAX = 255;
-var ANCHORED_REFERENCE = new RegExp(`^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`);
-var ANCHORED_NAME = new RegExp(`^(?:(${DOMAIN_PATTERN})/)?(${REMOTE_NAME_PATTERN})$`);
-var ANCHORED_IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN}$`);
-var ANCHORED_TAG = new RegExp(`^${TAG_PATTERN}$`);
-var ANCHORED_DIGEST = new RegExp(`^${DIGEST_PATTERN}$`);
-var GO_DIGEST_ANCHORED = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-var ENCODED_BY_ALGORITHM = /* @__PURE__ */ new Map([
-  ["sha256", /^[a-f0-9]{64}$/],
-  ["sha384", /^[a-f0-9]{96}$/],
-  ["sha512", /^[a-f0-9]{128}$/]
-]);
-function digestProblem(digest) {
-  const colon = digest.indexOf(":");
-  if (colon <= 0 || colon + 1 === digest.length) return "invalid checksum digest format";
-  const encoded = ENCODED_BY_ALGORITHM.get(digest.slice(0, colon));
-  if (encoded === void 0) {
-    return GO_DIGEST_ANCHORED.test(digest) ? "unsupported digest algorithm" : "invalid checksum digest format";
-  }
-  return encoded.test(digest.slice(colon + 1)) ? void 0 : "invalid checksum digest format";
-}
-function isValidTag(tag) {
-  return ANCHORED_TAG.test(tag);
-}
-function isValidDigest(digest) {
-  return ANCHORED_DIGEST.test(digest) && digestProblem(digest) === void 0;
-}
-
-// src/reference/types.ts
-var InvalidReferenceError = class extends Error {
-  constructor(code, input, message) {
-    super(message);
-    this.code = code;
-    this.input = input;
-  }
-  code;
-  input;
-  name = "InvalidReferenceError";
-};
-
-// src/reference/parse.ts
-var DEFAULT_REGISTRY = "docker.io";
-var LEGACY_DEFAULT_REGISTRY = "index.docker.io";
-var OFFICIAL_REPOSITORY_PREFIX = "library/";
-var fail3 = (code, reason) => ({ code, reason });
-function parseImageReference(text) {
-  if (typeof text !== "string") {
-    throw new InvalidReferenceError("invalid-format", "", `reference must be a string, got ${typeof text}`);
-  }
-  const result = parseNormalizedNamed(text);
-  if ("code" in result) throw toError(result, text);
-  return result;
-}
-function tryParseImageReference(text) {
-  if (typeof text !== "string") return void 0;
-  const result = parseNormalizedNamed(text);
-  return "code" in result ? void 0 : result;
-}
-function parseNormalizedNamed(s) {
-  if (s === "") return fail3("name-empty", "repository name must have at least one component");
-  if (ANCHORED_IDENTIFIER.test(s)) {
-    return fail3("name-not-canonical", "invalid repository name, cannot specify 64-byte hexadecimal strings");
-  }
-  const [domain, remainder] = splitDockerDomain(s);
-  const tagSep = remainder.indexOf(":");
-  const remote = tagSep > -1 ? remainder.slice(0, tagSep) : remainder;
-  if (hasUpperCase(remote)) {
-    return fail3("name-contains-uppercase", `invalid reference format: repository name (${remote}) must be lowercase`);
-  }
-  return parse(`${domain}/${remainder}`);
-}
-function splitDockerDomain(name) {
-  const slash = name.indexOf("/");
-  if (slash === -1) {
-    return [DEFAULT_REGISTRY, OFFICIAL_REPOSITORY_PREFIX + name];
-  }
-  const maybeDomain = name.slice(0, slash);
-  const maybeRemote = name.slice(slash + 1);
-  let domain;
-  let remote;
-  if (maybeDomain === "localhost") {
-    [domain, remote] = [maybeDomain, maybeRemote];
-  } else if (maybeDomain === LEGACY_DEFAULT_REGISTRY) {
-    [domain, remote] = [DEFAULT_REGISTRY, maybeRemote];
-  } else if (maybeDomain.includes(".") || maybeDomain.includes(":")) {
-    [domain, remote] = [maybeDomain, maybeRemote];
-  } else if (hasUpperCase(maybeDomain)) {
-    [domain, remote] = [maybeDomain, maybeRemote];
-  } else {
-    [domain, remote] = [DEFAULT_REGISTRY, name];
-  }
-  if (domain === DEFAULT_REGISTRY && !remote.includes("/")) remote = OFFICIAL_REPOSITORY_PREFIX + remote;
-  return [domain, remote];
-}
-function parse(s) {
-  const match2 = ANCHORED_REFERENCE.exec(s);
-  if (match2 === null) {
-    const lower = goLowerForGrammar(s);
-    if (lower !== s && ANCHORED_REFERENCE.test(lower)) {
-      return fail3("name-contains-uppercase", "repository name must be lowercase");
-    }
-    return fail3("invalid-format", "invalid reference format");
-  }
-  const name = match2[1] ?? "";
-  const tag = match2[2];
-  const digest = match2[3];
-  const nameMatch = ANCHORED_NAME.exec(name);
-  const registry = nameMatch?.[1] ?? "";
-  const repository = nameMatch?.[2] ?? name;
-  if (repository.length > NAME_TOTAL_LENGTH_MAX) {
-    return fail3("name-too-long", `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
-  }
-  if (digest !== void 0) {
-    const problem = digestProblem(digest);
-    if (problem !== void 0) return fail3("digest-invalid", problem);
-  }
-  return build3(registry, repository, tag, digest);
-}
-function build3(registry, repository, tag, digest) {
-  return {
-    registry,
-    repository,
-    ...tag !== void 0 && tag !== "" ? { tag } : {},
-    ...digest !== void 0 && digest !== "" ? { digest } : {}
-  };
-}
-function hasUpperCase(s) {
-  return s.toLowerCase() !== s;
-}
-function goLowerForGrammar(s) {
-  return s.replace(/[A-Z\u0130\u212A]/g, (c) => c === "\u0130" ? "i" : c === "\u212A" ? "k" : c.toLowerCase());
-}
-function toError(failure, input) {
-  return new InvalidReferenceError(failure.code, input, `${failure.reason}: ${quote(input)}`);
-}
-function quote(input) {
-  const clipped = input.length > 200 ? `${input.slice(0, 200)}\u2026` : input;
-  return JSON.stringify(clipped);
-}
-
-// src/reference/format.ts
-function familiarName(ref) {
-  if (ref.registry !== DEFAULT_REGISTRY) return canonicalName(ref);
-  if (ref.repository.startsWith(OFFICIAL_REPOSITORY_PREFIX)) {
-    const rest = ref.repository.slice(OFFICIAL_REPOSITORY_PREFIX.length);
-    if (!rest.includes("/")) return rest;
-  }
-  return ref.repository;
-}
-function familiarString(ref) {
-  return withSuffixes(familiarName(ref), ref);
-}
-function canonicalName(ref) {
-  return ref.registry === "" ? ref.repository : `${ref.registry}/${ref.repository}`;
-}
-function withSuffixes(name, ref) {
-  let out = name;
-  if (ref.tag !== void 0 && ref.tag !== "") out += `:${ref.tag}`;
-  if (ref.digest !== void 0 && ref.digest !== "") out += `@${ref.digest}`;
-  return out;
-}
-
-// src/plan/classify.ts
-function classifySite(site, rules, registries) {
-  if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
-  if (site.skip) return { stays: site.skip.reason, detail: site.skip.detail };
-  if (site.policy) return followsOwnPolicy(site, site.policy, registries);
-  const selecting = rules.filter((u) => imageSelected(site, u, registries));
-  if (selecting.length === 0) {
-    const detail = registries.length && !registryFor(site, registries) ? `registry ${site.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(site.reference)}`;
-    return { stays: "image-not-selected", detail };
-  }
-  const tag = site.reference.tag;
-  if (tag === void 0) {
-    const detail = site.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)";
-    return { stays: "no-tag", detail };
-  }
-  const rule = selecting.find((u) => u.policy.matches(tag));
-  if (!rule)
-    return {
-      stays: "not-in-channel",
-      detail: `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
-    };
-  return { follows: rule, tag };
-}
-function followsOwnPolicy(site, policy, registries) {
-  if (registries.length && !registryFor(site, registries))
-    return {
-      stays: "image-not-selected",
-      detail: `registry ${site.reference.registry} is not among the configured registries`
-    };
-  const tag = site.reference.tag;
-  if (tag === void 0) return { stays: "no-tag", detail: `no tag to move (${policy.name})` };
-  return { follows: ruleOf(policy), tag };
-}
-var siteRules = /* @__PURE__ */ new WeakMap();
-var siteRuleCount = 0;
-function ruleOf(p) {
-  let rule = siteRules.get(p);
-  if (!rule) {
-    rule = {
-      name: p.name,
-      index: -++siteRuleCount,
-      position: { file: p.file, line: p.line, column: 1 },
-      policy: p.policy,
-      files: [],
-      images: [],
-      exclude: p.exclude.map((policy) => ({ policy, images: [] }))
-    };
-    siteRules.set(p, rule);
-  }
-  return rule;
-}
-function rulesForFile(config, path2) {
-  return config.updates.filter((u) => matchesAny(path2, u.files));
-}
-function repoKey(r) {
-  return `${r.registry}/${r.repository}`;
-}
-function imageMatches(site, globs) {
-  const names = [repoKey(site.reference), familiarName(site.reference), site.name, site.reference.repository];
-  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
-}
-function registryFor(site, registries) {
-  const { registry, repository } = site.reference;
-  return registries.find(
-    (r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`))
-  );
-}
-function imageSelected(site, rule, registries) {
-  if (registries.length && !registryFor(site, registries)) return false;
-  return rule.images.length === 0 || imageMatches(site, rule.images);
-}
-
-// src/policy/build-times.ts
-var TRUSTED_FROM = Date.UTC(1980, 0, 2);
-var PUSH_TIME_SOURCES = /* @__PURE__ */ new Set([
-  "docker-hub-api",
-  "gcr-tags-list",
-  "ecr-describe-images",
-  "registry-api"
-]);
-function isFixedBuildTime(created) {
-  return created.getTime() < TRUSTED_FROM;
-}
-function isPushTime(d) {
-  const source = d?.source === "cache" ? d.cachedFrom : d?.source;
-  return source !== void 0 && PUSH_TIME_SOURCES.has(source);
-}
-
-// src/plan/decide.ts
-var DEFAULT_MAX_CANDIDATES = 200;
-function tooManyTags(repo, list) {
-  if (list.overLimit === void 0) return void 0;
-  return {
-    stays: "too-many-tags",
-    detail: `${repoKey(repo)} lists more than ${list.overLimit} tags (limits.tags): raise limits.tags, or delete old tags from the repository`
-  };
-}
-function tagInfo(list, details) {
-  return (t) => details.get(t) ?? list.times?.get(t);
-}
-var RepositoryDecisions = class {
-  /**
-   * @param maxCandidates - most candidates of one build-time channel whose build time is asked
-   *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
-   * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
-   */
-  constructor(repo, list, maxCandidates = DEFAULT_MAX_CANDIDATES, now = /* @__PURE__ */ new Date()) {
-    this.repo = repo;
-    this.list = list;
-    this.maxCandidates = maxCandidates;
-    this.now = now;
-    this.validTags = list.tags.filter(isValidTag);
-    this.available = new Set(this.validTags);
-  }
-  repo;
-  list;
-  maxCandidates;
-  now;
-  // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
-  // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
-  validTags;
-  available;
-  inChannel = /* @__PURE__ */ new Map();
-  candidateMemo = /* @__PURE__ */ new Map();
-  bestMemo = /* @__PURE__ */ new Map();
-  /** The tags a site may move to: valid, in its rule's channel, never-chosen tags and exclusions left out. */
-  candidates(it) {
-    const key = memoKey(it);
-    let c = this.candidateMemo.get(key);
-    if (!c) {
-      let m = this.inChannel.get(it.rule);
-      if (!m)
-        this.inChannel.set(it.rule, m = this.validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t)));
-      c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.site, it.rule)) : m;
-      this.candidateMemo.set(key, c);
-    }
-    return c;
-  }
-  /**
-   * Tags whose build time must still be asked: for build-time channels, every candidate and every
-   * current tag the registry still has, minus what the listing already gave.
-   */
-  timesWanted(items) {
-    const want = /* @__PURE__ */ new Set();
-    const known = (t) => this.list.times?.get(t)?.created !== void 0;
-    for (const it of items) {
-      const { compare } = it.rule.policy;
-      if (compare) {
-        if (it.rule.minAge) {
-          for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
-        }
-        continue;
-      }
-      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
-      for (const t of this.candidates(it)) if (!known(t)) want.add(t);
-      if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
-      const from = it.manualMove?.from;
-      if (from !== void 0 && this.available.has(from) && !known(from)) want.add(from);
-    }
-    return [...want];
-  }
-  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
-  unknownTimes(it) {
-    if (it.rule.policy.sort !== "build-time") return 0;
-    let n = 0;
-    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
-    return n;
-  }
-  /**
-   * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
-   *
-   * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
-   */
-  decide(it, info3, skip) {
-    const all = this.candidates(it);
-    const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
-    const unknown = this.unknownTimes(it);
-    if (unknown > this.maxCandidates)
-      return {
-        stays: "too-many-candidates",
-        detail: `${unknown} tags of ${repoKey(this.repo)} match ${it.rule.policy.source}${exclusionNote(it.rule)} and would each need a build time; at most ${this.maxCandidates} are asked per run (limits.candidates): narrow the pattern, exclude old tags, order by a version in the tag (semver, or sort: numerical), or raise limits.candidates`
-      };
-    const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
-    if (candidates.length === 0)
-      return {
-        stays: "no-candidates",
-        detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
-      };
-    const key = memoKey(it);
-    if (!skip?.size && !this.bestMemo.has(key))
-      this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info3), info3));
-    const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info3), info3) : this.bestMemo.get(key);
-    const fixed2 = ordersByTime(it.rule.policy) ? candidates.filter((t) => info3(t)?.fixedTime) : [];
-    if (fixed2.length && it.rule.policy.sort === "build-time")
-      return {
-        stays: "ambiguous-build-time",
-        detail: `${listed([...fixed2].sort())} ${fixed2.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`
-      };
-    const current = info3(it.tag);
-    const tooNew = () => {
-      const newest = pickBest(it.rule, candidates, info3);
-      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info3) || isOlder(it, newest, info3))
-        return void 0;
-      const built = info3(newest)?.created;
-      const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : void 0;
-      return {
-        stays: "too-new",
-        detail: eligible ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}` : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
-        current
-      };
-    };
-    if (!best)
-      return tooNew() ?? {
-        stays: "unknown-build-time",
-        detail: it.rule.policy.sort === "push-time" ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}` : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
-      };
-    const ambiguous = ambiguity(it.rule, best, candidates, info3);
-    if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
-    if (best === it.tag || sameBuild(it, best, info3) || isOlder(it, best, info3)) {
-      const held2 = tooNew();
-      if (held2) return held2;
-    }
-    if (best === it.tag || sameBuild(it, best, info3))
-      return {
-        stays: "up-to-date",
-        detail: `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
-        current
-      };
-    if (isOlder(it, best, info3))
-      return {
-        stays: "older-than-current",
-        detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
-        current
-      };
-    const held = heldAfterRollback(it, best, info3);
-    if (held) return { ...held, current };
-    return { move: best };
-  }
-  /**
-   * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
-   * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
-   * it must not depend on the site's current tag.
-   */
-  oldEnough(it, candidates, info3) {
-    const minAge = it.rule.minAge;
-    if (!minAge) return candidates;
-    const latest = this.now.getTime() - minAge.ms;
-    return candidates.filter((t) => {
-      const built = info3(t)?.created?.getTime();
-      return built !== void 0 && !Number.isNaN(built) && built <= latest;
-    });
-  }
-};
-function digestsWanted(moves, info3) {
-  return [...new Set(moves.filter((m) => m.it.site.reference.digest).map((m) => m.to))].filter((t) => !info3(t)?.digest);
-}
-function checkDigest(repo, it, to, digest) {
-  if (!it.site.reference.digest) return { toDigest: void 0 };
-  if (!digest) return { stays: "registry-error", detail: `could not learn the digest of ${to}` };
-  if (!isValidDigest(digest)) {
-    const shown2 = digest.length > 80 ? `${digest.slice(0, 80)}\u2026` : digest;
-    const message = `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown2)}; not writing it`;
-    return {
-      stays: "registry-error",
-      detail: message,
-      failure: { registry: repo.registry, repository: repo.repository, message }
-    };
-  }
-  return { toDigest: digest };
-}
-var memoKey = (it) => `${it.rule.index}\0${it.site.name}`;
-function excluded(tag, site, rule) {
-  return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(site, x.images)));
-}
-function exclusionNote(rule) {
-  return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
-}
-function timeOf(rule, d) {
-  if (rule.policy.sort === "push-time" && !isPushTime(d)) return void 0;
-  return d?.created?.getTime();
-}
-function ambiguity(rule, best, candidates, info3) {
-  if (!ordersByTime(rule.policy)) return void 0;
-  const d = info3(best);
-  const t = timeOf(rule, d);
-  if (t === void 0 || !d?.created) return void 0;
-  const when = d.created.toISOString();
-  if (!isPushTime(d) && isFixedBuildTime(d.created))
-    return `the newest build time among ${candidates.length} candidate(s) is ${when}, a reproducible build's fixed time; the registry reports no push time to order them by`;
-  const tied = candidates.filter((c) => {
-    if (c === best || timeOf(rule, info3(c)) !== t) return false;
-    const digest = info3(c)?.digest;
-    return digest === void 0 || digest !== d.digest;
-  });
-  if (tied.length === 0) return void 0;
-  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when}: which is newer cannot be told`;
-}
-function listed(tags) {
-  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
-}
-function pickBest(rule, candidates, info3) {
-  const { compare } = rule.policy;
-  if (compare) return candidates.length ? candidates.reduce((a, b) => compare(b, a) > 0 ? b : a) : void 0;
-  let best;
-  let bestTime = -Infinity;
-  for (const t of candidates) {
-    const time2 = timeOf(rule, info3(t));
-    if (time2 === void 0 || Number.isNaN(time2)) continue;
-    if (time2 > bestTime || time2 === bestTime && best !== void 0 && t > best) {
-      best = t;
-      bestTime = time2;
-    }
-  }
-  return best;
-}
-function sameBuild(it, best, info3) {
-  if (it.rule.policy.compare) return false;
-  const cur = info3(it.tag);
-  const next = info3(best);
-  const curTime = timeOf(it.rule, cur);
-  return cur?.digest !== void 0 && cur.digest === next?.digest || curTime !== void 0 && curTime === timeOf(it.rule, next);
-}
-function heldAfterRollback(it, best, info3) {
-  const m = it.manualMove;
-  if (!m || newer(it.rule, m.from, m.to, info3) !== true) return void 0;
-  if (newer(it.rule, best, m.from, info3) === true) return void 0;
-  const c = m.commit;
-  return {
-    stays: "held-after-rollback",
-    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`
-  };
-}
-function newer(rule, a, b, info3) {
-  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
-  const x = info3(a)?.created?.getTime();
-  const y = info3(b)?.created?.getTime();
-  if (x === void 0 || y === void 0 || Number.isNaN(x) || Number.isNaN(y)) return void 0;
-  return x > y;
-}
-function isOlder(it, best, info3) {
-  const { compare } = it.rule.policy;
-  if (compare) return compare(best, it.tag) <= 0;
-  const cur = timeOf(it.rule, info3(it.tag));
-  const next = timeOf(it.rule, info3(best));
-  if (cur === void 0 || next === void 0) return false;
-  return next <= cur;
-}
-
-// src/plan/facts.ts
-async function askTagList(tags, repo) {
-  try {
-    return { ok: true, value: await tags.listTags(repo) };
-  } catch (e) {
-    return { ok: false, failure: toFailure(e, repo) };
-  }
-}
-async function askTagDetails(tags, repo, request2) {
-  const asks = request2.times.length + request2.digests.length + (request2.platforms?.length ?? 0);
-  if (asks + (request2.fresh?.length ?? 0) === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
-  try {
-    return { ok: true, value: await tags.describeTags(repo, request2) };
-  } catch (e) {
-    return { ok: false, failure: toFailure(e, repo) };
-  }
-}
-function toFailure(e, repo) {
-  if (e instanceof RegistryError) {
-    return {
-      registry: e.registry,
-      repository: e.repository ?? repo.repository,
-      ...e.status !== void 0 ? { status: e.status } : {},
-      message: e.message
-    };
-  }
-  return {
-    registry: repo.registry,
-    repository: repo.repository,
-    message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
-  };
-}
-
-// src/scan/lines.ts
-var LineIndex = class {
-  constructor(text) {
-    this.text = text;
-  }
-  text;
-  starts;
-  build() {
-    const s = [0];
-    let i = -1;
-    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
-    return s;
-  }
-  /** Offset of the first byte of the line holding `offset`. */
-  lineStart(offset) {
-    const s = this.starts ??= this.build();
-    return s[this.lineOf(offset) - 1];
-  }
-  /** 1-based line of `offset`. */
-  lineOf(offset) {
-    const s = this.starts ??= this.build();
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = lo + hi + 1 >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-  /**
-   * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
-   * mark is not a character anyone sees: columns start after it, as in editors.
-   */
-  columnOf(offset) {
-    const start = this.lineStart(offset);
-    const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
-    let k = ls;
-    let column = 1;
-    if (this.last && this.last.lineStart === ls && this.last.offset <= offset) ({ offset: k, column } = this.last);
-    for (; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
-    this.last = { lineStart: ls, offset, column };
-    return column;
-  }
-  last;
-};
-
-// src/scan/scan.ts
-var TOKEN = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-var isToken = (code) => code < 128 && TOKEN[code] === 1;
-var TAG_START = /[\w]/;
-var CONTEXT_WINDOW = 256;
-var FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
-var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
-var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
-function scanText(input) {
-  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
-  const lines = new LineIndex(text);
-  const inComment = commentTracker(text, lines);
-  const found = [];
-  let consumed = 0;
-  const emit = (start, end, requireSlash) => {
-    const r = candidate(text, start, end, requireSlash, lines);
-    if (!r) return false;
-    found.push(r);
-    consumed = end;
-    return true;
-  };
-  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
-    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
-    for (let m; m = from.exec(text); ) {
-      const s = m.index + m[0].length - m[1].length;
-      candidateValue(text, s, lines, found);
-    }
-  }
-  const anchors = /[:@=]/g;
-  for (let m; m = anchors.exec(text); ) {
-    const i = m.index;
-    if (i < consumed) continue;
-    const next = text.charCodeAt(i + 1);
-    const ch = text[i];
-    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
-      if (ch === "@") continue;
-      const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(i)) {
-        const end = candidateValue(text, i + 1, lines, found);
-        if (end > 0) {
-          consumed = end;
-          anchors.lastIndex = end;
-        }
-      }
-      continue;
-    }
-    if (ch === "=") continue;
-    let s = i;
-    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
-    let e = i + 1;
-    while (e < text.length && isToken(text.charCodeAt(e))) e++;
-    if (s < consumed) continue;
-    anchors.lastIndex = e;
-    if (text[s - 1] === "]") {
-      const open4 = text.lastIndexOf("[", s - 1);
-      if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
-    }
-    if (!inComment(s)) {
-      const ls = lines.lineStart(s);
-      const from = Math.max(ls, s - CONTEXT_WINDOW);
-      const before = (from > ls ? "\0" : "") + text.slice(from, s);
-      const context = imageContext(before);
-      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
-    }
-    consumed = Math.max(consumed, e);
-  }
-  found.sort((a, b) => a.start - b.start);
-  const prose = proseRanges(text);
-  let p = 0;
-  const inProse = (offset) => {
-    while (p < prose.length && prose[p][1] <= offset) p++;
-    return p < prose.length && prose[p][0] <= offset;
-  };
-  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
-}
-function proseRanges(text) {
-  const out = [];
-  if (!text.includes("description")) return out;
-  const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
-  for (let m; m = key.exec(text); ) {
-    const lineEnd = text.indexOf("\n", m.index);
-    let end = lineEnd < 0 ? text.length : lineEnd;
-    if (/^[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(m[3])) {
-      const indent = m[1].length;
-      for (let ls = end + 1; ls < text.length; ) {
-        const le = text.indexOf("\n", ls);
-        const line = text.slice(ls, le < 0 ? text.length : le);
-        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
-        if (line.trim() !== "" && lead <= indent) break;
-        end = le < 0 ? text.length : le;
-        if (le < 0) break;
-        ls = le + 1;
-      }
-    }
-    out.push([m.index, end]);
-    key.lastIndex = Math.max(key.lastIndex, end);
-  }
-  return out;
-}
-function keyBefore(text, i) {
-  let e = i;
-  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
-  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
-  let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
-    s--;
-  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
-}
-function imageContext(before) {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
-  if (!m) return false;
-  const key = m[1].replace(/^-+/, "");
-  return key.toUpperCase() === "FROM" || isImageKey(key);
-}
-function candidateValue(text, from, lines, found) {
-  let s = from;
-  while (text[s] === " " || text[s] === "	") s++;
-  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
-  if (quote2) s++;
-  let e = s;
-  if (text[e] === "[") {
-    const close = text.indexOf("]", e);
-    if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
-  }
-  while (e < text.length && isToken(text.charCodeAt(e))) e++;
-  if (e === s) return 0;
-  const after = text[e];
-  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
-  if (!ends) return 0;
-  const r = candidate(text, s, e, false, lines);
-  if (!r) return 0;
-  found.push(r);
-  return e;
-}
-function candidate(text, start, end, requireSlashOrDigest, lines) {
-  const e = end;
-  const before = text[start - 1];
-  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
-  const after = text[end];
-  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
-  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
-  if (raw.includes("://") || raw.startsWith("//")) return void 0;
-  const at = raw.indexOf("@");
-  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
-  const slash = nameAndTag.lastIndexOf("/");
-  const colon = nameAndTag.lastIndexOf(":");
-  const hasTag = colon > slash && colon >= 0;
-  if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
-  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
-  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
-    const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
-    if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
-  }
-  let reference;
-  try {
-    reference = parseImageReference(raw);
-  } catch {
-    return void 0;
-  }
-  if (!reference.registry) return void 0;
-  const nameEnd = hasTag ? colon : nameAndTag.length;
-  const line = lines.lineOf(start);
-  const column = lines.columnOf(start);
-  return {
-    form: "inline",
-    start,
-    end: e,
-    text: raw,
-    line,
-    column,
-    reference,
-    name: raw.slice(0, nameEnd),
-    nameSpan: [start, start + nameEnd],
-    ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
-    ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
-  };
-}
-function commentTracker(text, lines) {
-  let ls = -1;
-  let k = 0;
-  let quote2 = "";
-  let comment = false;
-  return (offset) => {
-    const start = lines.lineStart(offset);
-    if (start !== ls || offset < k) {
-      ls = start;
-      k = start;
-      quote2 = "";
-      comment = false;
-      const hash = text.indexOf("#", start);
-      if (hash < 0 || hash >= offset) return false;
-    }
-    for (; k < offset && !comment; k++) {
-      const c = text[k];
-      if (quote2) {
-        if (c === quote2) quote2 = "";
-      } else if (c === '"' || c === "'") {
-        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
-      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
-    }
-    return comment;
-  };
-}
-
-// src/scan/structured/site-builder.ts
-var import_yaml2 = __toESM(require_dist(), 1);
-var TEMPLATED = /\{\{|\$\{|\$\(|<%/;
-var NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
-function scalarPart(ctx, node) {
-  let n = node;
-  if ((0, import_yaml2.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
-  if (!(0, import_yaml2.isScalar)(n) || !n.range) return void 0;
-  const s = n.range[0] + (ctx.base ?? 0);
-  const e = n.range[1] + (ctx.base ?? 0);
-  const src = ctx.text.slice(s, e);
-  switch (n.type) {
-    case import_yaml2.Scalar.PLAIN:
-      if (src.includes("\n")) return void 0;
-      return { span: [s, e], text: src, style: "plain" };
-    case import_yaml2.Scalar.QUOTE_DOUBLE: {
-      const inner = src.slice(1, -1);
-      if (inner.includes("\\") || inner.includes("\n")) return void 0;
-      return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
-    }
-    case import_yaml2.Scalar.QUOTE_SINGLE: {
-      const inner = src.slice(1, -1);
-      if (inner.includes("'") || inner.includes("\n")) return void 0;
-      return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
-    }
-    default:
-      return void 0;
-  }
-}
-var isEmpty = (p) => p.style === "plain" ? NULLS.has(p.text) : p.text === "";
-function hasHost(name) {
-  const slash = name.indexOf("/");
-  if (slash < 0) return false;
-  const first = name.slice(0, slash);
-  return first.includes(".") || first.includes(":") || first === "localhost";
-}
-var NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
-function buildSite(ctx, input) {
-  const { name } = input;
-  if (!name || TEMPLATED.test(name)) return void 0;
-  let tag = input.tag && !isEmpty(input.tag) ? input.tag : void 0;
-  let digest = input.digest && !isEmpty(input.digest) ? input.digest : void 0;
-  let skip = input.skip;
-  if (tag && TEMPLATED.test(tag.text)) {
-    skip ??= { reason: "templated", detail: `the tag ${tag.text} is a template, filled in when it is rendered` };
-  }
-  if (tag && !skip && !digest) {
-    const at2 = tag.text.indexOf("@");
-    if (at2 > 0) {
-      digest = { span: [tag.span[0] + at2 + 1, tag.span[1]], text: tag.text.slice(at2 + 1), style: "reference" };
-      tag = { span: [tag.span[0], tag.span[0] + at2], text: tag.text.slice(0, at2), style: "reference" };
-    }
-  }
-  if (digest && TEMPLATED.test(digest.text)) digest = void 0;
-  if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
-  let reference;
-  const movable = !skip || skip.reason === "ignored";
-  try {
-    const named = parseImageReference(name);
-    if (named.tag !== void 0 || named.digest !== void 0) return void 0;
-    reference = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
-  } catch {
-    return void 0;
-  }
-  if (!reference.registry) return void 0;
-  const at = tag ?? input.namePart;
-  const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
-  const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
-  const site = {
-    form: input.form,
-    start,
-    end,
-    text: at ? at.text : name,
-    line: ctx.lines.lineOf(start),
-    column: ctx.lines.columnOf(start),
-    reference,
-    name,
-    ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
-    ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
-    ...digest && movable ? { digestSpan: digest.span } : {},
-    ...skip ? { skip } : {}
-  };
-  const covers = [...input.covers ?? []];
-  for (const p of [input.namePart, input.tag, input.digest]) if (p) covers.push(p.span);
-  return { site, covers };
-}
-function valueOf(node, key) {
-  if (!node || !("items" in node)) return void 0;
-  for (const pair2 of node.items) {
-    const p = pair2;
-    if ((0, import_yaml2.isScalar)(p.key) && p.key.value === key) return p.value;
-  }
-  return void 0;
-}
-
-// src/scan/structured/markers.ts
-var MARKER = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
-var ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
-function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
-  const ctx = { text, lines, found };
-  for (let m; m = MARKER.exec(text); ) {
-    const ls = lines.lineStart(m.index);
-    const before = text.slice(ls, m.index);
-    const arg = m[1];
-    const line = lines.lineOf(m.index);
-    if (arg === "ignore") {
-      ignoredLines.add(/^\s*$/.test(before) ? line + 1 : line);
-      continue;
-    }
-    const a = ASSIGNMENT.exec(before);
-    if (!a) continue;
-    const quote2 = a[1];
-    const value = a[2] ?? a[3];
-    if (!value) continue;
-    const start = quote2 ? ls + before.lastIndexOf(`${quote2}${value}${quote2}`) + 1 : ls + before.lastIndexOf(value);
-    const tag = {
-      span: [start, start + value.length],
-      text: value,
-      style: !yamlFile ? "reference" : quote2 === '"' ? "double-quoted" : quote2 === "'" ? "single-quoted" : "plain"
-    };
-    const f = buildSite(ctx, { form: "marker", name: arg, tag });
-    if (f) found.push(f);
-  }
-}
-
-// src/scan/structured/yaml-scan.ts
-var import_yaml6 = __toESM(require_dist(), 1);
-
-// src/scan/structured/argocd.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-function argocdParameters(ctx, seq) {
-  const byPrefix = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const item of seq.items) {
-    if (!(0, import_yaml3.isMap)(item)) continue;
-    const name = scalarPart(ctx, valueOf(item, "name"));
-    const value = scalarPart(ctx, valueOf(item, "value"));
-    if (!name || !value) continue;
-    const dot = name.text.lastIndexOf(".");
-    const prefix2 = dot >= 0 ? name.text.slice(0, dot) : "";
-    const field = name.text.slice(dot + 1);
-    let fields = byPrefix.get(prefix2);
-    if (!fields) {
-      fields = /* @__PURE__ */ new Map();
-      byPrefix.set(prefix2, fields);
-      order.push(prefix2);
-    }
-    fields.set(field, value);
-  }
-  for (const prefix2 of order) {
-    const f = byPrefix.get(prefix2);
-    const repo = f.get("repository") ?? f.get("repo");
-    if (!repo || !f.has("tag")) continue;
-    const registry = f.get("registry");
-    const tag = f.get("tag");
-    const found = buildSite(ctx, {
-      form: "argocd-parameters",
-      name: registry?.text ? `${registry.text}/${repo.text}` : repo.text,
-      namePart: repo,
-      tag,
-      ...registry ? { covers: [registry.span] } : {}
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-function argocdKustomizeImages(ctx, seq) {
-  for (const item of seq.items) {
-    const p = scalarPart(ctx, item);
-    if (!p) continue;
-    const eq = p.text.indexOf("=");
-    const ref = p.text.slice(eq + 1);
-    const base = p.span[0] + eq + 1;
-    const at = ref.indexOf("@");
-    const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
-    const colon = nameAndTag.lastIndexOf(":");
-    const hasTag = colon > nameAndTag.lastIndexOf("/");
-    const nameEnd = hasTag ? colon : nameAndTag.length;
-    const part = (s, e) => ({
-      span: [base + s, base + e],
-      text: ref.slice(s, e),
-      style: "reference"
-    });
-    const found = buildSite(ctx, {
-      form: "argocd-kustomize",
-      name: ref.slice(0, nameEnd),
-      namePart: part(0, nameEnd),
-      ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
-      ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
-      covers: [p.span]
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-
-// src/scan/structured/helm-values.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-var IMAGE_ISH = /image/i;
-function helmValuesMap(ctx, map, parentKey, globalRegistry) {
-  const get = (k) => valueOf(map, k);
-  const tagNode = get("tag");
-  if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
-  let nameNode = get("repository");
-  if (nameNode !== void 0) {
-    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
-  } else {
-    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
-    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
-    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
-  }
-  if (nameNode !== void 0) {
-    const repo = scalarPart(ctx, nameNode);
-    if (!repo || isEmpty(repo)) return;
-    const regNode = get("registry");
-    let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
-    if (registry && isEmpty(registry)) registry = void 0;
-    if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
-    const name = registry ? `${registry.text}/${repo.text}` : repo.text;
-    const digestNode = get("digest") ?? get("sha");
-    const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
-    if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
-    const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
-    const found = buildSite(ctx, {
-      form: "helm-values",
-      name,
-      namePart: repo,
-      ...tag ? { tag } : {},
-      ...digest && /^sha256:/.test(digest.text) ? { digest } : {},
-      ...registry && registry !== globalRegistry ? { covers: [registry.span] } : {}
-    });
-    if (found) ctx.found.push(found);
-    return;
-  }
-  for (const pair2 of map.items) {
-    if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
-    const key = pair2.key.value;
-    if (!/image$/i.test(key)) continue;
-    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
-    const image = scalarPart(ctx, pair2.value);
-    if (!tagPart || !image || isEmpty(image)) continue;
-    const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
-    if (found) ctx.found.push(found);
-  }
-}
-function globalImageRegistry(ctx, root) {
-  if (!(0, import_yaml4.isMap)(root)) return void 0;
-  const global2 = valueOf(root, "global");
-  if (!(0, import_yaml4.isMap)(global2)) return void 0;
-  const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
-  return reg && !isEmpty(reg) ? reg : void 0;
-}
-
-// src/scan/structured/kustomize.ts
-var import_yaml5 = __toESM(require_dist(), 1);
-var RENAME_ONLY = {
-  reason: "no-tag",
-  detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
-};
-function kustomizeImages(ctx, seq) {
-  for (const item of seq.items) {
-    if (!(0, import_yaml5.isMap)(item)) continue;
-    const name = scalarPart(ctx, valueOf(item, "name"));
-    const newName = scalarPart(ctx, valueOf(item, "newName"));
-    const newTag = valueOf(item, "newTag");
-    const digest = valueOf(item, "digest");
-    if (!name || newName === void 0 && newTag === void 0 && digest === void 0) continue;
-    const image = newName && !isEmpty(newName) ? newName : name;
-    const tag = scalarPart(ctx, newTag);
-    const d = scalarPart(ctx, digest);
-    const found = buildSite(ctx, {
-      form: "kustomize",
-      name: image.text,
-      namePart: image,
-      ...tag ? { tag } : {},
-      ...d ? { digest: d } : {},
-      covers: [name.span],
-      ...(!tag || isEmpty(tag)) && (!d || isEmpty(d)) ? { skip: RENAME_ONLY } : {}
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-
-// src/scan/structured/yaml-scan.ts
-var HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
-function hintWindows(text) {
-  const out = [];
-  HINT_KEY.lastIndex = 0;
-  for (let m; m = HINT_KEY.exec(text); ) {
-    const last = out[out.length - 1];
-    if (last && m.index < last[1]) continue;
-    let start = text.lastIndexOf("\n", m.index - 1) + 1;
-    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
-    let end = text.indexOf("\n", m.index);
-    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
-    end = end < 0 ? text.length : end + 1;
-    if (last && start <= last[1]) last[1] = end;
-    else out.push([start, end]);
-    HINT_KEY.lastIndex = end;
-  }
-  return out;
-}
-function topLevelLine(text, ls) {
-  const c = text[ls];
-  if (c === void 0) return true;
-  if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
-  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
-}
-function scanYaml(text, lines, found, problems, whole = false) {
-  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
-  const windows = whole ? [[0, source.length]] : hintWindows(source);
-  let globalRegistry;
-  for (const [a, b] of windows) {
-    const part = source.slice(a, b);
-    let docs;
-    try {
-      docs = (0, import_yaml6.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
-    } catch (e) {
-      problems.push({ line: lines.lineOf(a), message: e.message });
-      return;
-    }
-    if (!Array.isArray(docs)) continue;
-    const bad = docs.flatMap((d) => d.errors);
-    if (bad.length) {
-      const e = bad[0];
-      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
-      return;
-    }
-    for (const doc of docs) {
-      const ctx = { text, lines, doc, found, base: a };
-      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
-      walk(ctx, doc.contents, "", "", globalRegistry, problems);
-    }
-  }
-}
-function walk(ctx, node, key, parentKey, globalRegistry, problems) {
-  if ((0, import_yaml6.isMap)(node)) {
-    helmValuesMap(ctx, node, key, globalRegistry);
-    for (const pair2 of node.items) {
-      const k = (0, import_yaml6.isScalar)(pair2.key) ? String(pair2.key.value) : "";
-      const v = pair2.value;
-      if (k === "images" && (0, import_yaml6.isSeq)(v)) {
-        if (key === "kustomize") argocdKustomizeImages(ctx, v);
-        else kustomizeImages(ctx, v);
-        continue;
-      }
-      if (k === "parameters" && key === "helm" && (0, import_yaml6.isSeq)(v)) {
-        argocdParameters(ctx, v);
-        continue;
-      }
-      if (k === "values" && key === "helm" && (0, import_yaml6.isScalar)(v) && v.type === import_yaml6.Scalar.BLOCK_LITERAL) {
-        helmValuesBlock(ctx, v, problems);
-        continue;
-      }
-      walk(ctx, v, k, key, globalRegistry, problems);
-    }
-  } else if ((0, import_yaml6.isSeq)(node)) {
-    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
-  }
-}
-function helmValuesBlock(ctx, node, problems) {
-  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
-  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
-  const headerEnd = ctx.text.indexOf("\n", s);
-  if (headerEnd < 0 || headerEnd >= e) return;
-  const blank = (t) => t.replace(/[^\n]/g, " ");
-  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
-  const before = problems.length;
-  scanYaml(inner, ctx.lines, ctx.found, problems, true);
-  for (let k = before; k < problems.length; k++) {
-    const p = problems[k];
-    problems[k] = { line: p.line, message: `helm.values block: ${p.message}` };
-  }
-}
-
-// src/scan/structured/index.ts
-var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
-var YAML_PATH = /\.(?:ya?ml|json)$/i;
-function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
-  const yamlFile = YAML_PATH.test(path2);
-  if (yamlFile) {
-    const problems = [];
-    scanYaml(text, lines, found, problems);
-    for (const p of problems)
-      warnings.push({
-        line: p.line,
-        message: `not valid YAML at line ${p.line} (${p.message}): only image strings are scanned in it`
-      });
-    if (problems.length) found.length = 0;
-  }
-  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
-}
-function scanFile(text, path2) {
-  const inline = scanText(text);
-  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
-  const lines = new LineIndex(text);
-  const found = [];
-  const warnings = [];
-  const ignored = /* @__PURE__ */ new Set();
-  scanStructuredInto(text, path2, lines, found, warnings, ignored);
-  const structured = dedupe(found);
-  const covers = structured.flatMap((f) => f.covers);
-  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
-  let sites = [...kept, ...structured.map((f) => f.site)];
-  if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
-  sites.sort((a, b) => a.start - b.start || a.end - b.end);
-  return { sites, warnings };
-}
-function dedupe(input) {
-  const found = refuseSharedTags(input);
-  const seen = /* @__PURE__ */ new Set();
-  return found.filter((f) => {
-    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
-    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
-    const image = f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
-    const key = `${span[0]}:${span[1]}${digest}${image}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-function refuseSharedTags(found) {
-  const images = /* @__PURE__ */ new Map();
-  const keyOf = (f) => f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : void 0;
-  for (const f of found) {
-    const key = keyOf(f);
-    if (key === void 0 || f.site.skip) continue;
-    const set = images.get(key) ?? /* @__PURE__ */ new Set();
-    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
-    images.set(key, set);
-  }
-  if (![...images.values()].some((s) => s.size > 1)) return found;
-  return found.map((f) => {
-    const key = keyOf(f);
-    const shared = key === void 0 ? void 0 : images.get(key);
-    if (!shared || shared.size < 2) return f;
-    const names = [...shared].sort().join(" and ");
-    return {
-      ...f,
-      site: {
-        ...f.site,
-        skip: {
-          reason: "shared-tag",
-          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others \u2014 give each image its own tag`
-        }
-      }
-    };
-  });
-}
-function siteLines(s, lines) {
-  const out = [s.line];
-  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
-  return out;
-}
-function ignore(s) {
-  const { registry, repository } = s.reference;
-  return {
-    ...s,
-    reference: { registry, repository },
-    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" }
-  };
-}
-
-// src/plan/history.ts
-var HistoryView = class {
-  constructor(history) {
-    this.history = history;
-  }
-  history;
-  scans = /* @__PURE__ */ new WeakMap();
-  /** The history of a file, or undefined when there is none (not a git repository, untracked file). */
-  file(path2) {
-    return this.history?.files.get(path2);
-  }
-  /**
-   * The tags of an image (`registry/repository`) in one version, in file order; undefined for a
-   * version where the file did not exist.
-   */
-  tagsIn(file, index, image) {
-    const v = file.versions[index];
-    if (!v || v.text === void 0) return void 0;
-    let byImage = this.scans.get(v);
-    if (!byImage) {
-      byImage = /* @__PURE__ */ new Map();
-      for (const s of scanFile(v.text, file.path).sites) {
-        const tag = s.reference.tag;
-        if (tag === void 0) continue;
-        const key = repoKey(s.reference);
-        const list = byImage.get(key) ?? [];
-        list.push(tag);
-        byImage.set(key, list);
-      }
-      this.scans.set(v, byImage);
-    }
-    return byImage.get(image) ?? [];
-  }
-  /**
-   * The latest commit that changed the `occurrence`-th tag of `image` in `path` (0 = the first
-   * occurrence in file order), or undefined when the history shows none.
-   */
-  lastMove(path2, image, occurrence) {
-    const file = this.file(path2);
-    if (!file) return void 0;
-    for (let i = 0; i + 1 < file.versions.length; i++) {
-      const now = this.tagsIn(file, i, image)?.[occurrence];
-      const before = this.tagsIn(file, i + 1, image)?.[occurrence];
-      if (now !== void 0 && before !== void 0 && now !== before)
-        return { commit: file.versions[i].commit, from: before, to: now };
-      if (now === void 0) return void 0;
-    }
-    return void 0;
-  }
-  /**
-   * The commit since which `tag` of `image` has been in `path` without interruption, walking back
-   * from the newest version; undefined when the newest version does not hold it.
-   */
-  arrival(path2, image, tag) {
-    const file = this.file(path2);
-    if (!file) return void 0;
-    let found;
-    for (let i = 0; i < file.versions.length; i++) {
-      if (!this.tagsIn(file, i, image)?.includes(tag)) return found ? { commit: found, exact: true } : void 0;
-      found = file.versions[i].commit;
-    }
-    return found ? { commit: found, exact: file.complete } : void 0;
-  }
-};
-
-// src/rewrite/yaml-scalar.ts
-var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
-var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
-var V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
-var SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
-var WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
-function readsAsNonString(value) {
-  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
-  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
-  return /[0-9]/.test(value) && V11_FLOAT.test(value);
-}
-function tagText(style, tag) {
-  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
-  return { text: tag, quoted: false };
-}
-
-// src/plan/output.ts
-var PlanRecords = class {
-  changes = [];
-  unchanged = [];
-  failures = [];
-  /** Records a site that stays, with the rule it follows and the current build time when known. */
-  stay(file, site, reason, detail, extra = {}) {
-    const { rule, current } = extra;
-    this.unchanged.push({
-      file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      tag: site.reference.tag ?? null,
-      reason,
-      detail,
-      ...rule !== void 0 ? { rule } : {},
-      ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
-    });
-  }
-  /**
-   * The one path for a failed registry answer: the failure is listed once, and only the sites that
-   * needed the answer stay, as `registry-error`; other repositories and sites proceed.
-   */
-  registryError(items, failure) {
-    const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
-    if (!this.failures.some(same)) this.failures.push(failure);
-    for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
-  }
-  /**
-   * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
-   * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
-   */
-  change(it, to, toDigest, info3, digestOnly = false) {
-    const { site, rule } = it;
-    const pinned = site.reference.digest;
-    const next = info3(to);
-    const cur = info3(it.tag);
-    const { edits, quoted } = digestOnly ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false } : editsFor(site, to, toDigest);
-    this.changes.push({
-      file: it.file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      from: it.tag,
-      to,
-      ...pinned ? { fromDigest: pinned } : {},
-      ...toDigest ? { toDigest } : {},
-      ...digestOnly ? { digestOnly: true } : {},
-      rule: rule.name,
-      pattern: rule.policy.source,
-      ...next?.created ? { buildTime: next.created.toISOString() } : {},
-      ...next ? timeSource(next) : {},
-      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-      ...quoted ? { quoted } : {},
-      edits
-    });
-  }
-  /** Records a promotion's move of a site (issue #14), with its evidence. */
-  promote(t, to, toDigest, info3, evidence) {
-    const { site } = t;
-    const next = info3(to);
-    const cur = info3(t.tag);
-    const { edits, quoted } = editsFor(site, to, toDigest);
-    this.changes.push({
-      file: t.file,
-      line: site.line,
-      column: site.column,
-      form: site.form,
-      image: site.name,
-      repository: repoKey(site.reference),
-      from: t.tag,
-      to,
-      ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
-      ...toDigest ? { toDigest } : {},
-      rule: promotionRuleName(evidence.promotion),
-      pattern: `soak ${evidence.soak}`,
-      ...next?.created ? { buildTime: next.created.toISOString() } : {},
-      ...next ? timeSource(next) : {},
-      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
-      ...quoted ? { quoted } : {},
-      promotion: evidence,
-      edits
-    });
-  }
-  /** The plan, changes and unchanged records sorted by file, line and column. */
-  plan(warnings = []) {
-    const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
-    return {
-      changes: [...this.changes].sort(order),
-      unchanged: [...this.unchanged].sort(order),
-      failures: [...this.failures],
-      warnings: [...warnings]
-    };
-  }
-};
-function editsFor(site, to, toDigest) {
-  const edits = [];
-  let quoted = false;
-  if (site.tagSpan) {
-    const written = tagText(site.tagStyle, to);
-    quoted = written.quoted;
-    edits.push({
-      start: site.tagSpan[0],
-      end: site.tagSpan[1],
-      expect: site.reference.tag ?? "",
-      replace: written.text
-    });
-  }
-  if (site.digestSpan && toDigest)
-    edits.push({
-      start: site.digestSpan[0],
-      end: site.digestSpan[1],
-      expect: site.reference.digest ?? "",
-      replace: toDigest
-    });
-  return { edits, quoted };
-}
-function promotionRuleName(name) {
-  return `promotion:${name}`;
-}
-function timeSource(d) {
-  if (!d.source) return {};
-  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
-  return { timeSource: d.source };
-}
-
-// src/plan/platform-gate.ts
-var MAX_CHECKED = 5;
-var PlatformGate = class {
-  constructor(tags, repo) {
-    this.tags = tags;
-    this.repo = repo;
-  }
-  tags;
-  repo;
-  asked = /* @__PURE__ */ new Map();
-  platformsOf(tag) {
-    let p = this.asked.get(tag);
-    if (!p) {
-      p = askTagDetails(this.tags, this.repo, { times: [], digests: [], platforms: [tag] }).then(
-        (a) => a.ok ? { ok: true, value: a.value.get(tag)?.platforms } : a
-      );
-      this.asked.set(tag, p);
-    }
-    return p;
-  }
-  /**
-   * The decision with the gate applied: a winner lacking a required platform is skipped and the
-   * next best decided. When some were skipped and nothing moves, the reference stays
-   * `missing-platform`, naming what each skipped candidate lacks.
-   */
-  async decide(decisions, it, info3, required) {
-    const skip = /* @__PURE__ */ new Set();
-    const skipped = [];
-    let d = decisions.decide(it, info3);
-    while ("move" in d) {
-      const answer = await this.platformsOf(d.move);
-      if (!answer.ok) return { failure: answer.failure };
-      const offered = answer.value ?? [];
-      const missing = missingPlatforms(required, offered);
-      if (missing.length === 0) return d;
-      skipped.push(
-        `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
-      );
-      skip.add(d.move);
-      if (skip.size >= MAX_CHECKED) break;
-      d = decisions.decide(it, info3, skip);
-    }
-    if (skipped.length === 0) return d;
-    const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
-    return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
-  }
-};
-
-// src/plan/promote.ts
-function decidePromotion(t, sources, history, info3, now, note) {
-  const p = t.promotion;
-  const current = info3(t.tag);
-  if (sources.length === 0)
-    return { stays: "not-in-source", detail: `${t.site.name} is not in ${p.from.join(", ")} (promotion ${p.name})` };
-  if (!history.history)
-    return {
-      stays: "no-history",
-      detail: `promotion ${p.name} measures soak times from git history, and this directory is not a git work tree with commits`
-    };
-  const builtAt = (tag) => {
-    const ms = info3(tag)?.created?.getTime();
-    return ms === void 0 || Number.isNaN(ms) ? void 0 : ms;
-  };
-  const byNewest = (a, b) => (b.built ?? -Infinity) - (a.built ?? -Infinity) || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
-  const weighed = [];
-  const image = `${t.site.reference.registry}/${t.site.reference.repository}`;
-  for (const tag of new Set(sources.map((s) => s.tag))) {
-    let latest;
-    for (const s of sources.filter((x) => x.tag === tag)) {
-      const arrival = history.arrival(s.file, image, tag);
-      if (!arrival) continue;
-      if (!latest || arrival.commit.date > latest.arrival.commit.date) latest = { source: s, arrival };
-    }
-    if (!latest) continue;
-    const soakedMs = now.getTime() - new Date(latest.arrival.commit.date).getTime();
-    const built = builtAt(tag);
-    const oldEnough = !p.minAge || built !== void 0 && built <= now.getTime() - p.minAge.ms;
-    weighed.push({ tag, ...latest, soakedMs, built, eligible: soakedMs >= p.soak.ms && oldEnough });
-  }
-  if (weighed.length === 0)
-    return {
-      stays: "no-history",
-      detail: `the tags of ${t.site.name} in ${p.from.join(", ")} are not committed yet${note ? `; ${note}` : ""}`
-    };
-  weighed.sort(byNewest);
-  const newest = weighed[0];
-  if (newest.tag === t.tag)
-    return {
-      stays: "same-as-source",
-      detail: `${t.tag} is the newest tag of ${t.site.name} in ${newest.source.file} (promotion ${p.name})`,
-      current
-    };
-  const winner = weighed.find((w2) => w2.eligible);
-  const cur = builtAt(t.tag);
-  const notNewer = (w2) => w2.built !== void 0 && cur !== void 0 && w2.built <= cur;
-  if (!newest.eligible && (!winner || winner.tag === t.tag || notNewer(winner))) {
-    const c2 = newest.arrival.commit;
-    const soakLeft = p.soak.ms - newest.soakedMs;
-    if (soakLeft > 0)
-      return {
-        stays: "soaking",
-        detail: `${newest.tag} reached ${newest.source.file} in ${c2.sha.slice(0, 12)} (${c2.authorName}, ${c2.date}); soaked ${formatDuration(newest.soakedMs)} of ${p.soak.text}: promotable from ${new Date(new Date(c2.date).getTime() + p.soak.ms).toISOString()} (${formatDuration(soakLeft)} left)${newest.arrival.exact ? "" : `; history read back only to that commit${note ? ` (${note})` : ""}`}`,
-        current
-      };
-    const eligibleAt = newest.built !== void 0 ? new Date(newest.built + (p.minAge?.ms ?? 0)).toISOString() : void 0;
-    return {
-      stays: "too-new",
-      detail: eligibleAt ? `${newest.tag} has soaked, but was built ${new Date(newest.built).toISOString()}; minAge ${p.minAge?.text}: eligible from ${eligibleAt}` : `${newest.tag} has soaked, but its build time is unknown; minAge ${p.minAge?.text} needs one`,
-      current
-    };
-  }
-  const w = winner;
-  if (w.tag === t.tag)
-    return {
-      stays: "same-as-source",
-      detail: `${t.tag} is the newest promotable tag in ${p.from.join(", ")}`,
-      current
-    };
-  if (notNewer(w))
-    return {
-      stays: "older-than-current",
-      detail: `${w.tag} (built ${new Date(w.built).toISOString()}) is not newer than the current ${t.tag}; promotions never move backwards`,
-      current
-    };
-  const m = t.manualMove;
-  const from = m ? builtAt(m.from) : void 0;
-  if (m && from !== void 0 && cur !== void 0 && from > cur && !(w.built !== void 0 && w.built > from))
-    return {
-      stays: "held-after-rollback",
-      detail: `commit ${m.commit.sha.slice(0, 12)} by ${m.commit.authorName} <${m.commit.authorEmail}> (${m.commit.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} is promoted (candidate: ${w.tag})`,
-      current
-    };
-  const c = w.arrival.commit;
-  const why = weighed.length > 1 ? `${p.from.join(", ")} holds ${weighed.map((x) => x.tag).join(", ")}; ${w.tag} wins: the newest build that has soaked${w === newest ? "" : ` (${newest.tag} is not promotable yet)`}` : "";
-  return {
-    move: w.tag,
-    evidence: {
-      promotion: p.name,
-      from: w.source.file,
-      fromLine: w.source.site.line,
-      commit: c.sha,
-      author: `${c.authorName} <${c.authorEmail}>`,
-      arrivedAt: c.date,
-      arrivalExact: w.arrival.exact,
-      soaked: formatDuration(w.soakedMs),
-      soak: p.soak.text,
-      ...why ? { choice: why } : {}
-    }
-  };
-}
-
-// src/plan/targets.ts
-var TargetError = class extends Error {
-  name = "TargetError";
-};
-function parseImageTargets(values, origin) {
-  const out = [];
-  for (const entry of values.flatMap((v) => v.split(/[\n,]/)).map((e) => e.trim())) {
-    if (entry === "") continue;
-    let ref;
-    try {
-      ref = parseImageReference(entry);
-    } catch (e) {
-      if (!(e instanceof InvalidReferenceError)) throw e;
-      throw new TargetError(`${origin}: ${JSON.stringify(entry)} is not an image reference: ${e.message}`);
-    }
-    if (ref.digest)
-      throw new TargetError(
-        `${origin}: ${JSON.stringify(entry)} pins a digest; give repository[:tag] (the tag that was pushed)`
-      );
-    out.push({
-      registry: ref.registry,
-      repository: ref.repository,
-      ...ref.tag !== void 0 ? { tag: ref.tag } : {}
-    });
-  }
-  return out;
-}
-function targetsByRepository(targets) {
-  const byRepo = /* @__PURE__ */ new Map();
-  for (const t of targets) {
-    const key = repoKey(t);
-    const prev = byRepo.get(key);
-    if (t.tag === void 0 || prev === "all") byRepo.set(key, "all");
-    else byRepo.set(key, [.../* @__PURE__ */ new Set([...prev ?? [], t.tag])]);
-  }
-  return new Map([...byRepo].map(([k, v]) => [k, v === "all" ? [] : v]));
-}
-
-// src/plan/plan.ts
-async function planUpdates(input) {
-  const { config, files, tags } = input;
-  const records = new PlanRecords();
-  const now = input.now ?? /* @__PURE__ */ new Date();
-  const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
-  const history = new HistoryView(input.history);
-  const groups2 = /* @__PURE__ */ new Map();
-  const promotions = new PromotionSites(config);
-  for (const file of files) {
-    promotions.addSources(file);
-    const rules = rulesForFile(config, file.path);
-    const seen = /* @__PURE__ */ new Map();
-    for (const site of file.references) {
-      const image = repoKey(site.reference);
-      const occurrence = site.reference.tag === void 0 ? -1 : seen.get(image) ?? 0;
-      if (occurrence >= 0) seen.set(image, occurrence + 1);
-      const move = history.lastMove(file.path, image, occurrence);
-      const manual = move && move.commit.laminar.length === 0 ? move : void 0;
-      const promotion = promotions.targetOf(file.path, site);
-      if (promotion) {
-        if (site.skip) records.stay(file.path, site, site.skip.reason, site.skip.detail);
-        else if (site.reference.tag === void 0)
-          records.stay(file.path, site, "no-tag", "no tag to promote", { rule: promotionRuleName(promotion.name) });
-        else {
-          const tag = site.reference.tag;
-          promotions.track(image, site.reference, {
-            file: file.path,
-            site,
-            promotion,
-            tag,
-            ...manual && manual.to === tag ? { manualMove: manual } : {}
-          });
-        }
-        continue;
-      }
-      const c = classifySite(site, rules, config.registries);
-      if ("stays" in c) {
-        records.stay(file.path, site, c.stays, c.detail);
-        continue;
-      }
-      const key = repoKey(site.reference);
-      if (targeted && !targeted.has(key)) {
-        const about = [...targeted.keys()].join(", ");
-        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
-        continue;
-      }
-      let g = groups2.get(key);
-      if (!g) {
-        g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
-        groups2.set(key, g);
-      }
-      g.items.push({
-        file: file.path,
-        site,
-        rule: c.follows,
-        tag: c.tag,
-        ...manual && manual.to === c.tag ? { manualMove: manual } : {}
-      });
-    }
-  }
-  await Promise.all(
-    [...groups2.entries()].map(([key, { repo, items }]) => {
-      const pushed = targeted?.get(key);
-      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
-    })
-  );
-  await Promise.all(
-    promotions.groups().map((g) => planPromotions(tags, g, (t) => promotions.sourcesFor(t), history, records, now, input.history?.note))
-  );
-  return records.plan(input.warnings);
-}
-async function planRepository(tags, repo, items, records, limits, now) {
-  const listed2 = await askTagList(tags, repo);
-  if (!listed2.ok) return records.registryError(items, listed2.failure);
-  const over = tooManyTags(repo, listed2.value);
-  if (over) {
-    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
-    return;
-  }
-  const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
-  const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
-  if (!described.ok) return records.registryError(items, described.failure);
-  const info3 = tagInfo(listed2.value, described.value);
-  await decideAll(tags, repo, decisions, items, info3, records);
-}
-async function planPushedTags(tags, repo, pushed, items, records, now) {
-  const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
-  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
-  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
-  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
-  const described = await askTagDetails(tags, repo, {
-    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
-    digests: inChannel.filter((t) => !timed.has(t)),
-    current: [...new Set(items.map((it) => it.tag))]
-  });
-  if (!described.ok) return records.registryError(items, described.failure);
-  const found = pushed.filter((t) => described.value.has(t));
-  const decisions = new RepositoryDecisions(repo, { tags: found }, void 0, now);
-  const info3 = tagInfo({ tags: found }, described.value);
-  const open4 = [];
-  for (const it of items) {
-    if (decisions.candidates(it).length > 0) open4.push(it);
-    else {
-      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
-      const detail = missing.length ? `${missing.join(", ")} not found in ${repoKey(repo)}` : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
-      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
-    }
-  }
-  await decideAll(tags, repo, decisions, open4, info3, records);
-}
-async function refreshDigests(tags, repo, items, info3, records) {
-  if (items.length === 0) return;
-  const fresh = [...new Set(items.map(({ it }) => it.tag))];
-  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
-  if (!answer.ok)
-    return records.registryError(
-      items.map(({ it }) => it),
-      answer.failure
-    );
-  for (const { it, d } of items) {
-    const now = answer.value.get(it.tag)?.digest;
-    const checked = checkDigest(repo, it, it.tag, now);
-    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
-      records.change(it, it.tag, checked.toDigest, info3, true);
-    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
-    else
-      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
-        rule: it.rule.name,
-        current: d.current
-      });
-  }
-}
-async function decideAll(tags, repo, decisions, items, info3, records) {
-  const moves = [];
-  const refresh = [];
-  const gate = new PlatformGate(tags, repo);
-  await Promise.all(
-    items.map(async (it) => {
-      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info3, it.rule.platforms) : decisions.decide(it, info3);
-      if ("move" in d) moves.push({ it, to: d.move });
-      else if ("failure" in d) records.registryError([it], d.failure);
-      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
-        refresh.push({ it, d });
-      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
-    })
-  );
-  await refreshDigests(tags, repo, refresh, info3, records);
-  const wanted = digestsWanted(moves, info3);
-  const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
-  const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
-  if (!digests.ok)
-    records.registryError(
-      unanswered.map((m) => m.it),
-      digests.failure
-    );
-  for (const move of moves) {
-    if (unanswered.includes(move)) continue;
-    const { it, to } = move;
-    const learnt = digests.ok ? digests.value.get(to)?.digest : void 0;
-    const checked = checkDigest(repo, it, to, learnt ?? info3(to)?.digest);
-    if ("toDigest" in checked) records.change(it, to, checked.toDigest, info3);
-    else if (checked.failure) records.registryError([it], checked.failure);
-    else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
-  }
-}
-async function planPromotions(tags, group2, sourcesFor, history, records, now, note) {
-  const { repo, targets } = group2;
-  const asked = /* @__PURE__ */ new Set();
-  for (const t of targets) {
-    asked.add(t.tag);
-    for (const s of sourcesFor(t)) asked.add(s.tag);
-    if (t.manualMove) asked.add(t.manualMove.from);
-  }
-  const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
-  const listed2 = await askTagList(tags, repo);
-  if (!listed2.ok) return records.registryError(targets.map(asTracked), listed2.failure);
-  const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
-  if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
-  const info3 = tagInfo(listed2.value, answer.value);
-  for (const t of targets) {
-    const sources = sourcesFor(t);
-    const d = decidePromotion(t, sources, history, info3, now, note);
-    const rule = promotionRuleName(t.promotion.name);
-    if (!("move" in d)) {
-      records.stay(t.file, t.site, d.stays, d.detail, { rule, current: d.current });
-      continue;
-    }
-    const digest = info3(d.move)?.digest;
-    const pinned = sources.find((s) => s.tag === d.move && s.site.reference.digest)?.site.reference.digest;
-    if (pinned && digest && pinned !== digest) {
-      records.stay(
-        t.file,
-        t.site,
-        "registry-error",
-        `${repoKey(repo)}:${d.move} is ${digest} in the registry but ${pinned} in ${d.evidence.from}; not promoting`,
-        { rule }
-      );
-      continue;
-    }
-    const checked = checkDigest(repo, asTracked(t), d.move, digest);
-    if ("toDigest" in checked)
-      records.promote(t, d.move, checked.toDigest, info3, { ...d.evidence, ...digest ? { digest } : {} });
-    else if (checked.failure) records.registryError([asTracked(t)], checked.failure);
-    else records.stay(t.file, t.site, checked.stays, checked.detail, { rule });
-  }
-}
-var promotionRules = /* @__PURE__ */ new WeakMap();
-function promotionRule(p) {
-  let rule = promotionRules.get(p);
-  if (!rule) {
-    rule = {
-      name: promotionRuleName(p.name),
-      index: -1e6 - p.index,
-      position: p.position,
-      policy: parsePolicy("*"),
-      files: p.to,
-      images: p.images,
-      exclude: []
-    };
-    promotionRules.set(p, rule);
-  }
-  return rule;
-}
-var PromotionSites = class {
-  constructor(config) {
-    this.config = config;
-  }
-  config;
-  sources = /* @__PURE__ */ new Map();
-  byRepo = /* @__PURE__ */ new Map();
-  /** Records the tags of the sites of a file in some promotion's `from`. */
-  addSources(file) {
-    for (const p of this.config.promotions) {
-      if (!matchesAny(file.path, p.from)) continue;
-      let m = this.sources.get(p);
-      if (!m) this.sources.set(p, m = /* @__PURE__ */ new Map());
-      for (const site of file.references) {
-        const tag = site.reference.tag;
-        if (site.skip || tag === void 0 || !this.selects(p, site)) continue;
-        const key = repoKey(site.reference);
-        m.set(key, [...m.get(key) ?? [], { file: file.path, site, tag }]);
-      }
-    }
-  }
-  /** The first promotion whose `to` holds this file and whose `images` select the site. */
-  targetOf(path2, site) {
-    return this.config.promotions.find((p) => matchesAny(path2, p.to) && this.selects(p, site));
-  }
-  track(image, ref, target) {
-    let g = this.byRepo.get(image);
-    if (!g) this.byRepo.set(image, g = { repo: { registry: ref.registry, repository: ref.repository }, targets: [] });
-    g.targets.push(target);
-  }
-  groups() {
-    return [...this.byRepo.values()];
-  }
-  sourcesFor(t) {
-    return this.sources.get(t.promotion)?.get(repoKey(t.site.reference)) ?? [];
-  }
-  selects(p, site) {
-    return p.images.length === 0 || imageMatches(site, p.images);
-  }
-};
-
-// src/plan/set-tag.ts
-var SET_RULE = "laminar set";
-function planSetTag(files, image, tag) {
-  const key = repoKey(image);
-  const changes = [];
-  const warnings = [];
-  for (const file of files) {
-    for (const site of file.references) {
-      if (repoKey(site.reference) !== key || site.skip || !site.tagSpan || site.reference.tag === tag) continue;
-      if (site.reference.digest) {
-        warnings.push({ file: file.path, message: `line ${site.line}: ${site.name} is pinned by digest; not set` });
-        continue;
-      }
-      const { edits, quoted } = editsFor(site, tag, void 0);
-      changes.push({
-        file: file.path,
-        line: site.line,
-        column: site.column,
-        form: site.form,
-        image: site.name,
-        repository: key,
-        from: site.reference.tag ?? "",
-        to: tag,
-        rule: SET_RULE,
-        pattern: `${key}:${tag}`,
-        ...quoted ? { quoted } : {},
-        edits
-      });
-    }
-  }
-  return { changes, unchanged: [], failures: [], warnings };
-}
-
-// src/scan/repository.ts
-import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
-import { join as join7, relative as relative3, sep as sep4 } from "node:path";
-
-// src/scan/flux-objects.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-
-// src/policy/flux-policy.ts
-var import_semver2 = __toESM(require_semver2(), 1);
-var FLUX_DEFAULT_EXCLUSIONS = ["^.*\\.sig$"];
-function fluxTagPolicy(spec) {
-  const choice = spec.policy ?? {};
-  const pattern2 = optionalString(spec.filterTags?.pattern, "filterTags.pattern");
-  const extract = optionalString(spec.filterTags?.extract, "filterTags.extract");
-  const value = tagValue(pattern2, extract);
-  const filterNote = pattern2 ? ` filter ${pattern2}${extract ? ` extract ${extract}` : ""}` : "";
-  if (choice.semver) {
-    const range2 = optionalString(choice.semver.range, "policy.semver.range");
-    if (!range2) throw new PolicyError("ImagePolicy policy.semver.range is empty");
-    const npmRange = range2.replace(/\s*,\s*/g, " ");
-    if (import_semver2.default.validRange(npmRange, { loose: true }) === null)
-      throw new PolicyError(`invalid semver range ${JSON.stringify(range2)}`);
-    const r = new import_semver2.default.Range(npmRange, { loose: true });
-    const version = (tag) => {
-      const v = value(tag);
-      return v === void 0 ? null : fluxVersion(v);
-    };
-    return {
-      kind: "semver",
-      source: `semver:${range2}${filterNote}`,
-      sort: "semver",
-      order: "asc",
-      matches: (tag) => {
-        const v = version(tag);
-        return v !== null && r.test(v);
-      },
-      compare: (a, b) => {
-        const va = version(a);
-        const vb = version(b);
-        if (!va || !vb) return 0;
-        return import_semver2.default.compare(va, vb) || (a < b ? 1 : a > b ? -1 : 0);
-      }
-    };
-  }
-  const ordering = choice.numerical ? "numerical" : choice.alphabetical ? "alphabetical" : void 0;
-  if (!ordering) throw new PolicyError("ImagePolicy names no policy (semver, numerical or alphabetical)");
-  const order = optionalString((choice.numerical ?? choice.alphabetical)?.order, `policy.${ordering}.order`) ?? "asc";
-  if (order !== "asc" && order !== "desc")
-    throw new PolicyError(`policy.${ordering}.order must be asc or desc, not ${JSON.stringify(order)}`);
-  const number = (tag) => {
-    const v = value(tag);
-    return v !== void 0 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
-  };
-  const ascending = ordering === "numerical" ? (a, b) => number(a) - number(b) : (a, b) => {
-    const x = value(a) ?? "";
-    const y = value(b) ?? "";
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
-  return {
-    kind: "regex",
-    source: `${ordering}:${order}${filterNote}`,
-    sort: ordering,
-    order,
-    matches: (tag) => value(tag) !== void 0 && (ordering !== "numerical" || !Number.isNaN(number(tag))),
-    compare: order === "asc" ? ascending : (a, b) => ascending(b, a)
-  };
-}
-function fluxExclusions(list) {
-  const patterns = list === void 0 || list === null ? FLUX_DEFAULT_EXCLUSIONS : list;
-  if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== "string"))
-    throw new PolicyError("ImageRepository spec.exclusionList must be a list of regular expressions");
-  return patterns.map((p) => {
-    const re = goRegExp(p, "exclusionList");
-    return { kind: "regex", source: `regex:${p}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
-  });
-}
-function tagValue(pattern2, extract) {
-  if (!pattern2) return (tag) => tag;
-  const re = goRegExp(pattern2, "filterTags.pattern");
-  return (tag) => {
-    const m = re.exec(tag);
-    if (!m) return void 0;
-    return extract ? expand2(extract, m) : tag;
-  };
-}
-function expand2(template, m) {
-  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_all, whole, braced, bare) => {
-    if (whole === "$") return "$";
-    const name = braced ?? bare ?? "";
-    const found = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
-    return found ?? "";
-  });
-}
-function goRegExp(pattern2, field) {
-  const js = pattern2.replace(/\(\?P</g, "(?<");
-  assertSafeRegex(js);
-  try {
-    return new RegExp(js, "u");
-  } catch (e) {
-    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern2)}: ${e.message}`);
-  }
-}
-function fluxVersion(text) {
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/.exec(text);
-  if (!m) return null;
-  return import_semver2.default.parse(`${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4] ?? ""}`);
-}
-function optionalString(v, field) {
-  if (v === void 0 || v === null || v === "") return void 0;
-  if (typeof v !== "string") throw new PolicyError(`ImagePolicy ${field} must be a string`);
-  return v;
-}
-
-// src/scan/flux-objects.ts
-var DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
-function findFluxObjects(file, text) {
-  if (!DECLARES.test(text)) return [];
-  const lines = new import_yaml7.LineCounter();
-  const found = [];
-  for (const doc of (0, import_yaml7.parseAllDocuments)(text, { lineCounter: lines })) {
-    if (!("errors" in doc)) continue;
-    const error3 = doc.errors[0];
-    if (error3) {
-      const line2 = lines.linePos(error3.pos[0]).line;
-      const declared = /^kind:[ \t]*["']?(Image(?:Policy|Repository))\b/m.exec(text.slice(doc.range[0], doc.range[2]));
-      if (declared) found.push({ kind: "unreadable", file, line: line2, message: error3.message.split("\n")[0] ?? "" });
-      continue;
-    }
-    let o;
-    try {
-      o = doc.toJS({ maxAliasCount: 100 });
-    } catch {
-      continue;
-    }
-    if (!isRecord(o)) continue;
-    const { apiVersion, kind, metadata, spec } = o;
-    if (typeof apiVersion !== "string" || !apiVersion.startsWith("image.toolkit.fluxcd.io/")) continue;
-    if (kind !== "ImagePolicy" && kind !== "ImageRepository") continue;
-    if (!isRecord(metadata) || typeof metadata.name !== "string" || !isRecord(spec)) continue;
-    const namespace = typeof metadata.namespace === "string" ? metadata.namespace : void 0;
-    const line = lines.linePos(doc.contents?.range[0] ?? 0).line;
-    found.push({ kind, namespace, name: metadata.name, spec, file, line });
-  }
-  return found;
-}
-function fluxCatalog(found) {
-  const objects = found.filter((o) => o.kind !== "unreadable");
-  const unreadable = found.filter((o) => o.kind === "unreadable");
-  const notFound = (what) => `${what} not found in the repository` + (unreadable.length ? ` (not valid YAML: ${unreadable.map((u) => `${u.file}:${u.line} ${u.message}`).join("; ")})` : "");
-  const find = (kind, namespace, name) => {
-    const named = objects.filter((o) => o.kind === kind && o.name === name);
-    return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
-  };
-  const memo = /* @__PURE__ */ new Map();
-  const resolve4 = (namespace, name) => {
-    const ip = find("ImagePolicy", namespace, name);
-    if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
-    const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
-    const repoName = typeof ref.name === "string" ? ref.name : void 0;
-    if (!repoName) return { problem: `ImagePolicy ${namespace}/${name} has no spec.imageRepositoryRef.name` };
-    const repoNamespace = typeof ref.namespace === "string" ? ref.namespace : ip.namespace ?? namespace;
-    const ir = find("ImageRepository", repoNamespace, repoName);
-    if (!ir)
-      return {
-        problem: notFound(`ImageRepository ${repoNamespace}/${repoName} (of ImagePolicy ${namespace}/${name})`)
-      };
-    const image = typeof ir.spec.image === "string" ? tryParseImageReference(ir.spec.image) : void 0;
-    if (!image?.registry || image.tag || image.digest)
-      return { problem: `ImageRepository ${repoNamespace}/${repoName} has no valid spec.image (a name without tag)` };
-    try {
-      const policy = fluxTagPolicy(ip.spec);
-      const exclude = fluxExclusions(ir.spec.exclusionList);
-      return {
-        policy: { name: `flux:${namespace}/${name}`, policy, exclude, image, file: ip.file, line: ip.line }
-      };
-    } catch (e) {
-      if (!(e instanceof PolicyError)) throw e;
-      return { problem: `ImagePolicy ${namespace}/${name} (${ip.file}:${ip.line}): ${e.message}` };
-    }
-  };
-  return {
-    lookup(namespace, name) {
-      const key = `${namespace}/${name}`;
-      let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve4(namespace, name));
-      return e;
-    }
-  };
-}
-function isRecord(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-// src/scan/flux-setters.ts
-var MARKER2 = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
-var VALUE_LINE = /^([ \t]*(?:-[ \t]+)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#-][^#]*?)[ \t]*:[ \t]+)?)(.*?)[ \t]*$/;
-function findSetterMarks(text) {
-  if (!text.includes("$imagepolicy")) return [];
-  const marks2 = [];
-  let lineNo = 0;
-  let ls = 0;
-  while (ls <= text.length) {
-    lineNo++;
-    const nl = text.indexOf("\n", ls);
-    const le = nl < 0 ? text.length : nl;
-    const lineText = text.slice(ls, le).replace(/\r$/, "");
-    const m = MARKER2.exec(lineText);
-    if (m) {
-      const mark = markOf(lineText, m, ls, lineNo, text);
-      if (mark) marks2.push(mark);
-    }
-    if (nl < 0) break;
-    ls = nl + 1;
-  }
-  return marks2;
-}
-function markOf(lineText, m, ls, line, text) {
-  const parts = m[1].split(":");
-  const [namespace, name, suffix] = parts;
-  if (!namespace || !name || parts.length > 3) return void 0;
-  const field = suffix === void 0 ? "image" : suffix;
-  if (!["tag", "name", "digest"].includes(field) && suffix !== void 0) return void 0;
-  const before = lineText.slice(0, m.index);
-  if (before !== "" && !/[ \t]$/.test(before)) return void 0;
-  const v = VALUE_LINE.exec(before);
-  if (!v) return void 0;
-  let start = ls + v[1].length;
-  let raw = v[2];
-  if (raw === "") return void 0;
-  let style = "plain";
-  if (raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0])) {
-    style = raw[0] === '"' ? "double-quoted" : "single-quoted";
-    raw = raw.slice(1, -1);
-    start++;
-  }
-  let column = 1;
-  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
-  if (ls === 0 && text.startsWith("\xEF\xBB\xBF")) column -= 1;
-  return { namespace, name, field, value: raw, start, end: start + raw.length, style, line, column };
-}
-function applySetterMarks(references, marks2, catalog) {
-  if (marks2.length === 0) return [...references];
-  const replaced = /* @__PURE__ */ new Set();
-  const made = [];
-  for (const mark of marks2) {
-    const within = (s) => s.start >= mark.start && s.end <= mark.end;
-    const sameTag = (s) => s.tagSpan?.[0] === mark.start && s.tagSpan[1] === mark.end;
-    const existing = references.find((s) => mark.field === "tag" ? sameTag(s) : within(s));
-    if (existing) replaced.add(existing);
-    const site = setterSite(mark, existing, catalog);
-    if (site) made.push(site);
-  }
-  return [...references.filter((s) => !replaced.has(s)), ...made].sort((a, b) => a.start - b.start);
-}
-function setterSite(mark, existing, catalog) {
-  const entry = catalog.lookup(mark.namespace, mark.name);
-  const policyName = `${mark.namespace}/${mark.name}`;
-  const image = "policy" in entry ? entry.policy.image : void 0;
-  const base = {
-    form: "flux-setter",
-    start: mark.start,
-    end: mark.end,
-    text: mark.value,
-    line: mark.line,
-    column: mark.column
-  };
-  if (mark.field === "image") {
-    const found = existing ?? referenceSite(mark);
-    if (!found) return void 0;
-    const site2 = { ...found, ...base, tagStyle: "reference" };
-    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
-    if (!sameImage(found.reference, entry.policy.image))
-      return {
-        ...site2,
-        skip: {
-          reason: "setter-not-applied",
-          detail: `ImagePolicy ${policyName} follows ${familiarString(entry.policy.image)}, not ${found.name}; Laminar moves tags, never names`
-        }
-      };
-    return found.skip ? site2 : { ...site2, policy: entry.policy };
-  }
-  if (mark.field === "tag") {
-    const reference = image ? {
-      registry: image.registry,
-      repository: image.repository,
-      ...isValidTag(mark.value) ? { tag: mark.value } : {}
-    } : { registry: "", repository: "" };
-    const site2 = {
-      ...base,
-      reference,
-      name: image ? familiarString(image) : `flux:${policyName}`,
-      tagSpan: [mark.start, mark.end],
-      tagStyle: mark.style
-    };
-    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
-    if (existing?.skip) return { ...site2, skip: existing.skip };
-    if (!isValidTag(mark.value)) {
-      const templated = /\{\{|\$\{|\$\(/.test(mark.value);
-      const detail2 = templated ? `the tag ${JSON.stringify(mark.value)} is template text; only a person can move it` : `${JSON.stringify(mark.value)} is not a tag; a :tag setter marks a tag value (ImagePolicy ${policyName})`;
-      return { ...site2, skip: { reason: templated ? "templated" : "setter-not-applied", detail: detail2 } };
-    }
-    return { ...site2, policy: entry.policy };
-  }
-  const site = existing ? { ...existing, ...base } : {
-    ...base,
-    reference: image ? { registry: image.registry, repository: image.repository } : { registry: "", repository: "" },
-    name: mark.field === "name" ? mark.value : image ? familiarString(image) : `flux:${policyName}`,
-    ...mark.field === "name" ? { nameSpan: [mark.start, mark.end] } : {}
-  };
-  const detail = mark.field === "name" ? `name setters are not applied; Laminar moves tags (ImagePolicy ${policyName})` : `digest setters are not applied; pin the digest beside the tag (\`tag@sha256:\u2026\`) to have Laminar refresh it (ImagePolicy ${policyName})`;
-  return { ...site, skip: { reason: "setter-not-applied", detail } };
-}
-function referenceSite(mark) {
-  const reference = tryParseImageReference(mark.value);
-  if (!reference?.registry) return void 0;
-  const at = mark.value.indexOf("@");
-  const nameAndTag = at >= 0 ? mark.value.slice(0, at) : mark.value;
-  const colon = nameAndTag.lastIndexOf(":");
-  const hasTag = colon > nameAndTag.lastIndexOf("/");
-  const nameEnd = hasTag ? colon : nameAndTag.length;
-  const s = mark.start;
-  return {
-    start: s,
-    end: mark.end,
-    text: mark.value,
-    reference,
-    name: mark.value.slice(0, nameEnd),
-    nameSpan: [s, s + nameEnd],
-    ...hasTag ? { tagSpan: [s + colon + 1, s + nameAndTag.length] } : {},
-    ...at >= 0 ? { digestSpan: [s + at + 1, mark.end] } : {}
-  };
-}
-function sameImage(a, b) {
-  return a.registry === b.registry && a.repository === b.repository;
-}
-
-// src/scan/flux-scan.ts
-var FluxSetterScan = class {
-  marks = /* @__PURE__ */ new Map();
-  objects = [];
-  /** Notes a scanned file's setter markers and Flux image objects. */
-  note(path2, data) {
-    if (data.includes("$imagepolicy")) {
-      const marks2 = findSetterMarks(data.toString("latin1"));
-      if (marks2.length) this.marks.set(path2, marks2);
-    }
-    this.noteObjects(path2, data);
-  }
-  /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
-  noteObjects(path2, data) {
-    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path2, data.toString("latin1")));
-  }
-  /** True when some scanned file has a setter marker (only then are other files worth reading). */
-  get wanted() {
-    return this.marks.size > 0;
-  }
-  /**
-   * The files with their setter sites resolved, sorted by path: a file whose only sites are setters
-   * (a Helm `tag:` line) joins the list.
-   */
-  resolve(files) {
-    if (!this.wanted) return [...files];
-    const catalog = fluxCatalog(
-      [...this.objects].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)
-    );
-    const out = files.map((f) => {
-      const marks2 = this.marks.get(f.path);
-      return marks2 ? { path: f.path, references: applySetterMarks(f.references, marks2, catalog) } : f;
-    });
-    for (const [path2, marks2] of this.marks)
-      if (!files.some((f) => f.path === path2)) {
-        const references = applySetterMarks([], marks2, catalog);
-        if (references.length) out.push({ path: path2, references });
-      }
-    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  }
-};
-
-// src/scan/repository.ts
-var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
-var BINARY_SNIFF = 8e3;
-async function scanRepository(root, options) {
-  const rootReal = await realpath2(root);
-  const paths = [];
-  const warnings = [];
-  await walk2(rootReal, rootReal, paths, warnings, options);
-  paths.sort();
-  let files = [];
-  const flux = new FluxSetterScan();
-  let bytes = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const path2 = paths[next++];
-      const r = await readText(join7(rootReal, path2), options.maxFileSize);
-      options.onFile?.(path2);
-      if (r.kind === "too-big")
-        warnings.push({
-          file: path2,
-          message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`
-        });
-      else if (r.kind === "binary") continue;
-      else {
-        bytes += r.data.length;
-        const scanned = scanFile(r.data.toString("latin1"), path2);
-        for (const w of scanned.warnings) warnings.push({ file: path2, message: w.message });
-        flux.note(path2, r.data);
-        if (scanned.sites.length) files.push({ path: path2, references: scanned.sites });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
-  if (flux.wanted && options.include) await noteFluxObjectsOutside(rootReal, new Set(paths), flux, options);
-  files = flux.resolve(files);
-  files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-  return { files, warnings, paths, stats: { files: paths.length, bytes } };
-}
-async function noteFluxObjectsOutside(root, scanned, flux, options) {
-  const all = [];
-  await walk2(root, root, all, [], { ...options, include: void 0 });
-  for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
-    const r = await readText(join7(root, path2), options.maxFileSize);
-    if (r.kind === "text") flux.noteObjects(path2, r.data);
-  }
-}
-async function walk2(root, dir, out, warnings, options) {
-  const entries = await readdir3(dir, { withFileTypes: true });
-  await Promise.all(
-    entries.map(async (e) => {
-      const abs = join7(dir, e.name);
-      const rel = relative3(root, abs).split(sep4).join("/");
-      if (e.isDirectory()) {
-        if (SKIP_DIRS.has(e.name)) return;
-        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
-        await walk2(root, abs, out, warnings, options);
-      } else if (e.isSymbolicLink()) {
-        if (options.include && !matchesAny(rel, options.include)) return;
-        const target = await realpath2(abs).catch(() => void 0);
-        const inside = target !== void 0 && (target === root || target.startsWith(root + sep4));
-        warnings.push({
-          file: rel,
-          message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository"
-        });
-      } else if (e.isFile()) {
-        if (options.include && !matchesAny(rel, options.include)) return;
-        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
-        out.push(rel);
-      }
-    })
-  );
-}
-async function readText(path2, maxSize) {
-  const st = await lstat4(path2);
-  if (st.size > maxSize) return { kind: "too-big", size: st.size };
-  const fh = await open3(path2, "r");
-  try {
-    const data = await fh.readFile();
-    const sniff = data.subarray(0, BINARY_SNIFF);
-    if (sniff.includes(0)) return { kind: "binary" };
-    return { kind: "text", data };
-  } finally {
-    await fh.close();
-  }
-}
-
-// src/pipeline.ts
-function scanForConfig(dir, config, options = {}) {
-  const include = options.all ? void 0 : [
-    .../* @__PURE__ */ new Set([
-      ...config.updates.flatMap((u) => u.files),
-      ...config.promotions.flatMap((p) => [...p.from, ...p.to])
-    ])
-  ];
-  return scanRepository(dir, {
-    ...include ? { include } : {},
-    exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize,
-    ...options.onFile ? { onFile: options.onFile } : {}
-  });
-}
-async function planRepository2(dir, config, tags, options = {}) {
-  const scan = await scanForConfig(dir, config, options);
-  const history = await readFileHistory(
-    dir,
-    scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
-    options.unshallow ? { unshallow: options.unshallow } : {}
-  );
-  const plan = await planUpdates({
-    config,
-    files: scan.files,
-    tags,
-    warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
-    ...history ? { history } : {},
-    ...options.targets ? { targets: options.targets } : {}
-  });
-  return { plan, scan };
-}
-async function updatePass(o) {
-  const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
-  const git = o.git;
-  const planned = o.setTag ? await planSet(o.dir, config, o.setTag) : (await planRepository2(o.dir, config, o.tags, {
-    ...o.onFile ? { onFile: o.onFile } : {},
-    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
-    ...o.targets ? { targets: o.targets } : {}
-  })).plan;
-  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
-  if (o.dryRun || plan.changes.length === 0) return { config, plan };
-  const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
-    ...o.env ? { env: o.env } : {},
-    ...o.signal ? { signal: o.signal } : {},
-    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
-    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
-  });
-  return { config, plan, applied };
-}
-async function planSet(dir, config, set) {
-  const scan = await scanRepository(dir, {
-    ...set.files?.length ? { include: set.files } : {},
-    exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize
-  });
-  return planSetTag(scan.files, set.image, set.tag);
-}
-
-// src/delivery/types.ts
-function toImageChange(c) {
-  return { file: c.file, line: c.line, image: c.image, from: c.from, to: c.to };
-}
-
-// src/delivery/retry-loop.ts
-var DEFAULT_MAX_ATTEMPTS = 3;
-async function deliverWithRetry(o, publisher) {
-  const { git } = o;
-  const start = await git.revParse("HEAD");
-  const log = o.log ?? (() => void 0);
-  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
-  try {
-    for (let attempt = 1; ; attempt++) {
-      const pass = await updatePass({ ...o, dryRun: false });
-      if (!pass.applied) return { pass, attempts: attempt };
-      const parent = await git.revParse("HEAD");
-      const text = buildCommitMessage(
-        pass.plan.changes.map(toImageChange),
-        o.commit.messageTemplate,
-        pass.applied.commandChanges
-      );
-      const message = o.setTag ? withLaminarTrailers(
-        text,
-        [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
-        LAMINAR_SET_TRAILER
-      ) : withLaminarTrailers(
-        text,
-        pass.plan.changes.map((c) => c.rule)
-      );
-      await git.add(await changedByPass(git, pass, before));
-      const local = await git.commit({ message, author: o.commit.author });
-      if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
-      const outcome = await publisher.publish({ parent, local, message, pass });
-      if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
-      if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
-      log(publisher.retryNote(attempt + 1, maxAttempts));
-      await git.resetHard(publisher.refetch ? await publisher.refetch() : await fetchBranch(git, o.branch));
-    }
-  } catch (e) {
-    await git.resetHard(start).catch(() => void 0);
-    throw e;
-  }
-}
-async function changedByPass(git, pass, before) {
-  const rewritten = new Set(pass.applied?.files ?? []);
-  const paths = /* @__PURE__ */ new Set();
-  for (const e of await git.status()) {
-    for (const p of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p) || rewritten.has(p)) paths.add(p);
-  }
-  return [...paths].sort();
-}
-
-// src/delivery/signed-push.ts
-import { readFile as readFile5 } from "node:fs/promises";
-import { join as join8 } from "node:path";
-async function commitThroughApi(gh, git, o) {
-  const modes = await git.fileModes(o.files);
-  const files = await Promise.all(
-    o.files.map(async (path2) => {
-      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
-        if (e.code === "ENOENT") return null;
-        throw e;
-      });
-      if (content === null) return { path: path2, deleted: true };
-      const mode = modes.get(path2);
-      return { path: path2, content, ...mode === "100755" || mode === "120000" ? { mode } : {} };
-    })
-  );
-  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
-}
-function signedPushMode(o) {
-  const { git, github: gh } = o;
-  return deliverWithRetry(o, {
-    publish: async ({ parent, local, message }) => {
-      const files = await git.diffNameOnly({ from: parent, to: local });
-      const sha = await commitThroughApi(gh, git, { parent, files, message });
-      const moved = await gh.updateBranch(o.branch, sha, { force: false });
-      if (moved.kind === "rejected-protected")
-        throw new Error(
-          `GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``
-        );
-      if (moved.kind === "rejected-non-fast-forward") return { kind: "moved" };
-      await fetchBranch(git, o.branch);
-      await git.resetHard(sha);
-      return { kind: "published", sha };
-    },
-    retryNote: (next, max) => `${o.branch} moved on the remote; planning again on its new head (attempt ${next} of ${max})`,
-    exhausted: (attempts) => new Error(
-      `updating ${o.branch} was rejected ${attempts} times because the branch kept moving; nothing was pushed`
-    )
-  });
-}
-
-// src/delivery/pull-request.ts
-var DEFAULT_PR_TITLE = "{{summary}}";
-function defaultPullRequestBranch(given, relativePath) {
-  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
-}
-async function pullRequestMode(o) {
-  const { git, github: gh, pullRequest: s } = o;
-  const start = await git.revParse("HEAD");
-  const prBranch = s.branch;
-  let seenPr = await git.remoteBranchSha(prBranch);
-  let seenBase = await git.remoteBranchSha(o.base);
-  let moved = "";
-  const existing = await gh.findOpenPullRequest(prBranch, o.base);
-  let rendered = { title: "", body: "" };
-  let pushed = false;
-  try {
-    const r = await deliverWithRetry(
-      { ...o, branch: o.base },
-      {
-        publish: async ({ parent, local, message, pass: pass2 }) => {
-          const changes = pass2.plan.changes.map(toImageChange);
-          rendered = {
-            // The title is one line whatever the template says; the body's values are Markdown-escaped
-            // (issue #13: file names and tags are outside text).
-            title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
-          };
-          if (await git.remoteBranchSha(o.base) !== seenBase) {
-            moved = `${o.base} moved on the remote`;
-            return { kind: "moved" };
-          }
-          if (seenPr !== void 0 && await sameTree(git, prBranch, seenPr, parent, local)) {
-            pushed = false;
-            return { kind: "published", sha: seenPr };
-          }
-          if (seenPr !== void 0)
-            o.log(
-              `${prBranch} is at ${seenPr.slice(0, 12)}; rebuilding it from ${o.base} (the branch is Laminar's own: commits others pushed to it are replaced, not kept)`
-            );
-          const sha = s.signCommits ? await publishSigned(o, { parent, local, message, expected: seenPr }) : await publishWithLease(o, local, seenPr);
-          if (sha === void 0) {
-            moved = `${prBranch} was pushed to by someone else`;
-            return { kind: "moved" };
-          }
-          pushed = true;
-          return { kind: "published", sha };
-        },
-        refetch: async () => {
-          const base = await fetchBranch(git, o.base);
-          seenBase = await git.revParse(base);
-          seenPr = await git.remoteBranchSha(prBranch);
-          return base;
-        },
-        retryNote: (next, max) => `${moved}; fetching ${o.base} and ${prBranch} and planning again (attempt ${next} of ${max})`,
-        exhausted: (attempts) => new Error(
-          `updating the pull-request branch ${prBranch} failed ${attempts} times because ${o.base} or ${prBranch} kept moving; nothing was pushed`
-        )
-      }
-    );
-    const pass = r.pass;
-    if (!pass.applied || r.commitSha === void 0) {
-      if (existing && pass.plan.failures.length) {
-        o.log(`no change found, but a registry failed: pull request #${existing.number} is left open`);
-        return {
-          plan: pass.plan,
-          files: [],
-          pullRequest: { operation: "unchanged", number: existing.number, url: existing.htmlUrl },
-          sentence: `${nothingToUpdate(pass.plan)} Pull request #${existing.number} is left open.`
-        };
-      }
-      if (existing) {
-        await gh.closePullRequest(existing.number, { deleteBranch: true });
-        o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
-        return {
-          plan: pass.plan,
-          files: [],
-          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
-          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`
-        };
-      }
-      return {
-        plan: pass.plan,
-        files: [],
-        pullRequest: { operation: "none" },
-        sentence: nothingToUpdate(pass.plan)
-      };
-    }
-    const headSha = r.commitSha;
-    o.log(
-      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
-    );
-    const { title, body } = rendered;
-    let operation;
-    let pr = existing;
-    if (!pr) {
-      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
-      pr = made;
-      operation = made.created ? "created" : "updated";
-    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
-      pr = await gh.updatePullRequest(pr.number, { title, body });
-      operation = "updated";
-    } else operation = pushed ? "updated" : "unchanged";
-    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
-    if (missing.length) await gh.addLabels(pr.number, missing);
-    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
-      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
-    if (s.autoMerge) {
-      const m = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
-      if (m.kind === "refused") o.log(`auto-merge not enabled: ${m.message}`);
-    }
-    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
-    return {
-      plan: pass.plan,
-      files: changedPaths(pass.applied),
-      commitSha: headSha,
-      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
-      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
-    };
-  } finally {
-    await git.resetHard(start);
-  }
-}
-function commandFilesSection(files) {
-  if (!files.length) return "";
-  return `
-Changed by the configured commands:
-
-${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
-`;
-}
-async function publishWithLease(o, local, expected) {
-  const prBranch = o.pullRequest.branch;
-  const r = await o.git.push({ branch: prBranch, source: local, expectedSha: expected ?? null });
-  if (r.kind === "ok") return local;
-  if (r.kind === "rejected-stale-lease") return void 0;
-  const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
-  throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
-}
-async function publishSigned(o, c) {
-  const { git, github: gh } = o;
-  const prBranch = o.pullRequest.branch;
-  const files = await git.diffNameOnly({ from: c.parent, to: c.local });
-  const sha = await commitThroughApi(gh, git, { parent: c.parent, files, message: c.message });
-  if (await gh.getBranchSha(prBranch) !== c.expected) return void 0;
-  const moved = await gh.updateBranch(prBranch, sha, { force: true });
-  if (moved.kind !== "created" && moved.kind !== "updated")
-    throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
-  return sha;
-}
-async function sameTree(git, branch, remoteSha, baseSha, local) {
-  await fetchBranch(git, branch, 2);
-  const parent = await git.tryRevParse(`${remoteSha}^`);
-  if (parent !== baseSha) return false;
-  const theirs = await git.revParse(`${remoteSha}^{tree}`);
-  const ours = await git.revParse(`${local}^{tree}`);
-  return theirs === ours;
-}
-function normalise(text) {
-  return text.replace(/\r\n/g, "\n").trim();
-}
-
-// src/delivery/promotion-pull-requests.ts
-function promotionBranch(name) {
-  return `laminar/promote-${name}`;
-}
-async function pullRequestsWithPromotions(o, promotions) {
-  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
-  const main = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
-  const changes = [...main.plan.changes];
-  const files = [...main.files];
-  const sentences = [main.sentence];
-  const done = [];
-  for (const name of promotions) {
-    const r = await pullRequestMode({
-      ...o,
-      selectChanges: (c) => c.promotion?.promotion === name,
-      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
-    });
-    changes.push(...r.plan.changes);
-    files.push(...r.files);
-    done.push({ name, pullRequest: r.pullRequest });
-    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
-  }
-  return {
-    ...main,
-    plan: { ...main.plan, changes },
-    files: [...new Set(files)],
-    sentence: sentences.join(" "),
-    promotions: done
-  };
-}
-
-// src/delivery/push.ts
-var PushDeniedError = class extends Error {
-  name = "PushDeniedError";
-};
-function pushMode(o) {
-  const hint = o.protectedHint ?? "use `mode: pull-request`";
-  return deliverWithRetry(o, {
-    publish: async ({ local }) => {
-      const pushed = await o.git.push({ branch: o.branch });
-      if (pushed.kind === "ok") return { kind: "published", sha: local };
-      if (pushed.kind === "rejected-non-fast-forward") return { kind: "moved" };
-      if (pushed.kind === "rejected-protected") {
-        const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
-        throw new PushDeniedError(
-          `the remote refused the push to ${o.branch} (${why}); the branch is protected: ${hint}`
-        );
-      }
-      throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
-    },
-    retryNote: (next, max) => `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
-    exhausted: (attempts) => new Error(`push to ${o.branch} rejected ${attempts} times because the branch kept moving; nothing was pushed`)
-  });
-}
-
-// node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var import_light = __toESM(require_light(), 1);
-
-// node_modules/@octokit/request-error/dist-src/index.js
-var RequestError = class extends Error {
-  name;
-  /**
-   * http status code
-   */
-  status;
-  /**
-   * Request options that lead to the error.
-   */
-  request;
-  /**
-   * Response object if a response was received
-   */
-  response;
-  constructor(message, statusCode, options) {
-    super(message, { cause: options.cause });
-    this.name = "HttpError";
-    this.status = Number.parseInt(statusCode);
-    if (Number.isNaN(this.status)) {
-      this.status = 0;
-    }
-    if ("response" in options) {
-      this.response = options.response;
-    }
-    const requestCopy = Object.assign({}, options.request);
-    if (options.request.headers.authorization) {
-      requestCopy.headers = Object.assign({}, options.request.headers, {
-        authorization: options.request.headers.authorization.replace(
-          /(?<! ) .*$/,
-          " [REDACTED]"
-        )
-      });
-    }
-    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-    this.request = requestCopy;
-  }
-};
-
-// node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var VERSION2 = "0.0.0-development";
-function isRequestError(error3) {
-  return error3.request !== void 0;
-}
-async function errorRequest(state, octokit, error3, options) {
-  if (!isRequestError(error3) || !error3?.request.request) {
-    throw error3;
-  }
-  if (error3.status >= 400 && !state.doNotRetry.includes(error3.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state.retries;
-    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
-    throw octokit.retry.retryRequest(error3, retries, retryAfter);
-  }
-  throw error3;
-}
-async function wrapRequest(state, octokit, request2, options) {
-  const limiter = new import_light.default();
-  limiter.on("failed", function(error3, info3) {
-    const maxRetries = ~~error3.request.request?.retries;
-    const after = ~~error3.request.request?.retryAfter;
-    options.request.retryCount = info3.retryCount + 1;
-    if (maxRetries > info3.retryCount) {
-      return after * state.retryAfterBaseValue;
-    }
-  });
-  return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
-    options
-  );
-}
-async function requestWithGraphqlErrorHandling(state, octokit, request2, options) {
-  const response = await request2(options);
-  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
-    response.data.errors[0].message
-  )) {
-    const error3 = new RequestError(response.data.errors[0].message, 500, {
-      request: options,
-      response
-    });
-    return errorRequest(state, octokit, error3, options);
-  }
-  return response;
-}
-function retry(octokit, octokitOptions) {
-  const state = Object.assign(
-    {
-      enabled: true,
-      retryAfterBaseValue: 1e3,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: 3
-    },
-    octokitOptions.retry
-  );
-  const retryPlugin = {
-    retry: {
-      retryRequest: (error3, retries, retryAfter) => {
-        error3.request.request = Object.assign({}, error3.request.request, {
-          retries,
-          retryAfter
-        });
-        return error3;
-      }
-    }
-  };
-  if (state.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
-  }
-  return retryPlugin;
-}
-retry.VERSION = VERSION2;
-
-// node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-var import_light2 = __toESM(require_light(), 1);
-var VERSION3 = "0.0.0-development";
-var noop = () => Promise.resolve();
-function wrapRequest2(state, request2, options) {
-  return state.retryLimiter.schedule(doRequest, state, request2, options);
-}
-async function doRequest(state, request2, options) {
-  const { pathname } = new URL(options.url, "http://github.test");
-  const isAuth = isAuthRequest(options.method, pathname);
-  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
-  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
-  const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request2.retryCount;
-  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state.clustering) {
-    jobOptions.expiration = 1e3 * 60;
-  }
-  if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, noop);
-  }
-  if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, noop);
-  }
-  if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, noop);
-  }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request2, options);
-  if (isGraphQL) {
-    const res = await req;
-    if (res.data.errors != null && res.data.errors.some((error3) => error3.type === "RATE_LIMITED")) {
-      const error3 = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
-        response: res,
-        data: res.data
-      });
-      throw error3;
-    }
-  }
-  return req;
-}
-function isAuthRequest(method, pathname) {
-  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
-  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
-  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
-  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-  pathname === "/login/oauth/access_token");
-}
-var triggers_notification_paths_default = [
-  "/orgs/{org}/invitations",
-  "/orgs/{org}/invitations/{invitation_id}",
-  "/orgs/{org}/teams/{team_slug}/discussions",
-  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "/repos/{owner}/{repo}/collaborators/{username}",
-  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "/repos/{owner}/{repo}/issues",
-  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
-  "/repos/{owner}/{repo}/pulls",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "/repos/{owner}/{repo}/releases",
-  "/teams/{team_id}/discussions",
-  "/teams/{team_id}/discussions/{discussion_number}/comments"
-];
-function routeMatcher(paths) {
-  const regexes = paths.map(
-    (path2) => path2.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
-  return new RegExp(regex2, "i");
-}
-var regex = routeMatcher(triggers_notification_paths_default);
-var triggersNotification = regex.test.bind(regex);
-var groups = {};
-var createGroups = function(Bottleneck2, common) {
-  groups.global = new Bottleneck2.Group({
-    id: "octokit-global",
-    maxConcurrent: 10,
-    ...common
-  });
-  groups.auth = new Bottleneck2.Group({
-    id: "octokit-auth",
-    maxConcurrent: 1,
-    ...common
-  });
-  groups.search = new Bottleneck2.Group({
-    id: "octokit-search",
-    maxConcurrent: 1,
-    minTime: 2e3,
-    ...common
-  });
-  groups.write = new Bottleneck2.Group({
-    id: "octokit-write",
-    maxConcurrent: 1,
-    minTime: 1e3,
-    ...common
-  });
-  groups.notifications = new Bottleneck2.Group({
-    id: "octokit-notifications",
-    maxConcurrent: 1,
-    minTime: 3e3,
-    ...common
-  });
-};
-function throttling(octokit, octokitOptions) {
-  const {
-    enabled = true,
-    Bottleneck: Bottleneck2 = import_light2.default,
-    id = "no-id",
-    timeout = 1e3 * 60 * 2,
-    // Redis TTL: 2 minutes
-    connection
-  } = octokitOptions.throttle || {};
-  if (!enabled) {
-    return {};
-  }
-  const common = { timeout };
-  if (typeof connection !== "undefined") {
-    common.connection = connection;
-  }
-  const state = Object.assign(
-    {
-      clustering: connection != null,
-      triggersNotification,
-      fallbackSecondaryRateRetryAfter: 60,
-      retryAfterBaseValue: 1e3,
-      id
-    },
-    octokitOptions.throttle
-  );
-  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
-    throw new Error(`octokit/plugin-throttling error:
-        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
-        See https://octokit.github.io/rest.js/#throttling
-
-        const octokit = new Octokit({
-          throttle: {
-            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
-            onRateLimit: (retryAfter, options) => {/* ... */}
-          }
-        })
-    `);
-  }
-  let initialized = false;
-  const initializeBottleneck = () => {
-    if (initialized) {
-      return;
-    }
-    initialized = true;
-    if (groups.global == null) {
-      createGroups(Bottleneck2, common);
-    }
-    state.global = state.global ?? groups.global;
-    state.auth = state.auth ?? groups.auth;
-    state.search = state.search ?? groups.search;
-    state.write = state.write ?? groups.write;
-    state.notifications = state.notifications ?? groups.notifications;
-    state.retryLimiter = state.retryLimiter ?? new Bottleneck2();
-    const events = {};
-    const emitter = new Bottleneck2.Events(events);
-    events.on("secondary-limit", state.onSecondaryRateLimit);
-    events.on("rate-limit", state.onRateLimit);
-    events.on(
-      "error",
-      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
-    );
-    state.retryLimiter.on("failed", async function(error3, info3) {
-      const [state2, request2, options] = info3.args;
-      const { pathname } = new URL(options.url, "http://github.test");
-      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error3.status !== 401;
-      if (!(shouldRetryGraphQL || error3.status === 403 || error3.status === 429)) {
-        return;
-      }
-      const retryCount = ~~request2.retryCount;
-      request2.retryCount = retryCount;
-      options.request.retryCount = retryCount;
-      const { wantRetry, retryAfter = 0 } = await (async function() {
-        if (/\bsecondary rate\b/i.test(error3.message)) {
-          const retryAfter2 = Number(error3.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
-            "secondary-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        if (error3.response.headers != null && error3.response.headers["x-ratelimit-remaining"] === "0" || (error3.response.data?.errors ?? []).some(
-          (error22) => error22.type === "RATE_LIMITED"
-        )) {
-          const rateLimitReset = new Date(
-            ~~error3.response.headers["x-ratelimit-reset"] * 1e3
-          ).getTime();
-          const retryAfter2 = Math.max(
-            // Add one second so we retry _after_ the reset time
-            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
-            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
-            0
-          );
-          const wantRetry2 = await emitter.trigger(
-            "rate-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        return {};
-      })();
-      if (wantRetry) {
-        request2.retryCount++;
-        return retryAfter * state2.retryAfterBaseValue;
-      }
-    });
-  };
-  octokit.hook.wrap("request", (request2, options) => {
-    initializeBottleneck();
-    return wrapRequest2(state, request2, options);
-  });
-  return {};
-}
-throttling.VERSION = VERSION3;
-throttling.triggersNotification = triggersNotification;
-
-// node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-  if (typeof process === "object" && process.version !== void 0) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
-  }
-  return "<environment undetectable>";
-}
+// src/github/app-token.ts
+import { createPrivateKey as createPrivateKey2 } from "node:crypto";
+
+// node_modules/@octokit/core/dist-src/index.js
+init_universal_user_agent();
 
 // node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
@@ -47664,18 +44584,18 @@ function register(state, name, method, options) {
 }
 
 // node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook2) {
-  const orig = hook2;
+function addHook(state, kind, name, hook6) {
+  const orig = hook6;
   if (!state.registry[name]) {
     state.registry[name] = [];
   }
   if (kind === "before") {
-    hook2 = (method, options) => {
+    hook6 = (method, options) => {
       return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
     };
   }
   if (kind === "after") {
-    hook2 = (method, options) => {
+    hook6 = (method, options) => {
       let result;
       return Promise.resolve().then(method.bind(null, options)).then((result_) => {
         result = result_;
@@ -47686,14 +44606,14 @@ function addHook(state, kind, name, hook2) {
     };
   }
   if (kind === "error") {
-    hook2 = (method, options) => {
+    hook6 = (method, options) => {
       return Promise.resolve().then(method.bind(null, options)).catch((error3) => {
         return orig(error3, options);
       });
     };
   }
   state.registry[name].push({
-    hook: hook2,
+    hook: hook6,
     orig
   });
 }
@@ -47715,16 +44635,16 @@ function removeHook(state, name, method) {
 // node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
-function bindApi(hook2, state, name) {
+function bindApi(hook6, state, name) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
     name ? [state, name] : [state]
   );
-  hook2.api = { remove: removeHookRef };
-  hook2.remove = removeHookRef;
+  hook6.api = { remove: removeHookRef };
+  hook6.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
     const args = name ? [state, kind, name] : [state, kind];
-    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
+    hook6[kind] = hook6.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
 function Singular() {
@@ -47740,1028 +44660,19 @@ function Collection() {
   const state = {
     registry: {}
   };
-  const hook2 = register.bind(null, state);
-  bindApi(hook2, state);
-  return hook2;
+  const hook6 = register.bind(null, state);
+  bindApi(hook6, state);
+  return hook6;
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/endpoint/dist-bundle/index.js
-var VERSION4 = "0.0.0-development";
-var userAgent = `octokit-endpoint.js/${VERSION4} ${getUserAgent()}`;
-var DEFAULTS = {
-  method: "GET",
-  baseUrl: "https://api.github.com",
-  headers: {
-    accept: "application/vnd.github.v3+json",
-    "user-agent": userAgent
-  },
-  mediaType: {
-    format: ""
-  }
-};
-function lowercaseKeys(object) {
-  if (!object) {
-    return {};
-  }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
-    return newObj;
-  }, {});
-}
-function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-function mergeDeep(defaults2, options) {
-  const result = Object.assign({}, defaults2);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject(options[key])) {
-      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults2[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-function merge(defaults2, route, options) {
-  if (typeof route === "string") {
-    let [method, url] = route.split(" ");
-    options = Object.assign(url ? { method, url } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults2 || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults2 && defaults2.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-function addQueryParameters(url, parameters) {
-  const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url;
-  }
-  return url + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-var urlVariableRegex = /\{[^{}}]+\}/g;
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url) {
-  const matches2 = url.match(urlVariableRegex);
-  if (!matches2) {
-    return [];
-  }
-  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
-}
-function omit(object, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
-    }
-  }
-  return result;
-}
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
-    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand3.bind(null, template)
-  };
-}
-function expand3(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal3) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal3);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-function parse2(options) {
-  let method = options.method.toUpperCase();
-  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url);
-  url = parseUrl(url).expand(parameters);
-  if (!/^http/.test(url)) {
-    url = options.baseUrl + url;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url = addQueryParameters(url, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-function endpointWithDefaults(defaults2, route, options) {
-  return parse2(merge(defaults2, route, options));
-}
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge.bind(null, DEFAULTS2),
-    parse: parse2
-  });
-}
-var endpoint = withDefaults(null, DEFAULTS);
-
-// node_modules/content-type/dist/index.js
-var SP = 32;
-var HTAB = 9;
-var SEMI = 59;
-var EQ = 61;
-var DQUOTE = 34;
-var BSLASH = 92;
-var COMMA = 44;
-var LOWER_CASE = 1;
-var OWS = 2;
-var SEMI_FLAG = 4;
-var COMMA_FLAG = 8;
-var TOKEN_FLAG = 16;
-var NON_ASCII = 65280;
-var CASE_FLAGS = LOWER_CASE | NON_ASCII;
-var CHAR_MAP = new Uint8Array(256);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 128; code <= 255; code++) {
-  CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-  CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 48; code <= 57; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 65; code <= 90; code++) {
-  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 97; code <= 122; code++) {
-  CHAR_MAP[code] |= TOKEN_FLAG;
-}
-var NullObject = /* @__PURE__ */ (() => {
-  const C = function() {
-  };
-  C.prototype = /* @__PURE__ */ Object.create(null);
-  return C;
-})();
-function parse3(header, options) {
-  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-  const len = header.length;
-  let valueStart = options?.start ?? 0;
-  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-    valueStart++;
-  }
-  let index = valueStart;
-  let typeFlags = 0;
-  let whitespace = -1;
-  let stop = options?.parameters === false ? COMMA_FLAG : 0;
-  while (index < len) {
-    const code = header.charCodeAt(index);
-    const flags = CHAR_MAP[code];
-    if ((flags & stopFlags) !== 0) {
-      stop |= flags & COMMA_FLAG;
-      break;
-    }
-    if ((flags & OWS) !== 0) {
-      if (whitespace === -1)
-        whitespace = index;
-    } else {
-      whitespace = -1;
-    }
-    typeFlags |= code & NON_ASCII | flags;
-    index++;
-  }
-  const valueEnd = whitespace === -1 ? index : whitespace;
-  const value = header.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-  if (index === len || stop !== 0) {
-    return { type, index, parameters: new NullObject() };
-  }
-  return parseParameters(header, type, index, len, stopFlags);
-}
-function parseParameters(header, type, index, len, stopFlags) {
-  const parameters = new NullObject();
-  parameter: while (index < len) {
-    index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-      index++;
-    }
-    const keyStart = index;
-    let keyFlags = 0;
-    let keyWhitespace = -1;
-    while (index < len) {
-      const code = header.charCodeAt(index);
-      const flags = CHAR_MAP[code];
-      if ((flags & stopFlags) !== 0) {
-        if ((flags & COMMA_FLAG) !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if (code === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value = header.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-        index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-          index++;
-        }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
-          const quotedStart = ++index;
-          let escaped2 = false;
-          while (index < len) {
-            const code2 = header.charCodeAt(index);
-            if (code2 === DQUOTE) {
-              if (parameters[key] === void 0) {
-                parameters[key] = escaped2 ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
-              }
-              index++;
-              let stop2 = 0;
-              while (index < len) {
-                const code3 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code3];
-                if ((flags2 & stopFlags) !== 0) {
-                  stop2 = flags2 & COMMA_FLAG;
-                  break;
-                }
-                index++;
-              }
-              if (stop2 !== 0)
-                break parameter;
-              continue parameter;
-            }
-            if (code2 === BSLASH && index + 1 < len) {
-              escaped2 = true;
-              index += 2;
-              continue;
-            }
-            index++;
-          }
-          continue parameter;
-        }
-        const valueStart = index;
-        let stop = 0;
-        let valueWhitespace = -1;
-        while (index < len) {
-          const code2 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code2];
-          if ((flags2 & stopFlags) !== 0) {
-            stop = flags2 & COMMA_FLAG;
-            break;
-          }
-          if ((flags2 & OWS) !== 0) {
-            if (valueWhitespace === -1)
-              valueWhitespace = index;
-          } else {
-            valueWhitespace = -1;
-          }
-          index++;
-        }
-        if (parameters[key] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header.slice(valueStart, valueEnd);
-        }
-        if (stop !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if ((flags & OWS) !== 0) {
-        if (keyWhitespace === -1)
-          keyWhitespace = index;
-      } else {
-        keyWhitespace = -1;
-      }
-      keyFlags |= code & NON_ASCII | flags;
-      index++;
-    }
-  }
-  return { type, index, parameters };
-}
-function unescapeQuotedPairs(str, start, end) {
-  let result = "";
-  for (let index = start; index < end; index++) {
-    if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
-      start = ++index;
-    }
-  }
-  return result + str.slice(start, end);
-}
-
-// node_modules/json-with-bigint/json-with-bigint.js
-var intRegex = /^-?\d+$/;
-var noiseValue = /^-?\d+n+$/;
-var originalStringify = JSON.stringify;
-var originalParse = JSON.parse;
-var customFormat = /^-?\d+n$/;
-var bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-var noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-var isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
-var isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
-var stringifyIteratively = (rootValue, replacer, spaceParam) => {
-  let space = "";
-  if (typeof spaceParam === "number") {
-    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-  } else if (typeof spaceParam === "string") {
-    space = spaceParam.slice(0, 10);
-  }
-  const isFunctionReplacer = typeof replacer === "function";
-  const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
-  const prepareVal = (parent, key, val) => {
-    const isObject2 = val !== null && typeof val === "object";
-    const hasToJSON = isObject2 && typeof val.toJSON === "function";
-    if (hasToJSON) {
-      val = val.toJSON(key);
-    }
-    const isNoise = typeof val === "string" && noiseValue.test(val);
-    if (isNoise) return val + "n";
-    const isBigInt = typeof val === "bigint";
-    if (isBigInt) {
-      const supportsRawJSON = "rawJSON" in JSON;
-      if (supportsRawJSON) return JSON.rawJSON(val.toString());
-      return val.toString() + "n";
-    }
-    if (isFunctionReplacer) {
-      val = replacer.call(parent, key, val);
-    }
-    const isPostReplacerObject = val !== null && typeof val === "object";
-    if (isPostReplacerObject) {
-      const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
-      if (isPrimitiveWrapper) {
-        val = val.valueOf();
-      }
-    }
-    return val;
-  };
-  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-  if (isUnstringifiable(rootProcessed)) {
-    return void 0;
-  }
-  const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
-  const isRootNativeRawJSON = isRawJSON(rootProcessed);
-  if (isRootPrimitive || isRootNativeRawJSON) {
-    return originalStringify(rootProcessed);
-  }
-  const chunks = [];
-  let level = 0;
-  const stack = [
-    {
-      parent: { "": rootProcessed },
-      key: "",
-      val: rootProcessed,
-      isArray: Array.isArray(rootProcessed),
-      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-      index: 0,
-      first: true
-    }
-  ];
-  const visited = new WeakSet([rootProcessed]);
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-    if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
-      level++;
-    }
-    let isDone = false;
-    if (node.isArray) {
-      if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-        if (space) chunks.push("\n" + space.repeat(level));
-        const childRaw = node.val[node.index];
-        const childVal = prepareVal(node.val, String(node.index), childRaw);
-        if (isUnstringifiable(childVal)) {
-          chunks.push("null");
-          node.first = false;
-          node.index++;
-        } else {
-          const isComplexObject = childVal !== null && typeof childVal === "object";
-          const isNativeRaw = isRawJSON(childVal);
-          if (isComplexObject && !isNativeRaw) {
-            if (visited.has(childVal)) {
-              throw new TypeError("Converting circular structure to JSON");
-            }
-            visited.add(childVal);
-            stack.push({
-              parent: node.val,
-              key: String(node.index),
-              val: childVal,
-              isArray: Array.isArray(childVal),
-              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-              index: 0,
-              first: true
-            });
-            node.first = false;
-            node.index++;
-          } else {
-            chunks.push(originalStringify(childVal));
-            node.first = false;
-            node.index++;
-          }
-        }
-      } else {
-        isDone = true;
-      }
-    } else {
-      while (node.index < node.keys.length) {
-        const k = node.keys[node.index++];
-        const isFilteredOutByArray = propertyList && !propertyList.has(k);
-        if (isFilteredOutByArray) continue;
-        const childRaw = node.val[k];
-        const childVal = prepareVal(node.val, k, childRaw);
-        if (isUnstringifiable(childVal)) continue;
-        if (!node.first) chunks.push(",");
-        if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
-        } else {
-          chunks.push(originalStringify(k) + ":");
-        }
-        const isComplexObject = childVal !== null && typeof childVal === "object";
-        const isNativeRaw = isRawJSON(childVal);
-        if (isComplexObject && !isNativeRaw) {
-          if (visited.has(childVal)) {
-            throw new TypeError("Converting circular structure to JSON");
-          }
-          visited.add(childVal);
-          stack.push({
-            parent: node.val,
-            key: k,
-            val: childVal,
-            isArray: Array.isArray(childVal),
-            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-            index: 0,
-            first: true
-          });
-          node.first = false;
-          break;
-        } else {
-          chunks.push(originalStringify(childVal));
-          node.first = false;
-        }
-      }
-      const isNodeFullyProcessed = node.index >= node.keys.length && stack[stack.length - 1] === node;
-      if (isNodeFullyProcessed) {
-        isDone = true;
-      }
-    }
-    if (isDone) {
-      level--;
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-      chunks.push(node.isArray ? "]" : "}");
-      visited.delete(node.val);
-      stack.pop();
-    }
-  }
-  return chunks.join("");
-};
-var JSONStringify = (value, replacer, space) => {
-  try {
-    const supportsRawJSON = "rawJSON" in JSON;
-    if (supportsRawJSON) {
-      return originalStringify(
-        value,
-        (key, val) => {
-          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-          const hasFunctionReplacer = typeof replacer === "function";
-          if (hasFunctionReplacer) return replacer(key, val);
-          const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-          if (isKeyInArrayReplacer) return val;
-          return val;
-        },
-        space
-      );
-    }
-    if (!value) return originalStringify(value, replacer, space);
-    const convertedToCustomJSON = originalStringify(
-      value,
-      (key, val) => {
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-        if (isNoise) return val.toString() + "n";
-        if (typeof val === "bigint") return val.toString() + "n";
-        const hasFunctionReplacer = typeof replacer === "function";
-        if (hasFunctionReplacer) return replacer(key, val);
-        const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-        if (isKeyInArrayReplacer) return val;
-        return val;
-      },
-      space
-    );
-    const processedJSON = convertedToCustomJSON.replace(
-      bigIntsStringify,
-      "$1$2$3"
-    );
-    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
-    return denoisedJSON;
-  } catch (error3) {
-    if (error3 instanceof RangeError) {
-      const convertedJSON = stringifyIteratively(value, replacer, space);
-      if (convertedJSON === void 0) return void 0;
-      const supportsRawJSON = "rawJSON" in JSON;
-      if (supportsRawJSON) return convertedJSON;
-      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-      return processedJSON.replace(noiseStringify, "$1$2$3");
-    }
-    throw error3;
-  }
-};
-var featureCache = /* @__PURE__ */ new Map();
-var isContextSourceSupported = () => {
-  const parseFingerprint = JSON.parse.toString();
-  if (featureCache.has(parseFingerprint)) {
-    return featureCache.get(parseFingerprint);
-  }
-  try {
-    const result = JSON.parse(
-      "1",
-      (_, __, context) => !!context?.source && context.source === "1"
-    );
-    featureCache.set(parseFingerprint, result);
-    return result;
-  } catch {
-    featureCache.set(parseFingerprint, false);
-    return false;
-  }
-};
-var convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-  const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
-  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-  if (isNoiseValue) return value.slice(0, -1);
-  const hasUserReviver = typeof userReviver === "function";
-  if (!hasUserReviver) return value;
-  return userReviver(key, value, context);
-};
-var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
-    const isNumber = typeof value === "number";
-    const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-    const isBigNumber = isNumber && isOutOfBounds;
-    const isInt = context && intRegex.test(context.source);
-    const isBigInt = isBigNumber && isInt;
-    if (isBigInt) return BigInt(context.source);
-    const hasCustomReviver = typeof reviver === "function";
-    if (!hasCustomReviver) return value;
-    return reviver(key, value, context);
-  });
-};
-var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-var MAX_DIGITS = MAX_INT.length;
-var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-var noiseValueWithQuotes = /^"-?\d+n+"$/;
-var applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
-  const stack = [{ parent: rootHolder, key: "", visited: false }];
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-    if (!node.visited) {
-      node.visited = true;
-      const value = node.parent[node.key];
-      const isComplexObject = value !== null && typeof value === "object";
-      if (isComplexObject) {
-        const keys = Object.keys(value);
-        for (let i = keys.length - 1; i >= 0; i--) {
-          stack.push({ parent: value, key: keys[i], visited: false });
-        }
-      }
-    } else {
-      const { parent, key } = node;
-      let value = parent[key];
-      if (typeof value === "string") {
-        const isCustomFormatBigInt = customFormat.test(value);
-        if (isCustomFormatBigInt) {
-          value = BigInt(value.slice(0, -1));
-        } else {
-          const isNoise = noiseValue.test(value);
-          if (isNoise) value = value.slice(0, -1);
-        }
-      }
-      const hasUserReviver = typeof userReviver === "function";
-      if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
-      }
-      const isDeleted = value === void 0;
-      if (isDeleted) {
-        delete parent[key];
-      } else {
-        parent[key] = value;
-      }
-      stack.pop();
-    }
-  }
-  return rootHolder[""];
-};
-var serializeBigInts = (text) => {
-  return text.replace(
-    stringsOrLargeNumbers,
-    (match2, digits, fractional, exponential) => {
-      const isString = match2[0] === '"';
-      const isNoise = isString && noiseValueWithQuotes.test(match2);
-      if (isNoise) return match2.substring(0, match2.length - 1) + 'n"';
-      const hasFractionalOrExponential = fractional || exponential;
-      const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
-      const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-      if (isStandardValue) return match2;
-      return '"' + match2 + 'n"';
-    }
-  );
-};
-var JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
-  try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-    const serializedData = serializeBigInts(text);
-    return originalParse(
-      serializedData,
-      (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
-    );
-  } catch (error3) {
-    if (error3 instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-      return applyReviverIteratively(parsed, reviver);
-    }
-    throw error3;
-  }
-};
-
-// node_modules/@octokit/request/dist-bundle/index.js
-var VERSION5 = "10.0.16";
-var defaults_default = {
-  headers: {
-    "user-agent": `octokit-request.js/${VERSION5} ${getUserAgent()}`
-  }
-};
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-var noop2 = () => "";
-async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch2(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error3) {
-    let message = "Unknown Error";
-    if (error3 instanceof Error) {
-      if (error3.name === "AbortError") {
-        error3.status = 500;
-        throw error3;
-      }
-      message = error3.message;
-      if (error3.name === "TypeError" && "cause" in error3) {
-        if (error3.cause instanceof Error) {
-          message = error3.cause.message;
-        } else if (typeof error3.cause === "string") {
-          message = error3.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error3;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches2 && matches2.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop2);
-  }
-  const mimetype = parse3(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop2);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-function withDefaults2(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: withDefaults2.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: withDefaults2.bind(null, endpoint2)
-  });
-}
-var request = withDefaults2(endpoint, defaults_default);
+// node_modules/@octokit/core/dist-src/index.js
+init_dist_bundle2();
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
-var VERSION6 = "0.0.0-development";
+init_dist_bundle2();
+init_universal_user_agent();
+var VERSION3 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
 ` + data.errors.map((e) => ` - ${e.message}`).join("\n");
@@ -48858,7 +44769,7 @@ function withDefaults3(request2, newDefaults) {
 }
 var graphql2 = withDefaults3(request, {
   headers: {
-    "user-agent": `octokit-graphql.js/${VERSION6} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
   },
   method: "POST",
   url: "/graphql"
@@ -48872,8 +44783,8 @@ function withCustomRequest(customRequest) {
 
 // node_modules/@octokit/auth-token/dist-bundle/index.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
-var sep5 = "\\.";
-var jwtRE = new RegExp(`^${b64url}${sep5}${b64url}${sep5}${b64url}$`);
+var sep4 = "\\.";
+var jwtRE = new RegExp(`^${b64url}${sep4}${b64url}${sep4}${b64url}$`);
 var isJWT = jwtRE.test.bind(jwtRE);
 async function auth(token) {
   const isApp = isJWT(token);
@@ -48916,19 +44827,19 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 // node_modules/@octokit/core/dist-src/version.js
-var VERSION7 = "7.0.8";
+var VERSION4 = "7.0.8";
 
 // node_modules/@octokit/core/dist-src/index.js
-var noop3 = () => {
+var noop2 = () => {
 };
 var consoleWarn = console.warn.bind(console);
 var consoleError = console.error.bind(console);
 function createLogger(logger = {}) {
   if (typeof logger.debug !== "function") {
-    logger.debug = noop3;
+    logger.debug = noop2;
   }
   if (typeof logger.info !== "function") {
-    logger.info = noop3;
+    logger.info = noop2;
   }
   if (typeof logger.warn !== "function") {
     logger.warn = consoleWarn;
@@ -48938,9 +44849,9 @@ function createLogger(logger = {}) {
   }
   return logger;
 }
-var userAgentTrail = `octokit-core.js/${VERSION7} ${getUserAgent()}`;
+var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
 var Octokit = class {
-  static VERSION = VERSION7;
+  static VERSION = VERSION4;
   static defaults(defaults2) {
     const OctokitWithDefaults = class extends this {
       constructor(...args) {
@@ -48980,13 +44891,13 @@ var Octokit = class {
     return NewOctokit;
   }
   constructor(options = {}) {
-    const hook2 = new before_after_hook_default.Collection();
+    const hook6 = new before_after_hook_default.Collection();
     const requestDefaults = {
       baseUrl: request.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
-        hook: hook2.bind(null, "request")
+        hook: hook6.bind(null, "request")
       }),
       mediaType: {
         previews: [],
@@ -49006,20 +44917,20 @@ var Octokit = class {
     this.request = request.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
-    this.hook = hook2;
+    this.hook = hook6;
     if (!options.authStrategy) {
       if (!options.auth) {
         this.auth = async () => ({
           type: "unauthenticated"
         });
       } else {
-        const auth2 = createTokenAuth(options.auth);
-        hook2.wrap("request", auth2.hook);
-        this.auth = auth2;
+        const auth6 = createTokenAuth(options.auth);
+        hook6.wrap("request", auth6.hook);
+        this.auth = auth6;
       }
     } else {
       const { authStrategy, ...otherOptions } = options;
-      const auth2 = authStrategy(
+      const auth6 = authStrategy(
         Object.assign(
           {
             request: this.request,
@@ -49035,8 +44946,8 @@ var Octokit = class {
           options.auth
         )
       );
-      hook2.wrap("request", auth2.hook);
-      this.auth = auth2;
+      hook6.wrap("request", auth6.hook);
+      this.auth = auth6;
     }
     const classConstructor = this.constructor;
     for (let i = 0; i < classConstructor.plugins.length; ++i) {
@@ -49053,7 +44964,7 @@ var Octokit = class {
 };
 
 // node_modules/@octokit/plugin-request-log/dist-src/version.js
-var VERSION8 = "6.0.0";
+var VERSION5 = "6.0.0";
 
 // node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
@@ -49077,10 +44988,10 @@ function requestLog(octokit) {
     });
   });
 }
-requestLog.VERSION = VERSION8;
+requestLog.VERSION = VERSION5;
 
 // node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION9 = "0.0.0-development";
+var VERSION6 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
     return {
@@ -49193,10 +45104,10 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = VERSION9;
+paginateRest.VERSION = VERSION6;
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-var VERSION10 = "17.0.0";
+var VERSION7 = "17.0.0";
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
@@ -51620,7 +47531,7 @@ function restEndpointMethods(octokit) {
     rest: api
   };
 }
-restEndpointMethods.VERSION = VERSION10;
+restEndpointMethods.VERSION = VERSION7;
 function legacyRestEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -51628,17 +47539,322 @@ function legacyRestEndpointMethods(octokit) {
     rest: api
   };
 }
-legacyRestEndpointMethods.VERSION = VERSION10;
+legacyRestEndpointMethods.VERSION = VERSION7;
 
 // node_modules/@octokit/rest/dist-src/version.js
-var VERSION11 = "22.0.1";
+var VERSION8 = "22.0.1";
 
 // node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
-    userAgent: `octokit-rest.js/${VERSION11}`
+    userAgent: `octokit-rest.js/${VERSION8}`
   }
 );
+
+// node_modules/@octokit/plugin-retry/dist-bundle/index.js
+var import_light = __toESM(require_light(), 1);
+init_dist_src();
+var VERSION9 = "0.0.0-development";
+function isRequestError(error3) {
+  return error3.request !== void 0;
+}
+async function errorRequest(state, octokit, error3, options) {
+  if (!isRequestError(error3) || !error3?.request.request) {
+    throw error3;
+  }
+  if (error3.status >= 400 && !state.doNotRetry.includes(error3.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error3, retries, retryAfter);
+  }
+  throw error3;
+}
+async function wrapRequest(state, octokit, request2, options) {
+  const limiter = new import_light.default();
+  limiter.on("failed", function(error3, info3) {
+    const maxRetries = ~~error3.request.request?.retries;
+    const after = ~~error3.request.request?.retryAfter;
+    options.request.retryCount = info3.retryCount + 1;
+    if (maxRetries > info3.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request2),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request2, options) {
+  const response = await request2(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error3 = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error3, options);
+  }
+  return response;
+}
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error3, retries, retryAfter) => {
+        error3.request.request = Object.assign({}, error3.request.request, {
+          retries,
+          retryAfter
+        });
+        return error3;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = VERSION9;
+
+// node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+var import_light2 = __toESM(require_light(), 1);
+var VERSION10 = "0.0.0-development";
+var noop3 = () => Promise.resolve();
+function wrapRequest2(state, request2, options) {
+  return state.retryLimiter.schedule(doRequest, state, request2, options);
+}
+async function doRequest(state, request2, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request2.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, noop3);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, noop3);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, noop3);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request2, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error3) => error3.type === "RATE_LIMITED")) {
+      const error3 = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error3;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path2) => path2.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck2, common) {
+  groups.global = new Bottleneck2.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck2.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck2.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck2.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck2.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck: Bottleneck2 = import_light2.default,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck2, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck2();
+    const events = {};
+    const emitter = new Bottleneck2.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error3, info3) {
+      const [state2, request2, options] = info3.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error3.status !== 401;
+      if (!(shouldRetryGraphQL || error3.status === 403 || error3.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request2.retryCount;
+      request2.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error3.message)) {
+          const retryAfter2 = Number(error3.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error3.response.headers != null && error3.response.headers["x-ratelimit-remaining"] === "0" || (error3.response.data?.errors ?? []).some(
+          (error22) => error22.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error3.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request2.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request2, options) => {
+    initializeBottleneck();
+    return wrapRequest2(state, request2, options);
+  });
+  return {};
+}
+throttling.VERSION = VERSION10;
+throttling.triggersNotification = triggersNotification;
 
 // src/github/octokit-client.ts
 var LaminarOctokit = Octokit2.plugin(retry, throttling);
@@ -51653,13 +47869,13 @@ function apiBaseUrl(explicit) {
   return url.replace(/\/+$/, "");
 }
 function createOctokit(options) {
-  if (!options.token) throw new Error("a GitHub token is required");
-  options.maskSecret?.(options.token);
+  if (!options.token && !options.tokenSource) throw new Error("a GitHub token is required");
+  if (options.token) options.maskSecret?.(options.token);
   const log = options.log ?? silentLog;
   const tuning = options.tuning ?? {};
   const rateLimitRetries = tuning.rateLimitRetries ?? 2;
-  return new LaminarOctokit({
-    auth: options.token,
+  const octokit = new LaminarOctokit({
+    ...options.tokenSource ? {} : { auth: options.token },
     baseUrl: apiBaseUrl(options.baseUrl),
     userAgent: options.userAgent ?? "laminar",
     log,
@@ -51684,6 +47900,10 @@ function createOctokit(options) {
       }
     }
   });
+  const source = options.tokenSource;
+  if (source)
+    octokit.hook.before("request", async (req) => void (req.headers.authorization = `token ${await source()}`));
+  return octokit;
 }
 
 // src/github/request-errors.ts
@@ -51711,6 +47931,5548 @@ function graphqlFailure(error3) {
 }
 function errorMessage(error3) {
   return error3 instanceof Error ? error3.message : String(error3);
+}
+
+// src/github/app-token.ts
+var GitHubAppError = class extends Error {
+  constructor(setting, message, options) {
+    super(message, options);
+    this.setting = setting;
+  }
+  setting;
+  name = "GitHubAppError";
+};
+var DEFAULT_REFRESH_MARGIN_MS = 5 * 6e4;
+function normalizePrivateKey(raw) {
+  const key = (raw.includes("\n") ? raw : raw.replace(/\\n/g, "\n")).trim() + "\n";
+  let kind;
+  try {
+    kind = createPrivateKey2(key).asymmetricKeyType;
+  } catch {
+    throw new GitHubAppError(
+      "app-private-key",
+      "is not a PEM private key (expected the .pem file GitHub generated for the App, starting with -----BEGIN RSA PRIVATE KEY-----)"
+    );
+  }
+  if (kind !== "rsa")
+    throw new GitHubAppError("app-private-key", `is a ${kind ?? "non-RSA"} key; GitHub App keys are RSA (RS256)`);
+  return key;
+}
+function assertAppId(appId) {
+  if (!/^(\d+|Iv[0-9A-Za-z.]+)$/.test(appId))
+    throw new GitHubAppError("app-id", `must be the App's numeric id (or client id), got ${JSON.stringify(appId)}`);
+}
+function privateKeySecrets(key) {
+  const lines = key.split(/\r?\n/).filter((l) => l && !l.startsWith("-----"));
+  return [key.trim(), ...lines];
+}
+async function createAppTokenSource(o) {
+  const privateKey = normalizePrivateKey(o.app.privateKey);
+  assertAppId(o.app.appId);
+  const { createAppAuth: createAppAuth2 } = await Promise.resolve().then(() => (init_dist_node(), dist_node_exports));
+  const { request: request2 } = new Octokit2({ baseUrl: apiBaseUrl(o.baseUrl), userAgent: o.userAgent ?? "laminar" });
+  const auth6 = createAppAuth2({ appId: o.app.appId, privateKey, request: request2 });
+  const asApp = async () => ({
+    authorization: `bearer ${(await auth6({ type: "app" })).token}`
+  });
+  const what = `GitHub App ${o.app.appId}`;
+  let slug;
+  try {
+    slug = (await request2("GET /app", { headers: await asApp() })).data?.slug ?? "";
+  } catch (e) {
+    const status = httpFailure(e)?.status;
+    throw new GitHubAppError(
+      status === 401 || status === 404 ? "app-private-key" : "app-id",
+      `${what}: GET /app failed (${errorMessage(e)})${status === 401 ? "; check `app-id` and that `app-private-key` is a current key of that App" : ""}`,
+      { cause: e }
+    );
+  }
+  if (!slug) throw new GitHubAppError("app-id", `${what}: GET /app returned no slug`);
+  let installationId = o.app.installationId;
+  if (installationId === void 0) {
+    try {
+      installationId = (await request2("GET /repos/{owner}/{repo}/installation", { ...o.repository, headers: await asApp() })).data.id;
+    } catch (e) {
+      throw new GitHubAppError(
+        "app-installation-id",
+        `${what} (${slug}) is not installed on ${o.repository.owner}/${o.repository.repo} (${errorMessage(e)}); install it there or set \`app-installation-id\``,
+        { cause: e }
+      );
+    }
+  }
+  const id = installationId;
+  const margin = o.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
+  let current;
+  let pending;
+  const mint = async () => {
+    try {
+      const a = await auth6({
+        type: "installation",
+        installationId: id,
+        repositoryNames: [o.repository.repo],
+        refresh: current !== void 0
+      });
+      o.onToken?.(a.token);
+      current = { token: a.token, expiresAt: Date.parse(a.expiresAt) };
+      return a.token;
+    } catch (e) {
+      throw new GitHubAppError(
+        "app-installation-id",
+        `${what}: no installation token for installation ${id} (${errorMessage(e)})`,
+        { cause: e }
+      );
+    }
+  };
+  const token = () => {
+    if (current && current.expiresAt - Date.now() > margin) return Promise.resolve(current.token);
+    pending ??= mint().finally(() => pending = void 0);
+    return pending;
+  };
+  const login = `${slug}[bot]`;
+  const botId = await botUserId(request2, login, await token());
+  const host = new URL(o.serverUrl ?? "https://github.com").hostname;
+  const domain = host === "github.com" ? "users.noreply.github.com" : `users.noreply.${host}`;
+  return {
+    token,
+    appSlug: slug,
+    installationId: id,
+    identity: { name: login, email: botId ? `${botId}+${login}@${domain}` : `${login}@${domain}` }
+  };
+}
+async function botUserId(request2, login, token) {
+  try {
+    const { data } = await request2("GET /users/{username}", {
+      username: login,
+      headers: { authorization: `token ${token}` }
+    });
+    return Number(data.id);
+  } catch {
+    return void 0;
+  }
+}
+
+// src/version.ts
+var VERSION15 = "0.1.0";
+
+// src/registry/cache.ts
+import { createHash } from "node:crypto";
+import { readFile as readFile3 } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join as join5 } from "node:path";
+
+// src/registry/wire.ts
+var import_ajv2 = __toESM(require_ajv(), 1);
+
+// src/registry/types.ts
+var RegistryError = class extends Error {
+  constructor(message, registry, status, repository, options) {
+    super(message, options);
+    this.registry = registry;
+    this.status = status;
+    this.repository = repository;
+  }
+  registry;
+  status;
+  repository;
+  name = "RegistryError";
+};
+
+// src/registry/errors.ts
+function statusLine(status, statusText) {
+  return `${status}${statusText ? ` ${statusText}` : ""}`;
+}
+function describePath(url) {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.split("?")[0];
+  }
+}
+function requestLine(method, url) {
+  return `${method} ${describePath(url)}`;
+}
+function registryErrorDetail(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return "";
+  }
+  const errors = parsed !== null && typeof parsed === "object" && "errors" in parsed ? parsed.errors : void 0;
+  const e = Array.isArray(errors) ? errors[0] : void 0;
+  if (e === null || typeof e !== "object" || !("code" in e) || typeof e.code !== "string" || !e.code) return "";
+  const message = "message" in e && typeof e.message === "string" ? e.message : "";
+  return ` (${e.code}${message ? `: ${message}` : ""})`;
+}
+function registryFailure(site, what, status, cause) {
+  return new RegistryError(
+    `registry ${site.registry}: ${what}`,
+    site.registry,
+    status,
+    site.repository,
+    cause === void 0 ? void 0 : { cause }
+  );
+}
+function requestFailure(site, request2, what, status, cause) {
+  return registryFailure(site, `${request2} \u2192 ${what}`, status, cause);
+}
+function statusFailure(site, request2, res, detail = "") {
+  return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
+}
+function htmlContentType(answer) {
+  const type = answer.headers.get("content-type") ?? "";
+  const head = answer.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
+  if (/html/i.test(type) || head.startsWith("<!doctype html") || head.startsWith("<html")) {
+    return (type.replace(/[^\x20-\x7e]/g, "").slice(0, 80) || "none").trim();
+  }
+  return void 0;
+}
+function malformedJson(site, request2, status, what, cause, answer) {
+  const html = answer ? htmlContentType(answer) : void 0;
+  if (html !== void 0) {
+    return requestFailure(
+      site,
+      request2,
+      `${status}: an HTML page instead of JSON in ${what}, content-type ${JSON.stringify(html)} (a login page or a proxy in the way?)`,
+      status,
+      cause
+    );
+  }
+  return requestFailure(site, request2, `malformed JSON in ${what}`, status, cause);
+}
+function unexpectedAnswer(site, request2, status, expected, problem) {
+  return requestFailure(site, request2, `answer is not ${expected}: ${problem}`, status);
+}
+
+// src/registry/wire.ts
+var ajv = new import_ajv2.Ajv({ strict: true, allowUnionTypes: true });
+function shape(expected, schema) {
+  return { expected, validate: ajv.compile(schema) };
+}
+var ARTICLE = {
+  array: "an array",
+  object: "an object",
+  string: "a string",
+  number: "a number",
+  integer: "an integer",
+  boolean: "a boolean",
+  null: "null"
+};
+function where(pointer, extra) {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (extra !== void 0) parts.push(extra);
+  if (parts.length === 0) return "the answer";
+  return parts.map((p, i) => /^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
+}
+function describeProblem(errors) {
+  const e = errors?.[0];
+  if (!e) return "unexpected shape";
+  if (e.keyword === "type") {
+    const t = e.params.type;
+    const types = Array.isArray(t) ? t : t.split(",");
+    return `${where(e.instancePath)} must be ${types.map((x) => ARTICLE[x] ?? x).join(" or ")}`;
+  }
+  if (e.keyword === "required") {
+    return `${where(e.instancePath, e.params.missingProperty)} is missing`;
+  }
+  return `${where(e.instancePath)} ${e.message ?? "is not valid"}`;
+}
+function checkShape(s, value) {
+  return s.validate(value) ? { ok: true, value } : { ok: false, problem: describeProblem(s.validate.errors) };
+}
+function expectShape(s, value, site, request2, status) {
+  const r = checkShape(s, value);
+  if (r.ok) return r.value;
+  throw unexpectedAnswer(site, request2, status, s.expected, r.problem);
+}
+var STRING = { type: "string" };
+var OPTIONAL_STRING = { type: ["string", "null"] };
+var TAG_LIST = shape("a tag list", {
+  type: "object",
+  properties: { tags: { type: ["array", "null"], items: STRING } }
+});
+var GCR_MANIFEST_MAP = shape("a GCR manifest map", {
+  type: "object",
+  additionalProperties: {
+    type: "object",
+    properties: { tag: { type: "array", items: STRING }, timeUploadedMs: { type: ["string", "number"] } }
+  }
+});
+var DESCRIPTOR = {
+  type: "object",
+  required: ["digest"],
+  properties: {
+    mediaType: STRING,
+    digest: STRING,
+    platform: {
+      type: "object",
+      properties: { os: STRING, architecture: STRING, variant: STRING }
+    },
+    annotations: { type: "object" }
+  }
+};
+var IMAGE_MANIFEST_TYPES = [
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json"
+];
+var MANIFEST = shape("an image manifest or index", {
+  type: "object",
+  properties: {
+    mediaType: STRING,
+    config: DESCRIPTOR,
+    manifests: { type: "array", items: DESCRIPTOR },
+    annotations: { type: "object" }
+  },
+  if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
+  then: { required: ["config"], properties: { config: DESCRIPTOR } }
+});
+var IMAGE_CONFIG = shape("an image config", {
+  type: "object",
+  properties: { created: STRING, os: STRING, architecture: STRING, variant: STRING }
+});
+var TOKEN_ANSWER = shape("a token response", {
+  type: "object",
+  properties: { token: STRING, access_token: STRING, expires_in: { type: "number" }, issued_at: STRING }
+});
+var HUB_TAG_PAGE = shape("a Docker Hub tag page", {
+  type: "object",
+  properties: {
+    next: OPTIONAL_STRING,
+    results: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name"],
+        properties: {
+          name: STRING,
+          digest: OPTIONAL_STRING,
+          tag_last_pushed: OPTIONAL_STRING,
+          last_updated: OPTIONAL_STRING
+        }
+      }
+    }
+  }
+});
+var ECR_IMAGES = shape("a DescribeImages answer", {
+  type: "object",
+  properties: {
+    imageDetails: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          imageDigest: STRING,
+          imageTags: { type: "array", items: STRING },
+          imagePushedAt: { type: ["number", "string"] }
+        }
+      }
+    }
+  }
+});
+var QUAY_TAG_PAGE = shape("a Quay tag page", {
+  type: "object",
+  required: ["tags"],
+  properties: {
+    tags: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name"],
+        properties: { name: STRING, start_ts: { type: ["number", "null"] }, manifest_digest: OPTIONAL_STRING }
+      }
+    },
+    has_additional: { type: ["boolean", "null"] }
+  }
+});
+var HARBOR_ARTIFACT_PAGE = shape("a Harbor artifact page", {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["digest"],
+    properties: {
+      digest: STRING,
+      push_time: OPTIONAL_STRING,
+      tags: {
+        type: ["array", "null"],
+        items: { type: "object", required: ["name"], properties: { name: STRING, push_time: OPTIONAL_STRING } }
+      }
+    }
+  }
+});
+
+// src/registry/cache.ts
+function defaultCachePath(env, opts = {}) {
+  if (opts.runnerTemp && env.RUNNER_TEMP) return join5(env.RUNNER_TEMP, "laminar-cache", "registry.json");
+  return join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "laminar", "registry.json");
+}
+var VERSION16 = 1;
+var MAX_FACTS = 2e5;
+function tagListHash(tags) {
+  return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
+}
+var CACHE_FILE = shape("a Laminar registry cache", {
+  type: "object",
+  required: ["version", "digests", "repos"],
+  properties: {
+    version: { type: "number" },
+    challenges: {
+      type: "object",
+      additionalProperties: {
+        type: ["object", "null"],
+        required: ["scheme", "params"],
+        properties: {
+          scheme: { type: "string" },
+          params: { type: "object", additionalProperties: { type: "string" } }
+        }
+      }
+    },
+    digests: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["created", "at"],
+        properties: {
+          created: { type: ["string", "null"] },
+          source: { type: "string" },
+          platforms: { type: "array", items: { type: "string" } },
+          fixed: { type: "boolean" },
+          at: { type: "number" }
+        }
+      }
+    },
+    repos: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        required: ["hash", "changedAt", "tags"],
+        properties: {
+          hash: { type: "string" },
+          changedAt: { type: "number" },
+          tags: {
+            type: "object",
+            additionalProperties: {
+              type: "array",
+              items: [{ type: "string" }, { type: "number" }],
+              minItems: 2,
+              maxItems: 2
+            }
+          }
+        }
+      }
+    }
+  }
+});
+async function readCacheFile(path2, warn) {
+  let text;
+  try {
+    text = await readFile3(path2, "utf8");
+  } catch {
+    return void 0;
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    warn?.(`registry cache ${path2}: not JSON; starting with an empty cache`);
+    return void 0;
+  }
+  if (parsed !== null && typeof parsed === "object" && "version" in parsed && parsed.version !== VERSION16) {
+    return void 0;
+  }
+  const checked = checkShape(CACHE_FILE, parsed);
+  if (!checked.ok) {
+    warn?.(`registry cache ${path2}: not ${CACHE_FILE.expected} (${checked.problem}); starting with an empty cache`);
+    return void 0;
+  }
+  return checked.value;
+}
+var RegistryCache = class _RegistryCache {
+  constructor(path2) {
+    this.path = path2;
+  }
+  path;
+  digests = /* @__PURE__ */ new Map();
+  repos = /* @__PURE__ */ new Map();
+  dirtyRepos = /* @__PURE__ */ new Set();
+  dirtyFacts = /* @__PURE__ */ new Set();
+  challenges = /* @__PURE__ */ new Map();
+  dirtyChallenges = /* @__PURE__ */ new Set();
+  /**
+   * Loads the cache at `path`; without a path the cache lives in memory only.
+   * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
+   */
+  static async open(path2, warn) {
+    const c = new _RegistryCache(path2);
+    const file = path2 ? await readCacheFile(path2, warn) : void 0;
+    if (file) {
+      for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
+      for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+      for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
+    }
+    return c;
+  }
+  fact(key) {
+    const f = this.digests.get(key);
+    if (!f) return void 0;
+    return {
+      created: f.created ? new Date(f.created) : void 0,
+      source: f.source,
+      ...f.platforms ? { platforms: f.platforms } : {},
+      ...f.fixed ? { fixed: true } : {}
+    };
+  }
+  setFact(key, fact) {
+    this.digests.set(key, {
+      created: fact.created?.toISOString() ?? null,
+      source: fact.source,
+      ...fact.platforms ? { platforms: [...fact.platforms] } : {},
+      ...fact.fixed ? { fixed: true } : {},
+      at: Date.now()
+    });
+    this.dirtyFacts.add(key);
+  }
+  snapshot(repoKey2) {
+    const r = this.repos.get(repoKey2);
+    if (!r) return void 0;
+    const tags = /* @__PURE__ */ new Map();
+    for (const [tag, [digest, verifiedAt]] of Object.entries(r.tags)) tags.set(tag, { digest, verifiedAt });
+    return { hash: r.hash, changedAt: r.changedAt, tags };
+  }
+  setSnapshot(repoKey2, s) {
+    const tags = {};
+    for (const [tag, e] of s.tags) tags[tag] = [e.digest, e.verifiedAt];
+    this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
+    this.dirtyRepos.add(repoKey2);
+  }
+  /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
+  challenge(registry) {
+    return this.challenges.get(registry);
+  }
+  setChallenge(registry, ch) {
+    if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
+    this.challenges.set(registry, ch);
+    this.dirtyChallenges.add(registry);
+  }
+  get dirty() {
+    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
+  }
+  /** Writes the cache (merged with the file's current content) atomically. */
+  async save() {
+    if (!this.path || !this.dirty) return;
+    const onDisk = await readCacheFile(this.path);
+    const digests = { ...onDisk?.digests ?? {} };
+    for (const [k, v] of this.digests) if (this.dirtyFacts.has(k) || !(k in digests)) digests[k] = v;
+    const repos = { ...onDisk?.repos ?? {} };
+    for (const [k, v] of this.repos) if (this.dirtyRepos.has(k) || !(k in repos)) repos[k] = v;
+    let entries = Object.entries(digests);
+    if (entries.length > MAX_FACTS) {
+      entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
+    }
+    const challenges = { ...onDisk?.challenges ?? {} };
+    for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
+    const file = { version: VERSION16, digests: Object.fromEntries(entries), repos, challenges };
+    await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
+    this.dirtyFacts.clear();
+    this.dirtyRepos.clear();
+    this.dirtyChallenges.clear();
+  }
+};
+
+// src/registry/challenge.ts
+var TOKEN_CHAR = /[!#$%&'*+.^_`|~0-9A-Za-z-]/;
+function parseWwwAuthenticate(header) {
+  const out = [];
+  let i = 0;
+  const n = header.length;
+  const skipWs = () => {
+    while (i < n && (header[i] === " " || header[i] === "	")) i++;
+  };
+  const readToken = () => {
+    const start = i;
+    while (i < n && TOKEN_CHAR.test(header[i])) i++;
+    return header.slice(start, i);
+  };
+  const readBare = () => {
+    const start = i;
+    while (i < n && header[i] !== "," && header[i] !== " " && header[i] !== "	") i++;
+    return header.slice(start, i);
+  };
+  const readQuoted = () => {
+    i++;
+    let v = "";
+    while (i < n && header[i] !== '"') {
+      if (header[i] === "\\" && i + 1 < n) i++;
+      v += header[i];
+      i++;
+    }
+    i++;
+    return v;
+  };
+  while (i < n) {
+    skipWs();
+    while (i < n && (header[i] === "," || header[i] === " ")) i++;
+    if (i >= n) break;
+    const scheme = readToken();
+    if (!scheme) {
+      i++;
+      continue;
+    }
+    const params = {};
+    out.push({ scheme: scheme.toLowerCase(), params });
+    for (; ; ) {
+      skipWs();
+      const save = i;
+      const name = readToken();
+      skipWs();
+      if (!name || header[i] !== "=") {
+        i = save;
+        break;
+      }
+      i++;
+      skipWs();
+      const value = header[i] === '"' ? readQuoted() : readBare();
+      params[name.toLowerCase()] = value;
+      skipWs();
+      if (header[i] === ",") {
+        i++;
+        continue;
+      }
+      break;
+    }
+  }
+  return out;
+}
+function pickChallenge(challenges) {
+  return challenges.find((c) => c.scheme === "bearer") ?? challenges.find((c) => c.scheme === "basic");
+}
+
+// src/registry/credentials.ts
+import { spawn as spawn3 } from "node:child_process";
+import { createHash as createHash2 } from "node:crypto";
+
+// src/registry/docker-config.ts
+import { readFile as readFile4 } from "node:fs/promises";
+import { homedir as homedir2 } from "node:os";
+import { join as join6 } from "node:path";
+function dockerConfigDir(env) {
+  return env.DOCKER_CONFIG || join6(homedir2(), ".docker");
+}
+var STRING_FIELDS = ["username", "password", "identitytoken", "registrytoken"];
+var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function decodeAuth(auth6) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth6) || auth6.length === 0) return void 0;
+  const decoded = Buffer.from(auth6, "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  if (i <= 0) return void 0;
+  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+}
+function parseDockerConfig(text, path2) {
+  const problems = [];
+  const problem = (message, registryKey2) => {
+    problems.push({ message: `${path2}: ${message}`, ...registryKey2 !== void 0 ? { registryKey: registryKey2 } : {} });
+  };
+  const empty = { auths: {}, credHelpers: {} };
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    problem("not valid JSON; its credentials are not used");
+    return { path: path2, config: empty, problems };
+  }
+  if (!isObject(raw)) {
+    problem("not a JSON object; ignored");
+    return { path: path2, config: empty, problems };
+  }
+  const auths = {};
+  if (raw.auths !== void 0 && !isObject(raw.auths)) problem(`auths is not an object; ignored`);
+  for (const [key, value] of Object.entries(isObject(raw.auths) ? raw.auths : {})) {
+    const where2 = `auths[${JSON.stringify(key)}]`;
+    if (!isObject(value)) {
+      problem(`${where2} is not an object; ignored`, key);
+      continue;
+    }
+    const entry = {};
+    for (const field of STRING_FIELDS) {
+      const v = value[field];
+      if (v === void 0 || v === "") continue;
+      if (typeof v === "string") entry[field] = v;
+      else problem(`${where2}.${field} is not a string; ignored`, key);
+    }
+    if (value.auth !== void 0 && value.auth !== "") {
+      if (typeof value.auth !== "string") problem(`${where2}.auth is not a string; ignored`, key);
+      else {
+        entry.auth = value.auth;
+        const pair2 = decodeAuth(value.auth);
+        if (pair2) Object.assign(entry, pair2);
+        else problem(`${where2}.auth is not base64 "user:password"; ignored`, key);
+      }
+    }
+    auths[key] = entry;
+  }
+  const credHelpers = {};
+  if (raw.credHelpers !== void 0 && !isObject(raw.credHelpers)) problem(`credHelpers is not an object; ignored`);
+  for (const [key, value] of Object.entries(isObject(raw.credHelpers) ? raw.credHelpers : {})) {
+    if (typeof value === "string" && value) credHelpers[key] = value;
+    else problem(`credHelpers[${JSON.stringify(key)}] is not a helper name; ignored`, key);
+  }
+  let credsStore;
+  if (typeof raw.credsStore === "string" && raw.credsStore) credsStore = raw.credsStore;
+  else if (raw.credsStore !== void 0 && raw.credsStore !== "") problem(`credsStore is not a helper name; ignored`);
+  return { path: path2, config: { auths, credHelpers, ...credsStore ? { credsStore } : {} }, problems };
+}
+async function readDockerConfig(dir) {
+  const path2 = join6(dir, "config.json");
+  let text;
+  try {
+    text = await readFile4(path2, "utf8");
+  } catch {
+    return void 0;
+  }
+  return parseDockerConfig(text, path2);
+}
+
+// src/registry/credentials.ts
+var DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
+function dockerConfigKey(host) {
+  return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
+}
+function normaliseKey(key) {
+  const bare = key.replace(/^[a-z]+:\/\//i, "").split("/")[0].toLowerCase();
+  return isDockerHub(bare) ? "docker.io" : bare;
+}
+function fromAuthEntry(e) {
+  if (e.registrytoken) return { kind: "registry-token", token: e.registrytoken };
+  const { username, password } = e;
+  if (e.identitytoken) return { kind: "identity-token", username, token: e.identitytoken };
+  if (username && password !== void 0 && password !== "") return { kind: "basic", username, password };
+  return void 0;
+}
+function runCredentialHelper(helper, serverUrl, opts = {}) {
+  return new Promise((resolve4, reject) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
+      reject(new Error(`invalid credential helper name "${helper}"`));
+      return;
+    }
+    const child = spawn3(`docker-credential-${helper}`, ["get"], {
+      env: opts.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: opts.timeoutMs ?? 1e4
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => stdout += c.toString("utf8"));
+    child.stderr.on("data", (c) => stderr += c.toString("utf8"));
+    child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
+    child.on("close", (code) => {
+      if (code !== 0) {
+        if (/not found/i.test(stdout + stderr)) resolve4(void 0);
+        else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
+        return;
+      }
+      try {
+        const out = JSON.parse(stdout);
+        if (!out.Secret) resolve4(void 0);
+        else if (out.Username === "<token>") resolve4({ kind: "identity-token", token: out.Secret });
+        else resolve4({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+      } catch {
+        reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
+      }
+    });
+    child.stdin.on("error", () => {
+    });
+    child.stdin.end(serverUrl);
+  });
+}
+async function resolveCredential(host, opts = {}) {
+  const ex = opts.explicit;
+  if (ex?.token) return { kind: "registry-token", token: ex.token };
+  if (ex?.username && ex.password !== void 0) return { kind: "basic", username: ex.username, password: ex.password };
+  const env = opts.env ?? process.env;
+  const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
+  const config = file?.config;
+  const want = normaliseKey(host);
+  for (const p of file?.problems ?? [])
+    if (p.registryKey === void 0 || normaliseKey(p.registryKey) === want)
+      opts.warn?.(`credentials for ${host}: ${p.message}`);
+  const serverUrl = dockerConfigKey(host);
+  const helperFor = (helper) => runCredentialHelper(helper, serverUrl, { env, timeoutMs: opts.helperTimeoutMs }).catch((err) => {
+    opts.warn?.(`credentials for ${host}: ${err instanceof Error ? err.message : String(err)}`);
+    return void 0;
+  });
+  if (config) {
+    const helper = Object.entries(config.credHelpers).find(([k]) => normaliseKey(k) === want)?.[1];
+    if (helper) {
+      const c = await helperFor(helper);
+      if (c) return c;
+    } else if (config.credsStore) {
+      const c = await helperFor(config.credsStore);
+      if (c) return c;
+    }
+    for (const [k, entry] of Object.entries(config.auths)) {
+      if (normaliseKey(k) !== want) continue;
+      const c = fromAuthEntry(entry);
+      if (c) return c;
+    }
+  }
+  if (want === "ghcr.io" && env.GITHUB_TOKEN) {
+    return { kind: "basic", username: env.GITHUB_ACTOR || "x-access-token", password: env.GITHUB_TOKEN };
+  }
+  return void 0;
+}
+function credentialIdentity(c) {
+  if (!c) return "anonymous";
+  if (c.kind === "basic") return `basic:${c.username}`;
+  const h = createHash2("sha256").update(c.token).digest("hex").slice(0, 12);
+  if (c.kind === "identity-token") return `identity:${c.username ?? ""}:${h}`;
+  return `registry-token:${h}`;
+}
+
+// src/registry/single-flight.ts
+var PromiseMemo = class {
+  /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
+  constructor(forget = "rejected") {
+    this.forget = forget;
+  }
+  forget;
+  entries = /* @__PURE__ */ new Map();
+  /**
+   * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
+   * is called at most once per stored promise; if it throws, the error propagates and nothing is
+   * stored.
+   */
+  get(key, produce) {
+    const stored = this.entries.get(key);
+    if (stored) return stored;
+    return this.set(key, produce());
+  }
+  /**
+   * Stores `value` under `key` (replacing what was there), subject to the same forget policy,
+   * e.g. to prime the memo with an answer obtained another way. Returns the promise callers of
+   * {@link PromiseMemo.get} will now receive.
+   */
+  set(key, value) {
+    let p = value;
+    const forget = () => {
+      if (this.entries.get(key) === p) this.entries.delete(key);
+    };
+    if (this.forget === "settled") {
+      p = value.finally(forget);
+    } else if (this.forget === "rejected") {
+      value.catch(forget);
+    }
+    this.entries.set(key, p);
+    return p;
+  }
+  has(key) {
+    return this.entries.has(key);
+  }
+  /** Forgets the promise under `key`, so the next caller calls `produce` again. */
+  delete(key) {
+    return this.entries.delete(key);
+  }
+  /** Forgets every stored promise. Calls in flight still settle for those already awaiting them. */
+  clear() {
+    this.entries.clear();
+  }
+  get size() {
+    return this.entries.size;
+  }
+};
+
+// src/registry/token-cache.ts
+var TokenCache = class {
+  constructor(now = Date.now) {
+    this.now = now;
+  }
+  now;
+  entries = /* @__PURE__ */ new Map();
+  /** Token fetches in flight, shared until they settle; the tokens themselves live in `entries`. */
+  inflight = new PromiseMemo("settled");
+  static key(registry, service, scope, identity) {
+    return `${registry}\0${service}\0${scope}\0${identity}`;
+  }
+  get(key) {
+    const e = this.entries.get(key);
+    if (!e) return void 0;
+    if (this.now() >= e.expiresAt) {
+      this.entries.delete(key);
+      return void 0;
+    }
+    return e.token;
+  }
+  set(key, issued) {
+    const lifetime = (issued.expiresIn && issued.expiresIn > 0 ? issued.expiresIn : 60) * 1e3;
+    const issuedAt = issued.issuedAt && !Number.isNaN(issued.issuedAt.getTime()) ? issued.issuedAt.getTime() : this.now();
+    const margin = Math.min(3e4, lifetime / 10);
+    this.entries.set(key, { token: issued.token, expiresAt: Math.min(issuedAt, this.now()) + lifetime - margin });
+  }
+  invalidate(key) {
+    this.entries.delete(key);
+  }
+  /** The cached token, or one fetched once however many callers ask at the same time. */
+  async getOrFetch(key, fetchToken) {
+    const cached = this.get(key);
+    if (cached) return cached;
+    return this.inflight.get(
+      key,
+      () => fetchToken().then((t) => {
+        this.set(key, t);
+        return t.token;
+      })
+    );
+  }
+};
+
+// src/registry/auth.ts
+function parentDomain(hostname) {
+  if (/^[\d.]+$/.test(hostname) || hostname.includes(":")) return void 0;
+  const labels = hostname.split(".");
+  return labels.length >= 3 ? labels.slice(1).join(".") : void 0;
+}
+function realmRefusal(registryBase, realm) {
+  if (registryBase.protocol === "https:" && realm.protocol !== "https:") {
+    return `the token realm ${realm.origin} is plain ${realm.protocol.replace(":", "")} while the registry is https`;
+  }
+  const host = registryBase.hostname.toLowerCase();
+  const other = realm.hostname.toLowerCase();
+  if (other === host) return void 0;
+  const parent = parentDomain(host);
+  if (parent && (other === parent || other.endsWith(`.${parent}`))) return void 0;
+  return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
+}
+var RegistrySession = class {
+  constructor(endpoint2, http, tokens, loadCredential, memory) {
+    this.endpoint = endpoint2;
+    this.http = http;
+    this.tokens = tokens;
+    this.loadCredential = loadCredential;
+    this.memory = memory;
+  }
+  endpoint;
+  http;
+  tokens;
+  loadCredential;
+  memory;
+  pinged;
+  challenge;
+  credential;
+  /** Every secret this session has sent or received, so error text can never repeat one. */
+  secrets = new SecretMasker();
+  cred() {
+    this.credential ??= this.loadCredential().then((c) => {
+      if (c?.kind === "basic") this.remember(c.password, c.username);
+      else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : void 0);
+      return c;
+    });
+    return this.credential;
+  }
+  remember(secret, user) {
+    this.secrets.add(secret, user);
+  }
+  /**
+   * Masks the credentials and tokens of this session in text that came from the registry (error
+   * bodies are copied into messages): a registry that reflects what it received must not put a
+   * password into a log, a plan or a job summary.
+   */
+  scrub(text) {
+    return this.secrets.mask(text);
+  }
+  url(path2) {
+    return new URL(path2, this.endpoint.baseUrl).toString();
+  }
+  /**
+   * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
+   * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
+   */
+  ping() {
+    this.pinged ??= (async () => {
+      const recalled = await this.memory?.recall();
+      if (recalled !== void 0) {
+        this.challenge = recalled ?? void 0;
+        return;
+      }
+      const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
+      const res = await this.http.request(req);
+      if (res.status === 401) {
+        this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+        this.memory?.remember(this.challenge ?? null);
+        return;
+      }
+      if (res.status >= 200 && res.status < 300) {
+        this.memory?.remember(null);
+        return;
+      }
+      throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
+    })();
+    this.pinged.catch(() => this.pinged = void 0);
+    return this.pinged;
+  }
+  async fetchToken(ch, scope, cred) {
+    const realm = ch.params.realm;
+    const registry = this.endpoint.registry;
+    if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
+    const u = new URL(realm);
+    if (cred && !this.endpoint.trustRealm) {
+      const refused = realmRefusal(new URL(this.endpoint.baseUrl), u);
+      if (refused) {
+        throw registryFailure(
+          this.endpoint,
+          `not sending credentials: ${refused} (set \`trustRealm: true\` on this registry in .laminar.yaml if that host is really its token server)`,
+          401
+        );
+      }
+    }
+    let res;
+    if (cred?.kind === "identity-token") {
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: cred.token,
+        client_id: "laminar"
+      });
+      if (ch.params.service) form.set("service", ch.params.service);
+      if (scope) form.set("scope", scope);
+      res = await this.http.request({
+        registry,
+        kind: "token",
+        method: "POST",
+        idempotent: true,
+        url: u.toString(),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: form.toString()
+      });
+    } else {
+      if (ch.params.service) u.searchParams.set("service", ch.params.service);
+      if (scope) u.searchParams.set("scope", scope);
+      const headers = {};
+      if (cred?.kind === "basic") {
+        headers.authorization = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+      }
+      res = await this.http.request({ registry, kind: "token", method: "GET", url: u.toString(), headers });
+    }
+    const request2 = `token request to ${u.host}${describePath(u.toString())}`;
+    if (res.status !== 200) {
+      const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
+      throw statusFailure(this.endpoint, request2, res, why);
+    }
+    let parsed;
+    try {
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(this.endpoint, request2, res.status, "token response", err, res);
+    }
+    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
+    const token = body.token ?? body.access_token;
+    if (!token) throw requestFailure(this.endpoint, request2, "token response has no token", res.status);
+    this.remember(token);
+    return { token, expiresIn: body.expires_in, issuedAt: body.issued_at ? new Date(body.issued_at) : void 0 };
+  }
+  tokenKey(ch, scope, cred) {
+    return TokenCache.key(this.endpoint.registry, ch.params.service ?? "", scope, credentialIdentity(cred));
+  }
+  async authorization(repository, fresh) {
+    const ch = fresh ?? this.challenge;
+    if (!ch) return void 0;
+    const cred = await this.cred();
+    if (ch.scheme === "basic") {
+      if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+      return void 0;
+    }
+    if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
+    const scope = fresh?.params.scope ?? (repository ? `repository:${repository}:pull` : "");
+    const key = this.tokenKey(ch, scope, cred);
+    if (fresh) this.tokens.invalidate(key);
+    const token = await this.tokens.getOrFetch(key, () => this.fetchToken(ch, scope, cred));
+    return `Bearer ${token}`;
+  }
+  /**
+   * The Authorization header for the registry vendor's own API (Quay, Harbor: quay-harbor.ts), from
+   * this session's credential: Basic for a username and password (what Harbor accepts), Bearer for a
+   * registry token (a Quay OAuth token); undefined without one (public repositories).
+   */
+  async apiAuthorization() {
+    const cred = await this.cred();
+    if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+    if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
+    return void 0;
+  }
+  /** Sends a request with auth; on 401 refreshes the token once and retries. */
+  async request(req) {
+    await this.ping();
+    let fresh;
+    for (let attempt = 0; ; attempt++) {
+      const authz = await this.authorization(req.repository, fresh);
+      const res = await this.http.request({
+        ...req,
+        registry: this.endpoint.registry,
+        url: this.url(req.url),
+        headers: { ...req.headers, ...authz ? { authorization: authz } : {} }
+      });
+      if (res.status !== 401 || attempt > 0) return res;
+      const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+      if (!ch) return res;
+      if (!this.challenge) {
+        this.challenge = ch;
+        this.memory?.remember(ch);
+      }
+      if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
+      fresh = ch;
+    }
+  }
+};
+
+// src/registry/manifest.ts
+import { createHash as createHash3 } from "node:crypto";
+var MEDIA_TYPES = {
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json"
+};
+var MANIFEST_ACCEPT = [
+  MEDIA_TYPES.ociIndex,
+  MEDIA_TYPES.ociManifest,
+  MEDIA_TYPES.dockerList,
+  MEDIA_TYPES.dockerManifest
+].join(", ");
+function isIndex(m) {
+  const t = m.body?.mediaType ?? m.mediaType;
+  if (t === MEDIA_TYPES.ociIndex || t === MEDIA_TYPES.dockerList) return true;
+  return !t && Array.isArray(m.body?.manifests);
+}
+function sha256Digest(data) {
+  return `sha256:${createHash3("sha256").update(data).digest("hex")}`;
+}
+function fail(session, method, url, repository, res) {
+  const site = { registry: session.endpoint.registry, repository };
+  throw statusFailure(site, requestLine(method, session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
+}
+var manifestPath = (repository, ref) => `/v2/${repository}/manifests/${ref}`;
+async function headManifest(session, repository, ref) {
+  const url = manifestPath(repository, ref);
+  const res = await session.request({
+    kind: "manifestHead",
+    method: "HEAD",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
+  if (res.status === 404) return void 0;
+  if (res.status !== 200) fail(session, "HEAD", url, repository, res);
+  const digest = res.headers.get("docker-content-digest");
+  if (digest) return { digest, mediaType: res.headers.get("content-type") ?? void 0 };
+  const m = await getManifest(session, repository, ref);
+  return m && { digest: m.digest, mediaType: m.mediaType };
+}
+async function getManifest(session, repository, ref) {
+  const url = manifestPath(repository, ref);
+  const res = await session.request({
+    kind: "manifestGet",
+    method: "GET",
+    url,
+    repository,
+    headers: { accept: MANIFEST_ACCEPT }
+  });
+  if (res.status === 404) return void 0;
+  if (res.status !== 200) fail(session, "GET", url, repository, res);
+  const computed = sha256Digest(res.body);
+  const header = res.headers.get("docker-content-digest");
+  const expected = ref.startsWith("sha256:") ? ref : header?.startsWith("sha256:") ? header : void 0;
+  if (expected && expected !== computed) {
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      `body digest ${computed} does not match ${expected}`,
+      res.status
+    );
+  }
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  let parsed;
+  try {
+    parsed = JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request2, res.status, "manifest", err, res);
+  }
+  const body = expectShape(MANIFEST, parsed, site, request2, res.status);
+  const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
+  return {
+    digest: header && !header.startsWith("sha256:") ? header : computed,
+    mediaType: body.mediaType ?? contentType,
+    body
+  };
+}
+async function getImageConfig(session, repository, digest) {
+  const url = `/v2/${repository}/blobs/${digest}`;
+  const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
+  if (res.status !== 200) fail(session, "GET", url, repository, res);
+  if (digest.startsWith("sha256:") && sha256Digest(res.body) !== digest) {
+    throw requestFailure(
+      { registry: session.endpoint.registry, repository },
+      requestLine("GET", session.url(url)),
+      "blob content does not match its digest",
+      res.status
+    );
+  }
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  let parsed;
+  try {
+    parsed = JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request2, res.status, "config blob", err, res);
+  }
+  return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
+}
+
+// src/registry/build-time.ts
+var CREATED_ANNOTATION = "org.opencontainers.image.created";
+var MIN_MEANINGFUL = Date.UTC(1980, 0, 1);
+function parsePlatform(s) {
+  const [os5 = "linux", architecture = "amd64", variant] = s.split("/");
+  return variant ? { os: os5, architecture, variant } : { os: os5, architecture };
+}
+var platformKey = (ps) => ps.map((p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/")).sort().join(",");
+function matches(want, have) {
+  if (!have || have.os !== want.os || have.architecture !== want.architecture) return false;
+  if (!want.variant) return true;
+  const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
+  return v === want.variant;
+}
+function isFixed(value) {
+  if (typeof value !== "string" || !value) return false;
+  const t = new Date(value).getTime();
+  return !Number.isNaN(t) && t < MIN_MEANINGFUL;
+}
+function parseTime(value) {
+  if (typeof value !== "string" || !value) return void 0;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()) || d.getTime() < MIN_MEANINGFUL) return void 0;
+  return d;
+}
+async function singleBuildTime(m, fetcher) {
+  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
+  if (annotated) return { created: annotated, source: "annotation" };
+  if (!m.body.config?.digest) return {};
+  const config = await fetcher.blob(m.body.config.digest);
+  const created = parseTime(config.created);
+  if (created) return { created, source: "config-blob" };
+  return isFixed(config.created) || isFixed(m.body.annotations?.[CREATED_ANNOTATION]) ? { fixed: true } : {};
+}
+async function resolveBuildTime(m, platforms, fetcher) {
+  if (!isIndex(m)) return singleBuildTime(m, fetcher);
+  const annotated = parseTime(m.body.annotations?.[CREATED_ANNOTATION]);
+  if (annotated) return { created: annotated, source: "annotation" };
+  const children = (m.body.manifests ?? []).filter(
+    (d) => d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest" && platforms.some((p) => matches(p, d.platform))
+  );
+  let best = {};
+  const times = await Promise.all(
+    children.map(async (d) => {
+      const child = await fetcher.manifest(d.digest);
+      if (!child) return {};
+      return isIndex(child) ? resolveBuildTime(child, platforms, fetcher) : singleBuildTime(child, fetcher);
+    })
+  );
+  for (const t of times) {
+    if (t.created && (!best.created || t.created > best.created)) best = t;
+  }
+  return best.created || !times.some((t) => t.fixed) ? best : { fixed: true };
+}
+async function offeredPlatforms(m, fetcher) {
+  const name = (p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  if (isIndex(m))
+    return (m.body.manifests ?? []).filter(
+      (d) => d.platform?.os && d.platform.architecture && d.platform.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
+    ).map((d) => name(d.platform ?? {}));
+  if (!m.body.config?.digest) return [];
+  const config = await fetcher.blob(m.body.config.digest);
+  return config.os && config.architecture ? [name(config)] : [];
+}
+
+// src/registry/http.ts
+var DEFAULT_RETRY = {
+  maxAttempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 8e3,
+  maxTotalWaitMs: 3e4,
+  maxRetryAfterMs: 6e4
+};
+var emptyCounts = () => ({
+  ping: 0,
+  token: 0,
+  tagPages: 0,
+  manifestHead: 0,
+  manifestGet: 0,
+  blobGet: 0,
+  api: 0,
+  retries: 0
+});
+var Limiter = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  active = 0;
+  queue = [];
+  async run(fn) {
+    if (this.active >= this.limit) await new Promise((r) => this.queue.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+};
+var RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+var REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
+var MIB = 1024 * 1024;
+var MAX_BODY_BYTES = 32 * MIB;
+var DEFAULT_REGISTRY_DEADLINE_MS = 6e4;
+var DEFAULT_BREAKER_TIMEOUTS = 3;
+function isTimeout(err) {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "TimeoutError") return true;
+  return err.cause?.code === "UND_ERR_CONNECT_TIMEOUT";
+}
+function parseRetryAfter(value, now = Date.now()) {
+  if (!value) return void 0;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1e3);
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? void 0 : Math.max(0, t - now);
+}
+function parseRateLimitRemaining(value) {
+  if (!value) return void 0;
+  const m = /^\s*(\d+)/.exec(value);
+  return m ? Number(m[1]) : void 0;
+}
+function describeNetworkError(err, timeoutMs) {
+  if (err instanceof Error && err.name === "TimeoutError")
+    return `timed out after ${Math.round(timeoutMs / 100) / 10} s`;
+  const cause = err instanceof Error ? err.cause : void 0;
+  const code = cause?.code;
+  const detail = cause?.message ? ` (${cause.message})` : "";
+  switch (code) {
+    case "ECONNREFUSED":
+      return `connection refused${detail}`;
+    case "ENOTFOUND":
+      return `DNS lookup failed: no such host${detail}`;
+    case "EAI_AGAIN":
+      return `DNS lookup failed (temporary)${detail}`;
+    case "ECONNRESET":
+    case "UND_ERR_SOCKET":
+      return `connection reset${detail}`;
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return `connect timed out${detail}`;
+  }
+  if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+var HttpClient2 = class {
+  constructor(opts = {}) {
+    this.opts = opts;
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    this.global = new Limiter(opts.concurrency ?? 16);
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+  }
+  opts;
+  retry;
+  global;
+  perRegistry = /* @__PURE__ */ new Map();
+  /** Identical GET/HEADs in flight, shared until they settle. */
+  inflight = new PromiseMemo("settled");
+  /** Estimated remaining pulls per registry, from `ratelimit-remaining`. */
+  remaining = /* @__PURE__ */ new Map();
+  total = emptyCounts();
+  byRegistry = /* @__PURE__ */ new Map();
+  runs = /* @__PURE__ */ new Map();
+  now;
+  fetchImpl;
+  sleep;
+  random;
+  /**
+   * Starts a new run (each `laminar watch` pass): every registry gets its deadline and its
+   * breaker back, so a registry that stalled once is asked again next time.
+   */
+  newRun() {
+    this.runs.clear();
+  }
+  run(registry) {
+    let r = this.runs.get(registry);
+    if (!r) this.runs.set(registry, r = { busyMs: 0, outstanding: 0, busySince: 0, timedOut: /* @__PURE__ */ new Set() });
+    return r;
+  }
+  /** Runs `fn` as outstanding work of the registry, for its deadline. */
+  async busy(registry, fn) {
+    const run2 = this.run(registry);
+    if (run2.outstanding++ === 0) run2.busySince = this.now();
+    try {
+      return await fn();
+    } finally {
+      if (--run2.outstanding === 0) run2.busyMs += this.now() - run2.busySince;
+    }
+  }
+  deadlineMs(registry) {
+    return this.opts.deadlineFor?.(registry) ?? this.opts.deadlineMs ?? DEFAULT_REGISTRY_DEADLINE_MS;
+  }
+  /** Time left of this registry's deadline in this run (ms, may be ≤ 0). */
+  left(registry) {
+    const run2 = this.run(registry);
+    const busy = run2.busyMs + (run2.outstanding > 0 ? this.now() - run2.busySince : 0);
+    return this.deadlineMs(registry) - busy;
+  }
+  /**
+   * Gives the registry up for the rest of the run with one message, which every request to it
+   * from now on fails with (so the plan lists it once per repository, all alike).
+   */
+  giveUp(req, why) {
+    const run2 = this.run(req.registry);
+    run2.gaveUp ??= `registry ${req.registry}: gave up on this registry for this run: ${why}; its remaining requests were skipped`;
+    return new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+  }
+  /** Throws the run's verdict on a registry that was given up, or whose deadline passed. */
+  checkOpen(req) {
+    const run2 = this.run(req.registry);
+    if (run2.gaveUp) throw new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+    if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+  }
+  deadlineWords(registry) {
+    return `its deadline of ${Math.round(this.deadlineMs(registry) / 100) / 10} s per run passed (limits.registryDeadline)`;
+  }
+  counts(registry) {
+    return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
+  }
+  count(registry, kind) {
+    this.total[kind]++;
+    let c = this.byRegistry.get(registry);
+    if (!c) this.byRegistry.set(registry, c = emptyCounts());
+    c[kind]++;
+  }
+  /** The per-attempt timeout for a request to this registry; the message of a timeout names it. */
+  timeoutMs(registry) {
+    return this.opts.timeoutFor?.(registry) ?? this.opts.timeoutMs ?? 3e4;
+  }
+  limiter(registry) {
+    let l = this.perRegistry.get(registry);
+    if (!l) this.perRegistry.set(registry, l = new Limiter(this.opts.perRegistryConcurrency ?? 8));
+    return l;
+  }
+  /**
+   * Sends a request, retrying what is worth retrying. Resolves with any final response (the
+   * caller decides what 401/404 mean); rejects with RegistryError when retries ran out, the
+   * network failed, redirects looped or the rate limit reserve was reached.
+   */
+  request(req) {
+    if (req.method === "POST") return this.busy(req.registry, () => this.send(req));
+    const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
+    return this.inflight.get(key, () => this.busy(req.registry, () => this.send(req)));
+  }
+  error(req, what, status, cause) {
+    return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
+  }
+  async send(req) {
+    const retryable = req.method !== "POST" || req.idempotent === true;
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      let res;
+      let failure;
+      let attemptMs = this.timeoutMs(req.registry);
+      try {
+        res = await this.once(req, (ms) => attemptMs = ms);
+      } catch (err) {
+        if (err instanceof RegistryError) throw err;
+        failure = err;
+      }
+      if (res && !RETRY_STATUSES.has(res.status)) return res;
+      if (failure !== void 0 && isTimeout(failure)) {
+        if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+        const run2 = this.run(req.registry);
+        run2.timedOut.add(`${req.method} ${req.url}`);
+        const limit = this.opts.breakerTimeouts ?? DEFAULT_BREAKER_TIMEOUTS;
+        if (run2.timedOut.size >= limit) {
+          throw this.giveUp(
+            req,
+            `${run2.timedOut.size} different requests timed out (the last: ${requestLine(req.method, req.url)}, after ${Math.round(attemptMs / 100) / 10} s)`
+          );
+        }
+      }
+      const last = !retryable || attempt >= this.retry.maxAttempts;
+      let delay;
+      const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
+      if (res && retryAfter !== void 0 && (res.status === 429 || res.status === 503)) {
+        if (retryAfter > this.retry.maxRetryAfterMs) {
+          throw this.error(
+            req,
+            `${statusLine(res.status, res.statusText)} (Retry-After ${Math.ceil(retryAfter / 1e3)} s is longer than the ${Math.ceil(this.retry.maxRetryAfterMs / 1e3)} s we wait)`,
+            res.status
+          );
+        }
+        delay = retryAfter;
+      } else {
+        const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        delay = Math.round(this.random() * cap);
+      }
+      if (last || waited + delay > this.retry.maxTotalWaitMs) {
+        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, attemptMs)}`;
+        const cause = failure ?? void 0;
+        throw this.error(
+          req,
+          `${why} (gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}, ${Math.round(waited / 100) / 10} s waiting)`,
+          res?.status,
+          cause
+        );
+      }
+      this.opts.debug?.(
+        `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
+      );
+      if (delay >= this.left(req.registry)) throw this.giveUp(req, this.deadlineWords(req.registry));
+      this.count(req.registry, "retries");
+      waited += delay;
+      await this.sleep(delay);
+    }
+  }
+  /**
+   * Docker Hub counts manifest GETs as pulls and reports what is left in `ratelimit-remaining`.
+   * Until a first answer tells, up to the per-registry concurrency may go out unchecked.
+   */
+  spendPull(req) {
+    const left = this.remaining.get(req.registry);
+    if (left === void 0) return;
+    const reserve = this.opts.rateLimitReserve ?? 5;
+    if (left <= reserve) {
+      throw this.error(
+        req,
+        `not sent: ratelimit-remaining is ${left}, at or below the reserve of ${reserve} pulls kept for the deploy itself`,
+        429
+      );
+    }
+    this.remaining.set(req.registry, left - 1);
+  }
+  /**
+   * The body of `r`, read as a stream and counted as it comes: a body without Content-Length is
+   * cut off at the cap instead of being read whole first (issue #13: 1 GB of chunked tag list cost
+   * 3 GB of memory before the old check after `arrayBuffer()`).
+   */
+  async readBody(req, r) {
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const tooLarge = () => this.error(req, `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`, r.status);
+    const len = Number(r.headers.get("content-length") ?? 0);
+    if (len > cap) {
+      await r.body?.cancel().catch(() => void 0);
+      throw tooLarge();
+    }
+    if (!r.body) return Buffer.alloc(0);
+    const chunks = [];
+    let size = 0;
+    const reader = r.body.getReader();
+    for (; ; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        await reader.cancel().catch(() => void 0);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, size);
+  }
+  /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
+  async once(req, onTimeout) {
+    let url = req.url;
+    let method = req.method;
+    let headers = { ...req.headers };
+    if (this.opts.userAgent) headers["user-agent"] = this.opts.userAgent;
+    const origin = new URL(url).origin;
+    const seen = /* @__PURE__ */ new Set();
+    const maxRedirects = this.opts.maxRedirects ?? 5;
+    for (let hop = 0; ; hop++) {
+      seen.add(`${method} ${url}`);
+      const res = await this.limiter(req.registry).run(
+        () => this.global.run(async () => {
+          this.checkOpen(req);
+          if (req.kind === "manifestGet") this.spendPull(req);
+          this.count(req.registry, req.kind);
+          const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
+          onTimeout(ms);
+          const r = await this.fetchImpl(url, {
+            method,
+            headers,
+            body: method === "POST" ? req.body : void 0,
+            redirect: "manual",
+            signal: AbortSignal.timeout(ms)
+          });
+          const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
+          if (left !== void 0) this.remaining.set(req.registry, left);
+          let body;
+          if (method === "HEAD") {
+            await r.body?.cancel().catch(() => void 0);
+            body = Buffer.alloc(0);
+          } else body = await this.readBody(req, r);
+          return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
+        })
+      );
+      if (!REDIRECT_STATUSES.has(res.status)) return res;
+      const location = res.headers.get("location");
+      if (!location) return res;
+      const next = new URL(location, url).toString();
+      if (res.status === 303) method = "GET";
+      if (seen.has(`${method} ${next}`)) {
+        throw this.error(
+          req,
+          `${statusLine(res.status, res.statusText)}: redirect loop (${describePath(next)} again after ${hop + 1} redirect${hop === 0 ? "" : "s"})`,
+          res.status
+        );
+      }
+      if (hop + 1 > maxRedirects)
+        throw this.error(
+          req,
+          `${statusLine(res.status, res.statusText)}: more than ${maxRedirects} redirects`,
+          res.status
+        );
+      if (new URL(next).origin !== origin) {
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
+      }
+      url = next;
+    }
+  }
+};
+
+// src/registry/sigv4.ts
+import { createHash as createHash4, createHmac } from "node:crypto";
+var hex = (d) => createHash4("sha256").update(d).digest("hex");
+var hmac = (key, d) => createHmac("sha256", key).update(d).digest();
+var enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+function amzDate(d) {
+  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+function signRequest(input) {
+  const u = new URL(input.url);
+  const date = input.headers["x-amz-date"] ?? amzDate(input.date ?? /* @__PURE__ */ new Date());
+  const headers = { ...input.headers, host: u.host, "x-amz-date": date };
+  if (input.credentials.sessionToken) headers["x-amz-security-token"] = input.credentials.sessionToken;
+  const lower = Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim().replace(/\s+/g, " ")]);
+  lower.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const signedHeaders = lower.map(([k]) => k).join(";");
+  const canonicalHeaders = lower.map(([k, v]) => `${k}:${v}
+`).join("");
+  const query = [...u.searchParams.entries()].map(([k, v]) => [enc(k), enc(v)]).sort(([a, x], [b, y]) => a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0).map(([k, v]) => `${k}=${v}`).join("&");
+  const path2 = u.pathname.split("/").map((s) => enc(decodeURIComponent(s))).join("/") || "/";
+  const payloadHash = headers["x-amz-content-sha256"] ?? hex(input.body);
+  const canonicalRequest = [input.method, path2, query, canonicalHeaders, signedHeaders, payloadHash].join("\n");
+  const day = date.slice(0, 8);
+  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", date, scope, hex(canonicalRequest)].join("\n");
+  const kDate = hmac(`AWS4${input.credentials.secretAccessKey}`, day);
+  const kSigning = hmac(hmac(hmac(kDate, input.region), input.service), "aws4_request");
+  const signature = createHmac("sha256", kSigning).update(stringToSign).digest("hex");
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return headers;
+}
+function awsCredentialsFromEnv(env) {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) return void 0;
+  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || void 0 };
+}
+
+// src/registry/timestamp-apis.ts
+var validDate = (d) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
+function parseGcrManifestMap(map) {
+  const out = /* @__PURE__ */ new Map();
+  const checked = checkShape(GCR_MANIFEST_MAP, map);
+  if (!checked.ok) return out;
+  for (const [digest, e] of Object.entries(checked.value)) {
+    const created = new Date(Number(e.timeUploadedMs));
+    for (const tag of e.tag ?? []) {
+      out.set(tag, validDate(created) ? { digest, created, source: "gcr-tags-list" } : { digest });
+    }
+  }
+  return out;
+}
+async function listDockerHubTags(http, o) {
+  const parts = o.repository.split("/");
+  if (parts.length !== 2) {
+    throw registryFailure(o, `${o.repository} is not namespace/name`);
+  }
+  const base = new URL(o.apiUrl);
+  let url = new URL(
+    `/v2/namespaces/${encodeURIComponent(parts[0])}/repositories/${encodeURIComponent(parts[1])}/tags?page_size=100`,
+    base
+  ).toString();
+  const tags = [];
+  const times = /* @__PURE__ */ new Map();
+  let pages = 0;
+  while (url) {
+    if (pages >= o.pageCap) return { tags, times, truncated: true };
+    const res = await http.request({ registry: o.registry, repository: o.repository, kind: "api", method: "GET", url });
+    pages++;
+    const request2 = `GET ${base.host}${describePath(url)}`;
+    if (res.status !== 200) throw statusFailure(o, request2, res);
+    let parsed;
+    try {
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err, res);
+    }
+    const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
+    for (const r of body.results ?? []) {
+      if (!r.name || times.has(r.name)) continue;
+      if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
+      tags.push(r.name);
+      const pushed = new Date(r.tag_last_pushed ?? r.last_updated ?? "");
+      times.set(r.name, {
+        digest: r.digest || void 0,
+        ...validDate(pushed) ? { created: pushed, source: "docker-hub-api" } : {}
+      });
+    }
+    const next = body.next ?? void 0;
+    url = next && new URL(next, base).origin === base.origin ? new URL(next, base).toString() : void 0;
+  }
+  return { tags, times, truncated: false };
+}
+function parseEcrHost(host) {
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host.toLowerCase());
+  return m ? { registryId: m[1], region: m[2] } : void 0;
+}
+async function describeEcrImages(http, o) {
+  const out = /* @__PURE__ */ new Map();
+  const url = o.apiUrl ?? `https://api.ecr.${o.region}.amazonaws.com/`;
+  for (let i = 0; i < o.tags.length; i += 100) {
+    const batch = o.tags.slice(i, i + 100);
+    const body = JSON.stringify({
+      repositoryName: o.repository,
+      ...o.registryId ? { registryId: o.registryId } : {},
+      imageIds: batch.map((imageTag) => ({ imageTag }))
+    });
+    const signed = signRequest({
+      method: "POST",
+      url,
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AmazonEC2ContainerRegistry_V20150921.DescribeImages"
+      },
+      body,
+      region: o.region,
+      service: "ecr",
+      credentials: o.credentials
+    });
+    delete signed.host;
+    const res = await http.request({
+      registry: o.registry,
+      repository: o.repository,
+      kind: "api",
+      method: "POST",
+      idempotent: true,
+      url,
+      headers: signed,
+      body
+    });
+    if (res.status !== 200) {
+      let type = "";
+      try {
+        const answer = JSON.parse(res.body.toString("utf8"));
+        const t = answer !== null && typeof answer === "object" && "__type" in answer ? answer.__type : void 0;
+        type = ` (${typeof t === "string" ? t : ""})`;
+      } catch {
+      }
+      throw statusFailure(o, "ECR DescribeImages", res, type);
+    }
+    let json;
+    try {
+      json = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
+    }
+    const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
+    for (const d of parsed.imageDetails ?? []) {
+      const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1e3 : d.imagePushedAt ?? "");
+      for (const tag of d.imageTags ?? []) {
+        if (!batch.includes(tag)) continue;
+        out.set(tag, {
+          digest: d.imageDigest,
+          ...validDate(pushed) ? { created: pushed, source: "ecr-describe-images" } : {}
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// src/registry/tag-list.ts
+var MAX_PAGE_SIZE = 1e3;
+var DEFAULT_MAX_TAGS = 1e5;
+function parseNextLink(header) {
+  if (!header) return void 0;
+  for (const m of header.matchAll(/<([^>]*)>([^,<]*)/g)) {
+    const params = m[2] ?? "";
+    const rel = /;\s*rel\s*=\s*(?:"([^"]*)"|([^;\s,]+))/i.exec(params);
+    const rels = (rel?.[1] ?? rel?.[2] ?? "").toLowerCase().split(/\s+/);
+    if (rels.includes("next")) return m[1];
+  }
+  return void 0;
+}
+function fail2(session, repository, url, res, what) {
+  const site = { registry: session.endpoint.registry, repository };
+  const request2 = requestLine("GET", session.url(url));
+  if (what === void 0) throw statusFailure(site, request2, res, session.scrub(registryErrorDetail(res.body)));
+  throw requestFailure(site, request2, what, res.status);
+}
+function countNew(page, seen, cap) {
+  let n = seen.size;
+  const fresh = /* @__PURE__ */ new Set();
+  for (const t of page) {
+    if (typeof t === "string" && !seen.has(t) && !fresh.has(t)) {
+      fresh.add(t);
+      if (++n > cap) break;
+    }
+  }
+  return n;
+}
+async function listTagsPaged(session, repository, opts = {}) {
+  const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
+  const pageCap = Math.max(1, opts.pageCap ?? 100);
+  const maxTags = Math.max(1, opts.maxTags ?? DEFAULT_MAX_TAGS);
+  const tags = [];
+  const seenTags = /* @__PURE__ */ new Set();
+  const times = /* @__PURE__ */ new Map();
+  const visited = /* @__PURE__ */ new Set();
+  const origin = new URL(session.endpoint.baseUrl).origin;
+  let url = `/v2/${repository}/tags/list?n=${n}`;
+  let pages = 0;
+  while (url) {
+    if (pages >= pageCap) return { tags, times: times.size ? times : void 0, truncated: true };
+    const absolute = session.url(url);
+    if (visited.has(absolute)) return { tags, times: times.size ? times : void 0, truncated: true };
+    visited.add(absolute);
+    const res = await session.request({ kind: "tagPages", method: "GET", url: absolute, repository });
+    pages++;
+    if (res.status !== 200) fail2(session, repository, url, res);
+    const site = { registry: session.endpoint.registry, repository };
+    const request2 = requestLine("GET", session.url(url));
+    let parsed;
+    try {
+      parsed = JSON.parse(res.body.toString("utf8"));
+    } catch (err) {
+      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err, res);
+    }
+    const raw = parsed?.tags;
+    if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
+      return { tags: [], overLimit: maxTags };
+    const body = expectShape(TAG_LIST, parsed, site, request2, res.status);
+    for (const t of body.tags ?? []) {
+      if (!seenTags.has(t)) {
+        seenTags.add(t);
+        tags.push(t);
+      }
+    }
+    if (opts.gcrTimes !== false && body.manifest) {
+      for (const [tag, d] of parseGcrManifestMap(body.manifest)) times.set(tag, d);
+    }
+    const next = parseNextLink(res.headers.get("link"));
+    if (!next) break;
+    const target = new URL(next, absolute);
+    if (target.origin !== origin) {
+      fail2(session, repository, url, res, `Link header points at another host (${target.host})`);
+    }
+    url = target.toString();
+  }
+  return { tags, times: times.size ? times : void 0, truncated: false };
+}
+
+// src/registry/quay-harbor.ts
+var PAGE_SIZE = 100;
+var validDate2 = (d) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
+function pageUrl(o, page) {
+  const slash = o.repository.indexOf("/");
+  if (slash <= 0) throw registryFailure(o, `${o.repository} has no namespace (the ${o.api} API needs one)`);
+  const first = encodeURIComponent(o.repository.slice(0, slash));
+  const rest = o.repository.slice(slash + 1);
+  if (o.api === "quay") {
+    if (rest.includes("/")) throw registryFailure(o, `${o.repository} is not namespace/name (Quay's tag API)`);
+    return `${o.baseUrl}/api/v1/repository/${first}/${encodeURIComponent(rest)}/tag/?onlyActiveTags=true&limit=${PAGE_SIZE}&page=${page}`;
+  }
+  const repo = encodeURIComponent(encodeURIComponent(rest));
+  return `${o.baseUrl}/api/v2.0/projects/${first}/repositories/${repo}/artifacts?with_tag=true&page=${page}&page_size=${PAGE_SIZE}`;
+}
+async function fetchPage(http, o, url, s) {
+  const res = await http.request({
+    registry: o.registry,
+    repository: o.repository,
+    kind: "api",
+    method: "GET",
+    url,
+    headers: { accept: "application/json", ...o.authorization ? { authorization: o.authorization } : {} }
+  });
+  const request2 = `GET ${new URL(url).host}${describePath(url)}`;
+  if (res.status !== 200) throw statusFailure(o, request2, res);
+  let json;
+  try {
+    json = JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(o, request2, res.status, s.expected, err);
+  }
+  return expectShape(s, json, o, request2, res.status);
+}
+async function listVendorTagTimes(http, o) {
+  const out = /* @__PURE__ */ new Map();
+  const missing = new Set(o.wanted);
+  const found = (tag, details) => {
+    if (out.has(tag)) return;
+    out.set(tag, details);
+    missing.delete(tag);
+  };
+  for (let page = 1; page <= o.pageCap && missing.size > 0; page++) {
+    const url = pageUrl(o, page);
+    let more;
+    if (o.api === "quay") {
+      const body = await fetchPage(http, o, url, QUAY_TAG_PAGE);
+      for (const t of body.tags) {
+        const pushed = new Date((t.start_ts ?? 0) * 1e3);
+        found(t.name, {
+          ...t.manifest_digest ? { digest: t.manifest_digest } : {},
+          ...validDate2(pushed) ? { created: pushed, source: "quay-tag-api" } : {}
+        });
+      }
+      more = body.has_additional === true;
+    } else {
+      const body = await fetchPage(http, o, url, HARBOR_ARTIFACT_PAGE);
+      for (const a of body) {
+        for (const t of a.tags ?? []) {
+          const pushed = new Date(a.push_time ?? t.push_time ?? "");
+          found(t.name, {
+            digest: a.digest,
+            ...validDate2(pushed) ? { created: pushed, source: "harbor-api" } : {}
+          });
+        }
+      }
+      more = body.length === PAGE_SIZE;
+    }
+    if (!more) break;
+  }
+  return out;
+}
+function vendorApiFor(api, registry) {
+  if (api === "quay" || api === "harbor") return api;
+  return api === "auto" && registry === "quay.io" ? "quay" : void 0;
+}
+
+// src/registry/client.ts
+var FUTURE_SKEW_MS = 36e5;
+var LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+function registryKey(host) {
+  return isDockerHub(host) ? "docker.io" : host.toLowerCase();
+}
+function baseUrlFor(s) {
+  if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
+  const host = isDockerHub(s.host) ? DOCKER_HUB_API_HOST : s.host;
+  let hostname = host;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+  }
+  return `${s.insecure || LOOPBACK.test(hostname) ? "http" : "https"}://${host}`;
+}
+var RegistryClient = class {
+  constructor(opts = {}) {
+    this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.tokens = new TokenCache(this.now);
+    this.http = new HttpClient2({
+      concurrency: opts.concurrency,
+      perRegistryConcurrency: opts.perRegistryConcurrency,
+      retry: opts.retry,
+      timeoutMs: opts.timeoutMs,
+      // Requests carry the registry key (registryKey), the key `settings` is filled under below.
+      timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
+      rateLimitReserve: opts.rateLimitReserve,
+      deadlineMs: opts.deadlineMs,
+      breakerTimeouts: opts.breakerTimeouts,
+      now: opts.now,
+      fetch: opts.fetch,
+      userAgent: "laminar",
+      debug: opts.log?.debug
+    });
+    for (const s of opts.registries ?? []) this.settings.set(registryKey(s.host), s);
+  }
+  opts;
+  http;
+  tokens;
+  settings = /* @__PURE__ */ new Map();
+  sessions = /* @__PURE__ */ new Map();
+  repos = /* @__PURE__ */ new Map();
+  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
+  buildTimes = new PromiseMemo("rejected");
+  manifests = new PromiseMemo("rejected");
+  blobs = new PromiseMemo("rejected");
+  cache;
+  now;
+  /** `image:tag` whose future build time was reported in this run (one warning each). */
+  warnedFuture = /* @__PURE__ */ new Set();
+  /** Requests sent so far, over all registries or for one. */
+  counts(registry) {
+    return this.http.counts(registry === void 0 ? void 0 : registryKey(registry));
+  }
+  /** Writes the on-disk cache. Call once at the end of a run. */
+  async flush() {
+    const cache2 = await this.loadCache();
+    for (const [key, state] of this.repos) {
+      if (state.snapshot && state.snapshotDirty) {
+        cache2.setSnapshot(key, state.snapshot);
+        state.snapshotDirty = false;
+      }
+    }
+    await cache2.save();
+  }
+  /**
+   * Starts a new run (each `laminar watch` pass): forgets what the last run learnt about the
+   * registries' current state (tag lists, tag → digest confirmations, timestamp-API answers, ping
+   * results), so a tag pushed since is seen. What stays is what cannot go stale: the token cache
+   * (tokens carry their own expiry), the disk cache (build times by content digest) and each
+   * repository's tag snapshot, which is only trusted while a fresh listing has the same hash.
+   */
+  newRun() {
+    for (const [key, s] of this.repos) {
+      this.repos.set(key, {
+        ...s.snapshot ? { snapshot: s.snapshot } : {},
+        snapshotDirty: s.snapshotDirty,
+        confirmed: /* @__PURE__ */ new Map(),
+        apiTimes: /* @__PURE__ */ new Map(),
+        resolving: new PromiseMemo("rejected"),
+        current: /* @__PURE__ */ new Set()
+      });
+    }
+    this.sessions.clear();
+    this.http.newRun();
+    this.warnedFuture.clear();
+    this.buildTimes.clear();
+    this.manifests.clear();
+    this.blobs.clear();
+  }
+  loadCache() {
+    this.cache ??= RegistryCache.open(this.opts.cachePath, this.opts.log?.warn);
+    return this.cache;
+  }
+  settingsFor(registry) {
+    const key = registryKey(registry);
+    return this.settings.get(key) ?? { host: key };
+  }
+  session(registry) {
+    const key = registryKey(registry);
+    let s = this.sessions.get(key);
+    if (!s) {
+      const settings = this.settingsFor(key);
+      const trustRealm = settings.insecure === true || settings.trustRealm === true;
+      s = new RegistrySession(
+        { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
+        this.http,
+        this.tokens,
+        () => resolveCredential(settings.host, {
+          explicit: { username: settings.username, password: settings.password, token: settings.token },
+          env: this.opts.env,
+          dockerConfigDir: this.opts.dockerConfigDir,
+          warn: this.opts.log?.warn
+        }),
+        this.challengeMemory(key)
+      );
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+  /**
+   * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+   * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+   * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+   */
+  challengeMemory(registry) {
+    if (!this.opts.cachePath) return void 0;
+    return {
+      recall: async () => {
+        if (!this.opts.reuseChallenges) return void 0;
+        const known = (await this.loadCache()).challenge(registry);
+        return known === void 0 ? void 0 : known;
+      },
+      remember: (ch) => {
+        const kept = ch && {
+          scheme: ch.scheme,
+          params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error"))
+        };
+        void this.loadCache().then((c) => c.setChallenge(registry, kept));
+      }
+    };
+  }
+  platforms(registry) {
+    return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
+  }
+  state(repo) {
+    const key = `${registryKey(repo.registry)}/${repo.repository}`;
+    let s = this.repos.get(key);
+    if (!s) {
+      s = {
+        snapshotDirty: false,
+        confirmed: /* @__PURE__ */ new Map(),
+        apiTimes: /* @__PURE__ */ new Map(),
+        resolving: new PromiseMemo("rejected"),
+        current: /* @__PURE__ */ new Set()
+      };
+      this.repos.set(key, s);
+    }
+    return s;
+  }
+  api(registry) {
+    return this.settingsFor(registry).api ?? "auto";
+  }
+  listTags(repo) {
+    const state = this.state(repo);
+    state.listed ??= this.fetchTagList(repo, state);
+    state.listed.catch(() => state.listed = void 0);
+    return state.listed;
+  }
+  async fetchTagList(repo, state) {
+    const registry = registryKey(repo.registry);
+    const settings = this.settingsFor(registry);
+    const api = this.api(registry);
+    let list;
+    if (api === "docker-hub" || api === "auto" && registry === "docker.io") {
+      try {
+        list = await listDockerHubTags(this.http, {
+          apiUrl: settings.apiUrl ?? "https://hub.docker.com",
+          repository: repo.repository,
+          pageCap: settings.pageCap ?? 100,
+          registry,
+          maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS
+        });
+      } catch (err) {
+        this.opts.log?.warn?.(
+          `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`
+        );
+      }
+    }
+    list ??= await listTagsPaged(this.session(registry), repo.repository, {
+      pageSize: settings.pageSize,
+      pageCap: settings.pageCap,
+      gcrTimes: api !== "none",
+      ...this.opts.maxTags !== void 0 ? { maxTags: this.opts.maxTags } : {}
+    });
+    if (list.overLimit !== void 0) return list;
+    if (list.times) list = { ...list, times: this.withoutFutureTimes(repo, list.times) };
+    const cache2 = await this.loadCache();
+    const key = `${registry}/${repo.repository}`;
+    const prev = state.snapshot ?? cache2.snapshot(key);
+    const hash = tagListHash(list.tags);
+    const unchanged = prev?.hash === hash;
+    const current = new Set(list.tags);
+    const tags = new Map([...prev?.tags ?? []].filter(([t]) => current.has(t)));
+    state.snapshot = { hash, changedAt: unchanged && prev ? prev.changedAt : this.now(), tags };
+    if (!unchanged) state.snapshotDirty = true;
+    state.listedInfo = { unchanged, times: list.times };
+    return list;
+  }
+  async describeTags(repo, request2) {
+    const state = this.state(repo);
+    const cache2 = await this.loadCache();
+    if (!state.snapshot) {
+      const s = cache2.snapshot(`${registryKey(repo.registry)}/${repo.repository}`);
+      if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
+    }
+    const wantTime = new Set(request2.times);
+    const wantPlatforms = new Set(request2.platforms ?? []);
+    const fresh = new Set(request2.fresh ?? []);
+    const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests, ...wantPlatforms, ...fresh])];
+    for (const t of request2.current ?? []) state.current.add(t);
+    await this.askEcr(
+      repo,
+      state,
+      all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t))
+    );
+    await this.askVendorApi(
+      repo,
+      state,
+      all.filter((t) => wantTime.has(t)),
+      cache2
+    );
+    const out = /* @__PURE__ */ new Map();
+    await Promise.all(
+      all.map(async (tag) => {
+        const need = wantTime.has(tag);
+        const needPlatforms = wantPlatforms.has(tag);
+        const needFresh = fresh.has(tag);
+        const memoKey2 = `${tag}\0${need}\0${needPlatforms}\0${needFresh}`;
+        const d = await state.resolving.get(
+          memoKey2,
+          () => this.resolveTag(repo, state, cache2, tag, need, needPlatforms, needFresh)
+        );
+        if (d) out.set(tag, this.unlessFuture(repo, tag, d));
+      })
+    );
+    return out;
+  }
+  /**
+   * The details without their build time when it is more than {@link FUTURE_SKEW_MS} ahead of
+   * now, with one warning per image and tag and run.
+   */
+  unlessFuture(repo, tag, d) {
+    const t = d.created?.getTime();
+    if (t === void 0 || t <= this.now() + FUTURE_SKEW_MS) return d;
+    const image = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+    if (!this.warnedFuture.has(image)) {
+      this.warnedFuture.add(image);
+      this.opts.log?.warn?.(
+        `registry ${registryKey(repo.registry)}: ${image} says it was built at ${d.created.toISOString()}, in the future; its build time is treated as unknown`
+      );
+    }
+    return d.digest !== void 0 ? { digest: d.digest } : {};
+  }
+  withoutFutureTimes(repo, times) {
+    const out = /* @__PURE__ */ new Map();
+    for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
+    return out;
+  }
+  /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
+  async askEcr(repo, state, tags) {
+    const registry = registryKey(repo.registry);
+    const api = this.api(registry);
+    const ecrHost = parseEcrHost(registry);
+    const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
+    if (!missing.length || api === "none" || api !== "ecr" && !(api === "auto" && ecrHost)) return;
+    const credentials = awsCredentialsFromEnv(this.opts.env ?? process.env);
+    if (!credentials) return;
+    const env = this.opts.env ?? process.env;
+    const region = ecrHost?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!region) return;
+    try {
+      const found = await describeEcrImages(this.http, {
+        registry,
+        repository: repo.repository,
+        tags: missing,
+        region,
+        registryId: ecrHost?.registryId,
+        credentials,
+        apiUrl: this.settingsFor(registry).apiUrl
+      });
+      for (const [t, d] of found) state.apiTimes.set(t, d);
+    } catch (err) {
+      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+    }
+  }
+  /**
+   * Quay's or Harbor's tag API for tags whose time no cache knows: one page of 100 tags instead of a
+   * manifest and a config blob per tag. Failures fall back to the generic path.
+   */
+  async askVendorApi(repo, state, tags, cache2) {
+    const registry = registryKey(repo.registry);
+    const settings = this.settingsFor(registry);
+    const vendor = vendorApiFor(this.api(registry), registry);
+    if (!vendor) return;
+    const missing = tags.filter((t) => {
+      if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
+      const digest = this.trustedDigest(state, t);
+      return !digest || !cache2.fact(digest);
+    });
+    if (!missing.length) return;
+    try {
+      const session = this.session(registry);
+      const authorization = await session.apiAuthorization();
+      const found = await listVendorTagTimes(this.http, {
+        api: vendor,
+        baseUrl: (settings.apiUrl ?? baseUrlFor(settings)).replace(/\/+$/, ""),
+        registry,
+        repository: repo.repository,
+        wanted: missing,
+        pageCap: settings.pageCap ?? 100,
+        ...authorization ? { authorization } : {}
+      });
+      for (const [t, d] of found) state.apiTimes.set(t, d);
+    } catch (err) {
+      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+    }
+  }
+  trustedDigest(state, tag) {
+    const confirmed = state.confirmed.get(tag);
+    if (confirmed) return confirmed;
+    const snap = state.snapshot;
+    const e = snap?.tags.get(tag);
+    if (!snap || !e || !(state.listedInfo?.unchanged || !state.listedInfo && state.current.has(tag)))
+      return void 0;
+    const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 36e5;
+    if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return void 0;
+    return e.digest;
+  }
+  confirm(state, tag, digest) {
+    state.confirmed.set(tag, digest);
+    if (state.snapshot) {
+      state.snapshot.tags.set(tag, { digest, verifiedAt: this.now() });
+      state.snapshotDirty = true;
+    }
+  }
+  async resolveTag(repo, state, cache2, tag, needTime, needPlatforms = false, needFresh = false) {
+    const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
+    if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+    const session = this.session(repo.registry);
+    let digest = needFresh ? state.confirmed.get(tag) : this.trustedDigest(state, tag) ?? fromApi?.digest;
+    let manifest;
+    if (!digest) {
+      const seenBefore = state.snapshot?.tags.has(tag) ?? false;
+      if (!needTime || seenBefore || needFresh) {
+        const head = await headManifest(session, repo.repository, tag);
+        if (!head) return void 0;
+        digest = head.digest;
+      } else {
+        manifest = await getManifest(session, repo.repository, tag);
+        if (!manifest) return void 0;
+        digest = manifest.digest;
+        this.manifests.set(this.manifestKey(repo, digest), Promise.resolve(manifest));
+      }
+      this.confirm(state, tag, digest);
+    }
+    const details = needTime ? await this.buildTime(repo, cache2, digest, manifest) : { digest };
+    if (!needPlatforms) return details;
+    return { ...details, platforms: await this.platformsOf(repo, cache2, digest) };
+  }
+  /**
+   * The platforms a digest offers: from the cache (they never change for a digest), else its
+   * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+   */
+  async platformsOf(repo, cache2, digest) {
+    const key = `${digest}|platforms`;
+    const known = cache2.fact(key)?.platforms;
+    if (known) return known;
+    const m = await this.fetchManifest(repo, digest);
+    if (!m) {
+      throw registryFailure(
+        { registry: registryKey(repo.registry), repository: repo.repository },
+        `manifest ${digest} of ${repo.repository} disappeared`,
+        404
+      );
+    }
+    const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+    cache2.setFact(key, { platforms });
+    return platforms;
+  }
+  manifestKey(repo, digest) {
+    return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
+  }
+  fetchManifest(repo, digest) {
+    const key = this.manifestKey(repo, digest);
+    return this.manifests.get(key, () => getManifest(this.session(repo.registry), repo.repository, digest));
+  }
+  fetchBlob(repo, digest) {
+    const key = this.manifestKey(repo, digest);
+    return this.blobs.get(key, () => getImageConfig(this.session(repo.registry), repo.repository, digest));
+  }
+  /** Build time of a digest: from the cache, else fetched once per run and remembered. */
+  buildTime(repo, cache2, digest, known) {
+    const platforms = this.platforms(repo.registry);
+    const pk = platformKey(platforms);
+    const fact = cache2.fact(digest) ?? cache2.fact(`${digest}|${pk}`);
+    if (fact) {
+      return Promise.resolve(
+        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest, ...fact.fixed ? { fixedTime: true } : {} }
+      );
+    }
+    const memo = `${digest}|${pk}`;
+    return this.buildTimes.get(memo, async () => {
+      const m = known ?? await this.fetchManifest(repo, digest);
+      if (!m) {
+        throw registryFailure(
+          { registry: registryKey(repo.registry), repository: repo.repository },
+          `manifest ${digest} of ${repo.repository} disappeared`,
+          404
+        );
+      }
+      const bt = await resolveBuildTime(m, platforms, {
+        manifest: (d) => this.fetchManifest(repo, d),
+        blob: (d) => this.fetchBlob(repo, d)
+      });
+      cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+        created: bt.created,
+        source: bt.source,
+        ...bt.fixed ? { fixed: true } : {}
+      });
+      if (bt.created) return { digest, created: bt.created, source: bt.source };
+      return bt.fixed ? { digest, fixedTime: true } : { digest };
+    });
+  }
+};
+
+// src/registry/from-config.ts
+function createTagSource(config, options) {
+  const settings = /* @__PURE__ */ new Map();
+  for (const r of config.registries) {
+    const seen = settings.get(r.host);
+    if (seen) {
+      if (seen.timeoutMs === void 0 && r.timeout !== void 0)
+        settings.set(r.host, { ...settings.get(r.host), timeoutMs: r.timeout * 1e3 });
+      if (r.trustRealm && !seen.trustRealm) settings.set(r.host, { ...settings.get(r.host), trustRealm: true });
+      continue;
+    }
+    const env = (name) => name ? options.env[name] || void 0 : void 0;
+    const username = env(r.usernameEnv);
+    const password = env(r.passwordEnv);
+    const token = env(r.tokenEnv);
+    settings.set(r.host, {
+      host: r.host,
+      ...r.insecure !== void 0 ? { insecure: r.insecure } : {},
+      ...r.trustRealm !== void 0 ? { trustRealm: r.trustRealm } : {},
+      ...username !== void 0 ? { username } : {},
+      ...password !== void 0 ? { password } : {},
+      ...token !== void 0 ? { token } : {},
+      ...r.pageCap !== void 0 ? { pageCap: r.pageCap } : {},
+      ...r.platforms ? { platforms: r.platforms } : {},
+      ...r.api !== void 0 ? { api: r.api } : {},
+      // Per registry: a short timeout for one slow registry must not cut the others short.
+      ...r.timeout !== void 0 ? { timeoutMs: r.timeout * 1e3 } : {}
+    });
+  }
+  const client = new RegistryClient({
+    registries: [...settings.values()],
+    cachePath: options.cachePath ?? defaultCachePath(options.env),
+    ...config.limits?.tags !== void 0 ? { maxTags: config.limits.tags } : {},
+    ...config.limits?.registryDeadline !== void 0 ? { deadlineMs: config.limits.registryDeadline * 1e3 } : {},
+    env: options.env,
+    ...options.reuseChallenges ? { reuseChallenges: true } : {},
+    ...options.log ? { log: options.log } : {}
+  });
+  return {
+    source: client,
+    counts: () => client.counts(),
+    save: () => client.flush(),
+    newRun: () => client.newRun()
+  };
+}
+
+// src/secrets/known-secrets.ts
+var WELL_KNOWN = [
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "LAMINAR_APP_PRIVATE_KEY"
+  // a GitHub App's key (src/github/app-token.ts)
+];
+function knownSecrets(sources) {
+  const { env } = sources;
+  const out = [...sources.extra ?? []];
+  const push = (value, user) => {
+    if (value) out.push(user ? { value, user } : { value });
+  };
+  const githubUser = env.GITHUB_ACTOR || "x-access-token";
+  for (const name of WELL_KNOWN)
+    push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
+  for (const r of sources.config?.registries ?? []) {
+    const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
+    if (r.passwordEnv) push(env[r.passwordEnv], user);
+    if (r.tokenEnv) push(env[r.tokenEnv], user);
+  }
+  for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {
+    push(entry.auth);
+    push(entry.password, entry.username);
+    push(entry.identitytoken, entry.username);
+    push(entry.registrytoken);
+  }
+  return out;
+}
+
+// src/secrets/collect.ts
+async function collectSecrets(env, options = {}) {
+  const docker = await readDockerConfig(dockerConfigDir(env));
+  return {
+    secrets: knownSecrets({
+      env,
+      ...options.config ? { config: options.config } : {},
+      ...docker ? { dockerConfig: docker.config } : {},
+      ...options.extra ? { extra: options.extra } : {}
+    }),
+    problems: docker?.problems.map((p) => p.message) ?? []
+  };
+}
+
+// src/output/markdown.ts
+var ZWSP = "\u200B";
+var HTML = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+function unlink2(text) {
+  return text.replace(/@(?=[A-Za-z0-9])/g, `@${ZWSP}`).replace(/#(?=[0-9])/g, `#${ZWSP}`).replace(/:\/\//g, `:${ZWSP}//`).replace(/\b(www)\./gi, `$1${ZWSP}.`);
+}
+function markdownText(text) {
+  const escaped2 = oneLine(text).replace(/[\\`*_[\]|~!]/g, "\\$&").replace(/[&<>"]/g, (c) => HTML[c] ?? c);
+  return unlink2(escaped2);
+}
+function markdownCode(text) {
+  return `\`${oneLine(text).replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+}
+
+// src/report/format.ts
+function planToJson(plan, requests) {
+  return {
+    changes: plan.changes.map(({ edits: _edits, ...c }) => c),
+    unchanged: plan.unchanged,
+    failures: plan.failures,
+    warnings: plan.warnings,
+    ...requests ? { requests } : {}
+  };
+}
+function nothingToUpdate(plan) {
+  if (!plan.failures.length) return "Nothing to update: every image is at the newest tag its policy allows.";
+  return `Nothing updated: ${plan.failures.length} registry failure(s) left images unchecked (see the failures); the images that were checked are at the newest tag their policy allows.`;
+}
+function formatRequests(r) {
+  return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
+}
+
+// src/report/markdown.ts
+var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${source ? ` (${source}${cached ? ", cached" : ""})` : ""}` : "\u2014";
+function changesTable(plan, options = {}) {
+  if (plan.changes.length === 0) return "No image tag moves.";
+  const rows = plan.changes.map(
+    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+  );
+  return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+function unchangedTable(plan) {
+  if (plan.unchanged.length === 0) return "";
+  const rows = plan.unchanged.map(
+    (u) => `| ${markdownCode(u.image)} | ${markdownText(`${u.file}:${u.line}`)} | ${u.tag ? markdownCode(u.tag) : "\u2014"} | ${u.reason} | ${markdownText(u.detail)} |`
+  );
+  return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+function promotionEvidence(plan) {
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length === 0) return [];
+  const lines = promoted.map((c) => {
+    const e = c.promotion;
+    return `- **${markdownText(e.promotion)}**: ${markdownCode(c.image)} ${markdownCode(c.to)} in ${markdownText(`${c.file}:${c.line}`)} \u2014 reached ${markdownText(`${e.from}:${e.fromLine}`)} in ${markdownCode(e.commit.slice(0, 12))} by ${markdownText(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}${e.digest ? `; digest ${markdownCode(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${markdownText(e.choice)}` : ""}`;
+  });
+  return ["", "### Promotions", "", ...lines];
+}
+function jobSummary(plan, ctx) {
+  const parts = [
+    `## ${ctx.title}`,
+    "",
+    ctx.outcome,
+    "",
+    changesTable(plan, { showCache: true }),
+    ...promotionEvidence(plan)
+  ];
+  if (plan.failures.length)
+    parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${markdownText(f.message)}`));
+  if (plan.warnings.length)
+    parts.push("", "### Warnings", "", ...plan.warnings.map((w) => `- ${markdownText(`${w.file}: ${w.message}`)}`));
+  parts.push(...leftAlone(plan));
+  if (ctx.requests) parts.push("", `<sub>Registry requests: ${formatRequests(ctx.requests)}</sub>`);
+  return `${parts.join("\n")}
+`;
+}
+function failedSummary(title, error3) {
+  return `## ${title}
+
+**Failed:** ${markdownText(error3)}
+`;
+}
+function leftAlone(plan) {
+  const left = unchangedTable(plan);
+  if (!left) return [];
+  return [
+    "",
+    `<details><summary>${plan.unchanged.length} reference(s) left alone</summary>`,
+    "",
+    left,
+    "",
+    "</details>"
+  ];
+}
+function pullRequestBody(plan) {
+  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
+  parts.push(...leftAlone(plan));
+  parts.push(
+    "",
+    "<sub>Opened by Laminar. Rerunning updates this pull request; it is closed when no change is left.</sub>"
+  );
+  return `${parts.join("\n")}
+`;
+}
+
+// src/delivery/commit-settings.ts
+var ACTION_AUTHOR = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com"
+};
+function resolveCommitSettings(overrides, commit, defaultAuthor) {
+  const author = overrides.author ?? {
+    name: commit.authorName || defaultAuthor.name,
+    email: commit.authorEmail || defaultAuthor.email
+  };
+  const messageTemplate = overrides.commitMessage || commit.message || void 0;
+  return { author: { name: author.name, email: author.email }, ...messageTemplate ? { messageTemplate } : {} };
+}
+
+// src/delivery/pull-request.ts
+import { createHash as createHash5 } from "node:crypto";
+
+// src/delivery/remote-branch.ts
+function trackingRef(branch) {
+  return `refs/remotes/origin/${branch}`;
+}
+async function fetchBranch(git, branch, depth) {
+  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
+  return trackingRef(branch);
+}
+async function assertCleanWorkTree(git) {
+  const dirty = await git.status();
+  if (dirty.length) {
+    throw new Error(
+      `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
+    );
+  }
+}
+
+// src/pipeline.ts
+import { relative as relative4, resolve as resolve2 } from "node:path";
+
+// src/scan/select.ts
+function matchesSelector(path2, selector) {
+  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
+  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
+}
+function matchesAny(path2, selectors) {
+  return selectors.some((s) => matchesSelector(path2, s));
+}
+
+// src/plan/config-warnings.ts
+var PREFIXES = ["glob", "regex", "semver"];
+function configWarnings(config, paths) {
+  const out = [];
+  for (const rule of config.updates) {
+    const prefix2 = /^([A-Za-z][\w-]*):/.exec(rule.policy.source)?.[1];
+    if (rule.policy.kind === "glob" && prefix2 !== void 0 && !PREFIXES.includes(prefix2)) {
+      const at = rule.patternPosition ?? rule.position;
+      const known = PREFIXES.find((p) => p === prefix2.toLowerCase());
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.pattern: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p) => `${p}:`).join(", ")})`}; read as a glob, it matches no tag (tags never contain ":")`
+      });
+    }
+    rule.files.forEach((selector, j) => {
+      if (paths.some((p) => matchesSelector(p, selector))) return;
+      const at = rule.filePositions?.[j] ?? rule.position;
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.files[${j}]: ${JSON.stringify(selector)} matches no file in the repository (or only excluded ones); the rule updates nothing there`
+      });
+    });
+  }
+  return out;
+}
+
+// src/git/file-history.ts
+var DEFAULT_HISTORY_COMMITS = 500;
+async function readFileHistory(dir, paths, options = {}) {
+  const inside = await execGit(["rev-parse", "--is-inside-work-tree", "--is-shallow-repository"], { cwd: dir });
+  if (inside.exitCode !== 0) return void 0;
+  const [isWorkTree, isShallow] = inside.stdout.trim().split("\n");
+  if (isWorkTree !== "true") return void 0;
+  if ((await execGit(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: dir })).exitCode !== 0) return void 0;
+  let note;
+  if (isShallow === "true") {
+    let problem;
+    if (options.unshallow)
+      problem = await options.unshallow().then(
+        () => void 0,
+        (e) => e.message
+      );
+    else {
+      const deepen = await execGit(["fetch", "--quiet", "--unshallow"], { cwd: dir });
+      if (deepen.exitCode !== 0) problem = deepen.stderr.trim().split("\n")[0] || `exit ${deepen.exitCode}`;
+    }
+    if (problem !== void 0) note = `shallow clone that could not be deepened (git fetch --unshallow: ${problem})`;
+  }
+  const files = /* @__PURE__ */ new Map();
+  for (const p of paths) files.set(p, { versions: [] });
+  if (paths.length === 0) return { files: /* @__PURE__ */ new Map(), ...note ? { note } : {} };
+  const max = options.maxCommits ?? DEFAULT_HISTORY_COMMITS;
+  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)%x1f`;
+  const log = await execGit(
+    [
+      "-c",
+      "core.quotePath=false",
+      "log",
+      `-n${max}`,
+      "--no-renames",
+      "--name-only",
+      `--format=${format}`,
+      "HEAD",
+      "--",
+      ...paths.map(literal2)
+    ],
+    { cwd: dir }
+  );
+  if (log.exitCode !== 0) throw new Error(`git log failed: ${log.stderr.trim()}`);
+  const wanted = [];
+  const records = log.stdout.split("").slice(1);
+  for (const record of records) {
+    const [sha, authorName, authorEmail, date, trailers, names] = record.split("");
+    const commit = {
+      sha,
+      authorName: authorName ?? "",
+      authorEmail: authorEmail ?? "",
+      date: new Date(date ?? "").toISOString(),
+      laminar: (trailers ?? "").split("").map((t) => t.trim()).filter(Boolean)
+    };
+    for (const name of (names ?? "").split("\n").map((n) => n.trim())) {
+      if (name && files.has(name)) wanted.push({ commit, path: name });
+    }
+  }
+  const texts = await readBlobs(
+    dir,
+    wanted.map((w) => `${w.commit.sha}:${w.path}`)
+  );
+  wanted.forEach((w, i) => files.get(w.path)?.versions.push({ commit: w.commit, text: texts[i] }));
+  const complete = records.length < max && note === void 0;
+  return {
+    files: new Map([...files].map(([path2, f]) => [path2, { path: path2, versions: f.versions, complete }])),
+    ...note ? { note } : {}
+  };
+}
+function literal2(path2) {
+  return `:(literal)${path2}`;
+}
+async function readBlobs(dir, specs) {
+  if (specs.length === 0) return [];
+  const r = await execGit(["cat-file", "--batch"], { cwd: dir, input: `${specs.join("\n")}
+`, binary: true });
+  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
+  const out = r.stdoutBytes ?? Buffer.alloc(0);
+  const texts = [];
+  let at = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const eol = out.indexOf(10, at);
+    const header = out.subarray(at, eol).toString("utf8");
+    at = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      texts.push(void 0);
+      continue;
+    }
+    const size = Number(m[2]);
+    texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : void 0);
+    at += size + 1;
+  }
+  return texts;
+}
+
+// src/reference/grammar.ts
+var ALPHANUMERIC = "[a-z0-9]+";
+var SEPARATOR = "(?:[._]|__|[\\-]+)";
+var PATH_COMPONENT_PATTERN = `${ALPHANUMERIC}(?:${SEPARATOR}${ALPHANUMERIC})*`;
+var REMOTE_NAME_PATTERN = `${PATH_COMPONENT_PATTERN}(?:/${PATH_COMPONENT_PATTERN})*`;
+var DOMAIN_NAME_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])";
+var DOMAIN_NAME_PATTERN = `${DOMAIN_NAME_COMPONENT}(?:\\.${DOMAIN_NAME_COMPONENT})*`;
+var IPV6_ADDRESS_PATTERN = "\\[(?:[a-fA-F0-9:]+)\\]";
+var OPTIONAL_PORT = "(?::[0-9]+)?";
+var DOMAIN_PATTERN = `(?:${DOMAIN_NAME_PATTERN}|${IPV6_ADDRESS_PATTERN})${OPTIONAL_PORT}`;
+var NAME_PATTERN = `(?:${DOMAIN_PATTERN}/)?${REMOTE_NAME_PATTERN}`;
+var TAG_PATTERN = "[\\w][\\w.\\-]{0,127}";
+var DIGEST_PATTERN = "[A-Za-z][A-Za-z0-9]*(?:[\\-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9A-Fa-f]{32,}";
+var IDENTIFIER_PATTERN = "[a-f0-9]{64}";
+var REFERENCE_PATTERN = `${NAME_PATTERN}(?::${TAG_PATTERN})?(?:@${DIGEST_PATTERN})?`;
+var NAME_TOTAL_LENGTH_MAX = 255;
+var ANCHORED_REFERENCE = new RegExp(`^(${NAME_PATTERN})(?::(${TAG_PATTERN}))?(?:@(${DIGEST_PATTERN}))?$`);
+var ANCHORED_NAME = new RegExp(`^(?:(${DOMAIN_PATTERN})/)?(${REMOTE_NAME_PATTERN})$`);
+var ANCHORED_IDENTIFIER = new RegExp(`^${IDENTIFIER_PATTERN}$`);
+var ANCHORED_TAG = new RegExp(`^${TAG_PATTERN}$`);
+var ANCHORED_DIGEST = new RegExp(`^${DIGEST_PATTERN}$`);
+var GO_DIGEST_ANCHORED = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+var ENCODED_BY_ALGORITHM = /* @__PURE__ */ new Map([
+  ["sha256", /^[a-f0-9]{64}$/],
+  ["sha384", /^[a-f0-9]{96}$/],
+  ["sha512", /^[a-f0-9]{128}$/]
+]);
+function digestProblem(digest) {
+  const colon = digest.indexOf(":");
+  if (colon <= 0 || colon + 1 === digest.length) return "invalid checksum digest format";
+  const encoded = ENCODED_BY_ALGORITHM.get(digest.slice(0, colon));
+  if (encoded === void 0) {
+    return GO_DIGEST_ANCHORED.test(digest) ? "unsupported digest algorithm" : "invalid checksum digest format";
+  }
+  return encoded.test(digest.slice(colon + 1)) ? void 0 : "invalid checksum digest format";
+}
+function isValidTag(tag) {
+  return ANCHORED_TAG.test(tag);
+}
+function isValidDigest(digest) {
+  return ANCHORED_DIGEST.test(digest) && digestProblem(digest) === void 0;
+}
+
+// src/reference/types.ts
+var InvalidReferenceError = class extends Error {
+  constructor(code, input, message) {
+    super(message);
+    this.code = code;
+    this.input = input;
+  }
+  code;
+  input;
+  name = "InvalidReferenceError";
+};
+
+// src/reference/parse.ts
+var DEFAULT_REGISTRY = "docker.io";
+var LEGACY_DEFAULT_REGISTRY = "index.docker.io";
+var OFFICIAL_REPOSITORY_PREFIX = "library/";
+var fail3 = (code, reason) => ({ code, reason });
+function parseImageReference(text) {
+  if (typeof text !== "string") {
+    throw new InvalidReferenceError("invalid-format", "", `reference must be a string, got ${typeof text}`);
+  }
+  const result = parseNormalizedNamed(text);
+  if ("code" in result) throw toError(result, text);
+  return result;
+}
+function tryParseImageReference(text) {
+  if (typeof text !== "string") return void 0;
+  const result = parseNormalizedNamed(text);
+  return "code" in result ? void 0 : result;
+}
+function parseNormalizedNamed(s) {
+  if (s === "") return fail3("name-empty", "repository name must have at least one component");
+  if (ANCHORED_IDENTIFIER.test(s)) {
+    return fail3("name-not-canonical", "invalid repository name, cannot specify 64-byte hexadecimal strings");
+  }
+  const [domain, remainder] = splitDockerDomain(s);
+  const tagSep = remainder.indexOf(":");
+  const remote = tagSep > -1 ? remainder.slice(0, tagSep) : remainder;
+  if (hasUpperCase(remote)) {
+    return fail3("name-contains-uppercase", `invalid reference format: repository name (${remote}) must be lowercase`);
+  }
+  return parse3(`${domain}/${remainder}`);
+}
+function splitDockerDomain(name) {
+  const slash = name.indexOf("/");
+  if (slash === -1) {
+    return [DEFAULT_REGISTRY, OFFICIAL_REPOSITORY_PREFIX + name];
+  }
+  const maybeDomain = name.slice(0, slash);
+  const maybeRemote = name.slice(slash + 1);
+  let domain;
+  let remote;
+  if (maybeDomain === "localhost") {
+    [domain, remote] = [maybeDomain, maybeRemote];
+  } else if (maybeDomain === LEGACY_DEFAULT_REGISTRY) {
+    [domain, remote] = [DEFAULT_REGISTRY, maybeRemote];
+  } else if (maybeDomain.includes(".") || maybeDomain.includes(":")) {
+    [domain, remote] = [maybeDomain, maybeRemote];
+  } else if (hasUpperCase(maybeDomain)) {
+    [domain, remote] = [maybeDomain, maybeRemote];
+  } else {
+    [domain, remote] = [DEFAULT_REGISTRY, name];
+  }
+  if (domain === DEFAULT_REGISTRY && !remote.includes("/")) remote = OFFICIAL_REPOSITORY_PREFIX + remote;
+  return [domain, remote];
+}
+function parse3(s) {
+  const match2 = ANCHORED_REFERENCE.exec(s);
+  if (match2 === null) {
+    const lower = goLowerForGrammar(s);
+    if (lower !== s && ANCHORED_REFERENCE.test(lower)) {
+      return fail3("name-contains-uppercase", "repository name must be lowercase");
+    }
+    return fail3("invalid-format", "invalid reference format");
+  }
+  const name = match2[1] ?? "";
+  const tag = match2[2];
+  const digest = match2[3];
+  const nameMatch = ANCHORED_NAME.exec(name);
+  const registry = nameMatch?.[1] ?? "";
+  const repository = nameMatch?.[2] ?? name;
+  if (repository.length > NAME_TOTAL_LENGTH_MAX) {
+    return fail3("name-too-long", `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
+  }
+  if (digest !== void 0) {
+    const problem = digestProblem(digest);
+    if (problem !== void 0) return fail3("digest-invalid", problem);
+  }
+  return build3(registry, repository, tag, digest);
+}
+function build3(registry, repository, tag, digest) {
+  return {
+    registry,
+    repository,
+    ...tag !== void 0 && tag !== "" ? { tag } : {},
+    ...digest !== void 0 && digest !== "" ? { digest } : {}
+  };
+}
+function hasUpperCase(s) {
+  return s.toLowerCase() !== s;
+}
+function goLowerForGrammar(s) {
+  return s.replace(/[A-Z\u0130\u212A]/g, (c) => c === "\u0130" ? "i" : c === "\u212A" ? "k" : c.toLowerCase());
+}
+function toError(failure, input) {
+  return new InvalidReferenceError(failure.code, input, `${failure.reason}: ${quote(input)}`);
+}
+function quote(input) {
+  const clipped = input.length > 200 ? `${input.slice(0, 200)}\u2026` : input;
+  return JSON.stringify(clipped);
+}
+
+// src/reference/format.ts
+function familiarName(ref) {
+  if (ref.registry !== DEFAULT_REGISTRY) return canonicalName(ref);
+  if (ref.repository.startsWith(OFFICIAL_REPOSITORY_PREFIX)) {
+    const rest = ref.repository.slice(OFFICIAL_REPOSITORY_PREFIX.length);
+    if (!rest.includes("/")) return rest;
+  }
+  return ref.repository;
+}
+function familiarString(ref) {
+  return withSuffixes(familiarName(ref), ref);
+}
+function canonicalName(ref) {
+  return ref.registry === "" ? ref.repository : `${ref.registry}/${ref.repository}`;
+}
+function withSuffixes(name, ref) {
+  let out = name;
+  if (ref.tag !== void 0 && ref.tag !== "") out += `:${ref.tag}`;
+  if (ref.digest !== void 0 && ref.digest !== "") out += `@${ref.digest}`;
+  return out;
+}
+
+// src/plan/classify.ts
+function classifySite(site, rules, registries) {
+  if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
+  if (site.skip) return { stays: site.skip.reason, detail: site.skip.detail };
+  if (site.policy) return followsOwnPolicy(site, site.policy, registries);
+  const selecting = rules.filter((u) => imageSelected(site, u, registries));
+  if (selecting.length === 0) {
+    const detail = registries.length && !registryFor(site, registries) ? `registry ${site.reference.registry} is not among the configured registries` : `no rule's \`images\` selects ${familiarName(site.reference)}`;
+    return { stays: "image-not-selected", detail };
+  }
+  const tag = site.reference.tag;
+  if (tag === void 0) {
+    const detail = site.reference.digest ? "pinned by digest only; add a tag to let Laminar move it" : "no tag (docker would pull `latest`)";
+    return { stays: "no-tag", detail };
+  }
+  const rule = selecting.find((u) => u.policy.matches(tag));
+  if (!rule)
+    return {
+      stays: "not-in-channel",
+      detail: `tag ${tag} matches none of ${selecting.map((u) => u.policy.source).join(", ")}`
+    };
+  return { follows: rule, tag };
+}
+function followsOwnPolicy(site, policy, registries) {
+  if (registries.length && !registryFor(site, registries))
+    return {
+      stays: "image-not-selected",
+      detail: `registry ${site.reference.registry} is not among the configured registries`
+    };
+  const tag = site.reference.tag;
+  if (tag === void 0) return { stays: "no-tag", detail: `no tag to move (${policy.name})` };
+  return { follows: ruleOf(policy), tag };
+}
+var siteRules = /* @__PURE__ */ new WeakMap();
+var siteRuleCount = 0;
+function ruleOf(p) {
+  let rule = siteRules.get(p);
+  if (!rule) {
+    rule = {
+      name: p.name,
+      index: -++siteRuleCount,
+      position: { file: p.file, line: p.line, column: 1 },
+      policy: p.policy,
+      files: [],
+      images: [],
+      exclude: p.exclude.map((policy) => ({ policy, images: [] }))
+    };
+    siteRules.set(p, rule);
+  }
+  return rule;
+}
+function rulesForFile(config, path2) {
+  return config.updates.filter((u) => matchesAny(path2, u.files));
+}
+function repoKey(r) {
+  return `${r.registry}/${r.repository}`;
+}
+function imageMatches(site, globs) {
+  const names = [repoKey(site.reference), familiarName(site.reference), site.name, site.reference.repository];
+  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
+}
+function registryFor(site, registries) {
+  const { registry, repository } = site.reference;
+  return registries.find(
+    (r) => r.host === registry && (r.prefix === "" || repository === r.prefix || repository.startsWith(`${r.prefix}/`))
+  );
+}
+function imageSelected(site, rule, registries) {
+  if (registries.length && !registryFor(site, registries)) return false;
+  return rule.images.length === 0 || imageMatches(site, rule.images);
+}
+
+// src/policy/build-times.ts
+var TRUSTED_FROM = Date.UTC(1980, 0, 2);
+var PUSH_TIME_SOURCES = /* @__PURE__ */ new Set([
+  "docker-hub-api",
+  "gcr-tags-list",
+  "ecr-describe-images",
+  "registry-api"
+]);
+function isFixedBuildTime(created) {
+  return created.getTime() < TRUSTED_FROM;
+}
+function isPushTime(d) {
+  const source = d?.source === "cache" ? d.cachedFrom : d?.source;
+  return source !== void 0 && PUSH_TIME_SOURCES.has(source);
+}
+
+// src/plan/decide.ts
+var DEFAULT_MAX_CANDIDATES = 200;
+function tooManyTags(repo, list) {
+  if (list.overLimit === void 0) return void 0;
+  return {
+    stays: "too-many-tags",
+    detail: `${repoKey(repo)} lists more than ${list.overLimit} tags (limits.tags): raise limits.tags, or delete old tags from the repository`
+  };
+}
+function tagInfo(list, details) {
+  return (t) => details.get(t) ?? list.times?.get(t);
+}
+var RepositoryDecisions = class {
+  /**
+   * @param maxCandidates - most candidates of one build-time channel whose build time is asked
+   *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+   * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
+   */
+  constructor(repo, list, maxCandidates = DEFAULT_MAX_CANDIDATES, now = /* @__PURE__ */ new Date()) {
+    this.repo = repo;
+    this.list = list;
+    this.maxCandidates = maxCandidates;
+    this.now = now;
+    this.validTags = list.tags.filter(isValidTag);
+    this.available = new Set(this.validTags);
+  }
+  repo;
+  list;
+  maxCandidates;
+  now;
+  // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
+  // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
+  validTags;
+  available;
+  inChannel = /* @__PURE__ */ new Map();
+  candidateMemo = /* @__PURE__ */ new Map();
+  bestMemo = /* @__PURE__ */ new Map();
+  /** The tags a site may move to: valid, in its rule's channel, never-chosen tags and exclusions left out. */
+  candidates(it) {
+    const key = memoKey(it);
+    let c = this.candidateMemo.get(key);
+    if (!c) {
+      let m = this.inChannel.get(it.rule);
+      if (!m)
+        this.inChannel.set(it.rule, m = this.validTags.filter((t) => it.rule.policy.matches(t) && !isNeverChosen(t)));
+      c = it.rule.exclude.length ? m.filter((t) => !excluded(t, it.site, it.rule)) : m;
+      this.candidateMemo.set(key, c);
+    }
+    return c;
+  }
+  /**
+   * Tags whose build time must still be asked: for build-time channels, every candidate and every
+   * current tag the registry still has, minus what the listing already gave.
+   */
+  timesWanted(items) {
+    const want = /* @__PURE__ */ new Set();
+    const known = (t) => this.list.times?.get(t)?.created !== void 0;
+    for (const it of items) {
+      const { compare } = it.rule.policy;
+      if (compare) {
+        if (it.rule.minAge) {
+          for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
+        }
+        continue;
+      }
+      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
+      for (const t of this.candidates(it)) if (!known(t)) want.add(t);
+      if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+      const from = it.manualMove?.from;
+      if (from !== void 0 && this.available.has(from) && !known(from)) want.add(from);
+    }
+    return [...want];
+  }
+  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+  unknownTimes(it) {
+    if (it.rule.policy.sort !== "build-time") return 0;
+    let n = 0;
+    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
+    return n;
+  }
+  /**
+   * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+   *
+   * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+   */
+  decide(it, info3, skip) {
+    const all = this.candidates(it);
+    const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
+    const unknown = this.unknownTimes(it);
+    if (unknown > this.maxCandidates)
+      return {
+        stays: "too-many-candidates",
+        detail: `${unknown} tags of ${repoKey(this.repo)} match ${it.rule.policy.source}${exclusionNote(it.rule)} and would each need a build time; at most ${this.maxCandidates} are asked per run (limits.candidates): narrow the pattern, exclude old tags, order by a version in the tag (semver, or sort: numerical), or raise limits.candidates`
+      };
+    const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
+    if (candidates.length === 0)
+      return {
+        stays: "no-candidates",
+        detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
+      };
+    const key = memoKey(it);
+    if (!skip?.size && !this.bestMemo.has(key))
+      this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info3), info3));
+    const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info3), info3) : this.bestMemo.get(key);
+    const fixed2 = ordersByTime(it.rule.policy) ? candidates.filter((t) => info3(t)?.fixedTime) : [];
+    if (fixed2.length && it.rule.policy.sort === "build-time")
+      return {
+        stays: "ambiguous-build-time",
+        detail: `${listed([...fixed2].sort())} ${fixed2.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`
+      };
+    const current = info3(it.tag);
+    const tooNew = () => {
+      const newest = pickBest(it.rule, candidates, info3);
+      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info3) || isOlder(it, newest, info3))
+        return void 0;
+      const built = info3(newest)?.created;
+      const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : void 0;
+      return {
+        stays: "too-new",
+        detail: eligible ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}` : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
+        current
+      };
+    };
+    if (!best)
+      return tooNew() ?? {
+        stays: "unknown-build-time",
+        detail: it.rule.policy.sort === "push-time" ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}` : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+      };
+    const ambiguous = ambiguity(it.rule, best, candidates, info3);
+    if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
+    if (best === it.tag || sameBuild(it, best, info3) || isOlder(it, best, info3)) {
+      const held2 = tooNew();
+      if (held2) return held2;
+    }
+    if (best === it.tag || sameBuild(it, best, info3))
+      return {
+        stays: "up-to-date",
+        detail: `${it.tag} is the newest of ${candidates.length} tag(s) matching ${it.rule.policy.source}${capped}`,
+        current
+      };
+    if (isOlder(it, best, info3))
+      return {
+        stays: "older-than-current",
+        detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
+        current
+      };
+    const held = heldAfterRollback(it, best, info3);
+    if (held) return { ...held, current };
+    return { move: best };
+  }
+  /**
+   * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
+   * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
+   * it must not depend on the site's current tag.
+   */
+  oldEnough(it, candidates, info3) {
+    const minAge = it.rule.minAge;
+    if (!minAge) return candidates;
+    const latest = this.now.getTime() - minAge.ms;
+    return candidates.filter((t) => {
+      const built = info3(t)?.created?.getTime();
+      return built !== void 0 && !Number.isNaN(built) && built <= latest;
+    });
+  }
+};
+function digestsWanted(moves, info3) {
+  return [...new Set(moves.filter((m) => m.it.site.reference.digest).map((m) => m.to))].filter((t) => !info3(t)?.digest);
+}
+function checkDigest(repo, it, to, digest) {
+  if (!it.site.reference.digest) return { toDigest: void 0 };
+  if (!digest) return { stays: "registry-error", detail: `could not learn the digest of ${to}` };
+  if (!isValidDigest(digest)) {
+    const shown2 = digest.length > 80 ? `${digest.slice(0, 80)}\u2026` : digest;
+    const message = `registry ${repo.registry}: ${repo.repository}:${to} has an invalid digest ${JSON.stringify(shown2)}; not writing it`;
+    return {
+      stays: "registry-error",
+      detail: message,
+      failure: { registry: repo.registry, repository: repo.repository, message }
+    };
+  }
+  return { toDigest: digest };
+}
+var memoKey = (it) => `${it.rule.index}\0${it.site.name}`;
+function excluded(tag, site, rule) {
+  return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(site, x.images)));
+}
+function exclusionNote(rule) {
+  return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
+}
+function timeOf(rule, d) {
+  if (rule.policy.sort === "push-time" && !isPushTime(d)) return void 0;
+  return d?.created?.getTime();
+}
+function ambiguity(rule, best, candidates, info3) {
+  if (!ordersByTime(rule.policy)) return void 0;
+  const d = info3(best);
+  const t = timeOf(rule, d);
+  if (t === void 0 || !d?.created) return void 0;
+  const when = d.created.toISOString();
+  if (!isPushTime(d) && isFixedBuildTime(d.created))
+    return `the newest build time among ${candidates.length} candidate(s) is ${when}, a reproducible build's fixed time; the registry reports no push time to order them by`;
+  const tied = candidates.filter((c) => {
+    if (c === best || timeOf(rule, info3(c)) !== t) return false;
+    const digest = info3(c)?.digest;
+    return digest === void 0 || digest !== d.digest;
+  });
+  if (tied.length === 0) return void 0;
+  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when}: which is newer cannot be told`;
+}
+function listed(tags) {
+  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
+}
+function pickBest(rule, candidates, info3) {
+  const { compare } = rule.policy;
+  if (compare) return candidates.length ? candidates.reduce((a, b) => compare(b, a) > 0 ? b : a) : void 0;
+  let best;
+  let bestTime = -Infinity;
+  for (const t of candidates) {
+    const time2 = timeOf(rule, info3(t));
+    if (time2 === void 0 || Number.isNaN(time2)) continue;
+    if (time2 > bestTime || time2 === bestTime && best !== void 0 && t > best) {
+      best = t;
+      bestTime = time2;
+    }
+  }
+  return best;
+}
+function sameBuild(it, best, info3) {
+  if (it.rule.policy.compare) return false;
+  const cur = info3(it.tag);
+  const next = info3(best);
+  const curTime = timeOf(it.rule, cur);
+  return cur?.digest !== void 0 && cur.digest === next?.digest || curTime !== void 0 && curTime === timeOf(it.rule, next);
+}
+function heldAfterRollback(it, best, info3) {
+  const m = it.manualMove;
+  if (!m || newer(it.rule, m.from, m.to, info3) !== true) return void 0;
+  if (newer(it.rule, best, m.from, info3) === true) return void 0;
+  const c = m.commit;
+  return {
+    stays: "held-after-rollback",
+    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`
+  };
+}
+function newer(rule, a, b, info3) {
+  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
+  const x = info3(a)?.created?.getTime();
+  const y = info3(b)?.created?.getTime();
+  if (x === void 0 || y === void 0 || Number.isNaN(x) || Number.isNaN(y)) return void 0;
+  return x > y;
+}
+function isOlder(it, best, info3) {
+  const { compare } = it.rule.policy;
+  if (compare) return compare(best, it.tag) <= 0;
+  const cur = timeOf(it.rule, info3(it.tag));
+  const next = timeOf(it.rule, info3(best));
+  if (cur === void 0 || next === void 0) return false;
+  return next <= cur;
+}
+
+// src/plan/facts.ts
+async function askTagList(tags, repo) {
+  try {
+    return { ok: true, value: await tags.listTags(repo) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}
+async function askTagDetails(tags, repo, request2) {
+  const asks = request2.times.length + request2.digests.length + (request2.platforms?.length ?? 0);
+  if (asks + (request2.fresh?.length ?? 0) === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
+  try {
+    return { ok: true, value: await tags.describeTags(repo, request2) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}
+function toFailure(e, repo) {
+  if (e instanceof RegistryError) {
+    return {
+      registry: e.registry,
+      repository: e.repository ?? repo.repository,
+      ...e.status !== void 0 ? { status: e.status } : {},
+      message: e.message
+    };
+  }
+  return {
+    registry: repo.registry,
+    repository: repo.repository,
+    message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
+  };
+}
+
+// src/scan/lines.ts
+var LineIndex = class {
+  constructor(text) {
+    this.text = text;
+  }
+  text;
+  starts;
+  build() {
+    const s = [0];
+    let i = -1;
+    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
+    return s;
+  }
+  /** Offset of the first byte of the line holding `offset`. */
+  lineStart(offset) {
+    const s = this.starts ??= this.build();
+    return s[this.lineOf(offset) - 1];
+  }
+  /** 1-based line of `offset`. */
+  lineOf(offset) {
+    const s = this.starts ??= this.build();
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = lo + hi + 1 >> 1;
+      if (s[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+  /**
+   * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
+   * mark is not a character anyone sees: columns start after it, as in editors.
+   */
+  columnOf(offset) {
+    const start = this.lineStart(offset);
+    const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+    let k = ls;
+    let column = 1;
+    if (this.last && this.last.lineStart === ls && this.last.offset <= offset) ({ offset: k, column } = this.last);
+    for (; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+    this.last = { lineStart: ls, offset, column };
+    return column;
+  }
+  last;
+};
+
+// src/scan/scan.ts
+var TOKEN = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
+var isToken = (code) => code < 128 && TOKEN[code] === 1;
+var TAG_START = /[\w]/;
+var CONTEXT_WINDOW = 256;
+var FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
+var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
+var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
+function scanText(input) {
+  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
+  const lines = new LineIndex(text);
+  const inComment = commentTracker(text, lines);
+  const found = [];
+  let consumed = 0;
+  const emit = (start, end, requireSlash) => {
+    const r = candidate(text, start, end, requireSlash, lines);
+    if (!r) return false;
+    found.push(r);
+    consumed = end;
+    return true;
+  };
+  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
+    for (let m; m = from.exec(text); ) {
+      const s = m.index + m[0].length - m[1].length;
+      candidateValue(text, s, lines, found);
+    }
+  }
+  const anchors = /[:@=]/g;
+  for (let m; m = anchors.exec(text); ) {
+    const i = m.index;
+    if (i < consumed) continue;
+    const next = text.charCodeAt(i + 1);
+    const ch = text[i];
+    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+      if (ch === "@") continue;
+      const key = keyBefore(text, i);
+      if (key && isImageKey(key) && !inComment(i)) {
+        const end = candidateValue(text, i + 1, lines, found);
+        if (end > 0) {
+          consumed = end;
+          anchors.lastIndex = end;
+        }
+      }
+      continue;
+    }
+    if (ch === "=") continue;
+    let s = i;
+    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
+    let e = i + 1;
+    while (e < text.length && isToken(text.charCodeAt(e))) e++;
+    if (s < consumed) continue;
+    anchors.lastIndex = e;
+    if (text[s - 1] === "]") {
+      const open4 = text.lastIndexOf("[", s - 1);
+      if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
+    }
+    if (!inComment(s)) {
+      const ls = lines.lineStart(s);
+      const from = Math.max(ls, s - CONTEXT_WINDOW);
+      const before = (from > ls ? "\0" : "") + text.slice(from, s);
+      const context = imageContext(before);
+      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+    }
+    consumed = Math.max(consumed, e);
+  }
+  found.sort((a, b) => a.start - b.start);
+  const prose = proseRanges(text);
+  let p = 0;
+  const inProse = (offset) => {
+    while (p < prose.length && prose[p][1] <= offset) p++;
+    return p < prose.length && prose[p][0] <= offset;
+  };
+  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
+}
+function proseRanges(text) {
+  const out = [];
+  if (!text.includes("description")) return out;
+  const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
+  for (let m; m = key.exec(text); ) {
+    const lineEnd = text.indexOf("\n", m.index);
+    let end = lineEnd < 0 ? text.length : lineEnd;
+    if (/^[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(m[3])) {
+      const indent = m[1].length;
+      for (let ls = end + 1; ls < text.length; ) {
+        const le = text.indexOf("\n", ls);
+        const line = text.slice(ls, le < 0 ? text.length : le);
+        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+        if (line.trim() !== "" && lead <= indent) break;
+        end = le < 0 ? text.length : le;
+        if (le < 0) break;
+        ls = le + 1;
+      }
+    }
+    out.push([m.index, end]);
+    key.lastIndex = Math.max(key.lastIndex, end);
+  }
+  return out;
+}
+function keyBefore(text, i) {
+  let e = i;
+  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
+  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
+  let s = e;
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
+    s--;
+  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
+}
+function imageContext(before) {
+  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
+  if (!m) return false;
+  const key = m[1].replace(/^-+/, "");
+  return key.toUpperCase() === "FROM" || isImageKey(key);
+}
+function candidateValue(text, from, lines, found) {
+  let s = from;
+  while (text[s] === " " || text[s] === "	") s++;
+  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
+  if (quote2) s++;
+  let e = s;
+  if (text[e] === "[") {
+    const close = text.indexOf("]", e);
+    if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
+  }
+  while (e < text.length && isToken(text.charCodeAt(e))) e++;
+  if (e === s) return 0;
+  const after = text[e];
+  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
+  if (!ends) return 0;
+  const r = candidate(text, s, e, false, lines);
+  if (!r) return 0;
+  found.push(r);
+  return e;
+}
+function candidate(text, start, end, requireSlashOrDigest, lines) {
+  const e = end;
+  const before = text[start - 1];
+  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
+  const after = text[end];
+  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
+  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
+  if (raw.includes("://") || raw.startsWith("//")) return void 0;
+  const at = raw.indexOf("@");
+  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
+  const slash = nameAndTag.lastIndexOf("/");
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > slash && colon >= 0;
+  if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
+  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
+  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+    const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
+    if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
+  }
+  let reference;
+  try {
+    reference = parseImageReference(raw);
+  } catch {
+    return void 0;
+  }
+  if (!reference.registry) return void 0;
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const line = lines.lineOf(start);
+  const column = lines.columnOf(start);
+  return {
+    form: "inline",
+    start,
+    end: e,
+    text: raw,
+    line,
+    column,
+    reference,
+    name: raw.slice(0, nameEnd),
+    nameSpan: [start, start + nameEnd],
+    ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
+    ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
+  };
+}
+function commentTracker(text, lines) {
+  let ls = -1;
+  let k = 0;
+  let quote2 = "";
+  let comment = false;
+  return (offset) => {
+    const start = lines.lineStart(offset);
+    if (start !== ls || offset < k) {
+      ls = start;
+      k = start;
+      quote2 = "";
+      comment = false;
+      const hash = text.indexOf("#", start);
+      if (hash < 0 || hash >= offset) return false;
+    }
+    for (; k < offset && !comment; k++) {
+      const c = text[k];
+      if (quote2) {
+        if (c === quote2) quote2 = "";
+      } else if (c === '"' || c === "'") {
+        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
+      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
+    }
+    return comment;
+  };
+}
+
+// src/scan/structured/site-builder.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+var TEMPLATED = /\{\{|\$\{|\$\(|<%/;
+var NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
+function scalarPart(ctx, node) {
+  let n = node;
+  if ((0, import_yaml2.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
+  if (!(0, import_yaml2.isScalar)(n) || !n.range) return void 0;
+  const s = n.range[0] + (ctx.base ?? 0);
+  const e = n.range[1] + (ctx.base ?? 0);
+  const src = ctx.text.slice(s, e);
+  switch (n.type) {
+    case import_yaml2.Scalar.PLAIN:
+      if (src.includes("\n")) return void 0;
+      return { span: [s, e], text: src, style: "plain" };
+    case import_yaml2.Scalar.QUOTE_DOUBLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("\\") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
+    }
+    case import_yaml2.Scalar.QUOTE_SINGLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("'") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
+    }
+    default:
+      return void 0;
+  }
+}
+var isEmpty = (p) => p.style === "plain" ? NULLS.has(p.text) : p.text === "";
+function hasHost(name) {
+  const slash = name.indexOf("/");
+  if (slash < 0) return false;
+  const first = name.slice(0, slash);
+  return first.includes(".") || first.includes(":") || first === "localhost";
+}
+var NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
+function buildSite(ctx, input) {
+  const { name } = input;
+  if (!name || TEMPLATED.test(name)) return void 0;
+  let tag = input.tag && !isEmpty(input.tag) ? input.tag : void 0;
+  let digest = input.digest && !isEmpty(input.digest) ? input.digest : void 0;
+  let skip = input.skip;
+  if (tag && TEMPLATED.test(tag.text)) {
+    skip ??= { reason: "templated", detail: `the tag ${tag.text} is a template, filled in when it is rendered` };
+  }
+  if (tag && !skip && !digest) {
+    const at2 = tag.text.indexOf("@");
+    if (at2 > 0) {
+      digest = { span: [tag.span[0] + at2 + 1, tag.span[1]], text: tag.text.slice(at2 + 1), style: "reference" };
+      tag = { span: [tag.span[0], tag.span[0] + at2], text: tag.text.slice(0, at2), style: "reference" };
+    }
+  }
+  if (digest && TEMPLATED.test(digest.text)) digest = void 0;
+  if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
+  let reference;
+  const movable = !skip || skip.reason === "ignored";
+  try {
+    const named = parseImageReference(name);
+    if (named.tag !== void 0 || named.digest !== void 0) return void 0;
+    reference = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
+  } catch {
+    return void 0;
+  }
+  if (!reference.registry) return void 0;
+  const at = tag ?? input.namePart;
+  const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
+  const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
+  const site = {
+    form: input.form,
+    start,
+    end,
+    text: at ? at.text : name,
+    line: ctx.lines.lineOf(start),
+    column: ctx.lines.columnOf(start),
+    reference,
+    name,
+    ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
+    ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
+    ...digest && movable ? { digestSpan: digest.span } : {},
+    ...skip ? { skip } : {}
+  };
+  const covers = [...input.covers ?? []];
+  for (const p of [input.namePart, input.tag, input.digest]) if (p) covers.push(p.span);
+  return { site, covers };
+}
+function valueOf(node, key) {
+  if (!node || !("items" in node)) return void 0;
+  for (const pair2 of node.items) {
+    const p = pair2;
+    if ((0, import_yaml2.isScalar)(p.key) && p.key.value === key) return p.value;
+  }
+  return void 0;
+}
+
+// src/scan/structured/markers.ts
+var MARKER = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
+var ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
+function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
+  const ctx = { text, lines, found };
+  for (let m; m = MARKER.exec(text); ) {
+    const ls = lines.lineStart(m.index);
+    const before = text.slice(ls, m.index);
+    const arg = m[1];
+    const line = lines.lineOf(m.index);
+    if (arg === "ignore") {
+      ignoredLines.add(/^\s*$/.test(before) ? line + 1 : line);
+      continue;
+    }
+    const a = ASSIGNMENT.exec(before);
+    if (!a) continue;
+    const quote2 = a[1];
+    const value = a[2] ?? a[3];
+    if (!value) continue;
+    const start = quote2 ? ls + before.lastIndexOf(`${quote2}${value}${quote2}`) + 1 : ls + before.lastIndexOf(value);
+    const tag = {
+      span: [start, start + value.length],
+      text: value,
+      style: !yamlFile ? "reference" : quote2 === '"' ? "double-quoted" : quote2 === "'" ? "single-quoted" : "plain"
+    };
+    const f = buildSite(ctx, { form: "marker", name: arg, tag });
+    if (f) found.push(f);
+  }
+}
+
+// src/scan/structured/yaml-scan.ts
+var import_yaml6 = __toESM(require_dist(), 1);
+
+// src/scan/structured/argocd.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+function argocdParameters(ctx, seq) {
+  const byPrefix = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const item of seq.items) {
+    if (!(0, import_yaml3.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const value = scalarPart(ctx, valueOf(item, "value"));
+    if (!name || !value) continue;
+    const dot = name.text.lastIndexOf(".");
+    const prefix2 = dot >= 0 ? name.text.slice(0, dot) : "";
+    const field = name.text.slice(dot + 1);
+    let fields = byPrefix.get(prefix2);
+    if (!fields) {
+      fields = /* @__PURE__ */ new Map();
+      byPrefix.set(prefix2, fields);
+      order.push(prefix2);
+    }
+    fields.set(field, value);
+  }
+  for (const prefix2 of order) {
+    const f = byPrefix.get(prefix2);
+    const repo = f.get("repository") ?? f.get("repo");
+    if (!repo || !f.has("tag")) continue;
+    const registry = f.get("registry");
+    const tag = f.get("tag");
+    const found = buildSite(ctx, {
+      form: "argocd-parameters",
+      name: registry?.text ? `${registry.text}/${repo.text}` : repo.text,
+      namePart: repo,
+      tag,
+      ...registry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+function argocdKustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    const p = scalarPart(ctx, item);
+    if (!p) continue;
+    const eq = p.text.indexOf("=");
+    const ref = p.text.slice(eq + 1);
+    const base = p.span[0] + eq + 1;
+    const at = ref.indexOf("@");
+    const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
+    const colon = nameAndTag.lastIndexOf(":");
+    const hasTag = colon > nameAndTag.lastIndexOf("/");
+    const nameEnd = hasTag ? colon : nameAndTag.length;
+    const part = (s, e) => ({
+      span: [base + s, base + e],
+      text: ref.slice(s, e),
+      style: "reference"
+    });
+    const found = buildSite(ctx, {
+      form: "argocd-kustomize",
+      name: ref.slice(0, nameEnd),
+      namePart: part(0, nameEnd),
+      ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
+      ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
+      covers: [p.span]
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+
+// src/scan/structured/helm-values.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var IMAGE_ISH = /image/i;
+function helmValuesMap(ctx, map, parentKey, globalRegistry) {
+  const get2 = (k) => valueOf(map, k);
+  const tagNode = get2("tag");
+  if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
+  let nameNode = get2("repository");
+  if (nameNode !== void 0) {
+    if (tagNode === void 0 && get2("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
+  } else {
+    const signs = tagNode !== void 0 && (get2("pullPolicy") !== void 0 || get2("registry") !== void 0 || get2("digest") !== void 0);
+    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get2("repo") ?? get2("name");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get2("image"))) nameNode = get2("image");
+  }
+  if (nameNode !== void 0) {
+    const repo = scalarPart(ctx, nameNode);
+    if (!repo || isEmpty(repo)) return;
+    const regNode = get2("registry");
+    let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
+    if (registry && isEmpty(registry)) registry = void 0;
+    if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
+    const name = registry ? `${registry.text}/${repo.text}` : repo.text;
+    const digestNode = get2("digest") ?? get2("sha");
+    const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
+    if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
+    const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
+    const found = buildSite(ctx, {
+      form: "helm-values",
+      name,
+      namePart: repo,
+      ...tag ? { tag } : {},
+      ...digest && /^sha256:/.test(digest.text) ? { digest } : {},
+      ...registry && registry !== globalRegistry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+    return;
+  }
+  for (const pair2 of map.items) {
+    if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
+    const key = pair2.key.value;
+    if (!/image$/i.test(key)) continue;
+    const tagPart = scalarPart(ctx, get2(`${key}Tag`) ?? get2(`${key}_tag`));
+    const image = scalarPart(ctx, pair2.value);
+    if (!tagPart || !image || isEmpty(image)) continue;
+    const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
+    if (found) ctx.found.push(found);
+  }
+}
+function globalImageRegistry(ctx, root) {
+  if (!(0, import_yaml4.isMap)(root)) return void 0;
+  const global2 = valueOf(root, "global");
+  if (!(0, import_yaml4.isMap)(global2)) return void 0;
+  const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
+  return reg && !isEmpty(reg) ? reg : void 0;
+}
+
+// src/scan/structured/kustomize.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+var RENAME_ONLY = {
+  reason: "no-tag",
+  detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
+};
+function kustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    if (!(0, import_yaml5.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const newName = scalarPart(ctx, valueOf(item, "newName"));
+    const newTag = valueOf(item, "newTag");
+    const digest = valueOf(item, "digest");
+    if (!name || newName === void 0 && newTag === void 0 && digest === void 0) continue;
+    const image = newName && !isEmpty(newName) ? newName : name;
+    const tag = scalarPart(ctx, newTag);
+    const d = scalarPart(ctx, digest);
+    const found = buildSite(ctx, {
+      form: "kustomize",
+      name: image.text,
+      namePart: image,
+      ...tag ? { tag } : {},
+      ...d ? { digest: d } : {},
+      covers: [name.span],
+      ...(!tag || isEmpty(tag)) && (!d || isEmpty(d)) ? { skip: RENAME_ONLY } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+
+// src/scan/structured/yaml-scan.ts
+var HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
+function hintWindows(text) {
+  const out = [];
+  HINT_KEY.lastIndex = 0;
+  for (let m; m = HINT_KEY.exec(text); ) {
+    const last = out[out.length - 1];
+    if (last && m.index < last[1]) continue;
+    let start = text.lastIndexOf("\n", m.index - 1) + 1;
+    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
+    let end = text.indexOf("\n", m.index);
+    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
+    end = end < 0 ? text.length : end + 1;
+    if (last && start <= last[1]) last[1] = end;
+    else out.push([start, end]);
+    HINT_KEY.lastIndex = end;
+  }
+  return out;
+}
+function topLevelLine(text, ls) {
+  const c = text[ls];
+  if (c === void 0) return true;
+  if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
+  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
+}
+function scanYaml(text, lines, found, problems, whole = false) {
+  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
+  const windows = whole ? [[0, source.length]] : hintWindows(source);
+  let globalRegistry;
+  for (const [a, b] of windows) {
+    const part = source.slice(a, b);
+    let docs;
+    try {
+      docs = (0, import_yaml6.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
+    } catch (e) {
+      problems.push({ line: lines.lineOf(a), message: e.message });
+      return;
+    }
+    if (!Array.isArray(docs)) continue;
+    const bad = docs.flatMap((d) => d.errors);
+    if (bad.length) {
+      const e = bad[0];
+      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
+      return;
+    }
+    for (const doc of docs) {
+      const ctx = { text, lines, doc, found, base: a };
+      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
+      walk(ctx, doc.contents, "", "", globalRegistry, problems);
+    }
+  }
+}
+function walk(ctx, node, key, parentKey, globalRegistry, problems) {
+  if ((0, import_yaml6.isMap)(node)) {
+    helmValuesMap(ctx, node, key, globalRegistry);
+    for (const pair2 of node.items) {
+      const k = (0, import_yaml6.isScalar)(pair2.key) ? String(pair2.key.value) : "";
+      const v = pair2.value;
+      if (k === "images" && (0, import_yaml6.isSeq)(v)) {
+        if (key === "kustomize") argocdKustomizeImages(ctx, v);
+        else kustomizeImages(ctx, v);
+        continue;
+      }
+      if (k === "parameters" && key === "helm" && (0, import_yaml6.isSeq)(v)) {
+        argocdParameters(ctx, v);
+        continue;
+      }
+      if (k === "values" && key === "helm" && (0, import_yaml6.isScalar)(v) && v.type === import_yaml6.Scalar.BLOCK_LITERAL) {
+        helmValuesBlock(ctx, v, problems);
+        continue;
+      }
+      walk(ctx, v, k, key, globalRegistry, problems);
+    }
+  } else if ((0, import_yaml6.isSeq)(node)) {
+    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
+  }
+}
+function helmValuesBlock(ctx, node, problems) {
+  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
+  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
+  const headerEnd = ctx.text.indexOf("\n", s);
+  if (headerEnd < 0 || headerEnd >= e) return;
+  const blank = (t) => t.replace(/[^\n]/g, " ");
+  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
+  const before = problems.length;
+  scanYaml(inner, ctx.lines, ctx.found, problems, true);
+  for (let k = before; k < problems.length; k++) {
+    const p = problems[k];
+    problems[k] = { line: p.line, message: `helm.values block: ${p.message}` };
+  }
+}
+
+// src/scan/structured/index.ts
+var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
+var YAML_PATH = /\.(?:ya?ml|json)$/i;
+function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
+  const yamlFile = YAML_PATH.test(path2);
+  if (yamlFile) {
+    const problems = [];
+    scanYaml(text, lines, found, problems);
+    for (const p of problems)
+      warnings.push({
+        line: p.line,
+        message: `not valid YAML at line ${p.line} (${p.message}): only image strings are scanned in it`
+      });
+    if (problems.length) found.length = 0;
+  }
+  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
+}
+function scanFile(text, path2) {
+  const inline = scanText(text);
+  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+  const lines = new LineIndex(text);
+  const found = [];
+  const warnings = [];
+  const ignored = /* @__PURE__ */ new Set();
+  scanStructuredInto(text, path2, lines, found, warnings, ignored);
+  const structured = dedupe(found);
+  const covers = structured.flatMap((f) => f.covers);
+  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
+  let sites = [...kept, ...structured.map((f) => f.site)];
+  if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
+  sites.sort((a, b) => a.start - b.start || a.end - b.end);
+  return { sites, warnings };
+}
+function dedupe(input) {
+  const found = refuseSharedTags(input);
+  const seen = /* @__PURE__ */ new Set();
+  return found.filter((f) => {
+    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
+    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
+    const image = f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
+    const key = `${span[0]}:${span[1]}${digest}${image}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function refuseSharedTags(found) {
+  const images = /* @__PURE__ */ new Map();
+  const keyOf = (f) => f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : void 0;
+  for (const f of found) {
+    const key = keyOf(f);
+    if (key === void 0 || f.site.skip) continue;
+    const set2 = images.get(key) ?? /* @__PURE__ */ new Set();
+    set2.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
+    images.set(key, set2);
+  }
+  if (![...images.values()].some((s) => s.size > 1)) return found;
+  return found.map((f) => {
+    const key = keyOf(f);
+    const shared = key === void 0 ? void 0 : images.get(key);
+    if (!shared || shared.size < 2) return f;
+    const names = [...shared].sort().join(" and ");
+    return {
+      ...f,
+      site: {
+        ...f.site,
+        skip: {
+          reason: "shared-tag",
+          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others \u2014 give each image its own tag`
+        }
+      }
+    };
+  });
+}
+function siteLines(s, lines) {
+  const out = [s.line];
+  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
+  return out;
+}
+function ignore(s) {
+  const { registry, repository } = s.reference;
+  return {
+    ...s,
+    reference: { registry, repository },
+    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" }
+  };
+}
+
+// src/plan/history.ts
+var HistoryView = class {
+  constructor(history) {
+    this.history = history;
+  }
+  history;
+  scans = /* @__PURE__ */ new WeakMap();
+  /** The history of a file, or undefined when there is none (not a git repository, untracked file). */
+  file(path2) {
+    return this.history?.files.get(path2);
+  }
+  /**
+   * The tags of an image (`registry/repository`) in one version, in file order; undefined for a
+   * version where the file did not exist.
+   */
+  tagsIn(file, index, image) {
+    const v = file.versions[index];
+    if (!v || v.text === void 0) return void 0;
+    let byImage = this.scans.get(v);
+    if (!byImage) {
+      byImage = /* @__PURE__ */ new Map();
+      for (const s of scanFile(v.text, file.path).sites) {
+        const tag = s.reference.tag;
+        if (tag === void 0) continue;
+        const key = repoKey(s.reference);
+        const list = byImage.get(key) ?? [];
+        list.push(tag);
+        byImage.set(key, list);
+      }
+      this.scans.set(v, byImage);
+    }
+    return byImage.get(image) ?? [];
+  }
+  /**
+   * The latest commit that changed the `occurrence`-th tag of `image` in `path` (0 = the first
+   * occurrence in file order), or undefined when the history shows none.
+   */
+  lastMove(path2, image, occurrence) {
+    const file = this.file(path2);
+    if (!file) return void 0;
+    for (let i = 0; i + 1 < file.versions.length; i++) {
+      const now = this.tagsIn(file, i, image)?.[occurrence];
+      const before = this.tagsIn(file, i + 1, image)?.[occurrence];
+      if (now !== void 0 && before !== void 0 && now !== before)
+        return { commit: file.versions[i].commit, from: before, to: now };
+      if (now === void 0) return void 0;
+    }
+    return void 0;
+  }
+  /**
+   * The commit since which `tag` of `image` has been in `path` without interruption, walking back
+   * from the newest version; undefined when the newest version does not hold it.
+   */
+  arrival(path2, image, tag) {
+    const file = this.file(path2);
+    if (!file) return void 0;
+    let found;
+    for (let i = 0; i < file.versions.length; i++) {
+      if (!this.tagsIn(file, i, image)?.includes(tag)) return found ? { commit: found, exact: true } : void 0;
+      found = file.versions[i].commit;
+    }
+    return found ? { commit: found, exact: file.complete } : void 0;
+  }
+};
+
+// src/rewrite/yaml-scalar.ts
+var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+var CORE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+var V11_INT = /^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|0o?[0-7_]+|[0-9][0-9_]*)$/i;
+var V11_FLOAT = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?$/;
+var SPECIAL_FLOAT = /^[-+]?\.(?:inf|nan)$/i;
+var WORDS = /^(?:y|yes|n|no|true|false|on|off|null|~)$/i;
+function readsAsNonString(value) {
+  if (value === "" || WORDS.test(value) || SPECIAL_FLOAT.test(value)) return true;
+  if (CORE_INT.test(value) || CORE_FLOAT.test(value) || V11_INT.test(value)) return true;
+  return /[0-9]/.test(value) && V11_FLOAT.test(value);
+}
+function tagText(style, tag) {
+  if (style === "plain" && readsAsNonString(tag)) return { text: JSON.stringify(tag), quoted: true };
+  return { text: tag, quoted: false };
+}
+
+// src/plan/output.ts
+var PlanRecords = class {
+  changes = [];
+  unchanged = [];
+  failures = [];
+  /** Records a site that stays, with the rule it follows and the current build time when known. */
+  stay(file, site, reason, detail, extra = {}) {
+    const { rule, current } = extra;
+    this.unchanged.push({
+      file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      tag: site.reference.tag ?? null,
+      reason,
+      detail,
+      ...rule !== void 0 ? { rule } : {},
+      ...current?.created ? { buildTime: current.created.toISOString(), ...timeSource(current) } : {}
+    });
+  }
+  /**
+   * The one path for a failed registry answer: the failure is listed once, and only the sites that
+   * needed the answer stay, as `registry-error`; other repositories and sites proceed.
+   */
+  registryError(items, failure) {
+    const same = (f) => f.registry === failure.registry && f.repository === failure.repository && f.message === failure.message;
+    if (!this.failures.some(same)) this.failures.push(failure);
+    for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
+  }
+  /**
+   * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
+   * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
+   */
+  change(it, to, toDigest, info3, digestOnly = false) {
+    const { site, rule } = it;
+    const pinned = site.reference.digest;
+    const next = info3(to);
+    const cur = info3(it.tag);
+    const { edits, quoted } = digestOnly ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false } : editsFor(site, to, toDigest);
+    this.changes.push({
+      file: it.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: it.tag,
+      to,
+      ...pinned ? { fromDigest: pinned } : {},
+      ...toDigest ? { toDigest } : {},
+      ...digestOnly ? { digestOnly: true } : {},
+      rule: rule.name,
+      pattern: rule.policy.source,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      edits
+    });
+  }
+  /** Records a promotion's move of a site (issue #14), with its evidence. */
+  promote(t, to, toDigest, info3, evidence) {
+    const { site } = t;
+    const next = info3(to);
+    const cur = info3(t.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: t.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: t.tag,
+      to,
+      ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
+      ...toDigest ? { toDigest } : {},
+      rule: promotionRuleName(evidence.promotion),
+      pattern: `soak ${evidence.soak}`,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      promotion: evidence,
+      edits
+    });
+  }
+  /** The plan, changes and unchanged records sorted by file, line and column. */
+  plan(warnings = []) {
+    const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+    return {
+      changes: [...this.changes].sort(order),
+      unchanged: [...this.unchanged].sort(order),
+      failures: [...this.failures],
+      warnings: [...warnings]
+    };
+  }
+};
+function editsFor(site, to, toDigest) {
+  const edits = [];
+  let quoted = false;
+  if (site.tagSpan) {
+    const written = tagText(site.tagStyle, to);
+    quoted = written.quoted;
+    edits.push({
+      start: site.tagSpan[0],
+      end: site.tagSpan[1],
+      expect: site.reference.tag ?? "",
+      replace: written.text
+    });
+  }
+  if (site.digestSpan && toDigest)
+    edits.push({
+      start: site.digestSpan[0],
+      end: site.digestSpan[1],
+      expect: site.reference.digest ?? "",
+      replace: toDigest
+    });
+  return { edits, quoted };
+}
+function promotionRuleName(name) {
+  return `promotion:${name}`;
+}
+function timeSource(d) {
+  if (!d.source) return {};
+  if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
+  return { timeSource: d.source };
+}
+
+// src/plan/platform-gate.ts
+var MAX_CHECKED = 5;
+var PlatformGate = class {
+  constructor(tags, repo) {
+    this.tags = tags;
+    this.repo = repo;
+  }
+  tags;
+  repo;
+  asked = /* @__PURE__ */ new Map();
+  platformsOf(tag) {
+    let p = this.asked.get(tag);
+    if (!p) {
+      p = askTagDetails(this.tags, this.repo, { times: [], digests: [], platforms: [tag] }).then(
+        (a) => a.ok ? { ok: true, value: a.value.get(tag)?.platforms } : a
+      );
+      this.asked.set(tag, p);
+    }
+    return p;
+  }
+  /**
+   * The decision with the gate applied: a winner lacking a required platform is skipped and the
+   * next best decided. When some were skipped and nothing moves, the reference stays
+   * `missing-platform`, naming what each skipped candidate lacks.
+   */
+  async decide(decisions, it, info3, required) {
+    const skip = /* @__PURE__ */ new Set();
+    const skipped = [];
+    let d = decisions.decide(it, info3);
+    while ("move" in d) {
+      const answer = await this.platformsOf(d.move);
+      if (!answer.ok) return { failure: answer.failure };
+      const offered = answer.value ?? [];
+      const missing = missingPlatforms(required, offered);
+      if (missing.length === 0) return d;
+      skipped.push(
+        `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
+      );
+      skip.add(d.move);
+      if (skip.size >= MAX_CHECKED) break;
+      d = decisions.decide(it, info3, skip);
+    }
+    if (skipped.length === 0) return d;
+    const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
+    return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
+  }
+};
+
+// src/plan/promote.ts
+function decidePromotion(t, sources, history, info3, now, note) {
+  const p = t.promotion;
+  const current = info3(t.tag);
+  if (sources.length === 0)
+    return { stays: "not-in-source", detail: `${t.site.name} is not in ${p.from.join(", ")} (promotion ${p.name})` };
+  if (!history.history)
+    return {
+      stays: "no-history",
+      detail: `promotion ${p.name} measures soak times from git history, and this directory is not a git work tree with commits`
+    };
+  const builtAt = (tag) => {
+    const ms = info3(tag)?.created?.getTime();
+    return ms === void 0 || Number.isNaN(ms) ? void 0 : ms;
+  };
+  const byNewest = (a, b) => (b.built ?? -Infinity) - (a.built ?? -Infinity) || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
+  const weighed = [];
+  const image = `${t.site.reference.registry}/${t.site.reference.repository}`;
+  for (const tag of new Set(sources.map((s) => s.tag))) {
+    let latest;
+    for (const s of sources.filter((x) => x.tag === tag)) {
+      const arrival = history.arrival(s.file, image, tag);
+      if (!arrival) continue;
+      if (!latest || arrival.commit.date > latest.arrival.commit.date) latest = { source: s, arrival };
+    }
+    if (!latest) continue;
+    const soakedMs = now.getTime() - new Date(latest.arrival.commit.date).getTime();
+    const built = builtAt(tag);
+    const oldEnough = !p.minAge || built !== void 0 && built <= now.getTime() - p.minAge.ms;
+    weighed.push({ tag, ...latest, soakedMs, built, eligible: soakedMs >= p.soak.ms && oldEnough });
+  }
+  if (weighed.length === 0)
+    return {
+      stays: "no-history",
+      detail: `the tags of ${t.site.name} in ${p.from.join(", ")} are not committed yet${note ? `; ${note}` : ""}`
+    };
+  weighed.sort(byNewest);
+  const newest = weighed[0];
+  if (newest.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest tag of ${t.site.name} in ${newest.source.file} (promotion ${p.name})`,
+      current
+    };
+  const winner = weighed.find((w2) => w2.eligible);
+  const cur = builtAt(t.tag);
+  const notNewer = (w2) => w2.built !== void 0 && cur !== void 0 && w2.built <= cur;
+  if (!newest.eligible && (!winner || winner.tag === t.tag || notNewer(winner))) {
+    const c2 = newest.arrival.commit;
+    const soakLeft = p.soak.ms - newest.soakedMs;
+    if (soakLeft > 0)
+      return {
+        stays: "soaking",
+        detail: `${newest.tag} reached ${newest.source.file} in ${c2.sha.slice(0, 12)} (${c2.authorName}, ${c2.date}); soaked ${formatDuration(newest.soakedMs)} of ${p.soak.text}: promotable from ${new Date(new Date(c2.date).getTime() + p.soak.ms).toISOString()} (${formatDuration(soakLeft)} left)${newest.arrival.exact ? "" : `; history read back only to that commit${note ? ` (${note})` : ""}`}`,
+        current
+      };
+    const eligibleAt = newest.built !== void 0 ? new Date(newest.built + (p.minAge?.ms ?? 0)).toISOString() : void 0;
+    return {
+      stays: "too-new",
+      detail: eligibleAt ? `${newest.tag} has soaked, but was built ${new Date(newest.built).toISOString()}; minAge ${p.minAge?.text}: eligible from ${eligibleAt}` : `${newest.tag} has soaked, but its build time is unknown; minAge ${p.minAge?.text} needs one`,
+      current
+    };
+  }
+  const w = winner;
+  if (w.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest promotable tag in ${p.from.join(", ")}`,
+      current
+    };
+  if (notNewer(w))
+    return {
+      stays: "older-than-current",
+      detail: `${w.tag} (built ${new Date(w.built).toISOString()}) is not newer than the current ${t.tag}; promotions never move backwards`,
+      current
+    };
+  const m = t.manualMove;
+  const from = m ? builtAt(m.from) : void 0;
+  if (m && from !== void 0 && cur !== void 0 && from > cur && !(w.built !== void 0 && w.built > from))
+    return {
+      stays: "held-after-rollback",
+      detail: `commit ${m.commit.sha.slice(0, 12)} by ${m.commit.authorName} <${m.commit.authorEmail}> (${m.commit.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} is promoted (candidate: ${w.tag})`,
+      current
+    };
+  const c = w.arrival.commit;
+  const why = weighed.length > 1 ? `${p.from.join(", ")} holds ${weighed.map((x) => x.tag).join(", ")}; ${w.tag} wins: the newest build that has soaked${w === newest ? "" : ` (${newest.tag} is not promotable yet)`}` : "";
+  return {
+    move: w.tag,
+    evidence: {
+      promotion: p.name,
+      from: w.source.file,
+      fromLine: w.source.site.line,
+      commit: c.sha,
+      author: `${c.authorName} <${c.authorEmail}>`,
+      arrivedAt: c.date,
+      arrivalExact: w.arrival.exact,
+      soaked: formatDuration(w.soakedMs),
+      soak: p.soak.text,
+      ...why ? { choice: why } : {}
+    }
+  };
+}
+
+// src/plan/targets.ts
+var TargetError = class extends Error {
+  name = "TargetError";
+};
+function parseImageTargets(values, origin) {
+  const out = [];
+  for (const entry of values.flatMap((v) => v.split(/[\n,]/)).map((e) => e.trim())) {
+    if (entry === "") continue;
+    let ref;
+    try {
+      ref = parseImageReference(entry);
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      throw new TargetError(`${origin}: ${JSON.stringify(entry)} is not an image reference: ${e.message}`);
+    }
+    if (ref.digest)
+      throw new TargetError(
+        `${origin}: ${JSON.stringify(entry)} pins a digest; give repository[:tag] (the tag that was pushed)`
+      );
+    out.push({
+      registry: ref.registry,
+      repository: ref.repository,
+      ...ref.tag !== void 0 ? { tag: ref.tag } : {}
+    });
+  }
+  return out;
+}
+function targetsByRepository(targets) {
+  const byRepo = /* @__PURE__ */ new Map();
+  for (const t of targets) {
+    const key = repoKey(t);
+    const prev = byRepo.get(key);
+    if (t.tag === void 0 || prev === "all") byRepo.set(key, "all");
+    else byRepo.set(key, [.../* @__PURE__ */ new Set([...prev ?? [], t.tag])]);
+  }
+  return new Map([...byRepo].map(([k, v]) => [k, v === "all" ? [] : v]));
+}
+
+// src/plan/plan.ts
+async function planUpdates(input) {
+  const { config, files, tags } = input;
+  const records = new PlanRecords();
+  const now = input.now ?? /* @__PURE__ */ new Date();
+  const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
+  const history = new HistoryView(input.history);
+  const groups2 = /* @__PURE__ */ new Map();
+  const promotions = new PromotionSites(config);
+  for (const file of files) {
+    promotions.addSources(file);
+    const rules = rulesForFile(config, file.path);
+    const seen = /* @__PURE__ */ new Map();
+    for (const site of file.references) {
+      const image = repoKey(site.reference);
+      const occurrence = site.reference.tag === void 0 ? -1 : seen.get(image) ?? 0;
+      if (occurrence >= 0) seen.set(image, occurrence + 1);
+      const move = history.lastMove(file.path, image, occurrence);
+      const manual = move && move.commit.laminar.length === 0 ? move : void 0;
+      const promotion = promotions.targetOf(file.path, site);
+      if (promotion) {
+        if (site.skip) records.stay(file.path, site, site.skip.reason, site.skip.detail);
+        else if (site.reference.tag === void 0)
+          records.stay(file.path, site, "no-tag", "no tag to promote", { rule: promotionRuleName(promotion.name) });
+        else {
+          const tag = site.reference.tag;
+          promotions.track(image, site.reference, {
+            file: file.path,
+            site,
+            promotion,
+            tag,
+            ...manual && manual.to === tag ? { manualMove: manual } : {}
+          });
+        }
+        continue;
+      }
+      const c = classifySite(site, rules, config.registries);
+      if ("stays" in c) {
+        records.stay(file.path, site, c.stays, c.detail);
+        continue;
+      }
+      const key = repoKey(site.reference);
+      if (targeted && !targeted.has(key)) {
+        const about = [...targeted.keys()].join(", ");
+        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
+        continue;
+      }
+      let g = groups2.get(key);
+      if (!g) {
+        g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
+        groups2.set(key, g);
+      }
+      g.items.push({
+        file: file.path,
+        site,
+        rule: c.follows,
+        tag: c.tag,
+        ...manual && manual.to === c.tag ? { manualMove: manual } : {}
+      });
+    }
+  }
+  await Promise.all(
+    [...groups2.entries()].map(([key, { repo, items }]) => {
+      const pushed = targeted?.get(key);
+      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+    })
+  );
+  await Promise.all(
+    promotions.groups().map((g) => planPromotions(tags, g, (t) => promotions.sourcesFor(t), history, records, now, input.history?.note))
+  );
+  return records.plan(input.warnings);
+}
+async function planRepository(tags, repo, items, records, limits, now) {
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(items, listed2.failure);
+  const over = tooManyTags(repo, listed2.value);
+  if (over) {
+    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
+    return;
+  }
+  const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
+  const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const info3 = tagInfo(listed2.value, described.value);
+  await decideAll(tags, repo, decisions, items, info3, records);
+}
+async function planPushedTags(tags, repo, pushed, items, records, now) {
+  const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
+  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
+  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
+  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
+  const described = await askTagDetails(tags, repo, {
+    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
+    digests: inChannel.filter((t) => !timed.has(t)),
+    current: [...new Set(items.map((it) => it.tag))]
+  });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const found = pushed.filter((t) => described.value.has(t));
+  const decisions = new RepositoryDecisions(repo, { tags: found }, void 0, now);
+  const info3 = tagInfo({ tags: found }, described.value);
+  const open4 = [];
+  for (const it of items) {
+    if (decisions.candidates(it).length > 0) open4.push(it);
+    else {
+      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
+      const detail = missing.length ? `${missing.join(", ")} not found in ${repoKey(repo)}` : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
+      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
+    }
+  }
+  await decideAll(tags, repo, decisions, open4, info3, records);
+}
+async function refreshDigests(tags, repo, items, info3, records) {
+  if (items.length === 0) return;
+  const fresh = [...new Set(items.map(({ it }) => it.tag))];
+  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer.ok)
+    return records.registryError(
+      items.map(({ it }) => it),
+      answer.failure
+    );
+  for (const { it, d } of items) {
+    const now = answer.value.get(it.tag)?.digest;
+    const checked = checkDigest(repo, it, it.tag, now);
+    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
+      records.change(it, it.tag, checked.toDigest, info3, true);
+    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
+    else
+      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
+        rule: it.rule.name,
+        current: d.current
+      });
+  }
+}
+async function decideAll(tags, repo, decisions, items, info3, records) {
+  const moves = [];
+  const refresh = [];
+  const gate = new PlatformGate(tags, repo);
+  await Promise.all(
+    items.map(async (it) => {
+      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info3, it.rule.platforms) : decisions.decide(it, info3);
+      if ("move" in d) moves.push({ it, to: d.move });
+      else if ("failure" in d) records.registryError([it], d.failure);
+      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
+        refresh.push({ it, d });
+      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    })
+  );
+  await refreshDigests(tags, repo, refresh, info3, records);
+  const wanted = digestsWanted(moves, info3);
+  const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
+  const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
+  if (!digests.ok)
+    records.registryError(
+      unanswered.map((m) => m.it),
+      digests.failure
+    );
+  for (const move of moves) {
+    if (unanswered.includes(move)) continue;
+    const { it, to } = move;
+    const learnt = digests.ok ? digests.value.get(to)?.digest : void 0;
+    const checked = checkDigest(repo, it, to, learnt ?? info3(to)?.digest);
+    if ("toDigest" in checked) records.change(it, to, checked.toDigest, info3);
+    else if (checked.failure) records.registryError([it], checked.failure);
+    else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
+  }
+}
+async function planPromotions(tags, group2, sourcesFor, history, records, now, note) {
+  const { repo, targets } = group2;
+  const asked = /* @__PURE__ */ new Set();
+  for (const t of targets) {
+    asked.add(t.tag);
+    for (const s of sourcesFor(t)) asked.add(s.tag);
+    if (t.manualMove) asked.add(t.manualMove.from);
+  }
+  const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(targets.map(asTracked), listed2.failure);
+  const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
+  if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
+  const info3 = tagInfo(listed2.value, answer.value);
+  for (const t of targets) {
+    const sources = sourcesFor(t);
+    const d = decidePromotion(t, sources, history, info3, now, note);
+    const rule = promotionRuleName(t.promotion.name);
+    if (!("move" in d)) {
+      records.stay(t.file, t.site, d.stays, d.detail, { rule, current: d.current });
+      continue;
+    }
+    const digest = info3(d.move)?.digest;
+    const pinned = sources.find((s) => s.tag === d.move && s.site.reference.digest)?.site.reference.digest;
+    if (pinned && digest && pinned !== digest) {
+      records.stay(
+        t.file,
+        t.site,
+        "registry-error",
+        `${repoKey(repo)}:${d.move} is ${digest} in the registry but ${pinned} in ${d.evidence.from}; not promoting`,
+        { rule }
+      );
+      continue;
+    }
+    const checked = checkDigest(repo, asTracked(t), d.move, digest);
+    if ("toDigest" in checked)
+      records.promote(t, d.move, checked.toDigest, info3, { ...d.evidence, ...digest ? { digest } : {} });
+    else if (checked.failure) records.registryError([asTracked(t)], checked.failure);
+    else records.stay(t.file, t.site, checked.stays, checked.detail, { rule });
+  }
+}
+var promotionRules = /* @__PURE__ */ new WeakMap();
+function promotionRule(p) {
+  let rule = promotionRules.get(p);
+  if (!rule) {
+    rule = {
+      name: promotionRuleName(p.name),
+      index: -1e6 - p.index,
+      position: p.position,
+      policy: parsePolicy("*"),
+      files: p.to,
+      images: p.images,
+      exclude: []
+    };
+    promotionRules.set(p, rule);
+  }
+  return rule;
+}
+var PromotionSites = class {
+  constructor(config) {
+    this.config = config;
+  }
+  config;
+  sources = /* @__PURE__ */ new Map();
+  byRepo = /* @__PURE__ */ new Map();
+  /** Records the tags of the sites of a file in some promotion's `from`. */
+  addSources(file) {
+    for (const p of this.config.promotions) {
+      if (!matchesAny(file.path, p.from)) continue;
+      let m = this.sources.get(p);
+      if (!m) this.sources.set(p, m = /* @__PURE__ */ new Map());
+      for (const site of file.references) {
+        const tag = site.reference.tag;
+        if (site.skip || tag === void 0 || !this.selects(p, site)) continue;
+        const key = repoKey(site.reference);
+        m.set(key, [...m.get(key) ?? [], { file: file.path, site, tag }]);
+      }
+    }
+  }
+  /** The first promotion whose `to` holds this file and whose `images` select the site. */
+  targetOf(path2, site) {
+    return this.config.promotions.find((p) => matchesAny(path2, p.to) && this.selects(p, site));
+  }
+  track(image, ref, target) {
+    let g = this.byRepo.get(image);
+    if (!g) this.byRepo.set(image, g = { repo: { registry: ref.registry, repository: ref.repository }, targets: [] });
+    g.targets.push(target);
+  }
+  groups() {
+    return [...this.byRepo.values()];
+  }
+  sourcesFor(t) {
+    return this.sources.get(t.promotion)?.get(repoKey(t.site.reference)) ?? [];
+  }
+  selects(p, site) {
+    return p.images.length === 0 || imageMatches(site, p.images);
+  }
+};
+
+// src/plan/set-tag.ts
+var SET_RULE = "laminar set";
+function planSetTag(files, image, tag) {
+  const key = repoKey(image);
+  const changes = [];
+  const warnings = [];
+  for (const file of files) {
+    for (const site of file.references) {
+      if (repoKey(site.reference) !== key || site.skip || !site.tagSpan || site.reference.tag === tag) continue;
+      if (site.reference.digest) {
+        warnings.push({ file: file.path, message: `line ${site.line}: ${site.name} is pinned by digest; not set` });
+        continue;
+      }
+      const { edits, quoted } = editsFor(site, tag, void 0);
+      changes.push({
+        file: file.path,
+        line: site.line,
+        column: site.column,
+        form: site.form,
+        image: site.name,
+        repository: key,
+        from: site.reference.tag ?? "",
+        to: tag,
+        rule: SET_RULE,
+        pattern: `${key}:${tag}`,
+        ...quoted ? { quoted } : {},
+        edits
+      });
+    }
+  }
+  return { changes, unchanged: [], failures: [], warnings };
+}
+
+// src/scan/repository.ts
+import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
+import { join as join7, relative as relative3, sep as sep5 } from "node:path";
+
+// src/scan/flux-objects.ts
+var import_yaml7 = __toESM(require_dist(), 1);
+
+// src/policy/flux-policy.ts
+var import_semver2 = __toESM(require_semver2(), 1);
+var FLUX_DEFAULT_EXCLUSIONS = ["^.*\\.sig$"];
+function fluxTagPolicy(spec) {
+  const choice = spec.policy ?? {};
+  const pattern2 = optionalString(spec.filterTags?.pattern, "filterTags.pattern");
+  const extract = optionalString(spec.filterTags?.extract, "filterTags.extract");
+  const value = tagValue(pattern2, extract);
+  const filterNote = pattern2 ? ` filter ${pattern2}${extract ? ` extract ${extract}` : ""}` : "";
+  if (choice.semver) {
+    const range2 = optionalString(choice.semver.range, "policy.semver.range");
+    if (!range2) throw new PolicyError("ImagePolicy policy.semver.range is empty");
+    const npmRange = range2.replace(/\s*,\s*/g, " ");
+    if (import_semver2.default.validRange(npmRange, { loose: true }) === null)
+      throw new PolicyError(`invalid semver range ${JSON.stringify(range2)}`);
+    const r = new import_semver2.default.Range(npmRange, { loose: true });
+    const version = (tag) => {
+      const v = value(tag);
+      return v === void 0 ? null : fluxVersion(v);
+    };
+    return {
+      kind: "semver",
+      source: `semver:${range2}${filterNote}`,
+      sort: "semver",
+      order: "asc",
+      matches: (tag) => {
+        const v = version(tag);
+        return v !== null && r.test(v);
+      },
+      compare: (a, b) => {
+        const va = version(a);
+        const vb = version(b);
+        if (!va || !vb) return 0;
+        return import_semver2.default.compare(va, vb) || (a < b ? 1 : a > b ? -1 : 0);
+      }
+    };
+  }
+  const ordering = choice.numerical ? "numerical" : choice.alphabetical ? "alphabetical" : void 0;
+  if (!ordering) throw new PolicyError("ImagePolicy names no policy (semver, numerical or alphabetical)");
+  const order = optionalString((choice.numerical ?? choice.alphabetical)?.order, `policy.${ordering}.order`) ?? "asc";
+  if (order !== "asc" && order !== "desc")
+    throw new PolicyError(`policy.${ordering}.order must be asc or desc, not ${JSON.stringify(order)}`);
+  const number = (tag) => {
+    const v = value(tag);
+    return v !== void 0 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  };
+  const ascending = ordering === "numerical" ? (a, b) => number(a) - number(b) : (a, b) => {
+    const x = value(a) ?? "";
+    const y = value(b) ?? "";
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return {
+    kind: "regex",
+    source: `${ordering}:${order}${filterNote}`,
+    sort: ordering,
+    order,
+    matches: (tag) => value(tag) !== void 0 && (ordering !== "numerical" || !Number.isNaN(number(tag))),
+    compare: order === "asc" ? ascending : (a, b) => ascending(b, a)
+  };
+}
+function fluxExclusions(list) {
+  const patterns = list === void 0 || list === null ? FLUX_DEFAULT_EXCLUSIONS : list;
+  if (!Array.isArray(patterns) || patterns.some((p) => typeof p !== "string"))
+    throw new PolicyError("ImageRepository spec.exclusionList must be a list of regular expressions");
+  return patterns.map((p) => {
+    const re = goRegExp(p, "exclusionList");
+    return { kind: "regex", source: `regex:${p}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
+  });
+}
+function tagValue(pattern2, extract) {
+  if (!pattern2) return (tag) => tag;
+  const re = goRegExp(pattern2, "filterTags.pattern");
+  return (tag) => {
+    const m = re.exec(tag);
+    if (!m) return void 0;
+    return extract ? expand3(extract, m) : tag;
+  };
+}
+function expand3(template, m) {
+  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_all, whole, braced, bare) => {
+    if (whole === "$") return "$";
+    const name = braced ?? bare ?? "";
+    const found = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
+    return found ?? "";
+  });
+}
+function goRegExp(pattern2, field) {
+  const js = pattern2.replace(/\(\?P</g, "(?<");
+  assertSafeRegex(js);
+  try {
+    return new RegExp(js, "u");
+  } catch (e) {
+    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern2)}: ${e.message}`);
+  }
+}
+function fluxVersion(text) {
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$/.exec(text);
+  if (!m) return null;
+  return import_semver2.default.parse(`${m[1]}.${m[2] ?? "0"}.${m[3] ?? "0"}${m[4] ?? ""}`);
+}
+function optionalString(v, field) {
+  if (v === void 0 || v === null || v === "") return void 0;
+  if (typeof v !== "string") throw new PolicyError(`ImagePolicy ${field} must be a string`);
+  return v;
+}
+
+// src/scan/flux-objects.ts
+var DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
+function findFluxObjects(file, text) {
+  if (!DECLARES.test(text)) return [];
+  const lines = new import_yaml7.LineCounter();
+  const found = [];
+  for (const doc of (0, import_yaml7.parseAllDocuments)(text, { lineCounter: lines })) {
+    if (!("errors" in doc)) continue;
+    const error3 = doc.errors[0];
+    if (error3) {
+      const line2 = lines.linePos(error3.pos[0]).line;
+      const declared = /^kind:[ \t]*["']?(Image(?:Policy|Repository))\b/m.exec(text.slice(doc.range[0], doc.range[2]));
+      if (declared) found.push({ kind: "unreadable", file, line: line2, message: error3.message.split("\n")[0] ?? "" });
+      continue;
+    }
+    let o;
+    try {
+      o = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    if (!isRecord(o)) continue;
+    const { apiVersion, kind, metadata, spec } = o;
+    if (typeof apiVersion !== "string" || !apiVersion.startsWith("image.toolkit.fluxcd.io/")) continue;
+    if (kind !== "ImagePolicy" && kind !== "ImageRepository") continue;
+    if (!isRecord(metadata) || typeof metadata.name !== "string" || !isRecord(spec)) continue;
+    const namespace = typeof metadata.namespace === "string" ? metadata.namespace : void 0;
+    const line = lines.linePos(doc.contents?.range[0] ?? 0).line;
+    found.push({ kind, namespace, name: metadata.name, spec, file, line });
+  }
+  return found;
+}
+function fluxCatalog(found) {
+  const objects = found.filter((o) => o.kind !== "unreadable");
+  const unreadable = found.filter((o) => o.kind === "unreadable");
+  const notFound = (what) => `${what} not found in the repository` + (unreadable.length ? ` (not valid YAML: ${unreadable.map((u) => `${u.file}:${u.line} ${u.message}`).join("; ")})` : "");
+  const find = (kind, namespace, name) => {
+    const named = objects.filter((o) => o.kind === kind && o.name === name);
+    return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
+  };
+  const memo = /* @__PURE__ */ new Map();
+  const resolve4 = (namespace, name) => {
+    const ip = find("ImagePolicy", namespace, name);
+    if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
+    const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
+    const repoName = typeof ref.name === "string" ? ref.name : void 0;
+    if (!repoName) return { problem: `ImagePolicy ${namespace}/${name} has no spec.imageRepositoryRef.name` };
+    const repoNamespace = typeof ref.namespace === "string" ? ref.namespace : ip.namespace ?? namespace;
+    const ir = find("ImageRepository", repoNamespace, repoName);
+    if (!ir)
+      return {
+        problem: notFound(`ImageRepository ${repoNamespace}/${repoName} (of ImagePolicy ${namespace}/${name})`)
+      };
+    const image = typeof ir.spec.image === "string" ? tryParseImageReference(ir.spec.image) : void 0;
+    if (!image?.registry || image.tag || image.digest)
+      return { problem: `ImageRepository ${repoNamespace}/${repoName} has no valid spec.image (a name without tag)` };
+    try {
+      const policy = fluxTagPolicy(ip.spec);
+      const exclude = fluxExclusions(ir.spec.exclusionList);
+      return {
+        policy: { name: `flux:${namespace}/${name}`, policy, exclude, image, file: ip.file, line: ip.line }
+      };
+    } catch (e) {
+      if (!(e instanceof PolicyError)) throw e;
+      return { problem: `ImagePolicy ${namespace}/${name} (${ip.file}:${ip.line}): ${e.message}` };
+    }
+  };
+  return {
+    lookup(namespace, name) {
+      const key = `${namespace}/${name}`;
+      let e = memo.get(key);
+      if (!e) memo.set(key, e = resolve4(namespace, name));
+      return e;
+    }
+  };
+}
+function isRecord(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// src/scan/flux-setters.ts
+var MARKER2 = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
+var VALUE_LINE = /^([ \t]*(?:-[ \t]+)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#-][^#]*?)[ \t]*:[ \t]+)?)(.*?)[ \t]*$/;
+function findSetterMarks(text) {
+  if (!text.includes("$imagepolicy")) return [];
+  const marks2 = [];
+  let lineNo = 0;
+  let ls = 0;
+  while (ls <= text.length) {
+    lineNo++;
+    const nl = text.indexOf("\n", ls);
+    const le = nl < 0 ? text.length : nl;
+    const lineText = text.slice(ls, le).replace(/\r$/, "");
+    const m = MARKER2.exec(lineText);
+    if (m) {
+      const mark = markOf(lineText, m, ls, lineNo, text);
+      if (mark) marks2.push(mark);
+    }
+    if (nl < 0) break;
+    ls = nl + 1;
+  }
+  return marks2;
+}
+function markOf(lineText, m, ls, line, text) {
+  const parts = m[1].split(":");
+  const [namespace, name, suffix] = parts;
+  if (!namespace || !name || parts.length > 3) return void 0;
+  const field = suffix === void 0 ? "image" : suffix;
+  if (!["tag", "name", "digest"].includes(field) && suffix !== void 0) return void 0;
+  const before = lineText.slice(0, m.index);
+  if (before !== "" && !/[ \t]$/.test(before)) return void 0;
+  const v = VALUE_LINE.exec(before);
+  if (!v) return void 0;
+  let start = ls + v[1].length;
+  let raw = v[2];
+  if (raw === "") return void 0;
+  let style = "plain";
+  if (raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0])) {
+    style = raw[0] === '"' ? "double-quoted" : "single-quoted";
+    raw = raw.slice(1, -1);
+    start++;
+  }
+  let column = 1;
+  for (let k = ls; k < start; k++) if ((text.charCodeAt(k) & 192) !== 128) column++;
+  if (ls === 0 && text.startsWith("\xEF\xBB\xBF")) column -= 1;
+  return { namespace, name, field, value: raw, start, end: start + raw.length, style, line, column };
+}
+function applySetterMarks(references, marks2, catalog) {
+  if (marks2.length === 0) return [...references];
+  const replaced = /* @__PURE__ */ new Set();
+  const made = [];
+  for (const mark of marks2) {
+    const within = (s) => s.start >= mark.start && s.end <= mark.end;
+    const sameTag = (s) => s.tagSpan?.[0] === mark.start && s.tagSpan[1] === mark.end;
+    const existing = references.find((s) => mark.field === "tag" ? sameTag(s) : within(s));
+    if (existing) replaced.add(existing);
+    const site = setterSite(mark, existing, catalog);
+    if (site) made.push(site);
+  }
+  return [...references.filter((s) => !replaced.has(s)), ...made].sort((a, b) => a.start - b.start);
+}
+function setterSite(mark, existing, catalog) {
+  const entry = catalog.lookup(mark.namespace, mark.name);
+  const policyName = `${mark.namespace}/${mark.name}`;
+  const image = "policy" in entry ? entry.policy.image : void 0;
+  const base = {
+    form: "flux-setter",
+    start: mark.start,
+    end: mark.end,
+    text: mark.value,
+    line: mark.line,
+    column: mark.column
+  };
+  if (mark.field === "image") {
+    const found = existing ?? referenceSite(mark);
+    if (!found) return void 0;
+    const site2 = { ...found, ...base, tagStyle: "reference" };
+    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
+    if (!sameImage(found.reference, entry.policy.image))
+      return {
+        ...site2,
+        skip: {
+          reason: "setter-not-applied",
+          detail: `ImagePolicy ${policyName} follows ${familiarString(entry.policy.image)}, not ${found.name}; Laminar moves tags, never names`
+        }
+      };
+    return found.skip ? site2 : { ...site2, policy: entry.policy };
+  }
+  if (mark.field === "tag") {
+    const reference = image ? {
+      registry: image.registry,
+      repository: image.repository,
+      ...isValidTag(mark.value) ? { tag: mark.value } : {}
+    } : { registry: "", repository: "" };
+    const site2 = {
+      ...base,
+      reference,
+      name: image ? familiarString(image) : `flux:${policyName}`,
+      tagSpan: [mark.start, mark.end],
+      tagStyle: mark.style
+    };
+    if (!("policy" in entry)) return { ...site2, skip: { reason: "no-policy", detail: entry.problem } };
+    if (existing?.skip) return { ...site2, skip: existing.skip };
+    if (!isValidTag(mark.value)) {
+      const templated = /\{\{|\$\{|\$\(/.test(mark.value);
+      const detail2 = templated ? `the tag ${JSON.stringify(mark.value)} is template text; only a person can move it` : `${JSON.stringify(mark.value)} is not a tag; a :tag setter marks a tag value (ImagePolicy ${policyName})`;
+      return { ...site2, skip: { reason: templated ? "templated" : "setter-not-applied", detail: detail2 } };
+    }
+    return { ...site2, policy: entry.policy };
+  }
+  const site = existing ? { ...existing, ...base } : {
+    ...base,
+    reference: image ? { registry: image.registry, repository: image.repository } : { registry: "", repository: "" },
+    name: mark.field === "name" ? mark.value : image ? familiarString(image) : `flux:${policyName}`,
+    ...mark.field === "name" ? { nameSpan: [mark.start, mark.end] } : {}
+  };
+  const detail = mark.field === "name" ? `name setters are not applied; Laminar moves tags (ImagePolicy ${policyName})` : `digest setters are not applied; pin the digest beside the tag (\`tag@sha256:\u2026\`) to have Laminar refresh it (ImagePolicy ${policyName})`;
+  return { ...site, skip: { reason: "setter-not-applied", detail } };
+}
+function referenceSite(mark) {
+  const reference = tryParseImageReference(mark.value);
+  if (!reference?.registry) return void 0;
+  const at = mark.value.indexOf("@");
+  const nameAndTag = at >= 0 ? mark.value.slice(0, at) : mark.value;
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > nameAndTag.lastIndexOf("/");
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const s = mark.start;
+  return {
+    start: s,
+    end: mark.end,
+    text: mark.value,
+    reference,
+    name: mark.value.slice(0, nameEnd),
+    nameSpan: [s, s + nameEnd],
+    ...hasTag ? { tagSpan: [s + colon + 1, s + nameAndTag.length] } : {},
+    ...at >= 0 ? { digestSpan: [s + at + 1, mark.end] } : {}
+  };
+}
+function sameImage(a, b) {
+  return a.registry === b.registry && a.repository === b.repository;
+}
+
+// src/scan/flux-scan.ts
+var FluxSetterScan = class {
+  marks = /* @__PURE__ */ new Map();
+  objects = [];
+  /** Notes a scanned file's setter markers and Flux image objects. */
+  note(path2, data) {
+    if (data.includes("$imagepolicy")) {
+      const marks2 = findSetterMarks(data.toString("latin1"));
+      if (marks2.length) this.marks.set(path2, marks2);
+    }
+    this.noteObjects(path2, data);
+  }
+  /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
+  noteObjects(path2, data) {
+    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path2, data.toString("latin1")));
+  }
+  /** True when some scanned file has a setter marker (only then are other files worth reading). */
+  get wanted() {
+    return this.marks.size > 0;
+  }
+  /**
+   * The files with their setter sites resolved, sorted by path: a file whose only sites are setters
+   * (a Helm `tag:` line) joins the list.
+   */
+  resolve(files) {
+    if (!this.wanted) return [...files];
+    const catalog = fluxCatalog(
+      [...this.objects].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line)
+    );
+    const out = files.map((f) => {
+      const marks2 = this.marks.get(f.path);
+      return marks2 ? { path: f.path, references: applySetterMarks(f.references, marks2, catalog) } : f;
+    });
+    for (const [path2, marks2] of this.marks)
+      if (!files.some((f) => f.path === path2)) {
+        const references = applySetterMarks([], marks2, catalog);
+        if (references.length) out.push({ path: path2, references });
+      }
+    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
+};
+
+// src/scan/repository.ts
+var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
+var BINARY_SNIFF = 8e3;
+async function scanRepository(root, options) {
+  const rootReal = await realpath2(root);
+  const paths = [];
+  const warnings = [];
+  await walk2(rootReal, rootReal, paths, warnings, options);
+  paths.sort();
+  let files = [];
+  const flux = new FluxSetterScan();
+  let bytes = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const path2 = paths[next++];
+      const r = await readText(join7(rootReal, path2), options.maxFileSize);
+      options.onFile?.(path2);
+      if (r.kind === "too-big")
+        warnings.push({
+          file: path2,
+          message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`
+        });
+      else if (r.kind === "binary") continue;
+      else {
+        bytes += r.data.length;
+        const scanned = scanFile(r.data.toString("latin1"), path2);
+        for (const w of scanned.warnings) warnings.push({ file: path2, message: w.message });
+        flux.note(path2, r.data);
+        if (scanned.sites.length) files.push({ path: path2, references: scanned.sites });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
+  if (flux.wanted && options.include) await noteFluxObjectsOutside(rootReal, new Set(paths), flux, options);
+  files = flux.resolve(files);
+  files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  return { files, warnings, paths, stats: { files: paths.length, bytes } };
+}
+async function noteFluxObjectsOutside(root, scanned, flux, options) {
+  const all = [];
+  await walk2(root, root, all, [], { ...options, include: void 0 });
+  for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
+    const r = await readText(join7(root, path2), options.maxFileSize);
+    if (r.kind === "text") flux.noteObjects(path2, r.data);
+  }
+}
+async function walk2(root, dir, out, warnings, options) {
+  const entries = await readdir3(dir, { withFileTypes: true });
+  await Promise.all(
+    entries.map(async (e) => {
+      const abs = join7(dir, e.name);
+      const rel = relative3(root, abs).split(sep5).join("/");
+      if (e.isDirectory()) {
+        if (SKIP_DIRS.has(e.name)) return;
+        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
+        await walk2(root, abs, out, warnings, options);
+      } else if (e.isSymbolicLink()) {
+        if (options.include && !matchesAny(rel, options.include)) return;
+        const target = await realpath2(abs).catch(() => void 0);
+        const inside = target !== void 0 && (target === root || target.startsWith(root + sep5));
+        warnings.push({
+          file: rel,
+          message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository"
+        });
+      } else if (e.isFile()) {
+        if (options.include && !matchesAny(rel, options.include)) return;
+        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
+        out.push(rel);
+      }
+    })
+  );
+}
+async function readText(path2, maxSize) {
+  const st = await lstat4(path2);
+  if (st.size > maxSize) return { kind: "too-big", size: st.size };
+  const fh = await open3(path2, "r");
+  try {
+    const data = await fh.readFile();
+    const sniff = data.subarray(0, BINARY_SNIFF);
+    if (sniff.includes(0)) return { kind: "binary" };
+    return { kind: "text", data };
+  } finally {
+    await fh.close();
+  }
+}
+
+// src/pipeline.ts
+function scanForConfig(dir, config, options = {}) {
+  const include = options.all ? void 0 : [
+    .../* @__PURE__ */ new Set([
+      ...config.updates.flatMap((u) => u.files),
+      ...config.promotions.flatMap((p) => [...p.from, ...p.to])
+    ])
+  ];
+  return scanRepository(dir, {
+    ...include ? { include } : {},
+    exclude: config.scan.exclude,
+    maxFileSize: config.scan.maxFileSize,
+    ...options.onFile ? { onFile: options.onFile } : {}
+  });
+}
+async function planRepository2(dir, config, tags, options = {}) {
+  const scan = await scanForConfig(dir, config, options);
+  const history = await readFileHistory(
+    dir,
+    scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
+    options.unshallow ? { unshallow: options.unshallow } : {}
+  );
+  const plan = await planUpdates({
+    config,
+    files: scan.files,
+    tags,
+    warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
+    ...history ? { history } : {},
+    ...options.targets ? { targets: options.targets } : {}
+  });
+  return { plan, scan };
+}
+async function updatePass(o) {
+  const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
+  const git = o.git;
+  const planned = o.setTag ? await planSet(o.dir, config, o.setTag) : (await planRepository2(o.dir, config, o.tags, {
+    ...o.onFile ? { onFile: o.onFile } : {},
+    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
+    ...o.targets ? { targets: o.targets } : {}
+  })).plan;
+  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
+  if (o.dryRun || plan.changes.length === 0) return { config, plan };
+  const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
+    ...o.env ? { env: o.env } : {},
+    ...o.signal ? { signal: o.signal } : {},
+    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
+    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
+  });
+  return { config, plan, applied };
+}
+async function planSet(dir, config, set2) {
+  const scan = await scanRepository(dir, {
+    ...set2.files?.length ? { include: set2.files } : {},
+    exclude: config.scan.exclude,
+    maxFileSize: config.scan.maxFileSize
+  });
+  return planSetTag(scan.files, set2.image, set2.tag);
+}
+
+// src/delivery/types.ts
+function toImageChange(c) {
+  return { file: c.file, line: c.line, image: c.image, from: c.from, to: c.to };
+}
+
+// src/delivery/retry-loop.ts
+var DEFAULT_MAX_ATTEMPTS = 3;
+async function deliverWithRetry(o, publisher) {
+  const { git } = o;
+  const start = await git.revParse("HEAD");
+  const log = o.log ?? (() => void 0);
+  const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const pass = await updatePass({ ...o, dryRun: false });
+      if (!pass.applied) return { pass, attempts: attempt };
+      const parent = await git.revParse("HEAD");
+      const text = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges
+      );
+      const message = o.setTag ? withLaminarTrailers(
+        text,
+        [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+        LAMINAR_SET_TRAILER
+      ) : withLaminarTrailers(
+        text,
+        pass.plan.changes.map((c) => c.rule)
+      );
+      await git.add(await changedByPass(git, pass, before));
+      const local = await git.commit({ message, author: o.commit.author });
+      if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
+      const outcome = await publisher.publish({ parent, local, message, pass });
+      if (outcome.kind === "published") return { pass, commitSha: outcome.sha, attempts: attempt };
+      if (attempt >= maxAttempts) throw publisher.exhausted(attempt);
+      log(publisher.retryNote(attempt + 1, maxAttempts));
+      await git.resetHard(publisher.refetch ? await publisher.refetch() : await fetchBranch(git, o.branch));
+    }
+  } catch (e) {
+    await git.resetHard(start).catch(() => void 0);
+    throw e;
+  }
+}
+async function changedByPass(git, pass, before) {
+  const rewritten = new Set(pass.applied?.files ?? []);
+  const paths = /* @__PURE__ */ new Set();
+  for (const e of await git.status()) {
+    for (const p of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p) || rewritten.has(p)) paths.add(p);
+  }
+  return [...paths].sort();
+}
+
+// src/delivery/signed-push.ts
+import { readFile as readFile5 } from "node:fs/promises";
+import { join as join8 } from "node:path";
+async function commitThroughApi(gh, git, o) {
+  const modes = await git.fileModes(o.files);
+  const files = await Promise.all(
+    o.files.map(async (path2) => {
+      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
+        if (e.code === "ENOENT") return null;
+        throw e;
+      });
+      if (content === null) return { path: path2, deleted: true };
+      const mode = modes.get(path2);
+      return { path: path2, content, ...mode === "100755" || mode === "120000" ? { mode } : {} };
+    })
+  );
+  return (await gh.createSignedCommit({ parent: o.parent, files, message: o.message })).sha;
+}
+function signedPushMode(o) {
+  const { git, github: gh } = o;
+  return deliverWithRetry(o, {
+    publish: async ({ parent, local, message }) => {
+      const files = await git.diffNameOnly({ from: parent, to: local });
+      const sha = await commitThroughApi(gh, git, { parent, files, message });
+      const moved = await gh.updateBranch(o.branch, sha, { force: false });
+      if (moved.kind === "rejected-protected")
+        throw new Error(
+          `GitHub refused to move ${o.branch} (${moved.message}); the branch is protected: use \`mode: pull-request\``
+        );
+      if (moved.kind === "rejected-non-fast-forward") return { kind: "moved" };
+      await fetchBranch(git, o.branch);
+      await git.resetHard(sha);
+      return { kind: "published", sha };
+    },
+    retryNote: (next, max) => `${o.branch} moved on the remote; planning again on its new head (attempt ${next} of ${max})`,
+    exhausted: (attempts) => new Error(
+      `updating ${o.branch} was rejected ${attempts} times because the branch kept moving; nothing was pushed`
+    )
+  });
+}
+
+// src/delivery/pull-request.ts
+var DEFAULT_PR_TITLE = "{{summary}}";
+function defaultPullRequestBranch(given, relativePath) {
+  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
+}
+async function pullRequestMode(o) {
+  const { git, github: gh, pullRequest: s } = o;
+  const start = await git.revParse("HEAD");
+  const prBranch = s.branch;
+  let seenPr = await git.remoteBranchSha(prBranch);
+  let seenBase = await git.remoteBranchSha(o.base);
+  let moved = "";
+  const existing = await gh.findOpenPullRequest(prBranch, o.base);
+  let rendered = { title: "", body: "" };
+  let pushed = false;
+  try {
+    const r = await deliverWithRetry(
+      { ...o, branch: o.base },
+      {
+        publish: async ({ parent, local, message, pass: pass2 }) => {
+          const changes = pass2.plan.changes.map(toImageChange);
+          rendered = {
+            // The title is one line whatever the template says; the body's values are Markdown-escaped
+            // (issue #13: file names and tags are outside text).
+            title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
+            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
+          };
+          if (await git.remoteBranchSha(o.base) !== seenBase) {
+            moved = `${o.base} moved on the remote`;
+            return { kind: "moved" };
+          }
+          if (seenPr !== void 0 && await sameTree(git, prBranch, seenPr, parent, local)) {
+            pushed = false;
+            return { kind: "published", sha: seenPr };
+          }
+          if (seenPr !== void 0)
+            o.log(
+              `${prBranch} is at ${seenPr.slice(0, 12)}; rebuilding it from ${o.base} (the branch is Laminar's own: commits others pushed to it are replaced, not kept)`
+            );
+          const sha = s.signCommits ? await publishSigned(o, { parent, local, message, expected: seenPr }) : await publishWithLease(o, local, seenPr);
+          if (sha === void 0) {
+            moved = `${prBranch} was pushed to by someone else`;
+            return { kind: "moved" };
+          }
+          pushed = true;
+          return { kind: "published", sha };
+        },
+        refetch: async () => {
+          const base = await fetchBranch(git, o.base);
+          seenBase = await git.revParse(base);
+          seenPr = await git.remoteBranchSha(prBranch);
+          return base;
+        },
+        retryNote: (next, max) => `${moved}; fetching ${o.base} and ${prBranch} and planning again (attempt ${next} of ${max})`,
+        exhausted: (attempts) => new Error(
+          `updating the pull-request branch ${prBranch} failed ${attempts} times because ${o.base} or ${prBranch} kept moving; nothing was pushed`
+        )
+      }
+    );
+    const pass = r.pass;
+    if (!pass.applied || r.commitSha === void 0) {
+      if (existing && pass.plan.failures.length) {
+        o.log(`no change found, but a registry failed: pull request #${existing.number} is left open`);
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "unchanged", number: existing.number, url: existing.htmlUrl },
+          sentence: `${nothingToUpdate(pass.plan)} Pull request #${existing.number} is left open.`
+        };
+      }
+      if (existing) {
+        await gh.closePullRequest(existing.number, { deleteBranch: true });
+        o.log(`no change left: closed pull request #${existing.number} and deleted ${prBranch}`);
+        return {
+          plan: pass.plan,
+          files: [],
+          pullRequest: { operation: "closed", number: existing.number, url: existing.htmlUrl },
+          sentence: `Nothing to update: closed the obsolete pull request #${existing.number}.`
+        };
+      }
+      return {
+        plan: pass.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: nothingToUpdate(pass.plan)
+      };
+    }
+    const headSha = r.commitSha;
+    o.log(
+      pushed ? `pushed ${headSha.slice(0, 12)} to ${prBranch}` : `${prBranch} already has these changes; not pushing`
+    );
+    const { title, body } = rendered;
+    let operation;
+    let pr = existing;
+    if (!pr) {
+      const made = await gh.createOrUpdatePullRequest({ head: prBranch, base: o.base, title, body });
+      pr = made;
+      operation = made.created ? "created" : "updated";
+    } else if (pr.title !== title || normalise(pr.body) !== normalise(body)) {
+      pr = await gh.updatePullRequest(pr.number, { title, body });
+      operation = "updated";
+    } else operation = pushed ? "updated" : "unchanged";
+    const missing = s.labels.filter((l) => !pr?.labels.includes(l));
+    if (missing.length) await gh.addLabels(pr.number, missing);
+    if (operation === "created" && (s.reviewers.length || s.teamReviewers.length))
+      await gh.requestReviewers(pr.number, { users: s.reviewers, teams: s.teamReviewers });
+    if (s.autoMerge) {
+      const m = await gh.enableAutoMerge(pr.nodeId, s.autoMerge.toUpperCase());
+      if (m.kind === "refused") o.log(`auto-merge not enabled: ${m.message}`);
+    }
+    o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
+    return {
+      plan: pass.plan,
+      files: changedPaths(pass.applied),
+      commitSha: headSha,
+      pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
+      sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
+    };
+  } finally {
+    await git.resetHard(start);
+  }
+}
+function commandFilesSection(files) {
+  if (!files.length) return "";
+  return `
+Changed by the configured commands:
+
+${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
+`;
+}
+async function publishWithLease(o, local, expected) {
+  const prBranch = o.pullRequest.branch;
+  const r = await o.git.push({ branch: prBranch, source: local, expectedSha: expected ?? null });
+  if (r.kind === "ok") return local;
+  if (r.kind === "rejected-stale-lease") return void 0;
+  const why = r.kind === "error" ? r.stderr.trim() : r.kind === "rejected-protected" ? r.remoteMessages.join(" ") || r.reason : r.reason;
+  throw new Error(`could not push the pull-request branch ${prBranch}: ${why}`);
+}
+async function publishSigned(o, c) {
+  const { git, github: gh } = o;
+  const prBranch = o.pullRequest.branch;
+  const files = await git.diffNameOnly({ from: c.parent, to: c.local });
+  const sha = await commitThroughApi(gh, git, { parent: c.parent, files, message: c.message });
+  if (await gh.getBranchSha(prBranch) !== c.expected) return void 0;
+  const moved = await gh.updateBranch(prBranch, sha, { force: true });
+  if (moved.kind !== "created" && moved.kind !== "updated")
+    throw new Error(`could not move the pull-request branch ${prBranch}: ${moved.message}`);
+  return sha;
+}
+async function sameTree(git, branch, remoteSha, baseSha, local) {
+  await fetchBranch(git, branch, 2);
+  const parent = await git.tryRevParse(`${remoteSha}^`);
+  if (parent !== baseSha) return false;
+  const theirs = await git.revParse(`${remoteSha}^{tree}`);
+  const ours = await git.revParse(`${local}^{tree}`);
+  return theirs === ours;
+}
+function normalise(text) {
+  return text.replace(/\r\n/g, "\n").trim();
+}
+
+// src/delivery/promotion-pull-requests.ts
+function promotionBranch(name) {
+  return `laminar/promote-${name}`;
+}
+async function pullRequestsWithPromotions(o, promotions) {
+  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
+  const main = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
+  const changes = [...main.plan.changes];
+  const files = [...main.files];
+  const sentences = [main.sentence];
+  const done = [];
+  for (const name of promotions) {
+    const r = await pullRequestMode({
+      ...o,
+      selectChanges: (c) => c.promotion?.promotion === name,
+      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
+    });
+    changes.push(...r.plan.changes);
+    files.push(...r.files);
+    done.push({ name, pullRequest: r.pullRequest });
+    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
+  }
+  return {
+    ...main,
+    plan: { ...main.plan, changes },
+    files: [...new Set(files)],
+    sentence: sentences.join(" "),
+    promotions: done
+  };
+}
+
+// src/delivery/push.ts
+var PushDeniedError = class extends Error {
+  name = "PushDeniedError";
+};
+function pushMode(o) {
+  const hint = o.protectedHint ?? "use `mode: pull-request`";
+  return deliverWithRetry(o, {
+    publish: async ({ local }) => {
+      const pushed = await o.git.push({ branch: o.branch });
+      if (pushed.kind === "ok") return { kind: "published", sha: local };
+      if (pushed.kind === "rejected-non-fast-forward") return { kind: "moved" };
+      if (pushed.kind === "rejected-protected") {
+        const why = pushed.remoteMessages.join(" ").trim() || pushed.reason;
+        throw new PushDeniedError(
+          `the remote refused the push to ${o.branch} (${why}); the branch is protected: ${hint}`
+        );
+      }
+      throw new Error(`push to ${o.branch} failed: ${pushed.kind === "error" ? pushed.stderr.trim() : pushed.reason}`);
+    },
+    retryNote: (next, max) => `push rejected: ${o.branch} moved on the remote; fetching it and planning again (attempt ${next} of ${max})`,
+    exhausted: (attempts) => new Error(`push to ${o.branch} rejected ${attempts} times because the branch kept moving; nothing was pushed`)
+  });
 }
 
 // src/github/github-api.ts
@@ -51918,9 +53680,6 @@ function createGitHubApi(options) {
   return new OctokitGitHubApi(createOctokit(options), options.repository, options.log);
 }
 
-// src/version.ts
-var VERSION12 = "0.1.0";
-
 // src/output/terminal.ts
 var ZWSP2 = "\u200B";
 var WORKFLOW_COMMAND = /^([ \t]*):(?=:)|#(?=#\[)/gm;
@@ -51954,12 +53713,13 @@ async function group(name, fn) {
 }
 
 // src/action/github.ts
-function actionGitHub(s) {
+function actionGitHub(s, tokenSource) {
   return createGitHubApi({
     token: s.token,
+    ...tokenSource ? { tokenSource } : {},
     baseUrl: s.apiUrl,
     repository: s.repository,
-    userAgent: `laminar/${VERSION12}`,
+    userAgent: `laminar/${VERSION15}`,
     log: {
       debug: (m) => debug2(m),
       info: (m) => debug2(m),
@@ -51980,30 +53740,31 @@ var InputError = class extends Error {
   name = "InputError";
 };
 function readSettings(getInput2, env) {
-  const get = (name) => getInput2(name).trim();
+  const get2 = (name) => getInput2(name).trim();
   const bool = (name, dflt) => {
-    const v = get(name).toLowerCase();
+    const v = get2(name).toLowerCase();
     if (v === "") return dflt;
     if (["true", "yes", "1", "on"].includes(v)) return true;
     if (["false", "no", "0", "off"].includes(v)) return false;
     throw new InputError(name, `expected true or false, got ${JSON.stringify(getInput2(name))}`);
   };
-  const list = (name) => get(name).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  const list = (name) => get2(name).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
   const oneOf = (name, allowed, dflt) => {
-    const v = get(name) || dflt;
+    const v = get2(name) || dflt;
     if (!allowed.includes(v))
       throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
   const workspace = resolve3(env.GITHUB_WORKSPACE || process.cwd());
-  const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
-  const configPath = get("config") || ".laminar.yaml";
+  const repoDir = insideWorkspace(workspace, get2("working-directory") || ".", "working-directory");
+  const configPath = get2("config") || ".laminar.yaml";
   const configAbs = insideWorkspace(repoDir, configPath, "config");
   const mode = oneOf("mode", ["push", "pull-request"], "push");
-  const token = get("token");
-  if (!token && !bool("dry-run", false))
+  const token = get2("token");
+  const app = appCredentials(get2);
+  if (!token && !app && !bool("dry-run", false))
     throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
-  const autoMergeRaw = get("auto-merge").toLowerCase();
+  const autoMergeRaw = get2("auto-merge").toLowerCase();
   let autoMerge;
   if (["", "false", "no", "off"].includes(autoMergeRaw)) autoMerge = false;
   else if (autoMergeRaw === "true") autoMerge = "merge";
@@ -52013,7 +53774,7 @@ function readSettings(getInput2, env) {
       "auto-merge",
       `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`
     );
-  const authorRaw = get("author");
+  const authorRaw = get2("author");
   let author;
   if (authorRaw) {
     const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(authorRaw);
@@ -52021,15 +53782,15 @@ function readSettings(getInput2, env) {
     author = { name: m[1], email: m[2] };
   }
   const branchName = /^(?!\/|.*(?:\/\.|\/\/|\.\.|@\{|\\))[^\0-\x20~^:?*[\x7f]+(?<!\.lock|\/|\.)$/;
-  const targetBranch2 = get("branch") || void 0;
+  const targetBranch2 = get2("branch") || void 0;
   if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
     throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
   const defaultPrBranch = defaultPullRequestBranch(configPath, relative5(repoDir, configAbs));
-  const prBranch = get("pr-branch") || defaultPrBranch;
+  const prBranch = get2("pr-branch") || defaultPrBranch;
   if (!branchName.test(prBranch))
     throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
   if (targetBranch2 && prBranch === targetBranch2) throw new InputError("pr-branch", "must differ from `branch`");
-  const attemptsRaw = get("max-attempts") || "3";
+  const attemptsRaw = get2("max-attempts") || "3";
   const maxAttempts = Number(attemptsRaw);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
     throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
@@ -52042,9 +53803,9 @@ function readSettings(getInput2, env) {
     }
     return source;
   };
-  const prTitle = template("pr-title", get("pr-title") || DEFAULT_PR_TITLE);
+  const prTitle = template("pr-title", get2("pr-title") || DEFAULT_PR_TITLE);
   const prBody = template("pr-body", getInput2("pr-body").trim());
-  const commitMessage = get("commit-message") ? template("commit-message", getInput2("commit-message").trim()) : "";
+  const commitMessage = get2("commit-message") ? template("commit-message", getInput2("commit-message").trim()) : "";
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
   if (!owner || !repo) {
     if (mode === "pull-request" || bool("sign-commits", false))
@@ -52053,12 +53814,13 @@ function readSettings(getInput2, env) {
         "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it"
       );
   }
-  const cacheRaw = get("cache");
+  const cacheRaw = get2("cache");
   return {
     repoDir,
     configPath: relative5(repoDir, configAbs),
     mode,
     token,
+    ...app ? { app } : {},
     dryRun: bool("dry-run", false),
     ...targetBranch2 ? { targetBranch: targetBranch2 } : {},
     prBranch,
@@ -52089,6 +53851,32 @@ function imageTargets(raw) {
     throw new InputError("images", e.message.replace(/^images: /, ""));
   }
 }
+function appCredentials(get2) {
+  const appId = get2("app-id");
+  const rawKey = get2("app-private-key");
+  const installation = get2("app-installation-id");
+  if (!appId && !rawKey) {
+    if (installation) throw new InputError("app-installation-id", "needs `app-id` and `app-private-key`");
+    return void 0;
+  }
+  if (!appId) throw new InputError("app-id", "is empty, but `app-private-key` is set; give both");
+  if (!rawKey)
+    throw new InputError(
+      "app-private-key",
+      "is empty, but `app-id` is set; give both (e.g. `${{ secrets.APP_PRIVATE_KEY }}`)"
+    );
+  let privateKey;
+  try {
+    assertAppId(appId);
+    privateKey = normalizePrivateKey(rawKey);
+  } catch (e) {
+    if (e instanceof GitHubAppError) throw new InputError(e.setting, e.message);
+    throw e;
+  }
+  if (installation && !/^\d+$/.test(installation))
+    throw new InputError("app-installation-id", `must be a number, got ${JSON.stringify(installation)}`);
+  return { appId, privateKey, ...installation ? { installationId: Number(installation) } : {} };
+}
 function insideWorkspace(base, path2, input) {
   const abs = resolve3(base, path2);
   const rel = relative5(base, abs);
@@ -52105,7 +53893,7 @@ async function run() {
   try {
     settings = readSettings((name) => getInput(name), process.env);
     const masker = new SecretMasker((form) => setSecret(form));
-    masker.addAll(knownSecrets({ env: process.env, extra: tokenSecret(settings) }));
+    masker.addAll(knownSecrets({ env: process.env, extra: [...tokenSecret(settings), ...appKeySecret(settings)] }));
     outcome = await execute(settings, masker);
   } catch (e) {
     failure = describe(e);
@@ -52120,10 +53908,35 @@ async function run() {
 function tokenSecret(s) {
   return s.token ? [{ value: s.token, user: "x-access-token" }] : [];
 }
+function appKeySecret(s) {
+  return s.app ? privateKeySecrets(s.app.privateKey).map((value) => ({ value })) : [];
+}
+async function appTokens(s, masker) {
+  if (!s.app) return void 0;
+  try {
+    const app = await createAppTokenSource({
+      app: s.app,
+      baseUrl: s.apiUrl,
+      serverUrl: s.serverUrl,
+      repository: s.repository,
+      userAgent: `laminar/${VERSION15}`,
+      onToken: (token) => masker.add(token, "x-access-token")
+    });
+    info2(
+      `GitHub App ${app.appSlug} (installation ${app.installationId}): pushes and API calls use its installation token`
+    );
+    return app;
+  } catch (e) {
+    if (e instanceof GitHubAppError) throw new InputError(e.setting, e.message);
+    throw e;
+  }
+}
 async function execute(s, masker) {
   const prepared = await group("Prepare", async () => {
+    const app2 = s.dryRun ? void 0 : await appTokens(s, masker);
+    const credentials = app2 ? async () => ({ serverUrl: s.serverUrl, token: await app2.token() }) : s.token ? { serverUrl: s.serverUrl, token: s.token } : void 0;
     const git2 = await createGitCommandManager(s.repoDir, {
-      ...s.token ? { credentials: { serverUrl: s.serverUrl, token: s.token } } : {},
+      ...credentials ? { credentials } : {},
       log: (line) => debug2(line)
     });
     await assertCleanWorkTree(git2);
@@ -52144,9 +53957,10 @@ async function execute(s, masker) {
       ...s.targets.length ? { reuseChallenges: true } : {},
       log: { debug: (m) => debug2(m), warn: (m) => warning2(m) }
     });
-    return { git: git2, branch: branch2, config: config2, env: env2, tags: tags2 };
+    return { app: app2, git: git2, branch: branch2, config: config2, env: env2, tags: tags2 };
   });
-  const { git, branch, config, env, tags } = prepared;
+  const { app, git, branch, config, env, tags } = prepared;
+  const github = () => actionGitHub(s, app ? () => app.token() : void 0);
   const withCounts = (o) => ({ ...o, requests: tags.counts() });
   const common = {
     dir: s.repoDir,
@@ -52160,7 +53974,8 @@ async function execute(s, masker) {
   const delivery = {
     ...common,
     git,
-    commit: resolveCommitSettings(s, config.commit, ACTION_AUTHOR),
+    // The App's bot is the default author (its commits then show as the App's), unless asked otherwise.
+    commit: resolveCommitSettings(s, config.commit, app?.identity ?? ACTION_AUTHOR),
     log: (m) => info2(m)
   };
   try {
@@ -52180,7 +53995,7 @@ async function execute(s, masker) {
           pullRequestsWithPromotions(
             {
               ...delivery,
-              github: actionGitHub(s),
+              github: github(),
               base: branch,
               maxAttempts: s.maxAttempts,
               pullRequest: {
@@ -52208,7 +54023,7 @@ async function execute(s, masker) {
     }
     const r = await group(
       "Plan, rewrite, commit and push",
-      () => s.signCommits ? signedPushMode({ ...delivery, github: actionGitHub(s), branch, maxAttempts: s.maxAttempts }) : pushMode({ ...delivery, branch, maxAttempts: s.maxAttempts })
+      () => s.signCommits ? signedPushMode({ ...delivery, github: github(), branch, maxAttempts: s.maxAttempts }) : pushMode({ ...delivery, branch, maxAttempts: s.maxAttempts })
     );
     const plan = r.pass.plan;
     const sentence = r.commitSha ? `Pushed ${r.commitSha.slice(0, 12)} to \`${branch}\`: ${plan.changes.length} image tag(s) moved${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.` : nothingToUpdate(plan);

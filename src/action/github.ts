@@ -7,11 +7,16 @@ import * as log from "./log.js";
 /**
  * The action's GitHub helper: GITHUB_API_URL honoured (GitHub Enterprise), logs to the job. The token
  * is not masked here: the Action's one SecretMasker (main.ts) already hands it, with its other forms,
- * to `core.setSecret`, by the same length rule as every other secret.
+ * to `core.setSecret`, by the same length rule as every other secret. With a GitHub App,
+ * `tokenSource` gives its installation token (minted again near expiry) for every request.
  */
-export function actionGitHub(s: Pick<ActionSettings, "token" | "apiUrl" | "repository">): GitHubApi {
+export function actionGitHub(
+  s: Pick<ActionSettings, "token" | "apiUrl" | "repository">,
+  tokenSource?: () => Promise<string>,
+): GitHubApi {
   return createGitHubApi({
     token: s.token,
+    ...(tokenSource ? { tokenSource } : {}),
     baseUrl: s.apiUrl,
     repository: s.repository,
     userAgent: `laminar/${VERSION}`,

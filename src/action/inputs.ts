@@ -3,6 +3,7 @@ import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import { DEFAULT_PR_TITLE, defaultPullRequestBranch } from "../delivery/pull-request.js";
 import { defaultCachePath } from "../registry/cache.js";
 import { parseImageTargets, TargetError, type ImageTarget } from "../plan/targets.js";
+import { assertAppId, GitHubAppError, normalizePrivateKey, type GitHubAppCredentials } from "../github/app-token.js";
 
 /**
  * Every action input, read, trimmed and validated in one place (like actions/checkout's
@@ -15,6 +16,11 @@ export interface ActionSettings {
   readonly configPath: string;
   readonly mode: "push" | "pull-request";
   readonly token: string;
+  /**
+   * `app-id` + `app-private-key` (+ `app-installation-id`): git and the API use the App's
+   * installation token instead of `token`, so pull requests trigger the repository's workflows.
+   */
+  readonly app?: GitHubAppCredentials;
   readonly dryRun: boolean;
   /** Branch to update (push mode) or to target (pull-request mode); undefined = the checked-out branch. */
   readonly targetBranch?: string;
@@ -85,7 +91,8 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
 
   const mode = oneOf("mode", ["push", "pull-request"] as const, "push");
   const token = get("token");
-  if (!token && !bool("dry-run", false))
+  const app = appCredentials(get);
+  if (!token && !app && !bool("dry-run", false))
     throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
 
   const autoMergeRaw = get("auto-merge").toLowerCase();
@@ -151,6 +158,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     configPath: relative(repoDir, configAbs),
     mode,
     token,
+    ...(app ? { app } : {}),
     dryRun: bool("dry-run", false),
     ...(targetBranch ? { targetBranch } : {}),
     prBranch,
@@ -182,6 +190,34 @@ function imageTargets(raw: string): ImageTarget[] {
     if (!(e instanceof TargetError)) throw e;
     throw new InputError("images", e.message.replace(/^images: /, ""));
   }
+}
+
+/** The App inputs: all or none of id and key; the key is checked here and never echoed. */
+function appCredentials(get: (name: string) => string): GitHubAppCredentials | undefined {
+  const appId = get("app-id");
+  const rawKey = get("app-private-key");
+  const installation = get("app-installation-id");
+  if (!appId && !rawKey) {
+    if (installation) throw new InputError("app-installation-id", "needs `app-id` and `app-private-key`");
+    return undefined;
+  }
+  if (!appId) throw new InputError("app-id", "is empty, but `app-private-key` is set; give both");
+  if (!rawKey)
+    throw new InputError(
+      "app-private-key",
+      "is empty, but `app-id` is set; give both (e.g. `${{ secrets.APP_PRIVATE_KEY }}`)",
+    );
+  let privateKey: string;
+  try {
+    assertAppId(appId);
+    privateKey = normalizePrivateKey(rawKey);
+  } catch (e) {
+    if (e instanceof GitHubAppError) throw new InputError(e.setting, e.message);
+    throw e;
+  }
+  if (installation && !/^\d+$/.test(installation))
+    throw new InputError("app-installation-id", `must be a number, got ${JSON.stringify(installation)}`);
+  return { appId, privateKey, ...(installation ? { installationId: Number(installation) } : {}) };
 }
 
 /** Paths that escape the workspace are refused here, before anything touches the disk. */

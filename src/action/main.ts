@@ -3,7 +3,14 @@ import { writeFile } from "node:fs/promises";
 import { changedPaths, CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
-import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
+import {
+  createGitCommandManager,
+  type GitCommandManager,
+  type GitCommandManagerOptions,
+} from "../git/git-command-manager.js";
+import { createAppTokenSource, GitHubAppError, privateKeySecrets, type AppTokenSource } from "../github/app-token.js";
+import type { GitHubApi } from "../github/types.js";
+import { VERSION } from "../version.js";
 import { createTagSource } from "../registry/from-config.js";
 import { collectSecrets } from "../secrets/collect.js";
 import { knownSecrets } from "../secrets/known-secrets.js";
@@ -20,7 +27,7 @@ import { assertCleanWorkTree, fetchBranch } from "../delivery/remote-branch.js";
 import { signedPushMode } from "../delivery/signed-push.js";
 import { updatePass } from "../pipeline.js";
 import { actionGitHub } from "./github.js";
-import { readSettings, type ActionSettings } from "./inputs.js";
+import { InputError, readSettings, type ActionSettings } from "./inputs.js";
 import * as log from "./log.js";
 
 /** What the run did, turned into outputs and the job summary once at the end. */
@@ -47,7 +54,7 @@ export async function run(): Promise<void> {
     settings = readSettings((name) => core.getInput(name), process.env);
     // The runner masks exactly what the CLI masks: the same collector, the same forms and length rule.
     const masker = new SecretMasker((form) => core.setSecret(form));
-    masker.addAll(knownSecrets({ env: process.env, extra: tokenSecret(settings) }));
+    masker.addAll(knownSecrets({ env: process.env, extra: [...tokenSecret(settings), ...appKeySecret(settings)] }));
     outcome = await execute(settings, masker);
   } catch (e) {
     failure = describe(e);
@@ -65,10 +72,47 @@ function tokenSecret(s: ActionSettings): { value: string; user: string }[] {
   return s.token ? [{ value: s.token, user: "x-access-token" }] : [];
 }
 
+/** The App's private key, whole and line by line (see privateKeySecrets). */
+function appKeySecret(s: ActionSettings): { value: string }[] {
+  return s.app ? privateKeySecrets(s.app.privateKey).map((value) => ({ value })) : [];
+}
+
+/**
+ * The App's installation token source, or undefined without `app-id`. Each token minted is masked
+ * before it is used.
+ */
+async function appTokens(s: ActionSettings, masker: SecretMasker): Promise<AppTokenSource | undefined> {
+  if (!s.app) return undefined;
+  try {
+    const app = await createAppTokenSource({
+      app: s.app,
+      baseUrl: s.apiUrl,
+      serverUrl: s.serverUrl,
+      repository: s.repository,
+      userAgent: `laminar/${VERSION}`,
+      onToken: (token) => masker.add(token, "x-access-token"),
+    });
+    log.info(
+      `GitHub App ${app.appSlug} (installation ${app.installationId}): pushes and API calls use its installation token`,
+    );
+    return app;
+  } catch (e) {
+    if (e instanceof GitHubAppError) throw new InputError(e.setting, e.message);
+    throw e;
+  }
+}
+
 async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome> {
   const prepared = await log.group("Prepare", async () => {
+    // A dry run pushes nothing and calls no API: no token is minted.
+    const app = s.dryRun ? undefined : await appTokens(s, masker);
+    const credentials: GitCommandManagerOptions["credentials"] = app
+      ? async () => ({ serverUrl: s.serverUrl, token: await app.token() })
+      : s.token
+        ? { serverUrl: s.serverUrl, token: s.token }
+        : undefined;
     const git = await createGitCommandManager(s.repoDir, {
-      ...(s.token ? { credentials: { serverUrl: s.serverUrl, token: s.token } } : {}),
+      ...(credentials ? { credentials } : {}),
       log: (line) => log.debug(line),
     });
     await assertCleanWorkTree(git);
@@ -92,9 +136,10 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
       ...(s.targets.length ? { reuseChallenges: true } : {}),
       log: { debug: (m) => log.debug(m), warn: (m) => log.warning(m) },
     });
-    return { git, branch, config, env, tags };
+    return { app, git, branch, config, env, tags };
   });
-  const { git, branch, config, env, tags } = prepared;
+  const { app, git, branch, config, env, tags } = prepared;
+  const github = (): GitHubApi => actionGitHub(s, app ? () => app.token() : undefined);
 
   const withCounts = (o: Outcome): Outcome => ({ ...o, requests: tags.counts() });
   const common = {
@@ -109,7 +154,8 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
   const delivery = {
     ...common,
     git,
-    commit: resolveCommitSettings(s, config.commit, ACTION_AUTHOR),
+    // The App's bot is the default author (its commits then show as the App's), unless asked otherwise.
+    commit: resolveCommitSettings(s, config.commit, app?.identity ?? ACTION_AUTHOR),
     log: (m: string) => log.info(m),
   };
   try {
@@ -127,7 +173,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
         pullRequestsWithPromotions(
           {
             ...delivery,
-            github: actionGitHub(s),
+            github: github(),
             base: branch,
             maxAttempts: s.maxAttempts,
             pullRequest: {
@@ -154,7 +200,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     }
     const r = await log.group("Plan, rewrite, commit and push", () =>
       s.signCommits
-        ? signedPushMode({ ...delivery, github: actionGitHub(s), branch, maxAttempts: s.maxAttempts })
+        ? signedPushMode({ ...delivery, github: github(), branch, maxAttempts: s.maxAttempts })
         : pushMode({ ...delivery, branch, maxAttempts: s.maxAttempts }),
     );
     const plan = r.pass.plan;

@@ -8,6 +8,7 @@ import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree } from "../delivery/remote-branch.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
+import { createAppTokenSource, type GitHubAppCredentials } from "../github/app-token.js";
 import { createGitHubApi } from "../github/github-api.js";
 import type { ImageTarget } from "../plan/targets.js";
 import type { Plan } from "../plan/types.js";
@@ -21,7 +22,10 @@ export type Delivery =
   | { readonly kind: "push" }
   | {
       readonly kind: "pull-request";
+      /** "" when `app` is set: the App's installation token is used instead. */
       readonly token: string;
+      /** A GitHub App (`LAMINAR_APP_ID` / `LAMINAR_APP_PRIVATE_KEY[_FILE]`): its installation token for git and the API. */
+      readonly app?: GitHubAppCredentials;
       readonly apiUrl: string;
       /** Git's HTTPS credentials are scoped to this origin (the token is sent nowhere else). */
       readonly serverUrl: string;
@@ -47,6 +51,8 @@ export interface ApplyRun {
   readonly setTag?: UpdateOptions["setTag"];
   /** `--image`: a targeted run. */
   readonly targets?: readonly ImageTarget[];
+  /** Told every secret obtained during the run (a GitHub App's installation tokens), before it is used. */
+  readonly onSecret?: (value: string, user?: string) => void;
 }
 
 /** What `laminar apply` did, for the text and JSON reports. */
@@ -92,8 +98,26 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     };
   }
   const d = o.delivery;
+  const app =
+    d.kind === "pull-request" && d.app
+      ? await createAppTokenSource({
+          app: d.app,
+          baseUrl: d.apiUrl,
+          serverUrl: d.serverUrl,
+          repository: d.repository,
+          userAgent: `laminar/${VERSION}`,
+          onToken: (t) => o.onSecret?.(t, "x-access-token"),
+        })
+      : undefined;
+  if (app) o.log(`GitHub App ${app.appSlug} (installation ${app.installationId}): pushes and API calls use its token`);
   const git = await createGitCommandManager(o.dir, {
-    ...(d.kind === "pull-request" ? { credentials: { serverUrl: d.serverUrl, token: d.token } } : {}),
+    ...(d.kind === "pull-request"
+      ? {
+          credentials: app
+            ? async () => ({ serverUrl: d.serverUrl, token: await app.token() })
+            : { serverUrl: d.serverUrl, token: d.token },
+        }
+      : {}),
   });
   await assertCleanWorkTree(git);
   const branch = await git.currentBranch();
@@ -101,7 +125,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
   const delivery = {
     ...common,
     git,
-    commit: resolveCommitSettings({}, o.config.commit, CLI_AUTHOR),
+    commit: resolveCommitSettings({}, o.config.commit, app?.identity ?? CLI_AUTHOR),
     log: o.log,
   };
   if (d.kind === "push") {
@@ -129,6 +153,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
       ...delivery,
       github: createGitHubApi({
         token: d.token,
+        ...(app ? { tokenSource: () => app.token() } : {}),
         baseUrl: d.apiUrl,
         repository: d.repository,
         userAgent: `laminar/${VERSION}`,

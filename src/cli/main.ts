@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors.js";
@@ -21,6 +22,13 @@ import { VERSION } from "../version.js";
 import { describeError, signalStatus, type CliIo } from "./io.js";
 import { ApplyAbortedError, CommandFailedError } from "../apply/apply.js";
 import { acquireRunLock } from "../apply/lock.js";
+import {
+  assertAppId,
+  GitHubAppError,
+  normalizePrivateKey,
+  privateKeySecrets,
+  type GitHubAppCredentials,
+} from "../github/app-token.js";
 import { startProgress } from "./progress.js";
 import { runApply, type ApplyOutcome, type ApplyRun, type Delivery } from "./apply.js";
 import { tryParseImageReference } from "../reference/parse.js";
@@ -150,6 +158,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const redactor = new SecretMasker();
   redactor.addAll(knownSecrets({ env: io.env }));
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
+  if (delivery.kind === "pull-request" && delivery.app)
+    for (const line of privateKeySecrets(delivery.app.privateKey)) redactor.add(line);
   const safe: CliIo = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
     if (command === "plan" || command === "apply" || command === "set" || command === "watch" || command === "serve") {
@@ -235,6 +245,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             log: safe.err,
             ...(setTag ? { setTag } : {}),
             ...(targets.length ? { targets } : {}),
+            onSecret: (value, user) => redactor.add(value, user),
           });
         } catch (e) {
           const sig = trap?.received();
@@ -332,6 +343,43 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
   return 0;
 }
 
+/**
+ * A GitHub App from the environment (the CLI's and CI's equivalent of the Action's `app-*` inputs):
+ * `LAMINAR_APP_ID`, the key in `LAMINAR_APP_PRIVATE_KEY` or the file `LAMINAR_APP_PRIVATE_KEY_FILE`,
+ * optionally `LAMINAR_APP_INSTALLATION_ID`. A string is a usage error (naming the variable, never the key).
+ */
+function appFromEnvironment(env: NodeJS.ProcessEnv): GitHubAppCredentials | undefined | string {
+  const appId = env.LAMINAR_APP_ID?.trim() ?? "";
+  const file = env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim() ?? "";
+  let raw = env.LAMINAR_APP_PRIVATE_KEY ?? "";
+  const keyVar = file ? "LAMINAR_APP_PRIVATE_KEY_FILE" : "LAMINAR_APP_PRIVATE_KEY";
+  if (!appId && !raw && !file) return undefined;
+  if (!appId) return `${keyVar} is set but LAMINAR_APP_ID is not; give both`;
+  if (!raw && !file)
+    return "LAMINAR_APP_ID is set but neither LAMINAR_APP_PRIVATE_KEY nor LAMINAR_APP_PRIVATE_KEY_FILE is";
+  if (file) {
+    try {
+      raw = readFileSync(file, "utf8");
+    } catch (e) {
+      return `LAMINAR_APP_PRIVATE_KEY_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? "error"})`;
+    }
+  }
+  const installation = env.LAMINAR_APP_INSTALLATION_ID?.trim() ?? "";
+  if (installation && !/^\d+$/.test(installation))
+    return `LAMINAR_APP_INSTALLATION_ID must be a number, got ${JSON.stringify(installation)}`;
+  try {
+    assertAppId(appId);
+    return {
+      appId,
+      privateKey: normalizePrivateKey(raw),
+      ...(installation ? { installationId: Number(installation) } : {}),
+    };
+  } catch (e) {
+    if (e instanceof GitHubAppError) return `${e.setting === "app-id" ? "LAMINAR_APP_ID" : keyVar}: ${e.message}`;
+    throw e;
+  }
+}
+
 /** `--push` / `--pull-request`, checked before anything runs; a string is a usage error. */
 function deliveryOf(
   o: {
@@ -348,8 +396,11 @@ function deliveryOf(
   if (o.push && o["pull-request"]) return "--push and --pull-request exclude each other";
   if (o.push) return { kind: "push" };
   if (!o["pull-request"]) return { kind: "work-tree" };
-  const token = o["github-token"] || env.GITHUB_TOKEN || "";
-  if (!token) return "--pull-request needs a token: --github-token or GITHUB_TOKEN";
+  const app = appFromEnvironment(env);
+  if (typeof app === "string") return app;
+  const token = app ? "" : o["github-token"] || env.GITHUB_TOKEN || "";
+  if (!token && !app)
+    return "--pull-request needs a token: --github-token or GITHUB_TOKEN (or a GitHub App: LAMINAR_APP_ID and LAMINAR_APP_PRIVATE_KEY)";
   const repository = o.repository || env.GITHUB_REPOSITORY || "";
   const [owner, repo, extra] = repository.split("/");
   if (!owner || !repo || extra !== undefined)
@@ -365,6 +416,7 @@ function deliveryOf(
   return {
     kind: "pull-request",
     token,
+    ...(app ? { app } : {}),
     apiUrl,
     serverUrl,
     repository: { owner, repo },

@@ -132,6 +132,11 @@ export const laminarSchema = {
             description: "Platforms whose build time counts for multi-arch images (default linux/amd64).",
           },
           timeout: { type: "integer", minimum: 1, description: "Seconds per request." },
+          api: {
+            enum: ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"],
+            description:
+              "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones).",
+          },
         },
       },
     },

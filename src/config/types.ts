@@ -28,6 +28,11 @@ export interface RegistrySettings {
   readonly platforms?: readonly string[];
   /** Seconds per request. */
   readonly timeout?: number;
+  /**
+   * The registry's own timestamp API: `auto` (default: Docker Hub, GCR, ECR and quay.io by host),
+   * `none`, or one named (`quay` / `harbor` for a self-hosted Quay or Harbor).
+   */
+  readonly api?: "auto" | "none" | "docker-hub" | "gcr" | "ecr" | "quay" | "harbor";
 }
 
 /** One `exclude` entry of a rule: tags its policy matches are never chosen for the images listed. */

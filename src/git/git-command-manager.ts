@@ -1,5 +1,5 @@
 import { execGit, GitCommandError, type GitOutput } from "./exec-git.js";
-import { credentialEnvironment, type HttpCredentials } from "./http-auth.js";
+import { credentialEnvironment, type HttpCredentialSource, type HttpCredentials } from "./http-auth.js";
 import { classifyPush, type PushResult } from "./push-result.js";
 import { SecretMasker } from "../secrets/masker.js";
 
@@ -67,8 +67,8 @@ export interface RestoreOptions {
 
 /** Options of {@link createGitCommandManager}: HTTPS credentials for network commands, and a log. */
 export interface GitCommandManagerOptions {
-  /** HTTPS token for network commands (fetch, push, ls-remote); see http-auth.ts. */
-  readonly credentials?: HttpCredentials;
+  /** HTTPS token for network commands (fetch, push, ls-remote), or a source asked before each; see http-auth.ts. */
+  readonly credentials?: HttpCredentials | HttpCredentialSource;
   /** Receives each command line (never a credential). The action passes `core.debug`. */
   readonly log?: (line: string) => void;
   /** Extra environment of every git command (`laminar serve`: `GIT_SSH_COMMAND` with the key). */
@@ -181,6 +181,7 @@ function parseStatus(stdout: string): StatusEntry[] {
 
 class GitCli implements GitCommandManager {
   private credentials: HttpCredentials | undefined;
+  private credentialSource: HttpCredentialSource | undefined;
   private readonly environment: Readonly<Record<string, string>>;
 
   constructor(
@@ -189,12 +190,14 @@ class GitCli implements GitCommandManager {
     options: GitCommandManagerOptions,
     private readonly log: (line: string) => void,
   ) {
-    this.credentials = options.credentials;
+    if (typeof options.credentials === "function") this.credentialSource = options.credentials;
+    else this.credentials = options.credentials;
     this.environment = options.environment ?? {};
   }
 
   setCredentials(credentials: HttpCredentials | undefined): void {
     this.credentials = credentials;
+    this.credentialSource = undefined;
   }
 
   /** The token in every form git could print it (the Basic header of the extraheader included). */
@@ -211,6 +214,7 @@ class GitCli implements GitCommandManager {
   ): Promise<GitOutput> {
     this.log(`git ${args.join(" ")}`);
     const env = { ...this.environment, ...(opts.env ?? {}) };
+    if (opts.network && this.credentialSource) this.credentials = await this.credentialSource();
     if (opts.network && this.credentials) Object.assign(env, credentialEnvironment(this.credentials));
     return execGit(args, {
       cwd: this.workingDirectory,

@@ -21,13 +21,22 @@ export interface HttpCredentials {
   readonly token: string;
 }
 
+/**
+ * Credentials asked for again before each network command: a GitHub App's installation token is
+ * minted anew when it nears expiry (src/github/app-token.ts), so a long run never pushes with a stale one.
+ */
+export type HttpCredentialSource = () => Promise<HttpCredentials>;
+
 /** `https://github.com/` style key prefix: the header is only sent to this origin. */
 export function extraHeaderKey(serverUrl: string): string {
   const origin = new URL(serverUrl).origin;
   return `http.${origin}/.extraheader`;
 }
 
-/** The base64 credential; also needed by callers that mask secrets in logs. */
+/**
+ * The base64 of `x-access-token:<token>` that the header carries. Masking does not need it: the one
+ * masker (src/secrets/masker.ts) derives every Basic form of a secret itself (secret-forms.ts).
+ */
 export function basicCredential(token: string): string {
   return Buffer.from(`x-access-token:${token}`, "utf8").toString("base64");
 }

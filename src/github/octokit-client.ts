@@ -15,6 +15,11 @@ export type LaminarOctokit = InstanceType<typeof LaminarOctokit>;
 export interface OctokitClientOptions {
   readonly token: string;
   /**
+   * Asked before every request instead of using `token` (a GitHub App's installation token, minted
+   * again when it nears expiry; see app-token.ts). `token` is then only the first one.
+   */
+  readonly tokenSource?: () => Promise<string>;
+  /**
    * REST root. Default: `GITHUB_API_URL` (set by the runner: `https://api.github.com`, or
    * `https://<host>/api/v3` on GitHub Enterprise Server), else `https://api.github.com`.
    */
@@ -56,13 +61,13 @@ export function apiBaseUrl(explicit?: string): string {
 }
 
 export function createOctokit(options: OctokitClientOptions): LaminarOctokit {
-  if (!options.token) throw new Error("a GitHub token is required");
-  options.maskSecret?.(options.token);
+  if (!options.token && !options.tokenSource) throw new Error("a GitHub token is required");
+  if (options.token) options.maskSecret?.(options.token);
   const log = options.log ?? silentLog;
   const tuning = options.tuning ?? {};
   const rateLimitRetries = tuning.rateLimitRetries ?? 2;
-  return new LaminarOctokit({
-    auth: options.token,
+  const octokit = new LaminarOctokit({
+    ...(options.tokenSource ? {} : { auth: options.token }),
     baseUrl: apiBaseUrl(options.baseUrl),
     userAgent: options.userAgent ?? "laminar",
     log,
@@ -88,4 +93,9 @@ export function createOctokit(options: OctokitClientOptions): LaminarOctokit {
       },
     },
   });
+  const source = options.tokenSource;
+  // Before every attempt (retries included), so a long run never sends an expired token.
+  if (source)
+    octokit.hook.before("request", async (req) => void (req.headers.authorization = `token ${await source()}`));
+  return octokit;
 }

@@ -223,6 +223,18 @@ export class RegistrySession {
     return `Bearer ${token}`;
   }
 
+  /**
+   * The Authorization header for the registry vendor's own API (Quay, Harbor: quay-harbor.ts), from
+   * this session's credential: Basic for a username and password (what Harbor accepts), Bearer for a
+   * registry token (a Quay OAuth token); undefined without one (public repositories).
+   */
+  async apiAuthorization(): Promise<string | undefined> {
+    const cred = await this.cred();
+    if (cred?.kind === "basic") return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString("base64")}`;
+    if (cred?.kind === "registry-token") return `Bearer ${cred.token}`;
+    return undefined;
+  }
+
   /** Sends a request with auth; on 401 refreshes the token once and retries. */
   async request(req: AuthedRequest): Promise<HttpResponse> {
     await this.ping();

@@ -31,6 +31,7 @@ import type { ImageConfig } from "./wire.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
 import { DEFAULT_MAX_TAGS, listTagsPaged } from "./tag-list.js";
 import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
+import { listVendorTagTimes, vendorApiFor } from "./quay-harbor.js";
 import { TokenCache } from "./token-cache.js";
 import { registryFailure } from "./errors.js";
 import {
@@ -42,7 +43,7 @@ import {
   type TagSource,
 } from "./types.js";
 
-export type TimestampApi = "auto" | "none" | "docker-hub" | "gcr" | "ecr";
+export type TimestampApi = "auto" | "none" | "docker-hub" | "gcr" | "ecr" | "quay" | "harbor";
 
 export interface RegistrySettings {
   /** Registry name as in image references: `ghcr.io`, `docker.io`, `127.0.0.1:5000`. */
@@ -68,10 +69,11 @@ export interface RegistrySettings {
   readonly platforms?: readonly string[];
   /**
    * Timestamp API: `auto` (default) uses Docker Hub's tag API for docker.io, GCR's manifest map
-   * wherever `tags/list` has one, ECR DescribeImages for ECR hosts when AWS credentials are set.
+   * wherever `tags/list` has one, ECR DescribeImages for ECR hosts when AWS credentials are set,
+   * Quay's tag API for quay.io. `quay` / `harbor` name the API of a self-hosted Quay or Harbor.
    */
   readonly api?: TimestampApi;
-  /** Base URL of that API (Docker Hub `https://hub.docker.com`, ECR's endpoint). */
+  /** Base URL of that API (Docker Hub `https://hub.docker.com`, ECR's endpoint; Quay and Harbor: the registry's). */
   readonly apiUrl?: string;
   /**
    * Per attempt, for every request made on this registry's behalf (ping, token, tags, manifests,
@@ -400,6 +402,12 @@ export class RegistryClient implements TagSource {
       state,
       all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)),
     );
+    await this.askVendorApi(
+      repo,
+      state,
+      all.filter((t) => wantTime.has(t)),
+      cache,
+    );
 
     const out = new Map<string, TagDetails>();
     await Promise.all(
@@ -464,6 +472,45 @@ export class RegistryClient implements TagSource {
         registryId: ecrHost?.registryId,
         credentials,
         apiUrl: this.settingsFor(registry).apiUrl,
+      });
+      for (const [t, d] of found) state.apiTimes.set(t, d);
+    } catch (err) {
+      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+    }
+  }
+
+  /**
+   * Quay's or Harbor's tag API for tags whose time no cache knows: one page of 100 tags instead of a
+   * manifest and a config blob per tag. Failures fall back to the generic path.
+   */
+  private async askVendorApi(
+    repo: RepositoryRef,
+    state: RepoState,
+    tags: string[],
+    cache: RegistryCache,
+  ): Promise<void> {
+    const registry = registryKey(repo.registry);
+    const settings = this.settingsFor(registry);
+    const vendor = vendorApiFor(this.api(registry), registry);
+    if (!vendor) return;
+    const missing = tags.filter((t) => {
+      if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
+      // A digest whose build time the disk cache already holds costs nothing on the generic path.
+      const digest = this.trustedDigest(state, t);
+      return !digest || !cache.fact(digest);
+    });
+    if (!missing.length) return;
+    try {
+      const session = this.session(registry);
+      const authorization = await session.apiAuthorization();
+      const found = await listVendorTagTimes(this.http, {
+        api: vendor,
+        baseUrl: (settings.apiUrl ?? baseUrlFor(settings)).replace(/\/+$/, ""),
+        registry,
+        repository: repo.repository,
+        wanted: missing,
+        pageCap: settings.pageCap ?? 100,
+        ...(authorization ? { authorization } : {}),
       });
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {

@@ -66,6 +66,7 @@ export function createTagSource(
       ...(token !== undefined ? { token } : {}),
       ...(r.pageCap !== undefined ? { pageCap: r.pageCap } : {}),
       ...(r.platforms ? { platforms: r.platforms } : {}),
+      ...(r.api !== undefined ? { api: r.api } : {}),
       // Per registry: a short timeout for one slow registry must not cut the others short.
       ...(r.timeout !== undefined ? { timeoutMs: r.timeout * 1000 } : {}),
     });

@@ -18,6 +18,8 @@ export type TimestampSource =
   | "docker-hub-api" // Docker Hub tag API `tag_last_pushed`
   | "gcr-tags-list" // GCR / Artifact Registry `tags/list` manifest map `timeUploadedMs`
   | "ecr-describe-images" // ECR DescribeImages `imagePushedAt`
+  | "quay-tag-api" // Quay tag API `start_ts`
+  | "harbor-api" // Harbor artifact list `push_time`
   | "registry-api"; // another registry-specific listing API
 
 /** A repository's tags, as {@link TagSource.listTags} answers. */
@@ -99,7 +101,7 @@ export interface RequestCounts {
   manifestHead: number;
   manifestGet: number;
   blobGet: number;
-  api: number; // registry-specific timestamp APIs (Docker Hub, GCR, ECR)
+  api: number; // registry-specific timestamp APIs (Docker Hub, GCR, ECR, Quay, Harbor)
   retries: number;
 }
 

@@ -229,3 +229,57 @@ export const ECR_IMAGES = shape<EcrImages>("a DescribeImages answer", {
     },
   },
 });
+
+/**
+ * A page of Quay's tag API (`GET /api/v1/repository/{ns}/{repo}/tag/`,
+ * https://docs.quay.io/api/swagger/#!/tag/listRepoTags): `start_ts` is when the tag started pointing
+ * at `manifest_digest` (epoch seconds).
+ */
+export interface QuayTagPage {
+  readonly tags: readonly {
+    readonly name: string;
+    readonly start_ts?: number | null;
+    readonly manifest_digest?: string | null;
+  }[];
+  readonly has_additional?: boolean | null;
+}
+export const QUAY_TAG_PAGE = shape<QuayTagPage>("a Quay tag page", {
+  type: "object",
+  required: ["tags"],
+  properties: {
+    tags: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name"],
+        properties: { name: STRING, start_ts: { type: ["number", "null"] }, manifest_digest: OPTIONAL_STRING },
+      },
+    },
+    has_additional: { type: ["boolean", "null"] },
+  },
+});
+
+/**
+ * A page of Harbor's artifact list (`GET /api/v2.0/projects/{p}/repositories/{r}/artifacts`,
+ * Harbor's swagger `listArtifacts`): `push_time` is when the artifact was pushed (RFC 3339).
+ */
+export type HarborArtifactPage = readonly {
+  readonly digest: string;
+  readonly push_time?: string | null;
+  readonly tags?: readonly { readonly name: string; readonly push_time?: string | null }[] | null;
+}[];
+export const HARBOR_ARTIFACT_PAGE = shape<HarborArtifactPage>("a Harbor artifact page", {
+  type: "array",
+  items: {
+    type: "object",
+    required: ["digest"],
+    properties: {
+      digest: STRING,
+      push_time: OPTIONAL_STRING,
+      tags: {
+        type: ["array", "null"],
+        items: { type: "object", required: ["name"], properties: { name: STRING, push_time: OPTIONAL_STRING } },
+      },
+    },
+  },
+});

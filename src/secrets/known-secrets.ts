@@ -8,7 +8,13 @@ import type { DockerConfig } from "../registry/docker-config.js";
 import type { KnownSecret } from "./masker.js";
 
 /** Environment variables that hold credentials Laminar may use whatever the config says. */
-const WELL_KNOWN = ["GITHUB_TOKEN", "GH_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+const WELL_KNOWN = [
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "LAMINAR_APP_PRIVATE_KEY", // a GitHub App's key (src/github/app-token.ts)
+] as const;
 
 /** Where known secrets come from; each part is optional. */
 export interface SecretSources {
@@ -34,7 +40,8 @@ export function knownSecrets(sources: SecretSources): KnownSecret[] {
   };
   // GitHub tokens go out as the password of `GITHUB_ACTOR` (ghcr.io) or `x-access-token` (git).
   const githubUser = env.GITHUB_ACTOR || "x-access-token";
-  for (const name of WELL_KNOWN) push(env[name], name.startsWith("AWS_") ? undefined : githubUser);
+  for (const name of WELL_KNOWN)
+    push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : undefined);
 
   for (const r of sources.config?.registries ?? []) {
     const user = r.usernameEnv ? env[r.usernameEnv] : undefined;

@@ -25,7 +25,7 @@ function repoApi(u: Urls): string {
 }
 
 export class ApiObjects {
-  constructor(private readonly doc: OpenApiDocument) {}
+  constructor(readonly doc: OpenApiDocument) {}
 
   user(u: Urls, login: string, id = 1): Json {
     const user = exampleValue<Json>(this.doc, "pull-request").user as Json;

@@ -99,7 +99,7 @@ export class OpenApiValidator {
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false, formats: FORMATS });
     // One schema document holding all components, addressed by `gh#/components/...` from the
     // per-operation schemas (whose local `#/components/...` refs are rewritten to point there).
-    this.ajv.addSchema({ components: { schemas: doc.components.schemas } }, "gh");
+    this.ajv.addSchema({ components: { schemas: nullableWithoutType(doc.components.schemas) } }, "gh");
     for (const format of this.formatsUsed()) if (!(format in FORMATS)) this.ajv.addFormat(format, true);
   }
 
@@ -270,6 +270,26 @@ export class OpenApiValidator {
   }
 }
 
+/**
+ * ajv supports OpenAPI's `nullable` only next to a `type`; GitHub's description also puts it beside
+ * `allOf`/`anyOf` (e.g. `installation.account`, `integration.owner`). Such a schema becomes
+ * `anyOf: [schema, {type: "null"}]`, which is what `nullable` means there.
+ */
+function nullableWithoutType(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableWithoutType);
+  if (!node || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = nullableWithoutType(v);
+  return typeless(out);
+}
+
+/** The one-node step of {@link nullableWithoutType} (children already converted). */
+function typeless(out: Record<string, unknown>): unknown {
+  if (out.nullable !== true || out.type !== undefined) return out;
+  const { nullable: _, ...rest } = out;
+  return { anyOf: [rest, { type: "null" }] };
+}
+
 function pointRefsAtComponents(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(pointRefsAtComponents);
   if (!node || typeof node !== "object") return node;
@@ -277,7 +297,7 @@ function pointRefsAtComponents(node: unknown): unknown {
   for (const [k, v] of Object.entries(node)) {
     out[k] = k === "$ref" && typeof v === "string" && v.startsWith("#/") ? `gh${v}` : pointRefsAtComponents(v);
   }
-  return out;
+  return typeless(out);
 }
 
 function formatErrors(where: string, errors: ErrorObject[] | null | undefined): string[] {

@@ -1,4 +1,5 @@
 import type { ApiObjects, Urls } from "./api-objects.js";
+import type { AppState } from "./github-app.js";
 import type { BareRepo, PersonStamp, TreeEdit } from "./bare-repo.js";
 import { nodeId, now, type EmulatedPullRequest, type EmulatorState } from "./emulator-state.js";
 
@@ -32,6 +33,8 @@ export interface RestContext {
   readonly repo: BareRepo;
   readonly objects: ApiObjects;
   readonly config: EmulatorConfig;
+  /** The GitHub App, when the server emulates one (github-app.ts). */
+  readonly app?: AppState;
 }
 
 export interface RestResult {

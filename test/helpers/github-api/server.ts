@@ -8,6 +8,7 @@ import { BareRepo } from "./bare-repo.js";
 import { EmulatorState } from "./emulator-state.js";
 import { serveGitHttp } from "./git-http-backend.js";
 import { initBareRepo } from "./git-fixtures.js";
+import { APP_HANDLERS, AppState, JWT_OPERATIONS, type EmulatedApp } from "./github-app.js";
 import { handleGraphql } from "./graphql-handler.js";
 import { OpenApiValidator } from "./openapi-validator.js";
 import { errorBody, REST_HANDLERS, type EmulatorConfig, type RestResult } from "./rest-handlers.js";
@@ -40,6 +41,8 @@ export interface GitHubApiServerOptions {
   readonly autoMergeAllowed?: boolean;
   /** Check the emulator's own responses against the response schemas (default true). */
   readonly validateResponses?: boolean;
+  /** A GitHub App installed on the repository: JWT-authenticated routes and installation tokens. */
+  readonly app?: EmulatedApp;
 }
 
 export type ViolationKind =
@@ -72,7 +75,10 @@ export interface RequestLogEntry {
   readonly enterprise: boolean;
   readonly status: number;
   readonly body?: unknown;
+  /** Scheme of the Authorization header (`token`, `bearer`, `basic`). */
   readonly authorization?: string;
+  /** The token presented (decoded from basic for git), or `jwt` for an App JWT; absent without one. */
+  readonly credential?: string;
 }
 
 export interface Fault {
@@ -104,6 +110,8 @@ export interface GitHubApiServer {
   /** The emulator's own responses that do not match GitHub's response schemas. */
   readonly responseViolations: Violation[];
   readonly requests: RequestLogEntry[];
+  /** The emulated App's JWTs and minted tokens (undefined without `options.app`). */
+  readonly app: AppState | undefined;
   /** Makes the next matching request(s) fail with this status (retry tests). */
   injectFault(fault: Fault): void;
   close(): Promise<void>;
@@ -187,14 +195,25 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
   const validateResponses = options.validateResponses ?? true;
   let baseUrl = "";
 
-  const tokenAccepted = (header: string | undefined): boolean => {
-    if (!header) return false;
+  const app = options.app ? new AppState(options.app) : undefined;
+  /** The token a header carries (the password of basic `x-access-token:`), or undefined. */
+  const presented = (header: string | undefined): string | undefined => {
+    if (!header) return undefined;
     const [scheme = "", value = ""] = header.split(/\s+/, 2);
     const s = scheme.toLowerCase();
-    if (s === "token" || s === "bearer") return value === token;
-    if (s === "basic") return Buffer.from(value, "base64").toString("utf8") === `x-access-token:${token}`;
-    return false;
+    if (s === "token" || s === "bearer") return value;
+    if (s === "basic") {
+      const pair = Buffer.from(value, "base64").toString("utf8");
+      return pair.startsWith("x-access-token:") ? pair.slice("x-access-token:".length) : undefined;
+    }
+    return undefined;
   };
+  const tokenAccepted = (header: string | undefined): boolean => {
+    const value = presented(header);
+    return value !== undefined && (value === token || (app?.accepts(value) ?? false));
+  };
+  const isJwt = (header: string | undefined): boolean =>
+    !!app && /^bearer\s+[\w-]+\.[\w-]+\.[\w-]+$/i.test(header ?? "");
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", baseUrl);
@@ -206,6 +225,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
         path: url.pathname,
         query: url.search,
         ...(auth ? { authorization: auth.split(" ")[0] } : {}),
+        ...(isJwt(auth) ? { credential: "jwt" } : presented(auth) ? { credential: presented(auth) } : {}),
         ...entry,
       });
 
@@ -228,7 +248,9 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
     const path = url.pathname.startsWith("/api/v3/") ? url.pathname.slice("/api/v3".length) : url.pathname;
     const urls: Urls = { api: enterprise ? `${baseUrl}/api/v3` : baseUrl, web: baseUrl, owner, repo: repoName };
 
-    if (!tokenAccepted(auth)) {
+    // An App's JWT is checked once the route is known: only the App's own routes accept it.
+    const jwtProblems = isJwt(auth) && app ? app.verifyJwt((auth ?? "").split(/\s+/)[1] ?? "") : undefined;
+    if (jwtProblems === undefined && !tokenAccepted(auth)) {
       violations.push({
         kind: "auth",
         method,
@@ -270,6 +292,24 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
       return;
     }
     const { match } = routed;
+    const wantsJwt = JWT_OPERATIONS.has(match.operationId);
+    if (wantsJwt !== (jwtProblems !== undefined) || (jwtProblems?.length ?? 0) > 0) {
+      const problem = jwtProblems?.length
+        ? `JWT: ${jwtProblems.join("; ")}`
+        : wantsJwt
+          ? `${match.operationId} needs the App's JWT`
+          : `${match.operationId} needs a token, not a JWT`;
+      violations.push({
+        kind: "auth",
+        method,
+        path: url.pathname,
+        operationId: match.operationId,
+        problems: [problem],
+      });
+      send(res, errorBody(401, "A JSON web token could not be decoded"));
+      log({ surface: "rest", enterprise, operationId: match.operationId, status: 401 });
+      return;
+    }
     const problems = v.validateRequest(match, url.searchParams, body);
     if (problems.length) {
       violations.push({ kind: "request", method, path: url.pathname, operationId: match.operationId, problems });
@@ -280,7 +320,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
 
     let result: RestResult;
     const fault = faults.find((f) => f.fault.operationId === match.operationId && f.remaining > 0);
-    const handler = REST_HANDLERS[match.operationId];
+    const handler = REST_HANDLERS[match.operationId] ?? (app ? APP_HANDLERS[match.operationId] : undefined);
     if (fault) {
       fault.remaining--;
       result = {
@@ -308,6 +348,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
           repo: bareRepo,
           objects,
           config,
+          ...(app ? { app } : {}),
         });
       } catch (e) {
         violations.push({
@@ -358,6 +399,7 @@ export async function startGitHubApiServer(options: GitHubApiServerOptions = {})
     violations,
     responseViolations,
     requests,
+    app,
     injectFault(fault: Fault) {
       faults.push({ fault, remaining: fault.times ?? 1 });
     },
