@@ -226,11 +226,7 @@ describe("laminar serve: many repositories, one registry view", () => {
       assert.equal((await post(`${s.url}/api/v1/repos/auth/sync`, "wrong")).status, 401);
       assert.equal((await post(`${s.url}/api/v1/repos/auth/sync`, TOKEN)).status, 202);
       assert.equal((await post(`${s.url}/api/v1/repos/nope/sync`, TOKEN)).status, 404);
-      const big = await post(`${s.url}/api/v1/hooks/distribution`, TOKEN, "x".repeat(2 * 1024 * 1024)).catch(
-        () => undefined,
-      );
-      // Node's fetch may see the connection closed while it still sends; either way nothing was taken.
-      if (big) assert.equal(big.status, 413);
+      // Oversized bodies (413, nothing queued): test/serve-faults.test.ts, read with node:http.
       const bad = await post(`${s.url}/api/v1/hooks/distribution`, TOKEN, "{not json");
       assert.equal(bad.status, 400);
       assert.match(((await bad.json()) as { error: string }).error, /not JSON/);

@@ -50,7 +50,7 @@ export interface ServeEngineOptions {
   /** Masks secrets in what the status API keeps (error texts, URLs). */
   readonly mask: (text: string) => string;
   /**
-   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default 7000),
+   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default 6000),
    * and then waits for them to restore their work trees (default 2000): serve exits within 10 s.
    */
   readonly stopGraceMs?: number;
@@ -331,7 +331,7 @@ export class ServeEngine {
     clearTimeout(this.hookTimer);
     for (const s of this.repos.values()) clearTimeout(s.timer);
     this.queue.length = 0;
-    if (!(await this.settleWithin(this.o.stopGraceMs ?? 7000))) {
+    if (!(await this.settleWithin(this.o.stopGraceMs ?? 6000))) {
       const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
       this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
       this.abandon.abort();
