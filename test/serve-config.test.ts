@@ -142,6 +142,15 @@ describe("server.yaml: the original daemon's format", () => {
     assert.equal(web.key, "global.webAddress");
     assert.equal(web.line, 5);
   });
+
+  it("global.maxParallel: read when given, absent by default, refused below 1", () => {
+    assert.equal(parseServerConfig(ORIGINAL, "server.yaml", "/srv", "/home/u").maxParallel, undefined);
+    const two = ORIGINAL.replace('webAddress: ":8080"', 'webAddress: ":8080"\n  maxParallel: 2');
+    assert.equal(parseServerConfig(two, "server.yaml", "/srv", "/home/u").maxParallel, 2);
+    const zero = errorOf(ORIGINAL.replace('webAddress: ":8080"', 'webAddress: ":8080"\n  maxParallel: 0'));
+    assert.equal(zero.key, "global.maxParallel");
+    assert.equal(zero.line, 6);
+  });
 });
 
 describe("server.yaml: notify and hookHosts", () => {

@@ -188,6 +188,40 @@ describe("laminar serve faults", () => {
     return bare;
   };
 
+  it("global.maxParallel: 2 of three held repositories run at once, the third after one ends", async () => {
+    const gate = mkdtempSync(join(tmpdir(), "laminar-serve-parallel-"));
+    const release = join(gate, "release");
+    const names = ["par-a", "par-b", "par-c"];
+    // Each run marks that it started, then is held until the test releases them all.
+    const hold = (name: string): string =>
+      JSON.stringify(`touch '${join(gate, name)}'; while [ ! -f '${release}' ]; do sleep 0.05; done`);
+    const s = await startServe(
+      `global:\n  maxParallel: 2\ngit:\n` +
+        names
+          .map(
+            (n) =>
+              `  - name: ${n}\n    url: ${remote(n)}\n    pollFreq: 3600\n${rules}    preCommitCommands: [${hold(n)}]\n`,
+          )
+          .join(""),
+    );
+    try {
+      const started = (): string[] => names.filter((n) => existsSync(join(gate, n)));
+      await eventually(() => (started().length === 2 ? true : undefined), "two runs reach their command");
+      // Far longer than a run takes to reach its command: a third one allowed to start would have.
+      await sleep(1000);
+      assert.equal(started().length, 2, "the third waits");
+      assert.equal((await repos(s.url)).filter((r) => r.running).length, 2);
+      writeFileSync(release, "");
+      const all = await runsDone(s.url, names, (r) => !!r.lastRun, "all three runs");
+      assert.ok(all.every((r) => r.lastRun?.result === "success"));
+      assert.equal(started().length, 3);
+    } finally {
+      writeFileSync(release, "");
+      await s.stop();
+      rmSync(gate, { recursive: true, force: true });
+    }
+  });
+
   it("a failing command in one repository: its files restored, nothing pushed, reported; two others pushed", async () => {
     const bad = remote("cmd-fails");
     const good = [remote("cmd-ok-1"), remote("cmd-ok-2")];

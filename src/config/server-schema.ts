@@ -68,7 +68,14 @@ export const serverSchema = {
         gitMessage: { type: "string", description: "Commit message template." },
         gitHubToken: {
           type: "string",
-          description: "The original's GitHub webhook path secret; accepted and masked (not used yet).",
+          description:
+            "The original's GitHub webhook path secret: POST /webhooks/github/<gitHubToken> takes `[laminar pause]` / `[laminar resume]` comments; masked wherever Laminar prints.",
+        },
+        maxParallel: {
+          type: "integer",
+          minimum: 1,
+          maximum: 64,
+          description: "Repositories run at the same time, at most (default 4).",
         },
         webAddress: {
           type: "string",

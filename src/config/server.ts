@@ -79,6 +79,8 @@ export interface ServerConfig {
   readonly file: string;
   /** `global.webAddress`, as written. */
   readonly webAddress?: string;
+  /** `global.maxParallel`: runs at a time across repositories (the engine's default is 4). */
+  readonly maxParallel?: number;
   /** `global.gitHubToken`: a secret, masked wherever Laminar prints. */
   readonly gitHubToken?: string;
   /**
@@ -122,6 +124,7 @@ interface RawServer {
     gitEmail?: string;
     gitMessage?: string;
     gitHubToken?: string;
+    maxParallel?: number;
     webAddress?: string;
     hookHosts?: { dockerhub?: string; ghcr?: string };
   };
@@ -225,6 +228,7 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
     file,
     ...(g.webAddress !== undefined ? { webAddress: g.webAddress } : {}),
     ...(g.gitHubToken !== undefined ? { gitHubToken: g.gitHubToken } : {}),
+    ...(g.maxParallel !== undefined ? { maxParallel: g.maxParallel } : {}),
     ...(g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {}),
     notify: notifyAt(raw.notify, ["notify"]),
     repositories,

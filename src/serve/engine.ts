@@ -41,7 +41,7 @@ export interface ServeEngineOptions {
   readonly stateDir: string;
   /** Environment of the registry client (credential variables) and of the commands. */
   readonly env: NodeJS.ProcessEnv;
-  /** Runs at a time across repositories (default 4). */
+  /** Runs at a time across repositories (default: the server file's `global.maxParallel`, else 4). */
   readonly maxParallel?: number;
   /** Milliseconds a webhook waits for more pushes before it starts the runs (default 2000). */
   readonly debounceMs?: number;
@@ -411,7 +411,11 @@ export class ServeEngine {
   }
 
   private pump(): void {
-    while (!this.stopping && this.active.size < (this.o.maxParallel ?? 4) && this.queue.length) {
+    while (
+      !this.stopping &&
+      this.active.size < (this.o.maxParallel ?? this.o.server.maxParallel ?? 4) &&
+      this.queue.length
+    ) {
       const s = this.queue.shift() as RepoState;
       const trigger = s.waiting ?? "schedule";
       s.waiting = undefined;
