@@ -30,6 +30,7 @@ import type { RequestCounts } from "../registry/types.js";
 import { syncCheckoutInPlace } from "./checkout-in-place.js";
 import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
+import { nextRunDelayMs } from "./schedule.js";
 import { explainSshFailure } from "./ssh-access.js";
 import { ServeMetrics } from "./metrics.js";
 import { Notifier, type NotifierOptions, type NotifyEvent } from "./notify.js";
@@ -89,9 +90,6 @@ export interface CheckoutInPlace {
 /** How long `stop()` lets notifications still under way finish (they never hold a run). */
 const NOTIFY_CLOSE_WAIT_MS = 500;
 
-const JITTER = 0.1;
-const FIRST_BACKOFF_S = 10;
-const MAX_BACKOFF_S = 3600;
 /** Runs kept per repository for the page at `/` (a bounded ring: serve runs for months). */
 export const RECENT_RUNS = 10;
 /** Variables that authorise calls to this server: a configured command has no business with them. */
@@ -445,8 +443,7 @@ export class ServeEngine {
       this.enqueue(s, t);
       return;
     }
-    const base = s.failures ? Math.min(FIRST_BACKOFF_S * 2 ** (s.failures - 1), MAX_BACKOFF_S) : s.repo.pollFreq;
-    const delay = base * 1000 * (1 - JITTER + Math.random() * 2 * JITTER);
+    const delay = nextRunDelayMs(s.repo.pollFreq, s.failures);
     s.nextRunAt = Date.now() + delay;
     s.timer = setTimeout(() => this.enqueue(s, "schedule"), delay);
     // Timers must not keep a stopping process alive; the HTTP server is what keeps it running.
