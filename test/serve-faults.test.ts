@@ -35,7 +35,10 @@ interface Running {
   stop(): Promise<void>;
 }
 
-async function startServe(serverYaml: string, o: { env?: NodeJS.ProcessEnv } = {}): Promise<Running> {
+async function startServe(
+  serverYaml: string,
+  o: { env?: NodeJS.ProcessEnv; debounceMs?: number } = {},
+): Promise<Running> {
   const stateDir = mkdtempSync(join(tmpdir(), "laminar-serve-faults-state-"));
   const server = parseServerConfig(serverYaml, "server.yaml", tmpdir());
   const logs: string[] = [];
@@ -45,7 +48,7 @@ async function startServe(serverYaml: string, o: { env?: NodeJS.ProcessEnv } = {
     env: { ...process.env, ...o.env },
     log: (m) => logs.push(m),
     mask: (s) => s,
-    debounceMs: 50,
+    debounceMs: o.debounceMs ?? 50,
   });
   const http = await listenHttp({ engine, apiToken: TOKEN, log: (m) => logs.push(m) }, "127.0.0.1", 0);
   await engine.start();
@@ -371,6 +374,38 @@ describe("laminar serve faults", () => {
         await second.exited;
       }
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a burst of registry push webhooks inside the debounce window: exactly one run", async () => {
+    const bare = remote("burst");
+    const s = await startServe(`git:\n  - name: burst\n    url: ${bare}\n    pollFreq: 3600\n${rules}`, {
+      debounceMs: 1500,
+    });
+    try {
+      await runsDone(s.url, ["burst"], (r) => !!r.lastRun, "the first run");
+      const envelope = (tag: string): string =>
+        JSON.stringify({
+          events: [{ action: "push", target: { repository: "acme/app", tag }, request: { host: registry.host } }],
+        });
+      // A push of one image sends a notice per layer, manifest and tag: five here, back to back.
+      for (let i = 0; i < 5; i++) {
+        const r = await rawPost(`${s.url}/api/v1/hooks/distribution`, TOKEN, envelope(`develop-${i}`));
+        assert.equal(r.status, 202);
+        assert.deepEqual(JSON.parse(r.text), { triggered: ["burst"] });
+      }
+      await runsDone(s.url, ["burst"], (r) => r.lastRun?.trigger === "webhook", "the webhook run");
+      // Well past another debounce window: a second run would have been queued by now.
+      await sleep(2500);
+      const text = await s.engine.metrics.render();
+      assert.match(text, /laminar_runs_total\{repository="burst",result="success"\} 2\n/);
+      const [status] = await repos(s.url);
+      assert.deepEqual(
+        status?.recentRuns.map((r) => r.trigger),
+        ["webhook", "schedule"],
+      );
+    } finally {
+      await s.stop();
     }
   });
 
