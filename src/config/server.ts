@@ -54,6 +54,11 @@ export interface ServerRepository {
   /** known_hosts file for SSH remotes, resolved. */
   readonly knownHosts?: string;
   /**
+   * `knownHosts` given as a list: the known_hosts lines themselves (a ConfigMap-free setup), written
+   * to `STATE/ssh/NAME/known_hosts.configured` before every git command that needs them.
+   */
+  readonly knownHostsLines?: readonly string[];
+  /**
    * SSH remotes: record the host key of a server seen for the first time (in the state dir) instead
    * of refusing it. Off by default: host keys are checked strictly.
    */
@@ -104,7 +109,7 @@ interface RawRepository {
   url: string;
   branch?: string;
   key?: string;
-  knownHosts?: string;
+  knownHosts?: string | string[];
   trustNewHostKeys?: boolean;
   tokenEnv?: string;
   pollFreq?: number;
@@ -212,7 +217,8 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       url: isLocalRemote(r.url) ? path(r.url) : r.url,
       branch: r.branch ?? "main",
       ...(r.key !== undefined ? { key: path(r.key) } : {}),
-      ...(r.knownHosts !== undefined ? { knownHosts: path(r.knownHosts) } : {}),
+      ...(typeof r.knownHosts === "string" ? { knownHosts: path(r.knownHosts) } : {}),
+      ...(Array.isArray(r.knownHosts) ? { knownHostsLines: r.knownHosts.map((l) => l.trim()) } : {}),
       trustNewHostKeys: r.trustNewHostKeys ?? false,
       ...(r.tokenEnv !== undefined ? { tokenEnv: r.tokenEnv } : {}),
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
