@@ -242,7 +242,9 @@ export class ServeEngine {
       this.pausedSince = Date.now();
       this.metrics.paused = 1;
       this.writePause();
-      this.o.log(`laminar: updates paused by ${by} until resumed`);
+      this.o.log(
+        `laminar: updates paused by ${by} until resumed (a [laminar resume] comment, or POST /api/v1/resume with the API token)`,
+      );
     }
     return new Date(this.pausedSince);
   }

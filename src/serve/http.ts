@@ -14,10 +14,12 @@ import { buildDockerPushed } from "./hooks/build-docker.js";
 import { dockerHubPushed } from "./hooks/dockerhub.js";
 import { EnvelopeError, pushedRepositories, type PushedRepository } from "./hooks/distribution.js";
 import {
+  githubCommentAuthor,
   githubCommentCommand,
   githubPackagePushed,
   githubSignatureMatches,
   githubSignatureShape,
+  TRUSTED_COMMENT_ASSOCIATIONS,
 } from "./hooks/github.js";
 import { harborPushed } from "./hooks/harbor.js";
 import { PayloadError } from "./hooks/payload.js";
@@ -242,6 +244,12 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
     if (event === "ping") return sendJson(res, 200, { status: "pong" });
     if (event !== "issue_comment") return sendJson(res, 202, { ignored: `event ${JSON.stringify(event)}` });
     const command = parse(() => githubCommentCommand(body));
+    const author = githubCommentAuthor(body);
+    if (command && !author.trusted) {
+      const why = `author_association ${author.association} is not ${TRUSTED_COMMENT_ASSOCIATIONS.join(", ")}`;
+      o.log(`laminar: [laminar ${command}] comment by ${JSON.stringify(author.login)} ignored: ${why}`);
+      return sendJson(res, 202, { ignored: `[laminar ${command}] from a commenter whose ${why}` });
+    }
     if (command === "pause") return sendPaused(res, o.engine.pause("a [laminar pause] comment"));
     if (command === "resume") return sendResumed(res, o.engine.resume("a [laminar resume] comment"));
     return sendJson(res, 202, { ignored: "the comment has no [laminar pause] or [laminar resume]" });
