@@ -304,8 +304,11 @@ describe("laminar serve: many repositories, one registry view", () => {
       assert.equal(by.get("userinfo")?.lastRun?.result, "error");
       assert.doesNotMatch(JSON.stringify(all), /pw-in-url-secret/);
       assert.equal(fileAt(good), `image: ${image}:develop-2\n`);
-      // Not every repository was cloned: not ready.
-      assert.equal((await fetch(`${s.url}/readyz`)).status, 503);
+      // Every repository had its first run: ready, naming the ones that could not be cloned (a
+      // remote that can never be cloned must not keep the pod unready forever).
+      const ready = await fetch(`${s.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.deepEqual(await ready.json(), { status: "ready", notCloned: ["unreachable", "userinfo"] });
     } finally {
       await s.stop();
     }
@@ -418,6 +421,10 @@ describe("laminar serve: many repositories, one registry view", () => {
     let stopped = false;
     try {
       await eventually(() => (existsSync(started) ? true : undefined), "the first run reaches its command");
+      // Cloned, but its first run has not ended: not ready yet.
+      const starting = await fetch(`${s.url}/readyz`);
+      assert.equal(starting.status, 503);
+      assert.deepEqual(await starting.json(), { status: "starting", waiting: ["gated"] });
       for (let i = 0; i < 3; i++) assert.equal((await post(`${s.url}/api/v1/repos/gated/sync`, TOKEN)).status, 202);
       const [during] = (await repos(s.url)).filter((r) => r.name === "gated");
       assert.equal(during?.running, true);

@@ -98,6 +98,8 @@ const SERVER_SECRETS = ["LAMINAR_API_TOKEN", "LAMINAR_WEBHOOK_SECRET"];
 interface RepoState {
   readonly repo: ServerRepository;
   cloned: boolean;
+  /** Its first run ended (cloned or failed) or was skipped while paused: readiness no longer waits for it. */
+  attempted: boolean;
   running: boolean;
   /** A run was asked for while one was running: run again right after. */
   again: RunTrigger | undefined;
@@ -157,6 +159,7 @@ export class ServeEngine {
       this.repos.set(repo.name, {
         repo,
         cloned: false,
+        attempted: false,
         running: false,
         again: undefined,
         waiting: undefined,
@@ -191,9 +194,19 @@ export class ServeEngine {
     return this.stopping;
   }
 
-  /** True once every repository has been cloned (the readiness probe). */
+  /**
+   * The repositories whose first run has not ended yet: `/readyz` is ready when there are none.
+   * Ready does not mean "every repository cloned": one whose remote can never be cloned (a typo,
+   * a revoked key) would keep the pod unready forever, and a restart does not fix it. Such a
+   * repository is reported failing in `/api/v1/repos`, `/metrics` and notifications instead.
+   */
+  awaitingFirstRun(): string[] {
+    return [...this.repos.values()].filter((s) => !s.attempted).map((s) => s.repo.name);
+  }
+
+  /** True once every repository had its first run, successful or not (the readiness probe). */
   ready(): boolean {
-    return [...this.repos.values()].every((s) => s.cloned);
+    return this.awaitingFirstRun().length === 0;
   }
 
   /** Registry requests so far, by kind. */
@@ -422,6 +435,7 @@ export class ServeEngine {
       if (this.pausedSince !== undefined && (trigger === "schedule" || trigger === "webhook")) {
         s.skipped++;
         s.missed = true;
+        s.attempted = true;
         this.o.log(`${s.repo.name}: ${trigger} run skipped: updates are paused`);
         this.afterRun(s);
         continue;
@@ -504,6 +518,7 @@ export class ServeEngine {
       record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
       if (!failedBefore) notify({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
     }
+    s.attempted = true;
     const durationMs = Date.now() - started;
     s.lastRun = { ...record, finishedAt: new Date().toISOString(), durationMs };
     s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);

@@ -149,15 +149,15 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
   }
   if (path === "/readyz") {
     get();
-    const waiting = o.engine
+    // Ready once every repository had its first run (src/serve/engine.ts, awaitingFirstRun); the
+    // ones that failed to clone are named, not waited for.
+    const waiting = o.engine.awaitingFirstRun();
+    if (waiting.length) return sendJson(res, 503, { status: "starting", waiting });
+    const notCloned = o.engine
       .status()
       .filter((r) => !r.cloned)
       .map((r) => r.name);
-    return sendJson(
-      res,
-      waiting.length ? 503 : 200,
-      waiting.length ? { status: "cloning", waiting } : { status: "ready" },
-    );
+    return sendJson(res, 200, { status: "ready", ...(notCloned.length ? { notCloned } : {}) });
   }
   if (path === "/metrics") {
     get();
