@@ -386,20 +386,33 @@ describe("laminar serve: many repositories, one registry view", () => {
     const url = `http://127.0.0.1:${(gitServer.address() as AddressInfo).port}/over-http.git`;
     const s = await startServe(
       `git:\n  - name: over-http\n    url: ${url}\n    tokenEnv: LAMINAR_TEST_GIT_TOKEN\n    pollFreq: 3600\n${rules}` +
-        `  - name: wrong-token\n    url: ${url}\n    tokenEnv: LAMINAR_TEST_WRONG_TOKEN\n    pollFreq: 3600\n${rules}`,
+        `  - name: wrong-token\n    url: ${url}\n    tokenEnv: LAMINAR_TEST_WRONG_TOKEN\n    pollFreq: 3600\n${rules}` +
+        `  - name: userinfo\n    url: ${url.replace("http://", "http://someone:pw-in-url-secret-77@")}\n    pollFreq: 3600\n${rules}`,
       { env: { LAMINAR_TEST_GIT_TOKEN: gitToken, LAMINAR_TEST_WRONG_TOKEN: "not-the-token-123456" } },
     );
     try {
-      const all = await runsDone(s.url, ["over-http", "wrong-token"], (r) => r.lastRun !== undefined, "runs");
+      const all = await runsDone(
+        s.url,
+        ["over-http", "wrong-token", "userinfo"],
+        (r) => r.lastRun !== undefined,
+        "runs",
+      );
       const by = new Map(all.map((r) => [r.name, r]));
       assert.equal(by.get("over-http")?.lastRun?.result, "success", s.logs.join("\n"));
       assert.equal(fileAt(bare), `image: ${image}:develop-2\n`);
       assert.equal(by.get("wrong-token")?.lastRun?.result, "error");
       assert.match(by.get("wrong-token")?.lastRun?.error ?? "", /clone/);
-      for (const text of [JSON.stringify(all), s.logs.join("\n")]) {
+      assert.equal(by.get("userinfo")?.lastRun?.result, "error");
+      const page = await (await fetch(`${s.url}/`)).text();
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      assert.match(page, /over-http/, "the page shows the repositories");
+      assert.match(page, /userinfo/);
+      assert.match(metrics, /laminar_runs_total\{repository="userinfo",result="error"\} 1/);
+      for (const text of [JSON.stringify(all), s.logs.join("\n"), page, metrics]) {
         assert.doesNotMatch(text, new RegExp(gitToken));
         assert.doesNotMatch(text, /not-the-token-123456/);
       }
+      for (const text of [JSON.stringify(all), page, metrics]) assert.doesNotMatch(text, /pw-in-url-secret-77/);
     } finally {
       await s.stop();
       await new Promise<void>((resolve) => gitServer.close(() => resolve()));
