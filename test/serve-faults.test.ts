@@ -432,6 +432,11 @@ describe("laminar serve faults", () => {
       assert.equal((await rawPost(hook, "wrong-token", envelope)).status, 401);
       assert.equal((await rawPost(`${s.url}/api/v1/sync`, "wrong-token", "")).status, 401);
       assert.equal((await rawPost(`${s.url}/api/v1/repos/guarded/sync`, undefined, "")).status, 401);
+      const malformed = await rawPost(`${s.url}/api/v1/repos/gu%zzarded/sync`, TOKEN, "");
+      assert.equal(malformed.status, 400);
+      assert.match((JSON.parse(malformed.text) as { error: string }).error, /percent-encoded/);
+      assert.equal((await rawPost(`${s.url}/api/v1/repos/%/sync`, TOKEN, "")).status, 400);
+      assert.equal((await rawPost(`${s.url}/api/v1/repos/gu%61rded%2f/sync`, TOKEN, "")).status, 404);
       const bad = await rawPost(hook, TOKEN, "{not json");
       assert.equal(bad.status, 400);
       assert.match((JSON.parse(bad.text) as { error: string }).error, /not JSON/);
@@ -444,6 +449,20 @@ describe("laminar serve faults", () => {
       // The control: the same envelope with the token does run.
       assert.equal((await rawPost(hook, TOKEN, envelope)).status, 202);
       await runsDone(s.url, ["guarded"], (r) => r.lastRun?.trigger === "webhook", "the webhook run");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("a file:// remote is cloned and pushed", async () => {
+    const bare = remote("file-url");
+    const s = await startServe(`git:\n  - name: file-url\n    url: file://${bare}\n    pollFreq: 3600\n${rules}`);
+    try {
+      const [status] = await runsDone(s.url, ["file-url"], (r) => !!r.lastRun, "the run");
+      assert.equal(status?.lastRun?.result, "success", s.logs.join("\n"));
+      assert.equal(status?.url, `file://${bare}`);
+      assert.equal(fileAt(bare), `image: ${registry.host}/acme/app:develop-2\n`);
+      assert.equal(status?.lastRun?.commit, git(bare, ["rev-parse", "main"]).trim());
     } finally {
       await s.stop();
     }

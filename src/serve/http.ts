@@ -178,7 +178,9 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
   const one = /^\/api\/v1\/repos\/([^/]+)\/sync$/.exec(path);
   if (one) {
     await post();
-    const name = decodeURIComponent(one[1] as string);
+    const name = safeDecode(one[1]);
+    // A malformed escape (`%zz`) is the client's mistake, not a server error.
+    if (!name) throw new HttpError(400, "the repository name in the path is not a valid percent-encoded segment");
     if (!o.engine.sync(name, "api")) throw new HttpError(404, `no repository named ${JSON.stringify(name)}`);
     return sendJson(res, 202, { queued: [name] });
   }
