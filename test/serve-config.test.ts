@@ -142,6 +142,39 @@ describe("server.yaml: the original daemon's format", () => {
     assert.equal(web.key, "global.webAddress");
     assert.equal(web.line, 5);
   });
+
+  it("knownHosts: a file path (resolved) or a list of known_hosts lines (kept as lines)", () => {
+    const file = parseServerConfig(
+      ORIGINAL.replace("    pollFreq: 60", "    pollFreq: 60\n    knownHosts: ~/kh"),
+      "server.yaml",
+      "/srv",
+      "/home/u",
+    );
+    assert.equal(file.repositories[0]?.knownHosts, "/home/u/kh");
+    assert.equal(file.repositories[0]?.knownHostsLines, undefined);
+    const line = "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    const lines = parseServerConfig(
+      ORIGINAL.replace("    pollFreq: 60", `    pollFreq: 60\n    knownHosts:\n      - "${line}"`),
+      "server.yaml",
+      "/srv",
+      "/home/u",
+    );
+    assert.equal(lines.repositories[0]?.knownHosts, undefined);
+    assert.deepEqual(lines.repositories[0]?.knownHostsLines, [line]);
+    const empty = errorOf(ORIGINAL.replace("    pollFreq: 60", "    pollFreq: 60\n    knownHosts: []"));
+    assert.equal(empty.key, "git[0].knownHosts");
+    const twoLines = errorOf(ORIGINAL.replace("    pollFreq: 60", '    pollFreq: 60\n    knownHosts: ["a b\\nc d"]'));
+    assert.equal(twoLines.key, "git[0].knownHosts[0]");
+  });
+
+  it("global.maxParallel: read when given, absent by default, refused below 1", () => {
+    assert.equal(parseServerConfig(ORIGINAL, "server.yaml", "/srv", "/home/u").maxParallel, undefined);
+    const two = ORIGINAL.replace('webAddress: ":8080"', 'webAddress: ":8080"\n  maxParallel: 2');
+    assert.equal(parseServerConfig(two, "server.yaml", "/srv", "/home/u").maxParallel, 2);
+    const zero = errorOf(ORIGINAL.replace('webAddress: ":8080"', 'webAddress: ":8080"\n  maxParallel: 0'));
+    assert.equal(zero.key, "global.maxParallel");
+    assert.equal(zero.line, 6);
+  });
 });
 
 describe("server.yaml: notify and hookHosts", () => {

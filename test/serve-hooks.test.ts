@@ -370,16 +370,43 @@ describe("laminar serve: hosted-registry webhooks and pause", () => {
     try {
       await runsDone(s.url, ["uses-paused"], (r) => r.lastRun?.result === "success", "first run");
       const head = git(a, ["rev-parse", "main"]);
-      const comment = (text: string) => JSON.stringify({ action: "created", comment: { body: text } });
+      const comment = (text: string, association = "MEMBER") =>
+        JSON.stringify({
+          action: "created",
+          comment: { body: text, author_association: association, user: { login: `someone-${association}` } },
+        });
       const ev = { "x-github-event": "issue_comment" };
       assert.equal((await post(`${s.url}/webhooks/github/wrong`, comment("[laminar pause]"), ev)).status, 401);
       assert.equal((await repos(s.url))[0]?.paused, false);
+      // Anyone can comment on a public repository: only its owner, members and collaborators pause it.
+      for (const association of ["NONE", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR"]) {
+        const ignored = await post(
+          `${s.url}/webhooks/github/${GH_PATH_TOKEN}`,
+          comment("[laminar pause]", association),
+          ev,
+        );
+        assert.equal(ignored.status, 202);
+        assert.match(
+          ((await ignored.json()) as { ignored: string }).ignored,
+          new RegExp(`author_association ${association} is not OWNER, MEMBER, COLLABORATOR`),
+        );
+        assert.ok(s.logs.some((l) => l.includes(`[laminar pause] comment by "someone-${association}" ignored`)));
+      }
+      const noAssociation = JSON.stringify({ action: "created", comment: { body: "[laminar pause]" } });
+      assert.equal((await post(`${s.url}/webhooks/github/${GH_PATH_TOKEN}`, noAssociation, ev)).status, 202);
+      assert.equal((await repos(s.url))[0]?.paused, false, "no untrusted comment paused anything");
 
       const p = await post(`${s.url}/webhooks/github/${GH_PATH_TOKEN}`, comment("deploy freeze [laminar pause]"), ev);
       assert.equal(p.status, 200);
       const paused = (await p.json()) as { paused: boolean; until: string };
       assert.equal(paused.paused, true);
       assert.match(paused.until, /laminar resume/);
+      assert.ok(
+        s.logs.some((l) =>
+          /updates paused by .* until resumed \(a \[laminar resume\] comment, or POST \/api\/v1\/resume/.test(l),
+        ),
+        s.logs.join("\n"),
+      );
       assert.match(await (await fetch(`${s.url}/metrics`)).text(), /^laminar_paused 1$/m);
 
       await seedImages(registry, [{ repository: "acme/paused", tag: "develop-2", created: day(2) }]);

@@ -193,6 +193,30 @@ describe("laminar serve over a real SSH server", { skip: SSHD_SKIP }, () => {
     assertNoKeyContent(s);
   });
 
+  it("knownHosts as inline lines: written to the state dir (mode 600) and checked strictly", async () => {
+    const bare = bareRepo("inline-hosts");
+    const other = "example.invalid ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+    const inline = (name: string, url: string, lines: string[]) =>
+      `  - name: ${name}\n    url: ${url}\n    pollFreq: 3600\n    key: ${JSON.stringify(sshd.userKey)}\n` +
+      `    knownHosts:\n${lines.map((l) => `      - ${JSON.stringify(l)}\n`).join("")}` +
+      `    updates:\n      - pattern: "glob:develop-*"\n        files: [k8s]\n`;
+    const { s, status } = await serve(
+      inline("inline-hosts", sshd.url(bare), [other, sshd.knownHostsLine]),
+      inline("inline-wrong", sshd.url(bareRepo("inline-wrong")), [other]),
+    );
+    assert.equal(status.get("inline-hosts")?.lastRun?.result, "success", status.get("inline-hosts")?.lastRun?.error);
+    assert.equal(fileAt(bare), `image: ${registry.host}/acme/ssh:develop-2\n`);
+    const written = join(s.stateDir, "ssh", "inline-hosts", "known_hosts.configured");
+    assert.equal(readFileSync(written, "utf8"), `${other}\n${sshd.knownHostsLine}\n`);
+    assert.equal(statSync(written).mode & 0o777, 0o600);
+    const wrong = status.get("inline-wrong")?.lastRun;
+    assert.equal(wrong?.result, "error");
+    assert.match(
+      wrong?.error ?? "",
+      /host key verification failed: the server's host key is not in knownHosts \(its inline entries\)/,
+    );
+  });
+
   it("trustNewHostKeys: true records a new host's key in the state dir and uses it; a changed key is still refused", async () => {
     const trusted = bareRepo("trusted");
     const emptyHosts = join(base, "known_hosts.empty");

@@ -4,9 +4,31 @@ import { bearerMatches } from "../src/serve/bearer-token.js";
 import { EnvelopeError, pushedRepositories } from "../src/serve/hooks/distribution.js";
 import { isSshRemote, sshCommandEnvironment, sshFailureHint } from "../src/git/ssh-command.js";
 import { ServeMetrics } from "../src/serve/metrics.js";
+import { nextRunDelayMs } from "../src/serve/schedule.js";
 import type { RunRecord } from "../src/serve/types.js";
 
 describe("serve: the small pure parts", () => {
+  it("nextRunDelayMs: pollFreq ±10 %, then 10 s doubling to 1 h after failures", () => {
+    const low = () => 0;
+    const mid = () => 0.5;
+    const high = () => 1 - Number.EPSILON;
+    assert.equal(nextRunDelayMs(120, 0, mid), 120_000);
+    assert.equal(nextRunDelayMs(120, 0, low), 108_000);
+    assert.ok(Math.abs(nextRunDelayMs(120, 0, high) - 132_000) < 1e-6);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((f) => nextRunDelayMs(120, f, mid) / 1000),
+      [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600],
+    );
+    assert.equal(nextRunDelayMs(120, 1, low), 9_000);
+    assert.equal(nextRunDelayMs(120, 10_000, mid), 3_600_000, "months of failures stay at 1 h");
+    assert.ok(Math.abs(nextRunDelayMs(120, 10_000, high) - 3_960_000) < 1e-6);
+    // The default random source stays inside the band.
+    for (let i = 0; i < 100; i++) {
+      const d = nextRunDelayMs(60, 0);
+      assert.ok(d >= 54_000 && d < 66_000, String(d));
+    }
+  });
+
   it("bearerMatches accepts only the exact token", () => {
     assert.equal(bearerMatches("Bearer s3cret-token", "s3cret-token"), true);
     assert.equal(bearerMatches("bearer s3cret-token", "s3cret-token"), true);

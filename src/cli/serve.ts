@@ -9,9 +9,13 @@ import { allTargets, resolveNotifyTargets } from "../serve/notify.js";
 import { describeError, type CliIo } from "./io.js";
 import { VERSION } from "../version.js";
 
-/** How long the runs in progress get after SIGTERM before they are abandoned (src/serve/engine.ts). */
-const STOP_GRACE_MS = 7000;
-/** After the engine stopped (at most 9 s): open HTTP requests get this long, then serve returns. */
+/**
+ * How long the runs in progress get after SIGTERM before they are abandoned (src/serve/engine.ts).
+ * The worst case is this + the engine's 2 s abandon wait + HTTP_CLOSE_WAIT_MS + the 1 s exit timer
+ * below = 9.5 s: under Kubernetes' default 10 s before SIGKILL (issue #16).
+ */
+const STOP_GRACE_MS = 6000;
+/** After the engine stopped (at most 8 s): open HTTP requests get this long, then serve returns. */
 const HTTP_CLOSE_WAIT_MS = 500;
 
 /** `laminar serve`'s flags. */

@@ -68,7 +68,14 @@ export const serverSchema = {
         gitMessage: { type: "string", description: "Commit message template." },
         gitHubToken: {
           type: "string",
-          description: "The original's GitHub webhook path secret; accepted and masked (not used yet).",
+          description:
+            "The original's GitHub webhook path secret: POST /webhooks/github/<gitHubToken> takes `[laminar pause]` / `[laminar resume]` comments; masked wherever Laminar prints.",
+        },
+        maxParallel: {
+          type: "integer",
+          minimum: 1,
+          maximum: 64,
+          description: "Repositories run at the same time, at most (default 4).",
         },
         webAddress: {
           type: "string",
@@ -106,7 +113,14 @@ export const serverSchema = {
           url: { type: "string", minLength: 1, description: "Remote: a local path, file://, or SSH." },
           branch: { type: "string", minLength: 1, description: "Branch to update (default main)." },
           key: { type: "string", minLength: 1, description: "SSH private key file (SSH remotes)." },
-          knownHosts: { type: "string", minLength: 1, description: "known_hosts file for SSH remotes." },
+          knownHosts: {
+            description:
+              "SSH remotes: a known_hosts file, or the known_hosts lines themselves (a list; written to the state dir).",
+            oneOf: [
+              { type: "string", minLength: 1 },
+              { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\r\\n]+$" } },
+            ],
+          },
           trustNewHostKeys: {
             type: "boolean",
             description:

@@ -54,6 +54,11 @@ export interface ServerRepository {
   /** known_hosts file for SSH remotes, resolved. */
   readonly knownHosts?: string;
   /**
+   * `knownHosts` given as a list: the known_hosts lines themselves (a ConfigMap-free setup), written
+   * to `STATE/ssh/NAME/known_hosts.configured` before every git command that needs them.
+   */
+  readonly knownHostsLines?: readonly string[];
+  /**
    * SSH remotes: record the host key of a server seen for the first time (in the state dir) instead
    * of refusing it. Off by default: host keys are checked strictly.
    */
@@ -79,6 +84,8 @@ export interface ServerConfig {
   readonly file: string;
   /** `global.webAddress`, as written. */
   readonly webAddress?: string;
+  /** `global.maxParallel`: runs at a time across repositories (the engine's default is 4). */
+  readonly maxParallel?: number;
   /** `global.gitHubToken`: a secret, masked wherever Laminar prints. */
   readonly gitHubToken?: string;
   /**
@@ -102,7 +109,7 @@ interface RawRepository {
   url: string;
   branch?: string;
   key?: string;
-  knownHosts?: string;
+  knownHosts?: string | string[];
   trustNewHostKeys?: boolean;
   tokenEnv?: string;
   pollFreq?: number;
@@ -122,6 +129,7 @@ interface RawServer {
     gitEmail?: string;
     gitMessage?: string;
     gitHubToken?: string;
+    maxParallel?: number;
     webAddress?: string;
     hookHosts?: { dockerhub?: string; ghcr?: string };
   };
@@ -209,7 +217,8 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       url: isLocalRemote(r.url) ? path(r.url) : r.url,
       branch: r.branch ?? "main",
       ...(r.key !== undefined ? { key: path(r.key) } : {}),
-      ...(r.knownHosts !== undefined ? { knownHosts: path(r.knownHosts) } : {}),
+      ...(typeof r.knownHosts === "string" ? { knownHosts: path(r.knownHosts) } : {}),
+      ...(Array.isArray(r.knownHosts) ? { knownHostsLines: r.knownHosts.map((l) => l.trim()) } : {}),
       trustNewHostKeys: r.trustNewHostKeys ?? false,
       ...(r.tokenEnv !== undefined ? { tokenEnv: r.tokenEnv } : {}),
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
@@ -225,6 +234,7 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
     file,
     ...(g.webAddress !== undefined ? { webAddress: g.webAddress } : {}),
     ...(g.gitHubToken !== undefined ? { gitHubToken: g.gitHubToken } : {}),
+    ...(g.maxParallel !== undefined ? { maxParallel: g.maxParallel } : {}),
     ...(g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {}),
     notify: notifyAt(raw.notify, ["notify"]),
     repositories,

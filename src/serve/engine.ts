@@ -30,6 +30,7 @@ import type { RequestCounts } from "../registry/types.js";
 import { syncCheckoutInPlace } from "./checkout-in-place.js";
 import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
+import { nextRunDelayMs } from "./schedule.js";
 import { explainSshFailure } from "./ssh-access.js";
 import { ServeMetrics } from "./metrics.js";
 import { Notifier, type NotifierOptions, type NotifyEvent } from "./notify.js";
@@ -41,7 +42,7 @@ export interface ServeEngineOptions {
   readonly stateDir: string;
   /** Environment of the registry client (credential variables) and of the commands. */
   readonly env: NodeJS.ProcessEnv;
-  /** Runs at a time across repositories (default 4). */
+  /** Runs at a time across repositories (default: the server file's `global.maxParallel`, else 4). */
   readonly maxParallel?: number;
   /** Milliseconds a webhook waits for more pushes before it starts the runs (default 2000). */
   readonly debounceMs?: number;
@@ -50,7 +51,7 @@ export interface ServeEngineOptions {
   /** Masks secrets in what the status API keeps (error texts, URLs). */
   readonly mask: (text: string) => string;
   /**
-   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default 7000),
+   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default 6000),
    * and then waits for them to restore their work trees (default 2000): serve exits within 10 s.
    */
   readonly stopGraceMs?: number;
@@ -89,9 +90,6 @@ export interface CheckoutInPlace {
 /** How long `stop()` lets notifications still under way finish (they never hold a run). */
 const NOTIFY_CLOSE_WAIT_MS = 500;
 
-const JITTER = 0.1;
-const FIRST_BACKOFF_S = 10;
-const MAX_BACKOFF_S = 3600;
 /** Runs kept per repository for the page at `/` (a bounded ring: serve runs for months). */
 export const RECENT_RUNS = 10;
 /** Variables that authorise calls to this server: a configured command has no business with them. */
@@ -100,6 +98,8 @@ const SERVER_SECRETS = ["LAMINAR_API_TOKEN", "LAMINAR_WEBHOOK_SECRET"];
 interface RepoState {
   readonly repo: ServerRepository;
   cloned: boolean;
+  /** Its first run ended (cloned or failed) or was skipped while paused: readiness no longer waits for it. */
+  attempted: boolean;
   running: boolean;
   /** A run was asked for while one was running: run again right after. */
   again: RunTrigger | undefined;
@@ -159,6 +159,7 @@ export class ServeEngine {
       this.repos.set(repo.name, {
         repo,
         cloned: false,
+        attempted: false,
         running: false,
         again: undefined,
         waiting: undefined,
@@ -193,9 +194,19 @@ export class ServeEngine {
     return this.stopping;
   }
 
-  /** True once every repository has been cloned (the readiness probe). */
+  /**
+   * The repositories whose first run has not ended yet: `/readyz` is ready when there are none.
+   * Ready does not mean "every repository cloned": one whose remote can never be cloned (a typo,
+   * a revoked key) would keep the pod unready forever, and a restart does not fix it. Such a
+   * repository is reported failing in `/api/v1/repos`, `/metrics` and notifications instead.
+   */
+  awaitingFirstRun(): string[] {
+    return [...this.repos.values()].filter((s) => !s.attempted).map((s) => s.repo.name);
+  }
+
+  /** True once every repository had its first run, successful or not (the readiness probe). */
   ready(): boolean {
-    return [...this.repos.values()].every((s) => s.cloned);
+    return this.awaitingFirstRun().length === 0;
   }
 
   /** Registry requests so far, by kind. */
@@ -244,7 +255,9 @@ export class ServeEngine {
       this.pausedSince = Date.now();
       this.metrics.paused = 1;
       this.writePause();
-      this.o.log(`laminar: updates paused by ${by} until resumed`);
+      this.o.log(
+        `laminar: updates paused by ${by} until resumed (a [laminar resume] comment, or POST /api/v1/resume with the API token)`,
+      );
     }
     return new Date(this.pausedSince);
   }
@@ -331,7 +344,7 @@ export class ServeEngine {
     clearTimeout(this.hookTimer);
     for (const s of this.repos.values()) clearTimeout(s.timer);
     this.queue.length = 0;
-    if (!(await this.settleWithin(this.o.stopGraceMs ?? 7000))) {
+    if (!(await this.settleWithin(this.o.stopGraceMs ?? 6000))) {
       const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
       this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
       this.abandon.abort();
@@ -411,13 +424,18 @@ export class ServeEngine {
   }
 
   private pump(): void {
-    while (!this.stopping && this.active.size < (this.o.maxParallel ?? 4) && this.queue.length) {
+    while (
+      !this.stopping &&
+      this.active.size < (this.o.maxParallel ?? this.o.server.maxParallel ?? 4) &&
+      this.queue.length
+    ) {
       const s = this.queue.shift() as RepoState;
       const trigger = s.waiting ?? "schedule";
       s.waiting = undefined;
       if (this.pausedSince !== undefined && (trigger === "schedule" || trigger === "webhook")) {
         s.skipped++;
         s.missed = true;
+        s.attempted = true;
         this.o.log(`${s.repo.name}: ${trigger} run skipped: updates are paused`);
         this.afterRun(s);
         continue;
@@ -441,8 +459,7 @@ export class ServeEngine {
       this.enqueue(s, t);
       return;
     }
-    const base = s.failures ? Math.min(FIRST_BACKOFF_S * 2 ** (s.failures - 1), MAX_BACKOFF_S) : s.repo.pollFreq;
-    const delay = base * 1000 * (1 - JITTER + Math.random() * 2 * JITTER);
+    const delay = nextRunDelayMs(s.repo.pollFreq, s.failures);
     s.nextRunAt = Date.now() + delay;
     s.timer = setTimeout(() => this.enqueue(s, "schedule"), delay);
     // Timers must not keep a stopping process alive; the HTTP server is what keeps it running.
@@ -501,6 +518,7 @@ export class ServeEngine {
       record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
       if (!failedBefore) notify({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
     }
+    s.attempted = true;
     const durationMs = Date.now() - started;
     s.lastRun = { ...record, finishedAt: new Date().toISOString(), durationMs };
     s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);

@@ -14,10 +14,12 @@ import { buildDockerPushed } from "./hooks/build-docker.js";
 import { dockerHubPushed } from "./hooks/dockerhub.js";
 import { EnvelopeError, pushedRepositories, type PushedRepository } from "./hooks/distribution.js";
 import {
+  githubCommentAuthor,
   githubCommentCommand,
   githubPackagePushed,
   githubSignatureMatches,
   githubSignatureShape,
+  TRUSTED_COMMENT_ASSOCIATIONS,
 } from "./hooks/github.js";
 import { harborPushed } from "./hooks/harbor.js";
 import { PayloadError } from "./hooks/payload.js";
@@ -147,15 +149,15 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
   }
   if (path === "/readyz") {
     get();
-    const waiting = o.engine
+    // Ready once every repository had its first run (src/serve/engine.ts, awaitingFirstRun); the
+    // ones that failed to clone are named, not waited for.
+    const waiting = o.engine.awaitingFirstRun();
+    if (waiting.length) return sendJson(res, 503, { status: "starting", waiting });
+    const notCloned = o.engine
       .status()
       .filter((r) => !r.cloned)
       .map((r) => r.name);
-    return sendJson(
-      res,
-      waiting.length ? 503 : 200,
-      waiting.length ? { status: "cloning", waiting } : { status: "ready" },
-    );
+    return sendJson(res, 200, { status: "ready", ...(notCloned.length ? { notCloned } : {}) });
   }
   if (path === "/metrics") {
     get();
@@ -176,7 +178,9 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
   const one = /^\/api\/v1\/repos\/([^/]+)\/sync$/.exec(path);
   if (one) {
     await post();
-    const name = decodeURIComponent(one[1] as string);
+    const name = safeDecode(one[1]);
+    // A malformed escape (`%zz`) is the client's mistake, not a server error.
+    if (!name) throw new HttpError(400, "the repository name in the path is not a valid percent-encoded segment");
     if (!o.engine.sync(name, "api")) throw new HttpError(404, `no repository named ${JSON.stringify(name)}`);
     return sendJson(res, 202, { queued: [name] });
   }
@@ -242,6 +246,12 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
     if (event === "ping") return sendJson(res, 200, { status: "pong" });
     if (event !== "issue_comment") return sendJson(res, 202, { ignored: `event ${JSON.stringify(event)}` });
     const command = parse(() => githubCommentCommand(body));
+    const author = githubCommentAuthor(body);
+    if (command && !author.trusted) {
+      const why = `author_association ${author.association} is not ${TRUSTED_COMMENT_ASSOCIATIONS.join(", ")}`;
+      o.log(`laminar: [laminar ${command}] comment by ${JSON.stringify(author.login)} ignored: ${why}`);
+      return sendJson(res, 202, { ignored: `[laminar ${command}] from a commenter whose ${why}` });
+    }
     if (command === "pause") return sendPaused(res, o.engine.pause("a [laminar pause] comment"));
     if (command === "resume") return sendResumed(res, o.engine.resume("a [laminar resume] comment"));
     return sendJson(res, 202, { ignored: "the comment has no [laminar pause] or [laminar resume]" });

@@ -11,7 +11,10 @@ import { isSshRemote, sshCommandEnvironment, sshFailureHint } from "../git/ssh-c
 import type { ServerRepository } from "../config/server.js";
 
 /** The repository fields SSH access depends on. */
-export type SshRepository = Pick<ServerRepository, "name" | "url" | "key" | "knownHosts" | "trustNewHostKeys">;
+export type SshRepository = Pick<
+  ServerRepository,
+  "name" | "url" | "key" | "knownHosts" | "knownHostsLines" | "trustNewHostKeys"
+>;
 
 /** Where a repository's private key copy and learnt host keys live. */
 export function sshStateDir(stateDir: string, name: string): string {
@@ -29,17 +32,24 @@ export async function sshEnvironment(
   stateDir: string,
   log: (message: string) => void,
 ): Promise<Record<string, string>> {
-  if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts) return {};
+  if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts && !repo.knownHostsLines) return {};
   const own = sshStateDir(stateDir, repo.name);
   let key = repo.key;
   if (key) key = await usableKey(repo.name, key, own, log);
-  if (repo.knownHosts) await mustExist(repo.name, "knownHosts", repo.knownHosts);
+  let configured = repo.knownHosts;
+  if (configured) await mustExist(repo.name, "knownHosts", configured);
+  if (repo.knownHostsLines) {
+    // Rewritten every time: an edited server file takes effect at the next run.
+    configured = join(own, "known_hosts.configured");
+    await mkdir(own, { recursive: true, mode: 0o700 });
+    await writeFile(configured, `${repo.knownHostsLines.join("\n")}\n`, { mode: 0o600 });
+  }
   const knownHosts: string[] = [];
   if (repo.trustNewHostKeys) {
     await mkdir(own, { recursive: true, mode: 0o700 });
     // ssh writes a new host's key to the first file; the others are only read.
-    knownHosts.push(join(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
-  } else if (repo.knownHosts) knownHosts.push(repo.knownHosts);
+    knownHosts.push(join(own, "known_hosts"), configured ?? "~/.ssh/known_hosts");
+  } else if (configured) knownHosts.push(configured);
   return sshCommandEnvironment({ ...(key ? { key } : {}), knownHosts, acceptNew: repo.trustNewHostKeys });
 }
 
@@ -51,6 +61,7 @@ export function explainSshFailure(repo: SshRepository, message: string): string 
   if (!isSshRemote(repo.url)) return message;
   const hint = sshFailureHint(message, {
     ...(repo.knownHosts ? { knownHosts: repo.knownHosts } : {}),
+    ...(repo.knownHostsLines ? { knownHosts: "its inline entries" } : {}),
     acceptNew: repo.trustNewHostKeys,
   });
   return hint ? `${hint}\n${message}` : message;

@@ -17,7 +17,7 @@ import { sshEnvironment } from "./ssh-access.js";
 export interface CloneTarget {
   readonly repo: Pick<
     ServerRepository,
-    "name" | "url" | "branch" | "key" | "knownHosts" | "trustNewHostKeys" | "tokenEnv"
+    "name" | "url" | "branch" | "key" | "knownHosts" | "knownHostsLines" | "trustNewHostKeys" | "tokenEnv"
   >;
   readonly stateDir: string;
   /** Where `tokenEnv` is read. */

@@ -56,6 +56,25 @@ export function githubPackagePushed(event: string, body: unknown, host = "ghcr.i
   };
 }
 
+/**
+ * Who may pause or resume through a comment: GitHub's `author_association` of the commenter. On a
+ * public repository anyone can comment; only the repository's owner, organisation members and
+ * collaborators may stop deployments (docs/serve.md, "Pause").
+ */
+export const TRUSTED_COMMENT_ASSOCIATIONS: readonly string[] = ["OWNER", "MEMBER", "COLLABORATOR"];
+
+/** The commenter of an `issue_comment` and whether a pause or resume from them is honoured. */
+export function githubCommentAuthor(body: unknown): { login: string; association: string; trusted: boolean } {
+  const login = dig(body, "comment", "user", "login");
+  const association = dig(body, "comment", "author_association");
+  const a = typeof association === "string" ? association.toUpperCase() : "NONE";
+  return {
+    login: typeof login === "string" ? login : "(unknown)",
+    association: a,
+    trusted: TRUSTED_COMMENT_ASSOCIATIONS.includes(a),
+  };
+}
+
 /** What an `issue_comment` asks of Laminar: the original's pause and resume commands. */
 export function githubCommentCommand(body: unknown): "pause" | "resume" | undefined {
   const text = dig(body, "comment", "body");
