@@ -20987,7 +20987,13 @@ var init_server_schema = __esm({
             gitMessage: { type: "string", description: "Commit message template." },
             gitHubToken: {
               type: "string",
-              description: "The original's GitHub webhook path secret; accepted and masked (not used yet)."
+              description: "The original's GitHub webhook path secret: POST /webhooks/github/<gitHubToken> takes `[laminar pause]` / `[laminar resume]` comments; masked wherever Laminar prints."
+            },
+            maxParallel: {
+              type: "integer",
+              minimum: 1,
+              maximum: 64,
+              description: "Repositories run at the same time, at most (default 4)."
             },
             webAddress: {
               type: "string",
@@ -21024,7 +21030,13 @@ var init_server_schema = __esm({
               url: { type: "string", minLength: 1, description: "Remote: a local path, file://, or SSH." },
               branch: { type: "string", minLength: 1, description: "Branch to update (default main)." },
               key: { type: "string", minLength: 1, description: "SSH private key file (SSH remotes)." },
-              knownHosts: { type: "string", minLength: 1, description: "known_hosts file for SSH remotes." },
+              knownHosts: {
+                description: "SSH remotes: a known_hosts file, or the known_hosts lines themselves (a list; written to the state dir).",
+                oneOf: [
+                  { type: "string", minLength: 1 },
+                  { type: "array", minItems: 1, items: { type: "string", minLength: 1, pattern: "^[^\\r\\n]+$" } }
+                ]
+              },
               trustNewHostKeys: {
                 type: "boolean",
                 description: "SSH remotes: record the host key of a server seen for the first time (in the state dir) instead of refusing it; a changed key is always refused (default false)."
@@ -30934,22 +30946,30 @@ function sshStateDir(stateDir, name) {
   return join10(stateDir, "ssh", name);
 }
 async function sshEnvironment(repo, stateDir, log) {
-  if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts) return {};
+  if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts && !repo.knownHostsLines) return {};
   const own = sshStateDir(stateDir, repo.name);
   let key = repo.key;
   if (key) key = await usableKey(repo.name, key, own, log);
-  if (repo.knownHosts) await mustExist(repo.name, "knownHosts", repo.knownHosts);
+  let configured = repo.knownHosts;
+  if (configured) await mustExist(repo.name, "knownHosts", configured);
+  if (repo.knownHostsLines) {
+    configured = join10(own, "known_hosts.configured");
+    await mkdir2(own, { recursive: true, mode: 448 });
+    await writeFile(configured, `${repo.knownHostsLines.join("\n")}
+`, { mode: 384 });
+  }
   const knownHosts = [];
   if (repo.trustNewHostKeys) {
     await mkdir2(own, { recursive: true, mode: 448 });
-    knownHosts.push(join10(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
-  } else if (repo.knownHosts) knownHosts.push(repo.knownHosts);
+    knownHosts.push(join10(own, "known_hosts"), configured ?? "~/.ssh/known_hosts");
+  } else if (configured) knownHosts.push(configured);
   return sshCommandEnvironment({ ...key ? { key } : {}, knownHosts, acceptNew: repo.trustNewHostKeys });
 }
 function explainSshFailure(repo, message) {
   if (!isSshRemote(repo.url)) return message;
   const hint = sshFailureHint(message, {
     ...repo.knownHosts ? { knownHosts: repo.knownHosts } : {},
+    ...repo.knownHostsLines ? { knownHosts: "its inline entries" } : {},
     acceptNew: repo.trustNewHostKeys
   });
   return hint ? `${hint}
@@ -31106,6 +31126,21 @@ var init_repository_config = __esm({
     NoRulesError = class extends Error {
       name = "NoRulesError";
     };
+  }
+});
+
+// src/serve/schedule.ts
+function nextRunDelayMs(pollFreqS, failures, random = Math.random) {
+  const base = failures > 0 ? Math.min(FIRST_BACKOFF_S * 2 ** Math.min(failures - 1, 30), MAX_BACKOFF_S) : pollFreqS;
+  return base * 1e3 * (1 - JITTER + random() * 2 * JITTER);
+}
+var JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S;
+var init_schedule = __esm({
+  "src/serve/schedule.ts"() {
+    "use strict";
+    JITTER = 0.1;
+    FIRST_BACKOFF_S = 10;
+    MAX_BACKOFF_S = 3600;
   }
 });
 
@@ -36427,7 +36462,7 @@ function references(plan) {
     }))
   ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
-var NOTIFY_CLOSE_WAIT_MS, JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, RECENT_RUNS, SERVER_SECRETS, ServeEngine;
+var NOTIFY_CLOSE_WAIT_MS, RECENT_RUNS, SERVER_SECRETS, ServeEngine;
 var init_engine = __esm({
   "src/serve/engine.ts"() {
     "use strict";
@@ -36441,13 +36476,11 @@ var init_engine = __esm({
     init_checkout_in_place();
     init_working_clone();
     init_repository_config();
+    init_schedule();
     init_ssh_access();
     init_metrics();
     init_notify();
     NOTIFY_CLOSE_WAIT_MS = 500;
-    JITTER = 0.1;
-    FIRST_BACKOFF_S = 10;
-    MAX_BACKOFF_S = 3600;
     RECENT_RUNS = 10;
     SERVER_SECRETS = ["LAMINAR_API_TOKEN", "LAMINAR_WEBHOOK_SECRET"];
     ServeEngine = class {
@@ -36469,6 +36502,7 @@ var init_engine = __esm({
           this.repos.set(repo.name, {
             repo,
             cloned: false,
+            attempted: false,
             running: false,
             again: void 0,
             waiting: void 0,
@@ -36521,9 +36555,18 @@ var init_engine = __esm({
       isStopping() {
         return this.stopping;
       }
-      /** True once every repository has been cloned (the readiness probe). */
+      /**
+       * The repositories whose first run has not ended yet: `/readyz` is ready when there are none.
+       * Ready does not mean "every repository cloned": one whose remote can never be cloned (a typo,
+       * a revoked key) would keep the pod unready forever, and a restart does not fix it. Such a
+       * repository is reported failing in `/api/v1/repos`, `/metrics` and notifications instead.
+       */
+      awaitingFirstRun() {
+        return [...this.repos.values()].filter((s) => !s.attempted).map((s) => s.repo.name);
+      }
+      /** True once every repository had its first run, successful or not (the readiness probe). */
       ready() {
-        return [...this.repos.values()].every((s) => s.cloned);
+        return this.awaitingFirstRun().length === 0;
       }
       /** Registry requests so far, by kind. */
       registryCounts() {
@@ -36567,7 +36610,9 @@ var init_engine = __esm({
           this.pausedSince = Date.now();
           this.metrics.paused = 1;
           this.writePause();
-          this.o.log(`laminar: updates paused by ${by} until resumed`);
+          this.o.log(
+            `laminar: updates paused by ${by} until resumed (a [laminar resume] comment, or POST /api/v1/resume with the API token)`
+          );
         }
         return new Date(this.pausedSince);
       }
@@ -36647,7 +36692,7 @@ var init_engine = __esm({
         clearTimeout(this.hookTimer);
         for (const s of this.repos.values()) clearTimeout(s.timer);
         this.queue.length = 0;
-        if (!await this.settleWithin(this.o.stopGraceMs ?? 7e3)) {
+        if (!await this.settleWithin(this.o.stopGraceMs ?? 6e3)) {
           const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
           this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
           this.abandon.abort();
@@ -36721,13 +36766,14 @@ var init_engine = __esm({
         this.pump();
       }
       pump() {
-        while (!this.stopping && this.active.size < (this.o.maxParallel ?? 4) && this.queue.length) {
+        while (!this.stopping && this.active.size < (this.o.maxParallel ?? this.o.server.maxParallel ?? 4) && this.queue.length) {
           const s = this.queue.shift();
           const trigger = s.waiting ?? "schedule";
           s.waiting = void 0;
           if (this.pausedSince !== void 0 && (trigger === "schedule" || trigger === "webhook")) {
             s.skipped++;
             s.missed = true;
+            s.attempted = true;
             this.o.log(`${s.repo.name}: ${trigger} run skipped: updates are paused`);
             this.afterRun(s);
             continue;
@@ -36750,8 +36796,7 @@ var init_engine = __esm({
           this.enqueue(s, t);
           return;
         }
-        const base = s.failures ? Math.min(FIRST_BACKOFF_S * 2 ** (s.failures - 1), MAX_BACKOFF_S) : s.repo.pollFreq;
-        const delay = base * 1e3 * (1 - JITTER + Math.random() * 2 * JITTER);
+        const delay = nextRunDelayMs(s.repo.pollFreq, s.failures);
         s.nextRunAt = Date.now() + delay;
         s.timer = setTimeout(() => this.enqueue(s, "schedule"), delay);
         s.timer.unref();
@@ -36805,6 +36850,7 @@ var init_engine = __esm({
           record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
           if (!failedBefore) notify2({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
         }
+        s.attempted = true;
         const durationMs = Date.now() - started;
         s.lastRun = { ...record, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), durationMs };
         s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);
@@ -37034,6 +37080,16 @@ function githubPackagePushed(event, body, host = "ghcr.io") {
     ...typeof tag === "string" && tag ? { tag } : {}
   };
 }
+function githubCommentAuthor(body) {
+  const login = dig(body, "comment", "user", "login");
+  const association = dig(body, "comment", "author_association");
+  const a = typeof association === "string" ? association.toUpperCase() : "NONE";
+  return {
+    login: typeof login === "string" ? login : "(unknown)",
+    association: a,
+    trusted: TRUSTED_COMMENT_ASSOCIATIONS.includes(a)
+  };
+}
 function githubCommentCommand(body) {
   const text = dig(body, "comment", "body");
   if (typeof text !== "string") throw new PayloadError("comment.body must be a string");
@@ -37045,12 +37101,13 @@ function githubCommentCommand(body) {
   if (pause < 0 && resume < 0) return void 0;
   return pause > resume ? "pause" : "resume";
 }
-var SIGNATURE;
+var SIGNATURE, TRUSTED_COMMENT_ASSOCIATIONS;
 var init_github = __esm({
   "src/serve/hooks/github.ts"() {
     "use strict";
     init_payload();
     SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+    TRUSTED_COMMENT_ASSOCIATIONS = ["OWNER", "MEMBER", "COLLABORATOR"];
   }
 });
 
@@ -37318,12 +37375,10 @@ async function handle(o, req, res, closing) {
   }
   if (path2 === "/readyz") {
     get2();
-    const waiting = o.engine.status().filter((r) => !r.cloned).map((r) => r.name);
-    return sendJson(
-      res,
-      waiting.length ? 503 : 200,
-      waiting.length ? { status: "cloning", waiting } : { status: "ready" }
-    );
+    const waiting = o.engine.awaitingFirstRun();
+    if (waiting.length) return sendJson(res, 503, { status: "starting", waiting });
+    const notCloned = o.engine.status().filter((r) => !r.cloned).map((r) => r.name);
+    return sendJson(res, 200, { status: "ready", ...notCloned.length ? { notCloned } : {} });
   }
   if (path2 === "/metrics") {
     get2();
@@ -37344,7 +37399,8 @@ async function handle(o, req, res, closing) {
   const one = /^\/api\/v1\/repos\/([^/]+)\/sync$/.exec(path2);
   if (one) {
     await post();
-    const name = decodeURIComponent(one[1]);
+    const name = safeDecode(one[1]);
+    if (!name) throw new HttpError(400, "the repository name in the path is not a valid percent-encoded segment");
     if (!o.engine.sync(name, "api")) throw new HttpError(404, `no repository named ${JSON.stringify(name)}`);
     return sendJson(res, 202, { queued: [name] });
   }
@@ -37401,6 +37457,12 @@ async function handle(o, req, res, closing) {
     if (event === "ping") return sendJson(res, 200, { status: "pong" });
     if (event !== "issue_comment") return sendJson(res, 202, { ignored: `event ${JSON.stringify(event)}` });
     const command2 = parse4(() => githubCommentCommand(body));
+    const author = githubCommentAuthor(body);
+    if (command2 && !author.trusted) {
+      const why = `author_association ${author.association} is not ${TRUSTED_COMMENT_ASSOCIATIONS.join(", ")}`;
+      o.log(`laminar: [laminar ${command2}] comment by ${JSON.stringify(author.login)} ignored: ${why}`);
+      return sendJson(res, 202, { ignored: `[laminar ${command2}] from a commenter whose ${why}` });
+    }
     if (command2 === "pause") return sendPaused(res, o.engine.pause("a [laminar pause] comment"));
     if (command2 === "resume") return sendResumed(res, o.engine.resume("a [laminar resume] comment"));
     return sendJson(res, 202, { ignored: "the comment has no [laminar pause] or [laminar resume]" });
@@ -37699,7 +37761,8 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
       url: isLocalRemote(r.url) ? path2(r.url) : r.url,
       branch: r.branch ?? "main",
       ...r.key !== void 0 ? { key: path2(r.key) } : {},
-      ...r.knownHosts !== void 0 ? { knownHosts: path2(r.knownHosts) } : {},
+      ...typeof r.knownHosts === "string" ? { knownHosts: path2(r.knownHosts) } : {},
+      ...Array.isArray(r.knownHosts) ? { knownHostsLines: r.knownHosts.map((l) => l.trim()) } : {},
       trustNewHostKeys: r.trustNewHostKeys ?? false,
       ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
@@ -37715,6 +37778,7 @@ function parseServerConfig(text, file, baseDir, home = homedir3()) {
     file,
     ...g.webAddress !== void 0 ? { webAddress: g.webAddress } : {},
     ...g.gitHubToken !== void 0 ? { gitHubToken: g.gitHubToken } : {},
+    ...g.maxParallel !== void 0 ? { maxParallel: g.maxParallel } : {},
     ...g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {},
     notify: notifyAt(raw.notify, ["notify"]),
     repositories
@@ -37841,7 +37905,7 @@ var init_serve = __esm({
     init_notify();
     init_io();
     init_version();
-    STOP_GRACE_MS2 = 7e3;
+    STOP_GRACE_MS2 = 6e3;
     HTTP_CLOSE_WAIT_MS = 500;
   }
 });

@@ -290,12 +290,19 @@ describe("hostile registry text and file names reach every sink escaped", () => 
     assert.deepEqual(JSON.parse(r.outputs["changed-files"] as string), ["k8s/a.yaml", HOSTILE_FILE]);
     assert.equal(git(bare, ["show", `main:${HOSTILE_FILE}`]), `image: ${h}/acme/app:develop-3\n`);
     const message = git(bare, ["log", "-1", "--format=%B", "main"]);
-    assert.equal(git(bare, ["log", "-1", "--format=%(trailers)", "main"]).trim(), "", "no trailer");
+    // Only Laminar's own trailer (issue #14): no Co-authored-by from the file name.
+    assert.equal(
+      git(bare, ["log", "-1", "--format=%(trailers)", "main"]).trim(),
+      "Laminar-Update: updates[0]",
+      "no injected trailer",
+    );
     assert.deepEqual(message.trimEnd().split("\n"), [
       "Update 2 images",
       "",
       `k8s/a.yaml: ${h}/acme/app develop-1 → develop-3`,
       `${oneLine(HOSTILE_FILE)}: ${h}/acme/app develop-1 → develop-3`,
+      "",
+      "Laminar-Update: updates[0]",
     ]);
     assertMarkdownSafe(r.summary, "job summary");
   });
@@ -320,7 +327,10 @@ describe("hostile registry text and file names reach every sink escaped", () => 
     assert.ok(pr);
     assert.equal(pr.title, `${oneLine(HOSTILE_FILE)}: ${h}/acme/app:develop-3`);
     assertMarkdownSafe(pr.body ?? "", "pull-request body");
-    assert.equal(git(s.bareRepoPath, ["log", "-1", "--format=%(trailers)", "laminar/updates"]).trim(), "");
+    assert.equal(
+      git(s.bareRepoPath, ["log", "-1", "--format=%(trailers)", "laminar/updates"]).trim(),
+      "Laminar-Update: updates[0]",
+    );
     assertMarkdownSafe(r.summary, "job summary");
   });
 

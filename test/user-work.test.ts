@@ -101,7 +101,7 @@ describe("runs that touch the user's work (#13)", () => {
     );
     assert.equal(
       git(bare, ["log", "-1", "--format=%B", "main"]).trim(),
-      `k8s/app.yaml: ${h}/acme/app:develop-2\n\nChanged by the configured commands:\nmodified NOTES\ndeleted old.txt\ncreated rendered.yaml`,
+      `k8s/app.yaml: ${h}/acme/app:develop-2\n\nChanged by the configured commands:\nmodified NOTES\ndeleted old.txt\ncreated rendered.yaml\n\nLaminar-Update: updates[0]`,
     );
     assert.deepEqual(git(bare, ["show", "--name-status", "--format=", "main"]).trim().split("\n").sort(), [
       "A\trendered.yaml",
