@@ -19,7 +19,7 @@ import { SecretMasker } from "../secrets/masker.js";
 import { VERSION } from "../version.js";
 import { describeError, type CliIo } from "./io.js";
 import { startProgress } from "./progress.js";
-import { runApply, type ApplyOutcome, type Delivery } from "./apply.js";
+import type { ApplyOutcome, Delivery } from "./apply.js";
 
 export type { CliIo } from "./io.js";
 export { describeError } from "./io.js";
@@ -171,6 +171,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         }
         let outcome: ApplyOutcome;
         try {
+          // Loaded here, not at start: apply's delivery brings Octokit, which `plan` never needs (#12).
+          const { runApply } = await import("./apply.js");
           outcome = await runApply({
             dir,
             configPath: o.config,
