@@ -1,7 +1,7 @@
 /**
  * Runs the benchmark in its quick mode (tiny sizes, real registry, real CLI) and checks what it
- * guarantees: it runs to the end, and the warm run asks the registry for no manifest or blob at
- * all. Nothing about time: CI machines vary.
+ * guarantees: it runs to the end, the warm run asks the registry for no manifest or blob at
+ * all, and the run after the pushes asks only about the new tags. Nothing about time: CI machines vary.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -47,6 +47,16 @@ test("npm run bench -- --quick runs and the warm run fetches no metadata", { tim
       "cold run fetched manifests and config blobs",
     );
     assert.equal(warm.changes, cold.changes, "warm and cold runs plan the same changes");
+    // After the pushes, only the new tags are asked about (#12): their manifests and config blobs,
+    // no HEAD re-checking the tags the cache already knows.
+    const { afterPush } = results.runs;
+    assert.ok(afterPush && results.afterPushFloor > 0, "the after-push run is reported");
+    assert.equal(afterPush.requests.manifestHead, 0, "after push: no HEAD for known tags");
+    assert.equal(
+      afterPush.requests.manifestGet + afterPush.requests.blobGet,
+      results.afterPushFloor,
+      "after push: one manifest (+ platform manifest) and one config blob per new tag",
+    );
     assert.deepEqual(results.problems, []);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -68,6 +68,11 @@ export interface BenchResults {
   readonly naive: readonly NaiveComparison[];
   readonly corpus?: CorpusStats & { readonly plan: PlanRun; readonly generateMs: number };
   readonly scan?: ScanComparison & { readonly rgPattern: string };
+  /**
+   * Manifest and blob requests the after-push run needs at least: a manifest GET and a config
+   * blob GET per new tag (an index: + its platform manifest). Known tags cost nothing (#12).
+   */
+  readonly afterPushFloor: number;
   readonly targets: readonly Target[];
   readonly problems: readonly string[];
 }
@@ -199,6 +204,14 @@ async function main(): Promise<number> {
     );
     log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
     const afterPush = await plan("afterPush", `after ${pushes.length} pushes`);
+    const referenced = new Set(repos.slice(0, Math.min(tree.refs, repos.length)));
+    const afterPushFloor = pushes
+      .filter((p) => referenced.has(p.repo))
+      .reduce((n, p) => n + (p.repo.kind === "multiarch" ? 3 : 2), 0);
+    if (metadataRequests(afterPush.requests) > afterPushFloor)
+      problems.push(
+        `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests, the new tags need ${afterPushFloor}`,
+      );
     const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
     // Naive has no cache: its run before the pushes is its cold and its warm run alike.
     const naiveComparison = compareNaive([
@@ -275,6 +288,7 @@ async function main(): Promise<number> {
       naive: naiveComparison,
       corpus: { ...corpus, plan: corpusPlan, generateMs },
       scan: { ...scan, rgPattern: RG_PATTERN },
+      afterPushFloor,
       targets,
       problems,
     };
@@ -296,6 +310,9 @@ async function main(): Promise<number> {
       `repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB; ${candidates} build-time candidate tags (${multiArch} multi-arch)\n`,
     );
     console.log(runsTable([...Object.values(runs), corpusPlan]));
+    console.log(
+      `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests; the new tags alone need ${afterPushFloor}`,
+    );
     console.log(`\n${naiveTable(naiveComparison)}`);
     console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
     console.log(`\ntargets:\n${targetsTable(targets)}`);

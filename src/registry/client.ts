@@ -5,8 +5,9 @@
  *   - per registry and run: one `/v2/` ping, and one token per repository scope (cached);
  *   - `listTags`: the tag pages (or Docker Hub's tag API pages, which carry push times);
  *   - `describeTags`, per requested tag, only what the caches cannot answer:
- *       warm (tag list unchanged since the cached snapshot): 0 requests;
- *       tag list changed, tag seen before: 1 HEAD (+ GET + config blob if its digest is new);
+ *       tag listed before and confirmed within its time to live (`recheckAfterMs`): 0 requests,
+ *       whether or not other tags were pushed since;
+ *       tag listed before, time to live over: 1 HEAD (+ GET + config blob if its digest is new);
  *       never seen: GET manifest (digest + body) + GET config blob = 2
  *       (a multi-arch index: + 1 child manifest per wanted platform);
  *       digest only wanted: 1 HEAD.
@@ -14,7 +15,7 @@
  */
 import { RegistrySession } from "./auth.js";
 import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
-import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
+import { RegistryCache, recheckAfterMs, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
@@ -83,7 +84,10 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   /** Pulls kept back from a registry's `ratelimit-remaining` (default 5). */
   readonly rateLimitReserve?: number;
-  /** How long a cached tag → digest is trusted while the tag list is unchanged (default 24 h). */
+  /**
+   * How long a cached tag → digest is trusted (default 24 h): each tag is re-checked after between
+   * half of it and all of it, spread by a hash of the tag (`recheckAfterMs`).
+   */
   readonly snapshotMaxAgeMs?: number;
   /** Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`, `AWS_*`); default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
@@ -312,7 +316,7 @@ export class RegistryClient implements TagSource {
     await this.askEcr(
       repo,
       state,
-      all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)),
+      all.filter((t) => wantTime.has(t) && !this.trustedDigest(repo, state, t)),
     );
 
     const out = new Map<string, TagDetails>();
@@ -355,14 +359,15 @@ export class RegistryClient implements TagSource {
     }
   }
 
-  private trustedDigest(state: RepoState, tag: string): string | undefined {
+  private trustedDigest(repo: RepositoryRef, state: RepoState, tag: string): string | undefined {
     const confirmed = state.confirmed.get(tag);
     if (confirmed) return confirmed;
-    const snap = state.snapshot;
-    const e = snap?.tags.get(tag);
-    if (!snap || !e || !state.listedInfo?.unchanged) return undefined;
+    const e = state.snapshot?.tags.get(tag);
+    // Only a listing made in this run says the tag still exists (the snapshot keeps listed tags only).
+    if (!e || !state.listedInfo) return undefined;
     const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 3600_000;
-    if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return undefined;
+    const key = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+    if (this.now() - e.verifiedAt > recheckAfterMs(maxAge, key)) return undefined;
     return e.digest;
   }
 
@@ -386,7 +391,7 @@ export class RegistryClient implements TagSource {
     if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
 
     const session = this.session(repo.registry);
-    let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
+    let digest = this.trustedDigest(repo, state, tag) ?? fromApi?.digest;
     let manifest: Manifest | undefined;
     if (!digest) {
       const seenBefore = state.snapshot?.tags.has(tag) ?? false;
