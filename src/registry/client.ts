@@ -20,6 +20,7 @@ import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
 import { getImageConfig, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
+import { WorkSlots } from "./concurrency.js";
 import { PromiseMemo } from "./single-flight.js";
 import type { ImageConfig } from "./wire.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
@@ -146,6 +147,8 @@ export class RegistryClient implements TagSource {
   private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;
+  /** Tag resolutions under way per registry (see concurrency.ts). */
+  private readonly resolutions = new Map<string, WorkSlots>();
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -320,15 +323,28 @@ export class RegistryClient implements TagSource {
     );
 
     const out = new Map<string, TagDetails>();
-    await Promise.all(
-      all.map(async (tag) => {
-        const need = wantTime.has(tag);
-        const memoKey = `${tag}\u0000${need}`;
-        const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache, tag, need));
-        if (d) out.set(tag, d);
-      }),
-    );
+    await this.resolutionSlots(repo.registry).forEach(all, async (tag) => {
+      const need = wantTime.has(tag);
+      const memoKey = `${tag}\u0000${need}`;
+      const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache, tag, need));
+      if (d) out.set(tag, d);
+    });
     return out;
+  }
+
+  /**
+   * Four resolutions per request the registry may have in flight: enough that its HTTP slots
+   * never wait for work (a resolution is one to three requests in a row), few enough that a cold
+   * run holds a few dozen pending requests, not one per candidate tag.
+   */
+  private resolutionSlots(registry: string): WorkSlots {
+    const key = registryKey(registry);
+    let slots = this.resolutions.get(key);
+    if (!slots) {
+      slots = new WorkSlots(4 * (this.opts.perRegistryConcurrency ?? 8));
+      this.resolutions.set(key, slots);
+    }
+    return slots;
   }
 
   /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
