@@ -6,10 +6,18 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { unexpectedAnswer, type ErrorSite } from "./errors.js";
+import { PRECOMPILED } from "./wire-validators.generated.js";
 
-// Compiling costs memory and time (about 12 MB of RSS for every shape here): a `plan` against a
-// plain registry needs two of them, so each shape compiles the first time it checks a value (#12).
+// Compiling costs memory and time (about 12 MB of RSS for every shape here, #12), so the shapes
+// are compiled ahead of time by scripts/validators.mjs into wire-validators.generated.ts (checked
+// fresh by test/validators.test.ts). A shape missing there (not yet generated) compiles on first use.
 let ajv: Ajv | undefined;
+const declared = new Map<string, object>();
+
+/** Every shape declared so far, by its `expected` name: what scripts/validators.mjs compiles. */
+export function declaredShapes(): ReadonlyMap<string, object> {
+  return declared;
+}
 
 /** A schema, compiled on first use, and what to call a value that does not match it ("a tag list"). */
 export interface WireShape<T> {
@@ -19,7 +27,8 @@ export interface WireShape<T> {
 
 /** Declares a shape (at module load); `expected` names a value of the shape in messages. */
 export function shape<T>(expected: string, schema: object): WireShape<T> {
-  let compiled: ValidateFunction<T> | undefined;
+  declared.set(expected, schema);
+  let compiled = PRECOMPILED[expected] as ValidateFunction<T> | undefined;
   return {
     expected,
     get validate(): ValidateFunction<T> {
