@@ -23,6 +23,12 @@ export interface BenchOptions {
   readonly rss: "auto" | "time" | "node";
   /** Run the CLI through tsx from src/ even when dist/cli.js exists. */
   readonly fromSource: boolean;
+  /** The serve cycle (bench/serve-bench.ts): git repositories, references each, shared registry repositories. */
+  readonly serveRepos: number;
+  readonly serveRefs: number;
+  readonly serveShared: number;
+  /** Separate `laminar plan` runs measured for the comparison (the rest extrapolated). */
+  readonly servePlanSample: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -39,10 +45,38 @@ export const USAGE = `npm run bench -- [options]
   --warm-runs N      warm plans, median wall time reported (default 3)
   --rss auto|time|node  peak RSS via /usr/bin/time (auto when present) or bench/measure-child.ts
   --from-source      run the CLI from src/ through tsx even when dist/cli.js exists
-  --keep             keep the generated files (their directory is printed)`;
+  --keep             keep the generated files (their directory is printed)
+  --serve-repos N    git repositories in the serve cycle (default 100)
+  --serve-refs N     references in each (default 20)
+  --serve-shared N   registry repositories they share (default 20; at most --repos)
+  --serve-plan-sample N  separate laminar plan runs measured for the comparison (default 10)`;
 
-const QUICK = { files: 40, refs: 80, repos: 6, tags: 30, corpusMb: 2, scanRuns: 1, warmRuns: 1 } as const;
-const FULL = { files: 1000, refs: 2000, repos: 50, tags: 500, corpusMb: 100, scanRuns: 3, warmRuns: 3 } as const;
+const QUICK = {
+  files: 40,
+  refs: 80,
+  repos: 6,
+  tags: 30,
+  corpusMb: 2,
+  scanRuns: 1,
+  warmRuns: 1,
+  serveRepos: 10,
+  serveRefs: 5,
+  serveShared: 3,
+  servePlanSample: 3,
+} as const;
+const FULL = {
+  files: 1000,
+  refs: 2000,
+  repos: 50,
+  tags: 500,
+  corpusMb: 100,
+  scanRuns: 3,
+  warmRuns: 3,
+  serveRepos: 100,
+  serveRefs: 20,
+  serveShared: 20,
+  servePlanSample: 10,
+} as const;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -69,6 +103,10 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
       rss: { type: "string", default: "auto" },
       "from-source": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      "serve-repos": { type: "string" },
+      "serve-refs": { type: "string" },
+      "serve-shared": { type: "string" },
+      "serve-plan-sample": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -92,8 +130,13 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     keep: v.keep,
     rss: v.rss,
     fromSource: v["from-source"],
+    serveRepos: positiveInt("serve-repos", v["serve-repos"], base.serveRepos),
+    serveRefs: positiveInt("serve-refs", v["serve-refs"], base.serveRefs),
+    serveShared: positiveInt("serve-shared", v["serve-shared"], base.serveShared),
+    servePlanSample: positiveInt("serve-plan-sample", v["serve-plan-sample"], base.servePlanSample),
   };
   // The after-push run pushes one tag to each of 5 repositories; channels need a few tags to choose from.
   if (opts.tags < 10) throw new Error("--tags must be at least 10");
+  if (opts.serveShared > opts.repos) throw new Error("--serve-shared must be at most --repos");
   return opts;
 }

@@ -2,7 +2,7 @@
  * A plan in its own process, for the strategies the CLI does not offer:
  *
  *   node --import tsx bench/plan-child.ts --dir D --strategy naive
- *   node --import tsx bench/plan-child.ts --dir D --strategy laminar --cache F
+ *   node --import tsx bench/plan-child.ts --dir D --strategy laminar --cache F [--image R:T]…
  *
  * `naive` is the comparison strategy (bench/naive.ts); `laminar` is the same engine and client the
  * CLI uses, for when dist/cli.js and src/cli/ cannot run yet. Prints one JSON line: request counts,
@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/load.js";
 import { planRepository } from "../src/pipeline.js";
+import { parseImageTargets } from "../src/plan/targets.js";
 import { RegistryClient } from "../src/registry/client.js";
 import type { RequestCounts, TagSource } from "../src/registry/types.js";
 import { NaiveTagSource } from "./naive.js";
@@ -26,7 +27,12 @@ export interface ChildPlanResult {
 
 async function main(): Promise<void> {
   const { values: v } = parseArgs({
-    options: { dir: { type: "string" }, strategy: { type: "string" }, cache: { type: "string" } },
+    options: {
+      dir: { type: "string" },
+      strategy: { type: "string" },
+      cache: { type: "string" },
+      image: { type: "string", multiple: true },
+    },
   });
   if (!v.dir || (v.strategy !== "naive" && v.strategy !== "laminar"))
     throw new Error("usage: plan-child.ts --dir D --strategy naive|laminar [--cache F]");
@@ -42,11 +48,13 @@ async function main(): Promise<void> {
     const client = new RegistryClient({
       registries: [{ host: registry.host }],
       ...(v.cache ? { cachePath: v.cache } : {}),
+      ...(v.image?.length ? { reuseChallenges: true } : {}),
     });
     source = client;
     finish = () => client.flush();
   }
-  const { plan, scan } = await planRepository(v.dir, config, source);
+  const targets = parseImageTargets(v.image ?? [], "--image");
+  const { plan, scan } = await planRepository(v.dir, config, source, targets.length ? { targets } : {});
   await finish();
   const unchanged: Record<string, number> = {};
   for (const u of plan.unchanged) unchanged[u.reason] = (unchanged[u.reason] ?? 0) + 1;

@@ -81,11 +81,12 @@ interface CliPlanJson {
 export async function runPlan(
   label: string,
   runner: Runner,
-  opts: { dir: string; cache: string; mode: "time" | "node"; strategy?: "naive" },
+  opts: { dir: string; cache: string; mode: "time" | "node"; strategy?: "naive"; images?: readonly string[] },
 ): Promise<PlanRun> {
+  const images = (opts.images ?? []).flatMap((i) => ["--image", i]);
   if (runner.kind === "cli" && !opts.strategy) {
     const r = await runMeasured(
-      runner.program(["plan", "--dir", opts.dir, "--json", "--cache", opts.cache]),
+      runner.program(["plan", "--dir", opts.dir, "--json", "--cache", opts.cache, ...images]),
       opts.mode,
     );
     // Exit 3 means some registry failed; the JSON is still there and failures are counted below.
@@ -107,7 +108,13 @@ export async function runPlan(
     };
   }
   const strategy = opts.strategy ?? "laminar";
-  const args = ["--dir", opts.dir, "--strategy", strategy, ...(strategy === "laminar" ? ["--cache", opts.cache] : [])];
+  const args = [
+    "--dir",
+    opts.dir,
+    "--strategy",
+    strategy,
+    ...(strategy === "laminar" ? ["--cache", opts.cache, ...images] : []),
+  ];
   const r = await runMeasured({ script: join(BENCH_DIR, "plan-child.ts"), args, tsx: true }, opts.mode);
   if (r.code !== 0) throw new Error(`${label}: plan-child exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
   const json = JSON.parse(r.stdout) as ChildPlanResult;

@@ -1,7 +1,8 @@
 /**
  * Runs the benchmark in its quick mode (tiny sizes, real registry, real CLI) and checks what it
- * guarantees: it runs to the end, the warm run asks the registry for no manifest or blob at
- * all, and the run after the pushes asks only about the new tags. Nothing about time: CI machines vary.
+ * guarantees: it runs to the end, the warm run asks the registry for no manifest or blob at all,
+ * the run after the pushes asks only about the new tags, and one serve cycle asks each shared
+ * registry repository for its tags once. Nothing about time: CI machines vary.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -27,7 +28,7 @@ function runBench(args: readonly string[]): Promise<{ code: number; output: stri
   });
 }
 
-test("npm run bench -- --quick runs and the warm run fetches no metadata", { timeout: 180_000 }, async () => {
+test("npm run bench -- --quick runs and the warm run fetches no metadata", { timeout: 300_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "laminar-bench-test-"));
   try {
     const out = join(dir, "results.json");
@@ -56,6 +57,29 @@ test("npm run bench -- --quick runs and the warm run fetches no metadata", { tim
       afterPush.requests.manifestGet + afterPush.requests.blobGet,
       results.afterPushFloor,
       "after push: one manifest (+ platform manifest) and one config blob per new tag",
+    );
+    // One serve cycle over 10 git repositories × 5 references sharing 3 registry repositories: one
+    // tag list per registry repository, not one per git repository (issue #16).
+    const serve = results.serve;
+    assert.ok(serve, "the serve cycle is reported");
+    assert.equal(serve.distinctRegistryRepositories, 3);
+    assert.equal(serve.cycle.tagListRequests, serve.distinctRegistryRepositories, "tag-list requests per cycle");
+    assert.equal(serve.cycle.succeeded, serve.gitRepos, serve.cycle.errors.join("\n"));
+    assert.ok(serve.plans.tagListRequests > serve.cycle.tagListRequests, "separate plan runs each list the tags");
+    // Issue #15: a one-image dispatch on the warm cache (token auth): token + manifest + config blob.
+    const targeted = results.runs.targeted;
+    assert.ok(targeted, "the targeted run is reported");
+    assert.ok(targeted.changes > 0, "the targeted run moves the references to the pushed tag");
+    assert.deepEqual(
+      [
+        targeted.requests.ping,
+        targeted.requests.tagPages,
+        targeted.requests.token,
+        targeted.requests.manifestGet,
+        targeted.requests.blobGet,
+      ],
+      [0, 0, 1, 1, 1],
+      "targeted run: one token, one manifest, one config blob",
     );
     assert.deepEqual(results.problems, []);
   } finally {

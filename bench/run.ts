@@ -13,6 +13,7 @@
 import { cpus, tmpdir, totalmem } from "node:os";
 import { mkdir, mkdtemp, rm, writeFile, copyFile } from "node:fs/promises";
 import { join } from "node:path";
+import { totalRequests } from "../src/registry/http.js";
 import { startRegistry, type RunningRegistry } from "../test/helpers/registry/server.js";
 import { seedImages } from "../test/helpers/registry/seed.js";
 import { parseBenchArgs, type BenchOptions } from "./args.js";
@@ -34,6 +35,7 @@ import {
 } from "./report.js";
 import { compareScan, median, RG_PATTERN, type ScanComparison } from "./scan-bench.js";
 import { seedRegistry } from "./seeding.js";
+import { serveBench, serveTable, type ServeBenchResult } from "./serve-bench.js";
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -73,6 +75,8 @@ export interface BenchResults {
    * blob GET per new tag (an index: + its platform manifest). Known tags cost nothing (#12).
    */
   readonly afterPushFloor: number;
+  /** One `laminar serve` cycle against separate `laminar plan` runs (bench/serve-bench.ts). */
+  readonly serve?: ServeBenchResult;
   readonly targets: readonly Target[];
   readonly problems: readonly string[];
 }
@@ -158,7 +162,13 @@ async function main(): Promise<number> {
     const cache = join(work, "cache", "registry.json");
     const mode = rssVia;
     const runs: Record<string, PlanRun> = {};
-    const plan = async (key: string, label: string, strategy?: "naive", repeat = 1): Promise<PlanRun> => {
+    const plan = async (
+      key: string,
+      label: string,
+      strategy?: "naive",
+      repeat = 1,
+      images?: readonly string[],
+    ): Promise<PlanRun> => {
       log(`${label}…`);
       const once = (): Promise<PlanRun> =>
         runPlan(label, strategy ? { kind: "child", name: "plan-child naive" } : runner, {
@@ -166,6 +176,7 @@ async function main(): Promise<number> {
           cache,
           mode,
           ...(strategy ? { strategy } : {}),
+          ...(images ? { images } : {}),
         });
       let r = await once();
       if (repeat > 1) {
@@ -213,6 +224,17 @@ async function main(): Promise<number> {
         `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests, the new tags need ${afterPushFloor}`,
       );
     const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
+    // A targeted run, as a repository_dispatch after one more build would start it (issue #15):
+    // `--image REPO:TAG` on the warm cache asks about the pushed tag alone.
+    const [dispatch] = pushedTags(repos, opts.tags + 1, 1, 9);
+    if (dispatch) {
+      await seedImages(registry, seedImagesFor(dispatch.repo, [dispatch.tag]), { concurrency: 1 });
+      const image = `${host}/${dispatch.repo.name}:${dispatch.tag.tag}`;
+      const targeted = await plan("targeted", "targeted (--image, 1 pushed tag)", undefined, 1, [image]);
+      if (totalRequests(targeted.requests) > 3)
+        problems.push(`targeted run made ${totalRequests(targeted.requests)} registry requests (goal ≤ 3)`);
+      if (targeted.changes === 0) problems.push("targeted run moved nothing (the pushed tag is the newest)");
+    }
     // Naive has no cache: its run before the pushes is its cold and its warm run alike.
     const naiveComparison = compareNaive([
       [naive, cold],
@@ -246,6 +268,29 @@ async function main(): Promise<number> {
       `  ${secs(corpusPlan.wallMs)}, peak RSS ${corpusPlan.maxRssKb ? `${(corpusPlan.maxRssKb / 1024).toFixed(0)} MB` : "?"}`,
     );
     if (corpusPlan.failures) problems.push(`corpus plan: ${corpusPlan.failures} registry failure(s)`);
+
+    // 5. One serve cycle over many git repositories sharing a few registry repositories.
+    const serve = await serveBench({
+      work,
+      host,
+      registryRepos: repos,
+      pick,
+      sizes: {
+        gitRepos: opts.serveRepos,
+        refs: opts.serveRefs,
+        shared: opts.serveShared,
+        planSample: opts.servePlanSample,
+      },
+      runner,
+      mode,
+      log,
+    });
+    for (const e of serve.cycle.errors) problems.push(`serve cycle: ${e}`);
+    // With fewer than 1000 tags a repository's tag list is one page: one request per registry repository.
+    if (opts.tags < 1000 && serve.cycle.tagListRequests !== serve.distinctRegistryRepositories)
+      problems.push(
+        `serve cycle: ${serve.cycle.tagListRequests} tag-list requests for ${serve.distinctRegistryRepositories} registry repositories`,
+      );
 
     const defaultSizes =
       !opts.quick && opts.files === 1000 && opts.refs === 2000 && opts.repos === 50 && opts.tags === 500;
@@ -289,6 +334,7 @@ async function main(): Promise<number> {
       corpus: { ...corpus, plan: corpusPlan, generateMs },
       scan: { ...scan, rgPattern: RG_PATTERN },
       afterPushFloor,
+      serve,
       targets,
       problems,
     };
@@ -315,6 +361,9 @@ async function main(): Promise<number> {
     );
     console.log(`\n${naiveTable(naiveComparison)}`);
     console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
+    console.log(
+      `\nserve: one cycle over ${serve.gitRepos} git repositories × ${serve.refs} references sharing ${serve.distinctRegistryRepositories} registry repositories (clone, plan, commit, push each; maxParallel 4)\n${serveTable(serve)}`,
+    );
     console.log(`\ntargets:\n${targetsTable(targets)}`);
     if (problems.length) console.log(`\nproblems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     console.log(`\nresults: ${opts.out}`);

@@ -53,7 +53,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 import { spawn } from "node:child_process";
 function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
-  return new Promise((resolve6) => {
+  return new Promise((resolve7) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -84,7 +84,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
     const done = (exitCode, killedBy) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      resolve6({
+      resolve7({
         command: spec.run,
         exitCode,
         signal: killedBy,
@@ -97,9 +97,25 @@ function runCommand(spec, cwd, env = process.env, signal) {
     child.on("error", (e) => {
       output += `
 ${e.message}`;
-      done(127, null);
+      finish(127, null);
     });
-    child.on("close", (code, signal2) => done(code, signal2));
+    let settled = false;
+    const finish = (code, killedBy) => {
+      if (settled) return;
+      settled = true;
+      done(code, killedBy);
+    };
+    child.on("exit", (code, killedBy) => {
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, killedBy);
+      }, OUTPUT_GRACE_MS);
+      child.on("close", () => {
+        clearTimeout(grace);
+        finish(code, killedBy);
+      });
+    });
   });
 }
 function commandFailed(r) {
@@ -111,11 +127,12 @@ function describeFailure(r, timeout) {
   if (r.signal) return `command \`${r.command}\` was killed by ${r.signal}`;
   return `command \`${r.command}\` failed with exit code ${r.exitCode}`;
 }
-var OUTPUT_LIMIT;
+var OUTPUT_LIMIT, OUTPUT_GRACE_MS;
 var init_commands = __esm({
   "src/exec/commands.ts"() {
     "use strict";
     OUTPUT_LIMIT = 64 * 1024;
+    OUTPUT_GRACE_MS = 500;
   }
 });
 
@@ -243,7 +260,7 @@ async function listFiles(root) {
       if (e.isDirectory()) await walk3(abs);
       else {
         const st = await lstat(abs);
-        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode });
+        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, ino: st.ino });
       }
     }
   };
@@ -296,6 +313,26 @@ var init_snapshot = __esm({
         }
         return touched.sort();
       }
+      /** The tree's listing now, to compare with {@link changesSince} later. */
+      async mark() {
+        return listFiles(this.root);
+      }
+      /**
+       * What changed since `mark`, by path: size, modification time, mode or inode (an atomic rename
+       * gives a new inode even when size and time match).
+       */
+      async changesSince(mark) {
+        const now = await listFiles(this.root);
+        const out = [];
+        for (const [path2, st] of now) {
+          const was = mark.get(path2);
+          if (!was) out.push({ path: path2, change: "created" });
+          else if (was.size !== st.size || was.mtimeMs !== st.mtimeMs || was.mode !== st.mode || was.ino !== st.ino)
+            out.push({ path: path2, change: "modified" });
+        }
+        for (const path2 of mark.keys()) if (!now.has(path2)) out.push({ path: path2, change: "deleted" });
+        return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+      }
       async discard() {
         await rm2(this.copy, { recursive: true, force: true });
       }
@@ -304,27 +341,42 @@ var init_snapshot = __esm({
 });
 
 // src/apply/apply.ts
+function changedPaths(applied) {
+  if (!applied) return [];
+  return [.../* @__PURE__ */ new Set([...applied.files, ...applied.commandChanges.map((c) => c.path)])].sort();
+}
 async function applyPlan(root, plan, commands, options = {}) {
-  if (plan.changes.length === 0) return { files: [], commands: [] };
+  if (plan.changes.length === 0) return { files: [], commandChanges: [], commands: [] };
+  if (options.signal?.aborted) throw new ApplyAbortedError([]);
   const snapshot = commands.length ? await TreeSnapshot.take(root) : void 0;
   try {
-    const { files } = await rewriteFiles(root, plan.changes);
+    const { files, originals } = await rewriteFiles(root, plan.changes);
+    const rewritten = commands.length ? await snapshot?.mark() : void 0;
     const results = [];
     for (const spec of commands) {
+      if (options.signal?.aborted) throw new ApplyAbortedError(snapshot ? await snapshot.restore() : []);
       options.onCommand?.(spec);
       const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
-        const restored = snapshot ? await snapshot.restore() : [];
-        throw new CommandFailedError(r, restored, spec.timeout);
+        throw new CommandFailedError(r, snapshot ? await snapshot.restore() : [], spec.timeout);
       }
     }
-    return { files, commands: results };
+    const commandChanges = rewritten && snapshot ? await snapshot.changesSince(rewritten) : [];
+    const protect = /* @__PURE__ */ new Set([...files, ...options.protect ?? [".laminar.yaml"]]);
+    const lost = commandChanges.filter((c) => c.change === "deleted" && protect.has(c.path)).map((c) => c.path);
+    if (lost.length) throw new ProtectedDeletionError(lost, snapshot ? await snapshot.restore() : []);
+    if (options.signal?.aborted) {
+      if (snapshot) throw new ApplyAbortedError(await snapshot.restore());
+      await restoreFiles(root, originals);
+      throw new ApplyAbortedError([...originals.keys()]);
+    }
+    return { files, commandChanges, commands: results };
   } finally {
     await snapshot?.discard();
   }
 }
-var CommandFailedError;
+var CommandFailedError, ProtectedDeletionError, ApplyAbortedError;
 var init_apply = __esm({
   "src/apply/apply.ts"() {
     "use strict";
@@ -340,6 +392,26 @@ var init_apply = __esm({
       result;
       restored;
       name = "CommandFailedError";
+    };
+    ProtectedDeletionError = class extends Error {
+      constructor(paths, restored) {
+        super(
+          `the configured commands deleted ${paths.join(", ")}, which Laminar just rewrote or reads its config from; nothing was committed and the work tree was restored (${restored.length} file(s))`
+        );
+        this.paths = paths;
+        this.restored = restored;
+      }
+      paths;
+      restored;
+      name = "ProtectedDeletionError";
+    };
+    ApplyAbortedError = class extends Error {
+      constructor(restored) {
+        super(`interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed`);
+        this.restored = restored;
+      }
+      restored;
+      name = "ApplyAbortedError";
     };
   }
 });
@@ -424,15 +496,36 @@ function processIo() {
     err: printTo(process.stderr),
     env: process.env,
     cwd: process.cwd(),
-    progress: process.stderr
+    progress: process.stderr,
+    trapInterrupts
   };
 }
+function trapInterrupts() {
+  const controller = new AbortController();
+  let received;
+  const on = (sig) => () => {
+    received = sig;
+    release();
+    controller.abort();
+  };
+  const onInt = on("SIGINT");
+  const onTerm = on("SIGTERM");
+  const release = () => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return { signal: controller.signal, received: () => received, release };
+}
+var signalStatus;
 var init_io = __esm({
   "src/cli/io.ts"() {
     "use strict";
     init_apply();
     init_errors();
     init_terminal();
+    signalStatus = (sig) => sig === "SIGINT" ? 130 : sig === "SIGTERM" ? 143 : 1;
   }
 });
 
@@ -3406,7 +3499,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve6.call(this, root, ref);
+      let _sch = resolve7.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -3433,7 +3526,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve6(root, ref) {
+    function resolve7(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -4297,7 +4390,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve6(baseURI, relativeURI, options) {
+    function resolve7(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -4333,50 +4426,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative5, options, skipNormalization) {
+    function resolveComponent(base, relative6, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse4(serialize(base, options), options);
-        relative5 = parse4(serialize(relative5, options), options);
+        relative6 = parse4(serialize(relative6, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative5.scheme) {
-        target.scheme = relative5.scheme;
-        target.userinfo = relative5.userinfo;
-        target.host = relative5.host;
-        target.port = relative5.port;
-        target.path = removeDotSegments(relative5.path || "");
-        target.query = relative5.query;
+      if (!options.tolerant && relative6.scheme) {
+        target.scheme = relative6.scheme;
+        target.userinfo = relative6.userinfo;
+        target.host = relative6.host;
+        target.port = relative6.port;
+        target.path = removeDotSegments(relative6.path || "");
+        target.query = relative6.query;
       } else {
-        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
-          target.userinfo = relative5.userinfo;
-          target.host = relative5.host;
-          target.port = relative5.port;
-          target.path = removeDotSegments(relative5.path || "");
-          target.query = relative5.query;
+        if (relative6.userinfo !== void 0 || relative6.host !== void 0 || relative6.port !== void 0) {
+          target.userinfo = relative6.userinfo;
+          target.host = relative6.host;
+          target.port = relative6.port;
+          target.path = removeDotSegments(relative6.path || "");
+          target.query = relative6.query;
         } else {
-          if (!relative5.path) {
+          if (!relative6.path) {
             target.path = base.path;
-            if (relative5.query !== void 0) {
-              target.query = relative5.query;
+            if (relative6.query !== void 0) {
+              target.query = relative6.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative5.path[0] === "/") {
-              target.path = removeDotSegments(relative5.path);
+            if (relative6.path[0] === "/") {
+              target.path = removeDotSegments(relative6.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative5.path;
+                target.path = "/" + relative6.path;
               } else if (!base.path) {
-                target.path = relative5.path;
+                target.path = relative6.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative6.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative5.query;
+            target.query = relative6.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -4384,7 +4477,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative5.fragment;
+      target.fragment = relative6.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -4688,7 +4781,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve6,
+      resolve: resolve7,
       resolveComponent,
       equal,
       serialize,
@@ -8344,7 +8437,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -8377,18 +8470,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text, i, indent.length);
           end = i + indent.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -8401,7 +8494,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -8603,9 +8696,9 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal3 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
-        return literal2 ? "|\n" : ">\n";
+        return literal3 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -8654,7 +8747,7 @@ ${indent}`) + "'";
         if (onComment)
           onComment();
       }
-      if (!literal2) {
+      if (!literal3) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -11935,13 +12028,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -14740,7 +14833,10 @@ function commitSubject(changes) {
   if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
   return `Update ${changes.length} images`;
 }
-function variables(changes) {
+function commandFileLines(files) {
+  return files.map((f) => `${f.change} ${f.path}`).join("\n");
+}
+function variables(changes, commandFiles) {
   const list = sorted(changes);
   return {
     count: String(list.length),
@@ -14751,7 +14847,8 @@ function variables(changes) {
     image: distinct(list.map((c) => c.image)),
     from: distinct(list.map((c) => c.from)),
     to: distinct(list.map((c) => c.to)),
-    file: distinct(list.map((c) => c.file))
+    file: distinct(list.map((c) => c.file)),
+    commandFiles: commandFileLines(commandFiles)
   };
 }
 function renderNodes(nodes, lookup, changes) {
@@ -14783,30 +14880,40 @@ function escaped(changes, escape3) {
     to: escape3(c.to)
   }));
 }
-function renderTemplate(template, changes, escape3 = oneLine) {
+function escapedFiles(files, escape3) {
+  return files.map((f) => ({ path: escape3(f.path), change: f.change }));
+}
+function renderTemplate(template, changes, escape3 = oneLine, commandFiles = []) {
   const t = typeof template === "string" ? parseTemplate(template) : template;
   const safe = escaped(changes, escape3);
-  const vars = variables(safe);
+  const vars = variables(safe, escapedFiles(commandFiles, escape3));
   return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
-function buildCommitMessage(changes, template) {
+function buildCommitMessage(changes, template, commandFiles = []) {
   if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
   if (template !== void 0) {
-    const text = renderTemplate(template, changes).trim();
+    const text = renderTemplate(template, changes, oneLine, commandFiles).trim();
     if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
     return `${text}
 `;
   }
   const safe = escaped(changes, oneLine);
   const subject = commitSubject(safe);
-  if (safe.length === 1) return `${subject}
-`;
-  return `${subject}
+  const body = safe.length === 1 ? [] : [sorted(safe).map(describeChange).join("\n")];
+  if (commandFiles.length)
+    body.push(`Changed by the configured commands:
+${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
+  return [subject, ...body].join("\n\n") + "\n";
+}
+function withLaminarTrailers(message, rules, key = LAMINAR_TRAILER) {
+  const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
+  if (names.length === 0) return message;
+  return `${message.replace(/\n+$/, "")}
 
-${sorted(safe).map(describeChange).join("\n")}
+${names.map((r) => `${key}: ${r}`).join("\n")}
 `;
 }
-var TEMPLATE_VARIABLES, CHANGE_VARIABLES, TemplateError, TAG;
+var TEMPLATE_VARIABLES, CHANGE_VARIABLES, TemplateError, TAG, LAMINAR_TRAILER, LAMINAR_SET_TRAILER;
 var init_commit_message = __esm({
   "src/git/commit-message.ts"() {
     "use strict";
@@ -14828,14 +14935,18 @@ var init_commit_message = __esm({
       // distinct old tags, comma separated
       "to",
       // distinct new tags, comma separated
-      "file"
+      "file",
       // same as files (one change: just that file)
+      "commandFiles"
+      // paths the configured commands changed, one "created|modified|deleted path" per line
     ];
     CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
     TemplateError = class extends Error {
       name = "TemplateError";
     };
     TAG = /\{\{\s*([#/]?)\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g;
+    LAMINAR_TRAILER = "Laminar-Update";
+    LAMINAR_SET_TRAILER = "Laminar-Set";
   }
 });
 
@@ -14916,19 +15027,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open3 = [];
+  const open4 = [];
   for (let i = 0; i < masked.length; i++) {
     const c = masked.charCodeAt(i);
     if (c === 123) {
-      open3.push(i);
-    } else if (c === 125 && open3.length) {
-      open3.pop();
+      open4.push(i);
+    } else if (c === 125 && open4.length) {
+      open4.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i = 0; i < open3.length; i++) {
-    const at = open3[i];
+  for (let i = 0; i < open4.length; i++) {
+    const at = open4[i];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -15103,7 +15214,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       masked = maskUnmatchedOpens(masked, budget);
     }
     const pre = m.pre;
-    const literal2 = () => combine(acc, pre + "{" + m.body + "}" + m.post, [""], max, maxLength, dropEmpties, budget);
+    const literal3 = () => combine(acc, pre + "{" + m.body + "}" + m.post, [""], max, maxLength, dropEmpties, budget);
     if (/\$$/.test(pre)) {
       acc = combine(acc, pre + "{" + m.body + "}", [""], max, maxLength, dropEmpties && !m.post.length, budget);
       firstGroup = false;
@@ -15125,7 +15236,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
         isTop = true;
         continue;
       }
-      return literal2();
+      return literal3();
     }
     if (firstGroup) {
       dropEmpties = isTop && !isSequence;
@@ -15135,22 +15246,22 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     if (isSequence) {
       values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
       if (!values) {
-        return literal2();
+        return literal3();
       }
     } else {
       let n = parseCommaParts(m.body, budget);
       if (!n) {
-        return literal2();
+        return literal3();
       }
       if (n.length === 1 && n[0] !== void 0) {
         n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
         if (budget.remaining < 0) {
-          return literal2();
+          return literal3();
         }
         if (n.length === 1) {
           const next2 = combine(acc, pre + n[0], [""], max, maxLength, dropEmpties && !m.post.length, budget);
           if (budget.remaining < 0) {
-            return literal2();
+            return literal3();
           }
           acc = next2;
           if (!m.post.length)
@@ -15171,7 +15282,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       outer: for (let j = 0; j < n.length; j++) {
         const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
         if (budget.remaining < 0) {
-          return literal2();
+          return literal3();
         }
         for (let k = 0; k < expanded.length; k++) {
           const v = expanded[k];
@@ -15187,7 +15298,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     }
     const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
     if (budget.remaining < 0) {
-      return literal2();
+      return literal3();
     }
     acc = next;
     if (!m.post.length)
@@ -15530,7 +15641,7 @@ var init_esm3 = __esm({
     };
     compile = (items, nocase) => {
       let id = 1;
-      const split = (out) => ({ t: "split", id: id++, out });
+      const split2 = (out) => ({ t: "split", id: id++, out });
       const seq = (items2, next) => items2.reduceRight((next2, it) => item(it, next2), next);
       const item = (it, next) => {
         switch (it.t) {
@@ -15546,14 +15657,14 @@ var init_esm3 = __esm({
         const alts = (next2) => it.alts.map((a) => seq(a, next2));
         switch (it.type) {
           case "@":
-            return split(alts(next));
+            return split2(alts(next));
           case "?":
-            return split([next, ...alts(next)]);
+            return split2([next, ...alts(next)]);
           case "!":
-            return { t: "neg", id: id++, sub: split(alts(MATCH)), next };
+            return { t: "neg", id: id++, sub: split2(alts(MATCH)), next };
         }
-        const after = split([]);
-        const entry = split(alts(after));
+        const after = split2([]);
+        const entry = split2(alts(after));
         after.out.push(next, entry);
         return it.type === "*" ? after : entry;
       };
@@ -15942,8 +16053,8 @@ var init_esm3 = __esm({
         this.options = options;
         const { nocase = false, noext = false, normalize: n } = options;
         this.#form = n === true ? "NFC" : n || void 0;
-        const literal2 = /^[?*+@]\(\)$/.test(pattern2);
-        const toks = tokenize(pattern2, nocase, noext || literal2, this.#form, options.rangeMark);
+        const literal3 = /^[?*+@]\(\)$/.test(pattern2);
+        const toks = tokenize(pattern2, nocase, noext || literal3, this.#form, options.rangeMark);
         let [items] = build(toks, pair(toks), 0, toks.length, true);
         if (this.#form)
           items = normalize(items, this.#form);
@@ -17481,8 +17592,8 @@ var init_esm4 = __esm({
           return true;
         }
         const options = this.options;
-        let split = this.#cachedSplit(f);
-        if (!split) {
+        let split2 = this.#cachedSplit(f);
+        if (!split2) {
           if (!partial && !this.#form && (this.#endCheck || this.#literalCheck) && lastChecked !== f) {
             lastChecked = f;
             const can = this.#canMatch(f);
@@ -17491,10 +17602,10 @@ var init_esm4 = __esm({
             if (can === "yes")
               return options.flipNegate ? true : !this.negate;
           }
-          split = this.#split(f);
+          split2 = this.#split(f);
         }
-        const ff = split.parts;
-        const resolved = this.#level2 ? split.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
+        const ff = split2.parts;
+        const resolved = this.#level2 ? split2.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
         const set = this.set;
         let filename = ff[ff.length - 1];
         if (!filename) {
@@ -18869,21 +18980,21 @@ var require_range = __commonJS({
       const z = options.includePrerelease ? "-0" : "";
       return comp.replace(r, (_, M, m, p2, pr) => {
         debug("tilde", comp, _, M, m, p2, pr);
-        let ret;
+        let ret2;
         if (isX(M)) {
-          ret = "";
+          ret2 = "";
         } else if (isX(m)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
+          ret2 = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
         } else if (isX(p2)) {
-          ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
+          ret2 = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
         } else if (pr) {
           debug("replaceTilde pr", pr);
-          ret = `>=${M}.${m}.${p2}-${pr} <${M}.${+m + 1}.0-0`;
+          ret2 = `>=${M}.${m}.${p2}-${pr} <${M}.${+m + 1}.0-0`;
         } else {
-          ret = `>=${M}.${m}.${p2} <${M}.${+m + 1}.0-0`;
+          ret2 = `>=${M}.${m}.${p2} <${M}.${+m + 1}.0-0`;
         }
-        debug("tilde return", ret);
-        return ret;
+        debug("tilde return", ret2);
+        return ret2;
       });
     };
     var replaceCarets = (comp, options) => {
@@ -18895,42 +19006,42 @@ var require_range = __commonJS({
       const z = options.includePrerelease ? "-0" : "";
       return comp.replace(r, (_, M, m, p2, pr) => {
         debug("caret", comp, _, M, m, p2, pr);
-        let ret;
+        let ret2;
         if (isX(M)) {
-          ret = "";
+          ret2 = "";
         } else if (isX(m)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
+          ret2 = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
         } else if (isX(p2)) {
           if (M === "0") {
-            ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
+            ret2 = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
           } else {
-            ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`;
+            ret2 = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`;
           }
         } else if (pr) {
           debug("replaceCaret pr", pr);
           if (M === "0") {
             if (m === "0") {
-              ret = `>=${M}.${m}.${p2}-${pr} <${M}.${m}.${+p2 + 1}-0`;
+              ret2 = `>=${M}.${m}.${p2}-${pr} <${M}.${m}.${+p2 + 1}-0`;
             } else {
-              ret = `>=${M}.${m}.${p2}-${pr} <${M}.${+m + 1}.0-0`;
+              ret2 = `>=${M}.${m}.${p2}-${pr} <${M}.${+m + 1}.0-0`;
             }
           } else {
-            ret = `>=${M}.${m}.${p2}-${pr} <${+M + 1}.0.0-0`;
+            ret2 = `>=${M}.${m}.${p2}-${pr} <${+M + 1}.0.0-0`;
           }
         } else {
           debug("no pr");
           if (M === "0") {
             if (m === "0") {
-              ret = `>=${M}.${m}.${p2} <${M}.${m}.${+p2 + 1}-0`;
+              ret2 = `>=${M}.${m}.${p2} <${M}.${m}.${+p2 + 1}-0`;
             } else {
-              ret = `>=${M}.${m}.${p2} <${M}.${+m + 1}.0-0`;
+              ret2 = `>=${M}.${m}.${p2} <${M}.${+m + 1}.0-0`;
             }
           } else {
-            ret = `>=${M}.${m}.${p2} <${+M + 1}.0.0-0`;
+            ret2 = `>=${M}.${m}.${p2} <${+M + 1}.0.0-0`;
           }
         }
-        debug("caret return", ret);
-        return ret;
+        debug("caret return", ret2);
+        return ret2;
       });
     };
     var replaceXRanges = (comp, options) => {
@@ -18940,8 +19051,8 @@ var require_range = __commonJS({
     var replaceXRange = (comp, options) => {
       comp = comp.trim();
       const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
-      return comp.replace(r, (ret, gtlt, M, m, p2, pr) => {
-        debug("xRange", comp, ret, gtlt, M, m, p2, pr);
+      return comp.replace(r, (ret2, gtlt, M, m, p2, pr) => {
+        debug("xRange", comp, ret2, gtlt, M, m, p2, pr);
         if (invalidXRangeOrder(M, m, p2)) {
           return comp;
         }
@@ -18955,9 +19066,9 @@ var require_range = __commonJS({
         pr = options.includePrerelease ? "-0" : "";
         if (xM) {
           if (gtlt === ">" || gtlt === "<") {
-            ret = "<0.0.0-0";
+            ret2 = "<0.0.0-0";
           } else {
-            ret = "*";
+            ret2 = "*";
           }
         } else if (gtlt && anyX) {
           if (xm) {
@@ -18985,14 +19096,14 @@ var require_range = __commonJS({
           if (gtlt === "<") {
             pr = "-0";
           }
-          ret = `${gtlt + M}.${m}.${p2}${pr}`;
+          ret2 = `${gtlt + M}.${m}.${p2}${pr}`;
         } else if (xm) {
-          ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
+          ret2 = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
         } else if (xp) {
-          ret = `>=${M}.${m}.0${pr} <${M}.${+m + 1}.0-0`;
+          ret2 = `>=${M}.${m}.0${pr} <${M}.${+m + 1}.0-0`;
         }
-        debug("xRange return", ret);
-        return ret;
+        debug("xRange return", ret2);
+        return ret2;
       });
     };
     var replaceStars = (comp, options) => {
@@ -19741,6 +19852,18 @@ var require_semver2 = __commonJS({
   }
 });
 
+// src/policy/artifact-tags.ts
+function isArtifactTag(tag) {
+  return ARTIFACT_TAG.test(tag);
+}
+var ARTIFACT_TAG;
+var init_artifact_tags = __esm({
+  "src/policy/artifact-tags.ts"() {
+    "use strict";
+    ARTIFACT_TAG = /^(?:sha256|sha384|sha512)-[0-9a-f]{64}(?:\.[A-Za-z0-9_-]+)*$/;
+  }
+});
+
 // src/policy/policy.ts
 function parsePolicy(text, options = {}) {
   const m = /^(glob|regex|semver):(.*)$/s.exec(text);
@@ -19753,20 +19876,29 @@ function parsePolicy(text, options = {}) {
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time")
+    if (options.sort && options.sort.by !== "build-time" && options.sort.by !== "push-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
-    return globPolicy(text, body);
+    if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
+    return globPolicy(text, body, options.sort?.by === "push-time" ? "push-time" : "build-time");
+  }
+  if (!options.sort || options.sort.by === "build-time") {
+    const plain = body.replace(/\\([^\w\s])/g, "$1");
+    if (!/[\\^$.|?*+()[\]{}]/.test(body.replace(/\\[^\w\s]/g, "")) && body.length <= MAX_REGEX_LENGTH)
+      return literalPolicy("regex", text, plain, options.sort?.order);
   }
   return regexPolicy(text, body, options.sort);
+}
+function literalPolicy(kind, source, tag, order = "asc") {
+  return { kind, source, sort: "build-time", order, literal: tag, matches: (t) => t === tag };
 }
 function globProblem(glob) {
   return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
 }
-function globPolicy(source, glob) {
+function globPolicy(source, glob, sort2) {
   const problem = globProblem(glob);
   if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
-  return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
+  return { kind: "glob", source, sort: sort2, order: "asc", matches: (tag) => mm.match(tag) };
 }
 function semverPolicy(source, range2, includePrerelease) {
   const r = import_semver.default.validRange(range2, { loose: true, includePrerelease });
@@ -19807,7 +19939,8 @@ function regexPolicy(source, body, sort2) {
   }
   const by = sort2?.by ?? "build-time";
   const order = sort2?.order ?? "asc";
-  if (by === "build-time") return { kind: "regex", source, sort: "build-time", order, matches: (t) => re.test(t) };
+  if (by === "build-time" || by === "push-time")
+    return { kind: "regex", source, sort: by, order, matches: (t) => re.test(t) };
   const groups2 = [...body.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((g) => g[1]);
   const capture = sort2?.capture ?? groups2[0];
   if (!capture) throw new PolicyError(`sort by ${by} needs a named capture group in the regex, e.g. (?<build>\\d+)`);
@@ -19862,16 +19995,20 @@ function assertSafeRegex(body) {
 }
 function separatedRepeat(group) {
   const inner = group.replace(/^\?:/, "");
-  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner);
+  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner) ?? /^()(.*?)(\\[.\-_/+]|[-_/:~])$/s.exec(inner)?.slice(0) ?? null;
   if (!m) return false;
-  const sep6 = m[1].replace("\\", "");
+  const sep6 = (m[1] || m[3]).replace("\\", "");
   const rest = m[2];
+  if (!m[1] && rest.endsWith("\\")) return false;
   if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, "")))
     return false;
   return !rest.includes(sep6) || sep6 === "." && !rest.replace(/\\\./g, "").includes(".");
 }
+function ordersByTime(policy) {
+  return policy.sort === "build-time" || policy.sort === "push-time";
+}
 function isNeverChosen(tag) {
-  return tag === "latest";
+  return tag === "latest" || isArtifactTag(tag);
 }
 var import_semver, PolicyError, MAX_REGEX_LENGTH;
 var init_policy = __esm({
@@ -19879,10 +20016,54 @@ var init_policy = __esm({
     "use strict";
     init_esm4();
     import_semver = __toESM(require_semver2(), 1);
+    init_artifact_tags();
     PolicyError = class extends Error {
       name = "PolicyError";
     };
     MAX_REGEX_LENGTH = 1e3;
+  }
+});
+
+// src/config/duration.ts
+function parseDuration(text) {
+  const t = text.trim();
+  if (!/^(\d+[smhdw])+$/.test(t))
+    return {
+      problem: `${JSON.stringify(text)} is not a duration; write a number and a unit (s, m, h, d, w), e.g. 2h or 1d12h`
+    };
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+)([smhdw])/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
+  if (!Number.isSafeInteger(ms)) return { problem: `${JSON.stringify(text)} is too long a duration` };
+  return { ms, text: t };
+}
+function formatDuration(ms) {
+  const units = [
+    ["d", 864e5],
+    ["h", 36e5],
+    ["m", 6e4],
+    ["s", 1e3]
+  ];
+  const parts = [];
+  let rest = Math.max(0, Math.round(ms));
+  for (const [u, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0 && parts.length < 2) parts.push(`${n}${u}`);
+    if (parts.length === 2) break;
+  }
+  return parts.length ? parts.filter((p2) => !/^0/.test(p2)).join(" ") || "0s" : "0s";
+}
+var UNIT_MS;
+var init_duration = __esm({
+  "src/config/duration.ts"() {
+    "use strict";
+    UNIT_MS = {
+      s: 1e3,
+      m: 6e4,
+      h: 36e5,
+      d: 864e5,
+      w: 6048e5
+    };
   }
 });
 
@@ -19989,15 +20170,15 @@ var init_schema = __esm({
       ]
     };
     sort = {
-      description: "How regex matches are ordered: by build time (default), or by a named capture.",
+      description: "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.",
       oneOf: [
-        { enum: ["build-time", "numerical", "alphabetical"] },
+        { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
         {
           type: "object",
           additionalProperties: false,
           required: ["by"],
           properties: {
-            by: { enum: ["build-time", "numerical", "alphabetical"] },
+            by: { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
             capture: {
               type: "string",
               minLength: 1,
@@ -20030,7 +20211,14 @@ var init_schema = __esm({
                 description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`."
               },
               name: { type: "string" },
-              insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
+              insecure: {
+                type: "boolean",
+                description: "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well."
+              },
+              trustRealm: {
+                type: "boolean",
+                description: "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)."
+              },
               usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
               passwordEnv: {
                 type: "string",
@@ -20081,7 +20269,51 @@ var init_schema = __esm({
               exclude: { type: "array", items: patternEntry, description: "Tags never chosen." },
               blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
               sort,
-              prerelease: { type: "boolean", description: "semver: allow pre-release versions." }
+              prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+              minAge: {
+                type: "string",
+                minLength: 1,
+                description: "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)."
+              },
+              digest: {
+                enum: ["refresh", "keep"],
+                description: "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it."
+              },
+              platforms: {
+                type: "array",
+                minItems: 1,
+                items: { type: "string", minLength: 1 },
+                description: "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them."
+              }
+            }
+          }
+        },
+        promotions: {
+          type: "array",
+          description: "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).",
+          items: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name", "from", "to", "soak"],
+            properties: {
+              name: {
+                type: "string",
+                pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                description: "Names the promotion in the plan, the commit trailer and its pull-request branch."
+              },
+              from: { type: "array", minItems: 1, items: fileEntry, description: "The source environment's files." },
+              to: { type: "array", minItems: 1, items: fileEntry, description: "The files that receive the tags." },
+              images: {
+                type: "array",
+                items: { type: "string", minLength: 1 },
+                description: "Only these images (globs, as in `updates[].images`)."
+              },
+              soak: {
+                type: "string",
+                minLength: 1,
+                description: "How long a tag must have been in `from` on the branch (`24h`, `2d`)."
+              },
+              minAge: { type: "string", minLength: 1, description: "The build must also be at least this old." }
             }
           }
         },
@@ -20091,6 +20323,28 @@ var init_schema = __esm({
           description: "Run after rewriting, before committing, in the repository root."
         },
         preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
+        limits: {
+          type: "object",
+          description: "Bounds on the work one run asks of registries, whatever they answer.",
+          additionalProperties: false,
+          properties: {
+            tags: {
+              type: "integer",
+              minimum: 1,
+              description: "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`."
+            },
+            candidates: {
+              type: "integer",
+              minimum: 1,
+              description: "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`."
+            },
+            registryDeadline: {
+              type: "integer",
+              minimum: 1,
+              description: "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped."
+            }
+          }
+        },
         scan: {
           type: "object",
           additionalProperties: false,
@@ -20132,6 +20386,28 @@ var init_types = __esm({
   }
 });
 
+// src/policy/platforms.ts
+function missingPlatforms(required, offered) {
+  const have = offered.map(split);
+  return required.filter((r) => {
+    const want = split(r);
+    return !have.some(
+      (h) => h.os === want.os && h.arch === want.arch && (!want.variant || (h.variant ?? (h.arch === "arm64" ? "v8" : void 0)) === want.variant)
+    );
+  });
+}
+function split(p2) {
+  const [os = "", arch = "", variant] = p2.split("/");
+  return variant ? { os, arch, variant } : { os, arch };
+}
+var PLATFORM_PATTERN;
+var init_platforms = __esm({
+  "src/policy/platforms.ts"() {
+    "use strict";
+    PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
+  }
+});
+
 // src/config/parse.ts
 import { posix } from "node:path";
 function validate(data) {
@@ -20162,7 +20438,7 @@ function parseValidatedYaml(text, file, format) {
   const lineCounter = new import_yaml.LineCounter();
   let doc;
   try {
-    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   } catch (e) {
     throw new ConfigError(file, 1, 1, "", `cannot parse YAML: ${e.message}`);
   }
@@ -20212,8 +20488,8 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
-    fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0) && !raw.promotions?.length)
+    fail4(raw.updates ? ["updates"] : [], "no `updates` rules (or `promotions`): nothing to do");
   const registries = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
     registries.push({ ...r, ...splitRegistry(r.host, (d) => fail4(["registries", i, "host"], d)) });
@@ -20265,24 +20541,64 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
         }
       }
     }
+    const platforms = (u.platforms ?? []).map((pl, j) => {
+      if (!PLATFORM_PATTERN.test(pl))
+        fail4([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
+      return pl;
+    });
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== void 0) fail4(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
     seen.set(identity, i);
+    const minAge = u.minAge === void 0 ? void 0 : durationAt(u.minAge, (d) => fail4([...base, "minAge"], d));
     const p2 = locate(base);
     const filePositions = u.files.map((_, j) => {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
+    const pp = locate([...base, "pattern"]);
     updates.push({
       name: u.name ?? `updates[${i}]`,
       index: i,
       position: { file, line: p2.line, column: p2.col },
+      patternPosition: { file, line: pp.line, column: pp.col },
       policy,
       files,
       filePositions,
       images,
-      exclude
+      exclude,
+      ...minAge ? { minAge } : {},
+      ...platforms.length ? { platforms } : {},
+      ...u.digest === "refresh" ? { digest: "refresh" } : {}
+    });
+  }
+  const promotions = [];
+  for (const [i, r] of (raw.promotions ?? []).entries()) {
+    const base = ["promotions", i];
+    const dup = promotions.find((q) => q.name === r.name);
+    if (dup) fail4([...base, "name"], `duplicate promotion name ${JSON.stringify(r.name)} (promotions[${dup.index}])`);
+    const selectors = (key) => r[key].map(
+      (f, j) => normaliseFileSelector(
+        typeof f === "string" ? f : f.path,
+        (d) => fail4([...base, key, j, ...typeof f === "string" ? [] : ["path"]], d)
+      )
+    );
+    const from = selectors("from");
+    const to = selectors("to");
+    const both = to.find((t) => from.includes(t));
+    if (both !== void 0) fail4([...base, "to"], `${JSON.stringify(both)} is in both \`from\` and \`to\``);
+    const soak = durationAt(r.soak, (d) => fail4([...base, "soak"], d));
+    const minAge = r.minAge === void 0 ? void 0 : durationAt(r.minAge, (d) => fail4([...base, "minAge"], d));
+    const p2 = locate(base);
+    promotions.push({
+      name: r.name,
+      index: i,
+      position: { file, line: p2.line, column: p2.col },
+      from,
+      to,
+      images: (r.images ?? []).map((g2, j) => checkGlob(g2, (d) => fail4([...base, "images", j], d))),
+      soak,
+      ...minAge ? { minAge } : {}
     });
   }
   const commands = (raw.commands ?? raw.preCommitCommands ?? []).map(
@@ -20306,8 +20622,10 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     file,
     registries,
     updates,
+    promotions,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    limits: { ...raw.limits },
     commit: {
       ...g.gitUser !== void 0 ? { authorName: g.gitUser } : {},
       ...g.gitEmail !== void 0 ? { authorEmail: g.gitEmail } : {},
@@ -20339,12 +20657,18 @@ function normaliseFileSelector(path2, fail4) {
   checkGlob(clean || "**", fail4);
   return clean === "" ? "**" : clean;
 }
+function durationAt(text, fail4) {
+  const d = parseDuration(text);
+  if ("problem" in d) fail4(d.problem);
+  return d;
+}
 function checkGlob(glob, fail4) {
   const problem = globProblem(glob);
   if (problem) fail4(problem);
   return glob;
 }
 function checkPatternSpeed(policy, fail4) {
+  if (policy.literal !== void 0) return;
   if (probePolicy(policy) === void 0) {
     fail4(
       `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`
@@ -20506,10 +20830,12 @@ var init_parse = __esm({
     import_yaml = __toESM(require_dist(), 1);
     init_commit_message();
     init_policy();
+    init_duration();
     init_errors();
     init_pattern_probe();
     init_schema();
     init_types();
+    init_platforms();
     MAX_CONFIG_BYTES = 1024 * 1024;
     MAX_DEPTH = 32;
     MAX_ALIASES = 100;
@@ -20540,6 +20866,21 @@ async function loadConfig(dir, configPath) {
       "config file not found; create it (see README: .laminar.yaml) or pass --config"
     );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown2, 0, 0, "", "is not a file");
+  const lexical = relative2(dir, path2);
+  if (!lexical.startsWith("..") && !isAbsolute(lexical)) {
+    const root = await realpath(dir);
+    const real = await realpath(path2).catch(() => void 0);
+    if (real === void 0)
+      throw new ConfigError(shown2, 0, 0, "", "is a symbolic link to nothing (a dangling link); point it at a file");
+    if (real !== root && !real.startsWith(root + sep3))
+      throw new ConfigError(
+        shown2,
+        0,
+        0,
+        "",
+        "is a symbolic link pointing outside the repository; refusing to read it (copy the file into the repository or pass --config with its real path)"
+      );
+  }
   if (st.size > MAX_CONFIG_BYTES)
     throw new ConfigError(shown2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile2(path2, "utf8");
@@ -20703,6 +21044,235 @@ var init_server_schema = __esm({
         }
       }
     };
+  }
+});
+
+// src/scan/select.ts
+function matchesSelector(path2, selector) {
+  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
+  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
+}
+function matchesAny(path2, selectors) {
+  return selectors.some((s) => matchesSelector(path2, s));
+}
+var init_select = __esm({
+  "src/scan/select.ts"() {
+    "use strict";
+    init_esm4();
+  }
+});
+
+// src/plan/config-warnings.ts
+function configWarnings(config, paths) {
+  const out = [];
+  for (const rule of config.updates) {
+    const prefix2 = /^([A-Za-z][\w-]*):/.exec(rule.policy.source)?.[1];
+    if (rule.policy.kind === "glob" && prefix2 !== void 0 && !PREFIXES.includes(prefix2)) {
+      const at = rule.patternPosition ?? rule.position;
+      const known = PREFIXES.find((p2) => p2 === prefix2.toLowerCase());
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.pattern: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p2) => `${p2}:`).join(", ")})`}; read as a glob, it matches no tag (tags never contain ":")`
+      });
+    }
+    rule.files.forEach((selector, j) => {
+      if (paths.some((p2) => matchesSelector(p2, selector))) return;
+      const at = rule.filePositions?.[j] ?? rule.position;
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.files[${j}]: ${JSON.stringify(selector)} matches no file in the repository (or only excluded ones); the rule updates nothing there`
+      });
+    });
+  }
+  return out;
+}
+var PREFIXES;
+var init_config_warnings = __esm({
+  "src/plan/config-warnings.ts"() {
+    "use strict";
+    init_select();
+    PREFIXES = ["glob", "regex", "semver"];
+  }
+});
+
+// src/git/exec-git.ts
+import { spawn as spawn2 } from "node:child_process";
+function gitEnvironment(extra = {}) {
+  const env = { ...process.env };
+  for (const name of INHERITED_GIT_VARIABLES) delete env[name];
+  return {
+    ...env,
+    GIT_TERMINAL_PROMPT: "0",
+    GCM_INTERACTIVE: "never",
+    LC_ALL: "C",
+    LANG: "C",
+    ...extra
+  };
+}
+function execGit(args, options) {
+  return new Promise((resolve7, reject) => {
+    const child = spawn2("git", args, {
+      cwd: options.cwd,
+      env: gitEnvironment(options.env),
+      stdio: ["pipe", "pipe", "pipe"],
+      windowsHide: true
+    });
+    const out = [];
+    const err = [];
+    const mask = (text) => options.secrets?.mask(text) ?? text;
+    child.stdout.on("data", (b) => out.push(b));
+    child.stderr.on("data", (b) => err.push(b));
+    child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
+    child.on("close", (code, signal) => {
+      const bytes = Buffer.concat(out);
+      resolve7({
+        exitCode: code ?? (signal ? 128 : 1),
+        ...options.binary ? { stdoutBytes: bytes } : {},
+        stdout: bytes.toString("utf8"),
+        stderr: mask(Buffer.concat(err).toString("utf8"))
+      });
+    });
+    child.stdin.on("error", () => void 0);
+    if (options.input !== void 0) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
+var INHERITED_GIT_VARIABLES, GitCommandError;
+var init_exec_git = __esm({
+  "src/git/exec-git.ts"() {
+    "use strict";
+    INHERITED_GIT_VARIABLES = [
+      "GIT_DIR",
+      "GIT_WORK_TREE",
+      "GIT_INDEX_FILE",
+      "GIT_OBJECT_DIRECTORY",
+      "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+      "GIT_NAMESPACE",
+      "GIT_PREFIX",
+      // Any askpass program would open a prompt (or a GUI) on a runner; we want a plain failure.
+      "GIT_ASKPASS",
+      "SSH_ASKPASS"
+    ];
+    GitCommandError = class extends Error {
+      constructor(args, exitCode, stderr) {
+        super(`git ${args.join(" ")} failed with exit code ${exitCode}: ${stderr.trim() || "(no output)"}`);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+      }
+      args;
+      exitCode;
+      stderr;
+      name = "GitCommandError";
+    };
+  }
+});
+
+// src/git/file-history.ts
+async function readFileHistory(dir, paths, options = {}) {
+  const inside = await execGit(["rev-parse", "--is-inside-work-tree", "--is-shallow-repository"], { cwd: dir });
+  if (inside.exitCode !== 0) return void 0;
+  const [isWorkTree, isShallow] = inside.stdout.trim().split("\n");
+  if (isWorkTree !== "true") return void 0;
+  if ((await execGit(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: dir })).exitCode !== 0) return void 0;
+  let note;
+  if (isShallow === "true") {
+    let problem;
+    if (options.unshallow)
+      problem = await options.unshallow().then(
+        () => void 0,
+        (e) => e.message
+      );
+    else {
+      const deepen = await execGit(["fetch", "--quiet", "--unshallow"], { cwd: dir });
+      if (deepen.exitCode !== 0) problem = deepen.stderr.trim().split("\n")[0] || `exit ${deepen.exitCode}`;
+    }
+    if (problem !== void 0) note = `shallow clone that could not be deepened (git fetch --unshallow: ${problem})`;
+  }
+  const files = /* @__PURE__ */ new Map();
+  for (const p2 of paths) files.set(p2, { versions: [] });
+  if (paths.length === 0) return { files: /* @__PURE__ */ new Map(), ...note ? { note } : {} };
+  const max = options.maxCommits ?? DEFAULT_HISTORY_COMMITS;
+  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)%x1f`;
+  const log = await execGit(
+    [
+      "-c",
+      "core.quotePath=false",
+      "log",
+      `-n${max}`,
+      "--no-renames",
+      "--name-only",
+      `--format=${format}`,
+      "HEAD",
+      "--",
+      ...paths.map(literal2)
+    ],
+    { cwd: dir }
+  );
+  if (log.exitCode !== 0) throw new Error(`git log failed: ${log.stderr.trim()}`);
+  const wanted = [];
+  const records = log.stdout.split("").slice(1);
+  for (const record of records) {
+    const [sha, authorName, authorEmail, date, trailers, names] = record.split("");
+    const commit = {
+      sha,
+      authorName: authorName ?? "",
+      authorEmail: authorEmail ?? "",
+      date: new Date(date ?? "").toISOString(),
+      laminar: (trailers ?? "").split("").map((t) => t.trim()).filter(Boolean)
+    };
+    for (const name of (names ?? "").split("\n").map((n) => n.trim())) {
+      if (name && files.has(name)) wanted.push({ commit, path: name });
+    }
+  }
+  const texts = await readBlobs(
+    dir,
+    wanted.map((w) => `${w.commit.sha}:${w.path}`)
+  );
+  wanted.forEach((w, i) => files.get(w.path)?.versions.push({ commit: w.commit, text: texts[i] }));
+  const complete = records.length < max && note === void 0;
+  return {
+    files: new Map([...files].map(([path2, f]) => [path2, { path: path2, versions: f.versions, complete }])),
+    ...note ? { note } : {}
+  };
+}
+function literal2(path2) {
+  return `:(literal)${path2}`;
+}
+async function readBlobs(dir, specs) {
+  if (specs.length === 0) return [];
+  const r = await execGit(["cat-file", "--batch"], { cwd: dir, input: `${specs.join("\n")}
+`, binary: true });
+  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
+  const out = r.stdoutBytes ?? Buffer.alloc(0);
+  const texts = [];
+  let at = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const eol = out.indexOf(10, at);
+    const header = out.subarray(at, eol).toString("utf8");
+    at = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      texts.push(void 0);
+      continue;
+    }
+    const size = Number(m[2]);
+    texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : void 0);
+    at += size + 1;
+  }
+  return texts;
+}
+var DEFAULT_HISTORY_COMMITS;
+var init_file_history = __esm({
+  "src/git/file-history.ts"() {
+    "use strict";
+    init_commit_message();
+    init_exec_git();
+    DEFAULT_HISTORY_COMMITS = 500;
   }
 });
 
@@ -20909,21 +21479,6 @@ var init_format = __esm({
   }
 });
 
-// src/scan/select.ts
-function matchesSelector(path2, selector) {
-  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
-  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
-}
-function matchesAny(path2, selectors) {
-  return selectors.some((s) => matchesSelector(path2, s));
-}
-var init_select = __esm({
-  "src/scan/select.ts"() {
-    "use strict";
-    init_esm4();
-  }
-});
-
 // src/plan/classify.ts
 function classifySite(site, rules, registries) {
   if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
@@ -21005,7 +21560,36 @@ var init_classify = __esm({
   }
 });
 
+// src/policy/build-times.ts
+function isFixedBuildTime(created) {
+  return created.getTime() < TRUSTED_FROM;
+}
+function isPushTime(d) {
+  const source = d?.source === "cache" ? d.cachedFrom : d?.source;
+  return source !== void 0 && PUSH_TIME_SOURCES.has(source);
+}
+var TRUSTED_FROM, PUSH_TIME_SOURCES;
+var init_build_times = __esm({
+  "src/policy/build-times.ts"() {
+    "use strict";
+    TRUSTED_FROM = Date.UTC(1980, 0, 2);
+    PUSH_TIME_SOURCES = /* @__PURE__ */ new Set([
+      "docker-hub-api",
+      "gcr-tags-list",
+      "ecr-describe-images",
+      "registry-api"
+    ]);
+  }
+});
+
 // src/plan/decide.ts
+function tooManyTags(repo, list) {
+  if (list.overLimit === void 0) return void 0;
+  return {
+    stays: "too-many-tags",
+    detail: `${repoKey(repo)} lists more than ${list.overLimit} tags (limits.tags): raise limits.tags, or delete old tags from the repository`
+  };
+}
 function tagInfo(list, details) {
   return (t) => details.get(t) ?? list.times?.get(t);
 }
@@ -21032,13 +21616,36 @@ function excluded(tag, site, rule) {
 function exclusionNote(rule) {
   return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
 }
+function timeOf(rule, d) {
+  if (rule.policy.sort === "push-time" && !isPushTime(d)) return void 0;
+  return d?.created?.getTime();
+}
+function ambiguity(rule, best, candidates, info) {
+  if (!ordersByTime(rule.policy)) return void 0;
+  const d = info(best);
+  const t = timeOf(rule, d);
+  if (t === void 0 || !d?.created) return void 0;
+  const when2 = d.created.toISOString();
+  if (!isPushTime(d) && isFixedBuildTime(d.created))
+    return `the newest build time among ${candidates.length} candidate(s) is ${when2}, a reproducible build's fixed time; the registry reports no push time to order them by`;
+  const tied = candidates.filter((c) => {
+    if (c === best || timeOf(rule, info(c)) !== t) return false;
+    const digest = info(c)?.digest;
+    return digest === void 0 || digest !== d.digest;
+  });
+  if (tied.length === 0) return void 0;
+  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when2}: which is newer cannot be told`;
+}
+function listed(tags) {
+  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
+}
 function pickBest(rule, candidates, info) {
   const { compare } = rule.policy;
-  if (compare) return candidates.reduce((a, b) => compare(b, a) > 0 ? b : a);
+  if (compare) return candidates.length ? candidates.reduce((a, b) => compare(b, a) > 0 ? b : a) : void 0;
   let best;
   let bestTime = -Infinity;
   for (const t of candidates) {
-    const time3 = info(t)?.created?.getTime();
+    const time3 = timeOf(rule, info(t));
     if (time3 === void 0 || Number.isNaN(time3)) continue;
     if (time3 > bestTime || time3 === bestTime && best !== void 0 && t > best) {
       best = t;
@@ -21051,32 +21658,61 @@ function sameBuild(it, best, info) {
   if (it.rule.policy.compare) return false;
   const cur = info(it.tag);
   const next = info(best);
-  return cur?.digest !== void 0 && cur.digest === next?.digest || cur?.created !== void 0 && cur.created.getTime() === next?.created?.getTime();
+  const curTime = timeOf(it.rule, cur);
+  return cur?.digest !== void 0 && cur.digest === next?.digest || curTime !== void 0 && curTime === timeOf(it.rule, next);
+}
+function heldAfterRollback(it, best, info) {
+  const m = it.manualMove;
+  if (!m || newer(it.rule, m.from, m.to, info) !== true) return void 0;
+  if (newer(it.rule, best, m.from, info) === true) return void 0;
+  const c = m.commit;
+  return {
+    stays: "held-after-rollback",
+    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`
+  };
+}
+function newer(rule, a, b, info) {
+  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
+  const x = info(a)?.created?.getTime();
+  const y = info(b)?.created?.getTime();
+  if (x === void 0 || y === void 0 || Number.isNaN(x) || Number.isNaN(y)) return void 0;
+  return x > y;
 }
 function isOlder(it, best, info) {
   const { compare } = it.rule.policy;
   if (compare) return compare(best, it.tag) <= 0;
-  const cur = info(it.tag)?.created?.getTime();
-  const next = info(best)?.created?.getTime();
+  const cur = timeOf(it.rule, info(it.tag));
+  const next = timeOf(it.rule, info(best));
   if (cur === void 0 || next === void 0) return false;
   return next <= cur;
 }
-var RepositoryDecisions, memoKey;
+var DEFAULT_MAX_CANDIDATES, RepositoryDecisions, memoKey;
 var init_decide = __esm({
   "src/plan/decide.ts"() {
     "use strict";
+    init_build_times();
     init_policy();
     init_grammar();
     init_classify();
+    DEFAULT_MAX_CANDIDATES = 200;
     RepositoryDecisions = class {
-      constructor(repo, list) {
+      /**
+       * @param maxCandidates - most candidates of one build-time channel whose build time is asked
+       *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+       * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
+       */
+      constructor(repo, list, maxCandidates = DEFAULT_MAX_CANDIDATES, now = /* @__PURE__ */ new Date()) {
         this.repo = repo;
         this.list = list;
+        this.maxCandidates = maxCandidates;
+        this.now = now;
         this.validTags = list.tags.filter(isValidTag);
         this.available = new Set(this.validTags);
       }
       repo;
       list;
+      maxCandidates;
+      now;
       // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
       // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
       validTags;
@@ -21105,15 +21741,42 @@ var init_decide = __esm({
         const want = /* @__PURE__ */ new Set();
         const known = (t) => this.list.times?.get(t)?.created !== void 0;
         for (const it of items) {
-          if (it.rule.policy.sort !== "build-time") continue;
+          const { compare } = it.rule.policy;
+          if (compare) {
+            if (it.rule.minAge) {
+              for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
+            }
+            continue;
+          }
+          if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
           for (const t of this.candidates(it)) if (!known(t)) want.add(t);
           if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+          const from = it.manualMove?.from;
+          if (from !== void 0 && this.available.has(from) && !known(from)) want.add(from);
         }
         return [...want];
       }
-      /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
-      decide(it, info) {
-        const candidates = this.candidates(it);
+      /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+      unknownTimes(it) {
+        if (it.rule.policy.sort !== "build-time") return 0;
+        let n = 0;
+        for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
+        return n;
+      }
+      /**
+       * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+       *
+       * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+       */
+      decide(it, info, skip) {
+        const all = this.candidates(it);
+        const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
+        const unknown = this.unknownTimes(it);
+        if (unknown > this.maxCandidates)
+          return {
+            stays: "too-many-candidates",
+            detail: `${unknown} tags of ${repoKey(this.repo)} match ${it.rule.policy.source}${exclusionNote(it.rule)} and would each need a build time; at most ${this.maxCandidates} are asked per run (limits.candidates): narrow the pattern, exclude old tags, order by a version in the tag (semver, or sort: numerical), or raise limits.candidates`
+          };
         const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
         if (candidates.length === 0)
           return {
@@ -21121,14 +21784,39 @@ var init_decide = __esm({
             detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
           };
         const key = memoKey(it);
-        if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
-        const best = this.bestMemo.get(key);
-        if (!best)
+        if (!skip?.size && !this.bestMemo.has(key))
+          this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
+        const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info), info) : this.bestMemo.get(key);
+        const fixed2 = ordersByTime(it.rule.policy) ? candidates.filter((t) => info(t)?.fixedTime) : [];
+        if (fixed2.length && it.rule.policy.sort === "build-time")
           return {
-            stays: "unknown-build-time",
-            detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+            stays: "ambiguous-build-time",
+            detail: `${listed([...fixed2].sort())} ${fixed2.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`
           };
         const current = info(it.tag);
+        const tooNew = () => {
+          const newest = pickBest(it.rule, candidates, info);
+          if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info) || isOlder(it, newest, info))
+            return void 0;
+          const built = info(newest)?.created;
+          const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : void 0;
+          return {
+            stays: "too-new",
+            detail: eligible ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}` : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
+            current
+          };
+        };
+        if (!best)
+          return tooNew() ?? {
+            stays: "unknown-build-time",
+            detail: it.rule.policy.sort === "push-time" ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}` : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+          };
+        const ambiguous = ambiguity(it.rule, best, candidates, info);
+        if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
+        if (best === it.tag || sameBuild(it, best, info) || isOlder(it, best, info)) {
+          const held2 = tooNew();
+          if (held2) return held2;
+        }
         if (best === it.tag || sameBuild(it, best, info))
           return {
             stays: "up-to-date",
@@ -21141,7 +21829,23 @@ var init_decide = __esm({
             detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
             current
           };
+        const held = heldAfterRollback(it, best, info);
+        if (held) return { ...held, current };
         return { move: best };
+      }
+      /**
+       * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
+       * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
+       * it must not depend on the site's current tag.
+       */
+      oldEnough(it, candidates, info) {
+        const minAge = it.rule.minAge;
+        if (!minAge) return candidates;
+        const latest = this.now.getTime() - minAge.ms;
+        return candidates.filter((t) => {
+          const built = info(t)?.created?.getTime();
+          return built !== void 0 && !Number.isNaN(built) && built <= latest;
+        });
       }
     };
     memoKey = (it) => `${it.rule.index}\0${it.site.name}`;
@@ -21177,7 +21881,8 @@ async function askTagList(tags, repo) {
   }
 }
 async function askTagDetails(tags, repo, request2) {
-  if (request2.times.length === 0 && request2.digests.length === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
+  const asks = request2.times.length + request2.digests.length + (request2.platforms?.length ?? 0);
+  if (asks + (request2.fresh?.length ?? 0) === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
   try {
     return { ok: true, value: await tags.describeTags(repo, request2) };
   } catch (e) {
@@ -21203,6 +21908,858 @@ var init_facts = __esm({
   "src/plan/facts.ts"() {
     "use strict";
     init_types3();
+  }
+});
+
+// src/scan/lines.ts
+var LineIndex;
+var init_lines = __esm({
+  "src/scan/lines.ts"() {
+    "use strict";
+    LineIndex = class {
+      constructor(text) {
+        this.text = text;
+      }
+      text;
+      starts;
+      build() {
+        const s = [0];
+        let i = -1;
+        while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
+        return s;
+      }
+      /** Offset of the first byte of the line holding `offset`. */
+      lineStart(offset) {
+        const s = this.starts ??= this.build();
+        return s[this.lineOf(offset) - 1];
+      }
+      /** 1-based line of `offset`. */
+      lineOf(offset) {
+        const s = this.starts ??= this.build();
+        let lo = 0;
+        let hi = s.length - 1;
+        while (lo < hi) {
+          const mid = lo + hi + 1 >> 1;
+          if (s[mid] <= offset) lo = mid;
+          else hi = mid - 1;
+        }
+        return lo + 1;
+      }
+      /**
+       * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
+       * mark is not a character anyone sees: columns start after it, as in editors.
+       */
+      columnOf(offset) {
+        const start = this.lineStart(offset);
+        const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+        let k = ls;
+        let column = 1;
+        if (this.last && this.last.lineStart === ls && this.last.offset <= offset) ({ offset: k, column } = this.last);
+        for (; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+        this.last = { lineStart: ls, offset, column };
+        return column;
+      }
+      last;
+    };
+  }
+});
+
+// src/scan/scan.ts
+function scanText(input) {
+  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
+  const lines = new LineIndex(text);
+  const inComment = commentTracker(text, lines);
+  const found = [];
+  let consumed = 0;
+  const emit = (start, end, requireSlash) => {
+    const r = candidate(text, start, end, requireSlash, lines);
+    if (!r) return false;
+    found.push(r);
+    consumed = end;
+    return true;
+  };
+  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
+    for (let m; m = from.exec(text); ) {
+      const s = m.index + m[0].length - m[1].length;
+      candidateValue(text, s, lines, found);
+    }
+  }
+  const anchors = /[:@=]/g;
+  for (let m; m = anchors.exec(text); ) {
+    const i = m.index;
+    if (i < consumed) continue;
+    const next = text.charCodeAt(i + 1);
+    const ch = text[i];
+    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+      if (ch === "@") continue;
+      const key = keyBefore(text, i);
+      if (key && isImageKey(key) && !inComment(i)) {
+        const end = candidateValue(text, i + 1, lines, found);
+        if (end > 0) {
+          consumed = end;
+          anchors.lastIndex = end;
+        }
+      }
+      continue;
+    }
+    if (ch === "=") continue;
+    let s = i;
+    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
+    let e = i + 1;
+    while (e < text.length && isToken(text.charCodeAt(e))) e++;
+    if (s < consumed) continue;
+    anchors.lastIndex = e;
+    if (text[s - 1] === "]") {
+      const open4 = text.lastIndexOf("[", s - 1);
+      if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
+    }
+    if (!inComment(s)) {
+      const ls = lines.lineStart(s);
+      const from = Math.max(ls, s - CONTEXT_WINDOW);
+      const before = (from > ls ? "\0" : "") + text.slice(from, s);
+      const context = imageContext(before);
+      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+    }
+    consumed = Math.max(consumed, e);
+  }
+  found.sort((a, b) => a.start - b.start);
+  const prose = proseRanges(text);
+  let p2 = 0;
+  const inProse = (offset) => {
+    while (p2 < prose.length && prose[p2][1] <= offset) p2++;
+    return p2 < prose.length && prose[p2][0] <= offset;
+  };
+  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
+}
+function proseRanges(text) {
+  const out = [];
+  if (!text.includes("description")) return out;
+  const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
+  for (let m; m = key.exec(text); ) {
+    const lineEnd = text.indexOf("\n", m.index);
+    let end = lineEnd < 0 ? text.length : lineEnd;
+    if (/^[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(m[3])) {
+      const indent = m[1].length;
+      for (let ls = end + 1; ls < text.length; ) {
+        const le = text.indexOf("\n", ls);
+        const line = text.slice(ls, le < 0 ? text.length : le);
+        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+        if (line.trim() !== "" && lead <= indent) break;
+        end = le < 0 ? text.length : le;
+        if (le < 0) break;
+        ls = le + 1;
+      }
+    }
+    out.push([m.index, end]);
+    key.lastIndex = Math.max(key.lastIndex, end);
+  }
+  return out;
+}
+function keyBefore(text, i) {
+  let e = i;
+  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
+  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
+  let s = e;
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
+    s--;
+  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
+}
+function imageContext(before) {
+  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
+  if (!m) return false;
+  const key = m[1].replace(/^-+/, "");
+  return key.toUpperCase() === "FROM" || isImageKey(key);
+}
+function candidateValue(text, from, lines, found) {
+  let s = from;
+  while (text[s] === " " || text[s] === "	") s++;
+  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
+  if (quote2) s++;
+  let e = s;
+  if (text[e] === "[") {
+    const close = text.indexOf("]", e);
+    if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
+  }
+  while (e < text.length && isToken(text.charCodeAt(e))) e++;
+  if (e === s) return 0;
+  const after = text[e];
+  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
+  if (!ends) return 0;
+  const r = candidate(text, s, e, false, lines);
+  if (!r) return 0;
+  found.push(r);
+  return e;
+}
+function candidate(text, start, end, requireSlashOrDigest, lines) {
+  const e = end;
+  const before = text[start - 1];
+  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
+  const after = text[end];
+  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
+  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
+  if (raw.includes("://") || raw.startsWith("//")) return void 0;
+  const at = raw.indexOf("@");
+  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
+  const slash = nameAndTag.lastIndexOf("/");
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > slash && colon >= 0;
+  if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
+  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
+  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+    const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
+    if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
+  }
+  let reference2;
+  try {
+    reference2 = parseImageReference(raw);
+  } catch {
+    return void 0;
+  }
+  if (!reference2.registry) return void 0;
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const line = lines.lineOf(start);
+  const column = lines.columnOf(start);
+  return {
+    form: "inline",
+    start,
+    end: e,
+    text: raw,
+    line,
+    column,
+    reference: reference2,
+    name: raw.slice(0, nameEnd),
+    nameSpan: [start, start + nameEnd],
+    ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
+    ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
+  };
+}
+function commentTracker(text, lines) {
+  let ls = -1;
+  let k = 0;
+  let quote2 = "";
+  let comment = false;
+  return (offset) => {
+    const start = lines.lineStart(offset);
+    if (start !== ls || offset < k) {
+      ls = start;
+      k = start;
+      quote2 = "";
+      comment = false;
+      const hash = text.indexOf("#", start);
+      if (hash < 0 || hash >= offset) return false;
+    }
+    for (; k < offset && !comment; k++) {
+      const c = text[k];
+      if (quote2) {
+        if (c === quote2) quote2 = "";
+      } else if (c === '"' || c === "'") {
+        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
+      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
+    }
+    return comment;
+  };
+}
+var TOKEN, isToken, TAG_START, CONTEXT_WINDOW, FLAG_VALUE, IMAGE_KEY, isImageKey;
+var init_scan = __esm({
+  "src/scan/scan.ts"() {
+    "use strict";
+    init_parse2();
+    init_lines();
+    TOKEN = new Uint8Array(128);
+    for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
+    isToken = (code) => code < 128 && TOKEN[code] === 1;
+    TAG_START = /[\w]/;
+    CONTEXT_WINDOW = 256;
+    FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
+    IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
+    isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
+  }
+});
+
+// src/scan/structured/site-builder.ts
+function scalarPart(ctx, node) {
+  let n = node;
+  if ((0, import_yaml2.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
+  if (!(0, import_yaml2.isScalar)(n) || !n.range) return void 0;
+  const s = n.range[0] + (ctx.base ?? 0);
+  const e = n.range[1] + (ctx.base ?? 0);
+  const src = ctx.text.slice(s, e);
+  switch (n.type) {
+    case import_yaml2.Scalar.PLAIN:
+      if (src.includes("\n")) return void 0;
+      return { span: [s, e], text: src, style: "plain" };
+    case import_yaml2.Scalar.QUOTE_DOUBLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("\\") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
+    }
+    case import_yaml2.Scalar.QUOTE_SINGLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("'") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
+    }
+    default:
+      return void 0;
+  }
+}
+function hasHost(name) {
+  const slash = name.indexOf("/");
+  if (slash < 0) return false;
+  const first = name.slice(0, slash);
+  return first.includes(".") || first.includes(":") || first === "localhost";
+}
+function buildSite(ctx, input) {
+  const { name } = input;
+  if (!name || TEMPLATED.test(name)) return void 0;
+  let tag = input.tag && !isEmpty(input.tag) ? input.tag : void 0;
+  let digest = input.digest && !isEmpty(input.digest) ? input.digest : void 0;
+  let skip = input.skip;
+  if (tag && TEMPLATED.test(tag.text)) {
+    skip ??= { reason: "templated", detail: `the tag ${tag.text} is a template, filled in when it is rendered` };
+  }
+  if (tag && !skip && !digest) {
+    const at2 = tag.text.indexOf("@");
+    if (at2 > 0) {
+      digest = { span: [tag.span[0] + at2 + 1, tag.span[1]], text: tag.text.slice(at2 + 1), style: "reference" };
+      tag = { span: [tag.span[0], tag.span[0] + at2], text: tag.text.slice(0, at2), style: "reference" };
+    }
+  }
+  if (digest && TEMPLATED.test(digest.text)) digest = void 0;
+  if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
+  let reference2;
+  const movable = !skip || skip.reason === "ignored";
+  try {
+    const named = parseImageReference(name);
+    if (named.tag !== void 0 || named.digest !== void 0) return void 0;
+    reference2 = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
+  } catch {
+    return void 0;
+  }
+  if (!reference2.registry) return void 0;
+  const at = tag ?? input.namePart;
+  const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
+  const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
+  const site = {
+    form: input.form,
+    start,
+    end,
+    text: at ? at.text : name,
+    line: ctx.lines.lineOf(start),
+    column: ctx.lines.columnOf(start),
+    reference: reference2,
+    name,
+    ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
+    ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
+    ...digest && movable ? { digestSpan: digest.span } : {},
+    ...skip ? { skip } : {}
+  };
+  const covers = [...input.covers ?? []];
+  for (const p2 of [input.namePart, input.tag, input.digest]) if (p2) covers.push(p2.span);
+  return { site, covers };
+}
+function valueOf(node, key) {
+  if (!node || !("items" in node)) return void 0;
+  for (const pair2 of node.items) {
+    const p2 = pair2;
+    if ((0, import_yaml2.isScalar)(p2.key) && p2.key.value === key) return p2.value;
+  }
+  return void 0;
+}
+var import_yaml2, TEMPLATED, NULLS, isEmpty, NO_TAG;
+var init_site_builder = __esm({
+  "src/scan/structured/site-builder.ts"() {
+    "use strict";
+    import_yaml2 = __toESM(require_dist(), 1);
+    init_parse2();
+    TEMPLATED = /\{\{|\$\{|\$\(|<%/;
+    NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
+    isEmpty = (p2) => p2.style === "plain" ? NULLS.has(p2.text) : p2.text === "";
+    NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
+  }
+});
+
+// src/scan/structured/markers.ts
+function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
+  const ctx = { text, lines, found };
+  for (let m; m = MARKER.exec(text); ) {
+    const ls = lines.lineStart(m.index);
+    const before = text.slice(ls, m.index);
+    const arg = m[1];
+    const line = lines.lineOf(m.index);
+    if (arg === "ignore") {
+      ignoredLines.add(/^\s*$/.test(before) ? line + 1 : line);
+      continue;
+    }
+    const a = ASSIGNMENT.exec(before);
+    if (!a) continue;
+    const quote2 = a[1];
+    const value = a[2] ?? a[3];
+    if (!value) continue;
+    const start = quote2 ? ls + before.lastIndexOf(`${quote2}${value}${quote2}`) + 1 : ls + before.lastIndexOf(value);
+    const tag = {
+      span: [start, start + value.length],
+      text: value,
+      style: !yamlFile ? "reference" : quote2 === '"' ? "double-quoted" : quote2 === "'" ? "single-quoted" : "plain"
+    };
+    const f = buildSite(ctx, { form: "marker", name: arg, tag });
+    if (f) found.push(f);
+  }
+}
+var MARKER, ASSIGNMENT;
+var init_markers = __esm({
+  "src/scan/structured/markers.ts"() {
+    "use strict";
+    init_site_builder();
+    MARKER = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
+    ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
+  }
+});
+
+// src/scan/structured/argocd.ts
+function argocdParameters(ctx, seq) {
+  const byPrefix = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const item of seq.items) {
+    if (!(0, import_yaml3.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const value = scalarPart(ctx, valueOf(item, "value"));
+    if (!name || !value) continue;
+    const dot = name.text.lastIndexOf(".");
+    const prefix2 = dot >= 0 ? name.text.slice(0, dot) : "";
+    const field = name.text.slice(dot + 1);
+    let fields = byPrefix.get(prefix2);
+    if (!fields) {
+      fields = /* @__PURE__ */ new Map();
+      byPrefix.set(prefix2, fields);
+      order.push(prefix2);
+    }
+    fields.set(field, value);
+  }
+  for (const prefix2 of order) {
+    const f = byPrefix.get(prefix2);
+    const repo = f.get("repository") ?? f.get("repo");
+    if (!repo || !f.has("tag")) continue;
+    const registry = f.get("registry");
+    const tag = f.get("tag");
+    const found = buildSite(ctx, {
+      form: "argocd-parameters",
+      name: registry?.text ? `${registry.text}/${repo.text}` : repo.text,
+      namePart: repo,
+      tag,
+      ...registry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+function argocdKustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    const p2 = scalarPart(ctx, item);
+    if (!p2) continue;
+    const eq = p2.text.indexOf("=");
+    const ref = p2.text.slice(eq + 1);
+    const base = p2.span[0] + eq + 1;
+    const at = ref.indexOf("@");
+    const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
+    const colon = nameAndTag.lastIndexOf(":");
+    const hasTag = colon > nameAndTag.lastIndexOf("/");
+    const nameEnd = hasTag ? colon : nameAndTag.length;
+    const part = (s, e) => ({
+      span: [base + s, base + e],
+      text: ref.slice(s, e),
+      style: "reference"
+    });
+    const found = buildSite(ctx, {
+      form: "argocd-kustomize",
+      name: ref.slice(0, nameEnd),
+      namePart: part(0, nameEnd),
+      ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
+      ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
+      covers: [p2.span]
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+var import_yaml3;
+var init_argocd = __esm({
+  "src/scan/structured/argocd.ts"() {
+    "use strict";
+    import_yaml3 = __toESM(require_dist(), 1);
+    init_site_builder();
+  }
+});
+
+// src/scan/structured/helm-values.ts
+function helmValuesMap(ctx, map, parentKey, globalRegistry) {
+  const get = (k) => valueOf(map, k);
+  const tagNode = get("tag");
+  if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
+  let nameNode = get("repository");
+  if (nameNode !== void 0) {
+    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
+  } else {
+    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
+    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
+  }
+  if (nameNode !== void 0) {
+    const repo = scalarPart(ctx, nameNode);
+    if (!repo || isEmpty(repo)) return;
+    const regNode = get("registry");
+    let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
+    if (registry && isEmpty(registry)) registry = void 0;
+    if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
+    const name = registry ? `${registry.text}/${repo.text}` : repo.text;
+    const digestNode = get("digest") ?? get("sha");
+    const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
+    if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
+    const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
+    const found = buildSite(ctx, {
+      form: "helm-values",
+      name,
+      namePart: repo,
+      ...tag ? { tag } : {},
+      ...digest && /^sha256:/.test(digest.text) ? { digest } : {},
+      ...registry && registry !== globalRegistry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+    return;
+  }
+  for (const pair2 of map.items) {
+    if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
+    const key = pair2.key.value;
+    if (!/image$/i.test(key)) continue;
+    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
+    const image = scalarPart(ctx, pair2.value);
+    if (!tagPart || !image || isEmpty(image)) continue;
+    const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
+    if (found) ctx.found.push(found);
+  }
+}
+function globalImageRegistry(ctx, root) {
+  if (!(0, import_yaml4.isMap)(root)) return void 0;
+  const global2 = valueOf(root, "global");
+  if (!(0, import_yaml4.isMap)(global2)) return void 0;
+  const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
+  return reg && !isEmpty(reg) ? reg : void 0;
+}
+var import_yaml4, IMAGE_ISH;
+var init_helm_values = __esm({
+  "src/scan/structured/helm-values.ts"() {
+    "use strict";
+    import_yaml4 = __toESM(require_dist(), 1);
+    init_site_builder();
+    IMAGE_ISH = /image/i;
+  }
+});
+
+// src/scan/structured/kustomize.ts
+function kustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    if (!(0, import_yaml5.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const newName = scalarPart(ctx, valueOf(item, "newName"));
+    const newTag = valueOf(item, "newTag");
+    const digest = valueOf(item, "digest");
+    if (!name || newName === void 0 && newTag === void 0 && digest === void 0) continue;
+    const image = newName && !isEmpty(newName) ? newName : name;
+    const tag = scalarPart(ctx, newTag);
+    const d = scalarPart(ctx, digest);
+    const found = buildSite(ctx, {
+      form: "kustomize",
+      name: image.text,
+      namePart: image,
+      ...tag ? { tag } : {},
+      ...d ? { digest: d } : {},
+      covers: [name.span],
+      ...(!tag || isEmpty(tag)) && (!d || isEmpty(d)) ? { skip: RENAME_ONLY } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+var import_yaml5, RENAME_ONLY;
+var init_kustomize = __esm({
+  "src/scan/structured/kustomize.ts"() {
+    "use strict";
+    import_yaml5 = __toESM(require_dist(), 1);
+    init_site_builder();
+    RENAME_ONLY = {
+      reason: "no-tag",
+      detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
+    };
+  }
+});
+
+// src/scan/structured/yaml-scan.ts
+function hintWindows(text) {
+  const out = [];
+  HINT_KEY.lastIndex = 0;
+  for (let m; m = HINT_KEY.exec(text); ) {
+    const last = out[out.length - 1];
+    if (last && m.index < last[1]) continue;
+    let start = text.lastIndexOf("\n", m.index - 1) + 1;
+    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
+    let end = text.indexOf("\n", m.index);
+    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
+    end = end < 0 ? text.length : end + 1;
+    if (last && start <= last[1]) last[1] = end;
+    else out.push([start, end]);
+    HINT_KEY.lastIndex = end;
+  }
+  return out;
+}
+function topLevelLine(text, ls) {
+  const c = text[ls];
+  if (c === void 0) return true;
+  if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
+  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
+}
+function scanYaml(text, lines, found, problems, whole = false) {
+  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
+  const windows = whole ? [[0, source.length]] : hintWindows(source);
+  let globalRegistry;
+  for (const [a, b] of windows) {
+    const part = source.slice(a, b);
+    let docs;
+    try {
+      docs = (0, import_yaml6.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
+    } catch (e) {
+      problems.push({ line: lines.lineOf(a), message: e.message });
+      return;
+    }
+    if (!Array.isArray(docs)) continue;
+    const bad = docs.flatMap((d) => d.errors);
+    if (bad.length) {
+      const e = bad[0];
+      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
+      return;
+    }
+    for (const doc of docs) {
+      const ctx = { text, lines, doc, found, base: a };
+      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
+      walk(ctx, doc.contents, "", "", globalRegistry, problems);
+    }
+  }
+}
+function walk(ctx, node, key, parentKey, globalRegistry, problems) {
+  if ((0, import_yaml6.isMap)(node)) {
+    helmValuesMap(ctx, node, key, globalRegistry);
+    for (const pair2 of node.items) {
+      const k = (0, import_yaml6.isScalar)(pair2.key) ? String(pair2.key.value) : "";
+      const v = pair2.value;
+      if (k === "images" && (0, import_yaml6.isSeq)(v)) {
+        if (key === "kustomize") argocdKustomizeImages(ctx, v);
+        else kustomizeImages(ctx, v);
+        continue;
+      }
+      if (k === "parameters" && key === "helm" && (0, import_yaml6.isSeq)(v)) {
+        argocdParameters(ctx, v);
+        continue;
+      }
+      if (k === "values" && key === "helm" && (0, import_yaml6.isScalar)(v) && v.type === import_yaml6.Scalar.BLOCK_LITERAL) {
+        helmValuesBlock(ctx, v, problems);
+        continue;
+      }
+      walk(ctx, v, k, key, globalRegistry, problems);
+    }
+  } else if ((0, import_yaml6.isSeq)(node)) {
+    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
+  }
+}
+function helmValuesBlock(ctx, node, problems) {
+  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
+  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
+  const headerEnd = ctx.text.indexOf("\n", s);
+  if (headerEnd < 0 || headerEnd >= e) return;
+  const blank = (t) => t.replace(/[^\n]/g, " ");
+  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
+  const before = problems.length;
+  scanYaml(inner, ctx.lines, ctx.found, problems, true);
+  for (let k = before; k < problems.length; k++) {
+    const p2 = problems[k];
+    problems[k] = { line: p2.line, message: `helm.values block: ${p2.message}` };
+  }
+}
+var import_yaml6, HINT_KEY;
+var init_yaml_scan = __esm({
+  "src/scan/structured/yaml-scan.ts"() {
+    "use strict";
+    import_yaml6 = __toESM(require_dist(), 1);
+    init_argocd();
+    init_helm_values();
+    init_kustomize();
+    HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
+  }
+});
+
+// src/scan/structured/index.ts
+function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
+  const yamlFile = YAML_PATH.test(path2);
+  if (yamlFile) {
+    const problems = [];
+    scanYaml(text, lines, found, problems);
+    for (const p2 of problems)
+      warnings.push({
+        line: p2.line,
+        message: `not valid YAML at line ${p2.line} (${p2.message}): only image strings are scanned in it`
+      });
+    if (problems.length) found.length = 0;
+  }
+  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
+}
+function scanFile(text, path2) {
+  const inline = scanText(text);
+  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+  const lines = new LineIndex(text);
+  const found = [];
+  const warnings = [];
+  const ignored = /* @__PURE__ */ new Set();
+  scanStructuredInto(text, path2, lines, found, warnings, ignored);
+  const structured = dedupe(found);
+  const covers = structured.flatMap((f) => f.covers);
+  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
+  let sites = [...kept, ...structured.map((f) => f.site)];
+  if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
+  sites.sort((a, b) => a.start - b.start || a.end - b.end);
+  return { sites, warnings };
+}
+function dedupe(input) {
+  const found = refuseSharedTags(input);
+  const seen = /* @__PURE__ */ new Set();
+  return found.filter((f) => {
+    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
+    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
+    const image = f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
+    const key = `${span[0]}:${span[1]}${digest}${image}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function refuseSharedTags(found) {
+  const images = /* @__PURE__ */ new Map();
+  const keyOf = (f) => f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : void 0;
+  for (const f of found) {
+    const key = keyOf(f);
+    if (key === void 0 || f.site.skip) continue;
+    const set = images.get(key) ?? /* @__PURE__ */ new Set();
+    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
+    images.set(key, set);
+  }
+  if (![...images.values()].some((s) => s.size > 1)) return found;
+  return found.map((f) => {
+    const key = keyOf(f);
+    const shared = key === void 0 ? void 0 : images.get(key);
+    if (!shared || shared.size < 2) return f;
+    const names = [...shared].sort().join(" and ");
+    return {
+      ...f,
+      site: {
+        ...f.site,
+        skip: {
+          reason: "shared-tag",
+          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others \u2014 give each image its own tag`
+        }
+      }
+    };
+  });
+}
+function siteLines(s, lines) {
+  const out = [s.line];
+  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
+  return out;
+}
+function ignore(s) {
+  const { registry, repository } = s.reference;
+  return {
+    ...s,
+    reference: { registry, repository },
+    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" }
+  };
+}
+var STRUCTURED_HINT, YAML_PATH;
+var init_structured = __esm({
+  "src/scan/structured/index.ts"() {
+    "use strict";
+    init_lines();
+    init_scan();
+    init_markers();
+    init_yaml_scan();
+    STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
+    YAML_PATH = /\.(?:ya?ml|json)$/i;
+  }
+});
+
+// src/plan/history.ts
+var HistoryView;
+var init_history = __esm({
+  "src/plan/history.ts"() {
+    "use strict";
+    init_structured();
+    init_classify();
+    HistoryView = class {
+      constructor(history) {
+        this.history = history;
+      }
+      history;
+      scans = /* @__PURE__ */ new WeakMap();
+      /** The history of a file, or undefined when there is none (not a git repository, untracked file). */
+      file(path2) {
+        return this.history?.files.get(path2);
+      }
+      /**
+       * The tags of an image (`registry/repository`) in one version, in file order; undefined for a
+       * version where the file did not exist.
+       */
+      tagsIn(file, index, image) {
+        const v = file.versions[index];
+        if (!v || v.text === void 0) return void 0;
+        let byImage = this.scans.get(v);
+        if (!byImage) {
+          byImage = /* @__PURE__ */ new Map();
+          for (const s of scanFile(v.text, file.path).sites) {
+            const tag = s.reference.tag;
+            if (tag === void 0) continue;
+            const key = repoKey(s.reference);
+            const list = byImage.get(key) ?? [];
+            list.push(tag);
+            byImage.set(key, list);
+          }
+          this.scans.set(v, byImage);
+        }
+        return byImage.get(image) ?? [];
+      }
+      /**
+       * The latest commit that changed the `occurrence`-th tag of `image` in `path` (0 = the first
+       * occurrence in file order), or undefined when the history shows none.
+       */
+      lastMove(path2, image, occurrence) {
+        const file = this.file(path2);
+        if (!file) return void 0;
+        for (let i = 0; i + 1 < file.versions.length; i++) {
+          const now = this.tagsIn(file, i, image)?.[occurrence];
+          const before = this.tagsIn(file, i + 1, image)?.[occurrence];
+          if (now !== void 0 && before !== void 0 && now !== before)
+            return { commit: file.versions[i].commit, from: before, to: now };
+          if (now === void 0) return void 0;
+        }
+        return void 0;
+      }
+      /**
+       * The commit since which `tag` of `image` has been in `path` without interruption, walking back
+       * from the newest version; undefined when the newest version does not hold it.
+       */
+      arrival(path2, image, tag) {
+        const file = this.file(path2);
+        if (!file) return void 0;
+        let found;
+        for (let i = 0; i < file.versions.length; i++) {
+          if (!this.tagsIn(file, i, image)?.includes(tag)) return found ? { commit: found, exact: true } : void 0;
+          found = file.versions[i].commit;
+        }
+        return found ? { commit: found, exact: file.complete } : void 0;
+      }
+    };
   }
 });
 
@@ -21252,6 +22809,9 @@ function editsFor(site, to, toDigest) {
     });
   return { edits, quoted };
 }
+function promotionRuleName(name) {
+  return `promotion:${name}`;
+}
 function timeSource(d) {
   if (!d.source) return {};
   if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
@@ -21293,13 +22853,16 @@ var init_output = __esm({
         if (!this.failures.some(same)) this.failures.push(failure);
         for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
       }
-      /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
-      change(it, to, toDigest, info) {
+      /**
+       * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
+       * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
+       */
+      change(it, to, toDigest, info, digestOnly = false) {
         const { site, rule } = it;
         const pinned = site.reference.digest;
         const next = info(to);
         const cur = info(it.tag);
-        const { edits, quoted } = editsFor(site, to, toDigest);
+        const { edits, quoted } = digestOnly ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false } : editsFor(site, to, toDigest);
         this.changes.push({
           file: it.file,
           line: site.line,
@@ -21311,12 +22874,40 @@ var init_output = __esm({
           to,
           ...pinned ? { fromDigest: pinned } : {},
           ...toDigest ? { toDigest } : {},
+          ...digestOnly ? { digestOnly: true } : {},
           rule: rule.name,
           pattern: rule.policy.source,
           ...next?.created ? { buildTime: next.created.toISOString() } : {},
           ...next ? timeSource(next) : {},
           ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
           ...quoted ? { quoted } : {},
+          edits
+        });
+      }
+      /** Records a promotion's move of a site (issue #14), with its evidence. */
+      promote(t, to, toDigest, info, evidence) {
+        const { site } = t;
+        const next = info(to);
+        const cur = info(t.tag);
+        const { edits, quoted } = editsFor(site, to, toDigest);
+        this.changes.push({
+          file: t.file,
+          line: site.line,
+          column: site.column,
+          form: site.form,
+          image: site.name,
+          repository: repoKey(site.reference),
+          from: t.tag,
+          to,
+          ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
+          ...toDigest ? { toDigest } : {},
+          rule: promotionRuleName(evidence.promotion),
+          pattern: `soak ${evidence.soak}`,
+          ...next?.created ? { buildTime: next.created.toISOString() } : {},
+          ...next ? timeSource(next) : {},
+          ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+          ...quoted ? { quoted } : {},
+          promotion: evidence,
           edits
         });
       }
@@ -21334,44 +22925,366 @@ var init_output = __esm({
   }
 });
 
+// src/plan/platform-gate.ts
+var MAX_CHECKED, PlatformGate;
+var init_platform_gate = __esm({
+  "src/plan/platform-gate.ts"() {
+    "use strict";
+    init_platforms();
+    init_facts();
+    MAX_CHECKED = 5;
+    PlatformGate = class {
+      constructor(tags, repo) {
+        this.tags = tags;
+        this.repo = repo;
+      }
+      tags;
+      repo;
+      asked = /* @__PURE__ */ new Map();
+      platformsOf(tag) {
+        let p2 = this.asked.get(tag);
+        if (!p2) {
+          p2 = askTagDetails(this.tags, this.repo, { times: [], digests: [], platforms: [tag] }).then(
+            (a) => a.ok ? { ok: true, value: a.value.get(tag)?.platforms } : a
+          );
+          this.asked.set(tag, p2);
+        }
+        return p2;
+      }
+      /**
+       * The decision with the gate applied: a winner lacking a required platform is skipped and the
+       * next best decided. When some were skipped and nothing moves, the reference stays
+       * `missing-platform`, naming what each skipped candidate lacks.
+       */
+      async decide(decisions, it, info, required) {
+        const skip = /* @__PURE__ */ new Set();
+        const skipped = [];
+        let d = decisions.decide(it, info);
+        while ("move" in d) {
+          const answer = await this.platformsOf(d.move);
+          if (!answer.ok) return { failure: answer.failure };
+          const offered = answer.value ?? [];
+          const missing = missingPlatforms(required, offered);
+          if (missing.length === 0) return d;
+          skipped.push(
+            `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
+          );
+          skip.add(d.move);
+          if (skip.size >= MAX_CHECKED) break;
+          d = decisions.decide(it, info, skip);
+        }
+        if (skipped.length === 0) return d;
+        const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
+        return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
+      }
+    };
+  }
+});
+
+// src/plan/promote.ts
+function decidePromotion(t, sources, history, info, now, note) {
+  const p2 = t.promotion;
+  const current = info(t.tag);
+  if (sources.length === 0)
+    return { stays: "not-in-source", detail: `${t.site.name} is not in ${p2.from.join(", ")} (promotion ${p2.name})` };
+  if (!history.history)
+    return {
+      stays: "no-history",
+      detail: `promotion ${p2.name} measures soak times from git history, and this directory is not a git work tree with commits`
+    };
+  const builtAt = (tag) => {
+    const ms = info(tag)?.created?.getTime();
+    return ms === void 0 || Number.isNaN(ms) ? void 0 : ms;
+  };
+  const byNewest = (a, b) => (b.built ?? -Infinity) - (a.built ?? -Infinity) || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
+  const weighed = [];
+  const image = `${t.site.reference.registry}/${t.site.reference.repository}`;
+  for (const tag of new Set(sources.map((s) => s.tag))) {
+    let latest;
+    for (const s of sources.filter((x) => x.tag === tag)) {
+      const arrival = history.arrival(s.file, image, tag);
+      if (!arrival) continue;
+      if (!latest || arrival.commit.date > latest.arrival.commit.date) latest = { source: s, arrival };
+    }
+    if (!latest) continue;
+    const soakedMs = now.getTime() - new Date(latest.arrival.commit.date).getTime();
+    const built = builtAt(tag);
+    const oldEnough = !p2.minAge || built !== void 0 && built <= now.getTime() - p2.minAge.ms;
+    weighed.push({ tag, ...latest, soakedMs, built, eligible: soakedMs >= p2.soak.ms && oldEnough });
+  }
+  if (weighed.length === 0)
+    return {
+      stays: "no-history",
+      detail: `the tags of ${t.site.name} in ${p2.from.join(", ")} are not committed yet${note ? `; ${note}` : ""}`
+    };
+  weighed.sort(byNewest);
+  const newest = weighed[0];
+  if (newest.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest tag of ${t.site.name} in ${newest.source.file} (promotion ${p2.name})`,
+      current
+    };
+  const winner = weighed.find((w2) => w2.eligible);
+  const cur = builtAt(t.tag);
+  const notNewer = (w2) => w2.built !== void 0 && cur !== void 0 && w2.built <= cur;
+  if (!newest.eligible && (!winner || winner.tag === t.tag || notNewer(winner))) {
+    const c2 = newest.arrival.commit;
+    const soakLeft = p2.soak.ms - newest.soakedMs;
+    if (soakLeft > 0)
+      return {
+        stays: "soaking",
+        detail: `${newest.tag} reached ${newest.source.file} in ${c2.sha.slice(0, 12)} (${c2.authorName}, ${c2.date}); soaked ${formatDuration(newest.soakedMs)} of ${p2.soak.text}: promotable from ${new Date(new Date(c2.date).getTime() + p2.soak.ms).toISOString()} (${formatDuration(soakLeft)} left)${newest.arrival.exact ? "" : `; history read back only to that commit${note ? ` (${note})` : ""}`}`,
+        current
+      };
+    const eligibleAt = newest.built !== void 0 ? new Date(newest.built + (p2.minAge?.ms ?? 0)).toISOString() : void 0;
+    return {
+      stays: "too-new",
+      detail: eligibleAt ? `${newest.tag} has soaked, but was built ${new Date(newest.built).toISOString()}; minAge ${p2.minAge?.text}: eligible from ${eligibleAt}` : `${newest.tag} has soaked, but its build time is unknown; minAge ${p2.minAge?.text} needs one`,
+      current
+    };
+  }
+  const w = winner;
+  if (w.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest promotable tag in ${p2.from.join(", ")}`,
+      current
+    };
+  if (notNewer(w))
+    return {
+      stays: "older-than-current",
+      detail: `${w.tag} (built ${new Date(w.built).toISOString()}) is not newer than the current ${t.tag}; promotions never move backwards`,
+      current
+    };
+  const m = t.manualMove;
+  const from = m ? builtAt(m.from) : void 0;
+  if (m && from !== void 0 && cur !== void 0 && from > cur && !(w.built !== void 0 && w.built > from))
+    return {
+      stays: "held-after-rollback",
+      detail: `commit ${m.commit.sha.slice(0, 12)} by ${m.commit.authorName} <${m.commit.authorEmail}> (${m.commit.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} is promoted (candidate: ${w.tag})`,
+      current
+    };
+  const c = w.arrival.commit;
+  const why = weighed.length > 1 ? `${p2.from.join(", ")} holds ${weighed.map((x) => x.tag).join(", ")}; ${w.tag} wins: the newest build that has soaked${w === newest ? "" : ` (${newest.tag} is not promotable yet)`}` : "";
+  return {
+    move: w.tag,
+    evidence: {
+      promotion: p2.name,
+      from: w.source.file,
+      fromLine: w.source.site.line,
+      commit: c.sha,
+      author: `${c.authorName} <${c.authorEmail}>`,
+      arrivedAt: c.date,
+      arrivalExact: w.arrival.exact,
+      soaked: formatDuration(w.soakedMs),
+      soak: p2.soak.text,
+      ...why ? { choice: why } : {}
+    }
+  };
+}
+var init_promote = __esm({
+  "src/plan/promote.ts"() {
+    "use strict";
+    init_duration();
+  }
+});
+
+// src/plan/targets.ts
+function parseImageTargets(values, origin) {
+  const out = [];
+  for (const entry of values.flatMap((v) => v.split(/[\n,]/)).map((e) => e.trim())) {
+    if (entry === "") continue;
+    let ref;
+    try {
+      ref = parseImageReference(entry);
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      throw new TargetError(`${origin}: ${JSON.stringify(entry)} is not an image reference: ${e.message}`);
+    }
+    if (ref.digest)
+      throw new TargetError(
+        `${origin}: ${JSON.stringify(entry)} pins a digest; give repository[:tag] (the tag that was pushed)`
+      );
+    out.push({
+      registry: ref.registry,
+      repository: ref.repository,
+      ...ref.tag !== void 0 ? { tag: ref.tag } : {}
+    });
+  }
+  return out;
+}
+function targetsByRepository(targets) {
+  const byRepo = /* @__PURE__ */ new Map();
+  for (const t of targets) {
+    const key = repoKey(t);
+    const prev = byRepo.get(key);
+    if (t.tag === void 0 || prev === "all") byRepo.set(key, "all");
+    else byRepo.set(key, [.../* @__PURE__ */ new Set([...prev ?? [], t.tag])]);
+  }
+  return new Map([...byRepo].map(([k, v]) => [k, v === "all" ? [] : v]));
+}
+var TargetError;
+var init_targets = __esm({
+  "src/plan/targets.ts"() {
+    "use strict";
+    init_parse2();
+    init_types2();
+    init_classify();
+    TargetError = class extends Error {
+      name = "TargetError";
+    };
+  }
+});
+
 // src/plan/plan.ts
 async function planUpdates(input) {
   const { config, files, tags } = input;
   const records = new PlanRecords();
+  const now = input.now ?? /* @__PURE__ */ new Date();
+  const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
+  const history = new HistoryView(input.history);
   const groups2 = /* @__PURE__ */ new Map();
+  const promotions = new PromotionSites(config);
   for (const file of files) {
+    promotions.addSources(file);
     const rules = rulesForFile(config, file.path);
+    const seen = /* @__PURE__ */ new Map();
     for (const site of file.references) {
+      const image = repoKey(site.reference);
+      const occurrence = site.reference.tag === void 0 ? -1 : seen.get(image) ?? 0;
+      if (occurrence >= 0) seen.set(image, occurrence + 1);
+      const move = history.lastMove(file.path, image, occurrence);
+      const manual = move && move.commit.laminar.length === 0 ? move : void 0;
+      const promotion = promotions.targetOf(file.path, site);
+      if (promotion) {
+        if (site.skip) records.stay(file.path, site, site.skip.reason, site.skip.detail);
+        else if (site.reference.tag === void 0)
+          records.stay(file.path, site, "no-tag", "no tag to promote", { rule: promotionRuleName(promotion.name) });
+        else {
+          const tag = site.reference.tag;
+          promotions.track(image, site.reference, {
+            file: file.path,
+            site,
+            promotion,
+            tag,
+            ...manual && manual.to === tag ? { manualMove: manual } : {}
+          });
+        }
+        continue;
+      }
       const c = classifySite(site, rules, config.registries);
       if ("stays" in c) {
         records.stay(file.path, site, c.stays, c.detail);
         continue;
       }
       const key = repoKey(site.reference);
+      if (targeted && !targeted.has(key)) {
+        const about = [...targeted.keys()].join(", ");
+        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
+        continue;
+      }
       let g = groups2.get(key);
       if (!g) {
         g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
         groups2.set(key, g);
       }
-      g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag });
+      g.items.push({
+        file: file.path,
+        site,
+        rule: c.follows,
+        tag: c.tag,
+        ...manual && manual.to === c.tag ? { manualMove: manual } : {}
+      });
     }
   }
-  await Promise.all([...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  await Promise.all(
+    [...groups2.entries()].map(([key, { repo, items }]) => {
+      const pushed = targeted?.get(key);
+      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+    })
+  );
+  await Promise.all(
+    promotions.groups().map((g) => planPromotions(tags, g, (t) => promotions.sourcesFor(t), history, records, now, input.history?.note))
+  );
   return records.plan(input.warnings);
 }
-async function planRepository(tags, repo, items, records) {
-  const listed = await askTagList(tags, repo);
-  if (!listed.ok) return records.registryError(items, listed.failure);
-  const decisions = new RepositoryDecisions(repo, listed.value);
+async function planRepository(tags, repo, items, records, limits, now) {
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(items, listed2.failure);
+  const over = tooManyTags(repo, listed2.value);
+  if (over) {
+    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
+    return;
+  }
+  const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
-  const info = tagInfo(listed.value, described.value);
-  const moves = [];
+  const info = tagInfo(listed2.value, described.value);
+  await decideAll(tags, repo, decisions, items, info, records);
+}
+async function planPushedTags(tags, repo, pushed, items, records, now) {
+  const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
+  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
+  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
+  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
+  const described = await askTagDetails(tags, repo, {
+    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
+    digests: inChannel.filter((t) => !timed.has(t)),
+    current: [...new Set(items.map((it) => it.tag))]
+  });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const found = pushed.filter((t) => described.value.has(t));
+  const decisions = new RepositoryDecisions(repo, { tags: found }, void 0, now);
+  const info = tagInfo({ tags: found }, described.value);
+  const open4 = [];
   for (const it of items) {
-    const d = decisions.decide(it, info);
-    if ("move" in d) moves.push({ it, to: d.move });
-    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    if (decisions.candidates(it).length > 0) open4.push(it);
+    else {
+      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
+      const detail = missing.length ? `${missing.join(", ")} not found in ${repoKey(repo)}` : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
+      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
+    }
   }
+  await decideAll(tags, repo, decisions, open4, info, records);
+}
+async function refreshDigests(tags, repo, items, info, records) {
+  if (items.length === 0) return;
+  const fresh = [...new Set(items.map(({ it }) => it.tag))];
+  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer.ok)
+    return records.registryError(
+      items.map(({ it }) => it),
+      answer.failure
+    );
+  for (const { it, d } of items) {
+    const now = answer.value.get(it.tag)?.digest;
+    const checked = checkDigest(repo, it, it.tag, now);
+    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
+      records.change(it, it.tag, checked.toDigest, info, true);
+    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
+    else
+      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
+        rule: it.rule.name,
+        current: d.current
+      });
+  }
+}
+async function decideAll(tags, repo, decisions, items, info, records) {
+  const moves = [];
+  const refresh = [];
+  const gate = new PlatformGate(tags, repo);
+  await Promise.all(
+    items.map(async (it) => {
+      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info, it.rule.platforms) : decisions.decide(it, info);
+      if ("move" in d) moves.push({ it, to: d.move });
+      else if ("failure" in d) records.registryError([it], d.failure);
+      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
+        refresh.push({ it, d });
+      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    })
+  );
+  await refreshDigests(tags, repo, refresh, info, records);
   const wanted = digestsWanted(moves, info);
   const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
   const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
@@ -21390,13 +23303,159 @@ async function planRepository(tags, repo, items, records) {
     else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
   }
 }
+async function planPromotions(tags, group, sourcesFor, history, records, now, note) {
+  const { repo, targets } = group;
+  const asked = /* @__PURE__ */ new Set();
+  for (const t of targets) {
+    asked.add(t.tag);
+    for (const s of sourcesFor(t)) asked.add(s.tag);
+    if (t.manualMove) asked.add(t.manualMove.from);
+  }
+  const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(targets.map(asTracked), listed2.failure);
+  const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
+  if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
+  const info = tagInfo(listed2.value, answer.value);
+  for (const t of targets) {
+    const sources = sourcesFor(t);
+    const d = decidePromotion(t, sources, history, info, now, note);
+    const rule = promotionRuleName(t.promotion.name);
+    if (!("move" in d)) {
+      records.stay(t.file, t.site, d.stays, d.detail, { rule, current: d.current });
+      continue;
+    }
+    const digest = info(d.move)?.digest;
+    const pinned = sources.find((s) => s.tag === d.move && s.site.reference.digest)?.site.reference.digest;
+    if (pinned && digest && pinned !== digest) {
+      records.stay(
+        t.file,
+        t.site,
+        "registry-error",
+        `${repoKey(repo)}:${d.move} is ${digest} in the registry but ${pinned} in ${d.evidence.from}; not promoting`,
+        { rule }
+      );
+      continue;
+    }
+    const checked = checkDigest(repo, asTracked(t), d.move, digest);
+    if ("toDigest" in checked)
+      records.promote(t, d.move, checked.toDigest, info, { ...d.evidence, ...digest ? { digest } : {} });
+    else if (checked.failure) records.registryError([asTracked(t)], checked.failure);
+    else records.stay(t.file, t.site, checked.stays, checked.detail, { rule });
+  }
+}
+function promotionRule(p2) {
+  let rule = promotionRules.get(p2);
+  if (!rule) {
+    rule = {
+      name: promotionRuleName(p2.name),
+      index: -1e6 - p2.index,
+      position: p2.position,
+      policy: parsePolicy("*"),
+      files: p2.to,
+      images: p2.images,
+      exclude: []
+    };
+    promotionRules.set(p2, rule);
+  }
+  return rule;
+}
+var promotionRules, PromotionSites;
 var init_plan = __esm({
   "src/plan/plan.ts"() {
     "use strict";
+    init_policy();
+    init_select();
     init_classify();
     init_decide();
     init_facts();
+    init_history();
     init_output();
+    init_platform_gate();
+    init_promote();
+    init_targets();
+    promotionRules = /* @__PURE__ */ new WeakMap();
+    PromotionSites = class {
+      constructor(config) {
+        this.config = config;
+      }
+      config;
+      sources = /* @__PURE__ */ new Map();
+      byRepo = /* @__PURE__ */ new Map();
+      /** Records the tags of the sites of a file in some promotion's `from`. */
+      addSources(file) {
+        for (const p2 of this.config.promotions) {
+          if (!matchesAny(file.path, p2.from)) continue;
+          let m = this.sources.get(p2);
+          if (!m) this.sources.set(p2, m = /* @__PURE__ */ new Map());
+          for (const site of file.references) {
+            const tag = site.reference.tag;
+            if (site.skip || tag === void 0 || !this.selects(p2, site)) continue;
+            const key = repoKey(site.reference);
+            m.set(key, [...m.get(key) ?? [], { file: file.path, site, tag }]);
+          }
+        }
+      }
+      /** The first promotion whose `to` holds this file and whose `images` select the site. */
+      targetOf(path2, site) {
+        return this.config.promotions.find((p2) => matchesAny(path2, p2.to) && this.selects(p2, site));
+      }
+      track(image, ref, target) {
+        let g = this.byRepo.get(image);
+        if (!g) this.byRepo.set(image, g = { repo: { registry: ref.registry, repository: ref.repository }, targets: [] });
+        g.targets.push(target);
+      }
+      groups() {
+        return [...this.byRepo.values()];
+      }
+      sourcesFor(t) {
+        return this.sources.get(t.promotion)?.get(repoKey(t.site.reference)) ?? [];
+      }
+      selects(p2, site) {
+        return p2.images.length === 0 || imageMatches(site, p2.images);
+      }
+    };
+  }
+});
+
+// src/plan/set-tag.ts
+function planSetTag(files, image, tag) {
+  const key = repoKey(image);
+  const changes = [];
+  const warnings = [];
+  for (const file of files) {
+    for (const site of file.references) {
+      if (repoKey(site.reference) !== key || site.skip || !site.tagSpan || site.reference.tag === tag) continue;
+      if (site.reference.digest) {
+        warnings.push({ file: file.path, message: `line ${site.line}: ${site.name} is pinned by digest; not set` });
+        continue;
+      }
+      const { edits, quoted } = editsFor(site, tag, void 0);
+      changes.push({
+        file: file.path,
+        line: site.line,
+        column: site.column,
+        form: site.form,
+        image: site.name,
+        repository: key,
+        from: site.reference.tag ?? "",
+        to: tag,
+        rule: SET_RULE,
+        pattern: `${key}:${tag}`,
+        ...quoted ? { quoted } : {},
+        edits
+      });
+    }
+  }
+  return { changes, unchanged: [], failures: [], warnings };
+}
+var SET_RULE;
+var init_set_tag = __esm({
+  "src/plan/set-tag.ts"() {
+    "use strict";
+    init_classify();
+    init_output();
+    SET_RULE = "laminar set";
   }
 });
 
@@ -21516,9 +23575,9 @@ var init_flux_policy = __esm({
 // src/scan/flux-objects.ts
 function findFluxObjects(file, text) {
   if (!DECLARES.test(text)) return [];
-  const lines = new import_yaml2.LineCounter();
+  const lines = new import_yaml7.LineCounter();
   const found = [];
-  for (const doc of (0, import_yaml2.parseAllDocuments)(text, { lineCounter: lines })) {
+  for (const doc of (0, import_yaml7.parseAllDocuments)(text, { lineCounter: lines })) {
     if (!("errors" in doc)) continue;
     const error = doc.errors[0];
     if (error) {
@@ -21553,7 +23612,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve6 = (namespace, name) => {
+  const resolve7 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -21583,7 +23642,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve6(namespace, name));
+      if (!e) memo.set(key, e = resolve7(namespace, name));
       return e;
     }
   };
@@ -21591,11 +23650,11 @@ function fluxCatalog(found) {
 function isRecord(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
-var import_yaml2, DECLARES;
+var import_yaml7, DECLARES;
 var init_flux_objects = __esm({
   "src/scan/flux-objects.ts"() {
     "use strict";
-    import_yaml2 = __toESM(require_dist(), 1);
+    import_yaml7 = __toESM(require_dist(), 1);
     init_flux_policy();
     init_policy();
     init_parse2();
@@ -21614,7 +23673,7 @@ function findSetterMarks(text) {
     const nl = text.indexOf("\n", ls);
     const le = nl < 0 ? text.length : nl;
     const lineText = text.slice(ls, le).replace(/\r$/, "");
-    const m = MARKER.exec(lineText);
+    const m = MARKER2.exec(lineText);
     if (m) {
       const mark = markOf(lineText, m, ls, lineNo, text);
       if (mark) marks2.push(mark);
@@ -21743,14 +23802,14 @@ function referenceSite(mark) {
 function sameImage(a, b) {
   return a.registry === b.registry && a.repository === b.repository;
 }
-var MARKER, VALUE_LINE;
+var MARKER2, VALUE_LINE;
 var init_flux_setters = __esm({
   "src/scan/flux-setters.ts"() {
     "use strict";
     init_format();
     init_grammar();
     init_parse2();
-    MARKER = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
+    MARKER2 = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
     VALUE_LINE = /^([ \t]*(?:-[ \t]+)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#-][^#]*?)[ \t]*:[ \t]+)?)(.*?)[ \t]*$/;
   }
 });
@@ -21805,730 +23864,6 @@ var init_flux_scan = __esm({
   }
 });
 
-// src/scan/lines.ts
-var LineIndex;
-var init_lines = __esm({
-  "src/scan/lines.ts"() {
-    "use strict";
-    LineIndex = class {
-      constructor(text) {
-        this.text = text;
-      }
-      text;
-      starts;
-      build() {
-        const s = [0];
-        let i = -1;
-        while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
-        return s;
-      }
-      /** Offset of the first byte of the line holding `offset`. */
-      lineStart(offset) {
-        const s = this.starts ??= this.build();
-        return s[this.lineOf(offset) - 1];
-      }
-      /** 1-based line of `offset`. */
-      lineOf(offset) {
-        const s = this.starts ??= this.build();
-        let lo = 0;
-        let hi = s.length - 1;
-        while (lo < hi) {
-          const mid = lo + hi + 1 >> 1;
-          if (s[mid] <= offset) lo = mid;
-          else hi = mid - 1;
-        }
-        return lo + 1;
-      }
-      /**
-       * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
-       * mark is not a character anyone sees: columns start after it, as in editors.
-       */
-      columnOf(offset) {
-        const start = this.lineStart(offset);
-        const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
-        let column = 1;
-        for (let k = ls; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
-        return column;
-      }
-    };
-  }
-});
-
-// src/scan/scan.ts
-function scanText(input) {
-  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
-  const lines = new LineIndex(text);
-  const found = [];
-  let consumed = 0;
-  const emit = (start, end, requireSlash) => {
-    const r = candidate(text, start, end, requireSlash, lines);
-    if (!r) return false;
-    found.push(r);
-    consumed = end;
-    return true;
-  };
-  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
-    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
-    for (let m; m = from.exec(text); ) {
-      const s = m.index + m[0].length - m[1].length;
-      candidateValue(text, s, lines, found);
-    }
-  }
-  const anchors = /[:@=]/g;
-  for (let m; m = anchors.exec(text); ) {
-    const i = m.index;
-    if (i < consumed) continue;
-    const next = text.charCodeAt(i + 1);
-    const ch = text[i];
-    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
-      if (ch === "@") continue;
-      const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(text, i, lines)) {
-        const end = candidateValue(text, i + 1, lines, found);
-        if (end > 0) {
-          consumed = end;
-          anchors.lastIndex = end;
-        }
-      }
-      continue;
-    }
-    if (ch === "=") continue;
-    let s = i;
-    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
-    let e = i + 1;
-    while (e < text.length && isToken(text.charCodeAt(e))) e++;
-    if (s < consumed) continue;
-    anchors.lastIndex = e;
-    if (text[s - 1] === "]") {
-      const open3 = text.lastIndexOf("[", s - 1);
-      if (open3 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open3, s))) s = open3;
-    }
-    if (!inComment(text, s, lines)) {
-      const before = text.slice(lines.lineStart(s), s);
-      emit(s, e, !imageContext(before));
-    }
-    consumed = Math.max(consumed, e);
-  }
-  found.sort((a, b) => a.start - b.start);
-  return found.filter((f, k) => k === 0 || found[k - 1].start !== f.start);
-}
-function keyBefore(text, i) {
-  let e = i;
-  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
-  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
-  let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
-    s--;
-  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
-}
-function imageContext(before) {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
-  if (!m) return false;
-  const key = m[1].replace(/^-+/, "");
-  return key.toUpperCase() === "FROM" || isImageKey(key);
-}
-function candidateValue(text, from, lines, found) {
-  let s = from;
-  while (text[s] === " " || text[s] === "	") s++;
-  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
-  if (quote2) s++;
-  let e = s;
-  if (text[e] === "[") {
-    const close = text.indexOf("]", e);
-    if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
-  }
-  while (e < text.length && isToken(text.charCodeAt(e))) e++;
-  if (e === s) return 0;
-  const after = text[e];
-  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
-  if (!ends) return 0;
-  const r = candidate(text, s, e, false, lines);
-  if (!r) return 0;
-  found.push(r);
-  return e;
-}
-function candidate(text, start, end, requireSlashOrDigest, lines) {
-  const e = end;
-  const before = text[start - 1];
-  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
-  const after = text[end];
-  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
-  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
-  if (raw.includes("://") || raw.startsWith("//")) return void 0;
-  const at = raw.indexOf("@");
-  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
-  const slash = nameAndTag.lastIndexOf("/");
-  const colon = nameAndTag.lastIndexOf(":");
-  const hasTag = colon > slash && colon >= 0;
-  if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
-  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
-  let reference2;
-  try {
-    reference2 = parseImageReference(raw);
-  } catch {
-    return void 0;
-  }
-  if (!reference2.registry) return void 0;
-  const nameEnd = hasTag ? colon : nameAndTag.length;
-  const line = lines.lineOf(start);
-  const column = lines.columnOf(start);
-  return {
-    form: "inline",
-    start,
-    end: e,
-    text: raw,
-    line,
-    column,
-    reference: reference2,
-    name: raw.slice(0, nameEnd),
-    nameSpan: [start, start + nameEnd],
-    ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
-    ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
-  };
-}
-function inComment(text, offset, lines) {
-  const ls = lines.lineStart(offset);
-  const hash = text.indexOf("#", ls);
-  if (hash < 0 || hash >= offset) return false;
-  let quote2 = "";
-  for (let k = ls; k < offset; k++) {
-    const c = text[k];
-    if (quote2) {
-      if (c === quote2) quote2 = "";
-    } else if (c === '"' || c === "'") {
-      if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
-    } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) return true;
-  }
-  return false;
-}
-var TOKEN, isToken, TAG_START, IMAGE_KEY, isImageKey;
-var init_scan = __esm({
-  "src/scan/scan.ts"() {
-    "use strict";
-    init_parse2();
-    init_lines();
-    TOKEN = new Uint8Array(128);
-    for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-    isToken = (code) => code < 128 && TOKEN[code] === 1;
-    TAG_START = /[\w]/;
-    IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
-    isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
-  }
-});
-
-// src/scan/structured/site-builder.ts
-function scalarPart(ctx, node) {
-  let n = node;
-  if ((0, import_yaml3.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
-  if (!(0, import_yaml3.isScalar)(n) || !n.range) return void 0;
-  const s = n.range[0] + (ctx.base ?? 0);
-  const e = n.range[1] + (ctx.base ?? 0);
-  const src = ctx.text.slice(s, e);
-  switch (n.type) {
-    case import_yaml3.Scalar.PLAIN:
-      if (src.includes("\n")) return void 0;
-      return { span: [s, e], text: src, style: "plain" };
-    case import_yaml3.Scalar.QUOTE_DOUBLE: {
-      const inner = src.slice(1, -1);
-      if (inner.includes("\\") || inner.includes("\n")) return void 0;
-      return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
-    }
-    case import_yaml3.Scalar.QUOTE_SINGLE: {
-      const inner = src.slice(1, -1);
-      if (inner.includes("'") || inner.includes("\n")) return void 0;
-      return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
-    }
-    default:
-      return void 0;
-  }
-}
-function hasHost(name) {
-  const slash = name.indexOf("/");
-  if (slash < 0) return false;
-  const first = name.slice(0, slash);
-  return first.includes(".") || first.includes(":") || first === "localhost";
-}
-function buildSite(ctx, input) {
-  const { name } = input;
-  if (!name || TEMPLATED.test(name)) return void 0;
-  let tag = input.tag && !isEmpty(input.tag) ? input.tag : void 0;
-  let digest = input.digest && !isEmpty(input.digest) ? input.digest : void 0;
-  let skip = input.skip;
-  if (tag && TEMPLATED.test(tag.text)) {
-    skip ??= { reason: "templated", detail: `the tag ${tag.text} is a template, filled in when it is rendered` };
-  }
-  if (tag && !skip && !digest) {
-    const at2 = tag.text.indexOf("@");
-    if (at2 > 0) {
-      digest = { span: [tag.span[0] + at2 + 1, tag.span[1]], text: tag.text.slice(at2 + 1), style: "reference" };
-      tag = { span: [tag.span[0], tag.span[0] + at2], text: tag.text.slice(0, at2), style: "reference" };
-    }
-  }
-  if (digest && TEMPLATED.test(digest.text)) digest = void 0;
-  if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
-  let reference2;
-  const movable = !skip || skip.reason === "ignored";
-  try {
-    const named = parseImageReference(name);
-    if (named.tag !== void 0 || named.digest !== void 0) return void 0;
-    reference2 = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
-  } catch {
-    return void 0;
-  }
-  if (!reference2.registry) return void 0;
-  const at = tag ?? input.namePart;
-  const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
-  const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
-  const site = {
-    form: input.form,
-    start,
-    end,
-    text: at ? at.text : name,
-    line: ctx.lines.lineOf(start),
-    column: ctx.lines.columnOf(start),
-    reference: reference2,
-    name,
-    ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
-    ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
-    ...digest && movable ? { digestSpan: digest.span } : {},
-    ...skip ? { skip } : {}
-  };
-  const covers = [...input.covers ?? []];
-  for (const p2 of [input.namePart, input.tag, input.digest]) if (p2) covers.push(p2.span);
-  return { site, covers };
-}
-function valueOf(node, key) {
-  if (!node || !("items" in node)) return void 0;
-  for (const pair2 of node.items) {
-    const p2 = pair2;
-    if ((0, import_yaml3.isScalar)(p2.key) && p2.key.value === key) return p2.value;
-  }
-  return void 0;
-}
-var import_yaml3, TEMPLATED, NULLS, isEmpty, NO_TAG;
-var init_site_builder = __esm({
-  "src/scan/structured/site-builder.ts"() {
-    "use strict";
-    import_yaml3 = __toESM(require_dist(), 1);
-    init_parse2();
-    TEMPLATED = /\{\{|\$\{|\$\(|<%/;
-    NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
-    isEmpty = (p2) => p2.style === "plain" ? NULLS.has(p2.text) : p2.text === "";
-    NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
-  }
-});
-
-// src/scan/structured/markers.ts
-function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
-  const ctx = { text, lines, found };
-  for (let m; m = MARKER2.exec(text); ) {
-    const ls = lines.lineStart(m.index);
-    const before = text.slice(ls, m.index);
-    const arg = m[1];
-    const line = lines.lineOf(m.index);
-    if (arg === "ignore") {
-      ignoredLines.add(/^\s*$/.test(before) ? line + 1 : line);
-      continue;
-    }
-    const a = ASSIGNMENT.exec(before);
-    if (!a) continue;
-    const quote2 = a[1];
-    const value = a[2] ?? a[3];
-    if (!value) continue;
-    const start = quote2 ? ls + before.lastIndexOf(`${quote2}${value}${quote2}`) + 1 : ls + before.lastIndexOf(value);
-    const tag = {
-      span: [start, start + value.length],
-      text: value,
-      style: !yamlFile ? "reference" : quote2 === '"' ? "double-quoted" : quote2 === "'" ? "single-quoted" : "plain"
-    };
-    const f = buildSite(ctx, { form: "marker", name: arg, tag });
-    if (f) found.push(f);
-  }
-}
-var MARKER2, ASSIGNMENT;
-var init_markers = __esm({
-  "src/scan/structured/markers.ts"() {
-    "use strict";
-    init_site_builder();
-    MARKER2 = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
-    ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
-  }
-});
-
-// src/scan/structured/argocd.ts
-function argocdParameters(ctx, seq) {
-  const byPrefix = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const item of seq.items) {
-    if (!(0, import_yaml4.isMap)(item)) continue;
-    const name = scalarPart(ctx, valueOf(item, "name"));
-    const value = scalarPart(ctx, valueOf(item, "value"));
-    if (!name || !value) continue;
-    const dot = name.text.lastIndexOf(".");
-    const prefix2 = dot >= 0 ? name.text.slice(0, dot) : "";
-    const field = name.text.slice(dot + 1);
-    let fields = byPrefix.get(prefix2);
-    if (!fields) {
-      fields = /* @__PURE__ */ new Map();
-      byPrefix.set(prefix2, fields);
-      order.push(prefix2);
-    }
-    fields.set(field, value);
-  }
-  for (const prefix2 of order) {
-    const f = byPrefix.get(prefix2);
-    const repo = f.get("repository") ?? f.get("repo");
-    if (!repo || !f.has("tag")) continue;
-    const registry = f.get("registry");
-    const tag = f.get("tag");
-    const found = buildSite(ctx, {
-      form: "argocd-parameters",
-      name: registry?.text ? `${registry.text}/${repo.text}` : repo.text,
-      namePart: repo,
-      tag,
-      ...registry ? { covers: [registry.span] } : {}
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-function argocdKustomizeImages(ctx, seq) {
-  for (const item of seq.items) {
-    const p2 = scalarPart(ctx, item);
-    if (!p2) continue;
-    const eq = p2.text.indexOf("=");
-    const ref = p2.text.slice(eq + 1);
-    const base = p2.span[0] + eq + 1;
-    const at = ref.indexOf("@");
-    const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
-    const colon = nameAndTag.lastIndexOf(":");
-    const hasTag = colon > nameAndTag.lastIndexOf("/");
-    const nameEnd = hasTag ? colon : nameAndTag.length;
-    const part = (s, e) => ({
-      span: [base + s, base + e],
-      text: ref.slice(s, e),
-      style: "reference"
-    });
-    const found = buildSite(ctx, {
-      form: "argocd-kustomize",
-      name: ref.slice(0, nameEnd),
-      namePart: part(0, nameEnd),
-      ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
-      ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
-      covers: [p2.span]
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-var import_yaml4;
-var init_argocd = __esm({
-  "src/scan/structured/argocd.ts"() {
-    "use strict";
-    import_yaml4 = __toESM(require_dist(), 1);
-    init_site_builder();
-  }
-});
-
-// src/scan/structured/helm-values.ts
-function helmValuesMap(ctx, map, parentKey, globalRegistry) {
-  const get = (k) => valueOf(map, k);
-  const tagNode = get("tag");
-  if ((0, import_yaml5.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
-  let nameNode = get("repository");
-  if (nameNode !== void 0) {
-    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
-  } else {
-    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
-    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
-    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml5.isScalar)(get("image"))) nameNode = get("image");
-  }
-  if (nameNode !== void 0) {
-    const repo = scalarPart(ctx, nameNode);
-    if (!repo || isEmpty(repo)) return;
-    const regNode = get("registry");
-    let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
-    if (registry && isEmpty(registry)) registry = void 0;
-    if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
-    const name = registry ? `${registry.text}/${repo.text}` : repo.text;
-    const digestNode = get("digest") ?? get("sha");
-    const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
-    if (tagNode !== void 0 && !tag && (0, import_yaml5.isScalar)(tagNode) && tagNode.value !== null) return;
-    const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
-    const found = buildSite(ctx, {
-      form: "helm-values",
-      name,
-      namePart: repo,
-      ...tag ? { tag } : {},
-      ...digest && /^sha256:/.test(digest.text) ? { digest } : {},
-      ...registry && registry !== globalRegistry ? { covers: [registry.span] } : {}
-    });
-    if (found) ctx.found.push(found);
-    return;
-  }
-  for (const pair2 of map.items) {
-    if (!(0, import_yaml5.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
-    const key = pair2.key.value;
-    if (!/image$/i.test(key)) continue;
-    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
-    const image = scalarPart(ctx, pair2.value);
-    if (!tagPart || !image || isEmpty(image)) continue;
-    const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
-    if (found) ctx.found.push(found);
-  }
-}
-function globalImageRegistry(ctx, root) {
-  if (!(0, import_yaml5.isMap)(root)) return void 0;
-  const global2 = valueOf(root, "global");
-  if (!(0, import_yaml5.isMap)(global2)) return void 0;
-  const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
-  return reg && !isEmpty(reg) ? reg : void 0;
-}
-var import_yaml5, IMAGE_ISH;
-var init_helm_values = __esm({
-  "src/scan/structured/helm-values.ts"() {
-    "use strict";
-    import_yaml5 = __toESM(require_dist(), 1);
-    init_site_builder();
-    IMAGE_ISH = /image/i;
-  }
-});
-
-// src/scan/structured/kustomize.ts
-function kustomizeImages(ctx, seq) {
-  for (const item of seq.items) {
-    if (!(0, import_yaml6.isMap)(item)) continue;
-    const name = scalarPart(ctx, valueOf(item, "name"));
-    const newName = scalarPart(ctx, valueOf(item, "newName"));
-    const newTag = valueOf(item, "newTag");
-    const digest = valueOf(item, "digest");
-    if (!name || newName === void 0 && newTag === void 0 && digest === void 0) continue;
-    const image = newName && !isEmpty(newName) ? newName : name;
-    const tag = scalarPart(ctx, newTag);
-    const d = scalarPart(ctx, digest);
-    const found = buildSite(ctx, {
-      form: "kustomize",
-      name: image.text,
-      namePart: image,
-      ...tag ? { tag } : {},
-      ...d ? { digest: d } : {},
-      covers: [name.span],
-      ...(!tag || isEmpty(tag)) && (!d || isEmpty(d)) ? { skip: RENAME_ONLY } : {}
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-var import_yaml6, RENAME_ONLY;
-var init_kustomize = __esm({
-  "src/scan/structured/kustomize.ts"() {
-    "use strict";
-    import_yaml6 = __toESM(require_dist(), 1);
-    init_site_builder();
-    RENAME_ONLY = {
-      reason: "no-tag",
-      detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
-    };
-  }
-});
-
-// src/scan/structured/yaml-scan.ts
-function hintWindows(text) {
-  const out = [];
-  HINT_KEY.lastIndex = 0;
-  for (let m; m = HINT_KEY.exec(text); ) {
-    const last = out[out.length - 1];
-    if (last && m.index < last[1]) continue;
-    let start = text.lastIndexOf("\n", m.index - 1) + 1;
-    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
-    let end = text.indexOf("\n", m.index);
-    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
-    end = end < 0 ? text.length : end + 1;
-    if (last && start <= last[1]) last[1] = end;
-    else out.push([start, end]);
-    HINT_KEY.lastIndex = end;
-  }
-  return out;
-}
-function topLevelLine(text, ls) {
-  const c = text[ls];
-  if (c === void 0) return true;
-  if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
-  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
-}
-function scanYaml(text, lines, found, problems, whole = false) {
-  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
-  const windows = whole ? [[0, source.length]] : hintWindows(source);
-  let globalRegistry;
-  for (const [a, b] of windows) {
-    const part = source.slice(a, b);
-    let docs;
-    try {
-      docs = (0, import_yaml7.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
-    } catch (e) {
-      problems.push({ line: lines.lineOf(a), message: e.message });
-      return;
-    }
-    if (!Array.isArray(docs)) continue;
-    const bad = docs.flatMap((d) => d.errors);
-    if (bad.length) {
-      const e = bad[0];
-      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
-      return;
-    }
-    for (const doc of docs) {
-      const ctx = { text, lines, doc, found, base: a };
-      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
-      walk(ctx, doc.contents, "", "", globalRegistry, problems);
-    }
-  }
-}
-function walk(ctx, node, key, parentKey, globalRegistry, problems) {
-  if ((0, import_yaml7.isMap)(node)) {
-    helmValuesMap(ctx, node, key, globalRegistry);
-    for (const pair2 of node.items) {
-      const k = (0, import_yaml7.isScalar)(pair2.key) ? String(pair2.key.value) : "";
-      const v = pair2.value;
-      if (k === "images" && (0, import_yaml7.isSeq)(v)) {
-        if (key === "kustomize") argocdKustomizeImages(ctx, v);
-        else kustomizeImages(ctx, v);
-        continue;
-      }
-      if (k === "parameters" && key === "helm" && (0, import_yaml7.isSeq)(v)) {
-        argocdParameters(ctx, v);
-        continue;
-      }
-      if (k === "values" && key === "helm" && (0, import_yaml7.isScalar)(v) && v.type === import_yaml7.Scalar.BLOCK_LITERAL) {
-        helmValuesBlock(ctx, v, problems);
-        continue;
-      }
-      walk(ctx, v, k, key, globalRegistry, problems);
-    }
-  } else if ((0, import_yaml7.isSeq)(node)) {
-    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
-  }
-}
-function helmValuesBlock(ctx, node, problems) {
-  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
-  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
-  const headerEnd = ctx.text.indexOf("\n", s);
-  if (headerEnd < 0 || headerEnd >= e) return;
-  const blank = (t) => t.replace(/[^\n]/g, " ");
-  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
-  const before = problems.length;
-  scanYaml(inner, ctx.lines, ctx.found, problems, true);
-  for (let k = before; k < problems.length; k++) {
-    const p2 = problems[k];
-    problems[k] = { line: p2.line, message: `helm.values block: ${p2.message}` };
-  }
-}
-var import_yaml7, HINT_KEY;
-var init_yaml_scan = __esm({
-  "src/scan/structured/yaml-scan.ts"() {
-    "use strict";
-    import_yaml7 = __toESM(require_dist(), 1);
-    init_argocd();
-    init_helm_values();
-    init_kustomize();
-    HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
-  }
-});
-
-// src/scan/structured/index.ts
-function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
-  const yamlFile = YAML_PATH.test(path2);
-  if (yamlFile) {
-    const problems = [];
-    scanYaml(text, lines, found, problems);
-    for (const p2 of problems)
-      warnings.push({
-        line: p2.line,
-        message: `not valid YAML at line ${p2.line} (${p2.message}): only image strings are scanned in it`
-      });
-    if (problems.length) found.length = 0;
-  }
-  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
-}
-function scanFile(text, path2) {
-  const inline = scanText(text);
-  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
-  const lines = new LineIndex(text);
-  const found = [];
-  const warnings = [];
-  const ignored = /* @__PURE__ */ new Set();
-  scanStructuredInto(text, path2, lines, found, warnings, ignored);
-  const structured = dedupe(found);
-  const covers = structured.flatMap((f) => f.covers);
-  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
-  let sites = [...kept, ...structured.map((f) => f.site)];
-  if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
-  sites.sort((a, b) => a.start - b.start || a.end - b.end);
-  return { sites, warnings };
-}
-function dedupe(input) {
-  const found = refuseSharedTags(input);
-  const seen = /* @__PURE__ */ new Set();
-  return found.filter((f) => {
-    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
-    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
-    const image = f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
-    const key = `${span[0]}:${span[1]}${digest}${image}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-function refuseSharedTags(found) {
-  const images = /* @__PURE__ */ new Map();
-  const keyOf = (f) => f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : void 0;
-  for (const f of found) {
-    const key = keyOf(f);
-    if (key === void 0 || f.site.skip) continue;
-    const set = images.get(key) ?? /* @__PURE__ */ new Set();
-    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
-    images.set(key, set);
-  }
-  if (![...images.values()].some((s) => s.size > 1)) return found;
-  return found.map((f) => {
-    const key = keyOf(f);
-    const shared = key === void 0 ? void 0 : images.get(key);
-    if (!shared || shared.size < 2) return f;
-    const names = [...shared].sort().join(" and ");
-    return {
-      ...f,
-      site: {
-        ...f.site,
-        skip: {
-          reason: "shared-tag",
-          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others \u2014 give each image its own tag`
-        }
-      }
-    };
-  });
-}
-function siteLines(s, lines) {
-  const out = [s.line];
-  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
-  return out;
-}
-function ignore(s) {
-  const { registry, repository } = s.reference;
-  return {
-    ...s,
-    reference: { registry, repository },
-    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" }
-  };
-}
-var STRUCTURED_HINT, YAML_PATH;
-var init_structured = __esm({
-  "src/scan/structured/index.ts"() {
-    "use strict";
-    init_lines();
-    init_scan();
-    init_markers();
-    init_yaml_scan();
-    STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
-    YAML_PATH = /\.(?:ya?ml|json)$/i;
-  }
-});
-
 // src/scan/repository.ts
 import { lstat as lstat3, open as open2, readdir as readdir2, realpath as realpath2 } from "node:fs/promises";
 import { join as join5, relative as relative3, sep as sep4 } from "node:path";
@@ -22567,7 +23902,7 @@ async function scanRepository(root, options) {
   files = flux.resolve(files);
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-  return { files, warnings, stats: { files: paths.length, bytes } };
+  return { files, warnings, paths, stats: { files: paths.length, bytes } };
 }
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
@@ -22629,8 +23964,14 @@ var init_repository = __esm({
 });
 
 // src/pipeline.ts
+import { relative as relative4, resolve as resolve2 } from "node:path";
 function scanForConfig(dir, config, options = {}) {
-  const include = options.all ? void 0 : [...new Set(config.updates.flatMap((u) => u.files))];
+  const include = options.all ? void 0 : [
+    .../* @__PURE__ */ new Set([
+      ...config.updates.flatMap((u) => u.files),
+      ...config.promotions.flatMap((p2) => [...p2.from, ...p2.to])
+    ])
+  ];
   return scanRepository(dir, {
     ...include ? { include } : {},
     exclude: config.scan.exclude,
@@ -22640,26 +23981,56 @@ function scanForConfig(dir, config, options = {}) {
 }
 async function planRepository2(dir, config, tags, options = {}) {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  const history = await readFileHistory(
+    dir,
+    scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
+    options.unshallow ? { unshallow: options.unshallow } : {}
+  );
+  const plan = await planUpdates({
+    config,
+    files: scan.files,
+    tags,
+    warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
+    ...history ? { history } : {},
+    ...options.targets ? { targets: options.targets } : {}
+  });
   return { plan, scan };
 }
 async function updatePass(o) {
   const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository2(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
+  const git = o.git;
+  const planned = o.setTag ? await planSet(o.dir, config, o.setTag) : (await planRepository2(o.dir, config, o.tags, {
+    ...o.onFile ? { onFile: o.onFile } : {},
+    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
+    ...o.targets ? { targets: o.targets } : {}
+  })).plan;
+  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
     ...o.signal ? { signal: o.signal } : {},
-    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {}
+    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
+    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
+}
+async function planSet(dir, config, set) {
+  const scan = await scanRepository(dir, {
+    ...set.files?.length ? { include: set.files } : {},
+    exclude: config.scan.exclude,
+    maxFileSize: config.scan.maxFileSize
+  });
+  return planSetTag(scan.files, set.image, set.tag);
 }
 var init_pipeline = __esm({
   "src/pipeline.ts"() {
     "use strict";
     init_apply();
     init_load();
+    init_config_warnings();
+    init_file_history();
     init_plan();
+    init_set_tag();
     init_repository();
   }
 });
@@ -22706,7 +24077,25 @@ function requestFailure(site, request2, what, status, cause) {
 function statusFailure(site, request2, res, detail = "") {
   return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
 }
-function malformedJson(site, request2, status, what, cause) {
+function htmlContentType(answer) {
+  const type = answer.headers.get("content-type") ?? "";
+  const head = answer.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
+  if (/html/i.test(type) || head.startsWith("<!doctype html") || head.startsWith("<html")) {
+    return (type.replace(/[^\x20-\x7e]/g, "").slice(0, 80) || "none").trim();
+  }
+  return void 0;
+}
+function malformedJson(site, request2, status, what, cause, answer) {
+  const html = answer ? htmlContentType(answer) : void 0;
+  if (html !== void 0) {
+    return requestFailure(
+      site,
+      request2,
+      `${status}: an HTML page instead of JSON in ${what}, content-type ${JSON.stringify(html)} (a login page or a proxy in the way?)`,
+      status,
+      cause
+    );
+  }
   return requestFailure(site, request2, `malformed JSON in ${what}`, status, cause);
 }
 function unexpectedAnswer(site, request2, status, expected, problem) {
@@ -22786,6 +24175,11 @@ function addCounts(a, b) {
 function totalRequests(c) {
   return c.ping + c.token + c.tagPages + c.manifestHead + c.manifestGet + c.blobGet + c.api;
 }
+function isTimeout(err) {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "TimeoutError") return true;
+  return err.cause?.code === "UND_ERR_CONNECT_TIMEOUT";
+}
 function parseRetryAfter(value, now = Date.now()) {
   if (!value) return void 0;
   const v = value.trim();
@@ -22820,7 +24214,7 @@ function describeNetworkError(err, timeoutMs) {
   if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
   return err instanceof Error ? err.message : String(err);
 }
-var DEFAULT_RETRY, emptyCounts, Limiter, RETRY_STATUSES, REDIRECT_STATUSES, MAX_BODY_BYTES, HttpClient;
+var DEFAULT_RETRY, emptyCounts, Limiter, RETRY_STATUSES, REDIRECT_STATUSES, MIB, MAX_BODY_BYTES, DEFAULT_REGISTRY_DEADLINE_MS, DEFAULT_BREAKER_TIMEOUTS, HttpClient;
 var init_http = __esm({
   "src/registry/http.ts"() {
     "use strict";
@@ -22864,7 +24258,10 @@ var init_http = __esm({
     };
     RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
     REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-    MAX_BODY_BYTES = 32 * 1024 * 1024;
+    MIB = 1024 * 1024;
+    MAX_BODY_BYTES = 32 * MIB;
+    DEFAULT_REGISTRY_DEADLINE_MS = 6e4;
+    DEFAULT_BREAKER_TIMEOUTS = 3;
     HttpClient = class {
       constructor(opts = {}) {
         this.opts = opts;
@@ -22873,6 +24270,7 @@ var init_http = __esm({
         this.fetchImpl = opts.fetch ?? fetch;
         this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
         this.random = opts.random ?? Math.random;
+        this.now = opts.now ?? Date.now;
       }
       opts;
       retry;
@@ -22884,9 +24282,60 @@ var init_http = __esm({
       remaining = /* @__PURE__ */ new Map();
       total = emptyCounts();
       byRegistry = /* @__PURE__ */ new Map();
+      runs = /* @__PURE__ */ new Map();
+      now;
       fetchImpl;
       sleep;
       random;
+      /**
+       * Starts a new run (each `laminar watch` pass): every registry gets its deadline and its
+       * breaker back, so a registry that stalled once is asked again next time.
+       */
+      newRun() {
+        this.runs.clear();
+      }
+      run(registry) {
+        let r = this.runs.get(registry);
+        if (!r) this.runs.set(registry, r = { busyMs: 0, outstanding: 0, busySince: 0, timedOut: /* @__PURE__ */ new Set() });
+        return r;
+      }
+      /** Runs `fn` as outstanding work of the registry, for its deadline. */
+      async busy(registry, fn) {
+        const run2 = this.run(registry);
+        if (run2.outstanding++ === 0) run2.busySince = this.now();
+        try {
+          return await fn();
+        } finally {
+          if (--run2.outstanding === 0) run2.busyMs += this.now() - run2.busySince;
+        }
+      }
+      deadlineMs(registry) {
+        return this.opts.deadlineFor?.(registry) ?? this.opts.deadlineMs ?? DEFAULT_REGISTRY_DEADLINE_MS;
+      }
+      /** Time left of this registry's deadline in this run (ms, may be ≤ 0). */
+      left(registry) {
+        const run2 = this.run(registry);
+        const busy = run2.busyMs + (run2.outstanding > 0 ? this.now() - run2.busySince : 0);
+        return this.deadlineMs(registry) - busy;
+      }
+      /**
+       * Gives the registry up for the rest of the run with one message, which every request to it
+       * from now on fails with (so the plan lists it once per repository, all alike).
+       */
+      giveUp(req, why) {
+        const run2 = this.run(req.registry);
+        run2.gaveUp ??= `registry ${req.registry}: gave up on this registry for this run: ${why}; its remaining requests were skipped`;
+        return new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+      }
+      /** Throws the run's verdict on a registry that was given up, or whose deadline passed. */
+      checkOpen(req) {
+        const run2 = this.run(req.registry);
+        if (run2.gaveUp) throw new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+        if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+      }
+      deadlineWords(registry) {
+        return `its deadline of ${Math.round(this.deadlineMs(registry) / 100) / 10} s per run passed (limits.registryDeadline)`;
+      }
       counts(registry) {
         return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
       }
@@ -22911,9 +24360,9 @@ var init_http = __esm({
        * network failed, redirects looped or the rate limit reserve was reached.
        */
       request(req) {
-        if (req.method === "POST") return this.send(req);
+        if (req.method === "POST") return this.busy(req.registry, () => this.send(req));
         const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-        return this.inflight.get(key, () => this.send(req));
+        return this.inflight.get(key, () => this.busy(req.registry, () => this.send(req)));
       }
       error(req, what, status, cause) {
         return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
@@ -22924,13 +24373,26 @@ var init_http = __esm({
         for (let attempt = 1; ; attempt++) {
           let res;
           let failure;
+          let attemptMs = this.timeoutMs(req.registry);
           try {
-            res = await this.once(req);
+            res = await this.once(req, (ms) => attemptMs = ms);
           } catch (err) {
             if (err instanceof RegistryError) throw err;
             failure = err;
           }
           if (res && !RETRY_STATUSES.has(res.status)) return res;
+          if (failure !== void 0 && isTimeout(failure)) {
+            if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+            const run2 = this.run(req.registry);
+            run2.timedOut.add(`${req.method} ${req.url}`);
+            const limit = this.opts.breakerTimeouts ?? DEFAULT_BREAKER_TIMEOUTS;
+            if (run2.timedOut.size >= limit) {
+              throw this.giveUp(
+                req,
+                `${run2.timedOut.size} different requests timed out (the last: ${requestLine(req.method, req.url)}, after ${Math.round(attemptMs / 100) / 10} s)`
+              );
+            }
+          }
           const last = !retryable || attempt >= this.retry.maxAttempts;
           let delay;
           const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
@@ -22948,7 +24410,7 @@ var init_http = __esm({
             delay = Math.round(this.random() * cap);
           }
           if (last || waited + delay > this.retry.maxTotalWaitMs) {
-            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
+            const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, attemptMs)}`;
             const cause = failure ?? void 0;
             throw this.error(
               req,
@@ -22960,6 +24422,7 @@ var init_http = __esm({
           this.opts.debug?.(
             `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
           );
+          if (delay >= this.left(req.registry)) throw this.giveUp(req, this.deadlineWords(req.registry));
           this.count(req.registry, "retries");
           waited += delay;
           await this.sleep(delay);
@@ -22982,8 +24445,37 @@ var init_http = __esm({
         }
         this.remaining.set(req.registry, left - 1);
       }
-      /** One attempt, following redirects by hand. */
-      async once(req) {
+      /**
+       * The body of `r`, read as a stream and counted as it comes: a body without Content-Length is
+       * cut off at the cap instead of being read whole first (issue #13: 1 GB of chunked tag list cost
+       * 3 GB of memory before the old check after `arrayBuffer()`).
+       */
+      async readBody(req, r) {
+        const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+        const tooLarge = () => this.error(req, `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`, r.status);
+        const len = Number(r.headers.get("content-length") ?? 0);
+        if (len > cap) {
+          await r.body?.cancel().catch(() => void 0);
+          throw tooLarge();
+        }
+        if (!r.body) return Buffer.alloc(0);
+        const chunks = [];
+        let size = 0;
+        const reader = r.body.getReader();
+        for (; ; ) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          size += value.byteLength;
+          if (size > cap) {
+            await reader.cancel().catch(() => void 0);
+            throw tooLarge();
+          }
+          chunks.push(value);
+        }
+        return Buffer.concat(chunks, size);
+      }
+      /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
+      async once(req, onTimeout) {
         let url = req.url;
         let method = req.method;
         let headers = { ...req.headers };
@@ -22995,26 +24487,25 @@ var init_http = __esm({
           seen.add(`${method} ${url}`);
           const res = await this.limiter(req.registry).run(
             () => this.global.run(async () => {
+              this.checkOpen(req);
               if (req.kind === "manifestGet") this.spendPull(req);
               this.count(req.registry, req.kind);
+              const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
+              onTimeout(ms);
               const r = await this.fetchImpl(url, {
                 method,
                 headers,
                 body: method === "POST" ? req.body : void 0,
                 redirect: "manual",
-                signal: AbortSignal.timeout(this.timeoutMs(req.registry))
+                signal: AbortSignal.timeout(ms)
               });
               const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
               if (left !== void 0) this.remaining.set(req.registry, left);
-              const len = Number(r.headers.get("content-length") ?? 0);
-              if (len > MAX_BODY_BYTES) {
-                await r.body?.cancel();
-                throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-              }
-              const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
-              if (body.length > MAX_BODY_BYTES) {
-                throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-              }
+              let body;
+              if (method === "HEAD") {
+                await r.body?.cancel().catch(() => void 0);
+                body = Buffer.alloc(0);
+              } else body = await this.readBody(req, r);
               return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
             })
           );
@@ -23136,7 +24627,7 @@ var init_wire = __esm({
     });
     IMAGE_CONFIG = shape("an image config", {
       type: "object",
-      properties: { created: STRING }
+      properties: { created: STRING, os: STRING, architecture: STRING, variant: STRING }
     });
     TOKEN_ANSWER = shape("a token response", {
       type: "object",
@@ -23229,12 +24720,29 @@ var init_cache = __esm({
       required: ["version", "digests", "repos"],
       properties: {
         version: { type: "number" },
+        challenges: {
+          type: "object",
+          additionalProperties: {
+            type: ["object", "null"],
+            required: ["scheme", "params"],
+            properties: {
+              scheme: { type: "string" },
+              params: { type: "object", additionalProperties: { type: "string" } }
+            }
+          }
+        },
         digests: {
           type: "object",
           additionalProperties: {
             type: "object",
             required: ["created", "at"],
-            properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } }
+            properties: {
+              created: { type: ["string", "null"] },
+              source: { type: "string" },
+              platforms: { type: "array", items: { type: "string" } },
+              fixed: { type: "boolean" },
+              at: { type: "number" }
+            }
           }
         },
         repos: {
@@ -23268,6 +24776,8 @@ var init_cache = __esm({
       repos = /* @__PURE__ */ new Map();
       dirtyRepos = /* @__PURE__ */ new Set();
       dirtyFacts = /* @__PURE__ */ new Set();
+      challenges = /* @__PURE__ */ new Map();
+      dirtyChallenges = /* @__PURE__ */ new Set();
       /**
        * Loads the cache at `path`; without a path the cache lives in memory only.
        * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
@@ -23278,16 +24788,28 @@ var init_cache = __esm({
         if (file) {
           for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
           for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+          for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
         }
         return c;
       }
       fact(key) {
         const f = this.digests.get(key);
         if (!f) return void 0;
-        return { created: f.created ? new Date(f.created) : void 0, source: f.source };
+        return {
+          created: f.created ? new Date(f.created) : void 0,
+          source: f.source,
+          ...f.platforms ? { platforms: f.platforms } : {},
+          ...f.fixed ? { fixed: true } : {}
+        };
       }
       setFact(key, fact) {
-        this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+        this.digests.set(key, {
+          created: fact.created?.toISOString() ?? null,
+          source: fact.source,
+          ...fact.platforms ? { platforms: [...fact.platforms] } : {},
+          ...fact.fixed ? { fixed: true } : {},
+          at: Date.now()
+        });
         this.dirtyFacts.add(key);
       }
       snapshot(repoKey2) {
@@ -23303,8 +24825,17 @@ var init_cache = __esm({
         this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
         this.dirtyRepos.add(repoKey2);
       }
+      /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
+      challenge(registry) {
+        return this.challenges.get(registry);
+      }
+      setChallenge(registry, ch) {
+        if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
+        this.challenges.set(registry, ch);
+        this.dirtyChallenges.add(registry);
+      }
       get dirty() {
-        return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+        return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
       }
       /** Writes the cache (merged with the file's current content) atomically. */
       async save() {
@@ -23318,10 +24849,13 @@ var init_cache = __esm({
         if (entries.length > MAX_FACTS) {
           entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
         }
-        const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
+        const challenges = { ...onDisk?.challenges ?? {} };
+        for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
+        const file = { version: VERSION, digests: Object.fromEntries(entries), repos, challenges };
         await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
         this.dirtyFacts.clear();
         this.dirtyRepos.clear();
+        this.dirtyChallenges.clear();
       }
     };
   }
@@ -23489,7 +25023,7 @@ var init_docker_config = __esm({
 });
 
 // src/registry/credentials.ts
-import { spawn as spawn2 } from "node:child_process";
+import { spawn as spawn3 } from "node:child_process";
 import { createHash as createHash2 } from "node:crypto";
 function dockerConfigKey(host) {
   return isDockerHub(host) ? DOCKER_HUB_CONFIG_KEY : host;
@@ -23506,12 +25040,12 @@ function fromAuthEntry(e) {
   return void 0;
 }
 function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
     }
-    const child = spawn2(`docker-credential-${helper}`, ["get"], {
+    const child = spawn3(`docker-credential-${helper}`, ["get"], {
       env: opts.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
       timeout: opts.timeoutMs ?? 1e4
@@ -23523,15 +25057,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
     child.on("close", (code) => {
       if (code !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve6(void 0);
+        if (/not found/i.test(stdout + stderr)) resolve7(void 0);
         else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
         return;
       }
       try {
         const out = JSON.parse(stdout);
-        if (!out.Secret) resolve6(void 0);
-        else if (out.Username === "<token>") resolve6({ kind: "identity-token", token: out.Secret });
-        else resolve6({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+        if (!out.Secret) resolve7(void 0);
+        else if (out.Username === "<token>") resolve7({ kind: "identity-token", token: out.Secret });
+        else resolve7({ kind: "basic", username: out.Username ?? "", password: out.Secret });
       } catch {
         reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
       }
@@ -23718,6 +25252,22 @@ var init_masker = __esm({
 });
 
 // src/registry/auth.ts
+function parentDomain(hostname2) {
+  if (/^[\d.]+$/.test(hostname2) || hostname2.includes(":")) return void 0;
+  const labels = hostname2.split(".");
+  return labels.length >= 3 ? labels.slice(1).join(".") : void 0;
+}
+function realmRefusal(registryBase, realm) {
+  if (registryBase.protocol === "https:" && realm.protocol !== "https:") {
+    return `the token realm ${realm.origin} is plain ${realm.protocol.replace(":", "")} while the registry is https`;
+  }
+  const host = registryBase.hostname.toLowerCase();
+  const other = realm.hostname.toLowerCase();
+  if (other === host) return void 0;
+  const parent = parentDomain(host);
+  if (parent && (other === parent || other.endsWith(`.${parent}`))) return void 0;
+  return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
+}
 var RegistrySession;
 var init_auth = __esm({
   "src/registry/auth.ts"() {
@@ -23729,16 +25279,18 @@ var init_auth = __esm({
     init_masker();
     init_wire();
     RegistrySession = class {
-      constructor(endpoint2, http, tokens, loadCredential) {
+      constructor(endpoint2, http, tokens, loadCredential, memory) {
         this.endpoint = endpoint2;
         this.http = http;
         this.tokens = tokens;
         this.loadCredential = loadCredential;
+        this.memory = memory;
       }
       endpoint;
       http;
       tokens;
       loadCredential;
+      memory;
       pinged;
       challenge;
       credential;
@@ -23766,16 +25318,28 @@ var init_auth = __esm({
       url(path2) {
         return new URL(path2, this.endpoint.baseUrl).toString();
       }
-      /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+      /**
+       * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
+       * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
+       */
       ping() {
         this.pinged ??= (async () => {
+          const recalled = await this.memory?.recall();
+          if (recalled !== void 0) {
+            this.challenge = recalled ?? void 0;
+            return;
+          }
           const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
           const res = await this.http.request(req);
           if (res.status === 401) {
             this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+            this.memory?.remember(this.challenge ?? null);
             return;
           }
-          if (res.status >= 200 && res.status < 300) return;
+          if (res.status >= 200 && res.status < 300) {
+            this.memory?.remember(null);
+            return;
+          }
           throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
         })();
         this.pinged.catch(() => this.pinged = void 0);
@@ -23786,6 +25350,16 @@ var init_auth = __esm({
         const registry = this.endpoint.registry;
         if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
         const u = new URL(realm);
+        if (cred && !this.endpoint.trustRealm) {
+          const refused = realmRefusal(new URL(this.endpoint.baseUrl), u);
+          if (refused) {
+            throw registryFailure(
+              this.endpoint,
+              `not sending credentials: ${refused} (set \`trustRealm: true\` on this registry in .laminar.yaml if that host is really its token server)`,
+              401
+            );
+          }
+        }
         let res;
         if (cred?.kind === "identity-token") {
           const form = new URLSearchParams({
@@ -23822,7 +25396,7 @@ var init_auth = __esm({
         try {
           parsed = JSON.parse(res.body.toString("utf8"));
         } catch (err) {
-          throw malformedJson(this.endpoint, request2, res.status, "token response", err);
+          throw malformedJson(this.endpoint, request2, res.status, "token response", err, res);
         }
         const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
         const token = body.token ?? body.access_token;
@@ -23863,7 +25437,10 @@ var init_auth = __esm({
           if (res.status !== 401 || attempt > 0) return res;
           const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
           if (!ch) return res;
-          if (!this.challenge) this.challenge = ch;
+          if (!this.challenge) {
+            this.challenge = ch;
+            this.memory?.remember(ch);
+          }
           if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
           fresh = ch;
         }
@@ -23930,7 +25507,7 @@ async function getManifest(session, repository, ref) {
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request2, res.status, "manifest", err);
+    throw malformedJson(site, request2, res.status, "manifest", err, res);
   }
   const body = expectShape(MANIFEST, parsed, site, request2, res.status);
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
@@ -23958,7 +25535,7 @@ async function getImageConfig(session, repository, digest) {
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request2, res.status, "config blob", err);
+    throw malformedJson(site, request2, res.status, "config blob", err, res);
   }
   return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
 }
@@ -23995,6 +25572,11 @@ function matches(want, have) {
   const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
   return v === want.variant;
 }
+function isFixed(value) {
+  if (typeof value !== "string" || !value) return false;
+  const t = new Date(value).getTime();
+  return !Number.isNaN(t) && t < MIN_MEANINGFUL;
+}
 function parseTime(value) {
   if (typeof value !== "string" || !value) return void 0;
   const d = new Date(value);
@@ -24007,7 +25589,8 @@ async function singleBuildTime(m, fetcher) {
   if (!m.body.config?.digest) return {};
   const config = await fetcher.blob(m.body.config.digest);
   const created = parseTime(config.created);
-  return created ? { created, source: "config-blob" } : {};
+  if (created) return { created, source: "config-blob" };
+  return isFixed(config.created) || isFixed(m.body.annotations?.[CREATED_ANNOTATION]) ? { fixed: true } : {};
 }
 async function resolveBuildTime(m, platforms, fetcher) {
   if (!isIndex(m)) return singleBuildTime(m, fetcher);
@@ -24027,7 +25610,17 @@ async function resolveBuildTime(m, platforms, fetcher) {
   for (const t of times) {
     if (t.created && (!best.created || t.created > best.created)) best = t;
   }
-  return best;
+  return best.created || !times.some((t) => t.fixed) ? best : { fixed: true };
+}
+async function offeredPlatforms(m, fetcher) {
+  const name = (p2) => [p2.os, p2.architecture, p2.variant].filter(Boolean).join("/");
+  if (isIndex(m))
+    return (m.body.manifests ?? []).filter(
+      (d) => d.platform?.os && d.platform.architecture && d.platform.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
+    ).map((d) => name(d.platform ?? {}));
+  if (!m.body.config?.digest) return [];
+  const config = await fetcher.blob(m.body.config.digest);
+  return config.os && config.architecture ? [name(config)] : [];
 }
 var CREATED_ANNOTATION, MIN_MEANINGFUL, platformKey;
 var init_build_time = __esm({
@@ -24120,11 +25713,12 @@ async function listDockerHubTags(http, o) {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err);
+      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err, res);
     }
     const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
+      if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
       tags.push(r.name);
       const pushed = new Date(r.tag_last_pushed ?? r.last_updated ?? "");
       times.set(r.name, {
@@ -24188,7 +25782,7 @@ async function describeEcrImages(http, o) {
     try {
       json = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
     }
     const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
     for (const d of parsed.imageDetails ?? []) {
@@ -24232,9 +25826,21 @@ function fail3(session, repository, url, res, what) {
   if (what === void 0) throw statusFailure(site, request2, res, session.scrub(registryErrorDetail(res.body)));
   throw requestFailure(site, request2, what, res.status);
 }
+function countNew(page, seen, cap) {
+  let n = seen.size;
+  const fresh = /* @__PURE__ */ new Set();
+  for (const t of page) {
+    if (typeof t === "string" && !seen.has(t) && !fresh.has(t)) {
+      fresh.add(t);
+      if (++n > cap) break;
+    }
+  }
+  return n;
+}
 async function listTagsPaged(session, repository, opts = {}) {
   const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
   const pageCap = Math.max(1, opts.pageCap ?? 100);
+  const maxTags = Math.max(1, opts.maxTags ?? DEFAULT_MAX_TAGS);
   const tags = [];
   const seenTags = /* @__PURE__ */ new Set();
   const times = /* @__PURE__ */ new Map();
@@ -24256,8 +25862,11 @@ async function listTagsPaged(session, repository, opts = {}) {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err);
+      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err, res);
     }
+    const raw = parsed?.tags;
+    if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
+      return { tags: [], overLimit: maxTags };
     const body = expectShape(TAG_LIST, parsed, site, request2, res.status);
     for (const t of body.tags ?? []) {
       if (!seenTags.has(t)) {
@@ -24278,7 +25887,7 @@ async function listTagsPaged(session, repository, opts = {}) {
   }
   return { tags, times: times.size ? times : void 0, truncated: false };
 }
-var MAX_PAGE_SIZE;
+var MAX_PAGE_SIZE, DEFAULT_MAX_TAGS;
 var init_tag_list = __esm({
   "src/registry/tag-list.ts"() {
     "use strict";
@@ -24286,6 +25895,7 @@ var init_tag_list = __esm({
     init_timestamp_apis();
     init_wire();
     MAX_PAGE_SIZE = 1e3;
+    DEFAULT_MAX_TAGS = 1e5;
   }
 });
 
@@ -24296,14 +25906,14 @@ function registryKey(host) {
 function baseUrlFor(s) {
   if (s.endpoint) return s.endpoint.replace(/\/+$/, "");
   const host = isDockerHub(s.host) ? DOCKER_HUB_API_HOST : s.host;
-  let hostname = host;
+  let hostname2 = host;
   try {
-    hostname = new URL(`http://${host}`).hostname;
+    hostname2 = new URL(`http://${host}`).hostname;
   } catch {
   }
-  return `${s.insecure || LOOPBACK.test(hostname) ? "http" : "https"}://${host}`;
+  return `${s.insecure || LOOPBACK.test(hostname2) ? "http" : "https"}://${host}`;
 }
-var LOOPBACK, RegistryClient;
+var FUTURE_SKEW_MS, LOOPBACK, RegistryClient;
 var init_client = __esm({
   "src/registry/client.ts"() {
     "use strict";
@@ -24321,6 +25931,7 @@ var init_client = __esm({
     init_token_cache();
     init_errors2();
     init_types3();
+    FUTURE_SKEW_MS = 36e5;
     LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
     RegistryClient = class {
       constructor(opts = {}) {
@@ -24335,6 +25946,9 @@ var init_client = __esm({
           // Requests carry the registry key (registryKey), the key `settings` is filled under below.
           timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
           rateLimitReserve: opts.rateLimitReserve,
+          deadlineMs: opts.deadlineMs,
+          breakerTimeouts: opts.breakerTimeouts,
+          now: opts.now,
           fetch: opts.fetch,
           userAgent: "laminar",
           debug: opts.log?.debug
@@ -24353,6 +25967,8 @@ var init_client = __esm({
       blobs = new PromiseMemo("rejected");
       cache;
       now;
+      /** `image:tag` whose future build time was reported in this run (one warning each). */
+      warnedFuture = /* @__PURE__ */ new Set();
       /** Requests sent so far, over all registries or for one. */
       counts(registry) {
         return this.http.counts(registry === void 0 ? void 0 : registryKey(registry));
@@ -24382,10 +25998,13 @@ var init_client = __esm({
             snapshotDirty: s.snapshotDirty,
             confirmed: /* @__PURE__ */ new Map(),
             apiTimes: /* @__PURE__ */ new Map(),
-            resolving: new PromiseMemo("rejected")
+            resolving: new PromiseMemo("rejected"),
+            current: /* @__PURE__ */ new Set()
           });
         }
         this.sessions.clear();
+        this.http.newRun();
+        this.warnedFuture.clear();
         this.buildTimes.clear();
         this.manifests.clear();
         this.blobs.clear();
@@ -24403,8 +26022,9 @@ var init_client = __esm({
         let s = this.sessions.get(key);
         if (!s) {
           const settings = this.settingsFor(key);
+          const trustRealm = settings.insecure === true || settings.trustRealm === true;
           s = new RegistrySession(
-            { registry: key, baseUrl: baseUrlFor(settings) },
+            { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
             this.http,
             this.tokens,
             () => resolveCredential(settings.host, {
@@ -24412,11 +26032,34 @@ var init_client = __esm({
               env: this.opts.env,
               dockerConfigDir: this.opts.dockerConfigDir,
               warn: this.opts.log?.warn
-            })
+            }),
+            this.challengeMemory(key)
           );
           this.sessions.set(key, s);
         }
         return s;
+      }
+      /**
+       * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+       * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+       * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+       */
+      challengeMemory(registry) {
+        if (!this.opts.cachePath) return void 0;
+        return {
+          recall: async () => {
+            if (!this.opts.reuseChallenges) return void 0;
+            const known = (await this.loadCache()).challenge(registry);
+            return known === void 0 ? void 0 : known;
+          },
+          remember: (ch) => {
+            const kept = ch && {
+              scheme: ch.scheme,
+              params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error"))
+            };
+            void this.loadCache().then((c) => c.setChallenge(registry, kept));
+          }
+        };
       }
       platforms(registry) {
         return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
@@ -24425,7 +26068,13 @@ var init_client = __esm({
         const key = `${registryKey(repo.registry)}/${repo.repository}`;
         let s = this.repos.get(key);
         if (!s) {
-          s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: new PromiseMemo("rejected") };
+          s = {
+            snapshotDirty: false,
+            confirmed: /* @__PURE__ */ new Map(),
+            apiTimes: /* @__PURE__ */ new Map(),
+            resolving: new PromiseMemo("rejected"),
+            current: /* @__PURE__ */ new Set()
+          };
           this.repos.set(key, s);
         }
         return s;
@@ -24450,7 +26099,8 @@ var init_client = __esm({
               apiUrl: settings.apiUrl ?? "https://hub.docker.com",
               repository: repo.repository,
               pageCap: settings.pageCap ?? 100,
-              registry
+              registry,
+              maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS
             });
           } catch (err) {
             this.opts.log?.warn?.(
@@ -24461,8 +26111,11 @@ var init_client = __esm({
         list ??= await listTagsPaged(this.session(registry), repo.repository, {
           pageSize: settings.pageSize,
           pageCap: settings.pageCap,
-          gcrTimes: api !== "none"
+          gcrTimes: api !== "none",
+          ...this.opts.maxTags !== void 0 ? { maxTags: this.opts.maxTags } : {}
         });
+        if (list.overLimit !== void 0) return list;
+        if (list.times) list = { ...list, times: this.withoutFutureTimes(repo, list.times) };
         const cache2 = await this.loadCache();
         const key = `${registry}/${repo.repository}`;
         const prev = state2.snapshot ?? cache2.snapshot(key);
@@ -24483,7 +26136,10 @@ var init_client = __esm({
           if (s) state2.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
         }
         const wantTime = new Set(request2.times);
-        const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests])];
+        const wantPlatforms = new Set(request2.platforms ?? []);
+        const fresh = new Set(request2.fresh ?? []);
+        const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests, ...wantPlatforms, ...fresh])];
+        for (const t of request2.current ?? []) state2.current.add(t);
         await this.askEcr(
           repo,
           state2,
@@ -24493,11 +26149,37 @@ var init_client = __esm({
         await Promise.all(
           all.map(async (tag) => {
             const need = wantTime.has(tag);
-            const memoKey2 = `${tag}\0${need}`;
-            const d = await state2.resolving.get(memoKey2, () => this.resolveTag(repo, state2, cache2, tag, need));
-            if (d) out.set(tag, d);
+            const needPlatforms = wantPlatforms.has(tag);
+            const needFresh = fresh.has(tag);
+            const memoKey2 = `${tag}\0${need}\0${needPlatforms}\0${needFresh}`;
+            const d = await state2.resolving.get(
+              memoKey2,
+              () => this.resolveTag(repo, state2, cache2, tag, need, needPlatforms, needFresh)
+            );
+            if (d) out.set(tag, this.unlessFuture(repo, tag, d));
           })
         );
+        return out;
+      }
+      /**
+       * The details without their build time when it is more than {@link FUTURE_SKEW_MS} ahead of
+       * now, with one warning per image and tag and run.
+       */
+      unlessFuture(repo, tag, d) {
+        const t = d.created?.getTime();
+        if (t === void 0 || t <= this.now() + FUTURE_SKEW_MS) return d;
+        const image = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+        if (!this.warnedFuture.has(image)) {
+          this.warnedFuture.add(image);
+          this.opts.log?.warn?.(
+            `registry ${registryKey(repo.registry)}: ${image} says it was built at ${d.created.toISOString()}, in the future; its build time is treated as unknown`
+          );
+        }
+        return d.digest !== void 0 ? { digest: d.digest } : {};
+      }
+      withoutFutureTimes(repo, times) {
+        const out = /* @__PURE__ */ new Map();
+        for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
         return out;
       }
       /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
@@ -24532,7 +26214,8 @@ var init_client = __esm({
         if (confirmed) return confirmed;
         const snap = state2.snapshot;
         const e = snap?.tags.get(tag);
-        if (!snap || !e || !state2.listedInfo?.unchanged) return void 0;
+        if (!snap || !e || !(state2.listedInfo?.unchanged || !state2.listedInfo && state2.current.has(tag)))
+          return void 0;
         const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 36e5;
         if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return void 0;
         return e.digest;
@@ -24544,15 +26227,15 @@ var init_client = __esm({
           state2.snapshotDirty = true;
         }
       }
-      async resolveTag(repo, state2, cache2, tag, needTime) {
+      async resolveTag(repo, state2, cache2, tag, needTime, needPlatforms = false, needFresh = false) {
         const fromApi = state2.apiTimes.get(tag) ?? state2.listedInfo?.times?.get(tag);
-        if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+        if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
         const session = this.session(repo.registry);
-        let digest = this.trustedDigest(state2, tag) ?? fromApi?.digest;
+        let digest = needFresh ? state2.confirmed.get(tag) : this.trustedDigest(state2, tag) ?? fromApi?.digest;
         let manifest;
         if (!digest) {
           const seenBefore = state2.snapshot?.tags.has(tag) ?? false;
-          if (!needTime || seenBefore) {
+          if (!needTime || seenBefore || needFresh) {
             const head = await headManifest(session, repo.repository, tag);
             if (!head) return void 0;
             digest = head.digest;
@@ -24564,8 +26247,29 @@ var init_client = __esm({
           }
           this.confirm(state2, tag, digest);
         }
-        if (!needTime) return { digest };
-        return this.buildTime(repo, cache2, digest, manifest);
+        const details = needTime ? await this.buildTime(repo, cache2, digest, manifest) : { digest };
+        if (!needPlatforms) return details;
+        return { ...details, platforms: await this.platformsOf(repo, cache2, digest) };
+      }
+      /**
+       * The platforms a digest offers: from the cache (they never change for a digest), else its
+       * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+       */
+      async platformsOf(repo, cache2, digest) {
+        const key = `${digest}|platforms`;
+        const known = cache2.fact(key)?.platforms;
+        if (known) return known;
+        const m = await this.fetchManifest(repo, digest);
+        if (!m) {
+          throw registryFailure(
+            { registry: registryKey(repo.registry), repository: repo.repository },
+            `manifest ${digest} of ${repo.repository} disappeared`,
+            404
+          );
+        }
+        const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+        cache2.setFact(key, { platforms });
+        return platforms;
       }
       manifestKey(repo, digest) {
         return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
@@ -24585,7 +26289,7 @@ var init_client = __esm({
         const fact = cache2.fact(digest) ?? cache2.fact(`${digest}|${pk}`);
         if (fact) {
           return Promise.resolve(
-            fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest }
+            fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest, ...fact.fixed ? { fixedTime: true } : {} }
           );
         }
         const memo = `${digest}|${pk}`;
@@ -24602,8 +26306,13 @@ var init_client = __esm({
             manifest: (d) => this.fetchManifest(repo, d),
             blob: (d) => this.fetchBlob(repo, d)
           });
-          cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-          return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+          cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+            created: bt.created,
+            source: bt.source,
+            ...bt.fixed ? { fixed: true } : {}
+          });
+          if (bt.created) return { digest, created: bt.created, source: bt.source };
+          return bt.fixed ? { digest, fixedTime: true } : { digest };
         });
       }
     };
@@ -24617,7 +26326,8 @@ function createTagSource(config, options) {
     const seen = settings.get(r.host);
     if (seen) {
       if (seen.timeoutMs === void 0 && r.timeout !== void 0)
-        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1e3 });
+        settings.set(r.host, { ...settings.get(r.host), timeoutMs: r.timeout * 1e3 });
+      if (r.trustRealm && !seen.trustRealm) settings.set(r.host, { ...settings.get(r.host), trustRealm: true });
       continue;
     }
     const env = (name) => name ? options.env[name] || void 0 : void 0;
@@ -24627,6 +26337,7 @@ function createTagSource(config, options) {
     settings.set(r.host, {
       host: r.host,
       ...r.insecure !== void 0 ? { insecure: r.insecure } : {},
+      ...r.trustRealm !== void 0 ? { trustRealm: r.trustRealm } : {},
       ...username !== void 0 ? { username } : {},
       ...password !== void 0 ? { password } : {},
       ...token !== void 0 ? { token } : {},
@@ -24639,7 +26350,10 @@ function createTagSource(config, options) {
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
+    ...config.limits?.tags !== void 0 ? { maxTags: config.limits.tags } : {},
+    ...config.limits?.registryDeadline !== void 0 ? { deadlineMs: config.limits.registryDeadline * 1e3 } : {},
     env: options.env,
+    ...options.reuseChallenges ? { reuseChallenges: true } : {},
     ...options.log ? { log: options.log } : {}
   });
   return {
@@ -24751,13 +26465,26 @@ async function deliverWithRetry(o, publisher) {
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => void 0);
   const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
-      await git.add(["."]);
+      const text = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges
+      );
+      const message = o.setTag ? withLaminarTrailers(
+        text,
+        [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+        LAMINAR_SET_TRAILER
+      ) : withLaminarTrailers(
+        text,
+        pass.plan.changes.map((c) => c.rule)
+      );
+      await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
       const outcome = await publisher.publish({ parent, local, message, pass });
@@ -24770,6 +26497,14 @@ async function deliverWithRetry(o, publisher) {
     await git.resetHard(start).catch(() => void 0);
     throw e;
   }
+}
+async function changedByPass(git, pass, before) {
+  const rewritten = new Set(pass.applied?.files ?? []);
+  const paths = /* @__PURE__ */ new Set();
+  for (const e of await git.status()) {
+    for (const p2 of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p2) || rewritten.has(p2)) paths.add(p2);
+  }
+  return [...paths].sort();
 }
 var DEFAULT_MAX_ATTEMPTS;
 var init_retry_loop = __esm({
@@ -24810,77 +26545,6 @@ var init_push = __esm({
     init_retry_loop();
     PushDeniedError = class extends Error {
       name = "PushDeniedError";
-    };
-  }
-});
-
-// src/git/exec-git.ts
-import { spawn as spawn3 } from "node:child_process";
-function gitEnvironment(extra = {}) {
-  const env = { ...process.env };
-  for (const name of INHERITED_GIT_VARIABLES) delete env[name];
-  return {
-    ...env,
-    GIT_TERMINAL_PROMPT: "0",
-    GCM_INTERACTIVE: "never",
-    LC_ALL: "C",
-    LANG: "C",
-    ...extra
-  };
-}
-function execGit(args, options) {
-  return new Promise((resolve6, reject) => {
-    const child = spawn3("git", args, {
-      cwd: options.cwd,
-      env: gitEnvironment(options.env),
-      stdio: ["pipe", "pipe", "pipe"],
-      windowsHide: true
-    });
-    const out = [];
-    const err = [];
-    const mask = (text) => options.secrets?.mask(text) ?? text;
-    child.stdout.on("data", (b) => out.push(b));
-    child.stderr.on("data", (b) => err.push(b));
-    child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
-    child.on("close", (code, signal) => {
-      resolve6({
-        exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: mask(Buffer.concat(err).toString("utf8"))
-      });
-    });
-    child.stdin.on("error", () => void 0);
-    if (options.input !== void 0) child.stdin.end(options.input);
-    else child.stdin.end();
-  });
-}
-var INHERITED_GIT_VARIABLES, GitCommandError;
-var init_exec_git = __esm({
-  "src/git/exec-git.ts"() {
-    "use strict";
-    INHERITED_GIT_VARIABLES = [
-      "GIT_DIR",
-      "GIT_WORK_TREE",
-      "GIT_INDEX_FILE",
-      "GIT_OBJECT_DIRECTORY",
-      "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-      "GIT_NAMESPACE",
-      "GIT_PREFIX",
-      // Any askpass program would open a prompt (or a GUI) on a runner; we want a plain failure.
-      "GIT_ASKPASS",
-      "SSH_ASKPASS"
-    ];
-    GitCommandError = class extends Error {
-      constructor(args, exitCode, stderr) {
-        super(`git ${args.join(" ")} failed with exit code ${exitCode}: ${stderr.trim() || "(no output)"}`);
-        this.args = args;
-        this.exitCode = exitCode;
-        this.stderr = stderr;
-      }
-      args;
-      exitCode;
-      stderr;
-      name = "GitCommandError";
     };
   }
 });
@@ -25086,6 +26750,12 @@ var init_git_command_manager = __esm({
       async tryRevParse(rev) {
         const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
         return r.exitCode === 0 ? r.stdout.trim() : void 0;
+      }
+      async isAncestor(ancestor, rev) {
+        const args = ["merge-base", "--is-ancestor", ancestor, rev];
+        const r = await this.run(args);
+        if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
+        throw new GitCommandError(args, r.exitCode, r.stderr);
       }
       async isShallow() {
         return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
@@ -25641,8 +27311,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve6, reject) {
-            return setTimeout(resolve6, t);
+          return new this.Promise(function(resolve7, reject) {
+            return setTimeout(resolve7, t);
           });
         }
         computePenalty() {
@@ -25853,15 +27523,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error, reject, resolve6, returned, task;
+          var args, cb, error, reject, resolve7, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve7, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve6(returned);
+                  return resolve7(returned);
                 };
               } catch (error1) {
                 error = error1;
@@ -25876,13 +27546,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve6;
-          resolve6 = reject = null;
+          var promise, reject, resolve7;
+          resolve7 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve6 = _resolve;
+            resolve7 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve6, reject });
+          this._queue.push({ task, args, resolve: resolve7, reject });
           this._tryToRun();
           return promise;
         }
@@ -26058,9 +27728,9 @@ var require_light = __commonJS({
             return this._resetPromise();
           }
           add(data) {
-            var ret;
+            var ret2;
             this._arr.push(data);
-            ret = this._promise;
+            ret2 = this._promise;
             if (this._arr.length === this.maxSize) {
               this._flush();
             } else if (this.maxTime != null && this._arr.length === 1) {
@@ -26068,7 +27738,7 @@ var require_light = __commonJS({
                 return this._flush();
               }, this.maxTime);
             }
-            return ret;
+            return ret2;
           }
         }
         Batcher2.prototype.defaults = {
@@ -26283,14 +27953,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve6, reject) => {
+              return new this.Promise((resolve7, reject) => {
                 if (finished()) {
-                  return resolve6();
+                  return resolve7();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve6();
+                      return resolve7();
                     }
                   });
                 }
@@ -26383,9 +28053,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve6, reject) {
+              return new this.Promise(function(resolve7, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve6)(args3);
+                  return (args3[0] != null ? reject : resolve7)(args3);
                 });
               });
             };
@@ -26507,253 +28177,27 @@ var require_light = __commonJS({
   }
 });
 
-// src/metrics/exposition.ts
-function escapeLabelValue(v) {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+// src/serve/checkout-in-place.ts
+async function syncCheckoutInPlace(git) {
+  const branch = await git.currentBranch();
+  if (!branch) throw new Error("HEAD is detached: check out the branch laminar should update");
+  await assertCleanWorkTree(git);
+  const tracking = await fetchBranch(git, branch);
+  const head = await git.revParse("HEAD");
+  const remote = await git.revParse(tracking);
+  if (head === remote) return branch;
+  if (!await git.isAncestor(head, remote)) {
+    throw new Error(
+      `${branch} has commits that are not on origin/${branch} (unpushed, or the remote was force-pushed): laminar watch pushes only its own commits and never resets your checkout: push or reset ${branch} yourself`
+    );
+  }
+  await git.resetHard(remote);
+  return branch;
 }
-function labelText(labels) {
-  const entries = Object.entries(labels ?? {});
-  return entries.length ? `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}` : "";
-}
-function valueText(v) {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  return String(v);
-}
-var Exposition, Histogram;
-var init_exposition = __esm({
-  "src/metrics/exposition.ts"() {
+var init_checkout_in_place = __esm({
+  "src/serve/checkout-in-place.ts"() {
     "use strict";
-    Exposition = class {
-      lines = [];
-      /** Adds one family: HELP and TYPE, then its samples. */
-      family(name, type, help, samples) {
-        this.lines.push(`# HELP ${name} ${help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${name} ${type}`);
-        for (const s of samples) this.lines.push(`${name}${s.suffix ?? ""}${labelText(s.labels)} ${valueText(s.value)}`);
-        return this;
-      }
-      /** The text, ending with a line feed as the format requires. */
-      text() {
-        return `${this.lines.join("\n")}
-`;
-      }
-    };
-    Histogram = class {
-      constructor(buckets) {
-        this.buckets = buckets;
-      }
-      buckets;
-      series = /* @__PURE__ */ new Map();
-      observe(labels, value) {
-        const key = JSON.stringify(labels);
-        let s = this.series.get(key);
-        if (!s) {
-          s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-          this.series.set(key, s);
-        }
-        for (const [i, le] of this.buckets.entries()) if (value <= le) s.counts[i] = (s.counts[i] ?? 0) + 1;
-        s.sum += value;
-        s.count++;
-      }
-      *samples() {
-        for (const s of this.series.values()) {
-          for (const [i, le] of this.buckets.entries())
-            yield { suffix: "_bucket", labels: { ...s.labels, le: String(le) }, value: s.counts[i] ?? 0 };
-          yield { suffix: "_bucket", labels: { ...s.labels, le: "+Inf" }, value: s.count };
-          yield { suffix: "_sum", labels: s.labels, value: s.sum };
-          yield { suffix: "_count", labels: s.labels, value: s.count };
-        }
-      }
-    };
-  }
-});
-
-// src/cli/metrics.ts
-import { createServer } from "node:http";
-var Metrics;
-var init_metrics = __esm({
-  "src/cli/metrics.ts"() {
-    "use strict";
-    init_exposition();
-    Metrics = class {
-      runs = /* @__PURE__ */ new Map();
-      changes = 0;
-      references = /* @__PURE__ */ new Map();
-      requests;
-      lastRun = 0;
-      lastDuration = 0;
-      lastSuccess = 0;
-      recordRun(result, durationMs, changes, references2, requests) {
-        this.runs.set(result, (this.runs.get(result) ?? 0) + 1);
-        this.changes += changes;
-        this.references = references2;
-        this.requests = requests;
-        this.lastRun = Date.now() / 1e3;
-        this.lastDuration = durationMs / 1e3;
-        if (result === "success") this.lastSuccess = this.lastRun;
-      }
-      render() {
-        return new Exposition().family(
-          "laminar_runs_total",
-          "counter",
-          "Plan/apply runs by result.",
-          [...this.runs].map(([result, value]) => ({ labels: { result }, value }))
-        ).family("laminar_changes_total", "counter", "Image tags moved.", [{ value: this.changes }]).family(
-          "laminar_references",
-          "gauge",
-          "Image references in the last run, by state (changed or the reason they stayed).",
-          [...this.references].map(([state2, value]) => ({ labels: { state: state2 }, value }))
-        ).family(
-          "laminar_registry_requests_total",
-          "counter",
-          "Registry requests by kind.",
-          Object.entries(this.requests ?? {}).map(([kind, value]) => ({ labels: { kind }, value }))
-        ).family("laminar_last_run_timestamp_seconds", "gauge", "When the last run ended.", [{ value: this.lastRun }]).family("laminar_last_success_timestamp_seconds", "gauge", "When the last successful run ended.", [
-          { value: this.lastSuccess }
-        ]).family("laminar_last_run_duration_seconds", "gauge", "How long the last run took.", [
-          { value: this.lastDuration }
-        ]).text();
-      }
-      /** Serves `/metrics` (and `/healthz`) on `host:port`. */
-      listen(port, host = "127.0.0.1") {
-        const server = createServer((req, res) => {
-          if (req.url === "/metrics") {
-            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-            res.end(this.render());
-          } else if (req.url === "/healthz") {
-            res.writeHead(200).end("ok\n");
-          } else res.writeHead(404).end();
-        });
-        return new Promise((resolve6, reject) => {
-          server.once("error", reject);
-          server.listen(port, host, () => resolve6(server));
-        });
-      }
-    };
-  }
-});
-
-// src/cli/watch.ts
-var watch_exports = {};
-__export(watch_exports, {
-  watch: () => watch
-});
-import { setTimeout as sleep } from "node:timers/promises";
-async function watch(o, io2) {
-  if (!Number.isFinite(o.interval) || o.interval < 1) {
-    io2.err("laminar: --interval must be a number of seconds >= 1");
-    return 2;
-  }
-  const metrics = new Metrics();
-  const server = o.metricsPort !== void 0 ? await metrics.listen(o.metricsPort, io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1") : void 0;
-  if (server) io2.err(`metrics on http://${io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1"}:${o.metricsPort}/metrics`);
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  let tags;
-  let tagsKey;
-  let retiredCounts = emptyCounts();
-  let status = 0;
-  try {
-    while (!stop) {
-      const started = Date.now();
-      let plan;
-      try {
-        const config = await loadConfig(o.dir, o.configPath);
-        const registriesKey = JSON.stringify(config.registries);
-        if (!tags || registriesKey !== tagsKey) {
-          if (tags) retiredCounts = addCounts(retiredCounts, tags.counts());
-          o.redactor?.addAll(knownSecrets({ env: io2.env, config }));
-          tags = createTagSource(config, {
-            dir: o.dir,
-            env: io2.env,
-            ...o.cachePath ? { cachePath: o.cachePath } : {}
-          });
-          tagsKey = registriesKey;
-        } else {
-          tags.newRun();
-        }
-        if (o.push) {
-          const git = await createGitCommandManager(o.dir);
-          const branch = await git.currentBranch();
-          if (!branch) throw new Error("HEAD is detached: check out the branch laminar should update");
-          await git.resetHard(await fetchBranch(git, branch));
-          const r = await pushMode({
-            git,
-            dir: o.dir,
-            ...o.configPath ? { configPath: o.configPath } : {},
-            tags: tags.source,
-            runCommands: true,
-            env: io2.env,
-            branch,
-            commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
-            protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
-            log: io2.err
-          });
-          plan = r.pass.plan;
-          if (r.commitSha)
-            io2.out(
-              `${(/* @__PURE__ */ new Date()).toISOString()} pushed ${r.commitSha.slice(0, 12)} to ${branch}: ${plan.changes.length} change(s)`
-            );
-        } else {
-          plan = (await updatePass({
-            dir: o.dir,
-            ...o.configPath ? { configPath: o.configPath } : {},
-            tags: tags.source,
-            runCommands: true,
-            dryRun: false,
-            env: io2.env
-          })).plan;
-          if (plan.changes.length) io2.out(`${(/* @__PURE__ */ new Date()).toISOString()} rewrote ${plan.changes.length} reference(s)`);
-        }
-        await tags.save();
-        for (const f of plan.failures) io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${f.message}`);
-        status = plan.failures.length ? 3 : 0;
-      } catch (e) {
-        io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} laminar: ${describeError(e)}`);
-        status = 1;
-      }
-      const states = /* @__PURE__ */ new Map();
-      if (plan) {
-        states.set("changed", plan.changes.length);
-        for (const u of plan.unchanged) states.set(u.reason, (states.get(u.reason) ?? 0) + 1);
-      }
-      metrics.recordRun(
-        status === 0 ? "success" : status === 3 ? "registry-error" : "error",
-        Date.now() - started,
-        plan?.changes.length ?? 0,
-        states,
-        addCounts(retiredCounts, tags?.counts() ?? emptyCounts())
-      );
-      if (o.once) break;
-      const until = Date.now() + o.interval * 1e3;
-      while (!stop && Date.now() < until) await sleep(Math.min(1e3, until - Date.now()));
-    }
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await new Promise((r) => server ? server.close(() => r()) : r());
-  }
-  return status;
-}
-var init_watch = __esm({
-  "src/cli/watch.ts"() {
-    "use strict";
-    init_io();
-    init_from_config();
-    init_metrics();
-    init_known_secrets();
-    init_load();
-    init_git_command_manager();
-    init_commit_settings();
-    init_push();
     init_remote_branch();
-    init_pipeline();
-    init_http();
   }
 });
 
@@ -26794,139 +28238,12 @@ var init_ssh_command = __esm({
   }
 });
 
-// src/config/server.ts
-import { lstat as lstat4, readFile as readFile6 } from "node:fs/promises";
-import { homedir as homedir3 } from "node:os";
-import { dirname as dirname2, resolve as resolve3 } from "node:path";
-function validate2(data) {
-  validator2 ??= new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
-  return validator2(data) ? [] : [...validator2.errors ?? []];
-}
-function parseServerConfig(text, file, baseDir, home = homedir3()) {
-  const { data, fail: fail4, locate } = parseValidatedYaml(text.replace(/^\uFEFF/, ""), file, {
-    validate: validate2,
-    schema: serverSchema,
-    empty: "the file is empty; it needs at least a `git` list of repositories"
-  });
-  const raw = data;
-  const g = raw.global ?? {};
-  const notifyAt = (list, at) => (list ?? []).map((n, i) => {
-    const here = [...at, i];
-    const ref = (path2, variable) => {
-      const p2 = locate(path2);
-      return { variable, key: keyName(path2), line: p2.line, column: p2.col };
-    };
-    if ((n.slack ? 1 : 0) + (n.webhook ? 1 : 0) !== 1)
-      fail4(here, "give exactly one of `slack` or `webhook` per entry (use two entries for both)");
-    if (n.slack) return { kind: "slack", url: ref([...here, "slack", "webhookUrlEnv"], n.slack.webhookUrlEnv) };
-    const w = n.webhook;
-    return {
-      kind: "webhook",
-      url: ref([...here, "webhook", "urlEnv"], w.urlEnv),
-      secret: ref([...here, "webhook", "secretEnv"], w.secretEnv)
-    };
-  });
-  const names = /* @__PURE__ */ new Map();
-  const repositories = raw.git.map((r, i) => {
-    const at = ["git", i];
-    const first = names.get(r.name);
-    if (first !== void 0) fail4([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
-    names.set(r.name, i);
-    if (r.tokenEnv !== void 0 && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
-      fail4(
-        [...at, "tokenEnv"],
-        "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
-      );
-    if (r.trustNewHostKeys && !isSshRemote(r.url))
-      fail4([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://\u2026 or host:path)");
-    if (!r.updates?.length && !r.remoteConfig)
-      fail4(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
-    const inSection = (path3) => path3.length === 0 || REPOSITORY_KEYS.has(path3[0]) ? [...at, ...path3] : [...path3];
-    const sectionFail = (path3, detail, keyOf) => fail4(inSection(path3), detail, keyOf);
-    const config = buildConfigSection(
-      {
-        ...raw.registries ? { registries: raw.registries } : {},
-        ...raw.dockerRegistries ? { dockerRegistries: raw.dockerRegistries } : {},
-        global: {
-          ...g.gitUser !== void 0 ? { gitUser: g.gitUser } : {},
-          ...g.gitEmail !== void 0 ? { gitEmail: g.gitEmail } : {},
-          ...g.gitMessage !== void 0 ? { gitMessage: g.gitMessage } : {}
-        },
-        ...r.updates ? { updates: r.updates } : {},
-        ...r.commands ? { commands: r.commands } : {},
-        ...r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}
-      },
-      file,
-      sectionFail,
-      (path3) => locate(inSection(path3)),
-      { requireUpdates: false }
-    );
-    const p2 = locate(at);
-    const path2 = (v) => resolve3(baseDir, v.replace(/^~(?=\/|$)/, home));
-    return {
-      name: r.name,
-      url: isLocalRemote(r.url) ? path2(r.url) : r.url,
-      branch: r.branch ?? "main",
-      ...r.key !== void 0 ? { key: path2(r.key) } : {},
-      ...r.knownHosts !== void 0 ? { knownHosts: path2(r.knownHosts) } : {},
-      trustNewHostKeys: r.trustNewHostKeys ?? false,
-      ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
-      pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
-      remoteConfig: r.remoteConfig ?? false,
-      config,
-      notify: notifyAt(r.notify, [...at, "notify"]),
-      position: { file, line: p2.line, column: p2.col }
-    };
-  });
-  if (g.webAddress !== void 0 && !parseListenAddress(g.webAddress))
-    fail4(["global", "webAddress"], `${JSON.stringify(g.webAddress)} is not host:port or :port`);
-  return {
-    file,
-    ...g.webAddress !== void 0 ? { webAddress: g.webAddress } : {},
-    ...g.gitHubToken !== void 0 ? { gitHubToken: g.gitHubToken } : {},
-    ...g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {},
-    notify: notifyAt(raw.notify, ["notify"]),
-    repositories
-  };
-}
-async function loadServerConfig(path2) {
-  const st = await lstat4(path2).catch(() => void 0);
-  if (!st) throw new ConfigError(path2, 0, 0, "", "server file not found");
-  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(path2, 0, 0, "", "is not a file");
-  if (st.size > MAX_CONFIG_BYTES)
-    throw new ConfigError(path2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
-  return parseServerConfig(await readFile6(path2, "utf8"), path2, dirname2(resolve3(path2)));
-}
-function isLocalRemote(url) {
-  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshRemote(url);
-}
-function parseListenAddress(text) {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  if (!m) return void 0;
-  const port = Number(m[3]);
-  if (port > 65535) return void 0;
-  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
-}
-var import_ajv3, DEFAULT_POLL_FREQ, validator2, REPOSITORY_KEYS;
-var init_server = __esm({
-  "src/config/server.ts"() {
-    "use strict";
-    import_ajv3 = __toESM(require_ajv(), 1);
-    init_ssh_command();
-    init_errors();
-    init_parse();
-    init_server_schema();
-    DEFAULT_POLL_FREQ = 120;
-    REPOSITORY_KEYS = /* @__PURE__ */ new Set(["updates", "commands", "preCommitCommands"]);
-  }
-});
-
 // src/serve/ssh-access.ts
 import { constants } from "node:fs";
-import { access, chmod as chmod2, mkdir as mkdir2, readFile as readFile7, rm as rm3, stat as stat2, writeFile } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { access, chmod as chmod2, mkdir as mkdir2, readFile as readFile7, rm as rm4, stat as stat2, writeFile } from "node:fs/promises";
+import { join as join10 } from "node:path";
 function sshStateDir(stateDir, name) {
-  return join9(stateDir, "ssh", name);
+  return join10(stateDir, "ssh", name);
 }
 async function sshEnvironment(repo, stateDir, log) {
   if (!isSshRemote(repo.url) && !repo.key && !repo.knownHosts) return {};
@@ -26937,7 +28254,7 @@ async function sshEnvironment(repo, stateDir, log) {
   const knownHosts = [];
   if (repo.trustNewHostKeys) {
     await mkdir2(own, { recursive: true, mode: 448 });
-    knownHosts.push(join9(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
+    knownHosts.push(join10(own, "known_hosts"), repo.knownHosts ?? "~/.ssh/known_hosts");
   } else if (repo.knownHosts) knownHosts.push(repo.knownHosts);
   return sshCommandEnvironment({ ...key ? { key } : {}, knownHosts, acceptNew: repo.trustNewHostKeys });
 }
@@ -26966,9 +28283,9 @@ async function usableKey(name, key, own, log) {
   const st = await stat2(key);
   if (!st.isFile()) throw new Error(`${name}: the key ${key} is not a file`);
   const loose = (st.mode & 63) !== 0 && st.uid === process.getuid?.();
-  const copy = join9(own, "key");
+  const copy = join10(own, "key");
   if (!loose) {
-    await rm3(copy, { force: true });
+    await rm4(copy, { force: true });
     return key;
   }
   const content = await readFile7(key);
@@ -26991,8 +28308,8 @@ var init_ssh_access = __esm({
 });
 
 // src/serve/working-clone.ts
-import { mkdir as mkdir3, rename as rename2, rm as rm4 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { mkdir as mkdir3, rename as rename2, rm as rm5 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 function httpCredentials(t) {
   if (!t.repo.tokenEnv) return void 0;
   const token = t.env[t.repo.tokenEnv];
@@ -27000,7 +28317,7 @@ function httpCredentials(t) {
   return { serverUrl: new URL(t.repo.url).origin, token };
 }
 function clonePath(stateDir, name) {
-  return join10(stateDir, "repos", name);
+  return join11(stateDir, "repos", name);
 }
 async function syncWorkingClone(t) {
   const dir = clonePath(t.stateDir, t.repo.name);
@@ -27039,10 +28356,10 @@ function samePath(a, b) {
   return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 async function freshClone(t, dir, env, credentials) {
-  const parent = join10(t.stateDir, "repos");
+  const parent = join11(t.stateDir, "repos");
   await mkdir3(parent, { recursive: true });
-  const tmp = join10(parent, `.${t.repo.name}.cloning`);
-  await rm4(tmp, { recursive: true, force: true });
+  const tmp = join11(parent, `.${t.repo.name}.cloning`);
+  await rm5(tmp, { recursive: true, force: true });
   const secrets = new SecretMasker();
   secrets.add(credentials?.token, "x-access-token");
   const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
@@ -27051,10 +28368,10 @@ async function freshClone(t, dir, env, credentials) {
     secrets
   });
   if (r.exitCode !== 0) {
-    await rm4(tmp, { recursive: true, force: true });
+    await rm5(tmp, { recursive: true, force: true });
     throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
   }
-  await rm4(dir, { recursive: true, force: true });
+  await rm5(dir, { recursive: true, force: true });
   await rename2(tmp, dir);
 }
 var init_working_clone = __esm({
@@ -27104,101 +28421,5092 @@ var init_repository_config = __esm({
   }
 });
 
+// node_modules/prom-client/lib/util.js
+var require_util2 = __commonJS({
+  "node_modules/prom-client/lib/util.js"(exports) {
+    "use strict";
+    exports.getValueAsString = function getValueString(value) {
+      if (Number.isNaN(value)) {
+        return "Nan";
+      } else if (!Number.isFinite(value)) {
+        if (value < 0) {
+          return "-Inf";
+        } else {
+          return "+Inf";
+        }
+      } else {
+        return `${value}`;
+      }
+    };
+    exports.removeLabels = function removeLabels(hashMap, labels, sortedLabelNames) {
+      const hash = hashObject(labels, sortedLabelNames);
+      delete hashMap[hash];
+    };
+    exports.setValue = function setValue(hashMap, value, labels) {
+      const hash = hashObject(labels);
+      hashMap[hash] = {
+        value: typeof value === "number" ? value : 0,
+        labels: labels || {}
+      };
+      return hashMap;
+    };
+    exports.setValueDelta = function setValueDelta(hashMap, deltaValue, labels, hash = "") {
+      const value = typeof deltaValue === "number" ? deltaValue : 0;
+      if (hashMap[hash]) {
+        hashMap[hash].value += value;
+      } else {
+        hashMap[hash] = { value, labels };
+      }
+      return hashMap;
+    };
+    exports.getLabels = function(labelNames, args) {
+      if (typeof args[0] === "object") {
+        return args[0];
+      }
+      if (labelNames.length !== args.length) {
+        throw new Error(
+          `Invalid number of arguments (${args.length}): "${args.join(
+            ", "
+          )}" for label names (${labelNames.length}): "${labelNames.join(", ")}".`
+        );
+      }
+      const acc = {};
+      for (let i = 0; i < labelNames.length; i++) {
+        acc[labelNames[i]] = args[i];
+      }
+      return acc;
+    };
+    function fastHashObject(keys, labels) {
+      if (keys.length === 0) {
+        return "";
+      }
+      let hash = "";
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        const value = labels[key];
+        if (value === void 0) continue;
+        hash += `${key}:${value},`;
+      }
+      return hash;
+    }
+    function hashObject(labels, labelNames) {
+      if (labelNames) {
+        return fastHashObject(labelNames, labels);
+      }
+      const keys = Object.keys(labels);
+      if (keys.length > 1) {
+        keys.sort();
+      }
+      return fastHashObject(keys, labels);
+    }
+    exports.hashObject = hashObject;
+    exports.isObject = function isObject2(obj) {
+      return obj !== null && typeof obj === "object";
+    };
+    exports.nowTimestamp = function nowTimestamp() {
+      return Date.now() / 1e3;
+    };
+    var Grouper = class extends Map {
+      /**
+       * Adds the `value` to the `key`'s array of values.
+       * @param {*} key Key to set.
+       * @param {*} value Value to add to `key`'s array.
+       * @returns {undefined} undefined.
+       */
+      add(key, value) {
+        if (this.has(key)) {
+          this.get(key).push(value);
+        } else {
+          this.set(key, [value]);
+        }
+      }
+    };
+    exports.Grouper = Grouper;
+  }
+});
+
+// node_modules/prom-client/lib/registry.js
+var require_registry = __commonJS({
+  "node_modules/prom-client/lib/registry.js"(exports, module) {
+    "use strict";
+    var { getValueAsString } = require_util2();
+    var Registry3 = class _Registry {
+      static get PROMETHEUS_CONTENT_TYPE() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+      }
+      static get OPENMETRICS_CONTENT_TYPE() {
+        return "application/openmetrics-text; version=1.0.0; charset=utf-8";
+      }
+      constructor(regContentType = _Registry.PROMETHEUS_CONTENT_TYPE) {
+        this._metrics = {};
+        this._collectors = [];
+        this._defaultLabels = {};
+        if (regContentType !== _Registry.PROMETHEUS_CONTENT_TYPE && regContentType !== _Registry.OPENMETRICS_CONTENT_TYPE) {
+          throw new TypeError(`Content type ${regContentType} is unsupported`);
+        }
+        this._contentType = regContentType;
+      }
+      getMetricsAsArray() {
+        return Object.values(this._metrics);
+      }
+      async getMetricsAsString(metrics) {
+        const metric = typeof metrics.getForPromString === "function" ? await metrics.getForPromString() : await metrics.get();
+        const name = escapeString(metric.name);
+        const help = `# HELP ${name} ${escapeString(metric.help)}`;
+        const type = `# TYPE ${name} ${metric.type}`;
+        const values = [help, type];
+        const defaultLabels = Object.keys(this._defaultLabels).length > 0 ? this._defaultLabels : null;
+        const isOpenMetrics = this.contentType === _Registry.OPENMETRICS_CONTENT_TYPE;
+        for (const val of metric.values || []) {
+          let { metricName = name, labels = {} } = val;
+          const { sharedLabels = {} } = val;
+          if (isOpenMetrics && metric.type === "counter") {
+            metricName = `${metricName}_total`;
+          }
+          if (defaultLabels) {
+            labels = { ...labels, ...defaultLabels, ...labels };
+          }
+          const formattedLabels = formatLabels(labels, sharedLabels);
+          const flattenedShared = flattenSharedLabels(sharedLabels);
+          const labelParts = [...formattedLabels, flattenedShared].filter(Boolean);
+          const labelsString = labelParts.length ? `{${labelParts.join(",")}}` : "";
+          let fullMetricLine = `${metricName}${labelsString} ${getValueAsString(
+            val.value
+          )}`;
+          const { exemplar } = val;
+          if (exemplar && isOpenMetrics) {
+            const formattedExemplars = formatLabels(exemplar.labelSet);
+            fullMetricLine += ` # {${formattedExemplars.join(
+              ","
+            )}} ${getValueAsString(exemplar.value)} ${exemplar.timestamp}`;
+          }
+          values.push(fullMetricLine);
+        }
+        return values.join("\n");
+      }
+      async metrics() {
+        const isOpenMetrics = this.contentType === _Registry.OPENMETRICS_CONTENT_TYPE;
+        const promises = this.getMetricsAsArray().map((metric) => {
+          if (isOpenMetrics && metric.type === "counter") {
+            metric.name = standardizeCounterName(metric.name);
+          }
+          return this.getMetricsAsString(metric);
+        });
+        const resolves = await Promise.all(promises);
+        return isOpenMetrics ? `${resolves.join("\n")}
+# EOF
+` : `${resolves.join("\n\n")}
+`;
+      }
+      registerMetric(metric) {
+        if (this._metrics[metric.name] && this._metrics[metric.name] !== metric) {
+          throw new Error(
+            `A metric with the name ${metric.name} has already been registered.`
+          );
+        }
+        this._metrics[metric.name] = metric;
+      }
+      clear() {
+        this._metrics = {};
+        this._defaultLabels = {};
+      }
+      async getMetricsAsJSON() {
+        const metrics = [];
+        const defaultLabelNames = Object.keys(this._defaultLabels);
+        const promises = [];
+        for (const metric of this.getMetricsAsArray()) {
+          promises.push(metric.get());
+        }
+        const resolves = await Promise.all(promises);
+        for (const item of resolves) {
+          if (item.values && defaultLabelNames.length > 0) {
+            for (const val of item.values) {
+              val.labels = Object.assign({}, val.labels);
+              for (const labelName of defaultLabelNames) {
+                val.labels[labelName] = val.labels[labelName] || this._defaultLabels[labelName];
+              }
+            }
+          }
+          metrics.push(item);
+        }
+        return metrics;
+      }
+      removeSingleMetric(name) {
+        delete this._metrics[name];
+      }
+      getSingleMetricAsString(name) {
+        return this.getMetricsAsString(this._metrics[name]);
+      }
+      getSingleMetric(name) {
+        return this._metrics[name];
+      }
+      setDefaultLabels(labels) {
+        this._defaultLabels = labels;
+      }
+      resetMetrics() {
+        for (const metric in this._metrics) {
+          this._metrics[metric].reset();
+        }
+      }
+      get contentType() {
+        return this._contentType;
+      }
+      setContentType(metricsContentType) {
+        if (metricsContentType === _Registry.OPENMETRICS_CONTENT_TYPE || metricsContentType === _Registry.PROMETHEUS_CONTENT_TYPE) {
+          this._contentType = metricsContentType;
+        } else {
+          throw new Error(`Content type ${metricsContentType} is unsupported`);
+        }
+      }
+      static merge(registers) {
+        const regType = registers[0].contentType;
+        for (const reg of registers) {
+          if (reg.contentType !== regType) {
+            throw new Error(
+              "Registers can only be merged if they have the same content type"
+            );
+          }
+        }
+        const mergedRegistry = new _Registry(regType);
+        const metricsToMerge = registers.reduce(
+          (acc, reg) => acc.concat(reg.getMetricsAsArray()),
+          []
+        );
+        metricsToMerge.forEach(mergedRegistry.registerMetric, mergedRegistry);
+        return mergedRegistry;
+      }
+    };
+    function formatLabels(labels, exclude) {
+      const { hasOwnProperty } = Object.prototype;
+      const formatted = [];
+      for (const [name, value] of Object.entries(labels)) {
+        if (!exclude || !hasOwnProperty.call(exclude, name)) {
+          formatted.push(`${name}="${escapeLabelValue(value)}"`);
+        }
+      }
+      return formatted;
+    }
+    var sharedLabelCache = /* @__PURE__ */ new WeakMap();
+    function flattenSharedLabels(labels) {
+      const cached = sharedLabelCache.get(labels);
+      if (cached) {
+        return cached;
+      }
+      const formattedLabels = formatLabels(labels);
+      const flattened = formattedLabels.join(",");
+      sharedLabelCache.set(labels, flattened);
+      return flattened;
+    }
+    function escapeLabelValue(str) {
+      if (typeof str !== "string") {
+        return str;
+      }
+      return escapeString(str).replace(/"/g, '\\"');
+    }
+    function escapeString(str) {
+      return str.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+    }
+    function standardizeCounterName(name) {
+      return name.replace(/_total$/, "");
+    }
+    module.exports = Registry3;
+    module.exports.globalRegistry = new Registry3();
+  }
+});
+
+// node_modules/prom-client/lib/validation.js
+var require_validation2 = __commonJS({
+  "node_modules/prom-client/lib/validation.js"(exports) {
+    "use strict";
+    var util = __require("util");
+    var metricRegexp = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+    var labelRegexp = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+    exports.validateMetricName = function(name) {
+      return metricRegexp.test(name);
+    };
+    exports.validateLabelName = function(names = []) {
+      return names.every((name) => labelRegexp.test(name));
+    };
+    exports.validateLabel = function validateLabel(savedLabels, labels) {
+      for (const label in labels) {
+        if (!savedLabels.includes(label)) {
+          throw new Error(
+            `Added label "${label}" is not included in initial labelset: ${util.inspect(
+              savedLabels
+            )}`
+          );
+        }
+      }
+    };
+  }
+});
+
+// node_modules/prom-client/lib/metric.js
+var require_metric = __commonJS({
+  "node_modules/prom-client/lib/metric.js"(exports, module) {
+    "use strict";
+    var Registry3 = require_registry();
+    var { isObject: isObject2 } = require_util2();
+    var { validateMetricName, validateLabelName } = require_validation2();
+    var Metric = class {
+      constructor(config, defaults2 = {}) {
+        if (!isObject2(config)) {
+          throw new TypeError("constructor expected a config object");
+        }
+        Object.assign(
+          this,
+          {
+            labelNames: [],
+            registers: [Registry3.globalRegistry],
+            aggregator: "sum",
+            enableExemplars: false
+          },
+          defaults2,
+          config
+        );
+        if (!this.registers) {
+          this.registers = [Registry3.globalRegistry];
+        }
+        if (!this.help) {
+          throw new Error("Missing mandatory help parameter");
+        }
+        if (!this.name) {
+          throw new Error("Missing mandatory name parameter");
+        }
+        if (!validateMetricName(this.name)) {
+          throw new Error("Invalid metric name");
+        }
+        if (!validateLabelName(this.labelNames)) {
+          throw new Error("Invalid label name");
+        }
+        if (this.collect && typeof this.collect !== "function") {
+          throw new Error('Optional "collect" parameter must be a function');
+        }
+        if (this.labelNames) {
+          this.sortedLabelNames = [...this.labelNames].sort();
+        } else {
+          this.sortedLabelNames = [];
+        }
+        this.reset();
+        for (const register2 of this.registers) {
+          if (this.enableExemplars && register2.contentType === Registry3.PROMETHEUS_CONTENT_TYPE) {
+            throw new TypeError(
+              "Exemplars are supported only on OpenMetrics registries"
+            );
+          }
+          register2.registerMetric(this);
+        }
+      }
+      reset() {
+      }
+    };
+    module.exports = { Metric };
+  }
+});
+
+// node_modules/prom-client/lib/exemplar.js
+var require_exemplar = __commonJS({
+  "node_modules/prom-client/lib/exemplar.js"(exports, module) {
+    "use strict";
+    var Exemplar = class {
+      constructor(labelSet = {}, value = null) {
+        this.labelSet = labelSet;
+        this.value = value;
+      }
+      /**
+       * Validation for the label set format.
+       * https://github.com/OpenObservability/OpenMetrics/blob/d99b705f611b75fec8f450b05e344e02eea6921d/specification/OpenMetrics.md#exemplars
+       *
+       * @param {object} labelSet - Exemplar labels.
+       * @throws {RangeError}
+       * @return {void}
+       */
+      validateExemplarLabelSet(labelSet) {
+        let res = "";
+        for (const [labelName, labelValue] of Object.entries(labelSet)) {
+          res += `${labelName}${labelValue}`;
+        }
+        if (res.length > 128) {
+          throw new RangeError(
+            "Label set size must be smaller than 128 UTF-8 chars"
+          );
+        }
+      }
+    };
+    module.exports = Exemplar;
+  }
+});
+
+// node_modules/prom-client/lib/counter.js
+var require_counter = __commonJS({
+  "node_modules/prom-client/lib/counter.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var {
+      hashObject,
+      isObject: isObject2,
+      getLabels,
+      removeLabels,
+      nowTimestamp
+    } = require_util2();
+    var { validateLabel } = require_validation2();
+    var { Metric } = require_metric();
+    var Exemplar = require_exemplar();
+    var Counter2 = class extends Metric {
+      constructor(config) {
+        super(config);
+        this.type = "counter";
+        this.defaultLabels = {};
+        this.defaultValue = 1;
+        this.defaultExemplarLabelSet = {};
+        if (config.enableExemplars) {
+          this.enableExemplars = true;
+          this.inc = this.incWithExemplar;
+        } else {
+          this.inc = this.incWithoutExemplar;
+        }
+      }
+      /**
+       * Increment counter
+       * @param {object} labels - What label you want to be incremented
+       * @param {Number} value - Value to increment, if omitted increment with 1
+       * @returns {object} results - object with information about the inc operation
+       * @returns {string} results.labelHash - hash representation of the labels
+       */
+      incWithoutExemplar(labels, value) {
+        let hash = "";
+        if (isObject2(labels)) {
+          hash = hashObject(labels, this.sortedLabelNames);
+          validateLabel(this.labelNames, labels);
+        } else {
+          value = labels;
+          labels = {};
+        }
+        if (value && !Number.isFinite(value)) {
+          throw new TypeError(`Value is not a valid number: ${util.format(value)}`);
+        }
+        if (value < 0) {
+          throw new Error("It is not possible to decrease a counter");
+        }
+        if (value === null || value === void 0) value = 1;
+        setValue(this.hashMap, value, labels, hash);
+        return { labelHash: hash };
+      }
+      /**
+       * Increment counter with exemplar, same as inc but accepts labels for an
+       * exemplar.
+       * If no label is provided the current exemplar labels are kept unchanged
+       * (defaults to empty set).
+       *
+       * @param {object} incOpts - Object with options about what metric to increase
+       * @param {object} incOpts.labels - What label you want to be incremented,
+       *                                  defaults to null (metric with no labels)
+       * @param {Number} incOpts.value - Value to increment, defaults to 1
+       * @param {object} incOpts.exemplarLabels - Key-value  labels for the
+       *                                          exemplar, defaults to empty set {}
+       * @returns {void}
+       */
+      incWithExemplar({
+        labels = this.defaultLabels,
+        value = this.defaultValue,
+        exemplarLabels = this.defaultExemplarLabelSet
+      } = {}) {
+        const res = this.incWithoutExemplar(labels, value);
+        this.updateExemplar(exemplarLabels, value, res.labelHash);
+      }
+      updateExemplar(exemplarLabels, value, hash) {
+        if (exemplarLabels === this.defaultExemplarLabelSet) return;
+        if (!isObject2(this.hashMap[hash].exemplar)) {
+          this.hashMap[hash].exemplar = new Exemplar();
+        }
+        this.hashMap[hash].exemplar.validateExemplarLabelSet(exemplarLabels);
+        this.hashMap[hash].exemplar.labelSet = exemplarLabels;
+        this.hashMap[hash].exemplar.value = value ? value : 1;
+        this.hashMap[hash].exemplar.timestamp = nowTimestamp();
+      }
+      /**
+       * Reset counter
+       * @returns {void}
+       */
+      reset() {
+        this.hashMap = {};
+        if (this.labelNames.length === 0) {
+          setValue(this.hashMap, 0);
+        }
+      }
+      async get() {
+        if (this.collect) {
+          const v = this.collect();
+          if (v instanceof Promise) await v;
+        }
+        return {
+          help: this.help,
+          name: this.name,
+          type: this.type,
+          values: Object.values(this.hashMap),
+          aggregator: this.aggregator
+        };
+      }
+      labels(...args) {
+        const labels = getLabels(this.labelNames, args) || {};
+        return {
+          inc: this.inc.bind(this, labels)
+        };
+      }
+      remove(...args) {
+        const labels = getLabels(this.labelNames, args) || {};
+        validateLabel(this.labelNames, labels);
+        return removeLabels.call(this, this.hashMap, labels, this.sortedLabelNames);
+      }
+    };
+    function setValue(hashMap, value, labels = {}, hash = "") {
+      if (hashMap[hash]) {
+        hashMap[hash].value += value;
+      } else {
+        hashMap[hash] = { value, labels };
+      }
+      return hashMap;
+    }
+    module.exports = Counter2;
+  }
+});
+
+// node_modules/prom-client/lib/gauge.js
+var require_gauge = __commonJS({
+  "node_modules/prom-client/lib/gauge.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var {
+      setValue,
+      setValueDelta,
+      getLabels,
+      hashObject,
+      isObject: isObject2,
+      removeLabels
+    } = require_util2();
+    var { validateLabel } = require_validation2();
+    var { Metric } = require_metric();
+    var Gauge2 = class extends Metric {
+      constructor(config) {
+        super(config);
+        this.type = "gauge";
+      }
+      /**
+       * Set a gauge to a value
+       * @param {object} labels - Object with labels and their values
+       * @param {Number} value - Value to set the gauge to, must be positive
+       * @returns {void}
+       */
+      set(labels, value) {
+        value = getValueArg(labels, value);
+        labels = getLabelArg(labels);
+        set(this, labels, value);
+      }
+      /**
+       * Reset gauge
+       * @returns {void}
+       */
+      reset() {
+        this.hashMap = {};
+        if (this.labelNames.length === 0) {
+          setValue(this.hashMap, 0, {});
+        }
+      }
+      /**
+       * Increment a gauge value
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @param {Number} value - Value to increment - if omitted, increment with 1
+       * @returns {void}
+       */
+      inc(labels, value) {
+        value = getValueArg(labels, value);
+        labels = getLabelArg(labels);
+        if (value === void 0) value = 1;
+        setDelta(this, labels, value);
+      }
+      /**
+       * Decrement a gauge value
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @param {Number} value - Value to decrement - if omitted, decrement with 1
+       * @returns {void}
+       */
+      dec(labels, value) {
+        value = getValueArg(labels, value);
+        labels = getLabelArg(labels);
+        if (value === void 0) value = 1;
+        setDelta(this, labels, -value);
+      }
+      /**
+       * Set the gauge to current unix epoch
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @returns {void}
+       */
+      setToCurrentTime(labels) {
+        const now = Date.now() / 1e3;
+        if (labels === void 0) {
+          this.set(now);
+        } else {
+          this.set(labels, now);
+        }
+      }
+      /**
+       * Start a timer
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @returns {function} - Invoke this function to set the duration in seconds since you started the timer.
+       * @example
+       * var done = gauge.startTimer();
+       * makeXHRRequest(function(err, response) {
+       *	done(); //Duration of the request will be saved
+       * });
+       */
+      startTimer(labels) {
+        const start = process.hrtime();
+        return (endLabels) => {
+          const delta = process.hrtime(start);
+          const value = delta[0] + delta[1] / 1e9;
+          this.set(Object.assign({}, labels, endLabels), value);
+          return value;
+        };
+      }
+      async get() {
+        if (this.collect) {
+          const v = this.collect();
+          if (v instanceof Promise) await v;
+        }
+        return {
+          help: this.help,
+          name: this.name,
+          type: this.type,
+          values: Object.values(this.hashMap),
+          aggregator: this.aggregator
+        };
+      }
+      _getValue(labels) {
+        const hash = hashObject(labels || {}, this.sortedLabelNames);
+        return this.hashMap[hash] ? this.hashMap[hash].value : 0;
+      }
+      labels(...args) {
+        const labels = getLabels(this.labelNames, args);
+        validateLabel(this.labelNames, labels);
+        return {
+          inc: this.inc.bind(this, labels),
+          dec: this.dec.bind(this, labels),
+          set: this.set.bind(this, labels),
+          setToCurrentTime: this.setToCurrentTime.bind(this, labels),
+          startTimer: this.startTimer.bind(this, labels)
+        };
+      }
+      remove(...args) {
+        const labels = getLabels(this.labelNames, args);
+        validateLabel(this.labelNames, labels);
+        removeLabels.call(this, this.hashMap, labels, this.sortedLabelNames);
+      }
+    };
+    function set(gauge, labels, value) {
+      if (typeof value !== "number") {
+        throw new TypeError(`Value is not a valid number: ${util.format(value)}`);
+      }
+      validateLabel(gauge.labelNames, labels);
+      setValue(gauge.hashMap, value, labels);
+    }
+    function setDelta(gauge, labels, delta) {
+      if (typeof delta !== "number") {
+        throw new TypeError(`Delta is not a valid number: ${util.format(delta)}`);
+      }
+      validateLabel(gauge.labelNames, labels);
+      const hash = hashObject(labels, gauge.sortedLabelNames);
+      setValueDelta(gauge.hashMap, delta, labels, hash);
+    }
+    function getLabelArg(labels) {
+      return isObject2(labels) ? labels : {};
+    }
+    function getValueArg(labels, value) {
+      return isObject2(labels) ? value : labels;
+    }
+    module.exports = Gauge2;
+  }
+});
+
+// node_modules/prom-client/lib/histogram.js
+var require_histogram = __commonJS({
+  "node_modules/prom-client/lib/histogram.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var {
+      getLabels,
+      hashObject,
+      isObject: isObject2,
+      removeLabels,
+      nowTimestamp
+    } = require_util2();
+    var { validateLabel } = require_validation2();
+    var { Metric } = require_metric();
+    var Exemplar = require_exemplar();
+    var Histogram2 = class extends Metric {
+      constructor(config) {
+        super(config, {
+          buckets: [5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+        });
+        this.type = "histogram";
+        this.defaultLabels = {};
+        this.defaultExemplarLabelSet = {};
+        this.enableExemplars = false;
+        for (const label of this.labelNames) {
+          if (label === "le") {
+            throw new Error("le is a reserved label keyword");
+          }
+        }
+        this.upperBounds = this.buckets;
+        this.bucketValues = this.upperBounds.reduce((acc, upperBound) => {
+          acc[upperBound] = 0;
+          return acc;
+        }, {});
+        if (config.enableExemplars) {
+          this.enableExemplars = true;
+          this.bucketExemplars = this.upperBounds.reduce((acc, upperBound) => {
+            acc[upperBound] = null;
+            return acc;
+          }, {});
+          Object.freeze(this.bucketExemplars);
+          this.observe = this.observeWithExemplar;
+        } else {
+          this.observe = this.observeWithoutExemplar;
+        }
+        Object.freeze(this.bucketValues);
+        Object.freeze(this.upperBounds);
+        if (this.labelNames.length === 0) {
+          this.hashMap = {
+            [hashObject({})]: createBaseValues(
+              {},
+              this.bucketValues,
+              this.bucketExemplars
+            )
+          };
+        }
+      }
+      /**
+       * Observe a value in histogram
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @param {Number} value - Value to observe in the histogram
+       * @returns {void}
+       */
+      observeWithoutExemplar(labels, value) {
+        observe.call(this, labels === 0 ? 0 : labels || {})(value);
+      }
+      observeWithExemplar({
+        labels = this.defaultLabels,
+        value,
+        exemplarLabels = this.defaultExemplarLabelSet
+      } = {}) {
+        observe.call(this, labels === 0 ? 0 : labels || {})(value);
+        this.updateExemplar(labels, value, exemplarLabels);
+      }
+      updateExemplar(labels, value, exemplarLabels) {
+        if (Object.keys(exemplarLabels).length === 0) return;
+        const hash = hashObject(labels, this.sortedLabelNames);
+        const bound2 = findBound(this.upperBounds, value);
+        const { bucketExemplars } = this.hashMap[hash];
+        let exemplar = bucketExemplars[bound2];
+        if (!isObject2(exemplar)) {
+          exemplar = new Exemplar();
+          bucketExemplars[bound2] = exemplar;
+        }
+        exemplar.validateExemplarLabelSet(exemplarLabels);
+        exemplar.labelSet = exemplarLabels;
+        exemplar.value = value;
+        exemplar.timestamp = nowTimestamp();
+      }
+      async get() {
+        const data = await this.getForPromString();
+        data.values = data.values.map(splayLabels);
+        return data;
+      }
+      async getForPromString() {
+        if (this.collect) {
+          const v = this.collect();
+          if (v instanceof Promise) await v;
+        }
+        const data = Object.values(this.hashMap);
+        const values = data.map(extractBucketValuesForExport(this)).reduce(addSumAndCountForExport(this), []);
+        return {
+          name: this.name,
+          help: this.help,
+          type: this.type,
+          values,
+          aggregator: this.aggregator
+        };
+      }
+      reset() {
+        this.hashMap = {};
+      }
+      /**
+       * Initialize the metrics for the given combination of labels to zero
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @returns {void}
+       */
+      zero(labels) {
+        const hash = hashObject(labels, this.sortedLabelNames);
+        this.hashMap[hash] = createBaseValues(
+          labels,
+          this.bucketValues,
+          this.bucketExemplars
+        );
+      }
+      /**
+       * Start a timer that could be used to logging durations
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @param {object} exemplarLabels - Object with labels for exemplar where key is the label key and value is label value. Can only be one level deep
+       * @returns {function} - Function to invoke when you want to stop the timer and observe the duration in seconds
+       * @example
+       * var end = histogram.startTimer();
+       * makeExpensiveXHRRequest(function(err, res) {
+       * 	const duration = end(); //Observe the duration of expensiveXHRRequest and returns duration in seconds
+       * 	console.log('Duration', duration);
+       * });
+       */
+      startTimer(labels, exemplarLabels) {
+        return this.enableExemplars ? startTimerWithExemplar.call(this, labels, exemplarLabels)() : startTimer.call(this, labels)();
+      }
+      labels(...args) {
+        const labels = getLabels(this.labelNames, args);
+        validateLabel(this.labelNames, labels);
+        return {
+          observe: observe.call(this, labels),
+          startTimer: startTimer.call(this, labels)
+        };
+      }
+      remove(...args) {
+        const labels = getLabels(this.labelNames, args);
+        validateLabel(this.labelNames, labels);
+        removeLabels.call(this, this.hashMap, labels, this.sortedLabelNames);
+      }
+    };
+    function startTimer(startLabels) {
+      return () => {
+        const start = process.hrtime();
+        return (endLabels) => {
+          const delta = process.hrtime(start);
+          const value = delta[0] + delta[1] / 1e9;
+          this.observe(Object.assign({}, startLabels, endLabels), value);
+          return value;
+        };
+      };
+    }
+    function startTimerWithExemplar(startLabels, startExemplarLabels) {
+      return () => {
+        const start = process.hrtime();
+        return (endLabels, endExemplarLabels) => {
+          const delta = process.hrtime(start);
+          const value = delta[0] + delta[1] / 1e9;
+          this.observe({
+            labels: Object.assign({}, startLabels, endLabels),
+            value,
+            exemplarLabels: Object.assign(
+              {},
+              startExemplarLabels,
+              endExemplarLabels
+            )
+          });
+          return value;
+        };
+      };
+    }
+    function setValuePair(labels, value, metricName, exemplar, sharedLabels = {}) {
+      return {
+        labels,
+        sharedLabels,
+        value,
+        metricName,
+        exemplar
+      };
+    }
+    function findBound(upperBounds, value) {
+      for (let i = 0; i < upperBounds.length; i++) {
+        const bound2 = upperBounds[i];
+        if (value <= bound2) {
+          return bound2;
+        }
+      }
+      return -1;
+    }
+    function observe(labels) {
+      return (value) => {
+        const labelValuePair = convertLabelsAndValues(labels, value);
+        validateLabel(this.labelNames, labelValuePair.labels);
+        if (!Number.isFinite(labelValuePair.value)) {
+          throw new TypeError(
+            `Value is not a valid number: ${util.format(labelValuePair.value)}`
+          );
+        }
+        const hash = hashObject(labelValuePair.labels, this.sortedLabelNames);
+        let valueFromMap = this.hashMap[hash];
+        if (!valueFromMap) {
+          valueFromMap = createBaseValues(
+            labelValuePair.labels,
+            this.bucketValues,
+            this.bucketExemplars
+          );
+        }
+        const b = findBound(this.upperBounds, labelValuePair.value);
+        valueFromMap.sum += labelValuePair.value;
+        valueFromMap.count += 1;
+        if (Object.prototype.hasOwnProperty.call(valueFromMap.bucketValues, b)) {
+          valueFromMap.bucketValues[b] += 1;
+        }
+        this.hashMap[hash] = valueFromMap;
+      };
+    }
+    function createBaseValues(labels, bucketValues, bucketExemplars) {
+      const result = {
+        labels,
+        bucketValues: { ...bucketValues },
+        sum: 0,
+        count: 0
+      };
+      if (bucketExemplars) {
+        result.bucketExemplars = { ...bucketExemplars };
+      }
+      return result;
+    }
+    function convertLabelsAndValues(labels, value) {
+      return isObject2(labels) ? {
+        labels,
+        value
+      } : {
+        value: labels,
+        labels: {}
+      };
+    }
+    function extractBucketValuesForExport(histogram) {
+      const name = `${histogram.name}_bucket`;
+      return (bucketData) => {
+        let acc = 0;
+        const buckets = histogram.upperBounds.map((upperBound) => {
+          acc += bucketData.bucketValues[upperBound];
+          return setValuePair(
+            { le: upperBound },
+            acc,
+            name,
+            bucketData.bucketExemplars ? bucketData.bucketExemplars[upperBound] : null,
+            bucketData.labels
+          );
+        });
+        return { buckets, data: bucketData };
+      };
+    }
+    function addSumAndCountForExport(histogram) {
+      return (acc, d) => {
+        acc.push(...d.buckets);
+        const infLabel = { le: "+Inf" };
+        acc.push(
+          setValuePair(
+            infLabel,
+            d.data.count,
+            `${histogram.name}_bucket`,
+            d.data.bucketExemplars ? d.data.bucketExemplars["-1"] : null,
+            d.data.labels
+          ),
+          setValuePair(
+            {},
+            d.data.sum,
+            `${histogram.name}_sum`,
+            void 0,
+            d.data.labels
+          ),
+          setValuePair(
+            {},
+            d.data.count,
+            `${histogram.name}_count`,
+            void 0,
+            d.data.labels
+          )
+        );
+        return acc;
+      };
+    }
+    function splayLabels(bucket) {
+      const { sharedLabels, labels, ...newBucket } = bucket;
+      for (const label of Object.keys(sharedLabels)) {
+        labels[label] = sharedLabels[label];
+      }
+      newBucket.labels = labels;
+      return newBucket;
+    }
+    module.exports = Histogram2;
+  }
+});
+
+// node_modules/bintrees/lib/treebase.js
+var require_treebase = __commonJS({
+  "node_modules/bintrees/lib/treebase.js"(exports, module) {
+    function TreeBase() {
+    }
+    TreeBase.prototype.clear = function() {
+      this._root = null;
+      this.size = 0;
+    };
+    TreeBase.prototype.find = function(data) {
+      var res = this._root;
+      while (res !== null) {
+        var c = this._comparator(data, res.data);
+        if (c === 0) {
+          return res.data;
+        } else {
+          res = res.get_child(c > 0);
+        }
+      }
+      return null;
+    };
+    TreeBase.prototype.findIter = function(data) {
+      var res = this._root;
+      var iter = this.iterator();
+      while (res !== null) {
+        var c = this._comparator(data, res.data);
+        if (c === 0) {
+          iter._cursor = res;
+          return iter;
+        } else {
+          iter._ancestors.push(res);
+          res = res.get_child(c > 0);
+        }
+      }
+      return null;
+    };
+    TreeBase.prototype.lowerBound = function(item) {
+      var cur = this._root;
+      var iter = this.iterator();
+      var cmp = this._comparator;
+      while (cur !== null) {
+        var c = cmp(item, cur.data);
+        if (c === 0) {
+          iter._cursor = cur;
+          return iter;
+        }
+        iter._ancestors.push(cur);
+        cur = cur.get_child(c > 0);
+      }
+      for (var i = iter._ancestors.length - 1; i >= 0; --i) {
+        cur = iter._ancestors[i];
+        if (cmp(item, cur.data) < 0) {
+          iter._cursor = cur;
+          iter._ancestors.length = i;
+          return iter;
+        }
+      }
+      iter._ancestors.length = 0;
+      return iter;
+    };
+    TreeBase.prototype.upperBound = function(item) {
+      var iter = this.lowerBound(item);
+      var cmp = this._comparator;
+      while (iter.data() !== null && cmp(iter.data(), item) === 0) {
+        iter.next();
+      }
+      return iter;
+    };
+    TreeBase.prototype.min = function() {
+      var res = this._root;
+      if (res === null) {
+        return null;
+      }
+      while (res.left !== null) {
+        res = res.left;
+      }
+      return res.data;
+    };
+    TreeBase.prototype.max = function() {
+      var res = this._root;
+      if (res === null) {
+        return null;
+      }
+      while (res.right !== null) {
+        res = res.right;
+      }
+      return res.data;
+    };
+    TreeBase.prototype.iterator = function() {
+      return new Iterator(this);
+    };
+    TreeBase.prototype.each = function(cb) {
+      var it = this.iterator(), data;
+      while ((data = it.next()) !== null) {
+        if (cb(data) === false) {
+          return;
+        }
+      }
+    };
+    TreeBase.prototype.reach = function(cb) {
+      var it = this.iterator(), data;
+      while ((data = it.prev()) !== null) {
+        if (cb(data) === false) {
+          return;
+        }
+      }
+    };
+    function Iterator(tree) {
+      this._tree = tree;
+      this._ancestors = [];
+      this._cursor = null;
+    }
+    Iterator.prototype.data = function() {
+      return this._cursor !== null ? this._cursor.data : null;
+    };
+    Iterator.prototype.next = function() {
+      if (this._cursor === null) {
+        var root = this._tree._root;
+        if (root !== null) {
+          this._minNode(root);
+        }
+      } else {
+        if (this._cursor.right === null) {
+          var save;
+          do {
+            save = this._cursor;
+            if (this._ancestors.length) {
+              this._cursor = this._ancestors.pop();
+            } else {
+              this._cursor = null;
+              break;
+            }
+          } while (this._cursor.right === save);
+        } else {
+          this._ancestors.push(this._cursor);
+          this._minNode(this._cursor.right);
+        }
+      }
+      return this._cursor !== null ? this._cursor.data : null;
+    };
+    Iterator.prototype.prev = function() {
+      if (this._cursor === null) {
+        var root = this._tree._root;
+        if (root !== null) {
+          this._maxNode(root);
+        }
+      } else {
+        if (this._cursor.left === null) {
+          var save;
+          do {
+            save = this._cursor;
+            if (this._ancestors.length) {
+              this._cursor = this._ancestors.pop();
+            } else {
+              this._cursor = null;
+              break;
+            }
+          } while (this._cursor.left === save);
+        } else {
+          this._ancestors.push(this._cursor);
+          this._maxNode(this._cursor.left);
+        }
+      }
+      return this._cursor !== null ? this._cursor.data : null;
+    };
+    Iterator.prototype._minNode = function(start) {
+      while (start.left !== null) {
+        this._ancestors.push(start);
+        start = start.left;
+      }
+      this._cursor = start;
+    };
+    Iterator.prototype._maxNode = function(start) {
+      while (start.right !== null) {
+        this._ancestors.push(start);
+        start = start.right;
+      }
+      this._cursor = start;
+    };
+    module.exports = TreeBase;
+  }
+});
+
+// node_modules/bintrees/lib/rbtree.js
+var require_rbtree = __commonJS({
+  "node_modules/bintrees/lib/rbtree.js"(exports, module) {
+    var TreeBase = require_treebase();
+    function Node(data) {
+      this.data = data;
+      this.left = null;
+      this.right = null;
+      this.red = true;
+    }
+    Node.prototype.get_child = function(dir) {
+      return dir ? this.right : this.left;
+    };
+    Node.prototype.set_child = function(dir, val) {
+      if (dir) {
+        this.right = val;
+      } else {
+        this.left = val;
+      }
+    };
+    function RBTree(comparator) {
+      this._root = null;
+      this._comparator = comparator;
+      this.size = 0;
+    }
+    RBTree.prototype = new TreeBase();
+    RBTree.prototype.insert = function(data) {
+      var ret2 = false;
+      if (this._root === null) {
+        this._root = new Node(data);
+        ret2 = true;
+        this.size++;
+      } else {
+        var head = new Node(void 0);
+        var dir = 0;
+        var last = 0;
+        var gp = null;
+        var ggp = head;
+        var p2 = null;
+        var node = this._root;
+        ggp.right = this._root;
+        while (true) {
+          if (node === null) {
+            node = new Node(data);
+            p2.set_child(dir, node);
+            ret2 = true;
+            this.size++;
+          } else if (is_red(node.left) && is_red(node.right)) {
+            node.red = true;
+            node.left.red = false;
+            node.right.red = false;
+          }
+          if (is_red(node) && is_red(p2)) {
+            var dir2 = ggp.right === gp;
+            if (node === p2.get_child(last)) {
+              ggp.set_child(dir2, single_rotate(gp, !last));
+            } else {
+              ggp.set_child(dir2, double_rotate(gp, !last));
+            }
+          }
+          var cmp = this._comparator(node.data, data);
+          if (cmp === 0) {
+            break;
+          }
+          last = dir;
+          dir = cmp < 0;
+          if (gp !== null) {
+            ggp = gp;
+          }
+          gp = p2;
+          p2 = node;
+          node = node.get_child(dir);
+        }
+        this._root = head.right;
+      }
+      this._root.red = false;
+      return ret2;
+    };
+    RBTree.prototype.remove = function(data) {
+      if (this._root === null) {
+        return false;
+      }
+      var head = new Node(void 0);
+      var node = head;
+      node.right = this._root;
+      var p2 = null;
+      var gp = null;
+      var found = null;
+      var dir = 1;
+      while (node.get_child(dir) !== null) {
+        var last = dir;
+        gp = p2;
+        p2 = node;
+        node = node.get_child(dir);
+        var cmp = this._comparator(data, node.data);
+        dir = cmp > 0;
+        if (cmp === 0) {
+          found = node;
+        }
+        if (!is_red(node) && !is_red(node.get_child(dir))) {
+          if (is_red(node.get_child(!dir))) {
+            var sr = single_rotate(node, dir);
+            p2.set_child(last, sr);
+            p2 = sr;
+          } else if (!is_red(node.get_child(!dir))) {
+            var sibling = p2.get_child(!last);
+            if (sibling !== null) {
+              if (!is_red(sibling.get_child(!last)) && !is_red(sibling.get_child(last))) {
+                p2.red = false;
+                sibling.red = true;
+                node.red = true;
+              } else {
+                var dir2 = gp.right === p2;
+                if (is_red(sibling.get_child(last))) {
+                  gp.set_child(dir2, double_rotate(p2, last));
+                } else if (is_red(sibling.get_child(!last))) {
+                  gp.set_child(dir2, single_rotate(p2, last));
+                }
+                var gpc = gp.get_child(dir2);
+                gpc.red = true;
+                node.red = true;
+                gpc.left.red = false;
+                gpc.right.red = false;
+              }
+            }
+          }
+        }
+      }
+      if (found !== null) {
+        found.data = node.data;
+        p2.set_child(p2.right === node, node.get_child(node.left === null));
+        this.size--;
+      }
+      this._root = head.right;
+      if (this._root !== null) {
+        this._root.red = false;
+      }
+      return found !== null;
+    };
+    function is_red(node) {
+      return node !== null && node.red;
+    }
+    function single_rotate(root, dir) {
+      var save = root.get_child(!dir);
+      root.set_child(!dir, save.get_child(dir));
+      save.set_child(dir, root);
+      root.red = true;
+      save.red = false;
+      return save;
+    }
+    function double_rotate(root, dir) {
+      root.set_child(!dir, single_rotate(root.get_child(!dir), !dir));
+      return single_rotate(root, dir);
+    }
+    module.exports = RBTree;
+  }
+});
+
+// node_modules/bintrees/lib/bintree.js
+var require_bintree = __commonJS({
+  "node_modules/bintrees/lib/bintree.js"(exports, module) {
+    var TreeBase = require_treebase();
+    function Node(data) {
+      this.data = data;
+      this.left = null;
+      this.right = null;
+    }
+    Node.prototype.get_child = function(dir) {
+      return dir ? this.right : this.left;
+    };
+    Node.prototype.set_child = function(dir, val) {
+      if (dir) {
+        this.right = val;
+      } else {
+        this.left = val;
+      }
+    };
+    function BinTree(comparator) {
+      this._root = null;
+      this._comparator = comparator;
+      this.size = 0;
+    }
+    BinTree.prototype = new TreeBase();
+    BinTree.prototype.insert = function(data) {
+      if (this._root === null) {
+        this._root = new Node(data);
+        this.size++;
+        return true;
+      }
+      var dir = 0;
+      var p2 = null;
+      var node = this._root;
+      while (true) {
+        if (node === null) {
+          node = new Node(data);
+          p2.set_child(dir, node);
+          ret = true;
+          this.size++;
+          return true;
+        }
+        if (this._comparator(node.data, data) === 0) {
+          return false;
+        }
+        dir = this._comparator(node.data, data) < 0;
+        p2 = node;
+        node = node.get_child(dir);
+      }
+    };
+    BinTree.prototype.remove = function(data) {
+      if (this._root === null) {
+        return false;
+      }
+      var head = new Node(void 0);
+      var node = head;
+      node.right = this._root;
+      var p2 = null;
+      var found = null;
+      var dir = 1;
+      while (node.get_child(dir) !== null) {
+        p2 = node;
+        node = node.get_child(dir);
+        var cmp = this._comparator(data, node.data);
+        dir = cmp > 0;
+        if (cmp === 0) {
+          found = node;
+        }
+      }
+      if (found !== null) {
+        found.data = node.data;
+        p2.set_child(p2.right === node, node.get_child(node.left === null));
+        this._root = head.right;
+        this.size--;
+        return true;
+      } else {
+        return false;
+      }
+    };
+    module.exports = BinTree;
+  }
+});
+
+// node_modules/bintrees/index.js
+var require_bintrees = __commonJS({
+  "node_modules/bintrees/index.js"(exports, module) {
+    module.exports = {
+      RBTree: require_rbtree(),
+      BinTree: require_bintree()
+    };
+  }
+});
+
+// node_modules/tdigest/tdigest.js
+var require_tdigest = __commonJS({
+  "node_modules/tdigest/tdigest.js"(exports, module) {
+    var RBTree = require_bintrees().RBTree;
+    function TDigest(delta, K, CX) {
+      this.discrete = delta === false;
+      this.delta = delta || 0.01;
+      this.K = K === void 0 ? 25 : K;
+      this.CX = CX === void 0 ? 1.1 : CX;
+      this.centroids = new RBTree(compare_centroid_means);
+      this.nreset = 0;
+      this.reset();
+    }
+    TDigest.prototype.reset = function() {
+      this.centroids.clear();
+      this.n = 0;
+      this.nreset += 1;
+      this.last_cumulate = 0;
+    };
+    TDigest.prototype.size = function() {
+      return this.centroids.size;
+    };
+    TDigest.prototype.toArray = function(everything) {
+      var result = [];
+      if (everything) {
+        this._cumulate(true);
+        this.centroids.each(function(c) {
+          result.push(c);
+        });
+      } else {
+        this.centroids.each(function(c) {
+          result.push({ mean: c.mean, n: c.n });
+        });
+      }
+      return result;
+    };
+    TDigest.prototype.summary = function() {
+      var approx = this.discrete ? "exact " : "approximating ";
+      var s = [
+        approx + this.n + " samples using " + this.size() + " centroids",
+        "min = " + this.percentile(0),
+        "Q1  = " + this.percentile(0.25),
+        "Q2  = " + this.percentile(0.5),
+        "Q3  = " + this.percentile(0.75),
+        "max = " + this.percentile(1)
+      ];
+      return s.join("\n");
+    };
+    function compare_centroid_means(a, b) {
+      return a.mean > b.mean ? 1 : a.mean < b.mean ? -1 : 0;
+    }
+    function compare_centroid_mean_cumns(a, b) {
+      return a.mean_cumn - b.mean_cumn;
+    }
+    TDigest.prototype.push = function(x, n) {
+      n = n || 1;
+      x = Array.isArray(x) ? x : [x];
+      for (var i = 0; i < x.length; i++) {
+        this._digest(x[i], n);
+      }
+    };
+    TDigest.prototype.push_centroid = function(c) {
+      c = Array.isArray(c) ? c : [c];
+      for (var i = 0; i < c.length; i++) {
+        this._digest(c[i].mean, c[i].n);
+      }
+    };
+    TDigest.prototype._cumulate = function(exact) {
+      if (this.n === this.last_cumulate || !exact && this.CX && this.CX > this.n / this.last_cumulate) {
+        return;
+      }
+      var cumn = 0;
+      this.centroids.each(function(c) {
+        c.mean_cumn = cumn + c.n / 2;
+        cumn = c.cumn = cumn + c.n;
+      });
+      this.n = this.last_cumulate = cumn;
+    };
+    TDigest.prototype.find_nearest = function(x) {
+      if (this.size() === 0) {
+        return null;
+      }
+      var iter = this.centroids.lowerBound({ mean: x });
+      var c = iter.data() === null ? iter.prev() : iter.data();
+      if (c.mean === x || this.discrete) {
+        return c;
+      }
+      var prev = iter.prev();
+      if (prev && Math.abs(prev.mean - x) < Math.abs(c.mean - x)) {
+        return prev;
+      } else {
+        return c;
+      }
+    };
+    TDigest.prototype._new_centroid = function(x, n, cumn) {
+      var c = { mean: x, n, cumn };
+      this.centroids.insert(c);
+      this.n += n;
+      return c;
+    };
+    TDigest.prototype._addweight = function(nearest, x, n) {
+      if (x !== nearest.mean) {
+        nearest.mean += n * (x - nearest.mean) / (nearest.n + n);
+      }
+      nearest.cumn += n;
+      nearest.mean_cumn += n / 2;
+      nearest.n += n;
+      this.n += n;
+    };
+    TDigest.prototype._digest = function(x, n) {
+      var min = this.centroids.min();
+      var max = this.centroids.max();
+      var nearest = this.find_nearest(x);
+      if (nearest && nearest.mean === x) {
+        this._addweight(nearest, x, n);
+      } else if (nearest === min) {
+        this._new_centroid(x, n, 0);
+      } else if (nearest === max) {
+        this._new_centroid(x, n, this.n);
+      } else if (this.discrete) {
+        this._new_centroid(x, n, nearest.cumn);
+      } else {
+        var p2 = nearest.mean_cumn / this.n;
+        var max_n = Math.floor(4 * this.n * this.delta * p2 * (1 - p2));
+        if (max_n - nearest.n >= n) {
+          this._addweight(nearest, x, n);
+        } else {
+          this._new_centroid(x, n, nearest.cumn);
+        }
+      }
+      this._cumulate(false);
+      if (!this.discrete && this.K && this.size() > this.K / this.delta) {
+        this.compress();
+      }
+    };
+    TDigest.prototype.bound_mean = function(x) {
+      var iter = this.centroids.upperBound({ mean: x });
+      var lower = iter.prev();
+      var upper = lower.mean === x ? lower : iter.next();
+      return [lower, upper];
+    };
+    TDigest.prototype.p_rank = function(x_or_xlist) {
+      var xs = Array.isArray(x_or_xlist) ? x_or_xlist : [x_or_xlist];
+      var ps = xs.map(this._p_rank, this);
+      return Array.isArray(x_or_xlist) ? ps : ps[0];
+    };
+    TDigest.prototype._p_rank = function(x) {
+      if (this.size() === 0) {
+        return void 0;
+      } else if (x < this.centroids.min().mean) {
+        return 0;
+      } else if (x > this.centroids.max().mean) {
+        return 1;
+      }
+      this._cumulate(true);
+      var bound2 = this.bound_mean(x);
+      var lower = bound2[0], upper = bound2[1];
+      if (this.discrete) {
+        return lower.cumn / this.n;
+      } else {
+        var cumn = lower.mean_cumn;
+        if (lower !== upper) {
+          cumn += (x - lower.mean) * (upper.mean_cumn - lower.mean_cumn) / (upper.mean - lower.mean);
+        }
+        return cumn / this.n;
+      }
+    };
+    TDigest.prototype.bound_mean_cumn = function(cumn) {
+      this.centroids._comparator = compare_centroid_mean_cumns;
+      var iter = this.centroids.upperBound({ mean_cumn: cumn });
+      this.centroids._comparator = compare_centroid_means;
+      var lower = iter.prev();
+      var upper = lower && lower.mean_cumn === cumn ? lower : iter.next();
+      return [lower, upper];
+    };
+    TDigest.prototype.percentile = function(p_or_plist) {
+      var ps = Array.isArray(p_or_plist) ? p_or_plist : [p_or_plist];
+      var qs = ps.map(this._percentile, this);
+      return Array.isArray(p_or_plist) ? qs : qs[0];
+    };
+    TDigest.prototype._percentile = function(p2) {
+      if (this.size() === 0) {
+        return void 0;
+      }
+      this._cumulate(true);
+      var h = this.n * p2;
+      var bound2 = this.bound_mean_cumn(h);
+      var lower = bound2[0], upper = bound2[1];
+      if (upper === lower || lower === null || upper === null) {
+        return (lower || upper).mean;
+      } else if (!this.discrete) {
+        return lower.mean + (h - lower.mean_cumn) * (upper.mean - lower.mean) / (upper.mean_cumn - lower.mean_cumn);
+      } else if (h <= lower.cumn) {
+        return lower.mean;
+      } else {
+        return upper.mean;
+      }
+    };
+    function pop_random(choices) {
+      var idx = Math.floor(Math.random() * choices.length);
+      return choices.splice(idx, 1)[0];
+    }
+    TDigest.prototype.compress = function() {
+      if (this.compressing) {
+        return;
+      }
+      var points = this.toArray();
+      this.reset();
+      this.compressing = true;
+      while (points.length > 0) {
+        this.push_centroid(pop_random(points));
+      }
+      this._cumulate(true);
+      this.compressing = false;
+    };
+    function Digest(config) {
+      this.config = config || {};
+      this.mode = this.config.mode || "auto";
+      TDigest.call(this, this.mode === "cont" ? config.delta : false);
+      this.digest_ratio = this.config.ratio || 0.9;
+      this.digest_thresh = this.config.thresh || 1e3;
+      this.n_unique = 0;
+    }
+    Digest.prototype = Object.create(TDigest.prototype);
+    Digest.prototype.constructor = Digest;
+    Digest.prototype.push = function(x_or_xlist) {
+      TDigest.prototype.push.call(this, x_or_xlist);
+      this.check_continuous();
+    };
+    Digest.prototype._new_centroid = function(x, n, cumn) {
+      this.n_unique += 1;
+      TDigest.prototype._new_centroid.call(this, x, n, cumn);
+    };
+    Digest.prototype._addweight = function(nearest, x, n) {
+      if (nearest.n === 1) {
+        this.n_unique -= 1;
+      }
+      TDigest.prototype._addweight.call(this, nearest, x, n);
+    };
+    Digest.prototype.check_continuous = function() {
+      if (this.mode !== "auto" || this.size() < this.digest_thresh) {
+        return false;
+      }
+      if (this.n_unique / this.size() > this.digest_ratio) {
+        this.mode = "cont";
+        this.discrete = false;
+        this.delta = this.config.delta || 0.01;
+        this.compress();
+        return true;
+      }
+      return false;
+    };
+    module.exports = {
+      "TDigest": TDigest,
+      "Digest": Digest
+    };
+  }
+});
+
+// node_modules/prom-client/lib/timeWindowQuantiles.js
+var require_timeWindowQuantiles = __commonJS({
+  "node_modules/prom-client/lib/timeWindowQuantiles.js"(exports, module) {
+    "use strict";
+    var { TDigest } = require_tdigest();
+    var TimeWindowQuantiles = class {
+      constructor(maxAgeSeconds, ageBuckets) {
+        this.maxAgeSeconds = maxAgeSeconds || 0;
+        this.ageBuckets = ageBuckets || 0;
+        this.shouldRotate = maxAgeSeconds && ageBuckets;
+        this.ringBuffer = Array(ageBuckets).fill(new TDigest());
+        this.currentBuffer = 0;
+        this.lastRotateTimestampMillis = Date.now();
+        this.durationBetweenRotatesMillis = maxAgeSeconds * 1e3 / ageBuckets || Infinity;
+      }
+      size() {
+        const bucket = rotate.call(this);
+        return bucket.size();
+      }
+      percentile(quantile) {
+        const bucket = rotate.call(this);
+        return bucket.percentile(quantile);
+      }
+      push(value) {
+        rotate.call(this);
+        this.ringBuffer.forEach((bucket) => {
+          bucket.push(value);
+        });
+      }
+      reset() {
+        this.ringBuffer.forEach((bucket) => {
+          bucket.reset();
+        });
+      }
+      compress() {
+        this.ringBuffer.forEach((bucket) => {
+          bucket.compress();
+        });
+      }
+    };
+    function rotate() {
+      let timeSinceLastRotateMillis = Date.now() - this.lastRotateTimestampMillis;
+      while (timeSinceLastRotateMillis > this.durationBetweenRotatesMillis && this.shouldRotate) {
+        this.ringBuffer[this.currentBuffer] = new TDigest();
+        if (++this.currentBuffer >= this.ringBuffer.length) {
+          this.currentBuffer = 0;
+        }
+        timeSinceLastRotateMillis -= this.durationBetweenRotatesMillis;
+        this.lastRotateTimestampMillis += this.durationBetweenRotatesMillis;
+      }
+      return this.ringBuffer[this.currentBuffer];
+    }
+    module.exports = TimeWindowQuantiles;
+  }
+});
+
+// node_modules/prom-client/lib/summary.js
+var require_summary = __commonJS({
+  "node_modules/prom-client/lib/summary.js"(exports, module) {
+    "use strict";
+    var util = __require("util");
+    var { getLabels, hashObject, removeLabels } = require_util2();
+    var { validateLabel } = require_validation2();
+    var { Metric } = require_metric();
+    var timeWindowQuantiles = require_timeWindowQuantiles();
+    var DEFAULT_COMPRESS_COUNT = 1e3;
+    var Summary = class extends Metric {
+      constructor(config) {
+        super(config, {
+          percentiles: [0.01, 0.05, 0.5, 0.9, 0.95, 0.99, 0.999],
+          compressCount: DEFAULT_COMPRESS_COUNT,
+          hashMap: {}
+        });
+        this.type = "summary";
+        for (const label of this.labelNames) {
+          if (label === "quantile")
+            throw new Error("quantile is a reserved label keyword");
+        }
+        if (this.labelNames.length === 0) {
+          this.hashMap = {
+            [hashObject({})]: {
+              labels: {},
+              td: new timeWindowQuantiles(this.maxAgeSeconds, this.ageBuckets),
+              count: 0,
+              sum: 0
+            }
+          };
+        }
+      }
+      /**
+       * Observe a value
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @param {Number} value - Value to observe
+       * @returns {void}
+       */
+      observe(labels, value) {
+        observe.call(this, labels === 0 ? 0 : labels || {})(value);
+      }
+      async get() {
+        if (this.collect) {
+          const v = this.collect();
+          if (v instanceof Promise) await v;
+        }
+        const hashKeys = Object.keys(this.hashMap);
+        const values = [];
+        hashKeys.forEach((hashKey) => {
+          const s = this.hashMap[hashKey];
+          if (s) {
+            if (this.pruneAgedBuckets && s.td.size() === 0) {
+              delete this.hashMap[hashKey];
+            } else {
+              extractSummariesForExport(s, this.percentiles).forEach((v) => {
+                values.push(v);
+              });
+              values.push(getSumForExport(s, this));
+              values.push(getCountForExport(s, this));
+            }
+          }
+        });
+        return {
+          name: this.name,
+          help: this.help,
+          type: this.type,
+          values,
+          aggregator: this.aggregator
+        };
+      }
+      reset() {
+        const data = Object.values(this.hashMap);
+        data.forEach((s) => {
+          s.td.reset();
+          s.count = 0;
+          s.sum = 0;
+        });
+      }
+      /**
+       * Start a timer that could be used to logging durations
+       * @param {object} labels - Object with labels where key is the label key and value is label value. Can only be one level deep
+       * @returns {function} - Function to invoke when you want to stop the timer and observe the duration in seconds
+       * @example
+       * var end = summary.startTimer();
+       * makeExpensiveXHRRequest(function(err, res) {
+       *	end(); //Observe the duration of expensiveXHRRequest
+       * });
+       */
+      startTimer(labels) {
+        return startTimer.call(this, labels)();
+      }
+      labels(...args) {
+        const labels = getLabels(this.labelNames, args);
+        validateLabel(this.labelNames, labels);
+        return {
+          observe: observe.call(this, labels),
+          startTimer: startTimer.call(this, labels)
+        };
+      }
+      remove(...args) {
+        const labels = getLabels(this.labelNames, args);
+        validateLabel(this.labelNames, labels);
+        removeLabels.call(this, this.hashMap, labels, this.sortedLabelNames);
+      }
+    };
+    function extractSummariesForExport(summaryOfLabels, percentiles) {
+      summaryOfLabels.td.compress();
+      return percentiles.map((percentile) => {
+        const percentileValue = summaryOfLabels.td.percentile(percentile);
+        return {
+          labels: Object.assign({ quantile: percentile }, summaryOfLabels.labels),
+          value: percentileValue ? percentileValue : 0
+        };
+      });
+    }
+    function getCountForExport(value, summary) {
+      return {
+        metricName: `${summary.name}_count`,
+        labels: value.labels,
+        value: value.count
+      };
+    }
+    function getSumForExport(value, summary) {
+      return {
+        metricName: `${summary.name}_sum`,
+        labels: value.labels,
+        value: value.sum
+      };
+    }
+    function startTimer(startLabels) {
+      return () => {
+        const start = process.hrtime();
+        return (endLabels) => {
+          const delta = process.hrtime(start);
+          const value = delta[0] + delta[1] / 1e9;
+          this.observe(Object.assign({}, startLabels, endLabels), value);
+          return value;
+        };
+      };
+    }
+    function observe(labels) {
+      return (value) => {
+        const labelValuePair = convertLabelsAndValues(labels, value);
+        validateLabel(this.labelNames, labels);
+        if (!Number.isFinite(labelValuePair.value)) {
+          throw new TypeError(
+            `Value is not a valid number: ${util.format(labelValuePair.value)}`
+          );
+        }
+        const hash = hashObject(labelValuePair.labels, this.sortedLabelNames);
+        let summaryOfLabel = this.hashMap[hash];
+        if (!summaryOfLabel) {
+          summaryOfLabel = {
+            labels: labelValuePair.labels,
+            td: new timeWindowQuantiles(this.maxAgeSeconds, this.ageBuckets),
+            count: 0,
+            sum: 0
+          };
+        }
+        summaryOfLabel.td.push(labelValuePair.value);
+        summaryOfLabel.count++;
+        if (summaryOfLabel.count % this.compressCount === 0) {
+          summaryOfLabel.td.compress();
+        }
+        summaryOfLabel.sum += labelValuePair.value;
+        this.hashMap[hash] = summaryOfLabel;
+      };
+    }
+    function convertLabelsAndValues(labels, value) {
+      if (value === void 0) {
+        return {
+          value: labels,
+          labels: {}
+        };
+      }
+      return {
+        labels,
+        value
+      };
+    }
+    module.exports = Summary;
+  }
+});
+
+// node_modules/prom-client/lib/pushgateway.js
+var require_pushgateway = __commonJS({
+  "node_modules/prom-client/lib/pushgateway.js"(exports, module) {
+    "use strict";
+    var url = __require("url");
+    var http = __require("http");
+    var https = __require("https");
+    var { gzipSync } = __require("zlib");
+    var { globalRegistry } = require_registry();
+    var Pushgateway = class {
+      constructor(gatewayUrl, options, registry) {
+        if (!registry) {
+          registry = globalRegistry;
+        }
+        this.registry = registry;
+        this.gatewayUrl = gatewayUrl;
+        const { requireJobName, ...requestOptions } = {
+          requireJobName: true,
+          ...options
+        };
+        this.requireJobName = requireJobName;
+        this.requestOptions = requestOptions;
+      }
+      pushAdd(params = {}) {
+        if (this.requireJobName && !params.jobName) {
+          throw new Error("Missing jobName parameter");
+        }
+        return useGateway.call(this, "POST", params.jobName, params.groupings);
+      }
+      push(params = {}) {
+        if (this.requireJobName && !params.jobName) {
+          throw new Error("Missing jobName parameter");
+        }
+        return useGateway.call(this, "PUT", params.jobName, params.groupings);
+      }
+      delete(params = {}) {
+        if (this.requireJobName && !params.jobName) {
+          throw new Error("Missing jobName parameter");
+        }
+        return useGateway.call(this, "DELETE", params.jobName, params.groupings);
+      }
+    };
+    async function useGateway(method, job, groupings) {
+      const gatewayUrlParsed = url.parse(this.gatewayUrl);
+      const gatewayUrlPath = gatewayUrlParsed.pathname && gatewayUrlParsed.pathname !== "/" ? gatewayUrlParsed.pathname : "";
+      const jobPath = job ? `/job/${encodeURIComponent(job)}${generateGroupings(groupings)}` : "";
+      const path2 = `${gatewayUrlPath}/metrics${jobPath}`;
+      const target = url.resolve(this.gatewayUrl, path2);
+      const requestParams = url.parse(target);
+      const httpModule = isHttps(requestParams.href) ? https : http;
+      const options = Object.assign(requestParams, this.requestOptions, {
+        method
+      });
+      return new Promise((resolve7, reject) => {
+        if (method === "DELETE" && options.headers) {
+          delete options.headers["Content-Encoding"];
+        }
+        const req = httpModule.request(options, (resp) => {
+          let body = "";
+          resp.setEncoding("utf8");
+          resp.on("data", (chunk) => {
+            body += chunk;
+          });
+          resp.on("end", () => {
+            if (resp.statusCode >= 400) {
+              reject(
+                new Error(`push failed with status ${resp.statusCode}, ${body}`)
+              );
+            } else {
+              resolve7({ resp, body });
+            }
+          });
+        });
+        req.on("error", (err) => {
+          reject(err);
+        });
+        req.on("timeout", () => {
+          req.destroy(new Error("Pushgateway request timed out"));
+        });
+        if (method !== "DELETE") {
+          this.registry.metrics().then((metrics) => {
+            if (options.headers && options.headers["Content-Encoding"] === "gzip") {
+              metrics = gzipSync(metrics);
+            }
+            req.write(metrics);
+            req.end();
+          }).catch((err) => {
+            reject(err);
+          });
+        } else {
+          req.end();
+        }
+      });
+    }
+    function generateGroupings(groupings) {
+      if (!groupings) {
+        return "";
+      }
+      return Object.keys(groupings).map(
+        (key) => `/${encodeURIComponent(key)}/${encodeURIComponent(groupings[key])}`
+      ).join("");
+    }
+    function isHttps(href) {
+      return href.search(/^https/) !== -1;
+    }
+    module.exports = Pushgateway;
+  }
+});
+
+// node_modules/prom-client/lib/bucketGenerators.js
+var require_bucketGenerators = __commonJS({
+  "node_modules/prom-client/lib/bucketGenerators.js"(exports) {
+    "use strict";
+    exports.linearBuckets = (start, width, count) => {
+      if (count < 1) {
+        throw new Error("Linear buckets needs a positive count");
+      }
+      const buckets = new Array(count);
+      for (let i = 0; i < count; i++) {
+        buckets[i] = start + i * width;
+      }
+      return buckets;
+    };
+    exports.exponentialBuckets = (start, factor, count) => {
+      if (start <= 0) {
+        throw new Error("Exponential buckets needs a positive start");
+      }
+      if (count < 1) {
+        throw new Error("Exponential buckets needs a positive count");
+      }
+      if (factor <= 1) {
+        throw new Error("Exponential buckets needs a factor greater than 1");
+      }
+      const buckets = new Array(count);
+      for (let i = 0; i < count; i++) {
+        buckets[i] = start;
+        start *= factor;
+      }
+      return buckets;
+    };
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/diag/types.cjs
+var require_types2 = __commonJS({
+  "node_modules/@opentelemetry/api/dist/diag/types.cjs"(exports) {
+    var DiagLogLevel = /* @__PURE__ */ (function(DiagLogLevel2) {
+      DiagLogLevel2[DiagLogLevel2["NONE"] = 0] = "NONE";
+      DiagLogLevel2[DiagLogLevel2["ERROR"] = 30] = "ERROR";
+      DiagLogLevel2[DiagLogLevel2["WARN"] = 50] = "WARN";
+      DiagLogLevel2[DiagLogLevel2["INFO"] = 60] = "INFO";
+      DiagLogLevel2[DiagLogLevel2["DEBUG"] = 70] = "DEBUG";
+      DiagLogLevel2[DiagLogLevel2["VERBOSE"] = 80] = "VERBOSE";
+      DiagLogLevel2[DiagLogLevel2["ALL"] = 9999] = "ALL";
+      return DiagLogLevel2;
+    })({});
+    exports.DiagLogLevel = DiagLogLevel;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/version.cjs
+var require_version = __commonJS({
+  "node_modules/@opentelemetry/api/dist/version.cjs"(exports) {
+    var VERSION13 = "1.10.0";
+    exports.VERSION = VERSION13;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/internal/semver.cjs
+var require_semver3 = __commonJS({
+  "node_modules/@opentelemetry/api/dist/internal/semver.cjs"(exports) {
+    var require_version3 = require_version();
+    var re = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
+    function _makeCompatibilityCheck(ownVersion) {
+      const acceptedVersions = /* @__PURE__ */ new Set([ownVersion]);
+      const rejectedVersions = /* @__PURE__ */ new Set();
+      const myVersionMatch = ownVersion.match(re);
+      if (!myVersionMatch) return () => false;
+      const ownVersionParsed = {
+        major: +myVersionMatch[1],
+        minor: +myVersionMatch[2],
+        patch: +myVersionMatch[3],
+        prerelease: myVersionMatch[4]
+      };
+      if (ownVersionParsed.prerelease != null) return function isExactmatch(globalVersion) {
+        return globalVersion === ownVersion;
+      };
+      function _reject(v) {
+        rejectedVersions.add(v);
+        return false;
+      }
+      function _accept(v) {
+        acceptedVersions.add(v);
+        return true;
+      }
+      return function isCompatible2(globalVersion) {
+        if (acceptedVersions.has(globalVersion)) return true;
+        if (rejectedVersions.has(globalVersion)) return false;
+        const globalVersionMatch = globalVersion.match(re);
+        if (!globalVersionMatch) return _reject(globalVersion);
+        const globalVersionParsed = {
+          major: +globalVersionMatch[1],
+          minor: +globalVersionMatch[2],
+          patch: +globalVersionMatch[3],
+          prerelease: globalVersionMatch[4]
+        };
+        if (globalVersionParsed.prerelease != null) return _reject(globalVersion);
+        if (ownVersionParsed.major !== globalVersionParsed.major) return _reject(globalVersion);
+        if (ownVersionParsed.major === 0) {
+          if (ownVersionParsed.minor === globalVersionParsed.minor && ownVersionParsed.patch <= globalVersionParsed.patch) return _accept(globalVersion);
+          return _reject(globalVersion);
+        }
+        if (ownVersionParsed.minor <= globalVersionParsed.minor) return _accept(globalVersion);
+        return _reject(globalVersion);
+      };
+    }
+    var isCompatible = _makeCompatibilityCheck(require_version3.VERSION);
+    exports._makeCompatibilityCheck = _makeCompatibilityCheck;
+    exports.isCompatible = isCompatible;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/internal/global-utils.cjs
+var require_global_utils = __commonJS({
+  "node_modules/@opentelemetry/api/dist/internal/global-utils.cjs"(exports) {
+    var require_version3 = require_version();
+    var require_semver4 = require_semver3();
+    var major = require_version3.VERSION.split(".")[0];
+    var GLOBAL_OPENTELEMETRY_API_KEY = /* @__PURE__ */ Symbol.for(`opentelemetry.js.api.${major}`);
+    var _global = typeof globalThis === "object" ? globalThis : typeof self === "object" ? self : typeof window === "object" ? window : typeof global === "object" ? global : {};
+    function _makeGlobalApi() {
+      return Object.defineProperty({}, "version", {
+        value: require_version3.VERSION,
+        enumerable: true,
+        writable: false,
+        configurable: false
+      });
+    }
+    function registerGlobal(type, instance, diag, allowOverride = false) {
+      var _global$GLOBAL_OPENTE;
+      const api = _global[GLOBAL_OPENTELEMETRY_API_KEY] = (_global$GLOBAL_OPENTE = _global[GLOBAL_OPENTELEMETRY_API_KEY]) !== null && _global$GLOBAL_OPENTE !== void 0 ? _global$GLOBAL_OPENTE : _makeGlobalApi();
+      if (!allowOverride && api[type]) {
+        const err = /* @__PURE__ */ new Error(`@opentelemetry/api: Attempted duplicate registration of API: ${type}`);
+        diag.error(err.stack || err.message);
+        return false;
+      }
+      if (api.version !== "1.10.0") {
+        const err = /* @__PURE__ */ new Error(`@opentelemetry/api: Registration of version v${api.version} for ${type} does not match previously registered API v${require_version3.VERSION}`);
+        diag.error(err.stack || err.message);
+        return false;
+      }
+      api[type] = instance;
+      diag.debug(`@opentelemetry/api: Registered a global for ${type} v${require_version3.VERSION}.`);
+      return true;
+    }
+    var _compatibleGlobalApi;
+    function getGlobal(type) {
+      const api = _global[GLOBAL_OPENTELEMETRY_API_KEY];
+      if (api == null) return;
+      if (api !== _compatibleGlobalApi) {
+        if (!api.version || !require_semver4.isCompatible(api.version)) return;
+        _compatibleGlobalApi = api;
+      }
+      return api[type];
+    }
+    function unregisterGlobal(type, diag) {
+      diag.debug(`@opentelemetry/api: Unregistering a global for ${type} v${require_version3.VERSION}.`);
+      const api = _global[GLOBAL_OPENTELEMETRY_API_KEY];
+      if (api) delete api[type];
+    }
+    exports.getGlobal = getGlobal;
+    exports.registerGlobal = registerGlobal;
+    exports.unregisterGlobal = unregisterGlobal;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/diag/ComponentLogger.cjs
+var require_ComponentLogger = __commonJS({
+  "node_modules/@opentelemetry/api/dist/diag/ComponentLogger.cjs"(exports) {
+    var require_global_utils2 = require_global_utils();
+    var DiagComponentLogger = class {
+      constructor(props) {
+        this._namespace = props.namespace || "DiagComponentLogger";
+      }
+      debug(...args) {
+        return logProxy("debug", this._namespace, args);
+      }
+      error(...args) {
+        return logProxy("error", this._namespace, args);
+      }
+      info(...args) {
+        return logProxy("info", this._namespace, args);
+      }
+      warn(...args) {
+        return logProxy("warn", this._namespace, args);
+      }
+      verbose(...args) {
+        return logProxy("verbose", this._namespace, args);
+      }
+    };
+    function logProxy(funcName, namespace, args) {
+      const logger = require_global_utils2.getGlobal("diag");
+      if (!logger) return;
+      return logger[funcName](namespace, ...args);
+    }
+    exports.DiagComponentLogger = DiagComponentLogger;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/diag/internal/logLevelLogger.cjs
+var require_logLevelLogger = __commonJS({
+  "node_modules/@opentelemetry/api/dist/diag/internal/logLevelLogger.cjs"(exports) {
+    require_types2();
+    function createLogLevelDiagLogger(maxLevel, logger) {
+      if (maxLevel < 0) maxLevel = 0;
+      else if (maxLevel > 9999) maxLevel = 9999;
+      logger = logger || {};
+      function _filterFunc(funcName, theLevel) {
+        const theFunc = logger[funcName];
+        if (typeof theFunc === "function" && maxLevel >= theLevel) return theFunc.bind(logger);
+        return function() {
+        };
+      }
+      return {
+        error: _filterFunc("error", 30),
+        warn: _filterFunc("warn", 50),
+        info: _filterFunc("info", 60),
+        debug: _filterFunc("debug", 70),
+        verbose: _filterFunc("verbose", 80)
+      };
+    }
+    exports.createLogLevelDiagLogger = createLogLevelDiagLogger;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/api/diag.cjs
+var require_diag = __commonJS({
+  "node_modules/@opentelemetry/api/dist/api/diag.cjs"(exports) {
+    var require_global_utils2 = require_global_utils();
+    var require_ComponentLogger2 = require_ComponentLogger();
+    require_types2();
+    var require_logLevelLogger2 = require_logLevelLogger();
+    var API_NAME = "diag";
+    var DiagAPI = class DiagAPI2 {
+      /** Get the singleton instance of the DiagAPI API */
+      static instance() {
+        if (!this._instance) this._instance = new DiagAPI2();
+        return this._instance;
+      }
+      /**
+      * Private internal constructor
+      * @private
+      */
+      constructor() {
+        function _logProxy(funcName) {
+          return function(...args) {
+            const logger = require_global_utils2.getGlobal("diag");
+            if (!logger) return;
+            return logger[funcName](...args);
+          };
+        }
+        const self2 = this;
+        const setLogger = (logger, optionsOrLogLevel = { logLevel: 60 }) => {
+          var _optionsOrLogLevel$lo;
+          if (logger === self2) {
+            var _err$stack;
+            const err = /* @__PURE__ */ new Error("Cannot use diag as the logger for itself. Please use a DiagLogger implementation like ConsoleDiagLogger or a custom implementation");
+            self2.error((_err$stack = err.stack) !== null && _err$stack !== void 0 ? _err$stack : err.message);
+            return false;
+          }
+          if (typeof optionsOrLogLevel === "number") optionsOrLogLevel = { logLevel: optionsOrLogLevel };
+          const oldLogger = require_global_utils2.getGlobal("diag");
+          const newLogger = require_logLevelLogger2.createLogLevelDiagLogger((_optionsOrLogLevel$lo = optionsOrLogLevel.logLevel) !== null && _optionsOrLogLevel$lo !== void 0 ? _optionsOrLogLevel$lo : 60, logger);
+          if (oldLogger && !optionsOrLogLevel.suppressOverrideMessage) {
+            var _Error$stack;
+            const stack = (_Error$stack = (/* @__PURE__ */ new Error()).stack) !== null && _Error$stack !== void 0 ? _Error$stack : "<failed to generate stacktrace>";
+            oldLogger.warn(`Current logger will be overwritten from ${stack}`);
+            newLogger.warn(`Current logger will overwrite one already registered from ${stack}`);
+          }
+          return require_global_utils2.registerGlobal("diag", newLogger, self2, true);
+        };
+        self2.setLogger = setLogger;
+        self2.disable = () => {
+          require_global_utils2.unregisterGlobal(API_NAME, self2);
+        };
+        self2.createComponentLogger = (options) => {
+          return new require_ComponentLogger2.DiagComponentLogger(options);
+        };
+        self2.verbose = _logProxy("verbose");
+        self2.debug = _logProxy("debug");
+        self2.info = _logProxy("info");
+        self2.warn = _logProxy("warn");
+        self2.error = _logProxy("error");
+      }
+    };
+    exports.DiagAPI = DiagAPI;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/baggage/internal/baggage-impl.cjs
+var require_baggage_impl = __commonJS({
+  "node_modules/@opentelemetry/api/dist/baggage/internal/baggage-impl.cjs"(exports) {
+    var BaggageImpl = class BaggageImpl2 {
+      constructor(entries) {
+        this._entries = entries ? new Map(entries) : /* @__PURE__ */ new Map();
+      }
+      getEntry(key) {
+        const entry = this._entries.get(key);
+        if (!entry) return;
+        return Object.assign({}, entry);
+      }
+      getAllEntries() {
+        return Array.from(this._entries.entries());
+      }
+      setEntry(key, entry) {
+        const newBaggage = new BaggageImpl2(this._entries);
+        newBaggage._entries.set(key, entry);
+        return newBaggage;
+      }
+      removeEntry(key) {
+        const newBaggage = new BaggageImpl2(this._entries);
+        newBaggage._entries.delete(key);
+        return newBaggage;
+      }
+      removeEntries(...keys) {
+        const newBaggage = new BaggageImpl2(this._entries);
+        for (const key of keys) newBaggage._entries.delete(key);
+        return newBaggage;
+      }
+      clear() {
+        return new BaggageImpl2();
+      }
+    };
+    exports.BaggageImpl = BaggageImpl;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/baggage/internal/symbol.cjs
+var require_symbol = __commonJS({
+  "node_modules/@opentelemetry/api/dist/baggage/internal/symbol.cjs"(exports) {
+    var baggageEntryMetadataSymbol = /* @__PURE__ */ Symbol("BaggageEntryMetadata");
+    exports.baggageEntryMetadataSymbol = baggageEntryMetadataSymbol;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/baggage/utils.cjs
+var require_utils2 = __commonJS({
+  "node_modules/@opentelemetry/api/dist/baggage/utils.cjs"(exports) {
+    var require_diag2 = require_diag();
+    var require_baggage_impl2 = require_baggage_impl();
+    var require_symbol2 = require_symbol();
+    var diag = require_diag2.DiagAPI.instance();
+    function createBaggage(entries = {}) {
+      return new require_baggage_impl2.BaggageImpl(new Map(Object.entries(entries)));
+    }
+    function baggageEntryMetadataFromString(str) {
+      if (typeof str !== "string") {
+        diag.error(`Cannot create baggage metadata from unknown type: ${typeof str}`);
+        str = "";
+      }
+      return {
+        __TYPE__: require_symbol2.baggageEntryMetadataSymbol,
+        toString() {
+          return str;
+        }
+      };
+    }
+    exports.baggageEntryMetadataFromString = baggageEntryMetadataFromString;
+    exports.createBaggage = createBaggage;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/context/context.cjs
+var require_context = __commonJS({
+  "node_modules/@opentelemetry/api/dist/context/context.cjs"(exports) {
+    function createContextKey(description) {
+      return Symbol.for(description);
+    }
+    var ROOT_CONTEXT = new class BaseContext {
+      /**
+      * Construct a new context which inherits values from an optional parent context.
+      *
+      * @param parentContext a context from which to inherit values
+      */
+      constructor(parentContext) {
+        const self2 = this;
+        self2._currentContext = parentContext ? new Map(parentContext) : /* @__PURE__ */ new Map();
+        self2.getValue = (key) => self2._currentContext.get(key);
+        self2.setValue = (key, value) => {
+          const context = new BaseContext(self2._currentContext);
+          context._currentContext.set(key, value);
+          return context;
+        };
+        self2.deleteValue = (key) => {
+          const context = new BaseContext(self2._currentContext);
+          context._currentContext.delete(key);
+          return context;
+        };
+      }
+    }();
+    exports.ROOT_CONTEXT = ROOT_CONTEXT;
+    exports.createContextKey = createContextKey;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/diag/consoleLogger.cjs
+var require_consoleLogger = __commonJS({
+  "node_modules/@opentelemetry/api/dist/diag/consoleLogger.cjs"(exports) {
+    var consoleMap = [
+      {
+        n: "error",
+        c: "error"
+      },
+      {
+        n: "warn",
+        c: "warn"
+      },
+      {
+        n: "info",
+        c: "info"
+      },
+      {
+        n: "debug",
+        c: "debug"
+      },
+      {
+        n: "verbose",
+        c: "trace"
+      }
+    ];
+    var _originalConsoleMethods = {};
+    if (typeof console !== "undefined") {
+      for (const key of [
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "trace",
+        "log"
+      ]) if (typeof console[key] === "function") _originalConsoleMethods[key] = console[key];
+    }
+    var DiagConsoleLogger = class {
+      constructor() {
+        function _consoleFunc(funcName) {
+          return function(...args) {
+            let theFunc = _originalConsoleMethods[funcName];
+            if (typeof theFunc !== "function") theFunc = _originalConsoleMethods["log"];
+            if (typeof theFunc !== "function" && console) {
+              theFunc = console[funcName];
+              if (typeof theFunc !== "function") theFunc = console.log;
+            }
+            if (typeof theFunc === "function") return theFunc.apply(console, args);
+          };
+        }
+        for (let i = 0; i < consoleMap.length; i++) this[consoleMap[i].n] = _consoleFunc(consoleMap[i].c);
+      }
+    };
+    exports.DiagConsoleLogger = DiagConsoleLogger;
+    exports._originalConsoleMethods = _originalConsoleMethods;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/metrics/NoopMeter.cjs
+var require_NoopMeter = __commonJS({
+  "node_modules/@opentelemetry/api/dist/metrics/NoopMeter.cjs"(exports) {
+    var NoopMeter = class {
+      constructor() {
+      }
+      /**
+      * @see {@link Meter.createGauge}
+      */
+      createGauge(_name, _options) {
+        return NOOP_GAUGE_METRIC;
+      }
+      /**
+      * @see {@link Meter.createHistogram}
+      */
+      createHistogram(_name, _options) {
+        return NOOP_HISTOGRAM_METRIC;
+      }
+      /**
+      * @see {@link Meter.createCounter}
+      */
+      createCounter(_name, _options) {
+        return NOOP_COUNTER_METRIC;
+      }
+      /**
+      * @see {@link Meter.createUpDownCounter}
+      */
+      createUpDownCounter(_name, _options) {
+        return NOOP_UP_DOWN_COUNTER_METRIC;
+      }
+      /**
+      * @see {@link Meter.createObservableGauge}
+      */
+      createObservableGauge(_name, _options) {
+        return NOOP_OBSERVABLE_GAUGE_METRIC;
+      }
+      /**
+      * @see {@link Meter.createObservableCounter}
+      */
+      createObservableCounter(_name, _options) {
+        return NOOP_OBSERVABLE_COUNTER_METRIC;
+      }
+      /**
+      * @see {@link Meter.createObservableUpDownCounter}
+      */
+      createObservableUpDownCounter(_name, _options) {
+        return NOOP_OBSERVABLE_UP_DOWN_COUNTER_METRIC;
+      }
+      /**
+      * @see {@link Meter.addBatchObservableCallback}
+      */
+      addBatchObservableCallback(_callback, _observables) {
+      }
+      /**
+      * @see {@link Meter.removeBatchObservableCallback}
+      */
+      removeBatchObservableCallback(_callback) {
+      }
+    };
+    var NoopMetric = class {
+    };
+    var NoopCounterMetric = class extends NoopMetric {
+      add(_value, _attributes) {
+      }
+    };
+    var NoopUpDownCounterMetric = class extends NoopMetric {
+      add(_value, _attributes) {
+      }
+    };
+    var NoopGaugeMetric = class extends NoopMetric {
+      record(_value, _attributes) {
+      }
+    };
+    var NoopHistogramMetric = class extends NoopMetric {
+      record(_value, _attributes) {
+      }
+    };
+    var NoopObservableMetric = class {
+      addCallback(_callback) {
+      }
+      removeCallback(_callback) {
+      }
+    };
+    var NoopObservableCounterMetric = class extends NoopObservableMetric {
+    };
+    var NoopObservableGaugeMetric = class extends NoopObservableMetric {
+    };
+    var NoopObservableUpDownCounterMetric = class extends NoopObservableMetric {
+    };
+    var NOOP_METER = new NoopMeter();
+    var NOOP_COUNTER_METRIC = new NoopCounterMetric();
+    var NOOP_GAUGE_METRIC = new NoopGaugeMetric();
+    var NOOP_HISTOGRAM_METRIC = new NoopHistogramMetric();
+    var NOOP_UP_DOWN_COUNTER_METRIC = new NoopUpDownCounterMetric();
+    var NOOP_OBSERVABLE_COUNTER_METRIC = new NoopObservableCounterMetric();
+    var NOOP_OBSERVABLE_GAUGE_METRIC = new NoopObservableGaugeMetric();
+    var NOOP_OBSERVABLE_UP_DOWN_COUNTER_METRIC = new NoopObservableUpDownCounterMetric();
+    function createNoopMeter() {
+      return NOOP_METER;
+    }
+    exports.NOOP_COUNTER_METRIC = NOOP_COUNTER_METRIC;
+    exports.NOOP_GAUGE_METRIC = NOOP_GAUGE_METRIC;
+    exports.NOOP_HISTOGRAM_METRIC = NOOP_HISTOGRAM_METRIC;
+    exports.NOOP_METER = NOOP_METER;
+    exports.NOOP_OBSERVABLE_COUNTER_METRIC = NOOP_OBSERVABLE_COUNTER_METRIC;
+    exports.NOOP_OBSERVABLE_GAUGE_METRIC = NOOP_OBSERVABLE_GAUGE_METRIC;
+    exports.NOOP_OBSERVABLE_UP_DOWN_COUNTER_METRIC = NOOP_OBSERVABLE_UP_DOWN_COUNTER_METRIC;
+    exports.NOOP_UP_DOWN_COUNTER_METRIC = NOOP_UP_DOWN_COUNTER_METRIC;
+    exports.NoopCounterMetric = NoopCounterMetric;
+    exports.NoopGaugeMetric = NoopGaugeMetric;
+    exports.NoopHistogramMetric = NoopHistogramMetric;
+    exports.NoopMeter = NoopMeter;
+    exports.NoopMetric = NoopMetric;
+    exports.NoopObservableCounterMetric = NoopObservableCounterMetric;
+    exports.NoopObservableGaugeMetric = NoopObservableGaugeMetric;
+    exports.NoopObservableMetric = NoopObservableMetric;
+    exports.NoopObservableUpDownCounterMetric = NoopObservableUpDownCounterMetric;
+    exports.NoopUpDownCounterMetric = NoopUpDownCounterMetric;
+    exports.createNoopMeter = createNoopMeter;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/metrics/Metric.cjs
+var require_Metric = __commonJS({
+  "node_modules/@opentelemetry/api/dist/metrics/Metric.cjs"(exports) {
+    var ValueType = /* @__PURE__ */ (function(ValueType2) {
+      ValueType2[ValueType2["INT"] = 0] = "INT";
+      ValueType2[ValueType2["DOUBLE"] = 1] = "DOUBLE";
+      return ValueType2;
+    })({});
+    exports.ValueType = ValueType;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/logs/NoopLogger.cjs
+var require_NoopLogger = __commonJS({
+  "node_modules/@opentelemetry/api/dist/logs/NoopLogger.cjs"(exports) {
+    var NoopLogger = class {
+      emit(_logRecord) {
+      }
+      enabled() {
+        return false;
+      }
+    };
+    var NOOP_LOGGER = new NoopLogger();
+    function createNoopLogger() {
+      return NOOP_LOGGER;
+    }
+    exports.NOOP_LOGGER = NOOP_LOGGER;
+    exports.NoopLogger = NoopLogger;
+    exports.createNoopLogger = createNoopLogger;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/logs/LogRecord.cjs
+var require_LogRecord = __commonJS({
+  "node_modules/@opentelemetry/api/dist/logs/LogRecord.cjs"(exports) {
+    var SeverityNumber = /* @__PURE__ */ (function(SeverityNumber2) {
+      SeverityNumber2[SeverityNumber2["UNSPECIFIED"] = 0] = "UNSPECIFIED";
+      SeverityNumber2[SeverityNumber2["TRACE"] = 1] = "TRACE";
+      SeverityNumber2[SeverityNumber2["TRACE2"] = 2] = "TRACE2";
+      SeverityNumber2[SeverityNumber2["TRACE3"] = 3] = "TRACE3";
+      SeverityNumber2[SeverityNumber2["TRACE4"] = 4] = "TRACE4";
+      SeverityNumber2[SeverityNumber2["DEBUG"] = 5] = "DEBUG";
+      SeverityNumber2[SeverityNumber2["DEBUG2"] = 6] = "DEBUG2";
+      SeverityNumber2[SeverityNumber2["DEBUG3"] = 7] = "DEBUG3";
+      SeverityNumber2[SeverityNumber2["DEBUG4"] = 8] = "DEBUG4";
+      SeverityNumber2[SeverityNumber2["INFO"] = 9] = "INFO";
+      SeverityNumber2[SeverityNumber2["INFO2"] = 10] = "INFO2";
+      SeverityNumber2[SeverityNumber2["INFO3"] = 11] = "INFO3";
+      SeverityNumber2[SeverityNumber2["INFO4"] = 12] = "INFO4";
+      SeverityNumber2[SeverityNumber2["WARN"] = 13] = "WARN";
+      SeverityNumber2[SeverityNumber2["WARN2"] = 14] = "WARN2";
+      SeverityNumber2[SeverityNumber2["WARN3"] = 15] = "WARN3";
+      SeverityNumber2[SeverityNumber2["WARN4"] = 16] = "WARN4";
+      SeverityNumber2[SeverityNumber2["ERROR"] = 17] = "ERROR";
+      SeverityNumber2[SeverityNumber2["ERROR2"] = 18] = "ERROR2";
+      SeverityNumber2[SeverityNumber2["ERROR3"] = 19] = "ERROR3";
+      SeverityNumber2[SeverityNumber2["ERROR4"] = 20] = "ERROR4";
+      SeverityNumber2[SeverityNumber2["FATAL"] = 21] = "FATAL";
+      SeverityNumber2[SeverityNumber2["FATAL2"] = 22] = "FATAL2";
+      SeverityNumber2[SeverityNumber2["FATAL3"] = 23] = "FATAL3";
+      SeverityNumber2[SeverityNumber2["FATAL4"] = 24] = "FATAL4";
+      return SeverityNumber2;
+    })({});
+    exports.SeverityNumber = SeverityNumber;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/propagation/TextMapPropagator.cjs
+var require_TextMapPropagator = __commonJS({
+  "node_modules/@opentelemetry/api/dist/propagation/TextMapPropagator.cjs"(exports) {
+    var defaultTextMapGetter = {
+      get(carrier, key) {
+        if (carrier == null) return;
+        return carrier[key];
+      },
+      keys(carrier) {
+        if (carrier == null) return [];
+        return Object.keys(carrier);
+      }
+    };
+    var defaultTextMapSetter = { set(carrier, key, value) {
+      if (carrier == null) return;
+      carrier[key] = value;
+    } };
+    exports.defaultTextMapGetter = defaultTextMapGetter;
+    exports.defaultTextMapSetter = defaultTextMapSetter;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/trace_flags.cjs
+var require_trace_flags = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/trace_flags.cjs"(exports) {
+    var TraceFlags = /* @__PURE__ */ (function(TraceFlags2) {
+      TraceFlags2[TraceFlags2["NONE"] = 0] = "NONE";
+      TraceFlags2[TraceFlags2["SAMPLED"] = 1] = "SAMPLED";
+      return TraceFlags2;
+    })({});
+    exports.TraceFlags = TraceFlags;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/invalid-span-constants.cjs
+var require_invalid_span_constants = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/invalid-span-constants.cjs"(exports) {
+    require_trace_flags();
+    var INVALID_SPANID = "0000000000000000";
+    var INVALID_TRACEID = "00000000000000000000000000000000";
+    var INVALID_SPAN_CONTEXT = {
+      traceId: INVALID_TRACEID,
+      spanId: INVALID_SPANID,
+      traceFlags: 0
+    };
+    exports.INVALID_SPANID = INVALID_SPANID;
+    exports.INVALID_SPAN_CONTEXT = INVALID_SPAN_CONTEXT;
+    exports.INVALID_TRACEID = INVALID_TRACEID;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/NonRecordingSpan.cjs
+var require_NonRecordingSpan = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/NonRecordingSpan.cjs"(exports) {
+    var require_invalid_span_constants2 = require_invalid_span_constants();
+    var NonRecordingSpan = class {
+      constructor(spanContext = require_invalid_span_constants2.INVALID_SPAN_CONTEXT) {
+        this._spanContext = spanContext;
+      }
+      spanContext() {
+        return this._spanContext;
+      }
+      setAttribute(_key, _value) {
+        return this;
+      }
+      setAttributes(_attributes) {
+        return this;
+      }
+      addEvent(_name, _attributes) {
+        return this;
+      }
+      addLink(_link) {
+        return this;
+      }
+      addLinks(_links) {
+        return this;
+      }
+      setStatus(_status) {
+        return this;
+      }
+      updateName(_name) {
+        return this;
+      }
+      end(_endTime) {
+      }
+      isRecording() {
+        return false;
+      }
+      recordException(_exception, _time) {
+      }
+    };
+    exports.NonRecordingSpan = NonRecordingSpan;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/spancontext-utils.cjs
+var require_spancontext_utils = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/spancontext-utils.cjs"(exports) {
+    require_invalid_span_constants();
+    var require_NonRecordingSpan2 = require_NonRecordingSpan();
+    var isHex = new Uint8Array([
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      1,
+      1,
+      1,
+      1,
+      1,
+      1
+    ]);
+    function isValidHex(id, length) {
+      if (typeof id !== "string" || id.length !== length) return false;
+      let r = 0;
+      for (let i = 0; i < id.length; i += 4) r += (isHex[id.charCodeAt(i)] | 0) + (isHex[id.charCodeAt(i + 1)] | 0) + (isHex[id.charCodeAt(i + 2)] | 0) + (isHex[id.charCodeAt(i + 3)] | 0);
+      return r === length;
+    }
+    function isValidTraceId(traceId) {
+      return isValidHex(traceId, 32) && traceId !== "00000000000000000000000000000000";
+    }
+    function isValidSpanId(spanId) {
+      return isValidHex(spanId, 16) && spanId !== "0000000000000000";
+    }
+    function isSpanContextValid(spanContext) {
+      return isValidTraceId(spanContext.traceId) && isValidSpanId(spanContext.spanId);
+    }
+    function wrapSpanContext(spanContext) {
+      return new require_NonRecordingSpan2.NonRecordingSpan(spanContext);
+    }
+    exports.isSpanContextValid = isSpanContextValid;
+    exports.isValidSpanId = isValidSpanId;
+    exports.isValidTraceId = isValidTraceId;
+    exports.wrapSpanContext = wrapSpanContext;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/context/NoopContextManager.cjs
+var require_NoopContextManager = __commonJS({
+  "node_modules/@opentelemetry/api/dist/context/NoopContextManager.cjs"(exports) {
+    var require_context3 = require_context();
+    var NoopContextManager = class {
+      active() {
+        return require_context3.ROOT_CONTEXT;
+      }
+      with(_context, fn, thisArg, ...args) {
+        return fn.call(thisArg, ...args);
+      }
+      bind(_context, target) {
+        return target;
+      }
+      enable() {
+        return this;
+      }
+      disable() {
+        return this;
+      }
+      /** @experimental This API is experimental and may change in minor releases without prior notice. */
+      attach(_context) {
+        return { dispose() {
+        } };
+      }
+    };
+    exports.NoopContextManager = NoopContextManager;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/api/context.cjs
+var require_context2 = __commonJS({
+  "node_modules/@opentelemetry/api/dist/api/context.cjs"(exports) {
+    var require_global_utils2 = require_global_utils();
+    var require_diag2 = require_diag();
+    var require_NoopContextManager2 = require_NoopContextManager();
+    var API_NAME = "context";
+    var NOOP_CONTEXT_MANAGER = new require_NoopContextManager2.NoopContextManager();
+    var NOOP_TOKEN = Object.freeze({ dispose: () => {
+    } });
+    var ContextAPI = class ContextAPI2 {
+      /** Empty private constructor prevents end users from constructing a new instance of the API */
+      constructor() {
+        this._attachUnsupportedWarned = false;
+      }
+      /** Get the singleton instance of the Context API */
+      static getInstance() {
+        if (!this._instance) this._instance = new ContextAPI2();
+        return this._instance;
+      }
+      /**
+      * Set the current context manager.
+      *
+      * @returns true if the context manager was successfully registered, else false
+      */
+      setGlobalContextManager(contextManager) {
+        return require_global_utils2.registerGlobal(API_NAME, contextManager, require_diag2.DiagAPI.instance());
+      }
+      /**
+      * Get the currently active context
+      */
+      active() {
+        return this._getContextManager().active();
+      }
+      /**
+      * Execute a function with an active context
+      *
+      * @param context context to be active during function execution
+      * @param fn function to execute in a context
+      * @param thisArg optional receiver to be used for calling fn
+      * @param args optional arguments forwarded to fn
+      */
+      with(context, fn, thisArg, ...args) {
+        return this._getContextManager().with(context, fn, thisArg, ...args);
+      }
+      /**
+      * Bind a context to a target function or event emitter
+      *
+      * @param context context to bind to the event emitter or function. Defaults to the currently active context
+      * @param target function or event emitter to bind
+      */
+      bind(context, target) {
+        return this._getContextManager().bind(context, target);
+      }
+      /**
+      * Imperatively sets `context` as active, returning a {@link ContextManagementToken} whose
+      * {@link ContextManagementToken.dispose} restores the previous context.
+      *
+      * This is a delicate, low-level API - prefer {@link with}/{@link bind}, which
+      * restore context automatically. Use `attach` only to bridge callback
+      * boundaries that `with` cannot wrap. Call `token.dispose()` when the
+      * operation is done.
+      *
+      * **Caveat for async functions:** If called inside an async function before
+      * the first `await`, the context change may leak into the caller's context
+      * and remain active there. Prefer {@link with} for async code.
+      *
+      * Support is best-effort and varies by the active ContextManager (see
+      * {@link ContextManager.attach}); if it does not implement `attach`, this logs
+      * a warning and returns a no-op token.
+      *
+      * @param context The Context to attach
+      * @returns A {@link ContextManagementToken} whose dispose() restores the previous Context
+      * @since 1.10.0
+      * @experimental This API is experimental and may change in minor releases without prior notice.
+      */
+      attach(context) {
+        const contextManager = this._getContextManager();
+        if (contextManager.attach) return contextManager.attach(context);
+        if (!this._attachUnsupportedWarned) {
+          this._attachUnsupportedWarned = true;
+          require_diag2.DiagAPI.instance().warn("The current ContextManager does not implement attach(). The context will not be attached. Use a ContextManager that supports attach() (e.g. AsyncLocalStorageContextManager) or use with()/bind() instead.");
+        }
+        return NOOP_TOKEN;
+      }
+      _getContextManager() {
+        return require_global_utils2.getGlobal(API_NAME) || NOOP_CONTEXT_MANAGER;
+      }
+      /** Disable and remove the global context manager */
+      disable() {
+        this._getContextManager().disable();
+        require_global_utils2.unregisterGlobal(API_NAME, require_diag2.DiagAPI.instance());
+      }
+    };
+    exports.ContextAPI = ContextAPI;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/context-utils.cjs
+var require_context_utils = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/context-utils.cjs"(exports) {
+    var require_context3 = require_context();
+    var require_context$1 = require_context2();
+    var require_NonRecordingSpan2 = require_NonRecordingSpan();
+    var SPAN_KEY = require_context3.createContextKey("OpenTelemetry Context Key SPAN");
+    function getSpan(context) {
+      return context.getValue(SPAN_KEY) || void 0;
+    }
+    function getActiveSpan() {
+      return getSpan(require_context$1.ContextAPI.getInstance().active());
+    }
+    function setSpan(context, span) {
+      return context.setValue(SPAN_KEY, span);
+    }
+    function deleteSpan(context) {
+      return context.deleteValue(SPAN_KEY);
+    }
+    function setSpanContext(context, spanContext) {
+      return setSpan(context, new require_NonRecordingSpan2.NonRecordingSpan(spanContext));
+    }
+    function getSpanContext(context) {
+      var _getSpan;
+      return (_getSpan = getSpan(context)) === null || _getSpan === void 0 ? void 0 : _getSpan.spanContext();
+    }
+    exports.deleteSpan = deleteSpan;
+    exports.getActiveSpan = getActiveSpan;
+    exports.getSpan = getSpan;
+    exports.getSpanContext = getSpanContext;
+    exports.setSpan = setSpan;
+    exports.setSpanContext = setSpanContext;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/NoopTracer.cjs
+var require_NoopTracer = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/NoopTracer.cjs"(exports) {
+    var require_context3 = require_context2();
+    var require_NonRecordingSpan2 = require_NonRecordingSpan();
+    var require_context_utils2 = require_context_utils();
+    var require_spancontext_utils2 = require_spancontext_utils();
+    var contextApi = require_context3.ContextAPI.getInstance();
+    var NoopTracer = class {
+      startSpan(name, options, context = contextApi.active()) {
+        if (Boolean(options === null || options === void 0 ? void 0 : options.root)) return new require_NonRecordingSpan2.NonRecordingSpan();
+        const parentFromContext = context && require_context_utils2.getSpanContext(context);
+        if (isSpanContext(parentFromContext) && require_spancontext_utils2.isSpanContextValid(parentFromContext)) return new require_NonRecordingSpan2.NonRecordingSpan(parentFromContext);
+        else return new require_NonRecordingSpan2.NonRecordingSpan();
+      }
+      startActiveSpan(name, arg2, arg3, arg4) {
+        var _ctx;
+        let opts;
+        let ctx;
+        let fn;
+        if (arguments.length < 2) return;
+        else if (arguments.length === 2) fn = arg2;
+        else if (arguments.length === 3) {
+          opts = arg2;
+          fn = arg3;
+        } else {
+          opts = arg2;
+          ctx = arg3;
+          fn = arg4;
+        }
+        const parentContext = (_ctx = ctx) !== null && _ctx !== void 0 ? _ctx : contextApi.active();
+        const span = this.startSpan(name, opts, parentContext);
+        const contextWithSpanSet = require_context_utils2.setSpan(parentContext, span);
+        return contextApi.with(contextWithSpanSet, fn, void 0, span);
+      }
+    };
+    function isSpanContext(spanContext) {
+      return spanContext !== null && typeof spanContext === "object" && "spanId" in spanContext && typeof spanContext["spanId"] === "string" && "traceId" in spanContext && typeof spanContext["traceId"] === "string" && "traceFlags" in spanContext && typeof spanContext["traceFlags"] === "number";
+    }
+    exports.NoopTracer = NoopTracer;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/ProxyTracer.cjs
+var require_ProxyTracer = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/ProxyTracer.cjs"(exports) {
+    var NOOP_TRACER = new (require_NoopTracer()).NoopTracer();
+    var ProxyTracer = class {
+      constructor(provider, name, version, options) {
+        this._provider = provider;
+        this.name = name;
+        this.version = version;
+        this.options = options;
+      }
+      startSpan(name, options, context) {
+        return this._getTracer().startSpan(name, options, context);
+      }
+      startActiveSpan(_name, _options, _context, _fn) {
+        const tracer = this._getTracer();
+        return Reflect.apply(tracer.startActiveSpan, tracer, arguments);
+      }
+      /**
+      * Try to get a tracer from the proxy tracer provider.
+      * If the proxy tracer provider has no delegate, return a noop tracer.
+      */
+      _getTracer() {
+        if (this._delegate) return this._delegate;
+        const tracer = this._provider.getDelegateTracer(this.name, this.version, this.options);
+        if (!tracer) return NOOP_TRACER;
+        this._delegate = tracer;
+        return this._delegate;
+      }
+    };
+    exports.ProxyTracer = ProxyTracer;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/span_kind.cjs
+var require_span_kind = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/span_kind.cjs"(exports) {
+    var SpanKind = /* @__PURE__ */ (function(SpanKind2) {
+      SpanKind2[SpanKind2["INTERNAL"] = 0] = "INTERNAL";
+      SpanKind2[SpanKind2["SERVER"] = 1] = "SERVER";
+      SpanKind2[SpanKind2["CLIENT"] = 2] = "CLIENT";
+      SpanKind2[SpanKind2["PRODUCER"] = 3] = "PRODUCER";
+      SpanKind2[SpanKind2["CONSUMER"] = 4] = "CONSUMER";
+      return SpanKind2;
+    })({});
+    exports.SpanKind = SpanKind;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/status.cjs
+var require_status = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/status.cjs"(exports) {
+    var SpanStatusCode = /* @__PURE__ */ (function(SpanStatusCode2) {
+      SpanStatusCode2[SpanStatusCode2["UNSET"] = 0] = "UNSET";
+      SpanStatusCode2[SpanStatusCode2["OK"] = 1] = "OK";
+      SpanStatusCode2[SpanStatusCode2["ERROR"] = 2] = "ERROR";
+      return SpanStatusCode2;
+    })({});
+    exports.SpanStatusCode = SpanStatusCode;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/internal/tracestate-validators.cjs
+var require_tracestate_validators = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/internal/tracestate-validators.cjs"(exports) {
+    var VALID_KEY_CHAR_RANGE = "[_0-9a-z-*/]";
+    var VALID_KEY_REGEX = new RegExp(`^(?:${`[a-z]${VALID_KEY_CHAR_RANGE}{0,255}`}|${`[a-z0-9]${VALID_KEY_CHAR_RANGE}{0,240}@[a-z]${VALID_KEY_CHAR_RANGE}{0,13}`})$`);
+    var VALID_VALUE_BASE_REGEX = /^[ -~]{0,255}[!-~]$/;
+    var INVALID_VALUE_COMMA_EQUAL_REGEX = /,|=/;
+    function validateKey(key) {
+      return VALID_KEY_REGEX.test(key);
+    }
+    function validateValue(value) {
+      return VALID_VALUE_BASE_REGEX.test(value) && !INVALID_VALUE_COMMA_EQUAL_REGEX.test(value);
+    }
+    exports.validateKey = validateKey;
+    exports.validateValue = validateValue;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/internal/tracestate-impl.cjs
+var require_tracestate_impl = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/internal/tracestate-impl.cjs"(exports) {
+    var require_tracestate_validators2 = require_tracestate_validators();
+    var MAX_TRACE_STATE_ITEMS = 32;
+    var MAX_TRACE_STATE_LEN = 512;
+    var LIST_MEMBERS_SEPARATOR = ",";
+    var LIST_MEMBER_KEY_VALUE_SPLITTER = "=";
+    var TraceStateImpl = class TraceStateImpl2 {
+      constructor(rawTraceState) {
+        this._internalState = /* @__PURE__ */ new Map();
+        if (rawTraceState) this._parse(rawTraceState);
+      }
+      set(key, value) {
+        const currValue = this._internalState.get(key);
+        let newLength = this.serialize().length;
+        if (typeof currValue === "string") newLength += value.length - currValue.length;
+        else {
+          if (this._internalState.size >= MAX_TRACE_STATE_ITEMS) return this;
+          newLength += key.length + value.length + (this._internalState.size > 0 ? 2 : 1);
+        }
+        if (newLength > MAX_TRACE_STATE_LEN) return this;
+        const traceState = this._clone();
+        if (traceState._internalState.has(key)) traceState._internalState.delete(key);
+        traceState._internalState.set(key, value);
+        return traceState;
+      }
+      unset(key) {
+        const traceState = this._clone();
+        traceState._internalState.delete(key);
+        return traceState;
+      }
+      get(key) {
+        return this._internalState.get(key);
+      }
+      serialize() {
+        return Array.from(this._internalState.keys()).reduceRight((agg, key) => {
+          agg.push(key + LIST_MEMBER_KEY_VALUE_SPLITTER + this.get(key));
+          return agg;
+        }, []).join(LIST_MEMBERS_SEPARATOR);
+      }
+      _parse(rawTraceState) {
+        if (rawTraceState.length > MAX_TRACE_STATE_LEN) return;
+        this._internalState = rawTraceState.split(LIST_MEMBERS_SEPARATOR).reduceRight((agg, part) => {
+          const listMember = part.trim();
+          const i = listMember.indexOf(LIST_MEMBER_KEY_VALUE_SPLITTER);
+          if (i !== -1) {
+            const key = listMember.slice(0, i);
+            const value = listMember.slice(i + 1, part.length);
+            if (require_tracestate_validators2.validateKey(key) && require_tracestate_validators2.validateValue(value)) agg.set(key, value);
+          }
+          return agg;
+        }, /* @__PURE__ */ new Map());
+        if (this._internalState.size > MAX_TRACE_STATE_ITEMS) this._internalState = new Map(Array.from(this._internalState.entries()).reverse().slice(0, MAX_TRACE_STATE_ITEMS));
+      }
+      _keys() {
+        return Array.from(this._internalState.keys()).reverse();
+      }
+      _clone() {
+        const traceState = new TraceStateImpl2();
+        traceState._internalState = new Map(this._internalState);
+        return traceState;
+      }
+    };
+    exports.TraceStateImpl = TraceStateImpl;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/internal/utils.cjs
+var require_utils3 = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/internal/utils.cjs"(exports) {
+    var require_tracestate_impl2 = require_tracestate_impl();
+    function createTraceState(rawTraceState) {
+      return new require_tracestate_impl2.TraceStateImpl(rawTraceState);
+    }
+    exports.createTraceState = createTraceState;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/NoopTracerProvider.cjs
+var require_NoopTracerProvider = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/NoopTracerProvider.cjs"(exports) {
+    var require_NoopTracer2 = require_NoopTracer();
+    var NoopTracerProvider = class {
+      getTracer(_name, _version, _options) {
+        return new require_NoopTracer2.NoopTracer();
+      }
+    };
+    exports.NoopTracerProvider = NoopTracerProvider;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/ProxyTracerProvider.cjs
+var require_ProxyTracerProvider = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/ProxyTracerProvider.cjs"(exports) {
+    var require_ProxyTracer2 = require_ProxyTracer();
+    var NOOP_TRACER_PROVIDER = new (require_NoopTracerProvider()).NoopTracerProvider();
+    var ProxyTracerProvider = class {
+      /**
+      * Get a {@link ProxyTracer}
+      */
+      getTracer(name, version, options) {
+        var _this$getDelegateTrac;
+        return (_this$getDelegateTrac = this.getDelegateTracer(name, version, options)) !== null && _this$getDelegateTrac !== void 0 ? _this$getDelegateTrac : new require_ProxyTracer2.ProxyTracer(this, name, version, options);
+      }
+      getDelegate() {
+        var _this$_delegate;
+        return (_this$_delegate = this._delegate) !== null && _this$_delegate !== void 0 ? _this$_delegate : NOOP_TRACER_PROVIDER;
+      }
+      /**
+      * Set the delegate tracer provider
+      */
+      setDelegate(delegate) {
+        this._delegate = delegate;
+      }
+      getDelegateTracer(name, version, options) {
+        var _this$_delegate2;
+        return (_this$_delegate2 = this._delegate) === null || _this$_delegate2 === void 0 ? void 0 : _this$_delegate2.getTracer(name, version, options);
+      }
+    };
+    exports.ProxyTracerProvider = ProxyTracerProvider;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace/SamplingResult.cjs
+var require_SamplingResult = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace/SamplingResult.cjs"(exports) {
+    var SamplingDecision = /* @__PURE__ */ (function(SamplingDecision2) {
+      SamplingDecision2[SamplingDecision2["NOT_RECORD"] = 0] = "NOT_RECORD";
+      SamplingDecision2[SamplingDecision2["RECORD"] = 1] = "RECORD";
+      SamplingDecision2[SamplingDecision2["RECORD_AND_SAMPLED"] = 2] = "RECORD_AND_SAMPLED";
+      return SamplingDecision2;
+    })({});
+    exports.SamplingDecision = SamplingDecision;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/context-api.cjs
+var require_context_api = __commonJS({
+  "node_modules/@opentelemetry/api/dist/context-api.cjs"(exports) {
+    var context = require_context2().ContextAPI.getInstance();
+    exports.context = context;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/diag-api.cjs
+var require_diag_api = __commonJS({
+  "node_modules/@opentelemetry/api/dist/diag-api.cjs"(exports) {
+    var diag = require_diag().DiagAPI.instance();
+    exports.diag = diag;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/logs/NoopLoggerProvider.cjs
+var require_NoopLoggerProvider = __commonJS({
+  "node_modules/@opentelemetry/api/dist/logs/NoopLoggerProvider.cjs"(exports) {
+    var require_NoopLogger2 = require_NoopLogger();
+    var NoopLoggerProvider = class {
+      getLogger(_name, _version, _options) {
+        return new require_NoopLogger2.NoopLogger();
+      }
+    };
+    var NOOP_LOGGER_PROVIDER = new NoopLoggerProvider();
+    exports.NOOP_LOGGER_PROVIDER = NOOP_LOGGER_PROVIDER;
+    exports.NoopLoggerProvider = NoopLoggerProvider;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/logs/ProxyLogger.cjs
+var require_ProxyLogger = __commonJS({
+  "node_modules/@opentelemetry/api/dist/logs/ProxyLogger.cjs"(exports) {
+    var require_NoopLogger2 = require_NoopLogger();
+    var ProxyLogger = class {
+      constructor(provider, name, version, options) {
+        this._provider = provider;
+        this.name = name;
+        this.version = version;
+        this.options = options;
+      }
+      /**
+      * Emit a log record. This method should only be used by log appenders.
+      *
+      * @param logRecord
+      */
+      emit(logRecord) {
+        this._getLogger().emit(logRecord);
+      }
+      enabled(options) {
+        return this._getLogger().enabled(options);
+      }
+      /**
+      * Try to get a logger from the proxy logger provider.
+      * If the proxy logger provider has no delegate, return a noop logger.
+      */
+      _getLogger() {
+        if (this._delegate) return this._delegate;
+        const logger = this._provider._getDelegateLogger(this.name, this.version, this.options);
+        if (!logger) return require_NoopLogger2.NOOP_LOGGER;
+        this._delegate = logger;
+        return this._delegate;
+      }
+    };
+    exports.ProxyLogger = ProxyLogger;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/logs/ProxyLoggerProvider.cjs
+var require_ProxyLoggerProvider = __commonJS({
+  "node_modules/@opentelemetry/api/dist/logs/ProxyLoggerProvider.cjs"(exports) {
+    var require_NoopLoggerProvider2 = require_NoopLoggerProvider();
+    var require_ProxyLogger2 = require_ProxyLogger();
+    var ProxyLoggerProvider = class {
+      getLogger(name, version, options) {
+        var _this$_getDelegateLog;
+        return (_this$_getDelegateLog = this._getDelegateLogger(name, version, options)) !== null && _this$_getDelegateLog !== void 0 ? _this$_getDelegateLog : new require_ProxyLogger2.ProxyLogger(this, name, version, options);
+      }
+      /**
+      * Get the delegate logger provider.
+      * Used by tests only.
+      * @internal
+      */
+      _getDelegate() {
+        var _this$_delegate;
+        return (_this$_delegate = this._delegate) !== null && _this$_delegate !== void 0 ? _this$_delegate : require_NoopLoggerProvider2.NOOP_LOGGER_PROVIDER;
+      }
+      /**
+      * Set the delegate logger provider
+      * @internal
+      */
+      _setDelegate(delegate) {
+        this._delegate = delegate;
+      }
+      /**
+      * @internal
+      */
+      _getDelegateLogger(name, version, options) {
+        var _this$_delegate2;
+        return (_this$_delegate2 = this._delegate) === null || _this$_delegate2 === void 0 ? void 0 : _this$_delegate2.getLogger(name, version, options);
+      }
+    };
+    exports.ProxyLoggerProvider = ProxyLoggerProvider;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/api/logs.cjs
+var require_logs = __commonJS({
+  "node_modules/@opentelemetry/api/dist/api/logs.cjs"(exports) {
+    var require_global_utils2 = require_global_utils();
+    var require_diag2 = require_diag();
+    var require_ProxyLoggerProvider2 = require_ProxyLoggerProvider();
+    var API_NAME = "logs";
+    var LogsAPI = class LogsAPI2 {
+      /** Empty private constructor prevents end users from constructing a new instance of the API */
+      constructor() {
+        this._proxyLoggerProvider = new require_ProxyLoggerProvider2.ProxyLoggerProvider();
+      }
+      /** Get the singleton instance of the Logs API */
+      static getInstance() {
+        if (!this._instance) this._instance = new LogsAPI2();
+        return this._instance;
+      }
+      setGlobalLoggerProvider(provider) {
+        const success = require_global_utils2.registerGlobal(API_NAME, provider, require_diag2.DiagAPI.instance());
+        if (success) this._proxyLoggerProvider._setDelegate(provider);
+        return success;
+      }
+      /**
+      * Returns the global logger provider.
+      *
+      * @returns LoggerProvider
+      */
+      getLoggerProvider() {
+        return require_global_utils2.getGlobal(API_NAME) || this._proxyLoggerProvider;
+      }
+      /**
+      * Returns a Logger, creating one if one with the given name, version,
+      * schemaUrl, and attributes is not already created.
+      *
+      * Getting a Logger may be expensive, especially when `attributes` are
+      * provided. Reuse Logger instances where possible instead of calling
+      * `getLogger()` on hot paths.
+      *
+      * @param name The name of the logger or instrumentation library.
+      * @param version The version of the logger or instrumentation library.
+      * @param options The options of the logger or instrumentation library.
+      * @returns {@link Logger}
+      */
+      getLogger(name, version, options) {
+        return this.getLoggerProvider().getLogger(name, version, options);
+      }
+      /** Remove the global logger provider */
+      disable() {
+        require_global_utils2.unregisterGlobal(API_NAME, require_diag2.DiagAPI.instance());
+        this._proxyLoggerProvider = new require_ProxyLoggerProvider2.ProxyLoggerProvider();
+      }
+    };
+    exports.LogsAPI = LogsAPI;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/logs-api.cjs
+var require_logs_api = __commonJS({
+  "node_modules/@opentelemetry/api/dist/logs-api.cjs"(exports) {
+    var logs = require_logs().LogsAPI.getInstance();
+    exports.logs = logs;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/metrics/NoopMeterProvider.cjs
+var require_NoopMeterProvider = __commonJS({
+  "node_modules/@opentelemetry/api/dist/metrics/NoopMeterProvider.cjs"(exports) {
+    var require_NoopMeter2 = require_NoopMeter();
+    var NoopMeterProvider = class {
+      getMeter(_name, _version, _options) {
+        return require_NoopMeter2.NOOP_METER;
+      }
+    };
+    var NOOP_METER_PROVIDER = new NoopMeterProvider();
+    exports.NOOP_METER_PROVIDER = NOOP_METER_PROVIDER;
+    exports.NoopMeterProvider = NoopMeterProvider;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/api/metrics.cjs
+var require_metrics = __commonJS({
+  "node_modules/@opentelemetry/api/dist/api/metrics.cjs"(exports) {
+    var require_global_utils2 = require_global_utils();
+    var require_diag2 = require_diag();
+    var require_NoopMeterProvider2 = require_NoopMeterProvider();
+    var API_NAME = "metrics";
+    var MetricsAPI = class MetricsAPI2 {
+      /** Empty private constructor prevents end users from constructing a new instance of the API */
+      constructor() {
+      }
+      /** Get the singleton instance of the Metrics API */
+      static getInstance() {
+        if (!this._instance) this._instance = new MetricsAPI2();
+        return this._instance;
+      }
+      /**
+      * Set the current global meter provider.
+      * Returns true if the meter provider was successfully registered, else false.
+      */
+      setGlobalMeterProvider(provider) {
+        return require_global_utils2.registerGlobal(API_NAME, provider, require_diag2.DiagAPI.instance());
+      }
+      /**
+      * Returns the global meter provider.
+      */
+      getMeterProvider() {
+        return require_global_utils2.getGlobal(API_NAME) || require_NoopMeterProvider2.NOOP_METER_PROVIDER;
+      }
+      /**
+      * Returns a meter from the global meter provider.
+      */
+      getMeter(name, version, options) {
+        return this.getMeterProvider().getMeter(name, version, options);
+      }
+      /** Remove the global meter provider */
+      disable() {
+        require_global_utils2.unregisterGlobal(API_NAME, require_diag2.DiagAPI.instance());
+      }
+    };
+    exports.MetricsAPI = MetricsAPI;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/metrics-api.cjs
+var require_metrics_api = __commonJS({
+  "node_modules/@opentelemetry/api/dist/metrics-api.cjs"(exports) {
+    var metrics = require_metrics().MetricsAPI.getInstance();
+    exports.metrics = metrics;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/propagation/NoopTextMapPropagator.cjs
+var require_NoopTextMapPropagator = __commonJS({
+  "node_modules/@opentelemetry/api/dist/propagation/NoopTextMapPropagator.cjs"(exports) {
+    var NoopTextMapPropagator = class {
+      /** Noop inject function does nothing */
+      inject(_context, _carrier) {
+      }
+      /** Noop extract function does nothing and returns the input context */
+      extract(context, _carrier) {
+        return context;
+      }
+      fields() {
+        return [];
+      }
+    };
+    exports.NoopTextMapPropagator = NoopTextMapPropagator;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/baggage/context-helpers.cjs
+var require_context_helpers = __commonJS({
+  "node_modules/@opentelemetry/api/dist/baggage/context-helpers.cjs"(exports) {
+    var require_context3 = require_context();
+    var require_context$1 = require_context2();
+    var BAGGAGE_KEY = require_context3.createContextKey("OpenTelemetry Baggage Key");
+    function getBaggage(context) {
+      return context.getValue(BAGGAGE_KEY) || void 0;
+    }
+    function getActiveBaggage() {
+      return getBaggage(require_context$1.ContextAPI.getInstance().active());
+    }
+    function setBaggage(context, baggage) {
+      return context.setValue(BAGGAGE_KEY, baggage);
+    }
+    function deleteBaggage(context) {
+      return context.deleteValue(BAGGAGE_KEY);
+    }
+    exports.deleteBaggage = deleteBaggage;
+    exports.getActiveBaggage = getActiveBaggage;
+    exports.getBaggage = getBaggage;
+    exports.setBaggage = setBaggage;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/api/propagation.cjs
+var require_propagation = __commonJS({
+  "node_modules/@opentelemetry/api/dist/api/propagation.cjs"(exports) {
+    var require_global_utils2 = require_global_utils();
+    var require_diag2 = require_diag();
+    var require_utils4 = require_utils2();
+    var require_TextMapPropagator2 = require_TextMapPropagator();
+    var require_NoopTextMapPropagator2 = require_NoopTextMapPropagator();
+    var require_context_helpers2 = require_context_helpers();
+    var API_NAME = "propagation";
+    var NOOP_TEXT_MAP_PROPAGATOR = new require_NoopTextMapPropagator2.NoopTextMapPropagator();
+    var PropagationAPI = class PropagationAPI2 {
+      /** Empty private constructor prevents end users from constructing a new instance of the API */
+      constructor() {
+        this.createBaggage = require_utils4.createBaggage;
+        this.getBaggage = require_context_helpers2.getBaggage;
+        this.getActiveBaggage = require_context_helpers2.getActiveBaggage;
+        this.setBaggage = require_context_helpers2.setBaggage;
+        this.deleteBaggage = require_context_helpers2.deleteBaggage;
+      }
+      /** Get the singleton instance of the Propagator API */
+      static getInstance() {
+        if (!this._instance) this._instance = new PropagationAPI2();
+        return this._instance;
+      }
+      /**
+      * Set the current propagator.
+      *
+      * @returns true if the propagator was successfully registered, else false
+      */
+      setGlobalPropagator(propagator) {
+        return require_global_utils2.registerGlobal(API_NAME, propagator, require_diag2.DiagAPI.instance());
+      }
+      /**
+      * Inject context into a carrier to be propagated inter-process
+      *
+      * @param context Context carrying tracing data to inject
+      * @param carrier carrier to inject context into
+      * @param setter Function used to set values on the carrier
+      */
+      inject(context, carrier, setter = require_TextMapPropagator2.defaultTextMapSetter) {
+        return this._getGlobalPropagator().inject(context, carrier, setter);
+      }
+      /**
+      * Extract context from a carrier
+      *
+      * @param context Context which the newly created context will inherit from
+      * @param carrier Carrier to extract context from
+      * @param getter Function used to extract keys from a carrier
+      */
+      extract(context, carrier, getter = require_TextMapPropagator2.defaultTextMapGetter) {
+        return this._getGlobalPropagator().extract(context, carrier, getter);
+      }
+      /**
+      * Return a list of all fields which may be used by the propagator.
+      */
+      fields() {
+        return this._getGlobalPropagator().fields();
+      }
+      /** Remove the global propagator */
+      disable() {
+        require_global_utils2.unregisterGlobal(API_NAME, require_diag2.DiagAPI.instance());
+      }
+      _getGlobalPropagator() {
+        return require_global_utils2.getGlobal(API_NAME) || NOOP_TEXT_MAP_PROPAGATOR;
+      }
+    };
+    exports.PropagationAPI = PropagationAPI;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/propagation-api.cjs
+var require_propagation_api = __commonJS({
+  "node_modules/@opentelemetry/api/dist/propagation-api.cjs"(exports) {
+    var propagation = require_propagation().PropagationAPI.getInstance();
+    exports.propagation = propagation;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/api/trace.cjs
+var require_trace = __commonJS({
+  "node_modules/@opentelemetry/api/dist/api/trace.cjs"(exports) {
+    var require_global_utils2 = require_global_utils();
+    var require_diag2 = require_diag();
+    var require_context_utils2 = require_context_utils();
+    var require_spancontext_utils2 = require_spancontext_utils();
+    var require_ProxyTracerProvider2 = require_ProxyTracerProvider();
+    var API_NAME = "trace";
+    var TraceAPI = class TraceAPI2 {
+      /** Empty private constructor prevents end users from constructing a new instance of the API */
+      constructor() {
+        this._proxyTracerProvider = new require_ProxyTracerProvider2.ProxyTracerProvider();
+        this.wrapSpanContext = require_spancontext_utils2.wrapSpanContext;
+        this.isSpanContextValid = require_spancontext_utils2.isSpanContextValid;
+        this.deleteSpan = require_context_utils2.deleteSpan;
+        this.getSpan = require_context_utils2.getSpan;
+        this.getActiveSpan = require_context_utils2.getActiveSpan;
+        this.getSpanContext = require_context_utils2.getSpanContext;
+        this.setSpan = require_context_utils2.setSpan;
+        this.setSpanContext = require_context_utils2.setSpanContext;
+      }
+      /** Get the singleton instance of the Trace API */
+      static getInstance() {
+        if (!this._instance) this._instance = new TraceAPI2();
+        return this._instance;
+      }
+      /**
+      * Set the current global tracer.
+      *
+      * @returns true if the tracer provider was successfully registered, else false
+      */
+      setGlobalTracerProvider(provider) {
+        const success = require_global_utils2.registerGlobal(API_NAME, this._proxyTracerProvider, require_diag2.DiagAPI.instance());
+        if (success) this._proxyTracerProvider.setDelegate(provider);
+        return success;
+      }
+      /**
+      * Returns the global tracer provider.
+      */
+      getTracerProvider() {
+        return require_global_utils2.getGlobal(API_NAME) || this._proxyTracerProvider;
+      }
+      /**
+      * Returns a tracer from the global tracer provider.
+      */
+      getTracer(name, version) {
+        return this.getTracerProvider().getTracer(name, version);
+      }
+      /** Remove the global tracer provider */
+      disable() {
+        require_global_utils2.unregisterGlobal(API_NAME, require_diag2.DiagAPI.instance());
+        this._proxyTracerProvider = new require_ProxyTracerProvider2.ProxyTracerProvider();
+      }
+    };
+    exports.TraceAPI = TraceAPI;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/trace-api.cjs
+var require_trace_api = __commonJS({
+  "node_modules/@opentelemetry/api/dist/trace-api.cjs"(exports) {
+    var trace = require_trace().TraceAPI.getInstance();
+    exports.trace = trace;
+  }
+});
+
+// node_modules/@opentelemetry/api/dist/index.cjs
+var require_dist2 = __commonJS({
+  "node_modules/@opentelemetry/api/dist/index.cjs"(exports) {
+    Object.defineProperties(exports, {
+      __esModule: { value: true },
+      [Symbol.toStringTag]: { value: "Module" }
+    });
+    var require_types3 = require_types2();
+    var require_utils4 = require_utils2();
+    var require_context3 = require_context();
+    var require_consoleLogger2 = require_consoleLogger();
+    var require_NoopMeter2 = require_NoopMeter();
+    var require_Metric2 = require_Metric();
+    var require_NoopLogger2 = require_NoopLogger();
+    var require_LogRecord2 = require_LogRecord();
+    var require_TextMapPropagator2 = require_TextMapPropagator();
+    var require_trace_flags2 = require_trace_flags();
+    var require_invalid_span_constants2 = require_invalid_span_constants();
+    var require_spancontext_utils2 = require_spancontext_utils();
+    var require_ProxyTracer2 = require_ProxyTracer();
+    var require_span_kind2 = require_span_kind();
+    var require_status2 = require_status();
+    var require_utils$1 = require_utils3();
+    var require_ProxyTracerProvider2 = require_ProxyTracerProvider();
+    var require_SamplingResult2 = require_SamplingResult();
+    var require_context_api2 = require_context_api();
+    var require_diag_api2 = require_diag_api();
+    var require_logs_api2 = require_logs_api();
+    var require_metrics_api2 = require_metrics_api();
+    var require_propagation_api2 = require_propagation_api();
+    var require_trace_api2 = require_trace_api();
+    var src_default = {
+      context: require_context_api2.context,
+      diag: require_diag_api2.diag,
+      logs: require_logs_api2.logs,
+      metrics: require_metrics_api2.metrics,
+      propagation: require_propagation_api2.propagation,
+      trace: require_trace_api2.trace
+    };
+    exports.DiagConsoleLogger = require_consoleLogger2.DiagConsoleLogger;
+    exports.DiagLogLevel = require_types3.DiagLogLevel;
+    exports.INVALID_SPANID = require_invalid_span_constants2.INVALID_SPANID;
+    exports.INVALID_SPAN_CONTEXT = require_invalid_span_constants2.INVALID_SPAN_CONTEXT;
+    exports.INVALID_TRACEID = require_invalid_span_constants2.INVALID_TRACEID;
+    exports.ProxyTracer = require_ProxyTracer2.ProxyTracer;
+    exports.ProxyTracerProvider = require_ProxyTracerProvider2.ProxyTracerProvider;
+    exports.ROOT_CONTEXT = require_context3.ROOT_CONTEXT;
+    exports.SamplingDecision = require_SamplingResult2.SamplingDecision;
+    exports.SeverityNumber = require_LogRecord2.SeverityNumber;
+    exports.SpanKind = require_span_kind2.SpanKind;
+    exports.SpanStatusCode = require_status2.SpanStatusCode;
+    exports.TraceFlags = require_trace_flags2.TraceFlags;
+    exports.ValueType = require_Metric2.ValueType;
+    exports.baggageEntryMetadataFromString = require_utils4.baggageEntryMetadataFromString;
+    exports.context = require_context_api2.context;
+    exports.createContextKey = require_context3.createContextKey;
+    exports.createNoopLogger = require_NoopLogger2.createNoopLogger;
+    exports.createNoopMeter = require_NoopMeter2.createNoopMeter;
+    exports.createTraceState = require_utils$1.createTraceState;
+    exports.default = src_default;
+    exports.defaultTextMapGetter = require_TextMapPropagator2.defaultTextMapGetter;
+    exports.defaultTextMapSetter = require_TextMapPropagator2.defaultTextMapSetter;
+    exports.diag = require_diag_api2.diag;
+    exports.isSpanContextValid = require_spancontext_utils2.isSpanContextValid;
+    exports.isValidSpanId = require_spancontext_utils2.isValidSpanId;
+    exports.isValidTraceId = require_spancontext_utils2.isValidTraceId;
+    exports.logs = require_logs_api2.logs;
+    exports.metrics = require_metrics_api2.metrics;
+    exports.propagation = require_propagation_api2.propagation;
+    exports.trace = require_trace_api2.trace;
+  }
+});
+
+// node_modules/prom-client/lib/metrics/processCpuTotal.js
+var require_processCpuTotal = __commonJS({
+  "node_modules/prom-client/lib/metrics/processCpuTotal.js"(exports, module) {
+    "use strict";
+    var OtelApi = require_dist2();
+    var Counter2 = require_counter();
+    var PROCESS_CPU_USER_SECONDS = "process_cpu_user_seconds_total";
+    var PROCESS_CPU_SYSTEM_SECONDS = "process_cpu_system_seconds_total";
+    var PROCESS_CPU_SECONDS = "process_cpu_seconds_total";
+    module.exports = (registry, config = {}) => {
+      const registers = registry ? [registry] : void 0;
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const exemplars = config.enableExemplars ? config.enableExemplars : false;
+      const labelNames = Object.keys(labels);
+      let lastCpuUsage = process.cpuUsage();
+      const cpuUserUsageCounter = new Counter2({
+        name: namePrefix + PROCESS_CPU_USER_SECONDS,
+        help: "Total user CPU time spent in seconds.",
+        enableExemplars: exemplars,
+        registers,
+        labelNames,
+        // Use this one metric's `collect` to set all metrics' values.
+        collect() {
+          const cpuUsage = process.cpuUsage();
+          const userUsageMicros = cpuUsage.user - lastCpuUsage.user;
+          const systemUsageMicros = cpuUsage.system - lastCpuUsage.system;
+          lastCpuUsage = cpuUsage;
+          if (this.enableExemplars) {
+            let exemplarLabels = {};
+            const currentSpan = OtelApi.trace.getSpan(OtelApi.context.active());
+            if (currentSpan) {
+              exemplarLabels = {
+                traceId: currentSpan.spanContext().traceId,
+                spanId: currentSpan.spanContext().spanId
+              };
+            }
+            cpuUserUsageCounter.inc({
+              labels,
+              value: userUsageMicros / 1e6,
+              exemplarLabels
+            });
+            cpuSystemUsageCounter.inc({
+              labels,
+              value: systemUsageMicros / 1e6,
+              exemplarLabels
+            });
+            cpuUsageCounter.inc({
+              labels,
+              value: (userUsageMicros + systemUsageMicros) / 1e6,
+              exemplarLabels
+            });
+          } else {
+            cpuUserUsageCounter.inc(labels, userUsageMicros / 1e6);
+            cpuSystemUsageCounter.inc(labels, systemUsageMicros / 1e6);
+            cpuUsageCounter.inc(
+              labels,
+              (userUsageMicros + systemUsageMicros) / 1e6
+            );
+          }
+        }
+      });
+      const cpuSystemUsageCounter = new Counter2({
+        name: namePrefix + PROCESS_CPU_SYSTEM_SECONDS,
+        help: "Total system CPU time spent in seconds.",
+        enableExemplars: exemplars,
+        registers,
+        labelNames
+      });
+      const cpuUsageCounter = new Counter2({
+        name: namePrefix + PROCESS_CPU_SECONDS,
+        help: "Total user and system CPU time spent in seconds.",
+        enableExemplars: exemplars,
+        registers,
+        labelNames
+      });
+    };
+    module.exports.metricNames = [
+      PROCESS_CPU_USER_SECONDS,
+      PROCESS_CPU_SYSTEM_SECONDS,
+      PROCESS_CPU_SECONDS
+    ];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/processStartTime.js
+var require_processStartTime = __commonJS({
+  "node_modules/prom-client/lib/metrics/processStartTime.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var startInSeconds = Math.round(Date.now() / 1e3 - process.uptime());
+    var PROCESS_START_TIME = "process_start_time_seconds";
+    module.exports = (registry, config = {}) => {
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + PROCESS_START_TIME,
+        help: "Start time of the process since unix epoch in seconds.",
+        registers: registry ? [registry] : void 0,
+        labelNames,
+        aggregator: "omit",
+        collect() {
+          this.set(labels, startInSeconds);
+        }
+      });
+    };
+    module.exports.metricNames = [PROCESS_START_TIME];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/osMemoryHeapLinux.js
+var require_osMemoryHeapLinux = __commonJS({
+  "node_modules/prom-client/lib/metrics/osMemoryHeapLinux.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var fs = __require("fs");
+    var values = ["VmSize", "VmRSS", "VmData"];
+    var PROCESS_RESIDENT_MEMORY = "process_resident_memory_bytes";
+    var PROCESS_VIRTUAL_MEMORY = "process_virtual_memory_bytes";
+    var PROCESS_HEAP = "process_heap_bytes";
+    function structureOutput(input) {
+      return input.split("\n").reduce((acc, string) => {
+        if (!values.some((value2) => string.startsWith(value2))) {
+          return acc;
+        }
+        const split2 = string.split(":");
+        let value = split2[1].trim();
+        value = value.substr(0, value.length - 3);
+        value = Number(value) * 1024;
+        acc[split2[0]] = value;
+        return acc;
+      }, {});
+    }
+    module.exports = (registry, config = {}) => {
+      const registers = registry ? [registry] : void 0;
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      const residentMemGauge = new Gauge2({
+        name: namePrefix + PROCESS_RESIDENT_MEMORY,
+        help: "Resident memory size in bytes.",
+        registers,
+        labelNames,
+        // Use this one metric's `collect` to set all metrics' values.
+        collect() {
+          try {
+            const stat3 = fs.readFileSync("/proc/self/status", "utf8");
+            const structuredOutput = structureOutput(stat3);
+            residentMemGauge.set(labels, structuredOutput.VmRSS);
+            virtualMemGauge.set(labels, structuredOutput.VmSize);
+            heapSizeMemGauge.set(labels, structuredOutput.VmData);
+          } catch {
+          }
+        }
+      });
+      const virtualMemGauge = new Gauge2({
+        name: namePrefix + PROCESS_VIRTUAL_MEMORY,
+        help: "Virtual memory size in bytes.",
+        registers,
+        labelNames
+      });
+      const heapSizeMemGauge = new Gauge2({
+        name: namePrefix + PROCESS_HEAP,
+        help: "Process heap size in bytes.",
+        registers,
+        labelNames
+      });
+    };
+    module.exports.metricNames = [
+      PROCESS_RESIDENT_MEMORY,
+      PROCESS_VIRTUAL_MEMORY,
+      PROCESS_HEAP
+    ];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/helpers/safeMemoryUsage.js
+var require_safeMemoryUsage = __commonJS({
+  "node_modules/prom-client/lib/metrics/helpers/safeMemoryUsage.js"(exports, module) {
+    "use strict";
+    function safeMemoryUsage() {
+      try {
+        return process.memoryUsage();
+      } catch {
+        return;
+      }
+    }
+    module.exports = safeMemoryUsage;
+  }
+});
+
+// node_modules/prom-client/lib/metrics/osMemoryHeap.js
+var require_osMemoryHeap = __commonJS({
+  "node_modules/prom-client/lib/metrics/osMemoryHeap.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var linuxVariant = require_osMemoryHeapLinux();
+    var safeMemoryUsage = require_safeMemoryUsage();
+    var PROCESS_RESIDENT_MEMORY = "process_resident_memory_bytes";
+    function notLinuxVariant(registry, config = {}) {
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + PROCESS_RESIDENT_MEMORY,
+        help: "Resident memory size in bytes.",
+        registers: registry ? [registry] : void 0,
+        labelNames,
+        collect() {
+          const memUsage = safeMemoryUsage();
+          if (memUsage) {
+            this.set(labels, memUsage.rss);
+          }
+        }
+      });
+    }
+    module.exports = (registry, config) => process.platform === "linux" ? linuxVariant(registry, config) : notLinuxVariant(registry, config);
+    module.exports.metricNames = process.platform === "linux" ? linuxVariant.metricNames : [PROCESS_RESIDENT_MEMORY];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/processOpenFileDescriptors.js
+var require_processOpenFileDescriptors = __commonJS({
+  "node_modules/prom-client/lib/metrics/processOpenFileDescriptors.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var fs = __require("fs");
+    var process2 = __require("process");
+    var PROCESS_OPEN_FDS = "process_open_fds";
+    module.exports = (registry, config = {}) => {
+      if (process2.platform !== "linux") {
+        return;
+      }
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + PROCESS_OPEN_FDS,
+        help: "Number of open file descriptors.",
+        registers: registry ? [registry] : void 0,
+        labelNames,
+        collect() {
+          try {
+            const fds = fs.readdirSync("/proc/self/fd");
+            this.set(labels, fds.length - 1);
+          } catch {
+          }
+        }
+      });
+    };
+    module.exports.metricNames = [PROCESS_OPEN_FDS];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/processMaxFileDescriptors.js
+var require_processMaxFileDescriptors = __commonJS({
+  "node_modules/prom-client/lib/metrics/processMaxFileDescriptors.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var fs = __require("fs");
+    var PROCESS_MAX_FDS = "process_max_fds";
+    var maxFds;
+    module.exports = (registry, config = {}) => {
+      if (maxFds === void 0) {
+        try {
+          const limits = fs.readFileSync("/proc/self/limits", "utf8");
+          const lines = limits.split("\n");
+          for (const line of lines) {
+            if (line.startsWith("Max open files")) {
+              const parts = line.split(/  +/);
+              maxFds = Number(parts[1]);
+              break;
+            }
+          }
+        } catch {
+          return;
+        }
+      }
+      if (maxFds === void 0) return;
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + PROCESS_MAX_FDS,
+        help: "Maximum number of open file descriptors.",
+        registers: registry ? [registry] : void 0,
+        labelNames,
+        collect() {
+          if (maxFds !== void 0) this.set(labels, maxFds);
+        }
+      });
+    };
+    module.exports.metricNames = [PROCESS_MAX_FDS];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/eventLoopLag.js
+var require_eventLoopLag = __commonJS({
+  "node_modules/prom-client/lib/metrics/eventLoopLag.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var perf_hooks;
+    try {
+      perf_hooks = __require("perf_hooks");
+    } catch {
+    }
+    var NODEJS_EVENTLOOP_LAG = "nodejs_eventloop_lag_seconds";
+    var NODEJS_EVENTLOOP_LAG_MIN = "nodejs_eventloop_lag_min_seconds";
+    var NODEJS_EVENTLOOP_LAG_MAX = "nodejs_eventloop_lag_max_seconds";
+    var NODEJS_EVENTLOOP_LAG_MEAN = "nodejs_eventloop_lag_mean_seconds";
+    var NODEJS_EVENTLOOP_LAG_STDDEV = "nodejs_eventloop_lag_stddev_seconds";
+    var NODEJS_EVENTLOOP_LAG_P50 = "nodejs_eventloop_lag_p50_seconds";
+    var NODEJS_EVENTLOOP_LAG_P90 = "nodejs_eventloop_lag_p90_seconds";
+    var NODEJS_EVENTLOOP_LAG_P99 = "nodejs_eventloop_lag_p99_seconds";
+    function reportEventloopLag(start, gauge, labels) {
+      const delta = process.hrtime(start);
+      const nanosec = delta[0] * 1e9 + delta[1];
+      const seconds = nanosec / 1e9;
+      gauge.set(labels, seconds);
+    }
+    module.exports = (registry, config = {}) => {
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      const registers = registry ? [registry] : void 0;
+      let collect = () => {
+        const start = process.hrtime();
+        setImmediate(reportEventloopLag, start, lag, labels);
+      };
+      if (perf_hooks && perf_hooks.monitorEventLoopDelay) {
+        try {
+          const histogram = perf_hooks.monitorEventLoopDelay({
+            resolution: config.eventLoopMonitoringPrecision
+          });
+          histogram.enable();
+          collect = () => {
+            const start = process.hrtime();
+            setImmediate(reportEventloopLag, start, lag, labels);
+            lagMin.set(labels, histogram.min / 1e9);
+            lagMax.set(labels, histogram.max / 1e9);
+            lagMean.set(labels, histogram.mean / 1e9);
+            lagStddev.set(labels, histogram.stddev / 1e9);
+            lagP50.set(labels, histogram.percentile(50) / 1e9);
+            lagP90.set(labels, histogram.percentile(90) / 1e9);
+            lagP99.set(labels, histogram.percentile(99) / 1e9);
+            histogram.reset();
+          };
+        } catch (e) {
+          if (e.code === "ERR_NOT_IMPLEMENTED") {
+            return;
+          }
+          throw e;
+        }
+      }
+      const lag = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG,
+        help: "Lag of event loop in seconds.",
+        registers,
+        labelNames,
+        aggregator: "average",
+        // Use this one metric's `collect` to set all metrics' values.
+        collect
+      });
+      const lagMin = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG_MIN,
+        help: "The minimum recorded event loop delay.",
+        registers,
+        labelNames,
+        aggregator: "min"
+      });
+      const lagMax = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG_MAX,
+        help: "The maximum recorded event loop delay.",
+        registers,
+        labelNames,
+        aggregator: "max"
+      });
+      const lagMean = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG_MEAN,
+        help: "The mean of the recorded event loop delays.",
+        registers,
+        labelNames,
+        aggregator: "average"
+      });
+      const lagStddev = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG_STDDEV,
+        help: "The standard deviation of the recorded event loop delays.",
+        registers,
+        labelNames,
+        aggregator: "average"
+      });
+      const lagP50 = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG_P50,
+        help: "The 50th percentile of the recorded event loop delays.",
+        registers,
+        labelNames,
+        aggregator: "average"
+      });
+      const lagP90 = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG_P90,
+        help: "The 90th percentile of the recorded event loop delays.",
+        registers,
+        labelNames,
+        aggregator: "average"
+      });
+      const lagP99 = new Gauge2({
+        name: namePrefix + NODEJS_EVENTLOOP_LAG_P99,
+        help: "The 99th percentile of the recorded event loop delays.",
+        registers,
+        labelNames,
+        aggregator: "average"
+      });
+    };
+    module.exports.metricNames = [
+      NODEJS_EVENTLOOP_LAG,
+      NODEJS_EVENTLOOP_LAG_MIN,
+      NODEJS_EVENTLOOP_LAG_MAX,
+      NODEJS_EVENTLOOP_LAG_MEAN,
+      NODEJS_EVENTLOOP_LAG_STDDEV,
+      NODEJS_EVENTLOOP_LAG_P50,
+      NODEJS_EVENTLOOP_LAG_P90,
+      NODEJS_EVENTLOOP_LAG_P99
+    ];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/helpers/processMetricsHelpers.js
+var require_processMetricsHelpers = __commonJS({
+  "node_modules/prom-client/lib/metrics/helpers/processMetricsHelpers.js"(exports, module) {
+    "use strict";
+    function aggregateByObjectName(list) {
+      const data = {};
+      for (let i = 0; i < list.length; i++) {
+        const listElement = list[i];
+        if (!listElement || typeof listElement.constructor === "undefined") {
+          continue;
+        }
+        if (Object.hasOwnProperty.call(data, listElement.constructor.name)) {
+          data[listElement.constructor.name] += 1;
+        } else {
+          data[listElement.constructor.name] = 1;
+        }
+      }
+      return data;
+    }
+    function updateMetrics(gauge, data, labels) {
+      gauge.reset();
+      for (const key in data) {
+        gauge.set(Object.assign({ type: key }, labels || {}), data[key]);
+      }
+    }
+    module.exports = {
+      aggregateByObjectName,
+      updateMetrics
+    };
+  }
+});
+
+// node_modules/prom-client/lib/metrics/processHandles.js
+var require_processHandles = __commonJS({
+  "node_modules/prom-client/lib/metrics/processHandles.js"(exports, module) {
+    "use strict";
+    var { aggregateByObjectName } = require_processMetricsHelpers();
+    var { updateMetrics } = require_processMetricsHelpers();
+    var Gauge2 = require_gauge();
+    var NODEJS_ACTIVE_HANDLES = "nodejs_active_handles";
+    var NODEJS_ACTIVE_HANDLES_TOTAL = "nodejs_active_handles_total";
+    module.exports = (registry, config = {}) => {
+      if (typeof process._getActiveHandles !== "function") {
+        return;
+      }
+      const registers = registry ? [registry] : void 0;
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + NODEJS_ACTIVE_HANDLES,
+        help: "Number of active libuv handles grouped by handle type. Every handle type is C++ class name.",
+        labelNames: ["type", ...labelNames],
+        registers,
+        collect() {
+          const handles = process._getActiveHandles();
+          updateMetrics(this, aggregateByObjectName(handles), labels);
+        }
+      });
+      new Gauge2({
+        name: namePrefix + NODEJS_ACTIVE_HANDLES_TOTAL,
+        help: "Total number of active handles.",
+        registers,
+        labelNames,
+        collect() {
+          const handles = process._getActiveHandles();
+          this.set(labels, handles.length);
+        }
+      });
+    };
+    module.exports.metricNames = [
+      NODEJS_ACTIVE_HANDLES,
+      NODEJS_ACTIVE_HANDLES_TOTAL
+    ];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/processRequests.js
+var require_processRequests = __commonJS({
+  "node_modules/prom-client/lib/metrics/processRequests.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var { aggregateByObjectName } = require_processMetricsHelpers();
+    var { updateMetrics } = require_processMetricsHelpers();
+    var NODEJS_ACTIVE_REQUESTS = "nodejs_active_requests";
+    var NODEJS_ACTIVE_REQUESTS_TOTAL = "nodejs_active_requests_total";
+    module.exports = (registry, config = {}) => {
+      if (typeof process._getActiveRequests !== "function") {
+        return;
+      }
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + NODEJS_ACTIVE_REQUESTS,
+        help: "Number of active libuv requests grouped by request type. Every request type is C++ class name.",
+        labelNames: ["type", ...labelNames],
+        registers: registry ? [registry] : void 0,
+        collect() {
+          const requests = process._getActiveRequests();
+          updateMetrics(this, aggregateByObjectName(requests), labels);
+        }
+      });
+      new Gauge2({
+        name: namePrefix + NODEJS_ACTIVE_REQUESTS_TOTAL,
+        help: "Total number of active requests.",
+        registers: registry ? [registry] : void 0,
+        labelNames,
+        collect() {
+          const requests = process._getActiveRequests();
+          this.set(labels, requests.length);
+        }
+      });
+    };
+    module.exports.metricNames = [
+      NODEJS_ACTIVE_REQUESTS,
+      NODEJS_ACTIVE_REQUESTS_TOTAL
+    ];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/processResources.js
+var require_processResources = __commonJS({
+  "node_modules/prom-client/lib/metrics/processResources.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var { updateMetrics } = require_processMetricsHelpers();
+    var NODEJS_ACTIVE_RESOURCES = "nodejs_active_resources";
+    var NODEJS_ACTIVE_RESOURCES_TOTAL = "nodejs_active_resources_total";
+    module.exports = (registry, config = {}) => {
+      if (typeof process.getActiveResourcesInfo !== "function") {
+        return;
+      }
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + NODEJS_ACTIVE_RESOURCES,
+        help: "Number of active resources that are currently keeping the event loop alive, grouped by async resource type.",
+        labelNames: ["type", ...labelNames],
+        registers: registry ? [registry] : void 0,
+        collect() {
+          const resources = process.getActiveResourcesInfo();
+          const data = {};
+          for (let i = 0; i < resources.length; i++) {
+            const resource = resources[i];
+            if (Object.hasOwn(data, resource)) {
+              data[resource] += 1;
+            } else {
+              data[resource] = 1;
+            }
+          }
+          updateMetrics(this, data, labels);
+        }
+      });
+      new Gauge2({
+        name: namePrefix + NODEJS_ACTIVE_RESOURCES_TOTAL,
+        help: "Total number of active resources.",
+        registers: registry ? [registry] : void 0,
+        labelNames,
+        collect() {
+          const resources = process.getActiveResourcesInfo();
+          this.set(labels, resources.length);
+        }
+      });
+    };
+    module.exports.metricNames = [
+      NODEJS_ACTIVE_RESOURCES,
+      NODEJS_ACTIVE_RESOURCES_TOTAL
+    ];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/heapSizeAndUsed.js
+var require_heapSizeAndUsed = __commonJS({
+  "node_modules/prom-client/lib/metrics/heapSizeAndUsed.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var safeMemoryUsage = require_safeMemoryUsage();
+    var NODEJS_HEAP_SIZE_TOTAL = "nodejs_heap_size_total_bytes";
+    var NODEJS_HEAP_SIZE_USED = "nodejs_heap_size_used_bytes";
+    var NODEJS_EXTERNAL_MEMORY = "nodejs_external_memory_bytes";
+    module.exports = (registry, config = {}) => {
+      if (typeof process.memoryUsage !== "function") {
+        return;
+      }
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      const registers = registry ? [registry] : void 0;
+      const namePrefix = config.prefix ? config.prefix : "";
+      const collect = () => {
+        const memUsage = safeMemoryUsage();
+        if (memUsage) {
+          heapSizeTotal.set(labels, memUsage.heapTotal);
+          heapSizeUsed.set(labels, memUsage.heapUsed);
+          if (memUsage.external !== void 0) {
+            externalMemUsed.set(labels, memUsage.external);
+          }
+        }
+      };
+      const heapSizeTotal = new Gauge2({
+        name: namePrefix + NODEJS_HEAP_SIZE_TOTAL,
+        help: "Process heap size from Node.js in bytes.",
+        registers,
+        labelNames,
+        // Use this one metric's `collect` to set all metrics' values.
+        collect
+      });
+      const heapSizeUsed = new Gauge2({
+        name: namePrefix + NODEJS_HEAP_SIZE_USED,
+        help: "Process heap size used from Node.js in bytes.",
+        registers,
+        labelNames
+      });
+      const externalMemUsed = new Gauge2({
+        name: namePrefix + NODEJS_EXTERNAL_MEMORY,
+        help: "Node.js external memory size in bytes.",
+        registers,
+        labelNames
+      });
+    };
+    module.exports.metricNames = [
+      NODEJS_HEAP_SIZE_TOTAL,
+      NODEJS_HEAP_SIZE_USED,
+      NODEJS_EXTERNAL_MEMORY
+    ];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/heapSpacesSizeAndUsed.js
+var require_heapSpacesSizeAndUsed = __commonJS({
+  "node_modules/prom-client/lib/metrics/heapSpacesSizeAndUsed.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var v8 = __require("v8");
+    var METRICS = ["total", "used", "available"];
+    var NODEJS_HEAP_SIZE = {};
+    METRICS.forEach((metricType) => {
+      NODEJS_HEAP_SIZE[metricType] = `nodejs_heap_space_size_${metricType}_bytes`;
+    });
+    module.exports = (registry, config = {}) => {
+      try {
+        v8.getHeapSpaceStatistics();
+      } catch (e) {
+        if (e.code === "ERR_NOT_IMPLEMENTED") {
+          return;
+        }
+        throw e;
+      }
+      const registers = registry ? [registry] : void 0;
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = ["space", ...Object.keys(labels)];
+      const gauges = {};
+      METRICS.forEach((metricType) => {
+        gauges[metricType] = new Gauge2({
+          name: namePrefix + NODEJS_HEAP_SIZE[metricType],
+          help: `Process heap space size ${metricType} from Node.js in bytes.`,
+          labelNames,
+          registers
+        });
+      });
+      gauges.total.collect = () => {
+        for (const space of v8.getHeapSpaceStatistics()) {
+          const spaceName = space.space_name.substr(
+            0,
+            space.space_name.indexOf("_space")
+          );
+          gauges.total.set({ space: spaceName, ...labels }, space.space_size);
+          gauges.used.set({ space: spaceName, ...labels }, space.space_used_size);
+          gauges.available.set(
+            { space: spaceName, ...labels },
+            space.space_available_size
+          );
+        }
+      };
+    };
+    module.exports.metricNames = Object.values(NODEJS_HEAP_SIZE);
+  }
+});
+
+// node_modules/prom-client/lib/metrics/version.js
+var require_version2 = __commonJS({
+  "node_modules/prom-client/lib/metrics/version.js"(exports, module) {
+    "use strict";
+    var Gauge2 = require_gauge();
+    var version = process.version;
+    var versionSegments = version.slice(1).split(".").map(Number);
+    var NODE_VERSION_INFO = "nodejs_version_info";
+    module.exports = (registry, config = {}) => {
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      new Gauge2({
+        name: namePrefix + NODE_VERSION_INFO,
+        help: "Node.js version info.",
+        labelNames: ["version", "major", "minor", "patch", ...labelNames],
+        registers: registry ? [registry] : void 0,
+        aggregator: "first",
+        collect() {
+          this.labels(
+            version,
+            versionSegments[0],
+            versionSegments[1],
+            versionSegments[2],
+            ...Object.values(labels)
+          ).set(1);
+        }
+      });
+    };
+    module.exports.metricNames = [NODE_VERSION_INFO];
+  }
+});
+
+// node_modules/prom-client/lib/metrics/gc.js
+var require_gc = __commonJS({
+  "node_modules/prom-client/lib/metrics/gc.js"(exports, module) {
+    "use strict";
+    var Histogram2 = require_histogram();
+    var perf_hooks;
+    try {
+      perf_hooks = __require("perf_hooks");
+    } catch {
+    }
+    var NODEJS_GC_DURATION_SECONDS = "nodejs_gc_duration_seconds";
+    var DEFAULT_GC_DURATION_BUCKETS = [1e-3, 0.01, 0.1, 1, 2, 5];
+    var kinds = [];
+    if (perf_hooks && perf_hooks.constants) {
+      kinds[perf_hooks.constants.NODE_PERFORMANCE_GC_MAJOR] = "major";
+      kinds[perf_hooks.constants.NODE_PERFORMANCE_GC_MINOR] = "minor";
+      kinds[perf_hooks.constants.NODE_PERFORMANCE_GC_INCREMENTAL] = "incremental";
+      kinds[perf_hooks.constants.NODE_PERFORMANCE_GC_WEAKCB] = "weakcb";
+    }
+    module.exports = (registry, config = {}) => {
+      if (!perf_hooks) {
+        return;
+      }
+      const namePrefix = config.prefix ? config.prefix : "";
+      const labels = config.labels ? config.labels : {};
+      const labelNames = Object.keys(labels);
+      const buckets = config.gcDurationBuckets ? config.gcDurationBuckets : DEFAULT_GC_DURATION_BUCKETS;
+      const gcHistogram = new Histogram2({
+        name: namePrefix + NODEJS_GC_DURATION_SECONDS,
+        help: "Garbage collection duration by kind, one of major, minor, incremental or weakcb.",
+        labelNames: ["kind", ...labelNames],
+        enableExemplars: false,
+        buckets,
+        registers: registry ? [registry] : void 0
+      });
+      const obs = new perf_hooks.PerformanceObserver((list) => {
+        const entry = list.getEntries()[0];
+        const kind = entry.detail ? kinds[entry.detail.kind] : kinds[entry.kind];
+        gcHistogram.observe(Object.assign({ kind }, labels), entry.duration / 1e3);
+      });
+      obs.observe({ entryTypes: ["gc"] });
+    };
+    module.exports.metricNames = [NODEJS_GC_DURATION_SECONDS];
+  }
+});
+
+// node_modules/prom-client/lib/defaultMetrics.js
+var require_defaultMetrics = __commonJS({
+  "node_modules/prom-client/lib/defaultMetrics.js"(exports, module) {
+    "use strict";
+    var { isObject: isObject2 } = require_util2();
+    var processCpuTotal = require_processCpuTotal();
+    var processStartTime = require_processStartTime();
+    var osMemoryHeap = require_osMemoryHeap();
+    var processOpenFileDescriptors = require_processOpenFileDescriptors();
+    var processMaxFileDescriptors = require_processMaxFileDescriptors();
+    var eventLoopLag = require_eventLoopLag();
+    var processHandles = require_processHandles();
+    var processRequests = require_processRequests();
+    var processResources = require_processResources();
+    var heapSizeAndUsed = require_heapSizeAndUsed();
+    var heapSpacesSizeAndUsed = require_heapSpacesSizeAndUsed();
+    var version = require_version2();
+    var gc = require_gc();
+    var metrics = {
+      processCpuTotal,
+      processStartTime,
+      osMemoryHeap,
+      processOpenFileDescriptors,
+      processMaxFileDescriptors,
+      eventLoopLag,
+      ...typeof process.getActiveResourcesInfo === "function" ? { processResources } : {},
+      processHandles,
+      processRequests,
+      heapSizeAndUsed,
+      heapSpacesSizeAndUsed,
+      version,
+      gc
+    };
+    var metricsList = Object.keys(metrics);
+    module.exports = function collectDefaultMetrics2(config) {
+      if (config !== null && config !== void 0 && !isObject2(config)) {
+        throw new TypeError("config must be null, undefined, or an object");
+      }
+      config = { eventLoopMonitoringPrecision: 10, ...config };
+      for (const metric of Object.values(metrics)) {
+        metric(config.register, config);
+      }
+    };
+    module.exports.metricsList = metricsList;
+  }
+});
+
+// node_modules/prom-client/lib/metricAggregators.js
+var require_metricAggregators = __commonJS({
+  "node_modules/prom-client/lib/metricAggregators.js"(exports) {
+    "use strict";
+    var { Grouper, hashObject } = require_util2();
+    function AggregatorFactory(aggregatorFn) {
+      return (metrics) => {
+        if (metrics.length === 0) return;
+        const result = {
+          help: metrics[0].help,
+          name: metrics[0].name,
+          type: metrics[0].type,
+          values: [],
+          aggregator: metrics[0].aggregator
+        };
+        const byLabels = new Grouper();
+        metrics.forEach((metric) => {
+          metric.values.forEach((value) => {
+            const key = hashObject(value.labels);
+            byLabels.add(`${value.metricName}_${key}`, value);
+          });
+        });
+        byLabels.forEach((values) => {
+          if (values.length === 0) return;
+          const valObj = {
+            value: aggregatorFn(values),
+            labels: values[0].labels
+          };
+          if (values[0].metricName) {
+            valObj.metricName = values[0].metricName;
+          }
+          result.values.push(valObj);
+        });
+        return result;
+      };
+    }
+    exports.AggregatorFactory = AggregatorFactory;
+    exports.aggregators = {
+      /**
+       * @return The sum of values.
+       */
+      sum: AggregatorFactory((v) => v.reduce((p2, c) => p2 + c.value, 0)),
+      /**
+       * @return The first value.
+       */
+      first: AggregatorFactory((v) => v[0].value),
+      /**
+       * @return {undefined} Undefined; omits the metric.
+       */
+      omit: () => {
+      },
+      /**
+       * @return The arithmetic mean of the values.
+       */
+      average: AggregatorFactory(
+        (v) => v.reduce((p2, c) => p2 + c.value, 0) / v.length
+      ),
+      /**
+       * @return The minimum of the values.
+       */
+      min: AggregatorFactory(
+        (v) => v.reduce((p2, c) => Math.min(p2, c.value), Infinity)
+      ),
+      /**
+       * @return The maximum of the values.
+       */
+      max: AggregatorFactory(
+        (v) => v.reduce((p2, c) => Math.max(p2, c.value), -Infinity)
+      )
+    };
+  }
+});
+
+// node_modules/prom-client/lib/cluster.js
+var require_cluster = __commonJS({
+  "node_modules/prom-client/lib/cluster.js"(exports, module) {
+    "use strict";
+    var Registry3 = require_registry();
+    var { Grouper } = require_util2();
+    var { aggregators } = require_metricAggregators();
+    var cluster = () => {
+      const data = __require("cluster");
+      cluster = () => data;
+      return data;
+    };
+    var GET_METRICS_REQ = "prom-client:getMetricsReq";
+    var GET_METRICS_RES = "prom-client:getMetricsRes";
+    var registries = [Registry3.globalRegistry];
+    var requestCtr = 0;
+    var listenersAdded = false;
+    var requests = /* @__PURE__ */ new Map();
+    var AggregatorRegistry = class extends Registry3 {
+      constructor(regContentType = Registry3.PROMETHEUS_CONTENT_TYPE) {
+        super(regContentType);
+        addListeners();
+      }
+      /**
+       * Gets aggregated metrics for all workers. The optional callback and
+       * returned Promise resolve with the same value; either may be used.
+       * @return {Promise<string>} Promise that resolves with the aggregated
+       *   metrics.
+       */
+      clusterMetrics() {
+        const requestId = requestCtr++;
+        return new Promise((resolve7, reject) => {
+          let settled = false;
+          function done(err, result) {
+            if (settled) return;
+            settled = true;
+            if (err) reject(err);
+            else resolve7(result);
+          }
+          const request2 = {
+            responses: [],
+            pending: 0,
+            done,
+            errorTimeout: setTimeout(() => {
+              const err = new Error("Operation timed out.");
+              request2.done(err);
+            }, 5e3)
+          };
+          requests.set(requestId, request2);
+          const message = {
+            type: GET_METRICS_REQ,
+            requestId
+          };
+          for (const id in cluster().workers) {
+            if (cluster().workers[id].isConnected()) {
+              cluster().workers[id].send(message);
+              request2.pending++;
+            }
+          }
+          if (request2.pending === 0) {
+            clearTimeout(request2.errorTimeout);
+            process.nextTick(() => done(null, ""));
+          }
+        });
+      }
+      get contentType() {
+        return super.contentType;
+      }
+      /**
+       * Creates a new Registry instance from an array of metrics that were
+       * created by `registry.getMetricsAsJSON()`. Metrics are aggregated using
+       * the method specified by their `aggregator` property, or by summation if
+       * `aggregator` is undefined.
+       * @param {Array} metricsArr Array of metrics, each of which created by
+       *   `registry.getMetricsAsJSON()`.
+       * @param {string} registryType content type of the new registry. Defaults
+       * to PROMETHEUS_CONTENT_TYPE.
+       * @return {Registry} aggregated registry.
+       */
+      static aggregate(metricsArr, registryType = Registry3.PROMETHEUS_CONTENT_TYPE) {
+        const aggregatedRegistry = new Registry3();
+        const metricsByName = new Grouper();
+        aggregatedRegistry.setContentType(registryType);
+        metricsArr.forEach((metrics) => {
+          metrics.forEach((metric) => {
+            metricsByName.add(metric.name, metric);
+          });
+        });
+        metricsByName.forEach((metrics) => {
+          const aggregatorName = metrics[0].aggregator;
+          const aggregatorFn = aggregators[aggregatorName];
+          if (typeof aggregatorFn !== "function") {
+            throw new Error(`'${aggregatorName}' is not a defined aggregator.`);
+          }
+          const aggregatedMetric = aggregatorFn(metrics);
+          if (aggregatedMetric) {
+            const aggregatedMetricWrapper = Object.assign(
+              {
+                get: () => aggregatedMetric
+              },
+              aggregatedMetric
+            );
+            aggregatedRegistry.registerMetric(aggregatedMetricWrapper);
+          }
+        });
+        return aggregatedRegistry;
+      }
+      /**
+       * Sets the registry or registries to be aggregated. Call from workers to
+       * use a registry/registries other than the default global registry.
+       * @param {Array<Registry>|Registry} regs Registry or registries to be
+       *   aggregated.
+       * @return {void}
+       */
+      static setRegistries(regs) {
+        if (!Array.isArray(regs)) regs = [regs];
+        regs.forEach((reg) => {
+          if (!(reg instanceof Registry3)) {
+            throw new TypeError(`Expected Registry, got ${typeof reg}`);
+          }
+        });
+        registries = regs;
+      }
+    };
+    function addListeners() {
+      if (listenersAdded) return;
+      listenersAdded = true;
+      if (cluster().isMaster) {
+        cluster().on("message", (worker, message) => {
+          if (message.type === GET_METRICS_RES) {
+            const request2 = requests.get(message.requestId);
+            if (message.error) {
+              request2.done(new Error(message.error));
+              return;
+            }
+            message.metrics.forEach((registry) => request2.responses.push(registry));
+            request2.pending--;
+            if (request2.pending === 0) {
+              requests.delete(message.requestId);
+              clearTimeout(request2.errorTimeout);
+              const registry = AggregatorRegistry.aggregate(request2.responses);
+              const promString = registry.metrics();
+              request2.done(null, promString);
+            }
+          }
+        });
+      }
+      if (cluster().isWorker) {
+        process.on("message", (message) => {
+          if (message.type === GET_METRICS_REQ) {
+            Promise.all(registries.map((r) => r.getMetricsAsJSON())).then((metrics) => {
+              process.send({
+                type: GET_METRICS_RES,
+                requestId: message.requestId,
+                metrics
+              });
+            }).catch((error) => {
+              process.send({
+                type: GET_METRICS_RES,
+                requestId: message.requestId,
+                error: error.message
+              });
+            });
+          }
+        });
+      }
+    }
+    module.exports = AggregatorRegistry;
+  }
+});
+
+// node_modules/prom-client/index.js
+var require_prom_client = __commonJS({
+  "node_modules/prom-client/index.js"(exports) {
+    "use strict";
+    exports.register = require_registry().globalRegistry;
+    exports.Registry = require_registry();
+    Object.defineProperty(exports, "contentType", {
+      configurable: false,
+      enumerable: true,
+      get() {
+        return exports.register.contentType;
+      },
+      set(value) {
+        exports.register.setContentType(value);
+      }
+    });
+    exports.prometheusContentType = exports.Registry.PROMETHEUS_CONTENT_TYPE;
+    exports.openMetricsContentType = exports.Registry.OPENMETRICS_CONTENT_TYPE;
+    exports.validateMetricName = require_validation2().validateMetricName;
+    exports.Counter = require_counter();
+    exports.Gauge = require_gauge();
+    exports.Histogram = require_histogram();
+    exports.Summary = require_summary();
+    exports.Pushgateway = require_pushgateway();
+    exports.linearBuckets = require_bucketGenerators().linearBuckets;
+    exports.exponentialBuckets = require_bucketGenerators().exponentialBuckets;
+    exports.collectDefaultMetrics = require_defaultMetrics();
+    exports.aggregators = require_metricAggregators().aggregators;
+    exports.AggregatorRegistry = require_cluster();
+  }
+});
+
+// src/metrics/prometheus.ts
+function processMetrics() {
+  if (!processRegistry) {
+    processRegistry = new import_prom_client.Registry();
+    (0, import_prom_client.collectDefaultMetrics)({ register: processRegistry });
+  }
+  return processRegistry;
+}
+function renderMetrics(own) {
+  return import_prom_client.Registry.merge([own, processMetrics()]).metrics();
+}
+var import_prom_client, processRegistry, METRICS_CONTENT_TYPE;
+var init_prometheus = __esm({
+  "src/metrics/prometheus.ts"() {
+    "use strict";
+    import_prom_client = __toESM(require_prom_client(), 1);
+    METRICS_CONTENT_TYPE = import_prom_client.Registry.PROMETHEUS_CONTENT_TYPE;
+  }
+});
+
 // src/serve/metrics.ts
-var DURATION_BUCKETS, ServeMetrics;
-var init_metrics2 = __esm({
+var import_prom_client2, DURATION_BUCKETS, ServeMetrics;
+var init_metrics = __esm({
   "src/serve/metrics.ts"() {
     "use strict";
-    init_exposition();
+    import_prom_client2 = __toESM(require_prom_client(), 1);
+    init_prometheus();
     DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
     ServeMetrics = class {
-      runs = /* @__PURE__ */ new Map();
-      changes = /* @__PURE__ */ new Map();
-      last = /* @__PURE__ */ new Map();
-      durations = new Histogram(DURATION_BUCKETS);
-      requests;
-      /** Notification deliveries (after their retries) by `[kind, result]`. */
-      notifications = /* @__PURE__ */ new Map();
-      startedAt = Date.now() / 1e3;
-      /** 1 while updates are paused. */
+      registry = new import_prom_client2.Registry();
+      runs = new import_prom_client2.Counter({
+        name: "laminar_runs_total",
+        help: "Repository runs by result.",
+        labelNames: ["repository", "result"],
+        registers: [this.registry]
+      });
+      changes = new import_prom_client2.Counter({
+        name: "laminar_changes_total",
+        help: "Image tags moved (pushed, or rewritten in place by watch without --push), per repository.",
+        labelNames: ["repository"],
+        registers: [this.registry]
+      });
+      lastRunAt = this.perRepository(
+        "laminar_repository_last_run_timestamp_seconds",
+        "When the repository's last run ended."
+      );
+      lastRunSuccess = this.perRepository(
+        "laminar_repository_last_run_success",
+        "1 when the repository's last run went through (registry failures included), 0 when it failed."
+      );
+      lastRunChanges = this.perRepository(
+        "laminar_repository_last_run_changes",
+        "Image tags the repository's last run moved."
+      );
+      consecutiveFailures = this.perRepository(
+        "laminar_repository_consecutive_failures",
+        "Failed runs in a row (0 after a run that went through)."
+      );
+      durations = new import_prom_client2.Histogram({
+        name: "laminar_run_duration_seconds",
+        help: "How long repository runs take.",
+        labelNames: ["repository"],
+        buckets: DURATION_BUCKETS,
+        registers: [this.registry]
+      });
+      notifications = new import_prom_client2.Counter({
+        name: "laminar_notifications_total",
+        help: "Notification deliveries (Slack, webhooks) by kind and result, retries not counted apart.",
+        labelNames: ["kind", "result"],
+        registers: [this.registry]
+      });
+      /** 1 while updates are paused; the engine sets it, `laminar_paused` reads it at scrape time. */
       paused = 0;
-      /** Records one finished run of `repository`. */
-      recordRun(repository, run2, failures, requests) {
-        const key = JSON.stringify([repository, run2.result]);
-        this.runs.set(key, (this.runs.get(key) ?? 0) + 1);
-        this.changes.set(repository, (this.changes.get(repository) ?? 0) + (run2.commit ? run2.changes.length : 0));
-        this.last.set(repository, {
-          at: Date.parse(run2.finishedAt) / 1e3,
-          ok: run2.result !== "error",
-          changes: run2.changes.length,
-          failures
+      /** The `Content-Type` of {@link render}'s text. */
+      contentType = METRICS_CONTENT_TYPE;
+      /**
+       * @param requests the shared registry client's request counts so far, read at every scrape (a
+       * counter kept by the client itself, so the series also moves between runs, e.g. on webhooks).
+       */
+      constructor(requests) {
+        const paused = () => this.paused;
+        new import_prom_client2.Gauge({
+          name: "laminar_paused",
+          help: "1 while updates are paused (until resumed), else 0.",
+          registers: [this.registry],
+          collect() {
+            this.set(paused());
+          }
         });
+        new import_prom_client2.Counter({
+          name: "laminar_registry_requests_total",
+          help: "Registry requests of the shared client, by kind.",
+          labelNames: ["kind"],
+          registers: [this.registry],
+          // prom-client counters only go up by `inc`; the client's own totals are the truth, so the
+          // series is rebuilt from them at each scrape.
+          collect() {
+            this.reset();
+            for (const [kind, value] of Object.entries(requests())) this.inc({ kind }, value);
+          }
+        });
+      }
+      perRepository(name, help) {
+        return new import_prom_client2.Gauge({ name, help, labelNames: ["repository"], registers: [this.registry] });
+      }
+      /** Records one finished run of `repository`. */
+      recordRun(repository, run2, failures) {
+        this.runs.inc({ repository, result: run2.result });
+        this.changes.inc({ repository }, run2.changes.length);
+        this.lastRunAt.set({ repository }, Date.parse(run2.finishedAt) / 1e3);
+        this.lastRunSuccess.set({ repository }, run2.result !== "error" ? 1 : 0);
+        this.lastRunChanges.set({ repository }, run2.changes.length);
+        this.consecutiveFailures.set({ repository }, failures);
         this.durations.observe({ repository }, run2.durationMs / 1e3);
-        this.requests = requests;
       }
       /** Records one notification delivery (src/serve/notify.ts), once its retries are over. */
       recordNotification(kind, result) {
-        const key = JSON.stringify([kind, result]);
-        this.notifications.set(key, (this.notifications.get(key) ?? 0) + 1);
+        this.notifications.inc({ kind, result });
       }
-      /** The exposition text for `/metrics`. */
+      /** The exposition text for `/metrics`: this engine's series, then the process series. */
       render() {
-        const perRepo = (f) => [...this.last].map(([repository, v]) => ({ labels: { repository }, value: f(v) }));
-        const mem = process.memoryUsage();
-        const cpu = process.cpuUsage();
-        return new Exposition().family(
-          "laminar_runs_total",
-          "counter",
-          "Repository runs by result.",
-          [...this.runs].map(([k, value]) => {
-            const [repository, result] = JSON.parse(k);
-            return { labels: { repository, result }, value };
-          })
-        ).family(
-          "laminar_changes_total",
-          "counter",
-          "Image tags moved and pushed, per repository.",
-          [...this.changes].map(([repository, value]) => ({ labels: { repository }, value }))
-        ).family(
-          "laminar_repository_last_run_timestamp_seconds",
-          "gauge",
-          "When the repository's last run ended.",
-          perRepo((v) => v.at)
-        ).family(
-          "laminar_repository_last_run_success",
-          "gauge",
-          "1 when the repository's last run went through (registry failures included), 0 when it failed.",
-          perRepo((v) => v.ok ? 1 : 0)
-        ).family(
-          "laminar_repository_last_run_changes",
-          "gauge",
-          "Image tags the repository's last run moved.",
-          perRepo((v) => v.changes)
-        ).family(
-          "laminar_repository_consecutive_failures",
-          "gauge",
-          "Failed runs in a row (0 after a run that went through).",
-          perRepo((v) => v.failures)
-        ).family("laminar_paused", "gauge", "1 while updates are paused (until resumed), else 0.", [
-          { value: this.paused }
-        ]).family("laminar_run_duration_seconds", "histogram", "How long repository runs take.", this.durations.samples()).family(
-          "laminar_registry_requests_total",
-          "counter",
-          "Registry requests of the shared client, by kind.",
-          Object.entries(this.requests ?? {}).map(([kind, value]) => ({ labels: { kind }, value }))
-        ).family(
-          "laminar_notifications_total",
-          "counter",
-          "Notification deliveries (Slack, webhooks) by kind and result, retries not counted apart.",
-          [...this.notifications].map(([k, value]) => {
-            const [kind, result] = JSON.parse(k);
-            return { labels: { kind, result }, value };
-          })
-        ).family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [{ value: mem.rss }]).family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.", [
-          { value: (cpu.user + cpu.system) / 1e6 }
-        ]).family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.", [
-          { value: this.startedAt }
-        ]).text();
+        return renderMetrics(this.registry);
       }
     };
   }
@@ -27222,7 +33530,7 @@ function resolveNotifyTargets(server, env) {
       );
     return value;
   };
-  const resolve6 = (c) => {
+  const resolve7 = (c) => {
     const url = read(c.url, c.kind === "slack" ? "the Slack incoming-webhook URL" : "the webhook URL");
     if (!allowedUrl(url))
       throw new ConfigError(
@@ -27240,8 +33548,8 @@ function resolveNotifyTargets(server, env) {
     };
   };
   return {
-    global: server.notify.map(resolve6),
-    byRepository: new Map(server.repositories.map((r) => [r.name, r.notify.map(resolve6)]))
+    global: server.notify.map(resolve7),
+    byRepository: new Map(server.repositories.map((r) => [r.name, r.notify.map(resolve7)]))
   };
 }
 function allowedUrl(text) {
@@ -27381,15 +33689,15 @@ var init_notify = __esm({
       /** Sleeps `ms`; false when `close()` cut the wait. */
       wait(ms) {
         const signal = this.closing.signal;
-        return new Promise((resolve6) => {
-          if (signal.aborted) return resolve6(false);
+        return new Promise((resolve7) => {
+          if (signal.aborted) return resolve7(false);
           const timer = setTimeout(() => {
             signal.removeEventListener("abort", onAbort);
-            resolve6(true);
+            resolve7(true);
           }, ms);
           const onAbort = () => {
             clearTimeout(timer);
-            resolve6(false);
+            resolve7(false);
           };
           signal.addEventListener("abort", onAbort, { once: true });
         });
@@ -27401,7 +33709,7 @@ var init_notify = __esm({
 // src/serve/engine.ts
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { realpath as realpath3, mkdir as mkdir4 } from "node:fs/promises";
-import { join as join11 } from "node:path";
+import { join as join12 } from "node:path";
 function referenceMatches(reference2, repository, host) {
   if (host) return reference2 === `${host}/${repository}`;
   return reference2 === repository || reference2.endsWith(`/${repository}`);
@@ -27435,13 +33743,18 @@ var NOTIFY_CLOSE_WAIT_MS, JITTER, FIRST_BACKOFF_S, MAX_BACKOFF_S, RECENT_RUNS, S
 var init_engine = __esm({
   "src/serve/engine.ts"() {
     "use strict";
+    init_load();
     init_commit_settings();
     init_push();
+    init_git_command_manager();
+    init_pipeline();
     init_from_config();
+    init_http();
+    init_checkout_in_place();
     init_working_clone();
     init_repository_config();
     init_ssh_access();
-    init_metrics2();
+    init_metrics();
     init_notify();
     NOTIFY_CLOSE_WAIT_MS = 500;
     JITTER = 0.1;
@@ -27455,11 +33768,8 @@ var init_engine = __esm({
         this.stateDir = o.stateDir;
         const first = o.server.repositories[0];
         if (!first) throw new Error("the server file has no repository");
-        this.tags = createTagSource(first.config, {
-          dir: o.stateDir,
-          env: o.env,
-          cachePath: join11(o.stateDir, "registry-cache.json")
-        });
+        this.tags = this.tagSource(first.config);
+        this.tagsKey = JSON.stringify(first.config.registries);
         if (o.notify)
           this.notifier = new Notifier({
             ...o.notify,
@@ -27491,6 +33801,10 @@ var init_engine = __esm({
       queue = [];
       active = /* @__PURE__ */ new Set();
       tags;
+      /** The registries `tags` was made for (a checkout in place may change them between runs). */
+      tagsKey;
+      /** Requests of clients replaced since: the request metric is a counter. */
+      retiredCounts = emptyCounts();
       windowMs;
       windowStartedAt = 0;
       stopping = false;
@@ -27502,7 +33816,7 @@ var init_engine = __esm({
       /** When updates were paused; undefined while they run. A pause lasts until resumed. */
       pausedSince;
       /** Prometheus series of every run. */
-      metrics = new ServeMetrics();
+      metrics = new ServeMetrics(() => this.registryCounts());
       notifier;
       /** Creates the state dir and queues a first run of every repository. */
       async start() {
@@ -27525,7 +33839,11 @@ var init_engine = __esm({
       }
       /** Registry requests so far, by kind. */
       registryCounts() {
-        return this.tags.counts();
+        return addCounts(this.retiredCounts, this.tags.counts());
+      }
+      /** Resolves once no run is queued or in progress (`laminar watch --once` after `start()`). */
+      async idle() {
+        while (this.active.size || this.queue.length) await Promise.all([...this.active]);
       }
       /** The names of the repositories, in server-file order. */
       names() {
@@ -27657,7 +33975,7 @@ var init_engine = __esm({
       /** Waits for the runs in progress; false when some still run after `ms`. */
       async settleWithin(ms) {
         let timer;
-        const timeout = new Promise((resolve6) => timer = setTimeout(() => resolve6(false), ms));
+        const timeout = new Promise((resolve7) => timer = setTimeout(() => resolve7(false), ms));
         const settled = (async () => {
           while (this.active.size) await Promise.all([...this.active]);
           return true;
@@ -27674,7 +33992,7 @@ var init_engine = __esm({
        * succession cannot land on disk in the wrong order.
        */
       writePause() {
-        const file = join11(this.stateDir, "paused.json");
+        const file = join12(this.stateDir, "paused.json");
         try {
           if (this.pausedSince === void 0) rmSync(file, { force: true });
           else writeFileSync(file, `${JSON.stringify({ since: new Date(this.pausedSince).toISOString() })}
@@ -27686,12 +34004,12 @@ var init_engine = __esm({
       readPause() {
         try {
           const since = Date.parse(
-            JSON.parse(readFileSync(join11(this.stateDir, "paused.json"), "utf8")).since
+            JSON.parse(readFileSync(join12(this.stateDir, "paused.json"), "utf8")).since
           );
           return Number.isNaN(since) ? Date.now() : since;
         } catch (e) {
           if (e.code === "ENOENT") return void 0;
-          this.o.log(`laminar: ${join11(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
+          this.o.log(`laminar: ${join12(this.stateDir, "paused.json")} is damaged; updates stay paused: ${String(e)}`);
           return Date.now();
         }
       }
@@ -27754,7 +34072,6 @@ var init_engine = __esm({
         const started = Date.now();
         if (started - this.windowStartedAt >= this.windowMs) this.newWindow();
         const { repo } = s;
-        const dir = clonePath(this.stateDir, repo.name);
         const warnings = [];
         const failedBefore = s.failures;
         const notify2 = (e) => {
@@ -27766,24 +34083,7 @@ var init_engine = __esm({
         };
         let record;
         try {
-          const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
-          s.cloned = true;
-          const env = { ...this.o.env };
-          for (const name of SERVER_SECRETS) delete env[name];
-          const r = await pushMode({
-            git,
-            dir,
-            readConfig: () => readRepositoryConfig(repo, dir, warn),
-            tags: this.tags.source,
-            runCommands: true,
-            env,
-            signal: this.abandon.signal,
-            branch: repo.branch,
-            commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
-            maxAttempts: 3,
-            protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
-            log: (m) => this.o.log(`${repo.name}: ${m}`)
-          });
+          const r = this.o.checkout ? await this.runInPlace(s, this.o.checkout) : await this.runInClone(s, warn);
           const plan = r.pass.plan;
           s.references = references(plan);
           for (const f of plan.failures) warn(`${repo.name}: ${f.message}`);
@@ -27812,7 +34112,8 @@ var init_engine = __esm({
         } catch (e) {
           s.failures++;
           const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
-          this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
+          const described = this.o.describeError ? this.o.mask(explainSshFailure(repo, this.o.describeError(e))) : message;
+          this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${described}`);
           record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
           if (!failedBefore) notify2({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
         }
@@ -27820,8 +34121,78 @@ var init_engine = __esm({
         s.lastRun = { ...record, finishedAt: (/* @__PURE__ */ new Date()).toISOString(), durationMs };
         s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);
         s.warnings = warnings;
-        this.metrics.recordRun(repo.name, s.lastRun, s.failures, this.tags.counts());
+        this.metrics.recordRun(repo.name, s.lastRun, s.failures);
         await this.tags.save().catch((e) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+        this.o.onRun?.(repo.name, s.lastRun);
+      }
+      /** The environment of configured commands: without the variables that authorise calls to this server. */
+      commandEnv() {
+        const env = { ...this.o.env };
+        for (const name of SERVER_SECRETS) delete env[name];
+        return env;
+      }
+      /** serve: the repository's working clone in the state dir, synced to the remote, then the race-safe push. */
+      async runInClone(s, warn) {
+        const { repo } = s;
+        const dir = clonePath(this.stateDir, repo.name);
+        const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
+        s.cloned = true;
+        return pushMode({
+          git,
+          dir,
+          readConfig: () => readRepositoryConfig(repo, dir, warn),
+          tags: this.tags.source,
+          runCommands: true,
+          env: this.commandEnv(),
+          signal: this.abandon.signal,
+          branch: repo.branch,
+          commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
+          maxAttempts: 3,
+          protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
+          log: (m) => this.o.log(`${repo.name}: ${m}`)
+        });
+      }
+      /**
+       * watch: the user's checkout in place, with its own config (registries included: a changed
+       * `registries` section gets a new client, whose secrets the front end masks from then on).
+       */
+      async runInPlace(s, c) {
+        s.cloned = true;
+        const config = await loadConfig(c.dir, c.configPath);
+        c.onConfig?.(config);
+        const registriesKey = JSON.stringify(config.registries);
+        if (registriesKey !== this.tagsKey) {
+          await this.tags.save().catch(() => void 0);
+          this.retiredCounts = addCounts(this.retiredCounts, this.tags.counts());
+          this.tags = this.tagSource(config);
+          this.tagsKey = registriesKey;
+        }
+        const pass = {
+          dir: c.dir,
+          ...c.configPath ? { configPath: c.configPath } : {},
+          tags: this.tags.source,
+          runCommands: true,
+          env: this.commandEnv(),
+          signal: this.abandon.signal
+        };
+        if (!c.push) return { pass: await updatePass({ ...pass, dryRun: false }), attempts: 1 };
+        const git = await createGitCommandManager(c.dir);
+        const branch = await syncCheckoutInPlace(git);
+        return pushMode({
+          ...pass,
+          git,
+          branch,
+          commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+          protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
+          log: (m) => this.o.log(`${s.repo.name}: ${m}`)
+        });
+      }
+      tagSource(config) {
+        return createTagSource(config, {
+          dir: this.o.checkout?.dir ?? this.o.stateDir,
+          env: this.o.env,
+          cachePath: this.o.cachePath ?? join12(this.o.stateDir, "registry-cache.json")
+        });
       }
     };
   }
@@ -28178,10 +34549,10 @@ td ul { margin: 0; padding-left: 16px; }
 });
 
 // src/serve/http.ts
-import { createServer as createServer2 } from "node:http";
+import { createServer } from "node:http";
 async function listenHttp(o, host, port) {
   let closing = false;
-  const server = createServer2((req, res) => {
+  const server = createServer((req, res) => {
     handle(o, req, res, closing).catch((e) => {
       const err = e instanceof HttpError ? e : new HttpError(500, "internal error");
       if (!(e instanceof HttpError))
@@ -28191,17 +34562,17 @@ async function listenHttp(o, host, port) {
   });
   server.headersTimeout = 1e4;
   server.requestTimeout = 3e4;
-  await new Promise((resolve6, reject) => {
+  await new Promise((resolve7, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => resolve6());
+    server.listen(port, host, () => resolve7());
   });
   const a = server.address();
   return {
     server,
     address: `${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`,
-    close: () => new Promise((resolve6) => {
+    close: () => new Promise((resolve7) => {
       closing = true;
-      server.close(() => resolve6());
+      server.close(() => resolve7());
       server.closeIdleConnections();
     })
   };
@@ -28268,8 +34639,9 @@ async function handle(o, req, res, closing) {
   }
   if (path2 === "/metrics") {
     get();
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-    res.end(o.engine.metrics.render());
+    const text = await o.engine.metrics.render();
+    res.writeHead(200, { "content-type": o.engine.metrics.contentType });
+    res.end(text);
     return;
   }
   if (path2 === "/api/v1/repos") {
@@ -28457,6 +34829,241 @@ var init_http2 = __esm({
   }
 });
 
+// src/cli/watch.ts
+var watch_exports = {};
+__export(watch_exports, {
+  watch: () => watch
+});
+import { basename as basename2, dirname as dirname2, join as join13 } from "node:path";
+async function watch(o, io2) {
+  if (!Number.isFinite(o.interval) || o.interval < 1) {
+    io2.err("laminar: --interval must be a number of seconds >= 1");
+    return 2;
+  }
+  const stamp = (m) => `${(/* @__PURE__ */ new Date()).toISOString()} ${m}`;
+  let config;
+  try {
+    config = await loadConfig(o.dir, o.configPath);
+  } catch (e) {
+    io2.err(stamp(`laminar: ${describeError(e)}`));
+    return 1;
+  }
+  const name = basename2(o.dir) || "checkout";
+  const branch = await createGitCommandManager(o.dir).then((g) => g.currentBranch()).catch(() => void 0) ?? "HEAD";
+  const server = {
+    file: join13(o.dir, o.configPath ?? ".laminar.yaml"),
+    repositories: [
+      {
+        name,
+        url: o.dir,
+        branch,
+        pollFreq: o.interval,
+        remoteConfig: false,
+        trustNewHostKeys: false,
+        notify: [],
+        config,
+        position: { file: join13(o.dir, o.configPath ?? ".laminar.yaml"), line: 0, column: 0 }
+      }
+    ],
+    notify: []
+  };
+  const cachePath = o.cachePath ?? defaultCachePath(io2.env);
+  let last;
+  const engine = new ServeEngine({
+    server,
+    // Nothing of watch's lives there but the cache: the checkout is its own clone.
+    stateDir: dirname2(cachePath),
+    cachePath,
+    env: io2.env,
+    log: (m) => io2.err(stamp(m)),
+    mask: (s) => o.redactor?.mask(s) ?? s,
+    describeError,
+    stopGraceMs: Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS,
+    checkout: {
+      dir: o.dir,
+      ...o.configPath ? { configPath: o.configPath } : {},
+      push: o.push,
+      onConfig: (c) => o.redactor?.addAll(knownSecrets({ env: io2.env, config: c }))
+    },
+    onRun: (_, run2) => {
+      last = run2;
+      if (run2.commit) io2.out(stamp(`pushed ${run2.commit.slice(0, 12)} to ${branch}: ${run2.changes.length} change(s)`));
+      else if (run2.changes.length) io2.out(stamp(`rewrote ${run2.changes.length} reference(s)`));
+    }
+  });
+  const host = io2.env.LAMINAR_METRICS_HOST ?? "127.0.0.1";
+  let http;
+  if (o.metricsPort !== void 0) {
+    http = await listenHttp({ engine, apiToken: void 0, log: (m) => io2.err(stamp(m)) }, host, o.metricsPort);
+    io2.err(`metrics on http://${http.address}/metrics`);
+  }
+  let onSignal;
+  const signalled = new Promise((resolve7) => {
+    onSignal = (signal) => {
+      io2.err(stamp(`laminar watch: ${signal}: finishing the run in progress, taking no new work`));
+      resolve7();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  const keepAlive = setInterval(() => void 0, 6e4);
+  try {
+    await engine.start();
+    await (o.once ? Promise.race([engine.idle(), signalled]) : signalled);
+    await engine.stop();
+  } finally {
+    clearInterval(keepAlive);
+    if (onSignal) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    await http?.close();
+  }
+  if (!o.once) return 0;
+  return last?.result === "success" ? 0 : last?.result === "registry-error" ? 3 : 1;
+}
+var STOP_GRACE_MS;
+var init_watch = __esm({
+  "src/cli/watch.ts"() {
+    "use strict";
+    init_load();
+    init_git_command_manager();
+    init_cache();
+    init_known_secrets();
+    init_engine();
+    init_http2();
+    init_io();
+    STOP_GRACE_MS = 7e3;
+  }
+});
+
+// src/config/server.ts
+import { lstat as lstat4, readFile as readFile8 } from "node:fs/promises";
+import { homedir as homedir3 } from "node:os";
+import { dirname as dirname3, resolve as resolve4 } from "node:path";
+function validate2(data) {
+  validator2 ??= new import_ajv3.Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
+  return validator2(data) ? [] : [...validator2.errors ?? []];
+}
+function parseServerConfig(text, file, baseDir, home = homedir3()) {
+  const { data, fail: fail4, locate } = parseValidatedYaml(text.replace(/^\uFEFF/, ""), file, {
+    validate: validate2,
+    schema: serverSchema,
+    empty: "the file is empty; it needs at least a `git` list of repositories"
+  });
+  const raw = data;
+  const g = raw.global ?? {};
+  const notifyAt = (list, at) => (list ?? []).map((n, i) => {
+    const here = [...at, i];
+    const ref = (path2, variable) => {
+      const p2 = locate(path2);
+      return { variable, key: keyName(path2), line: p2.line, column: p2.col };
+    };
+    if ((n.slack ? 1 : 0) + (n.webhook ? 1 : 0) !== 1)
+      fail4(here, "give exactly one of `slack` or `webhook` per entry (use two entries for both)");
+    if (n.slack) return { kind: "slack", url: ref([...here, "slack", "webhookUrlEnv"], n.slack.webhookUrlEnv) };
+    const w = n.webhook;
+    return {
+      kind: "webhook",
+      url: ref([...here, "webhook", "urlEnv"], w.urlEnv),
+      secret: ref([...here, "webhook", "secretEnv"], w.secretEnv)
+    };
+  });
+  const names = /* @__PURE__ */ new Map();
+  const repositories = raw.git.map((r, i) => {
+    const at = ["git", i];
+    const first = names.get(r.name);
+    if (first !== void 0) fail4([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
+    names.set(r.name, i);
+    if (r.tokenEnv !== void 0 && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
+      fail4(
+        [...at, "tokenEnv"],
+        "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
+      );
+    if (r.trustNewHostKeys && !isSshRemote(r.url))
+      fail4([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://\u2026 or host:path)");
+    if (!r.updates?.length && !r.remoteConfig)
+      fail4(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
+    const inSection = (path3) => path3.length === 0 || REPOSITORY_KEYS.has(path3[0]) ? [...at, ...path3] : [...path3];
+    const sectionFail = (path3, detail, keyOf) => fail4(inSection(path3), detail, keyOf);
+    const config = buildConfigSection(
+      {
+        ...raw.registries ? { registries: raw.registries } : {},
+        ...raw.dockerRegistries ? { dockerRegistries: raw.dockerRegistries } : {},
+        global: {
+          ...g.gitUser !== void 0 ? { gitUser: g.gitUser } : {},
+          ...g.gitEmail !== void 0 ? { gitEmail: g.gitEmail } : {},
+          ...g.gitMessage !== void 0 ? { gitMessage: g.gitMessage } : {}
+        },
+        ...r.updates ? { updates: r.updates } : {},
+        ...r.commands ? { commands: r.commands } : {},
+        ...r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}
+      },
+      file,
+      sectionFail,
+      (path3) => locate(inSection(path3)),
+      { requireUpdates: false }
+    );
+    const p2 = locate(at);
+    const path2 = (v) => resolve4(baseDir, v.replace(/^~(?=\/|$)/, home));
+    return {
+      name: r.name,
+      url: isLocalRemote(r.url) ? path2(r.url) : r.url,
+      branch: r.branch ?? "main",
+      ...r.key !== void 0 ? { key: path2(r.key) } : {},
+      ...r.knownHosts !== void 0 ? { knownHosts: path2(r.knownHosts) } : {},
+      trustNewHostKeys: r.trustNewHostKeys ?? false,
+      ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
+      pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
+      remoteConfig: r.remoteConfig ?? false,
+      config,
+      notify: notifyAt(r.notify, [...at, "notify"]),
+      position: { file, line: p2.line, column: p2.col }
+    };
+  });
+  if (g.webAddress !== void 0 && !parseListenAddress(g.webAddress))
+    fail4(["global", "webAddress"], `${JSON.stringify(g.webAddress)} is not host:port or :port`);
+  return {
+    file,
+    ...g.webAddress !== void 0 ? { webAddress: g.webAddress } : {},
+    ...g.gitHubToken !== void 0 ? { gitHubToken: g.gitHubToken } : {},
+    ...g.hookHosts ? { hookHosts: { ...g.hookHosts } } : {},
+    notify: notifyAt(raw.notify, ["notify"]),
+    repositories
+  };
+}
+async function loadServerConfig(path2) {
+  const st = await lstat4(path2).catch(() => void 0);
+  if (!st) throw new ConfigError(path2, 0, 0, "", "server file not found");
+  if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(path2, 0, 0, "", "is not a file");
+  if (st.size > MAX_CONFIG_BYTES)
+    throw new ConfigError(path2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
+  return parseServerConfig(await readFile8(path2, "utf8"), path2, dirname3(resolve4(path2)));
+}
+function isLocalRemote(url) {
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !isSshRemote(url);
+}
+function parseListenAddress(text) {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return void 0;
+  const port = Number(m[3]);
+  if (port > 65535) return void 0;
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+var import_ajv3, DEFAULT_POLL_FREQ, validator2, REPOSITORY_KEYS;
+var init_server = __esm({
+  "src/config/server.ts"() {
+    "use strict";
+    import_ajv3 = __toESM(require_ajv(), 1);
+    init_ssh_command();
+    init_errors();
+    init_parse();
+    init_server_schema();
+    DEFAULT_POLL_FREQ = 120;
+    REPOSITORY_KEYS = /* @__PURE__ */ new Set(["updates", "commands", "preCommitCommands"]);
+  }
+});
+
 // src/cli/serve.ts
 var serve_exports = {};
 __export(serve_exports, {
@@ -28464,12 +35071,12 @@ __export(serve_exports, {
   serve: () => serve
 });
 import { homedir as homedir4 } from "node:os";
-import { join as join12, resolve as resolve4 } from "node:path";
+import { join as join14, resolve as resolve5 } from "node:path";
 function defaultStateDir(env) {
-  return join12(env.XDG_STATE_HOME || join12(homedir4(), ".local", "state"), "laminar", "serve");
+  return join14(env.XDG_STATE_HOME || join14(homedir4(), ".local", "state"), "laminar", "serve");
 }
 async function serve(o, io2) {
-  const server = await loadServerConfig(resolve4(io2.cwd, o.configPath));
+  const server = await loadServerConfig(resolve5(io2.cwd, o.configPath));
   o.redactor.add(server.gitHubToken);
   o.redactor.add(io2.env.LAMINAR_API_TOKEN);
   o.redactor.add(io2.env.LAMINAR_WEBHOOK_SECRET);
@@ -28489,13 +35096,14 @@ async function serve(o, io2) {
     return 2;
   }
   const log = (m) => io2.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${m}`);
-  const stopGraceMs = Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
+  const stopGraceMs = Number(io2.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS2;
   const engine = new ServeEngine({
     server,
-    stateDir: resolve4(io2.cwd, o.stateDir ?? defaultStateDir(io2.env)),
+    stateDir: resolve5(io2.cwd, o.stateDir ?? defaultStateDir(io2.env)),
     env: io2.env,
     log,
     mask: (s) => o.redactor.mask(s),
+    describeError,
     ...io2.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io2.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {},
     stopGraceMs,
     notify: {
@@ -28534,7 +35142,7 @@ async function serve(o, io2) {
   setTimeout(() => process.exit(0), 1e3).unref();
   return 0;
 }
-var STOP_GRACE_MS, HTTP_CLOSE_WAIT_MS;
+var STOP_GRACE_MS2, HTTP_CLOSE_WAIT_MS;
 var init_serve = __esm({
   "src/cli/serve.ts"() {
     "use strict";
@@ -28543,8 +35151,9 @@ var init_serve = __esm({
     init_engine();
     init_http2();
     init_notify();
+    init_io();
     init_version();
-    STOP_GRACE_MS = 7e3;
+    STOP_GRACE_MS2 = 7e3;
     HTTP_CLOSE_WAIT_MS = 500;
   }
 });
@@ -28558,8 +35167,9 @@ init_load();
 init_schema();
 init_server_schema();
 init_pipeline();
+init_targets();
 init_http();
-import { resolve as resolve5 } from "node:path";
+import { resolve as resolve6 } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/report/format.ts
@@ -28609,6 +35219,7 @@ function formatRequests(r) {
   return `token ${r.token}, tag pages ${r.tagPages}, manifest HEAD ${r.manifestHead}, manifest GET ${r.manifestGet}, blob GET ${r.blobGet}, timestamp API ${r.api}, retries ${r.retries}`;
 }
 var when = (c) => c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
+var short = (d) => d ? d.slice(0, 19) : "?";
 function formatPlan(plan, requests) {
   const out = [];
   out.push(
@@ -28619,9 +35230,26 @@ function formatPlan(plan, requests) {
     out.push(
       table([
         ["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"],
-        ...plan.changes.map((c) => [`${c.file}:${c.line}`, c.image, c.from, "\u2192", c.to, when(c)])
+        ...plan.changes.map((c) => [
+          `${c.file}:${c.line}`,
+          c.image,
+          c.digestOnly ? `${c.from}@${short(c.fromDigest)}` : c.from,
+          "\u2192",
+          c.digestOnly ? `${c.to}@${short(c.toDigest)} (digest only)` : c.to,
+          when(c)
+        ])
       ])
     );
+  }
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length) {
+    out.push("", "Promotions:");
+    for (const c of promoted) {
+      const e = c.promotion;
+      out.push(
+        `  ${e.promotion}: ${c.file}:${c.line} ${c.image} ${c.from} \u2192 ${c.to}: reached ${e.from}:${e.fromLine} in ${e.commit.slice(0, 12)} by ${e.author} at ${e.arrivedAt}${e.arrivalExact ? "" : " (or earlier)"}; soaked ${e.soaked} (soak ${e.soak})${e.digest ? `; digest ${e.digest}` : ""}${e.choice ? `; ${e.choice}` : ""}`
+      );
+    }
   }
   if (plan.unchanged.length) {
     out.push("", "Left alone:");
@@ -28638,7 +35266,7 @@ function formatPlan(plan, requests) {
   }
   if (plan.warnings.length) {
     out.push("", "Warnings:");
-    for (const w of plan.warnings) out.push(`  ${w.file}: ${w.message}`);
+    for (const w of plan.warnings) out.push(`  ${w.file}${w.line ? `:${w.line}:${w.column ?? 1}` : ""}: ${w.message}`);
   }
   if (requests) out.push("", `Registry requests: ${formatRequests(requests)}`);
   return out.join("\n");
@@ -28671,6 +35299,84 @@ init_known_secrets();
 init_masker();
 init_version();
 init_io();
+init_apply();
+
+// src/apply/lock.ts
+import { execFile } from "node:child_process";
+import { open as open3, readFile as readFile5, rm as rm3 } from "node:fs/promises";
+import { hostname } from "node:os";
+import { isAbsolute as isAbsolute2, join as join8 } from "node:path";
+import { promisify } from "node:util";
+var LockHeldError = class extends Error {
+  constructor(path2, owner) {
+    super(
+      `another laminar run is updating this work tree (${owner ? `pid ${owner.pid} on ${owner.host}, started ${owner.started}` : "owner unreadable"}); wait for it to finish, or delete ${path2} if that run is gone`
+    );
+    this.path = path2;
+    this.owner = owner;
+  }
+  path;
+  owner;
+  name = "LockHeldError";
+};
+async function acquireRunLock(dir, warn) {
+  const gitDir = await gitDirOf(dir);
+  const path2 = gitDir ? join8(gitDir, "laminar.lock") : join8(dir, ".laminar.lock");
+  const me = { pid: process.pid, host: hostname(), started: (/* @__PURE__ */ new Date()).toISOString() };
+  const body = `${JSON.stringify(me)}
+`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open3(path2, "wx");
+      try {
+        await fh.writeFile(body);
+      } finally {
+        await fh.close();
+      }
+      return {
+        path: path2,
+        release: async () => {
+          if (await readFile5(path2, "utf8").catch(() => "") === body) await rm3(path2, { force: true });
+        }
+      };
+    } catch (e) {
+      if (e.code !== "EEXIST") throw e;
+    }
+    const owner = await readOwner(path2);
+    if (attempt === 0 && owner && owner.host === me.host && !alive(owner.pid)) {
+      warn(`taking over ${path2}: its run (pid ${owner.pid}, started ${owner.started}) is no longer running`);
+      await rm3(path2, { force: true });
+      continue;
+    }
+    throw new LockHeldError(path2, owner);
+  }
+}
+async function gitDirOf(dir) {
+  try {
+    const { stdout } = await promisify(execFile)("git", ["rev-parse", "--git-dir"], { cwd: dir });
+    const gitDir = stdout.trim();
+    return isAbsolute2(gitDir) ? gitDir : join8(dir, gitDir);
+  } catch {
+    return void 0;
+  }
+}
+async function readOwner(path2) {
+  try {
+    const v = JSON.parse(await readFile5(path2, "utf8"));
+    if (typeof v.pid === "number" && typeof v.host === "string" && typeof v.started === "string")
+      return { pid: v.pid, host: v.host, started: v.started };
+  } catch {
+  }
+  return void 0;
+}
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
 
 // src/cli/progress.ts
 var CLEAR_LINE = "\r\x1B[2K";
@@ -28708,9 +35414,10 @@ function startProgress(stream, read, options = {}) {
 // src/cli/apply.ts
 init_load();
 init_commit_settings();
-import { relative as relative4, resolve as resolve2 } from "node:path";
+import { relative as relative5, resolve as resolve3 } from "node:path";
 
 // src/delivery/pull-request.ts
+init_apply();
 init_commit_message();
 init_one_line();
 import { createHash as createHash5 } from "node:crypto";
@@ -28735,7 +35442,7 @@ var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${sou
 function changesTable(plan, options = {}) {
   if (plan.changes.length === 0) return "No image tag moves.";
   const rows = plan.changes.map(
-    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${markdownCode(c.from)} \u2192 ${markdownCode(c.to)} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
   );
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
@@ -28745,6 +35452,15 @@ function unchangedTable(plan) {
     (u) => `| ${markdownCode(u.image)} | ${markdownText(`${u.file}:${u.line}`)} | ${u.tag ? markdownCode(u.tag) : "\u2014"} | ${u.reason} | ${markdownText(u.detail)} |`
   );
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+function promotionEvidence(plan) {
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length === 0) return [];
+  const lines = promoted.map((c) => {
+    const e = c.promotion;
+    return `- **${markdownText(e.promotion)}**: ${markdownCode(c.image)} ${markdownCode(c.to)} in ${markdownText(`${c.file}:${c.line}`)} \u2014 reached ${markdownText(`${e.from}:${e.fromLine}`)} in ${markdownCode(e.commit.slice(0, 12))} by ${markdownText(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}${e.digest ? `; digest ${markdownCode(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${markdownText(e.choice)}` : ""}`;
+  });
+  return ["", "### Promotions", "", ...lines];
 }
 function leftAlone(plan) {
   const left = unchangedTable(plan);
@@ -28759,7 +35475,7 @@ function leftAlone(plan) {
   ];
 }
 function pullRequestBody(plan) {
-  const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
+  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
   parts.push(...leftAlone(plan));
   parts.push(
     "",
@@ -28776,13 +35492,13 @@ init_retry_loop();
 // src/delivery/signed-push.ts
 init_remote_branch();
 init_retry_loop();
-import { readFile as readFile5 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { readFile as readFile6 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path2) => {
-      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
+      const content = await readFile6(join9(git.workingDirectory, path2)).catch((e) => {
         if (e.code === "ENOENT") return null;
         throw e;
       });
@@ -28820,7 +35536,7 @@ async function pullRequestMode(o) {
             // The title is one line whatever the template says; the body's values are Markdown-escaped
             // (issue #13: file names and tags are outside text).
             title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes, markdownText) : pullRequestBody(pass2.plan)
+            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
           };
           if (await git.remoteBranchSha(o.base) !== seenBase) {
             moved = `${o.base} moved on the remote`;
@@ -28908,7 +35624,7 @@ async function pullRequestMode(o) {
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
-      files: pass.applied.files,
+      files: changedPaths(pass.applied),
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
@@ -28916,6 +35632,14 @@ async function pullRequestMode(o) {
   } finally {
     await git.resetHard(start);
   }
+}
+function commandFilesSection(files) {
+  if (!files.length) return "";
+  return `
+Changed by the configured commands:
+
+${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
+`;
 }
 async function publishWithLease(o, local, expected) {
   const prBranch = o.pullRequest.branch;
@@ -28946,6 +35670,37 @@ async function sameTree(git, branch, remoteSha, baseSha, local) {
 }
 function normalise(text) {
   return text.replace(/\r\n/g, "\n").trim();
+}
+
+// src/delivery/promotion-pull-requests.ts
+function promotionBranch(name) {
+  return `laminar/promote-${name}`;
+}
+async function pullRequestsWithPromotions(o, promotions) {
+  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
+  const main2 = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
+  const changes = [...main2.plan.changes];
+  const files = [...main2.files];
+  const sentences = [main2.sentence];
+  const done = [];
+  for (const name of promotions) {
+    const r = await pullRequestMode({
+      ...o,
+      selectChanges: (c) => c.promotion?.promotion === name,
+      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
+    });
+    changes.push(...r.plan.changes);
+    files.push(...r.files);
+    done.push({ name, pullRequest: r.pullRequest });
+    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
+  }
+  return {
+    ...main2,
+    plan: { ...main2.plan, changes },
+    files: [...new Set(files)],
+    sentence: sentences.join(" "),
+    promotions: done
+  };
 }
 
 // src/cli/apply.ts
@@ -29616,7 +36371,7 @@ function expand3(template, context) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal2) {
+    function(_, expression, literal3) {
       if (expression) {
         let operator = "";
         const values = [];
@@ -29640,7 +36395,7 @@ function expand3(template, context) {
           return values.join(",");
         }
       } else {
-        return encodeReserved(literal2);
+        return encodeReserved(literal3);
       }
     }
   );
@@ -33598,11 +40353,19 @@ async function runApply(o) {
     runCommands: o.runCommands,
     env: o.env,
     onCommand: o.onCommand,
-    ...o.onFile ? { onFile: o.onFile } : {}
+    ...o.onFile ? { onFile: o.onFile } : {},
+    ...o.signal ? { signal: o.signal } : {},
+    ...o.setTag ? { setTag: o.setTag } : {},
+    ...o.targets?.length ? { targets: o.targets } : {}
   };
   if (o.delivery.kind === "work-tree") {
     const r2 = await updatePass({ ...common, dryRun: false });
-    return { plan: r2.plan, files: r2.applied?.files ?? [], commands: r2.applied?.commands ?? [] };
+    return {
+      plan: r2.plan,
+      files: r2.applied?.files ?? [],
+      commandChanges: r2.applied?.commandChanges ?? [],
+      commands: r2.applied?.commands ?? []
+    };
   }
   const d = o.delivery;
   const git = await createGitCommandManager(o.dir, {
@@ -33626,38 +40389,43 @@ async function runApply(o) {
     return {
       plan: r2.pass.plan,
       files: r2.pass.applied?.files ?? [],
+      commandChanges: r2.pass.applied?.commandChanges ?? [],
       commands: r2.pass.applied?.commands ?? [],
       ...r2.commitSha ? { commitSha: r2.commitSha } : {},
       sentence: r2.commitSha ? `Pushed ${r2.commitSha.slice(0, 12)} to ${branch}: ${r2.pass.plan.changes.length} image tag(s) moved${r2.attempts > 1 ? ` (after ${r2.attempts} attempts)` : ""}.` : "Nothing to update: every image is at the newest tag its policy allows."
     };
   }
   const configFile = o.configPath ?? DEFAULT_CONFIG_FILE;
-  const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative4(o.dir, resolve2(o.dir, configFile)));
+  const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative5(o.dir, resolve3(o.dir, configFile)));
   if (prBranch === branch) throw new Error(`--pr-branch must differ from the checked-out branch ${branch}`);
-  const r = await pullRequestMode({
-    ...delivery,
-    github: createGitHubApi({
-      token: d.token,
-      baseUrl: d.apiUrl,
-      repository: d.repository,
-      userAgent: `laminar/${VERSION2}`
-    }),
-    base: branch,
-    pullRequest: {
-      branch: prBranch,
-      title: DEFAULT_PR_TITLE,
-      body: "",
-      labels: [],
-      reviewers: [],
-      teamReviewers: [],
-      autoMerge: false,
-      signCommits: false
+  const r = await pullRequestsWithPromotions(
+    {
+      ...delivery,
+      github: createGitHubApi({
+        token: d.token,
+        baseUrl: d.apiUrl,
+        repository: d.repository,
+        userAgent: `laminar/${VERSION2}`
+      }),
+      base: branch,
+      pullRequest: {
+        branch: prBranch,
+        title: DEFAULT_PR_TITLE,
+        body: "",
+        labels: [],
+        reviewers: [],
+        teamReviewers: [],
+        autoMerge: false,
+        signCommits: false
+      },
+      log: o.log
     },
-    log: o.log
-  });
+    o.config.promotions.map((p2) => p2.name)
+  );
   return {
     plan: r.plan,
     files: r.files,
+    commandChanges: [],
     commands: [],
     ...r.commitSha ? { commitSha: r.commitSha } : {},
     pullRequest: r.pullRequest,
@@ -33666,6 +40434,7 @@ async function runApply(o) {
 }
 
 // src/cli/main.ts
+init_parse2();
 init_io();
 var usage = (env) => `laminar ${VERSION2}: keeps container image tags in a repository of deployment files up to date
 
@@ -33674,8 +40443,12 @@ Usage:
   laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
   laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
         [--push | --pull-request]                     \u2026 then commit and push, or open a pull request
-  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
-                                                     plan + apply (+ commit and push) on a timer
+  laminar set IMAGE:TAG [--files PATHS] [--push | --pull-request]
+                                                     write that tag wherever the image appears (older
+                                                     or newer); a rollback by set is respected later
+  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--once] [--metrics-port N]
+                                                     serve for this one checkout: apply (+ commit and
+                                                     push) on a timer, never resetting your work
   laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
                                                      the daemon: many repositories, API, webhooks
                                                      (see docs/serve.md)
@@ -33687,6 +40460,8 @@ Options:
   --json                 machine-readable output
   --cache FILE           registry metadata cache (default: ${defaultCachePath(env)})
   --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
+  --image REPO[:TAG]     plan, apply: a targeted run, only references of this repository (repeatable;
+                         with the pushed TAG, only that tag is asked about: a few requests)
   --no-commands          apply: do not run the configured commands
   --push                 apply, watch: commit and push to the checked-out branch on origin; when the
                          branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
@@ -33713,6 +40488,7 @@ async function main(argv, io2) {
         json: { type: "boolean", default: false },
         cache: { type: "string" },
         "registry-errors": { type: "string", default: "fail" },
+        image: { type: "string", multiple: true },
         "no-commands": { type: "boolean", default: false },
         interval: { type: "string", default: "300" },
         push: { type: "boolean", default: false },
@@ -33722,6 +40498,7 @@ async function main(argv, io2) {
         "github-api-url": { type: "string" },
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
+        files: { type: "string" },
         "metrics-port": { type: "string" },
         listen: { type: "string" },
         "state-dir": { type: "string" },
@@ -33750,18 +40527,30 @@ ${usage(io2.env)}`);
     io2.err("laminar: --registry-errors must be fail or warn");
     return 2;
   }
-  const delivery = command2 === "apply" ? deliveryOf(o, io2.env) : o["pull-request"] ? "--pull-request works with `apply` only" : { kind: "work-tree" };
+  const delivery = command2 === "apply" || command2 === "set" ? deliveryOf(o, io2.env) : o["pull-request"] ? "--pull-request works with `apply` only" : { kind: "work-tree" };
   if (typeof delivery === "string") {
     io2.err(`laminar: ${delivery}`);
     return 2;
   }
-  const dir = resolve5(io2.cwd, o.dir ?? ".");
+  let targets;
+  try {
+    targets = parseImageTargets(o.image ?? [], "--image");
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    io2.err(`laminar: ${e.message}`);
+    return 2;
+  }
+  if (targets.length && command2 !== "plan" && command2 !== "apply") {
+    io2.err("laminar: --image works with `plan` and `apply` only");
+    return 2;
+  }
+  const dir = resolve6(io2.cwd, o.dir ?? ".");
   const redactor = new SecretMasker();
   redactor.addAll(knownSecrets({ env: io2.env }));
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
   const safe = { ...io2, out: (s) => io2.out(redactor.mask(s)), err: (s) => io2.err(redactor.mask(s)) };
   try {
-    if (command2 === "plan" || command2 === "apply" || command2 === "watch" || command2 === "serve") {
+    if (command2 === "plan" || command2 === "apply" || command2 === "set" || command2 === "watch" || command2 === "serve") {
       const docker = await collectSecrets(io2.env);
       redactor.addAll(docker.secrets);
       for (const p2 of docker.problems) safe.err(`laminar: warning: ${p2}`);
@@ -33773,13 +40562,27 @@ ${usage(io2.env)}`);
       case "scan":
         return await scanCommand(dir, o.config, o.json, io2);
       case "plan":
+      case "set":
       case "apply": {
+        let setTag;
+        if (command2 === "set") {
+          const wanted = positionals[1] ? tryParseImageReference(positionals[1]) : void 0;
+          if (!wanted?.tag || wanted.digest) {
+            safe.err("laminar: set needs IMAGE:TAG, e.g. `laminar set ghcr.io/acme/app:1.4.2`");
+            return 2;
+          }
+          const files2 = (o.files ?? "").split(",").map((f) => f.trim()).filter(Boolean);
+          setTag = { image: wanted, tag: wanted.tag, ...files2.length ? { files: files2 } : {} };
+        }
         const config = await loadConfig(dir, o.config);
         redactor.addAll(knownSecrets({ env: io2.env, config }));
         const tags = createTagSource(config, {
           dir,
           env: io2.env,
-          ...o.cache ? { cachePath: resolve5(io2.cwd, o.cache) } : {}
+          ...o.cache ? { cachePath: resolve6(io2.cwd, o.cache) } : {},
+          // Registry warnings (a build time in the future, a timestamp API that failed) go to stderr.
+          log: { warn: (m) => safe.err(`laminar: warning: ${m}`) },
+          ...targets.length ? { reuseChallenges: true } : {}
         });
         let files = 0;
         const onFile = () => void files++;
@@ -33790,7 +40593,10 @@ ${usage(io2.env)}`);
         if (command2 === "plan") {
           let planned;
           try {
-            planned = await planRepository2(dir, config, tags.source, { onFile });
+            planned = await planRepository2(dir, config, tags.source, {
+              onFile,
+              ...targets.length ? { targets } : {}
+            });
           } finally {
             progress.stop();
           }
@@ -33802,8 +40608,11 @@ ${usage(io2.env)}`);
           return failureStatus(plan, o["registry-errors"]);
         }
         let outcome;
+        const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
+        const trap = io2.trapInterrupts?.();
         try {
           outcome = await runApply({
+            ...trap ? { signal: trap.signal } : {},
             dir,
             configPath: o.config,
             config,
@@ -33816,13 +40625,33 @@ ${usage(io2.env)}`);
               if (!o.json) safe.err(`running: ${c}`);
             },
             onFile,
-            log: safe.err
+            log: safe.err,
+            ...setTag ? { setTag } : {},
+            ...targets.length ? { targets } : {}
           });
+        } catch (e) {
+          const sig2 = trap?.received();
+          if (!sig2) throw e;
+          const restored = e instanceof ApplyAbortedError || e instanceof CommandFailedError ? e.restored : void 0;
+          safe.err(
+            restored ? `laminar: ${sig2}: interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed` : `laminar: ${sig2}: stopped (${describeError(e)})`
+          );
+          return signalStatus(sig2);
         } finally {
+          trap?.release();
+          await lock.release();
           progress.stop();
           await tags.save();
         }
-        return applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
+        const status = applyReport(
+          outcome,
+          { json: o.json, mode: o["registry-errors"], requests: tags.counts() },
+          safe
+        );
+        const sig = trap?.received();
+        if (!sig) return status;
+        safe.err(`laminar: ${sig} received after the run finished its work`);
+        return signalStatus(sig);
       }
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
@@ -33836,7 +40665,7 @@ ${usage(io2.env)}`);
             push: o.push,
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0,
             once: o.once,
-            cachePath: o.cache ? resolve5(io2.cwd, o.cache) : void 0,
+            cachePath: o.cache ? resolve6(io2.cwd, o.cache) : void 0,
             redactor
           },
           safe
@@ -33927,6 +40756,7 @@ function applyReport(r, opts, io2) {
         {
           ...planToJson(plan, opts.requests),
           files: r.files,
+          commandChanges: r.commandChanges,
           commands: r.commands.map((c) => ({
             command: c.command,
             exitCode: c.exitCode,
@@ -33943,6 +40773,10 @@ function applyReport(r, opts, io2) {
     io2.out(formatPlan(plan, opts.requests));
     io2.out(r.files.length ? `
 Rewrote ${r.files.length} file(s): ${r.files.join(", ")}` : "\nNothing to rewrite.");
+    if (r.commandChanges.length)
+      io2.out(
+        `Commands changed ${r.commandChanges.length} file(s): ${r.commandChanges.map((c) => `${c.path} (${c.change})`).join(", ")}`
+      );
     if (r.sentence) io2.out(r.sentence);
   }
   reportFailures(plan, opts.mode, "updated", io2);

@@ -2161,9 +2161,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2201,12 +2201,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4473,8 +4473,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6725,12 +6725,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7400,12 +7400,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7884,16 +7884,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7904,7 +7904,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7955,7 +7955,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7967,7 +7967,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8303,8 +8303,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9573,7 +9573,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9586,7 +9586,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop4).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9605,7 +9605,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9622,7 +9622,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9692,18 +9692,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9960,9 +9960,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10185,9 +10185,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10472,9 +10472,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10566,9 +10566,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -14431,7 +14431,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14507,7 +14507,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14550,7 +14550,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18291,8 +18291,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module.exports = {
@@ -22101,7 +22101,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve3.call(this, root, ref);
+      let _sch = resolve4.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -22128,7 +22128,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve3(root, ref) {
+    function resolve4(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -22992,7 +22992,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve3(baseURI, relativeURI, options) {
+    function resolve4(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -23028,50 +23028,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative5, options, skipNormalization) {
+    function resolveComponent(base, relative6, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse4(serialize(base, options), options);
-        relative5 = parse4(serialize(relative5, options), options);
+        relative6 = parse4(serialize(relative6, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative5.scheme) {
-        target.scheme = relative5.scheme;
-        target.userinfo = relative5.userinfo;
-        target.host = relative5.host;
-        target.port = relative5.port;
-        target.path = removeDotSegments(relative5.path || "");
-        target.query = relative5.query;
+      if (!options.tolerant && relative6.scheme) {
+        target.scheme = relative6.scheme;
+        target.userinfo = relative6.userinfo;
+        target.host = relative6.host;
+        target.port = relative6.port;
+        target.path = removeDotSegments(relative6.path || "");
+        target.query = relative6.query;
       } else {
-        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
-          target.userinfo = relative5.userinfo;
-          target.host = relative5.host;
-          target.port = relative5.port;
-          target.path = removeDotSegments(relative5.path || "");
-          target.query = relative5.query;
+        if (relative6.userinfo !== void 0 || relative6.host !== void 0 || relative6.port !== void 0) {
+          target.userinfo = relative6.userinfo;
+          target.host = relative6.host;
+          target.port = relative6.port;
+          target.path = removeDotSegments(relative6.path || "");
+          target.query = relative6.query;
         } else {
-          if (!relative5.path) {
+          if (!relative6.path) {
             target.path = base.path;
-            if (relative5.query !== void 0) {
-              target.query = relative5.query;
+            if (relative6.query !== void 0) {
+              target.query = relative6.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative5.path[0] === "/") {
-              target.path = removeDotSegments(relative5.path);
+            if (relative6.path[0] === "/") {
+              target.path = removeDotSegments(relative6.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative5.path;
+                target.path = "/" + relative6.path;
               } else if (!base.path) {
-                target.path = relative5.path;
+                target.path = relative6.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative6.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative5.query;
+            target.query = relative6.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -23079,7 +23079,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative5.fragment;
+      target.fragment = relative6.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -23383,7 +23383,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve3,
+      resolve: resolve4,
       resolveComponent,
       equal,
       serialize,
@@ -27039,7 +27039,7 @@ var require_foldFlowLines = __commonJS({
         else
           end = lineWidth - indentAtStart;
       }
-      let split = void 0;
+      let split2 = void 0;
       let prev = void 0;
       let overflow = false;
       let i = -1;
@@ -27072,18 +27072,18 @@ var require_foldFlowLines = __commonJS({
           if (mode === FOLD_BLOCK)
             i = consumeMoreIndentedLines(text, i, indent.length);
           end = i + indent.length + endStep;
-          split = void 0;
+          split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
             const next = text[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
-              split = i;
+              split2 = i;
           }
           if (i >= end) {
-            if (split) {
-              folds.push(split);
-              end = split + endStep;
-              split = void 0;
+            if (split2) {
+              folds.push(split2);
+              end = split2 + endStep;
+              split2 = void 0;
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
@@ -27096,7 +27096,7 @@ var require_foldFlowLines = __commonJS({
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
-              split = void 0;
+              split2 = void 0;
             } else {
               overflow = true;
             }
@@ -27298,9 +27298,9 @@ ${indent}`) + "'";
         return quotedString(value, ctx);
       }
       const indent = ctx.indent || (ctx.forceBlockIndent || containsDocumentMarker(value) ? "  " : "");
-      const literal2 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
+      const literal3 = blockQuote === "literal" ? true : blockQuote === "folded" || type === Scalar3.Scalar.BLOCK_FOLDED ? false : type === Scalar3.Scalar.BLOCK_LITERAL ? true : !lineLengthOverLimit(value, lineWidth, indent.length);
       if (!value)
-        return literal2 ? "|\n" : ">\n";
+        return literal3 ? "|\n" : ">\n";
       let chomp;
       let endStart;
       for (endStart = value.length; endStart > 0; --endStart) {
@@ -27349,7 +27349,7 @@ ${indent}`) + "'";
         if (onComment)
           onComment();
       }
-      if (!literal2) {
+      if (!literal3) {
         const foldedValue = value.replace(/\n+/g, "\n$&").replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, "$1$2").replace(/\n+/g, `$&${indent}`);
         let literalFallback = false;
         const foldOptions = getFoldOptions(ctx, true);
@@ -30630,13 +30630,13 @@ var require_resolve_block_scalar = __commonJS({
       return { mode, indent, chomp, comment, length };
     }
     function splitLines(source) {
-      const split = source.split(/\n( *)/);
-      const first = split[0];
+      const split2 = source.split(/\n( *)/);
+      const first = split2[0];
       const m = first.match(/^( *)/);
       const line0 = m?.[1] ? [m[1], first.slice(m[1].length)] : ["", first];
       const lines = [line0];
-      for (let i = 1; i < split.length; i += 2)
-        lines.push([split[i], split[i + 1]]);
+      for (let i = 1; i < split2.length; i += 2)
+        lines.push([split2[i], split2[i + 1]]);
       return lines;
     }
     exports.resolveBlockScalar = resolveBlockScalar;
@@ -36051,8 +36051,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve3, reject) {
-            return setTimeout(resolve3, t);
+          return new this.Promise(function(resolve4, reject) {
+            return setTimeout(resolve4, t);
           });
         }
         computePenalty() {
@@ -36263,15 +36263,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error3, reject, resolve3, returned, task;
+          var args, cb, error3, reject, resolve4, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve3, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve4, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve3(returned);
+                  return resolve4(returned);
                 };
               } catch (error1) {
                 error3 = error1;
@@ -36286,13 +36286,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve3;
-          resolve3 = reject = null;
+          var promise, reject, resolve4;
+          resolve4 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve3 = _resolve;
+            resolve4 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve3, reject });
+          this._queue.push({ task, args, resolve: resolve4, reject });
           this._tryToRun();
           return promise;
         }
@@ -36693,14 +36693,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve3, reject) => {
+              return new this.Promise((resolve4, reject) => {
                 if (finished()) {
-                  return resolve3();
+                  return resolve4();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve3();
+                      return resolve4();
                     }
                   });
                 }
@@ -36793,9 +36793,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve3, reject) {
+              return new this.Promise(function(resolve4, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve3)(args3);
+                  return (args3[0] != null ? reject : resolve4)(args3);
                 });
               });
             };
@@ -37082,11 +37082,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -37102,7 +37102,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -37435,7 +37435,7 @@ import { spawn } from "node:child_process";
 var OUTPUT_LIMIT = 64 * 1024;
 function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -37466,7 +37466,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
     const done = (exitCode, killedBy) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      resolve3({
+      resolve4({
         command: spec.run,
         exitCode,
         signal: killedBy,
@@ -37479,11 +37479,28 @@ function runCommand(spec, cwd, env = process.env, signal) {
     child.on("error", (e) => {
       output += `
 ${e.message}`;
-      done(127, null);
+      finish(127, null);
     });
-    child.on("close", (code, signal2) => done(code, signal2));
+    let settled = false;
+    const finish = (code, killedBy) => {
+      if (settled) return;
+      settled = true;
+      done(code, killedBy);
+    };
+    child.on("exit", (code, killedBy) => {
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, killedBy);
+      }, OUTPUT_GRACE_MS);
+      child.on("close", () => {
+        clearTimeout(grace);
+        finish(code, killedBy);
+      });
+    });
   });
 }
+var OUTPUT_GRACE_MS = 500;
 function commandFailed(r) {
   return r.timedOut || r.aborted || r.exitCode !== 0;
 }
@@ -37631,6 +37648,26 @@ var TreeSnapshot = class _TreeSnapshot {
     }
     return touched.sort();
   }
+  /** The tree's listing now, to compare with {@link changesSince} later. */
+  async mark() {
+    return listFiles(this.root);
+  }
+  /**
+   * What changed since `mark`, by path: size, modification time, mode or inode (an atomic rename
+   * gives a new inode even when size and time match).
+   */
+  async changesSince(mark) {
+    const now = await listFiles(this.root);
+    const out = [];
+    for (const [path2, st] of now) {
+      const was = mark.get(path2);
+      if (!was) out.push({ path: path2, change: "created" });
+      else if (was.size !== st.size || was.mtimeMs !== st.mtimeMs || was.mode !== st.mode || was.ino !== st.ino)
+        out.push({ path: path2, change: "modified" });
+    }
+    for (const path2 of mark.keys()) if (!now.has(path2)) out.push({ path: path2, change: "deleted" });
+    return out.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  }
   async discard() {
     await rm3(this.copy, { recursive: true, force: true });
   }
@@ -37648,7 +37685,7 @@ async function listFiles(root) {
       if (e.isDirectory()) await walk3(abs);
       else {
         const st = await lstat2(abs);
-        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode });
+        out.set(relative(root, abs), { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode, ino: st.ino });
       }
     }
   };
@@ -37657,6 +37694,10 @@ async function listFiles(root) {
 }
 
 // src/apply/apply.ts
+function changedPaths(applied) {
+  if (!applied) return [];
+  return [.../* @__PURE__ */ new Set([...applied.files, ...applied.commandChanges.map((c) => c.path)])].sort();
+}
 var CommandFailedError = class extends Error {
   constructor(result, restored, timeout) {
     super(`${describeFailure(result, timeout)}; the work tree was restored (${restored.length} file(s))`);
@@ -37667,22 +37708,53 @@ var CommandFailedError = class extends Error {
   restored;
   name = "CommandFailedError";
 };
+var ProtectedDeletionError = class extends Error {
+  constructor(paths, restored) {
+    super(
+      `the configured commands deleted ${paths.join(", ")}, which Laminar just rewrote or reads its config from; nothing was committed and the work tree was restored (${restored.length} file(s))`
+    );
+    this.paths = paths;
+    this.restored = restored;
+  }
+  paths;
+  restored;
+  name = "ProtectedDeletionError";
+};
+var ApplyAbortedError = class extends Error {
+  constructor(restored) {
+    super(`interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed`);
+    this.restored = restored;
+  }
+  restored;
+  name = "ApplyAbortedError";
+};
 async function applyPlan(root, plan, commands, options = {}) {
-  if (plan.changes.length === 0) return { files: [], commands: [] };
+  if (plan.changes.length === 0) return { files: [], commandChanges: [], commands: [] };
+  if (options.signal?.aborted) throw new ApplyAbortedError([]);
   const snapshot = commands.length ? await TreeSnapshot.take(root) : void 0;
   try {
-    const { files } = await rewriteFiles(root, plan.changes);
+    const { files, originals } = await rewriteFiles(root, plan.changes);
+    const rewritten = commands.length ? await snapshot?.mark() : void 0;
     const results = [];
     for (const spec of commands) {
+      if (options.signal?.aborted) throw new ApplyAbortedError(snapshot ? await snapshot.restore() : []);
       options.onCommand?.(spec);
       const r = await runCommand(spec, root, options.env, options.signal);
       results.push(r);
       if (commandFailed(r)) {
-        const restored = snapshot ? await snapshot.restore() : [];
-        throw new CommandFailedError(r, restored, spec.timeout);
+        throw new CommandFailedError(r, snapshot ? await snapshot.restore() : [], spec.timeout);
       }
     }
-    return { files, commands: results };
+    const commandChanges = rewritten && snapshot ? await snapshot.changesSince(rewritten) : [];
+    const protect = /* @__PURE__ */ new Set([...files, ...options.protect ?? [".laminar.yaml"]]);
+    const lost = commandChanges.filter((c) => c.change === "deleted" && protect.has(c.path)).map((c) => c.path);
+    if (lost.length) throw new ProtectedDeletionError(lost, snapshot ? await snapshot.restore() : []);
+    if (options.signal?.aborted) {
+      if (snapshot) throw new ApplyAbortedError(await snapshot.restore());
+      await restoreFiles(root, originals);
+      throw new ApplyAbortedError([...originals.keys()]);
+    }
+    return { files, commandChanges, commands: results };
   } finally {
     await snapshot?.discard();
   }
@@ -37762,8 +37834,10 @@ var TEMPLATE_VARIABLES = [
   // distinct old tags, comma separated
   "to",
   // distinct new tags, comma separated
-  "file"
+  "file",
   // same as files (one change: just that file)
+  "commandFiles"
+  // paths the configured commands changed, one "created|modified|deleted path" per line
 ];
 var CHANGE_VARIABLES = ["file", "line", "image", "from", "to"];
 var TemplateError = class extends Error {
@@ -37819,7 +37893,10 @@ function commitSubject(changes) {
   if (changes.length === 1 && only) return `${only.file}: ${only.image}:${only.to}`;
   return `Update ${changes.length} images`;
 }
-function variables(changes) {
+function commandFileLines(files) {
+  return files.map((f) => `${f.change} ${f.path}`).join("\n");
+}
+function variables(changes, commandFiles) {
   const list = sorted(changes);
   return {
     count: String(list.length),
@@ -37830,7 +37907,8 @@ function variables(changes) {
     image: distinct(list.map((c) => c.image)),
     from: distinct(list.map((c) => c.from)),
     to: distinct(list.map((c) => c.to)),
-    file: distinct(list.map((c) => c.file))
+    file: distinct(list.map((c) => c.file)),
+    commandFiles: commandFileLines(commandFiles)
   };
 }
 function renderNodes(nodes, lookup, changes) {
@@ -37862,27 +37940,39 @@ function escaped(changes, escape3) {
     to: escape3(c.to)
   }));
 }
-function renderTemplate(template, changes, escape3 = oneLine) {
+function escapedFiles(files, escape3) {
+  return files.map((f) => ({ path: escape3(f.path), change: f.change }));
+}
+function renderTemplate(template, changes, escape3 = oneLine, commandFiles = []) {
   const t = typeof template === "string" ? parseTemplate(template) : template;
   const safe = escaped(changes, escape3);
-  const vars = variables(safe);
+  const vars = variables(safe, escapedFiles(commandFiles, escape3));
   return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
-function buildCommitMessage(changes, template) {
+function buildCommitMessage(changes, template, commandFiles = []) {
   if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
   if (template !== void 0) {
-    const text = renderTemplate(template, changes).trim();
+    const text = renderTemplate(template, changes, oneLine, commandFiles).trim();
     if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
     return `${text}
 `;
   }
   const safe = escaped(changes, oneLine);
   const subject = commitSubject(safe);
-  if (safe.length === 1) return `${subject}
-`;
-  return `${subject}
+  const body = safe.length === 1 ? [] : [sorted(safe).map(describeChange).join("\n")];
+  if (commandFiles.length)
+    body.push(`Changed by the configured commands:
+${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
+  return [subject, ...body].join("\n\n") + "\n";
+}
+var LAMINAR_TRAILER = "Laminar-Update";
+var LAMINAR_SET_TRAILER = "Laminar-Set";
+function withLaminarTrailers(message, rules, key = LAMINAR_TRAILER) {
+  const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
+  if (names.length === 0) return message;
+  return `${message.replace(/\n+$/, "")}
 
-${sorted(safe).map(describeChange).join("\n")}
+${names.map((r) => `${key}: ${r}`).join("\n")}
 `;
 }
 
@@ -38166,7 +38256,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       masked = maskUnmatchedOpens(masked, budget);
     }
     const pre = m.pre;
-    const literal2 = () => combine(acc, pre + "{" + m.body + "}" + m.post, [""], max, maxLength, dropEmpties, budget);
+    const literal3 = () => combine(acc, pre + "{" + m.body + "}" + m.post, [""], max, maxLength, dropEmpties, budget);
     if (/\$$/.test(pre)) {
       acc = combine(acc, pre + "{" + m.body + "}", [""], max, maxLength, dropEmpties && !m.post.length, budget);
       firstGroup = false;
@@ -38188,7 +38278,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
         isTop = true;
         continue;
       }
-      return literal2();
+      return literal3();
     }
     if (firstGroup) {
       dropEmpties = isTop && !isSequence;
@@ -38198,22 +38288,22 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     if (isSequence) {
       values = expandSequence(m.body, isAlphaSequence, max, maxLength, budget);
       if (!values) {
-        return literal2();
+        return literal3();
       }
     } else {
       let n = parseCommaParts(m.body, budget);
       if (!n) {
-        return literal2();
+        return literal3();
       }
       if (n.length === 1 && n[0] !== void 0) {
         n = expand_(n[0], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false).map(embrace);
         if (budget.remaining < 0) {
-          return literal2();
+          return literal3();
         }
         if (n.length === 1) {
           const next2 = combine(acc, pre + n[0], [""], max, maxLength, dropEmpties && !m.post.length, budget);
           if (budget.remaining < 0) {
-            return literal2();
+            return literal3();
           }
           acc = next2;
           if (!m.post.length)
@@ -38234,7 +38324,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
       outer: for (let j = 0; j < n.length; j++) {
         const expanded = expand_(n[j], max, maxLength, maxDepth, depth + 1, maxRewrites, budget, false);
         if (budget.remaining < 0) {
-          return literal2();
+          return literal3();
         }
         for (let k = 0; k < expanded.length; k++) {
           const v = expanded[k];
@@ -38250,7 +38340,7 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
     }
     const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
     if (budget.remaining < 0) {
-      return literal2();
+      return literal3();
     }
     acc = next;
     if (!m.post.length)
@@ -38551,7 +38641,7 @@ var normalize = (items, form) => {
 };
 var compile = (items, nocase) => {
   let id = 1;
-  const split = (out) => ({ t: "split", id: id++, out });
+  const split2 = (out) => ({ t: "split", id: id++, out });
   const seq = (items2, next) => items2.reduceRight((next2, it) => item(it, next2), next);
   const item = (it, next) => {
     switch (it.t) {
@@ -38567,14 +38657,14 @@ var compile = (items, nocase) => {
     const alts = (next2) => it.alts.map((a) => seq(a, next2));
     switch (it.type) {
       case "@":
-        return split(alts(next));
+        return split2(alts(next));
       case "?":
-        return split([next, ...alts(next)]);
+        return split2([next, ...alts(next)]);
       case "!":
-        return { t: "neg", id: id++, sub: split(alts(MATCH)), next };
+        return { t: "neg", id: id++, sub: split2(alts(MATCH)), next };
     }
-    const after = split([]);
-    const entry = split(alts(after));
+    const after = split2([]);
+    const entry = split2(alts(after));
     after.out.push(next, entry);
     return it.type === "*" ? after : entry;
   };
@@ -38963,8 +39053,8 @@ var Matcher = class {
     this.options = options;
     const { nocase = false, noext = false, normalize: n } = options;
     this.#form = n === true ? "NFC" : n || void 0;
-    const literal2 = /^[?*+@]\(\)$/.test(pattern2);
-    const toks = tokenize(pattern2, nocase, noext || literal2, this.#form, options.rangeMark);
+    const literal3 = /^[?*+@]\(\)$/.test(pattern2);
+    const toks = tokenize(pattern2, nocase, noext || literal3, this.#form, options.rangeMark);
     let [items] = build(toks, pair(toks), 0, toks.length, true);
     if (this.#form)
       items = normalize(items, this.#form);
@@ -40477,8 +40567,8 @@ var Minimatch = class {
       return true;
     }
     const options = this.options;
-    let split = this.#cachedSplit(f);
-    if (!split) {
+    let split2 = this.#cachedSplit(f);
+    if (!split2) {
       if (!partial && !this.#form && (this.#endCheck || this.#literalCheck) && lastChecked !== f) {
         lastChecked = f;
         const can = this.#canMatch(f);
@@ -40487,10 +40577,10 @@ var Minimatch = class {
         if (can === "yes")
           return options.flipNegate ? true : !this.negate;
       }
-      split = this.#split(f);
+      split2 = this.#split(f);
     }
-    const ff = split.parts;
-    const resolved = this.#level2 ? split.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
+    const ff = split2.parts;
+    const resolved = this.#level2 ? split2.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
     const set = this.set;
     let filename = ff[ff.length - 1];
     if (!filename) {
@@ -40524,6 +40614,14 @@ minimatch.unescape = unescape;
 
 // src/policy/policy.ts
 var import_semver = __toESM(require_semver2(), 1);
+
+// src/policy/artifact-tags.ts
+var ARTIFACT_TAG = /^(?:sha256|sha384|sha512)-[0-9a-f]{64}(?:\.[A-Za-z0-9_-]+)*$/;
+function isArtifactTag(tag) {
+  return ARTIFACT_TAG.test(tag);
+}
+
+// src/policy/policy.ts
 var PolicyError = class extends Error {
   name = "PolicyError";
 };
@@ -40539,20 +40637,29 @@ function parsePolicy(text, options = {}) {
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time")
+    if (options.sort && options.sort.by !== "build-time" && options.sort.by !== "push-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
-    return globPolicy(text, body);
+    if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
+    return globPolicy(text, body, options.sort?.by === "push-time" ? "push-time" : "build-time");
+  }
+  if (!options.sort || options.sort.by === "build-time") {
+    const plain = body.replace(/\\([^\w\s])/g, "$1");
+    if (!/[\\^$.|?*+()[\]{}]/.test(body.replace(/\\[^\w\s]/g, "")) && body.length <= MAX_REGEX_LENGTH)
+      return literalPolicy("regex", text, plain, options.sort?.order);
   }
   return regexPolicy(text, body, options.sort);
+}
+function literalPolicy(kind, source, tag, order = "asc") {
+  return { kind, source, sort: "build-time", order, literal: tag, matches: (t) => t === tag };
 }
 function globProblem(glob) {
   return /\[[^\]]*$/.test(glob) || /\{[^}]*$/.test(glob) ? `invalid glob ${JSON.stringify(glob)}: unclosed bracket` : void 0;
 }
-function globPolicy(source, glob) {
+function globPolicy(source, glob, sort2) {
   const problem = globProblem(glob);
   if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
-  return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
+  return { kind: "glob", source, sort: sort2, order: "asc", matches: (tag) => mm.match(tag) };
 }
 function semverPolicy(source, range2, includePrerelease) {
   const r = import_semver.default.validRange(range2, { loose: true, includePrerelease });
@@ -40593,7 +40700,8 @@ function regexPolicy(source, body, sort2) {
   }
   const by = sort2?.by ?? "build-time";
   const order = sort2?.order ?? "asc";
-  if (by === "build-time") return { kind: "regex", source, sort: "build-time", order, matches: (t) => re.test(t) };
+  if (by === "build-time" || by === "push-time")
+    return { kind: "regex", source, sort: by, order, matches: (t) => re.test(t) };
   const groups2 = [...body.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((g) => g[1]);
   const capture = sort2?.capture ?? groups2[0];
   if (!capture) throw new PolicyError(`sort by ${by} needs a named capture group in the regex, e.g. (?<build>\\d+)`);
@@ -40648,16 +40756,57 @@ function assertSafeRegex(body) {
 }
 function separatedRepeat(group2) {
   const inner = group2.replace(/^\?:/, "");
-  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner);
+  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner) ?? /^()(.*?)(\\[.\-_/+]|[-_/:~])$/s.exec(inner)?.slice(0) ?? null;
   if (!m) return false;
-  const sep6 = m[1].replace("\\", "");
+  const sep6 = (m[1] || m[3]).replace("\\", "");
   const rest = m[2];
+  if (!m[1] && rest.endsWith("\\")) return false;
   if (/[|()]/.test(rest) || /(^|[^\\])\./.test(rest) || rest.includes("[^") || /\\[SWDswd]/.test(rest.replace(/\\d/g, "")))
     return false;
   return !rest.includes(sep6) || sep6 === "." && !rest.replace(/\\\./g, "").includes(".");
 }
+function ordersByTime(policy) {
+  return policy.sort === "build-time" || policy.sort === "push-time";
+}
 function isNeverChosen(tag) {
-  return tag === "latest";
+  return tag === "latest" || isArtifactTag(tag);
+}
+
+// src/config/duration.ts
+var UNIT_MS = {
+  s: 1e3,
+  m: 6e4,
+  h: 36e5,
+  d: 864e5,
+  w: 6048e5
+};
+function parseDuration(text) {
+  const t = text.trim();
+  if (!/^(\d+[smhdw])+$/.test(t))
+    return {
+      problem: `${JSON.stringify(text)} is not a duration; write a number and a unit (s, m, h, d, w), e.g. 2h or 1d12h`
+    };
+  let ms = 0;
+  for (const m of t.matchAll(/(\d+)([smhdw])/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
+  if (!Number.isSafeInteger(ms)) return { problem: `${JSON.stringify(text)} is too long a duration` };
+  return { ms, text: t };
+}
+function formatDuration(ms) {
+  const units = [
+    ["d", 864e5],
+    ["h", 36e5],
+    ["m", 6e4],
+    ["s", 1e3]
+  ];
+  const parts = [];
+  let rest = Math.max(0, Math.round(ms));
+  for (const [u, size] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0 || parts.length > 0 && parts.length < 2) parts.push(`${n}${u}`);
+    if (parts.length === 2) break;
+  }
+  return parts.length ? parts.filter((p) => !/^0/.test(p)).join(" ") || "0s" : "0s";
 }
 
 // src/config/pattern-probe.ts
@@ -40753,15 +40902,15 @@ var command = {
   ]
 };
 var sort = {
-  description: "How regex matches are ordered: by build time (default), or by a named capture.",
+  description: "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.",
   oneOf: [
-    { enum: ["build-time", "numerical", "alphabetical"] },
+    { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
     {
       type: "object",
       additionalProperties: false,
       required: ["by"],
       properties: {
-        by: { enum: ["build-time", "numerical", "alphabetical"] },
+        by: { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
         capture: {
           type: "string",
           minLength: 1,
@@ -40794,7 +40943,14 @@ var laminarSchema = {
             description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`."
           },
           name: { type: "string" },
-          insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
+          insecure: {
+            type: "boolean",
+            description: "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well."
+          },
+          trustRealm: {
+            type: "boolean",
+            description: "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)."
+          },
           usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
           passwordEnv: {
             type: "string",
@@ -40845,7 +41001,51 @@ var laminarSchema = {
           exclude: { type: "array", items: patternEntry, description: "Tags never chosen." },
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
-          prerelease: { type: "boolean", description: "semver: allow pre-release versions." }
+          prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+          minAge: {
+            type: "string",
+            minLength: 1,
+            description: "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)."
+          },
+          digest: {
+            enum: ["refresh", "keep"],
+            description: "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it."
+          },
+          platforms: {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", minLength: 1 },
+            description: "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them."
+          }
+        }
+      }
+    },
+    promotions: {
+      type: "array",
+      description: "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "from", "to", "soak"],
+        properties: {
+          name: {
+            type: "string",
+            pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+            description: "Names the promotion in the plan, the commit trailer and its pull-request branch."
+          },
+          from: { type: "array", minItems: 1, items: fileEntry, description: "The source environment's files." },
+          to: { type: "array", minItems: 1, items: fileEntry, description: "The files that receive the tags." },
+          images: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Only these images (globs, as in `updates[].images`)."
+          },
+          soak: {
+            type: "string",
+            minLength: 1,
+            description: "How long a tag must have been in `from` on the branch (`24h`, `2d`)."
+          },
+          minAge: { type: "string", minLength: 1, description: "The build must also be at least this old." }
         }
       }
     },
@@ -40855,6 +41055,28 @@ var laminarSchema = {
       description: "Run after rewriting, before committing, in the repository root."
     },
     preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
+    limits: {
+      type: "object",
+      description: "Bounds on the work one run asks of registries, whatever they answer.",
+      additionalProperties: false,
+      properties: {
+        tags: {
+          type: "integer",
+          minimum: 1,
+          description: "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`."
+        },
+        candidates: {
+          type: "integer",
+          minimum: 1,
+          description: "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`."
+        },
+        registryDeadline: {
+          type: "integer",
+          minimum: 1,
+          description: "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped."
+        }
+      }
+    },
     scan: {
       type: "object",
       additionalProperties: false,
@@ -40887,6 +41109,22 @@ var laminarSchema = {
 // src/config/types.ts
 var DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024;
 var DEFAULT_COMMAND_TIMEOUT = 600;
+
+// src/policy/platforms.ts
+var PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/;
+function missingPlatforms(required, offered) {
+  const have = offered.map(split);
+  return required.filter((r) => {
+    const want = split(r);
+    return !have.some(
+      (h) => h.os === want.os && h.arch === want.arch && (!want.variant || (h.variant ?? (h.arch === "arm64" ? "v8" : void 0)) === want.variant)
+    );
+  });
+}
+function split(p) {
+  const [os5 = "", arch2 = "", variant] = p.split("/");
+  return variant ? { os: os5, arch: arch2, variant } : { os: os5, arch: arch2 };
+}
 
 // src/config/parse.ts
 var MAX_CONFIG_BYTES = 1024 * 1024;
@@ -40921,7 +41159,7 @@ function parseValidatedYaml(text, file, format) {
   const lineCounter = new import_yaml.LineCounter();
   let doc;
   try {
-    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = (0, import_yaml.parseDocument)(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   } catch (e) {
     throw new ConfigError(file, 1, 1, "", `cannot parse YAML: ${e.message}`);
   }
@@ -40968,8 +41206,8 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail4(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
-    fail4(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0) && !raw.promotions?.length)
+    fail4(raw.updates ? ["updates"] : [], "no `updates` rules (or `promotions`): nothing to do");
   const registries = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
     registries.push({ ...r, ...splitRegistry(r.host, (d) => fail4(["registries", i, "host"], d)) });
@@ -41021,24 +41259,64 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
         }
       }
     }
+    const platforms = (u.platforms ?? []).map((pl, j) => {
+      if (!PLATFORM_PATTERN.test(pl))
+        fail4([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
+      return pl;
+    });
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== void 0) fail4(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
     seen.set(identity, i);
+    const minAge = u.minAge === void 0 ? void 0 : durationAt(u.minAge, (d) => fail4([...base, "minAge"], d));
     const p = locate(base);
     const filePositions = u.files.map((_, j) => {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
+    const pp = locate([...base, "pattern"]);
     updates.push({
       name: u.name ?? `updates[${i}]`,
       index: i,
       position: { file, line: p.line, column: p.col },
+      patternPosition: { file, line: pp.line, column: pp.col },
       policy,
       files,
       filePositions,
       images,
-      exclude
+      exclude,
+      ...minAge ? { minAge } : {},
+      ...platforms.length ? { platforms } : {},
+      ...u.digest === "refresh" ? { digest: "refresh" } : {}
+    });
+  }
+  const promotions = [];
+  for (const [i, r] of (raw.promotions ?? []).entries()) {
+    const base = ["promotions", i];
+    const dup = promotions.find((q) => q.name === r.name);
+    if (dup) fail4([...base, "name"], `duplicate promotion name ${JSON.stringify(r.name)} (promotions[${dup.index}])`);
+    const selectors = (key) => r[key].map(
+      (f, j) => normaliseFileSelector(
+        typeof f === "string" ? f : f.path,
+        (d) => fail4([...base, key, j, ...typeof f === "string" ? [] : ["path"]], d)
+      )
+    );
+    const from = selectors("from");
+    const to = selectors("to");
+    const both = to.find((t) => from.includes(t));
+    if (both !== void 0) fail4([...base, "to"], `${JSON.stringify(both)} is in both \`from\` and \`to\``);
+    const soak = durationAt(r.soak, (d) => fail4([...base, "soak"], d));
+    const minAge = r.minAge === void 0 ? void 0 : durationAt(r.minAge, (d) => fail4([...base, "minAge"], d));
+    const p = locate(base);
+    promotions.push({
+      name: r.name,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      from,
+      to,
+      images: (r.images ?? []).map((g2, j) => checkGlob(g2, (d) => fail4([...base, "images", j], d))),
+      soak,
+      ...minAge ? { minAge } : {}
     });
   }
   const commands = (raw.commands ?? raw.preCommitCommands ?? []).map(
@@ -41062,8 +41340,10 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     file,
     registries,
     updates,
+    promotions,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    limits: { ...raw.limits },
     commit: {
       ...g.gitUser !== void 0 ? { authorName: g.gitUser } : {},
       ...g.gitEmail !== void 0 ? { authorEmail: g.gitEmail } : {},
@@ -41095,12 +41375,18 @@ function normaliseFileSelector(path2, fail4) {
   checkGlob(clean || "**", fail4);
   return clean === "" ? "**" : clean;
 }
+function durationAt(text, fail4) {
+  const d = parseDuration(text);
+  if ("problem" in d) fail4(d.problem);
+  return d;
+}
 function checkGlob(glob, fail4) {
   const problem = globProblem(glob);
   if (problem) fail4(problem);
   return glob;
 }
 function checkPatternSpeed(policy, fail4) {
+  if (policy.literal !== void 0) return;
   if (probePolicy(policy) === void 0) {
     fail4(
       `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`
@@ -41277,6 +41563,21 @@ async function loadConfig(dir, configPath) {
       "config file not found; create it (see README: .laminar.yaml) or pass --config"
     );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown2, 0, 0, "", "is not a file");
+  const lexical = relative2(dir, path2);
+  if (!lexical.startsWith("..") && !isAbsolute(lexical)) {
+    const root = await realpath(dir);
+    const real = await realpath(path2).catch(() => void 0);
+    if (real === void 0)
+      throw new ConfigError(shown2, 0, 0, "", "is a symbolic link to nothing (a dangling link); point it at a file");
+    if (real !== root && !real.startsWith(root + sep3))
+      throw new ConfigError(
+        shown2,
+        0,
+        0,
+        "",
+        "is a symbolic link pointing outside the repository; refusing to read it (copy the file into the repository or pass --config with its real path)"
+      );
+  }
   if (st.size > MAX_CONFIG_BYTES)
     throw new ConfigError(shown2, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile2(path2, "utf8");
@@ -41340,7 +41641,7 @@ function gitEnvironment(extra = {}) {
   };
 }
 function execGit(args, options) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const child = spawn2("git", args, {
       cwd: options.cwd,
       env: gitEnvironment(options.env),
@@ -41354,9 +41655,11 @@ function execGit(args, options) {
     child.stderr.on("data", (b) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
-      resolve3({
+      const bytes = Buffer.concat(out);
+      resolve4({
         exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString("utf8"),
+        ...options.binary ? { stdoutBytes: bytes } : {},
+        stdout: bytes.toString("utf8"),
         stderr: mask(Buffer.concat(err).toString("utf8"))
       });
     });
@@ -41611,6 +41914,12 @@ var GitCli = class {
     const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
     return r.exitCode === 0 ? r.stdout.trim() : void 0;
   }
+  async isAncestor(ancestor, rev) {
+    const args = ["merge-base", "--is-ancestor", ancestor, rev];
+    const r = await this.run(args);
+    if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
+    throw new GitCommandError(args, r.exitCode, r.stderr);
+  }
   async isShallow() {
     return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
   }
@@ -41784,7 +42093,25 @@ function requestFailure(site, request2, what, status, cause) {
 function statusFailure(site, request2, res, detail = "") {
   return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
 }
-function malformedJson(site, request2, status, what, cause) {
+function htmlContentType(answer) {
+  const type = answer.headers.get("content-type") ?? "";
+  const head = answer.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
+  if (/html/i.test(type) || head.startsWith("<!doctype html") || head.startsWith("<html")) {
+    return (type.replace(/[^\x20-\x7e]/g, "").slice(0, 80) || "none").trim();
+  }
+  return void 0;
+}
+function malformedJson(site, request2, status, what, cause, answer) {
+  const html = answer ? htmlContentType(answer) : void 0;
+  if (html !== void 0) {
+    return requestFailure(
+      site,
+      request2,
+      `${status}: an HTML page instead of JSON in ${what}, content-type ${JSON.stringify(html)} (a login page or a proxy in the way?)`,
+      status,
+      cause
+    );
+  }
   return requestFailure(site, request2, `malformed JSON in ${what}`, status, cause);
 }
 function unexpectedAnswer(site, request2, status, expected, problem) {
@@ -41875,7 +42202,7 @@ var MANIFEST = shape("an image manifest or index", {
 });
 var IMAGE_CONFIG = shape("an image config", {
   type: "object",
-  properties: { created: STRING }
+  properties: { created: STRING, os: STRING, architecture: STRING, variant: STRING }
 });
 var TOKEN_ANSWER = shape("a token response", {
   type: "object",
@@ -41932,12 +42259,29 @@ var CACHE_FILE = shape("a Laminar registry cache", {
   required: ["version", "digests", "repos"],
   properties: {
     version: { type: "number" },
+    challenges: {
+      type: "object",
+      additionalProperties: {
+        type: ["object", "null"],
+        required: ["scheme", "params"],
+        properties: {
+          scheme: { type: "string" },
+          params: { type: "object", additionalProperties: { type: "string" } }
+        }
+      }
+    },
     digests: {
       type: "object",
       additionalProperties: {
         type: "object",
         required: ["created", "at"],
-        properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } }
+        properties: {
+          created: { type: ["string", "null"] },
+          source: { type: "string" },
+          platforms: { type: "array", items: { type: "string" } },
+          fixed: { type: "boolean" },
+          at: { type: "number" }
+        }
       }
     },
     repos: {
@@ -41995,6 +42339,8 @@ var RegistryCache = class _RegistryCache {
   repos = /* @__PURE__ */ new Map();
   dirtyRepos = /* @__PURE__ */ new Set();
   dirtyFacts = /* @__PURE__ */ new Set();
+  challenges = /* @__PURE__ */ new Map();
+  dirtyChallenges = /* @__PURE__ */ new Set();
   /**
    * Loads the cache at `path`; without a path the cache lives in memory only.
    * @param warn - told when the file exists but is not a cache (it is then ignored and replaced)
@@ -42005,16 +42351,28 @@ var RegistryCache = class _RegistryCache {
     if (file) {
       for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
       for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+      for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
     }
     return c;
   }
   fact(key) {
     const f = this.digests.get(key);
     if (!f) return void 0;
-    return { created: f.created ? new Date(f.created) : void 0, source: f.source };
+    return {
+      created: f.created ? new Date(f.created) : void 0,
+      source: f.source,
+      ...f.platforms ? { platforms: f.platforms } : {},
+      ...f.fixed ? { fixed: true } : {}
+    };
   }
   setFact(key, fact) {
-    this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+    this.digests.set(key, {
+      created: fact.created?.toISOString() ?? null,
+      source: fact.source,
+      ...fact.platforms ? { platforms: [...fact.platforms] } : {},
+      ...fact.fixed ? { fixed: true } : {},
+      at: Date.now()
+    });
     this.dirtyFacts.add(key);
   }
   snapshot(repoKey2) {
@@ -42030,8 +42388,17 @@ var RegistryCache = class _RegistryCache {
     this.repos.set(repoKey2, { hash: s.hash, changedAt: s.changedAt, tags });
     this.dirtyRepos.add(repoKey2);
   }
+  /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
+  challenge(registry) {
+    return this.challenges.get(registry);
+  }
+  setChallenge(registry, ch) {
+    if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
+    this.challenges.set(registry, ch);
+    this.dirtyChallenges.add(registry);
+  }
   get dirty() {
-    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
   }
   /** Writes the cache (merged with the file's current content) atomically. */
   async save() {
@@ -42045,10 +42412,13 @@ var RegistryCache = class _RegistryCache {
     if (entries.length > MAX_FACTS) {
       entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
     }
-    const file = { version: VERSION, digests: Object.fromEntries(entries), repos };
+    const challenges = { ...onDisk?.challenges ?? {} };
+    for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
+    const file = { version: VERSION, digests: Object.fromEntries(entries), repos, challenges };
     await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
     this.dirtyFacts.clear();
     this.dirtyRepos.clear();
+    this.dirtyChallenges.clear();
   }
 };
 
@@ -42222,7 +42592,7 @@ function fromAuthEntry(e) {
   return void 0;
 }
 function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
@@ -42239,15 +42609,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
     child.on("close", (code) => {
       if (code !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve3(void 0);
+        if (/not found/i.test(stdout + stderr)) resolve4(void 0);
         else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
         return;
       }
       try {
         const out = JSON.parse(stdout);
-        if (!out.Secret) resolve3(void 0);
-        else if (out.Username === "<token>") resolve3({ kind: "identity-token", token: out.Secret });
-        else resolve3({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+        if (!out.Secret) resolve4(void 0);
+        else if (out.Username === "<token>") resolve4({ kind: "identity-token", token: out.Secret });
+        else resolve4({ kind: "basic", username: out.Username ?? "", password: out.Secret });
       } catch {
         reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
       }
@@ -42398,17 +42768,35 @@ var TokenCache = class {
 };
 
 // src/registry/auth.ts
+function parentDomain(hostname) {
+  if (/^[\d.]+$/.test(hostname) || hostname.includes(":")) return void 0;
+  const labels = hostname.split(".");
+  return labels.length >= 3 ? labels.slice(1).join(".") : void 0;
+}
+function realmRefusal(registryBase, realm) {
+  if (registryBase.protocol === "https:" && realm.protocol !== "https:") {
+    return `the token realm ${realm.origin} is plain ${realm.protocol.replace(":", "")} while the registry is https`;
+  }
+  const host = registryBase.hostname.toLowerCase();
+  const other = realm.hostname.toLowerCase();
+  if (other === host) return void 0;
+  const parent = parentDomain(host);
+  if (parent && (other === parent || other.endsWith(`.${parent}`))) return void 0;
+  return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
+}
 var RegistrySession = class {
-  constructor(endpoint2, http, tokens, loadCredential) {
+  constructor(endpoint2, http, tokens, loadCredential, memory) {
     this.endpoint = endpoint2;
     this.http = http;
     this.tokens = tokens;
     this.loadCredential = loadCredential;
+    this.memory = memory;
   }
   endpoint;
   http;
   tokens;
   loadCredential;
+  memory;
   pinged;
   challenge;
   credential;
@@ -42436,16 +42824,28 @@ var RegistrySession = class {
   url(path2) {
     return new URL(path2, this.endpoint.baseUrl).toString();
   }
-  /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+  /**
+   * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
+   * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
+   */
   ping() {
     this.pinged ??= (async () => {
+      const recalled = await this.memory?.recall();
+      if (recalled !== void 0) {
+        this.challenge = recalled ?? void 0;
+        return;
+      }
       const req = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
       const res = await this.http.request(req);
       if (res.status === 401) {
         this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+        this.memory?.remember(this.challenge ?? null);
         return;
       }
-      if (res.status >= 200 && res.status < 300) return;
+      if (res.status >= 200 && res.status < 300) {
+        this.memory?.remember(null);
+        return;
+      }
       throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
     })();
     this.pinged.catch(() => this.pinged = void 0);
@@ -42456,6 +42856,16 @@ var RegistrySession = class {
     const registry = this.endpoint.registry;
     if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
     const u = new URL(realm);
+    if (cred && !this.endpoint.trustRealm) {
+      const refused = realmRefusal(new URL(this.endpoint.baseUrl), u);
+      if (refused) {
+        throw registryFailure(
+          this.endpoint,
+          `not sending credentials: ${refused} (set \`trustRealm: true\` on this registry in .laminar.yaml if that host is really its token server)`,
+          401
+        );
+      }
+    }
     let res;
     if (cred?.kind === "identity-token") {
       const form = new URLSearchParams({
@@ -42492,7 +42902,7 @@ var RegistrySession = class {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(this.endpoint, request2, res.status, "token response", err);
+      throw malformedJson(this.endpoint, request2, res.status, "token response", err, res);
     }
     const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
     const token = body.token ?? body.access_token;
@@ -42533,7 +42943,10 @@ var RegistrySession = class {
       if (res.status !== 401 || attempt > 0) return res;
       const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
       if (!ch) return res;
-      if (!this.challenge) this.challenge = ch;
+      if (!this.challenge) {
+        this.challenge = ch;
+        this.memory?.remember(ch);
+      }
       if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
       fresh = ch;
     }
@@ -42611,7 +43024,7 @@ async function getManifest(session, repository, ref) {
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request2, res.status, "manifest", err);
+    throw malformedJson(site, request2, res.status, "manifest", err, res);
   }
   const body = expectShape(MANIFEST, parsed, site, request2, res.status);
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
@@ -42639,7 +43052,7 @@ async function getImageConfig(session, repository, digest) {
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request2, res.status, "config blob", err);
+    throw malformedJson(site, request2, res.status, "config blob", err, res);
   }
   return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
 }
@@ -42658,6 +43071,11 @@ function matches(want, have) {
   const v = have.variant ?? (have.architecture === "arm64" ? "v8" : void 0);
   return v === want.variant;
 }
+function isFixed(value) {
+  if (typeof value !== "string" || !value) return false;
+  const t = new Date(value).getTime();
+  return !Number.isNaN(t) && t < MIN_MEANINGFUL;
+}
 function parseTime(value) {
   if (typeof value !== "string" || !value) return void 0;
   const d = new Date(value);
@@ -42670,7 +43088,8 @@ async function singleBuildTime(m, fetcher) {
   if (!m.body.config?.digest) return {};
   const config = await fetcher.blob(m.body.config.digest);
   const created = parseTime(config.created);
-  return created ? { created, source: "config-blob" } : {};
+  if (created) return { created, source: "config-blob" };
+  return isFixed(config.created) || isFixed(m.body.annotations?.[CREATED_ANNOTATION]) ? { fixed: true } : {};
 }
 async function resolveBuildTime(m, platforms, fetcher) {
   if (!isIndex(m)) return singleBuildTime(m, fetcher);
@@ -42690,7 +43109,17 @@ async function resolveBuildTime(m, platforms, fetcher) {
   for (const t of times) {
     if (t.created && (!best.created || t.created > best.created)) best = t;
   }
-  return best;
+  return best.created || !times.some((t) => t.fixed) ? best : { fixed: true };
+}
+async function offeredPlatforms(m, fetcher) {
+  const name = (p) => [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  if (isIndex(m))
+    return (m.body.manifests ?? []).filter(
+      (d) => d.platform?.os && d.platform.architecture && d.platform.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
+    ).map((d) => name(d.platform ?? {}));
+  if (!m.body.config?.digest) return [];
+  const config = await fetcher.blob(m.body.config.digest);
+  return config.os && config.architecture ? [name(config)] : [];
 }
 
 // src/registry/http.ts
@@ -42731,7 +43160,15 @@ var Limiter = class {
 };
 var RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
 var REDIRECT_STATUSES = /* @__PURE__ */ new Set([301, 302, 303, 307, 308]);
-var MAX_BODY_BYTES = 32 * 1024 * 1024;
+var MIB = 1024 * 1024;
+var MAX_BODY_BYTES = 32 * MIB;
+var DEFAULT_REGISTRY_DEADLINE_MS = 6e4;
+var DEFAULT_BREAKER_TIMEOUTS = 3;
+function isTimeout(err) {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "TimeoutError") return true;
+  return err.cause?.code === "UND_ERR_CONNECT_TIMEOUT";
+}
 function parseRetryAfter(value, now = Date.now()) {
   if (!value) return void 0;
   const v = value.trim();
@@ -42774,6 +43211,7 @@ var HttpClient2 = class {
     this.fetchImpl = opts.fetch ?? fetch;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
   }
   opts;
   retry;
@@ -42785,9 +43223,60 @@ var HttpClient2 = class {
   remaining = /* @__PURE__ */ new Map();
   total = emptyCounts();
   byRegistry = /* @__PURE__ */ new Map();
+  runs = /* @__PURE__ */ new Map();
+  now;
   fetchImpl;
   sleep;
   random;
+  /**
+   * Starts a new run (each `laminar watch` pass): every registry gets its deadline and its
+   * breaker back, so a registry that stalled once is asked again next time.
+   */
+  newRun() {
+    this.runs.clear();
+  }
+  run(registry) {
+    let r = this.runs.get(registry);
+    if (!r) this.runs.set(registry, r = { busyMs: 0, outstanding: 0, busySince: 0, timedOut: /* @__PURE__ */ new Set() });
+    return r;
+  }
+  /** Runs `fn` as outstanding work of the registry, for its deadline. */
+  async busy(registry, fn) {
+    const run2 = this.run(registry);
+    if (run2.outstanding++ === 0) run2.busySince = this.now();
+    try {
+      return await fn();
+    } finally {
+      if (--run2.outstanding === 0) run2.busyMs += this.now() - run2.busySince;
+    }
+  }
+  deadlineMs(registry) {
+    return this.opts.deadlineFor?.(registry) ?? this.opts.deadlineMs ?? DEFAULT_REGISTRY_DEADLINE_MS;
+  }
+  /** Time left of this registry's deadline in this run (ms, may be ≤ 0). */
+  left(registry) {
+    const run2 = this.run(registry);
+    const busy = run2.busyMs + (run2.outstanding > 0 ? this.now() - run2.busySince : 0);
+    return this.deadlineMs(registry) - busy;
+  }
+  /**
+   * Gives the registry up for the rest of the run with one message, which every request to it
+   * from now on fails with (so the plan lists it once per repository, all alike).
+   */
+  giveUp(req, why) {
+    const run2 = this.run(req.registry);
+    run2.gaveUp ??= `registry ${req.registry}: gave up on this registry for this run: ${why}; its remaining requests were skipped`;
+    return new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+  }
+  /** Throws the run's verdict on a registry that was given up, or whose deadline passed. */
+  checkOpen(req) {
+    const run2 = this.run(req.registry);
+    if (run2.gaveUp) throw new RegistryError(run2.gaveUp, req.registry, void 0, req.repository);
+    if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+  }
+  deadlineWords(registry) {
+    return `its deadline of ${Math.round(this.deadlineMs(registry) / 100) / 10} s per run passed (limits.registryDeadline)`;
+  }
   counts(registry) {
     return { ...registry ? this.byRegistry.get(registry) ?? emptyCounts() : this.total };
   }
@@ -42812,9 +43301,9 @@ var HttpClient2 = class {
    * network failed, redirects looped or the rate limit reserve was reached.
    */
   request(req) {
-    if (req.method === "POST") return this.send(req);
+    if (req.method === "POST") return this.busy(req.registry, () => this.send(req));
     const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-    return this.inflight.get(key, () => this.send(req));
+    return this.inflight.get(key, () => this.busy(req.registry, () => this.send(req)));
   }
   error(req, what, status, cause) {
     return requestFailure(req, requestLine(req.method, req.url), what, status, cause);
@@ -42825,13 +43314,26 @@ var HttpClient2 = class {
     for (let attempt = 1; ; attempt++) {
       let res;
       let failure;
+      let attemptMs = this.timeoutMs(req.registry);
       try {
-        res = await this.once(req);
+        res = await this.once(req, (ms) => attemptMs = ms);
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         failure = err;
       }
       if (res && !RETRY_STATUSES.has(res.status)) return res;
+      if (failure !== void 0 && isTimeout(failure)) {
+        if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+        const run2 = this.run(req.registry);
+        run2.timedOut.add(`${req.method} ${req.url}`);
+        const limit = this.opts.breakerTimeouts ?? DEFAULT_BREAKER_TIMEOUTS;
+        if (run2.timedOut.size >= limit) {
+          throw this.giveUp(
+            req,
+            `${run2.timedOut.size} different requests timed out (the last: ${requestLine(req.method, req.url)}, after ${Math.round(attemptMs / 100) / 10} s)`
+          );
+        }
+      }
       const last = !retryable || attempt >= this.retry.maxAttempts;
       let delay;
       const retryAfter = res ? parseRetryAfter(res.headers.get("retry-after")) : void 0;
@@ -42849,7 +43351,7 @@ var HttpClient2 = class {
         delay = Math.round(this.random() * cap);
       }
       if (last || waited + delay > this.retry.maxTotalWaitMs) {
-        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
+        const why = res ? statusLine(res.status, res.statusText) : `network error: ${describeNetworkError(failure, attemptMs)}`;
         const cause = failure ?? void 0;
         throw this.error(
           req,
@@ -42861,6 +43363,7 @@ var HttpClient2 = class {
       this.opts.debug?.(
         `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`
       );
+      if (delay >= this.left(req.registry)) throw this.giveUp(req, this.deadlineWords(req.registry));
       this.count(req.registry, "retries");
       waited += delay;
       await this.sleep(delay);
@@ -42883,8 +43386,37 @@ var HttpClient2 = class {
     }
     this.remaining.set(req.registry, left - 1);
   }
-  /** One attempt, following redirects by hand. */
-  async once(req) {
+  /**
+   * The body of `r`, read as a stream and counted as it comes: a body without Content-Length is
+   * cut off at the cap instead of being read whole first (issue #13: 1 GB of chunked tag list cost
+   * 3 GB of memory before the old check after `arrayBuffer()`).
+   */
+  async readBody(req, r) {
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const tooLarge = () => this.error(req, `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`, r.status);
+    const len = Number(r.headers.get("content-length") ?? 0);
+    if (len > cap) {
+      await r.body?.cancel().catch(() => void 0);
+      throw tooLarge();
+    }
+    if (!r.body) return Buffer.alloc(0);
+    const chunks = [];
+    let size = 0;
+    const reader = r.body.getReader();
+    for (; ; ) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        await reader.cancel().catch(() => void 0);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, size);
+  }
+  /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
+  async once(req, onTimeout) {
     let url = req.url;
     let method = req.method;
     let headers = { ...req.headers };
@@ -42896,26 +43428,25 @@ var HttpClient2 = class {
       seen.add(`${method} ${url}`);
       const res = await this.limiter(req.registry).run(
         () => this.global.run(async () => {
+          this.checkOpen(req);
           if (req.kind === "manifestGet") this.spendPull(req);
           this.count(req.registry, req.kind);
+          const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
+          onTimeout(ms);
           const r = await this.fetchImpl(url, {
             method,
             headers,
             body: method === "POST" ? req.body : void 0,
             redirect: "manual",
-            signal: AbortSignal.timeout(this.timeoutMs(req.registry))
+            signal: AbortSignal.timeout(ms)
           });
           const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
           if (left !== void 0) this.remaining.set(req.registry, left);
-          const len = Number(r.headers.get("content-length") ?? 0);
-          if (len > MAX_BODY_BYTES) {
-            await r.body?.cancel();
-            throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-          }
-          const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
-          if (body.length > MAX_BODY_BYTES) {
-            throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-          }
+          let body;
+          if (method === "HEAD") {
+            await r.body?.cancel().catch(() => void 0);
+            body = Buffer.alloc(0);
+          } else body = await this.readBody(req, r);
           return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
         })
       );
@@ -43020,11 +43551,12 @@ async function listDockerHubTags(http, o) {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err);
+      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err, res);
     }
     const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
+      if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
       tags.push(r.name);
       const pushed = new Date(r.tag_last_pushed ?? r.last_updated ?? "");
       times.set(r.name, {
@@ -43088,7 +43620,7 @@ async function describeEcrImages(http, o) {
     try {
       json = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
     }
     const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
     for (const d of parsed.imageDetails ?? []) {
@@ -43107,6 +43639,7 @@ async function describeEcrImages(http, o) {
 
 // src/registry/tag-list.ts
 var MAX_PAGE_SIZE = 1e3;
+var DEFAULT_MAX_TAGS = 1e5;
 function parseNextLink(header) {
   if (!header) return void 0;
   for (const m of header.matchAll(/<([^>]*)>([^,<]*)/g)) {
@@ -43123,9 +43656,21 @@ function fail2(session, repository, url, res, what) {
   if (what === void 0) throw statusFailure(site, request2, res, session.scrub(registryErrorDetail(res.body)));
   throw requestFailure(site, request2, what, res.status);
 }
+function countNew(page, seen, cap) {
+  let n = seen.size;
+  const fresh = /* @__PURE__ */ new Set();
+  for (const t of page) {
+    if (typeof t === "string" && !seen.has(t) && !fresh.has(t)) {
+      fresh.add(t);
+      if (++n > cap) break;
+    }
+  }
+  return n;
+}
 async function listTagsPaged(session, repository, opts = {}) {
   const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
   const pageCap = Math.max(1, opts.pageCap ?? 100);
+  const maxTags = Math.max(1, opts.maxTags ?? DEFAULT_MAX_TAGS);
   const tags = [];
   const seenTags = /* @__PURE__ */ new Set();
   const times = /* @__PURE__ */ new Map();
@@ -43147,8 +43692,11 @@ async function listTagsPaged(session, repository, opts = {}) {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err);
+      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err, res);
     }
+    const raw = parsed?.tags;
+    if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
+      return { tags: [], overLimit: maxTags };
     const body = expectShape(TAG_LIST, parsed, site, request2, res.status);
     for (const t of body.tags ?? []) {
       if (!seenTags.has(t)) {
@@ -43171,6 +43719,7 @@ async function listTagsPaged(session, repository, opts = {}) {
 }
 
 // src/registry/client.ts
+var FUTURE_SKEW_MS = 36e5;
 var LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 function registryKey(host) {
   return isDockerHub(host) ? "docker.io" : host.toLowerCase();
@@ -43198,6 +43747,9 @@ var RegistryClient = class {
       // Requests carry the registry key (registryKey), the key `settings` is filled under below.
       timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
       rateLimitReserve: opts.rateLimitReserve,
+      deadlineMs: opts.deadlineMs,
+      breakerTimeouts: opts.breakerTimeouts,
+      now: opts.now,
       fetch: opts.fetch,
       userAgent: "laminar",
       debug: opts.log?.debug
@@ -43216,6 +43768,8 @@ var RegistryClient = class {
   blobs = new PromiseMemo("rejected");
   cache;
   now;
+  /** `image:tag` whose future build time was reported in this run (one warning each). */
+  warnedFuture = /* @__PURE__ */ new Set();
   /** Requests sent so far, over all registries or for one. */
   counts(registry) {
     return this.http.counts(registry === void 0 ? void 0 : registryKey(registry));
@@ -43245,10 +43799,13 @@ var RegistryClient = class {
         snapshotDirty: s.snapshotDirty,
         confirmed: /* @__PURE__ */ new Map(),
         apiTimes: /* @__PURE__ */ new Map(),
-        resolving: new PromiseMemo("rejected")
+        resolving: new PromiseMemo("rejected"),
+        current: /* @__PURE__ */ new Set()
       });
     }
     this.sessions.clear();
+    this.http.newRun();
+    this.warnedFuture.clear();
     this.buildTimes.clear();
     this.manifests.clear();
     this.blobs.clear();
@@ -43266,8 +43823,9 @@ var RegistryClient = class {
     let s = this.sessions.get(key);
     if (!s) {
       const settings = this.settingsFor(key);
+      const trustRealm = settings.insecure === true || settings.trustRealm === true;
       s = new RegistrySession(
-        { registry: key, baseUrl: baseUrlFor(settings) },
+        { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
         this.http,
         this.tokens,
         () => resolveCredential(settings.host, {
@@ -43275,11 +43833,34 @@ var RegistryClient = class {
           env: this.opts.env,
           dockerConfigDir: this.opts.dockerConfigDir,
           warn: this.opts.log?.warn
-        })
+        }),
+        this.challengeMemory(key)
       );
       this.sessions.set(key, s);
     }
     return s;
+  }
+  /**
+   * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+   * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+   * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+   */
+  challengeMemory(registry) {
+    if (!this.opts.cachePath) return void 0;
+    return {
+      recall: async () => {
+        if (!this.opts.reuseChallenges) return void 0;
+        const known = (await this.loadCache()).challenge(registry);
+        return known === void 0 ? void 0 : known;
+      },
+      remember: (ch) => {
+        const kept = ch && {
+          scheme: ch.scheme,
+          params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error"))
+        };
+        void this.loadCache().then((c) => c.setChallenge(registry, kept));
+      }
+    };
   }
   platforms(registry) {
     return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
@@ -43288,7 +43869,13 @@ var RegistryClient = class {
     const key = `${registryKey(repo.registry)}/${repo.repository}`;
     let s = this.repos.get(key);
     if (!s) {
-      s = { snapshotDirty: false, confirmed: /* @__PURE__ */ new Map(), apiTimes: /* @__PURE__ */ new Map(), resolving: new PromiseMemo("rejected") };
+      s = {
+        snapshotDirty: false,
+        confirmed: /* @__PURE__ */ new Map(),
+        apiTimes: /* @__PURE__ */ new Map(),
+        resolving: new PromiseMemo("rejected"),
+        current: /* @__PURE__ */ new Set()
+      };
       this.repos.set(key, s);
     }
     return s;
@@ -43313,7 +43900,8 @@ var RegistryClient = class {
           apiUrl: settings.apiUrl ?? "https://hub.docker.com",
           repository: repo.repository,
           pageCap: settings.pageCap ?? 100,
-          registry
+          registry,
+          maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS
         });
       } catch (err) {
         this.opts.log?.warn?.(
@@ -43324,8 +43912,11 @@ var RegistryClient = class {
     list ??= await listTagsPaged(this.session(registry), repo.repository, {
       pageSize: settings.pageSize,
       pageCap: settings.pageCap,
-      gcrTimes: api !== "none"
+      gcrTimes: api !== "none",
+      ...this.opts.maxTags !== void 0 ? { maxTags: this.opts.maxTags } : {}
     });
+    if (list.overLimit !== void 0) return list;
+    if (list.times) list = { ...list, times: this.withoutFutureTimes(repo, list.times) };
     const cache2 = await this.loadCache();
     const key = `${registry}/${repo.repository}`;
     const prev = state.snapshot ?? cache2.snapshot(key);
@@ -43346,7 +43937,10 @@ var RegistryClient = class {
       if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
     }
     const wantTime = new Set(request2.times);
-    const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests])];
+    const wantPlatforms = new Set(request2.platforms ?? []);
+    const fresh = new Set(request2.fresh ?? []);
+    const all = [.../* @__PURE__ */ new Set([...request2.times, ...request2.digests, ...wantPlatforms, ...fresh])];
+    for (const t of request2.current ?? []) state.current.add(t);
     await this.askEcr(
       repo,
       state,
@@ -43356,11 +43950,37 @@ var RegistryClient = class {
     await Promise.all(
       all.map(async (tag) => {
         const need = wantTime.has(tag);
-        const memoKey2 = `${tag}\0${need}`;
-        const d = await state.resolving.get(memoKey2, () => this.resolveTag(repo, state, cache2, tag, need));
-        if (d) out.set(tag, d);
+        const needPlatforms = wantPlatforms.has(tag);
+        const needFresh = fresh.has(tag);
+        const memoKey2 = `${tag}\0${need}\0${needPlatforms}\0${needFresh}`;
+        const d = await state.resolving.get(
+          memoKey2,
+          () => this.resolveTag(repo, state, cache2, tag, need, needPlatforms, needFresh)
+        );
+        if (d) out.set(tag, this.unlessFuture(repo, tag, d));
       })
     );
+    return out;
+  }
+  /**
+   * The details without their build time when it is more than {@link FUTURE_SKEW_MS} ahead of
+   * now, with one warning per image and tag and run.
+   */
+  unlessFuture(repo, tag, d) {
+    const t = d.created?.getTime();
+    if (t === void 0 || t <= this.now() + FUTURE_SKEW_MS) return d;
+    const image = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+    if (!this.warnedFuture.has(image)) {
+      this.warnedFuture.add(image);
+      this.opts.log?.warn?.(
+        `registry ${registryKey(repo.registry)}: ${image} says it was built at ${d.created.toISOString()}, in the future; its build time is treated as unknown`
+      );
+    }
+    return d.digest !== void 0 ? { digest: d.digest } : {};
+  }
+  withoutFutureTimes(repo, times) {
+    const out = /* @__PURE__ */ new Map();
+    for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
     return out;
   }
   /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
@@ -43395,7 +44015,8 @@ var RegistryClient = class {
     if (confirmed) return confirmed;
     const snap = state.snapshot;
     const e = snap?.tags.get(tag);
-    if (!snap || !e || !state.listedInfo?.unchanged) return void 0;
+    if (!snap || !e || !(state.listedInfo?.unchanged || !state.listedInfo && state.current.has(tag)))
+      return void 0;
     const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 36e5;
     if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return void 0;
     return e.digest;
@@ -43407,15 +44028,15 @@ var RegistryClient = class {
       state.snapshotDirty = true;
     }
   }
-  async resolveTag(repo, state, cache2, tag, needTime) {
+  async resolveTag(repo, state, cache2, tag, needTime, needPlatforms = false, needFresh = false) {
     const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
-    if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+    if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
     const session = this.session(repo.registry);
-    let digest = this.trustedDigest(state, tag) ?? fromApi?.digest;
+    let digest = needFresh ? state.confirmed.get(tag) : this.trustedDigest(state, tag) ?? fromApi?.digest;
     let manifest;
     if (!digest) {
       const seenBefore = state.snapshot?.tags.has(tag) ?? false;
-      if (!needTime || seenBefore) {
+      if (!needTime || seenBefore || needFresh) {
         const head = await headManifest(session, repo.repository, tag);
         if (!head) return void 0;
         digest = head.digest;
@@ -43427,8 +44048,29 @@ var RegistryClient = class {
       }
       this.confirm(state, tag, digest);
     }
-    if (!needTime) return { digest };
-    return this.buildTime(repo, cache2, digest, manifest);
+    const details = needTime ? await this.buildTime(repo, cache2, digest, manifest) : { digest };
+    if (!needPlatforms) return details;
+    return { ...details, platforms: await this.platformsOf(repo, cache2, digest) };
+  }
+  /**
+   * The platforms a digest offers: from the cache (they never change for a digest), else its
+   * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+   */
+  async platformsOf(repo, cache2, digest) {
+    const key = `${digest}|platforms`;
+    const known = cache2.fact(key)?.platforms;
+    if (known) return known;
+    const m = await this.fetchManifest(repo, digest);
+    if (!m) {
+      throw registryFailure(
+        { registry: registryKey(repo.registry), repository: repo.repository },
+        `manifest ${digest} of ${repo.repository} disappeared`,
+        404
+      );
+    }
+    const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+    cache2.setFact(key, { platforms });
+    return platforms;
   }
   manifestKey(repo, digest) {
     return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
@@ -43448,7 +44090,7 @@ var RegistryClient = class {
     const fact = cache2.fact(digest) ?? cache2.fact(`${digest}|${pk}`);
     if (fact) {
       return Promise.resolve(
-        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest }
+        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest, ...fact.fixed ? { fixedTime: true } : {} }
       );
     }
     const memo = `${digest}|${pk}`;
@@ -43465,8 +44107,13 @@ var RegistryClient = class {
         manifest: (d) => this.fetchManifest(repo, d),
         blob: (d) => this.fetchBlob(repo, d)
       });
-      cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-      return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+      cache2.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+        created: bt.created,
+        source: bt.source,
+        ...bt.fixed ? { fixed: true } : {}
+      });
+      if (bt.created) return { digest, created: bt.created, source: bt.source };
+      return bt.fixed ? { digest, fixedTime: true } : { digest };
     });
   }
 };
@@ -43478,7 +44125,8 @@ function createTagSource(config, options) {
     const seen = settings.get(r.host);
     if (seen) {
       if (seen.timeoutMs === void 0 && r.timeout !== void 0)
-        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1e3 });
+        settings.set(r.host, { ...settings.get(r.host), timeoutMs: r.timeout * 1e3 });
+      if (r.trustRealm && !seen.trustRealm) settings.set(r.host, { ...settings.get(r.host), trustRealm: true });
       continue;
     }
     const env = (name) => name ? options.env[name] || void 0 : void 0;
@@ -43488,6 +44136,7 @@ function createTagSource(config, options) {
     settings.set(r.host, {
       host: r.host,
       ...r.insecure !== void 0 ? { insecure: r.insecure } : {},
+      ...r.trustRealm !== void 0 ? { trustRealm: r.trustRealm } : {},
       ...username !== void 0 ? { username } : {},
       ...password !== void 0 ? { password } : {},
       ...token !== void 0 ? { token } : {},
@@ -43500,7 +44149,10 @@ function createTagSource(config, options) {
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
+    ...config.limits?.tags !== void 0 ? { maxTags: config.limits.tags } : {},
+    ...config.limits?.registryDeadline !== void 0 ? { deadlineMs: config.limits.registryDeadline * 1e3 } : {},
     env: options.env,
+    ...options.reuseChallenges ? { reuseChallenges: true } : {},
     ...options.log ? { log: options.log } : {}
   });
   return {
@@ -43586,7 +44238,7 @@ var time = (iso, source, cached) => iso ? `${iso.replace(/\.\d{3}Z$/, "Z")}${sou
 function changesTable(plan, options = {}) {
   if (plan.changes.length === 0) return "No image tag moves.";
   const rows = plan.changes.map(
-    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${markdownCode(c.from)} \u2192 ${markdownCode(c.to)} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
+    (c) => `| ${markdownCode(c.image)} | ${markdownText(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${markdownCode(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} \u2192 ${markdownCode(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${markdownCode(c.from)} \u2192 ${markdownCode(c.to)}`} | ${markdownText(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`
   );
   return ["| Image | File | From \u2192 To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
@@ -43597,8 +44249,24 @@ function unchangedTable(plan) {
   );
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
+function promotionEvidence(plan) {
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length === 0) return [];
+  const lines = promoted.map((c) => {
+    const e = c.promotion;
+    return `- **${markdownText(e.promotion)}**: ${markdownCode(c.image)} ${markdownCode(c.to)} in ${markdownText(`${c.file}:${c.line}`)} \u2014 reached ${markdownText(`${e.from}:${e.fromLine}`)} in ${markdownCode(e.commit.slice(0, 12))} by ${markdownText(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}${e.digest ? `; digest ${markdownCode(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${markdownText(e.choice)}` : ""}`;
+  });
+  return ["", "### Promotions", "", ...lines];
+}
 function jobSummary(plan, ctx) {
-  const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan, { showCache: true })];
+  const parts = [
+    `## ${ctx.title}`,
+    "",
+    ctx.outcome,
+    "",
+    changesTable(plan, { showCache: true }),
+    ...promotionEvidence(plan)
+  ];
   if (plan.failures.length)
     parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${markdownText(f.message)}`));
   if (plan.warnings.length)
@@ -43627,7 +44295,7 @@ function leftAlone(plan) {
   ];
 }
 function pullRequestBody(plan) {
-  const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
+  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
   parts.push(...leftAlone(plan));
   parts.push(
     "",
@@ -43669,6 +44337,144 @@ async function assertCleanWorkTree(git) {
       `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
     );
   }
+}
+
+// src/pipeline.ts
+import { relative as relative4, resolve as resolve2 } from "node:path";
+
+// src/scan/select.ts
+function matchesSelector(path2, selector) {
+  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
+  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
+}
+function matchesAny(path2, selectors) {
+  return selectors.some((s) => matchesSelector(path2, s));
+}
+
+// src/plan/config-warnings.ts
+var PREFIXES = ["glob", "regex", "semver"];
+function configWarnings(config, paths) {
+  const out = [];
+  for (const rule of config.updates) {
+    const prefix2 = /^([A-Za-z][\w-]*):/.exec(rule.policy.source)?.[1];
+    if (rule.policy.kind === "glob" && prefix2 !== void 0 && !PREFIXES.includes(prefix2)) {
+      const at = rule.patternPosition ?? rule.position;
+      const known = PREFIXES.find((p) => p === prefix2.toLowerCase());
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.pattern: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p) => `${p}:`).join(", ")})`}; read as a glob, it matches no tag (tags never contain ":")`
+      });
+    }
+    rule.files.forEach((selector, j) => {
+      if (paths.some((p) => matchesSelector(p, selector))) return;
+      const at = rule.filePositions?.[j] ?? rule.position;
+      out.push({
+        file: at.file,
+        line: at.line,
+        column: at.column,
+        message: `${rule.name}.files[${j}]: ${JSON.stringify(selector)} matches no file in the repository (or only excluded ones); the rule updates nothing there`
+      });
+    });
+  }
+  return out;
+}
+
+// src/git/file-history.ts
+var DEFAULT_HISTORY_COMMITS = 500;
+async function readFileHistory(dir, paths, options = {}) {
+  const inside = await execGit(["rev-parse", "--is-inside-work-tree", "--is-shallow-repository"], { cwd: dir });
+  if (inside.exitCode !== 0) return void 0;
+  const [isWorkTree, isShallow] = inside.stdout.trim().split("\n");
+  if (isWorkTree !== "true") return void 0;
+  if ((await execGit(["rev-parse", "--verify", "--quiet", "HEAD"], { cwd: dir })).exitCode !== 0) return void 0;
+  let note;
+  if (isShallow === "true") {
+    let problem;
+    if (options.unshallow)
+      problem = await options.unshallow().then(
+        () => void 0,
+        (e) => e.message
+      );
+    else {
+      const deepen = await execGit(["fetch", "--quiet", "--unshallow"], { cwd: dir });
+      if (deepen.exitCode !== 0) problem = deepen.stderr.trim().split("\n")[0] || `exit ${deepen.exitCode}`;
+    }
+    if (problem !== void 0) note = `shallow clone that could not be deepened (git fetch --unshallow: ${problem})`;
+  }
+  const files = /* @__PURE__ */ new Map();
+  for (const p of paths) files.set(p, { versions: [] });
+  if (paths.length === 0) return { files: /* @__PURE__ */ new Map(), ...note ? { note } : {} };
+  const max = options.maxCommits ?? DEFAULT_HISTORY_COMMITS;
+  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)%x1f`;
+  const log = await execGit(
+    [
+      "-c",
+      "core.quotePath=false",
+      "log",
+      `-n${max}`,
+      "--no-renames",
+      "--name-only",
+      `--format=${format}`,
+      "HEAD",
+      "--",
+      ...paths.map(literal2)
+    ],
+    { cwd: dir }
+  );
+  if (log.exitCode !== 0) throw new Error(`git log failed: ${log.stderr.trim()}`);
+  const wanted = [];
+  const records = log.stdout.split("").slice(1);
+  for (const record of records) {
+    const [sha, authorName, authorEmail, date, trailers, names] = record.split("");
+    const commit = {
+      sha,
+      authorName: authorName ?? "",
+      authorEmail: authorEmail ?? "",
+      date: new Date(date ?? "").toISOString(),
+      laminar: (trailers ?? "").split("").map((t) => t.trim()).filter(Boolean)
+    };
+    for (const name of (names ?? "").split("\n").map((n) => n.trim())) {
+      if (name && files.has(name)) wanted.push({ commit, path: name });
+    }
+  }
+  const texts = await readBlobs(
+    dir,
+    wanted.map((w) => `${w.commit.sha}:${w.path}`)
+  );
+  wanted.forEach((w, i) => files.get(w.path)?.versions.push({ commit: w.commit, text: texts[i] }));
+  const complete = records.length < max && note === void 0;
+  return {
+    files: new Map([...files].map(([path2, f]) => [path2, { path: path2, versions: f.versions, complete }])),
+    ...note ? { note } : {}
+  };
+}
+function literal2(path2) {
+  return `:(literal)${path2}`;
+}
+async function readBlobs(dir, specs) {
+  if (specs.length === 0) return [];
+  const r = await execGit(["cat-file", "--batch"], { cwd: dir, input: `${specs.join("\n")}
+`, binary: true });
+  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
+  const out = r.stdoutBytes ?? Buffer.alloc(0);
+  const texts = [];
+  let at = 0;
+  for (let i = 0; i < specs.length; i++) {
+    const eol = out.indexOf(10, at);
+    const header = out.subarray(at, eol).toString("utf8");
+    at = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      texts.push(void 0);
+      continue;
+    }
+    const size = Number(m[2]);
+    texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : void 0);
+    at += size + 1;
+  }
+  return texts;
 }
 
 // src/reference/grammar.ts
@@ -43848,15 +44654,6 @@ function withSuffixes(name, ref) {
   return out;
 }
 
-// src/scan/select.ts
-function matchesSelector(path2, selector) {
-  if (selector === "**" || path2 === selector || path2.startsWith(`${selector}/`)) return true;
-  return minimatch(path2, selector, { dot: true }) || minimatch(path2, `${selector}/**`, { dot: true });
-}
-function matchesAny(path2, selectors) {
-  return selectors.some((s) => matchesSelector(path2, s));
-}
-
 // src/plan/classify.ts
 function classifySite(site, rules, registries) {
   if (rules.length === 0) return { stays: "no-rule", detail: "no update rule selects this file" };
@@ -43929,19 +44726,52 @@ function imageSelected(site, rule, registries) {
   return rule.images.length === 0 || imageMatches(site, rule.images);
 }
 
+// src/policy/build-times.ts
+var TRUSTED_FROM = Date.UTC(1980, 0, 2);
+var PUSH_TIME_SOURCES = /* @__PURE__ */ new Set([
+  "docker-hub-api",
+  "gcr-tags-list",
+  "ecr-describe-images",
+  "registry-api"
+]);
+function isFixedBuildTime(created) {
+  return created.getTime() < TRUSTED_FROM;
+}
+function isPushTime(d) {
+  const source = d?.source === "cache" ? d.cachedFrom : d?.source;
+  return source !== void 0 && PUSH_TIME_SOURCES.has(source);
+}
+
 // src/plan/decide.ts
+var DEFAULT_MAX_CANDIDATES = 200;
+function tooManyTags(repo, list) {
+  if (list.overLimit === void 0) return void 0;
+  return {
+    stays: "too-many-tags",
+    detail: `${repoKey(repo)} lists more than ${list.overLimit} tags (limits.tags): raise limits.tags, or delete old tags from the repository`
+  };
+}
 function tagInfo(list, details) {
   return (t) => details.get(t) ?? list.times?.get(t);
 }
 var RepositoryDecisions = class {
-  constructor(repo, list) {
+  /**
+   * @param maxCandidates - most candidates of one build-time channel whose build time is asked
+   *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+   * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
+   */
+  constructor(repo, list, maxCandidates = DEFAULT_MAX_CANDIDATES, now = /* @__PURE__ */ new Date()) {
     this.repo = repo;
     this.list = list;
+    this.maxCandidates = maxCandidates;
+    this.now = now;
     this.validTags = list.tags.filter(isValidTag);
     this.available = new Set(this.validTags);
   }
   repo;
   list;
+  maxCandidates;
+  now;
   // Only valid tags (`[\w][\w.-]{0,127}`) can be written into a file: a registry that lists
   // "develop-9\n  command: …" or a 10 kB tag must not inject text or stall a pattern.
   validTags;
@@ -43970,15 +44800,42 @@ var RepositoryDecisions = class {
     const want = /* @__PURE__ */ new Set();
     const known = (t) => this.list.times?.get(t)?.created !== void 0;
     for (const it of items) {
-      if (it.rule.policy.sort !== "build-time") continue;
+      const { compare } = it.rule.policy;
+      if (compare) {
+        if (it.rule.minAge) {
+          for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
+        }
+        continue;
+      }
+      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+      const from = it.manualMove?.from;
+      if (from !== void 0 && this.available.has(from) && !known(from)) want.add(from);
     }
     return [...want];
   }
-  /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
-  decide(it, info3) {
-    const candidates = this.candidates(it);
+  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+  unknownTimes(it) {
+    if (it.rule.policy.sort !== "build-time") return 0;
+    let n = 0;
+    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
+    return n;
+  }
+  /**
+   * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+   *
+   * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+   */
+  decide(it, info3, skip) {
+    const all = this.candidates(it);
+    const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
+    const unknown = this.unknownTimes(it);
+    if (unknown > this.maxCandidates)
+      return {
+        stays: "too-many-candidates",
+        detail: `${unknown} tags of ${repoKey(this.repo)} match ${it.rule.policy.source}${exclusionNote(it.rule)} and would each need a build time; at most ${this.maxCandidates} are asked per run (limits.candidates): narrow the pattern, exclude old tags, order by a version in the tag (semver, or sort: numerical), or raise limits.candidates`
+      };
     const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
     if (candidates.length === 0)
       return {
@@ -43986,14 +44843,39 @@ var RepositoryDecisions = class {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info3));
-    const best = this.bestMemo.get(key);
-    if (!best)
+    if (!skip?.size && !this.bestMemo.has(key))
+      this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info3), info3));
+    const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info3), info3) : this.bestMemo.get(key);
+    const fixed2 = ordersByTime(it.rule.policy) ? candidates.filter((t) => info3(t)?.fixedTime) : [];
+    if (fixed2.length && it.rule.policy.sort === "build-time")
       return {
-        stays: "unknown-build-time",
-        detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+        stays: "ambiguous-build-time",
+        detail: `${listed([...fixed2].sort())} ${fixed2.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`
       };
     const current = info3(it.tag);
+    const tooNew = () => {
+      const newest = pickBest(it.rule, candidates, info3);
+      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info3) || isOlder(it, newest, info3))
+        return void 0;
+      const built = info3(newest)?.created;
+      const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : void 0;
+      return {
+        stays: "too-new",
+        detail: eligible ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}` : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
+        current
+      };
+    };
+    if (!best)
+      return tooNew() ?? {
+        stays: "unknown-build-time",
+        detail: it.rule.policy.sort === "push-time" ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}` : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`
+      };
+    const ambiguous = ambiguity(it.rule, best, candidates, info3);
+    if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
+    if (best === it.tag || sameBuild(it, best, info3) || isOlder(it, best, info3)) {
+      const held2 = tooNew();
+      if (held2) return held2;
+    }
     if (best === it.tag || sameBuild(it, best, info3))
       return {
         stays: "up-to-date",
@@ -44006,7 +44888,23 @@ var RepositoryDecisions = class {
         detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
         current
       };
+    const held = heldAfterRollback(it, best, info3);
+    if (held) return { ...held, current };
     return { move: best };
+  }
+  /**
+   * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
+   * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
+   * it must not depend on the site's current tag.
+   */
+  oldEnough(it, candidates, info3) {
+    const minAge = it.rule.minAge;
+    if (!minAge) return candidates;
+    const latest = this.now.getTime() - minAge.ms;
+    return candidates.filter((t) => {
+      const built = info3(t)?.created?.getTime();
+      return built !== void 0 && !Number.isNaN(built) && built <= latest;
+    });
   }
 };
 function digestsWanted(moves, info3) {
@@ -44033,13 +44931,36 @@ function excluded(tag, site, rule) {
 function exclusionNote(rule) {
   return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
 }
+function timeOf(rule, d) {
+  if (rule.policy.sort === "push-time" && !isPushTime(d)) return void 0;
+  return d?.created?.getTime();
+}
+function ambiguity(rule, best, candidates, info3) {
+  if (!ordersByTime(rule.policy)) return void 0;
+  const d = info3(best);
+  const t = timeOf(rule, d);
+  if (t === void 0 || !d?.created) return void 0;
+  const when = d.created.toISOString();
+  if (!isPushTime(d) && isFixedBuildTime(d.created))
+    return `the newest build time among ${candidates.length} candidate(s) is ${when}, a reproducible build's fixed time; the registry reports no push time to order them by`;
+  const tied = candidates.filter((c) => {
+    if (c === best || timeOf(rule, info3(c)) !== t) return false;
+    const digest = info3(c)?.digest;
+    return digest === void 0 || digest !== d.digest;
+  });
+  if (tied.length === 0) return void 0;
+  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when}: which is newer cannot be told`;
+}
+function listed(tags) {
+  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
+}
 function pickBest(rule, candidates, info3) {
   const { compare } = rule.policy;
-  if (compare) return candidates.reduce((a, b) => compare(b, a) > 0 ? b : a);
+  if (compare) return candidates.length ? candidates.reduce((a, b) => compare(b, a) > 0 ? b : a) : void 0;
   let best;
   let bestTime = -Infinity;
   for (const t of candidates) {
-    const time2 = info3(t)?.created?.getTime();
+    const time2 = timeOf(rule, info3(t));
     if (time2 === void 0 || Number.isNaN(time2)) continue;
     if (time2 > bestTime || time2 === bestTime && best !== void 0 && t > best) {
       best = t;
@@ -44052,13 +44973,31 @@ function sameBuild(it, best, info3) {
   if (it.rule.policy.compare) return false;
   const cur = info3(it.tag);
   const next = info3(best);
-  return cur?.digest !== void 0 && cur.digest === next?.digest || cur?.created !== void 0 && cur.created.getTime() === next?.created?.getTime();
+  const curTime = timeOf(it.rule, cur);
+  return cur?.digest !== void 0 && cur.digest === next?.digest || curTime !== void 0 && curTime === timeOf(it.rule, next);
+}
+function heldAfterRollback(it, best, info3) {
+  const m = it.manualMove;
+  if (!m || newer(it.rule, m.from, m.to, info3) !== true) return void 0;
+  if (newer(it.rule, best, m.from, info3) === true) return void 0;
+  const c = m.commit;
+  return {
+    stays: "held-after-rollback",
+    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`
+  };
+}
+function newer(rule, a, b, info3) {
+  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
+  const x = info3(a)?.created?.getTime();
+  const y = info3(b)?.created?.getTime();
+  if (x === void 0 || y === void 0 || Number.isNaN(x) || Number.isNaN(y)) return void 0;
+  return x > y;
 }
 function isOlder(it, best, info3) {
   const { compare } = it.rule.policy;
   if (compare) return compare(best, it.tag) <= 0;
-  const cur = info3(it.tag)?.created?.getTime();
-  const next = info3(best)?.created?.getTime();
+  const cur = timeOf(it.rule, info3(it.tag));
+  const next = timeOf(it.rule, info3(best));
   if (cur === void 0 || next === void 0) return false;
   return next <= cur;
 }
@@ -44072,7 +45011,8 @@ async function askTagList(tags, repo) {
   }
 }
 async function askTagDetails(tags, repo, request2) {
-  if (request2.times.length === 0 && request2.digests.length === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
+  const asks = request2.times.length + request2.digests.length + (request2.platforms?.length ?? 0);
+  if (asks + (request2.fresh?.length ?? 0) === 0) return { ok: true, value: /* @__PURE__ */ new Map() };
   try {
     return { ok: true, value: await tags.describeTags(repo, request2) };
   } catch (e) {
@@ -44094,6 +45034,784 @@ function toFailure(e, repo) {
     message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
   };
 }
+
+// src/scan/lines.ts
+var LineIndex = class {
+  constructor(text) {
+    this.text = text;
+  }
+  text;
+  starts;
+  build() {
+    const s = [0];
+    let i = -1;
+    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
+    return s;
+  }
+  /** Offset of the first byte of the line holding `offset`. */
+  lineStart(offset) {
+    const s = this.starts ??= this.build();
+    return s[this.lineOf(offset) - 1];
+  }
+  /** 1-based line of `offset`. */
+  lineOf(offset) {
+    const s = this.starts ??= this.build();
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = lo + hi + 1 >> 1;
+      if (s[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+  /**
+   * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
+   * mark is not a character anyone sees: columns start after it, as in editors.
+   */
+  columnOf(offset) {
+    const start = this.lineStart(offset);
+    const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+    let k = ls;
+    let column = 1;
+    if (this.last && this.last.lineStart === ls && this.last.offset <= offset) ({ offset: k, column } = this.last);
+    for (; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
+    this.last = { lineStart: ls, offset, column };
+    return column;
+  }
+  last;
+};
+
+// src/scan/scan.ts
+var TOKEN = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
+var isToken = (code) => code < 128 && TOKEN[code] === 1;
+var TAG_START = /[\w]/;
+var CONTEXT_WINDOW = 256;
+var FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
+var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
+var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
+function scanText(input) {
+  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
+  const lines = new LineIndex(text);
+  const inComment = commentTracker(text, lines);
+  const found = [];
+  let consumed = 0;
+  const emit = (start, end, requireSlash) => {
+    const r = candidate(text, start, end, requireSlash, lines);
+    if (!r) return false;
+    found.push(r);
+    consumed = end;
+    return true;
+  };
+  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
+    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
+    for (let m; m = from.exec(text); ) {
+      const s = m.index + m[0].length - m[1].length;
+      candidateValue(text, s, lines, found);
+    }
+  }
+  const anchors = /[:@=]/g;
+  for (let m; m = anchors.exec(text); ) {
+    const i = m.index;
+    if (i < consumed) continue;
+    const next = text.charCodeAt(i + 1);
+    const ch = text[i];
+    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+      if (ch === "@") continue;
+      const key = keyBefore(text, i);
+      if (key && isImageKey(key) && !inComment(i)) {
+        const end = candidateValue(text, i + 1, lines, found);
+        if (end > 0) {
+          consumed = end;
+          anchors.lastIndex = end;
+        }
+      }
+      continue;
+    }
+    if (ch === "=") continue;
+    let s = i;
+    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
+    let e = i + 1;
+    while (e < text.length && isToken(text.charCodeAt(e))) e++;
+    if (s < consumed) continue;
+    anchors.lastIndex = e;
+    if (text[s - 1] === "]") {
+      const open4 = text.lastIndexOf("[", s - 1);
+      if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
+    }
+    if (!inComment(s)) {
+      const ls = lines.lineStart(s);
+      const from = Math.max(ls, s - CONTEXT_WINDOW);
+      const before = (from > ls ? "\0" : "") + text.slice(from, s);
+      const context = imageContext(before);
+      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+    }
+    consumed = Math.max(consumed, e);
+  }
+  found.sort((a, b) => a.start - b.start);
+  const prose = proseRanges(text);
+  let p = 0;
+  const inProse = (offset) => {
+    while (p < prose.length && prose[p][1] <= offset) p++;
+    return p < prose.length && prose[p][0] <= offset;
+  };
+  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
+}
+function proseRanges(text) {
+  const out = [];
+  if (!text.includes("description")) return out;
+  const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
+  for (let m; m = key.exec(text); ) {
+    const lineEnd = text.indexOf("\n", m.index);
+    let end = lineEnd < 0 ? text.length : lineEnd;
+    if (/^[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(m[3])) {
+      const indent = m[1].length;
+      for (let ls = end + 1; ls < text.length; ) {
+        const le = text.indexOf("\n", ls);
+        const line = text.slice(ls, le < 0 ? text.length : le);
+        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+        if (line.trim() !== "" && lead <= indent) break;
+        end = le < 0 ? text.length : le;
+        if (le < 0) break;
+        ls = le + 1;
+      }
+    }
+    out.push([m.index, end]);
+    key.lastIndex = Math.max(key.lastIndex, end);
+  }
+  return out;
+}
+function keyBefore(text, i) {
+  let e = i;
+  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
+  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
+  let s = e;
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
+    s--;
+  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
+}
+function imageContext(before) {
+  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
+  if (!m) return false;
+  const key = m[1].replace(/^-+/, "");
+  return key.toUpperCase() === "FROM" || isImageKey(key);
+}
+function candidateValue(text, from, lines, found) {
+  let s = from;
+  while (text[s] === " " || text[s] === "	") s++;
+  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
+  if (quote2) s++;
+  let e = s;
+  if (text[e] === "[") {
+    const close = text.indexOf("]", e);
+    if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
+  }
+  while (e < text.length && isToken(text.charCodeAt(e))) e++;
+  if (e === s) return 0;
+  const after = text[e];
+  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
+  if (!ends) return 0;
+  const r = candidate(text, s, e, false, lines);
+  if (!r) return 0;
+  found.push(r);
+  return e;
+}
+function candidate(text, start, end, requireSlashOrDigest, lines) {
+  const e = end;
+  const before = text[start - 1];
+  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
+  const after = text[end];
+  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
+  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
+  if (raw.includes("://") || raw.startsWith("//")) return void 0;
+  const at = raw.indexOf("@");
+  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
+  const slash = nameAndTag.lastIndexOf("/");
+  const colon = nameAndTag.lastIndexOf(":");
+  const hasTag = colon > slash && colon >= 0;
+  if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
+  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
+  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+    const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
+    if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
+  }
+  let reference;
+  try {
+    reference = parseImageReference(raw);
+  } catch {
+    return void 0;
+  }
+  if (!reference.registry) return void 0;
+  const nameEnd = hasTag ? colon : nameAndTag.length;
+  const line = lines.lineOf(start);
+  const column = lines.columnOf(start);
+  return {
+    form: "inline",
+    start,
+    end: e,
+    text: raw,
+    line,
+    column,
+    reference,
+    name: raw.slice(0, nameEnd),
+    nameSpan: [start, start + nameEnd],
+    ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
+    ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
+  };
+}
+function commentTracker(text, lines) {
+  let ls = -1;
+  let k = 0;
+  let quote2 = "";
+  let comment = false;
+  return (offset) => {
+    const start = lines.lineStart(offset);
+    if (start !== ls || offset < k) {
+      ls = start;
+      k = start;
+      quote2 = "";
+      comment = false;
+      const hash = text.indexOf("#", start);
+      if (hash < 0 || hash >= offset) return false;
+    }
+    for (; k < offset && !comment; k++) {
+      const c = text[k];
+      if (quote2) {
+        if (c === quote2) quote2 = "";
+      } else if (c === '"' || c === "'") {
+        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
+      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
+    }
+    return comment;
+  };
+}
+
+// src/scan/structured/site-builder.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+var TEMPLATED = /\{\{|\$\{|\$\(|<%/;
+var NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
+function scalarPart(ctx, node) {
+  let n = node;
+  if ((0, import_yaml2.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
+  if (!(0, import_yaml2.isScalar)(n) || !n.range) return void 0;
+  const s = n.range[0] + (ctx.base ?? 0);
+  const e = n.range[1] + (ctx.base ?? 0);
+  const src = ctx.text.slice(s, e);
+  switch (n.type) {
+    case import_yaml2.Scalar.PLAIN:
+      if (src.includes("\n")) return void 0;
+      return { span: [s, e], text: src, style: "plain" };
+    case import_yaml2.Scalar.QUOTE_DOUBLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("\\") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
+    }
+    case import_yaml2.Scalar.QUOTE_SINGLE: {
+      const inner = src.slice(1, -1);
+      if (inner.includes("'") || inner.includes("\n")) return void 0;
+      return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
+    }
+    default:
+      return void 0;
+  }
+}
+var isEmpty = (p) => p.style === "plain" ? NULLS.has(p.text) : p.text === "";
+function hasHost(name) {
+  const slash = name.indexOf("/");
+  if (slash < 0) return false;
+  const first = name.slice(0, slash);
+  return first.includes(".") || first.includes(":") || first === "localhost";
+}
+var NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
+function buildSite(ctx, input) {
+  const { name } = input;
+  if (!name || TEMPLATED.test(name)) return void 0;
+  let tag = input.tag && !isEmpty(input.tag) ? input.tag : void 0;
+  let digest = input.digest && !isEmpty(input.digest) ? input.digest : void 0;
+  let skip = input.skip;
+  if (tag && TEMPLATED.test(tag.text)) {
+    skip ??= { reason: "templated", detail: `the tag ${tag.text} is a template, filled in when it is rendered` };
+  }
+  if (tag && !skip && !digest) {
+    const at2 = tag.text.indexOf("@");
+    if (at2 > 0) {
+      digest = { span: [tag.span[0] + at2 + 1, tag.span[1]], text: tag.text.slice(at2 + 1), style: "reference" };
+      tag = { span: [tag.span[0], tag.span[0] + at2], text: tag.text.slice(0, at2), style: "reference" };
+    }
+  }
+  if (digest && TEMPLATED.test(digest.text)) digest = void 0;
+  if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
+  let reference;
+  const movable = !skip || skip.reason === "ignored";
+  try {
+    const named = parseImageReference(name);
+    if (named.tag !== void 0 || named.digest !== void 0) return void 0;
+    reference = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
+  } catch {
+    return void 0;
+  }
+  if (!reference.registry) return void 0;
+  const at = tag ?? input.namePart;
+  const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
+  const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
+  const site = {
+    form: input.form,
+    start,
+    end,
+    text: at ? at.text : name,
+    line: ctx.lines.lineOf(start),
+    column: ctx.lines.columnOf(start),
+    reference,
+    name,
+    ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
+    ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
+    ...digest && movable ? { digestSpan: digest.span } : {},
+    ...skip ? { skip } : {}
+  };
+  const covers = [...input.covers ?? []];
+  for (const p of [input.namePart, input.tag, input.digest]) if (p) covers.push(p.span);
+  return { site, covers };
+}
+function valueOf(node, key) {
+  if (!node || !("items" in node)) return void 0;
+  for (const pair2 of node.items) {
+    const p = pair2;
+    if ((0, import_yaml2.isScalar)(p.key) && p.key.value === key) return p.value;
+  }
+  return void 0;
+}
+
+// src/scan/structured/markers.ts
+var MARKER = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
+var ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
+function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
+  const ctx = { text, lines, found };
+  for (let m; m = MARKER.exec(text); ) {
+    const ls = lines.lineStart(m.index);
+    const before = text.slice(ls, m.index);
+    const arg = m[1];
+    const line = lines.lineOf(m.index);
+    if (arg === "ignore") {
+      ignoredLines.add(/^\s*$/.test(before) ? line + 1 : line);
+      continue;
+    }
+    const a = ASSIGNMENT.exec(before);
+    if (!a) continue;
+    const quote2 = a[1];
+    const value = a[2] ?? a[3];
+    if (!value) continue;
+    const start = quote2 ? ls + before.lastIndexOf(`${quote2}${value}${quote2}`) + 1 : ls + before.lastIndexOf(value);
+    const tag = {
+      span: [start, start + value.length],
+      text: value,
+      style: !yamlFile ? "reference" : quote2 === '"' ? "double-quoted" : quote2 === "'" ? "single-quoted" : "plain"
+    };
+    const f = buildSite(ctx, { form: "marker", name: arg, tag });
+    if (f) found.push(f);
+  }
+}
+
+// src/scan/structured/yaml-scan.ts
+var import_yaml6 = __toESM(require_dist(), 1);
+
+// src/scan/structured/argocd.ts
+var import_yaml3 = __toESM(require_dist(), 1);
+function argocdParameters(ctx, seq) {
+  const byPrefix = /* @__PURE__ */ new Map();
+  const order = [];
+  for (const item of seq.items) {
+    if (!(0, import_yaml3.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const value = scalarPart(ctx, valueOf(item, "value"));
+    if (!name || !value) continue;
+    const dot = name.text.lastIndexOf(".");
+    const prefix2 = dot >= 0 ? name.text.slice(0, dot) : "";
+    const field = name.text.slice(dot + 1);
+    let fields = byPrefix.get(prefix2);
+    if (!fields) {
+      fields = /* @__PURE__ */ new Map();
+      byPrefix.set(prefix2, fields);
+      order.push(prefix2);
+    }
+    fields.set(field, value);
+  }
+  for (const prefix2 of order) {
+    const f = byPrefix.get(prefix2);
+    const repo = f.get("repository") ?? f.get("repo");
+    if (!repo || !f.has("tag")) continue;
+    const registry = f.get("registry");
+    const tag = f.get("tag");
+    const found = buildSite(ctx, {
+      form: "argocd-parameters",
+      name: registry?.text ? `${registry.text}/${repo.text}` : repo.text,
+      namePart: repo,
+      tag,
+      ...registry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+function argocdKustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    const p = scalarPart(ctx, item);
+    if (!p) continue;
+    const eq = p.text.indexOf("=");
+    const ref = p.text.slice(eq + 1);
+    const base = p.span[0] + eq + 1;
+    const at = ref.indexOf("@");
+    const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
+    const colon = nameAndTag.lastIndexOf(":");
+    const hasTag = colon > nameAndTag.lastIndexOf("/");
+    const nameEnd = hasTag ? colon : nameAndTag.length;
+    const part = (s, e) => ({
+      span: [base + s, base + e],
+      text: ref.slice(s, e),
+      style: "reference"
+    });
+    const found = buildSite(ctx, {
+      form: "argocd-kustomize",
+      name: ref.slice(0, nameEnd),
+      namePart: part(0, nameEnd),
+      ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
+      ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
+      covers: [p.span]
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+
+// src/scan/structured/helm-values.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var IMAGE_ISH = /image/i;
+function helmValuesMap(ctx, map, parentKey, globalRegistry) {
+  const get = (k) => valueOf(map, k);
+  const tagNode = get("tag");
+  if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
+  let nameNode = get("repository");
+  if (nameNode !== void 0) {
+    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
+  } else {
+    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
+    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
+  }
+  if (nameNode !== void 0) {
+    const repo = scalarPart(ctx, nameNode);
+    if (!repo || isEmpty(repo)) return;
+    const regNode = get("registry");
+    let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
+    if (registry && isEmpty(registry)) registry = void 0;
+    if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
+    const name = registry ? `${registry.text}/${repo.text}` : repo.text;
+    const digestNode = get("digest") ?? get("sha");
+    const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
+    if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
+    const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
+    const found = buildSite(ctx, {
+      form: "helm-values",
+      name,
+      namePart: repo,
+      ...tag ? { tag } : {},
+      ...digest && /^sha256:/.test(digest.text) ? { digest } : {},
+      ...registry && registry !== globalRegistry ? { covers: [registry.span] } : {}
+    });
+    if (found) ctx.found.push(found);
+    return;
+  }
+  for (const pair2 of map.items) {
+    if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
+    const key = pair2.key.value;
+    if (!/image$/i.test(key)) continue;
+    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
+    const image = scalarPart(ctx, pair2.value);
+    if (!tagPart || !image || isEmpty(image)) continue;
+    const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
+    if (found) ctx.found.push(found);
+  }
+}
+function globalImageRegistry(ctx, root) {
+  if (!(0, import_yaml4.isMap)(root)) return void 0;
+  const global2 = valueOf(root, "global");
+  if (!(0, import_yaml4.isMap)(global2)) return void 0;
+  const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
+  return reg && !isEmpty(reg) ? reg : void 0;
+}
+
+// src/scan/structured/kustomize.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+var RENAME_ONLY = {
+  reason: "no-tag",
+  detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
+};
+function kustomizeImages(ctx, seq) {
+  for (const item of seq.items) {
+    if (!(0, import_yaml5.isMap)(item)) continue;
+    const name = scalarPart(ctx, valueOf(item, "name"));
+    const newName = scalarPart(ctx, valueOf(item, "newName"));
+    const newTag = valueOf(item, "newTag");
+    const digest = valueOf(item, "digest");
+    if (!name || newName === void 0 && newTag === void 0 && digest === void 0) continue;
+    const image = newName && !isEmpty(newName) ? newName : name;
+    const tag = scalarPart(ctx, newTag);
+    const d = scalarPart(ctx, digest);
+    const found = buildSite(ctx, {
+      form: "kustomize",
+      name: image.text,
+      namePart: image,
+      ...tag ? { tag } : {},
+      ...d ? { digest: d } : {},
+      covers: [name.span],
+      ...(!tag || isEmpty(tag)) && (!d || isEmpty(d)) ? { skip: RENAME_ONLY } : {}
+    });
+    if (found) ctx.found.push(found);
+  }
+}
+
+// src/scan/structured/yaml-scan.ts
+var HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
+function hintWindows(text) {
+  const out = [];
+  HINT_KEY.lastIndex = 0;
+  for (let m; m = HINT_KEY.exec(text); ) {
+    const last = out[out.length - 1];
+    if (last && m.index < last[1]) continue;
+    let start = text.lastIndexOf("\n", m.index - 1) + 1;
+    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
+    let end = text.indexOf("\n", m.index);
+    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
+    end = end < 0 ? text.length : end + 1;
+    if (last && start <= last[1]) last[1] = end;
+    else out.push([start, end]);
+    HINT_KEY.lastIndex = end;
+  }
+  return out;
+}
+function topLevelLine(text, ls) {
+  const c = text[ls];
+  if (c === void 0) return true;
+  if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
+  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
+}
+function scanYaml(text, lines, found, problems, whole = false) {
+  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
+  const windows = whole ? [[0, source.length]] : hintWindows(source);
+  let globalRegistry;
+  for (const [a, b] of windows) {
+    const part = source.slice(a, b);
+    let docs;
+    try {
+      docs = (0, import_yaml6.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
+    } catch (e) {
+      problems.push({ line: lines.lineOf(a), message: e.message });
+      return;
+    }
+    if (!Array.isArray(docs)) continue;
+    const bad = docs.flatMap((d) => d.errors);
+    if (bad.length) {
+      const e = bad[0];
+      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
+      return;
+    }
+    for (const doc of docs) {
+      const ctx = { text, lines, doc, found, base: a };
+      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
+      walk(ctx, doc.contents, "", "", globalRegistry, problems);
+    }
+  }
+}
+function walk(ctx, node, key, parentKey, globalRegistry, problems) {
+  if ((0, import_yaml6.isMap)(node)) {
+    helmValuesMap(ctx, node, key, globalRegistry);
+    for (const pair2 of node.items) {
+      const k = (0, import_yaml6.isScalar)(pair2.key) ? String(pair2.key.value) : "";
+      const v = pair2.value;
+      if (k === "images" && (0, import_yaml6.isSeq)(v)) {
+        if (key === "kustomize") argocdKustomizeImages(ctx, v);
+        else kustomizeImages(ctx, v);
+        continue;
+      }
+      if (k === "parameters" && key === "helm" && (0, import_yaml6.isSeq)(v)) {
+        argocdParameters(ctx, v);
+        continue;
+      }
+      if (k === "values" && key === "helm" && (0, import_yaml6.isScalar)(v) && v.type === import_yaml6.Scalar.BLOCK_LITERAL) {
+        helmValuesBlock(ctx, v, problems);
+        continue;
+      }
+      walk(ctx, v, k, key, globalRegistry, problems);
+    }
+  } else if ((0, import_yaml6.isSeq)(node)) {
+    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
+  }
+}
+function helmValuesBlock(ctx, node, problems) {
+  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
+  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
+  const headerEnd = ctx.text.indexOf("\n", s);
+  if (headerEnd < 0 || headerEnd >= e) return;
+  const blank = (t) => t.replace(/[^\n]/g, " ");
+  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
+  const before = problems.length;
+  scanYaml(inner, ctx.lines, ctx.found, problems, true);
+  for (let k = before; k < problems.length; k++) {
+    const p = problems[k];
+    problems[k] = { line: p.line, message: `helm.values block: ${p.message}` };
+  }
+}
+
+// src/scan/structured/index.ts
+var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
+var YAML_PATH = /\.(?:ya?ml|json)$/i;
+function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
+  const yamlFile = YAML_PATH.test(path2);
+  if (yamlFile) {
+    const problems = [];
+    scanYaml(text, lines, found, problems);
+    for (const p of problems)
+      warnings.push({
+        line: p.line,
+        message: `not valid YAML at line ${p.line} (${p.message}): only image strings are scanned in it`
+      });
+    if (problems.length) found.length = 0;
+  }
+  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
+}
+function scanFile(text, path2) {
+  const inline = scanText(text);
+  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+  const lines = new LineIndex(text);
+  const found = [];
+  const warnings = [];
+  const ignored = /* @__PURE__ */ new Set();
+  scanStructuredInto(text, path2, lines, found, warnings, ignored);
+  const structured = dedupe(found);
+  const covers = structured.flatMap((f) => f.covers);
+  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
+  let sites = [...kept, ...structured.map((f) => f.site)];
+  if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
+  sites.sort((a, b) => a.start - b.start || a.end - b.end);
+  return { sites, warnings };
+}
+function dedupe(input) {
+  const found = refuseSharedTags(input);
+  const seen = /* @__PURE__ */ new Set();
+  return found.filter((f) => {
+    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
+    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
+    const image = f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
+    const key = `${span[0]}:${span[1]}${digest}${image}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function refuseSharedTags(found) {
+  const images = /* @__PURE__ */ new Map();
+  const keyOf = (f) => f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : void 0;
+  for (const f of found) {
+    const key = keyOf(f);
+    if (key === void 0 || f.site.skip) continue;
+    const set = images.get(key) ?? /* @__PURE__ */ new Set();
+    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
+    images.set(key, set);
+  }
+  if (![...images.values()].some((s) => s.size > 1)) return found;
+  return found.map((f) => {
+    const key = keyOf(f);
+    const shared = key === void 0 ? void 0 : images.get(key);
+    if (!shared || shared.size < 2) return f;
+    const names = [...shared].sort().join(" and ");
+    return {
+      ...f,
+      site: {
+        ...f.site,
+        skip: {
+          reason: "shared-tag",
+          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others \u2014 give each image its own tag`
+        }
+      }
+    };
+  });
+}
+function siteLines(s, lines) {
+  const out = [s.line];
+  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
+  return out;
+}
+function ignore(s) {
+  const { registry, repository } = s.reference;
+  return {
+    ...s,
+    reference: { registry, repository },
+    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" }
+  };
+}
+
+// src/plan/history.ts
+var HistoryView = class {
+  constructor(history) {
+    this.history = history;
+  }
+  history;
+  scans = /* @__PURE__ */ new WeakMap();
+  /** The history of a file, or undefined when there is none (not a git repository, untracked file). */
+  file(path2) {
+    return this.history?.files.get(path2);
+  }
+  /**
+   * The tags of an image (`registry/repository`) in one version, in file order; undefined for a
+   * version where the file did not exist.
+   */
+  tagsIn(file, index, image) {
+    const v = file.versions[index];
+    if (!v || v.text === void 0) return void 0;
+    let byImage = this.scans.get(v);
+    if (!byImage) {
+      byImage = /* @__PURE__ */ new Map();
+      for (const s of scanFile(v.text, file.path).sites) {
+        const tag = s.reference.tag;
+        if (tag === void 0) continue;
+        const key = repoKey(s.reference);
+        const list = byImage.get(key) ?? [];
+        list.push(tag);
+        byImage.set(key, list);
+      }
+      this.scans.set(v, byImage);
+    }
+    return byImage.get(image) ?? [];
+  }
+  /**
+   * The latest commit that changed the `occurrence`-th tag of `image` in `path` (0 = the first
+   * occurrence in file order), or undefined when the history shows none.
+   */
+  lastMove(path2, image, occurrence) {
+    const file = this.file(path2);
+    if (!file) return void 0;
+    for (let i = 0; i + 1 < file.versions.length; i++) {
+      const now = this.tagsIn(file, i, image)?.[occurrence];
+      const before = this.tagsIn(file, i + 1, image)?.[occurrence];
+      if (now !== void 0 && before !== void 0 && now !== before)
+        return { commit: file.versions[i].commit, from: before, to: now };
+      if (now === void 0) return void 0;
+    }
+    return void 0;
+  }
+  /**
+   * The commit since which `tag` of `image` has been in `path` without interruption, walking back
+   * from the newest version; undefined when the newest version does not hold it.
+   */
+  arrival(path2, image, tag) {
+    const file = this.file(path2);
+    if (!file) return void 0;
+    let found;
+    for (let i = 0; i < file.versions.length; i++) {
+      if (!this.tagsIn(file, i, image)?.includes(tag)) return found ? { commit: found, exact: true } : void 0;
+      found = file.versions[i].commit;
+    }
+    return found ? { commit: found, exact: file.complete } : void 0;
+  }
+};
 
 // src/rewrite/yaml-scalar.ts
 var CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
@@ -44143,13 +45861,16 @@ var PlanRecords = class {
     if (!this.failures.some(same)) this.failures.push(failure);
     for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
   }
-  /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
-  change(it, to, toDigest, info3) {
+  /**
+   * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
+   * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
+   */
+  change(it, to, toDigest, info3, digestOnly = false) {
     const { site, rule } = it;
     const pinned = site.reference.digest;
     const next = info3(to);
     const cur = info3(it.tag);
-    const { edits, quoted } = editsFor(site, to, toDigest);
+    const { edits, quoted } = digestOnly ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false } : editsFor(site, to, toDigest);
     this.changes.push({
       file: it.file,
       line: site.line,
@@ -44161,12 +45882,40 @@ var PlanRecords = class {
       to,
       ...pinned ? { fromDigest: pinned } : {},
       ...toDigest ? { toDigest } : {},
+      ...digestOnly ? { digestOnly: true } : {},
       rule: rule.name,
       pattern: rule.policy.source,
       ...next?.created ? { buildTime: next.created.toISOString() } : {},
       ...next ? timeSource(next) : {},
       ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
       ...quoted ? { quoted } : {},
+      edits
+    });
+  }
+  /** Records a promotion's move of a site (issue #14), with its evidence. */
+  promote(t, to, toDigest, info3, evidence) {
+    const { site } = t;
+    const next = info3(to);
+    const cur = info3(t.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: t.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: t.tag,
+      to,
+      ...site.reference.digest ? { fromDigest: site.reference.digest } : {},
+      ...toDigest ? { toDigest } : {},
+      rule: promotionRuleName(evidence.promotion),
+      pattern: `soak ${evidence.soak}`,
+      ...next?.created ? { buildTime: next.created.toISOString() } : {},
+      ...next ? timeSource(next) : {},
+      ...cur?.created ? { previousBuildTime: cur.created.toISOString() } : {},
+      ...quoted ? { quoted } : {},
+      promotion: evidence,
       edits
     });
   }
@@ -44203,50 +45952,352 @@ function editsFor(site, to, toDigest) {
     });
   return { edits, quoted };
 }
+function promotionRuleName(name) {
+  return `promotion:${name}`;
+}
 function timeSource(d) {
   if (!d.source) return {};
   if (d.source === "cache") return { timeSource: d.cachedFrom ?? "cache", cached: true };
   return { timeSource: d.source };
 }
 
+// src/plan/platform-gate.ts
+var MAX_CHECKED = 5;
+var PlatformGate = class {
+  constructor(tags, repo) {
+    this.tags = tags;
+    this.repo = repo;
+  }
+  tags;
+  repo;
+  asked = /* @__PURE__ */ new Map();
+  platformsOf(tag) {
+    let p = this.asked.get(tag);
+    if (!p) {
+      p = askTagDetails(this.tags, this.repo, { times: [], digests: [], platforms: [tag] }).then(
+        (a) => a.ok ? { ok: true, value: a.value.get(tag)?.platforms } : a
+      );
+      this.asked.set(tag, p);
+    }
+    return p;
+  }
+  /**
+   * The decision with the gate applied: a winner lacking a required platform is skipped and the
+   * next best decided. When some were skipped and nothing moves, the reference stays
+   * `missing-platform`, naming what each skipped candidate lacks.
+   */
+  async decide(decisions, it, info3, required) {
+    const skip = /* @__PURE__ */ new Set();
+    const skipped = [];
+    let d = decisions.decide(it, info3);
+    while ("move" in d) {
+      const answer = await this.platformsOf(d.move);
+      if (!answer.ok) return { failure: answer.failure };
+      const offered = answer.value ?? [];
+      const missing = missingPlatforms(required, offered);
+      if (missing.length === 0) return d;
+      skipped.push(
+        `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
+      );
+      skip.add(d.move);
+      if (skip.size >= MAX_CHECKED) break;
+      d = decisions.decide(it, info3, skip);
+    }
+    if (skipped.length === 0) return d;
+    const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
+    return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
+  }
+};
+
+// src/plan/promote.ts
+function decidePromotion(t, sources, history, info3, now, note) {
+  const p = t.promotion;
+  const current = info3(t.tag);
+  if (sources.length === 0)
+    return { stays: "not-in-source", detail: `${t.site.name} is not in ${p.from.join(", ")} (promotion ${p.name})` };
+  if (!history.history)
+    return {
+      stays: "no-history",
+      detail: `promotion ${p.name} measures soak times from git history, and this directory is not a git work tree with commits`
+    };
+  const builtAt = (tag) => {
+    const ms = info3(tag)?.created?.getTime();
+    return ms === void 0 || Number.isNaN(ms) ? void 0 : ms;
+  };
+  const byNewest = (a, b) => (b.built ?? -Infinity) - (a.built ?? -Infinity) || (a.tag < b.tag ? 1 : a.tag > b.tag ? -1 : 0);
+  const weighed = [];
+  const image = `${t.site.reference.registry}/${t.site.reference.repository}`;
+  for (const tag of new Set(sources.map((s) => s.tag))) {
+    let latest;
+    for (const s of sources.filter((x) => x.tag === tag)) {
+      const arrival = history.arrival(s.file, image, tag);
+      if (!arrival) continue;
+      if (!latest || arrival.commit.date > latest.arrival.commit.date) latest = { source: s, arrival };
+    }
+    if (!latest) continue;
+    const soakedMs = now.getTime() - new Date(latest.arrival.commit.date).getTime();
+    const built = builtAt(tag);
+    const oldEnough = !p.minAge || built !== void 0 && built <= now.getTime() - p.minAge.ms;
+    weighed.push({ tag, ...latest, soakedMs, built, eligible: soakedMs >= p.soak.ms && oldEnough });
+  }
+  if (weighed.length === 0)
+    return {
+      stays: "no-history",
+      detail: `the tags of ${t.site.name} in ${p.from.join(", ")} are not committed yet${note ? `; ${note}` : ""}`
+    };
+  weighed.sort(byNewest);
+  const newest = weighed[0];
+  if (newest.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest tag of ${t.site.name} in ${newest.source.file} (promotion ${p.name})`,
+      current
+    };
+  const winner = weighed.find((w2) => w2.eligible);
+  const cur = builtAt(t.tag);
+  const notNewer = (w2) => w2.built !== void 0 && cur !== void 0 && w2.built <= cur;
+  if (!newest.eligible && (!winner || winner.tag === t.tag || notNewer(winner))) {
+    const c2 = newest.arrival.commit;
+    const soakLeft = p.soak.ms - newest.soakedMs;
+    if (soakLeft > 0)
+      return {
+        stays: "soaking",
+        detail: `${newest.tag} reached ${newest.source.file} in ${c2.sha.slice(0, 12)} (${c2.authorName}, ${c2.date}); soaked ${formatDuration(newest.soakedMs)} of ${p.soak.text}: promotable from ${new Date(new Date(c2.date).getTime() + p.soak.ms).toISOString()} (${formatDuration(soakLeft)} left)${newest.arrival.exact ? "" : `; history read back only to that commit${note ? ` (${note})` : ""}`}`,
+        current
+      };
+    const eligibleAt = newest.built !== void 0 ? new Date(newest.built + (p.minAge?.ms ?? 0)).toISOString() : void 0;
+    return {
+      stays: "too-new",
+      detail: eligibleAt ? `${newest.tag} has soaked, but was built ${new Date(newest.built).toISOString()}; minAge ${p.minAge?.text}: eligible from ${eligibleAt}` : `${newest.tag} has soaked, but its build time is unknown; minAge ${p.minAge?.text} needs one`,
+      current
+    };
+  }
+  const w = winner;
+  if (w.tag === t.tag)
+    return {
+      stays: "same-as-source",
+      detail: `${t.tag} is the newest promotable tag in ${p.from.join(", ")}`,
+      current
+    };
+  if (notNewer(w))
+    return {
+      stays: "older-than-current",
+      detail: `${w.tag} (built ${new Date(w.built).toISOString()}) is not newer than the current ${t.tag}; promotions never move backwards`,
+      current
+    };
+  const m = t.manualMove;
+  const from = m ? builtAt(m.from) : void 0;
+  if (m && from !== void 0 && cur !== void 0 && from > cur && !(w.built !== void 0 && w.built > from))
+    return {
+      stays: "held-after-rollback",
+      detail: `commit ${m.commit.sha.slice(0, 12)} by ${m.commit.authorName} <${m.commit.authorEmail}> (${m.commit.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} is promoted (candidate: ${w.tag})`,
+      current
+    };
+  const c = w.arrival.commit;
+  const why = weighed.length > 1 ? `${p.from.join(", ")} holds ${weighed.map((x) => x.tag).join(", ")}; ${w.tag} wins: the newest build that has soaked${w === newest ? "" : ` (${newest.tag} is not promotable yet)`}` : "";
+  return {
+    move: w.tag,
+    evidence: {
+      promotion: p.name,
+      from: w.source.file,
+      fromLine: w.source.site.line,
+      commit: c.sha,
+      author: `${c.authorName} <${c.authorEmail}>`,
+      arrivedAt: c.date,
+      arrivalExact: w.arrival.exact,
+      soaked: formatDuration(w.soakedMs),
+      soak: p.soak.text,
+      ...why ? { choice: why } : {}
+    }
+  };
+}
+
+// src/plan/targets.ts
+var TargetError = class extends Error {
+  name = "TargetError";
+};
+function parseImageTargets(values, origin) {
+  const out = [];
+  for (const entry of values.flatMap((v) => v.split(/[\n,]/)).map((e) => e.trim())) {
+    if (entry === "") continue;
+    let ref;
+    try {
+      ref = parseImageReference(entry);
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      throw new TargetError(`${origin}: ${JSON.stringify(entry)} is not an image reference: ${e.message}`);
+    }
+    if (ref.digest)
+      throw new TargetError(
+        `${origin}: ${JSON.stringify(entry)} pins a digest; give repository[:tag] (the tag that was pushed)`
+      );
+    out.push({
+      registry: ref.registry,
+      repository: ref.repository,
+      ...ref.tag !== void 0 ? { tag: ref.tag } : {}
+    });
+  }
+  return out;
+}
+function targetsByRepository(targets) {
+  const byRepo = /* @__PURE__ */ new Map();
+  for (const t of targets) {
+    const key = repoKey(t);
+    const prev = byRepo.get(key);
+    if (t.tag === void 0 || prev === "all") byRepo.set(key, "all");
+    else byRepo.set(key, [.../* @__PURE__ */ new Set([...prev ?? [], t.tag])]);
+  }
+  return new Map([...byRepo].map(([k, v]) => [k, v === "all" ? [] : v]));
+}
+
 // src/plan/plan.ts
 async function planUpdates(input) {
   const { config, files, tags } = input;
   const records = new PlanRecords();
+  const now = input.now ?? /* @__PURE__ */ new Date();
+  const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
+  const history = new HistoryView(input.history);
   const groups2 = /* @__PURE__ */ new Map();
+  const promotions = new PromotionSites(config);
   for (const file of files) {
+    promotions.addSources(file);
     const rules = rulesForFile(config, file.path);
+    const seen = /* @__PURE__ */ new Map();
     for (const site of file.references) {
+      const image = repoKey(site.reference);
+      const occurrence = site.reference.tag === void 0 ? -1 : seen.get(image) ?? 0;
+      if (occurrence >= 0) seen.set(image, occurrence + 1);
+      const move = history.lastMove(file.path, image, occurrence);
+      const manual = move && move.commit.laminar.length === 0 ? move : void 0;
+      const promotion = promotions.targetOf(file.path, site);
+      if (promotion) {
+        if (site.skip) records.stay(file.path, site, site.skip.reason, site.skip.detail);
+        else if (site.reference.tag === void 0)
+          records.stay(file.path, site, "no-tag", "no tag to promote", { rule: promotionRuleName(promotion.name) });
+        else {
+          const tag = site.reference.tag;
+          promotions.track(image, site.reference, {
+            file: file.path,
+            site,
+            promotion,
+            tag,
+            ...manual && manual.to === tag ? { manualMove: manual } : {}
+          });
+        }
+        continue;
+      }
       const c = classifySite(site, rules, config.registries);
       if ("stays" in c) {
         records.stay(file.path, site, c.stays, c.detail);
         continue;
       }
       const key = repoKey(site.reference);
+      if (targeted && !targeted.has(key)) {
+        const about = [...targeted.keys()].join(", ");
+        records.stay(file.path, site, "not-targeted", `this run is only about ${about}`, { rule: c.follows.name });
+        continue;
+      }
       let g = groups2.get(key);
       if (!g) {
         g = { repo: { registry: site.reference.registry, repository: site.reference.repository }, items: [] };
         groups2.set(key, g);
       }
-      g.items.push({ file: file.path, site, rule: c.follows, tag: c.tag });
+      g.items.push({
+        file: file.path,
+        site,
+        rule: c.follows,
+        tag: c.tag,
+        ...manual && manual.to === c.tag ? { manualMove: manual } : {}
+      });
     }
   }
-  await Promise.all([...groups2.values()].map(({ repo, items }) => planRepository(tags, repo, items, records)));
+  await Promise.all(
+    [...groups2.entries()].map(([key, { repo, items }]) => {
+      const pushed = targeted?.get(key);
+      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+    })
+  );
+  await Promise.all(
+    promotions.groups().map((g) => planPromotions(tags, g, (t) => promotions.sourcesFor(t), history, records, now, input.history?.note))
+  );
   return records.plan(input.warnings);
 }
-async function planRepository(tags, repo, items, records) {
-  const listed = await askTagList(tags, repo);
-  if (!listed.ok) return records.registryError(items, listed.failure);
-  const decisions = new RepositoryDecisions(repo, listed.value);
+async function planRepository(tags, repo, items, records, limits, now) {
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(items, listed2.failure);
+  const over = tooManyTags(repo, listed2.value);
+  if (over) {
+    for (const it of items) records.stay(it.file, it.site, over.stays, over.detail, { rule: it.rule.name });
+    return;
+  }
+  const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
-  const info3 = tagInfo(listed.value, described.value);
-  const moves = [];
+  const info3 = tagInfo(listed2.value, described.value);
+  await decideAll(tags, repo, decisions, items, info3, records);
+}
+async function planPushedTags(tags, repo, pushed, items, records, now) {
+  const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
+  const byTime = items.filter((it) => ordersByTime(it.rule.policy));
+  const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
+  const timed = new Set(byTime.flatMap((it) => asked.candidates(it)));
+  const described = await askTagDetails(tags, repo, {
+    times: [...timed, ...new Set(byTime.map((it) => it.tag))],
+    digests: inChannel.filter((t) => !timed.has(t)),
+    current: [...new Set(items.map((it) => it.tag))]
+  });
+  if (!described.ok) return records.registryError(items, described.failure);
+  const found = pushed.filter((t) => described.value.has(t));
+  const decisions = new RepositoryDecisions(repo, { tags: found }, void 0, now);
+  const info3 = tagInfo({ tags: found }, described.value);
+  const open4 = [];
   for (const it of items) {
-    const d = decisions.decide(it, info3);
-    if ("move" in d) moves.push({ it, to: d.move });
-    else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    if (decisions.candidates(it).length > 0) open4.push(it);
+    else {
+      const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
+      const detail = missing.length ? `${missing.join(", ")} not found in ${repoKey(repo)}` : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
+      records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
+    }
   }
+  await decideAll(tags, repo, decisions, open4, info3, records);
+}
+async function refreshDigests(tags, repo, items, info3, records) {
+  if (items.length === 0) return;
+  const fresh = [...new Set(items.map(({ it }) => it.tag))];
+  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer.ok)
+    return records.registryError(
+      items.map(({ it }) => it),
+      answer.failure
+    );
+  for (const { it, d } of items) {
+    const now = answer.value.get(it.tag)?.digest;
+    const checked = checkDigest(repo, it, it.tag, now);
+    if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
+      records.change(it, it.tag, checked.toDigest, info3, true);
+    else if ("failure" in checked && checked.failure) records.registryError([it], checked.failure);
+    else
+      records.stay(it.file, it.site, d.stays, `${d.detail}; its digest is current`, {
+        rule: it.rule.name,
+        current: d.current
+      });
+  }
+}
+async function decideAll(tags, repo, decisions, items, info3, records) {
+  const moves = [];
+  const refresh = [];
+  const gate = new PlatformGate(tags, repo);
+  await Promise.all(
+    items.map(async (it) => {
+      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info3, it.rule.platforms) : decisions.decide(it, info3);
+      if ("move" in d) moves.push({ it, to: d.move });
+      else if ("failure" in d) records.registryError([it], d.failure);
+      else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
+        refresh.push({ it, d });
+      else records.stay(it.file, it.site, d.stays, d.detail, { rule: it.rule.name, current: d.current });
+    })
+  );
+  await refreshDigests(tags, repo, refresh, info3, records);
   const wanted = digestsWanted(moves, info3);
   const digests = await askTagDetails(tags, repo, { times: [], digests: wanted });
   const unanswered = digests.ok ? [] : moves.filter((m) => m.it.site.reference.digest && wanted.includes(m.to));
@@ -44265,13 +46316,144 @@ async function planRepository(tags, repo, items, records) {
     else records.stay(it.file, it.site, checked.stays, checked.detail, { rule: it.rule.name });
   }
 }
+async function planPromotions(tags, group2, sourcesFor, history, records, now, note) {
+  const { repo, targets } = group2;
+  const asked = /* @__PURE__ */ new Set();
+  for (const t of targets) {
+    asked.add(t.tag);
+    for (const s of sourcesFor(t)) asked.add(s.tag);
+    if (t.manualMove) asked.add(t.manualMove.from);
+  }
+  const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
+  const listed2 = await askTagList(tags, repo);
+  if (!listed2.ok) return records.registryError(targets.map(asTracked), listed2.failure);
+  const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
+  if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
+  const info3 = tagInfo(listed2.value, answer.value);
+  for (const t of targets) {
+    const sources = sourcesFor(t);
+    const d = decidePromotion(t, sources, history, info3, now, note);
+    const rule = promotionRuleName(t.promotion.name);
+    if (!("move" in d)) {
+      records.stay(t.file, t.site, d.stays, d.detail, { rule, current: d.current });
+      continue;
+    }
+    const digest = info3(d.move)?.digest;
+    const pinned = sources.find((s) => s.tag === d.move && s.site.reference.digest)?.site.reference.digest;
+    if (pinned && digest && pinned !== digest) {
+      records.stay(
+        t.file,
+        t.site,
+        "registry-error",
+        `${repoKey(repo)}:${d.move} is ${digest} in the registry but ${pinned} in ${d.evidence.from}; not promoting`,
+        { rule }
+      );
+      continue;
+    }
+    const checked = checkDigest(repo, asTracked(t), d.move, digest);
+    if ("toDigest" in checked)
+      records.promote(t, d.move, checked.toDigest, info3, { ...d.evidence, ...digest ? { digest } : {} });
+    else if (checked.failure) records.registryError([asTracked(t)], checked.failure);
+    else records.stay(t.file, t.site, checked.stays, checked.detail, { rule });
+  }
+}
+var promotionRules = /* @__PURE__ */ new WeakMap();
+function promotionRule(p) {
+  let rule = promotionRules.get(p);
+  if (!rule) {
+    rule = {
+      name: promotionRuleName(p.name),
+      index: -1e6 - p.index,
+      position: p.position,
+      policy: parsePolicy("*"),
+      files: p.to,
+      images: p.images,
+      exclude: []
+    };
+    promotionRules.set(p, rule);
+  }
+  return rule;
+}
+var PromotionSites = class {
+  constructor(config) {
+    this.config = config;
+  }
+  config;
+  sources = /* @__PURE__ */ new Map();
+  byRepo = /* @__PURE__ */ new Map();
+  /** Records the tags of the sites of a file in some promotion's `from`. */
+  addSources(file) {
+    for (const p of this.config.promotions) {
+      if (!matchesAny(file.path, p.from)) continue;
+      let m = this.sources.get(p);
+      if (!m) this.sources.set(p, m = /* @__PURE__ */ new Map());
+      for (const site of file.references) {
+        const tag = site.reference.tag;
+        if (site.skip || tag === void 0 || !this.selects(p, site)) continue;
+        const key = repoKey(site.reference);
+        m.set(key, [...m.get(key) ?? [], { file: file.path, site, tag }]);
+      }
+    }
+  }
+  /** The first promotion whose `to` holds this file and whose `images` select the site. */
+  targetOf(path2, site) {
+    return this.config.promotions.find((p) => matchesAny(path2, p.to) && this.selects(p, site));
+  }
+  track(image, ref, target) {
+    let g = this.byRepo.get(image);
+    if (!g) this.byRepo.set(image, g = { repo: { registry: ref.registry, repository: ref.repository }, targets: [] });
+    g.targets.push(target);
+  }
+  groups() {
+    return [...this.byRepo.values()];
+  }
+  sourcesFor(t) {
+    return this.sources.get(t.promotion)?.get(repoKey(t.site.reference)) ?? [];
+  }
+  selects(p, site) {
+    return p.images.length === 0 || imageMatches(site, p.images);
+  }
+};
+
+// src/plan/set-tag.ts
+var SET_RULE = "laminar set";
+function planSetTag(files, image, tag) {
+  const key = repoKey(image);
+  const changes = [];
+  const warnings = [];
+  for (const file of files) {
+    for (const site of file.references) {
+      if (repoKey(site.reference) !== key || site.skip || !site.tagSpan || site.reference.tag === tag) continue;
+      if (site.reference.digest) {
+        warnings.push({ file: file.path, message: `line ${site.line}: ${site.name} is pinned by digest; not set` });
+        continue;
+      }
+      const { edits, quoted } = editsFor(site, tag, void 0);
+      changes.push({
+        file: file.path,
+        line: site.line,
+        column: site.column,
+        form: site.form,
+        image: site.name,
+        repository: key,
+        from: site.reference.tag ?? "",
+        to: tag,
+        rule: SET_RULE,
+        pattern: `${key}:${tag}`,
+        ...quoted ? { quoted } : {},
+        edits
+      });
+    }
+  }
+  return { changes, unchanged: [], failures: [], warnings };
+}
 
 // src/scan/repository.ts
 import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
 import { join as join7, relative as relative3, sep as sep4 } from "node:path";
 
 // src/scan/flux-objects.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml7 = __toESM(require_dist(), 1);
 
 // src/policy/flux-policy.ts
 var import_semver2 = __toESM(require_semver2(), 1);
@@ -44383,9 +46565,9 @@ function optionalString(v, field) {
 var DECLARES = /^kind:[ \t]*["']?Image(?:Policy|Repository)\b/m;
 function findFluxObjects(file, text) {
   if (!DECLARES.test(text)) return [];
-  const lines = new import_yaml2.LineCounter();
+  const lines = new import_yaml7.LineCounter();
   const found = [];
-  for (const doc of (0, import_yaml2.parseAllDocuments)(text, { lineCounter: lines })) {
+  for (const doc of (0, import_yaml7.parseAllDocuments)(text, { lineCounter: lines })) {
     if (!("errors" in doc)) continue;
     const error3 = doc.errors[0];
     if (error3) {
@@ -44420,7 +46602,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve3 = (namespace, name) => {
+  const resolve4 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -44450,7 +46632,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve3(namespace, name));
+      if (!e) memo.set(key, e = resolve4(namespace, name));
       return e;
     }
   };
@@ -44460,7 +46642,7 @@ function isRecord(v) {
 }
 
 // src/scan/flux-setters.ts
-var MARKER = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
+var MARKER2 = /#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]*)"\s*\}/;
 var VALUE_LINE = /^([ \t]*(?:-[ \t]+)?(?:(?:"[^"]*"|'[^']*'|[^\s"'#-][^#]*?)[ \t]*:[ \t]+)?)(.*?)[ \t]*$/;
 function findSetterMarks(text) {
   if (!text.includes("$imagepolicy")) return [];
@@ -44472,7 +46654,7 @@ function findSetterMarks(text) {
     const nl = text.indexOf("\n", ls);
     const le = nl < 0 ? text.length : nl;
     const lineText = text.slice(ls, le).replace(/\r$/, "");
-    const m = MARKER.exec(lineText);
+    const m = MARKER2.exec(lineText);
     if (m) {
       const mark = markOf(lineText, m, ls, lineNo, text);
       if (mark) marks2.push(mark);
@@ -44644,664 +46826,6 @@ var FluxSetterScan = class {
   }
 };
 
-// src/scan/lines.ts
-var LineIndex = class {
-  constructor(text) {
-    this.text = text;
-  }
-  text;
-  starts;
-  build() {
-    const s = [0];
-    let i = -1;
-    while ((i = this.text.indexOf("\n", i + 1)) !== -1) s.push(i + 1);
-    return s;
-  }
-  /** Offset of the first byte of the line holding `offset`. */
-  lineStart(offset) {
-    const s = this.starts ??= this.build();
-    return s[this.lineOf(offset) - 1];
-  }
-  /** 1-based line of `offset`. */
-  lineOf(offset) {
-    const s = this.starts ??= this.build();
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = lo + hi + 1 >> 1;
-      if (s[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-  /**
-   * 1-based column of `offset` in characters (UTF-8 continuation bytes do not count). The byte order
-   * mark is not a character anyone sees: columns start after it, as in editors.
-   */
-  columnOf(offset) {
-    const start = this.lineStart(offset);
-    const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
-    let column = 1;
-    for (let k = ls; k < offset; k++) if ((this.text.charCodeAt(k) & 192) !== 128) column++;
-    return column;
-  }
-};
-
-// src/scan/scan.ts
-var TOKEN = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-var isToken = (code) => code < 128 && TOKEN[code] === 1;
-var TAG_START = /[\w]/;
-var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
-var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
-function scanText(input) {
-  const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
-  const lines = new LineIndex(text);
-  const found = [];
-  let consumed = 0;
-  const emit = (start, end, requireSlash) => {
-    const r = candidate(text, start, end, requireSlash, lines);
-    if (!r) return false;
-    found.push(r);
-    consumed = end;
-    return true;
-  };
-  if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
-    const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
-    for (let m; m = from.exec(text); ) {
-      const s = m.index + m[0].length - m[1].length;
-      candidateValue(text, s, lines, found);
-    }
-  }
-  const anchors = /[:@=]/g;
-  for (let m; m = anchors.exec(text); ) {
-    const i = m.index;
-    if (i < consumed) continue;
-    const next = text.charCodeAt(i + 1);
-    const ch = text[i];
-    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
-      if (ch === "@") continue;
-      const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(text, i, lines)) {
-        const end = candidateValue(text, i + 1, lines, found);
-        if (end > 0) {
-          consumed = end;
-          anchors.lastIndex = end;
-        }
-      }
-      continue;
-    }
-    if (ch === "=") continue;
-    let s = i;
-    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
-    let e = i + 1;
-    while (e < text.length && isToken(text.charCodeAt(e))) e++;
-    if (s < consumed) continue;
-    anchors.lastIndex = e;
-    if (text[s - 1] === "]") {
-      const open4 = text.lastIndexOf("[", s - 1);
-      if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
-    }
-    if (!inComment(text, s, lines)) {
-      const before = text.slice(lines.lineStart(s), s);
-      emit(s, e, !imageContext(before));
-    }
-    consumed = Math.max(consumed, e);
-  }
-  found.sort((a, b) => a.start - b.start);
-  return found.filter((f, k) => k === 0 || found[k - 1].start !== f.start);
-}
-function keyBefore(text, i) {
-  let e = i;
-  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
-  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
-  let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
-    s--;
-  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
-}
-function imageContext(before) {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
-  if (!m) return false;
-  const key = m[1].replace(/^-+/, "");
-  return key.toUpperCase() === "FROM" || isImageKey(key);
-}
-function candidateValue(text, from, lines, found) {
-  let s = from;
-  while (text[s] === " " || text[s] === "	") s++;
-  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
-  if (quote2) s++;
-  let e = s;
-  if (text[e] === "[") {
-    const close = text.indexOf("]", e);
-    if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
-  }
-  while (e < text.length && isToken(text.charCodeAt(e))) e++;
-  if (e === s) return 0;
-  const after = text[e];
-  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
-  if (!ends) return 0;
-  const r = candidate(text, s, e, false, lines);
-  if (!r) return 0;
-  found.push(r);
-  return e;
-}
-function candidate(text, start, end, requireSlashOrDigest, lines) {
-  const e = end;
-  const before = text[start - 1];
-  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
-  const after = text[end];
-  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
-  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
-  if (raw.includes("://") || raw.startsWith("//")) return void 0;
-  const at = raw.indexOf("@");
-  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
-  const slash = nameAndTag.lastIndexOf("/");
-  const colon = nameAndTag.lastIndexOf(":");
-  const hasTag = colon > slash && colon >= 0;
-  if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
-  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
-  let reference;
-  try {
-    reference = parseImageReference(raw);
-  } catch {
-    return void 0;
-  }
-  if (!reference.registry) return void 0;
-  const nameEnd = hasTag ? colon : nameAndTag.length;
-  const line = lines.lineOf(start);
-  const column = lines.columnOf(start);
-  return {
-    form: "inline",
-    start,
-    end: e,
-    text: raw,
-    line,
-    column,
-    reference,
-    name: raw.slice(0, nameEnd),
-    nameSpan: [start, start + nameEnd],
-    ...hasTag ? { tagSpan: [start + colon + 1, start + nameAndTag.length] } : {},
-    ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
-  };
-}
-function inComment(text, offset, lines) {
-  const ls = lines.lineStart(offset);
-  const hash = text.indexOf("#", ls);
-  if (hash < 0 || hash >= offset) return false;
-  let quote2 = "";
-  for (let k = ls; k < offset; k++) {
-    const c = text[k];
-    if (quote2) {
-      if (c === quote2) quote2 = "";
-    } else if (c === '"' || c === "'") {
-      if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
-    } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) return true;
-  }
-  return false;
-}
-
-// src/scan/structured/site-builder.ts
-var import_yaml3 = __toESM(require_dist(), 1);
-var TEMPLATED = /\{\{|\$\{|\$\(|<%/;
-var NULLS = /* @__PURE__ */ new Set(["", "null", "Null", "NULL", "~"]);
-function scalarPart(ctx, node) {
-  let n = node;
-  if ((0, import_yaml3.isAlias)(n)) n = ctx.doc ? n.resolve(ctx.doc) : void 0;
-  if (!(0, import_yaml3.isScalar)(n) || !n.range) return void 0;
-  const s = n.range[0] + (ctx.base ?? 0);
-  const e = n.range[1] + (ctx.base ?? 0);
-  const src = ctx.text.slice(s, e);
-  switch (n.type) {
-    case import_yaml3.Scalar.PLAIN:
-      if (src.includes("\n")) return void 0;
-      return { span: [s, e], text: src, style: "plain" };
-    case import_yaml3.Scalar.QUOTE_DOUBLE: {
-      const inner = src.slice(1, -1);
-      if (inner.includes("\\") || inner.includes("\n")) return void 0;
-      return { span: [s + 1, e - 1], text: inner, style: "double-quoted" };
-    }
-    case import_yaml3.Scalar.QUOTE_SINGLE: {
-      const inner = src.slice(1, -1);
-      if (inner.includes("'") || inner.includes("\n")) return void 0;
-      return { span: [s + 1, e - 1], text: inner, style: "single-quoted" };
-    }
-    default:
-      return void 0;
-  }
-}
-var isEmpty = (p) => p.style === "plain" ? NULLS.has(p.text) : p.text === "";
-function hasHost(name) {
-  const slash = name.indexOf("/");
-  if (slash < 0) return false;
-  const first = name.slice(0, slash);
-  return first.includes(".") || first.includes(":") || first === "localhost";
-}
-var NO_TAG = { reason: "no-tag", detail: "tag is empty: the chart's appVersion is used" };
-function buildSite(ctx, input) {
-  const { name } = input;
-  if (!name || TEMPLATED.test(name)) return void 0;
-  let tag = input.tag && !isEmpty(input.tag) ? input.tag : void 0;
-  let digest = input.digest && !isEmpty(input.digest) ? input.digest : void 0;
-  let skip = input.skip;
-  if (tag && TEMPLATED.test(tag.text)) {
-    skip ??= { reason: "templated", detail: `the tag ${tag.text} is a template, filled in when it is rendered` };
-  }
-  if (tag && !skip && !digest) {
-    const at2 = tag.text.indexOf("@");
-    if (at2 > 0) {
-      digest = { span: [tag.span[0] + at2 + 1, tag.span[1]], text: tag.text.slice(at2 + 1), style: "reference" };
-      tag = { span: [tag.span[0], tag.span[0] + at2], text: tag.text.slice(0, at2), style: "reference" };
-    }
-  }
-  if (digest && TEMPLATED.test(digest.text)) digest = void 0;
-  if (!tag && !digest && !skip) skip = input.skip ?? NO_TAG;
-  let reference;
-  const movable = !skip || skip.reason === "ignored";
-  try {
-    const named = parseImageReference(name);
-    if (named.tag !== void 0 || named.digest !== void 0) return void 0;
-    reference = movable ? parseImageReference(`${name}${tag ? `:${tag.text}` : ""}${digest ? `@${digest.text}` : ""}`) : named;
-  } catch {
-    return void 0;
-  }
-  if (!reference.registry) return void 0;
-  const at = tag ?? input.namePart;
-  const start = at?.span[0] ?? input.covers?.[0]?.[0] ?? 0;
-  const end = at?.span[1] ?? input.covers?.[0]?.[1] ?? 0;
-  const site = {
-    form: input.form,
-    start,
-    end,
-    text: at ? at.text : name,
-    line: ctx.lines.lineOf(start),
-    column: ctx.lines.columnOf(start),
-    reference,
-    name,
-    ...input.namePart && input.namePart.text === name ? { nameSpan: input.namePart.span } : {},
-    ...tag && movable ? { tagSpan: tag.span, tagStyle: tag.style } : {},
-    ...digest && movable ? { digestSpan: digest.span } : {},
-    ...skip ? { skip } : {}
-  };
-  const covers = [...input.covers ?? []];
-  for (const p of [input.namePart, input.tag, input.digest]) if (p) covers.push(p.span);
-  return { site, covers };
-}
-function valueOf(node, key) {
-  if (!node || !("items" in node)) return void 0;
-  for (const pair2 of node.items) {
-    const p = pair2;
-    if ((0, import_yaml3.isScalar)(p.key) && p.key.value === key) return p.value;
-  }
-  return void 0;
-}
-
-// src/scan/structured/markers.ts
-var MARKER2 = /(?:#|\/\/)[ \t]*laminar:[ \t]*(\S+)[ \t]*\r?$/gm;
-var ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?["']?[\w.-]+["']?[ \t]*[:=][ \t]*(?:(["'])([^"'\n]*)\1|([^\s"'#,;]+))[ \t]*[,;]?[ \t]*$/;
-function scanMarkers(text, lines, yamlFile, found, ignoredLines) {
-  const ctx = { text, lines, found };
-  for (let m; m = MARKER2.exec(text); ) {
-    const ls = lines.lineStart(m.index);
-    const before = text.slice(ls, m.index);
-    const arg = m[1];
-    const line = lines.lineOf(m.index);
-    if (arg === "ignore") {
-      ignoredLines.add(/^\s*$/.test(before) ? line + 1 : line);
-      continue;
-    }
-    const a = ASSIGNMENT.exec(before);
-    if (!a) continue;
-    const quote2 = a[1];
-    const value = a[2] ?? a[3];
-    if (!value) continue;
-    const start = quote2 ? ls + before.lastIndexOf(`${quote2}${value}${quote2}`) + 1 : ls + before.lastIndexOf(value);
-    const tag = {
-      span: [start, start + value.length],
-      text: value,
-      style: !yamlFile ? "reference" : quote2 === '"' ? "double-quoted" : quote2 === "'" ? "single-quoted" : "plain"
-    };
-    const f = buildSite(ctx, { form: "marker", name: arg, tag });
-    if (f) found.push(f);
-  }
-}
-
-// src/scan/structured/yaml-scan.ts
-var import_yaml7 = __toESM(require_dist(), 1);
-
-// src/scan/structured/argocd.ts
-var import_yaml4 = __toESM(require_dist(), 1);
-function argocdParameters(ctx, seq) {
-  const byPrefix = /* @__PURE__ */ new Map();
-  const order = [];
-  for (const item of seq.items) {
-    if (!(0, import_yaml4.isMap)(item)) continue;
-    const name = scalarPart(ctx, valueOf(item, "name"));
-    const value = scalarPart(ctx, valueOf(item, "value"));
-    if (!name || !value) continue;
-    const dot = name.text.lastIndexOf(".");
-    const prefix2 = dot >= 0 ? name.text.slice(0, dot) : "";
-    const field = name.text.slice(dot + 1);
-    let fields = byPrefix.get(prefix2);
-    if (!fields) {
-      fields = /* @__PURE__ */ new Map();
-      byPrefix.set(prefix2, fields);
-      order.push(prefix2);
-    }
-    fields.set(field, value);
-  }
-  for (const prefix2 of order) {
-    const f = byPrefix.get(prefix2);
-    const repo = f.get("repository") ?? f.get("repo");
-    if (!repo || !f.has("tag")) continue;
-    const registry = f.get("registry");
-    const tag = f.get("tag");
-    const found = buildSite(ctx, {
-      form: "argocd-parameters",
-      name: registry?.text ? `${registry.text}/${repo.text}` : repo.text,
-      namePart: repo,
-      tag,
-      ...registry ? { covers: [registry.span] } : {}
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-function argocdKustomizeImages(ctx, seq) {
-  for (const item of seq.items) {
-    const p = scalarPart(ctx, item);
-    if (!p) continue;
-    const eq = p.text.indexOf("=");
-    const ref = p.text.slice(eq + 1);
-    const base = p.span[0] + eq + 1;
-    const at = ref.indexOf("@");
-    const nameAndTag = at >= 0 ? ref.slice(0, at) : ref;
-    const colon = nameAndTag.lastIndexOf(":");
-    const hasTag = colon > nameAndTag.lastIndexOf("/");
-    const nameEnd = hasTag ? colon : nameAndTag.length;
-    const part = (s, e) => ({
-      span: [base + s, base + e],
-      text: ref.slice(s, e),
-      style: "reference"
-    });
-    const found = buildSite(ctx, {
-      form: "argocd-kustomize",
-      name: ref.slice(0, nameEnd),
-      namePart: part(0, nameEnd),
-      ...hasTag ? { tag: part(colon + 1, nameAndTag.length) } : {},
-      ...at >= 0 ? { digest: part(at + 1, ref.length) } : {},
-      covers: [p.span]
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-
-// src/scan/structured/helm-values.ts
-var import_yaml5 = __toESM(require_dist(), 1);
-var IMAGE_ISH = /image/i;
-function helmValuesMap(ctx, map, parentKey, globalRegistry) {
-  const get = (k) => valueOf(map, k);
-  const tagNode = get("tag");
-  if ((0, import_yaml5.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
-  let nameNode = get("repository");
-  if (nameNode !== void 0) {
-    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
-  } else {
-    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
-    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
-    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml5.isScalar)(get("image"))) nameNode = get("image");
-  }
-  if (nameNode !== void 0) {
-    const repo = scalarPart(ctx, nameNode);
-    if (!repo || isEmpty(repo)) return;
-    const regNode = get("registry");
-    let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
-    if (registry && isEmpty(registry)) registry = void 0;
-    if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
-    const name = registry ? `${registry.text}/${repo.text}` : repo.text;
-    const digestNode = get("digest") ?? get("sha");
-    const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
-    if (tagNode !== void 0 && !tag && (0, import_yaml5.isScalar)(tagNode) && tagNode.value !== null) return;
-    const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
-    const found = buildSite(ctx, {
-      form: "helm-values",
-      name,
-      namePart: repo,
-      ...tag ? { tag } : {},
-      ...digest && /^sha256:/.test(digest.text) ? { digest } : {},
-      ...registry && registry !== globalRegistry ? { covers: [registry.span] } : {}
-    });
-    if (found) ctx.found.push(found);
-    return;
-  }
-  for (const pair2 of map.items) {
-    if (!(0, import_yaml5.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
-    const key = pair2.key.value;
-    if (!/image$/i.test(key)) continue;
-    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
-    const image = scalarPart(ctx, pair2.value);
-    if (!tagPart || !image || isEmpty(image)) continue;
-    const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
-    if (found) ctx.found.push(found);
-  }
-}
-function globalImageRegistry(ctx, root) {
-  if (!(0, import_yaml5.isMap)(root)) return void 0;
-  const global2 = valueOf(root, "global");
-  if (!(0, import_yaml5.isMap)(global2)) return void 0;
-  const reg = scalarPart(ctx, valueOf(global2, "imageRegistry"));
-  return reg && !isEmpty(reg) ? reg : void 0;
-}
-
-// src/scan/structured/kustomize.ts
-var import_yaml6 = __toESM(require_dist(), 1);
-var RENAME_ONLY = {
-  reason: "no-tag",
-  detail: "no newTag: the tag comes from the manifests this overlay changes; add newTag to let Laminar move it"
-};
-function kustomizeImages(ctx, seq) {
-  for (const item of seq.items) {
-    if (!(0, import_yaml6.isMap)(item)) continue;
-    const name = scalarPart(ctx, valueOf(item, "name"));
-    const newName = scalarPart(ctx, valueOf(item, "newName"));
-    const newTag = valueOf(item, "newTag");
-    const digest = valueOf(item, "digest");
-    if (!name || newName === void 0 && newTag === void 0 && digest === void 0) continue;
-    const image = newName && !isEmpty(newName) ? newName : name;
-    const tag = scalarPart(ctx, newTag);
-    const d = scalarPart(ctx, digest);
-    const found = buildSite(ctx, {
-      form: "kustomize",
-      name: image.text,
-      namePart: image,
-      ...tag ? { tag } : {},
-      ...d ? { digest: d } : {},
-      covers: [name.span],
-      ...(!tag || isEmpty(tag)) && (!d || isEmpty(d)) ? { skip: RENAME_ONLY } : {}
-    });
-    if (found) ctx.found.push(found);
-  }
-}
-
-// src/scan/structured/yaml-scan.ts
-var HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
-function hintWindows(text) {
-  const out = [];
-  HINT_KEY.lastIndex = 0;
-  for (let m; m = HINT_KEY.exec(text); ) {
-    const last = out[out.length - 1];
-    if (last && m.index < last[1]) continue;
-    let start = text.lastIndexOf("\n", m.index - 1) + 1;
-    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
-    let end = text.indexOf("\n", m.index);
-    while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
-    end = end < 0 ? text.length : end + 1;
-    if (last && start <= last[1]) last[1] = end;
-    else out.push([start, end]);
-    HINT_KEY.lastIndex = end;
-  }
-  return out;
-}
-function topLevelLine(text, ls) {
-  const c = text[ls];
-  if (c === void 0) return true;
-  if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
-  return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
-}
-function scanYaml(text, lines, found, problems, whole = false) {
-  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
-  const windows = whole ? [[0, source.length]] : hintWindows(source);
-  let globalRegistry;
-  for (const [a, b] of windows) {
-    const part = source.slice(a, b);
-    let docs;
-    try {
-      docs = (0, import_yaml7.parseAllDocuments)(part, { uniqueKeys: false, version: "1.2" });
-    } catch (e) {
-      problems.push({ line: lines.lineOf(a), message: e.message });
-      return;
-    }
-    if (!Array.isArray(docs)) continue;
-    const bad = docs.flatMap((d) => d.errors);
-    if (bad.length) {
-      const e = bad[0];
-      problems.push({ line: lines.lineOf(a + e.pos[0]), message: e.message.split("\n")[0] ?? "" });
-      return;
-    }
-    for (const doc of docs) {
-      const ctx = { text, lines, doc, found, base: a };
-      globalRegistry = globalImageRegistry(ctx, doc.contents) ?? globalRegistry;
-      walk(ctx, doc.contents, "", "", globalRegistry, problems);
-    }
-  }
-}
-function walk(ctx, node, key, parentKey, globalRegistry, problems) {
-  if ((0, import_yaml7.isMap)(node)) {
-    helmValuesMap(ctx, node, key, globalRegistry);
-    for (const pair2 of node.items) {
-      const k = (0, import_yaml7.isScalar)(pair2.key) ? String(pair2.key.value) : "";
-      const v = pair2.value;
-      if (k === "images" && (0, import_yaml7.isSeq)(v)) {
-        if (key === "kustomize") argocdKustomizeImages(ctx, v);
-        else kustomizeImages(ctx, v);
-        continue;
-      }
-      if (k === "parameters" && key === "helm" && (0, import_yaml7.isSeq)(v)) {
-        argocdParameters(ctx, v);
-        continue;
-      }
-      if (k === "values" && key === "helm" && (0, import_yaml7.isScalar)(v) && v.type === import_yaml7.Scalar.BLOCK_LITERAL) {
-        helmValuesBlock(ctx, v, problems);
-        continue;
-      }
-      walk(ctx, v, k, key, globalRegistry, problems);
-    }
-  } else if ((0, import_yaml7.isSeq)(node)) {
-    for (const item of node.items) walk(ctx, item, key, parentKey, globalRegistry, problems);
-  }
-}
-function helmValuesBlock(ctx, node, problems) {
-  const s = (node.range?.[0] ?? 0) + (ctx.base ?? 0);
-  const e = (node.range?.[1] ?? 0) + (ctx.base ?? 0);
-  const headerEnd = ctx.text.indexOf("\n", s);
-  if (headerEnd < 0 || headerEnd >= e) return;
-  const blank = (t) => t.replace(/[^\n]/g, " ");
-  const inner = blank(ctx.text.slice(0, headerEnd + 1)) + ctx.text.slice(headerEnd + 1, e);
-  const before = problems.length;
-  scanYaml(inner, ctx.lines, ctx.found, problems, true);
-  for (let k = before; k < problems.length; k++) {
-    const p = problems[k];
-    problems[k] = { line: p.line, message: `helm.values block: ${p.message}` };
-  }
-}
-
-// src/scan/structured/index.ts
-var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
-var YAML_PATH = /\.(?:ya?ml|json)$/i;
-function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
-  const yamlFile = YAML_PATH.test(path2);
-  if (yamlFile) {
-    const problems = [];
-    scanYaml(text, lines, found, problems);
-    for (const p of problems)
-      warnings.push({
-        line: p.line,
-        message: `not valid YAML at line ${p.line} (${p.message}): only image strings are scanned in it`
-      });
-    if (problems.length) found.length = 0;
-  }
-  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
-}
-function scanFile(text, path2) {
-  const inline = scanText(text);
-  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
-  const lines = new LineIndex(text);
-  const found = [];
-  const warnings = [];
-  const ignored = /* @__PURE__ */ new Set();
-  scanStructuredInto(text, path2, lines, found, warnings, ignored);
-  const structured = dedupe(found);
-  const covers = structured.flatMap((f) => f.covers);
-  const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
-  let sites = [...kept, ...structured.map((f) => f.site)];
-  if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
-  sites.sort((a, b) => a.start - b.start || a.end - b.end);
-  return { sites, warnings };
-}
-function dedupe(input) {
-  const found = refuseSharedTags(input);
-  const seen = /* @__PURE__ */ new Set();
-  return found.filter((f) => {
-    const span = f.site.tagSpan ?? f.site.nameSpan ?? [f.site.start, f.site.end];
-    const digest = f.site.digestSpan ? `@${f.site.digestSpan[0]}:${f.site.digestSpan[1]}` : "";
-    const image = f.site.skip?.reason === "shared-tag" ? `#${f.site.reference.registry}/${f.site.reference.repository}` : "";
-    const key = `${span[0]}:${span[1]}${digest}${image}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-function refuseSharedTags(found) {
-  const images = /* @__PURE__ */ new Map();
-  const keyOf = (f) => f.site.tagSpan ? `${f.site.tagSpan[0]}:${f.site.tagSpan[1]}` : void 0;
-  for (const f of found) {
-    const key = keyOf(f);
-    if (key === void 0 || f.site.skip) continue;
-    const set = images.get(key) ?? /* @__PURE__ */ new Set();
-    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
-    images.set(key, set);
-  }
-  if (![...images.values()].some((s) => s.size > 1)) return found;
-  return found.map((f) => {
-    const key = keyOf(f);
-    const shared = key === void 0 ? void 0 : images.get(key);
-    if (!shared || shared.size < 2) return f;
-    const names = [...shared].sort().join(" and ");
-    return {
-      ...f,
-      site: {
-        ...f.site,
-        skip: {
-          reason: "shared-tag",
-          detail: `the tag at line ${f.site.line} is one anchored value used by ${names}; moving it for one would move the others \u2014 give each image its own tag`
-        }
-      }
-    };
-  });
-}
-function siteLines(s, lines) {
-  const out = [s.line];
-  for (const span of [s.nameSpan, s.tagSpan]) if (span) out.push(lines.lineOf(span[0]));
-  return out;
-}
-function ignore(s) {
-  const { registry, repository } = s.reference;
-  return {
-    ...s,
-    reference: { registry, repository },
-    skip: { reason: "ignored", detail: "a `# laminar: ignore` comment leaves this image alone" }
-  };
-}
-
 // src/scan/repository.ts
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
 var BINARY_SNIFF = 8e3;
@@ -45340,7 +46864,7 @@ async function scanRepository(root, options) {
   files = flux.resolve(files);
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-  return { files, warnings, stats: { files: paths.length, bytes } };
+  return { files, warnings, paths, stats: { files: paths.length, bytes } };
 }
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
@@ -45392,7 +46916,12 @@ async function readText(path2, maxSize) {
 
 // src/pipeline.ts
 function scanForConfig(dir, config, options = {}) {
-  const include = options.all ? void 0 : [...new Set(config.updates.flatMap((u) => u.files))];
+  const include = options.all ? void 0 : [
+    .../* @__PURE__ */ new Set([
+      ...config.updates.flatMap((u) => u.files),
+      ...config.promotions.flatMap((p) => [...p.from, ...p.to])
+    ])
+  ];
   return scanRepository(dir, {
     ...include ? { include } : {},
     exclude: config.scan.exclude,
@@ -45402,19 +46931,46 @@ function scanForConfig(dir, config, options = {}) {
 }
 async function planRepository2(dir, config, tags, options = {}) {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  const history = await readFileHistory(
+    dir,
+    scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
+    options.unshallow ? { unshallow: options.unshallow } : {}
+  );
+  const plan = await planUpdates({
+    config,
+    files: scan.files,
+    tags,
+    warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
+    ...history ? { history } : {},
+    ...options.targets ? { targets: options.targets } : {}
+  });
   return { plan, scan };
 }
 async function updatePass(o) {
   const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository2(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
+  const git = o.git;
+  const planned = o.setTag ? await planSet(o.dir, config, o.setTag) : (await planRepository2(o.dir, config, o.tags, {
+    ...o.onFile ? { onFile: o.onFile } : {},
+    ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
+    ...o.targets ? { targets: o.targets } : {}
+  })).plan;
+  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
     ...o.signal ? { signal: o.signal } : {},
-    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {}
+    ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
+    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
+}
+async function planSet(dir, config, set) {
+  const scan = await scanRepository(dir, {
+    ...set.files?.length ? { include: set.files } : {},
+    exclude: config.scan.exclude,
+    maxFileSize: config.scan.maxFileSize
+  });
+  return planSetTag(scan.files, set.image, set.tag);
 }
 
 // src/delivery/types.ts
@@ -45429,13 +46985,26 @@ async function deliverWithRetry(o, publisher) {
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => void 0);
   const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const before = new Set((await git.status()).flatMap((e) => e.origPath ? [e.path, e.origPath] : [e.path]));
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
-      await git.add(["."]);
+      const text = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges
+      );
+      const message = o.setTag ? withLaminarTrailers(
+        text,
+        [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+        LAMINAR_SET_TRAILER
+      ) : withLaminarTrailers(
+        text,
+        pass.plan.changes.map((c) => c.rule)
+      );
+      await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
       const outcome = await publisher.publish({ parent, local, message, pass });
@@ -45448,6 +47017,14 @@ async function deliverWithRetry(o, publisher) {
     await git.resetHard(start).catch(() => void 0);
     throw e;
   }
+}
+async function changedByPass(git, pass, before) {
+  const rewritten = new Set(pass.applied?.files ?? []);
+  const paths = /* @__PURE__ */ new Set();
+  for (const e of await git.status()) {
+    for (const p of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p) || rewritten.has(p)) paths.add(p);
+  }
+  return [...paths].sort();
 }
 
 // src/delivery/signed-push.ts
@@ -45516,7 +47093,7 @@ async function pullRequestMode(o) {
             // The title is one line whatever the template says; the body's values are Markdown-escaped
             // (issue #13: file names and tags are outside text).
             title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes, markdownText) : pullRequestBody(pass2.plan)
+            body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
           };
           if (await git.remoteBranchSha(o.base) !== seenBase) {
             moved = `${o.base} moved on the remote`;
@@ -45604,7 +47181,7 @@ async function pullRequestMode(o) {
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
-      files: pass.applied.files,
+      files: changedPaths(pass.applied),
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`
@@ -45612,6 +47189,14 @@ async function pullRequestMode(o) {
   } finally {
     await git.resetHard(start);
   }
+}
+function commandFilesSection(files) {
+  if (!files.length) return "";
+  return `
+Changed by the configured commands:
+
+${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}
+`;
 }
 async function publishWithLease(o, local, expected) {
   const prBranch = o.pullRequest.branch;
@@ -45642,6 +47227,37 @@ async function sameTree(git, branch, remoteSha, baseSha, local) {
 }
 function normalise(text) {
   return text.replace(/\r\n/g, "\n").trim();
+}
+
+// src/delivery/promotion-pull-requests.ts
+function promotionBranch(name) {
+  return `laminar/promote-${name}`;
+}
+async function pullRequestsWithPromotions(o, promotions) {
+  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
+  const main = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
+  const changes = [...main.plan.changes];
+  const files = [...main.files];
+  const sentences = [main.sentence];
+  const done = [];
+  for (const name of promotions) {
+    const r = await pullRequestMode({
+      ...o,
+      selectChanges: (c) => c.promotion?.promotion === name,
+      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
+    });
+    changes.push(...r.plan.changes);
+    files.push(...r.files);
+    done.push({ name, pullRequest: r.pullRequest });
+    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
+  }
+  return {
+    ...main,
+    plan: { ...main.plan, changes },
+    files: [...new Set(files)],
+    sentence: sentences.join(" "),
+    promotions: done
+  };
 }
 
 // src/delivery/push.ts
@@ -46331,7 +47947,7 @@ function expand3(template, context) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal2) {
+    function(_, expression, literal3) {
       if (expression) {
         let operator = "";
         const values = [];
@@ -46355,7 +47971,7 @@ function expand3(template, context) {
           return values.join(",");
         }
       } else {
-        return encodeReserved(literal2);
+        return encodeReserved(literal3);
       }
     }
   );
@@ -50354,7 +51970,7 @@ function actionGitHub(s) {
 }
 
 // src/action/inputs.ts
-import { isAbsolute as isAbsolute2, relative as relative4, resolve as resolve2 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative5, resolve as resolve3 } from "node:path";
 var InputError = class extends Error {
   constructor(input, detail) {
     super(`input \`${input}\`: ${detail}`);
@@ -50379,7 +51995,7 @@ function readSettings(getInput2, env) {
       throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
-  const workspace = resolve2(env.GITHUB_WORKSPACE || process.cwd());
+  const workspace = resolve3(env.GITHUB_WORKSPACE || process.cwd());
   const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
   const configPath = get("config") || ".laminar.yaml";
   const configAbs = insideWorkspace(repoDir, configPath, "config");
@@ -50408,7 +52024,7 @@ function readSettings(getInput2, env) {
   const targetBranch2 = get("branch") || void 0;
   if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
     throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
-  const defaultPrBranch = defaultPullRequestBranch(configPath, relative4(repoDir, configAbs));
+  const defaultPrBranch = defaultPullRequestBranch(configPath, relative5(repoDir, configAbs));
   const prBranch = get("pr-branch") || defaultPrBranch;
   if (!branchName.test(prBranch))
     throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
@@ -50440,7 +52056,7 @@ function readSettings(getInput2, env) {
   const cacheRaw = get("cache");
   return {
     repoDir,
-    configPath: relative4(repoDir, configAbs),
+    configPath: relative5(repoDir, configAbs),
     mode,
     token,
     dryRun: bool("dry-run", false),
@@ -50455,8 +52071,9 @@ function readSettings(getInput2, env) {
     signCommits: bool("sign-commits", false),
     ...commitMessage ? { commitMessage } : {},
     ...author ? { author } : {},
-    cachePath: cacheRaw ? resolve2(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
+    cachePath: cacheRaw ? resolve3(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
+    targets: imageTargets(getInput2("images")),
     runCommands: bool("commands", true),
     maxAttempts,
     repository: { owner: owner ?? "", repo: repo ?? "" },
@@ -50464,9 +52081,17 @@ function readSettings(getInput2, env) {
     serverUrl: env.GITHUB_SERVER_URL || "https://github.com"
   };
 }
+function imageTargets(raw) {
+  try {
+    return parseImageTargets([raw], "images");
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    throw new InputError("images", e.message.replace(/^images: /, ""));
+  }
+}
 function insideWorkspace(base, path2, input) {
-  const abs = resolve2(base, path2);
-  const rel = relative4(base, abs);
+  const abs = resolve3(base, path2);
+  const rel = relative5(base, abs);
   if (rel.startsWith("..") || isAbsolute2(rel))
     throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
   return abs;
@@ -50505,7 +52130,7 @@ async function execute(s, masker) {
     const branch2 = await targetBranch(git2, s);
     const config2 = await loadConfig(s.repoDir, s.configPath);
     info2(
-      `config ${s.configPath}: ${config2.updates.length} update rule(s), ${config2.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch2}`
+      `config ${s.configPath}: ${config2.updates.length} update rule(s), ${config2.promotions.length} promotion(s), ${config2.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch2}`
     );
     const env2 = {
       ...process.env,
@@ -50516,6 +52141,7 @@ async function execute(s, masker) {
       dir: s.repoDir,
       env: env2,
       cachePath: s.cachePath,
+      ...s.targets.length ? { reuseChallenges: true } : {},
       log: { debug: (m) => debug2(m), warn: (m) => warning2(m) }
     });
     return { git: git2, branch: branch2, config: config2, env: env2, tags: tags2 };
@@ -50528,7 +52154,8 @@ async function execute(s, masker) {
     tags: tags.source,
     runCommands: s.runCommands,
     env,
-    onCommand: (c) => info2(`running: ${c}`)
+    onCommand: (c) => info2(`running: ${c}`),
+    ...s.targets.length ? { targets: s.targets } : {}
   };
   const delivery = {
     ...common,
@@ -50548,22 +52175,28 @@ async function execute(s, masker) {
     if (s.mode === "pull-request") {
       const r2 = await group(
         "Plan, rewrite and pull request",
-        () => pullRequestMode({
-          ...delivery,
-          github: actionGitHub(s),
-          base: branch,
-          maxAttempts: s.maxAttempts,
-          pullRequest: {
-            branch: s.prBranch,
-            title: s.prTitle,
-            body: s.prBody,
-            labels: s.labels,
-            reviewers: s.reviewers,
-            teamReviewers: s.teamReviewers,
-            autoMerge: s.autoMerge,
-            signCommits: s.signCommits
-          }
-        })
+        () => (
+          // One pull request for the update rules, and one per promotion (laminar/promote-<name>).
+          pullRequestsWithPromotions(
+            {
+              ...delivery,
+              github: actionGitHub(s),
+              base: branch,
+              maxAttempts: s.maxAttempts,
+              pullRequest: {
+                branch: s.prBranch,
+                title: s.prTitle,
+                body: s.prBody,
+                labels: s.labels,
+                reviewers: s.reviewers,
+                teamReviewers: s.teamReviewers,
+                autoMerge: s.autoMerge,
+                signCommits: s.signCommits
+              }
+            },
+            config.promotions.map((p) => p.name)
+          )
+        )
       );
       return withCounts({
         plan: r2.plan,
@@ -50581,7 +52214,7 @@ async function execute(s, masker) {
     const sentence = r.commitSha ? `Pushed ${r.commitSha.slice(0, 12)} to \`${branch}\`: ${plan.changes.length} image tag(s) moved${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.` : nothingToUpdate(plan);
     return withCounts({
       plan,
-      files: r.pass.applied?.files ?? [],
+      files: changedPaths(r.pass.applied),
       ...r.commitSha ? { commitSha: r.commitSha } : {},
       sentence
     });
@@ -50607,7 +52240,8 @@ async function targetBranch(git, s) {
 async function report(s, o, failure) {
   const plan = o?.plan ?? { changes: [], unchanged: [], failures: [], warnings: [] };
   for (const c of plan.changes) info2(`${c.file}:${c.line}: ${c.image} ${c.from} \u2192 ${c.to}`);
-  for (const w of plan.warnings) warning2(w.message, { file: w.file });
+  for (const w of plan.warnings)
+    warning2(w.message, { file: w.file, ...w.line ? { startLine: w.line, startColumn: w.column ?? 1 } : {} });
   for (const u of plan.unchanged.filter((x) => x.reason === "registry-error")) {
     warning2(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, {
       file: u.file,

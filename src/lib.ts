@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * import { applyPlan, createRegistryClient, formatPlan, loadConfig, planRepository } from "laminar";
+ * import { applyPlan, createRegistryClient, formatPlan, loadConfig, planRepository } from "@laminar-gitops/laminar";
  *
  * const dir = process.cwd();
  * const config = await loadConfig(dir);

@@ -5,10 +5,17 @@
  * ordered differently in one of them.
  */
 import { applyPlan, type ApplyResult } from "./apply/apply.js";
-import { loadConfig } from "./config/load.js";
+import { relative, resolve } from "node:path";
+import { DEFAULT_CONFIG_FILE, loadConfig } from "./config/load.js";
 import type { LaminarConfig } from "./config/types.js";
+import { configWarnings } from "./plan/config-warnings.js";
+import { readFileHistory } from "./git/file-history.js";
+import type { GitCommandManager } from "./git/git-command-manager.js";
 import { planUpdates } from "./plan/plan.js";
-import type { Plan } from "./plan/types.js";
+import { planSetTag } from "./plan/set-tag.js";
+import type { ImageTarget } from "./plan/targets.js";
+import type { ImageReference } from "./reference/types.js";
+import type { Plan, PlanChange } from "./plan/types.js";
 import type { TagSource } from "./registry/types.js";
 import { scanRepository, type RepositoryScan } from "./scan/repository.js";
 
@@ -18,7 +25,14 @@ export function scanForConfig(
   config: LaminarConfig,
   options: { all?: boolean; onFile?: (path: string) => void } = {},
 ): Promise<RepositoryScan> {
-  const include = options.all ? undefined : [...new Set(config.updates.flatMap((u) => u.files))];
+  const include = options.all
+    ? undefined
+    : [
+        ...new Set([
+          ...config.updates.flatMap((u) => u.files),
+          ...config.promotions.flatMap((p) => [...p.from, ...p.to]),
+        ]),
+      ];
   return scanRepository(dir, {
     ...(include ? { include } : {}),
     exclude: config.scan.exclude,
@@ -41,10 +55,27 @@ export async function planRepository(
   dir: string,
   config: LaminarConfig,
   tags: TagSource,
-  options: { onFile?: (path: string) => void } = {},
+  options: {
+    onFile?: (path: string) => void;
+    unshallow?: () => Promise<void>;
+    targets?: readonly ImageTarget[];
+  } = {},
 ): Promise<{ plan: Plan; scan: RepositoryScan }> {
   const scan = await scanForConfig(dir, config, options);
-  const plan = await planUpdates({ config, files: scan.files, tags, warnings: scan.warnings });
+  // One git log for every file with references (rollbacks respected, issue #14); none outside git.
+  const history = await readFileHistory(
+    dir,
+    scan.files.filter((f) => f.references.length > 0).map((f) => f.path),
+    options.unshallow ? { unshallow: options.unshallow } : {},
+  );
+  const plan = await planUpdates({
+    config,
+    files: scan.files,
+    tags,
+    warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
+    ...(history ? { history } : {}),
+    ...(options.targets ? { targets: options.targets } : {}),
+  });
   return { plan, scan };
 }
 
@@ -71,11 +102,28 @@ export interface UpdateOptions {
   readonly onCommand?: (run: string) => void;
   /** Called after each file is scanned, for progress displays. */
   readonly onFile?: (path: string) => void;
+  /** A targeted run: only these repositories (and pushed tags) are planned; see `planUpdates`. */
+  readonly targets?: readonly ImageTarget[];
   /**
    * Where the config comes from instead of `dir/configPath`: `laminar serve` merges the server
    * file's rules with the repository's own. Called on every pass, so a new head's rules count.
    */
   readonly readConfig?: () => Promise<LaminarConfig>;
+  /**
+   * Only the changes this keeps are applied (and reported as changes): pull-request mode opens one
+   * pull request per promotion (issue #14), each pass taking its own share of the plan.
+   */
+  readonly selectChanges?: (change: PlanChange) => boolean;
+  /**
+   * The delivery's git (with its credentials): a shallow clone is completed through it before the
+   * history is read (rollbacks, soak times).
+   */
+  readonly git?: GitCommandManager;
+  /**
+   * `laminar set`: instead of planning against the registry, write `tag` wherever `image` appears
+   * in the files `files` selects (default: every file), older or newer.
+   */
+  readonly setTag?: { readonly image: ImageReference; readonly tag: string; readonly files?: readonly string[] };
 }
 
 /**
@@ -90,12 +138,33 @@ export interface UpdateOptions {
  */
 export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
   const config = o.readConfig ? await o.readConfig() : await loadConfig(o.dir, o.configPath);
-  const { plan } = await planRepository(o.dir, config, o.tags, o.onFile ? { onFile: o.onFile } : {});
+  const git = o.git;
+  const planned = o.setTag
+    ? await planSet(o.dir, config, o.setTag)
+    : (
+        await planRepository(o.dir, config, o.tags, {
+          ...(o.onFile ? { onFile: o.onFile } : {}),
+          ...(git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {}),
+          ...(o.targets ? { targets: o.targets } : {}),
+        })
+      ).plan;
+  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...(o.env ? { env: o.env } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onCommand ? { onCommand: (c: { run: string }) => o.onCommand?.(c.run) } : {}),
+    protect: [relative(o.dir, resolve(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))],
   });
   return { config, plan, applied };
+}
+
+/** The `laminar set` plan: scan the selected files (the config's scan settings), write the tag. */
+async function planSet(dir: string, config: LaminarConfig, set: NonNullable<UpdateOptions["setTag"]>): Promise<Plan> {
+  const scan = await scanRepository(dir, {
+    ...(set.files?.length ? { include: set.files } : {}),
+    exclude: config.scan.exclude,
+    maxFileSize: config.scan.maxFileSize,
+  });
+  return planSetTag(scan.files, set.image, set.tag);
 }

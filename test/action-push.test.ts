@@ -46,6 +46,24 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     ...more,
   });
 
+  it("what the configured commands change is committed and reported: changed-files and the commit message (#13)", async () => {
+    const h = registry.host;
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config("commands:\n  - echo rendered > rendered.yaml; rm old.txt\n"),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+      "old.txt": "old\n",
+    });
+    // A cache of its own: the next test expects to find build times uncached.
+    const own = join(mkdtempSync(join(tmpdir(), "laminar-own-cache-")), "registry.json");
+    const r = await runAction({ workspace, inputs: inputs({ cache: own }) });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.deepEqual(JSON.parse(r.outputs["changed-files"] as string), ["k8s/app.yaml", "old.txt", "rendered.yaml"]);
+    assert.equal(
+      git(bare, ["log", "-1", "--format=%B", "main"]).trim(),
+      `k8s/app.yaml: ${h}/acme/app:develop-3\n\nChanged by the configured commands:\ndeleted old.txt\ncreated rendered.yaml\n\nLaminar-Update: updates[0]`,
+    );
+  });
+
   it("commits one change per the original message format, pushes, reports, and is idempotent", async () => {
     const h = registry.host;
     const { bare, workspace } = manifests({

@@ -24,6 +24,24 @@ const app: ImageChange = {
 };
 
 describe("buildCommitMessage (default format)", () => {
+  it("names what the configured commands changed in a paragraph of its own; a template places it with {{commandFiles}}", () => {
+    const files = [
+      { path: "dist/app.yaml", change: "modified" },
+      { path: "dist/new.yaml", change: "created" },
+    ] as const;
+    assert.equal(
+      buildCommitMessage([nginx], undefined, files),
+      "apps/web/deploy.yaml: nginx:1.25.4\n\nChanged by the configured commands:\nmodified dist/app.yaml\ncreated dist/new.yaml\n",
+    );
+    assert.equal(
+      buildCommitMessage([nginx, redis], undefined, files),
+      "Update 2 images\n\napps/cache/values.yaml: redis 7.2.3 → 7.2.4\napps/web/deploy.yaml: nginx 1.25.3 → 1.25.4\n\nChanged by the configured commands:\nmodified dist/app.yaml\ncreated dist/new.yaml\n",
+    );
+    assert.equal(
+      buildCommitMessage([nginx], "{{summary}}\n\n{{commandFiles}}", files),
+      "apps/web/deploy.yaml: nginx:1.25.4\n\nmodified dist/app.yaml\ncreated dist/new.yaml\n",
+    );
+  });
   it("one change: <file>: <image>:<tag>, the original tool's format", () => {
     assert.equal(buildCommitMessage([nginx]), "apps/web/deploy.yaml: nginx:1.25.4\n");
   });

@@ -140,6 +140,42 @@ describe("parseConfig: errors name file, line, column and key", () => {
     // Separated repeats are linear and stay allowed.
     parseConfig("updates:\n  - pattern: 'regex:v\\d+(\\.\\d+)*'\n    files: [a]\n");
   });
+  it("ordinary patterns pass the safety check: a separator that closes the repeated group (#13)", () => {
+    const c = parseConfig("updates:\n  - pattern: 'regex:^v(\\d+\\.)*\\d+$'\n    files: [a]\n");
+    const policy = c.updates[0]?.policy;
+    assert.equal(policy?.matches("v1.22.3"), true);
+    assert.equal(policy?.matches("v1.22.x"), false);
+    assert.match(error("updates:\n  - pattern: 'regex:(a+\\.?)+b'\n    files: [a]\n").detail, /nested quantifiers/);
+  });
+  it(
+    "literal excludes are compared as strings: 50k of them load, with no timing check to fail at random (#13)",
+    { timeout: 300_000 },
+    () => {
+      const n = 50_000;
+      const list = Array.from({ length: n }, (_, i) => (i % 2 ? `      - v${i}.1` : `      - regex:v${i}\\.2`)).join(
+        "\n",
+      );
+      const c = parseConfig(`updates:\n  - pattern: glob:v*\n    files: [a]\n    exclude:\n${list}\n`);
+      const exclude = c.updates[0]?.exclude ?? [];
+      assert.equal(exclude.length, n);
+      assert.equal(exclude[1]?.policy.literal, "v1.1");
+      assert.equal(exclude[2]?.policy.literal, "v2.2");
+      assert.equal(exclude[2]?.policy.matches("v2.2"), true);
+      assert.equal(exclude[2]?.policy.matches("v2x2"), false, "an escaped dot is a dot");
+    },
+  );
+  it("YAML merge keys (<<: *anchor) are accepted (#13)", () => {
+    const c = parseConfig(
+      "updates:\n  - &base\n    pattern: glob:develop-*\n    files: [k8s]\n  - <<: *base\n    pattern: glob:main-*\n",
+    );
+    assert.deepEqual(
+      c.updates.map((u) => [u.policy.source, u.files]),
+      [
+        ["glob:develop-*", ["k8s"]],
+        ["glob:main-*", ["k8s"]],
+      ],
+    );
+  });
   it("sort by capture needs a named group", () => {
     const e = error("updates:\n  - pattern: 'regex:build-\\d+'\n    sort: numerical\n    files: [a]\n");
     assert.equal(e.key, "updates[0].sort");

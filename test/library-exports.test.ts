@@ -4,7 +4,7 @@
  * A name removed from lib.ts breaks this file; internals that were exported once must stay out.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -121,9 +121,27 @@ describe("the library API (src/lib.ts)", () => {
     assert.equal(git(bare, ["log", "-1", "--format=%an <%ae>", "main"]).trim(), "Laminar <laminar@localhost>");
     assert.equal(
       git(bare, ["log", "-1", "--format=%B", "main"]).trim(),
-      buildCommitMessage(r.pass.plan.changes.map(toImageChange)).trim(),
+      // Laminar's commits carry its trailer (issue #14: a person's rollback is told from its moves).
+      `${buildCommitMessage(r.pass.plan.changes.map(toImageChange)).trim()}\n\nLaminar-Update: updates[0]`,
     );
     assert.equal(git(bare, ["show", "main:deploy/app.yaml"]), "image: ghcr.io/acme/app:1.4.0\n");
+  });
+
+  it("pushMode stages only what the pass changed: an untracked file a caller left is not committed (#13)", async () => {
+    const { bare, workspace } = manifests();
+    writeFileSync(join(workspace, "scratch.txt"), "not Laminar's\n");
+    const config = await loadConfig(workspace);
+    const r = await pushMode({
+      dir: workspace,
+      tags: new MemoryTags(TAGS),
+      runCommands: true,
+      git: await createGitCommandManager(workspace),
+      commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+      branch: "main",
+    });
+    assert.ok(r.commitSha);
+    assert.equal(git(bare, ["show", "--name-only", "--format=", "main"]).trim(), "deploy/app.yaml");
+    assert.equal(readFileSync(join(workspace, "scratch.txt"), "utf8"), "not Laminar's\n");
   });
 
   it("pullRequestMode opens a pull request through the local GitHub API, with a rendered title and body", async () => {

@@ -1,6 +1,6 @@
 /**
  * The README's "## Library" example, run verbatim as a library user runs it: the code block is
- * copied into a manifests repository, `laminar` resolves to this package through its
+ * copied into a manifests repository, `@laminar-gitops/laminar` resolves to this package through its
  * package.json `exports` (the built lib/), and node runs it there against a real registry.
  * If the README and the exports drift apart, this fails.
  */
@@ -58,7 +58,9 @@ describe("README library example", () => {
     const repo = await mkdtemp(join(tmpdir(), "laminar-readme-"));
     await mkdir(join(repo, "deploy"));
     await mkdir(join(repo, "node_modules"));
-    await symlink(root, join(repo, "node_modules", "laminar"), "dir");
+    // The package's scoped name (package.json "name"), as npm installs it.
+    await mkdir(join(repo, "node_modules", "@laminar-gitops"));
+    await symlink(root, join(repo, "node_modules", "@laminar-gitops", "laminar"), "dir");
     await writeFile(
       join(repo, ".laminar.yaml"),
       [

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { assertSafeRegex, parsePolicy, PolicyError } from "../src/policy/policy.js";
+import { isArtifactTag } from "../src/policy/artifact-tags.js";
+import { assertSafeRegex, isNeverChosen, parsePolicy, PolicyError } from "../src/policy/policy.js";
 
 const best = (
   pattern: string,
@@ -13,6 +14,21 @@ const best = (
 };
 
 describe("policies", () => {
+  it("artifact tags (cosign .sig/.att/.sbom, OCI referrers fallback) and latest are never chosen", () => {
+    const hex = "ab".repeat(32);
+    for (const t of [
+      `sha256-${hex}.sig`,
+      `sha256-${hex}.att`,
+      `sha256-${hex}.sbom`,
+      `sha256-${hex}`,
+      `sha512-${hex}.sig`,
+    ])
+      assert.ok(isArtifactTag(t) && isNeverChosen(t), t);
+    assert.ok(isNeverChosen("latest") && !isArtifactTag("latest"));
+    // A tag that merely starts like one, or a short hash, is an image tag.
+    for (const t of ["sha256-abc.sig", `develop-${hex}`, `sha256-${hex}x`, "1.2.3", `sha256-${hex.toUpperCase()}.sig`])
+      assert.ok(!isNeverChosen(t), t);
+  });
   it("glob: wildcards over the whole tag, a bare value is a glob", () => {
     const p = parsePolicy("glob:develop-*");
     assert.equal(p.kind, "glob");

@@ -214,7 +214,7 @@ describe("writeFileAtomic and applyPlan", () => {
   it("does nothing when nothing changes", async () => {
     const dir = await mkdtemp(join(tmpdir(), "laminar-noop-"));
     const r = await applyPlan(dir, plan([]), [{ run: "touch ran", timeout: 5 }]);
-    assert.deepEqual(r, { files: [], commands: [] });
+    assert.deepEqual(r, { files: [], commandChanges: [], commands: [] });
     assert.deepEqual(await readdir(dir), []);
   });
 });

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { bearerMatches } from "../src/serve/bearer-token.js";
 import { EnvelopeError, pushedRepositories } from "../src/serve/hooks/distribution.js";
 import { isSshRemote, sshCommandEnvironment, sshFailureHint } from "../src/git/ssh-command.js";
-import { Exposition, Histogram } from "../src/metrics/exposition.js";
+import { ServeMetrics } from "../src/serve/metrics.js";
+import type { RunRecord } from "../src/serve/types.js";
 
 describe("serve: the small pure parts", () => {
   it("bearerMatches accepts only the exact token", () => {
@@ -77,29 +78,54 @@ describe("serve: the small pure parts", () => {
     assert.equal(sshFailureHint("fatal: repository not found", {}), undefined);
   });
 
-  it("Exposition escapes label values and renders histograms cumulatively", () => {
-    const h = new Histogram([1, 5]);
-    h.observe({ repository: "a" }, 0.5);
-    h.observe({ repository: "a" }, 3);
-    const text = new Exposition()
-      .family("x_total", "counter", "X.", [{ labels: { name: 'a"b\\c\nd' }, value: 2 }])
-      .family("d_seconds", "histogram", "D.", h.samples())
-      .text();
-    assert.equal(
-      text,
-      [
-        "# HELP x_total X.",
-        "# TYPE x_total counter",
-        'x_total{name="a\\"b\\\\c\\nd"} 2',
-        "# HELP d_seconds D.",
-        "# TYPE d_seconds histogram",
-        'd_seconds_bucket{repository="a",le="1"} 1',
-        'd_seconds_bucket{repository="a",le="5"} 2',
-        'd_seconds_bucket{repository="a",le="+Inf"} 2',
-        'd_seconds_sum{repository="a"} 3.5',
-        'd_seconds_count{repository="a"} 2',
-        "",
-      ].join("\n"),
-    );
+  it("ServeMetrics: two in one process each expose their own series, escaped, with the process series", async () => {
+    // Tests (and any process that starts several engines) create one ServeMetrics per engine: on
+    // prom-client's global registry the second would throw "already been registered".
+    const counts = { ping: 1, token: 0, tagPages: 3, manifestHead: 0, manifestGet: 0, blobGet: 0, api: 0, retries: 0 };
+    const a = new ServeMetrics(() => counts);
+    const b = new ServeMetrics(() => ({ ...counts, tagPages: 7 }));
+    const run = (result: RunRecord["result"], durationMs: number): RunRecord => ({
+      startedAt: "2026-11-01T00:00:00.000Z",
+      finishedAt: "2026-11-01T00:00:02.000Z",
+      durationMs,
+      result,
+      trigger: "schedule",
+      // A failed run moved nothing; one that went through moved and pushed one tag.
+      changes: result === "error" ? [] : [{ file: "k8s/app.yaml", line: 1, image: "r/app", from: "1", to: "2" }],
+      ...(result === "error" ? {} : { commit: "abc" }),
+    });
+    const odd = 'a"b\\c\nd';
+    a.recordRun(odd, run("success", 500), 0);
+    a.recordRun(odd, run("success", 3000), 0);
+    b.recordRun("other", run("error", 100), 2);
+    b.recordNotification("slack", "failed");
+    b.paused = 1;
+    const [textA, textB] = await Promise.all([a.render(), b.render()]);
+    // prom-client escapes backslash, double quote and line feed in label values.
+    assert.match(textA, /^laminar_runs_total\{repository="a\\"b\\\\c\\nd",result="success"\} 2$/m);
+    assert.match(textA, /^laminar_run_duration_seconds_bucket\{le="1",repository="a\\"b\\\\c\\nd"\} 1$/m);
+    assert.match(textA, /^laminar_run_duration_seconds_bucket\{le="\+Inf",repository="a\\"b\\\\c\\nd"\} 2$/m);
+    assert.match(textA, /^laminar_run_duration_seconds_sum\{repository="a\\"b\\\\c\\nd"\} 3.5$/m);
+    assert.match(textA, /^laminar_changes_total\{repository="a\\"b\\\\c\\nd"\} 2$/m);
+    assert.match(textA, /^laminar_registry_requests_total\{kind="tagPages"\} 3$/m);
+    assert.match(textA, /^laminar_paused 0$/m);
+    assert.doesNotMatch(textA, /other|laminar_notifications_total\{/);
+    assert.match(textB, /^laminar_repository_last_run_success\{repository="other"\} 0$/m);
+    assert.match(textB, /^laminar_repository_consecutive_failures\{repository="other"\} 2$/m);
+    assert.match(textB, /^laminar_repository_last_run_timestamp_seconds\{repository="other"\} 1793491202$/m);
+    assert.match(textB, /^laminar_changes_total\{repository="other"\} 0$/m, "an error run pushed nothing");
+    assert.match(textB, /^laminar_notifications_total\{kind="slack",result="failed"\} 1$/m);
+    assert.match(textB, /^laminar_registry_requests_total\{kind="tagPages"\} 7$/m);
+    assert.match(textB, /^laminar_paused 1$/m);
+    assert.doesNotMatch(textB, /a\\"b/);
+    // The counts are read at scrape time, and the process series come with both.
+    counts.tagPages = 4;
+    assert.match(await a.render(), /^laminar_registry_requests_total\{kind="tagPages"\} 4$/m);
+    for (const text of [textA, textB]) {
+      assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
+      assert.match(text, /^process_resident_memory_bytes \d+$/m);
+      assert.match(text, /^process_start_time_seconds \d+$/m);
+      assert.match(text, /^nodejs_heap_size_used_bytes \d+$/m);
+    }
   });
 });

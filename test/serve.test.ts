@@ -280,7 +280,8 @@ describe("laminar serve: many repositories, one registry view", () => {
     await third.stop();
     assert.equal(status?.lastRun?.result, "success", third.logs.join("\n"));
     assert.equal(cloned(third.logs), 1, "the damaged clone was replaced");
-    assert.equal(fileAt(bare), `image: ${image}:develop-2\n`);
+    // "back to 1" is a person's rollback (no Laminar-Update trailer): it is respected (issue #14).
+    assert.equal(fileAt(bare), `image: ${image}:develop-1\n`);
   });
 
   it("reports a repository without rules, and a failing one, while the others go on", async () => {
@@ -434,7 +435,7 @@ describe("laminar serve: many repositories, one registry view", () => {
       assert.equal(fileAt(bare), `image: ${image}:develop-2\n`);
       assert.equal(git(bare, ["rev-list", "--count", "main"]).trim(), "2");
       // One run, and none of the three queued requests started a second one after the stop.
-      assert.match(s.engine.metrics.render(), /laminar_runs_total\{repository="gated",result="success"\} 1\n/);
+      assert.match(await s.engine.metrics.render(), /laminar_runs_total\{repository="gated",result="success"\} 1\n/);
     } finally {
       writeFileSync(release, "");
       if (!stopped) await s.stop();
@@ -458,7 +459,7 @@ describe("laminar serve: many repositories, one registry view", () => {
       writeFileSync(release, "");
       // The second run finds nothing to change (no command, no commit) and is the last one.
       await runsDone(s.url, ["queued"], (r) => r.lastRun?.trigger === "api", "the queued run");
-      const text = s.engine.metrics.render();
+      const text = await s.engine.metrics.render();
       assert.match(text, /laminar_runs_total\{repository="queued",result="success"\} 2\n/);
       assert.equal(git(bare, ["rev-list", "--count", "main"]).trim(), "2");
     } finally {

@@ -63,8 +63,11 @@ describe("the README's example workflows", () => {
       ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n",
       "k8s/app.yaml": `image: ${registry.host}/acme/app:develop-1\n`,
     });
+    // The dispatch payload's image is the one the build pushed: develop-2, the newest.
+    const payload = (v: string): string =>
+      v.replace("${{ github.event.client_payload.image }}", `${registry.host}/acme/app:develop-2`);
     const inputsOf = (file: string): Record<string, string> =>
-      Object.fromEntries(Object.entries(laminarStep(file).with ?? {}).map(([k, v]) => [k, String(v)]));
+      Object.fromEntries(Object.entries(laminarStep(file).with ?? {}).map(([k, v]) => [k, payload(String(v))]));
 
     for (const file of ["nightly.yml", "on-image-push.yml"]) {
       it(`${file}: pushes the commit`, async () => {

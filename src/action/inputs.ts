@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import { DEFAULT_PR_TITLE, defaultPullRequestBranch } from "../delivery/pull-request.js";
 import { defaultCachePath } from "../registry/cache.js";
+import { parseImageTargets, TargetError, type ImageTarget } from "../plan/targets.js";
 
 /**
  * Every action input, read, trimmed and validated in one place (like actions/checkout's
@@ -31,6 +32,8 @@ export interface ActionSettings {
   readonly author?: { readonly name: string; readonly email: string };
   readonly cachePath: string;
   readonly registryErrors: "fail" | "warn";
+  /** `images`: a targeted run (only these repositories; a tag given is the one asked about). */
+  readonly targets: readonly ImageTarget[];
   readonly runCommands: boolean;
   readonly maxAttempts: number;
   /** `owner/repo`, from GITHUB_REPOSITORY. */
@@ -162,12 +165,23 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     ...(author ? { author } : {}),
     cachePath: cacheRaw ? resolve(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"] as const, "fail"),
+    targets: imageTargets(getInput("images")),
     runCommands: bool("commands", true),
     maxAttempts,
     repository: { owner: owner ?? "", repo: repo ?? "" },
     apiUrl: env.GITHUB_API_URL || "https://api.github.com",
     serverUrl: env.GITHUB_SERVER_URL || "https://github.com",
   };
+}
+
+/** `images`: newline or comma separated `repository[:tag]` (a `repository_dispatch` payload may carry either). */
+function imageTargets(raw: string): ImageTarget[] {
+  try {
+    return parseImageTargets([raw], "images");
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    throw new InputError("images", e.message.replace(/^images: /, ""));
+  }
 }
 
 /** Paths that escape the workspace are refused here, before anything touches the disk. */

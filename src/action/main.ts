@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
 import { writeFile } from "node:fs/promises";
-import { CommandFailedError } from "../apply/apply.js";
+import { changedPaths, CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
@@ -13,7 +13,8 @@ import type { RequestCounts } from "../registry/types.js";
 import { failedSummary, jobSummary } from "../report/markdown.js";
 import { nothingToUpdate, planToJson } from "../report/format.js";
 import { ACTION_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
-import { pullRequestMode, type PullRequestOutcome } from "../delivery/pull-request.js";
+import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.js";
+import type { PullRequestOutcome } from "../delivery/pull-request.js";
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree, fetchBranch } from "../delivery/remote-branch.js";
 import { signedPushMode } from "../delivery/signed-push.js";
@@ -75,7 +76,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     // Validate the config before anything else runs: a config error names file, line and key.
     const config = await loadConfig(s.repoDir, s.configPath);
     log.info(
-      `config ${s.configPath}: ${config.updates.length} update rule(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`,
+      `config ${s.configPath}: ${config.updates.length} update rule(s), ${config.promotions.length} promotion(s), ${config.commands.length} command(s); mode ${s.mode}${s.dryRun ? " (dry run)" : ""}; branch ${branch}`,
     );
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -88,6 +89,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
       dir: s.repoDir,
       env,
       cachePath: s.cachePath,
+      ...(s.targets.length ? { reuseChallenges: true } : {}),
       log: { debug: (m) => log.debug(m), warn: (m) => log.warning(m) },
     });
     return { git, branch, config, env, tags };
@@ -102,6 +104,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     runCommands: s.runCommands,
     env,
     onCommand: (c: string) => log.info(`running: ${c}`),
+    ...(s.targets.length ? { targets: s.targets } : {}),
   };
   const delivery = {
     ...common,
@@ -120,22 +123,26 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     }
     if (s.mode === "pull-request") {
       const r = await log.group("Plan, rewrite and pull request", () =>
-        pullRequestMode({
-          ...delivery,
-          github: actionGitHub(s),
-          base: branch,
-          maxAttempts: s.maxAttempts,
-          pullRequest: {
-            branch: s.prBranch,
-            title: s.prTitle,
-            body: s.prBody,
-            labels: s.labels,
-            reviewers: s.reviewers,
-            teamReviewers: s.teamReviewers,
-            autoMerge: s.autoMerge,
-            signCommits: s.signCommits,
+        // One pull request for the update rules, and one per promotion (laminar/promote-<name>).
+        pullRequestsWithPromotions(
+          {
+            ...delivery,
+            github: actionGitHub(s),
+            base: branch,
+            maxAttempts: s.maxAttempts,
+            pullRequest: {
+              branch: s.prBranch,
+              title: s.prTitle,
+              body: s.prBody,
+              labels: s.labels,
+              reviewers: s.reviewers,
+              teamReviewers: s.teamReviewers,
+              autoMerge: s.autoMerge,
+              signCommits: s.signCommits,
+            },
           },
-        }),
+          config.promotions.map((p) => p.name),
+        ),
       );
       return withCounts({
         plan: r.plan,
@@ -156,7 +163,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
       : nothingToUpdate(plan);
     return withCounts({
       plan,
-      files: r.pass.applied?.files ?? [],
+      files: changedPaths(r.pass.applied),
       ...(r.commitSha ? { commitSha: r.commitSha } : {}),
       sentence,
     });
@@ -194,7 +201,8 @@ async function report(
 ): Promise<string | undefined> {
   const plan: Plan = o?.plan ?? { changes: [], unchanged: [], failures: [], warnings: [] };
   for (const c of plan.changes) log.info(`${c.file}:${c.line}: ${c.image} ${c.from} → ${c.to}`);
-  for (const w of plan.warnings) log.warning(w.message, { file: w.file });
+  for (const w of plan.warnings)
+    log.warning(w.message, { file: w.file, ...(w.line ? { startLine: w.line, startColumn: w.column ?? 1 } : {}) });
   for (const u of plan.unchanged.filter((x) => x.reason === "registry-error")) {
     log.warning(`${u.image}:${u.tag ?? ""} was not updated: ${u.detail}`, {
       file: u.file,

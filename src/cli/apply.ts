@@ -3,18 +3,15 @@ import type { ApplyResult } from "../apply/apply.js";
 import { DEFAULT_CONFIG_FILE } from "../config/load.js";
 import type { LaminarConfig } from "../config/types.js";
 import { CLI_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
-import {
-  DEFAULT_PR_TITLE,
-  defaultPullRequestBranch,
-  pullRequestMode,
-  type PullRequestOutcome,
-} from "../delivery/pull-request.js";
+import { DEFAULT_PR_TITLE, defaultPullRequestBranch, type PullRequestOutcome } from "../delivery/pull-request.js";
+import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.js";
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree } from "../delivery/remote-branch.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
 import { createGitHubApi } from "../github/github-api.js";
+import type { ImageTarget } from "../plan/targets.js";
 import type { Plan } from "../plan/types.js";
-import { updatePass } from "../pipeline.js";
+import { updatePass, type UpdateOptions } from "../pipeline.js";
 import type { TagSource } from "../registry/types.js";
 import { VERSION } from "../version.js";
 
@@ -44,6 +41,12 @@ export interface ApplyRun {
   readonly onCommand: (run: string) => void;
   readonly onFile?: (path: string) => void;
   readonly log: (message: string) => void;
+  /** Ctrl-C / SIGTERM: kills the running command's process group and restores the files. */
+  readonly signal?: AbortSignal;
+  /** `laminar set IMAGE:TAG`: write that tag instead of planning against the registry. */
+  readonly setTag?: UpdateOptions["setTag"];
+  /** `--image`: a targeted run. */
+  readonly targets?: readonly ImageTarget[];
 }
 
 /** What `laminar apply` did, for the text and JSON reports. */
@@ -51,6 +54,8 @@ export interface ApplyOutcome {
   readonly plan: Plan;
   /** Files rewritten (empty when nothing moved). */
   readonly files: readonly string[];
+  /** What the configured commands created, modified or deleted (committed with the tag moves). */
+  readonly commandChanges: ApplyResult["commandChanges"];
   /** The configured commands that ran (not reported in pull-request mode). */
   readonly commands: ApplyResult["commands"];
   readonly commitSha?: string;
@@ -73,10 +78,18 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     env: o.env,
     onCommand: o.onCommand,
     ...(o.onFile ? { onFile: o.onFile } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.setTag ? { setTag: o.setTag } : {}),
+    ...(o.targets?.length ? { targets: o.targets } : {}),
   };
   if (o.delivery.kind === "work-tree") {
     const r = await updatePass({ ...common, dryRun: false });
-    return { plan: r.plan, files: r.applied?.files ?? [], commands: r.applied?.commands ?? [] };
+    return {
+      plan: r.plan,
+      files: r.applied?.files ?? [],
+      commandChanges: r.applied?.commandChanges ?? [],
+      commands: r.applied?.commands ?? [],
+    };
   }
   const d = o.delivery;
   const git = await createGitCommandManager(o.dir, {
@@ -100,6 +113,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
     return {
       plan: r.pass.plan,
       files: r.pass.applied?.files ?? [],
+      commandChanges: r.pass.applied?.commandChanges ?? [],
       commands: r.pass.applied?.commands ?? [],
       ...(r.commitSha ? { commitSha: r.commitSha } : {}),
       sentence: r.commitSha
@@ -110,30 +124,34 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
   const configFile = o.configPath ?? DEFAULT_CONFIG_FILE;
   const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative(o.dir, resolve(o.dir, configFile)));
   if (prBranch === branch) throw new Error(`--pr-branch must differ from the checked-out branch ${branch}`);
-  const r = await pullRequestMode({
-    ...delivery,
-    github: createGitHubApi({
-      token: d.token,
-      baseUrl: d.apiUrl,
-      repository: d.repository,
-      userAgent: `laminar/${VERSION}`,
-    }),
-    base: branch,
-    pullRequest: {
-      branch: prBranch,
-      title: DEFAULT_PR_TITLE,
-      body: "",
-      labels: [],
-      reviewers: [],
-      teamReviewers: [],
-      autoMerge: false,
-      signCommits: false,
+  const r = await pullRequestsWithPromotions(
+    {
+      ...delivery,
+      github: createGitHubApi({
+        token: d.token,
+        baseUrl: d.apiUrl,
+        repository: d.repository,
+        userAgent: `laminar/${VERSION}`,
+      }),
+      base: branch,
+      pullRequest: {
+        branch: prBranch,
+        title: DEFAULT_PR_TITLE,
+        body: "",
+        labels: [],
+        reviewers: [],
+        teamReviewers: [],
+        autoMerge: false,
+        signCommits: false,
+      },
+      log: o.log,
     },
-    log: o.log,
-  });
+    o.config.promotions.map((p) => p.name),
+  );
   return {
     plan: r.plan,
     files: r.files,
+    commandChanges: [],
     commands: [],
     ...(r.commitSha ? { commitSha: r.commitSha } : {}),
     pullRequest: r.pullRequest,

@@ -11,7 +11,22 @@ export interface CliIo {
   readonly cwd: string;
   /** The terminal for the progress line (process.stderr); none in tests and pipes. */
   readonly progress?: ProgressStream;
+  /**
+   * Traps Ctrl-C / SIGTERM for a run that must clean up (apply): the signal aborts, `received` names
+   * it. The executable passes one; tests running in-process need not.
+   */
+  readonly trapInterrupts?: () => InterruptTrap;
 }
+
+/** Signals trapped while `laminar apply` runs; `release` restores the default behaviour. */
+export interface InterruptTrap {
+  readonly signal: AbortSignal;
+  received(): NodeJS.Signals | undefined;
+  release(): void;
+}
+
+/** The exit status of a process ended by `sig`, as shells report it (128 + its number). */
+export const signalStatus = (sig: NodeJS.Signals): number => (sig === "SIGINT" ? 130 : sig === "SIGTERM" ? 143 : 1);
 
 /** One line a person can act on; the config error already names file, line and key. */
 export function describeError(e: unknown): string {
@@ -40,5 +55,27 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     progress: process.stderr,
+    trapInterrupts,
   };
+}
+
+/** The process's SIGINT/SIGTERM as an abort signal while a run must clean up (apply). */
+function trapInterrupts(): ReturnType<NonNullable<CliIo["trapInterrupts"]>> {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const on = (sig: NodeJS.Signals) => (): void => {
+    // The first signal stops the run cleanly; a second one ends the process at once (default action).
+    received = sig;
+    release();
+    controller.abort();
+  };
+  const onInt = on("SIGINT");
+  const onTerm = on("SIGTERM");
+  const release = (): void => {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  };
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  return { signal: controller.signal, received: () => received, release };
 }

@@ -6,6 +6,7 @@ import { laminarSchema } from "../config/schema.js";
 import { serverSchema } from "../config/server-schema.js";
 import type { LaminarConfig } from "../config/types.js";
 import { planRepository } from "../pipeline.js";
+import { parseImageTargets, TargetError, type ImageTarget } from "../plan/targets.js";
 import type { Plan } from "../plan/types.js";
 import { totalRequests } from "../registry/http.js";
 import { formatPlan, planToJson, scanToJson, table } from "../report/format.js";
@@ -17,9 +18,12 @@ import { collectSecrets } from "../secrets/collect.js";
 import { knownSecrets } from "../secrets/known-secrets.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { VERSION } from "../version.js";
-import { describeError, type CliIo } from "./io.js";
+import { describeError, signalStatus, type CliIo } from "./io.js";
+import { ApplyAbortedError, CommandFailedError } from "../apply/apply.js";
+import { acquireRunLock } from "../apply/lock.js";
 import { startProgress } from "./progress.js";
-import type { ApplyOutcome, Delivery } from "./apply.js";
+import type { ApplyOutcome, ApplyRun, Delivery } from "./apply.js";
+import { tryParseImageReference } from "../reference/parse.js";
 
 export type { CliIo } from "./io.js";
 export { describeError } from "./io.js";
@@ -34,8 +38,12 @@ Usage:
   laminar plan  [--dir DIR] [--config FILE] [--json]  show which tags would move, and why others stay
   laminar apply [--dir DIR] [--config FILE] [--json]  rewrite the tags, then run the configured commands
         [--push | --pull-request]                     … then commit and push, or open a pull request
-  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--metrics-port N]
-                                                     plan + apply (+ commit and push) on a timer
+  laminar set IMAGE:TAG [--files PATHS] [--push | --pull-request]
+                                                     write that tag wherever the image appears (older
+                                                     or newer); a rollback by set is respected later
+  laminar watch [--dir DIR] [--interval SECONDS] [--push] [--once] [--metrics-port N]
+                                                     serve for this one checkout: apply (+ commit and
+                                                     push) on a timer, never resetting your work
   laminar serve --config server.yaml [--listen HOST:PORT] [--state-dir DIR]
                                                      the daemon: many repositories, API, webhooks
                                                      (see docs/serve.md)
@@ -47,6 +55,8 @@ Options:
   --json                 machine-readable output
   --cache FILE           registry metadata cache (default: ${defaultCachePath(env)})
   --registry-errors M    fail (exit 3, default) or warn when a registry fails; healthy ones proceed
+  --image REPO[:TAG]     plan, apply: a targeted run, only references of this repository (repeatable;
+                         with the pushed TAG, only that tag is asked about: a few requests)
   --no-commands          apply: do not run the configured commands
   --push                 apply, watch: commit and push to the checked-out branch on origin; when the
                          branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
@@ -75,6 +85,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         json: { type: "boolean", default: false },
         cache: { type: "string" },
         "registry-errors": { type: "string", default: "fail" },
+        image: { type: "string", multiple: true },
         "no-commands": { type: "boolean", default: false },
         interval: { type: "string", default: "300" },
         push: { type: "boolean", default: false },
@@ -84,6 +95,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         "github-api-url": { type: "string" },
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
+        files: { type: "string" },
         "metrics-port": { type: "string" },
         listen: { type: "string" },
         "state-dir": { type: "string" },
@@ -112,13 +124,25 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   // --pull-request is new and only `apply` delivers one: refuse it elsewhere rather than ignore it.
   const delivery =
-    command === "apply"
+    command === "apply" || command === "set"
       ? deliveryOf(o, io.env)
       : o["pull-request"]
         ? "--pull-request works with `apply` only"
         : ({ kind: "work-tree" } as const);
   if (typeof delivery === "string") {
     io.err(`laminar: ${delivery}`);
+    return 2;
+  }
+  let targets: ImageTarget[];
+  try {
+    targets = parseImageTargets(o.image ?? [], "--image");
+  } catch (e) {
+    if (!(e instanceof TargetError)) throw e;
+    io.err(`laminar: ${e.message}`);
+    return 2;
+  }
+  if (targets.length && command !== "plan" && command !== "apply") {
+    io.err("laminar: --image works with `plan` and `apply` only");
     return 2;
   }
   const dir = resolve(io.cwd, o.dir ?? ".");
@@ -128,7 +152,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (delivery.kind === "pull-request") redactor.add(delivery.token);
   const safe: CliIo = { ...io, out: (s) => io.out(redactor.mask(s)), err: (s) => io.err(redactor.mask(s)) };
   try {
-    if (command === "plan" || command === "apply" || command === "watch" || command === "serve") {
+    if (command === "plan" || command === "apply" || command === "set" || command === "watch" || command === "serve") {
       const docker = await collectSecrets(io.env);
       redactor.addAll(docker.secrets);
       for (const p of docker.problems) safe.err(`laminar: warning: ${p}`);
@@ -140,13 +164,30 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case "scan":
         return await scanCommand(dir, o.config, o.json, io);
       case "plan":
+      case "set":
       case "apply": {
+        let setTag: ApplyRun["setTag"];
+        if (command === "set") {
+          const wanted = positionals[1] ? tryParseImageReference(positionals[1]) : undefined;
+          if (!wanted?.tag || wanted.digest) {
+            safe.err("laminar: set needs IMAGE:TAG, e.g. `laminar set ghcr.io/acme/app:1.4.2`");
+            return 2;
+          }
+          const files = (o.files ?? "")
+            .split(",")
+            .map((f) => f.trim())
+            .filter(Boolean);
+          setTag = { image: wanted, tag: wanted.tag, ...(files.length ? { files } : {}) };
+        }
         const config = await loadConfig(dir, o.config);
         redactor.addAll(knownSecrets({ env: io.env, config }));
         const tags = createTagSource(config, {
           dir,
           env: io.env,
           ...(o.cache ? { cachePath: resolve(io.cwd, o.cache) } : {}),
+          // Registry warnings (a build time in the future, a timestamp API that failed) go to stderr.
+          log: { warn: (m) => safe.err(`laminar: warning: ${m}`) },
+          ...(targets.length ? { reuseChallenges: true } : {}),
         });
         // Files scanned and registry work so far, on one line of stderr when it is a terminal.
         let files = 0;
@@ -158,7 +199,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         if (command === "plan") {
           let planned;
           try {
-            planned = await planRepository(dir, config, tags.source, { onFile });
+            planned = await planRepository(dir, config, tags.source, {
+              onFile,
+              ...(targets.length ? { targets } : {}),
+            });
           } finally {
             progress.stop();
           }
@@ -170,10 +214,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           return failureStatus(plan, o["registry-errors"]);
         }
         let outcome: ApplyOutcome;
+        // One apply per work tree at a time; Ctrl-C / SIGTERM restore the files and end with the signal's status.
+        const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
+        const trap = io.trapInterrupts?.();
         try {
           // Loaded here, not at start: apply's delivery brings Octokit, which `plan` never needs (#12).
           const { runApply } = await import("./apply.js");
           outcome = await runApply({
+            ...(trap ? { signal: trap.signal } : {}),
             dir,
             configPath: o.config,
             config,
@@ -187,17 +235,41 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             },
             onFile,
             log: safe.err,
+            ...(setTag ? { setTag } : {}),
+            ...(targets.length ? { targets } : {}),
           });
+        } catch (e) {
+          const sig = trap?.received();
+          if (!sig) throw e;
+          const restored = e instanceof ApplyAbortedError || e instanceof CommandFailedError ? e.restored : undefined;
+          safe.err(
+            restored
+              ? `laminar: ${sig}: interrupted: the work tree was restored (${restored.length} file(s)); nothing was committed`
+              : `laminar: ${sig}: stopped (${describeError(e)})`,
+          );
+          return signalStatus(sig);
         } finally {
+          trap?.release();
+          await lock.release();
           progress.stop();
           await tags.save();
         }
-        return applyReport(outcome, { json: o.json, mode: o["registry-errors"], requests: tags.counts() }, safe);
+        const status = applyReport(
+          outcome,
+          { json: o.json, mode: o["registry-errors"], requests: tags.counts() },
+          safe,
+        );
+        const sig = trap?.received();
+        if (!sig) return status;
+        // The signal came after the last step: what was done stands (reported above), the status says it.
+        safe.err(`laminar: ${sig} received after the run finished its work`);
+        return signalStatus(sig);
       }
       case "watch": {
         // Mask the secrets the config names too (a config error is reported by the loop itself).
         const config = await loadConfig(dir, o.config).catch(() => undefined);
         if (config) redactor.addAll(knownSecrets({ env: io.env, config }));
+        // watch and serve load on use: they bring prom-client and an HTTP server that `plan` does not need.
         const { watch } = await import("./watch.js");
         return await watch(
           {
@@ -314,6 +386,7 @@ function applyReport(
         {
           ...planToJson(plan, opts.requests),
           files: r.files,
+          commandChanges: r.commandChanges,
           commands: r.commands.map((c) => ({
             command: c.command,
             exitCode: c.exitCode,
@@ -329,6 +402,10 @@ function applyReport(
   } else {
     io.out(formatPlan(plan, opts.requests));
     io.out(r.files.length ? `\nRewrote ${r.files.length} file(s): ${r.files.join(", ")}` : "\nNothing to rewrite.");
+    if (r.commandChanges.length)
+      io.out(
+        `Commands changed ${r.commandChanges.length} file(s): ${r.commandChanges.map((c) => `${c.path} (${c.change})`).join(", ")}`,
+      );
     if (r.sentence) io.out(r.sentence);
   }
   reportFailures(plan, opts.mode, "updated", io);

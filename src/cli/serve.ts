@@ -6,7 +6,7 @@ import type { SecretMasker } from "../secrets/masker.js";
 import { ServeEngine } from "../serve/engine.js";
 import { listenHttp } from "../serve/http.js";
 import { allTargets, resolveNotifyTargets } from "../serve/notify.js";
-import type { CliIo } from "./io.js";
+import { describeError, type CliIo } from "./io.js";
 import { VERSION } from "../version.js";
 
 /** How long the runs in progress get after SIGTERM before they are abandoned (src/serve/engine.ts). */
@@ -62,6 +62,7 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     env: io.env,
     log,
     mask: (s) => o.redactor.mask(s),
+    describeError,
     ...(io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {}),
     stopGraceMs,
     notify: {

@@ -25,6 +25,24 @@ export async function loadConfig(dir: string, configPath?: string): Promise<Lami
       "config file not found; create it (see README: .laminar.yaml) or pass --config",
     );
   if (!st.isFile() && !st.isSymbolicLink()) throw new ConfigError(shown, 0, 0, "", "is not a file");
+  // A config inside the repository that links (itself or through a directory) to a file outside it
+  // is refused before it is read: its content would reach error messages and the logs (issue #13).
+  // A --config that names a path outside the repository is the user's own choice and is read.
+  const lexical = relative(dir, path);
+  if (!lexical.startsWith("..") && !isAbsolute(lexical)) {
+    const root = await realpath(dir);
+    const real = await realpath(path).catch(() => undefined);
+    if (real === undefined)
+      throw new ConfigError(shown, 0, 0, "", "is a symbolic link to nothing (a dangling link); point it at a file");
+    if (real !== root && !real.startsWith(root + sep))
+      throw new ConfigError(
+        shown,
+        0,
+        0,
+        "",
+        "is a symbolic link pointing outside the repository; refusing to read it (copy the file into the repository or pass --config with its real path)",
+      );
+  }
   if (st.size > MAX_CONFIG_BYTES)
     throw new ConfigError(shown, 1, 1, "", `file is larger than ${MAX_CONFIG_BYTES} bytes; refusing to parse it`);
   const text = await readFile(path, "utf8");

@@ -4,6 +4,7 @@ import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import { globProblem, parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
+import { parseDuration, type ConfigDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { MAX_TAG_LENGTH, PROBE_BUDGET_MS, probePolicy } from "./pattern-probe.js";
 import { validate as laminarValidator } from "./laminar-validator.generated.js";
@@ -13,10 +14,13 @@ import {
   DEFAULT_MAX_FILE_SIZE,
   type CommandSpec,
   type LaminarConfig,
+  type Limits,
+  type PromotionRule,
   type RegistrySettings,
   type TagFilter,
   type UpdateRule,
 } from "./types.js";
+import { PLATFORM_PATTERN } from "../policy/platforms.js";
 
 /** Config files are small; anything bigger is a mistake or an attack (huge documents). */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -81,7 +85,7 @@ export function parseValidatedYaml(
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, merge: true });
   } catch (e) {
     // The parser recurses per nesting level; absurd nesting ends in a RangeError.
     throw new ConfigError(file, 1, 1, "", `cannot parse YAML: ${(e as Error).message}`);
@@ -155,15 +159,28 @@ interface RawUpdate {
   blacklist?: Array<string | RawPatternEntry>;
   sort?: SortSpec["by"] | SortSpec;
   prerelease?: boolean;
+  minAge?: string;
+  platforms?: string[];
+  digest?: "refresh" | "keep";
+}
+interface RawPromotion {
+  name: string;
+  from: Array<string | { path: string }>;
+  to: Array<string | { path: string }>;
+  images?: string[];
+  soak: string;
+  minAge?: string;
 }
 type RawCommand = string | { run: string; name?: string; timeout?: number };
 interface RawConfig {
   registries?: Array<Omit<RegistrySettings, "prefix">>;
   dockerRegistries?: Array<{ reg: string; name?: string; timeOut?: number }>;
   updates?: RawUpdate[];
+  promotions?: RawPromotion[];
   commands?: RawCommand[];
   preCommitCommands?: RawCommand[];
   scan?: { maxFileSize?: number; exclude?: string[] };
+  limits?: Limits;
   global?: { gitUser?: string; gitEmail?: string; gitMessage?: string };
 }
 
@@ -178,8 +195,8 @@ function build(
     fail(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
   if (raw.commands && raw.preCommitCommands)
     fail(["preCommitCommands"], "use either `commands` or the original `preCommitCommands`, not both", true);
-  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0))
-    fail(raw.updates ? ["updates"] : [], "no `updates` rules: nothing to do");
+  if (options.requireUpdates && (!raw.updates || raw.updates.length === 0) && !raw.promotions?.length)
+    fail(raw.updates ? ["updates"] : [], "no `updates` rules (or `promotions`): nothing to do");
 
   const registries: RegistrySettings[] = [];
   for (const [i, r] of (raw.registries ?? []).entries()) {
@@ -235,24 +252,65 @@ function build(
         }
       }
     }
+    const platforms = (u.platforms ?? []).map((pl, j) => {
+      if (!PLATFORM_PATTERN.test(pl))
+        fail([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
+      return pl;
+    });
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== undefined) fail(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
     seen.set(identity, i);
+    const minAge = u.minAge === undefined ? undefined : durationAt(u.minAge, (d) => fail([...base, "minAge"], d));
     const p = locate(base);
     const filePositions = u.files.map((_, j) => {
       const q = locate([...base, "files", j]);
       return { file, line: q.line, column: q.col };
     });
+    const pp = locate([...base, "pattern"]);
     updates.push({
       name: u.name ?? `updates[${i}]`,
       index: i,
       position: { file, line: p.line, column: p.col },
+      patternPosition: { file, line: pp.line, column: pp.col },
       policy,
       files,
       filePositions,
       images,
       exclude,
+      ...(minAge ? { minAge } : {}),
+      ...(platforms.length ? { platforms } : {}),
+      ...(u.digest === "refresh" ? { digest: "refresh" as const } : {}),
+    });
+  }
+
+  const promotions: PromotionRule[] = [];
+  for (const [i, r] of (raw.promotions ?? []).entries()) {
+    const base: PathSeg[] = ["promotions", i];
+    const dup = promotions.find((q) => q.name === r.name);
+    if (dup) fail([...base, "name"], `duplicate promotion name ${JSON.stringify(r.name)} (promotions[${dup.index}])`);
+    const selectors = (key: "from" | "to"): string[] =>
+      r[key].map((f, j) =>
+        normaliseFileSelector(typeof f === "string" ? f : f.path, (d) =>
+          fail([...base, key, j, ...(typeof f === "string" ? [] : ["path"])], d),
+        ),
+      );
+    const from = selectors("from");
+    const to = selectors("to");
+    const both = to.find((t) => from.includes(t));
+    if (both !== undefined) fail([...base, "to"], `${JSON.stringify(both)} is in both \`from\` and \`to\``);
+    const soak = durationAt(r.soak, (d) => fail([...base, "soak"], d));
+    const minAge = r.minAge === undefined ? undefined : durationAt(r.minAge, (d) => fail([...base, "minAge"], d));
+    const p = locate(base);
+    promotions.push({
+      name: r.name,
+      index: i,
+      position: { file, line: p.line, column: p.col },
+      from,
+      to,
+      images: (r.images ?? []).map((g, j) => checkGlob(g, (d) => fail([...base, "images", j], d))),
+      soak,
+      ...(minAge ? { minAge } : {}),
     });
   }
 
@@ -280,8 +338,10 @@ function build(
     file,
     registries,
     updates,
+    promotions,
     commands,
     scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    limits: { ...raw.limits },
     commit: {
       ...(g.gitUser !== undefined ? { authorName: g.gitUser } : {}),
       ...(g.gitEmail !== undefined ? { authorEmail: g.gitEmail } : {}),
@@ -324,6 +384,13 @@ export function normaliseFileSelector(path: string, fail: (detail: string) => ne
   return clean === "" ? "**" : clean;
 }
 
+/** A duration key (`minAge`, `soak`), or the config error at its line. */
+function durationAt(text: string, fail: (detail: string) => never): ConfigDuration {
+  const d = parseDuration(text);
+  if ("problem" in d) fail(d.problem);
+  return d;
+}
+
 function checkGlob(glob: string, fail: (detail: string) => never): string {
   const problem = globProblem(glob);
   if (problem) fail(problem);
@@ -336,6 +403,8 @@ function checkGlob(glob: string, fail: (detail: string) => never): string {
  * rest (`(a+){5}b`, `(.*a){20}`, `.*.*.*.*x`) by timing the pattern on adversarial 128-char tags.
  */
 function checkPatternSpeed(policy: TagPolicy, fail: (detail: string) => never): void {
+  // A literal tag is compared as a string: nothing to time (60k literal excludes took a minute, #13).
+  if (policy.literal !== undefined) return;
   if (probePolicy(policy) === undefined) {
     fail(
       `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`,

@@ -61,15 +61,16 @@ const command = {
 } as const;
 
 const sort = {
-  description: "How regex matches are ordered: by build time (default), or by a named capture.",
+  description:
+    "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.",
   oneOf: [
-    { enum: ["build-time", "numerical", "alphabetical"] },
+    { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
     {
       type: "object",
       additionalProperties: false,
       required: ["by"],
       properties: {
-        by: { enum: ["build-time", "numerical", "alphabetical"] },
+        by: { enum: ["build-time", "push-time", "numerical", "alphabetical"] },
         capture: {
           type: "string",
           minLength: 1,
@@ -108,7 +109,15 @@ export const laminarSchema = {
             description: "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`.",
           },
           name: { type: "string" },
-          insecure: { type: "boolean", description: "Plain HTTP (loopback hosts are always plain HTTP)." },
+          insecure: {
+            type: "boolean",
+            description: "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well.",
+          },
+          trustRealm: {
+            type: "boolean",
+            description:
+              "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise).",
+          },
           usernameEnv: { type: "string", minLength: 1, description: "Environment variable holding the user name." },
           passwordEnv: {
             type: "string",
@@ -160,6 +169,54 @@ export const laminarSchema = {
           blacklist: { type: "array", items: patternEntry, description: "The original laminar name of `exclude`." },
           sort,
           prerelease: { type: "boolean", description: "semver: allow pre-release versions." },
+          minAge: {
+            type: "string",
+            minLength: 1,
+            description:
+              "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w).",
+          },
+          digest: {
+            enum: ["refresh", "keep"],
+            description:
+              "`refresh`: a reference pinned `tag@sha256:…` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it.",
+          },
+          platforms: {
+            type: "array",
+            minItems: 1,
+            items: { type: "string", minLength: 1 },
+            description:
+              "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them.",
+          },
+        },
+      },
+    },
+    promotions: {
+      type: "array",
+      description:
+        "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "from", "to", "soak"],
+        properties: {
+          name: {
+            type: "string",
+            pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+            description: "Names the promotion in the plan, the commit trailer and its pull-request branch.",
+          },
+          from: { type: "array", minItems: 1, items: fileEntry, description: "The source environment's files." },
+          to: { type: "array", minItems: 1, items: fileEntry, description: "The files that receive the tags." },
+          images: {
+            type: "array",
+            items: { type: "string", minLength: 1 },
+            description: "Only these images (globs, as in `updates[].images`).",
+          },
+          soak: {
+            type: "string",
+            minLength: 1,
+            description: "How long a tag must have been in `from` on the branch (`24h`, `2d`).",
+          },
+          minAge: { type: "string", minLength: 1, description: "The build must also be at least this old." },
         },
       },
     },
@@ -169,6 +226,31 @@ export const laminarSchema = {
       description: "Run after rewriting, before committing, in the repository root.",
     },
     preCommitCommands: { type: "array", items: command, description: "The original laminar name of `commands`." },
+    limits: {
+      type: "object",
+      description: "Bounds on the work one run asks of registries, whatever they answer.",
+      additionalProperties: false,
+      properties: {
+        tags: {
+          type: "integer",
+          minimum: 1,
+          description:
+            "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`.",
+        },
+        candidates: {
+          type: "integer",
+          minimum: 1,
+          description:
+            "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`.",
+        },
+        registryDeadline: {
+          type: "integer",
+          minimum: 1,
+          description:
+            "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped.",
+        },
+      },
+    },
     scan: {
       type: "object",
       additionalProperties: false,

@@ -1,4 +1,5 @@
 import type { TagPolicy } from "../policy/policy.js";
+import type { ConfigDuration } from "./duration.js";
 
 /** Where a value sits in the config file, for error messages and plan explanations. */
 export interface SourcePosition {
@@ -18,6 +19,8 @@ export interface RegistrySettings {
   readonly prefix: string;
   readonly name?: string;
   readonly insecure?: boolean;
+  /** Send credentials to a token realm on another host or over plain http (issue #13). */
+  readonly trustRealm?: boolean;
   readonly usernameEnv?: string;
   readonly passwordEnv?: string;
   readonly tokenEnv?: string;
@@ -40,6 +43,8 @@ export interface UpdateRule {
   readonly name: string;
   readonly index: number;
   readonly position: SourcePosition;
+  /** Where `pattern` is written. */
+  readonly patternPosition?: SourcePosition;
   readonly policy: TagPolicy;
   /** Normalised file selectors: globs relative to the repo root (`dev/**`, `k8s/app.yaml`). */
   readonly files: readonly string[];
@@ -47,6 +52,42 @@ export interface UpdateRule {
   readonly filePositions?: readonly SourcePosition[];
   readonly images: readonly string[];
   readonly exclude: readonly TagFilter[];
+  /** `minAge`: candidates built less than this long ago are not chosen yet (issue #14). */
+  readonly minAge?: ConfigDuration;
+  /** Required platforms (`os/arch[/variant]`): candidates lacking one are skipped (issue #15). */
+  readonly platforms?: readonly string[];
+  /** `refresh`: a reference pinned `tag@digest` whose tag now names another digest gets it (issue #15). */
+  readonly digest?: "refresh";
+}
+
+/**
+ * One `promotions` entry (issue #14): each reference in `to` takes the tag the same image has in
+ * `from` once that tag has soaked there (measured from git history).
+ */
+export interface PromotionRule {
+  readonly name: string;
+  readonly index: number;
+  readonly position: SourcePosition;
+  /** Normalised file selectors, as `UpdateRule.files`. */
+  readonly from: readonly string[];
+  readonly to: readonly string[];
+  readonly images: readonly string[];
+  readonly soak: ConfigDuration;
+  readonly minAge?: ConfigDuration;
+}
+
+/**
+ * `limits`: bounds on the work a run asks of registries (issue #13). Unset keys keep the defaults
+ * of the code that enforces them: `tags` 100,000 (registry/tag-list.ts), `candidates` 200
+ * (plan/decide.ts), `registryDeadline` 60 s (registry/http.ts).
+ */
+export interface Limits {
+  /** Most tags read per repository. */
+  readonly tags?: number;
+  /** Most candidates of one build-time channel whose build time is asked per run. */
+  readonly candidates?: number;
+  /** Seconds each registry may keep requests outstanding per run. */
+  readonly registryDeadline?: number;
 }
 
 /** One `commands` entry: a shell command run in the repository root after the files are rewritten. */
@@ -66,8 +107,12 @@ export interface LaminarConfig {
   readonly file: string;
   readonly registries: readonly RegistrySettings[];
   readonly updates: readonly UpdateRule[];
+  /** `promotions` (empty when the file has none). */
+  readonly promotions: readonly PromotionRule[];
   readonly commands: readonly CommandSpec[];
   readonly scan: { readonly maxFileSize: number; readonly exclude: readonly string[] };
+  /** `limits`: only what the file sets; each consumer has its own default (see {@link Limits}). */
+  readonly limits?: Limits;
   readonly commit: { readonly authorName?: string; readonly authorEmail?: string; readonly message?: string };
 }
 

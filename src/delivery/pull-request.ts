@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { renderTemplate } from "../git/commit-message.js";
+import { changedPaths } from "../apply/apply.js";
+import { renderTemplate, type CommandFileChange } from "../git/commit-message.js";
 import type { GitCommandManager } from "../git/git-command-manager.js";
 import type { GitHubApi, MergeMethod } from "../github/types.js";
 import type { Plan } from "../plan/types.js";
 import { oneLine } from "../output/one-line.js";
-import { markdownText } from "../output/markdown.js";
+import { markdownCode, markdownText } from "../output/markdown.js";
 import { nothingToUpdate } from "../report/format.js";
 import { pullRequestBody } from "../report/markdown.js";
 import { fetchBranch } from "./remote-branch.js";
@@ -104,7 +105,9 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
             // The title is one line whatever the template says; the body's values are Markdown-escaped
             // (issue #13: file names and tags are outside text).
             title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
-            body: s.body ? renderTemplate(s.body, changes, markdownText) : pullRequestBody(pass.plan),
+            body: s.body
+              ? renderTemplate(s.body, changes, markdownText, pass.applied?.commandChanges)
+              : pullRequestBody(pass.plan) + commandFilesSection(pass.applied?.commandChanges ?? []),
           };
           // The lease covers the pull-request branch only; the base is checked here, so a pull request
           // is not built on a base that moved during the run (the window left is the push itself).
@@ -200,7 +203,7 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     o.log(`pull request #${pr.number} ${operation}: ${pr.htmlUrl}`);
     return {
       plan: pass.plan,
-      files: pass.applied.files,
+      files: changedPaths(pass.applied),
       commitSha: headSha,
       pullRequest: { operation, number: pr.number, url: pr.htmlUrl },
       sentence: `Pull request #${pr.number} ${operation}: ${pass.plan.changes.length} image tag(s) move${r.attempts > 1 ? ` (after ${r.attempts} attempts)` : ""}.`,
@@ -209,6 +212,12 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     // The workspace goes back to the base branch as checked out.
     await git.resetHard(start);
   }
+}
+
+/** The default body's list of what the configured commands changed (committed on the branch too). */
+function commandFilesSection(files: readonly CommandFileChange[]): string {
+  if (!files.length) return "";
+  return `\nChanged by the configured commands:\n\n${files.map((f) => `- ${f.change} ${markdownCode(f.path)}`).join("\n")}\n`;
 }
 
 /** `git push --force-with-lease` of our commit; undefined when the lease was lost (the branch moved). */

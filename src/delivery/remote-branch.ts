@@ -15,8 +15,8 @@ export async function fetchBranch(git: GitCommandManager, branch: string, depth?
 }
 
 /**
- * Refuses a dirty work tree: Laminar commits everything it staged (`git add .`), so a stray file
- * would end up in its commit.
+ * Refuses a dirty work tree: an edit of the user's to a file Laminar rewrites would end up in its
+ * commit or be lost (the delivery loop stages only what a pass changed, src/delivery/retry-loop.ts).
  */
 export async function assertCleanWorkTree(git: GitCommandManager): Promise<void> {
   const dirty = await git.status();

@@ -1,4 +1,4 @@
-import { buildCommitMessage } from "../git/commit-message.js";
+import { buildCommitMessage, LAMINAR_SET_TRAILER, withLaminarTrailers } from "../git/commit-message.js";
 import { updatePass, type UpdatePass } from "../pipeline.js";
 import { fetchBranch } from "./remote-branch.js";
 import { toImageChange, type DeliveryOptions, type PushModeResult } from "./types.js";
@@ -49,13 +49,30 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
   const start = await git.revParse("HEAD");
   const log = o.log ?? (() => undefined);
   const maxAttempts = o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  // Paths already changed or untracked before the first pass are not Laminar's: never staged (#13).
+  const before = new Set((await git.status()).flatMap((e) => (e.origPath ? [e.path, e.origPath] : [e.path])));
   try {
     for (let attempt = 1; ; attempt++) {
       const pass = await updatePass({ ...o, dryRun: false });
       if (!pass.applied) return { pass, attempts: attempt };
       const parent = await git.revParse("HEAD");
-      const message = buildCommitMessage(pass.plan.changes.map(toImageChange), o.commit.messageTemplate);
-      await git.add(["."]);
+      // Marked as Laminar's, so a later run tells its own moves from a person's rollback (issue #14).
+      const text = buildCommitMessage(
+        pass.plan.changes.map(toImageChange),
+        o.commit.messageTemplate,
+        pass.applied.commandChanges,
+      );
+      const message = o.setTag
+        ? withLaminarTrailers(
+            text,
+            [`${o.setTag.image.registry}/${o.setTag.image.repository}:${o.setTag.tag}`],
+            LAMINAR_SET_TRAILER,
+          )
+        : withLaminarTrailers(
+            text,
+            pass.plan.changes.map((c) => c.rule),
+          );
+      await git.add(await changedByPass(git, pass, before));
       const local = await git.commit({ message, author: o.commit.author });
       // Abandoned (a server stopping) after the commands: the commit stays local and is reset below.
       if (o.signal?.aborted) throw new Error("the run was abandoned before its push; nothing was pushed");
@@ -69,4 +86,23 @@ export async function deliverWithRetry(o: RetryLoopOptions, publisher: Publisher
     await git.resetHard(start).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * What one pass changed: the files Laminar rewrote plus every path the configured commands created,
+ * changed or deleted — not `git add .`, which would sweep in whatever else lies in the work tree
+ * (issue #13: an untracked file was committed and pushed).
+ */
+async function changedByPass(
+  git: RetryLoopOptions["git"],
+  pass: UpdatePass,
+  before: ReadonlySet<string>,
+): Promise<string[]> {
+  // From git's status, not the rewrite's list alone: a file git ignores is never staged (git add would fail).
+  const rewritten = new Set(pass.applied?.files ?? []);
+  const paths = new Set<string>();
+  for (const e of await git.status()) {
+    for (const p of e.origPath ? [e.path, e.origPath] : [e.path]) if (!before.has(p) || rewritten.has(p)) paths.add(p);
+  }
+  return [...paths].sort();
 }

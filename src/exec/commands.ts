@@ -69,11 +69,33 @@ export function runCommand(
     };
     child.on("error", (e) => {
       output += `\n${e.message}`;
-      done(127, null);
+      finish(127, null);
     });
-    child.on("close", (code, signal) => done(code, signal));
+    // Finished means the command exited, not that its output closed: a background process it left
+    // (a daemon, `sleep 600 &`) keeps the pipes open and would hold the run until the timeout (issue
+    // #13). Output still in flight gets a short grace period, then the pipes are let go.
+    let settled = false;
+    const finish = (code: number | null, killedBy: string | null): void => {
+      if (settled) return;
+      settled = true;
+      done(code, killedBy);
+    };
+    child.on("exit", (code, killedBy) => {
+      const grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, killedBy);
+      }, OUTPUT_GRACE_MS);
+      child.on("close", () => {
+        clearTimeout(grace);
+        finish(code, killedBy);
+      });
+    });
   });
 }
+
+/** How long output may keep arriving after the command exited (see the `exit` handler). */
+const OUTPUT_GRACE_MS = 500;
 
 export function commandFailed(r: CommandResult): boolean {
   return r.timedOut || r.aborted || r.exitCode !== 0;

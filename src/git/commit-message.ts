@@ -40,7 +40,14 @@ export const TEMPLATE_VARIABLES = [
   "from", // distinct old tags, comma separated
   "to", // distinct new tags, comma separated
   "file", // same as files (one change: just that file)
+  "commandFiles", // paths the configured commands changed, one "created|modified|deleted path" per line
 ] as const;
+
+/** A path the configured commands changed; it is committed too, so the message names it. */
+export interface CommandFileChange {
+  readonly path: string;
+  readonly change: "created" | "modified" | "deleted";
+}
 
 /** Variables inside `{{#changes}}…{{/changes}}`, one repetition per change. */
 export const CHANGE_VARIABLES = ["file", "line", "image", "from", "to"] as const;
@@ -129,7 +136,15 @@ export function commitSubject(changes: readonly ImageChange[]): string {
   return `Update ${changes.length} images`;
 }
 
-function variables(changes: readonly ImageChange[]): Record<(typeof TEMPLATE_VARIABLES)[number], string> {
+/** The lines naming what the commands changed: `modified dist/app.yaml`. */
+function commandFileLines(files: readonly CommandFileChange[]): string {
+  return files.map((f) => `${f.change} ${f.path}`).join("\n");
+}
+
+function variables(
+  changes: readonly ImageChange[],
+  commandFiles: readonly CommandFileChange[],
+): Record<(typeof TEMPLATE_VARIABLES)[number], string> {
   const list = sorted(changes);
   return {
     count: String(list.length),
@@ -141,6 +156,7 @@ function variables(changes: readonly ImageChange[]): Record<(typeof TEMPLATE_VAR
     from: distinct(list.map((c) => c.from)),
     to: distinct(list.map((c) => c.to)),
     file: distinct(list.map((c) => c.file)),
+    commandFiles: commandFileLines(commandFiles),
   };
 }
 
@@ -180,35 +196,72 @@ function escaped(changes: readonly ImageChange[], escape: (text: string) => stri
   }));
 }
 
+/** The paths commands changed are outside text too (a file name may hold a newline). */
+function escapedFiles(files: readonly CommandFileChange[], escape: (text: string) => string): CommandFileChange[] {
+  return files.map((f) => ({ path: escape(f.path), change: f.change }));
+}
+
 /**
  * Renders a parsed template for these changes (sorted by file and line). Each value of a change goes
  * through `escape` first: {@link oneLine} by default (commit messages, titles); a Markdown body
- * passes `markdownText`.
+ * passes `markdownText`. `commandFiles` fills `{{commandFiles}}`.
  */
 export function renderTemplate(
   template: CommitTemplate | string,
   changes: readonly ImageChange[],
   escape: (text: string) => string = oneLine,
+  commandFiles: readonly CommandFileChange[] = [],
 ): string {
   const t = typeof template === "string" ? parseTemplate(template) : template;
   const safe = escaped(changes, escape);
-  const vars: Record<string, string> = variables(safe);
+  const vars: Record<string, string> = variables(safe, escapedFiles(commandFiles, escape));
   return renderNodes(t.nodes, (name) => vars[name] ?? "", sorted(safe));
 }
 
 /**
  * The commit message for these changes: the default format, or the user's template.
+ * `commandFiles` (what the configured commands changed, committed alongside) ends the default
+ * message in a paragraph of its own; a template places it with `{{commandFiles}}`.
  * Throws when there is nothing to describe — committing no change is a caller bug.
  */
-export function buildCommitMessage(changes: readonly ImageChange[], template?: CommitTemplate | string): string {
+export function buildCommitMessage(
+  changes: readonly ImageChange[],
+  template?: CommitTemplate | string,
+  commandFiles: readonly CommandFileChange[] = [],
+): string {
   if (changes.length === 0) throw new Error("buildCommitMessage: no changes to describe");
   if (template !== undefined) {
-    const text = renderTemplate(template, changes).trim();
+    const text = renderTemplate(template, changes, oneLine, commandFiles).trim();
     if (text.length === 0) throw new TemplateError("the commit message template rendered an empty message");
     return `${text}\n`;
   }
   const safe = escaped(changes, oneLine);
   const subject = commitSubject(safe);
-  if (safe.length === 1) return `${subject}\n`;
-  return `${subject}\n\n${sorted(safe).map(describeChange).join("\n")}\n`;
+  const body = safe.length === 1 ? [] : [sorted(safe).map(describeChange).join("\n")];
+  if (commandFiles.length)
+    body.push(`Changed by the configured commands:\n${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
+  return [subject, ...body].join("\n\n") + "\n";
+}
+
+/**
+ * The trailer key Laminar marks its own commits with (`Laminar-Update: <rule>`). The rollback hold
+ * (issue #14) reads it back from history: a tag moved to an older build by a commit without it was a
+ * person's rollback, which the next run must respect instead of undoing.
+ */
+export const LAMINAR_TRAILER = "Laminar-Update";
+
+/**
+ * The trailer of `laminar set` commits: a tag chosen by a person through Laminar. Not
+ * `Laminar-Update`, so the rollback hold applies to it as to any person's commit.
+ */
+export const LAMINAR_SET_TRAILER = "Laminar-Set";
+
+/**
+ * Appends one `Laminar-Update: <rule>` trailer per distinct rule (in order) to a commit message, as
+ * the last paragraph, so `git interpret-trailers` and `%(trailers)` read them.
+ */
+export function withLaminarTrailers(message: string, rules: readonly string[], key = LAMINAR_TRAILER): string {
+  const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
+  if (names.length === 0) return message;
+  return `${message.replace(/\n+$/, "")}\n\n${names.map((r) => `${key}: ${r}`).join("\n")}\n`;
 }

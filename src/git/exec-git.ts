@@ -6,6 +6,8 @@ export interface GitOutput {
   readonly exitCode: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Standard output as bytes, when asked for with `binary` (`cat-file --batch` sizes count bytes). */
+  readonly stdoutBytes?: Buffer;
 }
 
 export interface ExecGitOptions {
@@ -16,6 +18,8 @@ export interface ExecGitOptions {
   readonly input?: string | Buffer;
   /** Masks the secrets (the token and its forms) that must never leave this module in an error message. */
   readonly secrets?: SecretMasker;
+  /** Also return standard output as bytes (`stdoutBytes`). */
+  readonly binary?: boolean;
 }
 
 /**
@@ -71,9 +75,11 @@ export function execGit(args: readonly string[], options: ExecGitOptions): Promi
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
+      const bytes = Buffer.concat(out);
       resolve({
         exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString("utf8"),
+        ...(options.binary ? { stdoutBytes: bytes } : {}),
+        stdout: bytes.toString("utf8"),
         stderr: mask(Buffer.concat(err).toString("utf8")),
       });
     });

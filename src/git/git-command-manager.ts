@@ -98,6 +98,8 @@ export interface GitCommandManager {
   /** Like revParse, but undefined when the revision does not exist. */
   tryRevParse(rev: string): Promise<string | undefined>;
   isShallow(): Promise<boolean>;
+  /** True when `ancestor` is `rev` or one of its ancestors (`git merge-base --is-ancestor`). */
+  isAncestor(ancestor: string, rev: string): Promise<boolean>;
   /** Paths changed between two revisions, or `from` and the worktree, or index and HEAD (`cached`). */
   diffNameOnly(options?: {
     from?: string;
@@ -257,6 +259,13 @@ class GitCli implements GitCommandManager {
   async tryRevParse(rev: string): Promise<string | undefined> {
     const r = await this.run(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{object}`]);
     return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  async isAncestor(ancestor: string, rev: string): Promise<boolean> {
+    const args = ["merge-base", "--is-ancestor", ancestor, rev];
+    const r = await this.run(args);
+    if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
+    throw new GitCommandError(args, r.exitCode, r.stderr);
   }
 
   async isShallow(): Promise<boolean> {

@@ -1,9 +1,11 @@
 import type { UpdateRule } from "../config/types.js";
-import { isNeverChosen } from "../policy/policy.js";
+import { isFixedBuildTime, isPushTime } from "../policy/build-times.js";
+import { isNeverChosen, ordersByTime } from "../policy/policy.js";
 import { isValidDigest, isValidTag } from "../reference/grammar.js";
 import type { RepositoryRef, TagDetails, TagList } from "../registry/types.js";
 import type { ImageSite } from "../scan/site.js";
 import { imageMatches, repoKey } from "./classify.js";
+import type { TagMove } from "./history.js";
 import type { PlanFailure, UnchangedReason } from "./types.js";
 
 /** A site that follows a channel, waiting for its repository's facts. */
@@ -13,6 +15,11 @@ export interface Tracked {
   readonly rule: UpdateRule;
   /** The current tag. */
   readonly tag: string;
+  /**
+   * The last commit that moved this tag, when it was not Laminar's (no `Laminar-Update` trailer) and
+   * moved to the current tag: a person's move, which may be a rollback to respect (issue #14).
+   */
+  readonly manualMove?: TagMove;
 }
 
 /** What is known about a tag: from the registry's answers, else from the listing. */
@@ -28,6 +35,24 @@ export interface StaysDecided {
 
 /** The decision for one tracked site: move to a tag, or stay. */
 export type Decision = { readonly move: string } | StaysDecided;
+
+/**
+ * Candidates of one build-time channel whose build time may be asked per run unless
+ * `limits.candidates` says otherwise. Each costs a manifest and a config blob request on a cold
+ * cache; 200 is far above a real channel's live tags (the newest builds of a branch) and keeps a
+ * cold run against Docker Hub's 100 pulls per 6 hours within reach, where a glob over 100k tags
+ * made 100,003 requests (issue #13).
+ */
+export const DEFAULT_MAX_CANDIDATES = 200;
+
+/** The repository listed more tags than its cap: every site of it stays (`too-many-tags`). */
+export function tooManyTags(repo: RepositoryRef, list: TagList): StaysDecided | undefined {
+  if (list.overLimit === undefined) return undefined;
+  return {
+    stays: "too-many-tags",
+    detail: `${repoKey(repo)} lists more than ${list.overLimit} tags (limits.tags): raise limits.tags, or delete old tags from the repository`,
+  };
+}
 
 /** Looks tags up in the described details first, then in the times the listing carried. */
 export function tagInfo(list: TagList, details: ReadonlyMap<string, TagDetails>): TagInfo {
@@ -48,9 +73,16 @@ export class RepositoryDecisions {
   private readonly candidateMemo = new Map<string, string[]>();
   private readonly bestMemo = new Map<string, string | undefined>();
 
+  /**
+   * @param maxCandidates - most candidates of one build-time channel whose build time is asked
+   *   (`limits.candidates`, default {@link DEFAULT_MAX_CANDIDATES}).
+   * @param now - the time `minAge` is measured against (the caller's clock: this module stays pure).
+   */
   constructor(
     private readonly repo: RepositoryRef,
     private readonly list: TagList,
+    private readonly maxCandidates: number = DEFAULT_MAX_CANDIDATES,
+    private readonly now: Date = new Date(),
   ) {
     this.validTags = list.tags.filter(isValidTag);
     this.available = new Set(this.validTags);
@@ -78,16 +110,48 @@ export class RepositoryDecisions {
     const want = new Set<string>();
     const known = (t: string): boolean => this.list.times?.get(t)?.created !== undefined;
     for (const it of items) {
-      if (it.rule.policy.sort !== "build-time") continue;
+      const { compare } = it.rule.policy;
+      if (compare) {
+        // Version orderings need no times, except `minAge` on the versions that would win over the
+        // current one (asked once, then cached: a warm run asks nothing).
+        if (it.rule.minAge) for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
+        continue;
+      }
+      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
+      // A person's move: the tag it moved from decides whether it was a rollback (cached afterwards).
+      const from = it.manualMove?.from;
+      if (from !== undefined && this.available.has(from) && !known(from)) want.add(from);
     }
     return [...want];
   }
 
-  /** Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks. */
-  decide(it: Tracked, info: TagInfo): Decision {
-    const candidates = this.candidates(it);
+  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+  private unknownTimes(it: Tracked): number {
+    if (it.rule.policy.sort !== "build-time") return 0;
+    let n = 0;
+    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === undefined) n++;
+    return n;
+  }
+
+  /**
+   * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
+   *
+   * @param skip - candidates a gate refused (a rule's `platforms`): the next best is decided.
+   */
+  decide(it: Tracked, info: TagInfo, skip?: ReadonlySet<string>): Decision {
+    const all = this.candidates(it);
+    const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
+    const unknown = this.unknownTimes(it);
+    if (unknown > this.maxCandidates)
+      return {
+        stays: "too-many-candidates",
+        detail:
+          `${unknown} tags of ${repoKey(this.repo)} match ${it.rule.policy.source}${exclusionNote(it.rule)} and would each need ` +
+          `a build time; at most ${this.maxCandidates} are asked per run (limits.candidates): narrow the pattern, ` +
+          `exclude old tags, order by a version in the tag (semver, or sort: numerical), or raise limits.candidates`,
+      };
     const capped = this.list.truncated ? " (tag list truncated by the page cap)" : "";
     if (candidates.length === 0)
       return {
@@ -95,14 +159,47 @@ export class RepositoryDecisions {
         detail: `no tag in ${repoKey(this.repo)} matches ${it.rule.policy.source}${exclusionNote(it.rule)}${capped}`,
       };
     const key = memoKey(it);
-    if (!this.bestMemo.has(key)) this.bestMemo.set(key, pickBest(it.rule, candidates, info));
-    const best = this.bestMemo.get(key);
-    if (!best)
+    // The memo holds the ungated best only: a refused candidate is per rule, not per repository.
+    if (!skip?.size && !this.bestMemo.has(key))
+      this.bestMemo.set(key, pickBest(it.rule, this.oldEnough(it, candidates, info), info));
+    const best = skip?.size ? pickBest(it.rule, this.oldEnough(it, candidates, info), info) : this.bestMemo.get(key);
+    const fixed = ordersByTime(it.rule.policy) ? candidates.filter((t) => info(t)?.fixedTime) : [];
+    if (fixed.length && it.rule.policy.sort === "build-time")
       return {
-        stays: "unknown-build-time",
-        detail: `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+        stays: "ambiguous-build-time",
+        detail: `${listed([...fixed].sort())} ${fixed.length > 1 ? "say" : "says"} a reproducible build's fixed time (before 1980), so the newest build cannot be told; use sort: push-time where the registry reports push times, or exclude them${capped}`,
       };
     const current = info(it.tag);
+    const tooNew = (): StaysDecided | undefined => {
+      const newest = pickBest(it.rule, candidates, info);
+      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info) || isOlder(it, newest, info))
+        return undefined;
+      const built = info(newest)?.created;
+      const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : undefined;
+      return {
+        stays: "too-new",
+        detail: eligible
+          ? `newest candidate ${newest} was built ${built?.toISOString()}; minAge ${it.rule.minAge.text}: eligible from ${eligible}`
+          : `newest candidate ${newest} has no known build time; minAge ${it.rule.minAge.text} needs one`,
+        current,
+      };
+    };
+    if (!best)
+      return (
+        tooNew() ?? {
+          stays: "unknown-build-time",
+          detail:
+            it.rule.policy.sort === "push-time"
+              ? `the registry reported no push time for the ${candidates.length} candidate tag(s) (sort: push-time needs Docker Hub, GCR / Artifact Registry or ECR)${capped}`
+              : `no build time could be learnt for the ${candidates.length} candidate tag(s)${capped}`,
+        }
+      );
+    const ambiguous = ambiguity(it.rule, best, candidates, info);
+    if (ambiguous) return { stays: "ambiguous-build-time", detail: ambiguous };
+    if (best === it.tag || sameBuild(it, best, info) || isOlder(it, best, info)) {
+      const held = tooNew();
+      if (held) return held;
+    }
     if (best === it.tag || sameBuild(it, best, info))
       return {
         stays: "up-to-date",
@@ -115,7 +212,24 @@ export class RepositoryDecisions {
         detail: `newest candidate ${best} is older than the current ${it.tag}; Laminar never moves backwards`,
         current,
       };
+    const held = heldAfterRollback(it, best, info);
+    if (held) return { ...held, current };
     return { move: best };
+  }
+
+  /**
+   * The candidates old enough for the rule's `minAge` (all of them without one). A candidate whose
+   * build time is unknown cannot prove its age and waits too. Memoised per rule and image name, so
+   * it must not depend on the site's current tag.
+   */
+  private oldEnough(it: Tracked, candidates: readonly string[], info: TagInfo): readonly string[] {
+    const minAge = it.rule.minAge;
+    if (!minAge) return candidates;
+    const latest = this.now.getTime() - minAge.ms;
+    return candidates.filter((t) => {
+      const built = info(t)?.created?.getTime();
+      return built !== undefined && !Number.isNaN(built) && built <= latest;
+    });
   }
 }
 
@@ -160,14 +274,47 @@ function exclusionNote(rule: UpdateRule): string {
   return rule.exclude.length ? ` outside its ${rule.exclude.length} exclusion(s)` : "";
 }
 
+/** The time a time-ordered rule goes by: the build time, or (`sort: push-time`) only a registry's push time. */
+function timeOf(rule: UpdateRule, d: TagDetails | undefined): number | undefined {
+  if (rule.policy.sort === "push-time" && !isPushTime(d)) return undefined;
+  return d?.created?.getTime();
+}
+
+/**
+ * Why the winner of a time ordering cannot be trusted, or undefined: its time is a reproducible
+ * build's fixed time (ko, Bazel, Nix write the epoch), or another build has the very same time.
+ * Laminar then leaves the reference rather than guess (issue #15). A push time is never "fixed".
+ */
+function ambiguity(rule: UpdateRule, best: string, candidates: readonly string[], info: TagInfo): string | undefined {
+  if (!ordersByTime(rule.policy)) return undefined;
+  const d = info(best);
+  const t = timeOf(rule, d);
+  if (t === undefined || !d?.created) return undefined;
+  const when = d.created.toISOString();
+  if (!isPushTime(d) && isFixedBuildTime(d.created))
+    return `the newest build time among ${candidates.length} candidate(s) is ${when}, a reproducible build's fixed time; the registry reports no push time to order them by`;
+  const tied = candidates.filter((c) => {
+    if (c === best || timeOf(rule, info(c)) !== t) return false;
+    const digest = info(c)?.digest;
+    return digest === undefined || digest !== d.digest;
+  });
+  if (tied.length === 0) return undefined;
+  return `${best} and ${listed([...tied].sort())} are different builds with the same ${isPushTime(d) ? "push" : "build"} time ${when}: which is newer cannot be told`;
+}
+
+/** At most three tags by name, then how many more. */
+function listed(tags: readonly string[]): string {
+  return tags.length > 3 ? `${tags.slice(0, 3).join(", ")} and ${tags.length - 3} more` : tags.join(", ");
+}
+
 /** The winning tag: highest by the policy's ordering, or newest build (ties: highest tag text). */
 function pickBest(rule: UpdateRule, candidates: readonly string[], info: TagInfo): string | undefined {
   const { compare } = rule.policy;
-  if (compare) return candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a));
+  if (compare) return candidates.length ? candidates.reduce((a, b) => (compare(b, a) > 0 ? b : a)) : undefined;
   let best: string | undefined;
   let bestTime = -Infinity;
   for (const t of candidates) {
-    const time = info(t)?.created?.getTime();
+    const time = timeOf(rule, info(t));
     if (time === undefined || Number.isNaN(time)) continue;
     if (time > bestTime || (time === bestTime && best !== undefined && t > best)) {
       best = t;
@@ -182,18 +329,44 @@ function sameBuild(it: { rule: UpdateRule; tag: string }, best: string, info: Ta
   if (it.rule.policy.compare) return false;
   const cur = info(it.tag);
   const next = info(best);
+  const curTime = timeOf(it.rule, cur);
   return (
     (cur?.digest !== undefined && cur.digest === next?.digest) ||
-    (cur?.created !== undefined && cur.created.getTime() === next?.created?.getTime())
+    (curTime !== undefined && curTime === timeOf(it.rule, next))
   );
+}
+
+/**
+ * Rollbacks respected (issue #14): when the last commit that changed this tag was a person's and
+ * moved it to an older build, the site stays until a build newer than the one rolled back from
+ * appears; a newer build means the fix the rollback waited for has shipped.
+ */
+function heldAfterRollback(it: Tracked, best: string, info: TagInfo): StaysDecided | undefined {
+  const m = it.manualMove;
+  if (!m || newer(it.rule, m.from, m.to, info) !== true) return undefined;
+  if (newer(it.rule, best, m.from, info) === true) return undefined;
+  const c = m.commit;
+  return {
+    stays: "held-after-rollback",
+    detail: `commit ${c.sha.slice(0, 12)} by ${c.authorName} <${c.authorEmail}> (${c.date}) rolled ${m.from} back to ${m.to}; held until a build newer than ${m.from} appears (newest candidate: ${best})`,
+  };
+}
+
+/** Is `a` newer than `b` (by the policy's ordering, else build time)? Undefined when a time is unknown. */
+function newer(rule: UpdateRule, a: string, b: string, info: TagInfo): boolean | undefined {
+  if (rule.policy.compare) return rule.policy.compare(a, b) > 0;
+  const x = info(a)?.created?.getTime();
+  const y = info(b)?.created?.getTime();
+  if (x === undefined || y === undefined || Number.isNaN(x) || Number.isNaN(y)) return undefined;
+  return x > y;
 }
 
 /** Monotonic guard: would moving to `best` go back in time (or version)? */
 function isOlder(it: { rule: UpdateRule; tag: string }, best: string, info: TagInfo): boolean {
   const { compare } = it.rule.policy;
   if (compare) return compare(best, it.tag) <= 0;
-  const cur = info(it.tag)?.created?.getTime();
-  const next = info(best)?.created?.getTime();
+  const cur = timeOf(it.rule, info(it.tag));
+  const next = timeOf(it.rule, info(best));
   // An unknown current time (tag deleted from the registry) cannot hold the site back.
   if (cur === undefined || next === undefined) return false;
   return next <= cur;

@@ -34,7 +34,8 @@ export async function askTagDetails(
   repo: RepositoryRef,
   request: DescribeRequest,
 ): Promise<Answer<ReadonlyMap<string, TagDetails>>> {
-  if (request.times.length === 0 && request.digests.length === 0) return { ok: true, value: new Map() };
+  const asks = request.times.length + request.digests.length + (request.platforms?.length ?? 0);
+  if (asks + (request.fresh?.length ?? 0) === 0) return { ok: true, value: new Map() };
   try {
     return { ok: true, value: await tags.describeTags(repo, request) };
   } catch (e) {

@@ -4,7 +4,15 @@ import type { ImageSite } from "../scan/site.js";
 import type { ScanWarning } from "../scan/repository.js";
 import { repoKey } from "./classify.js";
 import type { TagInfo, Tracked } from "./decide.js";
-import type { Edit, Plan, PlanChange, PlanFailure, PlanUnchanged, UnchangedReason } from "./types.js";
+import type {
+  Edit,
+  Plan,
+  PlanChange,
+  PlanFailure,
+  PlanUnchanged,
+  PromotionEvidence,
+  UnchangedReason,
+} from "./types.js";
 
 /**
  * Collects the plan's records as decisions come in, and hands back the sorted plan. Pure: the
@@ -51,13 +59,18 @@ export class PlanRecords {
     for (const it of items) this.stay(it.file, it.site, "registry-error", failure.message, { rule: it.rule.name });
   }
 
-  /** Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits. */
-  change(it: Tracked, to: string, toDigest: string | undefined, info: TagInfo): void {
+  /**
+   * Records a move of a tracked site to `to` (and `toDigest` for a pinned site), with its byte edits.
+   * With `digestOnly` (`digest: refresh`) the tag stays as written and only the digest is edited.
+   */
+  change(it: Tracked, to: string, toDigest: string | undefined, info: TagInfo, digestOnly = false): void {
     const { site, rule } = it;
     const pinned = site.reference.digest;
     const next = info(to);
     const cur = info(it.tag);
-    const { edits, quoted } = editsFor(site, to, toDigest);
+    const { edits, quoted } = digestOnly
+      ? { edits: editsFor(site, to, toDigest).edits.filter((e) => e.expect === pinned), quoted: false }
+      : editsFor(site, to, toDigest);
     this.changes.push({
       file: it.file,
       line: site.line,
@@ -69,12 +82,47 @@ export class PlanRecords {
       to,
       ...(pinned ? { fromDigest: pinned } : {}),
       ...(toDigest ? { toDigest } : {}),
+      ...(digestOnly ? { digestOnly: true } : {}),
       rule: rule.name,
       pattern: rule.policy.source,
       ...(next?.created ? { buildTime: next.created.toISOString() } : {}),
       ...(next ? timeSource(next) : {}),
       ...(cur?.created ? { previousBuildTime: cur.created.toISOString() } : {}),
       ...(quoted ? { quoted } : {}),
+      edits,
+    });
+  }
+
+  /** Records a promotion's move of a site (issue #14), with its evidence. */
+  promote(
+    t: { file: string; site: ImageSite; tag: string },
+    to: string,
+    toDigest: string | undefined,
+    info: TagInfo,
+    evidence: PromotionEvidence,
+  ): void {
+    const { site } = t;
+    const next = info(to);
+    const cur = info(t.tag);
+    const { edits, quoted } = editsFor(site, to, toDigest);
+    this.changes.push({
+      file: t.file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: repoKey(site.reference),
+      from: t.tag,
+      to,
+      ...(site.reference.digest ? { fromDigest: site.reference.digest } : {}),
+      ...(toDigest ? { toDigest } : {}),
+      rule: promotionRuleName(evidence.promotion),
+      pattern: `soak ${evidence.soak}`,
+      ...(next?.created ? { buildTime: next.created.toISOString() } : {}),
+      ...(next ? timeSource(next) : {}),
+      ...(cur?.created ? { previousBuildTime: cur.created.toISOString() } : {}),
+      ...(quoted ? { quoted } : {}),
+      promotion: evidence,
       edits,
     });
   }
@@ -122,6 +170,11 @@ export function editsFor(
       replace: toDigest,
     });
   return { edits, quoted };
+}
+
+/** The `rule` a promotion's changes carry (and their commits' `Laminar-Update` trailer). */
+export function promotionRuleName(name: string): string {
+  return `promotion:${name}`;
 }
 
 /** Where a time came from; a cached time names its original source and says it was cached. */

@@ -25,6 +25,8 @@ export interface PlanChange {
   readonly to: string;
   readonly fromDigest?: string;
   readonly toDigest?: string;
+  /** True when only the digest changes (`digest: refresh`: the tag was pushed again); absent otherwise. */
+  readonly digestOnly?: boolean;
   /** The update rule that moved it (`updates[0]` or its name) and its pattern. */
   readonly rule: string;
   readonly pattern: string;
@@ -39,7 +41,31 @@ export interface PlanChange {
    * stays a string (`tag: 1.9` → `tag: "1.10"`, not the number 1.1). Absent otherwise.
    */
   readonly quoted?: boolean;
+  /** Set when a promotion (issue #14) moved it: the evidence that the tag soaked in the source. */
+  readonly promotion?: PromotionEvidence;
   readonly edits: readonly Edit[];
+}
+
+/** Why a promotion moved a reference: where the tag came from, since when, and which commit brought it. */
+export interface PromotionEvidence {
+  /** The promotion's `name`. */
+  readonly promotion: string;
+  /** The `from` file (and line) holding the tag. */
+  readonly from: string;
+  readonly fromLine: number;
+  /** The commit that brought the tag into that file, its author and committer date. */
+  readonly commit: string;
+  readonly author: string;
+  readonly arrivedAt: string;
+  /** False when the history read stopped at that commit (the tag may have arrived earlier). */
+  readonly arrivalExact: boolean;
+  /** How long it has soaked (`1d 2h`) and the promotion's `soak`. */
+  readonly soaked: string;
+  readonly soak: string;
+  /** When `from` holds several tags of the image: which won and why. */
+  readonly choice?: string;
+  /** The promoted tag's digest as the registry gives it: what both environments run. */
+  readonly digest?: string;
 }
 
 /** Why a reference stays as it is. Stable codes, for tools; `detail` is for people. */
@@ -56,8 +82,19 @@ export type UnchangedReason =
   | "no-candidates" // the registry has no tag in the channel (after excludes and `latest`)
   | "up-to-date" // the current tag is the newest in its channel
   | "older-than-current" // the best candidate is older than the current tag (monotonic guard)
+  | "too-new" // the newer candidates are younger than the rule's `minAge` (issue #14)
+  | "soaking" // promotion: the source tag has not been in `from` for `soak` yet; the detail says until when
+  | "not-in-source" // promotion: the image is not in the promotion's `from` files
+  | "same-as-source" // promotion: the reference already has the newest tag of `from`
+  | "no-history" // promotion: no git history to measure a soak time with
+  | "held-after-rollback" // a person rolled this tag back; held until a build newer than the rolled-back one
   | "unknown-build-time" // no candidate's build time could be learnt
-  | "registry-error"; // the registry or repository failed: see `detail`
+  | "too-many-tags" // the repository lists more tags than `limits.tags` (issue #13)
+  | "too-many-candidates" // more candidates of a build-time channel than `limits.candidates` would need a build time
+  | "registry-error" // the registry or repository failed: see `detail`
+  | "not-targeted" // a targeted run (`images` input, `--image`) is about other repositories
+  | "missing-platform" // the newer candidates lack a platform the rule's `platforms` requires
+  | "ambiguous-build-time"; // reproducible builds: the newest time is fixed (epoch) or shared by another build
 
 /** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */
 export interface PlanUnchanged {
@@ -96,5 +133,10 @@ export interface Plan {
   readonly changes: readonly PlanChange[];
   readonly unchanged: readonly PlanUnchanged[];
   readonly failures: readonly PlanFailure[];
-  readonly warnings: readonly { readonly file: string; readonly message: string }[];
+  readonly warnings: readonly {
+    readonly file: string;
+    readonly line?: number;
+    readonly column?: number;
+    readonly message: string;
+  }[];
 }

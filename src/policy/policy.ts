@@ -1,15 +1,19 @@
 import { minimatch } from "minimatch";
 import semver from "semver";
+import { isArtifactTag } from "./artifact-tags.js";
 
 /**
  * A tag policy: which tags belong to a channel and how they are ordered.
  * Pure: no I/O. Build-time ordering needs times the registry layer supplies.
  */
-export type SortKind = "build-time" | "numerical" | "alphabetical" | "semver";
+export type SortKind = "build-time" | "push-time" | "numerical" | "alphabetical" | "semver";
 
-/** The `sort` of a glob or regex rule: order by build time, or by a value (optionally a regex capture). */
+/**
+ * The `sort` of a glob or regex rule: order by build time, by the registry's push time (only where
+ * it reports one: Docker Hub, GCR / Artifact Registry, ECR), or by a value (optionally a regex capture).
+ */
 export interface SortSpec {
-  readonly by: "build-time" | "numerical" | "alphabetical";
+  readonly by: "build-time" | "push-time" | "numerical" | "alphabetical";
   readonly capture?: string;
   readonly order?: "asc" | "desc";
 }
@@ -21,10 +25,15 @@ export interface TagPolicy {
   readonly source: string;
   readonly sort: SortKind;
   readonly order: "asc" | "desc";
+  /**
+   * Set when the pattern is one literal tag (`glob:v1.2.3`, `regex:v1\.2\.3`): it matches that tag
+   * only, needs no backtracking check, and a long list of them costs nothing to load (issue #13).
+   */
+  readonly literal?: string;
   matches(tag: string): boolean;
   /**
    * For value orderings (semver, numerical, alphabetical): compares two matching tags;
-   * positive when `a` should win over `b`. Undefined for build-time ordering.
+   * positive when `a` should win over `b`. Undefined for time orderings (build-time, push-time).
    */
   readonly compare?: (a: string, b: string) => number;
 }
@@ -51,11 +60,23 @@ export function parsePolicy(
     return semverPolicy(text, body, options.prerelease ?? false);
   }
   if (kind === "glob") {
-    if (options.sort && options.sort.by !== "build-time")
+    if (options.sort && options.sort.by !== "build-time" && options.sort.by !== "push-time")
       throw new PolicyError("`sort` by a capture needs a regex pattern with a named group");
-    return globPolicy(text, body);
+    if (!/[*?[\]{}()!+@\\]/.test(body)) return literalPolicy("glob", text, body);
+    return globPolicy(text, body, options.sort?.by === "push-time" ? "push-time" : "build-time");
+  }
+  if (!options.sort || options.sort.by === "build-time") {
+    // Only escaped punctuation and plain characters: `v1\.2\.3` is the tag v1.2.3.
+    const plain = body.replace(/\\([^\w\s])/g, "$1");
+    if (!/[\\^$.|?*+()[\]{}]/.test(body.replace(/\\[^\w\s]/g, "")) && body.length <= MAX_REGEX_LENGTH)
+      return literalPolicy("regex", text, plain, options.sort?.order);
   }
   return regexPolicy(text, body, options.sort);
+}
+
+/** A pattern that is one literal tag: compared as a string, nothing to compile or check. */
+function literalPolicy(kind: "glob" | "regex", source: string, tag: string, order: "asc" | "desc" = "asc"): TagPolicy {
+  return { kind, source, sort: "build-time", order, literal: tag, matches: (t) => t === tag };
 }
 
 /** Why a glob is invalid, or undefined. minimatch accepts anything, so unclosed `[` / `{` are caught here. */
@@ -65,12 +86,12 @@ export function globProblem(glob: string): string | undefined {
     : undefined;
 }
 
-function globPolicy(source: string, glob: string): TagPolicy {
+function globPolicy(source: string, glob: string, sort: "build-time" | "push-time"): TagPolicy {
   // Tags never contain "/", so minimatch's path semantics reduce to plain wildcard matching.
   const problem = globProblem(glob);
   if (problem) throw new PolicyError(problem);
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
-  return { kind: "glob", source, sort: "build-time", order: "asc", matches: (tag) => mm.match(tag) };
+  return { kind: "glob", source, sort, order: "asc", matches: (tag) => mm.match(tag) };
 }
 
 function semverPolicy(source: string, range: string, includePrerelease: boolean): TagPolicy {
@@ -116,7 +137,8 @@ function regexPolicy(source: string, body: string, sort: SortSpec | undefined): 
   }
   const by = sort?.by ?? "build-time";
   const order = sort?.order ?? "asc";
-  if (by === "build-time") return { kind: "regex", source, sort: "build-time", order, matches: (t) => re.test(t) };
+  if (by === "build-time" || by === "push-time")
+    return { kind: "regex", source, sort: by, order, matches: (t) => re.test(t) };
   const groups = [...body.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((g) => g[1] as string);
   const capture = sort?.capture ?? groups[0];
   if (!capture) throw new PolicyError(`sort by ${by} needs a named capture group in the regex, e.g. (?<build>\\d+)`);
@@ -189,10 +211,13 @@ export function assertSafeRegex(body: string): void {
  */
 function separatedRepeat(group: string): boolean {
   const inner = group.replace(/^\?:/, "");
-  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner);
+  // The separator may open the group (`(\.\d+)*`) or close it (`(\d+\.)*`, issue #13): either way
+  // each repetition is delimited by one character the rest cannot match.
+  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner) ?? /^()(.*?)(\\[.\-_/+]|[-_/:~])$/s.exec(inner)?.slice(0) ?? null;
   if (!m) return false;
-  const sep = (m[1] as string).replace("\\", "");
+  const sep = ((m[1] || m[3]) as string).replace("\\", "");
   const rest = m[2] as string;
+  if (!m[1] && rest.endsWith("\\")) return false;
   if (
     /[|()]/.test(rest) ||
     /(^|[^\\])\./.test(rest) ||
@@ -203,7 +228,15 @@ function separatedRepeat(group: string): boolean {
   return !rest.includes(sep) || (sep === "." && !rest.replace(/\\\./g, "").includes("."));
 }
 
-/** Tags Laminar never picks whatever the policy says: `latest` moves under everyone's feet. */
+/** True for policies ordered by a time (build or push) the registry must supply, not by the tag text. */
+export function ordersByTime(policy: TagPolicy): boolean {
+  return policy.sort === "build-time" || policy.sort === "push-time";
+}
+
+/**
+ * Tags Laminar never picks whatever the policy says: `latest` moves under everyone's feet, and
+ * signature / attestation / SBOM tags are artifacts, not images ({@link isArtifactTag}).
+ */
 export function isNeverChosen(tag: string): boolean {
-  return tag === "latest";
+  return tag === "latest" || isArtifactTag(tag);
 }

@@ -17,6 +17,40 @@ export interface Endpoint {
   readonly registry: string;
   /** Base URL the `/v2/` API lives under (`https://registry-1.docker.io`). */
   readonly baseUrl: string;
+  /**
+   * Send credentials to whatever token realm the registry names (settings `insecure` or
+   * `trustRealm`); otherwise {@link realmRefusal} decides.
+   */
+  readonly trustRealm?: boolean;
+}
+
+/** `registry-1.docker.io` → `docker.io`; undefined when what is left would be a bare top-level domain or an IP. */
+function parentDomain(hostname: string): string | undefined {
+  if (/^[\d.]+$/.test(hostname) || hostname.includes(":")) return undefined;
+  const labels = hostname.split(".");
+  return labels.length >= 3 ? labels.slice(1).join(".") : undefined;
+}
+
+/**
+ * Why credentials must not go to this token realm, or undefined when they may (issue #13). A
+ * registry's 401 names the realm its clients send their credentials to, so a hostile or
+ * compromised registry could collect them from a host of its choosing:
+ *   - the realm must be on the registry's host, or under the registry's parent domain
+ *     (`auth.docker.io` for `registry-1.docker.io`, `gitlab.com` for `registry.gitlab.com`), never
+ *     a mere shared top-level domain;
+ *   - it must not be plain http when the registry is https.
+ * Anonymous token requests carry nothing to steal and are not checked.
+ */
+export function realmRefusal(registryBase: URL, realm: URL): string | undefined {
+  if (registryBase.protocol === "https:" && realm.protocol !== "https:") {
+    return `the token realm ${realm.origin} is plain ${realm.protocol.replace(":", "")} while the registry is https`;
+  }
+  const host = registryBase.hostname.toLowerCase();
+  const other = realm.hostname.toLowerCase();
+  if (other === host) return undefined;
+  const parent = parentDomain(host);
+  if (parent && (other === parent || other.endsWith(`.${parent}`))) return undefined;
+  return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
 }
 
 export type AuthedRequest = Omit<HttpRequest, "registry" | "url" | "headers"> & {
@@ -24,6 +58,15 @@ export type AuthedRequest = Omit<HttpRequest, "registry" | "url" | "headers"> & 
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
 };
+
+/**
+ * Where a session keeps the challenge it learnt (the registry cache), so a later run can skip the
+ * ping: `recall` answers undefined when there is nothing to reuse, null for "no auth".
+ */
+export interface ChallengeMemory {
+  recall(): Promise<Challenge | null | undefined>;
+  remember(challenge: Challenge | null): void;
+}
 
 export class RegistrySession {
   private pinged: Promise<void> | undefined;
@@ -35,6 +78,7 @@ export class RegistrySession {
     private readonly http: HttpClient,
     private readonly tokens: TokenCache,
     private readonly loadCredential: () => Promise<Credential | undefined>,
+    private readonly memory?: ChallengeMemory,
   ) {}
 
   /** Every secret this session has sent or received, so error text can never repeat one. */
@@ -66,16 +110,28 @@ export class RegistrySession {
     return new URL(path, this.endpoint.baseUrl).toString();
   }
 
-  /** GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. */
+  /**
+   * GET /v2/ once: 200 means no auth; 401 carries the challenge to answer. A challenge recalled
+   * from an earlier run replaces the ping (a stale one costs one 401, answered as any 401 is).
+   */
   ping(): Promise<void> {
     this.pinged ??= (async () => {
+      const recalled = await this.memory?.recall();
+      if (recalled !== undefined) {
+        this.challenge = recalled ?? undefined;
+        return;
+      }
       const req: HttpRequest = { registry: this.endpoint.registry, kind: "ping", method: "GET", url: this.url("/v2/") };
       const res = await this.http.request(req);
       if (res.status === 401) {
         this.challenge = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
+        this.memory?.remember(this.challenge ?? null);
         return;
       }
-      if (res.status >= 200 && res.status < 300) return;
+      if (res.status >= 200 && res.status < 300) {
+        this.memory?.remember(null);
+        return;
+      }
       throw statusFailure(this.endpoint, "GET /v2/", res, " (is this a registry?)");
     })();
     this.pinged.catch(() => (this.pinged = undefined));
@@ -87,6 +143,16 @@ export class RegistrySession {
     const registry = this.endpoint.registry;
     if (!realm) throw registryFailure(this.endpoint, "Bearer challenge without a realm", 401);
     const u = new URL(realm);
+    if (cred && !this.endpoint.trustRealm) {
+      const refused = realmRefusal(new URL(this.endpoint.baseUrl), u);
+      if (refused) {
+        throw registryFailure(
+          this.endpoint,
+          `not sending credentials: ${refused} (set \`trustRealm: true\` on this registry in .laminar.yaml if that host is really its token server)`,
+          401,
+        );
+      }
+    }
     let res: HttpResponse;
     if (cred?.kind === "identity-token") {
       // Refresh tokens go in an OAuth2 POST (distribution docs/spec/auth/oauth.md).
@@ -124,7 +190,7 @@ export class RegistrySession {
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(this.endpoint, request, res.status, "token response", err);
+      throw malformedJson(this.endpoint, request, res.status, "token response", err, res);
     }
     const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request, res.status);
     const token = body.token ?? body.access_token;
@@ -172,8 +238,12 @@ export class RegistrySession {
       if (res.status !== 401 || attempt > 0) return res;
       const ch = pickChallenge(parseWwwAuthenticate(res.headers.get("www-authenticate") ?? ""));
       if (!ch) return res;
-      // Expired or revoked token, or a registry that only challenges per repository.
-      if (!this.challenge) this.challenge = ch;
+      // Expired or revoked token, or a registry that only challenges per repository (or whose
+      // recalled challenge said "no auth").
+      if (!this.challenge) {
+        this.challenge = ch;
+        this.memory?.remember(ch);
+      }
       if (ch.scheme === "basic" && !authz && !(await this.cred())) return res;
       fresh = ch;
     }

@@ -42,6 +42,15 @@ function matches(want: Platform, have: Descriptor["platform"]): boolean {
 export interface BuildTime {
   readonly created?: Date;
   readonly source?: "config-blob" | "annotation";
+  /** The image says a time before 1980: a reproducible build's fixed time (ko, Bazel, Nix), not kept. */
+  readonly fixed?: boolean;
+}
+
+/** A valid time before 1980 (`1970-01-01T00:00:00Z`, `…:01Z`): reproducible builds write these. */
+function isFixed(value: unknown): boolean {
+  if (typeof value !== "string" || !value) return false;
+  const t = new Date(value).getTime();
+  return !Number.isNaN(t) && t < MIN_MEANINGFUL;
 }
 
 export interface BuildTimeFetcher {
@@ -62,7 +71,8 @@ async function singleBuildTime(m: Manifest, fetcher: BuildTimeFetcher): Promise<
   if (!m.body.config?.digest) return {};
   const config = await fetcher.blob(m.body.config.digest);
   const created = parseTime(config.created);
-  return created ? { created, source: "config-blob" } : {};
+  if (created) return { created, source: "config-blob" };
+  return isFixed(config.created) || isFixed(m.body.annotations?.[CREATED_ANNOTATION]) ? { fixed: true } : {};
 }
 
 export async function resolveBuildTime(
@@ -90,5 +100,28 @@ export async function resolveBuildTime(
   for (const t of times) {
     if (t.created && (!best.created || t.created > best.created)) best = t;
   }
-  return best;
+  return best.created || !times.some((t) => t.fixed) ? best : { fixed: true };
+}
+
+/**
+ * The platforms an image offers, as `os/arch[/variant]`: an index's children (attestation manifests
+ * and `unknown/unknown` entries left out, as docker does), or a single image's config. Fetches the
+ * config blob only for a single image.
+ */
+export async function offeredPlatforms(m: Manifest, fetcher: Pick<BuildTimeFetcher, "blob">): Promise<string[]> {
+  const name = (p: { os?: string; architecture?: string; variant?: string }): string =>
+    [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  if (isIndex(m))
+    return (m.body.manifests ?? [])
+      .filter(
+        (d) =>
+          d.platform?.os &&
+          d.platform.architecture &&
+          d.platform.os !== "unknown" &&
+          d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest",
+      )
+      .map((d) => name(d.platform ?? {}));
+  if (!m.body.config?.digest) return [];
+  const config = await fetcher.blob(m.body.config.digest);
+  return config.os && config.architecture ? [name(config)] : [];
 }

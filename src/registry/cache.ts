@@ -1,5 +1,6 @@
 /**
- * On-disk JSON cache that makes repeated runs cheap. It holds two kinds of facts:
+ * On-disk JSON cache that makes repeated runs cheap. It holds two kinds of facts (and, per registry,
+ * the auth challenge its `/v2/` answered, so a targeted run need not ping):
  *
  *   - digest → build time + source. A digest names immutable content, so this never goes stale
  *     (an index's time depends on the wanted platforms, which are part of its key);
@@ -59,6 +60,10 @@ export interface DigestFact {
   readonly created?: Date;
   /** Where the time originally came from (never "cache"). */
   readonly source?: Exclude<TimestampSource, "cache">;
+  /** The platforms the image offers (kept under `<digest>|platforms`). */
+  readonly platforms?: readonly string[];
+  /** No time kept because the image says a reproducible build's fixed time (before 1980). */
+  readonly fixed?: boolean;
 }
 
 export interface SnapshotEntry {
@@ -77,6 +82,8 @@ export interface RepoSnapshot {
 interface FileFact {
   created: string | null;
   source?: Exclude<TimestampSource, "cache">;
+  platforms?: string[];
+  fixed?: boolean;
   at: number;
 }
 
@@ -86,10 +93,15 @@ interface FileRepo {
   tags: Record<string, [string, number]>;
 }
 
+/** A registry's auth challenge as its `/v2/` answered (null: no auth). */
+export type KnownChallenge = { scheme: string; params: Record<string, string> } | null;
+
 interface CacheFile {
   version: number;
   digests: Record<string, FileFact>;
   repos: Record<string, FileRepo>;
+  /** Registry → the challenge of its last `/v2/` ping, for targeted runs (issue #15). */
+  challenges?: Record<string, KnownChallenge>;
 }
 
 export function tagListHash(tags: readonly string[]): string {
@@ -104,12 +116,29 @@ const CACHE_FILE = shape<CacheFile>("a Laminar registry cache", {
   required: ["version", "digests", "repos"],
   properties: {
     version: { type: "number" },
+    challenges: {
+      type: "object",
+      additionalProperties: {
+        type: ["object", "null"],
+        required: ["scheme", "params"],
+        properties: {
+          scheme: { type: "string" },
+          params: { type: "object", additionalProperties: { type: "string" } },
+        },
+      },
+    },
     digests: {
       type: "object",
       additionalProperties: {
         type: "object",
         required: ["created", "at"],
-        properties: { created: { type: ["string", "null"] }, source: { type: "string" }, at: { type: "number" } },
+        properties: {
+          created: { type: ["string", "null"] },
+          source: { type: "string" },
+          platforms: { type: "array", items: { type: "string" } },
+          fixed: { type: "boolean" },
+          at: { type: "number" },
+        },
       },
     },
     repos: {
@@ -170,6 +199,8 @@ export class RegistryCache {
   private readonly repos = new Map<string, FileRepo>();
   private readonly dirtyRepos = new Set<string>();
   private readonly dirtyFacts = new Set<string>();
+  private readonly challenges = new Map<string, KnownChallenge>();
+  private readonly dirtyChallenges = new Set<string>();
 
   private constructor(readonly path: string | undefined) {}
 
@@ -183,6 +214,7 @@ export class RegistryCache {
     if (file) {
       for (const [k, v] of Object.entries(file.digests)) c.digests.set(k, v);
       for (const [k, v] of Object.entries(file.repos)) c.repos.set(k, v);
+      for (const [k, v] of Object.entries(file.challenges ?? {})) c.challenges.set(k, v);
     }
     return c;
   }
@@ -190,11 +222,22 @@ export class RegistryCache {
   fact(key: string): DigestFact | undefined {
     const f = this.digests.get(key);
     if (!f) return undefined;
-    return { created: f.created ? new Date(f.created) : undefined, source: f.source };
+    return {
+      created: f.created ? new Date(f.created) : undefined,
+      source: f.source,
+      ...(f.platforms ? { platforms: f.platforms } : {}),
+      ...(f.fixed ? { fixed: true } : {}),
+    };
   }
 
   setFact(key: string, fact: DigestFact): void {
-    this.digests.set(key, { created: fact.created?.toISOString() ?? null, source: fact.source, at: Date.now() });
+    this.digests.set(key, {
+      created: fact.created?.toISOString() ?? null,
+      source: fact.source,
+      ...(fact.platforms ? { platforms: [...fact.platforms] } : {}),
+      ...(fact.fixed ? { fixed: true } : {}),
+      at: Date.now(),
+    });
     this.dirtyFacts.add(key);
   }
 
@@ -213,8 +256,19 @@ export class RegistryCache {
     this.dirtyRepos.add(repoKey);
   }
 
+  /** The auth challenge a registry's `/v2/` gave on an earlier run (null: none), or undefined. */
+  challenge(registry: string): KnownChallenge | undefined {
+    return this.challenges.get(registry);
+  }
+
+  setChallenge(registry: string, ch: KnownChallenge): void {
+    if (JSON.stringify(this.challenges.get(registry)) === JSON.stringify(ch)) return;
+    this.challenges.set(registry, ch);
+    this.dirtyChallenges.add(registry);
+  }
+
   get dirty(): boolean {
-    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0;
+    return this.dirtyFacts.size > 0 || this.dirtyRepos.size > 0 || this.dirtyChallenges.size > 0;
   }
 
   /** Writes the cache (merged with the file's current content) atomically. */
@@ -229,9 +283,12 @@ export class RegistryCache {
     if (entries.length > MAX_FACTS) {
       entries = entries.sort(([, a], [, b]) => b.at - a.at).slice(0, MAX_FACTS);
     }
-    const file: CacheFile = { version: VERSION, digests: Object.fromEntries(entries), repos };
+    const challenges: Record<string, KnownChallenge> = { ...(onDisk?.challenges ?? {}) };
+    for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
+    const file: CacheFile = { version: VERSION, digests: Object.fromEntries(entries), repos, challenges };
     await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
     this.dirtyFacts.clear();
     this.dirtyRepos.clear();
+    this.dirtyChallenges.clear();
   }
 }

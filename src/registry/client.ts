@@ -10,11 +10,18 @@
  *       tag listed before, time to live over: 1 HEAD (+ GET + config blob if its digest is new);
  *       never seen: GET manifest (digest + body) + GET config blob = 2
  *       (a multi-arch index: + 1 child manifest per wanted platform);
- *       digest only wanted: 1 HEAD.
+ *       digest only wanted: 1 HEAD;
+ *       platforms wanted (a rule's `platforms` gate, winning candidate only): 0 when the build time
+ *       already fetched the manifest (and config blob), else GET manifest (+ blob for one image);
+ *       cached by digest;
+ *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot.
+ *   Targeted runs (issue #15: `current` tags, `reuseChallenges`): no listing and no ping; the
+ *   pushed tag costs GET manifest + GET config blob (+ 1 token where the registry wants one), the
+ *   current tags' times come from the cache.
  *   Identical requests within a run are made once (in-flight sharing plus per-run memos).
  */
-import { RegistrySession } from "./auth.js";
-import { resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
+import { RegistrySession, type ChallengeMemory } from "./auth.js";
+import { offeredPlatforms, resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
 import { RegistryCache, recheckAfterMs, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
@@ -24,7 +31,7 @@ import { WorkSlots } from "./concurrency.js";
 import { PromiseMemo } from "./single-flight.js";
 import type { ImageConfig } from "./wire.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
-import { listTagsPaged } from "./tag-list.js";
+import { DEFAULT_MAX_TAGS, listTagsPaged } from "./tag-list.js";
 import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
 import { TokenCache } from "./token-cache.js";
 import { registryFailure } from "./errors.js";
@@ -44,8 +51,13 @@ export interface RegistrySettings {
   readonly host: string;
   /** Base URL to use instead of the one derived from `host` (mirrors, tests). */
   readonly endpoint?: string;
-  /** Plain HTTP even though the host is not a loopback address. */
+  /** Plain HTTP even though the host is not a loopback address (and any token realm is trusted). */
   readonly insecure?: boolean;
+  /**
+   * Send credentials to the token realm the registry names even when it is on another host or
+   * plain http (see `realmRefusal` in auth.ts).
+   */
+  readonly trustRealm?: boolean;
   readonly username?: string;
   readonly password?: string;
   /** A bearer token sent as is. */
@@ -85,6 +97,18 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   /** Pulls kept back from a registry's `ratelimit-remaining` (default 5). */
   readonly rateLimitReserve?: number;
+  /** Most tags kept per repository (default `DEFAULT_MAX_TAGS`, 100,000); see `TagList.overLimit`. */
+  readonly maxTags?: number;
+  /** Most time each registry may keep requests outstanding per run (default 60 s); see `HttpOptions.deadlineMs`. */
+  readonly deadlineMs?: number;
+  /** Distinct timed-out requests after which a registry is given up for the run (default 3). */
+  readonly breakerTimeouts?: number;
+  /**
+   * Answer each registry's auth challenge from the cache (learnt by an earlier run's `/v2/` ping)
+   * instead of pinging first. Targeted runs set it: their whole cost is two or three requests, and
+   * the ping would be one more. A stale challenge costs one 401 and is then learnt afresh.
+   */
+  readonly reuseChallenges?: boolean;
   /**
    * How long a cached tag → digest is trusted (default 24 h): each tag is re-checked after between
    * half of it and all of it, spread by a hash of the tag (`recheckAfterMs`).
@@ -97,6 +121,13 @@ export interface RegistryClientOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
 }
+
+/**
+ * A build time more than this ahead of the clock is treated as unknown: a year-2999 image would
+ * otherwise stay the newest of its channel for good (issue #13). An hour covers clock skew
+ * between a builder and this machine.
+ */
+export const FUTURE_SKEW_MS = 3600_000;
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
@@ -133,6 +164,8 @@ interface RepoState {
   readonly apiTimes: Map<string, TagDetails>;
   /** Tag + whether a time is wanted → its resolution this run; a failure is retried. */
   readonly resolving: PromiseMemo<string, TagDetails | undefined>;
+  /** Tags the references use, named by a targeted run (`DescribeRequest.current`). */
+  readonly current: Set<string>;
 }
 
 export class RegistryClient implements TagSource {
@@ -149,6 +182,8 @@ export class RegistryClient implements TagSource {
   private readonly now: () => number;
   /** Tag resolutions under way per registry (see concurrency.ts). */
   private readonly resolutions = new Map<string, WorkSlots>();
+  /** `image:tag` whose future build time was reported in this run (one warning each). */
+  private readonly warnedFuture = new Set<string>();
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -161,6 +196,9 @@ export class RegistryClient implements TagSource {
       // Requests carry the registry key (registryKey), the key `settings` is filled under below.
       timeoutFor: (registry) => this.settings.get(registry)?.timeoutMs,
       rateLimitReserve: opts.rateLimitReserve,
+      deadlineMs: opts.deadlineMs,
+      breakerTimeouts: opts.breakerTimeouts,
+      now: opts.now,
       fetch: opts.fetch,
       userAgent: "laminar",
       debug: opts.log?.debug,
@@ -202,11 +240,15 @@ export class RegistryClient implements TagSource {
         confirmed: new Map(),
         apiTimes: new Map(),
         resolving: new PromiseMemo("rejected"),
+        current: new Set(),
       });
     }
     // Sessions memoise the /v2/ ping, the auth challenge and the credential: a registry that was
     // down or changed its auth, or a docker login in between, must be picked up by the next pass.
     this.sessions.clear();
+    // A registry that stalled or ran out of time in the last pass is asked again.
+    this.http.newRun();
+    this.warnedFuture.clear();
     // Per-run memos by digest: the durable answers are in the disk cache; keeping these would only
     // grow a long-running watch's memory with every image it ever looked at.
     this.buildTimes.clear();
@@ -229,17 +271,47 @@ export class RegistryClient implements TagSource {
     let s = this.sessions.get(key);
     if (!s) {
       const settings = this.settingsFor(key);
-      s = new RegistrySession({ registry: key, baseUrl: baseUrlFor(settings) }, this.http, this.tokens, () =>
-        resolveCredential(settings.host, {
-          explicit: { username: settings.username, password: settings.password, token: settings.token },
-          env: this.opts.env,
-          dockerConfigDir: this.opts.dockerConfigDir,
-          warn: this.opts.log?.warn,
-        }),
+      const trustRealm = settings.insecure === true || settings.trustRealm === true;
+      s = new RegistrySession(
+        { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
+        this.http,
+        this.tokens,
+        () =>
+          resolveCredential(settings.host, {
+            explicit: { username: settings.username, password: settings.password, token: settings.token },
+            env: this.opts.env,
+            dockerConfigDir: this.opts.dockerConfigDir,
+            warn: this.opts.log?.warn,
+          }),
+        this.challengeMemory(key),
       );
       this.sessions.set(key, s);
     }
     return s;
+  }
+
+  /**
+   * Challenges are kept in the cache file (only with one: memory alone would not outlive the run)
+   * and recalled only when `reuseChallenges` is set. The cache file is the user's own, like the
+   * docker config it sits beside, so the realm it names is trusted as the registry's answer was.
+   */
+  private challengeMemory(registry: string): ChallengeMemory | undefined {
+    if (!this.opts.cachePath) return undefined;
+    return {
+      recall: async () => {
+        if (!this.opts.reuseChallenges) return undefined;
+        const known = (await this.loadCache()).challenge(registry);
+        return known === undefined ? undefined : known;
+      },
+      remember: (ch) => {
+        // Only what names the token server: a 401's `scope` and `error` belong to that one request.
+        const kept = ch && {
+          scheme: ch.scheme,
+          params: Object.fromEntries(Object.entries(ch.params).filter(([k]) => k !== "scope" && k !== "error")),
+        };
+        void this.loadCache().then((c) => c.setChallenge(registry, kept));
+      },
+    };
   }
 
   private platforms(registry: string): Platform[] {
@@ -250,7 +322,13 @@ export class RegistryClient implements TagSource {
     const key = `${registryKey(repo.registry)}/${repo.repository}`;
     let s = this.repos.get(key);
     if (!s) {
-      s = { snapshotDirty: false, confirmed: new Map(), apiTimes: new Map(), resolving: new PromiseMemo("rejected") };
+      s = {
+        snapshotDirty: false,
+        confirmed: new Map(),
+        apiTimes: new Map(),
+        resolving: new PromiseMemo("rejected"),
+        current: new Set(),
+      };
       this.repos.set(key, s);
     }
     return s;
@@ -279,6 +357,7 @@ export class RegistryClient implements TagSource {
           repository: repo.repository,
           pageCap: settings.pageCap ?? 100,
           registry,
+          maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS,
         });
       } catch (err) {
         this.opts.log?.warn?.(
@@ -290,7 +369,11 @@ export class RegistryClient implements TagSource {
       pageSize: settings.pageSize,
       pageCap: settings.pageCap,
       gcrTimes: api !== "none",
+      ...(this.opts.maxTags !== undefined ? { maxTags: this.opts.maxTags } : {}),
     });
+    // Too many tags: nothing to remember (the plan leaves the repository alone).
+    if (list.overLimit !== undefined) return list;
+    if (list.times) list = { ...list, times: this.withoutFutureTimes(repo, list.times) };
 
     const cache = await this.loadCache();
     const key = `${registry}/${repo.repository}`;
@@ -314,7 +397,10 @@ export class RegistryClient implements TagSource {
       if (s) state.snapshot = { hash: s.hash, changedAt: s.changedAt, tags: s.tags };
     }
     const wantTime = new Set(request.times);
-    const all = [...new Set([...request.times, ...request.digests])];
+    const wantPlatforms = new Set(request.platforms ?? []);
+    const fresh = new Set(request.fresh ?? []);
+    const all = [...new Set([...request.times, ...request.digests, ...wantPlatforms, ...fresh])];
+    for (const t of request.current ?? []) state.current.add(t);
 
     await this.askEcr(
       repo,
@@ -325,9 +411,13 @@ export class RegistryClient implements TagSource {
     const out = new Map<string, TagDetails>();
     await this.resolutionSlots(repo.registry).forEach(all, async (tag) => {
       const need = wantTime.has(tag);
-      const memoKey = `${tag}\u0000${need}`;
-      const d = await state.resolving.get(memoKey, () => this.resolveTag(repo, state, cache, tag, need));
-      if (d) out.set(tag, d);
+      const needPlatforms = wantPlatforms.has(tag);
+      const needFresh = fresh.has(tag);
+      const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}\u0000${needFresh}`;
+      const d = await state.resolving.get(memoKey, () =>
+        this.resolveTag(repo, state, cache, tag, need, needPlatforms, needFresh),
+      );
+      if (d) out.set(tag, this.unlessFuture(repo, tag, d));
     });
     return out;
   }
@@ -345,6 +435,32 @@ export class RegistryClient implements TagSource {
       this.resolutions.set(key, slots);
     }
     return slots;
+  }
+
+  /**
+   * The details without their build time when it is more than {@link FUTURE_SKEW_MS} ahead of
+   * now, with one warning per image and tag and run.
+   */
+  private unlessFuture(repo: RepositoryRef, tag: string, d: TagDetails): TagDetails {
+    const t = d.created?.getTime();
+    if (t === undefined || t <= this.now() + FUTURE_SKEW_MS) return d;
+    const image = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+    if (!this.warnedFuture.has(image)) {
+      this.warnedFuture.add(image);
+      this.opts.log?.warn?.(
+        `registry ${registryKey(repo.registry)}: ${image} says it was built at ${d.created!.toISOString()}, in the future; its build time is treated as unknown`,
+      );
+    }
+    return d.digest !== undefined ? { digest: d.digest } : {};
+  }
+
+  private withoutFutureTimes(
+    repo: RepositoryRef,
+    times: ReadonlyMap<string, TagDetails>,
+  ): ReadonlyMap<string, TagDetails> {
+    const out = new Map<string, TagDetails>();
+    for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
+    return out;
   }
 
   /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
@@ -379,8 +495,10 @@ export class RegistryClient implements TagSource {
     const confirmed = state.confirmed.get(tag);
     if (confirmed) return confirmed;
     const e = state.snapshot?.tags.get(tag);
-    // Only a listing made in this run says the tag still exists (the snapshot keeps listed tags only).
-    if (!e || !state.listedInfo) return undefined;
+    // A listing made in this run says the tag still exists (the snapshot keeps listed tags only). A
+    // targeted run does not list: the current tags' digests as last confirmed stand in for it (the
+    // run is about the pushed tag; a full run re-checks them).
+    if (!e || !(state.listedInfo || state.current.has(tag))) return undefined;
     const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 3600_000;
     const key = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
     if (this.now() - e.verifiedAt > recheckAfterMs(maxAge, key)) return undefined;
@@ -401,17 +519,20 @@ export class RegistryClient implements TagSource {
     cache: RegistryCache,
     tag: string,
     needTime: boolean,
+    needPlatforms = false,
+    needFresh = false,
   ): Promise<TagDetails | undefined> {
     // 1. A timestamp API already answered (Docker Hub / GCR listing, ECR DescribeImages).
     const fromApi = state.apiTimes.get(tag) ?? state.listedInfo?.times?.get(tag);
-    if (fromApi && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
+    if (fromApi && !needPlatforms && !needFresh && (needTime ? fromApi.created : fromApi.digest)) return fromApi;
 
     const session = this.session(repo.registry);
-    let digest = this.trustedDigest(repo, state, tag) ?? fromApi?.digest;
+    // A fresh digest is one confirmed by the registry in this run, never the snapshot's.
+    let digest = needFresh ? state.confirmed.get(tag) : (this.trustedDigest(repo, state, tag) ?? fromApi?.digest);
     let manifest: Manifest | undefined;
     if (!digest) {
       const seenBefore = state.snapshot?.tags.has(tag) ?? false;
-      if (!needTime || seenBefore) {
+      if (!needTime || seenBefore || needFresh) {
         // Probably the digest we know: a HEAD confirms it and costs no Docker Hub pull.
         const head = await headManifest(session, repo.repository, tag);
         if (!head) return undefined; // the tag vanished
@@ -424,8 +545,30 @@ export class RegistryClient implements TagSource {
       }
       this.confirm(state, tag, digest);
     }
-    if (!needTime) return { digest };
-    return this.buildTime(repo, cache, digest, manifest);
+    const details: TagDetails = needTime ? await this.buildTime(repo, cache, digest, manifest) : { digest };
+    if (!needPlatforms) return details;
+    return { ...details, platforms: await this.platformsOf(repo, cache, digest) };
+  }
+
+  /**
+   * The platforms a digest offers: from the cache (they never change for a digest), else its
+   * manifest (and, for a single image, its config blob), both shared with the build-time lookup.
+   */
+  private async platformsOf(repo: RepositoryRef, cache: RegistryCache, digest: string): Promise<readonly string[]> {
+    const key = `${digest}|platforms`;
+    const known = cache.fact(key)?.platforms;
+    if (known) return known;
+    const m = await this.fetchManifest(repo, digest);
+    if (!m) {
+      throw registryFailure(
+        { registry: registryKey(repo.registry), repository: repo.repository },
+        `manifest ${digest} of ${repo.repository} disappeared`,
+        404,
+      );
+    }
+    const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
+    cache.setFact(key, { platforms });
+    return platforms;
   }
 
   private manifestKey(repo: RepositoryRef, digest: string): string {
@@ -451,7 +594,9 @@ export class RegistryClient implements TagSource {
     const fact = cache.fact(digest) ?? cache.fact(`${digest}|${pk}`);
     if (fact) {
       return Promise.resolve(
-        fact.created ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source } : { digest },
+        fact.created
+          ? { digest, created: fact.created, source: "cache", cachedFrom: fact.source }
+          : { digest, ...(fact.fixed ? { fixedTime: true } : {}) },
       );
     }
     const memo = `${digest}|${pk}`;
@@ -468,8 +613,13 @@ export class RegistryClient implements TagSource {
         manifest: (d) => this.fetchManifest(repo, d),
         blob: (d) => this.fetchBlob(repo, d),
       });
-      cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, { created: bt.created, source: bt.source });
-      return bt.created ? { digest, created: bt.created, source: bt.source } : { digest };
+      cache.setFact(isIndex(m) ? `${digest}|${pk}` : digest, {
+        created: bt.created,
+        source: bt.source,
+        ...(bt.fixed ? { fixed: true } : {}),
+      });
+      if (bt.created) return { digest, created: bt.created, source: bt.source };
+      return bt.fixed ? { digest, fixedTime: true } : { digest };
     });
   }
 }

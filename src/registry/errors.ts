@@ -84,14 +84,49 @@ export function statusFailure(site: ErrorSite, request: string, res: AnswerStatu
   return requestFailure(site, request, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
 }
 
-/** `registry HOST: REQUEST → malformed JSON in WHAT`: an answer that does not parse. */
+/** The parts of an answer that tell whether it was HTML. */
+export interface AnswerBody {
+  readonly headers: Headers;
+  readonly body: Buffer;
+}
+
+/**
+ * `text/html; charset=utf-8` when the answer is an HTML page (by its content type, or a body that
+ * starts with `<!DOCTYPE` / `<html`), else undefined.
+ */
+export function htmlContentType(answer: AnswerBody): string | undefined {
+  const type = answer.headers.get("content-type") ?? "";
+  const head = answer.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
+  if (/html/i.test(type) || head.startsWith("<!doctype html") || head.startsWith("<html")) {
+    // The header is registry text: keep it short and printable.
+    return (type.replace(/[^\x20-\x7e]/g, "").slice(0, 80) || "none").trim();
+  }
+  return undefined;
+}
+
+/**
+ * `registry HOST: REQUEST → malformed JSON in WHAT`: an answer that does not parse. An HTML page
+ * answered with 200 is named as such (issue #13): it is a login page, a captive portal or a proxy
+ * answering for the registry far more often than a broken registry.
+ */
 export function malformedJson(
   site: ErrorSite,
   request: string,
   status: number,
   what: string,
   cause?: unknown,
+  answer?: AnswerBody,
 ): RegistryError {
+  const html = answer ? htmlContentType(answer) : undefined;
+  if (html !== undefined) {
+    return requestFailure(
+      site,
+      request,
+      `${status}: an HTML page instead of JSON in ${what}, content-type ${JSON.stringify(html)} (a login page or a proxy in the way?)`,
+      status,
+      cause,
+    );
+  }
   return requestFailure(site, request, `malformed JSON in ${what}`, status, cause);
 }
 

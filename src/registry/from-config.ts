@@ -37,6 +37,8 @@ export function createTagSource(
     dir: string;
     env: NodeJS.ProcessEnv;
     cachePath?: string;
+    /** Recall each registry's auth challenge from the cache instead of pinging (targeted runs). */
+    reuseChallenges?: boolean;
     log?: { debug?: (m: string) => void; warn?: (m: string) => void };
   },
 ): TagSourceHandle {
@@ -47,7 +49,8 @@ export function createTagSource(
       // Several prefixes of one registry share its settings (requests go to the host, whatever
       // the prefix); a timeout set only on a later prefix still applies rather than being lost.
       if (seen.timeoutMs === undefined && r.timeout !== undefined)
-        settings.set(r.host, { ...seen, timeoutMs: r.timeout * 1000 });
+        settings.set(r.host, { ...settings.get(r.host)!, timeoutMs: r.timeout * 1000 });
+      if (r.trustRealm && !seen.trustRealm) settings.set(r.host, { ...settings.get(r.host)!, trustRealm: true });
       continue;
     }
     const env = (name: string | undefined): string | undefined => (name ? options.env[name] || undefined : undefined);
@@ -57,6 +60,7 @@ export function createTagSource(
     settings.set(r.host, {
       host: r.host,
       ...(r.insecure !== undefined ? { insecure: r.insecure } : {}),
+      ...(r.trustRealm !== undefined ? { trustRealm: r.trustRealm } : {}),
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(token !== undefined ? { token } : {}),
@@ -69,7 +73,10 @@ export function createTagSource(
   const client = new RegistryClient({
     registries: [...settings.values()],
     cachePath: options.cachePath ?? defaultCachePath(options.env),
+    ...(config.limits?.tags !== undefined ? { maxTags: config.limits.tags } : {}),
+    ...(config.limits?.registryDeadline !== undefined ? { deadlineMs: config.limits.registryDeadline * 1000 } : {}),
     env: options.env,
+    ...(options.reuseChallenges ? { reuseChallenges: true } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
   return {

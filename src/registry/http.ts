@@ -2,8 +2,10 @@
  * HTTP for registry requests, on Node's built-in fetch: bounded retries (Retry-After on 429/503,
  * exponential backoff with full jitter on 5xx and network errors, a cap on the total wait),
  * per-registry and overall concurrency limits, sharing of identical in-flight requests, request
- * counts by kind, manual redirects (auth dropped across origins, loops detected) and a stop
- * before a registry's `ratelimit-remaining` runs out.
+ * counts by kind, manual redirects (auth dropped across origins, loops detected), a stop
+ * before a registry's `ratelimit-remaining` runs out, bodies read as streams and cut at a size
+ * cap, and per registry and run a deadline and a circuit breaker (issue #13: a registry that
+ * sends headers and then nothing cost 153 s per request, and (tags ÷ 8) × 153 s for a channel).
  *
  * Authentication is not done here (see auth.ts): this layer sends the headers it is given.
  */
@@ -74,6 +76,21 @@ export interface HttpOptions {
    * deploy itself) need what is left.
    */
   readonly rateLimitReserve?: number;
+  /**
+   * Most time one registry may keep requests outstanding in one run (default 60 s), or per registry
+   * through `deadlineFor`. Past it, its remaining requests fail at once (see {@link HttpClient.newRun}).
+   */
+  readonly deadlineMs?: number;
+  readonly deadlineFor?: (registry: string) => number | undefined;
+  /**
+   * Distinct requests to one registry that may time out in one run before the registry is given up
+   * for the rest of the run (default 3): a stalled registry then costs one round of timeouts, not
+   * one per queued request.
+   */
+  readonly breakerTimeouts?: number;
+  /** Largest response body read (default 32 MiB); bigger ones are cut off while streaming. */
+  readonly maxBodyBytes?: number;
+  readonly now?: () => number;
   readonly userAgent?: string;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -123,7 +140,33 @@ export class Limiter {
 
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MIB = 1024 * 1024;
+const MAX_BODY_BYTES = 32 * MIB;
+export const DEFAULT_REGISTRY_DEADLINE_MS = 60_000;
+export const DEFAULT_BREAKER_TIMEOUTS = 3;
+
+/** Was this failure a timeout (ours, or undici's connect timeout)? */
+function isTimeout(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === "TimeoutError") return true;
+  return (err.cause as { code?: string } | undefined)?.code === "UND_ERR_CONNECT_TIMEOUT";
+}
+
+/**
+ * One registry's budget in this run. Time counts only while the registry has requests outstanding
+ * (queued, in flight or waiting to retry): a long-lived client (`laminar serve`, a library user)
+ * that is idle between questions does not use its deadline up by waiting.
+ */
+interface RegistryRun {
+  /** Busy time of the finished stretches (ms). */
+  busyMs: number;
+  /** Requests outstanding now, and since when the current busy stretch runs. */
+  outstanding: number;
+  busySince: number;
+  readonly timedOut: Set<string>;
+  /** The one message every later request to this registry fails with. */
+  gaveUp?: string;
+}
 
 /** `Retry-After`: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -178,6 +221,8 @@ export class HttpClient {
   private readonly remaining = new Map<string, number>();
   private readonly total = emptyCounts();
   private readonly byRegistry = new Map<string, RequestCounts>();
+  private readonly runs = new Map<string, RegistryRun>();
+  private readonly now: () => number;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -188,6 +233,64 @@ export class HttpClient {
     this.fetchImpl = opts.fetch ?? fetch;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Starts a new run (each `laminar watch` pass): every registry gets its deadline and its
+   * breaker back, so a registry that stalled once is asked again next time.
+   */
+  newRun(): void {
+    this.runs.clear();
+  }
+
+  private run(registry: string): RegistryRun {
+    let r = this.runs.get(registry);
+    if (!r) this.runs.set(registry, (r = { busyMs: 0, outstanding: 0, busySince: 0, timedOut: new Set() }));
+    return r;
+  }
+
+  /** Runs `fn` as outstanding work of the registry, for its deadline. */
+  private async busy<T>(registry: string, fn: () => Promise<T>): Promise<T> {
+    const run = this.run(registry);
+    if (run.outstanding++ === 0) run.busySince = this.now();
+    try {
+      return await fn();
+    } finally {
+      if (--run.outstanding === 0) run.busyMs += this.now() - run.busySince;
+    }
+  }
+
+  private deadlineMs(registry: string): number {
+    return this.opts.deadlineFor?.(registry) ?? this.opts.deadlineMs ?? DEFAULT_REGISTRY_DEADLINE_MS;
+  }
+
+  /** Time left of this registry's deadline in this run (ms, may be ≤ 0). */
+  private left(registry: string): number {
+    const run = this.run(registry);
+    const busy = run.busyMs + (run.outstanding > 0 ? this.now() - run.busySince : 0);
+    return this.deadlineMs(registry) - busy;
+  }
+
+  /**
+   * Gives the registry up for the rest of the run with one message, which every request to it
+   * from now on fails with (so the plan lists it once per repository, all alike).
+   */
+  private giveUp(req: HttpRequest, why: string): RegistryError {
+    const run = this.run(req.registry);
+    run.gaveUp ??= `registry ${req.registry}: gave up on this registry for this run: ${why}; its remaining requests were skipped`;
+    return new RegistryError(run.gaveUp, req.registry, undefined, req.repository);
+  }
+
+  /** Throws the run's verdict on a registry that was given up, or whose deadline passed. */
+  private checkOpen(req: HttpRequest): void {
+    const run = this.run(req.registry);
+    if (run.gaveUp) throw new RegistryError(run.gaveUp, req.registry, undefined, req.repository);
+    if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+  }
+
+  private deadlineWords(registry: string): string {
+    return `its deadline of ${Math.round(this.deadlineMs(registry) / 100) / 10} s per run passed (limits.registryDeadline)`;
   }
 
   counts(registry?: string): RequestCounts {
@@ -218,10 +321,10 @@ export class HttpClient {
    * network failed, redirects looped or the rate limit reserve was reached.
    */
   request(req: HttpRequest): Promise<HttpResponse> {
-    if (req.method === "POST") return this.send(req);
+    if (req.method === "POST") return this.busy(req.registry, () => this.send(req));
     // Identical GET/HEADs in flight share one request and its response.
     const key = `${req.method} ${req.url} ${JSON.stringify(req.headers ?? {})}`;
-    return this.inflight.get(key, () => this.send(req));
+    return this.inflight.get(key, () => this.busy(req.registry, () => this.send(req)));
   }
 
   private error(req: HttpRequest, what: string, status?: number, cause?: unknown): RegistryError {
@@ -234,13 +337,27 @@ export class HttpClient {
     for (let attempt = 1; ; attempt++) {
       let res: HttpResponse | undefined;
       let failure: unknown;
+      let attemptMs = this.timeoutMs(req.registry);
       try {
-        res = await this.once(req);
+        res = await this.once(req, (ms) => (attemptMs = ms));
       } catch (err) {
         if (err instanceof RegistryError) throw err;
         failure = err;
       }
       if (res && !RETRY_STATUSES.has(res.status)) return res;
+      if (failure !== undefined && isTimeout(failure)) {
+        // An attempt the deadline cut short says nothing more than that the deadline passed.
+        if (this.left(req.registry) <= 0) throw this.giveUp(req, this.deadlineWords(req.registry));
+        const run = this.run(req.registry);
+        run.timedOut.add(`${req.method} ${req.url}`);
+        const limit = this.opts.breakerTimeouts ?? DEFAULT_BREAKER_TIMEOUTS;
+        if (run.timedOut.size >= limit) {
+          throw this.giveUp(
+            req,
+            `${run.timedOut.size} different requests timed out (the last: ${requestLine(req.method, req.url)}, after ${Math.round(attemptMs / 100) / 10} s)`,
+          );
+        }
+      }
 
       const last = !retryable || attempt >= this.retry.maxAttempts;
       let delay: number;
@@ -261,7 +378,7 @@ export class HttpClient {
       if (last || waited + delay > this.retry.maxTotalWaitMs) {
         const why = res
           ? statusLine(res.status, res.statusText)
-          : `network error: ${describeNetworkError(failure, this.timeoutMs(req.registry))}`;
+          : `network error: ${describeNetworkError(failure, attemptMs)}`;
         const cause = failure ?? undefined;
         throw this.error(
           req,
@@ -273,6 +390,8 @@ export class HttpClient {
       this.opts.debug?.(
         `retry ${req.method} ${describePath(req.url)} on ${req.registry} in ${delay} ms (${res ? res.status : "network error"})`,
       );
+      // Waiting past the deadline would only end in its failure: say so now.
+      if (delay >= this.left(req.registry)) throw this.giveUp(req, this.deadlineWords(req.registry));
       this.count(req.registry, "retries");
       waited += delay;
       await this.sleep(delay);
@@ -297,8 +416,39 @@ export class HttpClient {
     this.remaining.set(req.registry, left - 1);
   }
 
-  /** One attempt, following redirects by hand. */
-  private async once(req: HttpRequest): Promise<HttpResponse> {
+  /**
+   * The body of `r`, read as a stream and counted as it comes: a body without Content-Length is
+   * cut off at the cap instead of being read whole first (issue #13: 1 GB of chunked tag list cost
+   * 3 GB of memory before the old check after `arrayBuffer()`).
+   */
+  private async readBody(req: HttpRequest, r: Response): Promise<Buffer> {
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const tooLarge = (): RegistryError =>
+      this.error(req, `body larger than ${Math.round((cap / MIB) * 100) / 100} MiB (the most Laminar reads)`, r.status);
+    const len = Number(r.headers.get("content-length") ?? 0);
+    if (len > cap) {
+      await r.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    if (!r.body) return Buffer.alloc(0);
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = r.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, size);
+  }
+
+  /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
+  private async once(req: HttpRequest, onTimeout: (ms: number) => void): Promise<HttpResponse> {
     let url = req.url;
     let method: string = req.method;
     let headers: Record<string, string> = { ...req.headers };
@@ -311,27 +461,27 @@ export class HttpClient {
       const res = await this.limiter(req.registry).run(() =>
         this.global.run(async () => {
           // Checked in the slot, right before sending: requests queued earlier see the latest count.
+          // Also checked here, in the slot: requests queued behind a stalled registry are skipped at once.
+          this.checkOpen(req);
           if (req.kind === "manifestGet") this.spendPull(req);
           this.count(req.registry, req.kind);
+          // The attempt's timeout never runs past the registry's deadline for this run.
+          const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
+          onTimeout(ms);
           const r = await this.fetchImpl(url, {
             method,
             headers,
             body: method === "POST" ? req.body : undefined,
             redirect: "manual",
-            signal: AbortSignal.timeout(this.timeoutMs(req.registry)),
+            signal: AbortSignal.timeout(ms),
           });
           const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
           if (left !== undefined) this.remaining.set(req.registry, left);
-          const len = Number(r.headers.get("content-length") ?? 0);
-          if (len > MAX_BODY_BYTES) {
-            await r.body?.cancel();
-            throw this.error(req, `response of ${len} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-          }
-          const body = method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await r.arrayBuffer());
-          // Chunked answers carry no length up front: check what arrived.
-          if (body.length > MAX_BODY_BYTES) {
-            throw this.error(req, `response of ${body.length} bytes is larger than ${MAX_BODY_BYTES}`, r.status);
-          }
+          let body: Buffer;
+          if (method === "HEAD") {
+            await r.body?.cancel().catch(() => undefined);
+            body = Buffer.alloc(0);
+          } else body = await this.readBody(req, r);
           return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
         }),
       );

@@ -112,7 +112,7 @@ export async function getManifest(
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request, res.status, "manifest", err);
+    throw malformedJson(site, request, res.status, "manifest", err, res);
   }
   const body: ManifestBody = expectShape(MANIFEST, parsed, site, request, res.status);
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
@@ -146,7 +146,7 @@ export async function getImageConfig(
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch (err) {
-    throw malformedJson(site, request, res.status, "config blob", err);
+    throw malformedJson(site, request, res.status, "config blob", err, res);
   }
   return expectShape(IMAGE_CONFIG, parsed, site, request, res.status);
 }

@@ -5,12 +5,15 @@ import {
   type TagDetails,
   type TagList,
   type TagSource,
+  type TimestampSource,
 } from "./types.js";
 
 /** One tag of a {@link MemoryTags} repository: its build time (ISO 8601) and manifest digest, both optional. */
 export interface MemoryTag {
   readonly created?: string;
   readonly digest?: string;
+  /** Where `created` comes from (default `config-blob`); a registry API source makes it a push time. */
+  readonly source?: Exclude<TimestampSource, "cache">;
 }
 
 /**
@@ -76,7 +79,7 @@ export class MemoryTags implements TagSource {
       const d = this.repos[key]?.[t];
       if (!d) continue;
       out.set(t, {
-        ...(d.created ? { created: new Date(d.created), source: "config-blob" as const } : {}),
+        ...(d.created ? { created: new Date(d.created), source: d.source ?? ("config-blob" as const) } : {}),
         ...(d.digest ? { digest: d.digest } : {}),
       });
     }

@@ -17,6 +17,13 @@ import { expectShape, TAG_LIST } from "./wire.js";
 import type { TagDetails, TagList } from "./types.js";
 
 export const MAX_PAGE_SIZE = 1000;
+/**
+ * Tags kept per repository unless `limits.tags` says otherwise. 100,000 is what the default page
+ * cap (100 pages of at most 1000) already reads, so no listing that completes today is refused,
+ * and a few megabytes of strings; past it a registry cannot make a run hold millions of tags
+ * (one page of a million tags ran the process out of memory, issue #13).
+ */
+export const DEFAULT_MAX_TAGS = 100_000;
 
 export interface TagListOptions {
   /** `n` of the first request (default and maximum 1000). */
@@ -25,6 +32,8 @@ export interface TagListOptions {
   readonly pageCap?: number;
   /** Read GCR's manifest map (default true). */
   readonly gcrTimes?: boolean;
+  /** Most tags kept (default {@link DEFAULT_MAX_TAGS}); past it the list is `overLimit` and empty. */
+  readonly maxTags?: number;
 }
 
 /** The `rel="next"` target of a Link header (RFC 8288), if any. */
@@ -46,6 +55,19 @@ function fail(session: RegistrySession, repository: string, url: string, res: Ht
   throw requestFailure(site, request, what, res.status);
 }
 
+/** Distinct tags once `page` is added to `seen`, counting only up to just past `cap`. */
+function countNew(page: readonly unknown[], seen: ReadonlySet<string>, cap: number): number {
+  let n = seen.size;
+  const fresh = new Set<unknown>();
+  for (const t of page) {
+    if (typeof t === "string" && !seen.has(t) && !fresh.has(t)) {
+      fresh.add(t);
+      if (++n > cap) break;
+    }
+  }
+  return n;
+}
+
 export async function listTagsPaged(
   session: RegistrySession,
   repository: string,
@@ -53,6 +75,7 @@ export async function listTagsPaged(
 ): Promise<TagList> {
   const n = Math.max(1, Math.min(opts.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE));
   const pageCap = Math.max(1, opts.pageCap ?? 100);
+  const maxTags = Math.max(1, opts.maxTags ?? DEFAULT_MAX_TAGS);
   const tags: string[] = [];
   const seenTags = new Set<string>();
   const times = new Map<string, TagDetails>();
@@ -75,8 +98,12 @@ export async function listTagsPaged(
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(site, request, res.status, `tag list (${res.body.length} bytes)`, err);
+      throw malformedJson(site, request, res.status, `tag list (${res.body.length} bytes)`, err, res);
     }
+    // Over the cap already: stop before the schema check walks every entry of a huge page.
+    const raw = (parsed as { tags?: unknown } | null)?.tags;
+    if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
+      return { tags: [], overLimit: maxTags };
     const body = expectShape(TAG_LIST, parsed, site, request, res.status);
     for (const t of body.tags ?? []) {
       if (!seenTags.has(t)) {

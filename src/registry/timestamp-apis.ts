@@ -38,6 +38,8 @@ export interface DockerHubListOptions {
   readonly repository: string;
   readonly pageCap: number;
   readonly registry: string;
+  /** Most tags kept; past it the list is `overLimit` and empty (see `TagList.overLimit`). */
+  readonly maxTags: number;
 }
 
 /** Every tag of a Docker Hub repository with its push time and digest. */
@@ -64,11 +66,12 @@ export async function listDockerHubTags(http: HttpClient, o: DockerHubListOption
     try {
       parsed = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, request, res.status, "Docker Hub tag API page", err);
+      throw malformedJson(o, request, res.status, "Docker Hub tag API page", err, res);
     }
     const body: HubTagPage = expectShape(HUB_TAG_PAGE, parsed, o, request, res.status);
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
+      if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
       tags.push(r.name);
       const pushed = new Date(r.tag_last_pushed ?? r.last_updated ?? "");
       times.set(r.name, {
@@ -149,7 +152,7 @@ export async function describeEcrImages(http: HttpClient, o: EcrDescribeOptions)
     try {
       json = JSON.parse(res.body.toString("utf8"));
     } catch (err) {
-      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err);
+      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
     }
     const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
     for (const d of parsed.imageDetails ?? []) {

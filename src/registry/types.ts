@@ -31,6 +31,12 @@ export interface TagList {
   readonly times?: ReadonlyMap<string, TagDetails>;
   /** True when the page cap stopped the listing early: the plan says so. */
   readonly truncated?: boolean;
+  /**
+   * Set when the repository lists more tags than this cap (`limits.tags`): the listing stopped
+   * there, `tags` is empty and the plan leaves the repository's references alone with reason
+   * `too-many-tags` (issue #13: one page of a million tags ran the process out of memory).
+   */
+  readonly overLimit?: number;
 }
 
 /** What is known about one tag: its digest and build time, and where the time came from. */
@@ -42,6 +48,13 @@ export interface TagDetails {
   readonly source?: TimestampSource;
   /** When `source` is "cache": where the cached time originally came from. */
   readonly cachedFrom?: Exclude<TimestampSource, "cache">;
+  /**
+   * True when the image gives no usable time because it says a reproducible build's fixed time
+   * (ko, Bazel, Nix write the epoch): the plan reports `ambiguous-build-time` rather than guess.
+   */
+  readonly fixedTime?: boolean;
+  /** The platforms the image offers (`os/arch[/variant]`), when asked (`DescribeRequest.platforms`). */
+  readonly platforms?: readonly string[];
 }
 
 /** The tags {@link TagSource.describeTags} is asked about, and what is wanted for each. */
@@ -50,6 +63,19 @@ export interface DescribeRequest {
   readonly times: readonly string[];
   /** Tags whose manifest digest is wanted (references pinned `tag@digest`). */
   readonly digests: readonly string[];
+  /**
+   * Tags the references already use, in a targeted run that did not list the repository: their
+   * digest may be taken from the cache's last listing (while it is younger than the cache's trust
+   * window) without asking, since the run is about another, just-pushed tag.
+   */
+  readonly current?: readonly string[];
+  /**
+   * Tags whose digest must be asked now (a HEAD), not taken from the cache's snapshot: a rebuilt
+   * `nginx:1.27` moves its digest without changing the tag list (`digest: refresh`).
+   */
+  readonly fresh?: readonly string[];
+  /** Tags whose platforms are wanted (a rule's `platforms` gate, asked for the winning candidate only). */
+  readonly platforms?: readonly string[];
 }
 
 /**

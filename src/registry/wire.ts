@@ -171,10 +171,14 @@ export const MANIFEST = shape<ManifestBody>("an image manifest or index", {
 /** An image config blob (image-spec config.md): only `created` is read. */
 export interface ImageConfig {
   readonly created?: string;
+  /** The platform of a single-platform image (image-spec config.md: `os`, `architecture`, `variant`). */
+  readonly os?: string;
+  readonly architecture?: string;
+  readonly variant?: string;
 }
 export const IMAGE_CONFIG = shape<ImageConfig>("an image config", {
   type: "object",
-  properties: { created: STRING },
+  properties: { created: STRING, os: STRING, architecture: STRING, variant: STRING },
 });
 
 /** A token server's answer (distribution docs/spec/auth/token.md, "Token Response Fields"). */

@@ -72,6 +72,9 @@ export function formatRequests(r: RequestCounts): string {
 const when = (c: { buildTime?: string; timeSource?: string; cached?: boolean }): string =>
   c.buildTime ? `${c.buildTime.replace(/\.\d{3}Z$/, "Z")} (${c.timeSource ?? "?"}${c.cached ? ", cached" : ""})` : "";
 
+/** `sha256:0123456789ab`: enough of a digest to tell two apart in a table. */
+const short = (d: string | undefined): string => (d ? d.slice(0, 19) : "?");
+
 /** The readable plan: what moves, what stays and why, what failed. */
 export function formatPlan(plan: Plan, requests?: RequestCounts): string {
   const out: string[] = [];
@@ -83,9 +86,26 @@ export function formatPlan(plan: Plan, requests?: RequestCounts): string {
     out.push(
       table([
         ["FILE:LINE", "IMAGE", "FROM", "", "TO", "BUILT"],
-        ...plan.changes.map((c: PlanChange) => [`${c.file}:${c.line}`, c.image, c.from, "→", c.to, when(c)]),
+        ...plan.changes.map((c: PlanChange) => [
+          `${c.file}:${c.line}`,
+          c.image,
+          c.digestOnly ? `${c.from}@${short(c.fromDigest)}` : c.from,
+          "→",
+          c.digestOnly ? `${c.to}@${short(c.toDigest)} (digest only)` : c.to,
+          when(c),
+        ]),
       ]),
     );
+  }
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length) {
+    out.push("", "Promotions:");
+    for (const c of promoted) {
+      const e = c.promotion as NonNullable<PlanChange["promotion"]>;
+      out.push(
+        `  ${e.promotion}: ${c.file}:${c.line} ${c.image} ${c.from} → ${c.to}: reached ${e.from}:${e.fromLine} in ${e.commit.slice(0, 12)} by ${e.author} at ${e.arrivedAt}${e.arrivalExact ? "" : " (or earlier)"}; soaked ${e.soaked} (soak ${e.soak})${e.digest ? `; digest ${e.digest}` : ""}${e.choice ? `; ${e.choice}` : ""}`,
+      );
+    }
   }
   if (plan.unchanged.length) {
     out.push("", "Left alone:");
@@ -102,7 +122,7 @@ export function formatPlan(plan: Plan, requests?: RequestCounts): string {
   }
   if (plan.warnings.length) {
     out.push("", "Warnings:");
-    for (const w of plan.warnings) out.push(`  ${w.file}: ${w.message}`);
+    for (const w of plan.warnings) out.push(`  ${w.file}${w.line ? `:${w.line}:${w.column ?? 1}` : ""}: ${w.message}`);
   }
   if (requests) out.push("", `Registry requests: ${formatRequests(requests)}`);
   return out.join("\n");

@@ -13,7 +13,7 @@ export function changesTable(plan: Plan, options: { showCache?: boolean } = {}):
   if (plan.changes.length === 0) return "No image tag moves.";
   const rows = plan.changes.map(
     (c) =>
-      `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${code(c.from)} → ${code(c.to)} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`,
+      `| ${code(c.image)} | ${cell(`${c.file}:${c.line}`)} | ${c.digestOnly ? `${code(`${c.from}@${(c.fromDigest ?? "").slice(0, 19)}`)} → ${code(`${(c.toDigest ?? "").slice(0, 19)}`)} (digest only)` : `${code(c.from)} → ${code(c.to)}`} | ${cell(time(c.buildTime, c.timeSource, options.showCache && c.cached))} |`,
   );
   return ["| Image | File | From → To | Build time |", "| --- | --- | --- | --- |", ...rows].join("\n");
 }
@@ -28,6 +28,25 @@ export function unchangedTable(plan: Plan): string {
   return ["| Image | File | Tag | Reason | Detail |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
 }
 
+/**
+ * The evidence of each promoted tag (issue #14): the commit, author and time it reached `from`, the
+ * soak asked for, its build time and digest. Times, not "soaked for", so a rerun's body is unchanged.
+ */
+export function promotionEvidence(plan: Plan): string[] {
+  const promoted = plan.changes.filter((c) => c.promotion);
+  if (promoted.length === 0) return [];
+  const lines = promoted.map((c) => {
+    const e = c.promotion as NonNullable<typeof c.promotion>;
+    return (
+      `- **${cell(e.promotion)}**: ${code(c.image)} ${code(c.to)} in ${cell(`${c.file}:${c.line}`)} — ` +
+      `reached ${cell(`${e.from}:${e.fromLine}`)} in ${code(e.commit.slice(0, 12))} by ${cell(e.author)} at ${e.arrivedAt.replace(/\.\d{3}Z$/, "Z")}` +
+      `${e.arrivalExact ? "" : " (or earlier)"}; soak ${e.soak}; built ${time(c.buildTime)}` +
+      `${e.digest ? `; digest ${code(e.digest)} (checked against the registry)` : ""}${e.choice ? `. ${cell(e.choice)}` : ""}`
+    );
+  });
+  return ["", "### Promotions", "", ...lines];
+}
+
 export interface SummaryContext {
   readonly title: string;
   readonly outcome: string;
@@ -36,7 +55,14 @@ export interface SummaryContext {
 
 /** The job summary: outcome, changes, failures, and what was left alone (folded). */
 export function jobSummary(plan: Plan, ctx: SummaryContext): string {
-  const parts = [`## ${ctx.title}`, "", ctx.outcome, "", changesTable(plan, { showCache: true })];
+  const parts = [
+    `## ${ctx.title}`,
+    "",
+    ctx.outcome,
+    "",
+    changesTable(plan, { showCache: true }),
+    ...promotionEvidence(plan),
+  ];
   if (plan.failures.length)
     parts.push("", "### Registry failures", "", ...plan.failures.map((f) => `- ${cell(f.message)}`));
   if (plan.warnings.length)
@@ -70,7 +96,7 @@ function leftAlone(plan: Plan): string[] {
  * plan's facts (not on whether a time came from the cache), so a rerun finds it unchanged.
  */
 export function pullRequestBody(plan: Plan): string {
-  const parts = ["Laminar moved these image tags:", "", changesTable(plan)];
+  const parts = ["Laminar moved these image tags:", "", changesTable(plan), ...promotionEvidence(plan)];
   parts.push(...leftAlone(plan));
   parts.push(
     "",

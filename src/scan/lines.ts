@@ -35,8 +35,14 @@ export class LineIndex {
   columnOf(offset: number): number {
     const start = this.lineStart(offset);
     const ls = start === 0 && this.text.startsWith("\xEF\xBB\xBF") ? 3 : start;
+    // Scanners ask in order of position: continue from the last answer on the same line, so a line
+    // holding 10k references costs one walk over it, not one per reference (issue #13).
+    let k = ls;
     let column = 1;
-    for (let k = ls; k < offset; k++) if ((this.text.charCodeAt(k) & 0xc0) !== 0x80) column++;
+    if (this.last && this.last.lineStart === ls && this.last.offset <= offset) ({ offset: k, column } = this.last);
+    for (; k < offset; k++) if ((this.text.charCodeAt(k) & 0xc0) !== 0x80) column++;
+    this.last = { lineStart: ls, offset, column };
     return column;
   }
+  private last: { lineStart: number; offset: number; column: number } | undefined;
 }

@@ -8,6 +8,9 @@ import { scanFile } from "./structured/index.js";
 /** Something the scan passed over, for the plan and the logs. */
 export interface ScanWarning {
   readonly file: string;
+  /** 1-based, when the warning is about one place in the file (a config key). */
+  readonly line?: number;
+  readonly column?: number;
   readonly message: string;
 }
 
@@ -34,6 +37,8 @@ export interface ScanOptions {
 export interface RepositoryScan {
   readonly files: readonly ScannedFile[];
   readonly warnings: readonly ScanWarning[];
+  /** Every file the selectors chose (repo-relative, sorted), with or without references. */
+  readonly paths: readonly string[];
   /** Files read and bytes scanned, for the logs and the benchmarks. */
   readonly stats: { readonly files: number; readonly bytes: number };
 }
@@ -83,7 +88,7 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // The walk and the reads finish in any order; the report must not.
   warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { files, warnings, stats: { files: paths.length, bytes } };
+  return { files, warnings, paths, stats: { files: paths.length, bytes } };
 }
 
 /**

@@ -27,6 +27,10 @@ const TOKEN = new Uint8Array(128);
 for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
 const isToken = (code: number): boolean => code < 128 && TOKEN[code] === 1;
 const TAG_START = /[\w]/;
+/** How far back {@link imageContext} looks for `image:` / `FROM` before a token. */
+const CONTEXT_WINDOW = 256;
+/** A token right after `--flag=` / `-f=` (optionally quoted). */
+const FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
 
 /** Keys whose value is an image: `image`, `imageName`, `containerImage`, `base_image`, kustomize `newName`. */
 // camelCase keys may have several humps (`natsStreamingImage`, issue #10): any letters before `Image`.
@@ -40,6 +44,7 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const lines = new LineIndex(text);
+  const inComment = commentTracker(text, lines);
   const found: FoundReference[] = [];
   let consumed = 0; // everything before this offset has been decided
 
@@ -89,7 +94,7 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
       // `key: value`, `key = value`, `"key": "value"`: a value of an image-ish key may be a bare name.
       if (ch === "@") continue;
       const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(text, i, lines)) {
+      if (key && isImageKey(key) && !inComment(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
@@ -111,15 +116,59 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
       const open = text.lastIndexOf("[", s - 1);
       if (open >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open, s))) s = open;
     }
-    if (!inComment(text, s, lines)) {
-      const before = text.slice(lines.lineStart(s), s);
-      emit(s, e, !imageContext(before));
+    if (!inComment(s)) {
+      // The key before a token is short: look at a bounded window, not the whole line (a line of 10k
+      // references made this quadratic). A cut window starts with NUL so `^FROM` cannot match there.
+      const ls = lines.lineStart(s);
+      const from = Math.max(ls, s - CONTEXT_WINDOW);
+      const before = (from > ls ? "\0" : "") + text.slice(from, s);
+      const context = imageContext(before);
+      // `--upstream=acme/app:8080`: the value of a command-line flag that is not an image flag (#13).
+      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
     }
     consumed = Math.max(consumed, e);
   }
   found.sort((a, b) => a.start - b.start);
+  // Examples in CRD and schema `description:` text are prose, not deployed images (issue #13).
+  const prose = proseRanges(text);
+  let p = 0;
+  const inProse = (offset: number): boolean => {
+    while (p < prose.length && (prose[p] as [number, number])[1] <= offset) p++;
+    return p < prose.length && (prose[p] as [number, number])[0] <= offset;
+  };
   // The FROM pass and the anchor pass can meet on the same token.
-  return found.filter((f, k) => k === 0 || (found[k - 1] as FoundReference).start !== f.start);
+  return found.filter((f, k) => (k === 0 || (found[k - 1] as FoundReference).start !== f.start) && !inProse(f.start));
+}
+
+/**
+ * The spans of `description:` values in YAML (a CRD's or a JSON schema's documentation): the rest of
+ * the key's line, and for a block scalar (`description: |`) every following line indented deeper than
+ * the key. One forward pass; sorted, non-overlapping.
+ */
+function proseRanges(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  if (!text.includes("description")) return out;
+  const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
+  for (let m; (m = key.exec(text));) {
+    const lineEnd = text.indexOf("\n", m.index);
+    let end = lineEnd < 0 ? text.length : lineEnd;
+    if (/^[ \t]*[|>][-+0-9]*[ \t]*(?:#.*)?\r?$/.test(m[3] as string)) {
+      const indent = (m[1] as string).length;
+      // Block scalar: lines indented deeper than the key (or blank) belong to it.
+      for (let ls = end + 1; ls < text.length;) {
+        const le = text.indexOf("\n", ls);
+        const line = text.slice(ls, le < 0 ? text.length : le);
+        const lead = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+        if (line.trim() !== "" && lead <= indent) break;
+        end = le < 0 ? text.length : le;
+        if (le < 0) break;
+        ls = le + 1;
+      }
+    }
+    out.push([m.index, end]);
+    key.lastIndex = Math.max(key.lastIndex, end);
+  }
+  return out;
 }
 
 /** The identifier right before a `:`/`=` (skipping a closing quote and spaces), or "". */
@@ -197,6 +246,12 @@ function candidate(
   const hasTag = colon > slash && colon >= 0;
   if (requireSlashOrDigest && (slash < 0 || (!hasTag && at < 0))) return undefined;
   if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return undefined;
+  // In free text, `backend/api:8080` is a service and its port: a 4- or 5-digit tag on a name with no
+  // registry host (#13). Under an image key it is still read as a tag.
+  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+    const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
+    if (!first.includes(".") && !first.includes(":") && first !== "localhost") return undefined;
+  }
   let reference: ImageReference;
   try {
     reference = parseImageReference(raw);
@@ -223,20 +278,36 @@ function candidate(
   };
 }
 
-/** Is `offset` inside a `#` comment? A `#` starts one at line start or after a blank, outside quotes. */
-function inComment(text: string, offset: number, lines: LineIndex): boolean {
-  const ls = lines.lineStart(offset);
-  const hash = text.indexOf("#", ls);
-  if (hash < 0 || hash >= offset) return false;
+/**
+ * Is an offset inside a `#` comment? A `#` starts one at line start or after a blank, outside quotes.
+ * The scanner asks in order of position, so the walk over a line resumes where the last question
+ * left it: linear in the line, however many references it holds (issue #13: 10k on one line took 37 s).
+ */
+function commentTracker(text: string, lines: LineIndex): (offset: number) => boolean {
+  let ls = -1; // line of the walk
+  let k = 0; // walked up to here
   let quote = "";
-  for (let k = ls; k < offset; k++) {
-    const c = text[k];
-    if (quote) {
-      if (c === quote) quote = "";
-    } else if (c === '"' || c === "'") {
-      // An apostrophe inside a word (`don't`) opens nothing.
-      if (!(c === "'" && k > ls && /\w/.test(text[k - 1] as string))) quote = c;
-    } else if (c === "#" && (k === ls || /\s/.test(text[k - 1] as string))) return true;
-  }
-  return false;
+  let comment = false;
+  return (offset) => {
+    const start = lines.lineStart(offset);
+    if (start !== ls || offset < k) {
+      ls = start;
+      k = start;
+      quote = "";
+      comment = false;
+      const hash = text.indexOf("#", start);
+      // No `#` before the offset: nothing to walk yet (the common case, one search per line).
+      if (hash < 0 || hash >= offset) return false;
+    }
+    for (; k < offset && !comment; k++) {
+      const c = text[k];
+      if (quote) {
+        if (c === quote) quote = "";
+      } else if (c === '"' || c === "'") {
+        // An apostrophe inside a word (`don't`) opens nothing.
+        if (!(c === "'" && k > ls && /\w/.test(text[k - 1] as string))) quote = c;
+      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1] as string))) comment = true;
+    }
+    return comment;
+  };
 }

@@ -15,12 +15,19 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { realpath, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { loadConfig } from "../config/load.js";
 import type { ServerConfig, ServerRepository } from "../config/server.js";
+import type { LaminarConfig } from "../config/types.js";
 import { CLI_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
 import { pushMode } from "../delivery/push.js";
+import type { PushModeResult } from "../delivery/types.js";
+import { createGitCommandManager } from "../git/git-command-manager.js";
+import { updatePass } from "../pipeline.js";
 import type { Plan } from "../plan/types.js";
 import { createTagSource, type TagSourceHandle } from "../registry/from-config.js";
+import { addCounts, emptyCounts } from "../registry/http.js";
 import type { RequestCounts } from "../registry/types.js";
+import { syncCheckoutInPlace } from "./checkout-in-place.js";
 import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
 import { explainSshFailure } from "./ssh-access.js";
@@ -50,6 +57,33 @@ export interface ServeEngineOptions {
   readonly abandonWaitMs?: number;
   /** Where notifications go (src/serve/notify.ts), already read from the environment; none by default. */
   readonly notify?: Omit<NotifierOptions, "log" | "onResult">;
+  /** The registry cache file (default `<stateDir>/registry-cache.json`). */
+  readonly cachePath?: string;
+  /**
+   * `laminar watch`: the (one) repository is this existing checkout, used in place. See
+   * {@link CheckoutInPlace}.
+   */
+  readonly checkout?: CheckoutInPlace;
+  /** How a failed run is worded in the log (default: the error's message); e.g. with a command's output. */
+  readonly describeError?: (e: unknown) => string;
+  /** Called after every run of a repository (the front end's result lines). */
+  readonly onRun?: (name: string, run: RunRecord) => void;
+}
+
+/**
+ * An existing checkout the engine runs in place instead of a clone of its own (`laminar watch`):
+ * never cloned, reset over local work or cleaned (src/serve/checkout-in-place.ts). Unlike serve's
+ * `remoteConfig`, its config file is the user's own: rules, registries, commit settings and
+ * commands all come from it, read again on every run.
+ */
+export interface CheckoutInPlace {
+  readonly dir: string;
+  /** Relative to `dir`; default `.laminar.yaml`. */
+  readonly configPath?: string;
+  /** Commit and push to the checked-out branch on `origin`; otherwise only the files are rewritten. */
+  readonly push: boolean;
+  /** Called with every config read, before it is used (to mask the secrets it names). */
+  readonly onConfig?: (config: LaminarConfig) => void;
 }
 
 /** How long `stop()` lets notifications still under way finish (they never hold a run). */
@@ -88,7 +122,11 @@ export class ServeEngine {
   private readonly repos = new Map<string, RepoState>();
   private readonly queue: RepoState[] = [];
   private readonly active = new Set<Promise<void>>();
-  private readonly tags: TagSourceHandle;
+  private tags: TagSourceHandle;
+  /** The registries `tags` was made for (a checkout in place may change them between runs). */
+  private tagsKey: string;
+  /** Requests of clients replaced since: the request metric is a counter. */
+  private retiredCounts = emptyCounts();
   private readonly windowMs: number;
   private windowStartedAt = 0;
   private stopping = false;
@@ -100,7 +138,7 @@ export class ServeEngine {
   /** When updates were paused; undefined while they run. A pause lasts until resumed. */
   private pausedSince: number | undefined;
   /** Prometheus series of every run. */
-  readonly metrics = new ServeMetrics();
+  readonly metrics = new ServeMetrics(() => this.registryCounts());
   private readonly notifier: Notifier | undefined;
 
   constructor(private readonly o: ServeEngineOptions) {
@@ -108,11 +146,8 @@ export class ServeEngine {
     const first = o.server.repositories[0];
     if (!first) throw new Error("the server file has no repository");
     // One client for all: every repository shares the server file's registries and one cache.
-    this.tags = createTagSource(first.config, {
-      dir: o.stateDir,
-      env: o.env,
-      cachePath: join(o.stateDir, "registry-cache.json"),
-    });
+    this.tags = this.tagSource(first.config);
+    this.tagsKey = JSON.stringify(first.config.registries);
     if (o.notify)
       this.notifier = new Notifier({
         ...o.notify,
@@ -165,7 +200,12 @@ export class ServeEngine {
 
   /** Registry requests so far, by kind. */
   registryCounts(): RequestCounts {
-    return this.tags.counts();
+    return addCounts(this.retiredCounts, this.tags.counts());
+  }
+
+  /** Resolves once no run is queued or in progress (`laminar watch --once` after `start()`). */
+  async idle(): Promise<void> {
+    while (this.active.size || this.queue.length) await Promise.all([...this.active]);
   }
 
   /** The names of the repositories, in server-file order. */
@@ -413,7 +453,6 @@ export class ServeEngine {
     const started = Date.now();
     if (started - this.windowStartedAt >= this.windowMs) this.newWindow();
     const { repo } = s;
-    const dir = clonePath(this.stateDir, repo.name);
     const warnings: string[] = [];
     const failedBefore = s.failures;
     // A run abandoned by a stopping server did not fail for a reason anyone must act on: no notice.
@@ -426,24 +465,7 @@ export class ServeEngine {
     };
     let record: Omit<RunRecord, "finishedAt" | "durationMs">;
     try {
-      const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
-      s.cloned = true;
-      const env = { ...this.o.env };
-      for (const name of SERVER_SECRETS) delete env[name];
-      const r = await pushMode({
-        git,
-        dir,
-        readConfig: () => readRepositoryConfig(repo, dir, warn),
-        tags: this.tags.source,
-        runCommands: true,
-        env,
-        signal: this.abandon.signal,
-        branch: repo.branch,
-        commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
-        maxAttempts: 3,
-        protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
-        log: (m) => this.o.log(`${repo.name}: ${m}`),
-      });
+      const r = this.o.checkout ? await this.runInPlace(s, this.o.checkout) : await this.runInClone(s, warn);
       const plan = r.pass.plan;
       s.references = references(plan);
       for (const f of plan.failures) warn(`${repo.name}: ${f.message}`);
@@ -473,7 +495,9 @@ export class ServeEngine {
     } catch (e) {
       s.failures++;
       const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
-      this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${message}`);
+      // The log may say more than the status (a failed command's output, through describeError).
+      const described = this.o.describeError ? this.o.mask(explainSshFailure(repo, this.o.describeError(e))) : message;
+      this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${described}`);
       record = { startedAt: new Date(started).toISOString(), result: "error", trigger, changes: [], error: message };
       if (!failedBefore) notify({ event: "failing", repository: repo.name, branch: repo.branch, error: message });
     }
@@ -481,10 +505,84 @@ export class ServeEngine {
     s.lastRun = { ...record, finishedAt: new Date().toISOString(), durationMs };
     s.recentRuns = [s.lastRun, ...s.recentRuns].slice(0, RECENT_RUNS);
     s.warnings = warnings;
-    this.metrics.recordRun(repo.name, s.lastRun, s.failures, this.tags.counts());
+    this.metrics.recordRun(repo.name, s.lastRun, s.failures);
     await this.tags
       .save()
       .catch((e: unknown) => this.o.log(`laminar: could not save the registry cache: ${String(e)}`));
+    this.o.onRun?.(repo.name, s.lastRun);
+  }
+
+  /** The environment of configured commands: without the variables that authorise calls to this server. */
+  private commandEnv(): NodeJS.ProcessEnv {
+    const env = { ...this.o.env };
+    for (const name of SERVER_SECRETS) delete env[name];
+    return env;
+  }
+
+  /** serve: the repository's working clone in the state dir, synced to the remote, then the race-safe push. */
+  private async runInClone(s: RepoState, warn: (m: string) => void): Promise<PushModeResult> {
+    const { repo } = s;
+    const dir = clonePath(this.stateDir, repo.name);
+    const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
+    s.cloned = true;
+    return pushMode({
+      git,
+      dir,
+      readConfig: () => readRepositoryConfig(repo, dir, warn),
+      tags: this.tags.source,
+      runCommands: true,
+      env: this.commandEnv(),
+      signal: this.abandon.signal,
+      branch: repo.branch,
+      commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
+      maxAttempts: 3,
+      protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
+      log: (m) => this.o.log(`${repo.name}: ${m}`),
+    });
+  }
+
+  /**
+   * watch: the user's checkout in place, with its own config (registries included: a changed
+   * `registries` section gets a new client, whose secrets the front end masks from then on).
+   */
+  private async runInPlace(s: RepoState, c: CheckoutInPlace): Promise<PushModeResult> {
+    s.cloned = true;
+    const config = await loadConfig(c.dir, c.configPath);
+    c.onConfig?.(config);
+    const registriesKey = JSON.stringify(config.registries);
+    if (registriesKey !== this.tagsKey) {
+      await this.tags.save().catch(() => undefined);
+      this.retiredCounts = addCounts(this.retiredCounts, this.tags.counts());
+      this.tags = this.tagSource(config);
+      this.tagsKey = registriesKey;
+    }
+    const pass = {
+      dir: c.dir,
+      ...(c.configPath ? { configPath: c.configPath } : {}),
+      tags: this.tags.source,
+      runCommands: true,
+      env: this.commandEnv(),
+      signal: this.abandon.signal,
+    };
+    if (!c.push) return { pass: await updatePass({ ...pass, dryRun: false }), attempts: 1 };
+    const git = await createGitCommandManager(c.dir);
+    const branch = await syncCheckoutInPlace(git);
+    return pushMode({
+      ...pass,
+      git,
+      branch,
+      commit: resolveCommitSettings({}, config.commit, CLI_AUTHOR),
+      protectedHint: "open a pull request instead (`laminar apply --pull-request`)",
+      log: (m) => this.o.log(`${s.repo.name}: ${m}`),
+    });
+  }
+
+  private tagSource(config: LaminarConfig): TagSourceHandle {
+    return createTagSource(config, {
+      dir: this.o.checkout?.dir ?? this.o.stateDir,
+      env: this.o.env,
+      cachePath: this.o.cachePath ?? join(this.o.stateDir, "registry-cache.json"),
+    });
   }
 }
 

@@ -159,8 +159,9 @@ async function handle(o: HttpOptions, req: IncomingMessage, res: ServerResponse,
   }
   if (path === "/metrics") {
     get();
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-    res.end(o.engine.metrics.render());
+    const text = await o.engine.metrics.render();
+    res.writeHead(200, { "content-type": o.engine.metrics.contentType });
+    res.end(text);
     return;
   }
   if (path === "/api/v1/repos") {

@@ -19,6 +19,8 @@ export interface SeedImage {
   readonly created?: Date;
   /** `os/arch[/variant]` list: pushes an index (OCI) or manifest list (Docker) over one manifest each. */
   readonly platforms?: readonly string[];
+  /** The platform of a single-platform image (default linux/amd64). */
+  readonly platform?: string;
   /** Per-platform build time overriding `created` for that child. */
   readonly platformCreated?: Readonly<Record<string, Date>>;
   /** Manifest annotations (on the index too for multi-arch). */
@@ -278,7 +280,7 @@ async function pushPlatformManifest(
 
 async function seedOne(p: Pusher, img: SeedImage): Promise<SeededImage> {
   if (!img.platforms?.length) {
-    const m = await pushPlatformManifest(p, img, "linux/amd64", img.created, img.tag);
+    const m = await pushPlatformManifest(p, img, img.platform ?? "linux/amd64", img.created, img.tag);
     return {
       repository: img.repository,
       tag: img.tag,
