@@ -6,7 +6,7 @@ import { importX } from "eslint-plugin-import-x";
 import { createTypeScriptImportResolver } from "eslint-import-resolver-typescript";
 
 export default tseslint.config(
-  { ignores: ["dist/", "lib/", "node_modules/", ".tools/", "coverage/"] },
+  { ignores: ["dist/", "lib/", "node_modules/", ".tools/", "coverage/", "**/*.generated.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

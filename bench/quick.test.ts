@@ -1,8 +1,8 @@
 /**
  * Runs the benchmark in its quick mode (tiny sizes, real registry, real CLI) and checks what it
  * guarantees: it runs to the end, the warm run asks the registry for no manifest or blob at all,
- * and one serve cycle asks each shared registry repository for its tags once. Nothing about time:
- * CI machines vary.
+ * the run after the pushes asks only about the new tags, and one serve cycle asks each shared
+ * registry repository for its tags once. Nothing about time: CI machines vary.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -48,6 +48,16 @@ test("npm run bench -- --quick runs and the warm run fetches no metadata", { tim
       "cold run fetched manifests and config blobs",
     );
     assert.equal(warm.changes, cold.changes, "warm and cold runs plan the same changes");
+    // After the pushes, only the new tags are asked about (#12): their manifests and config blobs,
+    // no HEAD re-checking the tags the cache already knows.
+    const { afterPush } = results.runs;
+    assert.ok(afterPush && results.afterPushFloor > 0, "the after-push run is reported");
+    assert.equal(afterPush.requests.manifestHead, 0, "after push: no HEAD for known tags");
+    assert.equal(
+      afterPush.requests.manifestGet + afterPush.requests.blobGet,
+      results.afterPushFloor,
+      "after push: one manifest (+ platform manifest) and one config blob per new tag",
+    );
     // One serve cycle over 10 git repositories × 5 references sharing 3 registry repositories: one
     // tag list per registry repository, not one per git repository (issue #16).
     const serve = results.serve;

@@ -70,6 +70,11 @@ export interface BenchResults {
   readonly naive: readonly NaiveComparison[];
   readonly corpus?: CorpusStats & { readonly plan: PlanRun; readonly generateMs: number };
   readonly scan?: ScanComparison & { readonly rgPattern: string };
+  /**
+   * Manifest and blob requests the after-push run needs at least: a manifest GET and a config
+   * blob GET per new tag (an index: + its platform manifest). Known tags cost nothing (#12).
+   */
+  readonly afterPushFloor: number;
   /** One `laminar serve` cycle against separate `laminar plan` runs (bench/serve-bench.ts). */
   readonly serve?: ServeBenchResult;
   readonly targets: readonly Target[];
@@ -210,6 +215,14 @@ async function main(): Promise<number> {
     );
     log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
     const afterPush = await plan("afterPush", `after ${pushes.length} pushes`);
+    const referenced = new Set(repos.slice(0, Math.min(tree.refs, repos.length)));
+    const afterPushFloor = pushes
+      .filter((p) => referenced.has(p.repo))
+      .reduce((n, p) => n + (p.repo.kind === "multiarch" ? 3 : 2), 0);
+    if (metadataRequests(afterPush.requests) > afterPushFloor)
+      problems.push(
+        `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests, the new tags need ${afterPushFloor}`,
+      );
     const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
     // A targeted run, as a repository_dispatch after one more build would start it (issue #15):
     // `--image REPO:TAG` on the warm cache asks about the pushed tag alone.
@@ -320,6 +333,7 @@ async function main(): Promise<number> {
       naive: naiveComparison,
       corpus: { ...corpus, plan: corpusPlan, generateMs },
       scan: { ...scan, rgPattern: RG_PATTERN },
+      afterPushFloor,
       serve,
       targets,
       problems,
@@ -342,6 +356,9 @@ async function main(): Promise<number> {
       `repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB; ${candidates} build-time candidate tags (${multiArch} multi-arch)\n`,
     );
     console.log(runsTable([...Object.values(runs), corpusPlan]));
+    console.log(
+      `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests; the new tags alone need ${afterPushFloor}`,
+    );
     console.log(`\n${naiveTable(naiveComparison)}`);
     console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
     console.log(

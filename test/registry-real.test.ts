@@ -129,17 +129,26 @@ describe("anonymous registry", () => {
     const list3 = await third.listTags(repo);
     const details3 = await third.describeTags(repo, { times: list3.tags, digests: [] });
     const c3 = third.counts();
-    // N known tags confirmed by HEAD; the new tag's manifest + config once (1.0.0 shares its digest)
-    assert.equal(c3.manifestHead, N, JSON.stringify(c3));
-    assert.equal(c3.manifestGet, 1, JSON.stringify(c3));
-    assert.equal(c3.blobGet, 1, JSON.stringify(c3));
-    assert.equal(details3.get("1.0.0")?.digest, newest!.digest);
-    assert.equal(details3.get("1.0.0")?.created?.toISOString(), hours(200).toISOString());
+    // Only what is new (#12): the new tag's manifest + config, no HEAD for the N known tags.
+    assert.deepEqual([c3.manifestHead, c3.manifestGet, c3.blobGet], [0, 1, 1], JSON.stringify(c3));
+    assert.equal(details3.get("2.0.0")?.created?.toISOString(), hours(200).toISOString());
     assert.equal(details3.get("1.0.1")?.source, "cache");
     await third.flush();
 
+    // A day later every known tag's time to live has run out: the moved 1.0.0 is caught by its
+    // HEAD, and its new digest's build time is already known (2.0.0 shares it).
+    const dayLater = Date.now() + 24 * 3600_000 + 1000;
+    const later = new RegistryClient({ cachePath, now: () => dayLater });
+    const listL = await later.listTags(repo);
+    const detailsL = await later.describeTags(repo, { times: listL.tags, digests: [] });
+    const cL = later.counts();
+    assert.deepEqual([cL.manifestHead, cL.manifestGet, cL.blobGet], [N + 1, 0, 0], JSON.stringify(cL));
+    assert.equal(detailsL.get("1.0.0")?.digest, newest!.digest);
+    assert.equal(detailsL.get("1.0.0")?.created?.toISOString(), hours(200).toISOString());
+    await later.flush();
+
     // and once more: unchanged again → zero
-    const fourth = new RegistryClient({ cachePath });
+    const fourth = new RegistryClient({ cachePath, now: () => dayLater + 1000 });
     const list4 = await fourth.listTags(repo);
     await fourth.describeTags(repo, { times: list4.tags, digests: list4.tags });
     const c4 = fourth.counts();

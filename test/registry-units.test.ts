@@ -11,7 +11,7 @@ import { parseWwwAuthenticate } from "../src/registry/challenge.js";
 import { baseUrlFor, registryKey } from "../src/registry/client.js";
 import { dockerConfigKey, resolveCredential } from "../src/registry/credentials.js";
 import { parseRateLimitRemaining, parseRetryAfter } from "../src/registry/http.js";
-import { RegistryCache, tagListHash } from "../src/registry/cache.js";
+import { RegistryCache, recheckAfterMs, tagListHash } from "../src/registry/cache.js";
 import { signRequest } from "../src/registry/sigv4.js";
 import { parseNextLink } from "../src/registry/tag-list.js";
 import { parseEcrHost, parseGcrManifestMap } from "../src/registry/timestamp-apis.js";
@@ -342,4 +342,17 @@ describe("docker config credentials", () => {
     });
     assert.equal(await resolveCredential("other.example", { env }), undefined);
   });
+});
+
+test("recheckAfterMs: known tags' times to live are spread between half the maximum and all of it", () => {
+  const day = 24 * 3600_000;
+  const ttls = Array.from({ length: 300 }, (_, i) => recheckAfterMs(day, `r.io/app:main-${i}`));
+  assert.ok(ttls.every((t) => t >= day / 2 && t <= day));
+  assert.equal(recheckAfterMs(day, "r.io/app:main-7"), ttls[7], "the same tag always gets the same time to live");
+  // After a cold run confirmed all 300 at once, the re-checks fall into different runs: of runs
+  // every hour between 12 h and 24 h, none re-checks more than a fifth of the tags.
+  for (let h = 12; h < 24; h++) {
+    const due = ttls.filter((t) => t > h * 3600_000 && t <= (h + 1) * 3600_000).length;
+    assert.ok(due < 60, `${due} tags due in hour ${h}`);
+  }
 });

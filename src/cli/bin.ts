@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // The `laminar` executable (dist/cli.js is bundled from this file). Only this entry runs the CLI;
 // src/cli/main.ts is a module that tests and the library import without side effects.
+import { setFlagsFromString } from "node:v8";
 import { describeError, processIo } from "./io.js";
 import { main } from "./main.js";
+
+// Node's fetch parses HTTP with llhttp compiled to WebAssembly, and V8's optimizing tier for that
+// module alone costs about 30 MB of RSS, a third of a small `plan` (#12). The baseline compiler
+// parses a registry's short answers about as fast; it must be chosen before the first fetch.
+setFlagsFromString("--liftoff-only");
 
 const io = processIo();
 main(process.argv.slice(2), io).then(

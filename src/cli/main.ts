@@ -30,7 +30,7 @@ import {
   type GitHubAppCredentials,
 } from "../github/app-token.js";
 import { startProgress } from "./progress.js";
-import { runApply, type ApplyOutcome, type ApplyRun, type Delivery } from "./apply.js";
+import type { ApplyOutcome, ApplyRun, Delivery } from "./apply.js";
 import { tryParseImageReference } from "../reference/parse.js";
 
 export type { CliIo } from "./io.js";
@@ -228,6 +228,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io.trapInterrupts?.();
         try {
+          // Loaded here, not at start: apply's delivery brings Octokit, which `plan` never needs (#12).
+          const { runApply } = await import("./apply.js");
           outcome = await runApply({
             ...(trap ? { signal: trap.signal } : {}),
             dir,

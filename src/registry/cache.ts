@@ -5,10 +5,12 @@
  *   - digest → build time + source. A digest names immutable content, so this never goes stale
  *     (an index's time depends on the wanted platforms, which are part of its key);
  *   - per repository, a snapshot of the last tag list (as a hash) and tag → digest, each entry
- *     with the time it was last confirmed. When the tag list is unchanged since the snapshot, the
- *     snapshot's digests are trusted (for `snapshotMaxAgeMs`), so a warm run makes no manifest or
- *     blob request at all. When the list changed, someone pushed: moving tags (`latest`, `1`)
- *     may have moved too, so each requested tag's digest is confirmed with one HEAD.
+ *     with the time it was last confirmed. A tag still in this run's listing keeps its digest until
+ *     `recheckAfterMs` has passed since it was confirmed, so a warm run makes no manifest or blob
+ *     request at all, and a push costs only the new tags (#12: re-confirming all 300 known tags of
+ *     a repository because one new tag appeared cost 300 HEADs). A re-pushed moving tag (`latest`,
+ *     `1`) does not change the list anyway; it is caught when its own time to live runs out, and
+ *     those are spread over the runs so that known tags are not all re-checked in the same run.
  *
  * Writes go through `writeFileAtomic` (temp file in the same directory, fsync, rename over the old
  * one), after merging with what is on disk so two runs sharing the path lose nothing. Where it lives by default is
@@ -21,6 +23,24 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../files/atomic-write.js";
 import type { TimestampSource } from "./types.js";
 import { checkShape, shape } from "./wire.js";
+
+/**
+ * How long a confirmed tag → digest is trusted: between half of `maxAgeMs` and all of it, by a
+ * hash of `key` (registry/repository and tag). After a cold run, every tag was confirmed at the
+ * same moment; fixed ages would re-check all of them in one later run. With the spread, a
+ * repository of 300 tags planned every 5 minutes re-checks one or two per run instead.
+ */
+export function recheckAfterMs(maxAgeMs: number, key: string): number {
+  // FNV-1a: stable across runs and Node versions, and cheap enough to call per tag and run.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  // FNV alone leaves tags that differ in their last characters (`main-17`, `main-18`) close
+  // together in the high bits; MurmurHash3's finaliser spreads them over the whole range.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return maxAgeMs * (0.5 + (h >>> 0) / 2 ** 33);
+}
 
 /**
  * The registry cache file used when none is given. It is per user, not per repository, so every

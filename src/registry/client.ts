@@ -5,8 +5,9 @@
  *   - per registry and run: one `/v2/` ping, and one token per repository scope (cached);
  *   - `listTags`: the tag pages (or Docker Hub's tag API pages, which carry push times);
  *   - `describeTags`, per requested tag, only what the caches cannot answer:
- *       warm (tag list unchanged since the cached snapshot): 0 requests;
- *       tag list changed, tag seen before: 1 HEAD (+ GET + config blob if its digest is new);
+ *       tag listed before and confirmed within its time to live (`recheckAfterMs`): 0 requests,
+ *       whether or not other tags were pushed since;
+ *       tag listed before, time to live over: 1 HEAD (+ GET + config blob if its digest is new);
  *       never seen: GET manifest (digest + body) + GET config blob = 2
  *       (a multi-arch index: + 1 child manifest per wanted platform);
  *       digest only wanted: 1 HEAD;
@@ -21,11 +22,12 @@
  */
 import { RegistrySession, type ChallengeMemory } from "./auth.js";
 import { offeredPlatforms, resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
-import { RegistryCache, tagListHash, type RepoSnapshot } from "./cache.js";
+import { RegistryCache, recheckAfterMs, tagListHash, type RepoSnapshot } from "./cache.js";
 import { resolveCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
 import { getImageConfig, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
+import { WorkSlots } from "./concurrency.js";
 import { PromiseMemo } from "./single-flight.js";
 import type { ImageConfig } from "./wire.js";
 import { awsCredentialsFromEnv } from "./sigv4.js";
@@ -109,7 +111,10 @@ export interface RegistryClientOptions {
    * the ping would be one more. A stale challenge costs one 401 and is then learnt afresh.
    */
   readonly reuseChallenges?: boolean;
-  /** How long a cached tag → digest is trusted while the tag list is unchanged (default 24 h). */
+  /**
+   * How long a cached tag → digest is trusted (default 24 h): each tag is re-checked after between
+   * half of it and all of it, spread by a hash of the tag (`recheckAfterMs`).
+   */
   readonly snapshotMaxAgeMs?: number;
   /** Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`, `AWS_*`); default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
@@ -177,6 +182,8 @@ export class RegistryClient implements TagSource {
   private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;
+  /** Tag resolutions under way per registry (see concurrency.ts). */
+  private readonly resolutions = new Map<string, WorkSlots>();
   /** `image:tag` whose future build time was reported in this run (one warning each). */
   private readonly warnedFuture = new Set<string>();
 
@@ -400,7 +407,7 @@ export class RegistryClient implements TagSource {
     await this.askEcr(
       repo,
       state,
-      all.filter((t) => wantTime.has(t) && !this.trustedDigest(state, t)),
+      all.filter((t) => wantTime.has(t) && !this.trustedDigest(repo, state, t)),
     );
     await this.askVendorApi(
       repo,
@@ -410,19 +417,32 @@ export class RegistryClient implements TagSource {
     );
 
     const out = new Map<string, TagDetails>();
-    await Promise.all(
-      all.map(async (tag) => {
-        const need = wantTime.has(tag);
-        const needPlatforms = wantPlatforms.has(tag);
-        const needFresh = fresh.has(tag);
-        const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}\u0000${needFresh}`;
-        const d = await state.resolving.get(memoKey, () =>
-          this.resolveTag(repo, state, cache, tag, need, needPlatforms, needFresh),
-        );
-        if (d) out.set(tag, this.unlessFuture(repo, tag, d));
-      }),
-    );
+    await this.resolutionSlots(repo.registry).forEach(all, async (tag) => {
+      const need = wantTime.has(tag);
+      const needPlatforms = wantPlatforms.has(tag);
+      const needFresh = fresh.has(tag);
+      const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}\u0000${needFresh}`;
+      const d = await state.resolving.get(memoKey, () =>
+        this.resolveTag(repo, state, cache, tag, need, needPlatforms, needFresh),
+      );
+      if (d) out.set(tag, this.unlessFuture(repo, tag, d));
+    });
     return out;
+  }
+
+  /**
+   * Four resolutions per request the registry may have in flight: enough that its HTTP slots
+   * never wait for work (a resolution is one to three requests in a row), few enough that a cold
+   * run holds a few dozen pending requests, not one per candidate tag.
+   */
+  private resolutionSlots(registry: string): WorkSlots {
+    const key = registryKey(registry);
+    let slots = this.resolutions.get(key);
+    if (!slots) {
+      slots = new WorkSlots(4 * (this.opts.perRegistryConcurrency ?? 8));
+      this.resolutions.set(key, slots);
+    }
+    return slots;
   }
 
   /**
@@ -496,7 +516,7 @@ export class RegistryClient implements TagSource {
     const missing = tags.filter((t) => {
       if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
       // A digest whose build time the disk cache already holds costs nothing on the generic path.
-      const digest = this.trustedDigest(state, t);
+      const digest = this.trustedDigest(repo, state, t);
       return !digest || !cache.fact(digest);
     });
     if (!missing.length) return;
@@ -518,17 +538,17 @@ export class RegistryClient implements TagSource {
     }
   }
 
-  private trustedDigest(state: RepoState, tag: string): string | undefined {
+  private trustedDigest(repo: RepositoryRef, state: RepoState, tag: string): string | undefined {
     const confirmed = state.confirmed.get(tag);
     if (confirmed) return confirmed;
-    const snap = state.snapshot;
-    const e = snap?.tags.get(tag);
-    // A targeted run does not list: the current tags' digests as last confirmed stand in for the
-    // listing's "nothing changed" (the run is about the pushed tag; a full run re-checks them).
-    if (!snap || !e || !(state.listedInfo?.unchanged || (!state.listedInfo && state.current.has(tag))))
-      return undefined;
+    const e = state.snapshot?.tags.get(tag);
+    // A listing made in this run says the tag still exists (the snapshot keeps listed tags only). A
+    // targeted run does not list: the current tags' digests as last confirmed stand in for it (the
+    // run is about the pushed tag; a full run re-checks them).
+    if (!e || !(state.listedInfo || state.current.has(tag))) return undefined;
     const maxAge = this.opts.snapshotMaxAgeMs ?? 24 * 3600_000;
-    if (e.verifiedAt < snap.changedAt || this.now() - e.verifiedAt > maxAge) return undefined;
+    const key = `${registryKey(repo.registry)}/${repo.repository}:${tag}`;
+    if (this.now() - e.verifiedAt > recheckAfterMs(maxAge, key)) return undefined;
     return e.digest;
   }
 
@@ -555,7 +575,7 @@ export class RegistryClient implements TagSource {
 
     const session = this.session(repo.registry);
     // A fresh digest is one confirmed by the registry in this run, never the snapshot's.
-    let digest = needFresh ? state.confirmed.get(tag) : (this.trustedDigest(state, tag) ?? fromApi?.digest);
+    let digest = needFresh ? state.confirmed.get(tag) : (this.trustedDigest(repo, state, tag) ?? fromApi?.digest);
     let manifest: Manifest | undefined;
     if (!digest) {
       const seenBefore = state.snapshot?.tags.has(tag) ?? false;

@@ -1,23 +1,41 @@
 /**
- * Shapes of what comes over the wire, checked with JSON Schema (ajv, compiled once at module load)
+ * Shapes of what comes over the wire, checked with JSON Schema (ajv, each compiled on its first use)
  * instead of cast: a registry that answers the wrong shape gets a named error at the answer, not a
  * TypeError three calls later. Each schema lists only the fields we read; unknown fields stay
  * allowed, because real registries add their own (GCR's `manifest` map, Hub's `images`, …).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { unexpectedAnswer, type ErrorSite } from "./errors.js";
+import { PRECOMPILED } from "./wire-validators.generated.js";
 
-const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+// Compiling costs memory and time (about 12 MB of RSS for every shape here, #12), so the shapes
+// are compiled ahead of time by scripts/validators.mjs into wire-validators.generated.ts (checked
+// fresh by test/validators.test.ts). A shape missing there (not yet generated) compiles on first use.
+let ajv: Ajv | undefined;
+const declared = new Map<string, object>();
 
-/** A compiled schema and what to call a value that does not match it ("a tag list"). */
+/** Every shape declared so far, by its `expected` name: what scripts/validators.mjs compiles. */
+export function declaredShapes(): ReadonlyMap<string, object> {
+  return declared;
+}
+
+/** A schema, compiled on first use, and what to call a value that does not match it ("a tag list"). */
 export interface WireShape<T> {
   readonly expected: string;
   readonly validate: ValidateFunction<T>;
 }
 
-/** Compiles a schema once (call at module load); `expected` names a value of the shape in messages. */
+/** Declares a shape (at module load); `expected` names a value of the shape in messages. */
 export function shape<T>(expected: string, schema: object): WireShape<T> {
-  return { expected, validate: ajv.compile<T>(schema) };
+  declared.set(expected, schema);
+  let compiled = PRECOMPILED[expected] as ValidateFunction<T> | undefined;
+  return {
+    expected,
+    get validate(): ValidateFunction<T> {
+      ajv ??= new Ajv({ strict: true, allowUnionTypes: true });
+      return (compiled ??= ajv.compile<T>(schema));
+    },
+  };
 }
 
 const ARTICLE: Readonly<Record<string, string>> = {
