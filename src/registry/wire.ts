@@ -200,28 +200,3 @@ export const HUB_TAG_PAGE = shape<HubTagPage>("a Docker Hub tag page", {
     },
   },
 });
-
-/** ECR DescribeImages' answer; `imagePushedAt` is epoch seconds (a number) in the JSON protocol. */
-export interface EcrImages {
-  readonly imageDetails?: ReadonlyArray<{
-    readonly imageDigest?: string;
-    readonly imageTags?: readonly string[];
-    readonly imagePushedAt?: number | string;
-  }>;
-}
-export const ECR_IMAGES = shape<EcrImages>("a DescribeImages answer", {
-  type: "object",
-  properties: {
-    imageDetails: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          imageDigest: STRING,
-          imageTags: { type: "array", items: STRING },
-          imagePushedAt: { type: ["number", "string"] },
-        },
-      },
-    },
-  },
-});
