@@ -25,6 +25,15 @@ export interface RegistrySettings {
   readonly platforms?: readonly string[];
   /** Seconds per request. */
   readonly timeout?: number;
+  /** Whose credential chain logs in when docker's config has nothing (default: from the host). */
+  readonly cloud?: "aws" | "google" | "azure" | "none";
+  /** ECR: role to assume, region, profile, API endpoint for the AWS SDK chain. */
+  readonly aws?: {
+    readonly roleArn?: string;
+    readonly region?: string;
+    readonly profile?: string;
+    readonly endpoint?: string;
+  };
 }
 
 /** One `exclude` entry of a rule: tags its policy matches are never chosen for the images listed. */

@@ -64,6 +64,8 @@ export function createTagSource(
       ...(r.platforms ? { platforms: r.platforms } : {}),
       // Per registry: a short timeout for one slow registry must not cut the others short.
       ...(r.timeout !== undefined ? { timeoutMs: r.timeout * 1000 } : {}),
+      ...(r.cloud !== undefined ? { cloud: r.cloud } : {}),
+      ...(r.aws !== undefined ? { aws: r.aws } : {}),
     });
   }
   const client = new RegistryClient({
