@@ -253,15 +253,15 @@ describe("cloud registry settings (#11)", () => {
   it("bad values are named with file, line and key", () => {
     assert.throws(
       () => parseConfig(withRegistry("    aws:\n      roleArn: not-an-arn")),
-      /^\.laminar\.yaml:5:16: registries\[0\]\.aws\.roleArn: must match pattern/,
+      /\.laminar\.yaml:5:16: registries\[0\]\.aws\.roleArn: must match pattern/,
     );
     assert.throws(
       () => parseConfig(withRegistry("    aws:\n      regio: eu-west-1")),
-      /^\.laminar\.yaml:5:7: registries\[0\]\.aws\.regio: unknown key "regio" \(did you mean "region"\?\)/,
+      /\.laminar\.yaml:5:7: registries\[0\]\.aws\.regio: unknown key "regio" \(did you mean "region"\?\)/,
     );
     assert.throws(
       () => parseConfig(withRegistry("    cloud: gcp")),
-      /^\.laminar\.yaml:4:12: registries\[0\]\.cloud: must be one of "aws", "google", "azure", "none"/,
+      /\.laminar\.yaml:4:12: registries\[0\]\.cloud: must be one of "aws", "google", "azure", "none"/,
     );
   });
 });
