@@ -5,6 +5,9 @@
  *     assumed role through STS, a web identity token file through STS) signs GetAuthorizationToken
  *     and DescribeImages; the password it hands out is the real registry's htpasswd password;
  *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server;
+ *   - ACR: @azure/identity's DefaultAzureCredential (a client secret in the environment) against a
+ *     local Entra ID over HTTPS, then ACR's exchange and the real registry's token flow, run through
+ *     the CLI (NODE_EXTRA_CA_CERTS only works for a new process);
  *   - expiry and refresh in a long-lived client, docker config precedence, and a refused
  *     credential named with its source (never the secret).
  * Nothing leaves 127.0.0.1: instance metadata lookups are disabled for the AWS chain.
@@ -15,7 +18,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
 import { RegistryClient, RegistryError } from "../src/registry/index.js";
-import { startEcrApi, startGceMetadata, startSts, type LocalApi } from "./helpers/cloud/apis.js";
+import { execFileSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { startEcrApi, startEntraId, startGceMetadata, startSts, type LocalApi } from "./helpers/cloud/apis.js";
+import { spawn } from "node:child_process";
+import { writeRepo } from "./helpers/cli.js";
 import { seedImages, tagSeries, type SeededImage } from "./helpers/registry/seed.js";
 import { REGISTRY_BINARY, startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { existsSync } from "node:fs";
@@ -272,3 +279,129 @@ describe("Artifact Registry / GCR through google-auth-library", { skip }, () => 
     );
   });
 });
+
+const AZURE_SECRET = "azure-Secr3t-client-secret";
+const AAD_TOKEN = "aad-Secr3t-access-token";
+const ACR_REFRESH = "acr-Secr3t-refresh-token";
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe(
+  "ACR through @azure/identity and ACR's token exchange (CLI)",
+  {
+    skip: skip || (hasOpenssl() ? false : "openssl is not installed (needed for the HTTPS authority's certificate)"),
+  },
+  () => {
+    let reg: RunningRegistry;
+    let entra: LocalApi;
+    let certFile: string;
+
+    before(async () => {
+      const dir = join(tmp, "tls");
+      const { mkdir } = await import("node:fs/promises");
+      await mkdir(dir, { recursive: true });
+      certFile = join(dir, "cert.pem");
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          certFile,
+        ],
+        { stdio: "ignore" },
+      );
+      entra = await startEntraId({
+        key: await readFile(join(dir, "key.pem"), "utf8"),
+        cert: await readFile(certFile, "utf8"),
+        clientId: "laminar-client",
+        clientSecret: AZURE_SECRET,
+        accessToken: AAD_TOKEN,
+      });
+      reg = await startRegistry({
+        auth: "token",
+        identityTokens: { [ACR_REFRESH]: "laminar" },
+        acrExchange: { accept: AAD_TOKEN, refreshToken: ACR_REFRESH },
+      });
+      await seedImages(reg, tagSeries("acme/app", 3, { newest: T0 }));
+    });
+    after(async () => {
+      await reg?.stop();
+      await entra?.stop();
+    });
+
+    const run = async (secret: string) => {
+      const dir = await writeRepo({
+        // A registry on 127.0.0.1 stands in for acme.azurecr.io: `cloud` names its kind.
+        ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: azure\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
+        "a.yaml": `image: ${reg.host}/acme/app:1.0.0\n`,
+      });
+      const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: join(dir, ".cache"), DOCKER_CONFIG: join(dir, "no-docker") };
+      for (const k of Object.keys(process.env)) if (/^(AZURE_|AWS_|GOOGLE_)/.test(k)) env[k] = "";
+      Object.assign(env, {
+        NODE_EXTRA_CA_CERTS: certFile,
+        AZURE_AUTHORITY_HOST: entra.url,
+        AZURE_TENANT_ID: "laminar-tenant",
+        AZURE_CLIENT_ID: "laminar-client",
+        AZURE_CLIENT_SECRET: secret,
+      });
+      // Not spawnSync: the Entra ID and token servers answer from this process's event loop.
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
+      { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+    return { status, stdout, stderr };
+    };
+
+    test("client secret → Entra ID token → /oauth2/exchange → refresh token → registry token", async () => {
+      const r = await run(AZURE_SECRET);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).changes[0].to, "1.0.2");
+      const exchange = reg.tokenServer!.requests.filter((x) => x.method === "POST /oauth2/exchange");
+      assert.deepEqual(
+        exchange.map((x) => x.granted),
+        [true],
+      );
+      assert.ok(reg.tokenServer!.requests.some((x) => x.method === "POST" && x.username === "laminar" && x.granted));
+      assert.ok(entra.calls.some((x) => x.action === "POST /laminar-tenant/oauth2/v2.0/token"));
+      for (const secret of [AZURE_SECRET, AAD_TOKEN, ACR_REFRESH]) {
+        assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
+      }
+    });
+
+    test("a refused client secret: the plan's failure names the credential source, not the secret", async () => {
+      const r = await run("wrong-Secr3t");
+      assert.equal(r.status, 3, r.stderr);
+      const plan = JSON.parse(r.stdout);
+      assert.match(
+        plan.failures[0].message,
+        /401 Unauthorized.*; credentials: Azure DefaultAzureCredential \+ ACR token exchange failed \(.*\); anonymous$/,
+      );
+      assert.ok(!r.stdout.includes("wrong-Secr3t") && !r.stderr.includes("wrong-Secr3t"));
+    });
+  },
+);

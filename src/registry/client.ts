@@ -271,7 +271,8 @@ export class RegistryClient implements TagSource {
               return await cloud.credential(hint);
             } catch (err) {
               // A registry with no usable credentials is tried anonymously; the plan says why.
-              const why = err instanceof Error ? err.message : String(err);
+              // First line only: SDK messages go on with troubleshooting text over several lines.
+              const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.trim();
               const label = await cloud.label();
               this.opts.log?.warn?.(`credentials for ${settings.host}: ${label}: ${why}; trying anonymously`);
               return { source: `${label} failed (${why}); anonymous` };

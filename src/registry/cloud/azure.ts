@@ -31,8 +31,18 @@ function jwtExpiry(token: string): number | undefined {
   }
 }
 
+/** Microsoft's own authority hosts: MSAL's instance discovery knows them. */
+const MICROSOFT_AUTHORITIES =
+  /^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)\/?$/i;
+
 export class AzureAccess {
-  private readonly credential = new DefaultAzureCredential();
+  // An authority host of another name (Azure Stack Hub, a private cloud) is not in Microsoft's
+  // instance discovery, which MSAL would otherwise ask at login.microsoftonline.com first.
+  private readonly credential = new DefaultAzureCredential(
+    process.env.AZURE_AUTHORITY_HOST && !MICROSOFT_AUTHORITIES.test(process.env.AZURE_AUTHORITY_HOST)
+      ? { disableInstanceDiscovery: true }
+      : {},
+  );
 
   constructor(private readonly transport: Transport) {}
 

@@ -209,3 +209,63 @@ export async function startGceMetadata(o: MetadataOptions): Promise<LocalApi & {
   });
   return { url, host: url.replace(/^http:\/\//, ""), calls, stop: stopper(server) };
 }
+
+export interface EntraIdOptions {
+  /** PEM key and certificate for HTTPS (@azure/identity only talks to an https authority). */
+  readonly key: string;
+  readonly cert: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The Entra ID access token handed out for the registry scope. */
+  readonly accessToken: string;
+}
+
+/**
+ * Microsoft Entra ID's endpoints MSAL uses for a client secret (what `AZURE_AUTHORITY_HOST`
+ * points @azure/identity at): the tenant's OpenID configuration and its v2.0 token endpoint.
+ */
+export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
+  const { createServer: createHttpsServer } = await import("node:https");
+  const calls: RecordedCall[] = [];
+  const server = createHttpsServer({ key: o.key, cert: o.cert }, (req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const u = new URL(req.url ?? "/", "https://127.0.0.1");
+      const tenant = u.pathname.split("/")[1] ?? "";
+      const base = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+      calls.push({ action: `${req.method} ${u.pathname}`, body: "" });
+      res.setHeader("content-type", "application/json");
+      if (u.pathname.endsWith("/v2.0/.well-known/openid-configuration"))
+        return res.end(
+          JSON.stringify({
+            issuer: `${base}/${tenant}/v2.0`,
+            token_endpoint: `${base}/${tenant}/oauth2/v2.0/token`,
+            authorization_endpoint: `${base}/${tenant}/oauth2/v2.0/authorize`,
+            end_session_endpoint: `${base}/${tenant}/oauth2/v2.0/logout`,
+            jwks_uri: `${base}/${tenant}/discovery/v2.0/keys`,
+          }),
+        );
+      if (u.pathname.endsWith("/oauth2/v2.0/token")) {
+        const form = new URLSearchParams(body);
+        const ok =
+          form.get("client_id") === o.clientId &&
+          form.get("client_secret") === o.clientSecret &&
+          form.get("scope")?.includes("https://containerregistry.azure.net/.default");
+        if (!ok) {
+          res.statusCode = 401;
+          return res.end(
+            JSON.stringify({ error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret." }),
+          );
+        }
+        return res.end(
+          JSON.stringify({ token_type: "Bearer", expires_in: 3600, ext_expires_in: 3600, access_token: o.accessToken }),
+        );
+      }
+      res.statusCode = 404;
+      res.end("{}");
+    })();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `https://127.0.0.1:${port}`, calls, stop: stopper(server) };
+}
