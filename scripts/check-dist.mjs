@@ -11,7 +11,8 @@ for (const { path, text } of outputs) {
 const chunkDir = new URL(`../dist/${CHUNK_DIR}`, import.meta.url).pathname;
 const made = new Set(outputs.map((o) => o.path));
 if (existsSync(chunkDir))
-  for (const f of readdirSync(chunkDir)) if (!made.has(join(chunkDir, f))) stale.push(`${join(chunkDir, f)} (left over)`);
+  for (const f of readdirSync(chunkDir))
+    if (!made.has(join(chunkDir, f))) stale.push(`${join(chunkDir, f)} (left over)`);
 if (stale.length) {
   console.error(`dist/ is stale (run \`npm run bundle\` and commit): ${stale.join(", ")}`);
   process.exit(1);

@@ -364,17 +364,17 @@ describe(
         AZURE_CLIENT_SECRET: secret,
       });
       // Not spawnSync: the Entra ID and token servers answer from this process's event loop.
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
-      { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
-    return { status, stdout, stderr };
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
+        { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+      return { status, stdout, stderr };
     };
 
     test("client secret → Entra ID token → /oauth2/exchange → refresh token → registry token", async () => {

@@ -53,15 +53,15 @@ export class RegistrySession {
 
   private load(): Promise<SourcedCredential> {
     const ch = this.challenge;
-    this.credential ??= this.loadCredential(ch ? { realm: ch.params.realm, service: ch.params.service } : undefined).then(
-      (r) => {
-        const c = r.credential;
-        if (c?.kind === "basic") this.remember(c.password, c.username);
-        else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : undefined);
-        this.source = r.source;
-        return r;
-      },
-    );
+    this.credential ??= this.loadCredential(
+      ch ? { realm: ch.params.realm, service: ch.params.service } : undefined,
+    ).then((r) => {
+      const c = r.credential;
+      if (c?.kind === "basic") this.remember(c.password, c.username);
+      else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : undefined);
+      this.source = r.source;
+      return r;
+    });
     return this.credential;
   }
 

@@ -137,7 +137,8 @@ export async function resolveCredential(host: string, opts: CredentialOptions = 
 /** Like {@link resolveCredential}, with the source the credential came from (for failure details). */
 export async function resolveSourcedCredential(host: string, opts: CredentialOptions = {}): Promise<SourcedCredential> {
   const ex = opts.explicit;
-  if (ex?.token) return { credential: { kind: "registry-token", token: ex.token }, source: "registry settings (token)" };
+  if (ex?.token)
+    return { credential: { kind: "registry-token", token: ex.token }, source: "registry settings (token)" };
   if (ex?.username && ex.password !== undefined)
     return {
       credential: { kind: "basic", username: ex.username, password: ex.password },

@@ -54,7 +54,8 @@ interface SdkHttpRequest {
 /** The JSON protocol's body is a string, or bytes once a middleware has touched it. */
 function bodyText(body: unknown): string | undefined {
   if (typeof body === "string") return body;
-  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  // Raw bytes: the SDK passes a Uint8Array that warns when its string-like methods are used.
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
   if (body === undefined || body === null) return undefined;
   throw new Error("ECR request body of an unexpected kind");
 }
