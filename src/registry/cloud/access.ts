@@ -53,7 +53,8 @@ export class CloudAccess {
       const { GoogleAccess } = await import("./google.js");
       return new GoogleAccess().password();
     }, now);
-    void this.loadLabel();
+    // Failures surface from credential(); the label then stays generic.
+    this.loadLabel().catch(() => undefined);
   }
 
   /** The SDK modules are loaded for the label too, but only once this registry is used. */
