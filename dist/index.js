@@ -1,52 +1,18 @@
 import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
-var __create = Object.create;
-var __defProp = Object.defineProperty;
-var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
-var __getOwnPropNames = Object.getOwnPropertyNames;
-var __getProtoOf = Object.getPrototypeOf;
-var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require : typeof Proxy !== "undefined" ? new Proxy(x, {
-  get: (a, b) => (typeof require !== "undefined" ? require : a)[b]
-}) : x)(function(x) {
-  if (typeof require !== "undefined") return require.apply(this, arguments);
-  throw Error('Dynamic require of "' + x + '" is not supported');
-});
-var __esm = (fn, res, err) => function __init() {
-  if (err) throw err[0];
-  try {
-    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
-  } catch (e) {
-    throw err = [e], e;
-  }
-};
-var __commonJS = (cb, mod) => function __require2() {
-  try {
-    return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
-  } catch (e) {
-    throw mod = 0, e;
-  }
-};
-var __export = (target, all) => {
-  for (var name in all)
-    __defProp(target, name, { get: all[name], enumerable: true });
-};
-var __copyProps = (to, from, except, desc) => {
-  if (from && typeof from === "object" || typeof from === "function") {
-    for (let key of __getOwnPropNames(from))
-      if (!__hasOwnProp.call(to, key) && key !== except)
-        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
-  }
-  return to;
-};
-var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__getProtoOf(mod)) : {}, __copyProps(
-  // If the importer is in node compatibility mode or this is not an ESM
-  // file that has been converted to a CommonJS file using a Babel-
-  // compatible transform (i.e. "__esModule" has not been set), then set
-  // "default" to the CommonJS "module.exports" for node compatibility.
-  isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
-  mod
-));
+import {
+  require_semver
+} from "./chunks/chunk-5RE2FBRL.js";
+import {
+  RequestError,
+  getUserAgent,
+  request
+} from "./chunks/chunk-SRO4HYQ2.js";
+import {
+  __commonJS,
+  __require,
+  __toESM
+} from "./chunks/chunk-QIE7EB24.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -2530,7 +2496,7 @@ var require_connect = __commonJS({
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
-    function noop4() {
+    function noop3() {
     }
     var tls;
     var SessionCache;
@@ -2655,7 +2621,7 @@ var require_connect = __commonJS({
     }
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop4;
+        return noop3;
       }
       let s1 = null;
       let s2 = null;
@@ -2671,7 +2637,7 @@ var require_connect = __commonJS({
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop4;
+        return noop3;
       }
       let s1 = null;
       const fastTimer = timers.setFastTimeout(() => {
@@ -5462,7 +5428,7 @@ var require_body = __commonJS({
       random = (max) => Math.floor(Math.random(max));
     }
     var textEncoder = new TextEncoder();
-    function noop4() {
+    function noop3() {
     }
     var hasFinalizationRegistry = globalThis.FinalizationRegistry && process.version.indexOf("v18") !== 0;
     var streamRegistry;
@@ -5470,7 +5436,7 @@ var require_body = __commonJS({
       streamRegistry = new FinalizationRegistry((weakRef) => {
         const stream = weakRef.deref();
         if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-          stream.cancel("Response object has been garbage collected").catch(noop4);
+          stream.cancel("Response object has been garbage collected").catch(noop3);
         }
       });
     }
@@ -7692,7 +7658,7 @@ var require_client = __commonJS({
     var connectH2 = require_client_h2();
     var deprecatedInterceptorWarned = false;
     var kClosedResolve = /* @__PURE__ */ Symbol("kClosedResolve");
-    var noop4 = () => {
+    var noop3 = () => {
     };
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
@@ -7984,14 +7950,14 @@ var require_client = __commonJS({
           });
         });
         if (client.destroyed) {
-          util.destroy(socket.on("error", noop4), new ClientDestroyedError());
+          util.destroy(socket.on("error", noop3), new ClientDestroyedError());
           return;
         }
         assert(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
         } catch (err) {
-          socket.destroy().on("error", noop4);
+          socket.destroy().on("error", noop3);
           throw err;
         }
         client[kConnecting] = false;
@@ -8735,7 +8701,7 @@ var require_proxy_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return new Pool(origin, opts);
     }
-    var noop4 = () => {
+    var noop3 = () => {
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
@@ -8852,7 +8818,7 @@ var require_proxy_agent = __commonJS({
                 servername: this[kProxyTls]?.servername || proxyHostname
               });
               if (statusCode !== 200) {
-                socket.on("error", noop4).destroy();
+                socket.on("error", noop3).destroy();
                 callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
               }
               if (opts2.protocol !== "https:") {
@@ -9468,7 +9434,7 @@ var require_readable = __commonJS({
     var kAbort = /* @__PURE__ */ Symbol("kAbort");
     var kContentType = /* @__PURE__ */ Symbol("kContentType");
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
-    var noop4 = () => {
+    var noop3 = () => {
     };
     var BodyReadable = class extends Readable {
       constructor({
@@ -9600,7 +9566,7 @@ var require_readable = __commonJS({
             } else {
               resolve4(null);
             }
-          }).on("error", noop4).on("data", function(chunk) {
+          }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
             if (limit <= 0) {
               this.destroy();
@@ -10764,7 +10730,7 @@ var require_mock_utils = __commonJS({
       const headersMatch = matchHeaders(mockDispatch2, headers);
       return pathMatch && methodMatch && bodyMatch && headersMatch;
     }
-    function getResponseData2(data) {
+    function getResponseData(data) {
       if (Buffer.isBuffer(data)) {
         return data;
       } else if (data instanceof Uint8Array) {
@@ -10884,7 +10850,7 @@ var require_mock_utils = __commonJS({
           body.then((newData) => handleReply(mockDispatches, newData));
           return;
         }
-        const responseData = getResponseData2(body);
+        const responseData = getResponseData(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
         handler2.onConnect?.((err) => handler2.onError(err), null);
@@ -10941,7 +10907,7 @@ var require_mock_utils = __commonJS({
       }
     }
     module.exports = {
-      getResponseData: getResponseData2,
+      getResponseData,
       getMockDispatch,
       addMockDispatch,
       deleteMockDispatch,
@@ -10964,7 +10930,7 @@ var require_mock_utils = __commonJS({
 var require_mock_interceptor = __commonJS({
   "node_modules/undici/lib/mock/mock-interceptor.js"(exports, module) {
     "use strict";
-    var { getResponseData: getResponseData2, buildKey, addMockDispatch } = require_mock_utils();
+    var { getResponseData, buildKey, addMockDispatch } = require_mock_utils();
     var {
       kDispatches,
       kDispatchKey,
@@ -11036,7 +11002,7 @@ var require_mock_interceptor = __commonJS({
         this[kContentLength] = false;
       }
       createMockScopeDispatchData({ statusCode, data, responseOptions }) {
-        const responseData = getResponseData2(data);
+        const responseData = getResponseData(data);
         const contentLength = this[kContentLength] ? { "content-length": responseData.length } : {};
         const headers = { ...this[kDefaultHeaders], ...contentLength, ...responseOptions.headers };
         const trailers = { ...this[kDefaultTrailers], ...responseOptions.trailers };
@@ -20827,7 +20793,7 @@ var require_merge = __commonJS({
     var identity = require_identity();
     var Scalar3 = require_Scalar();
     var MERGE_KEY = "<<";
-    var merge2 = {
+    var merge = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
@@ -20837,7 +20803,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar3.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar3.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -20876,7 +20842,7 @@ var require_merge = __commonJS({
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
-    exports.merge = merge2;
+    exports.merge = merge;
   }
 });
 
@@ -20885,15 +20851,15 @@ var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
-    var merge2 = require_merge();
+    var merge = require_merge();
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
       if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map, value);
-      else if (merge2.isMergeKey(ctx, key))
-        merge2.addMergeToJSMap(ctx, map, value);
+      else if (merge.isMergeKey(ctx, key))
+        merge.addMergeToJSMap(ctx, map, value);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map instanceof Map) {
@@ -22150,18 +22116,18 @@ var require_set = __commonJS({
       }
       static from(schema, iterable, ctx) {
         const { replacer } = ctx;
-        const set3 = new this(schema);
+        const set2 = new this(schema);
         if (iterable && Symbol.iterator in Object(iterable))
           for (let value of iterable) {
             if (typeof replacer === "function")
               value = replacer.call(iterable, value, value);
-            set3.items.push(Pair.createPair(value, null, ctx));
+            set2.items.push(Pair.createPair(value, null, ctx));
           }
-        return set3;
+        return set2;
       }
     };
     YAMLSet.tag = "tag:yaml.org,2002:set";
-    var set2 = {
+    var set = {
       collection: "map",
       identify: (value) => value instanceof Set,
       nodeClass: YAMLSet,
@@ -22180,7 +22146,7 @@ var require_set = __commonJS({
       }
     };
     exports.YAMLSet = YAMLSet;
-    exports.set = set2;
+    exports.set = set;
   }
 });
 
@@ -22284,10 +22250,10 @@ var require_schema3 = __commonJS({
     var bool = require_bool2();
     var float = require_float2();
     var int = require_int2();
-    var merge2 = require_merge();
+    var merge = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
-    var set2 = require_set();
+    var set = require_set();
     var timestamp = require_timestamp();
     var schema = [
       map.map,
@@ -22304,10 +22270,10 @@ var require_schema3 = __commonJS({
       float.floatExp,
       float.float,
       binary.binary,
-      merge2.merge,
+      merge.merge,
       omap.omap,
       pairs.pairs,
-      set2.set,
+      set.set,
       timestamp.intTime,
       timestamp.floatTime,
       timestamp.timestamp
@@ -22330,11 +22296,11 @@ var require_tags = __commonJS({
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary = require_binary();
-    var merge2 = require_merge();
+    var merge = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
-    var set2 = require_set();
+    var set = require_set();
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
@@ -22355,26 +22321,26 @@ var require_tags = __commonJS({
       intOct: int.intOct,
       intTime: timestamp.intTime,
       map: map.map,
-      merge: merge2.merge,
+      merge: merge.merge,
       null: _null.nullTag,
       omap: omap.omap,
       pairs: pairs.pairs,
       seq: seq.seq,
-      set: set2.set,
+      set: set.set,
       timestamp: timestamp.timestamp
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
-      "tag:yaml.org,2002:merge": merge2.merge,
+      "tag:yaml.org,2002:merge": merge.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
-      "tag:yaml.org,2002:set": set2.set,
+      "tag:yaml.org,2002:set": set.set,
       "tag:yaml.org,2002:timestamp": timestamp.timestamp
     };
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
       if (schemaTags && !customTags) {
-        return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
+        return addMergeTag && !schemaTags.includes(merge.merge) ? schemaTags.concat(merge.merge) : schemaTags.slice();
       }
       let tags = schemaTags;
       if (!tags) {
@@ -22392,7 +22358,7 @@ var require_tags = __commonJS({
         tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge2.merge);
+        tags = tags.concat(merge.merge);
       return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
@@ -22421,11 +22387,11 @@ var require_Schema = __commonJS({
     var tags = require_tags();
     var sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     var Schema = class _Schema {
-      constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+      constructor({ compat, customTags, merge, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge2);
+        this.tags = tags.getTags(customTags, this.name, merge);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map.map });
         Object.defineProperty(this, identity.SCALAR, { value: string.string });
@@ -26392,7 +26358,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse4(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26433,7 +26399,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse4;
+    exports.parse = parse2;
     exports.parseAllDocuments = parseAllDocuments3;
     exports.parseDocument = parseDocument2;
     exports.stringify = stringify;
@@ -26489,3318 +26455,6 @@ var require_dist = __commonJS({
     exports.stringify = publicApi.stringify;
     exports.visit = visit.visit;
     exports.visitAsync = visit.visitAsync;
-  }
-});
-
-// node_modules/semver/internal/constants.js
-var require_constants6 = __commonJS({
-  "node_modules/semver/internal/constants.js"(exports, module) {
-    "use strict";
-    var SEMVER_SPEC_VERSION = "2.0.0";
-    var MAX_LENGTH = 256;
-    var MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER || /* istanbul ignore next */
-    9007199254740991;
-    var MAX_SAFE_COMPONENT_LENGTH = 16;
-    var MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6;
-    var WHITESPACE_CHARACTERS = [
-      "	",
-      "\n",
-      "\v",
-      "\f",
-      "\r",
-      " ",
-      "\xA0",
-      "\u1680",
-      "\u2000",
-      "\u2001",
-      "\u2002",
-      "\u2003",
-      "\u2004",
-      "\u2005",
-      "\u2006",
-      "\u2007",
-      "\u2008",
-      "\u2009",
-      "\u200A",
-      "\u2028",
-      "\u2029",
-      "\u202F",
-      "\u205F",
-      "\u3000",
-      "\uFEFF"
-    ];
-    var RELEASE_TYPES = [
-      "major",
-      "premajor",
-      "minor",
-      "preminor",
-      "patch",
-      "prepatch",
-      "prerelease"
-    ];
-    module.exports = {
-      MAX_LENGTH,
-      MAX_SAFE_COMPONENT_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      MAX_SAFE_INTEGER,
-      WHITESPACE_CHARACTERS,
-      RELEASE_TYPES,
-      SEMVER_SPEC_VERSION,
-      FLAG_INCLUDE_PRERELEASE: 1,
-      FLAG_LOOSE: 2
-    };
-  }
-});
-
-// node_modules/semver/internal/debug.js
-var require_debug = __commonJS({
-  "node_modules/semver/internal/debug.js"(exports, module) {
-    "use strict";
-    var debug3 = typeof process === "object" && process.env && process.env.NODE_DEBUG && /\bsemver\b/i.test(process.env.NODE_DEBUG) ? (...args) => console.error("SEMVER", ...args) : () => {
-    };
-    module.exports = debug3;
-  }
-});
-
-// node_modules/semver/internal/re.js
-var require_re = __commonJS({
-  "node_modules/semver/internal/re.js"(exports, module) {
-    "use strict";
-    var {
-      MAX_SAFE_COMPONENT_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      MAX_LENGTH
-    } = require_constants6();
-    var debug3 = require_debug();
-    exports = module.exports = {};
-    var re = exports.re = [];
-    var safeRe = exports.safeRe = [];
-    var src = exports.src = [];
-    var safeSrc = exports.safeSrc = [];
-    var t = exports.t = {};
-    var R = 0;
-    var LETTERDASHNUMBER = "[a-zA-Z0-9-]";
-    var safeRegexReplacements = [
-      ["\\s", 1],
-      ["\\d", MAX_LENGTH],
-      [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH]
-    ];
-    var makeSafeRegex = (value) => {
-      for (const [token, max] of safeRegexReplacements) {
-        value = value.split(`${token}*`).join(`${token}{0,${max}}`).split(`${token}+`).join(`${token}{1,${max}}`);
-      }
-      return value;
-    };
-    var createToken = (name, value, isGlobal) => {
-      const safe = makeSafeRegex(value);
-      const index = R++;
-      debug3(name, index, value);
-      t[name] = index;
-      src[index] = value;
-      safeSrc[index] = safe;
-      re[index] = new RegExp(value, isGlobal ? "g" : void 0);
-      safeRe[index] = new RegExp(safe, isGlobal ? "g" : void 0);
-    };
-    createToken("NUMERICIDENTIFIER", "0|[1-9]\\d*");
-    createToken("NUMERICIDENTIFIERLOOSE", "\\d+");
-    createToken("NONNUMERICIDENTIFIER", `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`);
-    createToken("MAINVERSION", `(${src[t.NUMERICIDENTIFIER]})\\.(${src[t.NUMERICIDENTIFIER]})\\.(${src[t.NUMERICIDENTIFIER]})`);
-    createToken("MAINVERSIONLOOSE", `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.(${src[t.NUMERICIDENTIFIERLOOSE]})\\.(${src[t.NUMERICIDENTIFIERLOOSE]})`);
-    createToken("PRERELEASEIDENTIFIER", `(?:${src[t.NONNUMERICIDENTIFIER]}|${src[t.NUMERICIDENTIFIER]})`);
-    createToken("PRERELEASEIDENTIFIERLOOSE", `(?:${src[t.NONNUMERICIDENTIFIER]}|${src[t.NUMERICIDENTIFIERLOOSE]})`);
-    createToken("PRERELEASE", `(?:-(${src[t.PRERELEASEIDENTIFIER]}(?:\\.${src[t.PRERELEASEIDENTIFIER]})*))`);
-    createToken("PRERELEASELOOSE", `(?:-?(${src[t.PRERELEASEIDENTIFIERLOOSE]}(?:\\.${src[t.PRERELEASEIDENTIFIERLOOSE]})*))`);
-    createToken("BUILDIDENTIFIER", `${LETTERDASHNUMBER}+`);
-    createToken("BUILD", `(?:\\+(${src[t.BUILDIDENTIFIER]}(?:\\.${src[t.BUILDIDENTIFIER]})*))`);
-    createToken("FULLPLAIN", `v?${src[t.MAINVERSION]}${src[t.PRERELEASE]}?${src[t.BUILD]}?`);
-    createToken("FULL", `^${src[t.FULLPLAIN]}$`);
-    createToken("LOOSEPLAIN", `[v=\\s]*${src[t.MAINVERSIONLOOSE]}${src[t.PRERELEASELOOSE]}?${src[t.BUILD]}?`);
-    createToken("LOOSE", `^${src[t.LOOSEPLAIN]}$`);
-    createToken("GTLT", "((?:<|>)?=?)");
-    createToken("XRANGEIDENTIFIERLOOSE", `${src[t.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`);
-    createToken("XRANGEIDENTIFIER", `${src[t.NUMERICIDENTIFIER]}|x|X|\\*`);
-    createToken("XRANGEPLAIN", `[v=\\s]*(${src[t.XRANGEIDENTIFIER]})(?:\\.(${src[t.XRANGEIDENTIFIER]})(?:\\.(${src[t.XRANGEIDENTIFIER]})(?:${src[t.PRERELEASE]})?${src[t.BUILD]}?)?)?`);
-    createToken("XRANGEPLAINLOOSE", `[v=\\s]*(${src[t.XRANGEIDENTIFIERLOOSE]})(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})(?:${src[t.PRERELEASELOOSE]})?${src[t.BUILD]}?)?)?`);
-    createToken("XRANGE", `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAIN]}$`);
-    createToken("XRANGELOOSE", `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAINLOOSE]}$`);
-    createToken("COERCEPLAIN", `${"(^|[^\\d])(\\d{1,"}${MAX_SAFE_COMPONENT_LENGTH}})(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`);
-    createToken("COERCE", `${src[t.COERCEPLAIN]}(?:$|[^\\d])`);
-    createToken("COERCEFULL", src[t.COERCEPLAIN] + `(?:${src[t.PRERELEASE]})?(?:${src[t.BUILD]})?(?:$|[^\\d])`);
-    createToken("COERCERTL", src[t.COERCE], true);
-    createToken("COERCERTLFULL", src[t.COERCEFULL], true);
-    createToken("LONETILDE", "(?:~>?)");
-    createToken("TILDETRIM", `(\\s*)${src[t.LONETILDE]}\\s+`, true);
-    exports.tildeTrimReplace = "$1~";
-    createToken("TILDE", `^${src[t.LONETILDE]}${src[t.XRANGEPLAIN]}$`);
-    createToken("TILDELOOSE", `^${src[t.LONETILDE]}${src[t.XRANGEPLAINLOOSE]}$`);
-    createToken("LONECARET", "(?:\\^)");
-    createToken("CARETTRIM", `(\\s*)${src[t.LONECARET]}\\s+`, true);
-    exports.caretTrimReplace = "$1^";
-    createToken("CARET", `^${src[t.LONECARET]}${src[t.XRANGEPLAIN]}$`);
-    createToken("CARETLOOSE", `^${src[t.LONECARET]}${src[t.XRANGEPLAINLOOSE]}$`);
-    createToken("COMPARATORLOOSE", `^${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]})$|^$`);
-    createToken("COMPARATOR", `^${src[t.GTLT]}\\s*(${src[t.FULLPLAIN]})$|^$`);
-    createToken("COMPARATORTRIM", `(\\s*)${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]}|${src[t.XRANGEPLAIN]})`, true);
-    exports.comparatorTrimReplace = "$1$2$3";
-    createToken("HYPHENRANGE", `^\\s*(${src[t.XRANGEPLAIN]})\\s+-\\s+(${src[t.XRANGEPLAIN]})\\s*$`);
-    createToken("HYPHENRANGELOOSE", `^\\s*(${src[t.XRANGEPLAINLOOSE]})\\s+-\\s+(${src[t.XRANGEPLAINLOOSE]})\\s*$`);
-    createToken("STAR", "(<|>)?=?\\s*\\*");
-    createToken("GTE0", "^\\s*>=\\s*0\\.0\\.0\\s*$");
-    createToken("GTE0PRE", "^\\s*>=\\s*0\\.0\\.0-0\\s*$");
-  }
-});
-
-// node_modules/semver/internal/parse-options.js
-var require_parse_options = __commonJS({
-  "node_modules/semver/internal/parse-options.js"(exports, module) {
-    "use strict";
-    var looseOption = Object.freeze({ loose: true });
-    var emptyOpts = Object.freeze({});
-    var parseOptions = (options) => {
-      if (!options) {
-        return emptyOpts;
-      }
-      if (typeof options !== "object") {
-        return looseOption;
-      }
-      return options;
-    };
-    module.exports = parseOptions;
-  }
-});
-
-// node_modules/semver/internal/identifiers.js
-var require_identifiers = __commonJS({
-  "node_modules/semver/internal/identifiers.js"(exports, module) {
-    "use strict";
-    var numeric2 = /^[0-9]+$/;
-    var compareIdentifiers = (a, b) => {
-      if (typeof a === "number" && typeof b === "number") {
-        return a === b ? 0 : a < b ? -1 : 1;
-      }
-      const anum = numeric2.test(a);
-      const bnum = numeric2.test(b);
-      if (anum && bnum) {
-        a = +a;
-        b = +b;
-      }
-      return a === b ? 0 : anum && !bnum ? -1 : bnum && !anum ? 1 : a < b ? -1 : 1;
-    };
-    var rcompareIdentifiers = (a, b) => compareIdentifiers(b, a);
-    module.exports = {
-      compareIdentifiers,
-      rcompareIdentifiers
-    };
-  }
-});
-
-// node_modules/semver/classes/semver.js
-var require_semver = __commonJS({
-  "node_modules/semver/classes/semver.js"(exports, module) {
-    "use strict";
-    var debug3 = require_debug();
-    var { MAX_LENGTH, MAX_SAFE_INTEGER } = require_constants6();
-    var { safeRe: re, t } = require_re();
-    var parseOptions = require_parse_options();
-    var { compareIdentifiers } = require_identifiers();
-    var isPrereleaseIdentifier = (prerelease, identifier) => {
-      const identifiers = identifier.split(".");
-      if (identifiers.length > prerelease.length) {
-        return false;
-      }
-      for (let i = 0; i < identifiers.length; i++) {
-        if (compareIdentifiers(prerelease[i], identifiers[i]) !== 0) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var SemVer = class _SemVer {
-      constructor(version, options) {
-        options = parseOptions(options);
-        if (version instanceof _SemVer) {
-          if (version.loose === !!options.loose && version.includePrerelease === !!options.includePrerelease) {
-            return version;
-          } else {
-            version = version.version;
-          }
-        } else if (typeof version !== "string") {
-          throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`);
-        }
-        if (version.length > MAX_LENGTH) {
-          throw new TypeError(
-            `version is longer than ${MAX_LENGTH} characters`
-          );
-        }
-        debug3("SemVer", version, options);
-        this.options = options;
-        this.loose = !!options.loose;
-        this.includePrerelease = !!options.includePrerelease;
-        const m = version.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL]);
-        if (!m) {
-          throw new TypeError(`Invalid Version: ${version}`);
-        }
-        this.raw = version;
-        this.major = +m[1];
-        this.minor = +m[2];
-        this.patch = +m[3];
-        if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
-          throw new TypeError("Invalid major version");
-        }
-        if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
-          throw new TypeError("Invalid minor version");
-        }
-        if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
-          throw new TypeError("Invalid patch version");
-        }
-        if (!m[4]) {
-          this.prerelease = [];
-        } else {
-          this.prerelease = m[4].split(".").map((id) => {
-            if (/^[0-9]+$/.test(id)) {
-              const num = +id;
-              if (num >= 0 && num < MAX_SAFE_INTEGER) {
-                return num;
-              }
-            }
-            return id;
-          });
-        }
-        this.build = m[5] ? m[5].split(".") : [];
-        this.format();
-      }
-      format() {
-        this.version = `${this.major}.${this.minor}.${this.patch}`;
-        if (this.prerelease.length) {
-          this.version += `-${this.prerelease.join(".")}`;
-        }
-        return this.version;
-      }
-      toString() {
-        return this.version;
-      }
-      compare(other) {
-        debug3("SemVer.compare", this.version, this.options, other);
-        if (!(other instanceof _SemVer)) {
-          if (typeof other === "string" && other === this.version) {
-            return 0;
-          }
-          other = new _SemVer(other, this.options);
-        }
-        if (other.version === this.version) {
-          return 0;
-        }
-        return this.compareMain(other) || this.comparePre(other);
-      }
-      compareMain(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        if (this.major < other.major) {
-          return -1;
-        }
-        if (this.major > other.major) {
-          return 1;
-        }
-        if (this.minor < other.minor) {
-          return -1;
-        }
-        if (this.minor > other.minor) {
-          return 1;
-        }
-        if (this.patch < other.patch) {
-          return -1;
-        }
-        if (this.patch > other.patch) {
-          return 1;
-        }
-        return 0;
-      }
-      comparePre(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        if (this.prerelease.length && !other.prerelease.length) {
-          return -1;
-        } else if (!this.prerelease.length && other.prerelease.length) {
-          return 1;
-        } else if (!this.prerelease.length && !other.prerelease.length) {
-          return 0;
-        }
-        let i = 0;
-        do {
-          const a = this.prerelease[i];
-          const b = other.prerelease[i];
-          debug3("prerelease compare", i, a, b);
-          if (a === void 0 && b === void 0) {
-            return 0;
-          } else if (b === void 0) {
-            return 1;
-          } else if (a === void 0) {
-            return -1;
-          } else if (a === b) {
-            continue;
-          } else {
-            return compareIdentifiers(a, b);
-          }
-        } while (++i);
-      }
-      compareBuild(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        let i = 0;
-        do {
-          const a = this.build[i];
-          const b = other.build[i];
-          debug3("build compare", i, a, b);
-          if (a === void 0 && b === void 0) {
-            return 0;
-          } else if (b === void 0) {
-            return 1;
-          } else if (a === void 0) {
-            return -1;
-          } else if (a === b) {
-            continue;
-          } else {
-            return compareIdentifiers(a, b);
-          }
-        } while (++i);
-      }
-      // preminor will bump the version up to the next minor release, and immediately
-      // down to pre-release. premajor and prepatch work the same way.
-      inc(release, identifier, identifierBase) {
-        if (release.startsWith("pre")) {
-          if (!identifier && identifierBase === false) {
-            throw new Error("invalid increment argument: identifier is empty");
-          }
-          if (identifier) {
-            const match2 = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE]);
-            if (!match2 || match2[1] !== identifier) {
-              throw new Error(`invalid identifier: ${identifier}`);
-            }
-          }
-        }
-        switch (release) {
-          case "premajor":
-            this.prerelease.length = 0;
-            this.patch = 0;
-            this.minor = 0;
-            this.major++;
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "preminor":
-            this.prerelease.length = 0;
-            this.patch = 0;
-            this.minor++;
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "prepatch":
-            this.prerelease.length = 0;
-            this.inc("patch", identifier, identifierBase);
-            this.inc("pre", identifier, identifierBase);
-            break;
-          // If the input is a non-prerelease version, this acts the same as
-          // prepatch.
-          case "prerelease":
-            if (this.prerelease.length === 0) {
-              this.inc("patch", identifier, identifierBase);
-            }
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "release":
-            if (this.prerelease.length === 0) {
-              throw new Error(`version ${this.raw} is not a prerelease`);
-            }
-            this.prerelease.length = 0;
-            break;
-          case "major":
-            if (this.minor !== 0 || this.patch !== 0 || this.prerelease.length === 0) {
-              this.major++;
-            }
-            this.minor = 0;
-            this.patch = 0;
-            this.prerelease = [];
-            break;
-          case "minor":
-            if (this.patch !== 0 || this.prerelease.length === 0) {
-              this.minor++;
-            }
-            this.patch = 0;
-            this.prerelease = [];
-            break;
-          case "patch":
-            if (this.prerelease.length === 0) {
-              this.patch++;
-            }
-            this.prerelease = [];
-            break;
-          // This probably shouldn't be used publicly.
-          // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
-          case "pre": {
-            const base = Number(identifierBase) ? 1 : 0;
-            if (this.prerelease.length === 0) {
-              this.prerelease = [base];
-            } else {
-              let i = this.prerelease.length;
-              while (--i >= 0) {
-                if (typeof this.prerelease[i] === "number") {
-                  this.prerelease[i]++;
-                  i = -2;
-                }
-              }
-              if (i === -1) {
-                if (identifier === this.prerelease.join(".") && identifierBase === false) {
-                  throw new Error("invalid increment argument: identifier already exists");
-                }
-                this.prerelease.push(base);
-              }
-            }
-            if (identifier) {
-              let prerelease = [identifier, base];
-              if (identifierBase === false) {
-                prerelease = [identifier];
-              }
-              if (isPrereleaseIdentifier(this.prerelease, identifier)) {
-                const prereleaseBase = this.prerelease[identifier.split(".").length];
-                if (isNaN(prereleaseBase)) {
-                  this.prerelease = prerelease;
-                }
-              } else {
-                this.prerelease = prerelease;
-              }
-            }
-            break;
-          }
-          default:
-            throw new Error(`invalid increment argument: ${release}`);
-        }
-        this.raw = this.format();
-        if (this.build.length) {
-          this.raw += `+${this.build.join(".")}`;
-        }
-        return this;
-      }
-    };
-    module.exports = SemVer;
-  }
-});
-
-// node_modules/semver/functions/parse.js
-var require_parse2 = __commonJS({
-  "node_modules/semver/functions/parse.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var parse4 = (version, options, throwErrors = false) => {
-      if (version instanceof SemVer) {
-        return version;
-      }
-      try {
-        return new SemVer(version, options);
-      } catch (er) {
-        if (!throwErrors) {
-          return null;
-        }
-        throw er;
-      }
-    };
-    module.exports = parse4;
-  }
-});
-
-// node_modules/semver/functions/valid.js
-var require_valid = __commonJS({
-  "node_modules/semver/functions/valid.js"(exports, module) {
-    "use strict";
-    var parse4 = require_parse2();
-    var valid = (version, options) => {
-      const v = parse4(version, options);
-      return v ? v.version : null;
-    };
-    module.exports = valid;
-  }
-});
-
-// node_modules/semver/functions/clean.js
-var require_clean = __commonJS({
-  "node_modules/semver/functions/clean.js"(exports, module) {
-    "use strict";
-    var parse4 = require_parse2();
-    var clean = (version, options) => {
-      const s = parse4(version.trim().replace(/^[=v]+/, ""), options);
-      return s ? s.version : null;
-    };
-    module.exports = clean;
-  }
-});
-
-// node_modules/semver/functions/inc.js
-var require_inc = __commonJS({
-  "node_modules/semver/functions/inc.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var inc = (version, release, options, identifier, identifierBase) => {
-      if (typeof options === "string") {
-        identifierBase = identifier;
-        identifier = options;
-        options = void 0;
-      }
-      try {
-        return new SemVer(
-          version instanceof SemVer ? version.version : version,
-          options
-        ).inc(release, identifier, identifierBase).version;
-      } catch (er) {
-        return null;
-      }
-    };
-    module.exports = inc;
-  }
-});
-
-// node_modules/semver/functions/diff.js
-var require_diff = __commonJS({
-  "node_modules/semver/functions/diff.js"(exports, module) {
-    "use strict";
-    var parse4 = require_parse2();
-    var diff = (version1, version2) => {
-      const v1 = parse4(version1, null, true);
-      const v2 = parse4(version2, null, true);
-      const comparison = v1.compare(v2);
-      if (comparison === 0) {
-        return null;
-      }
-      const v1Higher = comparison > 0;
-      const highVersion = v1Higher ? v1 : v2;
-      const lowVersion = v1Higher ? v2 : v1;
-      const highHasPre = !!highVersion.prerelease.length;
-      const lowHasPre = !!lowVersion.prerelease.length;
-      if (lowHasPre && !highHasPre) {
-        if (!lowVersion.patch && !lowVersion.minor) {
-          return "major";
-        }
-        if (lowVersion.compareMain(highVersion) === 0) {
-          if (lowVersion.minor && !lowVersion.patch) {
-            return "minor";
-          }
-          return "patch";
-        }
-      }
-      const prefix2 = highHasPre ? "pre" : "";
-      if (v1.major !== v2.major) {
-        return prefix2 + "major";
-      }
-      if (v1.minor !== v2.minor) {
-        return prefix2 + "minor";
-      }
-      if (v1.patch !== v2.patch) {
-        return prefix2 + "patch";
-      }
-      return "prerelease";
-    };
-    module.exports = diff;
-  }
-});
-
-// node_modules/semver/functions/major.js
-var require_major = __commonJS({
-  "node_modules/semver/functions/major.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var major = (a, loose) => new SemVer(a, loose).major;
-    module.exports = major;
-  }
-});
-
-// node_modules/semver/functions/minor.js
-var require_minor = __commonJS({
-  "node_modules/semver/functions/minor.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var minor = (a, loose) => new SemVer(a, loose).minor;
-    module.exports = minor;
-  }
-});
-
-// node_modules/semver/functions/patch.js
-var require_patch = __commonJS({
-  "node_modules/semver/functions/patch.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var patch = (a, loose) => new SemVer(a, loose).patch;
-    module.exports = patch;
-  }
-});
-
-// node_modules/semver/functions/prerelease.js
-var require_prerelease = __commonJS({
-  "node_modules/semver/functions/prerelease.js"(exports, module) {
-    "use strict";
-    var parse4 = require_parse2();
-    var prerelease = (version, options) => {
-      const parsed = parse4(version, options);
-      return parsed && parsed.prerelease.length ? parsed.prerelease : null;
-    };
-    module.exports = prerelease;
-  }
-});
-
-// node_modules/semver/functions/compare.js
-var require_compare = __commonJS({
-  "node_modules/semver/functions/compare.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var compare = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
-    module.exports = compare;
-  }
-});
-
-// node_modules/semver/functions/rcompare.js
-var require_rcompare = __commonJS({
-  "node_modules/semver/functions/rcompare.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var rcompare = (a, b, loose) => compare(b, a, loose);
-    module.exports = rcompare;
-  }
-});
-
-// node_modules/semver/functions/compare-loose.js
-var require_compare_loose = __commonJS({
-  "node_modules/semver/functions/compare-loose.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var compareLoose = (a, b) => compare(a, b, true);
-    module.exports = compareLoose;
-  }
-});
-
-// node_modules/semver/functions/compare-build.js
-var require_compare_build = __commonJS({
-  "node_modules/semver/functions/compare-build.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var compareBuild = (a, b, loose) => {
-      const versionA = new SemVer(a, loose);
-      const versionB = new SemVer(b, loose);
-      return versionA.compare(versionB) || versionA.compareBuild(versionB);
-    };
-    module.exports = compareBuild;
-  }
-});
-
-// node_modules/semver/functions/sort.js
-var require_sort = __commonJS({
-  "node_modules/semver/functions/sort.js"(exports, module) {
-    "use strict";
-    var compareBuild = require_compare_build();
-    var sort2 = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose));
-    module.exports = sort2;
-  }
-});
-
-// node_modules/semver/functions/rsort.js
-var require_rsort = __commonJS({
-  "node_modules/semver/functions/rsort.js"(exports, module) {
-    "use strict";
-    var compareBuild = require_compare_build();
-    var rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose));
-    module.exports = rsort;
-  }
-});
-
-// node_modules/semver/functions/gt.js
-var require_gt = __commonJS({
-  "node_modules/semver/functions/gt.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var gt = (a, b, loose) => compare(a, b, loose) > 0;
-    module.exports = gt;
-  }
-});
-
-// node_modules/semver/functions/lt.js
-var require_lt = __commonJS({
-  "node_modules/semver/functions/lt.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var lt = (a, b, loose) => compare(a, b, loose) < 0;
-    module.exports = lt;
-  }
-});
-
-// node_modules/semver/functions/eq.js
-var require_eq = __commonJS({
-  "node_modules/semver/functions/eq.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var eq = (a, b, loose) => compare(a, b, loose) === 0;
-    module.exports = eq;
-  }
-});
-
-// node_modules/semver/functions/neq.js
-var require_neq = __commonJS({
-  "node_modules/semver/functions/neq.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var neq = (a, b, loose) => compare(a, b, loose) !== 0;
-    module.exports = neq;
-  }
-});
-
-// node_modules/semver/functions/gte.js
-var require_gte = __commonJS({
-  "node_modules/semver/functions/gte.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var gte2 = (a, b, loose) => compare(a, b, loose) >= 0;
-    module.exports = gte2;
-  }
-});
-
-// node_modules/semver/functions/lte.js
-var require_lte = __commonJS({
-  "node_modules/semver/functions/lte.js"(exports, module) {
-    "use strict";
-    var compare = require_compare();
-    var lte2 = (a, b, loose) => compare(a, b, loose) <= 0;
-    module.exports = lte2;
-  }
-});
-
-// node_modules/semver/functions/cmp.js
-var require_cmp = __commonJS({
-  "node_modules/semver/functions/cmp.js"(exports, module) {
-    "use strict";
-    var eq = require_eq();
-    var neq = require_neq();
-    var gt = require_gt();
-    var gte2 = require_gte();
-    var lt = require_lt();
-    var lte2 = require_lte();
-    var cmp = (a, op, b, loose) => {
-      switch (op) {
-        case "===":
-          if (typeof a === "object") {
-            a = a.version;
-          }
-          if (typeof b === "object") {
-            b = b.version;
-          }
-          return a === b;
-        case "!==":
-          if (typeof a === "object") {
-            a = a.version;
-          }
-          if (typeof b === "object") {
-            b = b.version;
-          }
-          return a !== b;
-        case "":
-        case "=":
-        case "==":
-          return eq(a, b, loose);
-        case "!=":
-          return neq(a, b, loose);
-        case ">":
-          return gt(a, b, loose);
-        case ">=":
-          return gte2(a, b, loose);
-        case "<":
-          return lt(a, b, loose);
-        case "<=":
-          return lte2(a, b, loose);
-        default:
-          throw new TypeError(`Invalid operator: ${op}`);
-      }
-    };
-    module.exports = cmp;
-  }
-});
-
-// node_modules/semver/functions/coerce.js
-var require_coerce = __commonJS({
-  "node_modules/semver/functions/coerce.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var parse4 = require_parse2();
-    var { safeRe: re, t } = require_re();
-    var coerce = (version, options) => {
-      if (version instanceof SemVer) {
-        return version;
-      }
-      if (typeof version === "number") {
-        version = String(version);
-      }
-      if (typeof version !== "string") {
-        return null;
-      }
-      options = options || {};
-      let match2 = null;
-      if (!options.rtl) {
-        match2 = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
-      } else {
-        const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
-        let next;
-        while ((next = coerceRtlRegex.exec(version)) && (!match2 || match2.index + match2[0].length !== version.length)) {
-          if (!match2 || next.index + next[0].length !== match2.index + match2[0].length) {
-            match2 = next;
-          }
-          coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
-        }
-        coerceRtlRegex.lastIndex = -1;
-      }
-      if (match2 === null) {
-        return null;
-      }
-      const major = match2[2];
-      const minor = match2[3] || "0";
-      const patch = match2[4] || "0";
-      const prerelease = options.includePrerelease && match2[5] ? `-${match2[5]}` : "";
-      const build4 = options.includePrerelease && match2[6] ? `+${match2[6]}` : "";
-      return parse4(`${major}.${minor}.${patch}${prerelease}${build4}`, options);
-    };
-    module.exports = coerce;
-  }
-});
-
-// node_modules/semver/functions/truncate.js
-var require_truncate = __commonJS({
-  "node_modules/semver/functions/truncate.js"(exports, module) {
-    "use strict";
-    var parse4 = require_parse2();
-    var constants3 = require_constants6();
-    var SemVer = require_semver();
-    var truncate = (version, truncation, options) => {
-      if (!constants3.RELEASE_TYPES.includes(truncation)) {
-        return null;
-      }
-      const clonedVersion = cloneInputVersion(version, options);
-      return clonedVersion && doTruncation(clonedVersion, truncation);
-    };
-    var cloneInputVersion = (version, options) => {
-      const versionStringToParse = version instanceof SemVer ? version.version : version;
-      return parse4(versionStringToParse, options);
-    };
-    var doTruncation = (version, truncation) => {
-      if (isPrerelease(truncation)) {
-        return version.version;
-      }
-      version.prerelease = [];
-      switch (truncation) {
-        case "major":
-          version.minor = 0;
-          version.patch = 0;
-          break;
-        case "minor":
-          version.patch = 0;
-          break;
-      }
-      return version.format();
-    };
-    var isPrerelease = (type) => {
-      return type.startsWith("pre");
-    };
-    module.exports = truncate;
-  }
-});
-
-// node_modules/semver/internal/lrucache.js
-var require_lrucache = __commonJS({
-  "node_modules/semver/internal/lrucache.js"(exports, module) {
-    "use strict";
-    var LRUCache = class {
-      constructor() {
-        this.max = 1e3;
-        this.map = /* @__PURE__ */ new Map();
-      }
-      get(key) {
-        const value = this.map.get(key);
-        if (value === void 0) {
-          return void 0;
-        } else {
-          this.map.delete(key);
-          this.map.set(key, value);
-          return value;
-        }
-      }
-      delete(key) {
-        return this.map.delete(key);
-      }
-      set(key, value) {
-        const deleted = this.delete(key);
-        if (!deleted && value !== void 0) {
-          if (this.map.size >= this.max) {
-            const firstKey = this.map.keys().next().value;
-            this.delete(firstKey);
-          }
-          this.map.set(key, value);
-        }
-        return this;
-      }
-    };
-    module.exports = LRUCache;
-  }
-});
-
-// node_modules/semver/internal/trim-comparator-whitespace.js
-var require_trim_comparator_whitespace = __commonJS({
-  "node_modules/semver/internal/trim-comparator-whitespace.js"(exports, module) {
-    "use strict";
-    var {
-      MAX_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      WHITESPACE_CHARACTERS
-    } = require_constants6();
-    var whitespace = new Uint8Array(65536);
-    for (const char of WHITESPACE_CHARACTERS) {
-      whitespace[char.charCodeAt(0)] = 1;
-    }
-    var isWhitespace = (char) => char !== void 0 && whitespace[char.charCodeAt(0)] === 1;
-    var isVersionPrefix = (char) => char === "v" || char === "=" || isWhitespace(char);
-    var isDigit = (char) => char !== void 0 && char >= "0" && char <= "9";
-    var isLetter = (char) => char !== void 0 && (char >= "a" && char <= "z" || char >= "A" && char <= "Z");
-    var isIdentifierCharacter = (char) => isDigit(char) || isLetter(char) || char === "-";
-    var isVersionStart = (char) => isDigit(char) || char === "x" || char === "X" || char === "*";
-    var findDigitsEndIndex = (range2, start, limit, digitRuns) => {
-      if (!isDigit(range2[start])) {
-        return start;
-      }
-      if (start >= digitRuns.start && start < digitRuns.end) {
-        return Math.min(start + limit, digitRuns.end);
-      }
-      if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
-        return Math.min(start + limit, digitRuns.previousEnd);
-      }
-      let end = start + 1;
-      while (isDigit(range2[end])) {
-        end++;
-      }
-      digitRuns.previousStart = digitRuns.start;
-      digitRuns.previousEnd = digitRuns.end;
-      digitRuns.start = start;
-      digitRuns.end = end;
-      return Math.min(start + limit, end);
-    };
-    var findVersionNumberEndIndex = (range2, start, loose, digitRuns) => {
-      if (!loose && range2[start] === "0") {
-        return start + 1;
-      }
-      return findDigitsEndIndex(range2, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
-    };
-    var findPrereleaseIdentifierEndIndex = (range2, start, loose, digitRuns) => {
-      const digitsEnd = findDigitsEndIndex(range2, start, MAX_LENGTH, digitRuns);
-      if (isLetter(range2[digitsEnd]) || range2[digitsEnd] === "-") {
-        let end = digitsEnd + 1;
-        const limit = end + MAX_SAFE_BUILD_LENGTH;
-        while (end < limit && isIdentifierCharacter(range2[end])) {
-          end++;
-        }
-        return end;
-      }
-      return findVersionNumberEndIndex(range2, start, loose, digitRuns);
-    };
-    var findPrereleaseEndIndex = (range2, start, loose, digitRuns) => {
-      const hyphen = range2[start] === "-";
-      if (!loose && !hyphen) {
-        return start;
-      }
-      const identifierStart = start + (hyphen ? 1 : 0);
-      let end = findPrereleaseIdentifierEndIndex(range2, identifierStart, loose, digitRuns);
-      if (end === identifierStart) {
-        if (!loose || !hyphen) {
-          return start;
-        }
-        end = findPrereleaseIdentifierEndIndex(range2, start, loose, digitRuns);
-      }
-      while (range2[end] === ".") {
-        const next = findPrereleaseIdentifierEndIndex(range2, end + 1, loose, digitRuns);
-        if (next === end + 1) {
-          break;
-        }
-        end = next;
-      }
-      return end;
-    };
-    var findBuildIdentifierEndIndex = (range2, start) => {
-      let end = start;
-      while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range2[end])) {
-        end++;
-      }
-      return end;
-    };
-    var findBuildEndIndex = (range2, start) => {
-      if (range2[start] !== "+") {
-        return start;
-      }
-      let end = findBuildIdentifierEndIndex(range2, start + 1);
-      if (end === start + 1) {
-        return start;
-      }
-      while (range2[end] === ".") {
-        const next = findBuildIdentifierEndIndex(range2, end + 1);
-        if (next === end + 1) {
-          break;
-        }
-        end = next;
-      }
-      return end;
-    };
-    var findLooseFullVersionEndIndex = (range2, start, digitRuns) => {
-      let end = start;
-      for (let component = 0; component < 3; component++) {
-        const next = findVersionNumberEndIndex(range2, end, true, digitRuns);
-        if (next === end) {
-          return start;
-        }
-        end = next;
-        if (component < 2) {
-          if (range2[end] !== ".") {
-            return start;
-          }
-          end++;
-        }
-      }
-      const prereleaseEnd = findPrereleaseEndIndex(range2, end, true, digitRuns);
-      return findBuildEndIndex(range2, prereleaseEnd);
-    };
-    var findPartialVersionComponentEndIndex = (range2, start, digitRuns) => {
-      if (isDigit(range2[start])) {
-        return findVersionNumberEndIndex(range2, start, false, digitRuns);
-      }
-      return isVersionStart(range2[start]) ? start + 1 : start;
-    };
-    var findPartialVersionEndIndex = (range2, start, digitRuns) => {
-      let end = findPartialVersionComponentEndIndex(range2, start, digitRuns);
-      for (let component = 0; component < 2; component++) {
-        if (range2[end] !== ".") {
-          return end;
-        }
-        const next = findPartialVersionComponentEndIndex(range2, end + 1, digitRuns);
-        if (next === end + 1) {
-          return end;
-        }
-        end = next;
-      }
-      const prereleaseEnd = findPrereleaseEndIndex(range2, end, false, digitRuns);
-      return findBuildEndIndex(range2, prereleaseEnd);
-    };
-    var findVersionEndIndex = (range2, start, digitRuns) => {
-      const fullVersionEnd = findLooseFullVersionEndIndex(range2, start, digitRuns);
-      return fullVersionEnd !== start ? fullVersionEnd : findPartialVersionEndIndex(range2, start, digitRuns);
-    };
-    var findRemovableWhitespaceIndex = (range2, matchStart) => {
-      let position = matchStart;
-      if (isWhitespace(range2[position])) {
-        position++;
-      }
-      if (range2[position] === "<" || range2[position] === ">") {
-        position++;
-      }
-      if (range2[position] === "=") {
-        position++;
-      }
-      return isWhitespace(range2[position]) ? position : -1;
-    };
-    var trimComparatorWhitespace = (range2) => {
-      let result = "";
-      let copyFrom = 0;
-      let cursor = 0;
-      const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
-      while (cursor < range2.length) {
-        const matchStart = cursor;
-        if (range2[cursor] === "<" || range2[cursor] === ">") {
-          cursor++;
-        } else if (!isVersionPrefix(range2[cursor]) && !isVersionStart(range2[cursor])) {
-          cursor++;
-          continue;
-        }
-        while (cursor < range2.length && isVersionPrefix(range2[cursor])) {
-          cursor++;
-        }
-        if (!isVersionStart(range2[cursor])) {
-          continue;
-        }
-        const whitespacePosition = findRemovableWhitespaceIndex(range2, matchStart);
-        if (whitespacePosition !== -1) {
-          result += range2.slice(copyFrom, whitespacePosition);
-          copyFrom = whitespacePosition + 1;
-        }
-        cursor = findVersionEndIndex(range2, cursor, digitRuns);
-      }
-      return result + range2.slice(copyFrom);
-    };
-    module.exports = trimComparatorWhitespace;
-  }
-});
-
-// node_modules/semver/classes/range.js
-var require_range = __commonJS({
-  "node_modules/semver/classes/range.js"(exports, module) {
-    "use strict";
-    var SPACE_CHARACTERS = /\s+/g;
-    var Range = class _Range {
-      constructor(range2, options) {
-        options = parseOptions(options);
-        if (range2 instanceof _Range) {
-          if (range2.loose === !!options.loose && range2.includePrerelease === !!options.includePrerelease) {
-            return range2;
-          } else {
-            return new _Range(range2.raw, options);
-          }
-        }
-        if (range2 instanceof Comparator) {
-          this.raw = range2.value;
-          this.set = [[range2]];
-          this.formatted = void 0;
-          return this;
-        }
-        this.options = options;
-        this.loose = !!options.loose;
-        this.includePrerelease = !!options.includePrerelease;
-        this.raw = range2.trim().replace(SPACE_CHARACTERS, " ");
-        this.set = this.raw.split("||").map((r) => this.parseRange(r.trim())).filter((c) => c.length);
-        if (!this.set.length) {
-          throw new TypeError(`Invalid SemVer Range: ${this.raw}`);
-        }
-        if (this.set.length > 1) {
-          const first = this.set[0];
-          this.set = this.set.filter((c) => !isNullSet(c[0]));
-          if (this.set.length === 0) {
-            this.set = [first];
-          } else if (this.set.length > 1) {
-            for (const c of this.set) {
-              if (c.length === 1 && isAny(c[0])) {
-                this.set = [c];
-                break;
-              }
-            }
-          }
-        }
-        this.formatted = void 0;
-      }
-      get range() {
-        if (this.formatted === void 0) {
-          this.formatted = "";
-          for (let i = 0; i < this.set.length; i++) {
-            if (i > 0) {
-              this.formatted += "||";
-            }
-            const comps = this.set[i];
-            for (let k = 0; k < comps.length; k++) {
-              if (k > 0) {
-                this.formatted += " ";
-              }
-              this.formatted += comps[k].toString().trim();
-            }
-          }
-        }
-        return this.formatted;
-      }
-      format() {
-        return this.range;
-      }
-      toString() {
-        return this.range;
-      }
-      parseRange(range2) {
-        range2 = range2.replace(BUILDSTRIPRE, "");
-        const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
-        const memoKey2 = memoOpts + ":" + range2;
-        const cached = cache2.get(memoKey2);
-        if (cached) {
-          return cached;
-        }
-        const loose = this.options.loose;
-        const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
-        range2 = range2.replace(hr, hyphenReplace(this.options.includePrerelease));
-        debug3("hyphen replace", range2);
-        range2 = trimComparatorWhitespace(range2);
-        debug3("comparator trim", range2);
-        range2 = range2.replace(re[t.TILDETRIM], tildeTrimReplace);
-        debug3("tilde trim", range2);
-        range2 = range2.replace(re[t.CARETTRIM], caretTrimReplace);
-        debug3("caret trim", range2);
-        let rangeList = range2.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
-        if (loose) {
-          rangeList = rangeList.filter((comp) => {
-            debug3("loose invalid filter", comp, this.options);
-            return !!comp.match(re[t.COMPARATORLOOSE]);
-          });
-        }
-        debug3("range list", rangeList);
-        const rangeMap = /* @__PURE__ */ new Map();
-        const comparators = rangeList.map((comp) => new Comparator(comp, this.options));
-        for (const comp of comparators) {
-          if (isNullSet(comp)) {
-            return [comp];
-          }
-          rangeMap.set(comp.value, comp);
-        }
-        if (rangeMap.size > 1 && rangeMap.has("")) {
-          rangeMap.delete("");
-        }
-        const result = [...rangeMap.values()];
-        cache2.set(memoKey2, result);
-        return result;
-      }
-      intersects(range2, options) {
-        if (!(range2 instanceof _Range)) {
-          throw new TypeError("a Range is required");
-        }
-        return this.set.some((thisComparators) => {
-          return isSatisfiable(thisComparators, options) && range2.set.some((rangeComparators) => {
-            return isSatisfiable(rangeComparators, options) && thisComparators.every((thisComparator) => {
-              return rangeComparators.every((rangeComparator) => {
-                return thisComparator.intersects(rangeComparator, options);
-              });
-            });
-          });
-        });
-      }
-      // if ANY of the sets match ALL of its comparators, then pass
-      test(version) {
-        if (!version) {
-          return false;
-        }
-        if (typeof version === "string") {
-          try {
-            version = new SemVer(version, this.options);
-          } catch (er) {
-            return false;
-          }
-        }
-        for (let i = 0; i < this.set.length; i++) {
-          if (testSet(this.set[i], version, this.options)) {
-            return true;
-          }
-        }
-        return false;
-      }
-    };
-    module.exports = Range;
-    var LRU = require_lrucache();
-    var cache2 = new LRU();
-    var parseOptions = require_parse_options();
-    var Comparator = require_comparator();
-    var debug3 = require_debug();
-    var SemVer = require_semver();
-    var trimComparatorWhitespace = require_trim_comparator_whitespace();
-    var {
-      safeRe: re,
-      src,
-      t,
-      tildeTrimReplace,
-      caretTrimReplace
-    } = require_re();
-    var { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = require_constants6();
-    var BUILDSTRIPRE = new RegExp(src[t.BUILD], "g");
-    var isNullSet = (c) => c.value === "<0.0.0-0";
-    var isAny = (c) => c.value === "";
-    var isSatisfiable = (comparators, options) => {
-      let result = true;
-      const remainingComparators = comparators.slice();
-      let testComparator = remainingComparators.pop();
-      while (result && remainingComparators.length) {
-        result = remainingComparators.every((otherComparator) => {
-          return testComparator.intersects(otherComparator, options);
-        });
-        testComparator = remainingComparators.pop();
-      }
-      return result;
-    };
-    var parseComparator = (comp, options) => {
-      comp = comp.replace(re[t.BUILD], "");
-      debug3("comp", comp, options);
-      comp = replaceCarets(comp, options);
-      debug3("caret", comp);
-      comp = replaceTildes(comp, options);
-      debug3("tildes", comp);
-      comp = replaceXRanges(comp, options);
-      debug3("xrange", comp);
-      comp = replaceStars(comp, options);
-      debug3("stars", comp);
-      return comp;
-    };
-    var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
-    var invalidXRangeOrder = (M, m, p) => isX(M) && !isX(m) || isX(m) && p && !isX(p);
-    var replaceTildes = (comp, options) => {
-      return comp.trim().split(/\s+/).map((c) => replaceTilde(c, options)).join(" ");
-    };
-    var replaceTilde = (comp, options) => {
-      const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r, (_, M, m, p, pr) => {
-        debug3("tilde", comp, _, M, m, p, pr);
-        let ret;
-        if (isX(M)) {
-          ret = "";
-        } else if (isX(m)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p)) {
-          ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
-        } else if (pr) {
-          debug3("replaceTilde pr", pr);
-          ret = `>=${M}.${m}.${p}-${pr} <${M}.${+m + 1}.0-0`;
-        } else {
-          ret = `>=${M}.${m}.${p} <${M}.${+m + 1}.0-0`;
-        }
-        debug3("tilde return", ret);
-        return ret;
-      });
-    };
-    var replaceCarets = (comp, options) => {
-      return comp.trim().split(/\s+/).map((c) => replaceCaret(c, options)).join(" ");
-    };
-    var replaceCaret = (comp, options) => {
-      debug3("caret", comp, options);
-      const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r, (_, M, m, p, pr) => {
-        debug3("caret", comp, _, M, m, p, pr);
-        let ret;
-        if (isX(M)) {
-          ret = "";
-        } else if (isX(m)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p)) {
-          if (M === "0") {
-            ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
-          } else {
-            ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`;
-          }
-        } else if (pr) {
-          debug3("replaceCaret pr", pr);
-          if (M === "0") {
-            if (m === "0") {
-              ret = `>=${M}.${m}.${p}-${pr} <${M}.${m}.${+p + 1}-0`;
-            } else {
-              ret = `>=${M}.${m}.${p}-${pr} <${M}.${+m + 1}.0-0`;
-            }
-          } else {
-            ret = `>=${M}.${m}.${p}-${pr} <${+M + 1}.0.0-0`;
-          }
-        } else {
-          debug3("no pr");
-          if (M === "0") {
-            if (m === "0") {
-              ret = `>=${M}.${m}.${p} <${M}.${m}.${+p + 1}-0`;
-            } else {
-              ret = `>=${M}.${m}.${p} <${M}.${+m + 1}.0-0`;
-            }
-          } else {
-            ret = `>=${M}.${m}.${p} <${+M + 1}.0.0-0`;
-          }
-        }
-        debug3("caret return", ret);
-        return ret;
-      });
-    };
-    var replaceXRanges = (comp, options) => {
-      debug3("replaceXRanges", comp, options);
-      return comp.split(/\s+/).map((c) => replaceXRange(c, options)).join(" ");
-    };
-    var replaceXRange = (comp, options) => {
-      comp = comp.trim();
-      const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
-      return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
-        debug3("xRange", comp, ret, gtlt, M, m, p, pr);
-        if (invalidXRangeOrder(M, m, p)) {
-          return comp;
-        }
-        const xM = isX(M);
-        const xm = xM || isX(m);
-        const xp = xm || isX(p);
-        const anyX = xp;
-        if (gtlt === "=" && anyX) {
-          gtlt = "";
-        }
-        pr = options.includePrerelease ? "-0" : "";
-        if (xM) {
-          if (gtlt === ">" || gtlt === "<") {
-            ret = "<0.0.0-0";
-          } else {
-            ret = "*";
-          }
-        } else if (gtlt && anyX) {
-          if (xm) {
-            m = 0;
-          }
-          p = 0;
-          if (gtlt === ">") {
-            gtlt = ">=";
-            if (xm) {
-              M = +M + 1;
-              m = 0;
-              p = 0;
-            } else {
-              m = +m + 1;
-              p = 0;
-            }
-          } else if (gtlt === "<=") {
-            gtlt = "<";
-            if (xm) {
-              M = +M + 1;
-            } else {
-              m = +m + 1;
-            }
-          }
-          if (gtlt === "<") {
-            pr = "-0";
-          }
-          ret = `${gtlt + M}.${m}.${p}${pr}`;
-        } else if (xm) {
-          ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
-        } else if (xp) {
-          ret = `>=${M}.${m}.0${pr} <${M}.${+m + 1}.0-0`;
-        }
-        debug3("xRange return", ret);
-        return ret;
-      });
-    };
-    var replaceStars = (comp, options) => {
-      debug3("replaceStars", comp, options);
-      return comp.trim().replace(re[t.STAR], "");
-    };
-    var replaceGTE0 = (comp, options) => {
-      debug3("replaceGTE0", comp, options);
-      return comp.trim().replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], "");
-    };
-    var hyphenReplace = (incPr) => ($0, from, fM, fm, fp, fpr, fb, to, tM, tm, tp, tpr) => {
-      if (isX(fM)) {
-        from = "";
-      } else if (isX(fm)) {
-        from = `>=${fM}.0.0${incPr ? "-0" : ""}`;
-      } else if (isX(fp)) {
-        from = `>=${fM}.${fm}.0${incPr ? "-0" : ""}`;
-      } else if (fpr) {
-        from = `>=${from}`;
-      } else {
-        from = `>=${from}${incPr ? "-0" : ""}`;
-      }
-      if (isX(tM)) {
-        to = "";
-      } else if (isX(tm)) {
-        to = `<${+tM + 1}.0.0-0`;
-      } else if (isX(tp)) {
-        to = `<${tM}.${+tm + 1}.0-0`;
-      } else if (tpr) {
-        to = `<=${tM}.${tm}.${tp}-${tpr}`;
-      } else if (incPr) {
-        to = `<${tM}.${tm}.${+tp + 1}-0`;
-      } else {
-        to = `<=${to}`;
-      }
-      return `${from} ${to}`.trim();
-    };
-    var testSet = (set2, version, options) => {
-      for (let i = 0; i < set2.length; i++) {
-        if (!set2[i].test(version)) {
-          return false;
-        }
-      }
-      if (version.prerelease.length && !options.includePrerelease) {
-        for (let i = 0; i < set2.length; i++) {
-          debug3(set2[i].semver);
-          if (set2[i].semver === Comparator.ANY) {
-            continue;
-          }
-          if (set2[i].semver.prerelease.length > 0) {
-            const allowed = set2[i].semver;
-            if (allowed.major === version.major && allowed.minor === version.minor && allowed.patch === version.patch) {
-              return true;
-            }
-          }
-        }
-        return false;
-      }
-      return true;
-    };
-  }
-});
-
-// node_modules/semver/classes/comparator.js
-var require_comparator = __commonJS({
-  "node_modules/semver/classes/comparator.js"(exports, module) {
-    "use strict";
-    var ANY = /* @__PURE__ */ Symbol("SemVer ANY");
-    var Comparator = class _Comparator {
-      static get ANY() {
-        return ANY;
-      }
-      constructor(comp, options) {
-        options = parseOptions(options);
-        if (comp instanceof _Comparator) {
-          if (comp.loose === !!options.loose) {
-            return comp;
-          } else {
-            comp = comp.value;
-          }
-        }
-        comp = comp.trim().split(/\s+/).join(" ");
-        debug3("comparator", comp, options);
-        this.options = options;
-        this.loose = !!options.loose;
-        this.parse(comp);
-        if (this.semver === ANY) {
-          this.value = "";
-        } else {
-          this.value = this.operator + this.semver.version;
-        }
-        debug3("comp", this);
-      }
-      parse(comp) {
-        const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR];
-        const m = comp.match(r);
-        if (!m) {
-          throw new TypeError(`Invalid comparator: ${comp}`);
-        }
-        this.operator = m[1] !== void 0 ? m[1] : "";
-        if (this.operator === "=") {
-          this.operator = "";
-        }
-        if (!m[2]) {
-          this.semver = ANY;
-        } else {
-          this.semver = new SemVer(m[2], this.options.loose);
-        }
-      }
-      toString() {
-        return this.value;
-      }
-      test(version) {
-        debug3("Comparator.test", version, this.options.loose);
-        if (this.semver === ANY || version === ANY) {
-          return true;
-        }
-        if (typeof version === "string") {
-          try {
-            version = new SemVer(version, this.options);
-          } catch (er) {
-            return false;
-          }
-        }
-        return cmp(version, this.operator, this.semver, this.options);
-      }
-      intersects(comp, options) {
-        if (!(comp instanceof _Comparator)) {
-          throw new TypeError("a Comparator is required");
-        }
-        if (this.operator === "") {
-          if (this.value === "") {
-            return true;
-          }
-          return new Range(comp.value, options).test(this.value);
-        } else if (comp.operator === "") {
-          if (comp.value === "") {
-            return true;
-          }
-          return new Range(this.value, options).test(comp.semver);
-        }
-        options = parseOptions(options);
-        if (options.includePrerelease && (this.value === "<0.0.0-0" || comp.value === "<0.0.0-0")) {
-          return false;
-        }
-        if (!options.includePrerelease && (this.value.startsWith("<0.0.0") || comp.value.startsWith("<0.0.0"))) {
-          return false;
-        }
-        if (this.operator.startsWith(">") && comp.operator.startsWith(">")) {
-          return true;
-        }
-        if (this.operator.startsWith("<") && comp.operator.startsWith("<")) {
-          return true;
-        }
-        if (this.semver.version === comp.semver.version && this.operator.includes("=") && comp.operator.includes("=")) {
-          return true;
-        }
-        if (cmp(this.semver, "<", comp.semver, options) && this.operator.startsWith(">") && comp.operator.startsWith("<")) {
-          return true;
-        }
-        if (cmp(this.semver, ">", comp.semver, options) && this.operator.startsWith("<") && comp.operator.startsWith(">")) {
-          return true;
-        }
-        return false;
-      }
-    };
-    module.exports = Comparator;
-    var parseOptions = require_parse_options();
-    var { safeRe: re, t } = require_re();
-    var cmp = require_cmp();
-    var debug3 = require_debug();
-    var SemVer = require_semver();
-    var Range = require_range();
-  }
-});
-
-// node_modules/semver/functions/satisfies.js
-var require_satisfies = __commonJS({
-  "node_modules/semver/functions/satisfies.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var satisfies = (version, range2, options) => {
-      try {
-        range2 = new Range(range2, options);
-      } catch (er) {
-        return false;
-      }
-      return range2.test(version);
-    };
-    module.exports = satisfies;
-  }
-});
-
-// node_modules/semver/ranges/to-comparators.js
-var require_to_comparators = __commonJS({
-  "node_modules/semver/ranges/to-comparators.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var toComparators = (range2, options) => new Range(range2, options).set.map((comp) => comp.map((c) => c.value).join(" ").trim().split(" "));
-    module.exports = toComparators;
-  }
-});
-
-// node_modules/semver/ranges/max-satisfying.js
-var require_max_satisfying = __commonJS({
-  "node_modules/semver/ranges/max-satisfying.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var maxSatisfying = (versions, range2, options) => {
-      let max = null;
-      let maxSV = null;
-      let rangeObj = null;
-      try {
-        rangeObj = new Range(range2, options);
-      } catch (er) {
-        return null;
-      }
-      versions.forEach((v) => {
-        if (rangeObj.test(v)) {
-          if (!max || maxSV.compare(v) === -1) {
-            max = v;
-            maxSV = new SemVer(max, options);
-          }
-        }
-      });
-      return max;
-    };
-    module.exports = maxSatisfying;
-  }
-});
-
-// node_modules/semver/ranges/min-satisfying.js
-var require_min_satisfying = __commonJS({
-  "node_modules/semver/ranges/min-satisfying.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var minSatisfying = (versions, range2, options) => {
-      let min = null;
-      let minSV = null;
-      let rangeObj = null;
-      try {
-        rangeObj = new Range(range2, options);
-      } catch (er) {
-        return null;
-      }
-      versions.forEach((v) => {
-        if (rangeObj.test(v)) {
-          if (!min || minSV.compare(v) === 1) {
-            min = v;
-            minSV = new SemVer(min, options);
-          }
-        }
-      });
-      return min;
-    };
-    module.exports = minSatisfying;
-  }
-});
-
-// node_modules/semver/ranges/min-version.js
-var require_min_version = __commonJS({
-  "node_modules/semver/ranges/min-version.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var gt = require_gt();
-    var minVersion = (range2, loose) => {
-      range2 = new Range(range2, loose);
-      let minver = new SemVer("0.0.0");
-      if (range2.test(minver)) {
-        return minver;
-      }
-      minver = new SemVer("0.0.0-0");
-      if (range2.test(minver)) {
-        return minver;
-      }
-      minver = null;
-      for (let i = 0; i < range2.set.length; ++i) {
-        const comparators = range2.set[i];
-        let setMin = null;
-        comparators.forEach((comparator) => {
-          const compver = new SemVer(comparator.semver.version);
-          switch (comparator.operator) {
-            case ">":
-              if (compver.prerelease.length === 0) {
-                compver.patch++;
-              } else {
-                compver.prerelease.push(0);
-              }
-              compver.raw = compver.format();
-            /* fallthrough */
-            case "":
-            case ">=":
-              if (!setMin || gt(compver, setMin)) {
-                setMin = compver;
-              }
-              break;
-            case "<":
-            case "<=":
-              break;
-            /* istanbul ignore next */
-            default:
-              throw new Error(`Unexpected operation: ${comparator.operator}`);
-          }
-        });
-        if (setMin && (!minver || gt(minver, setMin))) {
-          minver = setMin;
-        }
-      }
-      if (minver && range2.test(minver)) {
-        return minver;
-      }
-      return null;
-    };
-    module.exports = minVersion;
-  }
-});
-
-// node_modules/semver/ranges/valid.js
-var require_valid2 = __commonJS({
-  "node_modules/semver/ranges/valid.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var validRange = (range2, options) => {
-      try {
-        return new Range(range2, options).range || "*";
-      } catch (er) {
-        return null;
-      }
-    };
-    module.exports = validRange;
-  }
-});
-
-// node_modules/semver/ranges/outside.js
-var require_outside = __commonJS({
-  "node_modules/semver/ranges/outside.js"(exports, module) {
-    "use strict";
-    var SemVer = require_semver();
-    var Comparator = require_comparator();
-    var { ANY } = Comparator;
-    var Range = require_range();
-    var satisfies = require_satisfies();
-    var gt = require_gt();
-    var lt = require_lt();
-    var lte2 = require_lte();
-    var gte2 = require_gte();
-    var outside = (version, range2, hilo, options) => {
-      version = new SemVer(version, options);
-      range2 = new Range(range2, options);
-      let gtfn, ltefn, ltfn, comp, ecomp;
-      switch (hilo) {
-        case ">":
-          gtfn = gt;
-          ltefn = lte2;
-          ltfn = lt;
-          comp = ">";
-          ecomp = ">=";
-          break;
-        case "<":
-          gtfn = lt;
-          ltefn = gte2;
-          ltfn = gt;
-          comp = "<";
-          ecomp = "<=";
-          break;
-        default:
-          throw new TypeError('Must provide a hilo val of "<" or ">"');
-      }
-      if (satisfies(version, range2, options)) {
-        return false;
-      }
-      for (let i = 0; i < range2.set.length; ++i) {
-        const comparators = range2.set[i];
-        let high = null;
-        let low = null;
-        comparators.forEach((comparator) => {
-          if (comparator.semver === ANY) {
-            comparator = new Comparator(">=0.0.0");
-          }
-          high = high || comparator;
-          low = low || comparator;
-          if (gtfn(comparator.semver, high.semver, options)) {
-            high = comparator;
-          } else if (ltfn(comparator.semver, low.semver, options)) {
-            low = comparator;
-          }
-        });
-        if (high.operator === comp || high.operator === ecomp) {
-          return false;
-        }
-        if ((!low.operator || low.operator === comp) && ltefn(version, low.semver)) {
-          return false;
-        } else if (low.operator === ecomp && ltfn(version, low.semver)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    module.exports = outside;
-  }
-});
-
-// node_modules/semver/ranges/gtr.js
-var require_gtr = __commonJS({
-  "node_modules/semver/ranges/gtr.js"(exports, module) {
-    "use strict";
-    var outside = require_outside();
-    var gtr = (version, range2, options) => outside(version, range2, ">", options);
-    module.exports = gtr;
-  }
-});
-
-// node_modules/semver/ranges/ltr.js
-var require_ltr = __commonJS({
-  "node_modules/semver/ranges/ltr.js"(exports, module) {
-    "use strict";
-    var outside = require_outside();
-    var ltr = (version, range2, options) => outside(version, range2, "<", options);
-    module.exports = ltr;
-  }
-});
-
-// node_modules/semver/ranges/intersects.js
-var require_intersects = __commonJS({
-  "node_modules/semver/ranges/intersects.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var intersects = (r1, r2, options) => {
-      r1 = new Range(r1, options);
-      r2 = new Range(r2, options);
-      return r1.intersects(r2, options);
-    };
-    module.exports = intersects;
-  }
-});
-
-// node_modules/semver/ranges/simplify.js
-var require_simplify = __commonJS({
-  "node_modules/semver/ranges/simplify.js"(exports, module) {
-    "use strict";
-    var satisfies = require_satisfies();
-    var compare = require_compare();
-    module.exports = (versions, range2, options) => {
-      const set2 = [];
-      let first = null;
-      let prev = null;
-      const v = versions.sort((a, b) => compare(a, b, options));
-      for (const version of v) {
-        const included = satisfies(version, range2, options);
-        if (included) {
-          prev = version;
-          if (!first) {
-            first = version;
-          }
-        } else {
-          if (prev) {
-            set2.push([first, prev]);
-          }
-          prev = null;
-          first = null;
-        }
-      }
-      if (first) {
-        set2.push([first, null]);
-      }
-      const ranges = [];
-      for (const [min, max] of set2) {
-        if (min === max) {
-          ranges.push(min);
-        } else if (!max && min === v[0]) {
-          ranges.push("*");
-        } else if (!max) {
-          ranges.push(`>=${min}`);
-        } else if (min === v[0]) {
-          ranges.push(`<=${max}`);
-        } else {
-          ranges.push(`${min} - ${max}`);
-        }
-      }
-      const simplified = ranges.join(" || ");
-      const original = typeof range2.raw === "string" ? range2.raw : String(range2);
-      return simplified.length < original.length ? simplified : range2;
-    };
-  }
-});
-
-// node_modules/semver/ranges/subset.js
-var require_subset = __commonJS({
-  "node_modules/semver/ranges/subset.js"(exports, module) {
-    "use strict";
-    var Range = require_range();
-    var Comparator = require_comparator();
-    var { ANY } = Comparator;
-    var satisfies = require_satisfies();
-    var compare = require_compare();
-    var subset = (sub, dom, options = {}) => {
-      if (sub === dom) {
-        return true;
-      }
-      sub = new Range(sub, options);
-      dom = new Range(dom, options);
-      let sawNonNull = false;
-      OUTER: for (const simpleSub of sub.set) {
-        for (const simpleDom of dom.set) {
-          const isSub = simpleSubset(simpleSub, simpleDom, options);
-          sawNonNull = sawNonNull || isSub !== null;
-          if (isSub) {
-            continue OUTER;
-          }
-        }
-        if (sawNonNull) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var minimumVersionWithPreRelease = [new Comparator(">=0.0.0-0")];
-    var minimumVersion = [new Comparator(">=0.0.0")];
-    var simpleSubset = (sub, dom, options) => {
-      if (sub === dom) {
-        return true;
-      }
-      if (sub.length === 1 && sub[0].semver === ANY) {
-        if (dom.length === 1 && dom[0].semver === ANY) {
-          return true;
-        } else if (options.includePrerelease) {
-          sub = minimumVersionWithPreRelease;
-        } else {
-          sub = minimumVersion;
-        }
-      }
-      if (dom.length === 1 && dom[0].semver === ANY) {
-        if (options.includePrerelease) {
-          return true;
-        } else {
-          dom = minimumVersion;
-        }
-      }
-      const eqSet = /* @__PURE__ */ new Set();
-      let gt, lt;
-      for (const c of sub) {
-        if (c.operator === ">" || c.operator === ">=") {
-          gt = higherGT(gt, c, options);
-        } else if (c.operator === "<" || c.operator === "<=") {
-          lt = lowerLT(lt, c, options);
-        } else {
-          eqSet.add(c.semver);
-        }
-      }
-      if (eqSet.size > 1) {
-        return null;
-      }
-      let gtltComp;
-      if (gt && lt) {
-        gtltComp = compare(gt.semver, lt.semver, options);
-        if (gtltComp > 0) {
-          return null;
-        } else if (gtltComp === 0 && (gt.operator !== ">=" || lt.operator !== "<=")) {
-          return null;
-        }
-      }
-      for (const eq of eqSet) {
-        if (gt && !satisfies(eq, String(gt), options)) {
-          return null;
-        }
-        if (lt && !satisfies(eq, String(lt), options)) {
-          return null;
-        }
-        for (const c of dom) {
-          if (!satisfies(eq, String(c), options)) {
-            return false;
-          }
-        }
-        return true;
-      }
-      let higher, lower;
-      let hasDomLT, hasDomGT;
-      let needDomLTPre = lt && !options.includePrerelease && lt.semver.prerelease.length ? lt.semver : false;
-      let needDomGTPre = gt && !options.includePrerelease && gt.semver.prerelease.length ? gt.semver : false;
-      if (needDomLTPre && needDomLTPre.prerelease.length === 1 && lt.operator === "<" && needDomLTPre.prerelease[0] === 0) {
-        needDomLTPre = false;
-      }
-      for (const c of dom) {
-        hasDomGT = hasDomGT || c.operator === ">" || c.operator === ">=";
-        hasDomLT = hasDomLT || c.operator === "<" || c.operator === "<=";
-        if (gt) {
-          if (needDomGTPre) {
-            if (c.semver.prerelease && c.semver.prerelease.length && c.semver.major === needDomGTPre.major && c.semver.minor === needDomGTPre.minor && c.semver.patch === needDomGTPre.patch) {
-              needDomGTPre = false;
-            }
-          }
-          if (c.operator === ">" || c.operator === ">=") {
-            higher = higherGT(gt, c, options);
-            if (higher === c && higher !== gt) {
-              return false;
-            }
-          } else if (gt.operator === ">=" && !c.test(gt.semver)) {
-            return false;
-          }
-        }
-        if (lt) {
-          if (needDomLTPre) {
-            if (c.semver.prerelease && c.semver.prerelease.length && c.semver.major === needDomLTPre.major && c.semver.minor === needDomLTPre.minor && c.semver.patch === needDomLTPre.patch) {
-              needDomLTPre = false;
-            }
-          }
-          if (c.operator === "<" || c.operator === "<=") {
-            lower = lowerLT(lt, c, options);
-            if (lower === c && lower !== lt) {
-              return false;
-            }
-          } else if (lt.operator === "<=" && !c.test(lt.semver)) {
-            return false;
-          }
-        }
-        if (!c.operator && (lt || gt) && gtltComp !== 0) {
-          return false;
-        }
-      }
-      if (gt && hasDomLT && !lt && gtltComp !== 0) {
-        return false;
-      }
-      if (lt && hasDomGT && !gt && gtltComp !== 0) {
-        return false;
-      }
-      if (needDomGTPre || needDomLTPre) {
-        return false;
-      }
-      return true;
-    };
-    var higherGT = (a, b, options) => {
-      if (!a) {
-        return b;
-      }
-      const comp = compare(a.semver, b.semver, options);
-      return comp > 0 ? a : comp < 0 ? b : b.operator === ">" && a.operator === ">=" ? b : a;
-    };
-    var lowerLT = (a, b, options) => {
-      if (!a) {
-        return b;
-      }
-      const comp = compare(a.semver, b.semver, options);
-      return comp < 0 ? a : comp > 0 ? b : b.operator === "<" && a.operator === "<=" ? b : a;
-    };
-    module.exports = subset;
-  }
-});
-
-// node_modules/semver/index.js
-var require_semver2 = __commonJS({
-  "node_modules/semver/index.js"(exports, module) {
-    "use strict";
-    var internalRe = require_re();
-    var constants3 = require_constants6();
-    var SemVer = require_semver();
-    var identifiers = require_identifiers();
-    var parse4 = require_parse2();
-    var valid = require_valid();
-    var clean = require_clean();
-    var inc = require_inc();
-    var diff = require_diff();
-    var major = require_major();
-    var minor = require_minor();
-    var patch = require_patch();
-    var prerelease = require_prerelease();
-    var compare = require_compare();
-    var rcompare = require_rcompare();
-    var compareLoose = require_compare_loose();
-    var compareBuild = require_compare_build();
-    var sort2 = require_sort();
-    var rsort = require_rsort();
-    var gt = require_gt();
-    var lt = require_lt();
-    var eq = require_eq();
-    var neq = require_neq();
-    var gte2 = require_gte();
-    var lte2 = require_lte();
-    var cmp = require_cmp();
-    var coerce = require_coerce();
-    var truncate = require_truncate();
-    var Comparator = require_comparator();
-    var Range = require_range();
-    var satisfies = require_satisfies();
-    var toComparators = require_to_comparators();
-    var maxSatisfying = require_max_satisfying();
-    var minSatisfying = require_min_satisfying();
-    var minVersion = require_min_version();
-    var validRange = require_valid2();
-    var outside = require_outside();
-    var gtr = require_gtr();
-    var ltr = require_ltr();
-    var intersects = require_intersects();
-    var simplifyRange = require_simplify();
-    var subset = require_subset();
-    module.exports = {
-      parse: parse4,
-      valid,
-      clean,
-      inc,
-      diff,
-      major,
-      minor,
-      patch,
-      prerelease,
-      compare,
-      rcompare,
-      compareLoose,
-      compareBuild,
-      sort: sort2,
-      rsort,
-      gt,
-      lt,
-      eq,
-      neq,
-      gte: gte2,
-      lte: lte2,
-      cmp,
-      coerce,
-      truncate,
-      Comparator,
-      Range,
-      satisfies,
-      toComparators,
-      maxSatisfying,
-      minSatisfying,
-      minVersion,
-      validRange,
-      outside,
-      gtr,
-      ltr,
-      intersects,
-      simplifyRange,
-      subset,
-      SemVer,
-      re: internalRe.re,
-      src: internalRe.src,
-      tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants3.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants3.RELEASE_TYPES,
-      compareIdentifiers: identifiers.compareIdentifiers,
-      rcompareIdentifiers: identifiers.rcompareIdentifiers
-    };
-  }
-});
-
-// node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-  if (typeof process === "object" && process.version !== void 0) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${process.arch})`;
-  }
-  return "<environment undetectable>";
-}
-var init_universal_user_agent = __esm({
-  "node_modules/universal-user-agent/index.js"() {
-  }
-});
-
-// node_modules/@octokit/endpoint/dist-bundle/index.js
-function lowercaseKeys(object) {
-  if (!object) {
-    return {};
-  }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
-    return newObj;
-  }, {});
-}
-function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-function mergeDeep(defaults2, options) {
-  const result = Object.assign({}, defaults2);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject(options[key])) {
-      if (!(key in defaults2)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults2[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-function merge(defaults2, route, options) {
-  if (typeof route === "string") {
-    let [method, url] = route.split(" ");
-    options = Object.assign(url ? { method, url } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults2 || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults2 && defaults2.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults2.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-function addQueryParameters(url, parameters) {
-  const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url;
-  }
-  return url + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url) {
-  const matches2 = url.match(urlVariableRegex);
-  if (!matches2) {
-    return [];
-  }
-  return matches2.map(removeNonChars).reduce((a, b) => a.concat(b), []);
-}
-function omit(object, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
-    }
-  }
-  return result;
-}
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
-    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand2.bind(null, template)
-  };
-}
-function expand2(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal3) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal3);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-function parse(options) {
-  let method = options.method.toUpperCase();
-  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url);
-  url = parseUrl(url).expand(parameters);
-  if (!/^http/.test(url)) {
-    url = options.baseUrl + url;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url = addQueryParameters(url, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-function endpointWithDefaults(defaults2, route, options) {
-  return parse(merge(defaults2, route, options));
-}
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge.bind(null, DEFAULTS2),
-    parse
-  });
-}
-var VERSION, userAgent, DEFAULTS, urlVariableRegex, endpoint;
-var init_dist_bundle = __esm({
-  "node_modules/@octokit/endpoint/dist-bundle/index.js"() {
-    init_universal_user_agent();
-    VERSION = "0.0.0-development";
-    userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-    DEFAULTS = {
-      method: "GET",
-      baseUrl: "https://api.github.com",
-      headers: {
-        accept: "application/vnd.github.v3+json",
-        "user-agent": userAgent
-      },
-      mediaType: {
-        format: ""
-      }
-    };
-    urlVariableRegex = /\{[^{}}]+\}/g;
-    endpoint = withDefaults(null, DEFAULTS);
-  }
-});
-
-// node_modules/content-type/dist/index.js
-function parse2(header, options) {
-  const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-  const len = header.length;
-  let valueStart = options?.start ?? 0;
-  while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-    valueStart++;
-  }
-  let index = valueStart;
-  let typeFlags = 0;
-  let whitespace = -1;
-  let stop = options?.parameters === false ? COMMA_FLAG : 0;
-  while (index < len) {
-    const code = header.charCodeAt(index);
-    const flags = CHAR_MAP[code];
-    if ((flags & stopFlags) !== 0) {
-      stop |= flags & COMMA_FLAG;
-      break;
-    }
-    if ((flags & OWS) !== 0) {
-      if (whitespace === -1)
-        whitespace = index;
-    } else {
-      whitespace = -1;
-    }
-    typeFlags |= code & NON_ASCII | flags;
-    index++;
-  }
-  const valueEnd = whitespace === -1 ? index : whitespace;
-  const value = header.slice(valueStart, valueEnd);
-  const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-  if (index === len || stop !== 0) {
-    return { type, index, parameters: new NullObject() };
-  }
-  return parseParameters(header, type, index, len, stopFlags);
-}
-function parseParameters(header, type, index, len, stopFlags) {
-  const parameters = new NullObject();
-  parameter: while (index < len) {
-    index++;
-    while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-      index++;
-    }
-    const keyStart = index;
-    let keyFlags = 0;
-    let keyWhitespace = -1;
-    while (index < len) {
-      const code = header.charCodeAt(index);
-      const flags = CHAR_MAP[code];
-      if ((flags & stopFlags) !== 0) {
-        if ((flags & COMMA_FLAG) !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if (code === EQ) {
-        const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-        const value = header.slice(keyStart, keyEnd);
-        const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-        index++;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-          index++;
-        }
-        if (index < len && header.charCodeAt(index) === DQUOTE) {
-          const quotedStart = ++index;
-          let escaped2 = false;
-          while (index < len) {
-            const code2 = header.charCodeAt(index);
-            if (code2 === DQUOTE) {
-              if (parameters[key] === void 0) {
-                parameters[key] = escaped2 ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
-              }
-              index++;
-              let stop2 = 0;
-              while (index < len) {
-                const code3 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code3];
-                if ((flags2 & stopFlags) !== 0) {
-                  stop2 = flags2 & COMMA_FLAG;
-                  break;
-                }
-                index++;
-              }
-              if (stop2 !== 0)
-                break parameter;
-              continue parameter;
-            }
-            if (code2 === BSLASH && index + 1 < len) {
-              escaped2 = true;
-              index += 2;
-              continue;
-            }
-            index++;
-          }
-          continue parameter;
-        }
-        const valueStart = index;
-        let stop = 0;
-        let valueWhitespace = -1;
-        while (index < len) {
-          const code2 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code2];
-          if ((flags2 & stopFlags) !== 0) {
-            stop = flags2 & COMMA_FLAG;
-            break;
-          }
-          if ((flags2 & OWS) !== 0) {
-            if (valueWhitespace === -1)
-              valueWhitespace = index;
-          } else {
-            valueWhitespace = -1;
-          }
-          index++;
-        }
-        if (parameters[key] === void 0) {
-          const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-          parameters[key] = header.slice(valueStart, valueEnd);
-        }
-        if (stop !== 0)
-          break parameter;
-        continue parameter;
-      }
-      if ((flags & OWS) !== 0) {
-        if (keyWhitespace === -1)
-          keyWhitespace = index;
-      } else {
-        keyWhitespace = -1;
-      }
-      keyFlags |= code & NON_ASCII | flags;
-      index++;
-    }
-  }
-  return { type, index, parameters };
-}
-function unescapeQuotedPairs(str, start, end) {
-  let result = "";
-  for (let index = start; index < end; index++) {
-    if (str.charCodeAt(index) === BSLASH) {
-      result += str.slice(start, index);
-      start = ++index;
-    }
-  }
-  return result + str.slice(start, end);
-}
-var SP, HTAB, SEMI, EQ, DQUOTE, BSLASH, COMMA, LOWER_CASE, OWS, SEMI_FLAG, COMMA_FLAG, TOKEN_FLAG, NON_ASCII, CASE_FLAGS, CHAR_MAP, NullObject;
-var init_dist = __esm({
-  "node_modules/content-type/dist/index.js"() {
-    SP = 32;
-    HTAB = 9;
-    SEMI = 59;
-    EQ = 61;
-    DQUOTE = 34;
-    BSLASH = 92;
-    COMMA = 44;
-    LOWER_CASE = 1;
-    OWS = 2;
-    SEMI_FLAG = 4;
-    COMMA_FLAG = 8;
-    TOKEN_FLAG = 16;
-    NON_ASCII = 65280;
-    CASE_FLAGS = LOWER_CASE | NON_ASCII;
-    CHAR_MAP = new Uint8Array(256);
-    CHAR_MAP[HTAB] |= OWS;
-    CHAR_MAP[SP] |= OWS;
-    CHAR_MAP[SEMI] |= SEMI_FLAG;
-    CHAR_MAP[COMMA] |= COMMA_FLAG;
-    for (let code = 128; code <= 255; code++) {
-      CHAR_MAP[code] |= LOWER_CASE;
-    }
-    for (const char of "!#$%&'*+-.^_`|~") {
-      CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-    }
-    for (let code = 48; code <= 57; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
-    }
-    for (let code = 65; code <= 90; code++) {
-      CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-    }
-    for (let code = 97; code <= 122; code++) {
-      CHAR_MAP[code] |= TOKEN_FLAG;
-    }
-    NullObject = /* @__PURE__ */ (() => {
-      const C = function() {
-      };
-      C.prototype = /* @__PURE__ */ Object.create(null);
-      return C;
-    })();
-  }
-});
-
-// node_modules/json-with-bigint/json-with-bigint.js
-var intRegex, noiseValue, originalStringify, originalParse, customFormat, bigIntsStringify, noiseStringify, isUnstringifiable, isRawJSON, stringifyIteratively, JSONStringify, featureCache, isContextSourceSupported, convertMarkedBigIntsReviver, JSONParseV2, MAX_INT, MAX_DIGITS, stringsOrLargeNumbers, noiseValueWithQuotes, applyReviverIteratively, serializeBigInts, JSONParse;
-var init_json_with_bigint = __esm({
-  "node_modules/json-with-bigint/json-with-bigint.js"() {
-    intRegex = /^-?\d+$/;
-    noiseValue = /^-?\d+n+$/;
-    originalStringify = JSON.stringify;
-    originalParse = JSON.parse;
-    customFormat = /^-?\d+n$/;
-    bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-    noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-    isUnstringifiable = (val) => val === void 0 || typeof val === "function" || typeof val === "symbol";
-    isRawJSON = (val) => val !== null && typeof val === "object" && val.constructor && val.constructor.name === "RawJSON";
-    stringifyIteratively = (rootValue, replacer, spaceParam) => {
-      let space = "";
-      if (typeof spaceParam === "number") {
-        space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-      } else if (typeof spaceParam === "string") {
-        space = spaceParam.slice(0, 10);
-      }
-      const isFunctionReplacer = typeof replacer === "function";
-      const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
-      const prepareVal = (parent, key, val) => {
-        const isObject2 = val !== null && typeof val === "object";
-        const hasToJSON = isObject2 && typeof val.toJSON === "function";
-        if (hasToJSON) {
-          val = val.toJSON(key);
-        }
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-        if (isNoise) return val + "n";
-        const isBigInt = typeof val === "bigint";
-        if (isBigInt) {
-          const supportsRawJSON = "rawJSON" in JSON;
-          if (supportsRawJSON) return JSON.rawJSON(val.toString());
-          return val.toString() + "n";
-        }
-        if (isFunctionReplacer) {
-          val = replacer.call(parent, key, val);
-        }
-        const isPostReplacerObject = val !== null && typeof val === "object";
-        if (isPostReplacerObject) {
-          const isPrimitiveWrapper = val instanceof Number || val instanceof String || val instanceof Boolean;
-          if (isPrimitiveWrapper) {
-            val = val.valueOf();
-          }
-        }
-        return val;
-      };
-      const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-      if (isUnstringifiable(rootProcessed)) {
-        return void 0;
-      }
-      const isRootPrimitive = rootProcessed === null || typeof rootProcessed !== "object";
-      const isRootNativeRawJSON = isRawJSON(rootProcessed);
-      if (isRootPrimitive || isRootNativeRawJSON) {
-        return originalStringify(rootProcessed);
-      }
-      const chunks = [];
-      let level = 0;
-      const stack = [
-        {
-          parent: { "": rootProcessed },
-          key: "",
-          val: rootProcessed,
-          isArray: Array.isArray(rootProcessed),
-          keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-          index: 0,
-          first: true
-        }
-      ];
-      const visited = new WeakSet([rootProcessed]);
-      while (stack.length > 0) {
-        const node = stack[stack.length - 1];
-        if (node.index === 0) {
-          chunks.push(node.isArray ? "[" : "{");
-          level++;
-        }
-        let isDone = false;
-        if (node.isArray) {
-          if (node.index < node.val.length) {
-            if (!node.first) chunks.push(",");
-            if (space) chunks.push("\n" + space.repeat(level));
-            const childRaw = node.val[node.index];
-            const childVal = prepareVal(node.val, String(node.index), childRaw);
-            if (isUnstringifiable(childVal)) {
-              chunks.push("null");
-              node.first = false;
-              node.index++;
-            } else {
-              const isComplexObject = childVal !== null && typeof childVal === "object";
-              const isNativeRaw = isRawJSON(childVal);
-              if (isComplexObject && !isNativeRaw) {
-                if (visited.has(childVal)) {
-                  throw new TypeError("Converting circular structure to JSON");
-                }
-                visited.add(childVal);
-                stack.push({
-                  parent: node.val,
-                  key: String(node.index),
-                  val: childVal,
-                  isArray: Array.isArray(childVal),
-                  keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-                  index: 0,
-                  first: true
-                });
-                node.first = false;
-                node.index++;
-              } else {
-                chunks.push(originalStringify(childVal));
-                node.first = false;
-                node.index++;
-              }
-            }
-          } else {
-            isDone = true;
-          }
-        } else {
-          while (node.index < node.keys.length) {
-            const k = node.keys[node.index++];
-            const isFilteredOutByArray = propertyList && !propertyList.has(k);
-            if (isFilteredOutByArray) continue;
-            const childRaw = node.val[k];
-            const childVal = prepareVal(node.val, k, childRaw);
-            if (isUnstringifiable(childVal)) continue;
-            if (!node.first) chunks.push(",");
-            if (space) {
-              chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
-            } else {
-              chunks.push(originalStringify(k) + ":");
-            }
-            const isComplexObject = childVal !== null && typeof childVal === "object";
-            const isNativeRaw = isRawJSON(childVal);
-            if (isComplexObject && !isNativeRaw) {
-              if (visited.has(childVal)) {
-                throw new TypeError("Converting circular structure to JSON");
-              }
-              visited.add(childVal);
-              stack.push({
-                parent: node.val,
-                key: k,
-                val: childVal,
-                isArray: Array.isArray(childVal),
-                keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-                index: 0,
-                first: true
-              });
-              node.first = false;
-              break;
-            } else {
-              chunks.push(originalStringify(childVal));
-              node.first = false;
-            }
-          }
-          const isNodeFullyProcessed = node.index >= node.keys.length && stack[stack.length - 1] === node;
-          if (isNodeFullyProcessed) {
-            isDone = true;
-          }
-        }
-        if (isDone) {
-          level--;
-          if (!node.first && space) chunks.push("\n" + space.repeat(level));
-          chunks.push(node.isArray ? "]" : "}");
-          visited.delete(node.val);
-          stack.pop();
-        }
-      }
-      return chunks.join("");
-    };
-    JSONStringify = (value, replacer, space) => {
-      try {
-        const supportsRawJSON = "rawJSON" in JSON;
-        if (supportsRawJSON) {
-          return originalStringify(
-            value,
-            (key, val) => {
-              if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-              const hasFunctionReplacer = typeof replacer === "function";
-              if (hasFunctionReplacer) return replacer(key, val);
-              const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-              if (isKeyInArrayReplacer) return val;
-              return val;
-            },
-            space
-          );
-        }
-        if (!value) return originalStringify(value, replacer, space);
-        const convertedToCustomJSON = originalStringify(
-          value,
-          (key, val) => {
-            const isNoise = typeof val === "string" && noiseValue.test(val);
-            if (isNoise) return val.toString() + "n";
-            if (typeof val === "bigint") return val.toString() + "n";
-            const hasFunctionReplacer = typeof replacer === "function";
-            if (hasFunctionReplacer) return replacer(key, val);
-            const isKeyInArrayReplacer = Array.isArray(replacer) && replacer.includes(key);
-            if (isKeyInArrayReplacer) return val;
-            return val;
-          },
-          space
-        );
-        const processedJSON = convertedToCustomJSON.replace(
-          bigIntsStringify,
-          "$1$2$3"
-        );
-        const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3");
-        return denoisedJSON;
-      } catch (error3) {
-        if (error3 instanceof RangeError) {
-          const convertedJSON = stringifyIteratively(value, replacer, space);
-          if (convertedJSON === void 0) return void 0;
-          const supportsRawJSON = "rawJSON" in JSON;
-          if (supportsRawJSON) return convertedJSON;
-          const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-          return processedJSON.replace(noiseStringify, "$1$2$3");
-        }
-        throw error3;
-      }
-    };
-    featureCache = /* @__PURE__ */ new Map();
-    isContextSourceSupported = () => {
-      const parseFingerprint = JSON.parse.toString();
-      if (featureCache.has(parseFingerprint)) {
-        return featureCache.get(parseFingerprint);
-      }
-      try {
-        const result = JSON.parse(
-          "1",
-          (_, __, context) => !!context?.source && context.source === "1"
-        );
-        featureCache.set(parseFingerprint, result);
-        return result;
-      } catch {
-        featureCache.set(parseFingerprint, false);
-        return false;
-      }
-    };
-    convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-      const isCustomFormatBigInt = typeof value === "string" && customFormat.test(value);
-      if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-      const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-      if (isNoiseValue) return value.slice(0, -1);
-      const hasUserReviver = typeof userReviver === "function";
-      if (!hasUserReviver) return value;
-      return userReviver(key, value, context);
-    };
-    JSONParseV2 = (text, reviver) => {
-      return JSON.parse(text, (key, value, context) => {
-        const isNumber = typeof value === "number";
-        const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-        const isBigNumber = isNumber && isOutOfBounds;
-        const isInt = context && intRegex.test(context.source);
-        const isBigInt = isBigNumber && isInt;
-        if (isBigInt) return BigInt(context.source);
-        const hasCustomReviver = typeof reviver === "function";
-        if (!hasCustomReviver) return value;
-        return reviver(key, value, context);
-      });
-    };
-    MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-    MAX_DIGITS = MAX_INT.length;
-    stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-    noiseValueWithQuotes = /^"-?\d+n+"$/;
-    applyReviverIteratively = (parsed, userReviver) => {
-      const rootHolder = { "": parsed };
-      const stack = [{ parent: rootHolder, key: "", visited: false }];
-      while (stack.length > 0) {
-        const node = stack[stack.length - 1];
-        if (!node.visited) {
-          node.visited = true;
-          const value = node.parent[node.key];
-          const isComplexObject = value !== null && typeof value === "object";
-          if (isComplexObject) {
-            const keys = Object.keys(value);
-            for (let i = keys.length - 1; i >= 0; i--) {
-              stack.push({ parent: value, key: keys[i], visited: false });
-            }
-          }
-        } else {
-          const { parent, key } = node;
-          let value = parent[key];
-          if (typeof value === "string") {
-            const isCustomFormatBigInt = customFormat.test(value);
-            if (isCustomFormatBigInt) {
-              value = BigInt(value.slice(0, -1));
-            } else {
-              const isNoise = noiseValue.test(value);
-              if (isNoise) value = value.slice(0, -1);
-            }
-          }
-          const hasUserReviver = typeof userReviver === "function";
-          if (hasUserReviver) {
-            value = userReviver.call(parent, key, value);
-          }
-          const isDeleted = value === void 0;
-          if (isDeleted) {
-            delete parent[key];
-          } else {
-            parent[key] = value;
-          }
-          stack.pop();
-        }
-      }
-      return rootHolder[""];
-    };
-    serializeBigInts = (text) => {
-      return text.replace(
-        stringsOrLargeNumbers,
-        (match2, digits, fractional, exponential) => {
-          const isString = match2[0] === '"';
-          const isNoise = isString && noiseValueWithQuotes.test(match2);
-          if (isNoise) return match2.substring(0, match2.length - 1) + 'n"';
-          const hasFractionalOrExponential = fractional || exponential;
-          const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
-          const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-          if (isStandardValue) return match2;
-          return '"' + match2 + 'n"';
-        }
-      );
-    };
-    JSONParse = (text, reviver) => {
-      if (!text) return originalParse(text, reviver);
-      try {
-        if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-        const serializedData = serializeBigInts(text);
-        return originalParse(
-          serializedData,
-          (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
-        );
-      } catch (error3) {
-        if (error3 instanceof RangeError) {
-          const serializedData = serializeBigInts(text);
-          const parsed = originalParse(serializedData);
-          return applyReviverIteratively(parsed, reviver);
-        }
-        throw error3;
-      }
-    };
-  }
-});
-
-// node_modules/@octokit/request-error/dist-src/index.js
-var RequestError;
-var init_dist_src = __esm({
-  "node_modules/@octokit/request-error/dist-src/index.js"() {
-    RequestError = class extends Error {
-      name;
-      /**
-       * http status code
-       */
-      status;
-      /**
-       * Request options that lead to the error.
-       */
-      request;
-      /**
-       * Response object if a response was received
-       */
-      response;
-      constructor(message, statusCode, options) {
-        super(message, { cause: options.cause });
-        this.name = "HttpError";
-        this.status = Number.parseInt(statusCode);
-        if (Number.isNaN(this.status)) {
-          this.status = 0;
-        }
-        if ("response" in options) {
-          this.response = options.response;
-        }
-        const requestCopy = Object.assign({}, options.request);
-        if (options.request.headers.authorization) {
-          requestCopy.headers = Object.assign({}, options.request.headers, {
-            authorization: options.request.headers.authorization.replace(
-              /(?<! ) .*$/,
-              " [REDACTED]"
-            )
-          });
-        }
-        requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-        this.request = requestCopy;
-      }
-    };
-  }
-});
-
-// node_modules/@octokit/request/dist-bundle/index.js
-function isPlainObject2(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = isPlainObject2(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch2(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error3) {
-    let message = "Unknown Error";
-    if (error3 instanceof Error) {
-      if (error3.name === "AbortError") {
-        error3.status = 500;
-        throw error3;
-      }
-      message = error3.message;
-      if (error3.name === "TypeError" && "cause" in error3) {
-        if (error3.cause instanceof Error) {
-          message = error3.cause.message;
-        } else if (typeof error3.cause === "string") {
-          message = error3.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error3;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches2 = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches2 && matches2.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop);
-  }
-  const mimetype = parse2(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-function withDefaults2(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: withDefaults2.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: withDefaults2.bind(null, endpoint2)
-  });
-}
-var VERSION2, defaults_default, noop, request;
-var init_dist_bundle2 = __esm({
-  "node_modules/@octokit/request/dist-bundle/index.js"() {
-    init_dist_bundle();
-    init_universal_user_agent();
-    init_dist();
-    init_json_with_bigint();
-    init_dist_src();
-    VERSION2 = "10.0.16";
-    defaults_default = {
-      headers: {
-        "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
-      }
-    };
-    noop = () => "";
-    request = withDefaults2(endpoint, defaults_default);
   }
 });
 
@@ -30330,7 +26984,7 @@ var require_light = __commonJS({
           return this.check(weight, now);
         }
         async __register__(index, weight, expiration) {
-          var now, wait2;
+          var now, wait;
           await this.yieldLoop();
           now = Date.now();
           if (this.conditionsCheck(weight)) {
@@ -30338,11 +26992,11 @@ var require_light = __commonJS({
             if (this.storeOptions.reservoir != null) {
               this.storeOptions.reservoir -= weight;
             }
-            wait2 = Math.max(this._nextRequest - now, 0);
-            this._nextRequest = now + wait2 + this.storeOptions.minTime;
+            wait = Math.max(this._nextRequest - now, 0);
+            this._nextRequest = now + wait + this.storeOptions.minTime;
             return {
               success: true,
-              wait: wait2,
+              wait,
               reservoir: this.storeOptions.reservoir
             };
           } else {
@@ -30822,7 +27476,7 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e);
             }
           }
-          _run(index, job, wait2) {
+          _run(index, job, wait) {
             var clearGlobalState, free, run2;
             job.doRun();
             clearGlobalState = this._clearGlobalState.bind(this, index);
@@ -30831,10 +27485,10 @@ var require_light = __commonJS({
             return this._scheduled[index] = {
               timeout: setTimeout(() => {
                 return job.doExecute(this._limiter, clearGlobalState, run2, free);
-              }, wait2),
+              }, wait),
               expiration: job.options.expiration != null ? setTimeout(function() {
                 return job.doExpire(clearGlobalState, run2, free);
-              }, wait2 + job.options.expiration) : void 0,
+              }, wait + job.options.expiration) : void 0,
               job
             };
           }
@@ -30851,7 +27505,7 @@ var require_light = __commonJS({
               }
               this.Events.trigger("debug", `Draining ${options.id}`, { args, options });
               index = this._randomIndex();
-              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait: wait2, reservoir }) => {
+              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
                 var empty;
                 this.Events.trigger("debug", `Drained ${options.id}`, { success, args, options });
                 if (success) {
@@ -30863,7 +27517,7 @@ var require_light = __commonJS({
                   if (reservoir === 0) {
                     this.Events.trigger("depleted", empty);
                   }
-                  this._run(index, next, wait2);
+                  this._run(index, next, wait);
                   return this.Promise.resolve(options.weight);
                 } else {
                   return this.Promise.resolve(null);
@@ -31120,1413 +27774,6 @@ var require_light = __commonJS({
       var lib = Bottleneck_1;
       return lib;
     }));
-  }
-});
-
-// node_modules/@octokit/oauth-methods/dist-bundle/index.js
-function requestToOAuthBaseUrl(request2) {
-  const endpointDefaults = request2.endpoint.DEFAULTS;
-  if (/^https:\/\/(api\.)?github\.com$/.test(endpointDefaults.baseUrl)) {
-    return "https://github.com";
-  }
-  if (/^https:\/\/api\..*\.ghe\.com$/.test(endpointDefaults.baseUrl)) {
-    return endpointDefaults.baseUrl.replace("api.", "");
-  }
-  return endpointDefaults.baseUrl.replace("/api/v3", "");
-}
-async function oauthRequest(request2, route, parameters) {
-  const withOAuthParameters = {
-    baseUrl: requestToOAuthBaseUrl(request2),
-    headers: {
-      accept: "application/json"
-    },
-    ...parameters
-  };
-  const response = await request2(route, withOAuthParameters);
-  if ("error" in response.data) {
-    const error3 = new RequestError(
-      `${response.data.error_description} (${response.data.error}, ${response.data.error_uri})`,
-      400,
-      {
-        request: request2.endpoint.merge(
-          route,
-          withOAuthParameters
-        )
-      }
-    );
-    error3.response = response;
-    throw error3;
-  }
-  return response;
-}
-async function exchangeWebFlowCode(options) {
-  const request2 = options.request || request;
-  const response = await oauthRequest(
-    request2,
-    "POST /login/oauth/access_token",
-    {
-      client_id: options.clientId,
-      client_secret: options.clientSecret,
-      code: options.code,
-      redirect_uri: options.redirectUrl
-    }
-  );
-  const authentication = {
-    clientType: options.clientType,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    token: response.data.access_token,
-    scopes: response.data.scope.split(/\s+/).filter(Boolean)
-  };
-  if (options.clientType === "github-app") {
-    if ("refresh_token" in response.data) {
-      const apiTimeInMs = new Date(response.headers.date).getTime();
-      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp(
-        apiTimeInMs,
-        response.data.expires_in
-      ), authentication.refreshTokenExpiresAt = toTimestamp(
-        apiTimeInMs,
-        response.data.refresh_token_expires_in
-      );
-    }
-    delete authentication.scopes;
-  }
-  return { ...response, authentication };
-}
-function toTimestamp(apiTimeInMs, expirationInSeconds) {
-  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
-}
-async function createDeviceCode(options) {
-  const request2 = options.request || request;
-  const parameters = {
-    client_id: options.clientId
-  };
-  if ("scopes" in options && Array.isArray(options.scopes)) {
-    parameters.scope = options.scopes.join(" ");
-  }
-  return oauthRequest(request2, "POST /login/device/code", parameters);
-}
-async function exchangeDeviceCode(options) {
-  const request2 = options.request || request;
-  const response = await oauthRequest(
-    request2,
-    "POST /login/oauth/access_token",
-    {
-      client_id: options.clientId,
-      device_code: options.code,
-      grant_type: "urn:ietf:params:oauth:grant-type:device_code"
-    }
-  );
-  const authentication = {
-    clientType: options.clientType,
-    clientId: options.clientId,
-    token: response.data.access_token,
-    scopes: response.data.scope.split(/\s+/).filter(Boolean)
-  };
-  if ("clientSecret" in options) {
-    authentication.clientSecret = options.clientSecret;
-  }
-  if (options.clientType === "github-app") {
-    if ("refresh_token" in response.data) {
-      const apiTimeInMs = new Date(response.headers.date).getTime();
-      authentication.refreshToken = response.data.refresh_token, authentication.expiresAt = toTimestamp2(
-        apiTimeInMs,
-        response.data.expires_in
-      ), authentication.refreshTokenExpiresAt = toTimestamp2(
-        apiTimeInMs,
-        response.data.refresh_token_expires_in
-      );
-    }
-    delete authentication.scopes;
-  }
-  return { ...response, authentication };
-}
-function toTimestamp2(apiTimeInMs, expirationInSeconds) {
-  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
-}
-async function checkToken(options) {
-  const request2 = options.request || request;
-  const response = await request2("POST /applications/{client_id}/token", {
-    headers: {
-      authorization: `basic ${btoa(
-        `${options.clientId}:${options.clientSecret}`
-      )}`
-    },
-    client_id: options.clientId,
-    access_token: options.token
-  });
-  const authentication = {
-    clientType: options.clientType,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    token: options.token,
-    scopes: response.data.scopes
-  };
-  if (response.data.expires_at)
-    authentication.expiresAt = response.data.expires_at;
-  if (options.clientType === "github-app") {
-    delete authentication.scopes;
-  }
-  return { ...response, authentication };
-}
-async function refreshToken(options) {
-  const request2 = options.request || request;
-  const response = await oauthRequest(
-    request2,
-    "POST /login/oauth/access_token",
-    {
-      client_id: options.clientId,
-      client_secret: options.clientSecret,
-      grant_type: "refresh_token",
-      refresh_token: options.refreshToken
-    }
-  );
-  const apiTimeInMs = new Date(response.headers.date).getTime();
-  const authentication = {
-    clientType: "github-app",
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    token: response.data.access_token,
-    refreshToken: response.data.refresh_token,
-    expiresAt: toTimestamp3(apiTimeInMs, response.data.expires_in),
-    refreshTokenExpiresAt: toTimestamp3(
-      apiTimeInMs,
-      response.data.refresh_token_expires_in
-    )
-  };
-  return { ...response, authentication };
-}
-function toTimestamp3(apiTimeInMs, expirationInSeconds) {
-  return new Date(apiTimeInMs + expirationInSeconds * 1e3).toISOString();
-}
-async function resetToken(options) {
-  const request2 = options.request || request;
-  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
-  const response = await request2(
-    "PATCH /applications/{client_id}/token",
-    {
-      headers: {
-        authorization: `basic ${auth6}`
-      },
-      client_id: options.clientId,
-      access_token: options.token
-    }
-  );
-  const authentication = {
-    clientType: options.clientType,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    token: response.data.token,
-    scopes: response.data.scopes
-  };
-  if (response.data.expires_at)
-    authentication.expiresAt = response.data.expires_at;
-  if (options.clientType === "github-app") {
-    delete authentication.scopes;
-  }
-  return { ...response, authentication };
-}
-async function deleteToken(options) {
-  const request2 = options.request || request;
-  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
-  return request2(
-    "DELETE /applications/{client_id}/token",
-    {
-      headers: {
-        authorization: `basic ${auth6}`
-      },
-      client_id: options.clientId,
-      access_token: options.token
-    }
-  );
-}
-async function deleteAuthorization(options) {
-  const request2 = options.request || request;
-  const auth6 = btoa(`${options.clientId}:${options.clientSecret}`);
-  return request2(
-    "DELETE /applications/{client_id}/grant",
-    {
-      headers: {
-        authorization: `basic ${auth6}`
-      },
-      client_id: options.clientId,
-      access_token: options.token
-    }
-  );
-}
-var init_dist_bundle3 = __esm({
-  "node_modules/@octokit/oauth-methods/dist-bundle/index.js"() {
-    init_dist_src();
-    init_dist_bundle2();
-    init_dist_bundle2();
-    init_dist_bundle2();
-    init_dist_bundle2();
-    init_dist_bundle2();
-    init_dist_bundle2();
-    init_dist_bundle2();
-    init_dist_bundle2();
-  }
-});
-
-// node_modules/@octokit/auth-oauth-device/dist-bundle/index.js
-async function getOAuthAccessToken(state, options) {
-  const cachedAuthentication = getCachedAuthentication(state, options.auth);
-  if (cachedAuthentication) return cachedAuthentication;
-  const { data: verification } = await createDeviceCode({
-    clientType: state.clientType,
-    clientId: state.clientId,
-    request: options.request || state.request,
-    // @ts-expect-error the extra code to make TS happy is not worth it
-    scopes: options.auth.scopes || state.scopes
-  });
-  await state.onVerification(verification);
-  const authentication = await waitForAccessToken(
-    options.request || state.request,
-    state.clientId,
-    state.clientType,
-    verification
-  );
-  state.authentication = authentication;
-  return authentication;
-}
-function getCachedAuthentication(state, auth22) {
-  if (auth22.refresh === true) return false;
-  if (!state.authentication) return false;
-  if (state.clientType === "github-app") {
-    return state.authentication;
-  }
-  const authentication = state.authentication;
-  const newScope = ("scopes" in auth22 && auth22.scopes || state.scopes).join(
-    " "
-  );
-  const currentScope = authentication.scopes.join(" ");
-  return newScope === currentScope ? authentication : false;
-}
-async function wait(seconds) {
-  await new Promise((resolve4) => setTimeout(resolve4, seconds * 1e3));
-}
-async function waitForAccessToken(request2, clientId, clientType, verification) {
-  try {
-    const options = {
-      clientId,
-      request: request2,
-      code: verification.device_code
-    };
-    const { authentication } = clientType === "oauth-app" ? await exchangeDeviceCode({
-      ...options,
-      clientType: "oauth-app"
-    }) : await exchangeDeviceCode({
-      ...options,
-      clientType: "github-app"
-    });
-    return {
-      type: "token",
-      tokenType: "oauth",
-      ...authentication
-    };
-  } catch (error3) {
-    if (!error3.response) throw error3;
-    const errorType = error3.response.data.error;
-    if (errorType === "authorization_pending") {
-      await wait(verification.interval);
-      return waitForAccessToken(request2, clientId, clientType, verification);
-    }
-    if (errorType === "slow_down") {
-      await wait(verification.interval + 7);
-      return waitForAccessToken(request2, clientId, clientType, verification);
-    }
-    throw error3;
-  }
-}
-async function auth2(state, authOptions) {
-  return getOAuthAccessToken(state, {
-    auth: authOptions
-  });
-}
-async function hook2(state, request2, route, parameters) {
-  let endpoint2 = request2.endpoint.merge(
-    route,
-    parameters
-  );
-  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
-    return request2(endpoint2);
-  }
-  const { token } = await getOAuthAccessToken(state, {
-    request: request2,
-    auth: { type: "oauth" }
-  });
-  endpoint2.headers.authorization = `token ${token}`;
-  return request2(endpoint2);
-}
-function createOAuthDeviceAuth(options) {
-  const requestWithDefaults = options.request || request.defaults({
-    headers: {
-      "user-agent": `octokit-auth-oauth-device.js/${VERSION11} ${getUserAgent()}`
-    }
-  });
-  const { request: request2 = requestWithDefaults, ...otherOptions } = options;
-  const state = options.clientType === "github-app" ? {
-    ...otherOptions,
-    clientType: "github-app",
-    request: request2
-  } : {
-    ...otherOptions,
-    clientType: "oauth-app",
-    request: request2,
-    scopes: options.scopes || []
-  };
-  if (!options.clientId) {
-    throw new Error(
-      '[@octokit/auth-oauth-device] "clientId" option must be set (https://github.com/octokit/auth-oauth-device.js#usage)'
-    );
-  }
-  if (!options.onVerification) {
-    throw new Error(
-      '[@octokit/auth-oauth-device] "onVerification" option must be a function (https://github.com/octokit/auth-oauth-device.js#usage)'
-    );
-  }
-  return Object.assign(auth2.bind(null, state), {
-    hook: hook2.bind(null, state)
-  });
-}
-var VERSION11;
-var init_dist_bundle4 = __esm({
-  "node_modules/@octokit/auth-oauth-device/dist-bundle/index.js"() {
-    init_universal_user_agent();
-    init_dist_bundle2();
-    init_dist_bundle3();
-    VERSION11 = "0.0.0-development";
-  }
-});
-
-// node_modules/@octokit/auth-oauth-user/dist-bundle/index.js
-async function getAuthentication(state) {
-  if ("code" in state.strategyOptions) {
-    const { authentication } = await exchangeWebFlowCode({
-      clientId: state.clientId,
-      clientSecret: state.clientSecret,
-      clientType: state.clientType,
-      onTokenCreated: state.onTokenCreated,
-      ...state.strategyOptions,
-      request: state.request
-    });
-    return {
-      type: "token",
-      tokenType: "oauth",
-      ...authentication
-    };
-  }
-  if ("onVerification" in state.strategyOptions) {
-    const deviceAuth = createOAuthDeviceAuth({
-      clientType: state.clientType,
-      clientId: state.clientId,
-      onTokenCreated: state.onTokenCreated,
-      ...state.strategyOptions,
-      request: state.request
-    });
-    const authentication = await deviceAuth({
-      type: "oauth"
-    });
-    return {
-      clientSecret: state.clientSecret,
-      ...authentication
-    };
-  }
-  if ("token" in state.strategyOptions) {
-    return {
-      type: "token",
-      tokenType: "oauth",
-      clientId: state.clientId,
-      clientSecret: state.clientSecret,
-      clientType: state.clientType,
-      onTokenCreated: state.onTokenCreated,
-      ...state.strategyOptions
-    };
-  }
-  throw new Error("[@octokit/auth-oauth-user] Invalid strategy options");
-}
-async function auth3(state, options = {}) {
-  if (!state.authentication) {
-    state.authentication = state.clientType === "oauth-app" ? await getAuthentication(state) : await getAuthentication(state);
-  }
-  if (state.authentication.invalid) {
-    throw new Error("[@octokit/auth-oauth-user] Token is invalid");
-  }
-  const currentAuthentication = state.authentication;
-  if ("expiresAt" in currentAuthentication) {
-    if (options.type === "refresh" || new Date(currentAuthentication.expiresAt) < /* @__PURE__ */ new Date()) {
-      const { authentication } = await refreshToken({
-        clientType: "github-app",
-        clientId: state.clientId,
-        clientSecret: state.clientSecret,
-        refreshToken: currentAuthentication.refreshToken,
-        request: state.request
-      });
-      state.authentication = {
-        tokenType: "oauth",
-        type: "token",
-        ...authentication
-      };
-    }
-  }
-  if (options.type === "refresh") {
-    if (state.clientType === "oauth-app") {
-      throw new Error(
-        "[@octokit/auth-oauth-user] OAuth Apps do not support expiring tokens"
-      );
-    }
-    if (!currentAuthentication.hasOwnProperty("expiresAt")) {
-      throw new Error("[@octokit/auth-oauth-user] Refresh token missing");
-    }
-    await state.onTokenCreated?.(state.authentication, {
-      type: options.type
-    });
-  }
-  if (options.type === "check" || options.type === "reset") {
-    const method = options.type === "check" ? checkToken : resetToken;
-    try {
-      const { authentication } = await method({
-        // @ts-expect-error making TS happy would require unnecessary code so no
-        clientType: state.clientType,
-        clientId: state.clientId,
-        clientSecret: state.clientSecret,
-        token: state.authentication.token,
-        request: state.request
-      });
-      state.authentication = {
-        tokenType: "oauth",
-        type: "token",
-        // @ts-expect-error TBD
-        ...authentication
-      };
-      if (options.type === "reset") {
-        await state.onTokenCreated?.(state.authentication, {
-          type: options.type
-        });
-      }
-      return state.authentication;
-    } catch (error3) {
-      if (error3.status === 404) {
-        error3.message = "[@octokit/auth-oauth-user] Token is invalid";
-        state.authentication.invalid = true;
-      }
-      throw error3;
-    }
-  }
-  if (options.type === "delete" || options.type === "deleteAuthorization") {
-    const method = options.type === "delete" ? deleteToken : deleteAuthorization;
-    try {
-      await method({
-        // @ts-expect-error making TS happy would require unnecessary code so no
-        clientType: state.clientType,
-        clientId: state.clientId,
-        clientSecret: state.clientSecret,
-        token: state.authentication.token,
-        request: state.request
-      });
-    } catch (error3) {
-      if (error3.status !== 404) throw error3;
-    }
-    state.authentication.invalid = true;
-    return state.authentication;
-  }
-  return state.authentication;
-}
-function requiresBasicAuth(url) {
-  return url && ROUTES_REQUIRING_BASIC_AUTH.test(url);
-}
-async function hook3(state, request2, route, parameters = {}) {
-  const endpoint2 = request2.endpoint.merge(
-    route,
-    parameters
-  );
-  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
-    return request2(endpoint2);
-  }
-  if (requiresBasicAuth(endpoint2.url)) {
-    const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
-    endpoint2.headers.authorization = `basic ${credentials}`;
-    return request2(endpoint2);
-  }
-  const { token } = state.clientType === "oauth-app" ? await auth3({ ...state, request: request2 }) : await auth3({ ...state, request: request2 });
-  endpoint2.headers.authorization = "token " + token;
-  return request2(endpoint2);
-}
-function createOAuthUserAuth({
-  clientId,
-  clientSecret,
-  clientType = "oauth-app",
-  request: request2 = request.defaults({
-    headers: {
-      "user-agent": `octokit-auth-oauth-app.js/${VERSION12} ${getUserAgent()}`
-    }
-  }),
-  onTokenCreated,
-  ...strategyOptions
-}) {
-  const state = Object.assign({
-    clientType,
-    clientId,
-    clientSecret,
-    onTokenCreated,
-    strategyOptions,
-    request: request2
-  });
-  return Object.assign(auth3.bind(null, state), {
-    // @ts-expect-error not worth the extra code needed to appease TS
-    hook: hook3.bind(null, state)
-  });
-}
-var VERSION12, ROUTES_REQUIRING_BASIC_AUTH;
-var init_dist_bundle5 = __esm({
-  "node_modules/@octokit/auth-oauth-user/dist-bundle/index.js"() {
-    init_universal_user_agent();
-    init_dist_bundle2();
-    init_dist_bundle4();
-    init_dist_bundle3();
-    init_dist_bundle3();
-    VERSION12 = "0.0.0-development";
-    ROUTES_REQUIRING_BASIC_AUTH = /\/applications\/[^/]+\/(token|grant)s?/;
-    createOAuthUserAuth.VERSION = VERSION12;
-  }
-});
-
-// node_modules/@octokit/auth-oauth-app/dist-bundle/index.js
-async function auth4(state, authOptions) {
-  if (authOptions.type === "oauth-app") {
-    return {
-      type: "oauth-app",
-      clientId: state.clientId,
-      clientSecret: state.clientSecret,
-      clientType: state.clientType,
-      headers: {
-        authorization: `basic ${btoa(
-          `${state.clientId}:${state.clientSecret}`
-        )}`
-      }
-    };
-  }
-  if ("factory" in authOptions) {
-    const { type, ...options } = {
-      ...authOptions,
-      ...state
-    };
-    return authOptions.factory(options);
-  }
-  const common = {
-    clientId: state.clientId,
-    clientSecret: state.clientSecret,
-    request: state.request,
-    ...authOptions
-  };
-  const userAuth = state.clientType === "oauth-app" ? await createOAuthUserAuth({
-    ...common,
-    clientType: state.clientType
-  }) : await createOAuthUserAuth({
-    ...common,
-    clientType: state.clientType
-  });
-  return userAuth();
-}
-async function hook4(state, request2, route, parameters) {
-  let endpoint2 = request2.endpoint.merge(
-    route,
-    parameters
-  );
-  if (/\/login\/(oauth\/access_token|device\/code)$/.test(endpoint2.url)) {
-    return request2(endpoint2);
-  }
-  if (state.clientType === "github-app" && !requiresBasicAuth(endpoint2.url)) {
-    throw new Error(
-      `[@octokit/auth-oauth-app] GitHub Apps cannot use their client ID/secret for basic authentication for endpoints other than "/applications/{client_id}/**". "${endpoint2.method} ${endpoint2.url}" is not supported.`
-    );
-  }
-  const credentials = btoa(`${state.clientId}:${state.clientSecret}`);
-  endpoint2.headers.authorization = `basic ${credentials}`;
-  try {
-    return await request2(endpoint2);
-  } catch (error3) {
-    if (error3.status !== 401) throw error3;
-    error3.message = `[@octokit/auth-oauth-app] "${endpoint2.method} ${endpoint2.url}" does not support clientId/clientSecret basic authentication.`;
-    throw error3;
-  }
-}
-function createOAuthAppAuth(options) {
-  const state = Object.assign(
-    {
-      request: request.defaults({
-        headers: {
-          "user-agent": `octokit-auth-oauth-app.js/${VERSION13} ${getUserAgent()}`
-        }
-      }),
-      clientType: "oauth-app"
-    },
-    options
-  );
-  return Object.assign(auth4.bind(null, state), {
-    hook: hook4.bind(null, state)
-  });
-}
-var VERSION13;
-var init_dist_bundle6 = __esm({
-  "node_modules/@octokit/auth-oauth-app/dist-bundle/index.js"() {
-    init_universal_user_agent();
-    init_dist_bundle2();
-    init_dist_bundle5();
-    init_dist_bundle5();
-    VERSION13 = "0.0.0-development";
-  }
-});
-
-// node_modules/universal-github-app-jwt/lib/utils.js
-function isPkcs1(privateKey) {
-  return privateKey.includes("-----BEGIN RSA PRIVATE KEY-----");
-}
-function isOpenSsh(privateKey) {
-  return privateKey.includes("-----BEGIN OPENSSH PRIVATE KEY-----");
-}
-function string2ArrayBuffer(str) {
-  const buf = new ArrayBuffer(str.length);
-  const bufView = new Uint8Array(buf);
-  for (let i = 0, strLen = str.length; i < strLen; i++) {
-    bufView[i] = str.charCodeAt(i);
-  }
-  return buf;
-}
-function getDERfromPEM(pem) {
-  const pemB64 = pem.trim().split("\n").slice(1, -1).join("");
-  const decoded = atob(pemB64);
-  return string2ArrayBuffer(decoded);
-}
-function getEncodedMessage(header, payload) {
-  return `${base64encodeJSON(header)}.${base64encodeJSON(payload)}`;
-}
-function base64encode(buffer) {
-  var binary = "";
-  var bytes = new Uint8Array(buffer);
-  var len = bytes.byteLength;
-  for (var i = 0; i < len; i++) {
-    binary += String.fromCharCode(bytes[i]);
-  }
-  return fromBase64(btoa(binary));
-}
-function fromBase64(base64) {
-  return base64.replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
-}
-function base64encodeJSON(obj) {
-  return fromBase64(btoa(JSON.stringify(obj)));
-}
-var init_utils = __esm({
-  "node_modules/universal-github-app-jwt/lib/utils.js"() {
-  }
-});
-
-// node_modules/universal-github-app-jwt/lib/crypto-node.js
-import { subtle } from "node:crypto";
-import { createPrivateKey } from "node:crypto";
-function convertPrivateKey(privateKey) {
-  if (!isPkcs1(privateKey)) return privateKey;
-  return createPrivateKey(privateKey).export({
-    type: "pkcs8",
-    format: "pem"
-  });
-}
-var init_crypto_node = __esm({
-  "node_modules/universal-github-app-jwt/lib/crypto-node.js"() {
-    init_utils();
-  }
-});
-
-// node_modules/universal-github-app-jwt/lib/get-token.js
-async function getToken({ privateKey, payload }) {
-  const convertedPrivateKey = convertPrivateKey(privateKey);
-  if (isPkcs1(convertedPrivateKey)) {
-    throw new Error(
-      "[universal-github-app-jwt] Private Key is in PKCS#1 format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
-    );
-  }
-  if (isOpenSsh(convertedPrivateKey)) {
-    throw new Error(
-      "[universal-github-app-jwt] Private Key is in OpenSSH format, but only PKCS#8 is supported. See https://github.com/gr2m/universal-github-app-jwt#private-key-formats"
-    );
-  }
-  const algorithm = {
-    name: "RSASSA-PKCS1-v1_5",
-    hash: { name: "SHA-256" }
-  };
-  const header = { alg: "RS256", typ: "JWT" };
-  const privateKeyDER = getDERfromPEM(convertedPrivateKey);
-  const importedKey = await subtle.importKey(
-    "pkcs8",
-    privateKeyDER,
-    algorithm,
-    false,
-    ["sign"]
-  );
-  const encodedMessage = getEncodedMessage(header, payload);
-  const encodedMessageArrBuf = string2ArrayBuffer(encodedMessage);
-  const signatureArrBuf = await subtle.sign(
-    algorithm.name,
-    importedKey,
-    encodedMessageArrBuf
-  );
-  const encodedSignature = base64encode(signatureArrBuf);
-  return `${encodedMessage}.${encodedSignature}`;
-}
-var init_get_token = __esm({
-  "node_modules/universal-github-app-jwt/lib/get-token.js"() {
-    init_utils();
-    init_crypto_node();
-  }
-});
-
-// node_modules/universal-github-app-jwt/index.js
-async function githubAppJwt({
-  id,
-  privateKey,
-  now = Math.floor(Date.now() / 1e3)
-}) {
-  const privateKeyWithNewlines = privateKey.replace(/\\n/g, "\n");
-  const nowWithSafetyMargin = now - 30;
-  const expiration = nowWithSafetyMargin + 60 * 10;
-  const payload = {
-    iat: nowWithSafetyMargin,
-    // Issued at time
-    exp: expiration,
-    iss: id
-  };
-  const token = await getToken({
-    privateKey: privateKeyWithNewlines,
-    payload
-  });
-  return {
-    appId: id,
-    expiration,
-    token
-  };
-}
-var init_universal_github_app_jwt = __esm({
-  "node_modules/universal-github-app-jwt/index.js"() {
-    init_get_token();
-  }
-});
-
-// node_modules/toad-cache/dist/toad-cache.mjs
-function validateCacheParams(max, ttlInMsecs) {
-  if (typeof max !== "number" || !Number.isInteger(max) || max < 0) {
-    throw new Error("Invalid max value");
-  }
-  if (typeof ttlInMsecs !== "number" || !Number.isInteger(ttlInMsecs) || ttlInMsecs < 0) {
-    throw new Error("Invalid ttl value");
-  }
-}
-var LruObject;
-var init_toad_cache = __esm({
-  "node_modules/toad-cache/dist/toad-cache.mjs"() {
-    LruObject = class {
-      constructor(max = 1e3, ttlInMsecs = 0) {
-        validateCacheParams(max, ttlInMsecs);
-        this.first = null;
-        this.items = /* @__PURE__ */ Object.create(null);
-        this.last = null;
-        this.size = 0;
-        this.max = max;
-        this.ttl = ttlInMsecs;
-      }
-      bumpLru(item) {
-        if (this.last === item) {
-          return;
-        }
-        const last = this.last;
-        const next = item.next;
-        const prev = item.prev;
-        if (this.first === item) {
-          this.first = next;
-        }
-        item.next = null;
-        item.prev = last;
-        last.next = item;
-        if (prev !== null) {
-          prev.next = next;
-        }
-        if (next !== null) {
-          next.prev = prev;
-        }
-        this.last = item;
-      }
-      clear() {
-        this.items = /* @__PURE__ */ Object.create(null);
-        this.first = null;
-        this.last = null;
-        this.size = 0;
-      }
-      delete(key) {
-        const item = this.items[key];
-        if (item !== void 0) {
-          delete this.items[key];
-          this.size--;
-          if (item.prev !== null) {
-            item.prev.next = item.next;
-          }
-          if (item.next !== null) {
-            item.next.prev = item.prev;
-          }
-          if (this.first === item) {
-            this.first = item.next;
-          }
-          if (this.last === item) {
-            this.last = item.prev;
-          }
-        }
-      }
-      deleteMany(keys) {
-        for (var i = 0; i < keys.length; i++) {
-          this.delete(keys[i]);
-        }
-      }
-      evict() {
-        if (this.size > 0) {
-          const item = this.first;
-          delete this.items[item.key];
-          if (--this.size === 0) {
-            this.first = null;
-            this.last = null;
-          } else {
-            this.first = item.next;
-            this.first.prev = null;
-          }
-        }
-      }
-      expiresAt(key) {
-        const item = this.items[key];
-        if (item !== void 0) {
-          return item.expiry;
-        }
-      }
-      get(key) {
-        const item = this.items[key];
-        if (item !== void 0) {
-          if (this.ttl > 0 && item.expiry <= Date.now()) {
-            this.delete(key);
-            return;
-          }
-          this.bumpLru(item);
-          return item.value;
-        }
-      }
-      getMany(keys) {
-        const result = new Array(keys.length);
-        for (var i = 0; i < keys.length; i++) {
-          result[i] = this.get(keys[i]);
-        }
-        return result;
-      }
-      keys() {
-        return Object.keys(this.items);
-      }
-      set(key, value) {
-        const existing = this.items[key];
-        if (existing !== void 0) {
-          existing.value = value;
-          existing.expiry = this.ttl > 0 ? Date.now() + this.ttl : this.ttl;
-          this.bumpLru(existing);
-          return;
-        }
-        if (this.max > 0 && this.size >= this.max) {
-          this.evict();
-        }
-        const item = {
-          expiry: this.ttl > 0 ? Date.now() + this.ttl : this.ttl,
-          key,
-          prev: this.last,
-          next: null,
-          value
-        };
-        this.items[key] = item;
-        if (++this.size === 1) {
-          this.first = item;
-        } else {
-          this.last.next = item;
-        }
-        this.last = item;
-      }
-    };
-  }
-});
-
-// node_modules/@octokit/auth-app/dist-node/index.js
-var dist_node_exports = {};
-__export(dist_node_exports, {
-  createAppAuth: () => createAppAuth,
-  createOAuthUserAuth: () => createOAuthUserAuth
-});
-async function getAppAuthentication({
-  appId,
-  privateKey,
-  timeDifference,
-  createJwt
-}) {
-  try {
-    if (createJwt) {
-      const { jwt, expiresAt } = await createJwt(appId, timeDifference);
-      return {
-        type: "app",
-        token: jwt,
-        appId,
-        expiresAt
-      };
-    }
-    const authOptions = {
-      id: appId,
-      privateKey
-    };
-    if (timeDifference) {
-      Object.assign(authOptions, {
-        now: Math.floor(Date.now() / 1e3) + timeDifference
-      });
-    }
-    const appAuthentication = await githubAppJwt(authOptions);
-    return {
-      type: "app",
-      token: appAuthentication.token,
-      appId: appAuthentication.appId,
-      expiresAt: new Date(appAuthentication.expiration * 1e3).toISOString()
-    };
-  } catch (error3) {
-    if (privateKey === "-----BEGIN RSA PRIVATE KEY-----") {
-      throw new Error(
-        "The 'privateKey` option contains only the first line '-----BEGIN RSA PRIVATE KEY-----'. If you are setting it using a `.env` file, make sure it is set on a single line with newlines replaced by '\n'"
-      );
-    } else {
-      throw error3;
-    }
-  }
-}
-function getCache() {
-  return new LruObject(
-    // cache max. 15000 tokens, that will use less than 10mb memory
-    15e3,
-    // Cache for 1 minute less than GitHub expiry
-    1e3 * 60 * 59
-  );
-}
-async function get(cache2, options) {
-  const cacheKey = optionsToCacheKey(options);
-  const result = await cache2.get(cacheKey);
-  if (!result) {
-    return;
-  }
-  const [
-    token,
-    createdAt,
-    expiresAt,
-    repositorySelection,
-    permissionsString,
-    singleFileName
-  ] = result.split("|");
-  const permissions = options.permissions || permissionsString.split(/,/).reduce((permissions2, string) => {
-    if (/!$/.test(string)) {
-      permissions2[string.slice(0, -1)] = "write";
-    } else {
-      permissions2[string] = "read";
-    }
-    return permissions2;
-  }, {});
-  return {
-    token,
-    createdAt,
-    expiresAt,
-    permissions,
-    repositoryIds: options.repositoryIds,
-    repositoryNames: options.repositoryNames,
-    singleFileName,
-    repositorySelection
-  };
-}
-async function set(cache2, options, data) {
-  const key = optionsToCacheKey(options);
-  const permissionsString = options.permissions ? "" : Object.keys(data.permissions).map(
-    (name) => `${name}${data.permissions[name] === "write" ? "!" : ""}`
-  ).join(",");
-  const value = [
-    data.token,
-    data.createdAt,
-    data.expiresAt,
-    data.repositorySelection,
-    permissionsString,
-    data.singleFileName
-  ].join("|");
-  await cache2.set(key, value);
-}
-function optionsToCacheKey({
-  installationId,
-  permissions = {},
-  repositoryIds = [],
-  repositoryNames = []
-}) {
-  const permissionsString = Object.keys(permissions).sort().map((name) => permissions[name] === "read" ? name : `${name}!`).join(",");
-  const repositoryIdsString = repositoryIds.sort().join(",");
-  const repositoryNamesString = repositoryNames.join(",");
-  return [
-    installationId,
-    repositoryIdsString,
-    repositoryNamesString,
-    permissionsString
-  ].filter(Boolean).join("|");
-}
-function toTokenAuthentication({
-  installationId,
-  token,
-  createdAt,
-  expiresAt,
-  repositorySelection,
-  permissions,
-  repositoryIds,
-  repositoryNames,
-  singleFileName
-}) {
-  return Object.assign(
-    {
-      type: "token",
-      tokenType: "installation",
-      token,
-      installationId,
-      permissions,
-      createdAt,
-      expiresAt,
-      repositorySelection
-    },
-    repositoryIds ? { repositoryIds } : null,
-    repositoryNames ? { repositoryNames } : null,
-    singleFileName ? { singleFileName } : null
-  );
-}
-async function getInstallationAuthentication(state, options, customRequest) {
-  const installationId = Number(options.installationId || state.installationId);
-  if (!installationId) {
-    throw new Error(
-      "[@octokit/auth-app] installationId option is required for installation authentication."
-    );
-  }
-  if (options.factory) {
-    const { type, factory, oauthApp, ...factoryAuthOptions } = {
-      ...state,
-      ...options
-    };
-    return factory(factoryAuthOptions);
-  }
-  const request2 = customRequest || state.request;
-  return getInstallationAuthenticationConcurrently(
-    state,
-    { ...options, installationId },
-    request2
-  );
-}
-function getInstallationAuthenticationConcurrently(state, options, request2) {
-  const cacheKey = optionsToCacheKey(options);
-  if (pendingPromises.has(cacheKey)) {
-    return pendingPromises.get(cacheKey);
-  }
-  const promise = getInstallationAuthenticationImpl(
-    state,
-    options,
-    request2
-  ).finally(() => pendingPromises.delete(cacheKey));
-  pendingPromises.set(cacheKey, promise);
-  return promise;
-}
-async function getInstallationAuthenticationImpl(state, options, request2) {
-  if (!options.refresh) {
-    const result = await get(state.cache, options);
-    if (result) {
-      const {
-        token: token2,
-        createdAt: createdAt2,
-        expiresAt: expiresAt2,
-        permissions: permissions2,
-        repositoryIds: repositoryIds2,
-        repositoryNames: repositoryNames2,
-        singleFileName: singleFileName2,
-        repositorySelection: repositorySelection2
-      } = result;
-      return toTokenAuthentication({
-        installationId: options.installationId,
-        token: token2,
-        createdAt: createdAt2,
-        expiresAt: expiresAt2,
-        permissions: permissions2,
-        repositorySelection: repositorySelection2,
-        repositoryIds: repositoryIds2,
-        repositoryNames: repositoryNames2,
-        singleFileName: singleFileName2
-      });
-    }
-  }
-  const appAuthentication = await getAppAuthentication(state);
-  const payload = {
-    installation_id: options.installationId,
-    mediaType: {
-      previews: ["machine-man"]
-    },
-    headers: {
-      authorization: `bearer ${appAuthentication.token}`
-    }
-  };
-  if (options.repositoryIds) {
-    Object.assign(payload, { repository_ids: options.repositoryIds });
-  }
-  if (options.repositoryNames) {
-    Object.assign(payload, {
-      repositories: options.repositoryNames
-    });
-  }
-  if (options.permissions) {
-    Object.assign(payload, { permissions: options.permissions });
-  }
-  const {
-    data: {
-      token,
-      expires_at: expiresAt,
-      repositories,
-      permissions: permissionsOptional,
-      repository_selection: repositorySelectionOptional,
-      single_file: singleFileName
-    }
-  } = await request2(
-    "POST /app/installations/{installation_id}/access_tokens",
-    payload
-  );
-  const permissions = permissionsOptional || {};
-  const repositorySelection = repositorySelectionOptional || "all";
-  const repositoryIds = repositories ? repositories.map((r) => r.id) : void 0;
-  const repositoryNames = repositories ? repositories.map((repo) => repo.name) : void 0;
-  const createdAt = (/* @__PURE__ */ new Date()).toISOString();
-  const cacheOptions = {
-    token,
-    createdAt,
-    expiresAt,
-    repositorySelection,
-    permissions,
-    repositoryIds,
-    repositoryNames
-  };
-  if (singleFileName) {
-    Object.assign(payload, { singleFileName });
-  }
-  await set(state.cache, options, cacheOptions);
-  const cacheData = {
-    installationId: options.installationId,
-    token,
-    createdAt,
-    expiresAt,
-    repositorySelection,
-    permissions,
-    repositoryIds,
-    repositoryNames
-  };
-  if (singleFileName) {
-    Object.assign(cacheData, { singleFileName });
-  }
-  return toTokenAuthentication(cacheData);
-}
-async function auth5(state, authOptions) {
-  switch (authOptions.type) {
-    case "app":
-      return getAppAuthentication(state);
-    case "oauth-app":
-      return state.oauthApp({ type: "oauth-app" });
-    case "installation":
-      authOptions;
-      return getInstallationAuthentication(state, {
-        ...authOptions,
-        type: "installation"
-      });
-    case "oauth-user":
-      return state.oauthApp(authOptions);
-    default:
-      throw new Error(`Invalid auth type: ${authOptions.type}`);
-  }
-}
-function routeMatcher2(paths) {
-  const regexes = paths.map(
-    (p) => p.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})$`;
-  return new RegExp(regex2, "i");
-}
-function requiresAppAuth(url) {
-  return !!url && REGEX.test(url.split("?")[0]);
-}
-function isNotTimeSkewError(error3) {
-  return !(error3.message.match(
-    /'Expiration time' claim \('exp'\) is too far in the future/
-  ) || error3.message.match(
-    /'Expiration time' claim \('exp'\) must be a numeric value representing the future time at which the assertion expires/
-  ) || error3.message.match(
-    /'Issued at' claim \('iat'\) must be an Integer representing the time that the assertion was issued/
-  ));
-}
-async function hook5(state, request2, route, parameters) {
-  const endpoint2 = request2.endpoint.merge(route, parameters);
-  const url = endpoint2.url;
-  if (/\/login\/oauth\/access_token$/.test(url)) {
-    return request2(endpoint2);
-  }
-  if (requiresAppAuth(url.replace(request2.endpoint.DEFAULTS.baseUrl, ""))) {
-    const { token: token2 } = await getAppAuthentication(state);
-    endpoint2.headers.authorization = `bearer ${token2}`;
-    let response;
-    try {
-      response = await request2(endpoint2);
-    } catch (error3) {
-      if (isNotTimeSkewError(error3)) {
-        throw error3;
-      }
-      if (typeof error3.response.headers.date === "undefined") {
-        throw error3;
-      }
-      const diff = Math.floor(
-        (Date.parse(error3.response.headers.date) - Date.parse((/* @__PURE__ */ new Date()).toString())) / 1e3
-      );
-      state.log.warn(error3.message);
-      state.log.warn(
-        `[@octokit/auth-app] GitHub API time and system time are different by ${diff} seconds. Retrying request with the difference accounted for.`
-      );
-      const { token: token3 } = await getAppAuthentication({
-        ...state,
-        timeDifference: diff
-      });
-      endpoint2.headers.authorization = `bearer ${token3}`;
-      return request2(endpoint2);
-    }
-    return response;
-  }
-  if (requiresBasicAuth(url)) {
-    const authentication = await state.oauthApp({ type: "oauth-app" });
-    endpoint2.headers.authorization = authentication.headers.authorization;
-    return request2(endpoint2);
-  }
-  const { token, createdAt } = await getInstallationAuthentication(
-    state,
-    // @ts-expect-error TBD
-    {},
-    request2.defaults({ baseUrl: endpoint2.baseUrl })
-  );
-  endpoint2.headers.authorization = `token ${token}`;
-  return sendRequestWithRetries(
-    state,
-    request2,
-    endpoint2,
-    createdAt
-  );
-}
-async function sendRequestWithRetries(state, request2, options, createdAt, retries = 0) {
-  const timeSinceTokenCreationInMs = +/* @__PURE__ */ new Date() - +new Date(createdAt);
-  try {
-    return await request2(options);
-  } catch (error3) {
-    if (error3.status !== 401) {
-      throw error3;
-    }
-    if (timeSinceTokenCreationInMs >= FIVE_SECONDS_IN_MS) {
-      if (retries > 0) {
-        error3.message = `After ${retries} retries within ${timeSinceTokenCreationInMs / 1e3}s of creating the installation access token, the response remains 401. At this point, the cause may be an authentication problem or a system outage. Please check https://www.githubstatus.com for status information`;
-      }
-      throw error3;
-    }
-    ++retries;
-    const awaitTime = retries * 1e3;
-    state.log.warn(
-      `[@octokit/auth-app] Retrying after 401 response to account for token replication delay (retry: ${retries}, wait: ${awaitTime / 1e3}s)`
-    );
-    await new Promise((resolve4) => setTimeout(resolve4, awaitTime));
-    return sendRequestWithRetries(state, request2, options, createdAt, retries);
-  }
-}
-function createAppAuth(options) {
-  if (!options.appId) {
-    throw new Error("[@octokit/auth-app] appId option is required");
-  }
-  if (!options.privateKey && !options.createJwt) {
-    throw new Error("[@octokit/auth-app] privateKey option is required");
-  } else if (options.privateKey && options.createJwt) {
-    throw new Error(
-      "[@octokit/auth-app] privateKey and createJwt options are mutually exclusive"
-    );
-  }
-  if ("installationId" in options && !options.installationId) {
-    throw new Error(
-      "[@octokit/auth-app] installationId is set to a falsy value"
-    );
-  }
-  const log = options.log || {};
-  if (typeof log.warn !== "function") {
-    log.warn = console.warn.bind(console);
-  }
-  const request2 = options.request || request.defaults({
-    headers: {
-      "user-agent": `octokit-auth-app.js/${VERSION14} ${getUserAgent()}`
-    }
-  });
-  const state = Object.assign(
-    {
-      request: request2,
-      cache: getCache()
-    },
-    options,
-    options.installationId ? { installationId: Number(options.installationId) } : {},
-    {
-      log,
-      oauthApp: createOAuthAppAuth({
-        clientType: "github-app",
-        clientId: options.clientId || "",
-        clientSecret: options.clientSecret || "",
-        request: request2
-      })
-    }
-  );
-  return Object.assign(auth5.bind(null, state), {
-    hook: hook5.bind(null, state)
-  });
-}
-var pendingPromises, PATHS, REGEX, FIVE_SECONDS_IN_MS, VERSION14;
-var init_dist_node = __esm({
-  "node_modules/@octokit/auth-app/dist-node/index.js"() {
-    init_universal_user_agent();
-    init_dist_bundle2();
-    init_dist_bundle6();
-    init_universal_github_app_jwt();
-    init_toad_cache();
-    init_dist_bundle5();
-    init_dist_bundle5();
-    pendingPromises = /* @__PURE__ */ new Map();
-    PATHS = [
-      "/app",
-      "/app/hook/config",
-      "/app/hook/deliveries",
-      "/app/hook/deliveries/{delivery_id}",
-      "/app/hook/deliveries/{delivery_id}/attempts",
-      "/app/installations",
-      "/app/installations/{installation_id}",
-      "/app/installations/{installation_id}/access_tokens",
-      "/app/installations/{installation_id}/suspended",
-      "/app/installation-requests",
-      "/marketplace_listing/accounts/{account_id}",
-      "/marketplace_listing/plan",
-      "/marketplace_listing/plans",
-      "/marketplace_listing/plans/{plan_id}/accounts",
-      "/marketplace_listing/stubbed/accounts/{account_id}",
-      "/marketplace_listing/stubbed/plan",
-      "/marketplace_listing/stubbed/plans",
-      "/marketplace_listing/stubbed/plans/{plan_id}/accounts",
-      "/orgs/{org}/installation",
-      "/repos/{owner}/{repo}/installation",
-      "/users/{username}/installation",
-      "/enterprises/{enterprise}/installation"
-    ];
-    REGEX = routeMatcher2(PATHS);
-    FIVE_SECONDS_IN_MS = 5 * 1e3;
-    VERSION14 = "8.3.1";
   }
 });
 
@@ -34091,11 +29338,11 @@ var require_dataType = __commonJS({
       gen.if((0, codegen_1._)`${parentData} !== undefined`, () => gen.assign((0, codegen_1._)`${parentData}[${parentDataProperty}]`, expr));
     }
     function checkDataType(dataType, data, strictNums, correct = DataType.Correct) {
-      const EQ2 = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
+      const EQ = correct === DataType.Correct ? codegen_1.operators.EQ : codegen_1.operators.NEQ;
       let cond;
       switch (dataType) {
         case "null":
-          return (0, codegen_1._)`${data} ${EQ2} null`;
+          return (0, codegen_1._)`${data} ${EQ} null`;
         case "array":
           cond = (0, codegen_1._)`Array.isArray(${data})`;
           break;
@@ -34109,7 +29356,7 @@ var require_dataType = __commonJS({
           cond = numCond();
           break;
         default:
-          return (0, codegen_1._)`typeof ${data} ${EQ2} ${dataType}`;
+          return (0, codegen_1._)`typeof ${data} ${EQ} ${dataType}`;
       }
       return correct === DataType.Correct ? cond : (0, codegen_1.not)(cond);
       function numCond(_cond = codegen_1.nil) {
@@ -34275,14 +29522,14 @@ var require_code2 = __commonJS({
     }
     exports.callValidateCode = callValidateCode;
     var newRegExp = (0, codegen_1._)`new RegExp`;
-    function usePattern({ gen, it: { opts } }, pattern2) {
+    function usePattern({ gen, it: { opts } }, pattern5) {
       const u = opts.unicodeRegExp ? "u" : "";
       const { regExp } = opts.code;
-      const rx = regExp(pattern2, u);
+      const rx = regExp(pattern5, u);
       return gen.scopeValue("pattern", {
         key: rx.toString(),
         ref: rx,
-        code: (0, codegen_1._)`${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern2}, ${u})`
+        code: (0, codegen_1._)`${regExp.code === "new RegExp" ? newRegExp : (0, util_2.useFunc)(gen, regExp)}(${pattern5}, ${u})`
       });
     }
     exports.usePattern = usePattern;
@@ -35880,9 +31127,9 @@ var require_utils2 = __commonJS({
       let output = "";
       for (let i = 0; i < input.length; i++) {
         if (input[i] === "%" && i + 2 < input.length) {
-          const hex2 = input.slice(i + 1, i + 3);
-          if (isHexPair(hex2)) {
-            const normalizedHex = hex2.toUpperCase();
+          const hex = input.slice(i + 1, i + 3);
+          if (isHexPair(hex)) {
+            const normalizedHex = hex.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
             if (decodeUnreserved && isUnreserved(decoded)) {
               output += decoded;
@@ -35902,9 +31149,9 @@ var require_utils2 = __commonJS({
       for (let i = 0; i < input.length; i++) {
         const ch = input[i];
         if (ch === "%" && i + 2 < input.length) {
-          const hex2 = input.slice(i + 1, i + 3);
-          if (isHexPair(hex2)) {
-            const normalizedHex = hex2.toUpperCase();
+          const hex = input.slice(i + 1, i + 3);
+          if (isHexPair(hex)) {
+            const normalizedHex = hex.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
             if (decoded !== "." && isUnreserved(decoded)) {
               output += decoded;
@@ -35944,9 +31191,9 @@ var require_utils2 = __commonJS({
       for (let i = 0; i < input.length; i++) {
         const ch = input[i];
         if (ch === "%" && i + 2 < input.length) {
-          const hex2 = input.slice(i + 1, i + 3);
-          if (isHexPair(hex2)) {
-            output += "%" + hex2.toUpperCase();
+          const hex = input.slice(i + 1, i + 3);
+          if (isHexPair(hex)) {
+            output += "%" + hex.toUpperCase();
             i += 2;
             continue;
           }
@@ -35982,9 +31229,9 @@ var require_utils2 = __commonJS({
       for (let i = 0; i < input.length; i++) {
         const ch = input[i];
         if (ch === "%" && i + 2 < input.length) {
-          const hex2 = input.slice(i + 1, i + 3);
-          if (isHexPair(hex2)) {
-            output += "%" + hex2.toUpperCase();
+          const hex = input.slice(i + 1, i + 3);
+          if (isHexPair(hex)) {
+            output += "%" + hex.toUpperCase();
             i += 2;
             continue;
           }
@@ -36029,9 +31276,9 @@ var require_utils2 = __commonJS({
       for (let i = 0; i < input.length; i++) {
         const ch = input[i];
         if (ch === "%" && i + 2 < input.length) {
-          const hex2 = input.slice(i + 1, i + 3);
-          if (isHexPair(hex2)) {
-            const normalizedHex = hex2.toUpperCase();
+          const hex = input.slice(i + 1, i + 3);
+          if (isHexPair(hex)) {
+            const normalizedHex = hex.toUpperCase();
             const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
             if (isUnreserved(decoded)) {
               output += decoded;
@@ -36069,9 +31316,9 @@ var require_utils2 = __commonJS({
       let output = "";
       for (let i = 0; i < input.length; i++) {
         if (input[i] === "%" && i + 2 < input.length) {
-          const hex2 = input.slice(i + 1, i + 3);
-          if (isHexPair(hex2)) {
-            output += "%" + hex2.toUpperCase();
+          const hex = input.slice(i + 1, i + 3);
+          if (isHexPair(hex)) {
+            output += "%" + hex.toUpperCase();
             i += 2;
             continue;
           }
@@ -36368,7 +31615,7 @@ var require_fast_uri = __commonJS({
         normalizeString(uri, options);
       } else if (typeof uri === "object") {
         uri = /** @type {T} */
-        parse4(serialize(uri, options), options);
+        parse2(serialize(uri, options), options);
       }
       return uri;
     }
@@ -36411,8 +31658,8 @@ var require_fast_uri = __commonJS({
     function resolveComponent(base, relative6, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
-        base = parse4(serialize(base, options), options);
-        relative6 = parse4(serialize(relative6, options), options);
+        base = parse2(serialize(base, options), options);
+        relative6 = parse2(serialize(relative6, options), options);
       }
       options = options || {};
       if (!options.tolerant && relative6.scheme) {
@@ -36730,7 +31977,7 @@ var require_fast_uri = __commonJS({
       }
       return { parsed, malformedAuthorityOrPort, malformedPercentEncoding, malformedSchemeSpecific, malformedHost, malformedScheme };
     }
-    function parse4(uri, opts) {
+    function parse2(uri, opts) {
       return parseWithStatus(uri, opts).parsed;
     }
     function normalizeString(uri, opts) {
@@ -36767,7 +32014,7 @@ var require_fast_uri = __commonJS({
       resolveComponent,
       equal,
       serialize,
-      parse: parse4
+      parse: parse2
     };
     module.exports = fastUri;
     module.exports.default = fastUri;
@@ -41562,16 +36809,16 @@ var Matcher = class {
   #affix = false;
   #dfa;
   #form;
-  constructor(pattern2, options = {}) {
-    if (pattern2.includes("/")) {
-      throw new Error("can only match a single path portion, got pattern: " + pattern2);
+  constructor(pattern5, options = {}) {
+    if (pattern5.includes("/")) {
+      throw new Error("can only match a single path portion, got pattern: " + pattern5);
     }
-    this.pattern = pattern2;
+    this.pattern = pattern5;
     this.options = options;
     const { nocase = false, noext = false, normalize: n } = options;
     this.#form = n === true ? "NFC" : n || void 0;
-    const literal3 = /^[?*+@]\(\)$/.test(pattern2);
-    const toks = tokenize(pattern2, nocase, noext || literal3, this.#form, options.rangeMark);
+    const literal3 = /^[?*+@]\(\)$/.test(pattern5);
+    const toks = tokenize(pattern5, nocase, noext || literal3, this.#form, options.rangeMark);
     let [items] = build(toks, pair(toks), 0, toks.length, true);
     if (this.#form)
       items = normalize(items, this.#form);
@@ -41706,11 +36953,11 @@ var Matcher = class {
 
 // node_modules/minimatch/dist/esm/assert-valid-pattern.js
 var MAX_PATTERN_LENGTH = 1024 * 64;
-var assertValidPattern = (pattern2) => {
-  if (typeof pattern2 !== "string") {
+var assertValidPattern = (pattern5) => {
+  if (typeof pattern5 !== "string") {
     throw new TypeError("invalid pattern");
   }
-  if (pattern2.length > MAX_PATTERN_LENGTH) {
+  if (pattern5.length > MAX_PATTERN_LENGTH) {
     throw new TypeError("pattern is too long");
   }
 };
@@ -41743,12 +36990,12 @@ var unescape = (s, { windowsPathsNoEscape = false, magicalBraces = true } = {}) 
 var DEFAULT_BRACE_EXPAND_MAX = 1e5;
 var DEFAULT_GLOB_STAR_RECURSION_MAX = 200;
 var AWE_KEY = "allowWindowsEscape";
-var minimatch = (p, pattern2, options) => {
-  assertValidPattern(pattern2);
-  if (!options?.nocomment && pattern2.charAt(0) === "#") {
+var minimatch = (p, pattern5, options) => {
+  assertValidPattern(pattern5);
+  if (!options?.nocomment && pattern5.charAt(0) === "#") {
     return false;
   }
-  return cachedMinimatch(pattern2, options).match(p);
+  return cachedMinimatch(pattern5, options).match(p);
 };
 var cache = /* @__PURE__ */ new Map();
 var oldCache = /* @__PURE__ */ new Map();
@@ -41844,12 +37091,12 @@ var copyOptions = (o) => {
     copy[k] = o[k];
   return copy;
 };
-var cachedMinimatch = (pattern2, options) => {
+var cachedMinimatch = (pattern5, options) => {
   const key = options ? optionsKey(options) : 0;
-  let mm = cache.get(key)?.get(pattern2);
+  let mm = cache.get(key)?.get(pattern5);
   if (mm)
     return mm;
-  mm = oldCache.get(key)?.get(pattern2) ?? new Minimatch(pattern2, copyOptions(options));
+  mm = oldCache.get(key)?.get(pattern5) ?? new Minimatch(pattern5, copyOptions(options));
   const weight = cacheWeight(mm);
   if (weight > cacheMaxEntryWeight)
     return mm;
@@ -41862,7 +37109,7 @@ var cachedMinimatch = (pattern2, options) => {
   let byPattern = cache.get(key);
   if (!byPattern)
     cache.set(key, byPattern = /* @__PURE__ */ new Map());
-  byPattern.set(pattern2, mm);
+  byPattern.set(pattern5, mm);
   cacheSize++;
   cacheTotalWeight += weight;
   return mm;
@@ -41876,9 +37123,9 @@ var sep2 = defaultPlatform === "win32" ? path.win32.sep : path.posix.sep;
 minimatch.sep = sep2;
 var GLOBSTAR = /* @__PURE__ */ Symbol("globstar **");
 minimatch.GLOBSTAR = GLOBSTAR;
-var filter = (pattern2, options) => {
+var filter = (pattern5, options) => {
   let mm;
-  return (p) => (mm ??= cachedMinimatch(pattern2, options)).match(p);
+  return (p) => (mm ??= cachedMinimatch(pattern5, options)).match(p);
 };
 minimatch.filter = filter;
 var ext = (a, b = {}) => Object.assign({}, a, b);
@@ -41887,11 +37134,11 @@ var defaults = (def) => {
     return minimatch;
   }
   const orig = minimatch;
-  const m = (p, pattern2, options = {}) => orig(p, pattern2, ext(def, options));
+  const m = (p, pattern5, options = {}) => orig(p, pattern5, ext(def, options));
   return Object.assign(m, {
     Minimatch: class Minimatch extends orig.Minimatch {
-      constructor(pattern2, options = {}) {
-        super(pattern2, ext(def, options));
+      constructor(pattern5, options = {}) {
+        super(pattern5, ext(def, options));
       }
       static defaults(options) {
         return orig.defaults(ext(def, options)).Minimatch;
@@ -41899,21 +37146,21 @@ var defaults = (def) => {
     },
     unescape: (s, options = {}) => orig.unescape(s, ext(def, options)),
     escape: (s, options = {}) => orig.escape(s, ext(def, options)),
-    filter: (pattern2, options = {}) => orig.filter(pattern2, ext(def, options)),
+    filter: (pattern5, options = {}) => orig.filter(pattern5, ext(def, options)),
     defaults: (options) => orig.defaults(ext(def, options)),
-    braceExpand: (pattern2, options = {}) => orig.braceExpand(pattern2, ext(def, options)),
-    match: (list, pattern2, options = {}) => orig.match(list, pattern2, ext(def, options)),
+    braceExpand: (pattern5, options = {}) => orig.braceExpand(pattern5, ext(def, options)),
+    match: (list, pattern5, options = {}) => orig.match(list, pattern5, ext(def, options)),
     sep: orig.sep,
     GLOBSTAR
   });
 };
 minimatch.defaults = defaults;
-var braceExpand = (pattern2, options = {}) => {
-  assertValidPattern(pattern2);
-  if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern2)) {
-    return [pattern2];
+var braceExpand = (pattern5, options = {}) => {
+  assertValidPattern(pattern5);
+  if (options.nobrace || !/\{(?:(?!\{).)*\}/.test(pattern5)) {
+    return [pattern5];
   }
-  let p = pattern2.replace(/\\\\/g, "\\\\\\\\");
+  let p = pattern5.replace(/\\\\/g, "\\\\\\\\");
   if (options.windowsPathsNoEscape || options[AWE_KEY] === false) {
     p = p.replace(/\[([{}])\]/g, "[\\$1]");
   }
@@ -41940,23 +37187,23 @@ var inRepeatOrNegExt = (portion, mark) => {
   }
   return false;
 };
-var match = (list, pattern2, options = {}) => {
-  const mm = new Minimatch(pattern2, options);
+var match = (list, pattern5, options = {}) => {
+  const mm = new Minimatch(pattern5, options);
   list = list.filter((f) => mm.match(f));
   if (mm.options.nonull && !list.length) {
-    list.push(pattern2);
+    list.push(pattern5);
   }
   return list;
 };
 minimatch.match = match;
 var globMagic = /[?*]|[+@!]\(.*?\)|\[|\]/;
-var classEnd = (pattern2, start) => {
+var classEnd = (pattern5, start) => {
   let i = start + 1;
-  if (pattern2.charAt(i) === "!" || pattern2.charAt(i) === "^")
+  if (pattern5.charAt(i) === "!" || pattern5.charAt(i) === "^")
     i++;
   let sawStart = false;
-  for (; i < pattern2.length; i++) {
-    const c = pattern2.charAt(i);
+  for (; i < pattern5.length; i++) {
+    const c = pattern5.charAt(i);
     if (c === "]" && sawStart)
       return i;
     sawStart = true;
@@ -41965,31 +37212,31 @@ var classEnd = (pattern2, start) => {
   }
   return -1;
 };
-var literal = (pattern2, noext) => {
-  if (!noext && (pattern2 === "+()" || pattern2 === "@()"))
-    return pattern2;
+var literal = (pattern5, noext) => {
+  if (!noext && (pattern5 === "+()" || pattern5 === "@()"))
+    return pattern5;
   let lit2 = "";
-  for (let i = 0; i < pattern2.length; i++) {
-    const c = pattern2.charAt(i);
+  for (let i = 0; i < pattern5.length; i++) {
+    const c = pattern5.charAt(i);
     if (c === "\\") {
-      lit2 += pattern2.charAt(++i) || c;
+      lit2 += pattern5.charAt(++i) || c;
     } else if (c === "*" || c === "?") {
       return void 0;
     } else if (c === "[") {
-      const close = classEnd(pattern2, i);
+      const close = classEnd(pattern5, i);
       if (close === -1) {
         lit2 += c;
         continue;
       }
-      let body = pattern2.slice(i + 1, close);
+      let body = pattern5.slice(i + 1, close);
       if (body.startsWith("\\"))
         body = body.slice(1);
-      if ([...body].length !== 1 || "!^".includes(pattern2.charAt(i + 1))) {
+      if ([...body].length !== 1 || "!^".includes(pattern5.charAt(i + 1))) {
         return void 0;
       }
       lit2 += body;
       i = close;
-    } else if (!noext && "+@!".includes(c) && pattern2.charAt(i + 1) === "(" && pattern2.includes(")", i + 2)) {
+    } else if (!noext && "+@!".includes(c) && pattern5.charAt(i + 1) === "(" && pattern5.includes(")", i + 2)) {
       return void 0;
     } else {
       lit2 += c;
@@ -41998,38 +37245,38 @@ var literal = (pattern2, noext) => {
   return lit2;
 };
 var MAX_EXTGLOBS = 256;
-var extglobCount = (pattern2) => {
+var extglobCount = (pattern5) => {
   let n = 0;
-  for (let i = 0; i < pattern2.length - 1; i++) {
-    const c = pattern2.charAt(i);
+  for (let i = 0; i < pattern5.length - 1; i++) {
+    const c = pattern5.charAt(i);
     if (c === "\\") {
       i++;
-    } else if ("+@!?*".includes(c) && pattern2.charAt(i + 1) === "(") {
+    } else if ("+@!?*".includes(c) && pattern5.charAt(i + 1) === "(") {
       n++;
       i++;
     }
   }
   return n;
 };
-var assertValidExtglobs = (pattern2) => {
-  if (extglobCount(pattern2) > MAX_EXTGLOBS) {
+var assertValidExtglobs = (pattern5) => {
+  if (extglobCount(pattern5) > MAX_EXTGLOBS) {
     throw new TypeError("pattern has too many extglobs");
   }
 };
-var extSafe = (pattern2) => {
-  if (/^[?*+@]\(\)$/.test(pattern2) || pattern2.includes("[:"))
+var extSafe = (pattern5) => {
+  if (/^[?*+@]\(\)$/.test(pattern5) || pattern5.includes("[:"))
     return false;
   let depth = 0;
-  for (let i = 0; i < pattern2.length; i++) {
-    const c = pattern2.charAt(i);
+  for (let i = 0; i < pattern5.length; i++) {
+    const c = pattern5.charAt(i);
     if (c === "\\") {
-      if (++i === pattern2.length)
+      if (++i === pattern5.length)
         return false;
     } else if (c === "[") {
-      const close = classEnd(pattern2, i);
+      const close = classEnd(pattern5, i);
       if (close !== -1)
         i = close;
-    } else if ("+@!?*".includes(c) && pattern2.charAt(i + 1) === "(") {
+    } else if ("+@!?*".includes(c) && pattern5.charAt(i + 1) === "(") {
       depth++;
       i++;
     } else if (c === ")") {
@@ -42126,12 +37373,12 @@ var Minimatch = class {
   #rangeMark;
   // the GlobstarParts of each pattern row, by start index and partial
   #globstarParts = /* @__PURE__ */ new WeakMap();
-  constructor(pattern2, options = {}) {
-    assertValidPattern(pattern2);
+  constructor(pattern5, options = {}) {
+    assertValidPattern(pattern5);
     options = options || {};
     this.options = options;
     this.maxGlobstarRecursion = options.maxGlobstarRecursion ?? DEFAULT_GLOB_STAR_RECURSION_MAX;
-    this.pattern = pattern2;
+    this.pattern = pattern5;
     this.platform = options.platform || defaultPlatform;
     this.isWindows = this.platform === "win32";
     this.windowsPathsNoEscape = !!options.windowsPathsNoEscape || options[AWE_KEY] === false;
@@ -42206,8 +37453,8 @@ var Minimatch = class {
     if (this.options.magicalBraces && this.set.length > 1) {
       return true;
     }
-    for (const pattern2 of this.set) {
-      for (const part of pattern2) {
+    for (const pattern5 of this.set) {
+      for (const part of pattern5) {
         if (typeof part !== "string")
           return true;
       }
@@ -42215,13 +37462,13 @@ var Minimatch = class {
     return false;
   }
   make() {
-    const pattern2 = this.pattern;
+    const pattern5 = this.pattern;
     const options = this.options;
-    if (!options.nocomment && pattern2.charAt(0) === "#") {
+    if (!options.nocomment && pattern5.charAt(0) === "#") {
       this.comment = true;
       return;
     }
-    if (!pattern2) {
+    if (!pattern5) {
       this.empty = true;
       return;
     }
@@ -42230,7 +37477,7 @@ var Minimatch = class {
     const rawGlobParts = this.globSet.map((s) => this.#slashSplit(s));
     this.globParts = this.preprocess(rawGlobParts);
     this.#pending = true;
-    let set2 = this.globParts.map((s, _, __) => {
+    let set = this.globParts.map((s, _, __) => {
       if (this.isWindows && this.windowsNoMagicRoot) {
         const n = s[2] === "?" && isLongUNC(s[3]) ? 6 : 4;
         const isUNC = s[0] === "" && s[1] === "" && (s[2] === "?" || !globMagic.test(s[2])) && s.slice(3, n).every((p) => !globMagic.test(p));
@@ -42249,7 +37496,7 @@ var Minimatch = class {
       }
       return s.map((ss) => this.parse(ss));
     });
-    this.set = set2.filter((s) => s.indexOf(false) === -1);
+    this.set = set.filter((s) => s.indexOf(false) === -1);
     if (this.isWindows) {
       for (let i = 0; i < this.set.length; i++) {
         const p = this.set[i];
@@ -42416,19 +37663,19 @@ var Minimatch = class {
   levelOneOptimize(globParts) {
     return globParts.map((parts) => {
       const root = this.#rootIndex(parts) + 1;
-      parts = parts.reduce((set2, part) => {
-        const prev = set2[set2.length - 1];
+      parts = parts.reduce((set, part) => {
+        const prev = set[set.length - 1];
         if (part === "**" && prev === "**") {
-          return set2;
+          return set;
         }
         if (part === "..") {
-          if (set2.length > root && prev && prev !== ".." && prev !== "." && prev !== "**") {
-            set2.pop();
-            return set2;
+          if (set.length > root && prev && prev !== ".." && prev !== "." && prev !== "**") {
+            set.pop();
+            return set;
           }
         }
-        set2.push(part);
-        return set2;
+        set.push(part);
+        return set;
       }, []);
       return parts.length === 0 ? [""] : parts;
     });
@@ -42788,15 +38035,15 @@ var Minimatch = class {
   parseNegate() {
     if (this.nonegate)
       return;
-    const pattern2 = this.pattern;
+    const pattern5 = this.pattern;
     let negate = false;
     let negateOffset = 0;
-    for (let i = 0; i < pattern2.length && pattern2.charAt(i) === "!"; i++) {
+    for (let i = 0; i < pattern5.length && pattern5.charAt(i) === "!"; i++) {
       negate = !negate;
       negateOffset++;
     }
     if (negateOffset)
-      this.pattern = pattern2.slice(negateOffset);
+      this.pattern = pattern5.slice(negateOffset);
     this.negate = negate;
   }
   // Match the parts of a path against one row of the set. `resolved`
@@ -42805,14 +38052,14 @@ var Minimatch = class {
   // example, "/a/b" matches the start of "/*/b/*/d". Partial means, if
   // you run out of file before you run out of pattern, then that's
   // fine, as long as all the parts match.
-  #matchRow(file, resolved, pattern2, partial) {
+  #matchRow(file, resolved, pattern5, partial) {
     let fileStartIndex = 0;
     let patternStartIndex = 0;
     const fh = this.isWindows ? uncHost(resolved) : -1;
-    const ph = fh === -1 ? -1 : uncHost(pattern2);
+    const ph = fh === -1 ? -1 : uncHost(pattern5);
     if (ph !== -1) {
-      const host = pattern2[ph];
-      const share = pattern2[ph + 1];
+      const host = pattern5[ph];
+      const share = pattern5[ph + 1];
       if (typeof host !== "string" || typeof share !== "string") {
         fileStartIndex = fh;
         patternStartIndex = ph;
@@ -42823,14 +38070,14 @@ var Minimatch = class {
     } else if (this.isWindows) {
       const fileDrive = typeof file[0] === "string" && /^[a-z]:$/i.test(file[0]);
       const fileUNC = !fileDrive && file[0] === "" && file[1] === "" && file[2] === "?" && /^[a-z]:$/i.test(file[3]);
-      const patternDrive = typeof pattern2[0] === "string" && /^[a-z]:$/i.test(pattern2[0]);
-      const patternUNC = !patternDrive && pattern2[0] === "" && pattern2[1] === "" && pattern2[2] === "?" && typeof pattern2[3] === "string" && /^[a-z]:$/i.test(pattern2[3]);
+      const patternDrive = typeof pattern5[0] === "string" && /^[a-z]:$/i.test(pattern5[0]);
+      const patternUNC = !patternDrive && pattern5[0] === "" && pattern5[1] === "" && pattern5[2] === "?" && typeof pattern5[3] === "string" && /^[a-z]:$/i.test(pattern5[3]);
       const fdi = fileUNC ? 3 : fileDrive ? 0 : void 0;
       const pdi = patternUNC ? 3 : patternDrive ? 0 : void 0;
       if (typeof fdi === "number" && typeof pdi === "number") {
         const [fd, pd] = [
           file[fdi],
-          pattern2[pdi]
+          pattern5[pdi]
         ];
         if (fd.toLowerCase() === pd.toLowerCase()) {
           patternStartIndex = pdi + 1;
@@ -42839,13 +38086,13 @@ var Minimatch = class {
       }
     }
     file = resolved;
-    if (pattern2.includes(GLOBSTAR)) {
-      return this.#matchGlobstar(file, pattern2, partial, fileStartIndex, patternStartIndex);
+    if (pattern5.includes(GLOBSTAR)) {
+      return this.#matchGlobstar(file, pattern5, partial, fileStartIndex, patternStartIndex);
     }
-    return this.#matchOne(file, pattern2, partial, fileStartIndex, patternStartIndex);
+    return this.#matchOne(file, pattern5, partial, fileStartIndex, patternStartIndex);
   }
-  #matchGlobstar(file, pattern2, partial, fileIndex, patternIndex) {
-    const { head, body, tail, segments } = this.#getGlobstarParts(pattern2, partial, patternIndex);
+  #matchGlobstar(file, pattern5, partial, fileIndex, patternIndex) {
+    const { head, body, tail, segments } = this.#getGlobstarParts(pattern5, partial, patternIndex);
     if (head.length) {
       const headEnd = fileIndex + head.length;
       if (!this.#matchOne(file, head, partial, fileIndex, 0, headEnd)) {
@@ -42889,21 +38136,21 @@ var Minimatch = class {
   // parts. The tail has to be at the end, and the others just have to
   // be found in order from the head. These only depend on the pattern
   // row, so they are kept for the next path.
-  #getGlobstarParts(pattern2, partial, patternIndex) {
-    let byStart = this.#globstarParts.get(pattern2);
+  #getGlobstarParts(pattern5, partial, patternIndex) {
+    let byStart = this.#globstarParts.get(pattern5);
     if (!byStart) {
       byStart = [];
-      this.#globstarParts.set(pattern2, byStart);
+      this.#globstarParts.set(pattern5, byStart);
     }
     const key = patternIndex * 2 + (partial ? 1 : 0);
     const found = byStart[key];
     if (found)
       return found;
-    const firstgs = pattern2.indexOf(GLOBSTAR, patternIndex);
-    const lastgs = pattern2.lastIndexOf(GLOBSTAR);
-    const head = pattern2.slice(patternIndex, firstgs);
-    const body = pattern2.slice(firstgs + 1, partial ? void 0 : lastgs);
-    const tail = partial ? [] : pattern2.slice(lastgs + 1);
+    const firstgs = pattern5.indexOf(GLOBSTAR, patternIndex);
+    const lastgs = pattern5.lastIndexOf(GLOBSTAR);
+    const head = pattern5.slice(patternIndex, firstgs);
+    const body = pattern5.slice(firstgs + 1, partial ? void 0 : lastgs);
+    const tail = partial ? [] : pattern5.slice(lastgs + 1);
     const segments = [[[], 0]];
     let current = segments[0];
     let nonGsParts = 0;
@@ -42966,13 +38213,13 @@ var Minimatch = class {
     }
     return partial || null;
   }
-  #matchOne(file, pattern2, partial, fileIndex, patternIndex, fileEnd = file.length) {
+  #matchOne(file, pattern5, partial, fileIndex, patternIndex, fileEnd = file.length) {
     let fi;
     let pi;
     let pl;
     let fl;
-    for (fi = fileIndex, pi = patternIndex, fl = Math.min(fileEnd, file.length), pl = pattern2.length; fi < fl && pi < pl; fi++, pi++) {
-      let p = pattern2[pi];
+    for (fi = fileIndex, pi = patternIndex, fl = Math.min(fileEnd, file.length), pl = pattern5.length; fi < fl && pi < pl; fi++, pi++) {
+      let p = pattern5[pi];
       let f = file[fi];
       if (p === false || p === GLOBSTAR) {
         return false;
@@ -42998,17 +38245,17 @@ var Minimatch = class {
   // `<mark>0..999<mark>`, for the Matcher to test. If a range might
   // be inside a [...] class, expand all of them instead.
   #expandBraces() {
-    const { pattern: pattern2 } = this;
+    const { pattern: pattern5 } = this;
     if (this.options.nobrace)
       return this.braceExpand();
     let code = 57344;
-    while (pattern2.includes(String.fromCharCode(code))) {
+    while (pattern5.includes(String.fromCharCode(code))) {
       if (++code > 63743)
         return this.braceExpand();
     }
     const mark = String.fromCharCode(code);
     let found = false;
-    const marked = pattern2.replace(rangeRe, (m, lo, hi) => {
+    const marked = pattern5.replace(rangeRe, (m, lo, hi) => {
       const a = Number(lo);
       const b = Number(hi);
       if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || Math.abs(a - b) + 1 < RANGE_MIN) {
@@ -43019,8 +38266,8 @@ var Minimatch = class {
     });
     if (!found)
       return this.braceExpand();
-    const set2 = braceExpand(marked, this.options);
-    for (const p of set2) {
+    const set = braceExpand(marked, this.options);
+    for (const p of set) {
       for (const portion of p.split("/")) {
         const c = portion.indexOf("[");
         if (c !== -1 && c < portion.lastIndexOf(mark)) {
@@ -43032,35 +38279,35 @@ var Minimatch = class {
       }
     }
     this.#rangeMark = mark;
-    return set2;
+    return set;
   }
-  parse(pattern2) {
-    assertValidPattern(pattern2);
+  parse(pattern5) {
+    assertValidPattern(pattern5);
     const options = this.options;
-    if (pattern2 === "**")
+    if (pattern5 === "**")
       return GLOBSTAR;
-    if (pattern2 === "")
+    if (pattern5 === "")
       return "";
     const { nocase, nocaseMagicOnly, noext = false, dot, normalize: normalize2 } = options;
     const rangeMark = this.#rangeMark;
-    const lit2 = rangeMark && pattern2.includes(rangeMark) ? void 0 : literal(pattern2, noext);
-    if (lit2 !== void 0 && !(nocase && !nocaseMagicOnly && pattern2.toUpperCase() !== pattern2.toLowerCase())) {
+    const lit2 = rangeMark && pattern5.includes(rangeMark) ? void 0 : literal(pattern5, noext);
+    if (lit2 !== void 0 && !(nocase && !nocaseMagicOnly && pattern5.toUpperCase() !== pattern5.toLowerCase())) {
       return this.#norm(lit2);
     }
     if (this.#pending)
       return PENDING;
-    let m = this.#matchers.get(pattern2);
+    let m = this.#matchers.get(pattern5);
     if (!m) {
       if (!noext)
-        assertValidExtglobs(pattern2);
-      m = new Matcher(pattern2, {
+        assertValidExtglobs(pattern5);
+      m = new Matcher(pattern5, {
         nocase,
         noext,
         dot,
         normalize: normalize2,
         ...rangeMark && { rangeMark }
       });
-      this.#matchers.set(pattern2, m);
+      this.#matchers.set(pattern5, m);
     }
     return m;
   }
@@ -43098,17 +38345,17 @@ var Minimatch = class {
     }
     const ff = split2.parts;
     const resolved = this.#level2 ? split2.resolved ??= this.#levelTwoFileOptimize(ff) : ff;
-    const set2 = this.set;
+    const set = this.set;
     let filename = ff[ff.length - 1];
     if (!filename) {
       for (let i = ff.length - 2; !filename && i >= 0; i--) {
         filename = ff[i];
       }
     }
-    for (let r = 0; r < set2.length; r++) {
-      const pattern2 = set2[r];
+    for (let r = 0; r < set.length; r++) {
+      const pattern5 = set[r];
       const shape2 = partial ? void 0 : this.#shapes[r];
-      const hit = shape2 === "base" ? portionMatch(pattern2[0], filename) : shape2 ? this.#matchShape(resolved, pattern2, shape2) : options.matchBase && pattern2.length === 1 ? this.#matchRow([filename], [filename], pattern2, partial) : this.#matchRow(ff, resolved, pattern2, partial);
+      const hit = shape2 === "base" ? portionMatch(pattern5[0], filename) : shape2 ? this.#matchShape(resolved, pattern5, shape2) : options.matchBase && pattern5.length === 1 ? this.#matchRow([filename], [filename], pattern5, partial) : this.#matchRow(ff, resolved, pattern5, partial);
       if (hit) {
         if (options.flipNegate) {
           return true;
@@ -43130,7 +38377,7 @@ minimatch.escape = escape2;
 minimatch.unescape = unescape;
 
 // src/policy/policy.ts
-var import_semver = __toESM(require_semver2(), 1);
+var import_semver = __toESM(require_semver(), 1);
 
 // src/policy/artifact-tags.ts
 var ARTIFACT_TAG = /^(?:sha256|sha384|sha512)-[0-9a-f]{64}(?:\.[A-Za-z0-9_-]+)*$/;
@@ -43368,7 +38615,7 @@ function probeOnce(policy, budgetMs) {
 
 // src/config/laminar-validator.generated.ts
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func4 = (function ucs2length(str) {
   const len = str.length;
@@ -43387,7 +38634,10 @@ var func4 = (function ucs2length(str) {
   return length;
 });
 var pattern0 = new RegExp("^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$", "u");
-var pattern1 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*$", "u");
+var pattern1 = new RegExp("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "u");
+var pattern2 = new RegExp("^[a-z]{2}(-[a-z]+)+-[0-9]+$", "u");
+var pattern3 = new RegExp("^https?://", "u");
+var pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]*$", "u");
 function validate10(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   ;
   let vErrors = null;
@@ -43645,179 +38895,181 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
               }
             }
+            if (data2.api !== void 0) {
+              let data14 = data2.api;
+              if (!(data14 === "auto" || data14 === "none" || data14 === "docker-hub" || data14 === "gcr" || data14 === "ecr" || data14 === "quay" || data14 === "harbor")) {
+                const err22 = { instancePath: instancePath + "/registries/" + i0 + "/api", schemaPath: "#/properties/registries/items/properties/api/enum", keyword: "enum", params: { allowedValues: schema11.properties.registries.items.properties.api.enum }, message: "must be equal to one of the allowed values" };
+                if (vErrors === null) {
+                  vErrors = [err22];
+                } else {
+                  vErrors.push(err22);
+                }
+                errors++;
+              }
+            }
+            if (data2.cloud !== void 0) {
+              let data15 = data2.cloud;
+              if (!(data15 === "aws" || data15 === "google" || data15 === "azure" || data15 === "none")) {
+                const err23 = { instancePath: instancePath + "/registries/" + i0 + "/cloud", schemaPath: "#/properties/registries/items/properties/cloud/enum", keyword: "enum", params: { allowedValues: schema11.properties.registries.items.properties.cloud.enum }, message: "must be equal to one of the allowed values" };
+                if (vErrors === null) {
+                  vErrors = [err23];
+                } else {
+                  vErrors.push(err23);
+                }
+                errors++;
+              }
+            }
+            if (data2.aws !== void 0) {
+              let data16 = data2.aws;
+              if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
+                for (const key2 in data16) {
+                  if (!(key2 === "roleArn" || key2 === "region" || key2 === "profile" || key2 === "endpoint")) {
+                    const err24 = { instancePath: instancePath + "/registries/" + i0 + "/aws", schemaPath: "#/properties/registries/items/properties/aws/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                      vErrors = [err24];
+                    } else {
+                      vErrors.push(err24);
+                    }
+                    errors++;
+                  }
+                }
+                if (data16.roleArn !== void 0) {
+                  let data17 = data16.roleArn;
+                  if (typeof data17 === "string") {
+                    if (!pattern1.test(data17)) {
+                      const err25 = { instancePath: instancePath + "/registries/" + i0 + "/aws/roleArn", schemaPath: "#/properties/registries/items/properties/aws/properties/roleArn/pattern", keyword: "pattern", params: { pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$" }, message: 'must match pattern "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"' };
+                      if (vErrors === null) {
+                        vErrors = [err25];
+                      } else {
+                        vErrors.push(err25);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err26 = { instancePath: instancePath + "/registries/" + i0 + "/aws/roleArn", schemaPath: "#/properties/registries/items/properties/aws/properties/roleArn/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err26];
+                    } else {
+                      vErrors.push(err26);
+                    }
+                    errors++;
+                  }
+                }
+                if (data16.region !== void 0) {
+                  let data18 = data16.region;
+                  if (typeof data18 === "string") {
+                    if (!pattern2.test(data18)) {
+                      const err27 = { instancePath: instancePath + "/registries/" + i0 + "/aws/region", schemaPath: "#/properties/registries/items/properties/aws/properties/region/pattern", keyword: "pattern", params: { pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$" }, message: 'must match pattern "^[a-z]{2}(-[a-z]+)+-[0-9]+$"' };
+                      if (vErrors === null) {
+                        vErrors = [err27];
+                      } else {
+                        vErrors.push(err27);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err28 = { instancePath: instancePath + "/registries/" + i0 + "/aws/region", schemaPath: "#/properties/registries/items/properties/aws/properties/region/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err28];
+                    } else {
+                      vErrors.push(err28);
+                    }
+                    errors++;
+                  }
+                }
+                if (data16.profile !== void 0) {
+                  let data19 = data16.profile;
+                  if (typeof data19 === "string") {
+                    if (func4(data19) < 1) {
+                      const err29 = { instancePath: instancePath + "/registries/" + i0 + "/aws/profile", schemaPath: "#/properties/registries/items/properties/aws/properties/profile/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                      if (vErrors === null) {
+                        vErrors = [err29];
+                      } else {
+                        vErrors.push(err29);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err30 = { instancePath: instancePath + "/registries/" + i0 + "/aws/profile", schemaPath: "#/properties/registries/items/properties/aws/properties/profile/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err30];
+                    } else {
+                      vErrors.push(err30);
+                    }
+                    errors++;
+                  }
+                }
+                if (data16.endpoint !== void 0) {
+                  let data20 = data16.endpoint;
+                  if (typeof data20 === "string") {
+                    if (!pattern3.test(data20)) {
+                      const err31 = { instancePath: instancePath + "/registries/" + i0 + "/aws/endpoint", schemaPath: "#/properties/registries/items/properties/aws/properties/endpoint/pattern", keyword: "pattern", params: { pattern: "^https?://" }, message: 'must match pattern "^https?://"' };
+                      if (vErrors === null) {
+                        vErrors = [err31];
+                      } else {
+                        vErrors.push(err31);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err32 = { instancePath: instancePath + "/registries/" + i0 + "/aws/endpoint", schemaPath: "#/properties/registries/items/properties/aws/properties/endpoint/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err32];
+                    } else {
+                      vErrors.push(err32);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err33 = { instancePath: instancePath + "/registries/" + i0 + "/aws", schemaPath: "#/properties/registries/items/properties/aws/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                if (vErrors === null) {
+                  vErrors = [err33];
+                } else {
+                  vErrors.push(err33);
+                }
+                errors++;
+              }
+            }
           } else {
-            const err22 = { instancePath: instancePath + "/registries/" + i0, schemaPath: "#/properties/registries/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err34 = { instancePath: instancePath + "/registries/" + i0, schemaPath: "#/properties/registries/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-              vErrors = [err22];
+              vErrors = [err34];
             } else {
-              vErrors.push(err22);
+              vErrors.push(err34);
             }
             errors++;
           }
         }
       } else {
-        const err23 = { instancePath: instancePath + "/registries", schemaPath: "#/properties/registries/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        const err35 = { instancePath: instancePath + "/registries", schemaPath: "#/properties/registries/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
-          vErrors = [err23];
+          vErrors = [err35];
         } else {
-          vErrors.push(err23);
+          vErrors.push(err35);
         }
         errors++;
       }
     }
     if (data.dockerRegistries !== void 0) {
-      let data14 = data.dockerRegistries;
-      if (Array.isArray(data14)) {
-        const len2 = data14.length;
+      let data21 = data.dockerRegistries;
+      if (Array.isArray(data21)) {
+        const len2 = data21.length;
         for (let i2 = 0; i2 < len2; i2++) {
-          let data15 = data14[i2];
-          if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
-            if (data15.reg === void 0) {
-              const err24 = { instancePath: instancePath + "/dockerRegistries/" + i2, schemaPath: "#/properties/dockerRegistries/items/required", keyword: "required", params: { missingProperty: "reg" }, message: "must have required property 'reg'" };
+          let data22 = data21[i2];
+          if (data22 && typeof data22 == "object" && !Array.isArray(data22)) {
+            if (data22.reg === void 0) {
+              const err36 = { instancePath: instancePath + "/dockerRegistries/" + i2, schemaPath: "#/properties/dockerRegistries/items/required", keyword: "required", params: { missingProperty: "reg" }, message: "must have required property 'reg'" };
               if (vErrors === null) {
-                vErrors = [err24];
+                vErrors = [err36];
               } else {
-                vErrors.push(err24);
+                vErrors.push(err36);
               }
               errors++;
             }
-            for (const key2 in data15) {
-              if (!(key2 === "reg" || key2 === "name" || key2 === "timeOut")) {
-                const err25 = { instancePath: instancePath + "/dockerRegistries/" + i2, schemaPath: "#/properties/dockerRegistries/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" };
-                if (vErrors === null) {
-                  vErrors = [err25];
-                } else {
-                  vErrors.push(err25);
-                }
-                errors++;
-              }
-            }
-            if (data15.reg !== void 0) {
-              let data16 = data15.reg;
-              if (typeof data16 === "string") {
-                if (func4(data16) < 1) {
-                  const err26 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/reg", schemaPath: "#/properties/dockerRegistries/items/properties/reg/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err26];
-                  } else {
-                    vErrors.push(err26);
-                  }
-                  errors++;
-                }
-              } else {
-                const err27 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/reg", schemaPath: "#/properties/dockerRegistries/items/properties/reg/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err27];
-                } else {
-                  vErrors.push(err27);
-                }
-                errors++;
-              }
-            }
-            if (data15.name !== void 0) {
-              if (typeof data15.name !== "string") {
-                const err28 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/name", schemaPath: "#/properties/dockerRegistries/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err28];
-                } else {
-                  vErrors.push(err28);
-                }
-                errors++;
-              }
-            }
-            if (data15.timeOut !== void 0) {
-              let data18 = data15.timeOut;
-              if (!(typeof data18 == "number" && (!(data18 % 1) && !isNaN(data18)) && isFinite(data18))) {
-                const err29 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/timeOut", schemaPath: "#/properties/dockerRegistries/items/properties/timeOut/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-                if (vErrors === null) {
-                  vErrors = [err29];
-                } else {
-                  vErrors.push(err29);
-                }
-                errors++;
-              }
-              if (typeof data18 == "number" && isFinite(data18)) {
-                if (data18 < 1 || isNaN(data18)) {
-                  const err30 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/timeOut", schemaPath: "#/properties/dockerRegistries/items/properties/timeOut/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-                  if (vErrors === null) {
-                    vErrors = [err30];
-                  } else {
-                    vErrors.push(err30);
-                  }
-                  errors++;
-                }
-              }
-            }
-          } else {
-            const err31 = { instancePath: instancePath + "/dockerRegistries/" + i2, schemaPath: "#/properties/dockerRegistries/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err31];
-            } else {
-              vErrors.push(err31);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err32 = { instancePath: instancePath + "/dockerRegistries", schemaPath: "#/properties/dockerRegistries/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err32];
-        } else {
-          vErrors.push(err32);
-        }
-        errors++;
-      }
-    }
-    if (data.updates !== void 0) {
-      let data19 = data.updates;
-      if (Array.isArray(data19)) {
-        const len3 = data19.length;
-        for (let i3 = 0; i3 < len3; i3++) {
-          let data20 = data19[i3];
-          if (data20 && typeof data20 == "object" && !Array.isArray(data20)) {
-            if (data20.pattern === void 0) {
-              const err33 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'" };
-              if (vErrors === null) {
-                vErrors = [err33];
-              } else {
-                vErrors.push(err33);
-              }
-              errors++;
-            }
-            if (data20.files === void 0) {
-              const err34 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/required", keyword: "required", params: { missingProperty: "files" }, message: "must have required property 'files'" };
-              if (vErrors === null) {
-                vErrors = [err34];
-              } else {
-                vErrors.push(err34);
-              }
-              errors++;
-            }
-            for (const key3 in data20) {
-              if (!func2.call(schema11.properties.updates.items.properties, key3)) {
-                const err35 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" };
-                if (vErrors === null) {
-                  vErrors = [err35];
-                } else {
-                  vErrors.push(err35);
-                }
-                errors++;
-              }
-            }
-            if (data20.name !== void 0) {
-              let data21 = data20.name;
-              if (typeof data21 === "string") {
-                if (func4(data21) < 1) {
-                  const err36 = { instancePath: instancePath + "/updates/" + i3 + "/name", schemaPath: "#/properties/updates/items/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err36];
-                  } else {
-                    vErrors.push(err36);
-                  }
-                  errors++;
-                }
-              } else {
-                const err37 = { instancePath: instancePath + "/updates/" + i3 + "/name", schemaPath: "#/properties/updates/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            for (const key3 in data22) {
+              if (!(key3 === "reg" || key3 === "name" || key3 === "timeOut")) {
+                const err37 = { instancePath: instancePath + "/dockerRegistries/" + i2, schemaPath: "#/properties/dockerRegistries/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" };
                 if (vErrors === null) {
                   vErrors = [err37];
                 } else {
@@ -43826,11 +39078,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data20.pattern !== void 0) {
-              let data22 = data20.pattern;
-              if (typeof data22 === "string") {
-                if (func4(data22) < 1) {
-                  const err38 = { instancePath: instancePath + "/updates/" + i3 + "/pattern", schemaPath: "#/properties/updates/items/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data22.reg !== void 0) {
+              let data23 = data22.reg;
+              if (typeof data23 === "string") {
+                if (func4(data23) < 1) {
+                  const err38 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/reg", schemaPath: "#/properties/dockerRegistries/items/properties/reg/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                   if (vErrors === null) {
                     vErrors = [err38];
                   } else {
@@ -43839,7 +39091,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   errors++;
                 }
               } else {
-                const err39 = { instancePath: instancePath + "/updates/" + i3 + "/pattern", schemaPath: "#/properties/updates/items/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err39 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/reg", schemaPath: "#/properties/dockerRegistries/items/properties/reg/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err39];
                 } else {
@@ -43848,133 +39100,110 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data20.files !== void 0) {
-              let data23 = data20.files;
-              if (Array.isArray(data23)) {
-                if (data23.length < 1) {
-                  const err40 = { instancePath: instancePath + "/updates/" + i3 + "/files", schemaPath: "#/properties/updates/items/properties/files/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+            if (data22.name !== void 0) {
+              if (typeof data22.name !== "string") {
+                const err40 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/name", schemaPath: "#/properties/dockerRegistries/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err40];
+                } else {
+                  vErrors.push(err40);
+                }
+                errors++;
+              }
+            }
+            if (data22.timeOut !== void 0) {
+              let data25 = data22.timeOut;
+              if (!(typeof data25 == "number" && (!(data25 % 1) && !isNaN(data25)) && isFinite(data25))) {
+                const err41 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/timeOut", schemaPath: "#/properties/dockerRegistries/items/properties/timeOut/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                if (vErrors === null) {
+                  vErrors = [err41];
+                } else {
+                  vErrors.push(err41);
+                }
+                errors++;
+              }
+              if (typeof data25 == "number" && isFinite(data25)) {
+                if (data25 < 1 || isNaN(data25)) {
+                  const err42 = { instancePath: instancePath + "/dockerRegistries/" + i2 + "/timeOut", schemaPath: "#/properties/dockerRegistries/items/properties/timeOut/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
                   if (vErrors === null) {
-                    vErrors = [err40];
+                    vErrors = [err42];
                   } else {
-                    vErrors.push(err40);
+                    vErrors.push(err42);
                   }
                   errors++;
                 }
-                const len4 = data23.length;
-                for (let i4 = 0; i4 < len4; i4++) {
-                  let data24 = data23[i4];
-                  const _errs53 = errors;
-                  let valid14 = false;
-                  let passing0 = null;
-                  const _errs54 = errors;
-                  if (typeof data24 === "string") {
-                    if (func4(data24) < 1) {
-                      const err41 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                      if (vErrors === null) {
-                        vErrors = [err41];
-                      } else {
-                        vErrors.push(err41);
-                      }
-                      errors++;
-                    }
+              }
+            }
+          } else {
+            const err43 = { instancePath: instancePath + "/dockerRegistries/" + i2, schemaPath: "#/properties/dockerRegistries/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+              vErrors = [err43];
+            } else {
+              vErrors.push(err43);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err44 = { instancePath: instancePath + "/dockerRegistries", schemaPath: "#/properties/dockerRegistries/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err44];
+        } else {
+          vErrors.push(err44);
+        }
+        errors++;
+      }
+    }
+    if (data.updates !== void 0) {
+      let data26 = data.updates;
+      if (Array.isArray(data26)) {
+        const len3 = data26.length;
+        for (let i3 = 0; i3 < len3; i3++) {
+          let data27 = data26[i3];
+          if (data27 && typeof data27 == "object" && !Array.isArray(data27)) {
+            if (data27.pattern === void 0) {
+              const err45 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'" };
+              if (vErrors === null) {
+                vErrors = [err45];
+              } else {
+                vErrors.push(err45);
+              }
+              errors++;
+            }
+            if (data27.files === void 0) {
+              const err46 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/required", keyword: "required", params: { missingProperty: "files" }, message: "must have required property 'files'" };
+              if (vErrors === null) {
+                vErrors = [err46];
+              } else {
+                vErrors.push(err46);
+              }
+              errors++;
+            }
+            for (const key4 in data27) {
+              if (!func2.call(schema11.properties.updates.items.properties, key4)) {
+                const err47 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties" };
+                if (vErrors === null) {
+                  vErrors = [err47];
+                } else {
+                  vErrors.push(err47);
+                }
+                errors++;
+              }
+            }
+            if (data27.name !== void 0) {
+              let data28 = data27.name;
+              if (typeof data28 === "string") {
+                if (func4(data28) < 1) {
+                  const err48 = { instancePath: instancePath + "/updates/" + i3 + "/name", schemaPath: "#/properties/updates/items/properties/name/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err48];
                   } else {
-                    const err42 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                    if (vErrors === null) {
-                      vErrors = [err42];
-                    } else {
-                      vErrors.push(err42);
-                    }
-                    errors++;
+                    vErrors.push(err48);
                   }
-                  var _valid0 = _errs54 === errors;
-                  if (_valid0) {
-                    valid14 = true;
-                    passing0 = 0;
-                  }
-                  const _errs56 = errors;
-                  if (data24 && typeof data24 == "object" && !Array.isArray(data24)) {
-                    if (data24.path === void 0) {
-                      const err43 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
-                      if (vErrors === null) {
-                        vErrors = [err43];
-                      } else {
-                        vErrors.push(err43);
-                      }
-                      errors++;
-                    }
-                    for (const key4 in data24) {
-                      if (!(key4 === "path")) {
-                        const err44 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties" };
-                        if (vErrors === null) {
-                          vErrors = [err44];
-                        } else {
-                          vErrors.push(err44);
-                        }
-                        errors++;
-                      }
-                    }
-                    if (data24.path !== void 0) {
-                      let data25 = data24.path;
-                      if (typeof data25 === "string") {
-                        if (func4(data25) < 1) {
-                          const err45 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4 + "/path", schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                          if (vErrors === null) {
-                            vErrors = [err45];
-                          } else {
-                            vErrors.push(err45);
-                          }
-                          errors++;
-                        }
-                      } else {
-                        const err46 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4 + "/path", schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                        if (vErrors === null) {
-                          vErrors = [err46];
-                        } else {
-                          vErrors.push(err46);
-                        }
-                        errors++;
-                      }
-                    }
-                  } else {
-                    const err47 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-                    if (vErrors === null) {
-                      vErrors = [err47];
-                    } else {
-                      vErrors.push(err47);
-                    }
-                    errors++;
-                  }
-                  var _valid0 = _errs56 === errors;
-                  if (_valid0 && valid14) {
-                    valid14 = false;
-                    passing0 = [passing0, 1];
-                  } else {
-                    if (_valid0) {
-                      valid14 = true;
-                      passing0 = 1;
-                    }
-                  }
-                  if (!valid14) {
-                    const err48 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing0 }, message: "must match exactly one schema in oneOf" };
-                    if (vErrors === null) {
-                      vErrors = [err48];
-                    } else {
-                      vErrors.push(err48);
-                    }
-                    errors++;
-                  } else {
-                    errors = _errs53;
-                    if (vErrors !== null) {
-                      if (_errs53) {
-                        vErrors.length = _errs53;
-                      } else {
-                        vErrors = null;
-                      }
-                    }
-                  }
+                  errors++;
                 }
               } else {
-                const err49 = { instancePath: instancePath + "/updates/" + i3 + "/files", schemaPath: "#/properties/updates/items/properties/files/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err49 = { instancePath: instancePath + "/updates/" + i3 + "/name", schemaPath: "#/properties/updates/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err49];
                 } else {
@@ -43983,55 +39212,50 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data20.images !== void 0) {
-              let data26 = data20.images;
-              if (Array.isArray(data26)) {
-                const len5 = data26.length;
-                for (let i5 = 0; i5 < len5; i5++) {
-                  let data27 = data26[i5];
-                  if (typeof data27 === "string") {
-                    if (func4(data27) < 1) {
-                      const err50 = { instancePath: instancePath + "/updates/" + i3 + "/images/" + i5, schemaPath: "#/properties/updates/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                      if (vErrors === null) {
-                        vErrors = [err50];
-                      } else {
-                        vErrors.push(err50);
-                      }
-                      errors++;
-                    }
+            if (data27.pattern !== void 0) {
+              let data29 = data27.pattern;
+              if (typeof data29 === "string") {
+                if (func4(data29) < 1) {
+                  const err50 = { instancePath: instancePath + "/updates/" + i3 + "/pattern", schemaPath: "#/properties/updates/items/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err50];
                   } else {
-                    const err51 = { instancePath: instancePath + "/updates/" + i3 + "/images/" + i5, schemaPath: "#/properties/updates/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                    if (vErrors === null) {
-                      vErrors = [err51];
-                    } else {
-                      vErrors.push(err51);
-                    }
-                    errors++;
+                    vErrors.push(err50);
                   }
+                  errors++;
                 }
               } else {
-                const err52 = { instancePath: instancePath + "/updates/" + i3 + "/images", schemaPath: "#/properties/updates/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err51 = { instancePath: instancePath + "/updates/" + i3 + "/pattern", schemaPath: "#/properties/updates/items/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
-                  vErrors = [err52];
+                  vErrors = [err51];
                 } else {
-                  vErrors.push(err52);
+                  vErrors.push(err51);
                 }
                 errors++;
               }
             }
-            if (data20.exclude !== void 0) {
-              let data28 = data20.exclude;
-              if (Array.isArray(data28)) {
-                const len6 = data28.length;
-                for (let i6 = 0; i6 < len6; i6++) {
-                  let data29 = data28[i6];
-                  const _errs68 = errors;
-                  let valid20 = false;
-                  let passing1 = null;
-                  const _errs69 = errors;
-                  if (typeof data29 === "string") {
-                    if (func4(data29) < 1) {
-                      const err53 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data27.files !== void 0) {
+              let data30 = data27.files;
+              if (Array.isArray(data30)) {
+                if (data30.length < 1) {
+                  const err52 = { instancePath: instancePath + "/updates/" + i3 + "/files", schemaPath: "#/properties/updates/items/properties/files/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                  if (vErrors === null) {
+                    vErrors = [err52];
+                  } else {
+                    vErrors.push(err52);
+                  }
+                  errors++;
+                }
+                const len4 = data30.length;
+                for (let i4 = 0; i4 < len4; i4++) {
+                  let data31 = data30[i4];
+                  const _errs66 = errors;
+                  let valid15 = false;
+                  let passing0 = null;
+                  const _errs67 = errors;
+                  if (typeof data31 === "string") {
+                    if (func4(data31) < 1) {
+                      const err53 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
                         vErrors = [err53];
                       } else {
@@ -44040,7 +39264,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       errors++;
                     }
                   } else {
-                    const err54 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err54 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
                       vErrors = [err54];
                     } else {
@@ -44048,15 +39272,15 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                   }
-                  var _valid1 = _errs69 === errors;
-                  if (_valid1) {
-                    valid20 = true;
-                    passing1 = 0;
+                  var _valid0 = _errs67 === errors;
+                  if (_valid0) {
+                    valid15 = true;
+                    passing0 = 0;
                   }
-                  const _errs71 = errors;
-                  if (data29 && typeof data29 == "object" && !Array.isArray(data29)) {
-                    if (data29.pattern === void 0) {
-                      const err55 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'" };
+                  const _errs69 = errors;
+                  if (data31 && typeof data31 == "object" && !Array.isArray(data31)) {
+                    if (data31.path === void 0) {
+                      const err55 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
                       if (vErrors === null) {
                         vErrors = [err55];
                       } else {
@@ -44064,9 +39288,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       }
                       errors++;
                     }
-                    for (const key5 in data29) {
-                      if (!(key5 === "pattern" || key5 === "images")) {
-                        const err56 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties" };
+                    for (const key5 in data31) {
+                      if (!(key5 === "path")) {
+                        const err56 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties" };
                         if (vErrors === null) {
                           vErrors = [err56];
                         } else {
@@ -44075,11 +39299,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                       }
                     }
-                    if (data29.pattern !== void 0) {
-                      let data30 = data29.pattern;
-                      if (typeof data30 === "string") {
-                        if (func4(data30) < 1) {
-                          const err57 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/pattern", schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                    if (data31.path !== void 0) {
+                      let data32 = data31.path;
+                      if (typeof data32 === "string") {
+                        if (func4(data32) < 1) {
+                          const err57 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4 + "/path", schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                           if (vErrors === null) {
                             vErrors = [err57];
                           } else {
@@ -44088,7 +39312,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                           errors++;
                         }
                       } else {
-                        const err58 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/pattern", schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        const err58 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4 + "/path", schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                         if (vErrors === null) {
                           vErrors = [err58];
                         } else {
@@ -44097,74 +39321,38 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                       }
                     }
-                    if (data29.images !== void 0) {
-                      let data31 = data29.images;
-                      if (Array.isArray(data31)) {
-                        const len7 = data31.length;
-                        for (let i7 = 0; i7 < len7; i7++) {
-                          let data32 = data31[i7];
-                          if (typeof data32 === "string") {
-                            if (func4(data32) < 1) {
-                              const err59 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/images/" + i7, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                              if (vErrors === null) {
-                                vErrors = [err59];
-                              } else {
-                                vErrors.push(err59);
-                              }
-                              errors++;
-                            }
-                          } else {
-                            const err60 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/images/" + i7, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                            if (vErrors === null) {
-                              vErrors = [err60];
-                            } else {
-                              vErrors.push(err60);
-                            }
-                            errors++;
-                          }
-                        }
-                      } else {
-                        const err61 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/images", schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-                        if (vErrors === null) {
-                          vErrors = [err61];
-                        } else {
-                          vErrors.push(err61);
-                        }
-                        errors++;
-                      }
-                    }
                   } else {
-                    const err62 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    const err59 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                     if (vErrors === null) {
-                      vErrors = [err62];
+                      vErrors = [err59];
                     } else {
-                      vErrors.push(err62);
+                      vErrors.push(err59);
                     }
                     errors++;
                   }
-                  var _valid1 = _errs71 === errors;
-                  if (_valid1 && valid20) {
-                    valid20 = false;
-                    passing1 = [passing1, 1];
+                  var _valid0 = _errs69 === errors;
+                  if (_valid0 && valid15) {
+                    valid15 = false;
+                    passing0 = [passing0, 1];
                   } else {
-                    if (_valid1) {
-                      valid20 = true;
-                      passing1 = 1;
+                    if (_valid0) {
+                      valid15 = true;
+                      passing0 = 1;
                     }
                   }
-                  if (!valid20) {
-                    const err63 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing1 }, message: "must match exactly one schema in oneOf" };
+                  if (!valid15) {
+                    const err60 = { instancePath: instancePath + "/updates/" + i3 + "/files/" + i4, schemaPath: "#/properties/updates/items/properties/files/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing0 }, message: "must match exactly one schema in oneOf" };
                     if (vErrors === null) {
-                      vErrors = [err63];
+                      vErrors = [err60];
                     } else {
-                      vErrors.push(err63);
+                      vErrors.push(err60);
                     }
                     errors++;
                   } else {
-                    errors = _errs68;
+                    errors = _errs66;
                     if (vErrors !== null) {
-                      if (_errs68) {
-                        vErrors.length = _errs68;
+                      if (_errs66) {
+                        vErrors.length = _errs66;
                       } else {
                         vErrors = null;
                       }
@@ -44172,7 +39360,43 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err64 = { instancePath: instancePath + "/updates/" + i3 + "/exclude", schemaPath: "#/properties/updates/items/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err61 = { instancePath: instancePath + "/updates/" + i3 + "/files", schemaPath: "#/properties/updates/items/properties/files/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                if (vErrors === null) {
+                  vErrors = [err61];
+                } else {
+                  vErrors.push(err61);
+                }
+                errors++;
+              }
+            }
+            if (data27.images !== void 0) {
+              let data33 = data27.images;
+              if (Array.isArray(data33)) {
+                const len5 = data33.length;
+                for (let i5 = 0; i5 < len5; i5++) {
+                  let data34 = data33[i5];
+                  if (typeof data34 === "string") {
+                    if (func4(data34) < 1) {
+                      const err62 = { instancePath: instancePath + "/updates/" + i3 + "/images/" + i5, schemaPath: "#/properties/updates/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                      if (vErrors === null) {
+                        vErrors = [err62];
+                      } else {
+                        vErrors.push(err62);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err63 = { instancePath: instancePath + "/updates/" + i3 + "/images/" + i5, schemaPath: "#/properties/updates/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err63];
+                    } else {
+                      vErrors.push(err63);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err64 = { instancePath: instancePath + "/updates/" + i3 + "/images", schemaPath: "#/properties/updates/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
                   vErrors = [err64];
                 } else {
@@ -44181,19 +39405,19 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data20.blacklist !== void 0) {
-              let data33 = data20.blacklist;
-              if (Array.isArray(data33)) {
-                const len8 = data33.length;
-                for (let i8 = 0; i8 < len8; i8++) {
-                  let data34 = data33[i8];
-                  const _errs83 = errors;
-                  let valid26 = false;
-                  let passing2 = null;
-                  const _errs84 = errors;
-                  if (typeof data34 === "string") {
-                    if (func4(data34) < 1) {
-                      const err65 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data27.exclude !== void 0) {
+              let data35 = data27.exclude;
+              if (Array.isArray(data35)) {
+                const len6 = data35.length;
+                for (let i6 = 0; i6 < len6; i6++) {
+                  let data36 = data35[i6];
+                  const _errs81 = errors;
+                  let valid21 = false;
+                  let passing1 = null;
+                  const _errs82 = errors;
+                  if (typeof data36 === "string") {
+                    if (func4(data36) < 1) {
+                      const err65 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
                         vErrors = [err65];
                       } else {
@@ -44202,7 +39426,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       errors++;
                     }
                   } else {
-                    const err66 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err66 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
                       vErrors = [err66];
                     } else {
@@ -44210,15 +39434,15 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                   }
-                  var _valid2 = _errs84 === errors;
-                  if (_valid2) {
-                    valid26 = true;
-                    passing2 = 0;
+                  var _valid1 = _errs82 === errors;
+                  if (_valid1) {
+                    valid21 = true;
+                    passing1 = 0;
                   }
-                  const _errs86 = errors;
-                  if (data34 && typeof data34 == "object" && !Array.isArray(data34)) {
-                    if (data34.pattern === void 0) {
-                      const err67 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'" };
+                  const _errs84 = errors;
+                  if (data36 && typeof data36 == "object" && !Array.isArray(data36)) {
+                    if (data36.pattern === void 0) {
+                      const err67 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'" };
                       if (vErrors === null) {
                         vErrors = [err67];
                       } else {
@@ -44226,9 +39450,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       }
                       errors++;
                     }
-                    for (const key6 in data34) {
+                    for (const key6 in data36) {
                       if (!(key6 === "pattern" || key6 === "images")) {
-                        const err68 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key6 }, message: "must NOT have additional properties" };
+                        const err68 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key6 }, message: "must NOT have additional properties" };
                         if (vErrors === null) {
                           vErrors = [err68];
                         } else {
@@ -44237,11 +39461,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                       }
                     }
-                    if (data34.pattern !== void 0) {
-                      let data35 = data34.pattern;
-                      if (typeof data35 === "string") {
-                        if (func4(data35) < 1) {
-                          const err69 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/pattern", schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                    if (data36.pattern !== void 0) {
+                      let data37 = data36.pattern;
+                      if (typeof data37 === "string") {
+                        if (func4(data37) < 1) {
+                          const err69 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/pattern", schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                           if (vErrors === null) {
                             vErrors = [err69];
                           } else {
@@ -44250,7 +39474,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                           errors++;
                         }
                       } else {
-                        const err70 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/pattern", schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        const err70 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/pattern", schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                         if (vErrors === null) {
                           vErrors = [err70];
                         } else {
@@ -44259,15 +39483,15 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                       }
                     }
-                    if (data34.images !== void 0) {
-                      let data36 = data34.images;
-                      if (Array.isArray(data36)) {
-                        const len9 = data36.length;
-                        for (let i9 = 0; i9 < len9; i9++) {
-                          let data37 = data36[i9];
-                          if (typeof data37 === "string") {
-                            if (func4(data37) < 1) {
-                              const err71 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/images/" + i9, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                    if (data36.images !== void 0) {
+                      let data38 = data36.images;
+                      if (Array.isArray(data38)) {
+                        const len7 = data38.length;
+                        for (let i7 = 0; i7 < len7; i7++) {
+                          let data39 = data38[i7];
+                          if (typeof data39 === "string") {
+                            if (func4(data39) < 1) {
+                              const err71 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/images/" + i7, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                               if (vErrors === null) {
                                 vErrors = [err71];
                               } else {
@@ -44276,7 +39500,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                               errors++;
                             }
                           } else {
-                            const err72 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/images/" + i9, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            const err72 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/images/" + i7, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                             if (vErrors === null) {
                               vErrors = [err72];
                             } else {
@@ -44286,7 +39510,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                           }
                         }
                       } else {
-                        const err73 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/images", schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                        const err73 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6 + "/images", schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                         if (vErrors === null) {
                           vErrors = [err73];
                         } else {
@@ -44296,7 +39520,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       }
                     }
                   } else {
-                    const err74 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    const err74 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                     if (vErrors === null) {
                       vErrors = [err74];
                     } else {
@@ -44304,18 +39528,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                   }
-                  var _valid2 = _errs86 === errors;
-                  if (_valid2 && valid26) {
-                    valid26 = false;
-                    passing2 = [passing2, 1];
+                  var _valid1 = _errs84 === errors;
+                  if (_valid1 && valid21) {
+                    valid21 = false;
+                    passing1 = [passing1, 1];
                   } else {
-                    if (_valid2) {
-                      valid26 = true;
-                      passing2 = 1;
+                    if (_valid1) {
+                      valid21 = true;
+                      passing1 = 1;
                     }
                   }
-                  if (!valid26) {
-                    const err75 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing2 }, message: "must match exactly one schema in oneOf" };
+                  if (!valid21) {
+                    const err75 = { instancePath: instancePath + "/updates/" + i3 + "/exclude/" + i6, schemaPath: "#/properties/updates/items/properties/exclude/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing1 }, message: "must match exactly one schema in oneOf" };
                     if (vErrors === null) {
                       vErrors = [err75];
                     } else {
@@ -44323,10 +39547,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                   } else {
-                    errors = _errs83;
+                    errors = _errs81;
                     if (vErrors !== null) {
-                      if (_errs83) {
-                        vErrors.length = _errs83;
+                      if (_errs81) {
+                        vErrors.length = _errs81;
                       } else {
                         vErrors = null;
                       }
@@ -44334,7 +39558,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err76 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist", schemaPath: "#/properties/updates/items/properties/blacklist/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err76 = { instancePath: instancePath + "/updates/" + i3 + "/exclude", schemaPath: "#/properties/updates/items/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
                   vErrors = [err76];
                 } else {
@@ -44343,157 +39567,160 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data20.sort !== void 0) {
-              let data38 = data20.sort;
-              const _errs96 = errors;
-              let valid30 = false;
-              let passing3 = null;
-              const _errs97 = errors;
-              if (!(data38 === "build-time" || data38 === "push-time" || data38 === "numerical" || data38 === "alphabetical")) {
-                const err77 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.sort.oneOf[0].enum }, message: "must be equal to one of the allowed values" };
-                if (vErrors === null) {
-                  vErrors = [err77];
-                } else {
-                  vErrors.push(err77);
-                }
-                errors++;
-              }
-              var _valid3 = _errs97 === errors;
-              if (_valid3) {
-                valid30 = true;
-                passing3 = 0;
-              }
-              const _errs98 = errors;
-              if (data38 && typeof data38 == "object" && !Array.isArray(data38)) {
-                if (data38.by === void 0) {
-                  const err78 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/required", keyword: "required", params: { missingProperty: "by" }, message: "must have required property 'by'" };
-                  if (vErrors === null) {
-                    vErrors = [err78];
-                  } else {
-                    vErrors.push(err78);
-                  }
-                  errors++;
-                }
-                for (const key7 in data38) {
-                  if (!(key7 === "by" || key7 === "capture" || key7 === "order")) {
-                    const err79 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties" };
-                    if (vErrors === null) {
-                      vErrors = [err79];
-                    } else {
-                      vErrors.push(err79);
-                    }
-                    errors++;
-                  }
-                }
-                if (data38.by !== void 0) {
-                  let data39 = data38.by;
-                  if (!(data39 === "build-time" || data39 === "push-time" || data39 === "numerical" || data39 === "alphabetical")) {
-                    const err80 = { instancePath: instancePath + "/updates/" + i3 + "/sort/by", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/by/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.sort.oneOf[1].properties.by.enum }, message: "must be equal to one of the allowed values" };
-                    if (vErrors === null) {
-                      vErrors = [err80];
-                    } else {
-                      vErrors.push(err80);
-                    }
-                    errors++;
-                  }
-                }
-                if (data38.capture !== void 0) {
-                  let data40 = data38.capture;
-                  if (typeof data40 === "string") {
-                    if (func4(data40) < 1) {
-                      const err81 = { instancePath: instancePath + "/updates/" + i3 + "/sort/capture", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/capture/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data27.blacklist !== void 0) {
+              let data40 = data27.blacklist;
+              if (Array.isArray(data40)) {
+                const len8 = data40.length;
+                for (let i8 = 0; i8 < len8; i8++) {
+                  let data41 = data40[i8];
+                  const _errs96 = errors;
+                  let valid27 = false;
+                  let passing2 = null;
+                  const _errs97 = errors;
+                  if (typeof data41 === "string") {
+                    if (func4(data41) < 1) {
+                      const err77 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
-                        vErrors = [err81];
+                        vErrors = [err77];
                       } else {
-                        vErrors.push(err81);
+                        vErrors.push(err77);
                       }
                       errors++;
                     }
                   } else {
-                    const err82 = { instancePath: instancePath + "/updates/" + i3 + "/sort/capture", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/capture/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err78 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                      vErrors = [err82];
+                      vErrors = [err78];
                     } else {
-                      vErrors.push(err82);
+                      vErrors.push(err78);
                     }
                     errors++;
                   }
-                }
-                if (data38.order !== void 0) {
-                  let data41 = data38.order;
-                  if (!(data41 === "asc" || data41 === "desc")) {
-                    const err83 = { instancePath: instancePath + "/updates/" + i3 + "/sort/order", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/order/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.sort.oneOf[1].properties.order.enum }, message: "must be equal to one of the allowed values" };
+                  var _valid2 = _errs97 === errors;
+                  if (_valid2) {
+                    valid27 = true;
+                    passing2 = 0;
+                  }
+                  const _errs99 = errors;
+                  if (data41 && typeof data41 == "object" && !Array.isArray(data41)) {
+                    if (data41.pattern === void 0) {
+                      const err79 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/required", keyword: "required", params: { missingProperty: "pattern" }, message: "must have required property 'pattern'" };
+                      if (vErrors === null) {
+                        vErrors = [err79];
+                      } else {
+                        vErrors.push(err79);
+                      }
+                      errors++;
+                    }
+                    for (const key7 in data41) {
+                      if (!(key7 === "pattern" || key7 === "images")) {
+                        const err80 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key7 }, message: "must NOT have additional properties" };
+                        if (vErrors === null) {
+                          vErrors = [err80];
+                        } else {
+                          vErrors.push(err80);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data41.pattern !== void 0) {
+                      let data42 = data41.pattern;
+                      if (typeof data42 === "string") {
+                        if (func4(data42) < 1) {
+                          const err81 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/pattern", schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/pattern/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err81];
+                          } else {
+                            vErrors.push(err81);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err82 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/pattern", schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/pattern/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err82];
+                        } else {
+                          vErrors.push(err82);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data41.images !== void 0) {
+                      let data43 = data41.images;
+                      if (Array.isArray(data43)) {
+                        const len9 = data43.length;
+                        for (let i9 = 0; i9 < len9; i9++) {
+                          let data44 = data43[i9];
+                          if (typeof data44 === "string") {
+                            if (func4(data44) < 1) {
+                              const err83 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/images/" + i9, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                              if (vErrors === null) {
+                                vErrors = [err83];
+                              } else {
+                                vErrors.push(err83);
+                              }
+                              errors++;
+                            }
+                          } else {
+                            const err84 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/images/" + i9, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                            if (vErrors === null) {
+                              vErrors = [err84];
+                            } else {
+                              vErrors.push(err84);
+                            }
+                            errors++;
+                          }
+                        }
+                      } else {
+                        const err85 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8 + "/images", schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                        if (vErrors === null) {
+                          vErrors = [err85];
+                        } else {
+                          vErrors.push(err85);
+                        }
+                        errors++;
+                      }
+                    }
+                  } else {
+                    const err86 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                     if (vErrors === null) {
-                      vErrors = [err83];
+                      vErrors = [err86];
                     } else {
-                      vErrors.push(err83);
+                      vErrors.push(err86);
                     }
                     errors++;
                   }
-                }
-              } else {
-                const err84 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-                if (vErrors === null) {
-                  vErrors = [err84];
-                } else {
-                  vErrors.push(err84);
-                }
-                errors++;
-              }
-              var _valid3 = _errs98 === errors;
-              if (_valid3 && valid30) {
-                valid30 = false;
-                passing3 = [passing3, 1];
-              } else {
-                if (_valid3) {
-                  valid30 = true;
-                  passing3 = 1;
-                }
-              }
-              if (!valid30) {
-                const err85 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf", keyword: "oneOf", params: { passingSchemas: passing3 }, message: "must match exactly one schema in oneOf" };
-                if (vErrors === null) {
-                  vErrors = [err85];
-                } else {
-                  vErrors.push(err85);
-                }
-                errors++;
-              } else {
-                errors = _errs96;
-                if (vErrors !== null) {
-                  if (_errs96) {
-                    vErrors.length = _errs96;
+                  var _valid2 = _errs99 === errors;
+                  if (_valid2 && valid27) {
+                    valid27 = false;
+                    passing2 = [passing2, 1];
                   } else {
-                    vErrors = null;
+                    if (_valid2) {
+                      valid27 = true;
+                      passing2 = 1;
+                    }
+                  }
+                  if (!valid27) {
+                    const err87 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist/" + i8, schemaPath: "#/properties/updates/items/properties/blacklist/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing2 }, message: "must match exactly one schema in oneOf" };
+                    if (vErrors === null) {
+                      vErrors = [err87];
+                    } else {
+                      vErrors.push(err87);
+                    }
+                    errors++;
+                  } else {
+                    errors = _errs96;
+                    if (vErrors !== null) {
+                      if (_errs96) {
+                        vErrors.length = _errs96;
+                      } else {
+                        vErrors = null;
+                      }
+                    }
                   }
                 }
-              }
-            }
-            if (data20.prerelease !== void 0) {
-              if (typeof data20.prerelease !== "boolean") {
-                const err86 = { instancePath: instancePath + "/updates/" + i3 + "/prerelease", schemaPath: "#/properties/updates/items/properties/prerelease/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
-                if (vErrors === null) {
-                  vErrors = [err86];
-                } else {
-                  vErrors.push(err86);
-                }
-                errors++;
-              }
-            }
-            if (data20.minAge !== void 0) {
-              let data43 = data20.minAge;
-              if (typeof data43 === "string") {
-                if (func4(data43) < 1) {
-                  const err87 = { instancePath: instancePath + "/updates/" + i3 + "/minAge", schemaPath: "#/properties/updates/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err87];
-                  } else {
-                    vErrors.push(err87);
-                  }
-                  errors++;
-                }
               } else {
-                const err88 = { instancePath: instancePath + "/updates/" + i3 + "/minAge", schemaPath: "#/properties/updates/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err88 = { instancePath: instancePath + "/updates/" + i3 + "/blacklist", schemaPath: "#/properties/updates/items/properties/blacklist/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
                   vErrors = [err88];
                 } else {
@@ -44502,10 +39729,14 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data20.digest !== void 0) {
-              let data44 = data20.digest;
-              if (!(data44 === "refresh" || data44 === "keep")) {
-                const err89 = { instancePath: instancePath + "/updates/" + i3 + "/digest", schemaPath: "#/properties/updates/items/properties/digest/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.digest.enum }, message: "must be equal to one of the allowed values" };
+            if (data27.sort !== void 0) {
+              let data45 = data27.sort;
+              const _errs109 = errors;
+              let valid31 = false;
+              let passing3 = null;
+              const _errs110 = errors;
+              if (!(data45 === "build-time" || data45 === "push-time" || data45 === "numerical" || data45 === "alphabetical")) {
+                const err89 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/0/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.sort.oneOf[0].enum }, message: "must be equal to one of the allowed values" };
                 if (vErrors === null) {
                   vErrors = [err89];
                 } else {
@@ -44513,12 +39744,15 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
-            }
-            if (data20.platforms !== void 0) {
-              let data45 = data20.platforms;
-              if (Array.isArray(data45)) {
-                if (data45.length < 1) {
-                  const err90 = { instancePath: instancePath + "/updates/" + i3 + "/platforms", schemaPath: "#/properties/updates/items/properties/platforms/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+              var _valid3 = _errs110 === errors;
+              if (_valid3) {
+                valid31 = true;
+                passing3 = 0;
+              }
+              const _errs111 = errors;
+              if (data45 && typeof data45 == "object" && !Array.isArray(data45)) {
+                if (data45.by === void 0) {
+                  const err90 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/required", keyword: "required", params: { missingProperty: "by" }, message: "must have required property 'by'" };
                   if (vErrors === null) {
                     vErrors = [err90];
                   } else {
@@ -44526,21 +39760,21 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
-                const len10 = data45.length;
-                for (let i10 = 0; i10 < len10; i10++) {
-                  let data46 = data45[i10];
-                  if (typeof data46 === "string") {
-                    if (func4(data46) < 1) {
-                      const err91 = { instancePath: instancePath + "/updates/" + i3 + "/platforms/" + i10, schemaPath: "#/properties/updates/items/properties/platforms/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                      if (vErrors === null) {
-                        vErrors = [err91];
-                      } else {
-                        vErrors.push(err91);
-                      }
-                      errors++;
+                for (const key8 in data45) {
+                  if (!(key8 === "by" || key8 === "capture" || key8 === "order")) {
+                    const err91 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key8 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                      vErrors = [err91];
+                    } else {
+                      vErrors.push(err91);
                     }
-                  } else {
-                    const err92 = { instancePath: instancePath + "/updates/" + i3 + "/platforms/" + i10, schemaPath: "#/properties/updates/items/properties/platforms/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    errors++;
+                  }
+                }
+                if (data45.by !== void 0) {
+                  let data46 = data45.by;
+                  if (!(data46 === "build-time" || data46 === "push-time" || data46 === "numerical" || data46 === "alphabetical")) {
+                    const err92 = { instancePath: instancePath + "/updates/" + i3 + "/sort/by", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/by/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.sort.oneOf[1].properties.by.enum }, message: "must be equal to one of the allowed values" };
                     if (vErrors === null) {
                       vErrors = [err92];
                     } else {
@@ -44549,82 +39783,103 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     errors++;
                   }
                 }
+                if (data45.capture !== void 0) {
+                  let data47 = data45.capture;
+                  if (typeof data47 === "string") {
+                    if (func4(data47) < 1) {
+                      const err93 = { instancePath: instancePath + "/updates/" + i3 + "/sort/capture", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/capture/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                      if (vErrors === null) {
+                        vErrors = [err93];
+                      } else {
+                        vErrors.push(err93);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err94 = { instancePath: instancePath + "/updates/" + i3 + "/sort/capture", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/capture/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err94];
+                    } else {
+                      vErrors.push(err94);
+                    }
+                    errors++;
+                  }
+                }
+                if (data45.order !== void 0) {
+                  let data48 = data45.order;
+                  if (!(data48 === "asc" || data48 === "desc")) {
+                    const err95 = { instancePath: instancePath + "/updates/" + i3 + "/sort/order", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/properties/order/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.sort.oneOf[1].properties.order.enum }, message: "must be equal to one of the allowed values" };
+                    if (vErrors === null) {
+                      vErrors = [err95];
+                    } else {
+                      vErrors.push(err95);
+                    }
+                    errors++;
+                  }
+                }
               } else {
-                const err93 = { instancePath: instancePath + "/updates/" + i3 + "/platforms", schemaPath: "#/properties/updates/items/properties/platforms/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err96 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                 if (vErrors === null) {
-                  vErrors = [err93];
+                  vErrors = [err96];
                 } else {
-                  vErrors.push(err93);
+                  vErrors.push(err96);
+                }
+                errors++;
+              }
+              var _valid3 = _errs111 === errors;
+              if (_valid3 && valid31) {
+                valid31 = false;
+                passing3 = [passing3, 1];
+              } else {
+                if (_valid3) {
+                  valid31 = true;
+                  passing3 = 1;
+                }
+              }
+              if (!valid31) {
+                const err97 = { instancePath: instancePath + "/updates/" + i3 + "/sort", schemaPath: "#/properties/updates/items/properties/sort/oneOf", keyword: "oneOf", params: { passingSchemas: passing3 }, message: "must match exactly one schema in oneOf" };
+                if (vErrors === null) {
+                  vErrors = [err97];
+                } else {
+                  vErrors.push(err97);
+                }
+                errors++;
+              } else {
+                errors = _errs109;
+                if (vErrors !== null) {
+                  if (_errs109) {
+                    vErrors.length = _errs109;
+                  } else {
+                    vErrors = null;
+                  }
+                }
+              }
+            }
+            if (data27.prerelease !== void 0) {
+              if (typeof data27.prerelease !== "boolean") {
+                const err98 = { instancePath: instancePath + "/updates/" + i3 + "/prerelease", schemaPath: "#/properties/updates/items/properties/prerelease/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" };
+                if (vErrors === null) {
+                  vErrors = [err98];
+                } else {
+                  vErrors.push(err98);
                 }
                 errors++;
               }
             }
-          } else {
-            const err94 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err94];
-            } else {
-              vErrors.push(err94);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err95 = { instancePath: instancePath + "/updates", schemaPath: "#/properties/updates/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err95];
-        } else {
-          vErrors.push(err95);
-        }
-        errors++;
-      }
-    }
-    if (data.promotions !== void 0) {
-      let data47 = data.promotions;
-      if (Array.isArray(data47)) {
-        const len11 = data47.length;
-        for (let i11 = 0; i11 < len11; i11++) {
-          let data48 = data47[i11];
-          if (data48 && typeof data48 == "object" && !Array.isArray(data48)) {
-            if (data48.name === void 0) {
-              const err96 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'" };
-              if (vErrors === null) {
-                vErrors = [err96];
+            if (data27.minAge !== void 0) {
+              let data50 = data27.minAge;
+              if (typeof data50 === "string") {
+                if (func4(data50) < 1) {
+                  const err99 = { instancePath: instancePath + "/updates/" + i3 + "/minAge", schemaPath: "#/properties/updates/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err99];
+                  } else {
+                    vErrors.push(err99);
+                  }
+                  errors++;
+                }
               } else {
-                vErrors.push(err96);
-              }
-              errors++;
-            }
-            if (data48.from === void 0) {
-              const err97 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'" };
-              if (vErrors === null) {
-                vErrors = [err97];
-              } else {
-                vErrors.push(err97);
-              }
-              errors++;
-            }
-            if (data48.to === void 0) {
-              const err98 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "to" }, message: "must have required property 'to'" };
-              if (vErrors === null) {
-                vErrors = [err98];
-              } else {
-                vErrors.push(err98);
-              }
-              errors++;
-            }
-            if (data48.soak === void 0) {
-              const err99 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "soak" }, message: "must have required property 'soak'" };
-              if (vErrors === null) {
-                vErrors = [err99];
-              } else {
-                vErrors.push(err99);
-              }
-              errors++;
-            }
-            for (const key8 in data48) {
-              if (!(key8 === "name" || key8 === "from" || key8 === "to" || key8 === "images" || key8 === "soak" || key8 === "minAge")) {
-                const err100 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key8 }, message: "must NOT have additional properties" };
+                const err100 = { instancePath: instancePath + "/updates/" + i3 + "/minAge", schemaPath: "#/properties/updates/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err100];
                 } else {
@@ -44633,155 +39888,129 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data48.name !== void 0) {
-              let data49 = data48.name;
-              if (typeof data49 === "string") {
-                if (!pattern1.test(data49)) {
-                  const err101 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"' };
-                  if (vErrors === null) {
-                    vErrors = [err101];
-                  } else {
-                    vErrors.push(err101);
-                  }
-                  errors++;
-                }
-              } else {
-                const err102 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (data27.digest !== void 0) {
+              let data51 = data27.digest;
+              if (!(data51 === "refresh" || data51 === "keep")) {
+                const err101 = { instancePath: instancePath + "/updates/" + i3 + "/digest", schemaPath: "#/properties/updates/items/properties/digest/enum", keyword: "enum", params: { allowedValues: schema11.properties.updates.items.properties.digest.enum }, message: "must be equal to one of the allowed values" };
                 if (vErrors === null) {
-                  vErrors = [err102];
+                  vErrors = [err101];
                 } else {
-                  vErrors.push(err102);
+                  vErrors.push(err101);
                 }
                 errors++;
               }
             }
-            if (data48.from !== void 0) {
-              let data50 = data48.from;
-              if (Array.isArray(data50)) {
-                if (data50.length < 1) {
-                  const err103 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+            if (data27.platforms !== void 0) {
+              let data52 = data27.platforms;
+              if (Array.isArray(data52)) {
+                if (data52.length < 1) {
+                  const err102 = { instancePath: instancePath + "/updates/" + i3 + "/platforms", schemaPath: "#/properties/updates/items/properties/platforms/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
                   if (vErrors === null) {
-                    vErrors = [err103];
+                    vErrors = [err102];
                   } else {
-                    vErrors.push(err103);
+                    vErrors.push(err102);
                   }
                   errors++;
                 }
-                const len12 = data50.length;
-                for (let i12 = 0; i12 < len12; i12++) {
-                  let data51 = data50[i12];
-                  const _errs124 = errors;
-                  let valid39 = false;
-                  let passing4 = null;
-                  const _errs125 = errors;
-                  if (typeof data51 === "string") {
-                    if (func4(data51) < 1) {
-                      const err104 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                const len10 = data52.length;
+                for (let i10 = 0; i10 < len10; i10++) {
+                  let data53 = data52[i10];
+                  if (typeof data53 === "string") {
+                    if (func4(data53) < 1) {
+                      const err103 = { instancePath: instancePath + "/updates/" + i3 + "/platforms/" + i10, schemaPath: "#/properties/updates/items/properties/platforms/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
-                        vErrors = [err104];
+                        vErrors = [err103];
                       } else {
-                        vErrors.push(err104);
+                        vErrors.push(err103);
                       }
                       errors++;
                     }
                   } else {
-                    const err105 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err104 = { instancePath: instancePath + "/updates/" + i3 + "/platforms/" + i10, schemaPath: "#/properties/updates/items/properties/platforms/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                      vErrors = [err105];
+                      vErrors = [err104];
                     } else {
-                      vErrors.push(err105);
+                      vErrors.push(err104);
                     }
                     errors++;
-                  }
-                  var _valid4 = _errs125 === errors;
-                  if (_valid4) {
-                    valid39 = true;
-                    passing4 = 0;
-                  }
-                  const _errs127 = errors;
-                  if (data51 && typeof data51 == "object" && !Array.isArray(data51)) {
-                    if (data51.path === void 0) {
-                      const err106 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
-                      if (vErrors === null) {
-                        vErrors = [err106];
-                      } else {
-                        vErrors.push(err106);
-                      }
-                      errors++;
-                    }
-                    for (const key9 in data51) {
-                      if (!(key9 === "path")) {
-                        const err107 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties" };
-                        if (vErrors === null) {
-                          vErrors = [err107];
-                        } else {
-                          vErrors.push(err107);
-                        }
-                        errors++;
-                      }
-                    }
-                    if (data51.path !== void 0) {
-                      let data52 = data51.path;
-                      if (typeof data52 === "string") {
-                        if (func4(data52) < 1) {
-                          const err108 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                          if (vErrors === null) {
-                            vErrors = [err108];
-                          } else {
-                            vErrors.push(err108);
-                          }
-                          errors++;
-                        }
-                      } else {
-                        const err109 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                        if (vErrors === null) {
-                          vErrors = [err109];
-                        } else {
-                          vErrors.push(err109);
-                        }
-                        errors++;
-                      }
-                    }
-                  } else {
-                    const err110 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-                    if (vErrors === null) {
-                      vErrors = [err110];
-                    } else {
-                      vErrors.push(err110);
-                    }
-                    errors++;
-                  }
-                  var _valid4 = _errs127 === errors;
-                  if (_valid4 && valid39) {
-                    valid39 = false;
-                    passing4 = [passing4, 1];
-                  } else {
-                    if (_valid4) {
-                      valid39 = true;
-                      passing4 = 1;
-                    }
-                  }
-                  if (!valid39) {
-                    const err111 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing4 }, message: "must match exactly one schema in oneOf" };
-                    if (vErrors === null) {
-                      vErrors = [err111];
-                    } else {
-                      vErrors.push(err111);
-                    }
-                    errors++;
-                  } else {
-                    errors = _errs124;
-                    if (vErrors !== null) {
-                      if (_errs124) {
-                        vErrors.length = _errs124;
-                      } else {
-                        vErrors = null;
-                      }
-                    }
                   }
                 }
               } else {
-                const err112 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err105 = { instancePath: instancePath + "/updates/" + i3 + "/platforms", schemaPath: "#/properties/updates/items/properties/platforms/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                if (vErrors === null) {
+                  vErrors = [err105];
+                } else {
+                  vErrors.push(err105);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err106 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+              vErrors = [err106];
+            } else {
+              vErrors.push(err106);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err107 = { instancePath: instancePath + "/updates", schemaPath: "#/properties/updates/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err107];
+        } else {
+          vErrors.push(err107);
+        }
+        errors++;
+      }
+    }
+    if (data.promotions !== void 0) {
+      let data54 = data.promotions;
+      if (Array.isArray(data54)) {
+        const len11 = data54.length;
+        for (let i11 = 0; i11 < len11; i11++) {
+          let data55 = data54[i11];
+          if (data55 && typeof data55 == "object" && !Array.isArray(data55)) {
+            if (data55.name === void 0) {
+              const err108 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'" };
+              if (vErrors === null) {
+                vErrors = [err108];
+              } else {
+                vErrors.push(err108);
+              }
+              errors++;
+            }
+            if (data55.from === void 0) {
+              const err109 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'" };
+              if (vErrors === null) {
+                vErrors = [err109];
+              } else {
+                vErrors.push(err109);
+              }
+              errors++;
+            }
+            if (data55.to === void 0) {
+              const err110 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "to" }, message: "must have required property 'to'" };
+              if (vErrors === null) {
+                vErrors = [err110];
+              } else {
+                vErrors.push(err110);
+              }
+              errors++;
+            }
+            if (data55.soak === void 0) {
+              const err111 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "soak" }, message: "must have required property 'soak'" };
+              if (vErrors === null) {
+                vErrors = [err111];
+              } else {
+                vErrors.push(err111);
+              }
+              errors++;
+            }
+            for (const key9 in data55) {
+              if (!(key9 === "name" || key9 === "from" || key9 === "to" || key9 === "images" || key9 === "soak" || key9 === "minAge")) {
+                const err112 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties" };
                 if (vErrors === null) {
                   vErrors = [err112];
                 } else {
@@ -44790,11 +40019,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data48.to !== void 0) {
-              let data53 = data48.to;
-              if (Array.isArray(data53)) {
-                if (data53.length < 1) {
-                  const err113 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+            if (data55.name !== void 0) {
+              let data56 = data55.name;
+              if (typeof data56 === "string") {
+                if (!pattern4.test(data56)) {
+                  const err113 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"' };
                   if (vErrors === null) {
                     vErrors = [err113];
                   } else {
@@ -44802,41 +40031,38 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
-                const len13 = data53.length;
-                for (let i13 = 0; i13 < len13; i13++) {
-                  let data54 = data53[i13];
-                  const _errs135 = errors;
-                  let valid43 = false;
-                  let passing5 = null;
-                  const _errs136 = errors;
-                  if (typeof data54 === "string") {
-                    if (func4(data54) < 1) {
-                      const err114 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                      if (vErrors === null) {
-                        vErrors = [err114];
-                      } else {
-                        vErrors.push(err114);
-                      }
-                      errors++;
-                    }
+              } else {
+                const err114 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err114];
+                } else {
+                  vErrors.push(err114);
+                }
+                errors++;
+              }
+            }
+            if (data55.from !== void 0) {
+              let data57 = data55.from;
+              if (Array.isArray(data57)) {
+                if (data57.length < 1) {
+                  const err115 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                  if (vErrors === null) {
+                    vErrors = [err115];
                   } else {
-                    const err115 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                    if (vErrors === null) {
-                      vErrors = [err115];
-                    } else {
-                      vErrors.push(err115);
-                    }
-                    errors++;
+                    vErrors.push(err115);
                   }
-                  var _valid5 = _errs136 === errors;
-                  if (_valid5) {
-                    valid43 = true;
-                    passing5 = 0;
-                  }
+                  errors++;
+                }
+                const len12 = data57.length;
+                for (let i12 = 0; i12 < len12; i12++) {
+                  let data58 = data57[i12];
+                  const _errs137 = errors;
+                  let valid40 = false;
+                  let passing4 = null;
                   const _errs138 = errors;
-                  if (data54 && typeof data54 == "object" && !Array.isArray(data54)) {
-                    if (data54.path === void 0) {
-                      const err116 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
+                  if (typeof data58 === "string") {
+                    if (func4(data58) < 1) {
+                      const err116 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
                         vErrors = [err116];
                       } else {
@@ -44844,31 +40070,34 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       }
                       errors++;
                     }
-                    for (const key10 in data54) {
-                      if (!(key10 === "path")) {
-                        const err117 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties" };
-                        if (vErrors === null) {
-                          vErrors = [err117];
-                        } else {
-                          vErrors.push(err117);
-                        }
-                        errors++;
-                      }
+                  } else {
+                    const err117 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err117];
+                    } else {
+                      vErrors.push(err117);
                     }
-                    if (data54.path !== void 0) {
-                      let data55 = data54.path;
-                      if (typeof data55 === "string") {
-                        if (func4(data55) < 1) {
-                          const err118 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                          if (vErrors === null) {
-                            vErrors = [err118];
-                          } else {
-                            vErrors.push(err118);
-                          }
-                          errors++;
-                        }
+                    errors++;
+                  }
+                  var _valid4 = _errs138 === errors;
+                  if (_valid4) {
+                    valid40 = true;
+                    passing4 = 0;
+                  }
+                  const _errs140 = errors;
+                  if (data58 && typeof data58 == "object" && !Array.isArray(data58)) {
+                    if (data58.path === void 0) {
+                      const err118 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
+                      if (vErrors === null) {
+                        vErrors = [err118];
                       } else {
-                        const err119 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        vErrors.push(err118);
+                      }
+                      errors++;
+                    }
+                    for (const key10 in data58) {
+                      if (!(key10 === "path")) {
+                        const err119 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties" };
                         if (vErrors === null) {
                           vErrors = [err119];
                         } else {
@@ -44877,38 +40106,60 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                         errors++;
                       }
                     }
+                    if (data58.path !== void 0) {
+                      let data59 = data58.path;
+                      if (typeof data59 === "string") {
+                        if (func4(data59) < 1) {
+                          const err120 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err120];
+                          } else {
+                            vErrors.push(err120);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err121 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err121];
+                        } else {
+                          vErrors.push(err121);
+                        }
+                        errors++;
+                      }
+                    }
                   } else {
-                    const err120 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    const err122 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                     if (vErrors === null) {
-                      vErrors = [err120];
+                      vErrors = [err122];
                     } else {
-                      vErrors.push(err120);
+                      vErrors.push(err122);
                     }
                     errors++;
                   }
-                  var _valid5 = _errs138 === errors;
-                  if (_valid5 && valid43) {
-                    valid43 = false;
-                    passing5 = [passing5, 1];
+                  var _valid4 = _errs140 === errors;
+                  if (_valid4 && valid40) {
+                    valid40 = false;
+                    passing4 = [passing4, 1];
                   } else {
-                    if (_valid5) {
-                      valid43 = true;
-                      passing5 = 1;
+                    if (_valid4) {
+                      valid40 = true;
+                      passing4 = 1;
                     }
                   }
-                  if (!valid43) {
-                    const err121 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing5 }, message: "must match exactly one schema in oneOf" };
+                  if (!valid40) {
+                    const err123 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing4 }, message: "must match exactly one schema in oneOf" };
                     if (vErrors === null) {
-                      vErrors = [err121];
+                      vErrors = [err123];
                     } else {
-                      vErrors.push(err121);
+                      vErrors.push(err123);
                     }
                     errors++;
                   } else {
-                    errors = _errs135;
+                    errors = _errs137;
                     if (vErrors !== null) {
-                      if (_errs135) {
-                        vErrors.length = _errs135;
+                      if (_errs137) {
+                        vErrors.length = _errs137;
                       } else {
                         vErrors = null;
                       }
@@ -44916,185 +40167,178 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err122 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err124 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
-                  vErrors = [err122];
+                  vErrors = [err124];
                 } else {
-                  vErrors.push(err122);
+                  vErrors.push(err124);
                 }
                 errors++;
               }
             }
-            if (data48.images !== void 0) {
-              let data56 = data48.images;
-              if (Array.isArray(data56)) {
-                const len14 = data56.length;
-                for (let i14 = 0; i14 < len14; i14++) {
-                  let data57 = data56[i14];
-                  if (typeof data57 === "string") {
-                    if (func4(data57) < 1) {
-                      const err123 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data55.to !== void 0) {
+              let data60 = data55.to;
+              if (Array.isArray(data60)) {
+                if (data60.length < 1) {
+                  const err125 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                  if (vErrors === null) {
+                    vErrors = [err125];
+                  } else {
+                    vErrors.push(err125);
+                  }
+                  errors++;
+                }
+                const len13 = data60.length;
+                for (let i13 = 0; i13 < len13; i13++) {
+                  let data61 = data60[i13];
+                  const _errs148 = errors;
+                  let valid44 = false;
+                  let passing5 = null;
+                  const _errs149 = errors;
+                  if (typeof data61 === "string") {
+                    if (func4(data61) < 1) {
+                      const err126 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
-                        vErrors = [err123];
+                        vErrors = [err126];
                       } else {
-                        vErrors.push(err123);
+                        vErrors.push(err126);
                       }
                       errors++;
                     }
                   } else {
-                    const err124 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err127 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                      vErrors = [err124];
+                      vErrors = [err127];
                     } else {
-                      vErrors.push(err124);
+                      vErrors.push(err127);
+                    }
+                    errors++;
+                  }
+                  var _valid5 = _errs149 === errors;
+                  if (_valid5) {
+                    valid44 = true;
+                    passing5 = 0;
+                  }
+                  const _errs151 = errors;
+                  if (data61 && typeof data61 == "object" && !Array.isArray(data61)) {
+                    if (data61.path === void 0) {
+                      const err128 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
+                      if (vErrors === null) {
+                        vErrors = [err128];
+                      } else {
+                        vErrors.push(err128);
+                      }
+                      errors++;
+                    }
+                    for (const key11 in data61) {
+                      if (!(key11 === "path")) {
+                        const err129 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties" };
+                        if (vErrors === null) {
+                          vErrors = [err129];
+                        } else {
+                          vErrors.push(err129);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data61.path !== void 0) {
+                      let data62 = data61.path;
+                      if (typeof data62 === "string") {
+                        if (func4(data62) < 1) {
+                          const err130 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err130];
+                          } else {
+                            vErrors.push(err130);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err131 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err131];
+                        } else {
+                          vErrors.push(err131);
+                        }
+                        errors++;
+                      }
+                    }
+                  } else {
+                    const err132 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                      vErrors = [err132];
+                    } else {
+                      vErrors.push(err132);
+                    }
+                    errors++;
+                  }
+                  var _valid5 = _errs151 === errors;
+                  if (_valid5 && valid44) {
+                    valid44 = false;
+                    passing5 = [passing5, 1];
+                  } else {
+                    if (_valid5) {
+                      valid44 = true;
+                      passing5 = 1;
+                    }
+                  }
+                  if (!valid44) {
+                    const err133 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing5 }, message: "must match exactly one schema in oneOf" };
+                    if (vErrors === null) {
+                      vErrors = [err133];
+                    } else {
+                      vErrors.push(err133);
+                    }
+                    errors++;
+                  } else {
+                    errors = _errs148;
+                    if (vErrors !== null) {
+                      if (_errs148) {
+                        vErrors.length = _errs148;
+                      } else {
+                        vErrors = null;
+                      }
+                    }
+                  }
+                }
+              } else {
+                const err134 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                if (vErrors === null) {
+                  vErrors = [err134];
+                } else {
+                  vErrors.push(err134);
+                }
+                errors++;
+              }
+            }
+            if (data55.images !== void 0) {
+              let data63 = data55.images;
+              if (Array.isArray(data63)) {
+                const len14 = data63.length;
+                for (let i14 = 0; i14 < len14; i14++) {
+                  let data64 = data63[i14];
+                  if (typeof data64 === "string") {
+                    if (func4(data64) < 1) {
+                      const err135 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                      if (vErrors === null) {
+                        vErrors = [err135];
+                      } else {
+                        vErrors.push(err135);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err136 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err136];
+                    } else {
+                      vErrors.push(err136);
                     }
                     errors++;
                   }
                 }
               } else {
-                const err125 = { instancePath: instancePath + "/promotions/" + i11 + "/images", schemaPath: "#/properties/promotions/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-                if (vErrors === null) {
-                  vErrors = [err125];
-                } else {
-                  vErrors.push(err125);
-                }
-                errors++;
-              }
-            }
-            if (data48.soak !== void 0) {
-              let data58 = data48.soak;
-              if (typeof data58 === "string") {
-                if (func4(data58) < 1) {
-                  const err126 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err126];
-                  } else {
-                    vErrors.push(err126);
-                  }
-                  errors++;
-                }
-              } else {
-                const err127 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err127];
-                } else {
-                  vErrors.push(err127);
-                }
-                errors++;
-              }
-            }
-            if (data48.minAge !== void 0) {
-              let data59 = data48.minAge;
-              if (typeof data59 === "string") {
-                if (func4(data59) < 1) {
-                  const err128 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err128];
-                  } else {
-                    vErrors.push(err128);
-                  }
-                  errors++;
-                }
-              } else {
-                const err129 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err129];
-                } else {
-                  vErrors.push(err129);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err130 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err130];
-            } else {
-              vErrors.push(err130);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err131 = { instancePath: instancePath + "/promotions", schemaPath: "#/properties/promotions/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err131];
-        } else {
-          vErrors.push(err131);
-        }
-        errors++;
-      }
-    }
-    if (data.commands !== void 0) {
-      let data60 = data.commands;
-      if (Array.isArray(data60)) {
-        const len15 = data60.length;
-        for (let i15 = 0; i15 < len15; i15++) {
-          let data61 = data60[i15];
-          const _errs154 = errors;
-          let valid49 = false;
-          let passing6 = null;
-          const _errs155 = errors;
-          if (typeof data61 === "string") {
-            if (func4(data61) < 1) {
-              const err132 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-              if (vErrors === null) {
-                vErrors = [err132];
-              } else {
-                vErrors.push(err132);
-              }
-              errors++;
-            }
-          } else {
-            const err133 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err133];
-            } else {
-              vErrors.push(err133);
-            }
-            errors++;
-          }
-          var _valid6 = _errs155 === errors;
-          if (_valid6) {
-            valid49 = true;
-            passing6 = 0;
-          }
-          const _errs157 = errors;
-          if (data61 && typeof data61 == "object" && !Array.isArray(data61)) {
-            if (data61.run === void 0) {
-              const err134 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
-              if (vErrors === null) {
-                vErrors = [err134];
-              } else {
-                vErrors.push(err134);
-              }
-              errors++;
-            }
-            for (const key11 in data61) {
-              if (!(key11 === "run" || key11 === "name" || key11 === "timeout")) {
-                const err135 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties" };
-                if (vErrors === null) {
-                  vErrors = [err135];
-                } else {
-                  vErrors.push(err135);
-                }
-                errors++;
-              }
-            }
-            if (data61.run !== void 0) {
-              let data62 = data61.run;
-              if (typeof data62 === "string") {
-                if (func4(data62) < 1) {
-                  const err136 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err136];
-                  } else {
-                    vErrors.push(err136);
-                  }
-                  errors++;
-                }
-              } else {
-                const err137 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err137 = { instancePath: instancePath + "/promotions/" + i11 + "/images", schemaPath: "#/properties/promotions/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
                   vErrors = [err137];
                 } else {
@@ -45103,21 +40347,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data61.name !== void 0) {
-              if (typeof data61.name !== "string") {
-                const err138 = { instancePath: instancePath + "/commands/" + i15 + "/name", schemaPath: "#/properties/commands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err138];
-                } else {
-                  vErrors.push(err138);
+            if (data55.soak !== void 0) {
+              let data65 = data55.soak;
+              if (typeof data65 === "string") {
+                if (func4(data65) < 1) {
+                  const err138 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err138];
+                  } else {
+                    vErrors.push(err138);
+                  }
+                  errors++;
                 }
-                errors++;
-              }
-            }
-            if (data61.timeout !== void 0) {
-              let data64 = data61.timeout;
-              if (!(typeof data64 == "number" && (!(data64 % 1) && !isNaN(data64)) && isFinite(data64))) {
-                const err139 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+              } else {
+                const err139 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err139];
                 } else {
@@ -45125,9 +40368,12 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
-              if (typeof data64 == "number" && isFinite(data64)) {
-                if (data64 < 1 || isNaN(data64)) {
-                  const err140 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+            }
+            if (data55.minAge !== void 0) {
+              let data66 = data55.minAge;
+              if (typeof data66 === "string") {
+                if (func4(data66) < 1) {
+                  const err140 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                   if (vErrors === null) {
                     vErrors = [err140];
                   } else {
@@ -45135,48 +40381,28 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   errors++;
                 }
+              } else {
+                const err141 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err141];
+                } else {
+                  vErrors.push(err141);
+                }
+                errors++;
               }
             }
           } else {
-            const err141 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err141];
-            } else {
-              vErrors.push(err141);
-            }
-            errors++;
-          }
-          var _valid6 = _errs157 === errors;
-          if (_valid6 && valid49) {
-            valid49 = false;
-            passing6 = [passing6, 1];
-          } else {
-            if (_valid6) {
-              valid49 = true;
-              passing6 = 1;
-            }
-          }
-          if (!valid49) {
-            const err142 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing6 }, message: "must match exactly one schema in oneOf" };
+            const err142 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
               vErrors = [err142];
             } else {
               vErrors.push(err142);
             }
             errors++;
-          } else {
-            errors = _errs154;
-            if (vErrors !== null) {
-              if (_errs154) {
-                vErrors.length = _errs154;
-              } else {
-                vErrors = null;
-              }
-            }
           }
         }
       } else {
-        const err143 = { instancePath: instancePath + "/commands", schemaPath: "#/properties/commands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        const err143 = { instancePath: instancePath + "/promotions", schemaPath: "#/properties/promotions/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
           vErrors = [err143];
         } else {
@@ -45185,19 +40411,19 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.preCommitCommands !== void 0) {
-      let data65 = data.preCommitCommands;
-      if (Array.isArray(data65)) {
-        const len16 = data65.length;
-        for (let i16 = 0; i16 < len16; i16++) {
-          let data66 = data65[i16];
-          const _errs169 = errors;
-          let valid53 = false;
-          let passing7 = null;
-          const _errs170 = errors;
-          if (typeof data66 === "string") {
-            if (func4(data66) < 1) {
-              const err144 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+    if (data.commands !== void 0) {
+      let data67 = data.commands;
+      if (Array.isArray(data67)) {
+        const len15 = data67.length;
+        for (let i15 = 0; i15 < len15; i15++) {
+          let data68 = data67[i15];
+          const _errs167 = errors;
+          let valid50 = false;
+          let passing6 = null;
+          const _errs168 = errors;
+          if (typeof data68 === "string") {
+            if (func4(data68) < 1) {
+              const err144 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
               if (vErrors === null) {
                 vErrors = [err144];
               } else {
@@ -45206,7 +40432,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               errors++;
             }
           } else {
-            const err145 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            const err145 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
               vErrors = [err145];
             } else {
@@ -45214,15 +40440,15 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          var _valid7 = _errs170 === errors;
-          if (_valid7) {
-            valid53 = true;
-            passing7 = 0;
+          var _valid6 = _errs168 === errors;
+          if (_valid6) {
+            valid50 = true;
+            passing6 = 0;
           }
-          const _errs172 = errors;
-          if (data66 && typeof data66 == "object" && !Array.isArray(data66)) {
-            if (data66.run === void 0) {
-              const err146 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
+          const _errs170 = errors;
+          if (data68 && typeof data68 == "object" && !Array.isArray(data68)) {
+            if (data68.run === void 0) {
+              const err146 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
               if (vErrors === null) {
                 vErrors = [err146];
               } else {
@@ -45230,9 +40456,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
-            for (const key12 in data66) {
+            for (const key12 in data68) {
               if (!(key12 === "run" || key12 === "name" || key12 === "timeout")) {
-                const err147 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties" };
+                const err147 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties" };
                 if (vErrors === null) {
                   vErrors = [err147];
                 } else {
@@ -45241,11 +40467,11 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data66.run !== void 0) {
-              let data67 = data66.run;
-              if (typeof data67 === "string") {
-                if (func4(data67) < 1) {
-                  const err148 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data68.run !== void 0) {
+              let data69 = data68.run;
+              if (typeof data69 === "string") {
+                if (func4(data69) < 1) {
+                  const err148 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                   if (vErrors === null) {
                     vErrors = [err148];
                   } else {
@@ -45254,7 +40480,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   errors++;
                 }
               } else {
-                const err149 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err149 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err149];
                 } else {
@@ -45263,9 +40489,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data66.name !== void 0) {
-              if (typeof data66.name !== "string") {
-                const err150 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/name", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (data68.name !== void 0) {
+              if (typeof data68.name !== "string") {
+                const err150 = { instancePath: instancePath + "/commands/" + i15 + "/name", schemaPath: "#/properties/commands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err150];
                 } else {
@@ -45274,10 +40500,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data66.timeout !== void 0) {
-              let data69 = data66.timeout;
-              if (!(typeof data69 == "number" && (!(data69 % 1) && !isNaN(data69)) && isFinite(data69))) {
-                const err151 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (data68.timeout !== void 0) {
+              let data71 = data68.timeout;
+              if (!(typeof data71 == "number" && (!(data71 % 1) && !isNaN(data71)) && isFinite(data71))) {
+                const err151 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
                 if (vErrors === null) {
                   vErrors = [err151];
                 } else {
@@ -45285,9 +40511,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 errors++;
               }
-              if (typeof data69 == "number" && isFinite(data69)) {
-                if (data69 < 1 || isNaN(data69)) {
-                  const err152 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (typeof data71 == "number" && isFinite(data71)) {
+                if (data71 < 1 || isNaN(data71)) {
+                  const err152 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
                   if (vErrors === null) {
                     vErrors = [err152];
                   } else {
@@ -45298,7 +40524,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
             }
           } else {
-            const err153 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err153 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
               vErrors = [err153];
             } else {
@@ -45306,18 +40532,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          var _valid7 = _errs172 === errors;
-          if (_valid7 && valid53) {
-            valid53 = false;
-            passing7 = [passing7, 1];
+          var _valid6 = _errs170 === errors;
+          if (_valid6 && valid50) {
+            valid50 = false;
+            passing6 = [passing6, 1];
           } else {
-            if (_valid7) {
-              valid53 = true;
-              passing7 = 1;
+            if (_valid6) {
+              valid50 = true;
+              passing6 = 1;
             }
           }
-          if (!valid53) {
-            const err154 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
+          if (!valid50) {
+            const err154 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing6 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
               vErrors = [err154];
             } else {
@@ -45325,10 +40551,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           } else {
-            errors = _errs169;
+            errors = _errs167;
             if (vErrors !== null) {
-              if (_errs169) {
-                vErrors.length = _errs169;
+              if (_errs167) {
+                vErrors.length = _errs167;
               } else {
                 vErrors = null;
               }
@@ -45336,7 +40562,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err155 = { instancePath: instancePath + "/preCommitCommands", schemaPath: "#/properties/preCommitCommands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        const err155 = { instancePath: instancePath + "/commands", schemaPath: "#/properties/commands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
           vErrors = [err155];
         } else {
@@ -45345,24 +40571,28 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.limits !== void 0) {
-      let data70 = data.limits;
-      if (data70 && typeof data70 == "object" && !Array.isArray(data70)) {
-        for (const key13 in data70) {
-          if (!(key13 === "tags" || key13 === "candidates" || key13 === "registryDeadline")) {
-            const err156 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key13 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err156];
-            } else {
-              vErrors.push(err156);
+    if (data.preCommitCommands !== void 0) {
+      let data72 = data.preCommitCommands;
+      if (Array.isArray(data72)) {
+        const len16 = data72.length;
+        for (let i16 = 0; i16 < len16; i16++) {
+          let data73 = data72[i16];
+          const _errs182 = errors;
+          let valid54 = false;
+          let passing7 = null;
+          const _errs183 = errors;
+          if (typeof data73 === "string") {
+            if (func4(data73) < 1) {
+              const err156 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+              if (vErrors === null) {
+                vErrors = [err156];
+              } else {
+                vErrors.push(err156);
+              }
+              errors++;
             }
-            errors++;
-          }
-        }
-        if (data70.tags !== void 0) {
-          let data71 = data70.tags;
-          if (!(typeof data71 == "number" && (!(data71 % 1) && !isNaN(data71)) && isFinite(data71))) {
-            const err157 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+          } else {
+            const err157 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
               vErrors = [err157];
             } else {
@@ -45370,9 +40600,15 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (typeof data71 == "number" && isFinite(data71)) {
-            if (data71 < 1 || isNaN(data71)) {
-              const err158 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+          var _valid7 = _errs183 === errors;
+          if (_valid7) {
+            valid54 = true;
+            passing7 = 0;
+          }
+          const _errs185 = errors;
+          if (data73 && typeof data73 == "object" && !Array.isArray(data73)) {
+            if (data73.run === void 0) {
+              const err158 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
               if (vErrors === null) {
                 vErrors = [err158];
               } else {
@@ -45380,82 +40616,75 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
-          }
-        }
-        if (data70.candidates !== void 0) {
-          let data72 = data70.candidates;
-          if (!(typeof data72 == "number" && (!(data72 % 1) && !isNaN(data72)) && isFinite(data72))) {
-            const err159 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err159];
-            } else {
-              vErrors.push(err159);
-            }
-            errors++;
-          }
-          if (typeof data72 == "number" && isFinite(data72)) {
-            if (data72 < 1 || isNaN(data72)) {
-              const err160 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err160];
-              } else {
-                vErrors.push(err160);
+            for (const key13 in data73) {
+              if (!(key13 === "run" || key13 === "name" || key13 === "timeout")) {
+                const err159 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key13 }, message: "must NOT have additional properties" };
+                if (vErrors === null) {
+                  vErrors = [err159];
+                } else {
+                  vErrors.push(err159);
+                }
+                errors++;
               }
-              errors++;
             }
-          }
-        }
-        if (data70.registryDeadline !== void 0) {
-          let data73 = data70.registryDeadline;
-          if (!(typeof data73 == "number" && (!(data73 % 1) && !isNaN(data73)) && isFinite(data73))) {
-            const err161 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err161];
-            } else {
-              vErrors.push(err161);
-            }
-            errors++;
-          }
-          if (typeof data73 == "number" && isFinite(data73)) {
-            if (data73 < 1 || isNaN(data73)) {
-              const err162 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err162];
+            if (data73.run !== void 0) {
+              let data74 = data73.run;
+              if (typeof data74 === "string") {
+                if (func4(data74) < 1) {
+                  const err160 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err160];
+                  } else {
+                    vErrors.push(err160);
+                  }
+                  errors++;
+                }
               } else {
-                vErrors.push(err162);
+                const err161 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err161];
+                } else {
+                  vErrors.push(err161);
+                }
+                errors++;
               }
-              errors++;
             }
-          }
-        }
-      } else {
-        const err163 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-        if (vErrors === null) {
-          vErrors = [err163];
-        } else {
-          vErrors.push(err163);
-        }
-        errors++;
-      }
-    }
-    if (data.scan !== void 0) {
-      let data74 = data.scan;
-      if (data74 && typeof data74 == "object" && !Array.isArray(data74)) {
-        for (const key14 in data74) {
-          if (!(key14 === "maxFileSize" || key14 === "exclude")) {
-            const err164 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err164];
-            } else {
-              vErrors.push(err164);
+            if (data73.name !== void 0) {
+              if (typeof data73.name !== "string") {
+                const err162 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/name", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err162];
+                } else {
+                  vErrors.push(err162);
+                }
+                errors++;
+              }
             }
-            errors++;
-          }
-        }
-        if (data74.maxFileSize !== void 0) {
-          let data75 = data74.maxFileSize;
-          if (!(typeof data75 == "number" && (!(data75 % 1) && !isNaN(data75)) && isFinite(data75))) {
-            const err165 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (data73.timeout !== void 0) {
+              let data76 = data73.timeout;
+              if (!(typeof data76 == "number" && (!(data76 % 1) && !isNaN(data76)) && isFinite(data76))) {
+                const err163 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                if (vErrors === null) {
+                  vErrors = [err163];
+                } else {
+                  vErrors.push(err163);
+                }
+                errors++;
+              }
+              if (typeof data76 == "number" && isFinite(data76)) {
+                if (data76 < 1 || isNaN(data76)) {
+                  const err164 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                  if (vErrors === null) {
+                    vErrors = [err164];
+                  } else {
+                    vErrors.push(err164);
+                  }
+                  errors++;
+                }
+              }
+            }
+          } else {
+            const err165 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
               vErrors = [err165];
             } else {
@@ -45463,46 +40692,63 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-          if (typeof data75 == "number" && isFinite(data75)) {
-            if (data75 < 1 || isNaN(data75)) {
-              const err166 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err166];
+          var _valid7 = _errs185 === errors;
+          if (_valid7 && valid54) {
+            valid54 = false;
+            passing7 = [passing7, 1];
+          } else {
+            if (_valid7) {
+              valid54 = true;
+              passing7 = 1;
+            }
+          }
+          if (!valid54) {
+            const err166 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
+            if (vErrors === null) {
+              vErrors = [err166];
+            } else {
+              vErrors.push(err166);
+            }
+            errors++;
+          } else {
+            errors = _errs182;
+            if (vErrors !== null) {
+              if (_errs182) {
+                vErrors.length = _errs182;
               } else {
-                vErrors.push(err166);
+                vErrors = null;
               }
-              errors++;
             }
           }
         }
-        if (data74.exclude !== void 0) {
-          let data76 = data74.exclude;
-          if (Array.isArray(data76)) {
-            const len17 = data76.length;
-            for (let i17 = 0; i17 < len17; i17++) {
-              let data77 = data76[i17];
-              if (typeof data77 === "string") {
-                if (func4(data77) < 1) {
-                  const err167 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err167];
-                  } else {
-                    vErrors.push(err167);
-                  }
-                  errors++;
-                }
-              } else {
-                const err168 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err168];
-                } else {
-                  vErrors.push(err168);
-                }
-                errors++;
-              }
+      } else {
+        const err167 = { instancePath: instancePath + "/preCommitCommands", schemaPath: "#/properties/preCommitCommands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err167];
+        } else {
+          vErrors.push(err167);
+        }
+        errors++;
+      }
+    }
+    if (data.limits !== void 0) {
+      let data77 = data.limits;
+      if (data77 && typeof data77 == "object" && !Array.isArray(data77)) {
+        for (const key14 in data77) {
+          if (!(key14 === "tags" || key14 === "candidates" || key14 === "registryDeadline")) {
+            const err168 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+              vErrors = [err168];
+            } else {
+              vErrors.push(err168);
             }
-          } else {
-            const err169 = { instancePath: instancePath + "/scan/exclude", schemaPath: "#/properties/scan/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            errors++;
+          }
+        }
+        if (data77.tags !== void 0) {
+          let data78 = data77.tags;
+          if (!(typeof data78 == "number" && (!(data78 % 1) && !isNaN(data78)) && isFinite(data78))) {
+            const err169 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
               vErrors = [err169];
             } else {
@@ -45510,23 +40756,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (typeof data78 == "number" && isFinite(data78)) {
+            if (data78 < 1 || isNaN(data78)) {
+              const err170 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err170];
+              } else {
+                vErrors.push(err170);
+              }
+              errors++;
+            }
+          }
         }
-      } else {
-        const err170 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-        if (vErrors === null) {
-          vErrors = [err170];
-        } else {
-          vErrors.push(err170);
-        }
-        errors++;
-      }
-    }
-    if (data.global !== void 0) {
-      let data78 = data.global;
-      if (data78 && typeof data78 == "object" && !Array.isArray(data78)) {
-        for (const key15 in data78) {
-          if (!(key15 === "gitUser" || key15 === "gitEmail" || key15 === "gitMessage")) {
-            const err171 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties" };
+        if (data77.candidates !== void 0) {
+          let data79 = data77.candidates;
+          if (!(typeof data79 == "number" && (!(data79 % 1) && !isNaN(data79)) && isFinite(data79))) {
+            const err171 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
               vErrors = [err171];
             } else {
@@ -45534,21 +40779,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-        }
-        if (data78.gitUser !== void 0) {
-          if (typeof data78.gitUser !== "string") {
-            const err172 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err172];
-            } else {
-              vErrors.push(err172);
+          if (typeof data79 == "number" && isFinite(data79)) {
+            if (data79 < 1 || isNaN(data79)) {
+              const err172 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err172];
+              } else {
+                vErrors.push(err172);
+              }
+              errors++;
             }
-            errors++;
           }
         }
-        if (data78.gitEmail !== void 0) {
-          if (typeof data78.gitEmail !== "string") {
-            const err173 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (data77.registryDeadline !== void 0) {
+          let data80 = data77.registryDeadline;
+          if (!(typeof data80 == "number" && (!(data80 % 1) && !isNaN(data80)) && isFinite(data80))) {
+            const err173 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
               vErrors = [err173];
             } else {
@@ -45556,20 +40802,20 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
-        }
-        if (data78.gitMessage !== void 0) {
-          if (typeof data78.gitMessage !== "string") {
-            const err174 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err174];
-            } else {
-              vErrors.push(err174);
+          if (typeof data80 == "number" && isFinite(data80)) {
+            if (data80 < 1 || isNaN(data80)) {
+              const err174 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err174];
+              } else {
+                vErrors.push(err174);
+              }
+              errors++;
             }
-            errors++;
           }
         }
       } else {
-        const err175 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err175 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
           vErrors = [err175];
         } else {
@@ -45578,12 +40824,152 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.scan !== void 0) {
+      let data81 = data.scan;
+      if (data81 && typeof data81 == "object" && !Array.isArray(data81)) {
+        for (const key15 in data81) {
+          if (!(key15 === "maxFileSize" || key15 === "exclude")) {
+            const err176 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+              vErrors = [err176];
+            } else {
+              vErrors.push(err176);
+            }
+            errors++;
+          }
+        }
+        if (data81.maxFileSize !== void 0) {
+          let data82 = data81.maxFileSize;
+          if (!(typeof data82 == "number" && (!(data82 % 1) && !isNaN(data82)) && isFinite(data82))) {
+            const err177 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (vErrors === null) {
+              vErrors = [err177];
+            } else {
+              vErrors.push(err177);
+            }
+            errors++;
+          }
+          if (typeof data82 == "number" && isFinite(data82)) {
+            if (data82 < 1 || isNaN(data82)) {
+              const err178 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err178];
+              } else {
+                vErrors.push(err178);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data81.exclude !== void 0) {
+          let data83 = data81.exclude;
+          if (Array.isArray(data83)) {
+            const len17 = data83.length;
+            for (let i17 = 0; i17 < len17; i17++) {
+              let data84 = data83[i17];
+              if (typeof data84 === "string") {
+                if (func4(data84) < 1) {
+                  const err179 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err179];
+                  } else {
+                    vErrors.push(err179);
+                  }
+                  errors++;
+                }
+              } else {
+                const err180 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err180];
+                } else {
+                  vErrors.push(err180);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err181 = { instancePath: instancePath + "/scan/exclude", schemaPath: "#/properties/scan/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+              vErrors = [err181];
+            } else {
+              vErrors.push(err181);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err182 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        if (vErrors === null) {
+          vErrors = [err182];
+        } else {
+          vErrors.push(err182);
+        }
+        errors++;
+      }
+    }
+    if (data.global !== void 0) {
+      let data85 = data.global;
+      if (data85 && typeof data85 == "object" && !Array.isArray(data85)) {
+        for (const key16 in data85) {
+          if (!(key16 === "gitUser" || key16 === "gitEmail" || key16 === "gitMessage")) {
+            const err183 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key16 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+              vErrors = [err183];
+            } else {
+              vErrors.push(err183);
+            }
+            errors++;
+          }
+        }
+        if (data85.gitUser !== void 0) {
+          if (typeof data85.gitUser !== "string") {
+            const err184 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err184];
+            } else {
+              vErrors.push(err184);
+            }
+            errors++;
+          }
+        }
+        if (data85.gitEmail !== void 0) {
+          if (typeof data85.gitEmail !== "string") {
+            const err185 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err185];
+            } else {
+              vErrors.push(err185);
+            }
+            errors++;
+          }
+        }
+        if (data85.gitMessage !== void 0) {
+          if (typeof data85.gitMessage !== "string") {
+            const err186 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err186];
+            } else {
+              vErrors.push(err186);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err187 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        if (vErrors === null) {
+          vErrors = [err187];
+        } else {
+          vErrors.push(err187);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err176 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err188 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err176];
+      vErrors = [err188];
     } else {
-      vErrors.push(err176);
+      vErrors.push(err188);
     }
     errors++;
   }
@@ -45710,6 +41096,33 @@ var laminarSchema = {
           api: {
             enum: ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"],
             description: "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)."
+          },
+          cloud: {
+            enum: ["aws", "google", "azure", "none"],
+            description: "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off."
+          },
+          aws: {
+            type: "object",
+            additionalProperties: false,
+            description: "ECR: how the AWS SDK's default credential chain is used for this registry.",
+            properties: {
+              roleArn: {
+                type: "string",
+                pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
+                description: "Role to assume with the chain's credentials (a registry in another account)."
+              },
+              region: {
+                type: "string",
+                pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$",
+                description: "Region of the ECR API (default: the one in the host name)."
+              },
+              profile: { type: "string", minLength: 1, description: "Shared-config profile (default `AWS_PROFILE`)." },
+              endpoint: {
+                type: "string",
+                pattern: "^https?://",
+                description: "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)."
+              }
+            }
           }
         }
       }
@@ -45989,10 +41402,10 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
     const exclude = [];
     for (const key of ["exclude", "blacklist"]) {
       for (const [j, e] of (u[key] ?? []).entries()) {
-        const pattern2 = typeof e === "string" ? e : e.pattern;
+        const pattern5 = typeof e === "string" ? e : e.pattern;
         const where2 = [...base, key, j, ...typeof e === "string" ? [] : ["pattern"]];
         try {
-          const policy2 = parsePolicy(pattern2);
+          const policy2 = parsePolicy(pattern5);
           checkPatternSpeed(policy2, (d) => fail4(where2, d));
           exclude.push({
             policy: policy2,
@@ -46778,10 +42191,7 @@ async function createGitCommandManager(workingDirectory, options = {}) {
 }
 
 // src/github/app-token.ts
-import { createPrivateKey as createPrivateKey2 } from "node:crypto";
-
-// node_modules/@octokit/core/dist-src/index.js
-init_universal_user_agent();
+import { createPrivateKey } from "node:crypto";
 
 // node_modules/before-after-hook/lib/register.js
 function register(state, name, method, options) {
@@ -46807,18 +42217,18 @@ function register(state, name, method, options) {
 }
 
 // node_modules/before-after-hook/lib/add.js
-function addHook(state, kind, name, hook6) {
-  const orig = hook6;
+function addHook(state, kind, name, hook2) {
+  const orig = hook2;
   if (!state.registry[name]) {
     state.registry[name] = [];
   }
   if (kind === "before") {
-    hook6 = (method, options) => {
+    hook2 = (method, options) => {
       return Promise.resolve().then(orig.bind(null, options)).then(method.bind(null, options));
     };
   }
   if (kind === "after") {
-    hook6 = (method, options) => {
+    hook2 = (method, options) => {
       let result;
       return Promise.resolve().then(method.bind(null, options)).then((result_) => {
         result = result_;
@@ -46829,14 +42239,14 @@ function addHook(state, kind, name, hook6) {
     };
   }
   if (kind === "error") {
-    hook6 = (method, options) => {
+    hook2 = (method, options) => {
       return Promise.resolve().then(method.bind(null, options)).catch((error3) => {
         return orig(error3, options);
       });
     };
   }
   state.registry[name].push({
-    hook: hook6,
+    hook: hook2,
     orig
   });
 }
@@ -46858,16 +42268,16 @@ function removeHook(state, name, method) {
 // node_modules/before-after-hook/index.js
 var bind = Function.bind;
 var bindable = bind.bind(bind);
-function bindApi(hook6, state, name) {
+function bindApi(hook2, state, name) {
   const removeHookRef = bindable(removeHook, null).apply(
     null,
     name ? [state, name] : [state]
   );
-  hook6.api = { remove: removeHookRef };
-  hook6.remove = removeHookRef;
+  hook2.api = { remove: removeHookRef };
+  hook2.remove = removeHookRef;
   ["before", "error", "after", "wrap"].forEach((kind) => {
     const args = name ? [state, kind, name] : [state, kind];
-    hook6[kind] = hook6.api[kind] = bindable(addHook, null).apply(null, args);
+    hook2[kind] = hook2.api[kind] = bindable(addHook, null).apply(null, args);
   });
 }
 function Singular() {
@@ -46883,19 +42293,14 @@ function Collection() {
   const state = {
     registry: {}
   };
-  const hook6 = register.bind(null, state);
-  bindApi(hook6, state);
-  return hook6;
+  const hook2 = register.bind(null, state);
+  bindApi(hook2, state);
+  return hook2;
 }
 var before_after_hook_default = { Singular, Collection };
 
-// node_modules/@octokit/core/dist-src/index.js
-init_dist_bundle2();
-
 // node_modules/@octokit/graphql/dist-bundle/index.js
-init_dist_bundle2();
-init_universal_user_agent();
-var VERSION3 = "0.0.0-development";
+var VERSION = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
 ` + data.errors.map((e) => ` - ${e.message}`).join("\n");
@@ -46980,25 +42385,25 @@ function graphql(request2, query, options) {
     return response.data.data;
   });
 }
-function withDefaults3(request2, newDefaults) {
+function withDefaults(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
   const newApi = (query, options) => {
     return graphql(newRequest, query, options);
   };
   return Object.assign(newApi, {
-    defaults: withDefaults3.bind(null, newRequest),
+    defaults: withDefaults.bind(null, newRequest),
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults3(request, {
+var graphql2 = withDefaults(request, {
   headers: {
-    "user-agent": `octokit-graphql.js/${VERSION3} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION} ${getUserAgent()}`
   },
   method: "POST",
   url: "/graphql"
 });
 function withCustomRequest(customRequest) {
-  return withDefaults3(customRequest, {
+  return withDefaults(customRequest, {
     method: "POST",
     url: "/graphql"
   });
@@ -47027,12 +42432,12 @@ function withAuthorizationPrefix(token) {
   return `token ${token}`;
 }
 async function hook(token, request2, route, parameters) {
-  const endpoint2 = request2.endpoint.merge(
+  const endpoint = request2.endpoint.merge(
     route,
     parameters
   );
-  endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request2(endpoint2);
+  endpoint.headers.authorization = withAuthorizationPrefix(token);
+  return request2(endpoint);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -47050,19 +42455,19 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 // node_modules/@octokit/core/dist-src/version.js
-var VERSION4 = "7.0.8";
+var VERSION2 = "7.0.8";
 
 // node_modules/@octokit/core/dist-src/index.js
-var noop2 = () => {
+var noop = () => {
 };
 var consoleWarn = console.warn.bind(console);
 var consoleError = console.error.bind(console);
 function createLogger(logger = {}) {
   if (typeof logger.debug !== "function") {
-    logger.debug = noop2;
+    logger.debug = noop;
   }
   if (typeof logger.info !== "function") {
-    logger.info = noop2;
+    logger.info = noop;
   }
   if (typeof logger.warn !== "function") {
     logger.warn = consoleWarn;
@@ -47072,9 +42477,9 @@ function createLogger(logger = {}) {
   }
   return logger;
 }
-var userAgentTrail = `octokit-core.js/${VERSION4} ${getUserAgent()}`;
+var userAgentTrail = `octokit-core.js/${VERSION2} ${getUserAgent()}`;
 var Octokit = class {
-  static VERSION = VERSION4;
+  static VERSION = VERSION2;
   static defaults(defaults2) {
     const OctokitWithDefaults = class extends this {
       constructor(...args) {
@@ -47114,13 +42519,13 @@ var Octokit = class {
     return NewOctokit;
   }
   constructor(options = {}) {
-    const hook6 = new before_after_hook_default.Collection();
+    const hook2 = new before_after_hook_default.Collection();
     const requestDefaults = {
       baseUrl: request.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
-        hook: hook6.bind(null, "request")
+        hook: hook2.bind(null, "request")
       }),
       mediaType: {
         previews: [],
@@ -47140,20 +42545,20 @@ var Octokit = class {
     this.request = request.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
-    this.hook = hook6;
+    this.hook = hook2;
     if (!options.authStrategy) {
       if (!options.auth) {
         this.auth = async () => ({
           type: "unauthenticated"
         });
       } else {
-        const auth6 = createTokenAuth(options.auth);
-        hook6.wrap("request", auth6.hook);
-        this.auth = auth6;
+        const auth2 = createTokenAuth(options.auth);
+        hook2.wrap("request", auth2.hook);
+        this.auth = auth2;
       }
     } else {
       const { authStrategy, ...otherOptions } = options;
-      const auth6 = authStrategy(
+      const auth2 = authStrategy(
         Object.assign(
           {
             request: this.request,
@@ -47169,8 +42574,8 @@ var Octokit = class {
           options.auth
         )
       );
-      hook6.wrap("request", auth6.hook);
-      this.auth = auth6;
+      hook2.wrap("request", auth2.hook);
+      this.auth = auth2;
     }
     const classConstructor = this.constructor;
     for (let i = 0; i < classConstructor.plugins.length; ++i) {
@@ -47187,7 +42592,7 @@ var Octokit = class {
 };
 
 // node_modules/@octokit/plugin-request-log/dist-src/version.js
-var VERSION5 = "6.0.0";
+var VERSION3 = "6.0.0";
 
 // node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
@@ -47211,10 +42616,10 @@ function requestLog(octokit) {
     });
   });
 }
-requestLog.VERSION = VERSION5;
+requestLog.VERSION = VERSION3;
 
 // node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION6 = "0.0.0-development";
+var VERSION4 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
     return {
@@ -47327,10 +42732,10 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = VERSION6;
+paginateRest.VERSION = VERSION4;
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-var VERSION7 = "17.0.0";
+var VERSION5 = "17.0.0";
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
@@ -49627,8 +45032,8 @@ var endpoints_default = Endpoints;
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 var endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
-  for (const [methodName, endpoint2] of Object.entries(endpoints)) {
-    const [route, defaults2, decorations] = endpoint2;
+  for (const [methodName, endpoint] of Object.entries(endpoints)) {
+    const [route, defaults2, decorations] = endpoint;
     const [method, url] = route.split(/ /);
     const endpointDefaults = Object.assign(
       {
@@ -49754,7 +45159,7 @@ function restEndpointMethods(octokit) {
     rest: api
   };
 }
-restEndpointMethods.VERSION = VERSION7;
+restEndpointMethods.VERSION = VERSION5;
 function legacyRestEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -49762,22 +45167,21 @@ function legacyRestEndpointMethods(octokit) {
     rest: api
   };
 }
-legacyRestEndpointMethods.VERSION = VERSION7;
+legacyRestEndpointMethods.VERSION = VERSION5;
 
 // node_modules/@octokit/rest/dist-src/version.js
-var VERSION8 = "22.0.1";
+var VERSION6 = "22.0.1";
 
 // node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
-    userAgent: `octokit-rest.js/${VERSION8}`
+    userAgent: `octokit-rest.js/${VERSION6}`
   }
 );
 
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
 var import_light = __toESM(require_light(), 1);
-init_dist_src();
-var VERSION9 = "0.0.0-development";
+var VERSION7 = "0.0.0-development";
 function isRequestError(error3) {
   return error3.request !== void 0;
 }
@@ -49847,12 +45251,12 @@ function retry(octokit, octokitOptions) {
   }
   return retryPlugin;
 }
-retry.VERSION = VERSION9;
+retry.VERSION = VERSION7;
 
 // node_modules/@octokit/plugin-throttling/dist-bundle/index.js
 var import_light2 = __toESM(require_light(), 1);
-var VERSION10 = "0.0.0-development";
-var noop3 = () => Promise.resolve();
+var VERSION8 = "0.0.0-development";
+var noop2 = () => Promise.resolve();
 function wrapRequest2(state, request2, options) {
   return state.retryLimiter.schedule(doRequest, state, request2, options);
 }
@@ -49868,13 +45272,13 @@ async function doRequest(state, request2, options) {
     jobOptions.expiration = 1e3 * 60;
   }
   if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, noop3);
+    await state.write.key(state.id).schedule(jobOptions, noop2);
   }
   if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, noop3);
+    await state.notifications.key(state.id).schedule(jobOptions, noop2);
   }
   if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, noop3);
+    await state.search.key(state.id).schedule(jobOptions, noop2);
   }
   const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request2, options);
   if (isGraphQL) {
@@ -50076,7 +45480,7 @@ function throttling(octokit, octokitOptions) {
   });
   return {};
 }
-throttling.VERSION = VERSION10;
+throttling.VERSION = VERSION8;
 throttling.triggersNotification = triggersNotification;
 
 // src/github/octokit-client.ts
@@ -50170,7 +45574,7 @@ function normalizePrivateKey(raw) {
   const key = (raw.includes("\n") ? raw : raw.replace(/\\n/g, "\n")).trim() + "\n";
   let kind;
   try {
-    kind = createPrivateKey2(key).asymmetricKeyType;
+    kind = createPrivateKey(key).asymmetricKeyType;
   } catch {
     throw new GitHubAppError(
       "app-private-key",
@@ -50192,11 +45596,11 @@ function privateKeySecrets(key) {
 async function createAppTokenSource(o) {
   const privateKey = normalizePrivateKey(o.app.privateKey);
   assertAppId(o.app.appId);
-  const { createAppAuth: createAppAuth2 } = await Promise.resolve().then(() => (init_dist_node(), dist_node_exports));
+  const { createAppAuth } = await import("./chunks/dist-node-LBFVAQW7.js");
   const { request: request2 } = new Octokit2({ baseUrl: apiBaseUrl(o.baseUrl), userAgent: o.userAgent ?? "laminar" });
-  const auth6 = createAppAuth2({ appId: o.app.appId, privateKey, request: request2 });
+  const auth2 = createAppAuth({ appId: o.app.appId, privateKey, request: request2 });
   const asApp = async () => ({
-    authorization: `bearer ${(await auth6({ type: "app" })).token}`
+    authorization: `bearer ${(await auth2({ type: "app" })).token}`
   });
   const what = `GitHub App ${o.app.appId}`;
   let slug;
@@ -50229,7 +45633,7 @@ async function createAppTokenSource(o) {
   let pending;
   const mint = async () => {
     try {
-      const a = await auth6({
+      const a = await auth2({
         type: "installation",
         installationId: id,
         repositoryNames: [o.repository.repo],
@@ -50275,7 +45679,7 @@ async function botUserId(request2, login, token) {
 }
 
 // src/version.ts
-var VERSION15 = "0.1.0";
+var VERSION9 = "0.1.0";
 
 // src/registry/cache.ts
 import { createHash } from "node:crypto";
@@ -50369,103 +45773,8 @@ function unexpectedAnswer(site, request2, status, expected, problem) {
 
 // src/registry/wire-validators.generated.ts
 var wire0 = validate102;
-var schema112 = { "type": "object", "properties": { "imageDetails": { "type": "array", "items": { "type": "object", "properties": { "imageDigest": { "type": "string" }, "imageTags": { "type": "array", "items": { "type": "string" } }, "imagePushedAt": { "type": ["number", "string"] } } } } } };
+var schema112 = { "type": "object", "properties": { "next": { "type": ["string", "null"] }, "results": { "type": "array", "items": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" }, "digest": { "type": ["string", "null"] }, "tag_last_pushed": { "type": ["string", "null"] }, "last_updated": { "type": ["string", "null"] } } } } } };
 function validate102(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (errors === 0) {
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      if (data.imageDetails !== void 0) {
-        let data0 = data.imageDetails;
-        const _errs1 = errors;
-        if (errors === _errs1) {
-          if (Array.isArray(data0)) {
-            var valid1 = true;
-            const len0 = data0.length;
-            for (let i0 = 0; i0 < len0; i0++) {
-              let data1 = data0[i0];
-              const _errs3 = errors;
-              if (errors === _errs3) {
-                if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
-                  if (data1.imageDigest !== void 0) {
-                    const _errs5 = errors;
-                    if (typeof data1.imageDigest !== "string") {
-                      validate102.errors = [{ instancePath: instancePath + "/imageDetails/" + i0 + "/imageDigest", schemaPath: "#/properties/imageDetails/items/properties/imageDigest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                      return false;
-                    }
-                    var valid2 = _errs5 === errors;
-                  } else {
-                    var valid2 = true;
-                  }
-                  if (valid2) {
-                    if (data1.imageTags !== void 0) {
-                      let data3 = data1.imageTags;
-                      const _errs7 = errors;
-                      if (errors === _errs7) {
-                        if (Array.isArray(data3)) {
-                          var valid3 = true;
-                          const len1 = data3.length;
-                          for (let i1 = 0; i1 < len1; i1++) {
-                            const _errs9 = errors;
-                            if (typeof data3[i1] !== "string") {
-                              validate102.errors = [{ instancePath: instancePath + "/imageDetails/" + i0 + "/imageTags/" + i1, schemaPath: "#/properties/imageDetails/items/properties/imageTags/items/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                              return false;
-                            }
-                            var valid3 = _errs9 === errors;
-                            if (!valid3) {
-                              break;
-                            }
-                          }
-                        } else {
-                          validate102.errors = [{ instancePath: instancePath + "/imageDetails/" + i0 + "/imageTags", schemaPath: "#/properties/imageDetails/items/properties/imageTags/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
-                          return false;
-                        }
-                      }
-                      var valid2 = _errs7 === errors;
-                    } else {
-                      var valid2 = true;
-                    }
-                    if (valid2) {
-                      if (data1.imagePushedAt !== void 0) {
-                        let data5 = data1.imagePushedAt;
-                        const _errs11 = errors;
-                        if (!(typeof data5 == "number" && isFinite(data5)) && typeof data5 !== "string") {
-                          validate102.errors = [{ instancePath: instancePath + "/imageDetails/" + i0 + "/imagePushedAt", schemaPath: "#/properties/imageDetails/items/properties/imagePushedAt/type", keyword: "type", params: { type: schema112.properties.imageDetails.items.properties.imagePushedAt.type }, message: "must be number,string" }];
-                          return false;
-                        }
-                        var valid2 = _errs11 === errors;
-                      } else {
-                        var valid2 = true;
-                      }
-                    }
-                  }
-                } else {
-                  validate102.errors = [{ instancePath: instancePath + "/imageDetails/" + i0, schemaPath: "#/properties/imageDetails/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                  return false;
-                }
-              }
-              var valid1 = _errs3 === errors;
-              if (!valid1) {
-                break;
-              }
-            }
-          } else {
-            validate102.errors = [{ instancePath: instancePath + "/imageDetails", schemaPath: "#/properties/imageDetails/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
-            return false;
-          }
-        }
-      }
-    } else {
-      validate102.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-      return false;
-    }
-  }
-  validate102.errors = vErrors;
-  return errors === 0;
-}
-var wire1 = validate11;
-var schema12 = { "type": "object", "properties": { "next": { "type": ["string", "null"] }, "results": { "type": "array", "items": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" }, "digest": { "type": ["string", "null"] }, "tag_last_pushed": { "type": ["string", "null"] }, "last_updated": { "type": ["string", "null"] } } } } } };
-function validate11(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (errors === 0) {
@@ -50474,7 +45783,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
         let data0 = data.next;
         const _errs1 = errors;
         if (typeof data0 !== "string" && data0 !== null) {
-          validate11.errors = [{ instancePath: instancePath + "/next", schemaPath: "#/properties/next/type", keyword: "type", params: { type: schema12.properties.next.type }, message: "must be string,null" }];
+          validate102.errors = [{ instancePath: instancePath + "/next", schemaPath: "#/properties/next/type", keyword: "type", params: { type: schema112.properties.next.type }, message: "must be string,null" }];
           return false;
         }
         var valid0 = _errs1 === errors;
@@ -50496,13 +45805,13 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                   if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
                     let missing0;
                     if (data2.name === void 0 && (missing0 = "name")) {
-                      validate11.errors = [{ instancePath: instancePath + "/results/" + i0, schemaPath: "#/properties/results/items/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
+                      validate102.errors = [{ instancePath: instancePath + "/results/" + i0, schemaPath: "#/properties/results/items/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
                       return false;
                     } else {
                       if (data2.name !== void 0) {
                         const _errs7 = errors;
                         if (typeof data2.name !== "string") {
-                          validate11.errors = [{ instancePath: instancePath + "/results/" + i0 + "/name", schemaPath: "#/properties/results/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                          validate102.errors = [{ instancePath: instancePath + "/results/" + i0 + "/name", schemaPath: "#/properties/results/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                           return false;
                         }
                         var valid2 = _errs7 === errors;
@@ -50514,7 +45823,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                           let data4 = data2.digest;
                           const _errs9 = errors;
                           if (typeof data4 !== "string" && data4 !== null) {
-                            validate11.errors = [{ instancePath: instancePath + "/results/" + i0 + "/digest", schemaPath: "#/properties/results/items/properties/digest/type", keyword: "type", params: { type: schema12.properties.results.items.properties.digest.type }, message: "must be string,null" }];
+                            validate102.errors = [{ instancePath: instancePath + "/results/" + i0 + "/digest", schemaPath: "#/properties/results/items/properties/digest/type", keyword: "type", params: { type: schema112.properties.results.items.properties.digest.type }, message: "must be string,null" }];
                             return false;
                           }
                           var valid2 = _errs9 === errors;
@@ -50526,7 +45835,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                             let data5 = data2.tag_last_pushed;
                             const _errs11 = errors;
                             if (typeof data5 !== "string" && data5 !== null) {
-                              validate11.errors = [{ instancePath: instancePath + "/results/" + i0 + "/tag_last_pushed", schemaPath: "#/properties/results/items/properties/tag_last_pushed/type", keyword: "type", params: { type: schema12.properties.results.items.properties.tag_last_pushed.type }, message: "must be string,null" }];
+                              validate102.errors = [{ instancePath: instancePath + "/results/" + i0 + "/tag_last_pushed", schemaPath: "#/properties/results/items/properties/tag_last_pushed/type", keyword: "type", params: { type: schema112.properties.results.items.properties.tag_last_pushed.type }, message: "must be string,null" }];
                               return false;
                             }
                             var valid2 = _errs11 === errors;
@@ -50538,7 +45847,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                               let data6 = data2.last_updated;
                               const _errs13 = errors;
                               if (typeof data6 !== "string" && data6 !== null) {
-                                validate11.errors = [{ instancePath: instancePath + "/results/" + i0 + "/last_updated", schemaPath: "#/properties/results/items/properties/last_updated/type", keyword: "type", params: { type: schema12.properties.results.items.properties.last_updated.type }, message: "must be string,null" }];
+                                validate102.errors = [{ instancePath: instancePath + "/results/" + i0 + "/last_updated", schemaPath: "#/properties/results/items/properties/last_updated/type", keyword: "type", params: { type: schema112.properties.results.items.properties.last_updated.type }, message: "must be string,null" }];
                                 return false;
                               }
                               var valid2 = _errs13 === errors;
@@ -50550,7 +45859,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                       }
                     }
                   } else {
-                    validate11.errors = [{ instancePath: instancePath + "/results/" + i0, schemaPath: "#/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                    validate102.errors = [{ instancePath: instancePath + "/results/" + i0, schemaPath: "#/properties/results/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                     return false;
                   }
                 }
@@ -50560,7 +45869,7 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                 }
               }
             } else {
-              validate11.errors = [{ instancePath: instancePath + "/results", schemaPath: "#/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
+              validate102.errors = [{ instancePath: instancePath + "/results", schemaPath: "#/properties/results/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
               return false;
             }
           }
@@ -50570,16 +45879,16 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      validate11.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+      validate102.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
       return false;
     }
   }
-  validate11.errors = vErrors;
+  validate102.errors = vErrors;
   return errors === 0;
 }
-var wire2 = validate12;
-var schema13 = { "type": "object", "additionalProperties": { "type": "object", "properties": { "tag": { "type": "array", "items": { "type": "string" } }, "timeUploadedMs": { "type": ["string", "number"] } } } };
-function validate12(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+var wire1 = validate11;
+var schema12 = { "type": "object", "additionalProperties": { "type": "object", "properties": { "tag": { "type": "array", "items": { "type": "string" } }, "timeUploadedMs": { "type": ["string", "number"] } } } };
+function validate11(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (errors === 0) {
@@ -50599,7 +45908,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
                   for (let i0 = 0; i0 < len0; i0++) {
                     const _errs6 = errors;
                     if (typeof data1[i0] !== "string") {
-                      validate12.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1") + "/tag/" + i0, schemaPath: "#/additionalProperties/properties/tag/items/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                      validate11.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1") + "/tag/" + i0, schemaPath: "#/additionalProperties/properties/tag/items/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                       return false;
                     }
                     var valid2 = _errs6 === errors;
@@ -50608,7 +45917,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                   }
                 } else {
-                  validate12.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1") + "/tag", schemaPath: "#/additionalProperties/properties/tag/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
+                  validate11.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1") + "/tag", schemaPath: "#/additionalProperties/properties/tag/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
                   return false;
                 }
               }
@@ -50621,7 +45930,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
                 let data3 = data0.timeUploadedMs;
                 const _errs8 = errors;
                 if (typeof data3 !== "string" && !(typeof data3 == "number" && isFinite(data3))) {
-                  validate12.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1") + "/timeUploadedMs", schemaPath: "#/additionalProperties/properties/timeUploadedMs/type", keyword: "type", params: { type: schema13.additionalProperties.properties.timeUploadedMs.type }, message: "must be string,number" }];
+                  validate11.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1") + "/timeUploadedMs", schemaPath: "#/additionalProperties/properties/timeUploadedMs/type", keyword: "type", params: { type: schema12.additionalProperties.properties.timeUploadedMs.type }, message: "must be string,number" }];
                   return false;
                 }
                 var valid1 = _errs8 === errors;
@@ -50630,7 +45939,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
               }
             }
           } else {
-            validate12.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+            validate11.errors = [{ instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
             return false;
           }
         }
@@ -50640,7 +45949,131 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      validate12.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+      validate11.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+      return false;
+    }
+  }
+  validate11.errors = vErrors;
+  return errors === 0;
+}
+var wire2 = validate12;
+var schema13 = { "type": "array", "items": { "type": "object", "required": ["digest"], "properties": { "digest": { "type": "string" }, "push_time": { "type": ["string", "null"] }, "tags": { "type": ["array", "null"], "items": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" }, "push_time": { "type": ["string", "null"] } } } } } } };
+function validate12(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (errors === 0) {
+    if (Array.isArray(data)) {
+      var valid0 = true;
+      const len0 = data.length;
+      for (let i0 = 0; i0 < len0; i0++) {
+        let data0 = data[i0];
+        const _errs1 = errors;
+        if (errors === _errs1) {
+          if (data0 && typeof data0 == "object" && !Array.isArray(data0)) {
+            let missing0;
+            if (data0.digest === void 0 && (missing0 = "digest")) {
+              validate12.errors = [{ instancePath: instancePath + "/" + i0, schemaPath: "#/items/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
+              return false;
+            } else {
+              if (data0.digest !== void 0) {
+                const _errs3 = errors;
+                if (typeof data0.digest !== "string") {
+                  validate12.errors = [{ instancePath: instancePath + "/" + i0 + "/digest", schemaPath: "#/items/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                  return false;
+                }
+                var valid1 = _errs3 === errors;
+              } else {
+                var valid1 = true;
+              }
+              if (valid1) {
+                if (data0.push_time !== void 0) {
+                  let data2 = data0.push_time;
+                  const _errs5 = errors;
+                  if (typeof data2 !== "string" && data2 !== null) {
+                    validate12.errors = [{ instancePath: instancePath + "/" + i0 + "/push_time", schemaPath: "#/items/properties/push_time/type", keyword: "type", params: { type: schema13.items.properties.push_time.type }, message: "must be string,null" }];
+                    return false;
+                  }
+                  var valid1 = _errs5 === errors;
+                } else {
+                  var valid1 = true;
+                }
+                if (valid1) {
+                  if (data0.tags !== void 0) {
+                    let data3 = data0.tags;
+                    const _errs7 = errors;
+                    if (!Array.isArray(data3) && data3 !== null) {
+                      validate12.errors = [{ instancePath: instancePath + "/" + i0 + "/tags", schemaPath: "#/items/properties/tags/type", keyword: "type", params: { type: schema13.items.properties.tags.type }, message: "must be array,null" }];
+                      return false;
+                    }
+                    if (errors === _errs7) {
+                      if (Array.isArray(data3)) {
+                        var valid2 = true;
+                        const len1 = data3.length;
+                        for (let i1 = 0; i1 < len1; i1++) {
+                          let data4 = data3[i1];
+                          const _errs9 = errors;
+                          if (errors === _errs9) {
+                            if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
+                              let missing1;
+                              if (data4.name === void 0 && (missing1 = "name")) {
+                                validate12.errors = [{ instancePath: instancePath + "/" + i0 + "/tags/" + i1, schemaPath: "#/items/properties/tags/items/required", keyword: "required", params: { missingProperty: missing1 }, message: "must have required property '" + missing1 + "'" }];
+                                return false;
+                              } else {
+                                if (data4.name !== void 0) {
+                                  const _errs11 = errors;
+                                  if (typeof data4.name !== "string") {
+                                    validate12.errors = [{ instancePath: instancePath + "/" + i0 + "/tags/" + i1 + "/name", schemaPath: "#/items/properties/tags/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                    return false;
+                                  }
+                                  var valid3 = _errs11 === errors;
+                                } else {
+                                  var valid3 = true;
+                                }
+                                if (valid3) {
+                                  if (data4.push_time !== void 0) {
+                                    let data6 = data4.push_time;
+                                    const _errs13 = errors;
+                                    if (typeof data6 !== "string" && data6 !== null) {
+                                      validate12.errors = [{ instancePath: instancePath + "/" + i0 + "/tags/" + i1 + "/push_time", schemaPath: "#/items/properties/tags/items/properties/push_time/type", keyword: "type", params: { type: schema13.items.properties.tags.items.properties.push_time.type }, message: "must be string,null" }];
+                                      return false;
+                                    }
+                                    var valid3 = _errs13 === errors;
+                                  } else {
+                                    var valid3 = true;
+                                  }
+                                }
+                              }
+                            } else {
+                              validate12.errors = [{ instancePath: instancePath + "/" + i0 + "/tags/" + i1, schemaPath: "#/items/properties/tags/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                              return false;
+                            }
+                          }
+                          var valid2 = _errs9 === errors;
+                          if (!valid2) {
+                            break;
+                          }
+                        }
+                      }
+                    }
+                    var valid1 = _errs7 === errors;
+                  } else {
+                    var valid1 = true;
+                  }
+                }
+              }
+            }
+          } else {
+            validate12.errors = [{ instancePath: instancePath + "/" + i0, schemaPath: "#/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+            return false;
+          }
+        }
+        var valid0 = _errs1 === errors;
+        if (!valid0) {
+          break;
+        }
+      }
+    } else {
+      validate12.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
       return false;
     }
   }
@@ -50990,34 +46423,101 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 var wire4 = validate14;
-var schema15 = { "type": "object", "properties": { "tags": { "type": ["array", "null"], "items": { "type": "string" } } } };
+var schema15 = { "type": "object", "required": ["tags"], "properties": { "tags": { "type": "array", "items": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" }, "start_ts": { "type": ["number", "null"] }, "manifest_digest": { "type": ["string", "null"] } } } }, "has_additional": { "type": ["boolean", "null"] } } };
 function validate14(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (errors === 0) {
     if (data && typeof data == "object" && !Array.isArray(data)) {
-      if (data.tags !== void 0) {
-        let data0 = data.tags;
-        const _errs1 = errors;
-        if (!Array.isArray(data0) && data0 !== null) {
-          validate14.errors = [{ instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: schema15.properties.tags.type }, message: "must be array,null" }];
-          return false;
-        }
-        if (errors === _errs1) {
-          if (Array.isArray(data0)) {
-            var valid1 = true;
-            const len0 = data0.length;
-            for (let i0 = 0; i0 < len0; i0++) {
-              const _errs3 = errors;
-              if (typeof data0[i0] !== "string") {
-                validate14.errors = [{ instancePath: instancePath + "/tags/" + i0, schemaPath: "#/properties/tags/items/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                return false;
+      let missing0;
+      if (data.tags === void 0 && (missing0 = "tags")) {
+        validate14.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
+        return false;
+      } else {
+        if (data.tags !== void 0) {
+          let data0 = data.tags;
+          const _errs1 = errors;
+          if (errors === _errs1) {
+            if (Array.isArray(data0)) {
+              var valid1 = true;
+              const len0 = data0.length;
+              for (let i0 = 0; i0 < len0; i0++) {
+                let data1 = data0[i0];
+                const _errs3 = errors;
+                if (errors === _errs3) {
+                  if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
+                    let missing1;
+                    if (data1.name === void 0 && (missing1 = "name")) {
+                      validate14.errors = [{ instancePath: instancePath + "/tags/" + i0, schemaPath: "#/properties/tags/items/required", keyword: "required", params: { missingProperty: missing1 }, message: "must have required property '" + missing1 + "'" }];
+                      return false;
+                    } else {
+                      if (data1.name !== void 0) {
+                        const _errs5 = errors;
+                        if (typeof data1.name !== "string") {
+                          validate14.errors = [{ instancePath: instancePath + "/tags/" + i0 + "/name", schemaPath: "#/properties/tags/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                          return false;
+                        }
+                        var valid2 = _errs5 === errors;
+                      } else {
+                        var valid2 = true;
+                      }
+                      if (valid2) {
+                        if (data1.start_ts !== void 0) {
+                          let data3 = data1.start_ts;
+                          const _errs7 = errors;
+                          if (!(typeof data3 == "number" && isFinite(data3)) && data3 !== null) {
+                            validate14.errors = [{ instancePath: instancePath + "/tags/" + i0 + "/start_ts", schemaPath: "#/properties/tags/items/properties/start_ts/type", keyword: "type", params: { type: schema15.properties.tags.items.properties.start_ts.type }, message: "must be number,null" }];
+                            return false;
+                          }
+                          var valid2 = _errs7 === errors;
+                        } else {
+                          var valid2 = true;
+                        }
+                        if (valid2) {
+                          if (data1.manifest_digest !== void 0) {
+                            let data4 = data1.manifest_digest;
+                            const _errs9 = errors;
+                            if (typeof data4 !== "string" && data4 !== null) {
+                              validate14.errors = [{ instancePath: instancePath + "/tags/" + i0 + "/manifest_digest", schemaPath: "#/properties/tags/items/properties/manifest_digest/type", keyword: "type", params: { type: schema15.properties.tags.items.properties.manifest_digest.type }, message: "must be string,null" }];
+                              return false;
+                            }
+                            var valid2 = _errs9 === errors;
+                          } else {
+                            var valid2 = true;
+                          }
+                        }
+                      }
+                    }
+                  } else {
+                    validate14.errors = [{ instancePath: instancePath + "/tags/" + i0, schemaPath: "#/properties/tags/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                    return false;
+                  }
+                }
+                var valid1 = _errs3 === errors;
+                if (!valid1) {
+                  break;
+                }
               }
-              var valid1 = _errs3 === errors;
-              if (!valid1) {
-                break;
-              }
+            } else {
+              validate14.errors = [{ instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
+              return false;
             }
+          }
+          var valid0 = _errs1 === errors;
+        } else {
+          var valid0 = true;
+        }
+        if (valid0) {
+          if (data.has_additional !== void 0) {
+            let data5 = data.has_additional;
+            const _errs11 = errors;
+            if (typeof data5 !== "boolean" && data5 !== null) {
+              validate14.errors = [{ instancePath: instancePath + "/has_additional", schemaPath: "#/properties/has_additional/type", keyword: "type", params: { type: schema15.properties.has_additional.type }, message: "must be boolean,null" }];
+              return false;
+            }
+            var valid0 = _errs11 === errors;
+          } else {
+            var valid0 = true;
           }
         }
       }
@@ -51030,54 +46530,33 @@ function validate14(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 var wire5 = validate15;
+var schema16 = { "type": "object", "properties": { "tags": { "type": ["array", "null"], "items": { "type": "string" } } } };
 function validate15(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (errors === 0) {
     if (data && typeof data == "object" && !Array.isArray(data)) {
-      if (data.token !== void 0) {
+      if (data.tags !== void 0) {
+        let data0 = data.tags;
         const _errs1 = errors;
-        if (typeof data.token !== "string") {
-          validate15.errors = [{ instancePath: instancePath + "/token", schemaPath: "#/properties/token/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+        if (!Array.isArray(data0) && data0 !== null) {
+          validate15.errors = [{ instancePath: instancePath + "/tags", schemaPath: "#/properties/tags/type", keyword: "type", params: { type: schema16.properties.tags.type }, message: "must be array,null" }];
           return false;
         }
-        var valid0 = _errs1 === errors;
-      } else {
-        var valid0 = true;
-      }
-      if (valid0) {
-        if (data.access_token !== void 0) {
-          const _errs3 = errors;
-          if (typeof data.access_token !== "string") {
-            validate15.errors = [{ instancePath: instancePath + "/access_token", schemaPath: "#/properties/access_token/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-            return false;
-          }
-          var valid0 = _errs3 === errors;
-        } else {
-          var valid0 = true;
-        }
-        if (valid0) {
-          if (data.expires_in !== void 0) {
-            let data2 = data.expires_in;
-            const _errs5 = errors;
-            if (!(typeof data2 == "number" && isFinite(data2))) {
-              validate15.errors = [{ instancePath: instancePath + "/expires_in", schemaPath: "#/properties/expires_in/type", keyword: "type", params: { type: "number" }, message: "must be number" }];
-              return false;
-            }
-            var valid0 = _errs5 === errors;
-          } else {
-            var valid0 = true;
-          }
-          if (valid0) {
-            if (data.issued_at !== void 0) {
-              const _errs7 = errors;
-              if (typeof data.issued_at !== "string") {
-                validate15.errors = [{ instancePath: instancePath + "/issued_at", schemaPath: "#/properties/issued_at/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+        if (errors === _errs1) {
+          if (Array.isArray(data0)) {
+            var valid1 = true;
+            const len0 = data0.length;
+            for (let i0 = 0; i0 < len0; i0++) {
+              const _errs3 = errors;
+              if (typeof data0[i0] !== "string") {
+                validate15.errors = [{ instancePath: instancePath + "/tags/" + i0, schemaPath: "#/properties/tags/items/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                 return false;
               }
-              var valid0 = _errs7 === errors;
-            } else {
-              var valid0 = true;
+              var valid1 = _errs3 === errors;
+              if (!valid1) {
+                break;
+              }
             }
           }
         }
@@ -51096,10 +46575,10 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
   let errors = 0;
   if (errors === 0) {
     if (data && typeof data == "object" && !Array.isArray(data)) {
-      if (data.created !== void 0) {
+      if (data.token !== void 0) {
         const _errs1 = errors;
-        if (typeof data.created !== "string") {
-          validate16.errors = [{ instancePath: instancePath + "/created", schemaPath: "#/properties/created/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+        if (typeof data.token !== "string") {
+          validate16.errors = [{ instancePath: instancePath + "/token", schemaPath: "#/properties/token/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
           return false;
         }
         var valid0 = _errs1 === errors;
@@ -51107,10 +46586,10 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
         var valid0 = true;
       }
       if (valid0) {
-        if (data.os !== void 0) {
+        if (data.access_token !== void 0) {
           const _errs3 = errors;
-          if (typeof data.os !== "string") {
-            validate16.errors = [{ instancePath: instancePath + "/os", schemaPath: "#/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+          if (typeof data.access_token !== "string") {
+            validate16.errors = [{ instancePath: instancePath + "/access_token", schemaPath: "#/properties/access_token/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
             return false;
           }
           var valid0 = _errs3 === errors;
@@ -51118,10 +46597,11 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
           var valid0 = true;
         }
         if (valid0) {
-          if (data.architecture !== void 0) {
+          if (data.expires_in !== void 0) {
+            let data2 = data.expires_in;
             const _errs5 = errors;
-            if (typeof data.architecture !== "string") {
-              validate16.errors = [{ instancePath: instancePath + "/architecture", schemaPath: "#/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+            if (!(typeof data2 == "number" && isFinite(data2))) {
+              validate16.errors = [{ instancePath: instancePath + "/expires_in", schemaPath: "#/properties/expires_in/type", keyword: "type", params: { type: "number" }, message: "must be number" }];
               return false;
             }
             var valid0 = _errs5 === errors;
@@ -51129,10 +46609,10 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
             var valid0 = true;
           }
           if (valid0) {
-            if (data.variant !== void 0) {
+            if (data.issued_at !== void 0) {
               const _errs7 = errors;
-              if (typeof data.variant !== "string") {
-                validate16.errors = [{ instancePath: instancePath + "/variant", schemaPath: "#/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+              if (typeof data.issued_at !== "string") {
+                validate16.errors = [{ instancePath: instancePath + "/issued_at", schemaPath: "#/properties/issued_at/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                 return false;
               }
               var valid0 = _errs7 === errors;
@@ -51152,6 +46632,66 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
 }
 var wire7 = validate17;
 function validate17(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (errors === 0) {
+    if (data && typeof data == "object" && !Array.isArray(data)) {
+      if (data.created !== void 0) {
+        const _errs1 = errors;
+        if (typeof data.created !== "string") {
+          validate17.errors = [{ instancePath: instancePath + "/created", schemaPath: "#/properties/created/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+          return false;
+        }
+        var valid0 = _errs1 === errors;
+      } else {
+        var valid0 = true;
+      }
+      if (valid0) {
+        if (data.os !== void 0) {
+          const _errs3 = errors;
+          if (typeof data.os !== "string") {
+            validate17.errors = [{ instancePath: instancePath + "/os", schemaPath: "#/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+            return false;
+          }
+          var valid0 = _errs3 === errors;
+        } else {
+          var valid0 = true;
+        }
+        if (valid0) {
+          if (data.architecture !== void 0) {
+            const _errs5 = errors;
+            if (typeof data.architecture !== "string") {
+              validate17.errors = [{ instancePath: instancePath + "/architecture", schemaPath: "#/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+              return false;
+            }
+            var valid0 = _errs5 === errors;
+          } else {
+            var valid0 = true;
+          }
+          if (valid0) {
+            if (data.variant !== void 0) {
+              const _errs7 = errors;
+              if (typeof data.variant !== "string") {
+                validate17.errors = [{ instancePath: instancePath + "/variant", schemaPath: "#/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                return false;
+              }
+              var valid0 = _errs7 === errors;
+            } else {
+              var valid0 = true;
+            }
+          }
+        }
+      }
+    } else {
+      validate17.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+      return false;
+    }
+  }
+  validate17.errors = vErrors;
+  return errors === 0;
+}
+var wire8 = validate18;
+function validate18(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   const _errs1 = errors;
@@ -51196,7 +46736,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
     if (data && typeof data == "object" && !Array.isArray(data)) {
       let missing1;
       if (data.config === void 0 && (missing1 = "config")) {
-        validate17.errors = [{ instancePath, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: missing1 }, message: "must have required property '" + missing1 + "'" }];
+        validate18.errors = [{ instancePath, schemaPath: "#/then/required", keyword: "required", params: { missingProperty: missing1 }, message: "must have required property '" + missing1 + "'" }];
         return false;
       } else {
         if (data.config !== void 0) {
@@ -51206,13 +46746,13 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
             if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
               let missing2;
               if (data1.digest === void 0 && (missing2 = "digest")) {
-                validate17.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/then/properties/config/required", keyword: "required", params: { missingProperty: missing2 }, message: "must have required property '" + missing2 + "'" }];
+                validate18.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/then/properties/config/required", keyword: "required", params: { missingProperty: missing2 }, message: "must have required property '" + missing2 + "'" }];
                 return false;
               } else {
                 if (data1.mediaType !== void 0) {
                   const _errs7 = errors;
                   if (typeof data1.mediaType !== "string") {
-                    validate17.errors = [{ instancePath: instancePath + "/config/mediaType", schemaPath: "#/then/properties/config/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                    validate18.errors = [{ instancePath: instancePath + "/config/mediaType", schemaPath: "#/then/properties/config/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                     return false;
                   }
                   var valid3 = _errs7 === errors;
@@ -51223,7 +46763,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                   if (data1.digest !== void 0) {
                     const _errs9 = errors;
                     if (typeof data1.digest !== "string") {
-                      validate17.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/then/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                      validate18.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/then/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                       return false;
                     }
                     var valid3 = _errs9 === errors;
@@ -51239,7 +46779,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                           if (data4.os !== void 0) {
                             const _errs13 = errors;
                             if (typeof data4.os !== "string") {
-                              validate17.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/then/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                              validate18.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/then/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                               return false;
                             }
                             var valid4 = _errs13 === errors;
@@ -51250,7 +46790,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                             if (data4.architecture !== void 0) {
                               const _errs15 = errors;
                               if (typeof data4.architecture !== "string") {
-                                validate17.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/then/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                validate18.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/then/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                 return false;
                               }
                               var valid4 = _errs15 === errors;
@@ -51261,7 +46801,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                               if (data4.variant !== void 0) {
                                 const _errs17 = errors;
                                 if (typeof data4.variant !== "string") {
-                                  validate17.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/then/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                  validate18.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/then/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                   return false;
                                 }
                                 var valid4 = _errs17 === errors;
@@ -51271,7 +46811,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                             }
                           }
                         } else {
-                          validate17.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/then/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                          validate18.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/then/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                           return false;
                         }
                       }
@@ -51284,7 +46824,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                         let data8 = data1.annotations;
                         const _errs19 = errors;
                         if (!(data8 && typeof data8 == "object" && !Array.isArray(data8))) {
-                          validate17.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/then/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                          validate18.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/then/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                           return false;
                         }
                         var valid3 = _errs19 === errors;
@@ -51296,7 +46836,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                 }
               }
             } else {
-              validate17.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/then/properties/config/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+              validate18.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/then/properties/config/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
               return false;
             }
           }
@@ -51314,7 +46854,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
       vErrors.push(err2);
     }
     errors++;
-    validate17.errors = vErrors;
+    validate18.errors = vErrors;
     return false;
   }
   if (errors === 0) {
@@ -51322,7 +46862,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
       if (data.mediaType !== void 0) {
         const _errs21 = errors;
         if (typeof data.mediaType !== "string") {
-          validate17.errors = [{ instancePath: instancePath + "/mediaType", schemaPath: "#/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+          validate18.errors = [{ instancePath: instancePath + "/mediaType", schemaPath: "#/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
           return false;
         }
         var valid5 = _errs21 === errors;
@@ -51337,13 +46877,13 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
             if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
               let missing3;
               if (data10.digest === void 0 && (missing3 = "digest")) {
-                validate17.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/properties/config/required", keyword: "required", params: { missingProperty: missing3 }, message: "must have required property '" + missing3 + "'" }];
+                validate18.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/properties/config/required", keyword: "required", params: { missingProperty: missing3 }, message: "must have required property '" + missing3 + "'" }];
                 return false;
               } else {
                 if (data10.mediaType !== void 0) {
                   const _errs25 = errors;
                   if (typeof data10.mediaType !== "string") {
-                    validate17.errors = [{ instancePath: instancePath + "/config/mediaType", schemaPath: "#/properties/config/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                    validate18.errors = [{ instancePath: instancePath + "/config/mediaType", schemaPath: "#/properties/config/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                     return false;
                   }
                   var valid6 = _errs25 === errors;
@@ -51354,7 +46894,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                   if (data10.digest !== void 0) {
                     const _errs27 = errors;
                     if (typeof data10.digest !== "string") {
-                      validate17.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                      validate18.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                       return false;
                     }
                     var valid6 = _errs27 === errors;
@@ -51370,7 +46910,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                           if (data13.os !== void 0) {
                             const _errs31 = errors;
                             if (typeof data13.os !== "string") {
-                              validate17.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                              validate18.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                               return false;
                             }
                             var valid7 = _errs31 === errors;
@@ -51381,7 +46921,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                             if (data13.architecture !== void 0) {
                               const _errs33 = errors;
                               if (typeof data13.architecture !== "string") {
-                                validate17.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                validate18.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                 return false;
                               }
                               var valid7 = _errs33 === errors;
@@ -51392,7 +46932,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                               if (data13.variant !== void 0) {
                                 const _errs35 = errors;
                                 if (typeof data13.variant !== "string") {
-                                  validate17.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                  validate18.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                   return false;
                                 }
                                 var valid7 = _errs35 === errors;
@@ -51402,7 +46942,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                             }
                           }
                         } else {
-                          validate17.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                          validate18.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                           return false;
                         }
                       }
@@ -51415,7 +46955,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                         let data17 = data10.annotations;
                         const _errs37 = errors;
                         if (!(data17 && typeof data17 == "object" && !Array.isArray(data17))) {
-                          validate17.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                          validate18.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                           return false;
                         }
                         var valid6 = _errs37 === errors;
@@ -51427,7 +46967,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                 }
               }
             } else {
-              validate17.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/properties/config/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+              validate18.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/properties/config/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
               return false;
             }
           }
@@ -51450,13 +46990,13 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                     if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
                       let missing4;
                       if (data19.digest === void 0 && (missing4 = "digest")) {
-                        validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0, schemaPath: "#/properties/manifests/items/required", keyword: "required", params: { missingProperty: missing4 }, message: "must have required property '" + missing4 + "'" }];
+                        validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0, schemaPath: "#/properties/manifests/items/required", keyword: "required", params: { missingProperty: missing4 }, message: "must have required property '" + missing4 + "'" }];
                         return false;
                       } else {
                         if (data19.mediaType !== void 0) {
                           const _errs43 = errors;
                           if (typeof data19.mediaType !== "string") {
-                            validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/mediaType", schemaPath: "#/properties/manifests/items/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                            validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/mediaType", schemaPath: "#/properties/manifests/items/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                             return false;
                           }
                           var valid9 = _errs43 === errors;
@@ -51467,7 +47007,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                           if (data19.digest !== void 0) {
                             const _errs45 = errors;
                             if (typeof data19.digest !== "string") {
-                              validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/digest", schemaPath: "#/properties/manifests/items/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                              validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/digest", schemaPath: "#/properties/manifests/items/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                               return false;
                             }
                             var valid9 = _errs45 === errors;
@@ -51483,7 +47023,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                                   if (data22.os !== void 0) {
                                     const _errs49 = errors;
                                     if (typeof data22.os !== "string") {
-                                      validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/os", schemaPath: "#/properties/manifests/items/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                      validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/os", schemaPath: "#/properties/manifests/items/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                       return false;
                                     }
                                     var valid10 = _errs49 === errors;
@@ -51494,7 +47034,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                                     if (data22.architecture !== void 0) {
                                       const _errs51 = errors;
                                       if (typeof data22.architecture !== "string") {
-                                        validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/architecture", schemaPath: "#/properties/manifests/items/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                        validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/architecture", schemaPath: "#/properties/manifests/items/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                         return false;
                                       }
                                       var valid10 = _errs51 === errors;
@@ -51505,7 +47045,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                                       if (data22.variant !== void 0) {
                                         const _errs53 = errors;
                                         if (typeof data22.variant !== "string") {
-                                          validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/variant", schemaPath: "#/properties/manifests/items/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                          validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/variant", schemaPath: "#/properties/manifests/items/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                           return false;
                                         }
                                         var valid10 = _errs53 === errors;
@@ -51515,7 +47055,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                                     }
                                   }
                                 } else {
-                                  validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform", schemaPath: "#/properties/manifests/items/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                                  validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform", schemaPath: "#/properties/manifests/items/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                                   return false;
                                 }
                               }
@@ -51528,7 +47068,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                                 let data26 = data19.annotations;
                                 const _errs55 = errors;
                                 if (!(data26 && typeof data26 == "object" && !Array.isArray(data26))) {
-                                  validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/annotations", schemaPath: "#/properties/manifests/items/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                                  validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/annotations", schemaPath: "#/properties/manifests/items/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                                   return false;
                                 }
                                 var valid9 = _errs55 === errors;
@@ -51540,7 +47080,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                         }
                       }
                     } else {
-                      validate17.errors = [{ instancePath: instancePath + "/manifests/" + i0, schemaPath: "#/properties/manifests/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                      validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0, schemaPath: "#/properties/manifests/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                       return false;
                     }
                   }
@@ -51550,7 +47090,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                validate17.errors = [{ instancePath: instancePath + "/manifests", schemaPath: "#/properties/manifests/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
+                validate18.errors = [{ instancePath: instancePath + "/manifests", schemaPath: "#/properties/manifests/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
                 return false;
               }
             }
@@ -51563,7 +47103,7 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
               let data27 = data.annotations;
               const _errs57 = errors;
               if (!(data27 && typeof data27 == "object" && !Array.isArray(data27))) {
-                validate17.errors = [{ instancePath: instancePath + "/annotations", schemaPath: "#/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                validate18.errors = [{ instancePath: instancePath + "/annotations", schemaPath: "#/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
                 return false;
               }
               var valid5 = _errs57 === errors;
@@ -51574,22 +47114,23 @@ function validate17(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
     } else {
-      validate17.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+      validate18.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
       return false;
     }
   }
-  validate17.errors = vErrors;
+  validate18.errors = vErrors;
   return errors === 0;
 }
 var PRECOMPILED = {
-  "a DescribeImages answer": wire0,
-  "a Docker Hub tag page": wire1,
-  "a GCR manifest map": wire2,
+  "a Docker Hub tag page": wire0,
+  "a GCR manifest map": wire1,
+  "a Harbor artifact page": wire2,
   "a Laminar registry cache": wire3,
-  "a tag list": wire4,
-  "a token response": wire5,
-  "an image config": wire6,
-  "an image manifest or index": wire7
+  "a Quay tag page": wire4,
+  "a tag list": wire5,
+  "a token response": wire6,
+  "an image config": wire7,
+  "an image manifest or index": wire8
 };
 
 // src/registry/wire.ts
@@ -51710,22 +47251,6 @@ var HUB_TAG_PAGE = shape("a Docker Hub tag page", {
     }
   }
 });
-var ECR_IMAGES = shape("a DescribeImages answer", {
-  type: "object",
-  properties: {
-    imageDetails: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          imageDigest: STRING,
-          imageTags: { type: "array", items: STRING },
-          imagePushedAt: { type: ["number", "string"] }
-        }
-      }
-    }
-  }
-});
 var QUAY_TAG_PAGE = shape("a Quay tag page", {
   type: "object",
   required: ["tags"],
@@ -51770,7 +47295,7 @@ function defaultCachePath(env, opts = {}) {
   if (opts.runnerTemp && env.RUNNER_TEMP) return join5(env.RUNNER_TEMP, "laminar-cache", "registry.json");
   return join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "laminar", "registry.json");
 }
-var VERSION16 = 1;
+var VERSION10 = 1;
 var MAX_FACTS = 2e5;
 function tagListHash(tags) {
   return createHash("sha256").update([...tags].sort().join("\n")).digest("hex");
@@ -51841,7 +47366,7 @@ async function readCacheFile(path2, warn) {
     warn?.(`registry cache ${path2}: not JSON; starting with an empty cache`);
     return void 0;
   }
-  if (parsed !== null && typeof parsed === "object" && "version" in parsed && parsed.version !== VERSION16) {
+  if (parsed !== null && typeof parsed === "object" && "version" in parsed && parsed.version !== VERSION10) {
     return void 0;
   }
   const checked = checkShape(CACHE_FILE, parsed);
@@ -51935,7 +47460,7 @@ var RegistryCache = class _RegistryCache {
     }
     const challenges = { ...onDisk?.challenges ?? {} };
     for (const [k, v] of this.challenges) if (this.dirtyChallenges.has(k) || !(k in challenges)) challenges[k] = v;
-    const file = { version: VERSION16, digests: Object.fromEntries(entries), repos, challenges };
+    const file = { version: VERSION10, digests: Object.fromEntries(entries), repos, challenges };
     await writeFileAtomic(this.path, Buffer.from(JSON.stringify(file)));
     this.dirtyFacts.clear();
     this.dirtyRepos.clear();
@@ -52024,9 +47549,9 @@ function dockerConfigDir(env) {
 }
 var STRING_FIELDS = ["username", "password", "identitytoken", "registrytoken"];
 var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
-function decodeAuth(auth6) {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth6) || auth6.length === 0) return void 0;
-  const decoded = Buffer.from(auth6, "base64").toString("utf8");
+function decodeAuth(auth2) {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth2) || auth2.length === 0) return void 0;
+  const decoded = Buffer.from(auth2, "base64").toString("utf8");
   const i = decoded.indexOf(":");
   if (i <= 0) return void 0;
   return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
@@ -52148,10 +47673,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.stdin.end(serverUrl);
   });
 }
-async function resolveCredential(host, opts = {}) {
+async function resolveSourcedCredential(host, opts = {}) {
   const ex = opts.explicit;
-  if (ex?.token) return { kind: "registry-token", token: ex.token };
-  if (ex?.username && ex.password !== void 0) return { kind: "basic", username: ex.username, password: ex.password };
+  if (ex?.token)
+    return { credential: { kind: "registry-token", token: ex.token }, source: "registry settings (token)" };
+  if (ex?.username && ex.password !== void 0)
+    return {
+      credential: { kind: "basic", username: ex.username, password: ex.password },
+      source: "registry settings (user name and password)"
+    };
   const env = opts.env ?? process.env;
   const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
   const config = file?.config;
@@ -52168,21 +47698,26 @@ async function resolveCredential(host, opts = {}) {
     const helper = Object.entries(config.credHelpers).find(([k]) => normaliseKey(k) === want)?.[1];
     if (helper) {
       const c = await helperFor(helper);
-      if (c) return c;
+      if (c) return { credential: c, source: `docker config.json (helper ${helper})` };
     } else if (config.credsStore) {
       const c = await helperFor(config.credsStore);
-      if (c) return c;
+      if (c) return { credential: c, source: `docker config.json (credsStore ${config.credsStore})` };
     }
     for (const [k, entry] of Object.entries(config.auths)) {
       if (normaliseKey(k) !== want) continue;
       const c = fromAuthEntry(entry);
-      if (c) return c;
+      if (c) return { credential: c, source: "docker config.json (auths)" };
     }
   }
+  const cloud = await opts.cloud?.();
+  if (cloud) return cloud;
   if (want === "ghcr.io" && env.GITHUB_TOKEN) {
-    return { kind: "basic", username: env.GITHUB_ACTOR || "x-access-token", password: env.GITHUB_TOKEN };
+    return {
+      credential: { kind: "basic", username: env.GITHUB_ACTOR || "x-access-token", password: env.GITHUB_TOKEN },
+      source: "GITHUB_TOKEN"
+    };
   }
-  return void 0;
+  return { source: "none (anonymous)" };
 }
 function credentialIdentity(c) {
   if (!c) return "anonymous";
@@ -52306,30 +47841,61 @@ function realmRefusal(registryBase, realm) {
   return `the token realm ${realm.host} is another host than the registry (${registryBase.host})`;
 }
 var RegistrySession = class {
-  constructor(endpoint2, http, tokens, loadCredential, memory) {
-    this.endpoint = endpoint2;
+  /**
+   * @param loadCredential - finds the credential (docker's order, then the cloud's chain); gets
+   *   the `/v2/` challenge because ACR's token exchange lives next to its realm
+   * @param onRefused - told when the registry refused a Basic credential, so a cached short-lived
+   *   one (an ECR password) is fetched again before the one retry
+   * @param now - clock for `refreshAt` of short-lived credentials
+   */
+  constructor(endpoint, http, tokens, loadCredential, memory = void 0, onRefused = () => {
+  }, now = Date.now) {
+    this.endpoint = endpoint;
     this.http = http;
     this.tokens = tokens;
     this.loadCredential = loadCredential;
     this.memory = memory;
+    this.onRefused = onRefused;
+    this.now = now;
   }
   endpoint;
   http;
   tokens;
   loadCredential;
   memory;
+  onRefused;
+  now;
   pinged;
   challenge;
   credential;
+  source;
   /** Every secret this session has sent or received, so error text can never repeat one. */
   secrets = new SecretMasker();
-  cred() {
-    this.credential ??= this.loadCredential().then((c) => {
+  load() {
+    const ch = this.challenge;
+    this.credential ??= this.loadCredential(
+      ch ? { realm: ch.params.realm, service: ch.params.service } : void 0
+    ).then((r) => {
+      const c = r.credential;
       if (c?.kind === "basic") this.remember(c.password, c.username);
       else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : void 0);
-      return c;
+      this.source = r.source;
+      return r;
     });
     return this.credential;
+  }
+  async cred() {
+    const first = this.load();
+    let r = await first;
+    if (r.refreshAt !== void 0 && this.now() >= r.refreshAt) {
+      if (this.credential === first) this.credential = void 0;
+      r = await this.load();
+    }
+    return r.credential;
+  }
+  /** Where this session's credential came from (`docker config.json (auths)`), once it was looked up. */
+  credentialSource() {
+    return this.source;
   }
   remember(secret, user) {
     this.secrets.add(secret, user);
@@ -52480,6 +48046,10 @@ var RegistrySession = class {
         this.memory?.remember(ch);
       }
       if (ch.scheme === "basic" && !authz && !await this.cred()) return res;
+      if (ch.scheme === "basic" && authz) {
+        this.onRefused();
+        this.credential = void 0;
+      }
       fresh = ch;
     }
   }
@@ -52652,6 +48222,158 @@ async function offeredPlatforms(m, fetcher) {
   if (!m.body.config?.digest) return [];
   const config = await fetcher.blob(m.body.config.digest);
   return config.os && config.architecture ? [name(config)] : [];
+}
+
+// src/registry/cloud/refreshing.ts
+var REFRESH_AT = 0.8;
+var RefreshingValue = class {
+  constructor(fetchValue, now = Date.now) {
+    this.fetchValue = fetchValue;
+    this.now = now;
+  }
+  fetchValue;
+  now;
+  current;
+  inflight;
+  /** The cached value while it is fresh, else a newly fetched one. */
+  get() {
+    const c = this.current;
+    if (c && this.now() < c.refreshAt) return Promise.resolve(c.value);
+    this.inflight ??= this.fetchValue().then((e) => {
+      const issued = this.now();
+      this.current = {
+        value: e.value,
+        expiresAt: e.expiresAt,
+        refreshAt: issued + Math.max(0, e.expiresAt - issued) * REFRESH_AT
+      };
+      return e.value;
+    }).finally(() => this.inflight = void 0);
+    return this.inflight;
+  }
+  /** When the value in hand should be asked for again (undefined before the first fetch). */
+  refreshAt() {
+    return this.current?.refreshAt;
+  }
+  /** Forget the value (the service refused it), so the next `get` fetches. */
+  invalidate() {
+    this.current = void 0;
+  }
+};
+
+// src/registry/cloud/access.ts
+var CloudAccess = class {
+  constructor(o) {
+    this.o = o;
+    const now = o.now ?? Date.now;
+    this.labelText = o.kind === "aws" ? "AWS SDK chain" : o.kind === "google" ? "Google ADC" : "Azure";
+    this.passwords = new RefreshingValue(async () => {
+      if (o.kind === "aws") return (await this.ecrAccess()).password();
+      const { GoogleAccess } = await import("./chunks/google-HGZFBW24.js");
+      return new GoogleAccess().password();
+    }, now);
+    this.loadLabel().catch(() => void 0);
+  }
+  o;
+  ecr;
+  passwords;
+  refreshTokens = /* @__PURE__ */ new Map();
+  azure;
+  labelText;
+  /** The SDK modules are loaded for the label too, but only once this registry is used. */
+  async loadLabel() {
+    if (this.o.kind === "aws") this.labelText = (await import("./chunks/ecr-4KHS7BJN.js")).awsSourceLabel(this.o.aws ?? {}, this.o.env);
+    else if (this.o.kind === "google") this.labelText = (await import("./chunks/google-HGZFBW24.js")).googleSourceLabel(this.o.env);
+    else this.labelText = (await import("./chunks/azure-JCLOFQ6A.js")).azureSourceLabel();
+  }
+  /** Where the credentials come from: `AWS SDK chain (profile ci)`. */
+  async label() {
+    await this.loadLabel().catch(() => void 0);
+    return this.labelText;
+  }
+  ecrAccess() {
+    this.ecr ??= import("./chunks/ecr-4KHS7BJN.js").then(
+      (m) => new m.EcrAccess({
+        aws: this.o.aws ?? {},
+        transport: this.o.transport,
+        ...this.o.registryId ? { registryId: this.o.registryId } : {},
+        ...this.o.region ? { region: this.o.region } : {}
+      })
+    );
+    return this.ecr;
+  }
+  /** The registry credential: ECR / Google passwords, or an ACR refresh token for the challenge's service. */
+  async credential(challenge) {
+    const source = await this.label();
+    if (this.o.kind === "azure") {
+      const realm = challenge?.realm;
+      if (!realm) throw new Error("the registry sent no token realm to exchange an Entra ID token at");
+      const service = challenge.service ?? this.o.host;
+      let r = this.refreshTokens.get(`${realm}\0${service}`);
+      if (!r) {
+        r = new RefreshingValue(async () => {
+          this.azure ??= import("./chunks/azure-JCLOFQ6A.js").then((m) => new m.AzureAccess(this.o.transport));
+          return (await this.azure).refreshToken(realm, service);
+        }, this.o.now);
+        this.refreshTokens.set(`${realm}\0${service}`, r);
+      }
+      const token = await r.get();
+      const { ACR_REFRESH_USER } = await import("./chunks/azure-JCLOFQ6A.js");
+      return {
+        credential: { kind: "identity-token", username: ACR_REFRESH_USER, token },
+        source,
+        ...r.refreshAt() !== void 0 ? { refreshAt: r.refreshAt() } : {}
+      };
+    }
+    const p = await this.passwords.get();
+    return {
+      credential: { kind: "basic", username: p.username, password: p.password },
+      source,
+      ...this.passwords.refreshAt() !== void 0 ? { refreshAt: this.passwords.refreshAt() } : {}
+    };
+  }
+  /** The registry refused the credential: fetch a new one next time. */
+  invalidate() {
+    this.passwords.invalidate();
+    for (const r of this.refreshTokens.values()) r.invalidate();
+  }
+  /** ECR DescribeImages (only for `aws` registries). */
+  async describeImages(repository, tags) {
+    return (await this.ecrAccess()).describeImages(repository, tags);
+  }
+};
+
+// src/registry/cloud/kind.ts
+function parseEcrHost(host) {
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host.toLowerCase());
+  return m ? { registryId: m[1], region: m[2] } : void 0;
+}
+function isGoogleRegistryHost(host) {
+  const h = host.toLowerCase();
+  return h === "gcr.io" || h.endsWith(".gcr.io") || /^[a-z0-9-]+-docker\.pkg\.dev$/.test(h);
+}
+function isAzureRegistryHost(host) {
+  return /^[a-z0-9-]+\.azurecr\.(io|cn|us)$/i.test(host);
+}
+function cloudKindOf(host, setting) {
+  if (setting === "none") return void 0;
+  if (setting) return setting;
+  if (parseEcrHost(host)) return "aws";
+  if (isGoogleRegistryHost(host)) return "google";
+  if (isAzureRegistryHost(host)) return "azure";
+  return void 0;
+}
+
+// src/registry/cloud/transport.ts
+function registryTransport(http, registry) {
+  return (req) => http.request({
+    registry,
+    kind: req.kind,
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    ...req.body !== void 0 ? { body: req.body } : {},
+    ...req.idempotent ? { idempotent: true } : {}
+  });
 }
 
 // src/registry/http.ts
@@ -53036,8 +48758,8 @@ var WorkSlots = class {
     const running = /* @__PURE__ */ new Set();
     let failed2;
     for (const item of items) {
-      const wait2 = this.acquire();
-      if (wait2) await wait2;
+      const wait = this.acquire();
+      if (wait) await wait;
       if (failed2) {
         this.release();
         break;
@@ -53054,44 +48776,6 @@ var WorkSlots = class {
     if (failed2) throw failed2.error;
   }
 };
-
-// src/registry/sigv4.ts
-import { createHash as createHash4, createHmac } from "node:crypto";
-var hex = (d) => createHash4("sha256").update(d).digest("hex");
-var hmac = (key, d) => createHmac("sha256", key).update(d).digest();
-var enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-function amzDate(d) {
-  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-}
-function signRequest(input) {
-  const u = new URL(input.url);
-  const date = input.headers["x-amz-date"] ?? amzDate(input.date ?? /* @__PURE__ */ new Date());
-  const headers = { ...input.headers, host: u.host, "x-amz-date": date };
-  if (input.credentials.sessionToken) headers["x-amz-security-token"] = input.credentials.sessionToken;
-  const lower = Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim().replace(/\s+/g, " ")]);
-  lower.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
-  const signedHeaders = lower.map(([k]) => k).join(";");
-  const canonicalHeaders = lower.map(([k, v]) => `${k}:${v}
-`).join("");
-  const query = [...u.searchParams.entries()].map(([k, v]) => [enc(k), enc(v)]).sort(([a, x], [b, y]) => a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0).map(([k, v]) => `${k}=${v}`).join("&");
-  const path2 = u.pathname.split("/").map((s) => enc(decodeURIComponent(s))).join("/") || "/";
-  const payloadHash = headers["x-amz-content-sha256"] ?? hex(input.body);
-  const canonicalRequest = [input.method, path2, query, canonicalHeaders, signedHeaders, payloadHash].join("\n");
-  const day = date.slice(0, 8);
-  const scope = `${day}/${input.region}/${input.service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", date, scope, hex(canonicalRequest)].join("\n");
-  const kDate = hmac(`AWS4${input.credentials.secretAccessKey}`, day);
-  const kSigning = hmac(hmac(hmac(kDate, input.region), input.service), "aws4_request");
-  const signature = createHmac("sha256", kSigning).update(stringToSign).digest("hex");
-  headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-  return headers;
-}
-function awsCredentialsFromEnv(env) {
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) return void 0;
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || void 0 };
-}
 
 // src/registry/timestamp-apis.ts
 var validDate = (d) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
@@ -53148,69 +48832,17 @@ async function listDockerHubTags(http, o) {
   }
   return { tags, times, truncated: false };
 }
-function parseEcrHost(host) {
-  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host.toLowerCase());
-  return m ? { registryId: m[1], region: m[2] } : void 0;
-}
-async function describeEcrImages(http, o) {
+function ecrDetails(images, wanted) {
+  const want = new Set(wanted);
   const out = /* @__PURE__ */ new Map();
-  const url = o.apiUrl ?? `https://api.ecr.${o.region}.amazonaws.com/`;
-  for (let i = 0; i < o.tags.length; i += 100) {
-    const batch = o.tags.slice(i, i + 100);
-    const body = JSON.stringify({
-      repositoryName: o.repository,
-      ...o.registryId ? { registryId: o.registryId } : {},
-      imageIds: batch.map((imageTag) => ({ imageTag }))
-    });
-    const signed = signRequest({
-      method: "POST",
-      url,
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonEC2ContainerRegistry_V20150921.DescribeImages"
-      },
-      body,
-      region: o.region,
-      service: "ecr",
-      credentials: o.credentials
-    });
-    delete signed.host;
-    const res = await http.request({
-      registry: o.registry,
-      repository: o.repository,
-      kind: "api",
-      method: "POST",
-      idempotent: true,
-      url,
-      headers: signed,
-      body
-    });
-    if (res.status !== 200) {
-      let type = "";
-      try {
-        const answer = JSON.parse(res.body.toString("utf8"));
-        const t = answer !== null && typeof answer === "object" && "__type" in answer ? answer.__type : void 0;
-        type = ` (${typeof t === "string" ? t : ""})`;
-      } catch {
-      }
-      throw statusFailure(o, "ECR DescribeImages", res, type);
-    }
-    let json;
-    try {
-      json = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
-    }
-    const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
-    for (const d of parsed.imageDetails ?? []) {
-      const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1e3 : d.imagePushedAt ?? "");
-      for (const tag of d.imageTags ?? []) {
-        if (!batch.includes(tag)) continue;
-        out.set(tag, {
-          digest: d.imageDigest,
-          ...validDate(pushed) ? { created: pushed, source: "ecr-describe-images" } : {}
-        });
-      }
+  for (const d of images) {
+    const pushed = d.pushedAt;
+    for (const tag of d.tags) {
+      if (!want.has(tag)) continue;
+      out.set(tag, {
+        digest: d.digest,
+        ...pushed && validDate(pushed) ? { created: pushed, source: "ecr-describe-images" } : {}
+      });
     }
   }
   return out;
@@ -53417,6 +49049,10 @@ var RegistryClient = class {
   tokens;
   settings = /* @__PURE__ */ new Map();
   sessions = /* @__PURE__ */ new Map();
+  /** Per registry, kept across runs: cloud credentials carry their own expiry. */
+  clouds = /* @__PURE__ */ new Map();
+  /** Registries whose ECR API failed for want of AWS credentials: not asked again by this client. */
+  ecrApiOff = /* @__PURE__ */ new Set();
   repos = /* @__PURE__ */ new Map();
   // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
   buildTimes = new PromiseMemo("rejected");
@@ -53476,23 +49112,57 @@ var RegistryClient = class {
     const key = registryKey(registry);
     return this.settings.get(key) ?? { host: key };
   }
+  /** The cloud credential chain of a registry, or undefined when it is not a cloud registry. */
+  cloud(key) {
+    if (this.clouds.has(key)) return this.clouds.get(key);
+    const settings = this.settingsFor(key);
+    const kind = cloudKindOf(settings.host, settings.cloud);
+    const ecr = parseEcrHost(settings.host);
+    const endpoint = settings.aws?.endpoint ?? (kind === "aws" ? settings.apiUrl : void 0);
+    const access2 = kind ? new CloudAccess({
+      kind,
+      host: settings.host,
+      ...ecr ? { registryId: ecr.registryId, region: ecr.region } : {},
+      aws: { ...settings.aws, ...endpoint ? { endpoint } : {} },
+      transport: registryTransport(this.http, key),
+      // The SDKs read the process environment; the label must describe what they read.
+      env: process.env,
+      now: this.now
+    }) : void 0;
+    this.clouds.set(key, access2);
+    return access2;
+  }
   session(registry) {
     const key = registryKey(registry);
     let s = this.sessions.get(key);
     if (!s) {
       const settings = this.settingsFor(key);
       const trustRealm = settings.insecure === true || settings.trustRealm === true;
+      const cloud = this.cloud(key);
+      const fromCloud = cloud ? async (hint) => {
+        try {
+          return await cloud.credential(hint);
+        } catch (err) {
+          const why = (err instanceof Error ? err.message : String(err)).split("\n")[0].trim();
+          const label = await cloud.label();
+          this.opts.log?.warn?.(`credentials for ${settings.host}: ${label}: ${why}; trying anonymously`);
+          return { source: `${label} failed (${why}); anonymous` };
+        }
+      } : void 0;
       s = new RegistrySession(
         { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
         this.http,
         this.tokens,
-        () => resolveCredential(settings.host, {
+        (hint) => resolveSourcedCredential(settings.host, {
           explicit: { username: settings.username, password: settings.password, token: settings.token },
           env: this.opts.env,
           dockerConfigDir: this.opts.dockerConfigDir,
-          warn: this.opts.log?.warn
+          warn: this.opts.log?.warn,
+          ...fromCloud ? { cloud: () => fromCloud(hint) } : {}
         }),
-        this.challengeMemory(key)
+        this.challengeMemory(key),
+        () => cloud?.invalidate(),
+        this.now
       );
       this.sessions.set(key, s);
     }
@@ -53520,6 +49190,18 @@ var RegistryClient = class {
       }
     };
   }
+  /**
+   * Adds the credential source to a refused request's message (`…→ 401 Unauthorized; credentials:
+   * docker config.json (helper ecr-login)`), so a plan says which login was used, never the secret.
+   */
+  withCredentialSource(registry, err) {
+    if (!(err instanceof RegistryError) || err.status !== 401 && err.status !== 403) return err;
+    const source = this.sessions.get(registryKey(registry))?.credentialSource();
+    if (!source || err.message.includes("; credentials: ")) return err;
+    return new RegistryError(`${err.message}; credentials: ${source}`, err.registry, err.status, err.repository, {
+      cause: err
+    });
+  }
   platforms(registry) {
     return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
   }
@@ -53543,7 +49225,9 @@ var RegistryClient = class {
   }
   listTags(repo) {
     const state = this.state(repo);
-    state.listed ??= this.fetchTagList(repo, state);
+    state.listed ??= this.fetchTagList(repo, state).catch((err) => {
+      throw this.withCredentialSource(repo.registry, err);
+    });
     state.listed.catch(() => state.listed = void 0);
     return state.listed;
   }
@@ -53618,7 +49302,9 @@ var RegistryClient = class {
       const memoKey2 = `${tag}\0${need}\0${needPlatforms}\0${needFresh}`;
       const d = await state.resolving.get(
         memoKey2,
-        () => this.resolveTag(repo, state, cache2, tag, need, needPlatforms, needFresh)
+        () => this.resolveTag(repo, state, cache2, tag, need, needPlatforms, needFresh).catch((err) => {
+          throw this.withCredentialSource(repo.registry, err);
+        })
       );
       if (d) out.set(tag, this.unlessFuture(repo, tag, d));
     });
@@ -53663,27 +49349,21 @@ var RegistryClient = class {
   async askEcr(repo, state, tags) {
     const registry = registryKey(repo.registry);
     const api = this.api(registry);
-    const ecrHost = parseEcrHost(registry);
     const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
-    if (!missing.length || api === "none" || api !== "ecr" && !(api === "auto" && ecrHost)) return;
-    const credentials = awsCredentialsFromEnv(this.opts.env ?? process.env);
-    if (!credentials) return;
-    const env = this.opts.env ?? process.env;
-    const region = ecrHost?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (!region) return;
+    if (!missing.length || api === "none" || this.ecrApiOff.has(registry)) return;
+    const settings = this.settingsFor(registry);
+    if (cloudKindOf(settings.host, settings.cloud) !== "aws") return;
+    const cloud = this.cloud(registry);
+    if (!cloud) return;
     try {
-      const found = await describeEcrImages(this.http, {
-        registry,
-        repository: repo.repository,
-        tags: missing,
-        region,
-        registryId: ecrHost?.registryId,
-        credentials,
-        apiUrl: this.settingsFor(registry).apiUrl
-      });
+      const found = ecrDetails(await cloud.describeImages(repo.repository, missing), missing);
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+      const why = err instanceof Error ? err.message : String(err);
+      if (err instanceof Error && err.name === "CredentialsProviderError") this.ecrApiOff.add(registry);
+      this.opts.log?.warn?.(
+        `registry ${registry}: ECR DescribeImages (${await cloud.label()}) \u2192 ${why}; using manifests instead`
+      );
     }
   }
   /**
@@ -53851,7 +49531,9 @@ function createTagSource(config, options) {
       ...r.platforms ? { platforms: r.platforms } : {},
       ...r.api !== void 0 ? { api: r.api } : {},
       // Per registry: a short timeout for one slow registry must not cut the others short.
-      ...r.timeout !== void 0 ? { timeoutMs: r.timeout * 1e3 } : {}
+      ...r.timeout !== void 0 ? { timeoutMs: r.timeout * 1e3 } : {},
+      ...r.cloud !== void 0 ? { cloud: r.cloud } : {},
+      ...r.aws !== void 0 ? { aws: r.aws } : {}
     });
   }
   const client = new RegistryClient({
@@ -54036,7 +49718,7 @@ function resolveCommitSettings(overrides, commit, defaultAuthor) {
 }
 
 // src/delivery/pull-request.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 
 // src/delivery/remote-branch.ts
 function trackingRef(branch) {
@@ -54277,7 +49959,7 @@ function parseNormalizedNamed(s) {
   if (hasUpperCase(remote)) {
     return fail3("name-contains-uppercase", `invalid reference format: repository name (${remote}) must be lowercase`);
   }
-  return parse3(`${domain}/${remainder}`);
+  return parse(`${domain}/${remainder}`);
 }
 function splitDockerDomain(name) {
   const slash = name.indexOf("/");
@@ -54302,7 +49984,7 @@ function splitDockerDomain(name) {
   if (domain === DEFAULT_REGISTRY && !remote.includes("/")) remote = OFFICIAL_REPOSITORY_PREFIX + remote;
   return [domain, remote];
 }
-function parse3(s) {
+function parse(s) {
   const match2 = ANCHORED_REFERENCE.exec(s);
   if (match2 === null) {
     const lower = goLowerForGrammar(s);
@@ -55201,26 +50883,26 @@ function argocdKustomizeImages(ctx, seq) {
 var import_yaml4 = __toESM(require_dist(), 1);
 var IMAGE_ISH = /image/i;
 function helmValuesMap(ctx, map, parentKey, globalRegistry) {
-  const get2 = (k) => valueOf(map, k);
-  const tagNode = get2("tag");
+  const get = (k) => valueOf(map, k);
+  const tagNode = get("tag");
   if ((0, import_yaml4.isAlias)(tagNode) && !scalarPart(ctx, tagNode)) return;
-  let nameNode = get2("repository");
+  let nameNode = get("repository");
   if (nameNode !== void 0) {
-    if (tagNode === void 0 && get2("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
+    if (tagNode === void 0 && get("registry") === void 0 && !IMAGE_ISH.test(parentKey)) nameNode = void 0;
   } else {
-    const signs = tagNode !== void 0 && (get2("pullPolicy") !== void 0 || get2("registry") !== void 0 || get2("digest") !== void 0);
-    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get2("repo") ?? get2("name");
-    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get2("image"))) nameNode = get2("image");
+    const signs = tagNode !== void 0 && (get("pullPolicy") !== void 0 || get("registry") !== void 0 || get("digest") !== void 0);
+    if (IMAGE_ISH.test(parentKey) || signs) nameNode = get("repo") ?? get("name");
+    if (nameNode === void 0 && tagNode !== void 0 && (0, import_yaml4.isScalar)(get("image"))) nameNode = get("image");
   }
   if (nameNode !== void 0) {
     const repo = scalarPart(ctx, nameNode);
     if (!repo || isEmpty(repo)) return;
-    const regNode = get2("registry");
+    const regNode = get("registry");
     let registry = regNode !== void 0 ? scalarPart(ctx, regNode) : void 0;
     if (registry && isEmpty(registry)) registry = void 0;
     if (!registry && !hasHost(repo.text) && globalRegistry && !isEmpty(globalRegistry)) registry = globalRegistry;
     const name = registry ? `${registry.text}/${repo.text}` : repo.text;
-    const digestNode = get2("digest") ?? get2("sha");
+    const digestNode = get("digest") ?? get("sha");
     const tag = tagNode !== void 0 ? scalarPart(ctx, tagNode) : void 0;
     if (tagNode !== void 0 && !tag && (0, import_yaml4.isScalar)(tagNode) && tagNode.value !== null) return;
     const digest = digestNode !== void 0 ? scalarPart(ctx, digestNode) : void 0;
@@ -55239,7 +50921,7 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
     if (!(0, import_yaml4.isScalar)(pair2.key) || typeof pair2.key.value !== "string") continue;
     const key = pair2.key.value;
     if (!/image$/i.test(key)) continue;
-    const tagPart = scalarPart(ctx, get2(`${key}Tag`) ?? get2(`${key}_tag`));
+    const tagPart = scalarPart(ctx, get(`${key}Tag`) ?? get(`${key}_tag`));
     const image = scalarPart(ctx, pair2.value);
     if (!tagPart || !image || isEmpty(image)) continue;
     const found = buildSite(ctx, { form: "helm-values", name: image.text, namePart: image, tag: tagPart });
@@ -55428,9 +51110,9 @@ function refuseSharedTags(found) {
   for (const f of found) {
     const key = keyOf(f);
     if (key === void 0 || f.site.skip) continue;
-    const set2 = images.get(key) ?? /* @__PURE__ */ new Set();
-    set2.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
-    images.set(key, set2);
+    const set = images.get(key) ?? /* @__PURE__ */ new Set();
+    set.add(`${f.site.reference.registry}/${f.site.reference.repository}`);
+    images.set(key, set);
   }
   if (![...images.values()].some((s) => s.size > 1)) return found;
   return found.map((f) => {
@@ -56172,14 +51854,14 @@ import { join as join7, relative as relative3, sep as sep5 } from "node:path";
 var import_yaml7 = __toESM(require_dist(), 1);
 
 // src/policy/flux-policy.ts
-var import_semver2 = __toESM(require_semver2(), 1);
+var import_semver2 = __toESM(require_semver(), 1);
 var FLUX_DEFAULT_EXCLUSIONS = ["^.*\\.sig$"];
 function fluxTagPolicy(spec) {
   const choice = spec.policy ?? {};
-  const pattern2 = optionalString(spec.filterTags?.pattern, "filterTags.pattern");
+  const pattern5 = optionalString(spec.filterTags?.pattern, "filterTags.pattern");
   const extract = optionalString(spec.filterTags?.extract, "filterTags.extract");
-  const value = tagValue(pattern2, extract);
-  const filterNote = pattern2 ? ` filter ${pattern2}${extract ? ` extract ${extract}` : ""}` : "";
+  const value = tagValue(pattern5, extract);
+  const filterNote = pattern5 ? ` filter ${pattern5}${extract ? ` extract ${extract}` : ""}` : "";
   if (choice.semver) {
     const range2 = optionalString(choice.semver.range, "policy.semver.range");
     if (!range2) throw new PolicyError("ImagePolicy policy.semver.range is empty");
@@ -56240,16 +51922,16 @@ function fluxExclusions(list) {
     return { kind: "regex", source: `regex:${p}`, sort: "build-time", order: "asc", matches: (t) => re.test(t) };
   });
 }
-function tagValue(pattern2, extract) {
-  if (!pattern2) return (tag) => tag;
-  const re = goRegExp(pattern2, "filterTags.pattern");
+function tagValue(pattern5, extract) {
+  if (!pattern5) return (tag) => tag;
+  const re = goRegExp(pattern5, "filterTags.pattern");
   return (tag) => {
     const m = re.exec(tag);
     if (!m) return void 0;
-    return extract ? expand3(extract, m) : tag;
+    return extract ? expand2(extract, m) : tag;
   };
 }
-function expand3(template, m) {
+function expand2(template, m) {
   return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_all, whole, braced, bare) => {
     if (whole === "$") return "$";
     const name = braced ?? bare ?? "";
@@ -56257,13 +51939,13 @@ function expand3(template, m) {
     return found ?? "";
   });
 }
-function goRegExp(pattern2, field) {
-  const js = pattern2.replace(/\(\?P</g, "(?<");
+function goRegExp(pattern5, field) {
+  const js = pattern5.replace(/\(\?P</g, "(?<");
   assertSafeRegex(js);
   try {
     return new RegExp(js, "u");
   } catch (e) {
-    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern2)}: ${e.message}`);
+    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern5)}: ${e.message}`);
   }
 }
 function fluxVersion(text) {
@@ -56680,13 +52362,13 @@ async function updatePass(o) {
   });
   return { config, plan, applied };
 }
-async function planSet(dir, config, set2) {
+async function planSet(dir, config, set) {
   const scan = await scanRepository(dir, {
-    ...set2.files?.length ? { include: set2.files } : {},
+    ...set.files?.length ? { include: set.files } : {},
     exclude: config.scan.exclude,
     maxFileSize: config.scan.maxFileSize
   });
-  return planSetTag(scan.files, set2.image, set2.tag);
+  return planSetTag(scan.files, set.image, set.tag);
 }
 
 // src/delivery/types.ts
@@ -56787,7 +52469,7 @@ function signedPushMode(o) {
 // src/delivery/pull-request.ts
 var DEFAULT_PR_TITLE = "{{summary}}";
 function defaultPullRequestBranch(given, relativePath) {
-  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
+  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash4("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
 }
 async function pullRequestMode(o) {
   const { git, github: gh, pullRequest: s } = o;
@@ -57244,7 +52926,7 @@ function actionGitHub(s, tokenSource) {
     ...tokenSource ? { tokenSource } : {},
     baseUrl: s.apiUrl,
     repository: s.repository,
-    userAgent: `laminar/${VERSION15}`,
+    userAgent: `laminar/${VERSION9}`,
     log: {
       debug: (m) => debug2(m),
       info: (m) => debug2(m),
@@ -57265,31 +52947,31 @@ var InputError = class extends Error {
   name = "InputError";
 };
 function readSettings(getInput2, env) {
-  const get2 = (name) => getInput2(name).trim();
+  const get = (name) => getInput2(name).trim();
   const bool = (name, dflt) => {
-    const v = get2(name).toLowerCase();
+    const v = get(name).toLowerCase();
     if (v === "") return dflt;
     if (["true", "yes", "1", "on"].includes(v)) return true;
     if (["false", "no", "0", "off"].includes(v)) return false;
     throw new InputError(name, `expected true or false, got ${JSON.stringify(getInput2(name))}`);
   };
-  const list = (name) => get2(name).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  const list = (name) => get(name).split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
   const oneOf = (name, allowed, dflt) => {
-    const v = get2(name) || dflt;
+    const v = get(name) || dflt;
     if (!allowed.includes(v))
       throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
   const workspace = resolve3(env.GITHUB_WORKSPACE || process.cwd());
-  const repoDir = insideWorkspace(workspace, get2("working-directory") || ".", "working-directory");
-  const configPath = get2("config") || ".laminar.yaml";
+  const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
+  const configPath = get("config") || ".laminar.yaml";
   const configAbs = insideWorkspace(repoDir, configPath, "config");
   const mode = oneOf("mode", ["push", "pull-request"], "push");
-  const token = get2("token");
-  const app = appCredentials(get2);
+  const token = get("token");
+  const app = appCredentials(get);
   if (!token && !app && !bool("dry-run", false))
     throw new InputError("token", "is empty; pass `token: ${{ github.token }}` or a PAT");
-  const autoMergeRaw = get2("auto-merge").toLowerCase();
+  const autoMergeRaw = get("auto-merge").toLowerCase();
   let autoMerge;
   if (["", "false", "no", "off"].includes(autoMergeRaw)) autoMerge = false;
   else if (autoMergeRaw === "true") autoMerge = "merge";
@@ -57299,7 +52981,7 @@ function readSettings(getInput2, env) {
       "auto-merge",
       `must be false, true, merge, squash or rebase, got ${JSON.stringify(autoMergeRaw)}`
     );
-  const authorRaw = get2("author");
+  const authorRaw = get("author");
   let author;
   if (authorRaw) {
     const m = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(authorRaw);
@@ -57307,15 +52989,15 @@ function readSettings(getInput2, env) {
     author = { name: m[1], email: m[2] };
   }
   const branchName = /^(?!\/|.*(?:\/\.|\/\/|\.\.|@\{|\\))[^\0-\x20~^:?*[\x7f]+(?<!\.lock|\/|\.)$/;
-  const targetBranch2 = get2("branch") || void 0;
+  const targetBranch2 = get("branch") || void 0;
   if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
     throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
   const defaultPrBranch = defaultPullRequestBranch(configPath, relative5(repoDir, configAbs));
-  const prBranch = get2("pr-branch") || defaultPrBranch;
+  const prBranch = get("pr-branch") || defaultPrBranch;
   if (!branchName.test(prBranch))
     throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
   if (targetBranch2 && prBranch === targetBranch2) throw new InputError("pr-branch", "must differ from `branch`");
-  const attemptsRaw = get2("max-attempts") || "3";
+  const attemptsRaw = get("max-attempts") || "3";
   const maxAttempts = Number(attemptsRaw);
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 10)
     throw new InputError("max-attempts", `must be a whole number from 1 to 10, got ${JSON.stringify(attemptsRaw)}`);
@@ -57328,9 +53010,9 @@ function readSettings(getInput2, env) {
     }
     return source;
   };
-  const prTitle = template("pr-title", get2("pr-title") || DEFAULT_PR_TITLE);
+  const prTitle = template("pr-title", get("pr-title") || DEFAULT_PR_TITLE);
   const prBody = template("pr-body", getInput2("pr-body").trim());
-  const commitMessage = get2("commit-message") ? template("commit-message", getInput2("commit-message").trim()) : "";
+  const commitMessage = get("commit-message") ? template("commit-message", getInput2("commit-message").trim()) : "";
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
   if (!owner || !repo) {
     if (mode === "pull-request" || bool("sign-commits", false))
@@ -57339,7 +53021,7 @@ function readSettings(getInput2, env) {
         "GITHUB_REPOSITORY is not set (owner/repo); pull requests and signed commits need it"
       );
   }
-  const cacheRaw = get2("cache");
+  const cacheRaw = get("cache");
   return {
     repoDir,
     configPath: relative5(repoDir, configAbs),
@@ -57376,10 +53058,10 @@ function imageTargets(raw) {
     throw new InputError("images", e.message.replace(/^images: /, ""));
   }
 }
-function appCredentials(get2) {
-  const appId = get2("app-id");
-  const rawKey = get2("app-private-key");
-  const installation = get2("app-installation-id");
+function appCredentials(get) {
+  const appId = get("app-id");
+  const rawKey = get("app-private-key");
+  const installation = get("app-installation-id");
   if (!appId && !rawKey) {
     if (installation) throw new InputError("app-installation-id", "needs `app-id` and `app-private-key`");
     return void 0;
@@ -57444,7 +53126,7 @@ async function appTokens(s, masker) {
       baseUrl: s.apiUrl,
       serverUrl: s.serverUrl,
       repository: s.repository,
-      userAgent: `laminar/${VERSION15}`,
+      userAgent: `laminar/${VERSION9}`,
       onToken: (token) => masker.add(token, "x-access-token")
     });
     info2(

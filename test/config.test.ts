@@ -266,3 +266,38 @@ describe("parseConfig: Docker Hub spellings", () => {
     }
   });
 });
+
+describe("cloud registry settings (#11)", () => {
+  const withRegistry = (lines: string) =>
+    `version: 1\nregistries:\n  - host: 123456789012.dkr.ecr.eu-west-1.amazonaws.com\n${lines}\nupdates:\n  - files: ["*.yaml"]\n    images: ["x/y"]\n    pattern: "semver:^1"\n`;
+
+  it("aws: roleArn, region, profile, endpoint; cloud", () => {
+    const c = parseConfig(
+      withRegistry(
+        "    cloud: aws\n    aws:\n      roleArn: arn:aws:iam::210987654321:role/laminar\n      region: eu-west-1\n      profile: ci\n      endpoint: https://vpce.example",
+      ),
+    );
+    assert.equal(c.registries[0]?.cloud, "aws");
+    assert.deepEqual(c.registries[0]?.aws, {
+      roleArn: "arn:aws:iam::210987654321:role/laminar",
+      region: "eu-west-1",
+      profile: "ci",
+      endpoint: "https://vpce.example",
+    });
+  });
+
+  it("bad values are named with file, line and key", () => {
+    assert.throws(
+      () => parseConfig(withRegistry("    aws:\n      roleArn: not-an-arn")),
+      /\.laminar\.yaml:5:16: registries\[0\]\.aws\.roleArn: must match pattern/,
+    );
+    assert.throws(
+      () => parseConfig(withRegistry("    aws:\n      regio: eu-west-1")),
+      /\.laminar\.yaml:5:7: registries\[0\]\.aws\.regio: unknown key "regio" \(did you mean "region"\?\)/,
+    );
+    assert.throws(
+      () => parseConfig(withRegistry("    cloud: gcp")),
+      /\.laminar\.yaml:4:12: registries\[0\]\.cloud: must be one of "aws", "google", "azure", "none"/,
+    );
+  });
+});

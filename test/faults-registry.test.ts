@@ -229,7 +229,8 @@ describe("registry faults (CLI plan/apply; one sick registry, one healthy)", { c
     await assertPartialFailure(
       o,
       sick,
-      String.raw`GET /v2/acme/app/tags/list → 401 Unauthorized \(UNAUTHORIZED: authentication required\)`,
+      // The failure says which credentials were refused (#11), never the secret.
+      String.raw`GET /v2/acme/app/tags/list → 401 Unauthorized \(UNAUTHORIZED: authentication required\); credentials: registry settings \(user name and password\)`,
       401,
     );
     for (const out of [o.plan.stdout, o.plan.stderr, o.apply.stdout, o.apply.stderr])

@@ -371,45 +371,62 @@ describe("timestamp APIs and rate limits", () => {
     }
   });
 
-  test("ECR DescribeImages with AWS credentials (SigV4), generic path without them", async () => {
+  /** The AWS SDK reads the process environment: run `fn` with exactly these AWS variables. */
+  async function withAwsEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
+    // Nothing from this machine's AWS setup, and no instance metadata lookups (only 127.0.0.1).
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: "/nonexistent/aws-config",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+      AWS_EC2_METADATA_DISABLED: "true",
+      ...vars,
+    });
+    try {
+      return await fn();
+    } finally {
+      process.env = saved;
+    }
+  }
+
+  test("ECR DescribeImages signed by the AWS SDK, generic path without credentials", async () => {
     const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    // No docker login and no auth on the fake: GetAuthorizationToken's refusal means anonymous.
     const settings = { host, endpoint: fake.url, apiUrl: `${fake.url}/` };
     const repo = { registry: host, repository: "team/ecr-app" };
     fake.reset();
-    const withCreds = new RegistryClient({
-      retry: FAST_RETRY,
-      env: { AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-key-value" },
-      registries: [settings],
+    const withCreds = new RegistryClient({ retry: FAST_RETRY, registries: [settings] });
+    await withAwsEnv({ AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-key-value" }, async () => {
+      await withCreds.listTags(repo);
+      const d = await withCreds.describeTags(repo, { times: ["v0000", "v0003", "gone"], digests: [] });
+      assert.equal(d.get("v0003")?.source, "ecr-describe-images");
+      assert.equal(d.get("v0003")?.created?.getTime(), T0 + 3 * 60_000 + 3_600_000);
+      assert.equal(d.has("gone"), false);
     });
-    await withCreds.listTags(repo);
-    const d = await withCreds.describeTags(repo, { times: ["v0000", "v0003", "gone"], digests: [] });
-    assert.equal(d.get("v0003")?.source, "ecr-describe-images");
-    assert.equal(d.get("v0003")?.created?.getTime(), T0 + 3 * 60_000 + 3_600_000);
-    assert.equal(d.has("gone"), false);
     assert.equal(withCreds.counts().api, 1);
     assert.equal(
       withCreds.counts().manifestGet + withCreds.counts().manifestHead,
       1,
       "only the missing tag is looked up",
     );
-    const call = fake.requests.find((r) => r.kind === "ecrApi")!;
+    const call = fake.requests.find(
+      (r) => r.kind === "ecrApi" && r.headers["x-amz-target"] === "AmazonEC2ContainerRegistry_V20150921.DescribeImages",
+    )!;
     assert.match(
       call.authorization ?? "",
-      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/ecr\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=[0-9a-f]{64}$/,
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/ecr\/aws4_request, SignedHeaders=[^,]*host[^,]*x-amz-target[^,]*, Signature=[0-9a-f]{64}$/,
     );
     assert.doesNotMatch(JSON.stringify(fake.requests), /secret-key-value/);
 
-    const without = new RegistryClient({ retry: FAST_RETRY, env: {}, registries: [settings] });
-    const g = await without.describeTags(repo, { times: ["v0003"], digests: [] });
+    const without = new RegistryClient({ retry: FAST_RETRY, registries: [settings] });
+    const g = await withAwsEnv({}, () => without.describeTags(repo, { times: ["v0003"], digests: [] }));
     assert.equal(g.get("v0003")?.source, "config-blob");
     assert.equal(without.counts().api, 0);
 
-    const wrongKey = new RegistryClient({
-      retry: FAST_RETRY,
-      env: { AWS_ACCESS_KEY_ID: "AKIDOTHER", AWS_SECRET_ACCESS_KEY: "x" },
-      registries: [settings],
-    });
-    const w = await wrongKey.describeTags(repo, { times: ["v0003"], digests: [] });
+    const wrongKey = new RegistryClient({ retry: FAST_RETRY, registries: [settings] });
+    const w = await withAwsEnv({ AWS_ACCESS_KEY_ID: "AKIDOTHER", AWS_SECRET_ACCESS_KEY: "x" }, () =>
+      wrongKey.describeTags(repo, { times: ["v0003"], digests: [] }),
+    );
     assert.equal(w.get("v0003")?.source, "config-blob", "403 from ECR → generic path");
   });
 
@@ -423,15 +440,17 @@ describe("timestamp APIs and rate limits", () => {
       const warnings: string[] = [];
       const c = new RegistryClient({
         retry: FAST_RETRY,
-        env: { AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-key-value" },
         log: { warn: (m) => warnings.push(m) },
         registries: [{ host, endpoint: fake.url, apiUrl: `${fake.url}/` }],
       });
-      const d = await c.describeTags(repo, { times: ["v0003"], digests: [] });
+      const d = await withAwsEnv({ AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-key-value" }, () =>
+        c.describeTags(repo, { times: ["v0003"], digests: [] }),
+      );
       assert.equal(d.get("v0003")?.source, "config-blob");
-      assert.deepEqual(warnings, [
-        `registry ${host}: ECR DescribeImages → answer is not a DescribeImages answer: imageDetails[0].imageTags must be an array; using manifests instead`,
-      ]);
+      assert.equal(
+        warnings.at(-1),
+        `registry ${host}: ECR DescribeImages (AWS SDK chain (environment keys)) → DescribeImages answer: imageTags is not an array; using manifests instead`,
+      );
     } finally {
       fake.clearRules();
     }

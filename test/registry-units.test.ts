@@ -1,6 +1,6 @@
 /**
- * The registry client's small pure parts: challenge and Link parsing, Retry-After, SigV4 (against
- * AWS's published example), token lifetimes, endpoint rules, docker config credential precedence.
+ * The registry client's small pure parts: challenge and Link parsing, Retry-After, cloud host kinds,
+ * token lifetimes, endpoint rules, docker config credential precedence.
  */
 import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,7 +12,7 @@ import { baseUrlFor, registryKey } from "../src/registry/client.js";
 import { dockerConfigKey, resolveCredential } from "../src/registry/credentials.js";
 import { parseRateLimitRemaining, parseRetryAfter } from "../src/registry/http.js";
 import { RegistryCache, recheckAfterMs, tagListHash } from "../src/registry/cache.js";
-import { signRequest } from "../src/registry/sigv4.js";
+import { cloudKindOf } from "../src/registry/cloud/kind.js";
 import { parseNextLink } from "../src/registry/tag-list.js";
 import { parseEcrHost, parseGcrManifestMap } from "../src/registry/timestamp-apis.js";
 import { TokenCache } from "../src/registry/token-cache.js";
@@ -72,35 +72,25 @@ describe("Link and Retry-After", () => {
   });
 });
 
-describe("SigV4", () => {
-  test("matches AWS's documented GET example (S3 'test.txt')", () => {
-    const headers = signRequest({
-      method: "GET",
-      url: "https://examplebucket.s3.amazonaws.com/test.txt",
-      headers: {
-        range: "bytes=0-9",
-        "x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "x-amz-date": "20130524T000000Z",
-      },
-      body: "",
-      region: "us-east-1",
-      service: "s3",
-      credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
-    });
-    assert.equal(
-      headers.authorization,
-      "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, " +
-        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, " +
-        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
-    );
-  });
-
+describe("cloud registry hosts", () => {
   test("ECR host parsing", () => {
     assert.deepEqual(parseEcrHost("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), {
       registryId: "123456789012",
       region: "eu-west-1",
     });
     assert.equal(parseEcrHost("ghcr.io"), undefined);
+  });
+
+  test("the cloud whose credential chain serves a host; the `cloud` setting wins", () => {
+    assert.equal(cloudKindOf("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), "aws");
+    assert.equal(cloudKindOf("gcr.io"), "google");
+    assert.equal(cloudKindOf("eu.gcr.io"), "google");
+    assert.equal(cloudKindOf("europe-west1-docker.pkg.dev"), "google");
+    assert.equal(cloudKindOf("acme.azurecr.io"), "azure");
+    assert.equal(cloudKindOf("public.ecr.aws"), undefined);
+    assert.equal(cloudKindOf("ghcr.io"), undefined);
+    assert.equal(cloudKindOf("127.0.0.1:5000", "google"), "google");
+    assert.equal(cloudKindOf("acme.azurecr.io", "none"), undefined);
   });
 
   test("GCR manifest map", () => {

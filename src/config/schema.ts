@@ -137,6 +137,34 @@ export const laminarSchema = {
             description:
               "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones).",
           },
+          cloud: {
+            enum: ["aws", "google", "azure", "none"],
+            description:
+              "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off.",
+          },
+          aws: {
+            type: "object",
+            additionalProperties: false,
+            description: "ECR: how the AWS SDK's default credential chain is used for this registry.",
+            properties: {
+              roleArn: {
+                type: "string",
+                pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
+                description: "Role to assume with the chain's credentials (a registry in another account).",
+              },
+              region: {
+                type: "string",
+                pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+$",
+                description: "Region of the ECR API (default: the one in the host name).",
+              },
+              profile: { type: "string", minLength: 1, description: "Shared-config profile (default `AWS_PROFILE`)." },
+              endpoint: {
+                type: "string",
+                pattern: "^https?://",
+                description: "ECR API endpoint instead of the SDK's (a VPC endpoint, tests).",
+              },
+            },
+          },
         },
       },
     },

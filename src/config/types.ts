@@ -33,6 +33,15 @@ export interface RegistrySettings {
    * `none`, or one named (`quay` / `harbor` for a self-hosted Quay or Harbor).
    */
   readonly api?: "auto" | "none" | "docker-hub" | "gcr" | "ecr" | "quay" | "harbor";
+  /** Whose credential chain logs in when docker's config has nothing (default: from the host). */
+  readonly cloud?: "aws" | "google" | "azure" | "none";
+  /** ECR: role to assume, region, profile, API endpoint for the AWS SDK chain. */
+  readonly aws?: {
+    readonly roleArn?: string;
+    readonly region?: string;
+    readonly profile?: string;
+    readonly endpoint?: string;
+  };
 }
 
 /** One `exclude` entry of a rule: tags its policy matches are never chosen for the images listed. */

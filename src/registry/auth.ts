@@ -5,7 +5,8 @@
  * (using the scope the 401's challenge names) and retries once.
  */
 import { parseWwwAuthenticate, pickChallenge, type Challenge } from "./challenge.js";
-import { credentialIdentity, type Credential } from "./credentials.js";
+import type { ChallengeHint } from "./cloud/access.js";
+import { credentialIdentity, type Credential, type SourcedCredential } from "./credentials.js";
 import { describePath, malformedJson, registryFailure, requestFailure, statusFailure } from "./errors.js";
 import type { HttpClient, HttpRequest, HttpResponse } from "./http.js";
 import { TokenCache, type IssuedToken } from "./token-cache.js";
@@ -71,26 +72,58 @@ export interface ChallengeMemory {
 export class RegistrySession {
   private pinged: Promise<void> | undefined;
   private challenge: Challenge | undefined;
-  private credential: Promise<Credential | undefined> | undefined;
+  private credential: Promise<SourcedCredential> | undefined;
+  private source: string | undefined;
 
+  /**
+   * @param loadCredential - finds the credential (docker's order, then the cloud's chain); gets
+   *   the `/v2/` challenge because ACR's token exchange lives next to its realm
+   * @param onRefused - told when the registry refused a Basic credential, so a cached short-lived
+   *   one (an ECR password) is fetched again before the one retry
+   * @param now - clock for `refreshAt` of short-lived credentials
+   */
   constructor(
     readonly endpoint: Endpoint,
     private readonly http: HttpClient,
     private readonly tokens: TokenCache,
-    private readonly loadCredential: () => Promise<Credential | undefined>,
-    private readonly memory?: ChallengeMemory,
+    private readonly loadCredential: (challenge: ChallengeHint | undefined) => Promise<SourcedCredential>,
+    private readonly memory: ChallengeMemory | undefined = undefined,
+    private readonly onRefused: () => void = () => {},
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Every secret this session has sent or received, so error text can never repeat one. */
   private readonly secrets = new SecretMasker();
 
-  private cred(): Promise<Credential | undefined> {
-    this.credential ??= this.loadCredential().then((c) => {
+  private load(): Promise<SourcedCredential> {
+    const ch = this.challenge;
+    this.credential ??= this.loadCredential(
+      ch ? { realm: ch.params.realm, service: ch.params.service } : undefined,
+    ).then((r) => {
+      const c = r.credential;
       if (c?.kind === "basic") this.remember(c.password, c.username);
       else if (c) this.remember(c.token, c.kind === "identity-token" ? c.username : undefined);
-      return c;
+      this.source = r.source;
+      return r;
     });
     return this.credential;
+  }
+
+  private async cred(): Promise<Credential | undefined> {
+    const first = this.load();
+    let r = await first;
+    // A short-lived credential (cloud registries) is asked again once its refresh time has come:
+    // a session can outlive it. Once: the source decides whether it has a fresher one.
+    if (r.refreshAt !== undefined && this.now() >= r.refreshAt) {
+      if (this.credential === first) this.credential = undefined;
+      r = await this.load();
+    }
+    return r.credential;
+  }
+
+  /** Where this session's credential came from (`docker config.json (auths)`), once it was looked up. */
+  credentialSource(): string | undefined {
+    return this.source;
   }
 
   private remember(secret: string, user?: string): void {
@@ -257,6 +290,11 @@ export class RegistrySession {
         this.memory?.remember(ch);
       }
       if (ch.scheme === "basic" && !authz && !(await this.cred())) return res;
+      if (ch.scheme === "basic" && authz) {
+        // A short-lived password may have expired in between: look it up again for the retry.
+        this.onRefused();
+        this.credential = undefined;
+      }
       fresh = ch;
     }
   }

@@ -23,20 +23,24 @@
 import { RegistrySession, type ChallengeMemory } from "./auth.js";
 import { offeredPlatforms, resolveBuildTime, parsePlatform, platformKey, type Platform } from "./build-time.js";
 import { RegistryCache, recheckAfterMs, tagListHash, type RepoSnapshot } from "./cache.js";
-import { resolveCredential } from "./credentials.js";
+import { CloudAccess } from "./cloud/access.js";
+import type { AwsSettings } from "./cloud/ecr.js";
+import { cloudKindOf, parseEcrHost, type CloudKind } from "./cloud/kind.js";
+import { registryTransport } from "./cloud/transport.js";
+import { resolveSourcedCredential, type SourcedCredential } from "./credentials.js";
 import { DOCKER_HUB_API_HOST, isDockerHub } from "../reference/docker-hub.js";
 import { HttpClient, type RetryPolicy } from "./http.js";
 import { getImageConfig, getManifest, headManifest, isIndex, type Manifest } from "./manifest.js";
 import { WorkSlots } from "./concurrency.js";
 import { PromiseMemo } from "./single-flight.js";
 import type { ImageConfig } from "./wire.js";
-import { awsCredentialsFromEnv } from "./sigv4.js";
 import { DEFAULT_MAX_TAGS, listTagsPaged } from "./tag-list.js";
-import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
+import { ecrDetails, listDockerHubTags } from "./timestamp-apis.js";
 import { listVendorTagTimes, vendorApiFor } from "./quay-harbor.js";
 import { TokenCache } from "./token-cache.js";
 import { registryFailure } from "./errors.js";
 import {
+  RegistryError,
   type DescribeRequest,
   type RepositoryRef,
   type RequestCounts,
@@ -71,12 +75,20 @@ export interface RegistrySettings {
   readonly platforms?: readonly string[];
   /**
    * Timestamp API: `auto` (default) uses Docker Hub's tag API for docker.io, GCR's manifest map
-   * wherever `tags/list` has one, ECR DescribeImages for ECR hosts when AWS credentials are set,
+   * wherever `tags/list` has one, ECR DescribeImages for ECR registries (AWS SDK credential chain),
    * Quay's tag API for quay.io. `quay` / `harbor` name the API of a self-hosted Quay or Harbor.
    */
   readonly api?: TimestampApi;
-  /** Base URL of that API (Docker Hub `https://hub.docker.com`, ECR's endpoint; Quay and Harbor: the registry's). */
+  /** Base URL of that API (Docker Hub `https://hub.docker.com`; ECR: like `aws.endpoint`; Quay and Harbor: the registry's). */
   readonly apiUrl?: string;
+  /**
+   * Whose credential chain serves this registry when docker's config has nothing for it: the
+   * default comes from the host name (`*.dkr.ecr.*.amazonaws.com`, `gcr.io` / `*-docker.pkg.dev`,
+   * `*.azurecr.io`); `none` turns it off. The cloud's SDK is loaded only when this is a cloud.
+   */
+  readonly cloud?: CloudKind | "none";
+  /** AWS settings of an ECR registry: a role to assume, region, profile, API endpoint. */
+  readonly aws?: AwsSettings;
   /**
    * Per attempt, for every request made on this registry's behalf (ping, token, tags, manifests,
    * blobs, timestamp API); default the client's `timeoutMs`.
@@ -116,7 +128,10 @@ export interface RegistryClientOptions {
    * half of it and all of it, spread by a hash of the tag (`recheckAfterMs`).
    */
   readonly snapshotMaxAgeMs?: number;
-  /** Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`, `AWS_*`); default `process.env`. */
+  /**
+   * Environment for credentials (`DOCKER_CONFIG`, `GITHUB_TOKEN`); default `process.env`. The
+   * cloud SDKs' credential chains read the process environment (`AWS_*`, `GOOGLE_*`, `AZURE_*`).
+   */
   readonly env?: NodeJS.ProcessEnv;
   readonly dockerConfigDir?: string;
   readonly log?: { readonly debug?: (message: string) => void; readonly warn?: (message: string) => void };
@@ -175,6 +190,10 @@ export class RegistryClient implements TagSource {
   private readonly tokens: TokenCache;
   private readonly settings = new Map<string, RegistrySettings>();
   private readonly sessions = new Map<string, RegistrySession>();
+  /** Per registry, kept across runs: cloud credentials carry their own expiry. */
+  private readonly clouds = new Map<string, CloudAccess | undefined>();
+  /** Registries whose ECR API failed for want of AWS credentials: not asked again by this client. */
+  private readonly ecrApiOff = new Set<string>();
   private readonly repos = new Map<string, RepoState>();
   // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
   private readonly buildTimes = new PromiseMemo<string, TagDetails>("rejected");
@@ -268,24 +287,65 @@ export class RegistryClient implements TagSource {
     return this.settings.get(key) ?? { host: key };
   }
 
+  /** The cloud credential chain of a registry, or undefined when it is not a cloud registry. */
+  private cloud(key: string): CloudAccess | undefined {
+    if (this.clouds.has(key)) return this.clouds.get(key);
+    const settings = this.settingsFor(key);
+    const kind = cloudKindOf(settings.host, settings.cloud);
+    const ecr = parseEcrHost(settings.host);
+    const endpoint = settings.aws?.endpoint ?? (kind === "aws" ? settings.apiUrl : undefined);
+    const access = kind
+      ? new CloudAccess({
+          kind,
+          host: settings.host,
+          ...(ecr ? { registryId: ecr.registryId, region: ecr.region } : {}),
+          aws: { ...settings.aws, ...(endpoint ? { endpoint } : {}) },
+          transport: registryTransport(this.http, key),
+          // The SDKs read the process environment; the label must describe what they read.
+          env: process.env,
+          now: this.now,
+        })
+      : undefined;
+    this.clouds.set(key, access);
+    return access;
+  }
+
   private session(registry: string): RegistrySession {
     const key = registryKey(registry);
     let s = this.sessions.get(key);
     if (!s) {
       const settings = this.settingsFor(key);
       const trustRealm = settings.insecure === true || settings.trustRealm === true;
+      const cloud = this.cloud(key);
+      const fromCloud = cloud
+        ? async (hint: Parameters<CloudAccess["credential"]>[0]): Promise<SourcedCredential> => {
+            try {
+              return await cloud.credential(hint);
+            } catch (err) {
+              // A registry with no usable credentials is tried anonymously; the plan says why.
+              // First line only: SDK messages go on with troubleshooting text over several lines.
+              const why = (err instanceof Error ? err.message : String(err)).split("\n")[0]!.trim();
+              const label = await cloud.label();
+              this.opts.log?.warn?.(`credentials for ${settings.host}: ${label}: ${why}; trying anonymously`);
+              return { source: `${label} failed (${why}); anonymous` };
+            }
+          }
+        : undefined;
       s = new RegistrySession(
         { registry: key, baseUrl: baseUrlFor(settings), trustRealm },
         this.http,
         this.tokens,
-        () =>
-          resolveCredential(settings.host, {
+        (hint) =>
+          resolveSourcedCredential(settings.host, {
             explicit: { username: settings.username, password: settings.password, token: settings.token },
             env: this.opts.env,
             dockerConfigDir: this.opts.dockerConfigDir,
             warn: this.opts.log?.warn,
+            ...(fromCloud ? { cloud: () => fromCloud(hint) } : {}),
           }),
         this.challengeMemory(key),
+        () => cloud?.invalidate(),
+        this.now,
       );
       this.sessions.set(key, s);
     }
@@ -316,6 +376,19 @@ export class RegistryClient implements TagSource {
     };
   }
 
+  /**
+   * Adds the credential source to a refused request's message (`…→ 401 Unauthorized; credentials:
+   * docker config.json (helper ecr-login)`), so a plan says which login was used, never the secret.
+   */
+  private withCredentialSource(registry: string, err: unknown): unknown {
+    if (!(err instanceof RegistryError) || (err.status !== 401 && err.status !== 403)) return err;
+    const source = this.sessions.get(registryKey(registry))?.credentialSource();
+    if (!source || err.message.includes("; credentials: ")) return err;
+    return new RegistryError(`${err.message}; credentials: ${source}`, err.registry, err.status, err.repository, {
+      cause: err,
+    });
+  }
+
   private platforms(registry: string): Platform[] {
     return (this.settingsFor(registry).platforms ?? this.opts.platforms ?? ["linux/amd64"]).map(parsePlatform);
   }
@@ -342,7 +415,9 @@ export class RegistryClient implements TagSource {
 
   listTags(repo: RepositoryRef): Promise<TagList> {
     const state = this.state(repo);
-    state.listed ??= this.fetchTagList(repo, state);
+    state.listed ??= this.fetchTagList(repo, state).catch((err: unknown) => {
+      throw this.withCredentialSource(repo.registry, err);
+    });
     state.listed.catch(() => (state.listed = undefined));
     return state.listed;
   }
@@ -423,7 +498,9 @@ export class RegistryClient implements TagSource {
       const needFresh = fresh.has(tag);
       const memoKey = `${tag}\u0000${need}\u0000${needPlatforms}\u0000${needFresh}`;
       const d = await state.resolving.get(memoKey, () =>
-        this.resolveTag(repo, state, cache, tag, need, needPlatforms, needFresh),
+        this.resolveTag(repo, state, cache, tag, need, needPlatforms, needFresh).catch((err: unknown) => {
+          throw this.withCredentialSource(repo.registry, err);
+        }),
       );
       if (d) out.set(tag, this.unlessFuture(repo, tag, d));
     });
@@ -475,27 +552,23 @@ export class RegistryClient implements TagSource {
   private async askEcr(repo: RepositoryRef, state: RepoState, tags: string[]): Promise<void> {
     const registry = registryKey(repo.registry);
     const api = this.api(registry);
-    const ecrHost = parseEcrHost(registry);
     const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
-    if (!missing.length || api === "none" || (api !== "ecr" && !(api === "auto" && ecrHost))) return;
-    const credentials = awsCredentialsFromEnv(this.opts.env ?? process.env);
-    if (!credentials) return;
-    const env = this.opts.env ?? process.env;
-    const region = ecrHost?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-    if (!region) return;
+    if (!missing.length || api === "none" || this.ecrApiOff.has(registry)) return;
+    const settings = this.settingsFor(registry);
+    // `api: ecr` on a host of another name needs `cloud: aws` (its region and credentials).
+    if (cloudKindOf(settings.host, settings.cloud) !== "aws") return;
+    const cloud = this.cloud(registry);
+    if (!cloud) return;
     try {
-      const found = await describeEcrImages(this.http, {
-        registry,
-        repository: repo.repository,
-        tags: missing,
-        region,
-        registryId: ecrHost?.registryId,
-        credentials,
-        apiUrl: this.settingsFor(registry).apiUrl,
-      });
+      const found = ecrDetails(await cloud.describeImages(repo.repository, missing), missing);
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+      const why = err instanceof Error ? err.message : String(err);
+      // No AWS credentials at all (docker's config may still log in): stop asking this client.
+      if (err instanceof Error && err.name === "CredentialsProviderError") this.ecrApiOff.add(registry);
+      this.opts.log?.warn?.(
+        `registry ${registry}: ECR DescribeImages (${await cloud.label()}) → ${why}; using manifests instead`,
+      );
     }
   }
 

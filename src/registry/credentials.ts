@@ -6,7 +6,9 @@
  *   > `credHelpers[host]` > `credsStore` (via `docker-credential-<name> get`)
  *   > `auths[host]` (`auth` = base64 user:password, `username`/`password`, `identitytoken`,
  *     `registrytoken`)
- *   > `GITHUB_TOKEN` for ghcr.io.
+ *   > the cloud's own credential chain for ECR, Artifact Registry / GCR and ACR (cloud/access.ts)
+ *   > `GITHUB_TOKEN` for ghcr.io
+ *   > anonymous.
  *
  * The config file is `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. Docker Hub's key
  * is the legacy `https://index.docker.io/v1/`.
@@ -23,6 +25,15 @@ export type Credential =
   /** A bearer token sent to the registry as is (`registrytoken`, or a `token` setting). */
   | { readonly kind: "registry-token"; readonly token: string };
 
+/** A credential (or none: anonymous) and where it came from, never the secret. */
+export interface SourcedCredential {
+  readonly credential?: Credential;
+  /** `docker config.json (helper ecr-login)`, `AWS SDK chain (profile ci)`, `none (anonymous)`. */
+  readonly source: string;
+  /** When a short-lived credential should be asked for again (epoch ms). */
+  readonly refreshAt?: number;
+}
+
 export interface ExplicitCredentials {
   readonly username?: string;
   readonly password?: string;
@@ -37,6 +48,11 @@ export interface CredentialOptions {
   readonly helperTimeoutMs?: number;
   /** Told about helper failures (never with a secret in the message). */
   readonly warn?: (message: string) => void;
+  /**
+   * The cloud credential chain of this registry, asked when docker's config has nothing for it
+   * (docker's config keeps its precedence: a `docker login` or `credHelpers` entry wins).
+   */
+  readonly cloud?: () => Promise<SourcedCredential | undefined>;
 }
 
 export const DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/";
@@ -110,10 +126,24 @@ export function runCredentialHelper(
   });
 }
 
+/**
+ * The credential for a registry, in docker's order (see the top of this file), or undefined for
+ * anonymous access.
+ */
 export async function resolveCredential(host: string, opts: CredentialOptions = {}): Promise<Credential | undefined> {
+  return (await resolveSourcedCredential(host, opts)).credential;
+}
+
+/** Like {@link resolveCredential}, with the source the credential came from (for failure details). */
+export async function resolveSourcedCredential(host: string, opts: CredentialOptions = {}): Promise<SourcedCredential> {
   const ex = opts.explicit;
-  if (ex?.token) return { kind: "registry-token", token: ex.token };
-  if (ex?.username && ex.password !== undefined) return { kind: "basic", username: ex.username, password: ex.password };
+  if (ex?.token)
+    return { credential: { kind: "registry-token", token: ex.token }, source: "registry settings (token)" };
+  if (ex?.username && ex.password !== undefined)
+    return {
+      credential: { kind: "basic", username: ex.username, password: ex.password },
+      source: "registry settings (user name and password)",
+    };
 
   const env = opts.env ?? process.env;
   const file = await readDockerConfig(opts.dockerConfigDir ?? dockerConfigDir(env));
@@ -136,23 +166,29 @@ export async function resolveCredential(host: string, opts: CredentialOptions = 
     const helper = Object.entries(config.credHelpers).find(([k]) => normaliseKey(k) === want)?.[1];
     if (helper) {
       const c = await helperFor(helper);
-      if (c) return c;
+      if (c) return { credential: c, source: `docker config.json (helper ${helper})` };
     } else if (config.credsStore) {
       const c = await helperFor(config.credsStore);
-      if (c) return c;
+      if (c) return { credential: c, source: `docker config.json (credsStore ${config.credsStore})` };
     }
     for (const [k, entry] of Object.entries(config.auths)) {
       if (normaliseKey(k) !== want) continue;
       const c = fromAuthEntry(entry);
-      if (c) return c;
+      if (c) return { credential: c, source: "docker config.json (auths)" };
     }
   }
 
+  const cloud = await opts.cloud?.();
+  if (cloud) return cloud;
+
   // GHCR takes a GitHub token as the password of Basic auth to its token endpoint.
   if (want === "ghcr.io" && env.GITHUB_TOKEN) {
-    return { kind: "basic", username: env.GITHUB_ACTOR || "x-access-token", password: env.GITHUB_TOKEN };
+    return {
+      credential: { kind: "basic", username: env.GITHUB_ACTOR || "x-access-token", password: env.GITHUB_TOKEN },
+      source: "GITHUB_TOKEN",
+    };
   }
-  return undefined;
+  return { source: "none (anonymous)" };
 }
 
 /** A non-secret label for a credential, used in token cache keys and debug logs. */

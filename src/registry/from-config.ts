@@ -69,6 +69,8 @@ export function createTagSource(
       ...(r.api !== undefined ? { api: r.api } : {}),
       // Per registry: a short timeout for one slow registry must not cut the others short.
       ...(r.timeout !== undefined ? { timeoutMs: r.timeout * 1000 } : {}),
+      ...(r.cloud !== undefined ? { cloud: r.cloud } : {}),
+      ...(r.aws !== undefined ? { aws: r.aws } : {}),
     });
   }
   const client = new RegistryClient({

@@ -32,4 +32,3 @@ export { MANIFEST_ACCEPT, MEDIA_TYPES } from "./manifest.js";
 export { CREATED_ANNOTATION, parsePlatform, type Platform } from "./build-time.js";
 export { RegistryCache, defaultCachePath, tagListHash } from "./cache.js";
 export { parseNextLink, MAX_PAGE_SIZE } from "./tag-list.js";
-export { signRequest, type AwsCredentials } from "./sigv4.js";

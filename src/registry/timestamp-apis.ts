@@ -4,15 +4,16 @@
  *   - Docker Hub's tag API (`/v2/namespaces/{ns}/repositories/{repo}/tags`, `tag_last_pushed`,
  *     at most 100 per page, `next` is an absolute URL);
  *   - GCR / Artifact Registry: the `manifest` map in `tags/list` (`timeUploadedMs`);
- *   - ECR DescribeImages (`imagePushedAt`), only with AWS credentials in the environment.
+ *   - ECR DescribeImages (`imagePushedAt`), asked through the AWS SDK (cloud/ecr.ts); here only
+ *     its answer is turned into tag details.
  * These report push times, not build times; the recorded `source` says which one a plan used.
  * Callers fall back to the generic manifest → config path on any failure.
  */
 import type { HttpClient } from "./http.js";
 import { describePath, malformedJson, registryFailure, statusFailure } from "./errors.js";
-import { signRequest, type AwsCredentials } from "./sigv4.js";
+import type { EcrImage } from "./cloud/ecr.js";
 import type { TagDetails, TagList } from "./types.js";
-import { checkShape, ECR_IMAGES, expectShape, GCR_MANIFEST_MAP, HUB_TAG_PAGE, type HubTagPage } from "./wire.js";
+import { checkShape, expectShape, GCR_MANIFEST_MAP, HUB_TAG_PAGE, type HubTagPage } from "./wire.js";
 
 const validDate = (d: Date) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
 
@@ -86,84 +87,20 @@ export async function listDockerHubTags(http: HttpClient, o: DockerHubListOption
   return { tags, times, truncated: false };
 }
 
-/** `123456789012.dkr.ecr.eu-west-1.amazonaws.com` → account and region. */
-export function parseEcrHost(host: string): { registryId: string; region: string } | undefined {
-  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$/.exec(host.toLowerCase());
-  return m ? { registryId: m[1]!, region: m[2]! } : undefined;
-}
+export { parseEcrHost } from "./cloud/kind.js";
 
-export interface EcrDescribeOptions {
-  readonly registry: string;
-  readonly repository: string;
-  readonly tags: readonly string[];
-  readonly region: string;
-  readonly registryId?: string;
-  readonly credentials: AwsCredentials;
-  /** Default `https://api.ecr.<region>.amazonaws.com/`. */
-  readonly apiUrl?: string;
-}
-
-/** DescribeImages for the given tags (100 per call, the API's limit on `imageIds`). */
-export async function describeEcrImages(http: HttpClient, o: EcrDescribeOptions): Promise<Map<string, TagDetails>> {
+/** DescribeImages results → details of the wanted tags (`imagePushedAt` as the push time). */
+export function ecrDetails(images: readonly EcrImage[], wanted: readonly string[]): Map<string, TagDetails> {
+  const want = new Set(wanted);
   const out = new Map<string, TagDetails>();
-  const url = o.apiUrl ?? `https://api.ecr.${o.region}.amazonaws.com/`;
-  for (let i = 0; i < o.tags.length; i += 100) {
-    const batch = o.tags.slice(i, i + 100);
-    const body = JSON.stringify({
-      repositoryName: o.repository,
-      ...(o.registryId ? { registryId: o.registryId } : {}),
-      imageIds: batch.map((imageTag) => ({ imageTag })),
-    });
-    const signed = signRequest({
-      method: "POST",
-      url,
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonEC2ContainerRegistry_V20150921.DescribeImages",
-      },
-      body,
-      region: o.region,
-      service: "ecr",
-      credentials: o.credentials,
-    });
-    delete signed.host; // fetch sets it from the URL (same value, signed above)
-    const res = await http.request({
-      registry: o.registry,
-      repository: o.repository,
-      kind: "api",
-      method: "POST",
-      idempotent: true,
-      url,
-      headers: signed,
-      body,
-    });
-    if (res.status !== 200) {
-      let type = "";
-      try {
-        const answer: unknown = JSON.parse(res.body.toString("utf8"));
-        const t = answer !== null && typeof answer === "object" && "__type" in answer ? answer.__type : undefined;
-        type = ` (${typeof t === "string" ? t : ""})`;
-      } catch {
-        // not JSON
-      }
-      throw statusFailure(o, "ECR DescribeImages", res, type);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(o, "ECR DescribeImages", res.status, "DescribeImages answer", err, res);
-    }
-    const parsed = expectShape(ECR_IMAGES, json, o, "ECR DescribeImages", res.status);
-    for (const d of parsed.imageDetails ?? []) {
-      const pushed = new Date(typeof d.imagePushedAt === "number" ? d.imagePushedAt * 1000 : (d.imagePushedAt ?? ""));
-      for (const tag of d.imageTags ?? []) {
-        if (!batch.includes(tag)) continue;
-        out.set(tag, {
-          digest: d.imageDigest,
-          ...(validDate(pushed) ? { created: pushed, source: "ecr-describe-images" as const } : {}),
-        });
-      }
+  for (const d of images) {
+    const pushed = d.pushedAt;
+    for (const tag of d.tags) {
+      if (!want.has(tag)) continue;
+      out.set(tag, {
+        digest: d.digest,
+        ...(pushed && validDate(pushed) ? { created: pushed, source: "ecr-describe-images" as const } : {}),
+      });
     }
   }
   return out;

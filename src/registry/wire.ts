@@ -223,31 +223,6 @@ export const HUB_TAG_PAGE = shape<HubTagPage>("a Docker Hub tag page", {
   },
 });
 
-/** ECR DescribeImages' answer; `imagePushedAt` is epoch seconds (a number) in the JSON protocol. */
-export interface EcrImages {
-  readonly imageDetails?: ReadonlyArray<{
-    readonly imageDigest?: string;
-    readonly imageTags?: readonly string[];
-    readonly imagePushedAt?: number | string;
-  }>;
-}
-export const ECR_IMAGES = shape<EcrImages>("a DescribeImages answer", {
-  type: "object",
-  properties: {
-    imageDetails: {
-      type: "array",
-      items: {
-        type: "object",
-        properties: {
-          imageDigest: STRING,
-          imageTags: { type: "array", items: STRING },
-          imagePushedAt: { type: ["number", "string"] },
-        },
-      },
-    },
-  },
-});
-
 /**
  * A page of Quay's tag API (`GET /api/v1/repository/{ns}/{repo}/tag/`,
  * https://docs.quay.io/api/swagger/#!/tag/listRepoTags): `start_ts` is when the tag started pointing

@@ -33,6 +33,11 @@ export interface StartRegistryOptions {
   tokenExpiresIn?: number;
   /** Token mode: identity (refresh) tokens accepted by the OAuth2 POST flow, token → username. */
   identityTokens?: Record<string, string>;
+  /**
+   * Token mode: ACR's exchange at `/oauth2/exchange` next to the realm (grant_type=access_token):
+   * an Entra ID token in `accept` gets `refreshToken`, which must be one of `identityTokens`.
+   */
+  acrExchange?: { accept: string; refreshToken: string };
   /** Token mode: the `service` of the challenge (default `laminar-test-registry`). */
   service?: string;
   /** A fixed port (the README example); default: a free one picked by the kernel. */
@@ -144,6 +149,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Ru
         anonymousPull: opts.anonymousPull ?? false,
         expiresIn: opts.tokenExpiresIn ?? 300,
         identityTokens: opts.identityTokens ?? {},
+        ...(opts.acrExchange ? { acrExchange: opts.acrExchange } : {}),
         service: opts.service ?? "laminar-test-registry",
         issuer: "laminar-test-issuer",
         keys,
@@ -348,6 +354,7 @@ interface TokenServerOptions {
   anonymousPull: boolean;
   expiresIn: number;
   identityTokens: Record<string, string>;
+  acrExchange?: { accept: string; refreshToken: string };
   service: string;
   issuer: string;
   keys: TokenKeys;
@@ -405,6 +412,19 @@ async function startTokenServer(o: TokenServerOptions): Promise<StartedTokenServ
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/oauth2/exchange" && req.method === "POST" && o.acrExchange) {
+      const form = new URLSearchParams(await readBody(req));
+      const ok =
+        form.get("grant_type") === "access_token" &&
+        form.get("service") === o.service &&
+        form.get("access_token") === o.acrExchange.accept;
+      requests.push({ method: "POST /oauth2/exchange", service: form.get("service") ?? "", scopes: [], granted: ok });
+      res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify(ok ? { refresh_token: o.acrExchange.refreshToken } : { errors: [{ code: "UNAUTHORIZED" }] }),
+      );
+      return;
+    }
     if (url.pathname !== "/token") {
       res.writeHead(404).end();
       return;

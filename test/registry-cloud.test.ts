@@ -1,0 +1,407 @@
+/**
+ * Cloud registries through their own SDKs (issue #11), each real SDK pointed at local servers
+ * that speak the service's API (test/helpers/cloud/apis.ts), in front of the real CNCF registry:
+ *   - ECR: the AWS SDK's credential chain (environment keys, a profile in a shared config file, an
+ *     assumed role through STS, a web identity token file through STS) signs GetAuthorizationToken
+ *     and DescribeImages; the password it hands out is the real registry's htpasswd password;
+ *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server;
+ *   - ACR: @azure/identity's DefaultAzureCredential (a client secret in the environment) against a
+ *     local Entra ID over HTTPS, then ACR's exchange and the real registry's token flow, run through
+ *     the CLI (NODE_EXTRA_CA_CERTS only works for a new process);
+ *   - expiry and refresh in a long-lived client, docker config precedence, and a refused
+ *     credential named with its source (never the secret).
+ * Nothing leaves 127.0.0.1: instance metadata lookups are disabled for the AWS chain.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, afterEach, before, beforeEach, describe, test } from "node:test";
+import { RegistryClient, RegistryError } from "../src/registry/index.js";
+import { execFileSync } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { startEcrApi, startEntraId, startGceMetadata, startSts, type LocalApi } from "./helpers/cloud/apis.js";
+import { spawn } from "node:child_process";
+import { writeRepo } from "./helpers/cli.js";
+import { seedImages, tagSeries, type SeededImage } from "./helpers/registry/seed.js";
+import { REGISTRY_BINARY, startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
+import { existsSync } from "node:fs";
+
+const ECR_HOST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+const ECR_PASS = "ecr-Secr3t-password-from-GetAuthorizationToken";
+const SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/Secr3tKEY";
+const ROLE_SECRET = "role-Secr3t-access-key";
+const ROLE_SESSION = "role-Secr3t-session-token";
+const GOOGLE_TOKEN = "ya29.Secr3t-google-access-token";
+const T0 = new Date("2024-03-01T10:00:00Z");
+const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 40, maxTotalWaitMs: 2_000, maxRetryAfterMs: 2_000 };
+
+const skip = existsSync(REGISTRY_BINARY) ? false : `${REGISTRY_BINARY} is not installed`;
+
+/** Runs with exactly these cloud variables in process.env (the SDKs read the process environment). */
+const CLOUD_VARS = /^(AWS_|GOOGLE_|GCE_METADATA|METADATA_SERVER|AZURE_|CLOUDSDK_)/;
+let saved: NodeJS.ProcessEnv;
+function setCloudEnv(vars: Record<string, string>): void {
+  for (const k of Object.keys(process.env)) if (CLOUD_VARS.test(k)) delete process.env[k];
+  Object.assign(process.env, vars);
+}
+
+let tmp: string;
+before(async () => {
+  saved = { ...process.env };
+  tmp = await mkdtemp(join(tmpdir(), "laminar-cloud-"));
+});
+after(async () => {
+  process.env = saved;
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("ECR through the AWS SDK", { skip }, () => {
+  let reg: RunningRegistry;
+  let seeded: SeededImage[];
+  let ecr: LocalApi;
+  let sts: LocalApi;
+  let aws: Record<string, string>;
+
+  before(async () => {
+    reg = await startRegistry({ auth: "htpasswd", users: { AWS: ECR_PASS } });
+    seeded = await seedImages(reg, tagSeries("team/app", 3, { newest: T0 }));
+    ecr = await startEcrApi({
+      acceptKeys: ["AKIDENVTEST", "AKIDPROFILE", "ASIAROLETEST"],
+      password: ECR_PASS,
+      images: {
+        "team/app": seeded.map((s, i) => ({
+          tag: s.tag,
+          digest: s.digest,
+          pushedAt: new Date(T0.getTime() + i * 60_000),
+        })),
+      },
+    });
+    sts = await startSts({
+      acceptKeys: ["AKIDENVTEST"],
+      webIdentityTokens: ["oidc-token-from-github"],
+      issue: { accessKeyId: "ASIAROLETEST", secretAccessKey: ROLE_SECRET, sessionToken: ROLE_SESSION },
+    });
+    // An empty shared config and no instance metadata: only what each test sets is found.
+    await writeFile(join(tmp, "aws-config"), "");
+    aws = {
+      AWS_CONFIG_FILE: join(tmp, "aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(tmp, "aws-credentials-none"),
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_ENDPOINT_URL_ECR: ecr.url,
+      AWS_ENDPOINT_URL_STS: sts.url,
+    };
+  });
+  after(async () => {
+    await reg?.stop();
+    await ecr?.stop();
+    await sts?.stop();
+  });
+  beforeEach(() => {
+    ecr.calls.length = 0;
+    sts.calls.length = 0;
+  });
+  afterEach(() => setCloudEnv({}));
+
+  const client = (extra: Partial<ConstructorParameters<typeof RegistryClient>[0]> = {}, aws = {}) =>
+    new RegistryClient({
+      retry: FAST_RETRY,
+      env: { DOCKER_CONFIG: join(tmp, "no-docker-config") },
+      registries: [{ host: ECR_HOST, endpoint: reg.url, aws }],
+      ...extra,
+    });
+  const repo = { registry: ECR_HOST, repository: "team/app" };
+
+  test("environment keys: signed GetAuthorizationToken → registry password; DescribeImages → push times", async () => {
+    setCloudEnv({ ...aws, AWS_ACCESS_KEY_ID: "AKIDENVTEST", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+    const warnings: string[] = [];
+    const c = client({ log: { warn: (m) => warnings.push(m) } });
+    const list = await c.listTags(repo);
+    assert.deepEqual([...list.tags].sort(), seeded.map((s) => s.tag).sort());
+    const d = await c.describeTags(repo, { times: [seeded[2]!.tag, "gone"], digests: [] });
+    assert.deepEqual(warnings, []);
+    assert.equal(d.get(seeded[2]!.tag)?.source, "ecr-describe-images");
+    assert.equal(d.get(seeded[2]!.tag)?.created?.getTime(), T0.getTime() + 2 * 60_000);
+    assert.equal(d.get(seeded[2]!.tag)?.digest, seeded[2]!.digest);
+    assert.deepEqual(
+      ecr.calls.map((x) => [x.action, x.accessKeyId]),
+      [
+        ["GetAuthorizationToken", "AKIDENVTEST"],
+        ["DescribeImages", "AKIDENVTEST"],
+      ],
+    );
+    assert.match(ecr.calls[0]!.authorization!, /Credential=AKIDENVTEST\/\d{8}\/eu-west-1\/ecr\/aws4_request/);
+    assert.equal(JSON.parse(ecr.calls[0]!.body).registryIds[0], "123456789012");
+    // The SDK's requests go through the registry client: counted, with the registry's policy.
+    assert.equal(c.counts(ECR_HOST).api, 1);
+    assert.doesNotMatch(JSON.stringify(ecr.calls), new RegExp(SECRET_KEY.replace(/[/]/g, "\\/")));
+  });
+
+  test("a profile of the shared config file (per-registry `aws.profile`)", async () => {
+    const config = join(tmp, "aws-config-profile");
+    await writeFile(
+      config,
+      `[profile ci]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = ${SECRET_KEY}\nregion = eu-west-1\n`,
+    );
+    setCloudEnv({ ...aws, AWS_CONFIG_FILE: config });
+    const c = client({}, { profile: "ci" });
+    assert.equal((await c.listTags(repo)).tags.length, 3);
+    assert.deepEqual(
+      ecr.calls.map((x) => x.accessKeyId),
+      ["AKIDPROFILE"],
+    );
+  });
+
+  test("a role to assume (`aws.roleArn`): STS AssumeRole, then ECR with the session credentials", async () => {
+    setCloudEnv({ ...aws, AWS_ACCESS_KEY_ID: "AKIDENVTEST", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+    const c = client({}, { roleArn: "arn:aws:iam::123456789012:role/laminar-ecr" });
+    assert.equal((await c.listTags(repo)).tags.length, 3);
+    assert.deepEqual(
+      sts.calls.map((x) => [x.action, x.accessKeyId]),
+      [["AssumeRole", "AKIDENVTEST"]],
+    );
+    assert.match(sts.calls[0]!.body, /RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Flaminar-ecr/);
+    assert.deepEqual(
+      ecr.calls.map((x) => [x.action, x.accessKeyId, x.sessionToken]),
+      [["GetAuthorizationToken", "ASIAROLETEST", ROLE_SESSION]],
+    );
+  });
+
+  test("a web identity token file (GitHub OIDC, EKS IRSA) through STS", async () => {
+    const tokenFile = join(tmp, "web-identity-token");
+    await writeFile(tokenFile, "oidc-token-from-github");
+    setCloudEnv({
+      ...aws,
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/gha",
+      AWS_REGION: "eu-west-1",
+    });
+    const c = client();
+    assert.equal((await c.listTags(repo)).tags.length, 3);
+    assert.deepEqual(
+      sts.calls.map((x) => x.action),
+      ["AssumeRoleWithWebIdentity"],
+    );
+    assert.deepEqual(
+      ecr.calls.map((x) => x.accessKeyId),
+      ["ASIAROLETEST"],
+    );
+  });
+
+  test("a long-lived client fetches a new password before the old one expires", async () => {
+    setCloudEnv({ ...aws, AWS_ACCESS_KEY_ID: "AKIDENVTEST", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+    // ECR passwords live 12 h: the client's clock is moved instead of waiting.
+    let offset = 0;
+    const c = client({ now: () => Date.now() + offset });
+    await c.listTags(repo);
+    c.newRun();
+    await c.listTags(repo);
+    assert.equal(ecr.calls.filter((x) => x.action === "GetAuthorizationToken").length, 1, "fresh: reused");
+    offset = 10 * 3600_000; // past 80 % of 12 h
+    c.newRun();
+    await c.listTags(repo);
+    assert.equal(ecr.calls.filter((x) => x.action === "GetAuthorizationToken").length, 2, "old: fetched again");
+  });
+
+  test("docker's config.json keeps its precedence: no SDK call", async () => {
+    setCloudEnv({ ...aws, AWS_ACCESS_KEY_ID: "AKIDENVTEST", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+    const dir = join(tmp, "docker-config-ecr");
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, "config.json"),
+      JSON.stringify({ auths: { [ECR_HOST]: { auth: Buffer.from(`AWS:${ECR_PASS}`).toString("base64") } } }),
+    );
+    const c = client({ env: { DOCKER_CONFIG: dir } });
+    assert.equal((await c.listTags(repo)).tags.length, 3);
+    assert.equal(ecr.calls.filter((x) => x.action === "GetAuthorizationToken").length, 0);
+  });
+
+  test("a refused AWS credential: warned with its source, tried anonymously, failure names the source", async () => {
+    setCloudEnv({ ...aws, AWS_ACCESS_KEY_ID: "AKIDWRONG", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+    const warnings: string[] = [];
+    const c = client({ log: { warn: (m) => warnings.push(m) } });
+    const err = await c.listTags(repo).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof RegistryError);
+    assert.equal(err.status, 401);
+    assert.match(
+      err.message,
+      /401 Unauthorized.*; credentials: AWS SDK chain \(environment keys\) failed \(.*\); anonymous$/,
+    );
+    assert.match(
+      warnings.join("\n"),
+      /credentials for 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com: AWS SDK chain \(environment keys\): .*trying anonymously/,
+    );
+    for (const text of [err.message, ...warnings]) {
+      assert.ok(!text.includes(SECRET_KEY), "the secret key never appears");
+      assert.ok(!text.includes(ECR_PASS));
+    }
+  });
+});
+
+describe("Artifact Registry / GCR through google-auth-library", { skip }, () => {
+  let reg: RunningRegistry;
+  let metadata: LocalApi & { host: string };
+
+  before(async () => {
+    reg = await startRegistry({ auth: "htpasswd", users: { oauth2accesstoken: GOOGLE_TOKEN } });
+    await seedImages(reg, tagSeries("proj/repo/app", 2, { newest: T0 }));
+    metadata = await startGceMetadata({ accessToken: GOOGLE_TOKEN, expiresIn: 3599 });
+  });
+  after(async () => {
+    await reg?.stop();
+    await metadata?.stop();
+  });
+  afterEach(() => setCloudEnv({}));
+
+  test("the GCE metadata server's access token as user oauth2accesstoken, reused while fresh", async () => {
+    setCloudEnv({
+      GCE_METADATA_HOST: metadata.host,
+      METADATA_SERVER_DETECTION: "assume-present",
+      CLOUDSDK_CONFIG: join(tmp, "no-gcloud"),
+    });
+    const c = new RegistryClient({
+      retry: FAST_RETRY,
+      env: { DOCKER_CONFIG: join(tmp, "no-docker-config") },
+      // A registry on 127.0.0.1 stands in for europe-docker.pkg.dev: `cloud` names its kind.
+      registries: [{ host: reg.host, cloud: "google" }],
+    });
+    const repo = { registry: reg.host, repository: "proj/repo/app" };
+    assert.equal((await c.listTags(repo)).tags.length, 2);
+    c.newRun();
+    assert.equal((await c.listTags(repo)).tags.length, 2);
+    assert.deepEqual(
+      metadata.calls.map((x) => x.action),
+      ["GET /computeMetadata/v1/instance/service-accounts/default/token"],
+    );
+  });
+});
+
+const AZURE_SECRET = "azure-Secr3t-client-secret";
+const AAD_TOKEN = "aad-Secr3t-access-token";
+const ACR_REFRESH = "acr-Secr3t-refresh-token";
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe(
+  "ACR through @azure/identity and ACR's token exchange (CLI)",
+  {
+    skip: skip || (hasOpenssl() ? false : "openssl is not installed (needed for the HTTPS authority's certificate)"),
+  },
+  () => {
+    let reg: RunningRegistry;
+    let entra: LocalApi;
+    let certFile: string;
+
+    before(async () => {
+      const dir = join(tmp, "tls");
+      const { mkdir } = await import("node:fs/promises");
+      await mkdir(dir, { recursive: true });
+      certFile = join(dir, "cert.pem");
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+          "-keyout",
+          join(dir, "key.pem"),
+          "-out",
+          certFile,
+        ],
+        { stdio: "ignore" },
+      );
+      entra = await startEntraId({
+        key: await readFile(join(dir, "key.pem"), "utf8"),
+        cert: await readFile(certFile, "utf8"),
+        clientId: "laminar-client",
+        clientSecret: AZURE_SECRET,
+        accessToken: AAD_TOKEN,
+      });
+      reg = await startRegistry({
+        auth: "token",
+        identityTokens: { [ACR_REFRESH]: "laminar" },
+        acrExchange: { accept: AAD_TOKEN, refreshToken: ACR_REFRESH },
+      });
+      await seedImages(reg, tagSeries("acme/app", 3, { newest: T0 }));
+    });
+    after(async () => {
+      await reg?.stop();
+      await entra?.stop();
+    });
+
+    const run = async (secret: string) => {
+      const dir = await writeRepo({
+        // A registry on 127.0.0.1 stands in for acme.azurecr.io: `cloud` names its kind.
+        ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: azure\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
+        "a.yaml": `image: ${reg.host}/acme/app:1.0.0\n`,
+      });
+      const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: join(dir, ".cache"), DOCKER_CONFIG: join(dir, "no-docker") };
+      for (const k of Object.keys(process.env)) if (/^(AZURE_|AWS_|GOOGLE_)/.test(k)) env[k] = "";
+      Object.assign(env, {
+        NODE_EXTRA_CA_CERTS: certFile,
+        AZURE_AUTHORITY_HOST: entra.url,
+        AZURE_TENANT_ID: "laminar-tenant",
+        AZURE_CLIENT_ID: "laminar-client",
+        AZURE_CLIENT_SECRET: secret,
+      });
+      // Not spawnSync: the Entra ID and token servers answer from this process's event loop.
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
+        { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+      return { status, stdout, stderr };
+    };
+
+    test("client secret → Entra ID token → /oauth2/exchange → refresh token → registry token", async () => {
+      const r = await run(AZURE_SECRET);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).changes[0].to, "1.0.2");
+      const exchange = reg.tokenServer!.requests.filter((x) => x.method === "POST /oauth2/exchange");
+      assert.deepEqual(
+        exchange.map((x) => x.granted),
+        [true],
+      );
+      assert.ok(reg.tokenServer!.requests.some((x) => x.method === "POST" && x.username === "laminar" && x.granted));
+      assert.ok(entra.calls.some((x) => x.action === "POST /laminar-tenant/oauth2/v2.0/token"));
+      for (const secret of [AZURE_SECRET, AAD_TOKEN, ACR_REFRESH]) {
+        assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
+      }
+    });
+
+    test("a refused client secret: the plan's failure names the credential source, not the secret", async () => {
+      const r = await run("wrong-Secr3t");
+      assert.equal(r.status, 3, r.stderr);
+      const plan = JSON.parse(r.stdout);
+      assert.match(
+        plan.failures[0].message,
+        /401 Unauthorized.*; credentials: Azure DefaultAzureCredential \+ ACR token exchange failed \(.*\); anonymous$/,
+      );
+      assert.ok(!r.stdout.includes("wrong-Secr3t") && !r.stderr.includes("wrong-Secr3t"));
+    });
+  },
+);
