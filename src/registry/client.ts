@@ -32,6 +32,8 @@ import { awsCredentialsFromEnv } from "./sigv4.js";
 import { DEFAULT_MAX_TAGS, listTagsPaged } from "./tag-list.js";
 import { describeEcrImages, listDockerHubTags, parseEcrHost } from "./timestamp-apis.js";
 import { TokenCache } from "./token-cache.js";
+import { verifyCosignSignature } from "./signature.js";
+import type { SignatureVerdict, VerifyKey } from "../verify/cosign.js";
 import { registryFailure } from "./errors.js";
 import {
   type DescribeRequest,
@@ -173,6 +175,7 @@ export class RegistryClient implements TagSource {
   private readonly buildTimes = new PromiseMemo<string, TagDetails>("rejected");
   private readonly manifests = new PromiseMemo<string, Manifest | undefined>("rejected");
   private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected");
+  private readonly signatures = new PromiseMemo<string, SignatureVerdict>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;
   /** `image:tag` whose future build time was reported in this run (one warning each). */
@@ -247,6 +250,7 @@ export class RegistryClient implements TagSource {
     this.buildTimes.clear();
     this.manifests.clear();
     this.blobs.clear();
+    this.signatures.clear();
   }
 
   private loadCache(): Promise<RegistryCache> {
@@ -549,6 +553,22 @@ export class RegistryClient implements TagSource {
     const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
     cache.setFact(key, { platforms });
     return platforms;
+  }
+
+  /**
+   * Whether `digest` carries a valid cosign signature by `key`. Only a valid verdict is cached
+   * (by digest and key id): a verified signature of given bytes stays verified, while an unsigned
+   * image may be signed later and is asked again.
+   */
+  async verifySignature(repo: RepositoryRef, digest: string, key: VerifyKey): Promise<SignatureVerdict> {
+    const cache = await this.loadCache();
+    const factKey = `${digest}|cosign|${key.id}`;
+    if (cache.fact(factKey)?.signed) return { ok: true };
+    const verdict = await this.signatures.get(`${this.manifestKey(repo, digest)}|${key.id}`, () =>
+      verifyCosignSignature(this.session(repo.registry), repo.repository, digest, key),
+    );
+    if (verdict.ok) cache.setFact(factKey, { signed: true });
+    return verdict;
   }
 
   private manifestKey(repo: RepositoryRef, digest: string): string {

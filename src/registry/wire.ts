@@ -136,6 +136,8 @@ export interface ManifestBody {
   readonly mediaType?: string;
   readonly config?: Descriptor;
   readonly manifests?: readonly Descriptor[];
+  /** An image manifest's layers (read for cosign's signature manifests, issue #15). */
+  readonly layers?: readonly Descriptor[];
   readonly annotations?: Readonly<Record<string, unknown>>;
 }
 export const MANIFEST = shape<ManifestBody>("an image manifest or index", {
@@ -144,6 +146,7 @@ export const MANIFEST = shape<ManifestBody>("an image manifest or index", {
     mediaType: STRING,
     config: DESCRIPTOR,
     manifests: { type: "array", items: DESCRIPTOR },
+    layers: { type: "array", items: DESCRIPTOR },
     annotations: { type: "object" },
   },
   if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
