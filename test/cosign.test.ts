@@ -4,7 +4,7 @@
  * request counts proving only the winning candidate (then the next) is checked.
  */
 import assert from "node:assert/strict";
-import { generateKeyPairSync, sign, type KeyObject } from "node:crypto";
+import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ import { parseConfig } from "../src/config/parse.js";
 import { planUpdates } from "../src/plan/plan.js";
 import { RegistryClient } from "../src/registry/index.js";
 import { scanText } from "../src/scan/scan.js";
+import { BUNDLE_ARTIFACT_TYPE } from "../src/verify/bundle.js";
 import { parsePublicKey, SIGNATURE_ANNOTATION, SIMPLE_SIGNING, type VerifyKey } from "../src/verify/cosign.js";
 import { loadVerifyKeys } from "../src/verify/keys.js";
 import { Pusher, seedImages, type SeededImage } from "./helpers/registry/seed.js";
@@ -67,6 +68,72 @@ async function pushSignature(
   await p.putManifest(repository, tag, manifest, "application/vnd.oci.image.manifest.v1+json");
 }
 
+/**
+ * Pushes a Sigstore bundle (v0.3, DSSE over an in-toto statement naming `digest`, as cosign
+ * `--new-bundle-format` does with a key) as an OCI 1.1 referrer, listed in the referrers tag
+ * schema's index `sha256-<hex>` (distribution 2.8 has no referrers API).
+ */
+async function pushBundle(
+  reg: RunningRegistry,
+  repository: string,
+  digest: string,
+  priv: KeyObject,
+  opts: { subject?: string } = {},
+): Promise<void> {
+  const p = new Pusher(reg.url);
+  const [, hex] = (opts.subject ?? digest).split(":");
+  const payload = Buffer.from(
+    JSON.stringify({
+      _type: "https://in-toto.io/Statement/v1",
+      subject: [{ name: `${reg.host}/${repository}`, digest: { sha256: hex } }],
+      predicateType: "https://sigstore.dev/cosign/sign/v1",
+      predicate: {},
+    }),
+  );
+  const payloadType = "application/vnd.in-toto+json";
+  const pae = Buffer.concat([Buffer.from(`DSSEv1 ${payloadType.length} ${payloadType} ${payload.length} `), payload]);
+  const bundle = Buffer.from(
+    JSON.stringify({
+      mediaType: BUNDLE_ARTIFACT_TYPE,
+      verificationMaterial: { publicKey: { hint: "" }, tlogEntries: [] },
+      dsseEnvelope: {
+        payload: payload.toString("base64"),
+        payloadType,
+        signatures: [{ sig: sign("sha256", pae, priv).toString("base64"), keyid: "" }],
+      },
+    }),
+  );
+  const empty = Buffer.from("{}");
+  const emptyDigest = await p.uploadBlob(repository, empty);
+  const bundleDigest = await p.uploadBlob(repository, bundle);
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    artifactType: BUNDLE_ARTIFACT_TYPE,
+    config: { mediaType: "application/vnd.oci.empty.v1+json", digest: emptyDigest, size: empty.length },
+    layers: [{ mediaType: BUNDLE_ARTIFACT_TYPE, digest: bundleDigest, size: bundle.length }],
+  });
+  const manifestDigest = await p.putManifest(
+    repository,
+    `sha256:${createHash("sha256").update(manifest).digest("hex")}`,
+    manifest,
+    "application/vnd.oci.image.manifest.v1+json",
+  );
+  const index = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    manifests: [
+      {
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: manifestDigest,
+        size: Buffer.byteLength(manifest),
+        artifactType: BUNDLE_ARTIFACT_TYPE,
+      },
+    ],
+  });
+  await p.putManifest(repository, digest.replace(":", "-"), index, "application/vnd.oci.image.index.v1+json");
+}
+
 const config = parseConfig(
   `updates:\n  - pattern: "semver:^1"\n    files: [deploy]\n    verify:\n      cosign:\n        key: keys/cosign.pub\n`,
 );
@@ -82,7 +149,7 @@ before(async () => {
   tmp = await mkdtemp(join(tmpdir(), "laminar-cosign-test-"));
   reg = await startRegistry({ auth: "none" });
   key = parsePublicKey(signer.pub);
-  for (const repo of ["acme/signed", "acme/skip", "acme/none", "acme/tampered", "acme/otherkey"]) {
+  for (const repo of ["acme/signed", "acme/skip", "acme/none", "acme/tampered", "acme/otherkey", "acme/bundled"]) {
     seeded.set(
       repo,
       await seedImages(reg, [
@@ -101,6 +168,9 @@ before(async () => {
     signs: digest("acme/tampered", 0),
   });
   await pushSignature(reg, "acme/otherkey", digest("acme/otherkey", 2), other.priv);
+  // Referrer bundles: 1.2.0's by the other key, 1.1.0's by the key.
+  await pushBundle(reg, "acme/bundled", digest("acme/bundled", 2), other.priv);
+  await pushBundle(reg, "acme/bundled", digest("acme/bundled", 1), signer.priv);
 });
 after(async () => {
   await reg.stop();
@@ -144,8 +214,9 @@ describe("verify.cosign", () => {
       result.changes.map((c) => [c.from, c.to]),
       [["1.0.0", "1.1.0"]],
     );
-    // 1.2.0 and 1.1.0: a HEAD and a signature manifest GET each (1.2.0's is a 404); one payload blob.
-    assert.deepEqual([counts.manifestHead, counts.manifestGet, counts.blobGet], [2, 2, 1]);
+    // 1.2.0 and 1.1.0: a HEAD and a signature manifest GET each; 1.2.0's is a 404, so its referrers
+    // are asked too (the API: 404 on distribution 2.8, then the referrers tag: 404); one payload blob.
+    assert.deepEqual([counts.manifestHead, counts.manifestGet, counts.blobGet], [2, 4, 1]);
   });
 
   test("no signed candidate: the reference stays `unsigned`, naming each skipped tag", async () => {
@@ -176,6 +247,44 @@ describe("verify.cosign", () => {
     // Asked again on the next run (a key rotation or a re-signing may fix it).
     const again = await plan("acme/otherkey", cachePath);
     assert.ok(again.counts.manifestGet >= 1);
+  });
+});
+
+describe("verify.cosign: OCI 1.1 referrers carrying a Sigstore bundle", () => {
+  test("a bundle by the key is accepted; one by another key is `bad-signature` and skipped", async () => {
+    const cachePath = join(tmp, "bundled-cache.json");
+    const { result, counts } = await plan("acme/bundled", cachePath);
+    assert.deepEqual(
+      result.changes.map((c) => [c.from, c.to]),
+      [["1.0.0", "1.1.0"]],
+    );
+    // Per candidate: HEAD, `.sig` (404), referrers API (404), referrers tag index, bundle manifest, bundle blob.
+    assert.deepEqual([counts.manifestHead, counts.manifestGet, counts.blobGet], [2, 8, 2]);
+    // Cached as verified: a warm run asks no signature (only 1.2.0's bad bundle again).
+    const warm = await plan("acme/bundled", cachePath);
+    assert.deepEqual(
+      warm.result.changes.map((c) => c.to),
+      ["1.1.0"],
+    );
+    assert.equal(warm.counts.blobGet, 1);
+  });
+
+  test("nothing valid: `bad-signature` names the bundle's problem", async () => {
+    const only = parseConfig(
+      `updates:\n  - pattern: "semver:^1"\n    exclude: ["1.1.0"]\n    files: [deploy]\n    verify:\n      cosign:\n        keyEnv: K\n`,
+    );
+    const client = new RegistryClient({ cachePath: join(tmp, "bundled-bad-cache.json") });
+    const result = await planUpdates({
+      config: only,
+      files: [
+        { path: "deploy/app.yaml", references: scanText(Buffer.from(`image: ${reg.host}/acme/bundled:1.0.0\n`)) },
+      ],
+      tags: client,
+      verifyKeys: new Map([[0, key]]),
+    });
+    const u = result.unchanged.find((x) => x.reason === "bad-signature");
+    assert.ok(u, JSON.stringify(result.unchanged));
+    assert.match(u.detail, /1\.2\.0: referrers of sha256:[0-9a-f]{64}: bundle signature does not verify with key/);
   });
 });
 

@@ -103,6 +103,8 @@ export const GCR_MANIFEST_MAP = shape<GcrManifestMap>("a GCR manifest map", {
 /** A descriptor (image-spec descriptor.md) as the build-time lookup reads it. */
 export interface Descriptor {
   readonly mediaType?: string;
+  /** OCI 1.1: what an artifact manifest is (a referrer's kind, e.g. a Sigstore bundle). */
+  readonly artifactType?: string;
   readonly digest: string;
   readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
   /** Values are strings by the spec; read through `parseTime` and equality, never cast. */
@@ -113,6 +115,7 @@ const DESCRIPTOR = {
   required: ["digest"],
   properties: {
     mediaType: STRING,
+    artifactType: STRING,
     digest: STRING,
     platform: {
       type: "object",
