@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -17,6 +17,7 @@ import { scanText } from "../src/scan/scan.js";
 import { BUNDLE_ARTIFACT_TYPE } from "../src/verify/bundle.js";
 import { parsePublicKey, SIGNATURE_ANNOTATION, SIMPLE_SIGNING, type VerifyKey } from "../src/verify/cosign.js";
 import { loadVerifyKeys } from "../src/verify/keys.js";
+import { laminar, writeRepo } from "./helpers/cli.js";
 import { Pusher, seedImages, type SeededImage } from "./helpers/registry/seed.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 
@@ -285,6 +286,30 @@ describe("verify.cosign: OCI 1.1 referrers carrying a Sigstore bundle", () => {
     const u = result.unchanged.find((x) => x.reason === "bad-signature");
     assert.ok(u, JSON.stringify(result.unchanged));
     assert.match(u.detail, /1\.2\.0: referrers of sha256:[0-9a-f]{64}: bundle signature does not verify with key/);
+  });
+});
+
+describe("verify.cosign through the CLI", () => {
+  test("the key file in the repository is read and the signed tag written; a missing key exits with file:line:key", async () => {
+    const dir = await writeRepo({
+      ".laminar.yaml": `updates:\n  - pattern: "semver:^1"\n    files: [deploy]\n    verify:\n      cosign:\n        key: keys/cosign.pub\n`,
+      "keys/cosign.pub": signer.pub,
+      "deploy/app.yaml": `image: ${reg.host}/acme/skip:1.0.0\n`,
+    });
+    try {
+      const r = laminar(["apply", "--dir", dir, "--cache", join(tmp, "cli-cache.json"), "--json"]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(await readFile(join(dir, "deploy/app.yaml"), "utf8"), `image: ${reg.host}/acme/skip:1.1.0\n`);
+      await rm(join(dir, "keys/cosign.pub"));
+      const missing = laminar(["plan", "--dir", dir, "--cache", join(tmp, "cli-cache.json")]);
+      assert.notEqual(missing.status, 0);
+      assert.match(
+        missing.stderr,
+        /\.laminar\.yaml:6:\d+: updates\[0\]\.verify\.cosign\.key: cannot read keys\/cosign\.pub: ENOENT/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
