@@ -12,6 +12,7 @@ import { configWarnings } from "./plan/config-warnings.js";
 import { readFileHistory } from "./git/file-history.js";
 import type { GitCommandManager } from "./git/git-command-manager.js";
 import { planUpdates } from "./plan/plan.js";
+import { loadVerifyKeys } from "./verify/keys.js";
 import { planSetTag } from "./plan/set-tag.js";
 import type { ImageTarget } from "./plan/targets.js";
 import type { ImageReference } from "./reference/types.js";
@@ -75,6 +76,7 @@ export async function planRepository(
     warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
     ...(history ? { history } : {}),
     ...(options.targets ? { targets: options.targets } : {}),
+    verifyKeys: await loadVerifyKeys(dir, config),
   });
   return { plan, scan };
 }

@@ -13,6 +13,7 @@ import {
   DEFAULT_COMMAND_TIMEOUT,
   DEFAULT_MAX_FILE_SIZE,
   type CommandSpec,
+  type CosignKeySource,
   type LaminarConfig,
   type Limits,
   type PromotionRule,
@@ -162,6 +163,7 @@ interface RawUpdate {
   minAge?: string;
   platforms?: string[];
   digest?: "refresh" | "keep";
+  verify?: { cosign: { key?: string; keyEnv?: string } };
 }
 interface RawPromotion {
   name: string;
@@ -182,6 +184,30 @@ interface RawConfig {
   scan?: { maxFileSize?: number; exclude?: string[] };
   limits?: Limits;
   global?: { gitUser?: string; gitEmail?: string; gitMessage?: string };
+}
+
+/** `verify.cosign`: exactly one of `key` (a file inside the repository) or `keyEnv`. */
+function cosignKeyAt(
+  raw: { key?: string; keyEnv?: string },
+  at: PathSeg[],
+  fail: (path: readonly PathSeg[], detail: string, keyOf?: boolean) => never,
+  locate: (path: readonly PathSeg[]) => { line: number; col: number },
+  file: string,
+): CosignKeySource {
+  const p = locate(at);
+  const position = { file, line: p.line, column: p.col };
+  if ((raw.key === undefined) === (raw.keyEnv === undefined))
+    fail(at, "set exactly one of `key` (a PEM file in the repository) or `keyEnv` (a variable holding the PEM)");
+  if (raw.keyEnv !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw.keyEnv))
+      fail([...at, "keyEnv"], `${JSON.stringify(raw.keyEnv)} is not an environment variable name`);
+    return { keyEnv: raw.keyEnv, position };
+  }
+  const key = raw.key!;
+  // The key is read from the repository's work tree: a path outside it would read the runner's files.
+  if (posix.isAbsolute(key) || /^[A-Za-z]:/.test(key) || key.split(/[\\/]/).includes(".."))
+    fail([...at, "key"], `${JSON.stringify(key)} must be a path inside the repository (relative, no \`..\`)`);
+  return { key, position };
 }
 
 function build(
@@ -257,6 +283,9 @@ function build(
         fail([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
       return pl;
     });
+    const verify = u.verify && {
+      cosign: cosignKeyAt(u.verify.cosign, [...base, "verify", "cosign"], fail, locate, file),
+    };
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== undefined) fail(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
@@ -281,6 +310,7 @@ function build(
       ...(minAge ? { minAge } : {}),
       ...(platforms.length ? { platforms } : {}),
       ...(u.digest === "refresh" ? { digest: "refresh" as const } : {}),
+      ...(verify ? { verify } : {}),
     });
   }
 

@@ -220,6 +220,33 @@ export const laminarSchema = {
             description:
               "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them.",
           },
+          verify: {
+            type: "object",
+            additionalProperties: false,
+            required: ["cosign"],
+            description:
+              "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).",
+            properties: {
+              cosign: {
+                type: "object",
+                additionalProperties: false,
+                description:
+                  "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.",
+                properties: {
+                  key: {
+                    type: "string",
+                    minLength: 1,
+                    description: "Path of the PEM public key, relative to the repository root.",
+                  },
+                  keyEnv: {
+                    type: "string",
+                    minLength: 1,
+                    description: "Environment variable holding the PEM public key.",
+                  },
+                },
+              },
+            },
+          },
         },
       },
     },

@@ -72,7 +72,17 @@ export interface UpdateRule {
   readonly platforms?: readonly string[];
   /** `refresh`: a reference pinned `tag@digest` whose tag now names another digest gets it (issue #15). */
   readonly digest?: "refresh";
+  /** `verify.cosign`: only candidates signed by this key are chosen (issue #15). */
+  readonly verify?: { readonly cosign: CosignKeySource };
 }
+
+/**
+ * Where a rule's cosign public key (PEM) comes from: a file relative to the repository root, or an
+ * environment variable. Read by src/verify/keys.ts before planning; `position` is where it is set.
+ */
+export type CosignKeySource = ({ readonly key: string } | { readonly keyEnv: string }) & {
+  readonly position: SourcePosition;
+};
 
 /**
  * One `promotions` entry (issue #14): each reference in `to` takes the tag the same image has in

@@ -20,6 +20,8 @@ import { askTagDetails, askTagList } from "./facts.js";
 import { HistoryView } from "./history.js";
 import { PlanRecords, promotionRuleName } from "./output.js";
 import { PlatformGate } from "./platform-gate.js";
+import { SignatureGate } from "./signature-gate.js";
+import type { VerifyKey } from "../verify/cosign.js";
 import { decidePromotion, type PromotionSource, type PromotionTarget } from "./promote.js";
 import { targetsByRepository, type ImageTarget } from "./targets.js";
 import type { Plan } from "./types.js";
@@ -47,6 +49,11 @@ export async function planUpdates(input: {
    * are planned, the others stay `not-targeted`; a target with a tag is planned from that tag alone.
    */
   targets?: readonly ImageTarget[];
+  /**
+   * The public key of each rule with `verify.cosign`, by rule index (src/verify/keys.ts reads them).
+   * A rule with `verify` but no key here moves nothing: its candidates stay `unsigned`.
+   */
+  verifyKeys?: ReadonlyMap<number, VerifyKey>;
 }): Promise<Plan> {
   const { config, files, tags } = input;
   const records = new PlanRecords();
@@ -54,6 +61,7 @@ export async function planUpdates(input: {
   const targeted = input.targets?.length ? targetsByRepository(input.targets) : undefined;
 
   const history = new HistoryView(input.history);
+  const keys = input.verifyKeys ?? new Map<number, VerifyKey>();
   const groups = new Map<string, { repo: RepositoryRef; items: Tracked[] }>();
   const promotions = new PromotionSites(config);
   for (const file of files) {
@@ -118,8 +126,8 @@ export async function planUpdates(input: {
     [...groups.entries()].map(([key, { repo, items }]) => {
       const pushed = targeted?.get(key);
       return pushed?.length
-        ? planPushedTags(tags, repo, pushed, items, records, now)
-        : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+        ? planPushedTags(tags, repo, pushed, items, records, now, keys)
+        : planRepository(tags, repo, items, records, config.limits ?? {}, now, keys);
     }),
   );
   // After the update rules: a repository they listed is then known to the registry client, so its
@@ -140,6 +148,7 @@ async function planRepository(
   records: PlanRecords,
   limits: Limits,
   now: Date,
+  keys: ReadonlyMap<number, VerifyKey>,
 ): Promise<void> {
   const listed = await askTagList(tags, repo);
   if (!listed.ok) return records.registryError(items, listed.failure);
@@ -153,7 +162,7 @@ async function planRepository(
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info = tagInfo(listed.value, described.value);
-  await decideAll(tags, repo, decisions, items, info, records);
+  await decideAll(tags, repo, decisions, items, info, records, keys);
 }
 
 /**
@@ -168,6 +177,7 @@ async function planPushedTags(
   items: readonly Tracked[],
   records: PlanRecords,
   now: Date,
+  keys: ReadonlyMap<number, VerifyKey>,
 ): Promise<void> {
   const asked = new RepositoryDecisions(repo, { tags: pushed }, undefined, now);
   const byTime = items.filter((it) => ordersByTime(it.rule.policy));
@@ -194,7 +204,7 @@ async function planPushedTags(
       records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
     }
   }
-  await decideAll(tags, repo, decisions, open, info, records);
+  await decideAll(tags, repo, decisions, open, info, records, keys);
 }
 
 /**
@@ -239,15 +249,22 @@ async function decideAll(
   items: readonly Tracked[],
   info: TagInfo,
   records: PlanRecords,
+  keys: ReadonlyMap<number, VerifyKey>,
 ): Promise<void> {
   const moves: Array<{ it: Tracked; to: string }> = [];
   const refresh: Array<{ it: Tracked; d: StaysDecided }> = [];
   const gate = new PlatformGate(tags, repo);
+  const signatures = new SignatureGate(tags, repo, gate);
   await Promise.all(
     items.map(async (it) => {
-      const d = it.rule.platforms?.length
-        ? await gate.decide(decisions, it, info, it.rule.platforms)
-        : decisions.decide(it, info);
+      const key = keys.get(it.rule.index);
+      const d = it.rule.verify
+        ? key
+          ? await signatures.decide(decisions, it, info, key, it.rule.platforms)
+          : ({ stays: "unsigned", detail: "no public key loaded for verify.cosign" } as const)
+        : it.rule.platforms?.length
+          ? await gate.decide(decisions, it, info, it.rule.platforms)
+          : decisions.decide(it, info);
       if ("move" in d) moves.push({ it, to: d.move });
       else if ("failure" in d) records.registryError([it], d.failure);
       else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")

@@ -5,7 +5,7 @@ import { askTagDetails, type Answer } from "./facts.js";
 import type { PlanFailure } from "./types.js";
 
 /** At most this many candidates are checked per reference before it stays `missing-platform`. */
-const MAX_CHECKED = 5;
+export const MAX_CHECKED = 5;
 
 /**
  * A rule's `platforms` requirement, checked on the candidate that would win only (then the next
@@ -19,6 +19,19 @@ export class PlatformGate {
     private readonly tags: TagSource,
     private readonly repo: RepositoryRef,
   ) {}
+
+  /** What `tag` lacks of `required` (undefined: nothing), or the registry failure asking it. */
+  async lacking(tag: string, required: readonly string[]): Promise<Answer<string | undefined>> {
+    const answer = await this.platformsOf(tag);
+    if (!answer.ok) return answer;
+    const offered = answer.value ?? [];
+    const missing = missingPlatforms(required, offered);
+    if (missing.length === 0) return { ok: true, value: undefined };
+    return {
+      ok: true,
+      value: `${tag} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`,
+    };
+  }
 
   private platformsOf(tag: string): Promise<Answer<readonly string[] | undefined>> {
     let p = this.asked.get(tag);
@@ -46,14 +59,10 @@ export class PlatformGate {
     const skipped: string[] = [];
     let d = decisions.decide(it, info);
     while ("move" in d) {
-      const answer = await this.platformsOf(d.move);
+      const answer = await this.lacking(d.move, required);
       if (!answer.ok) return { failure: answer.failure };
-      const offered = answer.value ?? [];
-      const missing = missingPlatforms(required, offered);
-      if (missing.length === 0) return d;
-      skipped.push(
-        `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`,
-      );
+      if (answer.value === undefined) return d;
+      skipped.push(answer.value);
       skip.add(d.move);
       if (skip.size >= MAX_CHECKED) break;
       d = decisions.decide(it, info, skip);

@@ -94,6 +94,8 @@ export type UnchangedReason =
   | "registry-error" // the registry or repository failed: see `detail`
   | "not-targeted" // a targeted run (`images` input, `--image`) is about other repositories
   | "missing-platform" // the newer candidates lack a platform the rule's `platforms` requires
+  | "unsigned" // the newer candidates have no cosign signature (`verify.cosign`)
+  | "bad-signature" // a newer candidate's cosign signature does not verify with the rule's key
   | "ambiguous-build-time"; // reproducible builds: the newest time is fixed (epoch) or shared by another build
 
 /** A reference the plan leaves alone, and why (`reason`, with a readable `detail`). */

@@ -64,6 +64,8 @@ export interface DigestFact {
   readonly platforms?: readonly string[];
   /** No time kept because the image says a reproducible build's fixed time (before 1980). */
   readonly fixed?: boolean;
+  /** A valid cosign signature was verified (kept under `<digest>|cosign|<key id>`): it stays valid. */
+  readonly signed?: boolean;
 }
 
 export interface SnapshotEntry {
@@ -84,6 +86,7 @@ interface FileFact {
   source?: Exclude<TimestampSource, "cache">;
   platforms?: string[];
   fixed?: boolean;
+  signed?: boolean;
   at: number;
 }
 
@@ -227,6 +230,7 @@ export class RegistryCache {
       source: f.source,
       ...(f.platforms ? { platforms: f.platforms } : {}),
       ...(f.fixed ? { fixed: true } : {}),
+      ...(f.signed ? { signed: true } : {}),
     };
   }
 
@@ -236,6 +240,7 @@ export class RegistryCache {
       source: fact.source,
       ...(fact.platforms ? { platforms: [...fact.platforms] } : {}),
       ...(fact.fixed ? { fixed: true } : {}),
+      ...(fact.signed ? { signed: true } : {}),
       at: Date.now(),
     });
     this.dirtyFacts.add(key);

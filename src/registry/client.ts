@@ -38,6 +38,8 @@ import { DEFAULT_MAX_TAGS, listTagsPaged } from "./tag-list.js";
 import { ecrDetails, listDockerHubTags } from "./timestamp-apis.js";
 import { listVendorTagTimes, vendorApiFor } from "./quay-harbor.js";
 import { TokenCache } from "./token-cache.js";
+import { verifyCosignSignature } from "./signature.js";
+import type { SignatureVerdict, VerifyKey } from "../verify/cosign.js";
 import { registryFailure } from "./errors.js";
 import {
   RegistryError,
@@ -199,6 +201,7 @@ export class RegistryClient implements TagSource {
   private readonly buildTimes = new PromiseMemo<string, TagDetails>("rejected");
   private readonly manifests = new PromiseMemo<string, Manifest | undefined>("rejected");
   private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected");
+  private readonly signatures = new PromiseMemo<string, SignatureVerdict>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;
   /** Tag resolutions under way per registry (see concurrency.ts). */
@@ -275,6 +278,7 @@ export class RegistryClient implements TagSource {
     this.buildTimes.clear();
     this.manifests.clear();
     this.blobs.clear();
+    this.signatures.clear();
   }
 
   private loadCache(): Promise<RegistryCache> {
@@ -689,6 +693,22 @@ export class RegistryClient implements TagSource {
     const platforms = await offeredPlatforms(m, { blob: (d) => this.fetchBlob(repo, d) });
     cache.setFact(key, { platforms });
     return platforms;
+  }
+
+  /**
+   * Whether `digest` carries a valid cosign signature by `key`. Only a valid verdict is cached
+   * (by digest and key id): a verified signature of given bytes stays verified, while an unsigned
+   * image may be signed later and is asked again.
+   */
+  async verifySignature(repo: RepositoryRef, digest: string, key: VerifyKey): Promise<SignatureVerdict> {
+    const cache = await this.loadCache();
+    const factKey = `${digest}|cosign|${key.id}`;
+    if (cache.fact(factKey)?.signed) return { ok: true };
+    const verdict = await this.signatures.get(`${this.manifestKey(repo, digest)}|${key.id}`, () =>
+      verifyCosignSignature(this.session(repo.registry), repo.repository, digest, key),
+    );
+    if (verdict.ok) cache.setFact(factKey, { signed: true });
+    return verdict;
   }
 
   private manifestKey(repo: RepositoryRef, digest: string): string {

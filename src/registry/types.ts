@@ -3,6 +3,7 @@
  * The plan engine (pure) only sees this interface; `src/registry/` implements it over HTTP,
  * tests and the CLI may pass other implementations (for example an in-memory one).
  */
+import type { SignatureVerdict, VerifyKey } from "../verify/cosign.js";
 
 /** A repository in a registry, normalised as docker does (`docker.io`, `library/nginx`). */
 export interface RepositoryRef {
@@ -91,6 +92,11 @@ export interface TagSource {
    * only what is missing; a tag that vanished is simply absent from the result.
    */
   describeTags(repo: RepositoryRef, request: DescribeRequest): Promise<ReadonlyMap<string, TagDetails>>;
+  /**
+   * Whether `digest` carries a valid cosign signature by `key` (a rule's `verify.cosign`, asked
+   * for the winning candidate only). A source without it cannot check: such candidates are skipped.
+   */
+  verifySignature?(repo: RepositoryRef, digest: string, key: VerifyKey): Promise<SignatureVerdict>;
 }
 
 /** Request counts by kind, reported in the plan and by the benchmarks. */

@@ -121,6 +121,8 @@ export const GCR_MANIFEST_MAP = shape<GcrManifestMap>("a GCR manifest map", {
 /** A descriptor (image-spec descriptor.md) as the build-time lookup reads it. */
 export interface Descriptor {
   readonly mediaType?: string;
+  /** OCI 1.1: what an artifact manifest is (a referrer's kind, e.g. a Sigstore bundle). */
+  readonly artifactType?: string;
   readonly digest: string;
   readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
   /** Values are strings by the spec; read through `parseTime` and equality, never cast. */
@@ -131,6 +133,7 @@ const DESCRIPTOR = {
   required: ["digest"],
   properties: {
     mediaType: STRING,
+    artifactType: STRING,
     digest: STRING,
     platform: {
       type: "object",
@@ -154,6 +157,8 @@ export interface ManifestBody {
   readonly mediaType?: string;
   readonly config?: Descriptor;
   readonly manifests?: readonly Descriptor[];
+  /** An image manifest's layers (read for cosign's signature manifests, issue #15). */
+  readonly layers?: readonly Descriptor[];
   readonly annotations?: Readonly<Record<string, unknown>>;
 }
 export const MANIFEST = shape<ManifestBody>("an image manifest or index", {
@@ -162,6 +167,7 @@ export const MANIFEST = shape<ManifestBody>("an image manifest or index", {
     mediaType: STRING,
     config: DESCRIPTOR,
     manifests: { type: "array", items: DESCRIPTOR },
+    layers: { type: "array", items: DESCRIPTOR },
     annotations: { type: "object" },
   },
   if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
