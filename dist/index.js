@@ -2139,9 +2139,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve4(data);
+              return err ? reject(err) : resolve5(data);
             });
           });
         }
@@ -2179,12 +2179,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve4(data);
+              ) : resolve5(data);
             });
           });
         }
@@ -4451,8 +4451,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve4, reject) => {
-        res = resolve4;
+      const promise = new Promise((resolve5, reject) => {
+        res = resolve5;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6703,12 +6703,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7378,12 +7378,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7862,16 +7862,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve4(null);
+            resolve5(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7882,7 +7882,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7933,7 +7933,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve4, reject) => {
+        const socket = await new Promise((resolve5, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7945,7 +7945,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve4(socket2);
+              resolve5(socket2);
             }
           });
         });
@@ -8281,8 +8281,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          await new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -9551,7 +9551,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve4, reject) => {
+        return await new Promise((resolve5, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9564,7 +9564,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve4(null);
+              resolve5(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve4,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -9670,18 +9670,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve4, stream, length } = consume2;
+      const { type, body, resolve: resolve5, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve4(chunksDecode(body, length));
+          resolve5(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length)));
+          resolve5(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve4(new Blob(body, { type: stream[kContentType] }));
+          resolve5(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9938,9 +9938,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10163,9 +10163,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10450,9 +10450,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -10544,9 +10544,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve5, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve4(data);
+            return err ? reject(err) : resolve5(data);
           });
         });
       }
@@ -14409,7 +14409,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve4, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14485,7 +14485,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve4({
+              resolve5({
                 status,
                 statusText,
                 headersList,
@@ -14528,7 +14528,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve4({
+              resolve5({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18269,8 +18269,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve4) => {
-        setTimeout(resolve4, ms).unref();
+      return new Promise((resolve5) => {
+        setTimeout(resolve5, ms).unref();
       });
     }
     module.exports = {
@@ -26911,8 +26911,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve4, reject) {
-            return setTimeout(resolve4, t);
+          return new this.Promise(function(resolve5, reject) {
+            return setTimeout(resolve5, t);
           });
         }
         computePenalty() {
@@ -27123,15 +27123,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error3, reject, resolve4, returned, task;
+          var args, cb, error3, reject, resolve5, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve4, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve5, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve4(returned);
+                  return resolve5(returned);
                 };
               } catch (error1) {
                 error3 = error1;
@@ -27146,13 +27146,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve4;
-          resolve4 = reject = null;
+          var promise, reject, resolve5;
+          resolve5 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve4 = _resolve;
+            resolve5 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve4, reject });
+          this._queue.push({ task, args, resolve: resolve5, reject });
           this._tryToRun();
           return promise;
         }
@@ -27553,14 +27553,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve4, reject) => {
+              return new this.Promise((resolve5, reject) => {
                 if (finished()) {
-                  return resolve4();
+                  return resolve5();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve4();
+                      return resolve5();
                     }
                   });
                 }
@@ -27653,9 +27653,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve4, reject) {
+              return new this.Promise(function(resolve5, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve4)(args3);
+                  return (args3[0] != null ? reject : resolve5)(args3);
                 });
               });
             };
@@ -30728,7 +30728,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve4.call(this, root, ref);
+      let _sch = resolve5.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -30755,7 +30755,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve4(root, ref) {
+    function resolve5(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -31619,7 +31619,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve4(baseURI, relativeURI, options) {
+    function resolve5(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -32010,7 +32010,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve4,
+      resolve: resolve5,
       resolveComponent,
       equal,
       serialize,
@@ -34682,6 +34682,1736 @@ var require_ajv = __commonJS({
   }
 });
 
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js
+var require_envelope = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Signature = exports.Envelope = void 0;
+    exports.Envelope = {
+      fromJSON(object) {
+        return {
+          payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+          payloadType: isSet(object.payloadType) ? globalThis.String(object.payloadType) : "",
+          signatures: globalThis.Array.isArray(object?.signatures) ? object.signatures.map((e) => exports.Signature.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.payload.length !== 0) {
+          obj.payload = base64FromBytes(message.payload);
+        }
+        if (message.payloadType !== "") {
+          obj.payloadType = message.payloadType;
+        }
+        if (message.signatures?.length) {
+          obj.signatures = message.signatures.map((e) => exports.Signature.toJSON(e));
+        }
+        return obj;
+      }
+    };
+    exports.Signature = {
+      fromJSON(object) {
+        return {
+          sig: isSet(object.sig) ? Buffer.from(bytesFromBase64(object.sig)) : Buffer.alloc(0),
+          keyid: isSet(object.keyid) ? globalThis.String(object.keyid) : ""
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.sig.length !== 0) {
+          obj.sig = base64FromBytes(message.sig);
+        }
+        if (message.keyid !== "") {
+          obj.keyid = message.keyid;
+        }
+        return obj;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr) {
+      return globalThis.Buffer.from(arr).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js
+var require_timestamp2 = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Timestamp = void 0;
+    exports.Timestamp = {
+      fromJSON(object) {
+        return {
+          seconds: isSet(object.seconds) ? globalThis.String(object.seconds) : "0",
+          nanos: isSet(object.nanos) ? globalThis.Number(object.nanos) : 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.seconds !== "0") {
+          obj.seconds = message.seconds;
+        }
+        if (message.nanos !== 0) {
+          obj.nanos = Math.round(message.nanos);
+        }
+        return obj;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js
+var require_sigstore_common = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.TimeRange = exports.X509CertificateChain = exports.SubjectAlternativeName = exports.X509Certificate = exports.DistinguishedName = exports.ObjectIdentifierValuePair = exports.ObjectIdentifier = exports.PublicKeyIdentifier = exports.PublicKey = exports.RFC3161SignedTimestamp = exports.LogId = exports.MessageSignature = exports.HashOutput = exports.SubjectAlternativeNameType = exports.PublicKeyDetails = exports.HashAlgorithm = void 0;
+    exports.hashAlgorithmFromJSON = hashAlgorithmFromJSON;
+    exports.hashAlgorithmToJSON = hashAlgorithmToJSON;
+    exports.publicKeyDetailsFromJSON = publicKeyDetailsFromJSON;
+    exports.publicKeyDetailsToJSON = publicKeyDetailsToJSON;
+    exports.subjectAlternativeNameTypeFromJSON = subjectAlternativeNameTypeFromJSON;
+    exports.subjectAlternativeNameTypeToJSON = subjectAlternativeNameTypeToJSON;
+    var timestamp_1 = require_timestamp2();
+    var HashAlgorithm;
+    (function(HashAlgorithm2) {
+      HashAlgorithm2[HashAlgorithm2["HASH_ALGORITHM_UNSPECIFIED"] = 0] = "HASH_ALGORITHM_UNSPECIFIED";
+      HashAlgorithm2[HashAlgorithm2["SHA2_256"] = 1] = "SHA2_256";
+      HashAlgorithm2[HashAlgorithm2["SHA2_384"] = 2] = "SHA2_384";
+      HashAlgorithm2[HashAlgorithm2["SHA2_512"] = 3] = "SHA2_512";
+      HashAlgorithm2[HashAlgorithm2["SHA3_256"] = 4] = "SHA3_256";
+      HashAlgorithm2[HashAlgorithm2["SHA3_384"] = 5] = "SHA3_384";
+    })(HashAlgorithm || (exports.HashAlgorithm = HashAlgorithm = {}));
+    function hashAlgorithmFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "HASH_ALGORITHM_UNSPECIFIED":
+          return HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED;
+        case 1:
+        case "SHA2_256":
+          return HashAlgorithm.SHA2_256;
+        case 2:
+        case "SHA2_384":
+          return HashAlgorithm.SHA2_384;
+        case 3:
+        case "SHA2_512":
+          return HashAlgorithm.SHA2_512;
+        case 4:
+        case "SHA3_256":
+          return HashAlgorithm.SHA3_256;
+        case 5:
+        case "SHA3_384":
+          return HashAlgorithm.SHA3_384;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
+      }
+    }
+    function hashAlgorithmToJSON(object) {
+      switch (object) {
+        case HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED:
+          return "HASH_ALGORITHM_UNSPECIFIED";
+        case HashAlgorithm.SHA2_256:
+          return "SHA2_256";
+        case HashAlgorithm.SHA2_384:
+          return "SHA2_384";
+        case HashAlgorithm.SHA2_512:
+          return "SHA2_512";
+        case HashAlgorithm.SHA3_256:
+          return "SHA3_256";
+        case HashAlgorithm.SHA3_384:
+          return "SHA3_384";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
+      }
+    }
+    var PublicKeyDetails;
+    (function(PublicKeyDetails2) {
+      PublicKeyDetails2[PublicKeyDetails2["PUBLIC_KEY_DETAILS_UNSPECIFIED"] = 0] = "PUBLIC_KEY_DETAILS_UNSPECIFIED";
+      PublicKeyDetails2[PublicKeyDetails2["PKCS1_RSA_PKCS1V5"] = 1] = "PKCS1_RSA_PKCS1V5";
+      PublicKeyDetails2[PublicKeyDetails2["PKCS1_RSA_PSS"] = 2] = "PKCS1_RSA_PSS";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V5"] = 3] = "PKIX_RSA_PKCS1V5";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS"] = 4] = "PKIX_RSA_PSS";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_2048_SHA256"] = 9] = "PKIX_RSA_PKCS1V15_2048_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_3072_SHA256"] = 10] = "PKIX_RSA_PKCS1V15_3072_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PKCS1V15_4096_SHA256"] = 11] = "PKIX_RSA_PKCS1V15_4096_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_2048_SHA256"] = 16] = "PKIX_RSA_PSS_2048_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_3072_SHA256"] = 17] = "PKIX_RSA_PSS_3072_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_RSA_PSS_4096_SHA256"] = 18] = "PKIX_RSA_PSS_4096_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P256_HMAC_SHA_256"] = 6] = "PKIX_ECDSA_P256_HMAC_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P256_SHA_256"] = 5] = "PKIX_ECDSA_P256_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P384_SHA_384"] = 12] = "PKIX_ECDSA_P384_SHA_384";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P521_SHA_512"] = 13] = "PKIX_ECDSA_P521_SHA_512";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ED25519"] = 7] = "PKIX_ED25519";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ED25519_PH"] = 8] = "PKIX_ED25519_PH";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P384_SHA_256"] = 19] = "PKIX_ECDSA_P384_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["PKIX_ECDSA_P521_SHA_256"] = 20] = "PKIX_ECDSA_P521_SHA_256";
+      PublicKeyDetails2[PublicKeyDetails2["LMS_SHA256"] = 14] = "LMS_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["LMOTS_SHA256"] = 15] = "LMOTS_SHA256";
+      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_44"] = 23] = "ML_DSA_44";
+      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_65"] = 21] = "ML_DSA_65";
+      PublicKeyDetails2[PublicKeyDetails2["ML_DSA_87"] = 22] = "ML_DSA_87";
+    })(PublicKeyDetails || (exports.PublicKeyDetails = PublicKeyDetails = {}));
+    function publicKeyDetailsFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "PUBLIC_KEY_DETAILS_UNSPECIFIED":
+          return PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED;
+        case 1:
+        case "PKCS1_RSA_PKCS1V5":
+          return PublicKeyDetails.PKCS1_RSA_PKCS1V5;
+        case 2:
+        case "PKCS1_RSA_PSS":
+          return PublicKeyDetails.PKCS1_RSA_PSS;
+        case 3:
+        case "PKIX_RSA_PKCS1V5":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V5;
+        case 4:
+        case "PKIX_RSA_PSS":
+          return PublicKeyDetails.PKIX_RSA_PSS;
+        case 9:
+        case "PKIX_RSA_PKCS1V15_2048_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256;
+        case 10:
+        case "PKIX_RSA_PKCS1V15_3072_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256;
+        case 11:
+        case "PKIX_RSA_PKCS1V15_4096_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256;
+        case 16:
+        case "PKIX_RSA_PSS_2048_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256;
+        case 17:
+        case "PKIX_RSA_PSS_3072_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256;
+        case 18:
+        case "PKIX_RSA_PSS_4096_SHA256":
+          return PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256;
+        case 6:
+        case "PKIX_ECDSA_P256_HMAC_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256;
+        case 5:
+        case "PKIX_ECDSA_P256_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P256_SHA_256;
+        case 12:
+        case "PKIX_ECDSA_P384_SHA_384":
+          return PublicKeyDetails.PKIX_ECDSA_P384_SHA_384;
+        case 13:
+        case "PKIX_ECDSA_P521_SHA_512":
+          return PublicKeyDetails.PKIX_ECDSA_P521_SHA_512;
+        case 7:
+        case "PKIX_ED25519":
+          return PublicKeyDetails.PKIX_ED25519;
+        case 8:
+        case "PKIX_ED25519_PH":
+          return PublicKeyDetails.PKIX_ED25519_PH;
+        case 19:
+        case "PKIX_ECDSA_P384_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P384_SHA_256;
+        case 20:
+        case "PKIX_ECDSA_P521_SHA_256":
+          return PublicKeyDetails.PKIX_ECDSA_P521_SHA_256;
+        case 14:
+        case "LMS_SHA256":
+          return PublicKeyDetails.LMS_SHA256;
+        case 15:
+        case "LMOTS_SHA256":
+          return PublicKeyDetails.LMOTS_SHA256;
+        case 23:
+        case "ML_DSA_44":
+          return PublicKeyDetails.ML_DSA_44;
+        case 21:
+        case "ML_DSA_65":
+          return PublicKeyDetails.ML_DSA_65;
+        case 22:
+        case "ML_DSA_87":
+          return PublicKeyDetails.ML_DSA_87;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
+      }
+    }
+    function publicKeyDetailsToJSON(object) {
+      switch (object) {
+        case PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED:
+          return "PUBLIC_KEY_DETAILS_UNSPECIFIED";
+        case PublicKeyDetails.PKCS1_RSA_PKCS1V5:
+          return "PKCS1_RSA_PKCS1V5";
+        case PublicKeyDetails.PKCS1_RSA_PSS:
+          return "PKCS1_RSA_PSS";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V5:
+          return "PKIX_RSA_PKCS1V5";
+        case PublicKeyDetails.PKIX_RSA_PSS:
+          return "PKIX_RSA_PSS";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256:
+          return "PKIX_RSA_PKCS1V15_2048_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256:
+          return "PKIX_RSA_PKCS1V15_3072_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256:
+          return "PKIX_RSA_PKCS1V15_4096_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256:
+          return "PKIX_RSA_PSS_2048_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256:
+          return "PKIX_RSA_PSS_3072_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256:
+          return "PKIX_RSA_PSS_4096_SHA256";
+        case PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256:
+          return "PKIX_ECDSA_P256_HMAC_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P256_SHA_256:
+          return "PKIX_ECDSA_P256_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P384_SHA_384:
+          return "PKIX_ECDSA_P384_SHA_384";
+        case PublicKeyDetails.PKIX_ECDSA_P521_SHA_512:
+          return "PKIX_ECDSA_P521_SHA_512";
+        case PublicKeyDetails.PKIX_ED25519:
+          return "PKIX_ED25519";
+        case PublicKeyDetails.PKIX_ED25519_PH:
+          return "PKIX_ED25519_PH";
+        case PublicKeyDetails.PKIX_ECDSA_P384_SHA_256:
+          return "PKIX_ECDSA_P384_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P521_SHA_256:
+          return "PKIX_ECDSA_P521_SHA_256";
+        case PublicKeyDetails.LMS_SHA256:
+          return "LMS_SHA256";
+        case PublicKeyDetails.LMOTS_SHA256:
+          return "LMOTS_SHA256";
+        case PublicKeyDetails.ML_DSA_44:
+          return "ML_DSA_44";
+        case PublicKeyDetails.ML_DSA_65:
+          return "ML_DSA_65";
+        case PublicKeyDetails.ML_DSA_87:
+          return "ML_DSA_87";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
+      }
+    }
+    var SubjectAlternativeNameType;
+    (function(SubjectAlternativeNameType2) {
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED"] = 0] = "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["EMAIL"] = 1] = "EMAIL";
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["URI"] = 2] = "URI";
+      SubjectAlternativeNameType2[SubjectAlternativeNameType2["OTHER_NAME"] = 3] = "OTHER_NAME";
+    })(SubjectAlternativeNameType || (exports.SubjectAlternativeNameType = SubjectAlternativeNameType = {}));
+    function subjectAlternativeNameTypeFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED":
+          return SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED;
+        case 1:
+        case "EMAIL":
+          return SubjectAlternativeNameType.EMAIL;
+        case 2:
+        case "URI":
+          return SubjectAlternativeNameType.URI;
+        case 3:
+        case "OTHER_NAME":
+          return SubjectAlternativeNameType.OTHER_NAME;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
+      }
+    }
+    function subjectAlternativeNameTypeToJSON(object) {
+      switch (object) {
+        case SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED:
+          return "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
+        case SubjectAlternativeNameType.EMAIL:
+          return "EMAIL";
+        case SubjectAlternativeNameType.URI:
+          return "URI";
+        case SubjectAlternativeNameType.OTHER_NAME:
+          return "OTHER_NAME";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
+      }
+    }
+    exports.HashOutput = {
+      fromJSON(object) {
+        return {
+          algorithm: isSet(object.algorithm) ? hashAlgorithmFromJSON(object.algorithm) : 0,
+          digest: isSet(object.digest) ? Buffer.from(bytesFromBase64(object.digest)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.algorithm !== 0) {
+          obj.algorithm = hashAlgorithmToJSON(message.algorithm);
+        }
+        if (message.digest.length !== 0) {
+          obj.digest = base64FromBytes(message.digest);
+        }
+        return obj;
+      }
+    };
+    exports.MessageSignature = {
+      fromJSON(object) {
+        return {
+          messageDigest: isSet(object.messageDigest) ? exports.HashOutput.fromJSON(object.messageDigest) : void 0,
+          signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.messageDigest !== void 0) {
+          obj.messageDigest = exports.HashOutput.toJSON(message.messageDigest);
+        }
+        if (message.signature.length !== 0) {
+          obj.signature = base64FromBytes(message.signature);
+        }
+        return obj;
+      }
+    };
+    exports.LogId = {
+      fromJSON(object) {
+        return { keyId: isSet(object.keyId) ? Buffer.from(bytesFromBase64(object.keyId)) : Buffer.alloc(0) };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.keyId.length !== 0) {
+          obj.keyId = base64FromBytes(message.keyId);
+        }
+        return obj;
+      }
+    };
+    exports.RFC3161SignedTimestamp = {
+      fromJSON(object) {
+        return {
+          signedTimestamp: isSet(object.signedTimestamp) ? Buffer.from(bytesFromBase64(object.signedTimestamp)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.signedTimestamp.length !== 0) {
+          obj.signedTimestamp = base64FromBytes(message.signedTimestamp);
+        }
+        return obj;
+      }
+    };
+    exports.PublicKey = {
+      fromJSON(object) {
+        return {
+          rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : void 0,
+          keyDetails: isSet(object.keyDetails) ? publicKeyDetailsFromJSON(object.keyDetails) : 0,
+          validFor: isSet(object.validFor) ? exports.TimeRange.fromJSON(object.validFor) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.rawBytes !== void 0) {
+          obj.rawBytes = base64FromBytes(message.rawBytes);
+        }
+        if (message.keyDetails !== 0) {
+          obj.keyDetails = publicKeyDetailsToJSON(message.keyDetails);
+        }
+        if (message.validFor !== void 0) {
+          obj.validFor = exports.TimeRange.toJSON(message.validFor);
+        }
+        return obj;
+      }
+    };
+    exports.PublicKeyIdentifier = {
+      fromJSON(object) {
+        return { hint: isSet(object.hint) ? globalThis.String(object.hint) : "" };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.hint !== "") {
+          obj.hint = message.hint;
+        }
+        return obj;
+      }
+    };
+    exports.ObjectIdentifier = {
+      fromJSON(object) {
+        return { id: globalThis.Array.isArray(object?.id) ? object.id.map((e) => globalThis.Number(e)) : [] };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.id?.length) {
+          obj.id = message.id.map((e) => Math.round(e));
+        }
+        return obj;
+      }
+    };
+    exports.ObjectIdentifierValuePair = {
+      fromJSON(object) {
+        return {
+          oid: isSet(object.oid) ? exports.ObjectIdentifier.fromJSON(object.oid) : void 0,
+          value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.oid !== void 0) {
+          obj.oid = exports.ObjectIdentifier.toJSON(message.oid);
+        }
+        if (message.value.length !== 0) {
+          obj.value = base64FromBytes(message.value);
+        }
+        return obj;
+      }
+    };
+    exports.DistinguishedName = {
+      fromJSON(object) {
+        return {
+          organization: isSet(object.organization) ? globalThis.String(object.organization) : "",
+          commonName: isSet(object.commonName) ? globalThis.String(object.commonName) : ""
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.organization !== "") {
+          obj.organization = message.organization;
+        }
+        if (message.commonName !== "") {
+          obj.commonName = message.commonName;
+        }
+        return obj;
+      }
+    };
+    exports.X509Certificate = {
+      fromJSON(object) {
+        return { rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : Buffer.alloc(0) };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.rawBytes.length !== 0) {
+          obj.rawBytes = base64FromBytes(message.rawBytes);
+        }
+        return obj;
+      }
+    };
+    exports.SubjectAlternativeName = {
+      fromJSON(object) {
+        return {
+          type: isSet(object.type) ? subjectAlternativeNameTypeFromJSON(object.type) : 0,
+          identity: isSet(object.regexp) ? { $case: "regexp", regexp: globalThis.String(object.regexp) } : isSet(object.value) ? { $case: "value", value: globalThis.String(object.value) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.type !== 0) {
+          obj.type = subjectAlternativeNameTypeToJSON(message.type);
+        }
+        if (message.identity?.$case === "regexp") {
+          obj.regexp = message.identity.regexp;
+        } else if (message.identity?.$case === "value") {
+          obj.value = message.identity.value;
+        }
+        return obj;
+      }
+    };
+    exports.X509CertificateChain = {
+      fromJSON(object) {
+        return {
+          certificates: globalThis.Array.isArray(object?.certificates) ? object.certificates.map((e) => exports.X509Certificate.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.certificates?.length) {
+          obj.certificates = message.certificates.map((e) => exports.X509Certificate.toJSON(e));
+        }
+        return obj;
+      }
+    };
+    exports.TimeRange = {
+      fromJSON(object) {
+        return {
+          start: isSet(object.start) ? fromJsonTimestamp(object.start) : void 0,
+          end: isSet(object.end) ? fromJsonTimestamp(object.end) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.start !== void 0) {
+          obj.start = message.start.toISOString();
+        }
+        if (message.end !== void 0) {
+          obj.end = message.end.toISOString();
+        }
+        return obj;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr) {
+      return globalThis.Buffer.from(arr).toString("base64");
+    }
+    function fromTimestamp(t) {
+      let millis = (globalThis.Number(t.seconds) || 0) * 1e3;
+      millis += (t.nanos || 0) / 1e6;
+      return new globalThis.Date(millis);
+    }
+    function fromJsonTimestamp(o) {
+      if (o instanceof globalThis.Date) {
+        return o;
+      } else if (typeof o === "string") {
+        return new globalThis.Date(o);
+      } else {
+        return fromTimestamp(timestamp_1.Timestamp.fromJSON(o));
+      }
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js
+var require_sigstore_rekor = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.TransparencyLogEntry = exports.InclusionPromise = exports.InclusionProof = exports.Checkpoint = exports.KindVersion = void 0;
+    var sigstore_common_1 = require_sigstore_common();
+    exports.KindVersion = {
+      fromJSON(object) {
+        return {
+          kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+          version: isSet(object.version) ? globalThis.String(object.version) : ""
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.kind !== "") {
+          obj.kind = message.kind;
+        }
+        if (message.version !== "") {
+          obj.version = message.version;
+        }
+        return obj;
+      }
+    };
+    exports.Checkpoint = {
+      fromJSON(object) {
+        return { envelope: isSet(object.envelope) ? globalThis.String(object.envelope) : "" };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.envelope !== "") {
+          obj.envelope = message.envelope;
+        }
+        return obj;
+      }
+    };
+    exports.InclusionProof = {
+      fromJSON(object) {
+        return {
+          logIndex: isSet(object.logIndex) ? globalThis.String(object.logIndex) : "0",
+          rootHash: isSet(object.rootHash) ? Buffer.from(bytesFromBase64(object.rootHash)) : Buffer.alloc(0),
+          treeSize: isSet(object.treeSize) ? globalThis.String(object.treeSize) : "0",
+          hashes: globalThis.Array.isArray(object?.hashes) ? object.hashes.map((e) => Buffer.from(bytesFromBase64(e))) : [],
+          checkpoint: isSet(object.checkpoint) ? exports.Checkpoint.fromJSON(object.checkpoint) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.logIndex !== "0") {
+          obj.logIndex = message.logIndex;
+        }
+        if (message.rootHash.length !== 0) {
+          obj.rootHash = base64FromBytes(message.rootHash);
+        }
+        if (message.treeSize !== "0") {
+          obj.treeSize = message.treeSize;
+        }
+        if (message.hashes?.length) {
+          obj.hashes = message.hashes.map((e) => base64FromBytes(e));
+        }
+        if (message.checkpoint !== void 0) {
+          obj.checkpoint = exports.Checkpoint.toJSON(message.checkpoint);
+        }
+        return obj;
+      }
+    };
+    exports.InclusionPromise = {
+      fromJSON(object) {
+        return {
+          signedEntryTimestamp: isSet(object.signedEntryTimestamp) ? Buffer.from(bytesFromBase64(object.signedEntryTimestamp)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.signedEntryTimestamp.length !== 0) {
+          obj.signedEntryTimestamp = base64FromBytes(message.signedEntryTimestamp);
+        }
+        return obj;
+      }
+    };
+    exports.TransparencyLogEntry = {
+      fromJSON(object) {
+        return {
+          logIndex: isSet(object.logIndex) ? globalThis.String(object.logIndex) : "0",
+          logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : void 0,
+          kindVersion: isSet(object.kindVersion) ? exports.KindVersion.fromJSON(object.kindVersion) : void 0,
+          integratedTime: isSet(object.integratedTime) ? globalThis.String(object.integratedTime) : "0",
+          inclusionPromise: isSet(object.inclusionPromise) ? exports.InclusionPromise.fromJSON(object.inclusionPromise) : void 0,
+          inclusionProof: isSet(object.inclusionProof) ? exports.InclusionProof.fromJSON(object.inclusionProof) : void 0,
+          canonicalizedBody: isSet(object.canonicalizedBody) ? Buffer.from(bytesFromBase64(object.canonicalizedBody)) : Buffer.alloc(0)
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.logIndex !== "0") {
+          obj.logIndex = message.logIndex;
+        }
+        if (message.logId !== void 0) {
+          obj.logId = sigstore_common_1.LogId.toJSON(message.logId);
+        }
+        if (message.kindVersion !== void 0) {
+          obj.kindVersion = exports.KindVersion.toJSON(message.kindVersion);
+        }
+        if (message.integratedTime !== "0") {
+          obj.integratedTime = message.integratedTime;
+        }
+        if (message.inclusionPromise !== void 0) {
+          obj.inclusionPromise = exports.InclusionPromise.toJSON(message.inclusionPromise);
+        }
+        if (message.inclusionProof !== void 0) {
+          obj.inclusionProof = exports.InclusionProof.toJSON(message.inclusionProof);
+        }
+        if (message.canonicalizedBody.length !== 0) {
+          obj.canonicalizedBody = base64FromBytes(message.canonicalizedBody);
+        }
+        return obj;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr) {
+      return globalThis.Buffer.from(arr).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js
+var require_sigstore_bundle = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Bundle = exports.VerificationMaterial = exports.TimestampVerificationData = void 0;
+    var envelope_1 = require_envelope();
+    var sigstore_common_1 = require_sigstore_common();
+    var sigstore_rekor_1 = require_sigstore_rekor();
+    exports.TimestampVerificationData = {
+      fromJSON(object) {
+        return {
+          rfc3161Timestamps: globalThis.Array.isArray(object?.rfc3161Timestamps) ? object.rfc3161Timestamps.map((e) => sigstore_common_1.RFC3161SignedTimestamp.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.rfc3161Timestamps?.length) {
+          obj.rfc3161Timestamps = message.rfc3161Timestamps.map((e) => sigstore_common_1.RFC3161SignedTimestamp.toJSON(e));
+        }
+        return obj;
+      }
+    };
+    exports.VerificationMaterial = {
+      fromJSON(object) {
+        return {
+          content: isSet(object.publicKey) ? { $case: "publicKey", publicKey: sigstore_common_1.PublicKeyIdentifier.fromJSON(object.publicKey) } : isSet(object.x509CertificateChain) ? {
+            $case: "x509CertificateChain",
+            x509CertificateChain: sigstore_common_1.X509CertificateChain.fromJSON(object.x509CertificateChain)
+          } : isSet(object.certificate) ? { $case: "certificate", certificate: sigstore_common_1.X509Certificate.fromJSON(object.certificate) } : void 0,
+          tlogEntries: globalThis.Array.isArray(object?.tlogEntries) ? object.tlogEntries.map((e) => sigstore_rekor_1.TransparencyLogEntry.fromJSON(e)) : [],
+          timestampVerificationData: isSet(object.timestampVerificationData) ? exports.TimestampVerificationData.fromJSON(object.timestampVerificationData) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.content?.$case === "publicKey") {
+          obj.publicKey = sigstore_common_1.PublicKeyIdentifier.toJSON(message.content.publicKey);
+        } else if (message.content?.$case === "x509CertificateChain") {
+          obj.x509CertificateChain = sigstore_common_1.X509CertificateChain.toJSON(message.content.x509CertificateChain);
+        } else if (message.content?.$case === "certificate") {
+          obj.certificate = sigstore_common_1.X509Certificate.toJSON(message.content.certificate);
+        }
+        if (message.tlogEntries?.length) {
+          obj.tlogEntries = message.tlogEntries.map((e) => sigstore_rekor_1.TransparencyLogEntry.toJSON(e));
+        }
+        if (message.timestampVerificationData !== void 0) {
+          obj.timestampVerificationData = exports.TimestampVerificationData.toJSON(message.timestampVerificationData);
+        }
+        return obj;
+      }
+    };
+    exports.Bundle = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          verificationMaterial: isSet(object.verificationMaterial) ? exports.VerificationMaterial.fromJSON(object.verificationMaterial) : void 0,
+          content: isSet(object.messageSignature) ? { $case: "messageSignature", messageSignature: sigstore_common_1.MessageSignature.fromJSON(object.messageSignature) } : isSet(object.dsseEnvelope) ? { $case: "dsseEnvelope", dsseEnvelope: envelope_1.Envelope.fromJSON(object.dsseEnvelope) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.mediaType !== "") {
+          obj.mediaType = message.mediaType;
+        }
+        if (message.verificationMaterial !== void 0) {
+          obj.verificationMaterial = exports.VerificationMaterial.toJSON(message.verificationMaterial);
+        }
+        if (message.content?.$case === "messageSignature") {
+          obj.messageSignature = sigstore_common_1.MessageSignature.toJSON(message.content.messageSignature);
+        } else if (message.content?.$case === "dsseEnvelope") {
+          obj.dsseEnvelope = envelope_1.Envelope.toJSON(message.content.dsseEnvelope);
+        }
+        return obj;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js
+var require_sigstore_trustroot = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ClientTrustConfig = exports.ServiceConfiguration = exports.Service = exports.SigningConfig = exports.TrustedRoot = exports.CertificateAuthority = exports.TransparencyLogInstance = exports.ServiceSelector = void 0;
+    exports.serviceSelectorFromJSON = serviceSelectorFromJSON;
+    exports.serviceSelectorToJSON = serviceSelectorToJSON;
+    var sigstore_common_1 = require_sigstore_common();
+    var ServiceSelector;
+    (function(ServiceSelector2) {
+      ServiceSelector2[ServiceSelector2["SERVICE_SELECTOR_UNDEFINED"] = 0] = "SERVICE_SELECTOR_UNDEFINED";
+      ServiceSelector2[ServiceSelector2["ALL"] = 1] = "ALL";
+      ServiceSelector2[ServiceSelector2["ANY"] = 2] = "ANY";
+      ServiceSelector2[ServiceSelector2["EXACT"] = 3] = "EXACT";
+    })(ServiceSelector || (exports.ServiceSelector = ServiceSelector = {}));
+    function serviceSelectorFromJSON(object) {
+      switch (object) {
+        case 0:
+        case "SERVICE_SELECTOR_UNDEFINED":
+          return ServiceSelector.SERVICE_SELECTOR_UNDEFINED;
+        case 1:
+        case "ALL":
+          return ServiceSelector.ALL;
+        case 2:
+        case "ANY":
+          return ServiceSelector.ANY;
+        case 3:
+        case "EXACT":
+          return ServiceSelector.EXACT;
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum ServiceSelector");
+      }
+    }
+    function serviceSelectorToJSON(object) {
+      switch (object) {
+        case ServiceSelector.SERVICE_SELECTOR_UNDEFINED:
+          return "SERVICE_SELECTOR_UNDEFINED";
+        case ServiceSelector.ALL:
+          return "ALL";
+        case ServiceSelector.ANY:
+          return "ANY";
+        case ServiceSelector.EXACT:
+          return "EXACT";
+        default:
+          throw new globalThis.Error("Unrecognized enum value " + object + " for enum ServiceSelector");
+      }
+    }
+    exports.TransparencyLogInstance = {
+      fromJSON(object) {
+        return {
+          baseUrl: isSet(object.baseUrl) ? globalThis.String(object.baseUrl) : "",
+          hashAlgorithm: isSet(object.hashAlgorithm) ? (0, sigstore_common_1.hashAlgorithmFromJSON)(object.hashAlgorithm) : 0,
+          publicKey: isSet(object.publicKey) ? sigstore_common_1.PublicKey.fromJSON(object.publicKey) : void 0,
+          logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : void 0,
+          checkpointKeyId: isSet(object.checkpointKeyId) ? sigstore_common_1.LogId.fromJSON(object.checkpointKeyId) : void 0,
+          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.baseUrl !== "") {
+          obj.baseUrl = message.baseUrl;
+        }
+        if (message.hashAlgorithm !== 0) {
+          obj.hashAlgorithm = (0, sigstore_common_1.hashAlgorithmToJSON)(message.hashAlgorithm);
+        }
+        if (message.publicKey !== void 0) {
+          obj.publicKey = sigstore_common_1.PublicKey.toJSON(message.publicKey);
+        }
+        if (message.logId !== void 0) {
+          obj.logId = sigstore_common_1.LogId.toJSON(message.logId);
+        }
+        if (message.checkpointKeyId !== void 0) {
+          obj.checkpointKeyId = sigstore_common_1.LogId.toJSON(message.checkpointKeyId);
+        }
+        if (message.operator !== "") {
+          obj.operator = message.operator;
+        }
+        return obj;
+      }
+    };
+    exports.CertificateAuthority = {
+      fromJSON(object) {
+        return {
+          subject: isSet(object.subject) ? sigstore_common_1.DistinguishedName.fromJSON(object.subject) : void 0,
+          uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
+          certChain: isSet(object.certChain) ? sigstore_common_1.X509CertificateChain.fromJSON(object.certChain) : void 0,
+          validFor: isSet(object.validFor) ? sigstore_common_1.TimeRange.fromJSON(object.validFor) : void 0,
+          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.subject !== void 0) {
+          obj.subject = sigstore_common_1.DistinguishedName.toJSON(message.subject);
+        }
+        if (message.uri !== "") {
+          obj.uri = message.uri;
+        }
+        if (message.certChain !== void 0) {
+          obj.certChain = sigstore_common_1.X509CertificateChain.toJSON(message.certChain);
+        }
+        if (message.validFor !== void 0) {
+          obj.validFor = sigstore_common_1.TimeRange.toJSON(message.validFor);
+        }
+        if (message.operator !== "") {
+          obj.operator = message.operator;
+        }
+        return obj;
+      }
+    };
+    exports.TrustedRoot = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          tlogs: globalThis.Array.isArray(object?.tlogs) ? object.tlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e)) : [],
+          certificateAuthorities: globalThis.Array.isArray(object?.certificateAuthorities) ? object.certificateAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e)) : [],
+          ctlogs: globalThis.Array.isArray(object?.ctlogs) ? object.ctlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e)) : [],
+          timestampAuthorities: globalThis.Array.isArray(object?.timestampAuthorities) ? object.timestampAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.mediaType !== "") {
+          obj.mediaType = message.mediaType;
+        }
+        if (message.tlogs?.length) {
+          obj.tlogs = message.tlogs.map((e) => exports.TransparencyLogInstance.toJSON(e));
+        }
+        if (message.certificateAuthorities?.length) {
+          obj.certificateAuthorities = message.certificateAuthorities.map((e) => exports.CertificateAuthority.toJSON(e));
+        }
+        if (message.ctlogs?.length) {
+          obj.ctlogs = message.ctlogs.map((e) => exports.TransparencyLogInstance.toJSON(e));
+        }
+        if (message.timestampAuthorities?.length) {
+          obj.timestampAuthorities = message.timestampAuthorities.map((e) => exports.CertificateAuthority.toJSON(e));
+        }
+        return obj;
+      }
+    };
+    exports.SigningConfig = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          caUrls: globalThis.Array.isArray(object?.caUrls) ? object.caUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          oidcUrls: globalThis.Array.isArray(object?.oidcUrls) ? object.oidcUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          rekorTlogUrls: globalThis.Array.isArray(object?.rekorTlogUrls) ? object.rekorTlogUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          rekorTlogConfig: isSet(object.rekorTlogConfig) ? exports.ServiceConfiguration.fromJSON(object.rekorTlogConfig) : void 0,
+          tsaUrls: globalThis.Array.isArray(object?.tsaUrls) ? object.tsaUrls.map((e) => exports.Service.fromJSON(e)) : [],
+          tsaConfig: isSet(object.tsaConfig) ? exports.ServiceConfiguration.fromJSON(object.tsaConfig) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.mediaType !== "") {
+          obj.mediaType = message.mediaType;
+        }
+        if (message.caUrls?.length) {
+          obj.caUrls = message.caUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.oidcUrls?.length) {
+          obj.oidcUrls = message.oidcUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.rekorTlogUrls?.length) {
+          obj.rekorTlogUrls = message.rekorTlogUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.rekorTlogConfig !== void 0) {
+          obj.rekorTlogConfig = exports.ServiceConfiguration.toJSON(message.rekorTlogConfig);
+        }
+        if (message.tsaUrls?.length) {
+          obj.tsaUrls = message.tsaUrls.map((e) => exports.Service.toJSON(e));
+        }
+        if (message.tsaConfig !== void 0) {
+          obj.tsaConfig = exports.ServiceConfiguration.toJSON(message.tsaConfig);
+        }
+        return obj;
+      }
+    };
+    exports.Service = {
+      fromJSON(object) {
+        return {
+          url: isSet(object.url) ? globalThis.String(object.url) : "",
+          majorApiVersion: isSet(object.majorApiVersion) ? globalThis.Number(object.majorApiVersion) : 0,
+          validFor: isSet(object.validFor) ? sigstore_common_1.TimeRange.fromJSON(object.validFor) : void 0,
+          operator: isSet(object.operator) ? globalThis.String(object.operator) : ""
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.url !== "") {
+          obj.url = message.url;
+        }
+        if (message.majorApiVersion !== 0) {
+          obj.majorApiVersion = Math.round(message.majorApiVersion);
+        }
+        if (message.validFor !== void 0) {
+          obj.validFor = sigstore_common_1.TimeRange.toJSON(message.validFor);
+        }
+        if (message.operator !== "") {
+          obj.operator = message.operator;
+        }
+        return obj;
+      }
+    };
+    exports.ServiceConfiguration = {
+      fromJSON(object) {
+        return {
+          selector: isSet(object.selector) ? serviceSelectorFromJSON(object.selector) : 0,
+          count: isSet(object.count) ? globalThis.Number(object.count) : 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.selector !== 0) {
+          obj.selector = serviceSelectorToJSON(message.selector);
+        }
+        if (message.count !== 0) {
+          obj.count = Math.round(message.count);
+        }
+        return obj;
+      }
+    };
+    exports.ClientTrustConfig = {
+      fromJSON(object) {
+        return {
+          mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+          trustedRoot: isSet(object.trustedRoot) ? exports.TrustedRoot.fromJSON(object.trustedRoot) : void 0,
+          signingConfig: isSet(object.signingConfig) ? exports.SigningConfig.fromJSON(object.signingConfig) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.mediaType !== "") {
+          obj.mediaType = message.mediaType;
+        }
+        if (message.trustedRoot !== void 0) {
+          obj.trustedRoot = exports.TrustedRoot.toJSON(message.trustedRoot);
+        }
+        if (message.signingConfig !== void 0) {
+          obj.signingConfig = exports.SigningConfig.toJSON(message.signingConfig);
+        }
+        return obj;
+      }
+    };
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js
+var require_sigstore_verification = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.Input = exports.Artifact = exports.ArtifactVerificationOptions_ObserverTimestampOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions = exports.ArtifactVerificationOptions_CtlogOptions = exports.ArtifactVerificationOptions_TlogOptions = exports.ArtifactVerificationOptions = exports.PublicKeyIdentities = exports.CertificateIdentities = exports.CertificateIdentity = void 0;
+    var sigstore_bundle_1 = require_sigstore_bundle();
+    var sigstore_common_1 = require_sigstore_common();
+    var sigstore_trustroot_1 = require_sigstore_trustroot();
+    exports.CertificateIdentity = {
+      fromJSON(object) {
+        return {
+          issuer: isSet(object.issuer) ? globalThis.String(object.issuer) : "",
+          san: isSet(object.san) ? sigstore_common_1.SubjectAlternativeName.fromJSON(object.san) : void 0,
+          oids: globalThis.Array.isArray(object?.oids) ? object.oids.map((e) => sigstore_common_1.ObjectIdentifierValuePair.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.issuer !== "") {
+          obj.issuer = message.issuer;
+        }
+        if (message.san !== void 0) {
+          obj.san = sigstore_common_1.SubjectAlternativeName.toJSON(message.san);
+        }
+        if (message.oids?.length) {
+          obj.oids = message.oids.map((e) => sigstore_common_1.ObjectIdentifierValuePair.toJSON(e));
+        }
+        return obj;
+      }
+    };
+    exports.CertificateIdentities = {
+      fromJSON(object) {
+        return {
+          identities: globalThis.Array.isArray(object?.identities) ? object.identities.map((e) => exports.CertificateIdentity.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.identities?.length) {
+          obj.identities = message.identities.map((e) => exports.CertificateIdentity.toJSON(e));
+        }
+        return obj;
+      }
+    };
+    exports.PublicKeyIdentities = {
+      fromJSON(object) {
+        return {
+          publicKeys: globalThis.Array.isArray(object?.publicKeys) ? object.publicKeys.map((e) => sigstore_common_1.PublicKey.fromJSON(e)) : []
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.publicKeys?.length) {
+          obj.publicKeys = message.publicKeys.map((e) => sigstore_common_1.PublicKey.toJSON(e));
+        }
+        return obj;
+      }
+    };
+    exports.ArtifactVerificationOptions = {
+      fromJSON(object) {
+        return {
+          signers: isSet(object.certificateIdentities) ? {
+            $case: "certificateIdentities",
+            certificateIdentities: exports.CertificateIdentities.fromJSON(object.certificateIdentities)
+          } : isSet(object.publicKeys) ? { $case: "publicKeys", publicKeys: exports.PublicKeyIdentities.fromJSON(object.publicKeys) } : void 0,
+          tlogOptions: isSet(object.tlogOptions) ? exports.ArtifactVerificationOptions_TlogOptions.fromJSON(object.tlogOptions) : void 0,
+          ctlogOptions: isSet(object.ctlogOptions) ? exports.ArtifactVerificationOptions_CtlogOptions.fromJSON(object.ctlogOptions) : void 0,
+          tsaOptions: isSet(object.tsaOptions) ? exports.ArtifactVerificationOptions_TimestampAuthorityOptions.fromJSON(object.tsaOptions) : void 0,
+          integratedTsOptions: isSet(object.integratedTsOptions) ? exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.fromJSON(object.integratedTsOptions) : void 0,
+          observerOptions: isSet(object.observerOptions) ? exports.ArtifactVerificationOptions_ObserverTimestampOptions.fromJSON(object.observerOptions) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.signers?.$case === "certificateIdentities") {
+          obj.certificateIdentities = exports.CertificateIdentities.toJSON(message.signers.certificateIdentities);
+        } else if (message.signers?.$case === "publicKeys") {
+          obj.publicKeys = exports.PublicKeyIdentities.toJSON(message.signers.publicKeys);
+        }
+        if (message.tlogOptions !== void 0) {
+          obj.tlogOptions = exports.ArtifactVerificationOptions_TlogOptions.toJSON(message.tlogOptions);
+        }
+        if (message.ctlogOptions !== void 0) {
+          obj.ctlogOptions = exports.ArtifactVerificationOptions_CtlogOptions.toJSON(message.ctlogOptions);
+        }
+        if (message.tsaOptions !== void 0) {
+          obj.tsaOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions.toJSON(message.tsaOptions);
+        }
+        if (message.integratedTsOptions !== void 0) {
+          obj.integratedTsOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.toJSON(message.integratedTsOptions);
+        }
+        if (message.observerOptions !== void 0) {
+          obj.observerOptions = exports.ArtifactVerificationOptions_ObserverTimestampOptions.toJSON(message.observerOptions);
+        }
+        return obj;
+      }
+    };
+    exports.ArtifactVerificationOptions_TlogOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          performOnlineVerification: isSet(object.performOnlineVerification) ? globalThis.Boolean(object.performOnlineVerification) : false,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.threshold !== 0) {
+          obj.threshold = Math.round(message.threshold);
+        }
+        if (message.performOnlineVerification !== false) {
+          obj.performOnlineVerification = message.performOnlineVerification;
+        }
+        if (message.disable !== false) {
+          obj.disable = message.disable;
+        }
+        return obj;
+      }
+    };
+    exports.ArtifactVerificationOptions_CtlogOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.threshold !== 0) {
+          obj.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj.disable = message.disable;
+        }
+        return obj;
+      }
+    };
+    exports.ArtifactVerificationOptions_TimestampAuthorityOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.threshold !== 0) {
+          obj.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj.disable = message.disable;
+        }
+        return obj;
+      }
+    };
+    exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.threshold !== 0) {
+          obj.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj.disable = message.disable;
+        }
+        return obj;
+      }
+    };
+    exports.ArtifactVerificationOptions_ObserverTimestampOptions = {
+      fromJSON(object) {
+        return {
+          threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+          disable: isSet(object.disable) ? globalThis.Boolean(object.disable) : false
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.threshold !== 0) {
+          obj.threshold = Math.round(message.threshold);
+        }
+        if (message.disable !== false) {
+          obj.disable = message.disable;
+        }
+        return obj;
+      }
+    };
+    exports.Artifact = {
+      fromJSON(object) {
+        return {
+          data: isSet(object.artifactUri) ? { $case: "artifactUri", artifactUri: globalThis.String(object.artifactUri) } : isSet(object.artifact) ? { $case: "artifact", artifact: Buffer.from(bytesFromBase64(object.artifact)) } : isSet(object.artifactDigest) ? { $case: "artifactDigest", artifactDigest: sigstore_common_1.HashOutput.fromJSON(object.artifactDigest) } : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.data?.$case === "artifactUri") {
+          obj.artifactUri = message.data.artifactUri;
+        } else if (message.data?.$case === "artifact") {
+          obj.artifact = base64FromBytes(message.data.artifact);
+        } else if (message.data?.$case === "artifactDigest") {
+          obj.artifactDigest = sigstore_common_1.HashOutput.toJSON(message.data.artifactDigest);
+        }
+        return obj;
+      }
+    };
+    exports.Input = {
+      fromJSON(object) {
+        return {
+          artifactTrustRoot: isSet(object.artifactTrustRoot) ? sigstore_trustroot_1.TrustedRoot.fromJSON(object.artifactTrustRoot) : void 0,
+          artifactVerificationOptions: isSet(object.artifactVerificationOptions) ? exports.ArtifactVerificationOptions.fromJSON(object.artifactVerificationOptions) : void 0,
+          bundle: isSet(object.bundle) ? sigstore_bundle_1.Bundle.fromJSON(object.bundle) : void 0,
+          artifact: isSet(object.artifact) ? exports.Artifact.fromJSON(object.artifact) : void 0
+        };
+      },
+      toJSON(message) {
+        const obj = {};
+        if (message.artifactTrustRoot !== void 0) {
+          obj.artifactTrustRoot = sigstore_trustroot_1.TrustedRoot.toJSON(message.artifactTrustRoot);
+        }
+        if (message.artifactVerificationOptions !== void 0) {
+          obj.artifactVerificationOptions = exports.ArtifactVerificationOptions.toJSON(message.artifactVerificationOptions);
+        }
+        if (message.bundle !== void 0) {
+          obj.bundle = sigstore_bundle_1.Bundle.toJSON(message.bundle);
+        }
+        if (message.artifact !== void 0) {
+          obj.artifact = exports.Artifact.toJSON(message.artifact);
+        }
+        return obj;
+      }
+    };
+    function bytesFromBase64(b64) {
+      return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+    }
+    function base64FromBytes(arr) {
+      return globalThis.Buffer.from(arr).toString("base64");
+    }
+    function isSet(value) {
+      return value !== null && value !== void 0;
+    }
+  }
+});
+
+// node_modules/@sigstore/protobuf-specs/dist/index.js
+var require_dist2 = __commonJS({
+  "node_modules/@sigstore/protobuf-specs/dist/index.js"(exports) {
+    "use strict";
+    var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    }));
+    var __exportStar = exports && exports.__exportStar || function(m, exports2) {
+      for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports2, p)) __createBinding(exports2, m, p);
+    };
+    Object.defineProperty(exports, "__esModule", { value: true });
+    __exportStar(require_envelope(), exports);
+    __exportStar(require_sigstore_bundle(), exports);
+    __exportStar(require_sigstore_common(), exports);
+    __exportStar(require_sigstore_rekor(), exports);
+    __exportStar(require_sigstore_trustroot(), exports);
+    __exportStar(require_sigstore_verification(), exports);
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/bundle.js
+var require_bundle = __commonJS({
+  "node_modules/@sigstore/bundle/dist/bundle.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = void 0;
+    exports.isBundleWithCertificateChain = isBundleWithCertificateChain;
+    exports.isBundleWithPublicKey = isBundleWithPublicKey;
+    exports.isBundleWithMessageSignature = isBundleWithMessageSignature;
+    exports.isBundleWithDsseEnvelope = isBundleWithDsseEnvelope;
+    exports.BUNDLE_V01_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.1";
+    exports.BUNDLE_V02_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.2";
+    exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle+json;version=0.3";
+    exports.BUNDLE_V03_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    function isBundleWithCertificateChain(b) {
+      return b.verificationMaterial.content.$case === "x509CertificateChain";
+    }
+    function isBundleWithPublicKey(b) {
+      return b.verificationMaterial.content.$case === "publicKey";
+    }
+    function isBundleWithMessageSignature(b) {
+      return b.content.$case === "messageSignature";
+    }
+    function isBundleWithDsseEnvelope(b) {
+      return b.content.$case === "dsseEnvelope";
+    }
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/build.js
+var require_build = __commonJS({
+  "node_modules/@sigstore/bundle/dist/build.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.toMessageSignatureBundle = toMessageSignatureBundle;
+    exports.toDSSEBundle = toDSSEBundle;
+    var protobuf_specs_1 = require_dist2();
+    var bundle_1 = require_bundle();
+    function toMessageSignatureBundle(options) {
+      return {
+        mediaType: options.certificateChain ? bundle_1.BUNDLE_V02_MEDIA_TYPE : bundle_1.BUNDLE_V03_MEDIA_TYPE,
+        content: {
+          $case: "messageSignature",
+          messageSignature: {
+            messageDigest: {
+              algorithm: protobuf_specs_1.HashAlgorithm.SHA2_256,
+              digest: options.digest
+            },
+            signature: options.signature
+          }
+        },
+        verificationMaterial: toVerificationMaterial(options)
+      };
+    }
+    function toDSSEBundle(options) {
+      return {
+        mediaType: options.certificateChain ? bundle_1.BUNDLE_V02_MEDIA_TYPE : bundle_1.BUNDLE_V03_MEDIA_TYPE,
+        content: {
+          $case: "dsseEnvelope",
+          dsseEnvelope: toEnvelope(options)
+        },
+        verificationMaterial: toVerificationMaterial(options)
+      };
+    }
+    function toEnvelope(options) {
+      return {
+        payloadType: options.artifactType,
+        payload: options.artifact,
+        signatures: [toSignature(options)]
+      };
+    }
+    function toSignature(options) {
+      return {
+        keyid: options.keyHint || "",
+        sig: options.signature
+      };
+    }
+    function toVerificationMaterial(options) {
+      return {
+        content: toKeyContent(options),
+        tlogEntries: [],
+        timestampVerificationData: { rfc3161Timestamps: [] }
+      };
+    }
+    function toKeyContent(options) {
+      if (options.certificate) {
+        if (options.certificateChain) {
+          return {
+            $case: "x509CertificateChain",
+            x509CertificateChain: {
+              certificates: [{ rawBytes: options.certificate }]
+            }
+          };
+        } else {
+          return {
+            $case: "certificate",
+            certificate: { rawBytes: options.certificate }
+          };
+        }
+      } else {
+        return {
+          $case: "publicKey",
+          publicKey: {
+            hint: options.keyHint || ""
+          }
+        };
+      }
+    }
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/error.js
+var require_error = __commonJS({
+  "node_modules/@sigstore/bundle/dist/error.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.ValidationError = void 0;
+    var ValidationError = class extends Error {
+      constructor(message, fields) {
+        super(message);
+        this.fields = fields;
+      }
+    };
+    exports.ValidationError = ValidationError;
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/validate.js
+var require_validate2 = __commonJS({
+  "node_modules/@sigstore/bundle/dist/validate.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.assertBundle = assertBundle;
+    exports.assertBundleV01 = assertBundleV01;
+    exports.isBundleV01 = isBundleV01;
+    exports.assertBundleV02 = assertBundleV02;
+    exports.assertBundleLatest = assertBundleLatest;
+    var error_1 = require_error();
+    function assertBundle(b) {
+      const invalidValues = validateBundleBase(b);
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid bundle", invalidValues);
+      }
+    }
+    function assertBundleV01(b) {
+      const invalidValues = [];
+      invalidValues.push(...validateBundleBase(b));
+      invalidValues.push(...validateInclusionPromise(b));
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid v0.1 bundle", invalidValues);
+      }
+    }
+    function isBundleV01(b) {
+      try {
+        assertBundleV01(b);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    function assertBundleV02(b) {
+      const invalidValues = [];
+      invalidValues.push(...validateBundleBase(b));
+      invalidValues.push(...validateInclusionProof(b));
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid v0.2 bundle", invalidValues);
+      }
+    }
+    function assertBundleLatest(b) {
+      const invalidValues = [];
+      invalidValues.push(...validateBundleBase(b));
+      invalidValues.push(...validateInclusionProof(b));
+      invalidValues.push(...validateNoCertificateChain(b));
+      if (invalidValues.length > 0) {
+        throw new error_1.ValidationError("invalid bundle", invalidValues);
+      }
+    }
+    function validateBundleBase(b) {
+      const invalidValues = [];
+      if (b.mediaType === void 0 || !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\+json;version=\d\.\d/) && !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\.v\d\.\d\+json/)) {
+        invalidValues.push("mediaType");
+      }
+      if (b.content === void 0) {
+        invalidValues.push("content");
+      } else {
+        switch (b.content.$case) {
+          case "messageSignature":
+            if (b.content.messageSignature.messageDigest === void 0) {
+              invalidValues.push("content.messageSignature.messageDigest");
+            } else {
+              if (b.content.messageSignature.messageDigest.digest.length === 0) {
+                invalidValues.push("content.messageSignature.messageDigest.digest");
+              }
+            }
+            if (b.content.messageSignature.signature.length === 0) {
+              invalidValues.push("content.messageSignature.signature");
+            }
+            break;
+          case "dsseEnvelope":
+            if (b.content.dsseEnvelope.payload.length === 0) {
+              invalidValues.push("content.dsseEnvelope.payload");
+            }
+            if (b.content.dsseEnvelope.signatures.length !== 1) {
+              invalidValues.push("content.dsseEnvelope.signatures");
+            } else {
+              if (b.content.dsseEnvelope.signatures[0].sig.length === 0) {
+                invalidValues.push("content.dsseEnvelope.signatures[0].sig");
+              }
+            }
+            break;
+        }
+      }
+      if (b.verificationMaterial === void 0) {
+        invalidValues.push("verificationMaterial");
+      } else {
+        if (b.verificationMaterial.content === void 0) {
+          invalidValues.push("verificationMaterial.content");
+        } else {
+          switch (b.verificationMaterial.content.$case) {
+            case "x509CertificateChain":
+              if (b.verificationMaterial.content.x509CertificateChain.certificates.length === 0) {
+                invalidValues.push("verificationMaterial.content.x509CertificateChain.certificates");
+              }
+              b.verificationMaterial.content.x509CertificateChain.certificates.forEach((cert, i) => {
+                if (cert.rawBytes.length === 0) {
+                  invalidValues.push(`verificationMaterial.content.x509CertificateChain.certificates[${i}].rawBytes`);
+                }
+              });
+              break;
+            case "certificate":
+              if (b.verificationMaterial.content.certificate.rawBytes.length === 0) {
+                invalidValues.push("verificationMaterial.content.certificate.rawBytes");
+              }
+              break;
+          }
+        }
+        if (b.verificationMaterial.tlogEntries === void 0) {
+          invalidValues.push("verificationMaterial.tlogEntries");
+        } else {
+          if (b.verificationMaterial.tlogEntries.length > 0) {
+            b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+              if (entry.logId === void 0) {
+                invalidValues.push(`verificationMaterial.tlogEntries[${i}].logId`);
+              }
+              if (entry.kindVersion === void 0) {
+                invalidValues.push(`verificationMaterial.tlogEntries[${i}].kindVersion`);
+              }
+            });
+          }
+        }
+      }
+      return invalidValues;
+    }
+    function validateInclusionPromise(b) {
+      const invalidValues = [];
+      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
+        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+          if (entry.inclusionPromise === void 0) {
+            invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionPromise`);
+          }
+        });
+      }
+      return invalidValues;
+    }
+    function validateInclusionProof(b) {
+      const invalidValues = [];
+      if (b.verificationMaterial && b.verificationMaterial.tlogEntries?.length > 0) {
+        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+          if (entry.inclusionProof === void 0) {
+            invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof`);
+          } else {
+            if (entry.inclusionProof.checkpoint === void 0) {
+              invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof.checkpoint`);
+            }
+          }
+        });
+      }
+      return invalidValues;
+    }
+    function validateNoCertificateChain(b) {
+      const invalidValues = [];
+      if (b.verificationMaterial?.content?.$case === "x509CertificateChain") {
+        invalidValues.push("verificationMaterial.content.$case");
+      }
+      return invalidValues;
+    }
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/serialized.js
+var require_serialized = __commonJS({
+  "node_modules/@sigstore/bundle/dist/serialized.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = void 0;
+    var protobuf_specs_1 = require_dist2();
+    var bundle_1 = require_bundle();
+    var validate_1 = require_validate2();
+    var bundleFromJSON2 = (obj) => {
+      const bundle = protobuf_specs_1.Bundle.fromJSON(obj);
+      switch (bundle.mediaType) {
+        case bundle_1.BUNDLE_V01_MEDIA_TYPE:
+          (0, validate_1.assertBundleV01)(bundle);
+          break;
+        case bundle_1.BUNDLE_V02_MEDIA_TYPE:
+          (0, validate_1.assertBundleV02)(bundle);
+          break;
+        default:
+          (0, validate_1.assertBundleLatest)(bundle);
+          break;
+      }
+      return bundle;
+    };
+    exports.bundleFromJSON = bundleFromJSON2;
+    var bundleToJSON = (bundle) => {
+      return protobuf_specs_1.Bundle.toJSON(bundle);
+    };
+    exports.bundleToJSON = bundleToJSON;
+    var envelopeFromJSON = (obj) => {
+      return protobuf_specs_1.Envelope.fromJSON(obj);
+    };
+    exports.envelopeFromJSON = envelopeFromJSON;
+    var envelopeToJSON = (envelope) => {
+      return protobuf_specs_1.Envelope.toJSON(envelope);
+    };
+    exports.envelopeToJSON = envelopeToJSON;
+  }
+});
+
+// node_modules/@sigstore/bundle/dist/index.js
+var require_dist3 = __commonJS({
+  "node_modules/@sigstore/bundle/dist/index.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    exports.isBundleV01 = exports.assertBundleV02 = exports.assertBundleV01 = exports.assertBundleLatest = exports.assertBundle = exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = exports.ValidationError = exports.isBundleWithPublicKey = exports.isBundleWithMessageSignature = exports.isBundleWithDsseEnvelope = exports.isBundleWithCertificateChain = exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = exports.toMessageSignatureBundle = exports.toDSSEBundle = void 0;
+    var build_1 = require_build();
+    Object.defineProperty(exports, "toDSSEBundle", { enumerable: true, get: function() {
+      return build_1.toDSSEBundle;
+    } });
+    Object.defineProperty(exports, "toMessageSignatureBundle", { enumerable: true, get: function() {
+      return build_1.toMessageSignatureBundle;
+    } });
+    var bundle_1 = require_bundle();
+    Object.defineProperty(exports, "BUNDLE_V01_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V01_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "BUNDLE_V02_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V02_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "BUNDLE_V03_LEGACY_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V03_LEGACY_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "BUNDLE_V03_MEDIA_TYPE", { enumerable: true, get: function() {
+      return bundle_1.BUNDLE_V03_MEDIA_TYPE;
+    } });
+    Object.defineProperty(exports, "isBundleWithCertificateChain", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithCertificateChain;
+    } });
+    Object.defineProperty(exports, "isBundleWithDsseEnvelope", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithDsseEnvelope;
+    } });
+    Object.defineProperty(exports, "isBundleWithMessageSignature", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithMessageSignature;
+    } });
+    Object.defineProperty(exports, "isBundleWithPublicKey", { enumerable: true, get: function() {
+      return bundle_1.isBundleWithPublicKey;
+    } });
+    var error_1 = require_error();
+    Object.defineProperty(exports, "ValidationError", { enumerable: true, get: function() {
+      return error_1.ValidationError;
+    } });
+    var serialized_1 = require_serialized();
+    Object.defineProperty(exports, "bundleFromJSON", { enumerable: true, get: function() {
+      return serialized_1.bundleFromJSON;
+    } });
+    Object.defineProperty(exports, "bundleToJSON", { enumerable: true, get: function() {
+      return serialized_1.bundleToJSON;
+    } });
+    Object.defineProperty(exports, "envelopeFromJSON", { enumerable: true, get: function() {
+      return serialized_1.envelopeFromJSON;
+    } });
+    Object.defineProperty(exports, "envelopeToJSON", { enumerable: true, get: function() {
+      return serialized_1.envelopeToJSON;
+    } });
+    var validate_1 = require_validate2();
+    Object.defineProperty(exports, "assertBundle", { enumerable: true, get: function() {
+      return validate_1.assertBundle;
+    } });
+    Object.defineProperty(exports, "assertBundleLatest", { enumerable: true, get: function() {
+      return validate_1.assertBundleLatest;
+    } });
+    Object.defineProperty(exports, "assertBundleV01", { enumerable: true, get: function() {
+      return validate_1.assertBundleV01;
+    } });
+    Object.defineProperty(exports, "assertBundleV02", { enumerable: true, get: function() {
+      return validate_1.assertBundleV02;
+    } });
+    Object.defineProperty(exports, "isBundleV01", { enumerable: true, get: function() {
+      return validate_1.isBundleV01;
+    } });
+  }
+});
+
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -34847,11 +36577,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -34867,7 +36597,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -35200,7 +36930,7 @@ import { spawn } from "node:child_process";
 var OUTPUT_LIMIT = 64 * 1024;
 function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -35231,7 +36961,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
     const done = (exitCode, killedBy) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      resolve4({
+      resolve5({
         command: spec.run,
         exitCode,
         signal: killedBy,
@@ -38615,7 +40345,7 @@ function probeOnce(policy, budgetMs) {
 
 // src/config/laminar-validator.generated.ts
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." }, "verify": { "type": "object", "additionalProperties": false, "required": ["cosign"], "description": "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).", "properties": { "cosign": { "type": "object", "additionalProperties": false, "description": "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.", "properties": { "key": { "type": "string", "minLength": 1, "description": "Path of the PEM public key, relative to the repository root." }, "keyEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the PEM public key." } } } } } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func4 = (function ucs2length(str) {
   const len = str.length;
@@ -39945,94 +41675,99 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-          } else {
-            const err106 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err106];
-            } else {
-              vErrors.push(err106);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err107 = { instancePath: instancePath + "/updates", schemaPath: "#/properties/updates/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err107];
-        } else {
-          vErrors.push(err107);
-        }
-        errors++;
-      }
-    }
-    if (data.promotions !== void 0) {
-      let data54 = data.promotions;
-      if (Array.isArray(data54)) {
-        const len11 = data54.length;
-        for (let i11 = 0; i11 < len11; i11++) {
-          let data55 = data54[i11];
-          if (data55 && typeof data55 == "object" && !Array.isArray(data55)) {
-            if (data55.name === void 0) {
-              const err108 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'" };
-              if (vErrors === null) {
-                vErrors = [err108];
-              } else {
-                vErrors.push(err108);
-              }
-              errors++;
-            }
-            if (data55.from === void 0) {
-              const err109 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'" };
-              if (vErrors === null) {
-                vErrors = [err109];
-              } else {
-                vErrors.push(err109);
-              }
-              errors++;
-            }
-            if (data55.to === void 0) {
-              const err110 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "to" }, message: "must have required property 'to'" };
-              if (vErrors === null) {
-                vErrors = [err110];
-              } else {
-                vErrors.push(err110);
-              }
-              errors++;
-            }
-            if (data55.soak === void 0) {
-              const err111 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "soak" }, message: "must have required property 'soak'" };
-              if (vErrors === null) {
-                vErrors = [err111];
-              } else {
-                vErrors.push(err111);
-              }
-              errors++;
-            }
-            for (const key9 in data55) {
-              if (!(key9 === "name" || key9 === "from" || key9 === "to" || key9 === "images" || key9 === "soak" || key9 === "minAge")) {
-                const err112 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties" };
-                if (vErrors === null) {
-                  vErrors = [err112];
-                } else {
-                  vErrors.push(err112);
-                }
-                errors++;
-              }
-            }
-            if (data55.name !== void 0) {
-              let data56 = data55.name;
-              if (typeof data56 === "string") {
-                if (!pattern4.test(data56)) {
-                  const err113 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"' };
+            if (data27.verify !== void 0) {
+              let data54 = data27.verify;
+              if (data54 && typeof data54 == "object" && !Array.isArray(data54)) {
+                if (data54.cosign === void 0) {
+                  const err106 = { instancePath: instancePath + "/updates/" + i3 + "/verify", schemaPath: "#/properties/updates/items/properties/verify/required", keyword: "required", params: { missingProperty: "cosign" }, message: "must have required property 'cosign'" };
                   if (vErrors === null) {
-                    vErrors = [err113];
+                    vErrors = [err106];
                   } else {
-                    vErrors.push(err113);
+                    vErrors.push(err106);
                   }
                   errors++;
                 }
+                for (const key9 in data54) {
+                  if (!(key9 === "cosign")) {
+                    const err107 = { instancePath: instancePath + "/updates/" + i3 + "/verify", schemaPath: "#/properties/updates/items/properties/verify/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                      vErrors = [err107];
+                    } else {
+                      vErrors.push(err107);
+                    }
+                    errors++;
+                  }
+                }
+                if (data54.cosign !== void 0) {
+                  let data55 = data54.cosign;
+                  if (data55 && typeof data55 == "object" && !Array.isArray(data55)) {
+                    for (const key10 in data55) {
+                      if (!(key10 === "key" || key10 === "keyEnv")) {
+                        const err108 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties" };
+                        if (vErrors === null) {
+                          vErrors = [err108];
+                        } else {
+                          vErrors.push(err108);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data55.key !== void 0) {
+                      let data56 = data55.key;
+                      if (typeof data56 === "string") {
+                        if (func4(data56) < 1) {
+                          const err109 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/key", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/key/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err109];
+                          } else {
+                            vErrors.push(err109);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err110 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/key", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err110];
+                        } else {
+                          vErrors.push(err110);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data55.keyEnv !== void 0) {
+                      let data57 = data55.keyEnv;
+                      if (typeof data57 === "string") {
+                        if (func4(data57) < 1) {
+                          const err111 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/keyEnv", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/keyEnv/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err111];
+                          } else {
+                            vErrors.push(err111);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err112 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/keyEnv", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/keyEnv/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err112];
+                        } else {
+                          vErrors.push(err112);
+                        }
+                        errors++;
+                      }
+                    }
+                  } else {
+                    const err113 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                      vErrors = [err113];
+                    } else {
+                      vErrors.push(err113);
+                    }
+                    errors++;
+                  }
+                }
               } else {
-                const err114 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err114 = { instancePath: instancePath + "/updates/" + i3 + "/verify", schemaPath: "#/properties/updates/items/properties/verify/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                 if (vErrors === null) {
                   vErrors = [err114];
                 } else {
@@ -40041,260 +41776,221 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data55.from !== void 0) {
-              let data57 = data55.from;
-              if (Array.isArray(data57)) {
-                if (data57.length < 1) {
-                  const err115 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
-                  if (vErrors === null) {
-                    vErrors = [err115];
-                  } else {
-                    vErrors.push(err115);
-                  }
-                  errors++;
-                }
-                const len12 = data57.length;
-                for (let i12 = 0; i12 < len12; i12++) {
-                  let data58 = data57[i12];
-                  const _errs137 = errors;
-                  let valid40 = false;
-                  let passing4 = null;
-                  const _errs138 = errors;
-                  if (typeof data58 === "string") {
-                    if (func4(data58) < 1) {
-                      const err116 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                      if (vErrors === null) {
-                        vErrors = [err116];
-                      } else {
-                        vErrors.push(err116);
-                      }
-                      errors++;
-                    }
-                  } else {
-                    const err117 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                    if (vErrors === null) {
-                      vErrors = [err117];
-                    } else {
-                      vErrors.push(err117);
-                    }
-                    errors++;
-                  }
-                  var _valid4 = _errs138 === errors;
-                  if (_valid4) {
-                    valid40 = true;
-                    passing4 = 0;
-                  }
-                  const _errs140 = errors;
-                  if (data58 && typeof data58 == "object" && !Array.isArray(data58)) {
-                    if (data58.path === void 0) {
-                      const err118 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
-                      if (vErrors === null) {
-                        vErrors = [err118];
-                      } else {
-                        vErrors.push(err118);
-                      }
-                      errors++;
-                    }
-                    for (const key10 in data58) {
-                      if (!(key10 === "path")) {
-                        const err119 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties" };
-                        if (vErrors === null) {
-                          vErrors = [err119];
-                        } else {
-                          vErrors.push(err119);
-                        }
-                        errors++;
-                      }
-                    }
-                    if (data58.path !== void 0) {
-                      let data59 = data58.path;
-                      if (typeof data59 === "string") {
-                        if (func4(data59) < 1) {
-                          const err120 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                          if (vErrors === null) {
-                            vErrors = [err120];
-                          } else {
-                            vErrors.push(err120);
-                          }
-                          errors++;
-                        }
-                      } else {
-                        const err121 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                        if (vErrors === null) {
-                          vErrors = [err121];
-                        } else {
-                          vErrors.push(err121);
-                        }
-                        errors++;
-                      }
-                    }
-                  } else {
-                    const err122 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-                    if (vErrors === null) {
-                      vErrors = [err122];
-                    } else {
-                      vErrors.push(err122);
-                    }
-                    errors++;
-                  }
-                  var _valid4 = _errs140 === errors;
-                  if (_valid4 && valid40) {
-                    valid40 = false;
-                    passing4 = [passing4, 1];
-                  } else {
-                    if (_valid4) {
-                      valid40 = true;
-                      passing4 = 1;
-                    }
-                  }
-                  if (!valid40) {
-                    const err123 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing4 }, message: "must match exactly one schema in oneOf" };
-                    if (vErrors === null) {
-                      vErrors = [err123];
-                    } else {
-                      vErrors.push(err123);
-                    }
-                    errors++;
-                  } else {
-                    errors = _errs137;
-                    if (vErrors !== null) {
-                      if (_errs137) {
-                        vErrors.length = _errs137;
-                      } else {
-                        vErrors = null;
-                      }
-                    }
-                  }
-                }
+          } else {
+            const err115 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+              vErrors = [err115];
+            } else {
+              vErrors.push(err115);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err116 = { instancePath: instancePath + "/updates", schemaPath: "#/properties/updates/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err116];
+        } else {
+          vErrors.push(err116);
+        }
+        errors++;
+      }
+    }
+    if (data.promotions !== void 0) {
+      let data58 = data.promotions;
+      if (Array.isArray(data58)) {
+        const len11 = data58.length;
+        for (let i11 = 0; i11 < len11; i11++) {
+          let data59 = data58[i11];
+          if (data59 && typeof data59 == "object" && !Array.isArray(data59)) {
+            if (data59.name === void 0) {
+              const err117 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'" };
+              if (vErrors === null) {
+                vErrors = [err117];
               } else {
-                const err124 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                vErrors.push(err117);
+              }
+              errors++;
+            }
+            if (data59.from === void 0) {
+              const err118 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'" };
+              if (vErrors === null) {
+                vErrors = [err118];
+              } else {
+                vErrors.push(err118);
+              }
+              errors++;
+            }
+            if (data59.to === void 0) {
+              const err119 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "to" }, message: "must have required property 'to'" };
+              if (vErrors === null) {
+                vErrors = [err119];
+              } else {
+                vErrors.push(err119);
+              }
+              errors++;
+            }
+            if (data59.soak === void 0) {
+              const err120 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "soak" }, message: "must have required property 'soak'" };
+              if (vErrors === null) {
+                vErrors = [err120];
+              } else {
+                vErrors.push(err120);
+              }
+              errors++;
+            }
+            for (const key11 in data59) {
+              if (!(key11 === "name" || key11 === "from" || key11 === "to" || key11 === "images" || key11 === "soak" || key11 === "minAge")) {
+                const err121 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties" };
                 if (vErrors === null) {
-                  vErrors = [err124];
+                  vErrors = [err121];
                 } else {
-                  vErrors.push(err124);
+                  vErrors.push(err121);
                 }
                 errors++;
               }
             }
-            if (data55.to !== void 0) {
-              let data60 = data55.to;
-              if (Array.isArray(data60)) {
-                if (data60.length < 1) {
-                  const err125 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+            if (data59.name !== void 0) {
+              let data60 = data59.name;
+              if (typeof data60 === "string") {
+                if (!pattern4.test(data60)) {
+                  const err122 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"' };
                   if (vErrors === null) {
-                    vErrors = [err125];
+                    vErrors = [err122];
                   } else {
-                    vErrors.push(err125);
+                    vErrors.push(err122);
                   }
                   errors++;
                 }
-                const len13 = data60.length;
-                for (let i13 = 0; i13 < len13; i13++) {
-                  let data61 = data60[i13];
+              } else {
+                const err123 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err123];
+                } else {
+                  vErrors.push(err123);
+                }
+                errors++;
+              }
+            }
+            if (data59.from !== void 0) {
+              let data61 = data59.from;
+              if (Array.isArray(data61)) {
+                if (data61.length < 1) {
+                  const err124 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                  if (vErrors === null) {
+                    vErrors = [err124];
+                  } else {
+                    vErrors.push(err124);
+                  }
+                  errors++;
+                }
+                const len12 = data61.length;
+                for (let i12 = 0; i12 < len12; i12++) {
+                  let data62 = data61[i12];
+                  const _errs147 = errors;
+                  let valid42 = false;
+                  let passing4 = null;
                   const _errs148 = errors;
-                  let valid44 = false;
-                  let passing5 = null;
-                  const _errs149 = errors;
-                  if (typeof data61 === "string") {
-                    if (func4(data61) < 1) {
-                      const err126 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (typeof data62 === "string") {
+                    if (func4(data62) < 1) {
+                      const err125 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
-                        vErrors = [err126];
+                        vErrors = [err125];
                       } else {
-                        vErrors.push(err126);
+                        vErrors.push(err125);
                       }
                       errors++;
                     }
                   } else {
-                    const err127 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err126 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                      vErrors = [err127];
+                      vErrors = [err126];
                     } else {
-                      vErrors.push(err127);
+                      vErrors.push(err126);
                     }
                     errors++;
                   }
-                  var _valid5 = _errs149 === errors;
-                  if (_valid5) {
-                    valid44 = true;
-                    passing5 = 0;
+                  var _valid4 = _errs148 === errors;
+                  if (_valid4) {
+                    valid42 = true;
+                    passing4 = 0;
                   }
-                  const _errs151 = errors;
-                  if (data61 && typeof data61 == "object" && !Array.isArray(data61)) {
-                    if (data61.path === void 0) {
-                      const err128 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
+                  const _errs150 = errors;
+                  if (data62 && typeof data62 == "object" && !Array.isArray(data62)) {
+                    if (data62.path === void 0) {
+                      const err127 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
                       if (vErrors === null) {
-                        vErrors = [err128];
+                        vErrors = [err127];
                       } else {
-                        vErrors.push(err128);
+                        vErrors.push(err127);
                       }
                       errors++;
                     }
-                    for (const key11 in data61) {
-                      if (!(key11 === "path")) {
-                        const err129 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties" };
+                    for (const key12 in data62) {
+                      if (!(key12 === "path")) {
+                        const err128 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties" };
                         if (vErrors === null) {
-                          vErrors = [err129];
+                          vErrors = [err128];
                         } else {
-                          vErrors.push(err129);
+                          vErrors.push(err128);
                         }
                         errors++;
                       }
                     }
-                    if (data61.path !== void 0) {
-                      let data62 = data61.path;
-                      if (typeof data62 === "string") {
-                        if (func4(data62) < 1) {
-                          const err130 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                    if (data62.path !== void 0) {
+                      let data63 = data62.path;
+                      if (typeof data63 === "string") {
+                        if (func4(data63) < 1) {
+                          const err129 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                           if (vErrors === null) {
-                            vErrors = [err130];
+                            vErrors = [err129];
                           } else {
-                            vErrors.push(err130);
+                            vErrors.push(err129);
                           }
                           errors++;
                         }
                       } else {
-                        const err131 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        const err130 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                         if (vErrors === null) {
-                          vErrors = [err131];
+                          vErrors = [err130];
                         } else {
-                          vErrors.push(err131);
+                          vErrors.push(err130);
                         }
                         errors++;
                       }
                     }
                   } else {
-                    const err132 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    const err131 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                      vErrors = [err131];
+                    } else {
+                      vErrors.push(err131);
+                    }
+                    errors++;
+                  }
+                  var _valid4 = _errs150 === errors;
+                  if (_valid4 && valid42) {
+                    valid42 = false;
+                    passing4 = [passing4, 1];
+                  } else {
+                    if (_valid4) {
+                      valid42 = true;
+                      passing4 = 1;
+                    }
+                  }
+                  if (!valid42) {
+                    const err132 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing4 }, message: "must match exactly one schema in oneOf" };
                     if (vErrors === null) {
                       vErrors = [err132];
                     } else {
                       vErrors.push(err132);
                     }
                     errors++;
-                  }
-                  var _valid5 = _errs151 === errors;
-                  if (_valid5 && valid44) {
-                    valid44 = false;
-                    passing5 = [passing5, 1];
                   } else {
-                    if (_valid5) {
-                      valid44 = true;
-                      passing5 = 1;
-                    }
-                  }
-                  if (!valid44) {
-                    const err133 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing5 }, message: "must match exactly one schema in oneOf" };
-                    if (vErrors === null) {
-                      vErrors = [err133];
-                    } else {
-                      vErrors.push(err133);
-                    }
-                    errors++;
-                  } else {
-                    errors = _errs148;
+                    errors = _errs147;
                     if (vErrors !== null) {
-                      if (_errs148) {
-                        vErrors.length = _errs148;
+                      if (_errs147) {
+                        vErrors.length = _errs147;
                       } else {
                         vErrors = null;
                       }
@@ -40302,24 +41998,37 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err134 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err133 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
-                  vErrors = [err134];
+                  vErrors = [err133];
                 } else {
-                  vErrors.push(err134);
+                  vErrors.push(err133);
                 }
                 errors++;
               }
             }
-            if (data55.images !== void 0) {
-              let data63 = data55.images;
-              if (Array.isArray(data63)) {
-                const len14 = data63.length;
-                for (let i14 = 0; i14 < len14; i14++) {
-                  let data64 = data63[i14];
-                  if (typeof data64 === "string") {
-                    if (func4(data64) < 1) {
-                      const err135 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data59.to !== void 0) {
+              let data64 = data59.to;
+              if (Array.isArray(data64)) {
+                if (data64.length < 1) {
+                  const err134 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                  if (vErrors === null) {
+                    vErrors = [err134];
+                  } else {
+                    vErrors.push(err134);
+                  }
+                  errors++;
+                }
+                const len13 = data64.length;
+                for (let i13 = 0; i13 < len13; i13++) {
+                  let data65 = data64[i13];
+                  const _errs158 = errors;
+                  let valid46 = false;
+                  let passing5 = null;
+                  const _errs159 = errors;
+                  if (typeof data65 === "string") {
+                    if (func4(data65) < 1) {
+                      const err135 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
                         vErrors = [err135];
                       } else {
@@ -40328,7 +42037,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       errors++;
                     }
                   } else {
-                    const err136 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err136 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
                       vErrors = [err136];
                     } else {
@@ -40336,162 +42045,175 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                   }
-                }
-              } else {
-                const err137 = { instancePath: instancePath + "/promotions/" + i11 + "/images", schemaPath: "#/properties/promotions/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-                if (vErrors === null) {
-                  vErrors = [err137];
-                } else {
-                  vErrors.push(err137);
-                }
-                errors++;
-              }
-            }
-            if (data55.soak !== void 0) {
-              let data65 = data55.soak;
-              if (typeof data65 === "string") {
-                if (func4(data65) < 1) {
-                  const err138 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err138];
-                  } else {
-                    vErrors.push(err138);
+                  var _valid5 = _errs159 === errors;
+                  if (_valid5) {
+                    valid46 = true;
+                    passing5 = 0;
                   }
-                  errors++;
-                }
-              } else {
-                const err139 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err139];
-                } else {
-                  vErrors.push(err139);
-                }
-                errors++;
-              }
-            }
-            if (data55.minAge !== void 0) {
-              let data66 = data55.minAge;
-              if (typeof data66 === "string") {
-                if (func4(data66) < 1) {
-                  const err140 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err140];
+                  const _errs161 = errors;
+                  if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
+                    if (data65.path === void 0) {
+                      const err137 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
+                      if (vErrors === null) {
+                        vErrors = [err137];
+                      } else {
+                        vErrors.push(err137);
+                      }
+                      errors++;
+                    }
+                    for (const key13 in data65) {
+                      if (!(key13 === "path")) {
+                        const err138 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key13 }, message: "must NOT have additional properties" };
+                        if (vErrors === null) {
+                          vErrors = [err138];
+                        } else {
+                          vErrors.push(err138);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data65.path !== void 0) {
+                      let data66 = data65.path;
+                      if (typeof data66 === "string") {
+                        if (func4(data66) < 1) {
+                          const err139 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err139];
+                          } else {
+                            vErrors.push(err139);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err140 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err140];
+                        } else {
+                          vErrors.push(err140);
+                        }
+                        errors++;
+                      }
+                    }
                   } else {
-                    vErrors.push(err140);
+                    const err141 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                      vErrors = [err141];
+                    } else {
+                      vErrors.push(err141);
+                    }
+                    errors++;
                   }
-                  errors++;
+                  var _valid5 = _errs161 === errors;
+                  if (_valid5 && valid46) {
+                    valid46 = false;
+                    passing5 = [passing5, 1];
+                  } else {
+                    if (_valid5) {
+                      valid46 = true;
+                      passing5 = 1;
+                    }
+                  }
+                  if (!valid46) {
+                    const err142 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing5 }, message: "must match exactly one schema in oneOf" };
+                    if (vErrors === null) {
+                      vErrors = [err142];
+                    } else {
+                      vErrors.push(err142);
+                    }
+                    errors++;
+                  } else {
+                    errors = _errs158;
+                    if (vErrors !== null) {
+                      if (_errs158) {
+                        vErrors.length = _errs158;
+                      } else {
+                        vErrors = null;
+                      }
+                    }
+                  }
                 }
               } else {
-                const err141 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err143 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
-                  vErrors = [err141];
+                  vErrors = [err143];
                 } else {
-                  vErrors.push(err141);
+                  vErrors.push(err143);
                 }
                 errors++;
               }
             }
-          } else {
-            const err142 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err142];
-            } else {
-              vErrors.push(err142);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err143 = { instancePath: instancePath + "/promotions", schemaPath: "#/properties/promotions/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err143];
-        } else {
-          vErrors.push(err143);
-        }
-        errors++;
-      }
-    }
-    if (data.commands !== void 0) {
-      let data67 = data.commands;
-      if (Array.isArray(data67)) {
-        const len15 = data67.length;
-        for (let i15 = 0; i15 < len15; i15++) {
-          let data68 = data67[i15];
-          const _errs167 = errors;
-          let valid50 = false;
-          let passing6 = null;
-          const _errs168 = errors;
-          if (typeof data68 === "string") {
-            if (func4(data68) < 1) {
-              const err144 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-              if (vErrors === null) {
-                vErrors = [err144];
+            if (data59.images !== void 0) {
+              let data67 = data59.images;
+              if (Array.isArray(data67)) {
+                const len14 = data67.length;
+                for (let i14 = 0; i14 < len14; i14++) {
+                  let data68 = data67[i14];
+                  if (typeof data68 === "string") {
+                    if (func4(data68) < 1) {
+                      const err144 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                      if (vErrors === null) {
+                        vErrors = [err144];
+                      } else {
+                        vErrors.push(err144);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err145 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err145];
+                    } else {
+                      vErrors.push(err145);
+                    }
+                    errors++;
+                  }
+                }
               } else {
-                vErrors.push(err144);
-              }
-              errors++;
-            }
-          } else {
-            const err145 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err145];
-            } else {
-              vErrors.push(err145);
-            }
-            errors++;
-          }
-          var _valid6 = _errs168 === errors;
-          if (_valid6) {
-            valid50 = true;
-            passing6 = 0;
-          }
-          const _errs170 = errors;
-          if (data68 && typeof data68 == "object" && !Array.isArray(data68)) {
-            if (data68.run === void 0) {
-              const err146 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
-              if (vErrors === null) {
-                vErrors = [err146];
-              } else {
-                vErrors.push(err146);
-              }
-              errors++;
-            }
-            for (const key12 in data68) {
-              if (!(key12 === "run" || key12 === "name" || key12 === "timeout")) {
-                const err147 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties" };
+                const err146 = { instancePath: instancePath + "/promotions/" + i11 + "/images", schemaPath: "#/properties/promotions/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
-                  vErrors = [err147];
+                  vErrors = [err146];
                 } else {
-                  vErrors.push(err147);
+                  vErrors.push(err146);
                 }
                 errors++;
               }
             }
-            if (data68.run !== void 0) {
-              let data69 = data68.run;
+            if (data59.soak !== void 0) {
+              let data69 = data59.soak;
               if (typeof data69 === "string") {
                 if (func4(data69) < 1) {
-                  const err148 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  const err147 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                   if (vErrors === null) {
-                    vErrors = [err148];
+                    vErrors = [err147];
                   } else {
-                    vErrors.push(err148);
+                    vErrors.push(err147);
                   }
                   errors++;
                 }
               } else {
-                const err149 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err148 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
-                  vErrors = [err149];
+                  vErrors = [err148];
                 } else {
-                  vErrors.push(err149);
+                  vErrors.push(err148);
                 }
                 errors++;
               }
             }
-            if (data68.name !== void 0) {
-              if (typeof data68.name !== "string") {
-                const err150 = { instancePath: instancePath + "/commands/" + i15 + "/name", schemaPath: "#/properties/commands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (data59.minAge !== void 0) {
+              let data70 = data59.minAge;
+              if (typeof data70 === "string") {
+                if (func4(data70) < 1) {
+                  const err149 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err149];
+                  } else {
+                    vErrors.push(err149);
+                  }
+                  errors++;
+                }
+              } else {
+                const err150 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err150];
                 } else {
@@ -40500,125 +42222,107 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data68.timeout !== void 0) {
-              let data71 = data68.timeout;
-              if (!(typeof data71 == "number" && (!(data71 % 1) && !isNaN(data71)) && isFinite(data71))) {
-                const err151 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-                if (vErrors === null) {
-                  vErrors = [err151];
-                } else {
-                  vErrors.push(err151);
-                }
-                errors++;
-              }
-              if (typeof data71 == "number" && isFinite(data71)) {
-                if (data71 < 1 || isNaN(data71)) {
-                  const err152 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-                  if (vErrors === null) {
-                    vErrors = [err152];
-                  } else {
-                    vErrors.push(err152);
-                  }
-                  errors++;
-                }
-              }
-            }
           } else {
-            const err153 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err151 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-              vErrors = [err153];
+              vErrors = [err151];
             } else {
-              vErrors.push(err153);
+              vErrors.push(err151);
             }
             errors++;
           }
-          var _valid6 = _errs170 === errors;
-          if (_valid6 && valid50) {
-            valid50 = false;
-            passing6 = [passing6, 1];
-          } else {
-            if (_valid6) {
-              valid50 = true;
-              passing6 = 1;
+        }
+      } else {
+        const err152 = { instancePath: instancePath + "/promotions", schemaPath: "#/properties/promotions/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err152];
+        } else {
+          vErrors.push(err152);
+        }
+        errors++;
+      }
+    }
+    if (data.commands !== void 0) {
+      let data71 = data.commands;
+      if (Array.isArray(data71)) {
+        const len15 = data71.length;
+        for (let i15 = 0; i15 < len15; i15++) {
+          let data72 = data71[i15];
+          const _errs177 = errors;
+          let valid52 = false;
+          let passing6 = null;
+          const _errs178 = errors;
+          if (typeof data72 === "string") {
+            if (func4(data72) < 1) {
+              const err153 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+              if (vErrors === null) {
+                vErrors = [err153];
+              } else {
+                vErrors.push(err153);
+              }
+              errors++;
             }
-          }
-          if (!valid50) {
-            const err154 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing6 }, message: "must match exactly one schema in oneOf" };
+          } else {
+            const err154 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
               vErrors = [err154];
             } else {
               vErrors.push(err154);
             }
             errors++;
-          } else {
-            errors = _errs167;
-            if (vErrors !== null) {
-              if (_errs167) {
-                vErrors.length = _errs167;
-              } else {
-                vErrors = null;
-              }
-            }
           }
-        }
-      } else {
-        const err155 = { instancePath: instancePath + "/commands", schemaPath: "#/properties/commands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err155];
-        } else {
-          vErrors.push(err155);
-        }
-        errors++;
-      }
-    }
-    if (data.preCommitCommands !== void 0) {
-      let data72 = data.preCommitCommands;
-      if (Array.isArray(data72)) {
-        const len16 = data72.length;
-        for (let i16 = 0; i16 < len16; i16++) {
-          let data73 = data72[i16];
-          const _errs182 = errors;
-          let valid54 = false;
-          let passing7 = null;
-          const _errs183 = errors;
-          if (typeof data73 === "string") {
-            if (func4(data73) < 1) {
-              const err156 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+          var _valid6 = _errs178 === errors;
+          if (_valid6) {
+            valid52 = true;
+            passing6 = 0;
+          }
+          const _errs180 = errors;
+          if (data72 && typeof data72 == "object" && !Array.isArray(data72)) {
+            if (data72.run === void 0) {
+              const err155 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
               if (vErrors === null) {
-                vErrors = [err156];
+                vErrors = [err155];
               } else {
-                vErrors.push(err156);
+                vErrors.push(err155);
               }
               errors++;
             }
-          } else {
-            const err157 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err157];
-            } else {
-              vErrors.push(err157);
-            }
-            errors++;
-          }
-          var _valid7 = _errs183 === errors;
-          if (_valid7) {
-            valid54 = true;
-            passing7 = 0;
-          }
-          const _errs185 = errors;
-          if (data73 && typeof data73 == "object" && !Array.isArray(data73)) {
-            if (data73.run === void 0) {
-              const err158 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
-              if (vErrors === null) {
-                vErrors = [err158];
-              } else {
-                vErrors.push(err158);
+            for (const key14 in data72) {
+              if (!(key14 === "run" || key14 === "name" || key14 === "timeout")) {
+                const err156 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties" };
+                if (vErrors === null) {
+                  vErrors = [err156];
+                } else {
+                  vErrors.push(err156);
+                }
+                errors++;
               }
-              errors++;
             }
-            for (const key13 in data73) {
-              if (!(key13 === "run" || key13 === "name" || key13 === "timeout")) {
-                const err159 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key13 }, message: "must NOT have additional properties" };
+            if (data72.run !== void 0) {
+              let data73 = data72.run;
+              if (typeof data73 === "string") {
+                if (func4(data73) < 1) {
+                  const err157 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err157];
+                  } else {
+                    vErrors.push(err157);
+                  }
+                  errors++;
+                }
+              } else {
+                const err158 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err158];
+                } else {
+                  vErrors.push(err158);
+                }
+                errors++;
+              }
+            }
+            if (data72.name !== void 0) {
+              if (typeof data72.name !== "string") {
+                const err159 = { instancePath: instancePath + "/commands/" + i15 + "/name", schemaPath: "#/properties/commands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err159];
                 } else {
@@ -40627,94 +42331,61 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data73.run !== void 0) {
-              let data74 = data73.run;
-              if (typeof data74 === "string") {
-                if (func4(data74) < 1) {
-                  const err160 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data72.timeout !== void 0) {
+              let data75 = data72.timeout;
+              if (!(typeof data75 == "number" && (!(data75 % 1) && !isNaN(data75)) && isFinite(data75))) {
+                const err160 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                if (vErrors === null) {
+                  vErrors = [err160];
+                } else {
+                  vErrors.push(err160);
+                }
+                errors++;
+              }
+              if (typeof data75 == "number" && isFinite(data75)) {
+                if (data75 < 1 || isNaN(data75)) {
+                  const err161 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
                   if (vErrors === null) {
-                    vErrors = [err160];
+                    vErrors = [err161];
                   } else {
-                    vErrors.push(err160);
-                  }
-                  errors++;
-                }
-              } else {
-                const err161 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err161];
-                } else {
-                  vErrors.push(err161);
-                }
-                errors++;
-              }
-            }
-            if (data73.name !== void 0) {
-              if (typeof data73.name !== "string") {
-                const err162 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/name", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err162];
-                } else {
-                  vErrors.push(err162);
-                }
-                errors++;
-              }
-            }
-            if (data73.timeout !== void 0) {
-              let data76 = data73.timeout;
-              if (!(typeof data76 == "number" && (!(data76 % 1) && !isNaN(data76)) && isFinite(data76))) {
-                const err163 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-                if (vErrors === null) {
-                  vErrors = [err163];
-                } else {
-                  vErrors.push(err163);
-                }
-                errors++;
-              }
-              if (typeof data76 == "number" && isFinite(data76)) {
-                if (data76 < 1 || isNaN(data76)) {
-                  const err164 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-                  if (vErrors === null) {
-                    vErrors = [err164];
-                  } else {
-                    vErrors.push(err164);
+                    vErrors.push(err161);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err165 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err162 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-              vErrors = [err165];
+              vErrors = [err162];
             } else {
-              vErrors.push(err165);
+              vErrors.push(err162);
             }
             errors++;
           }
-          var _valid7 = _errs185 === errors;
-          if (_valid7 && valid54) {
-            valid54 = false;
-            passing7 = [passing7, 1];
+          var _valid6 = _errs180 === errors;
+          if (_valid6 && valid52) {
+            valid52 = false;
+            passing6 = [passing6, 1];
           } else {
-            if (_valid7) {
-              valid54 = true;
-              passing7 = 1;
+            if (_valid6) {
+              valid52 = true;
+              passing6 = 1;
             }
           }
-          if (!valid54) {
-            const err166 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
+          if (!valid52) {
+            const err163 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing6 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
-              vErrors = [err166];
+              vErrors = [err163];
             } else {
-              vErrors.push(err166);
+              vErrors.push(err163);
             }
             errors++;
           } else {
-            errors = _errs182;
+            errors = _errs177;
             if (vErrors !== null) {
-              if (_errs182) {
-                vErrors.length = _errs182;
+              if (_errs177) {
+                vErrors.length = _errs177;
               } else {
                 vErrors = null;
               }
@@ -40722,126 +42393,181 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err167 = { instancePath: instancePath + "/preCommitCommands", schemaPath: "#/properties/preCommitCommands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        const err164 = { instancePath: instancePath + "/commands", schemaPath: "#/properties/commands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
-          vErrors = [err167];
+          vErrors = [err164];
         } else {
-          vErrors.push(err167);
+          vErrors.push(err164);
+        }
+        errors++;
+      }
+    }
+    if (data.preCommitCommands !== void 0) {
+      let data76 = data.preCommitCommands;
+      if (Array.isArray(data76)) {
+        const len16 = data76.length;
+        for (let i16 = 0; i16 < len16; i16++) {
+          let data77 = data76[i16];
+          const _errs192 = errors;
+          let valid56 = false;
+          let passing7 = null;
+          const _errs193 = errors;
+          if (typeof data77 === "string") {
+            if (func4(data77) < 1) {
+              const err165 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+              if (vErrors === null) {
+                vErrors = [err165];
+              } else {
+                vErrors.push(err165);
+              }
+              errors++;
+            }
+          } else {
+            const err166 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err166];
+            } else {
+              vErrors.push(err166);
+            }
+            errors++;
+          }
+          var _valid7 = _errs193 === errors;
+          if (_valid7) {
+            valid56 = true;
+            passing7 = 0;
+          }
+          const _errs195 = errors;
+          if (data77 && typeof data77 == "object" && !Array.isArray(data77)) {
+            if (data77.run === void 0) {
+              const err167 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
+              if (vErrors === null) {
+                vErrors = [err167];
+              } else {
+                vErrors.push(err167);
+              }
+              errors++;
+            }
+            for (const key15 in data77) {
+              if (!(key15 === "run" || key15 === "name" || key15 === "timeout")) {
+                const err168 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties" };
+                if (vErrors === null) {
+                  vErrors = [err168];
+                } else {
+                  vErrors.push(err168);
+                }
+                errors++;
+              }
+            }
+            if (data77.run !== void 0) {
+              let data78 = data77.run;
+              if (typeof data78 === "string") {
+                if (func4(data78) < 1) {
+                  const err169 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err169];
+                  } else {
+                    vErrors.push(err169);
+                  }
+                  errors++;
+                }
+              } else {
+                const err170 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err170];
+                } else {
+                  vErrors.push(err170);
+                }
+                errors++;
+              }
+            }
+            if (data77.name !== void 0) {
+              if (typeof data77.name !== "string") {
+                const err171 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/name", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err171];
+                } else {
+                  vErrors.push(err171);
+                }
+                errors++;
+              }
+            }
+            if (data77.timeout !== void 0) {
+              let data80 = data77.timeout;
+              if (!(typeof data80 == "number" && (!(data80 % 1) && !isNaN(data80)) && isFinite(data80))) {
+                const err172 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                if (vErrors === null) {
+                  vErrors = [err172];
+                } else {
+                  vErrors.push(err172);
+                }
+                errors++;
+              }
+              if (typeof data80 == "number" && isFinite(data80)) {
+                if (data80 < 1 || isNaN(data80)) {
+                  const err173 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                  if (vErrors === null) {
+                    vErrors = [err173];
+                  } else {
+                    vErrors.push(err173);
+                  }
+                  errors++;
+                }
+              }
+            }
+          } else {
+            const err174 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+              vErrors = [err174];
+            } else {
+              vErrors.push(err174);
+            }
+            errors++;
+          }
+          var _valid7 = _errs195 === errors;
+          if (_valid7 && valid56) {
+            valid56 = false;
+            passing7 = [passing7, 1];
+          } else {
+            if (_valid7) {
+              valid56 = true;
+              passing7 = 1;
+            }
+          }
+          if (!valid56) {
+            const err175 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
+            if (vErrors === null) {
+              vErrors = [err175];
+            } else {
+              vErrors.push(err175);
+            }
+            errors++;
+          } else {
+            errors = _errs192;
+            if (vErrors !== null) {
+              if (_errs192) {
+                vErrors.length = _errs192;
+              } else {
+                vErrors = null;
+              }
+            }
+          }
+        }
+      } else {
+        const err176 = { instancePath: instancePath + "/preCommitCommands", schemaPath: "#/properties/preCommitCommands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err176];
+        } else {
+          vErrors.push(err176);
         }
         errors++;
       }
     }
     if (data.limits !== void 0) {
-      let data77 = data.limits;
-      if (data77 && typeof data77 == "object" && !Array.isArray(data77)) {
-        for (const key14 in data77) {
-          if (!(key14 === "tags" || key14 === "candidates" || key14 === "registryDeadline")) {
-            const err168 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err168];
-            } else {
-              vErrors.push(err168);
-            }
-            errors++;
-          }
-        }
-        if (data77.tags !== void 0) {
-          let data78 = data77.tags;
-          if (!(typeof data78 == "number" && (!(data78 % 1) && !isNaN(data78)) && isFinite(data78))) {
-            const err169 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err169];
-            } else {
-              vErrors.push(err169);
-            }
-            errors++;
-          }
-          if (typeof data78 == "number" && isFinite(data78)) {
-            if (data78 < 1 || isNaN(data78)) {
-              const err170 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err170];
-              } else {
-                vErrors.push(err170);
-              }
-              errors++;
-            }
-          }
-        }
-        if (data77.candidates !== void 0) {
-          let data79 = data77.candidates;
-          if (!(typeof data79 == "number" && (!(data79 % 1) && !isNaN(data79)) && isFinite(data79))) {
-            const err171 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err171];
-            } else {
-              vErrors.push(err171);
-            }
-            errors++;
-          }
-          if (typeof data79 == "number" && isFinite(data79)) {
-            if (data79 < 1 || isNaN(data79)) {
-              const err172 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err172];
-              } else {
-                vErrors.push(err172);
-              }
-              errors++;
-            }
-          }
-        }
-        if (data77.registryDeadline !== void 0) {
-          let data80 = data77.registryDeadline;
-          if (!(typeof data80 == "number" && (!(data80 % 1) && !isNaN(data80)) && isFinite(data80))) {
-            const err173 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err173];
-            } else {
-              vErrors.push(err173);
-            }
-            errors++;
-          }
-          if (typeof data80 == "number" && isFinite(data80)) {
-            if (data80 < 1 || isNaN(data80)) {
-              const err174 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err174];
-              } else {
-                vErrors.push(err174);
-              }
-              errors++;
-            }
-          }
-        }
-      } else {
-        const err175 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-        if (vErrors === null) {
-          vErrors = [err175];
-        } else {
-          vErrors.push(err175);
-        }
-        errors++;
-      }
-    }
-    if (data.scan !== void 0) {
-      let data81 = data.scan;
+      let data81 = data.limits;
       if (data81 && typeof data81 == "object" && !Array.isArray(data81)) {
-        for (const key15 in data81) {
-          if (!(key15 === "maxFileSize" || key15 === "exclude")) {
-            const err176 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err176];
-            } else {
-              vErrors.push(err176);
-            }
-            errors++;
-          }
-        }
-        if (data81.maxFileSize !== void 0) {
-          let data82 = data81.maxFileSize;
-          if (!(typeof data82 == "number" && (!(data82 % 1) && !isNaN(data82)) && isFinite(data82))) {
-            const err177 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+        for (const key16 in data81) {
+          if (!(key16 === "tags" || key16 === "candidates" || key16 === "registryDeadline")) {
+            const err177 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key16 }, message: "must NOT have additional properties" };
             if (vErrors === null) {
               vErrors = [err177];
             } else {
@@ -40849,92 +42575,92 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+        }
+        if (data81.tags !== void 0) {
+          let data82 = data81.tags;
+          if (!(typeof data82 == "number" && (!(data82 % 1) && !isNaN(data82)) && isFinite(data82))) {
+            const err178 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (vErrors === null) {
+              vErrors = [err178];
+            } else {
+              vErrors.push(err178);
+            }
+            errors++;
+          }
           if (typeof data82 == "number" && isFinite(data82)) {
             if (data82 < 1 || isNaN(data82)) {
-              const err178 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              const err179 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
               if (vErrors === null) {
-                vErrors = [err178];
+                vErrors = [err179];
               } else {
-                vErrors.push(err178);
+                vErrors.push(err179);
               }
               errors++;
             }
           }
         }
-        if (data81.exclude !== void 0) {
-          let data83 = data81.exclude;
-          if (Array.isArray(data83)) {
-            const len17 = data83.length;
-            for (let i17 = 0; i17 < len17; i17++) {
-              let data84 = data83[i17];
-              if (typeof data84 === "string") {
-                if (func4(data84) < 1) {
-                  const err179 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err179];
-                  } else {
-                    vErrors.push(err179);
-                  }
-                  errors++;
-                }
-              } else {
-                const err180 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err180];
-                } else {
-                  vErrors.push(err180);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err181 = { instancePath: instancePath + "/scan/exclude", schemaPath: "#/properties/scan/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (data81.candidates !== void 0) {
+          let data83 = data81.candidates;
+          if (!(typeof data83 == "number" && (!(data83 % 1) && !isNaN(data83)) && isFinite(data83))) {
+            const err180 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
-              vErrors = [err181];
+              vErrors = [err180];
             } else {
-              vErrors.push(err181);
+              vErrors.push(err180);
             }
             errors++;
           }
+          if (typeof data83 == "number" && isFinite(data83)) {
+            if (data83 < 1 || isNaN(data83)) {
+              const err181 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err181];
+              } else {
+                vErrors.push(err181);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data81.registryDeadline !== void 0) {
+          let data84 = data81.registryDeadline;
+          if (!(typeof data84 == "number" && (!(data84 % 1) && !isNaN(data84)) && isFinite(data84))) {
+            const err182 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (vErrors === null) {
+              vErrors = [err182];
+            } else {
+              vErrors.push(err182);
+            }
+            errors++;
+          }
+          if (typeof data84 == "number" && isFinite(data84)) {
+            if (data84 < 1 || isNaN(data84)) {
+              const err183 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err183];
+              } else {
+                vErrors.push(err183);
+              }
+              errors++;
+            }
+          }
         }
       } else {
-        const err182 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err184 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
-          vErrors = [err182];
+          vErrors = [err184];
         } else {
-          vErrors.push(err182);
+          vErrors.push(err184);
         }
         errors++;
       }
     }
-    if (data.global !== void 0) {
-      let data85 = data.global;
+    if (data.scan !== void 0) {
+      let data85 = data.scan;
       if (data85 && typeof data85 == "object" && !Array.isArray(data85)) {
-        for (const key16 in data85) {
-          if (!(key16 === "gitUser" || key16 === "gitEmail" || key16 === "gitMessage")) {
-            const err183 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key16 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err183];
-            } else {
-              vErrors.push(err183);
-            }
-            errors++;
-          }
-        }
-        if (data85.gitUser !== void 0) {
-          if (typeof data85.gitUser !== "string") {
-            const err184 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err184];
-            } else {
-              vErrors.push(err184);
-            }
-            errors++;
-          }
-        }
-        if (data85.gitEmail !== void 0) {
-          if (typeof data85.gitEmail !== "string") {
-            const err185 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        for (const key17 in data85) {
+          if (!(key17 === "maxFileSize" || key17 === "exclude")) {
+            const err185 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key17 }, message: "must NOT have additional properties" };
             if (vErrors === null) {
               vErrors = [err185];
             } else {
@@ -40943,9 +42669,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data85.gitMessage !== void 0) {
-          if (typeof data85.gitMessage !== "string") {
-            const err186 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (data85.maxFileSize !== void 0) {
+          let data86 = data85.maxFileSize;
+          if (!(typeof data86 == "number" && (!(data86 % 1) && !isNaN(data86)) && isFinite(data86))) {
+            const err186 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
               vErrors = [err186];
             } else {
@@ -40953,23 +42680,127 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (typeof data86 == "number" && isFinite(data86)) {
+            if (data86 < 1 || isNaN(data86)) {
+              const err187 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err187];
+              } else {
+                vErrors.push(err187);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data85.exclude !== void 0) {
+          let data87 = data85.exclude;
+          if (Array.isArray(data87)) {
+            const len17 = data87.length;
+            for (let i17 = 0; i17 < len17; i17++) {
+              let data88 = data87[i17];
+              if (typeof data88 === "string") {
+                if (func4(data88) < 1) {
+                  const err188 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err188];
+                  } else {
+                    vErrors.push(err188);
+                  }
+                  errors++;
+                }
+              } else {
+                const err189 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err189];
+                } else {
+                  vErrors.push(err189);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err190 = { instancePath: instancePath + "/scan/exclude", schemaPath: "#/properties/scan/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+              vErrors = [err190];
+            } else {
+              vErrors.push(err190);
+            }
+            errors++;
+          }
         }
       } else {
-        const err187 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err191 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
-          vErrors = [err187];
+          vErrors = [err191];
         } else {
-          vErrors.push(err187);
+          vErrors.push(err191);
+        }
+        errors++;
+      }
+    }
+    if (data.global !== void 0) {
+      let data89 = data.global;
+      if (data89 && typeof data89 == "object" && !Array.isArray(data89)) {
+        for (const key18 in data89) {
+          if (!(key18 === "gitUser" || key18 === "gitEmail" || key18 === "gitMessage")) {
+            const err192 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key18 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+              vErrors = [err192];
+            } else {
+              vErrors.push(err192);
+            }
+            errors++;
+          }
+        }
+        if (data89.gitUser !== void 0) {
+          if (typeof data89.gitUser !== "string") {
+            const err193 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err193];
+            } else {
+              vErrors.push(err193);
+            }
+            errors++;
+          }
+        }
+        if (data89.gitEmail !== void 0) {
+          if (typeof data89.gitEmail !== "string") {
+            const err194 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err194];
+            } else {
+              vErrors.push(err194);
+            }
+            errors++;
+          }
+        }
+        if (data89.gitMessage !== void 0) {
+          if (typeof data89.gitMessage !== "string") {
+            const err195 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err195];
+            } else {
+              vErrors.push(err195);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err196 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        if (vErrors === null) {
+          vErrors = [err196];
+        } else {
+          vErrors.push(err196);
         }
         errors++;
       }
     }
   } else {
-    const err188 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err197 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err188];
+      vErrors = [err197];
     } else {
-      vErrors.push(err188);
+      vErrors.push(err197);
     }
     errors++;
   }
@@ -41175,6 +43006,31 @@ var laminarSchema = {
             minItems: 1,
             items: { type: "string", minLength: 1 },
             description: "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them."
+          },
+          verify: {
+            type: "object",
+            additionalProperties: false,
+            required: ["cosign"],
+            description: "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).",
+            properties: {
+              cosign: {
+                type: "object",
+                additionalProperties: false,
+                description: "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.",
+                properties: {
+                  key: {
+                    type: "string",
+                    minLength: 1,
+                    description: "Path of the PEM public key, relative to the repository root."
+                  },
+                  keyEnv: {
+                    type: "string",
+                    minLength: 1,
+                    description: "Environment variable holding the PEM public key."
+                  }
+                }
+              }
+            }
           }
         }
       }
@@ -41359,6 +43215,21 @@ function parseValidatedYaml(text, file, format) {
   }
   return { data, fail: fail4, locate };
 }
+function cosignKeyAt(raw, at, fail4, locate, file) {
+  const p = locate(at);
+  const position = { file, line: p.line, column: p.col };
+  if (raw.key === void 0 === (raw.keyEnv === void 0))
+    fail4(at, "set exactly one of `key` (a PEM file in the repository) or `keyEnv` (a variable holding the PEM)");
+  if (raw.keyEnv !== void 0) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw.keyEnv))
+      fail4([...at, "keyEnv"], `${JSON.stringify(raw.keyEnv)} is not an environment variable name`);
+    return { keyEnv: raw.keyEnv, position };
+  }
+  const key = raw.key;
+  if (posix.isAbsolute(key) || /^[A-Za-z]:/.test(key) || key.split(/[\\/]/).includes(".."))
+    fail4([...at, "key"], `${JSON.stringify(key)} must be a path inside the repository (relative, no \`..\`)`);
+  return { key, position };
+}
 function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
   if (raw.registries && raw.dockerRegistries)
     fail4(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
@@ -41422,6 +43293,9 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
         fail4([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
       return pl;
     });
+    const verify3 = u.verify && {
+      cosign: cosignKeyAt(u.verify.cosign, [...base, "verify", "cosign"], fail4, locate, file)
+    };
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== void 0) fail4(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
@@ -41445,7 +43319,8 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
       exclude,
       ...minAge ? { minAge } : {},
       ...platforms.length ? { platforms } : {},
-      ...u.digest === "refresh" ? { digest: "refresh" } : {}
+      ...u.digest === "refresh" ? { digest: "refresh" } : {},
+      ...verify3 ? { verify: verify3 } : {}
     });
   }
   const promotions = [];
@@ -41799,7 +43674,7 @@ function gitEnvironment(extra = {}) {
   };
 }
 function execGit(args, options) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const child = spawn2("git", args, {
       cwd: options.cwd,
       env: gitEnvironment(options.env),
@@ -41814,7 +43689,7 @@ function execGit(args, options) {
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
       const bytes = Buffer.concat(out);
-      resolve4({
+      resolve5({
         exitCode: code ?? (signal ? 128 : 1),
         ...options.binary ? { stdoutBytes: bytes } : {},
         stdout: bytes.toString("utf8"),
@@ -46760,10 +48635,10 @@ function validate18(data, { instancePath = "", parentData, parentDataProperty, r
                   var valid3 = true;
                 }
                 if (valid3) {
-                  if (data1.digest !== void 0) {
+                  if (data1.artifactType !== void 0) {
                     const _errs9 = errors;
-                    if (typeof data1.digest !== "string") {
-                      validate18.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/then/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                    if (typeof data1.artifactType !== "string") {
+                      validate18.errors = [{ instancePath: instancePath + "/config/artifactType", schemaPath: "#/then/properties/config/properties/artifactType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                       return false;
                     }
                     var valid3 = _errs9 === errors;
@@ -46771,26 +48646,26 @@ function validate18(data, { instancePath = "", parentData, parentDataProperty, r
                     var valid3 = true;
                   }
                   if (valid3) {
-                    if (data1.platform !== void 0) {
-                      let data4 = data1.platform;
+                    if (data1.digest !== void 0) {
                       const _errs11 = errors;
-                      if (errors === _errs11) {
-                        if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
-                          if (data4.os !== void 0) {
-                            const _errs13 = errors;
-                            if (typeof data4.os !== "string") {
-                              validate18.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/then/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                              return false;
-                            }
-                            var valid4 = _errs13 === errors;
-                          } else {
-                            var valid4 = true;
-                          }
-                          if (valid4) {
-                            if (data4.architecture !== void 0) {
+                      if (typeof data1.digest !== "string") {
+                        validate18.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/then/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                        return false;
+                      }
+                      var valid3 = _errs11 === errors;
+                    } else {
+                      var valid3 = true;
+                    }
+                    if (valid3) {
+                      if (data1.platform !== void 0) {
+                        let data5 = data1.platform;
+                        const _errs13 = errors;
+                        if (errors === _errs13) {
+                          if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
+                            if (data5.os !== void 0) {
                               const _errs15 = errors;
-                              if (typeof data4.architecture !== "string") {
-                                validate18.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/then/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                              if (typeof data5.os !== "string") {
+                                validate18.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/then/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                 return false;
                               }
                               var valid4 = _errs15 === errors;
@@ -46798,38 +48673,50 @@ function validate18(data, { instancePath = "", parentData, parentDataProperty, r
                               var valid4 = true;
                             }
                             if (valid4) {
-                              if (data4.variant !== void 0) {
+                              if (data5.architecture !== void 0) {
                                 const _errs17 = errors;
-                                if (typeof data4.variant !== "string") {
-                                  validate18.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/then/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                if (typeof data5.architecture !== "string") {
+                                  validate18.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/then/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                                   return false;
                                 }
                                 var valid4 = _errs17 === errors;
                               } else {
                                 var valid4 = true;
                               }
+                              if (valid4) {
+                                if (data5.variant !== void 0) {
+                                  const _errs19 = errors;
+                                  if (typeof data5.variant !== "string") {
+                                    validate18.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/then/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                    return false;
+                                  }
+                                  var valid4 = _errs19 === errors;
+                                } else {
+                                  var valid4 = true;
+                                }
+                              }
                             }
+                          } else {
+                            validate18.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/then/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                            return false;
                           }
-                        } else {
-                          validate18.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/then/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                          return false;
                         }
-                      }
-                      var valid3 = _errs11 === errors;
-                    } else {
-                      var valid3 = true;
-                    }
-                    if (valid3) {
-                      if (data1.annotations !== void 0) {
-                        let data8 = data1.annotations;
-                        const _errs19 = errors;
-                        if (!(data8 && typeof data8 == "object" && !Array.isArray(data8))) {
-                          validate18.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/then/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                          return false;
-                        }
-                        var valid3 = _errs19 === errors;
+                        var valid3 = _errs13 === errors;
                       } else {
                         var valid3 = true;
+                      }
+                      if (valid3) {
+                        if (data1.annotations !== void 0) {
+                          let data9 = data1.annotations;
+                          const _errs21 = errors;
+                          if (!(data9 && typeof data9 == "object" && !Array.isArray(data9))) {
+                            validate18.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/then/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                            return false;
+                          }
+                          var valid3 = _errs21 === errors;
+                        } else {
+                          var valid3 = true;
+                        }
                       }
                     }
                   }
@@ -46860,107 +48747,119 @@ function validate18(data, { instancePath = "", parentData, parentDataProperty, r
   if (errors === 0) {
     if (data && typeof data == "object" && !Array.isArray(data)) {
       if (data.mediaType !== void 0) {
-        const _errs21 = errors;
+        const _errs23 = errors;
         if (typeof data.mediaType !== "string") {
           validate18.errors = [{ instancePath: instancePath + "/mediaType", schemaPath: "#/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
           return false;
         }
-        var valid5 = _errs21 === errors;
+        var valid5 = _errs23 === errors;
       } else {
         var valid5 = true;
       }
       if (valid5) {
         if (data.config !== void 0) {
-          let data10 = data.config;
-          const _errs23 = errors;
-          if (errors === _errs23) {
-            if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
+          let data11 = data.config;
+          const _errs25 = errors;
+          if (errors === _errs25) {
+            if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
               let missing3;
-              if (data10.digest === void 0 && (missing3 = "digest")) {
+              if (data11.digest === void 0 && (missing3 = "digest")) {
                 validate18.errors = [{ instancePath: instancePath + "/config", schemaPath: "#/properties/config/required", keyword: "required", params: { missingProperty: missing3 }, message: "must have required property '" + missing3 + "'" }];
                 return false;
               } else {
-                if (data10.mediaType !== void 0) {
-                  const _errs25 = errors;
-                  if (typeof data10.mediaType !== "string") {
+                if (data11.mediaType !== void 0) {
+                  const _errs27 = errors;
+                  if (typeof data11.mediaType !== "string") {
                     validate18.errors = [{ instancePath: instancePath + "/config/mediaType", schemaPath: "#/properties/config/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                     return false;
                   }
-                  var valid6 = _errs25 === errors;
+                  var valid6 = _errs27 === errors;
                 } else {
                   var valid6 = true;
                 }
                 if (valid6) {
-                  if (data10.digest !== void 0) {
-                    const _errs27 = errors;
-                    if (typeof data10.digest !== "string") {
-                      validate18.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                  if (data11.artifactType !== void 0) {
+                    const _errs29 = errors;
+                    if (typeof data11.artifactType !== "string") {
+                      validate18.errors = [{ instancePath: instancePath + "/config/artifactType", schemaPath: "#/properties/config/properties/artifactType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                       return false;
                     }
-                    var valid6 = _errs27 === errors;
+                    var valid6 = _errs29 === errors;
                   } else {
                     var valid6 = true;
                   }
                   if (valid6) {
-                    if (data10.platform !== void 0) {
-                      let data13 = data10.platform;
-                      const _errs29 = errors;
-                      if (errors === _errs29) {
-                        if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
-                          if (data13.os !== void 0) {
-                            const _errs31 = errors;
-                            if (typeof data13.os !== "string") {
-                              validate18.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                              return false;
-                            }
-                            var valid7 = _errs31 === errors;
-                          } else {
-                            var valid7 = true;
-                          }
-                          if (valid7) {
-                            if (data13.architecture !== void 0) {
-                              const _errs33 = errors;
-                              if (typeof data13.architecture !== "string") {
-                                validate18.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                return false;
-                              }
-                              var valid7 = _errs33 === errors;
-                            } else {
-                              var valid7 = true;
-                            }
-                            if (valid7) {
-                              if (data13.variant !== void 0) {
-                                const _errs35 = errors;
-                                if (typeof data13.variant !== "string") {
-                                  validate18.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                  return false;
-                                }
-                                var valid7 = _errs35 === errors;
-                              } else {
-                                var valid7 = true;
-                              }
-                            }
-                          }
-                        } else {
-                          validate18.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                          return false;
-                        }
+                    if (data11.digest !== void 0) {
+                      const _errs31 = errors;
+                      if (typeof data11.digest !== "string") {
+                        validate18.errors = [{ instancePath: instancePath + "/config/digest", schemaPath: "#/properties/config/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                        return false;
                       }
-                      var valid6 = _errs29 === errors;
+                      var valid6 = _errs31 === errors;
                     } else {
                       var valid6 = true;
                     }
                     if (valid6) {
-                      if (data10.annotations !== void 0) {
-                        let data17 = data10.annotations;
-                        const _errs37 = errors;
-                        if (!(data17 && typeof data17 == "object" && !Array.isArray(data17))) {
-                          validate18.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                          return false;
+                      if (data11.platform !== void 0) {
+                        let data15 = data11.platform;
+                        const _errs33 = errors;
+                        if (errors === _errs33) {
+                          if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
+                            if (data15.os !== void 0) {
+                              const _errs35 = errors;
+                              if (typeof data15.os !== "string") {
+                                validate18.errors = [{ instancePath: instancePath + "/config/platform/os", schemaPath: "#/properties/config/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                return false;
+                              }
+                              var valid7 = _errs35 === errors;
+                            } else {
+                              var valid7 = true;
+                            }
+                            if (valid7) {
+                              if (data15.architecture !== void 0) {
+                                const _errs37 = errors;
+                                if (typeof data15.architecture !== "string") {
+                                  validate18.errors = [{ instancePath: instancePath + "/config/platform/architecture", schemaPath: "#/properties/config/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                  return false;
+                                }
+                                var valid7 = _errs37 === errors;
+                              } else {
+                                var valid7 = true;
+                              }
+                              if (valid7) {
+                                if (data15.variant !== void 0) {
+                                  const _errs39 = errors;
+                                  if (typeof data15.variant !== "string") {
+                                    validate18.errors = [{ instancePath: instancePath + "/config/platform/variant", schemaPath: "#/properties/config/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                    return false;
+                                  }
+                                  var valid7 = _errs39 === errors;
+                                } else {
+                                  var valid7 = true;
+                                }
+                              }
+                            }
+                          } else {
+                            validate18.errors = [{ instancePath: instancePath + "/config/platform", schemaPath: "#/properties/config/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                            return false;
+                          }
                         }
-                        var valid6 = _errs37 === errors;
+                        var valid6 = _errs33 === errors;
                       } else {
                         var valid6 = true;
+                      }
+                      if (valid6) {
+                        if (data11.annotations !== void 0) {
+                          let data19 = data11.annotations;
+                          const _errs41 = errors;
+                          if (!(data19 && typeof data19 == "object" && !Array.isArray(data19))) {
+                            validate18.errors = [{ instancePath: instancePath + "/config/annotations", schemaPath: "#/properties/config/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                            return false;
+                          }
+                          var valid6 = _errs41 === errors;
+                        } else {
+                          var valid6 = true;
+                        }
                       }
                     }
                   }
@@ -46971,109 +48870,121 @@ function validate18(data, { instancePath = "", parentData, parentDataProperty, r
               return false;
             }
           }
-          var valid5 = _errs23 === errors;
+          var valid5 = _errs25 === errors;
         } else {
           var valid5 = true;
         }
         if (valid5) {
           if (data.manifests !== void 0) {
-            let data18 = data.manifests;
-            const _errs39 = errors;
-            if (errors === _errs39) {
-              if (Array.isArray(data18)) {
+            let data20 = data.manifests;
+            const _errs43 = errors;
+            if (errors === _errs43) {
+              if (Array.isArray(data20)) {
                 var valid8 = true;
-                const len0 = data18.length;
+                const len0 = data20.length;
                 for (let i0 = 0; i0 < len0; i0++) {
-                  let data19 = data18[i0];
-                  const _errs41 = errors;
-                  if (errors === _errs41) {
-                    if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
+                  let data21 = data20[i0];
+                  const _errs45 = errors;
+                  if (errors === _errs45) {
+                    if (data21 && typeof data21 == "object" && !Array.isArray(data21)) {
                       let missing4;
-                      if (data19.digest === void 0 && (missing4 = "digest")) {
+                      if (data21.digest === void 0 && (missing4 = "digest")) {
                         validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0, schemaPath: "#/properties/manifests/items/required", keyword: "required", params: { missingProperty: missing4 }, message: "must have required property '" + missing4 + "'" }];
                         return false;
                       } else {
-                        if (data19.mediaType !== void 0) {
-                          const _errs43 = errors;
-                          if (typeof data19.mediaType !== "string") {
+                        if (data21.mediaType !== void 0) {
+                          const _errs47 = errors;
+                          if (typeof data21.mediaType !== "string") {
                             validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/mediaType", schemaPath: "#/properties/manifests/items/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                             return false;
                           }
-                          var valid9 = _errs43 === errors;
+                          var valid9 = _errs47 === errors;
                         } else {
                           var valid9 = true;
                         }
                         if (valid9) {
-                          if (data19.digest !== void 0) {
-                            const _errs45 = errors;
-                            if (typeof data19.digest !== "string") {
-                              validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/digest", schemaPath: "#/properties/manifests/items/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                          if (data21.artifactType !== void 0) {
+                            const _errs49 = errors;
+                            if (typeof data21.artifactType !== "string") {
+                              validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/artifactType", schemaPath: "#/properties/manifests/items/properties/artifactType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
                               return false;
                             }
-                            var valid9 = _errs45 === errors;
+                            var valid9 = _errs49 === errors;
                           } else {
                             var valid9 = true;
                           }
                           if (valid9) {
-                            if (data19.platform !== void 0) {
-                              let data22 = data19.platform;
-                              const _errs47 = errors;
-                              if (errors === _errs47) {
-                                if (data22 && typeof data22 == "object" && !Array.isArray(data22)) {
-                                  if (data22.os !== void 0) {
-                                    const _errs49 = errors;
-                                    if (typeof data22.os !== "string") {
-                                      validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/os", schemaPath: "#/properties/manifests/items/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                      return false;
-                                    }
-                                    var valid10 = _errs49 === errors;
-                                  } else {
-                                    var valid10 = true;
-                                  }
-                                  if (valid10) {
-                                    if (data22.architecture !== void 0) {
-                                      const _errs51 = errors;
-                                      if (typeof data22.architecture !== "string") {
-                                        validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/architecture", schemaPath: "#/properties/manifests/items/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                        return false;
-                                      }
-                                      var valid10 = _errs51 === errors;
-                                    } else {
-                                      var valid10 = true;
-                                    }
-                                    if (valid10) {
-                                      if (data22.variant !== void 0) {
-                                        const _errs53 = errors;
-                                        if (typeof data22.variant !== "string") {
-                                          validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/variant", schemaPath: "#/properties/manifests/items/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                          return false;
-                                        }
-                                        var valid10 = _errs53 === errors;
-                                      } else {
-                                        var valid10 = true;
-                                      }
-                                    }
-                                  }
-                                } else {
-                                  validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform", schemaPath: "#/properties/manifests/items/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                                  return false;
-                                }
+                            if (data21.digest !== void 0) {
+                              const _errs51 = errors;
+                              if (typeof data21.digest !== "string") {
+                                validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/digest", schemaPath: "#/properties/manifests/items/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                return false;
                               }
-                              var valid9 = _errs47 === errors;
+                              var valid9 = _errs51 === errors;
                             } else {
                               var valid9 = true;
                             }
                             if (valid9) {
-                              if (data19.annotations !== void 0) {
-                                let data26 = data19.annotations;
-                                const _errs55 = errors;
-                                if (!(data26 && typeof data26 == "object" && !Array.isArray(data26))) {
-                                  validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/annotations", schemaPath: "#/properties/manifests/items/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                                  return false;
+                              if (data21.platform !== void 0) {
+                                let data25 = data21.platform;
+                                const _errs53 = errors;
+                                if (errors === _errs53) {
+                                  if (data25 && typeof data25 == "object" && !Array.isArray(data25)) {
+                                    if (data25.os !== void 0) {
+                                      const _errs55 = errors;
+                                      if (typeof data25.os !== "string") {
+                                        validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/os", schemaPath: "#/properties/manifests/items/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                        return false;
+                                      }
+                                      var valid10 = _errs55 === errors;
+                                    } else {
+                                      var valid10 = true;
+                                    }
+                                    if (valid10) {
+                                      if (data25.architecture !== void 0) {
+                                        const _errs57 = errors;
+                                        if (typeof data25.architecture !== "string") {
+                                          validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/architecture", schemaPath: "#/properties/manifests/items/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                          return false;
+                                        }
+                                        var valid10 = _errs57 === errors;
+                                      } else {
+                                        var valid10 = true;
+                                      }
+                                      if (valid10) {
+                                        if (data25.variant !== void 0) {
+                                          const _errs59 = errors;
+                                          if (typeof data25.variant !== "string") {
+                                            validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform/variant", schemaPath: "#/properties/manifests/items/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                            return false;
+                                          }
+                                          var valid10 = _errs59 === errors;
+                                        } else {
+                                          var valid10 = true;
+                                        }
+                                      }
+                                    }
+                                  } else {
+                                    validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/platform", schemaPath: "#/properties/manifests/items/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                                    return false;
+                                  }
                                 }
-                                var valid9 = _errs55 === errors;
+                                var valid9 = _errs53 === errors;
                               } else {
                                 var valid9 = true;
+                              }
+                              if (valid9) {
+                                if (data21.annotations !== void 0) {
+                                  let data29 = data21.annotations;
+                                  const _errs61 = errors;
+                                  if (!(data29 && typeof data29 == "object" && !Array.isArray(data29))) {
+                                    validate18.errors = [{ instancePath: instancePath + "/manifests/" + i0 + "/annotations", schemaPath: "#/properties/manifests/items/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                                    return false;
+                                  }
+                                  var valid9 = _errs61 === errors;
+                                } else {
+                                  var valid9 = true;
+                                }
                               }
                             }
                           }
@@ -47084,7 +48995,7 @@ function validate18(data, { instancePath = "", parentData, parentDataProperty, r
                       return false;
                     }
                   }
-                  var valid8 = _errs41 === errors;
+                  var valid8 = _errs45 === errors;
                   if (!valid8) {
                     break;
                   }
@@ -47094,21 +49005,157 @@ function validate18(data, { instancePath = "", parentData, parentDataProperty, r
                 return false;
               }
             }
-            var valid5 = _errs39 === errors;
+            var valid5 = _errs43 === errors;
           } else {
             var valid5 = true;
           }
           if (valid5) {
-            if (data.annotations !== void 0) {
-              let data27 = data.annotations;
-              const _errs57 = errors;
-              if (!(data27 && typeof data27 == "object" && !Array.isArray(data27))) {
-                validate18.errors = [{ instancePath: instancePath + "/annotations", schemaPath: "#/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                return false;
+            if (data.layers !== void 0) {
+              let data30 = data.layers;
+              const _errs63 = errors;
+              if (errors === _errs63) {
+                if (Array.isArray(data30)) {
+                  var valid11 = true;
+                  const len1 = data30.length;
+                  for (let i1 = 0; i1 < len1; i1++) {
+                    let data31 = data30[i1];
+                    const _errs65 = errors;
+                    if (errors === _errs65) {
+                      if (data31 && typeof data31 == "object" && !Array.isArray(data31)) {
+                        let missing5;
+                        if (data31.digest === void 0 && (missing5 = "digest")) {
+                          validate18.errors = [{ instancePath: instancePath + "/layers/" + i1, schemaPath: "#/properties/layers/items/required", keyword: "required", params: { missingProperty: missing5 }, message: "must have required property '" + missing5 + "'" }];
+                          return false;
+                        } else {
+                          if (data31.mediaType !== void 0) {
+                            const _errs67 = errors;
+                            if (typeof data31.mediaType !== "string") {
+                              validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/mediaType", schemaPath: "#/properties/layers/items/properties/mediaType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                              return false;
+                            }
+                            var valid12 = _errs67 === errors;
+                          } else {
+                            var valid12 = true;
+                          }
+                          if (valid12) {
+                            if (data31.artifactType !== void 0) {
+                              const _errs69 = errors;
+                              if (typeof data31.artifactType !== "string") {
+                                validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/artifactType", schemaPath: "#/properties/layers/items/properties/artifactType/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                return false;
+                              }
+                              var valid12 = _errs69 === errors;
+                            } else {
+                              var valid12 = true;
+                            }
+                            if (valid12) {
+                              if (data31.digest !== void 0) {
+                                const _errs71 = errors;
+                                if (typeof data31.digest !== "string") {
+                                  validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/digest", schemaPath: "#/properties/layers/items/properties/digest/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                  return false;
+                                }
+                                var valid12 = _errs71 === errors;
+                              } else {
+                                var valid12 = true;
+                              }
+                              if (valid12) {
+                                if (data31.platform !== void 0) {
+                                  let data35 = data31.platform;
+                                  const _errs73 = errors;
+                                  if (errors === _errs73) {
+                                    if (data35 && typeof data35 == "object" && !Array.isArray(data35)) {
+                                      if (data35.os !== void 0) {
+                                        const _errs75 = errors;
+                                        if (typeof data35.os !== "string") {
+                                          validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/platform/os", schemaPath: "#/properties/layers/items/properties/platform/properties/os/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                          return false;
+                                        }
+                                        var valid13 = _errs75 === errors;
+                                      } else {
+                                        var valid13 = true;
+                                      }
+                                      if (valid13) {
+                                        if (data35.architecture !== void 0) {
+                                          const _errs77 = errors;
+                                          if (typeof data35.architecture !== "string") {
+                                            validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/platform/architecture", schemaPath: "#/properties/layers/items/properties/platform/properties/architecture/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                            return false;
+                                          }
+                                          var valid13 = _errs77 === errors;
+                                        } else {
+                                          var valid13 = true;
+                                        }
+                                        if (valid13) {
+                                          if (data35.variant !== void 0) {
+                                            const _errs79 = errors;
+                                            if (typeof data35.variant !== "string") {
+                                              validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/platform/variant", schemaPath: "#/properties/layers/items/properties/platform/properties/variant/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
+                                              return false;
+                                            }
+                                            var valid13 = _errs79 === errors;
+                                          } else {
+                                            var valid13 = true;
+                                          }
+                                        }
+                                      }
+                                    } else {
+                                      validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/platform", schemaPath: "#/properties/layers/items/properties/platform/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                                      return false;
+                                    }
+                                  }
+                                  var valid12 = _errs73 === errors;
+                                } else {
+                                  var valid12 = true;
+                                }
+                                if (valid12) {
+                                  if (data31.annotations !== void 0) {
+                                    let data39 = data31.annotations;
+                                    const _errs81 = errors;
+                                    if (!(data39 && typeof data39 == "object" && !Array.isArray(data39))) {
+                                      validate18.errors = [{ instancePath: instancePath + "/layers/" + i1 + "/annotations", schemaPath: "#/properties/layers/items/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                                      return false;
+                                    }
+                                    var valid12 = _errs81 === errors;
+                                  } else {
+                                    var valid12 = true;
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      } else {
+                        validate18.errors = [{ instancePath: instancePath + "/layers/" + i1, schemaPath: "#/properties/layers/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                        return false;
+                      }
+                    }
+                    var valid11 = _errs65 === errors;
+                    if (!valid11) {
+                      break;
+                    }
+                  }
+                } else {
+                  validate18.errors = [{ instancePath: instancePath + "/layers", schemaPath: "#/properties/layers/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
+                  return false;
+                }
               }
-              var valid5 = _errs57 === errors;
+              var valid5 = _errs63 === errors;
             } else {
               var valid5 = true;
+            }
+            if (valid5) {
+              if (data.annotations !== void 0) {
+                let data40 = data.annotations;
+                const _errs83 = errors;
+                if (!(data40 && typeof data40 == "object" && !Array.isArray(data40))) {
+                  validate18.errors = [{ instancePath: instancePath + "/annotations", schemaPath: "#/properties/annotations/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
+                  return false;
+                }
+                var valid5 = _errs83 === errors;
+              } else {
+                var valid5 = true;
+              }
             }
           }
         }
@@ -47201,6 +49248,7 @@ var DESCRIPTOR = {
   required: ["digest"],
   properties: {
     mediaType: STRING,
+    artifactType: STRING,
     digest: STRING,
     platform: {
       type: "object",
@@ -47219,6 +49267,7 @@ var MANIFEST = shape("an image manifest or index", {
     mediaType: STRING,
     config: DESCRIPTOR,
     manifests: { type: "array", items: DESCRIPTOR },
+    layers: { type: "array", items: DESCRIPTOR },
     annotations: { type: "object" }
   },
   if: { required: ["mediaType"], properties: { mediaType: { enum: IMAGE_MANIFEST_TYPES } } },
@@ -47408,7 +49457,8 @@ var RegistryCache = class _RegistryCache {
       created: f.created ? new Date(f.created) : void 0,
       source: f.source,
       ...f.platforms ? { platforms: f.platforms } : {},
-      ...f.fixed ? { fixed: true } : {}
+      ...f.fixed ? { fixed: true } : {},
+      ...f.signed ? { signed: true } : {}
     };
   }
   setFact(key, fact) {
@@ -47417,6 +49467,7 @@ var RegistryCache = class _RegistryCache {
       source: fact.source,
       ...fact.platforms ? { platforms: [...fact.platforms] } : {},
       ...fact.fixed ? { fixed: true } : {},
+      ...fact.signed ? { signed: true } : {},
       at: Date.now()
     });
     this.dirtyFacts.add(key);
@@ -47638,7 +49689,7 @@ function fromAuthEntry(e) {
   return void 0;
 }
 function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
@@ -47655,15 +49706,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
     child.on("close", (code) => {
       if (code !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve4(void 0);
+        if (/not found/i.test(stdout + stderr)) resolve5(void 0);
         else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
         return;
       }
       try {
         const out = JSON.parse(stdout);
-        if (!out.Secret) resolve4(void 0);
-        else if (out.Username === "<token>") resolve4({ kind: "identity-token", token: out.Secret });
-        else resolve4({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+        if (!out.Secret) resolve5(void 0);
+        else if (out.Username === "<token>") resolve5({ kind: "identity-token", token: out.Secret });
+        else resolve5({ kind: "basic", username: out.Username ?? "", password: out.Secret });
       } catch {
         reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
       }
@@ -48743,7 +50794,7 @@ var WorkSlots = class {
       this.free--;
       return void 0;
     }
-    return new Promise((resolve4) => this.waiting.push(resolve4));
+    return new Promise((resolve5) => this.waiting.push(resolve5));
   }
   release() {
     const next = this.waiting.shift();
@@ -49006,6 +51057,193 @@ function vendorApiFor(api, registry) {
   return api === "auto" && registry === "quay.io" ? "quay" : void 0;
 }
 
+// src/verify/bundle.ts
+var import_bundle = __toESM(require_dist3(), 1);
+import { verify } from "node:crypto";
+var BUNDLE_ARTIFACT_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+function pae(payloadType, payload) {
+  const type = Buffer.from(payloadType, "utf8");
+  return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload]);
+}
+function checkBundle(json, digest, key) {
+  let bundle;
+  try {
+    bundle = (0, import_bundle.bundleFromJSON)(json);
+  } catch (e) {
+    return `not a Sigstore bundle (${e.message})`;
+  }
+  if (bundle.content.$case !== "dsseEnvelope") return "a message-signature bundle (only DSSE bundles are checked)";
+  const env = bundle.content.dsseEnvelope;
+  const signed = pae(env.payloadType, env.payload);
+  const algorithm = key.key.asymmetricKeyType === "ed25519" ? null : "sha256";
+  const valid = env.signatures.some((s) => {
+    try {
+      return verify(algorithm, signed, key.key, s.sig);
+    } catch {
+      return false;
+    }
+  });
+  if (!valid) return `bundle signature does not verify with key ${key.id}`;
+  let statement;
+  try {
+    statement = JSON.parse(env.payload.toString("utf8"));
+  } catch {
+    return "bundle payload is not JSON";
+  }
+  const [algo, hex] = digest.split(":");
+  const names = (statement.subject ?? []).some((s) => s.digest?.[algo ?? ""] === hex);
+  return names ? void 0 : `bundle's statement does not name ${digest}`;
+}
+function judgeBundles(bundles, digest, key) {
+  if (bundles.length === 0) return { ok: false, reason: "unsigned", detail: `no Sigstore bundle refers to ${digest}` };
+  const problems = [];
+  for (const b of bundles) {
+    const p = checkBundle(b, digest, key);
+    if (p === void 0) return { ok: true };
+    problems.push(p);
+  }
+  return { ok: false, reason: "bad-signature", detail: `referrers of ${digest}: ${problems.join("; ")}` };
+}
+
+// src/verify/cosign.ts
+import { createHash as createHash4, createPublicKey, verify as verify2 } from "node:crypto";
+var SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json";
+var SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+function signatureTag(digest) {
+  return `${digest.replace(":", "-")}.sig`;
+}
+function parsePublicKey(pem) {
+  let key;
+  try {
+    key = createPublicKey(pem);
+  } catch (e) {
+    throw new Error(`not a PEM public key (${e.message})`, { cause: e });
+  }
+  const der = key.export({ type: "spki", format: "der" });
+  return { key, id: `sha256:${createHash4("sha256").update(der).digest("hex").slice(0, 16)}` };
+}
+function checkSignedLayer(layer, digest, key) {
+  const computed = `sha256:${createHash4("sha256").update(layer.blob).digest("hex")}`;
+  if (computed !== layer.digest) return `payload ${layer.digest} has content ${computed}`;
+  let payload;
+  try {
+    payload = JSON.parse(layer.blob.toString("utf8"));
+  } catch {
+    return "payload is not JSON";
+  }
+  const signed = payload?.critical?.image?.["docker-manifest-digest"];
+  if (signed !== digest) return `payload signs ${typeof signed === "string" ? signed : "no digest"}, not ${digest}`;
+  if (!layer.signature) return `no ${SIGNATURE_ANNOTATION} annotation`;
+  const sig = Buffer.from(layer.signature, "base64");
+  let valid;
+  try {
+    valid = verify2(key.key.asymmetricKeyType === "ed25519" ? null : "sha256", layer.blob, key.key, sig);
+  } catch {
+    valid = false;
+  }
+  return valid ? void 0 : `signature does not verify with key ${key.id}`;
+}
+function judgeLayers(layers, digest, key) {
+  if (layers.length === 0)
+    return { ok: false, reason: "unsigned", detail: `${signatureTag(digest)} holds no ${SIMPLE_SIGNING} layer` };
+  const problems = [];
+  for (const l of layers) {
+    const p = checkSignedLayer(l, digest, key);
+    if (p === void 0) return { ok: true };
+    problems.push(p);
+  }
+  return { ok: false, reason: "bad-signature", detail: `${signatureTag(digest)}: ${problems.join("; ")}` };
+}
+
+// src/registry/signature.ts
+var MAX_SIGNATURES = 8;
+async function verifyCosignSignature(session, repository, digest, key) {
+  const tag = signatureTag(digest);
+  const m = await getManifest(session, repository, tag);
+  let classic = {
+    ok: false,
+    reason: "unsigned",
+    detail: `no signature (${repository}:${tag} not found)`
+  };
+  if (m) {
+    const descriptors = (m.body.layers ?? []).filter((l) => l.mediaType === SIMPLE_SIGNING).slice(0, MAX_SIGNATURES);
+    const layers = [];
+    for (const d of descriptors) {
+      const sig = d.annotations?.[SIGNATURE_ANNOTATION];
+      layers.push({
+        blob: await fetchBlob(session, repository, d.digest, false),
+        digest: d.digest,
+        signature: typeof sig === "string" ? sig : void 0
+      });
+    }
+    classic = judgeLayers(layers, digest, key);
+    if (classic.ok) return classic;
+  }
+  const bundles = await referrerBundles(session, repository, digest);
+  if (bundles.length === 0) return classic;
+  const referred = judgeBundles(bundles, digest, key);
+  if (referred.ok || !m || classic.reason === "unsigned") return referred;
+  return { ok: false, reason: "bad-signature", detail: `${classic.detail}; ${referred.detail}` };
+}
+async function referrerBundles(session, repository, digest) {
+  const site = { registry: session.endpoint.registry, repository };
+  const url = `/v2/${repository}/referrers/${digest}?artifactType=${encodeURIComponent(BUNDLE_ARTIFACT_TYPE)}`;
+  const res = await session.request({
+    kind: "manifestGet",
+    method: "GET",
+    url,
+    repository,
+    headers: { accept: MEDIA_TYPES.ociIndex }
+  });
+  let referrers;
+  if (res.status === 200) {
+    referrers = parseIndex(session, url, res).manifests ?? [];
+  } else if (res.status === 404) {
+    referrers = (await getManifest(session, repository, digest.replace(":", "-")))?.body.manifests ?? [];
+  } else {
+    throw statusFailure(site, requestLine("GET", session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
+  }
+  const bundles = [];
+  for (const r of referrers.filter((d) => d.artifactType === BUNDLE_ARTIFACT_TYPE).slice(0, MAX_SIGNATURES)) {
+    const m = await getManifest(session, repository, r.digest);
+    const layer = m?.body.layers?.find((l) => l.mediaType === BUNDLE_ARTIFACT_TYPE) ?? m?.body.layers?.[0];
+    if (!layer) continue;
+    const blob = await fetchBlob(session, repository, layer.digest, true);
+    try {
+      bundles.push(JSON.parse(blob.toString("utf8")));
+    } catch {
+      bundles.push(void 0);
+    }
+  }
+  return bundles;
+}
+function parseIndex(session, url, res) {
+  const site = { registry: session.endpoint.registry, repository: "" };
+  const request2 = requestLine("GET", session.url(url));
+  let parsed;
+  try {
+    parsed = JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request2, res.status, "referrers index", err, res);
+  }
+  return expectShape(MANIFEST, parsed, site, request2, res.status);
+}
+async function fetchBlob(session, repository, digest, check) {
+  const url = `/v2/${repository}/blobs/${digest}`;
+  const site = { registry: session.endpoint.registry, repository };
+  const res = await session.request({ kind: "blobGet", method: "GET", url, repository });
+  if (res.status !== 200)
+    throw statusFailure(site, requestLine("GET", session.url(url)), res, session.scrub(registryErrorDetail(res.body)));
+  if (check && sha256Digest(res.body) !== digest)
+    throw requestFailure(
+      site,
+      requestLine("GET", session.url(url)),
+      "blob content does not match its digest",
+      res.status
+    );
+  return res.body;
+}
+
 // src/registry/client.ts
 var FUTURE_SKEW_MS = 36e5;
 var LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
@@ -49058,6 +51296,7 @@ var RegistryClient = class {
   buildTimes = new PromiseMemo("rejected");
   manifests = new PromiseMemo("rejected");
   blobs = new PromiseMemo("rejected");
+  signatures = new PromiseMemo("rejected");
   cache;
   now;
   /** Tag resolutions under way per registry (see concurrency.ts). */
@@ -49103,6 +51342,7 @@ var RegistryClient = class {
     this.buildTimes.clear();
     this.manifests.clear();
     this.blobs.clear();
+    this.signatures.clear();
   }
   loadCache() {
     this.cache ??= RegistryCache.open(this.opts.cachePath, this.opts.log?.warn);
@@ -49459,6 +51699,22 @@ var RegistryClient = class {
     cache2.setFact(key, { platforms });
     return platforms;
   }
+  /**
+   * Whether `digest` carries a valid cosign signature by `key`. Only a valid verdict is cached
+   * (by digest and key id): a verified signature of given bytes stays verified, while an unsigned
+   * image may be signed later and is asked again.
+   */
+  async verifySignature(repo, digest, key) {
+    const cache2 = await this.loadCache();
+    const factKey = `${digest}|cosign|${key.id}`;
+    if (cache2.fact(factKey)?.signed) return { ok: true };
+    const verdict = await this.signatures.get(
+      `${this.manifestKey(repo, digest)}|${key.id}`,
+      () => verifyCosignSignature(this.session(repo.registry), repo.repository, digest, key)
+    );
+    if (verdict.ok) cache2.setFact(factKey, { signed: true });
+    return verdict;
+  }
   manifestKey(repo, digest) {
     return `${registryKey(repo.registry)}/${repo.repository}@${digest}`;
   }
@@ -49718,7 +51974,7 @@ function resolveCommitSettings(overrides, commit, defaultAuthor) {
 }
 
 // src/delivery/pull-request.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 
 // src/delivery/remote-branch.ts
 function trackingRef(branch) {
@@ -49738,7 +51994,7 @@ async function assertCleanWorkTree(git) {
 }
 
 // src/pipeline.ts
-import { relative as relative4, resolve as resolve2 } from "node:path";
+import { relative as relative4, resolve as resolve3 } from "node:path";
 
 // src/scan/select.ts
 function matchesSelector(path2, selector) {
@@ -51369,6 +53625,18 @@ var PlatformGate = class {
   tags;
   repo;
   asked = /* @__PURE__ */ new Map();
+  /** What `tag` lacks of `required` (undefined: nothing), or the registry failure asking it. */
+  async lacking(tag, required) {
+    const answer = await this.platformsOf(tag);
+    if (!answer.ok) return answer;
+    const offered = answer.value ?? [];
+    const missing = missingPlatforms(required, offered);
+    if (missing.length === 0) return { ok: true, value: void 0 };
+    return {
+      ok: true,
+      value: `${tag} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
+    };
+  }
   platformsOf(tag) {
     let p = this.asked.get(tag);
     if (!p) {
@@ -51389,14 +53657,10 @@ var PlatformGate = class {
     const skipped = [];
     let d = decisions.decide(it, info3);
     while ("move" in d) {
-      const answer = await this.platformsOf(d.move);
+      const answer = await this.lacking(d.move, required);
       if (!answer.ok) return { failure: answer.failure };
-      const offered = answer.value ?? [];
-      const missing = missingPlatforms(required, offered);
-      if (missing.length === 0) return d;
-      skipped.push(
-        `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
-      );
+      if (answer.value === void 0) return d;
+      skipped.push(answer.value);
       skip.add(d.move);
       if (skip.size >= MAX_CHECKED) break;
       d = decisions.decide(it, info3, skip);
@@ -51404,6 +53668,81 @@ var PlatformGate = class {
     if (skipped.length === 0) return d;
     const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
     return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
+  }
+};
+
+// src/plan/signature-gate.ts
+var SignatureGate = class {
+  constructor(tags, repo, platforms) {
+    this.tags = tags;
+    this.repo = repo;
+    this.platforms = platforms;
+  }
+  tags;
+  repo;
+  platforms;
+  asked = /* @__PURE__ */ new Map();
+  /** The verdict on `tag` (its digest learnt first when the listing did not give it). */
+  verdictOf(tag, info3, key) {
+    const memo = `${tag}\0${key.id}`;
+    let p = this.asked.get(memo);
+    if (!p) {
+      p = this.ask(tag, info3, key);
+      this.asked.set(memo, p);
+    }
+    return p;
+  }
+  async ask(tag, info3, key) {
+    let digest = info3(tag)?.digest;
+    if (!digest) {
+      const a = await askTagDetails(this.tags, this.repo, { times: [], digests: [tag] });
+      if (!a.ok) return a;
+      digest = a.value.get(tag)?.digest;
+    }
+    if (!digest) return { ok: true, value: { ok: false, reason: "unsigned", detail: `${tag} has no digest` } };
+    if (!this.tags.verifySignature)
+      return { ok: true, value: { ok: false, reason: "unsigned", detail: "this tag source cannot check signatures" } };
+    try {
+      return { ok: true, value: await this.tags.verifySignature(this.repo, digest, key) };
+    } catch (e) {
+      return { ok: false, failure: toFailure(e, this.repo) };
+    }
+  }
+  /**
+   * The decision with the gate (and the rule's `platforms`, when set) applied: a winner without a
+   * valid signature is skipped and the next best decided. When some were skipped and nothing
+   * moves, the reference stays `bad-signature` if any candidate's signature failed, else
+   * `unsigned` (or `missing-platform` when only platforms skipped), naming each skipped candidate.
+   */
+  async decide(decisions, it, info3, key, required = []) {
+    const skip = /* @__PURE__ */ new Set();
+    const skipped = [];
+    let reason;
+    let d = decisions.decide(it, info3);
+    while ("move" in d) {
+      const tag = d.move;
+      if (required.length) {
+        const lacking = await this.platforms.lacking(tag, required);
+        if (!lacking.ok) return { failure: lacking.failure };
+        if (lacking.value !== void 0) {
+          skipped.push(lacking.value);
+          reason ??= "missing-platform";
+        }
+      }
+      if (skipped.length === skip.size) {
+        const answer = await this.verdictOf(tag, info3, key);
+        if (!answer.ok) return { failure: answer.failure };
+        if (answer.value.ok) return d;
+        skipped.push(`${tag}: ${answer.value.detail}`);
+        if (answer.value.reason === "bad-signature" || reason !== "bad-signature") reason = answer.value.reason;
+      }
+      skip.add(tag);
+      if (skip.size >= MAX_CHECKED) break;
+      d = decisions.decide(it, info3, skip);
+    }
+    if (skipped.length === 0 || reason === void 0) return d;
+    const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
+    return { stays: reason, detail: `skipped ${skipped.join("; ")}; ${then}` };
   }
 };
 
@@ -51555,6 +53894,7 @@ async function planUpdates(input) {
   const now = input.now ?? /* @__PURE__ */ new Date();
   const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
   const history = new HistoryView(input.history);
+  const keys = input.verifyKeys ?? /* @__PURE__ */ new Map();
   const groups2 = /* @__PURE__ */ new Map();
   const promotions = new PromotionSites(config);
   for (const file of files) {
@@ -51612,7 +53952,7 @@ async function planUpdates(input) {
   await Promise.all(
     [...groups2.entries()].map(([key, { repo, items }]) => {
       const pushed = targeted?.get(key);
-      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now, keys) : planRepository(tags, repo, items, records, config.limits ?? {}, now, keys);
     })
   );
   await Promise.all(
@@ -51620,7 +53960,7 @@ async function planUpdates(input) {
   );
   return records.plan(input.warnings);
 }
-async function planRepository(tags, repo, items, records, limits, now) {
+async function planRepository(tags, repo, items, records, limits, now, keys) {
   const listed2 = await askTagList(tags, repo);
   if (!listed2.ok) return records.registryError(items, listed2.failure);
   const over = tooManyTags(repo, listed2.value);
@@ -51632,9 +53972,9 @@ async function planRepository(tags, repo, items, records, limits, now) {
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info3 = tagInfo(listed2.value, described.value);
-  await decideAll(tags, repo, decisions, items, info3, records);
+  await decideAll(tags, repo, decisions, items, info3, records, keys);
 }
-async function planPushedTags(tags, repo, pushed, items, records, now) {
+async function planPushedTags(tags, repo, pushed, items, records, now, keys) {
   const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
   const byTime = items.filter((it) => ordersByTime(it.rule.policy));
   const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
@@ -51657,7 +53997,7 @@ async function planPushedTags(tags, repo, pushed, items, records, now) {
       records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
     }
   }
-  await decideAll(tags, repo, decisions, open4, info3, records);
+  await decideAll(tags, repo, decisions, open4, info3, records, keys);
 }
 async function refreshDigests(tags, repo, items, info3, records) {
   if (items.length === 0) return;
@@ -51681,13 +54021,15 @@ async function refreshDigests(tags, repo, items, info3, records) {
       });
   }
 }
-async function decideAll(tags, repo, decisions, items, info3, records) {
+async function decideAll(tags, repo, decisions, items, info3, records, keys) {
   const moves = [];
   const refresh = [];
   const gate = new PlatformGate(tags, repo);
+  const signatures = new SignatureGate(tags, repo, gate);
   await Promise.all(
     items.map(async (it) => {
-      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info3, it.rule.platforms) : decisions.decide(it, info3);
+      const key = keys.get(it.rule.index);
+      const d = it.rule.verify ? key ? await signatures.decide(decisions, it, info3, key, it.rule.platforms) : { stays: "unsigned", detail: "no public key loaded for verify.cosign" } : it.rule.platforms?.length ? await gate.decide(decisions, it, info3, it.rule.platforms) : decisions.decide(it, info3);
       if ("move" in d) moves.push({ it, to: d.move });
       else if ("failure" in d) records.registryError([it], d.failure);
       else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
@@ -51812,6 +54154,42 @@ var PromotionSites = class {
     return p.images.length === 0 || imageMatches(site, p.images);
   }
 };
+
+// src/verify/keys.ts
+import { readFile as readFile5 } from "node:fs/promises";
+import { resolve as resolve2 } from "node:path";
+async function loadVerifyKeys(dir, config, env = process.env) {
+  const keys = /* @__PURE__ */ new Map();
+  for (const rule of config.updates) {
+    const src = rule.verify?.cosign;
+    if (!src) continue;
+    const where2 = (key, detail) => new ConfigError(
+      src.position.file,
+      src.position.line,
+      src.position.column,
+      `${rule.name}.verify.cosign.${key}`,
+      detail
+    );
+    let pem;
+    if ("keyEnv" in src) {
+      const v = env[src.keyEnv];
+      if (!v) throw where2("keyEnv", `environment variable ${src.keyEnv} is not set`);
+      pem = v;
+    } else {
+      try {
+        pem = await readFile5(resolve2(dir, src.key), "utf8");
+      } catch (e) {
+        throw where2("key", `cannot read ${src.key}: ${e.code ?? e.message}`);
+      }
+    }
+    try {
+      keys.set(rule.index, parsePublicKey(pem));
+    } catch (e) {
+      throw where2("keyEnv" in src ? "keyEnv" : "key", e.message);
+    }
+  }
+  return keys;
+}
 
 // src/plan/set-tag.ts
 var SET_RULE = "laminar set";
@@ -52000,7 +54378,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve4 = (namespace, name) => {
+  const resolve5 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -52030,7 +54408,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve4(namespace, name));
+      if (!e) memo.set(key, e = resolve5(namespace, name));
       return e;
     }
   };
@@ -52340,7 +54718,8 @@ async function planRepository2(dir, config, tags, options = {}) {
     tags,
     warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
     ...history ? { history } : {},
-    ...options.targets ? { targets: options.targets } : {}
+    ...options.targets ? { targets: options.targets } : {},
+    verifyKeys: await loadVerifyKeys(dir, config)
   });
   return { plan, scan };
 }
@@ -52358,7 +54737,7 @@ async function updatePass(o) {
     ...o.env ? { env: o.env } : {},
     ...o.signal ? { signal: o.signal } : {},
     ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
-    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
+    protect: [relative4(o.dir, resolve3(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
 }
@@ -52426,13 +54805,13 @@ async function changedByPass(git, pass, before) {
 }
 
 // src/delivery/signed-push.ts
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile6 } from "node:fs/promises";
 import { join as join8 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path2) => {
-      const content = await readFile5(join8(git.workingDirectory, path2)).catch((e) => {
+      const content = await readFile6(join8(git.workingDirectory, path2)).catch((e) => {
         if (e.code === "ENOENT") return null;
         throw e;
       });
@@ -52469,7 +54848,7 @@ function signedPushMode(o) {
 // src/delivery/pull-request.ts
 var DEFAULT_PR_TITLE = "{{summary}}";
 function defaultPullRequestBranch(given, relativePath) {
-  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash4("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
+  return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
 }
 async function pullRequestMode(o) {
   const { git, github: gh, pullRequest: s } = o;
@@ -52937,7 +55316,7 @@ function actionGitHub(s, tokenSource) {
 }
 
 // src/action/inputs.ts
-import { isAbsolute as isAbsolute2, relative as relative5, resolve as resolve3 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative5, resolve as resolve4 } from "node:path";
 var InputError = class extends Error {
   constructor(input, detail) {
     super(`input \`${input}\`: ${detail}`);
@@ -52962,7 +55341,7 @@ function readSettings(getInput2, env) {
       throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
-  const workspace = resolve3(env.GITHUB_WORKSPACE || process.cwd());
+  const workspace = resolve4(env.GITHUB_WORKSPACE || process.cwd());
   const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
   const configPath = get("config") || ".laminar.yaml";
   const configAbs = insideWorkspace(repoDir, configPath, "config");
@@ -53040,7 +55419,7 @@ function readSettings(getInput2, env) {
     signCommits: bool("sign-commits", false),
     ...commitMessage ? { commitMessage } : {},
     ...author ? { author } : {},
-    cachePath: cacheRaw ? resolve3(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
+    cachePath: cacheRaw ? resolve4(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
     targets: imageTargets(getInput2("images")),
     runCommands: bool("commands", true),
@@ -53085,7 +55464,7 @@ function appCredentials(get) {
   return { appId, privateKey, ...installation ? { installationId: Number(installation) } : {} };
 }
 function insideWorkspace(base, path2, input) {
-  const abs = resolve3(base, path2);
+  const abs = resolve4(base, path2);
   const rel = relative5(base, abs);
   if (rel.startsWith("..") || isAbsolute2(rel))
     throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);

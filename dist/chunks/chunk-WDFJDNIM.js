@@ -8,20 +8,20 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-YJWIILKS.js";
+} from "./chunk-NSLIMNMW.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-LMHQQJPP.js";
+} from "./chunk-CBUR2GLT.js";
 import {
   ConfigError,
   SecretMasker,
   execGit,
   loadConfig,
   updatePass
-} from "./chunk-NXGJXNKI.js";
+} from "./chunk-O76QXZ4F.js";
 import {
   __commonJS,
   __require,

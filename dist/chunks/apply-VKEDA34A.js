@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-YJWIILKS.js";
+} from "./chunk-NSLIMNMW.js";
 import {
   createAppTokenSource,
   createOctokit,
@@ -29,7 +29,7 @@ import {
   oneLine,
   renderTemplate,
   updatePass
-} from "./chunk-NXGJXNKI.js";
+} from "./chunk-O76QXZ4F.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-QIE7EB24.js";
 

@@ -3,18 +3,18 @@ const require = __laminarCreateRequire(import.meta.url);
 import {
   ServeEngine,
   listenHttp
-} from "./chunk-AZC4E6DT.js";
+} from "./chunk-WDFJDNIM.js";
 import {
   createGitCommandManager
-} from "./chunk-YJWIILKS.js";
+} from "./chunk-NSLIMNMW.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-LMHQQJPP.js";
+} from "./chunk-CBUR2GLT.js";
 import {
   loadConfig
-} from "./chunk-NXGJXNKI.js";
+} from "./chunk-O76QXZ4F.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-QIE7EB24.js";
 

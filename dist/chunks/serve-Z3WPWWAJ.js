@@ -6,11 +6,11 @@ import {
   isSshRemote,
   listenHttp,
   resolveNotifyTargets
-} from "./chunk-AZC4E6DT.js";
-import "./chunk-YJWIILKS.js";
+} from "./chunk-WDFJDNIM.js";
+import "./chunk-NSLIMNMW.js";
 import {
   serverSchema
-} from "./chunk-NDVCI7SR.js";
+} from "./chunk-YI6U7ZLL.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -18,14 +18,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-LMHQQJPP.js";
+} from "./chunk-CBUR2GLT.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-NXGJXNKI.js";
+} from "./chunk-O76QXZ4F.js";
 import "./chunk-5RE2FBRL.js";
 import {
   __toESM

@@ -10429,7 +10429,7 @@ function probeOnce(policy, budgetMs) {
 
 // src/config/laminar-validator.generated.ts
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." }, "verify": { "type": "object", "additionalProperties": false, "required": ["cosign"], "description": "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).", "properties": { "cosign": { "type": "object", "additionalProperties": false, "description": "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.", "properties": { "key": { "type": "string", "minLength": 1, "description": "Path of the PEM public key, relative to the repository root." }, "keyEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the PEM public key." } } } } } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func4 = (function ucs2length(str) {
   const len = str.length;
@@ -11759,94 +11759,99 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-          } else {
-            const err106 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err106];
-            } else {
-              vErrors.push(err106);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err107 = { instancePath: instancePath + "/updates", schemaPath: "#/properties/updates/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err107];
-        } else {
-          vErrors.push(err107);
-        }
-        errors++;
-      }
-    }
-    if (data.promotions !== void 0) {
-      let data54 = data.promotions;
-      if (Array.isArray(data54)) {
-        const len11 = data54.length;
-        for (let i11 = 0; i11 < len11; i11++) {
-          let data55 = data54[i11];
-          if (data55 && typeof data55 == "object" && !Array.isArray(data55)) {
-            if (data55.name === void 0) {
-              const err108 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'" };
-              if (vErrors === null) {
-                vErrors = [err108];
-              } else {
-                vErrors.push(err108);
-              }
-              errors++;
-            }
-            if (data55.from === void 0) {
-              const err109 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'" };
-              if (vErrors === null) {
-                vErrors = [err109];
-              } else {
-                vErrors.push(err109);
-              }
-              errors++;
-            }
-            if (data55.to === void 0) {
-              const err110 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "to" }, message: "must have required property 'to'" };
-              if (vErrors === null) {
-                vErrors = [err110];
-              } else {
-                vErrors.push(err110);
-              }
-              errors++;
-            }
-            if (data55.soak === void 0) {
-              const err111 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "soak" }, message: "must have required property 'soak'" };
-              if (vErrors === null) {
-                vErrors = [err111];
-              } else {
-                vErrors.push(err111);
-              }
-              errors++;
-            }
-            for (const key9 in data55) {
-              if (!(key9 === "name" || key9 === "from" || key9 === "to" || key9 === "images" || key9 === "soak" || key9 === "minAge")) {
-                const err112 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties" };
-                if (vErrors === null) {
-                  vErrors = [err112];
-                } else {
-                  vErrors.push(err112);
-                }
-                errors++;
-              }
-            }
-            if (data55.name !== void 0) {
-              let data56 = data55.name;
-              if (typeof data56 === "string") {
-                if (!pattern4.test(data56)) {
-                  const err113 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"' };
+            if (data27.verify !== void 0) {
+              let data54 = data27.verify;
+              if (data54 && typeof data54 == "object" && !Array.isArray(data54)) {
+                if (data54.cosign === void 0) {
+                  const err106 = { instancePath: instancePath + "/updates/" + i3 + "/verify", schemaPath: "#/properties/updates/items/properties/verify/required", keyword: "required", params: { missingProperty: "cosign" }, message: "must have required property 'cosign'" };
                   if (vErrors === null) {
-                    vErrors = [err113];
+                    vErrors = [err106];
                   } else {
-                    vErrors.push(err113);
+                    vErrors.push(err106);
                   }
                   errors++;
                 }
+                for (const key9 in data54) {
+                  if (!(key9 === "cosign")) {
+                    const err107 = { instancePath: instancePath + "/updates/" + i3 + "/verify", schemaPath: "#/properties/updates/items/properties/verify/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key9 }, message: "must NOT have additional properties" };
+                    if (vErrors === null) {
+                      vErrors = [err107];
+                    } else {
+                      vErrors.push(err107);
+                    }
+                    errors++;
+                  }
+                }
+                if (data54.cosign !== void 0) {
+                  let data55 = data54.cosign;
+                  if (data55 && typeof data55 == "object" && !Array.isArray(data55)) {
+                    for (const key10 in data55) {
+                      if (!(key10 === "key" || key10 === "keyEnv")) {
+                        const err108 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties" };
+                        if (vErrors === null) {
+                          vErrors = [err108];
+                        } else {
+                          vErrors.push(err108);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data55.key !== void 0) {
+                      let data56 = data55.key;
+                      if (typeof data56 === "string") {
+                        if (func4(data56) < 1) {
+                          const err109 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/key", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/key/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err109];
+                          } else {
+                            vErrors.push(err109);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err110 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/key", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/key/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err110];
+                        } else {
+                          vErrors.push(err110);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data55.keyEnv !== void 0) {
+                      let data57 = data55.keyEnv;
+                      if (typeof data57 === "string") {
+                        if (func4(data57) < 1) {
+                          const err111 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/keyEnv", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/keyEnv/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err111];
+                          } else {
+                            vErrors.push(err111);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err112 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign/keyEnv", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/properties/keyEnv/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err112];
+                        } else {
+                          vErrors.push(err112);
+                        }
+                        errors++;
+                      }
+                    }
+                  } else {
+                    const err113 = { instancePath: instancePath + "/updates/" + i3 + "/verify/cosign", schemaPath: "#/properties/updates/items/properties/verify/properties/cosign/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                      vErrors = [err113];
+                    } else {
+                      vErrors.push(err113);
+                    }
+                    errors++;
+                  }
+                }
               } else {
-                const err114 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err114 = { instancePath: instancePath + "/updates/" + i3 + "/verify", schemaPath: "#/properties/updates/items/properties/verify/type", keyword: "type", params: { type: "object" }, message: "must be object" };
                 if (vErrors === null) {
                   vErrors = [err114];
                 } else {
@@ -11855,260 +11860,221 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data55.from !== void 0) {
-              let data57 = data55.from;
-              if (Array.isArray(data57)) {
-                if (data57.length < 1) {
-                  const err115 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
-                  if (vErrors === null) {
-                    vErrors = [err115];
-                  } else {
-                    vErrors.push(err115);
-                  }
-                  errors++;
-                }
-                const len12 = data57.length;
-                for (let i12 = 0; i12 < len12; i12++) {
-                  let data58 = data57[i12];
-                  const _errs137 = errors;
-                  let valid40 = false;
-                  let passing4 = null;
-                  const _errs138 = errors;
-                  if (typeof data58 === "string") {
-                    if (func4(data58) < 1) {
-                      const err116 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                      if (vErrors === null) {
-                        vErrors = [err116];
-                      } else {
-                        vErrors.push(err116);
-                      }
-                      errors++;
-                    }
-                  } else {
-                    const err117 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                    if (vErrors === null) {
-                      vErrors = [err117];
-                    } else {
-                      vErrors.push(err117);
-                    }
-                    errors++;
-                  }
-                  var _valid4 = _errs138 === errors;
-                  if (_valid4) {
-                    valid40 = true;
-                    passing4 = 0;
-                  }
-                  const _errs140 = errors;
-                  if (data58 && typeof data58 == "object" && !Array.isArray(data58)) {
-                    if (data58.path === void 0) {
-                      const err118 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
-                      if (vErrors === null) {
-                        vErrors = [err118];
-                      } else {
-                        vErrors.push(err118);
-                      }
-                      errors++;
-                    }
-                    for (const key10 in data58) {
-                      if (!(key10 === "path")) {
-                        const err119 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key10 }, message: "must NOT have additional properties" };
-                        if (vErrors === null) {
-                          vErrors = [err119];
-                        } else {
-                          vErrors.push(err119);
-                        }
-                        errors++;
-                      }
-                    }
-                    if (data58.path !== void 0) {
-                      let data59 = data58.path;
-                      if (typeof data59 === "string") {
-                        if (func4(data59) < 1) {
-                          const err120 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                          if (vErrors === null) {
-                            vErrors = [err120];
-                          } else {
-                            vErrors.push(err120);
-                          }
-                          errors++;
-                        }
-                      } else {
-                        const err121 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                        if (vErrors === null) {
-                          vErrors = [err121];
-                        } else {
-                          vErrors.push(err121);
-                        }
-                        errors++;
-                      }
-                    }
-                  } else {
-                    const err122 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-                    if (vErrors === null) {
-                      vErrors = [err122];
-                    } else {
-                      vErrors.push(err122);
-                    }
-                    errors++;
-                  }
-                  var _valid4 = _errs140 === errors;
-                  if (_valid4 && valid40) {
-                    valid40 = false;
-                    passing4 = [passing4, 1];
-                  } else {
-                    if (_valid4) {
-                      valid40 = true;
-                      passing4 = 1;
-                    }
-                  }
-                  if (!valid40) {
-                    const err123 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing4 }, message: "must match exactly one schema in oneOf" };
-                    if (vErrors === null) {
-                      vErrors = [err123];
-                    } else {
-                      vErrors.push(err123);
-                    }
-                    errors++;
-                  } else {
-                    errors = _errs137;
-                    if (vErrors !== null) {
-                      if (_errs137) {
-                        vErrors.length = _errs137;
-                      } else {
-                        vErrors = null;
-                      }
-                    }
-                  }
-                }
+          } else {
+            const err115 = { instancePath: instancePath + "/updates/" + i3, schemaPath: "#/properties/updates/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+              vErrors = [err115];
+            } else {
+              vErrors.push(err115);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err116 = { instancePath: instancePath + "/updates", schemaPath: "#/properties/updates/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err116];
+        } else {
+          vErrors.push(err116);
+        }
+        errors++;
+      }
+    }
+    if (data.promotions !== void 0) {
+      let data58 = data.promotions;
+      if (Array.isArray(data58)) {
+        const len11 = data58.length;
+        for (let i11 = 0; i11 < len11; i11++) {
+          let data59 = data58[i11];
+          if (data59 && typeof data59 == "object" && !Array.isArray(data59)) {
+            if (data59.name === void 0) {
+              const err117 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "name" }, message: "must have required property 'name'" };
+              if (vErrors === null) {
+                vErrors = [err117];
               } else {
-                const err124 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                vErrors.push(err117);
+              }
+              errors++;
+            }
+            if (data59.from === void 0) {
+              const err118 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'" };
+              if (vErrors === null) {
+                vErrors = [err118];
+              } else {
+                vErrors.push(err118);
+              }
+              errors++;
+            }
+            if (data59.to === void 0) {
+              const err119 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "to" }, message: "must have required property 'to'" };
+              if (vErrors === null) {
+                vErrors = [err119];
+              } else {
+                vErrors.push(err119);
+              }
+              errors++;
+            }
+            if (data59.soak === void 0) {
+              const err120 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/required", keyword: "required", params: { missingProperty: "soak" }, message: "must have required property 'soak'" };
+              if (vErrors === null) {
+                vErrors = [err120];
+              } else {
+                vErrors.push(err120);
+              }
+              errors++;
+            }
+            for (const key11 in data59) {
+              if (!(key11 === "name" || key11 === "from" || key11 === "to" || key11 === "images" || key11 === "soak" || key11 === "minAge")) {
+                const err121 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties" };
                 if (vErrors === null) {
-                  vErrors = [err124];
+                  vErrors = [err121];
                 } else {
-                  vErrors.push(err124);
+                  vErrors.push(err121);
                 }
                 errors++;
               }
             }
-            if (data55.to !== void 0) {
-              let data60 = data55.to;
-              if (Array.isArray(data60)) {
-                if (data60.length < 1) {
-                  const err125 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+            if (data59.name !== void 0) {
+              let data60 = data59.name;
+              if (typeof data60 === "string") {
+                if (!pattern4.test(data60)) {
+                  const err122 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$" }, message: 'must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"' };
                   if (vErrors === null) {
-                    vErrors = [err125];
+                    vErrors = [err122];
                   } else {
-                    vErrors.push(err125);
+                    vErrors.push(err122);
                   }
                   errors++;
                 }
-                const len13 = data60.length;
-                for (let i13 = 0; i13 < len13; i13++) {
-                  let data61 = data60[i13];
+              } else {
+                const err123 = { instancePath: instancePath + "/promotions/" + i11 + "/name", schemaPath: "#/properties/promotions/items/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err123];
+                } else {
+                  vErrors.push(err123);
+                }
+                errors++;
+              }
+            }
+            if (data59.from !== void 0) {
+              let data61 = data59.from;
+              if (Array.isArray(data61)) {
+                if (data61.length < 1) {
+                  const err124 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                  if (vErrors === null) {
+                    vErrors = [err124];
+                  } else {
+                    vErrors.push(err124);
+                  }
+                  errors++;
+                }
+                const len12 = data61.length;
+                for (let i12 = 0; i12 < len12; i12++) {
+                  let data62 = data61[i12];
+                  const _errs147 = errors;
+                  let valid42 = false;
+                  let passing4 = null;
                   const _errs148 = errors;
-                  let valid44 = false;
-                  let passing5 = null;
-                  const _errs149 = errors;
-                  if (typeof data61 === "string") {
-                    if (func4(data61) < 1) {
-                      const err126 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (typeof data62 === "string") {
+                    if (func4(data62) < 1) {
+                      const err125 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
-                        vErrors = [err126];
+                        vErrors = [err125];
                       } else {
-                        vErrors.push(err126);
+                        vErrors.push(err125);
                       }
                       errors++;
                     }
                   } else {
-                    const err127 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err126 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
-                      vErrors = [err127];
+                      vErrors = [err126];
                     } else {
-                      vErrors.push(err127);
+                      vErrors.push(err126);
                     }
                     errors++;
                   }
-                  var _valid5 = _errs149 === errors;
-                  if (_valid5) {
-                    valid44 = true;
-                    passing5 = 0;
+                  var _valid4 = _errs148 === errors;
+                  if (_valid4) {
+                    valid42 = true;
+                    passing4 = 0;
                   }
-                  const _errs151 = errors;
-                  if (data61 && typeof data61 == "object" && !Array.isArray(data61)) {
-                    if (data61.path === void 0) {
-                      const err128 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
+                  const _errs150 = errors;
+                  if (data62 && typeof data62 == "object" && !Array.isArray(data62)) {
+                    if (data62.path === void 0) {
+                      const err127 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
                       if (vErrors === null) {
-                        vErrors = [err128];
+                        vErrors = [err127];
                       } else {
-                        vErrors.push(err128);
+                        vErrors.push(err127);
                       }
                       errors++;
                     }
-                    for (const key11 in data61) {
-                      if (!(key11 === "path")) {
-                        const err129 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key11 }, message: "must NOT have additional properties" };
+                    for (const key12 in data62) {
+                      if (!(key12 === "path")) {
+                        const err128 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties" };
                         if (vErrors === null) {
-                          vErrors = [err129];
+                          vErrors = [err128];
                         } else {
-                          vErrors.push(err129);
+                          vErrors.push(err128);
                         }
                         errors++;
                       }
                     }
-                    if (data61.path !== void 0) {
-                      let data62 = data61.path;
-                      if (typeof data62 === "string") {
-                        if (func4(data62) < 1) {
-                          const err130 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                    if (data62.path !== void 0) {
+                      let data63 = data62.path;
+                      if (typeof data63 === "string") {
+                        if (func4(data63) < 1) {
+                          const err129 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                           if (vErrors === null) {
-                            vErrors = [err130];
+                            vErrors = [err129];
                           } else {
-                            vErrors.push(err130);
+                            vErrors.push(err129);
                           }
                           errors++;
                         }
                       } else {
-                        const err131 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        const err130 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12 + "/path", schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                         if (vErrors === null) {
-                          vErrors = [err131];
+                          vErrors = [err130];
                         } else {
-                          vErrors.push(err131);
+                          vErrors.push(err130);
                         }
                         errors++;
                       }
                     }
                   } else {
-                    const err132 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    const err131 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                      vErrors = [err131];
+                    } else {
+                      vErrors.push(err131);
+                    }
+                    errors++;
+                  }
+                  var _valid4 = _errs150 === errors;
+                  if (_valid4 && valid42) {
+                    valid42 = false;
+                    passing4 = [passing4, 1];
+                  } else {
+                    if (_valid4) {
+                      valid42 = true;
+                      passing4 = 1;
+                    }
+                  }
+                  if (!valid42) {
+                    const err132 = { instancePath: instancePath + "/promotions/" + i11 + "/from/" + i12, schemaPath: "#/properties/promotions/items/properties/from/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing4 }, message: "must match exactly one schema in oneOf" };
                     if (vErrors === null) {
                       vErrors = [err132];
                     } else {
                       vErrors.push(err132);
                     }
                     errors++;
-                  }
-                  var _valid5 = _errs151 === errors;
-                  if (_valid5 && valid44) {
-                    valid44 = false;
-                    passing5 = [passing5, 1];
                   } else {
-                    if (_valid5) {
-                      valid44 = true;
-                      passing5 = 1;
-                    }
-                  }
-                  if (!valid44) {
-                    const err133 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing5 }, message: "must match exactly one schema in oneOf" };
-                    if (vErrors === null) {
-                      vErrors = [err133];
-                    } else {
-                      vErrors.push(err133);
-                    }
-                    errors++;
-                  } else {
-                    errors = _errs148;
+                    errors = _errs147;
                     if (vErrors !== null) {
-                      if (_errs148) {
-                        vErrors.length = _errs148;
+                      if (_errs147) {
+                        vErrors.length = _errs147;
                       } else {
                         vErrors = null;
                       }
@@ -12116,24 +12082,37 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err134 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+                const err133 = { instancePath: instancePath + "/promotions/" + i11 + "/from", schemaPath: "#/properties/promotions/items/properties/from/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
-                  vErrors = [err134];
+                  vErrors = [err133];
                 } else {
-                  vErrors.push(err134);
+                  vErrors.push(err133);
                 }
                 errors++;
               }
             }
-            if (data55.images !== void 0) {
-              let data63 = data55.images;
-              if (Array.isArray(data63)) {
-                const len14 = data63.length;
-                for (let i14 = 0; i14 < len14; i14++) {
-                  let data64 = data63[i14];
-                  if (typeof data64 === "string") {
-                    if (func4(data64) < 1) {
-                      const err135 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data59.to !== void 0) {
+              let data64 = data59.to;
+              if (Array.isArray(data64)) {
+                if (data64.length < 1) {
+                  const err134 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" };
+                  if (vErrors === null) {
+                    vErrors = [err134];
+                  } else {
+                    vErrors.push(err134);
+                  }
+                  errors++;
+                }
+                const len13 = data64.length;
+                for (let i13 = 0; i13 < len13; i13++) {
+                  let data65 = data64[i13];
+                  const _errs158 = errors;
+                  let valid46 = false;
+                  let passing5 = null;
+                  const _errs159 = errors;
+                  if (typeof data65 === "string") {
+                    if (func4(data65) < 1) {
+                      const err135 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                       if (vErrors === null) {
                         vErrors = [err135];
                       } else {
@@ -12142,7 +12121,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                       errors++;
                     }
                   } else {
-                    const err136 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    const err136 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                     if (vErrors === null) {
                       vErrors = [err136];
                     } else {
@@ -12150,162 +12129,175 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                     }
                     errors++;
                   }
-                }
-              } else {
-                const err137 = { instancePath: instancePath + "/promotions/" + i11 + "/images", schemaPath: "#/properties/promotions/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-                if (vErrors === null) {
-                  vErrors = [err137];
-                } else {
-                  vErrors.push(err137);
-                }
-                errors++;
-              }
-            }
-            if (data55.soak !== void 0) {
-              let data65 = data55.soak;
-              if (typeof data65 === "string") {
-                if (func4(data65) < 1) {
-                  const err138 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err138];
-                  } else {
-                    vErrors.push(err138);
+                  var _valid5 = _errs159 === errors;
+                  if (_valid5) {
+                    valid46 = true;
+                    passing5 = 0;
                   }
-                  errors++;
-                }
-              } else {
-                const err139 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err139];
-                } else {
-                  vErrors.push(err139);
-                }
-                errors++;
-              }
-            }
-            if (data55.minAge !== void 0) {
-              let data66 = data55.minAge;
-              if (typeof data66 === "string") {
-                if (func4(data66) < 1) {
-                  const err140 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err140];
+                  const _errs161 = errors;
+                  if (data65 && typeof data65 == "object" && !Array.isArray(data65)) {
+                    if (data65.path === void 0) {
+                      const err137 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/required", keyword: "required", params: { missingProperty: "path" }, message: "must have required property 'path'" };
+                      if (vErrors === null) {
+                        vErrors = [err137];
+                      } else {
+                        vErrors.push(err137);
+                      }
+                      errors++;
+                    }
+                    for (const key13 in data65) {
+                      if (!(key13 === "path")) {
+                        const err138 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key13 }, message: "must NOT have additional properties" };
+                        if (vErrors === null) {
+                          vErrors = [err138];
+                        } else {
+                          vErrors.push(err138);
+                        }
+                        errors++;
+                      }
+                    }
+                    if (data65.path !== void 0) {
+                      let data66 = data65.path;
+                      if (typeof data66 === "string") {
+                        if (func4(data66) < 1) {
+                          const err139 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                          if (vErrors === null) {
+                            vErrors = [err139];
+                          } else {
+                            vErrors.push(err139);
+                          }
+                          errors++;
+                        }
+                      } else {
+                        const err140 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13 + "/path", schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/properties/path/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                        if (vErrors === null) {
+                          vErrors = [err140];
+                        } else {
+                          vErrors.push(err140);
+                        }
+                        errors++;
+                      }
+                    }
                   } else {
-                    vErrors.push(err140);
+                    const err141 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+                    if (vErrors === null) {
+                      vErrors = [err141];
+                    } else {
+                      vErrors.push(err141);
+                    }
+                    errors++;
                   }
-                  errors++;
+                  var _valid5 = _errs161 === errors;
+                  if (_valid5 && valid46) {
+                    valid46 = false;
+                    passing5 = [passing5, 1];
+                  } else {
+                    if (_valid5) {
+                      valid46 = true;
+                      passing5 = 1;
+                    }
+                  }
+                  if (!valid46) {
+                    const err142 = { instancePath: instancePath + "/promotions/" + i11 + "/to/" + i13, schemaPath: "#/properties/promotions/items/properties/to/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing5 }, message: "must match exactly one schema in oneOf" };
+                    if (vErrors === null) {
+                      vErrors = [err142];
+                    } else {
+                      vErrors.push(err142);
+                    }
+                    errors++;
+                  } else {
+                    errors = _errs158;
+                    if (vErrors !== null) {
+                      if (_errs158) {
+                        vErrors.length = _errs158;
+                      } else {
+                        vErrors = null;
+                      }
+                    }
+                  }
                 }
               } else {
-                const err141 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err143 = { instancePath: instancePath + "/promotions/" + i11 + "/to", schemaPath: "#/properties/promotions/items/properties/to/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
-                  vErrors = [err141];
+                  vErrors = [err143];
                 } else {
-                  vErrors.push(err141);
+                  vErrors.push(err143);
                 }
                 errors++;
               }
             }
-          } else {
-            const err142 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-            if (vErrors === null) {
-              vErrors = [err142];
-            } else {
-              vErrors.push(err142);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err143 = { instancePath: instancePath + "/promotions", schemaPath: "#/properties/promotions/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err143];
-        } else {
-          vErrors.push(err143);
-        }
-        errors++;
-      }
-    }
-    if (data.commands !== void 0) {
-      let data67 = data.commands;
-      if (Array.isArray(data67)) {
-        const len15 = data67.length;
-        for (let i15 = 0; i15 < len15; i15++) {
-          let data68 = data67[i15];
-          const _errs167 = errors;
-          let valid50 = false;
-          let passing6 = null;
-          const _errs168 = errors;
-          if (typeof data68 === "string") {
-            if (func4(data68) < 1) {
-              const err144 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-              if (vErrors === null) {
-                vErrors = [err144];
+            if (data59.images !== void 0) {
+              let data67 = data59.images;
+              if (Array.isArray(data67)) {
+                const len14 = data67.length;
+                for (let i14 = 0; i14 < len14; i14++) {
+                  let data68 = data67[i14];
+                  if (typeof data68 === "string") {
+                    if (func4(data68) < 1) {
+                      const err144 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                      if (vErrors === null) {
+                        vErrors = [err144];
+                      } else {
+                        vErrors.push(err144);
+                      }
+                      errors++;
+                    }
+                  } else {
+                    const err145 = { instancePath: instancePath + "/promotions/" + i11 + "/images/" + i14, schemaPath: "#/properties/promotions/items/properties/images/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                    if (vErrors === null) {
+                      vErrors = [err145];
+                    } else {
+                      vErrors.push(err145);
+                    }
+                    errors++;
+                  }
+                }
               } else {
-                vErrors.push(err144);
-              }
-              errors++;
-            }
-          } else {
-            const err145 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err145];
-            } else {
-              vErrors.push(err145);
-            }
-            errors++;
-          }
-          var _valid6 = _errs168 === errors;
-          if (_valid6) {
-            valid50 = true;
-            passing6 = 0;
-          }
-          const _errs170 = errors;
-          if (data68 && typeof data68 == "object" && !Array.isArray(data68)) {
-            if (data68.run === void 0) {
-              const err146 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
-              if (vErrors === null) {
-                vErrors = [err146];
-              } else {
-                vErrors.push(err146);
-              }
-              errors++;
-            }
-            for (const key12 in data68) {
-              if (!(key12 === "run" || key12 === "name" || key12 === "timeout")) {
-                const err147 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key12 }, message: "must NOT have additional properties" };
+                const err146 = { instancePath: instancePath + "/promotions/" + i11 + "/images", schemaPath: "#/properties/promotions/items/properties/images/type", keyword: "type", params: { type: "array" }, message: "must be array" };
                 if (vErrors === null) {
-                  vErrors = [err147];
+                  vErrors = [err146];
                 } else {
-                  vErrors.push(err147);
+                  vErrors.push(err146);
                 }
                 errors++;
               }
             }
-            if (data68.run !== void 0) {
-              let data69 = data68.run;
+            if (data59.soak !== void 0) {
+              let data69 = data59.soak;
               if (typeof data69 === "string") {
                 if (func4(data69) < 1) {
-                  const err148 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  const err147 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
                   if (vErrors === null) {
-                    vErrors = [err148];
+                    vErrors = [err147];
                   } else {
-                    vErrors.push(err148);
+                    vErrors.push(err147);
                   }
                   errors++;
                 }
               } else {
-                const err149 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                const err148 = { instancePath: instancePath + "/promotions/" + i11 + "/soak", schemaPath: "#/properties/promotions/items/properties/soak/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
-                  vErrors = [err149];
+                  vErrors = [err148];
                 } else {
-                  vErrors.push(err149);
+                  vErrors.push(err148);
                 }
                 errors++;
               }
             }
-            if (data68.name !== void 0) {
-              if (typeof data68.name !== "string") {
-                const err150 = { instancePath: instancePath + "/commands/" + i15 + "/name", schemaPath: "#/properties/commands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (data59.minAge !== void 0) {
+              let data70 = data59.minAge;
+              if (typeof data70 === "string") {
+                if (func4(data70) < 1) {
+                  const err149 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err149];
+                  } else {
+                    vErrors.push(err149);
+                  }
+                  errors++;
+                }
+              } else {
+                const err150 = { instancePath: instancePath + "/promotions/" + i11 + "/minAge", schemaPath: "#/properties/promotions/items/properties/minAge/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err150];
                 } else {
@@ -12314,125 +12306,107 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data68.timeout !== void 0) {
-              let data71 = data68.timeout;
-              if (!(typeof data71 == "number" && (!(data71 % 1) && !isNaN(data71)) && isFinite(data71))) {
-                const err151 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-                if (vErrors === null) {
-                  vErrors = [err151];
-                } else {
-                  vErrors.push(err151);
-                }
-                errors++;
-              }
-              if (typeof data71 == "number" && isFinite(data71)) {
-                if (data71 < 1 || isNaN(data71)) {
-                  const err152 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-                  if (vErrors === null) {
-                    vErrors = [err152];
-                  } else {
-                    vErrors.push(err152);
-                  }
-                  errors++;
-                }
-              }
-            }
           } else {
-            const err153 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err151 = { instancePath: instancePath + "/promotions/" + i11, schemaPath: "#/properties/promotions/items/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-              vErrors = [err153];
+              vErrors = [err151];
             } else {
-              vErrors.push(err153);
+              vErrors.push(err151);
             }
             errors++;
           }
-          var _valid6 = _errs170 === errors;
-          if (_valid6 && valid50) {
-            valid50 = false;
-            passing6 = [passing6, 1];
-          } else {
-            if (_valid6) {
-              valid50 = true;
-              passing6 = 1;
+        }
+      } else {
+        const err152 = { instancePath: instancePath + "/promotions", schemaPath: "#/properties/promotions/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err152];
+        } else {
+          vErrors.push(err152);
+        }
+        errors++;
+      }
+    }
+    if (data.commands !== void 0) {
+      let data71 = data.commands;
+      if (Array.isArray(data71)) {
+        const len15 = data71.length;
+        for (let i15 = 0; i15 < len15; i15++) {
+          let data72 = data71[i15];
+          const _errs177 = errors;
+          let valid52 = false;
+          let passing6 = null;
+          const _errs178 = errors;
+          if (typeof data72 === "string") {
+            if (func4(data72) < 1) {
+              const err153 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+              if (vErrors === null) {
+                vErrors = [err153];
+              } else {
+                vErrors.push(err153);
+              }
+              errors++;
             }
-          }
-          if (!valid50) {
-            const err154 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing6 }, message: "must match exactly one schema in oneOf" };
+          } else {
+            const err154 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
             if (vErrors === null) {
               vErrors = [err154];
             } else {
               vErrors.push(err154);
             }
             errors++;
-          } else {
-            errors = _errs167;
-            if (vErrors !== null) {
-              if (_errs167) {
-                vErrors.length = _errs167;
-              } else {
-                vErrors = null;
-              }
-            }
           }
-        }
-      } else {
-        const err155 = { instancePath: instancePath + "/commands", schemaPath: "#/properties/commands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
-        if (vErrors === null) {
-          vErrors = [err155];
-        } else {
-          vErrors.push(err155);
-        }
-        errors++;
-      }
-    }
-    if (data.preCommitCommands !== void 0) {
-      let data72 = data.preCommitCommands;
-      if (Array.isArray(data72)) {
-        const len16 = data72.length;
-        for (let i16 = 0; i16 < len16; i16++) {
-          let data73 = data72[i16];
-          const _errs182 = errors;
-          let valid54 = false;
-          let passing7 = null;
-          const _errs183 = errors;
-          if (typeof data73 === "string") {
-            if (func4(data73) < 1) {
-              const err156 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+          var _valid6 = _errs178 === errors;
+          if (_valid6) {
+            valid52 = true;
+            passing6 = 0;
+          }
+          const _errs180 = errors;
+          if (data72 && typeof data72 == "object" && !Array.isArray(data72)) {
+            if (data72.run === void 0) {
+              const err155 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
               if (vErrors === null) {
-                vErrors = [err156];
+                vErrors = [err155];
               } else {
-                vErrors.push(err156);
+                vErrors.push(err155);
               }
               errors++;
             }
-          } else {
-            const err157 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err157];
-            } else {
-              vErrors.push(err157);
-            }
-            errors++;
-          }
-          var _valid7 = _errs183 === errors;
-          if (_valid7) {
-            valid54 = true;
-            passing7 = 0;
-          }
-          const _errs185 = errors;
-          if (data73 && typeof data73 == "object" && !Array.isArray(data73)) {
-            if (data73.run === void 0) {
-              const err158 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
-              if (vErrors === null) {
-                vErrors = [err158];
-              } else {
-                vErrors.push(err158);
+            for (const key14 in data72) {
+              if (!(key14 === "run" || key14 === "name" || key14 === "timeout")) {
+                const err156 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties" };
+                if (vErrors === null) {
+                  vErrors = [err156];
+                } else {
+                  vErrors.push(err156);
+                }
+                errors++;
               }
-              errors++;
             }
-            for (const key13 in data73) {
-              if (!(key13 === "run" || key13 === "name" || key13 === "timeout")) {
-                const err159 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key13 }, message: "must NOT have additional properties" };
+            if (data72.run !== void 0) {
+              let data73 = data72.run;
+              if (typeof data73 === "string") {
+                if (func4(data73) < 1) {
+                  const err157 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err157];
+                  } else {
+                    vErrors.push(err157);
+                  }
+                  errors++;
+                }
+              } else {
+                const err158 = { instancePath: instancePath + "/commands/" + i15 + "/run", schemaPath: "#/properties/commands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err158];
+                } else {
+                  vErrors.push(err158);
+                }
+                errors++;
+              }
+            }
+            if (data72.name !== void 0) {
+              if (typeof data72.name !== "string") {
+                const err159 = { instancePath: instancePath + "/commands/" + i15 + "/name", schemaPath: "#/properties/commands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
                 if (vErrors === null) {
                   vErrors = [err159];
                 } else {
@@ -12441,94 +12415,61 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
                 errors++;
               }
             }
-            if (data73.run !== void 0) {
-              let data74 = data73.run;
-              if (typeof data74 === "string") {
-                if (func4(data74) < 1) {
-                  const err160 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+            if (data72.timeout !== void 0) {
+              let data75 = data72.timeout;
+              if (!(typeof data75 == "number" && (!(data75 % 1) && !isNaN(data75)) && isFinite(data75))) {
+                const err160 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                if (vErrors === null) {
+                  vErrors = [err160];
+                } else {
+                  vErrors.push(err160);
+                }
+                errors++;
+              }
+              if (typeof data75 == "number" && isFinite(data75)) {
+                if (data75 < 1 || isNaN(data75)) {
+                  const err161 = { instancePath: instancePath + "/commands/" + i15 + "/timeout", schemaPath: "#/properties/commands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
                   if (vErrors === null) {
-                    vErrors = [err160];
+                    vErrors = [err161];
                   } else {
-                    vErrors.push(err160);
-                  }
-                  errors++;
-                }
-              } else {
-                const err161 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err161];
-                } else {
-                  vErrors.push(err161);
-                }
-                errors++;
-              }
-            }
-            if (data73.name !== void 0) {
-              if (typeof data73.name !== "string") {
-                const err162 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/name", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err162];
-                } else {
-                  vErrors.push(err162);
-                }
-                errors++;
-              }
-            }
-            if (data73.timeout !== void 0) {
-              let data76 = data73.timeout;
-              if (!(typeof data76 == "number" && (!(data76 % 1) && !isNaN(data76)) && isFinite(data76))) {
-                const err163 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-                if (vErrors === null) {
-                  vErrors = [err163];
-                } else {
-                  vErrors.push(err163);
-                }
-                errors++;
-              }
-              if (typeof data76 == "number" && isFinite(data76)) {
-                if (data76 < 1 || isNaN(data76)) {
-                  const err164 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-                  if (vErrors === null) {
-                    vErrors = [err164];
-                  } else {
-                    vErrors.push(err164);
+                    vErrors.push(err161);
                   }
                   errors++;
                 }
               }
             }
           } else {
-            const err165 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            const err162 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
             if (vErrors === null) {
-              vErrors = [err165];
+              vErrors = [err162];
             } else {
-              vErrors.push(err165);
+              vErrors.push(err162);
             }
             errors++;
           }
-          var _valid7 = _errs185 === errors;
-          if (_valid7 && valid54) {
-            valid54 = false;
-            passing7 = [passing7, 1];
+          var _valid6 = _errs180 === errors;
+          if (_valid6 && valid52) {
+            valid52 = false;
+            passing6 = [passing6, 1];
           } else {
-            if (_valid7) {
-              valid54 = true;
-              passing7 = 1;
+            if (_valid6) {
+              valid52 = true;
+              passing6 = 1;
             }
           }
-          if (!valid54) {
-            const err166 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
+          if (!valid52) {
+            const err163 = { instancePath: instancePath + "/commands/" + i15, schemaPath: "#/properties/commands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing6 }, message: "must match exactly one schema in oneOf" };
             if (vErrors === null) {
-              vErrors = [err166];
+              vErrors = [err163];
             } else {
-              vErrors.push(err166);
+              vErrors.push(err163);
             }
             errors++;
           } else {
-            errors = _errs182;
+            errors = _errs177;
             if (vErrors !== null) {
-              if (_errs182) {
-                vErrors.length = _errs182;
+              if (_errs177) {
+                vErrors.length = _errs177;
               } else {
                 vErrors = null;
               }
@@ -12536,126 +12477,181 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err167 = { instancePath: instancePath + "/preCommitCommands", schemaPath: "#/properties/preCommitCommands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        const err164 = { instancePath: instancePath + "/commands", schemaPath: "#/properties/commands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
         if (vErrors === null) {
-          vErrors = [err167];
+          vErrors = [err164];
         } else {
-          vErrors.push(err167);
+          vErrors.push(err164);
+        }
+        errors++;
+      }
+    }
+    if (data.preCommitCommands !== void 0) {
+      let data76 = data.preCommitCommands;
+      if (Array.isArray(data76)) {
+        const len16 = data76.length;
+        for (let i16 = 0; i16 < len16; i16++) {
+          let data77 = data76[i16];
+          const _errs192 = errors;
+          let valid56 = false;
+          let passing7 = null;
+          const _errs193 = errors;
+          if (typeof data77 === "string") {
+            if (func4(data77) < 1) {
+              const err165 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+              if (vErrors === null) {
+                vErrors = [err165];
+              } else {
+                vErrors.push(err165);
+              }
+              errors++;
+            }
+          } else {
+            const err166 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/0/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err166];
+            } else {
+              vErrors.push(err166);
+            }
+            errors++;
+          }
+          var _valid7 = _errs193 === errors;
+          if (_valid7) {
+            valid56 = true;
+            passing7 = 0;
+          }
+          const _errs195 = errors;
+          if (data77 && typeof data77 == "object" && !Array.isArray(data77)) {
+            if (data77.run === void 0) {
+              const err167 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'" };
+              if (vErrors === null) {
+                vErrors = [err167];
+              } else {
+                vErrors.push(err167);
+              }
+              errors++;
+            }
+            for (const key15 in data77) {
+              if (!(key15 === "run" || key15 === "name" || key15 === "timeout")) {
+                const err168 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties" };
+                if (vErrors === null) {
+                  vErrors = [err168];
+                } else {
+                  vErrors.push(err168);
+                }
+                errors++;
+              }
+            }
+            if (data77.run !== void 0) {
+              let data78 = data77.run;
+              if (typeof data78 === "string") {
+                if (func4(data78) < 1) {
+                  const err169 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err169];
+                  } else {
+                    vErrors.push(err169);
+                  }
+                  errors++;
+                }
+              } else {
+                const err170 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/run", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err170];
+                } else {
+                  vErrors.push(err170);
+                }
+                errors++;
+              }
+            }
+            if (data77.name !== void 0) {
+              if (typeof data77.name !== "string") {
+                const err171 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/name", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/name/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err171];
+                } else {
+                  vErrors.push(err171);
+                }
+                errors++;
+              }
+            }
+            if (data77.timeout !== void 0) {
+              let data80 = data77.timeout;
+              if (!(typeof data80 == "number" && (!(data80 % 1) && !isNaN(data80)) && isFinite(data80))) {
+                const err172 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+                if (vErrors === null) {
+                  vErrors = [err172];
+                } else {
+                  vErrors.push(err172);
+                }
+                errors++;
+              }
+              if (typeof data80 == "number" && isFinite(data80)) {
+                if (data80 < 1 || isNaN(data80)) {
+                  const err173 = { instancePath: instancePath + "/preCommitCommands/" + i16 + "/timeout", schemaPath: "#/properties/preCommitCommands/items/oneOf/1/properties/timeout/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+                  if (vErrors === null) {
+                    vErrors = [err173];
+                  } else {
+                    vErrors.push(err173);
+                  }
+                  errors++;
+                }
+              }
+            }
+          } else {
+            const err174 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf/1/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+            if (vErrors === null) {
+              vErrors = [err174];
+            } else {
+              vErrors.push(err174);
+            }
+            errors++;
+          }
+          var _valid7 = _errs195 === errors;
+          if (_valid7 && valid56) {
+            valid56 = false;
+            passing7 = [passing7, 1];
+          } else {
+            if (_valid7) {
+              valid56 = true;
+              passing7 = 1;
+            }
+          }
+          if (!valid56) {
+            const err175 = { instancePath: instancePath + "/preCommitCommands/" + i16, schemaPath: "#/properties/preCommitCommands/items/oneOf", keyword: "oneOf", params: { passingSchemas: passing7 }, message: "must match exactly one schema in oneOf" };
+            if (vErrors === null) {
+              vErrors = [err175];
+            } else {
+              vErrors.push(err175);
+            }
+            errors++;
+          } else {
+            errors = _errs192;
+            if (vErrors !== null) {
+              if (_errs192) {
+                vErrors.length = _errs192;
+              } else {
+                vErrors = null;
+              }
+            }
+          }
+        }
+      } else {
+        const err176 = { instancePath: instancePath + "/preCommitCommands", schemaPath: "#/properties/preCommitCommands/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (vErrors === null) {
+          vErrors = [err176];
+        } else {
+          vErrors.push(err176);
         }
         errors++;
       }
     }
     if (data.limits !== void 0) {
-      let data77 = data.limits;
-      if (data77 && typeof data77 == "object" && !Array.isArray(data77)) {
-        for (const key14 in data77) {
-          if (!(key14 === "tags" || key14 === "candidates" || key14 === "registryDeadline")) {
-            const err168 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key14 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err168];
-            } else {
-              vErrors.push(err168);
-            }
-            errors++;
-          }
-        }
-        if (data77.tags !== void 0) {
-          let data78 = data77.tags;
-          if (!(typeof data78 == "number" && (!(data78 % 1) && !isNaN(data78)) && isFinite(data78))) {
-            const err169 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err169];
-            } else {
-              vErrors.push(err169);
-            }
-            errors++;
-          }
-          if (typeof data78 == "number" && isFinite(data78)) {
-            if (data78 < 1 || isNaN(data78)) {
-              const err170 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err170];
-              } else {
-                vErrors.push(err170);
-              }
-              errors++;
-            }
-          }
-        }
-        if (data77.candidates !== void 0) {
-          let data79 = data77.candidates;
-          if (!(typeof data79 == "number" && (!(data79 % 1) && !isNaN(data79)) && isFinite(data79))) {
-            const err171 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err171];
-            } else {
-              vErrors.push(err171);
-            }
-            errors++;
-          }
-          if (typeof data79 == "number" && isFinite(data79)) {
-            if (data79 < 1 || isNaN(data79)) {
-              const err172 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err172];
-              } else {
-                vErrors.push(err172);
-              }
-              errors++;
-            }
-          }
-        }
-        if (data77.registryDeadline !== void 0) {
-          let data80 = data77.registryDeadline;
-          if (!(typeof data80 == "number" && (!(data80 % 1) && !isNaN(data80)) && isFinite(data80))) {
-            const err173 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
-            if (vErrors === null) {
-              vErrors = [err173];
-            } else {
-              vErrors.push(err173);
-            }
-            errors++;
-          }
-          if (typeof data80 == "number" && isFinite(data80)) {
-            if (data80 < 1 || isNaN(data80)) {
-              const err174 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
-              if (vErrors === null) {
-                vErrors = [err174];
-              } else {
-                vErrors.push(err174);
-              }
-              errors++;
-            }
-          }
-        }
-      } else {
-        const err175 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-        if (vErrors === null) {
-          vErrors = [err175];
-        } else {
-          vErrors.push(err175);
-        }
-        errors++;
-      }
-    }
-    if (data.scan !== void 0) {
-      let data81 = data.scan;
+      let data81 = data.limits;
       if (data81 && typeof data81 == "object" && !Array.isArray(data81)) {
-        for (const key15 in data81) {
-          if (!(key15 === "maxFileSize" || key15 === "exclude")) {
-            const err176 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key15 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err176];
-            } else {
-              vErrors.push(err176);
-            }
-            errors++;
-          }
-        }
-        if (data81.maxFileSize !== void 0) {
-          let data82 = data81.maxFileSize;
-          if (!(typeof data82 == "number" && (!(data82 % 1) && !isNaN(data82)) && isFinite(data82))) {
-            const err177 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+        for (const key16 in data81) {
+          if (!(key16 === "tags" || key16 === "candidates" || key16 === "registryDeadline")) {
+            const err177 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key16 }, message: "must NOT have additional properties" };
             if (vErrors === null) {
               vErrors = [err177];
             } else {
@@ -12663,92 +12659,92 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+        }
+        if (data81.tags !== void 0) {
+          let data82 = data81.tags;
+          if (!(typeof data82 == "number" && (!(data82 % 1) && !isNaN(data82)) && isFinite(data82))) {
+            const err178 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (vErrors === null) {
+              vErrors = [err178];
+            } else {
+              vErrors.push(err178);
+            }
+            errors++;
+          }
           if (typeof data82 == "number" && isFinite(data82)) {
             if (data82 < 1 || isNaN(data82)) {
-              const err178 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              const err179 = { instancePath: instancePath + "/limits/tags", schemaPath: "#/properties/limits/properties/tags/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
               if (vErrors === null) {
-                vErrors = [err178];
+                vErrors = [err179];
               } else {
-                vErrors.push(err178);
+                vErrors.push(err179);
               }
               errors++;
             }
           }
         }
-        if (data81.exclude !== void 0) {
-          let data83 = data81.exclude;
-          if (Array.isArray(data83)) {
-            const len17 = data83.length;
-            for (let i17 = 0; i17 < len17; i17++) {
-              let data84 = data83[i17];
-              if (typeof data84 === "string") {
-                if (func4(data84) < 1) {
-                  const err179 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
-                  if (vErrors === null) {
-                    vErrors = [err179];
-                  } else {
-                    vErrors.push(err179);
-                  }
-                  errors++;
-                }
-              } else {
-                const err180 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-                if (vErrors === null) {
-                  vErrors = [err180];
-                } else {
-                  vErrors.push(err180);
-                }
-                errors++;
-              }
-            }
-          } else {
-            const err181 = { instancePath: instancePath + "/scan/exclude", schemaPath: "#/properties/scan/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+        if (data81.candidates !== void 0) {
+          let data83 = data81.candidates;
+          if (!(typeof data83 == "number" && (!(data83 % 1) && !isNaN(data83)) && isFinite(data83))) {
+            const err180 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
-              vErrors = [err181];
+              vErrors = [err180];
             } else {
-              vErrors.push(err181);
+              vErrors.push(err180);
             }
             errors++;
           }
+          if (typeof data83 == "number" && isFinite(data83)) {
+            if (data83 < 1 || isNaN(data83)) {
+              const err181 = { instancePath: instancePath + "/limits/candidates", schemaPath: "#/properties/limits/properties/candidates/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err181];
+              } else {
+                vErrors.push(err181);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data81.registryDeadline !== void 0) {
+          let data84 = data81.registryDeadline;
+          if (!(typeof data84 == "number" && (!(data84 % 1) && !isNaN(data84)) && isFinite(data84))) {
+            const err182 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
+            if (vErrors === null) {
+              vErrors = [err182];
+            } else {
+              vErrors.push(err182);
+            }
+            errors++;
+          }
+          if (typeof data84 == "number" && isFinite(data84)) {
+            if (data84 < 1 || isNaN(data84)) {
+              const err183 = { instancePath: instancePath + "/limits/registryDeadline", schemaPath: "#/properties/limits/properties/registryDeadline/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err183];
+              } else {
+                vErrors.push(err183);
+              }
+              errors++;
+            }
+          }
         }
       } else {
-        const err182 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err184 = { instancePath: instancePath + "/limits", schemaPath: "#/properties/limits/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
-          vErrors = [err182];
+          vErrors = [err184];
         } else {
-          vErrors.push(err182);
+          vErrors.push(err184);
         }
         errors++;
       }
     }
-    if (data.global !== void 0) {
-      let data85 = data.global;
+    if (data.scan !== void 0) {
+      let data85 = data.scan;
       if (data85 && typeof data85 == "object" && !Array.isArray(data85)) {
-        for (const key16 in data85) {
-          if (!(key16 === "gitUser" || key16 === "gitEmail" || key16 === "gitMessage")) {
-            const err183 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key16 }, message: "must NOT have additional properties" };
-            if (vErrors === null) {
-              vErrors = [err183];
-            } else {
-              vErrors.push(err183);
-            }
-            errors++;
-          }
-        }
-        if (data85.gitUser !== void 0) {
-          if (typeof data85.gitUser !== "string") {
-            const err184 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err184];
-            } else {
-              vErrors.push(err184);
-            }
-            errors++;
-          }
-        }
-        if (data85.gitEmail !== void 0) {
-          if (typeof data85.gitEmail !== "string") {
-            const err185 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        for (const key17 in data85) {
+          if (!(key17 === "maxFileSize" || key17 === "exclude")) {
+            const err185 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key17 }, message: "must NOT have additional properties" };
             if (vErrors === null) {
               vErrors = [err185];
             } else {
@@ -12757,9 +12753,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data85.gitMessage !== void 0) {
-          if (typeof data85.gitMessage !== "string") {
-            const err186 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (data85.maxFileSize !== void 0) {
+          let data86 = data85.maxFileSize;
+          if (!(typeof data86 == "number" && (!(data86 % 1) && !isNaN(data86)) && isFinite(data86))) {
+            const err186 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
               vErrors = [err186];
             } else {
@@ -12767,23 +12764,127 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             }
             errors++;
           }
+          if (typeof data86 == "number" && isFinite(data86)) {
+            if (data86 < 1 || isNaN(data86)) {
+              const err187 = { instancePath: instancePath + "/scan/maxFileSize", schemaPath: "#/properties/scan/properties/maxFileSize/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err187];
+              } else {
+                vErrors.push(err187);
+              }
+              errors++;
+            }
+          }
+        }
+        if (data85.exclude !== void 0) {
+          let data87 = data85.exclude;
+          if (Array.isArray(data87)) {
+            const len17 = data87.length;
+            for (let i17 = 0; i17 < len17; i17++) {
+              let data88 = data87[i17];
+              if (typeof data88 === "string") {
+                if (func4(data88) < 1) {
+                  const err188 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/minLength", keyword: "minLength", params: { limit: 1 }, message: "must NOT have fewer than 1 characters" };
+                  if (vErrors === null) {
+                    vErrors = [err188];
+                  } else {
+                    vErrors.push(err188);
+                  }
+                  errors++;
+                }
+              } else {
+                const err189 = { instancePath: instancePath + "/scan/exclude/" + i17, schemaPath: "#/properties/scan/properties/exclude/items/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+                if (vErrors === null) {
+                  vErrors = [err189];
+                } else {
+                  vErrors.push(err189);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err190 = { instancePath: instancePath + "/scan/exclude", schemaPath: "#/properties/scan/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array" };
+            if (vErrors === null) {
+              vErrors = [err190];
+            } else {
+              vErrors.push(err190);
+            }
+            errors++;
+          }
         }
       } else {
-        const err187 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err191 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
-          vErrors = [err187];
+          vErrors = [err191];
         } else {
-          vErrors.push(err187);
+          vErrors.push(err191);
+        }
+        errors++;
+      }
+    }
+    if (data.global !== void 0) {
+      let data89 = data.global;
+      if (data89 && typeof data89 == "object" && !Array.isArray(data89)) {
+        for (const key18 in data89) {
+          if (!(key18 === "gitUser" || key18 === "gitEmail" || key18 === "gitMessage")) {
+            const err192 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key18 }, message: "must NOT have additional properties" };
+            if (vErrors === null) {
+              vErrors = [err192];
+            } else {
+              vErrors.push(err192);
+            }
+            errors++;
+          }
+        }
+        if (data89.gitUser !== void 0) {
+          if (typeof data89.gitUser !== "string") {
+            const err193 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err193];
+            } else {
+              vErrors.push(err193);
+            }
+            errors++;
+          }
+        }
+        if (data89.gitEmail !== void 0) {
+          if (typeof data89.gitEmail !== "string") {
+            const err194 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err194];
+            } else {
+              vErrors.push(err194);
+            }
+            errors++;
+          }
+        }
+        if (data89.gitMessage !== void 0) {
+          if (typeof data89.gitMessage !== "string") {
+            const err195 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err195];
+            } else {
+              vErrors.push(err195);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err196 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        if (vErrors === null) {
+          vErrors = [err196];
+        } else {
+          vErrors.push(err196);
         }
         errors++;
       }
     }
   } else {
-    const err188 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err197 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err188];
+      vErrors = [err197];
     } else {
-      vErrors.push(err188);
+      vErrors.push(err197);
     }
     errors++;
   }
@@ -12989,6 +13090,31 @@ var laminarSchema = {
             minItems: 1,
             items: { type: "string", minLength: 1 },
             description: "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them."
+          },
+          verify: {
+            type: "object",
+            additionalProperties: false,
+            required: ["cosign"],
+            description: "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).",
+            properties: {
+              cosign: {
+                type: "object",
+                additionalProperties: false,
+                description: "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.",
+                properties: {
+                  key: {
+                    type: "string",
+                    minLength: 1,
+                    description: "Path of the PEM public key, relative to the repository root."
+                  },
+                  keyEnv: {
+                    type: "string",
+                    minLength: 1,
+                    description: "Environment variable holding the PEM public key."
+                  }
+                }
+              }
+            }
           }
         }
       }
@@ -13176,6 +13302,21 @@ function parseValidatedYaml(text, file, format) {
 function buildConfigSection(raw, file, fail2, locate, options) {
   return build2(raw, file, fail2, locate, options);
 }
+function cosignKeyAt(raw, at, fail2, locate, file) {
+  const p = locate(at);
+  const position = { file, line: p.line, column: p.col };
+  if (raw.key === void 0 === (raw.keyEnv === void 0))
+    fail2(at, "set exactly one of `key` (a PEM file in the repository) or `keyEnv` (a variable holding the PEM)");
+  if (raw.keyEnv !== void 0) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(raw.keyEnv))
+      fail2([...at, "keyEnv"], `${JSON.stringify(raw.keyEnv)} is not an environment variable name`);
+    return { keyEnv: raw.keyEnv, position };
+  }
+  const key = raw.key;
+  if (posix.isAbsolute(key) || /^[A-Za-z]:/.test(key) || key.split(/[\\/]/).includes(".."))
+    fail2([...at, "key"], `${JSON.stringify(key)} must be a path inside the repository (relative, no \`..\`)`);
+  return { key, position };
+}
 function build2(raw, file, fail2, locate, options = { requireUpdates: true }) {
   if (raw.registries && raw.dockerRegistries)
     fail2(["dockerRegistries"], "use either `registries` or the original `dockerRegistries`, not both", true);
@@ -13239,6 +13380,9 @@ function build2(raw, file, fail2, locate, options = { requireUpdates: true }) {
         fail2([...base, "platforms", j], `${JSON.stringify(pl)} is not os/arch[/variant] (e.g. linux/arm64)`);
       return pl;
     });
+    const verify2 = u.verify && {
+      cosign: cosignKeyAt(u.verify.cosign, [...base, "verify", "cosign"], fail2, locate, file)
+    };
     const identity = JSON.stringify([u.pattern, [...files].sort(), [...images].sort()]);
     const dup = seen.get(identity);
     if (dup !== void 0) fail2(base, `duplicate of updates[${dup}] (same pattern, files and images)`);
@@ -13262,7 +13406,8 @@ function build2(raw, file, fail2, locate, options = { requireUpdates: true }) {
       exclude,
       ...minAge ? { minAge } : {},
       ...platforms.length ? { platforms } : {},
-      ...u.digest === "refresh" ? { digest: "refresh" } : {}
+      ...u.digest === "refresh" ? { digest: "refresh" } : {},
+      ...verify2 ? { verify: verify2 } : {}
     });
   }
   const promotions = [];
@@ -13594,7 +13739,7 @@ import { spawn } from "node:child_process";
 var OUTPUT_LIMIT = 64 * 1024;
 function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
-  return new Promise((resolve3) => {
+  return new Promise((resolve4) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -13625,7 +13770,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
     const done = (exitCode, killedBy) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      resolve3({
+      resolve4({
         command: spec.run,
         exitCode,
         signal: killedBy,
@@ -13920,7 +14065,7 @@ async function applyPlan(root, plan, commands, options = {}) {
 }
 
 // src/pipeline.ts
-import { relative as relative4, resolve as resolve2 } from "node:path";
+import { relative as relative4, resolve as resolve3 } from "node:path";
 
 // src/scan/select.ts
 function matchesSelector(path2, selector) {
@@ -13988,7 +14133,7 @@ function gitEnvironment(extra = {}) {
   };
 }
 function execGit(args, options) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve4, reject) => {
     const child = spawn2("git", args, {
       cwd: options.cwd,
       env: gitEnvironment(options.env),
@@ -14003,7 +14148,7 @@ function execGit(args, options) {
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
       const bytes = Buffer.concat(out);
-      resolve3({
+      resolve4({
         exitCode: code ?? (signal ? 128 : 1),
         ...options.binary ? { stdoutBytes: bytes } : {},
         stdout: bytes.toString("utf8"),
@@ -15632,6 +15777,18 @@ var PlatformGate = class {
   tags;
   repo;
   asked = /* @__PURE__ */ new Map();
+  /** What `tag` lacks of `required` (undefined: nothing), or the registry failure asking it. */
+  async lacking(tag, required) {
+    const answer = await this.platformsOf(tag);
+    if (!answer.ok) return answer;
+    const offered = answer.value ?? [];
+    const missing = missingPlatforms(required, offered);
+    if (missing.length === 0) return { ok: true, value: void 0 };
+    return {
+      ok: true,
+      value: `${tag} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
+    };
+  }
   platformsOf(tag) {
     let p = this.asked.get(tag);
     if (!p) {
@@ -15652,14 +15809,10 @@ var PlatformGate = class {
     const skipped = [];
     let d = decisions.decide(it, info);
     while ("move" in d) {
-      const answer = await this.platformsOf(d.move);
+      const answer = await this.lacking(d.move, required);
       if (!answer.ok) return { failure: answer.failure };
-      const offered = answer.value ?? [];
-      const missing = missingPlatforms(required, offered);
-      if (missing.length === 0) return d;
-      skipped.push(
-        `${d.move} lacks ${missing.join(", ")} (${offered.length ? `has ${offered.join(", ")}` : "platform unknown"})`
-      );
+      if (answer.value === void 0) return d;
+      skipped.push(answer.value);
       skip.add(d.move);
       if (skip.size >= MAX_CHECKED) break;
       d = decisions.decide(it, info, skip);
@@ -15667,6 +15820,81 @@ var PlatformGate = class {
     if (skipped.length === 0) return d;
     const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
     return { stays: "missing-platform", detail: `skipped ${skipped.join("; ")}; ${then}` };
+  }
+};
+
+// src/plan/signature-gate.ts
+var SignatureGate = class {
+  constructor(tags, repo, platforms) {
+    this.tags = tags;
+    this.repo = repo;
+    this.platforms = platforms;
+  }
+  tags;
+  repo;
+  platforms;
+  asked = /* @__PURE__ */ new Map();
+  /** The verdict on `tag` (its digest learnt first when the listing did not give it). */
+  verdictOf(tag, info, key) {
+    const memo = `${tag}\0${key.id}`;
+    let p = this.asked.get(memo);
+    if (!p) {
+      p = this.ask(tag, info, key);
+      this.asked.set(memo, p);
+    }
+    return p;
+  }
+  async ask(tag, info, key) {
+    let digest = info(tag)?.digest;
+    if (!digest) {
+      const a = await askTagDetails(this.tags, this.repo, { times: [], digests: [tag] });
+      if (!a.ok) return a;
+      digest = a.value.get(tag)?.digest;
+    }
+    if (!digest) return { ok: true, value: { ok: false, reason: "unsigned", detail: `${tag} has no digest` } };
+    if (!this.tags.verifySignature)
+      return { ok: true, value: { ok: false, reason: "unsigned", detail: "this tag source cannot check signatures" } };
+    try {
+      return { ok: true, value: await this.tags.verifySignature(this.repo, digest, key) };
+    } catch (e) {
+      return { ok: false, failure: toFailure(e, this.repo) };
+    }
+  }
+  /**
+   * The decision with the gate (and the rule's `platforms`, when set) applied: a winner without a
+   * valid signature is skipped and the next best decided. When some were skipped and nothing
+   * moves, the reference stays `bad-signature` if any candidate's signature failed, else
+   * `unsigned` (or `missing-platform` when only platforms skipped), naming each skipped candidate.
+   */
+  async decide(decisions, it, info, key, required = []) {
+    const skip = /* @__PURE__ */ new Set();
+    const skipped = [];
+    let reason;
+    let d = decisions.decide(it, info);
+    while ("move" in d) {
+      const tag = d.move;
+      if (required.length) {
+        const lacking = await this.platforms.lacking(tag, required);
+        if (!lacking.ok) return { failure: lacking.failure };
+        if (lacking.value !== void 0) {
+          skipped.push(lacking.value);
+          reason ??= "missing-platform";
+        }
+      }
+      if (skipped.length === skip.size) {
+        const answer = await this.verdictOf(tag, info, key);
+        if (!answer.ok) return { failure: answer.failure };
+        if (answer.value.ok) return d;
+        skipped.push(`${tag}: ${answer.value.detail}`);
+        if (answer.value.reason === "bad-signature" || reason !== "bad-signature") reason = answer.value.reason;
+      }
+      skip.add(tag);
+      if (skip.size >= MAX_CHECKED) break;
+      d = decisions.decide(it, info, skip);
+    }
+    if (skipped.length === 0 || reason === void 0) return d;
+    const then = "move" in d ? `stopped after ${MAX_CHECKED} candidates` : `then ${d.stays}: ${d.detail}`;
+    return { stays: reason, detail: `skipped ${skipped.join("; ")}; ${then}` };
   }
 };
 
@@ -15818,6 +16046,7 @@ async function planUpdates(input) {
   const now = input.now ?? /* @__PURE__ */ new Date();
   const targeted = input.targets?.length ? targetsByRepository(input.targets) : void 0;
   const history = new HistoryView(input.history);
+  const keys = input.verifyKeys ?? /* @__PURE__ */ new Map();
   const groups = /* @__PURE__ */ new Map();
   const promotions = new PromotionSites(config);
   for (const file of files) {
@@ -15875,7 +16104,7 @@ async function planUpdates(input) {
   await Promise.all(
     [...groups.entries()].map(([key, { repo, items }]) => {
       const pushed = targeted?.get(key);
-      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now) : planRepository(tags, repo, items, records, config.limits ?? {}, now);
+      return pushed?.length ? planPushedTags(tags, repo, pushed, items, records, now, keys) : planRepository(tags, repo, items, records, config.limits ?? {}, now, keys);
     })
   );
   await Promise.all(
@@ -15883,7 +16112,7 @@ async function planUpdates(input) {
   );
   return records.plan(input.warnings);
 }
-async function planRepository(tags, repo, items, records, limits, now) {
+async function planRepository(tags, repo, items, records, limits, now, keys) {
   const listed2 = await askTagList(tags, repo);
   if (!listed2.ok) return records.registryError(items, listed2.failure);
   const over = tooManyTags(repo, listed2.value);
@@ -15895,9 +16124,9 @@ async function planRepository(tags, repo, items, records, limits, now) {
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info = tagInfo(listed2.value, described.value);
-  await decideAll(tags, repo, decisions, items, info, records);
+  await decideAll(tags, repo, decisions, items, info, records, keys);
 }
-async function planPushedTags(tags, repo, pushed, items, records, now) {
+async function planPushedTags(tags, repo, pushed, items, records, now, keys) {
   const asked = new RepositoryDecisions(repo, { tags: pushed }, void 0, now);
   const byTime = items.filter((it) => ordersByTime(it.rule.policy));
   const inChannel = [...new Set(items.flatMap((it) => asked.candidates(it)))];
@@ -15920,7 +16149,7 @@ async function planPushedTags(tags, repo, pushed, items, records, now) {
       records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
     }
   }
-  await decideAll(tags, repo, decisions, open3, info, records);
+  await decideAll(tags, repo, decisions, open3, info, records, keys);
 }
 async function refreshDigests(tags, repo, items, info, records) {
   if (items.length === 0) return;
@@ -15944,13 +16173,15 @@ async function refreshDigests(tags, repo, items, info, records) {
       });
   }
 }
-async function decideAll(tags, repo, decisions, items, info, records) {
+async function decideAll(tags, repo, decisions, items, info, records, keys) {
   const moves = [];
   const refresh = [];
   const gate = new PlatformGate(tags, repo);
+  const signatures = new SignatureGate(tags, repo, gate);
   await Promise.all(
     items.map(async (it) => {
-      const d = it.rule.platforms?.length ? await gate.decide(decisions, it, info, it.rule.platforms) : decisions.decide(it, info);
+      const key = keys.get(it.rule.index);
+      const d = it.rule.verify ? key ? await signatures.decide(decisions, it, info, key, it.rule.platforms) : { stays: "unsigned", detail: "no public key loaded for verify.cosign" } : it.rule.platforms?.length ? await gate.decide(decisions, it, info, it.rule.platforms) : decisions.decide(it, info);
       if ("move" in d) moves.push({ it, to: d.move });
       else if ("failure" in d) records.registryError([it], d.failure);
       else if (d.stays === "up-to-date" && it.site.reference.digest && it.rule.digest === "refresh")
@@ -16075,6 +16306,94 @@ var PromotionSites = class {
     return p.images.length === 0 || imageMatches(site, p.images);
   }
 };
+
+// src/verify/keys.ts
+import { readFile as readFile3 } from "node:fs/promises";
+import { resolve as resolve2 } from "node:path";
+
+// src/verify/cosign.ts
+import { createHash, createPublicKey, verify } from "node:crypto";
+var SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json";
+var SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+function signatureTag(digest) {
+  return `${digest.replace(":", "-")}.sig`;
+}
+function parsePublicKey(pem) {
+  let key;
+  try {
+    key = createPublicKey(pem);
+  } catch (e) {
+    throw new Error(`not a PEM public key (${e.message})`, { cause: e });
+  }
+  const der = key.export({ type: "spki", format: "der" });
+  return { key, id: `sha256:${createHash("sha256").update(der).digest("hex").slice(0, 16)}` };
+}
+function checkSignedLayer(layer, digest, key) {
+  const computed = `sha256:${createHash("sha256").update(layer.blob).digest("hex")}`;
+  if (computed !== layer.digest) return `payload ${layer.digest} has content ${computed}`;
+  let payload;
+  try {
+    payload = JSON.parse(layer.blob.toString("utf8"));
+  } catch {
+    return "payload is not JSON";
+  }
+  const signed = payload?.critical?.image?.["docker-manifest-digest"];
+  if (signed !== digest) return `payload signs ${typeof signed === "string" ? signed : "no digest"}, not ${digest}`;
+  if (!layer.signature) return `no ${SIGNATURE_ANNOTATION} annotation`;
+  const sig = Buffer.from(layer.signature, "base64");
+  let valid;
+  try {
+    valid = verify(key.key.asymmetricKeyType === "ed25519" ? null : "sha256", layer.blob, key.key, sig);
+  } catch {
+    valid = false;
+  }
+  return valid ? void 0 : `signature does not verify with key ${key.id}`;
+}
+function judgeLayers(layers, digest, key) {
+  if (layers.length === 0)
+    return { ok: false, reason: "unsigned", detail: `${signatureTag(digest)} holds no ${SIMPLE_SIGNING} layer` };
+  const problems = [];
+  for (const l of layers) {
+    const p = checkSignedLayer(l, digest, key);
+    if (p === void 0) return { ok: true };
+    problems.push(p);
+  }
+  return { ok: false, reason: "bad-signature", detail: `${signatureTag(digest)}: ${problems.join("; ")}` };
+}
+
+// src/verify/keys.ts
+async function loadVerifyKeys(dir, config, env = process.env) {
+  const keys = /* @__PURE__ */ new Map();
+  for (const rule of config.updates) {
+    const src = rule.verify?.cosign;
+    if (!src) continue;
+    const where = (key, detail) => new ConfigError(
+      src.position.file,
+      src.position.line,
+      src.position.column,
+      `${rule.name}.verify.cosign.${key}`,
+      detail
+    );
+    let pem;
+    if ("keyEnv" in src) {
+      const v = env[src.keyEnv];
+      if (!v) throw where("keyEnv", `environment variable ${src.keyEnv} is not set`);
+      pem = v;
+    } else {
+      try {
+        pem = await readFile3(resolve2(dir, src.key), "utf8");
+      } catch (e) {
+        throw where("key", `cannot read ${src.key}: ${e.code ?? e.message}`);
+      }
+    }
+    try {
+      keys.set(rule.index, parsePublicKey(pem));
+    } catch (e) {
+      throw where("keyEnv" in src ? "keyEnv" : "key", e.message);
+    }
+  }
+  return keys;
+}
 
 // src/plan/set-tag.ts
 var SET_RULE = "laminar set";
@@ -16263,7 +16582,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve3 = (namespace, name) => {
+  const resolve4 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -16293,7 +16612,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve3(namespace, name));
+      if (!e) memo.set(key, e = resolve4(namespace, name));
       return e;
     }
   };
@@ -16603,7 +16922,8 @@ async function planRepository2(dir, config, tags, options = {}) {
     tags,
     warnings: [...configWarnings(config, scan.paths), ...scan.warnings],
     ...history ? { history } : {},
-    ...options.targets ? { targets: options.targets } : {}
+    ...options.targets ? { targets: options.targets } : {},
+    verifyKeys: await loadVerifyKeys(dir, config)
   });
   return { plan, scan };
 }
@@ -16621,7 +16941,7 @@ async function updatePass(o) {
     ...o.env ? { env: o.env } : {},
     ...o.signal ? { signal: o.signal } : {},
     ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
-    protect: [relative4(o.dir, resolve2(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
+    protect: [relative4(o.dir, resolve3(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
 }
@@ -16721,6 +17041,10 @@ export {
   RegistryError,
   TargetError,
   parseImageTargets,
+  SIMPLE_SIGNING,
+  SIGNATURE_ANNOTATION,
+  signatureTag,
+  judgeLayers,
   scanRepository,
   planRepository2 as planRepository,
   updatePass,
