@@ -399,7 +399,7 @@ describe("hostile registries: credentials and token realms", { concurrency: 2 },
       await assertFailure(
         o,
         h.host,
-        String.raw`not sending credentials: the token realm localhost:\d+ is another host than the registry \(${literal(h.host)}\) \(set ${"`"}trustRealm: true${"`"} on this registry in \.laminar\.yaml if that host is really its token server\)`,
+        String.raw`not sending credentials: the token realm localhost:\d+ is another host than the registry \(${literal(h.host)}\) \(set ${"`"}trustRealm: true${"`"} on this registry in \.laminar\.yaml if that host is really its token server\); credentials: registry settings \(user name and password\)`,
       );
       assert.equal(o.planJson.failures[0]?.status, 401);
       assert.deepEqual(realm.requests, [], "the realm was never asked");

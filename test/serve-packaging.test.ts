@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -126,7 +126,8 @@ describe("Dockerfile", () => {
     assert.deepEqual(copies, [["--from=build", "/src/dist/", "/app/dist/"]]);
     const image = mkdtempSync(join(tmpdir(), "laminar-image-"));
     mkdirSync(join(image, "app", "dist"), { recursive: true });
-    for (const f of readdirSync(join(root, "dist"))) copyFileSync(join(root, "dist", f), join(image, "app", "dist", f));
+    // The whole folder, as COPY does: the bundles and their lazily loaded chunks (dist/chunks/).
+    cpSync(join(root, "dist"), join(image, "app", "dist"), { recursive: true });
     const cli = join(image, "app", "dist", "cli.js");
     assert.ok(existsSync(cli), "the ENTRYPOINT's script is in the build output");
 
