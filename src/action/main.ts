@@ -105,6 +105,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     env,
     onCommand: (c: string) => log.info(`running: ${c}`),
     ...(s.targets.length ? { targets: s.targets } : {}),
+    ...(s.setTag ? { setTag: s.setTag } : {}),
   };
   const delivery = {
     ...common,
@@ -141,7 +142,9 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
               signCommits: s.signCommits,
             },
           },
-          config.promotions.map((p) => p.name),
+          // `set` writes one tag on purpose: the promotions' pull requests are not this run's business
+          // (an empty share would close them as obsolete).
+          s.setTag ? [] : config.promotions.map((p) => p.name),
         ),
       );
       return withCounts({

@@ -146,7 +146,8 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
       },
       log: o.log,
     },
-    o.config.promotions.map((p) => p.name),
+    // `set` writes one tag on purpose: an empty share would close the promotions' pull requests.
+    o.setTag ? [] : o.config.promotions.map((p) => p.name),
   );
   return {
     plan: r.plan,
