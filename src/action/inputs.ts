@@ -3,6 +3,7 @@ import { parseTemplate, TemplateError } from "../git/commit-message.js";
 import { DEFAULT_PR_TITLE, defaultPullRequestBranch } from "../delivery/pull-request.js";
 import { defaultCachePath } from "../registry/cache.js";
 import { parseImageTargets, TargetError, type ImageTarget } from "../plan/targets.js";
+import type { PullRequestGroup } from "../config/types.js";
 import { tryParseImageReference } from "../reference/parse.js";
 import type { ImageReference } from "../reference/types.js";
 
@@ -41,6 +42,8 @@ export interface ActionSettings {
    * does (issue #14); the run writes it instead of planning against the registry.
    */
   readonly setTag?: { readonly image: ImageReference; readonly tag: string; readonly files?: readonly string[] };
+  /** `group`: how pull-request mode groups changes; undefined = the config's `pullRequests.group`. */
+  readonly group?: PullRequestGroup;
   readonly runCommands: boolean;
   readonly maxAttempts: number;
   /** `owner/repo`, from GITHUB_REPOSITORY. */
@@ -160,6 +163,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
       "cannot be combined with `images` (set writes one tag; images plans against the registry)",
     );
   for (const f of setTag?.files ?? []) insideWorkspace(repoDir, f, "set-files");
+  const group = get("group") ? oneOf("group", ["all", "rule", "image", "promotion"] as const, "promotion") : undefined;
   return {
     repoDir,
     configPath: relative(repoDir, configAbs),
@@ -181,6 +185,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     registryErrors: oneOf("registry-errors", ["fail", "warn"] as const, "fail"),
     targets: imageTargets(getInput("images")),
     ...(setTag ? { setTag } : {}),
+    ...(group ? { group } : {}),
     runCommands: bool("commands", true),
     maxAttempts,
     repository: { owner: owner ?? "", repo: repo ?? "" },

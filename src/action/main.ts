@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { changedPaths, CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
+import type { PullRequestGroup } from "../config/types.js";
 import { createGitCommandManager, type GitCommandManager } from "../git/git-command-manager.js";
 import { createTagSource } from "../registry/from-config.js";
 import { collectSecrets } from "../secrets/collect.js";
@@ -13,7 +14,7 @@ import type { RequestCounts } from "../registry/types.js";
 import { failedSummary, jobSummary } from "../report/markdown.js";
 import { nothingToUpdate, planToJson } from "../report/format.js";
 import { ACTION_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
-import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.js";
+import { groupedPullRequests } from "../delivery/grouped-pull-requests.js";
 import type { PullRequestOutcome } from "../delivery/pull-request.js";
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree, fetchBranch } from "../delivery/remote-branch.js";
@@ -124,8 +125,9 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     }
     if (s.mode === "pull-request") {
       const r = await log.group("Plan, rewrite and pull request", () =>
-        // One pull request for the update rules, and one per promotion (laminar/promote-<name>).
-        pullRequestsWithPromotions(
+        // By default one pull request for the update rules, and one per promotion (laminar/promote-<name>);
+        // the `group` input or `pullRequests.group` chooses another grouping.
+        groupedPullRequests(
           {
             ...delivery,
             github: actionGitHub(s),
@@ -144,7 +146,10 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
           },
           // `set` writes one tag on purpose: the promotions' pull requests are not this run's business
           // (an empty share would close them as obsolete).
-          s.setTag ? [] : config.promotions.map((p) => p.name),
+          {
+            promotions: s.setTag ? [] : config.promotions.map((p) => p.name),
+            ...(s.setTag ? {} : pullRequestGroup(s.group ?? config.pullRequests?.group)),
+          },
         ),
       );
       return withCounts({
@@ -174,6 +179,11 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     await tags.save().catch((e: unknown) => log.warning(`could not save the registry cache: ${(e as Error).message}`));
     log.info(`registry requests: ${JSON.stringify(tags.counts())}`);
   }
+}
+
+/** `{ group }` when one is set. */
+function pullRequestGroup(group: PullRequestGroup | undefined): { group?: PullRequestGroup } {
+  return group ? { group } : {};
 }
 
 /** The branch to update: the `branch` input, else the checked-out branch; a detached HEAD needs the input. */

@@ -15,6 +15,7 @@ import {
   type LaminarConfig,
   type Limits,
   type PromotionRule,
+  type PullRequestGroup,
   type RegistrySettings,
   type TagFilter,
   type UpdateRule,
@@ -178,6 +179,7 @@ interface RawConfig {
   scan?: { maxFileSize?: number; exclude?: string[] };
   limits?: Limits;
   global?: { gitUser?: string; gitEmail?: string; gitMessage?: string };
+  pullRequests?: { group?: PullRequestGroup };
 }
 
 function build(
@@ -343,6 +345,7 @@ function build(
       ...(g.gitEmail !== undefined ? { authorEmail: g.gitEmail } : {}),
       ...(g.gitMessage !== undefined ? { message: g.gitMessage } : {}),
     },
+    ...(raw.pullRequests?.group ? { pullRequests: { group: raw.pullRequests.group } } : {}),
   };
 }
 
