@@ -300,12 +300,18 @@ function build(
     const soak = durationAt(r.soak, (d) => fail([...base, "soak"], d));
     const minAge = r.minAge === undefined ? undefined : durationAt(r.minAge, (d) => fail([...base, "minAge"], d));
     const p = locate(base);
+    const positions = (key: "from" | "to") =>
+      r[key].map((_, j) => {
+        const q = locate([...base, key, j]);
+        return { file, line: q.line, column: q.col };
+      });
     promotions.push({
       name: r.name,
       index: i,
       position: { file, line: p.line, column: p.col },
       from,
       to,
+      pathPositions: { from: positions("from"), to: positions("to") },
       images: (r.images ?? []).map((g, j) => checkGlob(g, (d) => fail([...base, "images", j], d))),
       soak,
       ...(minAge ? { minAge } : {}),

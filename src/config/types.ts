@@ -71,6 +71,8 @@ export interface PromotionRule {
   /** Normalised file selectors, as `UpdateRule.files`. */
   readonly from: readonly string[];
   readonly to: readonly string[];
+  /** Where each `from` and `to` entry is written, parallel to them. */
+  readonly pathPositions?: { readonly from: readonly SourcePosition[]; readonly to: readonly SourcePosition[] };
   readonly images: readonly string[];
   readonly soak: ConfigDuration;
   readonly minAge?: ConfigDuration;
