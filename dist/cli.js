@@ -14,7 +14,7 @@ import {
 import "./chunks/chunk-SRO4HYQ2.js";
 import {
   serverSchema
-} from "./chunks/chunk-YI6U7ZLL.js";
+} from "./chunks/chunk-CHMORK7B.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -28,7 +28,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-CBUR2GLT.js";
+} from "./chunks/chunk-XDLNGG53.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -42,7 +42,7 @@ import {
   planRepository,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-O76QXZ4F.js";
+} from "./chunks/chunk-SLUBFURN.js";
 import "./chunks/chunk-5RE2FBRL.js";
 import "./chunks/chunk-QIE7EB24.js";
 
@@ -356,7 +356,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-VKEDA34A.js");
+          const { runApply } = await import("./chunks/apply-LKQQFQV2.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -403,7 +403,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-YFEUNNCZ.js");
+        const { watch } = await import("./chunks/watch-AYCL3OIG.js");
         return await watch(
           {
             dir,
@@ -425,7 +425,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-Z3WPWWAJ.js");
+        const { serve } = await import("./chunks/serve-Y62LV3RK.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:

@@ -140,6 +140,18 @@ describe("the action in pull-request mode against a GitHub emulator checked by G
     assert.deepEqual(s.violations, []);
   });
 
+  it("set in pull-request mode: the given tag arrives as a pull request, marked Laminar-Set (#14)", async () => {
+    const h = registry.host;
+    const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-2\n` });
+    const r = await run(s, await checkout(s), { set: `${h}/acme/app:develop-1` });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.outputs["pull-request-operation"], "created");
+    const pr = s.state.pullRequests.get(Number(r.outputs["pull-request-number"]));
+    assert.equal(pr?.head, "laminar/updates");
+    assert.equal(git(s.bareRepoPath, ["show", "laminar/updates:k8s/app.yaml"]), `image: ${h}/acme/app:develop-1\n`);
+    assert.match(git(s.bareRepoPath, ["log", "-1", "--format=%B", "laminar/updates"]), /Laminar-Set: /);
+  });
+
   it("signed commits: the pull-request commit is made by the API, verified, and fetchable", async () => {
     const h = registry.host;
     const s = await github({ ".laminar.yaml": config, "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });

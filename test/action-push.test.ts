@@ -230,6 +230,48 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     assert.equal(fixed.status, 0, fixed.stdout);
   });
 
+  it("set: writes the given tag (older here) in the set-files, marks the commit Laminar-Set, and the next run respects it (#14)", async () => {
+    const h = registry.host;
+    const { bare, workspace } = manifests({
+      ".laminar.yaml": config(),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-3\n`,
+      "k8s/other.yaml": `image: ${h}/acme/app:develop-3\n`,
+    });
+    const r = await runAction({
+      workspace,
+      inputs: inputs({ set: `${h}/acme/app:develop-1`, "set-files": "k8s/app.yaml" }),
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(show(bare, "main", "k8s/app.yaml"), `image: ${h}/acme/app:develop-1\n`);
+    assert.equal(show(bare, "main", "k8s/other.yaml"), `image: ${h}/acme/app:develop-3\n`);
+    assert.deepEqual(JSON.parse(r.outputs["changed-files"] as string), ["k8s/app.yaml"]);
+    assert.match(git(bare, ["log", "-1", "--format=%B", "main"]), new RegExp(`Laminar-Set: ${h}/acme/app:develop-1`));
+
+    // A normal run afterwards: the deliberate rollback is held, nothing is pushed.
+    git(workspace, ["pull", "--quiet"]);
+    const again = await runAction({ workspace, inputs: inputs() });
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.equal(show(bare, "main", "k8s/app.yaml"), `image: ${h}/acme/app:develop-1\n`);
+    const plan = JSON.parse(again.outputs.plan as string) as { unchanged: Array<{ file: string; reason: string }> };
+    assert.equal(plan.unchanged.find((u) => u.file === "k8s/app.yaml")?.reason, "held-after-rollback");
+  });
+
+  it("set: a value that is not IMAGE:TAG, set-files without set, and set with images are input errors", async () => {
+    const { bare, workspace } = manifests({ ".laminar.yaml": config(), "k8s/app.yaml": "image: a/b:develop-1\n" });
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ set: "a/b" }, /::error::input `set`: expected IMAGE:TAG/],
+      [{ "set-files": "k8s" }, /::error::input `set-files`: needs the `set` input/],
+      [{ set: "a/b:1", images: "a/b" }, /::error::input `set`: cannot be combined with `images`/],
+      [{ set: "a/b:1", "set-files": "../x" }, /::error::input `set-files`: "..\/x" is outside the workspace/],
+    ];
+    for (const [more, error] of cases) {
+      const r = await runAction({ workspace, inputs: inputs(more) });
+      assert.equal(r.status, 1, JSON.stringify(more));
+      assert.match(r.stdout, error);
+    }
+    assert.equal(log(bare).length, 1);
+  });
+
   it("a config error names file, line and key, and nothing runs", async () => {
     const { bare, workspace } = manifests({
       ".laminar.yaml": "updates:\n  - pattern: glob:develop-*\n    files: [k8s]\n    comands: [x]\n",

@@ -156,6 +156,33 @@ describe("config faults: file, line and key named, exit 1, nothing changed", { c
     assert.deepEqual(changedPaths(before, await snapshotTree(dir)), []);
     assert.equal(await readFile(join(outside, "app.yaml"), "utf8"), "image: 127.0.0.1:1/acme/app:develop-1\n");
   });
+  it("a promotions from or to entry that is a symlink pointing outside the repository (#14)", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "laminar-outside-"));
+    await writeFile(join(outside, "app.yaml"), "image: 127.0.0.1:1/acme/app:develop-1\n");
+    for (const [key, from, to, col] of [
+      ["from", "[linked]", "[envs/prod]", 12],
+      ["to", "[envs/dev]", "[envs/prod, linked/app.yaml]", 21],
+    ] as const) {
+      const dir = await makeRepo({
+        ".laminar.yaml": `promotions:\n  - name: prod\n    from: ${from}\n    to: ${to}\n    soak: 1h\n`,
+        "envs/dev/app.yaml": "image: 127.0.0.1:1/acme/app:develop-2\n",
+        "envs/prod/app.yaml": "image: 127.0.0.1:1/acme/app:develop-1\n",
+      });
+      await symlink(outside, join(dir, "linked"));
+      const before = await snapshotTree(dir);
+      const r = await laminar(["apply", "--dir", dir]);
+      const line = key === "from" ? 3 : 4;
+      const j = key === "from" ? 0 : 1;
+      const path = key === "from" ? "linked" : "linked/app.yaml";
+      assert.equal(
+        r.stderr,
+        `laminar: config error: .laminar.yaml:${line}:${col}: promotions[0].${key}[${j}]: "${path}" is a symbolic link pointing outside the repository\n`,
+      );
+      assert.equal(r.status, 1);
+      assert.deepEqual(changedPaths(before, await snapshotTree(dir)), []);
+    }
+    assert.equal(await readFile(join(outside, "app.yaml"), "utf8"), "image: 127.0.0.1:1/acme/app:develop-1\n");
+  });
 });
 
 describe("hostile patterns and YAML: refused at config time, bounded", { concurrency: 4 }, () => {

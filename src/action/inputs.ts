@@ -4,6 +4,9 @@ import { DEFAULT_PR_TITLE, defaultPullRequestBranch } from "../delivery/pull-req
 import { defaultCachePath } from "../registry/cache.js";
 import { parseImageTargets, TargetError, type ImageTarget } from "../plan/targets.js";
 import { assertAppId, GitHubAppError, normalizePrivateKey, type GitHubAppCredentials } from "../github/app-token.js";
+import type { PullRequestGroup } from "../config/types.js";
+import { tryParseImageReference } from "../reference/parse.js";
+import type { ImageReference } from "../reference/types.js";
 
 /**
  * Every action input, read, trimmed and validated in one place (like actions/checkout's
@@ -40,6 +43,13 @@ export interface ActionSettings {
   readonly registryErrors: "fail" | "warn";
   /** `images`: a targeted run (only these repositories; a tag given is the one asked about). */
   readonly targets: readonly ImageTarget[];
+  /**
+   * `set` (and `set-files`): deploy or roll back to this tag on purpose, as `laminar set IMAGE:TAG`
+   * does (issue #14); the run writes it instead of planning against the registry.
+   */
+  readonly setTag?: { readonly image: ImageReference; readonly tag: string; readonly files?: readonly string[] };
+  /** `group`: how pull-request mode groups changes; undefined = the config's `pullRequests.group`. */
+  readonly group?: PullRequestGroup;
   readonly runCommands: boolean;
   readonly maxAttempts: number;
   /** `owner/repo`, from GITHUB_REPOSITORY. */
@@ -153,6 +163,14 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
       );
   }
   const cacheRaw = get("cache");
+  const setTag = setInput(get("set"), list("set-files"));
+  if (setTag && get("images"))
+    throw new InputError(
+      "set",
+      "cannot be combined with `images` (set writes one tag; images plans against the registry)",
+    );
+  for (const f of setTag?.files ?? []) insideWorkspace(repoDir, f, "set-files");
+  const group = get("group") ? oneOf("group", ["all", "rule", "image", "promotion"] as const, "promotion") : undefined;
   return {
     repoDir,
     configPath: relative(repoDir, configAbs),
@@ -174,12 +192,26 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     cachePath: cacheRaw ? resolve(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"] as const, "fail"),
     targets: imageTargets(getInput("images")),
+    ...(setTag ? { setTag } : {}),
+    ...(group ? { group } : {}),
     runCommands: bool("commands", true),
     maxAttempts,
     repository: { owner: owner ?? "", repo: repo ?? "" },
     apiUrl: env.GITHUB_API_URL || "https://api.github.com",
     serverUrl: env.GITHUB_SERVER_URL || "https://github.com",
   };
+}
+
+/** `set: IMAGE:TAG` with the optional `set-files`; undefined when `set` is empty. */
+function setInput(raw: string, files: readonly string[]): ActionSettings["setTag"] {
+  if (!raw) {
+    if (files.length) throw new InputError("set-files", "needs the `set` input (IMAGE:TAG)");
+    return undefined;
+  }
+  const image = tryParseImageReference(raw);
+  if (!image?.tag || image.digest)
+    throw new InputError("set", `expected IMAGE:TAG, e.g. ghcr.io/acme/app:1.4.2, got ${JSON.stringify(raw)}`);
+  return { image, tag: image.tag, ...(files.length ? { files } : {}) };
 }
 
 /** `images`: newline or comma separated `repository[:tag]` (a `repository_dispatch` payload may carry either). */

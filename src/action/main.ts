@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { changedPaths, CommandFailedError } from "../apply/apply.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
+import type { PullRequestGroup } from "../config/types.js";
 import {
   createGitCommandManager,
   type GitCommandManager,
@@ -20,7 +21,7 @@ import type { RequestCounts } from "../registry/types.js";
 import { failedSummary, jobSummary } from "../report/markdown.js";
 import { nothingToUpdate, planToJson } from "../report/format.js";
 import { ACTION_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
-import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.js";
+import { groupedPullRequests } from "../delivery/grouped-pull-requests.js";
 import type { PullRequestOutcome } from "../delivery/pull-request.js";
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree, fetchBranch } from "../delivery/remote-branch.js";
@@ -150,6 +151,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     env,
     onCommand: (c: string) => log.info(`running: ${c}`),
     ...(s.targets.length ? { targets: s.targets } : {}),
+    ...(s.setTag ? { setTag: s.setTag } : {}),
   };
   const delivery = {
     ...common,
@@ -169,8 +171,9 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     }
     if (s.mode === "pull-request") {
       const r = await log.group("Plan, rewrite and pull request", () =>
-        // One pull request for the update rules, and one per promotion (laminar/promote-<name>).
-        pullRequestsWithPromotions(
+        // By default one pull request for the update rules, and one per promotion (laminar/promote-<name>);
+        // the `group` input or `pullRequests.group` chooses another grouping.
+        groupedPullRequests(
           {
             ...delivery,
             github: github(),
@@ -187,7 +190,12 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
               signCommits: s.signCommits,
             },
           },
-          config.promotions.map((p) => p.name),
+          // `set` writes one tag on purpose: the promotions' pull requests are not this run's business
+          // (an empty share would close them as obsolete).
+          {
+            promotions: s.setTag ? [] : config.promotions.map((p) => p.name),
+            ...(s.setTag ? {} : pullRequestGroup(s.group ?? config.pullRequests?.group)),
+          },
         ),
       );
       return withCounts({
@@ -217,6 +225,11 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
     await tags.save().catch((e: unknown) => log.warning(`could not save the registry cache: ${(e as Error).message}`));
     log.info(`registry requests: ${JSON.stringify(tags.counts())}`);
   }
+}
+
+/** `{ group }` when one is set. */
+function pullRequestGroup(group: PullRequestGroup | undefined): { group?: PullRequestGroup } {
+  return group ? { group } : {};
 }
 
 /** The branch to update: the `branch` input, else the checked-out branch; a detached HEAD needs the input. */

@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG_FILE } from "../config/load.js";
 import type { LaminarConfig } from "../config/types.js";
 import { CLI_AUTHOR, resolveCommitSettings } from "../delivery/commit-settings.js";
 import { DEFAULT_PR_TITLE, defaultPullRequestBranch, type PullRequestOutcome } from "../delivery/pull-request.js";
-import { pullRequestsWithPromotions } from "../delivery/promotion-pull-requests.js";
+import { groupedPullRequests } from "../delivery/grouped-pull-requests.js";
 import { pushMode } from "../delivery/push.js";
 import { assertCleanWorkTree } from "../delivery/remote-branch.js";
 import { createGitCommandManager } from "../git/git-command-manager.js";
@@ -148,7 +148,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
   const configFile = o.configPath ?? DEFAULT_CONFIG_FILE;
   const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative(o.dir, resolve(o.dir, configFile)));
   if (prBranch === branch) throw new Error(`--pr-branch must differ from the checked-out branch ${branch}`);
-  const r = await pullRequestsWithPromotions(
+  const r = await groupedPullRequests(
     {
       ...delivery,
       github: createGitHubApi({
@@ -171,7 +171,11 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
       },
       log: o.log,
     },
-    o.config.promotions.map((p) => p.name),
+    // `set` writes one tag on purpose: an empty share would close the promotions' pull requests.
+    {
+      promotions: o.setTag ? [] : o.config.promotions.map((p) => p.name),
+      ...(o.config.pullRequests?.group && !o.setTag ? { group: o.config.pullRequests.group } : {}),
+    },
   );
   return {
     plan: r.plan,

@@ -2,7 +2,7 @@ import { lstat, readFile, realpath } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { ConfigError } from "./errors.js";
 import { MAX_CONFIG_BYTES, parseConfig } from "./parse.js";
-import type { LaminarConfig } from "./types.js";
+import type { LaminarConfig, SourcePosition } from "./types.js";
 
 /** The config file {@link loadConfig} reads when no path is given, relative to the repository root. */
 export const DEFAULT_CONFIG_FILE = ".laminar.yaml";
@@ -51,30 +51,37 @@ export async function loadConfig(dir: string, configPath?: string): Promise<Lami
   return config;
 }
 
+/**
+ * `updates[].files` and `promotions[].from/to` entries that lead out of the repository through a
+ * symbolic link are refused: Laminar would read (and for `files` and `to`, write) outside it.
+ */
 async function checkSelectorsStayInside(dir: string, config: LaminarConfig): Promise<void> {
   const root = await realpath(dir);
-  for (const rule of config.updates) {
-    for (const [j, selector] of rule.files.entries()) {
-      if (/[*?[\]{}]/.test(selector)) continue;
-      // Check every existing prefix: `a/b/c` escapes if `a` is a link to elsewhere.
-      const parts = selector.split("/");
-      for (let k = 1; k <= parts.length; k++) {
-        const p = join(root, ...parts.slice(0, k));
-        const real = await realpath(p).catch(() => undefined);
-        if (real === undefined) break;
-        if (real !== root && !real.startsWith(root + sep)) {
-          const pos = rule.filePositions?.[j] ?? rule.position;
-          throw new ConfigError(
-            config.file,
-            pos.line,
-            pos.column,
-            `updates[${rule.index}].files[${j}]`,
-            `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`,
-          );
-        }
-      }
+  const check = async (selector: string, pos: SourcePosition, key: string): Promise<void> => {
+    if (/[*?[\]{}]/.test(selector)) return;
+    // Check every existing prefix: `a/b/c` escapes if `a` is a link to elsewhere.
+    const parts = selector.split("/");
+    for (let k = 1; k <= parts.length; k++) {
+      const p = join(root, ...parts.slice(0, k));
+      const real = await realpath(p).catch(() => undefined);
+      if (real === undefined) break;
+      if (real !== root && !real.startsWith(root + sep))
+        throw new ConfigError(
+          config.file,
+          pos.line,
+          pos.column,
+          key,
+          `${JSON.stringify(selector)} is a symbolic link pointing outside the repository`,
+        );
     }
-  }
+  };
+  for (const rule of config.updates)
+    for (const [j, selector] of rule.files.entries())
+      await check(selector, rule.filePositions?.[j] ?? rule.position, `updates[${rule.index}].files[${j}]`);
+  for (const rule of config.promotions)
+    for (const key of ["from", "to"] as const)
+      for (const [j, selector] of rule[key].entries())
+        await check(selector, rule.pathPositions?.[key][j] ?? rule.position, `promotions[${rule.index}].${key}[${j}]`);
 }
 
 function displayPath(dir: string, path: string): string {

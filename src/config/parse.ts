@@ -17,6 +17,7 @@ import {
   type LaminarConfig,
   type Limits,
   type PromotionRule,
+  type PullRequestGroup,
   type RegistrySettings,
   type TagFilter,
   type UpdateRule,
@@ -184,6 +185,7 @@ interface RawConfig {
   scan?: { maxFileSize?: number; exclude?: string[] };
   limits?: Limits;
   global?: { gitUser?: string; gitEmail?: string; gitMessage?: string };
+  pullRequests?: { group?: PullRequestGroup };
 }
 
 /** `verify.cosign`: exactly one of `key` (a file inside the repository) or `keyEnv`. */
@@ -332,12 +334,18 @@ function build(
     const soak = durationAt(r.soak, (d) => fail([...base, "soak"], d));
     const minAge = r.minAge === undefined ? undefined : durationAt(r.minAge, (d) => fail([...base, "minAge"], d));
     const p = locate(base);
+    const positions = (key: "from" | "to") =>
+      r[key].map((_, j) => {
+        const q = locate([...base, key, j]);
+        return { file, line: q.line, column: q.col };
+      });
     promotions.push({
       name: r.name,
       index: i,
       position: { file, line: p.line, column: p.col },
       from,
       to,
+      pathPositions: { from: positions("from"), to: positions("to") },
       images: (r.images ?? []).map((g, j) => checkGlob(g, (d) => fail([...base, "images", j], d))),
       soak,
       ...(minAge ? { minAge } : {}),
@@ -377,6 +385,7 @@ function build(
       ...(g.gitEmail !== undefined ? { authorEmail: g.gitEmail } : {}),
       ...(g.gitMessage !== undefined ? { message: g.gitMessage } : {}),
     },
+    ...(raw.pullRequests?.group ? { pullRequests: { group: raw.pullRequests.group } } : {}),
   };
 }
 

@@ -327,6 +327,18 @@ export const laminarSchema = {
         },
       },
     },
+    pullRequests: {
+      type: "object",
+      description: "Pull-request mode (the Action's `mode: pull-request`, `laminar apply --pull-request`).",
+      additionalProperties: false,
+      properties: {
+        group: {
+          enum: ["all", "rule", "image", "promotion"],
+          description:
+            "Which changes share a pull request: `promotion` (default) one for the update rules plus one per promotion (`laminar/promote-<name>`); `all` one for everything; `rule` one per update rule (`laminar/rule-<rule>`); `image` one per image repository (`laminar/image-<repository>`). Promotions keep their own unless `all`.",
+        },
+      },
+    },
     global: {
       type: "object",
       description: "The original laminar global settings (commit author and message).",

@@ -134,9 +134,11 @@ export const serverSchema = {
           pollFreq: { type: "integer", minimum: 1, description: "Seconds between runs (default 120)." },
           remoteConfig: {
             type: "boolean",
-            description: "Also apply the `updates` of the repository's own .laminar.yaml (re-read every run).",
+            description:
+              "Also apply the `updates` and `promotions` of the repository's own .laminar.yaml (re-read every run).",
           },
           updates: p.updates,
+          promotions: p.promotions,
           commands: p.commands,
           preCommitCommands: p.preCommitCommands,
           notify: { ...notify, description: "Notifications for this repository, besides the top-level ones." },

@@ -71,7 +71,7 @@ export interface ServerRepository {
   readonly remoteConfig: boolean;
   /**
    * The rules and commands the server file gives this repository, with the global registries and
-   * commit settings; `updates` may be empty when `remoteConfig` brings the rules.
+   * commit settings; `updates` (and `promotions`) may be empty when `remoteConfig` brings the rules.
    */
   readonly config: LaminarConfig;
   /** Its own `notify` entries (the top-level ones apply too). */
@@ -115,6 +115,7 @@ interface RawRepository {
   pollFreq?: number;
   remoteConfig?: boolean;
   updates?: unknown[];
+  promotions?: unknown[];
   commands?: unknown[];
   preCommitCommands?: unknown[];
   notify?: RawNotify[];
@@ -140,7 +141,7 @@ interface RawServer {
 }
 
 /** Keys of a repository section that sit under `git[i]`; the rest (registries, global) is top-level. */
-const REPOSITORY_KEYS = new Set<PathSeg>(["updates", "commands", "preCommitCommands"]);
+const REPOSITORY_KEYS = new Set<PathSeg>(["updates", "promotions", "commands", "preCommitCommands"]);
 
 /**
  * Parses and validates server-file text. Pure apart from `baseDir`, which relative local remotes and
@@ -185,8 +186,11 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       );
     if (r.trustNewHostKeys && !isSshRemote(r.url))
       fail([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://… or host:path)");
-    if (!r.updates?.length && !r.remoteConfig)
-      fail(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
+    if (!r.updates?.length && !r.promotions?.length && !r.remoteConfig)
+      fail(
+        at,
+        "no `updates`, no `promotions` and no `remoteConfig: true`: this repository has no rules, nothing would ever change",
+      );
     // The section's paths are `.laminar.yaml` paths: its rules live under git[i], the shared
     // registries and commit settings at the top of the file.
     const inSection = (path: readonly PathSeg[]): PathSeg[] =>
@@ -202,6 +206,7 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
           ...(g.gitMessage !== undefined ? { gitMessage: g.gitMessage } : {}),
         },
         ...(r.updates ? { updates: r.updates } : {}),
+        ...(r.promotions ? { promotions: r.promotions } : {}),
         ...(r.commands ? { commands: r.commands } : {}),
         ...(r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}),
       },

@@ -95,6 +95,8 @@ export interface PromotionRule {
   /** Normalised file selectors, as `UpdateRule.files`. */
   readonly from: readonly string[];
   readonly to: readonly string[];
+  /** Where each `from` and `to` entry is written, parallel to them. */
+  readonly pathPositions?: { readonly from: readonly SourcePosition[]; readonly to: readonly SourcePosition[] };
   readonly images: readonly string[];
   readonly soak: ConfigDuration;
   readonly minAge?: ConfigDuration;
@@ -123,6 +125,12 @@ export interface CommandSpec {
 }
 
 /**
+ * `pullRequests.group` (issue #14): which changes share a pull request in pull-request mode.
+ * `promotion` (the default) is one for the update rules plus one per promotion.
+ */
+export type PullRequestGroup = "all" | "rule" | "image" | "promotion";
+
+/**
  * A validated `.laminar.yaml`, as {@link loadConfig} and {@link parseConfig} return it: defaults
  * filled in, policies parsed, selectors normalised. Everything downstream takes this, never raw YAML.
  */
@@ -138,6 +146,8 @@ export interface LaminarConfig {
   /** `limits`: only what the file sets; each consumer has its own default (see {@link Limits}). */
   readonly limits?: Limits;
   readonly commit: { readonly authorName?: string; readonly authorEmail?: string; readonly message?: string };
+  /** `pullRequests`: only what the file sets (the grouping defaults to `promotion`). */
+  readonly pullRequests?: { readonly group?: PullRequestGroup };
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024;

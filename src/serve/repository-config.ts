@@ -1,7 +1,8 @@
 /**
- * The rules one repository runs with: the server file's `updates` always, plus — with
- * `remoteConfig: true` — the `updates` of the repository's own `.laminar.yaml`, read again on every
- * pass (a new head may change them).
+ * The rules one repository runs with: the server file's `updates` and `promotions` always, plus —
+ * with `remoteConfig: true` — the `updates` and `promotions` of the repository's own `.laminar.yaml`,
+ * read again on every pass (a new head may change them). Promotions measure soak from the working
+ * clone's git history, which the pipeline reads in `dir` (a full clone: nothing to deepen).
  */
 import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
@@ -25,11 +26,20 @@ export async function readRepositoryConfig(
   warn: (message: string) => void,
 ): Promise<LaminarConfig> {
   let updates = repo.config.updates;
+  let promotions = repo.config.promotions;
   let scan = repo.config.scan;
   if (repo.remoteConfig) {
     try {
       const own = await loadConfig(dir);
       updates = [...updates, ...own.updates];
+      // A promotion's name is its branch and trailer: the server file's wins a clash, and says so.
+      for (const p of own.promotions) {
+        if (promotions.some((q) => q.name === p.name))
+          warn(
+            `${repo.name}: .laminar.yaml promotion ${JSON.stringify(p.name)} is ignored: the server file has one of that name`,
+          );
+        else promotions = [...promotions, p];
+      }
       scan = own.scan;
     } catch (e) {
       const missing = e instanceof ConfigError && e.line === 0 && /not found/.test(e.detail);
@@ -39,9 +49,9 @@ export async function readRepositoryConfig(
       }
     }
   }
-  if (updates.length === 0)
+  if (updates.length === 0 && promotions.length === 0)
     throw new NoRulesError(
-      `${repo.name}: no rules: the server file gives it no \`updates\` and the repository has no usable .laminar.yaml`,
+      `${repo.name}: no rules: the server file gives it no \`updates\` or \`promotions\` and the repository has no usable .laminar.yaml`,
     );
-  return { ...repo.config, updates, scan };
+  return { ...repo.config, updates, promotions, scan };
 }

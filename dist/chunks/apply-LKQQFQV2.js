@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-NSLIMNMW.js";
+} from "./chunk-QFV3NRF7.js";
 import {
   createAppTokenSource,
   createOctokit,
@@ -29,7 +29,7 @@ import {
   oneLine,
   renderTemplate,
   updatePass
-} from "./chunk-O76QXZ4F.js";
+} from "./chunk-SLUBFURN.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-QIE7EB24.js";
 
@@ -281,34 +281,83 @@ function normalise(text) {
   return text.replace(/\r\n/g, "\n").trim();
 }
 
-// src/delivery/promotion-pull-requests.ts
+// src/delivery/grouped-pull-requests.ts
+import { createHash as createHash2 } from "node:crypto";
 function promotionBranch(name) {
   return `laminar/promote-${name}`;
 }
-async function pullRequestsWithPromotions(o, promotions) {
-  if (promotions.length === 0) return { ...await pullRequestMode(o), promotions: [] };
-  const main = await pullRequestMode({ ...o, selectChanges: (c) => !c.promotion });
-  const changes = [...main.plan.changes];
-  const files = [...main.files];
-  const sentences = [main.sentence];
-  const done = [];
-  for (const name of promotions) {
-    const r = await pullRequestMode({
-      ...o,
-      selectChanges: (c) => c.promotion?.promotion === name,
-      pullRequest: { ...o.pullRequest, branch: promotionBranch(name), title: `Promote ${name}: {{summary}}` }
-    });
-    changes.push(...r.plan.changes);
-    files.push(...r.files);
-    done.push({ name, pullRequest: r.pullRequest });
-    if (r.pullRequest.operation !== "none") sentences.push(`Promotion ${name}: ${r.sentence}`);
+var DYNAMIC_PREFIX = { rule: "laminar/rule-", image: "laminar/image-" };
+function branchSlug(text) {
+  const slug = text.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/\.{2,}/g, ".").replace(/^[-.]+|[-.]+$/g, "");
+  if (slug && slug.length <= 60 && !slug.endsWith(".lock")) return slug;
+  const hash = createHash2("sha256").update(text).digest("hex").slice(0, 8);
+  return `${slug.slice(0, 50).replace(/[-.]+$/, "")}-${hash}`;
+}
+function groupBranch(change, group, main) {
+  if (group === "all") return main;
+  if (change.promotion) return promotionBranch(change.promotion.promotion);
+  if (group === "rule") return DYNAMIC_PREFIX.rule + branchSlug(change.rule);
+  if (group === "image") return DYNAMIC_PREFIX.image + branchSlug(change.repository);
+  return main;
+}
+async function groupedPullRequests(o, grouping) {
+  const group = grouping.group ?? "promotion";
+  const main = o.pullRequest.branch;
+  const known = [main, ...grouping.promotions.map(promotionBranch)];
+  if (group === "promotion" && grouping.promotions.length === 0) {
+    const r = await pullRequestMode(o);
+    return { ...r, promotions: [], groups: [{ branch: main, pullRequest: r.pullRequest }] };
   }
+  let branches;
+  let mustRun;
+  if (group === "promotion") {
+    branches = known;
+    mustRun = new Set(known);
+  } else {
+    const preview = await updatePass({ ...o, dryRun: true });
+    const produced = new Set(preview.plan.changes.map((c) => groupBranch(c, group, main)));
+    const prefixes = Object.values(DYNAMIC_PREFIX).map((p) => `refs/heads/${p}`);
+    const leftovers = [...(await o.git.lsRemote([])).keys()].filter((ref) => prefixes.some((p) => ref.startsWith(p))).map((ref) => ref.slice("refs/heads/".length));
+    const dynamic = [.../* @__PURE__ */ new Set([...produced, ...leftovers])].filter((b) => !known.includes(b)).sort();
+    branches = [main, ...dynamic, ...known.slice(1)];
+    mustRun = /* @__PURE__ */ new Set([main, ...produced]);
+  }
+  const promotionOf = new Map(grouping.promotions.map((name) => [promotionBranch(name), name]));
+  const runs = [];
+  for (const branch of branches) {
+    if (!mustRun.has(branch) && !await o.github.findOpenPullRequest(branch, o.base)) continue;
+    const promotion = promotionOf.get(branch);
+    const result = await pullRequestMode({
+      ...o,
+      selectChanges: (c) => groupBranch(c, group, main) === branch,
+      pullRequest: {
+        ...o.pullRequest,
+        branch,
+        ...promotion !== void 0 ? { title: `Promote ${promotion}: {{summary}}` } : {}
+      }
+    });
+    runs.push({ branch, result });
+  }
+  const first = runs[0];
+  const lead = group === "promotion" || first.result.pullRequest.operation !== "none" ? first : runs.find((r) => r.result.pullRequest.operation !== "none") ?? first;
+  const sentences = runs.filter((r) => r === lead || r.result.pullRequest.operation !== "none").map((r) => {
+    const name = promotionOf.get(r.branch);
+    if (r === first && group === "promotion") return r.result.sentence;
+    return name !== void 0 ? `Promotion ${name}: ${r.result.sentence}` : `${r.branch}: ${r.result.sentence}`;
+  });
+  const { commitSha: _ignored, ...base } = first.result;
   return {
-    ...main,
-    plan: { ...main.plan, changes },
-    files: [...new Set(files)],
+    ...base,
+    ...lead.result.commitSha ? { commitSha: lead.result.commitSha } : {},
+    pullRequest: lead.result.pullRequest,
+    plan: { ...first.result.plan, changes: runs.flatMap((r) => r.result.plan.changes) },
+    files: [...new Set(runs.flatMap((r) => r.result.files))],
     sentence: sentences.join(" "),
-    promotions: done
+    promotions: runs.flatMap((r) => {
+      const name = promotionOf.get(r.branch);
+      return name !== void 0 ? [{ name, pullRequest: r.result.pullRequest }] : [];
+    }),
+    groups: runs.map((r) => ({ branch: r.branch, pullRequest: r.result.pullRequest }))
   };
 }
 
@@ -582,7 +631,7 @@ async function runApply(o) {
   const configFile = o.configPath ?? DEFAULT_CONFIG_FILE;
   const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative(o.dir, resolve(o.dir, configFile)));
   if (prBranch === branch) throw new Error(`--pr-branch must differ from the checked-out branch ${branch}`);
-  const r = await pullRequestsWithPromotions(
+  const r = await groupedPullRequests(
     {
       ...delivery,
       github: createGitHubApi({
@@ -605,7 +654,11 @@ async function runApply(o) {
       },
       log: o.log
     },
-    o.config.promotions.map((p) => p.name)
+    // `set` writes one tag on purpose: an empty share would close the promotions' pull requests.
+    {
+      promotions: o.setTag ? [] : o.config.promotions.map((p) => p.name),
+      ...o.config.pullRequests?.group && !o.setTag ? { group: o.config.pullRequests.group } : {}
+    }
   );
   return {
     plan: r.plan,

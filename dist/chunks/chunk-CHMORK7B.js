@@ -2,7 +2,7 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   laminarSchema
-} from "./chunk-O76QXZ4F.js";
+} from "./chunk-SLUBFURN.js";
 
 // src/config/server-schema.ts
 var p = laminarSchema.properties;
@@ -118,9 +118,10 @@ var serverSchema = {
           pollFreq: { type: "integer", minimum: 1, description: "Seconds between runs (default 120)." },
           remoteConfig: {
             type: "boolean",
-            description: "Also apply the `updates` of the repository's own .laminar.yaml (re-read every run)."
+            description: "Also apply the `updates` and `promotions` of the repository's own .laminar.yaml (re-read every run)."
           },
           updates: p.updates,
+          promotions: p.promotions,
           commands: p.commands,
           preCommitCommands: p.preCommitCommands,
           notify: { ...notify, description: "Notifications for this repository, besides the top-level ones." }

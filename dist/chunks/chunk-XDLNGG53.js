@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-O76QXZ4F.js";
+} from "./chunk-SLUBFURN.js";
 import {
   __commonJS,
   __toESM

@@ -3,18 +3,18 @@ const require = __laminarCreateRequire(import.meta.url);
 import {
   ServeEngine,
   listenHttp
-} from "./chunk-WDFJDNIM.js";
+} from "./chunk-E7TBTZFG.js";
 import {
   createGitCommandManager
-} from "./chunk-NSLIMNMW.js";
+} from "./chunk-QFV3NRF7.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-CBUR2GLT.js";
+} from "./chunk-XDLNGG53.js";
 import {
   loadConfig
-} from "./chunk-O76QXZ4F.js";
+} from "./chunk-SLUBFURN.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-QIE7EB24.js";
 

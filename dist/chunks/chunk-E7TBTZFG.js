@@ -8,20 +8,20 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-NSLIMNMW.js";
+} from "./chunk-QFV3NRF7.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-CBUR2GLT.js";
+} from "./chunk-XDLNGG53.js";
 import {
   ConfigError,
   SecretMasker,
   execGit,
   loadConfig,
   updatePass
-} from "./chunk-O76QXZ4F.js";
+} from "./chunk-SLUBFURN.js";
 import {
   __commonJS,
   __require,
@@ -5382,11 +5382,19 @@ var NoRulesError = class extends Error {
 };
 async function readRepositoryConfig(repo, dir, warn) {
   let updates = repo.config.updates;
+  let promotions = repo.config.promotions;
   let scan = repo.config.scan;
   if (repo.remoteConfig) {
     try {
       const own = await loadConfig(dir);
       updates = [...updates, ...own.updates];
+      for (const p of own.promotions) {
+        if (promotions.some((q) => q.name === p.name))
+          warn(
+            `${repo.name}: .laminar.yaml promotion ${JSON.stringify(p.name)} is ignored: the server file has one of that name`
+          );
+        else promotions = [...promotions, p];
+      }
       scan = own.scan;
     } catch (e) {
       const missing = e instanceof ConfigError && e.line === 0 && /not found/.test(e.detail);
@@ -5396,11 +5404,11 @@ async function readRepositoryConfig(repo, dir, warn) {
       }
     }
   }
-  if (updates.length === 0)
+  if (updates.length === 0 && promotions.length === 0)
     throw new NoRulesError(
-      `${repo.name}: no rules: the server file gives it no \`updates\` and the repository has no usable .laminar.yaml`
+      `${repo.name}: no rules: the server file gives it no \`updates\` or \`promotions\` and the repository has no usable .laminar.yaml`
     );
-  return { ...repo.config, updates, scan };
+  return { ...repo.config, updates, promotions, scan };
 }
 
 // src/serve/schedule.ts

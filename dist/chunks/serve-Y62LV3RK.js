@@ -6,11 +6,11 @@ import {
   isSshRemote,
   listenHttp,
   resolveNotifyTargets
-} from "./chunk-WDFJDNIM.js";
-import "./chunk-NSLIMNMW.js";
+} from "./chunk-E7TBTZFG.js";
+import "./chunk-QFV3NRF7.js";
 import {
   serverSchema
-} from "./chunk-YI6U7ZLL.js";
+} from "./chunk-CHMORK7B.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -18,14 +18,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-CBUR2GLT.js";
+} from "./chunk-XDLNGG53.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-O76QXZ4F.js";
+} from "./chunk-SLUBFURN.js";
 import "./chunk-5RE2FBRL.js";
 import {
   __toESM
@@ -46,7 +46,7 @@ function validate(data) {
   validator ??= new import_ajv.Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(serverSchema);
   return validator(data) ? [] : [...validator.errors ?? []];
 }
-var REPOSITORY_KEYS = /* @__PURE__ */ new Set(["updates", "commands", "preCommitCommands"]);
+var REPOSITORY_KEYS = /* @__PURE__ */ new Set(["updates", "promotions", "commands", "preCommitCommands"]);
 function parseServerConfig(text, file, baseDir, home = homedir()) {
   const { data, fail, locate } = parseValidatedYaml(text.replace(/^\uFEFF/, ""), file, {
     validate,
@@ -84,8 +84,11 @@ function parseServerConfig(text, file, baseDir, home = homedir()) {
       );
     if (r.trustNewHostKeys && !isSshRemote(r.url))
       fail([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://\u2026 or host:path)");
-    if (!r.updates?.length && !r.remoteConfig)
-      fail(at, "no `updates` and no `remoteConfig: true`: this repository has no rules, nothing would ever change");
+    if (!r.updates?.length && !r.promotions?.length && !r.remoteConfig)
+      fail(
+        at,
+        "no `updates`, no `promotions` and no `remoteConfig: true`: this repository has no rules, nothing would ever change"
+      );
     const inSection = (path2) => path2.length === 0 || REPOSITORY_KEYS.has(path2[0]) ? [...at, ...path2] : [...path2];
     const sectionFail = (path2, detail, keyOf) => fail(inSection(path2), detail, keyOf);
     const config = buildConfigSection(
@@ -98,6 +101,7 @@ function parseServerConfig(text, file, baseDir, home = homedir()) {
           ...g.gitMessage !== void 0 ? { gitMessage: g.gitMessage } : {}
         },
         ...r.updates ? { updates: r.updates } : {},
+        ...r.promotions ? { promotions: r.promotions } : {},
         ...r.commands ? { commands: r.commands } : {},
         ...r.preCommitCommands ? { preCommitCommands: r.preCommitCommands } : {}
       },

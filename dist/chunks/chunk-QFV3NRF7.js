@@ -8,7 +8,7 @@ import {
   execGit,
   updatePass,
   withLaminarTrailers
-} from "./chunk-O76QXZ4F.js";
+} from "./chunk-SLUBFURN.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };
