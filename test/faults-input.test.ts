@@ -33,7 +33,6 @@ async function configError(
   if (config !== undefined) files[".laminar.yaml"] = config;
   const dir = await makeRepo(files);
   const before = await snapshotTree(dir);
-  const started = Date.now();
   const r = await laminar(["apply", "--dir", dir, ...args], {
     XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-cache-")),
   });
@@ -41,7 +40,6 @@ async function configError(
   assert.equal(r.status, 1);
   assert.equal(r.stdout, "");
   assert.deepEqual(changedPaths(before, await snapshotTree(dir)), [], "no file changes");
-  assert.ok(Date.now() - started < 10_000, "bounded");
 }
 
 const rule = (pattern: string, more = ""): string =>
