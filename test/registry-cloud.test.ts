@@ -4,7 +4,8 @@
  *   - ECR: the AWS SDK's credential chain (environment keys, a profile in a shared config file, an
  *     assumed role through STS, a web identity token file through STS) signs GetAuthorizationToken
  *     and DescribeImages; the password it hands out is the real registry's htpasswd password;
- *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server;
+ *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server, and from a
+ *     workload identity federation file (external_account) through a local STS token exchange;
  *   - ACR: @azure/identity's DefaultAzureCredential (a client secret in the environment) against a
  *     local Entra ID over HTTPS, then ACR's exchange and the real registry's token flow, run through
  *     the CLI (NODE_EXTRA_CA_CERTS only works for a new process);
@@ -20,7 +21,14 @@ import { after, afterEach, before, beforeEach, describe, test } from "node:test"
 import { RegistryClient, RegistryError } from "../src/registry/index.js";
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { startEcrApi, startEntraId, startGceMetadata, startSts, type LocalApi } from "./helpers/cloud/apis.js";
+import {
+  startEcrApi,
+  startEntraId,
+  startGceMetadata,
+  startGoogleSts,
+  startSts,
+  type LocalApi,
+} from "./helpers/cloud/apis.js";
 import { spawn } from "node:child_process";
 import { writeRepo } from "./helpers/cli.js";
 import { seedImages, tagSeries, type SeededImage } from "./helpers/registry/seed.js";
@@ -276,6 +284,67 @@ describe("Artifact Registry / GCR through google-auth-library", { skip }, () => 
     assert.deepEqual(
       metadata.calls.map((x) => x.action),
       ["GET /computeMetadata/v1/instance/service-accounts/default/token"],
+    );
+  });
+});
+
+describe("Artifact Registry / GCR through workload identity federation (external_account file)", { skip }, () => {
+  const FEDERATED_TOKEN = "ya29.Secr3t-federated-access-token";
+  const SUBJECT = "oidc-Secr3t-subject-token-from-ci";
+  const AUDIENCE = "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/providers/gh";
+  let reg: RunningRegistry;
+  let sts: LocalApi;
+
+  before(async () => {
+    reg = await startRegistry({ auth: "htpasswd", users: { oauth2accesstoken: FEDERATED_TOKEN } });
+    await seedImages(reg, tagSeries("proj/repo/app", 2, { newest: T0 }));
+    sts = await startGoogleSts({ subjectToken: SUBJECT, audience: AUDIENCE, accessToken: FEDERATED_TOKEN });
+  });
+  after(async () => {
+    await reg?.stop();
+    await sts?.stop();
+  });
+  afterEach(() => setCloudEnv({}));
+
+  test("subject token file → STS token exchange → access token as user oauth2accesstoken", async () => {
+    // What google-github-actions/auth writes for workload identity federation (no impersonation).
+    await writeFile(join(tmp, "subject-token"), SUBJECT);
+    await writeFile(
+      join(tmp, "external-account.json"),
+      JSON.stringify({
+        type: "external_account",
+        audience: AUDIENCE,
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        token_url: `${sts.url}/v1/token`,
+        credential_source: { file: join(tmp, "subject-token") },
+      }),
+    );
+    setCloudEnv({
+      GOOGLE_APPLICATION_CREDENTIALS: join(tmp, "external-account.json"),
+      CLOUDSDK_CONFIG: join(tmp, "no-gcloud"),
+    });
+    const c = new RegistryClient({
+      retry: FAST_RETRY,
+      env: { DOCKER_CONFIG: join(tmp, "no-docker-config") },
+      registries: [{ host: reg.host, cloud: "google" }],
+    });
+    const repo = { registry: reg.host, repository: "proj/repo/app" };
+    assert.equal((await c.listTags(repo)).tags.length, 2);
+    c.newRun();
+    assert.equal((await c.listTags(repo)).tags.length, 2);
+    assert.deepEqual(
+      sts.calls.map((x) => [x.action, JSON.parse(x.body)]),
+      [
+        [
+          "POST /v1/token",
+          {
+            grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+            audience: AUDIENCE,
+            subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+            subject_token_ok: true,
+          },
+        ],
+      ],
     );
   });
 });

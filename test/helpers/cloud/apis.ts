@@ -5,7 +5,9 @@
  *     GetAuthorizationToken and DescribeImages, answering only SigV4-signed requests whose
  *     credential names an accepted access key id;
  *   - STS's Query API: AssumeRole (signed) and AssumeRoleWithWebIdentity (unsigned, token checked);
- *   - the GCE metadata server's token endpoint (`Metadata-Flavor: Google`).
+ *   - the GCE metadata server's token endpoint (`Metadata-Flavor: Google`);
+ *   - Google's Security Token Service (`POST /v1/token`, RFC 8693 token exchange) for workload
+ *     identity federation.
  * Each records the requests it got (headers, never bodies with secrets) for the tests to check.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -208,6 +210,53 @@ export async function startGceMetadata(o: MetadataOptions): Promise<LocalApi & {
     res.writeHead(404, headers).end();
   });
   return { url, host: url.replace(/^http:\/\//, ""), calls, stop: stopper(server) };
+}
+
+export interface GoogleStsOptions {
+  /** The subject token (the OIDC token of the CI) the exchange accepts. */
+  readonly subjectToken: string;
+  readonly audience: string;
+  readonly accessToken: string;
+}
+
+/**
+ * Google STS (`sts.googleapis.com/v1/token`): an RFC 8693 token exchange of an external subject
+ * token for a federated access token. Recorded calls carry the grant's public fields only.
+ */
+export async function startGoogleSts(o: GoogleStsOptions): Promise<LocalApi> {
+  const calls: RecordedCall[] = [];
+  const { server, url } = await listen(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const form = new URLSearchParams(await readBody(req));
+    calls.push({
+      action: `${req.method} ${path}`,
+      body: JSON.stringify({
+        grant_type: form.get("grant_type"),
+        audience: form.get("audience"),
+        subject_token_type: form.get("subject_token_type"),
+        subject_token_ok: form.get("subject_token") === o.subjectToken,
+      }),
+    });
+    const json = { "content-type": "application/json" };
+    if (req.method !== "POST" || path !== "/v1/token") return void res.writeHead(404, json).end();
+    if (
+      form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:token-exchange" ||
+      form.get("audience") !== o.audience ||
+      form.get("subject_token") !== o.subjectToken
+    )
+      return void res
+        .writeHead(400, json)
+        .end(JSON.stringify({ error: "invalid_grant", error_description: "subject token refused" }));
+    res.writeHead(200, json).end(
+      JSON.stringify({
+        access_token: o.accessToken,
+        issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+        token_type: "Bearer",
+        expires_in: 3600,
+      }),
+    );
+  });
+  return { url, calls, stop: stopper(server) };
 }
 
 export interface EntraIdOptions {
