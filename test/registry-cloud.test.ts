@@ -6,9 +6,10 @@
  *     and DescribeImages; the password it hands out is the real registry's htpasswd password;
  *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server, and from a
  *     workload identity federation file (external_account) through a local STS token exchange;
- *   - ACR: @azure/identity's DefaultAzureCredential (a client secret in the environment) against a
- *     local Entra ID over HTTPS, then ACR's exchange and the real registry's token flow, run through
- *     the CLI (NODE_EXTRA_CA_CERTS only works for a new process);
+ *   - ACR: @azure/identity's DefaultAzureCredential (a client secret, or workload identity's federated
+ *     token file as client_assertion) against a local Entra ID over HTTPS, then ACR's exchange and
+ *     the real registry's token flow, run through the CLI (NODE_EXTRA_CA_CERTS only works for a new
+ *     process);
  *   - expiry and refresh in a long-lived client, docker config precedence, and a refused
  *     credential named with its source (never the secret).
  * Nothing leaves 127.0.0.1: instance metadata lookups are disabled for the AWS chain.
@@ -352,6 +353,8 @@ describe("Artifact Registry / GCR through workload identity federation (external
 const AZURE_SECRET = "azure-Secr3t-client-secret";
 const AAD_TOKEN = "aad-Secr3t-access-token";
 const ACR_REFRESH = "acr-Secr3t-refresh-token";
+/** A federated token as a workload identity webhook (or GitHub's OIDC) leaves it in a file. */
+const FEDERATED = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bGFtaW5hciJ9.Secr3t-sig";
 
 function hasOpenssl(): boolean {
   try {
@@ -403,6 +406,7 @@ describe(
         cert: await readFile(certFile, "utf8"),
         clientId: "laminar-client",
         clientSecret: AZURE_SECRET,
+        clientAssertion: FEDERATED,
         accessToken: AAD_TOKEN,
       });
       reg = await startRegistry({
@@ -417,7 +421,7 @@ describe(
       await entra?.stop();
     });
 
-    const run = async (secret: string) => {
+    const run = async (secret: string | Record<string, string>) => {
       const dir = await writeRepo({
         // A registry on 127.0.0.1 stands in for acme.azurecr.io: `cloud` names its kind.
         ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: azure\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
@@ -430,7 +434,7 @@ describe(
         AZURE_AUTHORITY_HOST: entra.url,
         AZURE_TENANT_ID: "laminar-tenant",
         AZURE_CLIENT_ID: "laminar-client",
-        AZURE_CLIENT_SECRET: secret,
+        ...(typeof secret === "string" ? { AZURE_CLIENT_SECRET: secret } : secret),
       });
       // Not spawnSync: the Entra ID and token servers answer from this process's event loop.
       const child = spawn(
@@ -458,6 +462,29 @@ describe(
       assert.ok(reg.tokenServer!.requests.some((x) => x.method === "POST" && x.username === "laminar" && x.granted));
       assert.ok(entra.calls.some((x) => x.action === "POST /laminar-tenant/oauth2/v2.0/token"));
       for (const secret of [AZURE_SECRET, AAD_TOKEN, ACR_REFRESH]) {
+        assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
+      }
+    });
+
+    test("workload identity: AZURE_FEDERATED_TOKEN_FILE → client_assertion → Entra ID token → ACR exchange", async () => {
+      const tokenFile = join(tmp, "azure-federated-token");
+      await writeFile(tokenFile, FEDERATED);
+      const before = entra.calls.length;
+      const r = await run({ AZURE_FEDERATED_TOKEN_FILE: tokenFile });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).changes[0].to, "1.0.2");
+      assert.deepEqual(
+        entra.calls
+          .slice(before)
+          .filter((x) => x.action === "POST /laminar-tenant/oauth2/v2.0/token")
+          .map((x) => x.body),
+        ["client_assertion(urn:ietf:params:oauth:client-assertion-type:jwt-bearer)"],
+      );
+      assert.ok(
+        reg.tokenServer!.requests.some((x) => x.method === "POST /oauth2/exchange" && x.granted),
+        "ACR exchange granted",
+      );
+      for (const secret of [FEDERATED, AAD_TOKEN, ACR_REFRESH]) {
         assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
       }
     });

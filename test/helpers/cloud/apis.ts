@@ -265,12 +265,17 @@ export interface EntraIdOptions {
   readonly cert: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * The federated token accepted as `client_assertion` (workload identity: the file
+   * `AZURE_FEDERATED_TOKEN_FILE` names), with `client_assertion_type` jwt-bearer.
+   */
+  readonly clientAssertion?: string;
   /** The Entra ID access token handed out for the registry scope. */
   readonly accessToken: string;
 }
 
 /**
- * Microsoft Entra ID's endpoints MSAL uses for a client secret (what `AZURE_AUTHORITY_HOST`
+ * Microsoft Entra ID's endpoints MSAL uses for a client secret or a client assertion (what `AZURE_AUTHORITY_HOST`
  * points @azure/identity at): the tenant's OpenID configuration and its v2.0 token endpoint.
  */
 export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
@@ -282,7 +287,14 @@ export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
       const u = new URL(req.url ?? "/", "https://127.0.0.1");
       const tenant = u.pathname.split("/")[1] ?? "";
       const base = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
-      calls.push({ action: `${req.method} ${u.pathname}`, body: "" });
+      const grant = new URLSearchParams(body);
+      // Which client credential came, never its value.
+      const credential = grant.has("client_assertion")
+        ? `client_assertion(${grant.get("client_assertion_type") ?? ""})`
+        : grant.has("client_secret")
+          ? "client_secret"
+          : "";
+      calls.push({ action: `${req.method} ${u.pathname}`, body: credential });
       res.setHeader("content-type", "application/json");
       if (u.pathname.endsWith("/v2.0/.well-known/openid-configuration"))
         return res.end(
@@ -296,9 +308,13 @@ export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
         );
       if (u.pathname.endsWith("/oauth2/v2.0/token")) {
         const form = new URLSearchParams(body);
+        const assertionOk =
+          o.clientAssertion !== undefined &&
+          form.get("client_assertion") === o.clientAssertion &&
+          form.get("client_assertion_type") === "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
         const ok =
           form.get("client_id") === o.clientId &&
-          form.get("client_secret") === o.clientSecret &&
+          (form.get("client_secret") === o.clientSecret || assertionOk) &&
           form.get("scope")?.includes("https://containerregistry.azure.net/.default");
         if (!ok) {
           res.statusCode = 401;
