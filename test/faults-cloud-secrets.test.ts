@@ -1,7 +1,8 @@
 /**
  * Cloud credentials (issue #11) never leak: AWS keys and session tokens, a Google service
  * account's private key (the file `GOOGLE_APPLICATION_CREDENTIALS` names), an Azure client secret
- * and a GitHub App's private key (variable and file) are in the environment of `plan --json` and `apply`, and the
+ * a GitHub App's private key (variable and file) and the federated OIDC tokens of
+ * `AWS_WEB_IDENTITY_TOKEN_FILE` / `AZURE_FEDERATED_TOKEN_FILE` are in the environment of `plan --json` and `apply`, and the
  * registry answers 403 with all of them quoted in its error message — the tempting case. stdout,
  * stderr, every file of the repository afterwards and the registry cache are searched for each
  * secret, raw and base64, and for every line of the PEM keys.
@@ -24,6 +25,8 @@ const AZURE_SECRET = "azure-Secr3t-client-secret-8e1f";
 const GOOGLE_KEY = pem();
 const APP_KEY = pem();
 const APP_KEY_IN_FILE = pem();
+const AWS_OIDC = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSJ9.awsSecr3tSig";
+const AZURE_OIDC = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhcGk6Ly9BenVyZUFEVG9rZW5FeGNoYW5nZSJ9.azSecr3tSig";
 
 /** The secrets and the forms they could leak in: whole, base64, and each body line of a PEM key. */
 const FORMS: ReadonlyArray<readonly [string, string]> = [
@@ -33,6 +36,8 @@ const FORMS: ReadonlyArray<readonly [string, string]> = [
   ["Google private_key", GOOGLE_KEY],
   ["LAMINAR_APP_PRIVATE_KEY", APP_KEY],
   ["LAMINAR_APP_PRIVATE_KEY_FILE's key", APP_KEY_IN_FILE],
+  ["AWS_WEB_IDENTITY_TOKEN_FILE's token", AWS_OIDC],
+  ["AZURE_FEDERATED_TOKEN_FILE's token", AZURE_OIDC],
 ].flatMap(([name, s]) => [
   [name!, s!] as const,
   [`base64(${name})`, Buffer.from(s!).toString("base64")] as const,
@@ -47,7 +52,16 @@ function assertNoSecret(where: string, text: string): void {
 }
 
 test("cloud secrets in the environment never reach output, cache or repository, even when a registry echoes them", async () => {
-  const echoed = [AWS_SECRET, AWS_SESSION, AZURE_SECRET, GOOGLE_KEY, APP_KEY, APP_KEY_IN_FILE].join(" | ");
+  const echoed = [
+    AWS_SECRET,
+    AWS_SESSION,
+    AZURE_SECRET,
+    GOOGLE_KEY,
+    APP_KEY,
+    APP_KEY_IN_FILE,
+    AWS_OIDC,
+    AZURE_OIDC,
+  ].join(" | ");
   const fk = await startFakeRegistry({
     repositories: { "acme/app": { tags: [{ tag: "develop-1" }, { tag: "develop-2" }] } },
   });
@@ -72,6 +86,8 @@ test("cloud secrets in the environment never reach output, cache or repository, 
       }),
     );
     await writeFile(join(creds, "app.pem"), APP_KEY_IN_FILE);
+    await writeFile(join(creds, "aws-oidc"), AWS_OIDC);
+    await writeFile(join(creds, "azure-oidc"), `${AZURE_OIDC}\n`);
     const files = {
       ".laminar.yaml": `updates:\n  - pattern: "glob:develop-*"\n    files: [deploy/]\n`,
       "deploy/app.yaml": `image: ${fk.host}/acme/app:develop-1\n`,
@@ -87,6 +103,8 @@ test("cloud secrets in the environment never reach output, cache or repository, 
       AZURE_TENANT_ID: "laminar-tenant",
       AZURE_CLIENT_ID: "laminar-client",
       AZURE_CLIENT_SECRET: AZURE_SECRET,
+      AWS_WEB_IDENTITY_TOKEN_FILE: join(creds, "aws-oidc"),
+      AZURE_FEDERATED_TOKEN_FILE: join(creds, "azure-oidc"),
       LAMINAR_APP_PRIVATE_KEY: APP_KEY,
       LAMINAR_APP_PRIVATE_KEY_FILE: join(creds, "app.pem"),
       DOCKER_CONFIG: join(creds, "no-docker"),

@@ -28,6 +28,11 @@ export async function collectSecrets(
   const docker = await readDockerConfig(dockerConfigDir(env));
   const googleText = await readText(env.GOOGLE_APPLICATION_CREDENTIALS);
   const appPrivateKeyFile = await readText(env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim());
+  const tokenFiles: string[] = [];
+  for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"]) {
+    const text = await readText(env[name]);
+    if (text !== undefined) tokenFiles.push(text);
+  }
   let googleCredentials: unknown;
   try {
     googleCredentials = googleText === undefined ? undefined : (JSON.parse(googleText) as unknown);
@@ -41,6 +46,7 @@ export async function collectSecrets(
       ...(docker ? { dockerConfig: docker.config } : {}),
       ...(googleCredentials !== undefined ? { googleCredentials } : {}),
       ...(appPrivateKeyFile !== undefined ? { appPrivateKeyFile } : {}),
+      tokenFiles,
       ...(options.extra ? { extra: options.extra } : {}),
     }),
     problems: docker?.problems.map((p) => p.message) ?? [],

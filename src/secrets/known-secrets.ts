@@ -34,6 +34,11 @@ export interface SecretSources {
   readonly googleCredentials?: unknown;
   /** The text of the file `LAMINAR_APP_PRIVATE_KEY_FILE` names (a GitHub App's key), when read. */
   readonly appPrivateKeyFile?: string;
+  /**
+   * The text of the federated token files the environment names (`AWS_WEB_IDENTITY_TOKEN_FILE`,
+   * `AZURE_FEDERATED_TOKEN_FILE`): OIDC tokens a cloud exchanges for credentials.
+   */
+  readonly tokenFiles?: readonly string[];
   /** Secrets given some other way (the Action's `token` input). */
   readonly extra?: readonly KnownSecret[];
 }
@@ -60,6 +65,7 @@ export function knownSecrets(sources: SecretSources): KnownSecret[] {
   // A GitHub App's key (src/cli/main.ts reads the variable or the file).
   pushKey(env.LAMINAR_APP_PRIVATE_KEY);
   pushKey(sources.appPrivateKeyFile);
+  for (const token of sources.tokenFiles ?? []) push(token.trim());
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : undefined);
 
