@@ -93,14 +93,17 @@ describe("ImagePolicy → tag policy", () => {
     assert.equal(asc.matches("latest"), false);
   });
 
-  it("rejects what Flux would reject, and patterns that would hang a backtracking matcher", () => {
+  it("rejects what Flux would reject; RE2 runs patterns that would hang a backtracking matcher (#13)", () => {
     assert.throws(() => fluxTagPolicy({}), PolicyError);
     assert.throws(() => fluxTagPolicy({ policy: { semver: { range: "not a range" } } }), PolicyError);
     assert.throws(() => fluxTagPolicy({ policy: { numerical: { order: "up" } } }), PolicyError);
     assert.throws(
-      () => fluxTagPolicy({ filterTags: { pattern: "^(a+)+$" }, policy: { alphabetical: {} } }),
-      PolicyError,
+      () => fluxTagPolicy({ filterTags: { pattern: "^(a)\\1$" }, policy: { alphabetical: {} } }),
+      /filterTags.pattern: invalid regex .*RE2 syntax/,
     );
+    const nested = fluxTagPolicy({ filterTags: { pattern: "^(a+)+$" }, policy: { alphabetical: {} } });
+    assert.equal(nested.matches(`${"a".repeat(30_000)}!`), false);
+    assert.equal(nested.matches("aaa"), true);
   });
 
   it("exclusionList: Flux's default leaves out cosign `.sig` tags; a given list replaces it", () => {

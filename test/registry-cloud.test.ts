@@ -4,10 +4,12 @@
  *   - ECR: the AWS SDK's credential chain (environment keys, a profile in a shared config file, an
  *     assumed role through STS, a web identity token file through STS) signs GetAuthorizationToken
  *     and DescribeImages; the password it hands out is the real registry's htpasswd password;
- *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server;
- *   - ACR: @azure/identity's DefaultAzureCredential (a client secret in the environment) against a
- *     local Entra ID over HTTPS, then ACR's exchange and the real registry's token flow, run through
- *     the CLI (NODE_EXTRA_CA_CERTS only works for a new process);
+ *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server, and from a
+ *     workload identity federation file (external_account) through a local STS token exchange;
+ *   - ACR: @azure/identity's DefaultAzureCredential (a client secret, or workload identity's federated
+ *     token file as client_assertion) against a local Entra ID over HTTPS, then ACR's exchange and
+ *     the real registry's token flow, run through the CLI (NODE_EXTRA_CA_CERTS only works for a new
+ *     process);
  *   - expiry and refresh in a long-lived client, docker config precedence, and a refused
  *     credential named with its source (never the secret).
  * Nothing leaves 127.0.0.1: instance metadata lookups are disabled for the AWS chain.
@@ -20,7 +22,14 @@ import { after, afterEach, before, beforeEach, describe, test } from "node:test"
 import { RegistryClient, RegistryError } from "../src/registry/index.js";
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { startEcrApi, startEntraId, startGceMetadata, startSts, type LocalApi } from "./helpers/cloud/apis.js";
+import {
+  startEcrApi,
+  startEntraId,
+  startGceMetadata,
+  startGoogleSts,
+  startSts,
+  type LocalApi,
+} from "./helpers/cloud/apis.js";
 import { spawn } from "node:child_process";
 import { writeRepo } from "./helpers/cli.js";
 import { seedImages, tagSeries, type SeededImage } from "./helpers/registry/seed.js";
@@ -280,9 +289,72 @@ describe("Artifact Registry / GCR through google-auth-library", { skip }, () => 
   });
 });
 
+describe("Artifact Registry / GCR through workload identity federation (external_account file)", { skip }, () => {
+  const FEDERATED_TOKEN = "ya29.Secr3t-federated-access-token";
+  const SUBJECT = "oidc-Secr3t-subject-token-from-ci";
+  const AUDIENCE = "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/providers/gh";
+  let reg: RunningRegistry;
+  let sts: LocalApi;
+
+  before(async () => {
+    reg = await startRegistry({ auth: "htpasswd", users: { oauth2accesstoken: FEDERATED_TOKEN } });
+    await seedImages(reg, tagSeries("proj/repo/app", 2, { newest: T0 }));
+    sts = await startGoogleSts({ subjectToken: SUBJECT, audience: AUDIENCE, accessToken: FEDERATED_TOKEN });
+  });
+  after(async () => {
+    await reg?.stop();
+    await sts?.stop();
+  });
+  afterEach(() => setCloudEnv({}));
+
+  test("subject token file → STS token exchange → access token as user oauth2accesstoken", async () => {
+    // What google-github-actions/auth writes for workload identity federation (no impersonation).
+    await writeFile(join(tmp, "subject-token"), SUBJECT);
+    await writeFile(
+      join(tmp, "external-account.json"),
+      JSON.stringify({
+        type: "external_account",
+        audience: AUDIENCE,
+        subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+        token_url: `${sts.url}/v1/token`,
+        credential_source: { file: join(tmp, "subject-token") },
+      }),
+    );
+    setCloudEnv({
+      GOOGLE_APPLICATION_CREDENTIALS: join(tmp, "external-account.json"),
+      CLOUDSDK_CONFIG: join(tmp, "no-gcloud"),
+    });
+    const c = new RegistryClient({
+      retry: FAST_RETRY,
+      env: { DOCKER_CONFIG: join(tmp, "no-docker-config") },
+      registries: [{ host: reg.host, cloud: "google" }],
+    });
+    const repo = { registry: reg.host, repository: "proj/repo/app" };
+    assert.equal((await c.listTags(repo)).tags.length, 2);
+    c.newRun();
+    assert.equal((await c.listTags(repo)).tags.length, 2);
+    assert.deepEqual(
+      sts.calls.map((x) => [x.action, JSON.parse(x.body)]),
+      [
+        [
+          "POST /v1/token",
+          {
+            grant_type: "urn:ietf:params:oauth:grant-type:token-exchange",
+            audience: AUDIENCE,
+            subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+            subject_token_ok: true,
+          },
+        ],
+      ],
+    );
+  });
+});
+
 const AZURE_SECRET = "azure-Secr3t-client-secret";
 const AAD_TOKEN = "aad-Secr3t-access-token";
 const ACR_REFRESH = "acr-Secr3t-refresh-token";
+/** A federated token as a workload identity webhook (or GitHub's OIDC) leaves it in a file. */
+const FEDERATED = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bGFtaW5hciJ9.Secr3t-sig";
 
 function hasOpenssl(): boolean {
   try {
@@ -334,6 +406,7 @@ describe(
         cert: await readFile(certFile, "utf8"),
         clientId: "laminar-client",
         clientSecret: AZURE_SECRET,
+        clientAssertion: FEDERATED,
         accessToken: AAD_TOKEN,
       });
       reg = await startRegistry({
@@ -348,7 +421,7 @@ describe(
       await entra?.stop();
     });
 
-    const run = async (secret: string) => {
+    const run = async (secret: string | Record<string, string>) => {
       const dir = await writeRepo({
         // A registry on 127.0.0.1 stands in for acme.azurecr.io: `cloud` names its kind.
         ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: azure\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
@@ -361,7 +434,7 @@ describe(
         AZURE_AUTHORITY_HOST: entra.url,
         AZURE_TENANT_ID: "laminar-tenant",
         AZURE_CLIENT_ID: "laminar-client",
-        AZURE_CLIENT_SECRET: secret,
+        ...(typeof secret === "string" ? { AZURE_CLIENT_SECRET: secret } : secret),
       });
       // Not spawnSync: the Entra ID and token servers answer from this process's event loop.
       const child = spawn(
@@ -389,6 +462,29 @@ describe(
       assert.ok(reg.tokenServer!.requests.some((x) => x.method === "POST" && x.username === "laminar" && x.granted));
       assert.ok(entra.calls.some((x) => x.action === "POST /laminar-tenant/oauth2/v2.0/token"));
       for (const secret of [AZURE_SECRET, AAD_TOKEN, ACR_REFRESH]) {
+        assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
+      }
+    });
+
+    test("workload identity: AZURE_FEDERATED_TOKEN_FILE → client_assertion → Entra ID token → ACR exchange", async () => {
+      const tokenFile = join(tmp, "azure-federated-token");
+      await writeFile(tokenFile, FEDERATED);
+      const before = entra.calls.length;
+      const r = await run({ AZURE_FEDERATED_TOKEN_FILE: tokenFile });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).changes[0].to, "1.0.2");
+      assert.deepEqual(
+        entra.calls
+          .slice(before)
+          .filter((x) => x.action === "POST /laminar-tenant/oauth2/v2.0/token")
+          .map((x) => x.body),
+        ["client_assertion(urn:ietf:params:oauth:client-assertion-type:jwt-bearer)"],
+      );
+      assert.ok(
+        reg.tokenServer!.requests.some((x) => x.method === "POST /oauth2/exchange" && x.granted),
+        "ACR exchange granted",
+      );
+      for (const secret of [FEDERATED, AAD_TOKEN, ACR_REFRESH]) {
         assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
       }
     });

@@ -3,10 +3,9 @@ import type { ErrorObject } from "ajv";
 import { posix } from "node:path";
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
 import { parseTemplate, TemplateError } from "../git/commit-message.js";
-import { globProblem, parsePolicy, PolicyError, type SortSpec, type TagPolicy } from "../policy/policy.js";
+import { globProblem, parsePolicy, PolicyError, type SortSpec } from "../policy/policy.js";
 import { parseDuration, type ConfigDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
-import { MAX_TAG_LENGTH, PROBE_BUDGET_MS, probePolicy } from "./pattern-probe.js";
 import { validate as laminarValidator } from "./laminar-validator.generated.js";
 import { laminarSchema } from "./schema.js";
 import {
@@ -251,7 +250,6 @@ function build(
         fail([...base, e.message.startsWith("`sort`") || e.message.startsWith("sort") ? "sort" : "pattern"], e.message);
       throw e;
     }
-    checkPatternSpeed(policy, (d) => fail([...base, "pattern"], d));
     const files = u.files.map((f, j) => {
       const path = typeof f === "string" ? f : f.path;
       return normaliseFileSelector(path, (d) =>
@@ -266,7 +264,6 @@ function build(
         const where: PathSeg[] = [...base, key, j, ...(typeof e === "string" ? [] : ["pattern"])];
         try {
           const policy = parsePolicy(pattern);
-          checkPatternSpeed(policy, (d) => fail(where, d));
           exclude.push({
             policy,
             images:
@@ -434,21 +431,6 @@ function checkGlob(glob: string, fail: (detail: string) => never): string {
   const problem = globProblem(glob);
   if (problem) fail(problem);
   return glob;
-}
-
-/**
- * A pattern that backtracks catastrophically would hang every run on some tag a registry lists.
- * The policy's static check catches the classic shapes (`(a+)+`); this bounded probe catches the
- * rest (`(a+){5}b`, `(.*a){20}`, `.*.*.*.*x`) by timing the pattern on adversarial 128-char tags.
- */
-function checkPatternSpeed(policy: TagPolicy, fail: (detail: string) => never): void {
-  // A literal tag is compared as a string: nothing to time (60k literal excludes took a minute, #13).
-  if (policy.literal !== undefined) return;
-  if (probePolicy(policy) === undefined) {
-    fail(
-      `${JSON.stringify(policy.source)} takes more than ${PROBE_BUDGET_MS} ms to test a few ${MAX_TAG_LENGTH}-character tags (catastrophic backtracking); simplify it, e.g. avoid repeating a group or several .* that can match the same text`,
-    );
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import semver from "semver";
-import { assertSafeRegex, PolicyError, type TagPolicy } from "./policy.js";
+import { PolicyError, type TagPolicy } from "./policy.js";
+import { compileRe2, type Re2Match, type Re2Pattern } from "./re2.js";
 
 /**
  * Laminar tag policies built from Flux `ImagePolicy` / `ImageRepository` specs. Pure: objects in,
@@ -121,32 +122,25 @@ function tagValue(pattern: string | undefined, extract: string | undefined): (ta
   const re = goRegExp(pattern, "filterTags.pattern");
   return (tag) => {
     const m = re.exec(tag);
-    if (!m) return undefined;
+    if (m === undefined) return undefined;
     return extract ? expand(extract, m) : tag;
   };
 }
 
-function expand(template: string, m: RegExpExecArray): string {
+function expand(template: string, m: Re2Match): string {
   return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_all, whole: string, braced?: string, bare?: string) => {
     if (whole === "$") return "$";
     const name = braced ?? bare ?? "";
-    const found = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
+    const found = /^\d+$/.test(name) ? m.group(Number(name)) : m.group(name);
     return found ?? "";
   });
 }
 
-/**
- * A Go (RE2) pattern as a JavaScript RegExp: `(?P<name>` becomes `(?<name>`. RE2 never backtracks but
- * JavaScript does, so the pattern must pass {@link assertSafeRegex} like a configured regex.
- */
-function goRegExp(pattern: string, field: string): RegExp {
-  const js = pattern.replace(/\(\?P</g, "(?<");
-  assertSafeRegex(js);
-  try {
-    return new RegExp(js, "u");
-  } catch (e) {
-    throw new PolicyError(`invalid ${field} ${JSON.stringify(pattern)}: ${(e as Error).message}`);
-  }
+/** A Go (RE2) pattern, compiled by the same linear-time RE2 engine as a configured regex. */
+function goRegExp(pattern: string, field: string): Re2Pattern {
+  const re = compileRe2(pattern);
+  if ("problem" in re) throw new PolicyError(`${field}: ${re.problem}`);
+  return re;
 }
 
 /**

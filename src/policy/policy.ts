@@ -1,6 +1,7 @@
 import { minimatch } from "minimatch";
 import semver from "semver";
 import { isArtifactTag } from "./artifact-tags.js";
+import { compileRe2 } from "./re2.js";
 
 /**
  * A tag policy: which tags belong to a channel and how they are ordered.
@@ -125,25 +126,19 @@ function semverPolicy(source: string, range: string, includePrerelease: boolean)
 
 function regexPolicy(source: string, body: string, sort: SortSpec | undefined): TagPolicy {
   if (body.length > MAX_REGEX_LENGTH) throw new PolicyError(`regex longer than ${MAX_REGEX_LENGTH} characters`);
-  assertSafeRegex(body);
-  let re: RegExp;
-  try {
-    // Anchored: `regex:develop-\d+` must not match `feature-develop-1`.
-    re = new RegExp(`^(?:${body})$`, "u");
-  } catch (e) {
-    throw new PolicyError(
-      `invalid regex ${JSON.stringify(body)}: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`,
-    );
-  }
+  // Anchored: `regex:develop-\d+` must not match `feature-develop-1`. RE2 (linear time, Flux's
+  // syntax) instead of RegExp: no pattern can backtrack catastrophically on a hostile tag (#13).
+  const re = compileRe2(`^(?:${body})$`, body);
+  if ("problem" in re) throw new PolicyError(re.problem);
   const by = sort?.by ?? "build-time";
   const order = sort?.order ?? "asc";
   if (by === "build-time" || by === "push-time")
     return { kind: "regex", source, sort: by, order, matches: (t) => re.test(t) };
-  const groups = [...body.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((g) => g[1] as string);
+  const groups = re.groupNames;
   const capture = sort?.capture ?? groups[0];
   if (!capture) throw new PolicyError(`sort by ${by} needs a named capture group in the regex, e.g. (?<build>\\d+)`);
   if (!groups.includes(capture)) throw new PolicyError(`the regex has no named group ${JSON.stringify(capture)}`);
-  const key = (tag: string): string => re.exec(tag)?.groups?.[capture] ?? "";
+  const key = (tag: string): string => re.exec(tag)?.group(capture) ?? "";
   const cmp =
     by === "numerical"
       ? (a: string, b: string) => {
@@ -161,71 +156,6 @@ function regexPolicy(source: string, body: string, sort: SortSpec | undefined): 
     matches: (t) => re.test(t) && (by !== "numerical" || !Number.isNaN(Number(key(t)))),
     compare: order === "asc" ? cmp : (a, b) => cmp(b, a),
   };
-}
-
-/**
- * Rejects patterns that can backtrack catastrophically: a quantified group that itself contains a
- * quantifier or an alternation (star height > 1, `(a+)+`, `(a|a)*`), and backreferences. Tags are at
- * most 128 characters, but exponential backtracking makes even that hang a run.
- */
-export function assertSafeRegex(body: string): void {
-  if (/\\[1-9]|\\k</.test(body)) throw new PolicyError("backreferences are not allowed in tag regexes");
-  // Walk the pattern tracking, for each open group, whether it contains a quantifier or alternation.
-  const stack: Array<{ risky: boolean; start: number }> = [];
-  let inClass = false;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") inClass = true;
-    else if (c === "(") stack.push({ risky: false, start: i });
-    else if (c === "|" && stack.length) (stack[stack.length - 1] as { risky: boolean }).risky = true;
-    else if (c === ")") {
-      const g = stack.pop();
-      const next = body[i + 1];
-      const quantified = next === "*" || next === "+" || next === "?" || next === "{";
-      const repeats =
-        next === "*" ||
-        next === "+" ||
-        (next === "{" && !/^\{\d+\}/.test(body.slice(i + 1)) && !/^\{0?,?1\}/.test(body.slice(i + 1)));
-      if (g?.risky && repeats && !separatedRepeat(body.slice(g.start + 1, i)))
-        throw new PolicyError(
-          "nested quantifiers (like (a+)+ or (a|b)*) can hang the matcher; rewrite the regex without repeating a group that repeats",
-        );
-      if (stack.length && (g?.risky || quantified)) (stack[stack.length - 1] as { risky: boolean }).risky = true;
-    } else if ((c === "*" || c === "+" || c === "{") && stack.length) {
-      (stack[stack.length - 1] as { risky: boolean }).risky = true;
-    }
-  }
-}
-
-/**
- * `(\.\d+)*`, `(-[a-z0-9]+)*`: a repeated group that starts with a separator its body cannot match
- * has one way to split any input, so it cannot backtrack exponentially.
- */
-function separatedRepeat(group: string): boolean {
-  const inner = group.replace(/^\?:/, "");
-  // The separator may open the group (`(\.\d+)*`) or close it (`(\d+\.)*`, issue #13): either way
-  // each repetition is delimited by one character the rest cannot match.
-  const m = /^(\\[.\-_/+]|[-_/:~])(.*)$/s.exec(inner) ?? /^()(.*?)(\\[.\-_/+]|[-_/:~])$/s.exec(inner)?.slice(0) ?? null;
-  if (!m) return false;
-  const sep = ((m[1] || m[3]) as string).replace("\\", "");
-  const rest = m[2] as string;
-  if (!m[1] && rest.endsWith("\\")) return false;
-  if (
-    /[|()]/.test(rest) ||
-    /(^|[^\\])\./.test(rest) ||
-    rest.includes("[^") ||
-    /\\[SWDswd]/.test(rest.replace(/\\d/g, ""))
-  )
-    return false;
-  return !rest.includes(sep) || (sep === "." && !rest.replace(/\\\./g, "").includes("."));
 }
 
 /** True for policies ordered by a time (build or push) the registry must supply, not by the tag text. */

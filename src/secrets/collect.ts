@@ -4,6 +4,7 @@
  */
 import type { LaminarConfig } from "../config/types.js";
 import { dockerConfigDir, readDockerConfig } from "../registry/docker-config.js";
+import { readFile } from "node:fs/promises";
 import { knownSecrets } from "./known-secrets.js";
 import type { KnownSecret } from "./masker.js";
 
@@ -25,13 +26,43 @@ export async function collectSecrets(
   options: { config?: Pick<LaminarConfig, "registries">; extra?: readonly KnownSecret[] } = {},
 ): Promise<CollectedSecrets> {
   const docker = await readDockerConfig(dockerConfigDir(env));
+  const googleText = await readText(env.GOOGLE_APPLICATION_CREDENTIALS);
+  const appPrivateKeyFile = await readText(env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim());
+  const tokenFiles: string[] = [];
+  for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"]) {
+    const text = await readText(env[name]);
+    if (text !== undefined) tokenFiles.push(text);
+  }
+  let googleCredentials: unknown;
+  try {
+    googleCredentials = googleText === undefined ? undefined : (JSON.parse(googleText) as unknown);
+  } catch {
+    // google-auth-library names a malformed file itself when a Google registry is used.
+  }
   return {
     secrets: knownSecrets({
       env,
       ...(options.config ? { config: options.config } : {}),
       ...(docker ? { dockerConfig: docker.config } : {}),
+      ...(googleCredentials !== undefined ? { googleCredentials } : {}),
+      ...(appPrivateKeyFile !== undefined ? { appPrivateKeyFile } : {}),
+      tokenFiles,
       ...(options.extra ? { extra: options.extra } : {}),
     }),
     problems: docker?.problems.map((p) => p.message) ?? [],
   };
+}
+
+/**
+ * The text of a credentials file, or undefined when none is named or it cannot be read: its
+ * user (google-auth-library, the GitHub App login) reports that, and an unread file holds no
+ * secret to mask.
+ */
+async function readText(path: string | undefined): Promise<string | undefined> {
+  if (!path) return undefined;
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
 }

@@ -13,8 +13,14 @@ const WELL_KNOWN = [
   "GH_TOKEN",
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
-  "LAMINAR_APP_PRIVATE_KEY", // a GitHub App's key (src/github/app-token.ts)
+  "AZURE_CLIENT_SECRET", // a service principal's secret (DefaultAzureCredential, src/registry/cloud/azure.ts)
 ] as const;
+
+/**
+ * The secret fields of a Google credentials file (`GOOGLE_APPLICATION_CREDENTIALS`): a service
+ * account's `private_key`, an authorized user's `client_secret` and `refresh_token`.
+ */
+const GOOGLE_SECRET_FIELDS = ["private_key", "client_secret", "refresh_token"] as const;
 
 /** Where known secrets come from; each part is optional. */
 export interface SecretSources {
@@ -24,6 +30,15 @@ export interface SecretSources {
   readonly config?: Pick<LaminarConfig, "registries">;
   /** docker's config.json, already validated: passwords, `auth` values and tokens of `auths`. */
   readonly dockerConfig?: DockerConfig;
+  /** The parsed JSON of the file `GOOGLE_APPLICATION_CREDENTIALS` names, when it could be read. */
+  readonly googleCredentials?: unknown;
+  /** The text of the file `LAMINAR_APP_PRIVATE_KEY_FILE` names (a GitHub App's key), when read. */
+  readonly appPrivateKeyFile?: string;
+  /**
+   * The text of the federated token files the environment names (`AWS_WEB_IDENTITY_TOKEN_FILE`,
+   * `AZURE_FEDERATED_TOKEN_FILE`): OIDC tokens a cloud exchanges for credentials.
+   */
+  readonly tokenFiles?: readonly string[];
   /** Secrets given some other way (the Action's `token` input). */
   readonly extra?: readonly KnownSecret[];
 }
@@ -38,8 +53,19 @@ export function knownSecrets(sources: SecretSources): KnownSecret[] {
   const push = (value: string | undefined, user?: string): void => {
     if (value) out.push(user ? { value, user } : { value });
   };
+  // A PEM key may be printed with its newlines escaped or one line at a time: each base64 line of
+  // its body is a secret on its own.
+  const pushKey = (value: string | undefined): void => {
+    push(value);
+    if (value?.includes("-----BEGIN"))
+      for (const line of value.split(/\\n|\n/)) if (!line.startsWith("-----")) push(line.trim());
+  };
   // GitHub tokens go out as the password of `GITHUB_ACTOR` (ghcr.io) or `x-access-token` (git).
   const githubUser = env.GITHUB_ACTOR || "x-access-token";
+  // A GitHub App's key (src/cli/main.ts reads the variable or the file).
+  pushKey(env.LAMINAR_APP_PRIVATE_KEY);
+  pushKey(sources.appPrivateKeyFile);
+  for (const token of sources.tokenFiles ?? []) push(token.trim());
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : undefined);
 
@@ -47,6 +73,14 @@ export function knownSecrets(sources: SecretSources): KnownSecret[] {
     const user = r.usernameEnv ? env[r.usernameEnv] : undefined;
     if (r.passwordEnv) push(env[r.passwordEnv], user);
     if (r.tokenEnv) push(env[r.tokenEnv], user);
+  }
+
+  const google = sources.googleCredentials;
+  if (google !== null && typeof google === "object") {
+    for (const field of GOOGLE_SECRET_FIELDS) {
+      const value: unknown = (google as Record<string, unknown>)[field];
+      if (typeof value === "string") pushKey(value);
+    }
   }
 
   for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {

@@ -5,7 +5,9 @@
  *     GetAuthorizationToken and DescribeImages, answering only SigV4-signed requests whose
  *     credential names an accepted access key id;
  *   - STS's Query API: AssumeRole (signed) and AssumeRoleWithWebIdentity (unsigned, token checked);
- *   - the GCE metadata server's token endpoint (`Metadata-Flavor: Google`).
+ *   - the GCE metadata server's token endpoint (`Metadata-Flavor: Google`);
+ *   - Google's Security Token Service (`POST /v1/token`, RFC 8693 token exchange) for workload
+ *     identity federation.
  * Each records the requests it got (headers, never bodies with secrets) for the tests to check.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -210,18 +212,70 @@ export async function startGceMetadata(o: MetadataOptions): Promise<LocalApi & {
   return { url, host: url.replace(/^http:\/\//, ""), calls, stop: stopper(server) };
 }
 
+export interface GoogleStsOptions {
+  /** The subject token (the OIDC token of the CI) the exchange accepts. */
+  readonly subjectToken: string;
+  readonly audience: string;
+  readonly accessToken: string;
+}
+
+/**
+ * Google STS (`sts.googleapis.com/v1/token`): an RFC 8693 token exchange of an external subject
+ * token for a federated access token. Recorded calls carry the grant's public fields only.
+ */
+export async function startGoogleSts(o: GoogleStsOptions): Promise<LocalApi> {
+  const calls: RecordedCall[] = [];
+  const { server, url } = await listen(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const form = new URLSearchParams(await readBody(req));
+    calls.push({
+      action: `${req.method} ${path}`,
+      body: JSON.stringify({
+        grant_type: form.get("grant_type"),
+        audience: form.get("audience"),
+        subject_token_type: form.get("subject_token_type"),
+        subject_token_ok: form.get("subject_token") === o.subjectToken,
+      }),
+    });
+    const json = { "content-type": "application/json" };
+    if (req.method !== "POST" || path !== "/v1/token") return void res.writeHead(404, json).end();
+    if (
+      form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:token-exchange" ||
+      form.get("audience") !== o.audience ||
+      form.get("subject_token") !== o.subjectToken
+    )
+      return void res
+        .writeHead(400, json)
+        .end(JSON.stringify({ error: "invalid_grant", error_description: "subject token refused" }));
+    res.writeHead(200, json).end(
+      JSON.stringify({
+        access_token: o.accessToken,
+        issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+        token_type: "Bearer",
+        expires_in: 3600,
+      }),
+    );
+  });
+  return { url, calls, stop: stopper(server) };
+}
+
 export interface EntraIdOptions {
   /** PEM key and certificate for HTTPS (@azure/identity only talks to an https authority). */
   readonly key: string;
   readonly cert: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /**
+   * The federated token accepted as `client_assertion` (workload identity: the file
+   * `AZURE_FEDERATED_TOKEN_FILE` names), with `client_assertion_type` jwt-bearer.
+   */
+  readonly clientAssertion?: string;
   /** The Entra ID access token handed out for the registry scope. */
   readonly accessToken: string;
 }
 
 /**
- * Microsoft Entra ID's endpoints MSAL uses for a client secret (what `AZURE_AUTHORITY_HOST`
+ * Microsoft Entra ID's endpoints MSAL uses for a client secret or a client assertion (what `AZURE_AUTHORITY_HOST`
  * points @azure/identity at): the tenant's OpenID configuration and its v2.0 token endpoint.
  */
 export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
@@ -233,7 +287,14 @@ export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
       const u = new URL(req.url ?? "/", "https://127.0.0.1");
       const tenant = u.pathname.split("/")[1] ?? "";
       const base = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
-      calls.push({ action: `${req.method} ${u.pathname}`, body: "" });
+      const grant = new URLSearchParams(body);
+      // Which client credential came, never its value.
+      const credential = grant.has("client_assertion")
+        ? `client_assertion(${grant.get("client_assertion_type") ?? ""})`
+        : grant.has("client_secret")
+          ? "client_secret"
+          : "";
+      calls.push({ action: `${req.method} ${u.pathname}`, body: credential });
       res.setHeader("content-type", "application/json");
       if (u.pathname.endsWith("/v2.0/.well-known/openid-configuration"))
         return res.end(
@@ -247,9 +308,13 @@ export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
         );
       if (u.pathname.endsWith("/oauth2/v2.0/token")) {
         const form = new URLSearchParams(body);
+        const assertionOk =
+          o.clientAssertion !== undefined &&
+          form.get("client_assertion") === o.clientAssertion &&
+          form.get("client_assertion_type") === "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
         const ok =
           form.get("client_id") === o.clientId &&
-          form.get("client_secret") === o.clientSecret &&
+          (form.get("client_secret") === o.clientSecret || assertionOk) &&
           form.get("scope")?.includes("https://containerregistry.azure.net/.default");
         if (!ok) {
           res.statusCode = 401;
