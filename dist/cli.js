@@ -14,7 +14,7 @@ import {
 import "./chunks/chunk-SRO4HYQ2.js";
 import {
   serverSchema
-} from "./chunks/chunk-CHMORK7B.js";
+} from "./chunks/chunk-WKFW25ZV.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -28,7 +28,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-XDLNGG53.js";
+} from "./chunks/chunk-4DG47ODI.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -42,7 +42,7 @@ import {
   planRepository,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-SLUBFURN.js";
+} from "./chunks/chunk-SPKXP45B.js";
 import "./chunks/chunk-5RE2FBRL.js";
 import "./chunks/chunk-QIE7EB24.js";
 
@@ -55,22 +55,46 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/secrets/collect.ts
+import { readFile } from "node:fs/promises";
 async function collectSecrets(env, options = {}) {
   const docker = await readDockerConfig(dockerConfigDir(env));
+  const googleText = await readText(env.GOOGLE_APPLICATION_CREDENTIALS);
+  const appPrivateKeyFile = await readText(env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim());
+  const tokenFiles = [];
+  for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"]) {
+    const text = await readText(env[name]);
+    if (text !== void 0) tokenFiles.push(text);
+  }
+  let googleCredentials;
+  try {
+    googleCredentials = googleText === void 0 ? void 0 : JSON.parse(googleText);
+  } catch {
+  }
   return {
     secrets: knownSecrets({
       env,
       ...options.config ? { config: options.config } : {},
       ...docker ? { dockerConfig: docker.config } : {},
+      ...googleCredentials !== void 0 ? { googleCredentials } : {},
+      ...appPrivateKeyFile !== void 0 ? { appPrivateKeyFile } : {},
+      tokenFiles,
       ...options.extra ? { extra: options.extra } : {}
     }),
     problems: docker?.problems.map((p) => p.message) ?? []
   };
 }
+async function readText(path) {
+  if (!path) return void 0;
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return void 0;
+  }
+}
 
 // src/apply/lock.ts
 import { execFile } from "node:child_process";
-import { open, readFile, rm } from "node:fs/promises";
+import { open, readFile as readFile2, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { promisify } from "node:util";
@@ -103,7 +127,7 @@ async function acquireRunLock(dir, warn) {
       return {
         path,
         release: async () => {
-          if (await readFile(path, "utf8").catch(() => "") === body) await rm(path, { force: true });
+          if (await readFile2(path, "utf8").catch(() => "") === body) await rm(path, { force: true });
         }
       };
     } catch (e) {
@@ -129,7 +153,7 @@ async function gitDirOf(dir) {
 }
 async function readOwner(path) {
   try {
-    const v = JSON.parse(await readFile(path, "utf8"));
+    const v = JSON.parse(await readFile2(path, "utf8"));
     if (typeof v.pid === "number" && typeof v.host === "string" && typeof v.started === "string")
       return { pid: v.pid, host: v.host, started: v.started };
   } catch {
@@ -356,7 +380,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-LKQQFQV2.js");
+          const { runApply } = await import("./chunks/apply-ZLBEOU6W.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -403,7 +427,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-AYCL3OIG.js");
+        const { watch } = await import("./chunks/watch-LT2D6S5S.js");
         return await watch(
           {
             dir,
@@ -425,7 +449,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-Y62LV3RK.js");
+        const { serve } = await import("./chunks/serve-NFKBKO5F.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:

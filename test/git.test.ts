@@ -362,14 +362,13 @@ describe("GitCommandManager: HTTPS credentials", () => {
     git(work, ["config", "--local", "--unset-all", `http.${url}/.extraheader`]);
     const g = await createGitCommandManager(work);
     await commitEdit(g, work, "image: nginx:3\n");
-    const started = Date.now();
+    // It must not hang on a prompt: the test's own timeout bounds it (no wall-clock assertion).
     const r = await g.push({ branch: "main" });
     assert.equal(r.kind, "error");
     assert.ok(
       r.kind === "error" && /terminal prompts disabled|Authentication failed|could not read Username/i.test(r.stderr),
       JSON.stringify(r),
     );
-    assert.ok(Date.now() - started < 10_000);
 
     g.setCredentials({ serverUrl: url, token: "wrong-token" });
     const wrong = await g.push({ branch: "main" });

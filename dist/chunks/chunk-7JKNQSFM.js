@@ -8,20 +8,20 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-QFV3NRF7.js";
+} from "./chunk-J4LWZEBC.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-XDLNGG53.js";
+} from "./chunk-4DG47ODI.js";
 import {
   ConfigError,
   SecretMasker,
   execGit,
   loadConfig,
   updatePass
-} from "./chunk-SLUBFURN.js";
+} from "./chunk-SPKXP45B.js";
 import {
   __commonJS,
   __require,

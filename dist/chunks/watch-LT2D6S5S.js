@@ -3,18 +3,18 @@ const require = __laminarCreateRequire(import.meta.url);
 import {
   ServeEngine,
   listenHttp
-} from "./chunk-E7TBTZFG.js";
+} from "./chunk-7JKNQSFM.js";
 import {
   createGitCommandManager
-} from "./chunk-QFV3NRF7.js";
+} from "./chunk-J4LWZEBC.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-XDLNGG53.js";
+} from "./chunk-4DG47ODI.js";
 import {
   loadConfig
-} from "./chunk-SLUBFURN.js";
+} from "./chunk-SPKXP45B.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-QIE7EB24.js";
 

@@ -6,11 +6,11 @@ import {
   isSshRemote,
   listenHttp,
   resolveNotifyTargets
-} from "./chunk-E7TBTZFG.js";
-import "./chunk-QFV3NRF7.js";
+} from "./chunk-7JKNQSFM.js";
+import "./chunk-J4LWZEBC.js";
 import {
   serverSchema
-} from "./chunk-CHMORK7B.js";
+} from "./chunk-WKFW25ZV.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -18,14 +18,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-XDLNGG53.js";
+} from "./chunk-4DG47ODI.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-SLUBFURN.js";
+} from "./chunk-SPKXP45B.js";
 import "./chunk-5RE2FBRL.js";
 import {
   __toESM

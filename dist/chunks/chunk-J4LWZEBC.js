@@ -8,7 +8,7 @@ import {
   execGit,
   updatePass,
   withLaminarTrailers
-} from "./chunk-SLUBFURN.js";
+} from "./chunk-SPKXP45B.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };

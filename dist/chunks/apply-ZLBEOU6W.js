@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-QFV3NRF7.js";
+} from "./chunk-J4LWZEBC.js";
 import {
   createAppTokenSource,
   createOctokit,
@@ -29,7 +29,7 @@ import {
   oneLine,
   renderTemplate,
   updatePass
-} from "./chunk-SLUBFURN.js";
+} from "./chunk-SPKXP45B.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-QIE7EB24.js";
 

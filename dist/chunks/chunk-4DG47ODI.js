@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-SLUBFURN.js";
+} from "./chunk-SPKXP45B.js";
 import {
   __commonJS,
   __toESM
@@ -10660,22 +10660,39 @@ var WELL_KNOWN = [
   "GH_TOKEN",
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
-  "LAMINAR_APP_PRIVATE_KEY"
-  // a GitHub App's key (src/github/app-token.ts)
+  "AZURE_CLIENT_SECRET"
+  // a service principal's secret (DefaultAzureCredential, src/registry/cloud/azure.ts)
 ];
+var GOOGLE_SECRET_FIELDS = ["private_key", "client_secret", "refresh_token"];
 function knownSecrets(sources) {
   const { env } = sources;
   const out = [...sources.extra ?? []];
   const push = (value, user) => {
     if (value) out.push(user ? { value, user } : { value });
   };
+  const pushKey = (value) => {
+    push(value);
+    if (value?.includes("-----BEGIN")) {
+      for (const line of value.split(/\\n|\n/)) if (!line.startsWith("-----")) push(line.trim());
+    }
+  };
   const githubUser = env.GITHUB_ACTOR || "x-access-token";
+  pushKey(env.LAMINAR_APP_PRIVATE_KEY);
+  pushKey(sources.appPrivateKeyFile);
+  for (const token of sources.tokenFiles ?? []) push(token.trim());
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
   for (const r of sources.config?.registries ?? []) {
     const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
     if (r.passwordEnv) push(env[r.passwordEnv], user);
     if (r.tokenEnv) push(env[r.tokenEnv], user);
+  }
+  const google = sources.googleCredentials;
+  if (google !== null && typeof google === "object") {
+    for (const field of GOOGLE_SECRET_FIELDS) {
+      const value = google[field];
+      if (typeof value === "string") pushKey(value);
+    }
   }
   for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {
     push(entry.auth);
