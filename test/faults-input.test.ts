@@ -112,7 +112,7 @@ describe("config faults: file, line and key named, exit 1, nothing changed", { c
   it("invalid regex", async () => {
     await configError(
       rule("regex:develop-("),
-      '.laminar.yaml:2:14: updates[0].pattern: invalid regex "develop-(": /^(?:develop-()$/u: Unterminated group',
+      '.laminar.yaml:2:14: updates[0].pattern: invalid regex "develop-(": missing closing ): `^(?:develop-()$` (tag regexes use RE2 syntax, as in Flux)',
     );
   });
   it("invalid semver range", async () => {
