@@ -28,7 +28,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-4DG47ODI.js";
+} from "./chunks/chunk-WCOZ2FPA.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -427,7 +427,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-LT2D6S5S.js");
+        const { watch } = await import("./chunks/watch-GHQLPYYP.js");
         return await watch(
           {
             dir,
@@ -449,7 +449,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-NFKBKO5F.js");
+        const { serve } = await import("./chunks/serve-OVWOS5ZH.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:

@@ -55881,6 +55881,16 @@ function expectShape(s, value, site, request2, status) {
   if (r.ok) return r.value;
   throw unexpectedAnswer(site, request2, status, s.expected, r.problem);
 }
+function parseAnswer(res, site, request2, what) {
+  try {
+    return JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request2, res.status, what, err, res);
+  }
+}
+function expectAnswer(s, res, site, request2, what) {
+  return expectShape(s, parseAnswer(res, site, request2, what), site, request2, res.status);
+}
 var STRING = { type: "string" };
 var OPTIONAL_STRING = { type: ["string", "null"] };
 var TAG_LIST = shape("a tag list", {
@@ -56687,13 +56697,7 @@ var RegistrySession = class {
       const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
       throw statusFailure(this.endpoint, request2, res, why);
     }
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(this.endpoint, request2, res.status, "token response", err, res);
-    }
-    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request2, res.status);
+    const body = expectAnswer(TOKEN_ANSWER, res, this.endpoint, request2, "token response");
     const token = body.token ?? body.access_token;
     if (!token) throw requestFailure(this.endpoint, request2, "token response has no token", res.status);
     this.remember(token);
@@ -56824,13 +56828,7 @@ async function getManifest(session, repository, ref) {
   }
   const site = { registry: session.endpoint.registry, repository };
   const request2 = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request2, res.status, "manifest", err, res);
-  }
-  const body = expectShape(MANIFEST, parsed, site, request2, res.status);
+  const body = expectAnswer(MANIFEST, res, site, request2, "manifest");
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
   return {
     digest: header && !header.startsWith("sha256:") ? header : computed,
@@ -56852,13 +56850,7 @@ async function getImageConfig(session, repository, digest) {
   }
   const site = { registry: session.endpoint.registry, repository };
   const request2 = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request2, res.status, "config blob", err, res);
-  }
-  return expectShape(IMAGE_CONFIG, parsed, site, request2, res.status);
+  return expectAnswer(IMAGE_CONFIG, res, site, request2, "config blob");
 }
 
 // src/registry/build-time.ts
@@ -57512,13 +57504,7 @@ async function listDockerHubTags(http, o) {
     pages++;
     const request2 = `GET ${base.host}${describePath(url)}`;
     if (res.status !== 200) throw statusFailure(o, request2, res);
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(o, request2, res.status, "Docker Hub tag API page", err, res);
-    }
-    const body = expectShape(HUB_TAG_PAGE, parsed, o, request2, res.status);
+    const body = expectAnswer(HUB_TAG_PAGE, res, o, request2, "Docker Hub tag API page");
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
       if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
@@ -57601,12 +57587,7 @@ async function listTagsPaged(session, repository, opts = {}) {
     if (res.status !== 200) fail2(session, repository, url, res);
     const site = { registry: session.endpoint.registry, repository };
     const request2 = requestLine("GET", session.url(url));
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(site, request2, res.status, `tag list (${res.body.length} bytes)`, err, res);
-    }
+    const parsed = parseAnswer(res, site, request2, `tag list (${res.body.length} bytes)`);
     const raw = parsed?.tags;
     if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
       return { tags: [], overLimit: maxTags };
@@ -57657,13 +57638,7 @@ async function fetchPage(http, o, url, s) {
   });
   const request2 = `GET ${new URL(url).host}${describePath(url)}`;
   if (res.status !== 200) throw statusFailure(o, request2, res);
-  let json;
-  try {
-    json = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(o, request2, res.status, s.expected, err);
-  }
-  return expectShape(s, json, o, request2, res.status);
+  return expectAnswer(s, res, o, request2, s.expected);
 }
 async function listVendorTagTimes(http, o) {
   const out = /* @__PURE__ */ new Map();
@@ -57871,13 +57846,7 @@ async function referrerBundles(session, repository, digest) {
 function parseIndex(session, url, res) {
   const site = { registry: session.endpoint.registry, repository: "" };
   const request2 = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request2, res.status, "referrers index", err, res);
-  }
-  return expectShape(MANIFEST, parsed, site, request2, res.status);
+  return expectAnswer(MANIFEST, res, site, request2, "referrers index");
 }
 async function fetchBlob(session, repository, digest, check) {
   const url = `/v2/${repository}/blobs/${digest}`;

@@ -7,11 +7,11 @@
 import { parseWwwAuthenticate, pickChallenge, type Challenge } from "./challenge.js";
 import type { ChallengeHint } from "./cloud/access.js";
 import { credentialIdentity, type Credential, type SourcedCredential } from "./credentials.js";
-import { describePath, malformedJson, registryFailure, requestFailure, statusFailure } from "./errors.js";
+import { describePath, registryFailure, requestFailure, statusFailure } from "./errors.js";
 import type { HttpClient, HttpRequest, HttpResponse } from "./http.js";
 import { TokenCache, type IssuedToken } from "./token-cache.js";
 import { SecretMasker } from "../secrets/masker.js";
-import { expectShape, TOKEN_ANSWER } from "./wire.js";
+import { expectAnswer, TOKEN_ANSWER } from "./wire.js";
 
 export interface Endpoint {
   /** Registry name as in image references (`docker.io`, `127.0.0.1:5000`). */
@@ -219,13 +219,7 @@ export class RegistrySession {
       const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
       throw statusFailure(this.endpoint, request, res, why);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(this.endpoint, request, res.status, "token response", err, res);
-    }
-    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request, res.status);
+    const body = expectAnswer(TOKEN_ANSWER, res, this.endpoint, request, "token response");
     const token = body.token ?? body.access_token;
     if (!token) throw requestFailure(this.endpoint, request, "token response has no token", res.status);
     this.remember(token);

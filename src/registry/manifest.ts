@@ -10,9 +10,9 @@
  */
 import { createHash } from "node:crypto";
 import type { RegistrySession } from "./auth.js";
-import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
+import { registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
 import type { HttpResponse } from "./http.js";
-import { expectShape, IMAGE_CONFIG, MANIFEST, type ImageConfig, type ManifestBody } from "./wire.js";
+import { expectAnswer, IMAGE_CONFIG, MANIFEST, type ImageConfig, type ManifestBody } from "./wire.js";
 
 export const MEDIA_TYPES = {
   ociIndex: "application/vnd.oci.image.index.v1+json",
@@ -108,13 +108,7 @@ export async function getManifest(
   }
   const site = { registry: session.endpoint.registry, repository };
   const request = requestLine("GET", session.url(url));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request, res.status, "manifest", err, res);
-  }
-  const body: ManifestBody = expectShape(MANIFEST, parsed, site, request, res.status);
+  const body: ManifestBody = expectAnswer(MANIFEST, res, site, request, "manifest");
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
   return {
     digest: header && !header.startsWith("sha256:") ? header : computed,
@@ -142,11 +136,5 @@ export async function getImageConfig(
   }
   const site = { registry: session.endpoint.registry, repository };
   const request = requestLine("GET", session.url(url));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request, res.status, "config blob", err, res);
-  }
-  return expectShape(IMAGE_CONFIG, parsed, site, request, res.status);
+  return expectAnswer(IMAGE_CONFIG, res, site, request, "config blob");
 }

@@ -4,10 +4,10 @@
  * timestamp APIs (timestamp-apis.ts) they report push times, not build times; the plan records
  * which source it used, and the caller falls back to manifests on any failure.
  */
-import { describePath, malformedJson, registryFailure, statusFailure } from "./errors.js";
+import { describePath, registryFailure, statusFailure } from "./errors.js";
 import type { HttpClient } from "./http.js";
 import type { TagDetails } from "./types.js";
-import { expectShape, HARBOR_ARTIFACT_PAGE, QUAY_TAG_PAGE, type WireShape } from "./wire.js";
+import { expectAnswer, HARBOR_ARTIFACT_PAGE, QUAY_TAG_PAGE, type WireShape } from "./wire.js";
 
 /** Which vendor API a registry speaks. */
 export type VendorTagApi = "quay" | "harbor";
@@ -56,13 +56,7 @@ async function fetchPage<T>(http: HttpClient, o: VendorTagTimesOptions, url: str
   });
   const request = `GET ${new URL(url).host}${describePath(url)}`;
   if (res.status !== 200) throw statusFailure(o, request, res);
-  let json: unknown;
-  try {
-    json = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(o, request, res.status, s.expected, err);
-  }
-  return expectShape(s, json, o, request, res.status);
+  return expectAnswer(s, res, o, request, s.expected);
 }
 
 /**

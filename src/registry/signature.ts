@@ -19,10 +19,10 @@ import {
   type VerifyKey,
 } from "../verify/cosign.js";
 import type { RegistrySession } from "./auth.js";
-import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
+import { registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
 import type { HttpResponse } from "./http.js";
 import { getManifest, MEDIA_TYPES, sha256Digest } from "./manifest.js";
-import { expectShape, MANIFEST, type Descriptor } from "./wire.js";
+import { expectAnswer, MANIFEST, type Descriptor } from "./wire.js";
 
 /** At most this many signature layers or bundles are fetched per digest. */
 const MAX_SIGNATURES = 8;
@@ -100,13 +100,7 @@ async function referrerBundles(session: RegistrySession, repository: string, dig
 function parseIndex(session: RegistrySession, url: string, res: HttpResponse) {
   const site = { registry: session.endpoint.registry, repository: "" };
   const request = requestLine("GET", session.url(url));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request, res.status, "referrers index", err, res);
-  }
-  return expectShape(MANIFEST, parsed, site, request, res.status);
+  return expectAnswer(MANIFEST, res, site, request, "referrers index");
 }
 
 /**

@@ -10,10 +10,10 @@
  * response: we keep those times, which spares every manifest request for those repositories.
  */
 import type { RegistrySession } from "./auth.js";
-import { malformedJson, registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
+import { registryErrorDetail, requestFailure, requestLine, statusFailure } from "./errors.js";
 import type { HttpResponse } from "./http.js";
 import { parseGcrManifestMap } from "./timestamp-apis.js";
-import { expectShape, TAG_LIST } from "./wire.js";
+import { expectShape, parseAnswer, TAG_LIST } from "./wire.js";
 import type { TagDetails, TagList } from "./types.js";
 
 export const MAX_PAGE_SIZE = 1000;
@@ -94,12 +94,7 @@ export async function listTagsPaged(
     if (res.status !== 200) fail(session, repository, url, res);
     const site = { registry: session.endpoint.registry, repository };
     const request = requestLine("GET", session.url(url));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(site, request, res.status, `tag list (${res.body.length} bytes)`, err, res);
-    }
+    const parsed = parseAnswer(res, site, request, `tag list (${res.body.length} bytes)`);
     // Over the cap already: stop before the schema check walks every entry of a huge page.
     const raw = (parsed as { tags?: unknown } | null)?.tags;
     if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)

@@ -10,10 +10,10 @@
  * Callers fall back to the generic manifest → config path on any failure.
  */
 import type { HttpClient } from "./http.js";
-import { describePath, malformedJson, registryFailure, statusFailure } from "./errors.js";
+import { describePath, registryFailure, statusFailure } from "./errors.js";
 import type { EcrImage } from "./cloud/ecr.js";
 import type { TagDetails, TagList } from "./types.js";
-import { checkShape, expectShape, GCR_MANIFEST_MAP, HUB_TAG_PAGE, type HubTagPage } from "./wire.js";
+import { checkShape, expectAnswer, GCR_MANIFEST_MAP, HUB_TAG_PAGE, type HubTagPage } from "./wire.js";
 
 const validDate = (d: Date) => !Number.isNaN(d.getTime()) && d.getTime() > 0;
 
@@ -63,13 +63,7 @@ export async function listDockerHubTags(http: HttpClient, o: DockerHubListOption
     pages++;
     const request: string = `GET ${base.host}${describePath(url)}`;
     if (res.status !== 200) throw statusFailure(o, request, res);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(o, request, res.status, "Docker Hub tag API page", err, res);
-    }
-    const body: HubTagPage = expectShape(HUB_TAG_PAGE, parsed, o, request, res.status);
+    const body: HubTagPage = expectAnswer(HUB_TAG_PAGE, res, o, request, "Docker Hub tag API page");
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
       if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };

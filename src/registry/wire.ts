@@ -5,7 +5,7 @@
  * allowed, because real registries add their own (GCR's `manifest` map, Hub's `images`, …).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { unexpectedAnswer, type ErrorSite } from "./errors.js";
+import { malformedJson, unexpectedAnswer, type AnswerBody, type ErrorSite } from "./errors.js";
 import { PRECOMPILED } from "./wire-validators.generated.js";
 
 // Compiling costs memory and time (about 12 MB of RSS for every shape here, #12), so the shapes
@@ -90,6 +90,35 @@ export function expectShape<T>(s: WireShape<T>, value: unknown, site: ErrorSite,
   const r = checkShape(s, value);
   if (r.ok) return r.value;
   throw unexpectedAnswer(site, request, status, s.expected, r.problem);
+}
+
+/**
+ * The JSON of an answer, or a RegistryError naming the registry, the request and `what` was
+ * expected (`malformed JSON in WHAT`, or an HTML page where JSON was due): one place for every
+ * registry answer Laminar reads.
+ */
+export function parseAnswer(
+  res: AnswerBody & { readonly status: number },
+  site: ErrorSite,
+  request: string,
+  what: string,
+): unknown {
+  try {
+    return JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request, res.status, what, err, res);
+  }
+}
+
+/** {@link parseAnswer}, then {@link expectShape}: the answer typed by its shape. */
+export function expectAnswer<T>(
+  s: WireShape<T>,
+  res: AnswerBody & { readonly status: number },
+  site: ErrorSite,
+  request: string,
+  what: string,
+): T {
+  return expectShape(s, parseAnswer(res, site, request, what), site, request, res.status);
 }
 
 const STRING = { type: "string" } as const;

@@ -14,7 +14,7 @@ import {
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-4DG47ODI.js";
+} from "./chunk-WCOZ2FPA.js";
 import {
   ConfigError,
   SecretMasker,

@@ -10365,6 +10365,16 @@ function expectShape(s, value, site, request, status) {
   if (r.ok) return r.value;
   throw unexpectedAnswer(site, request, status, s.expected, r.problem);
 }
+function parseAnswer(res, site, request, what) {
+  try {
+    return JSON.parse(res.body.toString("utf8"));
+  } catch (err) {
+    throw malformedJson(site, request, res.status, what, err, res);
+  }
+}
+function expectAnswer(s, res, site, request, what) {
+  return expectShape(s, parseAnswer(res, site, request, what), site, request, res.status);
+}
 var STRING = { type: "string" };
 var OPTIONAL_STRING = { type: ["string", "null"] };
 var TAG_LIST = shape("a tag list", {
@@ -11582,13 +11592,7 @@ var RegistrySession = class {
       const why = cred ? " (credentials refused)" : " (no credentials found for this registry)";
       throw statusFailure(this.endpoint, request, res, why);
     }
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(this.endpoint, request, res.status, "token response", err, res);
-    }
-    const body = expectShape(TOKEN_ANSWER, parsed, this.endpoint, request, res.status);
+    const body = expectAnswer(TOKEN_ANSWER, res, this.endpoint, request, "token response");
     const token = body.token ?? body.access_token;
     if (!token) throw requestFailure(this.endpoint, request, "token response has no token", res.status);
     this.remember(token);
@@ -11719,13 +11723,7 @@ async function getManifest(session, repository, ref) {
   }
   const site = { registry: session.endpoint.registry, repository };
   const request = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request, res.status, "manifest", err, res);
-  }
-  const body = expectShape(MANIFEST, parsed, site, request, res.status);
+  const body = expectAnswer(MANIFEST, res, site, request, "manifest");
   const contentType = res.headers.get("content-type")?.split(";")[0]?.trim();
   return {
     digest: header && !header.startsWith("sha256:") ? header : computed,
@@ -11747,13 +11745,7 @@ async function getImageConfig(session, repository, digest) {
   }
   const site = { registry: session.endpoint.registry, repository };
   const request = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request, res.status, "config blob", err, res);
-  }
-  return expectShape(IMAGE_CONFIG, parsed, site, request, res.status);
+  return expectAnswer(IMAGE_CONFIG, res, site, request, "config blob");
 }
 
 // src/registry/build-time.ts
@@ -12053,13 +12045,7 @@ async function listDockerHubTags(http, o) {
     pages++;
     const request = `GET ${base.host}${describePath(url)}`;
     if (res.status !== 200) throw statusFailure(o, request, res);
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(o, request, res.status, "Docker Hub tag API page", err, res);
-    }
-    const body = expectShape(HUB_TAG_PAGE, parsed, o, request, res.status);
+    const body = expectAnswer(HUB_TAG_PAGE, res, o, request, "Docker Hub tag API page");
     for (const r of body.results ?? []) {
       if (!r.name || times.has(r.name)) continue;
       if (tags.length >= o.maxTags) return { tags: [], overLimit: o.maxTags };
@@ -12142,12 +12128,7 @@ async function listTagsPaged(session, repository, opts = {}) {
     if (res.status !== 200) fail2(session, repository, url, res);
     const site = { registry: session.endpoint.registry, repository };
     const request = requestLine("GET", session.url(url));
-    let parsed;
-    try {
-      parsed = JSON.parse(res.body.toString("utf8"));
-    } catch (err) {
-      throw malformedJson(site, request, res.status, `tag list (${res.body.length} bytes)`, err, res);
-    }
+    const parsed = parseAnswer(res, site, request, `tag list (${res.body.length} bytes)`);
     const raw = parsed?.tags;
     if (Array.isArray(raw) && seenTags.size + raw.length > maxTags && countNew(raw, seenTags, maxTags) > maxTags)
       return { tags: [], overLimit: maxTags };
@@ -12198,13 +12179,7 @@ async function fetchPage(http, o, url, s) {
   });
   const request = `GET ${new URL(url).host}${describePath(url)}`;
   if (res.status !== 200) throw statusFailure(o, request, res);
-  let json;
-  try {
-    json = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(o, request, res.status, s.expected, err);
-  }
-  return expectShape(s, json, o, request, res.status);
+  return expectAnswer(s, res, o, request, s.expected);
 }
 async function listVendorTagTimes(http, o) {
   const out = /* @__PURE__ */ new Map();
@@ -12362,13 +12337,7 @@ async function referrerBundles(session, repository, digest) {
 function parseIndex(session, url, res) {
   const site = { registry: session.endpoint.registry, repository: "" };
   const request = requestLine("GET", session.url(url));
-  let parsed;
-  try {
-    parsed = JSON.parse(res.body.toString("utf8"));
-  } catch (err) {
-    throw malformedJson(site, request, res.status, "referrers index", err, res);
-  }
-  return expectShape(MANIFEST, parsed, site, request, res.status);
+  return expectAnswer(MANIFEST, res, site, request, "referrers index");
 }
 async function fetchBlob(session, repository, digest, check) {
   const url = `/v2/${repository}/blobs/${digest}`;

@@ -3,7 +3,7 @@ const require = __laminarCreateRequire(import.meta.url);
 import {
   ServeEngine,
   listenHttp
-} from "./chunk-7JKNQSFM.js";
+} from "./chunk-TPS5HUME.js";
 import {
   createGitCommandManager
 } from "./chunk-J4LWZEBC.js";
@@ -11,7 +11,7 @@ import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-4DG47ODI.js";
+} from "./chunk-WCOZ2FPA.js";
 import {
   loadConfig
 } from "./chunk-SPKXP45B.js";

@@ -6,7 +6,7 @@ import {
   isSshRemote,
   listenHttp,
   resolveNotifyTargets
-} from "./chunk-7JKNQSFM.js";
+} from "./chunk-TPS5HUME.js";
 import "./chunk-J4LWZEBC.js";
 import {
   serverSchema
@@ -18,7 +18,7 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-4DG47ODI.js";
+} from "./chunk-WCOZ2FPA.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
