@@ -29,6 +29,8 @@ export interface BenchOptions {
   readonly serveShared: number;
   /** Separate `laminar plan` runs measured for the comparison (the rest extrapolated). */
   readonly servePlanSample: number;
+  /** `--peer renovate`: run only the side-by-side comparison (bench/peer-renovate.ts) and exit. */
+  readonly peer: "renovate" | undefined;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -49,7 +51,9 @@ export const USAGE = `npm run bench -- [options]
   --serve-repos N    git repositories in the serve cycle (default 100)
   --serve-refs N     references in each (default 20)
   --serve-shared N   registry repositories they share (default 20; at most --repos)
-  --serve-plan-sample N  separate laminar plan runs measured for the comparison (default 10)`;
+  --serve-plan-sample N  separate laminar plan runs measured for the comparison (default 10)
+  --peer renovate    only compare with Renovate 44 (installed into .tools/ when missing) at 200 files /
+                     50 repositories and 2,000 files / 500 repositories, then exit; with --quick: 20 / 6`;
 
 const QUICK = {
   files: 40,
@@ -107,6 +111,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
       "serve-refs": { type: "string" },
       "serve-shared": { type: "string" },
       "serve-plan-sample": { type: "string" },
+      peer: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -115,6 +120,8 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     process.exit(0);
   }
   const base = v.quick ? QUICK : FULL;
+  if (v.peer !== undefined && v.peer !== "renovate")
+    throw new Error(`--peer: only "renovate" is known, got ${JSON.stringify(v.peer)}`);
   if (v.rss !== "auto" && v.rss !== "time" && v.rss !== "node") throw new Error("--rss must be auto, time or node");
   const opts: BenchOptions = {
     files: positiveInt("files", v.files, base.files),
@@ -134,6 +141,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     serveRefs: positiveInt("serve-refs", v["serve-refs"], base.serveRefs),
     serveShared: positiveInt("serve-shared", v["serve-shared"], base.serveShared),
     servePlanSample: positiveInt("serve-plan-sample", v["serve-plan-sample"], base.servePlanSample),
+    peer: v.peer,
   };
   // The after-push run pushes one tag to each of 5 repositories; channels need a few tags to choose from.
   if (opts.tags < 10) throw new Error("--tags must be at least 10");

@@ -12,12 +12,18 @@ import { join } from "node:path";
 export const GNU_TIME = "/usr/bin/time";
 export const BENCH_DIR = new URL(".", import.meta.url).pathname;
 export const ROOT = new URL("..", import.meta.url).pathname;
+/** tsx's loader by absolute URL, so `--import` works from any working directory. */
+const TSX = import.meta.resolve("tsx");
 
 /** A Node program: a script, run plainly or through tsx. */
 export interface NodeProgram {
   readonly script: string;
   readonly args: readonly string[];
   readonly tsx: boolean;
+  /** The Node binary (default: this process's); the peer comparison runs both tools on Node 24. */
+  readonly node?: string;
+  /** Working directory (default: the repository root); Renovate's local platform works in its cwd. */
+  readonly cwd?: string;
 }
 
 export interface Measured {
@@ -42,10 +48,11 @@ function collect(
   cmd: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
+  cwd = ROOT,
 ): Promise<{ code: number; stdout: string; stderr: string; wallMs: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
@@ -70,20 +77,24 @@ export async function runMeasured(
   const dir = await mkdtemp(join(tmpdir(), "laminar-measure-"));
   const rssFile = join(dir, "rss");
   try {
-    const loader = program.tsx ? ["--import", "tsx"] : [];
+    const loader = program.tsx ? ["--import", TSX] : [];
+    const node = program.node ?? process.execPath;
     let r;
     if (mode === "time") {
       r = await collect(
         GNU_TIME,
-        ["-f", "%M", "-o", rssFile, process.execPath, ...loader, program.script, ...program.args],
+        ["-f", "%M", "-o", rssFile, node, ...loader, program.script, ...program.args],
         env,
+        program.cwd,
       );
     } else {
       const wrapper = join(BENCH_DIR, "measure-child.ts");
-      r = await collect(process.execPath, ["--import", "tsx", wrapper, program.script, ...program.args], {
-        ...env,
-        BENCH_MEASURE_OUT: rssFile,
-      });
+      r = await collect(
+        node,
+        ["--import", TSX, wrapper, program.script, ...program.args],
+        { ...env, BENCH_MEASURE_OUT: rssFile },
+        program.cwd,
+      );
     }
     const text = await readFile(rssFile, "utf8").catch(() => "");
     // GNU time writes "Command exited with non-zero status N" before the figure when the child fails.

@@ -36,6 +36,7 @@ import {
 import { compareScan, median, RG_PATTERN, type ScanComparison } from "./scan-bench.js";
 import { seedRegistry } from "./seeding.js";
 import { serveBench, serveTable, type ServeBenchResult } from "./serve-bench.js";
+import { peerRenovate, peerTable, QUICK_PEER_SCALES } from "./peer-renovate.js";
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench] ${msg}\n`);
@@ -94,8 +95,36 @@ function candidateCounts(repos: readonly BenchRepo[], refs: number): { candidate
   return { candidates, multiArch };
 }
 
+/** `--peer renovate`: the comparison alone, its table and results file; exit 1 on any problem. */
+async function peerMain(
+  opts: BenchOptions,
+  ctx: { work: string; runner: Runner; rssVia: "time" | "node"; out: string },
+): Promise<number> {
+  const { results, problems } = await peerRenovate({
+    work: ctx.work,
+    runner: ctx.runner,
+    mode: ctx.rssVia,
+    seedConcurrency: opts.seedConcurrency,
+    ...(opts.quick ? { scales: QUICK_PEER_SCALES } : {}),
+    log,
+  });
+  await mkdir(join(ctx.out, ".."), { recursive: true });
+  await writeFile(
+    ctx.out,
+    `${JSON.stringify({ date: new Date().toISOString(), runner: ctx.runner.name, rssVia: ctx.rssVia, results, problems }, null, 2)}\n`,
+  );
+  console.log(
+    `\nLaminar and Renovate side by side — cold runs, ${cpus().length} cores, peak RSS via ${ctx.rssVia === "time" ? "/usr/bin/time" : "bench/measure-child.ts"}`,
+  );
+  console.log(peerTable(results));
+  if (problems.length) console.log(`\nproblems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  console.log(`\nresults: ${ctx.out}`);
+  return problems.length ? 1 : 0;
+}
+
 async function main(): Promise<number> {
-  const opts = parseBenchArgs(process.argv.slice(2), new URL("results.json", import.meta.url).pathname);
+  const defaultOut = new URL("results.json", import.meta.url).pathname;
+  const opts = parseBenchArgs(process.argv.slice(2), defaultOut);
   const rssVia = resolveRssMode(opts.rss);
   const work = await mkdtemp(join(tmpdir(), "laminar-bench-"));
   const problems: string[] = [];
@@ -121,6 +150,11 @@ async function main(): Promise<number> {
       runnerNote = `${runner.name} does not run (${broken}); measured bench/plan-child.ts (same engine and registry client) instead`;
       log(runnerNote);
       runner = { kind: "child", name: "plan-child laminar" };
+    }
+    if (opts.peer === "renovate") {
+      // Only the side-by-side comparison (issue #12): it has its own registries and repositories.
+      const out = opts.out === defaultOut ? new URL("peer-results.json", import.meta.url).pathname : opts.out;
+      return await peerMain(opts, { work, runner, rssVia, out });
     }
 
     // 1. Registry.
