@@ -55,6 +55,34 @@ function setCloudEnv(vars: Record<string, string>): void {
   Object.assign(process.env, vars);
 }
 
+/**
+ * `laminar plan --json` in a new process (src/cli/bin.ts through tsx) with the cloud variables of
+ * this process blanked and `env` set. Not spawnSync: the local cloud servers answer from this
+ * process's event loop.
+ */
+async function planCli(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  node = process.execPath,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const full: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(full)) if (CLOUD_VARS.test(k)) delete full[k];
+  const child = spawn(
+    node,
+    ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
+    {
+      env: { ...full, XDG_CACHE_HOME: join(dir, ".cache"), DOCKER_CONFIG: join(dir, "no-docker"), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+  return { status, stdout, stderr };
+}
+
 let tmp: string;
 before(async () => {
   saved = { ...process.env };
@@ -210,6 +238,25 @@ describe("ECR through the AWS SDK", { skip }, () => {
     c.newRun();
     await c.listTags(repo);
     assert.equal(ecr.calls.filter((x) => x.action === "GetAuthorizationToken").length, 2, "old: fetched again");
+  });
+
+  test("a CLI run on this Node prints no SDK notice (NodeVersionSupportWarning on Node 20)", async () => {
+    // The AWS SDK warns on Node < 22 that its 2027 releases will need Node 22; Laminar supports
+    // Node 20, and its stderr is the Action's log.
+    const dir = await writeRepo({
+      // A registry on 127.0.0.1 stands in for the ECR host: `cloud` names its kind, `aws.region` the region.
+      ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: aws\n    aws:\n      region: eu-west-1\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
+      "a.yaml": `image: ${reg.host}/team/app:1.0.0\n`,
+    });
+    const r = await planCli(dir, { ...aws, AWS_ACCESS_KEY_ID: "AKIDENVTEST", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).changes[0].to, "1.0.2");
+    assert.deepEqual(
+      ecr.calls.map((x) => [x.action, x.accessKeyId]),
+      [["GetAuthorizationToken", "AKIDENVTEST"]],
+      "the SDK was loaded and used",
+    );
+    assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning|AWS SDK for JavaScript|Warning:/);
   });
 
   test("docker's config.json keeps its precedence: no SDK call", async () => {
@@ -427,27 +474,13 @@ describe(
         ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: azure\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
         "a.yaml": `image: ${reg.host}/acme/app:1.0.0\n`,
       });
-      const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: join(dir, ".cache"), DOCKER_CONFIG: join(dir, "no-docker") };
-      for (const k of Object.keys(process.env)) if (/^(AZURE_|AWS_|GOOGLE_)/.test(k)) env[k] = "";
-      Object.assign(env, {
+      return planCli(dir, {
         NODE_EXTRA_CA_CERTS: certFile,
         AZURE_AUTHORITY_HOST: entra.url,
         AZURE_TENANT_ID: "laminar-tenant",
         AZURE_CLIENT_ID: "laminar-client",
         ...(typeof secret === "string" ? { AZURE_CLIENT_SECRET: secret } : secret),
       });
-      // Not spawnSync: the Entra ID and token servers answer from this process's event loop.
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
-        { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
-      return { status, stdout, stderr };
     };
 
     test("client secret → Entra ID token → /oauth2/exchange → refresh token → registry token", async () => {

@@ -39,6 +39,10 @@ export async function collectSecrets(
   } catch {
     // google-auth-library names a malformed file itself when a Google registry is used.
   }
+  // Workload identity federation: the OIDC token the external_account file points at is a secret
+  // like the file's own fields (google-github-actions/auth writes both; the token is exchanged for
+  // an access token at Google's STS).
+  tokenFiles.push(...(await googleSubjectTokens(googleCredentials)));
   return {
     secrets: knownSecrets({
       env,
@@ -51,6 +55,33 @@ export async function collectSecrets(
     }),
     problems: docker?.problems.map((p) => p.message) ?? [],
   };
+}
+
+/**
+ * The subject token(s) of a Google `external_account` file's `credential_source.file`: the file's
+ * text, and for `format.type: json` also the value of `format.subject_token_field_name` (the
+ * token then sits inside a JSON document). AIP-4117 (external account credentials).
+ */
+async function googleSubjectTokens(credentials: unknown): Promise<string[]> {
+  if (credentials === null || typeof credentials !== "object") return [];
+  const c = credentials as { type?: unknown; credential_source?: unknown };
+  if (c.type !== "external_account" || c.credential_source === null || typeof c.credential_source !== "object")
+    return [];
+  const source = c.credential_source as {
+    file?: unknown;
+    format?: { type?: unknown; subject_token_field_name?: unknown };
+  };
+  const text = typeof source.file === "string" ? await readText(source.file) : undefined;
+  if (text === undefined) return [];
+  const field = source.format?.type === "json" ? source.format.subject_token_field_name : undefined;
+  if (typeof field !== "string") return [text];
+  try {
+    const value: unknown = (JSON.parse(text) as Record<string, unknown>)[field];
+    return typeof value === "string" ? [text, value] : [text];
+  } catch {
+    // google-auth-library names a malformed token file itself.
+    return [text];
+  }
 }
 
 /**

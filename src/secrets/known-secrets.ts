@@ -36,7 +36,8 @@ export interface SecretSources {
   readonly appPrivateKeyFile?: string;
   /**
    * The text of the federated token files the environment names (`AWS_WEB_IDENTITY_TOKEN_FILE`,
-   * `AZURE_FEDERATED_TOKEN_FILE`): OIDC tokens a cloud exchanges for credentials.
+   * `AZURE_FEDERATED_TOKEN_FILE`) or a Google external_account file's `credential_source.file`
+   * names (and the token field of a JSON one): OIDC tokens a cloud exchanges for credentials.
    */
   readonly tokenFiles?: readonly string[];
   /** Secrets given some other way (the Action's `token` input). */
