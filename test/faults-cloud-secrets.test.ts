@@ -137,3 +137,74 @@ test("cloud secrets in the environment never reach output, cache or repository, 
     await fk.stop();
   }
 });
+
+test("the OIDC token of a Google external_account file (credential_source.file, text or JSON) is masked", async () => {
+  // What google-github-actions/auth leaves for workload identity federation: the file names a
+  // token file; the token is as secret as a key. The registry echoes it back in its refusal.
+  const oidc = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJnb29nbGUifQ.googleSecr3tSig";
+  const inJson = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJqc29uIn0.googleJsonSecr3tSig";
+  const fk = await startFakeRegistry({
+    repositories: { "acme/app": { tags: [{ tag: "develop-1" }, { tag: "develop-2" }] } },
+  });
+  try {
+    fk.rule({
+      kind: "tagPages",
+      status: 403,
+      times: Infinity,
+      body: JSON.stringify({ errors: [{ code: "DENIED", message: `refused subject tokens ${oidc} | ${inJson}` }] }),
+    });
+    const creds = await mkdtemp(join(tmpdir(), "laminar-gwif-"));
+    await writeFile(join(creds, "oidc"), `${oidc}\n`);
+    await writeFile(join(creds, "oidc.json"), JSON.stringify({ id_token: inJson, note: "ci" }));
+    const external = async (name: string, source: object) => {
+      await writeFile(
+        join(creds, name),
+        JSON.stringify({
+          type: "external_account",
+          audience: "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/providers/gh",
+          subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+          token_url: "http://127.0.0.1:1/v1/token",
+          credential_source: source,
+        }),
+      );
+      return join(creds, name);
+    };
+    const textFile = await external("text.json", { file: join(creds, "oidc") });
+    const jsonFile = await external("json.json", {
+      file: join(creds, "oidc.json"),
+      format: { type: "json", subject_token_field_name: "id_token" },
+    });
+    const files = {
+      ".laminar.yaml": `updates:\n  - pattern: "glob:develop-*"\n    files: [deploy/]\n`,
+      "deploy/app.yaml": `image: ${fk.host}/acme/app:develop-1\n`,
+    };
+    // Each run knows one of the two files (and so one token); the registry echoes both, so each
+    // run is checked for its own.
+    const runs = await Promise.all(
+      [
+        { args: ["plan", "--json"], file: textFile, token: oidc },
+        { args: ["apply"], file: jsonFile, token: inJson },
+      ].map(async ({ args, file, token }) => {
+        const [dir, cache] = await Promise.all([makeRepo(files), mkdtemp(join(tmpdir(), "laminar-fault-cache-"))]);
+        const r = await laminar([args[0]!, "--dir", dir, ...args.slice(1)], {
+          DOCKER_CONFIG: join(creds, "no-docker"),
+          XDG_CACHE_HOME: cache,
+          GOOGLE_APPLICATION_CREDENTIALS: file,
+        });
+        return { ...r, dir, cache, token, what: args[0]! };
+      }),
+    );
+    const failure = JSON.parse(runs[0]!.stdout).failures[0].message as string;
+    assert.match(failure, /refused subject tokens \*\*\* \| /, "the echo reached the user, masked");
+    for (const r of runs) {
+      assert.equal(r.status, 3, r.stderr);
+      assert.ok(!r.stdout.includes(r.token), `${r.what} stdout contains the external_account token`);
+      assert.ok(!r.stderr.includes(r.token), `${r.what} stderr contains the external_account token`);
+      for (const root of [r.dir, r.cache])
+        for (const [path, entry] of await snapshotTree(root))
+          assert.ok(!entry.bytes.toString("latin1").includes(r.token), `${r.what}: ${path} contains the token`);
+    }
+  } finally {
+    await fk.stop();
+  }
+});
