@@ -336,6 +336,64 @@ describe("Artifact Registry / GCR through google-auth-library", { skip }, () => 
   });
 });
 
+describe("Artifact Registry / GCR: a long-lived client refreshes its access token", { skip }, () => {
+  afterEach(() => setCloudEnv({}));
+
+  test("past 80 % of the token's lifetime a new one is minted, and the next registry request carries it", async () => {
+    // The registry accepts only the newest token: each mint at the metadata server rotates it, so a
+    // request with the old one would be refused (and show up as a refused token request).
+    const users: Record<string, string> = { seeder: "seed-pass", oauth2accesstoken: "none-yet" };
+    const minted: string[] = [];
+    const metadata = await startGceMetadata({
+      accessToken: (n) => {
+        const token = `ya29.Secr3t-rotating-${n}`;
+        users.oauth2accesstoken = token;
+        minted.push(token);
+        return token;
+      },
+      expiresIn: 3600,
+    });
+    const reg = await startRegistry({ auth: "token", users });
+    try {
+      await seedImages(reg, tagSeries("proj/repo/app", 2, { newest: T0 }));
+      setCloudEnv({
+        GCE_METADATA_HOST: metadata.host,
+        METADATA_SERVER_DETECTION: "assume-present",
+        CLOUDSDK_CONFIG: join(tmp, "no-gcloud"),
+      });
+      let offset = 0;
+      const c = new RegistryClient({
+        retry: FAST_RETRY,
+        env: { DOCKER_CONFIG: join(tmp, "no-docker-config") },
+        registries: [{ host: reg.host, cloud: "google" }],
+        now: () => Date.now() + offset,
+      });
+      const repo = { registry: reg.host, repository: "proj/repo/app" };
+      const seeding = reg.tokenServer!.requests.length;
+      assert.equal((await c.listTags(repo)).tags.length, 2);
+      c.newRun();
+      assert.equal((await c.listTags(repo)).tags.length, 2);
+      assert.equal(minted.length, 1, "fresh: reused");
+      offset = 50 * 60_000; // past 48 min (80 % of one hour), before the hour is over
+      c.newRun();
+      assert.equal((await c.listTags(repo)).tags.length, 2);
+      assert.equal(minted.length, 2, "minted again before expiry");
+      const asked = reg.tokenServer!.requests.slice(seeding);
+      assert.deepEqual(
+        asked.map((r) => [r.username, r.granted]),
+        [
+          ["oauth2accesstoken", true],
+          ["oauth2accesstoken", true],
+        ],
+        "one registry token per token minted, none refused (the new token was sent)",
+      );
+    } finally {
+      await reg.stop();
+      await metadata.stop();
+    }
+  });
+});
+
 describe("Artifact Registry / GCR through workload identity federation (external_account file)", { skip }, () => {
   const FEDERATED_TOKEN = "ya29.Secr3t-federated-access-token";
   const SUBJECT = "oidc-Secr3t-subject-token-from-ci";
@@ -519,6 +577,77 @@ describe(
       );
       for (const secret of [FEDERATED, AAD_TOKEN, ACR_REFRESH]) {
         assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
+      }
+    });
+
+    test("a long-lived client exchanges again at 80 % of the refresh token's lifetime and uses the new one", async () => {
+      // A registry that rotates refresh tokens: each exchange mints a new one and revokes the last,
+      // and the token server records which one came (as its user name).
+      const identityTokens: Record<string, string> = {};
+      const rotating = await startRegistry({
+        auth: "token",
+        identityTokens,
+        acrExchange: {
+          accept: AAD_TOKEN,
+          refreshToken: (n) => {
+            for (const k of Object.keys(identityTokens)) delete identityTokens[k];
+            identityTokens[`${ACR_REFRESH}-${n}`] = `refresh-${n}`;
+            return `${ACR_REFRESH}-${n}`;
+          },
+        },
+      });
+      try {
+        await seedImages(rotating, tagSeries("acme/app", 2, { newest: T0 }));
+        const seeding = rotating.tokenServer!.requests.length;
+        const env: NodeJS.ProcessEnv = { ...process.env };
+        for (const k of Object.keys(env)) if (CLOUD_VARS.test(k)) delete env[k];
+        const child = spawn(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            join(import.meta.dirname, "helpers/cloud/long-lived-client.ts"),
+            // Entra ID and the exchange give one hour: 50 minutes is past 80 %, before expiry.
+            JSON.stringify({
+              host: rotating.host,
+              cloud: "azure",
+              repository: "acme/app",
+              offsetsMs: [0, 0, 3_000_000],
+            }),
+          ],
+          {
+            env: {
+              ...env,
+              DOCKER_CONFIG: join(tmp, "no-docker-config"),
+              NODE_EXTRA_CA_CERTS: certFile,
+              AZURE_AUTHORITY_HOST: entra.url,
+              AZURE_TENANT_ID: "laminar-tenant",
+              AZURE_CLIENT_ID: "laminar-client",
+              AZURE_CLIENT_SECRET: AZURE_SECRET,
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+        assert.equal(status, 0, stderr);
+        assert.deepEqual(JSON.parse(stdout), [2, 2, 2]);
+        assert.deepEqual(
+          rotating.tokenServer!.requests.slice(seeding).map((r) => [r.method, r.username ?? "", r.granted]),
+          [
+            ["POST /oauth2/exchange", "", true],
+            ["POST", "refresh-1", true],
+            // the second run reuses both; the third is past 80 %: a new exchange, then the new token
+            ["POST /oauth2/exchange", "", true],
+            ["POST", "refresh-2", true],
+          ],
+        );
+        assert.ok(!stdout.includes(ACR_REFRESH) && !stderr.includes(ACR_REFRESH));
+      } finally {
+        await rotating.stop();
       }
     });
 

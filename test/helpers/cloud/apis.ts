@@ -188,22 +188,28 @@ export async function startSts(o: StsOptions): Promise<LocalApi> {
 }
 
 export interface MetadataOptions {
-  readonly accessToken: string;
+  /** The token handed out, or a function giving the n-th one (1, 2, …): a rotating issuer. */
+  readonly accessToken: string | ((mint: number) => string);
   readonly expiresIn?: number;
 }
 
 /** The GCE metadata server (what `GCE_METADATA_HOST` points google-auth-library at). */
 export async function startGceMetadata(o: MetadataOptions): Promise<LocalApi & { host: string }> {
   const calls: RecordedCall[] = [];
+  let mints = 0;
   const { server, url } = await listen(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     calls.push({ action: `${req.method} ${path}`, body: "" });
     const headers = { "metadata-flavor": "Google", "content-type": "application/json" };
     if (req.headers["metadata-flavor"] !== "Google") return void res.writeHead(403, headers).end("missing flavor");
     if (path === "/computeMetadata/v1/instance/service-accounts/default/token")
-      return void res
-        .writeHead(200, headers)
-        .end(JSON.stringify({ access_token: o.accessToken, expires_in: o.expiresIn ?? 3599, token_type: "Bearer" }));
+      return void res.writeHead(200, headers).end(
+        JSON.stringify({
+          access_token: typeof o.accessToken === "string" ? o.accessToken : o.accessToken(++mints),
+          expires_in: o.expiresIn ?? 3599,
+          token_type: "Bearer",
+        }),
+      );
     if (path === "/computeMetadata/v1/instance" || path === "/computeMetadata/v1/")
       return void res.writeHead(200, headers).end("{}");
     if (path === "/computeMetadata/v1/project/project-id") return void res.writeHead(200, headers).end("laminar-test");
