@@ -27,6 +27,7 @@ import {
   startEntraId,
   startGceMetadata,
   startGoogleSts,
+  startSsoPortal,
   startSts,
   type LocalApi,
 } from "./helpers/cloud/apis.js";
@@ -104,7 +105,7 @@ describe("ECR through the AWS SDK", { skip }, () => {
     reg = await startRegistry({ auth: "htpasswd", users: { AWS: ECR_PASS } });
     seeded = await seedImages(reg, tagSeries("team/app", 3, { newest: T0 }));
     ecr = await startEcrApi({
-      acceptKeys: ["AKIDENVTEST", "AKIDPROFILE", "ASIAROLETEST"],
+      acceptKeys: ["AKIDENVTEST", "AKIDPROFILE", "ASIAROLETEST", "ASIASSOROLE"],
       password: ECR_PASS,
       images: {
         "team/app": seeded.map((s, i) => ({
@@ -223,6 +224,60 @@ describe("ECR through the AWS SDK", { skip }, () => {
       ecr.calls.map((x) => x.accessKeyId),
       ["ASIAROLETEST"],
     );
+  });
+
+  test("an SSO profile (AWS_PROFILE, sso_session) with a cached SSO token: the portal's role credentials sign ECR", async () => {
+    // What `aws sso login` leaves in HOME: the profile and its session in ~/.aws/config, and the
+    // session's access token in ~/.aws/sso/cache/<sha1 of the session name>.json.
+    const SSO_TOKEN = "sso-Secr3t-portal-access-token";
+    const SSO_ROLE_SECRET = "sso-Secr3t-role-secret-key";
+    const SSO_ROLE_SESSION = "sso-Secr3t-role-session-token";
+    const portal = await startSsoPortal({
+      accessToken: SSO_TOKEN,
+      accountId: "123456789012",
+      roleName: "EcrReadOnly",
+      issue: { accessKeyId: "ASIASSOROLE", secretAccessKey: SSO_ROLE_SECRET, sessionToken: SSO_ROLE_SESSION },
+    });
+    const home = await mkdtemp(join(tmp, "home-"));
+    const { mkdir } = await import("node:fs/promises");
+    const { createHash } = await import("node:crypto");
+    await mkdir(join(home, ".aws/sso/cache"), { recursive: true });
+    await writeFile(
+      join(home, ".aws/config"),
+      "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = EcrReadOnly\nregion = eu-west-1\n\n" +
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n",
+    );
+    await writeFile(
+      join(home, ".aws/sso/cache", `${createHash("sha1").update("corp").digest("hex")}.json`),
+      JSON.stringify({
+        startUrl: "https://corp.awsapps.com/start",
+        region: "eu-west-1",
+        accessToken: SSO_TOKEN,
+        expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      }),
+    );
+    const savedHome = process.env.HOME;
+    const { AWS_CONFIG_FILE: _c, AWS_SHARED_CREDENTIALS_FILE: _s, ...rest } = aws;
+    setCloudEnv({ ...rest, AWS_PROFILE: "dev", AWS_ENDPOINT_URL_SSO: portal.url });
+    process.env.HOME = home;
+    try {
+      const warnings: string[] = [];
+      const c = client({ log: { warn: (m) => warnings.push(m) } });
+      assert.equal((await c.listTags(repo)).tags.length, 3, warnings.join("\n"));
+      assert.deepEqual(
+        portal.calls.map((x) => [x.action, JSON.parse(x.body)]),
+        [["GET /federation/credentials", { account_id: "123456789012", role_name: "EcrReadOnly", token_ok: true }]],
+      );
+      assert.deepEqual(
+        ecr.calls.map((x) => [x.action, x.accessKeyId, x.sessionToken]),
+        [["GetAuthorizationToken", "ASIASSOROLE", SSO_ROLE_SESSION]],
+      );
+      assert.match(ecr.calls[0]!.authorization!, /Credential=ASIASSOROLE\/\d{8}\/eu-west-1\/ecr\/aws4_request/);
+      assert.equal(sts.calls.length, 0);
+    } finally {
+      process.env.HOME = savedHome;
+      await portal.stop();
+    }
   });
 
   test("a long-lived client fetches a new password before the old one expires", async () => {

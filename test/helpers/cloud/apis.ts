@@ -340,3 +340,55 @@ export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
   const port = (server.address() as { port: number }).port;
   return { url: `https://127.0.0.1:${port}`, calls, stop: stopper(server) };
 }
+
+export interface SsoPortalOptions {
+  /** The access token of the cached SSO session (`~/.aws/sso/cache/<sha1>.json`) accepted. */
+  readonly accessToken: string;
+  readonly accountId: string;
+  readonly roleName: string;
+  /** The role credentials handed out. */
+  readonly issue: { accessKeyId: string; secretAccessKey: string; sessionToken: string; lifetimeSeconds?: number };
+}
+
+/**
+ * The IAM Identity Center (SSO) portal's GetRoleCredentials (`GET /federation/credentials`,
+ * bearer token in `x-amz-sso_bearer_token`), what the AWS SDK's SSO provider calls for a profile
+ * with `sso_session` / `sso_start_url`. Recorded calls say whether the token matched, never it.
+ */
+export async function startSsoPortal(o: SsoPortalOptions): Promise<LocalApi> {
+  const calls: RecordedCall[] = [];
+  const { server, url } = await listen(async (req, res) => {
+    const u = new URL(req.url ?? "/", "http://x");
+    const tokenOk = req.headers["x-amz-sso_bearer_token"] === o.accessToken;
+    calls.push({
+      action: `${req.method} ${u.pathname}`,
+      body: JSON.stringify({
+        account_id: u.searchParams.get("account_id"),
+        role_name: u.searchParams.get("role_name"),
+        token_ok: tokenOk,
+      }),
+    });
+    const json = { "content-type": "application/json" };
+    if (req.method !== "GET" || u.pathname !== "/federation/credentials")
+      return void res.writeHead(404, json).end(JSON.stringify({ message: "not found" }));
+    if (!tokenOk)
+      return void res
+        .writeHead(401, { ...json, "x-amzn-errortype": "UnauthorizedException" })
+        .end(JSON.stringify({ message: "Session token not found or invalid" }));
+    if (u.searchParams.get("account_id") !== o.accountId || u.searchParams.get("role_name") !== o.roleName)
+      return void res
+        .writeHead(403, { ...json, "x-amzn-errortype": "ForbiddenException" })
+        .end(JSON.stringify({ message: "No access" }));
+    res.writeHead(200, json).end(
+      JSON.stringify({
+        roleCredentials: {
+          accessKeyId: o.issue.accessKeyId,
+          secretAccessKey: o.issue.secretAccessKey,
+          sessionToken: o.issue.sessionToken,
+          expiration: Date.now() + (o.issue.lifetimeSeconds ?? 3600) * 1000,
+        },
+      }),
+    );
+  });
+  return { url, calls, stop: stopper(server) };
+}
