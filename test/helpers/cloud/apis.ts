@@ -392,3 +392,35 @@ export async function startSsoPortal(o: SsoPortalOptions): Promise<LocalApi> {
   });
   return { url, calls, stop: stopper(server) };
 }
+
+/**
+ * A self-signed certificate for 127.0.0.1 made with openssl (for the HTTPS Entra ID), written to
+ * `dir`; undefined when openssl is not installed (the caller skips with that reason).
+ */
+export async function localTlsCertificate(
+  dir: string,
+): Promise<{ key: string; cert: string; certFile: string } | undefined> {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdir, readFile } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  await mkdir(dir, { recursive: true });
+  const certFile = join(dir, "cert.pem");
+  const keyFile = join(dir, "key.pem");
+  try {
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"].concat([
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+      ]),
+      { stdio: "ignore" },
+    );
+  } catch {
+    return undefined;
+  }
+  return { key: await readFile(keyFile, "utf8"), cert: await readFile(certFile, "utf8"), certFile };
+}
