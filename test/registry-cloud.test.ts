@@ -2,15 +2,17 @@
  * Cloud registries through their own SDKs (issue #11), each real SDK pointed at local servers
  * that speak the service's API (test/helpers/cloud/apis.ts), in front of the real CNCF registry:
  *   - ECR: the AWS SDK's credential chain (environment keys, a profile in a shared config file, an
- *     assumed role through STS, a web identity token file through STS) signs GetAuthorizationToken
- *     and DescribeImages; the password it hands out is the real registry's htpasswd password;
+ *     SSO profile with a cached token and a local SSO portal, an assumed role through STS, a web
+ *     identity token file through STS) signs GetAuthorizationToken and DescribeImages; the
+ *     password it hands out is the real registry's htpasswd password; a CLI run prints no SDK notice;
  *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server, and from a
  *     workload identity federation file (external_account) through a local STS token exchange;
  *   - ACR: @azure/identity's DefaultAzureCredential (a client secret, or workload identity's federated
  *     token file as client_assertion) against a local Entra ID over HTTPS, then ACR's exchange and
  *     the real registry's token flow, run through the CLI (NODE_EXTRA_CA_CERTS only works for a new
  *     process);
- *   - expiry and refresh in a long-lived client, docker config precedence, and a refused
+ *   - expiry and refresh in a long-lived client (ECR, and for Google and ACR with issuers that rotate
+ *     their tokens), docker config precedence, and a refused
  *     credential named with its source (never the secret).
  * Nothing leaves 127.0.0.1: instance metadata lookups are disabled for the AWS chain.
  */
@@ -173,6 +175,8 @@ describe("ECR through the AWS SDK", { skip }, () => {
     // The SDK's requests go through the registry client: counted, with the registry's policy.
     assert.equal(c.counts(ECR_HOST).api, 1);
     assert.doesNotMatch(JSON.stringify(ecr.calls), new RegExp(SECRET_KEY.replace(/[/]/g, "\\/")));
+    // The SDK's Node-notice switch is set only while the client is built: commands do not inherit it.
+    assert.equal(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, undefined);
   });
 
   test("a profile of the shared config file (per-registry `aws.profile`)", async () => {
