@@ -7,7 +7,8 @@
  *     registry answers 403 with all of them quoted in its error message — the tempting case.
  *     stdout, stderr, every file of the repository afterwards and the registry cache are searched
  *     for each secret, raw and base64, and for every line of the PEM keys;
- *   - the same for the subject token of a Google external_account file (`credential_source.file`);
+ *   - the same for the subject token of a Google external_account file (`credential_source.file`),
+ *     and for what the SDKs read from HOME: ~/.aws shared files, the AWS SSO cache, gcloud's file;
  *   - real logins through each cloud's SDK (ECR: a profile's keys and an STS role; Google: workload
  *     identity federation; ACR: a client secret and the exchange), then the Action commits and
  *     pushes to a local bare remote: no secret, nor what the clouds hand out for them, is in any
@@ -386,3 +387,78 @@ test(
     }
   },
 );
+
+test("secrets in the files the SDKs read from HOME (AWS shared files, AWS SSO cache, gcloud's ADC file) are masked", async () => {
+  // Nothing in the environment names them: the AWS chain reads ~/.aws for AWS_PROFILE and SSO,
+  // google-auth-library reads gcloud's file when GOOGLE_APPLICATION_CREDENTIALS is unset.
+  const S = {
+    credentialsKey: "wJalrXUtnFEMI/K7MDENG/homeSecr3tKEY",
+    credentialsSession: "IQoJb3JpZ2luHomeSecr3t-session",
+    configKey: "wJalrXUtnFEMI/K7MDENG/configSecr3tKEY",
+    ssoAccess: "aoaAAAAAGhomeSecr3t-sso-access-token",
+    ssoRefresh: "aorAAAAAGhomeSecr3t-sso-refresh-token",
+    gcloudRefresh: "1//0gHomeSecr3t-gcloud-refresh-token",
+    gcloudClientSecret: "d-FL95Q19q7MQmHomeSecr3t",
+  };
+  const home = await mkdtemp(join(tmpdir(), "laminar-home-"));
+  await mkdir(join(home, ".aws/sso/cache"), { recursive: true });
+  await mkdir(join(home, ".config/gcloud"), { recursive: true });
+  await writeFile(
+    join(home, ".aws/credentials"),
+    `[default]\naws_access_key_id = AKIDHOME\naws_secret_access_key = ${S.credentialsKey}\naws_session_token=${S.credentialsSession}\n`,
+  );
+  await writeFile(
+    join(home, ".aws/config"),
+    `[profile other]\nregion = eu-west-1\nAWS_SECRET_ACCESS_KEY = ${S.configKey}\n`,
+  );
+  await writeFile(
+    join(home, ".aws/sso/cache/0123abcd.json"),
+    JSON.stringify({
+      startUrl: "https://corp.awsapps.com/start",
+      accessToken: S.ssoAccess,
+      refreshToken: S.ssoRefresh,
+    }),
+  );
+  await writeFile(
+    join(home, ".config/gcloud/application_default_credentials.json"),
+    JSON.stringify({
+      type: "authorized_user",
+      client_id: "764086051850.apps.googleusercontent.com",
+      client_secret: S.gcloudClientSecret,
+      refresh_token: S.gcloudRefresh,
+    }),
+  );
+  const fk = await startFakeRegistry({
+    repositories: { "acme/app": { tags: [{ tag: "develop-1" }, { tag: "develop-2" }] } },
+  });
+  try {
+    fk.rule({
+      kind: "tagPages",
+      status: 403,
+      times: Infinity,
+      body: JSON.stringify({ errors: [{ code: "DENIED", message: `refused ${Object.values(S).join(" | ")}` }] }),
+    });
+    const dir = await makeRepo({
+      ".laminar.yaml": `updates:\n  - pattern: "glob:develop-*"\n    files: [deploy/]\n`,
+      "deploy/app.yaml": `image: ${fk.host}/acme/app:develop-1\n`,
+    });
+    const cache = await mkdtemp(join(tmpdir(), "laminar-fault-cache-"));
+    const plan = await laminar(["plan", "--dir", dir, "--json"], {
+      HOME: home,
+      DOCKER_CONFIG: join(home, "no-docker"),
+      XDG_CACHE_HOME: cache,
+    });
+    assert.equal(plan.status, 3, plan.stderr);
+    assert.match(JSON.parse(plan.stdout).failures[0].message as string, /refused \*\*\* \| \*\*\*/);
+    const places: Array<[string, string]> = [
+      ["stdout", plan.stdout],
+      ["stderr", plan.stderr],
+    ];
+    for (const root of [dir, cache])
+      for (const [path, entry] of await snapshotTree(root)) places.push([path, entry.bytes.toString("latin1")]);
+    for (const [where, text] of places)
+      for (const [name, secret] of Object.entries(S)) assert.ok(!text.includes(secret), `${where} contains ${name}`);
+  } finally {
+    await fk.stop();
+  }
+});

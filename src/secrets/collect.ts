@@ -4,7 +4,8 @@
  */
 import type { LaminarConfig } from "../config/types.js";
 import { dockerConfigDir, readDockerConfig } from "../registry/docker-config.js";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { knownSecrets } from "./known-secrets.js";
 import type { KnownSecret } from "./masker.js";
 
@@ -26,7 +27,8 @@ export async function collectSecrets(
   options: { config?: Pick<LaminarConfig, "registries">; extra?: readonly KnownSecret[] } = {},
 ): Promise<CollectedSecrets> {
   const docker = await readDockerConfig(dockerConfigDir(env));
-  const googleText = await readText(env.GOOGLE_APPLICATION_CREDENTIALS);
+  const home = env.HOME || env.USERPROFILE;
+  const googleText = await readText(googleCredentialsPath(env, home));
   const appPrivateKeyFile = await readText(env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim());
   const tokenFiles: string[] = [];
   for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"]) {
@@ -43,9 +45,22 @@ export async function collectSecrets(
   // like the file's own fields (google-github-actions/auth writes both; the token is exchanged for
   // an access token at Google's STS).
   tokenFiles.push(...(await googleSubjectTokens(googleCredentials)));
+  // What the AWS SDK's chain reads besides the environment: the shared files' keys and the SSO
+  // tokens `aws sso login` caches.
+  const awsSharedFiles: string[] = [];
+  for (const path of [
+    env.AWS_SHARED_CREDENTIALS_FILE || (home && join(home, ".aws", "credentials")),
+    env.AWS_CONFIG_FILE || (home && join(home, ".aws", "config")),
+  ]) {
+    const text = await readText(path || undefined);
+    if (text !== undefined) awsSharedFiles.push(text);
+  }
+  const awsSsoCache = home ? await readJsonFiles(join(home, ".aws", "sso", "cache")) : [];
   return {
     secrets: knownSecrets({
       env,
+      awsSharedFiles,
+      awsSsoCache,
       ...(options.config ? { config: options.config } : {}),
       ...(docker ? { dockerConfig: docker.config } : {}),
       ...(googleCredentials !== undefined ? { googleCredentials } : {}),
@@ -82,6 +97,36 @@ async function googleSubjectTokens(credentials: unknown): Promise<string[]> {
     // google-auth-library names a malformed token file itself.
     return [text];
   }
+}
+
+/**
+ * The Google credentials file ADC reads: `GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's
+ * well-known file (`gcloud auth application-default login`: a refresh token and client secret).
+ */
+function googleCredentialsPath(env: NodeJS.ProcessEnv, home: string | undefined): string | undefined {
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) return env.GOOGLE_APPLICATION_CREDENTIALS;
+  const gcloud = env.CLOUDSDK_CONFIG || (home ? join(home, ".config", "gcloud") : undefined);
+  return gcloud ? join(gcloud, "application_default_credentials.json") : undefined;
+}
+
+/** The parsed `*.json` files of a directory (none when it is missing; unparsable ones skipped). */
+async function readJsonFiles(dir: string): Promise<unknown[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: unknown[] = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    const text = await readText(join(dir, name));
+    try {
+      if (text !== undefined) out.push(JSON.parse(text) as unknown);
+    } catch {
+      // not a cache entry the SDK could use either
+    }
+  }
+  return out;
 }
 
 /**
