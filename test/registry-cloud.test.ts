@@ -2,15 +2,17 @@
  * Cloud registries through their own SDKs (issue #11), each real SDK pointed at local servers
  * that speak the service's API (test/helpers/cloud/apis.ts), in front of the real CNCF registry:
  *   - ECR: the AWS SDK's credential chain (environment keys, a profile in a shared config file, an
- *     assumed role through STS, a web identity token file through STS) signs GetAuthorizationToken
- *     and DescribeImages; the password it hands out is the real registry's htpasswd password;
+ *     SSO profile with a cached token and a local SSO portal, an assumed role through STS, a web
+ *     identity token file through STS) signs GetAuthorizationToken and DescribeImages; the
+ *     password it hands out is the real registry's htpasswd password; a CLI run prints no SDK notice;
  *   - Artifact Registry / GCR: google-auth-library's ADC from the GCE metadata server, and from a
  *     workload identity federation file (external_account) through a local STS token exchange;
  *   - ACR: @azure/identity's DefaultAzureCredential (a client secret, or workload identity's federated
  *     token file as client_assertion) against a local Entra ID over HTTPS, then ACR's exchange and
  *     the real registry's token flow, run through the CLI (NODE_EXTRA_CA_CERTS only works for a new
  *     process);
- *   - expiry and refresh in a long-lived client, docker config precedence, and a refused
+ *   - expiry and refresh in a long-lived client (ECR, and for Google and ACR with issuers that rotate
+ *     their tokens), docker config precedence, and a refused
  *     credential named with its source (never the secret).
  * Nothing leaves 127.0.0.1: instance metadata lookups are disabled for the AWS chain.
  */
@@ -27,6 +29,7 @@ import {
   startEntraId,
   startGceMetadata,
   startGoogleSts,
+  startSsoPortal,
   startSts,
   type LocalApi,
 } from "./helpers/cloud/apis.js";
@@ -55,6 +58,34 @@ function setCloudEnv(vars: Record<string, string>): void {
   Object.assign(process.env, vars);
 }
 
+/**
+ * `laminar plan --json` in a new process (src/cli/bin.ts through tsx) with the cloud variables of
+ * this process blanked and `env` set. Not spawnSync: the local cloud servers answer from this
+ * process's event loop.
+ */
+async function planCli(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  node = process.execPath,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  const full: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(full)) if (CLOUD_VARS.test(k)) delete full[k];
+  const child = spawn(
+    node,
+    ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
+    {
+      env: { ...full, XDG_CACHE_HOME: join(dir, ".cache"), DOCKER_CONFIG: join(dir, "no-docker"), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+  return { status, stdout, stderr };
+}
+
 let tmp: string;
 before(async () => {
   saved = { ...process.env };
@@ -76,7 +107,7 @@ describe("ECR through the AWS SDK", { skip }, () => {
     reg = await startRegistry({ auth: "htpasswd", users: { AWS: ECR_PASS } });
     seeded = await seedImages(reg, tagSeries("team/app", 3, { newest: T0 }));
     ecr = await startEcrApi({
-      acceptKeys: ["AKIDENVTEST", "AKIDPROFILE", "ASIAROLETEST"],
+      acceptKeys: ["AKIDENVTEST", "AKIDPROFILE", "ASIAROLETEST", "ASIASSOROLE"],
       password: ECR_PASS,
       images: {
         "team/app": seeded.map((s, i) => ({
@@ -144,6 +175,8 @@ describe("ECR through the AWS SDK", { skip }, () => {
     // The SDK's requests go through the registry client: counted, with the registry's policy.
     assert.equal(c.counts(ECR_HOST).api, 1);
     assert.doesNotMatch(JSON.stringify(ecr.calls), new RegExp(SECRET_KEY.replace(/[/]/g, "\\/")));
+    // The SDK's Node-notice switch is set only while the client is built: commands do not inherit it.
+    assert.equal(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, undefined);
   });
 
   test("a profile of the shared config file (per-registry `aws.profile`)", async () => {
@@ -197,6 +230,60 @@ describe("ECR through the AWS SDK", { skip }, () => {
     );
   });
 
+  test("an SSO profile (AWS_PROFILE, sso_session) with a cached SSO token: the portal's role credentials sign ECR", async () => {
+    // What `aws sso login` leaves in HOME: the profile and its session in ~/.aws/config, and the
+    // session's access token in ~/.aws/sso/cache/<sha1 of the session name>.json.
+    const SSO_TOKEN = "sso-Secr3t-portal-access-token";
+    const SSO_ROLE_SECRET = "sso-Secr3t-role-secret-key";
+    const SSO_ROLE_SESSION = "sso-Secr3t-role-session-token";
+    const portal = await startSsoPortal({
+      accessToken: SSO_TOKEN,
+      accountId: "123456789012",
+      roleName: "EcrReadOnly",
+      issue: { accessKeyId: "ASIASSOROLE", secretAccessKey: SSO_ROLE_SECRET, sessionToken: SSO_ROLE_SESSION },
+    });
+    const home = await mkdtemp(join(tmp, "home-"));
+    const { mkdir } = await import("node:fs/promises");
+    const { createHash } = await import("node:crypto");
+    await mkdir(join(home, ".aws/sso/cache"), { recursive: true });
+    await writeFile(
+      join(home, ".aws/config"),
+      "[profile dev]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = EcrReadOnly\nregion = eu-west-1\n\n" +
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n",
+    );
+    await writeFile(
+      join(home, ".aws/sso/cache", `${createHash("sha1").update("corp").digest("hex")}.json`),
+      JSON.stringify({
+        startUrl: "https://corp.awsapps.com/start",
+        region: "eu-west-1",
+        accessToken: SSO_TOKEN,
+        expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      }),
+    );
+    const savedHome = process.env.HOME;
+    const { AWS_CONFIG_FILE: _c, AWS_SHARED_CREDENTIALS_FILE: _s, ...rest } = aws;
+    setCloudEnv({ ...rest, AWS_PROFILE: "dev", AWS_ENDPOINT_URL_SSO: portal.url });
+    process.env.HOME = home;
+    try {
+      const warnings: string[] = [];
+      const c = client({ log: { warn: (m) => warnings.push(m) } });
+      assert.equal((await c.listTags(repo)).tags.length, 3, warnings.join("\n"));
+      assert.deepEqual(
+        portal.calls.map((x) => [x.action, JSON.parse(x.body)]),
+        [["GET /federation/credentials", { account_id: "123456789012", role_name: "EcrReadOnly", token_ok: true }]],
+      );
+      assert.deepEqual(
+        ecr.calls.map((x) => [x.action, x.accessKeyId, x.sessionToken]),
+        [["GetAuthorizationToken", "ASIASSOROLE", SSO_ROLE_SESSION]],
+      );
+      assert.match(ecr.calls[0]!.authorization!, /Credential=ASIASSOROLE\/\d{8}\/eu-west-1\/ecr\/aws4_request/);
+      assert.equal(sts.calls.length, 0);
+    } finally {
+      process.env.HOME = savedHome;
+      await portal.stop();
+    }
+  });
+
   test("a long-lived client fetches a new password before the old one expires", async () => {
     setCloudEnv({ ...aws, AWS_ACCESS_KEY_ID: "AKIDENVTEST", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
     // ECR passwords live 12 h: the client's clock is moved instead of waiting.
@@ -210,6 +297,25 @@ describe("ECR through the AWS SDK", { skip }, () => {
     c.newRun();
     await c.listTags(repo);
     assert.equal(ecr.calls.filter((x) => x.action === "GetAuthorizationToken").length, 2, "old: fetched again");
+  });
+
+  test("a CLI run on this Node prints no SDK notice (NodeVersionSupportWarning on Node 20)", async () => {
+    // The AWS SDK warns on Node < 22 that its 2027 releases will need Node 22; Laminar supports
+    // Node 20, and its stderr is the Action's log.
+    const dir = await writeRepo({
+      // A registry on 127.0.0.1 stands in for the ECR host: `cloud` names its kind, `aws.region` the region.
+      ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: aws\n    aws:\n      region: eu-west-1\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
+      "a.yaml": `image: ${reg.host}/team/app:1.0.0\n`,
+    });
+    const r = await planCli(dir, { ...aws, AWS_ACCESS_KEY_ID: "AKIDENVTEST", AWS_SECRET_ACCESS_KEY: SECRET_KEY });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).changes[0].to, "1.0.2");
+    assert.deepEqual(
+      ecr.calls.map((x) => [x.action, x.accessKeyId]),
+      [["GetAuthorizationToken", "AKIDENVTEST"]],
+      "the SDK was loaded and used",
+    );
+    assert.doesNotMatch(r.stderr, /NodeVersionSupportWarning|AWS SDK for JavaScript|Warning:/);
   });
 
   test("docker's config.json keeps its precedence: no SDK call", async () => {
@@ -286,6 +392,64 @@ describe("Artifact Registry / GCR through google-auth-library", { skip }, () => 
       metadata.calls.map((x) => x.action),
       ["GET /computeMetadata/v1/instance/service-accounts/default/token"],
     );
+  });
+});
+
+describe("Artifact Registry / GCR: a long-lived client refreshes its access token", { skip }, () => {
+  afterEach(() => setCloudEnv({}));
+
+  test("past 80 % of the token's lifetime a new one is minted, and the next registry request carries it", async () => {
+    // The registry accepts only the newest token: each mint at the metadata server rotates it, so a
+    // request with the old one would be refused (and show up as a refused token request).
+    const users: Record<string, string> = { seeder: "seed-pass", oauth2accesstoken: "none-yet" };
+    const minted: string[] = [];
+    const metadata = await startGceMetadata({
+      accessToken: (n) => {
+        const token = `ya29.Secr3t-rotating-${n}`;
+        users.oauth2accesstoken = token;
+        minted.push(token);
+        return token;
+      },
+      expiresIn: 3600,
+    });
+    const reg = await startRegistry({ auth: "token", users });
+    try {
+      await seedImages(reg, tagSeries("proj/repo/app", 2, { newest: T0 }));
+      setCloudEnv({
+        GCE_METADATA_HOST: metadata.host,
+        METADATA_SERVER_DETECTION: "assume-present",
+        CLOUDSDK_CONFIG: join(tmp, "no-gcloud"),
+      });
+      let offset = 0;
+      const c = new RegistryClient({
+        retry: FAST_RETRY,
+        env: { DOCKER_CONFIG: join(tmp, "no-docker-config") },
+        registries: [{ host: reg.host, cloud: "google" }],
+        now: () => Date.now() + offset,
+      });
+      const repo = { registry: reg.host, repository: "proj/repo/app" };
+      const seeding = reg.tokenServer!.requests.length;
+      assert.equal((await c.listTags(repo)).tags.length, 2);
+      c.newRun();
+      assert.equal((await c.listTags(repo)).tags.length, 2);
+      assert.equal(minted.length, 1, "fresh: reused");
+      offset = 50 * 60_000; // past 48 min (80 % of one hour), before the hour is over
+      c.newRun();
+      assert.equal((await c.listTags(repo)).tags.length, 2);
+      assert.equal(minted.length, 2, "minted again before expiry");
+      const asked = reg.tokenServer!.requests.slice(seeding);
+      assert.deepEqual(
+        asked.map((r) => [r.username, r.granted]),
+        [
+          ["oauth2accesstoken", true],
+          ["oauth2accesstoken", true],
+        ],
+        "one registry token per token minted, none refused (the new token was sent)",
+      );
+    } finally {
+      await reg.stop();
+      await metadata.stop();
+    }
   });
 });
 
@@ -427,27 +591,13 @@ describe(
         ".laminar.yaml": `registries:\n  - host: ${reg.host}\n    cloud: azure\nupdates:\n  - pattern: semver:^1\n    files: [.]\n`,
         "a.yaml": `image: ${reg.host}/acme/app:1.0.0\n`,
       });
-      const env: NodeJS.ProcessEnv = { XDG_CACHE_HOME: join(dir, ".cache"), DOCKER_CONFIG: join(dir, "no-docker") };
-      for (const k of Object.keys(process.env)) if (/^(AZURE_|AWS_|GOOGLE_)/.test(k)) env[k] = "";
-      Object.assign(env, {
+      return planCli(dir, {
         NODE_EXTRA_CA_CERTS: certFile,
         AZURE_AUTHORITY_HOST: entra.url,
         AZURE_TENANT_ID: "laminar-tenant",
         AZURE_CLIENT_ID: "laminar-client",
         ...(typeof secret === "string" ? { AZURE_CLIENT_SECRET: secret } : secret),
       });
-      // Not spawnSync: the Entra ID and token servers answer from this process's event loop.
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", join(import.meta.dirname, "../src/cli/bin.ts"), "plan", "--dir", dir, "--json"],
-        { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
-      return { status, stdout, stderr };
     };
 
     test("client secret → Entra ID token → /oauth2/exchange → refresh token → registry token", async () => {
@@ -486,6 +636,77 @@ describe(
       );
       for (const secret of [FEDERATED, AAD_TOKEN, ACR_REFRESH]) {
         assert.ok(!r.stdout.includes(secret) && !r.stderr.includes(secret), "no secret in output");
+      }
+    });
+
+    test("a long-lived client exchanges again at 80 % of the refresh token's lifetime and uses the new one", async () => {
+      // A registry that rotates refresh tokens: each exchange mints a new one and revokes the last,
+      // and the token server records which one came (as its user name).
+      const identityTokens: Record<string, string> = {};
+      const rotating = await startRegistry({
+        auth: "token",
+        identityTokens,
+        acrExchange: {
+          accept: AAD_TOKEN,
+          refreshToken: (n) => {
+            for (const k of Object.keys(identityTokens)) delete identityTokens[k];
+            identityTokens[`${ACR_REFRESH}-${n}`] = `refresh-${n}`;
+            return `${ACR_REFRESH}-${n}`;
+          },
+        },
+      });
+      try {
+        await seedImages(rotating, tagSeries("acme/app", 2, { newest: T0 }));
+        const seeding = rotating.tokenServer!.requests.length;
+        const env: NodeJS.ProcessEnv = { ...process.env };
+        for (const k of Object.keys(env)) if (CLOUD_VARS.test(k)) delete env[k];
+        const child = spawn(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            join(import.meta.dirname, "helpers/cloud/long-lived-client.ts"),
+            // Entra ID and the exchange give one hour: 50 minutes is past 80 %, before expiry.
+            JSON.stringify({
+              host: rotating.host,
+              cloud: "azure",
+              repository: "acme/app",
+              offsetsMs: [0, 0, 3_000_000],
+            }),
+          ],
+          {
+            env: {
+              ...env,
+              DOCKER_CONFIG: join(tmp, "no-docker-config"),
+              NODE_EXTRA_CA_CERTS: certFile,
+              AZURE_AUTHORITY_HOST: entra.url,
+              AZURE_TENANT_ID: "laminar-tenant",
+              AZURE_CLIENT_ID: "laminar-client",
+              AZURE_CLIENT_SECRET: AZURE_SECRET,
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        const status = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
+        assert.equal(status, 0, stderr);
+        assert.deepEqual(JSON.parse(stdout), [2, 2, 2]);
+        assert.deepEqual(
+          rotating.tokenServer!.requests.slice(seeding).map((r) => [r.method, r.username ?? "", r.granted]),
+          [
+            ["POST /oauth2/exchange", "", true],
+            ["POST", "refresh-1", true],
+            // the second run reuses both; the third is past 80 %: a new exchange, then the new token
+            ["POST /oauth2/exchange", "", true],
+            ["POST", "refresh-2", true],
+          ],
+        );
+        assert.ok(!stdout.includes(ACR_REFRESH) && !stderr.includes(ACR_REFRESH));
+      } finally {
+        await rotating.stop();
       }
     });
 

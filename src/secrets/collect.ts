@@ -4,7 +4,8 @@
  */
 import type { LaminarConfig } from "../config/types.js";
 import { dockerConfigDir, readDockerConfig } from "../registry/docker-config.js";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { knownSecrets } from "./known-secrets.js";
 import type { KnownSecret } from "./masker.js";
 
@@ -26,7 +27,8 @@ export async function collectSecrets(
   options: { config?: Pick<LaminarConfig, "registries">; extra?: readonly KnownSecret[] } = {},
 ): Promise<CollectedSecrets> {
   const docker = await readDockerConfig(dockerConfigDir(env));
-  const googleText = await readText(env.GOOGLE_APPLICATION_CREDENTIALS);
+  const home = env.HOME || env.USERPROFILE;
+  const googleText = await readText(googleCredentialsPath(env, home));
   const appPrivateKeyFile = await readText(env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim());
   const tokenFiles: string[] = [];
   for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"]) {
@@ -39,9 +41,26 @@ export async function collectSecrets(
   } catch {
     // google-auth-library names a malformed file itself when a Google registry is used.
   }
+  // Workload identity federation: the OIDC token the external_account file points at is a secret
+  // like the file's own fields (google-github-actions/auth writes both; the token is exchanged for
+  // an access token at Google's STS).
+  tokenFiles.push(...(await googleSubjectTokens(googleCredentials)));
+  // What the AWS SDK's chain reads besides the environment: the shared files' keys and the SSO
+  // tokens `aws sso login` caches.
+  const awsSharedFiles: string[] = [];
+  for (const path of [
+    env.AWS_SHARED_CREDENTIALS_FILE || (home && join(home, ".aws", "credentials")),
+    env.AWS_CONFIG_FILE || (home && join(home, ".aws", "config")),
+  ]) {
+    const text = await readText(path || undefined);
+    if (text !== undefined) awsSharedFiles.push(text);
+  }
+  const awsSsoCache = home ? await readJsonFiles(join(home, ".aws", "sso", "cache")) : [];
   return {
     secrets: knownSecrets({
       env,
+      awsSharedFiles,
+      awsSsoCache,
       ...(options.config ? { config: options.config } : {}),
       ...(docker ? { dockerConfig: docker.config } : {}),
       ...(googleCredentials !== undefined ? { googleCredentials } : {}),
@@ -51,6 +70,63 @@ export async function collectSecrets(
     }),
     problems: docker?.problems.map((p) => p.message) ?? [],
   };
+}
+
+/**
+ * The subject token(s) of a Google `external_account` file's `credential_source.file`: the file's
+ * text, and for `format.type: json` also the value of `format.subject_token_field_name` (the
+ * token then sits inside a JSON document). AIP-4117 (external account credentials).
+ */
+async function googleSubjectTokens(credentials: unknown): Promise<string[]> {
+  if (credentials === null || typeof credentials !== "object") return [];
+  const c = credentials as { type?: unknown; credential_source?: unknown };
+  if (c.type !== "external_account" || c.credential_source === null || typeof c.credential_source !== "object")
+    return [];
+  const source = c.credential_source as {
+    file?: unknown;
+    format?: { type?: unknown; subject_token_field_name?: unknown };
+  };
+  const text = typeof source.file === "string" ? await readText(source.file) : undefined;
+  if (text === undefined) return [];
+  const field = source.format?.type === "json" ? source.format.subject_token_field_name : undefined;
+  if (typeof field !== "string") return [text];
+  try {
+    const value: unknown = (JSON.parse(text) as Record<string, unknown>)[field];
+    return typeof value === "string" ? [text, value] : [text];
+  } catch {
+    // google-auth-library names a malformed token file itself.
+    return [text];
+  }
+}
+
+/**
+ * The Google credentials file ADC reads: `GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's
+ * well-known file (`gcloud auth application-default login`: a refresh token and client secret).
+ */
+function googleCredentialsPath(env: NodeJS.ProcessEnv, home: string | undefined): string | undefined {
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) return env.GOOGLE_APPLICATION_CREDENTIALS;
+  const gcloud = env.CLOUDSDK_CONFIG || (home ? join(home, ".config", "gcloud") : undefined);
+  return gcloud ? join(gcloud, "application_default_credentials.json") : undefined;
+}
+
+/** The parsed `*.json` files of a directory (none when it is missing; unparsable ones skipped). */
+async function readJsonFiles(dir: string): Promise<unknown[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: unknown[] = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    const text = await readText(join(dir, name));
+    try {
+      if (text !== undefined) out.push(JSON.parse(text) as unknown);
+    } catch {
+      // not a cache entry the SDK could use either
+    }
+  }
+  return out;
 }
 
 /**

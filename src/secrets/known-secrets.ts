@@ -22,6 +22,15 @@ const WELL_KNOWN = [
  */
 const GOOGLE_SECRET_FIELDS = ["private_key", "client_secret", "refresh_token"] as const;
 
+/**
+ * Secret keys of the AWS shared config and credentials files (`~/.aws/config`, `~/.aws/credentials`),
+ * which the AWS SDK's chain reads for `AWS_PROFILE` (src/registry/cloud/ecr.ts).
+ */
+const AWS_FILE_SECRET = /^[ \t]*(?:aws_secret_access_key|aws_session_token)[ \t]*=[ \t]*(\S+)[ \t]*$/gim;
+
+/** The secret fields of the AWS SDK's SSO cache entries (`~/.aws/sso/cache/*.json`). */
+const AWS_SSO_CACHE_FIELDS = ["accessToken", "refreshToken", "clientSecret"] as const;
+
 /** Where known secrets come from; each part is optional. */
 export interface SecretSources {
   /** The well-known credential variables, and the values of the variables the config names. */
@@ -30,15 +39,20 @@ export interface SecretSources {
   readonly config?: Pick<LaminarConfig, "registries">;
   /** docker's config.json, already validated: passwords, `auth` values and tokens of `auths`. */
   readonly dockerConfig?: DockerConfig;
-  /** The parsed JSON of the file `GOOGLE_APPLICATION_CREDENTIALS` names, when it could be read. */
+  /** The parsed JSON of the file `GOOGLE_APPLICATION_CREDENTIALS` names (else gcloud's ADC file), when read. */
   readonly googleCredentials?: unknown;
   /** The text of the file `LAMINAR_APP_PRIVATE_KEY_FILE` names (a GitHub App's key), when read. */
   readonly appPrivateKeyFile?: string;
   /**
    * The text of the federated token files the environment names (`AWS_WEB_IDENTITY_TOKEN_FILE`,
-   * `AZURE_FEDERATED_TOKEN_FILE`): OIDC tokens a cloud exchanges for credentials.
+   * `AZURE_FEDERATED_TOKEN_FILE`) or a Google external_account file's `credential_source.file`
+   * names (and the token field of a JSON one): OIDC tokens a cloud exchanges for credentials.
    */
   readonly tokenFiles?: readonly string[];
+  /** The text of the AWS shared config and credentials files, when read. */
+  readonly awsSharedFiles?: readonly string[];
+  /** The parsed entries of the AWS SSO token cache (`~/.aws/sso/cache/*.json`). */
+  readonly awsSsoCache?: readonly unknown[];
   /** Secrets given some other way (the Action's `token` input). */
   readonly extra?: readonly KnownSecret[];
 }
@@ -68,6 +82,15 @@ export function knownSecrets(sources: SecretSources): KnownSecret[] {
   for (const token of sources.tokenFiles ?? []) push(token.trim());
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : undefined);
+
+  for (const text of sources.awsSharedFiles ?? []) for (const m of text.matchAll(AWS_FILE_SECRET)) push(m[1]);
+  for (const entry of sources.awsSsoCache ?? []) {
+    if (entry === null || typeof entry !== "object") continue;
+    for (const field of AWS_SSO_CACHE_FIELDS) {
+      const value: unknown = (entry as Record<string, unknown>)[field];
+      if (typeof value === "string") push(value);
+    }
+  }
 
   for (const r of sources.config?.registries ?? []) {
     const user = r.usernameEnv ? env[r.usernameEnv] : undefined;

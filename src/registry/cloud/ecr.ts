@@ -102,6 +102,27 @@ export function awsSourceLabel(aws: AwsSettings, env: NodeJS.ProcessEnv): string
   return `AWS SDK chain${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
 
+/** The AWS SDK's documented switch for its Node.js support notice (aws/aws-sdk-js-v3#7983). */
+const NODE_WARNING_SWITCH = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+
+/**
+ * Builds an SDK client without the SDK's `NodeVersionSupportWarning` on Node 20, which Laminar
+ * supports (`engines`): the Action's and CLI's stderr carry no SDK notice. The SDK checks the switch
+ * once, in the first client's constructor (@aws-sdk/core `emitWarningIfUnsupportedVersion`), and
+ * then never warns again in this process (STS / SSO clients built later by the credential chain
+ * included), so the variable is set only around that constructor and restored after: commands
+ * Laminar starts do not inherit it. A value the user set is left alone.
+ */
+function withoutNodeVersionWarning<T>(build: () => T): T {
+  if (process.env[NODE_WARNING_SWITCH] !== undefined) return build();
+  process.env[NODE_WARNING_SWITCH] = "true";
+  try {
+    return build();
+  } finally {
+    delete process.env[NODE_WARNING_SWITCH];
+  }
+}
+
 export class EcrAccess {
   private readonly client: ECRClient;
 
@@ -118,13 +139,16 @@ export class EcrAccess {
           ...(region ? { clientConfig: { region } } : {}),
         })
       : chain;
-    this.client = new ECRClient({
-      ...(region ? { region } : {}),
-      ...(o.aws.endpoint ? { endpoint: o.aws.endpoint } : {}),
-      credentials,
-      maxAttempts: 1,
-      requestHandler: handlerFor(o.transport) as never,
-    });
+    this.client = withoutNodeVersionWarning(
+      () =>
+        new ECRClient({
+          ...(region ? { region } : {}),
+          ...(o.aws.endpoint ? { endpoint: o.aws.endpoint } : {}),
+          credentials,
+          maxAttempts: 1,
+          requestHandler: handlerFor(o.transport) as never,
+        }),
+    );
   }
 
   /** `AWS` + the registry password from GetAuthorizationToken, with its expiry (12 h today). */

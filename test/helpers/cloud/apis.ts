@@ -188,22 +188,28 @@ export async function startSts(o: StsOptions): Promise<LocalApi> {
 }
 
 export interface MetadataOptions {
-  readonly accessToken: string;
+  /** The token handed out, or a function giving the n-th one (1, 2, …): a rotating issuer. */
+  readonly accessToken: string | ((mint: number) => string);
   readonly expiresIn?: number;
 }
 
 /** The GCE metadata server (what `GCE_METADATA_HOST` points google-auth-library at). */
 export async function startGceMetadata(o: MetadataOptions): Promise<LocalApi & { host: string }> {
   const calls: RecordedCall[] = [];
+  let mints = 0;
   const { server, url } = await listen(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     calls.push({ action: `${req.method} ${path}`, body: "" });
     const headers = { "metadata-flavor": "Google", "content-type": "application/json" };
     if (req.headers["metadata-flavor"] !== "Google") return void res.writeHead(403, headers).end("missing flavor");
     if (path === "/computeMetadata/v1/instance/service-accounts/default/token")
-      return void res
-        .writeHead(200, headers)
-        .end(JSON.stringify({ access_token: o.accessToken, expires_in: o.expiresIn ?? 3599, token_type: "Bearer" }));
+      return void res.writeHead(200, headers).end(
+        JSON.stringify({
+          access_token: typeof o.accessToken === "string" ? o.accessToken : o.accessToken(++mints),
+          expires_in: o.expiresIn ?? 3599,
+          token_type: "Bearer",
+        }),
+      );
     if (path === "/computeMetadata/v1/instance" || path === "/computeMetadata/v1/")
       return void res.writeHead(200, headers).end("{}");
     if (path === "/computeMetadata/v1/project/project-id") return void res.writeHead(200, headers).end("laminar-test");
@@ -333,4 +339,88 @@ export async function startEntraId(o: EntraIdOptions): Promise<LocalApi> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as { port: number }).port;
   return { url: `https://127.0.0.1:${port}`, calls, stop: stopper(server) };
+}
+
+export interface SsoPortalOptions {
+  /** The access token of the cached SSO session (`~/.aws/sso/cache/<sha1>.json`) accepted. */
+  readonly accessToken: string;
+  readonly accountId: string;
+  readonly roleName: string;
+  /** The role credentials handed out. */
+  readonly issue: { accessKeyId: string; secretAccessKey: string; sessionToken: string; lifetimeSeconds?: number };
+}
+
+/**
+ * The IAM Identity Center (SSO) portal's GetRoleCredentials (`GET /federation/credentials`,
+ * bearer token in `x-amz-sso_bearer_token`), what the AWS SDK's SSO provider calls for a profile
+ * with `sso_session` / `sso_start_url`. Recorded calls say whether the token matched, never it.
+ */
+export async function startSsoPortal(o: SsoPortalOptions): Promise<LocalApi> {
+  const calls: RecordedCall[] = [];
+  const { server, url } = await listen(async (req, res) => {
+    const u = new URL(req.url ?? "/", "http://x");
+    const tokenOk = req.headers["x-amz-sso_bearer_token"] === o.accessToken;
+    calls.push({
+      action: `${req.method} ${u.pathname}`,
+      body: JSON.stringify({
+        account_id: u.searchParams.get("account_id"),
+        role_name: u.searchParams.get("role_name"),
+        token_ok: tokenOk,
+      }),
+    });
+    const json = { "content-type": "application/json" };
+    if (req.method !== "GET" || u.pathname !== "/federation/credentials")
+      return void res.writeHead(404, json).end(JSON.stringify({ message: "not found" }));
+    if (!tokenOk)
+      return void res
+        .writeHead(401, { ...json, "x-amzn-errortype": "UnauthorizedException" })
+        .end(JSON.stringify({ message: "Session token not found or invalid" }));
+    if (u.searchParams.get("account_id") !== o.accountId || u.searchParams.get("role_name") !== o.roleName)
+      return void res
+        .writeHead(403, { ...json, "x-amzn-errortype": "ForbiddenException" })
+        .end(JSON.stringify({ message: "No access" }));
+    res.writeHead(200, json).end(
+      JSON.stringify({
+        roleCredentials: {
+          accessKeyId: o.issue.accessKeyId,
+          secretAccessKey: o.issue.secretAccessKey,
+          sessionToken: o.issue.sessionToken,
+          expiration: Date.now() + (o.issue.lifetimeSeconds ?? 3600) * 1000,
+        },
+      }),
+    );
+  });
+  return { url, calls, stop: stopper(server) };
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 made with openssl (for the HTTPS Entra ID), written to
+ * `dir`; undefined when openssl is not installed (the caller skips with that reason).
+ */
+export async function localTlsCertificate(
+  dir: string,
+): Promise<{ key: string; cert: string; certFile: string } | undefined> {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdir, readFile } = await import("node:fs/promises");
+  const { join } = await import("node:path");
+  await mkdir(dir, { recursive: true });
+  const certFile = join(dir, "cert.pem");
+  const keyFile = join(dir, "key.pem");
+  try {
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"].concat([
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+      ]),
+      { stdio: "ignore" },
+    );
+  } catch {
+    return undefined;
+  }
+  return { key: await readFile(keyFile, "utf8"), cert: await readFile(certFile, "utf8"), certFile };
 }

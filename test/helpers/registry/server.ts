@@ -35,9 +35,10 @@ export interface StartRegistryOptions {
   identityTokens?: Record<string, string>;
   /**
    * Token mode: ACR's exchange at `/oauth2/exchange` next to the realm (grant_type=access_token):
-   * an Entra ID token in `accept` gets `refreshToken`, which must be one of `identityTokens`.
+   * an Entra ID token in `accept` gets `refreshToken`, which must be one of `identityTokens`; a
+   * function gives the n-th exchange's token (1, 2, …), for a registry that rotates them.
    */
-  acrExchange?: { accept: string; refreshToken: string };
+  acrExchange?: { accept: string; refreshToken: string | ((exchange: number) => string) };
   /** Token mode: the `service` of the challenge (default `laminar-test-registry`). */
   service?: string;
   /** A fixed port (the README example); default: a free one picked by the kernel. */
@@ -354,7 +355,7 @@ interface TokenServerOptions {
   anonymousPull: boolean;
   expiresIn: number;
   identityTokens: Record<string, string>;
-  acrExchange?: { accept: string; refreshToken: string };
+  acrExchange?: { accept: string; refreshToken: string | ((exchange: number) => string) };
   service: string;
   issuer: string;
   keys: TokenKeys;
@@ -409,6 +410,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 async function startTokenServer(o: TokenServerOptions): Promise<StartedTokenServer> {
   const requests: TokenRequestRecord[] = [];
   let issued = 0;
+  let exchanges = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -420,8 +422,11 @@ async function startTokenServer(o: TokenServerOptions): Promise<StartedTokenServ
         form.get("access_token") === o.acrExchange.accept;
       requests.push({ method: "POST /oauth2/exchange", service: form.get("service") ?? "", scopes: [], granted: ok });
       res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
+      const minted = (r: string | ((n: number) => string)) => (typeof r === "string" ? r : r(++exchanges));
       res.end(
-        JSON.stringify(ok ? { refresh_token: o.acrExchange.refreshToken } : { errors: [{ code: "UNAUTHORIZED" }] }),
+        JSON.stringify(
+          ok ? { refresh_token: minted(o.acrExchange.refreshToken) } : { errors: [{ code: "UNAUTHORIZED" }] },
+        ),
       );
       return;
     }
