@@ -19,6 +19,8 @@ export interface WatchOptions {
   readonly metricsPort: number | undefined;
   readonly once: boolean;
   readonly cachePath: string | undefined;
+  /** `--remote`: the git remote to push to (default: the branch's upstream, `origin`, the only one). */
+  readonly remote?: string;
   /** Masks what watch prints; fed the secrets of each config it reads. */
   readonly redactor?: SecretMasker;
 }
@@ -84,6 +86,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
       dir: o.dir,
       ...(o.configPath ? { configPath: o.configPath } : {}),
       push: o.push,
+      ...(o.remote ? { remote: o.remote } : {}),
       onConfig: (c) => o.redactor?.addAll(knownSecrets({ env: io.env, config: c })),
     },
     onRun: (_, run) => {

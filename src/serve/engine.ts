@@ -81,8 +81,10 @@ export interface CheckoutInPlace {
   readonly dir: string;
   /** Relative to `dir`; default `.laminar.yaml`. */
   readonly configPath?: string;
-  /** Commit and push to the checked-out branch on `origin`; otherwise only the files are rewritten. */
+  /** Commit and push to the checked-out branch on its remote; otherwise only the files are rewritten. */
   readonly push: boolean;
+  /** `--remote`: the git remote; default the branch's upstream, `origin`, or the only one (src/git/remote.ts). */
+  readonly remote?: string;
   /** Called with every config read, before it is used (to mask the secrets it names). */
   readonly onConfig?: (config: LaminarConfig) => void;
 }
@@ -583,7 +585,7 @@ export class ServeEngine {
       signal: this.abandon.signal,
     };
     if (!c.push) return { pass: await updatePass({ ...pass, dryRun: false }), attempts: 1 };
-    const git = await createGitCommandManager(c.dir);
+    const git = await createGitCommandManager(c.dir, c.remote ? { remote: { name: c.remote, from: "--remote" } } : {});
     const branch = await syncCheckoutInPlace(git);
     return pushMode({
       ...pass,
