@@ -28,6 +28,7 @@ import { createTagSource, type TagSourceHandle } from "../registry/from-config.j
 import { addCounts, emptyCounts } from "../registry/http.js";
 import type { RequestCounts } from "../registry/types.js";
 import { syncCheckoutInPlace } from "./checkout-in-place.js";
+import { STOP_GRACE_MS } from "./stop-grace.js";
 import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
 import { nextRunDelayMs } from "./schedule.js";
@@ -51,7 +52,8 @@ export interface ServeEngineOptions {
   /** Masks secrets in what the status API keeps (error texts, URLs). */
   readonly mask: (text: string) => string;
   /**
-   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default 6000),
+   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default
+   * {@link STOP_GRACE_MS}, src/serve/stop-grace.ts, shared by serve and watch),
    * and then waits for them to restore their work trees (default 2000): serve exits within 10 s.
    */
   readonly stopGraceMs?: number;
@@ -346,7 +348,7 @@ export class ServeEngine {
     clearTimeout(this.hookTimer);
     for (const s of this.repos.values()) clearTimeout(s.timer);
     this.queue.length = 0;
-    if (!(await this.settleWithin(this.o.stopGraceMs ?? 6000))) {
+    if (!(await this.settleWithin(this.o.stopGraceMs ?? STOP_GRACE_MS))) {
       const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
       this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
       this.abandon.abort();
