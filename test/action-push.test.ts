@@ -289,4 +289,32 @@ describe("the action in push mode, run as the runner runs dist/index.js", () => 
     assert.equal(r.status, 1);
     assert.match(r.stdout, /::error::input `mode`: must be one of push, pull-request, got "merge"/);
   });
+
+  it("input `remote`: a checkout whose remotes are `upstream` and `fork` (main tracking none) pushes where it says; a missing one is named", async () => {
+    const h = registry.host;
+    const base = mkdtempSync(join(tmpdir(), "laminar-action-remote-"));
+    const bare = join(base, "remote.git");
+    initBareRepo(bare, { ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const fork = join(base, "fork.git");
+    git(base, ["clone", "--quiet", "--bare", bare, fork]);
+    const workspace = join(base, "workspace");
+    git(base, ["clone", "--quiet", "--origin", "upstream", bare, workspace]);
+    git(workspace, ["remote", "add", "fork", fork]);
+    git(workspace, ["branch", "--unset-upstream"]);
+    const own = join(mkdtempSync(join(tmpdir(), "laminar-own-cache-")), "registry.json");
+    const undecided = await runAction({ workspace, inputs: inputs({ cache: own }) });
+    assert.equal(undecided.status, 1);
+    assert.match(
+      undecided.stdout,
+      /::error::.*several remotes \(fork, upstream\); set the remote \(Action input `remote`/,
+    );
+    const missing = await runAction({ workspace, inputs: inputs({ cache: own, remote: "nope" }) });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, /::error::input `remote`: there is no git remote "nope" \(remotes: fork, upstream\)/);
+    const before = git(bare, ["rev-parse", "main"]);
+    const r = await runAction({ workspace, inputs: inputs({ cache: own, remote: "fork" }) });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(show(fork, "main", "k8s/app.yaml"), `image: ${h}/acme/app:develop-3\n`);
+    assert.equal(git(bare, ["rev-parse", "main"]), before, "upstream is untouched");
+  });
 });

@@ -133,6 +133,45 @@ describe("laminar apply --push / --pull-request: the Action's delivery from any 
     assert.equal(readFileSync(join(workspace, "k8s/app.yaml"), "utf8"), `image: ${h}/acme/app:develop-1\n`);
   });
 
+  it("--push in a clone whose remote is `upstream` (no origin): pushes there; with two remotes and no upstream it names them; --remote chooses", async () => {
+    const h = registry.host;
+    const base = mkdtempSync(join(tmpdir(), "laminar-cli-upstream-"));
+    const bare = join(base, "remote.git");
+    initBareRepo(bare, { ".laminar.yaml": config(), "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n` });
+    const workspace = join(base, "workspace");
+    git(base, ["clone", "--quiet", "--origin", "upstream", bare, workspace]);
+    const r = await apply(workspace, ["--push"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(git(bare, ["show", "main:k8s/app.yaml"]), `image: ${h}/acme/app:develop-3\n`);
+    assert.equal(git(workspace, ["rev-parse", "refs/remotes/upstream/main"]), git(bare, ["rev-parse", "main"]));
+
+    // A second remote, and main no longer tracks one: nothing says which; the error names both.
+    const fork = join(base, "fork.git");
+    git(base, ["clone", "--quiet", "--bare", bare, fork]);
+    git(workspace, ["remote", "add", "fork", fork]);
+    git(workspace, ["branch", "--unset-upstream"]);
+    // A new file at an old tag (not a rollback of app.yaml, which would be held): something to push.
+    writeFileSync(join(workspace, "k8s/second.yaml"), `image: ${h}/acme/app:develop-1\n`);
+    git(workspace, ["add", "k8s/second.yaml"]);
+    git(workspace, ["-c", "user.name=P", "-c", "user.email=p@e", "commit", "-qm", "second"]);
+    git(workspace, ["push", "--quiet", "upstream", "main"]);
+    git(workspace, ["push", "--quiet", "fork", "main"]);
+    const undecided = await apply(workspace, ["--push"]);
+    assert.equal(undecided.status, 1);
+    assert.match(
+      undecided.stderr,
+      /cannot tell which git remote to use: main has no upstream, there is no "origin" and there are several remotes \(fork, upstream\)/,
+    );
+    const missing = await apply(workspace, ["--push", "--remote", "nope"]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /--remote: there is no git remote "nope" \(remotes: fork, upstream\)/);
+    const before = git(bare, ["rev-parse", "main"]);
+    const chosen = await apply(workspace, ["--push", "--remote", "fork"]);
+    assert.equal(chosen.status, 0, chosen.stderr);
+    assert.equal(git(fork, ["show", "main:k8s/second.yaml"]), `image: ${h}/acme/app:develop-3\n`);
+    assert.equal(git(bare, ["rev-parse", "main"]), before, "the other remote is untouched");
+  });
+
   it("--push refuses a dirty work tree: Laminar commits only its own edits", async () => {
     const h = registry.host;
     const { bare, workspace } = manifests({

@@ -56,6 +56,37 @@ describe("config warnings and YAML merge keys (#13)", () => {
     );
   });
 
+  it("exclude and blacklist entries with an unknown prefix are warned about the same way (file:line:column, key); known ones are not", async () => {
+    const h = registry.host;
+    const dir = await writeRepo({
+      ".laminar.yaml": [
+        "updates:",
+        "  - name: app",
+        "    pattern: glob:develop-*",
+        "    files: [k8s]",
+        "    exclude:",
+        "      - Glob:develop-2",
+        "      - regex:^develop-9$",
+        "      - pattern: Semvr:>=1",
+        "        images: [acme/*]",
+        "    blacklist: [Regexp:x]",
+        "",
+      ].join("\n"),
+      "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+    });
+    const r = laminar(["plan", "--dir", dir], { XDG_CACHE_HOME: cacheHome });
+    assert.equal(r.status, 0, r.stderr);
+    // The mistyped exclusion excludes nothing: develop-2 is still chosen.
+    assert.match(r.stdout, /develop-2/);
+    const warnings = r.stdout.slice(r.stdout.indexOf("Warnings:")).split("\n");
+    assert.deepEqual(warnings.slice(1, 4), [
+      `  .laminar.yaml:6:9: app.exclude[0]: unknown prefix "Glob:" (did you mean "glob:"?); read as a glob, it excludes no tag (tags never contain ":")`,
+      `  .laminar.yaml:8:18: app.exclude[2]: unknown prefix "Semvr:" (known: glob:, regex:, semver:); read as a glob, it excludes no tag (tags never contain ":")`,
+      `  .laminar.yaml:10:17: app.blacklist[0]: unknown prefix "Regexp:" (known: glob:, regex:, semver:); read as a glob, it excludes no tag (tags never contain ":")`,
+    ]);
+    assert.equal(warnings[4]?.trim() ?? "", "", "no warning for the known prefixes");
+  });
+
   it("YAML merge keys (<<: *anchor) are read as YAML 1.1 tools read them", async () => {
     const h = registry.host;
     const dir = await writeRepo({

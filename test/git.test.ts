@@ -7,6 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { createGitCommandManager, type GitCommandManager } from "../src/git/git-command-manager.js";
 import { basicCredential } from "../src/git/http-auth.js";
 import { classifyPush } from "../src/git/push-result.js";
+import { chooseRemote, RemoteError } from "../src/git/remote.js";
+import { fetchBranch } from "../src/delivery/remote-branch.js";
 import { serveGitHttp } from "./helpers/github-api/git-http-backend.js";
 import {
   clone,
@@ -239,6 +241,54 @@ describe("GitCommandManager: push results", () => {
       r.kind === "error" && /does not appear to be a git repository|Could not read/.test(r.stderr),
       JSON.stringify(r),
     );
+  });
+});
+
+describe("the remote: not always origin", () => {
+  it("chooses the setting, else the branch's upstream, else origin, else the only one; names the remotes otherwise", () => {
+    const remotes = ["fork", "origin", "upstream"];
+    assert.equal(chooseRemote({ remotes, setting: { name: "fork", from: "--remote" }, upstream: "upstream" }), "fork");
+    assert.equal(chooseRemote({ remotes, branch: "main", upstream: "upstream" }), "upstream");
+    assert.equal(chooseRemote({ remotes, branch: "main", upstream: "." }), "origin", "a local upstream is no remote");
+    assert.equal(chooseRemote({ remotes, branch: "main" }), "origin");
+    assert.equal(chooseRemote({ remotes: ["upstream"] }), "upstream");
+    assert.throws(
+      () => chooseRemote({ remotes, setting: { name: "nope", from: "input `remote`" } }),
+      (e: Error) =>
+        e instanceof RemoteError &&
+        e.message === 'input `remote`: there is no git remote "nope" (remotes: fork, origin, upstream)',
+    );
+    assert.throws(
+      () => chooseRemote({ remotes: ["fork", "upstream"] }),
+      /HEAD is detached, there is no "origin" and there are several remotes \(fork, upstream\); set the remote/,
+    );
+    assert.throws(() => chooseRemote({ remotes: [] }), /the checkout has no git remote/);
+  });
+
+  it("a clone whose remote is `upstream`: fetch, ls-remote and push go there; its upstream wins over an added origin", async () => {
+    const tmp = tempDir();
+    try {
+      const remote = join(tmp.path, "remote.git");
+      initBareRepo(remote, { "deploy.yaml": "image: nginx:1.25.3\n" });
+      const work = join(tmp.path, "work");
+      await gitAsync(tmp.path, ["clone", "--quiet", "--origin", "upstream", remote, work]);
+      const g = await createGitCommandManager(work);
+      assert.equal(await g.remote(), "upstream");
+      assert.equal(await fetchBranch(g, "main"), "refs/remotes/upstream/main");
+      const sha = await commitEdit(g, work, "image: nginx:1.25.4\n");
+      assert.equal((await g.push({ branch: "main" })).kind, "ok");
+      assert.equal(git(remote, ["rev-parse", "main"]).trim(), sha);
+      assert.equal(await g.remoteBranchSha("main"), sha);
+
+      // An `origin` elsewhere does not take over: main tracks upstream.
+      const other = join(tmp.path, "other.git");
+      initBareRepo(other, { "x.txt": "x\n" });
+      git(work, ["remote", "add", "origin", other]);
+      const again = await createGitCommandManager(work);
+      assert.equal(await again.remote(), "upstream");
+    } finally {
+      tmp.remove();
+    }
   });
 });
 

@@ -136,6 +136,92 @@ describe("pull-request grouping: group all | rule | image | promotion (#14), the
     assert.equal(show("laminar/updates", "k8s/api.yaml"), `image: ${h}/acme/api:develop-c\n`);
   });
 
+  it("two grouped configs in one repository (and a person's pull request) never close each other's: own branches, owner marker in the body", async () => {
+    const h = registry.host;
+    const rule = (file: string) =>
+      `pullRequests:\n  group: rule\nupdates:\n  - name: apps\n    pattern: glob:develop-*\n    files: [${file}]\n`;
+    const two = await startGitHubApiServer({
+      files: {
+        ".laminar.yaml": rule("k8s/app.yaml"),
+        "ops/second.laminar.yaml": rule("k8s/api.yaml"),
+        "k8s/app.yaml": `image: ${h}/acme/app:develop-1\n`,
+        "k8s/api.yaml": `image: ${h}/acme/api:develop-a\n`,
+      },
+    });
+    try {
+      const run = async (inputs: Record<string, string> = {}) => {
+        const base = mkdtempSync(join(tmpdir(), "laminar-groups-two-"));
+        const auth = `http.${two.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${two.token}`).toString("base64")}`;
+        await gitAsync(base, ["-c", auth, "clone", "--quiet", two.gitUrl, "ws"]);
+        const r = await runAction({
+          workspace: join(base, "ws"),
+          inputs: { token: two.token, mode: "pull-request", ...inputs },
+          env: { GITHUB_API_URL: two.apiUrl, GITHUB_SERVER_URL: two.url },
+        });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        return r;
+      };
+      const heads = () =>
+        two.state
+          .openPullRequests()
+          .map((p) => p.head)
+          .sort();
+      // A person's own pull request on a branch that looks like a left-over group of the default config.
+      const dir = mkdtempSync(join(tmpdir(), "laminar-groups-person-"));
+      await gitAsync(dir, ["clone", "--quiet", two.bareRepoPath, "w"]);
+      writeFileSync(join(dir, "w", "NOTES.md"), "by hand\n");
+      await gitAsync(join(dir, "w"), ["add", "NOTES.md"]);
+      await gitAsync(join(dir, "w"), ["-c", "user.name=P", "-c", "user.email=p@e", "commit", "-qm", "notes"]);
+      await gitAsync(join(dir, "w"), ["push", "--quiet", "origin", "HEAD:laminar/rule-notes"]);
+      const made = await fetch(`${two.apiUrl}/repos/${two.repository.owner}/${two.repository.repo}/pulls`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${two.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ head: "laminar/rule-notes", base: "main", title: "notes", body: "by hand" }),
+      });
+      assert.equal(made.status, 201, await made.text());
+
+      const r1 = await run();
+      assert.match(r1.stdout, /laminar\/rule-notes: pull request #\d+ is not this config's/);
+      assert.deepEqual(heads(), ["laminar/rule-apps", "laminar/rule-notes"]);
+      await run({ config: "ops/second.laminar.yaml" });
+      const opened = heads();
+      assert.equal(opened.length, 3, opened.join(" "));
+      const second = opened.find((b) => /^laminar\/updates-[0-9a-f]{8}-rule-apps$/.test(b));
+      assert.ok(second, `the second config's rule branch is its own: ${opened.join(" ")}`);
+      // (The first test seeded newer builds: whichever is newest, each branch moved its own file.)
+      assert.match(git(two.bareRepoPath, ["show", `${second}:k8s/api.yaml`]), /acme\/api:develop-[bc]\n/);
+      assert.match(git(two.bareRepoPath, ["show", "laminar/rule-apps:k8s/app.yaml"]), /acme\/app:develop-[23]\n/);
+      assert.equal(
+        git(two.bareRepoPath, ["show", "laminar/rule-apps:k8s/api.yaml"]),
+        `image: ${h}/acme/api:develop-a\n`,
+      );
+      const bodies = two.state
+        .openPullRequests()
+        .map((p) => /<!-- laminar-owner: ([0-9a-f]+) -->/.exec(p.body ?? "")?.[1]);
+      assert.equal(new Set(bodies.filter(Boolean)).size, 2, "each config's pull request names its owner");
+
+      // Rerunning the first config leaves the second's alone (it used to close it as a left-over).
+      await run();
+      assert.deepEqual(heads(), opened);
+      // The second config switches to `image`: its rule pull request is closed, the others' are not.
+      await run({ config: "ops/second.laminar.yaml", group: "image" });
+      const after = heads();
+      assert.ok(!after.includes(second), after.join(" "));
+      assert.ok(after.includes("laminar/rule-apps") && after.includes("laminar/rule-notes"), after.join(" "));
+      assert.ok(
+        after.some((b) => /^laminar\/updates-[0-9a-f]{8}-image-/.test(b)),
+        after.join(" "),
+      );
+      // A targeted run about another image visits none of the second config's groups (none is closed).
+      const targeted = await run({ config: "ops/second.laminar.yaml", group: "image", images: `${h}/acme/app` });
+      assert.deepEqual(heads(), after);
+      assert.equal(targeted.outputs["pull-request-operation"], "none");
+      assert.deepEqual(two.violations, []);
+    } finally {
+      await two.close();
+    }
+  });
+
   it("a grouping that does not exist is named: the input and the config key", async () => {
     const h = registry.host;
     const bad = await startGitHubApiServer({

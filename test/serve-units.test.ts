@@ -5,9 +5,19 @@ import { EnvelopeError, pushedRepositories } from "../src/serve/hooks/distributi
 import { isSshRemote, sshCommandEnvironment, sshFailureHint } from "../src/git/ssh-command.js";
 import { ServeMetrics } from "../src/serve/metrics.js";
 import { nextRunDelayMs } from "../src/serve/schedule.js";
+import { STOP_GRACE_MS, stopGraceMs } from "../src/serve/stop-grace.js";
 import type { RunRecord } from "../src/serve/types.js";
 
 describe("serve: the small pure parts", () => {
+  it("one stop grace for serve and watch: 6 s, inside Kubernetes' 10 s with the abandon and close waits; the environment may shorten it", () => {
+    assert.equal(STOP_GRACE_MS, 6000);
+    assert.equal(stopGraceMs({}), STOP_GRACE_MS);
+    assert.equal(stopGraceMs({ LAMINAR_SERVE_STOP_GRACE_MS: "" }), STOP_GRACE_MS);
+    assert.equal(stopGraceMs({ LAMINAR_SERVE_STOP_GRACE_MS: "abc" }), STOP_GRACE_MS);
+    assert.equal(stopGraceMs({ LAMINAR_SERVE_STOP_GRACE_MS: "-5" }), STOP_GRACE_MS);
+    assert.equal(stopGraceMs({ LAMINAR_SERVE_STOP_GRACE_MS: "1500" }), 1500);
+  });
+
   it("nextRunDelayMs: pollFreq ±10 %, then 10 s doubling to 1 h after failures", () => {
     const low = () => 0;
     const mid = () => 0.5;

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { stopGraceMs } from "../src/serve/stop-grace.js";
 import { git, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { freePort, startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
@@ -99,6 +100,8 @@ describe("laminar watch: the long-running mode for people not on GitHub", () => 
       { env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), "c-")) }, stdio: ["ignore", "pipe", "pipe"] },
     );
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     let text = "";
     // The serve engine's series (watch runs on it): labelled with the repository, the checkout's folder name.
     for (let i = 0; i < 300 && !/laminar_runs_total\{repository="work",result="success"\} [1-9]/.test(text); i++) {
@@ -115,6 +118,9 @@ describe("laminar watch: the long-running mode for people not on GitHub", () => 
     assert.match(text, /laminar_repository_last_run_success\{repository="work"\} 1/);
     child.kill("SIGTERM");
     assert.equal(await exited, 0);
+    // The grace serve has too: one constant (src/serve/stop-grace.ts), unless the environment shortens it.
+    const grace = stopGraceMs(process.env) / 1000;
+    assert.match(stderr, new RegExp(`SIGTERM: finishing the run in progress \\(abandoning it after ${grace} s\\)`));
   });
 
   function watchOnce(work: string): { status: number | null; stdout: string; stderr: string } {

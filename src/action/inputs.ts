@@ -27,6 +27,8 @@ export interface ActionSettings {
   readonly dryRun: boolean;
   /** Branch to update (push mode) or to target (pull-request mode); undefined = the checked-out branch. */
   readonly targetBranch?: string;
+  /** `remote`: the git remote to fetch from and push to; undefined = upstream, `origin`, or the only one. */
+  readonly remote?: string;
   readonly prBranch: string;
   readonly prTitle: string;
   /** PR body template; "" = the default body (changes with build times, references left alone). */
@@ -128,6 +130,10 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
   const targetBranch = get("branch") || undefined;
   if (targetBranch !== undefined && !branchName.test(targetBranch))
     throw new InputError("branch", `${JSON.stringify(targetBranch)} is not a valid branch name`);
+  const remote = get("remote") || undefined;
+  // A remote name is a ref path component (git stores `refs/remotes/<name>/…`).
+  if (remote !== undefined && (!branchName.test(remote) || remote.includes("/")))
+    throw new InputError("remote", `${JSON.stringify(remote)} is not a valid remote name`);
   const defaultPrBranch = defaultPullRequestBranch(configPath, relative(repoDir, configAbs));
   const prBranch = get("pr-branch") || defaultPrBranch;
   if (!branchName.test(prBranch))
@@ -179,6 +185,7 @@ export function readSettings(getInput: GetInput, env: NodeJS.ProcessEnv): Action
     ...(app ? { app } : {}),
     dryRun: bool("dry-run", false),
     ...(targetBranch ? { targetBranch } : {}),
+    ...(remote ? { remote } : {}),
     prBranch,
     prTitle,
     prBody,

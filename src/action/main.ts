@@ -114,6 +114,7 @@ async function execute(s: ActionSettings, masker: SecretMasker): Promise<Outcome
         : undefined;
     const git = await createGitCommandManager(s.repoDir, {
       ...(credentials ? { credentials } : {}),
+      ...(s.remote ? { remote: { name: s.remote, from: "input `remote`" } } : {}),
       log: (line) => log.debug(line),
     });
     await assertCleanWorkTree(git);

@@ -51,6 +51,8 @@ export interface ApplyRun {
   readonly setTag?: UpdateOptions["setTag"];
   /** `--image`: a targeted run. */
   readonly targets?: readonly ImageTarget[];
+  /** `--remote`: the git remote to push to (default: the branch's upstream, `origin`, the only one). */
+  readonly remote?: string;
   /** Told every secret obtained during the run (a GitHub App's installation tokens), before it is used. */
   readonly onSecret?: (value: string, user?: string) => void;
 }
@@ -111,6 +113,7 @@ export async function runApply(o: ApplyRun): Promise<ApplyOutcome> {
       : undefined;
   if (app) o.log(`GitHub App ${app.appSlug} (installation ${app.installationId}): pushes and API calls use its token`);
   const git = await createGitCommandManager(o.dir, {
+    ...(o.remote ? { remote: { name: o.remote, from: "--remote" } } : {}),
     ...(d.kind === "pull-request"
       ? {
           credentials: app

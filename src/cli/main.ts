@@ -66,10 +66,12 @@ Options:
   --image REPO[:TAG]     plan, apply: a targeted run, only references of this repository (repeatable;
                          with the pushed TAG, only that tag is asked about: a few requests)
   --no-commands          apply: do not run the configured commands
-  --push                 apply, watch: commit and push to the checked-out branch on origin; when the
-                         branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
-  --pull-request         apply: commit on a branch of its own, push it to origin and open or update
+  --push                 apply, watch: commit and push to the checked-out branch on its remote; when
+                         the branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
+  --pull-request         apply: commit on a branch of its own, push it to the remote and open or update
                          a pull request into the checked-out branch (closed once nothing is left)
+  --remote NAME          push, pull request: the git remote (default: the branch's upstream, else
+                         origin, else the only remote)
   --github-token T       pull request: token (default: $GITHUB_TOKEN); also git's HTTPS credential
                          for --github-server-url
   --repository O/R       pull request: owner/name on GitHub (default: $GITHUB_REPOSITORY)
@@ -103,6 +105,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         "github-api-url": { type: "string" },
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
+        remote: { type: "string" },
         files: { type: "string" },
         "metrics-port": { type: "string" },
         listen: { type: "string" },
@@ -247,6 +250,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             log: safe.err,
             ...(setTag ? { setTag } : {}),
             ...(targets.length ? { targets } : {}),
+            ...(o.remote ? { remote: o.remote } : {}),
             onSecret: (value, user) => redactor.add(value, user),
           });
         } catch (e) {
@@ -291,6 +295,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : undefined,
             once: o.once,
             cachePath: o.cache ? resolve(io.cwd, o.cache) : undefined,
+            ...(o.remote ? { remote: o.remote } : {}),
             redactor,
           },
           safe,

@@ -6,16 +6,14 @@ import type { SecretMasker } from "../secrets/masker.js";
 import { ServeEngine } from "../serve/engine.js";
 import { listenHttp } from "../serve/http.js";
 import { allTargets, resolveNotifyTargets } from "../serve/notify.js";
+import { stopGraceMs as graceOf } from "../serve/stop-grace.js";
 import { describeError, type CliIo } from "./io.js";
 import { VERSION } from "../version.js";
 
 /**
- * How long the runs in progress get after SIGTERM before they are abandoned (src/serve/engine.ts).
- * The worst case is this + the engine's 2 s abandon wait + HTTP_CLOSE_WAIT_MS + the 1 s exit timer
- * below = 9.5 s: under Kubernetes' default 10 s before SIGKILL (issue #16).
+ * After the engine stopped (at most 8 s: the grace of src/serve/stop-grace.ts + the abandon wait): open
+ * HTTP requests get this long, then serve returns.
  */
-const STOP_GRACE_MS = 6000;
-/** After the engine stopped (at most 8 s): open HTTP requests get this long, then serve returns. */
 const HTTP_CLOSE_WAIT_MS = 500;
 
 /** `laminar serve`'s flags. */
@@ -59,7 +57,7 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     return 2;
   }
   const log = (m: string): void => io.err(`${new Date().toISOString()} ${m}`);
-  const stopGraceMs = Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
+  const stopGraceMs = graceOf(io.env);
   const engine = new ServeEngine({
     server,
     stateDir: resolve(io.cwd, o.stateDir ?? defaultStateDir(io.env)),

@@ -7,6 +7,7 @@ import type { SecretMasker } from "../secrets/masker.js";
 import { knownSecrets } from "../secrets/known-secrets.js";
 import { ServeEngine } from "../serve/engine.js";
 import { listenHttp, type RunningHttpServer } from "../serve/http.js";
+import { stopGraceMs } from "../serve/stop-grace.js";
 import type { RunRecord } from "../serve/types.js";
 import { describeError, type CliIo } from "./io.js";
 
@@ -19,12 +20,11 @@ export interface WatchOptions {
   readonly metricsPort: number | undefined;
   readonly once: boolean;
   readonly cachePath: string | undefined;
+  /** `--remote`: the git remote to push to (default: the branch's upstream, `origin`, the only one). */
+  readonly remote?: string;
   /** Masks what watch prints; fed the secrets of each config it reads. */
   readonly redactor?: SecretMasker;
 }
-
-/** How long the run in progress gets after SIGTERM before it is abandoned, as in serve. */
-const STOP_GRACE_MS = 7000;
 
 /**
  * `laminar watch`: the one-checkout shortcut of `laminar serve`'s engine (src/serve/engine.ts) — one
@@ -69,6 +69,7 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
     notify: [],
   };
   const cachePath = o.cachePath ?? defaultCachePath(io.env);
+  const grace = stopGraceMs(io.env);
   let last: RunRecord | undefined;
   const engine = new ServeEngine({
     server,
@@ -79,11 +80,13 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
     log: (m) => io.err(stamp(m)),
     mask: (s) => o.redactor?.mask(s) ?? s,
     describeError,
-    stopGraceMs: Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS,
+    // The same grace as serve (src/serve/stop-grace.ts).
+    stopGraceMs: grace,
     checkout: {
       dir: o.dir,
       ...(o.configPath ? { configPath: o.configPath } : {}),
       push: o.push,
+      ...(o.remote ? { remote: o.remote } : {}),
       onConfig: (c) => o.redactor?.addAll(knownSecrets({ env: io.env, config: c })),
     },
     onRun: (_, run) => {
@@ -102,7 +105,11 @@ export async function watch(o: WatchOptions, io: CliIo): Promise<number> {
   let onSignal: ((signal: string) => void) | undefined;
   const signalled = new Promise<void>((resolve) => {
     onSignal = (signal: string): void => {
-      io.err(stamp(`laminar watch: ${signal}: finishing the run in progress, taking no new work`));
+      io.err(
+        stamp(
+          `laminar watch: ${signal}: finishing the run in progress (abandoning it after ${grace / 1000} s), taking no new work`,
+        ),
+      );
       resolve();
     };
     process.on("SIGINT", onSignal);

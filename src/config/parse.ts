@@ -264,8 +264,10 @@ function build(
         const where: PathSeg[] = [...base, key, j, ...(typeof e === "string" ? [] : ["pattern"])];
         try {
           const policy = parsePolicy(pattern);
+          const q = locate(where);
           exclude.push({
             policy,
+            at: { key, index: j, position: { file, line: q.line, column: q.col } },
             images:
               typeof e === "string"
                 ? []

@@ -49,6 +49,8 @@ export interface TagFilter {
   readonly policy: TagPolicy;
   /** Image globs this exclusion is limited to; empty = every image of the rule. */
   readonly images: readonly string[];
+  /** Where it is written (`exclude[1]` or its `blacklist` alias), for warnings that name file, line and key. */
+  readonly at?: { readonly key: "exclude" | "blacklist"; readonly index: number; readonly position: SourcePosition };
 }
 
 /** One `updates` entry: which files and images it covers, and the tag policy that picks the new tag. */

@@ -11,28 +11,59 @@
  * - `image`: one per image repository (`laminar/image-<repository>`), and one per promotion: a
  *   promotion stays its own review whatever the grouping of the updates.
  *
- * Under `all`, `rule` and `image`, open pull requests on `laminar/rule-*` and `laminar/image-*` that
- * no group has any more are closed, so switching grouping leaves none behind. (These branches are
- * Laminar's own, as the configured one is: one grouped config per repository.)
+ * Group branches belong to one config: they are named after the configured branch, so a second
+ * config in the same repository (`laminar/updates-<hash>`) has its own (`laminar/updates-<hash>-rule-…`;
+ * the default config keeps the short `laminar/rule-…`), and each pull request's body carries a hidden
+ * owner marker (a hash of the config's path). Under `all`, `rule` and `image`, open pull requests on
+ * this config's `rule-*` and `image-*` branches that no group has any more are closed, so switching
+ * grouping leaves none behind; only those with this config's marker, so two configs (or two runs
+ * with different config files) never close each other's. A targeted run (`images`, `--image`) only
+ * visits the groups its plan produced: it knows nothing about the other images.
  */
 import { createHash } from "node:crypto";
+import { relative, resolve } from "node:path";
+import { DEFAULT_CONFIG_FILE } from "../config/load.js";
 import type { PullRequestGroup } from "../config/types.js";
-import { updatePass } from "../pipeline.js";
+import { updatePass, type UpdatePass } from "../pipeline.js";
+import { nothingToUpdate } from "../report/format.js";
 import type { PlanChange } from "../plan/types.js";
 import {
   pullRequestMode,
+  pullRequestOwnerOf,
   type PullRequestModeOptions,
   type PullRequestModeResult,
   type PullRequestOutcome,
 } from "./pull-request.js";
 
-/** The branch of one promotion's pull request. */
-export function promotionBranch(name: string): string {
-  return `laminar/promote-${name}`;
+/** The configured branch of the default config; its groups keep the short names (`laminar/rule-…`). */
+const DEFAULT_BRANCH = "laminar/updates";
+
+/**
+ * Where a config's group branches start: `laminar/` for the default branch (the names Laminar has
+ * always used), else the configured branch and a dash, so another config's groups never share a name.
+ * (Not `<branch>/`: git cannot hold `a` and `a/b` as branches at once.)
+ */
+function groupPrefix(main: string): string {
+  return main === DEFAULT_BRANCH ? "laminar/" : `${main}-`;
+}
+
+/** The branch of one promotion's pull request (`main`: the configured pull-request branch). */
+export function promotionBranch(name: string, main: string = DEFAULT_BRANCH): string {
+  return `${groupPrefix(main)}promote-${name}`;
 }
 
 /** Branch prefixes of the groups whose set is only known from the plan (left-overs are closed). */
-const DYNAMIC_PREFIX = { rule: "laminar/rule-", image: "laminar/image-" } as const;
+function dynamicPrefixes(main: string): { rule: string; image: string } {
+  return { rule: `${groupPrefix(main)}rule-`, image: `${groupPrefix(main)}image-` };
+}
+
+/**
+ * The owner id of a config's pull requests: a hash of its path relative to the repository root
+ * (stable across runs and machines), carried as a hidden marker in each pull request's body.
+ */
+export function pullRequestOwner(relativeConfigPath: string): string {
+  return createHash("sha256").update(relativeConfigPath.split("\\").join("/")).digest("hex").slice(0, 12);
+}
 
 /**
  * A branch-name part from a rule name or a repository (`updates[0]` → `updates-0`,
@@ -52,9 +83,9 @@ export function branchSlug(text: string): string {
 /** The branch (the group) a change belongs to; `main` is the configured pull-request branch. */
 export function groupBranch(change: PlanChange, group: PullRequestGroup, main: string): string {
   if (group === "all") return main;
-  if (change.promotion) return promotionBranch(change.promotion.promotion);
-  if (group === "rule") return DYNAMIC_PREFIX.rule + branchSlug(change.rule);
-  if (group === "image") return DYNAMIC_PREFIX.image + branchSlug(change.repository);
+  if (change.promotion) return promotionBranch(change.promotion.promotion, main);
+  if (group === "rule") return dynamicPrefixes(main).rule + branchSlug(change.rule);
+  if (group === "image") return dynamicPrefixes(main).image + branchSlug(change.repository);
   return main;
 }
 
@@ -86,46 +117,75 @@ export async function groupedPullRequests(
 ): Promise<PullRequestsResult> {
   const group = grouping.group ?? "promotion";
   const main = o.pullRequest.branch;
-  const known = [main, ...grouping.promotions.map(promotionBranch)];
+  const known = [main, ...grouping.promotions.map((name) => promotionBranch(name, main))];
+  const owner = pullRequestOwner(relative(o.dir, resolve(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE)));
+  const settings = { ...o.pullRequest, owner };
+  const targeted = (o.targets?.length ?? 0) > 0;
   if (group === "promotion" && grouping.promotions.length === 0) {
-    const r = await pullRequestMode(o);
+    const r = await pullRequestMode({ ...o, pullRequest: settings });
     return { ...r, promotions: [], groups: [{ branch: main, pullRequest: r.pullRequest }] };
   }
   // The branches to run: every known one for the default; else those the plan produces, plus the
-  // known and left-over ones that still have an open pull request (to close them).
+  // known and left-over ones that still have an open pull request (to close them). A targeted run
+  // runs only the groups it produced: the others' images were not looked at.
   let branches: string[];
   let mustRun: Set<string>;
-  if (group === "promotion") {
+  const leftover = new Set<string>();
+  let preview: UpdatePass | undefined;
+  if (group === "promotion" && !targeted) {
     branches = known;
     mustRun = new Set(known);
   } else {
-    const preview = await updatePass({ ...o, dryRun: true });
+    preview = await updatePass({ ...o, dryRun: true });
     const produced = new Set(preview.plan.changes.map((c) => groupBranch(c, group, main)));
     // Both kinds, so a change of grouping closes the pull requests of the previous one.
-    const prefixes = Object.values(DYNAMIC_PREFIX).map((p) => `refs/heads/${p}`);
-    const leftovers = [...(await o.git.lsRemote([])).keys()]
-      .filter((ref) => prefixes.some((p) => ref.startsWith(p)))
-      .map((ref) => ref.slice("refs/heads/".length));
-    const dynamic = [...new Set([...produced, ...leftovers])].filter((b) => !known.includes(b)).sort();
-    branches = [main, ...dynamic, ...known.slice(1)];
-    mustRun = new Set([main, ...produced]);
+    const prefixes = Object.values(dynamicPrefixes(main)).map((p) => `refs/heads/${p}`);
+    const refs = targeted ? [] : [...(await o.git.lsRemote([])).keys()];
+    for (const ref of refs) if (prefixes.some((p) => ref.startsWith(p))) leftover.add(ref.slice("refs/heads/".length));
+    const dynamic = [...new Set([...produced, ...leftover])].filter((b) => !known.includes(b)).sort();
+    branches = targeted
+      ? [main, ...dynamic, ...known.slice(1)].filter((b) => produced.has(b))
+      : [main, ...dynamic, ...known.slice(1)];
+    mustRun = produced;
+    if (!targeted) mustRun.add(main);
+    for (const b of produced) leftover.delete(b);
   }
 
-  const promotionOf = new Map(grouping.promotions.map((name) => [promotionBranch(name), name]));
+  const promotionOf = new Map(grouping.promotions.map((name) => [promotionBranch(name, main), name]));
   const runs: Array<{ branch: string; result: PullRequestModeResult }> = [];
   for (const branch of branches) {
-    if (!mustRun.has(branch) && !(await o.github.findOpenPullRequest(branch, o.base))) continue;
+    if (!mustRun.has(branch)) {
+      const pr = await o.github.findOpenPullRequest(branch, o.base);
+      if (!pr) continue;
+      // A left-over branch is only closed when its pull request says it is this config's.
+      if (leftover.has(branch) && pullRequestOwnerOf(pr.body) !== owner) {
+        o.log(`${branch}: pull request #${pr.number} is not this config's (no owner marker ${owner}); left alone`);
+        continue;
+      }
+    }
     const promotion = promotionOf.get(branch);
     const result = await pullRequestMode({
       ...o,
       selectChanges: (c: PlanChange) => groupBranch(c, group, main) === branch,
       pullRequest: {
-        ...o.pullRequest,
+        ...settings,
         branch,
         ...(promotion !== undefined ? { title: `Promote ${promotion}: {{summary}}` } : {}),
       },
     });
     runs.push({ branch, result });
+  }
+  if (runs.length === 0 && preview) {
+    // A targeted run that changed nothing: no pull request was visited (none is closed for it).
+    runs.push({
+      branch: main,
+      result: {
+        plan: preview.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: nothingToUpdate(preview.plan),
+      },
+    });
   }
 
   const first = runs[0] as { branch: string; result: PullRequestModeResult };

@@ -48,6 +48,21 @@ export interface PullRequestSettings {
   readonly autoMerge: false | "merge" | "squash" | "rebase";
   /** Commit through the API so GitHub signs it. */
   readonly signCommits: boolean;
+  /**
+   * Who owns the pull request (grouped-pull-requests.ts: a hash of the config's path): written as a
+   * hidden marker at the end of the body, so left-over pull requests are closed only by their owner.
+   */
+  readonly owner?: string;
+}
+
+/** The hidden body marker naming a pull request's owner (an HTML comment: GitHub does not show it). */
+function ownerMarker(owner: string): string {
+  return `\n<!-- laminar-owner: ${owner} -->\n`;
+}
+
+/** The owner a pull request's body names (see {@link PullRequestSettings.owner}), or undefined. */
+export function pullRequestOwnerOf(body: string | null | undefined): string | undefined {
+  return /<!-- laminar-owner: ([0-9a-f]+) -->/.exec(body ?? "")?.[1];
 }
 
 /** Pull-request mode's inputs: the shared delivery options, the API client, the base and the PR's looks. */
@@ -109,6 +124,7 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
               ? renderTemplate(s.body, changes, markdownText, pass.applied?.commandChanges)
               : pullRequestBody(pass.plan) + commandFilesSection(pass.applied?.commandChanges ?? []),
           };
+          if (s.owner !== undefined) rendered.body += ownerMarker(s.owner);
           // The lease covers the pull-request branch only; the base is checked here, so a pull request
           // is not built on a base that moved during the run (the window left is the push itself).
           if ((await git.remoteBranchSha(o.base)) !== seenBase) {

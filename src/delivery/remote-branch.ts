@@ -1,17 +1,20 @@
 import type { GitCommandManager } from "../git/git-command-manager.js";
 
-/** The remote-tracking ref a branch is fetched into; every delivery mode talks to `origin`. */
-export function trackingRef(branch: string): string {
-  return `refs/remotes/origin/${branch}`;
+/** The remote-tracking ref a branch of `remote` is fetched into (git's own layout). */
+export function trackingRef(branch: string, remote: string): string {
+  return `refs/remotes/${remote}/${branch}`;
 }
 
 /**
- * Fetches one branch of `origin` into its tracking ref (forced: a force-pushed remote is taken as
- * it is). The one branch fetch of the delivery layer, so every mode sees the remote the same way.
+ * Fetches one branch of the checkout's remote (`git.remote()`: the setting, the upstream, `origin`
+ * or the only one) into its tracking ref (forced: a force-pushed remote is taken as it is). The one
+ * branch fetch of the delivery layer, so every mode sees the remote the same way.
  */
 export async function fetchBranch(git: GitCommandManager, branch: string, depth?: number): Promise<string> {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...(depth ? { depth } : {}) });
-  return trackingRef(branch);
+  const remote = await git.remote();
+  const ref = trackingRef(branch, remote);
+  await git.fetch({ remote, refspecs: [`+refs/heads/${branch}:${ref}`], ...(depth ? { depth } : {}) });
+  return ref;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { execGit, GitCommandError, type GitOutput } from "./exec-git.js";
 import { credentialEnvironment, type HttpCredentialSource, type HttpCredentials } from "./http-auth.js";
 import { classifyPush, type PushResult } from "./push-result.js";
+import { chooseRemote } from "./remote.js";
 import { SecretMasker } from "../secrets/masker.js";
 
 /** Who a commit is by. `date` pins the time (tests, reproducible commits); otherwise "now". */
@@ -20,7 +21,7 @@ export interface StatusEntry {
 }
 
 export interface FetchOptions {
-  /** Default `origin`. */
+  /** Default {@link GitCommandManager.remote}. */
   readonly remote?: string;
   /** e.g. `+refs/heads/main:refs/remotes/origin/main`. */
   readonly refspecs: readonly string[];
@@ -42,7 +43,7 @@ export interface CommitOptions {
 }
 
 export interface PushOptions {
-  /** Default `origin`. */
+  /** Default {@link GitCommandManager.remote}. */
   readonly remote?: string;
   /** What to push: a sha or local ref. Default `HEAD` (works on a detached HEAD too). */
   readonly source?: string;
@@ -73,6 +74,12 @@ export interface GitCommandManagerOptions {
   readonly log?: (line: string) => void;
   /** Extra environment of every git command (`laminar serve`: `GIT_SSH_COMMAND` with the key). */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The remote to fetch from and push to, and where that was set (`input remote`, `--remote`), for
+   * the error when it does not exist. Left out: decided by {@link chooseRemote} (the branch's upstream,
+   * `origin`, the only remote).
+   */
+  readonly remote?: { readonly name: string; readonly from: string };
 }
 
 /**
@@ -109,6 +116,12 @@ export interface GitCommandManager {
   }): Promise<string[]>;
   /** File modes in the index (`100644`, `100755`, `120000`…), for API commits that must keep them. */
   fileModes(paths: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The remote every network command uses when not told otherwise: the `remote` option, else the
+   * checked-out branch's upstream, `origin`, or the only remote (src/git/remote.ts). Decided once, on
+   * first use; throws a RemoteError naming the remotes when it cannot decide.
+   */
+  remote(): Promise<string>;
   /** Exact refs → sha on the remote; refs that do not exist are absent from the map. */
   lsRemote(refs: readonly string[], remote?: string): Promise<Map<string, string>>;
   /** Sha of `refs/heads/<branch>` on the remote, undefined when the branch does not exist. */
@@ -183,6 +196,8 @@ class GitCli implements GitCommandManager {
   private credentials: HttpCredentials | undefined;
   private credentialSource: HttpCredentialSource | undefined;
   private readonly environment: Readonly<Record<string, string>>;
+  private readonly remoteSetting: GitCommandManagerOptions["remote"];
+  private chosenRemote: Promise<string> | undefined;
 
   constructor(
     readonly workingDirectory: string,
@@ -193,6 +208,26 @@ class GitCli implements GitCommandManager {
     if (typeof options.credentials === "function") this.credentialSource = options.credentials;
     else this.credentials = options.credentials;
     this.environment = options.environment ?? {};
+    this.remoteSetting = options.remote;
+  }
+
+  remote(): Promise<string> {
+    this.chosenRemote ??= this.decideRemote();
+    // A failed decision is not cached: the caller may add the remote and try again.
+    this.chosenRemote.catch(() => (this.chosenRemote = undefined));
+    return this.chosenRemote;
+  }
+
+  private async decideRemote(): Promise<string> {
+    const remotes = (await this.must(["remote"])).split("\n").filter((r) => r.trim() !== "");
+    const branch = await this.currentBranch();
+    const upstream = branch ? await this.run(["config", "--get", `branch.${branch}.remote`]) : undefined;
+    return chooseRemote({
+      remotes,
+      ...(this.remoteSetting ? { setting: this.remoteSetting } : {}),
+      ...(branch ? { branch } : {}),
+      ...(upstream?.exitCode === 0 ? { upstream: upstream.stdout.trim() } : {}),
+    });
   }
 
   setCredentials(credentials: HttpCredentials | undefined): void {
@@ -300,8 +335,8 @@ class GitCli implements GitCommandManager {
     return modes;
   }
 
-  async lsRemote(refs: readonly string[], remote = "origin"): Promise<Map<string, string>> {
-    const out = await this.must(["ls-remote", "--", remote, ...refs], { network: true });
+  async lsRemote(refs: readonly string[], remote?: string): Promise<Map<string, string>> {
+    const out = await this.must(["ls-remote", "--", remote ?? (await this.remote()), ...refs], { network: true });
     const wanted = new Set(refs);
     const found = new Map<string, string>();
     for (const line of out.split("\n")) {
@@ -313,7 +348,7 @@ class GitCli implements GitCommandManager {
     return found;
   }
 
-  async remoteBranchSha(branch: string, remote = "origin"): Promise<string | undefined> {
+  async remoteBranchSha(branch: string, remote?: string): Promise<string | undefined> {
     const ref = `refs/heads/${branch}`;
     return (await this.lsRemote([ref], remote)).get(ref);
   }
@@ -327,7 +362,7 @@ class GitCli implements GitCommandManager {
     } else if (await this.isShallow()) {
       args.push("--depth=1");
     }
-    args.push("--", options.remote ?? "origin", ...options.refspecs);
+    args.push("--", options.remote ?? (await this.remote()), ...options.refspecs);
     await this.must(args, { network: true });
   }
 
@@ -357,7 +392,7 @@ class GitCli implements GitCommandManager {
     if (options.expectedSha !== undefined) {
       args.push(`--force-with-lease=${ref}:${options.expectedSha ?? ""}`);
     }
-    args.push("--", options.remote ?? "origin", `${options.source ?? "HEAD"}:${ref}`);
+    args.push("--", options.remote ?? (await this.remote()), `${options.source ?? "HEAD"}:${ref}`);
     const r = await this.run(args, { network: true });
     return classifyPush(r.exitCode, r.stdout, r.stderr);
   }
@@ -369,7 +404,7 @@ class GitCli implements GitCommandManager {
     const ref = `refs/heads/${branch}`;
     const args = ["push", "--porcelain"];
     if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);
-    args.push("--", options.remote ?? "origin", `:${ref}`);
+    args.push("--", options.remote ?? (await this.remote()), `:${ref}`);
     const r = await this.run(args, { network: true });
     return classifyPush(r.exitCode, r.stdout, r.stderr);
   }

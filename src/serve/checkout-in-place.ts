@@ -9,7 +9,7 @@ import { assertCleanWorkTree, fetchBranch } from "../delivery/remote-branch.js";
 /**
  * Gets the checkout ready for a push pass and returns its branch. Refuses a detached HEAD, a dirty
  * work tree (as the Action does: a stray edit must neither be lost nor committed) and local commits
- * that are not on `origin` (Laminar pushes only its own commit). When the remote moved ahead, the
+ * that are not on the remote (Laminar pushes only its own commit). When the remote moved ahead, the
  * branch is fast-forwarded: the tree is clean and nothing local is dropped.
  */
 export async function syncCheckoutInPlace(git: GitCommandManager): Promise<string> {
@@ -22,7 +22,7 @@ export async function syncCheckoutInPlace(git: GitCommandManager): Promise<strin
   if (head === remote) return branch;
   if (!(await git.isAncestor(head, remote))) {
     throw new Error(
-      `${branch} has commits that are not on origin/${branch} (unpushed, or the remote was force-pushed): ` +
+      `${branch} has commits that are not on ${await git.remote()}/${branch} (unpushed, or the remote was force-pushed): ` +
         `laminar watch pushes only its own commits and never resets your checkout: push or reset ${branch} yourself`,
     );
   }

@@ -28,6 +28,7 @@ import { createTagSource, type TagSourceHandle } from "../registry/from-config.j
 import { addCounts, emptyCounts } from "../registry/http.js";
 import type { RequestCounts } from "../registry/types.js";
 import { syncCheckoutInPlace } from "./checkout-in-place.js";
+import { STOP_GRACE_MS } from "./stop-grace.js";
 import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
 import { nextRunDelayMs } from "./schedule.js";
@@ -51,7 +52,8 @@ export interface ServeEngineOptions {
   /** Masks secrets in what the status API keeps (error texts, URLs). */
   readonly mask: (text: string) => string;
   /**
-   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default 6000),
+   * Milliseconds `stop()` lets the runs in progress finish before it abandons them (default
+   * {@link STOP_GRACE_MS}, src/serve/stop-grace.ts, shared by serve and watch),
    * and then waits for them to restore their work trees (default 2000): serve exits within 10 s.
    */
   readonly stopGraceMs?: number;
@@ -81,8 +83,10 @@ export interface CheckoutInPlace {
   readonly dir: string;
   /** Relative to `dir`; default `.laminar.yaml`. */
   readonly configPath?: string;
-  /** Commit and push to the checked-out branch on `origin`; otherwise only the files are rewritten. */
+  /** Commit and push to the checked-out branch on its remote; otherwise only the files are rewritten. */
   readonly push: boolean;
+  /** `--remote`: the git remote; default the branch's upstream, `origin`, or the only one (src/git/remote.ts). */
+  readonly remote?: string;
   /** Called with every config read, before it is used (to mask the secrets it names). */
   readonly onConfig?: (config: LaminarConfig) => void;
 }
@@ -344,7 +348,7 @@ export class ServeEngine {
     clearTimeout(this.hookTimer);
     for (const s of this.repos.values()) clearTimeout(s.timer);
     this.queue.length = 0;
-    if (!(await this.settleWithin(this.o.stopGraceMs ?? 6000))) {
+    if (!(await this.settleWithin(this.o.stopGraceMs ?? STOP_GRACE_MS))) {
       const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
       this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
       this.abandon.abort();
@@ -583,7 +587,7 @@ export class ServeEngine {
       signal: this.abandon.signal,
     };
     if (!c.push) return { pass: await updatePass({ ...pass, dryRun: false }), attempts: 1 };
-    const git = await createGitCommandManager(c.dir);
+    const git = await createGitCommandManager(c.dir, c.remote ? { remote: { name: c.remote, from: "--remote" } } : {});
     const branch = await syncCheckoutInPlace(git);
     return pushMode({
       ...pass,

@@ -55,7 +55,13 @@ export async function syncWorkingClone(t: CloneTarget): Promise<GitCommandManage
     log(`${t.repo.name}: cloning ${t.repo.branch}`);
     await freshClone(t, dir, environment, credentials);
   }
-  const git = await createGitCommandManager(dir, { environment, ...(credentials ? { credentials } : {}) });
+  // The clone is Laminar's own, made with `--origin origin` below: its remote is `origin` whatever
+  // the user's `clone.defaultRemoteName` says.
+  const git = await createGitCommandManager(dir, {
+    environment,
+    remote: { name: "origin", from: `${t.repo.name}'s clone` },
+    ...(credentials ? { credentials } : {}),
+  });
   // A fetch failure is the remote's (auth, network): re-cloning would not help and costs a clone.
   const tracking = await fetchBranch(git, t.repo.branch);
   try {
@@ -103,11 +109,14 @@ async function freshClone(
   await rm(tmp, { recursive: true, force: true });
   const secrets = new SecretMasker();
   secrets.add(credentials?.token, "x-access-token");
-  const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
-    cwd: parent,
-    env: { ...env, ...(credentials ? credentialEnvironment(credentials) : {}) },
-    secrets,
-  });
+  const r = await execGit(
+    ["clone", "--quiet", "--origin", "origin", "--branch", t.repo.branch, "--", t.repo.url, tmp],
+    {
+      cwd: parent,
+      env: { ...env, ...(credentials ? credentialEnvironment(credentials) : {}) },
+      secrets,
+    },
+  );
   if (r.exitCode !== 0) {
     await rm(tmp, { recursive: true, force: true });
     throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
