@@ -196,7 +196,8 @@ function sourceOf(frames: readonly ProfileNode["callFrame"][]): string {
   if (/undici/.test(url)) return "fetch (undici)";
   if (/internal\/(modules|bootstrap)|esm\//.test(url)) return "module loading";
   if (/fs\/|node:fs/.test(url)) return "file system";
-  if (url.endsWith("cli.js")) return "cli.js (Laminar and its bundled packages)";
+  if (/^node:(https?|_http|net)|internal\/(http|net|stream_base)/.test(url)) return "HTTP (node:http, sockets)";
+  if (url.startsWith("file://")) return "the CLI bundle (Laminar and its packages)";
   return url.startsWith("node:") ? "other Node internals" : url || "other";
 }
 
@@ -364,7 +365,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+// Run, unless imported (selfTimes is of use on its own).
+if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1])
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
