@@ -69,6 +69,20 @@ describe("policies", () => {
     assert.ok(!parsePolicy("semver:^1").matches("1.5.0-beta.1"));
     assert.throws(() => parsePolicy("semver:not a range"), PolicyError);
   });
+  it("semver: a tag asked again gets the same answer (versions are parsed once per policy, #12)", () => {
+    const p = parsePolicy("semver:^1.0.0");
+    // Only strict versions are releases, though the range itself is read loosely: `=1.2.3` and
+    // `1.2.3.4` are not versions, a second ask included.
+    for (let round = 0; round < 2; round++) {
+      assert.deepEqual(
+        ["1.2.3", "v1.2.3", "=1.2.3", "1.2", "1.2.3.4", "2.0.0", "1.3.0-rc.1"].map((t) => p.matches(t)),
+        [true, true, false, false, false, false, false],
+      );
+      assert.ok(p.compare!("1.10.0", "1.9.9") > 0);
+      assert.ok(p.compare!("v1.0.0", "1.0.0") < 0, "same version: the spelling without a v wins");
+      assert.equal(p.compare!("1.2", "1.0.0"), 0, "no version: no order");
+    }
+  });
   it("rejects empty and invalid patterns", () => {
     assert.throws(() => parsePolicy("glob:"), /empty/);
     assert.throws(() => parsePolicy("regex:("), /invalid regex/);

@@ -10,12 +10,13 @@ import { after, before, describe, test } from "node:test";
 import { parseWwwAuthenticate } from "../src/registry/challenge.js";
 import { baseUrlFor, registryKey } from "../src/registry/client.js";
 import { dockerConfigKey, resolveCredential } from "../src/registry/credentials.js";
-import { parseRateLimitRemaining, parseRetryAfter } from "../src/registry/http.js";
+import { HttpClient, parseRateLimitRemaining, parseRetryAfter } from "../src/registry/http.js";
 import { RegistryCache, recheckAfterMs, tagListHash } from "../src/registry/cache.js";
 import { cloudKindOf } from "../src/registry/cloud/kind.js";
 import { parseNextLink } from "../src/registry/tag-list.js";
 import { parseEcrHost, parseGcrManifestMap } from "../src/registry/timestamp-apis.js";
 import { TokenCache } from "../src/registry/token-cache.js";
+import { tokenKeys } from "./helpers/registry/server.js";
 
 describe("WWW-Authenticate", () => {
   test("Bearer with quoted values containing commas", () => {
@@ -345,4 +346,35 @@ test("recheckAfterMs: known tags' times to live are spread between half the maxi
     const due = ttls.filter((t) => t > h * 3600_000 && t <= (h + 1) * 3600_000).length;
     assert.ok(due < 60, `${due} tags due in hour ${h}`);
   }
+});
+
+describe("HTTPS transport (node:https since #12)", () => {
+  test("a registry whose certificate is not trusted is named with the reason, after one attempt", async () => {
+    const { createServer } = await import("node:https");
+    const keys = await tokenKeys();
+    const server = createServer(
+      { key: keys.key.export({ type: "pkcs8", format: "pem" }), cert: keys.certPem },
+      (_q, r) => r.end("{}"),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as { port: number };
+      const http = new HttpClient({ retry: { maxAttempts: 1 } });
+      await assert.rejects(
+        http.request({
+          registry: `127.0.0.1:${port}`,
+          kind: "tagPages",
+          method: "GET",
+          url: `https://127.0.0.1:${port}/v2/`,
+        }),
+        (e: Error) =>
+          new RegExp(
+            `^registry 127\\.0\\.0\\.1:${port}: GET /v2/ → network error: request failed: self-signed certificate`,
+          ).test(e.message),
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { minimatch } from "minimatch";
+import { Minimatch } from "minimatch";
 import type { LaminarConfig, RegistrySettings, UpdateRule } from "../config/types.js";
 import { familiarName } from "../reference/format.js";
 import type { ImageSite, SitePolicy } from "../scan/site.js";
@@ -115,10 +115,27 @@ export function repoKey(r: { readonly registry: string; readonly repository: str
   return `${r.registry}/${r.repository}`;
 }
 
+/**
+ * Compiled image globs. `minimatch(name, glob)` compiles the glob on every call, and a plan asks
+ * once per site, rule and name (#12); configs hold a handful of globs, so they are kept.
+ */
+const compiledGlobs = new Map<string, Minimatch>();
+function compiledGlob(glob: string): Minimatch {
+  let m = compiledGlobs.get(glob);
+  if (!m) {
+    if (compiledGlobs.size >= 1000) compiledGlobs.clear();
+    compiledGlobs.set(glob, (m = new Minimatch(glob, { dot: true })));
+  }
+  return m;
+}
+
 /** Image globs match the normalised name, the familiar name, the name as written or the repository. */
 export function imageMatches(site: ImageSite, globs: readonly string[]): boolean {
   const names = [repoKey(site.reference), familiarName(site.reference), site.name, site.reference.repository];
-  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
+  return globs.some((g) => {
+    const m = compiledGlob(g);
+    return names.some((n) => m.match(n));
+  });
 }
 
 function registryFor(site: ImageSite, registries: readonly RegistrySettings[]): RegistrySettings | undefined {

@@ -171,9 +171,10 @@ export class RepositoryDecisions {
       };
     const current = info(it.tag);
     const tooNew = (): StaysDecided | undefined => {
+      // Without minAge nothing is too new: no need to rank every candidate again for each site.
+      if (!it.rule.minAge) return undefined;
       const newest = pickBest(it.rule, candidates, info);
-      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info) || isOlder(it, newest, info))
-        return undefined;
+      if (!newest || newest === it.tag || sameBuild(it, newest, info) || isOlder(it, newest, info)) return undefined;
       const built = info(newest)?.created;
       const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : undefined;
       return {

@@ -95,13 +95,32 @@ function globPolicy(source: string, glob: string, sort: "build-time" | "push-tim
   return { kind: "glob", source, sort, order: "asc", matches: (tag) => mm.match(tag) };
 }
 
+/**
+ * Most tags whose parsed version and channel membership one semver policy remembers. A plan asks
+ * the same tags again and again (every site of a repository, every comparison of a reduce); past
+ * this many the memo starts afresh, so a long-running `laminar serve` does not keep every tag it
+ * ever saw.
+ */
+const SEMVER_MEMO_LIMIT = 50_000;
+
 function semverPolicy(source: string, range: string, includePrerelease: boolean): TagPolicy {
   const r = semver.validRange(range, { loose: true, includePrerelease });
   if (r === null) throw new PolicyError(`invalid semver range ${JSON.stringify(range)}`);
   const parsed = new semver.Range(range, { loose: true, includePrerelease });
+  // Parsed once per tag (#12: at 2,000 references × 500 repositories, re-parsing each tag in every
+  // comparison was the plan's top cost). The versions are parsed with the range's options: the
+  // range's comparators re-parse any SemVer whose `loose` / `includePrerelease` differ from theirs.
+  // The strict parse decides what is a version at all (`1.2` and `=1.2.3` are not releases).
+  const versions = new Map<string, semver.SemVer | null>();
+  const inRange = new Map<string, boolean>();
   const version = (tag: string): semver.SemVer | null => {
+    let v = versions.get(tag);
+    if (v !== undefined) return v;
     // `v1.2.3` and `1.2.3` are the same version; partial versions (`1.2`) are not releases.
-    const v = semver.parse(tag.startsWith("v") || tag.startsWith("V") ? tag.slice(1) : tag, { loose: false });
+    const text = tag.startsWith("v") || tag.startsWith("V") ? tag.slice(1) : tag;
+    v = semver.valid(text, { loose: false }) ? new semver.SemVer(text, { loose: true, includePrerelease }) : null;
+    if (versions.size >= SEMVER_MEMO_LIMIT) versions.clear();
+    versions.set(tag, v);
     return v;
   };
   return {
@@ -110,14 +129,20 @@ function semverPolicy(source: string, range: string, includePrerelease: boolean)
     sort: "semver",
     order: "asc",
     matches: (tag) => {
-      const v = version(tag);
-      return v !== null && parsed.test(v);
+      let m = inRange.get(tag);
+      if (m === undefined) {
+        const v = version(tag);
+        m = v !== null && parsed.test(v);
+        if (inRange.size >= SEMVER_MEMO_LIMIT) inRange.clear();
+        inRange.set(tag, m);
+      }
+      return m;
     },
     compare: (a, b) => {
       const va = version(a);
       const vb = version(b);
       if (!va || !vb) return 0;
-      const c = semver.compare(va, vb);
+      const c = va.compare(vb);
       // Same version written two ways (v1.0.0 / 1.0.0): prefer the spelling without build metadata, then text.
       return c !== 0 ? c : b.localeCompare(a);
     },
