@@ -11,6 +11,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { describePath, requestFailure, requestLine, statusLine } from "./errors.js";
 import { RegistryError, type RequestCounts } from "./types.js";
 import { PromiseMemo } from "./single-flight.js";
@@ -294,13 +295,37 @@ function nodeRequest(
           if (v === undefined) continue;
           for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
         }
-        resolve({ status, statusText: res.statusMessage ?? "", headers: h, body: Buffer.concat(chunks, size) });
+        let body: Buffer = Buffer.concat(chunks, size);
+        try {
+          body = decoded(body, res.headers["content-encoding"], cap);
+          if (res.headers["content-encoding"]) for (const k of ["content-encoding", "content-length"]) h.delete(k);
+        } catch (err) {
+          // zlib's own cap error: the unpacked body grew past what Laminar reads.
+          if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return reject(new BodyTooLarge(status));
+          return reject(new TypeError("request failed: the compressed body could not be unpacked", { cause: err }));
+        }
+        resolve({ status, statusText: res.statusMessage ?? "", headers: h, body });
       });
     });
     if (init.signal.aborted) return onAbort();
     init.signal.addEventListener("abort", onAbort, { once: true });
     req.end(init.body);
   });
+}
+
+/**
+ * The body as sent before `content-encoding` was applied. Laminar asks for no encoding, but a
+ * CDN in front of a registry may compress anyway; `fetch` used to undo that, so this does too,
+ * with the same size cap on the unpacked bytes (a small gzip can unpack to gigabytes).
+ */
+function decoded(body: Buffer, encoding: string | undefined, cap: number): Buffer {
+  const how = (encoding ?? "").trim().toLowerCase();
+  if (how === "" || how === "identity" || body.length === 0) return body;
+  const opts = { maxOutputLength: cap };
+  if (how === "gzip" || how === "x-gzip") return gunzipSync(body, opts);
+  if (how === "deflate") return inflateSync(body, opts);
+  if (how === "br") return brotliDecompressSync(body, opts);
+  throw new Error(`unknown content-encoding ${JSON.stringify(how)}`);
 }
 
 export class HttpClient {
