@@ -37,6 +37,98 @@ const FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
 const IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
 const isImageKey = (key: string): boolean => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 
+const COLON = 58;
+const AT = 64;
+const EQUALS = 61;
+
+/** The next `:`, `@` or `=` at or after `from`, or -1. */
+function nextAnchor(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === COLON || c === AT || c === EQUALS) return i;
+  }
+  return -1;
+}
+
+/**
+ * Can the key before the `:`/`=` at `i` be an image key? {@link keyBefore} skips blanks and one
+ * quote and strips a dotted prefix and leading dashes, none of which changes the key's end; every
+ * {@link IMAGE_KEY} alternative ends in `image` or `name` (in any case, as it is matched lower-cased too).
+ */
+function keyMayBeImage(text: string, i: number): boolean {
+  let e = i;
+  while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
+  const q = text.charCodeAt(e - 1);
+  if (q === 34 || q === 39) e--;
+  return endsWithWord(text, 0, e, "image") || endsWithWord(text, 0, e, "name");
+}
+
+/** Does `text[lo, e)` end in `word` (lower-case ASCII letters), in any case? */
+function endsWithWord(text: string, lo: number, e: number, word: string): boolean {
+  if (e - word.length < lo) return false;
+  for (let k = 0; k < word.length; k++)
+    if ((text.charCodeAt(e - word.length + k) | 0x20) !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * Can the token `[s, e)` be a reference with no image context? {@link candidate} then wants a `/` in
+ * the name and a tag after it or a digest: a `@`, or a `/` with a `:` after it.
+ */
+function tokenMayStandAlone(text: string, s: number, e: number): boolean {
+  let slash = false;
+  for (let k = s; k < e; k++) {
+    const c = text.charCodeAt(k);
+    if (c === AT) return true;
+    if (c === 47) slash = true;
+    else if (c === COLON && slash) return true;
+  }
+  return false;
+}
+
+/** Is there a `"` or `'` at `k`? (Module level: a closure made per call cost more than the scan, #12.) */
+function isQuoteAt(text: string, k: number): boolean {
+  const c = text.charCodeAt(k);
+  return c === 34 || c === 39;
+}
+
+/** Characters of a regex `\s` in a latin1 string. */
+const isRegexSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160;
+
+/**
+ * Can {@link imageContext} or the `--flag=` test ({@link FLAG_VALUE}) hold for the text before a
+ * token at `s`? A necessary condition read backwards on the bytes, so that most tokens are decided
+ * without cutting the line (#12): the text ends in `=` (a flag or `key=`, left to the regexes); or
+ * in `key:` / `key =` then blanks and one quote, where the key ends like an image key or is `from`;
+ * or in blanks after a word that is `FROM` or a `--flag` (a Dockerfile `FROM --platform=… `).
+ */
+function contextMayFollow(text: string, s: number, lines: LineIndex): boolean {
+  const ls = lines.lineStart(s);
+  const from = Math.max(ls, s - CONTEXT_WINDOW);
+  if (s <= from) return false;
+  let k = s;
+  if (isQuoteAt(text, k - 1)) k--;
+  if (k > from && text.charCodeAt(k - 1) === EQUALS) return true;
+  while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+  if (k > from && (text.charCodeAt(k - 1) === COLON || text.charCodeAt(k - 1) === EQUALS)) {
+    let q = k - 1;
+    while (q > from && isRegexSpace(text.charCodeAt(q - 1))) q--;
+    if (q > from && isQuoteAt(text, q - 1)) q--;
+    if (
+      endsWithWord(text, from, q, "image") ||
+      endsWithWord(text, from, q, "name") ||
+      endsWithWord(text, from, q, "from")
+    )
+      return true;
+  }
+  if (!isRegexSpace(text.charCodeAt(s - 1))) return false;
+  let w = s;
+  while (w > from && isRegexSpace(text.charCodeAt(w - 1))) w--;
+  const end = w;
+  while (w > from && !isRegexSpace(text.charCodeAt(w - 1))) w--;
+  return (text.charCodeAt(w) === 45 && text.charCodeAt(w + 1) === 45) || endsWithWord(text, from, end, "from");
+}
+
 /** Scans bytes (or a latin1 string of them) for image references, in order of position. */
 export function scanText(input: Uint8Array | string): FoundReference[] {
   const text =
@@ -75,14 +167,14 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
   }
 
   // Every reference worth reporting has a `:` (key or tag) or `@` (digest) near it: jump between them.
-  const anchors = /[:@=]/g;
-  for (let m; (m = anchors.exec(text));) {
-    const i = m.index;
+  // A loop over char codes, not a global regex: a YAML file has a `:` on nearly every line, and each
+  // regex match allocated a match array (issue #12: the garbage collector took 7% of the scan).
+  for (let i = nextAnchor(text, 0); i >= 0; i = nextAnchor(text, i + 1)) {
     if (i < consumed) continue;
     const next = text.charCodeAt(i + 1);
-    const ch = text[i];
+    const ch = text.charCodeAt(i);
     if (
-      ch === "=" ||
+      ch === EQUALS ||
       next === 32 ||
       next === 9 ||
       next === 10 ||
@@ -92,41 +184,48 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
       Number.isNaN(next)
     ) {
       // `key: value`, `key = value`, `"key": "value"`: a value of an image-ish key may be a bare name.
-      if (ch === "@") continue;
+      if (ch === AT) continue;
+      // Most keys are out on their last bytes, before the key is cut out and matched (issue #12).
+      if (!keyMayBeImage(text, i)) continue;
       const key = keyBefore(text, i);
       if (key && isImageKey(key) && !inComment(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
-          anchors.lastIndex = end;
+          i = end - 1;
         }
       }
       continue;
     }
-    if (ch === "=") continue;
     // A token around the anchor: expand over token characters.
     let s = i;
     while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
     let e = i + 1;
     while (e < text.length && isToken(text.charCodeAt(e))) e++;
     if (s < consumed) continue;
-    anchors.lastIndex = e;
     // IPv6 host: `[::1]:5000/app:1` — the token stopped at `]`.
     if (text[s - 1] === "]") {
       const open = text.lastIndexOf("[", s - 1);
       if (open >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open, s))) s = open;
     }
-    if (!inComment(s)) {
-      // The key before a token is short: look at a bounded window, not the whole line (a line of 10k
-      // references made this quadratic). A cut window starts with NUL so `^FROM` cannot match there.
-      const ls = lines.lineStart(s);
-      const from = Math.max(ls, s - CONTEXT_WINDOW);
-      const before = (from > ls ? "\0" : "") + text.slice(from, s);
-      const context = imageContext(before);
-      // `--upstream=acme/app:8080`: the value of a command-line flag that is not an image flag (#13).
-      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+    // Most tokens (`0.0.0.0:8080`, `sha256:…`, times) have neither a context that could make them an
+    // image nor the `/` and tag a free-text reference needs: decided without cutting the text (#12).
+    const mayHaveContext = contextMayFollow(text, s, lines);
+    if ((mayHaveContext || tokenMayStandAlone(text, s, e)) && !inComment(s)) {
+      if (!mayHaveContext) emit(s, e, true);
+      else {
+        // The key before a token is short: look at a bounded window, not the whole line (a line of 10k
+        // references made this quadratic). A cut window starts with NUL so `^FROM` cannot match there.
+        const ls = lines.lineStart(s);
+        const from = Math.max(ls, s - CONTEXT_WINDOW);
+        const before = (from > ls ? "\0" : "") + text.slice(from, s);
+        const context = imageContext(before);
+        // `--upstream=acme/app:8080`: the value of a command-line flag that is not an image flag (#13).
+        if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+      }
     }
     consumed = Math.max(consumed, e);
+    i = e - 1;
   }
   found.sort((a, b) => a.start - b.start);
   // Examples in CRD and schema `description:` text are prose, not deployed images (issue #13).
@@ -236,11 +335,10 @@ function candidate(
   // The token must end at a delimiter: `app:~1.0` (a constraint) or `app:{{ .tag }}` is no reference.
   const after = text[end];
   if (after !== undefined && !/[\s"'`,;)\]}>|\\&]/.test(after)) return undefined;
-  // A copy, not a slice: a slice keeps the whole file's text alive as long as the reference lives.
-  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
-  if (raw.includes("://") || raw.startsWith("//")) return undefined;
-  const at = raw.indexOf("@");
-  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
+  const slice = text.slice(start, e);
+  if (slice.includes("://") || slice.startsWith("//")) return undefined;
+  const at = slice.indexOf("@");
+  const nameAndTag = at >= 0 ? slice.slice(0, at) : slice;
   const slash = nameAndTag.lastIndexOf("/");
   const colon = nameAndTag.lastIndexOf(":");
   const hasTag = colon > slash && colon >= 0;
@@ -252,6 +350,9 @@ function candidate(
     const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
     if (!first.includes(".") && !first.includes(":") && first !== "localhost") return undefined;
   }
+  // A copy, not a slice: a slice keeps the whole file's text alive as long as the reference lives.
+  // (Made only here: most candidates are out before, and the copy was a tenth of the scan, #12.)
+  const raw = Buffer.from(slice, "latin1").toString("latin1");
   let reference: ImageReference;
   try {
     reference = parseImageReference(raw);
@@ -288,6 +389,17 @@ function commentTracker(text: string, lines: LineIndex): (offset: number) => boo
   let k = 0; // walked up to here
   let quote = "";
   let comment = false;
+  // The first `#` at or after `hashFrom` (-1: none). Kept between questions: a search per line from
+  // its start ran to the next `#` of the file, often its end — quadratic in a file without `#` (#12).
+  let hashFrom = -1;
+  let nextHash = -1;
+  const hashAtOrAfter = (p: number): number => {
+    if (hashFrom < 0 || p < hashFrom || (nextHash >= 0 && nextHash < p)) {
+      hashFrom = p;
+      nextHash = text.indexOf("#", p);
+    }
+    return nextHash;
+  };
   return (offset) => {
     const start = lines.lineStart(offset);
     if (start !== ls || offset < k) {
@@ -295,7 +407,7 @@ function commentTracker(text: string, lines: LineIndex): (offset: number) => boo
       k = start;
       quote = "";
       comment = false;
-      const hash = text.indexOf("#", start);
+      const hash = hashAtOrAfter(start);
       // No `#` before the offset: nothing to walk yet (the common case, one search per line).
       if (hash < 0 || hash >= offset) return false;
     }
