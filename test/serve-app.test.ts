@@ -5,9 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ConfigError } from "../src/config/errors.js";
 import { parseServerConfig } from "../src/config/server.js";
 import { SecretMasker } from "../src/secrets/masker.js";
 import { ServeEngine } from "../src/serve/engine.js";
+import { AppIdentities, defaultApiUrl, repositoryOf } from "../src/serve/github-app.js";
 import { listenHttp } from "../src/serve/http.js";
 import type { RepositoryStatus } from "../src/serve/types.js";
 import { git, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
@@ -41,6 +43,128 @@ async function eventually<T>(check: () => Promise<T | undefined> | T | undefined
 }
 
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
+
+const RULES = `    updates:\n      - pattern: "glob:develop-*"\n        files: [k8s]\n`;
+
+function configError(text: string): ConfigError {
+  try {
+    parseServerConfig(text, "server.yaml", "/srv", "/home/u");
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("server.yaml: githubApp", () => {
+  const app = `    githubApp:\n      appId: 12\n      privateKeyFile: ~/app.pem\n`;
+  it("global applies to every https:// repository without tokenEnv or its own; a repository's own wins", () => {
+    const c = parseServerConfig(
+      `global:\n  githubApp:\n    appId: 7\n    privateKeyEnv: APP_KEY\n    apiUrl: https://ghe.example.com/api/v3/\ngit:\n` +
+        `  - name: https\n    url: https://github.com/acme/a.git\n${RULES}` +
+        `  - name: token\n    url: https://github.com/acme/b.git\n    tokenEnv: T\n${RULES}` +
+        `  - name: ssh\n    url: git@github.com:acme/c.git\n${RULES}` +
+        `  - name: local\n    url: ./d.git\n${RULES}` +
+        `  - name: own\n    url: https://github.com/acme/e\n${app}      installationId: 3\n${RULES}`,
+      "server.yaml",
+      "/srv",
+      "/home/u",
+    );
+    const by = new Map(c.repositories.map((r) => [r.name, r.githubApp]));
+    assert.deepEqual(by.get("https"), {
+      appId: "7",
+      privateKey: { env: "APP_KEY" },
+      apiUrl: "https://ghe.example.com/api/v3",
+      setting: "global.githubApp",
+    });
+    assert.equal(by.get("token"), undefined);
+    assert.equal(by.get("ssh"), undefined);
+    assert.equal(by.get("local"), undefined);
+    assert.deepEqual(by.get("own"), {
+      appId: "12",
+      privateKey: { file: "/home/u/app.pem" },
+      installationId: 3,
+      setting: "git[4].githubApp",
+    });
+  });
+
+  it("bad settings are errors naming the line and key", () => {
+    const both = configError(
+      `git:\n  - name: a\n    url: https://github.com/acme/a\n    githubApp:\n      appId: 1\n      privateKeyFile: k\n      privateKeyEnv: K\n${RULES}`,
+    );
+    assert.equal(both.key, "git[0].githubApp");
+    assert.equal(both.line, 5);
+    assert.match(both.detail, /exactly one of `privateKeyFile` or `privateKeyEnv`/);
+    const none = configError(
+      `git:\n  - name: a\n    url: https://github.com/acme/a\n    githubApp:\n      appId: 1\n${RULES}`,
+    );
+    assert.match(none.detail, /exactly one of/);
+    const withToken = configError(
+      `git:\n  - name: a\n    url: https://github.com/acme/a\n    tokenEnv: T\n${app}${RULES}`,
+    );
+    assert.equal(withToken.key, "git[0].githubApp");
+    assert.match(withToken.detail, /`tokenEnv` or `githubApp`, not both/);
+    const ssh = configError(`git:\n  - name: a\n    url: ssh://git@github.com/acme/a.git\n${app}${RULES}`);
+    assert.match(ssh.detail, /https:\/\/ remotes only/);
+    const plain = configError(`git:\n  - name: a\n    url: http://git.example.com/acme/a\n${app}${RULES}`);
+    assert.match(plain.detail, /https:\/\/ remotes only/);
+    const id = configError(
+      `git:\n  - name: a\n    url: https://github.com/acme/a\n    githubApp:\n      appId: my-app\n      privateKeyEnv: K\n${RULES}`,
+    );
+    assert.match(id.key, /^git\[0\]\.githubApp\.appId/);
+  });
+
+  it("the API root and the repository come from the remote", () => {
+    assert.equal(defaultApiUrl("https://github.com"), "https://api.github.com");
+    assert.equal(defaultApiUrl("https://ghe.example.com"), "https://ghe.example.com/api/v3");
+    assert.deepEqual(repositoryOf("x", "https://github.com/acme/manifests.git"), { owner: "acme", repo: "manifests" });
+    assert.deepEqual(repositoryOf("x", "https://ghe.example.com/scm/acme/site"), { owner: "acme", repo: "site" });
+    assert.throws(
+      () => repositoryOf("x", "https://u:pw-secret@github.com/"),
+      (e: Error) => {
+        assert.match(e.message, /^x: githubApp: cannot tell the repository/);
+        assert.ok(!e.message.includes("pw-secret"));
+        return true;
+      },
+    );
+  });
+
+  it("a key that cannot be read or is not a key fails before any request, naming the setting and the App", async () => {
+    const seen: string[] = [];
+    const ids = new AppIdentities({
+      env: { BAD_KEY: "not a key, but secret-ish" },
+      onSecret: (v) => seen.push(v),
+      log: () => undefined,
+    });
+    const repo = { name: "r", url: "https://127.0.0.1:9/acme/r.git" };
+    await assert.rejects(
+      ids.forRepository({
+        ...repo,
+        githubApp: { appId: "5", privateKey: { file: "/nonexistent/app.pem" }, setting: "global.githubApp" },
+      }),
+      /^Error: r: global\.githubApp\.privateKeyFile: GitHub App 5: cannot read \/nonexistent\/app\.pem \(ENOENT\)$/,
+    );
+    await assert.rejects(
+      ids.forRepository({
+        ...repo,
+        githubApp: { appId: "5", privateKey: { env: "UNSET_KEY" }, setting: "git[0].githubApp" },
+      }),
+      /^Error: r: git\[0\]\.githubApp\.privateKeyEnv: the variable UNSET_KEY is not set$/,
+    );
+    await assert.rejects(
+      ids.forRepository({
+        ...repo,
+        githubApp: { appId: "5", privateKey: { env: "BAD_KEY" }, setting: "git[0].githubApp" },
+      }),
+      (e: Error) => {
+        assert.match(e.message, /^r: git\[0\]\.githubApp\.privateKeyEnv: GitHub App 5: is not a PEM private key/);
+        assert.ok(!e.message.includes("secret-ish"));
+        return true;
+      },
+    );
+    assert.ok(seen.includes("not a key, but secret-ish"), "the value was handed to the masker before it was checked");
+  });
+});
 
 describe("laminar serve as a GitHub App (issue #11) against the OpenAPI-checked GitHub emulator", () => {
   let registry: RunningRegistry;
