@@ -33,8 +33,12 @@ function appKeys(): { privateKey: string; publicKey: string } {
 const keyLines = (pem: string): string[] => pem.split("\n").filter((l) => l && !l.startsWith("-----"));
 
 /** Polls `check` a bounded number of times (no timing assertion: only the outcome is checked). */
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
+async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  tries = 400,
+): Promise<T> {
+  for (let i = 0; i < tries; i++) {
     const v = await check();
     if (v !== undefined) return v;
     await sleep(50);
@@ -204,13 +208,16 @@ describe("laminar serve as a GitHub App (issue #11) against the OpenAPI-checked 
       `global:\n  githubApp:\n    appId: 424242\n    privateKeyFile: ${keyFile}\ngit:\n` +
         `  - name: via-app\n    url: ${s.gitUrl}\n    pollFreq: 3600\n${rules}` +
         // Its own App setting, with the key of another App: GitHub answers 401.
+        // The global App, on a repository it is not installed on: GitHub answers 404.
+        `  - name: not-installed\n    url: ${s.url}/acme/elsewhere.git\n    pollFreq: 3600\n${rules}` +
         `  - name: bad-key\n    url: ${s.gitUrl}\n    pollFreq: 3600\n` +
         `    githubApp:\n      appId: "424242"\n      privateKeyEnv: LAMINAR_TEST_OTHER_APP_KEY\n      installationId: 7007\n${rules}`,
       "server.yaml",
       tmp,
     );
     assert.equal(server.repositories[0]?.githubApp?.setting, "global.githubApp");
-    assert.equal(server.repositories[1]?.githubApp?.setting, "git[1].githubApp");
+    assert.equal(server.repositories[1]?.githubApp?.setting, "global.githubApp");
+    assert.equal(server.repositories[2]?.githubApp?.setting, "git[2].githubApp");
 
     // The front end's wiring (src/cli/serve.ts): one masker behind `mask`, fed by `onSecret`.
     const masker = new SecretMasker();
@@ -237,8 +244,9 @@ describe("laminar serve as a GitHub App (issue #11) against the OpenAPI-checked 
     const pushesSince = (from: number) =>
       s.requests.slice(from).filter((q) => q.surface === "git" && q.path.endsWith("/git-receive-pack"));
     try {
-      // Pass 1, with tokens that live 5 s: each git command asks for one and gets a fresh one.
-      app.tokenLifetimeSeconds = 5;
+      // Pass 1, with tokens that live 10 s (long enough for one git command on a busy machine, well
+      // inside the refresh margin): each git command asks for one and gets a fresh one.
+      app.tokenLifetimeSeconds = 10;
       await engine.start();
       const first = await passDone("via-app", 1);
       const bad = await passDone("bad-key", 1);
@@ -267,12 +275,22 @@ describe("laminar serve as a GitHub App (issue #11) against the OpenAPI-checked 
       // The bad key failed its repository alone, with the App id, the setting and GitHub's status.
       assert.equal(bad.lastRun?.result, "error");
       const error = bad.lastRun?.error ?? "";
-      assert.match(error, /^bad-key: git\[1\]\.githubApp\.privateKeyEnv: GitHub App 424242: GET \/app failed \(/);
+      assert.match(error, /^bad-key: git\[2\]\.githubApp\.privateKeyEnv: GitHub App 424242: GET \/app failed \(/);
       assert.match(error, /HTTP 401\)/);
       assert.ok(!logs.some((l) => l.includes("bad-key: GitHub App")), "no App identity was logged for bad-key");
+      const notInstalled = await passDone("not-installed", 1);
+      assert.equal(notInstalled.lastRun?.result, "error");
+      assert.match(
+        notInstalled.lastRun?.error ?? "",
+        /^not-installed: global\.githubApp\.installationId: GitHub App 424242 \(laminar-updater\) is not installed on acme\/elsewhere \(.*; HTTP 404\); install it there or set `installationId`$/,
+      );
 
       // Pass 2, after every token of pass 1 expired at GitHub: serve mints a new one instead of using a dead one.
-      await eventually(() => (minted1.every((t) => !app.accepts(t)) ? true : undefined), "the 5 s tokens expired");
+      await eventually(
+        () => (minted1.every((t) => !app.accepts(t)) ? true : undefined),
+        "the 10 s tokens expired",
+        1200,
+      );
       app.tokenLifetimeSeconds = 3600;
       await seedImages(registry, [{ repository: "acme/app", tag: "develop-3", created: day(3) }]);
       const before2 = s.requests.length;
@@ -298,10 +316,12 @@ describe("laminar serve as a GitHub App (issue #11) against the OpenAPI-checked 
       assert.equal(third.lastRun?.result, "success", logs.join("\n"));
       assert.equal(git(s.bareRepoPath, ["show", "main:k8s/app.yaml"]), `image: ${registry.host}/acme/app:develop-4\n`);
       assert.equal(app.minted.at(-1)!.token, token2, "no token minted for pass 3");
+      assert.ok(pushesSince(before3).length >= 1);
       assert.ok(pushesSince(before3).every((q) => q.credential === token2));
       assert.ok(
-        !s.requests.slice(before3).some((q) => q.credential === "jwt"),
-        "the App and its installation were not looked up again",
+        // (The failing repositories retry on their backoff and may ask meanwhile: not for manifests.)
+        !s.requests.slice(before3).some((q) => q.credential === "jwt" && q.path.includes("/acme/manifests/")),
+        "the installation on acme/manifests was not looked up again",
       );
       assert.ok(runs("bad-key") >= 1);
 
