@@ -117,7 +117,14 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
   assertAppId(o.app.appId);
   const { createAppAuth } = await import("@octokit/auth-app");
   // A bare Octokit only for its `request` (base URL, user agent): auth-app signs each call itself.
-  const { request } = new Octokit({ baseUrl: apiBaseUrl(o.baseUrl), userAgent: o.userAgent ?? "laminar" });
+  // Its request log stays off: a refusal is reported once, as a GitHubAppError through the front end's
+  // masked log, not also as a bare console line (every retry of a long-running `laminar serve`).
+  const quiet = () => undefined;
+  const { request } = new Octokit({
+    baseUrl: apiBaseUrl(o.baseUrl),
+    userAgent: o.userAgent ?? "laminar",
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
   const auth = createAppAuth({ appId: o.app.appId, privateKey, request });
   const asApp = async (): Promise<{ authorization: string }> => ({
     authorization: `bearer ${(await auth({ type: "app" })).token}`,
