@@ -64,6 +64,8 @@ export async function serve(o: ServeOptions, io: CliIo): Promise<number> {
     env: io.env,
     log,
     mask: (s) => o.redactor.mask(s),
+    onSecret: (value, user) => o.redactor.add(value, user),
+    userAgent: `laminar/${VERSION}`,
     describeError,
     ...(io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {}),
     stopGraceMs,

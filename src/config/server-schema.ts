@@ -49,6 +49,41 @@ const notify = {
   },
 } as const;
 
+/**
+ * A GitHub App as the git and API identity of HTTPS repositories (docs/serve.md, "GitHub App"):
+ * its installation token replaces `tokenEnv` and is minted again before it expires. The key is a
+ * file or a variable's name, never the key itself.
+ */
+const githubApp = {
+  type: "object",
+  additionalProperties: false,
+  required: ["appId"],
+  description:
+    "A GitHub App whose installation token clones and pushes (exactly one of privateKeyFile or privateKeyEnv).",
+  properties: {
+    appId: {
+      description: "The App's numeric id (or its client id, Iv…).",
+      oneOf: [
+        { type: "integer", minimum: 1 },
+        { type: "string", pattern: "^(\\d+|Iv[0-9A-Za-z.]+)$" },
+      ],
+    },
+    privateKeyFile: { type: "string", minLength: 1, description: "The App's private key (.pem file), read on use." },
+    privateKeyEnv: { ...envName, description: "Environment variable holding the App's private key (PEM)." },
+    installationId: {
+      type: "integer",
+      minimum: 1,
+      description: "The installation to use (default: the App's installation on the repository).",
+    },
+    apiUrl: {
+      type: "string",
+      pattern: "^https?://",
+      description:
+        "REST API root (default https://api.github.com for github.com remotes, https://HOST/api/v3 for others: GitHub Enterprise Server).",
+    },
+  },
+} as const;
+
 /** The server file's schema (ajv strict mode accepts it as is). */
 export const serverSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -70,6 +105,10 @@ export const serverSchema = {
           type: "string",
           description:
             "The original's GitHub webhook path secret: POST /webhooks/github/<gitHubToken> takes `[laminar pause]` / `[laminar resume]` comments; masked wherever Laminar prints.",
+        },
+        githubApp: {
+          ...githubApp,
+          description: `${githubApp.description} For every https:// repository without its own tokenEnv or githubApp.`,
         },
         maxParallel: {
           type: "integer",
@@ -131,6 +170,7 @@ export const serverSchema = {
             minLength: 1,
             description: "HTTPS remotes: environment variable holding the token (sent as x-access-token).",
           },
+          githubApp: { ...githubApp, description: `${githubApp.description} Overrides global.githubApp.` },
           pollFreq: { type: "integer", minimum: 1, description: "Seconds between runs (default 120)." },
           remoteConfig: {
             type: "boolean",

@@ -43,6 +43,23 @@ export interface NotifyTargetConfig {
   readonly secret?: EnvReference;
 }
 
+/**
+ * `githubApp` (global or per repository): a GitHub App whose installation token is the HTTPS
+ * credential (src/serve/github-app.ts mints it). Only the key's file or variable is kept here.
+ */
+export interface ServerGitHubApp {
+  /** The numeric id or client id, as text. */
+  readonly appId: string;
+  /** `file` resolved against the server file's folder (`~` expanded); read on use, so a rotated key is picked up. */
+  readonly privateKey: { readonly file: string } | { readonly env: string };
+  /** Default: the App's installation on the repository. */
+  readonly installationId?: number;
+  /** REST root; default from the remote's host (api.github.com, or `https://HOST/api/v3`). */
+  readonly apiUrl?: string;
+  /** Where it is set, for errors: `global.githubApp` or `git[1].githubApp`. */
+  readonly setting: string;
+}
+
 /** One `git:` entry: where the repository is, how often to run, and its server-side rules. */
 export interface ServerRepository {
   readonly name: string;
@@ -65,6 +82,8 @@ export interface ServerRepository {
   readonly trustNewHostKeys: boolean;
   /** HTTP(S) remotes: the environment variable holding the token (never the token itself). */
   readonly tokenEnv?: string;
+  /** HTTP(S) remotes: the GitHub App whose token is the credential (its own, else `global.githubApp`). */
+  readonly githubApp?: ServerGitHubApp;
   /** Seconds. */
   readonly pollFreq: number;
   /** Also apply the rules of the repository's own `.laminar.yaml`, re-read every run. */
@@ -112,6 +131,7 @@ interface RawRepository {
   knownHosts?: string | string[];
   trustNewHostKeys?: boolean;
   tokenEnv?: string;
+  githubApp?: RawGitHubApp;
   pollFreq?: number;
   remoteConfig?: boolean;
   updates?: unknown[];
@@ -119,6 +139,13 @@ interface RawRepository {
   commands?: unknown[];
   preCommitCommands?: unknown[];
   notify?: RawNotify[];
+}
+interface RawGitHubApp {
+  appId: number | string;
+  privateKeyFile?: string;
+  privateKeyEnv?: string;
+  installationId?: number;
+  apiUrl?: string;
 }
 interface RawNotify {
   slack?: { webhookUrlEnv: string };
@@ -133,6 +160,7 @@ interface RawServer {
     maxParallel?: number;
     webAddress?: string;
     hookHosts?: { dockerhub?: string; ghcr?: string };
+    githubApp?: RawGitHubApp;
   };
   notify?: RawNotify[];
   registries?: unknown[];
@@ -172,6 +200,21 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
         secret: ref([...here, "webhook", "secretEnv"], w.secretEnv),
       };
     });
+  const path = (v: string): string => resolve(baseDir, v.replace(/^~(?=\/|$)/, home));
+  const appAt = (a: RawGitHubApp | undefined, at: PathSeg[]): ServerGitHubApp | undefined => {
+    if (!a) return undefined;
+    if ((a.privateKeyFile !== undefined ? 1 : 0) + (a.privateKeyEnv !== undefined ? 1 : 0) !== 1)
+      fail(at, "give exactly one of `privateKeyFile` or `privateKeyEnv` (the App's private key)");
+    return {
+      appId: String(a.appId),
+      privateKey:
+        a.privateKeyFile !== undefined ? { file: path(a.privateKeyFile) } : { env: a.privateKeyEnv as string },
+      ...(a.installationId !== undefined ? { installationId: a.installationId } : {}),
+      ...(a.apiUrl !== undefined ? { apiUrl: a.apiUrl.replace(/\/+$/, "") } : {}),
+      setting: keyName(at),
+    };
+  };
+  const globalApp = appAt(g.githubApp, ["global", "githubApp"]);
   const names = new Map<string, number>();
   const repositories = raw.git.map((r, i): ServerRepository => {
     const at: PathSeg[] = ["git", i];
@@ -179,11 +222,22 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
     if (first !== undefined) fail([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
     names.set(r.name, i);
     // A token over plain http would be readable on the wire: only https, or http on this machine.
-    if (r.tokenEnv !== undefined && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
+    const tokenSafe = /^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url);
+    if (r.tokenEnv !== undefined && !tokenSafe)
       fail(
         [...at, "tokenEnv"],
         "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes",
       );
+    if (r.githubApp !== undefined && !tokenSafe)
+      fail(
+        [...at, "githubApp"],
+        "an App's token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes",
+      );
+    if (r.githubApp !== undefined && r.tokenEnv !== undefined)
+      fail([...at, "githubApp"], "give `tokenEnv` or `githubApp`, not both: each is the HTTPS credential");
+    // The global App is every HTTPS repository's credential unless it names its own.
+    const githubApp =
+      appAt(r.githubApp, [...at, "githubApp"]) ?? (r.tokenEnv === undefined && tokenSafe ? globalApp : undefined);
     if (r.trustNewHostKeys && !isSshRemote(r.url))
       fail([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://… or host:path)");
     if (!r.updates?.length && !r.promotions?.length && !r.remoteConfig)
@@ -216,7 +270,6 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       { requireUpdates: false },
     );
     const p = locate(at);
-    const path = (v: string): string => resolve(baseDir, v.replace(/^~(?=\/|$)/, home));
     return {
       name: r.name,
       url: isLocalRemote(r.url) ? path(r.url) : r.url,
@@ -226,6 +279,7 @@ export function parseServerConfig(text: string, file: string, baseDir: string, h
       ...(Array.isArray(r.knownHosts) ? { knownHostsLines: r.knownHosts.map((l) => l.trim()) } : {}),
       trustNewHostKeys: r.trustNewHostKeys ?? false,
       ...(r.tokenEnv !== undefined ? { tokenEnv: r.tokenEnv } : {}),
+      ...(githubApp ? { githubApp } : {}),
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
       remoteConfig: r.remoteConfig ?? false,
       config,

@@ -44,7 +44,10 @@ export interface AppTokenSourceOptions {
   readonly userAgent?: string;
   /** Told every token minted, before it is used (the masker: the token must never reach a log). */
   readonly onToken?: (token: string) => void;
-  /** Mint a new token when the current one expires within this time. Default 5 minutes. */
+  /**
+   * Mint a new token when the current one expires within this time, or once 80 % of its lifetime
+   * has passed, whichever comes first. Default 5 minutes.
+   */
   readonly refreshMarginMs?: number;
 }
 
@@ -62,6 +65,14 @@ export class GitHubAppError extends Error {
 }
 
 const DEFAULT_REFRESH_MARGIN_MS = 5 * 60_000;
+/** Share of a token's lifetime after which it is renewed, however long it was issued for. */
+const REFRESH_AT_LIFETIME = 0.8;
+
+/** GitHub's answer with its HTTP status (the status is what tells a bad key, 401, from a missing App, 404). */
+function answer(e: unknown): string {
+  const status = httpFailure(e)?.status;
+  return status === undefined ? errorMessage(e) : `${errorMessage(e)}; HTTP ${status}`;
+}
 
 /**
  * The PEM key as GitHub hands it out (PKCS#1 `BEGIN RSA PRIVATE KEY`) or PKCS#8, with `\n` escapes
@@ -106,7 +117,14 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
   assertAppId(o.app.appId);
   const { createAppAuth } = await import("@octokit/auth-app");
   // A bare Octokit only for its `request` (base URL, user agent): auth-app signs each call itself.
-  const { request } = new Octokit({ baseUrl: apiBaseUrl(o.baseUrl), userAgent: o.userAgent ?? "laminar" });
+  // Its request log stays off: a refusal is reported once, as a GitHubAppError through the front end's
+  // masked log, not also as a bare console line (every retry of a long-running `laminar serve`).
+  const quiet = () => undefined;
+  const { request } = new Octokit({
+    baseUrl: apiBaseUrl(o.baseUrl),
+    userAgent: o.userAgent ?? "laminar",
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
   const auth = createAppAuth({ appId: o.app.appId, privateKey, request });
   const asApp = async (): Promise<{ authorization: string }> => ({
     authorization: `bearer ${(await auth({ type: "app" })).token}`,
@@ -120,7 +138,7 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
     const status = httpFailure(e)?.status;
     throw new GitHubAppError(
       status === 401 || status === 404 ? "app-private-key" : "app-id",
-      `${what}: GET /app failed (${errorMessage(e)})${status === 401 ? "; check `app-id` and that `app-private-key` is a current key of that App" : ""}`,
+      `${what}: GET /app failed (${answer(e)})${status === 401 ? "; check `app-id` and that `app-private-key` is a current key of that App" : ""}`,
       { cause: e },
     );
   }
@@ -135,7 +153,7 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
     } catch (e) {
       throw new GitHubAppError(
         "app-installation-id",
-        `${what} (${slug}) is not installed on ${o.repository.owner}/${o.repository.repo} (${errorMessage(e)}); install it there or set \`app-installation-id\``,
+        `${what} (${slug}) is not installed on ${o.repository.owner}/${o.repository.repo} (${answer(e)}); install it there or set \`app-installation-id\``,
         { cause: e },
       );
     }
@@ -143,7 +161,7 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
   const id = installationId;
 
   const margin = o.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
-  let current: { token: string; expiresAt: number } | undefined;
+  let current: { token: string; expiresAt: number; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
   const mint = async (): Promise<string> => {
     try {
@@ -155,18 +173,21 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
         refresh: current !== undefined,
       });
       o.onToken?.(a.token);
-      current = { token: a.token, expiresAt: Date.parse(a.expiresAt) };
+      const now = Date.now();
+      const expiresAt = Date.parse(a.expiresAt);
+      current = { token: a.token, expiresAt, renewAt: now + (expiresAt - now) * REFRESH_AT_LIFETIME };
       return a.token;
     } catch (e) {
       throw new GitHubAppError(
         "app-installation-id",
-        `${what}: no installation token for installation ${id} (${errorMessage(e)})`,
+        `${what}: no installation token for installation ${id} (${answer(e)})`,
         { cause: e },
       );
     }
   };
   const token = (): Promise<string> => {
-    if (current && current.expiresAt - Date.now() > margin) return Promise.resolve(current.token);
+    const now = Date.now();
+    if (current && current.expiresAt - now > margin && now < current.renewAt) return Promise.resolve(current.token);
     // One request for concurrent callers (a push and an API call asking at the same moment).
     pending ??= mint().finally(() => (pending = undefined));
     return pending;

@@ -29,6 +29,7 @@ import { addCounts, emptyCounts } from "../registry/http.js";
 import type { RequestCounts } from "../registry/types.js";
 import { syncCheckoutInPlace } from "./checkout-in-place.js";
 import { STOP_GRACE_MS } from "./stop-grace.js";
+import { AppIdentities } from "./github-app.js";
 import { clonePath, syncWorkingClone } from "./working-clone.js";
 import { readRepositoryConfig } from "./repository-config.js";
 import { nextRunDelayMs } from "./schedule.js";
@@ -71,6 +72,13 @@ export interface ServeEngineOptions {
   readonly describeError?: (e: unknown) => string;
   /** Called after every run of a repository (the front end's result lines). */
   readonly onRun?: (name: string, run: RunRecord) => void;
+  /**
+   * Told every secret obtained while serving (a GitHub App's private key and each installation token
+   * minted), before it is used: the front end adds it to the masker behind `log` and `mask`.
+   */
+  readonly onSecret?: (value: string, user?: string) => void;
+  /** Sent to GitHub's API (`laminar/<version>`). */
+  readonly userAgent?: string;
 }
 
 /**
@@ -144,9 +152,17 @@ export class ServeEngine {
   /** Prometheus series of every run. */
   readonly metrics = new ServeMetrics(() => this.registryCounts());
   private readonly notifier: Notifier | undefined;
+  /** The GitHub App token sources of repositories with `githubApp`, kept across passes. */
+  private readonly apps: AppIdentities;
 
   constructor(private readonly o: ServeEngineOptions) {
     this.stateDir = o.stateDir;
+    this.apps = new AppIdentities({
+      env: o.env,
+      onSecret: o.onSecret ?? (() => undefined),
+      log: o.log,
+      ...(o.userAgent ? { userAgent: o.userAgent } : {}),
+    });
     const first = o.server.repositories[0];
     if (!first) throw new Error("the server file has no repository");
     // One client for all: every repository shares the server file's registries and one cache.
@@ -515,6 +531,8 @@ export class ServeEngine {
         notify({ event: "recovered", repository: repo.name, branch: repo.branch, failedRuns: failedBefore });
     } catch (e) {
       s.failures++;
+      // A revoked installation or a rotated key: the next pass looks the App up again.
+      this.apps.forget(repo.name);
       const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
       // The log may say more than the status (a failed command's output, through describeError).
       const described = this.o.describeError ? this.o.mask(explainSshFailure(repo, this.o.describeError(e))) : message;
@@ -545,7 +563,15 @@ export class ServeEngine {
   private async runInClone(s: RepoState, warn: (m: string) => void): Promise<PushModeResult> {
     const { repo } = s;
     const dir = clonePath(this.stateDir, repo.name);
-    const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
+    const githubApp = repo.githubApp;
+    const app = githubApp ? await this.apps.forRepository({ ...repo, githubApp }) : undefined;
+    const git = await syncWorkingClone({
+      repo,
+      stateDir: this.stateDir,
+      env: this.o.env,
+      log: this.o.log,
+      ...(app ? { credentials: app.credentials } : {}),
+    });
     s.cloned = true;
     return pushMode({
       git,
@@ -556,7 +582,8 @@ export class ServeEngine {
       env: this.commandEnv(),
       signal: this.abandon.signal,
       branch: repo.branch,
-      commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
+      // The App's bot is the author unless the server file names one (`global.gitUser`).
+      commit: resolveCommitSettings({}, repo.config.commit, app?.source.identity ?? CLI_AUTHOR),
       maxAttempts: 3,
       protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
       log: (m) => this.o.log(`${repo.name}: ${m}`),

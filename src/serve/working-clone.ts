@@ -7,7 +7,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { execGit } from "../git/exec-git.js";
 import { createGitCommandManager, type GitCommandManager, type HttpCredentials } from "../git/git-command-manager.js";
-import { credentialEnvironment } from "../git/http-auth.js";
+import { credentialEnvironment, type HttpCredentialSource } from "../git/http-auth.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { fetchBranch } from "../delivery/remote-branch.js";
 import type { ServerRepository } from "../config/server.js";
@@ -23,13 +23,19 @@ export interface CloneTarget {
   /** Where `tokenEnv` is read. */
   readonly env: NodeJS.ProcessEnv;
   readonly log?: (message: string) => void;
+  /**
+   * A GitHub App's credentials (src/serve/github-app.ts), asked again before each network command so
+   * a renewed token is used; in place of `tokenEnv`.
+   */
+  readonly credentials?: HttpCredentialSource;
 }
 
 /**
  * The HTTPS credential of `tokenEnv`, scoped to the remote's origin; it reaches git through the
  * environment of each network command only (src/git/http-auth.ts), never the clone's config.
  */
-function httpCredentials(t: CloneTarget): HttpCredentials | undefined {
+function httpCredentials(t: CloneTarget): HttpCredentials | HttpCredentialSource | undefined {
+  if (t.credentials) return t.credentials;
   if (!t.repo.tokenEnv) return undefined;
   const token = t.env[t.repo.tokenEnv];
   if (!token) throw new Error(`${t.repo.name}: the variable ${t.repo.tokenEnv} (its tokenEnv) is not set`);
@@ -101,8 +107,9 @@ async function freshClone(
   t: CloneTarget,
   dir: string,
   env: Record<string, string>,
-  credentials: HttpCredentials | undefined,
+  source: HttpCredentials | HttpCredentialSource | undefined,
 ): Promise<void> {
+  const credentials = typeof source === "function" ? await source() : source;
   const parent = join(t.stateDir, "repos");
   await mkdir(parent, { recursive: true });
   const tmp = join(parent, `.${t.repo.name}.cloning`);

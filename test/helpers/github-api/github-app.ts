@@ -35,7 +35,14 @@ export class AppState {
   readonly minted: MintedToken[] = [];
   /** JWTs that verified, in order (the test reads their claims). */
   readonly jwts: { readonly iss: unknown; readonly iat: number; readonly exp: number }[] = [];
-  constructor(readonly app: EmulatedApp) {}
+  /**
+   * Lifetime of the tokens minted from now on (`expires_at` control): a test issues short-lived
+   * tokens, lets one expire, then goes back to GitHub's hour.
+   */
+  tokenLifetimeSeconds: number;
+  constructor(readonly app: EmulatedApp) {
+    this.tokenLifetimeSeconds = app.tokenLifetimeSeconds ?? 3600;
+  }
 
   /** The token if it was minted here and has not expired. */
   accepts(token: string): boolean {
@@ -128,7 +135,7 @@ const createInstallationToken: RestHandler = async (ctx) => {
       "There is at least one repository that does not exist or is not accessible to the parent installation.",
     );
   const token = `ghs_${randomBytes(18).toString("base64url").replace(/[-_]/g, "x")}`;
-  const expiresAt = Date.now() + (state.app.tokenLifetimeSeconds ?? 3600) * 1000;
+  const expiresAt = Date.now() + state.tokenLifetimeSeconds * 1000;
   state.minted.push({ token, expiresAt, request: ctx.body });
   return {
     status: 201,
