@@ -2,19 +2,14 @@
 import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
-  GitHubAppError,
-  assertAppId,
   formatPlan,
-  normalizePrivateKey,
   planToJson,
-  privateKeySecrets,
   scanToJson,
   table
-} from "./chunks/chunk-IXS3TJ24.js";
-import "./chunks/chunk-SRO4HYQ2.js";
+} from "./chunks/chunk-VLETM5AE.js";
 import {
   serverSchema
-} from "./chunks/chunk-WKFW25ZV.js";
+} from "./chunks/chunk-WZLC5J4T.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -28,22 +23,27 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-WCOZ2FPA.js";
+} from "./chunks/chunk-6T2FVP6Q.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
   ConfigError,
   DEFAULT_MAX_FILE_SIZE,
+  GitHubAppError,
   SecretMasker,
   TargetError,
+  assertAppId,
   laminarSchema,
   loadConfig,
+  normalizePrivateKey,
   parseImageTargets,
   planRepository,
+  privateKeySecrets,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-SPKXP45B.js";
+} from "./chunks/chunk-ZNHVO6SG.js";
 import "./chunks/chunk-5RE2FBRL.js";
+import "./chunks/chunk-SRO4HYQ2.js";
 import "./chunks/chunk-QIE7EB24.js";
 
 // src/cli/bin.ts
@@ -55,10 +55,12 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 // src/secrets/collect.ts
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 async function collectSecrets(env, options = {}) {
   const docker = await readDockerConfig(dockerConfigDir(env));
-  const googleText = await readText(env.GOOGLE_APPLICATION_CREDENTIALS);
+  const home = env.HOME || env.USERPROFILE;
+  const googleText = await readText(googleCredentialsPath(env, home));
   const appPrivateKeyFile = await readText(env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim());
   const tokenFiles = [];
   for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"]) {
@@ -70,9 +72,21 @@ async function collectSecrets(env, options = {}) {
     googleCredentials = googleText === void 0 ? void 0 : JSON.parse(googleText);
   } catch {
   }
+  tokenFiles.push(...await googleSubjectTokens(googleCredentials));
+  const awsSharedFiles = [];
+  for (const path of [
+    env.AWS_SHARED_CREDENTIALS_FILE || home && join(home, ".aws", "credentials"),
+    env.AWS_CONFIG_FILE || home && join(home, ".aws", "config")
+  ]) {
+    const text = await readText(path || void 0);
+    if (text !== void 0) awsSharedFiles.push(text);
+  }
+  const awsSsoCache = home ? await readJsonFiles(join(home, ".aws", "sso", "cache")) : [];
   return {
     secrets: knownSecrets({
       env,
+      awsSharedFiles,
+      awsSsoCache,
       ...options.config ? { config: options.config } : {},
       ...docker ? { dockerConfig: docker.config } : {},
       ...googleCredentials !== void 0 ? { googleCredentials } : {},
@@ -82,6 +96,45 @@ async function collectSecrets(env, options = {}) {
     }),
     problems: docker?.problems.map((p) => p.message) ?? []
   };
+}
+async function googleSubjectTokens(credentials) {
+  if (credentials === null || typeof credentials !== "object") return [];
+  const c = credentials;
+  if (c.type !== "external_account" || c.credential_source === null || typeof c.credential_source !== "object")
+    return [];
+  const source = c.credential_source;
+  const text = typeof source.file === "string" ? await readText(source.file) : void 0;
+  if (text === void 0) return [];
+  const field = source.format?.type === "json" ? source.format.subject_token_field_name : void 0;
+  if (typeof field !== "string") return [text];
+  try {
+    const value = JSON.parse(text)[field];
+    return typeof value === "string" ? [text, value] : [text];
+  } catch {
+    return [text];
+  }
+}
+function googleCredentialsPath(env, home) {
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) return env.GOOGLE_APPLICATION_CREDENTIALS;
+  const gcloud = env.CLOUDSDK_CONFIG || (home ? join(home, ".config", "gcloud") : void 0);
+  return gcloud ? join(gcloud, "application_default_credentials.json") : void 0;
+}
+async function readJsonFiles(dir) {
+  let names;
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    const text = await readText(join(dir, name));
+    try {
+      if (text !== void 0) out.push(JSON.parse(text));
+    } catch {
+    }
+  }
+  return out;
 }
 async function readText(path) {
   if (!path) return void 0;
@@ -96,7 +149,7 @@ async function readText(path) {
 import { execFile } from "node:child_process";
 import { open, readFile as readFile2, rm } from "node:fs/promises";
 import { hostname } from "node:os";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join as join2 } from "node:path";
 import { promisify } from "node:util";
 var LockHeldError = class extends Error {
   constructor(path, owner) {
@@ -112,7 +165,7 @@ var LockHeldError = class extends Error {
 };
 async function acquireRunLock(dir, warn) {
   const gitDir = await gitDirOf(dir);
-  const path = gitDir ? join(gitDir, "laminar.lock") : join(dir, ".laminar.lock");
+  const path = gitDir ? join2(gitDir, "laminar.lock") : join2(dir, ".laminar.lock");
   const me = { pid: process.pid, host: hostname(), started: (/* @__PURE__ */ new Date()).toISOString() };
   const body = `${JSON.stringify(me)}
 `;
@@ -146,7 +199,7 @@ async function gitDirOf(dir) {
   try {
     const { stdout } = await promisify(execFile)("git", ["rev-parse", "--git-dir"], { cwd: dir });
     const gitDir = stdout.trim();
-    return isAbsolute(gitDir) ? gitDir : join(dir, gitDir);
+    return isAbsolute(gitDir) ? gitDir : join2(dir, gitDir);
   } catch {
     return void 0;
   }
@@ -230,10 +283,12 @@ Options:
   --image REPO[:TAG]     plan, apply: a targeted run, only references of this repository (repeatable;
                          with the pushed TAG, only that tag is asked about: a few requests)
   --no-commands          apply: do not run the configured commands
-  --push                 apply, watch: commit and push to the checked-out branch on origin; when the
-                         branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
-  --pull-request         apply: commit on a branch of its own, push it to origin and open or update
+  --push                 apply, watch: commit and push to the checked-out branch on its remote; when
+                         the branch moved meanwhile, fetch, plan again and retry (3 attempts, never forced)
+  --pull-request         apply: commit on a branch of its own, push it to the remote and open or update
                          a pull request into the checked-out branch (closed once nothing is left)
+  --remote NAME          push, pull request: the git remote (default: the branch's upstream, else
+                         origin, else the only remote)
   --github-token T       pull request: token (default: $GITHUB_TOKEN); also git's HTTPS credential
                          for --github-server-url
   --repository O/R       pull request: owner/name on GitHub (default: $GITHUB_REPOSITORY)
@@ -265,6 +320,7 @@ async function main(argv, io2) {
         "github-api-url": { type: "string" },
         "github-server-url": { type: "string" },
         "pr-branch": { type: "string" },
+        remote: { type: "string" },
         files: { type: "string" },
         "metrics-port": { type: "string" },
         listen: { type: "string" },
@@ -380,7 +436,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-ZLBEOU6W.js");
+          const { runApply } = await import("./chunks/apply-N5M3NECO.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -398,6 +454,7 @@ ${usage(io2.env)}`);
             log: safe.err,
             ...setTag ? { setTag } : {},
             ...targets.length ? { targets } : {},
+            ...o.remote ? { remote: o.remote } : {},
             onSecret: (value, user) => redactor.add(value, user)
           });
         } catch (e) {
@@ -427,7 +484,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-GHQLPYYP.js");
+        const { watch } = await import("./chunks/watch-RIJ3LNBZ.js");
         return await watch(
           {
             dir,
@@ -437,6 +494,7 @@ ${usage(io2.env)}`);
             metricsPort: o["metrics-port"] ? Number(o["metrics-port"]) : void 0,
             once: o.once,
             cachePath: o.cache ? resolve(io2.cwd, o.cache) : void 0,
+            ...o.remote ? { remote: o.remote } : {},
             redactor
           },
           safe
@@ -449,7 +507,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-OVWOS5ZH.js");
+        const { serve } = await import("./chunks/serve-244NM7OK.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:

@@ -2139,9 +2139,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve5(data);
+              return err ? reject(err) : resolve6(data);
             });
           });
         }
@@ -2179,12 +2179,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve6, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve5(data);
+              ) : resolve6(data);
             });
           });
         }
@@ -4161,10 +4161,10 @@ var require_util2 = __commonJS({
     function TAOCheck() {
       return "success";
     }
-    function appendFetchMetadata(httpRequest) {
+    function appendFetchMetadata(httpRequest2) {
       let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      header = httpRequest2.mode;
+      httpRequest2.headersList.set("sec-fetch-mode", header, true);
     }
     function appendRequestOriginHeader(request2) {
       let serializedOrigin = request2.origin;
@@ -4451,8 +4451,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise = new Promise((resolve6, reject) => {
+        res = resolve6;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5764,7 +5764,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5839,7 +5839,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports2 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5934,11 +5934,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5961,10 +5961,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -5981,7 +5981,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6161,7 +6161,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6183,7 +6183,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6219,13 +6219,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6703,12 +6703,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7378,12 +7378,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve6, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve6;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7862,16 +7862,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve6;
           } else {
-            resolve5(null);
+            resolve6(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve6) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7882,7 +7882,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve6(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7933,7 +7933,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve6, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7945,7 +7945,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve5(socket2);
+              resolve6(socket2);
             }
           });
         });
@@ -8281,8 +8281,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          await new Promise((resolve6) => {
+            this[kClosedResolve] = resolve6;
           });
         }
       }
@@ -9551,7 +9551,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve5, reject) => {
+        return await new Promise((resolve6, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9564,7 +9564,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve5(null);
+              resolve6(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9600,7 +9600,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve6,
               reject,
               length: 0,
               body: []
@@ -9670,18 +9670,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve6, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length));
+          resolve6(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length)));
+          resolve6(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve6(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve6(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve6(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9938,9 +9938,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10163,9 +10163,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10450,9 +10450,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -10544,9 +10544,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve6, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve5(data);
+            return err ? reject(err) : resolve6(data);
           });
         });
       }
@@ -12143,7 +12143,7 @@ var require_headers = __commonJS({
         }
       }
     };
-    var Headers2 = class _Headers {
+    var Headers3 = class _Headers {
       #guard;
       #headersList;
       constructor(init = void 0) {
@@ -12293,13 +12293,13 @@ var require_headers = __commonJS({
         o.#headersList = list;
       }
     };
-    var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers2;
-    Reflect.deleteProperty(Headers2, "getHeadersGuard");
-    Reflect.deleteProperty(Headers2, "setHeadersGuard");
-    Reflect.deleteProperty(Headers2, "getHeadersList");
-    Reflect.deleteProperty(Headers2, "setHeadersList");
-    iteratorMixin("Headers", Headers2, kHeadersSortedMap, 0, 1);
-    Object.defineProperties(Headers2.prototype, {
+    var { getHeadersGuard, setHeadersGuard, getHeadersList, setHeadersList } = Headers3;
+    Reflect.deleteProperty(Headers3, "getHeadersGuard");
+    Reflect.deleteProperty(Headers3, "setHeadersGuard");
+    Reflect.deleteProperty(Headers3, "getHeadersList");
+    Reflect.deleteProperty(Headers3, "setHeadersList");
+    iteratorMixin("Headers", Headers3, kHeadersSortedMap, 0, 1);
+    Object.defineProperties(Headers3.prototype, {
       append: kEnumerableProperty,
       delete: kEnumerableProperty,
       get: kEnumerableProperty,
@@ -12317,7 +12317,7 @@ var require_headers = __commonJS({
     webidl.converters.HeadersInit = function(V, prefix2, argument) {
       if (webidl.util.Type(V) === "Object") {
         const iterator2 = Reflect.get(V, Symbol.iterator);
-        if (!util.types.isProxy(V) && iterator2 === Headers2.prototype.entries) {
+        if (!util.types.isProxy(V) && iterator2 === Headers3.prototype.entries) {
           try {
             return getHeadersList(V).entriesList;
           } catch {
@@ -12338,7 +12338,7 @@ var require_headers = __commonJS({
       fill,
       // for test.
       compareHeaderName,
-      Headers: Headers2,
+      Headers: Headers3,
       HeadersList,
       getHeadersGuard,
       setHeadersGuard,
@@ -12352,7 +12352,7 @@ var require_headers = __commonJS({
 var require_response = __commonJS({
   "node_modules/undici/lib/web/fetch/response.js"(exports, module) {
     "use strict";
-    var { Headers: Headers2, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers();
+    var { Headers: Headers3, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = require_headers();
     var { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = require_body();
     var util = require_util();
     var nodeUtil = __require("node:util");
@@ -12430,7 +12430,7 @@ var require_response = __commonJS({
         }
         init = webidl.converters.ResponseInit(init);
         this[kState] = makeResponse({});
-        this[kHeaders] = new Headers2(kConstruct);
+        this[kHeaders] = new Headers3(kConstruct);
         setHeadersGuard(this[kHeaders], "response");
         setHeadersList(this[kHeaders], this[kState].headersList);
         let bodyWithType = null;
@@ -12674,7 +12674,7 @@ var require_response = __commonJS({
     function fromInnerResponse(innerResponse, guard) {
       const response = new Response(kConstruct);
       response[kState] = innerResponse;
-      response[kHeaders] = new Headers2(kConstruct);
+      response[kHeaders] = new Headers3(kConstruct);
       setHeadersList(response[kHeaders], innerResponse.headersList);
       setHeadersGuard(response[kHeaders], guard);
       if (hasFinalizationRegistry && innerResponse.body?.stream) {
@@ -12794,7 +12794,7 @@ var require_request2 = __commonJS({
   "node_modules/undici/lib/web/fetch/request.js"(exports, module) {
     "use strict";
     var { extractBody, mixinBody, cloneBody, bodyUnusable } = require_body();
-    var { Headers: Headers2, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = require_headers();
+    var { Headers: Headers3, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = require_headers();
     var { FinalizationRegistry: FinalizationRegistry2 } = require_dispatcher_weakref()();
     var util = require_util();
     var nodeUtil = __require("node:util");
@@ -13062,7 +13062,7 @@ var require_request2 = __commonJS({
             requestFinalizer.register(ac, { signal, abort }, abort);
           }
         }
-        this[kHeaders] = new Headers2(kConstruct);
+        this[kHeaders] = new Headers3(kConstruct);
         setHeadersList(this[kHeaders], request2.headersList);
         setHeadersGuard(this[kHeaders], "request");
         if (mode === "no-cors") {
@@ -13351,7 +13351,7 @@ var require_request2 = __commonJS({
       const request2 = new Request(kConstruct);
       request2[kState] = innerRequest;
       request2[kSignal] = signal;
-      request2[kHeaders] = new Headers2(kConstruct);
+      request2[kHeaders] = new Headers3(kConstruct);
       setHeadersList(request2[kHeaders], innerRequest.headersList);
       setHeadersGuard(request2[kHeaders], guard);
       return request2;
@@ -13586,7 +13586,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14123,74 +14123,74 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
       const request2 = fetchParams.request;
       let httpFetchParams = null;
-      let httpRequest = null;
+      let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
       if (request2.window === "no-window" && request2.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest2 = request2;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest2 = cloneRequest(request2);
         httpFetchParams = { ...fetchParams };
-        httpFetchParams.request = httpRequest;
+        httpFetchParams.request = httpRequest2;
       }
       const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
-      const contentLength = httpRequest.body ? httpRequest.body.length : null;
+      const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
+      if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
         contentLengthHeaderValue = "0";
       }
       if (contentLength != null) {
         contentLengthHeaderValue = isomorphicEncode(`${contentLength}`);
       }
       if (contentLengthHeaderValue != null) {
-        httpRequest.headersList.append("content-length", contentLengthHeaderValue, true);
+        httpRequest2.headersList.append("content-length", contentLengthHeaderValue, true);
       }
-      if (contentLength != null && httpRequest.keepalive) {
+      if (contentLength != null && httpRequest2.keepalive) {
       }
-      if (httpRequest.referrer instanceof URL) {
-        httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), true);
+      if (httpRequest2.referrer instanceof URL) {
+        httpRequest2.headersList.append("referer", isomorphicEncode(httpRequest2.referrer.href), true);
       }
-      appendRequestOriginHeader(httpRequest);
-      appendFetchMetadata(httpRequest);
-      if (!httpRequest.headersList.contains("user-agent", true)) {
-        httpRequest.headersList.append("user-agent", defaultUserAgent);
+      appendRequestOriginHeader(httpRequest2);
+      appendFetchMetadata(httpRequest2);
+      if (!httpRequest2.headersList.contains("user-agent", true)) {
+        httpRequest2.headersList.append("user-agent", defaultUserAgent);
       }
-      if (httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", true) || httpRequest.headersList.contains("if-none-match", true) || httpRequest.headersList.contains("if-unmodified-since", true) || httpRequest.headersList.contains("if-match", true) || httpRequest.headersList.contains("if-range", true))) {
-        httpRequest.cache = "no-store";
+      if (httpRequest2.cache === "default" && (httpRequest2.headersList.contains("if-modified-since", true) || httpRequest2.headersList.contains("if-none-match", true) || httpRequest2.headersList.contains("if-unmodified-since", true) || httpRequest2.headersList.contains("if-match", true) || httpRequest2.headersList.contains("if-range", true))) {
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", true)) {
-        httpRequest.headersList.append("cache-control", "max-age=0", true);
+      if (httpRequest2.cache === "no-cache" && !httpRequest2.preventNoCacheCacheControlHeaderModification && !httpRequest2.headersList.contains("cache-control", true)) {
+        httpRequest2.headersList.append("cache-control", "max-age=0", true);
       }
-      if (httpRequest.cache === "no-store" || httpRequest.cache === "reload") {
-        if (!httpRequest.headersList.contains("pragma", true)) {
-          httpRequest.headersList.append("pragma", "no-cache", true);
+      if (httpRequest2.cache === "no-store" || httpRequest2.cache === "reload") {
+        if (!httpRequest2.headersList.contains("pragma", true)) {
+          httpRequest2.headersList.append("pragma", "no-cache", true);
         }
-        if (!httpRequest.headersList.contains("cache-control", true)) {
-          httpRequest.headersList.append("cache-control", "no-cache", true);
+        if (!httpRequest2.headersList.contains("cache-control", true)) {
+          httpRequest2.headersList.append("cache-control", "no-cache", true);
         }
       }
-      if (httpRequest.headersList.contains("range", true)) {
-        httpRequest.headersList.append("accept-encoding", "identity", true);
+      if (httpRequest2.headersList.contains("range", true)) {
+        httpRequest2.headersList.append("accept-encoding", "identity", true);
       }
-      if (!httpRequest.headersList.contains("accept-encoding", true)) {
-        if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
-          httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", true);
+      if (!httpRequest2.headersList.contains("accept-encoding", true)) {
+        if (urlHasHttpsScheme(requestCurrentURL(httpRequest2))) {
+          httpRequest2.headersList.append("accept-encoding", "br, gzip, deflate", true);
         } else {
-          httpRequest.headersList.append("accept-encoding", "gzip, deflate", true);
+          httpRequest2.headersList.append("accept-encoding", "gzip, deflate", true);
         }
       }
-      httpRequest.headersList.delete("host", true);
+      httpRequest2.headersList.delete("host", true);
       if (includeCredentials) {
       }
       if (httpCache == null) {
-        httpRequest.cache = "no-store";
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache !== "no-store" && httpRequest.cache !== "reload") {
+      if (httpRequest2.cache !== "no-store" && httpRequest2.cache !== "reload") {
       }
       if (response == null) {
-        if (httpRequest.cache === "only-if-cached") {
+        if (httpRequest2.cache === "only-if-cached") {
           return makeNetworkError("only if cached");
         }
         const forwardResponse = await httpNetworkFetch(
@@ -14198,7 +14198,7 @@ var require_fetch = __commonJS({
           includeCredentials,
           isNewConnectionFetch
         );
-        if (!safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
+        if (!safeMethodsSet.has(httpRequest2.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
         }
         if (revalidatingFlag && forwardResponse.status === 304) {
         }
@@ -14206,8 +14206,8 @@ var require_fetch = __commonJS({
           response = forwardResponse;
         }
       }
-      response.urlList = [...httpRequest.urlList];
-      if (httpRequest.headersList.contains("range", true)) {
+      response.urlList = [...httpRequest2.urlList];
+      if (httpRequest2.headersList.contains("range", true)) {
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
@@ -14409,7 +14409,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve6, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14485,7 +14485,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve6({
                 status,
                 statusText,
                 headersList,
@@ -14528,7 +14528,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve5({
+              resolve6({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -14541,7 +14541,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -16421,10 +16421,10 @@ var require_cookies = __commonJS({
     var { parseSetCookie } = require_parse();
     var { stringify } = require_util6();
     var { webidl } = require_webidl();
-    var { Headers: Headers2 } = require_headers();
+    var { Headers: Headers3 } = require_headers();
     function getCookies(headers) {
       webidl.argumentLengthCheck(arguments, 1, "getCookies");
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       const cookie = headers.get("cookie");
       const out = {};
       if (!cookie) {
@@ -16437,7 +16437,7 @@ var require_cookies = __commonJS({
       return out;
     }
     function deleteCookie(headers, name, attributes) {
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       const prefix2 = "deleteCookie";
       webidl.argumentLengthCheck(arguments, 2, prefix2);
       name = webidl.converters.DOMString(name, prefix2, "name");
@@ -16451,7 +16451,7 @@ var require_cookies = __commonJS({
     }
     function getSetCookies(headers) {
       webidl.argumentLengthCheck(arguments, 1, "getSetCookies");
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       const cookies = headers.getSetCookie();
       if (!cookies) {
         return [];
@@ -16460,7 +16460,7 @@ var require_cookies = __commonJS({
     }
     function setCookie(headers, cookie) {
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
-      webidl.brandCheck(headers, Headers2, { strict: false });
+      webidl.brandCheck(headers, Headers3, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
       const str = stringify(cookie);
       if (str) {
@@ -17150,7 +17150,7 @@ var require_connection = __commonJS({
     var { CloseEvent } = require_events();
     var { makeRequest } = require_request2();
     var { fetching } = require_fetch();
-    var { Headers: Headers2, getHeadersList } = require_headers();
+    var { Headers: Headers3, getHeadersList } = require_headers();
     var { getDecodeSplit } = require_util2();
     var { WebsocketFrameSend } = require_frame();
     var crypto2;
@@ -17172,7 +17172,7 @@ var require_connection = __commonJS({
         redirect: "error"
       });
       if (options.headers) {
-        const headersList = getHeadersList(new Headers2(options.headers));
+        const headersList = getHeadersList(new Headers3(options.headers));
         request2.headersList = headersList;
       }
       const keyValue = crypto2.randomBytes(16).toString("base64");
@@ -18269,8 +18269,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve5) => {
-        setTimeout(resolve5, ms).unref();
+      return new Promise((resolve6) => {
+        setTimeout(resolve6, ms).unref();
       });
     }
     module.exports = {
@@ -18291,7 +18291,7 @@ var require_eventsource_stream = __commonJS({
     var BOM = [239, 187, 191];
     var LF = 10;
     var CR = 13;
-    var COLON = 58;
+    var COLON3 = 58;
     var SPACE = 32;
     var defaultMaxEventSize = buffer.kStringMaxLength;
     var DATA = Buffer.from("data");
@@ -18475,7 +18475,7 @@ var require_eventsource_stream = __commonJS({
         if (line.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line.indexOf(COLON3);
         if (colonPosition === 0) {
           return;
         }
@@ -19079,7 +19079,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -26911,8 +26911,8 @@ var require_light = __commonJS({
           return this.Promise.resolve();
         }
         yieldLoop(t = 0) {
-          return new this.Promise(function(resolve5, reject) {
-            return setTimeout(resolve5, t);
+          return new this.Promise(function(resolve6, reject) {
+            return setTimeout(resolve6, t);
           });
         }
         computePenalty() {
@@ -27123,15 +27123,15 @@ var require_light = __commonJS({
           return this._queue.length === 0;
         }
         async _tryToRun() {
-          var args, cb, error3, reject, resolve5, returned, task;
+          var args, cb, error3, reject, resolve6, returned, task;
           if (this._running < 1 && this._queue.length > 0) {
             this._running++;
-            ({ task, args, resolve: resolve5, reject } = this._queue.shift());
+            ({ task, args, resolve: resolve6, reject } = this._queue.shift());
             cb = await (async function() {
               try {
                 returned = await task(...args);
                 return function() {
-                  return resolve5(returned);
+                  return resolve6(returned);
                 };
               } catch (error1) {
                 error3 = error1;
@@ -27146,13 +27146,13 @@ var require_light = __commonJS({
           }
         }
         schedule(task, ...args) {
-          var promise, reject, resolve5;
-          resolve5 = reject = null;
+          var promise, reject, resolve6;
+          resolve6 = reject = null;
           promise = new this.Promise(function(_resolve, _reject) {
-            resolve5 = _resolve;
+            resolve6 = _resolve;
             return reject = _reject;
           });
-          this._queue.push({ task, args, resolve: resolve5, reject });
+          this._queue.push({ task, args, resolve: resolve6, reject });
           this._tryToRun();
           return promise;
         }
@@ -27553,14 +27553,14 @@ var require_light = __commonJS({
                 counts = this._states.counts;
                 return counts[0] + counts[1] + counts[2] + counts[3] === at;
               };
-              return new this.Promise((resolve5, reject) => {
+              return new this.Promise((resolve6, reject) => {
                 if (finished()) {
-                  return resolve5();
+                  return resolve6();
                 } else {
                   return this.on("done", () => {
                     if (finished()) {
                       this.removeAllListeners("done");
-                      return resolve5();
+                      return resolve6();
                     }
                   });
                 }
@@ -27653,9 +27653,9 @@ var require_light = __commonJS({
               options = parser$5.load(options, this.jobDefaults);
             }
             task = (...args2) => {
-              return new this.Promise(function(resolve5, reject) {
+              return new this.Promise(function(resolve6, reject) {
                 return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve5)(args3);
+                  return (args3[0] != null ? reject : resolve6)(args3);
                 });
               });
             };
@@ -28154,11 +28154,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants3);
+          this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -28175,10 +28175,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants3);
+        this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -28239,8 +28239,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants3) {
-        this.code = optimizeExpr(this.code, names, constants3);
+      optimizeNames(names, constants4) {
+        this.code = optimizeExpr(this.code, names, constants4);
         return this;
       }
       get names() {
@@ -28269,12 +28269,12 @@ var require_codegen = __commonJS({
         }
         return nodes.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         const { nodes } = this;
         let i = nodes.length;
         while (i--) {
           const n = nodes[i];
-          if (n.optimizeNames(names, constants3))
+          if (n.optimizeNames(names, constants4))
             continue;
           subtractNames(names, n.names);
           nodes.splice(i, 1);
@@ -28327,12 +28327,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a;
-        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants3);
-        if (!(super.optimizeNames(names, constants3) || this.else))
+        this.else = (_a = this.else) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants4);
+        if (!(super.optimizeNames(names, constants4) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants3);
+        this.condition = optimizeExpr(this.condition, names, constants4);
         return this;
       }
       get names() {
@@ -28355,10 +28355,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants3);
+        this.iteration = optimizeExpr(this.iteration, names, constants4);
         return this;
       }
       get names() {
@@ -28394,10 +28394,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants3);
+        this.iterable = optimizeExpr(this.iterable, names, constants4);
         return this;
       }
       get names() {
@@ -28439,11 +28439,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a, _b;
-        super.optimizeNames(names, constants3);
-        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants3);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants3);
+        super.optimizeNames(names, constants4);
+        (_a = this.catch) === null || _a === void 0 ? void 0 : _a.optimizeNames(names, constants4);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants4);
         return this;
       }
       get names() {
@@ -28744,7 +28744,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants3) {
+    function optimizeExpr(expr, names, constants4) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -28759,14 +28759,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n) {
-        const c = constants3[n.str];
+        const c = constants4[n.str];
         if (c === void 0 || names[n.str] !== 1)
           return n;
         delete names[n.str];
         return c;
       }
       function canOptimize(e) {
-        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants3[c.str] !== void 0);
+        return e instanceof code_1._Code && e._items.some((c) => c instanceof code_1.Name && names[c.str] === 1 && constants4[c.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -30728,7 +30728,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve5.call(this, root, ref);
+      let _sch = resolve6.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -30755,7 +30755,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve5(root, ref) {
+    function resolve6(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -31130,9 +31130,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decodeUnreserved && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decodeUnreserved && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -31152,9 +31152,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decoded !== "." && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decoded2 !== "." && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -31279,9 +31279,9 @@ var require_utils2 = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -31619,7 +31619,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve5(baseURI, relativeURI, options) {
+    function resolve6(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -31655,50 +31655,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative6, options, skipNormalization) {
+    function resolveComponent(base, relative7, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative6 = parse2(serialize(relative6, options), options);
+        relative7 = parse2(serialize(relative7, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative6.scheme) {
-        target.scheme = relative6.scheme;
-        target.userinfo = relative6.userinfo;
-        target.host = relative6.host;
-        target.port = relative6.port;
-        target.path = removeDotSegments(relative6.path || "");
-        target.query = relative6.query;
+      if (!options.tolerant && relative7.scheme) {
+        target.scheme = relative7.scheme;
+        target.userinfo = relative7.userinfo;
+        target.host = relative7.host;
+        target.port = relative7.port;
+        target.path = removeDotSegments(relative7.path || "");
+        target.query = relative7.query;
       } else {
-        if (relative6.userinfo !== void 0 || relative6.host !== void 0 || relative6.port !== void 0) {
-          target.userinfo = relative6.userinfo;
-          target.host = relative6.host;
-          target.port = relative6.port;
-          target.path = removeDotSegments(relative6.path || "");
-          target.query = relative6.query;
+        if (relative7.userinfo !== void 0 || relative7.host !== void 0 || relative7.port !== void 0) {
+          target.userinfo = relative7.userinfo;
+          target.host = relative7.host;
+          target.port = relative7.port;
+          target.path = removeDotSegments(relative7.path || "");
+          target.query = relative7.query;
         } else {
-          if (!relative6.path) {
+          if (!relative7.path) {
             target.path = base.path;
-            if (relative6.query !== void 0) {
-              target.query = relative6.query;
+            if (relative7.query !== void 0) {
+              target.query = relative7.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative6.path[0] === "/") {
-              target.path = removeDotSegments(relative6.path);
+            if (relative7.path[0] === "/") {
+              target.path = removeDotSegments(relative7.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative6.path;
+                target.path = "/" + relative7.path;
               } else if (!base.path) {
-                target.path = relative6.path;
+                target.path = relative7.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative6.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative7.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative6.query;
+            target.query = relative7.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -31706,7 +31706,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative6.fragment;
+      target.fragment = relative7.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -32010,7 +32010,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize: normalize2,
-      resolve: resolve5,
+      resolve: resolve6,
       resolveComponent,
       equal,
       serialize,
@@ -36550,11 +36550,11 @@ var HttpCodes;
   HttpCodes2[HttpCodes2["ServiceUnavailable"] = 503] = "ServiceUnavailable";
   HttpCodes2[HttpCodes2["GatewayTimeout"] = 504] = "GatewayTimeout";
 })(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function(Headers2) {
-  Headers2["Accept"] = "accept";
-  Headers2["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
+var Headers2;
+(function(Headers3) {
+  Headers3["Accept"] = "accept";
+  Headers3["ContentType"] = "content-type";
+})(Headers2 || (Headers2 = {}));
 var MediaTypes;
 (function(MediaTypes2) {
   MediaTypes2["ApplicationJson"] = "application/json";
@@ -36577,11 +36577,11 @@ import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -36597,7 +36597,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -36930,7 +36930,7 @@ import { spawn } from "node:child_process";
 var OUTPUT_LIMIT = 64 * 1024;
 function runCommand(spec, cwd, env = process.env, signal) {
   const started = Date.now();
-  return new Promise((resolve5) => {
+  return new Promise((resolve6) => {
     const child = spawn("sh", ["-c", spec.run], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     const take = (chunk) => {
@@ -36961,7 +36961,7 @@ function runCommand(spec, cwd, env = process.env, signal) {
     const done = (exitCode, killedBy) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      resolve5({
+      resolve6({
         command: spec.run,
         exitCode,
         signal: killedBy,
@@ -37563,19 +37563,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open4 = [];
+  const open3 = [];
   for (let i = 0; i < masked.length; i++) {
     const c = masked.charCodeAt(i);
     if (c === 123) {
-      open4.push(i);
-    } else if (c === 125 && open4.length) {
-      open4.pop();
+      open3.push(i);
+    } else if (c === 125 && open3.length) {
+      open3.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i = 0; i < open4.length; i++) {
-    const at = open4[i];
+  for (let i = 0; i < open3.length; i++) {
+    const at = open3[i];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -46850,12 +46850,20 @@ function globPolicy(source, glob, sort2) {
   const mm = new minimatch.Minimatch(glob, { dot: true, nocomment: true, nonegate: true });
   return { kind: "glob", source, sort: sort2, order: "asc", matches: (tag) => mm.match(tag) };
 }
+var SEMVER_MEMO_LIMIT = 5e4;
 function semverPolicy(source, range2, includePrerelease) {
   const r = import_semver.default.validRange(range2, { loose: true, includePrerelease });
   if (r === null) throw new PolicyError(`invalid semver range ${JSON.stringify(range2)}`);
   const parsed = new import_semver.default.Range(range2, { loose: true, includePrerelease });
+  const versions = /* @__PURE__ */ new Map();
+  const inRange = /* @__PURE__ */ new Map();
   const version = (tag) => {
-    const v = import_semver.default.parse(tag.startsWith("v") || tag.startsWith("V") ? tag.slice(1) : tag, { loose: false });
+    let v = versions.get(tag);
+    if (v !== void 0) return v;
+    const text = tag.startsWith("v") || tag.startsWith("V") ? tag.slice(1) : tag;
+    v = import_semver.default.valid(text, { loose: false }) ? new import_semver.default.SemVer(text, { loose: true, includePrerelease }) : null;
+    if (versions.size >= SEMVER_MEMO_LIMIT) versions.clear();
+    versions.set(tag, v);
     return v;
   };
   return {
@@ -46864,14 +46872,20 @@ function semverPolicy(source, range2, includePrerelease) {
     sort: "semver",
     order: "asc",
     matches: (tag) => {
-      const v = version(tag);
-      return v !== null && parsed.test(v);
+      let m = inRange.get(tag);
+      if (m === void 0) {
+        const v = version(tag);
+        m = v !== null && parsed.test(v);
+        if (inRange.size >= SEMVER_MEMO_LIMIT) inRange.clear();
+        inRange.set(tag, m);
+      }
+      return m;
     },
     compare: (a, b) => {
       const va = version(a);
       const vb = version(b);
       if (!va || !vb) return 0;
-      const c = import_semver.default.compare(va, vb);
+      const c = va.compare(vb);
       return c !== 0 ? c : b.localeCompare(a);
     }
   };
@@ -49928,8 +49942,10 @@ function build2(raw, file, fail4, locate, options = { requireUpdates: true }) {
         const where2 = [...base, key, j, ...typeof e === "string" ? [] : ["pattern"]];
         try {
           const policy2 = parsePolicy(pattern5);
+          const q = locate(where2);
           exclude.push({
             policy: policy2,
+            at: { key, index: j, position: { file, line: q.line, column: q.col } },
             images: typeof e === "string" ? [] : (e.images ?? []).map((g2, k) => checkGlob(g2, (d) => fail4([...base, key, j, "images", k], d)))
           });
         } catch (err) {
@@ -50325,7 +50341,7 @@ function gitEnvironment(extra = {}) {
   };
 }
 function execGit(args, options) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const child = spawn2("git", args, {
       cwd: options.cwd,
       env: gitEnvironment(options.env),
@@ -50340,7 +50356,7 @@ function execGit(args, options) {
     child.on("error", (e) => reject(new Error(`could not start git: ${e.message}`)));
     child.on("close", (code, signal) => {
       const bytes = Buffer.concat(out);
-      resolve5({
+      resolve6({
         exitCode: code ?? (signal ? 128 : 1),
         ...options.binary ? { stdoutBytes: bytes } : {},
         stdout: bytes.toString("utf8"),
@@ -50430,6 +50446,28 @@ function classifyPush(exitCode, stdout, stderr) {
     return { kind: "ok", ref: first.to, status };
   }
   return { kind: "error", exitCode: exitCode || 1, stderr };
+}
+
+// src/git/remote.ts
+var RemoteError = class extends Error {
+  name = "RemoteError";
+};
+function chooseRemote(f) {
+  const listed2 = f.remotes.length ? f.remotes.join(", ") : "none";
+  if (f.setting) {
+    if (f.remotes.includes(f.setting.name)) return f.setting.name;
+    throw new RemoteError(
+      `${f.setting.from}: there is no git remote ${JSON.stringify(f.setting.name)} (remotes: ${listed2})`
+    );
+  }
+  if (f.upstream && f.upstream !== "." && f.remotes.includes(f.upstream)) return f.upstream;
+  if (f.remotes.includes("origin")) return "origin";
+  if (f.remotes.length === 1) return f.remotes[0];
+  if (f.remotes.length === 0)
+    throw new RemoteError("the checkout has no git remote: Laminar pushes to one (add it with `git remote add`)");
+  throw new RemoteError(
+    `cannot tell which git remote to use: ${f.branch ? `${f.branch} has no upstream` : "HEAD is detached"}, there is no "origin" and there are several remotes (${listed2}); set the remote (Action input \`remote\`, CLI \`--remote\`) or the branch's upstream (\`git branch --set-upstream-to\`)`
+  );
 }
 
 // src/secrets/secret-forms.ts
@@ -50542,6 +50580,7 @@ var GitCli = class {
     if (typeof options.credentials === "function") this.credentialSource = options.credentials;
     else this.credentials = options.credentials;
     this.environment = options.environment ?? {};
+    this.remoteSetting = options.remote;
   }
   workingDirectory;
   version;
@@ -50549,6 +50588,24 @@ var GitCli = class {
   credentials;
   credentialSource;
   environment;
+  remoteSetting;
+  chosenRemote;
+  remote() {
+    this.chosenRemote ??= this.decideRemote();
+    this.chosenRemote.catch(() => this.chosenRemote = void 0);
+    return this.chosenRemote;
+  }
+  async decideRemote() {
+    const remotes = (await this.must(["remote"])).split("\n").filter((r) => r.trim() !== "");
+    const branch = await this.currentBranch();
+    const upstream = branch ? await this.run(["config", "--get", `branch.${branch}.remote`]) : void 0;
+    return chooseRemote({
+      remotes,
+      ...this.remoteSetting ? { setting: this.remoteSetting } : {},
+      ...branch ? { branch } : {},
+      ...upstream?.exitCode === 0 ? { upstream: upstream.stdout.trim() } : {}
+    });
+  }
   setCredentials(credentials) {
     this.credentials = credentials;
     this.credentialSource = void 0;
@@ -50629,8 +50686,8 @@ var GitCli = class {
     }
     return modes;
   }
-  async lsRemote(refs, remote = "origin") {
-    const out = await this.must(["ls-remote", "--", remote, ...refs], { network: true });
+  async lsRemote(refs, remote) {
+    const out = await this.must(["ls-remote", "--", remote ?? await this.remote(), ...refs], { network: true });
     const wanted = new Set(refs);
     const found = /* @__PURE__ */ new Map();
     for (const line of out.split("\n")) {
@@ -50639,7 +50696,7 @@ var GitCli = class {
     }
     return found;
   }
-  async remoteBranchSha(branch, remote = "origin") {
+  async remoteBranchSha(branch, remote) {
     const ref = `refs/heads/${branch}`;
     return (await this.lsRemote([ref], remote)).get(ref);
   }
@@ -50652,7 +50709,7 @@ var GitCli = class {
     } else if (await this.isShallow()) {
       args.push("--depth=1");
     }
-    args.push("--", options.remote ?? "origin", ...options.refspecs);
+    args.push("--", options.remote ?? await this.remote(), ...options.refspecs);
     await this.must(args, { network: true });
   }
   async add(paths) {
@@ -50675,7 +50732,7 @@ var GitCli = class {
     if (options.expectedSha !== void 0) {
       args.push(`--force-with-lease=${ref}:${options.expectedSha ?? ""}`);
     }
-    args.push("--", options.remote ?? "origin", `${options.source ?? "HEAD"}:${ref}`);
+    args.push("--", options.remote ?? await this.remote(), `${options.source ?? "HEAD"}:${ref}`);
     const r = await this.run(args, { network: true });
     return classifyPush(r.exitCode, r.stdout, r.stderr);
   }
@@ -50683,7 +50740,7 @@ var GitCli = class {
     const ref = `refs/heads/${branch}`;
     const args = ["push", "--porcelain"];
     if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);
-    args.push("--", options.remote ?? "origin", `:${ref}`);
+    args.push("--", options.remote ?? await this.remote(), `:${ref}`);
     const r = await this.run(args, { network: true });
     return classifyPush(r.exitCode, r.stdout, r.stderr);
   }
@@ -54096,6 +54153,11 @@ var GitHubAppError = class extends Error {
   name = "GitHubAppError";
 };
 var DEFAULT_REFRESH_MARGIN_MS = 5 * 6e4;
+var REFRESH_AT_LIFETIME = 0.8;
+function answer(e) {
+  const status = httpFailure(e)?.status;
+  return status === void 0 ? errorMessage(e) : `${errorMessage(e)}; HTTP ${status}`;
+}
 function normalizePrivateKey(raw) {
   const key = (raw.includes("\n") ? raw : raw.replace(/\\n/g, "\n")).trim() + "\n";
   let kind;
@@ -54123,7 +54185,12 @@ async function createAppTokenSource(o) {
   const privateKey = normalizePrivateKey(o.app.privateKey);
   assertAppId(o.app.appId);
   const { createAppAuth } = await import("./chunks/dist-node-LBFVAQW7.js");
-  const { request: request2 } = new Octokit2({ baseUrl: apiBaseUrl(o.baseUrl), userAgent: o.userAgent ?? "laminar" });
+  const quiet = () => void 0;
+  const { request: request2 } = new Octokit2({
+    baseUrl: apiBaseUrl(o.baseUrl),
+    userAgent: o.userAgent ?? "laminar",
+    log: { debug: quiet, info: quiet, warn: quiet, error: quiet }
+  });
   const auth2 = createAppAuth({ appId: o.app.appId, privateKey, request: request2 });
   const asApp = async () => ({
     authorization: `bearer ${(await auth2({ type: "app" })).token}`
@@ -54136,7 +54203,7 @@ async function createAppTokenSource(o) {
     const status = httpFailure(e)?.status;
     throw new GitHubAppError(
       status === 401 || status === 404 ? "app-private-key" : "app-id",
-      `${what}: GET /app failed (${errorMessage(e)})${status === 401 ? "; check `app-id` and that `app-private-key` is a current key of that App" : ""}`,
+      `${what}: GET /app failed (${answer(e)})${status === 401 ? "; check `app-id` and that `app-private-key` is a current key of that App" : ""}`,
       { cause: e }
     );
   }
@@ -54148,7 +54215,7 @@ async function createAppTokenSource(o) {
     } catch (e) {
       throw new GitHubAppError(
         "app-installation-id",
-        `${what} (${slug}) is not installed on ${o.repository.owner}/${o.repository.repo} (${errorMessage(e)}); install it there or set \`app-installation-id\``,
+        `${what} (${slug}) is not installed on ${o.repository.owner}/${o.repository.repo} (${answer(e)}); install it there or set \`app-installation-id\``,
         { cause: e }
       );
     }
@@ -54166,18 +54233,21 @@ async function createAppTokenSource(o) {
         refresh: current !== void 0
       });
       o.onToken?.(a.token);
-      current = { token: a.token, expiresAt: Date.parse(a.expiresAt) };
+      const now = Date.now();
+      const expiresAt = Date.parse(a.expiresAt);
+      current = { token: a.token, expiresAt, renewAt: now + (expiresAt - now) * REFRESH_AT_LIFETIME };
       return a.token;
     } catch (e) {
       throw new GitHubAppError(
         "app-installation-id",
-        `${what}: no installation token for installation ${id} (${errorMessage(e)})`,
+        `${what}: no installation token for installation ${id} (${answer(e)})`,
         { cause: e }
       );
     }
   };
   const token = () => {
-    if (current && current.expiresAt - Date.now() > margin) return Promise.resolve(current.token);
+    const now = Date.now();
+    if (current && current.expiresAt - now > margin && now < current.renewAt) return Promise.resolve(current.token);
     pending ??= mint().finally(() => pending = void 0);
     return pending;
   };
@@ -54272,16 +54342,16 @@ function requestFailure(site, request2, what, status, cause) {
 function statusFailure(site, request2, res, detail = "") {
   return requestFailure(site, request2, `${statusLine(res.status, res.statusText)}${detail}`, res.status);
 }
-function htmlContentType(answer) {
-  const type = answer.headers.get("content-type") ?? "";
-  const head = answer.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
+function htmlContentType(answer2) {
+  const type = answer2.headers.get("content-type") ?? "";
+  const head = answer2.body.subarray(0, 256).toString("utf8").trimStart().toLowerCase();
   if (/html/i.test(type) || head.startsWith("<!doctype html") || head.startsWith("<html")) {
     return (type.replace(/[^\x20-\x7e]/g, "").slice(0, 80) || "none").trim();
   }
   return void 0;
 }
-function malformedJson(site, request2, status, what, cause, answer) {
-  const html = answer ? htmlContentType(answer) : void 0;
+function malformedJson(site, request2, status, what, cause, answer2) {
+  const html = answer2 ? htmlContentType(answer2) : void 0;
   if (html !== void 0) {
     return requestFailure(
       site,
@@ -56263,10 +56333,10 @@ var STRING_FIELDS = ["username", "password", "identitytoken", "registrytoken"];
 var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function decodeAuth(auth2) {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth2) || auth2.length === 0) return void 0;
-  const decoded = Buffer.from(auth2, "base64").toString("utf8");
-  const i = decoded.indexOf(":");
+  const decoded2 = Buffer.from(auth2, "base64").toString("utf8");
+  const i = decoded2.indexOf(":");
   if (i <= 0) return void 0;
-  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+  return { username: decoded2.slice(0, i), password: decoded2.slice(i + 1) };
 }
 function parseDockerConfig(text, path2) {
   const problems = [];
@@ -56350,7 +56420,7 @@ function fromAuthEntry(e) {
   return void 0;
 }
 function runCredentialHelper(helper, serverUrl, opts = {}) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
       reject(new Error(`invalid credential helper name "${helper}"`));
       return;
@@ -56367,15 +56437,15 @@ function runCredentialHelper(helper, serverUrl, opts = {}) {
     child.on("error", (err) => reject(new Error(`docker-credential-${helper}: ${err.message}`)));
     child.on("close", (code) => {
       if (code !== 0) {
-        if (/not found/i.test(stdout + stderr)) resolve5(void 0);
+        if (/not found/i.test(stdout + stderr)) resolve6(void 0);
         else reject(new Error(`docker-credential-${helper} get exited with ${code ?? "a signal"}`));
         return;
       }
       try {
         const out = JSON.parse(stdout);
-        if (!out.Secret) resolve5(void 0);
-        else if (out.Username === "<token>") resolve5({ kind: "identity-token", token: out.Secret });
-        else resolve5({ kind: "basic", username: out.Username ?? "", password: out.Secret });
+        if (!out.Secret) resolve6(void 0);
+        else if (out.Username === "<token>") resolve6({ kind: "identity-token", token: out.Secret });
+        else resolve6({ kind: "basic", username: out.Username ?? "", password: out.Secret });
       } catch {
         reject(new Error(`docker-credential-${helper} get printed something that is not JSON`));
       }
@@ -56975,7 +57045,7 @@ var CloudAccess = class {
   labelText;
   /** The SDK modules are loaded for the label too, but only once this registry is used. */
   async loadLabel() {
-    if (this.o.kind === "aws") this.labelText = (await import("./chunks/ecr-4KHS7BJN.js")).awsSourceLabel(this.o.aws ?? {}, this.o.env);
+    if (this.o.kind === "aws") this.labelText = (await import("./chunks/ecr-27XVVAR3.js")).awsSourceLabel(this.o.aws ?? {}, this.o.env);
     else if (this.o.kind === "google") this.labelText = (await import("./chunks/google-HGZFBW24.js")).googleSourceLabel(this.o.env);
     else this.labelText = (await import("./chunks/azure-JCLOFQ6A.js")).azureSourceLabel();
   }
@@ -56985,7 +57055,7 @@ var CloudAccess = class {
     return this.labelText;
   }
   ecrAccess() {
-    this.ecr ??= import("./chunks/ecr-4KHS7BJN.js").then(
+    this.ecr ??= import("./chunks/ecr-27XVVAR3.js").then(
       (m) => new m.EcrAccess({
         aws: this.o.aws ?? {},
         transport: this.o.transport,
@@ -57071,6 +57141,9 @@ function registryTransport(http, registry) {
 }
 
 // src/registry/http.ts
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 var DEFAULT_RETRY = {
   maxAttempts: 5,
   baseDelayMs: 250,
@@ -57151,12 +57224,92 @@ function describeNetworkError(err, timeoutMs) {
   if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
   return err instanceof Error ? err.message : String(err);
 }
+var BodyTooLarge = class extends Error {
+  constructor(status) {
+    super("body too large");
+    this.status = status;
+  }
+  status;
+};
+var AGENTS = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+function nodeRequest(url, init, cap) {
+  return new Promise((resolve6, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === "https:";
+    const headers = { accept: "*/*", ...init.headers };
+    if (init.body !== void 0) {
+      headers["content-length"] = String(Buffer.byteLength(init.body));
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type"))
+        headers["content-type"] = "text/plain;charset=UTF-8";
+    }
+    let settled = false;
+    const fail4 = (err) => {
+      if (settled) return;
+      settled = true;
+      init.signal.removeEventListener("abort", onAbort);
+      req.destroy();
+      if (init.signal.aborted) reject(init.signal.reason);
+      else if (err instanceof BodyTooLarge) reject(err);
+      else reject(new TypeError("request failed", { cause: err }));
+    };
+    const onAbort = () => fail4(init.signal.reason);
+    const req = (secure ? httpsRequest : httpRequest)(target, {
+      method: init.method,
+      headers,
+      agent: secure ? AGENTS.https : AGENTS.http
+    });
+    req.on("error", fail4);
+    req.on("response", (res) => {
+      res.on("error", fail4);
+      const status = res.statusCode ?? 0;
+      if (Number(res.headers["content-length"] ?? 0) > cap) return fail4(new BodyTooLarge(status));
+      const chunks = [];
+      let size = 0;
+      res.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > cap) fail4(new BodyTooLarge(status));
+        else chunks.push(chunk);
+      });
+      res.on("end", () => {
+        if (settled) return;
+        settled = true;
+        init.signal.removeEventListener("abort", onAbort);
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v === void 0) continue;
+          for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+        }
+        let body = Buffer.concat(chunks, size);
+        try {
+          body = decoded(body, res.headers["content-encoding"], cap);
+          if (res.headers["content-encoding"]) for (const k of ["content-encoding", "content-length"]) h.delete(k);
+        } catch (err) {
+          if (err.code === "ERR_BUFFER_TOO_LARGE") return reject(new BodyTooLarge(status));
+          return reject(new TypeError("request failed: the compressed body could not be unpacked", { cause: err }));
+        }
+        resolve6({ status, statusText: res.statusMessage ?? "", headers: h, body });
+      });
+    });
+    if (init.signal.aborted) return onAbort();
+    init.signal.addEventListener("abort", onAbort, { once: true });
+    req.end(init.body);
+  });
+}
+function decoded(body, encoding, cap) {
+  const how = (encoding ?? "").trim().toLowerCase();
+  if (how === "" || how === "identity" || body.length === 0) return body;
+  const opts = { maxOutputLength: cap };
+  if (how === "gzip" || how === "x-gzip") return gunzipSync(body, opts);
+  if (how === "deflate") return inflateSync(body, opts);
+  if (how === "br") return brotliDecompressSync(body, opts);
+  throw new Error(`unknown content-encoding ${JSON.stringify(how)}`);
+}
 var HttpClient2 = class {
   constructor(opts = {}) {
     this.opts = opts;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.global = new Limiter(opts.concurrency ?? 16);
-    this.fetchImpl = opts.fetch ?? fetch;
+    this.fetchImpl = opts.fetch;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
@@ -57173,6 +57326,7 @@ var HttpClient2 = class {
   byRegistry = /* @__PURE__ */ new Map();
   runs = /* @__PURE__ */ new Map();
   now;
+  /** A caller's fetch (tests, mirrors); undefined: node:http(s), see {@link nodeRequest}. */
   fetchImpl;
   sleep;
   random;
@@ -57341,7 +57495,7 @@ var HttpClient2 = class {
    */
   async readBody(req, r) {
     const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
-    const tooLarge = () => this.error(req, `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`, r.status);
+    const tooLarge = () => this.tooLarge(req, r.status);
     const len = Number(r.headers.get("content-length") ?? 0);
     if (len > cap) {
       await r.body?.cancel().catch(() => void 0);
@@ -57363,6 +57517,35 @@ var HttpClient2 = class {
     }
     return Buffer.concat(chunks, size);
   }
+  tooLarge(req, status) {
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    return this.error(
+      req,
+      `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`,
+      status
+    );
+  }
+  /** Sends one request and reads its answer: through the caller's fetch when one was given. */
+  async attempt(req, url, method, headers, ms) {
+    const body = method === "POST" ? req.body : void 0;
+    const signal = AbortSignal.timeout(ms);
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    if (!this.fetchImpl) {
+      try {
+        return await nodeRequest(url, { method, headers, ...body !== void 0 ? { body } : {}, signal }, cap);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) throw this.tooLarge(req, err.status);
+        throw err;
+      }
+    }
+    const r = await this.fetchImpl(url, { method, headers, body, redirect: "manual", signal });
+    let read;
+    if (method === "HEAD") {
+      await r.body?.cancel().catch(() => void 0);
+      read = Buffer.alloc(0);
+    } else read = await this.readBody(req, r);
+    return { status: r.status, statusText: r.statusText, headers: r.headers, body: read };
+  }
   /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
   async once(req, onTimeout) {
     let url = req.url;
@@ -57381,21 +57564,10 @@ var HttpClient2 = class {
           this.count(req.registry, req.kind);
           const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
           onTimeout(ms);
-          const r = await this.fetchImpl(url, {
-            method,
-            headers,
-            body: method === "POST" ? req.body : void 0,
-            redirect: "manual",
-            signal: AbortSignal.timeout(ms)
-          });
+          const r = await this.attempt(req, url, method, headers, ms);
           const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
           if (left !== void 0) this.remaining.set(req.registry, left);
-          let body;
-          if (method === "HEAD") {
-            await r.body?.cancel().catch(() => void 0);
-            body = Buffer.alloc(0);
-          } else body = await this.readBody(req, r);
-          return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
+          return { ...r, url };
         })
       );
       if (!REDIRECT_STATUSES.has(res.status)) return res;
@@ -57437,7 +57609,7 @@ var WorkSlots = class {
       this.free--;
       return void 0;
     }
-    return new Promise((resolve5) => this.waiting.push(resolve5));
+    return new Promise((resolve6) => this.waiting.push(resolve6));
   }
   release() {
     const next = this.waiting.shift();
@@ -58430,7 +58602,8 @@ function createTagSource(config, options) {
 }
 
 // src/secrets/collect.ts
-import { readFile as readFile5 } from "node:fs/promises";
+import { readdir as readdir3, readFile as readFile5 } from "node:fs/promises";
+import { join as join7 } from "node:path";
 
 // src/secrets/known-secrets.ts
 var WELL_KNOWN = [
@@ -58442,6 +58615,8 @@ var WELL_KNOWN = [
   // a service principal's secret (DefaultAzureCredential, src/registry/cloud/azure.ts)
 ];
 var GOOGLE_SECRET_FIELDS = ["private_key", "client_secret", "refresh_token"];
+var AWS_FILE_SECRET = /^[ \t]*(?:aws_secret_access_key|aws_session_token)[ \t]*=[ \t]*(\S+)[ \t]*$/gim;
+var AWS_SSO_CACHE_FIELDS = ["accessToken", "refreshToken", "clientSecret"];
 function knownSecrets(sources) {
   const { env } = sources;
   const out = [...sources.extra ?? []];
@@ -58460,6 +58635,14 @@ function knownSecrets(sources) {
   for (const token of sources.tokenFiles ?? []) push(token.trim());
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
+  for (const text of sources.awsSharedFiles ?? []) for (const m of text.matchAll(AWS_FILE_SECRET)) push(m[1]);
+  for (const entry of sources.awsSsoCache ?? []) {
+    if (entry === null || typeof entry !== "object") continue;
+    for (const field of AWS_SSO_CACHE_FIELDS) {
+      const value = entry[field];
+      if (typeof value === "string") push(value);
+    }
+  }
   for (const r of sources.config?.registries ?? []) {
     const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
     if (r.passwordEnv) push(env[r.passwordEnv], user);
@@ -58484,7 +58667,8 @@ function knownSecrets(sources) {
 // src/secrets/collect.ts
 async function collectSecrets(env, options = {}) {
   const docker = await readDockerConfig(dockerConfigDir(env));
-  const googleText = await readText(env.GOOGLE_APPLICATION_CREDENTIALS);
+  const home = env.HOME || env.USERPROFILE;
+  const googleText = await readText(googleCredentialsPath(env, home));
   const appPrivateKeyFile = await readText(env.LAMINAR_APP_PRIVATE_KEY_FILE?.trim());
   const tokenFiles = [];
   for (const name of ["AWS_WEB_IDENTITY_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"]) {
@@ -58496,9 +58680,21 @@ async function collectSecrets(env, options = {}) {
     googleCredentials = googleText === void 0 ? void 0 : JSON.parse(googleText);
   } catch {
   }
+  tokenFiles.push(...await googleSubjectTokens(googleCredentials));
+  const awsSharedFiles = [];
+  for (const path2 of [
+    env.AWS_SHARED_CREDENTIALS_FILE || home && join7(home, ".aws", "credentials"),
+    env.AWS_CONFIG_FILE || home && join7(home, ".aws", "config")
+  ]) {
+    const text = await readText(path2 || void 0);
+    if (text !== void 0) awsSharedFiles.push(text);
+  }
+  const awsSsoCache = home ? await readJsonFiles(join7(home, ".aws", "sso", "cache")) : [];
   return {
     secrets: knownSecrets({
       env,
+      awsSharedFiles,
+      awsSsoCache,
       ...options.config ? { config: options.config } : {},
       ...docker ? { dockerConfig: docker.config } : {},
       ...googleCredentials !== void 0 ? { googleCredentials } : {},
@@ -58508,6 +58704,45 @@ async function collectSecrets(env, options = {}) {
     }),
     problems: docker?.problems.map((p) => p.message) ?? []
   };
+}
+async function googleSubjectTokens(credentials) {
+  if (credentials === null || typeof credentials !== "object") return [];
+  const c = credentials;
+  if (c.type !== "external_account" || c.credential_source === null || typeof c.credential_source !== "object")
+    return [];
+  const source = c.credential_source;
+  const text = typeof source.file === "string" ? await readText(source.file) : void 0;
+  if (text === void 0) return [];
+  const field = source.format?.type === "json" ? source.format.subject_token_field_name : void 0;
+  if (typeof field !== "string") return [text];
+  try {
+    const value = JSON.parse(text)[field];
+    return typeof value === "string" ? [text, value] : [text];
+  } catch {
+    return [text];
+  }
+}
+function googleCredentialsPath(env, home) {
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) return env.GOOGLE_APPLICATION_CREDENTIALS;
+  const gcloud = env.CLOUDSDK_CONFIG || (home ? join7(home, ".config", "gcloud") : void 0);
+  return gcloud ? join7(gcloud, "application_default_credentials.json") : void 0;
+}
+async function readJsonFiles(dir) {
+  let names;
+  try {
+    names = await readdir3(dir);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    const text = await readText(join7(dir, name));
+    try {
+      if (text !== void 0) out.push(JSON.parse(text));
+    } catch {
+    }
+  }
+  return out;
 }
 async function readText(path2) {
   if (!path2) return void 0;
@@ -58638,6 +58873,7 @@ function resolveCommitSettings(overrides, commit, defaultAuthor) {
 
 // src/delivery/grouped-pull-requests.ts
 import { createHash as createHash6 } from "node:crypto";
+import { relative as relative5, resolve as resolve4 } from "node:path";
 
 // src/pipeline.ts
 import { relative as relative4, resolve as resolve3 } from "node:path";
@@ -58656,16 +58892,12 @@ var PREFIXES = ["glob", "regex", "semver"];
 function configWarnings(config, paths) {
   const out = [];
   for (const rule of config.updates) {
-    const prefix2 = /^([A-Za-z][\w-]*):/.exec(rule.policy.source)?.[1];
-    if (rule.policy.kind === "glob" && prefix2 !== void 0 && !PREFIXES.includes(prefix2)) {
-      const at = rule.patternPosition ?? rule.position;
-      const known = PREFIXES.find((p) => p === prefix2.toLowerCase());
-      out.push({
-        file: at.file,
-        line: at.line,
-        column: at.column,
-        message: `${rule.name}.pattern: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p) => `${p}:`).join(", ")})`}; read as a glob, it matches no tag (tags never contain ":")`
-      });
+    const pattern5 = unknownPrefix(rule.policy, rule.patternPosition ?? rule.position, `${rule.name}.pattern`);
+    if (pattern5) out.push(pattern5);
+    for (const e of rule.exclude) {
+      const key = e.at ? `${rule.name}.${e.at.key}[${e.at.index}]` : `${rule.name}.exclude`;
+      const w = unknownPrefix(e.policy, e.at?.position ?? rule.position, key, "it excludes no tag");
+      if (w) out.push(w);
     }
     rule.files.forEach((selector, j) => {
       if (paths.some((p) => matchesSelector(p, selector))) return;
@@ -58679,6 +58911,17 @@ function configWarnings(config, paths) {
     });
   }
   return out;
+}
+function unknownPrefix(policy, at, key, effect = "it matches no tag") {
+  const prefix2 = /^([A-Za-z][\w-]*):/.exec(policy.source)?.[1];
+  if (policy.kind !== "glob" || prefix2 === void 0 || PREFIXES.includes(prefix2)) return void 0;
+  const known = PREFIXES.find((p) => p === prefix2.toLowerCase());
+  return {
+    file: at.file,
+    line: at.line,
+    column: at.column,
+    message: `${key}: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p) => `${p}:`).join(", ")})`}; read as a glob, ${effect} (tags never contain ":")`
+  };
 }
 
 // src/git/file-history.ts
@@ -59011,9 +59254,21 @@ function rulesForFile(config, path2) {
 function repoKey(r) {
   return `${r.registry}/${r.repository}`;
 }
+var compiledGlobs = /* @__PURE__ */ new Map();
+function compiledGlob(glob) {
+  let m = compiledGlobs.get(glob);
+  if (!m) {
+    if (compiledGlobs.size >= 1e3) compiledGlobs.clear();
+    compiledGlobs.set(glob, m = new Minimatch(glob, { dot: true }));
+  }
+  return m;
+}
 function imageMatches(site, globs) {
   const names = [repoKey(site.reference), familiarName(site.reference), site.name, site.reference.repository];
-  return globs.some((g) => names.some((n) => minimatch(n, g, { dot: true })));
+  return globs.some((g) => {
+    const m = compiledGlob(g);
+    return names.some((n) => m.match(n));
+  });
 }
 function registryFor(site, registries) {
   const { registry, repository } = site.reference;
@@ -59154,9 +59409,9 @@ var RepositoryDecisions = class {
       };
     const current = info3(it.tag);
     const tooNew = () => {
+      if (!it.rule.minAge) return void 0;
       const newest = pickBest(it.rule, candidates, info3);
-      if (!it.rule.minAge || !newest || newest === it.tag || sameBuild(it, newest, info3) || isOlder(it, newest, info3))
-        return void 0;
+      if (!newest || newest === it.tag || sameBuild(it, newest, info3) || isOlder(it, newest, info3)) return void 0;
       const built = info3(newest)?.created;
       const eligible = built ? new Date(built.getTime() + it.rule.minAge.ms).toISOString() : void 0;
       return {
@@ -59391,6 +59646,66 @@ var CONTEXT_WINDOW = 256;
 var FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
 var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
 var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
+var COLON = 58;
+var AT = 64;
+var EQUALS = 61;
+function nextAnchor(text, from) {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === COLON || c === AT || c === EQUALS) return i;
+  }
+  return -1;
+}
+function keyMayBeImage(text, i) {
+  let e = i;
+  while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
+  const q = text.charCodeAt(e - 1);
+  if (q === 34 || q === 39) e--;
+  return endsWithWord(text, 0, e, "image") || endsWithWord(text, 0, e, "name");
+}
+function endsWithWord(text, lo, e, word) {
+  if (e - word.length < lo) return false;
+  for (let k = 0; k < word.length; k++)
+    if ((text.charCodeAt(e - word.length + k) | 32) !== word.charCodeAt(k)) return false;
+  return true;
+}
+function tokenMayStandAlone(text, s, e) {
+  let slash = false;
+  for (let k = s; k < e; k++) {
+    const c = text.charCodeAt(k);
+    if (c === AT) return true;
+    if (c === 47) slash = true;
+    else if (c === COLON && slash) return true;
+  }
+  return false;
+}
+function isQuoteAt(text, k) {
+  const c = text.charCodeAt(k);
+  return c === 34 || c === 39;
+}
+var isRegexSpace = (c) => c === 32 || c >= 9 && c <= 13 || c === 160;
+function contextMayFollow(text, s, lines) {
+  const ls = lines.lineStart(s);
+  const from = Math.max(ls, s - CONTEXT_WINDOW);
+  if (s <= from) return false;
+  let k = s;
+  if (isQuoteAt(text, k - 1)) k--;
+  if (k > from && text.charCodeAt(k - 1) === EQUALS) return true;
+  while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+  if (k > from && (text.charCodeAt(k - 1) === COLON || text.charCodeAt(k - 1) === EQUALS)) {
+    let q = k - 1;
+    while (q > from && isRegexSpace(text.charCodeAt(q - 1))) q--;
+    if (q > from && isQuoteAt(text, q - 1)) q--;
+    if (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name") || endsWithWord(text, from, q, "from"))
+      return true;
+  }
+  if (!isRegexSpace(text.charCodeAt(s - 1))) return false;
+  let w = s;
+  while (w > from && isRegexSpace(text.charCodeAt(w - 1))) w--;
+  const end = w;
+  while (w > from && !isRegexSpace(text.charCodeAt(w - 1))) w--;
+  return text.charCodeAt(w) === 45 && text.charCodeAt(w + 1) === 45 || endsWithWord(text, from, end, "from");
+}
 function scanText(input) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   const lines = new LineIndex(text);
@@ -59411,43 +59726,45 @@ function scanText(input) {
       candidateValue(text, s, lines, found);
     }
   }
-  const anchors = /[:@=]/g;
-  for (let m; m = anchors.exec(text); ) {
-    const i = m.index;
+  for (let i = nextAnchor(text, 0); i >= 0; i = nextAnchor(text, i + 1)) {
     if (i < consumed) continue;
     const next = text.charCodeAt(i + 1);
-    const ch = text[i];
-    if (ch === "=" || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
-      if (ch === "@") continue;
+    const ch = text.charCodeAt(i);
+    if (ch === EQUALS || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+      if (ch === AT) continue;
+      if (!keyMayBeImage(text, i)) continue;
       const key = keyBefore(text, i);
       if (key && isImageKey(key) && !inComment(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
-          anchors.lastIndex = end;
+          i = end - 1;
         }
       }
       continue;
     }
-    if (ch === "=") continue;
     let s = i;
     while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
     let e = i + 1;
     while (e < text.length && isToken(text.charCodeAt(e))) e++;
     if (s < consumed) continue;
-    anchors.lastIndex = e;
     if (text[s - 1] === "]") {
-      const open4 = text.lastIndexOf("[", s - 1);
-      if (open4 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open4, s))) s = open4;
+      const open3 = text.lastIndexOf("[", s - 1);
+      if (open3 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open3, s))) s = open3;
     }
-    if (!inComment(s)) {
-      const ls = lines.lineStart(s);
-      const from = Math.max(ls, s - CONTEXT_WINDOW);
-      const before = (from > ls ? "\0" : "") + text.slice(from, s);
-      const context = imageContext(before);
-      if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+    const mayHaveContext = contextMayFollow(text, s, lines);
+    if ((mayHaveContext || tokenMayStandAlone(text, s, e)) && !inComment(s)) {
+      if (!mayHaveContext) emit(s, e, true);
+      else {
+        const ls = lines.lineStart(s);
+        const from = Math.max(ls, s - CONTEXT_WINDOW);
+        const before = (from > ls ? "\0" : "") + text.slice(from, s);
+        const context = imageContext(before);
+        if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+      }
     }
     consumed = Math.max(consumed, e);
+    i = e - 1;
   }
   found.sort((a, b) => a.start - b.start);
   const prose = proseRanges(text);
@@ -59523,10 +59840,10 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
   if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
   const after = text[end];
   if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
-  const raw = Buffer.from(text.slice(start, e), "latin1").toString("latin1");
-  if (raw.includes("://") || raw.startsWith("//")) return void 0;
-  const at = raw.indexOf("@");
-  const nameAndTag = at >= 0 ? raw.slice(0, at) : raw;
+  const slice = text.slice(start, e);
+  if (slice.includes("://") || slice.startsWith("//")) return void 0;
+  const at = slice.indexOf("@");
+  const nameAndTag = at >= 0 ? slice.slice(0, at) : slice;
   const slash = nameAndTag.lastIndexOf("/");
   const colon = nameAndTag.lastIndexOf(":");
   const hasTag = colon > slash && colon >= 0;
@@ -59536,6 +59853,7 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
     const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
     if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
   }
+  const raw = Buffer.from(slice, "latin1").toString("latin1");
   let reference;
   try {
     reference = parseImageReference(raw);
@@ -59565,6 +59883,15 @@ function commentTracker(text, lines) {
   let k = 0;
   let quote2 = "";
   let comment = false;
+  let hashFrom = -1;
+  let nextHash = -1;
+  const hashAtOrAfter = (p) => {
+    if (hashFrom < 0 || p < hashFrom || nextHash >= 0 && nextHash < p) {
+      hashFrom = p;
+      nextHash = text.indexOf("#", p);
+    }
+    return nextHash;
+  };
   return (offset) => {
     const start = lines.lineStart(offset);
     if (start !== ls || offset < k) {
@@ -59572,7 +59899,7 @@ function commentTracker(text, lines) {
       k = start;
       quote2 = "";
       comment = false;
-      const hash = text.indexOf("#", start);
+      const hash = hashAtOrAfter(start);
       if (hash < 0 || hash >= offset) return false;
     }
     for (; k < offset && !comment; k++) {
@@ -60273,9 +60600,9 @@ var PlatformGate = class {
   asked = /* @__PURE__ */ new Map();
   /** What `tag` lacks of `required` (undefined: nothing), or the registry failure asking it. */
   async lacking(tag, required) {
-    const answer = await this.platformsOf(tag);
-    if (!answer.ok) return answer;
-    const offered = answer.value ?? [];
+    const answer2 = await this.platformsOf(tag);
+    if (!answer2.ok) return answer2;
+    const offered = answer2.value ?? [];
     const missing = missingPlatforms(required, offered);
     if (missing.length === 0) return { ok: true, value: void 0 };
     return {
@@ -60303,10 +60630,10 @@ var PlatformGate = class {
     const skipped = [];
     let d = decisions.decide(it, info3);
     while ("move" in d) {
-      const answer = await this.lacking(d.move, required);
-      if (!answer.ok) return { failure: answer.failure };
-      if (answer.value === void 0) return d;
-      skipped.push(answer.value);
+      const answer2 = await this.lacking(d.move, required);
+      if (!answer2.ok) return { failure: answer2.failure };
+      if (answer2.value === void 0) return d;
+      skipped.push(answer2.value);
       skip.add(d.move);
       if (skip.size >= MAX_CHECKED) break;
       d = decisions.decide(it, info3, skip);
@@ -60376,11 +60703,11 @@ var SignatureGate = class {
         }
       }
       if (skipped.length === skip.size) {
-        const answer = await this.verdictOf(tag, info3, key);
-        if (!answer.ok) return { failure: answer.failure };
-        if (answer.value.ok) return d;
-        skipped.push(`${tag}: ${answer.value.detail}`);
-        if (answer.value.reason === "bad-signature" || reason !== "bad-signature") reason = answer.value.reason;
+        const answer2 = await this.verdictOf(tag, info3, key);
+        if (!answer2.ok) return { failure: answer2.failure };
+        if (answer2.value.ok) return d;
+        skipped.push(`${tag}: ${answer2.value.detail}`);
+        if (answer2.value.reason === "bad-signature" || reason !== "bad-signature") reason = answer2.value.reason;
       }
       skip.add(tag);
       if (skip.size >= MAX_CHECKED) break;
@@ -60634,28 +60961,28 @@ async function planPushedTags(tags, repo, pushed, items, records, now, keys) {
   const found = pushed.filter((t) => described.value.has(t));
   const decisions = new RepositoryDecisions(repo, { tags: found }, void 0, now);
   const info3 = tagInfo({ tags: found }, described.value);
-  const open4 = [];
+  const open3 = [];
   for (const it of items) {
-    if (decisions.candidates(it).length > 0) open4.push(it);
+    if (decisions.candidates(it).length > 0) open3.push(it);
     else {
       const missing = pushed.filter((t) => !found.includes(t) && asked.candidates(it).includes(t));
       const detail = missing.length ? `${missing.join(", ")} not found in ${repoKey(repo)}` : `${pushed.join(", ")} ${pushed.length > 1 ? "do" : "does"} not match ${it.rule.policy.source}`;
       records.stay(it.file, it.site, "no-candidates", `targeted run: ${detail}`, { rule: it.rule.name });
     }
   }
-  await decideAll(tags, repo, decisions, open4, info3, records, keys);
+  await decideAll(tags, repo, decisions, open3, info3, records, keys);
 }
 async function refreshDigests(tags, repo, items, info3, records) {
   if (items.length === 0) return;
   const fresh = [...new Set(items.map(({ it }) => it.tag))];
-  const answer = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
-  if (!answer.ok)
+  const answer2 = await askTagDetails(tags, repo, { times: [], digests: [], fresh });
+  if (!answer2.ok)
     return records.registryError(
       items.map(({ it }) => it),
-      answer.failure
+      answer2.failure
     );
   for (const { it, d } of items) {
-    const now = answer.value.get(it.tag)?.digest;
+    const now = answer2.value.get(it.tag)?.digest;
     const checked = checkDigest(repo, it, it.tag, now);
     if ("toDigest" in checked && checked.toDigest && checked.toDigest !== it.site.reference.digest)
       records.change(it, it.tag, checked.toDigest, info3, true);
@@ -60713,9 +61040,9 @@ async function planPromotions(tags, group2, sourcesFor, history, records, now, n
   const asTracked = (t) => ({ ...t, rule: promotionRule(t.promotion) });
   const listed2 = await askTagList(tags, repo);
   if (!listed2.ok) return records.registryError(targets.map(asTracked), listed2.failure);
-  const answer = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
-  if (!answer.ok) return records.registryError(targets.map(asTracked), answer.failure);
-  const info3 = tagInfo(listed2.value, answer.value);
+  const answer2 = await askTagDetails(tags, repo, { times: [...asked], digests: [] });
+  if (!answer2.ok) return records.registryError(targets.map(asTracked), answer2.failure);
+  const info3 = tagInfo(listed2.value, answer2.value);
   for (const t of targets) {
     const sources = sourcesFor(t);
     const d = decidePromotion(t, sources, history, info3, now, note);
@@ -60871,8 +61198,10 @@ function planSetTag(files, image, tag) {
 }
 
 // src/scan/repository.ts
-import { lstat as lstat4, open as open3, readdir as readdir3, realpath as realpath2 } from "node:fs/promises";
-import { join as join7, relative as relative3, sep as sep5 } from "node:path";
+import { closeSync, constants as constants3, fstatSync, openSync, readSync } from "node:fs";
+import { readdir as readdir4, realpath as realpath2 } from "node:fs/promises";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import { join as join8, relative as relative3, sep as sep5 } from "node:path";
 
 // src/scan/flux-objects.ts
 var import_yaml7 = __toESM(require_dist(), 1);
@@ -61020,7 +61349,7 @@ function fluxCatalog(found) {
     return named.find((o) => o.namespace === namespace) ?? (named.filter((o) => o.namespace === void 0).length === 1 ? named.find((o) => o.namespace === void 0) : void 0);
   };
   const memo = /* @__PURE__ */ new Map();
-  const resolve5 = (namespace, name) => {
+  const resolve6 = (namespace, name) => {
     const ip = find("ImagePolicy", namespace, name);
     if (!ip) return { problem: notFound(`ImagePolicy ${namespace}/${name}`) };
     const ref = isRecord(ip.spec.imageRepositoryRef) ? ip.spec.imageRepositoryRef : {};
@@ -61050,7 +61379,7 @@ function fluxCatalog(found) {
     lookup(namespace, name) {
       const key = `${namespace}/${name}`;
       let e = memo.get(key);
-      if (!e) memo.set(key, e = resolve5(namespace, name));
+      if (!e) memo.set(key, e = resolve6(namespace, name));
       return e;
     }
   };
@@ -61244,9 +61573,21 @@ var FluxSetterScan = class {
   }
 };
 
+// src/scan/prefilter.ts
+var COLON2 = 58;
+var AT2 = 64;
+var EQUALS2 = 61;
+var FROM = /from/i;
+function mayHoldImageSite(data) {
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (bytes.indexOf(COLON2) >= 0 || bytes.indexOf(AT2) >= 0 || bytes.indexOf(EQUALS2) >= 0) return true;
+  return FROM.test(bytes.toString("latin1"));
+}
+
 // src/scan/repository.ts
 var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
 var BINARY_SNIFF = 8e3;
+var YIELD_EVERY_BYTES = 1 << 20;
 async function scanRepository(root, options) {
   const rootReal = await realpath2(root);
   const paths = [];
@@ -61256,28 +61597,30 @@ async function scanRepository(root, options) {
   let files = [];
   const flux = new FluxSetterScan();
   let bytes = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const path2 = paths[next++];
-      const r = await readText2(join7(rootReal, path2), options.maxFileSize);
-      options.onFile?.(path2);
-      if (r.kind === "too-big")
-        warnings.push({
-          file: path2,
-          message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`
-        });
-      else if (r.kind === "binary") continue;
-      else {
-        bytes += r.data.length;
+  let sinceYield = 0;
+  for (const path2 of paths) {
+    const r = readText2(join8(rootReal, path2), options.maxFileSize);
+    options.onFile?.(path2);
+    if (r.kind === "too-big")
+      warnings.push({
+        file: path2,
+        message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`
+      });
+    else if (r.kind === "text") {
+      bytes += r.data.length;
+      if (mayHoldImageSite(r.data)) {
         const scanned = scanFile(r.data.toString("latin1"), path2);
         for (const w of scanned.warnings) warnings.push({ file: path2, message: w.message });
-        flux.note(path2, r.data);
         if (scanned.sites.length) files.push({ path: path2, references: scanned.sites });
       }
+      flux.note(path2, r.data);
     }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, worker));
+    sinceYield += 1024 + (r.kind === "text" ? r.data.length : 0);
+    if (sinceYield >= YIELD_EVERY_BYTES) {
+      sinceYield = 0;
+      await yieldToLoop();
+    }
+  }
   if (flux.wanted && options.include) await noteFluxObjectsOutside(rootReal, new Set(paths), flux, options);
   files = flux.resolve(files);
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -61288,15 +61631,15 @@ async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
   await walk2(root, root, all, [], { ...options, include: void 0 });
   for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
-    const r = await readText2(join7(root, path2), options.maxFileSize);
+    const r = readText2(join8(root, path2), options.maxFileSize);
     if (r.kind === "text") flux.noteObjects(path2, r.data);
   }
 }
 async function walk2(root, dir, out, warnings, options) {
-  const entries = await readdir3(dir, { withFileTypes: true });
+  const entries = await readdir4(dir, { withFileTypes: true });
   await Promise.all(
     entries.map(async (e) => {
-      const abs = join7(dir, e.name);
+      const abs = join8(dir, e.name);
       const rel = relative3(root, abs).split(sep5).join("/");
       if (e.isDirectory()) {
         if (SKIP_DIRS.has(e.name)) return;
@@ -61318,17 +61661,22 @@ async function walk2(root, dir, out, warnings, options) {
     })
   );
 }
-async function readText2(path2, maxSize) {
-  const st = await lstat4(path2);
-  if (st.size > maxSize) return { kind: "too-big", size: st.size };
-  const fh = await open3(path2, "r");
+function readText2(path2, maxSize) {
+  const fd = openSync(path2, constants3.O_RDONLY | (constants3.O_NOFOLLOW ?? 0));
   try {
-    const data = await fh.readFile();
+    const size = fstatSync(fd).size;
+    if (size > maxSize) return { kind: "too-big", size };
+    const buffer = Buffer.allocUnsafe(Math.min(size + 1, maxSize + 1));
+    let length = 0;
+    for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; )
+      length += n;
+    if (length > maxSize) return { kind: "too-big", size: length };
+    const data = buffer.subarray(0, length);
     const sniff = data.subarray(0, BINARY_SNIFF);
     if (sniff.includes(0)) return { kind: "binary" };
     return { kind: "text", data };
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -61396,12 +61744,14 @@ async function planSet(dir, config, set) {
 import { createHash as createHash5 } from "node:crypto";
 
 // src/delivery/remote-branch.ts
-function trackingRef(branch) {
-  return `refs/remotes/origin/${branch}`;
+function trackingRef(branch, remote) {
+  return `refs/remotes/${remote}/${branch}`;
 }
 async function fetchBranch(git, branch, depth) {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
-  return trackingRef(branch);
+  const remote = await git.remote();
+  const ref = trackingRef(branch, remote);
+  await git.fetch({ remote, refspecs: [`+refs/heads/${branch}:${ref}`], ...depth ? { depth } : {} });
+  return ref;
 }
 async function assertCleanWorkTree(git) {
   const dirty = await git.status();
@@ -61468,12 +61818,12 @@ async function changedByPass(git, pass, before) {
 
 // src/delivery/signed-push.ts
 import { readFile as readFile7 } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { join as join9 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path2) => {
-      const content = await readFile7(join8(git.workingDirectory, path2)).catch((e) => {
+      const content = await readFile7(join9(git.workingDirectory, path2)).catch((e) => {
         if (e.code === "ENOENT") return null;
         throw e;
       });
@@ -61512,6 +61862,14 @@ var DEFAULT_PR_TITLE = "{{summary}}";
 function defaultPullRequestBranch(given, relativePath) {
   return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash5("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
 }
+function ownerMarker(owner) {
+  return `
+<!-- laminar-owner: ${owner} -->
+`;
+}
+function pullRequestOwnerOf(body) {
+  return /<!-- laminar-owner: ([0-9a-f]+) -->/.exec(body ?? "")?.[1];
+}
 async function pullRequestMode(o) {
   const { git, github: gh, pullRequest: s } = o;
   const start = await git.revParse("HEAD");
@@ -61534,6 +61892,7 @@ async function pullRequestMode(o) {
             title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
             body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
           };
+          if (s.owner !== void 0) rendered.body += ownerMarker(s.owner);
           if (await git.remoteBranchSha(o.base) !== seenBase) {
             moved = `${o.base} moved on the remote`;
             return { kind: "moved" };
@@ -61669,10 +62028,19 @@ function normalise(text) {
 }
 
 // src/delivery/grouped-pull-requests.ts
-function promotionBranch(name) {
-  return `laminar/promote-${name}`;
+var DEFAULT_BRANCH = "laminar/updates";
+function groupPrefix(main) {
+  return main === DEFAULT_BRANCH ? "laminar/" : `${main}-`;
 }
-var DYNAMIC_PREFIX = { rule: "laminar/rule-", image: "laminar/image-" };
+function promotionBranch(name, main = DEFAULT_BRANCH) {
+  return `${groupPrefix(main)}promote-${name}`;
+}
+function dynamicPrefixes(main) {
+  return { rule: `${groupPrefix(main)}rule-`, image: `${groupPrefix(main)}image-` };
+}
+function pullRequestOwner(relativeConfigPath) {
+  return createHash6("sha256").update(relativeConfigPath.split("\\").join("/")).digest("hex").slice(0, 12);
+}
 function branchSlug(text) {
   const slug = text.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/\.{2,}/g, ".").replace(/^[-.]+|[-.]+$/g, "");
   if (slug && slug.length <= 60 && !slug.endsWith(".lock")) return slug;
@@ -61681,48 +62049,74 @@ function branchSlug(text) {
 }
 function groupBranch(change, group2, main) {
   if (group2 === "all") return main;
-  if (change.promotion) return promotionBranch(change.promotion.promotion);
-  if (group2 === "rule") return DYNAMIC_PREFIX.rule + branchSlug(change.rule);
-  if (group2 === "image") return DYNAMIC_PREFIX.image + branchSlug(change.repository);
+  if (change.promotion) return promotionBranch(change.promotion.promotion, main);
+  if (group2 === "rule") return dynamicPrefixes(main).rule + branchSlug(change.rule);
+  if (group2 === "image") return dynamicPrefixes(main).image + branchSlug(change.repository);
   return main;
 }
 async function groupedPullRequests(o, grouping) {
   const group2 = grouping.group ?? "promotion";
   const main = o.pullRequest.branch;
-  const known = [main, ...grouping.promotions.map(promotionBranch)];
+  const known = [main, ...grouping.promotions.map((name) => promotionBranch(name, main))];
+  const owner = pullRequestOwner(relative5(o.dir, resolve4(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE)));
+  const settings = { ...o.pullRequest, owner };
+  const targeted = (o.targets?.length ?? 0) > 0;
   if (group2 === "promotion" && grouping.promotions.length === 0) {
-    const r = await pullRequestMode(o);
+    const r = await pullRequestMode({ ...o, pullRequest: settings });
     return { ...r, promotions: [], groups: [{ branch: main, pullRequest: r.pullRequest }] };
   }
   let branches;
   let mustRun;
-  if (group2 === "promotion") {
+  const leftover = /* @__PURE__ */ new Set();
+  let preview;
+  if (group2 === "promotion" && !targeted) {
     branches = known;
     mustRun = new Set(known);
   } else {
-    const preview = await updatePass({ ...o, dryRun: true });
+    preview = await updatePass({ ...o, dryRun: true });
     const produced = new Set(preview.plan.changes.map((c) => groupBranch(c, group2, main)));
-    const prefixes = Object.values(DYNAMIC_PREFIX).map((p) => `refs/heads/${p}`);
-    const leftovers = [...(await o.git.lsRemote([])).keys()].filter((ref) => prefixes.some((p) => ref.startsWith(p))).map((ref) => ref.slice("refs/heads/".length));
-    const dynamic = [.../* @__PURE__ */ new Set([...produced, ...leftovers])].filter((b) => !known.includes(b)).sort();
-    branches = [main, ...dynamic, ...known.slice(1)];
-    mustRun = /* @__PURE__ */ new Set([main, ...produced]);
+    const prefixes = Object.values(dynamicPrefixes(main)).map((p) => `refs/heads/${p}`);
+    const refs = targeted ? [] : [...(await o.git.lsRemote([])).keys()];
+    for (const ref of refs) if (prefixes.some((p) => ref.startsWith(p))) leftover.add(ref.slice("refs/heads/".length));
+    const dynamic = [.../* @__PURE__ */ new Set([...produced, ...leftover])].filter((b) => !known.includes(b)).sort();
+    branches = targeted ? [main, ...dynamic, ...known.slice(1)].filter((b) => produced.has(b)) : [main, ...dynamic, ...known.slice(1)];
+    mustRun = produced;
+    if (!targeted) mustRun.add(main);
+    for (const b of produced) leftover.delete(b);
   }
-  const promotionOf = new Map(grouping.promotions.map((name) => [promotionBranch(name), name]));
+  const promotionOf = new Map(grouping.promotions.map((name) => [promotionBranch(name, main), name]));
   const runs = [];
   for (const branch of branches) {
-    if (!mustRun.has(branch) && !await o.github.findOpenPullRequest(branch, o.base)) continue;
+    if (!mustRun.has(branch)) {
+      const pr = await o.github.findOpenPullRequest(branch, o.base);
+      if (!pr) continue;
+      if (leftover.has(branch) && pullRequestOwnerOf(pr.body) !== owner) {
+        o.log(`${branch}: pull request #${pr.number} is not this config's (no owner marker ${owner}); left alone`);
+        continue;
+      }
+    }
     const promotion = promotionOf.get(branch);
     const result = await pullRequestMode({
       ...o,
       selectChanges: (c) => groupBranch(c, group2, main) === branch,
       pullRequest: {
-        ...o.pullRequest,
+        ...settings,
         branch,
         ...promotion !== void 0 ? { title: `Promote ${promotion}: {{summary}}` } : {}
       }
     });
     runs.push({ branch, result });
+  }
+  if (runs.length === 0 && preview) {
+    runs.push({
+      branch: main,
+      result: {
+        plan: preview.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: nothingToUpdate(preview.plan)
+      }
+    });
   }
   const first = runs[0];
   const lead = group2 === "promotion" || first.result.pullRequest.operation !== "none" ? first : runs.find((r) => r.result.pullRequest.operation !== "none") ?? first;
@@ -62026,7 +62420,7 @@ function actionGitHub(s, tokenSource) {
 }
 
 // src/action/inputs.ts
-import { isAbsolute as isAbsolute2, relative as relative5, resolve as resolve4 } from "node:path";
+import { isAbsolute as isAbsolute2, relative as relative6, resolve as resolve5 } from "node:path";
 var InputError = class extends Error {
   constructor(input, detail) {
     super(`input \`${input}\`: ${detail}`);
@@ -62051,7 +62445,7 @@ function readSettings(getInput2, env) {
       throw new InputError(name, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
     return v;
   };
-  const workspace = resolve4(env.GITHUB_WORKSPACE || process.cwd());
+  const workspace = resolve5(env.GITHUB_WORKSPACE || process.cwd());
   const repoDir = insideWorkspace(workspace, get("working-directory") || ".", "working-directory");
   const configPath = get("config") || ".laminar.yaml";
   const configAbs = insideWorkspace(repoDir, configPath, "config");
@@ -62081,7 +62475,10 @@ function readSettings(getInput2, env) {
   const targetBranch2 = get("branch") || void 0;
   if (targetBranch2 !== void 0 && !branchName.test(targetBranch2))
     throw new InputError("branch", `${JSON.stringify(targetBranch2)} is not a valid branch name`);
-  const defaultPrBranch = defaultPullRequestBranch(configPath, relative5(repoDir, configAbs));
+  const remote = get("remote") || void 0;
+  if (remote !== void 0 && (!branchName.test(remote) || remote.includes("/")))
+    throw new InputError("remote", `${JSON.stringify(remote)} is not a valid remote name`);
+  const defaultPrBranch = defaultPullRequestBranch(configPath, relative6(repoDir, configAbs));
   const prBranch = get("pr-branch") || defaultPrBranch;
   if (!branchName.test(prBranch))
     throw new InputError("pr-branch", `${JSON.stringify(prBranch)} is not a valid branch name`);
@@ -62121,12 +62518,13 @@ function readSettings(getInput2, env) {
   const group2 = get("group") ? oneOf("group", ["all", "rule", "image", "promotion"], "promotion") : void 0;
   return {
     repoDir,
-    configPath: relative5(repoDir, configAbs),
+    configPath: relative6(repoDir, configAbs),
     mode,
     token,
     ...app ? { app } : {},
     dryRun: bool("dry-run", false),
     ...targetBranch2 ? { targetBranch: targetBranch2 } : {},
+    ...remote ? { remote } : {},
     prBranch,
     prTitle,
     prBody,
@@ -62137,7 +62535,7 @@ function readSettings(getInput2, env) {
     signCommits: bool("sign-commits", false),
     ...commitMessage ? { commitMessage } : {},
     ...author ? { author } : {},
-    cachePath: cacheRaw ? resolve4(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
+    cachePath: cacheRaw ? resolve5(workspace, cacheRaw) : defaultCachePath(env, { runnerTemp: true }),
     registryErrors: oneOf("registry-errors", ["fail", "warn"], "fail"),
     targets: imageTargets(getInput2("images")),
     ...setTag ? { setTag } : {},
@@ -62194,8 +62592,8 @@ function appCredentials(get) {
   return { appId, privateKey, ...installation ? { installationId: Number(installation) } : {} };
 }
 function insideWorkspace(base, path2, input) {
-  const abs = resolve4(base, path2);
-  const rel = relative5(base, abs);
+  const abs = resolve5(base, path2);
+  const rel = relative6(base, abs);
   if (rel.startsWith("..") || isAbsolute2(rel))
     throw new InputError(input, `${JSON.stringify(path2)} is outside the workspace`);
   return abs;
@@ -62253,6 +62651,7 @@ async function execute(s, masker) {
     const credentials = app2 ? async () => ({ serverUrl: s.serverUrl, token: await app2.token() }) : s.token ? { serverUrl: s.serverUrl, token: s.token } : void 0;
     const git2 = await createGitCommandManager(s.repoDir, {
       ...credentials ? { credentials } : {},
+      ...s.remote ? { remote: { name: s.remote, from: "input `remote`" } } : {},
       log: (line) => debug2(line)
     });
     await assertCleanWorkTree(git2);

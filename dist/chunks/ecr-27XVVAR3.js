@@ -24057,6 +24057,16 @@ function awsSourceLabel(aws, env2) {
   if (aws.roleArn) parts.push(`role ${aws.roleArn}`);
   return `AWS SDK chain${parts.length ? ` (${parts.join(", ")})` : ""}`;
 }
+var NODE_WARNING_SWITCH = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+function withoutNodeVersionWarning(build) {
+  if (process.env[NODE_WARNING_SWITCH] !== void 0) return build();
+  process.env[NODE_WARNING_SWITCH] = "true";
+  try {
+    return build();
+  } finally {
+    delete process.env[NODE_WARNING_SWITCH];
+  }
+}
 var EcrAccess = class {
   constructor(o3) {
     this.o = o3;
@@ -24070,13 +24080,15 @@ var EcrAccess = class {
       masterCredentials: chain,
       ...region ? { clientConfig: { region } } : {}
     }) : chain;
-    this.client = new import_client_ecr.ECRClient({
-      ...region ? { region } : {},
-      ...o3.aws.endpoint ? { endpoint: o3.aws.endpoint } : {},
-      credentials,
-      maxAttempts: 1,
-      requestHandler: handlerFor(o3.transport)
-    });
+    this.client = withoutNodeVersionWarning(
+      () => new import_client_ecr.ECRClient({
+        ...region ? { region } : {},
+        ...o3.aws.endpoint ? { endpoint: o3.aws.endpoint } : {},
+        credentials,
+        maxAttempts: 1,
+        requestHandler: handlerFor(o3.transport)
+      })
+    );
   }
   o;
   client;

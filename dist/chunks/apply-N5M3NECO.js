@@ -9,32 +9,32 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-J4LWZEBC.js";
+} from "./chunk-Z54HOY5W.js";
 import {
-  createAppTokenSource,
-  createOctokit,
-  errorMessage,
-  graphqlFailure,
-  httpFailure,
-  isHttpError,
   nothingToUpdate
-} from "./chunk-IXS3TJ24.js";
-import "./chunk-SRO4HYQ2.js";
+} from "./chunk-VLETM5AE.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
 import {
   DEFAULT_CONFIG_FILE,
   changedPaths,
+  createAppTokenSource,
+  createOctokit,
+  errorMessage,
+  graphqlFailure,
+  httpFailure,
+  isHttpError,
   oneLine,
   renderTemplate,
   updatePass
-} from "./chunk-SPKXP45B.js";
+} from "./chunk-ZNHVO6SG.js";
 import "./chunk-5RE2FBRL.js";
+import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";
 
 // src/cli/apply.ts
-import { relative, resolve } from "node:path";
+import { relative as relative2, resolve as resolve2 } from "node:path";
 
 // src/delivery/pull-request.ts
 import { createHash } from "node:crypto";
@@ -125,6 +125,14 @@ var DEFAULT_PR_TITLE = "{{summary}}";
 function defaultPullRequestBranch(given, relativePath) {
   return given === ".laminar.yaml" ? "laminar/updates" : `laminar/updates-${createHash("sha256").update(relativePath).digest("hex").slice(0, 8)}`;
 }
+function ownerMarker(owner) {
+  return `
+<!-- laminar-owner: ${owner} -->
+`;
+}
+function pullRequestOwnerOf(body) {
+  return /<!-- laminar-owner: ([0-9a-f]+) -->/.exec(body ?? "")?.[1];
+}
 async function pullRequestMode(o) {
   const { git, github: gh, pullRequest: s } = o;
   const start = await git.revParse("HEAD");
@@ -147,6 +155,7 @@ async function pullRequestMode(o) {
             title: oneLine(renderTemplate(s.title, changes).trim()) || "Update image tags",
             body: s.body ? renderTemplate(s.body, changes, markdownText, pass2.applied?.commandChanges) : pullRequestBody(pass2.plan) + commandFilesSection(pass2.applied?.commandChanges ?? [])
           };
+          if (s.owner !== void 0) rendered.body += ownerMarker(s.owner);
           if (await git.remoteBranchSha(o.base) !== seenBase) {
             moved = `${o.base} moved on the remote`;
             return { kind: "moved" };
@@ -283,10 +292,20 @@ function normalise(text) {
 
 // src/delivery/grouped-pull-requests.ts
 import { createHash as createHash2 } from "node:crypto";
-function promotionBranch(name) {
-  return `laminar/promote-${name}`;
+import { relative, resolve } from "node:path";
+var DEFAULT_BRANCH = "laminar/updates";
+function groupPrefix(main) {
+  return main === DEFAULT_BRANCH ? "laminar/" : `${main}-`;
 }
-var DYNAMIC_PREFIX = { rule: "laminar/rule-", image: "laminar/image-" };
+function promotionBranch(name, main = DEFAULT_BRANCH) {
+  return `${groupPrefix(main)}promote-${name}`;
+}
+function dynamicPrefixes(main) {
+  return { rule: `${groupPrefix(main)}rule-`, image: `${groupPrefix(main)}image-` };
+}
+function pullRequestOwner(relativeConfigPath) {
+  return createHash2("sha256").update(relativeConfigPath.split("\\").join("/")).digest("hex").slice(0, 12);
+}
 function branchSlug(text) {
   const slug = text.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/\.{2,}/g, ".").replace(/^[-.]+|[-.]+$/g, "");
   if (slug && slug.length <= 60 && !slug.endsWith(".lock")) return slug;
@@ -295,48 +314,74 @@ function branchSlug(text) {
 }
 function groupBranch(change, group, main) {
   if (group === "all") return main;
-  if (change.promotion) return promotionBranch(change.promotion.promotion);
-  if (group === "rule") return DYNAMIC_PREFIX.rule + branchSlug(change.rule);
-  if (group === "image") return DYNAMIC_PREFIX.image + branchSlug(change.repository);
+  if (change.promotion) return promotionBranch(change.promotion.promotion, main);
+  if (group === "rule") return dynamicPrefixes(main).rule + branchSlug(change.rule);
+  if (group === "image") return dynamicPrefixes(main).image + branchSlug(change.repository);
   return main;
 }
 async function groupedPullRequests(o, grouping) {
   const group = grouping.group ?? "promotion";
   const main = o.pullRequest.branch;
-  const known = [main, ...grouping.promotions.map(promotionBranch)];
+  const known = [main, ...grouping.promotions.map((name) => promotionBranch(name, main))];
+  const owner = pullRequestOwner(relative(o.dir, resolve(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE)));
+  const settings = { ...o.pullRequest, owner };
+  const targeted = (o.targets?.length ?? 0) > 0;
   if (group === "promotion" && grouping.promotions.length === 0) {
-    const r = await pullRequestMode(o);
+    const r = await pullRequestMode({ ...o, pullRequest: settings });
     return { ...r, promotions: [], groups: [{ branch: main, pullRequest: r.pullRequest }] };
   }
   let branches;
   let mustRun;
-  if (group === "promotion") {
+  const leftover = /* @__PURE__ */ new Set();
+  let preview;
+  if (group === "promotion" && !targeted) {
     branches = known;
     mustRun = new Set(known);
   } else {
-    const preview = await updatePass({ ...o, dryRun: true });
+    preview = await updatePass({ ...o, dryRun: true });
     const produced = new Set(preview.plan.changes.map((c) => groupBranch(c, group, main)));
-    const prefixes = Object.values(DYNAMIC_PREFIX).map((p) => `refs/heads/${p}`);
-    const leftovers = [...(await o.git.lsRemote([])).keys()].filter((ref) => prefixes.some((p) => ref.startsWith(p))).map((ref) => ref.slice("refs/heads/".length));
-    const dynamic = [.../* @__PURE__ */ new Set([...produced, ...leftovers])].filter((b) => !known.includes(b)).sort();
-    branches = [main, ...dynamic, ...known.slice(1)];
-    mustRun = /* @__PURE__ */ new Set([main, ...produced]);
+    const prefixes = Object.values(dynamicPrefixes(main)).map((p) => `refs/heads/${p}`);
+    const refs = targeted ? [] : [...(await o.git.lsRemote([])).keys()];
+    for (const ref of refs) if (prefixes.some((p) => ref.startsWith(p))) leftover.add(ref.slice("refs/heads/".length));
+    const dynamic = [.../* @__PURE__ */ new Set([...produced, ...leftover])].filter((b) => !known.includes(b)).sort();
+    branches = targeted ? [main, ...dynamic, ...known.slice(1)].filter((b) => produced.has(b)) : [main, ...dynamic, ...known.slice(1)];
+    mustRun = produced;
+    if (!targeted) mustRun.add(main);
+    for (const b of produced) leftover.delete(b);
   }
-  const promotionOf = new Map(grouping.promotions.map((name) => [promotionBranch(name), name]));
+  const promotionOf = new Map(grouping.promotions.map((name) => [promotionBranch(name, main), name]));
   const runs = [];
   for (const branch of branches) {
-    if (!mustRun.has(branch) && !await o.github.findOpenPullRequest(branch, o.base)) continue;
+    if (!mustRun.has(branch)) {
+      const pr = await o.github.findOpenPullRequest(branch, o.base);
+      if (!pr) continue;
+      if (leftover.has(branch) && pullRequestOwnerOf(pr.body) !== owner) {
+        o.log(`${branch}: pull request #${pr.number} is not this config's (no owner marker ${owner}); left alone`);
+        continue;
+      }
+    }
     const promotion = promotionOf.get(branch);
     const result = await pullRequestMode({
       ...o,
       selectChanges: (c) => groupBranch(c, group, main) === branch,
       pullRequest: {
-        ...o.pullRequest,
+        ...settings,
         branch,
         ...promotion !== void 0 ? { title: `Promote ${promotion}: {{summary}}` } : {}
       }
     });
     runs.push({ branch, result });
+  }
+  if (runs.length === 0 && preview) {
+    runs.push({
+      branch: main,
+      result: {
+        plan: preview.plan,
+        files: [],
+        pullRequest: { operation: "none" },
+        sentence: nothingToUpdate(preview.plan)
+      }
+    });
   }
   const first = runs[0];
   const lead = group === "promotion" || first.result.pullRequest.operation !== "none" ? first : runs.find((r) => r.result.pullRequest.operation !== "none") ?? first;
@@ -600,6 +645,7 @@ async function runApply(o) {
   }) : void 0;
   if (app) o.log(`GitHub App ${app.appSlug} (installation ${app.installationId}): pushes and API calls use its token`);
   const git = await createGitCommandManager(o.dir, {
+    ...o.remote ? { remote: { name: o.remote, from: "--remote" } } : {},
     ...d.kind === "pull-request" ? {
       credentials: app ? async () => ({ serverUrl: d.serverUrl, token: await app.token() }) : { serverUrl: d.serverUrl, token: d.token }
     } : {}
@@ -629,7 +675,7 @@ async function runApply(o) {
     };
   }
   const configFile = o.configPath ?? DEFAULT_CONFIG_FILE;
-  const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative(o.dir, resolve(o.dir, configFile)));
+  const prBranch = d.branch ?? defaultPullRequestBranch(configFile, relative2(o.dir, resolve2(o.dir, configFile)));
   if (prBranch === branch) throw new Error(`--pr-branch must differ from the checked-out branch ${branch}`);
   const r = await groupedPullRequests(
     {

@@ -2,25 +2,26 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   ServeEngine,
-  listenHttp
-} from "./chunk-TPS5HUME.js";
+  listenHttp,
+  stopGraceMs
+} from "./chunk-FWYBB2CG.js";
 import {
   createGitCommandManager
-} from "./chunk-J4LWZEBC.js";
+} from "./chunk-Z54HOY5W.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-WCOZ2FPA.js";
+} from "./chunk-6T2FVP6Q.js";
 import {
   loadConfig
-} from "./chunk-SPKXP45B.js";
+} from "./chunk-ZNHVO6SG.js";
 import "./chunk-5RE2FBRL.js";
+import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";
 
 // src/cli/watch.ts
 import { basename, dirname, join } from "node:path";
-var STOP_GRACE_MS = 7e3;
 async function watch(o, io) {
   if (!Number.isFinite(o.interval) || o.interval < 1) {
     io.err("laminar: --interval must be a number of seconds >= 1");
@@ -54,6 +55,7 @@ async function watch(o, io) {
     notify: []
   };
   const cachePath = o.cachePath ?? defaultCachePath(io.env);
+  const grace = stopGraceMs(io.env);
   let last;
   const engine = new ServeEngine({
     server,
@@ -64,11 +66,13 @@ async function watch(o, io) {
     log: (m) => io.err(stamp(m)),
     mask: (s) => o.redactor?.mask(s) ?? s,
     describeError,
-    stopGraceMs: Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS,
+    // The same grace as serve (src/serve/stop-grace.ts).
+    stopGraceMs: grace,
     checkout: {
       dir: o.dir,
       ...o.configPath ? { configPath: o.configPath } : {},
       push: o.push,
+      ...o.remote ? { remote: o.remote } : {},
       onConfig: (c) => o.redactor?.addAll(knownSecrets({ env: io.env, config: c }))
     },
     onRun: (_, run) => {
@@ -86,7 +90,11 @@ async function watch(o, io) {
   let onSignal;
   const signalled = new Promise((resolve) => {
     onSignal = (signal) => {
-      io.err(stamp(`laminar watch: ${signal}: finishing the run in progress, taking no new work`));
+      io.err(
+        stamp(
+          `laminar watch: ${signal}: finishing the run in progress (abandoning it after ${grace / 1e3} s), taking no new work`
+        )
+      );
       resolve();
     };
     process.on("SIGINT", onSignal);

@@ -2,7 +2,7 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   laminarSchema
-} from "./chunk-SPKXP45B.js";
+} from "./chunk-ZNHVO6SG.js";
 
 // src/config/server-schema.ts
 var p = laminarSchema.properties;
@@ -38,6 +38,33 @@ var notify = {
     }
   }
 };
+var githubApp = {
+  type: "object",
+  additionalProperties: false,
+  required: ["appId"],
+  description: "A GitHub App whose installation token clones and pushes (exactly one of privateKeyFile or privateKeyEnv).",
+  properties: {
+    appId: {
+      description: "The App's numeric id (or its client id, Iv\u2026).",
+      oneOf: [
+        { type: "integer", minimum: 1 },
+        { type: "string", pattern: "^(\\d+|Iv[0-9A-Za-z.]+)$" }
+      ]
+    },
+    privateKeyFile: { type: "string", minLength: 1, description: "The App's private key (.pem file), read on use." },
+    privateKeyEnv: { ...envName, description: "Environment variable holding the App's private key (PEM)." },
+    installationId: {
+      type: "integer",
+      minimum: 1,
+      description: "The installation to use (default: the App's installation on the repository)."
+    },
+    apiUrl: {
+      type: "string",
+      pattern: "^https?://",
+      description: "REST API root (default https://api.github.com for github.com remotes, https://HOST/api/v3 for others: GitHub Enterprise Server)."
+    }
+  }
+};
 var serverSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
   $id: "https://github.com/laminar-gitops/laminar/schema/server.schema.json",
@@ -57,6 +84,10 @@ var serverSchema = {
         gitHubToken: {
           type: "string",
           description: "The original's GitHub webhook path secret: POST /webhooks/github/<gitHubToken> takes `[laminar pause]` / `[laminar resume]` comments; masked wherever Laminar prints."
+        },
+        githubApp: {
+          ...githubApp,
+          description: `${githubApp.description} For every https:// repository without its own tokenEnv or githubApp.`
         },
         maxParallel: {
           type: "integer",
@@ -115,6 +146,7 @@ var serverSchema = {
             minLength: 1,
             description: "HTTPS remotes: environment variable holding the token (sent as x-access-token)."
           },
+          githubApp: { ...githubApp, description: `${githubApp.description} Overrides global.githubApp.` },
           pollFreq: { type: "integer", minimum: 1, description: "Seconds between runs (default 120)." },
           remoteConfig: {
             type: "boolean",

@@ -8,7 +8,7 @@ import {
   execGit,
   updatePass,
   withLaminarTrailers
-} from "./chunk-SPKXP45B.js";
+} from "./chunk-ZNHVO6SG.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };
@@ -22,12 +22,14 @@ function resolveCommitSettings(overrides, commit, defaultAuthor) {
 }
 
 // src/delivery/remote-branch.ts
-function trackingRef(branch) {
-  return `refs/remotes/origin/${branch}`;
+function trackingRef(branch, remote) {
+  return `refs/remotes/${remote}/${branch}`;
 }
 async function fetchBranch(git, branch, depth) {
-  await git.fetch({ refspecs: [`+refs/heads/${branch}:${trackingRef(branch)}`], ...depth ? { depth } : {} });
-  return trackingRef(branch);
+  const remote = await git.remote();
+  const ref = trackingRef(branch, remote);
+  await git.fetch({ remote, refspecs: [`+refs/heads/${branch}:${ref}`], ...depth ? { depth } : {} });
+  return ref;
 }
 async function assertCleanWorkTree(git) {
   const dirty = await git.status();
@@ -183,6 +185,28 @@ function classifyPush(exitCode, stdout, stderr) {
   return { kind: "error", exitCode: exitCode || 1, stderr };
 }
 
+// src/git/remote.ts
+var RemoteError = class extends Error {
+  name = "RemoteError";
+};
+function chooseRemote(f) {
+  const listed = f.remotes.length ? f.remotes.join(", ") : "none";
+  if (f.setting) {
+    if (f.remotes.includes(f.setting.name)) return f.setting.name;
+    throw new RemoteError(
+      `${f.setting.from}: there is no git remote ${JSON.stringify(f.setting.name)} (remotes: ${listed})`
+    );
+  }
+  if (f.upstream && f.upstream !== "." && f.remotes.includes(f.upstream)) return f.upstream;
+  if (f.remotes.includes("origin")) return "origin";
+  if (f.remotes.length === 1) return f.remotes[0];
+  if (f.remotes.length === 0)
+    throw new RemoteError("the checkout has no git remote: Laminar pushes to one (add it with `git remote add`)");
+  throw new RemoteError(
+    `cannot tell which git remote to use: ${f.branch ? `${f.branch} has no upstream` : "HEAD is detached"}, there is no "origin" and there are several remotes (${listed}); set the remote (Action input \`remote\`, CLI \`--remote\`) or the branch's upstream (\`git branch --set-upstream-to\`)`
+  );
+}
+
 // src/git/git-command-manager.ts
 var MINIMUM_VERSION = [2, 31, 0];
 function parseVersion(text) {
@@ -234,6 +258,7 @@ var GitCli = class {
     if (typeof options.credentials === "function") this.credentialSource = options.credentials;
     else this.credentials = options.credentials;
     this.environment = options.environment ?? {};
+    this.remoteSetting = options.remote;
   }
   workingDirectory;
   version;
@@ -241,6 +266,24 @@ var GitCli = class {
   credentials;
   credentialSource;
   environment;
+  remoteSetting;
+  chosenRemote;
+  remote() {
+    this.chosenRemote ??= this.decideRemote();
+    this.chosenRemote.catch(() => this.chosenRemote = void 0);
+    return this.chosenRemote;
+  }
+  async decideRemote() {
+    const remotes = (await this.must(["remote"])).split("\n").filter((r) => r.trim() !== "");
+    const branch = await this.currentBranch();
+    const upstream = branch ? await this.run(["config", "--get", `branch.${branch}.remote`]) : void 0;
+    return chooseRemote({
+      remotes,
+      ...this.remoteSetting ? { setting: this.remoteSetting } : {},
+      ...branch ? { branch } : {},
+      ...upstream?.exitCode === 0 ? { upstream: upstream.stdout.trim() } : {}
+    });
+  }
   setCredentials(credentials) {
     this.credentials = credentials;
     this.credentialSource = void 0;
@@ -321,8 +364,8 @@ var GitCli = class {
     }
     return modes;
   }
-  async lsRemote(refs, remote = "origin") {
-    const out = await this.must(["ls-remote", "--", remote, ...refs], { network: true });
+  async lsRemote(refs, remote) {
+    const out = await this.must(["ls-remote", "--", remote ?? await this.remote(), ...refs], { network: true });
     const wanted = new Set(refs);
     const found = /* @__PURE__ */ new Map();
     for (const line of out.split("\n")) {
@@ -331,7 +374,7 @@ var GitCli = class {
     }
     return found;
   }
-  async remoteBranchSha(branch, remote = "origin") {
+  async remoteBranchSha(branch, remote) {
     const ref = `refs/heads/${branch}`;
     return (await this.lsRemote([ref], remote)).get(ref);
   }
@@ -344,7 +387,7 @@ var GitCli = class {
     } else if (await this.isShallow()) {
       args.push("--depth=1");
     }
-    args.push("--", options.remote ?? "origin", ...options.refspecs);
+    args.push("--", options.remote ?? await this.remote(), ...options.refspecs);
     await this.must(args, { network: true });
   }
   async add(paths) {
@@ -367,7 +410,7 @@ var GitCli = class {
     if (options.expectedSha !== void 0) {
       args.push(`--force-with-lease=${ref}:${options.expectedSha ?? ""}`);
     }
-    args.push("--", options.remote ?? "origin", `${options.source ?? "HEAD"}:${ref}`);
+    args.push("--", options.remote ?? await this.remote(), `${options.source ?? "HEAD"}:${ref}`);
     const r = await this.run(args, { network: true });
     return classifyPush(r.exitCode, r.stdout, r.stderr);
   }
@@ -375,7 +418,7 @@ var GitCli = class {
     const ref = `refs/heads/${branch}`;
     const args = ["push", "--porcelain"];
     if (options.expectedSha) args.push(`--force-with-lease=${ref}:${options.expectedSha}`);
-    args.push("--", options.remote ?? "origin", `:${ref}`);
+    args.push("--", options.remote ?? await this.remote(), `:${ref}`);
     const r = await this.run(args, { network: true });
     return classifyPush(r.exitCode, r.stdout, r.stderr);
   }

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-SPKXP45B.js";
+} from "./chunk-ZNHVO6SG.js";
 import {
   __commonJS,
   __toESM
@@ -3372,9 +3372,9 @@ var require_utils = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decodeUnreserved && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decodeUnreserved && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -3394,9 +3394,9 @@ var require_utils = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (decoded !== "." && isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (decoded2 !== "." && isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -3521,9 +3521,9 @@ var require_utils = __commonJS({
           const hex = input.slice(i + 1, i + 3);
           if (isHexPair(hex)) {
             const normalizedHex = hex.toUpperCase();
-            const decoded = String.fromCharCode(parseInt(normalizedHex, 16));
-            if (isUnreserved(decoded)) {
-              output += decoded;
+            const decoded2 = String.fromCharCode(parseInt(normalizedHex, 16));
+            if (isUnreserved(decoded2)) {
+              output += decoded2;
             } else {
               output += "%" + normalizedHex;
             }
@@ -10674,6 +10674,8 @@ var WELL_KNOWN = [
   // a service principal's secret (DefaultAzureCredential, src/registry/cloud/azure.ts)
 ];
 var GOOGLE_SECRET_FIELDS = ["private_key", "client_secret", "refresh_token"];
+var AWS_FILE_SECRET = /^[ \t]*(?:aws_secret_access_key|aws_session_token)[ \t]*=[ \t]*(\S+)[ \t]*$/gim;
+var AWS_SSO_CACHE_FIELDS = ["accessToken", "refreshToken", "clientSecret"];
 function knownSecrets(sources) {
   const { env } = sources;
   const out = [...sources.extra ?? []];
@@ -10692,6 +10694,14 @@ function knownSecrets(sources) {
   for (const token of sources.tokenFiles ?? []) push(token.trim());
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
+  for (const text of sources.awsSharedFiles ?? []) for (const m of text.matchAll(AWS_FILE_SECRET)) push(m[1]);
+  for (const entry of sources.awsSsoCache ?? []) {
+    if (entry === null || typeof entry !== "object") continue;
+    for (const field of AWS_SSO_CACHE_FIELDS) {
+      const value = entry[field];
+      if (typeof value === "string") push(value);
+    }
+  }
   for (const r of sources.config?.registries ?? []) {
     const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
     if (r.passwordEnv) push(env[r.passwordEnv], user);
@@ -10712,6 +10722,11 @@ function knownSecrets(sources) {
   }
   return out;
 }
+
+// src/registry/http.ts
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 
 // src/registry/single-flight.ts
 var PromiseMemo = class {
@@ -10854,12 +10869,92 @@ function describeNetworkError(err, timeoutMs) {
   if (cause?.message) return `${err instanceof Error ? err.message : String(err)}: ${cause.message}`;
   return err instanceof Error ? err.message : String(err);
 }
+var BodyTooLarge = class extends Error {
+  constructor(status) {
+    super("body too large");
+    this.status = status;
+  }
+  status;
+};
+var AGENTS = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+function nodeRequest(url, init, cap) {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const secure = target.protocol === "https:";
+    const headers = { accept: "*/*", ...init.headers };
+    if (init.body !== void 0) {
+      headers["content-length"] = String(Buffer.byteLength(init.body));
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type"))
+        headers["content-type"] = "text/plain;charset=UTF-8";
+    }
+    let settled = false;
+    const fail3 = (err) => {
+      if (settled) return;
+      settled = true;
+      init.signal.removeEventListener("abort", onAbort);
+      req.destroy();
+      if (init.signal.aborted) reject(init.signal.reason);
+      else if (err instanceof BodyTooLarge) reject(err);
+      else reject(new TypeError("request failed", { cause: err }));
+    };
+    const onAbort = () => fail3(init.signal.reason);
+    const req = (secure ? httpsRequest : httpRequest)(target, {
+      method: init.method,
+      headers,
+      agent: secure ? AGENTS.https : AGENTS.http
+    });
+    req.on("error", fail3);
+    req.on("response", (res) => {
+      res.on("error", fail3);
+      const status = res.statusCode ?? 0;
+      if (Number(res.headers["content-length"] ?? 0) > cap) return fail3(new BodyTooLarge(status));
+      const chunks = [];
+      let size = 0;
+      res.on("data", (chunk) => {
+        size += chunk.length;
+        if (size > cap) fail3(new BodyTooLarge(status));
+        else chunks.push(chunk);
+      });
+      res.on("end", () => {
+        if (settled) return;
+        settled = true;
+        init.signal.removeEventListener("abort", onAbort);
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (v === void 0) continue;
+          for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+        }
+        let body = Buffer.concat(chunks, size);
+        try {
+          body = decoded(body, res.headers["content-encoding"], cap);
+          if (res.headers["content-encoding"]) for (const k of ["content-encoding", "content-length"]) h.delete(k);
+        } catch (err) {
+          if (err.code === "ERR_BUFFER_TOO_LARGE") return reject(new BodyTooLarge(status));
+          return reject(new TypeError("request failed: the compressed body could not be unpacked", { cause: err }));
+        }
+        resolve({ status, statusText: res.statusMessage ?? "", headers: h, body });
+      });
+    });
+    if (init.signal.aborted) return onAbort();
+    init.signal.addEventListener("abort", onAbort, { once: true });
+    req.end(init.body);
+  });
+}
+function decoded(body, encoding, cap) {
+  const how = (encoding ?? "").trim().toLowerCase();
+  if (how === "" || how === "identity" || body.length === 0) return body;
+  const opts = { maxOutputLength: cap };
+  if (how === "gzip" || how === "x-gzip") return gunzipSync(body, opts);
+  if (how === "deflate") return inflateSync(body, opts);
+  if (how === "br") return brotliDecompressSync(body, opts);
+  throw new Error(`unknown content-encoding ${JSON.stringify(how)}`);
+}
 var HttpClient = class {
   constructor(opts = {}) {
     this.opts = opts;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.global = new Limiter(opts.concurrency ?? 16);
-    this.fetchImpl = opts.fetch ?? fetch;
+    this.fetchImpl = opts.fetch;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
@@ -10876,6 +10971,7 @@ var HttpClient = class {
   byRegistry = /* @__PURE__ */ new Map();
   runs = /* @__PURE__ */ new Map();
   now;
+  /** A caller's fetch (tests, mirrors); undefined: node:http(s), see {@link nodeRequest}. */
   fetchImpl;
   sleep;
   random;
@@ -11044,7 +11140,7 @@ var HttpClient = class {
    */
   async readBody(req, r) {
     const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
-    const tooLarge = () => this.error(req, `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`, r.status);
+    const tooLarge = () => this.tooLarge(req, r.status);
     const len = Number(r.headers.get("content-length") ?? 0);
     if (len > cap) {
       await r.body?.cancel().catch(() => void 0);
@@ -11066,6 +11162,35 @@ var HttpClient = class {
     }
     return Buffer.concat(chunks, size);
   }
+  tooLarge(req, status) {
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    return this.error(
+      req,
+      `body larger than ${Math.round(cap / MIB * 100) / 100} MiB (the most Laminar reads)`,
+      status
+    );
+  }
+  /** Sends one request and reads its answer: through the caller's fetch when one was given. */
+  async attempt(req, url, method, headers, ms) {
+    const body = method === "POST" ? req.body : void 0;
+    const signal = AbortSignal.timeout(ms);
+    const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    if (!this.fetchImpl) {
+      try {
+        return await nodeRequest(url, { method, headers, ...body !== void 0 ? { body } : {}, signal }, cap);
+      } catch (err) {
+        if (err instanceof BodyTooLarge) throw this.tooLarge(req, err.status);
+        throw err;
+      }
+    }
+    const r = await this.fetchImpl(url, { method, headers, body, redirect: "manual", signal });
+    let read;
+    if (method === "HEAD") {
+      await r.body?.cancel().catch(() => void 0);
+      read = Buffer.alloc(0);
+    } else read = await this.readBody(req, r);
+    return { status: r.status, statusText: r.statusText, headers: r.headers, body: read };
+  }
   /** One attempt, following redirects by hand; `onTimeout` learns the attempt's timeout. */
   async once(req, onTimeout) {
     let url = req.url;
@@ -11084,21 +11209,10 @@ var HttpClient = class {
           this.count(req.registry, req.kind);
           const ms = Math.max(1, Math.min(this.timeoutMs(req.registry), this.left(req.registry)));
           onTimeout(ms);
-          const r = await this.fetchImpl(url, {
-            method,
-            headers,
-            body: method === "POST" ? req.body : void 0,
-            redirect: "manual",
-            signal: AbortSignal.timeout(ms)
-          });
+          const r = await this.attempt(req, url, method, headers, ms);
           const left = parseRateLimitRemaining(r.headers.get("ratelimit-remaining"));
           if (left !== void 0) this.remaining.set(req.registry, left);
-          let body;
-          if (method === "HEAD") {
-            await r.body?.cancel().catch(() => void 0);
-            body = Buffer.alloc(0);
-          } else body = await this.readBody(req, r);
-          return { status: r.status, statusText: r.statusText, headers: r.headers, body, url };
+          return { ...r, url };
         })
       );
       if (!REDIRECT_STATUSES.has(res.status)) return res;
@@ -11210,10 +11324,10 @@ var STRING_FIELDS = ["username", "password", "identitytoken", "registrytoken"];
 var isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function decodeAuth(auth) {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(auth) || auth.length === 0) return void 0;
-  const decoded = Buffer.from(auth, "base64").toString("utf8");
-  const i = decoded.indexOf(":");
+  const decoded2 = Buffer.from(auth, "base64").toString("utf8");
+  const i = decoded2.indexOf(":");
   if (i <= 0) return void 0;
-  return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+  return { username: decoded2.slice(0, i), password: decoded2.slice(i + 1) };
 }
 function parseDockerConfig(text, path) {
   const problems = [];
@@ -11870,7 +11984,7 @@ var CloudAccess = class {
   labelText;
   /** The SDK modules are loaded for the label too, but only once this registry is used. */
   async loadLabel() {
-    if (this.o.kind === "aws") this.labelText = (await import("./ecr-4KHS7BJN.js")).awsSourceLabel(this.o.aws ?? {}, this.o.env);
+    if (this.o.kind === "aws") this.labelText = (await import("./ecr-27XVVAR3.js")).awsSourceLabel(this.o.aws ?? {}, this.o.env);
     else if (this.o.kind === "google") this.labelText = (await import("./google-HGZFBW24.js")).googleSourceLabel(this.o.env);
     else this.labelText = (await import("./azure-JCLOFQ6A.js")).azureSourceLabel();
   }
@@ -11880,7 +11994,7 @@ var CloudAccess = class {
     return this.labelText;
   }
   ecrAccess() {
-    this.ecr ??= import("./ecr-4KHS7BJN.js").then(
+    this.ecr ??= import("./ecr-27XVVAR3.js").then(
       (m) => new m.EcrAccess({
         aws: this.o.aws ?? {},
         transport: this.o.transport,

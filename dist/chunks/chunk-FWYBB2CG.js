@@ -8,20 +8,23 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-J4LWZEBC.js";
+} from "./chunk-Z54HOY5W.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-WCOZ2FPA.js";
+} from "./chunk-6T2FVP6Q.js";
 import {
   ConfigError,
+  GitHubAppError,
   SecretMasker,
+  createAppTokenSource,
   execGit,
   loadConfig,
+  privateKeySecrets,
   updatePass
-} from "./chunk-SPKXP45B.js";
+} from "./chunk-ZNHVO6SG.js";
 import {
   __commonJS,
   __require,
@@ -4992,6 +4995,13 @@ var require_prom_client = __commonJS({
   }
 });
 
+// src/serve/stop-grace.ts
+var STOP_GRACE_MS = 6e3;
+function stopGraceMs(env) {
+  const set = Number(env.LAMINAR_SERVE_STOP_GRACE_MS);
+  return Number.isFinite(set) && set > 0 ? set : STOP_GRACE_MS;
+}
+
 // src/serve/notify.ts
 import { createHmac, randomUUID } from "node:crypto";
 function allTargets(t) {
@@ -5194,11 +5204,109 @@ async function syncCheckoutInPlace(git) {
   if (head === remote) return branch;
   if (!await git.isAncestor(head, remote)) {
     throw new Error(
-      `${branch} has commits that are not on origin/${branch} (unpushed, or the remote was force-pushed): laminar watch pushes only its own commits and never resets your checkout: push or reset ${branch} yourself`
+      `${branch} has commits that are not on ${await git.remote()}/${branch} (unpushed, or the remote was force-pushed): laminar watch pushes only its own commits and never resets your checkout: push or reset ${branch} yourself`
     );
   }
   await git.resetHard(remote);
   return branch;
+}
+
+// src/serve/github-app.ts
+import { readFile } from "node:fs/promises";
+var SERVE_REFRESH_MARGIN_MS = 10 * 6e4;
+var AppIdentities = class {
+  constructor(o) {
+    this.o = o;
+  }
+  o;
+  sources = /* @__PURE__ */ new Map();
+  /**
+   * The repository's App identity: the kept one, or a new one (key read, App and installation looked
+   * up, first token minted). Errors name the repository, the setting, the App id and GitHub's HTTP
+   * status; never the key.
+   */
+  forRepository(repo) {
+    let p = this.sources.get(repo.name);
+    if (!p) {
+      p = this.create(repo);
+      this.sources.set(repo.name, p);
+      p.catch(() => this.sources.delete(repo.name));
+    }
+    return p;
+  }
+  /** Forgets a repository's source after a failed pass (a revoked token or a rotated key). */
+  forget(name) {
+    this.sources.delete(name);
+  }
+  async create(repo) {
+    const app = repo.githubApp;
+    const keySetting = "file" in app.privateKey ? `${app.setting}.privateKeyFile` : `${app.setting}.privateKeyEnv`;
+    const settingOf = (e) => e.setting === "app-id" ? `${app.setting}.appId` : e.setting === "app-private-key" ? keySetting : `${app.setting}.installationId`;
+    const keyOf = (text) => text.replaceAll("`app-id`", "`appId`").replaceAll("`app-private-key`", `\`${keySetting.split(".").pop() ?? ""}\``).replaceAll("`app-installation-id`", "`installationId`");
+    const origin = new URL(repo.url).origin;
+    const privateKey = await this.readKey(repo.name, app, keySetting);
+    for (const line of privateKeySecrets(privateKey)) this.o.onSecret(line);
+    try {
+      const source = await createAppTokenSource({
+        app: {
+          appId: app.appId,
+          privateKey,
+          ...app.installationId !== void 0 ? { installationId: app.installationId } : {}
+        },
+        baseUrl: app.apiUrl ?? defaultApiUrl(origin),
+        serverUrl: origin,
+        repository: repositoryOf(repo.name, repo.url),
+        ...this.o.userAgent ? { userAgent: this.o.userAgent } : {},
+        onToken: (t) => this.o.onSecret(t, "x-access-token"),
+        refreshMarginMs: SERVE_REFRESH_MARGIN_MS
+      });
+      this.o.log(
+        `${repo.name}: GitHub App ${source.appSlug} (id ${app.appId}, installation ${source.installationId}): clones and pushes use its token`
+      );
+      return {
+        source,
+        credentials: async () => {
+          try {
+            return { serverUrl: origin, token: await source.token() };
+          } catch (e) {
+            throw e instanceof GitHubAppError ? new Error(`${repo.name}: ${settingOf(e)}: ${keyOf(e.message)}`, { cause: e }) : e;
+          }
+        }
+      };
+    } catch (e) {
+      if (!(e instanceof GitHubAppError)) throw e;
+      const what = e.message.startsWith("GitHub App ") ? e.message : `GitHub App ${app.appId}: ${e.message}`;
+      throw new Error(`${repo.name}: ${settingOf(e)}: ${keyOf(what)}`, { cause: e });
+    }
+  }
+  async readKey(name, app, setting) {
+    if ("env" in app.privateKey) {
+      const key = this.o.env[app.privateKey.env];
+      if (!key) throw new Error(`${name}: ${setting}: the variable ${app.privateKey.env} is not set`);
+      return key;
+    }
+    try {
+      return await readFile(app.privateKey.file, "utf8");
+    } catch (e) {
+      throw new Error(
+        `${name}: ${setting}: GitHub App ${app.appId}: cannot read ${app.privateKey.file} (${e.code ?? "error"})`,
+        { cause: e }
+      );
+    }
+  }
+};
+function defaultApiUrl(origin) {
+  const host = new URL(origin).hostname;
+  return host === "github.com" || host === "www.github.com" ? "https://api.github.com" : `${origin}/api/v3`;
+}
+function repositoryOf(name, url) {
+  const parts = new URL(url).pathname.replace(/\.git\/?$/, "").split("/").filter(Boolean);
+  const [owner, repo] = parts.slice(-2);
+  if (parts.length < 2 || !owner || !repo)
+    throw new Error(
+      `${name}: githubApp: cannot tell the repository (owner/name) from the url's path ${new URL(url).pathname}`
+    );
+  return { owner: decodeURIComponent(owner), repo: decodeURIComponent(repo) };
 }
 
 // src/serve/working-clone.ts
@@ -5207,7 +5315,7 @@ import { join as join2 } from "node:path";
 
 // src/serve/ssh-access.ts
 import { constants } from "node:fs";
-import { access, chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, readFile as readFile2, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 // src/git/ssh-command.ts
@@ -5297,8 +5405,8 @@ async function usableKey(name, key, own, log) {
     await rm(copy, { force: true });
     return key;
   }
-  const content = await readFile(key);
-  const previous = await readFile(copy).catch(() => void 0);
+  const content = await readFile2(key);
+  const previous = await readFile2(copy).catch(() => void 0);
   await mkdir(own, { recursive: true, mode: 448 });
   if (!previous?.equals(content)) {
     await writeFile(copy, content, { mode: 384 });
@@ -5312,6 +5420,7 @@ async function usableKey(name, key, own, log) {
 
 // src/serve/working-clone.ts
 function httpCredentials(t) {
+  if (t.credentials) return t.credentials;
   if (!t.repo.tokenEnv) return void 0;
   const token = t.env[t.repo.tokenEnv];
   if (!token) throw new Error(`${t.repo.name}: the variable ${t.repo.tokenEnv} (its tokenEnv) is not set`);
@@ -5329,7 +5438,11 @@ async function syncWorkingClone(t) {
     log(`${t.repo.name}: cloning ${t.repo.branch}`);
     await freshClone(t, dir, environment, credentials);
   }
-  const git = await createGitCommandManager(dir, { environment, ...credentials ? { credentials } : {} });
+  const git = await createGitCommandManager(dir, {
+    environment,
+    remote: { name: "origin", from: `${t.repo.name}'s clone` },
+    ...credentials ? { credentials } : {}
+  });
   const tracking = await fetchBranch(git, t.repo.branch);
   try {
     await resetTo(git, dir, environment, tracking);
@@ -5356,18 +5469,22 @@ async function isUsableClone(dir, url, env) {
 function samePath(a, b) {
   return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
-async function freshClone(t, dir, env, credentials) {
+async function freshClone(t, dir, env, source) {
+  const credentials = typeof source === "function" ? await source() : source;
   const parent = join2(t.stateDir, "repos");
   await mkdir2(parent, { recursive: true });
   const tmp = join2(parent, `.${t.repo.name}.cloning`);
   await rm2(tmp, { recursive: true, force: true });
   const secrets = new SecretMasker();
   secrets.add(credentials?.token, "x-access-token");
-  const r = await execGit(["clone", "--quiet", "--branch", t.repo.branch, "--", t.repo.url, tmp], {
-    cwd: parent,
-    env: { ...env, ...credentials ? credentialEnvironment(credentials) : {} },
-    secrets
-  });
+  const r = await execGit(
+    ["clone", "--quiet", "--origin", "origin", "--branch", t.repo.branch, "--", t.repo.url, tmp],
+    {
+      cwd: parent,
+      env: { ...env, ...credentials ? credentialEnvironment(credentials) : {} },
+      secrets
+    }
+  );
   if (r.exitCode !== 0) {
     await rm2(tmp, { recursive: true, force: true });
     throw new Error(`git clone of ${t.repo.name} failed: ${r.stderr.trim()}`);
@@ -5545,6 +5662,12 @@ var ServeEngine = class {
   constructor(o) {
     this.o = o;
     this.stateDir = o.stateDir;
+    this.apps = new AppIdentities({
+      env: o.env,
+      onSecret: o.onSecret ?? (() => void 0),
+      log: o.log,
+      ...o.userAgent ? { userAgent: o.userAgent } : {}
+    });
     const first = o.server.repositories[0];
     if (!first) throw new Error("the server file has no repository");
     this.tags = this.tagSource(first.config);
@@ -5598,6 +5721,8 @@ var ServeEngine = class {
   /** Prometheus series of every run. */
   metrics = new ServeMetrics(() => this.registryCounts());
   notifier;
+  /** The GitHub App token sources of repositories with `githubApp`, kept across passes. */
+  apps;
   /** Creates the state dir and queues a first run of every repository. */
   async start() {
     await mkdir3(this.stateDir, { recursive: true });
@@ -5750,7 +5875,7 @@ var ServeEngine = class {
     clearTimeout(this.hookTimer);
     for (const s of this.repos.values()) clearTimeout(s.timer);
     this.queue.length = 0;
-    if (!await this.settleWithin(this.o.stopGraceMs ?? 6e3)) {
+    if (!await this.settleWithin(this.o.stopGraceMs ?? STOP_GRACE_MS)) {
       const running = [...this.repos.values()].filter((s) => s.running).map((s) => s.repo.name);
       this.o.log(`laminar serve: abandoning the runs still in progress (${running.join(", ")}); nothing half-pushed`);
       this.abandon.abort();
@@ -5902,6 +6027,7 @@ var ServeEngine = class {
         notify({ event: "recovered", repository: repo.name, branch: repo.branch, failedRuns: failedBefore });
     } catch (e) {
       s.failures++;
+      this.apps.forget(repo.name);
       const message = this.o.mask(explainSshFailure(repo, e instanceof Error ? e.message : String(e)));
       const described = this.o.describeError ? this.o.mask(explainSshFailure(repo, this.o.describeError(e))) : message;
       this.o.log(`${repo.name}: run failed (${s.failures} in a row): ${described}`);
@@ -5927,7 +6053,15 @@ var ServeEngine = class {
   async runInClone(s, warn) {
     const { repo } = s;
     const dir = clonePath(this.stateDir, repo.name);
-    const git = await syncWorkingClone({ repo, stateDir: this.stateDir, env: this.o.env, log: this.o.log });
+    const githubApp = repo.githubApp;
+    const app = githubApp ? await this.apps.forRepository({ ...repo, githubApp }) : void 0;
+    const git = await syncWorkingClone({
+      repo,
+      stateDir: this.stateDir,
+      env: this.o.env,
+      log: this.o.log,
+      ...app ? { credentials: app.credentials } : {}
+    });
     s.cloned = true;
     return pushMode({
       git,
@@ -5938,7 +6072,8 @@ var ServeEngine = class {
       env: this.commandEnv(),
       signal: this.abandon.signal,
       branch: repo.branch,
-      commit: resolveCommitSettings({}, repo.config.commit, CLI_AUTHOR),
+      // The App's bot is the author unless the server file names one (`global.gitUser`).
+      commit: resolveCommitSettings({}, repo.config.commit, app?.source.identity ?? CLI_AUTHOR),
       maxAttempts: 3,
       protectedHint: "let Laminar push to it, or point the repository at an unprotected branch",
       log: (m) => this.o.log(`${repo.name}: ${m}`)
@@ -5968,7 +6103,7 @@ var ServeEngine = class {
       signal: this.abandon.signal
     };
     if (!c.push) return { pass: await updatePass({ ...pass, dryRun: false }), attempts: 1 };
-    const git = await createGitCommandManager(c.dir);
+    const git = await createGitCommandManager(c.dir, c.remote ? { remote: { name: c.remote, from: "--remote" } } : {});
     const branch = await syncCheckoutInPlace(git);
     return pushMode({
       ...pass,
@@ -6598,6 +6733,7 @@ function sendJson(res, status, body, headers = {}) {
 }
 
 export {
+  stopGraceMs,
   isSshRemote,
   allTargets,
   resolveNotifyTargets,

@@ -5,12 +5,13 @@ import {
   allTargets,
   isSshRemote,
   listenHttp,
-  resolveNotifyTargets
-} from "./chunk-TPS5HUME.js";
-import "./chunk-J4LWZEBC.js";
+  resolveNotifyTargets,
+  stopGraceMs
+} from "./chunk-FWYBB2CG.js";
+import "./chunk-Z54HOY5W.js";
 import {
   serverSchema
-} from "./chunk-WKFW25ZV.js";
+} from "./chunk-WZLC5J4T.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -18,15 +19,16 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-WCOZ2FPA.js";
+} from "./chunk-6T2FVP6Q.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-SPKXP45B.js";
+} from "./chunk-ZNHVO6SG.js";
 import "./chunk-5RE2FBRL.js";
+import "./chunk-SRO4HYQ2.js";
 import {
   __toESM
 } from "./chunk-QIE7EB24.js";
@@ -57,9 +59,9 @@ function parseServerConfig(text, file, baseDir, home = homedir()) {
   const g = raw.global ?? {};
   const notifyAt = (list, at) => (list ?? []).map((n, i) => {
     const here = [...at, i];
-    const ref = (path, variable) => {
-      const p = locate(path);
-      return { variable, key: keyName(path), line: p.line, column: p.col };
+    const ref = (path2, variable) => {
+      const p = locate(path2);
+      return { variable, key: keyName(path2), line: p.line, column: p.col };
     };
     if ((n.slack ? 1 : 0) + (n.webhook ? 1 : 0) !== 1)
       fail(here, "give exactly one of `slack` or `webhook` per entry (use two entries for both)");
@@ -71,17 +73,40 @@ function parseServerConfig(text, file, baseDir, home = homedir()) {
       secret: ref([...here, "webhook", "secretEnv"], w.secretEnv)
     };
   });
+  const path = (v) => resolve(baseDir, v.replace(/^~(?=\/|$)/, home));
+  const appAt = (a, at) => {
+    if (!a) return void 0;
+    if ((a.privateKeyFile !== void 0 ? 1 : 0) + (a.privateKeyEnv !== void 0 ? 1 : 0) !== 1)
+      fail(at, "give exactly one of `privateKeyFile` or `privateKeyEnv` (the App's private key)");
+    return {
+      appId: String(a.appId),
+      privateKey: a.privateKeyFile !== void 0 ? { file: path(a.privateKeyFile) } : { env: a.privateKeyEnv },
+      ...a.installationId !== void 0 ? { installationId: a.installationId } : {},
+      ...a.apiUrl !== void 0 ? { apiUrl: a.apiUrl.replace(/\/+$/, "") } : {},
+      setting: keyName(at)
+    };
+  };
+  const globalApp = appAt(g.githubApp, ["global", "githubApp"]);
   const names = /* @__PURE__ */ new Map();
   const repositories = raw.git.map((r, i) => {
     const at = ["git", i];
     const first = names.get(r.name);
     if (first !== void 0) fail([...at, "name"], `${JSON.stringify(r.name)} is already the name of git[${first}]`);
     names.set(r.name, i);
-    if (r.tokenEnv !== void 0 && !/^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url))
+    const tokenSafe = /^(https:\/\/|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/)/i.test(r.url);
+    if (r.tokenEnv !== void 0 && !tokenSafe)
       fail(
         [...at, "tokenEnv"],
         "a token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
       );
+    if (r.githubApp !== void 0 && !tokenSafe)
+      fail(
+        [...at, "githubApp"],
+        "an App's token is sent to https:// remotes only (or http:// on 127.0.0.1); use `key` for SSH remotes"
+      );
+    if (r.githubApp !== void 0 && r.tokenEnv !== void 0)
+      fail([...at, "githubApp"], "give `tokenEnv` or `githubApp`, not both: each is the HTTPS credential");
+    const githubApp = appAt(r.githubApp, [...at, "githubApp"]) ?? (r.tokenEnv === void 0 && tokenSafe ? globalApp : void 0);
     if (r.trustNewHostKeys && !isSshRemote(r.url))
       fail([...at, "trustNewHostKeys"], "applies to SSH remotes only (ssh://\u2026 or host:path)");
     if (!r.updates?.length && !r.promotions?.length && !r.remoteConfig)
@@ -111,7 +136,6 @@ function parseServerConfig(text, file, baseDir, home = homedir()) {
       { requireUpdates: false }
     );
     const p = locate(at);
-    const path = (v) => resolve(baseDir, v.replace(/^~(?=\/|$)/, home));
     return {
       name: r.name,
       url: isLocalRemote(r.url) ? path(r.url) : r.url,
@@ -121,6 +145,7 @@ function parseServerConfig(text, file, baseDir, home = homedir()) {
       ...Array.isArray(r.knownHosts) ? { knownHostsLines: r.knownHosts.map((l) => l.trim()) } : {},
       trustNewHostKeys: r.trustNewHostKeys ?? false,
       ...r.tokenEnv !== void 0 ? { tokenEnv: r.tokenEnv } : {},
+      ...githubApp ? { githubApp } : {},
       pollFreq: r.pollFreq ?? DEFAULT_POLL_FREQ,
       remoteConfig: r.remoteConfig ?? false,
       config,
@@ -160,7 +185,6 @@ function parseListenAddress(text) {
 }
 
 // src/cli/serve.ts
-var STOP_GRACE_MS = 6e3;
 var HTTP_CLOSE_WAIT_MS = 500;
 function defaultStateDir(env) {
   return join(env.XDG_STATE_HOME || join(homedir2(), ".local", "state"), "laminar", "serve");
@@ -186,16 +210,18 @@ async function serve(o, io) {
     return 2;
   }
   const log = (m) => io.err(`${(/* @__PURE__ */ new Date()).toISOString()} ${m}`);
-  const stopGraceMs = Number(io.env.LAMINAR_SERVE_STOP_GRACE_MS) || STOP_GRACE_MS;
+  const stopGraceMs2 = stopGraceMs(io.env);
   const engine = new ServeEngine({
     server,
     stateDir: resolve2(io.cwd, o.stateDir ?? defaultStateDir(io.env)),
     env: io.env,
     log,
     mask: (s) => o.redactor.mask(s),
+    onSecret: (value, user) => o.redactor.add(value, user),
+    userAgent: `laminar/${VERSION}`,
     describeError,
     ...io.env.LAMINAR_SERVE_DEBOUNCE_MS ? { debounceMs: Number(io.env.LAMINAR_SERVE_DEBOUNCE_MS) } : {},
-    stopGraceMs,
+    stopGraceMs: stopGraceMs2,
     notify: {
       targets: notifyTargets,
       userAgent: `laminar/${VERSION}`,
@@ -216,7 +242,7 @@ async function serve(o, io) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       log(
-        `laminar serve: ${signal}: finishing the runs in progress (abandoning them after ${stopGraceMs / 1e3} s), taking no new work`
+        `laminar serve: ${signal}: finishing the runs in progress (abandoning them after ${stopGraceMs2 / 1e3} s), taking no new work`
       );
       resolveStop();
     };
