@@ -143,7 +143,7 @@ async function main(): Promise<number> {
     const pick = refPicker(host, seeded.digests);
     const repoDir = join(work, "repo");
     await mkdir(repoDir, { recursive: true });
-    await writeFile(join(repoDir, ".laminar.yaml"), laminarConfig(host));
+    await writeFile(join(repoDir, ".laminar.yaml"), laminarConfig(host, { everyCandidate: true }));
     const tree = await writeTree(
       repoDir,
       generateTree({
