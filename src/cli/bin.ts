@@ -7,8 +7,15 @@ import { main } from "./main.js";
 
 // Node's fetch parses HTTP with llhttp compiled to WebAssembly, and V8's optimizing tier for that
 // module alone costs about 30 MB of RSS, a third of a small `plan` (#12). The baseline compiler
-// parses a registry's short answers about as fast; it must be chosen before the first fetch.
+// parses a registry's short answers about as fast; it must be chosen before the first fetch. Kept
+// after measuring both ways (bench/README.md): a small plan 97 → 67 MB, and no consistent cost on a
+// 34k-request cold run (±20 MB either way, within the run-to-run spread).
 setFlagsFromString("--liftoff-only");
+// V8 lets the old generation grow to up to 4× what survived the last full GC while a program
+// allocates fast, and a cold plan does: 34k registry answers, each parsed and dropped. Its live set
+// stays under 45 MB, yet it peaked at 242 MB of RSS, mostly garbage not yet collected (#12). A fixed
+// factor of 2 brought it to 202 MB; the extra full GCs are short, since so little survives them.
+setFlagsFromString("--heap-growing-percent=100");
 
 const io = processIo();
 main(process.argv.slice(2), io).then(
