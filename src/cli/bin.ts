@@ -14,7 +14,7 @@ setFlagsFromString("--liftoff-only");
 // V8 lets the old generation grow to up to 4× what survived the last full GC while a program
 // allocates fast, and a cold plan does: 34k registry answers, each parsed and dropped. Its live set
 // stays under 45 MB, yet it peaked at 242 MB of RSS, mostly garbage not yet collected (#12). A fixed
-// factor of 2 brought it to 202 MB; the extra full GCs are short, since so little survives them.
+// factor of 2 brought it to 202–220 MB; the extra full GCs are short, since so little survives them.
 setFlagsFromString("--heap-growing-percent=100");
 
 const io = processIo();
