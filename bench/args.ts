@@ -1,6 +1,10 @@
 import { parseArgs } from "node:util";
 
 /** Every size and switch of a benchmark run. */
+/** The parts of a run `--only` can pick (the registry is seeded for each). */
+export const BENCH_PARTS = ["plans", "scan", "serve"] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
 export interface BenchOptions {
   readonly files: number;
   readonly refs: number;
@@ -31,6 +35,8 @@ export interface BenchOptions {
   readonly servePlanSample: number;
   /** `--peer renovate`: run only the side-by-side comparison (bench/peer-renovate.ts) and exit. */
   readonly peer: "renovate" | undefined;
+  /** Run this part alone (seeding included); every part when undefined. */
+  readonly only: BenchPart | undefined;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -52,6 +58,9 @@ export const USAGE = `npm run bench -- [options]
   --serve-refs N     references in each (default 20)
   --serve-shared N   registry repositories they share (default 20; at most --repos)
   --serve-plan-sample N  separate laminar plan runs measured for the comparison (default 10)
+  --only plans|scan|serve  run one part alone after seeding: the plan runs (cold, warm, naive, pushes),
+                     the scan and corpus plan (the corpus plan needs the plans' warm cache, so is skipped),
+                     or the serve cycle
   --peer renovate    only compare with Renovate 44 (installed into .tools/ when missing) at 200 files /
                      50 repositories and 2,000 files / 500 repositories, then exit; with --quick: 20 / 6`;
 
@@ -112,6 +121,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
       "serve-shared": { type: "string" },
       "serve-plan-sample": { type: "string" },
       peer: { type: "string" },
+      only: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -123,6 +133,9 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
   if (v.peer !== undefined && v.peer !== "renovate")
     throw new Error(`--peer: only "renovate" is known, got ${JSON.stringify(v.peer)}`);
   if (v.rss !== "auto" && v.rss !== "time" && v.rss !== "node") throw new Error("--rss must be auto, time or node");
+  const only = v.only as BenchPart | undefined;
+  if (only !== undefined && !BENCH_PARTS.includes(only))
+    throw new Error(`--only must be one of ${BENCH_PARTS.join(", ")}, got ${JSON.stringify(v.only)}`);
   const opts: BenchOptions = {
     files: positiveInt("files", v.files, base.files),
     refs: positiveInt("refs", v.refs, base.refs),
@@ -142,6 +155,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
     serveShared: positiveInt("serve-shared", v["serve-shared"], base.serveShared),
     servePlanSample: positiveInt("serve-plan-sample", v["serve-plan-sample"], base.servePlanSample),
     peer: v.peer,
+    only,
   };
   // The after-push run pushes one tag to each of 5 repositories; channels need a few tags to choose from.
   if (opts.tags < 10) throw new Error("--tags must be at least 10");

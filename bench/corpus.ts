@@ -56,7 +56,7 @@ export async function writeCorpus(
 ): Promise<CorpusStats> {
   const target = opts.mb * 1e6;
   await mkdir(root, { recursive: true });
-  await writeFile(join(root, ".laminar.yaml"), laminarConfig(opts.host));
+  await writeFile(join(root, ".laminar.yaml"), laminarConfig(opts.host, { everyCandidate: true }));
   // Upstream files are at most a tenth of a small corpus, so the generated shapes dominate.
   const upstream = await copyUpstream(root, target / 10);
   let files = upstream.files;

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { totalRequests } from "../src/registry/http.js";
 import { startRegistry, type RunningRegistry } from "../test/helpers/registry/server.js";
 import { seedImages } from "../test/helpers/registry/seed.js";
-import { parseBenchArgs, type BenchOptions } from "./args.js";
+import { parseBenchArgs, type BenchOptions, type BenchPart } from "./args.js";
 import { writeCorpus, type CorpusStats } from "./corpus.js";
 import { generateTree, laminarConfig, refPicker, writeTree } from "./manifests.js";
 import { resolveRssMode } from "./measure.js";
@@ -68,6 +68,7 @@ export interface BenchResults {
     readonly multiArchCandidates: number;
   };
   readonly runs: Readonly<Record<string, PlanRun>>;
+  /** Empty when the plan runs were skipped (`--only scan|serve`), like `runs`. */
   readonly naive: readonly NaiveComparison[];
   readonly corpus?: CorpusStats & { readonly plan: PlanRun; readonly generateMs: number };
   readonly scan?: ScanComparison & { readonly rgPattern: string };
@@ -75,7 +76,7 @@ export interface BenchResults {
    * Manifest and blob requests the after-push run needs at least: a manifest GET and a config
    * blob GET per new tag (an index: + its platform manifest). Known tags cost nothing (#12).
    */
-  readonly afterPushFloor: number;
+  readonly afterPushFloor?: number;
   /** One `laminar serve` cycle against separate `laminar plan` runs (bench/serve-bench.ts). */
   readonly serve?: ServeBenchResult;
   readonly targets: readonly Target[];
@@ -126,6 +127,7 @@ async function main(): Promise<number> {
   const defaultOut = new URL("results.json", import.meta.url).pathname;
   const opts = parseBenchArgs(process.argv.slice(2), defaultOut);
   const rssVia = resolveRssMode(opts.rss);
+  const part = (p: BenchPart): boolean => opts.only === undefined || opts.only === p;
   const work = await mkdtemp(join(tmpdir(), "laminar-bench-"));
   const problems: string[] = [];
   let registry: RunningRegistry | undefined;
@@ -175,7 +177,7 @@ async function main(): Promise<number> {
     const pick = refPicker(host, seeded.digests);
     const repoDir = join(work, "repo");
     await mkdir(repoDir, { recursive: true });
-    await writeFile(join(repoDir, ".laminar.yaml"), laminarConfig(host));
+    await writeFile(join(repoDir, ".laminar.yaml"), laminarConfig(host, { everyCandidate: true }));
     const tree = await writeTree(
       repoDir,
       generateTree({
@@ -196,6 +198,17 @@ async function main(): Promise<number> {
     const cache = join(work, "cache", "registry.json");
     const mode = rssVia;
     const runs: Record<string, PlanRun> = {};
+    let plans:
+      | {
+          cold: PlanRun;
+          warm: PlanRun;
+          naive: PlanRun;
+          afterPush: PlanRun;
+          afterPushFloor: number;
+          naiveComparison: NaiveComparison[];
+          pushes: ReturnType<typeof pushedTags>;
+        }
+      | undefined;
     const plan = async (
       key: string,
       label: string,
@@ -238,107 +251,124 @@ async function main(): Promise<number> {
       runs[key] = r;
       return r;
     };
-    const cold = await plan("cold", "cold (empty cache)");
-    const warm = await plan("warm", "warm (nothing new)", undefined, opts.warmRuns);
-    const naive = await plan("naive", "naive", "naive");
-    const pushes = pushedTags(repos, opts.tags);
-    await seedImages(
-      registry,
-      pushes.flatMap(({ repo, tag }) => seedImagesFor(repo, [tag])),
-      { concurrency: 5 },
-    );
-    log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
-    const afterPush = await plan("afterPush", `after ${pushes.length} pushes`);
-    const referenced = new Set(repos.slice(0, Math.min(tree.refs, repos.length)));
-    const afterPushFloor = pushes
-      .filter((p) => referenced.has(p.repo))
-      .reduce((n, p) => n + (p.repo.kind === "multiarch" ? 3 : 2), 0);
-    if (metadataRequests(afterPush.requests) > afterPushFloor)
-      problems.push(
-        `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests, the new tags need ${afterPushFloor}`,
+    if (part("plans")) {
+      const cold = await plan("cold", "cold (empty cache)");
+      const warm = await plan("warm", "warm (nothing new)", undefined, opts.warmRuns);
+      const naive = await plan("naive", "naive", "naive");
+      const pushes = pushedTags(repos, opts.tags);
+      await seedImages(
+        registry,
+        pushes.flatMap(({ repo, tag }) => seedImagesFor(repo, [tag])),
+        { concurrency: 5 },
       );
-    const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
-    // A targeted run, as a repository_dispatch after one more build would start it (issue #15):
-    // `--image REPO:TAG` on the warm cache asks about the pushed tag alone.
-    const [dispatch] = pushedTags(repos, opts.tags + 1, 1, 9);
-    if (dispatch) {
-      await seedImages(registry, seedImagesFor(dispatch.repo, [dispatch.tag]), { concurrency: 1 });
-      const image = `${host}/${dispatch.repo.name}:${dispatch.tag.tag}`;
-      const targeted = await plan("targeted", "targeted (--image, 1 pushed tag)", undefined, 1, [image]);
-      if (totalRequests(targeted.requests) > 3)
-        problems.push(`targeted run made ${totalRequests(targeted.requests)} registry requests (goal ≤ 3)`);
-      if (targeted.changes === 0) problems.push("targeted run moved nothing (the pushed tag is the newest)");
+      log(`pushed ${pushes.map((p) => `${p.repo.name}:${p.tag.tag}`).join(", ")}`);
+      const afterPush = await plan("afterPush", `after ${pushes.length} pushes`);
+      const referenced = new Set(repos.slice(0, Math.min(tree.refs, repos.length)));
+      const afterPushFloor = pushes
+        .filter((p) => referenced.has(p.repo))
+        .reduce((n, p) => n + (p.repo.kind === "multiarch" ? 3 : 2), 0);
+      if (metadataRequests(afterPush.requests) > afterPushFloor)
+        problems.push(
+          `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests, the new tags need ${afterPushFloor}`,
+        );
+      const naiveAfterPush = await plan("naiveAfterPush", `naive after ${pushes.length} pushes`, "naive");
+      // A targeted run, as a repository_dispatch after one more build would start it (issue #15):
+      // `--image REPO:TAG` on the warm cache asks about the pushed tag alone.
+      const [dispatch] = pushedTags(repos, opts.tags + 1, 1, 9);
+      if (dispatch) {
+        await seedImages(registry, seedImagesFor(dispatch.repo, [dispatch.tag]), { concurrency: 1 });
+        const image = `${host}/${dispatch.repo.name}:${dispatch.tag.tag}`;
+        const targeted = await plan("targeted", "targeted (--image, 1 pushed tag)", undefined, 1, [image]);
+        if (totalRequests(targeted.requests) > 3)
+          problems.push(`targeted run made ${totalRequests(targeted.requests)} registry requests (goal ≤ 3)`);
+        if (targeted.changes === 0) problems.push("targeted run moved nothing (the pushed tag is the newest)");
+      }
+      // Naive has no cache: its run before the pushes is its cold and its warm run alike.
+      const naiveComparison = compareNaive([
+        [naive, cold],
+        [naive, warm],
+        [naiveAfterPush, afterPush],
+      ]);
+      if (metadataRequests(warm.requests) !== 0)
+        problems.push(`warm run made ${metadataRequests(warm.requests)} manifest/blob requests (must be 0)`);
+      plans = { cold, warm, naive, afterPush, afterPushFloor, naiveComparison, pushes };
     }
-    // Naive has no cache: its run before the pushes is its cold and its warm run alike.
-    const naiveComparison = compareNaive([
-      [naive, cold],
-      [naive, warm],
-      [naiveAfterPush, afterPush],
-    ]);
-    if (metadataRequests(warm.requests) !== 0)
-      problems.push(`warm run made ${metadataRequests(warm.requests)} manifest/blob requests (must be 0)`);
 
     // 4. Corpus: scan throughput against ripgrep, then `laminar plan` over it with the warm cache.
-    log(`generating the ${opts.corpusMb} MB corpus…`);
-    const corpusDir = join(work, "corpus");
-    const genStart = performance.now();
-    // The pushed tags are in the registry now: references may point at them like at any other tag.
-    const reposNow = repos.map((r) => ({
-      ...r,
-      tags: [...r.tags, ...pushes.filter((p) => p.repo.name === r.name).map((p) => p.tag)],
-    }));
-    const corpus = await writeCorpus(corpusDir, { mb: opts.corpusMb, repos: reposNow, host, pick });
-    const generateMs = performance.now() - genStart;
-    log(
-      `corpus: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB in ${secs(generateMs)}; scanning (${opts.scanRuns} runs per tool)…`,
-    );
-    const scan = await compareScan(corpusDir, opts.scanRuns);
-    log(`  ${scanLine(scan)}`);
-    const corpusCache = join(work, "cache", "corpus.json");
-    await copyFile(cache, corpusCache);
-    log("laminar plan on the corpus (warm cache)…");
-    const corpusPlan = await runPlan("corpus (warm)", runner, { dir: corpusDir, cache: corpusCache, mode });
-    log(
-      `  ${secs(corpusPlan.wallMs)}, peak RSS ${corpusPlan.maxRssKb ? `${(corpusPlan.maxRssKb / 1024).toFixed(0)} MB` : "?"}`,
-    );
-    if (corpusPlan.failures) problems.push(`corpus plan: ${corpusPlan.failures} registry failure(s)`);
+    let scanPart: { corpus: CorpusStats; generateMs: number; scan: ScanComparison; corpusPlan?: PlanRun } | undefined;
+    if (part("scan")) {
+      const pushes = plans?.pushes ?? [];
+      log(`generating the ${opts.corpusMb} MB corpus…`);
+      const corpusDir = join(work, "corpus");
+      const genStart = performance.now();
+      // The pushed tags are in the registry now: references may point at them like at any other tag.
+      const reposNow = repos.map((r) => ({
+        ...r,
+        tags: [...r.tags, ...pushes.filter((p) => p.repo.name === r.name).map((p) => p.tag)],
+      }));
+      const corpus = await writeCorpus(corpusDir, { mb: opts.corpusMb, repos: reposNow, host, pick });
+      const generateMs = performance.now() - genStart;
+      log(
+        `corpus: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB in ${secs(generateMs)}; scanning (${opts.scanRuns} runs per tool)…`,
+      );
+      const scan = await compareScan(corpusDir, opts.scanRuns);
+      log(`  ${scanLine(scan)}`);
+      scanPart = { corpus, generateMs, scan };
+      if (plans) {
+        const corpusCache = join(work, "cache", "corpus.json");
+        await copyFile(cache, corpusCache);
+        log("laminar plan on the corpus (warm cache)…");
+        const corpusPlan = await runPlan("corpus (warm)", runner, { dir: corpusDir, cache: corpusCache, mode });
+        log(
+          `  ${secs(corpusPlan.wallMs)}, peak RSS ${corpusPlan.maxRssKb ? `${(corpusPlan.maxRssKb / 1024).toFixed(0)} MB` : "?"}`,
+        );
+        if (corpusPlan.failures) problems.push(`corpus plan: ${corpusPlan.failures} registry failure(s)`);
+        scanPart.corpusPlan = corpusPlan;
+      } else log("laminar plan on the corpus skipped: it needs the warm cache of the plan runs");
+    }
 
     // 5. One serve cycle over many git repositories sharing a few registry repositories.
-    const serve = await serveBench({
-      work,
-      host,
-      registryRepos: repos,
-      pick,
-      sizes: {
-        gitRepos: opts.serveRepos,
-        refs: opts.serveRefs,
-        shared: opts.serveShared,
-        planSample: opts.servePlanSample,
-      },
-      runner,
-      mode,
-      log,
-    });
-    for (const e of serve.cycle.errors) problems.push(`serve cycle: ${e}`);
-    // With fewer than 1000 tags a repository's tag list is one page: one request per registry repository.
-    if (opts.tags < 1000 && serve.cycle.tagListRequests !== serve.distinctRegistryRepositories)
-      problems.push(
-        `serve cycle: ${serve.cycle.tagListRequests} tag-list requests for ${serve.distinctRegistryRepositories} registry repositories`,
-      );
+    let serve: ServeBenchResult | undefined;
+    if (part("serve")) {
+      serve = await serveBench({
+        work,
+        host,
+        registryRepos: repos,
+        pick,
+        sizes: {
+          gitRepos: opts.serveRepos,
+          refs: opts.serveRefs,
+          shared: opts.serveShared,
+          planSample: opts.servePlanSample,
+        },
+        runner,
+        mode,
+        log,
+      });
+      for (const e of serve.cycle.errors) problems.push(`serve cycle: ${e}`);
+      // With fewer than 1000 tags a repository's tag list is one page: one request per registry repository.
+      if (opts.tags < 1000 && serve.cycle.tagListRequests !== serve.distinctRegistryRepositories)
+        problems.push(
+          `serve cycle: ${serve.cycle.tagListRequests} tag-list requests for ${serve.distinctRegistryRepositories} registry repositories`,
+        );
+    }
 
     const defaultSizes =
       !opts.quick && opts.files === 1000 && opts.refs === 2000 && opts.repos === 50 && opts.tags === 500;
-    const targets = checkTargets({
-      defaultSizes,
-      cold,
-      warm,
-      naive,
-      candidates,
-      multiArchCandidates: multiArch,
-      corpusPlan,
-      corpusMb: opts.corpusMb,
-      scan,
-    });
+    // The targets compare against the plan runs; without them (`--only scan|serve`) there are none.
+    const targets = plans
+      ? checkTargets({
+          defaultSizes,
+          cold: plans.cold,
+          warm: plans.warm,
+          naive: plans.naive,
+          candidates,
+          multiArchCandidates: multiArch,
+          corpusPlan: scanPart?.corpusPlan,
+          corpusMb: opts.corpusMb,
+          scan: scanPart?.scan,
+        })
+      : [];
     const results: BenchResults = {
       date: new Date().toISOString(),
       node: process.version,
@@ -364,11 +394,13 @@ async function main(): Promise<number> {
         multiArchCandidates: multiArch,
       },
       runs,
-      naive: naiveComparison,
-      corpus: { ...corpus, plan: corpusPlan, generateMs },
-      scan: { ...scan, rgPattern: RG_PATTERN },
-      afterPushFloor,
-      serve,
+      naive: plans?.naiveComparison ?? [],
+      ...(scanPart?.corpusPlan
+        ? { corpus: { ...scanPart.corpus, plan: scanPart.corpusPlan, generateMs: scanPart.generateMs } }
+        : {}),
+      ...(scanPart ? { scan: { ...scanPart.scan, rgPattern: RG_PATTERN } } : {}),
+      ...(plans ? { afterPushFloor: plans.afterPushFloor } : {}),
+      ...(serve ? { serve } : {}),
       targets,
       problems,
     };
@@ -389,16 +421,24 @@ async function main(): Promise<number> {
     console.log(
       `repository: ${tree.files} files, ${tree.refs} references, ${(tree.bytes / 1e6).toFixed(1)} MB; ${candidates} build-time candidate tags (${multiArch} multi-arch)\n`,
     );
-    console.log(runsTable([...Object.values(runs), corpusPlan]));
-    console.log(
-      `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests; the new tags alone need ${afterPushFloor}`,
-    );
-    console.log(`\n${naiveTable(naiveComparison)}`);
-    console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
-    console.log(
-      `\nserve: one cycle over ${serve.gitRepos} git repositories × ${serve.refs} references sharing ${serve.distinctRegistryRepositories} registry repositories (clone, plan, commit, push each; maxParallel 4)\n${serveTable(serve)}`,
-    );
-    console.log(`\ntargets:\n${targetsTable(targets)}`);
+    const planRuns = [...Object.values(runs), ...(scanPart?.corpusPlan ? [scanPart.corpusPlan] : [])];
+    if (planRuns.length) console.log(runsTable(planRuns));
+    if (plans) {
+      const { pushes, afterPush, afterPushFloor, naiveComparison } = plans;
+      console.log(
+        `after ${pushes.length} pushes: ${metadataRequests(afterPush.requests)} manifest/blob requests; the new tags alone need ${afterPushFloor}`,
+      );
+      console.log(`\n${naiveTable(naiveComparison)}`);
+    }
+    if (scanPart) {
+      const { scan } = scanPart;
+      console.log(`\nscan of ${(scan.bytes / 1e6).toFixed(1)} MB in ${scan.files} files: ${scanLine(scan)}`);
+    }
+    if (serve)
+      console.log(
+        `\nserve: one cycle over ${serve.gitRepos} git repositories × ${serve.refs} references sharing ${serve.distinctRegistryRepositories} registry repositories (clone, plan, commit, push each; maxParallel 4)\n${serveTable(serve)}`,
+      );
+    if (targets.length) console.log(`\ntargets:\n${targetsTable(targets)}`);
     if (problems.length) console.log(`\nproblems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     console.log(`\nresults: ${opts.out}`);
     return problems.length ? 1 : 0;

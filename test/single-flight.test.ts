@@ -135,3 +135,23 @@ describe("PromiseMemo", () => {
     assert.equal(await memo.get("k", () => Promise.resolve(6)), 5);
   });
 });
+
+test("maxEntries keeps the most recently stored promises and drops the oldest", async () => {
+  const memo = new PromiseMemo<string, number>("rejected", 2);
+  let calls = 0;
+  const produce = (v: number) => () => {
+    calls++;
+    return Promise.resolve(v);
+  };
+  assert.equal(await memo.get("a", produce(1)), 1);
+  assert.equal(await memo.get("b", produce(2)), 2);
+  assert.equal(await memo.get("a", produce(9)), 1, "a is still kept");
+  assert.equal(await memo.get("c", produce(3)), 3);
+  assert.equal(memo.size, 2);
+  assert.ok(!memo.has("a") && memo.has("b") && memo.has("c"), "a, stored first, was dropped");
+  memo.set("b", Promise.resolve(20));
+  await memo.get("d", produce(4));
+  assert.ok(memo.has("b") && !memo.has("c"), "replacing b made it the newest");
+  assert.equal(await memo.get("a", produce(10)), 10, "a dropped key is produced afresh");
+  assert.equal(calls, 5);
+});

@@ -148,6 +148,14 @@ export interface RegistryClientOptions {
  */
 export const FUTURE_SKEW_MS = 3600_000;
 
+/**
+ * Manifests, config blobs and build times a client keeps from its latest fetches. A resolution
+ * reuses its documents within moments (32 run at once, each a few documents), and what outlives it
+ * is in the disk cache, so this is a bound on memory, not a cache: a cold run of 34k fetches that
+ * kept every document peaked far above its live needs (#12).
+ */
+const RECENT_DOCUMENTS = 1024;
+
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 
 /** `docker.io` for every Docker Hub spelling, otherwise the host lower-cased. */
@@ -197,10 +205,13 @@ export class RegistryClient implements TagSource {
   /** Registries whose ECR API failed for want of AWS credentials: not asked again by this client. */
   private readonly ecrApiOff = new Set<string>();
   private readonly repos = new Map<string, RepoState>();
-  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
-  private readonly buildTimes = new PromiseMemo<string, TagDetails>("rejected");
-  private readonly manifests = new PromiseMemo<string, Manifest | undefined>("rejected");
-  private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected");
+  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries. They share the
+  // documents of one resolution (an index, its platform manifest, their config blob) with the
+  // platform check after it; the durable answer is the disk cache's fact, so they keep only the
+  // most recent RECENT_DOCUMENTS: a cold run fetches 34k documents and kept them all (#12).
+  private readonly buildTimes = new PromiseMemo<string, TagDetails>("rejected", RECENT_DOCUMENTS);
+  private readonly manifests = new PromiseMemo<string, Manifest | undefined>("rejected", RECENT_DOCUMENTS);
+  private readonly blobs = new PromiseMemo<string, ImageConfig>("rejected", RECENT_DOCUMENTS);
   private readonly signatures = new PromiseMemo<string, SignatureVerdict>("rejected");
   private cache: Promise<RegistryCache> | undefined;
   private readonly now: () => number;

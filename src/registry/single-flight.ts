@@ -24,8 +24,15 @@ export type ForgetPolicy = "rejected" | "settled" | "never";
 export class PromiseMemo<K, V> {
   private readonly entries = new Map<K, Promise<V>>();
 
-  /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
-  constructor(private readonly forget: ForgetPolicy = "rejected") {}
+  /**
+   * @param forget when a stored promise is dropped; `"rejected"` unless said otherwise.
+   * @param maxEntries most promises kept: storing one more drops the one stored longest ago (its
+   *   callers keep it; the next caller of that key starts afresh). Unbounded unless given.
+   */
+  constructor(
+    private readonly forget: ForgetPolicy = "rejected",
+    private readonly maxEntries = Infinity,
+  ) {}
 
   /**
    * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
@@ -54,7 +61,13 @@ export class PromiseMemo<K, V> {
       // The caller still sees the rejection through `p`; this branch only does the forgetting.
       value.catch(forget);
     }
+    // Deleted first so that a replaced key counts as stored now, not when it was first stored.
+    this.entries.delete(key);
     this.entries.set(key, p);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
     return p;
   }
 
