@@ -1,0 +1,279 @@
+/**
+ * A targeted run (`--image`, the Action's `images`, issue #15) that updates a pull request keeps the
+ * changes the pull request already had for the other images (src/delivery/carry-over.ts): a dispatch
+ * for image A adds A to the pull request a scheduled run opened for B and C, instead of dropping
+ * them. The CLI as a user runs it, real git, the real registry, the GitHub API emulator.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { git, gitAsync, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
+import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
+import { seedImages } from "./helpers/registry/seed.js";
+
+isolateGitConfig();
+const root = new URL("..", import.meta.url).pathname;
+const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
+
+/** The CLI in a child process, asynchronously (the GitHub emulator answers from this process). */
+function laminar(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
+        GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM,
+        ...env,
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe("targeted runs keep the pull request's other changes (issue #15)", () => {
+  let registry: RunningRegistry;
+  const servers: GitHubApiServer[] = [];
+  before(async () => {
+    registry = await startRegistry();
+    await seedImages(registry, [
+      { repository: "acme/a", tag: "develop-1", created: day(1) },
+      { repository: "acme/b", tag: "develop-1", created: day(1) },
+      { repository: "acme/b", tag: "develop-2", created: day(2) },
+      { repository: "acme/c", tag: "develop-1", created: day(1) },
+      { repository: "acme/c", tag: "develop-2", created: day(2) },
+    ]);
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await registry?.stop();
+  });
+
+  /** A new build of A: what the dispatch names (the registry is shared: each test starts A at the newest). */
+  let aTag = 1;
+  const pushA = async (): Promise<string> => {
+    aTag++;
+    const tag = `develop-${aTag}`;
+    await seedImages(registry, [{ repository: "acme/a", tag, created: day(2 + aTag) }]);
+    return tag;
+  };
+
+  /** A (up to date) and B in one file (two containers), C in another; the cache is shared by a test's runs. */
+  const files = (h: string, group?: string) => ({
+    ".laminar.yaml": `${group ? `pullRequests:\n  group: ${group}\n` : ""}updates:\n  - name: apps\n    pattern: glob:develop-*\n    files: [k8s]\n`,
+    "k8s/apps.yaml": `containers:\n  - image: ${h}/acme/a:develop-${aTag}\n  - image: ${h}/acme/b:develop-1\n`,
+    "k8s/c.yaml": `image: ${h}/acme/c:develop-1\n`,
+  });
+
+  /** A repository on the emulator and a runner of `laminar apply --pull-request` in fresh clones of it. */
+  async function setup(group?: string) {
+    const h = registry.host;
+    const s = await startGitHubApiServer({ files: files(h, group) });
+    servers.push(s);
+    const cache = join(mkdtempSync(join(tmpdir(), "laminar-targeted-cache-")), "registry.json");
+    const run = async (extra: string[] = []) => {
+      const base = mkdtempSync(join(tmpdir(), "laminar-targeted-"));
+      const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+      await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+      const r = await laminar(
+        [
+          "apply",
+          "--dir",
+          join(base, "ws"),
+          "--cache",
+          cache,
+          "--pull-request",
+          "--github-api-url",
+          s.apiUrl,
+          ...extra,
+        ],
+        {
+          GITHUB_TOKEN: s.token,
+          GITHUB_REPOSITORY: `${s.repository.owner}/${s.repository.repo}`,
+          GITHUB_SERVER_URL: s.url,
+        },
+      );
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      return r;
+    };
+    const show = (branch: string, path: string) => git(s.bareRepoPath, ["show", `${branch}:${path}`]);
+    const sha = (branch: string) => git(s.bareRepoPath, ["rev-parse", branch]).trim();
+    return { h, s, run, show, sha };
+  }
+
+  for (const group of [undefined, "all"]) {
+    it(`one pull request (${group ? `group: ${group}` : "default grouping"}): a dispatch for A adds A and keeps B and C; the body lists all three`, async () => {
+      const { h, s, run, show, sha } = await setup(group);
+      await run();
+      const [pr] = s.state.openPullRequests();
+      assert.ok(pr);
+      assert.equal(pr.head, "laminar/updates");
+      assert.equal(show("laminar/updates", "k8s/c.yaml"), `image: ${h}/acme/c:develop-2\n`);
+      assert.equal(
+        show("laminar/updates", "k8s/apps.yaml"),
+        `containers:\n  - image: ${h}/acme/a:develop-${aTag}\n  - image: ${h}/acme/b:develop-2\n`,
+        "the scheduled run: B and C",
+      );
+
+      const tag = await pushA();
+      const r = await run(["--image", `${h}/acme/a:${tag}`]);
+      assert.match(r.stderr + r.stdout, /keeping 2 change\(s\) the pull request already has/);
+      assert.equal(
+        show("laminar/updates", "k8s/apps.yaml"),
+        `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-2\n`,
+      );
+      assert.equal(show("laminar/updates", "k8s/c.yaml"), `image: ${h}/acme/c:develop-2\n`);
+      assert.equal(sha("laminar/updates^"), sha("main"), "still one commit on the base");
+      const trailers = git(s.bareRepoPath, ["log", "-1", "--format=%B", "laminar/updates"]);
+      assert.match(trailers, /Laminar-Update: apps/);
+      const open = s.state.openPullRequests();
+      assert.equal(open.length, 1);
+      assert.equal(open[0]?.number, pr.number, "the same pull request");
+      // One row per change: the image, then its move on the same line.
+      const rows = (open[0]?.body ?? "").split("\n");
+      for (const [image, to] of [
+        ["acme/a", tag],
+        ["acme/b", "develop-2"],
+        ["acme/c", "develop-2"],
+      ] as const)
+        assert.ok(
+          rows.some((row) => row.includes(`${h}/${image}`) && row.includes(`→ \`${to}\``)),
+          `the body lists ${image} → ${to}`,
+        );
+
+      // The same dispatch again: nothing to push, the pull request stays as it is (B and C still kept).
+      const again = await run(["--image", `${h}/acme/a:${tag}`, "--json"]);
+      assert.equal(JSON.parse(again.stdout).pullRequest.operation, "unchanged");
+      assert.equal(show("laminar/updates", "k8s/c.yaml"), `image: ${h}/acme/c:develop-2\n`);
+    });
+  }
+
+  it("group: image: a dispatch for A opens A's pull request; B's and C's are untouched", async () => {
+    const { h, s, run, show, sha } = await setup("image");
+    await run();
+    const slug = h.replace(":", "-");
+    const branch = (image: string) => `laminar/image-${slug}-acme-${image}`;
+    assert.deepEqual(
+      s.state
+        .openPullRequests()
+        .map((p) => p.head)
+        .sort(),
+      [branch("b"), branch("c")],
+    );
+    const before = { b: sha(branch("b")), c: sha(branch("c")) };
+
+    const tag = await pushA();
+    await run(["--image", `${h}/acme/a:${tag}`]);
+    assert.deepEqual(
+      s.state
+        .openPullRequests()
+        .map((p) => p.head)
+        .sort(),
+      [branch("a"), branch("b"), branch("c")],
+    );
+    assert.equal(
+      show(branch("a"), "k8s/apps.yaml"),
+      `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-1\n`,
+      "only A's change on A's branch",
+    );
+    assert.deepEqual({ b: sha(branch("b")), c: sha(branch("c")) }, before);
+  });
+
+  it("the base moved: a value a person changed on the base since wins over the pull request's", async () => {
+    const { h, s, run, show } = await setup();
+    await run();
+    // A person sets C by hand on main (to the build the pull request had: the base now has it).
+    const dir = mkdtempSync(join(tmpdir(), "laminar-targeted-person-"));
+    await gitAsync(dir, ["clone", "--quiet", s.bareRepoPath, "w"]);
+    writeFileSync(join(dir, "w", "k8s/c.yaml"), `image: ${h}/acme/c:develop-1 # pinned by hand\n`);
+    await gitAsync(join(dir, "w"), ["-c", "user.name=P", "-c", "user.email=p@e", "commit", "-qam", "pin c"]);
+    await gitAsync(join(dir, "w"), ["push", "--quiet", "origin", "HEAD:main"]);
+
+    const tag = await pushA();
+    await run(["--image", `${h}/acme/a:${tag}`]);
+    assert.equal(
+      show("laminar/updates", "k8s/apps.yaml"),
+      `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-2\n`,
+    );
+    // C's base value equals the pull request's "from" (develop-1): still carried, the comment kept.
+    assert.equal(show("laminar/updates", "k8s/c.yaml"), `image: ${h}/acme/c:develop-2 # pinned by hand\n`);
+
+    // Now the base moves B itself: the base's value is kept, the pull request's B change is dropped.
+    const w = join(dir, "w");
+    await gitAsync(w, ["pull", "--quiet"]);
+    writeFileSync(
+      join(w, "k8s/apps.yaml"),
+      `containers:\n  - image: ${h}/acme/a:develop-1\n  - image: ${h}/acme/b:develop-0\n`,
+    );
+    await gitAsync(w, ["-c", "user.name=P", "-c", "user.email=p@e", "commit", "-qam", "roll b back"]);
+    await gitAsync(w, ["push", "--quiet", "origin", "HEAD:main"]);
+    const next = await pushA();
+    await run(["--image", `${h}/acme/a:${next}`]);
+    assert.equal(
+      show("laminar/updates", "k8s/apps.yaml"),
+      `containers:\n  - image: ${h}/acme/a:${next}\n  - image: ${h}/acme/b:develop-0\n`,
+    );
+    assert.equal(show("laminar/updates", "k8s/c.yaml"), `image: ${h}/acme/c:develop-2 # pinned by hand\n`);
+  });
+
+  it("a person's commit on the pull-request branch: rebuilt from the base as any run does (nothing carried from it)", async () => {
+    const { h, s, run, show, sha } = await setup();
+    await run();
+    const dir = mkdtempSync(join(tmpdir(), "laminar-targeted-person-"));
+    await gitAsync(dir, ["clone", "--quiet", "--branch", "laminar/updates", s.bareRepoPath, "w"]);
+    writeFileSync(join(dir, "w", "NOTES"), "a person's note\n");
+    await gitAsync(join(dir, "w"), ["add", "NOTES"]);
+    await gitAsync(join(dir, "w"), ["-c", "user.name=P", "-c", "user.email=p@e", "commit", "-qm", "note"]);
+    await gitAsync(join(dir, "w"), ["push", "--quiet", "origin", "HEAD:laminar/updates"]);
+
+    const tag = await pushA();
+    const r = await run(["--image", `${h}/acme/a:${tag}`]);
+    assert.match(r.stderr + r.stdout, /rebuilding it from main \(the branch is Laminar's own/);
+    assert.doesNotMatch(r.stderr + r.stdout, /keeping \d+ change/);
+    assert.equal(sha("laminar/updates^"), sha("main"));
+    assert.throws(() => show("laminar/updates", "NOTES"), "the person's commit is replaced, as documented");
+    assert.equal(
+      show("laminar/updates", "k8s/apps.yaml"),
+      `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-1\n`,
+    );
+  });
+
+  it("--push: a targeted run changes only A", async () => {
+    const h = registry.host;
+    const base = mkdtempSync(join(tmpdir(), "laminar-targeted-push-"));
+    const bare = join(base, "remote.git");
+    initBareRepo(bare, files(h));
+    git(base, ["clone", "--quiet", bare, "ws"]);
+    const cache = join(base, "registry.json");
+    const tag = await pushA();
+    const r = await laminar([
+      "apply",
+      "--dir",
+      join(base, "ws"),
+      "--cache",
+      cache,
+      "--push",
+      "--image",
+      `${h}/acme/a:${tag}`,
+    ]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(
+      git(bare, ["show", "main:k8s/apps.yaml"]),
+      `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-1\n`,
+    );
+    assert.equal(git(bare, ["show", "main:k8s/c.yaml"]), `image: ${h}/acme/c:develop-1\n`);
+    assert.deepEqual(git(bare, ["diff", "--name-only", "main^", "main"]).trim().split("\n"), ["k8s/apps.yaml"]);
+  });
+});
