@@ -10,6 +10,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import type { LaminarConfig } from "../src/config/types.js";
+import { carryFile } from "../src/delivery/carry-over.js";
+import { repoKey } from "../src/plan/classify.js";
+import type { PlanUnchanged } from "../src/plan/types.js";
+import { applyEdits } from "../src/rewrite/edits.js";
+import { scanFile } from "../src/scan/structured/index.js";
 import { git, gitAsync, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
@@ -275,5 +281,57 @@ describe("targeted runs keep the pull request's other changes (issue #15)", () =
     );
     assert.equal(git(bare, ["show", "main:k8s/c.yaml"]), `image: ${h}/acme/c:develop-1\n`);
     assert.deepEqual(git(bare, ["diff", "--name-only", "main^", "main"]).trim().split("\n"), ["k8s/apps.yaml"]);
+  });
+});
+
+describe("carryFile (pure): which values a targeted run carries over from Laminar's commit", () => {
+  const config = { updates: [{ name: "apps", policy: { source: "glob:*" } }] } as unknown as LaminarConfig;
+  /** Every site of `now` as the plan leaves it in a targeted run about none of them. */
+  const idle = (file: string, now: string): PlanUnchanged[] =>
+    scanFile(now, file).sites.map((s) => ({
+      file,
+      line: s.line,
+      column: s.column,
+      form: s.form,
+      image: s.name,
+      repository: repoKey(s.reference),
+      tag: s.reference.tag ?? null,
+      reason: "not-targeted",
+      detail: "",
+      rule: "apps",
+    }));
+  const d = (c: string) => `sha256:${c.repeat(64)}`;
+
+  it("a Helm values tag (kept a string) and a pinned reference's tag and digest; the byte edits write them", () => {
+    const file = "values.yaml";
+    const before = `app:\n  image:\n    repository: r.example/acme/b\n    tag: 1.9\nsidecar: r.example/acme/c:1@${d("a")}\n`;
+    const after = `app:\n  image:\n    repository: r.example/acme/b\n    tag: "1.10"\nsidecar: r.example/acme/c:2@${d("b")}\n`;
+    // The base gained a line above since: positions differ, values are what Laminar moved from.
+    const now = `# owned by team x\n${before}`;
+    const carried = carryFile(file, { before, after, now }, idle(file, now), config);
+    assert.deepEqual(
+      carried.map((c) => [c.repository, c.from, c.to, c.toDigest, c.rule, c.pattern]),
+      [
+        ["r.example/acme/b", "1.9", "1.10", undefined, "apps", "glob:*"],
+        ["r.example/acme/c", "1", "2", d("b"), "apps", "glob:*"],
+      ],
+    );
+    const written = applyEdits(
+      Buffer.from(now, "latin1"),
+      carried.flatMap((c) => c.edits),
+    ).toString("latin1");
+    assert.equal(written, `# owned by team x\n${after}`);
+  });
+
+  it("nothing where the base moved the value, where the site is not idle, or where Laminar did not move it", () => {
+    const file = "k8s.yaml";
+    const before = "a: r.example/acme/b:1\nb: r.example/acme/c:1\nc: r.example/acme/d:1\n";
+    const after = "a: r.example/acme/b:2\nb: r.example/acme/c:2\nc: r.example/acme/d:1\n";
+    const now = "a: r.example/acme/b:0\nb: r.example/acme/c:1\nc: r.example/acme/d:1\n";
+    const records = idle(file, now).filter((r) => r.repository !== "r.example/acme/c");
+    assert.deepEqual(carryFile(file, { before, after, now }, records, config), []);
+    // Sites that differ between the two versions of Laminar's commit: not Laminar's edits alone.
+    const other = "a: r.example/acme/b:2\n";
+    assert.deepEqual(carryFile(file, { before, after: other, now: before }, idle(file, before), config), []);
   });
 });
