@@ -16,6 +16,7 @@ import { repoKey } from "../src/plan/classify.js";
 import type { PlanUnchanged } from "../src/plan/types.js";
 import { applyEdits } from "../src/rewrite/edits.js";
 import { scanFile } from "../src/scan/structured/index.js";
+import { runAction } from "./helpers/action-runner.js";
 import { git, gitAsync, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
@@ -254,6 +255,33 @@ describe("targeted runs keep the pull request's other changes (issue #15)", () =
       show("laminar/updates", "k8s/apps.yaml"),
       `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-1\n`,
     );
+  });
+
+  it("the Action's `images` input (what a repository_dispatch starts): the built bundle keeps B and C", async () => {
+    const { h, s, show } = await setup();
+    const cache = join(mkdtempSync(join(tmpdir(), "laminar-targeted-action-cache-")), "r.json");
+    const action = async (inputs: Record<string, string> = {}) => {
+      const base = mkdtempSync(join(tmpdir(), "laminar-targeted-action-"));
+      const auth = `http.${s.url}/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${s.token}`).toString("base64")}`;
+      await gitAsync(base, ["-c", auth, "clone", "--quiet", s.gitUrl, "ws"]);
+      const r = await runAction({
+        workspace: join(base, "ws"),
+        inputs: { token: s.token, mode: "pull-request", cache, ...inputs },
+        env: { GITHUB_API_URL: s.apiUrl, GITHUB_SERVER_URL: s.url },
+      });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      return r;
+    };
+    await action();
+    const tag = await pushA();
+    const r = await action({ images: `${h}/acme/a:${tag}` });
+    assert.equal(r.outputs["pull-request-operation"], "updated");
+    assert.equal(r.outputs.changes, "3");
+    assert.equal(
+      show("laminar/updates", "k8s/apps.yaml"),
+      `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-2\n`,
+    );
+    assert.equal(show("laminar/updates", "k8s/c.yaml"), `image: ${h}/acme/c:develop-2\n`);
   });
 
   it("--push: a targeted run changes only A", async () => {
