@@ -164,6 +164,20 @@ describe("targeted runs keep the pull request's other changes (issue #15)", () =
       const again = await run(["--image", `${h}/acme/a:${tag}`, "--json"]);
       assert.equal(JSON.parse(again.stdout).pullRequest.operation, "unchanged");
       assert.equal(show("laminar/updates", "k8s/c.yaml"), `image: ${h}/acme/c:develop-2\n`);
+
+      // A build of A outside the channel: it moves nothing, and A's earlier move stays in the pull request.
+      // (Grouped runs visit only the groups a targeted plan changes: none here. The default rebuilds the
+      // same tree; the body is rewritten, as carried rows show no build time.)
+      await seedImages(registry, [{ repository: "acme/a", tag: `release-${aTag}`, created: day(30) }]);
+      const head = sha("laminar/updates");
+      const outside = await run(["--image", `${h}/acme/a:release-${aTag}`, "--json"]);
+      assert.equal(JSON.parse(outside.stdout).pullRequest.operation, group ? "none" : "updated");
+      assert.equal(sha("laminar/updates"), head, "nothing pushed");
+      assert.equal(s.state.openPullRequests().length, 1);
+      assert.equal(
+        show("laminar/updates", "k8s/apps.yaml"),
+        `containers:\n  - image: ${h}/acme/a:${tag}\n  - image: ${h}/acme/b:develop-2\n`,
+      );
     });
   }
 

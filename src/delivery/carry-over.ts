@@ -8,10 +8,12 @@
  * from the registry cache instead would need a cache-only registry client and could disagree with
  * the run that found them (minAge, the tag list age); the branch itself already says what they
  * were moved to. So the other references' values are carried over from Laminar's own commit on the
- * branch, reference by reference: only where the plan left the reference `not-targeted` and the base
- * still holds the value that commit moved it from (a base that moved it since wins). The targeted
- * changes are planned on the base as usual; both go through the rewrite stage's byte edits, the
- * commands, the commit and the pull-request body like any change.
+ * branch, reference by reference: only where the plan left the reference `not-targeted` (or a pushed
+ * tag did not move it) and the base still holds the value that commit moved it from (a base that
+ * moved it since wins). The targeted changes are planned on the base as usual; both go through the
+ * rewrite stage's byte edits, the commands, the commit and the pull-request body like any change.
+ * A pushed tag newer than the base's value moves the reference whatever the pull request had: a
+ * dispatch is about a new build (an out-of-order one could step back from the pull request's tag).
  *
  * A branch whose head is not Laminar's commit (a person pushed to it) carries nothing: it is rebuilt
  * from the base as any run does (the branch is Laminar's own, pull-request.ts). Flux setter sites
@@ -23,10 +25,30 @@ import type { LaminarConfig } from "../config/types.js";
 import type { GitCommandManager } from "../git/git-command-manager.js";
 import { repoKey } from "../plan/classify.js";
 import { editsFor } from "../plan/output.js";
+import { targetsByRepository, type ImageTarget } from "../plan/targets.js";
 import type { Plan, PlanChange, PlanUnchanged } from "../plan/types.js";
 import type { ImageSite } from "../scan/site.js";
 import { scanFile } from "../scan/structured/index.js";
 import { fetchBranch } from "./remote-branch.js";
+
+/**
+ * Why a site of a repository targeted with its pushed tag(s) may stay while the pull request keeps
+ * its earlier move: the run only asked about those tags (one not in the channel, older, too young,
+ * unsigned…), so a move a full run found still stands. Not `held-after-rollback` (a person's rollback
+ * on the base wins) nor the reasons known from the file and config alone (nothing was moved there).
+ */
+const PUSHED_TAG_STAYS: ReadonlySet<PlanUnchanged["reason"]> = new Set<PlanUnchanged["reason"]>([
+  "no-candidates",
+  "up-to-date",
+  "older-than-current",
+  "too-new",
+  "unknown-build-time",
+  "ambiguous-build-time",
+  "missing-platform",
+  "unsigned",
+  "bad-signature",
+  "registry-error",
+]);
 
 /** Where to carry from: the pull-request branch as last seen on the remote, and the pass's work tree. */
 export interface CarryOverSource {
@@ -36,11 +58,15 @@ export interface CarryOverSource {
   readonly branch: string;
   /** The branch's sha on the remote. */
   readonly sha: string;
+  /** The run's targets: a repository named with its pushed tag(s) keeps its earlier move when it stays. */
+  readonly targets: readonly ImageTarget[];
 }
 
 /**
- * The changes the pull-request branch `source.sha` carries for references `plan` left `not-targeted`,
- * as plan changes against the work tree's files (empty when the head is not Laminar's commit).
+ * The changes the pull-request branch `source.sha` carries for references `plan` left `not-targeted`
+ * (or, for a repository targeted with its pushed tags, left alone for a reason about those tags: see
+ * {@link PUSHED_TAG_STAYS}), as plan changes against the work tree's files (empty when the head is
+ * not Laminar's commit).
  */
 export async function carriedChanges(
   source: CarryOverSource,
@@ -49,7 +75,10 @@ export async function carriedChanges(
 ): Promise<PlanChange[]> {
   const { git, sha } = source;
   const idle = new Map<string, PlanUnchanged[]>();
-  for (const u of plan.unchanged) if (u.reason === "not-targeted") idle.set(u.file, [...(idle.get(u.file) ?? []), u]);
+  const pushed = targetsByRepository(source.targets);
+  const carries = (u: PlanUnchanged): boolean =>
+    u.reason === "not-targeted" || (Boolean(pushed.get(u.repository)?.length) && PUSHED_TAG_STAYS.has(u.reason));
+  for (const u of plan.unchanged) if (carries(u)) idle.set(u.file, [...(idle.get(u.file) ?? []), u]);
   if (idle.size === 0) return [];
   await fetchBranch(git, source.branch, 2);
   if ((await git.laminarTrailers(sha)).length === 0) return [];

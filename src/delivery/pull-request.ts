@@ -116,10 +116,14 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
     const targeted = (o.targets?.length ?? 0) > 0;
     const extendPlan = async (plan: Plan, config: LaminarConfig): Promise<Plan> => {
       if (seenPr === undefined) return plan;
-      const carried = await carriedChanges({ git, dir: o.dir, branch: prBranch, sha: seenPr }, plan, config);
+      const carried = await carriedChanges(
+        { git, dir: o.dir, branch: prBranch, sha: seenPr, targets: o.targets ?? [] },
+        plan,
+        config,
+      );
       if (carried.length)
         o.log(
-          `${prBranch}: keeping ${carried.length} change(s) the pull request already has for images this targeted run did not look at`,
+          `${prBranch}: keeping ${carried.length} change(s) the pull request already has that this targeted run did not move`,
         );
       return withCarried(plan, carried);
     };
