@@ -117,6 +117,11 @@ export interface UpdateOptions {
    */
   readonly selectChanges?: (change: PlanChange) => boolean;
   /**
+   * Completes the plan before `selectChanges` and the rewrite: a targeted run's pull request keeps
+   * the changes it already had for the other images (src/delivery/carry-over.ts).
+   */
+  readonly extendPlan?: (plan: Plan, config: LaminarConfig) => Promise<Plan>;
+  /**
    * The delivery's git (with its credentials): a shallow clone is completed through it before the
    * history is read (rollbacks, soak times).
    */
@@ -150,7 +155,8 @@ export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
           ...(o.targets ? { targets: o.targets } : {}),
         })
       ).plan;
-  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
+  const extended = o.extendPlan ? await o.extendPlan(planned, config) : planned;
+  const plan = o.selectChanges ? { ...extended, changes: extended.changes.filter(o.selectChanges) } : extended;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...(o.env ? { env: o.env } : {}),

@@ -3,11 +3,13 @@ import { changedPaths } from "../apply/apply.js";
 import { renderTemplate, type CommandFileChange } from "../git/commit-message.js";
 import type { GitCommandManager } from "../git/git-command-manager.js";
 import type { GitHubApi, MergeMethod } from "../github/types.js";
+import type { LaminarConfig } from "../config/types.js";
 import type { Plan } from "../plan/types.js";
 import { oneLine } from "../output/one-line.js";
 import { markdownCode, markdownText } from "../output/markdown.js";
 import { nothingToUpdate } from "../report/format.js";
 import { pullRequestBody } from "../report/markdown.js";
+import { carriedChanges, withCarried } from "./carry-over.js";
 import { fetchBranch } from "./remote-branch.js";
 import { deliverWithRetry } from "./retry-loop.js";
 import { commitThroughApi } from "./signed-push.js";
@@ -109,8 +111,24 @@ export async function pullRequestMode(o: PullRequestModeOptions): Promise<PullRe
   let pushed = false;
 
   try {
+    // A targeted run keeps what the pull request already has for the images it did not look at
+    // (carry-over.ts); the branch as seen when the pass plans is the one carried from.
+    const targeted = (o.targets?.length ?? 0) > 0;
+    const extendPlan = async (plan: Plan, config: LaminarConfig): Promise<Plan> => {
+      if (seenPr === undefined) return plan;
+      const carried = await carriedChanges(
+        { git, dir: o.dir, branch: prBranch, sha: seenPr, targets: o.targets ?? [] },
+        plan,
+        config,
+      );
+      if (carried.length)
+        o.log(
+          `${prBranch}: keeping ${carried.length} change(s) the pull request already has that this targeted run did not move`,
+        );
+      return withCarried(plan, carried);
+    };
     const r = await deliverWithRetry(
-      { ...o, branch: o.base },
+      { ...o, branch: o.base, ...(targeted ? { extendPlan } : {}) },
       {
         publish: async ({ parent, local, message, pass }) => {
           // Everything rendered before the branch is pushed: a template that fails must not leave a

@@ -3,6 +3,7 @@ import { credentialEnvironment, type HttpCredentialSource, type HttpCredentials 
 import { classifyPush, type PushResult } from "./push-result.js";
 import { chooseRemote } from "./remote.js";
 import { SecretMasker } from "../secrets/masker.js";
+import { LAMINAR_TRAILER } from "./commit-message.js";
 
 /** Who a commit is by. `date` pins the time (tests, reproducible commits); otherwise "now". */
 export interface GitIdentity {
@@ -105,6 +106,10 @@ export interface GitCommandManager {
   /** Like revParse, but undefined when the revision does not exist. */
   tryRevParse(rev: string): Promise<string | undefined>;
   isShallow(): Promise<boolean>;
+  /** A file's content at a commit (`git show <rev>:<path>`), or undefined when the commit has no such file. */
+  showFile(rev: string, path: string): Promise<string | undefined>;
+  /** The values of a commit's `Laminar-Update` trailers: non-empty for Laminar's own commits. */
+  laminarTrailers(rev: string): Promise<string[]>;
   /** True when `ancestor` is `rev` or one of its ancestors (`git merge-base --is-ancestor`). */
   isAncestor(ancestor: string, rev: string): Promise<boolean>;
   /** Paths changed between two revisions, or `from` and the worktree, or index and HEAD (`cached`). */
@@ -305,6 +310,24 @@ class GitCli implements GitCommandManager {
     const r = await this.run(args);
     if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
     throw new GitCommandError(args, r.exitCode, r.stderr);
+  }
+
+  async showFile(rev: string, path: string): Promise<string | undefined> {
+    const r = await this.run(["show", `${rev}:${path}`]);
+    return r.exitCode === 0 ? r.stdout : undefined;
+  }
+
+  async laminarTrailers(rev: string): Promise<string[]> {
+    const out = await this.must([
+      "log",
+      "-1",
+      `--format=%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)`,
+      rev,
+    ]);
+    return out
+      .split("\x1d")
+      .map((v) => v.trim())
+      .filter(Boolean);
   }
 
   async isShallow(): Promise<boolean> {
