@@ -50665,6 +50665,19 @@ var GitCli = class {
     if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
     throw new GitCommandError(args, r.exitCode, r.stderr);
   }
+  async showFile(rev, path2) {
+    const r = await this.run(["show", `${rev}:${path2}`]);
+    return r.exitCode === 0 ? r.stdout : void 0;
+  }
+  async laminarTrailers(rev) {
+    const out = await this.must([
+      "log",
+      "-1",
+      `--format=%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)`,
+      rev
+    ]);
+    return out.split("").map((v) => v.trim()).filter(Boolean);
+  }
   async isShallow() {
     return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";
   }
@@ -56511,11 +56524,17 @@ function credentialIdentity(c) {
 
 // src/registry/single-flight.ts
 var PromiseMemo = class {
-  /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
-  constructor(forget = "rejected") {
+  /**
+   * @param forget when a stored promise is dropped; `"rejected"` unless said otherwise.
+   * @param maxEntries most promises kept: storing one more drops the one stored longest ago (its
+   *   callers keep it; the next caller of that key starts afresh). Unbounded unless given.
+   */
+  constructor(forget = "rejected", maxEntries = Infinity) {
     this.forget = forget;
+    this.maxEntries = maxEntries;
   }
   forget;
+  maxEntries;
   entries = /* @__PURE__ */ new Map();
   /**
    * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
@@ -56542,7 +56561,12 @@ var PromiseMemo = class {
     } else if (this.forget === "rejected") {
       value.catch(forget);
     }
+    this.entries.delete(key);
     this.entries.set(key, p);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
     return p;
   }
   has(key) {
@@ -58038,6 +58062,7 @@ async function fetchBlob(session, repository, digest, check) {
 
 // src/registry/client.ts
 var FUTURE_SKEW_MS = 36e5;
+var RECENT_DOCUMENTS = 1024;
 var LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 function registryKey(host) {
   return isDockerHub(host) ? "docker.io" : host.toLowerCase();
@@ -58084,10 +58109,13 @@ var RegistryClient = class {
   /** Registries whose ECR API failed for want of AWS credentials: not asked again by this client. */
   ecrApiOff = /* @__PURE__ */ new Set();
   repos = /* @__PURE__ */ new Map();
-  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
-  buildTimes = new PromiseMemo("rejected");
-  manifests = new PromiseMemo("rejected");
-  blobs = new PromiseMemo("rejected");
+  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries. They share the
+  // documents of one resolution (an index, its platform manifest, their config blob) with the
+  // platform check after it; the durable answer is the disk cache's fact, so they keep only the
+  // most recent RECENT_DOCUMENTS: a cold run fetches 34k documents and kept them all (#12).
+  buildTimes = new PromiseMemo("rejected", RECENT_DOCUMENTS);
+  manifests = new PromiseMemo("rejected", RECENT_DOCUMENTS);
+  blobs = new PromiseMemo("rejected", RECENT_DOCUMENTS);
   signatures = new PromiseMemo("rejected");
   cache;
   now;
@@ -61721,7 +61749,8 @@ async function updatePass(o) {
     ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
     ...o.targets ? { targets: o.targets } : {}
   })).plan;
-  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
+  const extended = o.extendPlan ? await o.extendPlan(planned, config) : planned;
+  const plan = o.selectChanges ? { ...extended, changes: extended.changes.filter(o.selectChanges) } : extended;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
@@ -61743,6 +61772,10 @@ async function planSet(dir, config, set) {
 // src/delivery/pull-request.ts
 import { createHash as createHash5 } from "node:crypto";
 
+// src/delivery/carry-over.ts
+import { readFile as readFile7 } from "node:fs/promises";
+import { join as join9 } from "node:path";
+
 // src/delivery/remote-branch.ts
 function trackingRef(branch, remote) {
   return `refs/remotes/${remote}/${branch}`;
@@ -61760,6 +61793,102 @@ async function assertCleanWorkTree(git) {
       `the working tree has uncommitted changes (${dirty.slice(0, 5).map((d) => d.path).join(", ")}${dirty.length > 5 ? ", \u2026" : ""}); Laminar commits only its own edits: start from a clean checkout`
     );
   }
+}
+
+// src/delivery/carry-over.ts
+var PUSHED_TAG_STAYS = /* @__PURE__ */ new Set([
+  "no-candidates",
+  "up-to-date",
+  "older-than-current",
+  "too-new",
+  "unknown-build-time",
+  "ambiguous-build-time",
+  "missing-platform",
+  "unsigned",
+  "bad-signature",
+  "registry-error"
+]);
+async function carriedChanges(source, plan, config) {
+  const { git, sha } = source;
+  const idle = /* @__PURE__ */ new Map();
+  const pushed = targetsByRepository(source.targets);
+  const carries = (u) => u.reason === "not-targeted" || Boolean(pushed.get(u.repository)?.length) && PUSHED_TAG_STAYS.has(u.reason);
+  for (const u of plan.unchanged) if (carries(u)) idle.set(u.file, [...idle.get(u.file) ?? [], u]);
+  if (idle.size === 0) return [];
+  await fetchBranch(git, source.branch, 2);
+  if ((await git.laminarTrailers(sha)).length === 0) return [];
+  const parent = await git.tryRevParse(`${sha}^`);
+  if (parent === void 0) return [];
+  const touched = new Set(await git.diffNameOnly({ from: parent, to: sha }));
+  const out = [];
+  for (const [file, records] of idle) {
+    if (!touched.has(file)) continue;
+    const [before, after] = await Promise.all([git.showFile(parent, file), git.showFile(sha, file)]);
+    if (before === void 0 || after === void 0) continue;
+    const now = (await readFile7(join9(source.dir, file))).toString("latin1");
+    out.push(...carryFile(file, { before, after, now }, records, config));
+  }
+  return out;
+}
+function carryFile(file, text, records, config) {
+  const before = scanFile(text.before, file).sites;
+  const after = scanFile(text.after, file).sites;
+  if (before.length !== after.length || before.some((s, i) => repoKey(s.reference) !== repoKey(after[i].reference)))
+    return [];
+  const twins = /* @__PURE__ */ new Map();
+  before.forEach((s, i) => {
+    const key = repoKey(s.reference);
+    twins.set(key, [...twins.get(key) ?? [], { from: s, to: after[i] }]);
+  });
+  const seen = /* @__PURE__ */ new Map();
+  const out = [];
+  for (const site of scanFile(text.now, file).sites) {
+    const key = repoKey(site.reference);
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    const record = records.find((r) => r.line === site.line && r.column === site.column);
+    const twin = twins.get(key)?.[occurrence];
+    if (!record || !twin || site.skip || !site.tagSpan) continue;
+    const was = twin.from.reference;
+    const moved = twin.to.reference;
+    const cur = site.reference;
+    if (moved.tag === void 0 || moved.tag === was.tag && moved.digest === was.digest) continue;
+    if (cur.tag !== was.tag || cur.digest !== was.digest) continue;
+    const toDigest = cur.digest !== void 0 && moved.digest !== cur.digest ? moved.digest : void 0;
+    const digestOnly = moved.tag === cur.tag;
+    if (digestOnly && toDigest === void 0) continue;
+    const { edits, quoted } = editsFor(site, moved.tag, toDigest);
+    const rule = record.rule ?? "";
+    out.push({
+      file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: key,
+      from: cur.tag ?? "",
+      to: moved.tag,
+      ...cur.digest ? { fromDigest: cur.digest } : {},
+      ...toDigest ? { toDigest } : {},
+      ...digestOnly ? { digestOnly: true } : {},
+      rule,
+      pattern: config.updates.find((u) => u.name === rule)?.policy.source ?? "",
+      ...quoted && !digestOnly ? { quoted } : {},
+      edits: digestOnly ? edits.filter((e) => e.expect === cur.digest) : edits
+    });
+  }
+  return out;
+}
+function withCarried(plan, carried) {
+  if (carried.length === 0) return plan;
+  const at = (c) => `${c.file}\0${c.line}\0${c.column}`;
+  const moved = new Set(carried.map(at));
+  const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+  return {
+    ...plan,
+    changes: [...plan.changes, ...carried].sort(order),
+    unchanged: plan.unchanged.filter((u) => !moved.has(at(u)))
+  };
 }
 
 // src/delivery/types.ts
@@ -61817,13 +61946,13 @@ async function changedByPass(git, pass, before) {
 }
 
 // src/delivery/signed-push.ts
-import { readFile as readFile7 } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { readFile as readFile8 } from "node:fs/promises";
+import { join as join10 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path2) => {
-      const content = await readFile7(join9(git.workingDirectory, path2)).catch((e) => {
+      const content = await readFile8(join10(git.workingDirectory, path2)).catch((e) => {
         if (e.code === "ENOENT") return null;
         throw e;
       });
@@ -61881,8 +62010,22 @@ async function pullRequestMode(o) {
   let rendered = { title: "", body: "" };
   let pushed = false;
   try {
+    const targeted = (o.targets?.length ?? 0) > 0;
+    const extendPlan = async (plan, config) => {
+      if (seenPr === void 0) return plan;
+      const carried = await carriedChanges(
+        { git, dir: o.dir, branch: prBranch, sha: seenPr, targets: o.targets ?? [] },
+        plan,
+        config
+      );
+      if (carried.length)
+        o.log(
+          `${prBranch}: keeping ${carried.length} change(s) the pull request already has that this targeted run did not move`
+        );
+      return withCarried(plan, carried);
+    };
     const r = await deliverWithRetry(
-      { ...o, branch: o.base },
+      { ...o, branch: o.base, ...targeted ? { extendPlan } : {} },
       {
         publish: async ({ parent, local, message, pass: pass2 }) => {
           const changes = pass2.plan.changes.map(toImageChange);

@@ -3,12 +3,13 @@ const require = __laminarCreateRequire(import.meta.url);
 import {
   GitCommandError,
   LAMINAR_SET_TRAILER,
+  LAMINAR_TRAILER,
   SecretMasker,
   buildCommitMessage,
   execGit,
   updatePass,
   withLaminarTrailers
-} from "./chunk-ZNHVO6SG.js";
+} from "./chunk-7OJESCHH.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };
@@ -342,6 +343,19 @@ var GitCli = class {
     const r = await this.run(args);
     if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
     throw new GitCommandError(args, r.exitCode, r.stderr);
+  }
+  async showFile(rev, path) {
+    const r = await this.run(["show", `${rev}:${path}`]);
+    return r.exitCode === 0 ? r.stdout : void 0;
+  }
+  async laminarTrailers(rev) {
+    const out = await this.must([
+      "log",
+      "-1",
+      `--format=%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)`,
+      rev
+    ]);
+    return out.split("").map((v) => v.trim()).filter(Boolean);
   }
   async isShallow() {
     return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";

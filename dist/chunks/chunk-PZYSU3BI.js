@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-Z54HOY5W.js";
+} from "./chunk-ZWYEK35K.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-6T2FVP6Q.js";
+} from "./chunk-MSKZ7J7W.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-ZNHVO6SG.js";
+} from "./chunk-7OJESCHH.js";
 import {
   __commonJS,
   __require,

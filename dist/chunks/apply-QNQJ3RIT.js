@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-Z54HOY5W.js";
+} from "./chunk-ZWYEK35K.js";
 import {
   nothingToUpdate
 } from "./chunk-VLETM5AE.js";
@@ -21,14 +21,18 @@ import {
   changedPaths,
   createAppTokenSource,
   createOctokit,
+  editsFor,
   errorMessage,
   graphqlFailure,
   httpFailure,
   isHttpError,
   oneLine,
   renderTemplate,
+  repoKey,
+  scanFile,
+  targetsByRepository,
   updatePass
-} from "./chunk-ZNHVO6SG.js";
+} from "./chunk-7OJESCHH.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";
@@ -101,14 +105,112 @@ function pullRequestBody(plan) {
 `;
 }
 
-// src/delivery/signed-push.ts
+// src/delivery/carry-over.ts
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+var PUSHED_TAG_STAYS = /* @__PURE__ */ new Set([
+  "no-candidates",
+  "up-to-date",
+  "older-than-current",
+  "too-new",
+  "unknown-build-time",
+  "ambiguous-build-time",
+  "missing-platform",
+  "unsigned",
+  "bad-signature",
+  "registry-error"
+]);
+async function carriedChanges(source, plan, config) {
+  const { git, sha } = source;
+  const idle = /* @__PURE__ */ new Map();
+  const pushed = targetsByRepository(source.targets);
+  const carries = (u) => u.reason === "not-targeted" || Boolean(pushed.get(u.repository)?.length) && PUSHED_TAG_STAYS.has(u.reason);
+  for (const u of plan.unchanged) if (carries(u)) idle.set(u.file, [...idle.get(u.file) ?? [], u]);
+  if (idle.size === 0) return [];
+  await fetchBranch(git, source.branch, 2);
+  if ((await git.laminarTrailers(sha)).length === 0) return [];
+  const parent = await git.tryRevParse(`${sha}^`);
+  if (parent === void 0) return [];
+  const touched = new Set(await git.diffNameOnly({ from: parent, to: sha }));
+  const out = [];
+  for (const [file, records] of idle) {
+    if (!touched.has(file)) continue;
+    const [before, after] = await Promise.all([git.showFile(parent, file), git.showFile(sha, file)]);
+    if (before === void 0 || after === void 0) continue;
+    const now = (await readFile(join(source.dir, file))).toString("latin1");
+    out.push(...carryFile(file, { before, after, now }, records, config));
+  }
+  return out;
+}
+function carryFile(file, text, records, config) {
+  const before = scanFile(text.before, file).sites;
+  const after = scanFile(text.after, file).sites;
+  if (before.length !== after.length || before.some((s, i) => repoKey(s.reference) !== repoKey(after[i].reference)))
+    return [];
+  const twins = /* @__PURE__ */ new Map();
+  before.forEach((s, i) => {
+    const key = repoKey(s.reference);
+    twins.set(key, [...twins.get(key) ?? [], { from: s, to: after[i] }]);
+  });
+  const seen = /* @__PURE__ */ new Map();
+  const out = [];
+  for (const site of scanFile(text.now, file).sites) {
+    const key = repoKey(site.reference);
+    const occurrence = seen.get(key) ?? 0;
+    seen.set(key, occurrence + 1);
+    const record = records.find((r) => r.line === site.line && r.column === site.column);
+    const twin = twins.get(key)?.[occurrence];
+    if (!record || !twin || site.skip || !site.tagSpan) continue;
+    const was = twin.from.reference;
+    const moved = twin.to.reference;
+    const cur = site.reference;
+    if (moved.tag === void 0 || moved.tag === was.tag && moved.digest === was.digest) continue;
+    if (cur.tag !== was.tag || cur.digest !== was.digest) continue;
+    const toDigest = cur.digest !== void 0 && moved.digest !== cur.digest ? moved.digest : void 0;
+    const digestOnly = moved.tag === cur.tag;
+    if (digestOnly && toDigest === void 0) continue;
+    const { edits, quoted } = editsFor(site, moved.tag, toDigest);
+    const rule = record.rule ?? "";
+    out.push({
+      file,
+      line: site.line,
+      column: site.column,
+      form: site.form,
+      image: site.name,
+      repository: key,
+      from: cur.tag ?? "",
+      to: moved.tag,
+      ...cur.digest ? { fromDigest: cur.digest } : {},
+      ...toDigest ? { toDigest } : {},
+      ...digestOnly ? { digestOnly: true } : {},
+      rule,
+      pattern: config.updates.find((u) => u.name === rule)?.policy.source ?? "",
+      ...quoted && !digestOnly ? { quoted } : {},
+      edits: digestOnly ? edits.filter((e) => e.expect === cur.digest) : edits
+    });
+  }
+  return out;
+}
+function withCarried(plan, carried) {
+  if (carried.length === 0) return plan;
+  const at = (c) => `${c.file}\0${c.line}\0${c.column}`;
+  const moved = new Set(carried.map(at));
+  const order = (a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column;
+  return {
+    ...plan,
+    changes: [...plan.changes, ...carried].sort(order),
+    unchanged: plan.unchanged.filter((u) => !moved.has(at(u)))
+  };
+}
+
+// src/delivery/signed-push.ts
+import { readFile as readFile2 } from "node:fs/promises";
+import { join as join2 } from "node:path";
 async function commitThroughApi(gh, git, o) {
   const modes = await git.fileModes(o.files);
   const files = await Promise.all(
     o.files.map(async (path) => {
-      const content = await readFile(join(git.workingDirectory, path)).catch((e) => {
+      const content = await readFile2(join2(git.workingDirectory, path)).catch((e) => {
         if (e.code === "ENOENT") return null;
         throw e;
       });
@@ -144,8 +246,22 @@ async function pullRequestMode(o) {
   let rendered = { title: "", body: "" };
   let pushed = false;
   try {
+    const targeted = (o.targets?.length ?? 0) > 0;
+    const extendPlan = async (plan, config) => {
+      if (seenPr === void 0) return plan;
+      const carried = await carriedChanges(
+        { git, dir: o.dir, branch: prBranch, sha: seenPr, targets: o.targets ?? [] },
+        plan,
+        config
+      );
+      if (carried.length)
+        o.log(
+          `${prBranch}: keeping ${carried.length} change(s) the pull request already has that this targeted run did not move`
+        );
+      return withCarried(plan, carried);
+    };
     const r = await deliverWithRetry(
-      { ...o, branch: o.base },
+      { ...o, branch: o.base, ...targeted ? { extendPlan } : {} },
       {
         publish: async ({ parent, local, message, pass: pass2 }) => {
           const changes = pass2.plan.changes.map(toImageChange);

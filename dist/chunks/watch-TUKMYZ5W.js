@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-FWYBB2CG.js";
+} from "./chunk-PZYSU3BI.js";
 import {
   createGitCommandManager
-} from "./chunk-Z54HOY5W.js";
+} from "./chunk-ZWYEK35K.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-6T2FVP6Q.js";
+} from "./chunk-MSKZ7J7W.js";
 import {
   loadConfig
-} from "./chunk-ZNHVO6SG.js";
+} from "./chunk-7OJESCHH.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-ZNHVO6SG.js";
+} from "./chunk-7OJESCHH.js";
 import {
   __commonJS,
   __toESM
@@ -10730,11 +10730,17 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 
 // src/registry/single-flight.ts
 var PromiseMemo = class {
-  /** @param forget when a stored promise is dropped; `"rejected"` unless said otherwise. */
-  constructor(forget = "rejected") {
+  /**
+   * @param forget when a stored promise is dropped; `"rejected"` unless said otherwise.
+   * @param maxEntries most promises kept: storing one more drops the one stored longest ago (its
+   *   callers keep it; the next caller of that key starts afresh). Unbounded unless given.
+   */
+  constructor(forget = "rejected", maxEntries = Infinity) {
     this.forget = forget;
+    this.maxEntries = maxEntries;
   }
   forget;
+  maxEntries;
   entries = /* @__PURE__ */ new Map();
   /**
    * The promise stored under `key`, or else the one `produce()` returns, stored first. `produce`
@@ -10761,7 +10767,12 @@ var PromiseMemo = class {
     } else if (this.forget === "rejected") {
       value.catch(forget);
     }
+    this.entries.delete(key);
     this.entries.set(key, p);
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
     return p;
   }
   has(key) {
@@ -12471,6 +12482,7 @@ async function fetchBlob(session, repository, digest, check) {
 
 // src/registry/client.ts
 var FUTURE_SKEW_MS = 36e5;
+var RECENT_DOCUMENTS = 1024;
 var LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
 function registryKey(host) {
   return isDockerHub(host) ? "docker.io" : host.toLowerCase();
@@ -12517,10 +12529,13 @@ var RegistryClient = class {
   /** Registries whose ECR API failed for want of AWS credentials: not asked again by this client. */
   ecrApiOff = /* @__PURE__ */ new Set();
   repos = /* @__PURE__ */ new Map();
-  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries.
-  buildTimes = new PromiseMemo("rejected");
-  manifests = new PromiseMemo("rejected");
-  blobs = new PromiseMemo("rejected");
+  // Per-run memos by digest; a failed fetch is forgotten so the next caller retries. They share the
+  // documents of one resolution (an index, its platform manifest, their config blob) with the
+  // platform check after it; the durable answer is the disk cache's fact, so they keep only the
+  // most recent RECENT_DOCUMENTS: a cold run fetches 34k documents and kept them all (#12).
+  buildTimes = new PromiseMemo("rejected", RECENT_DOCUMENTS);
+  manifests = new PromiseMemo("rejected", RECENT_DOCUMENTS);
+  blobs = new PromiseMemo("rejected", RECENT_DOCUMENTS);
   signatures = new PromiseMemo("rejected");
   cache;
   now;

@@ -25034,7 +25034,8 @@ async function updatePass(o) {
     ...git ? { unshallow: () => git.fetch({ refspecs: [], depth: "unshallow" }) } : {},
     ...o.targets ? { targets: o.targets } : {}
   })).plan;
-  const plan = o.selectChanges ? { ...planned, changes: planned.changes.filter(o.selectChanges) } : planned;
+  const extended = o.extendPlan ? await o.extendPlan(planned, config) : planned;
+  const plan = o.selectChanges ? { ...extended, changes: extended.changes.filter(o.selectChanges) } : extended;
   if (o.dryRun || plan.changes.length === 0) return { config, plan };
   const applied = await applyPlan(o.dir, plan, o.runCommands ? config.commands : [], {
     ...o.env ? { env: o.env } : {},
@@ -28625,6 +28626,7 @@ export {
   isDockerHub,
   renderTemplate,
   buildCommitMessage,
+  LAMINAR_TRAILER,
   LAMINAR_SET_TRAILER,
   withLaminarTrailers,
   laminarSchema,
@@ -28638,9 +28640,13 @@ export {
   execGit,
   GitCommandError,
   tryParseImageReference,
+  repoKey,
   RegistryError,
+  scanFile,
+  editsFor,
   TargetError,
   parseImageTargets,
+  targetsByRepository,
   SIMPLE_SIGNING,
   SIGNATURE_ANNOTATION,
   signatureTag,

@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-FWYBB2CG.js";
-import "./chunk-Z54HOY5W.js";
+} from "./chunk-PZYSU3BI.js";
+import "./chunk-ZWYEK35K.js";
 import {
   serverSchema
-} from "./chunk-WZLC5J4T.js";
+} from "./chunk-NLGIQPZ5.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-6T2FVP6Q.js";
+} from "./chunk-MSKZ7J7W.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-ZNHVO6SG.js";
+} from "./chunk-7OJESCHH.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
