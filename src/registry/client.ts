@@ -235,6 +235,7 @@ export class RegistryClient implements TagSource {
       breakerTimeouts: opts.breakerTimeouts,
       now: opts.now,
       fetch: opts.fetch,
+      env: opts.env,
       userAgent: "laminar",
       debug: opts.log?.debug,
     });

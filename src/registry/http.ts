@@ -12,6 +12,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+import { proxyLabel, ProxyRoutes, type ProxyRoute } from "./proxy.js";
 import { describePath, requestFailure, requestLine, statusLine } from "./errors.js";
 import { RegistryError, type RequestCounts } from "./types.js";
 import { PromiseMemo } from "./single-flight.js";
@@ -96,6 +97,8 @@ export interface HttpOptions {
   readonly now?: () => number;
   readonly userAgent?: string;
   readonly fetch?: typeof fetch;
+  /** Where `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` are read (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly debug?: (message: string) => void;
@@ -248,10 +251,17 @@ function nodeRequest(
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
   cap: number,
+  proxies: ProxyRoutes,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === "https:";
+    let route: ProxyRoute | undefined;
+    try {
+      route = proxies.route(target);
+    } catch (err) {
+      return reject(new TypeError("request failed", { cause: err }));
+    }
     const headers: Record<string, string> = { accept: "*/*", ...init.headers };
     if (init.body !== undefined) {
       headers["content-length"] = String(Buffer.byteLength(init.body));
@@ -266,14 +276,29 @@ function nodeRequest(
       req.destroy();
       if (init.signal.aborted) reject(init.signal.reason);
       else if (err instanceof BodyTooLarge) reject(err);
-      else reject(new TypeError("request failed", { cause: err }));
+      else reject(new TypeError("request failed", { cause: route ? viaProxy(err, route) : err }));
     };
     const onAbort = (): void => fail(init.signal.reason);
-    const req = (secure ? httpsRequest : httpRequest)(target, {
-      method: init.method,
-      headers,
-      agent: secure ? AGENTS.https : AGENTS.http,
-    });
+    const req =
+      route && !secure
+        ? // Plain http through a proxy: the request line carries the absolute URL.
+          httpRequest({
+            host: route.proxy.hostname.replace(/^\[|\]$/g, ""),
+            port: route.proxy.port || 80,
+            path: target.href,
+            method: init.method,
+            headers: {
+              ...headers,
+              host: target.host,
+              ...(route.authorization ? { "proxy-authorization": route.authorization } : {}),
+            },
+            agent: route.agent,
+          })
+        : (secure ? httpsRequest : httpRequest)(target, {
+            method: init.method,
+            headers,
+            agent: route?.agent ?? (secure ? AGENTS.https : AGENTS.http),
+          });
     req.on("error", fail);
     req.on("response", (res: IncomingMessage) => {
       res.on("error", fail);
@@ -313,6 +338,16 @@ function nodeRequest(
   });
 }
 
+/** A socket error on the way through a proxy, named as such (its code kept for the retry rules). */
+function viaProxy(err: unknown, route: ProxyRoute): Error {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const label = proxyLabel(route.proxy);
+  if (e.message.startsWith(`proxy ${label}`)) return e;
+  return Object.assign(new Error(`via proxy ${label}: ${e.message}`, { cause: e }), {
+    code: (e as { code?: string }).code,
+  });
+}
+
 /**
  * The body as sent before `content-encoding` was applied. Laminar asks for no encoding, but a
  * CDN in front of a registry may compress anyway; `fetch` used to undo that, so this does too,
@@ -344,8 +379,11 @@ export class HttpClient {
   private readonly fetchImpl: typeof fetch | undefined;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  /** `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` of the run's environment (src/registry/proxy.ts). */
+  private readonly proxies: ProxyRoutes;
 
   constructor(private readonly opts: HttpOptions = {}) {
+    this.proxies = new ProxyRoutes(opts.env ?? process.env);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.global = new Limiter(opts.concurrency ?? 16);
     this.fetchImpl = opts.fetch;
@@ -586,7 +624,12 @@ export class HttpClient {
     const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
     if (!this.fetchImpl) {
       try {
-        return await nodeRequest(url, { method, headers, ...(body !== undefined ? { body } : {}), signal }, cap);
+        return await nodeRequest(
+          url,
+          { method, headers, ...(body !== undefined ? { body } : {}), signal },
+          cap,
+          this.proxies,
+        );
       } catch (err) {
         if (err instanceof BodyTooLarge) throw this.tooLarge(req, err.status);
         throw err;

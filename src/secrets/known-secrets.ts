@@ -80,6 +80,17 @@ export function knownSecrets(sources: SecretSources): KnownSecret[] {
   pushKey(env.LAMINAR_APP_PRIVATE_KEY);
   pushKey(sources.appPrivateKeyFile);
   for (const token of sources.tokenFiles ?? []) push(token.trim());
+  // An outbound proxy's password (`http://user:pass@proxy:3128`, src/registry/proxy.ts).
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]) {
+    const value = env[name]?.trim();
+    if (!value?.includes("@")) continue;
+    try {
+      const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+      push(decodeURIComponent(url.password), decodeURIComponent(url.username) || undefined);
+    } catch {
+      // Not a URL: the request names the variable, never its value.
+    }
+  }
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : undefined);
 
