@@ -523,6 +523,29 @@ export class RegistryClient implements TagSource {
   }
 
   /**
+   * The tags whose build time {@link describeTags} would fetch (manifest + config blob): not given
+   * by the listing, and not held by the cache (a tag → digest from an earlier listing, even one
+   * past its time to live, which costs at most a HEAD, plus that digest's build time). A registry
+   * whose timestamp API answers times in pages (ECR, Quay, Harbor) fetches none per tag.
+   */
+  async timesToFetch(repo: RepositoryRef, tags: readonly string[]): Promise<readonly string[]> {
+    const registry = registryKey(repo.registry);
+    const settings = this.settingsFor(registry);
+    const api = this.api(registry);
+    if (vendorApiFor(api, registry)) return [];
+    if (api !== "none" && !this.ecrApiOff.has(registry) && cloudKindOf(settings.host, settings.cloud) === "aws")
+      return [];
+    const state = this.state(repo);
+    const cache = await this.loadCache();
+    const pk = platformKey(this.platforms(registry));
+    return tags.filter((t) => {
+      if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
+      const digest = state.confirmed.get(t) ?? state.snapshot?.tags.get(t)?.digest;
+      return !digest || !(cache.fact(digest) ?? cache.fact(`${digest}|${pk}`));
+    });
+  }
+
+  /**
    * Four resolutions per request the registry may have in flight: enough that its HTTP slots
    * never wait for work (a resolution is one to three requests in a row), few enough that a cold
    * run holds a few dozen pending requests, not one per candidate tag.
