@@ -45,6 +45,9 @@ export type Decision = { readonly move: string } | StaysDecided;
  */
 export const DEFAULT_MAX_CANDIDATES = 200;
 
+/** Past this many more runs of learning, `learning-build-times` also suggests a smaller channel. */
+const LONG_LEARNING_RUNS = 10;
+
 /** The repository listed more tags than its cap: every site of it stays (`too-many-tags`). */
 export function tooManyTags(repo: RepositoryRef, list: TagList): StaysDecided | undefined {
   if (list.overLimit === undefined) return undefined;
@@ -205,7 +208,11 @@ export class RepositoryDecisions {
         detail:
           `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) ` +
           `this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; ` +
-          `raise limits.candidates to finish in one run`,
+          `raise limits.candidates to finish in one run` +
+          // A channel this large is better made smaller than learnt over days of runs.
+          (runs > LONG_LEARNING_RUNS
+            ? `, or narrow the pattern, exclude old tags, or order by a version in the tag (semver, or sort: numerical)`
+            : ""),
       };
     }
     // Only with a tag source that cannot say which build times it holds (TagSource.timesToFetch):
