@@ -18,6 +18,7 @@ import type { TagSource } from "../src/registry/types.js";
 import { scanText } from "../src/scan/scan.js";
 import { seedImages, tagSeries } from "./helpers/registry/seed.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
+import { startVendorApiFront } from "./helpers/registry/vendor-api-front.js";
 
 const env = { DOCKER_CONFIG: "/nonexistent-laminar-docker-config" };
 const NEWEST = new Date("2026-03-01T10:00:00Z");
@@ -129,6 +130,42 @@ describe("limits.candidates: a large build-time channel is learnt over several r
     });
     assert.equal(outcome(plan), "move main-299");
     assert.equal(client.counts().manifestGet + client.counts().blobGet, 0);
+  });
+});
+
+describe("limits.candidates and a timestamp API (Quay's tag API in front of the real registry)", () => {
+  test("times come in API pages, not a fetch per tag: not bounded, decided in one run", async () => {
+    const registry = await startRegistry({ auth: "none" });
+    try {
+      const seeded = await seedImages(registry, tagSeries("acme/app", 25, { prefix: "main-", newest: NEWEST }));
+      const front = await startVendorApiFront({
+        api: "quay",
+        registryUrl: registry.url,
+        tags: seeded.map((s, i) => ({
+          repository: "acme/app",
+          tag: s.tag,
+          digest: s.digest,
+          pushed: new Date(NEWEST.getTime() + i * 60_000),
+        })),
+      });
+      try {
+        const client = new RegistryClient({ env, registries: [{ host: front.host, api: "quay" }] });
+        const text = `image: ${front.host}/acme/app:main-3\n`;
+        const plan = await planUpdates({
+          config: config(10),
+          files: [{ path: "deploy/app.yaml", references: scanText(Buffer.from(text)) }],
+          tags: client,
+        });
+        assert.equal(outcome(plan), "move main-24");
+        const c = client.counts();
+        assert.equal(c.manifestGet + c.blobGet, 0, JSON.stringify(c));
+        assert.ok(c.api >= 1, JSON.stringify(c));
+      } finally {
+        await front.close();
+      }
+    } finally {
+      await registry.stop();
+    }
   });
 });
 
