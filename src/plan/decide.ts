@@ -80,6 +80,9 @@ export class RepositoryDecisions {
    * {@link RepositoryDecisions.fetchCosts}); undefined until told, or when the source cannot say.
    */
   private toFetch: ReadonlySet<string> | undefined;
+  // Per rule and image, as the candidates: thousands of sites may share one channel of 100k tags.
+  private readonly unlistedMemo = new Map<string, readonly string[]>();
+  private readonly batchMemo = new Map<string, readonly string[]>();
 
   /**
    * @param maxCandidates - most candidates of one build-time channel whose build time is asked
@@ -127,6 +130,7 @@ export class RepositoryDecisions {
    */
   fetchCosts(toFetch: readonly string[] | undefined): void {
     this.toFetch = toFetch && new Set(toFetch);
+    this.batchMemo.clear();
   }
 
   /**
@@ -162,7 +166,13 @@ export class RepositoryDecisions {
   /** Candidates of a build-time channel whose time the listing did not give (none for other orderings). */
   private unlisted(it: Tracked): readonly string[] {
     if (it.rule.policy.sort !== "build-time") return [];
-    return this.candidates(it).filter((t) => this.list.times?.get(t)?.created === undefined);
+    const key = memoKey(it);
+    let u = this.unlistedMemo.get(key);
+    if (!u) {
+      u = this.candidates(it).filter((t) => this.list.times?.get(t)?.created === undefined);
+      this.unlistedMemo.set(key, u);
+    }
+    return u;
   }
 
   /** Unlisted candidate times the source must fetch: cached ones are free (all count when it cannot tell). */
@@ -188,7 +198,13 @@ export class RepositoryDecisions {
    */
   private learningBatch(it: Tracked): readonly string[] {
     if (!this.toFetch) return [];
-    return [...this.toFetchOf(it)].sort((a, b) => NEWEST_FIRST.compare(b, a)).slice(0, this.maxCandidates);
+    const key = memoKey(it);
+    let batch = this.batchMemo.get(key);
+    if (!batch) {
+      batch = [...this.toFetchOf(it)].sort((a, b) => NEWEST_FIRST.compare(b, a)).slice(0, this.maxCandidates);
+      this.batchMemo.set(key, batch);
+    }
+    return batch;
   }
 
   /**

@@ -14,7 +14,8 @@
  *       platforms wanted (a rule's `platforms` gate, winning candidate only): 0 when the build time
  *       already fetched the manifest (and config blob), else GET manifest (+ blob for one image);
  *       cached by digest;
- *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot.
+ *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot;
+ *   - `timesToFetch` (which build times the caches lack; limits.candidates counts only those): none.
  *   Targeted runs (issue #15: `current` tags, `reuseChallenges`): no listing and no ping; the
  *   pushed tag costs GET manifest + GET config blob (+ 1 token where the registry wants one), the
  *   current tags' times come from the cache.
