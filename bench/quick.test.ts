@@ -10,6 +10,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { parseConfig } from "../src/config/parse.js";
+import { planUpdates } from "../src/plan/plan.js";
+import { RegistryClient } from "../src/registry/index.js";
+import { scanText } from "../src/scan/scan.js";
+import { seedImages } from "../test/helpers/registry/seed.js";
+import { startRegistry } from "../test/helpers/registry/server.js";
+import { laminarConfig } from "./manifests.js";
+import { buildRepos, seedImagesFor } from "./registry-data.js";
 import type { BenchResults } from "./run.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -87,3 +95,48 @@ test("npm run bench -- --quick runs and the warm run fetches no metadata", { tim
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// The bench's plan runs raise limits.candidates to measure a one-run cold start. With the default
+// limit, a bench-sized build repository (500 tags, 400 in the channel) is learnt in
+// ceil(400 / 200) = 2 runs, each fetching at most 200 build times (a manifest and a config blob each).
+test(
+  "a bench-sized channel under the default limits.candidates: decided in ceil(N/limit) runs",
+  { timeout: 300_000 },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), "laminar-bench-limit-"));
+    const reg = await startRegistry({ auth: "none" });
+    try {
+      const [repo] = buildRepos(1, 500);
+      assert.ok(repo && repo.kind === "build");
+      await seedImages(reg, seedImagesFor(repo));
+      const channel = repo.tags.filter((t) => t.inChannel);
+      const newest = channel.reduce((a, b) => (b.created > a.created ? b : a));
+      const limit = 200;
+      const runs = Math.ceil(channel.length / limit);
+      const config = parseConfig(laminarConfig(reg.host));
+      assert.equal(config.limits?.candidates, undefined, "the default limit");
+      const text = `image: ${reg.host}/${repo.name}:${channel[0]!.tag}\n`;
+      const outcomes: string[] = [];
+      for (let i = 0; i < runs + 1; i++) {
+        const client = new RegistryClient({ cachePath: join(dir, "cache.json"), env: {} });
+        const plan = await planUpdates({
+          config,
+          files: [{ path: "deploy/app.yaml", references: scanText(Buffer.from(text)) }],
+          tags: client,
+        });
+        await client.flush();
+        const c = client.counts();
+        assert.ok(c.manifestGet + c.blobGet + c.manifestHead <= limit * 2, `run ${i + 1}: ${JSON.stringify(c)}`);
+        outcomes.push(plan.changes[0] ? `move ${plan.changes[0].to}` : String(plan.unchanged[0]?.reason));
+      }
+      assert.deepEqual(outcomes, [
+        ...Array.from({ length: runs - 1 }, () => "learning-build-times"),
+        `move ${newest.tag}`,
+        `move ${newest.tag}`,
+      ]);
+    } finally {
+      await reg.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);

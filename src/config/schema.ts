@@ -301,7 +301,7 @@ export const laminarSchema = {
           type: "integer",
           minimum: 1,
           description:
-            "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`.",
+            "Most build times fetched per channel and repository and run (default 200; times cached by earlier runs are free). A channel with more left to fetch is learnt over several runs, reason `learning-build-times` meanwhile.",
         },
         registryDeadline: {
           type: "integer",

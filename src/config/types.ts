@@ -112,7 +112,10 @@ export interface PromotionRule {
 export interface Limits {
   /** Most tags read per repository. */
   readonly tags?: number;
-  /** Most candidates of one build-time channel whose build time is asked per run. */
+  /**
+   * Most build times of one build-time channel fetched per run (cached ones are free); a channel
+   * with more to fetch is learnt over several runs (`learning-build-times`).
+   */
   readonly candidates?: number;
   /** Seconds each registry may keep requests outstanding per run. */
   readonly registryDeadline?: number;

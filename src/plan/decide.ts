@@ -45,6 +45,9 @@ export type Decision = { readonly move: string } | StaysDecided;
  */
 export const DEFAULT_MAX_CANDIDATES = 200;
 
+/** Past this many more runs of learning, `learning-build-times` also suggests a smaller channel. */
+const LONG_LEARNING_RUNS = 10;
+
 /** The repository listed more tags than its cap: every site of it stays (`too-many-tags`). */
 export function tooManyTags(repo: RepositoryRef, list: TagList): StaysDecided | undefined {
   if (list.overLimit === undefined) return undefined;
@@ -72,6 +75,14 @@ export class RepositoryDecisions {
   private readonly inChannel = new Map<UpdateRule, string[]>();
   private readonly candidateMemo = new Map<string, string[]>();
   private readonly bestMemo = new Map<string, string | undefined>();
+  /**
+   * Of the unlisted times of build-time channels, those the tag source must fetch (see
+   * {@link RepositoryDecisions.fetchCosts}); undefined until told, or when the source cannot say.
+   */
+  private toFetch: ReadonlySet<string> | undefined;
+  // Per rule and image, as the candidates: thousands of sites may share one channel of 100k tags.
+  private readonly unlistedMemo = new Map<string, readonly string[]>();
+  private readonly batchMemo = new Map<string, readonly string[]>();
 
   /**
    * @param maxCandidates - most candidates of one build-time channel whose build time is asked
@@ -103,8 +114,29 @@ export class RepositoryDecisions {
   }
 
   /**
+   * Candidates of the build-time channels whose time the listing did not give, when some channel has
+   * more of them than `limits.candidates`: the tags to ask the source's `TagSource.timesToFetch`
+   * about. Empty (nothing to ask) while every channel is within the limit anyway.
+   */
+  unlistedTimes(items: readonly Tracked[]): string[] {
+    const over = items.filter((it) => this.unlisted(it).length > this.maxCandidates);
+    return [...new Set(over.flatMap((it) => this.unlisted(it)))];
+  }
+
+  /**
+   * What the tag source said it must fetch of {@link RepositoryDecisions.unlistedTimes}: only those
+   * count against `limits.candidates` (a time cached by an earlier run costs no fetch). Undefined:
+   * the source cannot tell, and every unlisted time counts.
+   */
+  fetchCosts(toFetch: readonly string[] | undefined): void {
+    this.toFetch = toFetch && new Set(toFetch);
+    this.batchMemo.clear();
+  }
+
+  /**
    * Tags whose build time must still be asked: for build-time channels, every candidate and every
-   * current tag the registry still has, minus what the listing already gave.
+   * current tag the registry still has, minus what the listing already gave. A channel with more
+   * times to fetch than `limits.candidates` asks only its {@link RepositoryDecisions.learningBatch}.
    */
   timesWanted(items: readonly Tracked[]): string[] {
     const want = new Set<string>();
@@ -117,7 +149,11 @@ export class RepositoryDecisions {
         if (it.rule.minAge) for (const t of this.candidates(it)) if (compare(t, it.tag) > 0 && !known(t)) want.add(t);
         continue;
       }
-      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
+      if (!ordersByTime(it.rule.policy)) continue;
+      if (this.unknownTimes(it) > this.maxCandidates) {
+        for (const t of this.learningBatch(it)) want.add(t);
+        continue;
+      }
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
       // A person's move: the tag it moved from decides whether it was a rollback (cached afterwards).
@@ -127,12 +163,48 @@ export class RepositoryDecisions {
     return [...want];
   }
 
-  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+  /** Candidates of a build-time channel whose time the listing did not give (none for other orderings). */
+  private unlisted(it: Tracked): readonly string[] {
+    if (it.rule.policy.sort !== "build-time") return [];
+    const key = memoKey(it);
+    let u = this.unlistedMemo.get(key);
+    if (!u) {
+      u = this.candidates(it).filter((t) => this.list.times?.get(t)?.created === undefined);
+      this.unlistedMemo.set(key, u);
+    }
+    return u;
+  }
+
+  /** Unlisted candidate times the source must fetch: cached ones are free (all count when it cannot tell). */
+  private toFetchOf(it: Tracked): readonly string[] {
+    const unlisted = this.unlisted(it);
+    const toFetch = this.toFetch;
+    return toFetch && unlisted.length > this.maxCandidates ? unlisted.filter((t) => toFetch.has(t)) : unlisted;
+  }
+
   private unknownTimes(it: Tracked): number {
-    if (it.rule.policy.sort !== "build-time") return 0;
-    let n = 0;
-    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === undefined) n++;
-    return n;
+    return this.toFetchOf(it).length;
+  }
+
+  /**
+   * The times a channel over `limits.candidates` fetches this run (none when the source cannot say
+   * which it holds: asking would never make the channel smaller). The highest tags first, by a
+   * numeric-aware comparison (`main-1000` after `main-999`): the registry lists tags in lexical
+   * order, which says nothing about age, while a CI channel's tags carry a build number or a date,
+   * so these are most likely the newest builds. Retention policies delete the oldest tags first,
+   * so newest-first wastes the fewest requests on tags gone before the channel is fully known.
+   * The order is deterministic: each run continues where the last stopped, as the cache now holds
+   * what it fetched (new tags pushed in between simply join the next batch).
+   */
+  private learningBatch(it: Tracked): readonly string[] {
+    if (!this.toFetch) return [];
+    const key = memoKey(it);
+    let batch = this.batchMemo.get(key);
+    if (!batch) {
+      batch = [...this.toFetchOf(it)].sort((a, b) => NEWEST_FIRST.compare(b, a)).slice(0, this.maxCandidates);
+      this.batchMemo.set(key, batch);
+    }
+    return batch;
   }
 
   /**
@@ -144,6 +216,23 @@ export class RepositoryDecisions {
     const all = this.candidates(it);
     const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
     const unknown = this.unknownTimes(it);
+    if (unknown > this.maxCandidates && this.toFetch) {
+      const left = unknown - this.maxCandidates;
+      const runs = Math.ceil(left / this.maxCandidates);
+      return {
+        stays: "learning-build-times",
+        detail:
+          `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) ` +
+          `this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; ` +
+          `raise limits.candidates to finish in one run` +
+          // A channel this large is better made smaller than learnt over days of runs.
+          (runs > LONG_LEARNING_RUNS
+            ? `, or narrow the pattern, exclude old tags, or order by a version in the tag (semver, or sort: numerical)`
+            : ""),
+      };
+    }
+    // Only with a tag source that cannot say which build times it holds (TagSource.timesToFetch):
+    // learning in batches would ask the same batch every run, and asking all has no bound.
     if (unknown > this.maxCandidates)
       return {
         stays: "too-many-candidates",
@@ -266,6 +355,9 @@ export function checkDigest(
 }
 
 const memoKey = (it: Tracked): string => `${it.rule.index}\0${it.site.name}`;
+
+/** Natural order (`main-999` before `main-1000`), fixed locale so that every machine picks the same batch. */
+const NEWEST_FIRST = new Intl.Collator("en", { numeric: true });
 
 function excluded(tag: string, site: ImageSite, rule: UpdateRule): boolean {
   return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(site, x.images)));

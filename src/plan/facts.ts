@@ -59,3 +59,21 @@ export function toFailure(e: unknown, repo: RepositoryRef): PlanFailure {
     message: `registry ${repo.registry}: ${(e as Error)?.message ?? String(e)}`,
   };
 }
+
+/**
+ * Which of `tags` the source would have to fetch a build time for (`TagSource.timesToFetch`), or
+ * undefined when it cannot say. Nothing is asked when `tags` is empty (every channel within
+ * `limits.candidates`): the question is only needed for channels over the limit.
+ */
+export async function askTimesToFetch(
+  tags: TagSource,
+  repo: RepositoryRef,
+  unlisted: readonly string[],
+): Promise<Answer<readonly string[] | undefined>> {
+  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: await tags.timesToFetch(repo, unlisted) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}

@@ -16,7 +16,7 @@ import {
   type TagInfo,
   type Tracked,
 } from "./decide.js";
-import { askTagDetails, askTagList } from "./facts.js";
+import { askTagDetails, askTagList, askTimesToFetch } from "./facts.js";
 import { HistoryView } from "./history.js";
 import { PlanRecords, promotionRuleName } from "./output.js";
 import { PlatformGate } from "./platform-gate.js";
@@ -158,6 +158,11 @@ async function planRepository(
     return;
   }
   const decisions = new RepositoryDecisions(repo, listed.value, limits.candidates, now);
+  // A channel with more unlisted times than limits.candidates: only the ones the source must fetch
+  // count (its cache holds the rest); past the limit this run fetches a batch and the sites wait.
+  const toFetch = await askTimesToFetch(tags, repo, decisions.unlistedTimes(items));
+  if (!toFetch.ok) return records.registryError(items, toFetch.failure);
+  decisions.fetchCosts(toFetch.value);
 
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);

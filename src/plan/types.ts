@@ -90,7 +90,8 @@ export type UnchangedReason =
   | "held-after-rollback" // a person rolled this tag back; held until a build newer than the rolled-back one
   | "unknown-build-time" // no candidate's build time could be learnt
   | "too-many-tags" // the repository lists more tags than `limits.tags` (issue #13)
-  | "too-many-candidates" // more candidates of a build-time channel than `limits.candidates` would need a build time
+  | "learning-build-times" // more build times to fetch than `limits.candidates`: this run fetched that many (cached), later runs the rest
+  | "too-many-candidates" // as above, but the tag source cannot say which times it holds (a library `TagSource` without `timesToFetch`)
   | "registry-error" // the registry or repository failed: see `detail`
   | "not-targeted" // a targeted run (`images` input, `--image`) is about other repositories
   | "missing-platform" // the newer candidates lack a platform the rule's `platforms` requires

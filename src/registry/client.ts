@@ -14,7 +14,8 @@
  *       platforms wanted (a rule's `platforms` gate, winning candidate only): 0 when the build time
  *       already fetched the manifest (and config blob), else GET manifest (+ blob for one image);
  *       cached by digest;
- *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot.
+ *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot;
+ *   - `timesToFetch` (which build times the caches lack; limits.candidates counts only those): none.
  *   Targeted runs (issue #15: `current` tags, `reuseChallenges`): no listing and no ping; the
  *   pushed tag costs GET manifest + GET config blob (+ 1 token where the registry wants one), the
  *   current tags' times come from the cache.
@@ -521,6 +522,29 @@ export class RegistryClient implements TagSource {
       if (d) out.set(tag, this.unlessFuture(repo, tag, d));
     });
     return out;
+  }
+
+  /**
+   * The tags whose build time {@link describeTags} would fetch (manifest + config blob): not given
+   * by the listing, and not held by the cache (a tag → digest from an earlier listing, even one
+   * past its time to live, which costs at most a HEAD, plus that digest's build time). A registry
+   * whose timestamp API answers times in pages (ECR, Quay, Harbor) fetches none per tag.
+   */
+  async timesToFetch(repo: RepositoryRef, tags: readonly string[]): Promise<readonly string[]> {
+    const registry = registryKey(repo.registry);
+    const settings = this.settingsFor(registry);
+    const api = this.api(registry);
+    if (vendorApiFor(api, registry)) return [];
+    if (api !== "none" && !this.ecrApiOff.has(registry) && cloudKindOf(settings.host, settings.cloud) === "aws")
+      return [];
+    const state = this.state(repo);
+    const cache = await this.loadCache();
+    const pk = platformKey(this.platforms(registry));
+    return tags.filter((t) => {
+      if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
+      const digest = state.confirmed.get(t) ?? state.snapshot?.tags.get(t)?.digest;
+      return !digest || !(cache.fact(digest) ?? cache.fact(`${digest}|${pk}`));
+    });
   }
 
   /**

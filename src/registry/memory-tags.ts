@@ -39,6 +39,8 @@ export class MemoryTags implements TagSource {
   readonly asked: Array<{ repo: string; request: DescribeRequest }> = [];
   /** Every `listTags` call, by repository key (`registry/repository`). */
   readonly listed: string[] = [];
+  /** Tags whose time was asked, by repository key: what a registry client's cache would hold. */
+  private readonly described = new Map<string, Set<string>>();
 
   /**
    * @param repos - `registry/repository` (e.g. `docker.io/library/nginx`) → tag → details
@@ -71,9 +73,18 @@ export class MemoryTags implements TagSource {
     return { tags: Object.keys(tags) };
   }
 
+  /** Like a registry client with its cache: a tag's time costs a fetch until it was described once. */
+  async timesToFetch(repo: RepositoryRef, tags: readonly string[]): Promise<readonly string[]> {
+    const described = this.described.get(`${repo.registry}/${repo.repository}`);
+    return tags.filter((t) => !described?.has(t));
+  }
+
   async describeTags(repo: RepositoryRef, request: DescribeRequest): Promise<ReadonlyMap<string, TagDetails>> {
     const key = `${repo.registry}/${repo.repository}`;
     this.asked.push({ repo: key, request });
+    let described = this.described.get(key);
+    if (!described) this.described.set(key, (described = new Set()));
+    for (const t of request.times) described.add(t);
     const out = new Map<string, TagDetails>();
     for (const t of new Set([...request.times, ...request.digests])) {
       const d = this.repos[key]?.[t];

@@ -93,6 +93,15 @@ export interface TagSource {
    */
   describeTags(repo: RepositoryRef, request: DescribeRequest): Promise<ReadonlyMap<string, TagDetails>>;
   /**
+   * Of these tags (asked after {@link TagSource.listTags} of the same repository), the ones whose
+   * build time this source would have to fetch, one manifest and config blob each: neither the
+   * listing, a timestamp API nor a cache of earlier runs holds it. It makes no request. The plan
+   * bounds those fetches per run (`limits.candidates`) and learns a large channel over several
+   * runs; a source without it cannot be bounded that way, so such a channel stays
+   * `too-many-candidates` (src/plan/decide.ts).
+   */
+  timesToFetch?(repo: RepositoryRef, tags: readonly string[]): Promise<readonly string[]>;
+  /**
    * Whether `digest` carries a valid cosign signature by `key` (a rule's `verify.cosign`, asked
    * for the winning candidate only). A source without it cannot check: such candidates are skipped.
    */
