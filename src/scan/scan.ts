@@ -129,13 +129,19 @@ function contextMayFollow(text: string, s: number, lines: LineIndex): boolean {
   return (text.charCodeAt(w) === 45 && text.charCodeAt(w + 1) === 45) || endsWithWord(text, from, end, "from");
 }
 
-/** Scans bytes (or a latin1 string of them) for image references, in order of position. */
-export function scanText(input: Uint8Array | string): FoundReference[] {
+/**
+ * Scans bytes (or a latin1 string of them) for image references, in order of position. `lines`: the
+ * text's line index when the caller has one (the structured scan of the same file builds it once, #12).
+ */
+export function scanText(input: Uint8Array | string, lines?: LineIndex): FoundReference[] {
   const text =
     typeof input === "string"
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
-  const lines = new LineIndex(text);
+  return scanLatin1(text, lines && typeof input === "string" ? lines : new LineIndex(text));
+}
+
+function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
   const inComment = commentTracker(text, lines);
   const found: FoundReference[] = [];
   let consumed = 0; // everything before this offset has been decided
