@@ -41,13 +41,29 @@ const COLON = 58;
 const AT = 64;
 const EQUALS = 61;
 
-/** The next `:`, `@` or `=` at or after `from`, or -1. */
-function nextAnchor(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === COLON || c === AT || c === EQUALS) return i;
+/**
+ * The next `:`, `@` or `=` at or after `from`, or -1: the nearest of three `indexOf`s, each kept until
+ * it is passed. `indexOf` of one character runs natively, several times faster than a loop over char
+ * codes in JavaScript, which was a fifth of the repository scan (#12).
+ */
+class Anchors {
+  private colon = -2;
+  private at = -2;
+  private equals = -2;
+  private from = 0;
+  constructor(private readonly text: string) {}
+  next(from: number): number {
+    // -2: not searched yet; -1: none left. Asked again behind the last question: search again.
+    if (from < this.from) this.colon = this.at = this.equals = -2;
+    this.from = from;
+    if (this.colon !== -1 && this.colon < from) this.colon = this.text.indexOf(":", from);
+    if (this.at !== -1 && this.at < from) this.at = this.text.indexOf("@", from);
+    if (this.equals !== -1 && this.equals < from) this.equals = this.text.indexOf("=", from);
+    let best = this.colon;
+    if (this.at >= 0 && (best < 0 || this.at < best)) best = this.at;
+    if (this.equals >= 0 && (best < 0 || this.equals < best)) best = this.equals;
+    return best;
   }
-  return -1;
 }
 
 /**
@@ -175,7 +191,8 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
   // Every reference worth reporting has a `:` (key or tag) or `@` (digest) near it: jump between them.
   // A loop over char codes, not a global regex: a YAML file has a `:` on nearly every line, and each
   // regex match allocated a match array (issue #12: the garbage collector took 7% of the scan).
-  for (let i = nextAnchor(text, 0); i >= 0; i = nextAnchor(text, i + 1)) {
+  const anchors = new Anchors(text);
+  for (let i = anchors.next(0); i >= 0; i = anchors.next(i + 1)) {
     if (i < consumed) continue;
     const next = text.charCodeAt(i + 1);
     const ch = text.charCodeAt(i);

@@ -67,6 +67,9 @@ function hintKeyEndsAt(text: string, colon: number): boolean {
   let k = colon;
   while (k > 0 && isBlank(text.charCodeAt(k - 1))) k--;
   if (isQuote(text.charCodeAt(k - 1))) k--;
+  // Most `:` end other keys: every hint key ends in y, o, g, e, m or l.
+  const last = text.charCodeAt(k - 1);
+  if (last !== 121 && last !== 111 && last !== 103 && last !== 101 && last !== 109 && last !== 108) return false;
   for (const w of HINT_WORDS)
     if (k >= w.length && text.startsWith(w, k - w.length) && keyMayStartAt(text, k - w.length)) return true;
   // `[\w-]*[iI]mage_?[tT]ag`
