@@ -179,6 +179,29 @@ describe("scanRepository with the prefilter and whole-file reads", () => {
     }
   });
 
+  it("reads every file into one reused buffer without a shorter file seeing a longer one's bytes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "laminar-prefilter-"));
+    try {
+      // In path order: a 200 kB file (the buffer grows), then shorter ones whose tail would hold the
+      // previous file's references if a read returned more bytes than the file has.
+      writeFileSync(join(dir, "a.yaml"), `${"# pad\n".repeat(40_000)}image: ghcr.io/acme/big:1\n`);
+      writeFileSync(join(dir, "b.yaml"), `${"# pad\n".repeat(39_990)}x: 1\n`);
+      writeFileSync(join(dir, "c.yaml"), "image: ghcr.io/acme/small:2\n");
+      writeFileSync(join(dir, "d.txt"), "nothing\n");
+      const scan = await scanRepository(dir, { maxFileSize: 1_000_000 });
+      assert.deepEqual(
+        scan.files.map((f) => [f.path, f.references.map((r) => r.text)]),
+        [
+          ["a.yaml", ["ghcr.io/acme/big:1"]],
+          ["c.yaml", ["ghcr.io/acme/small:2"]],
+        ],
+      );
+      assert.equal(scan.stats.bytes, 240_000 + 26 + 239_940 + 5 + 28 + 8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("on the shared corpus, finds exactly what scanFile finds in every file", async (t) => {
     const scan = await scanRepository(CORPUS, { maxFileSize: 10_000_000 }).catch(() => undefined);
     if (!scan) return t.skip(`no corpus at ${CORPUS}`);

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { readdir, realpath } from "node:fs/promises";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
@@ -73,8 +74,9 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
   // thread-pool round trips per file (lstat, open, read, close) and were 40% of the scan of a 10k-file
   // corpus. The event loop gets a turn after every batch, so `laminar serve` keeps answering.
   let sinceYield = 0;
+  const scratch = new ReadBuffer();
   for (const path of paths) {
-    const r = readText(join(rootReal, path), options.maxFileSize);
+    const r = readText(join(rootReal, path), options.maxFileSize, scratch);
     options.onFile?.(path);
     if (r.kind === "too-big")
       warnings.push({
@@ -118,8 +120,9 @@ async function noteFluxObjectsOutside(
 ): Promise<void> {
   const all: string[] = [];
   await walk(root, root, all, [], { ...options, include: undefined });
+  const scratch = new ReadBuffer();
   for (const path of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
-    const r = readText(join(root, path), options.maxFileSize);
+    const r = readText(join(root, path), options.maxFileSize, scratch);
     if (r.kind === "text") flux.noteObjects(path, r.data);
   }
 }
@@ -159,22 +162,40 @@ async function walk(
   );
 }
 
+/**
+ * One buffer that every file of a scan is read into, grown to the largest file: a fresh buffer per
+ * file was 100 MB of short-lived memory per scan of the bench corpus, for the garbage collector (#12).
+ * The bytes a read returns are only valid until the next read.
+ */
+class ReadBuffer {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+  /** A buffer of at least `size` bytes. */
+  get(size: number): Buffer {
+    if (this.buffer.length < size)
+      this.buffer = Buffer.allocUnsafe(Math.max(size, Math.min(this.buffer.length * 2, MAX_LENGTH)));
+    return this.buffer;
+  }
+}
+
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
+
 type ReadResult = { kind: "text"; data: Buffer } | { kind: "binary" } | { kind: "too-big"; size: number };
 
 /**
  * One file: open, fstat, one read, close. `O_NOFOLLOW`: the walk chose a regular file; if it was
  * swapped for a symbolic link since, reading fails instead of following the link out of the repository.
+ * The text is in `scratch`, valid until its next use.
  */
-function readText(path: string, maxSize: number): ReadResult {
+function readText(path: string, maxSize: number, scratch: ReadBuffer): ReadResult {
   const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   try {
     const size = fstatSync(fd).size;
     if (size > maxSize) return { kind: "too-big", size };
     // One byte more than the size: a file that grew since the fstat is read up to the limit.
-    const buffer = Buffer.allocUnsafe(Math.min(size + 1, maxSize + 1));
+    const want = Math.min(size + 1, maxSize + 1);
+    const buffer = scratch.get(want);
     let length = 0;
-    for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0;)
-      length += n;
+    for (let n; length < want && (n = readSync(fd, buffer, length, want - length, null)) > 0;) length += n;
     if (length > maxSize) return { kind: "too-big", size: length };
     const data = buffer.subarray(0, length);
     const sniff = data.subarray(0, BINARY_SNIFF);

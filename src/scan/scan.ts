@@ -41,13 +41,29 @@ const COLON = 58;
 const AT = 64;
 const EQUALS = 61;
 
-/** The next `:`, `@` or `=` at or after `from`, or -1. */
-function nextAnchor(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === COLON || c === AT || c === EQUALS) return i;
+/**
+ * The next `:`, `@` or `=` at or after `from`, or -1: the nearest of three `indexOf`s, each kept until
+ * it is passed. `indexOf` of one character runs natively, several times faster than a loop over char
+ * codes in JavaScript, which was a fifth of the repository scan (#12).
+ */
+class Anchors {
+  private colon = -2;
+  private at = -2;
+  private equals = -2;
+  private from = 0;
+  constructor(private readonly text: string) {}
+  next(from: number): number {
+    // -2: not searched yet; -1: none left. Asked again behind the last question: search again.
+    if (from < this.from) this.colon = this.at = this.equals = -2;
+    this.from = from;
+    if (this.colon !== -1 && this.colon < from) this.colon = this.text.indexOf(":", from);
+    if (this.at !== -1 && this.at < from) this.at = this.text.indexOf("@", from);
+    if (this.equals !== -1 && this.equals < from) this.equals = this.text.indexOf("=", from);
+    let best = this.colon;
+    if (this.at >= 0 && (best < 0 || this.at < best)) best = this.at;
+    if (this.equals >= 0 && (best < 0 || this.equals < best)) best = this.equals;
+    return best;
   }
-  return -1;
 }
 
 /**
@@ -129,13 +145,19 @@ function contextMayFollow(text: string, s: number, lines: LineIndex): boolean {
   return (text.charCodeAt(w) === 45 && text.charCodeAt(w + 1) === 45) || endsWithWord(text, from, end, "from");
 }
 
-/** Scans bytes (or a latin1 string of them) for image references, in order of position. */
-export function scanText(input: Uint8Array | string): FoundReference[] {
+/**
+ * Scans bytes (or a latin1 string of them) for image references, in order of position. `lines`: the
+ * text's line index when the caller has one (the structured scan of the same file builds it once, #12).
+ */
+export function scanText(input: Uint8Array | string, lines?: LineIndex): FoundReference[] {
   const text =
     typeof input === "string"
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
-  const lines = new LineIndex(text);
+  return scanLatin1(text, lines && typeof input === "string" ? lines : new LineIndex(text));
+}
+
+function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
   const inComment = commentTracker(text, lines);
   const found: FoundReference[] = [];
   let consumed = 0; // everything before this offset has been decided
@@ -169,7 +191,8 @@ export function scanText(input: Uint8Array | string): FoundReference[] {
   // Every reference worth reporting has a `:` (key or tag) or `@` (digest) near it: jump between them.
   // A loop over char codes, not a global regex: a YAML file has a `:` on nearly every line, and each
   // regex match allocated a match array (issue #12: the garbage collector took 7% of the scan).
-  for (let i = nextAnchor(text, 0); i >= 0; i = nextAnchor(text, i + 1)) {
+  const anchors = new Anchors(text);
+  for (let i = anchors.next(0); i >= 0; i = anchors.next(i + 1)) {
     if (i < consumed) continue;
     const next = text.charCodeAt(i + 1);
     const ch = text.charCodeAt(i);

@@ -68,9 +68,9 @@ function scanStructuredInto(
  * marks the sites on its line `ignored`.
  */
 export function scanFile(text: string, path: string): FileScan {
-  const inline = scanText(text);
-  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const lines = new LineIndex(text);
+  const inline = scanText(text, lines);
+  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const found: FoundSite[] = [];
   const warnings: StructuredWarning[] = [];
   const ignored = new Set<number>();

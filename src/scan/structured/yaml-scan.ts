@@ -14,9 +14,14 @@ export interface YamlProblem {
 /**
  * Keys that start a structured image: only the top-level blocks holding one are parsed. The `yaml`
  * parser reads about 1 MB/s; parsing whole noisy files made `plan` on the bench corpus 3× slower (#10).
+ *
+ * A line holds a hint key when it matches
+ * `/(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/m`.
+ * That regex, tried at every offset of every YAML file, was a ninth of the repository scan (#12); the
+ * same test is made from each `:` backwards on char codes ({@link hintKeyEndsAt}), and
+ * test/scan-yaml-hint.test.ts holds the regex as the oracle for random and odd inputs.
  */
-const HINT_KEY =
-  /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
+const HINT_WORDS = ["repository", "repo", "newTag", "newName", "tag", "kustomize", "helm", "global"];
 
 /**
  * The top-level blocks (a line at indentation 0 up to the next one; comments, blank lines and `- `
@@ -24,20 +29,77 @@ const HINT_KEY =
  */
 export function hintWindows(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  HINT_KEY.lastIndex = 0;
-  for (let m; (m = HINT_KEY.exec(text));) {
+  for (let at = nextHintKey(text, 0); at >= 0;) {
     const last = out[out.length - 1];
-    if (last && m.index < last[1]) continue;
-    let start = text.lastIndexOf("\n", m.index - 1) + 1;
-    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
-    let end = text.indexOf("\n", m.index);
+    let start = text.lastIndexOf("\n", at - 1) + 1;
+    // `start - 2` is -1 for the second line: `lastIndexOf` reads that as 0 and would find the first line's
+    // `\n` again, for ever (a file starting with a blank line then an indented hint key hung the scan).
+    while (start > 0 && !topLevelLine(text, start)) start = start < 2 ? 0 : text.lastIndexOf("\n", start - 2) + 1;
+    let end = text.indexOf("\n", at);
     while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
     end = end < 0 ? text.length : end + 1;
     if (last && start <= last[1]) last[1] = end;
     else out.push([start, end]);
-    HINT_KEY.lastIndex = end;
+    at = nextHintKey(text, end);
   }
   return out;
+}
+
+/** The first `:` at or after `from` that ends a hint key, or -1. */
+function nextHintKey(text: string, from: number): number {
+  for (let c = text.indexOf(":", from); c >= 0; c = text.indexOf(":", c + 1)) if (hintKeyEndsAt(text, c)) return c;
+  return -1;
+}
+
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+const isQuote = (c: number): boolean => c === 34 || c === 39;
+/** `[\w-]` of a regex without the `u` flag. */
+const isWordOrDash = (c: number): boolean =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+
+/**
+ * Does the hint-key pattern match text ending at the `:` at `colon`? Read backwards: blanks, one quote,
+ * a key, one quote, then what may precede a key. Every choice is forced: a key ends in a letter, so
+ * the blanks and quote before the `:` are never part of it; and `[\w-]*` before `image_tag` can only
+ * start where the `[\w-]` run does, since a key must follow a blank, `{`, `,`, a quote or a line start.
+ */
+function hintKeyEndsAt(text: string, colon: number): boolean {
+  let k = colon;
+  while (k > 0 && isBlank(text.charCodeAt(k - 1))) k--;
+  if (isQuote(text.charCodeAt(k - 1))) k--;
+  // Most `:` end other keys: every hint key ends in y, o, g, e, m or l.
+  const last = text.charCodeAt(k - 1);
+  if (last !== 121 && last !== 111 && last !== 103 && last !== 101 && last !== 109 && last !== 108) return false;
+  for (const w of HINT_WORDS)
+    if (k >= w.length && text.startsWith(w, k - w.length) && keyMayStartAt(text, k - w.length)) return true;
+  // `[\w-]*[iI]mage_?[tT]ag`
+  if (
+    k < 8 ||
+    text.charCodeAt(k - 1) !== 103 ||
+    text.charCodeAt(k - 2) !== 97 ||
+    (text.charCodeAt(k - 3) | 0x20) !== 116
+  )
+    return false;
+  const m = text.charCodeAt(k - 4) === 95 ? k - 4 : k - 3; // the `_?`
+  if (m < 5 || !text.startsWith("mage", m - 4) || (text.charCodeAt(m - 5) | 0x20) !== 105) return false;
+  let s = m - 5;
+  while (s > 0 && isWordOrDash(text.charCodeAt(s - 1))) s--;
+  return keyMayStartAt(text, s);
+}
+
+/** Can a hint key start at `s`: `(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?` matches text ending there? */
+function keyMayStartAt(text: string, s: number): boolean {
+  let p = s;
+  if (isQuote(text.charCodeAt(p - 1))) p--;
+  let q = p;
+  while (q > 0 && isBlank(text.charCodeAt(q - 1))) q--;
+  const before = text.charCodeAt(q - 1);
+  // `^` of a multiline regex: the text's start, or after `\n` or `\r`.
+  if (q === 0 || before === 10 || before === 13 || before === 123 || before === 44) return true;
+  if (p < 2 || text.charCodeAt(p - 1) !== 32 || text.charCodeAt(p - 2) !== 45) return false;
+  q = p - 2;
+  while (q > 0 && isBlank(text.charCodeAt(q - 1))) q--;
+  return q === 0 || text.charCodeAt(q - 1) === 10 || text.charCodeAt(q - 1) === 13;
 }
 
 /** Does a top-level node (or a document marker) start at line offset `ls`? */
