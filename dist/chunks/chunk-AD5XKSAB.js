@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-ZWYEK35K.js";
+} from "./chunk-BZPVMOMB.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-MSKZ7J7W.js";
+} from "./chunk-XHAVX4MC.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-7OJESCHH.js";
+} from "./chunk-ESARBHWB.js";
 import {
   __commonJS,
   __require,

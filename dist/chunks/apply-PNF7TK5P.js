@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-ZWYEK35K.js";
+} from "./chunk-BZPVMOMB.js";
 import {
   nothingToUpdate
 } from "./chunk-VLETM5AE.js";
@@ -32,7 +32,7 @@ import {
   scanFile,
   targetsByRepository,
   updatePass
-} from "./chunk-7OJESCHH.js";
+} from "./chunk-ESARBHWB.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-7OJESCHH.js";
+} from "./chunk-ESARBHWB.js";
 import {
   __commonJS,
   __toESM
@@ -10692,6 +10692,15 @@ function knownSecrets(sources) {
   pushKey(env.LAMINAR_APP_PRIVATE_KEY);
   pushKey(sources.appPrivateKeyFile);
   for (const token of sources.tokenFiles ?? []) push(token.trim());
+  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]) {
+    const value = env[name]?.trim();
+    if (!value?.includes("@")) continue;
+    try {
+      const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+      push(decodeURIComponent(url.password), decodeURIComponent(url.username) || void 0);
+    } catch {
+    }
+  }
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
   for (const text of sources.awsSharedFiles ?? []) for (const m of text.matchAll(AWS_FILE_SECRET)) push(m[1]);
@@ -10724,9 +10733,116 @@ function knownSecrets(sources) {
 }
 
 // src/registry/http.ts
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Agent as HttpAgent2, request as httpRequest2 } from "node:http";
+import { Agent as HttpsAgent2, request as httpsRequest } from "node:https";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+
+// src/registry/proxy.ts
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { connect as tlsConnect } from "node:tls";
+function proxyLabel(proxy) {
+  return `${proxy.hostname}:${proxy.port || (proxy.protocol === "https:" ? "443" : "80")}`;
+}
+function firstSet(env, names) {
+  for (const n of names) {
+    const v = env[n]?.trim();
+    if (v) return v;
+  }
+  return void 0;
+}
+function bypassesProxy(target, noProxy) {
+  if (!noProxy) return false;
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const port = target.port || (target.protocol === "https:" ? "443" : "80");
+  for (const raw of noProxy.split(/[,\s]+/)) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === "*") return true;
+    const m = (entry.split(":").length > 2 && !entry.startsWith("[") ? /^(.+)()$/ : /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/).exec(entry);
+    if (!m) continue;
+    const name = m[1].replace(/^\[|\]$/g, "").replace(/^\*?\./, "");
+    if (m[2] && m[2] !== port) continue;
+    if (host === name || host.endsWith(`.${name}`)) return true;
+  }
+  return false;
+}
+function proxyFor(target, env) {
+  const names = target.protocol === "https:" ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] : ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+  const value = firstSet(env, names);
+  if (value === void 0) return void 0;
+  if (bypassesProxy(target, firstSet(env, ["no_proxy", "NO_PROXY"]))) return void 0;
+  const name = names.find((n) => env[n]?.trim());
+  let proxy;
+  try {
+    proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    throw new Error(`${name}: not a proxy URL (expected http://host:port)`);
+  }
+  if (proxy.protocol !== "http:" && proxy.protocol !== "https:")
+    throw new Error(
+      `${name}: proxy scheme ${proxy.protocol.replace(/:$/, "")} is not supported (use http:// or https://)`
+    );
+  return proxy;
+}
+var TunnelAgent = class extends HttpsAgent {
+  constructor(proxy, authorization, options) {
+    super(options);
+    this.proxy = proxy;
+    this.authorization = authorization;
+  }
+  proxy;
+  authorization;
+  createConnection(options, callback) {
+    const done = (err, stream) => callback?.(err, stream);
+    const host = options.host ?? "localhost";
+    const authority = `${host.includes(":") ? `[${host}]` : host}:${options.port ?? 443}`;
+    const headers = { host: authority };
+    if (this.authorization) headers["proxy-authorization"] = this.authorization;
+    const connect = httpRequest({
+      host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+      port: this.proxy.port || 80,
+      method: "CONNECT",
+      path: authority,
+      headers
+    });
+    connect.once("connect", (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        return done(
+          new Error(`proxy ${proxyLabel(this.proxy)} answered ${res.statusCode ?? "?"} to CONNECT ${authority}`)
+        );
+      }
+      const tls = tlsConnect({ ...options, socket, servername: options.servername ?? host });
+      done(null, tls);
+    });
+    connect.once("error", (err) => done(new Error(`proxy ${proxyLabel(this.proxy)}: ${err.message}`, { cause: err })));
+    connect.end();
+    return void 0;
+  }
+};
+var ProxyRoutes = class {
+  constructor(env) {
+    this.env = env;
+  }
+  env;
+  agents = /* @__PURE__ */ new Map();
+  /** The route of one request, or undefined to go direct. */
+  route(target) {
+    const proxy = proxyFor(target, this.env);
+    if (!proxy) return void 0;
+    if (proxy.protocol === "https:")
+      throw new Error(`proxy ${proxyLabel(proxy)}: an https:// proxy URL is not supported (use http://)`);
+    const authorization = proxy.username ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString("base64")}` : void 0;
+    const key = `${target.protocol}${proxy.href}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = target.protocol === "https:" ? new TunnelAgent(proxy, authorization, { keepAlive: true }) : new HttpAgent({ keepAlive: true });
+      this.agents.set(key, agent);
+    }
+    return { proxy, agent, authorization };
+  }
+};
 
 // src/registry/single-flight.ts
 var PromiseMemo = class {
@@ -10887,11 +11003,17 @@ var BodyTooLarge = class extends Error {
   }
   status;
 };
-var AGENTS = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-function nodeRequest(url, init, cap) {
+var AGENTS = { http: new HttpAgent2({ keepAlive: true }), https: new HttpsAgent2({ keepAlive: true }) };
+function nodeRequest(url, init, cap, proxies) {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const secure = target.protocol === "https:";
+    let route;
+    try {
+      route = proxies.route(target);
+    } catch (err) {
+      return reject(new TypeError("request failed", { cause: err }));
+    }
     const headers = { accept: "*/*", ...init.headers };
     if (init.body !== void 0) {
       headers["content-length"] = String(Buffer.byteLength(init.body));
@@ -10906,13 +11028,27 @@ function nodeRequest(url, init, cap) {
       req.destroy();
       if (init.signal.aborted) reject(init.signal.reason);
       else if (err instanceof BodyTooLarge) reject(err);
-      else reject(new TypeError("request failed", { cause: err }));
+      else reject(new TypeError("request failed", { cause: route ? viaProxy(err, route) : err }));
     };
     const onAbort = () => fail3(init.signal.reason);
-    const req = (secure ? httpsRequest : httpRequest)(target, {
+    const req = route && !secure ? (
+      // Plain http through a proxy: the request line carries the absolute URL.
+      httpRequest2({
+        host: route.proxy.hostname.replace(/^\[|\]$/g, ""),
+        port: route.proxy.port || 80,
+        path: target.href,
+        method: init.method,
+        headers: {
+          ...headers,
+          host: target.host,
+          ...route.authorization ? { "proxy-authorization": route.authorization } : {}
+        },
+        agent: route.agent
+      })
+    ) : (secure ? httpsRequest : httpRequest2)(target, {
       method: init.method,
       headers,
-      agent: secure ? AGENTS.https : AGENTS.http
+      agent: route?.agent ?? (secure ? AGENTS.https : AGENTS.http)
     });
     req.on("error", fail3);
     req.on("response", (res) => {
@@ -10951,6 +11087,14 @@ function nodeRequest(url, init, cap) {
     req.end(init.body);
   });
 }
+function viaProxy(err, route) {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const label = proxyLabel(route.proxy);
+  if (e.message.startsWith(`proxy ${label}`)) return e;
+  return Object.assign(new Error(`via proxy ${label}: ${e.message}`, { cause: e }), {
+    code: e.code
+  });
+}
 function decoded(body, encoding, cap) {
   const how = (encoding ?? "").trim().toLowerCase();
   if (how === "" || how === "identity" || body.length === 0) return body;
@@ -10963,6 +11107,7 @@ function decoded(body, encoding, cap) {
 var HttpClient = class {
   constructor(opts = {}) {
     this.opts = opts;
+    this.proxies = new ProxyRoutes(opts.env ?? process.env);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     this.global = new Limiter(opts.concurrency ?? 16);
     this.fetchImpl = opts.fetch;
@@ -10986,6 +11131,8 @@ var HttpClient = class {
   fetchImpl;
   sleep;
   random;
+  /** `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` of the run's environment (src/registry/proxy.ts). */
+  proxies;
   /**
    * Starts a new run (each `laminar watch` pass): every registry gets its deadline and its
    * breaker back, so a registry that stalled once is asked again next time.
@@ -11188,7 +11335,12 @@ var HttpClient = class {
     const cap = this.opts.maxBodyBytes ?? MAX_BODY_BYTES;
     if (!this.fetchImpl) {
       try {
-        return await nodeRequest(url, { method, headers, ...body !== void 0 ? { body } : {}, signal }, cap);
+        return await nodeRequest(
+          url,
+          { method, headers, ...body !== void 0 ? { body } : {}, signal },
+          cap,
+          this.proxies
+        );
       } catch (err) {
         if (err instanceof BodyTooLarge) throw this.tooLarge(req, err.status);
         throw err;
@@ -12514,6 +12666,7 @@ var RegistryClient = class {
       breakerTimeouts: opts.breakerTimeouts,
       now: opts.now,
       fetch: opts.fetch,
+      env: opts.env,
       userAgent: "laminar",
       debug: opts.log?.debug
     });
@@ -12789,6 +12942,28 @@ var RegistryClient = class {
       if (d) out.set(tag, this.unlessFuture(repo, tag, d));
     });
     return out;
+  }
+  /**
+   * The tags whose build time {@link describeTags} would fetch (manifest + config blob): not given
+   * by the listing, and not held by the cache (a tag → digest from an earlier listing, even one
+   * past its time to live, which costs at most a HEAD, plus that digest's build time). A registry
+   * whose timestamp API answers times in pages (ECR, Quay, Harbor) fetches none per tag.
+   */
+  async timesToFetch(repo, tags) {
+    const registry = registryKey(repo.registry);
+    const settings = this.settingsFor(registry);
+    const api = this.api(registry);
+    if (vendorApiFor(api, registry)) return [];
+    if (api !== "none" && !this.ecrApiOff.has(registry) && cloudKindOf(settings.host, settings.cloud) === "aws")
+      return [];
+    const state = this.state(repo);
+    const cache = await this.loadCache();
+    const pk = platformKey(this.platforms(registry));
+    return tags.filter((t) => {
+      if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
+      const digest = state.confirmed.get(t) ?? state.snapshot?.tags.get(t)?.digest;
+      return !digest || !(cache.fact(digest) ?? cache.fact(`${digest}|${pk}`));
+    });
   }
   /**
    * Four resolutions per request the registry may have in flight: enough that its HTTP slots

@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-PZYSU3BI.js";
+} from "./chunk-AD5XKSAB.js";
 import {
   createGitCommandManager
-} from "./chunk-ZWYEK35K.js";
+} from "./chunk-BZPVMOMB.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-MSKZ7J7W.js";
+} from "./chunk-XHAVX4MC.js";
 import {
   loadConfig
-} from "./chunk-7OJESCHH.js";
+} from "./chunk-ESARBHWB.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -9,7 +9,7 @@ import {
   execGit,
   updatePass,
   withLaminarTrailers
-} from "./chunk-7OJESCHH.js";
+} from "./chunk-ESARBHWB.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };

@@ -18372,7 +18372,7 @@ function formatDuration(ms) {
 
 // src/config/laminar-validator.generated.ts
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." }, "verify": { "type": "object", "additionalProperties": false, "required": ["cosign"], "description": "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).", "properties": { "cosign": { "type": "object", "additionalProperties": false, "description": "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.", "properties": { "key": { "type": "string", "minLength": 1, "description": "Path of the PEM public key, relative to the repository root." }, "keyEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the PEM public key." } } } } } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "pullRequests": { "type": "object", "description": "Pull-request mode (the Action's `mode: pull-request`, `laminar apply --pull-request`).", "additionalProperties": false, "properties": { "group": { "enum": ["all", "rule", "image", "promotion"], "description": "Which changes share a pull request: `promotion` (default) one for the update rules plus one per promotion (`laminar/promote-<name>`); `all` one for everything; `rule` one per update rule (`laminar/rule-<rule>`); `image` one per image repository (`laminar/image-<repository>`). Promotions keep their own unless `all`." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." }, "verify": { "type": "object", "additionalProperties": false, "required": ["cosign"], "description": "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).", "properties": { "cosign": { "type": "object", "additionalProperties": false, "description": "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.", "properties": { "key": { "type": "string", "minLength": 1, "description": "Path of the PEM public key, relative to the repository root." }, "keyEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the PEM public key." } } } } } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most build times fetched per channel and repository and run (default 200; times cached by earlier runs are free). A channel with more left to fetch is learnt over several runs, reason `learning-build-times` meanwhile." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "pullRequests": { "type": "object", "description": "Pull-request mode (the Action's `mode: pull-request`, `laminar apply --pull-request`).", "additionalProperties": false, "properties": { "group": { "enum": ["all", "rule", "image", "promotion"], "description": "Which changes share a pull request: `promotion` (default) one for the update rules plus one per promotion (`laminar/promote-<name>`); `all` one for everything; `rule` one per update rule (`laminar/rule-<rule>`); `image` one per image repository (`laminar/image-<repository>`). Promotions keep their own unless `all`." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func4 = (function ucs2length(str) {
   const len = str.length;
@@ -21146,7 +21146,7 @@ var laminarSchema = {
         candidates: {
           type: "integer",
           minimum: 1,
-          description: "Most candidate tags whose build time is asked per channel and repository (default 200); past it, reason `too-many-candidates`."
+          description: "Most build times fetched per channel and repository and run (default 200; times cached by earlier runs are free). A channel with more left to fetch is learnt over several runs, reason `learning-build-times` meanwhile."
         },
         registryDeadline: {
           type: "integer",
@@ -22546,6 +22546,7 @@ function isPushTime(d) {
 
 // src/plan/decide.ts
 var DEFAULT_MAX_CANDIDATES = 200;
+var LONG_LEARNING_RUNS = 10;
 function tooManyTags(repo, list) {
   if (list.overLimit === void 0) return void 0;
   return {
@@ -22581,6 +22582,14 @@ var RepositoryDecisions = class {
   inChannel = /* @__PURE__ */ new Map();
   candidateMemo = /* @__PURE__ */ new Map();
   bestMemo = /* @__PURE__ */ new Map();
+  /**
+   * Of the unlisted times of build-time channels, those the tag source must fetch (see
+   * {@link RepositoryDecisions.fetchCosts}); undefined until told, or when the source cannot say.
+   */
+  toFetch;
+  // Per rule and image, as the candidates: thousands of sites may share one channel of 100k tags.
+  unlistedMemo = /* @__PURE__ */ new Map();
+  batchMemo = /* @__PURE__ */ new Map();
   /** The tags a site may move to: valid, in its rule's channel, never-chosen tags and exclusions left out. */
   candidates(it) {
     const key = memoKey(it);
@@ -22595,8 +22604,27 @@ var RepositoryDecisions = class {
     return c;
   }
   /**
+   * Candidates of the build-time channels whose time the listing did not give, when some channel has
+   * more of them than `limits.candidates`: the tags to ask the source's `TagSource.timesToFetch`
+   * about. Empty (nothing to ask) while every channel is within the limit anyway.
+   */
+  unlistedTimes(items) {
+    const over = items.filter((it) => this.unlisted(it).length > this.maxCandidates);
+    return [...new Set(over.flatMap((it) => this.unlisted(it)))];
+  }
+  /**
+   * What the tag source said it must fetch of {@link RepositoryDecisions.unlistedTimes}: only those
+   * count against `limits.candidates` (a time cached by an earlier run costs no fetch). Undefined:
+   * the source cannot tell, and every unlisted time counts.
+   */
+  fetchCosts(toFetch) {
+    this.toFetch = toFetch && new Set(toFetch);
+    this.batchMemo.clear();
+  }
+  /**
    * Tags whose build time must still be asked: for build-time channels, every candidate and every
-   * current tag the registry still has, minus what the listing already gave.
+   * current tag the registry still has, minus what the listing already gave. A channel with more
+   * times to fetch than `limits.candidates` asks only its {@link RepositoryDecisions.learningBatch}.
    */
   timesWanted(items) {
     const want = /* @__PURE__ */ new Set();
@@ -22609,7 +22637,11 @@ var RepositoryDecisions = class {
         }
         continue;
       }
-      if (!ordersByTime(it.rule.policy) || this.unknownTimes(it) > this.maxCandidates) continue;
+      if (!ordersByTime(it.rule.policy)) continue;
+      if (this.unknownTimes(it) > this.maxCandidates) {
+        for (const t of this.learningBatch(it)) want.add(t);
+        continue;
+      }
       for (const t of this.candidates(it)) if (!known(t)) want.add(t);
       if (this.available.has(it.tag) && !known(it.tag)) want.add(it.tag);
       const from = it.manualMove?.from;
@@ -22617,12 +22649,45 @@ var RepositoryDecisions = class {
     }
     return [...want];
   }
-  /** Candidates of a build-time channel whose time the listing did not give (0 for other orderings). */
+  /** Candidates of a build-time channel whose time the listing did not give (none for other orderings). */
+  unlisted(it) {
+    if (it.rule.policy.sort !== "build-time") return [];
+    const key = memoKey(it);
+    let u = this.unlistedMemo.get(key);
+    if (!u) {
+      u = this.candidates(it).filter((t) => this.list.times?.get(t)?.created === void 0);
+      this.unlistedMemo.set(key, u);
+    }
+    return u;
+  }
+  /** Unlisted candidate times the source must fetch: cached ones are free (all count when it cannot tell). */
+  toFetchOf(it) {
+    const unlisted = this.unlisted(it);
+    const toFetch = this.toFetch;
+    return toFetch && unlisted.length > this.maxCandidates ? unlisted.filter((t) => toFetch.has(t)) : unlisted;
+  }
   unknownTimes(it) {
-    if (it.rule.policy.sort !== "build-time") return 0;
-    let n = 0;
-    for (const t of this.candidates(it)) if (this.list.times?.get(t)?.created === void 0) n++;
-    return n;
+    return this.toFetchOf(it).length;
+  }
+  /**
+   * The times a channel over `limits.candidates` fetches this run (none when the source cannot say
+   * which it holds: asking would never make the channel smaller). The highest tags first, by a
+   * numeric-aware comparison (`main-1000` after `main-999`): the registry lists tags in lexical
+   * order, which says nothing about age, while a CI channel's tags carry a build number or a date,
+   * so these are most likely the newest builds. Retention policies delete the oldest tags first,
+   * so newest-first wastes the fewest requests on tags gone before the channel is fully known.
+   * The order is deterministic: each run continues where the last stopped, as the cache now holds
+   * what it fetched (new tags pushed in between simply join the next batch).
+   */
+  learningBatch(it) {
+    if (!this.toFetch) return [];
+    const key = memoKey(it);
+    let batch = this.batchMemo.get(key);
+    if (!batch) {
+      batch = [...this.toFetchOf(it)].sort((a, b) => NEWEST_FIRST.compare(b, a)).slice(0, this.maxCandidates);
+      this.batchMemo.set(key, batch);
+    }
+    return batch;
   }
   /**
    * Move or stay: best candidate, then the up-to-date and monotonic (never backwards) checks.
@@ -22633,6 +22698,15 @@ var RepositoryDecisions = class {
     const all = this.candidates(it);
     const candidates = skip?.size ? all.filter((t) => !skip.has(t)) : all;
     const unknown = this.unknownTimes(it);
+    if (unknown > this.maxCandidates && this.toFetch) {
+      const left = unknown - this.maxCandidates;
+      const runs = Math.ceil(left / this.maxCandidates);
+      return {
+        stays: "learning-build-times",
+        detail: `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; raise limits.candidates to finish in one run` + // A channel this large is better made smaller than learnt over days of runs.
+        (runs > LONG_LEARNING_RUNS ? `, or narrow the pattern, exclude old tags, or order by a version in the tag (semver, or sort: numerical)` : "")
+      };
+    }
     if (unknown > this.maxCandidates)
       return {
         stays: "too-many-candidates",
@@ -22727,6 +22801,7 @@ function checkDigest(repo, it, to, digest) {
   return { toDigest: digest };
 }
 var memoKey = (it) => `${it.rule.index}\0${it.site.name}`;
+var NEWEST_FIRST = new Intl.Collator("en", { numeric: true });
 function excluded(tag, site, rule) {
   return rule.exclude.some((x) => x.policy.matches(tag) && (x.images.length === 0 || imageMatches(site, x.images)));
 }
@@ -22850,6 +22925,14 @@ function toFailure(e, repo) {
     message: `registry ${repo.registry}: ${e?.message ?? String(e)}`
   };
 }
+async function askTimesToFetch(tags, repo, unlisted) {
+  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: void 0 };
+  try {
+    return { ok: true, value: await tags.timesToFetch(repo, unlisted) };
+  } catch (e) {
+    return { ok: false, failure: toFailure(e, repo) };
+  }
+}
 
 // src/scan/lines.ts
 var LineIndex = class {
@@ -22910,13 +22993,27 @@ var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase(
 var COLON = 58;
 var AT = 64;
 var EQUALS = 61;
-function nextAnchor(text, from) {
-  for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === COLON || c === AT || c === EQUALS) return i;
+var Anchors = class {
+  constructor(text) {
+    this.text = text;
   }
-  return -1;
-}
+  text;
+  colon = -2;
+  at = -2;
+  equals = -2;
+  from = 0;
+  next(from) {
+    if (from < this.from) this.colon = this.at = this.equals = -2;
+    this.from = from;
+    if (this.colon !== -1 && this.colon < from) this.colon = this.text.indexOf(":", from);
+    if (this.at !== -1 && this.at < from) this.at = this.text.indexOf("@", from);
+    if (this.equals !== -1 && this.equals < from) this.equals = this.text.indexOf("=", from);
+    let best = this.colon;
+    if (this.at >= 0 && (best < 0 || this.at < best)) best = this.at;
+    if (this.equals >= 0 && (best < 0 || this.equals < best)) best = this.equals;
+    return best;
+  }
+};
 function keyMayBeImage(text, i) {
   let e = i;
   while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
@@ -22967,9 +23064,11 @@ function contextMayFollow(text, s, lines) {
   while (w > from && !isRegexSpace(text.charCodeAt(w - 1))) w--;
   return text.charCodeAt(w) === 45 && text.charCodeAt(w + 1) === 45 || endsWithWord(text, from, end, "from");
 }
-function scanText(input) {
+function scanText(input, lines) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
-  const lines = new LineIndex(text);
+  return scanLatin1(text, lines && typeof input === "string" ? lines : new LineIndex(text));
+}
+function scanLatin1(text, lines) {
   const inComment = commentTracker(text, lines);
   const found = [];
   let consumed = 0;
@@ -22987,7 +23086,8 @@ function scanText(input) {
       candidateValue(text, s, lines, found);
     }
   }
-  for (let i = nextAnchor(text, 0); i >= 0; i = nextAnchor(text, i + 1)) {
+  const anchors = new Anchors(text);
+  for (let i = anchors.next(0); i >= 0; i = anchors.next(i + 1)) {
     if (i < consumed) continue;
     const next = text.charCodeAt(i + 1);
     const ch = text.charCodeAt(i);
@@ -23457,23 +23557,56 @@ function kustomizeImages(ctx, seq) {
 }
 
 // src/scan/structured/yaml-scan.ts
-var HINT_KEY = /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global)["']?[ \t]*:/gm;
+var HINT_WORDS = ["repository", "repo", "newTag", "newName", "tag", "kustomize", "helm", "global"];
 function hintWindows(text) {
   const out = [];
-  HINT_KEY.lastIndex = 0;
-  for (let m; m = HINT_KEY.exec(text); ) {
+  for (let at = nextHintKey(text, 0); at >= 0; ) {
     const last = out[out.length - 1];
-    if (last && m.index < last[1]) continue;
-    let start = text.lastIndexOf("\n", m.index - 1) + 1;
-    while (start > 0 && !topLevelLine(text, start)) start = text.lastIndexOf("\n", start - 2) + 1;
-    let end = text.indexOf("\n", m.index);
+    let start = text.lastIndexOf("\n", at - 1) + 1;
+    while (start > 0 && !topLevelLine(text, start)) start = start < 2 ? 0 : text.lastIndexOf("\n", start - 2) + 1;
+    let end = text.indexOf("\n", at);
     while (end >= 0 && !topLevelLine(text, end + 1)) end = text.indexOf("\n", end + 1);
     end = end < 0 ? text.length : end + 1;
     if (last && start <= last[1]) last[1] = end;
     else out.push([start, end]);
-    HINT_KEY.lastIndex = end;
+    at = nextHintKey(text, end);
   }
   return out;
+}
+function nextHintKey(text, from) {
+  for (let c = text.indexOf(":", from); c >= 0; c = text.indexOf(":", c + 1)) if (hintKeyEndsAt(text, c)) return c;
+  return -1;
+}
+var isBlank = (c) => c === 32 || c === 9;
+var isQuote = (c) => c === 34 || c === 39;
+var isWordOrDash = (c) => c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 95 || c === 45;
+function hintKeyEndsAt(text, colon) {
+  let k = colon;
+  while (k > 0 && isBlank(text.charCodeAt(k - 1))) k--;
+  if (isQuote(text.charCodeAt(k - 1))) k--;
+  const last = text.charCodeAt(k - 1);
+  if (last !== 121 && last !== 111 && last !== 103 && last !== 101 && last !== 109 && last !== 108) return false;
+  for (const w of HINT_WORDS)
+    if (k >= w.length && text.startsWith(w, k - w.length) && keyMayStartAt(text, k - w.length)) return true;
+  if (k < 8 || text.charCodeAt(k - 1) !== 103 || text.charCodeAt(k - 2) !== 97 || (text.charCodeAt(k - 3) | 32) !== 116)
+    return false;
+  const m = text.charCodeAt(k - 4) === 95 ? k - 4 : k - 3;
+  if (m < 5 || !text.startsWith("mage", m - 4) || (text.charCodeAt(m - 5) | 32) !== 105) return false;
+  let s = m - 5;
+  while (s > 0 && isWordOrDash(text.charCodeAt(s - 1))) s--;
+  return keyMayStartAt(text, s);
+}
+function keyMayStartAt(text, s) {
+  let p = s;
+  if (isQuote(text.charCodeAt(p - 1))) p--;
+  let q = p;
+  while (q > 0 && isBlank(text.charCodeAt(q - 1))) q--;
+  const before = text.charCodeAt(q - 1);
+  if (q === 0 || before === 10 || before === 13 || before === 123 || before === 44) return true;
+  if (p < 2 || text.charCodeAt(p - 1) !== 32 || text.charCodeAt(p - 2) !== 45) return false;
+  q = p - 2;
+  while (q > 0 && isBlank(text.charCodeAt(q - 1))) q--;
+  return q === 0 || text.charCodeAt(q - 1) === 10 || text.charCodeAt(q - 1) === 13;
 }
 function topLevelLine(text, ls) {
   const c = text[ls];
@@ -23566,9 +23699,9 @@ function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
   if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
 }
 function scanFile(text, path2) {
-  const inline = scanText(text);
-  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const lines = new LineIndex(text);
+  const inline = scanText(text, lines);
+  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const found = [];
   const warnings = [];
   const ignored = /* @__PURE__ */ new Set();
@@ -24203,6 +24336,9 @@ async function planRepository(tags, repo, items, records, limits, now, keys) {
     return;
   }
   const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
+  const toFetch = await askTimesToFetch(tags, repo, decisions.unlistedTimes(items));
+  if (!toFetch.ok) return records.registryError(items, toFetch.failure);
+  decisions.fetchCosts(toFetch.value);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info = tagInfo(listed2.value, described.value);
@@ -24511,6 +24647,7 @@ function planSetTag(files, image, tag) {
 }
 
 // src/scan/repository.ts
+import { constants as bufferConstants } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { readdir as readdir2, realpath as realpath2 } from "node:fs/promises";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
@@ -24911,8 +25048,9 @@ async function scanRepository(root, options) {
   const flux = new FluxSetterScan();
   let bytes = 0;
   let sinceYield = 0;
+  const scratch = new ReadBuffer();
   for (const path2 of paths) {
-    const r = readText(join5(rootReal, path2), options.maxFileSize);
+    const r = readText(join5(rootReal, path2), options.maxFileSize, scratch);
     options.onFile?.(path2);
     if (r.kind === "too-big")
       warnings.push({
@@ -24943,8 +25081,9 @@ async function scanRepository(root, options) {
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
   await walk2(root, root, all, [], { ...options, include: void 0 });
+  const scratch = new ReadBuffer();
   for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
-    const r = readText(join5(root, path2), options.maxFileSize);
+    const r = readText(join5(root, path2), options.maxFileSize, scratch);
     if (r.kind === "text") flux.noteObjects(path2, r.data);
   }
 }
@@ -24974,15 +25113,25 @@ async function walk2(root, dir, out, warnings, options) {
     })
   );
 }
-function readText(path2, maxSize) {
+var ReadBuffer = class {
+  buffer = Buffer.allocUnsafe(64 * 1024);
+  /** A buffer of at least `size` bytes. */
+  get(size) {
+    if (this.buffer.length < size)
+      this.buffer = Buffer.allocUnsafe(Math.max(size, Math.min(this.buffer.length * 2, MAX_LENGTH)));
+    return this.buffer;
+  }
+};
+var MAX_LENGTH = bufferConstants.MAX_LENGTH;
+function readText(path2, maxSize, scratch) {
   const fd = openSync(path2, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
   try {
     const size = fstatSync(fd).size;
     if (size > maxSize) return { kind: "too-big", size };
-    const buffer = Buffer.allocUnsafe(Math.min(size + 1, maxSize + 1));
+    const want = Math.min(size + 1, maxSize + 1);
+    const buffer = scratch.get(want);
     let length = 0;
-    for (let n; length < buffer.length && (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; )
-      length += n;
+    for (let n; length < want && (n = readSync(fd, buffer, length, want - length, null)) > 0; ) length += n;
     if (length > maxSize) return { kind: "too-big", size: length };
     const data = buffer.subarray(0, length);
     const sniff = data.subarray(0, BINARY_SNIFF);

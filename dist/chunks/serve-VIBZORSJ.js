@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-PZYSU3BI.js";
-import "./chunk-ZWYEK35K.js";
+} from "./chunk-AD5XKSAB.js";
+import "./chunk-BZPVMOMB.js";
 import {
   serverSchema
-} from "./chunk-NLGIQPZ5.js";
+} from "./chunk-C3ZUUU6U.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-MSKZ7J7W.js";
+} from "./chunk-XHAVX4MC.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-7OJESCHH.js";
+} from "./chunk-ESARBHWB.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
