@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,30 +10,10 @@ import type { EmulatedApp } from "./helpers/github-api/github-app.js";
 import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
+import { laminarAsync as laminar } from "./helpers/cli.js";
 
 isolateGitConfig();
-const root = new URL("..", import.meta.url).pathname;
 
-/** The CLI as a user runs it, in a child process (asynchronous: the emulator answers from this one). */
-function laminar(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
-        GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM,
-        ...env,
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
 
 /** An App key pair the way GitHub hands the private key out: PKCS#1 PEM. */

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,38 +7,10 @@ import { git, gitAsync, initBareRepo, isolateGitConfig } from "./helpers/github-
 import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
+import { laminarAsync as laminar } from "./helpers/cli.js";
 
 isolateGitConfig();
-const root = new URL("..", import.meta.url).pathname;
 const day = (d: number): Date => new Date(Date.UTC(2026, 10, d));
-
-/**
- * Runs the CLI as a user does, in a child process. Asynchronously: the GitHub emulator answers
- * from this process, so a synchronous spawn would wait on itself.
- */
-function laminar(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Only what the run needs: a GITHUB_TOKEN of the machine running the tests must not leak in.
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
-        GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM,
-        ...env,
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** A bare remote holding the manifests, and a fresh clone of it to run in. */
 function manifests(files: Record<string, string>): { bare: string; workspace: string } {

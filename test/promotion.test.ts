@@ -5,7 +5,7 @@
  * compare against those seeded times, never against the wall clock.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { startRegistry, type RunningRegistry } from "./helpers/registry/server.j
 import { seedImages } from "./helpers/registry/seed.js";
 import { git, gitAsync, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
+import { laminarAsync } from "./helpers/cli.js";
 
 isolateGitConfig();
 
@@ -425,31 +426,6 @@ describe("promotions between environments (dev → staging → prod)", () => {
     assert.equal(byFile.get("envs/prod/other.yaml")?.[0], "not-in-source");
   });
 });
-
-/** The CLI in a child process, asynchronously: the GitHub emulator answers from this process. */
-function laminarAsync(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ status: number; stdout: string; stderr: string }> {
-  const root = new URL("..", import.meta.url).pathname;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
-        GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM,
-        ...env,
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe("promotion pull requests (OpenAPI-checked GitHub emulator)", () => {
   let registry: RunningRegistry;

@@ -2,7 +2,6 @@
 // self-hosted runner behind a corporate proxy: a real proxy on 127.0.0.1 (absolute-form requests
 // and CONNECT tunnels) in front of the real registry.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { connect, type AddressInfo } from "node:net";
@@ -12,11 +11,10 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { HttpClient } from "../src/registry/http.js";
 import { bypassesProxy, proxyFor } from "../src/registry/proxy.js";
-import { writeRepo } from "./helpers/cli.js";
+import { laminarAsync, writeRepo } from "./helpers/cli.js";
 import { startRegistry, tokenKeys, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
 
-const root = new URL("..", import.meta.url).pathname;
 const USER = "proxyuser";
 const PASS = "pr0xy-s3cret-pass";
 
@@ -67,20 +65,6 @@ async function startProxy(): Promise<Proxy> {
   return { url: `http://127.0.0.1:${port}`, seen, server };
 }
 
-/** The CLI in a child process without blocking this process (the proxy answers from here). */
-function laminarAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
-      env: { ...process.env, ...env },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("close", (code) => resolve({ status: code ?? -1, out, err }));
-  });
-}
-
 const clean = {
   http_proxy: "",
   https_proxy: "",
@@ -121,8 +105,8 @@ describe("registry requests through a proxy", () => {
       HTTP_PROXY: proxied,
       XDG_CACHE_HOME: cache,
     });
-    assert.equal(r.status, 0, r.err);
-    const plan = JSON.parse(r.out) as { changes: Array<{ to: string }> };
+    assert.equal(r.status, 0, r.stderr);
+    const plan = JSON.parse(r.stdout) as { changes: Array<{ to: string }> };
     assert.deepEqual(
       plan.changes.map((c) => c.to),
       ["1.2.0"],
@@ -132,7 +116,7 @@ describe("registry requests through a proxy", () => {
         proxy.seen.some((l) => l.startsWith(`GET http://${registry.host}/v2/acme/app/tags/list`)),
       proxy.seen.join("\n"),
     );
-    assert.ok(!`${r.out}${r.err}`.includes(PASS));
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(PASS));
 
     // NO_PROXY names the registry: nothing goes through the proxy.
     proxy.seen.length = 0;
@@ -142,7 +126,7 @@ describe("registry requests through a proxy", () => {
       NO_PROXY: `localhost,${registry.host.split(":")[0]}`,
       XDG_CACHE_HOME: await mkdtemp(join(tmpdir(), "laminar-proxy-cache-")),
     });
-    assert.equal(direct.status, 0, direct.err);
+    assert.equal(direct.status, 0, direct.stderr);
     assert.deepEqual(proxy.seen, []);
   });
 
