@@ -9,7 +9,7 @@ import {
 } from "./chunks/chunk-VLETM5AE.js";
 import {
   serverSchema
-} from "./chunks/chunk-C3ZUUU6U.js";
+} from "./chunks/chunk-4WOU2DVH.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -23,7 +23,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-XHAVX4MC.js";
+} from "./chunks/chunk-ESS22WSR.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -41,7 +41,7 @@ import {
   privateKeySecrets,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-ESARBHWB.js";
+} from "./chunks/chunk-U3I2TXO4.js";
 import "./chunks/chunk-5RE2FBRL.js";
 import "./chunks/chunk-SRO4HYQ2.js";
 import "./chunks/chunk-QIE7EB24.js";
@@ -436,7 +436,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-PNF7TK5P.js");
+          const { runApply } = await import("./chunks/apply-UDOJIIQA.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -484,7 +484,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-JFUNP2FL.js");
+        const { watch } = await import("./chunks/watch-BH6FS6YF.js");
         return await watch(
           {
             dir,
@@ -507,7 +507,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-VIBZORSJ.js");
+        const { serve } = await import("./chunks/serve-DLLUM7N7.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:

@@ -8711,16 +8711,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl2, { headers = {}, connect, factory }) {
         super();
-        if (!proxyUrl) {
+        if (!proxyUrl2) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl2, { connect });
         } else {
-          this.#client = new Client(proxyUrl, { connect });
+          this.#client = new Client(proxyUrl2, { connect });
         }
       }
       [kDispatch](opts, handler2) {
@@ -54198,11 +54198,10 @@ async function createAppTokenSource(o) {
   const privateKey = normalizePrivateKey(o.app.privateKey);
   assertAppId(o.app.appId);
   const { createAppAuth } = await import("./chunks/dist-node-LBFVAQW7.js");
-  const quiet = () => void 0;
   const { request: request2 } = new Octokit2({
     baseUrl: apiBaseUrl(o.baseUrl),
     userAgent: o.userAgent ?? "laminar",
-    log: { debug: quiet, info: quiet, warn: quiet, error: quiet }
+    log: silentLog
   });
   const auth2 = createAppAuth({ appId: o.app.appId, privateKey, request: request2 });
   const asApp = async () => ({
@@ -57199,18 +57198,25 @@ function bypassesProxy(target, noProxy) {
   }
   return false;
 }
+var PROXY_VARIABLES = {
+  https: ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"],
+  http: ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+};
+function proxyUrl(value) {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    return void 0;
+  }
+}
 function proxyFor(target, env) {
-  const names = target.protocol === "https:" ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] : ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+  const names = target.protocol === "https:" ? PROXY_VARIABLES.https : PROXY_VARIABLES.http;
   const value = firstSet(env, names);
   if (value === void 0) return void 0;
   if (bypassesProxy(target, firstSet(env, ["no_proxy", "NO_PROXY"]))) return void 0;
   const name = names.find((n) => env[n]?.trim());
-  let proxy;
-  try {
-    proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
-  } catch {
-    throw new Error(`${name}: not a proxy URL (expected http://host:port)`);
-  }
+  const proxy = proxyUrl(value);
+  if (!proxy) throw new Error(`${name}: not a proxy URL (expected http://host:port)`);
   if (proxy.protocol !== "http:" && proxy.protocol !== "https:")
     throw new Error(
       `${name}: proxy scheme ${proxy.protocol.replace(/:$/, "")} is not supported (use http:// or https://)`
@@ -58829,14 +58835,9 @@ function knownSecrets(sources) {
   pushKey(env.LAMINAR_APP_PRIVATE_KEY);
   pushKey(sources.appPrivateKeyFile);
   for (const token of sources.tokenFiles ?? []) push(token.trim());
-  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]) {
-    const value = env[name]?.trim();
-    if (!value?.includes("@")) continue;
-    try {
-      const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
-      push(decodeURIComponent(url.password), decodeURIComponent(url.username) || void 0);
-    } catch {
-    }
+  for (const name of /* @__PURE__ */ new Set([...PROXY_VARIABLES.https, ...PROXY_VARIABLES.http])) {
+    const url = env[name]?.includes("@") ? proxyUrl(env[name].trim()) : void 0;
+    if (url) push(decodeURIComponent(url.password), decodeURIComponent(url.username) || void 0);
   }
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);

@@ -10,7 +10,7 @@
 import { createPrivateKey } from "node:crypto";
 import type { GitIdentity } from "../git/git-command-manager.js";
 import { Octokit } from "@octokit/rest";
-import { apiBaseUrl } from "./octokit-client.js";
+import { apiBaseUrl, silentLog } from "./octokit-client.js";
 import { errorMessage, httpFailure } from "./request-errors.js";
 import type { RepositoryId } from "./types.js";
 
@@ -119,11 +119,10 @@ export async function createAppTokenSource(o: AppTokenSourceOptions): Promise<Ap
   // A bare Octokit only for its `request` (base URL, user agent): auth-app signs each call itself.
   // Its request log stays off: a refusal is reported once, as a GitHubAppError through the front end's
   // masked log, not also as a bare console line (every retry of a long-running `laminar serve`).
-  const quiet = () => undefined;
   const { request } = new Octokit({
     baseUrl: apiBaseUrl(o.baseUrl),
     userAgent: o.userAgent ?? "laminar",
-    log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+    log: silentLog,
   });
   const auth = createAppAuth({ appId: o.app.appId, privateKey, request });
   const asApp = async (): Promise<{ authorization: string }> => ({

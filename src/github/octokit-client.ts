@@ -47,7 +47,8 @@ export interface OctokitLog {
   error(message: string): void;
 }
 
-const silentLog: OctokitLog = {
+/** Octokit's request log, off: failures are reported once, through the front end's masked log. */
+export const silentLog: OctokitLog = {
   debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,

@@ -59,27 +59,37 @@ export function bypassesProxy(target: URL, noProxy: string | undefined): boolean
   return false;
 }
 
+/** The variables naming a proxy, by the target's scheme, in the order they are read. */
+export const PROXY_VARIABLES = {
+  https: ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"],
+  http: ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"],
+} as const;
+
+/**
+ * A proxy variable's value as a URL, or undefined when it is not one. `proxy:3128` without a
+ * scheme is common in these variables and means http.
+ */
+export function proxyUrl(value: string): URL | undefined {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The proxy URL the environment names for a target, or undefined (no variable, or `NO_PROXY`).
  *
  * @throws Error naming the variable (never its value) when it is not an http(s) URL
  */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv): URL | undefined {
-  const names =
-    target.protocol === "https:"
-      ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"]
-      : ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+  const names = target.protocol === "https:" ? PROXY_VARIABLES.https : PROXY_VARIABLES.http;
   const value = firstSet(env, names);
   if (value === undefined) return undefined;
   if (bypassesProxy(target, firstSet(env, ["no_proxy", "NO_PROXY"]))) return undefined;
   const name = names.find((n) => env[n]?.trim());
-  let proxy: URL;
-  try {
-    // `proxy:3128` without a scheme is common in these variables and means http.
-    proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
-  } catch {
-    throw new Error(`${name}: not a proxy URL (expected http://host:port)`);
-  }
+  const proxy = proxyUrl(value);
+  if (!proxy) throw new Error(`${name}: not a proxy URL (expected http://host:port)`);
   if (proxy.protocol !== "http:" && proxy.protocol !== "https:")
     throw new Error(
       `${name}: proxy scheme ${proxy.protocol.replace(/:$/, "")} is not supported (use http:// or https://)`,

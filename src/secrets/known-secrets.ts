@@ -5,6 +5,7 @@
  */
 import type { LaminarConfig } from "../config/types.js";
 import type { DockerConfig } from "../registry/docker-config.js";
+import { PROXY_VARIABLES, proxyUrl } from "../registry/proxy.js";
 import type { KnownSecret } from "./masker.js";
 
 /** Environment variables that hold credentials Laminar may use whatever the config says. */
@@ -81,15 +82,10 @@ export function knownSecrets(sources: SecretSources): KnownSecret[] {
   pushKey(sources.appPrivateKeyFile);
   for (const token of sources.tokenFiles ?? []) push(token.trim());
   // An outbound proxy's password (`http://user:pass@proxy:3128`, src/registry/proxy.ts).
-  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]) {
-    const value = env[name]?.trim();
-    if (!value?.includes("@")) continue;
-    try {
-      const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
-      push(decodeURIComponent(url.password), decodeURIComponent(url.username) || undefined);
-    } catch {
-      // Not a URL: the request names the variable, never its value.
-    }
+  for (const name of new Set([...PROXY_VARIABLES.https, ...PROXY_VARIABLES.http])) {
+    const url = env[name]?.includes("@") ? proxyUrl(env[name].trim()) : undefined;
+    // Not a URL: the request names the variable, never its value.
+    if (url) push(decodeURIComponent(url.password), decodeURIComponent(url.username) || undefined);
   }
   for (const name of WELL_KNOWN)
     push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : undefined);

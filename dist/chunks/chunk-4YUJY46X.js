@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-BZPVMOMB.js";
+} from "./chunk-FZ7CFC4M.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-XHAVX4MC.js";
+} from "./chunk-ESS22WSR.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-ESARBHWB.js";
+} from "./chunk-U3I2TXO4.js";
 import {
   __commonJS,
   __require,

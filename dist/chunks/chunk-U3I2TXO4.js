@@ -28615,11 +28615,10 @@ async function createAppTokenSource(o) {
   const privateKey = normalizePrivateKey(o.app.privateKey);
   assertAppId(o.app.appId);
   const { createAppAuth } = await import("./dist-node-LBFVAQW7.js");
-  const quiet = () => void 0;
   const { request: request2 } = new Octokit2({
     baseUrl: apiBaseUrl(o.baseUrl),
     userAgent: o.userAgent ?? "laminar",
-    log: { debug: quiet, info: quiet, warn: quiet, error: quiet }
+    log: silentLog
   });
   const auth2 = createAppAuth({ appId: o.app.appId, privateKey, request: request2 });
   const asApp = async () => ({

@@ -9,7 +9,7 @@ import {
   execGit,
   updatePass,
   withLaminarTrailers
-} from "./chunk-ESARBHWB.js";
+} from "./chunk-U3I2TXO4.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-ESARBHWB.js";
+} from "./chunk-U3I2TXO4.js";
 import {
   __commonJS,
   __toESM
@@ -10664,79 +10664,6 @@ var RegistryCache = class _RegistryCache {
   }
 };
 
-// src/secrets/known-secrets.ts
-var WELL_KNOWN = [
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AZURE_CLIENT_SECRET"
-  // a service principal's secret (DefaultAzureCredential, src/registry/cloud/azure.ts)
-];
-var GOOGLE_SECRET_FIELDS = ["private_key", "client_secret", "refresh_token"];
-var AWS_FILE_SECRET = /^[ \t]*(?:aws_secret_access_key|aws_session_token)[ \t]*=[ \t]*(\S+)[ \t]*$/gim;
-var AWS_SSO_CACHE_FIELDS = ["accessToken", "refreshToken", "clientSecret"];
-function knownSecrets(sources) {
-  const { env } = sources;
-  const out = [...sources.extra ?? []];
-  const push = (value, user) => {
-    if (value) out.push(user ? { value, user } : { value });
-  };
-  const pushKey = (value) => {
-    push(value);
-    if (value?.includes("-----BEGIN")) {
-      for (const line of value.split(/\\n|\n/)) if (!line.startsWith("-----")) push(line.trim());
-    }
-  };
-  const githubUser = env.GITHUB_ACTOR || "x-access-token";
-  pushKey(env.LAMINAR_APP_PRIVATE_KEY);
-  pushKey(sources.appPrivateKeyFile);
-  for (const token of sources.tokenFiles ?? []) push(token.trim());
-  for (const name of ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]) {
-    const value = env[name]?.trim();
-    if (!value?.includes("@")) continue;
-    try {
-      const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
-      push(decodeURIComponent(url.password), decodeURIComponent(url.username) || void 0);
-    } catch {
-    }
-  }
-  for (const name of WELL_KNOWN)
-    push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
-  for (const text of sources.awsSharedFiles ?? []) for (const m of text.matchAll(AWS_FILE_SECRET)) push(m[1]);
-  for (const entry of sources.awsSsoCache ?? []) {
-    if (entry === null || typeof entry !== "object") continue;
-    for (const field of AWS_SSO_CACHE_FIELDS) {
-      const value = entry[field];
-      if (typeof value === "string") push(value);
-    }
-  }
-  for (const r of sources.config?.registries ?? []) {
-    const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
-    if (r.passwordEnv) push(env[r.passwordEnv], user);
-    if (r.tokenEnv) push(env[r.tokenEnv], user);
-  }
-  const google = sources.googleCredentials;
-  if (google !== null && typeof google === "object") {
-    for (const field of GOOGLE_SECRET_FIELDS) {
-      const value = google[field];
-      if (typeof value === "string") pushKey(value);
-    }
-  }
-  for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {
-    push(entry.auth);
-    push(entry.password, entry.username);
-    push(entry.identitytoken, entry.username);
-    push(entry.registrytoken);
-  }
-  return out;
-}
-
-// src/registry/http.ts
-import { Agent as HttpAgent2, request as httpRequest2 } from "node:http";
-import { Agent as HttpsAgent2, request as httpsRequest } from "node:https";
-import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
-
 // src/registry/proxy.ts
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -10767,18 +10694,25 @@ function bypassesProxy(target, noProxy) {
   }
   return false;
 }
+var PROXY_VARIABLES = {
+  https: ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"],
+  http: ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+};
+function proxyUrl(value) {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+  } catch {
+    return void 0;
+  }
+}
 function proxyFor(target, env) {
-  const names = target.protocol === "https:" ? ["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] : ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"];
+  const names = target.protocol === "https:" ? PROXY_VARIABLES.https : PROXY_VARIABLES.http;
   const value = firstSet(env, names);
   if (value === void 0) return void 0;
   if (bypassesProxy(target, firstSet(env, ["no_proxy", "NO_PROXY"]))) return void 0;
   const name = names.find((n) => env[n]?.trim());
-  let proxy;
-  try {
-    proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
-  } catch {
-    throw new Error(`${name}: not a proxy URL (expected http://host:port)`);
-  }
+  const proxy = proxyUrl(value);
+  if (!proxy) throw new Error(`${name}: not a proxy URL (expected http://host:port)`);
   if (proxy.protocol !== "http:" && proxy.protocol !== "https:")
     throw new Error(
       `${name}: proxy scheme ${proxy.protocol.replace(/:$/, "")} is not supported (use http:// or https://)`
@@ -10843,6 +10777,74 @@ var ProxyRoutes = class {
     return { proxy, agent, authorization };
   }
 };
+
+// src/secrets/known-secrets.ts
+var WELL_KNOWN = [
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AZURE_CLIENT_SECRET"
+  // a service principal's secret (DefaultAzureCredential, src/registry/cloud/azure.ts)
+];
+var GOOGLE_SECRET_FIELDS = ["private_key", "client_secret", "refresh_token"];
+var AWS_FILE_SECRET = /^[ \t]*(?:aws_secret_access_key|aws_session_token)[ \t]*=[ \t]*(\S+)[ \t]*$/gim;
+var AWS_SSO_CACHE_FIELDS = ["accessToken", "refreshToken", "clientSecret"];
+function knownSecrets(sources) {
+  const { env } = sources;
+  const out = [...sources.extra ?? []];
+  const push = (value, user) => {
+    if (value) out.push(user ? { value, user } : { value });
+  };
+  const pushKey = (value) => {
+    push(value);
+    if (value?.includes("-----BEGIN")) {
+      for (const line of value.split(/\\n|\n/)) if (!line.startsWith("-----")) push(line.trim());
+    }
+  };
+  const githubUser = env.GITHUB_ACTOR || "x-access-token";
+  pushKey(env.LAMINAR_APP_PRIVATE_KEY);
+  pushKey(sources.appPrivateKeyFile);
+  for (const token of sources.tokenFiles ?? []) push(token.trim());
+  for (const name of /* @__PURE__ */ new Set([...PROXY_VARIABLES.https, ...PROXY_VARIABLES.http])) {
+    const url = env[name]?.includes("@") ? proxyUrl(env[name].trim()) : void 0;
+    if (url) push(decodeURIComponent(url.password), decodeURIComponent(url.username) || void 0);
+  }
+  for (const name of WELL_KNOWN)
+    push(env[name], name.endsWith("_TOKEN") && !name.startsWith("AWS_") ? githubUser : void 0);
+  for (const text of sources.awsSharedFiles ?? []) for (const m of text.matchAll(AWS_FILE_SECRET)) push(m[1]);
+  for (const entry of sources.awsSsoCache ?? []) {
+    if (entry === null || typeof entry !== "object") continue;
+    for (const field of AWS_SSO_CACHE_FIELDS) {
+      const value = entry[field];
+      if (typeof value === "string") push(value);
+    }
+  }
+  for (const r of sources.config?.registries ?? []) {
+    const user = r.usernameEnv ? env[r.usernameEnv] : void 0;
+    if (r.passwordEnv) push(env[r.passwordEnv], user);
+    if (r.tokenEnv) push(env[r.tokenEnv], user);
+  }
+  const google = sources.googleCredentials;
+  if (google !== null && typeof google === "object") {
+    for (const field of GOOGLE_SECRET_FIELDS) {
+      const value = google[field];
+      if (typeof value === "string") pushKey(value);
+    }
+  }
+  for (const entry of Object.values(sources.dockerConfig?.auths ?? {})) {
+    push(entry.auth);
+    push(entry.password, entry.username);
+    push(entry.identitytoken, entry.username);
+    push(entry.registrytoken);
+  }
+  return out;
+}
+
+// src/registry/http.ts
+import { Agent as HttpAgent2, request as httpRequest2 } from "node:http";
+import { Agent as HttpsAgent2, request as httpsRequest } from "node:https";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 
 // src/registry/single-flight.ts
 var PromiseMemo = class {

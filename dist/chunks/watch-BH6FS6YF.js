@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-AD5XKSAB.js";
+} from "./chunk-4YUJY46X.js";
 import {
   createGitCommandManager
-} from "./chunk-BZPVMOMB.js";
+} from "./chunk-FZ7CFC4M.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-XHAVX4MC.js";
+} from "./chunk-ESS22WSR.js";
 import {
   loadConfig
-} from "./chunk-ESARBHWB.js";
+} from "./chunk-U3I2TXO4.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

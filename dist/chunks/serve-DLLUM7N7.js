@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-AD5XKSAB.js";
-import "./chunk-BZPVMOMB.js";
+} from "./chunk-4YUJY46X.js";
+import "./chunk-FZ7CFC4M.js";
 import {
   serverSchema
-} from "./chunk-C3ZUUU6U.js";
+} from "./chunk-4WOU2DVH.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-XHAVX4MC.js";
+} from "./chunk-ESS22WSR.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-ESARBHWB.js";
+} from "./chunk-U3I2TXO4.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
