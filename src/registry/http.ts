@@ -12,7 +12,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
-import { proxyLabel, ProxyRoutes, type ProxyRoute } from "./proxy.js";
+import { proxyLabel, ProxyRoutes, unbracketedHost, type ProxyRoute } from "./proxy.js";
 import { describePath, requestFailure, requestLine, statusLine } from "./errors.js";
 import { RegistryError, type RequestCounts } from "./types.js";
 import { PromiseMemo } from "./single-flight.js";
@@ -283,7 +283,7 @@ function nodeRequest(
       route && !secure
         ? // Plain http through a proxy: the request line carries the absolute URL.
           httpRequest({
-            host: route.proxy.hostname.replace(/^\[|\]$/g, ""),
+            host: unbracketedHost(route.proxy.hostname),
             port: route.proxy.port || 80,
             path: target.href,
             method: init.method,

@@ -27,6 +27,14 @@ export function proxyLabel(proxy: URL): string {
   return `${proxy.hostname}:${proxy.port || (proxy.protocol === "https:" ? "443" : "80")}`;
 }
 
+/**
+ * A host as sockets and `NO_PROXY` compare it: an IPv6 literal without its brackets (`URL.hostname`
+ * keeps them, `[::1]`; `net.connect` and `http.request({ host })` want `::1`).
+ */
+export function unbracketedHost(host: string): string {
+  return host.replace(/^\[|\]$/g, "");
+}
+
 function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): string | undefined {
   for (const n of names) {
     const v = env[n]?.trim();
@@ -41,7 +49,7 @@ function firstSet(env: NodeJS.ProcessEnv, names: readonly string[]): string | un
  */
 export function bypassesProxy(target: URL, noProxy: string | undefined): boolean {
   if (!noProxy) return false;
-  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const host = unbracketedHost(target.hostname).toLowerCase();
   const port = target.port || (target.protocol === "https:" ? "443" : "80");
   for (const raw of noProxy.split(/[,\s]+/)) {
     const entry = raw.trim().toLowerCase();
@@ -52,7 +60,7 @@ export function bypassesProxy(target: URL, noProxy: string | undefined): boolean
       entry.split(":").length > 2 && !entry.startsWith("[") ? /^(.+)()$/ : /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/
     ).exec(entry);
     if (!m) continue;
-    const name = m[1]!.replace(/^\[|\]$/g, "").replace(/^\*?\./, "");
+    const name = unbracketedHost(m[1]!).replace(/^\*?\./, "");
     if (m[2] && m[2] !== port) continue;
     if (host === name || host.endsWith(`.${name}`)) return true;
   }
@@ -118,7 +126,7 @@ class TunnelAgent extends HttpsAgent {
     const headers: Record<string, string> = { host: authority };
     if (this.authorization) headers["proxy-authorization"] = this.authorization;
     const connect = httpRequest({
-      host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+      host: unbracketedHost(this.proxy.hostname),
       port: this.proxy.port || 80,
       method: "CONNECT",
       path: authority,
