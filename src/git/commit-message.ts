@@ -251,6 +251,22 @@ export function buildCommitMessage(
 export const LAMINAR_TRAILER = "Laminar-Update";
 
 /**
+ * The `git log --format` placeholder that prints the values of a commit's `Laminar-Update` trailers,
+ * separated by U+001D (a separator of its own: the placeholder can sit inside a larger format). What
+ * it printed is read by {@link parseLaminarTrailers}, so the history (file-history.ts) and the
+ * pull-request branch's head (`GitCommandManager.laminarTrailers`) read Laminar's trailers one way.
+ */
+export const LAMINAR_TRAILER_FORMAT = `%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)`;
+
+/** The values {@link LAMINAR_TRAILER_FORMAT} printed for one commit: non-empty for Laminar's own commits. */
+export function parseLaminarTrailers(printed: string): string[] {
+  return printed
+    .split("\x1d")
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/**
  * The trailer of `laminar set` commits: a tag chosen by a person through Laminar. Not
  * `Laminar-Update`, so the rollback hold applies to it as to any person's commit.
  */

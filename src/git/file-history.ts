@@ -5,7 +5,7 @@
  * `git log` over all of them and one `git cat-file --batch` for every version it names, so the
  * cost does not grow with the number of references.
  */
-import { LAMINAR_TRAILER } from "./commit-message.js";
+import { LAMINAR_TRAILER_FORMAT, parseLaminarTrailers } from "./commit-message.js";
 import { execGit } from "./exec-git.js";
 
 /** A commit that touched one of the files. */
@@ -86,7 +86,7 @@ export async function readFileHistory(
   if (paths.length === 0) return { files: new Map(), ...(note ? { note } : {}) };
 
   const max = options.maxCommits ?? DEFAULT_HISTORY_COMMITS;
-  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)%x1f`;
+  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f${LAMINAR_TRAILER_FORMAT}%x1f`;
   const log = await execGit(
     [
       "-c",
@@ -112,10 +112,7 @@ export async function readFileHistory(
       authorName: authorName ?? "",
       authorEmail: authorEmail ?? "",
       date: new Date(date ?? "").toISOString(),
-      laminar: (trailers ?? "")
-        .split("\x1d")
-        .map((t) => t.trim())
-        .filter(Boolean),
+      laminar: parseLaminarTrailers(trailers ?? ""),
     };
     for (const name of (names ?? "").split("\n").map((n) => n.trim())) {
       if (name && files.has(name)) wanted.push({ commit, path: name });

@@ -3,7 +3,7 @@ import { credentialEnvironment, type HttpCredentialSource, type HttpCredentials 
 import { classifyPush, type PushResult } from "./push-result.js";
 import { chooseRemote } from "./remote.js";
 import { SecretMasker } from "../secrets/masker.js";
-import { LAMINAR_TRAILER } from "./commit-message.js";
+import { LAMINAR_TRAILER_FORMAT, parseLaminarTrailers } from "./commit-message.js";
 
 /** Who a commit is by. `date` pins the time (tests, reproducible commits); otherwise "now". */
 export interface GitIdentity {
@@ -318,16 +318,7 @@ class GitCli implements GitCommandManager {
   }
 
   async laminarTrailers(rev: string): Promise<string[]> {
-    const out = await this.must([
-      "log",
-      "-1",
-      `--format=%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)`,
-      rev,
-    ]);
-    return out
-      .split("\x1d")
-      .map((v) => v.trim())
-      .filter(Boolean);
+    return parseLaminarTrailers(await this.must(["log", "-1", `--format=${LAMINAR_TRAILER_FORMAT}`, rev]));
   }
 
   async isShallow(): Promise<boolean> {
