@@ -5,18 +5,19 @@
  * them. The CLI as a user runs it, real git, the real registry, the GitHub API emulator.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { LaminarConfig } from "../src/config/types.js";
-import { carryFile } from "../src/delivery/carry-over.js";
+import { carriedChanges, carryFile } from "../src/delivery/carry-over.js";
+import { createGitCommandManager } from "../src/git/git-command-manager.js";
 import { repoKey } from "../src/plan/classify.js";
 import type { PlanUnchanged } from "../src/plan/types.js";
 import { applyEdits } from "../src/rewrite/edits.js";
 import { scanFile } from "../src/scan/structured/index.js";
 import { runAction } from "./helpers/action-runner.js";
-import { git, gitAsync, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
+import { commitFiles, git, gitAsync, initBareRepo, isolateGitConfig } from "./helpers/github-api/git-fixtures.js";
 import { startGitHubApiServer, type GitHubApiServer } from "./helpers/github-api/server.js";
 import { startRegistry, type RunningRegistry } from "./helpers/registry/server.js";
 import { seedImages } from "./helpers/registry/seed.js";
@@ -301,22 +302,88 @@ describe("targeted runs keep the pull request's other changes (issue #15)", () =
   });
 });
 
+const config = { updates: [{ name: "apps", policy: { source: "glob:*" } }] } as unknown as LaminarConfig;
+/** Every site of `now` as the plan leaves it in a targeted run about none of them. */
+const idle = (file: string, now: string): PlanUnchanged[] =>
+  scanFile(now, file).sites.map((s) => ({
+    file,
+    line: s.line,
+    column: s.column,
+    form: s.form,
+    image: s.name,
+    repository: repoKey(s.reference),
+    tag: s.reference.tag ?? null,
+    reason: "not-targeted",
+    detail: "",
+    rule: "apps",
+  }));
+
+describe("carriedChanges (real git): the pull request's versions of all its files in one git process", () => {
+  it("three files carried from Laminar's commit: one `git cat-file --batch`, no `git show`", async () => {
+    const base = mkdtempSync(join(tmpdir(), "laminar-carry-git-"));
+    const bare = join(base, "remote.git");
+    const main = {
+      "k8s/a.yaml": "image: r.example/acme/a:1\n",
+      "k8s/b.yaml": "containers:\n  - image: r.example/acme/b:1\n  - image: r.example/acme/c:1\n",
+      "k8s/ünï code.yaml": "image: r.example/acme/d:1\n",
+      "k8s/e.yaml": "image: r.example/acme/e:1\n",
+    };
+    initBareRepo(bare, main);
+    git(bare, ["branch", "laminar/updates", "main"]);
+    const sha = commitFiles(
+      bare,
+      "laminar/updates",
+      {
+        "k8s/a.yaml": "image: r.example/acme/a:2\n",
+        "k8s/b.yaml": "containers:\n  - image: r.example/acme/b:2\n  - image: r.example/acme/c:1\n",
+        "k8s/ünï code.yaml": "image: r.example/acme/d:3\n",
+      },
+      "Update 3 images\n\nLaminar-Update: apps",
+    );
+    const ws = join(base, "ws");
+    git(base, ["clone", "--quiet", bare, ws]);
+
+    // Every git process the manager starts goes through this wrapper, which notes its arguments.
+    const wrapper = join(base, "bin");
+    const calls = join(base, "git-calls.log");
+    mkdirSync(wrapper);
+    const realGit = git(base, ["--exec-path"]).trim() + "/git";
+    writeFileSync(join(wrapper, "git"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${calls}'\nexec '${realGit}' "$@"\n`);
+    chmodSync(join(wrapper, "git"), 0o755);
+    writeFileSync(calls, "");
+    const manager = await createGitCommandManager(ws, {
+      environment: { PATH: `${wrapper}:${process.env.PATH ?? ""}` },
+    });
+
+    const unchanged = Object.entries(main).flatMap(([file, text]) => idle(file, text));
+    const plan = { changes: [], unchanged, failures: [], warnings: [] };
+    const carried = await carriedChanges(
+      { git: manager, dir: ws, branch: "laminar/updates", sha, targets: [] },
+      plan,
+      config,
+    );
+    assert.deepEqual(
+      carried.map((c) => [c.file, c.repository, c.from, c.to]),
+      [
+        ["k8s/a.yaml", "r.example/acme/a", "1", "2"],
+        ["k8s/b.yaml", "r.example/acme/b", "1", "2"],
+        ["k8s/ünï code.yaml", "r.example/acme/d", "1", "3"],
+      ],
+    );
+    const commands = readFileSync(calls, "utf8").trim().split("\n");
+    assert.ok(
+      commands.some((c) => c.startsWith("fetch")),
+      `the wrapper saw the manager's commands: ${commands}`,
+    );
+    assert.deepEqual(
+      commands.filter((c) => /^(cat-file|show)\b/.test(c)),
+      ["cat-file --batch"],
+      "both versions of the three files in one process",
+    );
+  });
+});
+
 describe("carryFile (pure): which values a targeted run carries over from Laminar's commit", () => {
-  const config = { updates: [{ name: "apps", policy: { source: "glob:*" } }] } as unknown as LaminarConfig;
-  /** Every site of `now` as the plan leaves it in a targeted run about none of them. */
-  const idle = (file: string, now: string): PlanUnchanged[] =>
-    scanFile(now, file).sites.map((s) => ({
-      file,
-      line: s.line,
-      column: s.column,
-      form: s.form,
-      image: s.name,
-      repository: repoKey(s.reference),
-      tag: s.reference.tag ?? null,
-      reason: "not-targeted",
-      detail: "",
-      rule: "apps",
-    }));
   const d = (c: string) => `sha256:${c.repeat(64)}`;
 
   it("a Helm values tag (kept a string) and a pinned reference's tag and digest; the byte edits write them", () => {

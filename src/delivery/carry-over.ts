@@ -85,10 +85,18 @@ export async function carriedChanges(
   const parent = await git.tryRevParse(`${sha}^`);
   if (parent === undefined) return [];
   const touched = new Set(await git.diffNameOnly({ from: parent, to: sha }));
+  const files = [...idle].filter(([file]) => touched.has(file));
+  // Both sides of Laminar's commit for every file in one `cat-file --batch`: one git process per
+  // run, however many files the pull request carries.
+  const texts = await git.showFiles(
+    files.flatMap(([path]) => [
+      { rev: parent, path },
+      { rev: sha, path },
+    ]),
+  );
   const out: PlanChange[] = [];
-  for (const [file, records] of idle) {
-    if (!touched.has(file)) continue;
-    const [before, after] = await Promise.all([git.showFile(parent, file), git.showFile(sha, file)]);
+  for (const [i, [file, records]] of files.entries()) {
+    const [before, after] = [texts[2 * i], texts[2 * i + 1]];
     if (before === undefined || after === undefined) continue;
     const now = (await readFile(join(source.dir, file))).toString("latin1");
     out.push(...carryFile(file, { before, after, now }, records, config));

@@ -5,6 +5,7 @@
  * `git log` over all of them and one `git cat-file --batch` for every version it names, so the
  * cost does not grow with the number of references.
  */
+import { readBlobs } from "./blob-batch.js";
 import { LAMINAR_TRAILER_FORMAT, parseLaminarTrailers } from "./commit-message.js";
 import { execGit } from "./exec-git.js";
 
@@ -119,7 +120,7 @@ export async function readFileHistory(
     }
   }
   const texts = await readBlobs(
-    dir,
+    (args, o) => execGit(args, { cwd: dir, ...o }),
     wanted.map((w) => `${w.commit.sha}:${w.path}`),
   );
   wanted.forEach((w, i) => files.get(w.path)?.versions.push({ commit: w.commit, text: texts[i] }));
@@ -134,28 +135,4 @@ export async function readFileHistory(
 /** Paths as literal pathspecs: a file named `[a].yaml` is not a glob. */
 function literal(path: string): string {
   return `:(literal)${path}`;
-}
-
-/** The contents of `rev:path` objects in one `cat-file --batch`; undefined for a missing one (deleted file). */
-async function readBlobs(dir: string, specs: readonly string[]): Promise<Array<string | undefined>> {
-  if (specs.length === 0) return [];
-  const r = await execGit(["cat-file", "--batch"], { cwd: dir, input: `${specs.join("\n")}\n`, binary: true });
-  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
-  const out = r.stdoutBytes ?? Buffer.alloc(0);
-  const texts: Array<string | undefined> = [];
-  let at = 0;
-  for (let i = 0; i < specs.length; i++) {
-    const eol = out.indexOf(0x0a, at);
-    const header = out.subarray(at, eol).toString("utf8");
-    at = eol + 1;
-    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!m) {
-      texts.push(undefined); // "<spec> missing": the commit deleted the file
-      continue;
-    }
-    const size = Number(m[2]);
-    texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : undefined);
-    at += size + 1;
-  }
-  return texts;
 }

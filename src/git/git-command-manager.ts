@@ -4,6 +4,7 @@ import { classifyPush, type PushResult } from "./push-result.js";
 import { chooseRemote } from "./remote.js";
 import { SecretMasker } from "../secrets/masker.js";
 import { LAMINAR_TRAILER_FORMAT, parseLaminarTrailers } from "./commit-message.js";
+import { readBlobs } from "./blob-batch.js";
 
 /** Who a commit is by. `date` pins the time (tests, reproducible commits); otherwise "now". */
 export interface GitIdentity {
@@ -106,8 +107,11 @@ export interface GitCommandManager {
   /** Like revParse, but undefined when the revision does not exist. */
   tryRevParse(rev: string): Promise<string | undefined>;
   isShallow(): Promise<boolean>;
-  /** A file's content at a commit (`git show <rev>:<path>`), or undefined when the commit has no such file. */
-  showFile(rev: string, path: string): Promise<string | undefined>;
+  /**
+   * Files' contents at commits, in the order asked, read in one `git cat-file --batch` (however many);
+   * undefined where the commit has no such file (or its name holds a line break: src/git/blob-batch.ts).
+   */
+  showFiles(versions: readonly { readonly rev: string; readonly path: string }[]): Promise<Array<string | undefined>>;
   /** The values of a commit's `Laminar-Update` trailers: non-empty for Laminar's own commits. */
   laminarTrailers(rev: string): Promise<string[]>;
   /** True when `ancestor` is `rev` or one of its ancestors (`git merge-base --is-ancestor`). */
@@ -250,7 +254,7 @@ class GitCli implements GitCommandManager {
   /** Runs git; never throws on a non-zero exit. `network` adds the credential header for this run only. */
   private async run(
     args: readonly string[],
-    opts: { env?: Record<string, string>; input?: string; network?: boolean } = {},
+    opts: { env?: Record<string, string>; input?: string; network?: boolean; binary?: boolean } = {},
   ): Promise<GitOutput> {
     this.log(`git ${args.join(" ")}`);
     const env = { ...this.environment, ...(opts.env ?? {}) };
@@ -260,6 +264,7 @@ class GitCli implements GitCommandManager {
       cwd: this.workingDirectory,
       env,
       ...(opts.input !== undefined ? { input: opts.input } : {}),
+      ...(opts.binary ? { binary: true } : {}),
       secrets: this.secrets(),
     });
   }
@@ -312,9 +317,11 @@ class GitCli implements GitCommandManager {
     throw new GitCommandError(args, r.exitCode, r.stderr);
   }
 
-  async showFile(rev: string, path: string): Promise<string | undefined> {
-    const r = await this.run(["show", `${rev}:${path}`]);
-    return r.exitCode === 0 ? r.stdout : undefined;
+  async showFiles(versions: readonly { rev: string; path: string }[]): Promise<Array<string | undefined>> {
+    return readBlobs(
+      (args, opts) => this.run(args, opts),
+      versions.map((v) => `${v.rev}:${v.path}`),
+    );
   }
 
   async laminarTrailers(rev: string): Promise<string[]> {
