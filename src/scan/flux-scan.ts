@@ -8,29 +8,51 @@ export interface FileSites {
   readonly references: readonly ImageSite[];
 }
 
+/** What one file holds for {@link FluxSetterScan}: plain data, so it can be found away from the scan. */
+export interface FluxNotes {
+  readonly path: string;
+  readonly marks: readonly SetterMark[];
+  readonly objects: ReadonlyArray<FluxObject | FluxUnreadable>;
+}
+
+/**
+ * The setter markers and Flux image objects of one file (bytes, or their latin1 text), or undefined
+ * when it has neither. Pure. A repository without `$imagepolicy` pays two substring searches per file.
+ */
+export function fluxNotes(path: string, data: Buffer | string): FluxNotes | undefined {
+  const marks = data.includes("$imagepolicy") ? findSetterMarks(latin1(data)) : [];
+  const objects = data.includes("image.toolkit.fluxcd.io") ? findFluxObjects(path, latin1(data)) : [];
+  return marks.length || objects.length ? { path, marks, objects } : undefined;
+}
+
+const latin1 = (data: Buffer | string): string => (typeof data === "string" ? data : data.toString("latin1"));
+
 /**
  * The repository-wide half of Flux setters: a setter in one file names an ImagePolicy that may be
  * written in any other. The repository scan shows it every file it reads ({@link note}); when some
  * file has a marker it also shows the files its selectors left out ({@link noteObjects}), and finally
  * {@link resolve} turns the markers into sites. Pure: bytes in, sites out; the walk stays in
- * repository.ts. A repository without `$imagepolicy` pays one byte search per file.
+ * repository.ts.
  */
 export class FluxSetterScan {
-  private readonly marks = new Map<string, SetterMark[]>();
+  private readonly marks = new Map<string, readonly SetterMark[]>();
   private readonly objects: Array<FluxObject | FluxUnreadable> = [];
 
   /** Notes a scanned file's setter markers and Flux image objects. */
-  note(path: string, data: Buffer): void {
-    if (data.includes("$imagepolicy")) {
-      const marks = findSetterMarks(data.toString("latin1"));
-      if (marks.length) this.marks.set(path, marks);
-    }
-    this.noteObjects(path, data);
+  note(path: string, data: Buffer | string): void {
+    this.add(fluxNotes(path, data));
+  }
+
+  /** Adds what {@link fluxNotes} found in one file (computed wherever the file was read). */
+  add(notes: FluxNotes | undefined): void {
+    if (!notes) return;
+    if (notes.marks.length) this.marks.set(notes.path, notes.marks);
+    this.objects.push(...notes.objects);
   }
 
   /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
-  noteObjects(path: string, data: Buffer): void {
-    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path, data.toString("latin1")));
+  noteObjects(path: string, data: Buffer | string): void {
+    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path, latin1(data)));
   }
 
   /** True when some scanned file has a setter marker (only then are other files worth reading). */
