@@ -1,5 +1,6 @@
 import { fluxCatalog, findFluxObjects, type FluxObject, type FluxUnreadable } from "./flux-objects.js";
 import { applySetterMarks, findSetterMarks, type SetterMark } from "./flux-setters.js";
+import type { RareWords } from "./rare-words.js";
 import type { ImageSite } from "./site.js";
 
 /** A file as the repository scan hands it on: its path and the sites found in it. */
@@ -17,11 +18,14 @@ export interface FluxNotes {
 
 /**
  * The setter markers and Flux image objects of one file (bytes, or their latin1 text), or undefined
- * when it has neither. Pure. A repository without `$imagepolicy` pays two substring searches per file.
+ * when it has neither. Pure. A file without `$imagepolicy` or `image.toolkit.fluxcd.io` costs a search
+ * for each, or none when the caller passes what `rareWords` (rare-words.ts) found in it.
  */
-export function fluxNotes(path: string, data: Buffer | string): FluxNotes | undefined {
-  const marks = data.includes("$imagepolicy") ? findSetterMarks(latin1(data)) : [];
-  const objects = data.includes("image.toolkit.fluxcd.io") ? findFluxObjects(path, latin1(data)) : [];
+export function fluxNotes(path: string, data: Buffer | string, words?: RareWords): FluxNotes | undefined {
+  const setter = words ? words.setter : data.includes("$imagepolicy");
+  const fluxApi = words ? words.fluxApi : data.includes("image.toolkit.fluxcd.io");
+  const marks = setter ? findSetterMarks(latin1(data)) : [];
+  const objects = fluxApi ? findFluxObjects(path, latin1(data)) : [];
   return marks.length || objects.length ? { path, marks, objects } : undefined;
 }
 

@@ -5,6 +5,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { sep } from "node:path";
 import { FluxSetterScan, fluxNotes, type FluxNotes } from "./flux-scan.js";
 import { mayHoldImageSite } from "./prefilter.js";
+import { rareWords } from "./rare-words.js";
 import { matchesAny } from "./select.js";
 import type { FoundReference } from "./scan.js";
 import { scanFile } from "./structured/index.js";
@@ -203,13 +204,15 @@ export function scanPath(root: string, path: string, maxFileSize: number, scratc
   // so a file the prefilter passes over holds no Flux notes either, and one latin1 decoding serves all.
   if (!mayHoldImageSite(r.data)) return { kind: "text", bytes, sites: [], warnings: [], flux: undefined };
   const text = r.data.toString("latin1");
-  const scanned = scanFile(text, path);
+  // One pass for the words that gate the marker and Flux scans, instead of a substring search each.
+  const words = rareWords(text);
+  const scanned = scanFile(text, path, words);
   return {
     kind: "text",
     bytes,
     sites: scanned.sites,
     warnings: scanned.warnings.map((w) => w.message),
-    flux: fluxNotes(path, text),
+    flux: fluxNotes(path, text, words),
   };
 }
 
