@@ -84,6 +84,9 @@ export function scanFile(text: string, path: string, words?: RareWords): FileSca
   const warnings: StructuredWarning[] = [];
   const ignored = new Set<number>();
   scanStructuredInto(text, path, lines, marker, found, warnings, ignored);
+  // Most hinted files hold no structured site (a Helm template names `.Values.image.repository`): the
+  // inline sites as they are, without the copies and the sort below (#12).
+  if (!found.length && !ignored.size && inOrder(inline)) return { sites: inline, warnings };
   const structured = dedupe(found);
   const covers: Span[] = structured.flatMap((f) => f.covers);
   const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
