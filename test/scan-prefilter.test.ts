@@ -218,3 +218,48 @@ describe("scanRepository with the prefilter and whole-file reads", () => {
     assert.ok(sites > 100, `${sites} sites in the corpus`);
   });
 });
+
+describe("scanFile outside YAML", () => {
+  it("without a `laminar:` marker, finds the inline sites in order, hint words or not (#12)", () => {
+    // Before #12 a hint word sent such a file through the structured path, which sorted the inline
+    // sites; now a file that is not YAML and has no marker returns them directly: the same list.
+    const pieces = [
+      "image = ghcr.io/acme/app:1.2\n",
+      'repository = "ghcr.io/acme/repo"\n',
+      "tag: 1.0\n",
+      "helm install x oci://ghcr.io/acme/chart:2\n",
+      "kustomize edit set image acme/k:3\n",
+      "newTag: 4\n",
+      `pinned acme/pin@${DIGEST}\n`,
+      "FROM nginx:1.27 AS build\n",
+      "# a comment with redis:7\n",
+      "imageTag = 5\n",
+      "plain words\n",
+    ];
+    let seed = 12;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const byPosition = (a: { start: number; end: number }, b: { start: number; end: number }): number =>
+      a.start - b.start || a.end - b.end;
+    let sites = 0;
+    for (let k = 0; k < 500; k++) {
+      let text = "";
+      for (let j = rnd(12); j > 0; j--) text += pieces[rnd(pieces.length)];
+      for (const path of ["main.tf", "README.md", "Dockerfile", ".env"]) {
+        const got = scanFile(text, path);
+        assert.deepEqual(got.sites, [...scanText(text)].sort(byPosition), `${path}: ${JSON.stringify(text)}`);
+        assert.deepEqual(got.warnings, []);
+        sites += got.sites.length;
+      }
+    }
+    assert.ok(sites > 1000, `${sites} sites`);
+    // With a marker the structured path still runs: the marker's value becomes a site.
+    const marked = scanFile("FOO_TAG=1.2 # laminar: ghcr.io/acme/marked\n", "vars.env");
+    assert.deepEqual(
+      marked.sites.map((s) => [s.form, s.reference.repository, s.tagSpan]),
+      [["marker", "acme/marked", [8, 11]]],
+    );
+  });
+});

@@ -1,5 +1,6 @@
 import { fluxCatalog, findFluxObjects, type FluxObject, type FluxUnreadable } from "./flux-objects.js";
 import { applySetterMarks, findSetterMarks, type SetterMark } from "./flux-setters.js";
+import type { RareWords } from "./rare-words.js";
 import type { ImageSite } from "./site.js";
 
 /** A file as the repository scan hands it on: its path and the sites found in it. */
@@ -8,29 +9,54 @@ export interface FileSites {
   readonly references: readonly ImageSite[];
 }
 
+/** What one file holds for {@link FluxSetterScan}: plain data, so it can be found away from the scan. */
+export interface FluxNotes {
+  readonly path: string;
+  readonly marks: readonly SetterMark[];
+  readonly objects: ReadonlyArray<FluxObject | FluxUnreadable>;
+}
+
+/**
+ * The setter markers and Flux image objects of one file (bytes, or their latin1 text), or undefined
+ * when it has neither. Pure. A file without `$imagepolicy` or `image.toolkit.fluxcd.io` costs a search
+ * for each, or none when the caller passes what `rareWords` (rare-words.ts) found in it.
+ */
+export function fluxNotes(path: string, data: Buffer | string, words?: RareWords): FluxNotes | undefined {
+  const setter = words ? words.setter : data.includes("$imagepolicy");
+  const fluxApi = words ? words.fluxApi : data.includes("image.toolkit.fluxcd.io");
+  const marks = setter ? findSetterMarks(latin1(data)) : [];
+  const objects = fluxApi ? findFluxObjects(path, latin1(data)) : [];
+  return marks.length || objects.length ? { path, marks, objects } : undefined;
+}
+
+const latin1 = (data: Buffer | string): string => (typeof data === "string" ? data : data.toString("latin1"));
+
 /**
  * The repository-wide half of Flux setters: a setter in one file names an ImagePolicy that may be
  * written in any other. The repository scan shows it every file it reads ({@link note}); when some
  * file has a marker it also shows the files its selectors left out ({@link noteObjects}), and finally
  * {@link resolve} turns the markers into sites. Pure: bytes in, sites out; the walk stays in
- * repository.ts. A repository without `$imagepolicy` pays one byte search per file.
+ * repository.ts.
  */
 export class FluxSetterScan {
-  private readonly marks = new Map<string, SetterMark[]>();
+  private readonly marks = new Map<string, readonly SetterMark[]>();
   private readonly objects: Array<FluxObject | FluxUnreadable> = [];
 
   /** Notes a scanned file's setter markers and Flux image objects. */
-  note(path: string, data: Buffer): void {
-    if (data.includes("$imagepolicy")) {
-      const marks = findSetterMarks(data.toString("latin1"));
-      if (marks.length) this.marks.set(path, marks);
-    }
-    this.noteObjects(path, data);
+  note(path: string, data: Buffer | string): void {
+    this.add(fluxNotes(path, data));
+  }
+
+  /** Adds what {@link fluxNotes} found in one file (computed wherever the file was read). */
+  add(notes: FluxNotes | undefined): void {
+    if (!notes) return;
+    if (notes.marks.length) this.marks.set(notes.path, notes.marks);
+    this.objects.push(...notes.objects);
   }
 
   /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
-  noteObjects(path: string, data: Buffer): void {
-    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path, data.toString("latin1")));
+  noteObjects(path: string, data: Buffer | string): void {
+    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path, latin1(data)));
   }
 
   /** True when some scanned file has a setter marker (only then are other files worth reading). */

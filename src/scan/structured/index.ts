@@ -1,5 +1,6 @@
 import { LineIndex } from "../lines.js";
 import { scanText } from "../scan.js";
+import type { RareWords } from "../rare-words.js";
 import type { ImageSite, Span } from "../site.js";
 import { scanMarkers } from "./markers.js";
 import type { FoundSite } from "./site-builder.js";
@@ -34,7 +35,7 @@ export function scanStructured(text: string, path: string): { sites: ImageSite[]
   const found: FoundSite[] = [];
   const warnings: StructuredWarning[] = [];
   const ignored = new Set<number>();
-  scanStructuredInto(text, path, new LineIndex(text), found, warnings, ignored);
+  scanStructuredInto(text, path, new LineIndex(text), text.includes("laminar:"), found, warnings, ignored);
   return { sites: dedupe(found).map((f) => f.site), warnings };
 }
 
@@ -42,6 +43,7 @@ function scanStructuredInto(
   text: string,
   path: string,
   lines: LineIndex,
+  marker: boolean,
   found: FoundSite[],
   warnings: StructuredWarning[],
   ignored: Set<number>,
@@ -58,23 +60,33 @@ function scanStructuredInto(
     // A file that does not parse yields nothing structured (its one-string scan still applies).
     if (problems.length) found.length = 0;
   }
-  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
+  if (marker) scanMarkers(text, lines, yamlFile, found, ignored);
 }
 
 /**
  * Every image site of one file: the one-string scan (`scanText`) and, when the cheap check flags the
  * file, the structured scan. A structured site supersedes the inline sites on its name, tag or digest
  * (kustomize `newName: ghcr.io/a/b` is otherwise a bare, tagless inline reference); `# laminar: ignore`
- * marks the sites on its line `ignored`.
+ * marks the sites on its line `ignored`. `words`: what `rareWords` (rare-words.ts) found in `text`, when the
+ * caller has searched it already.
  */
-export function scanFile(text: string, path: string): FileScan {
+export function scanFile(text: string, path: string, words?: RareWords): FileScan {
   const lines = new LineIndex(text);
   const inline = scanText(text, lines);
+  // Outside YAML the only structured sites are markers, and a marker holds `laminar:`: one substring
+  // search instead of the hint regex, which reads all of a file without a hint (a Terraform file,
+  // most docs) at several nanoseconds a byte (#12). With no structured site, the hint's path below
+  // returns the inline sites sorted: the same list when they are in order already, as they are made.
+  const marker = words ? words.marker : text.includes("laminar:");
+  if (!marker && !YAML_PATH.test(path) && inOrder(inline)) return { sites: inline, warnings: [] };
   if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const found: FoundSite[] = [];
   const warnings: StructuredWarning[] = [];
   const ignored = new Set<number>();
-  scanStructuredInto(text, path, lines, found, warnings, ignored);
+  scanStructuredInto(text, path, lines, marker, found, warnings, ignored);
+  // Most hinted files hold no structured site (a Helm template names `.Values.image.repository`): the
+  // inline sites as they are, without the copies and the sort below (#12).
+  if (!found.length && !ignored.size && inOrder(inline)) return { sites: inline, warnings };
   const structured = dedupe(found);
   const covers: Span[] = structured.flatMap((f) => f.covers);
   const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
@@ -82,6 +94,16 @@ export function scanFile(text: string, path: string): FileScan {
   if (ignored.size) sites = sites.map((s) => (siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s));
   sites.sort((a, b) => a.start - b.start || a.end - b.end);
   return { sites, warnings };
+}
+
+/** Are the sites in the order {@link scanFile} sorts them in? */
+function inOrder(sites: readonly ImageSite[]): boolean {
+  for (let k = 1; k < sites.length; k++) {
+    const a = sites[k - 1] as ImageSite;
+    const b = sites[k] as ImageSite;
+    if (a.start > b.start || (a.start === b.start && a.end > b.end)) return false;
+  }
+  return true;
 }
 
 /**

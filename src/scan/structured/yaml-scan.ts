@@ -23,6 +23,14 @@ export interface YamlProblem {
  */
 const HINT_WORDS = ["repository", "repo", "newTag", "newName", "tag", "kustomize", "helm", "global"];
 
+/** The last two characters before offset `k`, as one number. */
+const ending = (text: string, k: number): number => (text.charCodeAt(k - 2) << 16) | text.charCodeAt(k - 1);
+/** `ag` ends `tag`, `newTag` and `[\w-]*[iI]mage_?[tT]ag`; no two other hint words end alike. */
+const AG = ending("ag", 2);
+const WORD_BY_ENDING = new Map(
+  HINT_WORDS.filter((w) => ending(w, w.length) !== AG).map((w) => [ending(w, w.length), w]),
+);
+
 /**
  * The top-level blocks (a line at indentation 0 up to the next one; comments, blank lines and `- `
  * items do not end a block) that hold a hint key, merged, as `[start, end)` offsets.
@@ -67,11 +75,14 @@ function hintKeyEndsAt(text: string, colon: number): boolean {
   let k = colon;
   while (k > 0 && isBlank(text.charCodeAt(k - 1))) k--;
   if (isQuote(text.charCodeAt(k - 1))) k--;
-  // Most `:` end other keys: every hint key ends in y, o, g, e, m or l.
-  const last = text.charCodeAt(k - 1);
-  if (last !== 121 && last !== 111 && last !== 103 && last !== 101 && last !== 109 && last !== 108) return false;
-  for (const w of HINT_WORDS)
-    if (k >= w.length && text.startsWith(w, k - w.length) && keyMayStartAt(text, k - w.length)) return true;
+  // Most `:` end other keys: their last two letters rule out every hint word, or name the one that may
+  // end there (issue #12: comparing the key with all eight words was a third of the YAML scan).
+  const end = ending(text, k);
+  if (end !== AG) {
+    const word = WORD_BY_ENDING.get(end);
+    return word !== undefined && wordEndsAt(text, k, word);
+  }
+  if (wordEndsAt(text, k, "tag") || wordEndsAt(text, k, "newTag")) return true;
   // `[\w-]*[iI]mage_?[tT]ag`
   if (
     k < 8 ||
@@ -85,6 +96,12 @@ function hintKeyEndsAt(text: string, colon: number): boolean {
   let s = m - 5;
   while (s > 0 && isWordOrDash(text.charCodeAt(s - 1))) s--;
   return keyMayStartAt(text, s);
+}
+
+/** Is `word` a hint key ending at `k`? */
+function wordEndsAt(text: string, k: number, word: string): boolean {
+  // `startsWith` clamps a negative position to 0: the length check keeps a short text from matching.
+  return k >= word.length && text.startsWith(word, k - word.length) && keyMayStartAt(text, k - word.length);
 }
 
 /** Can a hint key start at `s`: `(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?` matches text ending there? */
