@@ -19,6 +19,11 @@ export class FluxSetterScan {
   private readonly marks = new Map<string, SetterMark[]>();
   private readonly objects: Array<FluxObject | FluxUnreadable> = [];
 
+  /** Can `data` hold anything {@link note} looks for? (A worker thread asks, the main thread notes.) */
+  static mayConcern(data: Buffer): boolean {
+    return data.includes("$imagepolicy") || data.includes("image.toolkit.fluxcd.io");
+  }
+
   /** Notes a scanned file's setter markers and Flux image objects. */
   note(path: string, data: Buffer): void {
     if (data.includes("$imagepolicy")) {

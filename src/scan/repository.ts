@@ -1,13 +1,10 @@
-import { constants as bufferConstants } from "node:buffer";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { readdir, realpath } from "node:fs/promises";
-import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { join, relative, sep } from "node:path";
+import { ReadBuffer, readText } from "./file-scan.js";
 import { FluxSetterScan } from "./flux-scan.js";
-import { mayHoldImageSite } from "./prefilter.js";
-import { matchesAny } from "./select.js";
+import { scanFiles } from "./parallel.js";
 import type { FoundReference } from "./scan.js";
-import { scanFile } from "./structured/index.js";
+import { matchesAny } from "./select.js";
 
 /** Something the scan passed over, for the plan and the logs. */
 export interface ScanWarning {
@@ -36,6 +33,11 @@ export interface ScanOptions {
    * any number of concurrent asynchronous ones). Kept so existing callers still type-check.
    */
   readonly concurrency?: number;
+  /**
+   * Threads that read and scan files (this one included). Default: one per CPU, at most 4, and only
+   * for repositories big enough to repay starting a worker (see parallel.ts). 1: this thread only.
+   */
+  readonly threads?: number;
   /** Called after each file is read, for progress displays. */
   readonly onFile?: (path: string) => void;
 }
@@ -46,15 +48,12 @@ export interface RepositoryScan {
   readonly warnings: readonly ScanWarning[];
   /** Every file the selectors chose (repo-relative, sorted), with or without references. */
   readonly paths: readonly string[];
-  /** Files read and bytes scanned, for the logs and the benchmarks. */
-  readonly stats: { readonly files: number; readonly bytes: number };
+  /** Files read, bytes scanned and threads that did it, for the logs and the benchmarks. */
+  readonly stats: { readonly files: number; readonly bytes: number; readonly threads: number };
 }
 
 /** Directories that never hold deployment files and would only slow the walk. */
 const SKIP_DIRS = new Set([".git", "node_modules", ".laminar-cache"]);
-const BINARY_SNIFF = 8000;
-/** Bytes read and scanned between two turns given to the event loop (about 10 ms of work). */
-const YIELD_EVERY_BYTES = 1 << 20;
 
 /**
  * Walks `root` and scans every selected text file. Skips `.git/`, binary files (a NUL byte in the
@@ -73,30 +72,21 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
   // Files are read synchronously, one after the other (issue #12): the asynchronous reads cost four
   // thread-pool round trips per file (lstat, open, read, close) and were 40% of the scan of a 10k-file
   // corpus. The event loop gets a turn after every batch, so `laminar serve` keeps answering.
-  let sinceYield = 0;
-  const scratch = new ReadBuffer();
-  for (const path of paths) {
-    const r = readText(join(rootReal, path), options.maxFileSize, scratch);
-    options.onFile?.(path);
-    if (r.kind === "too-big")
+  const { outcomes, threads } = await scanFiles(rootReal, paths, options);
+  for (const o of outcomes) {
+    if (o.kind === "too-big")
       warnings.push({
-        file: path,
-        message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`,
+        file: o.path,
+        message: `skipped: ${o.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`,
       });
-    else if (r.kind === "text") {
-      bytes += r.data.length;
-      if (mayHoldImageSite(r.data)) {
-        const scanned = scanFile(r.data.toString("latin1"), path);
-        for (const w of scanned.warnings) warnings.push({ file: path, message: w.message });
-        if (scanned.sites.length) files.push({ path, references: scanned.sites });
-      }
-      flux.note(path, r.data);
-    }
-    // A file's open and close count as a kilobyte of scanning.
-    sinceYield += 1024 + (r.kind === "text" ? r.data.length : 0);
-    if (sinceYield >= YIELD_EVERY_BYTES) {
-      sinceYield = 0;
-      await yieldToLoop();
+    if (o.kind !== "text") continue;
+    bytes += o.size;
+    for (const message of o.warnings) warnings.push({ file: o.path, message });
+    if (o.sites.length) files.push({ path: o.path, references: o.sites });
+    if (o.flux) {
+      // Rare (Flux setter or image objects): read again here, where the repository-wide state lives.
+      const r = readText(join(rootReal, o.path), options.maxFileSize, new ReadBuffer());
+      if (r.kind === "text") flux.note(o.path, r.data);
     }
   }
   if (flux.wanted && options.include) await noteFluxObjectsOutside(rootReal, new Set(paths), flux, options);
@@ -104,7 +94,7 @@ export async function scanRepository(root: string, options: ScanOptions): Promis
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // The walk and the reads finish in any order; the report must not.
   warnings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { files, warnings, paths, stats: { files: paths.length, bytes } };
+  return { files, warnings, paths, stats: { files: paths.length, bytes, threads } };
 }
 
 /**
@@ -160,48 +150,4 @@ async function walk(
       }
     }),
   );
-}
-
-/**
- * One buffer that every file of a scan is read into, grown to the largest file: a fresh buffer per
- * file was 100 MB of short-lived memory per scan of the bench corpus, for the garbage collector (#12).
- * The bytes a read returns are only valid until the next read.
- */
-class ReadBuffer {
-  private buffer = Buffer.allocUnsafe(64 * 1024);
-  /** A buffer of at least `size` bytes. */
-  get(size: number): Buffer {
-    if (this.buffer.length < size)
-      this.buffer = Buffer.allocUnsafe(Math.max(size, Math.min(this.buffer.length * 2, MAX_LENGTH)));
-    return this.buffer;
-  }
-}
-
-const MAX_LENGTH = bufferConstants.MAX_LENGTH;
-
-type ReadResult = { kind: "text"; data: Buffer } | { kind: "binary" } | { kind: "too-big"; size: number };
-
-/**
- * One file: open, fstat, one read, close. `O_NOFOLLOW`: the walk chose a regular file; if it was
- * swapped for a symbolic link since, reading fails instead of following the link out of the repository.
- * The text is in `scratch`, valid until its next use.
- */
-function readText(path: string, maxSize: number, scratch: ReadBuffer): ReadResult {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  try {
-    const size = fstatSync(fd).size;
-    if (size > maxSize) return { kind: "too-big", size };
-    // One byte more than the size: a file that grew since the fstat is read up to the limit.
-    const want = Math.min(size + 1, maxSize + 1);
-    const buffer = scratch.get(want);
-    let length = 0;
-    for (let n; length < want && (n = readSync(fd, buffer, length, want - length, null)) > 0;) length += n;
-    if (length > maxSize) return { kind: "too-big", size: length };
-    const data = buffer.subarray(0, length);
-    const sniff = data.subarray(0, BINARY_SNIFF);
-    if (sniff.includes(0)) return { kind: "binary" };
-    return { kind: "text", data };
-  } finally {
-    closeSync(fd);
-  }
 }
