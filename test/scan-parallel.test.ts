@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { scanRepository } from "../src/scan/repository.js";
 import { CORPUS } from "./helpers/corpus.js";
-import { writeRepo } from "./helpers/cli.js";
+import { laminar, writeRepo } from "./helpers/cli.js";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -137,6 +137,31 @@ test("the dist/ CLI scans a big repository on its worker threads and prints the 
     const single = run(["scan", "--json", "--dir", dir], { LAMINAR_SCAN_THREADS: "1" });
     assert.equal(threaded, single);
     assert.ok(JSON.parse(threaded) && (await readdir(dir)).length > 20);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("`scan.threads` in .laminar.yaml sets the threads; a bad value names the file, line and key", async () => {
+  const dir = await bigRepository();
+  try {
+    await writeFile(
+      join(dir, ".laminar.yaml"),
+      "version: 1\nupdates:\n  - pattern: glob:*\n    files: [team-a/]\nscan:\n  threads: 3\n",
+    );
+    const three = laminar(["scan", "--dir", dir]);
+    assert.equal(three.status, 0, three.stderr);
+    assert.match(three.stdout, /scanned on 3 threads\)/);
+    const one = laminar(["scan", "--dir", dir], { LAMINAR_SCAN_THREADS: "1" });
+    assert.doesNotMatch(one.stdout, /threads\)/, "the variable wins over the file");
+    await writeFile(
+      join(dir, ".laminar.yaml"),
+      "version: 1\nupdates:\n  - pattern: glob:*\n    files: [team-a/]\nscan:\n  threads: 0\n",
+    );
+    const bad = laminar(["scan", "--dir", dir]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /\.laminar\.yaml:6/);
+    assert.match(bad.stderr, /scan\.threads|threads/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -330,6 +330,7 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
   const scan = await scanRepository(dir, {
     exclude: config?.scan.exclude ?? [],
     maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    ...(config?.scan.threads ? { threads: config.scan.threads } : {}),
   });
   if (json) {
     io.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));

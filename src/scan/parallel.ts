@@ -35,13 +35,13 @@ export type ScanWorkerMessage =
   { readonly start: number; readonly outcomes: FileOutcome[] } | { readonly start: number; readonly failed: true };
 
 /**
- * How many threads to use for `files` files: `requested`, else `LAMINAR_SCAN_THREADS` (a shared
- * runner may want 1), at most one per batch; else one per CPU up to {@link MAX_THREADS}, and only
+ * How many threads to use for `files` files: `LAMINAR_SCAN_THREADS` (a shared runner may want 1),
+ * else `requested` (`scan.threads`), at most one per batch; else one per CPU up to {@link MAX_THREADS}, and only
  * as many as the files repay ({@link MIN_FILES_PER_THREAD}).
  */
 export function threadsFor(files: number, requested?: number): number {
   const fromEnv = Number(process.env.LAMINAR_SCAN_THREADS);
-  const asked = requested ?? (Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : undefined);
+  const asked = Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
   if (asked !== undefined) return Math.max(1, Math.min(asked, Math.ceil(files / BATCH)));
   const cpus = Math.min(availableParallelism(), MAX_THREADS);
   return Math.max(1, Math.min(cpus, Math.floor(files / MIN_FILES_PER_THREAD)));
