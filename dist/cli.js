@@ -9,7 +9,7 @@ import {
 } from "./chunks/chunk-VLETM5AE.js";
 import {
   serverSchema
-} from "./chunks/chunk-4WOU2DVH.js";
+} from "./chunks/chunk-33TC6QN2.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -23,7 +23,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-ESS22WSR.js";
+} from "./chunks/chunk-AFDV5L6J.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -41,13 +41,10 @@ import {
   privateKeySecrets,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-U3I2TXO4.js";
+} from "./chunks/chunk-YL5NIWHV.js";
 import "./chunks/chunk-5RE2FBRL.js";
 import "./chunks/chunk-SRO4HYQ2.js";
 import "./chunks/chunk-QIE7EB24.js";
-
-// src/cli/bin.ts
-import { setFlagsFromString } from "node:v8";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -436,7 +433,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-UDOJIIQA.js");
+          const { runApply } = await import("./chunks/apply-T5XZ4OLF.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -484,7 +481,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-BH6FS6YF.js");
+        const { watch } = await import("./chunks/watch-HKUSRXQY.js");
         return await watch(
           {
             dir,
@@ -507,7 +504,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-DLLUM7N7.js");
+        const { serve } = await import("./chunks/serve-S5S5L2OH.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:
@@ -530,7 +527,8 @@ async function scanCommand(dir, configPath, json, io2) {
   }
   const scan = await scanRepository(dir, {
     exclude: config?.scan.exclude ?? [],
-    maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE
+    maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    ...config?.scan.threads ? { threads: config.scan.threads } : {}
   });
   if (json) {
     io2.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
@@ -545,7 +543,7 @@ async function scanCommand(dir, configPath, json, io2) {
       r.reference.digest ? `${r.reference.digest.slice(0, 19)}\u2026` : "-"
     ])
   );
-  io2.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned)`);
+  io2.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned${scan.stats.threads > 1 ? ` on ${scan.stats.threads} threads` : ""})`);
   if (rows.length) io2.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
   for (const w of scan.warnings) io2.err(`warning: ${w.file}: ${w.message}`);
   return 0;
@@ -662,9 +660,15 @@ ${lines}`
 ${lines}`);
 }
 
+// src/v8-flags.ts
+import { setFlagsFromString } from "node:v8";
+function tuneV8() {
+  setFlagsFromString("--liftoff-only");
+  setFlagsFromString("--heap-growing-percent=100");
+}
+
 // src/cli/bin.ts
-setFlagsFromString("--liftoff-only");
-setFlagsFromString("--heap-growing-percent=100");
+tuneV8();
 var io = processIo();
 main(process.argv.slice(2), io).then(
   (code) => {

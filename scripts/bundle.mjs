@@ -1,4 +1,5 @@
-// One bundler command for dist/: the action entry (dist/index.js) and the CLI (dist/cli.js).
+// One bundler command for dist/: the action entry (dist/index.js), the CLI (dist/cli.js) and the
+// scan's worker thread (dist/scan-worker.js).
 //
 // Each entry is its own build with code splitting: everything an entry imports statically stays
 // in its one file, and what it loads with a dynamic import() — the cloud SDKs of
@@ -10,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import { relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const entries = { index: "src/index.ts", cli: "src/cli/bin.ts" };
+// The scan's worker thread (src/scan/parallel.ts) is an entry of its own: a worker runs a file.
+const entries = { index: "src/index.ts", cli: "src/cli/bin.ts", "scan-worker": "src/scan/scan-worker.ts" };
 /** Where the lazily loaded chunks go (relative to dist/); check-dist.mjs checks them too. */
 export const CHUNK_DIR = "chunks";
 

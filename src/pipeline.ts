@@ -38,6 +38,7 @@ export function scanForConfig(
     ...(include ? { include } : {}),
     exclude: config.scan.exclude,
     maxFileSize: config.scan.maxFileSize,
+    ...(config.scan.threads ? { threads: config.scan.threads } : {}),
     ...(options.onFile ? { onFile: options.onFile } : {}),
   });
 }
@@ -173,6 +174,7 @@ async function planSet(dir: string, config: LaminarConfig, set: NonNullable<Upda
     ...(set.files?.length ? { include: set.files } : {}),
     exclude: config.scan.exclude,
     maxFileSize: config.scan.maxFileSize,
+    ...(config.scan.threads ? { threads: config.scan.threads } : {}),
   });
   return planSetTag(scan.files, set.image, set.tag);
 }

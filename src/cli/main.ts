@@ -330,6 +330,7 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
   const scan = await scanRepository(dir, {
     exclude: config?.scan.exclude ?? [],
     maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    ...(config?.scan.threads ? { threads: config.scan.threads } : {}),
   });
   if (json) {
     io.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
@@ -344,7 +345,7 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
       r.reference.digest ? `${r.reference.digest.slice(0, 19)}…` : "-",
     ]),
   );
-  io.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned)`);
+  io.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned${scan.stats.threads > 1 ? ` on ${scan.stats.threads} threads` : ""})`);
   if (rows.length) io.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
   for (const w of scan.warnings) io.err(`warning: ${w.file}: ${w.message}`);
   return 0;

@@ -181,7 +181,7 @@ interface RawConfig {
   promotions?: RawPromotion[];
   commands?: RawCommand[];
   preCommitCommands?: RawCommand[];
-  scan?: { maxFileSize?: number; exclude?: string[] };
+  scan?: { maxFileSize?: number; exclude?: string[]; threads?: number };
   limits?: Limits;
   global?: { gitUser?: string; gitEmail?: string; gitMessage?: string };
   pullRequests?: { group?: PullRequestGroup };
@@ -377,7 +377,11 @@ function build(
     updates,
     promotions,
     commands,
-    scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    scan: {
+      maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+      exclude: scanExclude,
+      ...(raw.scan?.threads ? { threads: raw.scan.threads } : {}),
+    },
     limits: { ...raw.limits },
     commit: {
       ...(g.gitUser !== undefined ? { authorName: g.gitUser } : {}),

@@ -325,6 +325,13 @@ export const laminarSchema = {
           items: { type: "string", minLength: 1 },
           description: "Globs of files never scanned.",
         },
+        threads: {
+          type: "integer",
+          minimum: 1,
+          maximum: 64,
+          description:
+            "Threads that read and scan files (default: one per CPU, at most 4, in repositories of 2,000 files or more; `LAMINAR_SCAN_THREADS` overrides).",
+        },
       },
     },
     pullRequests: {

@@ -147,7 +147,12 @@ export interface LaminarConfig {
   /** `promotions` (empty when the file has none). */
   readonly promotions: readonly PromotionRule[];
   readonly commands: readonly CommandSpec[];
-  readonly scan: { readonly maxFileSize: number; readonly exclude: readonly string[] };
+  readonly scan: {
+    readonly maxFileSize: number;
+    readonly exclude: readonly string[];
+    /** Threads reading and scanning files (src/scan/parallel.ts); absent: decided by size. */
+    readonly threads?: number;
+  };
   /** `limits`: only what the file sets; each consumer has its own default (see {@link Limits}). */
   readonly limits?: Limits;
   readonly commit: { readonly authorName?: string; readonly authorEmail?: string; readonly message?: string };

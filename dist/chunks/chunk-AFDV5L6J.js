@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-U3I2TXO4.js";
+} from "./chunk-YL5NIWHV.js";
 import {
   __commonJS,
   __toESM
@@ -10671,6 +10671,9 @@ import { connect as tlsConnect } from "node:tls";
 function proxyLabel(proxy) {
   return `${proxy.hostname}:${proxy.port || (proxy.protocol === "https:" ? "443" : "80")}`;
 }
+function unbracketedHost(host) {
+  return host.replace(/^\[|\]$/g, "");
+}
 function firstSet(env, names) {
   for (const n of names) {
     const v = env[n]?.trim();
@@ -10680,7 +10683,7 @@ function firstSet(env, names) {
 }
 function bypassesProxy(target, noProxy) {
   if (!noProxy) return false;
-  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  const host = unbracketedHost(target.hostname).toLowerCase();
   const port = target.port || (target.protocol === "https:" ? "443" : "80");
   for (const raw of noProxy.split(/[,\s]+/)) {
     const entry = raw.trim().toLowerCase();
@@ -10688,7 +10691,7 @@ function bypassesProxy(target, noProxy) {
     if (entry === "*") return true;
     const m = (entry.split(":").length > 2 && !entry.startsWith("[") ? /^(.+)()$/ : /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/).exec(entry);
     if (!m) continue;
-    const name = m[1].replace(/^\[|\]$/g, "").replace(/^\*?\./, "");
+    const name = unbracketedHost(m[1]).replace(/^\*?\./, "");
     if (m[2] && m[2] !== port) continue;
     if (host === name || host.endsWith(`.${name}`)) return true;
   }
@@ -10734,7 +10737,7 @@ var TunnelAgent = class extends HttpsAgent {
     const headers = { host: authority };
     if (this.authorization) headers["proxy-authorization"] = this.authorization;
     const connect = httpRequest({
-      host: this.proxy.hostname.replace(/^\[|\]$/g, ""),
+      host: unbracketedHost(this.proxy.hostname),
       port: this.proxy.port || 80,
       method: "CONNECT",
       path: authority,
@@ -11036,7 +11039,7 @@ function nodeRequest(url, init, cap, proxies) {
     const req = route && !secure ? (
       // Plain http through a proxy: the request line carries the absolute URL.
       httpRequest2({
-        host: route.proxy.hostname.replace(/^\[|\]$/g, ""),
+        host: unbracketedHost(route.proxy.hostname),
         port: route.proxy.port || 80,
         path: target.href,
         method: init.method,

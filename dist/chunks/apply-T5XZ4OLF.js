@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-FZ7CFC4M.js";
+} from "./chunk-AX3KZ3SB.js";
 import {
   nothingToUpdate
 } from "./chunk-VLETM5AE.js";
@@ -32,7 +32,7 @@ import {
   scanFile,
   targetsByRepository,
   updatePass
-} from "./chunk-U3I2TXO4.js";
+} from "./chunk-YL5NIWHV.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";
@@ -132,10 +132,16 @@ async function carriedChanges(source, plan, config) {
   const parent = await git.tryRevParse(`${sha}^`);
   if (parent === void 0) return [];
   const touched = new Set(await git.diffNameOnly({ from: parent, to: sha }));
+  const files = [...idle].filter(([file]) => touched.has(file));
+  const texts = await git.showFiles(
+    files.flatMap(([path]) => [
+      { rev: parent, path },
+      { rev: sha, path }
+    ])
+  );
   const out = [];
-  for (const [file, records] of idle) {
-    if (!touched.has(file)) continue;
-    const [before, after] = await Promise.all([git.showFile(parent, file), git.showFile(sha, file)]);
+  for (const [i, [file, records]] of files.entries()) {
+    const [before, after] = [texts[2 * i], texts[2 * i + 1]];
     if (before === void 0 || after === void 0) continue;
     const now = (await readFile(join(source.dir, file))).toString("latin1");
     out.push(...carryFile(file, { before, after, now }, records, config));

@@ -3,13 +3,15 @@ const require = __laminarCreateRequire(import.meta.url);
 import {
   GitCommandError,
   LAMINAR_SET_TRAILER,
-  LAMINAR_TRAILER,
+  LAMINAR_TRAILER_FORMAT,
   SecretMasker,
   buildCommitMessage,
   execGit,
+  parseLaminarTrailers,
+  readBlobs,
   updatePass,
   withLaminarTrailers
-} from "./chunk-U3I2TXO4.js";
+} from "./chunk-YL5NIWHV.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };
@@ -305,6 +307,7 @@ var GitCli = class {
       cwd: this.workingDirectory,
       env,
       ...opts.input !== void 0 ? { input: opts.input } : {},
+      ...opts.binary ? { binary: true } : {},
       secrets: this.secrets()
     });
   }
@@ -344,18 +347,14 @@ var GitCli = class {
     if (r.exitCode === 0 || r.exitCode === 1) return r.exitCode === 0;
     throw new GitCommandError(args, r.exitCode, r.stderr);
   }
-  async showFile(rev, path) {
-    const r = await this.run(["show", `${rev}:${path}`]);
-    return r.exitCode === 0 ? r.stdout : void 0;
+  async showFiles(versions) {
+    return readBlobs(
+      (args, opts) => this.run(args, opts),
+      versions.map((v) => `${v.rev}:${v.path}`)
+    );
   }
   async laminarTrailers(rev) {
-    const out = await this.must([
-      "log",
-      "-1",
-      `--format=%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)`,
-      rev
-    ]);
-    return out.split("").map((v) => v.trim()).filter(Boolean);
+    return parseLaminarTrailers(await this.must(["log", "-1", `--format=${LAMINAR_TRAILER_FORMAT}`, rev]));
   }
   async isShallow() {
     return (await this.must(["rev-parse", "--is-shallow-repository"])).trim() === "true";

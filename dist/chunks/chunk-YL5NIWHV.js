@@ -8868,6 +8868,10 @@ ${commandFileLines(escapedFiles(commandFiles, oneLine))}`);
   return [subject, ...body].join("\n\n") + "\n";
 }
 var LAMINAR_TRAILER = "Laminar-Update";
+var LAMINAR_TRAILER_FORMAT = `%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)`;
+function parseLaminarTrailers(printed) {
+  return printed.split("").map((v) => v.trim()).filter(Boolean);
+}
 var LAMINAR_SET_TRAILER = "Laminar-Set";
 function withLaminarTrailers(message, rules, key = LAMINAR_TRAILER) {
   const names = [...new Set(rules.map((r) => r.replace(/[\r\n]+/g, " ").trim()).filter(Boolean))];
@@ -18372,7 +18376,7 @@ function formatDuration(ms) {
 
 // src/config/laminar-validator.generated.ts
 var validate = validate10;
-var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." }, "verify": { "type": "object", "additionalProperties": false, "required": ["cosign"], "description": "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).", "properties": { "cosign": { "type": "object", "additionalProperties": false, "description": "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.", "properties": { "key": { "type": "string", "minLength": 1, "description": "Path of the PEM public key, relative to the repository root." }, "keyEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the PEM public key." } } } } } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most build times fetched per channel and repository and run (default 200; times cached by earlier runs are free). A channel with more left to fetch is learnt over several runs, reason `learning-build-times` meanwhile." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." } } }, "pullRequests": { "type": "object", "description": "Pull-request mode (the Action's `mode: pull-request`, `laminar apply --pull-request`).", "additionalProperties": false, "properties": { "group": { "enum": ["all", "rule", "image", "promotion"], "description": "Which changes share a pull request: `promotion` (default) one for the update rules plus one per promotion (`laminar/promote-<name>`); `all` one for everything; `rule` one per update rule (`laminar/rule-<rule>`); `image` one per image repository (`laminar/image-<repository>`). Promotions keep their own unless `all`." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
+var schema11 = { "$schema": "http://json-schema.org/draft-07/schema#", "$id": "https://github.com/laminar-gitops/laminar/schema/laminar.schema.json", "title": "Laminar configuration (.laminar.yaml)", "type": "object", "additionalProperties": false, "properties": { "version": { "const": 1, "description": "Configuration format version." }, "registries": { "type": "array", "description": "Registries Laminar may ask, with per-registry settings. When present, only references to these registries are updated.", "items": { "type": "object", "additionalProperties": false, "required": ["host"], "properties": { "host": { "type": "string", "minLength": 1, "description": "Registry host[:port], optionally with a repository prefix: `ghcr.io/acme`." }, "name": { "type": "string" }, "insecure": { "type": "boolean", "description": "Plain HTTP (loopback hosts are always plain HTTP); its token realm is trusted as well." }, "trustRealm": { "type": "boolean", "description": "Send credentials to the token realm this registry names even on another host or over plain http (refused otherwise)." }, "usernameEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the user name." }, "passwordEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the password or token." }, "tokenEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding a bearer token." }, "pageCap": { "type": "integer", "minimum": 1, "description": "At most this many tag-list pages per repository." }, "platforms": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$" }, "description": "Platforms whose build time counts for multi-arch images (default linux/amd64)." }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds per request." }, "api": { "enum": ["auto", "none", "docker-hub", "gcr", "ecr", "quay", "harbor"], "description": "Timestamp API of the registry: auto (Docker Hub, GCR, ECR, quay.io by host), none, or the one named (quay / harbor for self-hosted ones)." }, "cloud": { "enum": ["aws", "google", "azure", "none"], "description": "Whose credential chain logs in to this registry when docker's config has nothing for it (default: from the host name: ECR, Artifact Registry / GCR, ACR); `none` turns it off." }, "aws": { "type": "object", "additionalProperties": false, "description": "ECR: how the AWS SDK's default credential chain is used for this registry.", "properties": { "roleArn": { "type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", "description": "Role to assume with the chain's credentials (a registry in another account)." }, "region": { "type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9]+$", "description": "Region of the ECR API (default: the one in the host name)." }, "profile": { "type": "string", "minLength": 1, "description": "Shared-config profile (default `AWS_PROFILE`)." }, "endpoint": { "type": "string", "pattern": "^https?://", "description": "ECR API endpoint instead of the SDK's (a VPC endpoint, tests)." } } } } } }, "dockerRegistries": { "type": "array", "description": "The original laminar form of `registries`.", "items": { "type": "object", "additionalProperties": false, "required": ["reg"], "properties": { "reg": { "type": "string", "minLength": 1 }, "name": { "type": "string" }, "timeOut": { "type": "integer", "minimum": 1 } } } }, "updates": { "type": "array", "description": "Update rules: which files, which images, which tag policy.", "items": { "type": "object", "additionalProperties": false, "required": ["pattern", "files"], "properties": { "name": { "type": "string", "minLength": 1 }, "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "files": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] } }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only references whose image matches one of these globs (`acme/*`, `ghcr.io/acme/app`)." }, "exclude": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "Tags never chosen." }, "blacklist": { "type": "array", "items": { "description": "A tag pattern (string) or the original `{pattern: ...}` form.", "oneOf": [{ "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, { "type": "object", "additionalProperties": false, "required": ["pattern"], "properties": { "pattern": { "type": "string", "minLength": 1, "description": "Tag policy: `glob:develop-*`, `regex:^develop-(?<build>\\d+)$` (anchored), `semver:^1.2` (node-semver range). A bare value is a glob." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only for these images (globs on `registry/repository` or the familiar name)." } } }] }, "description": "The original laminar name of `exclude`." }, "sort": { "description": "How matches are ordered: by build time (default), by the registry's push time (Docker Hub, GCR, ECR report one), or (regex) by a named capture.", "oneOf": [{ "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, { "type": "object", "additionalProperties": false, "required": ["by"], "properties": { "by": { "enum": ["build-time", "push-time", "numerical", "alphabetical"] }, "capture": { "type": "string", "minLength": 1, "description": "Named capture group to sort on (default: the first one)." }, "order": { "enum": ["asc", "desc"], "description": "`asc` (default): the highest value wins; `desc`: the lowest." } } }] }, "prerelease": { "type": "boolean", "description": "semver: allow pre-release versions." }, "minAge": { "type": "string", "minLength": 1, "description": "Candidates built less than this long ago are not chosen yet (`2h`, `1d12h`; units s, m, h, d, w)." }, "digest": { "enum": ["refresh", "keep"], "description": "`refresh`: a reference pinned `tag@sha256:\u2026` whose tag now points at another digest gets the new digest (a digest-only change); `keep` (default) leaves it." }, "platforms": { "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 }, "description": "Required platforms (`os/arch[/variant]`): a candidate whose index lacks one is skipped (missing-platform); a single-platform image must be one of them." }, "verify": { "type": "object", "additionalProperties": false, "required": ["cosign"], "description": "Signature gate: only candidates with a valid signature are chosen (the winning candidate is checked, then the next).", "properties": { "cosign": { "type": "object", "additionalProperties": false, "description": "A cosign public key (PEM): `key` (a file relative to the repository root) or `keyEnv` (an environment variable holding it). Candidates without a valid signature (tag `sha256-<hex>.sig`) by it stay `unsigned` / `bad-signature`.", "properties": { "key": { "type": "string", "minLength": 1, "description": "Path of the PEM public key, relative to the repository root." }, "keyEnv": { "type": "string", "minLength": 1, "description": "Environment variable holding the PEM public key." } } } } } } } }, "promotions": { "type": "array", "description": "Promotions between environments: each reference in `to` takes the tag the same image has in `from`, once it has been there for `soak` (from git history).", "items": { "type": "object", "additionalProperties": false, "required": ["name", "from", "to", "soak"], "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$", "description": "Names the promotion in the plan, the commit trailer and its pull-request branch." }, "from": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The source environment's files." }, "to": { "type": "array", "minItems": 1, "items": { "description": "A file, a directory (trailing `/` optional) or a glob, relative to the repository root.", "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["path"], "properties": { "path": { "type": "string", "minLength": 1 } } }] }, "description": "The files that receive the tags." }, "images": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Only these images (globs, as in `updates[].images`)." }, "soak": { "type": "string", "minLength": 1, "description": "How long a tag must have been in `from` on the branch (`24h`, `2d`)." }, "minAge": { "type": "string", "minLength": 1, "description": "The build must also be at least this old." } } } }, "commands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "Run after rewriting, before committing, in the repository root." }, "preCommitCommands": { "type": "array", "items": { "oneOf": [{ "type": "string", "minLength": 1 }, { "type": "object", "additionalProperties": false, "required": ["run"], "properties": { "run": { "type": "string", "minLength": 1, "description": "Shell command, run with `sh -c` in the repository root." }, "name": { "type": "string" }, "timeout": { "type": "integer", "minimum": 1, "description": "Seconds before the command is killed (default 600)." } } }] }, "description": "The original laminar name of `commands`." }, "limits": { "type": "object", "description": "Bounds on the work one run asks of registries, whatever they answer.", "additionalProperties": false, "properties": { "tags": { "type": "integer", "minimum": 1, "description": "Most tags read per repository (default 100000); a repository with more is left alone with reason `too-many-tags`." }, "candidates": { "type": "integer", "minimum": 1, "description": "Most build times fetched per channel and repository and run (default 200; times cached by earlier runs are free). A channel with more left to fetch is learnt over several runs, reason `learning-build-times` meanwhile." }, "registryDeadline": { "type": "integer", "minimum": 1, "description": "Seconds each registry may keep requests waiting per run (default 60); past it its remaining requests are skipped." } } }, "scan": { "type": "object", "additionalProperties": false, "properties": { "maxFileSize": { "type": "integer", "minimum": 1, "description": "Bytes; larger files are skipped with a warning (default 4 MiB)." }, "exclude": { "type": "array", "items": { "type": "string", "minLength": 1 }, "description": "Globs of files never scanned." }, "threads": { "type": "integer", "minimum": 1, "maximum": 64, "description": "Threads that read and scan files (default: one per CPU, at most 4, in repositories of 2,000 files or more; `LAMINAR_SCAN_THREADS` overrides)." } } }, "pullRequests": { "type": "object", "description": "Pull-request mode (the Action's `mode: pull-request`, `laminar apply --pull-request`).", "additionalProperties": false, "properties": { "group": { "enum": ["all", "rule", "image", "promotion"], "description": "Which changes share a pull request: `promotion` (default) one for the update rules plus one per promotion (`laminar/promote-<name>`); `all` one for everything; `rule` one per update rule (`laminar/rule-<rule>`); `image` one per image repository (`laminar/image-<repository>`). Promotions keep their own unless `all`." } } }, "global": { "type": "object", "description": "The original laminar global settings (commit author and message).", "additionalProperties": false, "properties": { "gitUser": { "type": "string" }, "gitEmail": { "type": "string" }, "gitMessage": { "type": "string" } } } } };
 var func2 = Object.prototype.hasOwnProperty;
 var func4 = (function ucs2length(str) {
   const len = str.length;
@@ -20686,7 +20690,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       let data85 = data.scan;
       if (data85 && typeof data85 == "object" && !Array.isArray(data85)) {
         for (const key17 in data85) {
-          if (!(key17 === "maxFileSize" || key17 === "exclude")) {
+          if (!(key17 === "maxFileSize" || key17 === "exclude" || key17 === "threads")) {
             const err185 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key17 }, message: "must NOT have additional properties" };
             if (vErrors === null) {
               vErrors = [err185];
@@ -20755,44 +20759,40 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-      } else {
-        const err191 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
-        if (vErrors === null) {
-          vErrors = [err191];
-        } else {
-          vErrors.push(err191);
-        }
-        errors++;
-      }
-    }
-    if (data.pullRequests !== void 0) {
-      let data89 = data.pullRequests;
-      if (data89 && typeof data89 == "object" && !Array.isArray(data89)) {
-        for (const key18 in data89) {
-          if (!(key18 === "group")) {
-            const err192 = { instancePath: instancePath + "/pullRequests", schemaPath: "#/properties/pullRequests/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key18 }, message: "must NOT have additional properties" };
+        if (data85.threads !== void 0) {
+          let data89 = data85.threads;
+          if (!(typeof data89 == "number" && (!(data89 % 1) && !isNaN(data89)) && isFinite(data89))) {
+            const err191 = { instancePath: instancePath + "/scan/threads", schemaPath: "#/properties/scan/properties/threads/type", keyword: "type", params: { type: "integer" }, message: "must be integer" };
             if (vErrors === null) {
-              vErrors = [err192];
+              vErrors = [err191];
             } else {
-              vErrors.push(err192);
+              vErrors.push(err191);
             }
             errors++;
           }
-        }
-        if (data89.group !== void 0) {
-          let data90 = data89.group;
-          if (!(data90 === "all" || data90 === "rule" || data90 === "image" || data90 === "promotion")) {
-            const err193 = { instancePath: instancePath + "/pullRequests/group", schemaPath: "#/properties/pullRequests/properties/group/enum", keyword: "enum", params: { allowedValues: schema11.properties.pullRequests.properties.group.enum }, message: "must be equal to one of the allowed values" };
-            if (vErrors === null) {
-              vErrors = [err193];
-            } else {
-              vErrors.push(err193);
+          if (typeof data89 == "number" && isFinite(data89)) {
+            if (data89 > 64 || isNaN(data89)) {
+              const err192 = { instancePath: instancePath + "/scan/threads", schemaPath: "#/properties/scan/properties/threads/maximum", keyword: "maximum", params: { comparison: "<=", limit: 64 }, message: "must be <= 64" };
+              if (vErrors === null) {
+                vErrors = [err192];
+              } else {
+                vErrors.push(err192);
+              }
+              errors++;
             }
-            errors++;
+            if (data89 < 1 || isNaN(data89)) {
+              const err193 = { instancePath: instancePath + "/scan/threads", schemaPath: "#/properties/scan/properties/threads/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" };
+              if (vErrors === null) {
+                vErrors = [err193];
+              } else {
+                vErrors.push(err193);
+              }
+              errors++;
+            }
           }
         }
       } else {
-        const err194 = { instancePath: instancePath + "/pullRequests", schemaPath: "#/properties/pullRequests/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err194 = { instancePath: instancePath + "/scan", schemaPath: "#/properties/scan/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
           vErrors = [err194];
         } else {
@@ -20801,12 +20801,12 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.global !== void 0) {
-      let data91 = data.global;
-      if (data91 && typeof data91 == "object" && !Array.isArray(data91)) {
-        for (const key19 in data91) {
-          if (!(key19 === "gitUser" || key19 === "gitEmail" || key19 === "gitMessage")) {
-            const err195 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key19 }, message: "must NOT have additional properties" };
+    if (data.pullRequests !== void 0) {
+      let data90 = data.pullRequests;
+      if (data90 && typeof data90 == "object" && !Array.isArray(data90)) {
+        for (const key18 in data90) {
+          if (!(key18 === "group")) {
+            const err195 = { instancePath: instancePath + "/pullRequests", schemaPath: "#/properties/pullRequests/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key18 }, message: "must NOT have additional properties" };
             if (vErrors === null) {
               vErrors = [err195];
             } else {
@@ -20815,9 +20815,10 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data91.gitUser !== void 0) {
-          if (typeof data91.gitUser !== "string") {
-            const err196 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        if (data90.group !== void 0) {
+          let data91 = data90.group;
+          if (!(data91 === "all" || data91 === "rule" || data91 === "image" || data91 === "promotion")) {
+            const err196 = { instancePath: instancePath + "/pullRequests/group", schemaPath: "#/properties/pullRequests/properties/group/enum", keyword: "enum", params: { allowedValues: schema11.properties.pullRequests.properties.group.enum }, message: "must be equal to one of the allowed values" };
             if (vErrors === null) {
               vErrors = [err196];
             } else {
@@ -20826,20 +20827,22 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data91.gitEmail !== void 0) {
-          if (typeof data91.gitEmail !== "string") {
-            const err197 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
-            if (vErrors === null) {
-              vErrors = [err197];
-            } else {
-              vErrors.push(err197);
-            }
-            errors++;
-          }
+      } else {
+        const err197 = { instancePath: instancePath + "/pullRequests", schemaPath: "#/properties/pullRequests/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        if (vErrors === null) {
+          vErrors = [err197];
+        } else {
+          vErrors.push(err197);
         }
-        if (data91.gitMessage !== void 0) {
-          if (typeof data91.gitMessage !== "string") {
-            const err198 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+        errors++;
+      }
+    }
+    if (data.global !== void 0) {
+      let data92 = data.global;
+      if (data92 && typeof data92 == "object" && !Array.isArray(data92)) {
+        for (const key19 in data92) {
+          if (!(key19 === "gitUser" || key19 === "gitEmail" || key19 === "gitMessage")) {
+            const err198 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key19 }, message: "must NOT have additional properties" };
             if (vErrors === null) {
               vErrors = [err198];
             } else {
@@ -20848,22 +20851,55 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
+        if (data92.gitUser !== void 0) {
+          if (typeof data92.gitUser !== "string") {
+            const err199 = { instancePath: instancePath + "/global/gitUser", schemaPath: "#/properties/global/properties/gitUser/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err199];
+            } else {
+              vErrors.push(err199);
+            }
+            errors++;
+          }
+        }
+        if (data92.gitEmail !== void 0) {
+          if (typeof data92.gitEmail !== "string") {
+            const err200 = { instancePath: instancePath + "/global/gitEmail", schemaPath: "#/properties/global/properties/gitEmail/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err200];
+            } else {
+              vErrors.push(err200);
+            }
+            errors++;
+          }
+        }
+        if (data92.gitMessage !== void 0) {
+          if (typeof data92.gitMessage !== "string") {
+            const err201 = { instancePath: instancePath + "/global/gitMessage", schemaPath: "#/properties/global/properties/gitMessage/type", keyword: "type", params: { type: "string" }, message: "must be string" };
+            if (vErrors === null) {
+              vErrors = [err201];
+            } else {
+              vErrors.push(err201);
+            }
+            errors++;
+          }
+        }
       } else {
-        const err199 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+        const err202 = { instancePath: instancePath + "/global", schemaPath: "#/properties/global/type", keyword: "type", params: { type: "object" }, message: "must be object" };
         if (vErrors === null) {
-          vErrors = [err199];
+          vErrors = [err202];
         } else {
-          vErrors.push(err199);
+          vErrors.push(err202);
         }
         errors++;
       }
     }
   } else {
-    const err200 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
+    const err203 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" };
     if (vErrors === null) {
-      vErrors = [err200];
+      vErrors = [err203];
     } else {
-      vErrors.push(err200);
+      vErrors.push(err203);
     }
     errors++;
   }
@@ -21168,6 +21204,12 @@ var laminarSchema = {
           type: "array",
           items: { type: "string", minLength: 1 },
           description: "Globs of files never scanned."
+        },
+        threads: {
+          type: "integer",
+          minimum: 1,
+          maximum: 64,
+          description: "Threads that read and scan files (default: one per CPU, at most 4, in repositories of 2,000 files or more; `LAMINAR_SCAN_THREADS` overrides)."
         }
       }
     },
@@ -21457,7 +21499,11 @@ function build2(raw, file, fail2, locate, options = { requireUpdates: true }) {
     updates,
     promotions,
     commands,
-    scan: { maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, exclude: scanExclude },
+    scan: {
+      maxFileSize: raw.scan?.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+      exclude: scanExclude,
+      ...raw.scan?.threads ? { threads: raw.scan.threads } : {}
+    },
     limits: { ...raw.limits },
     commit: {
       ...g.gitUser !== void 0 ? { authorName: g.gitUser } : {},
@@ -22056,7 +22102,7 @@ async function applyPlan(root, plan, commands, options = {}) {
 }
 
 // src/pipeline.ts
-import { relative as relative4, resolve as resolve3 } from "node:path";
+import { relative as relative3, resolve as resolve3 } from "node:path";
 
 // src/scan/select.ts
 function matchesSelector(path2, selector) {
@@ -22102,6 +22148,33 @@ function unknownPrefix(policy, at, key, effect = "it matches no tag") {
     column: at.column,
     message: `${key}: unknown prefix "${prefix2}:"${known ? ` (did you mean "${known}:"?)` : ` (known: ${PREFIXES.map((p) => `${p}:`).join(", ")})`}; read as a glob, ${effect} (tags never contain ":")`
   };
+}
+
+// src/git/blob-batch.ts
+async function readBlobs(run, specs) {
+  const asked = specs.filter((s) => !/[\r\n]/.test(s));
+  if (asked.length === 0) return specs.map(() => void 0);
+  const r = await run(["cat-file", "--batch"], { input: `${asked.join("\n")}
+`, binary: true });
+  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
+  const out = r.stdoutBytes ?? Buffer.alloc(0);
+  const texts = /* @__PURE__ */ new Map();
+  let at = 0;
+  for (const spec of asked) {
+    const eol = out.indexOf(10, at);
+    if (eol < 0) break;
+    const header = out.subarray(at, eol).toString("utf8");
+    at = eol + 1;
+    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+    if (!m) {
+      texts.set(spec, void 0);
+      continue;
+    }
+    const size = Number(m[2]);
+    texts.set(spec, m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : void 0);
+    at += size + 1;
+  }
+  return specs.map((s) => texts.get(s));
 }
 
 // src/git/exec-git.ts
@@ -22197,7 +22270,7 @@ async function readFileHistory(dir, paths, options = {}) {
   for (const p of paths) files.set(p, { versions: [] });
   if (paths.length === 0) return { files: /* @__PURE__ */ new Map(), ...note ? { note } : {} };
   const max = options.maxCommits ?? DEFAULT_HISTORY_COMMITS;
-  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%(trailers:key=${LAMINAR_TRAILER},valueonly,separator=%x1d)%x1f`;
+  const format = `%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f${LAMINAR_TRAILER_FORMAT}%x1f`;
   const log = await execGit(
     [
       "-c",
@@ -22223,14 +22296,14 @@ async function readFileHistory(dir, paths, options = {}) {
       authorName: authorName ?? "",
       authorEmail: authorEmail ?? "",
       date: new Date(date ?? "").toISOString(),
-      laminar: (trailers ?? "").split("").map((t) => t.trim()).filter(Boolean)
+      laminar: parseLaminarTrailers(trailers ?? "")
     };
     for (const name of (names ?? "").split("\n").map((n) => n.trim())) {
       if (name && files.has(name)) wanted.push({ commit, path: name });
     }
   }
   const texts = await readBlobs(
-    dir,
+    (args, o) => execGit(args, { cwd: dir, ...o }),
     wanted.map((w) => `${w.commit.sha}:${w.path}`)
   );
   wanted.forEach((w, i) => files.get(w.path)?.versions.push({ commit: w.commit, text: texts[i] }));
@@ -22242,29 +22315,6 @@ async function readFileHistory(dir, paths, options = {}) {
 }
 function literal2(path2) {
   return `:(literal)${path2}`;
-}
-async function readBlobs(dir, specs) {
-  if (specs.length === 0) return [];
-  const r = await execGit(["cat-file", "--batch"], { cwd: dir, input: `${specs.join("\n")}
-`, binary: true });
-  if (r.exitCode !== 0) throw new Error(`git cat-file failed: ${r.stderr.trim()}`);
-  const out = r.stdoutBytes ?? Buffer.alloc(0);
-  const texts = [];
-  let at = 0;
-  for (let i = 0; i < specs.length; i++) {
-    const eol = out.indexOf(10, at);
-    const header = out.subarray(at, eol).toString("utf8");
-    at = eol + 1;
-    const m = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
-    if (!m) {
-      texts.push(void 0);
-      continue;
-    }
-    const size = Number(m[2]);
-    texts.push(m[1] === "blob" ? out.subarray(at, at + size).toString("utf8") : void 0);
-    at += size + 1;
-  }
-  return texts;
 }
 
 // src/reference/grammar.ts
@@ -23558,6 +23608,11 @@ function kustomizeImages(ctx, seq) {
 
 // src/scan/structured/yaml-scan.ts
 var HINT_WORDS = ["repository", "repo", "newTag", "newName", "tag", "kustomize", "helm", "global"];
+var ending = (text, k) => text.charCodeAt(k - 2) << 16 | text.charCodeAt(k - 1);
+var AG = ending("ag", 2);
+var WORD_BY_ENDING = new Map(
+  HINT_WORDS.filter((w) => ending(w, w.length) !== AG).map((w) => [ending(w, w.length), w])
+);
 function hintWindows(text) {
   const out = [];
   for (let at = nextHintKey(text, 0); at >= 0; ) {
@@ -23584,10 +23639,12 @@ function hintKeyEndsAt(text, colon) {
   let k = colon;
   while (k > 0 && isBlank(text.charCodeAt(k - 1))) k--;
   if (isQuote(text.charCodeAt(k - 1))) k--;
-  const last = text.charCodeAt(k - 1);
-  if (last !== 121 && last !== 111 && last !== 103 && last !== 101 && last !== 109 && last !== 108) return false;
-  for (const w of HINT_WORDS)
-    if (k >= w.length && text.startsWith(w, k - w.length) && keyMayStartAt(text, k - w.length)) return true;
+  const end = ending(text, k);
+  if (end !== AG) {
+    const word = WORD_BY_ENDING.get(end);
+    return word !== void 0 && wordEndsAt(text, k, word);
+  }
+  if (wordEndsAt(text, k, "tag") || wordEndsAt(text, k, "newTag")) return true;
   if (k < 8 || text.charCodeAt(k - 1) !== 103 || text.charCodeAt(k - 2) !== 97 || (text.charCodeAt(k - 3) | 32) !== 116)
     return false;
   const m = text.charCodeAt(k - 4) === 95 ? k - 4 : k - 3;
@@ -23595,6 +23652,9 @@ function hintKeyEndsAt(text, colon) {
   let s = m - 5;
   while (s > 0 && isWordOrDash(text.charCodeAt(s - 1))) s--;
   return keyMayStartAt(text, s);
+}
+function wordEndsAt(text, k, word) {
+  return k >= word.length && text.startsWith(word, k - word.length) && keyMayStartAt(text, k - word.length);
 }
 function keyMayStartAt(text, s) {
   let p = s;
@@ -23684,7 +23744,7 @@ function helmValuesBlock(ctx, node, problems) {
 // src/scan/structured/index.ts
 var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
 var YAML_PATH = /\.(?:ya?ml|json)$/i;
-function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
+function scanStructuredInto(text, path2, lines, marker, found, warnings, ignored) {
   const yamlFile = YAML_PATH.test(path2);
   if (yamlFile) {
     const problems = [];
@@ -23696,16 +23756,19 @@ function scanStructuredInto(text, path2, lines, found, warnings, ignored) {
       });
     if (problems.length) found.length = 0;
   }
-  if (text.includes("laminar:")) scanMarkers(text, lines, yamlFile, found, ignored);
+  if (marker) scanMarkers(text, lines, yamlFile, found, ignored);
 }
-function scanFile(text, path2) {
+function scanFile(text, path2, words) {
   const lines = new LineIndex(text);
   const inline = scanText(text, lines);
+  const marker = words ? words.marker : text.includes("laminar:");
+  if (!marker && !YAML_PATH.test(path2) && inOrder(inline)) return { sites: inline, warnings: [] };
   if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const found = [];
   const warnings = [];
   const ignored = /* @__PURE__ */ new Set();
-  scanStructuredInto(text, path2, lines, found, warnings, ignored);
+  scanStructuredInto(text, path2, lines, marker, found, warnings, ignored);
+  if (!found.length && !ignored.size && inOrder(inline)) return { sites: inline, warnings };
   const structured = dedupe(found);
   const covers = structured.flatMap((f) => f.covers);
   const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
@@ -23713,6 +23776,14 @@ function scanFile(text, path2) {
   if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
   sites.sort((a, b) => a.start - b.start || a.end - b.end);
   return { sites, warnings };
+}
+function inOrder(sites) {
+  for (let k = 1; k < sites.length; k++) {
+    const a = sites[k - 1];
+    const b = sites[k];
+    if (a.start > b.start || a.start === b.start && a.end > b.end) return false;
+  }
+  return true;
 }
 function dedupe(input) {
   const found = refuseSharedTags(input);
@@ -24647,11 +24718,15 @@ function planSetTag(files, image, tag) {
 }
 
 // src/scan/repository.ts
+import { readdirSync, realpathSync } from "node:fs";
+import { realpath as realpath2 } from "node:fs/promises";
+import { setImmediate as yieldToLoop3 } from "node:timers/promises";
+import { sep as sep4 } from "node:path";
+
+// src/scan/file-scan.ts
 import { constants as bufferConstants } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { readdir as readdir2, realpath as realpath2 } from "node:fs/promises";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
-import { join as join5, relative as relative3, sep as sep4 } from "node:path";
 
 // src/scan/flux-objects.ts
 var import_yaml7 = __toESM(require_dist(), 1);
@@ -24982,20 +25057,30 @@ function sameImage(a, b) {
 }
 
 // src/scan/flux-scan.ts
+function fluxNotes(path2, data, words) {
+  const setter = words ? words.setter : data.includes("$imagepolicy");
+  const fluxApi = words ? words.fluxApi : data.includes("image.toolkit.fluxcd.io");
+  const marks2 = setter ? findSetterMarks(latin1(data)) : [];
+  const objects = fluxApi ? findFluxObjects(path2, latin1(data)) : [];
+  return marks2.length || objects.length ? { path: path2, marks: marks2, objects } : void 0;
+}
+var latin1 = (data) => typeof data === "string" ? data : data.toString("latin1");
 var FluxSetterScan = class {
   marks = /* @__PURE__ */ new Map();
   objects = [];
   /** Notes a scanned file's setter markers and Flux image objects. */
   note(path2, data) {
-    if (data.includes("$imagepolicy")) {
-      const marks2 = findSetterMarks(data.toString("latin1"));
-      if (marks2.length) this.marks.set(path2, marks2);
-    }
-    this.noteObjects(path2, data);
+    this.add(fluxNotes(path2, data));
+  }
+  /** Adds what {@link fluxNotes} found in one file (computed wherever the file was read). */
+  add(notes) {
+    if (!notes) return;
+    if (notes.marks.length) this.marks.set(notes.path, notes.marks);
+    this.objects.push(...notes.objects);
   }
   /** Notes only the ImagePolicy / ImageRepository objects of a file the selectors left out. */
   noteObjects(path2, data) {
-    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path2, data.toString("latin1")));
+    if (data.includes("image.toolkit.fluxcd.io")) this.objects.push(...findFluxObjects(path2, latin1(data)));
   }
   /** True when some scanned file has a setter marker (only then are other files worth reading). */
   get wanted() {
@@ -25034,111 +25119,268 @@ function mayHoldImageSite(data) {
   return FROM.test(bytes.toString("latin1"));
 }
 
-// src/scan/repository.ts
-var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
+// src/scan/rare-words.ts
+var WORDS2 = /laminar:|\$imagepolicy|image\.toolkit\.fluxcd\.io/g;
+function rareWords(text) {
+  let marker = false;
+  let setter = false;
+  let fluxApi = false;
+  WORDS2.lastIndex = 0;
+  for (let m; !(marker && setter && fluxApi) && (m = WORDS2.exec(text)); ) {
+    const first = m[0].charCodeAt(0);
+    if (first === 108) marker = true;
+    else if (first === 36) setter = true;
+    else fluxApi = true;
+  }
+  return { marker, setter, fluxApi };
+}
+
+// src/scan/file-scan.ts
 var BINARY_SNIFF = 8e3;
 var YIELD_EVERY_BYTES = 1 << 20;
+function scanPath(root, path2, maxFileSize, scratch) {
+  const r = readFile4(`${root}/${path2}`, maxFileSize, scratch);
+  if (r.kind !== "text") return r;
+  const bytes = r.data.length;
+  if (!mayHoldImageSite(r.data)) return { kind: "text", bytes, sites: [], warnings: [], flux: void 0 };
+  const text = r.data.toString("latin1");
+  const words = rareWords(text);
+  const scanned = scanFile(text, path2, words);
+  return {
+    kind: "text",
+    bytes,
+    sites: scanned.sites,
+    warnings: scanned.warnings.map((w) => w.message),
+    flux: fluxNotes(path2, text, words)
+  };
+}
+var ReadBuffer = class {
+  buffer;
+  /** Starts at 1 MiB (or the size limit and a byte, if smaller): most files then need no `fstat`. */
+  constructor(maxFileSize) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1, Math.min(maxFileSize + 1, 1 << 20, MAX_LENGTH)));
+  }
+  /** The buffer as it is. */
+  get current() {
+    return this.buffer;
+  }
+  /** A buffer of at least `size` bytes that starts with the first `keep` bytes of the current one. */
+  grow(size, keep) {
+    if (this.buffer.length < size) {
+      const bigger = Buffer.allocUnsafe(Math.max(size, Math.min(this.buffer.length * 2, MAX_LENGTH)));
+      this.buffer.copy(bigger, 0, 0, keep);
+      this.buffer = bigger;
+    }
+    return this.buffer;
+  }
+};
+var MAX_LENGTH = bufferConstants.MAX_LENGTH;
+function readFile4(path2, maxSize, scratch) {
+  const fd = openSync(path2, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const limit = maxSize + 1;
+    let buffer = scratch.current;
+    let length = 0;
+    for (; ; ) {
+      const want = Math.min(buffer.length, limit) - length;
+      const n = readSync(fd, buffer, length, want, null);
+      length += n;
+      if (n < want) break;
+      const size = fstatSync(fd).size;
+      if (length > maxSize || size > maxSize) return { kind: "too-big", size: Math.max(size, length) };
+      buffer = scratch.grow(Math.min(Math.max(size + 1, length + 1), limit), length);
+    }
+    const data = buffer.subarray(0, length);
+    if (data.subarray(0, BINARY_SNIFF).includes(0)) return { kind: "binary" };
+    return { kind: "text", data };
+  } finally {
+    closeSync(fd);
+  }
+}
+async function scanFilesHere(root, paths, options) {
+  const out = [];
+  let sinceYield = 0;
+  const scratch = new ReadBuffer(options.maxFileSize);
+  for (const path2 of paths) {
+    const o = scanPath(root, path2, options.maxFileSize, scratch);
+    out.push(o);
+    options.onFile?.(path2);
+    sinceYield += 1024 + (o.kind === "text" ? o.bytes : 0);
+    if (sinceYield >= YIELD_EVERY_BYTES) {
+      sinceYield = 0;
+      await yieldToLoop();
+    }
+  }
+  return out;
+}
+
+// src/scan/parallel.ts
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { setImmediate as yieldToLoop2 } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+var BATCH = 64;
+var MIN_FILES_PER_THREAD = 1e3;
+var MAX_THREADS = 4;
+function threadsFor(files, requested) {
+  const fromEnv = Number(process.env.LAMINAR_SCAN_THREADS);
+  const asked = Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
+  if (asked !== void 0) return Math.max(1, Math.min(asked, Math.ceil(files / BATCH)));
+  const cpus = Math.min(availableParallelism(), MAX_THREADS);
+  return Math.max(1, Math.min(cpus, Math.floor(files / MIN_FILES_PER_THREAD)));
+}
+function workerScript() {
+  const here = import.meta.url;
+  const names = here.endsWith(".ts") ? ["./scan-worker.ts"] : ["./scan-worker.js", "../scan-worker.js"];
+  for (const name of names) {
+    const url = new URL(name, here);
+    if (url.protocol === "file:" && existsSync(fileURLToPath(url))) return url;
+  }
+  return void 0;
+}
+function startWorker(script, data) {
+  if (!script.pathname.endsWith(".ts")) return new Worker(script, { workerData: data });
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: data });
+}
+async function scanFiles(root, paths, options) {
+  const threads = threadsFor(paths.length, options.threads);
+  const script = threads > 1 ? workerScript() : void 0;
+  if (!script) return { outcomes: await scanFilesHere(root, paths, options), threads: 1 };
+  const out = new Array(paths.length);
+  const queue = [];
+  for (let start = 0; start < paths.length; start += BATCH) queue.push(start);
+  const place = (start, outcomes) => {
+    outcomes.forEach((o, k) => {
+      out[start + k] = o;
+      options.onFile?.(paths[start + k]);
+    });
+  };
+  const here = async (start) => {
+    place(start, await scanFilesHere(root, paths.slice(start, start + BATCH), { maxFileSize: options.maxFileSize }));
+  };
+  const data = { root, paths, maxFileSize: options.maxFileSize };
+  const retry2 = [];
+  const worked = /* @__PURE__ */ new Set();
+  const finished = Array.from({ length: threads - 1 }, () => {
+    return new Promise((resolve4) => {
+      let current;
+      const worker = startWorker(script, data);
+      const give = () => {
+        current = queue.shift();
+        if (current === void 0) void worker.terminate();
+        else worker.postMessage([current, Math.min(current + BATCH, paths.length)]);
+      };
+      worker.on("online", give);
+      worker.on("message", (m) => {
+        if ("failed" in m) retry2.push(m.start);
+        else {
+          place(m.start, m.outcomes);
+          worked.add(worker);
+        }
+        current = void 0;
+        give();
+      });
+      worker.on("error", () => {
+        if (current !== void 0) retry2.push(current);
+        current = void 0;
+      });
+      worker.on("exit", () => {
+        if (current !== void 0) retry2.push(current);
+        resolve4();
+      });
+    });
+  });
+  for (let start; (start = queue.shift()) !== void 0; ) {
+    await here(start);
+    await yieldToLoop2();
+  }
+  await Promise.all(finished);
+  for (const start of retry2.sort((a, b) => a - b)) await here(start);
+  return { outcomes: out, threads: 1 + worked.size };
+}
+
+// src/scan/repository.ts
+var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache"]);
+var YIELD_EVERY_ENTRIES = 1e3;
 async function scanRepository(root, options) {
   const rootReal = await realpath2(root);
   const paths = [];
   const warnings = [];
-  await walk2(rootReal, rootReal, paths, warnings, options);
+  await walk2(rootReal, paths, warnings, options);
   paths.sort();
   let files = [];
   const flux = new FluxSetterScan();
   let bytes = 0;
-  let sinceYield = 0;
-  const scratch = new ReadBuffer();
-  for (const path2 of paths) {
-    const r = readText(join5(rootReal, path2), options.maxFileSize, scratch);
-    options.onFile?.(path2);
+  const { outcomes, threads } = await scanFiles(rootReal, paths, options);
+  outcomes.forEach((r, k) => {
+    const path2 = paths[k];
     if (r.kind === "too-big")
       warnings.push({
         file: path2,
         message: `skipped: ${r.size} bytes is over the ${options.maxFileSize}-byte limit (scan.maxFileSize)`
       });
     else if (r.kind === "text") {
-      bytes += r.data.length;
-      if (mayHoldImageSite(r.data)) {
-        const scanned = scanFile(r.data.toString("latin1"), path2);
-        for (const w of scanned.warnings) warnings.push({ file: path2, message: w.message });
-        if (scanned.sites.length) files.push({ path: path2, references: scanned.sites });
-      }
-      flux.note(path2, r.data);
+      bytes += r.bytes;
+      for (const message of r.warnings) warnings.push({ file: path2, message });
+      if (r.sites.length) files.push({ path: path2, references: r.sites });
+      flux.add(r.flux);
     }
-    sinceYield += 1024 + (r.kind === "text" ? r.data.length : 0);
-    if (sinceYield >= YIELD_EVERY_BYTES) {
-      sinceYield = 0;
-      await yieldToLoop();
-    }
-  }
+  });
   if (flux.wanted && options.include) await noteFluxObjectsOutside(rootReal, new Set(paths), flux, options);
   files = flux.resolve(files);
   files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
   warnings.sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-  return { files, warnings, paths, stats: { files: paths.length, bytes } };
+  return { files, warnings, paths, stats: { files: paths.length, bytes, threads } };
 }
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
-  await walk2(root, root, all, [], { ...options, include: void 0 });
-  const scratch = new ReadBuffer();
+  await walk2(root, all, [], { ...options, include: void 0 });
+  const scratch = new ReadBuffer(options.maxFileSize);
   for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
-    const r = readText(join5(root, path2), options.maxFileSize, scratch);
+    const r = readFile4(`${root}/${path2}`, options.maxFileSize, scratch);
     if (r.kind === "text") flux.noteObjects(path2, r.data);
   }
 }
-async function walk2(root, dir, out, warnings, options) {
-  const entries = await readdir2(dir, { withFileTypes: true });
-  await Promise.all(
-    entries.map(async (e) => {
-      const abs = join5(dir, e.name);
-      const rel = relative3(root, abs).split(sep4).join("/");
+async function walk2(root, out, warnings, options) {
+  const pending = [[root, ""]];
+  let sinceYield = 0;
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [dir, relDir] = next;
+    const entries = readdirSync(dir, { withFileTypes: true });
+    for (const e of entries) {
+      const abs = `${dir}${sep4}${e.name}`;
+      const rel = relDir ? `${relDir}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (SKIP_DIRS.has(e.name)) return;
-        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
-        await walk2(root, abs, out, warnings, options);
+        if (SKIP_DIRS.has(e.name)) continue;
+        if (options.exclude?.length && matchesAny(rel, options.exclude)) continue;
+        pending.push([abs, rel]);
       } else if (e.isSymbolicLink()) {
-        if (options.include && !matchesAny(rel, options.include)) return;
-        const target = await realpath2(abs).catch(() => void 0);
+        if (options.include && !matchesAny(rel, options.include)) continue;
+        let target;
+        try {
+          target = realpathSync(abs);
+        } catch {
+          target = void 0;
+        }
         const inside = target !== void 0 && (target === root || target.startsWith(root + sep4));
         warnings.push({
           file: rel,
           message: inside ? "skipped: symbolic link (its target is scanned under its own path)" : "skipped: symbolic link pointing outside the repository"
         });
       } else if (e.isFile()) {
-        if (options.include && !matchesAny(rel, options.include)) return;
-        if (options.exclude?.length && matchesAny(rel, options.exclude)) return;
+        if (options.include && !matchesAny(rel, options.include)) continue;
+        if (options.exclude?.length && matchesAny(rel, options.exclude)) continue;
         out.push(rel);
       }
-    })
-  );
-}
-var ReadBuffer = class {
-  buffer = Buffer.allocUnsafe(64 * 1024);
-  /** A buffer of at least `size` bytes. */
-  get(size) {
-    if (this.buffer.length < size)
-      this.buffer = Buffer.allocUnsafe(Math.max(size, Math.min(this.buffer.length * 2, MAX_LENGTH)));
-    return this.buffer;
-  }
-};
-var MAX_LENGTH = bufferConstants.MAX_LENGTH;
-function readText(path2, maxSize, scratch) {
-  const fd = openSync(path2, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
-  try {
-    const size = fstatSync(fd).size;
-    if (size > maxSize) return { kind: "too-big", size };
-    const want = Math.min(size + 1, maxSize + 1);
-    const buffer = scratch.get(want);
-    let length = 0;
-    for (let n; length < want && (n = readSync(fd, buffer, length, want - length, null)) > 0; ) length += n;
-    if (length > maxSize) return { kind: "too-big", size: length };
-    const data = buffer.subarray(0, length);
-    const sniff = data.subarray(0, BINARY_SNIFF);
-    if (sniff.includes(0)) return { kind: "binary" };
-    return { kind: "text", data };
-  } finally {
-    closeSync(fd);
+    }
+    sinceYield += entries.length + 1;
+    if (sinceYield >= YIELD_EVERY_ENTRIES) {
+      sinceYield = 0;
+      await yieldToLoop3();
+    }
   }
 }
 
@@ -25154,6 +25396,7 @@ function scanForConfig(dir, config, options = {}) {
     ...include ? { include } : {},
     exclude: config.scan.exclude,
     maxFileSize: config.scan.maxFileSize,
+    ...config.scan.threads ? { threads: config.scan.threads } : {},
     ...options.onFile ? { onFile: options.onFile } : {}
   });
 }
@@ -25190,7 +25433,7 @@ async function updatePass(o) {
     ...o.env ? { env: o.env } : {},
     ...o.signal ? { signal: o.signal } : {},
     ...o.onCommand ? { onCommand: (c) => o.onCommand?.(c.run) } : {},
-    protect: [relative4(o.dir, resolve3(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
+    protect: [relative3(o.dir, resolve3(o.dir, o.configPath ?? DEFAULT_CONFIG_FILE))]
   });
   return { config, plan, applied };
 }
@@ -25198,7 +25441,8 @@ async function planSet(dir, config, set) {
   const scan = await scanRepository(dir, {
     ...set.files?.length ? { include: set.files } : {},
     exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize
+    maxFileSize: config.scan.maxFileSize,
+    ...config.scan.threads ? { threads: config.scan.threads } : {}
   });
   return planSetTag(scan.files, set.image, set.tag);
 }
@@ -28774,7 +29018,8 @@ export {
   isDockerHub,
   renderTemplate,
   buildCommitMessage,
-  LAMINAR_TRAILER,
+  LAMINAR_TRAILER_FORMAT,
+  parseLaminarTrailers,
   LAMINAR_SET_TRAILER,
   withLaminarTrailers,
   laminarSchema,
@@ -28785,6 +29030,7 @@ export {
   keyName,
   DEFAULT_CONFIG_FILE,
   loadConfig,
+  readBlobs,
   execGit,
   GitCommandError,
   tryParseImageReference,

@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-4YUJY46X.js";
-import "./chunk-FZ7CFC4M.js";
+} from "./chunk-WSMVUNC5.js";
+import "./chunk-AX3KZ3SB.js";
 import {
   serverSchema
-} from "./chunk-4WOU2DVH.js";
+} from "./chunk-33TC6QN2.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-ESS22WSR.js";
+} from "./chunk-AFDV5L6J.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-U3I2TXO4.js";
+} from "./chunk-YL5NIWHV.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {

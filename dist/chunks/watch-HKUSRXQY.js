@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-4YUJY46X.js";
+} from "./chunk-WSMVUNC5.js";
 import {
   createGitCommandManager
-} from "./chunk-FZ7CFC4M.js";
+} from "./chunk-AX3KZ3SB.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-ESS22WSR.js";
+} from "./chunk-AFDV5L6J.js";
 import {
   loadConfig
-} from "./chunk-U3I2TXO4.js";
+} from "./chunk-YL5NIWHV.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

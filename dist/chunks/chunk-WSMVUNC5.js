@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-FZ7CFC4M.js";
+} from "./chunk-AX3KZ3SB.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-ESS22WSR.js";
+} from "./chunk-AFDV5L6J.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-U3I2TXO4.js";
+} from "./chunk-YL5NIWHV.js";
 import {
   __commonJS,
   __require,
