@@ -23,9 +23,19 @@ import type { ImageSite } from "./site.js";
 export type FoundReference = ImageSite;
 
 // Characters a reference token can contain (brackets of IPv6 hosts are handled apart).
-const TOKEN = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-const isToken = (code: number): boolean => code < 128 && TOKEN[code] === 1;
+// One table of 256 (a latin1 string's character codes; any other code reads `undefined`, no token): the
+// token expansion reads each byte once for both questions it answers (#12). Bit 1: a token character;
+// the bits above it mark the characters that tell a reference from a word: `/`, `:`, `@`.
+const TOKEN = new Uint8Array(256);
+const IN_TOKEN = 1;
+const SLASH_CHAR = IN_TOKEN | 2;
+const COLON_CHAR = IN_TOKEN | 4;
+const AT_CHAR = IN_TOKEN | 8;
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") TOKEN[c.charCodeAt(0)] = IN_TOKEN;
+TOKEN[47] = SLASH_CHAR;
+TOKEN[58] = COLON_CHAR;
+TOKEN[64] = AT_CHAR;
+const isToken = (code: number): boolean => ((TOKEN[code] as number) & IN_TOKEN) !== 0;
 /** How far back {@link imageContext} looks for `image:` / `FROM` before a token. */
 const CONTEXT_WINDOW = 256;
 
@@ -46,11 +56,14 @@ const isLetterCode = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 &
 const isAlnumCode = (c: number): boolean => isLetterCode(c) || (c >= 48 && c <= 57);
 const isQuoteCode = (c: number): boolean => c === 34 || c === 39;
 
-/** Does `text[lo, e)` end in `word` (lower-case ASCII letters), in any case? */
+/**
+ * Does `text[lo, e)` end in `word` (lower-case ASCII letters), in any case? Compared from the last
+ * letter: most keys before a `:` are out on it (#12).
+ */
 function endsWithWord(text: string, lo: number, e: number, word: string): boolean {
-  if (e - word.length < lo) return false;
-  for (let k = 0; k < word.length; k++)
-    if ((text.charCodeAt(e - word.length + k) | 0x20) !== word.charCodeAt(k)) return false;
+  const n = word.length;
+  if (e - n < lo) return false;
+  for (let k = 1; k <= n; k++) if ((text.charCodeAt(e - k) | 0x20) !== word.charCodeAt(n - k)) return false;
   return true;
 }
 
@@ -142,21 +155,6 @@ class Anchors {
     if (this.equals >= 0 && (best < 0 || this.equals < best)) best = this.equals;
     return best;
   }
-}
-
-/**
- * Can the token `[s, e)` be a reference with no image context? {@link candidate} then wants a `/` in
- * the name and a tag after it or a digest: a `@`, or a `/` with a `:` after it.
- */
-function tokenMayStandAlone(text: string, s: number, e: number): boolean {
-  let slash = false;
-  for (let k = s; k < e; k++) {
-    const c = text.charCodeAt(k);
-    if (c === AT) return true;
-    if (c === 47) slash = true;
-    else if (c === COLON && slash) return true;
-  }
-  return false;
 }
 
 /** A regex `\s` other than a line feed: a blank inside a line. */
@@ -262,11 +260,31 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
       }
       continue;
     }
-    // A token around the anchor: expand over token characters.
+    // A token around the anchor: expand over token characters. On the way, note what a reference with
+    // no image context needs (see {@link candidate}): a `@` (a digest), or a `/` and a `:` after it.
+    let at = ch === AT;
+    let firstSlash = -1; // of the token
+    let lastColon = -1; // of the part before the anchor
     let s = i;
-    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
+    while (s > 0) {
+      const c = TOKEN[text.charCodeAt(s - 1)] as number;
+      if ((c & IN_TOKEN) === 0) break;
+      s--;
+      if (c === SLASH_CHAR) firstSlash = s;
+      else if (c === COLON_CHAR && lastColon < 0) lastColon = s;
+      else if (c === AT_CHAR) at = true;
+    }
+    if (ch === COLON) lastColon = i;
     let e = i + 1;
-    while (e < text.length && isToken(text.charCodeAt(e))) e++;
+    while (e < text.length) {
+      const c = TOKEN[text.charCodeAt(e)] as number;
+      if ((c & IN_TOKEN) === 0) break;
+      if (c === SLASH_CHAR && firstSlash < 0) firstSlash = e;
+      else if (c === COLON_CHAR) lastColon = e;
+      else if (c === AT_CHAR) at = true;
+      e++;
+    }
+    const mayStandAlone = at || (firstSlash >= 0 && lastColon > firstSlash);
     if (s < consumed) continue;
     // IPv6 host: `[::1]:5000/app:1` — the token stopped at `]`.
     if (text.charCodeAt(s - 1) === 93) {
@@ -276,7 +294,7 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
     // Most tokens (`0.0.0.0:8080`, `sha256:…`, times) have neither a context that could make them an
     // image nor the `/` and tag a free-text reference needs: decided in a few steps back (#12).
     const mayHaveContext = contextMayFollow(text, s);
-    if ((mayHaveContext || tokenMayStandAlone(text, s, e)) && mayBeReference(text, s, e)) {
+    if ((mayHaveContext || mayStandAlone) && mayBeReference(text, s, e)) {
       let context = false;
       let flag = false;
       if (mayHaveContext) {
@@ -374,7 +392,7 @@ function isImageKeyBefore(text: string, i: number): boolean {
   if (!endsWithWord(text, 0, e, "image") && !endsWithWord(text, 0, e, "name")) return false;
   // [A-Za-z0-9_.-]: the key, with a dotted prefix (`spec.image`) that the last `.` cuts off.
   let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== COLON && c !== AT;) {
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === IN_TOKEN;) {
     if (c === DOT) break;
     c = text.charCodeAt(--s - 1);
   }
