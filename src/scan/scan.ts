@@ -36,6 +36,9 @@ TOKEN[47] = SLASH_CHAR;
 TOKEN[58] = COLON_CHAR;
 TOKEN[64] = AT_CHAR;
 const isToken = (code: number): boolean => ((TOKEN[code] as number) & IN_TOKEN) !== 0;
+/** After a `:` of a key rather than of a tag: a blank, a line end or a closing quote. */
+const KEY_END = new Uint8Array(256);
+for (const c of [32, 9, 10, 13, 34, 39]) KEY_END[c] = 1;
 /** How far back {@link imageContext} looks for `image:` / `FROM` before a token. */
 const CONTEXT_WINDOW = 256;
 
@@ -132,31 +135,6 @@ class LineStarts {
   }
 }
 
-/**
- * The next `:`, `@` or `=` at or after `from`, or -1: the nearest of three `indexOf`s, each kept until
- * it is passed. `indexOf` of one character runs natively, several times faster than a loop over char
- * codes in JavaScript, which was a fifth of the repository scan (#12).
- */
-class Anchors {
-  private colon = -2;
-  private at = -2;
-  private equals = -2;
-  private from = 0;
-  constructor(private readonly text: string) {}
-  next(from: number): number {
-    // -2: not searched yet; -1: none left. Asked again behind the last question: search again.
-    if (from < this.from) this.colon = this.at = this.equals = -2;
-    this.from = from;
-    if (this.colon !== -1 && this.colon < from) this.colon = this.text.indexOf(":", from);
-    if (this.at !== -1 && this.at < from) this.at = this.text.indexOf("@", from);
-    if (this.equals !== -1 && this.equals < from) this.equals = this.text.indexOf("=", from);
-    let best = this.colon;
-    if (this.at >= 0 && (best < 0 || this.at < best)) best = this.at;
-    if (this.equals >= 0 && (best < 0 || this.equals < best)) best = this.equals;
-    return best;
-  }
-}
-
 /** A regex `\s` other than a line feed: a blank inside a line. */
 const isBlankCode = (c: number): boolean => c !== 10 && isRegexSpace(c);
 
@@ -234,28 +212,32 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
   // Every reference worth reporting has a `:` (key or tag) or `@` (digest) near it: jump between them.
   // A loop over char codes, not a global regex: a YAML file has a `:` on nearly every line, and each
   // regex match allocated a match array (issue #12: the garbage collector took 7% of the scan).
-  const anchors = new Anchors(text);
-  for (let i = anchors.next(0); i >= 0; i = anchors.next(i + 1)) {
+  // The next `:`, `@` and `=` at or after `from` (-1: none left), each searched again only once passed:
+  // `indexOf` of one character runs natively, several times faster than a loop over char codes in
+  // JavaScript, which was a fifth of the repository scan (#12). Locals, not an object's fields: the
+  // loop turns millions of times per 100 MB.
+  let colon = text.indexOf(":");
+  let atSign = text.indexOf("@");
+  let equals = text.indexOf("=");
+  for (let from = 0; ;) {
+    if (colon >= 0 && colon < from) colon = text.indexOf(":", from);
+    if (atSign >= 0 && atSign < from) atSign = text.indexOf("@", from);
+    if (equals >= 0 && equals < from) equals = text.indexOf("=", from);
+    let i = colon;
+    if (atSign >= 0 && (i < 0 || atSign < i)) i = atSign;
+    if (equals >= 0 && (i < 0 || equals < i)) i = equals;
+    if (i < 0) break;
+    from = i + 1;
     if (i < consumed) continue;
-    const next = text.charCodeAt(i + 1);
     const ch = text.charCodeAt(i);
-    if (
-      ch === EQUALS ||
-      next === 32 ||
-      next === 9 ||
-      next === 10 ||
-      next === 13 ||
-      next === 34 ||
-      next === 39 ||
-      Number.isNaN(next)
-    ) {
+    if (ch === EQUALS || i + 1 === text.length || KEY_END[text.charCodeAt(i + 1)] === 1) {
       // `key: value`, `key = value`, `"key": "value"`: a value of an image-ish key may be a bare name.
       if (ch === AT) continue;
       if (isImageKeyBefore(text, i) && !comments.at(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
-          i = end - 1;
+          from = end;
         }
       }
       continue;
@@ -315,7 +297,7 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
       }
     }
     consumed = Math.max(consumed, e);
-    i = e - 1;
+    from = e;
   }
   return ordered(found, text);
 }
@@ -332,7 +314,11 @@ function ordered(found: FoundReference[], text: string): FoundReference[] {
     sorted = (found[k - 1] as FoundReference).start <= (found[k] as FoundReference).start;
   // A stable sort: of two findings at one offset, the FROM pass's comes first and is kept.
   if (!sorted) found.sort((a, b) => a.start - b.start);
-  const prose = found.length > 0 ? proseRanges(text) : [];
+  // A `description:` range holding a finding has its key at or before the finding, and findings are
+  // mostly near a file's top: look for the key up to the last finding only, not through the file (#12).
+  // (A slice of a string is a view, not a copy.)
+  const last = found.length > 0 ? (found[found.length - 1] as FoundReference).start : -1;
+  const prose = last >= 0 && text.slice(0, last + DESCRIPTION.length).includes(DESCRIPTION) ? proseRanges(text) : [];
   let p = 0;
   let out: FoundReference[] | undefined;
   for (let k = 0; k < found.length; k++) {
@@ -348,6 +334,8 @@ function ordered(found: FoundReference[], text: string): FoundReference[] {
   return out ?? found;
 }
 
+const DESCRIPTION = "description";
+
 /**
  * The spans of `description:` values in YAML (a CRD's or a JSON schema's documentation): the rest of
  * the key's line, and for a block scalar (`description: |`) every following line indented deeper than
@@ -355,7 +343,6 @@ function ordered(found: FoundReference[], text: string): FoundReference[] {
  */
 function proseRanges(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  if (!text.includes("description")) return out;
   const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
   for (let m; (m = key.exec(text));) {
     const lineEnd = text.indexOf("\n", m.index);
