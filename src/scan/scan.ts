@@ -158,12 +158,10 @@ function contextMayFollow(text: string, s: number): boolean {
     while (q > from && isBlankCode(text.charCodeAt(q - 1))) q--;
     if (q > from && isQuoteCode(text.charCodeAt(q - 1))) q--;
     // Letters only: a word that fits in the window but crosses the line's start has a line feed in it.
-    if (
-      endsWithWord(text, from, q, "image") ||
-      endsWithWord(text, from, q, "name") ||
-      endsWithWord(text, from, q, "from")
-    )
-      return true;
+    // `image` and `name` end in `e`, `from` in `m`: most keys are out on that one letter.
+    const last = text.charCodeAt(q - 1) | 0x20;
+    if (last === 101 && (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name"))) return true;
+    if (last === 109 && endsWithWord(text, from, q, "from")) return true;
   }
   if (!isRegexSpace(text.charCodeAt(s - 1))) return false;
   let w = s;
@@ -252,6 +250,7 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
       const c = TOKEN[text.charCodeAt(s - 1)] as number;
       if ((c & IN_TOKEN) === 0) break;
       s--;
+      if (c === IN_TOKEN) continue; // most characters: a letter, a digit, `.`, `-` or `_`
       if (c === SLASH_CHAR) firstSlash = s;
       else if (c === COLON_CHAR && lastColon < 0) lastColon = s;
       else if (c === AT_CHAR) at = true;
@@ -261,9 +260,11 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
     while (e < text.length) {
       const c = TOKEN[text.charCodeAt(e)] as number;
       if ((c & IN_TOKEN) === 0) break;
-      if (c === SLASH_CHAR && firstSlash < 0) firstSlash = e;
-      else if (c === COLON_CHAR) lastColon = e;
-      else if (c === AT_CHAR) at = true;
+      if (c !== IN_TOKEN) {
+        if (c === SLASH_CHAR && firstSlash < 0) firstSlash = e;
+        else if (c === COLON_CHAR) lastColon = e;
+        else if (c === AT_CHAR) at = true;
+      }
       e++;
     }
     const mayStandAlone = at || (firstSlash >= 0 && lastColon > firstSlash);
