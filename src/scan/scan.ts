@@ -376,7 +376,8 @@ function isImageKeyBefore(text: string, i: number): boolean {
   let e = i;
   while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
   if (isQuoteCode(text.charCodeAt(e - 1))) e--;
-  // Every image key ends in `image` or `name`, in any case.
+  // Every image key ends in `image` or `name`, in any case: in `e` first, which most keys do not.
+  if ((text.charCodeAt(e - 1) | 0x20) !== 101) return false;
   if (!endsWithWord(text, 0, e, "image") && !endsWithWord(text, 0, e, "name")) return false;
   // [A-Za-z0-9_.-]: the key, with a dotted prefix (`spec.image`) that the last `.` cuts off.
   let s = e;
