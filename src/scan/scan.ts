@@ -208,12 +208,11 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
   }
 
   // Every reference worth reporting has a `:` (key or tag) or `@` (digest) near it: jump between them.
-  // A loop over char codes, not a global regex: a YAML file has a `:` on nearly every line, and each
-  // regex match allocated a match array (issue #12: the garbage collector took 7% of the scan).
-  // The next `:`, `@` and `=` at or after `from` (-1: none left), each searched again only once passed:
+  // Not a global regex: a YAML file has a `:` on nearly every line, and each regex match allocated a
+  // match array (issue #12: the garbage collector took 7% of the scan). `colon`, `atSign`, `equals`:
+  // the next `:`, `@` and `=` at or after `from` (-1: none left), each searched again only once passed;
   // `indexOf` of one character runs natively, several times faster than a loop over char codes in
-  // JavaScript, which was a fifth of the repository scan (#12). Locals, not an object's fields: the
-  // loop turns millions of times per 100 MB.
+  // JavaScript (#12). Locals, not an object's fields: the loop turns millions of times per 100 MB.
   let colon = text.indexOf(":");
   let atSign = text.indexOf("@");
   let equals = text.indexOf("=");
@@ -243,8 +242,8 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
     // A token around the anchor: expand over token characters. On the way, note what a reference with
     // no image context needs (see {@link candidate}): a `@` (a digest), or a `/` and a `:` after it.
     let at = ch === AT;
-    let firstSlash = -1; // of the token
-    let lastColon = -1; // of the part before the anchor
+    let firstSlash = -1; // the token's first `/`
+    let lastColon = -1; // the token's last `:` (the part before the anchor is read first, backwards)
     let s = i;
     while (s > 0) {
       const c = TOKEN[text.charCodeAt(s - 1)] as number;
@@ -284,10 +283,10 @@ function scanLatin1(text: string, lines: LineIndex): FoundReference[] {
         // The key before a token is short: look at a bounded window, not the whole line (a line of 10k
         // references made this quadratic). A window cut inside the line cannot start a `FROM` line.
         const ls = starts.of(s);
-        const from = Math.max(ls, s - CONTEXT_WINDOW);
-        context = imageContext(text, from, s, from > ls);
+        const window = Math.max(ls, s - CONTEXT_WINDOW);
+        context = imageContext(text, window, s, window > ls);
         // `--upstream=acme/app:8080`: the value of a command-line flag that is not an image flag (#13).
-        flag = !context && flagValue(text, from, s, from > ls);
+        flag = !context && flagValue(text, window, s, window > ls);
       }
       if (!flag && !comments.at(s)) {
         const r = candidate(text, s, e, !context, lines);
