@@ -4,7 +4,28 @@
  */
 export class LineIndex {
   private starts: number[] | undefined;
+  // Until someone asks behind the last question, no table: the line of the last offset asked, counted
+  // on from the answer before. The one-string scan asks in order and its findings are mostly near the
+  // top of a file, so the count stops there; the table cost a search for every line of every file that
+  // had a finding (#12).
+  private cursorOffset = 0;
+  private cursorLine = 1;
+  private cursorStart = 0;
+  /** The first `\n` at or after {@link cursorOffset} (-1: none; -2: not searched yet). */
+  private nextNewline = -2;
   constructor(private readonly text: string) {}
+  /** Moves the cursor on to `offset` (not behind it): true, or false when the table must answer. */
+  private advance(offset: number): boolean {
+    if (this.starts || offset < this.cursorOffset) return false;
+    if (this.nextNewline === -2) this.nextNewline = this.text.indexOf("\n", this.cursorOffset);
+    while (this.nextNewline >= 0 && this.nextNewline < offset) {
+      this.cursorLine++;
+      this.cursorStart = this.nextNewline + 1;
+      this.nextNewline = this.text.indexOf("\n", this.cursorStart);
+    }
+    this.cursorOffset = offset;
+    return true;
+  }
   private build(): number[] {
     const s = [0];
     let i = -1;
@@ -13,11 +34,13 @@ export class LineIndex {
   }
   /** Offset of the first byte of the line holding `offset`. */
   lineStart(offset: number): number {
+    if (this.advance(offset)) return this.cursorStart;
     const s = (this.starts ??= this.build());
     return s[this.lineOf(offset) - 1] as number;
   }
   /** 1-based line of `offset`. */
   lineOf(offset: number): number {
+    if (this.advance(offset)) return this.cursorLine;
     const s = (this.starts ??= this.build());
     let lo = 0;
     let hi = s.length - 1;
