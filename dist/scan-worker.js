@@ -1056,8 +1056,8 @@ var require_foldFlowLines = __commonJS({
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i + 1];
-            if (next && next !== " " && next !== "\n" && next !== "	")
+            const next2 = text[i + 1];
+            if (next2 && next2 !== " " && next2 !== "\n" && next2 !== "	")
               split = i;
           }
           if (i >= end) {
@@ -3774,7 +3774,7 @@ ${pointer}
 var require_resolve_props = __commonJS({
   "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
-    function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
+    function resolveProps(tokens, { flow, indicator, next: next2, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
       let atNewline = startOnNewline;
       let hasSpace = startOnNewline;
@@ -3803,7 +3803,7 @@ var require_resolve_props = __commonJS({
         }
         switch (token.type) {
           case "space":
-            if (!flow && (indicator !== "doc-start" || next?.type !== "flow-collection") && token.source.includes("	")) {
+            if (!flow && (indicator !== "doc-start" || next2?.type !== "flow-collection") && token.source.includes("	")) {
               tab = token;
             }
             hasSpace = true;
@@ -3882,10 +3882,10 @@ var require_resolve_props = __commonJS({
       }
       const last = tokens[tokens.length - 1];
       const end = last ? last.offset + last.source.length : offset;
-      if (reqSpace && next && next.type !== "space" && next.type !== "newline" && next.type !== "comma" && (next.type !== "scalar" || next.source !== "")) {
-        onError(next.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
+      if (reqSpace && next2 && next2.type !== "space" && next2.type !== "newline" && next2.type !== "comma" && (next2.type !== "scalar" || next2.source !== "")) {
+        onError(next2.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
       }
-      if (tab && (atNewline && tab.indent <= parentIndent || next?.type === "block-map" || next?.type === "block-seq"))
+      if (tab && (atNewline && tab.indent <= parentIndent || next2?.type === "block-map" || next2?.type === "block-seq"))
         onError(tab, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
       return {
         comma,
@@ -4745,20 +4745,20 @@ var require_resolve_flow_scalar = __commonJS({
           res += fold;
           i = offset;
         } else if (ch === "\\") {
-          let next = source[++i];
-          const cc = escapeCodes[next];
+          let next2 = source[++i];
+          const cc = escapeCodes[next2];
           if (cc)
             res += cc;
-          else if (next === "\n") {
-            next = source[i + 1];
-            while (next === " " || next === "	")
-              next = source[++i + 1];
-          } else if (next === "\r" && source[i + 1] === "\n") {
-            next = source[++i + 1];
-            while (next === " " || next === "	")
-              next = source[++i + 1];
-          } else if (next === "x" || next === "u" || next === "U") {
-            const length = next === "x" ? 2 : next === "u" ? 4 : 8;
+          else if (next2 === "\n") {
+            next2 = source[i + 1];
+            while (next2 === " " || next2 === "	")
+              next2 = source[++i + 1];
+          } else if (next2 === "\r" && source[i + 1] === "\n") {
+            next2 = source[++i + 1];
+            while (next2 === " " || next2 === "	")
+              next2 = source[++i + 1];
+          } else if (next2 === "x" || next2 === "u" || next2 === "U") {
+            const length = next2 === "x" ? 2 : next2 === "u" ? 4 : 8;
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
@@ -4768,10 +4768,10 @@ var require_resolve_flow_scalar = __commonJS({
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
-          let next = source[i + 1];
-          while (next === " " || next === "	")
-            next = source[++i + 1];
-          if (next !== "\n" && !(next === "\r" && source[i + 2] === "\n"))
+          let next2 = source[i + 1];
+          while (next2 === " " || next2 === "	")
+            next2 = source[++i + 1];
+          if (next2 !== "\n" && !(next2 === "\r" && source[i + 2] === "\n"))
             res += i > wsStart ? source.slice(wsStart, i + 1) : ch;
         } else {
           res += ch;
@@ -5773,9 +5773,9 @@ var require_lexer = __commonJS({
           this.lineEndPos = null;
         }
         this.atEnd = !incomplete;
-        let next = this.next ?? "stream";
-        while (next && (incomplete || this.hasChars(1)))
-          next = yield* this.parseNext(next);
+        let next2 = this.next ?? "stream";
+        while (next2 && (incomplete || this.hasChars(1)))
+          next2 = yield* this.parseNext(next2);
       }
       atLineEnd() {
         let i = this.pos;
@@ -5798,8 +5798,8 @@ var require_lexer = __commonJS({
           while (ch === " ")
             ch = this.buffer[++indent + offset];
           if (ch === "\r") {
-            const next = this.buffer[indent + offset + 1];
-            if (next === "\n" || !next && !this.atEnd)
+            const next2 = this.buffer[indent + offset + 1];
+            if (next2 === "\n" || !next2 && !this.atEnd)
               return offset + indent + 1;
           }
           return ch === "\n" || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
@@ -5836,8 +5836,8 @@ var require_lexer = __commonJS({
       peek(n) {
         return this.buffer.substr(this.pos, n);
       }
-      *parseNext(next) {
-        switch (next) {
+      *parseNext(next2) {
+        switch (next2) {
           case "stream":
             return yield* this.parseStream();
           case "line-start":
@@ -6026,8 +6026,8 @@ var require_lexer = __commonJS({
             this.flowKey = true;
             return yield* this.parseQuotedScalar();
           case ":": {
-            const next = this.charAt(1);
-            if (this.flowKey || isEmpty2(next) || next === ",") {
+            const next2 = this.charAt(1);
+            if (this.flowKey || isEmpty2(next2) || next2 === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -6106,10 +6106,10 @@ var require_lexer = __commonJS({
               indent = 0;
               break;
             case "\r": {
-              const next = this.buffer[i2 + 1];
-              if (!next && !this.atEnd)
+              const next2 = this.buffer[i2 + 1];
+              if (!next2 && !this.atEnd)
                 return this.setNext("block-scalar");
-              if (next === "\n")
+              if (next2 === "\n")
                 break;
             }
             // fallthrough
@@ -6171,21 +6171,21 @@ var require_lexer = __commonJS({
         let ch;
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
-            const next = this.buffer[i + 1];
-            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
+            const next2 = this.buffer[i + 1];
+            if (isEmpty2(next2) || inFlow && flowIndicatorChars.has(next2))
               break;
             end = i;
           } else if (isEmpty2(ch)) {
-            let next = this.buffer[i + 1];
+            let next2 = this.buffer[i + 1];
             if (ch === "\r") {
-              if (next === "\n") {
+              if (next2 === "\n") {
                 i += 1;
                 ch = "\n";
-                next = this.buffer[i + 1];
+                next2 = this.buffer[i + 1];
               } else
                 end = i;
             }
-            if (next === "#" || inFlow && flowIndicatorChars.has(next))
+            if (next2 === "#" || inFlow && flowIndicatorChars.has(next2))
               break;
             if (ch === "\n") {
               const cs = this.continueScalar(i + 1);
@@ -8216,12 +8216,12 @@ var require_coerce = __commonJS({
         match2 = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
       } else {
         const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
-        let next;
-        while ((next = coerceRtlRegex.exec(version)) && (!match2 || match2.index + match2[0].length !== version.length)) {
-          if (!match2 || next.index + next[0].length !== match2.index + match2[0].length) {
-            match2 = next;
+        let next2;
+        while ((next2 = coerceRtlRegex.exec(version)) && (!match2 || match2.index + match2[0].length !== version.length)) {
+          if (!match2 || next2.index + next2[0].length !== match2.index + match2[0].length) {
+            match2 = next2;
           }
-          coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
+          coerceRtlRegex.lastIndex = next2.index + next2[1].length + next2[2].length;
         }
         coerceRtlRegex.lastIndex = -1;
       }
@@ -8389,11 +8389,11 @@ var require_trim_comparator_whitespace = __commonJS({
         end = findPrereleaseIdentifierEndIndex(range2, start, loose, digitRuns);
       }
       while (range2[end] === ".") {
-        const next = findPrereleaseIdentifierEndIndex(range2, end + 1, loose, digitRuns);
-        if (next === end + 1) {
+        const next2 = findPrereleaseIdentifierEndIndex(range2, end + 1, loose, digitRuns);
+        if (next2 === end + 1) {
           break;
         }
-        end = next;
+        end = next2;
       }
       return end;
     };
@@ -8413,22 +8413,22 @@ var require_trim_comparator_whitespace = __commonJS({
         return start;
       }
       while (range2[end] === ".") {
-        const next = findBuildIdentifierEndIndex(range2, end + 1);
-        if (next === end + 1) {
+        const next2 = findBuildIdentifierEndIndex(range2, end + 1);
+        if (next2 === end + 1) {
           break;
         }
-        end = next;
+        end = next2;
       }
       return end;
     };
     var findLooseFullVersionEndIndex = (range2, start, digitRuns) => {
       let end = start;
       for (let component = 0; component < 3; component++) {
-        const next = findVersionNumberEndIndex(range2, end, true, digitRuns);
-        if (next === end) {
+        const next2 = findVersionNumberEndIndex(range2, end, true, digitRuns);
+        if (next2 === end) {
           return start;
         }
-        end = next;
+        end = next2;
         if (component < 2) {
           if (range2[end] !== ".") {
             return start;
@@ -8451,11 +8451,11 @@ var require_trim_comparator_whitespace = __commonJS({
         if (range2[end] !== ".") {
           return end;
         }
-        const next = findPartialVersionComponentEndIndex(range2, end + 1, digitRuns);
-        if (next === end + 1) {
+        const next2 = findPartialVersionComponentEndIndex(range2, end + 1, digitRuns);
+        if (next2 === end + 1) {
           return end;
         }
-        end = next;
+        end = next2;
       }
       const prereleaseEnd = findPrereleaseEndIndex(range2, end, false, digitRuns);
       return findBuildEndIndex(range2, prereleaseEnd);
@@ -9917,11 +9917,11 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
           return literal2();
         }
         if (n.length === 1) {
-          const next2 = combine(acc, pre + n[0], [""], max, maxLength, dropEmpties && !m.post.length, budget);
+          const next3 = combine(acc, pre + n[0], [""], max, maxLength, dropEmpties && !m.post.length, budget);
           if (budget.remaining < 0) {
             return literal2();
           }
-          acc = next2;
+          acc = next3;
           if (!m.post.length)
             break;
           str = m.post;
@@ -9954,11 +9954,11 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
         }
       }
     }
-    const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
+    const next2 = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
     if (budget.remaining < 0) {
       return literal2();
     }
-    acc = next;
+    acc = next2;
     if (!m.post.length)
       break;
     str = m.post;
@@ -10258,30 +10258,30 @@ var normalize = (items, form) => {
 var compile = (items, nocase) => {
   let id = 1;
   const split = (out) => ({ t: "split", id: id++, out });
-  const seq = (items2, next) => items2.reduceRight((next2, it) => item(it, next2), next);
-  const item = (it, next) => {
+  const seq = (items2, next2) => items2.reduceRight((next3, it) => item(it, next3), next2);
+  const item = (it, next2) => {
     switch (it.t) {
       case "lit":
         const re = nocase ? foldRe(it.ch) : void 0;
-        return { t: "lit", id: id++, ch: it.ch, re, next };
+        return { t: "lit", id: id++, ch: it.ch, re, next: next2 };
       case "any":
       case "star":
-        return { t: it.t, id: id++, next };
+        return { t: it.t, id: id++, next: next2 };
       case "class":
-        return { t: "class", id: id++, re: it.re, next };
+        return { t: "class", id: id++, re: it.re, next: next2 };
     }
-    const alts = (next2) => it.alts.map((a) => seq(a, next2));
+    const alts = (next3) => it.alts.map((a) => seq(a, next3));
     switch (it.type) {
       case "@":
-        return split(alts(next));
+        return split(alts(next2));
       case "?":
-        return split([next, ...alts(next)]);
+        return split([next2, ...alts(next2)]);
       case "!":
-        return { t: "neg", id: id++, sub: split(alts(MATCH)), next };
+        return { t: "neg", id: id++, sub: split(alts(MATCH)), next: next2 };
     }
     const after = split([]);
     const entry = split(alts(after));
-    after.out.push(next, entry);
+    after.out.push(next2, entry);
     return it.type === "*" ? after : entry;
   };
   const start = seq(items, MATCH);
@@ -10435,39 +10435,39 @@ var Sim = class {
   }
   // the threads after char `c`, at index `i`
   step(state, c, i, top) {
-    const next = this.state();
+    const next2 = this.state();
     for (const th of state.threads) {
       switch (th.t) {
         case "lit":
           if (litMatch(th, c)) {
-            this.add(next, th.next, i + 1, top);
+            this.add(next2, th.next, i + 1, top);
           }
           break;
         case "any":
           if (!this.restricted(i, top))
-            this.add(next, th.next, i + 1, top);
+            this.add(next2, th.next, i + 1, top);
           break;
         case "class":
           if (!this.restricted(i, top) && th.re.test(c)) {
-            this.add(next, th.next, i + 1, top);
+            this.add(next2, th.next, i + 1, top);
           }
           break;
         case "star":
           if (!this.restricted(i, top))
-            this.add(next, th, i + 1, top);
+            this.add(next2, th, i + 1, top);
       }
     }
     if (!this.restricted(i, top)) {
       for (const run of state.runs) {
         if (run.state.dead) {
-          this.addRun(next, run, i + 1, top);
+          this.addRun(next2, run, i + 1, top);
           continue;
         }
         const sub = this.step(run.state, c, i, false);
-        this.addRun(next, { t: "run", neg: run.neg, state: sub }, i + 1, top);
+        this.addRun(next2, { t: "run", neg: run.neg, state: sub }, i + 1, top);
       }
     }
-    return this.done(next);
+    return this.done(next2);
   }
 };
 var stateKey = (state) => {
@@ -11677,15 +11677,15 @@ var Minimatch = class {
     const x = row[head ? 0 : 1];
     let s = 0;
     for (let e = nextSep(f, s, sep2); e !== -1; e = nextSep(f, s, sep2)) {
-      let next = e + 1;
-      while (next < f.length && isSep(f.charCodeAt(next), sep2))
-        next++;
+      let next2 = e + 1;
+      while (next2 < f.length && isSep(f.charCodeAt(next2), sep2))
+        next2++;
       const hit = typeof x === "string" ? e - s === x.length && f.startsWith(x, s) : e > s && x.testUnchecked(f.slice(s, e));
-      if (hit && !dotPortion(f, next, f.length, dot, sep2))
+      if (hit && !dotPortion(f, next2, f.length, dot, sep2))
         return "yes";
-      if (head || dotPortion(f, s, next, dot, sep2))
+      if (head || dotPortion(f, s, next2, dot, sep2))
         return "no";
-      s = next;
+      s = next2;
     }
     return "no";
   }
@@ -11781,10 +11781,10 @@ var Minimatch = class {
           if (gss > gs) {
             parts.splice(gs + 1, gss - gs);
           }
-          let next = parts[gs + 1];
+          let next2 = parts[gs + 1];
           const p = parts[gs + 2];
           const p2 = parts[gs + 3];
-          if (next !== "..")
+          if (next2 !== "..")
             continue;
           if (!p || p === "." || p === ".." || !p2 || p2 === "." || p2 === "..") {
             continue;
@@ -12503,6 +12503,27 @@ var LineIndex = class {
   }
   text;
   starts;
+  // Until someone asks behind the last question, no table: the line of the last offset asked, counted
+  // on from the answer before. The one-string scan asks in order and its findings are mostly near the
+  // top of a file, so the count stops there; the table cost a search for every line of every file that
+  // had a finding (#12).
+  cursorOffset = 0;
+  cursorLine = 1;
+  cursorStart = 0;
+  /** The first `\n` at or after {@link cursorOffset} (-1: none; -2: not searched yet). */
+  nextNewline = -2;
+  /** Moves the cursor on to `offset` (not behind it): true, or false when the table must answer. */
+  advance(offset) {
+    if (this.starts || offset < this.cursorOffset) return false;
+    if (this.nextNewline === -2) this.nextNewline = this.text.indexOf("\n", this.cursorOffset);
+    while (this.nextNewline >= 0 && this.nextNewline < offset) {
+      this.cursorLine++;
+      this.cursorStart = this.nextNewline + 1;
+      this.nextNewline = this.text.indexOf("\n", this.cursorStart);
+    }
+    this.cursorOffset = offset;
+    return true;
+  }
   build() {
     const s = [0];
     let i = -1;
@@ -12511,11 +12532,13 @@ var LineIndex = class {
   }
   /** Offset of the first byte of the line holding `offset`. */
   lineStart(offset) {
+    if (this.advance(offset)) return this.cursorStart;
     const s = this.starts ??= this.build();
     return s[this.lineOf(offset) - 1];
   }
   /** 1-based line of `offset`. */
   lineOf(offset) {
+    if (this.advance(offset)) return this.cursorLine;
     const s = this.starts ??= this.build();
     let lo = 0;
     let hi = s.length - 1;
@@ -12544,103 +12567,110 @@ var LineIndex = class {
 };
 
 // src/scan/scan.ts
-var TOKEN = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-var isToken = (code) => code < 128 && TOKEN[code] === 1;
-var TAG_START = /[\w]/;
+var TOKEN = new Uint8Array(256);
+var IN_TOKEN = 1;
+var SLASH_CHAR = IN_TOKEN | 2;
+var COLON_CHAR = IN_TOKEN | 4;
+var AT_CHAR = IN_TOKEN | 8;
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") TOKEN[c.charCodeAt(0)] = IN_TOKEN;
+TOKEN[47] = SLASH_CHAR;
+TOKEN[58] = COLON_CHAR;
+TOKEN[64] = AT_CHAR;
+var isToken = (code) => (TOKEN[code] & IN_TOKEN) !== 0;
+var KEY_END = new Uint8Array(256);
+for (const c of [32, 9, 10, 13, 34, 39]) KEY_END[c] = 1;
 var CONTEXT_WINDOW = 256;
-var FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
-var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
-var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 var COLON2 = 58;
 var AT2 = 64;
 var EQUALS2 = 61;
-var Anchors = class {
+var DASH = 45;
+var DOT = 46;
+var isRegexSpace = (c) => c === 32 || c >= 9 && c <= 13 || c === 160;
+var isWordCode = (c) => c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 95;
+var isLetterCode = (c) => c >= 97 && c <= 122 || c >= 65 && c <= 90;
+var isAlnumCode = (c) => isLetterCode(c) || c >= 48 && c <= 57;
+var isQuoteCode = (c) => c === 34 || c === 39;
+function endsWithWord(text, lo, e, word) {
+  const n = word.length;
+  if (e - n < lo) return false;
+  for (let k = 1; k <= n; k++) if ((text.charCodeAt(e - k) | 32) !== word.charCodeAt(n - k)) return false;
+  return true;
+}
+function isWordAt(text, s, e, word) {
+  if (e - s !== word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    const c = text.charCodeAt(s + k);
+    if ((c >= 65 && c <= 90 ? c | 32 : c) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+function isImageKeyAt(text, s, e) {
+  const n = e - s;
+  if (endsWithWord(text, s, e, "image")) {
+    if (n === 5) return true;
+    const sep2 = text.charCodeAt(e - 6);
+    if (sep2 === 95 || sep2 === DASH) {
+      let k = s;
+      while (k < e - 6 && isAlnumCode(text.charCodeAt(k))) k++;
+      if (k === e - 6) return true;
+    }
+    if (!text.startsWith("Image", e - 5)) return false;
+    const first = text.charCodeAt(s);
+    if (!(first >= 97 && first <= 122)) return false;
+    for (let k = s + 1; k < e - 5; k++) if (!isAlnumCode(text.charCodeAt(k))) return false;
+    return true;
+  }
+  return isWordAt(text, s, e, "imagename") || isWordAt(text, s, e, "image_name") || isWordAt(text, s, e, "image-name") || isWordAt(text, s, e, "newname");
+}
+var LineStarts = class {
   constructor(text) {
     this.text = text;
   }
   text;
-  colon = -2;
-  at = -2;
-  equals = -2;
-  from = 0;
-  next(from) {
-    if (from < this.from) this.colon = this.at = this.equals = -2;
-    this.from = from;
-    if (this.colon !== -1 && this.colon < from) this.colon = this.text.indexOf(":", from);
-    if (this.at !== -1 && this.at < from) this.at = this.text.indexOf("@", from);
-    if (this.equals !== -1 && this.equals < from) this.equals = this.text.indexOf("=", from);
-    let best = this.colon;
-    if (this.at >= 0 && (best < 0 || this.at < best)) best = this.at;
-    if (this.equals >= 0 && (best < 0 || this.equals < best)) best = this.equals;
-    return best;
+  start = 0;
+  /** Offset of the `\n` ending the line of {@link start} (or the text's length). -1: none asked yet. */
+  end = -1;
+  of(offset) {
+    if (offset > this.end || offset < this.start) {
+      this.start = offset === 0 ? 0 : this.text.lastIndexOf("\n", offset - 1) + 1;
+      const nl = this.text.indexOf("\n", offset);
+      this.end = nl < 0 ? this.text.length : nl;
+    }
+    return this.start;
   }
 };
-function keyMayBeImage(text, i) {
-  let e = i;
-  while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
-  const q = text.charCodeAt(e - 1);
-  if (q === 34 || q === 39) e--;
-  return endsWithWord(text, 0, e, "image") || endsWithWord(text, 0, e, "name");
-}
-function endsWithWord(text, lo, e, word) {
-  if (e - word.length < lo) return false;
-  for (let k = 0; k < word.length; k++)
-    if ((text.charCodeAt(e - word.length + k) | 32) !== word.charCodeAt(k)) return false;
-  return true;
-}
-function tokenMayStandAlone(text, s, e) {
-  let slash = false;
-  for (let k = s; k < e; k++) {
-    const c = text.charCodeAt(k);
-    if (c === AT2) return true;
-    if (c === 47) slash = true;
-    else if (c === COLON2 && slash) return true;
-  }
-  return false;
-}
-function isQuoteAt(text, k) {
-  const c = text.charCodeAt(k);
-  return c === 34 || c === 39;
-}
-var isRegexSpace = (c) => c === 32 || c >= 9 && c <= 13 || c === 160;
-function contextMayFollow(text, s, lines) {
-  const ls = lines.lineStart(s);
-  const from = Math.max(ls, s - CONTEXT_WINDOW);
-  if (s <= from) return false;
+var isBlankCode = (c) => c !== 10 && isRegexSpace(c);
+function contextMayFollow(text, s) {
+  const from = Math.max(0, s - CONTEXT_WINDOW);
+  if (s <= from || text.charCodeAt(s - 1) === 10) return false;
   let k = s;
-  if (isQuoteAt(text, k - 1)) k--;
+  if (isQuoteCode(text.charCodeAt(k - 1))) k--;
   if (k > from && text.charCodeAt(k - 1) === EQUALS2) return true;
-  while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+  while (k > from && isBlankCode(text.charCodeAt(k - 1))) k--;
   if (k > from && (text.charCodeAt(k - 1) === COLON2 || text.charCodeAt(k - 1) === EQUALS2)) {
     let q = k - 1;
-    while (q > from && isRegexSpace(text.charCodeAt(q - 1))) q--;
-    if (q > from && isQuoteAt(text, q - 1)) q--;
-    if (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name") || endsWithWord(text, from, q, "from"))
-      return true;
+    while (q > from && isBlankCode(text.charCodeAt(q - 1))) q--;
+    if (q > from && isQuoteCode(text.charCodeAt(q - 1))) q--;
+    const last = text.charCodeAt(q - 1) | 32;
+    if (last === 101 && (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name"))) return true;
+    if (last === 109 && endsWithWord(text, from, q, "from")) return true;
   }
   if (!isRegexSpace(text.charCodeAt(s - 1))) return false;
   let w = s;
-  while (w > from && isRegexSpace(text.charCodeAt(w - 1))) w--;
+  while (w > from && isBlankCode(text.charCodeAt(w - 1))) w--;
   const end = w;
   while (w > from && !isRegexSpace(text.charCodeAt(w - 1))) w--;
-  return text.charCodeAt(w) === 45 && text.charCodeAt(w + 1) === 45 || endsWithWord(text, from, end, "from");
+  return text.charCodeAt(w) === DASH && text.charCodeAt(w + 1) === DASH || endsWithWord(text, from, end, "from");
 }
 function scanText(input, lines) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   return scanLatin1(text, lines && typeof input === "string" ? lines : new LineIndex(text));
 }
 function scanLatin1(text, lines) {
-  const inComment = commentTracker(text, lines);
+  const starts = new LineStarts(text);
+  const comments = new CommentTracker(text, starts);
   const found = [];
   let consumed = 0;
-  const emit = (start, end, requireSlash) => {
-    const r = candidate(text, start, end, requireSlash, lines);
-    if (!r) return false;
-    found.push(r);
-    consumed = end;
-    return true;
-  };
   if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
     const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
     for (let m; m = from.exec(text); ) {
@@ -12648,59 +12678,109 @@ function scanLatin1(text, lines) {
       candidateValue(text, s, lines, found);
     }
   }
-  const anchors = new Anchors(text);
-  for (let i = anchors.next(0); i >= 0; i = anchors.next(i + 1)) {
+  let colon = text.indexOf(":");
+  let atSign = text.indexOf("@");
+  let equals = text.indexOf("=");
+  for (let from = 0; ; ) {
+    if (colon >= 0 && colon < from) colon = text.indexOf(":", from);
+    if (atSign >= 0 && atSign < from) atSign = text.indexOf("@", from);
+    if (equals >= 0 && equals < from) equals = text.indexOf("=", from);
+    let i = colon;
+    if (atSign >= 0 && (i < 0 || atSign < i)) i = atSign;
+    if (equals >= 0 && (i < 0 || equals < i)) i = equals;
+    if (i < 0) break;
+    from = i + 1;
     if (i < consumed) continue;
-    const next = text.charCodeAt(i + 1);
     const ch = text.charCodeAt(i);
-    if (ch === EQUALS2 || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+    if (ch === EQUALS2 || i + 1 === text.length || KEY_END[text.charCodeAt(i + 1)] === 1) {
       if (ch === AT2) continue;
-      if (!keyMayBeImage(text, i)) continue;
-      const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(i)) {
+      if (isImageKeyBefore(text, i) && !comments.at(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
-          i = end - 1;
+          from = end;
         }
       }
       continue;
     }
+    let at = ch === AT2;
+    let firstSlash = -1;
+    let lastColon = -1;
     let s = i;
-    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
+    while (s > 0) {
+      const c = TOKEN[text.charCodeAt(s - 1)];
+      if ((c & IN_TOKEN) === 0) break;
+      s--;
+      if (c === IN_TOKEN) continue;
+      if (c === SLASH_CHAR) firstSlash = s;
+      else if (c === COLON_CHAR && lastColon < 0) lastColon = s;
+      else if (c === AT_CHAR) at = true;
+    }
+    if (ch === COLON2) lastColon = i;
     let e = i + 1;
-    while (e < text.length && isToken(text.charCodeAt(e))) e++;
+    while (e < text.length) {
+      const c = TOKEN[text.charCodeAt(e)];
+      if ((c & IN_TOKEN) === 0) break;
+      if (c !== IN_TOKEN) {
+        if (c === SLASH_CHAR && firstSlash < 0) firstSlash = e;
+        else if (c === COLON_CHAR) lastColon = e;
+        else if (c === AT_CHAR) at = true;
+      }
+      e++;
+    }
+    const mayStandAlone = at || firstSlash >= 0 && lastColon > firstSlash;
     if (s < consumed) continue;
-    if (text[s - 1] === "]") {
+    if (text.charCodeAt(s - 1) === 93) {
       const open = text.lastIndexOf("[", s - 1);
       if (open >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open, s))) s = open;
     }
-    const mayHaveContext = contextMayFollow(text, s, lines);
-    if ((mayHaveContext || tokenMayStandAlone(text, s, e)) && !inComment(s)) {
-      if (!mayHaveContext) emit(s, e, true);
-      else {
-        const ls = lines.lineStart(s);
-        const from = Math.max(ls, s - CONTEXT_WINDOW);
-        const before = (from > ls ? "\0" : "") + text.slice(from, s);
-        const context = imageContext(before);
-        if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+    const mayHaveContext = contextMayFollow(text, s);
+    if ((mayHaveContext || mayStandAlone) && mayBeReference(text, s, e)) {
+      let context = false;
+      let flag = false;
+      if (mayHaveContext) {
+        const ls = starts.of(s);
+        const window = Math.max(ls, s - CONTEXT_WINDOW);
+        context = imageContext(text, window, s, window > ls);
+        flag = !context && flagValue(text, window, s, window > ls);
+      }
+      if (!flag && !comments.at(s)) {
+        const r = candidate(text, s, e, !context, lines);
+        if (r) {
+          found.push(r);
+          consumed = e;
+        }
       }
     }
     consumed = Math.max(consumed, e);
-    i = e - 1;
+    from = e;
   }
-  found.sort((a, b) => a.start - b.start);
-  const prose = proseRanges(text);
-  let p = 0;
-  const inProse = (offset) => {
-    while (p < prose.length && prose[p][1] <= offset) p++;
-    return p < prose.length && prose[p][0] <= offset;
-  };
-  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
+  return ordered(found, text);
 }
+function ordered(found, text) {
+  let sorted = true;
+  for (let k = 1; k < found.length && sorted; k++)
+    sorted = found[k - 1].start <= found[k].start;
+  if (!sorted) found.sort((a, b) => a.start - b.start);
+  const last = found.length > 0 ? found[found.length - 1].start : -1;
+  const prose = last >= 0 && text.slice(0, last + DESCRIPTION.length).includes(DESCRIPTION) ? proseRanges(text) : [];
+  let p = 0;
+  let out;
+  for (let k = 0; k < found.length; k++) {
+    const f = found[k];
+    let keep = k === 0 || found[k - 1].start !== f.start;
+    if (keep && p < prose.length) {
+      while (p < prose.length && prose[p][1] <= f.start) p++;
+      keep = !(p < prose.length && prose[p][0] <= f.start);
+    }
+    if (!keep) out ??= found.slice(0, k);
+    else out?.push(f);
+  }
+  return out ?? found;
+}
+var DESCRIPTION = "description";
 function proseRanges(text) {
   const out = [];
-  if (!text.includes("description")) return out;
   const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
   for (let m; m = key.exec(text); ) {
     const lineEnd = text.indexOf("\n", m.index);
@@ -12722,57 +12802,116 @@ function proseRanges(text) {
   }
   return out;
 }
-function keyBefore(text, i) {
+function isImageKeyBefore(text, i) {
   let e = i;
-  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
-  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
+  while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
+  if (isQuoteCode(text.charCodeAt(e - 1))) e--;
+  if ((text.charCodeAt(e - 1) | 32) !== 101) return false;
+  if (!endsWithWord(text, 0, e, "image") && !endsWithWord(text, 0, e, "name")) return false;
   let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
-    s--;
-  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === IN_TOKEN; ) {
+    if (c === DOT) break;
+    c = text.charCodeAt(--s - 1);
+  }
+  while (s < e && text.charCodeAt(s) === DASH) s++;
+  return isImageKeyAt(text, s, e);
 }
-function imageContext(before) {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
-  if (!m) return false;
-  const key = m[1].replace(/^-+/, "");
-  return key.toUpperCase() === "FROM" || isImageKey(key);
+function imageContext(text, from, s, cut) {
+  let k = s;
+  if (k > from && isQuoteCode(text.charCodeAt(k - 1))) k--;
+  while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+  if (k > from && (text.charCodeAt(k - 1) === COLON2 || text.charCodeAt(k - 1) === EQUALS2)) {
+    let q = k - 1;
+    while (q > from && isRegexSpace(text.charCodeAt(q - 1))) q--;
+    if (q > from && isQuoteCode(text.charCodeAt(q - 1))) q--;
+    let w = q;
+    while (w > from && (isWordCode(text.charCodeAt(w - 1)) || text.charCodeAt(w - 1) === DASH)) w--;
+    if (w < q) {
+      while (w < q && text.charCodeAt(w) === DASH) w++;
+      return isWordAt(text, w, q, "from") || isImageKeyAt(text, w, q);
+    }
+  }
+  k = s;
+  if (!(k > from && isRegexSpace(text.charCodeAt(k - 1)))) return false;
+  for (; ; ) {
+    while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+    let w = k;
+    while (w > from && !isRegexSpace(text.charCodeAt(w - 1))) w--;
+    if (w === k) return false;
+    const lineStart = w === from && !cut;
+    if (isWordAt(text, w, k, "from") && (w > from || lineStart)) return true;
+    if (lineStart && k - w === 7 && (text.charCodeAt(w) === 239 || text.charCodeAt(w) === 207) && // `\xEF` matched case-insensitively
+    text.charCodeAt(w + 1) === 187 && text.charCodeAt(w + 2) === 191 && isWordAt(text, w + 3, k, "from"))
+      return true;
+    if (w > from && k - w >= 3 && text.charCodeAt(w) === DASH && text.charCodeAt(w + 1) === DASH) {
+      k = w;
+      continue;
+    }
+    return false;
+  }
+}
+function flagValue(text, from, s, cut) {
+  let k = s;
+  if (k > from && isQuoteCode(text.charCodeAt(k - 1))) k--;
+  if (!(k > from && text.charCodeAt(k - 1) === EQUALS2)) return false;
+  k--;
+  let r = k;
+  for (let c2 = text.charCodeAt(r - 1); r > from && (isWordCode(c2) || c2 === DOT || c2 === DASH); )
+    c2 = text.charCodeAt(--r - 1);
+  if (text.charCodeAt(r) !== DASH) return false;
+  const letter = text.charCodeAt(r + 1) === DASH ? r + 2 : r + 1;
+  if (!(letter < k && isLetterCode(text.charCodeAt(letter)))) return false;
+  if (r === from) return !cut;
+  const c = text.charCodeAt(r - 1);
+  return isRegexSpace(c) || isQuoteCode(c) || c === 91 || c === 44 || c === 40;
 }
 function candidateValue(text, from, lines, found) {
   let s = from;
-  while (text[s] === " " || text[s] === "	") s++;
-  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
+  while (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9) s++;
+  const quote2 = isQuoteCode(text.charCodeAt(s)) ? text.charCodeAt(s) : 0;
   if (quote2) s++;
   let e = s;
-  if (text[e] === "[") {
+  if (text.charCodeAt(e) === 91) {
     const close = text.indexOf("]", e);
     if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
   }
   while (e < text.length && isToken(text.charCodeAt(e))) e++;
   if (e === s) return 0;
-  const after = text[e];
-  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
+  const after = text.charCodeAt(e);
+  const ends = quote2 ? after === quote2 : e >= text.length || isRegexSpace(after) || after === 44 || after === 93 || after === 125 || after === 35;
   if (!ends) return 0;
   const r = candidate(text, s, e, false, lines);
   if (!r) return 0;
   found.push(r);
   return e;
 }
+var endsToken = (c) => isRegexSpace(c) || c === 34 || c === 39 || c === 96 || c === 44 || c === 59 || c === 41 || c === 93 || c === 125 || c === 62 || c === 124 || c === 92 || c === 38;
+function isPortLike(text, s, e) {
+  if (e - s < 4 || e - s > 5) return false;
+  for (let k = s; k < e; k++) if (!(text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57)) return false;
+  return true;
+}
+function mayBeReference(text, start, end) {
+  const before = text.charCodeAt(start - 1);
+  if (before === 125 || before === 36 || before === 37 || before === 123) return false;
+  if (end < text.length && !endsToken(text.charCodeAt(end))) return false;
+  if (end - start >= 2 && text.charCodeAt(start) === 47 && text.charCodeAt(start + 1) === 47) return false;
+  for (let k = start; k + 2 < end; k++)
+    if (text.charCodeAt(k) === COLON2 && text.charCodeAt(k + 1) === 47 && text.charCodeAt(k + 2) === 47) return false;
+  return true;
+}
 function candidate(text, start, end, requireSlashOrDigest, lines) {
   const e = end;
-  const before = text[start - 1];
-  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
-  const after = text[end];
-  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
+  if (!mayBeReference(text, start, end)) return void 0;
   const slice = text.slice(start, e);
-  if (slice.includes("://") || slice.startsWith("//")) return void 0;
   const at = slice.indexOf("@");
   const nameAndTag = at >= 0 ? slice.slice(0, at) : slice;
   const slash = nameAndTag.lastIndexOf("/");
   const colon = nameAndTag.lastIndexOf(":");
   const hasTag = colon > slash && colon >= 0;
   if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
-  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
-  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+  if (hasTag && !isWordCode(nameAndTag.charCodeAt(colon + 1))) return void 0;
+  if (requireSlashOrDigest && hasTag && at < 0 && isPortLike(nameAndTag, colon + 1, nameAndTag.length)) {
     const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
     if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
   }
@@ -12801,41 +12940,60 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
     ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
   };
 }
-function commentTracker(text, lines) {
-  let ls = -1;
-  let k = 0;
-  let quote2 = "";
-  let comment = false;
-  let hashFrom = -1;
-  let nextHash = -1;
-  const hashAtOrAfter = (p) => {
-    if (hashFrom < 0 || p < hashFrom || nextHash >= 0 && nextHash < p) {
-      hashFrom = p;
-      nextHash = text.indexOf("#", p);
+var CommentTracker = class {
+  constructor(text, lines) {
+    this.text = text;
+    this.lines = lines;
+  }
+  text;
+  lines;
+  ls = -1;
+  // line of the walk
+  k = 0;
+  // walked up to here
+  quote = 0;
+  // char code of the open quote, 0: none
+  comment = false;
+  // The first `#` at or after `hashFrom` (-1: none). Kept between questions: a search per line from
+  // its start ran to the next `#` of the file, often its end — quadratic in a file without `#` (#12).
+  hashFrom = -1;
+  nextHash = -1;
+  hashAtOrAfter(p) {
+    if (this.hashFrom < 0 || p < this.hashFrom || this.nextHash >= 0 && this.nextHash < p) {
+      this.hashFrom = p;
+      this.nextHash = this.text.indexOf("#", p);
     }
-    return nextHash;
-  };
-  return (offset) => {
-    const start = lines.lineStart(offset);
-    if (start !== ls || offset < k) {
-      ls = start;
-      k = start;
-      quote2 = "";
-      comment = false;
-      const hash = hashAtOrAfter(start);
+    return this.nextHash;
+  }
+  at(offset) {
+    const text = this.text;
+    const start = this.lines.of(offset);
+    if (start !== this.ls || offset < this.k) {
+      this.ls = start;
+      this.k = start;
+      this.quote = 0;
+      this.comment = false;
+      const hash = this.hashAtOrAfter(start);
       if (hash < 0 || hash >= offset) return false;
     }
+    const ls = this.ls;
+    let k = this.k;
+    let quote2 = this.quote;
+    let comment = this.comment;
     for (; k < offset && !comment; k++) {
-      const c = text[k];
+      const c = text.charCodeAt(k);
       if (quote2) {
-        if (c === quote2) quote2 = "";
-      } else if (c === '"' || c === "'") {
-        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
-      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
+        if (c === quote2) quote2 = 0;
+      } else if (c === 34 || c === 39) {
+        if (!(c === 39 && k > ls && isWordCode(text.charCodeAt(k - 1)))) quote2 = c;
+      } else if (c === 35 && (k === ls || isRegexSpace(text.charCodeAt(k - 1)))) comment = true;
     }
+    this.k = k;
+    this.quote = quote2;
+    this.comment = comment;
     return comment;
-  };
-}
+  }
+};
 
 // src/scan/structured/site-builder.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -13416,16 +13574,17 @@ function readFile(path2, maxSize, scratch2) {
 }
 
 // src/scan/scan-worker.ts
-var { root, paths, maxFileSize } = workerData;
+var { root, paths, maxFileSize, batch, counter } = workerData;
+var next = new Int32Array(counter);
 var scratch = new ReadBuffer(maxFileSize);
-parentPort?.on("message", ([start, end]) => {
+for (let start = Atomics.add(next, 0, batch); start < paths.length; start = Atomics.add(next, 0, batch)) {
   let message;
   try {
     const outcomes = [];
-    for (const path2 of paths.slice(start, end)) outcomes.push(scanPath(root, path2, maxFileSize, scratch));
+    for (const path2 of paths.slice(start, start + batch)) outcomes.push(scanPath(root, path2, maxFileSize, scratch));
     message = { start, outcomes };
   } catch {
     message = { start, failed: true };
   }
   parentPort?.postMessage(message);
-});
+}

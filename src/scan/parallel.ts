@@ -28,9 +28,12 @@ export interface ScanWorkerData {
   readonly root: string;
   readonly paths: readonly string[];
   readonly maxFileSize: number;
+  /** Files per batch, and the shared counter (an Int32) of the next batch's first file. */
+  readonly batch: number;
+  readonly counter: SharedArrayBuffer;
 }
 
-/** What a worker is sent: a batch `[start, end)` of `paths` to scan. What it sends back: one batch `[start, end)` of `paths`, or that it failed on it. */
+/** What a worker sends back: what the files of the batch at `start` gave, or that it failed on one. */
 export type ScanWorkerMessage =
   { readonly start: number; readonly outcomes: FileOutcome[] } | { readonly start: number; readonly failed: true };
 
@@ -93,8 +96,6 @@ export async function scanFiles(
   if (!script) return { outcomes: await scanFilesHere(root, paths, options), threads: 1 };
 
   const out = new Array<FileOutcome | undefined>(paths.length);
-  const queue: number[] = [];
-  for (let start = 0; start < paths.length; start += BATCH) queue.push(start);
   const place = (start: number, outcomes: readonly FileOutcome[]): void => {
     outcomes.forEach((o, k) => {
       out[start + k] = o;
@@ -104,47 +105,36 @@ export async function scanFiles(
   const here = async (start: number): Promise<void> => {
     place(start, await scanFilesHere(root, paths.slice(start, start + BATCH), { maxFileSize: options.maxFileSize }));
   };
-
-  const data: ScanWorkerData = { root, paths, maxFileSize: options.maxFileSize };
-  const retry: number[] = [];
+  // The next batch to take, shared by every thread: a worker never waits for this thread to hand it
+  // work (this thread reads messages only between its own batches, and a worker waiting on it was
+  // idle half the time).
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const take = (): number => Atomics.add(counter, 0, BATCH);
+  const data: ScanWorkerData = { root, paths, maxFileSize: options.maxFileSize, batch: BATCH, counter: counter.buffer };
   // Workers that scanned at least one batch: the thread count the scan reports.
   const worked = new Set<Worker>();
   const finished = Array.from({ length: threads - 1 }, () => {
     return new Promise<void>((resolve) => {
-      let current: number | undefined;
       const worker = startWorker(script, data);
-      const give = (): void => {
-        current = queue.shift();
-        if (current === undefined) void worker.terminate();
-        else worker.postMessage([current, Math.min(current + BATCH, paths.length)]);
-      };
-      worker.on("online", give);
       worker.on("message", (m: ScanWorkerMessage) => {
-        if ("failed" in m) retry.push(m.start);
-        else {
+        if ("outcomes" in m) {
           place(m.start, m.outcomes);
           worked.add(worker);
         }
-        current = undefined;
-        give();
       });
-      // A worker that cannot start or dies: its batch is scanned here; the others go on.
-      worker.on("error", () => {
-        if (current !== undefined) retry.push(current);
-        current = undefined;
-      });
-      worker.on("exit", () => {
-        if (current !== undefined) retry.push(current);
-        resolve();
-      });
+      // A worker that cannot start or dies leaves its batches unplaced: they are scanned below.
+      worker.on("error", () => undefined);
+      worker.on("exit", () => resolve());
     });
   });
   // This thread takes batches too, with a turn for the event loop after each (the workers' messages).
-  for (let start; (start = queue.shift()) !== undefined;) {
+  for (let start = take(); start < paths.length; start = take()) {
     await here(start);
     await yieldToLoop();
   }
   await Promise.all(finished);
-  for (const start of retry.sort((a, b) => a - b)) await here(start);
+  // A batch a worker failed on (or took and died) is scanned here: its error, if any, is thrown as a
+  // one-thread scan throws it.
+  for (let start = 0; start < paths.length; start += BATCH) if (out[start] === undefined) await here(start);
   return { outcomes: out as FileOutcome[], threads: 1 + worked.size };
 }

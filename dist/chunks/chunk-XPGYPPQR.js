@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-YL5NIWHV.js";
+} from "./chunk-KXCVXGFV.js";
 import {
   __commonJS,
   __toESM

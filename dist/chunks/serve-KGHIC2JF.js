@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-WSMVUNC5.js";
-import "./chunk-AX3KZ3SB.js";
+} from "./chunk-DRMOQJ6A.js";
+import "./chunk-LNSITUJP.js";
 import {
   serverSchema
-} from "./chunk-33TC6QN2.js";
+} from "./chunk-EL6IVH3F.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-AFDV5L6J.js";
+} from "./chunk-XPGYPPQR.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-YL5NIWHV.js";
+} from "./chunk-KXCVXGFV.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {

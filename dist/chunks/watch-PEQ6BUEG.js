@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-WSMVUNC5.js";
+} from "./chunk-DRMOQJ6A.js";
 import {
   createGitCommandManager
-} from "./chunk-AX3KZ3SB.js";
+} from "./chunk-LNSITUJP.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-AFDV5L6J.js";
+} from "./chunk-XPGYPPQR.js";
 import {
   loadConfig
-} from "./chunk-YL5NIWHV.js";
+} from "./chunk-KXCVXGFV.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-AX3KZ3SB.js";
+} from "./chunk-LNSITUJP.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-AFDV5L6J.js";
+} from "./chunk-XPGYPPQR.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-YL5NIWHV.js";
+} from "./chunk-KXCVXGFV.js";
 import {
   __commonJS,
   __require,

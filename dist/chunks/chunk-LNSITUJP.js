@@ -11,7 +11,7 @@ import {
   readBlobs,
   updatePass,
   withLaminarTrailers
-} from "./chunk-YL5NIWHV.js";
+} from "./chunk-KXCVXGFV.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };

@@ -22991,6 +22991,27 @@ var LineIndex = class {
   }
   text;
   starts;
+  // Until someone asks behind the last question, no table: the line of the last offset asked, counted
+  // on from the answer before. The one-string scan asks in order and its findings are mostly near the
+  // top of a file, so the count stops there; the table cost a search for every line of every file that
+  // had a finding (#12).
+  cursorOffset = 0;
+  cursorLine = 1;
+  cursorStart = 0;
+  /** The first `\n` at or after {@link cursorOffset} (-1: none; -2: not searched yet). */
+  nextNewline = -2;
+  /** Moves the cursor on to `offset` (not behind it): true, or false when the table must answer. */
+  advance(offset) {
+    if (this.starts || offset < this.cursorOffset) return false;
+    if (this.nextNewline === -2) this.nextNewline = this.text.indexOf("\n", this.cursorOffset);
+    while (this.nextNewline >= 0 && this.nextNewline < offset) {
+      this.cursorLine++;
+      this.cursorStart = this.nextNewline + 1;
+      this.nextNewline = this.text.indexOf("\n", this.cursorStart);
+    }
+    this.cursorOffset = offset;
+    return true;
+  }
   build() {
     const s = [0];
     let i = -1;
@@ -22999,11 +23020,13 @@ var LineIndex = class {
   }
   /** Offset of the first byte of the line holding `offset`. */
   lineStart(offset) {
+    if (this.advance(offset)) return this.cursorStart;
     const s = this.starts ??= this.build();
     return s[this.lineOf(offset) - 1];
   }
   /** 1-based line of `offset`. */
   lineOf(offset) {
+    if (this.advance(offset)) return this.cursorLine;
     const s = this.starts ??= this.build();
     let lo = 0;
     let hi = s.length - 1;
@@ -23032,103 +23055,110 @@ var LineIndex = class {
 };
 
 // src/scan/scan.ts
-var TOKEN = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:@") TOKEN[c.charCodeAt(0)] = 1;
-var isToken = (code) => code < 128 && TOKEN[code] === 1;
-var TAG_START = /[\w]/;
+var TOKEN = new Uint8Array(256);
+var IN_TOKEN = 1;
+var SLASH_CHAR = IN_TOKEN | 2;
+var COLON_CHAR = IN_TOKEN | 4;
+var AT_CHAR = IN_TOKEN | 8;
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") TOKEN[c.charCodeAt(0)] = IN_TOKEN;
+TOKEN[47] = SLASH_CHAR;
+TOKEN[58] = COLON_CHAR;
+TOKEN[64] = AT_CHAR;
+var isToken = (code) => (TOKEN[code] & IN_TOKEN) !== 0;
+var KEY_END = new Uint8Array(256);
+for (const c of [32, 9, 10, 13, 34, 39]) KEY_END[c] = 1;
 var CONTEXT_WINDOW = 256;
-var FLAG_VALUE = /(?:^|[\s"'[,(])--?[A-Za-z][\w.-]*=["']?$/;
-var IMAGE_KEY = /^(?:image|imagename|image_name|image-name|newname|[a-z0-9]*[_-]image|[a-z][a-zA-Z0-9]*Image)$/;
-var isImageKey = (key) => IMAGE_KEY.test(key) || IMAGE_KEY.test(key.toLowerCase());
 var COLON = 58;
 var AT = 64;
 var EQUALS = 61;
-var Anchors = class {
+var DASH = 45;
+var DOT = 46;
+var isRegexSpace = (c) => c === 32 || c >= 9 && c <= 13 || c === 160;
+var isWordCode = (c) => c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 95;
+var isLetterCode = (c) => c >= 97 && c <= 122 || c >= 65 && c <= 90;
+var isAlnumCode = (c) => isLetterCode(c) || c >= 48 && c <= 57;
+var isQuoteCode = (c) => c === 34 || c === 39;
+function endsWithWord(text, lo, e, word) {
+  const n = word.length;
+  if (e - n < lo) return false;
+  for (let k = 1; k <= n; k++) if ((text.charCodeAt(e - k) | 32) !== word.charCodeAt(n - k)) return false;
+  return true;
+}
+function isWordAt(text, s, e, word) {
+  if (e - s !== word.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    const c = text.charCodeAt(s + k);
+    if ((c >= 65 && c <= 90 ? c | 32 : c) !== word.charCodeAt(k)) return false;
+  }
+  return true;
+}
+function isImageKeyAt(text, s, e) {
+  const n = e - s;
+  if (endsWithWord(text, s, e, "image")) {
+    if (n === 5) return true;
+    const sep6 = text.charCodeAt(e - 6);
+    if (sep6 === 95 || sep6 === DASH) {
+      let k = s;
+      while (k < e - 6 && isAlnumCode(text.charCodeAt(k))) k++;
+      if (k === e - 6) return true;
+    }
+    if (!text.startsWith("Image", e - 5)) return false;
+    const first = text.charCodeAt(s);
+    if (!(first >= 97 && first <= 122)) return false;
+    for (let k = s + 1; k < e - 5; k++) if (!isAlnumCode(text.charCodeAt(k))) return false;
+    return true;
+  }
+  return isWordAt(text, s, e, "imagename") || isWordAt(text, s, e, "image_name") || isWordAt(text, s, e, "image-name") || isWordAt(text, s, e, "newname");
+}
+var LineStarts = class {
   constructor(text) {
     this.text = text;
   }
   text;
-  colon = -2;
-  at = -2;
-  equals = -2;
-  from = 0;
-  next(from) {
-    if (from < this.from) this.colon = this.at = this.equals = -2;
-    this.from = from;
-    if (this.colon !== -1 && this.colon < from) this.colon = this.text.indexOf(":", from);
-    if (this.at !== -1 && this.at < from) this.at = this.text.indexOf("@", from);
-    if (this.equals !== -1 && this.equals < from) this.equals = this.text.indexOf("=", from);
-    let best = this.colon;
-    if (this.at >= 0 && (best < 0 || this.at < best)) best = this.at;
-    if (this.equals >= 0 && (best < 0 || this.equals < best)) best = this.equals;
-    return best;
+  start = 0;
+  /** Offset of the `\n` ending the line of {@link start} (or the text's length). -1: none asked yet. */
+  end = -1;
+  of(offset) {
+    if (offset > this.end || offset < this.start) {
+      this.start = offset === 0 ? 0 : this.text.lastIndexOf("\n", offset - 1) + 1;
+      const nl = this.text.indexOf("\n", offset);
+      this.end = nl < 0 ? this.text.length : nl;
+    }
+    return this.start;
   }
 };
-function keyMayBeImage(text, i) {
-  let e = i;
-  while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
-  const q = text.charCodeAt(e - 1);
-  if (q === 34 || q === 39) e--;
-  return endsWithWord(text, 0, e, "image") || endsWithWord(text, 0, e, "name");
-}
-function endsWithWord(text, lo, e, word) {
-  if (e - word.length < lo) return false;
-  for (let k = 0; k < word.length; k++)
-    if ((text.charCodeAt(e - word.length + k) | 32) !== word.charCodeAt(k)) return false;
-  return true;
-}
-function tokenMayStandAlone(text, s, e) {
-  let slash = false;
-  for (let k = s; k < e; k++) {
-    const c = text.charCodeAt(k);
-    if (c === AT) return true;
-    if (c === 47) slash = true;
-    else if (c === COLON && slash) return true;
-  }
-  return false;
-}
-function isQuoteAt(text, k) {
-  const c = text.charCodeAt(k);
-  return c === 34 || c === 39;
-}
-var isRegexSpace = (c) => c === 32 || c >= 9 && c <= 13 || c === 160;
-function contextMayFollow(text, s, lines) {
-  const ls = lines.lineStart(s);
-  const from = Math.max(ls, s - CONTEXT_WINDOW);
-  if (s <= from) return false;
+var isBlankCode = (c) => c !== 10 && isRegexSpace(c);
+function contextMayFollow(text, s) {
+  const from = Math.max(0, s - CONTEXT_WINDOW);
+  if (s <= from || text.charCodeAt(s - 1) === 10) return false;
   let k = s;
-  if (isQuoteAt(text, k - 1)) k--;
+  if (isQuoteCode(text.charCodeAt(k - 1))) k--;
   if (k > from && text.charCodeAt(k - 1) === EQUALS) return true;
-  while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+  while (k > from && isBlankCode(text.charCodeAt(k - 1))) k--;
   if (k > from && (text.charCodeAt(k - 1) === COLON || text.charCodeAt(k - 1) === EQUALS)) {
     let q = k - 1;
-    while (q > from && isRegexSpace(text.charCodeAt(q - 1))) q--;
-    if (q > from && isQuoteAt(text, q - 1)) q--;
-    if (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name") || endsWithWord(text, from, q, "from"))
-      return true;
+    while (q > from && isBlankCode(text.charCodeAt(q - 1))) q--;
+    if (q > from && isQuoteCode(text.charCodeAt(q - 1))) q--;
+    const last = text.charCodeAt(q - 1) | 32;
+    if (last === 101 && (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name"))) return true;
+    if (last === 109 && endsWithWord(text, from, q, "from")) return true;
   }
   if (!isRegexSpace(text.charCodeAt(s - 1))) return false;
   let w = s;
-  while (w > from && isRegexSpace(text.charCodeAt(w - 1))) w--;
+  while (w > from && isBlankCode(text.charCodeAt(w - 1))) w--;
   const end = w;
   while (w > from && !isRegexSpace(text.charCodeAt(w - 1))) w--;
-  return text.charCodeAt(w) === 45 && text.charCodeAt(w + 1) === 45 || endsWithWord(text, from, end, "from");
+  return text.charCodeAt(w) === DASH && text.charCodeAt(w + 1) === DASH || endsWithWord(text, from, end, "from");
 }
 function scanText(input, lines) {
   const text = typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1");
   return scanLatin1(text, lines && typeof input === "string" ? lines : new LineIndex(text));
 }
 function scanLatin1(text, lines) {
-  const inComment = commentTracker(text, lines);
+  const starts = new LineStarts(text);
+  const comments = new CommentTracker(text, starts);
   const found = [];
   let consumed = 0;
-  const emit = (start, end, requireSlash) => {
-    const r = candidate(text, start, end, requireSlash, lines);
-    if (!r) return false;
-    found.push(r);
-    consumed = end;
-    return true;
-  };
   if ((text.includes("FROM") || text.includes("from") || text.includes("From")) && /^(?:\xEF\xBB\xBF)?\s*FROM\s/im.test(text)) {
     const from = /^(?:\xEF\xBB\xBF)?[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([^\s#]+)(?=[ \t]*(?:#.*)?\r?$|[ \t]+AS[ \t]+\S+[ \t]*\r?$)/gim;
     for (let m; m = from.exec(text); ) {
@@ -23136,59 +23166,109 @@ function scanLatin1(text, lines) {
       candidateValue(text, s, lines, found);
     }
   }
-  const anchors = new Anchors(text);
-  for (let i = anchors.next(0); i >= 0; i = anchors.next(i + 1)) {
+  let colon = text.indexOf(":");
+  let atSign = text.indexOf("@");
+  let equals = text.indexOf("=");
+  for (let from = 0; ; ) {
+    if (colon >= 0 && colon < from) colon = text.indexOf(":", from);
+    if (atSign >= 0 && atSign < from) atSign = text.indexOf("@", from);
+    if (equals >= 0 && equals < from) equals = text.indexOf("=", from);
+    let i = colon;
+    if (atSign >= 0 && (i < 0 || atSign < i)) i = atSign;
+    if (equals >= 0 && (i < 0 || equals < i)) i = equals;
+    if (i < 0) break;
+    from = i + 1;
     if (i < consumed) continue;
-    const next = text.charCodeAt(i + 1);
     const ch = text.charCodeAt(i);
-    if (ch === EQUALS || next === 32 || next === 9 || next === 10 || next === 13 || next === 34 || next === 39 || Number.isNaN(next)) {
+    if (ch === EQUALS || i + 1 === text.length || KEY_END[text.charCodeAt(i + 1)] === 1) {
       if (ch === AT) continue;
-      if (!keyMayBeImage(text, i)) continue;
-      const key = keyBefore(text, i);
-      if (key && isImageKey(key) && !inComment(i)) {
+      if (isImageKeyBefore(text, i) && !comments.at(i)) {
         const end = candidateValue(text, i + 1, lines, found);
         if (end > 0) {
           consumed = end;
-          i = end - 1;
+          from = end;
         }
       }
       continue;
     }
+    let at = ch === AT;
+    let firstSlash = -1;
+    let lastColon = -1;
     let s = i;
-    while (s > 0 && isToken(text.charCodeAt(s - 1))) s--;
+    while (s > 0) {
+      const c = TOKEN[text.charCodeAt(s - 1)];
+      if ((c & IN_TOKEN) === 0) break;
+      s--;
+      if (c === IN_TOKEN) continue;
+      if (c === SLASH_CHAR) firstSlash = s;
+      else if (c === COLON_CHAR && lastColon < 0) lastColon = s;
+      else if (c === AT_CHAR) at = true;
+    }
+    if (ch === COLON) lastColon = i;
     let e = i + 1;
-    while (e < text.length && isToken(text.charCodeAt(e))) e++;
+    while (e < text.length) {
+      const c = TOKEN[text.charCodeAt(e)];
+      if ((c & IN_TOKEN) === 0) break;
+      if (c !== IN_TOKEN) {
+        if (c === SLASH_CHAR && firstSlash < 0) firstSlash = e;
+        else if (c === COLON_CHAR) lastColon = e;
+        else if (c === AT_CHAR) at = true;
+      }
+      e++;
+    }
+    const mayStandAlone = at || firstSlash >= 0 && lastColon > firstSlash;
     if (s < consumed) continue;
-    if (text[s - 1] === "]") {
+    if (text.charCodeAt(s - 1) === 93) {
       const open2 = text.lastIndexOf("[", s - 1);
       if (open2 >= 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(open2, s))) s = open2;
     }
-    const mayHaveContext = contextMayFollow(text, s, lines);
-    if ((mayHaveContext || tokenMayStandAlone(text, s, e)) && !inComment(s)) {
-      if (!mayHaveContext) emit(s, e, true);
-      else {
-        const ls = lines.lineStart(s);
-        const from = Math.max(ls, s - CONTEXT_WINDOW);
-        const before = (from > ls ? "\0" : "") + text.slice(from, s);
-        const context = imageContext(before);
-        if (context || !FLAG_VALUE.test(before)) emit(s, e, !context);
+    const mayHaveContext = contextMayFollow(text, s);
+    if ((mayHaveContext || mayStandAlone) && mayBeReference(text, s, e)) {
+      let context = false;
+      let flag = false;
+      if (mayHaveContext) {
+        const ls = starts.of(s);
+        const window2 = Math.max(ls, s - CONTEXT_WINDOW);
+        context = imageContext(text, window2, s, window2 > ls);
+        flag = !context && flagValue(text, window2, s, window2 > ls);
+      }
+      if (!flag && !comments.at(s)) {
+        const r = candidate(text, s, e, !context, lines);
+        if (r) {
+          found.push(r);
+          consumed = e;
+        }
       }
     }
     consumed = Math.max(consumed, e);
-    i = e - 1;
+    from = e;
   }
-  found.sort((a, b) => a.start - b.start);
-  const prose = proseRanges(text);
-  let p = 0;
-  const inProse = (offset) => {
-    while (p < prose.length && prose[p][1] <= offset) p++;
-    return p < prose.length && prose[p][0] <= offset;
-  };
-  return found.filter((f, k) => (k === 0 || found[k - 1].start !== f.start) && !inProse(f.start));
+  return ordered(found, text);
 }
+function ordered(found, text) {
+  let sorted2 = true;
+  for (let k = 1; k < found.length && sorted2; k++)
+    sorted2 = found[k - 1].start <= found[k].start;
+  if (!sorted2) found.sort((a, b) => a.start - b.start);
+  const last = found.length > 0 ? found[found.length - 1].start : -1;
+  const prose = last >= 0 && text.slice(0, last + DESCRIPTION.length).includes(DESCRIPTION) ? proseRanges(text) : [];
+  let p = 0;
+  let out;
+  for (let k = 0; k < found.length; k++) {
+    const f = found[k];
+    let keep = k === 0 || found[k - 1].start !== f.start;
+    if (keep && p < prose.length) {
+      while (p < prose.length && prose[p][1] <= f.start) p++;
+      keep = !(p < prose.length && prose[p][0] <= f.start);
+    }
+    if (!keep) out ??= found.slice(0, k);
+    else out?.push(f);
+  }
+  return out ?? found;
+}
+var DESCRIPTION = "description";
 function proseRanges(text) {
   const out = [];
-  if (!text.includes("description")) return out;
   const key = /^([ \t]*(?:- +)?)(["']?)description\2[ \t]*:(.*)$/gm;
   for (let m; m = key.exec(text); ) {
     const lineEnd = text.indexOf("\n", m.index);
@@ -23210,57 +23290,116 @@ function proseRanges(text) {
   }
   return out;
 }
-function keyBefore(text, i) {
+function isImageKeyBefore(text, i) {
   let e = i;
-  while (e > 0 && (text[e - 1] === " " || text[e - 1] === "	")) e--;
-  if (text[e - 1] === '"' || text[e - 1] === "'") e--;
+  while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
+  if (isQuoteCode(text.charCodeAt(e - 1))) e--;
+  if ((text.charCodeAt(e - 1) | 32) !== 101) return false;
+  if (!endsWithWord(text, 0, e, "image") && !endsWithWord(text, 0, e, "name")) return false;
   let s = e;
-  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === 1 && c !== 47 && c !== 58 && c !== 64; c = text.charCodeAt(s - 1))
-    s--;
-  return text.slice(s, e).replace(/^.*\./, "").replace(/^-+/, "");
+  for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === IN_TOKEN; ) {
+    if (c === DOT) break;
+    c = text.charCodeAt(--s - 1);
+  }
+  while (s < e && text.charCodeAt(s) === DASH) s++;
+  return isImageKeyAt(text, s, e);
 }
-function imageContext(before) {
-  const m = /([\w-]+)["']?\s*[:=]\s*["']?$/.exec(before) ?? /(?:^|^\xEF\xBB\xBF|\s)(FROM)\s+(?:--\S+\s+)*$/i.exec(before);
-  if (!m) return false;
-  const key = m[1].replace(/^-+/, "");
-  return key.toUpperCase() === "FROM" || isImageKey(key);
+function imageContext(text, from, s, cut) {
+  let k = s;
+  if (k > from && isQuoteCode(text.charCodeAt(k - 1))) k--;
+  while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+  if (k > from && (text.charCodeAt(k - 1) === COLON || text.charCodeAt(k - 1) === EQUALS)) {
+    let q = k - 1;
+    while (q > from && isRegexSpace(text.charCodeAt(q - 1))) q--;
+    if (q > from && isQuoteCode(text.charCodeAt(q - 1))) q--;
+    let w = q;
+    while (w > from && (isWordCode(text.charCodeAt(w - 1)) || text.charCodeAt(w - 1) === DASH)) w--;
+    if (w < q) {
+      while (w < q && text.charCodeAt(w) === DASH) w++;
+      return isWordAt(text, w, q, "from") || isImageKeyAt(text, w, q);
+    }
+  }
+  k = s;
+  if (!(k > from && isRegexSpace(text.charCodeAt(k - 1)))) return false;
+  for (; ; ) {
+    while (k > from && isRegexSpace(text.charCodeAt(k - 1))) k--;
+    let w = k;
+    while (w > from && !isRegexSpace(text.charCodeAt(w - 1))) w--;
+    if (w === k) return false;
+    const lineStart = w === from && !cut;
+    if (isWordAt(text, w, k, "from") && (w > from || lineStart)) return true;
+    if (lineStart && k - w === 7 && (text.charCodeAt(w) === 239 || text.charCodeAt(w) === 207) && // `\xEF` matched case-insensitively
+    text.charCodeAt(w + 1) === 187 && text.charCodeAt(w + 2) === 191 && isWordAt(text, w + 3, k, "from"))
+      return true;
+    if (w > from && k - w >= 3 && text.charCodeAt(w) === DASH && text.charCodeAt(w + 1) === DASH) {
+      k = w;
+      continue;
+    }
+    return false;
+  }
+}
+function flagValue(text, from, s, cut) {
+  let k = s;
+  if (k > from && isQuoteCode(text.charCodeAt(k - 1))) k--;
+  if (!(k > from && text.charCodeAt(k - 1) === EQUALS)) return false;
+  k--;
+  let r = k;
+  for (let c2 = text.charCodeAt(r - 1); r > from && (isWordCode(c2) || c2 === DOT || c2 === DASH); )
+    c2 = text.charCodeAt(--r - 1);
+  if (text.charCodeAt(r) !== DASH) return false;
+  const letter = text.charCodeAt(r + 1) === DASH ? r + 2 : r + 1;
+  if (!(letter < k && isLetterCode(text.charCodeAt(letter)))) return false;
+  if (r === from) return !cut;
+  const c = text.charCodeAt(r - 1);
+  return isRegexSpace(c) || isQuoteCode(c) || c === 91 || c === 44 || c === 40;
 }
 function candidateValue(text, from, lines, found) {
   let s = from;
-  while (text[s] === " " || text[s] === "	") s++;
-  const quote2 = text[s] === '"' || text[s] === "'" ? text[s] : "";
+  while (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9) s++;
+  const quote2 = isQuoteCode(text.charCodeAt(s)) ? text.charCodeAt(s) : 0;
   if (quote2) s++;
   let e = s;
-  if (text[e] === "[") {
+  if (text.charCodeAt(e) === 91) {
     const close = text.indexOf("]", e);
     if (close > 0 && /^\[[0-9A-Fa-f:.%]+\]$/.test(text.slice(e, close + 1))) e = close + 1;
   }
   while (e < text.length && isToken(text.charCodeAt(e))) e++;
   if (e === s) return 0;
-  const after = text[e];
-  const ends = quote2 ? after === quote2 : after === void 0 || /[\s,\]}#]/.test(after);
+  const after = text.charCodeAt(e);
+  const ends = quote2 ? after === quote2 : e >= text.length || isRegexSpace(after) || after === 44 || after === 93 || after === 125 || after === 35;
   if (!ends) return 0;
   const r = candidate(text, s, e, false, lines);
   if (!r) return 0;
   found.push(r);
   return e;
 }
+var endsToken = (c) => isRegexSpace(c) || c === 34 || c === 39 || c === 96 || c === 44 || c === 59 || c === 41 || c === 93 || c === 125 || c === 62 || c === 124 || c === 92 || c === 38;
+function isPortLike(text, s, e) {
+  if (e - s < 4 || e - s > 5) return false;
+  for (let k = s; k < e; k++) if (!(text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57)) return false;
+  return true;
+}
+function mayBeReference(text, start, end) {
+  const before = text.charCodeAt(start - 1);
+  if (before === 125 || before === 36 || before === 37 || before === 123) return false;
+  if (end < text.length && !endsToken(text.charCodeAt(end))) return false;
+  if (end - start >= 2 && text.charCodeAt(start) === 47 && text.charCodeAt(start + 1) === 47) return false;
+  for (let k = start; k + 2 < end; k++)
+    if (text.charCodeAt(k) === COLON && text.charCodeAt(k + 1) === 47 && text.charCodeAt(k + 2) === 47) return false;
+  return true;
+}
 function candidate(text, start, end, requireSlashOrDigest, lines) {
   const e = end;
-  const before = text[start - 1];
-  if (before === "}" || before === "$" || before === "%" || before === "{") return void 0;
-  const after = text[end];
-  if (after !== void 0 && !/[\s"'`,;)\]}>|\\&]/.test(after)) return void 0;
+  if (!mayBeReference(text, start, end)) return void 0;
   const slice = text.slice(start, e);
-  if (slice.includes("://") || slice.startsWith("//")) return void 0;
   const at = slice.indexOf("@");
   const nameAndTag = at >= 0 ? slice.slice(0, at) : slice;
   const slash = nameAndTag.lastIndexOf("/");
   const colon = nameAndTag.lastIndexOf(":");
   const hasTag = colon > slash && colon >= 0;
   if (requireSlashOrDigest && (slash < 0 || !hasTag && at < 0)) return void 0;
-  if (hasTag && !TAG_START.test(nameAndTag[colon + 1] ?? "")) return void 0;
-  if (requireSlashOrDigest && hasTag && at < 0 && /^\d{4,5}$/.test(nameAndTag.slice(colon + 1))) {
+  if (hasTag && !isWordCode(nameAndTag.charCodeAt(colon + 1))) return void 0;
+  if (requireSlashOrDigest && hasTag && at < 0 && isPortLike(nameAndTag, colon + 1, nameAndTag.length)) {
     const first = nameAndTag.slice(0, nameAndTag.indexOf("/"));
     if (!first.includes(".") && !first.includes(":") && first !== "localhost") return void 0;
   }
@@ -23289,41 +23428,60 @@ function candidate(text, start, end, requireSlashOrDigest, lines) {
     ...at >= 0 ? { digestSpan: [start + at + 1, start + raw.length] } : {}
   };
 }
-function commentTracker(text, lines) {
-  let ls = -1;
-  let k = 0;
-  let quote2 = "";
-  let comment = false;
-  let hashFrom = -1;
-  let nextHash = -1;
-  const hashAtOrAfter = (p) => {
-    if (hashFrom < 0 || p < hashFrom || nextHash >= 0 && nextHash < p) {
-      hashFrom = p;
-      nextHash = text.indexOf("#", p);
+var CommentTracker = class {
+  constructor(text, lines) {
+    this.text = text;
+    this.lines = lines;
+  }
+  text;
+  lines;
+  ls = -1;
+  // line of the walk
+  k = 0;
+  // walked up to here
+  quote = 0;
+  // char code of the open quote, 0: none
+  comment = false;
+  // The first `#` at or after `hashFrom` (-1: none). Kept between questions: a search per line from
+  // its start ran to the next `#` of the file, often its end — quadratic in a file without `#` (#12).
+  hashFrom = -1;
+  nextHash = -1;
+  hashAtOrAfter(p) {
+    if (this.hashFrom < 0 || p < this.hashFrom || this.nextHash >= 0 && this.nextHash < p) {
+      this.hashFrom = p;
+      this.nextHash = this.text.indexOf("#", p);
     }
-    return nextHash;
-  };
-  return (offset) => {
-    const start = lines.lineStart(offset);
-    if (start !== ls || offset < k) {
-      ls = start;
-      k = start;
-      quote2 = "";
-      comment = false;
-      const hash = hashAtOrAfter(start);
+    return this.nextHash;
+  }
+  at(offset) {
+    const text = this.text;
+    const start = this.lines.of(offset);
+    if (start !== this.ls || offset < this.k) {
+      this.ls = start;
+      this.k = start;
+      this.quote = 0;
+      this.comment = false;
+      const hash = this.hashAtOrAfter(start);
       if (hash < 0 || hash >= offset) return false;
     }
+    const ls = this.ls;
+    let k = this.k;
+    let quote2 = this.quote;
+    let comment = this.comment;
     for (; k < offset && !comment; k++) {
-      const c = text[k];
+      const c = text.charCodeAt(k);
       if (quote2) {
-        if (c === quote2) quote2 = "";
-      } else if (c === '"' || c === "'") {
-        if (!(c === "'" && k > ls && /\w/.test(text[k - 1]))) quote2 = c;
-      } else if (c === "#" && (k === ls || /\s/.test(text[k - 1]))) comment = true;
+        if (c === quote2) quote2 = 0;
+      } else if (c === 34 || c === 39) {
+        if (!(c === 39 && k > ls && isWordCode(text.charCodeAt(k - 1)))) quote2 = c;
+      } else if (c === 35 && (k === ls || isRegexSpace(text.charCodeAt(k - 1)))) comment = true;
     }
+    this.k = k;
+    this.quote = quote2;
+    this.comment = comment;
     return comment;
-  };
-}
+  }
+};
 
 // src/scan/structured/site-builder.ts
 var import_yaml2 = __toESM(require_dist(), 1);
@@ -25250,8 +25408,6 @@ async function scanFiles(root, paths, options) {
   const script = threads > 1 ? workerScript() : void 0;
   if (!script) return { outcomes: await scanFilesHere(root, paths, options), threads: 1 };
   const out = new Array(paths.length);
-  const queue = [];
-  for (let start = 0; start < paths.length; start += BATCH) queue.push(start);
   const place = (start, outcomes) => {
     outcomes.forEach((o, k) => {
       out[start + k] = o;
@@ -25261,44 +25417,29 @@ async function scanFiles(root, paths, options) {
   const here = async (start) => {
     place(start, await scanFilesHere(root, paths.slice(start, start + BATCH), { maxFileSize: options.maxFileSize }));
   };
-  const data = { root, paths, maxFileSize: options.maxFileSize };
-  const retry2 = [];
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const take = () => Atomics.add(counter, 0, BATCH);
+  const data = { root, paths, maxFileSize: options.maxFileSize, batch: BATCH, counter: counter.buffer };
   const worked = /* @__PURE__ */ new Set();
   const finished = Array.from({ length: threads - 1 }, () => {
     return new Promise((resolve4) => {
-      let current;
       const worker = startWorker(script, data);
-      const give = () => {
-        current = queue.shift();
-        if (current === void 0) void worker.terminate();
-        else worker.postMessage([current, Math.min(current + BATCH, paths.length)]);
-      };
-      worker.on("online", give);
       worker.on("message", (m) => {
-        if ("failed" in m) retry2.push(m.start);
-        else {
+        if ("outcomes" in m) {
           place(m.start, m.outcomes);
           worked.add(worker);
         }
-        current = void 0;
-        give();
       });
-      worker.on("error", () => {
-        if (current !== void 0) retry2.push(current);
-        current = void 0;
-      });
-      worker.on("exit", () => {
-        if (current !== void 0) retry2.push(current);
-        resolve4();
-      });
+      worker.on("error", () => void 0);
+      worker.on("exit", () => resolve4());
     });
   });
-  for (let start; (start = queue.shift()) !== void 0; ) {
+  for (let start = take(); start < paths.length; start = take()) {
     await here(start);
     await yieldToLoop2();
   }
   await Promise.all(finished);
-  for (const start of retry2.sort((a, b) => a - b)) await here(start);
+  for (let start = 0; start < paths.length; start += BATCH) if (out[start] === void 0) await here(start);
   return { outcomes: out, threads: 1 + worked.size };
 }
 
