@@ -9,7 +9,7 @@ import {
 } from "./chunks/chunk-VLETM5AE.js";
 import {
   serverSchema
-} from "./chunks/chunk-EL6IVH3F.js";
+} from "./chunks/chunk-524QDLDV.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -23,7 +23,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-XPGYPPQR.js";
+} from "./chunks/chunk-G6QM5RMW.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -41,7 +41,7 @@ import {
   privateKeySecrets,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-KXCVXGFV.js";
+} from "./chunks/chunk-IAWQ7XEI.js";
 import "./chunks/chunk-5RE2FBRL.js";
 import "./chunks/chunk-SRO4HYQ2.js";
 import "./chunks/chunk-QIE7EB24.js";
@@ -433,7 +433,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-DDR5FFGU.js");
+          const { runApply } = await import("./chunks/apply-5Q5Q2JYG.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -481,7 +481,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-PEQ6BUEG.js");
+        const { watch } = await import("./chunks/watch-CPXUDUXS.js");
         return await watch(
           {
             dir,
@@ -504,7 +504,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-KGHIC2JF.js");
+        const { serve } = await import("./chunks/serve-7POAE7RG.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:
@@ -543,7 +543,9 @@ async function scanCommand(dir, configPath, json, io2) {
       r.reference.digest ? `${r.reference.digest.slice(0, 19)}\u2026` : "-"
     ])
   );
-  io2.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned${scan.stats.threads > 1 ? ` on ${scan.stats.threads} threads` : ""})`);
+  io2.out(
+    `${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned${scan.stats.threads > 1 ? ` on ${scan.stats.threads} threads` : ""})`
+  );
   if (rows.length) io2.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
   for (const w of scan.warnings) io2.err(`warning: ${w.file}: ${w.message}`);
   return 0;

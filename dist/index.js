@@ -8160,8 +8160,8 @@ var require_pool_stats = __commonJS({
     var { kFree, kConnected, kPending, kQueued, kRunning, kSize } = require_symbols();
     var kPool = /* @__PURE__ */ Symbol("pool");
     var PoolStats = class {
-      constructor(pool) {
-        this[kPool] = pool;
+      constructor(pool2) {
+        this[kPool] = pool2;
       }
       get connected() {
         return this[kPool][kConnected];
@@ -8212,35 +8212,35 @@ var require_pool_base = __commonJS({
         this[kQueue] = new FixedQueue();
         this[kClients] = [];
         this[kQueued] = 0;
-        const pool = this;
+        const pool2 = this;
         this[kOnDrain] = function onDrain(origin, targets) {
-          const queue = pool[kQueue];
+          const queue = pool2[kQueue];
           let needDrain = false;
           while (!needDrain) {
             const item = queue.shift();
             if (!item) {
               break;
             }
-            pool[kQueued]--;
+            pool2[kQueued]--;
             needDrain = !this.dispatch(item.opts, item.handler);
           }
           this[kNeedDrain] = needDrain;
-          if (!this[kNeedDrain] && pool[kNeedDrain]) {
-            pool[kNeedDrain] = false;
-            pool.emit("drain", origin, [pool, ...targets]);
+          if (!this[kNeedDrain] && pool2[kNeedDrain]) {
+            pool2[kNeedDrain] = false;
+            pool2.emit("drain", origin, [pool2, ...targets]);
           }
-          if (pool[kClosedResolve] && queue.isEmpty()) {
-            Promise.all(pool[kClients].map((c) => c.close())).then(pool[kClosedResolve]);
+          if (pool2[kClosedResolve] && queue.isEmpty()) {
+            Promise.all(pool2[kClients].map((c) => c.close())).then(pool2[kClosedResolve]);
           }
         };
         this[kOnConnect] = (origin, targets) => {
-          pool.emit("connect", origin, [pool, ...targets]);
+          pool2.emit("connect", origin, [pool2, ...targets]);
         };
         this[kOnDisconnect] = (origin, targets, err) => {
-          pool.emit("disconnect", origin, [pool, ...targets], err);
+          pool2.emit("disconnect", origin, [pool2, ...targets], err);
         };
         this[kOnConnectionError] = (origin, targets, err) => {
-          pool.emit("connectionError", origin, [pool, ...targets], err);
+          pool2.emit("connectionError", origin, [pool2, ...targets], err);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -8262,8 +8262,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -8494,22 +8494,22 @@ var require_balanced_pool = __commonJS({
       }
       addUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        if (this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true)) {
+        if (this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true)) {
           return this;
         }
-        const pool = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
-        this[kAddClient](pool);
-        pool.on("connect", () => {
-          pool[kWeight] = Math.min(this[kMaxWeightPerServer], pool[kWeight] + this[kErrorPenalty]);
+        const pool2 = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
+        this[kAddClient](pool2);
+        pool2.on("connect", () => {
+          pool2[kWeight] = Math.min(this[kMaxWeightPerServer], pool2[kWeight] + this[kErrorPenalty]);
         });
-        pool.on("connectionError", () => {
-          pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+        pool2.on("connectionError", () => {
+          pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
           this._updateBalancedPoolStats();
         });
-        pool.on("disconnect", (...args) => {
+        pool2.on("disconnect", (...args) => {
           const err = args[2];
           if (err && err.code === "UND_ERR_SOCKET") {
-            pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+            pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
             this._updateBalancedPoolStats();
           }
         });
@@ -8528,9 +8528,9 @@ var require_balanced_pool = __commonJS({
       }
       removeUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        const pool = this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true);
-        if (pool) {
-          this[kRemoveClient](pool);
+        const pool2 = this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true);
+        if (pool2) {
+          this[kRemoveClient](pool2);
         }
         return this;
       }
@@ -8545,16 +8545,16 @@ var require_balanced_pool = __commonJS({
         if (!dispatcher) {
           return;
         }
-        const allClientsBusy = this[kClients].map((pool) => pool[kNeedDrain]).reduce((a, b) => a && b, true);
+        const allClientsBusy = this[kClients].map((pool2) => pool2[kNeedDrain]).reduce((a, b) => a && b, true);
         if (allClientsBusy) {
           return;
         }
         let counter = 0;
-        let maxWeightIndex = this[kClients].findIndex((pool) => !pool[kNeedDrain]);
+        let maxWeightIndex = this[kClients].findIndex((pool2) => !pool2[kNeedDrain]);
         while (counter++ < this[kClients].length) {
           this[kIndex] = (this[kIndex] + 1) % this[kClients].length;
-          const pool = this[kClients][this[kIndex]];
-          if (pool[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool[kNeedDrain]) {
+          const pool2 = this[kClients][this[kIndex]];
+          if (pool2[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool2[kNeedDrain]) {
             maxWeightIndex = this[kIndex];
           }
           if (this[kIndex] === 0) {
@@ -8563,8 +8563,8 @@ var require_balanced_pool = __commonJS({
               this[kCurrentWeight] = this[kMaxWeightPerServer];
             }
           }
-          if (pool[kWeight] >= this[kCurrentWeight] && !pool[kNeedDrain]) {
-            return pool;
+          if (pool2[kWeight] >= this[kCurrentWeight] && !pool2[kNeedDrain]) {
+            return pool2;
           }
         }
         this[kCurrentWeight] = this[kClients][maxWeightIndex][kWeight];
@@ -27464,11 +27464,11 @@ var require_light = __commonJS({
             }
           }
           async _free(index, job, options, eventInfo) {
-            var e, running;
+            var e, running2;
             try {
-              ({ running } = await this._store.__free__(index, options.weight));
+              ({ running: running2 } = await this._store.__free__(index, options.weight));
               this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
-              if (running === 0 && this.empty()) {
+              if (running2 === 0 && this.empty()) {
                 return this.Events.trigger("idle");
               }
             } catch (error1) {
@@ -57869,7 +57869,7 @@ var WorkSlots = class {
    * further item starts; the ones under way finish, then that failure is thrown.
    */
   async forEach(items, fn) {
-    const running = /* @__PURE__ */ new Set();
+    const running2 = /* @__PURE__ */ new Set();
     let failed2;
     for (const item of items) {
       const wait = this.acquire();
@@ -57881,12 +57881,12 @@ var WorkSlots = class {
       const p = fn(item).catch((error3) => {
         failed2 ??= { error: error3 };
       }).finally(() => {
-        running.delete(p);
+        running2.delete(p);
         this.release();
       });
-      running.add(p);
+      running2.add(p);
     }
-    await Promise.all(running);
+    await Promise.all(running2);
     if (failed2) throw failed2.error;
   }
 };
@@ -62274,6 +62274,7 @@ import { Worker } from "node:worker_threads";
 var BATCH = 64;
 var MIN_FILES_PER_THREAD = 1e3;
 var MAX_THREADS = 4;
+var IDLE_MS = 3e4;
 function threadsFor(files, requested) {
   const fromEnv = Number(process.env.LAMINAR_SCAN_THREADS);
   const asked = Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
@@ -62290,11 +62291,46 @@ function workerScript() {
   }
   return void 0;
 }
-function startWorker(script, data) {
-  if (!script.pathname.endsWith(".ts")) return new Worker(script, { workerData: data });
+function startWorker(script) {
+  if (!script.pathname.endsWith(".ts")) return new Worker(script);
   const tsx = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { eval: true });
+}
+var pool = [];
+var holds = /* @__PURE__ */ new Map();
+function hold(worker, by) {
+  const n = (holds.get(worker) ?? 0) + by;
+  holds.set(worker, n);
+  if (n === 1 && by === 1) worker.ref();
+  if (n === 0) {
+    holds.delete(worker);
+    worker.unref();
+  }
+}
+var jobs = 0;
+var running = 0;
+var idleTimer;
+function poolWorkers(n, script) {
+  clearTimeout(idleTimer);
+  while (pool.length < n) {
+    const worker = startWorker(script);
+    worker.unref();
+    worker.on("error", () => void 0);
+    worker.on("exit", () => {
+      const at = pool.indexOf(worker);
+      if (at >= 0) pool.splice(at, 1);
+    });
+    pool.push(worker);
+  }
+  return pool.slice(0, n);
+}
+function endIdleWorkers() {
+  if (running > 0) return;
+  idleTimer = setTimeout(() => {
+    if (running === 0) for (const w of pool.splice(0)) void w.terminate();
+  }, IDLE_MS);
+  idleTimer.unref();
 }
 async function scanFiles(root, paths, options) {
   const threads = threadsFor(paths.length, options.threads);
@@ -62312,26 +62348,47 @@ async function scanFiles(root, paths, options) {
   };
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const take = () => Atomics.add(counter, 0, BATCH);
-  const data = { root, paths, maxFileSize: options.maxFileSize, batch: BATCH, counter: counter.buffer };
+  const job = {
+    job: ++jobs,
+    root,
+    paths,
+    maxFileSize: options.maxFileSize,
+    batch: BATCH,
+    counter: counter.buffer
+  };
+  running++;
   const worked = /* @__PURE__ */ new Set();
-  const finished = Array.from({ length: threads - 1 }, () => {
-    return new Promise((resolve6) => {
-      const worker = startWorker(script, data);
-      worker.on("message", (m) => {
-        if ("outcomes" in m) {
-          place(m.start, m.outcomes);
-          worked.add(worker);
-        }
-      });
-      worker.on("error", () => void 0);
-      worker.on("exit", () => resolve6());
-    });
-  });
-  for (let start = take(); start < paths.length; start = take()) {
-    await here(start);
-    await yieldToLoop2();
+  try {
+    const finished = poolWorkers(threads - 1, script).map(
+      (worker) => new Promise((resolve6) => {
+        const onMessage = (m) => {
+          if (m.job !== job.job) return;
+          if ("outcomes" in m) {
+            place(m.start, m.outcomes);
+            worked.add(worker);
+          } else if ("done" in m) finish();
+        };
+        const finish = () => {
+          worker.off("message", onMessage);
+          worker.off("exit", finish);
+          hold(worker, -1);
+          resolve6();
+        };
+        worker.on("message", onMessage);
+        worker.on("exit", finish);
+        hold(worker, 1);
+        worker.postMessage(job);
+      })
+    );
+    for (let start = take(); start < paths.length; start = take()) {
+      await here(start);
+      await yieldToLoop2();
+    }
+    await Promise.all(finished);
+  } finally {
+    running--;
+    endIdleWorkers();
   }
-  await Promise.all(finished);
   for (let start = 0; start < paths.length; start += BATCH) if (out[start] === void 0) await here(start);
   return { outcomes: out, threads: 1 + worked.size };
 }

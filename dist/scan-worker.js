@@ -436,9 +436,9 @@ var require_anchors = __commonJS({
       }
       return true;
     }
-    function anchorNames(root2) {
+    function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root2, {
+      visit.visit(root, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -1056,8 +1056,8 @@ var require_foldFlowLines = __commonJS({
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next2 = text[i + 1];
-            if (next2 && next2 !== " " && next2 !== "\n" && next2 !== "	")
+            const next = text[i + 1];
+            if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
           if (i >= end) {
@@ -3774,7 +3774,7 @@ ${pointer}
 var require_resolve_props = __commonJS({
   "node_modules/yaml/dist/compose/resolve-props.js"(exports) {
     "use strict";
-    function resolveProps(tokens, { flow, indicator, next: next2, offset, onError, parentIndent, startOnNewline }) {
+    function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
       let spaceBefore = false;
       let atNewline = startOnNewline;
       let hasSpace = startOnNewline;
@@ -3803,7 +3803,7 @@ var require_resolve_props = __commonJS({
         }
         switch (token.type) {
           case "space":
-            if (!flow && (indicator !== "doc-start" || next2?.type !== "flow-collection") && token.source.includes("	")) {
+            if (!flow && (indicator !== "doc-start" || next?.type !== "flow-collection") && token.source.includes("	")) {
               tab = token;
             }
             hasSpace = true;
@@ -3882,10 +3882,10 @@ var require_resolve_props = __commonJS({
       }
       const last = tokens[tokens.length - 1];
       const end = last ? last.offset + last.source.length : offset;
-      if (reqSpace && next2 && next2.type !== "space" && next2.type !== "newline" && next2.type !== "comma" && (next2.type !== "scalar" || next2.source !== "")) {
-        onError(next2.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
+      if (reqSpace && next && next.type !== "space" && next.type !== "newline" && next.type !== "comma" && (next.type !== "scalar" || next.source !== "")) {
+        onError(next.offset, "MISSING_CHAR", "Tags and anchors must be separated from the next token by white space");
       }
-      if (tab && (atNewline && tab.indent <= parentIndent || next2?.type === "block-map" || next2?.type === "block-seq"))
+      if (tab && (atNewline && tab.indent <= parentIndent || next?.type === "block-map" || next?.type === "block-seq"))
         onError(tab, "TAB_AS_INDENT", "Tabs are not allowed as indentation");
       return {
         comma,
@@ -4745,20 +4745,20 @@ var require_resolve_flow_scalar = __commonJS({
           res += fold;
           i = offset;
         } else if (ch === "\\") {
-          let next2 = source[++i];
-          const cc = escapeCodes[next2];
+          let next = source[++i];
+          const cc = escapeCodes[next];
           if (cc)
             res += cc;
-          else if (next2 === "\n") {
-            next2 = source[i + 1];
-            while (next2 === " " || next2 === "	")
-              next2 = source[++i + 1];
-          } else if (next2 === "\r" && source[i + 1] === "\n") {
-            next2 = source[++i + 1];
-            while (next2 === " " || next2 === "	")
-              next2 = source[++i + 1];
-          } else if (next2 === "x" || next2 === "u" || next2 === "U") {
-            const length = next2 === "x" ? 2 : next2 === "u" ? 4 : 8;
+          else if (next === "\n") {
+            next = source[i + 1];
+            while (next === " " || next === "	")
+              next = source[++i + 1];
+          } else if (next === "\r" && source[i + 1] === "\n") {
+            next = source[++i + 1];
+            while (next === " " || next === "	")
+              next = source[++i + 1];
+          } else if (next === "x" || next === "u" || next === "U") {
+            const length = next === "x" ? 2 : next === "u" ? 4 : 8;
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
@@ -4768,10 +4768,10 @@ var require_resolve_flow_scalar = __commonJS({
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
-          let next2 = source[i + 1];
-          while (next2 === " " || next2 === "	")
-            next2 = source[++i + 1];
-          if (next2 !== "\n" && !(next2 === "\r" && source[i + 2] === "\n"))
+          let next = source[i + 1];
+          while (next === " " || next === "	")
+            next = source[++i + 1];
+          if (next !== "\n" && !(next === "\r" && source[i + 2] === "\n"))
             res += i > wsStart ? source.slice(wsStart, i + 1) : ch;
         } else {
           res += ch;
@@ -5773,9 +5773,9 @@ var require_lexer = __commonJS({
           this.lineEndPos = null;
         }
         this.atEnd = !incomplete;
-        let next2 = this.next ?? "stream";
-        while (next2 && (incomplete || this.hasChars(1)))
-          next2 = yield* this.parseNext(next2);
+        let next = this.next ?? "stream";
+        while (next && (incomplete || this.hasChars(1)))
+          next = yield* this.parseNext(next);
       }
       atLineEnd() {
         let i = this.pos;
@@ -5798,8 +5798,8 @@ var require_lexer = __commonJS({
           while (ch === " ")
             ch = this.buffer[++indent + offset];
           if (ch === "\r") {
-            const next2 = this.buffer[indent + offset + 1];
-            if (next2 === "\n" || !next2 && !this.atEnd)
+            const next = this.buffer[indent + offset + 1];
+            if (next === "\n" || !next && !this.atEnd)
               return offset + indent + 1;
           }
           return ch === "\n" || indent >= this.indentNext || !ch && !this.atEnd ? offset + indent : -1;
@@ -5836,8 +5836,8 @@ var require_lexer = __commonJS({
       peek(n) {
         return this.buffer.substr(this.pos, n);
       }
-      *parseNext(next2) {
-        switch (next2) {
+      *parseNext(next) {
+        switch (next) {
           case "stream":
             return yield* this.parseStream();
           case "line-start":
@@ -6026,8 +6026,8 @@ var require_lexer = __commonJS({
             this.flowKey = true;
             return yield* this.parseQuotedScalar();
           case ":": {
-            const next2 = this.charAt(1);
-            if (this.flowKey || isEmpty2(next2) || next2 === ",") {
+            const next = this.charAt(1);
+            if (this.flowKey || isEmpty2(next) || next === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -6106,10 +6106,10 @@ var require_lexer = __commonJS({
               indent = 0;
               break;
             case "\r": {
-              const next2 = this.buffer[i2 + 1];
-              if (!next2 && !this.atEnd)
+              const next = this.buffer[i2 + 1];
+              if (!next && !this.atEnd)
                 return this.setNext("block-scalar");
-              if (next2 === "\n")
+              if (next === "\n")
                 break;
             }
             // fallthrough
@@ -6171,21 +6171,21 @@ var require_lexer = __commonJS({
         let ch;
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
-            const next2 = this.buffer[i + 1];
-            if (isEmpty2(next2) || inFlow && flowIndicatorChars.has(next2))
+            const next = this.buffer[i + 1];
+            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
             end = i;
           } else if (isEmpty2(ch)) {
-            let next2 = this.buffer[i + 1];
+            let next = this.buffer[i + 1];
             if (ch === "\r") {
-              if (next2 === "\n") {
+              if (next === "\n") {
                 i += 1;
                 ch = "\n";
-                next2 = this.buffer[i + 1];
+                next = this.buffer[i + 1];
               } else
                 end = i;
             }
-            if (next2 === "#" || inFlow && flowIndicatorChars.has(next2))
+            if (next === "#" || inFlow && flowIndicatorChars.has(next))
               break;
             if (ch === "\n") {
               const cs = this.continueScalar(i + 1);
@@ -8216,12 +8216,12 @@ var require_coerce = __commonJS({
         match2 = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
       } else {
         const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
-        let next2;
-        while ((next2 = coerceRtlRegex.exec(version)) && (!match2 || match2.index + match2[0].length !== version.length)) {
-          if (!match2 || next2.index + next2[0].length !== match2.index + match2[0].length) {
-            match2 = next2;
+        let next;
+        while ((next = coerceRtlRegex.exec(version)) && (!match2 || match2.index + match2[0].length !== version.length)) {
+          if (!match2 || next.index + next[0].length !== match2.index + match2[0].length) {
+            match2 = next;
           }
-          coerceRtlRegex.lastIndex = next2.index + next2[1].length + next2[2].length;
+          coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
         }
         coerceRtlRegex.lastIndex = -1;
       }
@@ -8389,11 +8389,11 @@ var require_trim_comparator_whitespace = __commonJS({
         end = findPrereleaseIdentifierEndIndex(range2, start, loose, digitRuns);
       }
       while (range2[end] === ".") {
-        const next2 = findPrereleaseIdentifierEndIndex(range2, end + 1, loose, digitRuns);
-        if (next2 === end + 1) {
+        const next = findPrereleaseIdentifierEndIndex(range2, end + 1, loose, digitRuns);
+        if (next === end + 1) {
           break;
         }
-        end = next2;
+        end = next;
       }
       return end;
     };
@@ -8413,22 +8413,22 @@ var require_trim_comparator_whitespace = __commonJS({
         return start;
       }
       while (range2[end] === ".") {
-        const next2 = findBuildIdentifierEndIndex(range2, end + 1);
-        if (next2 === end + 1) {
+        const next = findBuildIdentifierEndIndex(range2, end + 1);
+        if (next === end + 1) {
           break;
         }
-        end = next2;
+        end = next;
       }
       return end;
     };
     var findLooseFullVersionEndIndex = (range2, start, digitRuns) => {
       let end = start;
       for (let component = 0; component < 3; component++) {
-        const next2 = findVersionNumberEndIndex(range2, end, true, digitRuns);
-        if (next2 === end) {
+        const next = findVersionNumberEndIndex(range2, end, true, digitRuns);
+        if (next === end) {
           return start;
         }
-        end = next2;
+        end = next;
         if (component < 2) {
           if (range2[end] !== ".") {
             return start;
@@ -8451,11 +8451,11 @@ var require_trim_comparator_whitespace = __commonJS({
         if (range2[end] !== ".") {
           return end;
         }
-        const next2 = findPartialVersionComponentEndIndex(range2, end + 1, digitRuns);
-        if (next2 === end + 1) {
+        const next = findPartialVersionComponentEndIndex(range2, end + 1, digitRuns);
+        if (next === end + 1) {
           return end;
         }
-        end = next2;
+        end = next;
       }
       const prereleaseEnd = findPrereleaseEndIndex(range2, end, false, digitRuns);
       return findBuildEndIndex(range2, prereleaseEnd);
@@ -9580,7 +9580,7 @@ var require_semver2 = __commonJS({
 });
 
 // src/scan/scan-worker.ts
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 
 // src/scan/file-scan.ts
 import { constants as bufferConstants } from "node:buffer";
@@ -9917,11 +9917,11 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
           return literal2();
         }
         if (n.length === 1) {
-          const next3 = combine(acc, pre + n[0], [""], max, maxLength, dropEmpties && !m.post.length, budget);
+          const next2 = combine(acc, pre + n[0], [""], max, maxLength, dropEmpties && !m.post.length, budget);
           if (budget.remaining < 0) {
             return literal2();
           }
-          acc = next3;
+          acc = next2;
           if (!m.post.length)
             break;
           str = m.post;
@@ -9954,11 +9954,11 @@ function expand_(str, max, maxLength, maxDepth, depth, maxRewrites, budget, isTo
         }
       }
     }
-    const next2 = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
+    const next = combine(acc, pre, values, max, maxLength, dropEmpties && !m.post.length, budget);
     if (budget.remaining < 0) {
       return literal2();
     }
-    acc = next2;
+    acc = next;
     if (!m.post.length)
       break;
     str = m.post;
@@ -10258,30 +10258,30 @@ var normalize = (items, form) => {
 var compile = (items, nocase) => {
   let id = 1;
   const split = (out) => ({ t: "split", id: id++, out });
-  const seq = (items2, next2) => items2.reduceRight((next3, it) => item(it, next3), next2);
-  const item = (it, next2) => {
+  const seq = (items2, next) => items2.reduceRight((next2, it) => item(it, next2), next);
+  const item = (it, next) => {
     switch (it.t) {
       case "lit":
         const re = nocase ? foldRe(it.ch) : void 0;
-        return { t: "lit", id: id++, ch: it.ch, re, next: next2 };
+        return { t: "lit", id: id++, ch: it.ch, re, next };
       case "any":
       case "star":
-        return { t: it.t, id: id++, next: next2 };
+        return { t: it.t, id: id++, next };
       case "class":
-        return { t: "class", id: id++, re: it.re, next: next2 };
+        return { t: "class", id: id++, re: it.re, next };
     }
-    const alts = (next3) => it.alts.map((a) => seq(a, next3));
+    const alts = (next2) => it.alts.map((a) => seq(a, next2));
     switch (it.type) {
       case "@":
-        return split(alts(next2));
+        return split(alts(next));
       case "?":
-        return split([next2, ...alts(next2)]);
+        return split([next, ...alts(next)]);
       case "!":
-        return { t: "neg", id: id++, sub: split(alts(MATCH)), next: next2 };
+        return { t: "neg", id: id++, sub: split(alts(MATCH)), next };
     }
     const after = split([]);
     const entry = split(alts(after));
-    after.out.push(next2, entry);
+    after.out.push(next, entry);
     return it.type === "*" ? after : entry;
   };
   const start = seq(items, MATCH);
@@ -10435,39 +10435,39 @@ var Sim = class {
   }
   // the threads after char `c`, at index `i`
   step(state, c, i, top) {
-    const next2 = this.state();
+    const next = this.state();
     for (const th of state.threads) {
       switch (th.t) {
         case "lit":
           if (litMatch(th, c)) {
-            this.add(next2, th.next, i + 1, top);
+            this.add(next, th.next, i + 1, top);
           }
           break;
         case "any":
           if (!this.restricted(i, top))
-            this.add(next2, th.next, i + 1, top);
+            this.add(next, th.next, i + 1, top);
           break;
         case "class":
           if (!this.restricted(i, top) && th.re.test(c)) {
-            this.add(next2, th.next, i + 1, top);
+            this.add(next, th.next, i + 1, top);
           }
           break;
         case "star":
           if (!this.restricted(i, top))
-            this.add(next2, th, i + 1, top);
+            this.add(next, th, i + 1, top);
       }
     }
     if (!this.restricted(i, top)) {
       for (const run of state.runs) {
         if (run.state.dead) {
-          this.addRun(next2, run, i + 1, top);
+          this.addRun(next, run, i + 1, top);
           continue;
         }
         const sub = this.step(run.state, c, i, false);
-        this.addRun(next2, { t: "run", neg: run.neg, state: sub }, i + 1, top);
+        this.addRun(next, { t: "run", neg: run.neg, state: sub }, i + 1, top);
       }
     }
-    return this.done(next2);
+    return this.done(next);
   }
 };
 var stateKey = (state) => {
@@ -11514,14 +11514,14 @@ var Minimatch = class {
   // get rid of adjascent ** and resolve .. portions
   levelOneOptimize(globParts) {
     return globParts.map((parts) => {
-      const root2 = this.#rootIndex(parts) + 1;
+      const root = this.#rootIndex(parts) + 1;
       parts = parts.reduce((set, part) => {
         const prev = set[set.length - 1];
         if (part === "**" && prev === "**") {
           return set;
         }
         if (part === "..") {
-          if (set.length > root2 && prev && prev !== ".." && prev !== "." && prev !== "**") {
+          if (set.length > root && prev && prev !== ".." && prev !== "." && prev !== "**") {
             set.pop();
             return set;
           }
@@ -11677,15 +11677,15 @@ var Minimatch = class {
     const x = row[head ? 0 : 1];
     let s = 0;
     for (let e = nextSep(f, s, sep2); e !== -1; e = nextSep(f, s, sep2)) {
-      let next2 = e + 1;
-      while (next2 < f.length && isSep(f.charCodeAt(next2), sep2))
-        next2++;
+      let next = e + 1;
+      while (next < f.length && isSep(f.charCodeAt(next), sep2))
+        next++;
       const hit = typeof x === "string" ? e - s === x.length && f.startsWith(x, s) : e > s && x.testUnchecked(f.slice(s, e));
-      if (hit && !dotPortion(f, next2, f.length, dot, sep2))
+      if (hit && !dotPortion(f, next, f.length, dot, sep2))
         return "yes";
-      if (head || dotPortion(f, s, next2, dot, sep2))
+      if (head || dotPortion(f, s, next, dot, sep2))
         return "no";
-      s = next2;
+      s = next;
     }
     return "no";
   }
@@ -11733,14 +11733,14 @@ var Minimatch = class {
           parts.pop();
         }
       }
-      const root2 = this.#rootIndex(parts) + 1;
-      let dd = root2;
+      const root = this.#rootIndex(parts) + 1;
+      let dd = root;
       while (-1 !== (dd = parts.indexOf("..", dd + 1))) {
         const p = parts[dd - 1];
         if (p && p !== "." && p !== ".." && p !== "**") {
           didSomething = true;
           parts.splice(dd - 1, 2);
-          dd = Math.max(dd - 2, root2);
+          dd = Math.max(dd - 2, root);
         }
       }
     } while (didSomething);
@@ -11781,10 +11781,10 @@ var Minimatch = class {
           if (gss > gs) {
             parts.splice(gs + 1, gss - gs);
           }
-          let next2 = parts[gs + 1];
+          let next = parts[gs + 1];
           const p = parts[gs + 2];
           const p2 = parts[gs + 3];
-          if (next2 !== "..")
+          if (next !== "..")
             continue;
           if (!p || p === "." || p === ".." || !p2 || p2 === "." || p2 === "..") {
             continue;
@@ -11817,8 +11817,8 @@ var Minimatch = class {
             parts.pop();
           }
         }
-        const root2 = this.#rootIndex(parts) + 1;
-        let dd = root2;
+        const root = this.#rootIndex(parts) + 1;
+        let dd = root;
         while (-1 !== (dd = parts.indexOf("..", dd + 1))) {
           const p = parts[dd - 1];
           if (p && p !== "." && p !== ".." && p !== "**") {
@@ -11828,7 +11828,7 @@ var Minimatch = class {
             parts.splice(dd - 1, 2, ...splin);
             if (parts.length === 0)
               parts.push("");
-            dd = Math.max(dd - 2, root2);
+            dd = Math.max(dd - 2, root);
           }
         }
       }
@@ -13238,9 +13238,9 @@ function helmValuesMap(ctx, map, parentKey, globalRegistry) {
     if (found) ctx.found.push(found);
   }
 }
-function globalImageRegistry(ctx, root2) {
-  if (!(0, import_yaml4.isMap)(root2)) return void 0;
-  const global = valueOf(root2, "global");
+function globalImageRegistry(ctx, root) {
+  if (!(0, import_yaml4.isMap)(root)) return void 0;
+  const global = valueOf(root, "global");
   if (!(0, import_yaml4.isMap)(global)) return void 0;
   const reg = scalarPart(ctx, valueOf(global, "imageRegistry"));
   return reg && !isEmpty(reg) ? reg : void 0;
@@ -13513,8 +13513,8 @@ function ignore(s) {
 // src/scan/file-scan.ts
 var BINARY_SNIFF = 8e3;
 var YIELD_EVERY_BYTES = 1 << 20;
-function scanPath(root2, path2, maxFileSize2, scratch2) {
-  const r = readFile(`${root2}/${path2}`, maxFileSize2, scratch2);
+function scanPath(root, path2, maxFileSize, scratch2) {
+  const r = readFile(`${root}/${path2}`, maxFileSize, scratch2);
   if (r.kind !== "text") return r;
   const bytes = r.data.length;
   if (!mayHoldImageSite(r.data)) return { kind: "text", bytes, sites: [], warnings: [], flux: void 0 };
@@ -13532,8 +13532,8 @@ function scanPath(root2, path2, maxFileSize2, scratch2) {
 var ReadBuffer = class {
   buffer;
   /** Starts at 1 MiB (or the size limit and a byte, if smaller): most files then need no `fstat`. */
-  constructor(maxFileSize2) {
-    this.buffer = Buffer.allocUnsafe(Math.max(1, Math.min(maxFileSize2 + 1, 1 << 20, MAX_LENGTH)));
+  constructor(maxFileSize) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1, Math.min(maxFileSize + 1, 1 << 20, MAX_LENGTH)));
   }
   /** The buffer as it is. */
   get current() {
@@ -13574,17 +13574,20 @@ function readFile(path2, maxSize, scratch2) {
 }
 
 // src/scan/scan-worker.ts
-var { root, paths, maxFileSize, batch, counter } = workerData;
-var next = new Int32Array(counter);
-var scratch = new ReadBuffer(maxFileSize);
-for (let start = Atomics.add(next, 0, batch); start < paths.length; start = Atomics.add(next, 0, batch)) {
-  let message;
-  try {
-    const outcomes = [];
-    for (const path2 of paths.slice(start, start + batch)) outcomes.push(scanPath(root, path2, maxFileSize, scratch));
-    message = { start, outcomes };
-  } catch {
-    message = { start, failed: true };
+var scratch;
+parentPort?.on("message", ({ job, root, paths, maxFileSize, batch, counter }) => {
+  const next = new Int32Array(counter);
+  scratch ??= new ReadBuffer(maxFileSize);
+  for (let start = Atomics.add(next, 0, batch); start < paths.length; start = Atomics.add(next, 0, batch)) {
+    let message;
+    try {
+      const outcomes = [];
+      for (const path2 of paths.slice(start, start + batch)) outcomes.push(scanPath(root, path2, maxFileSize, scratch));
+      message = { job, start, outcomes };
+    } catch {
+      message = { job, start, failed: true };
+    }
+    parentPort?.postMessage(message);
   }
-  parentPort?.postMessage(message);
-}
+  parentPort?.postMessage({ job, done: true });
+});

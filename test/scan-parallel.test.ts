@@ -50,6 +50,17 @@ async function bigRepository(): Promise<string> {
   return dir;
 }
 
+/**
+ * Makes the first batch (64 files, in path order) 64 MB of YAML: the CLI's main thread takes it at
+ * once and is busy with it long enough for a worker to start and take the rest, however slow the
+ * machine. Without it, a scan of tiny files can end before a new worker is up.
+ */
+async function addHeavyFirstBatch(dir: string): Promise<void> {
+  await mkdir(join(dir, "aaa"));
+  const heavy = "metadata:\n  labels:\n    app: heavy\n".repeat(30_000);
+  for (let k = 0; k < 64; k++) await writeFile(join(dir, "aaa", `heavy-${String(k).padStart(2, "0")}.yaml`), heavy);
+}
+
 test("two and three threads find what one thread finds, file for file and warning for warning", async () => {
   const dir = await bigRepository();
   try {
@@ -63,8 +74,14 @@ test("two and three threads find what one thread finds, file for file and warnin
       "the repository gives every kind of warning",
     );
     for (const threads of [2, 3]) {
+      // The workers start while this thread scans; a scan of tiny files could end before they are up.
+      // Once started they are kept, and this thread's first files are made slow: the workers scan.
+      await scanRepository(dir, { maxFileSize: 4096, threads });
       const seen: string[] = [];
-      const many = await scanRepository(dir, { maxFileSize: 4096, threads, onFile: (p) => seen.push(p) });
+      const onFile = (p: string): void => {
+        if (seen.push(p) <= 100) for (const end = performance.now() + 5; performance.now() < end;);
+      };
+      const many = await scanRepository(dir, { maxFileSize: 4096, threads, onFile });
       assert.equal(many.stats.threads, threads);
       assert.deepEqual(many.files, one.files);
       assert.deepEqual(many.warnings, one.warnings);
@@ -74,6 +91,37 @@ test("two and three threads find what one thread finds, file for file and warnin
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("two scans at once share the workers and each finds what one thread finds", async () => {
+  const a = await bigRepository();
+  const b = await bigRepository();
+  try {
+    await writeFile(join(b, "team-b", "extra.yaml"), "image: ghcr.io/acme/only-in-b:9.9\n");
+    const [oneA, oneB] = [
+      await scanRepository(a, { maxFileSize: 4096, threads: 1 }),
+      await scanRepository(b, { maxFileSize: 4096, threads: 1 }),
+    ];
+    const [manyA, manyB] = await Promise.all([
+      scanRepository(a, { maxFileSize: 4096, threads: 2 }),
+      scanRepository(b, { maxFileSize: 4096, threads: 2 }),
+    ]);
+    assert.deepEqual(manyA.files, oneA.files);
+    assert.deepEqual(manyB.files, oneB.files);
+    assert.deepEqual(manyB.warnings, oneB.warnings);
+    assert.notDeepEqual(manyA.files, manyB.files, "each scan got its own files back");
+    // A later scan in the same process runs on the workers kept from these.
+    let calls = 0;
+    const slowStart = (): void => {
+      if (++calls <= 100) for (const end = performance.now() + 5; performance.now() < end;);
+    };
+    const again = await scanRepository(a, { maxFileSize: 4096, threads: 2, onFile: slowStart });
+    assert.equal(again.stats.threads, 2);
+    assert.deepEqual(again.files, oneA.files);
+  } finally {
+    await rm(a, { recursive: true, force: true });
+    await rm(b, { recursive: true, force: true });
   }
 });
 
@@ -125,6 +173,7 @@ test("the dist/ CLI scans a big repository on its worker threads and prints the 
   const cli = join(root, "dist", "cli.js");
   assert.ok(existsSync(join(root, "dist", "scan-worker.js")), "dist/ carries the worker's bundle");
   const dir = await bigRepository();
+  await addHeavyFirstBatch(dir);
   try {
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
       const r = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
@@ -144,24 +193,26 @@ test("the dist/ CLI scans a big repository on its worker threads and prints the 
 
 test("`scan.threads` in .laminar.yaml sets the threads; a bad value names the file, line and key", async () => {
   const dir = await bigRepository();
+  await addHeavyFirstBatch(dir);
+  const config = (threads: number): Promise<void> =>
+    writeFile(
+      join(dir, ".laminar.yaml"),
+      `version: 1\nupdates:\n  - pattern: glob:*\n    files: [team-a/]\nscan:\n  threads: ${threads}\n`,
+    );
   try {
-    await writeFile(
-      join(dir, ".laminar.yaml"),
-      "version: 1\nupdates:\n  - pattern: glob:*\n    files: [team-a/]\nscan:\n  threads: 3\n",
-    );
-    const three = laminar(["scan", "--dir", dir]);
-    assert.equal(three.status, 0, three.stderr);
-    assert.match(three.stdout, /scanned on 3 threads\)/);
-    const one = laminar(["scan", "--dir", dir], { LAMINAR_SCAN_THREADS: "1" });
-    assert.doesNotMatch(one.stdout, /threads\)/, "the variable wins over the file");
-    await writeFile(
-      join(dir, ".laminar.yaml"),
-      "version: 1\nupdates:\n  - pattern: glob:*\n    files: [team-a/]\nscan:\n  threads: 0\n",
-    );
+    await config(1);
+    const one = laminar(["scan", "--dir", dir]);
+    assert.equal(one.status, 0, one.stderr);
+    assert.match(one.stdout, /\(\d+ scanned\)/);
+    assert.doesNotMatch(one.stdout, /threads\)/, "threads: 1 keeps a big repository on one thread");
+    const two = laminar(["scan", "--dir", dir], { LAMINAR_SCAN_THREADS: "2" });
+    assert.equal(two.status, 0, two.stderr);
+    assert.match(two.stdout, /scanned on 2 threads\)/, "the variable wins over the file");
+    await config(0);
     const bad = laminar(["scan", "--dir", dir]);
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /\.laminar\.yaml:6/);
-    assert.match(bad.stderr, /scan\.threads|threads/);
+    assert.match(bad.stderr, /threads/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -345,7 +345,9 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
       r.reference.digest ? `${r.reference.digest.slice(0, 19)}…` : "-",
     ]),
   );
-  io.out(`${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned${scan.stats.threads > 1 ? ` on ${scan.stats.threads} threads` : ""})`);
+  io.out(
+    `${rows.length} image reference(s) in ${scan.files.length} file(s) (${scan.stats.files} scanned${scan.stats.threads > 1 ? ` on ${scan.stats.threads} threads` : ""})`,
+  );
   if (rows.length) io.out(table([["FILE:LINE:COL", "TEXT", "REPOSITORY", "TAG", "DIGEST"], ...rows]));
   for (const w of scan.warnings) io.err(`warning: ${w.file}: ${w.message}`);
   return 0;

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-KXCVXGFV.js";
+} from "./chunk-IAWQ7XEI.js";
 import {
   __commonJS,
   __toESM

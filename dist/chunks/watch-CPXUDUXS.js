@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-DRMOQJ6A.js";
+} from "./chunk-HPKKNMUP.js";
 import {
   createGitCommandManager
-} from "./chunk-LNSITUJP.js";
+} from "./chunk-LU2UJENF.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-XPGYPPQR.js";
+} from "./chunk-G6QM5RMW.js";
 import {
   loadConfig
-} from "./chunk-KXCVXGFV.js";
+} from "./chunk-IAWQ7XEI.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

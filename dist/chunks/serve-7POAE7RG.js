@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-DRMOQJ6A.js";
-import "./chunk-LNSITUJP.js";
+} from "./chunk-HPKKNMUP.js";
+import "./chunk-LU2UJENF.js";
 import {
   serverSchema
-} from "./chunk-EL6IVH3F.js";
+} from "./chunk-524QDLDV.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-XPGYPPQR.js";
+} from "./chunk-G6QM5RMW.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-KXCVXGFV.js";
+} from "./chunk-IAWQ7XEI.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {

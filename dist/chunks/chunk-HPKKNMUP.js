@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-LNSITUJP.js";
+} from "./chunk-LU2UJENF.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-XPGYPPQR.js";
+} from "./chunk-G6QM5RMW.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-KXCVXGFV.js";
+} from "./chunk-IAWQ7XEI.js";
 import {
   __commonJS,
   __require,

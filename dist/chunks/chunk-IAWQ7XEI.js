@@ -8350,11 +8350,11 @@ var require_light = __commonJS({
             }
           }
           async _free(index, job, options, eventInfo) {
-            var e, running;
+            var e, running2;
             try {
-              ({ running } = await this._store.__free__(index, options.weight));
+              ({ running: running2 } = await this._store.__free__(index, options.weight));
               this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
-              if (running === 0 && this.empty()) {
+              if (running2 === 0 && this.empty()) {
                 return this.Events.trigger("idle");
               }
             } catch (error1) {
@@ -25381,6 +25381,7 @@ import { Worker } from "node:worker_threads";
 var BATCH = 64;
 var MIN_FILES_PER_THREAD = 1e3;
 var MAX_THREADS = 4;
+var IDLE_MS = 3e4;
 function threadsFor(files, requested) {
   const fromEnv = Number(process.env.LAMINAR_SCAN_THREADS);
   const asked = Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
@@ -25397,11 +25398,46 @@ function workerScript() {
   }
   return void 0;
 }
-function startWorker(script, data) {
-  if (!script.pathname.endsWith(".ts")) return new Worker(script, { workerData: data });
+function startWorker(script) {
+  if (!script.pathname.endsWith(".ts")) return new Worker(script);
   const tsx = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
+  return new Worker(bootstrap, { eval: true });
+}
+var pool = [];
+var holds = /* @__PURE__ */ new Map();
+function hold(worker, by) {
+  const n = (holds.get(worker) ?? 0) + by;
+  holds.set(worker, n);
+  if (n === 1 && by === 1) worker.ref();
+  if (n === 0) {
+    holds.delete(worker);
+    worker.unref();
+  }
+}
+var jobs = 0;
+var running = 0;
+var idleTimer;
+function poolWorkers(n, script) {
+  clearTimeout(idleTimer);
+  while (pool.length < n) {
+    const worker = startWorker(script);
+    worker.unref();
+    worker.on("error", () => void 0);
+    worker.on("exit", () => {
+      const at = pool.indexOf(worker);
+      if (at >= 0) pool.splice(at, 1);
+    });
+    pool.push(worker);
+  }
+  return pool.slice(0, n);
+}
+function endIdleWorkers() {
+  if (running > 0) return;
+  idleTimer = setTimeout(() => {
+    if (running === 0) for (const w of pool.splice(0)) void w.terminate();
+  }, IDLE_MS);
+  idleTimer.unref();
 }
 async function scanFiles(root, paths, options) {
   const threads = threadsFor(paths.length, options.threads);
@@ -25419,26 +25455,47 @@ async function scanFiles(root, paths, options) {
   };
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const take = () => Atomics.add(counter, 0, BATCH);
-  const data = { root, paths, maxFileSize: options.maxFileSize, batch: BATCH, counter: counter.buffer };
+  const job = {
+    job: ++jobs,
+    root,
+    paths,
+    maxFileSize: options.maxFileSize,
+    batch: BATCH,
+    counter: counter.buffer
+  };
+  running++;
   const worked = /* @__PURE__ */ new Set();
-  const finished = Array.from({ length: threads - 1 }, () => {
-    return new Promise((resolve4) => {
-      const worker = startWorker(script, data);
-      worker.on("message", (m) => {
-        if ("outcomes" in m) {
-          place(m.start, m.outcomes);
-          worked.add(worker);
-        }
-      });
-      worker.on("error", () => void 0);
-      worker.on("exit", () => resolve4());
-    });
-  });
-  for (let start = take(); start < paths.length; start = take()) {
-    await here(start);
-    await yieldToLoop2();
+  try {
+    const finished = poolWorkers(threads - 1, script).map(
+      (worker) => new Promise((resolve4) => {
+        const onMessage = (m) => {
+          if (m.job !== job.job) return;
+          if ("outcomes" in m) {
+            place(m.start, m.outcomes);
+            worked.add(worker);
+          } else if ("done" in m) finish();
+        };
+        const finish = () => {
+          worker.off("message", onMessage);
+          worker.off("exit", finish);
+          hold(worker, -1);
+          resolve4();
+        };
+        worker.on("message", onMessage);
+        worker.on("exit", finish);
+        hold(worker, 1);
+        worker.postMessage(job);
+      })
+    );
+    for (let start = take(); start < paths.length; start = take()) {
+      await here(start);
+      await yieldToLoop2();
+    }
+    await Promise.all(finished);
+  } finally {
+    running--;
+    endIdleWorkers();
   }
-  await Promise.all(finished);
   for (let start = 0; start < paths.length; start += BATCH) if (out[start] === void 0) await here(start);
   return { outcomes: out, threads: 1 + worked.size };
 }
