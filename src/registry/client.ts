@@ -624,9 +624,10 @@ export class RegistryClient implements TagSource {
       const found = ecrDetails(await cloud.describeImages(repo.repository, missing), missing);
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      // The SDK's message rarely carries the HTTP status; its metadata does.
+      // Through the registry transport the message names the status; an SDK error's metadata may add it.
+      const message = err instanceof Error ? err.message : String(err);
       const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-      const why = `${err instanceof Error ? err.message : String(err)}${status ? ` (HTTP ${status})` : ""}`;
+      const why = status && !message.includes(String(status)) ? `${message} (HTTP ${status})` : message;
       // No AWS credentials at all (docker's config may still log in): stop asking this client.
       if (err instanceof Error && err.name === "CredentialsProviderError") this.ecrApiOff.add(registry);
       state.apiFailure = `registry ${registry}: ECR DescribeImages (${await cloud.label()}) → ${why}`;
