@@ -345,6 +345,27 @@ describe("timestamp APIs and rate limits", () => {
     assert.match(warnings[0]!, /404/);
   });
 
+  test("Docker Hub tag API failing on a channel over limits.candidates: learnt from manifests, the failure named", async () => {
+    fake.reset();
+    const c = new RegistryClient({
+      retry: FAST_RETRY,
+      env: {},
+      log: { warn: () => {} },
+      registries: [{ host: "docker.io", endpoint: fake.url, apiUrl: fake.url }],
+    });
+    const plan = await planUpdates({
+      config: parseConfig(`updates:\n  - pattern: "glob:v*"\n    files: [deploy]\nlimits:\n  candidates: 2\n`),
+      files: [{ path: "deploy/a.yaml", references: scanText(Buffer.from(`image: someone/private:v0000\n`)) }],
+      tags: c,
+    });
+    assert.equal(plan.unchanged[0]?.reason, "learning-build-times", JSON.stringify(plan.unchanged[0]));
+    assert.match(
+      String(plan.unchanged[0]?.detail),
+      /^timestamp API failed \(registry docker\.io: GET [^ ]+\/v2\/namespaces\/someone\/repositories\/private\/tags → 404 [^)]*\), so build times come from manifests: asked 2 of 3 build times /,
+    );
+    assert.equal(c.counts().manifestGet + c.counts().blobGet, 4, JSON.stringify(c.counts()));
+  });
+
   test("Docker Hub tag page of the wrong shape → named warning, registry API", async () => {
     fake.reset();
     fake.rule({
