@@ -169,6 +169,93 @@ describe("limits.candidates and a timestamp API (Quay's tag API in front of the 
   });
 });
 
+for (const api of ["quay", "harbor"] as const) {
+  describe(`limits.candidates when the ${api} timestamp API fails (#12: the manifest fallback is bounded too)`, () => {
+    let registry: RunningRegistry;
+    let front: Awaited<ReturnType<typeof startVendorApiFront>>;
+    before(async () => {
+      registry = await startRegistry({ auth: api === "harbor" ? "htpasswd" : "none" });
+      const seeded = await seedImages(registry, tagSeries("acme/app", 25, { prefix: "main-", newest: NEWEST }));
+      front = await startVendorApiFront({
+        api,
+        registryUrl: registry.url,
+        tags: seeded.map((s, i) => ({
+          repository: "acme/app",
+          tag: s.tag,
+          digest: s.digest,
+          pushed: new Date(NEWEST.getTime() + i * 60_000),
+        })),
+      });
+    });
+    after(async () => {
+      await front?.close();
+      await registry?.stop();
+    });
+
+    /** One run with the API answering 500 to everything: a fresh client over the shared cache file. */
+    async function failingRun(cachePath: string) {
+      front.fail(500, 1000);
+      const client = new RegistryClient({
+        cachePath,
+        env,
+        retry: { baseDelayMs: 5, maxDelayMs: 20, maxTotalWaitMs: 500 },
+        log: { warn: () => {} },
+        registries: [{ host: front.host, api, ...(registry.credentials ?? {}) }],
+      });
+      const apiBefore = front.apiRequests.length;
+      try {
+        const plan = await planUpdates({
+          config: config(10),
+          files: [
+            {
+              path: "deploy/app.yaml",
+              references: scanText(
+                Buffer.from(`image: ${front.host}/acme/app:main-3
+`),
+              ),
+            },
+          ],
+          tags: client,
+        });
+        await client.flush();
+        const c = client.counts();
+        return { plan, fetched: c.manifestGet + c.blobGet, counts: c, apiAsked: front.apiRequests.length - apiBefore };
+      } finally {
+        front.fail(0, 0);
+      }
+    }
+
+    test("25 tags, limit 10, API answering 500: at most 10 times per run from manifests, the failure named, then decided", async () => {
+      const cachePath = join(tmp, `${api}-failing-cache.json`);
+      const path =
+        api === "quay" ? "/api/v1/repository/acme/app/tag/" : "/api/v2.0/projects/acme/repositories/app/artifacts";
+      const failed = `timestamp API failed \\(registry ${front.host}: GET ${path.replace(/\./g, "\\.")} → 500 [^)]*\\)[^)]*\\), so build times come from manifests: `;
+
+      const r1 = await failingRun(cachePath);
+      assert.equal(r1.plan.unchanged[0]?.reason, "learning-build-times", outcome(r1.plan));
+      assert.match(
+        String(r1.plan.unchanged[0]?.detail),
+        new RegExp(
+          `^${failed}asked 10 of 25 build times of .*acme/app \\(glob:main-\\*\\) this run \\(limits\\.candidates\\); 15 left`,
+        ),
+      );
+      assert.equal(r1.fetched, 20, JSON.stringify(r1.counts)); // 10 manifests + 10 config blobs, not 25 + 25
+      // The failed API is asked once per run (with its retries), not again for the fallback.
+      assert.ok(r1.apiAsked >= 1 && r1.apiAsked <= 5, String(r1.apiAsked));
+
+      const r2 = await failingRun(cachePath);
+      assert.equal(r2.plan.unchanged[0]?.reason, "learning-build-times", outcome(r2.plan));
+      assert.match(String(r2.plan.unchanged[0]?.detail), new RegExp(`^${failed}asked 10 of 15 build times .*; 5 left`));
+      assert.equal(r2.fetched, 20, JSON.stringify(r2.counts));
+
+      // The last 5 are within the limit: fetched, and the channel decided on build times (API still down).
+      const r3 = await failingRun(cachePath);
+      assert.equal(outcome(r3.plan), "move main-24");
+      assert.equal(r3.fetched, 10, JSON.stringify(r3.counts));
+    });
+  });
+}
+
 describe("limits.candidates with library tag sources", () => {
   const tags = Object.fromEntries(
     Array.from({ length: 5 }, (_, i) => [`main-${i}`, { created: `2026-03-01T0${i}:00:00Z` }]),

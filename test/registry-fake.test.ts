@@ -4,7 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { parseConfig } from "../src/config/parse.js";
+import { planUpdates } from "../src/plan/plan.js";
 import { RegistryClient, RegistryError, type RegistryClientOptions } from "../src/registry/index.js";
+import { scanText } from "../src/scan/scan.js";
 import { startFakeRegistry, type FakeRegistry, type FakeTagSpec } from "./helpers/registry/fake-registry.js";
 
 const T0 = Date.parse("2024-05-01T00:00:00Z");
@@ -342,6 +345,27 @@ describe("timestamp APIs and rate limits", () => {
     assert.match(warnings[0]!, /404/);
   });
 
+  test("Docker Hub tag API failing on a channel over limits.candidates: learnt from manifests, the failure named", async () => {
+    fake.reset();
+    const c = new RegistryClient({
+      retry: FAST_RETRY,
+      env: {},
+      log: { warn: () => {} },
+      registries: [{ host: "docker.io", endpoint: fake.url, apiUrl: fake.url }],
+    });
+    const plan = await planUpdates({
+      config: parseConfig(`updates:\n  - pattern: "glob:v*"\n    files: [deploy]\nlimits:\n  candidates: 2\n`),
+      files: [{ path: "deploy/a.yaml", references: scanText(Buffer.from(`image: someone/private:v0000\n`)) }],
+      tags: c,
+    });
+    assert.equal(plan.unchanged[0]?.reason, "learning-build-times", JSON.stringify(plan.unchanged[0]));
+    assert.match(
+      String(plan.unchanged[0]?.detail),
+      /^timestamp API failed \(registry docker\.io: GET [^ ]+\/v2\/namespaces\/someone\/repositories\/private\/tags → 404 [^)]*\), so build times come from manifests: asked 2 of 3 build times /,
+    );
+    assert.equal(c.counts().manifestGet + c.counts().blobGet, 4, JSON.stringify(c.counts()));
+  });
+
   test("Docker Hub tag page of the wrong shape → named warning, registry API", async () => {
     fake.reset();
     fake.rule({
@@ -451,6 +475,40 @@ describe("timestamp APIs and rate limits", () => {
         warnings.at(-1),
         `registry ${host}: ECR DescribeImages (AWS SDK chain (environment keys)) → DescribeImages answer: imageTags is not an array; using manifests instead`,
       );
+    } finally {
+      fake.clearRules();
+    }
+  });
+
+  test("ECR DescribeImages failing (500) on a channel over limits.candidates: learnt from manifests, bounded, named", async () => {
+    const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    fake.reset();
+    fake.rule({
+      kind: "ecrApi",
+      status: 500,
+      body: '{"__type":"ServerException","message":"injected"}',
+      times: Infinity,
+    });
+    try {
+      const c = new RegistryClient({
+        retry: FAST_RETRY,
+        log: { warn: () => {} },
+        registries: [{ host, endpoint: fake.url, apiUrl: `${fake.url}/` }],
+      });
+      const plan = await withAwsEnv({ AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-key-value" }, () =>
+        planUpdates({
+          config: parseConfig(`updates:\n  - pattern: "glob:v*"\n    files: [deploy]\nlimits:\n  candidates: 2\n`),
+          files: [{ path: "deploy/a.yaml", references: scanText(Buffer.from(`image: ${host}/team/ecr-app:v0000\n`)) }],
+          tags: c,
+        }),
+      );
+      assert.equal(plan.unchanged[0]?.reason, "learning-build-times", JSON.stringify(plan.unchanged[0]));
+      assert.match(
+        String(plan.unchanged[0]?.detail),
+        /^timestamp API failed \(registry 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com: ECR DescribeImages \(AWS SDK chain \(environment keys\)\) → registry [^ ]+: POST \/ → 500 Internal Server Error \(gave up after 5 attempts, [\d.]+ s waiting\)\), so build times come from manifests: asked 2 of 4 build times /,
+      );
+      // Two manifests and two config blobs (v0003, v0002: newest names first), not all four tags'.
+      assert.equal(c.counts().manifestGet + c.counts().blobGet, 4, JSON.stringify(c.counts()));
     } finally {
       fake.clearRules();
     }

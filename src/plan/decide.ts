@@ -80,6 +80,8 @@ export class RepositoryDecisions {
    * {@link RepositoryDecisions.fetchCosts}); undefined until told, or when the source cannot say.
    */
   private toFetch: ReadonlySet<string> | undefined;
+  /** Why the registry's timestamp API gave no times this run (see {@link RepositoryDecisions.fetchCosts}). */
+  private apiFailure: string | undefined;
   // Per rule and image, as the candidates: thousands of sites may share one channel of 100k tags.
   private readonly unlistedMemo = new Map<string, readonly string[]>();
   private readonly batchMemo = new Map<string, readonly string[]>();
@@ -127,9 +129,13 @@ export class RepositoryDecisions {
    * What the tag source said it must fetch of {@link RepositoryDecisions.unlistedTimes}: only those
    * count against `limits.candidates` (a time cached by an earlier run costs no fetch). Undefined:
    * the source cannot tell, and every unlisted time counts.
+   *
+   * @param apiFailure - the registry's timestamp API failed (its message names the registry and
+   *   HTTP status): the times come from manifests, and a channel learnt over runs says why.
    */
-  fetchCosts(toFetch: readonly string[] | undefined): void {
+  fetchCosts(toFetch: readonly string[] | undefined, apiFailure?: string): void {
     this.toFetch = toFetch && new Set(toFetch);
+    this.apiFailure = apiFailure;
     this.batchMemo.clear();
   }
 
@@ -222,6 +228,8 @@ export class RepositoryDecisions {
       return {
         stays: "learning-build-times",
         detail:
+          // Users expect a timestamp API to answer in pages: say why this channel costs manifests.
+          (this.apiFailure ? `timestamp API failed (${this.apiFailure}), so build times come from manifests: ` : "") +
           `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) ` +
           `this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; ` +
           `raise limits.candidates to finish in one run` +

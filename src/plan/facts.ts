@@ -60,19 +60,30 @@ export function toFailure(e: unknown, repo: RepositoryRef): PlanFailure {
   };
 }
 
+/** What {@link askTimesToFetch} learnt: the times to fetch, and why the timestamp API gave none. */
+export interface FetchCosts {
+  /** Undefined when the source cannot say (`TagSource.timesToFetch` absent). */
+  readonly toFetch: readonly string[] | undefined;
+  /** The source's `timestampApiFailure`: the failed API's message (registry + HTTP status). */
+  readonly apiFailure?: string;
+}
+
 /**
  * Which of `tags` the source would have to fetch a build time for (`TagSource.timesToFetch`), or
- * undefined when it cannot say. Nothing is asked when `tags` is empty (every channel within
- * `limits.candidates`): the question is only needed for channels over the limit.
+ * undefined when it cannot say, with the timestamp API's failure when it had one. Nothing is asked
+ * when `tags` is empty (every channel within `limits.candidates`): the question is only needed for
+ * channels over the limit.
  */
 export async function askTimesToFetch(
   tags: TagSource,
   repo: RepositoryRef,
   unlisted: readonly string[],
-): Promise<Answer<readonly string[] | undefined>> {
-  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: undefined };
+): Promise<Answer<FetchCosts>> {
+  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: { toFetch: undefined } };
   try {
-    return { ok: true, value: await tags.timesToFetch(repo, unlisted) };
+    const toFetch = await tags.timesToFetch(repo, unlisted);
+    const apiFailure = tags.timestampApiFailure?.(repo);
+    return { ok: true, value: { toFetch, ...(apiFailure ? { apiFailure } : {}) } };
   } catch (e) {
     return { ok: false, failure: toFailure(e, repo) };
   }

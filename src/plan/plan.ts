@@ -162,7 +162,7 @@ async function planRepository(
   // count (its cache holds the rest); past the limit this run fetches a batch and the sites wait.
   const toFetch = await askTimesToFetch(tags, repo, decisions.unlistedTimes(items));
   if (!toFetch.ok) return records.registryError(items, toFetch.failure);
-  decisions.fetchCosts(toFetch.value);
+  decisions.fetchCosts(toFetch.value.toFetch, toFetch.value.apiFailure);
 
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);

@@ -15,7 +15,8 @@
  *       already fetched the manifest (and config blob), else GET manifest (+ blob for one image);
  *       cached by digest;
  *       fresh digest wanted (`digest: refresh`): 1 HEAD, never the snapshot;
- *   - `timesToFetch` (which build times the caches lack; limits.candidates counts only those): none.
+ *   - `timesToFetch` (which build times the caches lack; limits.candidates counts only those): none,
+ *     except ECR's, Quay's or Harbor's timestamp API pages, which describeTags then needs not ask.
  *   Targeted runs (issue #15: `current` tags, `reuseChallenges`): no listing and no ping; the
  *   pushed tag costs GET manifest + GET config blob (+ 1 token where the registry wants one), the
  *   current tags' times come from the cache.
@@ -194,6 +195,11 @@ interface RepoState {
   readonly resolving: PromiseMemo<string, TagDetails | undefined>;
   /** Tags the references use, named by a targeted run (`DescribeRequest.current`). */
   readonly current: Set<string>;
+  /**
+   * Why the timestamp API gave no times for this repository this run (registry + HTTP status): it
+   * is not asked again, and the plan names it while it learns the times from manifests.
+   */
+  apiFailure?: string;
 }
 
 export class RegistryClient implements TagSource {
@@ -454,9 +460,8 @@ export class RegistryClient implements TagSource {
           maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS,
         });
       } catch (err) {
-        this.opts.log?.warn?.(
-          `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`,
-        );
+        state.apiFailure = err instanceof Error ? err.message : String(err);
+        this.opts.log?.warn?.(`${state.apiFailure}; listing tags through the registry API instead`);
       }
     }
     list ??= await listTagsPaged(this.session(registry), repo.repository, {
@@ -526,19 +531,23 @@ export class RegistryClient implements TagSource {
 
   /**
    * The tags whose build time {@link describeTags} would fetch (manifest + config blob): not given
-   * by the listing, and not held by the cache (a tag → digest from an earlier listing, even one
-   * past its time to live, which costs at most a HEAD, plus that digest's build time). A registry
-   * whose timestamp API answers times in pages (ECR, Quay, Harbor) fetches none per tag.
+   * by the listing or a timestamp API, and not held by the cache (a tag → digest from an earlier
+   * listing, even one past its time to live, which costs at most a HEAD, plus that digest's build
+   * time). A registry whose timestamp API answers times in pages (ECR, Quay, Harbor) is asked here,
+   * as describeTags would (its answers are kept for it): what the API answered costs no fetch, and
+   * when it fails every time falls to the manifests and counts against `limits.candidates` (#12:
+   * a failed API on a 5,000-tag channel must not mean 10,000 requests in one run).
    */
   async timesToFetch(repo: RepositoryRef, tags: readonly string[]): Promise<readonly string[]> {
     const registry = registryKey(repo.registry);
-    const settings = this.settingsFor(registry);
-    const api = this.api(registry);
-    if (vendorApiFor(api, registry)) return [];
-    if (api !== "none" && !this.ecrApiOff.has(registry) && cloudKindOf(settings.host, settings.cloud) === "aws")
-      return [];
     const state = this.state(repo);
     const cache = await this.loadCache();
+    await this.askEcr(
+      repo,
+      state,
+      tags.filter((t) => !this.trustedDigest(repo, state, t)),
+    );
+    await this.askVendorApi(repo, state, [...tags], cache);
     const pk = platformKey(this.platforms(registry));
     return tags.filter((t) => {
       if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
@@ -588,12 +597,24 @@ export class RegistryClient implements TagSource {
     return out;
   }
 
-  /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
+  /**
+   * Why the registry's timestamp API (Docker Hub's tag list, ECR DescribeImages, Quay's or Harbor's
+   * tag API) gave no times for `repo` in this run, naming the registry and HTTP status; undefined
+   * when it answered or was not asked.
+   */
+  timestampApiFailure(repo: RepositoryRef): string | undefined {
+    return this.state(repo).apiFailure;
+  }
+
+  /**
+   * ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path
+   * (and the API is not asked again for this repository in this run).
+   */
   private async askEcr(repo: RepositoryRef, state: RepoState, tags: string[]): Promise<void> {
     const registry = registryKey(repo.registry);
     const api = this.api(registry);
     const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
-    if (!missing.length || api === "none" || this.ecrApiOff.has(registry)) return;
+    if (!missing.length || api === "none" || this.ecrApiOff.has(registry) || state.apiFailure) return;
     const settings = this.settingsFor(registry);
     // `api: ecr` on a host of another name needs `cloud: aws` (its region and credentials).
     if (cloudKindOf(settings.host, settings.cloud) !== "aws") return;
@@ -603,18 +624,21 @@ export class RegistryClient implements TagSource {
       const found = ecrDetails(await cloud.describeImages(repo.repository, missing), missing);
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      // Through the registry transport the message names the status; an SDK error's metadata may add it.
+      const message = err instanceof Error ? err.message : String(err);
+      const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+      const why = status && !message.includes(String(status)) ? `${message} (HTTP ${status})` : message;
       // No AWS credentials at all (docker's config may still log in): stop asking this client.
       if (err instanceof Error && err.name === "CredentialsProviderError") this.ecrApiOff.add(registry);
-      this.opts.log?.warn?.(
-        `registry ${registry}: ECR DescribeImages (${await cloud.label()}) → ${why}; using manifests instead`,
-      );
+      state.apiFailure = `registry ${registry}: ECR DescribeImages (${await cloud.label()}) → ${why}`;
+      this.opts.log?.warn?.(`${state.apiFailure}; using manifests instead`);
     }
   }
 
   /**
    * Quay's or Harbor's tag API for tags whose time no cache knows: one page of 100 tags instead of a
-   * manifest and a config blob per tag. Failures fall back to the generic path.
+   * manifest and a config blob per tag. Failures fall back to the generic path (and the API is not
+   * asked again for this repository in this run).
    */
   private async askVendorApi(
     repo: RepositoryRef,
@@ -625,7 +649,7 @@ export class RegistryClient implements TagSource {
     const registry = registryKey(repo.registry);
     const settings = this.settingsFor(registry);
     const vendor = vendorApiFor(this.api(registry), registry);
-    if (!vendor) return;
+    if (!vendor || state.apiFailure) return;
     const missing = tags.filter((t) => {
       if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
       // A digest whose build time the disk cache already holds costs nothing on the generic path.
@@ -647,7 +671,8 @@ export class RegistryClient implements TagSource {
       });
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+      state.apiFailure = err instanceof Error ? err.message : String(err);
+      this.opts.log?.warn?.(`${state.apiFailure}; using manifests instead`);
     }
   }
 

@@ -95,12 +95,20 @@ export interface TagSource {
   /**
    * Of these tags (asked after {@link TagSource.listTags} of the same repository), the ones whose
    * build time this source would have to fetch, one manifest and config blob each: neither the
-   * listing, a timestamp API nor a cache of earlier runs holds it. It makes no request. The plan
+   * listing, a timestamp API nor a cache of earlier runs holds it. It fetches no manifest (it may
+   * ask a timestamp API that answers in pages, as describeTags would; a failed one leaves every
+   * uncached time to fetch). The plan
    * bounds those fetches per run (`limits.candidates`) and learns a large channel over several
    * runs; a source without it cannot be bounded that way, so such a channel stays
    * `too-many-candidates` (src/plan/decide.ts).
    */
   timesToFetch?(repo: RepositoryRef, tags: readonly string[]): Promise<readonly string[]>;
+  /**
+   * Why the registry's timestamp API gave no times for `repo` in this run (a message naming the
+   * registry and HTTP status), or undefined. Asked after {@link TagSource.timesToFetch}: a channel
+   * learnt from manifests because of it says so in its `learning-build-times` detail.
+   */
+  timestampApiFailure?(repo: RepositoryRef): string | undefined;
   /**
    * Whether `digest` carries a valid cosign signature by `key` (a rule's `verify.cosign`, asked
    * for the winning candidate only). A source without it cannot check: such candidates are skipped.
