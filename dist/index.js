@@ -58531,9 +58531,8 @@ var RegistryClient = class {
           maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS
         });
       } catch (err) {
-        this.opts.log?.warn?.(
-          `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`
-        );
+        state.apiFailure = err instanceof Error ? err.message : String(err);
+        this.opts.log?.warn?.(`${state.apiFailure}; listing tags through the registry API instead`);
       }
     }
     list ??= await listTagsPaged(this.session(registry), repo.repository, {
@@ -58597,19 +58596,23 @@ var RegistryClient = class {
   }
   /**
    * The tags whose build time {@link describeTags} would fetch (manifest + config blob): not given
-   * by the listing, and not held by the cache (a tag → digest from an earlier listing, even one
-   * past its time to live, which costs at most a HEAD, plus that digest's build time). A registry
-   * whose timestamp API answers times in pages (ECR, Quay, Harbor) fetches none per tag.
+   * by the listing or a timestamp API, and not held by the cache (a tag → digest from an earlier
+   * listing, even one past its time to live, which costs at most a HEAD, plus that digest's build
+   * time). A registry whose timestamp API answers times in pages (ECR, Quay, Harbor) is asked here,
+   * as describeTags would (its answers are kept for it): what the API answered costs no fetch, and
+   * when it fails every time falls to the manifests and counts against `limits.candidates` (#12:
+   * a failed API on a 5,000-tag channel must not mean 10,000 requests in one run).
    */
   async timesToFetch(repo, tags) {
     const registry = registryKey(repo.registry);
-    const settings = this.settingsFor(registry);
-    const api = this.api(registry);
-    if (vendorApiFor(api, registry)) return [];
-    if (api !== "none" && !this.ecrApiOff.has(registry) && cloudKindOf(settings.host, settings.cloud) === "aws")
-      return [];
     const state = this.state(repo);
     const cache2 = await this.loadCache();
+    await this.askEcr(
+      repo,
+      state,
+      tags.filter((t) => !this.trustedDigest(repo, state, t))
+    );
+    await this.askVendorApi(repo, state, [...tags], cache2);
     const pk = platformKey(this.platforms(registry));
     return tags.filter((t) => {
       if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
@@ -58652,12 +58655,23 @@ var RegistryClient = class {
     for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
     return out;
   }
-  /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
+  /**
+   * Why the registry's timestamp API (Docker Hub's tag list, ECR DescribeImages, Quay's or Harbor's
+   * tag API) gave no times for `repo` in this run, naming the registry and HTTP status; undefined
+   * when it answered or was not asked.
+   */
+  timestampApiFailure(repo) {
+    return this.state(repo).apiFailure;
+  }
+  /**
+   * ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path
+   * (and the API is not asked again for this repository in this run).
+   */
   async askEcr(repo, state, tags) {
     const registry = registryKey(repo.registry);
     const api = this.api(registry);
     const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
-    if (!missing.length || api === "none" || this.ecrApiOff.has(registry)) return;
+    if (!missing.length || api === "none" || this.ecrApiOff.has(registry) || state.apiFailure) return;
     const settings = this.settingsFor(registry);
     if (cloudKindOf(settings.host, settings.cloud) !== "aws") return;
     const cloud = this.cloud(registry);
@@ -58666,22 +58680,24 @@ var RegistryClient = class {
       const found = ecrDetails(await cloud.describeImages(repo.repository, missing), missing);
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? err.message : String(err);
+      const status = err?.$metadata?.httpStatusCode;
+      const why = status && !message.includes(String(status)) ? `${message} (HTTP ${status})` : message;
       if (err instanceof Error && err.name === "CredentialsProviderError") this.ecrApiOff.add(registry);
-      this.opts.log?.warn?.(
-        `registry ${registry}: ECR DescribeImages (${await cloud.label()}) \u2192 ${why}; using manifests instead`
-      );
+      state.apiFailure = `registry ${registry}: ECR DescribeImages (${await cloud.label()}) \u2192 ${why}`;
+      this.opts.log?.warn?.(`${state.apiFailure}; using manifests instead`);
     }
   }
   /**
    * Quay's or Harbor's tag API for tags whose time no cache knows: one page of 100 tags instead of a
-   * manifest and a config blob per tag. Failures fall back to the generic path.
+   * manifest and a config blob per tag. Failures fall back to the generic path (and the API is not
+   * asked again for this repository in this run).
    */
   async askVendorApi(repo, state, tags, cache2) {
     const registry = registryKey(repo.registry);
     const settings = this.settingsFor(registry);
     const vendor = vendorApiFor(this.api(registry), registry);
-    if (!vendor) return;
+    if (!vendor || state.apiFailure) return;
     const missing = tags.filter((t) => {
       if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
       const digest = this.trustedDigest(repo, state, t);
@@ -58702,7 +58718,8 @@ var RegistryClient = class {
       });
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+      state.apiFailure = err instanceof Error ? err.message : String(err);
+      this.opts.log?.warn?.(`${state.apiFailure}; using manifests instead`);
     }
   }
   trustedDigest(repo, state, tag) {
@@ -59596,6 +59613,8 @@ var RepositoryDecisions = class {
    * {@link RepositoryDecisions.fetchCosts}); undefined until told, or when the source cannot say.
    */
   toFetch;
+  /** Why the registry's timestamp API gave no times this run (see {@link RepositoryDecisions.fetchCosts}). */
+  apiFailure;
   // Per rule and image, as the candidates: thousands of sites may share one channel of 100k tags.
   unlistedMemo = /* @__PURE__ */ new Map();
   batchMemo = /* @__PURE__ */ new Map();
@@ -59625,9 +59644,13 @@ var RepositoryDecisions = class {
    * What the tag source said it must fetch of {@link RepositoryDecisions.unlistedTimes}: only those
    * count against `limits.candidates` (a time cached by an earlier run costs no fetch). Undefined:
    * the source cannot tell, and every unlisted time counts.
+   *
+   * @param apiFailure - the registry's timestamp API failed (its message names the registry and
+   *   HTTP status): the times come from manifests, and a channel learnt over runs says why.
    */
-  fetchCosts(toFetch) {
+  fetchCosts(toFetch, apiFailure) {
     this.toFetch = toFetch && new Set(toFetch);
+    this.apiFailure = apiFailure;
     this.batchMemo.clear();
   }
   /**
@@ -59712,8 +59735,11 @@ var RepositoryDecisions = class {
       const runs = Math.ceil(left / this.maxCandidates);
       return {
         stays: "learning-build-times",
-        detail: `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; raise limits.candidates to finish in one run` + // A channel this large is better made smaller than learnt over days of runs.
-        (runs > LONG_LEARNING_RUNS ? `, or narrow the pattern, exclude old tags, or order by a version in the tag (semver, or sort: numerical)` : "")
+        detail: (
+          // Users expect a timestamp API to answer in pages: say why this channel costs manifests.
+          (this.apiFailure ? `timestamp API failed (${this.apiFailure}), so build times come from manifests: ` : "") + `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; raise limits.candidates to finish in one run` + // A channel this large is better made smaller than learnt over days of runs.
+          (runs > LONG_LEARNING_RUNS ? `, or narrow the pattern, exclude old tags, or order by a version in the tag (semver, or sort: numerical)` : "")
+        )
       };
     }
     if (unknown > this.maxCandidates)
@@ -59921,9 +59947,11 @@ function toFailure(e, repo) {
   };
 }
 async function askTimesToFetch(tags, repo, unlisted) {
-  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: void 0 };
+  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: { toFetch: void 0 } };
   try {
-    return { ok: true, value: await tags.timesToFetch(repo, unlisted) };
+    const toFetch = await tags.timesToFetch(repo, unlisted);
+    const apiFailure = tags.timestampApiFailure?.(repo);
+    return { ok: true, value: { toFetch, ...apiFailure ? { apiFailure } : {} } };
   } catch (e) {
     return { ok: false, failure: toFailure(e, repo) };
   }
@@ -61512,7 +61540,7 @@ async function planRepository(tags, repo, items, records, limits, now, keys) {
   const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
   const toFetch = await askTimesToFetch(tags, repo, decisions.unlistedTimes(items));
   if (!toFetch.ok) return records.registryError(items, toFetch.failure);
-  decisions.fetchCosts(toFetch.value);
+  decisions.fetchCosts(toFetch.value.toFetch, toFetch.value.apiFailure);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info3 = tagInfo(listed2.value, described.value);

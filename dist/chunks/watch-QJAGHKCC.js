@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-HPKKNMUP.js";
+} from "./chunk-QRCLGSGD.js";
 import {
   createGitCommandManager
-} from "./chunk-LU2UJENF.js";
+} from "./chunk-4XFVLDIT.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-G6QM5RMW.js";
+} from "./chunk-UGW63WXT.js";
 import {
   loadConfig
-} from "./chunk-IAWQ7XEI.js";
+} from "./chunk-YN4PUA56.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-IAWQ7XEI.js";
+} from "./chunk-YN4PUA56.js";
 import {
   __commonJS,
   __toESM
@@ -12884,9 +12884,8 @@ var RegistryClient = class {
           maxTags: this.opts.maxTags ?? DEFAULT_MAX_TAGS
         });
       } catch (err) {
-        this.opts.log?.warn?.(
-          `${err instanceof Error ? err.message : String(err)}; listing tags through the registry API instead`
-        );
+        state.apiFailure = err instanceof Error ? err.message : String(err);
+        this.opts.log?.warn?.(`${state.apiFailure}; listing tags through the registry API instead`);
       }
     }
     list ??= await listTagsPaged(this.session(registry), repo.repository, {
@@ -12950,19 +12949,23 @@ var RegistryClient = class {
   }
   /**
    * The tags whose build time {@link describeTags} would fetch (manifest + config blob): not given
-   * by the listing, and not held by the cache (a tag → digest from an earlier listing, even one
-   * past its time to live, which costs at most a HEAD, plus that digest's build time). A registry
-   * whose timestamp API answers times in pages (ECR, Quay, Harbor) fetches none per tag.
+   * by the listing or a timestamp API, and not held by the cache (a tag → digest from an earlier
+   * listing, even one past its time to live, which costs at most a HEAD, plus that digest's build
+   * time). A registry whose timestamp API answers times in pages (ECR, Quay, Harbor) is asked here,
+   * as describeTags would (its answers are kept for it): what the API answered costs no fetch, and
+   * when it fails every time falls to the manifests and counts against `limits.candidates` (#12:
+   * a failed API on a 5,000-tag channel must not mean 10,000 requests in one run).
    */
   async timesToFetch(repo, tags) {
     const registry = registryKey(repo.registry);
-    const settings = this.settingsFor(registry);
-    const api = this.api(registry);
-    if (vendorApiFor(api, registry)) return [];
-    if (api !== "none" && !this.ecrApiOff.has(registry) && cloudKindOf(settings.host, settings.cloud) === "aws")
-      return [];
     const state = this.state(repo);
     const cache = await this.loadCache();
+    await this.askEcr(
+      repo,
+      state,
+      tags.filter((t) => !this.trustedDigest(repo, state, t))
+    );
+    await this.askVendorApi(repo, state, [...tags], cache);
     const pk = platformKey(this.platforms(registry));
     return tags.filter((t) => {
       if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
@@ -13005,12 +13008,23 @@ var RegistryClient = class {
     for (const [tag, d] of times) out.set(tag, this.unlessFuture(repo, tag, d));
     return out;
   }
-  /** ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path. */
+  /**
+   * Why the registry's timestamp API (Docker Hub's tag list, ECR DescribeImages, Quay's or Harbor's
+   * tag API) gave no times for `repo` in this run, naming the registry and HTTP status; undefined
+   * when it answered or was not asked.
+   */
+  timestampApiFailure(repo) {
+    return this.state(repo).apiFailure;
+  }
+  /**
+   * ECR DescribeImages for tags the caches cannot answer; failures fall back to the generic path
+   * (and the API is not asked again for this repository in this run).
+   */
   async askEcr(repo, state, tags) {
     const registry = registryKey(repo.registry);
     const api = this.api(registry);
     const missing = tags.filter((t) => !state.apiTimes.has(t) && !state.listedInfo?.times?.get(t)?.created);
-    if (!missing.length || api === "none" || this.ecrApiOff.has(registry)) return;
+    if (!missing.length || api === "none" || this.ecrApiOff.has(registry) || state.apiFailure) return;
     const settings = this.settingsFor(registry);
     if (cloudKindOf(settings.host, settings.cloud) !== "aws") return;
     const cloud = this.cloud(registry);
@@ -13019,22 +13033,24 @@ var RegistryClient = class {
       const found = ecrDetails(await cloud.describeImages(repo.repository, missing), missing);
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
+      const message = err instanceof Error ? err.message : String(err);
+      const status = err?.$metadata?.httpStatusCode;
+      const why = status && !message.includes(String(status)) ? `${message} (HTTP ${status})` : message;
       if (err instanceof Error && err.name === "CredentialsProviderError") this.ecrApiOff.add(registry);
-      this.opts.log?.warn?.(
-        `registry ${registry}: ECR DescribeImages (${await cloud.label()}) \u2192 ${why}; using manifests instead`
-      );
+      state.apiFailure = `registry ${registry}: ECR DescribeImages (${await cloud.label()}) \u2192 ${why}`;
+      this.opts.log?.warn?.(`${state.apiFailure}; using manifests instead`);
     }
   }
   /**
    * Quay's or Harbor's tag API for tags whose time no cache knows: one page of 100 tags instead of a
-   * manifest and a config blob per tag. Failures fall back to the generic path.
+   * manifest and a config blob per tag. Failures fall back to the generic path (and the API is not
+   * asked again for this repository in this run).
    */
   async askVendorApi(repo, state, tags, cache) {
     const registry = registryKey(repo.registry);
     const settings = this.settingsFor(registry);
     const vendor = vendorApiFor(this.api(registry), registry);
-    if (!vendor) return;
+    if (!vendor || state.apiFailure) return;
     const missing = tags.filter((t) => {
       if (state.apiTimes.get(t)?.created || state.listedInfo?.times?.get(t)?.created) return false;
       const digest = this.trustedDigest(repo, state, t);
@@ -13055,7 +13071,8 @@ var RegistryClient = class {
       });
       for (const [t, d] of found) state.apiTimes.set(t, d);
     } catch (err) {
-      this.opts.log?.warn?.(`${err instanceof Error ? err.message : String(err)}; using manifests instead`);
+      state.apiFailure = err instanceof Error ? err.message : String(err);
+      this.opts.log?.warn?.(`${state.apiFailure}; using manifests instead`);
     }
   }
   trustedDigest(repo, state, tag) {

@@ -11,7 +11,7 @@ import {
   readBlobs,
   updatePass,
   withLaminarTrailers
-} from "./chunk-IAWQ7XEI.js";
+} from "./chunk-YN4PUA56.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };

@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-LU2UJENF.js";
+} from "./chunk-4XFVLDIT.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-G6QM5RMW.js";
+} from "./chunk-UGW63WXT.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-IAWQ7XEI.js";
+} from "./chunk-YN4PUA56.js";
 import {
   __commonJS,
   __require,

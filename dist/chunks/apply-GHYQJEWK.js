@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-LU2UJENF.js";
+} from "./chunk-4XFVLDIT.js";
 import {
   nothingToUpdate
 } from "./chunk-VLETM5AE.js";
@@ -32,7 +32,7 @@ import {
   scanFile,
   targetsByRepository,
   updatePass
-} from "./chunk-IAWQ7XEI.js";
+} from "./chunk-YN4PUA56.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

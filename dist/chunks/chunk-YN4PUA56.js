@@ -22637,6 +22637,8 @@ var RepositoryDecisions = class {
    * {@link RepositoryDecisions.fetchCosts}); undefined until told, or when the source cannot say.
    */
   toFetch;
+  /** Why the registry's timestamp API gave no times this run (see {@link RepositoryDecisions.fetchCosts}). */
+  apiFailure;
   // Per rule and image, as the candidates: thousands of sites may share one channel of 100k tags.
   unlistedMemo = /* @__PURE__ */ new Map();
   batchMemo = /* @__PURE__ */ new Map();
@@ -22666,9 +22668,13 @@ var RepositoryDecisions = class {
    * What the tag source said it must fetch of {@link RepositoryDecisions.unlistedTimes}: only those
    * count against `limits.candidates` (a time cached by an earlier run costs no fetch). Undefined:
    * the source cannot tell, and every unlisted time counts.
+   *
+   * @param apiFailure - the registry's timestamp API failed (its message names the registry and
+   *   HTTP status): the times come from manifests, and a channel learnt over runs says why.
    */
-  fetchCosts(toFetch) {
+  fetchCosts(toFetch, apiFailure) {
     this.toFetch = toFetch && new Set(toFetch);
+    this.apiFailure = apiFailure;
     this.batchMemo.clear();
   }
   /**
@@ -22753,8 +22759,11 @@ var RepositoryDecisions = class {
       const runs = Math.ceil(left / this.maxCandidates);
       return {
         stays: "learning-build-times",
-        detail: `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; raise limits.candidates to finish in one run` + // A channel this large is better made smaller than learnt over days of runs.
-        (runs > LONG_LEARNING_RUNS ? `, or narrow the pattern, exclude old tags, or order by a version in the tag (semver, or sort: numerical)` : "")
+        detail: (
+          // Users expect a timestamp API to answer in pages: say why this channel costs manifests.
+          (this.apiFailure ? `timestamp API failed (${this.apiFailure}), so build times come from manifests: ` : "") + `asked ${this.maxCandidates} of ${unknown} build times of ${repoKey(this.repo)} (${it.rule.policy.source}${exclusionNote(it.rule)}) this run (limits.candidates); ${left} left, about ${runs} more run${runs > 1 ? "s" : ""}; raise limits.candidates to finish in one run` + // A channel this large is better made smaller than learnt over days of runs.
+          (runs > LONG_LEARNING_RUNS ? `, or narrow the pattern, exclude old tags, or order by a version in the tag (semver, or sort: numerical)` : "")
+        )
       };
     }
     if (unknown > this.maxCandidates)
@@ -22976,9 +22985,11 @@ function toFailure(e, repo) {
   };
 }
 async function askTimesToFetch(tags, repo, unlisted) {
-  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: void 0 };
+  if (unlisted.length === 0 || !tags.timesToFetch) return { ok: true, value: { toFetch: void 0 } };
   try {
-    return { ok: true, value: await tags.timesToFetch(repo, unlisted) };
+    const toFetch = await tags.timesToFetch(repo, unlisted);
+    const apiFailure = tags.timestampApiFailure?.(repo);
+    return { ok: true, value: { toFetch, ...apiFailure ? { apiFailure } : {} } };
   } catch (e) {
     return { ok: false, failure: toFailure(e, repo) };
   }
@@ -24567,7 +24578,7 @@ async function planRepository(tags, repo, items, records, limits, now, keys) {
   const decisions = new RepositoryDecisions(repo, listed2.value, limits.candidates, now);
   const toFetch = await askTimesToFetch(tags, repo, decisions.unlistedTimes(items));
   if (!toFetch.ok) return records.registryError(items, toFetch.failure);
-  decisions.fetchCosts(toFetch.value);
+  decisions.fetchCosts(toFetch.value.toFetch, toFetch.value.apiFailure);
   const described = await askTagDetails(tags, repo, { times: decisions.timesWanted(items), digests: [] });
   if (!described.ok) return records.registryError(items, described.failure);
   const info = tagInfo(listed2.value, described.value);

@@ -2,7 +2,7 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   laminarSchema
-} from "./chunk-IAWQ7XEI.js";
+} from "./chunk-YN4PUA56.js";
 
 // src/config/server-schema.ts
 var p = laminarSchema.properties;

@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-HPKKNMUP.js";
-import "./chunk-LU2UJENF.js";
+} from "./chunk-QRCLGSGD.js";
+import "./chunk-4XFVLDIT.js";
 import {
   serverSchema
-} from "./chunk-524QDLDV.js";
+} from "./chunk-E5KVGMSN.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-G6QM5RMW.js";
+} from "./chunk-UGW63WXT.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-IAWQ7XEI.js";
+} from "./chunk-YN4PUA56.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
