@@ -19,8 +19,10 @@ export interface FileScan {
 }
 
 /**
- * The cheap check (#10, "Speed"): the YAML work happens only in files where a structured key or a
- * marker appears at all. Most deployment files (plain manifests, compose files) have none.
+ * The first cheap check (#10, "Speed"): the YAML work happens only in files where a structured word or
+ * a marker appears at all. Since #12 the exact pre-check ({@link mayHoldStructuredSite}) comes first,
+ * and this regex is asked only to keep the answers as they were: it lacks `global`, so a file whose
+ * only hint key is `global:` has never been scanned structurally.
  */
 const STRUCTURED_HINT =
   /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
@@ -65,8 +67,29 @@ function scanStructuredInto(
 }
 
 /**
- * Every image site of one file: the one-string scan (`scanText`) and, when the cheap check flags the
- * file, the structured scan. A structured site supersedes the inline sites on its name, tag or digest
+ * The exact pre-check of the structured scan (#12): `false` only when {@link scanStructured} certainly
+ * finds no site and gives no warning in `text`. A structured site or warning comes from a marker
+ * (`laminar:`), or from a top-level YAML block holding a hint key (yaml-scan.ts), and nothing else.
+ */
+export function mayHoldStructuredSite(text: string, path: string): boolean {
+  return structuredStart(text, YAML_PATH.test(path), text.includes("laminar:")) !== undefined;
+}
+
+/**
+ * Where the structured scan of `text` starts: the `:` of its first hint key (-1 when a marker is all it
+ * has), or `undefined` when it has neither. The words alone (`STRUCTURED_HINT`) passed ~57 MB of the
+ * 100 MB bench corpus's Helm templates, for `.Values.image.repository` or `helm.sh/chart`, and none of
+ * them holds a hint key (#12). The search for the first one is where `scanYaml` would start, so a file
+ * that has one pays for it once.
+ */
+function structuredStart(text: string, yamlFile: boolean, marker: boolean): number | undefined {
+  const first = yamlFile ? firstHintKey(text) : -1;
+  return marker || first >= 0 ? first : undefined;
+}
+
+/**
+ * Every image site of one file: the one-string scan (`scanText`) and, when the pre-check
+ * ({@link mayHoldStructuredSite}) and the hint words flag the file, the structured scan. A structured site supersedes the inline sites on its name, tag or digest
  * (kustomize `newName: ghcr.io/a/b` is otherwise a bare, tagless inline reference); `# laminar: ignore`
  * marks the sites on its line `ignored`. `words`: what `rareWords` (rare-words.ts) found in `text`, when the
  * caller has searched it already.
@@ -81,19 +104,15 @@ export function scanFile(text: string, path: string, words?: RareWords): FileSca
   const marker = words ? words.marker : text.includes("laminar:");
   const yamlFile = YAML_PATH.test(path);
   if (!marker && !yamlFile && inOrder(inline)) return { sites: inline, warnings: [] };
-  // The exact check (#12): a structured site or warning comes from a marker, or from a YAML block
-  // holding a hint key. The hint regex alone passed ~57 MB of the 100 MB bench corpus's Helm templates
-  // for `.Values.image.repository` or `helm.sh/chart`, and they all hold no hint key. The search for
-  // the first one is the one `scanYaml` would make (it starts there), so a file without costs no more.
-  const first = yamlFile ? firstHintKey(text) : -1;
-  if (!marker && first < 0) {
+  const first = structuredStart(text, yamlFile, marker);
+  if (first === undefined) {
     // What the structured path gives with nothing found: the inline sites, sorted when they passed the
     // hint regex (the sort keeps sites in order as they are).
     if (inOrder(inline) || !STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
     return { sites: [...inline].sort(byPosition), warnings: [] };
   }
-  // Still asked, for the same answers: a YAML file whose only hint key is `global:` has none of the
-  // regex's words, and its structured scan has never run.
+  // Still asked, for the same answers (see STRUCTURED_HINT): it finds its word early in a file that
+  // passed the pre-check.
   if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const found: FoundSite[] = [];
   const warnings: StructuredWarning[] = [];
