@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hintWindows } from "../src/scan/structured/yaml-scan.js";
+import { firstHintKey, hintWindows } from "../src/scan/structured/yaml-scan.js";
 
 /**
  * The regex `hintWindows` used before issue #12 replaced it with a backward read from each `:`: kept
@@ -138,6 +138,9 @@ describe("hintWindows (#12: a backward read instead of a regex)", () => {
       for (let k = 0; k < len; k++) text += PIECES[Math.floor(next() * PIECES.length)];
       const windows = hintWindows(text);
       assert.deepEqual(windows, oracle(text), `case ${n}: ${JSON.stringify(text)}`);
+      // The pre-check's question (#12), on the text as `scanYaml` reads it (a byte order mark blanked).
+      const read = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
+      assert.equal(firstHintKey(text) >= 0, oracle(read).length > 0, `case ${n}: ${JSON.stringify(text)}`);
       if (windows.length) withWindows++;
     }
     // The pieces must make hint keys often, or the agreement says little.

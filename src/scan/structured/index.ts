@@ -4,7 +4,7 @@ import type { RareWords } from "../rare-words.js";
 import type { ImageSite, Span } from "../site.js";
 import { scanMarkers } from "./markers.js";
 import type { FoundSite } from "./site-builder.js";
-import { scanYaml } from "./yaml-scan.js";
+import { firstHintKey, scanYaml } from "./yaml-scan.js";
 
 /** Something a file's structured scan passed over: a file that is not valid YAML, where. */
 export interface StructuredWarning {
@@ -19,8 +19,10 @@ export interface FileScan {
 }
 
 /**
- * The cheap check (#10, "Speed"): the YAML work happens only in files where a structured key or a
- * marker appears at all. Most deployment files (plain manifests, compose files) have none.
+ * The first cheap check (#10, "Speed"): the YAML work happens only in files where a structured word or
+ * a marker appears at all. Since #12 the exact pre-check ({@link mayHoldStructuredSite}) comes first,
+ * and this regex is asked only to keep the answers as they were: it lacks `global`, so a file whose
+ * only hint key is `global:` has never been scanned structurally.
  */
 const STRUCTURED_HINT =
   /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
@@ -47,11 +49,12 @@ function scanStructuredInto(
   found: FoundSite[],
   warnings: StructuredWarning[],
   ignored: Set<number>,
+  first?: number,
 ): void {
   const yamlFile = YAML_PATH.test(path);
   if (yamlFile) {
     const problems: { line: number; message: string }[] = [];
-    scanYaml(text, lines, found, problems);
+    scanYaml(text, lines, found, problems, false, first);
     for (const p of problems)
       warnings.push({
         line: p.line,
@@ -64,8 +67,29 @@ function scanStructuredInto(
 }
 
 /**
- * Every image site of one file: the one-string scan (`scanText`) and, when the cheap check flags the
- * file, the structured scan. A structured site supersedes the inline sites on its name, tag or digest
+ * The exact pre-check of the structured scan (#12): `false` only when {@link scanStructured} certainly
+ * finds no site and gives no warning in `text`. A structured site or warning comes from a marker
+ * (`laminar:`), or from a top-level YAML block holding a hint key (yaml-scan.ts), and nothing else.
+ */
+export function mayHoldStructuredSite(text: string, path: string): boolean {
+  return structuredStart(text, YAML_PATH.test(path), text.includes("laminar:")) !== undefined;
+}
+
+/**
+ * Where the structured scan of `text` starts: the `:` of its first hint key (-1 when a marker is all it
+ * has), or `undefined` when it has neither. The words alone (`STRUCTURED_HINT`) passed ~57 MB of the
+ * 100 MB bench corpus's Helm templates, for `.Values.image.repository` or `helm.sh/chart`, and none of
+ * them holds a hint key (#12). The search for the first one is where `scanYaml` would start, so a file
+ * that has one pays for it once.
+ */
+function structuredStart(text: string, yamlFile: boolean, marker: boolean): number | undefined {
+  const first = yamlFile ? firstHintKey(text) : -1;
+  return marker || first >= 0 ? first : undefined;
+}
+
+/**
+ * Every image site of one file: the one-string scan (`scanText`) and, when the pre-check
+ * ({@link mayHoldStructuredSite}) and the hint words flag the file, the structured scan. A structured site supersedes the inline sites on its name, tag or digest
  * (kustomize `newName: ghcr.io/a/b` is otherwise a bare, tagless inline reference); `# laminar: ignore`
  * marks the sites on its line `ignored`. `words`: what `rareWords` (rare-words.ts) found in `text`, when the
  * caller has searched it already.
@@ -78,12 +102,22 @@ export function scanFile(text: string, path: string, words?: RareWords): FileSca
   // most docs) at several nanoseconds a byte (#12). With no structured site, the hint's path below
   // returns the inline sites sorted: the same list when they are in order already, as they are made.
   const marker = words ? words.marker : text.includes("laminar:");
-  if (!marker && !YAML_PATH.test(path) && inOrder(inline)) return { sites: inline, warnings: [] };
+  const yamlFile = YAML_PATH.test(path);
+  if (!marker && !yamlFile && inOrder(inline)) return { sites: inline, warnings: [] };
+  const first = structuredStart(text, yamlFile, marker);
+  if (first === undefined) {
+    // What the structured path gives with nothing found: the inline sites, sorted when they passed the
+    // hint regex (the sort keeps sites in order as they are).
+    if (inOrder(inline) || !STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+    return { sites: [...inline].sort(byPosition), warnings: [] };
+  }
+  // Still asked, for the same answers (see STRUCTURED_HINT): it finds its word early in a file that
+  // passed the pre-check.
   if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const found: FoundSite[] = [];
   const warnings: StructuredWarning[] = [];
   const ignored = new Set<number>();
-  scanStructuredInto(text, path, lines, marker, found, warnings, ignored);
+  scanStructuredInto(text, path, lines, marker, found, warnings, ignored, first);
   // Most hinted files hold no structured site (a Helm template names `.Values.image.repository`): the
   // inline sites as they are, without the copies and the sort below (#12).
   if (!found.length && !ignored.size && inOrder(inline)) return { sites: inline, warnings };
@@ -92,9 +126,12 @@ export function scanFile(text: string, path: string, words?: RareWords): FileSca
   const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
   let sites = [...kept, ...structured.map((f) => f.site)];
   if (ignored.size) sites = sites.map((s) => (siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s));
-  sites.sort((a, b) => a.start - b.start || a.end - b.end);
+  sites.sort(byPosition);
   return { sites, warnings };
 }
+
+/** The order of a file's sites: by start, then by end. */
+const byPosition = (a: ImageSite, b: ImageSite): number => a.start - b.start || a.end - b.end;
 
 /** Are the sites in the order {@link scanFile} sorts them in? */
 function inOrder(sites: readonly ImageSite[]): boolean {

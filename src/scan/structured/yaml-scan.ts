@@ -11,8 +11,15 @@ export interface YamlProblem {
   readonly message: string;
 }
 
+/** A UTF-8 byte order mark ("\xEF\xBB\xBF" in latin1) blanked to spaces at the same offsets. */
+const withoutBom = (text: string): string => (text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text);
+
 /**
- * Keys that start a structured image: only the top-level blocks holding one are parsed. The `yaml`
+ * The top-level blocks (a line at indentation 0 up to the next one; comments, blank lines and `- `
+ * items do not end a block) that hold a hint key, merged, as `[start, end)` offsets. `first`: the
+ * first hint key's `:` ({@link firstHintKey}), when the caller has found it already.
+ *
+ * Hint keys start a structured image: only the top-level blocks holding one are parsed. The `yaml`
  * parser reads about 1 MB/s; parsing whole noisy files made `plan` on the bench corpus 3× slower (#10).
  *
  * A line holds a hint key when it matches
@@ -21,23 +28,9 @@ export interface YamlProblem {
  * same test is made from each `:` backwards on char codes ({@link hintKeyEndsAt}), and
  * test/scan-yaml-hint.test.ts holds the regex as the oracle for random and odd inputs.
  */
-const HINT_WORDS = ["repository", "repo", "newTag", "newName", "tag", "kustomize", "helm", "global"];
-
-/** The last two characters before offset `k`, as one number. */
-const ending = (text: string, k: number): number => (text.charCodeAt(k - 2) << 16) | text.charCodeAt(k - 1);
-/** `ag` ends `tag`, `newTag` and `[\w-]*[iI]mage_?[tT]ag`; no two other hint words end alike. */
-const AG = ending("ag", 2);
-const WORD_BY_ENDING = new Map(
-  HINT_WORDS.filter((w) => ending(w, w.length) !== AG).map((w) => [ending(w, w.length), w]),
-);
-
-/**
- * The top-level blocks (a line at indentation 0 up to the next one; comments, blank lines and `- `
- * items do not end a block) that hold a hint key, merged, as `[start, end)` offsets.
- */
-export function hintWindows(text: string): Array<[number, number]> {
+export function hintWindows(text: string, first = nextHintKey(text, 0)): Array<[number, number]> {
   const out: Array<[number, number]> = [];
-  for (let at = nextHintKey(text, 0); at >= 0;) {
+  for (let at = first; at >= 0;) {
     const last = out[out.length - 1];
     let start = text.lastIndexOf("\n", at - 1) + 1;
     // `start - 2` is -1 for the second line: `lastIndexOf` reads that as 0 and would find the first line's
@@ -51,6 +44,15 @@ export function hintWindows(text: string): Array<[number, number]> {
     at = nextHintKey(text, end);
   }
   return out;
+}
+
+/**
+ * The `:` of the first hint key in the YAML `text` (read as {@link scanYaml} reads it), or -1 when it
+ * has none: then `scanYaml` parses nothing and finds nothing (#12: a Helm template naming
+ * `.Values.image.repository` holds no hint key, and skips the structured scan on this answer).
+ */
+export function firstHintKey(text: string): number {
+  return nextHintKey(withoutBom(text), 0);
 }
 
 /** The first `:` at or after `from` that ends a hint key, or -1. */
@@ -73,24 +75,40 @@ const isWordOrDash = (c: number): boolean =>
  */
 function hintKeyEndsAt(text: string, colon: number): boolean {
   let k = colon;
-  while (k > 0 && isBlank(text.charCodeAt(k - 1))) k--;
-  if (isQuote(text.charCodeAt(k - 1))) k--;
-  // Most `:` end other keys: their last two letters rule out every hint word, or name the one that may
-  // end there (issue #12: comparing the key with all eight words was a third of the YAML scan).
-  const end = ending(text, k);
-  if (end !== AG) {
-    const word = WORD_BY_ENDING.get(end);
-    return word !== undefined && wordEndsAt(text, k, word);
+  // `charCodeAt` past the start is NaN, which ends the loop and matches no case below.
+  let c = text.charCodeAt(k - 1);
+  while (c === 32 || c === 9) c = text.charCodeAt(--k - 1);
+  if (c === 34 || c === 39) c = text.charCodeAt(--k - 1);
+  // Most `:` end other keys: the key's last letter (and for `e` the one before) rules out every hint
+  // word or names the one that may end there. A `switch` on char codes, not a map of two-letter
+  // endings: this runs at every `:` of every YAML file, a third of the YAML scan (#12).
+  switch (c) {
+    case 0x79 /* y */:
+      return wordEndsAt(text, k, "repository");
+    case 0x6f /* o */:
+      return wordEndsAt(text, k, "repo");
+    case 0x65 /* e */: {
+      const b = text.charCodeAt(k - 2);
+      return b === 0x6d /* m */
+        ? wordEndsAt(text, k, "newName")
+        : b === 0x7a /* z */ && wordEndsAt(text, k, "kustomize");
+    }
+    case 0x6d /* m */:
+      return wordEndsAt(text, k, "helm");
+    case 0x6c /* l */:
+      return wordEndsAt(text, k, "global");
+    case 0x67 /* g */:
+      return text.charCodeAt(k - 2) === 0x61 /* a */ && tagEndsAt(text, k);
+    default:
+      return false;
   }
+}
+
+/** Is a hint key ending in `ag` (`tag`, `newTag`, `[\w-]*[iI]mage_?[tT]ag`) ending at `k`? */
+function tagEndsAt(text: string, k: number): boolean {
   if (wordEndsAt(text, k, "tag") || wordEndsAt(text, k, "newTag")) return true;
   // `[\w-]*[iI]mage_?[tT]ag`
-  if (
-    k < 8 ||
-    text.charCodeAt(k - 1) !== 103 ||
-    text.charCodeAt(k - 2) !== 97 ||
-    (text.charCodeAt(k - 3) | 0x20) !== 116
-  )
-    return false;
+  if (k < 8 || (text.charCodeAt(k - 3) | 0x20) !== 116) return false;
   const m = text.charCodeAt(k - 4) === 95 ? k - 4 : k - 3; // the `_?`
   if (m < 5 || !text.startsWith("mage", m - 4) || (text.charCodeAt(m - 5) | 0x20) !== 105) return false;
   let s = m - 5;
@@ -133,6 +151,7 @@ function topLevelLine(text: string, ls: number): boolean {
  * spans need no conversion beyond the window's base. A UTF-8 byte order mark ("\xEF\xBB\xBF" in
  * latin1) is blanked to spaces at the same offsets, so the YAML parser does not read it as content.
  * Only the windows `hintWindows` finds are parsed; `whole` parses everything (a `helm.values` block).
+ * `first`: what {@link firstHintKey} answered for `text`, when the caller has asked it already.
  */
 export function scanYaml(
   text: string,
@@ -140,9 +159,10 @@ export function scanYaml(
   found: FoundSite[],
   problems: YamlProblem[],
   whole = false,
+  first?: number,
 ): void {
-  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
-  const windows = whole ? [[0, source.length] as [number, number]] : hintWindows(source);
+  const source = withoutBom(text);
+  const windows = whole ? [[0, source.length] as [number, number]] : hintWindows(source, first);
   // Bitnami's `global.imageRegistry` lives in its own top-level block: read it first.
   let globalRegistry: Part | undefined;
   for (const [a, b] of windows) {
