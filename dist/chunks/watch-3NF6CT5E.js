@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-QRCLGSGD.js";
+} from "./chunk-DHK5ECOL.js";
 import {
   createGitCommandManager
-} from "./chunk-4XFVLDIT.js";
+} from "./chunk-3WMC7UYB.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-UGW63WXT.js";
+} from "./chunk-3PWAKXDZ.js";
 import {
   loadConfig
-} from "./chunk-YN4PUA56.js";
+} from "./chunk-32ANP4OB.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-YN4PUA56.js";
+} from "./chunk-32ANP4OB.js";
 import {
   __commonJS,
   __toESM

@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-QRCLGSGD.js";
-import "./chunk-4XFVLDIT.js";
+} from "./chunk-DHK5ECOL.js";
+import "./chunk-3WMC7UYB.js";
 import {
   serverSchema
-} from "./chunk-E5KVGMSN.js";
+} from "./chunk-53KXODVU.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-UGW63WXT.js";
+} from "./chunk-3PWAKXDZ.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-YN4PUA56.js";
+} from "./chunk-32ANP4OB.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {

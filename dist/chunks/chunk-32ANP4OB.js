@@ -23776,15 +23776,10 @@ function kustomizeImages(ctx, seq) {
 }
 
 // src/scan/structured/yaml-scan.ts
-var HINT_WORDS = ["repository", "repo", "newTag", "newName", "tag", "kustomize", "helm", "global"];
-var ending = (text, k) => text.charCodeAt(k - 2) << 16 | text.charCodeAt(k - 1);
-var AG = ending("ag", 2);
-var WORD_BY_ENDING = new Map(
-  HINT_WORDS.filter((w) => ending(w, w.length) !== AG).map((w) => [ending(w, w.length), w])
-);
-function hintWindows(text) {
+var withoutBom = (text) => text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
+function hintWindows(text, first = nextHintKey(text, 0)) {
   const out = [];
-  for (let at = nextHintKey(text, 0); at >= 0; ) {
+  for (let at = first; at >= 0; ) {
     const last = out[out.length - 1];
     let start = text.lastIndexOf("\n", at - 1) + 1;
     while (start > 0 && !topLevelLine(text, start)) start = start < 2 ? 0 : text.lastIndexOf("\n", start - 2) + 1;
@@ -23797,6 +23792,9 @@ function hintWindows(text) {
   }
   return out;
 }
+function firstHintKey(text) {
+  return nextHintKey(withoutBom(text), 0);
+}
 function nextHintKey(text, from) {
   for (let c = text.indexOf(":", from); c >= 0; c = text.indexOf(":", c + 1)) if (hintKeyEndsAt(text, c)) return c;
   return -1;
@@ -23806,16 +23804,31 @@ var isQuote = (c) => c === 34 || c === 39;
 var isWordOrDash = (c) => c >= 97 && c <= 122 || c >= 65 && c <= 90 || c >= 48 && c <= 57 || c === 95 || c === 45;
 function hintKeyEndsAt(text, colon) {
   let k = colon;
-  while (k > 0 && isBlank(text.charCodeAt(k - 1))) k--;
-  if (isQuote(text.charCodeAt(k - 1))) k--;
-  const end = ending(text, k);
-  if (end !== AG) {
-    const word = WORD_BY_ENDING.get(end);
-    return word !== void 0 && wordEndsAt(text, k, word);
+  let c = text.charCodeAt(k - 1);
+  while (c === 32 || c === 9) c = text.charCodeAt(--k - 1);
+  if (c === 34 || c === 39) c = text.charCodeAt(--k - 1);
+  switch (c) {
+    case 121:
+      return wordEndsAt(text, k, "repository");
+    case 111:
+      return wordEndsAt(text, k, "repo");
+    case 101: {
+      const b = text.charCodeAt(k - 2);
+      return b === 109 ? wordEndsAt(text, k, "newName") : b === 122 && wordEndsAt(text, k, "kustomize");
+    }
+    case 109:
+      return wordEndsAt(text, k, "helm");
+    case 108:
+      return wordEndsAt(text, k, "global");
+    case 103:
+      return text.charCodeAt(k - 2) === 97 && tagEndsAt(text, k);
+    default:
+      return false;
   }
+}
+function tagEndsAt(text, k) {
   if (wordEndsAt(text, k, "tag") || wordEndsAt(text, k, "newTag")) return true;
-  if (k < 8 || text.charCodeAt(k - 1) !== 103 || text.charCodeAt(k - 2) !== 97 || (text.charCodeAt(k - 3) | 32) !== 116)
-    return false;
+  if (k < 8 || (text.charCodeAt(k - 3) | 32) !== 116) return false;
   const m = text.charCodeAt(k - 4) === 95 ? k - 4 : k - 3;
   if (m < 5 || !text.startsWith("mage", m - 4) || (text.charCodeAt(m - 5) | 32) !== 105) return false;
   let s = m - 5;
@@ -23843,9 +23856,9 @@ function topLevelLine(text, ls) {
   if (c === " " || c === "	" || c === "\n" || c === "\r" || c === "#") return false;
   return !(c === "-" && (text[ls + 1] === " " || text[ls + 1] === "\n" || text[ls + 1] === "\r"));
 }
-function scanYaml(text, lines, found, problems, whole = false) {
-  const source = text.startsWith("\xEF\xBB\xBF") ? `   ${text.slice(3)}` : text;
-  const windows = whole ? [[0, source.length]] : hintWindows(source);
+function scanYaml(text, lines, found, problems, whole = false, first) {
+  const source = withoutBom(text);
+  const windows = whole ? [[0, source.length]] : hintWindows(source, first);
   let globalRegistry;
   for (const [a, b] of windows) {
     const part = source.slice(a, b);
@@ -23913,11 +23926,11 @@ function helmValuesBlock(ctx, node, problems) {
 // src/scan/structured/index.ts
 var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
 var YAML_PATH = /\.(?:ya?ml|json)$/i;
-function scanStructuredInto(text, path2, lines, marker, found, warnings, ignored) {
+function scanStructuredInto(text, path2, lines, marker, found, warnings, ignored, first) {
   const yamlFile = YAML_PATH.test(path2);
   if (yamlFile) {
     const problems = [];
-    scanYaml(text, lines, found, problems);
+    scanYaml(text, lines, found, problems, false, first);
     for (const p of problems)
       warnings.push({
         line: p.line,
@@ -23927,25 +23940,36 @@ function scanStructuredInto(text, path2, lines, marker, found, warnings, ignored
   }
   if (marker) scanMarkers(text, lines, yamlFile, found, ignored);
 }
+function structuredStart(text, yamlFile, marker) {
+  const first = yamlFile ? firstHintKey(text) : -1;
+  return marker || first >= 0 ? first : void 0;
+}
 function scanFile(text, path2, words) {
   const lines = new LineIndex(text);
   const inline = scanText(text, lines);
   const marker = words ? words.marker : text.includes("laminar:");
-  if (!marker && !YAML_PATH.test(path2) && inOrder(inline)) return { sites: inline, warnings: [] };
+  const yamlFile = YAML_PATH.test(path2);
+  if (!marker && !yamlFile && inOrder(inline)) return { sites: inline, warnings: [] };
+  const first = structuredStart(text, yamlFile, marker);
+  if (first === void 0) {
+    if (inOrder(inline) || !STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+    return { sites: [...inline].sort(byPosition), warnings: [] };
+  }
   if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
   const found = [];
   const warnings = [];
   const ignored = /* @__PURE__ */ new Set();
-  scanStructuredInto(text, path2, lines, marker, found, warnings, ignored);
+  scanStructuredInto(text, path2, lines, marker, found, warnings, ignored, first);
   if (!found.length && !ignored.size && inOrder(inline)) return { sites: inline, warnings };
   const structured = dedupe(found);
   const covers = structured.flatMap((f) => f.covers);
   const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
   let sites = [...kept, ...structured.map((f) => f.site)];
   if (ignored.size) sites = sites.map((s) => siteLines(s, lines).some((l) => ignored.has(l)) ? ignore(s) : s);
-  sites.sort((a, b) => a.start - b.start || a.end - b.end);
+  sites.sort(byPosition);
   return { sites, warnings };
 }
+var byPosition = (a, b) => a.start - b.start || a.end - b.end;
 function inOrder(sites) {
   for (let k = 1; k < sites.length; k++) {
     const a = sites[k - 1];

@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-4XFVLDIT.js";
+} from "./chunk-3WMC7UYB.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-UGW63WXT.js";
+} from "./chunk-3PWAKXDZ.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-YN4PUA56.js";
+} from "./chunk-32ANP4OB.js";
 import {
   __commonJS,
   __require,
