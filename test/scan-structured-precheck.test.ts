@@ -2,17 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { scanText } from "../src/scan/scan.js";
 import { mayHoldStructuredSite, scanFile, scanStructured } from "../src/scan/structured/index.js";
-
-/** A small seeded generator (mulberry32), so a failure names an input that can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "./helpers/random.js";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 // Every form the structured scan reads, and what only looks like one (Helm templates, chart labels).

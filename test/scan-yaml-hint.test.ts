@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { firstHintKey, hintWindows } from "../src/scan/structured/yaml-scan.js";
+import { random } from "./helpers/random.js";
 
 /**
  * The regex `hintWindows` used before issue #12 replaced it with a backward read from each `:`: kept
@@ -32,17 +33,6 @@ function oracle(text: string): Array<[number, number]> {
     HINT_KEY.lastIndex = end;
   }
   return out;
-}
-
-/** A small seeded generator (mulberry32), so a failure names an input that can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Pieces of the pattern and of what sits next to it: every way the two could part ways is a mix of these.
