@@ -330,7 +330,7 @@ export const laminarSchema = {
           minimum: 1,
           maximum: 64,
           description:
-            "Threads that read and scan files (default: one per CPU, at most 4, in repositories of 2,000 files or more; `LAMINAR_SCAN_THREADS` overrides).",
+            "Threads that read and scan files (default: one per CPU, at most 4, in repositories of 5,000 files or more; `LAMINAR_SCAN_THREADS` overrides).",
         },
       },
     },

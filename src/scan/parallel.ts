@@ -20,9 +20,12 @@ import { scanFilesHere, type FileOutcome } from "./file-scan.js";
 const BATCH = 64;
 /**
  * Below this many files per thread, a worker costs more than it saves: starting one takes 60 ms or
- * more and 30–40 MB, about what scanning 1,000 typical manifests takes on one thread.
+ * more and 30–40 MB, and the bench's manifests (2.5 KB each) scan at about 20 files a millisecond on
+ * one thread. On the bench's 2-core machine two threads gained only ~10% even on 10k files (the
+ * single thread already has the second core for its garbage collector), so only big repositories
+ * (5,000 files and more for two threads) pay for a worker by default.
  */
-const MIN_FILES_PER_THREAD = 1000;
+const MIN_FILES_PER_THREAD = 2500;
 /** Memory grows with every worker; past 4 threads the walk and the disk are the limit anyway. */
 const MAX_THREADS = 4;
 /** Idle workers are ended after this long without a scan. */

@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-3WMC7UYB.js";
+} from "./chunk-ZSSUQR75.js";
 import {
   nothingToUpdate
 } from "./chunk-VLETM5AE.js";
@@ -32,7 +32,7 @@ import {
   scanFile,
   targetsByRepository,
   updatePass
-} from "./chunk-32ANP4OB.js";
+} from "./chunk-6LRVAKZ5.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-DHK5ECOL.js";
+} from "./chunk-L2O537Q2.js";
 import {
   createGitCommandManager
-} from "./chunk-3WMC7UYB.js";
+} from "./chunk-ZSSUQR75.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-3PWAKXDZ.js";
+} from "./chunk-W33K4SZM.js";
 import {
   loadConfig
-} from "./chunk-32ANP4OB.js";
+} from "./chunk-6LRVAKZ5.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

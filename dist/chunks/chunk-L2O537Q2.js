@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-3WMC7UYB.js";
+} from "./chunk-ZSSUQR75.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-3PWAKXDZ.js";
+} from "./chunk-W33K4SZM.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-32ANP4OB.js";
+} from "./chunk-6LRVAKZ5.js";
 import {
   __commonJS,
   __require,

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-32ANP4OB.js";
+} from "./chunk-6LRVAKZ5.js";
 import {
   __commonJS,
   __toESM

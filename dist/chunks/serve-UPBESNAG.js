@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-DHK5ECOL.js";
-import "./chunk-3WMC7UYB.js";
+} from "./chunk-L2O537Q2.js";
+import "./chunk-ZSSUQR75.js";
 import {
   serverSchema
-} from "./chunk-53KXODVU.js";
+} from "./chunk-WQUU4AH4.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-3PWAKXDZ.js";
+} from "./chunk-W33K4SZM.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-32ANP4OB.js";
+} from "./chunk-6LRVAKZ5.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
