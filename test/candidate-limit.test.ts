@@ -133,21 +133,26 @@ describe("limits.candidates: a large build-time channel is learnt over several r
   });
 });
 
+/** 25 `main-` builds of acme/app in `registry`, behind a Quay or Harbor tag API giving their push times. */
+async function seededApiFront(registry: RunningRegistry, api: "quay" | "harbor") {
+  const seeded = await seedImages(registry, tagSeries("acme/app", 25, { prefix: "main-", newest: NEWEST }));
+  return startVendorApiFront({
+    api,
+    registryUrl: registry.url,
+    tags: seeded.map((s, i) => ({
+      repository: "acme/app",
+      tag: s.tag,
+      digest: s.digest,
+      pushed: new Date(NEWEST.getTime() + i * 60_000),
+    })),
+  });
+}
+
 describe("limits.candidates and a timestamp API (Quay's tag API in front of the real registry)", () => {
   test("times come in API pages, not a fetch per tag: not bounded, decided in one run", async () => {
     const registry = await startRegistry({ auth: "none" });
     try {
-      const seeded = await seedImages(registry, tagSeries("acme/app", 25, { prefix: "main-", newest: NEWEST }));
-      const front = await startVendorApiFront({
-        api: "quay",
-        registryUrl: registry.url,
-        tags: seeded.map((s, i) => ({
-          repository: "acme/app",
-          tag: s.tag,
-          digest: s.digest,
-          pushed: new Date(NEWEST.getTime() + i * 60_000),
-        })),
-      });
+      const front = await seededApiFront(registry, "quay");
       try {
         const client = new RegistryClient({ env, registries: [{ host: front.host, api: "quay" }] });
         const text = `image: ${front.host}/acme/app:main-3\n`;
@@ -175,17 +180,7 @@ for (const api of ["quay", "harbor"] as const) {
     let front: Awaited<ReturnType<typeof startVendorApiFront>>;
     before(async () => {
       registry = await startRegistry({ auth: api === "harbor" ? "htpasswd" : "none" });
-      const seeded = await seedImages(registry, tagSeries("acme/app", 25, { prefix: "main-", newest: NEWEST }));
-      front = await startVendorApiFront({
-        api,
-        registryUrl: registry.url,
-        tags: seeded.map((s, i) => ({
-          repository: "acme/app",
-          tag: s.tag,
-          digest: s.digest,
-          pushed: new Date(NEWEST.getTime() + i * 60_000),
-        })),
-      });
+      front = await seededApiFront(registry, api);
     });
     after(async () => {
       await front?.close();
