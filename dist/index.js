@@ -60782,6 +60782,8 @@ function hintKeyEndsAt(text, colon) {
       return wordEndsAt(text, k, "helm");
     case 108:
       return wordEndsAt(text, k, "global");
+    case 115:
+      return wordEndsAt(text, k, "images");
     case 103:
       return text.charCodeAt(k - 2) === 97 && tagEndsAt(text, k);
     default:
@@ -60886,7 +60888,6 @@ function helmValuesBlock(ctx, node, problems) {
 }
 
 // src/scan/structured/index.ts
-var STRUCTURED_HINT = /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
 var YAML_PATH = /\.(?:ya?ml|json)$/i;
 function scanStructuredInto(text, path2, lines, marker, found, warnings, ignored, first) {
   const yamlFile = YAML_PATH.test(path2);
@@ -60911,18 +60912,14 @@ function scanFile(text, path2, words) {
   const inline = scanText(text, lines);
   const marker = words ? words.marker : text.includes("laminar:");
   const yamlFile = YAML_PATH.test(path2);
-  if (!marker && !yamlFile && inOrder(inline)) return { sites: inline, warnings: [] };
+  if (!marker && !yamlFile) return { sites: inline, warnings: [] };
   const first = structuredStart(text, yamlFile, marker);
-  if (first === void 0) {
-    if (inOrder(inline) || !STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
-    return { sites: [...inline].sort(byPosition), warnings: [] };
-  }
-  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+  if (first === void 0) return { sites: inline, warnings: [] };
   const found = [];
   const warnings = [];
   const ignored = /* @__PURE__ */ new Set();
   scanStructuredInto(text, path2, lines, marker, found, warnings, ignored, first);
-  if (!found.length && !ignored.size && inOrder(inline)) return { sites: inline, warnings };
+  if (!found.length && !ignored.size) return { sites: inline, warnings };
   const structured = dedupe(found);
   const covers = structured.flatMap((f) => f.covers);
   const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
@@ -60932,14 +60929,6 @@ function scanFile(text, path2, words) {
   return { sites, warnings };
 }
 var byPosition = (a, b) => a.start - b.start || a.end - b.end;
-function inOrder(sites) {
-  for (let k = 1; k < sites.length; k++) {
-    const a = sites[k - 1];
-    const b = sites[k];
-    if (a.start > b.start || a.start === b.start && a.end > b.end) return false;
-  }
-  return true;
-}
 function dedupe(input) {
   const found = refuseSharedTags(input);
   const seen = /* @__PURE__ */ new Set();

@@ -164,6 +164,32 @@ describe("structured scan: Kustomize and Argo CD", () => {
     );
   });
 
+  // Two gaps of the old word check (`repository|helm|kustomize|…` had to appear somewhere in the file):
+  // a kustomization whose `images:` entries hold only `name` + `digest` (its `kustomize.config.k8s.io`
+  // is not a key), and a values file whose only hint key is `global:`. Both were scanned inline only.
+  it("kustomize images with only name + digest, and a values file with only a global block", () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const kustomization = [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      "images:",
+      "  - name: redis",
+      `    digest: ${digest}`,
+      "",
+    ].join("\n");
+    const k = scanFile(kustomization, "kustomization.yaml").sites.map((s) => at(kustomization, s));
+    assert.deepEqual(
+      k.map((s) => [s.form, s.name, s.digest, s.line, s.skip]),
+      [["kustomize", "redis", digest, 4, undefined]],
+    );
+    const values = "global:\n  imageRegistry: reg.example.com\n  image:\n    name: acme/g\n    pullPolicy: Always\n";
+    const v = scanFile(values, "values.yaml").sites.map((s) => at(values, s));
+    assert.deepEqual(
+      v.map((s) => [s.form, s.name, s.line, s.column, s.skip]),
+      [["helm-values", "reg.example.com/acme/g", 4, 11, "no-tag"]],
+    );
+  });
+
   it("Argo CD parameters, kustomize.images and a helm.values block map back to the file", () => {
     const text = [
       "apiVersion: argoproj.io/v1alpha1",

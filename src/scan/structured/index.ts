@@ -18,14 +18,6 @@ export interface FileScan {
   readonly warnings: StructuredWarning[];
 }
 
-/**
- * The first cheap check (#10, "Speed"): the YAML work happens only in files where a structured word or
- * a marker appears at all. Since #12 the exact pre-check ({@link mayHoldStructuredSite}) comes first,
- * and this regex is asked only to keep the answers as they were: it lacks `global`, so a file whose
- * only hint key is `global:` has never been scanned structurally.
- */
-const STRUCTURED_HINT =
-  /repository|repo["']?[ \t]*:|newTag|newName|[iI]mage_?[tT]ag|laminar:|helm|kustomize|\btag["']?[ \t]*:/;
 const YAML_PATH = /\.(?:ya?ml|json)$/i;
 
 /**
@@ -77,9 +69,9 @@ export function mayHoldStructuredSite(text: string, path: string): boolean {
 
 /**
  * Where the structured scan of `text` starts: the `:` of its first hint key (-1 when a marker is all it
- * has), or `undefined` when it has neither. The words alone (`STRUCTURED_HINT`) passed ~57 MB of the
- * 100 MB bench corpus's Helm templates, for `.Values.image.repository` or `helm.sh/chart`, and none of
- * them holds a hint key (#12). The search for the first one is where `scanYaml` would start, so a file
+ * has), or `undefined` when it has neither. The hint words of #10 alone (`repository`, `helm`, …)
+ * passed ~57 MB of the 100 MB bench corpus's Helm templates, for `.Values.image.repository` or
+ * `helm.sh/chart`, and none of them holds a hint key (#12). The search for the first one is where `scanYaml` would start, so a file
  * that has one pays for it once.
  */
 function structuredStart(text: string, yamlFile: boolean, marker: boolean): number | undefined {
@@ -89,38 +81,29 @@ function structuredStart(text: string, yamlFile: boolean, marker: boolean): numb
 
 /**
  * Every image site of one file: the one-string scan (`scanText`) and, when the pre-check
- * ({@link mayHoldStructuredSite}) and the hint words flag the file, the structured scan. A structured site supersedes the inline sites on its name, tag or digest
- * (kustomize `newName: ghcr.io/a/b` is otherwise a bare, tagless inline reference); `# laminar: ignore`
- * marks the sites on its line `ignored`. `words`: what `rareWords` (rare-words.ts) found in `text`, when the
- * caller has searched it already.
+ * ({@link mayHoldStructuredSite}) flags the file, the structured scan. A structured site supersedes the
+ * inline sites on its name, tag or digest (kustomize `newName: ghcr.io/a/b` is otherwise a bare, tagless
+ * inline reference); `# laminar: ignore` marks the sites on its line `ignored`. `words`: what
+ * `rareWords` (rare-words.ts) found in `text`, when the caller has searched it already.
  */
 export function scanFile(text: string, path: string, words?: RareWords): FileScan {
   const lines = new LineIndex(text);
   const inline = scanText(text, lines);
   // Outside YAML the only structured sites are markers, and a marker holds `laminar:`: one substring
-  // search instead of the hint regex, which reads all of a file without a hint (a Terraform file,
-  // most docs) at several nanoseconds a byte (#12). With no structured site, the hint's path below
-  // returns the inline sites sorted: the same list when they are in order already, as they are made.
+  // search, not the hint-key search through every `:` of a Terraform file or a doc (#12). `scanText` gives its sites sorted by start, one per
+  // start, so with no structured site they are the answer as they are.
   const marker = words ? words.marker : text.includes("laminar:");
   const yamlFile = YAML_PATH.test(path);
-  if (!marker && !yamlFile && inOrder(inline)) return { sites: inline, warnings: [] };
+  if (!marker && !yamlFile) return { sites: inline, warnings: [] };
   const first = structuredStart(text, yamlFile, marker);
-  if (first === undefined) {
-    // What the structured path gives with nothing found: the inline sites, sorted when they passed the
-    // hint regex (the sort keeps sites in order as they are).
-    if (inOrder(inline) || !STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
-    return { sites: [...inline].sort(byPosition), warnings: [] };
-  }
-  // Still asked, for the same answers (see STRUCTURED_HINT): it finds its word early in a file that
-  // passed the pre-check.
-  if (!STRUCTURED_HINT.test(text)) return { sites: inline, warnings: [] };
+  if (first === undefined) return { sites: inline, warnings: [] };
   const found: FoundSite[] = [];
   const warnings: StructuredWarning[] = [];
   const ignored = new Set<number>();
   scanStructuredInto(text, path, lines, marker, found, warnings, ignored, first);
   // Most hinted files hold no structured site (a Helm template names `.Values.image.repository`): the
   // inline sites as they are, without the copies and the sort below (#12).
-  if (!found.length && !ignored.size && inOrder(inline)) return { sites: inline, warnings };
+  if (!found.length && !ignored.size) return { sites: inline, warnings };
   const structured = dedupe(found);
   const covers: Span[] = structured.flatMap((f) => f.covers);
   const kept = inline.filter((s) => !covers.some(([a, b]) => s.start < b && a < s.end));
@@ -132,16 +115,6 @@ export function scanFile(text: string, path: string, words?: RareWords): FileSca
 
 /** The order of a file's sites: by start, then by end. */
 const byPosition = (a: ImageSite, b: ImageSite): number => a.start - b.start || a.end - b.end;
-
-/** Are the sites in the order {@link scanFile} sorts them in? */
-function inOrder(sites: readonly ImageSite[]): boolean {
-  for (let k = 1; k < sites.length; k++) {
-    const a = sites[k - 1] as ImageSite;
-    const b = sites[k] as ImageSite;
-    if (a.start > b.start || (a.start === b.start && a.end > b.end)) return false;
-  }
-  return true;
-}
 
 /**
  * One site per tag value: a tag anchored once and reused by aliases is found at every alias. The

@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-L2O537Q2.js";
+} from "./chunk-GHESZNQQ.js";
 import {
   createGitCommandManager
-} from "./chunk-ZSSUQR75.js";
+} from "./chunk-UGSQABJQ.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-W33K4SZM.js";
+} from "./chunk-7SJINLRF.js";
 import {
   loadConfig
-} from "./chunk-6LRVAKZ5.js";
+} from "./chunk-VQ3WU6HV.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

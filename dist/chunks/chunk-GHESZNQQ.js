@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-ZSSUQR75.js";
+} from "./chunk-UGSQABJQ.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-W33K4SZM.js";
+} from "./chunk-7SJINLRF.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-6LRVAKZ5.js";
+} from "./chunk-VQ3WU6HV.js";
 import {
   __commonJS,
   __require,

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-6LRVAKZ5.js";
+} from "./chunk-VQ3WU6HV.js";
 import {
   __commonJS,
   __toESM

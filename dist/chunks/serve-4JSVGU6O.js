@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-L2O537Q2.js";
-import "./chunk-ZSSUQR75.js";
+} from "./chunk-GHESZNQQ.js";
+import "./chunk-UGSQABJQ.js";
 import {
   serverSchema
-} from "./chunk-WQUU4AH4.js";
+} from "./chunk-GGL5YMON.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-W33K4SZM.js";
+} from "./chunk-7SJINLRF.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-6LRVAKZ5.js";
+} from "./chunk-VQ3WU6HV.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
