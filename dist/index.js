@@ -60782,8 +60782,8 @@ function hintKeyEndsAt(text, colon) {
       return wordEndsAt(text, k, "helm");
     case 108:
       return wordEndsAt(text, k, "global");
-    case 115:
-      return wordEndsAt(text, k, "images");
+    case 116:
+      return wordEndsAt(text, k, "digest");
     case 103:
       return text.charCodeAt(k - 2) === 97 && tagEndsAt(text, k);
     default:

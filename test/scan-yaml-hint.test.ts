@@ -8,7 +8,7 @@ import { random } from "./helpers/random.js";
  * here as the oracle, with the loop around it as it was, so the two must agree on every input.
  */
 const HINT_KEY =
-  /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global|images)["']?[ \t]*:/gm;
+  /(?:^[ \t]*(?:- )?|[{,][ \t]*)["']?(?:repository|repo|newTag|newName|[\w-]*[iI]mage_?[tT]ag|tag|kustomize|helm|global|digest)["']?[ \t]*:/gm;
 
 function oracle(text: string): Array<[number, number]> {
   const topLevel = (ls: number): boolean => {

@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-GHESZNQQ.js";
-import "./chunk-UGSQABJQ.js";
+} from "./chunk-BUJJN7ZU.js";
+import "./chunk-D732BUTA.js";
 import {
   serverSchema
-} from "./chunk-GGL5YMON.js";
+} from "./chunk-G2BYW5J6.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-7SJINLRF.js";
+} from "./chunk-7QDVZDA6.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-VQ3WU6HV.js";
+} from "./chunk-LNV7MWVX.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {

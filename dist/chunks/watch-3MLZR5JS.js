@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-GHESZNQQ.js";
+} from "./chunk-BUJJN7ZU.js";
 import {
   createGitCommandManager
-} from "./chunk-UGSQABJQ.js";
+} from "./chunk-D732BUTA.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-7SJINLRF.js";
+} from "./chunk-7QDVZDA6.js";
 import {
   loadConfig
-} from "./chunk-VQ3WU6HV.js";
+} from "./chunk-LNV7MWVX.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -2,7 +2,7 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   laminarSchema
-} from "./chunk-VQ3WU6HV.js";
+} from "./chunk-LNV7MWVX.js";
 
 // src/config/server-schema.ts
 var p = laminarSchema.properties;

@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-VQ3WU6HV.js";
+} from "./chunk-LNV7MWVX.js";
 import {
   __commonJS,
   __toESM

@@ -9,7 +9,7 @@ import {
   pushMode,
   resolveCommitSettings,
   toImageChange
-} from "./chunk-UGSQABJQ.js";
+} from "./chunk-D732BUTA.js";
 import {
   nothingToUpdate
 } from "./chunk-VLETM5AE.js";
@@ -32,7 +32,7 @@ import {
   scanFile,
   targetsByRepository,
   updatePass
-} from "./chunk-VQ3WU6HV.js";
+} from "./chunk-LNV7MWVX.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-UGSQABJQ.js";
+} from "./chunk-D732BUTA.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-7SJINLRF.js";
+} from "./chunk-7QDVZDA6.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-VQ3WU6HV.js";
+} from "./chunk-LNV7MWVX.js";
 import {
   __commonJS,
   __require,

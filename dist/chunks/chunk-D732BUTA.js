@@ -11,7 +11,7 @@ import {
   readBlobs,
   updatePass,
   withLaminarTrailers
-} from "./chunk-VQ3WU6HV.js";
+} from "./chunk-LNV7MWVX.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };
