@@ -53,5 +53,9 @@ console.error(line("laminar scanRepository", s.laminar));
 console.error(line("laminar scanText only", s.laminarTextOnly));
 console.error(line("rg", s.rg));
 console.error(line("rg -j1", s.rgOneThread));
-console.error(s.ratio === undefined ? (s.rgMissing ?? "") : `ratio rg ÷ laminar: ${s.ratio.toFixed(2)}×`);
+console.error(
+  s.ratio === undefined
+    ? (s.rgMissing ?? "")
+    : `ratio rg ÷ laminar: ${s.ratio.toFixed(2)}× (of the medians), ${s.pairedRatio?.toFixed(2)}× (median of each turn's)`,
+);
 console.log(JSON.stringify(s));
