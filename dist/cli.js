@@ -9,7 +9,7 @@ import {
 } from "./chunks/chunk-VLETM5AE.js";
 import {
   serverSchema
-} from "./chunks/chunk-G2BYW5J6.js";
+} from "./chunks/chunk-ZVO2UMTY.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -23,7 +23,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-7QDVZDA6.js";
+} from "./chunks/chunk-42SYEX7Y.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -41,7 +41,7 @@ import {
   privateKeySecrets,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-LNV7MWVX.js";
+} from "./chunks/chunk-B62Y4D2F.js";
 import "./chunks/chunk-5RE2FBRL.js";
 import "./chunks/chunk-SRO4HYQ2.js";
 import "./chunks/chunk-QIE7EB24.js";
@@ -433,7 +433,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-XX7SDODI.js");
+          const { runApply } = await import("./chunks/apply-MUOTLZRJ.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -481,7 +481,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-3MLZR5JS.js");
+        const { watch } = await import("./chunks/watch-GB5DRDZR.js");
         return await watch(
           {
             dir,
@@ -504,7 +504,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-ZDNWEHMI.js");
+        const { serve } = await import("./chunks/serve-KJZFPWR5.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:

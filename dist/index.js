@@ -62313,15 +62313,17 @@ import { setImmediate as yieldToLoop2 } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 var BATCH = 64;
+var CHUNK = 4 * BATCH;
 var MIN_FILES_PER_THREAD = 2500;
 var MAX_THREADS = 4;
 var IDLE_MS = 3e4;
-function threadsFor(files, requested) {
+function askedThreads(requested) {
   const fromEnv = Number(process.env.LAMINAR_SCAN_THREADS);
-  const asked = Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
+}
+function threadsWanted(files, asked, cpus) {
   if (asked !== void 0) return Math.max(1, Math.min(asked, Math.ceil(files / BATCH)));
-  const cpus = Math.min(availableParallelism(), MAX_THREADS);
-  return Math.max(1, Math.min(cpus, Math.floor(files / MIN_FILES_PER_THREAD)));
+  return Math.max(1, Math.min(cpus, MAX_THREADS, Math.floor(files / MIN_FILES_PER_THREAD)));
 }
 function workerScript() {
   const here = import.meta.url;
@@ -62373,65 +62375,112 @@ function endIdleWorkers() {
   }, IDLE_MS);
   idleTimer.unref();
 }
-async function scanFiles(root, paths, options) {
-  const threads = threadsFor(paths.length, options.threads);
-  const script = threads > 1 ? workerScript() : void 0;
-  if (!script) return { outcomes: await scanFilesHere(root, paths, options), threads: 1 };
-  const out = new Array(paths.length);
+function streamScan(root, options) {
+  const paths = [];
+  const out = [];
+  const script = workerScript();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const take = () => Atomics.add(counter, 0, BATCH);
+  const job = ++jobs;
+  const workers = [];
+  const finished = [];
+  const worked = /* @__PURE__ */ new Set();
+  const asked = askedThreads(options.threads);
+  const cpus = availableParallelism();
+  let sent = 0;
+  let over = false;
+  let walking = true;
   const place = (start, outcomes) => {
     outcomes.forEach((o, k) => {
       out[start + k] = o;
-      options.onFile?.(paths[start + k]);
+      if (!walking) options.onFile?.(paths[start + k]);
     });
   };
   const here = async (start) => {
     place(start, await scanFilesHere(root, paths.slice(start, start + BATCH), { maxFileSize: options.maxFileSize }));
   };
-  const counter = new Int32Array(new SharedArrayBuffer(4));
-  const take = () => Atomics.add(counter, 0, BATCH);
-  const job = {
-    job: ++jobs,
-    root,
-    paths,
-    maxFileSize: options.maxFileSize,
-    batch: BATCH,
-    counter: counter.buffer
-  };
-  running++;
-  const worked = /* @__PURE__ */ new Set();
-  try {
-    const finished = poolWorkers(threads - 1, script).map(
-      (worker) => new Promise((resolve6) => {
-        const onMessage = (m) => {
-          if (m.job !== job.job) return;
-          if ("outcomes" in m) {
-            place(m.start, m.outcomes);
-            worked.add(worker);
-          } else if ("done" in m) finish();
-        };
-        const finish = () => {
-          worker.off("message", onMessage);
-          worker.off("exit", finish);
-          hold(worker, -1);
-          resolve6();
-        };
-        worker.on("message", onMessage);
-        worker.on("exit", finish);
-        hold(worker, 1);
-        worker.postMessage(job);
-      })
-    );
-    for (let start = take(); start < paths.length; start = take()) {
-      await here(start);
-      await yieldToLoop2();
+  const release = () => {
+    if (over) return;
+    over = true;
+    if (workers.length) {
+      running--;
+      endIdleWorkers();
     }
-    await Promise.all(finished);
-  } finally {
-    running--;
-    endIdleWorkers();
-  }
-  for (let start = 0; start < paths.length; start += BATCH) if (out[start] === void 0) await here(start);
-  return { outcomes: out, threads: 1 + worked.size };
+  };
+  const startWorkers = (n) => {
+    if (!script) return;
+    if (!workers.length) running++;
+    for (const worker of poolWorkers(n, script).slice(workers.length)) {
+      workers.push(worker);
+      finished.push(
+        new Promise((resolve6) => {
+          const onMessage = (m) => {
+            if (m.job !== job) return;
+            if ("outcomes" in m) {
+              place(m.start, m.outcomes);
+              worked.add(worker);
+            } else if ("done" in m) finish();
+          };
+          const finish = () => {
+            worker.off("message", onMessage);
+            worker.off("exit", finish);
+            hold(worker, -1);
+            resolve6();
+          };
+          worker.on("message", onMessage);
+          worker.on("exit", finish);
+          hold(worker, 1);
+          const first = {
+            job,
+            root,
+            paths: paths.slice(0, sent),
+            maxFileSize: options.maxFileSize,
+            batch: BATCH,
+            counter: counter.buffer
+          };
+          worker.postMessage(first);
+        })
+      );
+    }
+  };
+  const send = (total) => {
+    const more = { job, paths: paths.slice(sent), ...total !== void 0 ? { total } : {} };
+    sent = paths.length;
+    for (const worker of workers) worker.postMessage(more);
+  };
+  return {
+    add(path2) {
+      paths.push(path2);
+      const wanted = threadsWanted(paths.length, asked, cpus);
+      if (wanted > workers.length + 1 && script) {
+        send();
+        startWorkers(wanted - 1);
+      } else if (workers.length && paths.length - sent >= CHUNK) send();
+    },
+    async finish() {
+      try {
+        walking = false;
+        if (!workers.length) return { outcomes: await scanFilesHere(root, paths, options), threads: 1 };
+        send(paths.length);
+        if (options.onFile) {
+          for (let k = 0; k < out.length; k++) if (out[k]) options.onFile(paths[k]);
+        }
+        for (let start = take(); start < paths.length; start = take()) {
+          await here(start);
+          await yieldToLoop2();
+        }
+        await Promise.all(finished);
+      } finally {
+        release();
+      }
+      for (let start = 0; start < paths.length; start += BATCH) if (out[start] === void 0) await here(start);
+      return { outcomes: out, threads: 1 + worked.size };
+    },
+    abort() {
+      if (workers.length) send(0);
+      release();
+    }
+  };
 }
 
 // src/scan/repository.ts
@@ -62439,14 +62488,30 @@ var SKIP_DIRS = /* @__PURE__ */ new Set([".git", "node_modules", ".laminar-cache
 var YIELD_EVERY_ENTRIES = 1e3;
 async function scanRepository(root, options) {
   const rootReal = await realpath2(root);
-  const paths = [];
   const warnings = [];
-  await walk2(rootReal, paths, warnings, options);
-  paths.sort();
+  const stream = streamScan(rootReal, options);
+  const found = [];
+  try {
+    await walk2(
+      rootReal,
+      (path2) => {
+        found.push(path2);
+        stream.add(path2);
+      },
+      warnings,
+      options
+    );
+  } catch (e) {
+    stream.abort();
+    throw e;
+  }
+  const { outcomes: inWalkOrder, threads } = await stream.finish();
+  const order = found.map((_, k) => k).sort((a, b) => found[a] < found[b] ? -1 : 1);
+  const paths = order.map((k) => found[k]);
+  const outcomes = order.map((k) => inWalkOrder[k]);
   let files = [];
   const flux = new FluxSetterScan();
   let bytes = 0;
-  const { outcomes, threads } = await scanFiles(rootReal, paths, options);
   outcomes.forEach((r, k) => {
     const path2 = paths[k];
     if (r.kind === "too-big")
@@ -62469,19 +62534,20 @@ async function scanRepository(root, options) {
 }
 async function noteFluxObjectsOutside(root, scanned, flux, options) {
   const all = [];
-  await walk2(root, all, [], { ...options, include: void 0 });
+  await walk2(root, (path2) => all.push(path2), [], { ...options, include: void 0 });
   const scratch = new ReadBuffer(options.maxFileSize);
   for (const path2 of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
     const r = readFile7(`${root}/${path2}`, options.maxFileSize, scratch);
     if (r.kind === "text") flux.noteObjects(path2, r.data);
   }
 }
-async function walk2(root, out, warnings, options) {
+async function walk2(root, add, warnings, options) {
   const pending = [[root, ""]];
   let sinceYield = 0;
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [dir, relDir] = next;
-    const entries = readdirSync(dir, { withFileTypes: true });
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1);
+    const subdirs = pending.length;
     for (const e of entries) {
       const abs = `${dir}${sep5}${e.name}`;
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
@@ -62505,9 +62571,10 @@ async function walk2(root, out, warnings, options) {
       } else if (e.isFile()) {
         if (options.include && !matchesAny(rel, options.include)) continue;
         if (options.exclude?.length && matchesAny(rel, options.exclude)) continue;
-        out.push(rel);
+        add(rel);
       }
     }
+    pending.push(...pending.splice(subdirs).reverse());
     sinceYield += entries.length + 1;
     if (sinceYield >= YIELD_EVERY_ENTRIES) {
       sinceYield = 0;

@@ -13588,19 +13588,45 @@ function readFile(path2, maxSize, scratch2) {
 
 // src/scan/scan-worker.ts
 var scratch;
-parentPort?.on("message", ({ job, root, paths, maxFileSize, batch, counter }) => {
-  const next = new Int32Array(counter);
-  scratch ??= new ReadBuffer(maxFileSize);
-  for (let start = Atomics.add(next, 0, batch); start < paths.length; start = Atomics.add(next, 0, batch)) {
+var jobs = /* @__PURE__ */ new Map();
+parentPort?.on("message", (m) => {
+  let job = jobs.get(m.job);
+  if ("root" in m) {
+    job = {
+      root: m.root,
+      maxFileSize: m.maxFileSize,
+      batch: m.batch,
+      next: new Int32Array(m.counter),
+      paths: m.paths
+      // a fresh copy: the message was cloned
+    };
+    jobs.set(m.job, job);
+  } else if (job) {
+    for (const path2 of m.paths) job.paths.push(path2);
+    if (m.total !== void 0) job.total = m.total;
+  } else return;
+  work(m.job, job);
+});
+function work(id, job) {
+  for (; ; ) {
+    const start = job.taken ??= Atomics.add(job.next, 0, job.batch);
+    if (job.total !== void 0 && start >= job.total) {
+      jobs.delete(id);
+      parentPort?.postMessage({ job: id, done: true });
+      return;
+    }
+    const end = Math.min(start + job.batch, job.total ?? Infinity);
+    if (job.paths.length < end) return;
+    job.taken = void 0;
     let message;
     try {
+      scratch ??= new ReadBuffer(job.maxFileSize);
       const outcomes = [];
-      for (const path2 of paths.slice(start, start + batch)) outcomes.push(scanPath(root, path2, maxFileSize, scratch));
-      message = { job, start, outcomes };
+      for (const path2 of job.paths.slice(start, end)) outcomes.push(scanPath(job.root, path2, job.maxFileSize, scratch));
+      message = { job: id, start, outcomes };
     } catch {
-      message = { job, start, failed: true };
+      message = { job: id, start, failed: true };
     }
     parentPort?.postMessage(message);
   }
-  parentPort?.postMessage({ job, done: true });
-});
+}

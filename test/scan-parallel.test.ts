@@ -10,6 +10,7 @@ import { cp, mkdir, readdir, rm, symlink, unlink, writeFile } from "node:fs/prom
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { streamScan } from "../src/scan/parallel.js";
 import { scanRepository } from "../src/scan/repository.js";
 import { CORPUS } from "./helpers/corpus.js";
 import { laminar, writeRepo } from "./helpers/cli.js";
@@ -214,6 +215,47 @@ test("`scan.threads` in .laminar.yaml sets the threads; a bad value names the fi
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /\.laminar\.yaml:6/);
     assert.match(bad.stderr, /threads/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("files reach the workers while the walk goes on; the result is in path order; an abort frees them", async () => {
+  const dir = await bigRepository();
+  try {
+    // The walk lists `a` before `a-b`, but `a-b/x.yaml` sorts before `a/x.yaml`.
+    for (const d of ["a", "a-b", "a.b"]) {
+      await mkdir(join(dir, "team-a", d));
+      await writeFile(join(dir, "team-a", d, "x.yaml"), `image: ghcr.io/acme/${d.replace(".", "-")}:1.0\n`);
+    }
+    const one = await scanRepository(dir, { maxFileSize: 4096, threads: 1 });
+    const sorted = [...one.paths].sort();
+    assert.deepEqual(one.paths, sorted, "paths in path order");
+    assert.deepEqual(
+      one.files.map((f) => f.path),
+      one.files.map((f) => f.path).sort(),
+    );
+    assert.ok(one.paths.indexOf("team-a/a-b/x.yaml") < one.paths.indexOf("team-a/a/x.yaml"));
+
+    // A stream given the files one by one, as the walk does: outcomes in the order they were given.
+    const stream = streamScan(dir, { maxFileSize: 4096, threads: 2 });
+    const reversed = [...one.paths].reverse();
+    for (const path of reversed) stream.add(path);
+    const { outcomes } = await stream.finish();
+    assert.equal(outcomes.length, reversed.length);
+    const sites = (k: number) => {
+      const o = outcomes[k];
+      return o?.kind === "text" ? o.sites : [];
+    };
+    for (const f of one.files) assert.deepEqual(sites(reversed.indexOf(f.path)), f.references, f.path);
+
+    // A walk that fails half way: the workers stop at once, and the next scan has them back.
+    const aborted = streamScan(dir, { maxFileSize: 4096, threads: 2 });
+    for (const path of one.paths.slice(0, 1000)) aborted.add(path);
+    aborted.abort();
+    const again = await scanRepository(dir, { maxFileSize: 4096, threads: 2 });
+    assert.deepEqual(again.files, one.files);
+    assert.deepEqual(again.warnings, one.warnings);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,9 +7,12 @@ import { scanFilesHere, type FileOutcome } from "./file-scan.js";
 
 /**
  * Reading and scanning a big repository on several threads (issue #12: ripgrep searches with every
- * core). The main thread scans too; every thread takes the next batch of files from one shared
- * counter, so a slow file does not hold up the rest. Results come back as plain data and are put in
- * path order: the output is the same, byte for byte, whatever thread read which file.
+ * core). Every thread takes the next batch of files from one shared counter, so a slow file does not
+ * hold up the rest. The files reach the workers while the walk lists them ({@link FileScanStream}):
+ * a worker starts as soon as the walk has found enough files to repay it, and scans while this thread
+ * walks on (the walk of 10k directories is ~150 ms, a worker's start 60–350 ms). This thread scans
+ * once its walk is over. Results come back as plain data and are put in the order the walk found the
+ * files: the output is the same, byte for byte, whatever thread read which file.
  *
  * Workers are kept between scans (`laminar serve` and `watch` scan again and again; a worker takes
  * 60–350 ms to start) and ended after {@link IDLE_MS} without a scan, so an idle daemon holds no
@@ -18,6 +21,8 @@ import { scanFilesHere, type FileOutcome } from "./file-scan.js";
 
 /** Files per batch a thread takes: big enough to keep messages rare, small enough to balance. */
 const BATCH = 64;
+/** Files sent to the workers at a time while the walk goes on. */
+const CHUNK = 4 * BATCH;
 /**
  * Below this many files per thread, a worker costs more than it saves: starting one takes 60 ms or
  * more and 30–40 MB, and the bench's manifests (2.5 KB each) scan at about 20 files a millisecond on
@@ -31,16 +36,22 @@ const MAX_THREADS = 4;
 /** Idle workers are ended after this long without a scan. */
 const IDLE_MS = 30_000;
 
-/** One scan, as sent to each worker (scan-worker.ts). */
-export interface ScanJob {
-  readonly job: number;
-  readonly root: string;
-  readonly paths: readonly string[];
-  readonly maxFileSize: number;
-  /** Files per batch, and the shared counter (an Int32) of the next batch's first file. */
-  readonly batch: number;
-  readonly counter: SharedArrayBuffer;
-}
+/**
+ * What a worker (scan-worker.ts) is sent for one scan: the job with the files found so far, then
+ * more files as the walk finds them, the last message with `total`, the number of files (0: the walk
+ * failed, stop). A batch past the files known yet waits for more.
+ */
+export type ScanWorkerInput =
+  | {
+      readonly job: number;
+      readonly root: string;
+      readonly paths: readonly string[];
+      readonly maxFileSize: number;
+      /** Files per batch, and the shared counter (an Int32) of the next batch's first file. */
+      readonly batch: number;
+      readonly counter: SharedArrayBuffer;
+    }
+  | { readonly job: number; readonly paths: readonly string[]; readonly total?: number };
 
 /**
  * What a worker sends back for a job: what the files of the batch at `start` gave, that it failed
@@ -57,11 +68,18 @@ export type ScanWorkerMessage =
  * {@link MAX_THREADS}, and only as many as the files repay ({@link MIN_FILES_PER_THREAD}).
  */
 export function threadsFor(files: number, requested?: number): number {
+  return threadsWanted(files, askedThreads(requested), availableParallelism());
+}
+
+/** The threads asked for: `LAMINAR_SCAN_THREADS`, else `requested`; undefined for the default. */
+function askedThreads(requested?: number): number | undefined {
   const fromEnv = Number(process.env.LAMINAR_SCAN_THREADS);
-  const asked = Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
+}
+
+function threadsWanted(files: number, asked: number | undefined, cpus: number): number {
   if (asked !== undefined) return Math.max(1, Math.min(asked, Math.ceil(files / BATCH)));
-  const cpus = Math.min(availableParallelism(), MAX_THREADS);
-  return Math.max(1, Math.min(cpus, Math.floor(files / MIN_FILES_PER_THREAD)));
+  return Math.max(1, Math.min(cpus, MAX_THREADS, Math.floor(files / MIN_FILES_PER_THREAD)));
 }
 
 /**
@@ -136,56 +154,77 @@ function endIdleWorkers(): void {
   idleTimer.unref();
 }
 
-/**
- * Reads and scans `paths` (repo-relative) under `root`, on `threads` threads (see
- * {@link threadsFor}; `threads` in the answer counts this one and the workers that scanned).
- * Outcomes are in the order of `paths`. A batch that fails on a worker is read again on this
- * thread, so its error is the one a single-threaded scan throws.
- */
-export async function scanFiles(
-  root: string,
-  paths: readonly string[],
-  options: {
-    readonly maxFileSize: number;
-    readonly threads?: number | undefined;
-    readonly onFile?: ((path: string) => void) | undefined;
-  },
-): Promise<{ outcomes: FileOutcome[]; threads: number }> {
-  const threads = threadsFor(paths.length, options.threads);
-  const script = threads > 1 ? workerScript() : undefined;
-  if (!script) return { outcomes: await scanFilesHere(root, paths, options), threads: 1 };
+/** How {@link streamScan} reads the files. */
+export interface StreamScanOptions {
+  readonly maxFileSize: number;
+  /** `scan.threads`; `LAMINAR_SCAN_THREADS` wins (see {@link threadsFor}). */
+  readonly threads?: number | undefined;
+  readonly onFile?: ((path: string) => void) | undefined;
+}
 
-  const out = new Array<FileOutcome | undefined>(paths.length);
+/** A scan that is given its files one by one while the walk finds them (see the module comment). */
+export interface FileScanStream {
+  /** A file to read and scan (repo-relative, POSIX separators). */
+  add(path: string): void;
+  /**
+   * The walk is over: scans what is left on this thread too. Outcomes are in the order of
+   * {@link add}; `threads` counts this thread and the workers that scanned. A batch that failed on a
+   * worker is read again on this thread, so its error is the one a single-threaded scan throws.
+   */
+  finish(): Promise<{ outcomes: FileOutcome[]; threads: number }>;
+  /** The walk failed: the workers stop, and nothing is scanned here. */
+  abort(): void;
+}
+
+/**
+ * Starts a scan of files under `root` that the caller lists with {@link FileScanStream.add}. A worker
+ * joins when the files found so far repay it ({@link threadsFor}, asked again as they grow), so the
+ * answer is the one threadsFor gives for the whole list.
+ */
+export function streamScan(root: string, options: StreamScanOptions): FileScanStream {
+  const paths: string[] = [];
+  const out: Array<FileOutcome | undefined> = [];
+  const script = workerScript();
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const take = (): number => Atomics.add(counter, 0, BATCH);
+  const job = ++jobs;
+  const workers: Worker[] = [];
+  const finished: Array<Promise<void>> = [];
+  // Workers that scanned at least one batch: the thread count the scan reports.
+  const worked = new Set<Worker>();
+  const asked = askedThreads(options.threads);
+  const cpus = availableParallelism();
+  let sent = 0; // files sent to the workers so far
+  let over = false;
+  // `onFile` is heard only once the walk is over: a caller may change files once it hears of one, and
+  // those files must have been listed as they were (test/scan-parallel.test.ts swaps one for a link).
+  let walking = true;
   const place = (start: number, outcomes: readonly FileOutcome[]): void => {
     outcomes.forEach((o, k) => {
       out[start + k] = o;
-      options.onFile?.(paths[start + k] as string);
+      if (!walking) options.onFile?.(paths[start + k] as string);
     });
   };
   const here = async (start: number): Promise<void> => {
     place(start, await scanFilesHere(root, paths.slice(start, start + BATCH), { maxFileSize: options.maxFileSize }));
   };
-  // The next batch to take, shared by every thread: a worker never waits for this thread to hand it
-  // work (this thread reads messages only between its own batches; a worker waiting on it idled).
-  const counter = new Int32Array(new SharedArrayBuffer(4));
-  const take = (): number => Atomics.add(counter, 0, BATCH);
-  const job: ScanJob = {
-    job: ++jobs,
-    root,
-    paths,
-    maxFileSize: options.maxFileSize,
-    batch: BATCH,
-    counter: counter.buffer,
+  const release = (): void => {
+    if (over) return;
+    over = true;
+    if (workers.length) {
+      running--;
+      endIdleWorkers();
+    }
   };
-  running++;
-  // Workers that scanned at least one batch: the thread count the scan reports.
-  const worked = new Set<Worker>();
-  try {
-    const finished = poolWorkers(threads - 1, script).map(
-      (worker) =>
+  const startWorkers = (n: number): void => {
+    if (!script) return;
+    if (!workers.length) running++;
+    for (const worker of poolWorkers(n, script).slice(workers.length)) {
+      workers.push(worker);
+      finished.push(
         new Promise<void>((resolve) => {
           const onMessage = (m: ScanWorkerMessage): void => {
-            if (m.job !== job.job) return;
+            if (m.job !== job) return;
             if ("outcomes" in m) {
               place(m.start, m.outcomes);
               worked.add(worker);
@@ -200,21 +239,70 @@ export async function scanFiles(
           worker.on("message", onMessage);
           worker.on("exit", finish);
           hold(worker, 1);
-          worker.postMessage(job);
+          const first: ScanWorkerInput = {
+            job,
+            root,
+            paths: paths.slice(0, sent),
+            maxFileSize: options.maxFileSize,
+            batch: BATCH,
+            counter: counter.buffer,
+          };
+          worker.postMessage(first);
         }),
-    );
-    // This thread takes batches too, with a turn for the event loop after each (the workers' messages).
-    for (let start = take(); start < paths.length; start = take()) {
-      await here(start);
-      await yieldToLoop();
+      );
     }
-    await Promise.all(finished);
-  } finally {
-    running--;
-    endIdleWorkers();
-  }
-  // A batch a worker failed on (or took and died) is scanned here: its error, if any, is thrown as a
-  // one-thread scan throws it.
-  for (let start = 0; start < paths.length; start += BATCH) if (out[start] === undefined) await here(start);
-  return { outcomes: out as FileOutcome[], threads: 1 + worked.size };
+  };
+  const send = (total?: number): void => {
+    const more: ScanWorkerInput = { job, paths: paths.slice(sent), ...(total !== undefined ? { total } : {}) };
+    sent = paths.length;
+    for (const worker of workers) worker.postMessage(more);
+  };
+  return {
+    add(path) {
+      paths.push(path);
+      const wanted = threadsWanted(paths.length, asked, cpus);
+      if (wanted > workers.length + 1 && script) {
+        send();
+        startWorkers(wanted - 1);
+      } else if (workers.length && paths.length - sent >= CHUNK) send();
+    },
+    async finish() {
+      try {
+        walking = false;
+        if (!workers.length) return { outcomes: await scanFilesHere(root, paths, options), threads: 1 };
+        send(paths.length);
+        if (options.onFile) for (let k = 0; k < out.length; k++) if (out[k]) options.onFile(paths[k] as string);
+        // This thread takes batches too, with a turn for the event loop after each (the workers' messages).
+        for (let start = take(); start < paths.length; start = take()) {
+          await here(start);
+          await yieldToLoop();
+        }
+        await Promise.all(finished);
+      } finally {
+        release();
+      }
+      // A batch a worker failed on (or took and died) is scanned here: its error, if any, is thrown as a
+      // one-thread scan throws it.
+      for (let start = 0; start < paths.length; start += BATCH) if (out[start] === undefined) await here(start);
+      return { outcomes: out as FileOutcome[], threads: 1 + worked.size };
+    },
+    abort() {
+      if (workers.length) send(0);
+      release();
+    },
+  };
+}
+
+/**
+ * Reads and scans `paths` (repo-relative) under `root`, as {@link streamScan} does for a list known
+ * in full. Outcomes are in the order of `paths`.
+ */
+export async function scanFiles(
+  root: string,
+  paths: readonly string[],
+  options: StreamScanOptions,
+): Promise<{ outcomes: FileOutcome[]; threads: number }> {
+  const stream = streamScan(root, options);
+  for (const path of paths) stream.add(path);
+  return stream.finish();
 }

@@ -2,9 +2,9 @@ import { readdirSync, realpathSync } from "node:fs";
 import { realpath } from "node:fs/promises";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { sep } from "node:path";
-import { ReadBuffer, readFile } from "./file-scan.js";
+import { ReadBuffer, readFile, type FileOutcome } from "./file-scan.js";
 import { FluxSetterScan } from "./flux-scan.js";
-import { scanFiles } from "./parallel.js";
+import { streamScan } from "./parallel.js";
 import { matchesAny } from "./select.js";
 import type { FoundReference } from "./scan.js";
 
@@ -66,16 +66,34 @@ const YIELD_EVERY_ENTRIES = 1000;
  */
 export async function scanRepository(root: string, options: ScanOptions): Promise<RepositoryScan> {
   const rootReal = await realpath(root);
-  const paths: string[] = [];
   const warnings: ScanWarning[] = [];
-  await walk(rootReal, paths, warnings, options);
-  paths.sort();
+  // Files are read synchronously (issue #12): the asynchronous reads cost four thread-pool round trips
+  // per file and were 40% of the scan of a 10k-file corpus. A big repository is split over threads,
+  // which start reading while the walk goes on.
+  const stream = streamScan(rootReal, options);
+  const found: string[] = [];
+  try {
+    await walk(
+      rootReal,
+      (path) => {
+        found.push(path);
+        stream.add(path);
+      },
+      warnings,
+      options,
+    );
+  } catch (e) {
+    stream.abort();
+    throw e;
+  }
+  const { outcomes: inWalkOrder, threads } = await stream.finish();
+  // In path order: the walk lists each directory sorted, but `a/x` sorts after `a-b/x`.
+  const order = found.map((_, k) => k).sort((a, b) => ((found[a] as string) < (found[b] as string) ? -1 : 1));
+  const paths = order.map((k) => found[k] as string);
+  const outcomes = order.map((k) => inWalkOrder[k] as FileOutcome);
   let files: ScannedFile[] = [];
   const flux = new FluxSetterScan();
   let bytes = 0;
-  // Files are read synchronously (issue #12): the asynchronous reads cost four thread-pool round trips
-  // per file and were 40% of the scan of a 10k-file corpus. A big repository is split over threads.
-  const { outcomes, threads } = await scanFiles(rootReal, paths, options);
   outcomes.forEach((r, k) => {
     const path = paths[k] as string;
     if (r.kind === "too-big")
@@ -110,7 +128,7 @@ async function noteFluxObjectsOutside(
   options: ScanOptions,
 ): Promise<void> {
   const all: string[] = [];
-  await walk(root, all, [], { ...options, include: undefined });
+  await walk(root, (path) => all.push(path), [], { ...options, include: undefined });
   const scratch = new ReadBuffer(options.maxFileSize);
   for (const path of all.filter((p) => !scanned.has(p) && /\.ya?ml$/i.test(p)).sort()) {
     const r = readFile(`${root}/${path}`, options.maxFileSize, scratch);
@@ -119,19 +137,27 @@ async function noteFluxObjectsOutside(
 }
 
 /**
- * Lists the selected regular files under `root` (repo-relative, POSIX separators, in no order) and
- * warns about symbolic links. Synchronous `readdir` (issue #12): on the bench corpus (10k directories
- * for 10k files) the asynchronous walk, one thread-pool round trip and one promise per directory, took
- * about 0.9 s against 0.2 to 0.4 s for this one. Paths are built by concatenation, not `join`/`relative`/`split`. The
- * event loop still gets a turn every thousand entries.
+ * Gives `add` each selected regular file under `root` (repo-relative, POSIX separators), each
+ * directory's entries in sorted order, and warns about symbolic links. Synchronous `readdir` (issue
+ * #12): on the bench corpus (10k directories for 10k files) the asynchronous walk, one thread-pool
+ * round trip and one promise per directory, took about 0.9 s against 0.2 to 0.4 s for this one. Paths
+ * are built by concatenation, not `join`/`relative`/`split`. The event loop still gets a turn every
+ * thousand entries: the scan's workers report while the walk goes on.
  */
-async function walk(root: string, out: string[], warnings: ScanWarning[], options: ScanOptions): Promise<void> {
+async function walk(
+  root: string,
+  add: (path: string) => void,
+  warnings: ScanWarning[],
+  options: ScanOptions,
+): Promise<void> {
   // Directories still to list: absolute path and repo-relative path ("" for the root).
   const pending: Array<[string, string]> = [[root, ""]];
   let sinceYield = 0;
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [dir, relDir] = next;
-    const entries = readdirSync(dir, { withFileTypes: true });
+    // Sorted, and subdirectories listed in that order: the files come in nearly path order.
+    const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const subdirs = pending.length;
     for (const e of entries) {
       const abs = `${dir}${sep}${e.name}`;
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
@@ -157,9 +183,11 @@ async function walk(root: string, out: string[], warnings: ScanWarning[], option
       } else if (e.isFile()) {
         if (options.include && !matchesAny(rel, options.include)) continue;
         if (options.exclude?.length && matchesAny(rel, options.exclude)) continue;
-        out.push(rel);
+        add(rel);
       }
     }
+    // The stack pops the last pushed first.
+    pending.push(...pending.splice(subdirs).reverse());
     sinceYield += entries.length + 1;
     if (sinceYield >= YIELD_EVERY_ENTRIES) {
       sinceYield = 0;

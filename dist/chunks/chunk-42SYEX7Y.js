@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-LNV7MWVX.js";
+} from "./chunk-B62Y4D2F.js";
 import {
   __commonJS,
   __toESM

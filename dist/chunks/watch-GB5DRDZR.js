@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-BUJJN7ZU.js";
+} from "./chunk-5XRHUD32.js";
 import {
   createGitCommandManager
-} from "./chunk-D732BUTA.js";
+} from "./chunk-YIBGNUPI.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-7QDVZDA6.js";
+} from "./chunk-42SYEX7Y.js";
 import {
   loadConfig
-} from "./chunk-LNV7MWVX.js";
+} from "./chunk-B62Y4D2F.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-D732BUTA.js";
+} from "./chunk-YIBGNUPI.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-7QDVZDA6.js";
+} from "./chunk-42SYEX7Y.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-LNV7MWVX.js";
+} from "./chunk-B62Y4D2F.js";
 import {
   __commonJS,
   __require,

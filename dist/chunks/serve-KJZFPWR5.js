@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-BUJJN7ZU.js";
-import "./chunk-D732BUTA.js";
+} from "./chunk-5XRHUD32.js";
+import "./chunk-YIBGNUPI.js";
 import {
   serverSchema
-} from "./chunk-G2BYW5J6.js";
+} from "./chunk-ZVO2UMTY.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-7QDVZDA6.js";
+} from "./chunk-42SYEX7Y.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-LNV7MWVX.js";
+} from "./chunk-B62Y4D2F.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
