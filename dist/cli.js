@@ -23,7 +23,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-42SYEX7Y.js";
+} from "./chunks/chunk-QJI263II.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -481,7 +481,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-GB5DRDZR.js");
+        const { watch } = await import("./chunks/watch-NF7YFKCY.js");
         return await watch(
           {
             dir,
@@ -504,7 +504,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-KJZFPWR5.js");
+        const { serve } = await import("./chunks/serve-HNKF4WNV.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:

@@ -63400,7 +63400,8 @@ function createGitHubApi(options) {
 var ZWSP2 = "\u200B";
 var WORKFLOW_COMMAND = /^([ \t]*):(?=:)|#(?=#\[)/gm;
 function terminalText(text) {
-  return escapeControls(text.replace(/\r\n/g, "\n"), "\n	").replace(WORKFLOW_COMMAND, `$&${ZWSP2}`);
+  const shown2 = escapeControls(text.replace(/\r\n/g, "\n"), "\n	");
+  return shown2.includes("::") || shown2.includes("##[") ? shown2.replace(WORKFLOW_COMMAND, `$&${ZWSP2}`) : shown2;
 }
 
 // src/action/log.ts

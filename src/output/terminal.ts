@@ -30,5 +30,8 @@ const WORKFLOW_COMMAND = /^([ \t]*):(?=:)|#(?=#\[)/gm;
  * ```
  */
 export function terminalText(text: string): string {
-  return escapeControls(text.replace(/\r\n/g, "\n"), "\n\t").replace(WORKFLOW_COMMAND, `$&${ZWSP}`);
+  const shown = escapeControls(text.replace(/\r\n/g, "\n"), "\n\t");
+  // Two substring searches first: the multiline regex costs ~60 ms on the 5 MB inventory of a
+  // 10k-file scan, which holds neither (#12).
+  return shown.includes("::") || shown.includes("##[") ? shown.replace(WORKFLOW_COMMAND, `$&${ZWSP}`) : shown;
 }

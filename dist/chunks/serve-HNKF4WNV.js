@@ -7,7 +7,7 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-5XRHUD32.js";
+} from "./chunk-NFR42JVR.js";
 import "./chunk-YIBGNUPI.js";
 import {
   serverSchema
@@ -19,7 +19,7 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-42SYEX7Y.js";
+} from "./chunk-QJI263II.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,

@@ -4,7 +4,7 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-5XRHUD32.js";
+} from "./chunk-NFR42JVR.js";
 import {
   createGitCommandManager
 } from "./chunk-YIBGNUPI.js";
@@ -12,7 +12,7 @@ import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-42SYEX7Y.js";
+} from "./chunk-QJI263II.js";
 import {
   loadConfig
 } from "./chunk-B62Y4D2F.js";

@@ -8658,7 +8658,8 @@ var require_dist2 = __commonJS({
 var ZWSP = "\u200B";
 var WORKFLOW_COMMAND = /^([ \t]*):(?=:)|#(?=#\[)/gm;
 function terminalText(text) {
-  return escapeControls(text.replace(/\r\n/g, "\n"), "\n	").replace(WORKFLOW_COMMAND, `$&${ZWSP}`);
+  const shown = escapeControls(text.replace(/\r\n/g, "\n"), "\n	");
+  return shown.includes("::") || shown.includes("##[") ? shown.replace(WORKFLOW_COMMAND, `$&${ZWSP}`) : shown;
 }
 
 // src/cli/io.ts

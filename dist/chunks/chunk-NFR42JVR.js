@@ -14,7 +14,7 @@ import {
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-42SYEX7Y.js";
+} from "./chunk-QJI263II.js";
 import {
   ConfigError,
   GitHubAppError,
