@@ -24,8 +24,11 @@ export interface FluxNotes {
 export function fluxNotes(path: string, data: Buffer | string, words?: RareWords): FluxNotes | undefined {
   const setter = words ? words.setter : data.includes("$imagepolicy");
   const fluxApi = words ? words.fluxApi : data.includes("image.toolkit.fluxcd.io");
-  const marks = setter ? findSetterMarks(latin1(data)) : [];
-  const objects = fluxApi ? findFluxObjects(path, latin1(data)) : [];
+  if (!setter && !fluxApi) return undefined;
+  // Decoded once for both searches, when the caller gives bytes.
+  const text = latin1(data);
+  const marks = setter ? findSetterMarks(text) : [];
+  const objects = fluxApi ? findFluxObjects(path, text) : [];
   return marks.length || objects.length ? { path, marks, objects } : undefined;
 }
 

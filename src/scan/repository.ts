@@ -33,6 +33,8 @@ export interface ScanOptions {
   /**
    * Ignored: files are read one after the other since issue #12 (synchronous reads were faster than
    * any number of concurrent asynchronous ones). Kept so existing callers still type-check.
+   *
+   * @deprecated Use {@link ScanOptions.threads}.
    */
   readonly concurrency?: number;
   /**

@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-NFR42JVR.js";
+} from "./chunk-SZRE6D5E.js";
 import {
   createGitCommandManager
-} from "./chunk-YIBGNUPI.js";
+} from "./chunk-PO557K7K.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-QJI263II.js";
+} from "./chunk-IOKL5JSP.js";
 import {
   loadConfig
-} from "./chunk-B62Y4D2F.js";
+} from "./chunk-VUB2UZ2E.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

@@ -2,7 +2,7 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   laminarSchema
-} from "./chunk-B62Y4D2F.js";
+} from "./chunk-VUB2UZ2E.js";
 
 // src/config/server-schema.ts
 var p = laminarSchema.properties;

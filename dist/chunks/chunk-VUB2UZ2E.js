@@ -25242,8 +25242,10 @@ function sameImage(a, b) {
 function fluxNotes(path2, data, words) {
   const setter = words ? words.setter : data.includes("$imagepolicy");
   const fluxApi = words ? words.fluxApi : data.includes("image.toolkit.fluxcd.io");
-  const marks2 = setter ? findSetterMarks(latin1(data)) : [];
-  const objects = fluxApi ? findFluxObjects(path2, latin1(data)) : [];
+  if (!setter && !fluxApi) return void 0;
+  const text = latin1(data);
+  const marks2 = setter ? findSetterMarks(text) : [];
+  const objects = fluxApi ? findFluxObjects(path2, text) : [];
   return marks2.length || objects.length ? { path: path2, marks: marks2, objects } : void 0;
 }
 var latin1 = (data) => typeof data === "string" ? data : data.toString("latin1");

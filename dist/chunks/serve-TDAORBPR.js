@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-NFR42JVR.js";
-import "./chunk-YIBGNUPI.js";
+} from "./chunk-SZRE6D5E.js";
+import "./chunk-PO557K7K.js";
 import {
   serverSchema
-} from "./chunk-ZVO2UMTY.js";
+} from "./chunk-CZHA32KC.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-QJI263II.js";
+} from "./chunk-IOKL5JSP.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-B62Y4D2F.js";
+} from "./chunk-VUB2UZ2E.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {

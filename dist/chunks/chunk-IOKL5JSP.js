@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-B62Y4D2F.js";
+} from "./chunk-VUB2UZ2E.js";
 import {
   __commonJS,
   __toESM

@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-YIBGNUPI.js";
+} from "./chunk-PO557K7K.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-QJI263II.js";
+} from "./chunk-IOKL5JSP.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-B62Y4D2F.js";
+} from "./chunk-VUB2UZ2E.js";
 import {
   __commonJS,
   __require,
