@@ -63,20 +63,19 @@ export type ScanWorkerMessage =
   | { readonly job: number; readonly done: true };
 
 /**
- * How many threads to use for `files` files: `LAMINAR_SCAN_THREADS` (a shared runner may want 1),
- * else `requested` (`scan.threads`), at most one per batch; else one per CPU up to
- * {@link MAX_THREADS}, and only as many as the files repay ({@link MIN_FILES_PER_THREAD}).
+ * The threads asked for: `LAMINAR_SCAN_THREADS` (a shared runner may want 1), else `requested`;
+ * undefined for the default.
  */
-export function threadsFor(files: number, requested?: number): number {
-  return threadsWanted(files, askedThreads(requested), availableParallelism());
-}
-
-/** The threads asked for: `LAMINAR_SCAN_THREADS`, else `requested`; undefined for the default. */
 function askedThreads(requested?: number): number | undefined {
   const fromEnv = Number(process.env.LAMINAR_SCAN_THREADS);
   return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : requested;
 }
 
+/**
+ * How many threads to use for `files` files: `asked` (`LAMINAR_SCAN_THREADS`, else `scan.threads`),
+ * at most one per batch; else one per CPU up to {@link MAX_THREADS}, and only as many as the files
+ * repay ({@link MIN_FILES_PER_THREAD}).
+ */
 function threadsWanted(files: number, asked: number | undefined, cpus: number): number {
   if (asked !== undefined) return Math.max(1, Math.min(asked, Math.ceil(files / BATCH)));
   return Math.max(1, Math.min(cpus, MAX_THREADS, Math.floor(files / MIN_FILES_PER_THREAD)));
@@ -157,7 +156,7 @@ function endIdleWorkers(): void {
 /** How {@link streamScan} reads the files. */
 export interface StreamScanOptions {
   readonly maxFileSize: number;
-  /** `scan.threads`; `LAMINAR_SCAN_THREADS` wins (see {@link threadsFor}). */
+  /** `scan.threads`; `LAMINAR_SCAN_THREADS` wins (see {@link threadsWanted}). */
   readonly threads?: number | undefined;
   readonly onFile?: ((path: string) => void) | undefined;
 }
@@ -178,8 +177,8 @@ export interface FileScanStream {
 
 /**
  * Starts a scan of files under `root` that the caller lists with {@link FileScanStream.add}. A worker
- * joins when the files found so far repay it ({@link threadsFor}, asked again as they grow), so the
- * answer is the one threadsFor gives for the whole list.
+ * joins when the files found so far repay it ({@link threadsWanted}, asked again as they grow), so
+ * the answer is the one it gives for the whole list.
  */
 export function streamScan(root: string, options: StreamScanOptions): FileScanStream {
   const paths: string[] = [];
@@ -291,18 +290,4 @@ export function streamScan(root: string, options: StreamScanOptions): FileScanSt
       release();
     },
   };
-}
-
-/**
- * Reads and scans `paths` (repo-relative) under `root`, as {@link streamScan} does for a list known
- * in full. Outcomes are in the order of `paths`.
- */
-export async function scanFiles(
-  root: string,
-  paths: readonly string[],
-  options: StreamScanOptions,
-): Promise<{ outcomes: FileOutcome[]; threads: number }> {
-  const stream = streamScan(root, options);
-  for (const path of paths) stream.add(path);
-  return stream.finish();
 }

@@ -11,7 +11,7 @@ import {
   readBlobs,
   updatePass,
   withLaminarTrailers
-} from "./chunk-VUB2UZ2E.js";
+} from "./chunk-VVRBTJAD.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };

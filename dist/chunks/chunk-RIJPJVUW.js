@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-PO557K7K.js";
+} from "./chunk-3SHGBJUY.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-IOKL5JSP.js";
+} from "./chunk-LHVGGC4K.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-VUB2UZ2E.js";
+} from "./chunk-VVRBTJAD.js";
 import {
   __commonJS,
   __require,

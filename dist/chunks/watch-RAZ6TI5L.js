@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-SZRE6D5E.js";
+} from "./chunk-RIJPJVUW.js";
 import {
   createGitCommandManager
-} from "./chunk-PO557K7K.js";
+} from "./chunk-3SHGBJUY.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-IOKL5JSP.js";
+} from "./chunk-LHVGGC4K.js";
 import {
   loadConfig
-} from "./chunk-VUB2UZ2E.js";
+} from "./chunk-VVRBTJAD.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";

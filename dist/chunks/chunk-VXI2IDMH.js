@@ -2,7 +2,7 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   laminarSchema
-} from "./chunk-VUB2UZ2E.js";
+} from "./chunk-VVRBTJAD.js";
 
 // src/config/server-schema.ts
 var p = laminarSchema.properties;

@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-SZRE6D5E.js";
-import "./chunk-PO557K7K.js";
+} from "./chunk-RIJPJVUW.js";
+import "./chunk-3SHGBJUY.js";
 import {
   serverSchema
-} from "./chunk-CZHA32KC.js";
+} from "./chunk-VXI2IDMH.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-IOKL5JSP.js";
+} from "./chunk-LHVGGC4K.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-VUB2UZ2E.js";
+} from "./chunk-VVRBTJAD.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {
