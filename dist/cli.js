@@ -9,7 +9,7 @@ import {
 } from "./chunks/chunk-VLETM5AE.js";
 import {
   serverSchema
-} from "./chunks/chunk-VXI2IDMH.js";
+} from "./chunks/chunk-4MYOHYD2.js";
 import {
   VERSION
 } from "./chunks/chunk-2QTVSED2.js";
@@ -23,7 +23,7 @@ import {
   readDockerConfig,
   signalStatus,
   totalRequests
-} from "./chunks/chunk-LHVGGC4K.js";
+} from "./chunks/chunk-VGOV7JXR.js";
 import {
   ApplyAbortedError,
   CommandFailedError,
@@ -41,7 +41,7 @@ import {
   privateKeySecrets,
   scanRepository,
   tryParseImageReference
-} from "./chunks/chunk-VVRBTJAD.js";
+} from "./chunks/chunk-EQSYRQKA.js";
 import "./chunks/chunk-5RE2FBRL.js";
 import "./chunks/chunk-SRO4HYQ2.js";
 import "./chunks/chunk-QIE7EB24.js";
@@ -433,7 +433,7 @@ ${usage(io2.env)}`);
         const lock = await acquireRunLock(dir, (m) => safe.err(`laminar: warning: ${m}`));
         const trap = io2.trapInterrupts?.();
         try {
-          const { runApply } = await import("./chunks/apply-KT72SI4K.js");
+          const { runApply } = await import("./chunks/apply-UQDDGKL3.js");
           outcome = await runApply({
             ...trap ? { signal: trap.signal } : {},
             dir,
@@ -481,7 +481,7 @@ ${usage(io2.env)}`);
       case "watch": {
         const config = await loadConfig(dir, o.config).catch(() => void 0);
         if (config) redactor.addAll(knownSecrets({ env: io2.env, config }));
-        const { watch } = await import("./chunks/watch-RAZ6TI5L.js");
+        const { watch } = await import("./chunks/watch-LCIIY664.js");
         return await watch(
           {
             dir,
@@ -504,7 +504,7 @@ ${usage(io2.env)}`);
 ${usage(io2.env)}`);
           return 2;
         }
-        const { serve } = await import("./chunks/serve-F52R2HB6.js");
+        const { serve } = await import("./chunks/serve-GDPP3XKC.js");
         return await serve({ configPath: o.config, listen: o.listen, stateDir: o["state-dir"], redactor }, safe);
       }
       default:
@@ -525,11 +525,7 @@ async function scanCommand(dir, configPath, json, io2) {
   } catch (e) {
     if (!(e instanceof ConfigError && /not found/.test(e.detail)) || configPath) throw e;
   }
-  const scan = await scanRepository(dir, {
-    exclude: config?.scan.exclude ?? [],
-    maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
-    ...config?.scan.threads ? { threads: config.scan.threads } : {}
-  });
+  const scan = await scanRepository(dir, config?.scan ?? { exclude: [], maxFileSize: DEFAULT_MAX_FILE_SIZE });
   if (json) {
     io2.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
     return 0;

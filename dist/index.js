@@ -60057,6 +60057,9 @@ function endsWithWord(text, lo, e, word) {
   for (let k = 1; k <= n; k++) if ((text.charCodeAt(e - k) | 32) !== word.charCodeAt(n - k)) return false;
   return true;
 }
+function endsLikeImageKey(text, lo, e) {
+  return (text.charCodeAt(e - 1) | 32) === 101 && (endsWithWord(text, lo, e, "image") || endsWithWord(text, lo, e, "name"));
+}
 function isWordAt(text, s, e, word) {
   if (e - s !== word.length) return false;
   for (let k = 0; k < word.length; k++) {
@@ -60112,9 +60115,7 @@ function contextMayFollow(text, s) {
     let q = k - 1;
     while (q > from && isBlankCode(text.charCodeAt(q - 1))) q--;
     if (q > from && isQuoteCode(text.charCodeAt(q - 1))) q--;
-    const last = text.charCodeAt(q - 1) | 32;
-    if (last === 101 && (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name"))) return true;
-    if (last === 109 && endsWithWord(text, from, q, "from")) return true;
+    if (endsLikeImageKey(text, from, q) || endsWithWord(text, from, q, "from")) return true;
   }
   if (!isRegexSpace(text.charCodeAt(s - 1))) return false;
   let w = s;
@@ -60267,8 +60268,7 @@ function isImageKeyBefore(text, i) {
   let e = i;
   while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
   if (isQuoteCode(text.charCodeAt(e - 1))) e--;
-  if ((text.charCodeAt(e - 1) | 32) !== 101) return false;
-  if (!endsWithWord(text, 0, e, "image") && !endsWithWord(text, 0, e, "name")) return false;
+  if (!endsLikeImageKey(text, 0, e)) return false;
   let s = e;
   for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === IN_TOKEN; ) {
     if (c === DOT) break;
@@ -60911,9 +60911,7 @@ function scanFile(text, path2, words) {
   const lines = new LineIndex(text);
   const inline = scanText(text, lines);
   const marker = words ? words.marker : text.includes("laminar:");
-  const yamlFile = YAML_PATH.test(path2);
-  if (!marker && !yamlFile) return { sites: inline, warnings: [] };
-  const first = structuredStart(text, yamlFile, marker);
+  const first = structuredStart(text, YAML_PATH.test(path2), marker);
   if (first === void 0) return { sites: inline, warnings: [] };
   const found = [];
   const warnings = [];
@@ -62594,10 +62592,8 @@ function scanForConfig(dir, config, options = {}) {
     ])
   ];
   return scanRepository(dir, {
+    ...config.scan,
     ...include ? { include } : {},
-    exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize,
-    ...config.scan.threads ? { threads: config.scan.threads } : {},
     ...options.onFile ? { onFile: options.onFile } : {}
   });
 }
@@ -62640,10 +62636,8 @@ async function updatePass(o) {
 }
 async function planSet(dir, config, set) {
   const scan = await scanRepository(dir, {
-    ...set.files?.length ? { include: set.files } : {},
-    exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize,
-    ...config.scan.threads ? { threads: config.scan.threads } : {}
+    ...config.scan,
+    ...set.files?.length ? { include: set.files } : {}
   });
   return planSetTag(scan.files, set.image, set.tag);
 }

@@ -34,11 +34,10 @@ export function scanForConfig(
           ...config.promotions.flatMap((p) => [...p.from, ...p.to]),
         ]),
       ];
+  // The config's `scan` section (exclude, maxFileSize, threads) is ScanOptions' own fields.
   return scanRepository(dir, {
+    ...config.scan,
     ...(include ? { include } : {}),
-    exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize,
-    ...(config.scan.threads ? { threads: config.scan.threads } : {}),
     ...(options.onFile ? { onFile: options.onFile } : {}),
   });
 }
@@ -171,10 +170,8 @@ export async function updatePass(o: UpdateOptions): Promise<UpdatePass> {
 /** The `laminar set` plan: scan the selected files (the config's scan settings), write the tag. */
 async function planSet(dir: string, config: LaminarConfig, set: NonNullable<UpdateOptions["setTag"]>): Promise<Plan> {
   const scan = await scanRepository(dir, {
+    ...config.scan,
     ...(set.files?.length ? { include: set.files } : {}),
-    exclude: config.scan.exclude,
-    maxFileSize: config.scan.maxFileSize,
-    ...(config.scan.threads ? { threads: config.scan.threads } : {}),
   });
   return planSetTag(scan.files, set.image, set.tag);
 }

@@ -327,11 +327,7 @@ async function scanCommand(dir: string, configPath: string | undefined, json: bo
   } catch (e) {
     if (!(e instanceof ConfigError && /not found/.test(e.detail)) || configPath) throw e;
   }
-  const scan = await scanRepository(dir, {
-    exclude: config?.scan.exclude ?? [],
-    maxFileSize: config?.scan.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
-    ...(config?.scan.threads ? { threads: config.scan.threads } : {}),
-  });
+  const scan = await scanRepository(dir, config?.scan ?? { exclude: [], maxFileSize: DEFAULT_MAX_FILE_SIZE });
   if (json) {
     io.out(JSON.stringify({ ...scanToJson(scan.files), warnings: scan.warnings }, null, 2));
     return 0;

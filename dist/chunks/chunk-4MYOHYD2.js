@@ -2,7 +2,7 @@ import { createRequire as __laminarCreateRequire } from 'node:module';
 const require = __laminarCreateRequire(import.meta.url);
 import {
   laminarSchema
-} from "./chunk-VVRBTJAD.js";
+} from "./chunk-EQSYRQKA.js";
 
 // src/config/server-schema.ts
 var p = laminarSchema.properties;

@@ -8,13 +8,13 @@ import {
   fetchBranch,
   pushMode,
   resolveCommitSettings
-} from "./chunk-3SHGBJUY.js";
+} from "./chunk-36RSFMHN.js";
 import {
   addCounts,
   createTagSource,
   describeNetworkError,
   emptyCounts
-} from "./chunk-LHVGGC4K.js";
+} from "./chunk-VGOV7JXR.js";
 import {
   ConfigError,
   GitHubAppError,
@@ -24,7 +24,7 @@ import {
   loadConfig,
   privateKeySecrets,
   updatePass
-} from "./chunk-VVRBTJAD.js";
+} from "./chunk-EQSYRQKA.js";
 import {
   __commonJS,
   __require,

@@ -7,11 +7,11 @@ import {
   listenHttp,
   resolveNotifyTargets,
   stopGraceMs
-} from "./chunk-RIJPJVUW.js";
-import "./chunk-3SHGBJUY.js";
+} from "./chunk-MS7ERQFL.js";
+import "./chunk-36RSFMHN.js";
 import {
   serverSchema
-} from "./chunk-VXI2IDMH.js";
+} from "./chunk-4MYOHYD2.js";
 import {
   VERSION
 } from "./chunk-2QTVSED2.js";
@@ -19,14 +19,14 @@ import {
   describeError,
   knownSecrets,
   require_ajv
-} from "./chunk-LHVGGC4K.js";
+} from "./chunk-VGOV7JXR.js";
 import {
   ConfigError,
   MAX_CONFIG_BYTES,
   buildConfigSection,
   keyName,
   parseValidatedYaml
-} from "./chunk-VVRBTJAD.js";
+} from "./chunk-EQSYRQKA.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import {

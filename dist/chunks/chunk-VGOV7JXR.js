@@ -13,7 +13,7 @@ import {
   judgeLayers,
   signatureTag,
   writeFileAtomic
-} from "./chunk-VVRBTJAD.js";
+} from "./chunk-EQSYRQKA.js";
 import {
   __commonJS,
   __toESM

@@ -11,7 +11,7 @@ import {
   readBlobs,
   updatePass,
   withLaminarTrailers
-} from "./chunk-VVRBTJAD.js";
+} from "./chunk-EQSYRQKA.js";
 
 // src/delivery/commit-settings.ts
 var CLI_AUTHOR = { name: "Laminar", email: "laminar@localhost" };

@@ -4,18 +4,18 @@ import {
   ServeEngine,
   listenHttp,
   stopGraceMs
-} from "./chunk-RIJPJVUW.js";
+} from "./chunk-MS7ERQFL.js";
 import {
   createGitCommandManager
-} from "./chunk-3SHGBJUY.js";
+} from "./chunk-36RSFMHN.js";
 import {
   defaultCachePath,
   describeError,
   knownSecrets
-} from "./chunk-LHVGGC4K.js";
+} from "./chunk-VGOV7JXR.js";
 import {
   loadConfig
-} from "./chunk-VVRBTJAD.js";
+} from "./chunk-EQSYRQKA.js";
 import "./chunk-5RE2FBRL.js";
 import "./chunk-SRO4HYQ2.js";
 import "./chunk-QIE7EB24.js";
