@@ -70,6 +70,16 @@ function endsWithWord(text: string, lo: number, e: number, word: string): boolea
   return true;
 }
 
+/**
+ * Can `text[lo, e)` end in an image key? Every one ends in `image` or `name`, in any case; looked at
+ * from the `e` they both end in, which most keys do not (#12).
+ */
+function endsLikeImageKey(text: string, lo: number, e: number): boolean {
+  return (
+    (text.charCodeAt(e - 1) | 0x20) === 101 && (endsWithWord(text, lo, e, "image") || endsWithWord(text, lo, e, "name"))
+  );
+}
+
 /** Is `text[s, e)` `word` (lower-case ASCII, `_` or `-`), in any case? */
 function isWordAt(text: string, s: number, e: number, word: string): boolean {
   if (e - s !== word.length) return false;
@@ -117,8 +127,9 @@ function isImageKeyAt(text: string, s: number, e: number): boolean {
 /**
  * The start of the line holding an offset, remembered for the line last asked about: the scanner asks
  * in order of position, so most questions are about the same line as the last one. Unlike
- * {@link LineIndex} it builds no table of every line: most files have a `:` on every line and no
- * reference on most of them, and the table was built for each file to answer the first question (#12).
+ * {@link LineIndex} it neither counts lines nor builds a table of them: the comment and context checks
+ * ask about lines all through a file (most files have a `:` on every line), while line numbers are
+ * wanted only for findings, mostly near a file's top (#12).
  */
 class LineStarts {
   private start = 0;
@@ -158,10 +169,7 @@ function contextMayFollow(text: string, s: number): boolean {
     while (q > from && isBlankCode(text.charCodeAt(q - 1))) q--;
     if (q > from && isQuoteCode(text.charCodeAt(q - 1))) q--;
     // Letters only: a word that fits in the window but crosses the line's start has a line feed in it.
-    // `image` and `name` end in `e`, `from` in `m`: most keys are out on that one letter.
-    const last = text.charCodeAt(q - 1) | 0x20;
-    if (last === 101 && (endsWithWord(text, from, q, "image") || endsWithWord(text, from, q, "name"))) return true;
-    if (last === 109 && endsWithWord(text, from, q, "from")) return true;
+    if (endsLikeImageKey(text, from, q) || endsWithWord(text, from, q, "from")) return true;
   }
   if (!isRegexSpace(text.charCodeAt(s - 1))) return false;
   let w = s;
@@ -375,9 +383,7 @@ function isImageKeyBefore(text: string, i: number): boolean {
   let e = i;
   while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
   if (isQuoteCode(text.charCodeAt(e - 1))) e--;
-  // Every image key ends in `image` or `name`, in any case: in `e` first, which most keys do not.
-  if ((text.charCodeAt(e - 1) | 0x20) !== 101) return false;
-  if (!endsWithWord(text, 0, e, "image") && !endsWithWord(text, 0, e, "name")) return false;
+  if (!endsLikeImageKey(text, 0, e)) return false;
   // [A-Za-z0-9_.-]: the key, with a dotted prefix (`spec.image`) that the last `.` cuts off.
   let s = e;
   for (let c = text.charCodeAt(s - 1); s > 0 && TOKEN[c] === IN_TOKEN;) {

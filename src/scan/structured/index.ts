@@ -71,8 +71,10 @@ export function mayHoldStructuredSite(text: string, path: string): boolean {
  * Where the structured scan of `text` starts: the `:` of its first hint key (-1 when a marker is all it
  * has), or `undefined` when it has neither. The hint words of #10 alone (`repository`, `helm`, …)
  * passed ~57 MB of the 100 MB bench corpus's Helm templates, for `.Values.image.repository` or
- * `helm.sh/chart`, and none of them holds a hint key (#12). The search for the first one is where `scanYaml` would start, so a file
- * that has one pays for it once.
+ * `helm.sh/chart`, and none of them holds a hint key (#12). The search for the first one is where
+ * `scanYaml` would start, so a file that has one pays for it once. Outside YAML the only structured
+ * sites are markers, and a marker holds `laminar:`: no hint-key search through every `:` of a
+ * Terraform file or a doc.
  */
 function structuredStart(text: string, yamlFile: boolean, marker: boolean): number | undefined {
   const first = yamlFile ? firstHintKey(text) : -1;
@@ -89,13 +91,10 @@ function structuredStart(text: string, yamlFile: boolean, marker: boolean): numb
 export function scanFile(text: string, path: string, words?: RareWords): FileScan {
   const lines = new LineIndex(text);
   const inline = scanText(text, lines);
-  // Outside YAML the only structured sites are markers, and a marker holds `laminar:`: one substring
-  // search, not the hint-key search through every `:` of a Terraform file or a doc (#12). `scanText` gives its sites sorted by start, one per
-  // start, so with no structured site they are the answer as they are.
   const marker = words ? words.marker : text.includes("laminar:");
-  const yamlFile = YAML_PATH.test(path);
-  if (!marker && !yamlFile) return { sites: inline, warnings: [] };
-  const first = structuredStart(text, yamlFile, marker);
+  const first = structuredStart(text, YAML_PATH.test(path), marker);
+  // `scanText` gives its sites sorted by start, one per start: with no structured site they are the
+  // answer as they are.
   if (first === undefined) return { sites: inline, warnings: [] };
   const found: FoundSite[] = [];
   const warnings: StructuredWarning[] = [];
